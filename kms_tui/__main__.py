@@ -1,0 +1,3 @@
+from kms_tui.cli import main
+
+raise SystemExit(main())

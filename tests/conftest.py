@@ -1,0 +1,36 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.sandbox import Sandbox, start_sandbox
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    """Every test gets its own kms-tui home and no ckms config from the machine."""
+    monkeypatch.setenv("KMS_TUI_HOME", str(tmp_path / "kms-tui-home"))
+    monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
+    monkeypatch.delenv("CKMS_CONF", raising=False)
+    (tmp_path / "user-home").mkdir(exist_ok=True)
+
+
+@pytest.fixture
+def sandbox(tmp_path) -> Sandbox:
+    """A fresh sandbox KMS with no authentication (user `admin`), over plain HTTP."""
+    sb = start_sandbox(tmp_path / "sandbox")
+    yield sb
+    sb.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The read-only reference material (`shared/` beside the repository)."""
+    if not SHARED.is_dir():
+        pytest.fail(f"shared/ not found next to the repository (looked for {SHARED})")
+    return SHARED
