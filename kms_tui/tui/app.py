@@ -1,0 +1,217 @@
+"""The console app: one factory (``create_app``) for the CLI, the tests and the screenshots."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.worker import Worker, WorkerState
+
+from kms_tui.tui import services as svc
+from kms_tui.tui.commands import ConsoleCommands
+from kms_tui.tui.identity import Identity, sign_in_label
+from kms_tui.tui.messages import ServicesFailed, ServicesReady, SessionChanged, WhoAmILoaded
+from kms_tui.tui.modals.error import ErrorModal, describe_error
+from kms_tui.tui.registry import SCREENS, make_screen
+from kms_tui.tui.sandbox_process import SANDBOX_PROFILE, SandboxProcess
+from kms_tui.tui.services import AppServices, ConsoleOptions
+
+# worker groups whose failure opens an error modal instead of a toast
+DESTRUCTIVE_GROUPS = frozenset({"destructive"})
+THEMES = ("textual-dark", "textual-light", "ansi-dark", "ansi-light", "nord", "gruvbox")
+
+
+def _mode_bindings() -> list[Binding]:
+    return [Binding(e.key, f"app.switch_mode('{e.mode}')", e.title, tooltip=e.description,
+                    id=f"go-{e.mode}", show=False) for e in SCREENS]
+
+
+class KmsConsole(App):
+    """The operator console. Screens are modes (see ``registry.SCREENS``)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "kms-tui"
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    MODES = {entry.mode: partial(make_screen, entry) for entry in SCREENS}
+    BINDINGS = [
+        Binding("f1", "help", "Help", tooltip="List the keys of this screen.", id="help"),
+        Binding("ctrl+q", "quit", "Quit", tooltip="Quit the console (stops the sandbox).", id="quit",
+                priority=True),
+        Binding("ctrl+o", "onboarding", "Connect", show=False,
+                tooltip="Try the sandbox, connect to a server or import a ckms.toml.", id="onboarding"),
+        Binding("ctrl+t", "next_theme", "Theme", show=False, tooltip="Switch to the next theme.",
+                id="next-theme"),
+        *_mode_bindings(),
+    ]
+
+    identity: reactive[Identity] = reactive(Identity, always_update=True)
+    whoami_data: reactive[Any] = reactive(None, always_update=True)
+    services: reactive[AppServices | None] = reactive(None)
+
+    def __init__(self, options: ConsoleOptions | None = None) -> None:
+        super().__init__()
+        self.options = options or ConsoleOptions()
+        self.clock = self.options.clock
+        self.sandbox: SandboxProcess | None = None
+        self.settings = svc.load_settings() if self.options.discover_user_config else None
+        self.read_only = self.options.read_only or bool(getattr(self.settings, "read_only", False))
+
+    # --- start-up -------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.theme = self.options.theme or getattr(self.settings, "theme", None) or "textual-dark"
+        keymap = getattr(self.settings, "keymap", None)
+        if keymap:
+            self.set_keymap(dict(keymap))
+        self.identity = Identity(read_only=self.read_only)
+        self.switch_mode("whoami")
+        self.call_after_refresh(self.open_start_profile)
+
+    def open_start_profile(self) -> None:
+        """--sandbox, --conf, --profile, the active profile, else onboarding."""
+        if self.options.sandbox:
+            self.start_sandbox()
+            return
+        try:
+            name, profile = svc.start_profile(self.options)
+        except Exception as exc:  # noqa: BLE001 - a broken config must not stop the console
+            self.report_error(exc, title="Could not load the profile")
+            name, profile = None, None
+        if profile is None:
+            self.action_onboarding()
+        else:
+            self.activate_profile(name, profile)
+
+    # --- profile activation ---------------------------------------------------------------
+    @work(exclusive=True, exit_on_error=False, group="activate")
+    async def activate_profile(self, name: str, profile: Any) -> None:
+        """Open client and session for ``profile`` (worker: posts ServicesReady/ServicesFailed)."""
+        try:
+            services = await svc.open_services(name, profile, options=self.options, settings=self.settings)
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(ServicesFailed(name, exc))
+            return
+        self.post_message(ServicesReady(services))
+
+    @on(ServicesReady)
+    async def _services_ready(self, message: ServicesReady) -> None:
+        old, self.services = self.services, message.services
+        if old is not None and old is not message.services:
+            await old.close()
+        s = message.services
+        self.identity = Identity(profile=s.profile_name, method=sign_in_label(s.http_config),
+                                 insecure_tls=s.accept_invalid_certs, read_only=self.read_only)
+        self.refresh_whoami()
+
+    @on(ServicesFailed)
+    def _services_failed(self, message: ServicesFailed) -> None:
+        self.identity = Identity(profile=message.profile, read_only=self.read_only)
+        self.report_error(message.error, title=f"Could not open profile {message.profile}")
+
+    @work(exclusive=True, exit_on_error=False, group="whoami")
+    async def refresh_whoami(self) -> None:
+        """Fetch whoami data for the active profile (worker)."""
+        if self.services is None:
+            return
+        self.post_message(WhoAmILoaded(await self.services.whoami()))
+
+    @on(WhoAmILoaded)
+    def _whoami_loaded(self, message: WhoAmILoaded) -> None:
+        self.whoami_data = message.whoami
+        self.identity = self.identity.with_whoami(message.whoami)
+
+    @on(SessionChanged)
+    def _session_changed(self, message: SessionChanged) -> None:
+        self.identity = self.identity.with_session(message.state)
+        self.refresh_whoami()  # the panel follows token refreshes
+
+    # --- sandbox -----------------------------------------------------------------------------
+    @work(exclusive=True, exit_on_error=False, group="sandbox")
+    async def start_sandbox(self) -> None:
+        """Start the sandbox child, save the ``sandbox`` profile, activate it (worker)."""
+        if self.sandbox is None:
+            self.sandbox = SandboxProcess(self.options.sandbox_db)
+        url = self.sandbox.url if self.sandbox.proc else await self.sandbox.start()
+        profile = svc.save_sandbox_profile(url)
+        self.call_later(self.activate_profile, SANDBOX_PROFILE, profile)
+
+    # --- errors ---------------------------------------------------------------------------
+    @on(Worker.StateChanged)
+    def handle_worker_state(self, event: Worker.StateChanged) -> None:
+        """The one place a worker error reaches the user: a toast, or a modal for destructive ones."""
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        self.report_error(event.worker.error, destructive=event.worker.group in DESTRUCTIVE_GROUPS)
+
+    def report_error(self, error: BaseException, *, destructive: bool = False, title: str | None = None) -> None:
+        """Show ``error`` (message and fix) without ever raising."""
+        if destructive:
+            self.push_screen(ErrorModal(error, title=title or "The action failed"))
+            return
+        message, fix = describe_error(error)
+        self.notify(f"{message}\n{fix}".strip(), title=title or "Error", severity="error", timeout=10,
+                    markup=False)
+
+    def refuse_if_read_only(self, what: str) -> bool:
+        """True (and a toast) when the console is read-only; call before any write."""
+        if self.read_only:
+            self.notify(f"Read-only mode: {what} is disabled.", title="Read-only", severity="warning")
+        return self.read_only
+
+    # --- actions ----------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from kms_tui.tui.screens.help import HelpScreen
+
+        if type(self.screen).__name__ != "HelpScreen":
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_onboarding(self) -> None:
+        from kms_tui.tui.screens.onboarding import OnboardingScreen
+
+        self.push_screen(OnboardingScreen())
+
+    def action_next_theme(self) -> None:
+        names = [t for t in THEMES if t in self.available_themes]
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+        self.notify(f"Theme: {self.theme}")
+
+    async def action_quit(self) -> None:
+        await self.shutdown()
+        self.exit()
+
+    async def shutdown(self) -> None:
+        """Close the shared client and stop the sandbox child (its data is kept)."""
+        services, self.services = self.services, None
+        if services is not None:
+            await services.close()
+        if self.sandbox is not None:
+            await self.sandbox.stop()
+
+    async def on_unmount(self) -> None:
+        await self.shutdown()
+
+
+def create_app(*, profile: str | None = None, conf: str | Path | None = None, sandbox: bool = False,
+               read_only: bool = False, clock: svc.Clock | None = None, discover_user_config: bool = True,
+               theme: str | None = None, sandbox_db: Path | None = None) -> KmsConsole:
+    """Build the console; the CLI, the tests and the screenshot script all come through here."""
+    options = ConsoleOptions(profile=profile, conf=Path(conf) if conf else None, sandbox=sandbox,
+                             read_only=read_only, discover_user_config=discover_user_config,
+                             theme=theme, sandbox_db=sandbox_db)
+    if clock is not None:
+        options = replace(options, clock=clock)
+    return KmsConsole(options)
+
+
+def run_console(args: argparse.Namespace) -> int:
+    """``kms-tui`` with no command: run the console until the user quits."""
+    app = create_app(profile=getattr(args, "profile", None), conf=getattr(args, "conf", None),
+                     sandbox=bool(getattr(args, "sandbox", False)), read_only=bool(getattr(args, "read_only", False)))
+    app.run()
+    return int(app.return_code or 0)

@@ -1,0 +1,49 @@
+"""The command palette: every action of every screen, plus going to each screen."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Iterator
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from kms_tui.tui.registry import SCREENS, screen_class
+
+
+def palette_entries(app) -> Iterator[tuple[str, str, object]]:
+    """(title, help, callback) for every command the palette offers."""
+    for entry in SCREENS:
+        yield f"Go to {entry.title}", entry.description, partial(app.switch_mode, entry.mode)
+        cls = screen_class(entry)
+        for binding in getattr(cls, "BINDINGS", []) if cls else []:
+            if getattr(binding, "description", "") and getattr(binding, "id", None):
+                if binding.action in getattr(cls, "WRITE_ACTIONS", ()) and app.read_only:
+                    continue  # read-only hides writes everywhere, the palette included
+                yield (f"{entry.title}: {binding.description}", binding.tooltip or "",
+                       partial(run_on_screen, app, entry.mode, binding.action))
+    for binding in app.BINDINGS:
+        if binding.description and binding.id and not binding.id.startswith("go-"):
+            yield binding.description, binding.tooltip or "", partial(app.run_action, binding.action)
+    yield "Sign in again", "Refresh the whoami data of the active profile.", app.refresh_whoami
+
+
+async def run_on_screen(app, mode: str, action: str) -> None:
+    """Switch to ``mode`` and run ``action`` on its screen."""
+    if app.current_mode != mode:
+        await app.switch_mode(mode)
+    await app.screen.run_action(action)
+
+
+class ConsoleCommands(Provider):
+    """Fuzzy-searches ``palette_entries``."""
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in palette_entries(self.app):
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in palette_entries(self.app):
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,54 @@
+"""Messages posted by workers and screens; handlers on the app own the state they carry.
+
+Workers never touch widgets: they post one of these and return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+
+@dataclass
+class ServicesReady(Message):
+    """A profile was opened: its client and session are ready (``services`` is an AppServices)."""
+
+    services: Any
+
+
+@dataclass
+class ServicesFailed(Message):
+    """Opening the active profile failed; ``error`` has ``message`` and usually ``fix``."""
+
+    profile: str
+    error: BaseException
+
+
+@dataclass
+class WhoAmILoaded(Message):
+    """Fresh whoami data (``whoami`` is the auth layer's ``WhoAmI``)."""
+
+    whoami: Any
+
+
+@dataclass
+class SessionChanged(Message):
+    """The sign-in state changed (signed in/out, token refreshed, expired)."""
+
+    state: Any
+
+
+@dataclass
+class SandboxStarted(Message):
+    """The local sandbox child process answers at ``url``."""
+
+    url: str
+
+
+@dataclass
+class ProfilesChanged(Message):
+    """A profile was added, renamed, deleted or made active."""
+
+    active: str | None = None

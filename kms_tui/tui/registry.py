@@ -1,0 +1,59 @@
+"""The console's screens, one mode each; modules are imported only when first shown.
+
+To add a screen: append a ``ScreenEntry``. The app builds ``App.MODES`` from this tuple,
+the palette offers "Go to <title>", and the number key switches to it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    mode: str
+    title: str
+    module: str
+    class_name: str
+    key: str
+    description: str
+
+
+SCREENS: tuple[ScreenEntry, ...] = (
+    ScreenEntry("whoami", "Who am I", "kms_tui.tui.screens.whoami", "WhoAmIScreen", "1",
+                "Effective user, token, certificate, server version and rights."),
+    ScreenEntry("objects", "Objects", "kms_tui.tui.screens.objects", "ObjectsScreen", "2",
+                "Browse, locate, create, revoke, destroy and export keys."),
+    ScreenEntry("audit", "Audit", "kms_tui.tui.screens.audit", "AuditScreen", "3",
+                "What this console did, from the local audit trail."),
+    ScreenEntry("profiles", "Profiles", "kms_tui.tui.screens.profiles", "ProfilesScreen", "4",
+                "Servers and sign-in methods: add, edit, sign in, set active."),
+    ScreenEntry("config", "Config", "kms_tui.tui.screens.config_editor", "ConfigEditorScreen", "5",
+                "The active profile's ckms.toml, validated as you type."),
+)
+
+BY_MODE = {entry.mode: entry for entry in SCREENS}
+
+
+def screen_class(entry: ScreenEntry) -> type[Screen] | None:
+    """The screen class of ``entry``, or None while its module is not written yet."""
+    try:
+        module = importlib.import_module(entry.module)
+    except ModuleNotFoundError as exc:
+        if exc.name == entry.module:
+            return None
+        raise
+    return getattr(module, entry.class_name, None)
+
+
+def make_screen(entry: ScreenEntry) -> Screen:
+    """A fresh instance of the entry's screen (a placeholder if it does not exist yet)."""
+    cls = screen_class(entry)
+    if cls is None:
+        from kms_tui.tui.screens.placeholder import PlaceholderScreen
+
+        return PlaceholderScreen(entry)
+    return cls()

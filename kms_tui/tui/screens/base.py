@@ -1,0 +1,49 @@
+"""The base of every console screen: header, body, footer, read-only awareness, help text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from kms_tui.tui.widgets.header import ConsoleHeader
+
+if TYPE_CHECKING:
+    from kms_tui.tui.app import KmsConsole
+
+
+class ConsoleScreen(Screen):
+    """Subclass and implement ``compose_body``; list write actions in ``WRITE_ACTIONS``.
+
+    In read-only mode the actions named in ``WRITE_ACTIONS`` vanish from the footer, the
+    palette and the keys (``check_action`` returns False).
+    """
+
+    HELP_TITLE: ClassVar[str] = ""
+    HELP_TEXT: ClassVar[str] = ""
+    WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
+
+    @property
+    def console(self) -> "KmsConsole":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader()
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.WRITE_ACTIONS and getattr(self.app, "read_only", False):
+            return False
+        return True
+
+    def on_worker_state_changed(self, event) -> None:
+        # Worker.StateChanged does not bubble: hand screen workers to the app's one handler
+        handler = getattr(self.app, "handle_worker_state", None)
+        if handler is not None:
+            handler(event)

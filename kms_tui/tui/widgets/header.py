@@ -1,0 +1,53 @@
+"""The console header: profile, effective user, sign-in method, token time left, warnings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+
+def format_time_left(expires_at: datetime | None, now: datetime) -> str:
+    """'12m 03s' style countdown; 'expired' once past; '' when the token never expires."""
+    if expires_at is None:
+        return ""
+    seconds = int((expires_at - now).total_seconds())
+    if seconds <= 0:
+        return "expired"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {secs:02d}s"
+
+
+class ConsoleHeader(Horizontal):
+    """One line on top of every screen; it follows ``app.identity`` (set by the app, never a worker)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("kms-tui", id="header-title")
+        yield Static("", id="header-identity", markup=False)
+        yield Static("", id="header-token")
+        yield Static("", id="header-badges")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "identity", lambda _identity: self.refresh_text(), init=True)
+        # a tick a second keeps the countdown honest; the clock itself is injectable
+        self.set_interval(1.0, self.refresh_text)
+
+    def refresh_text(self) -> None:
+        identity = getattr(self.app, "identity", None)
+        if identity is None:
+            return
+        who = " · ".join(part for part in (identity.profile, identity.user, identity.method) if part)
+        self.query_one("#header-identity", Static).update(who)
+        left = format_time_left(identity.expires_at, self.app.clock()) if identity.expires_at else ""
+        self.query_one("#header-token", Static).update(f"token {left}" if left else "")
+        badges = []
+        if identity.read_only:
+            badges.append("[reverse] READ-ONLY [/]")
+        if identity.insecure_tls:
+            badges.append("[reverse $warning] TLS NOT VERIFIED [/]")
+        if identity.session_expired or left == "expired":
+            badges.append("[reverse $error] SESSION EXPIRED [/]")
+        self.query_one("#header-badges", Static).update(" ".join(badges))
