@@ -1,0 +1,132 @@
+"""Pick the configuration a command runs with, validate it and resolve its secrets.
+
+Order when neither ``--profile`` nor ``--conf`` is given: ``$CKMS_CONF`` (an explicit choice
+for this shell, as in ckms), then the active kms-tui profile, then ckms's own search path
+(``~/.cosmian/ckms.toml``, ``/etc/cosmian/ckms.toml``).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kms_tui.config.discovery import discover_ckms_confs, env_ckms_conf
+from kms_tui.config.document import ProfileDocument
+from kms_tui.config.errors import ConfigError, Problem
+from kms_tui.config.locate import line_of
+from kms_tui.config.schema import LEGACY_KEYS, SECRET_KEYS
+from kms_tui.config.secrets import SecretError, mask_value, resolve_tree
+from kms_tui.config.settings import ProfileSettings
+from kms_tui.config.store import ProfileStore
+
+MASK = "••••••"
+
+
+@dataclass
+class ResolvedConnection:
+    """A validated profile ready to connect: secrets resolved in memory only.
+
+    ``http_config`` is the ckms ``[http_config]`` table with references replaced by their
+    values and legacy ``ssl_client_*`` keys mapped to ``tls_client_*``; ``references`` maps
+    each dotted key that held a reference to its original text. Never log ``http_config``:
+    use :meth:`masked`.
+    """
+
+    name: str
+    path: Path | None
+    http_config: dict[str, Any]
+    settings: ProfileSettings
+    vendor_id: str = "cosmian"
+    references: dict[str, str] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    source: str = "store"
+
+    def masked(self) -> dict[str, Any]:
+        """The ``[http_config]`` table safe to display: secrets masked, references visible."""
+        return masked_tree(self.http_config, self.references, prefix="http_config")
+
+    def __repr__(self) -> str:  # never print resolved secrets by accident
+        return f"ResolvedConnection(name={self.name!r}, path={self.path!r}, server_url={self.server_url!r})"
+
+    @property
+    def server_url(self) -> str:
+        return str(self.http_config.get("server_url", ""))
+
+
+def masked_tree(tree: Any, references: dict[str, str], prefix: str = "") -> Any:
+    """Copy of ``tree`` with secret keys masked and referenced values shown as their reference."""
+
+    def walk(value: Any, key: str) -> Any:
+        if key in references:
+            return mask_value(references[key])
+        if isinstance(value, dict):
+            return {k: walk(v, f"{key}.{k}" if key else k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, f"{key}[{i}]") for i, v in enumerate(value)]
+        if key in SECRET_KEYS and isinstance(value, str) and value:
+            return MASK
+        return value
+
+    return walk(copy.deepcopy(tree), prefix)
+
+
+def _pick(profile: str | None, conf: str | None, store: ProfileStore) -> tuple[str, Path, str]:
+    if profile and conf:
+        raise ConfigError("--profile and --conf are exclusive", fix="Pass only one of them.")
+    if conf:
+        path = Path(conf).expanduser()
+        if not path.is_file():
+            raise ConfigError(f'Configuration file "{path}" does not exist', fix="Check the --conf path.")
+        return path.stem, path, "file"
+    env = None if profile else env_ckms_conf()
+    if env:
+        return "ckms-env", env, "discovered"
+    name = profile or store.active()
+    if name:
+        entry = store.info(name)
+        return entry.name, entry.path, entry.source
+    for found in discover_ckms_confs():  # ckms's own search path, same names as the list
+        return found.name, found.path, "discovered"
+    raise ConfigError(
+        "no configuration: no profile is active and no ckms.toml was found",
+        fix="Import one with `kms-tui profile import FILE`, pass --conf FILE, or set CKMS_CONF.",
+    )
+
+
+def load_connection(document: ProfileDocument, name: str, settings: ProfileSettings,
+                    source: str = "store") -> ResolvedConnection:
+    """Validate ``document`` and resolve its references with the profile's backend."""
+    document.require_valid()
+    data = document.data()
+    try:
+        resolved, originals = resolve_tree(data, settings.secret_backend, where=f"profile {name!r}")
+    except SecretError as exc:
+        exc.source = document.path
+        key = exc.problems[0].path if exc.problems else ""
+        exc.problems = [Problem(p.path, line_of(document.text, key), p.message, p.allowed) for p in exc.problems]
+        raise
+    http = dict(resolved["http_config"])
+    for old, new in LEGACY_KEYS.items():
+        if old in http:  # the new name wins when both are set, as in ckms
+            value = http.pop(old)
+            http.setdefault(new, value)
+    return ResolvedConnection(
+        name=name,
+        path=document.path,
+        http_config=http,
+        settings=settings,
+        vendor_id=str(resolved.get("vendor_id") or "cosmian"),
+        references=originals,
+        warnings=[p for p in document.problems() if not p.is_error],
+        source=source,
+    )
+
+
+def resolve_connection(profile: str | None = None, conf: str | None = None) -> ResolvedConnection:
+    """The connection a command should use (see module doc for the order); ConfigError if invalid."""
+    store = ProfileStore()
+    name, path, source = _pick(profile, conf, store)
+    settings = store.profile_settings(name) if source in ("store", "discovered") else ProfileSettings()
+    return load_connection(ProfileDocument.load(path), name, settings, source)

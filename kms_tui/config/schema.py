@@ -1,0 +1,139 @@
+"""The ckms 5.26 client configuration schema (ckms_features.md §1.3-1.7) as pydantic models.
+
+ckms rejects unknown keys at the top level, in ``[http_config]``, ``[proxy_params]`` and
+``[gmail_api_conf]``; it ignores them in ``[oauth2_conf]`` (we warn). One deliberate
+difference: ``oauth2_conf.client_secret`` may be omitted (PKCE), which ckms 5.26 refuses.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class OAuth2Conf(BaseModel):
+    """``[http_config.oauth2_conf]``: the IdP used by ``ckms login oauth``."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    client_id: StrictStr
+    client_secret: StrictStr | None = None
+    authorize_url: StrictStr
+    token_url: StrictStr
+    scopes: list[StrictStr]
+
+
+class CosmianConf(BaseModel):
+    """``[http_config.cosmian_conf]``: the Auth Verifier used by ``ckms login cosmian``."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    server_url: StrictStr
+    realm: StrictStr | None = None
+
+
+class ProxyParams(_Strict):
+    """``[http_config.proxy_params]``: an HTTP CONNECT proxy."""
+
+    url: StrictStr
+    basic_auth_username: StrictStr | None = None
+    basic_auth_password: StrictStr | None = None
+    custom_auth_header: StrictStr | None = None
+    exclusion_list: list[StrictStr]
+
+
+class HttpConfig(_Strict):
+    """``[http_config]``: how to reach and authenticate to the KMS."""
+
+    server_url: StrictStr
+    accept_invalid_certs: StrictBool | None = None
+    verified_cert: StrictStr | None = None
+    access_token: StrictStr | None = None
+    vault_token: StrictStr | None = None
+    tls_client_pem_cert_path: StrictStr | None = None
+    tls_client_pem_key_path: StrictStr | None = None
+    tls_client_pkcs12_path: StrictStr | None = None
+    tls_client_pkcs12_password: StrictStr | None = None
+    # Legacy names ckms still accepts (with a deprecation warning) and renames on save.
+    ssl_client_pem_cert_path: StrictStr | None = None
+    ssl_client_pem_key_path: StrictStr | None = None
+    ssl_client_pkcs12_path: StrictStr | None = None
+    ssl_client_pkcs12_password: StrictStr | None = None
+    database_secret: StrictStr | None = None
+    cipher_suites: StrictStr | None = None
+    custom_headers: list[StrictStr] | None = None
+    oauth2_conf: OAuth2Conf | None = None
+    cosmian_conf: CosmianConf | None = None
+    proxy_params: ProxyParams | None = None
+
+
+class GmailApiConf(_Strict):
+    """``[gmail_api_conf]``: a Google service-account JSON, every field required."""
+
+    type: StrictStr
+    project_id: StrictStr
+    private_key_id: StrictStr
+    private_key: StrictStr
+    client_email: StrictStr
+    client_id: StrictStr
+    auth_uri: StrictStr
+    token_uri: StrictStr
+    auth_provider_x509_cert_url: StrictStr
+    client_x509_cert_url: StrictStr
+    universe_domain: StrictStr
+
+
+class CkmsConfig(_Strict):
+    """A whole ckms.toml (one kms-tui profile)."""
+
+    http_config: HttpConfig
+    vendor_id: StrictStr | None = None
+    print_json: StrictBool | None = None
+    pkcs11_use_pin_as_access_token: StrictBool | None = None
+    gmail_api_conf: GmailApiConf | None = None
+
+
+LEGACY_KEYS = {
+    "ssl_client_pem_cert_path": "tls_client_pem_cert_path",
+    "ssl_client_pem_key_path": "tls_client_pem_key_path",
+    "ssl_client_pkcs12_path": "tls_client_pkcs12_path",
+    "ssl_client_pkcs12_password": "tls_client_pkcs12_password",
+}
+
+# Keys whose value is a credential: masked on display, and they make a file 0600.
+SECRET_KEYS = frozenset(
+    {
+        "http_config.access_token",
+        "http_config.vault_token",
+        "http_config.tls_client_pkcs12_password",
+        "http_config.ssl_client_pkcs12_password",
+        "http_config.database_secret",
+        "http_config.oauth2_conf.client_secret",
+        "http_config.proxy_params.basic_auth_password",
+        "http_config.proxy_params.custom_auth_header",
+        "gmail_api_conf.private_key",
+    }
+)
+
+_MODELS = {
+    "": CkmsConfig,
+    "http_config": HttpConfig,
+    "http_config.oauth2_conf": OAuth2Conf,
+    "http_config.cosmian_conf": CosmianConf,
+    "http_config.proxy_params": ProxyParams,
+    "gmail_api_conf": GmailApiConf,
+}
+
+
+def allowed_keys(table: str) -> list[str]:
+    """The keys ckms 5.26 accepts in ``table`` (dotted path, ``""`` for the top level)."""
+    model = _MODELS.get(table)
+    if model is None:
+        return []
+    return [k for k in model.model_fields if k not in LEGACY_KEYS]
+
+
+def required_keys(table: str) -> list[str]:
+    model = _MODELS.get(table)
+    return [k for k, f in model.model_fields.items() if f.is_required()] if model else []

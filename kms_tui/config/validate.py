@@ -1,0 +1,205 @@
+"""Validate a ckms.toml document: every problem at once, each with its TOML path and line.
+
+Used live by the console's config editor (:func:`validate_document`) and by every load.
+Checks that need the file system (certificates, keys, PKCS#12) live in :mod:`.checks`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import tomlkit
+from pydantic import ValidationError
+from tomlkit.exceptions import ParseError
+
+from kms_tui.config.errors import Problem
+from kms_tui.config.locate import key_lines, line_of
+from kms_tui.config.schema import LEGACY_KEYS, CkmsConfig, allowed_keys
+
+_HEADER_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+:\s*\S")
+
+_HINTS = {
+    "server_url": "an http:// or https:// URL such as https://kms.example.com:9998",
+    "url": "a URL such as http://proxy.example.com:3128",
+    "exclusion_list": 'an array of host names, [] for none, e.g. exclusion_list = [".internal", "localhost"]',
+    "scopes": 'an array of strings, e.g. scopes = ["openid", "email"]',
+    "client_id": "the client id registered at your identity provider",
+    "authorize_url": "the IdP's authorization endpoint URL",
+    "token_url": "the IdP's token endpoint URL",
+}
+
+_TYPE_WORDS = {
+    "string_type": ("must be a string", 'a quoted string, e.g. "value"'),
+    "bool_type": ("must be true or false", "true or false (no quotes)"),
+    "list_type": ("must be an array", '["a", "b"]'),
+    "model_type": ("must be a table", "a [section] table"),
+    "dict_type": ("must be a table", "a [section] table"),
+    "model_attributes_type": ("must be a table", "a [section] table"),
+}
+
+
+def parse_toml(text: str) -> tuple[tomlkit.TOMLDocument | None, list[Problem]]:
+    """Parse ``text`` with tomlkit; a syntax error becomes a Problem with line and column."""
+    try:
+        return tomlkit.parse(text), []
+    except ParseError as exc:
+        reason = str(exc).split(" at line ")[0]
+        line, col = exc.line, exc.col
+        if "\\x00" in reason:  # tomlkit reports end of input as a NUL character
+            reason = "unexpected end of file (is the file truncated?)"
+            lines = text.splitlines() or [""]
+            line, col = len(lines), len(lines[-1]) + 1
+        return None, [
+            Problem(
+                "",
+                line,
+                f"TOML syntax error at line {line}, column {col}: {reason}",
+                "valid TOML (the file is left untouched until it parses)",
+                column=col,
+            )
+        ]
+
+
+def validate_document(text: str) -> list[Problem]:
+    """Every problem in a ckms.toml text: syntax, schema (ckms 5.26 rules), consistency."""
+    doc, problems = parse_toml(text)
+    if doc is None:
+        return problems
+    return validate_data(doc.unwrap(), text)
+
+
+def validate_data(data: dict[str, Any], text: str = "") -> list[Problem]:
+    """Validate an already-parsed document; ``text`` (if given) supplies line numbers."""
+    lines = key_lines(text) if text else {}
+
+    def at(path: str) -> int | None:
+        return line_of(text, path, lines) if text else None
+
+    problems = _schema_problems(data, at)
+    http = data.get("http_config")
+    if isinstance(http, dict):
+        problems += _http_problems(http, at)
+    problems += _reference_problems(data, at)
+    return sorted(problems, key=lambda p: (p.line or 0, p.path))
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _schema_problems(data: dict, at) -> list[Problem]:
+    try:
+        CkmsConfig.model_validate(data)
+        return []
+    except ValidationError as exc:
+        errors = exc.errors()
+    problems = []
+    for err in errors:
+        loc = tuple(err["loc"])
+        path, key = _dotted(loc), str(loc[-1]) if loc else ""
+        table = _dotted(tuple(p for p in loc[:-1] if not isinstance(p, int)))
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            problems.append(
+                Problem(path, at(path), f"unknown key `{key}` (ckms 5.26 rejects unknown keys)",
+                        "one of: " + ", ".join(allowed_keys(table)))
+            )
+        elif kind == "missing":
+            where = f"[{table}]" if table else "the top level"
+            problems.append(
+                Problem(path, at(path), f"missing required key `{key}` in {where}", _HINTS.get(key, "a value"))
+            )
+        else:
+            message, allowed = _TYPE_WORDS.get(kind, (err["msg"], ""))
+            problems.append(Problem(path, at(path), message, allowed))
+    return problems
+
+
+def _url_problem(path: str, value: Any, at) -> Problem | None:
+    if not isinstance(value, str) or "secret://" in value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme and parts.netloc:
+        try:
+            parts.port  # raises on a bad port
+            return None
+        except ValueError:
+            pass
+    return Problem(path, at(path), f"`{value}` is not a valid URL", "scheme://host[:port][/path]")
+
+
+def _http_problems(http: dict, at) -> list[Problem]:
+    out: list[Problem] = []
+
+    def add(path: str, message: str, allowed: str = "", severity: str = "error") -> None:
+        out.append(Problem(path, at(path), message, allowed, severity))
+
+    def has(key: str) -> bool:
+        return http.get(key) is not None or http.get(LEGACY_OF.get(key, "")) is not None
+
+    for old, new in LEGACY_KEYS.items():
+        if old in http:
+            add(f"http_config.{old}", f"`{old}` is deprecated; it will be renamed to `{new}` on the next save",
+                f"`{new}`", "warning")
+    pem = has("tls_client_pem_cert_path") or has("tls_client_pem_key_path")
+    if pem and has("tls_client_pkcs12_path"):
+        add("http_config.tls_client_pkcs12_path", "cannot use both PKCS#12 and PEM client authentication",
+            "either the PEM pair or the PKCS#12 bundle")
+    if has("tls_client_pem_cert_path") != has("tls_client_pem_key_path"):
+        missing = "tls_client_pem_key_path" if has("tls_client_pem_cert_path") else "tls_client_pem_cert_path"
+        add(f"http_config.{missing}", "both PEM certificate and key paths must be provided",
+            f"add `{missing}`")
+    if has("tls_client_pkcs12_path") and not has("tls_client_pkcs12_password"):
+        add("http_config.tls_client_pkcs12_path", "PKCS#12 password must be provided with PKCS#12 path",
+            'tls_client_pkcs12_password = "" when the bundle has no password')
+    for i, header in enumerate(http.get("custom_headers") or []):
+        if isinstance(header, str) and not _HEADER_RE.match(header):
+            add(f"http_config.custom_headers[{i}]", f"invalid custom header '{header}'", "'Name: Value'")
+    for path, value in (
+        ("http_config.server_url", http.get("server_url")),
+        ("http_config.proxy_params.url", (http.get("proxy_params") or {}).get("url")),
+        ("http_config.cosmian_conf.server_url", (http.get("cosmian_conf") or {}).get("server_url")),
+        ("http_config.oauth2_conf.authorize_url", (http.get("oauth2_conf") or {}).get("authorize_url")),
+        ("http_config.oauth2_conf.token_url", (http.get("oauth2_conf") or {}).get("token_url")),
+    ):
+        problem = _url_problem(path, value, at)
+        if problem:
+            out.append(problem)
+    oauth = http.get("oauth2_conf")
+    if isinstance(oauth, dict):
+        for key in oauth:
+            if key not in allowed_keys("http_config.oauth2_conf"):
+                add(f"http_config.oauth2_conf.{key}", f"`{key}` is ignored by ckms",
+                    ", ".join(allowed_keys("http_config.oauth2_conf")), "warning")
+    return out
+
+
+LEGACY_OF = {new: old for old, new in LEGACY_KEYS.items()}
+
+_REF_BODY = re.compile(r"secret://(?P<body>[^\s@\"',;<>]*)")
+
+
+def _walk_strings(value: Any, path: str):
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk_strings(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk_strings(v, f"{path}[{i}]")
+
+
+def _reference_problems(data: dict, at) -> list[Problem]:
+    out = []
+    for path, value in _walk_strings(data, ""):
+        for match in _REF_BODY.finditer(value):
+            if "/" not in match.group("body").strip("/"):
+                out.append(Problem(path, at(path), f"incomplete secret reference `{match.group(0)}`",
+                                   "secret://<location>/<name>, e.g. secret://secret/kms-console#api_token"))
+    return out
