@@ -1,0 +1,216 @@
+"""The request loop under every call: authentication, retries, error mapping, audit.
+
+:class:`Exchange` owns the ``httpx.AsyncClient`` (one per server, pooled, keep-alive) and turns
+one logical call into up to ``RetryPolicy.attempts`` HTTP attempts. It knows nothing about KMIP
+shapes; :mod:`kms_tui.client.kms_client` builds on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import urllib.request
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
+from urllib.parse import urlsplit
+
+import httpx
+
+from kms_tui.audit import AuditEntry, AuditTrail
+from kms_tui.client import errors
+from kms_tui.client.errors import KmsError
+from kms_tui.client.retry import Failure, OpKind, RetryPolicy, classify
+from kms_tui.client.settings import ConnectionSettings
+from kms_tui.client.transport import http_client_kwargs
+
+
+class Credentials(Protocol):
+    """What ``kms_tui.auth`` provides: a current bearer token and a way to refresh it."""
+
+    async def bearer_token(self) -> str | None: ...
+
+    async def on_unauthorized(self) -> bool: ...
+
+
+@dataclass
+class Outcome:
+    """The final HTTP answer of a call and how it was obtained."""
+
+    response: httpx.Response
+    attempts: int
+    maybe_done_before: bool  # an earlier attempt may have been processed (timeout, 5xx, drop)
+
+
+class Exchange:
+    """HTTP attempts with retries for one server."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        profile: str = "",
+        audit: AuditTrail | None = None,
+        credentials: Credentials | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+    ) -> None:
+        self.settings = settings
+        self.profile = profile
+        self.audit = audit
+        self.credentials = credentials
+        self.retry = retry
+        self.user = ""  # the KMS user name, once known (``me()``); recorded in the audit trail
+        self.round_trips = 0  # HTTP requests actually sent (benchmarks, tests)
+        self._http: httpx.AsyncClient | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    async def open(self) -> None:
+        if self._http is None:
+            self._http = httpx.AsyncClient(**http_client_kwargs(self.settings, self.retry.timeout))
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    # -- the loop ---------------------------------------------------------------------------------
+    async def attempt(
+        self, method: str, path: str, *, content: str | None = None, kind: OpKind, operation: str, target: str = ""
+    ) -> Outcome:
+        """Send until success, a non-retryable answer, or the attempts run out."""
+        await self.open()
+        assert self._http is not None
+        attempt = 0
+        reauthenticated = False
+        maybe_done = False
+        while True:
+            attempt += 1
+            headers = await self._auth_header()
+            try:
+                self.round_trips += 1
+                response = await self._http.request(method, path, content=content, headers=headers)
+            except httpx.TransportError as exc:
+                failure = classify(exc)
+                if self.retry.should_retry(kind, failure, attempt):
+                    maybe_done = maybe_done or failure is Failure.AMBIGUOUS
+                    await asyncio.sleep(self.retry.delay(attempt))
+                    continue
+                raise self._transport_error(exc, kind, failure, operation) from None
+            status = response.status_code
+            if status == 401 and self.credentials is not None and not reauthenticated:
+                reauthenticated = True  # one forced refresh; a 401 means nothing was processed
+                if await self.credentials.on_unauthorized():
+                    attempt -= 1
+                    continue
+            if (status >= 500 or status == 429) and self.retry.should_retry(kind, Failure.SERVER_ERROR, attempt):
+                maybe_done = True
+                await asyncio.sleep(self.retry.delay(attempt))
+                continue
+            return Outcome(response, attempt, maybe_done)
+
+    async def _auth_header(self) -> dict[str, str]:
+        token = await self.credentials.bearer_token() if self.credentials is not None else self.settings.access_token
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    # -- errors -----------------------------------------------------------------------------------
+    def proxy_url(self) -> str | None:
+        """The proxy the requests go through (configured, else from the environment), if any."""
+        if self.settings.proxy is not None:
+            eff = self.settings.effective_proxy
+            return eff.url if eff else None
+        scheme = urlsplit(self.settings.server_url).scheme
+        env = urllib.request.getproxies_environment()
+        url = env.get(scheme) or env.get("all")
+        if url and urllib.request.proxy_bypass_environment(self.settings.host):
+            return None
+        return url
+
+    def _transport_error(self, exc: Exception, kind: OpKind, failure: Failure, operation: str) -> KmsError:
+        host, port = self.settings.host, self.settings.port
+        proxy = self.proxy_url()
+        proxy_host = (urlsplit(proxy).hostname or proxy) if proxy else ""
+        if isinstance(exc, httpx.ProxyError):
+            return errors.proxy_failure(exc, proxy_host or "(environment proxy)")
+        tls = errors.tls_failure(exc, host)
+        if tls is not None:
+            return tls
+        if isinstance(exc, httpx.ConnectTimeout):
+            return errors.RequestTimeout(f"connecting to {proxy_host or host} timed out", reason="connect_timeout")
+        if isinstance(exc, httpx.ConnectError):
+            if proxy_host:
+                return errors.proxy_failure(exc, proxy_host)
+            return errors.connect_failure(exc, host, port)
+        if isinstance(exc, httpx.PoolTimeout):
+            return errors.RequestTimeout("too many requests in flight to this server", reason="pool_timeout")
+        after = f"{operation} sent to {host}"
+        if isinstance(exc, httpx.TimeoutException):
+            if kind is OpKind.CREATE:
+                return errors.OutcomeUnknown(
+                    f"no answer to the {after} within {self.retry.timeout:g} s; it may have been carried out",
+                    reason="timeout",
+                )
+            return errors.RequestTimeout(f"no answer to the {after} within {self.retry.timeout:g} s", reason="timeout")
+        if kind is OpKind.CREATE:
+            return errors.OutcomeUnknown(
+                f"the connection dropped before the answer to the {after}; it may have been carried out",
+                reason="dropped",
+            )
+        return errors.Unreachable(
+            f"the connection to {host} dropped before the answer arrived ({type(exc).__name__})",
+            "retry; if it persists, check proxies and load balancers between you and the KMS",
+            reason="dropped",
+        )
+
+    # -- audit ------------------------------------------------------------------------------------
+    def record(
+        self,
+        operation: str,
+        object_ids: Sequence[str],
+        started: float,
+        *,
+        error: BaseException | None = None,
+        attempts: int = 1,
+    ) -> None:
+        """Queue one audit row (never blocks; never raises)."""
+        if self.audit is None:
+            return
+        if error is None:
+            outcome, reason = "ok", ""
+        elif isinstance(error, errors.ServerRefused):
+            outcome, reason = "refused", f"{error.reason}: {error.message}" if error.reason else error.message
+        elif isinstance(error, KmsError):
+            outcome, reason = "failed", f"{type(error).__name__}: {error.message}"
+        else:
+            outcome, reason = "failed", type(error).__name__
+        try:
+            self.audit.record(
+                AuditEntry(
+                    operation=operation,
+                    outcome=outcome,
+                    object_ids=[str(i) for i in object_ids][:200],
+                    error_reason=reason,
+                    duration_ms=int((time.monotonic() - started) * 1000),
+                    profile=self.profile,
+                    server=self.settings.display_url,
+                    user=self.user,
+                    attempts=attempts,
+                )
+            )
+        except Exception:  # noqa: BLE001 - the audit trail must never break a request
+            pass
+
+
+def body_text(response: httpx.Response) -> str:
+    try:
+        return response.text
+    except Exception:  # noqa: BLE001 - undecodable body
+        return ""
+
+
+def json_body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise errors.ProtocolError(
+            f"the server answered HTTP {response.status_code} with something that is not JSON",
+            reason="not_json",
+        ) from None

@@ -1,0 +1,276 @@
+"""``KmsClient``: the one client every screen, command and worker uses (ARCHITECTURE.md).
+
+KMIP goes to ``POST /kmip/2_1`` as bare operations or RequestMessage batches; REST calls are in
+:class:`kms_tui.client.rest.RestCalls`. Every call is retried per :class:`RetryPolicy`, mapped to
+a :class:`KmsError` with a fix, and recorded in the audit trail.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Sequence
+
+from kms_tui.client import errors, requests
+from kms_tui.client.errors import KmsError
+from kms_tui.client.exchange import Exchange, body_text
+from kms_tui.client.requests import LocateFilter
+from kms_tui.client.rest import RestCalls
+from kms_tui.client.retry import OpKind, kind_of
+from kms_tui.kmip.ttlv import TTLV, TTLVError, decode, encode
+
+KMIP_PATH = "/kmip/2_1"
+BATCH_CHUNK = 5000  # items per RequestMessage: ~10 MB of answers, far below the 64 MiB body limit
+
+
+@dataclass
+class BatchItemResult:
+    """One item of a ResponseMessage."""
+
+    operation: str
+    status: str  # Success | OperationFailed | OperationPending | OperationUndone
+    payload: TTLV | None
+    reason: str = ""
+    message: str = ""
+    target: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "Success"
+
+    @property
+    def error(self) -> KmsError | None:
+        if self.ok:
+            return None
+        return errors.from_server_reason(self.reason or self.status, self.message, self.operation, self.target)
+
+    def unwrap(self) -> TTLV:
+        """The payload, or the item's error raised."""
+        err = self.error
+        if err is not None:
+            raise err
+        return self.payload or TTLV.struct(f"{self.operation}Response")
+
+
+def _target(op: TTLV) -> str:
+    return str(op.get_value("UniqueIdentifier", "") or "")
+
+
+class KmsClient(RestCalls):
+    """Async context manager; one per server, shared by the whole app."""
+
+    def __init__(self, settings, *, profile: str = "", audit=None, credentials=None, retry=None) -> None:  # noqa: ANN001
+        from kms_tui.client.retry import RetryPolicy
+
+        self.settings = settings
+        self.exchange = Exchange(
+            settings, profile=profile, audit=audit, credentials=credentials, retry=retry or RetryPolicy()
+        )
+
+    async def __aenter__(self) -> KmsClient:
+        await self.exchange.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.exchange.aclose()
+
+    # -- raw KMIP ---------------------------------------------------------------------------------
+    async def _post(self, body: TTLV, operation: str, target: str, kind: OpKind) -> tuple[TTLV, int, bool]:
+        outcome = await self.exchange.attempt(
+            "POST", KMIP_PATH, content=encode(body), kind=kind, operation=operation, target=target
+        )
+        r = outcome.response
+        if r.status_code != 200:
+            err = errors.from_http_status(r.status_code, body_text(r), operation, target)
+            err.after_ambiguous = outcome.maybe_done_before
+            raise err
+        try:
+            return decode(r.content), outcome.attempts, outcome.maybe_done_before
+        except TTLVError:
+            raise errors.ProtocolError(
+                f"the answer to {operation} is not KMIP JSON TTLV (HTTP 200, {len(r.content)} bytes)",
+                reason="not_ttlv",
+            ) from None
+
+    async def send(self, op: TTLV) -> TTLV:
+        """Send one bare operation; return its ``…Response`` node."""
+        started, target, attempts = time.monotonic(), _target(op), 1
+        try:
+            try:
+                response, attempts, maybe_done = await self._post(op, op.tag, target, kind_of([op.tag]))
+            except errors.ServerRefused as exc:
+                done = self._already_done(op, exc)
+                if done is None:
+                    raise
+                response = done
+        except BaseException as exc:
+            self.exchange.record(op.tag, [target] if target else [], started, error=exc, attempts=attempts)
+            raise
+        self.exchange.record(op.tag, [target] if target else _ids_in(response), started, attempts=attempts)
+        return response
+
+    def _already_done(self, op: TTLV, exc: errors.ServerRefused) -> TTLV | None:
+        """A repeat of a revoke/destroy/activate that finds the work done counts as success."""
+        # Only after an attempt that may have landed (5xx, timeout, dropped answer).
+        if not exc.after_ambiguous:
+            return None
+        if op.tag in ("Revoke", "Destroy") and exc.reason in ("Item_Not_Found", "Object_Not_Found"):
+            return TTLV.struct(f"{op.tag}Response", [requests.uid_node(_target(op))])
+        if op.tag == "Activate" and exc.reason == "Wrong_Key_Lifecycle_State" and "already" in exc.message:
+            return TTLV.struct("ActivateResponse", [requests.uid_node(_target(op))])
+        return None
+
+    async def batch(self, ops: Sequence[TTLV]) -> list[BatchItemResult]:
+        """Send operations in RequestMessages (one per ``BATCH_CHUNK`` items); per-item results."""
+        results: list[BatchItemResult] = []
+        for start in range(0, len(ops), BATCH_CHUNK):
+            results.extend(await self._batch_chunk(ops[start : start + BATCH_CHUNK]))
+        return results
+
+    async def _batch_chunk(self, ops: Sequence[TTLV]) -> list[BatchItemResult]:
+        started, names = time.monotonic(), [op.tag for op in ops]
+        label = f"RequestMessage[{_summary(names)}]"
+        attempts = 1
+        try:
+            message, attempts, _ = await self._post(requests.request_message(ops), label, "", kind_of(names))
+        except BaseException as exc:
+            self.exchange.record(label, [_target(o) for o in ops], started, error=exc, attempts=attempts)
+            raise
+        items = message.all("BatchItem")
+        if not items and message.get_value("ResultStatus"):  # unparseable message: one error item
+            items = [message]
+        results = []
+        for i, item in enumerate(items):
+            op = ops[i] if i < len(ops) else None
+            results.append(
+                BatchItemResult(
+                    operation=str(item.get_value("Operation", op.tag if op else "")),
+                    status=str(item.get_value("ResultStatus", "")),
+                    payload=item.get("ResponsePayload"),
+                    reason=str(item.get_value("ResultReason", "") or ""),
+                    message=str(item.get_value("ResultMessage", "") or ""),
+                    target=_target(op) if op is not None else "",
+                )
+            )
+        if all(n in ("Get", "GetAttributes", "Locate", "Export") for n in names):
+            self.exchange.record(label, [_target(o) for o in ops], started, attempts=attempts)
+        else:  # writes: one row per item so each object's fate is on record
+            for op, res in zip(ops, results):
+                ids = [_target(op)] if _target(op) else _ids_in(res.payload) if res.payload else []
+                self.exchange.record(op.tag, ids, started, error=res.error, attempts=attempts)
+        return results
+
+    # -- typed operations -------------------------------------------------------------------------
+    async def create_symmetric_key(
+        self, algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None
+    ) -> str:
+        """Create an Active symmetric key; return its id."""
+        r = await self.send(requests.create_symmetric_key(algorithm, length, tags=tags, name=name))
+        return str(r.get_value("UniqueIdentifier"))
+
+    async def create_key_pair(
+        self, kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None
+    ) -> tuple[str, str]:
+        """Create a key pair (rsa, ec, ed25519, ed448); return (private id, public id)."""
+        r = await self.send(requests.create_key_pair(kind, size=size, curve=curve, tags=tags, name=name))
+        return str(r.get_value("PrivateKeyUniqueIdentifier")), str(r.get_value("PublicKeyUniqueIdentifier"))
+
+    async def locate(self, filters: LocateFilter = LocateFilter(), *, maximum: int | None = None) -> list[str]:
+        """Ids matching ``filters`` (the server caps the answer at 1,000 and ignores offsets)."""
+        if not filters.linked_to:
+            return requests.located_ids(await self.send(requests.locate(filters, maximum=maximum)))
+        # "Linked to X" = any link type: one Locate per type, in one round trip.
+        found: list[str] = []
+        ops = [requests.locate(filters, maximum=maximum, link_type=t) for t in requests.LINK_TYPES]
+        for res in await self.batch(ops):
+            for uid in requests.located_ids(res.unwrap()):
+                if uid not in found:
+                    found.append(uid)
+        return found
+
+    async def get_attributes(self, uid: str, *, with_tags: bool = True) -> dict[str, Any]:
+        """All attributes of one object as a flat dict (tags under ``tags``)."""
+        if not with_tags:
+            return requests.attributes_to_dict((await self.send(requests.get_attributes(uid))).get("Attributes"))
+        return (await self.get_attributes_many([uid], raise_errors=True))[uid]  # type: ignore[return-value]
+
+    async def get_attributes_many(
+        self, ids: Sequence[str], *, with_tags: bool = True, raise_errors: bool = False
+    ) -> dict[str, dict[str, Any] | KmsError]:
+        """Attributes of many objects in batched RequestMessages; failures per item."""
+        ops: list[TTLV] = []
+        for uid in ids:
+            ops.append(requests.get_attributes(uid))
+            if with_tags:
+                ops.append(requests.get_tags(uid))
+        results = await self.batch(ops) if ops else []
+        step = 2 if with_tags else 1
+        out: dict[str, dict[str, Any] | KmsError] = {}
+        for i, uid in enumerate(ids):
+            main = results[i * step]
+            if main.error is not None:
+                if raise_errors:
+                    raise main.error
+                out[uid] = main.error
+                continue
+            attrs = requests.attributes_to_dict(main.unwrap().get("Attributes"))
+            if with_tags and results[i * step + 1].ok:
+                tags = requests.attributes_to_dict(results[i * step + 1].unwrap().get("Attributes")).get("tags")
+                attrs["tags"] = tags or []
+            out[uid] = attrs
+        return out
+
+    async def get(self, uid: str, key_format: str | None = None) -> TTLV:
+        return await self.send(requests.get(uid, key_format))
+
+    async def export(self, uid: str, key_format: str | None = None) -> TTLV:
+        return await self.send(requests.export(uid, key_format))
+
+    async def activate(self, uid: str) -> str:
+        return str((await self.send(requests.activate(uid))).get_value("UniqueIdentifier"))
+
+    async def revoke(
+        self,
+        uid: str,
+        reason: str = "Unspecified",
+        *,
+        message: str | None = None,
+        compromise_date: datetime | None = None,
+        cascade: bool = True,
+    ) -> str:
+        op = requests.revoke(uid, reason, message=message, compromise_date=compromise_date, cascade=cascade)
+        return str((await self.send(op)).get_value("UniqueIdentifier"))
+
+    async def destroy(self, uid: str, *, remove: bool = False, cascade: bool = True) -> str:
+        return str((await self.send(requests.destroy(uid, remove=remove, cascade=cascade))).get_value("UniqueIdentifier"))
+
+    async def import_object(self, op: TTLV) -> str:
+        """Send a prebuilt Import (see ``kms_tui.kmip.models``); return the new id."""
+        return str((await self.send(op)).get_value("UniqueIdentifier"))
+
+    async def certify(self, op: TTLV) -> str:
+        """Send a prebuilt Certify; return the certificate id."""
+        return str((await self.send(op)).get_value("UniqueIdentifier"))
+
+    async def list_objects(self, filters: LocateFilter = LocateFilter()):  # noqa: ANN201
+        """Every object matching ``filters`` with its attributes (see :mod:`kms_tui.client.listing`)."""
+        from kms_tui.client.listing import list_objects
+
+        return await list_objects(self, filters)
+
+
+def _ids_in(node: TTLV | None) -> list[str]:
+    if node is None:
+        return []
+    return [str(n.value) for n in node.children() if n.tag.endswith("UniqueIdentifier") and isinstance(n.value, str)]
+
+
+def _summary(names: Sequence[str]) -> str:
+    counts: dict[str, int] = {}
+    for n in names:
+        counts[n] = counts.get(n, 0) + 1
+    return ",".join(f"{k}×{v}" if v > 1 else k for k, v in counts.items())

@@ -1,0 +1,106 @@
+"""The REST (non-TTLV) endpoints of Cosmian KMS 5.x (reference §2.3), as a mixin of KmsClient."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any, Sequence
+
+from kms_tui.client import errors
+from kms_tui.client.exchange import body_text, json_body
+from kms_tui.client.retry import OpKind
+
+if TYPE_CHECKING:
+    from kms_tui.client.exchange import Exchange
+
+
+class RestCalls:
+    """``/version``, ``/health``, ``/server-info``, ``/me`` and ``/access/*``."""
+
+    exchange: Exchange
+
+    async def _rest(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        operation: str,
+        object_ids: Sequence[str] = (),
+        audited: bool = True,
+        ok_statuses: tuple[int, ...] = (200,),
+    ) -> Any:
+        kind = OpKind.READ if method == "GET" else OpKind.REPEATABLE
+        started, attempts = time.monotonic(), 1
+        try:
+            outcome = await self.exchange.attempt(
+                method,
+                path,
+                content=json.dumps(body) if body is not None else None,
+                kind=kind,
+                operation=operation,
+                target=object_ids[0] if object_ids else "",
+            )
+            attempts = outcome.attempts
+            r = outcome.response
+            if r.status_code not in ok_statuses:
+                raise errors.from_http_status(r.status_code, body_text(r), operation, object_ids[0] if object_ids else "")
+            result = json_body(r)
+        except BaseException as exc:
+            if audited:
+                self.exchange.record(operation, object_ids, started, error=exc, attempts=attempts)
+            raise
+        if audited:
+            self.exchange.record(operation, object_ids, started, attempts=attempts)
+        return result
+
+    async def version(self) -> str:
+        """The server version string, e.g. ``5.26.0 (OpenSSL 3.x-FIPS)``."""
+        return str(await self._rest("GET", "/version", operation="version", audited=False))
+
+    async def health(self) -> dict[str, Any]:
+        """``/health`` (503 when DOWN still returns the body)."""
+        return dict(await self._rest("GET", "/health", operation="health", audited=False, ok_statuses=(200, 503)))
+
+    async def server_info(self) -> dict[str, Any]:
+        return dict(await self._rest("GET", "/server-info", operation="server-info", audited=False))
+
+    async def me(self) -> str:
+        """The user name the server resolved for our credentials (``GET /me``)."""
+        data = await self._rest("GET", "/me", operation="me", audited=False)
+        user = str(data.get("user", "")) if isinstance(data, dict) else str(data)
+        self.exchange.user = user
+        return user
+
+    async def access_owned(self) -> list[dict[str, Any]]:
+        """Objects we own, with their attributes (any state)."""
+        return list(await self._rest("GET", "/access/owned", operation="access/owned"))
+
+    async def access_obtained(self) -> list[dict[str, Any]]:
+        """Objects others granted us rights on."""
+        return list(await self._rest("GET", "/access/obtained", operation="access/obtained"))
+
+    async def access_list(self, object_id: str) -> list[dict[str, Any]]:
+        """Who has which rights on an object we own."""
+        return list(
+            await self._rest("GET", f"/access/list/{object_id}", operation="access/list", object_ids=[object_id])
+        )
+
+    async def grant(self, object_id: str, user_id: str, operations: Sequence[str]) -> str:
+        """Grant ``operations`` (lowercase names: get, encrypt, destroy…) on an object to a user."""
+        body = {"unique_identifier": object_id, "user_id": user_id, "operation_types": list(operations)}
+        data = await self._rest("POST", "/access/grant", body=body, operation="access/grant", object_ids=[object_id])
+        return str(data.get("success", "")) if isinstance(data, dict) else str(data)
+
+    async def revoke_access(self, object_id: str, user_id: str, operations: Sequence[str]) -> str:
+        body = {"unique_identifier": object_id, "user_id": user_id, "operation_types": list(operations)}
+        data = await self._rest("POST", "/access/revoke", body=body, operation="access/revoke", object_ids=[object_id])
+        return str(data.get("success", "")) if isinstance(data, dict) else str(data)
+
+    async def access_create(self) -> bool:
+        data = await self._rest("GET", "/access/create", operation="access/create")
+        return bool(data.get("has_create_permission")) if isinstance(data, dict) else bool(data)
+
+    async def access_privileged(self) -> bool:
+        data = await self._rest("GET", "/access/privileged", operation="access/privileged")
+        return bool(data.get("has_privileged_access")) if isinstance(data, dict) else bool(data)

@@ -1,0 +1,100 @@
+"""When a failed request may be sent again, and how long to wait before it.
+
+Three kinds of operation (issue 3, reference §3.6–3.7):
+
+* reads (Get, GetAttributes, Locate, Export, REST reads) are retried on 5xx and on any network
+  failure;
+* creates (Create, CreateKeyPair, Import, Register, Certify…) are retried only when the request
+  provably never reached the server (connection refused, DNS, TLS handshake, proxy tunnel
+  refused) — never after a timeout or a dropped answer: one click must never create two keys;
+* repeatable writes (Revoke, Destroy, Activate) are retried like reads, and a repeat that finds the
+  work already done (``Item_Not_Found`` after a revoke/destroy that may have landed, "already
+  Active") counts as success.
+
+4xx answers are never retried.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from enum import Enum
+from typing import Iterable
+
+import httpx
+
+
+class OpKind(str, Enum):
+    READ = "read"
+    CREATE = "create"
+    REPEATABLE = "repeatable"
+
+
+READ_OPS = frozenset(
+    {"Get", "GetAttributes", "GetAttributeList", "Locate", "Export", "Query", "DiscoverVersions", "Check", "Validate"}
+)
+REPEATABLE_OPS = frozenset({"Revoke", "Destroy", "Activate"})
+
+
+def kind_of(operations: Iterable[str]) -> OpKind:
+    """The most careful kind among ``operations`` (a batch is as careful as its riskiest item)."""
+    kinds = {OpKind.READ if op in READ_OPS else OpKind.REPEATABLE if op in REPEATABLE_OPS else OpKind.CREATE for op in operations}
+    if OpKind.CREATE in kinds:
+        return OpKind.CREATE
+    if OpKind.REPEATABLE in kinds:
+        return OpKind.REPEATABLE
+    return OpKind.READ
+
+
+class Failure(str, Enum):
+    NEVER_SENT = "never_sent"  # the server cannot have seen the request
+    AMBIGUOUS = "ambiguous"  # the server may have processed it (timeout, dropped answer)
+    SERVER_ERROR = "server_error"  # the server answered 5xx/429
+
+
+def classify(exc: BaseException) -> Failure:
+    """Did ``exc`` happen before the request could reach the server?"""
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.PoolTimeout)):
+        return Failure.NEVER_SENT
+    if isinstance(exc, httpx.TransportError) and _tls_alert(exc):
+        return Failure.NEVER_SENT  # a handshake the server refused: it never processed a request
+    return Failure.AMBIGUOUS
+
+
+def _tls_alert(exc: BaseException) -> bool:
+    text = str(exc)
+    return "ALERT_" in text and "SSL" in text.upper()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the client retries; every field can be changed per client."""
+
+    timeout: float = 30.0
+    attempts: int = 3
+    backoff: float = 0.5  # seconds before the second attempt; doubled each time
+    backoff_max: float = 8.0
+    jitter: float = 0.3  # ± fraction of the delay, so that many clients do not retry in step
+    retry_reads: bool = True
+    retry_creates_never_sent: bool = True
+    retry_repeatable: bool = True
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        base = min(self.backoff_max, self.backoff * (2 ** (attempt - 1)))
+        return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
+
+    def should_retry(self, kind: OpKind, failure: Failure, attempt: int) -> bool:
+        if attempt >= self.attempts:
+            return False
+        if failure is Failure.NEVER_SENT:
+            return self.retry_creates_never_sent if kind is OpKind.CREATE else self._enabled(kind)
+        if kind is OpKind.CREATE:
+            return False  # a timeout or a 5xx may hide a created key
+        return self._enabled(kind)
+
+    def _enabled(self, kind: OpKind) -> bool:
+        return self.retry_reads if kind is OpKind.READ else self.retry_repeatable
+
+
+NO_RETRY = RetryPolicy(attempts=1)

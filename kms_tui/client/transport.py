@@ -1,0 +1,174 @@
+"""TLS context, client certificates, proxy and headers for one KMS, as ckms builds them.
+
+The client certificate from a PKCS#12 bundle is handed to OpenSSL through a 0600 temporary file
+that holds the key re-encrypted under a one-time random passphrase and is deleted right after
+loading: Python's ``ssl`` module cannot load a key from memory, and this way no plaintext key
+ever touches the disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import ssl
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from kms_tui.client.errors import ConfigurationError
+from kms_tui.client.settings import ConnectionSettings, ProxySettings
+
+_TLS13_SUITES = {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"}
+
+
+def build_ssl_context(settings: ConnectionSettings) -> ssl.SSLContext:
+    """System trust + ``verified_cert``, ``accept_invalid_certs``, client certificate, ciphers."""
+    ctx = ssl.create_default_context()
+    if settings.verified_cert:
+        try:
+            ctx.load_verify_locations(cadata=settings.verified_cert)  # added to system trust, as ckms
+        except (ssl.SSLError, ValueError) as exc:
+            raise ConfigurationError(
+                f"Invalid configuration: verified_cert is not PEM certificate text ({exc.__class__.__name__})",
+                "paste the CA certificate itself (-----BEGIN CERTIFICATE-----…), not a path to it",
+            ) from None
+    if settings.accept_invalid_certs:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if settings.tls_client_pem_cert_path:
+        _load_pem_client_cert(ctx, settings.tls_client_pem_cert_path, settings.tls_client_pem_key_path or "")
+    elif settings.tls_client_pkcs12_path:
+        _load_pkcs12_client_cert(ctx, settings.tls_client_pkcs12_path, settings.tls_client_pkcs12_password or "")
+    if settings.cipher_suites:
+        tls12 = [s for s in settings.cipher_suites.split(":") if s and s not in _TLS13_SUITES]
+        if tls12:
+            try:
+                ctx.set_ciphers(":".join(tls12))
+            except ssl.SSLError:
+                pass  # ckms skips names it does not know; TLS 1.3 defaults still apply
+    return ctx
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        return Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read the {what} {path}: {exc.strerror or exc}", f"check {what} path in [http_config]"
+        ) from None
+
+
+def _load_pem_client_cert(ctx: ssl.SSLContext, cert_path: str, key_path: str) -> None:
+    key_pem = _read(key_path, "client key file")
+    _read(cert_path, "client certificate file")
+    if b"ENCRYPTED" in key_pem:
+        raise ConfigurationError(
+            f"the client key {key_path} is encrypted with a passphrase, which ckms and kms-tui cannot use",
+            f"decrypt it once: openssl pkey -in {key_path} -out client.key (then chmod 600 client.key)",
+        )
+    try:
+        ctx.load_cert_chain(str(Path(cert_path).expanduser()), str(Path(key_path).expanduser()))
+    except ssl.SSLError as exc:
+        if "KEY_VALUES_MISMATCH" in str(exc):
+            raise ConfigurationError(
+                f"the client key {key_path} does not match the certificate {cert_path}",
+                "point tls_client_pem_key_path at the key of this certificate",
+            ) from None
+        raise ConfigurationError(
+            f"cannot load the client certificate {cert_path} / key {key_path}: {exc.reason or exc}",
+            "both files must be PEM (certificate chain; PKCS#8 or traditional key)",
+        ) from None
+
+
+def _load_pkcs12_client_cert(ctx: ssl.SSLContext, path: str, password: str) -> None:
+    data = _read(path, "PKCS#12 file")
+    loaded = None
+    for candidate in ([password.encode()] if password else [b"", None]):
+        try:
+            loaded = pkcs12.load_key_and_certificates(data, candidate)
+            break
+        except ValueError:
+            continue
+    if loaded is None:
+        raise ConfigurationError(
+            f"cannot open the PKCS#12 file {path}: wrong password or not a PKCS#12 bundle",
+            "check tls_client_pkcs12_password",
+        )
+    key, cert, extra = loaded
+    if key is None or cert is None:
+        raise ConfigurationError(f"the PKCS#12 file {path} holds no private key and certificate")
+    one_time = secrets.token_bytes(32)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(one_time),
+    )
+    pem += cert.public_bytes(serialization.Encoding.PEM)
+    for c in extra or []:
+        pem += c.public_bytes(serialization.Encoding.PEM)
+    fd, tmp = tempfile.mkstemp(prefix="kms-tui-p12-", suffix=".pem")  # mkstemp creates it 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+        ctx.load_cert_chain(tmp, password=one_time)
+    except ssl.SSLError as exc:
+        raise ConfigurationError(f"cannot use the PKCS#12 bundle {path}: {exc.reason or exc}") from None
+    finally:
+        os.unlink(tmp)
+
+
+def certificate_subject(path: str) -> str:
+    """The subject CN of a PEM client certificate (for whoami and the audit trail)."""
+    cert = x509.load_pem_x509_certificate(_read(path, "client certificate file"))
+    cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(cns[0].value) if cns else cert.subject.rfc4514_string()
+
+
+def static_headers(settings: ConnectionSettings) -> dict[str, str]:
+    """Headers ckms sends on every request, except Authorization (added per request)."""
+    headers = {"Content-Type": "application/json"}
+    if settings.vault_token:
+        headers["X-Vault-Token"] = settings.vault_token
+    if settings.database_secret:
+        headers["DatabaseSecret"] = settings.database_secret  # exactly as ckms (client.rs:355)
+    for name, value in settings.custom_headers:
+        headers[name] = value
+    return headers
+
+
+def build_proxy(proxy: ProxySettings) -> httpx.Proxy:
+    """An httpx proxy with ckms's authentication: basic auth, else the custom header."""
+    headers = {}
+    if proxy.basic_auth_username:
+        raw = f"{proxy.basic_auth_username}:{proxy.basic_auth_password or ''}".encode()
+        headers["Proxy-Authorization"] = "Basic " + base64.b64encode(raw).decode()
+    elif proxy.custom_auth_header:
+        headers["Proxy-Authorization"] = proxy.custom_auth_header
+    return httpx.Proxy(proxy.url, headers=headers)
+
+
+def http_client_kwargs(settings: ConnectionSettings, timeout: float) -> dict[str, Any]:
+    """Keyword arguments for ``httpx.AsyncClient`` talking to this KMS."""
+    kwargs: dict[str, Any] = {
+        "base_url": settings.server_url,
+        "headers": static_headers(settings),
+        "timeout": httpx.Timeout(timeout),
+        "limits": httpx.Limits(max_connections=20, max_keepalive_connections=10),
+    }
+    if settings.server_url.startswith("https"):
+        kwargs["verify"] = build_ssl_context(settings)
+    if settings.proxy is not None:
+        # A configured proxy replaces the environment (ckms ignores HTTPS_PROXY/NO_PROXY).
+        kwargs["trust_env"] = False
+        effective = settings.effective_proxy
+        if effective is not None:
+            kwargs["proxy"] = build_proxy(effective)
+    else:
+        kwargs["trust_env"] = True  # HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment
+    return kwargs
