@@ -1,0 +1,86 @@
+"""``cosmian-kms`` backend: ``secret://<host>[:<port>]/<object-id>``, read from another KMS.
+
+The object must be a SecretData or an OpaqueObject; its bytes (UTF-8) are the secret. Uses
+kms-tui's own :class:`~kms_tui.client.kms_client.KmsClient` (KMIP ``Get``). HTTPS except for
+localhost/loopback, which uses http. ``COSMIAN_KMS_SECRET_TOKEN`` is sent as the bearer token;
+``COSMIAN_KMS_INSECURE_CERTS=1`` accepts invalid server certificates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Coroutine
+
+from kms_tui.config.secrets.refs import BackendFailure
+from kms_tui.kmip.ttlv import TTLV
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def parse(body: str) -> tuple[str, str]:
+    """``host[:port]/object-id`` -> (base URL, object id)."""
+    host, _, uid = body.partition("/")
+    if not host or not uid.strip("/"):
+        raise BackendFailure("a cosmian-kms reference is secret://<host>[:<port>]/<object-id>",
+                             "e.g. secret://kms.example.com:9998/0b8e4a4c-…")
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
+    scheme = "http" if name in _LOOPBACK else "https"
+    return f"{scheme}://{host}", uid.strip("/")
+
+
+def secret_bytes(response: TTLV) -> bytes:
+    """The bytes of a GetResponse holding a SecretData or OpaqueObject."""
+    kind = response.get_value("ObjectType")
+    if kind not in ("SecretData", "OpaqueObject"):
+        raise BackendFailure(f"the object is a {kind or 'unknown object'}, not a SecretData or OpaqueObject",
+                             "reference a SecretData (or OpaqueObject) holding the secret")
+    for node in response.walk():
+        if node.tag in ("KeyMaterial", "OpaqueDataValue") and isinstance(node.value, bytes):
+            return node.value
+        if node.tag == "KeyMaterial" and node.is_struct:  # TransparentSymmetricKey-style {Key: bytes}
+            key = node.get_value("Key")
+            if isinstance(key, bytes):
+                return key
+    raise BackendFailure("the object holds no readable bytes", "store the secret as raw SecretData bytes")
+
+
+def _run(coro: Coroutine[Any, Any, bytes]) -> bytes:
+    """Run a coroutine to completion, also when called from inside a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _get(base_url: str, uid: str) -> bytes:
+    from kms_tui.client.errors import KmsError
+    from kms_tui.client.kms_client import KmsClient
+    from kms_tui.client.settings import ConnectionSettings
+
+    http_config: dict[str, Any] = {"server_url": base_url}
+    if os.environ.get("COSMIAN_KMS_SECRET_TOKEN"):
+        http_config["access_token"] = os.environ["COSMIAN_KMS_SECRET_TOKEN"]
+    if os.environ.get("COSMIAN_KMS_INSECURE_CERTS", "").lower() in ("1", "true", "yes"):
+        http_config["accept_invalid_certs"] = True
+    try:
+        async with KmsClient(ConnectionSettings.from_http_config(http_config), profile="secret://") as client:
+            return secret_bytes(await client.get(uid))
+    except KmsError as exc:
+        raise BackendFailure(f"{base_url} answered: {exc.message}",
+                             exc.fix or "check COSMIAN_KMS_SECRET_TOKEN and the object id") from None
+
+
+def make_fetcher() -> Callable[[str], str]:
+    def fetch(body: str) -> str:
+        base_url, uid = parse(body)
+        raw = _run(_get(base_url, uid))
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BackendFailure("the object's bytes are not UTF-8 text", "store the secret as UTF-8 text") from None
+
+    return fetch
