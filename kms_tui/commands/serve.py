@@ -1,0 +1,76 @@
+"""``kms-tui serve``: run the sandbox KMS (KMIP 2.1 JSON TTLV, like Cosmian KMS 5.26)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from kms_tui import exitcodes, paths
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("serve", help="run the local sandbox KMS", description=__doc__)
+    p.add_argument("--host", help="address to listen on (default: the config's hostname, else 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (0 picks a free one; default: the config's, else 9998)")
+    p.add_argument("--db", type=Path, help="SQLite database (default: sandbox.sqlite in the data directory)")
+    p.add_argument("-c", "--config", type=Path, help="server TOML (Cosmian's kms.toml subset)")
+    p.add_argument(
+        "--test-data-root", type=Path, metavar="DIR",
+        help="directory that `test_data/` paths in the config stand for",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kms_tui.server.config import ServerConfig, ServerConfigError, load_config
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(args.config, test_data_root=args.test_data_root) if args.config else ServerConfig()
+        ssl_ctx = None
+        if config.tls.enabled:
+            from kms_tui.server.tls import server_context
+
+            ssl_ctx = server_context(config.tls)
+    except ServerConfigError as exc:
+        print(f"kms-tui serve: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    host = args.host or (config.hostname if args.config else "127.0.0.1")
+    port = args.port if args.port is not None else (config.port if config.port is not None else 9998)
+    db = args.db or paths.data_dir() / "sandbox.sqlite"
+    try:
+        return asyncio.run(_serve(config, db, host, port, ssl_ctx))
+    except OSError as exc:
+        print(f"kms-tui serve: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    except KeyboardInterrupt:
+        return exitcodes.OK
+
+
+async def _serve(config, db: Path, host: str, port: int, ssl_ctx) -> int:
+    from aiohttp import web
+
+    from kms_tui.server.app import build_app
+    from kms_tui.server.store import Store
+
+    store = Store(db)
+    runner = web.AppRunner(build_app(config, store), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_ctx, backlog=512)
+    await site.start()
+    sockets = site._server.sockets if site._server else []  # noqa: SLF001 - the bound port
+    bound = sockets[0].getsockname()[1] if sockets else port
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    scheme = "https" if ssl_ctx else "http"
+    print(f"listening on {scheme}://{shown}:{bound}", flush=True)  # the socket already accepts
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+    return exitcodes.OK

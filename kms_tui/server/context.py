@@ -1,0 +1,135 @@
+"""What an operation handler gets: :class:`OpContext` (store, user, config, ``run_cpu``) and
+the permission-checked ways to find objects, shared by every operation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Callable, TypeVar
+
+from kms_tui.kmip.ttlv import TTLV
+from kms_tui.server import attributes as A
+from kms_tui.server.config import ServerConfig
+from kms_tui.server.errors import InvalidRequest, Unauthorized, UnsupportedPlaceholder, not_found
+from kms_tui.server.store import Store, StoredObject
+
+T = TypeVar("T")
+
+# Operations a `get` grant also allows (Cosmian's non-HSM rule).
+GET_IMPLIES = frozenset({"get", "export", "encrypt", "decrypt", "sign", "signatureverify", "mac",
+                         "hash", "validate", "derivekey", "certify"})
+DESTROYED = ("Destroyed", "Destroyed_Compromised")
+
+
+@dataclass
+class OpContext:
+    """Per-request context for an operation handler.
+
+    ``store``: the :class:`~kms_tui.server.store.Store`; ``user``: the authenticated user name;
+    ``config``: the :class:`~kms_tui.server.config.ServerConfig`; ``id_placeholder``: the KMIP
+    ID placeholder of the current RequestMessage (None outside batches).
+    """
+
+    store: Store
+    user: str
+    config: ServerConfig
+    executor: Executor | None = None
+    id_placeholder: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def vendor(self) -> str:
+        return self.config.vendor_identification
+
+    async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run CPU-heavy work (RSA keygen, signing) off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, partial(fn, *args))
+
+    # -- rights -------------------------------------------------------------------------------
+    def check_create(self) -> None:
+        """Cosmian's create right: open unless ``privileged_users`` is configured."""
+        priv = self.config.privileged_users
+        if priv is None or self.user in priv or self.user == self.config.default_username:
+            return
+        if "create" in self.store.permissions("*", self.user):
+            return
+        raise Unauthorized("User does not have create access-right.")
+
+    def may(self, obj: StoredObject, op: str) -> bool:
+        """Whether the user may run ``op`` (lowercase operation name) on ``obj``."""
+        if obj.owner == self.user:
+            return True
+        perms = self.store.permissions(obj.uid, self.user)
+        if not perms:
+            return False
+        if op == "getattributes":
+            return True
+        if op in perms:
+            return True
+        return op in GET_IMPLIES and "get" in perms
+
+    # -- identifiers ----------------------------------------------------------------------------
+    def uid_of(self, payload: TTLV, *, use_placeholder: bool = True) -> str:
+        """The request's UniqueIdentifier text (or the batch ID placeholder)."""
+        node = payload.get("UniqueIdentifier")
+        if node is None:
+            if use_placeholder and self.id_placeholder:
+                return self.id_placeholder
+            raise UnsupportedPlaceholder()
+        if node.type != "TextString":
+            return str(node.value)
+        return node.value
+
+    def candidate_ids(self, uid: str) -> list[str]:
+        """One id, or every id carrying all tags of a ``[...]`` JSON array."""
+        if uid.startswith("["):
+            try:
+                tags = json.loads(uid)
+            except ValueError:
+                raise InvalidRequest(f"invalid tags {uid!r}: expected a JSON array of strings") from None
+            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+                raise InvalidRequest(f"invalid tags {uid!r}: expected a JSON array of strings")
+            return self.store.ids_with_tags(tags)
+        return [uid]
+
+    def accessible(self, uid: str, op: str) -> list[StoredObject]:
+        """Objects named by ``uid`` that the user may ``op``, after time-based transitions."""
+        out = []
+        for i in self.candidate_ids(uid):
+            obj = self.store.get(i)
+            if obj is not None and self.may(obj, op):
+                out.append(self.refresh_state(obj))
+        return out
+
+    def retrieve(self, uid: str, op: str, *, include_destroyed: bool = True) -> StoredObject:
+        """The first accessible object, else ``Object_Not_Found`` (as if it were absent)."""
+        for obj in self.accessible(uid, op):
+            if include_destroyed or obj.state not in DESTROYED:
+                return obj
+        raise not_found(uid)
+
+    def refresh_state(self, obj: StoredObject) -> StoredObject:
+        """Apply due ActivationDate/DeactivationDate transitions and persist them."""
+        now = A.now()
+        changed = False
+        if obj.state == "PreActive":
+            act = obj.attributes.get_value("ActivationDate")
+            if act is not None and act <= now:
+                obj.state, changed = "Active", True
+        if obj.state == "Active":
+            deact = obj.attributes.get_value("DeactivationDate")
+            if deact is not None and deact <= now:
+                obj.state, changed = "Deactivated", True
+        if changed:
+            A.put(obj.attributes, TTLV.enum("State", obj.state))
+            A.sort_attributes(obj.attributes)
+            self.store.update(obj)
+        return obj
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())

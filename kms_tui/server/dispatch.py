@@ -1,0 +1,134 @@
+"""Running KMIP operations: bare operations (HTTP errors with a plain-text body) and
+RequestMessage batches (HTTP 200, per-item ResultStatus/ResultReason/ResultMessage)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from kms_tui.kmip.ttlv import TTLV
+from kms_tui.server.context import OpContext
+from kms_tui.server.errors import KmsError, Kmip21Error, NotSupported, RouteNotFound, codec
+from kms_tui.server.operations import KNOWN_UNSUPPORTED, OPERATIONS
+from kms_tui.server.schema import check_payload
+
+log = logging.getLogger("kms_tui.server")
+
+# The id a successful operation puts in the batch's ID placeholder.
+PLACEHOLDER_FROM = {
+    "Create": "UniqueIdentifier",
+    "Register": "UniqueIdentifier",
+    "Import": "UniqueIdentifier",
+    "Certify": "UniqueIdentifier",
+    "CreateKeyPair": "PrivateKeyUniqueIdentifier",
+    "Locate": "UniqueIdentifier",
+}
+
+
+async def run_operation(ctx: OpContext, op: str, payload: TTLV) -> TTLV:
+    """Run one operation; raises :class:`KmsError` (never anything else)."""
+    handler = OPERATIONS.get(op)
+    if handler is None:
+        if op in KNOWN_UNSUPPORTED:
+            raise NotSupported(f"the operation {op} is not supported by the sandbox KMS")
+        raise RouteNotFound(f"Operation: {op}")
+    check_payload(op, payload)
+    try:
+        return await handler(ctx, payload)
+    except KmsError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        # A payload shape the handlers did not expect: a codec error, not a crash.
+        log.warning("%s: unexpected payload shape (%s)", op, type(exc).__name__, exc_info=True)
+        raise codec(f"invalid {op} request: {type(exc).__name__}") from None
+
+
+def _header(batch_count: int, version: tuple[int, int] = (2, 1)) -> TTLV:
+    return TTLV.struct("ResponseHeader", [
+        TTLV.struct("ProtocolVersion", [
+            TTLV.integer("ProtocolVersionMajor", version[0]), TTLV.integer("ProtocolVersionMinor", version[1]),
+        ]),
+        TTLV.date("TimeStamp", datetime.now(timezone.utc).replace(microsecond=0)),
+        TTLV.integer("BatchCount", batch_count),
+    ])
+
+
+def invalid_message(message: str) -> TTLV:
+    """Cosmian's ``error_response_ttlv``: a RequestMessage that cannot be parsed."""
+    return TTLV.struct("ResponseMessage", [
+        _header(1),
+        TTLV.struct("BatchItem", [
+            TTLV.enum("ResultStatus", "OperationFailed"),
+            TTLV.enum("ResultReason", "Invalid_Message"),
+            TTLV.text("ResultMessage", message),
+        ]),
+    ])
+
+
+def _failure(op_node: TTLV | None, batch_id: TTLV | None, exc: KmsError) -> TTLV:
+    return TTLV.struct("BatchItem", [
+        op_node, batch_id,
+        TTLV.enum("ResultStatus", "OperationFailed"),
+        TTLV.enum("ResultReason", exc.batch_reason),
+        TTLV.text("ResultMessage", exc.batch_message),
+    ])
+
+
+async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
+    """Process a RequestMessage; always returns a ResponseMessage."""
+    header = message.get("RequestHeader")
+    items = message.all("BatchItem")
+    if header is None or header.type != "Structure":
+        return invalid_message("missing field `RequestHeader` in RequestMessage")
+    version = header.get("ProtocolVersion")
+    major = version.get_value("ProtocolVersionMajor", 2) if version is not None else 2
+    minor = version.get_value("ProtocolVersionMinor", 1) if version is not None else 1
+    if not items:
+        return invalid_message("missing field `BatchItem` in RequestMessage")
+    undo = header.get_value("BatchErrorContinuationOption") == "Undo"
+    results: list[TTLV] = []
+    failed = False
+    store = ctx.store
+    if undo:
+        store.db.execute("BEGIN IMMEDIATE")
+        store._depth = 1  # noqa: SLF001 - the whole batch is one transaction
+    try:
+        for item in items:
+            results.append(await _run_item(ctx, item))
+            failed = failed or results[-1].get_value("ResultStatus") != "Success"
+    finally:
+        if undo:
+            store._depth = 0  # noqa: SLF001
+            store.db.execute("ROLLBACK" if failed else "COMMIT")
+    if undo and failed:
+        for r in results:
+            if r.get_value("ResultStatus") == "Success":
+                r.set(TTLV.enum("ResultStatus", "OperationUndone"))
+                r.remove("ResponsePayload")
+    return TTLV.struct("ResponseMessage", [_header(len(results), (major, minor)), *results])
+
+
+async def _run_item(ctx: OpContext, item: TTLV) -> TTLV:
+    op_node = item.get("Operation")
+    batch_id = item.get("UniqueBatchItemID")
+    payload = item.get("RequestPayload")
+    if op_node is None or op_node.type != "Enumeration" or not isinstance(op_node.value, str):
+        return _failure(op_node, batch_id, Kmip21Error("Invalid_Message", "missing or invalid `Operation` in BatchItem"))
+    op = "MAC" if op_node.value == "Mac" else op_node.value
+    if payload is None or payload.type != "Structure":
+        return _failure(op_node, batch_id, codec(f"missing field `RequestPayload` in BatchItem {op}"))
+    try:
+        if op not in OPERATIONS:
+            raise NotSupported(f"the operation {op} is not supported by the sandbox KMS")
+        response = await run_operation(ctx, op, TTLV(op, "Structure", payload.value))
+    except KmsError as exc:
+        return _failure(op_node, batch_id, exc)
+    source = PLACEHOLDER_FROM.get(op)
+    if source:
+        uid = response.get_value(source)
+        if isinstance(uid, str):
+            ctx.id_placeholder = uid
+    return TTLV.struct("BatchItem", [
+        op_node, batch_id, TTLV.enum("ResultStatus", "Success"),
+        TTLV("ResponsePayload", "Structure", response.value),
+    ])

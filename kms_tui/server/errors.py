@@ -1,0 +1,116 @@
+"""Server errors, shaped like Cosmian's ``KmsError``: an HTTP status and body for bare
+operations, a ``ResultReason``/``ResultMessage`` pair for RequestMessage batch items."""
+
+from __future__ import annotations
+
+
+class KmsError(Exception):
+    """Base: ``status`` for bare operations, ``display`` as the plain-text body."""
+
+    status = 422
+    prefix = ""
+    batch_reason = "Operation_Not_Supported"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def display(self) -> str:
+        return f"{self.prefix}: {self.message}" if self.prefix else self.message
+
+    @property
+    def body(self) -> str:
+        """What the HTTP body says: 5xx bodies never leak details."""
+        return "Internal server error" if self.status >= 500 else self.display
+
+    @property
+    def batch_message(self) -> str:
+        return self.display
+
+
+class Kmip21Error(KmsError):
+    """``{ErrorReason}: {msg}``; batch items carry the reason and the bare message."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    @property
+    def display(self) -> str:
+        return f"{self.reason}: {self.message}"
+
+    @property
+    def batch_reason(self) -> str:  # type: ignore[override]
+        return self.reason
+
+    @property
+    def batch_message(self) -> str:
+        return self.message
+
+
+class InvalidRequest(KmsError):
+    prefix = "Invalid Request"
+
+
+class NotSupported(KmsError):
+    prefix = "Not Supported"
+
+
+class Unauthorized(KmsError):
+    """Access-right failures that Cosmian reports as 401 (no create right, not the owner)."""
+
+    status = 401
+    prefix = "Access denied"
+    batch_reason = "Permission_Denied"
+
+    @property
+    def batch_message(self) -> str:
+        return self.message
+
+
+class RouteNotFound(KmsError):
+    status = 404
+    prefix = "Route not supported"
+
+
+class DatabaseError(KmsError):
+    prefix = "Database Error"
+
+    @property
+    def status(self) -> int:  # type: ignore[override]
+        return 422 if "already exist" in self.message else 500
+
+
+class CryptographicError(KmsError):
+    status = 500
+    prefix = "Cryptographic error"
+    batch_reason = "Cryptographic_Failure"
+
+    @property
+    def batch_message(self) -> str:
+        return self.message
+
+
+class UnsupportedPlaceholder(KmsError):
+    def __init__(self) -> None:
+        super().__init__("This KMIP server does not yet support place holder id")
+
+    @property
+    def display(self) -> str:
+        return self.message
+
+
+def not_found(uid: str) -> Kmip21Error:
+    """What Get/Export/GetAttributes/Activate say for an absent or invisible object."""
+    return Kmip21Error("Object_Not_Found", f"object not found for identifier {uid}")
+
+
+def item_not_found(uid: str) -> Kmip21Error:
+    """What Revoke/Destroy say when nothing could be acted on."""
+    return Kmip21Error("Item_Not_Found", uid)
+
+
+def codec(message: str) -> Kmip21Error:
+    """A TTLV tree that does not map to the operation's structure."""
+    return Kmip21Error("Codec_Error", message)

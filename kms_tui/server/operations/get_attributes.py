@@ -1,0 +1,119 @@
+"""GetAttributes (server-filled defaults, tags only on request) and GetAttributeList."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from kms_tui.kmip.ttlv import TTLV
+from kms_tui.server import attributes as A
+from kms_tui.server.context import OpContext
+from kms_tui.server.errors import not_found
+from kms_tui.server.store import StoredObject
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_KFT_NORMAL = {"TransparentSymmetricKey": "Raw", "TransparentRSAPrivateKey": "PKCS1", "TransparentRSAPublicKey": "PKCS1"}
+
+
+def full_attributes(ctx: OpContext, obj: StoredObject) -> TTLV:
+    """Every attribute GetAttributes reports for ``obj`` (the ``tag`` vendor attribute included)."""
+    attrs = obj.attributes.copy()
+    have = {c.tag for c in attrs.value}
+
+    def default(node: TTLV) -> None:
+        if node.tag not in have:
+            attrs.value.append(node)
+            have.add(node.tag)
+
+    sensitive = bool(attrs.get_value("Sensitive", False))
+    default(TTLV.boolean("AlwaysSensitive", sensitive))
+    default(TTLV.boolean("Extractable", True))
+    default(TTLV.boolean("NeverExtractable", False))
+    default(TTLV.boolean("Sensitive", False))
+    default(TTLV.interval("LeaseTime", 3600))
+    default(TTLV.text("ShortUniqueIdentifier", ""))
+    attrs.set(TTLV.struct("RandomNumberGenerator", [
+        TTLV.enum("RNGAlgorithm", "ANSI_X931"), TTLV.enum("CryptographicAlgorithm", "AES"),
+        TTLV.integer("CryptographicLength", 256),
+    ]))
+    attrs.set(TTLV.enum("ObjectType", obj.object_type))
+    attrs.set(TTLV.text("UniqueIdentifier", obj.uid))
+    attrs.set(TTLV.enum("State", obj.state))
+    if obj.object_type in ("SymmetricKey", "PrivateKey", "PublicKey"):
+        fmt = attrs.get_value("KeyFormatType")
+        attrs.set(TTLV.enum("KeyFormatType", _KFT_NORMAL.get(fmt, fmt) or
+                            ("Raw" if obj.object_type == "SymmetricKey" else "PKCS1")))
+    if attrs.get_value("CryptographicAlgorithm") == "RSA":
+        attrs.remove("CryptographicParameters")
+    if obj.state in ("Destroyed", "Destroyed_Compromised"):
+        default(TTLV.date("DestroyDate", EPOCH))
+    return A.sort_attributes(attrs)
+
+
+def _wanted(ctx: OpContext, payload: TTLV) -> tuple[set[str], bool, bool]:
+    """(standard tags, tags requested, all requested)."""
+    names: set[str] = set()
+    want_tags = False
+    refs = payload.all("AttributeReference")
+    for ref in refs:
+        if ref.type == "Structure":
+            vendor, name = ref.get_value("VendorIdentification"), ref.get_value("AttributeName")
+            if vendor == ctx.vendor and name == "tag":
+                want_tags = True
+            else:
+                names.add(f"{vendor}/{name}")
+        elif ref.value == "Tag":
+            want_tags = True
+        else:
+            names.add(str(ref.value))
+    return names, want_tags, not refs
+
+
+async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
+    uid = _uid(ctx, payload)
+    obj = ctx.retrieve(uid, "getattributes")
+    attrs = full_attributes(ctx, obj)
+    names, want_tags, everything = _wanted(ctx, payload)
+    kept = []
+    for c in attrs.value:
+        if c.tag == "Attribute":
+            vendor, name = c.get_value("VendorIdentification"), c.get_value("AttributeName")
+            if vendor == ctx.vendor and name == "tag":
+                if want_tags:
+                    kept.append(c)
+            elif everything or f"{vendor}/{name}" in names:
+                kept.append(c)
+        elif everything or c.tag in names:
+            kept.append(c)
+    return TTLV.struct(
+        "GetAttributesResponse",
+        [TTLV.text("UniqueIdentifier", obj.uid), TTLV.struct("Attributes", kept)],
+    )
+
+
+def _uid(ctx: OpContext, payload: TTLV) -> str:
+    if payload.get("UniqueIdentifier") is None:
+        if ctx.id_placeholder:
+            return ctx.id_placeholder
+        latest = ctx.store.latest_for(ctx.user)  # Cosmian's vector-compat fallback
+        if latest is None:
+            raise not_found("")
+        return latest
+    return ctx.uid_of(payload)
+
+
+async def handle_list(ctx: OpContext, payload: TTLV) -> TTLV:
+    uid = _uid(ctx, payload)
+    obj = ctx.retrieve(uid, "getattributes")
+    attrs = full_attributes(ctx, obj)
+    refs: list[TTLV] = []
+    seen: set[str] = set()
+    for c in attrs.value:
+        if c.tag == "Attribute":
+            refs.append(TTLV.struct("AttributeReference", [
+                TTLV.text("VendorIdentification", c.get_value("VendorIdentification")),
+                TTLV.text("AttributeName", c.get_value("AttributeName")),
+            ]))
+        elif c.tag not in seen:
+            seen.add(c.tag)
+            refs.append(TTLV.enum("AttributeReference", c.tag))
+    return TTLV.struct("GetAttributeListResponse", [TTLV.text("UniqueIdentifier", obj.uid), *refs])

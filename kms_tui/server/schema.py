@@ -1,0 +1,55 @@
+"""Type checks of request payloads before an operation runs, so a wrong type is Cosmian's
+``Codec_Error`` (422) rather than a surprise deep in a handler."""
+
+from __future__ import annotations
+
+from kms_tui.kmip.ttlv import TTLV
+from kms_tui.server.errors import codec
+
+_S, _E, _I, _B, _T, _D = "Structure", "Enumeration", "Integer", "Boolean", "TextString", "DateTime"
+
+PAYLOAD_FIELDS: dict[str, tuple[str, ...]] = {
+    "UniqueIdentifier": (_T, _E, _I, "LongInteger"),
+    "Attributes": (_S,), "CommonAttributes": (_S,), "PrivateKeyAttributes": (_S,), "PublicKeyAttributes": (_S,),
+    "ObjectType": (_E,), "KeyFormatType": (_E,), "KeyWrapType": (_E,), "KeyCompressionType": (_E,),
+    "KeyWrappingSpecification": (_S,), "MaximumItems": (_I,), "OffsetItems": (_I,), "StorageStatusMask": (_I,),
+    "Cascade": (_B,), "Remove": (_B,), "ReplaceExisting": (_B,), "RevocationReason": (_S,),
+    "CompromiseOccurrenceDate": (_D,), "NewAttribute": (_S,), "CurrentAttribute": (_S,),
+    "AttributeReference": (_E, _S), "QueryFunction": (_E,), "ProtocolVersion": (_S,),
+}
+ATTRIBUTE_FIELDS: dict[str, tuple[str, ...]] = {
+    "ActivationDate": (_D,), "DeactivationDate": (_D,), "ProcessStartDate": (_D,), "ProtectStopDate": (_D,),
+    "CompromiseOccurrenceDate": (_D,), "CryptographicAlgorithm": (_E,), "CryptographicLength": (_I,),
+    "CryptographicUsageMask": (_I,), "CryptographicDomainParameters": (_S,), "CryptographicParameters": (_S,),
+    "KeyFormatType": (_E,), "ObjectType": (_E,), "State": (_E,), "Sensitive": (_B,), "Extractable": (_B,),
+    "Link": (_S,), "Name": (_S,), "Attribute": (_S,), "UniqueIdentifier": (_T,), "ObjectGroup": (_T,),
+    "Description": (_T,), "Comment": (_T,), "CertificateAttributes": (_S,), "Digest": (_S,),
+    "RevocationReason": (_S,), "UsageLimits": (_S,), "ObjectGroupMember": (_E,),
+}
+ATTRIBUTE_HOLDERS = ("Attributes", "CommonAttributes", "PrivateKeyAttributes", "PublicKeyAttributes",
+                     "NewAttribute", "CurrentAttribute")
+
+
+def _check(node: TTLV, table: dict[str, tuple[str, ...]], where: str) -> None:
+    for child in node.value:
+        allowed = table.get(child.tag)
+        if allowed is not None and child.type not in allowed:
+            raise codec(
+                f"invalid type for `{child.tag}` in {where}: expected {' or '.join(allowed)}, got {child.type}"
+            )
+
+
+def check_payload(op: str, payload: TTLV) -> None:
+    """Raise ``Codec_Error`` when a known field of the payload has the wrong TTLV type."""
+    if payload.type != "Structure":
+        raise codec(f"{op}: the payload must be a structure")
+    _check(payload, PAYLOAD_FIELDS, op)
+    for holder in ATTRIBUTE_HOLDERS:
+        for attrs in payload.children(holder):
+            _check(attrs, ATTRIBUTE_FIELDS, f"{op}/{holder}")
+            for link in attrs.children("Link"):
+                if link.get("LinkType") is None or link.get("LinkedObjectIdentifier") is None:
+                    raise codec(f"missing field `LinkType` or `LinkedObjectIdentifier` in {op}/{holder}/Link")
+            for name in attrs.children("Name"):
+                if not isinstance(name.get_value("NameValue"), str):
+                    raise codec(f"missing field `NameValue` in {op}/{holder}/Name")

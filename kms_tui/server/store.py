@@ -1,0 +1,273 @@
+"""The sandbox's SQLite store, shaped like Cosmian's: ``objects(id, object, attributes, state,
+owner)``, ``tags(id, tag)`` and ``read_access(id, userid, permissions)``.
+
+Objects and attributes are kept as JSON TTLV text. The database runs in WAL mode with
+``synchronous=FULL``: a call that returned has been fsynced, so an acknowledged write survives
+``kill -9``. All calls are synchronous and short; the server calls them from its event loop,
+which also serialises read-modify-write sequences of one request.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from kms_tui.kmip.ttlv import TTLV, decode, encode
+from kms_tui.server.errors import DatabaseError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    id TEXT PRIMARY KEY,
+    object TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    state TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    object_type TEXT NOT NULL DEFAULT '',
+    updated_at REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS objects_owner ON objects(owner);
+CREATE TABLE IF NOT EXISTS tags (
+    id TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (id, tag)
+);
+CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag);
+CREATE TABLE IF NOT EXISTS read_access (
+    id TEXT NOT NULL,
+    userid TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    PRIMARY KEY (id, userid)
+);
+CREATE INDEX IF NOT EXISTS read_access_user ON read_access(userid);
+"""
+
+
+@dataclass
+class StoredObject:
+    """One managed object: its KMIP object node (e.g. ``SymmetricKey``), its ``Attributes``
+    node (the DB copy, tags included as the vendor ``tag`` attribute), state and owner."""
+
+    uid: str
+    object: TTLV
+    attributes: TTLV
+    state: str
+    owner: str
+    tags: set[str] = field(default_factory=set)
+
+    @property
+    def object_type(self) -> str:
+        return self.object.tag
+
+
+def _row_to_object(row: sqlite3.Row | tuple, tags: set[str]) -> StoredObject:
+    uid, obj, attrs, state, owner = row[:5]
+    return StoredObject(uid, decode(obj), decode(attrs), state, owner, tags)
+
+
+class Store:
+    """Synchronous access to the sandbox database (see the module docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")  # acknowledged writes survive kill -9
+        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db.executescript(SCHEMA)
+        self._depth = 0
+
+    def close(self) -> None:
+        self.db.close()
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer (used by /health)."""
+        self.db.execute("SELECT 1").fetchone()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes atomically; nested uses join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self.db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.db.execute("COMMIT")
+
+    # -- objects ----------------------------------------------------------------------------
+    def get(self, uid: str) -> StoredObject | None:
+        """The object with this id, whoever owns it (callers check permissions)."""
+        row = self.db.execute(
+            "SELECT id, object, attributes, state, owner FROM objects WHERE id=?", (uid,)
+        ).fetchone()
+        if row is None:
+            return None
+        return _row_to_object(row, self.tags_of(uid))
+
+    def exists(self, uid: str) -> bool:
+        return self.db.execute("SELECT 1 FROM objects WHERE id=?", (uid,)).fetchone() is not None
+
+    def insert(self, objects: Iterable[StoredObject]) -> None:
+        """Insert new objects (all or none); an existing id raises ``DatabaseError``."""
+        now = time.time()
+        with self.transaction():
+            for o in objects:
+                try:
+                    self.db.execute(
+                        "INSERT INTO objects(id, object, attributes, state, owner, object_type, updated_at)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                        (o.uid, encode(o.object), encode(o.attributes), o.state, o.owner, o.object_type, now),
+                    )
+                except sqlite3.IntegrityError:
+                    raise DatabaseError(
+                        f"failed to insert objects: one or more objects already exist (`{o.uid}`)"
+                    ) from None
+                self._write_tags(o.uid, o.tags)
+
+    def update(self, o: StoredObject, *, tags: bool = False) -> None:
+        """Write back an object's node, attributes and state (and its tags if ``tags``)."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE objects SET object=?, attributes=?, state=?, updated_at=? WHERE id=?",
+                (encode(o.object), encode(o.attributes), o.state, time.time(), o.uid),
+            )
+            if tags:
+                self.db.execute("DELETE FROM tags WHERE id=?", (o.uid,))
+                self._write_tags(o.uid, o.tags)
+
+    def replace(self, o: StoredObject) -> None:
+        """Overwrite an object entirely (Import with ReplaceExisting), owner included."""
+        with self.transaction():
+            self.delete(o.uid, keep_grants=True)
+            self.insert([o])
+
+    def delete(self, uid: str, *, keep_grants: bool = False) -> None:
+        """Remove the row, its tags and (unless ``keep_grants``) its grants."""
+        with self.transaction():
+            self.db.execute("DELETE FROM objects WHERE id=?", (uid,))
+            self.db.execute("DELETE FROM tags WHERE id=?", (uid,))
+            if not keep_grants:
+                self.db.execute("DELETE FROM read_access WHERE id=?", (uid,))
+
+    def _write_tags(self, uid: str, tags: Iterable[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO tags(id, tag) VALUES (?,?)", [(uid, t) for t in tags])
+
+    def tags_of(self, uid: str) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT tag FROM tags WHERE id=?", (uid,))}
+
+    def ids_with_tags(self, tags: Iterable[str]) -> list[str]:
+        """Ids of objects carrying every one of ``tags`` (any owner)."""
+        wanted = sorted(set(tags))
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        rows = self.db.execute(
+            f"SELECT id FROM tags WHERE tag IN ({marks}) GROUP BY id HAVING COUNT(DISTINCT tag)=?",
+            (*wanted, len(wanted)),
+        )
+        return [r[0] for r in rows]
+
+    def latest_for(self, user: str) -> str | None:
+        """The id of the object ``user`` owns that changed last (GetAttributes without id)."""
+        row = self.db.execute(
+            "SELECT id FROM objects WHERE owner=? ORDER BY updated_at DESC, rowid DESC LIMIT 1", (user,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def locate_candidates(
+        self, user: str, *, tags: Iterable[str] = (), states: Iterable[str] | None = None,
+        object_type: str | None = None, uid: str | None = None,
+    ) -> Iterator[tuple[str, str, str]]:
+        """``(id, attributes JSON, state)`` of objects ``user`` owns or holds a grant on,
+        narrowed by the filters SQL can apply; the caller filters the rest."""
+        sql = (
+            "SELECT o.id, o.attributes, o.state FROM objects o WHERE (o.owner=?"
+            " OR o.id IN (SELECT id FROM read_access WHERE userid=?))"
+        )
+        args: list[object] = [user, user]
+        wanted = sorted(set(tags))
+        if wanted:
+            marks = ",".join("?" * len(wanted))
+            sql += (
+                f" AND o.id IN (SELECT id FROM tags WHERE tag IN ({marks})"
+                " GROUP BY id HAVING COUNT(DISTINCT tag)=?)"
+            )
+            args += [*wanted, len(wanted)]
+        if states is not None:
+            st = list(states)
+            sql += f" AND o.state IN ({','.join('?' * len(st))})"
+            args += st
+        if object_type:
+            sql += " AND o.object_type=?"
+            args.append(object_type)
+        if uid is not None:
+            sql += " AND o.id=?"
+            args.append(uid)
+        yield from self.db.execute(sql, args)
+
+    def owned(self, user: str) -> list[tuple[str, str, str]]:
+        """``(id, state, attributes JSON)`` of every object ``user`` owns, any state."""
+        return list(self.db.execute("SELECT id, state, attributes FROM objects WHERE owner=?", (user,)))
+
+    # -- access rights ----------------------------------------------------------------------
+    def permissions(self, uid: str, user: str) -> set[str]:
+        """Operations granted on ``uid`` to ``user`` or to everyone (``*``)."""
+        ops: set[str] = set()
+        for (perms,) in self.db.execute(
+            "SELECT permissions FROM read_access WHERE id=? AND userid IN (?, '*')", (uid, user)
+        ):
+            ops.update(json.loads(perms))
+        return ops
+
+    def grants_on(self, uid: str) -> list[tuple[str, list[str]]]:
+        """``(user, sorted operations)`` for every grant on ``uid``."""
+        rows = self.db.execute("SELECT userid, permissions FROM read_access WHERE id=? ORDER BY userid", (uid,))
+        return [(u, sorted(json.loads(p))) for u, p in rows]
+
+    def grant(self, uid: str, user: str, ops: Iterable[str]) -> None:
+        with self.transaction():
+            current = self._perms_exact(uid, user) | set(ops)
+            self.db.execute(
+                "INSERT OR REPLACE INTO read_access(id, userid, permissions) VALUES (?,?,?)",
+                (uid, user, json.dumps(sorted(current))),
+            )
+
+    def revoke_grant(self, uid: str, user: str, ops: Iterable[str]) -> None:
+        with self.transaction():
+            left = self._perms_exact(uid, user) - set(ops)
+            if left:
+                self.db.execute(
+                    "UPDATE read_access SET permissions=? WHERE id=? AND userid=?",
+                    (json.dumps(sorted(left)), uid, user),
+                )
+            else:
+                self.db.execute("DELETE FROM read_access WHERE id=? AND userid=?", (uid, user))
+
+    def _perms_exact(self, uid: str, user: str) -> set[str]:
+        row = self.db.execute("SELECT permissions FROM read_access WHERE id=? AND userid=?", (uid, user)).fetchone()
+        return set(json.loads(row[0])) if row else set()
+
+    def obtained(self, user: str) -> list[tuple[str, str, str, list[str]]]:
+        """``(id, owner, state, operations)`` of objects granted to ``user`` (not owned)."""
+        rows = self.db.execute(
+            "SELECT o.id, o.owner, o.state, r.permissions FROM read_access r JOIN objects o ON o.id=r.id"
+            " WHERE r.userid=? AND o.owner<>?",
+            (user, user),
+        )
+        return [(i, o, s, sorted(json.loads(p))) for i, o, s, p in rows]

@@ -1,0 +1,129 @@
+"""Small helpers for the server tests: build JSON TTLV requests and post them to a sandbox."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+
+def t(tag: str, typ: str, value: Any) -> dict:
+    return {"tag": tag, "type": typ, "value": value}
+
+
+def s(tag: str, *children: dict) -> dict:
+    return {"tag": tag, "value": list(children)}
+
+
+def uid(value: str) -> dict:
+    return t("UniqueIdentifier", "TextString", value)
+
+
+def tag_attr(*tags: str) -> dict:
+    return s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
+             t("AttributeName", "TextString", "tag"), t("AttributeValue", "TextString", json.dumps(list(tags))))
+
+
+def aes(length: int = 256, *, active: bool = True, tags: tuple[str, ...] = (), extra: tuple[dict, ...] = ()) -> dict:
+    attrs = [t("CryptographicAlgorithm", "Enumeration", "AES"), t("CryptographicLength", "Integer", length),
+             t("CryptographicUsageMask", "Integer", 12), t("ObjectType", "Enumeration", "SymmetricKey")]
+    if active:
+        attrs.insert(0, t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"))
+    if tags:
+        attrs.append(tag_attr(*tags))
+    attrs += list(extra)
+    return s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes", *attrs))
+
+
+def key_pair(algorithm: str, *, length: int | None = None, curve: str | None = None, active: bool = True,
+             tags: tuple[str, ...] = ()) -> dict:
+    common = [t("CryptographicAlgorithm", "Enumeration", algorithm)]
+    if length:
+        common.append(t("CryptographicLength", "Integer", length))
+    if curve:
+        common.append(s("CryptographicDomainParameters", t("RecommendedCurve", "Enumeration", curve)))
+    if active:
+        common.insert(0, t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"))
+    if tags:
+        common.append(tag_attr(*tags))
+    return s("CreateKeyPair", s("CommonAttributes", *common))
+
+
+def revoke(target: str, reason: str = "Unspecified", *, cascade: bool = False) -> dict:
+    body = [uid(target), s("RevocationReason", t("RevocationReasonCode", "Enumeration", reason))]
+    if cascade:
+        body.append(t("Cascade", "Boolean", True))
+    return s("Revoke", *body)
+
+
+def destroy(target: str, *, remove: bool = False, cascade: bool = False) -> dict:
+    body = [uid(target)]
+    if remove:
+        body.append(t("Remove", "Boolean", True))
+    if cascade:
+        body.append(t("Cascade", "Boolean", True))
+    return s("Destroy", *body)
+
+
+def find(node: Any, tag: str) -> list[Any]:
+    """Every leaf value carrying ``tag``, depth first (like the conformance runner)."""
+    out: list[Any] = []
+    if isinstance(node, dict):
+        if node.get("tag") == tag and not isinstance(node.get("value"), list):
+            out.append(node.get("value"))
+        if isinstance(node.get("value"), list):
+            for c in node["value"]:
+                out += find(c, tag)
+    elif isinstance(node, list):
+        for c in node:
+            out += find(c, tag)
+    return out
+
+
+def first(node: Any, tag: str) -> Any:
+    values = find(node, tag)
+    return values[0] if values else None
+
+
+class Kmip:
+    """A synchronous KMIP JSON client bound to one sandbox URL (and optional TLS/headers)."""
+
+    def __init__(self, url: str, **client_kwargs: Any) -> None:
+        self.url = url
+        self.http = httpx.Client(base_url=url, timeout=30, **client_kwargs)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def post(self, body: Any, path: str = "/kmip/2_1") -> httpx.Response:
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        return self.http.post(path, content=data, headers={"Content-Type": "application/json"})
+
+    def ok(self, body: Any) -> dict:
+        r = self.post(body)
+        assert r.status_code == 200, f"{r.status_code}: {r.text}"
+        return r.json()
+
+    def fail(self, body: Any, status: int = 422) -> str:
+        r = self.post(body)
+        assert r.status_code == status, f"{r.status_code}: {r.text}"
+        return r.text
+
+    def create(self, **kw: Any) -> str:
+        return first(self.ok(aes(**kw)), "UniqueIdentifier")
+
+    def create_pair(self, algorithm: str, **kw: Any) -> tuple[str, str]:
+        r = self.ok(key_pair(algorithm, **kw))
+        return first(r, "PrivateKeyUniqueIdentifier"), first(r, "PublicKeyUniqueIdentifier")
+
+    def attributes(self, target: str, *refs: str) -> dict:
+        body = [uid(target)] + [t("AttributeReference", "Enumeration", r) for r in refs]
+        return self.ok(s("GetAttributes", *body))
+
+    def state(self, target: str) -> str:
+        return first(self.attributes(target, "State"), "State")
+
+    def locate(self, *filters: dict, maximum: int | None = None) -> list[str]:
+        body = [t("MaximumItems", "Integer", maximum)] if maximum else []
+        return find(self.ok(s("Locate", *body, s("Attributes", *filters))), "UniqueIdentifier")
