@@ -1,0 +1,117 @@
+"""The credential cache: refresh token, expiry and token-endpoint metadata, one entry per profile.
+
+ckms.toml only holds the bearer (`access_token`); everything needed to refresh lives here.
+The OS keyring is used when one is usable; otherwise a 0600 JSON file in the state directory,
+written atomically. Set `KMS_TUI_KEYRING=off` to force the file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from kms_tui import paths
+from kms_tui.auth.tokens import TokenSet
+from kms_tui.config.atomic import write_atomic
+
+log = logging.getLogger(__name__)
+KEYRING_SERVICE = "kms-tui"
+
+
+@dataclass
+class CachedCredentials:
+    """Everything needed to refresh or revoke a profile's session without asking the user."""
+
+    method: str  # authorization_code | device_code | client_credentials
+    tokens: TokenSet
+    token_endpoint: str
+    client_id: str
+    revocation_endpoint: str | None = None
+    issuer: str | None = None
+    scopes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["tokens"] = self.tokens.to_dict()
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> "CachedCredentials":
+        data = json.loads(text)
+        data["tokens"] = TokenSet.from_dict(data["tokens"])
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def __repr__(self) -> str:
+        return f"CachedCredentials(method={self.method!r}, client_id={self.client_id!r}, tokens={self.tokens!r})"
+
+
+def _usable_keyring():
+    """The keyring module when a real (non-failing) backend is configured, else None."""
+    if os.environ.get("KMS_TUI_KEYRING", "").lower() in ("off", "0", "no", "file"):
+        return None
+    try:
+        import keyring  # optional extra
+        from keyring.backends import fail
+    except ImportError:
+        return None
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 0) <= 0:
+        return None
+    return keyring
+
+
+class CredentialCache:
+    """Load, save and forget one profile's cached credentials."""
+
+    def __init__(self, profile_key: str, directory: Path | None = None) -> None:
+        self.profile_key = profile_key
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile_key) or "default"
+        self.path = (directory or paths.state_dir() / "credentials") / f"{safe}.json"
+        self._keyring = _usable_keyring() if directory is None else None
+
+    @property
+    def backend(self) -> str:
+        """Where the secrets go: "keyring" or "file"."""
+        return "keyring" if self._keyring is not None else "file"
+
+    def load(self) -> CachedCredentials | None:
+        """The cached credentials, or None when there are none or they are unreadable."""
+        try:
+            if self._keyring is not None:
+                text = self._keyring.get_password(KEYRING_SERVICE, self.profile_key)
+            else:
+                text = self.path.read_text(encoding="utf-8") if self.path.is_file() else None
+            return CachedCredentials.from_json(text) if text else None
+        except Exception as exc:  # a corrupt cache must not stop the app: sign in again
+            log.warning("credential cache for %s is unreadable (%s); ignoring it", self.profile_key, type(exc).__name__)
+            return None
+
+    def save(self, creds: CachedCredentials) -> None:
+        """Store the credentials (keyring, else a 0600 file written atomically)."""
+        if self._keyring is not None:
+            try:
+                self._keyring.set_password(KEYRING_SERVICE, self.profile_key, creds.to_json())
+                return
+            except Exception as exc:  # locked or broken keyring: fall back to the file
+                log.warning("keyring unusable (%s); using the credential file", type(exc).__name__)
+                self._keyring = None
+        write_atomic(self.path, creds.to_json().encode(), secret=True, backup=False)  # 0600, atomic
+
+    def forget(self) -> bool:
+        """Delete the cached credentials; True if something was removed."""
+        removed = False
+        if self._keyring is not None:
+            try:
+                if self._keyring.get_password(KEYRING_SERVICE, self.profile_key):
+                    self._keyring.delete_password(KEYRING_SERVICE, self.profile_key)
+                    removed = True
+            except Exception as exc:
+                log.warning("could not remove the keyring entry (%s)", type(exc).__name__)
+        if self.path.exists():
+            self.path.unlink()
+            removed = True
+        return removed

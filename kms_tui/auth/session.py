@@ -1,0 +1,261 @@
+"""A profile's sign-in session: the `credentials` object of KmsClient and its refresh worker.
+
+One asyncio task per session refreshes the token at 80 % of its lifetime (or 60 s before
+`exp`, whichever is earlier). Concurrent callers share one refresh (single-flight). A failed
+refresh marks the session expired and stops: no retry loop. Static JWT bearers get a warning
+before they lapse. Blocking file writes run in a thread; no token is ever logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+from kms_tui.auth.cache import CachedCredentials, CredentialCache
+from kms_tui.auth.errors import AuthError, OAuthConfigError, SessionExpired, sign_in_again_hint
+from kms_tui.auth.oauth import OAuthConfig, client_credentials_grant, refresh_tokens, revoke_token
+from kms_tui.auth.profile import ProfileRef
+from kms_tui.auth.tokens import TokenSet, jwt_expiry, jwt_issued_at, refresh_due
+
+log = logging.getLogger(__name__)
+MAX_NAP = 30.0  # re-check the wall clock at least this often (laptops sleep)
+RECENT = 2.0  # a 401 within this many seconds of a refresh replays without refreshing again
+
+
+@dataclass
+class SessionState:
+    """What the console's status bar and whoami show. Holds no token."""
+
+    status: str = "signed_out"  # signed_out | static | signed_in | refreshing | expired
+    method: str | None = None  # authorization_code | device_code | client_credentials | static
+    expires_at: float | None = None
+    next_refresh: float | None = None
+    last_refresh: float | None = None
+    last_error: str | None = None
+    warning: str | None = None
+    cache_backend: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Session:
+    """Credentials for KmsClient: `bearer_token()` and `on_unauthorized()`, plus the worker."""
+
+    def __init__(self, profile: Any, client_factory: Callable[..., Any] | None = None, *,
+                 cache: CredentialCache | None = None,
+                 on_change: Callable[[SessionState], None] | None = None) -> None:
+        self.profile = ProfileRef.of(profile)
+        self.client_factory = client_factory  # lets the console build a client bound to this session
+        self.cache = cache or CredentialCache(self.profile.cache_key)
+        self.on_change = on_change
+        self.state = SessionState(cache_backend=self.cache.backend)
+        self.creds: CachedCredentials | None = None
+        self._static: str | None = None
+        self._inflight: asyncio.Future[None] | None = None
+        self._task: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+        self.load()
+
+    # -- state ---------------------------------------------------------------------------------
+    def load(self) -> None:
+        """Pick up the profile's token and the cached refresh material (no network)."""
+        bearer = self.profile.http_config.get("access_token") or None
+        creds = self.cache.load()
+        if creds is not None and (bearer is None or bearer == creds.tokens.bearer):
+            self.creds, self._static = creds, None
+            self._set(status="signed_in", method=creds.method, expires_at=creds.tokens.bearer_expires_at,
+                      next_refresh=creds.tokens.next_refresh(), last_error=None)
+        elif bearer:  # a token pasted or written by ckms: use it as is, watch its exp
+            self.creds, self._static = None, bearer
+            exp = jwt_expiry(bearer)
+            warn_at = refresh_due(jwt_issued_at(bearer) or time.time(), exp) if exp else None
+            self._set(status="static", method="static", expires_at=exp, next_refresh=warn_at)
+        else:
+            self.creds, self._static = None, None
+            self._set(status="signed_out", method=None, expires_at=None, next_refresh=None)
+
+    def _set(self, **changes: Any) -> None:
+        for key, value in changes.items():
+            setattr(self.state, key, value)
+        if self.on_change is not None:
+            self.on_change(SessionState(**self.state.to_dict()))
+
+    @property
+    def refreshable(self) -> bool:
+        return self.creds is not None and (
+            self.creds.method == "client_credentials" or bool(self.creds.tokens.refresh_token)
+        )
+
+    # -- the credentials protocol ----------------------------------------------------------------
+    async def bearer_token(self) -> str | None:
+        """The token to send; refreshes first (waiting for a shared refresh) when it is due."""
+        if self.creds is None:
+            if self.state.status == "expired":
+                raise self._expired_error()
+            return self._static
+        if self.state.status == "expired":
+            raise self._expired_error()
+        exp = self.creds.tokens.bearer_expires_at
+        if self.refreshable and exp is not None and time.time() >= exp - 5:
+            await self.refresh()
+        return self.creds.tokens.bearer
+
+    async def on_unauthorized(self) -> bool:
+        """A 401: force one refresh; True when the request should be replayed once."""
+        if not self.refreshable or self.state.status == "expired":
+            if self._static is not None:
+                self._set(status="expired", last_error="The server rejected the access token.")
+            return False
+        last = self.state.last_refresh
+        if self._inflight is None and last is not None and time.time() - last < RECENT:
+            return True  # another request already refreshed: just replay
+        try:
+            await self.refresh()
+        except AuthError:
+            return False
+        return True
+
+    # -- refreshing ------------------------------------------------------------------------------
+    async def refresh(self) -> None:
+        """Refresh now; concurrent callers wait for the same attempt (single-flight)."""
+        if self._inflight is None:
+            self._inflight = asyncio.ensure_future(self._do_refresh())
+            self._inflight.add_done_callback(lambda _f: setattr(self, "_inflight", None))
+        await asyncio.shield(self._inflight)
+
+    async def _do_refresh(self) -> None:
+        assert self.creds is not None
+        creds = self.creds
+        self._set(status="refreshing")
+        try:
+            conf = self._oauth_config()
+            if creds.method == "client_credentials":
+                tokens = await client_credentials_grant(conf)
+            else:
+                tokens = await refresh_tokens(conf, creds.tokens)
+        except AuthError as exc:
+            log.warning("token refresh failed for profile %s: %s", self.profile.cache_key, exc.message)
+            self._set(status="expired", last_error=exc.message, next_refresh=None)
+            raise self._expired_error() from None
+        creds.tokens = tokens
+        await asyncio.to_thread(self._persist, creds)  # file writes off the event loop
+        log.info("token refreshed for profile %s", self.profile.cache_key)
+        self._set(status="signed_in", expires_at=tokens.bearer_expires_at, next_refresh=tokens.next_refresh(),
+                  last_refresh=time.time(), last_error=None)
+
+    def _oauth_config(self) -> OAuthConfig:
+        """The profile's OAuth config (it holds the secret), else what the cache remembers."""
+        assert self.creds is not None
+        try:
+            conf = self.profile.oauth_config()
+        except OAuthConfigError:
+            conf = OAuthConfig(client_id=self.creds.client_id, token_url=self.creds.token_endpoint,
+                               scopes=list(self.creds.scopes))
+        conf.token_url = self.creds.token_endpoint or conf.token_url
+        conf.revocation_endpoint = conf.revocation_endpoint or self.creds.revocation_endpoint
+        return conf
+
+    def _persist(self, creds: CachedCredentials) -> None:
+        self.cache.save(creds)
+        self.profile.store_bearer(creds.tokens.bearer)
+
+    def _expired_error(self) -> SessionExpired:
+        reason = self.state.last_error or "The session expired."
+        return SessionExpired(f"Your session has expired: {reason}", sign_in_again_hint(self.profile.name))
+
+    # -- after a login / logout ------------------------------------------------------------------
+    async def adopt(self, tokens: TokenSet, method: str, conf: OAuthConfig) -> None:
+        """Keep freshly obtained tokens: profile access_token (for ckms) and the credential cache."""
+        creds = CachedCredentials(method=method, tokens=tokens, token_endpoint=conf.token_url,
+                                  client_id=conf.client_id, revocation_endpoint=conf.revocation_endpoint,
+                                  issuer=conf.issuer, scopes=list(conf.scopes))
+        await asyncio.to_thread(self._persist, creds)
+        self.creds, self._static = creds, None
+        self._set(status="signed_in", method=method, expires_at=tokens.bearer_expires_at,
+                  next_refresh=tokens.next_refresh(), last_refresh=None, last_error=None, warning=None)
+        self._wake.set()
+
+    async def logout(self) -> dict[str, bool]:
+        """Forget the tokens locally and revoke the refresh token at the IdP when it can."""
+        revoked = False
+        if self.creds is not None:
+            token = self.creds.tokens.refresh_token or self.creds.tokens.access_token
+            hint = "refresh_token" if self.creds.tokens.refresh_token else "access_token"
+            try:
+                conf = self._oauth_config()
+                if conf.revocation_endpoint is None:
+                    await conf.discover()
+                revoked = await revoke_token(conf, token, hint)
+            except AuthError as exc:
+                log.warning("revocation skipped: %s", exc.message)
+        forgot_cache = await asyncio.to_thread(self.cache.forget)
+        had_token = bool(self.profile.http_config.get("access_token"))
+        await asyncio.to_thread(self.profile.store_bearer, None)
+        self.creds, self._static = None, None
+        self._set(status="signed_out", method=None, expires_at=None, next_refresh=None, warning=None)
+        self._wake.set()
+        return {"revoked": revoked, "forgot_cache": forgot_cache, "removed_access_token": had_token}
+
+    # -- the worker ------------------------------------------------------------------------------
+    def start(self) -> asyncio.Task:
+        """Start the refresh worker (idempotent)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="kms-tui-token-refresh")
+        return self._task
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def __aenter__(self) -> "Session":
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _run(self) -> None:
+        while True:
+            due = self.state.next_refresh
+            if self.state.status in ("signed_out", "expired") or due is None:
+                await self._nap(None)
+                continue
+            if time.time() < due:
+                await self._nap(due)
+                continue
+            if self._static is not None:
+                self._static_due()
+                continue
+            try:
+                await self.refresh()
+            except AuthError:
+                continue  # state is "expired": sleep until a new login wakes us
+
+    def _static_due(self) -> None:
+        """A static JWT reached its warning time (then its expiry): say so once each."""
+        exp = self.state.expires_at or 0
+        if time.time() >= exp:
+            self._set(status="expired", next_refresh=None,
+                      last_error="The access token reached its expiry time (exp).")
+        else:
+            minutes = max(1, int((exp - time.time()) // 60))
+            self._set(warning=f"The access token expires in about {minutes} min and cannot be refreshed. "
+                              + sign_in_again_hint(self.profile.name), next_refresh=exp)
+            log.warning("static access token of profile %s expires in about %d min", self.profile.cache_key, minutes)
+
+    async def _nap(self, until: float | None) -> None:
+        delay = MAX_NAP if until is None else min(MAX_NAP, max(0.0, until - time.time()))
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)
+        except asyncio.TimeoutError:
+            pass

@@ -1,0 +1,99 @@
+"""`kms-tui login` and `kms-tui logout`: sign in to the profile's identity provider, or forget it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from kms_tui import exitcodes
+from kms_tui.cli import add_connection_options
+from kms_tui.commands._auth_common import resolve, run_guarded
+
+
+def register(subparsers: Any) -> None:
+    """Add the `login` and `logout` commands."""
+    login = subparsers.add_parser(
+        "login", help="sign in with the profile's OAuth2/OIDC identity provider",
+        description="Sign in (authorization code + PKCE by default; over SSH the device code or "
+                    "paste flow is proposed). The token is saved where ckms reads it.",
+    )
+    add_connection_options(login)
+    how = login.add_mutually_exclusive_group()
+    how.add_argument("--device", action="store_true", help="sign in with a code on another device (RFC 8628)")
+    how.add_argument("--paste", action="store_true", help="paste the address the browser was redirected to")
+    how.add_argument("--client-credentials", action="store_true", help="machine sign-in with client_id/secret")
+    login.add_argument("--no-browser", action="store_true", help="only print the address; do not open a browser")
+    login.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                       help="give up waiting for the browser after this long (default 300)")
+    login.set_defaults(func=run)
+    logout = subparsers.add_parser("logout", help="forget the profile's tokens and revoke them at the IdP")
+    add_connection_options(logout)
+    logout.set_defaults(func=run_logout)
+
+
+def _method(args: argparse.Namespace) -> str:
+    if args.device:
+        return "device"
+    if args.paste:
+        return "paste"
+    if args.client_credentials:
+        return "client_credentials"
+    return "auto"
+
+
+def _show(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+async def _read_line(prompt: str) -> str:
+    from kms_tui.auth.errors import LoginCancelled
+
+    _show(prompt)
+    line = await asyncio.to_thread(sys.stdin.readline)
+    if not line:
+        raise LoginCancelled("Sign-in cancelled: nothing was pasted.")
+    return line
+
+
+def run(args: argparse.Namespace) -> int:
+    """Sign in; exit 0 when the token is saved."""
+    from kms_tui.auth.login import sign_in
+    from kms_tui.auth.session import Session
+    from kms_tui.auth.whoami import TokenClaims
+
+    def body() -> int:
+        session = Session(resolve(args))
+        tokens = asyncio.run(sign_in(session, _method(args), show=_show, read_line=_read_line,
+                                     browser=not args.no_browser, timeout=args.timeout))
+        claims = TokenClaims.of(tokens.bearer)
+        who = (claims.email or claims.sub) if claims else None
+        where = str(session.profile.path) if session.profile.path else "the profile"
+        if args.json:
+            print(json.dumps({"signed_in": True, "user": who, "profile": session.profile.name,
+                              "method": session.state.method, "expires_at": session.state.expires_at,
+                              "credential_cache": session.cache.backend}))
+        else:
+            print(f"Signed in{' as ' + who if who else ''}. The token was saved to {where}.")
+        return exitcodes.OK
+
+    return run_guarded(body, args.json)
+
+
+def run_logout(args: argparse.Namespace) -> int:
+    """Forget the tokens locally and revoke the refresh token when the IdP allows it."""
+    from kms_tui.auth.session import Session
+
+    def body() -> int:
+        session = Session(resolve(args))
+        result = asyncio.run(session.logout())
+        if args.json:
+            print(json.dumps({"signed_out": True, **result}))
+        else:
+            revoked = "revoked at the identity provider" if result["revoked"] else "not revoked (no revocation endpoint)"
+            print(f"Signed out of {session.profile.name or 'the profile'}: local tokens removed, {revoked}.")
+        return exitcodes.OK
+
+    return run_guarded(body, args.json)

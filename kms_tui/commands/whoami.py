@@ -1,0 +1,69 @@
+"""`kms-tui whoami`: who the server thinks we are, and how we signed in."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+from kms_tui import exitcodes
+from kms_tui.cli import add_connection_options
+from kms_tui.commands._auth_common import report_error, resolve, run_guarded
+
+
+def register(subparsers: Any) -> None:
+    """Add the `whoami` command."""
+    parser = subparsers.add_parser("whoami", help="show the user the server sees, token claims and rights")
+    add_connection_options(parser)
+    parser.set_defaults(func=run)
+
+
+async def _collect(connection: Any) -> Any:
+    from kms_tui.audit import AuditTrail
+    from kms_tui.auth.session import Session
+    from kms_tui.auth.whoami import whoami
+    from kms_tui.client import ConnectionSettings, KmsClient
+
+    audit = AuditTrail()
+    try:
+        async with Session(connection) as session:
+            settings = ConnectionSettings.from_http_config(dict(connection.http_config))
+            async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session) as client:
+                return await whoami(client, session)
+    finally:
+        audit.close()
+
+
+def _text(data: Any) -> str:
+    lines = [f"profile:      {data.profile or '-'}  ({data.server_url})",
+             f"user:         {data.user or '-'}"]
+    if data.token:
+        left = f"{data.token.seconds_left // 60} min left" if data.token.seconds_left is not None else "no exp"
+        lines.append(f"token:        email={data.token.email} sub={data.token.sub} iss={data.token.iss} "
+                     f"exp={data.token.exp} ({left}) [claims not verified]")
+    if data.client_certificate:
+        c = data.client_certificate
+        lines.append(f"certificate:  {c.subject} issued by {c.issuer}, expires {c.not_after}")
+    lines.append(f"server:       {data.server_version or '-'}  health={(data.health or {}).get('status', '-')}")
+    lines.append(f"rights:       create={data.can_create} privileged={data.privileged}")
+    lines.append(f"sign-in:      {', '.join(data.sign_in_methods)}")
+    if data.session:
+        lines.append(f"session:      {data.session.get('status')} next refresh={data.session.get('next_refresh')}"
+                     f" last error={data.session.get('last_error')}")
+    for name, error in data.errors.items():
+        lines.append(f"({name}: {error})")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the whoami data; exit 2 when the server does not accept our credentials."""
+
+    def body() -> int:
+        data = asyncio.run(_collect(resolve(args)))
+        print(json.dumps(data.to_dict(), default=str, indent=2) if args.json else _text(data))
+        if data.user_error is not None:
+            return report_error(data.user_error, False)
+        return exitcodes.OK
+
+    return run_guarded(body, args.json)

@@ -1,0 +1,46 @@
+"""A fake terminal (what the user reads) and a browser played with httpx."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import stat
+from pathlib import Path
+
+import httpx
+
+URL = re.compile(r"https?://\S+")
+
+
+class Terminal:
+    """Collects what sign-in shows the user; `url()` waits for the first address shown."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._url: asyncio.Future[str] | None = None
+
+    def show(self, text: str) -> None:
+        self.lines.append(text)
+        match = URL.search(text)
+        if match and self._url is not None and not self._url.done():
+            self._url.set_result(match.group(0))
+
+    async def url(self, timeout: float = 10) -> str:
+        if self._url is None:
+            self._url = asyncio.get_running_loop().create_future()
+            for line in self.lines:
+                self.show(line)
+        return await asyncio.wait_for(self._url, timeout)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+async def browse(url: str, *, follow: bool = True) -> httpx.Response:
+    """The user's browser opening `url` (in a thread: the app's loop keeps serving)."""
+    return await asyncio.to_thread(httpx.get, url, follow_redirects=follow, timeout=10)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
