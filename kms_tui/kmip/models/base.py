@@ -1,0 +1,357 @@
+"""Declarative mapping between pydantic models and TTLV structures.
+
+A :class:`TTLVModel` subclass lists its fields in Cosmian's declaration order; that order is the
+output order. Each field's TTLV tag is the PascalCase of its name (override with
+``Annotated[..., W(tag=...)]``) and its TTLV type follows from the Python annotation:
+
+=========================  =================================================
+``str``                    TextString
+``int``                    Integer (``W(type="LongInteger"|"Interval"|"BigInteger")``)
+``bool`` / ``bytes``       Boolean / ByteString
+``datetime``               DateTime
+a :class:`KmipEnum`        Enumeration (name or code on input, name on output)
+a :class:`TTLVModel`       nested Structure
+``TTLV``                   the node kept as is (pass-through)
+``list[X]``                repeated siblings carrying the same tag
+``X | Y``                  chosen by the node's TTLV type on input
+=========================  =================================================
+
+On input unknown tags are ignored (as Cosmian does); anything else that does not fit raises a
+:class:`TTLVError` with ``kind="codec"`` naming the path, e.g.
+``Create/Attributes/CryptographicLength: expected Integer``.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Union
+
+from pydantic import BaseModel, ConfigDict
+
+from kms_tui.kmip.enums import KmipEnum
+from kms_tui.kmip.ttlv import TTLV, TTLVError
+
+__all__ = ["W", "TTLVModel", "codec_error", "pascal"]
+
+
+@dataclass(frozen=True)
+class W:
+    """Wire options for a field: its TTLV ``tag`` and/or primitive ``type``."""
+
+    tag: str | None = None
+    type: str | None = None
+
+
+def pascal(name: str) -> str:
+    """``cryptographic_usage_mask`` → ``CryptographicUsageMask`` (serde ``PascalCase``)."""
+    return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+
+
+def codec_error(path: str, message: str) -> TTLVError:
+    """The error for TTLV that does not map to the expected structure (Cosmian: Codec_Error)."""
+    return TTLVError(message, path, kind="codec")
+
+
+# ------------------------------------------------------------------------------------------------
+# Per-type codecs
+# ------------------------------------------------------------------------------------------------
+
+
+class _Codec:
+    """Turns one node into a Python value and back."""
+
+    wire_types: frozenset[str] = frozenset()
+
+    def accepts(self, node: TTLV) -> bool:
+        return node.type in self.wire_types
+
+    def decode(self, node: TTLV, path: str) -> Any:
+        raise NotImplementedError
+
+    def encode(self, tag: str, value: Any) -> TTLV:
+        raise NotImplementedError
+
+    def owns(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return "/".join(sorted(self.wire_types))
+
+
+class _Primitive(_Codec):
+    def __init__(self, wire: str, py: type, accepted: tuple[str, ...] = ()) -> None:
+        self.wire = wire
+        self.py = py
+        self.wire_types = frozenset((wire, *accepted))
+
+    def decode(self, node: TTLV, path: str) -> Any:
+        if node.type not in self.wire_types:
+            raise codec_error(path, f"expected {self.wire}, got {node.type}")
+        return node.value
+
+    def encode(self, tag: str, value: Any) -> TTLV:
+        return TTLV(tag, self.wire, value)
+
+    def owns(self, value: Any) -> bool:
+        if self.py is int:
+            return isinstance(value, int) and not isinstance(value, bool)
+        if self.py is str:
+            return isinstance(value, str) and (self.wire == "Enumeration" or not isinstance(value, KmipEnum))
+        return isinstance(value, self.py)
+
+    def describe(self) -> str:
+        return self.wire
+
+
+class _Enum(_Codec):
+    wire_types = frozenset({"Enumeration"})
+
+    def __init__(self, enum: type[KmipEnum]) -> None:
+        self.enum = enum
+
+    def decode(self, node: TTLV, path: str) -> Any:
+        if node.type != "Enumeration":
+            raise codec_error(path, f"expected Enumeration, got {node.type}")
+        try:
+            return self.enum.from_wire(node.value)
+        except ValueError:
+            raise codec_error(path, f"unknown {self.enum.__name__} variant {node.value!r}") from None
+
+    def encode(self, tag: str, value: Any) -> TTLV:
+        return TTLV(tag, "Enumeration", value.value if isinstance(value, KmipEnum) else value)
+
+    def owns(self, value: Any) -> bool:
+        return isinstance(value, self.enum)
+
+
+class _Raw(_Codec):
+    """Any node, kept as is (re-tagged on output)."""
+
+    def accepts(self, node: TTLV) -> bool:
+        return True
+
+    def decode(self, node: TTLV, path: str) -> Any:
+        return node
+
+    def encode(self, tag: str, value: Any) -> TTLV:
+        return TTLV(tag, value.type, value.value)
+
+    def owns(self, value: Any) -> bool:
+        return isinstance(value, TTLV)
+
+    def describe(self) -> str:
+        return "any"
+
+
+class _Struct(_Codec):
+    wire_types = frozenset({"Structure"})
+
+    def __init__(self, model: type[TTLVModel]) -> None:
+        self.model = model
+
+    def decode(self, node: TTLV, path: str) -> Any:
+        return self.model.from_ttlv(node, path=path)
+
+    def encode(self, tag: str, value: Any) -> TTLV:
+        return value.to_ttlv(tag)
+
+    def owns(self, value: Any) -> bool:
+        return isinstance(value, self.model)
+
+    def describe(self) -> str:
+        return "Structure"
+
+
+class _Union(_Codec):
+    def __init__(self, alternatives: list[_Codec]) -> None:
+        # Enumerations first: a KmipEnum is also a str.
+        self.alts = sorted(alternatives, key=lambda c: not isinstance(c, _Enum))
+        self.wire_types = frozenset().union(*(a.wire_types for a in alternatives))
+
+    def accepts(self, node: TTLV) -> bool:
+        return any(a.accepts(node) for a in self.alts)
+
+    def decode(self, node: TTLV, path: str) -> Any:
+        for a in self.alts:
+            if a.accepts(node):
+                return a.decode(node, path)
+        raise codec_error(path, f"expected {self.describe()}, got {node.type}")
+
+    def encode(self, tag: str, value: Any) -> TTLV:
+        for a in self.alts:
+            if a.owns(value):
+                return a.encode(tag, value)
+        raise TypeError(f"{tag}: cannot encode {type(value).__name__}")
+
+    def owns(self, value: Any) -> bool:
+        return any(a.owns(value) for a in self.alts)
+
+    def describe(self) -> str:
+        return " or ".join(a.describe() for a in self.alts)
+
+
+_PRIMITIVES: dict[type, tuple[str, tuple[str, ...]]] = {
+    bool: ("Boolean", ()),
+    str: ("TextString", ()),
+    bytes: ("ByteString", ()),
+    datetime: ("DateTime", ()),
+    int: ("Integer", ()),
+}
+
+
+def _codec_for(tp: Any, wire: W | None) -> _Codec:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        alts = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(alts) == 1:
+            return _codec_for(alts[0], wire)
+        return _Union([_codec_for(a, wire) for a in alts])
+    if tp is TTLV or tp is Any:
+        return _Raw()
+    if isinstance(tp, type) and issubclass(tp, KmipEnum):
+        return _Enum(tp)
+    if isinstance(tp, type) and issubclass(tp, TTLVModel):
+        return _Struct(tp)
+    if tp is str and wire is not None and wire.type == "Enumeration":
+        return _Primitive("Enumeration", str)  # a free enumeration name (e.g. a Tag name)
+    if tp is int and wire is not None and wire.type is not None:
+        # i64 fields also take an Integer node (serde widens i32 to i64).
+        accepted = ("Integer",) if wire.type == "LongInteger" else ()
+        return _Primitive(wire.type, int, accepted)
+    if tp in _PRIMITIVES:
+        name, accepted = _PRIMITIVES[tp]
+        return _Primitive(name, tp, accepted)
+    raise TypeError(f"no TTLV mapping for {tp!r}")
+
+
+@dataclass
+class _Field:
+    name: str
+    tag: str
+    codec: _Codec
+    repeated: bool
+    required: bool
+
+
+def _unwrap(annotation: Any) -> tuple[Any, W | None, bool]:
+    """(inner type, wire options, repeated) from a resolved field annotation."""
+    wire: W | None = None
+    if typing.get_origin(annotation) is typing.Annotated:
+        args = typing.get_args(annotation)
+        annotation = args[0]
+        wire = next((a for a in args[1:] if isinstance(a, W)), None)
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        alts = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(alts) == 1:
+            inner, w2, rep = _unwrap(alts[0])
+            return inner, wire or w2, rep
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        inner, w2, _ = _unwrap(item)
+        return inner, wire or w2, True
+    return annotation, wire, False
+
+
+# ------------------------------------------------------------------------------------------------
+# The base model
+# ------------------------------------------------------------------------------------------------
+
+
+class TTLVModel(BaseModel):
+    """A pydantic model that maps to one TTLV Structure."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, validate_assignment=False)
+
+    TAG: ClassVar[str] = ""
+
+    # -- introspection ------------------------------------------------------------------------
+    @classmethod
+    def _wire_fields(cls) -> list[_Field]:
+        cached = cls.__dict__.get("_fields_cache_own")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        hints = typing.get_type_hints(cls, include_extras=True)
+        fields: list[_Field] = []
+        for name, info in cls.model_fields.items():
+            inner, wire, repeated = _unwrap(hints[name])
+            tag = (wire.tag if wire and wire.tag else None) or pascal(name)
+            fields.append(_Field(name, tag, _codec_for(inner, wire), repeated, info.is_required()))
+        type.__setattr__(cls, "_fields_cache_own", fields)
+        type.__setattr__(cls, "_tag_index_own", {f.tag: f for f in fields})
+        return fields
+
+    @classmethod
+    def _index(cls) -> dict[str, _Field]:
+        cls._wire_fields()
+        return cls.__dict__["_tag_index_own"]  # type: ignore[no-any-return]
+
+    # -- encoding -----------------------------------------------------------------------------
+    def to_ttlv(self, tag: str | None = None) -> TTLV:
+        """This model as a TTLV Structure, children in Cosmian's declaration order."""
+        children: list[TTLV] = []
+        for f in self._wire_fields():
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if f.repeated:
+                children.extend(self._encode_field(f, v) for v in value)
+            else:
+                children.append(self._encode_field(f, value))
+        return TTLV(tag or self.TAG, "Structure", children)
+
+    def _encode_field(self, f: _Field, value: Any) -> TTLV:
+        return f.codec.encode(f.tag, value)
+
+    # -- decoding -----------------------------------------------------------------------------
+    @classmethod
+    def from_ttlv(cls, node: TTLV, path: str | None = None) -> Any:
+        """Build the model from a Structure node; raises TTLVError(kind="codec") naming the path."""
+        path = node.tag if path is None else path
+        if node.type != "Structure":
+            raise codec_error(path, f"expected Structure, got {node.type}")
+        index = cls._index()
+        values: dict[str, Any] = {}
+        last: _Field | None = None
+        for child in node.value:
+            f = cls._field_for(child, index, path)
+            if f is None:
+                last = None
+                continue  # unknown tags are ignored, as Cosmian does
+            here = f"{path}/{child.tag}"
+            value = cls._decode_field(f, child, here, values)
+            if f.repeated:
+                if f.name in values and last is not f:
+                    raise codec_error(here, f"repeated `{f.tag}` elements must be contiguous")
+                values.setdefault(f.name, []).append(value)
+            else:
+                if f.name in values:
+                    raise codec_error(here, f"duplicate field `{f.tag}`")
+                values[f.name] = value
+            last = f
+        for f in cls._wire_fields():
+            if f.required and f.name not in values:
+                raise codec_error(path, f"missing field `{f.tag}`")
+        return cls._build(values, path)
+
+    @classmethod
+    def _field_for(cls, child: TTLV, index: dict[str, _Field], path: str) -> _Field | None:
+        return index.get(child.tag)
+
+    @classmethod
+    def _decode_field(cls, f: _Field, child: TTLV, path: str, seen: dict[str, Any]) -> Any:
+        return f.codec.decode(child, path)
+
+    @classmethod
+    def _build(cls, values: dict[str, Any], path: str) -> Any:
+        return cls.model_construct(**values)
+
+    # -- convenience --------------------------------------------------------------------------
+    def to_json(self) -> str:
+        """Compact Cosmian JSON TTLV of this model."""
+        from kms_tui.kmip.ttlv import encode
+
+        return encode(self.to_ttlv())
