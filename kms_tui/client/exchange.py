@@ -169,6 +169,7 @@ class Exchange:
         *,
         error: BaseException | None = None,
         attempts: int = 1,
+        note: str = "",
     ) -> None:
         """Queue one audit row (never blocks; never raises)."""
         if self.audit is None:
@@ -181,6 +182,8 @@ class Exchange:
             outcome, reason = "failed", f"{type(error).__name__}: {error.message}"
         else:
             outcome, reason = "failed", type(error).__name__
+        if note:
+            reason = f"{note}; first: {reason}"
         try:
             self.audit.record(
                 AuditEntry(

@@ -157,7 +157,10 @@ class KmsClient(RestCalls):
                 )
             )
         if all(n in ("Get", "GetAttributes", "Locate", "Export") for n in names):
-            self.exchange.record(label, [_target(o) for o in ops], started, attempts=attempts)
+            failed = [r.error for r in results if not r.ok]
+            ids = list(dict.fromkeys(t for t in map(_target, ops) if t))
+            self.exchange.record(label, ids, started, attempts=attempts, error=failed[0] if failed else None,
+                                 note=f"{len(failed)} of {len(results)} items failed" if failed else "")
         else:  # writes: one row per item so each object's fate is on record
             for op, res in zip(ops, results):
                 ids = [_target(op)] if _target(op) else _ids_in(res.payload) if res.payload else []

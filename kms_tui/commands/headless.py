@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Sequence
@@ -86,10 +87,14 @@ def report_error(args: Any, exc: Exception) -> int:
 
 
 def emit(args: Any, result: Result) -> int:
-    if getattr(args, "json", False):
-        print(json.dumps(result.data, indent=2, default=str))
-    elif result.text:
-        print(result.text)
+    try:
+        if getattr(args, "json", False):
+            print(json.dumps(result.data, indent=2, default=str))
+        elif result.text:
+            print(result.text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `kms-tui locate | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return result.exit_code
 
 

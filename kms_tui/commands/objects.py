@@ -15,15 +15,19 @@ from kms_tui.client.pem import to_pem
 from kms_tui.client.requests import REVOCATION_REASONS
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client, table
 
-OBJECT_TYPES = {t.lower(): t for t in ("SymmetricKey", "PrivateKey", "PublicKey", "Certificate", "SecretData", "OpaqueObject")}
-STATES = {s.lower(): s for s in ("PreActive", "Active", "Deactivated", "Compromised", "Destroyed", "Destroyed_Compromised")}
-REASONS = {r.lower(): r for r in REVOCATION_REASONS}
+def _key(text: str) -> str:
+    return text.replace("_", "").replace("-", "").lower()
+
+
+OBJECT_TYPES = {_key(t): t for t in ("SymmetricKey", "PrivateKey", "PublicKey", "Certificate", "SecretData", "OpaqueObject")}
+STATES = {_key(s): s for s in ("PreActive", "Active", "Deactivated", "Compromised", "Destroyed", "Destroyed_Compromised")}
+REASONS = {_key(r): r for r in REVOCATION_REASONS}
 LOCATE_CAP = 1000
 
 
 def _choice(table_: dict[str, str], what: str):  # noqa: ANN202 - argparse type
     def convert(text: str) -> str:
-        key = text.replace("-", "_").lower()
+        key = _key(text)
         if key not in table_:
             raise argparse.ArgumentTypeError(f"unknown {what} {text!r} (one of: {', '.join(table_.values())})")
         return table_[key]
