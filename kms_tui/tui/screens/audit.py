@@ -1,0 +1,154 @@
+"""The audit view: what this console (and kms-tui commands) did, newest first, filterable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Select, Static
+
+from kms_tui.tui.screens.base import ConsoleScreen
+
+OUTCOMES = ("ok", "refused", "failed")
+AUDIT_LIMIT = 5000  # rows read from the trail; the view says when there may be more
+COLUMNS = ("Time", "Operation", "Objects", "Outcome", "Reason", "User", "ms")
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Operation and outcome must match exactly; ``object`` is a substring of any object id."""
+
+    operation: str | None = None
+    object: str = ""
+    outcome: str | None = None
+
+    def matches(self, entry: dict[str, Any]) -> bool:
+        if self.operation and entry.get("operation") != self.operation:
+            return False
+        if self.outcome and entry.get("outcome") != self.outcome:
+            return False
+        needle = self.object.strip().lower()
+        return not needle or any(needle in str(i).lower() for i in entry.get("object_ids") or [])
+
+
+def entry_time(entry: dict[str, Any]) -> str:
+    """The entry's time in local time (the trail stores UTC ISO strings)."""
+    try:
+        return datetime.fromisoformat(str(entry.get("time"))).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return str(entry.get("time", ""))
+
+
+class AuditScreen(ConsoleScreen):
+    """The local audit trail in a table; filters apply as you type."""
+
+    AUTO_FOCUS = "#audit-table"
+    HELP_TITLE = "Audit"
+    HELP_TEXT = (
+        "Every KMIP and access-rights call this console made, newest first, from the local audit "
+        "trail. Filter by operation, object id (any part) and outcome. r reloads."
+    )
+    BINDINGS = [
+        Binding("r", "reload", "Reload", tooltip="Read the audit trail again.", id="audit.reload"),
+        Binding("slash", "focus_object", "Filter", tooltip="Filter by object id.", id="audit.filter"),
+    ]
+    DEFAULT_CSS = """
+    AuditScreen #audit-filters { height: 1; }
+    AuditScreen #audit-filters Select, AuditScreen #audit-filters Input { width: 1fr; margin-right: 1; }
+    AuditScreen #audit-status { height: 1; color: $text-muted; }
+    AuditScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[dict[str, Any]] = []
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="audit-filters"):
+            yield Select([], prompt="any operation", compact=True, id="audit-operation")
+            yield Input(placeholder="object id contains…", compact=True, id="audit-object")
+            yield Select([(o, o) for o in OUTCOMES], prompt="any outcome", compact=True, id="audit-outcome")
+        yield Static("Reading the audit trail…", id="audit-status")
+        table: DataTable[str] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.load_entries()
+
+    def action_focus_object(self) -> None:
+        self.query_one("#audit-object", Input).focus()
+
+    @work(exclusive=True, exit_on_error=False, group="audit-read", thread=True)
+    def load_entries(self) -> list[dict[str, Any]]:
+        """Read the trail in a thread (SQLite blocks); the result arrives via StateChanged."""
+        services = getattr(self.app, "services", None)
+        trail = getattr(services, "audit", None)
+        if trail is None:
+            from kms_tui.audit import AuditTrail
+
+            trail = AuditTrail()
+        flush = getattr(trail, "flush", None)
+        if flush is not None:
+            flush()  # rows still queued by the writer thread belong in the view
+        return trail.entries(limit=AUDIT_LIMIT)
+
+    def on_worker_state_changed(self, event) -> None:  # Worker.StateChanged
+        if event.worker.group == "audit-read" and event.worker.is_finished and event.worker.result is not None:
+            self.entries = list(event.worker.result)
+            self._refill_operations()
+            self._show()
+
+    def _refill_operations(self) -> None:
+        select = self.query_one("#audit-operation", Select)
+        current = select.value
+        operations = sorted({str(e.get("operation", "")) for e in self.entries if e.get("operation")})
+        select.set_options([(o, o) for o in operations])
+        if isinstance(current, str) and current in operations:
+            select.value = current
+
+    def current_filter(self) -> AuditFilter:
+        operation = self.query_one("#audit-operation", Select).value
+        outcome = self.query_one("#audit-outcome", Select).value
+        return AuditFilter(
+            operation=operation if isinstance(operation, str) else None,
+            object=self.query_one("#audit-object", Input).value,
+            outcome=outcome if isinstance(outcome, str) else None,
+        )
+
+    @on(Select.Changed)
+    @on(Input.Changed)
+    def _filters_changed(self, event) -> None:
+        event.stop()
+        self._show()
+
+    def _show(self) -> None:
+        wanted = self.current_filter()
+        shown = [e for e in self.entries if wanted.matches(e)]
+        table = self.query_one("#audit-table", DataTable)
+        table.clear()
+        for entry in shown:
+            table.add_row(
+                entry_time(entry),
+                str(entry.get("operation", "")),
+                ", ".join(str(i) for i in entry.get("object_ids") or []),
+                str(entry.get("outcome", "")),
+                str(entry.get("error_reason", "")),
+                str(entry.get("user", "")),
+                str(entry.get("duration_ms", "")),
+            )
+        more = " (the most recent only)" if len(self.entries) >= AUDIT_LIMIT else ""
+        self.query_one("#audit-status", Static).update(
+            f"{len(shown)} of {len(self.entries)} entries{more}, newest first"
+        )

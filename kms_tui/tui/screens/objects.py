@@ -1,0 +1,445 @@
+"""The object browser: filter, list, inspect and act on the objects of the active profile.
+
+Workers (group ``objects-load`` for listing, ``destructive`` for writes) talk to the shared
+client and post the messages below; the handlers here own the widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from kms_tui.client.requests import LocateFilter
+from kms_tui.tui.modals.create_key import CreateKeyModal, CreateKeyRequest
+from kms_tui.tui.modals.destroy import DestroyModal, DestroyRequest
+from kms_tui.tui.modals.export import ExportModal, ExportRequest, export_target
+from kms_tui.tui.modals.revoke import RevokeModal, RevokeRequest
+from kms_tui.tui.screens.base import ConsoleScreen
+from kms_tui.tui.widgets import object_actions as actions
+from kms_tui.tui.widgets.object_detail import ObjectDetail
+from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
+from kms_tui.tui.widgets.object_query import describe_filter
+from kms_tui.tui.widgets.object_rows import ObjectRow, TextFilterError, compile_text_filter
+from kms_tui.tui.widgets.object_table import ObjectTable
+
+
+@dataclass
+class RowsLoaded(Message):
+    """A slice of the listing started as load number ``generation``."""
+
+    generation: int
+    loaded: actions.Loaded
+
+
+@dataclass
+class LoadFailed(Message):
+    generation: int
+    error: BaseException
+
+
+@dataclass
+class RowsChanged(Message):
+    """An action finished: refresh/drop rows, maybe select one, tell the user."""
+
+    notice: str
+    rows: list[ObjectRow] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    select: str | None = None
+
+
+@dataclass
+class RawLoaded(Message):
+    uid: str
+    text: str
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+class ObjectsScreen(ConsoleScreen):
+    """Filter bar on top, the table, the detail pane on the right when asked for."""
+
+    AUTO_FOCUS = "#objects-table"
+    HELP_TITLE = "Objects"
+    HELP_TEXT = (
+        "Every object you own or were granted, loaded in the background (x stops the load). "
+        "/ filters the loaded rows: words match anywhere, /regex/ is a regular expression, "
+        "!word excludes. f opens the server filters (type, algorithm, state incl. destroyed, "
+        "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
+        "t its raw TTLV, l follows its link. Destroy asks for the first characters of the id; "
+        "an Active key is revoked first. Read-only mode refuses every change."
+    )
+    BINDINGS = [
+        Binding("slash", "focus_text_filter", "Filter", tooltip="Filter the loaded rows.", id="objects.filter"),
+        Binding("f", "toggle_server_filters", "Locate", tooltip="Server filters: type, state, tags…",
+                id="objects.locate"),
+        Binding("r", "reload", "Reload", tooltip="Load the list again from the server.", id="objects.reload"),
+        Binding("x", "cancel_load", "Stop", show=False, tooltip="Stop loading.", id="objects.stop"),
+        Binding("n", "create", "New", tooltip="Create a key pair or an AES key.", id="objects.create"),
+        Binding("a", "activate", "Activate", show=False, tooltip="Activate a pre-active object.",
+                id="objects.activate"),
+        Binding("v", "revoke", "Revoke", tooltip="Revoke the object (and its linked key).", id="objects.revoke"),
+        Binding("d", "destroy", "Destroy", tooltip="Destroy the object, after confirmation.", id="objects.destroy"),
+        Binding("e", "export", "Export", show=False, tooltip="Save the public key or certificate as PEM.",
+                id="objects.export"),
+        Binding("c", "copy_id", "Copy id", show=False, tooltip="Copy the id (OSC 52: works over SSH).",
+                id="objects.copy-id"),
+        Binding("l", "follow_link", "Follow", show=False, tooltip="Go to the linked key.", id="objects.follow"),
+        Binding("t", "toggle_raw", "TTLV", show=False, tooltip="Raw TTLV of the attributes.", id="objects.raw"),
+        Binding("escape", "close_detail", "Close", show=False, tooltip="Close the detail pane.",
+                id="objects.close-detail"),
+    ]
+    DEFAULT_CSS = """
+    ObjectsScreen #objects-body { height: 1fr; }
+    ObjectsScreen ObjectDetail { display: none; width: 1fr; }
+    ObjectsScreen.-detail ObjectDetail { display: block; }
+    ObjectsScreen ObjectTable { width: 1fr; }
+    ObjectsScreen.-detail ObjectTable { width: 1fr; }
+    ObjectsScreen #objects-status { height: 1; background: $panel; padding: 0 1; }
+    ObjectsScreen #objects-status.-partial { color: $warning; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters = LocateFilter()
+        self.generation = 0
+        self.loading = False
+        self.partial_problems: list[str] = []
+        self.round_trips = 0
+        self.pending_select: str | None = None
+        self.export_dir = Path.cwd()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        yield ObjectFilterBar(id="objects-filter-bar")
+        with Horizontal(id="objects-body"):
+            yield ObjectTable(id="objects-table")
+            yield ObjectDetail(id="objects-detail")
+        yield Static("", id="objects-status")
+
+    @property
+    def table(self) -> ObjectTable:
+        return self.query_one(ObjectTable)
+
+    @property
+    def detail(self) -> ObjectDetail:
+        return self.query_one(ObjectDetail)
+
+    @property
+    def filter_bar(self) -> ObjectFilterBar:
+        return self.query_one(ObjectFilterBar)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.watch(self.app, "services", self._services_changed)
+
+    def _services_changed(self, services: Any) -> None:
+        if services is None:
+            self.table.empty_text = "Not connected. Ctrl+O connects to a server or starts the sandbox."
+            self.table.clear()
+            self._set_status(self.table.empty_text)
+        else:
+            self.start_load()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        services = getattr(self.app, "services", None)
+        return getattr(services, "client", None)
+
+    def start_load(self, filters: LocateFilter | None = None) -> None:
+        """Forget the rows and list the objects matching ``filters`` again, in the background."""
+        if filters is not None:
+            self.filters = filters
+        if self.client is None:
+            return
+        self.generation += 1
+        self.loading, self.partial_problems = True, []
+        self.table.empty_text = "Loading…"
+        self.table.clear()
+        self._set_status(f"Loading {describe_filter(self.filters)}…  (x stops)")
+        self.load_objects(self.filters, self.generation)
+
+    @work(exclusive=True, exit_on_error=False, group="objects-load")
+    async def load_objects(self, filters: LocateFilter, generation: int) -> None:
+        """List objects and post them in slices (worker: never touches widgets)."""
+        try:
+            async for loaded in actions.load_rows(self.client, filters):
+                self.post_message(RowsLoaded(generation, loaded))
+        except Exception as exc:  # noqa: BLE001 - shown in the status line and a toast
+            self.post_message(LoadFailed(generation, exc))
+
+    @on(RowsLoaded)
+    def _rows_loaded(self, message: RowsLoaded) -> None:
+        if message.generation != self.generation:
+            return  # a newer load replaced this one
+        loaded = message.loaded
+        self.table.add_rows(loaded.rows)
+        self.partial_problems = loaded.problems if loaded.partial else []
+        self.round_trips = loaded.round_trips
+        if loaded.done:
+            self.loading = False
+            self.table.empty_text = f"No objects match {describe_filter(self.filters)}."
+            if self.pending_select and self.table.select_uid(self.pending_select):
+                self.pending_select = None
+        self._show_counts()
+
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        if message.generation != self.generation:
+            return
+        self.loading = False
+        self.table.empty_text = "The list could not be loaded (see the status line)."
+        self.table.refresh()
+        reason = getattr(message.error, "message", None) or str(message.error)
+        self._set_status(f"Load failed after {_fmt(self.table.total)} objects: {reason}  (r retries)",
+                         partial=True)
+        self.app.report_error(message.error, title="Could not list the objects")
+
+    def action_cancel_load(self) -> None:
+        if self.loading:
+            self.workers.cancel_group(self, "objects-load")
+            self.loading = False
+            self.partial_problems = ["loading stopped by you"]
+            self._show_counts()
+
+    def action_reload(self) -> None:
+        self.start_load()
+
+    def _show_counts(self) -> None:
+        total, shown = self.table.total, len(self.table.shown_rows)
+        text = f"{_fmt(shown)} of {_fmt(total)} objects" if shown != total else f"{_fmt(total)} objects"
+        text += f" · {describe_filter(self.filters)}"
+        if self.loading:
+            text = "Loading… " + text + "  (x stops)"
+        if self.partial_problems:
+            text += f" · PARTIAL: {self.partial_problems[0]}"
+            if len(self.partial_problems) > 1:
+                text += f" (+{len(self.partial_problems) - 1} more)"
+        self._set_status(text, partial=bool(self.partial_problems))
+
+    def _set_status(self, text: str, *, partial: bool = False) -> None:
+        status = self.query_one("#objects-status", Static)
+        status.update(text)
+        status.set_class(partial, "-partial")
+
+    # -- filters -----------------------------------------------------------------------------
+
+    def action_focus_text_filter(self) -> None:
+        self.query_one("#filter-text", Input).focus()
+
+    def action_toggle_server_filters(self) -> None:
+        self.filter_bar.toggle()
+        if not self.filter_bar.expanded:
+            self.table.focus()
+
+    @on(ObjectFilterBar.QueryChanged)
+    def _query_changed(self, message: ObjectFilterBar.QueryChanged) -> None:
+        if message.query != self.filters:
+            self.start_load(message.query)
+
+    @on(ObjectFilterBar.TextChanged)
+    def _text_changed(self, message: ObjectFilterBar.TextChanged) -> None:
+        try:
+            predicate = compile_text_filter(message.text)
+        except TextFilterError as exc:
+            self.filter_bar.show_error(str(exc))
+            return
+        self.filter_bar.show_error("")
+        self.table.set_filter(predicate)
+        self._show_counts()
+
+    @on(Input.Submitted, "#filter-text")
+    def _text_submitted(self) -> None:
+        self.table.focus()
+
+    # -- detail pane -------------------------------------------------------------------------
+
+    @on(ObjectTable.Highlighted)
+    def _highlighted(self, message: ObjectTable.Highlighted) -> None:
+        if self.has_class("-detail"):
+            self.detail.show_row(message.row)
+
+    @on(ObjectTable.Selected)
+    def _selected(self, message: ObjectTable.Selected) -> None:
+        self.add_class("-detail")
+        self.detail.show_row(message.row)
+
+    def action_close_detail(self) -> None:
+        if self.has_class("-detail"):
+            self.remove_class("-detail")
+            self.table.focus()
+        elif self.focused is not self.table:
+            self.table.focus()
+
+    def action_follow_link(self, uid: str | None = None) -> None:
+        row = self.table.current
+        target = uid or (row.linked_key if row else None)
+        if not target:
+            self.notify("This object has no linked key.", severity="warning")
+            return
+        if not self.table.select_uid(target):
+            self.notify(f"{target} is not in the list (filtered out, or not visible to you).", severity="warning")
+            return
+        self.add_class("-detail")
+        self.detail.show_row(self.table.current)
+
+    def action_toggle_raw(self) -> None:
+        row = self.table.current
+        if row is None:
+            return
+        self.add_class("-detail")
+        if self.detail.row is row and self.detail.raw is not None:
+            self.detail.show_row(row)
+        else:
+            self.detail.show_row(row)
+            self.load_raw(row.uid)
+
+    @work(exclusive=True, exit_on_error=False, group="objects-raw")
+    async def load_raw(self, uid: str) -> None:
+        self.post_message(RawLoaded(uid, await actions.raw_attributes_json(self.client, uid)))
+
+    @on(RawLoaded)
+    def _raw_loaded(self, message: RawLoaded) -> None:
+        self.detail.show_raw(message.uid, message.text)
+
+    def action_copy_id(self) -> None:
+        row = self.table.current
+        if row is not None:
+            self.app.copy_to_clipboard(row.uid)  # OSC 52: reaches the local terminal over SSH/tmux
+            self.notify(f"Copied {row.uid}")
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _writable_row(self, what: str) -> ObjectRow | None:
+        """The current row if a write may start; else None and the user is told why."""
+        if self.app.refuse_if_read_only(what):
+            return None
+        row = self.table.current
+        if row is None:
+            self.notify(f"Select an object to {what}.", severity="warning")
+        return row
+
+    def action_create(self) -> None:
+        if self.app.refuse_if_read_only("create"):
+            return
+        if self.client is None:
+            self.notify("Not connected: Ctrl+O connects first.", severity="warning")
+            return
+        self.app.push_screen(CreateKeyModal(), self._create_chosen)
+
+    def _create_chosen(self, request: CreateKeyRequest | None) -> None:
+        if request is not None:
+            self.run_create(request)
+
+    @work(exit_on_error=False, group="destructive")
+    async def run_create(self, request: CreateKeyRequest) -> None:
+        ids = await actions.create_key(self.client, request.kind, name=request.name, tags=request.tags,
+                                       activate=request.activate)
+        rows, _gone = await actions.fetch_rows(self.client, ids)
+        self.post_message(RowsChanged(f"Created {request.kind.label}: {ids[0]}", rows, select=ids[0]))
+
+    def action_activate(self) -> None:
+        row = self._writable_row("activate")
+        if row is None:
+            return
+        if row.state != "PreActive":
+            self.notify(f"Only pre-active objects can be activated; this one is {row.state}.", severity="warning")
+            return
+        self.run_activate(row.uid)
+
+    @work(exit_on_error=False, group="destructive")
+    async def run_activate(self, uid: str) -> None:
+        await self.client.activate(uid)
+        rows, gone = await actions.fetch_rows(self.client, [uid])
+        self.post_message(RowsChanged(f"Activated {uid}", rows, gone))
+
+    def action_revoke(self) -> None:
+        row = self._writable_row("revoke")
+        if row is not None:
+            self.app.push_screen(RevokeModal(row, now=self.app.clock()), self._revoke_chosen)
+
+    def _revoke_chosen(self, request: RevokeRequest | None) -> None:
+        if request is not None:
+            self.run_revoke(request)
+
+    @work(exit_on_error=False, group="destructive")
+    async def run_revoke(self, request: RevokeRequest) -> None:
+        await self.client.revoke(request.uid, request.reason, message=request.message,
+                                 compromise_date=request.compromise_date, cascade=request.cascade)
+        rows, gone = await actions.fetch_rows(self.client, self._with_linked(request.uid, request.cascade))
+        self.post_message(RowsChanged(f"Revoked {request.uid} ({request.reason})", rows, gone))
+
+    def action_destroy(self) -> None:
+        row = self._writable_row("destroy")
+        if row is not None:
+            self.app.push_screen(DestroyModal(row), self._destroy_chosen)
+
+    def _destroy_chosen(self, request: DestroyRequest | None) -> None:
+        if request is not None:
+            self.run_destroy(request)
+
+    @work(exit_on_error=False, group="destructive")
+    async def run_destroy(self, request: DestroyRequest) -> None:
+        if request.revoke_first:
+            await self.client.revoke(request.uid, request.revoke_first, message="revoked before destroy",
+                                     cascade=request.cascade)
+        await self.client.destroy(request.uid, remove=request.remove, cascade=request.cascade)
+        affected = self._with_linked(request.uid, request.cascade)
+        verb = "Removed" if request.remove else "Destroyed"
+        if request.remove:
+            self.post_message(RowsChanged(f"{verb} {request.uid}", gone=affected))
+            return
+        rows, gone = await actions.fetch_rows(self.client, affected)
+        self.post_message(RowsChanged(f"{verb} {request.uid}", rows, gone))
+
+    def _with_linked(self, uid: str, cascade: bool) -> list[str]:
+        row = self.table.get_row(uid)
+        linked = row.linked_key if row is not None and cascade else None
+        return [uid, linked] if linked else [uid]
+
+    def action_export(self) -> None:
+        if self.app.refuse_if_read_only("export to a file"):
+            return
+        row = self.table.current
+        if row is None:
+            self.notify("Select a public key, private key or certificate to export.", severity="warning")
+            return
+        target = export_target(row)
+        if target is None:
+            self.notify(f"A {row.object_type or 'this object'} has no public part to export; "
+                        "select a key pair's key or a certificate.", severity="warning")
+            return
+        self.app.push_screen(ExportModal(*target, directory=self.export_dir), self._export_chosen)
+
+    def _export_chosen(self, request: ExportRequest | None) -> None:
+        if request is not None:
+            self.run_export(request)
+
+    @work(exit_on_error=False, group="destructive")
+    async def run_export(self, request: ExportRequest) -> None:
+        actions.save_pem(request.path, await actions.export_pem(self.client, request.uid))
+        self.post_message(RowsChanged(f"Wrote {request.object_type} PEM to {request.path}"))
+
+    @on(RowsChanged)
+    def _rows_changed(self, message: RowsChanged) -> None:
+        for uid in message.gone:
+            self.table.remove_row(uid)
+        self.table.add_rows(message.rows)
+        if message.select and not self.table.select_uid(message.select):
+            self.pending_select = message.select
+        if self.has_class("-detail"):
+            self.detail.show_row(self.table.current)
+        self._show_counts()
+        self.notify(message.notice, markup=False)

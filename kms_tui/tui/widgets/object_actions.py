@@ -1,0 +1,111 @@
+"""What the object browser asks the client to do (no Textual: runs inside workers).
+
+Each function takes the shared ``KmsClient`` and returns plain data the screen turns into rows
+and notices; the client records every call in the audit trail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AsyncIterator, Sequence
+
+from kms_tui.client import requests
+from kms_tui.client.errors import KmsError
+from kms_tui.client.pem import to_pem
+from kms_tui.config.atomic import write_atomic
+from kms_tui.kmip.ttlv import TTLV, encode
+from kms_tui.tui.widgets.object_rows import ObjectRow, row_from_attributes
+
+BATCH_ROWS = 500  # rows per message while loading: small enough to keep frames under 50 ms
+
+
+@dataclass
+class Loaded:
+    """A slice of a listing; ``done`` on the last one."""
+
+    rows: list[ObjectRow]
+    done: bool
+    partial: bool = False
+    problems: list[str] = field(default_factory=list)
+    round_trips: int = 0
+
+
+def row_from_summary(summary: Any) -> ObjectRow:
+    """An :class:`ObjectRow` from the client's ``ObjectSummary``."""
+    return row_from_attributes(
+        summary.uid, summary.attributes, state=summary.state or None, owner=getattr(summary, "owner", "")
+    )
+
+
+async def load_rows(client: Any, filters: requests.LocateFilter) -> AsyncIterator[Loaded]:
+    """List objects, then yield rows in slices, yielding to the event loop between slices."""
+    listing = await client.list_objects(filters)
+    objects = listing.objects
+    if not objects:
+        yield Loaded([], True, listing.partial, list(listing.problems), listing.round_trips)
+        return
+    for start in range(0, len(objects), BATCH_ROWS):
+        rows = [row_from_summary(s) for s in objects[start : start + BATCH_ROWS]]
+        done = start + BATCH_ROWS >= len(objects)
+        yield Loaded(rows, done, listing.partial, list(listing.problems), listing.round_trips)
+        await asyncio.sleep(0)  # let key presses and frames through
+
+
+async def fetch_rows(client: Any, uids: Sequence[str]) -> tuple[list[ObjectRow], list[str]]:
+    """Fresh rows for ``uids`` (after an action); ids that are gone come back in the second list."""
+    found = await client.get_attributes_many([u for u in uids if u])
+    rows, gone = [], []
+    for uid, attrs in found.items():
+        if isinstance(attrs, KmsError):
+            gone.append(uid)
+        else:
+            rows.append(row_from_attributes(uid, attrs))
+    return rows, gone
+
+
+def _without_activation(op: TTLV) -> TTLV:
+    """The same create request, pre-active: no ActivationDate anywhere (reference §4.1)."""
+    for node in op.walk():
+        if node.is_struct:
+            node.remove("ActivationDate")
+    return op
+
+
+async def create_key(client: Any, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool) -> list[str]:
+    """Create what ``kind`` (a ``KeyKind``) describes; returns the new ids, main object first."""
+    if activate:
+        if kind.is_pair:
+            return list(await client.create_key_pair(kind.family, size=kind.size or 2048,
+                                                     curve=kind.curve or "p256", tags=tags, name=name))
+        return [await client.create_symmetric_key("AES", kind.size, tags=tags, name=name)]
+    if kind.is_pair:
+        op = requests.create_key_pair(kind.family, size=kind.size or 2048, curve=kind.curve or "p256",
+                                      tags=tags, name=name)
+        r = await client.send(_without_activation(op))
+        return [str(r.get_value("PrivateKeyUniqueIdentifier")), str(r.get_value("PublicKeyUniqueIdentifier"))]
+    r = await client.send(_without_activation(requests.create_symmetric_key("AES", kind.size, tags=tags, name=name)))
+    return [str(r.get_value("UniqueIdentifier"))]
+
+
+async def raw_attributes_json(client: Any, uid: str) -> str:
+    """The GetAttributes response (tags included) as JSON TTLV text."""
+    main = await client.send(requests.get_attributes(uid))
+    try:
+        tags = await client.send(requests.get_tags(uid))
+        for node in tags.get("Attributes").children() if tags.get("Attributes") else []:
+            main.get("Attributes").value.append(node)
+    except KmsError:
+        pass  # tags are a bonus in the raw view
+    return encode(main)
+
+
+async def export_pem(client: Any, uid: str) -> bytes:
+    """PEM of a public key or certificate (the client's ``to_pem`` reads the export)."""
+    return to_pem(await client.export(uid)).encode()
+
+
+def save_pem(path: Path, pem: bytes) -> None:
+    """Write atomically (temp file, fsync, rename); errors carry a message and a fix."""
+    write_atomic(path, pem, secret=False, backup=False)

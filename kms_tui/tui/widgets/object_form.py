@@ -1,0 +1,98 @@
+"""The shape every object-action modal shares: title, one-line labelled fields, a problem line,
+Cancel and a confirm button. Subclasses yield fields and turn them into a request."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Label, Static
+
+R = TypeVar("R")
+
+
+class FormProblem(ValueError):
+    """A field holds something that cannot be sent; the text says what to change."""
+
+
+def field_row(label: str, widget: Widget, *, row_id: str | None = None) -> Horizontal:
+    """A one-line ``label: widget`` row."""
+    return Horizontal(Label(label, classes="form-label"), widget, classes="form-row", id=row_id)
+
+
+class ObjectForm(ModalScreen[R | None], Generic[R]):
+    """Dismisses with the built request, or None on cancel/escape."""
+
+    DEFAULT_CLASSES = "kms-modal"
+    CONFIRM_LABEL = "OK"
+    DESTRUCTIVE = False
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.", id="form-cancel"),
+        Binding("ctrl+s", "submit", "Submit", tooltip="Send the request.", id="form-submit"),
+    ]
+    DEFAULT_CSS = """
+    ObjectForm .object-form-body {
+        width: 90%; max-width: 90; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    ObjectForm .object-form-body.-destructive { border: thick $error; }
+    ObjectForm .object-form-title { text-style: bold; }
+    ObjectForm .object-form-buttons { height: 1; align-horizontal: right; margin-top: 1; }
+    ObjectForm .object-form-buttons Button { margin-left: 2; }
+    ObjectForm .form-row { height: 1; }
+    ObjectForm .form-row.-hidden { display: none; }
+    ObjectForm .form-label { width: 18; color: $text-muted; }
+    ObjectForm .form-row Input, ObjectForm .form-row Select { width: 1fr; }
+    ObjectForm .form-note { color: $text-muted; margin-top: 1; }
+    ObjectForm .form-warning { color: $warning; margin-top: 1; }
+    ObjectForm #form-problem { color: $error; height: auto; }
+    """
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        body_classes = "object-form-body -destructive" if self.DESTRUCTIVE else "object-form-body"
+        with Vertical(classes=body_classes):
+            yield Static(self.title_text, classes="object-form-title", markup=False)
+            yield from self.compose_fields()
+            yield Static("", id="form-problem")
+            with Horizontal(classes="object-form-buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(
+                    self.CONFIRM_LABEL, id="confirm", variant="error" if self.DESTRUCTIVE else "primary",
+                    compact=True,
+                )
+
+    def compose_fields(self) -> ComposeResult:
+        yield from ()
+
+    def build_request(self) -> R:
+        """The request from the fields; raise :class:`FormProblem` to keep the modal open."""
+        raise NotImplementedError
+
+    def show_problem(self, text: str) -> None:
+        self.query_one("#form-problem", Static).update(text)
+
+    def action_submit(self) -> None:
+        try:
+            request = self.build_request()
+        except FormProblem as exc:
+            self.show_problem(str(exc))
+            return
+        self.dismiss(request)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "confirm":
+            self.action_submit()
+        else:
+            self.action_cancel()

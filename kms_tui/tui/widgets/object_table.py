@@ -1,0 +1,287 @@
+"""The object table: a Line-API widget that renders only the rows on screen.
+
+10,000 rows cost a list in memory and nothing on screen: filtering and sorting rebuild one
+Python list, and each frame renders at most a screenful of lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from kms_tui.tui.widgets.object_rows import COLUMNS, ObjectRow, arrange
+
+# (minimum, maximum) width per column; fixed columns have min == max.
+WIDTHS: dict[str, tuple[int, int]] = {
+    "id": (12, 38),
+    "type": (12, 12),
+    "algorithm": (9, 9),
+    "length": (6, 6),
+    "state": (11, 12),
+    "tags": (8, 40),
+    "name": (8, 30),
+    "created": (16, 16),
+}
+# Columns dropped last-first when the terminal is narrow.
+PRIORITY = ("id", "type", "state", "name", "algorithm", "length", "tags", "created")
+TITLES = {c: c.capitalize() if c != "id" else "ID" for c in COLUMNS}
+
+
+def layout_columns(width: int) -> list[tuple[str, int]]:
+    """(column, width) in display order that fit in ``width`` cells (one space between)."""
+    chosen = list(PRIORITY)
+    while len(chosen) > 1 and sum(WIDTHS[c][0] for c in chosen) + len(chosen) - 1 > width:
+        chosen.pop()
+    widths = {c: WIDTHS[c][0] for c in chosen}
+    spare = width - sum(widths.values()) - (len(chosen) - 1)
+    for column in ("id", "name", "tags", "state"):  # who gets the spare room, in order
+        if column in widths and spare > 0:
+            grow = min(spare, WIDTHS[column][1] - widths[column])
+            widths[column] += grow
+            spare -= grow
+    return [(c, widths[c]) for c in COLUMNS if c in widths]
+
+
+def _fit(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
+@dataclass
+class SortOrder:
+    column: str = "created"
+    reverse: bool = True
+
+
+class ObjectTable(ScrollView, can_focus=True):
+    """Rows of objects with a fixed header, keyboard cursor and sort by any column."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="objects.cursor-up", tooltip="Previous object."),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="objects.cursor-down", tooltip="Next object."),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="objects.page-up", tooltip="One screen up."),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="objects.page-down", tooltip="One screen down."),
+        Binding("home,g", "jump(0)", "First", show=False, id="objects.first", tooltip="First object."),
+        Binding("end,G", "jump(-1)", "Last", show=False, id="objects.last", tooltip="Last object."),
+        Binding("enter", "select", "Details", id="objects.details", tooltip="Show this object's details."),
+        Binding("o", "cycle_sort", "Sort", id="objects.sort", tooltip="Sort by the next column."),
+        Binding("O", "reverse_sort", "Reverse", show=False, id="objects.reverse", tooltip="Reverse the sort."),
+    ]
+    COMPONENT_CLASSES = {
+        "object-table--header",
+        "object-table--cursor",
+        "object-table--dim",
+        "object-table--active",
+        "object-table--warning",
+        "object-table--error",
+    }
+    DEFAULT_CSS = """
+    ObjectTable { height: 1fr; background: $surface; }
+    ObjectTable > .object-table--header { text-style: bold; background: $panel; color: $text; }
+    ObjectTable > .object-table--cursor { background: $block-cursor-blurred-background; }
+    ObjectTable:focus > .object-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+    ObjectTable > .object-table--dim { color: $text-muted; }
+    ObjectTable > .object-table--active { color: $success; }
+    ObjectTable > .object-table--warning { color: $warning; }
+    ObjectTable > .object-table--error { color: $error; }
+    """
+
+    cursor = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        """The cursor moved to ``row`` (None when the table is empty)."""
+
+        def __init__(self, row: ObjectRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Selected(Message):
+        """Enter (or a click) on ``row``."""
+
+        def __init__(self, row: ObjectRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._rows: dict[str, ObjectRow] = {}
+        self._view: list[ObjectRow] = []
+        self._filter: Callable[[ObjectRow], bool] = lambda _r: True
+        self.sort_order = SortOrder()
+        self.empty_text = "No objects."
+        self._layout: list[tuple[str, int]] = []
+
+    # -- data ------------------------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        """Rows loaded (before the free-text filter)."""
+        return len(self._rows)
+
+    @property
+    def shown_rows(self) -> list[ObjectRow]:
+        """Rows shown, in display order."""
+        return self._view
+
+    @property
+    def current(self) -> ObjectRow | None:
+        """The row under the cursor."""
+        return self._view[self.cursor] if 0 <= self.cursor < len(self._view) else None
+
+    def get_row(self, uid: str) -> ObjectRow | None:
+        """A loaded row by id, shown or not."""
+        return self._rows.get(uid)
+
+    def clear(self) -> None:
+        """Forget every row."""
+        self._rows.clear()
+        self._rearrange(keep=None)
+
+    def add_rows(self, rows: Iterable[ObjectRow]) -> None:
+        """Add or replace rows (by id), keeping the cursor on the same object."""
+        keep = self.current.uid if self.current else None
+        for row in rows:
+            self._rows[row.uid] = row
+        self._rearrange(keep)
+
+    def remove_row(self, uid: str) -> None:
+        """Drop one row (an object removed from the server)."""
+        keep = self.current.uid if self.current else None
+        self._rows.pop(uid, None)
+        self._rearrange(keep)
+
+    def set_filter(self, predicate: Callable[[ObjectRow], bool]) -> None:
+        """Show only rows matching ``predicate``."""
+        keep = self.current.uid if self.current else None
+        self._filter = predicate
+        self._rearrange(keep)
+
+    def sort_by(self, column: str, reverse: bool | None = None) -> None:
+        """Sort by ``column``; the same column again flips the direction."""
+        keep = self.current.uid if self.current else None
+        if reverse is None:
+            reverse = not self.sort_order.reverse if column == self.sort_order.column else False
+        self.sort_order = SortOrder(column, reverse)
+        self._rearrange(keep)
+
+    def select_uid(self, uid: str) -> bool:
+        """Put the cursor on ``uid`` if it is shown."""
+        for index, row in enumerate(self._view):
+            if row.uid == uid:
+                self.cursor = index
+                return True
+        return False
+
+    def _rearrange(self, keep: str | None) -> None:
+        self._view = arrange(self._rows.values(), self._filter, self.sort_order.column, self.sort_order.reverse)
+        self.virtual_size = Size(self.size.width, len(self._view) + 1)
+        if not (keep and self.select_uid(keep)):
+            self.cursor = min(self.cursor, max(len(self._view) - 1, 0))
+        self.refresh()
+
+    # -- cursor ----------------------------------------------------------------------------------
+
+    def watch_cursor(self, value: int) -> None:
+        page = max(self.size.height - 1, 1)
+        if value < self.scroll_y:
+            self.scroll_to(y=value, animate=False, immediate=True)
+        elif value >= self.scroll_y + page:
+            self.scroll_to(y=value - page + 1, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.Highlighted(self.current))
+
+    def action_cursor(self, delta: int) -> None:
+        if self._view:
+            self.cursor = max(0, min(len(self._view) - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(self.size.height - 1, 1))
+
+    def action_jump(self, index: int) -> None:
+        if self._view:
+            self.cursor = index % len(self._view)
+
+    def action_select(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Selected(self.current))
+
+    def action_cycle_sort(self) -> None:
+        names = [c for c, _w in self._layout] or list(COLUMNS)
+        nxt = names[(names.index(self.sort_order.column) + 1) % len(names)] if self.sort_order.column in names else names[0]
+        self.sort_by(nxt, reverse=False)
+
+    def action_reverse_sort(self) -> None:
+        self.sort_by(self.sort_order.column, reverse=not self.sort_order.reverse)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            x = 0
+            for column, width in self._layout:
+                if x <= event.x < x + width + 1:
+                    self.sort_by(column)
+                    return
+                x += width + 1
+            return
+        index = int(self.scroll_y) + event.y - 1
+        if 0 <= index < len(self._view):
+            self.cursor = index
+            if event.chain >= 2:
+                self.action_select()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self._view) + 1)
+
+    # -- rendering -------------------------------------------------------------------------------
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"object-table--{name}")
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        self._layout = layout_columns(width)
+        if y == 0:
+            return self._header(width)
+        index = int(self.scroll_y) + y - 1
+        if index >= len(self._view):
+            if not self._view and y == 2:
+                return Strip([Segment(_fit("  " + self.empty_text, width), self._style("dim"))], width)
+            return Strip.blank(width, self.rich_style)
+        row = self._view[index]
+        base = self._style("cursor") if index == self.cursor else self.rich_style
+        segments: list[Segment] = []
+        for i, (column, col_width) in enumerate(self._layout):
+            style = base
+            if column == "state":
+                style = base + self._state_style(row.state)
+            segments.append(Segment(_fit(row.cell(column), col_width), style))
+            if i < len(self._layout) - 1:
+                segments.append(Segment(" ", base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _state_style(self, state: str) -> Style:
+        if state == "Active":
+            return self._style("active")
+        if state in ("Compromised", "Destroyed_Compromised"):
+            return self._style("error")
+        if state in ("Deactivated", "PreActive"):
+            return self._style("warning")
+        return self._style("dim") if state.startswith("Destroyed") else Style()
+
+    def _header(self, width: int) -> Strip:
+        style = self._style("header")
+        parts = []
+        for column, col_width in self._layout:
+            title = TITLES[column]
+            if column == self.sort_order.column:
+                title += " ▼" if self.sort_order.reverse else " ▲"
+            parts.append(_fit(title, col_width))
+        return Strip([Segment(" ".join(parts), style)]).adjust_cell_length(width, style)
