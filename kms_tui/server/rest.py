@@ -118,8 +118,6 @@ async def _change_access(request: web.Request, grant: bool) -> web.Response:
     uid, target, ops = await _access_body(request)
     store, cfg, user = request.app["store"], request.app["config"], request["user"]
     try:
-        if target == user:
-            raise Unauthorized("You can't grant yourself access rights: you already own the object")
         if "create" in ops or uid == "*":
             privileged = cfg.privileged_users or []
             if user not in privileged and user != cfg.default_username:
@@ -127,6 +125,8 @@ async def _change_access(request: web.Request, grant: bool) -> web.Response:
             uid = "*"
         else:
             _check_owner(request, uid)
+        if target == user:
+            raise Unauthorized("You can't grant yourself access rights: you already own the object")
     except KmsError as exc:
         return _error(exc)
     if grant:

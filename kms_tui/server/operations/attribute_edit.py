@@ -75,7 +75,7 @@ def _replace(attrs: TTLV, node: TTLV) -> None:
 
 
 async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
-    uid = ctx.uid_of(payload)
+    obj = ctx.retrieve(ctx.uid_of(payload), op)
     field = "CurrentAttribute" if op == "deleteattribute" and payload.get("CurrentAttribute") else "NewAttribute"
     node = None
     if op == "deleteattribute" and payload.get("CurrentAttribute") is None:
@@ -84,7 +84,6 @@ async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
     else:
         node = _single_attribute(payload, field)
         target = node.tag
-    obj = ctx.retrieve(uid, op)
     if node is not None:
         _check_writable(node)
     elif target in SERVER_MANAGED:

@@ -90,3 +90,7 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
         "CreateKeyPairResponse",
         [TTLV.text("PrivateKeyUniqueIdentifier", sk_uid), TTLV.text("PublicKeyUniqueIdentifier", pk_uid)],
     )
+
+
+# Public name for other operations (Certify generates a subject key pair the same way).
+generate_private_key = _generate
