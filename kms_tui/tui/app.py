@@ -20,7 +20,7 @@ from kms_tui.tui.identity import Identity, sign_in_label
 from kms_tui.tui.messages import ServicesFailed, ServicesReady, SessionChanged, WhoAmILoaded
 from kms_tui.tui.modals.error import ErrorModal, describe_error
 from kms_tui.tui.registry import SCREENS, make_screen
-from kms_tui.tui.sandbox_process import SANDBOX_PROFILE, SandboxProcess
+from kms_tui.tui.sandbox_process import SandboxProcess
 from kms_tui.tui.services import AppServices, ConsoleOptions
 
 # worker groups whose failure opens an error modal instead of a toast
@@ -60,6 +60,7 @@ class KmsConsole(App):
         self.options = options or ConsoleOptions()
         self.clock = self.options.clock
         self.sandbox: SandboxProcess | None = None
+        self.sign_in_when_ready = False
         self.settings = svc.load_settings() if self.options.discover_user_config else None
         self.read_only = self.options.read_only or bool(getattr(self.settings, "read_only", False))
 
@@ -79,23 +80,26 @@ class KmsConsole(App):
             self.start_sandbox()
             return
         try:
-            name, profile = svc.start_profile(self.options)
+            profile = svc.start_profile(self.options)
         except Exception as exc:  # noqa: BLE001 - a broken config must not stop the console
             self.report_error(exc, title="Could not load the profile")
-            name, profile = None, None
+            self.action_onboarding()
+            return
         if profile is None:
             self.action_onboarding()
         else:
-            self.activate_profile(name, profile)
+            self.activate_profile(profile)
 
     # --- profile activation ---------------------------------------------------------------
     @work(exclusive=True, exit_on_error=False, group="activate")
-    async def activate_profile(self, name: str, profile: Any) -> None:
-        """Open client and session for ``profile`` (worker: posts ServicesReady/ServicesFailed)."""
+    async def activate_profile(self, profile: Any) -> None:
+        """Open client and session for a resolved ``profile`` (worker: posts ServicesReady/Failed)."""
         try:
-            services = await svc.open_services(name, profile, options=self.options, settings=self.settings)
+            services = await svc.open_services(
+                profile, options=self.options, settings=self.settings,
+                on_session_change=lambda state: self.post_message(SessionChanged(state)))
         except Exception as exc:  # noqa: BLE001
-            self.post_message(ServicesFailed(name, exc))
+            self.post_message(ServicesFailed(profile.name, exc))
             return
         self.post_message(ServicesReady(services))
 
@@ -108,6 +112,35 @@ class KmsConsole(App):
         self.identity = Identity(profile=s.profile_name, method=sign_in_label(s.http_config),
                                  insecure_tls=s.accept_invalid_certs, read_only=self.read_only)
         self.refresh_whoami()
+        if self.sign_in_when_ready:
+            self.sign_in_when_ready = False
+            from kms_tui.tui.modals.sign_in import SignInModal
+
+            self.push_screen(SignInModal())
+
+    def reopen_active_profile(self) -> None:
+        """Re-read the active profile's file (after an edit or sign-in) and reconnect."""
+        if self.services is None:
+            return
+        try:
+            profile = svc.resolve_again(self.services.profile)
+        except Exception as exc:  # noqa: BLE001
+            self.report_error(exc, title="The profile no longer loads")
+            return
+        self.activate_profile(profile)
+
+    def switch_profile(self, name: str, *, then_sign_in: bool = False) -> bool:
+        """Make ``name`` active and connect to it; False (with a toast) when it does not load.
+
+        ``then_sign_in`` opens the sign-in once the profile's session exists (onboarding)."""
+        self.sign_in_when_ready = then_sign_in
+        try:
+            profile = svc.make_active(name)
+        except Exception as exc:  # noqa: BLE001
+            self.report_error(exc, title=f"Cannot use profile {name}")
+            return False
+        self.activate_profile(profile)
+        return True
 
     @on(ServicesFailed)
     def _services_failed(self, message: ServicesFailed) -> None:
@@ -128,8 +161,10 @@ class KmsConsole(App):
 
     @on(SessionChanged)
     def _session_changed(self, message: SessionChanged) -> None:
+        before = self.identity.expires_at
         self.identity = self.identity.with_session(message.state)
-        self.refresh_whoami()  # the panel follows token refreshes
+        if self.identity.expires_at != before:
+            self.refresh_whoami()  # the panel follows token refreshes
 
     # --- sandbox -----------------------------------------------------------------------------
     @work(exclusive=True, exit_on_error=False, group="sandbox")
@@ -139,7 +174,7 @@ class KmsConsole(App):
             self.sandbox = SandboxProcess(self.options.sandbox_db)
         url = self.sandbox.url if self.sandbox.proc else await self.sandbox.start()
         profile = svc.save_sandbox_profile(url)
-        self.call_later(self.activate_profile, SANDBOX_PROFILE, profile)
+        self.call_later(self.activate_profile, profile)
 
     # --- errors ---------------------------------------------------------------------------
     @on(Worker.StateChanged)

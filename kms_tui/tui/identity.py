@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 # (predicate on [http_config], label): the first match names the sign-in method
@@ -40,15 +40,13 @@ class Identity:
     def with_whoami(self, whoami: Any) -> "Identity":
         """Fold in the user and token expiry of a ``WhoAmI``."""
         user = first_attr(whoami, "effective_user", "user", "username") or self.user
-        expires = first_attr(whoami, "token_expires_at", "expires_at")
-        return replace(self, user=str(user), expires_at=expires if isinstance(expires, datetime) else None)
+        expires = as_datetime(first_attr(whoami, "token_expires_at", "expires_at"))
+        return replace(self, user=str(user), expires_at=expires or self.expires_at)
 
     def with_session(self, state: Any) -> "Identity":
         """Fold in the session's signed-in/expired state."""
-        expired = bool(first_attr(state, "expired", "is_expired"))
-        expires = first_attr(state, "expires_at", "token_expires_at")
-        return replace(self, session_expired=expired,
-                       expires_at=expires if isinstance(expires, datetime) else self.expires_at)
+        expired = first_attr(state, "status") == "expired"
+        return replace(self, session_expired=expired, expires_at=as_datetime(first_attr(state, "expires_at")))
 
 
 def first_attr(obj: Any, *names: str) -> Any:
@@ -59,4 +57,13 @@ def first_attr(obj: Any, *names: str) -> Any:
             continue
         if value not in (None, ""):
             return value
+    return None
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """An aware datetime from a datetime or an epoch (the session keeps epochs)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, timezone.utc)
     return None

@@ -8,6 +8,7 @@ All knowledge of the client/config/auth contracts used by the console lives here
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,15 +66,13 @@ class AppServices:
 
     async def whoami(self) -> Any:
         """The whoami data of the sign-in layer (runs in a worker)."""
-        from kms_tui.auth import whoami
+        from kms_tui.auth.whoami import whoami
 
         return await whoami(self.client, self.session)
 
     async def close(self) -> None:
         """Stop the refresh worker and close the shared HTTP client."""
-        for owner in (self.session, self.client):
-            await close_quietly(owner)
-        for closer in self.extra_closers:
+        for closer in (*self.extra_closers, self.client):
             await close_quietly(closer)
 
 
@@ -93,75 +92,83 @@ async def close_quietly(owner: Any) -> None:
         pass
 
 
-def open_store() -> Any:
-    """The profile store of the config layer."""
+def load_settings() -> Any:
+    """The console settings (theme, keymap, read_only) from settings.toml."""
     from kms_tui.config import ProfileStore
 
-    return ProfileStore()
+    return ProfileStore().settings()
 
 
-def load_settings() -> Any:
-    """The console settings (theme, keymap, read_only) of the config layer, or None."""
-    try:
-        from kms_tui.config import Settings
-    except ImportError:
-        return None
-    loader = getattr(Settings, "load", None)
-    return loader() if loader else Settings()
+async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any = None,
+                        on_session_change: Callable[[Any], None] | None = None) -> AppServices:
+    """Build the shared client and the session for ``profile`` (a resolved connection).
 
-
-async def open_services(name: str, profile: Any, *, options: ConsoleOptions, store: Any = None,
-                        settings: Any = None) -> AppServices:
-    """Build the client and session for ``profile``; raises the client's errors on bad config."""
-    from kms_tui.auth import Session
+    Raises the client's ``ConfigurationError`` (message and fix) when the profile cannot work.
+    """
+    from kms_tui.audit import AuditTrail
+    from kms_tui.auth.session import Session
     from kms_tui.client import ConnectionSettings, KmsClient
 
-    audit = open_audit()
     connection = ConnectionSettings.from_http_config(dict(profile.http_config))
+    audit = AuditTrail()
+    name = profile.name
 
     def client_factory(credentials: Any = None) -> Any:
         return KmsClient(connection, profile=name, audit=audit, credentials=credentials)
 
-    session = Session(profile, client_factory)
+    session = Session(profile, client_factory, on_change=on_session_change)
     client = client_factory(session)
-    enter = getattr(client, "__aenter__", None)
-    if enter is not None:
-        await enter()
-    read_only = options.read_only or bool(getattr(settings, "read_only", False))
+    await client.__aenter__()
+    session.start()
+    profile_settings = getattr(profile, "settings", None)
+    read_only = (options.read_only or bool(getattr(settings, "read_only", False))
+                 or bool(getattr(profile_settings, "read_only", False)))
     return AppServices(profile_name=name, profile=profile, read_only=read_only, clock=options.clock,
-                       client=client, session=session, audit=audit, store=store, settings=settings)
+                       client=client, session=session, audit=audit, settings=settings,
+                       extra_closers=[session.stop, audit.close])
 
 
-def open_audit() -> Any:
-    """The local audit trail, or None when the audit layer is not available."""
-    try:
-        from kms_tui import audit
-    except ImportError:
+def start_profile(options: ConsoleOptions) -> Any:
+    """The resolved profile to open at start (``--conf``, ``--profile``, ``$CKMS_CONF``, the
+    active profile), or None when there is none yet: the console then shows onboarding."""
+    from kms_tui.config import ProfileStore, resolve_connection
+
+    if options.conf is not None or options.profile:
+        return resolve_connection(options.profile, str(options.conf) if options.conf else None)
+    if not os.environ.get("CKMS_CONF") and not ProfileStore().active():
         return None
-    opener = getattr(audit, "open_trail", None) or getattr(audit, "AuditTrail", None)
-    return opener() if opener else None
-
-
-def start_profile(options: ConsoleOptions) -> tuple[str | None, Any]:
-    """The profile to open at start: ``--conf``, ``--profile``, the store's active one, else (None, None)."""
-    from kms_tui.config import ProfileStore, load_profile_file
-
-    if options.conf is not None:
-        return options.conf.stem, load_profile_file(options.conf)
-    store = ProfileStore()
-    name = options.profile or store.active_name()
-    if not name:
-        return None, None
-    return name, store.load(name)
+    return resolve_connection()
 
 
 def save_sandbox_profile(url: str) -> Any:
-    """Create or update the ``sandbox`` profile to point at ``url``, make it active, return it."""
-    from kms_tui.config import ProfileStore
-
+    """Create or update the ``sandbox`` profile to point at ``url``, make it active, return it resolved."""
+    from kms_tui.config import ProfileStore, resolve_connection
     from kms_tui.tui.sandbox_process import SANDBOX_PROFILE
 
     store = ProfileStore()
-    store.upsert_server(SANDBOX_PROFILE, url)
+    if store.exists(SANDBOX_PROFILE):
+        document = store.load(SANDBOX_PROFILE)
+        document.set("http_config.server_url", url)
+        store.save(SANDBOX_PROFILE, document)
+    else:
+        store.create(SANDBOX_PROFILE, url)
     store.set_active(SANDBOX_PROFILE)
-    return store.load(SANDBOX_PROFILE)
+    return resolve_connection(SANDBOX_PROFILE)
+
+
+def resolve_again(profile: Any) -> Any:
+    """Resolve ``profile`` afresh from its file (after an edit or a sign-in)."""
+    from kms_tui.config import resolve_connection
+
+    if getattr(profile, "source", "") == "file":
+        return resolve_connection(conf=str(profile.path))
+    return resolve_connection(profile.name)
+
+
+def make_active(name: str) -> Any:
+    """Make ``name`` the active profile and return it resolved (ConfigError if it cannot work)."""
+    from kms_tui.config import ProfileStore, resolve_connection
+
+    profile = resolve_connection(name)
+    ProfileStore().set_active(name)
+    return profile

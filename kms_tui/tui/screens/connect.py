@@ -1,0 +1,131 @@
+"""Onboarding, "Connect to a server": URL and TLS, a connection check, then the sign-in setup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static, Switch
+
+from kms_tui.tui.connection_check import CheckResult, check_connection
+from kms_tui.tui.modals.error import describe_error
+from kms_tui.tui.widgets.header import ConsoleHeader
+
+
+@dataclass
+class ConnectionChecked(Message):
+    result: CheckResult
+
+
+def suggested_name(url: str) -> str:
+    """A profile name from the host ('kms.example.com' -> 'kms-example-com')."""
+    host = urlsplit(url).hostname or "server"
+    return host.replace(".", "-")[:64]
+
+
+class ConnectScreen(Screen[None]):
+    """Step 1 of connecting: where the server is and whether it answers."""
+
+    HELP_TITLE = "Connect to a server"
+    HELP_TEXT = "Type the KMS URL and press enter: kms-tui asks /version and /health before going on."
+    BINDINGS = [
+        Binding("escape", "back", "Back", tooltip="Back to the welcome screen.", id="connect-back"),
+        Binding("ctrl+n", "next", "Next", tooltip="Go on to the sign-in setup.", id="connect-next"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.result: CheckResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader()
+        with VerticalScroll(id="connect-body"):
+            yield Static("Connect to a server", classes="section-title")
+            yield Label("Server URL")
+            yield Input(placeholder="https://kms.example.com:9998", id="connect-url")
+            with Horizontal(classes="switch-row"):
+                yield Switch(False, id="connect-insecure")
+                yield Label("Accept invalid certificates (test servers only)")
+            yield Label("Trusted CA certificate file (empty: system roots)")
+            yield Input(placeholder="/path/to/ca.pem", id="connect-ca")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Check connection", id="connect-check", variant="primary")
+                yield Button("Next: sign-in (ctrl+n)", id="connect-next", disabled=True)
+            yield Static("", id="connect-result", markup=False)
+        yield Footer()
+
+    def http_config(self) -> dict:
+        from kms_tui.tui.signin_model import verified_cert_value
+
+        config: dict = {"server_url": self.query_one("#connect-url", Input).value.strip().rstrip("/")}
+        if self.query_one("#connect-insecure", Switch).value:
+            config["accept_invalid_certs"] = True
+        ca = self.query_one("#connect-ca", Input).value.strip()
+        if ca:
+            config["verified_cert"] = verified_cert_value(ca)
+        return config
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#connect-check")
+    def start_check(self) -> None:
+        config = self.http_config()
+        if not config["server_url"].startswith(("http://", "https://")):
+            self.query_one("#connect-result", Static).update(
+                "✗ The URL must start with http:// or https:// (for example https://kms.example.com:9998).")
+            return
+        self.query_one("#connect-result", Static).update(f"Checking {config['server_url']}…")
+        self.query_one("#connect-next", Button).disabled = True
+        self.run_check(config)
+
+    @work(exclusive=True, exit_on_error=False, group="connect-check")
+    async def run_check(self, config: dict) -> None:
+        self.post_message(ConnectionChecked(await check_connection(config)))
+
+    @on(ConnectionChecked)
+    def show_result(self, message: ConnectionChecked) -> None:
+        self.result = result = message.result
+        lines = [*result.tls]
+        if result.ok:
+            lines = [f"✓ {result.url} answers", f"version: {result.version}", f"health: {result.health}", *lines]
+        else:
+            text, fix = describe_error(result.error)
+            lines = [f"✗ {text}", *([f"What to do: {fix}"] if fix else []), *lines]
+        self.query_one("#connect-result", Static).update("\n".join(lines))
+        self.query_one("#connect-next", Button).disabled = not result.ok
+        if result.ok:
+            self.query_one("#connect-next", Button).focus()
+
+    @on(Button.Pressed, "#connect-next")
+    def action_next(self) -> None:
+        if self.result is None or not self.result.ok:
+            self.app.notify("Check the connection first (enter in the URL field).")
+            return
+        from kms_tui.config import ProfileDocument
+        from kms_tui.tui.screens.signin_form import SignInFormScreen
+
+        config = self.http_config()
+        document = ProfileDocument.new(config["server_url"])
+        for key, value in config.items():
+            document.set(f"http_config.{key}", value)
+        form = SignInFormScreen(server_url=config["server_url"], document=document)
+        self.app.push_screen(form, self.after_form)
+        self.call_after_refresh(lambda: form.query_one("#f-name", Input).__setattr__(
+            "value", suggested_name(config["server_url"])))
+
+    def after_form(self, name: str | None) -> None:
+        if not name:
+            return
+        self.dismiss(None)
+        self.app.switch_mode("whoami")
+        self.app.switch_profile(name, then_sign_in=True)
+
+    def action_back(self) -> None:
+        from kms_tui.tui.screens.onboarding import OnboardingScreen
+
+        self.app.switch_screen(OnboardingScreen())

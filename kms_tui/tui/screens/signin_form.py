@@ -1,0 +1,234 @@
+"""The sign-in setup form: server, sign-in method, TLS, proxy and headers of one profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch, TextArea
+
+from kms_tui.tui.modals.file_picker import FilePickerModal
+from kms_tui.tui.screens.config_editor import problems_text
+from kms_tui.tui.signin_model import BY_KEY, FIELDS, METHODS, apply_form, form_values, method_of
+from kms_tui.tui.widgets.header import ConsoleHeader
+
+CHECK_DELAY = 0.4  # seconds of quiet before the inline checks run again
+PLAIN = {
+    "server_url": ("Server URL", "https://kms.example.com:9998"),
+    "proxy.url": ("Proxy URL (empty: no proxy)", "http://proxy:3128"),
+    "proxy.basic_auth_username": ("Proxy user", ""),
+    "proxy.exclusion_list": ("Hosts not proxied (comma-separated)", "localhost, .internal"),
+}
+
+
+def input_id(key: str) -> str:
+    return "f-" + key.replace(".", "-").replace("_", "-")
+
+
+class SignInFormScreen(Screen[str | None]):
+    """Create (``name=None``) or edit a profile; dismisses with the saved profile's name."""
+
+    HELP_TITLE = "Sign-in setup"
+    HELP_TEXT = ("Choose how this profile signs in. Problems (missing files, a key that does not match its "
+                 "certificate, a wrong PKCS#12 password, expired certificates) show before you save. "
+                 "Any secret field accepts a secret:// reference.")
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", tooltip="Save the profile (refused while it has errors).", id="form-save"),
+        Binding("escape", "cancel", "Cancel", tooltip="Leave without saving.", id="form-cancel"),
+        Binding("ctrl+b", "browse", "Browse", tooltip="Pick a file for the focused path field.", id="form-browse"),
+    ]
+
+    def __init__(self, name: str | None = None, *, server_url: str = "", document=None) -> None:
+        super().__init__()
+        from kms_tui.config import ProfileDocument, ProfileStore
+
+        self.store = ProfileStore()
+        self.profile_name = name
+        self.document = document or (self.store.load(name) if name else ProfileDocument.new(server_url or ""))
+        settings = self.store.profile_settings(name) if name else None
+        self.flow_extras = settings.oauth if settings else None
+        self.values = form_values(self.document.data())
+        if server_url:
+            self.values["server_url"] = server_url
+        self.values["device_authorization_url"] = getattr(self.flow_extras, "device_authorization_url", "") or ""
+        self.method = method_of(self.document.http_config, getattr(self.flow_extras, "flow", None))
+        self._pending = None
+
+    # --- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader()
+        title = f"Edit profile {self.profile_name}" if self.profile_name else "New profile"
+        with VerticalScroll(id="form-body"):
+            yield Static(title, classes="section-title")
+            if not self.profile_name:
+                yield from self.row("name", "Profile name", "", placeholder="prod-eu")
+            yield from self.row("server_url", *PLAIN["server_url"])
+            yield Label("Sign-in method")
+            yield Select([(m.label, m.key) for m in METHODS], value=self.method, allow_blank=False, id="f-method")
+            for key, spec in FIELDS.items():
+                yield from self.row(key, spec.label, spec.placeholder, secret=spec.kind == "secret",
+                                    path=spec.kind == "path")
+            yield Static("TLS", classes="section-title")
+            yield Label("Trusted CA certificate: a PEM file path, or paste the PEM (empty: system roots)")
+            yield TextArea(self.values.get("verified_cert", ""), id="f-verified-cert", classes="pem")
+            with Horizontal(classes="switch-row"):
+                yield Switch(bool(self.values.get("accept_invalid_certs")), id="f-accept-invalid-certs")
+                yield Label("Accept invalid certificates")
+            yield Static("⚠ The server's identity will not be checked: anyone on the path can read your "
+                         "traffic. Use only for a test server.", id="insecure-warning", classes="warning")
+            yield Static("Proxy", classes="section-title")
+            for key in ("proxy.url", "proxy.basic_auth_username", "proxy.exclusion_list"):
+                yield from self.row(key, *PLAIN[key])
+            yield from self.row("proxy.basic_auth_password", "Proxy password", "", secret=True)
+            yield Static("Custom headers (one 'Name: Value' per line)", classes="section-title")
+            yield TextArea(self.values.get("custom_headers", ""), id="f-custom-headers", classes="headers")
+        yield Static("", id="form-problems")
+        yield Footer()
+
+    def row(self, key: str, label: str, placeholder: str = "", *, secret: bool = False,
+            path: bool = False) -> ComposeResult:
+        with Vertical(classes="field", id=f"row-{input_id(key)[2:]}"):
+            yield Label(label)
+            with Horizontal(classes="field-line"):
+                yield Input(self.values.get(key, ""), placeholder=placeholder, password=secret, id=input_id(key))
+                if path:
+                    yield Button("…", id=f"browse-{input_id(key)[2:]}", classes="browse")
+
+    def on_mount(self) -> None:
+        self.show_method_fields()
+        self.query_one("#insecure-warning").display = bool(self.values.get("accept_invalid_certs"))
+        self.run_checks()
+
+    # --- behaviour ------------------------------------------------------------------------
+    def show_method_fields(self) -> None:
+        wanted = set(BY_KEY[self.method].fields)
+        for key in FIELDS:
+            self.query_one(f"#row-{input_id(key)[2:]}").display = key in wanted
+
+    @on(Select.Changed, "#f-method")
+    def method_changed(self, event: Select.Changed) -> None:
+        self.method = str(event.value)
+        self.show_method_fields()
+        self.schedule_checks()
+
+    @on(Switch.Changed, "#f-accept-invalid-certs")
+    def insecure_changed(self, event: Switch.Changed) -> None:
+        self.query_one("#insecure-warning").display = event.value
+        self.schedule_checks()
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    def field_changed(self) -> None:
+        self.schedule_checks()
+
+    def schedule_checks(self) -> None:
+        if self._pending is not None:
+            self._pending.stop()
+        self._pending = self.set_timer(CHECK_DELAY, self.run_checks)
+
+    def collect(self) -> dict[str, str]:
+        """The form's current values."""
+        values = {key: widget.value for key in [*FIELDS, *PLAIN, "proxy.basic_auth_password", "name"]
+                  for widget in self.query(f"#{input_id(key)}").results(Input)}
+        values["verified_cert"] = self.query_one("#f-verified-cert", TextArea).text
+        values["custom_headers"] = self.query_one("#f-custom-headers", TextArea).text
+        values["accept_invalid_certs"] = "true" if self.query_one("#f-accept-invalid-certs", Switch).value else ""
+        return values
+
+    def draft(self):
+        """A copy of the document with the form applied (nothing written)."""
+        from kms_tui.config import ProfileDocument
+
+        draft = ProfileDocument.parse(self.document.render(), self.document.path)
+        apply_form(draft, self.collect(), self.method)
+        return draft
+
+    def current_problems(self) -> list:
+        """Schema problems plus the file checks (exists, key matches, PKCS#12 opens, expiry)."""
+        from kms_tui.config import check_http_config
+        from kms_tui.config.store import check_name
+        from kms_tui.config.errors import ConfigError, Problem
+
+        problems: list = []
+        if not self.profile_name:
+            try:
+                check_name(self.collect().get("name", ""))
+            except ConfigError as exc:
+                problems.append(Problem("name", None, exc.message, "1-64 letters, digits, '.', '_' or '-'"))
+        try:
+            draft = self.draft()
+        except (OSError, ValueError) as exc:
+            return [*problems, Problem("", None, str(exc))]
+        text = draft.render()
+        problems += draft.problems()
+        problems += check_http_config(draft.http_config, text, now=self.app.clock())
+        return problems
+
+    def run_checks(self) -> list:
+        problems = self.current_problems()
+        self.query_one("#form-problems", Static).update(problems_text(problems))
+        return problems
+
+    def action_save(self) -> None:
+        if self.app.refuse_if_read_only("saving a profile"):
+            return
+        errors = [p for p in self.run_checks() if getattr(p, "is_error", True)]
+        if errors:
+            self.app.notify(f"Not saved: {errors[0]}", title=f"{len(errors)} problem(s) to fix",
+                            severity="error", markup=False)
+            return
+        name = self.profile_name or self.collect()["name"].strip()
+        try:
+            self.save_as(name)
+        except Exception as exc:  # noqa: BLE001
+            self.app.report_error(exc, title="Could not save the profile")
+            return
+        self.app.notify(f"Profile {name} saved.", title="Saved")
+        self.dismiss(name)
+
+    def save_as(self, name: str) -> None:
+        """Write the ckms.toml (atomic, 0600 with a secret) and the OAuth flow in settings.toml."""
+        from kms_tui.config import ConfigError, OAuthExtras
+
+        if not self.profile_name and self.store.exists(name):
+            raise ConfigError(f"a profile named {name!r} already exists", fix="Choose another name.")
+        self.store.save(name, self.draft())
+        method = BY_KEY[self.method]
+        if method.flow:
+            settings = self.store.profile_settings(name)
+            device_url = self.collect().get("device_authorization_url", "").strip() or None
+            oauth = (settings.oauth or OAuthExtras()).model_copy(
+                update={"flow": method.flow, "device_authorization_url": device_url})
+            self.store.set_profile_settings(name, settings.model_copy(update={"oauth": oauth}))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_browse(self) -> None:
+        focused = self.focused
+        key = next((k for k, s in FIELDS.items() if s.kind == "path" and focused is not None
+                    and focused.id == input_id(k)), None)
+        if key is None:
+            self.app.notify("Focus a file field (certificate, key, PKCS#12) first.")
+            return
+        self.pick_file(key)
+
+    @on(Button.Pressed, ".browse")
+    def browse_pressed(self, event: Button.Pressed) -> None:
+        key = next(k for k in FIELDS if f"browse-{input_id(k)[2:]}" == event.button.id)
+        self.pick_file(key)
+
+    def pick_file(self, key: str) -> None:
+        field = self.query_one(f"#{input_id(key)}", Input)
+        start = Path(field.value).expanduser() if field.value else None
+
+        def picked(path: Path | None) -> None:
+            if path is not None:
+                field.value = str(path)
+                field.focus()
+
+        self.app.push_screen(FilePickerModal(f"Choose: {FIELDS[key].label}", start), picked)
