@@ -41,8 +41,8 @@ def read_text(path: Path) -> str:
 class ProfileDocument:
     """A parsed ckms.toml with its original text (``path`` is None for an unsaved one)."""
 
-    text: str
-    doc: tomlkit.TOMLDocument
+    text: str = field(repr=False)  # may hold secrets: kept out of reprs and tracebacks
+    doc: tomlkit.TOMLDocument = field(repr=False)
     path: Path | None = None
     notices: list[str] = field(default_factory=list)
 
@@ -76,7 +76,7 @@ class ProfileDocument:
 
     def problems(self) -> list:
         """Every validation problem, with lines taken from the current text."""
-        return validate_data(self.data(), self.render())
+        return validate_data(self.data(), tomlkit.dumps(self.doc))
 
     def require_valid(self) -> None:
         """Raise ConfigError listing every error (warnings do not block)."""
@@ -98,7 +98,7 @@ class ProfileDocument:
         """True if any credential key holds a literal value (references are not secrets)."""
         for key in SECRET_KEYS:
             value = self.get(key)
-            if isinstance(value, str) and value and not value.startswith(REF_MARK):
+            if isinstance(value, str) and value and REF_MARK not in value:
                 return True
         return False
 

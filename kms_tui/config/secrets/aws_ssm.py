@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 import boto3
+import boto3.session
 import botocore.exceptions
 
 from kms_tui.config.secrets.refs import BackendFailure
@@ -27,12 +28,13 @@ def parse(body: str) -> tuple[str, str]:
 
 
 def make_fetcher() -> Callable[[str], str]:
+    session = boto3.session.Session()  # fresh: boto3's default session caches stale credentials
     clients: dict[str, object] = {}
 
     def fetch(body: str) -> str:
         region, name = parse(body)
         try:
-            client = clients.get(region) or clients.setdefault(region, boto3.client("ssm", region_name=region))
+            client = clients.get(region) or clients.setdefault(region, session.client("ssm", region_name=region))
             answer = client.get_parameter(Name=name, WithDecryption=True)  # type: ignore[attr-defined]
         except botocore.exceptions.NoCredentialsError:
             raise BackendFailure("no AWS credentials found",

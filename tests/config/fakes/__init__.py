@@ -1,0 +1,1 @@
+"""Small HTTP servers that follow the documented REST APIs of services not installable here."""
