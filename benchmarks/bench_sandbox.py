@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.support.kmip_requests import aes_create, tag_attribute, uid_of, uid_op  # noqa: E402
+from tests.server.kmip import aes, first, s, tag_attr, uid  # noqa: E402
 from tests.support.sandbox import start_sandbox  # noqa: E402 - needs the repository on sys.path
 
 CONCURRENCY = (1, 8, 32)
@@ -37,7 +37,7 @@ RSA_4096_PAIR = {"tag": "CreateKeyPair", "value": [{"tag": "CommonAttributes", "
     {"tag": "CryptographicUsageMask", "type": "Integer", "value": 2097152},
 ]}]}
 LOCATE_BY_TAG = {"tag": "Locate", "value": [{"tag": "MaximumItems", "type": "Integer", "value": 50},
-                                            {"tag": "Attributes", "value": [tag_attribute([BENCH_TAG])]}]}
+                                            {"tag": "Attributes", "value": [tag_attr(BENCH_TAG)]}]}
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -83,9 +83,9 @@ async def populate(url: str) -> list[str]:
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         ids = []
         for _ in range(OBJECTS):
-            resp = await client.post("/kmip/2_1", content=json.dumps(aes_create(tag=BENCH_TAG)))
+            resp = await client.post("/kmip/2_1", content=json.dumps(aes(active=False, tags=(BENCH_TAG,))))
             resp.raise_for_status()
-            ids.append(uid_of(resp.json()))
+            ids.append(first(resp.json(), "UniqueIdentifier"))
         return ids
 
 
@@ -96,7 +96,7 @@ async def create_latency_under_rsa_load(url: str, samples: int, generators: int)
         async def aes_samples() -> list[float]:
             out = []
             for _ in range(samples):
-                out.append(await _post(client, aes_create()))
+                out.append(await _post(client, aes(active=False)))
                 await asyncio.sleep(0.02)
             return sorted(out)
 
@@ -135,7 +135,7 @@ async def run(url: str, seconds: float) -> dict:
         return time.perf_counter() - start
 
     async def get(client: httpx.AsyncClient) -> float:
-        return await _post(client, uid_op("Get", random.choice(ids)))
+        return await _post(client, s("Get", uid(random.choice(ids))))
 
     async def locate(client: httpx.AsyncClient) -> float:
         return await _post(client, LOCATE_BY_TAG)

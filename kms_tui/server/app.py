@@ -43,6 +43,8 @@ async def guard(request: web.Request, handler):
                 user = request.app["config"].default_username
             request["user"] = user
         return await handler(request)
+    except web.HTTPRequestEntityTooLarge:  # Cosmian (actix PayloadError::Overflow) says exactly this
+        return web.Response(status=413, text="payload reached size limit", content_type="text/plain")
     except web.HTTPException:
         raise
     except Exception:  # noqa: BLE001 - never let a request crash the server

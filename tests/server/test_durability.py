@@ -13,16 +13,16 @@ import time
 
 import httpx
 
-from tests.support.kmip_requests import aes_create, uid_of, uid_op
+from tests.server.kmip import aes, first, s, uid
 from tests.support.sandbox import Sandbox, start_sandbox
 
 
 def _create(activate: bool) -> str:
-    return json.dumps(aes_create(active=activate))
+    return json.dumps(aes(active=activate))
 
 
-def _get(client: httpx.Client, uid: str) -> httpx.Response:
-    return client.post("/kmip/2_1", content=json.dumps(uid_op("Get", uid)))
+def _get(client: httpx.Client, key_id: str) -> httpx.Response:
+    return client.post("/kmip/2_1", content=json.dumps(s("Get", uid(key_id))))
 
 
 def _key_bytes(get_body: dict) -> str:
@@ -49,7 +49,7 @@ def _create_until_stopped(url: str, acknowledged: list[str], stop: threading.Eve
             except httpx.TransportError:
                 return  # the server is gone: this create was never acknowledged
             if resp.status_code == 200:
-                acknowledged.append(uid_of(resp.json()))
+                acknowledged.append(first(resp.json(), "UniqueIdentifier"))
             n += 1
 
 
@@ -67,7 +67,7 @@ def test_acknowledged_creates_survive_kill_9(tmp_path) -> None:
         # Read one key back so we can compare its bytes after the restart.
         with httpx.Client(base_url=sb.url, timeout=10) as client:
             probe = _create(activate=True)
-            probe_uid = uid_of(client.post("/kmip/2_1", content=probe).json())
+            probe_uid = first(client.post("/kmip/2_1", content=probe).json(), "UniqueIdentifier")
             probe_key = _key_bytes(_get(client, probe_uid).json())
         sb.kill9()  # while the workers are still sending creates
     finally:
@@ -80,7 +80,7 @@ def test_acknowledged_creates_survive_kill_9(tmp_path) -> None:
     restarted: Sandbox = start_sandbox(tmp_path / "second", db=sb.db)
     try:
         with httpx.Client(base_url=restarted.url, timeout=30) as client:
-            missing = [uid for uid in acknowledged + [probe_uid] if _get(client, uid).status_code != 200]
+            missing = [k for k in acknowledged + [probe_uid] if _get(client, k).status_code != 200]
             assert not missing, f"{len(missing)} acknowledged keys lost after kill -9, e.g. {missing[:3]}"
             assert _key_bytes(_get(client, probe_uid).json()) == probe_key, "key bytes changed across the restart"
     finally:

@@ -1,0 +1,200 @@
+"""Certify against the running sandbox: real X.509 certificates a user can check with `cryptography`.
+
+Self-signed from a public key, issued by a CA in the store (certificate link and private-key
+link), from a CSR (PEM and PKCS10), with a generated key pair, renewal, validity days, links,
+tags, and the refusals (wrong object type, unknown id, self-signed CSR, inactive issuer key).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.server.kmip import Kmip, first, s, t, tag_attr, uid
+from tests.support.sandbox import start_sandbox
+
+CERT_FIELDS = ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier")
+
+
+def text(tag: str, value: str) -> dict:
+    return t(tag, "TextString", value)
+
+
+def enum(tag: str, value: str) -> dict:
+    return t(tag, "Enumeration", value)
+
+
+def integer(tag: str, value: int) -> dict:
+    return t(tag, "Integer", value)
+
+
+def vendor(name: str, value: dict) -> dict:
+    return s("Attribute", text("VendorIdentification", "cosmian"), text("AttributeName", name),
+             {**value, "tag": "AttributeValue"})
+
+
+def link(link_type: str, target: str) -> dict:
+    return s("Link", enum("LinkType", link_type), text("LinkedObjectIdentifier", target))
+
+
+def subject(cn: str, o: str = "kms-tui tests", c: str = "FR") -> dict:
+    """CertificateAttributes with all 24 fields, as Cosmian requires."""
+    given = {"Cn": cn, "O": o, "C": c}
+    fields = [text("CertificateSubject" + f, given.get(f, "")) for f in CERT_FIELDS]
+    fields += [text("CertificateIssuer" + f, "") for f in CERT_FIELDS]
+    return s("CertificateAttributes", *fields)
+
+
+class Kms(Kmip):
+    """The server-test client plus Certify and certificate reading."""
+
+    def certify(self, *children: dict, expect: int = 200) -> dict | str:
+        body = s("Certify", *children)
+        return self.ok(body) if expect == 200 else self.fail(body, expect)
+
+    def certify_id(self, *children: dict) -> str:
+        return first(self.certify(*children), "UniqueIdentifier")
+
+    def certificate(self, cert_id: str) -> x509.Certificate:
+        body = self.ok(s("Get", uid(cert_id)))
+        assert first(body, "ObjectType") == "Certificate"
+        return x509.load_der_x509_certificate(bytes.fromhex(first(body, "CertificateValue")))
+
+    def summary(self, target: str) -> dict:
+        """Links, state, tags, object type and key format of an object, as plain values."""
+        attrs = self.attributes(target, "Link", "State", "Tag", "ObjectType", "KeyFormatType")["value"][1]["value"]
+        links = {first(n, "LinkType"): first(n, "LinkedObjectIdentifier") for n in attrs if n["tag"] == "Link"}
+        tags = [json.loads(first(n, "AttributeValue")) for n in attrs
+                if n["tag"] == "Attribute" and first(n, "AttributeName") == "tag"]
+        plain = {n["tag"]: n["value"] for n in attrs if n["tag"] not in ("Link", "Attribute")}
+        return {**plain, "links": links, "tags": set(tags[0]) if tags else set()}
+
+
+@pytest.fixture(scope="module")
+def kms(tmp_path_factory) -> Iterator[Kms]:
+    sb = start_sandbox(tmp_path_factory.mktemp("certify"))
+    client = Kms(sb.url)
+    yield client
+    client.close()
+    sb.stop()
+
+
+@pytest.fixture(scope="module")
+def ca(kms: Kms) -> dict:
+    """A self-signed CA (RSA 2048) living in the store."""
+    sk, pk = kms.create_pair("RSA", length=2048)
+    cert_id = kms.certify_id(uid(pk), s("Attributes", subject("kms-tui test CA"), tag_attr("test-ca")))
+    return {"sk": sk, "pk": pk, "cert": cert_id, "x509": kms.certificate(cert_id)}
+
+
+def test_self_signed_from_a_public_key(kms: Kms) -> None:
+    sk, pk = kms.create_pair("ECDSA", curve="P256")
+    cert_id = kms.certify_id(uid(pk), s("Attributes", subject("self-signed.example"), tag_attr("web", "prod")))
+    cert = kms.certificate(cert_id)
+    cn = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+    assert cn == "self-signed.example"
+    assert cert.issuer == cert.subject
+    cert.verify_directly_issued_by(cert)  # signed by its own private key
+    assert cert.not_valid_after_utc - cert.not_valid_before_utc == timedelta(days=365)
+    attrs = kms.summary(cert_id)
+    assert attrs["State"] == "Active" and attrs["ObjectType"] == "Certificate"
+    assert attrs["KeyFormatType"] == "X509"
+    assert attrs["tags"] == {"web", "prod", "_cert"}
+    assert attrs["links"] == {"CertificateLink": cert_id, "PublicKeyLink": pk, "PrivateKeyLink": sk}
+    assert kms.summary(pk)["links"]["CertificateLink"] == cert_id
+
+
+def test_issued_by_a_ca_in_the_store(kms: Kms, ca: dict) -> None:
+    _, pk = kms.create_pair("ECDSA", curve="P384")
+    cert_id = kms.certify_id(uid(pk), s("Attributes", subject("leaf.example"), link("CertificateLink", ca["cert"]),
+                                         vendor("requested_validity_days", integer("", 30))))
+    cert = kms.certificate(cert_id)
+    assert cert.issuer == ca["x509"].subject
+    cert.verify_directly_issued_by(ca["x509"])
+    assert cert.not_valid_after_utc - cert.not_valid_before_utc == timedelta(days=30)
+    assert kms.summary(cert_id)["links"]["CertificateLink"] == ca["cert"]
+
+
+def test_issuer_found_through_its_private_key(kms: Kms, ca: dict) -> None:
+    """Only a PrivateKeyLink: the issuer certificate is found via the key's public key."""
+    _, pk = kms.create_pair("Ed25519")
+    cert_id = kms.certify_id(uid(pk), s("Attributes", subject("ed25519.example"), link("PrivateKeyLink", ca["sk"])))
+    kms.certificate(cert_id).verify_directly_issued_by(ca["x509"])
+
+
+def _csr(cn: str, key) -> x509.CertificateSigningRequest:
+    return (x509.CertificateSigningRequestBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, cn)]))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
+            .sign(key, hashes.SHA256()))
+
+
+def _csr_value(csr: x509.CertificateSigningRequest, encoding: serialization.Encoding) -> dict:
+    return t("CertificateRequestValue", "ByteString", csr.public_bytes(encoding).hex().upper())
+
+
+@pytest.mark.parametrize("request_type", ["PEM", "PKCS10"])
+def test_from_a_csr(kms: Kms, ca: dict, request_type: str) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = _csr("csr.example", key)
+    encoding = serialization.Encoding.PEM if request_type == "PEM" else serialization.Encoding.DER
+    cert_id = kms.certify_id(enum("CertificateRequestType", request_type), _csr_value(csr, encoding),
+                             s("Attributes", link("CertificateLink", ca["cert"])))
+    cert = kms.certificate(cert_id)
+    assert cert.public_key() == key.public_key()
+    assert cert.subject == csr.subject
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["csr.example"]
+    cert.verify_directly_issued_by(ca["x509"])
+
+
+def test_without_an_id_generates_the_key_pair(kms: Kms) -> None:
+    cert_id = kms.certify_id(s("Attributes", enum("CryptographicAlgorithm", "ECDSA"),
+                               s("CryptographicDomainParameters", enum("RecommendedCurve", "P256")),
+                               subject("generated.example"), tag_attr("generated")))
+    cert = kms.certificate(cert_id)
+    cert.verify_directly_issued_by(cert)
+    links = kms.summary(cert_id)["links"]
+    pk_attrs = kms.summary(links["PublicKeyLink"])
+    sk_attrs = kms.summary(links["PrivateKeyLink"])
+    assert pk_attrs["State"] == sk_attrs["State"] == "Active"
+    assert pk_attrs["links"]["CertificateLink"] == sk_attrs["links"]["CertificateLink"] == cert_id
+    assert "generated" in sk_attrs["tags"] and "_sk" in sk_attrs["tags"]
+    pub = kms.ok(s("Get", uid(links["PublicKeyLink"]), enum("KeyFormatType", "PKCS8")))
+    assert serialization.load_der_public_key(bytes.fromhex(first(pub, "KeyMaterial"))) == cert.public_key()
+
+
+def test_renewal_keeps_the_id_and_the_key(kms: Kms) -> None:
+    _, pk = kms.create_pair("ECDSA", curve="P256")
+    cert_id = kms.certify_id(uid(pk), s("Attributes", subject("renew.example")))
+    before = kms.certificate(cert_id)
+    renewed = kms.certify_id(uid(cert_id), s("Attributes", vendor("requested_validity_days", integer("", 10))))
+    assert renewed == cert_id
+    after = kms.certificate(cert_id)
+    assert after.public_key() == before.public_key() and after.subject == before.subject
+    assert after.not_valid_after_utc - after.not_valid_before_utc == timedelta(days=10)
+    assert kms.summary(cert_id)["links"]["PublicKeyLink"] == pk
+
+
+def test_refusals(kms: Kms) -> None:
+    assert "Invalid Certify request" in kms.certify(uid(kms.create()), expect=422)
+    assert kms.certify(uid("no-such-key"), expect=422) == "Item not found: no-such-key"
+    csr = _csr("x.example", ec.generate_private_key(ec.SECP256R1()))
+    refused = kms.certify(_csr_value(csr, serialization.Encoding.PEM), expect=422)
+    assert "self-signed certificate cannot be created from a CSR" in refused
+    _, pk = kms.create_pair("ECDSA", curve="P256")
+    assert "subject name" in kms.certify(uid(pk), expect=422)
+    zero_days = s("Attributes", subject("x"), vendor("requested_validity_days", integer("", 0)))
+    assert "must be a positive Integer" in kms.certify(uid(pk), zero_days, expect=422)
+
+
+def test_inactive_issuer_key_is_refused(kms: Kms) -> None:
+    sk, pk = kms.create_pair("ECDSA", curve="P256", active=False)
+    refused = kms.certify(uid(pk), s("Attributes", subject("preactive.example")), expect=422)
+    assert refused.startswith("Wrong_Key_Lifecycle_State: ") and sk in refused
