@@ -18,6 +18,7 @@ __all__ = [
     "RESPONSES_BY_TAG",
     "parse_request",
     "parse_response",
+    "parse_node",
     "RequestHeader",
     "RequestBatchItem",
     "RequestMessage",
@@ -66,6 +67,17 @@ def parse_response(node: TTLV) -> Any:
     if model is None:
         raise codec_error(node.tag, f"unknown response `{node.tag}`")
     return model.from_ttlv(node)
+
+
+def parse_node(node: TTLV) -> Any:
+    """Any top-level node: RequestMessage, ResponseMessage, a bare request or a bare response."""
+    if node.tag == "RequestMessage":
+        return RequestMessage.from_ttlv(node)
+    if node.tag == "ResponseMessage":
+        return ResponseMessage.from_ttlv(node)
+    if node.tag in RESPONSES_BY_TAG:
+        return parse_response(node)
+    return parse_request(node)
 
 
 def _payload(op: Any, node: TTLV, path: str, response: bool) -> Any:
