@@ -8,6 +8,7 @@ shapes; :mod:`kms_tui.client.kms_client` builds on it.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from kms_tui.client import errors
 from kms_tui.client.errors import KmsError
 from kms_tui.client.retry import Failure, OpKind, RetryPolicy, classify
 from kms_tui.client.settings import ConnectionSettings
-from kms_tui.client.transport import http_client_kwargs
+from kms_tui.client.transport import build_ssl_context, http_client_kwargs
 
 
 class Credentials(Protocol):
@@ -94,7 +95,8 @@ class Exchange:
                     maybe_done = maybe_done or failure is Failure.AMBIGUOUS
                     await asyncio.sleep(self.retry.delay(attempt))
                     continue
-                raise self._transport_error(exc, kind, failure, operation) from None
+                error = await self._client_certificate_refused(exc) or self._transport_error(exc, kind, failure, operation)
+                raise error from None
             status = response.status_code
             if status == 401 and self.credentials is not None and not reauthenticated:
                 reauthenticated = True  # one forced refresh; a 401 means nothing was processed
@@ -123,6 +125,37 @@ class Exchange:
         if url and urllib.request.proxy_bypass_environment(self.settings.host):
             return None
         return url
+
+    async def _client_certificate_refused(self, exc: Exception) -> KmsError | None:
+        """A server that rejects our client certificate may just hang up after a TLS 1.3
+        handshake; a TLS 1.2 handshake (where the certificate is checked before it completes)
+        tells that apart from a dropped connection."""
+        s = self.settings
+        if not isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)) or not s.server_url.startswith("https"):
+            return None
+        if not (s.tls_client_pem_cert_path or s.tls_client_pkcs12_path) or self.proxy_url():
+            return None
+        ctx = build_ssl_context(s)
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(s.host, s.port, ssl=ctx, server_hostname=s.host), self.retry.timeout
+            )
+            writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            writer.close()
+            return None
+        except (ssl.SSLError, ConnectionError, asyncio.IncompleteReadError) as probe:
+            if isinstance(probe, ssl.SSLError) and errors.tls_failure(probe, s.host) is not None:
+                found = errors.tls_failure(probe, s.host)
+                if found is not None and found.reason == "tls_client_cert_refused":
+                    return found
+            return errors.TlsError(
+                f"TLS: {s.host} refused the client certificate (it closed the handshake)",
+                "use a client certificate issued by a CA the server trusts and not expired",
+                reason="tls_client_cert_refused",
+            )
+        except (OSError, asyncio.TimeoutError):
+            return None
 
     def _transport_error(self, exc: Exception, kind: OpKind, failure: Failure, operation: str) -> KmsError:
         host, port = self.settings.host, self.settings.port

@@ -72,18 +72,30 @@ def _load_pem_client_cert(ctx: ssl.SSLContext, cert_path: str, key_path: str) ->
             f"the client key {key_path} is encrypted with a passphrase, which ckms and kms-tui cannot use",
             f"decrypt it once: openssl pkey -in {key_path} -out client.key (then chmod 600 client.key)",
         )
+    if not _key_matches_certificate(key_pem, _read(cert_path, "client certificate file")):
+        raise ConfigurationError(
+            f"the client key {key_path} does not match the certificate {cert_path}",
+            "point tls_client_pem_key_path at the key of this certificate",
+        )
     try:
         ctx.load_cert_chain(str(Path(cert_path).expanduser()), str(Path(key_path).expanduser()))
     except ssl.SSLError as exc:
-        if "KEY_VALUES_MISMATCH" in str(exc):
-            raise ConfigurationError(
-                f"the client key {key_path} does not match the certificate {cert_path}",
-                "point tls_client_pem_key_path at the key of this certificate",
-            ) from None
         raise ConfigurationError(
             f"cannot load the client certificate {cert_path} / key {key_path}: {exc.reason or exc}",
             "both files must be PEM (certificate chain; PKCS#8 or traditional key)",
         ) from None
+
+
+def _key_matches_certificate(key_pem: bytes, cert_pem: bytes) -> bool:
+    """True when the first certificate of the chain is for this key (unparseable: let OpenSSL say)."""
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=None)
+        cert = x509.load_pem_x509_certificate(cert_pem)
+    except (ValueError, TypeError):
+        return True
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    pem = serialization.Encoding.PEM
+    return key.public_key().public_bytes(pem, spki) == cert.public_key().public_bytes(pem, spki)
 
 
 def _load_pkcs12_client_cert(ctx: ssl.SSLContext, path: str, password: str) -> None:
