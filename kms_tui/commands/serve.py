@@ -22,6 +22,11 @@ def register(subparsers) -> None:
         "--test-data-root", type=Path, metavar="DIR",
         help="directory that `test_data/` paths in the config stand for",
     )
+    p.add_argument(  # secret:// references in the config (issue 4)
+        "--backend", metavar="NAME", dest="secret_backend",
+        help="secret backend for secret:// references in the config: vault, aws-ssm, azure-kv or "
+        "cosmian-kms (default: $KMS_SECRET_BACKEND)",
+    )
     p.set_defaults(func=run)
 
 
@@ -30,7 +35,9 @@ def run(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        config = load_config(args.config, test_data_root=args.test_data_root) if args.config else ServerConfig()
+        config = load_config(
+            args.config, test_data_root=args.test_data_root, secret_backend=args.secret_backend
+        ) if args.config else ServerConfig()
         ssl_ctx = None
         if config.tls.enabled:
             from kms_tui.server.tls import server_context

@@ -74,8 +74,7 @@ def test_missing_path_and_missing_field(vault_server):
     _profile(PROFILE.replace("prod#api_token", "nowhere"))
     with pytest.raises(SecretError, match="no secret at secret/kms-console/nowhere"):
         resolve_connection("prod")
-    _profile_text = PROFILE.replace("#api_token", "#other")
-    ProfileStore().save_text("prod", _profile_text)
+    ProfileStore().save_text("prod", PROFILE.replace("#api_token", "#other"))
     with pytest.raises(SecretError, match=r"no field 'other' \(fields: api_token\)"):
         resolve_connection("prod")
 
