@@ -66,8 +66,10 @@ class TTLVError(ValueError):
     """A JSON TTLV document that Cosmian KMS would refuse.
 
     ``path`` locates the bad node, e.g. ``Create/Attributes/CryptographicLength``;
-    ``kind`` is ``"json"`` when the text is not JSON at all (Cosmian: ``Invalid Request``) and
-    ``"ttlv"`` for a JSON document that is not valid TTLV.
+    ``kind`` is ``"json"`` when the text is not JSON at all (Cosmian: ``Invalid Request``),
+    ``"ttlv"`` for a JSON document that is not valid TTLV (also ``Invalid Request``) and
+    ``"codec"`` for valid TTLV that does not map to the operation's structure (raised by
+    :mod:`kms_tui.kmip.models`; Cosmian: ``Codec_Error``).
     """
 
     def __init__(self, message: str, path: str = "", kind: str = "ttlv") -> None:

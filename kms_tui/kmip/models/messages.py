@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 from kms_tui.kmip.enums import BatchErrorContinuationOption, Operation, ResultReason, ResultStatus
 from kms_tui.kmip.models import admin_ops as a
@@ -88,10 +88,26 @@ def _payload(op: Any, node: TTLV, path: str, response: bool) -> Any:
     return models[1 if response else 0].from_ttlv(node, path)
 
 
-def _encode_payload(tag: str, payload: Any) -> TTLV:
-    if isinstance(payload, TTLV):
-        return TTLV(tag, payload.type, payload.value)
-    return payload.to_ttlv(tag)  # type: ignore[no-any-return]
+class _BatchItem(TTLVModel):
+    """A batch item whose payload model is chosen by its ``Operation``."""
+
+    PAYLOAD: ClassVar[str]
+    RESPONSE: ClassVar[bool]
+
+    @classmethod
+    def _decode_field(cls, f: Any, child: TTLV, path: str, seen: dict[str, Any]) -> Any:
+        if f.name != cls.PAYLOAD:
+            return super()._decode_field(f, child, path, seen)
+        if not cls.RESPONSE and "operation" not in seen:
+            raise codec_error(path, "Operation must precede RequestPayload")
+        return _payload(seen.get("operation"), child, path, response=cls.RESPONSE)
+
+    def _encode_field(self, f: Any, value: Any) -> TTLV:
+        if f.name != self.PAYLOAD:
+            return super()._encode_field(f, value)
+        if isinstance(value, TTLV):
+            return TTLV(f.tag, value.type, value.value)
+        return value.to_ttlv(f.tag)  # type: ignore[no-any-return]
 
 
 class RequestHeader(TTLVModel):
@@ -110,26 +126,16 @@ class RequestHeader(TTLVModel):
     batch_count: int
 
 
-class RequestBatchItem(TTLVModel):
+class RequestBatchItem(_BatchItem):
     TAG = "BatchItem"
+    PAYLOAD = "request_payload"
+    RESPONSE = False
     operation: Operation
     ephemeral: bool | None = None
     unique_batch_item_id: bytes | None = None
     request_payload: Any
     message_extension: TTLV | None = None
 
-    @classmethod
-    def _decode_field(cls, f: Any, child: TTLV, path: str, seen: dict[str, Any]) -> Any:
-        if f.name == "request_payload":
-            if "operation" not in seen:
-                raise codec_error(path, "Operation must precede RequestPayload")
-            return _payload(seen["operation"], child, path, response=False)
-        return super()._decode_field(f, child, path, seen)
-
-    def _encode_field(self, f: Any, value: Any) -> TTLV:
-        if f.name == "request_payload":
-            return _encode_payload(f.tag, value)
-        return super()._encode_field(f, value)
 
 
 class RequestMessage(TTLVModel):
@@ -158,8 +164,10 @@ class ResponseHeader(TTLVModel):
     batch_count: int
 
 
-class ResponseBatchItem(TTLVModel):
+class ResponseBatchItem(_BatchItem):
     TAG = "BatchItem"
+    PAYLOAD = "response_payload"
+    RESPONSE = True
     operation: Operation | None = None
     unique_batch_item_id: bytes | None = None
     result_status: ResultStatus
@@ -173,16 +181,6 @@ class ResponseBatchItem(TTLVModel):
     def ok(self) -> bool:
         return self.result_status == ResultStatus.Success
 
-    @classmethod
-    def _decode_field(cls, f: Any, child: TTLV, path: str, seen: dict[str, Any]) -> Any:
-        if f.name == "response_payload":
-            return _payload(seen.get("operation"), child, path, response=True)
-        return super()._decode_field(f, child, path, seen)
-
-    def _encode_field(self, f: Any, value: Any) -> TTLV:
-        if f.name == "response_payload":
-            return _encode_payload(f.tag, value)
-        return super()._encode_field(f, value)
 
 
 class ResponseMessage(TTLVModel):
