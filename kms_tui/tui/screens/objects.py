@@ -112,7 +112,7 @@ class ObjectsScreen(ConsoleScreen):
         super().__init__()
         self.filters = LocateFilter()
         self.generation = 0
-        self.loading = False
+        self.load_running = False
         self.partial_problems: list[str] = []
         self.round_trips = 0
         self.pending_select: str | None = None
@@ -165,7 +165,7 @@ class ObjectsScreen(ConsoleScreen):
         if self.client is None:
             return
         self.generation += 1
-        self.loading, self.partial_problems = True, []
+        self.load_running, self.partial_problems = True, []
         self.table.empty_text = "Loading…"
         self.table.clear()
         self._set_status(f"Loading {describe_filter(self.filters)}…  (x stops)")
@@ -189,7 +189,7 @@ class ObjectsScreen(ConsoleScreen):
         self.partial_problems = loaded.problems if loaded.partial else []
         self.round_trips = loaded.round_trips
         if loaded.done:
-            self.loading = False
+            self.load_running = False
             self.table.empty_text = f"No objects match {describe_filter(self.filters)}."
             if self.pending_select and self.table.select_uid(self.pending_select):
                 self.pending_select = None
@@ -199,7 +199,7 @@ class ObjectsScreen(ConsoleScreen):
     def _load_failed(self, message: LoadFailed) -> None:
         if message.generation != self.generation:
             return
-        self.loading = False
+        self.load_running = False
         self.table.empty_text = "The list could not be loaded (see the status line)."
         self.table.refresh()
         reason = getattr(message.error, "message", None) or str(message.error)
@@ -208,9 +208,9 @@ class ObjectsScreen(ConsoleScreen):
         self.app.report_error(message.error, title="Could not list the objects")
 
     def action_cancel_load(self) -> None:
-        if self.loading:
+        if self.load_running:
             self.workers.cancel_group(self, "objects-load")
-            self.loading = False
+            self.load_running = False
             self.partial_problems = ["loading stopped by you"]
             self._show_counts()
 
@@ -221,7 +221,7 @@ class ObjectsScreen(ConsoleScreen):
         total, shown = self.table.total, len(self.table.shown_rows)
         text = f"{_fmt(shown)} of {_fmt(total)} objects" if shown != total else f"{_fmt(total)} objects"
         text += f" · {describe_filter(self.filters)}"
-        if self.loading:
+        if self.load_running:
             text = "Loading… " + text + "  (x stops)"
         if self.partial_problems:
             text += f" · PARTIAL: {self.partial_problems[0]}"
