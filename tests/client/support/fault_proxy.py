@@ -56,7 +56,11 @@ class _Background:
         self._ready.set()
         self.loop.run_forever()
         server.close()
-        self.loop.run_until_complete(server.wait_closed())
+        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+        for t in pending:
+            t.cancel()
+        self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.close()
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -98,6 +102,7 @@ class FaultProxy(_Background):
         self.delay = 5.0
         self.drop_ops = {"Create", "CreateKeyPair"}
         self.drop_count = 1
+        self.received = 0  # requests read from clients, answered or not
         self.seen: list[Seen] = []
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -107,6 +112,7 @@ class FaultProxy(_Background):
                 if req is None:
                     return
                 head, headers, body = req
+                self.received += 1
                 path = head.split(b" ", 2)[1].decode()
                 if self.mode == "503" and self.fail_count > 0:
                     self.fail_count -= 1
@@ -125,7 +131,7 @@ class FaultProxy(_Background):
                 self.seen.append(Seen(path, body, True, headers))
                 writer.write(answer)
                 await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             return
         finally:
             writer.close()
