@@ -81,8 +81,9 @@ def _pick(profile: str | None, conf: str | None, store: ProfileStore) -> tuple[s
             raise ConfigError(f'Configuration file "{path}" does not exist', fix="Check the --conf path.")
         return path.stem, path, "file"
     env = None if profile else env_ckms_conf()
-    if env:
-        return "ckms-env", env, "discovered"
+    if env:  # CKMS_CONF may name a kms-tui profile's own file: keep its name and settings
+        entry = next((p for p in store.list() if p.path.resolve() == env.resolve()), None)
+        return (entry.name, entry.path, entry.source) if entry else ("ckms-env", env, "discovered")
     name = profile or store.active()
     if name:
         entry = store.info(name)

@@ -86,6 +86,8 @@ def test_resolve_order_ckms_conf_then_active_then_home(tmp_path, monkeypatch):
     assert resolve_connection().server_url == "https://env:9998"
     assert resolve_connection(profile="lab").server_url == "https://lab:9998"
     assert resolve_connection(conf=str(env_file)).path == env_file
+    monkeypatch.setenv("CKMS_CONF", str(store.path_of("lab")))  # `CKMS_CONF=<profile file> ckms …`
+    assert resolve_connection().name == "lab"
     monkeypatch.setenv("CKMS_CONF", str(tmp_path / "missing.toml"))
     with pytest.raises(ConfigError, match="specified in CKMS_CONF environment variable does not exist"):
         resolve_connection()
