@@ -279,4 +279,11 @@ def default_format(obj: TTLV) -> str | None:
             return "PKCS1"
         if fmt in ("TransparentECPrivateKey", "TransparentECPublicKey"):
             return fmt
+        try:  # an imported DER key: Cosmian's defaults still depend on the key type
+            key = load_private(obj) if obj.tag == "PrivateKey" else load_public(obj)
+        except KeyFormatError:
+            return fmt
+        if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+            return "PKCS1"
+        return "TransparentECPrivateKey" if obj.tag == "PrivateKey" else "TransparentECPublicKey"
     return fmt

@@ -1,0 +1,101 @@
+"""RequestMessage batches on /kmip/2_1 and /kmip: per-item results, the ID placeholder,
+Undo, and the Invalid_Message answer to unparseable messages."""
+
+from __future__ import annotations
+
+from tests.server.kmip import aes, find, first, kmip, s, t, uid  # noqa: F401
+
+
+def _message(*items: dict, undo: bool = False) -> dict:
+    header = [s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+              t("BatchCount", "Integer", len(items))]
+    if undo:
+        header.append(t("BatchErrorContinuationOption", "Enumeration", "Undo"))
+    return s("RequestMessage", s("RequestHeader", *header), *items)
+
+
+def _item(op: str, *payload: dict, batch_id: str | None = None) -> dict:
+    head = [t("Operation", "Enumeration", op)]
+    if batch_id:
+        head.append(t("UniqueBatchItemID", "ByteString", batch_id))
+    return s("BatchItem", *head, s("RequestPayload", *payload))
+
+
+def _items(response: dict) -> list[dict]:
+    assert response["tag"] == "ResponseMessage"
+    return [c for c in response["value"] if c["tag"] == "BatchItem"]
+
+
+def test_batch_uses_the_id_placeholder_and_reports_each_item(kmip):
+    response = kmip.ok(_message(
+        _item("Create", *aes()["value"], batch_id="01"),
+        _item("Get"),
+        _item("GetAttributes", t("AttributeReference", "Enumeration", "State")),
+        _item("Get", uid("missing-id")),
+    ))
+    items = _items(response)
+    assert first(response, "BatchCount") == 4
+    assert [first(i, "ResultStatus") for i in items] == ["Success", "Success", "Success", "OperationFailed"]
+    created = first(items[0], "UniqueIdentifier")
+    assert first(items[0], "UniqueBatchItemID") == "01"
+    assert first(items[1], "UniqueIdentifier") == created and first(items[1], "KeyFormatType") == "Raw"
+    assert first(items[2], "State") == "Active"
+    assert first(items[3], "ResultReason") == "Object_Not_Found"
+    assert first(items[3], "ResultMessage") == "object not found for identifier missing-id"
+    assert items[3]["value"][0] == {"tag": "Operation", "type": "Enumeration", "value": "Get"}
+
+
+def test_batch_error_reasons_follow_cosmian_mapping(kmip):
+    key = kmip.create()
+    response = kmip.ok(_message(
+        _item("Destroy", uid(key)),
+        _item("Frobnicate"),
+        _item("Create", t("ObjectType", "Enumeration", "SymmetricKey")),
+    ))
+    items = _items(response)
+    assert (first(items[0], "ResultReason"), first(items[0], "ResultMessage")) == ("Wrong_Key_Lifecycle_State", "DENIED")
+    assert first(items[1], "ResultReason") == "Operation_Not_Supported"
+    assert first(items[2], "ResultReason") == "Codec_Error"
+    assert "missing field `Attributes`" in first(items[2], "ResultMessage")
+
+
+def test_undo_rolls_back_earlier_items_when_one_fails(kmip):
+    tag = "undo-batch"
+    response = kmip.ok(_message(
+        _item("Create", *aes(tags=(tag,))["value"]),
+        _item("Get", uid("not-there")),
+        undo=True,
+    ))
+    assert [first(i, "ResultStatus") for i in _items(response)] == ["OperationUndone", "OperationFailed"]
+    assert kmip.locate(s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
+                         t("AttributeName", "TextString", "tag"), t("AttributeValue", "TextString", f'["{tag}"]'))) == []
+
+
+def test_unparseable_message_is_invalid_message_with_http_200(kmip):
+    r = kmip.post(s("RequestMessage", _item("Query")))
+    assert r.status_code == 200
+    body = r.json()
+    assert first(body, "ResultReason") == "Invalid_Message" and first(body, "ResultStatus") == "OperationFailed"
+    assert first(body, "Operation") is None
+
+
+def test_bad_json_in_a_request_message_is_still_a_422(kmip):
+    r = kmip.post('{"tag":"RequestMessage","value":[')
+    assert r.status_code == 422 and r.text.startswith("Invalid Request:")
+
+
+def test_kmip_endpoint_takes_only_json_request_messages(kmip):
+    r = kmip.post(_message(_item("DiscoverVersions")), path="/kmip")
+    assert r.status_code == 200 and first(r.json(), "ResultStatus") == "Success"
+    bare = kmip.post(s("DiscoverVersions"), path="/kmip")
+    assert bare.status_code == 200 and first(bare.json(), "ResultReason") == "Invalid_Message"
+    other = kmip.http.post("/kmip", content=b"x", headers={"Content-Type": "text/plain"})
+    assert other.status_code == 422
+
+
+def test_query_and_discover_versions(kmip):
+    q = kmip.ok(s("Query", t("QueryFunction", "Enumeration", "QueryOperations"),
+                  t("QueryFunction", "Enumeration", "QueryServerInformation")))
+    assert "Create" in find(q, "Operation") and first(q, "VendorIdentification") == "cosmian"
+    dv = kmip.ok(s("DiscoverVersions"))
+    assert (first(dv, "ProtocolVersionMajor"), first(dv, "ProtocolVersionMinor")) == (2, 1)
