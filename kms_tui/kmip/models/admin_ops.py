@@ -95,7 +95,7 @@ class DeleteAttribute(TTLVModel):
     TAG = "DeleteAttribute"
     unique_identifier: UniqueIdentifierValue | None = None
     current_attribute: Attributes | None = None
-    attribute_references: Annotated[list[_AttrRef] | None, W(tag="AttributeReference")] = None
+    attribute_references: list[_AttrRef] | None = None  # tag AttributeReferences (Cosmian)
 
 
 class DeleteAttributeResponse(_UidResponse):
