@@ -8,6 +8,7 @@ Vectors listed in `conformance_skip.toml` are skipped with the reason given ther
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.support.conformance import (
     DEFAULT_OWNER_CERT,
     Identity,
     Vector,
+    VectorFailure,
     VectorRunner,
     discover_vectors,
     resolve_test_data,
@@ -101,16 +103,11 @@ def test_conformance_pack_is_present() -> None:
     assert len(SKIPPED) <= 5, "the skip list must stay short"
 
 
-@pytest.mark.parametrize("vector", ALL_VECTORS, ids=[v.rel_id for v in ALL_VECTORS])
-def test_vector(vector: Vector, sandbox_pool: SandboxPool) -> None:
-    """Replay one vector step by step; the failure names the step and what differed."""
-    if vector.rel_id in SKIPPED:
-        pytest.skip(f"conformance_skip.toml: {SKIPPED[vector.rel_id]}")
-    if vector.server_type or vector.wire_format == "binary" or vector.requires_env:
-        pytest.skip("HSM, binary wire or environment-gated vector: outside the sandbox's scope")
+def replay(vector: Vector, pool: SandboxPool) -> None:
+    """Run one vector against the sandbox for its server config, with its identities."""
     config = resolve_test_data(CONFORMANCE, vector.server_config)
     assert config.is_file(), f"server config {vector.server_config} not in the pack"
-    sandbox = sandbox_pool.for_config(config)
+    sandbox = pool.for_config(config)
     identities = _identities(vector, config)
     clients: dict[Identity, httpx.Client] = {}
 
@@ -125,3 +122,44 @@ def test_vector(vector: Vector, sandbox_pool: SandboxPool) -> None:
     finally:
         for client in clients.values():
             client.close()
+
+
+@pytest.mark.parametrize("vector", ALL_VECTORS, ids=[v.rel_id for v in ALL_VECTORS])
+def test_vector(vector: Vector, sandbox_pool: SandboxPool) -> None:
+    """Replay one vector step by step; the failure names the step and what differed."""
+    if vector.rel_id in SKIPPED:
+        pytest.skip(f"conformance_skip.toml: {SKIPPED[vector.rel_id]}")
+    if vector.server_type or vector.wire_format == "binary" or vector.requires_env:
+        pytest.skip("HSM, binary wire or environment-gated vector: outside the sandbox's scope")
+    replay(vector, sandbox_pool)
+
+
+def _vector(rel_id: str) -> Vector:
+    return copy.deepcopy(next(v for v in ALL_VECTORS if v.rel_id == rel_id))
+
+
+@pytest.mark.parametrize(
+    ("rel_id", "mutate", "says"),
+    [
+        # A wrong expected value on a success step.
+        ("fips/kmip_operations/query", lambda v: v.steps[0].assert_fields.update(VendorIdentification="acme"),
+         "first VendorIdentification is 'cosmian', expected 'acme'"),
+        # A step expected to fail that the server accepts.
+        ("fips/symmetric/aes_create_get", lambda v: setattr(v.steps[1], "assert_success", False),
+         "expected a failure"),
+        # The right failure with the wrong reason.
+        ("negative/get/item_not_found", lambda v: setattr(v.steps[0], "assert_error_reason", "Item_Not_Found"),
+         "ResultReason 'Object_Not_Found', expected 'Item_Not_Found'"),
+        # The user identity reading the owner's key without a grant (the grant step removed).
+        ("access_control/revoke_access", lambda v: v.steps.pop(1),
+         "step 3 (Get, step3_user_get_ok.json): ResultStatus OperationFailed: Object_Not_Found"),
+    ],
+    ids=["wrong-field", "unexpected-success", "wrong-reason", "missing-grant"],
+)
+def test_runner_reports_a_vector_that_does_not_hold(sandbox_pool: SandboxPool, rel_id: str, mutate, says: str) -> None:
+    """The runner is not a rubber stamp: a broken expectation fails, naming the step."""
+    vector = _vector(rel_id)
+    mutate(vector)
+    with pytest.raises(VectorFailure) as failure:
+        replay(vector, sandbox_pool)
+    assert says in str(failure.value)
