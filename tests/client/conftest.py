@@ -132,8 +132,14 @@ class ForwardProxy:
                 self.proc.kill()
                 self.proc.wait(10)
 
-    def access_log(self) -> str:
-        return self.log.read_text(errors="replace")
+    def access_log(self, expect: str = "", wait: float = 5.0) -> str:
+        """The proxy's log; waits up to ``wait`` s for ``expect`` (tunnels are logged on close)."""
+        deadline = time.monotonic() + wait
+        text = self.log.read_text(errors="replace")
+        while expect and expect not in text and time.monotonic() < deadline:
+            time.sleep(0.1)
+            text = self.log.read_text(errors="replace")
+        return text
 
 
 @pytest.fixture
