@@ -286,6 +286,8 @@ def _convert(typ: str, value: Any) -> Any:
                 raise ValueError("empty Enumeration name")
             return value
         if type(value) is int:
+            if not 0 <= value <= 0xFFFFFFFF:
+                raise ValueError(f"Enumeration {value} out of u32 range")
             return value
         raise ValueError("Enumeration value must be a variant name, 0x + 8 hex digits or a number")
     if typ == "ByteString":
@@ -407,6 +409,18 @@ def _plain(value: Any) -> Any:
 def decode(text: str | bytes) -> TTLV:
     """Parse JSON TTLV text into a node tree; raises :class:`TTLVError` on any defect."""
     try:
+        node = _decode(text)
+    except RecursionError:
+        # serde_json stops at 128 levels; Python's limit is deeper but must not crash the caller.
+        raise TTLVError("invalid JSON: recursion limit exceeded", kind="json") from None
+    # Only a \u escape can smuggle a lone surrogate in, which no UTF-8 writer can emit.
+    if (b"\\u" if isinstance(text, (bytes, bytearray)) else "\\u") in text:
+        _check_unicode(node, node.tag)
+    return node
+
+
+def _decode(text: str | bytes) -> TTLV:
+    try:
         return _check_root(json.loads(text, object_pairs_hook=_pairs_hook))
     except _Bad:
         pass
@@ -420,6 +434,18 @@ def decode(text: str | bytes) -> TTLV:
         # A top-level JSON array is tolerated by Cosmian: its items become a structure.
         return TTLV("", "Structure", [_slow_node(c, "") for c in raw])
     return _slow_node(raw, "")
+
+
+def _check_unicode(node: TTLV, path: str) -> None:
+    """Refuse lone surrogates (from ``\\ud800``-style escapes), as serde_json does."""
+    for text in (node.tag, node.value) if isinstance(node.value, str) else (node.tag,):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise TTLVError("invalid JSON: lone surrogate in a string", path, kind="json") from None
+    if node.type == "Structure":
+        for c in node.value:
+            _check_unicode(c, f"{path}/{c.tag}")
 
 
 def _check_root(obj: Any) -> TTLV:

@@ -187,3 +187,25 @@ def test_error_inside_a_batch_names_the_payload_path():
     with pytest.raises(TTLVError) as info:
         parse_node(decode(text))
     assert str(info.value) == "RequestMessage/BatchItem/RequestPayload: missing field `RevocationReason`"
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"tag":"A","value":' * 5000 + "[]" + "}" * 5000])
+def test_absurd_nesting_is_refused_not_a_crash(text):
+    err = _err(text)
+    assert err.kind == "json"
+    assert "recursion limit" in err.reason
+
+
+def test_lone_surrogates_are_refused_with_their_path():
+    err = _err('{"tag":"A","value":[{"tag":"B","type":"TextString","value":"x\\ud800"}]}')
+    assert (err.kind, err.path) == ("json", "A/B")
+
+
+def test_escaped_non_ascii_text_is_fine():
+    node = decode(b'{"tag":"A","type":"TextString","value":"\\ud83d\\ude00 \\u00e9"}')
+    assert node.value == "\U0001f600 \u00e9"
+
+
+def test_enumeration_numbers_must_fit_u32():
+    err = _err('{"tag":"A","type":"Enumeration","value":-1}')
+    assert "out of u32 range" in err.reason
