@@ -61,3 +61,16 @@ def test_unknown_profile_and_missing_arguments_are_usage_errors(capsys):
     assert run(capsys, "profile", "export", "x")[0] == 3  # -o is required
     code, _, err = run(capsys, "profile", "show")
     assert code == 3 and "none is active" in err
+
+
+def test_import_with_secret_backend_and_show_keeps_references_visible(capsys, tmp_path):
+    conf = tmp_path / "refs.toml"
+    conf.write_text('[http_config]\nserver_url = "https://k"\naccess_token = "secret://secret/kms#token"\n')
+    code, _, _ = run(capsys, "profile", "import", str(conf), "--name", "refs", "--secret-backend", "vault")
+    assert code == 0
+    code, out, _ = run(capsys, "profile", "show", "refs", "--json")
+    shown = json.loads(out)
+    assert shown["settings"] == {"secret_backend": "vault"}
+    assert shown["config"]["http_config"]["access_token"] == "secret://secret/kms#token [••••••]"
+    code, _, err = run(capsys, "profile", "check", "refs")  # VAULT_ADDR unset: says so, exit 3
+    assert code == 3 and "VAULT_ADDR is not set" in err and "http_config.access_token" in err

@@ -84,9 +84,10 @@ class SecretResolver:
         if ref in self._cache:
             return self._cache[ref]
         if not self.backend:
+            how = ("`kms-tui serve --backend NAME`" if self.where.startswith("server")
+                   else "the profile's settings (`kms-tui profile import FILE --secret-backend NAME`)")
             raise self._fail(key, ref, f"no secret backend is set for this {self.where}",
-                             f"choose one of {', '.join(BACKENDS)}: per profile in settings "
-                             f"(`kms-tui profile import FILE --secret-backend NAME`) or ${ENV_BACKEND}")
+                             f"choose one of {', '.join(BACKENDS)} with {how} or ${ENV_BACKEND}")
         if self.backend not in BACKENDS:
             raise self._fail(key, ref, f"unknown secret backend {self.backend!r}",
                              f"use one of: {', '.join(BACKENDS)}")
