@@ -229,3 +229,29 @@ def test_body_just_under_the_limit_is_read(populated: Sandbox) -> None:
     assert resp.text.startswith("Codec_Error: ") and "missing field" in resp.text
     with httpx.Client(base_url=populated.url, timeout=30) as client:
         _assert_alive_and_unchanged(populated, client, before)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [("not json", "Json deserialize error: "), ('{"user_id": 5, "operation_types": ["get"]}', "Json deserialize error: ")],
+    ids=["not-json", "wrong-type"],
+)
+def test_bad_access_grant_body_is_a_400(populated: Sandbox, body: str, says: str) -> None:
+    """REST bodies that do not deserialise: 400 text/plain as Cosmian's JsonConfig handler."""
+    with httpx.Client(base_url=populated.url, timeout=30) as client:
+        before = located_ids(client)
+        resp = client.post("/access/grant", content=body, headers={"Content-Type": "application/json"})
+        assert resp.status_code == 400, resp.text
+        assert resp.text.startswith(says) and resp.headers["content-type"].startswith("text/plain")
+        _assert_alive_and_unchanged(populated, client, before)
+
+
+def test_garbage_on_the_kmip_endpoint_is_an_invalid_message(populated: Sandbox) -> None:
+    """`POST /kmip` answers every undecodable body with HTTP 200 + Invalid_Message."""
+    with httpx.Client(base_url=populated.url, timeout=30) as client:
+        before = located_ids(client)
+        resp = client.post("/kmip", content="garbage", headers={"Content-Type": "application/json"})
+        assert resp.status_code == 200, resp.text
+        item = resp.json()["value"][1]["value"]
+        assert [n["value"] for n in item[:2]] == ["OperationFailed", "Invalid_Message"]
+        _assert_alive_and_unchanged(populated, client, before)

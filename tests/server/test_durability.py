@@ -2,7 +2,7 @@
 
 Clients create keys as fast as they can; the sandbox is killed with SIGKILL while requests are
 in flight. After a restart on the same SQLite file, every key whose CreateResponse had been
-received is there, with the same key bytes and state.
+received is there, with the same key bytes, and an acknowledged Revoke kept its state.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 
 import httpx
 
-from tests.server.kmip import aes, first, s, uid
+from tests.server.kmip import aes, first, revoke, s, t, uid
 from tests.support.sandbox import Sandbox, start_sandbox
 
 
@@ -69,6 +69,8 @@ def test_acknowledged_creates_survive_kill_9(tmp_path) -> None:
             probe = _create(activate=True)
             probe_uid = first(client.post("/kmip/2_1", content=probe).json(), "UniqueIdentifier")
             probe_key = _key_bytes(_get(client, probe_uid).json())
+            revoked_uid = first(client.post("/kmip/2_1", content=probe).json(), "UniqueIdentifier")
+            assert client.post("/kmip/2_1", content=json.dumps(revoke(revoked_uid))).status_code == 200
         sb.kill9()  # while the workers are still sending creates
     finally:
         stop.set()
@@ -83,5 +85,8 @@ def test_acknowledged_creates_survive_kill_9(tmp_path) -> None:
             missing = [k for k in acknowledged + [probe_uid] if _get(client, k).status_code != 200]
             assert not missing, f"{len(missing)} acknowledged keys lost after kill -9, e.g. {missing[:3]}"
             assert _key_bytes(_get(client, probe_uid).json()) == probe_key, "key bytes changed across the restart"
+            state = first(client.post("/kmip/2_1", content=json.dumps(
+                s("GetAttributes", uid(revoked_uid), t("AttributeReference", "Enumeration", "State")))).json(), "State")
+            assert state == "Deactivated", "an acknowledged Revoke was lost"
     finally:
         restarted.stop()
