@@ -132,7 +132,8 @@ class ObjectRow:
     links: dict[str, str] = field(default_factory=dict)
     owner: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
-    haystack: str = ""
+    haystack: str = ""  # every cell, lower-cased, joined: substring search
+    cells: tuple[str, ...] = ()  # every cell on its own: regular expressions anchor per cell
 
     def cell(self, column: str) -> str:
         """The text shown in ``column``."""
@@ -183,7 +184,8 @@ def row_from_attributes(uid: str, raw: Any, *, state: str | None = None, owner: 
         owner=owner,
         attributes=attrs,
     )
-    row.haystack = " ".join(row.cell(c) for c in COLUMNS).lower()
+    row.cells = tuple(row.cell(c) for c in COLUMNS) + row.system_tags
+    row.haystack = "\x00".join(row.cells).lower()
     return row
 
 
@@ -199,10 +201,11 @@ class TextFilterError(ValueError):
 def compile_text_filter(text: str) -> Callable[[ObjectRow], bool]:
     """A row predicate from the filter line.
 
-    Space-separated terms must all match. A term is a case-insensitive substring, ``/regex/`` a
-    regular expression, and a leading ``!`` negates either (``!destroyed``, ``!/^rsa/``).
+    Space-separated terms must all match. A term is a case-insensitive substring of any cell,
+    ``/regex/`` a regular expression searched in each cell (so ``^`` anchors at a cell's start),
+    and a leading ``!`` negates either (``!destroyed``, ``!/^rsa/``).
     """
-    tests: list[Callable[[str], bool]] = []
+    tests: list[Callable[[ObjectRow], bool]] = []
     for term in text.split():
         negate = term.startswith("!")
         if negate:
@@ -214,13 +217,15 @@ def compile_text_filter(text: str) -> Callable[[ObjectRow], bool]:
                 pattern = re.compile(term[1:-1], re.IGNORECASE)
             except re.error as exc:
                 raise TextFilterError(f"bad regular expression {term}: {exc}") from None
-            test: Callable[[str], bool] = lambda hay, p=pattern: p.search(hay) is not None  # noqa: E731
+            test: Callable[[ObjectRow], bool] = lambda row, p=pattern: any(  # noqa: E731
+                p.search(cell) for cell in row.cells
+            )
         else:
-            test = lambda hay, needle=term.lower(): needle in hay  # noqa: E731
-        tests.append((lambda hay, t=test: not t(hay)) if negate else test)
+            test = lambda row, needle=term.lower(): needle in row.haystack  # noqa: E731
+        tests.append((lambda row, t=test: not t(row)) if negate else test)
     if not tests:
         return lambda _row: True
-    return lambda row: all(t(row.haystack) for t in tests)
+    return lambda row: all(t(row) for t in tests)
 
 
 def _sort_key(column: str) -> Callable[[ObjectRow], Any]:

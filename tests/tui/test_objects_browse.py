@@ -1,0 +1,195 @@
+"""Pilot tests of browsing: filters, sorting, the detail pane, read-only mode, failures."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import Input, Select
+
+from tests.support.sandbox import start_sandbox
+from tests.tui.conftest import settle
+from tests.tui.test_objects_helpers import notices, open_objects, reload, status_text
+
+
+async def _populate(client) -> dict[str, str]:
+    """Three objects with distinct names, tags and types."""
+    sk, pk = await client.create_key_pair("rsa", size=2048, name="web-tls", tags=["prod"])
+    aes = await client.create_symmetric_key("AES", 256, name="backup-key", tags=["ops"])
+    ed, ed_pk = await client.create_key_pair("ed25519", name="git-signing", tags=["dev"])
+    return {"sk": sk, "pk": pk, "aes": aes, "ed": ed, "ed_pk": ed_pk}
+
+
+async def test_free_text_filter_substring_regex_and_negation(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        await _populate(pilot.app.services.client)
+        await reload(pilot, screen)
+        assert screen.table.total == 5
+
+        async def filter_rows(text: str) -> set[str]:
+            await pilot.press("slash")
+            screen.query_one("#filter-text", Input).value = text
+            await pilot.pause()
+            return {r.name or r.object_type for r in screen.table.shown_rows}
+
+        assert await filter_rows("backup") == {"backup-key"}
+        assert await filter_rows("/^git-/") == {"git-signing"}
+        assert await filter_rows("!prod") == {"backup-key", "git-signing", "PublicKey"}
+        assert await filter_rows("privatekey !ed25519") == {"web-tls"}
+        assert "of 5 objects" in status_text(screen)
+        await filter_rows("/[unclosed/")
+        assert "bad regular expression" in str(screen.query_one("#filter-error").render())
+        assert await filter_rows("") == {"web-tls", "backup-key", "git-signing", "PublicKey"}
+
+
+async def test_server_filters_type_tags_and_destroyed_state(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        client = pilot.app.services.client
+        ids = await _populate(client)
+        await client.revoke(ids["aes"], "Superseded")
+        await client.destroy(ids["aes"])
+        await reload(pilot, screen)
+        assert ids["aes"] not in {r.uid for r in screen.table.shown_rows}  # destroyed: hidden by default
+        await pilot.press("f")
+        bar = screen.filter_bar
+        bar.query_one("#filter-state", Select).value = "Destroyed"
+        await settle(pilot)
+        assert [r.uid for r in screen.table.shown_rows] == [ids["aes"]]
+        bar.query_one("#filter-state", Select).clear()
+        bar.query_one("#filter-type", Select).value = "PrivateKey"
+        await settle(pilot)
+        assert {r.uid for r in screen.table.shown_rows} == {ids["sk"], ids["ed"]}
+        bar.query_one("#filter-tags", Input).value = "prod"
+        bar.query_one("#filter-tags", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [r.uid for r in screen.table.shown_rows] == [ids["sk"]]
+        assert "tags=prod" in status_text(screen)
+        bar.query_one("#filter-length", Input).value = "big"
+        bar.query_one("#filter-length", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "number of bits" in str(bar.query_one("#filter-error").render())
+
+
+async def test_linked_to_filter_finds_the_other_half(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        ids = await _populate(pilot.app.services.client)
+        await reload(pilot, screen)
+        await pilot.press("f")
+        screen.filter_bar.set_linked_to(ids["sk"])
+        screen.filter_bar.query_one("#filter-linked", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [r.uid for r in screen.table.shown_rows] == [ids["pk"]]
+
+
+async def test_sort_by_column_and_reverse(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        await _populate(pilot.app.services.client)
+        await reload(pilot, screen)
+        screen.table.sort_by("name")
+        names = [r.name for r in screen.table.shown_rows if r.name]
+        assert names == sorted(names)
+        await pilot.press("O")
+        names = [r.name for r in screen.table.shown_rows if r.name]
+        assert names == sorted(names, reverse=True)
+
+
+async def test_detail_pane_readable_attributes_links_and_raw_ttlv(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        ids = await _populate(pilot.app.services.client)
+        await reload(pilot, screen)
+        screen.table.select_uid(ids["sk"])
+        await pilot.press("enter")
+        await pilot.pause()
+        text = str(screen.query_one("#detail-body").render())
+        assert "PublicKeyLink" in text and ids["pk"] in text
+        assert "Sign" in text and "Decrypt" in text  # usage mask as names, not a number alone
+        assert "2048 bits" in text and "prod" in text
+        assert "UTC" in text  # dates in UTC (and local time where it differs)
+        await pilot.press("l")  # follow the link to the public key
+        await pilot.pause()
+        assert screen.table.current.uid == ids["pk"]
+        await pilot.press("t")
+        await settle(pilot)
+        raw = screen.detail.raw
+        assert raw is not None and json.loads(raw)["tag"] == "GetAttributesResponse"
+        assert ids["pk"] in raw
+        await pilot.press("t")
+        assert screen.detail.raw is None
+        await pilot.press("escape")
+        assert not screen.has_class("-detail")
+
+
+async def test_read_only_refuses_every_change_with_a_reason(console_factory, sandbox_conf):
+    app = console_factory(conf=sandbox_conf, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        await app.services.client.create_key_pair("rsa", size=2048)
+        await reload(pilot, screen)
+        before = [(r.uid, r.state) for r in screen.table.shown_rows]
+        for key in ("n", "a", "v", "d", "e"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ObjectsScreen", key  # no form opened
+        refusals = [n for n in notices(app) if n.startswith("Read-only mode")]
+        assert len(refusals) == 5
+        assert any("destroy" in n for n in refusals) and any("create" in n for n in refusals)
+        await reload(pilot, screen)
+        assert [(r.uid, r.state) for r in screen.table.shown_rows] == before
+        await pilot.press("c")  # reading is fine
+        assert app.clipboard == screen.table.current.uid
+
+
+async def test_server_gone_during_load_is_reported_and_retry_works(sandbox_console, sandbox):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        await pilot.app.services.client.create_symmetric_key("AES", 256)
+        await reload(pilot, screen)
+        assert screen.table.total == 1
+        sandbox.kill9()
+        await pilot.press("r")
+        await settle(pilot, timeout=120)
+        assert not screen.load_running
+        assert "Load failed" in status_text(screen)
+        assert type(pilot.app.screen).__name__ == "ObjectsScreen"  # no crash, still usable
+        await pilot.press("slash")
+        assert pilot.app.focused.id == "filter-text"
+
+
+async def test_actions_on_an_object_owned_by_someone_else(console_factory, sandbox, tmp_path):
+    """Admin owns a key and lets bob read it; bob's console lists it but cannot revoke or destroy it."""
+    bob_server = start_sandbox(tmp_path / "bob", db=sandbox.db, config_toml='default_username = "bob"\n')
+    try:
+        conf = tmp_path / "bob.toml"
+        conf.write_text(f'[http_config]\nserver_url = "{bob_server.url}"\n')
+        app = console_factory(conf=conf)
+        async with app.run_test(size=(120, 40)) as pilot:
+            from kms_tui.client import ConnectionSettings, KmsClient
+
+            admin = KmsClient(ConnectionSettings.from_http_config({"server_url": sandbox.url}))
+            async with admin:
+                uid = await admin.create_symmetric_key("AES", 256, name="admins-key")
+                await admin.grant(uid, "bob", ["get"])
+            screen = await open_objects(pilot)
+            row = screen.table.get_row(uid)
+            assert row is not None and row.owner == "admin"
+            screen.table.select_uid(uid)
+            await pilot.press("v")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            modal = pilot.app.screen
+            assert type(modal).__name__ == "ErrorModal"
+            message = str(modal.query_one("#error-message").render())
+            assert "not found" in message.lower() or "denied" in message.lower()
+            await pilot.press("escape")
+            await pilot.pause()
+            await reload(pilot, screen)
+            assert screen.table.get_row(uid).state == "Active"  # nothing changed
+    finally:
+        bob_server.stop()
