@@ -199,6 +199,8 @@ class TTLV:
             return f"TTLV({self.tag!r}, [{len(self.value)} children])"
         if self.type == "ByteString":
             return f"TTLV({self.tag!r}, ByteString, <{len(self.value)} bytes>)"
+        if self.type == "BigInteger":  # private-key parts travel as BigIntegers: never print them
+            return f"TTLV({self.tag!r}, BigInteger, <{abs(self.value).bit_length()} bits>)"
         return f"TTLV({self.tag!r}, {self.type}, {self.value!r})"
 
     def copy(self) -> TTLV:
@@ -319,7 +321,7 @@ def _convert(typ: str, value: Any) -> Any:
             raise ValueError("BigInteger value must be a string starting with 0x")
         digits = value[2:]
         if len(digits) % 2 or not digits or not _HEX_RE.match(digits):
-            raise ValueError(f"invalid BigInteger hex string {value!r}")
+            raise ValueError(f"invalid BigInteger hex string ({len(digits)} digits)")
         return int.from_bytes(bytes.fromhex(digits), "big", signed=True)
     if typ == "Interval":
         if type(value) is not int or not 0 <= value <= 0xFFFFFFFF:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from kms_tui.kmip.enums import Operation, ResultReason, ResultStatus
 from kms_tui.kmip.models import (
     ActivateResponse,
@@ -70,3 +72,32 @@ def test_payload_of_an_operation_without_a_model_is_kept_as_is():
     parsed = parse_node(decode(text))
     assert parsed.batch_item[0].response_payload.get_value("ValidityIndicator") == "Valid"
     assert parsed.to_json() == text
+
+
+def test_key_material_never_shows_in_a_repr():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from kms_tui.kmip.models import KeyBlock, KeyValue, PrivateKey, TransparentRSAPrivateKey
+
+    numbers = rsa.generate_private_key(public_exponent=65537, key_size=1024).private_numbers()
+    material = TransparentRSAPrivateKey(
+        modulus=numbers.public_numbers.n, private_exponent=numbers.d, public_exponent=65537,
+        p=numbers.p, q=numbers.q, prime_exponent_p=numbers.dmp1, prime_exponent_q=numbers.dmq1,
+        crt_coefficient=numbers.iqmp,
+    )
+    key = PrivateKey(key_block=KeyBlock(key_format_type="TransparentRSAPrivateKey",
+                                        key_value=KeyValue(key_material=material)))
+    node = key.to_ttlv()
+    shown = repr(key) + repr(material) + repr(node.find("KeyBlock/KeyValue/KeyMaterial/PrivateExponent"))
+    for secret in (numbers.d, numbers.p, numbers.q, numbers.dmp1, numbers.dmq1, numbers.iqmp):
+        assert str(secret) not in shown and f"{secret:X}" not in shown
+    assert PrivateKey.from_ttlv(decode(key.to_json())) == key
+
+
+def test_misspelt_fields_are_errors_not_silently_dropped():
+    import pydantic
+
+    from kms_tui.kmip.models import Attributes
+
+    with pytest.raises(pydantic.ValidationError):
+        Attributes(tags=["x"])

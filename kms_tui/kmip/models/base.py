@@ -264,7 +264,8 @@ def _unwrap(annotation: Any) -> tuple[Any, W | None, bool]:
 class TTLVModel(BaseModel):
     """A pydantic model that maps to one TTLV Structure."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True, validate_assignment=False)
+    # extra="forbid": a misspelt field is an error, not silently dropped from the request.
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
 
     TAG: ClassVar[str] = ""
 

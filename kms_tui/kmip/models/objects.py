@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Union
 
+from pydantic import Field
+
 from kms_tui.kmip.enums import (
     CertificateRequestType,
     CertificateType,
@@ -46,19 +48,25 @@ __all__ = [
 Big = Annotated[int, W(type="BigInteger")]
 
 
+def _secret() -> Any:
+    """An optional field kept out of reprs, so key material never shows in a log line."""
+    return Field(default=None, repr=False)
+
+
+
 class TransparentSymmetricKey(TTLVModel):
-    key: bytes
+    key: bytes = Field(repr=False)
 
 
 class TransparentRSAPrivateKey(TTLVModel):
     modulus: Big
-    private_exponent: Big | None = None
+    private_exponent: Big | None = _secret()
     public_exponent: Big | None = None
-    p: Big | None = None
-    q: Big | None = None
-    prime_exponent_p: Big | None = None
-    prime_exponent_q: Big | None = None
-    crt_coefficient: Annotated[int | None, W(tag="CRTCoefficient", type="BigInteger")] = None
+    p: Big | None = _secret()
+    q: Big | None = _secret()
+    prime_exponent_p: Big | None = _secret()
+    prime_exponent_q: Big | None = _secret()
+    crt_coefficient: Annotated[int | None, W(tag="CRTCoefficient", type="BigInteger")] = _secret()
 
 
 class TransparentRSAPublicKey(TTLVModel):
@@ -68,7 +76,7 @@ class TransparentRSAPublicKey(TTLVModel):
 
 class TransparentECPrivateKey(TTLVModel):
     recommended_curve: RecommendedCurve
-    d: Big
+    d: Big = Field(repr=False)
 
 
 class TransparentECPublicKey(TTLVModel):
@@ -103,7 +111,7 @@ _OPAQUE_STRUCTS = frozenset(
 class KeyValue(TTLVModel):
     """Plaintext key value: the material and the object's embedded attributes."""
 
-    key_material: KeyMaterial
+    key_material: KeyMaterial = Field(repr=False)
     attributes: Attributes | None = None
 
     @classmethod
@@ -152,7 +160,7 @@ def _encode_material(material: Any) -> TTLV:
 class KeyBlock(TTLVModel):
     key_format_type: KeyFormatType
     key_compression_type: KeyCompressionType | None = None
-    key_value: KeyValue | bytes | None = None  # bytes when wrapped
+    key_value: KeyValue | bytes | None = Field(default=None, repr=False)  # bytes when wrapped
     cryptographic_algorithm: CryptographicAlgorithm | None = None
     cryptographic_length: int | None = None
     key_wrapping_data: TTLV | None = None
