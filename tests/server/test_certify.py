@@ -198,3 +198,51 @@ def test_inactive_issuer_key_is_refused(kms: Kms) -> None:
     sk, pk = kms.create_pair("ECDSA", curve="P256", active=False)
     refused = kms.certify(uid(pk), s("Attributes", subject("preactive.example")), expect=422)
     assert refused.startswith("Wrong_Key_Lifecycle_State: ") and sk in refused
+
+
+CA_EXTENSIONS = """
+[ v3_ca ]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+"""
+LEAF_EXTENSIONS = """
+# what `ckms certificates certify --certificate-extensions` sends
+[ v3_ca ]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth, clientAuth
+subjectAltName = DNS:www.chain.example, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+
+
+def _extensions(text_value: str) -> dict:
+    return vendor("x509-extension", t("", "ByteString", text_value.encode().hex().upper()))
+
+
+def test_x509_extensions_make_a_chain_a_strict_verifier_accepts(kms: Kms) -> None:
+    """A CA and a server certificate that cryptography's WebPKI path validation accepts."""
+    from cryptography.x509.verification import PolicyBuilder, Store
+
+    _, ca_pk = kms.create_pair("ECDSA", curve="P256")
+    ca_id = kms.certify_id(uid(ca_pk), s("Attributes", subject("chain test CA"), _extensions(CA_EXTENSIONS)))
+    ca_cert = kms.certificate(ca_id)
+    assert ca_cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    _, leaf_pk = kms.create_pair("ECDSA", curve="P256")
+    leaf_id = kms.certify_id(uid(leaf_pk), s("Attributes", subject("www.chain.example"),
+                                            link("CertificateLink", ca_id), _extensions(LEAF_EXTENSIONS)))
+    leaf = kms.certificate(leaf_id)
+    verifier = PolicyBuilder().store(Store([ca_cert])).build_server_verifier(x509.DNSName("www.chain.example"))
+    chain = verifier.verify(leaf, [])
+    assert [c.subject for c in chain] == [leaf.subject, ca_cert.subject]
+    aki = leaf.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    assert aki.key_identifier == ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+
+
+def test_unsupported_extension_is_refused_with_the_list(kms: Kms) -> None:
+    _, pk = kms.create_pair("ECDSA", curve="P256")
+    refused = kms.certify(uid(pk), s("Attributes", subject("x"), _extensions("[ v3_ca ]\nnsComment = hi\n")),
+                          expect=422)
+    assert "x509-extension: nsComment: unsupported extension: use basicConstraints" in refused

@@ -5,7 +5,8 @@ Subject: a CSR (``CertificateRequestValue``, PEM by default or PKCS10 DER), the
 certificate (renewal, same id unless ``Attributes.UniqueIdentifier``), or no id at all (a key pair
 is generated from the attributes' algorithm/length/curve). Issuer: ``Attributes.Link``
 ``CertificateLink`` and/or ``PrivateKeyLink``; none means self-signed with the subject's own
-private key. The certificate is stored Active with tags ``_cert`` + the request's user tags,
+private key. Extensions: those of the CSR or renewed certificate, overridden by the
+``x509-extension`` vendor attribute (see :mod:`.certify_x509`). The certificate is stored Active with tags ``_cert`` + the request's user tags,
 linked to its issuer (``CertificateLink``), public and private keys; the public key links back.
 """
 
@@ -26,26 +27,10 @@ from kms_tui.server import keys
 from kms_tui.server.context import DESTROYED, OpContext, new_uid
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported
 from kms_tui.server.objects import check_uid_allowed, new_stored, stored_attributes, user_tags
+from kms_tui.server.operations.certify_x509 import certificate_attributes, merged, parse_extensions, subject_name
 from kms_tui.server.operations.create_key_pair import _generate as generate_private_key
 from kms_tui.server.store import StoredObject
 
-# CertificateAttributes field suffix → X.509 name attribute, in conventional DN order.
-NAME_FIELDS = (
-    ("C", x509.NameOID.COUNTRY_NAME),
-    ("St", x509.NameOID.STATE_OR_PROVINCE_NAME),
-    ("L", x509.NameOID.LOCALITY_NAME),
-    ("O", x509.NameOID.ORGANIZATION_NAME),
-    ("Ou", x509.NameOID.ORGANIZATIONAL_UNIT_NAME),
-    ("Cn", x509.NameOID.COMMON_NAME),
-    ("Email", x509.NameOID.EMAIL_ADDRESS),
-    ("Uid", x509.NameOID.USER_ID),
-    ("SerialNumber", x509.NameOID.SERIAL_NUMBER),
-    ("Title", x509.NameOID.TITLE),
-    ("Dc", x509.NameOID.DOMAIN_COMPONENT),
-    ("DnQualifier", x509.NameOID.DN_QUALIFIER),
-)
-# Cosmian's wire order of the 24 CertificateAttributes fields.
-WIRE_ORDER = ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier")
 DEFAULT_VALIDITY_DAYS = 365
 CERT_ATTRIBUTES_DROPPED = ("CryptographicAlgorithm", "CryptographicLength", "CryptographicParameters",
                            "CryptographicUsageMask", "CryptographicDomainParameters", "UniqueIdentifier")
@@ -82,34 +67,6 @@ class Issuer:
     name: x509.Name
     private_key: object
     not_after: datetime | None = None
-
-
-# -- names ----------------------------------------------------------------------------------------
-
-
-def subject_name(cert_attrs: TTLV) -> x509.Name:
-    """The X.509 subject built from ``CertificateSubject*`` fields (empty ones skipped)."""
-    parts = []
-    for suffix, oid in NAME_FIELDS:
-        value = cert_attrs.get_value("CertificateSubject" + suffix)
-        if value:
-            parts.append(x509.NameAttribute(oid, value))
-    try:
-        return x509.Name(parts)
-    except ValueError as exc:
-        raise InvalidRequest(f"Certify: invalid subject name: {exc}") from None
-
-
-def certificate_attributes(cert: x509.Certificate) -> TTLV:
-    """Cosmian's ``CertificateAttributes`` of a certificate: 24 TextStrings, "" when absent."""
-
-    def field_of(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
-        return ", ".join(str(a.value) for a in name.get_attributes_for_oid(oid))
-
-    oids = dict(NAME_FIELDS)
-    children = [TTLV.text("CertificateSubject" + s, field_of(cert.subject, oids[s])) for s in WIRE_ORDER]
-    children += [TTLV.text("CertificateIssuer" + s, field_of(cert.issuer, oids[s])) for s in WIRE_ORDER]
-    return TTLV.struct("CertificateAttributes", children)
 
 
 # -- stored objects -------------------------------------------------------------------------------
@@ -307,6 +264,18 @@ def _serial(public_key) -> int:
     return int.from_bytes(digest, "big") or 1
 
 
+def requested_extensions(ctx: OpContext, attrs: TTLV | None, subject: Subject, issuer: Issuer) -> list[x509.Extension]:
+    """Extensions from the ``x509-extension`` vendor attribute (OpenSSL config text)."""
+    node = A.vendor_attribute(attrs, ctx.vendor, "x509-extension") if attrs is not None else None
+    if node is None:
+        return []
+    try:
+        text = node.value.decode() if isinstance(node.value, bytes) else str(node.value)
+    except UnicodeDecodeError:
+        raise InvalidRequest("x509-extension must be UTF-8 text (an OpenSSL [ v3_ca ] section)") from None
+    return parse_extensions(text, subject.public_key, issuer.private_key.public_key())  # type: ignore[attr-defined]
+
+
 def validity_days(ctx: OpContext, attrs: TTLV | None) -> int:
     node = A.vendor_attribute(attrs, ctx.vendor, "requested_validity_days") if attrs is not None else None
     if node is None:
@@ -360,6 +329,7 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     subject = await resolve_subject(ctx, payload, attrs, tags)
     check_uid_allowed(subject.cert_uid)
     issuer = resolve_issuer(ctx, subject, attrs)
+    subject.extensions = merged(subject.extensions, requested_extensions(ctx, attrs, subject, issuer))
     cert = await ctx.run_cpu(sign_certificate, subject, issuer, validity_days(ctx, attrs))
     cert_obj = certificate_object(cert)
     request = _certificate_attributes(ctx, attrs, cert)

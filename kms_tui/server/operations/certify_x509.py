@@ -1,0 +1,179 @@
+"""X.509 building blocks for Certify: subject names from and to Cosmian's
+``CertificateAttributes``, and v3 extensions from the ``x509-extension`` vendor attribute.
+
+That attribute holds an OpenSSL configuration text (what ``ckms certificates certify
+--certificate-extensions FILE`` sends); Cosmian reads its ``[ v3_ca ]`` section. The sandbox
+understands the usual keys: basicConstraints, keyUsage, extendedKeyUsage, subjectKeyIdentifier,
+authorityKeyIdentifier, subjectAltName and crlDistributionPoints.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from kms_tui.kmip.ttlv import TTLV
+from kms_tui.server.errors import InvalidRequest
+
+# CertificateAttributes field suffix → X.509 name attribute, in conventional DN order.
+NAME_FIELDS = (
+    ("C", x509.NameOID.COUNTRY_NAME),
+    ("St", x509.NameOID.STATE_OR_PROVINCE_NAME),
+    ("L", x509.NameOID.LOCALITY_NAME),
+    ("O", x509.NameOID.ORGANIZATION_NAME),
+    ("Ou", x509.NameOID.ORGANIZATIONAL_UNIT_NAME),
+    ("Cn", x509.NameOID.COMMON_NAME),
+    ("Email", x509.NameOID.EMAIL_ADDRESS),
+    ("Uid", x509.NameOID.USER_ID),
+    ("SerialNumber", x509.NameOID.SERIAL_NUMBER),
+    ("Title", x509.NameOID.TITLE),
+    ("Dc", x509.NameOID.DOMAIN_COMPONENT),
+    ("DnQualifier", x509.NameOID.DN_QUALIFIER),
+)
+# Cosmian's wire order of the 24 CertificateAttributes fields.
+WIRE_ORDER = ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier")
+
+SECTION = "v3_ca"
+SUPPORTED = ("basicConstraints", "keyUsage", "extendedKeyUsage", "subjectKeyIdentifier",
+             "authorityKeyIdentifier", "subjectAltName", "crlDistributionPoints")
+KEY_USAGES = {
+    "digitalSignature": "digital_signature", "nonRepudiation": "content_commitment",
+    "contentCommitment": "content_commitment", "keyEncipherment": "key_encipherment",
+    "dataEncipherment": "data_encipherment", "keyAgreement": "key_agreement",
+    "keyCertSign": "key_cert_sign", "cRLSign": "crl_sign", "encipherOnly": "encipher_only",
+    "decipherOnly": "decipher_only",
+}
+EXTENDED_USAGES = {
+    "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH, "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
+    "codeSigning": ExtendedKeyUsageOID.CODE_SIGNING, "emailProtection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
+    "timeStamping": ExtendedKeyUsageOID.TIME_STAMPING, "OCSPSigning": ExtendedKeyUsageOID.OCSP_SIGNING,
+}
+
+
+# -- names ----------------------------------------------------------------------------------------
+
+
+def subject_name(cert_attrs: TTLV) -> x509.Name:
+    """The X.509 subject built from ``CertificateSubject*`` fields (empty ones skipped)."""
+    parts = []
+    for suffix, oid in NAME_FIELDS:
+        value = cert_attrs.get_value("CertificateSubject" + suffix)
+        if value:
+            parts.append(x509.NameAttribute(oid, value))
+    try:
+        return x509.Name(parts)
+    except ValueError as exc:
+        raise InvalidRequest(f"Certify: invalid subject name: {exc}") from None
+
+
+def certificate_attributes(cert: x509.Certificate) -> TTLV:
+    """Cosmian's ``CertificateAttributes`` of a certificate: 24 TextStrings, "" when absent."""
+
+    def field_of(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
+        return ", ".join(str(a.value) for a in name.get_attributes_for_oid(oid))
+
+    oids = dict(NAME_FIELDS)
+    children = [TTLV.text("CertificateSubject" + s, field_of(cert.subject, oids[s])) for s in WIRE_ORDER]
+    children += [TTLV.text("CertificateIssuer" + s, field_of(cert.issuer, oids[s])) for s in WIRE_ORDER]
+    return TTLV.struct("CertificateAttributes", children)
+
+
+# -- extensions -----------------------------------------------------------------------------------
+
+
+def _bad(key: str, detail: str) -> InvalidRequest:
+    return InvalidRequest(f"x509-extension: {key}: {detail}")
+
+
+def section_entries(text: str) -> list[tuple[str, str]]:
+    """``key = value`` lines of the ``[ v3_ca ]`` section (or of the whole text without sections)."""
+    entries: dict[str, list[tuple[str, str]]] = {"": []}
+    current = ""
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1].strip()
+            entries.setdefault(current, [])
+            continue
+        if "=" not in line:
+            raise InvalidRequest(f"x509-extension: expected `key = value`, got {line!r}")
+        key, value = (part.strip() for part in line.split("=", 1))
+        entries[current].append((key, value))
+    if len(entries) == 1:
+        return entries[""]
+    if SECTION not in entries:
+        raise InvalidRequest(f"x509-extension: no [ {SECTION} ] section")
+    return entries[SECTION]
+
+
+def _general_names(key: str, value: str) -> list[x509.GeneralName]:
+    names: list[x509.GeneralName] = []
+    for item in (p.strip() for p in value.split(",") if p.strip()):
+        kind, _, content = item.partition(":")
+        if kind == "DNS":
+            names.append(x509.DNSName(content))
+        elif kind == "IP":
+            try:
+                names.append(x509.IPAddress(ipaddress.ip_address(content)))
+            except ValueError:
+                raise _bad(key, f"invalid IP address {content!r}") from None
+        elif kind == "email":
+            names.append(x509.RFC822Name(content))
+        elif kind == "URI":
+            names.append(x509.UniformResourceIdentifier(content))
+        else:
+            raise _bad(key, f"unsupported name {item!r}: use DNS:, IP:, email: or URI:")
+    return names
+
+
+def _one(key: str, value: str, subject_key, issuer_key) -> x509.ExtensionType:
+    tokens = [t.strip() for t in value.split(",") if t.strip() and t.strip() != "critical"]
+    if key == "basicConstraints":
+        flags = {t.split(":", 1)[0].upper(): t.split(":", 1)[1] if ":" in t else "" for t in tokens}
+        ca = flags.get("CA", "FALSE").upper() == "TRUE"
+        pathlen = flags.get("PATHLEN")
+        if pathlen is not None and not pathlen.isdigit():
+            raise _bad(key, f"pathlen must be a number, got {pathlen!r}")
+        return x509.BasicConstraints(ca=ca, path_length=int(pathlen) if ca and pathlen is not None else None)
+    if key == "keyUsage":
+        unknown = [t for t in tokens if t not in KEY_USAGES]
+        if unknown:
+            raise _bad(key, f"unknown usage {unknown[0]!r}: use {', '.join(KEY_USAGES)}")
+        chosen = {KEY_USAGES[t] for t in tokens}
+        return x509.KeyUsage(**{name: name in chosen for name in set(KEY_USAGES.values())})
+    if key == "extendedKeyUsage":
+        try:
+            return x509.ExtendedKeyUsage([EXTENDED_USAGES.get(t) or x509.ObjectIdentifier(t) for t in tokens])
+        except ValueError:
+            raise _bad(key, f"unknown usage in {value!r}: use {', '.join(EXTENDED_USAGES)} or an OID") from None
+    if key == "subjectKeyIdentifier":
+        return x509.SubjectKeyIdentifier.from_public_key(subject_key)
+    if key == "authorityKeyIdentifier":
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key)
+    if key == "subjectAltName":
+        return x509.SubjectAlternativeName(_general_names(key, value))
+    if key == "crlDistributionPoints":
+        points = [x509.DistributionPoint([n], None, None, None) for n in _general_names(key, value)]
+        return x509.CRLDistributionPoints(points)
+    raise _bad(key, f"unsupported extension: use {', '.join(SUPPORTED)}")
+
+
+def parse_extensions(text: str, subject_key, issuer_key) -> list[x509.Extension]:
+    """The extensions an ``x509-extension`` text asks for, in its order."""
+    out = []
+    for key, value in section_entries(text):
+        ext = _one(key, value, subject_key, issuer_key)
+        critical = "critical" in (t.strip() for t in value.split(","))
+        out.append(x509.Extension(ext.oid, critical, ext))
+    return out
+
+
+def merged(base: list[x509.Extension], explicit: list[x509.Extension]) -> list[x509.Extension]:
+    """``base`` (from a CSR or the renewed certificate) overridden by ``explicit``, by OID."""
+    chosen = {e.oid: e for e in base}
+    chosen.update({e.oid: e for e in explicit})
+    return list(chosen.values())
