@@ -94,15 +94,21 @@ async def poll_for_tokens(
     *,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     interval: float | None = None,
+    on_poll: Callable[[str], None] | None = None,
 ) -> TokenSet:
-    """Poll at the advertised interval until the user approves, refuses, or the code expires."""
+    """Poll at the advertised interval until the user approves, refuses, or the code expires.
+
+    `on_poll` hears each answer ("authorization_pending", "slow_down", "ok"...) for progress display.
+    """
     wait = auth.interval if interval is None else interval
     deadline = time.monotonic() + auth.expires_in
     while True:
         await sleep(wait)
         try:
-            return await device_token_poll(conf, auth.device_code)
+            tokens = await device_token_poll(conf, auth.device_code)
         except OAuthError as exc:
+            if on_poll is not None:
+                on_poll(exc.error)
             if exc.error == "authorization_pending":
                 pass
             elif exc.error == "slow_down":
@@ -116,6 +122,10 @@ async def poll_for_tokens(
                 ) from None
             else:
                 raise
+        else:
+            if on_poll is not None:
+                on_poll("ok")
+            return tokens
         if time.monotonic() > deadline:
             raise _expired()
 

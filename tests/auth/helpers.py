@@ -21,15 +21,19 @@ class Terminal:
 
     def show(self, text: str) -> None:
         self.lines.append(text)
+        self._match(text)
+
+    def _match(self, text: str) -> None:
         match = URL.search(text)
         if match and self._url is not None and not self._url.done():
             self._url.set_result(match.group(0))
 
     async def url(self, timeout: float = 10) -> str:
+        """The first address shown (waits for it)."""
         if self._url is None:
             self._url = asyncio.get_running_loop().create_future()
-            for line in self.lines:
-                self.show(line)
+            for line in list(self.lines):
+                self._match(line)
         return await asyncio.wait_for(self._url, timeout)
 
     @property
@@ -44,3 +48,13 @@ async def browse(url: str, *, follow: bool = True) -> httpx.Response:
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+async def login_via_loopback(session, **kwargs):
+    """Sign `session` in through the real loopback redirect of a no-login-page IdP (the mock)."""
+    from kms_tui.auth.login import sign_in
+
+    term = Terminal()
+    login = asyncio.create_task(sign_in(session, "browser", show=term.show, browser=False, **kwargs))
+    await browse(await term.url())
+    return await login

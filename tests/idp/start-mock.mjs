@@ -52,10 +52,15 @@ service.on('beforeAuthorizeRedirect', (redirect) => {
   }
 });
 
+// The library parses only JSON bodies on /revoke; RFC 7009 clients post a form: read it here.
 service.on('beforeRevoke', (_response, req) => {
-  const body = req.body ?? {};
-  if (body.token) revoked.add(body.token);
-  log({ event: 'revoke', token_type_hint: body.token_type_hint ?? null });
+  let raw = '';
+  req.on('data', (chunk) => { raw += chunk; });
+  req.on('end', () => {
+    const body = Object.keys(req.body ?? {}).length ? req.body : Object.fromEntries(new URLSearchParams(raw));
+    if (body.token) revoked.add(body.token);
+    log({ event: 'revoke', token_type_hint: body.token_type_hint ?? null, has_token: !!body.token });
+  });
 });
 
 readline.createInterface({ input: process.stdin }).on('line', (line) => {

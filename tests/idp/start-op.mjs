@@ -1,6 +1,7 @@
 // Strict test IdP (certified OpenID provider): node start-op.mjs [port]  (port 0 = free port)
 // Prints {"issuer":...} once listening; stops on SIGTERM.
-// Env: IDP_TOKEN_TTL (access token seconds, default 3600), IDP_DEVICE_TTL (device code seconds, default 600).
+// Env: IDP_TOKEN_TTL (access token seconds, default 3600), IDP_DEVICE_TTL (device code seconds, default 600),
+//      IDP_SLOW_DOWN_AT=N: answer the Nth /token request with RFC 8628 slow_down (oidc-provider never sends it).
 // Clients: kms-console (native, PKCE, no secret), kms-device (device flow), svc / svc-secret (client credentials).
 import Provider from 'oidc-provider';
 import http from 'node:http';
@@ -46,6 +47,16 @@ const provider = new Provider(issuer, {
       getResourceServerInfo: () => ({ scope: 'kms', audience: 'cosmian-kms', accessTokenFormat: 'jwt' }),
     },
   },
+});
+const slowDownAt = Number(process.env.IDP_SLOW_DOWN_AT ?? 0);
+let tokenRequests = 0;
+provider.use(async (ctx, next) => {
+  if (slowDownAt && ctx.method === 'POST' && ctx.path === '/token' && ++tokenRequests === slowDownAt) {
+    ctx.status = 400;
+    ctx.body = { error: 'slow_down', error_description: 'polling too often' };
+    return;
+  }
+  await next();
 });
 srv.on('request', provider.callback());
 process.stdout.write(JSON.stringify({ issuer }) + '\n');

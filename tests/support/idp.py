@@ -110,9 +110,13 @@ def start_mock_idp(workdir: Path, *, token_ttl: int = 3600, email: str = "alice@
     return _start("start-mock.mjs", workdir, {"IDP_TOKEN_TTL": str(token_ttl), "IDP_EMAIL": email})
 
 
-def start_strict_idp(workdir: Path, *, token_ttl: int = 3600, device_ttl: int = 600) -> Idp:
-    """oidc-provider: PKCE required, client authentication checked, device flow enabled."""
-    return _start("start-op.mjs", workdir, {"IDP_TOKEN_TTL": str(token_ttl), "IDP_DEVICE_TTL": str(device_ttl)})
+def start_strict_idp(workdir: Path, *, token_ttl: int = 3600, device_ttl: int = 600, slow_down_at: int = 0) -> Idp:
+    """oidc-provider: PKCE required, client authentication checked, device flow enabled.
+
+    `slow_down_at=N` makes the Nth token request answer `slow_down` (a fault the IdP never sends).
+    """
+    env = {"IDP_TOKEN_TTL": str(token_ttl), "IDP_DEVICE_TTL": str(device_ttl), "IDP_SLOW_DOWN_AT": str(slow_down_at)}
+    return _start("start-op.mjs", workdir, env)
 
 
 @pytest.fixture
@@ -152,7 +156,7 @@ def strict_idp_browser(
                 continue
             text = response.text
             match = _FORM.search(text)
-            if match is None:
+            if match is None or "op.deviceInputForm" in text:  # a result page, or "enter a code" again
                 return response
             action = urllib.parse.urljoin(str(response.url), match.group(1))
             if 'name="login"' in text:

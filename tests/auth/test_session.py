@@ -1,0 +1,125 @@
+"""The refresh worker: schedule, single-flight, 401 replay, failures that end the session."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+
+import httpx
+import pytest
+import tomlkit
+
+from kms_tui.auth.cache import CredentialCache
+from kms_tui.auth.errors import SessionExpired
+from kms_tui.auth.session import Session
+from kms_tui.auth.tokens import refresh_due
+from tests.auth.conftest import load_profile, write_profile
+from tests.auth.helpers import login_via_loopback, mode
+from tests.support.idp import start_mock_idp
+
+
+def refresh_grants(idp) -> int:
+    return sum(1 for e in idp.events("token") if e["grant_type"] == "refresh_token") // 2  # access + id token
+
+
+def test_refresh_schedule():
+    assert refresh_due(0, 3600) == 2880  # 80 % of an hour is earlier than 60 s before exp
+    assert refresh_due(0, 200) == 140  # 60 s before exp is earlier than 80 % (160)
+    assert refresh_due(0, 8) == 2  # short-lived: never in the first quarter (no refresh storm)
+
+
+@pytest.fixture
+def short_idp(tmp_path):
+    idp = start_mock_idp(tmp_path / "idp", token_ttl=4)
+    yield idp
+    idp.stop()
+
+
+async def test_the_worker_refreshes_before_expiry_and_keeps_ckms_in_step(tmp_path, short_idp, redirect_port, caplog):
+    caplog.set_level(logging.DEBUG)
+    conf = write_profile(tmp_path / "ckms.toml", short_idp)
+    changes = []
+    session = Session(load_profile(conf), on_change=changes.append)
+    first = await login_via_loopback(session)
+    async with session:
+        await asyncio.sleep(2.2)  # a 4 s token is due after 1 s..3.2 s
+        assert refresh_grants(short_idp) >= 1
+        assert session.state.status == "signed_in" and session.state.last_refresh is not None
+        bearer = await session.bearer_token()
+    assert bearer != first.bearer
+    assert tomlkit.parse(conf.read_text())["http_config"]["access_token"] == bearer  # ckms keeps working
+    cache = CredentialCache(session.profile.cache_key)
+    assert mode(cache.path) == 0o600 and cache.load().tokens.bearer == bearer
+    assert any(c.status == "refreshing" for c in changes)
+    logged = caplog.text + "".join(repr(c) for c in changes)
+    for secret in (first.access_token, first.id_token, first.refresh_token, bearer):
+        assert secret not in logged
+
+
+async def test_concurrent_callers_share_one_refresh(tmp_path, mock_idp, redirect_port):
+    session = Session(load_profile(write_profile(tmp_path / "ckms.toml", mock_idp)))
+    await login_via_loopback(session)
+    before = refresh_grants(mock_idp)
+    results = await asyncio.gather(*(session.on_unauthorized() for _ in range(8)))
+    assert results == [True] * 8
+    assert refresh_grants(mock_idp) == before + 1
+
+
+async def test_a_revoked_refresh_token_ends_the_session_without_retrying(tmp_path, mock_idp, redirect_port):
+    session = Session(load_profile(write_profile(tmp_path / "ckms.toml", mock_idp)))
+    tokens = await login_via_loopback(session)
+    httpx.post(mock_idp.discovery["revocation_endpoint"], data={"token": tokens.refresh_token}, timeout=5)
+    with pytest.raises(SessionExpired) as err:
+        await session.refresh()
+    assert "invalid_grant" in err.value.message and "kms-tui login" in err.value.fix
+    assert err.value.exit_code == 2 and session.state.status == "expired"
+    assert await session.on_unauthorized() is False  # no second attempt
+    with pytest.raises(SessionExpired):
+        await session.bearer_token()
+    session.state.next_refresh = time.time() - 1  # even if due, the worker must not loop
+    async with session:
+        await asyncio.sleep(0.5)
+    assert len(mock_idp.events("refresh_refused")) == 1
+
+
+async def test_idp_down_during_refresh_marks_the_session_expired(tmp_path, redirect_port):
+    idp = start_mock_idp(tmp_path / "idp")
+    session = Session(load_profile(write_profile(tmp_path / "ckms.toml", idp)))
+    await login_via_loopback(session)
+    idp.stop()
+    assert await session.on_unauthorized() is False
+    assert session.state.status == "expired" and "could not be reached" in session.state.last_error
+
+
+def _jwt(claims: dict) -> str:
+    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
+    return f"{enc({'alg': 'none'})}.{enc(claims)}.sig"
+
+
+async def test_a_static_jwt_warns_before_it_lapses_then_expires(tmp_path, mock_idp):
+    now = time.time()
+    token = _jwt({"email": "erin@example.com", "iat": now - 100, "exp": now + 1.5})
+    conf = write_profile(tmp_path / "ckms.toml", mock_idp, access_token=token)
+    session = Session(load_profile(conf))
+    assert session.state.status == "static" and abs(session.state.expires_at - (now + 1.5)) < 1
+    async with session:
+        await asyncio.sleep(0.3)
+        assert "expires in about" in session.state.warning and "kms-tui login" in session.state.warning
+        assert await session.bearer_token() == token
+        await asyncio.sleep(1.7)
+        assert session.state.status == "expired"
+
+
+async def test_logout_forgets_locally_and_revokes_at_the_idp(tmp_path, mock_idp, redirect_port):
+    conf = write_profile(tmp_path / "ckms.toml", mock_idp)
+    session = Session(load_profile(conf))
+    await login_via_loopback(session)
+    result = await session.logout()
+    assert result == {"revoked": True, "forgot_cache": True, "removed_access_token": True}
+    assert mock_idp.events("revoke") == [{"event": "revoke", "token_type_hint": "refresh_token", "has_token": True}]
+    assert "access_token" not in tomlkit.parse(conf.read_text())["http_config"]
+    assert CredentialCache(session.profile.cache_key).load() is None
+    assert Session(load_profile(conf)).state.status == "signed_out"
