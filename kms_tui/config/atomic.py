@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -40,11 +41,11 @@ def _fsync_dir(directory: Path) -> None:
 
 def _replace_with(path: Path, data: bytes, mode: int) -> None:
     """Write ``data`` to a temp file beside ``path``, fsync it, and rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # unique per writer
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         try:
-            os.fchmod(fd, mode)  # umask may have narrowed or O_CREAT kept a stale tmp's mode
+            os.fchmod(fd, mode)  # the umask may have narrowed the mode asked of O_CREAT
             _write_all(fd, data)
             os.fsync(fd)
         finally:
