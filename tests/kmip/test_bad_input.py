@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from kms_tui.kmip.models import Create, parse_node
+from kms_tui.kmip.models import CodecError, Create, parse_node
 from kms_tui.kmip.ttlv import TTLVError, decode
 
 
@@ -80,7 +80,7 @@ def test_wrong_type_for_the_operation_is_a_codec_error():
     node = decode(_create({"tag": "CryptographicLength", "type": "TextString", "value": "256"}))
     with pytest.raises(TTLVError) as info:
         Create.from_ttlv(node)
-    assert info.value.kind == "codec"
+    assert isinstance(info.value, CodecError) and info.value.kind == "codec"
     assert str(info.value) == "Create/Attributes/CryptographicLength: expected Integer, got TextString"
 
 

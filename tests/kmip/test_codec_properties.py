@@ -31,7 +31,7 @@ trees = st.recursive(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(trees)
 def test_encode_then_decode_is_identity(node):
     text = encode(node)
@@ -39,7 +39,7 @@ def test_encode_then_decode_is_identity(node):
     assert encode(decode(text)) == text
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(trees)
 def test_output_is_compact_json_with_cosmian_key_order(node):
     def check(obj):
@@ -55,7 +55,7 @@ def test_output_is_compact_json_with_cosmian_key_order(node):
     check(json.loads(text))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.binary(max_size=32))
 def test_lower_case_byte_strings_are_accepted_and_written_upper(data):
     node = decode(json.dumps({"tag": "B", "type": "ByteString", "value": data.hex()}))

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from kms_tui.kmip.enums import KmipEnum
 from kms_tui.kmip.ttlv import TTLV, TTLVError
 
-__all__ = ["W", "TTLVModel", "codec_error", "pascal"]
+__all__ = ["W", "TTLVModel", "CodecError", "codec_error", "pascal"]
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,16 @@ def pascal(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
 
 
-def codec_error(path: str, message: str) -> TTLVError:
-    """The error for TTLV that does not map to the expected structure (Cosmian: Codec_Error)."""
-    return TTLVError(message, path, kind="codec")
+class CodecError(TTLVError):
+    """Valid TTLV that does not map to the operation's structure (Cosmian: 422 ``Codec_Error``)."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message, path, kind="codec")
+
+
+def codec_error(path: str, message: str) -> CodecError:
+    """The error for TTLV that does not map to the expected structure, naming its path."""
+    return CodecError(message, path)
 
 
 # ------------------------------------------------------------------------------------------------
