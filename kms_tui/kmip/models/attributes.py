@@ -17,6 +17,7 @@ from kms_tui.kmip.enums import (
     ObjectType,
     RecommendedCurve,
     RevocationReasonCode,
+    RNGAlgorithm,
     State,
     UniqueIdentifierEnum,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "CryptographicDomainParameters",
     "Digest",
     "RevocationReason",
+    "RNGParameters",
     "CertificateAttributes",
     "VendorAttribute",
     "VendorAttributeReference",
@@ -72,6 +74,19 @@ class Digest(TTLVModel):
 class RevocationReason(TTLVModel):
     revocation_reason_code: RevocationReasonCode
     revocation_message: str | None = None
+
+
+class RNGParameters(TTLVModel):
+    """``RandomNumberGenerator``: Cosmian always reports ANSI_X931 / AES / 256."""
+
+    rng_algorithm: Annotated[RNGAlgorithm, W(tag="RNGAlgorithm")]
+    cryptographic_algorithm: CryptographicAlgorithm | None = None
+    cryptographic_length: int | None = None
+    hashing_algorithm: HashingAlgorithm | None = None
+    drbg_algorithm: Annotated[TTLV | None, W(tag="DRBGAlgorithm")] = None
+    recommended_curve: RecommendedCurve | None = None
+    fips186_variation: Annotated[TTLV | None, W(tag="FIPS186Variation")] = None
+    prediction_resistance: bool | None = None
 
 
 class AlternativeName(TTLVModel):
@@ -222,7 +237,7 @@ class Attributes(TTLVModel):
     protection_period: Long | None = None
     protection_storage_masks: int | None = None
     quantum_safe: bool | None = None
-    random_number_generator: TTLV | None = None
+    random_number_generator: RNGParameters | None = None
     revocation_reason: RevocationReason | None = None
     rotate_automatic: bool | None = None
     rotate_date: datetime | None = None
