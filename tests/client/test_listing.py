@@ -1,0 +1,65 @@
+"""Listing every object in few round trips, past Locate's 1,000 cap, including shared ones."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from kms_tui.client import ConnectionSettings, KmsClient, LocateFilter
+from kms_tui.client import requests as kmip_requests
+from tests.client.conftest import write_conf
+
+
+def client_for(conf: dict) -> KmsClient:
+    return KmsClient(ConnectionSettings.from_http_config(conf))
+
+
+@pytest.mark.slow
+def test_list_objects_passes_the_locate_cap_in_two_round_trips(sandbox, kms_cli, tmp_path):
+    asyncio.run(_fill_and_list(sandbox.url))
+    conf = write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
+    r = kms_cli("locate", "--tag", "bulk", "--conf", conf, "--json")
+    assert r.code == 0 and r.json["count"] == 1100  # the command lists past the cap too
+
+
+async def _fill_and_list(url: str) -> None:
+    async with client_for({"server_url": url}) as client:
+        ops = [kmip_requests.create_symmetric_key(tags=["bulk"]) for _ in range(1100)]
+        results = await client.batch(ops)
+        assert all(r.ok for r in results)
+        pair = await client.create_key_pair("rsa", tags=["other"])
+        assert len(await client.locate()) == 1000  # the server's cap: what the web UI would show
+
+        before = client.exchange.round_trips
+        listing = await client.list_objects()
+        assert client.exchange.round_trips - before <= 2
+        assert len(listing.objects) == 1102 and not listing.partial
+        bulk = await client.list_objects(LocateFilter(tags=("bulk",), algorithm="AES", length=256))
+        assert len(bulk.objects) == 1100
+        linked = await client.list_objects(LocateFilter(linked_to=pair[0]))
+        assert [o.uid for o in linked.objects] == [pair[1]]
+
+
+async def test_shared_objects_come_with_owner_rights_and_attributes(start_tls_sandbox, pki):
+    sb = start_tls_sandbox(client_ca=True)
+    ca = pki.ca.cert_pem.decode()
+    confs = {}
+    for who, issued in (("alice", pki.alice), ("bob", pki.bob)):
+        cert, key = pki.write(issued, f"{who}-list")
+        confs[who] = {"server_url": sb.url, "verified_cert": ca,
+                      "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
+    async with client_for(confs["alice"]) as alice:
+        shared = await alice.create_symmetric_key(tags=["shared"], name="for-bob")
+        await alice.create_symmetric_key(tags=["private"])
+        await alice.grant(shared, "bob", ["get", "getattributes"])
+        assert {"bob"} == {row["user_id"] for row in await alice.access_list(shared)}
+    async with client_for(confs["bob"]) as bob:
+        own = await bob.create_symmetric_key(tags=["bobs"])
+        listing = await bob.list_objects()
+        rows = {o.uid: o for o in listing.objects}
+        assert set(rows) == {shared, own}
+        assert rows[shared].owner == "alice" and "get" in rows[shared].rights
+        assert rows[shared].names == ["for-bob"] and rows[shared].algorithm == "AES"
+        assert rows[own].owner == ""
+        assert listing.round_trips <= 3  # owned + obtained, then one batch for the shared one
