@@ -101,3 +101,32 @@ def test_misspelt_fields_are_errors_not_silently_dropped():
 
     with pytest.raises(pydantic.ValidationError):
         Attributes(tags=["x"])
+
+
+def _response_with_item(item_json: str) -> str:
+    return (
+        '{"tag":"ResponseMessage","value":[{"tag":"ResponseHeader","value":['
+        '{"tag":"TimeStamp","type":"DateTime","value":"2026-01-01T00:00:00Z"},'
+        '{"tag":"BatchCount","type":"Integer","value":1}]},{"tag":"BatchItem","value":[' + item_json + "]}]}"
+    )
+
+
+def test_failed_item_without_message_is_refused_as_cosmian_does():
+    from kms_tui.kmip.models import CodecError
+
+    text = _response_with_item(
+        '{"tag":"ResultStatus","type":"Enumeration","value":"OperationFailed"},'
+        '{"tag":"ResultReason","type":"Enumeration","value":"Item_Not_Found"}'
+    )
+    with pytest.raises(CodecError, match="ResponseMessage/BatchItem: missing field `ResultMessage`"):
+        parse_node(decode(text))
+
+
+def test_batch_item_id_is_read_under_both_spellings_and_written_as_kmip_spells_it():
+    text = _response_with_item(
+        '{"tag":"UniqueBatchItemId","type":"TextString","value":"b1"},'
+        '{"tag":"ResultStatus","type":"Enumeration","value":"Success"}'
+    )
+    msg = parse_node(decode(text))
+    assert msg.batch_item[0].unique_batch_item_id == "b1"
+    assert '"tag":"UniqueBatchItemID","type":"TextString","value":"b1"' in msg.to_json()

@@ -43,6 +43,7 @@ class W:
 
     tag: str | None = None
     type: str | None = None
+    aliases: tuple[str, ...] = ()  # other tags accepted on input
 
 
 def pascal(name: str) -> str:
@@ -224,7 +225,7 @@ def _codec_for(tp: Any, wire: W | None) -> _Codec:
         return _Struct(tp)
     if tp is str and wire is not None and wire.type == "Enumeration":
         return _Primitive("Enumeration", str)  # a free enumeration name (e.g. a Tag name)
-    if tp is int and wire is not None and wire.type is not None:
+    if tp is int and wire is not None and wire.type in ("LongInteger", "Interval", "BigInteger"):
         # i64 fields also take an Integer node (serde widens i32 to i64).
         accepted = ("Integer",) if wire.type == "LongInteger" else ()
         return _Primitive(wire.type, int, accepted)
@@ -289,7 +290,11 @@ class TTLVModel(BaseModel):
             tag = (wire.tag if wire and wire.tag else None) or pascal(name)
             fields.append(_Field(name, tag, _codec_for(inner, wire), repeated, info.is_required()))
         type.__setattr__(cls, "_fields_cache_own", fields)
-        type.__setattr__(cls, "_tag_index_own", {f.tag: f for f in fields})
+        index = {f.tag: f for f in fields}
+        for name, f in zip(cls.model_fields, fields):
+            wire = _unwrap(hints[name])[1]
+            index.update({alias: f for alias in (wire.aliases if wire else ())})
+        type.__setattr__(cls, "_tag_index_own", index)
         return fields
 
     @classmethod

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from kms_tui.kmip.enums import BatchErrorContinuationOption, Operation, ResultReason, ResultStatus
 from kms_tui.kmip.models import admin_ops as a
 from kms_tui.kmip.models import operations as o
-from kms_tui.kmip.models.base import TTLVModel, codec_error
+from kms_tui.kmip.models.base import TTLVModel, W, codec_error
 from kms_tui.kmip.models.operations import ProtocolVersion
 from kms_tui.kmip.ttlv import TTLV
 
@@ -88,6 +88,10 @@ def _payload(op: Any, node: TTLV, path: str, response: bool) -> Any:
     return models[1 if response else 0].from_ttlv(node, path)
 
 
+# Cosmian writes it as a TextString under either spelling; KMIP says ByteString.
+_BatchItemId = Annotated[str | bytes | None, W(tag="UniqueBatchItemID", aliases=("UniqueBatchItemId",))]
+
+
 class _BatchItem(TTLVModel):
     """A batch item whose payload model is chosen by its ``Operation``."""
 
@@ -116,13 +120,13 @@ class RequestHeader(TTLVModel):
     maximum_response_size: int | None = None
     client_correlation_value: str | None = None
     server_correlation_value: str | None = None
-    asynchronous_indicator: bool | None = None
+    asynchronous_indicator: TTLV | None = None
     attestation_capable_indicator: bool | None = None
     attestation_type: list[TTLV] | None = None
-    authentication: TTLV | None = None
+    authentication: list[TTLV] | None = None
     batch_error_continuation_option: BatchErrorContinuationOption | None = None
     batch_order_option: bool | None = None
-    time_stamp: datetime | None = None
+    time_stamp: Annotated[datetime | int | None, W(type="LongInteger")] = None
     batch_count: int
 
 
@@ -132,9 +136,9 @@ class RequestBatchItem(_BatchItem):
     RESPONSE = False
     operation: Operation
     ephemeral: bool | None = None
-    unique_batch_item_id: bytes | None = None
+    unique_batch_item_id: _BatchItemId = None
     request_payload: Any
-    message_extension: TTLV | None = None
+    message_extension: list[TTLV] | None = None
 
 
 
@@ -169,17 +173,29 @@ class ResponseBatchItem(_BatchItem):
     PAYLOAD = "response_payload"
     RESPONSE = True
     operation: Operation | None = None
-    unique_batch_item_id: bytes | None = None
+    unique_batch_item_id: _BatchItemId = None
     result_status: ResultStatus
     result_reason: ResultReason | None = None
     result_message: str | None = None
-    asynchronous_correlation_value: bytes | None = None
+    asynchronous_correlation_value: str | bytes | None = None
     response_payload: Any = None
     message_extension: TTLV | None = None
 
     @property
     def ok(self) -> bool:
         return self.result_status == ResultStatus.Success
+
+    @classmethod
+    def _build(cls, values: dict[str, Any], path: str) -> Any:
+        # Cosmian refuses a failed item without a reason, or an unsuccessful one without a message.
+        status = values["result_status"]
+        if status == ResultStatus.OperationFailed and "result_reason" not in values:
+            raise codec_error(path, "missing field `ResultReason`")
+        if status in (ResultStatus.OperationFailed, ResultStatus.OperationUndone) and (
+            "result_message" not in values
+        ):
+            raise codec_error(path, "missing field `ResultMessage`")
+        return super()._build(values, path)
 
 
 
