@@ -100,10 +100,10 @@ class ObjectsScreen(ConsoleScreen):
     ]
     DEFAULT_CSS = """
     ObjectsScreen #objects-body { height: 1fr; }
-    ObjectsScreen ObjectDetail { display: none; width: 1fr; }
+    ObjectsScreen ObjectDetail { display: none; width: 3fr; }
     ObjectsScreen.-detail ObjectDetail { display: block; }
     ObjectsScreen ObjectTable { width: 1fr; }
-    ObjectsScreen.-detail ObjectTable { width: 1fr; }
+    ObjectsScreen.-detail ObjectTable { width: 2fr; }
     ObjectsScreen #objects-status { height: 1; background: $panel; padding: 0 1; }
     ObjectsScreen #objects-status.-partial { color: $warning; }
     """
@@ -190,7 +190,10 @@ class ObjectsScreen(ConsoleScreen):
         self.round_trips = loaded.round_trips
         if loaded.done:
             self.load_running = False
-            self.table.empty_text = f"No objects match {describe_filter(self.filters)}."
+            self.table.empty_text = (
+                "No objects yet: n creates a key." if self.filters.is_empty
+                else f"No objects match {describe_filter(self.filters)}."
+            )
             if self.pending_select and self.table.select_uid(self.pending_select):
                 self.pending_select = None
         self._show_counts()

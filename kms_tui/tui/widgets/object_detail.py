@@ -12,7 +12,7 @@ from textual.widgets import Static
 from kms_tui.tui.widgets.object_format import format_length, pretty_json, readable_attributes, vendor_attributes
 from kms_tui.tui.widgets.object_rows import ObjectRow
 
-LABEL_WIDTH = 24
+LABEL_WIDTH = 23
 
 
 def _section(text: Text, title: str) -> None:
