@@ -1,7 +1,8 @@
 """Sandbox throughput and latency, measured against a real `kms-tui serve` child process.
 
 * Get and Locate with 1, 8 and 32 concurrent clients: requests/s, p50 and p99 latency, and the
-  throughput as a ratio to `GET /version` (the HTTP floor) at the same concurrency.
+  throughput as a ratio to `GET /version` (the HTTP floor) at the same concurrency. Clients are
+  httpx.AsyncClient instances, at most 8 per client process (httpx itself slows down beyond).
 * The latency of an AES-256 Create while RSA-4096 key pairs are being generated, as a ratio to
   the idle baseline measured in the same run (CPU-heavy work must not stall other requests).
 
@@ -18,6 +19,8 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import httpx
@@ -28,6 +31,7 @@ from tests.support.sandbox import start_sandbox  # noqa: E402 - needs the reposi
 
 CONCURRENCY = (1, 8, 32)
 OBJECTS = 300
+CLIENTS_PER_PROCESS = 8  # httpx.AsyncClient slows down past ~8 connections per event loop
 BENCH_TAG = "bench-sandbox"
 
 
@@ -56,24 +60,46 @@ async def _post(client: httpx.AsyncClient, body: dict) -> float:
     return elapsed
 
 
-async def load(url: str, concurrency: int, seconds: float, request) -> dict:
-    """Run `concurrency` clients for `seconds`; `request(client)` performs one timed request."""
+async def _timed(client: httpx.AsyncClient, kind: str, ids: list[str]) -> float:
+    if kind == "version":
+        start = time.perf_counter()
+        (await client.get("/version")).raise_for_status()
+        return time.perf_counter() - start
+    if kind == "get":
+        return await _post(client, s("Get", uid(random.choice(ids))))
+    return await _post(client, LOCATE_BY_TAG)
+
+
+async def _client_load(url: str, concurrency: int, start_at: float, seconds: float, kind: str,
+                       ids: list[str]) -> list[float]:
+    """`concurrency` workers on one httpx.AsyncClient, all inside the same wall-clock window."""
     latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        await asyncio.sleep(max(0.0, start_at - time.time()))
 
         async def worker() -> None:
-            while time.perf_counter() < deadline:
-                latencies.append(await request(client))
+            while time.time() < start_at + seconds:
+                latencies.append(await _timed(client, kind, ids))
 
-        start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        wall = time.perf_counter() - start
-    latencies.sort()
+    return latencies
+
+
+def _client_process(args: tuple) -> list[float]:
+    return asyncio.run(_client_load(*args))
+
+
+def load(pool: ProcessPoolExecutor, url: str, concurrency: int, seconds: float, kind: str, ids: list[str]) -> dict:
+    """Spread `concurrency` clients over processes (httpx tops out near 8 per event loop)."""
+    procs = max(1, concurrency // CLIENTS_PER_PROCESS)
+    shares = [concurrency // procs + (1 if i < concurrency % procs else 0) for i in range(procs)]
+    start_at = time.time() + 0.5
+    runs = pool.map(_client_process, [(url, share, start_at, seconds, kind, ids) for share in shares])
+    latencies = sorted(x for run in runs for x in run)
     return {
         "requests": len(latencies),
-        "rps": round(len(latencies) / wall, 1),
+        "rps": round(len(latencies) / seconds, 1),
         "p50_ms": round(percentile(latencies, 50) * 1000, 2),
         "p99_ms": round(percentile(latencies, 99) * 1000, 2),
     }
@@ -125,31 +151,22 @@ async def create_latency_under_rsa_load(url: str, samples: int, generators: int)
     }
 
 
-async def run(url: str, seconds: float) -> dict:
-    ids = await populate(url)
+def run(url: str, seconds: float) -> dict:
+    ids = asyncio.run(populate(url))
     results: dict = {"objects": OBJECTS, "seconds_per_run": seconds}
-
-    async def version(client: httpx.AsyncClient) -> float:
-        start = time.perf_counter()
-        (await client.get("/version")).raise_for_status()
-        return time.perf_counter() - start
-
-    async def get(client: httpx.AsyncClient) -> float:
-        return await _post(client, s("Get", uid(random.choice(ids))))
-
-    async def locate(client: httpx.AsyncClient) -> float:
-        return await _post(client, LOCATE_BY_TAG)
-
-    for c in CONCURRENCY:
-        floor = await load(url, c, seconds, version)
-        for name, request in (("get", get), ("locate", locate)):
-            figures = await load(url, c, seconds, request)
-            figures["ratio_to_version_rps"] = round(figures["rps"] / floor["rps"], 3)
-            results[f"{name}_c{c}"] = figures
-            print(f"{name:6s} c={c:<3d} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
-                  f"p99 {figures['p99_ms']:7.2f} ms  ({figures['ratio_to_version_rps']:.2f}x of /version)")
-        results[f"version_c{c}"] = floor
-    create = await create_latency_under_rsa_load(url, samples=30, generators=2)
+    workers = max(CONCURRENCY) // CLIENTS_PER_PROCESS
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        list(pool.map(time.sleep, [1.0] * workers))  # spawn every client process before measuring
+        for c in CONCURRENCY:
+            floor = load(pool, url, c, seconds, "version", ids)
+            results[f"version_c{c}"] = floor
+            for name in ("get", "locate"):
+                figures = load(pool, url, c, seconds, name, ids)
+                figures["ratio_to_version_rps"] = round(figures["rps"] / floor["rps"], 3)
+                results[f"{name}_c{c}"] = figures
+                print(f"{name:6s} c={c:<3d} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
+                      f"p99 {figures['p99_ms']:7.2f} ms  ({figures['ratio_to_version_rps']:.2f}x of /version)")
+    create = asyncio.run(create_latency_under_rsa_load(url, samples=30, generators=2))
     results["aes_create_during_rsa4096"] = create
     print(f"AES Create idle p50 {create['idle_p50_ms']} ms p99 {create['idle_p99_ms']} ms; during RSA-4096 "
           f"generation p50 {create['loaded_p50_ms']} ms p99 {create['loaded_p99_ms']} ms "
@@ -164,7 +181,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as tmp:
         sandbox = start_sandbox(Path(tmp))
         try:
-            results = asyncio.run(run(sandbox.url, args.seconds))
+            results = run(sandbox.url, args.seconds)
         finally:
             sandbox.stop()
     print(json.dumps({"benchmark": "sandbox", **results}))
