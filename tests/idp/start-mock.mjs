@@ -25,6 +25,10 @@ service.on('beforeTokenSigning', (token, req) => {
   const body = req.body ?? {};
   token.payload.email = email;
   token.payload.exp = token.payload.iat + ttl;
+  if (token.payload.sub === undefined) {  // client_credentials: the subject is the client, as real IdPs do
+    const basic = (req.headers.authorization ?? '').replace(/^Basic /i, '');
+    token.payload.sub = body.client_id ?? (Buffer.from(basic, 'base64').toString().split(':')[0] || 'client');
+  }
   log({ event: 'token', grant_type: body.grant_type, has_code_verifier: 'code_verifier' in body,
         client_id: body.client_id, has_basic_auth: !!req.headers.authorization });
 });
