@@ -194,50 +194,52 @@ class KeyBlock(TTLVModel):
         return None
 
 
-class _KeyObject(TTLVModel):
+class _Object(TTLVModel):
+    """A managed object; its ``TAG`` is its object type (and its tag on the wire)."""
+
     OBJECT_TYPE: ClassVar[ObjectType]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.OBJECT_TYPE = ObjectType(cls.TAG)
+
+
+class SymmetricKey(_Object):
+    TAG = "SymmetricKey"
     key_block: KeyBlock
 
 
-class SymmetricKey(_KeyObject):
-    TAG = "SymmetricKey"
-    OBJECT_TYPE = ObjectType.SymmetricKey
-
-
-class PrivateKey(_KeyObject):
+class PrivateKey(_Object):
     TAG = "PrivateKey"
-    OBJECT_TYPE = ObjectType.PrivateKey
+    key_block: KeyBlock
 
 
-class PublicKey(_KeyObject):
+class PublicKey(_Object):
     TAG = "PublicKey"
-    OBJECT_TYPE = ObjectType.PublicKey
+    key_block: KeyBlock
 
 
-class SecretData(TTLVModel):
+class SecretData(_Object):
     TAG = "SecretData"
-    OBJECT_TYPE: ClassVar[ObjectType] = ObjectType.SecretData
     secret_data_type: SecretDataType
     key_block: KeyBlock
 
 
-class Certificate(TTLVModel):
+class Certificate(_Object):
     TAG = "Certificate"
-    OBJECT_TYPE: ClassVar[ObjectType] = ObjectType.Certificate
     certificate_type: CertificateType = CertificateType.X509
     certificate_value: bytes  # DER
 
 
-class CertificateRequest(TTLVModel):
+class CertificateRequest(_Object):
     TAG = "CertificateRequest"
-    OBJECT_TYPE: ClassVar[ObjectType] = ObjectType.CertificateRequest
     certificate_request_type: CertificateRequestType
     certificate_request_value: bytes
 
 
-class OpaqueObject(TTLVModel):
+class OpaqueObject(_Object):
     TAG = "OpaqueObject"
-    OBJECT_TYPE: ClassVar[ObjectType] = ObjectType.OpaqueObject
     opaque_data_type: TTLV
     opaque_data_value: bytes
 
