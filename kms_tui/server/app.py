@@ -12,7 +12,7 @@ from kms_tui.server.auth import Authenticator
 from kms_tui.server.config import ServerConfig
 from kms_tui.server.context import OpContext
 from kms_tui.server.dispatch import invalid_message, run_message, run_operation
-from kms_tui.server.errors import InvalidRequest, KmsError
+from kms_tui.server.errors import InvalidRequest, KmsError, codec
 from kms_tui.server.rest import routes as rest_routes
 from kms_tui.server.store import Store
 
@@ -22,7 +22,13 @@ PUBLIC_PATHS = frozenset({"/version", "/health"})
 
 
 def _ttlv_response(node: TTLV) -> web.Response:
-    return web.Response(text=encode(node), content_type="application/json")
+    try:
+        text = encode(node)
+    except (TTLVError, TypeError, ValueError):
+        # Only reachable if malformed input slipped into the store: say so, do not crash.
+        log.exception("cannot encode a %s", node.tag)
+        return _error_response(codec(f"the stored data cannot be encoded as a {node.tag}"))
+    return web.Response(text=text, content_type="application/json")
 
 
 def _error_response(exc: KmsError) -> web.Response:

@@ -81,8 +81,10 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
     if header is None or header.type != "Structure":
         return invalid_message("missing field `RequestHeader` in RequestMessage")
     version = header.get("ProtocolVersion")
-    major = version.get_value("ProtocolVersionMajor", 2) if version is not None else 2
-    minor = version.get_value("ProtocolVersionMinor", 1) if version is not None else 1
+    major = version.get_value("ProtocolVersionMajor") if version is not None else None
+    minor = version.get_value("ProtocolVersionMinor") if version is not None else None
+    if type(major) is not int or type(minor) is not int:
+        return invalid_message("missing or invalid `ProtocolVersion` in RequestHeader")
     if not items:
         return invalid_message("missing field `BatchItem` in RequestMessage")
     undo = header.get_value("BatchErrorContinuationOption") == "Undo"

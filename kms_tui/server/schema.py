@@ -47,9 +47,28 @@ def check_payload(op: str, payload: TTLV) -> None:
     for holder in ATTRIBUTE_HOLDERS:
         for attrs in payload.children(holder):
             _check(attrs, ATTRIBUTE_FIELDS, f"{op}/{holder}")
-            for link in attrs.children("Link"):
-                if link.get("LinkType") is None or link.get("LinkedObjectIdentifier") is None:
-                    raise codec(f"missing field `LinkType` or `LinkedObjectIdentifier` in {op}/{holder}/Link")
-            for name in attrs.children("Name"):
-                if not isinstance(name.get_value("NameValue"), str):
-                    raise codec(f"missing field `NameValue` in {op}/{holder}/Name")
+            for child in attrs.children():
+                shape = SUB_STRUCTURES.get(child.tag)
+                if shape is not None and child.type == "Structure":
+                    _check_shape(child, shape, f"{op}/{holder}/{child.tag}")
+
+
+# Required (and optional) children of the repeated attribute structures that are stored and
+# echoed back: a malformed one would otherwise be kept and break later responses.
+SUB_STRUCTURES: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
+    "Link": {"LinkType": ((_E,), True), "LinkedObjectIdentifier": ((_T, _E, "LongInteger"), True)},
+    "Name": {"NameValue": ((_T,), True), "NameType": ((_E,), False)},
+    "Attribute": {"VendorIdentification": ((_T,), True), "AttributeName": ((_T,), True),
+                  "AttributeValue": ((_T, _I, "LongInteger", "BigInteger", "ByteString", _B, _D, "Interval",
+                                      "DateTimeExtended"), True)},
+}
+
+
+def _check_shape(node: TTLV, shape: dict[str, tuple[tuple[str, ...], bool]], where: str) -> None:
+    for tag, (types, required) in shape.items():
+        child = node.get(tag)
+        if child is None:
+            if required:
+                raise codec(f"missing field `{tag}` in {where}")
+        elif child.type not in types:
+            raise codec(f"invalid type for `{tag}` in {where}: expected {' or '.join(types)}, got {child.type}")
