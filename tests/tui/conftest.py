@@ -71,3 +71,8 @@ async def settle(pilot, timeout: float = 30.0) -> None:
         with suppress(WorkerCancelled):
             await asyncio.wait_for(app.workers.wait_for_complete(workers), timeout)
         await pilot.pause()
+
+
+# the client tests' PKI and HTTPS sandboxes, and the real IdPs, reused as they are
+from tests.client.conftest import pki, start_tls_sandbox  # noqa: E402,F401
+from tests.support.idp import mock_idp, strict_idp  # noqa: E402,F401

@@ -11,9 +11,12 @@ from textual.widgets import Button, Static
 
 def describe_error(error: BaseException) -> tuple[str, str]:
     """(message, fix) for any exception: the client's ``KmsError`` carries both."""
-    message = getattr(error, "message", None) or str(error) or type(error).__name__
+    message = str(getattr(error, "message", None) or str(error) or type(error).__name__)
+    problems = getattr(error, "problems", None) or []  # a ConfigError: every problem with its line
+    if problems:
+        message += "\n" + "\n".join(f"  {problem}" for problem in problems)
     fix = getattr(error, "fix", None) or ""
-    return str(message), str(fix)
+    return message, str(fix)
 
 
 class ErrorModal(ModalScreen[None]):

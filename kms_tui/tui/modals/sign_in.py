@@ -1,7 +1,8 @@
-"""Sign in with the active profile's method: browser (PKCE), device code, or client credentials."""
+"""Sign in with the active profile's OAuth flow (browser/PKCE, device code, client credentials)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from textual import on, work
@@ -10,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 
 @dataclass
@@ -18,33 +19,13 @@ class SignInProgress(Message):
     """A line to show while signing in (a URL to open, a device code)."""
 
     text: str
+    ask: bool = False  # show the paste box
 
 
 @dataclass
 class SignInDone(Message):
     ok: bool
     text: str = ""
-
-
-async def sign_in(session, show) -> str:
-    """Run the profile's OAuth flow and hand the tokens to the session; returns the method used."""
-    from kms_tui.auth.authcode import login_with_browser
-    from kms_tui.auth.device import instructions, poll_for_tokens, start_device_authorization
-    from kms_tui.auth.oauth import client_credentials_grant
-
-    profile = session.profile
-    conf = profile.oauth_config()
-    if profile.flow == "client_credentials":
-        tokens, method = await client_credentials_grant(conf), "client_credentials"
-    elif profile.flow == "device":
-        authorization = await start_device_authorization(conf)
-        show(instructions(authorization))
-        tokens, method = await poll_for_tokens(conf, authorization), "device_code"
-    else:
-        tokens = await login_with_browser(conf, show=show, port=profile.redirect_port)
-        method = "authorization_code"
-    await session.adopt(tokens, method, conf)
-    return method
 
 
 class SignInModal(ModalScreen[bool]):
@@ -59,6 +40,11 @@ class SignInModal(ModalScreen[bool]):
             yield Static(f"Signing in: {services.profile_name if services else ''}", classes="modal-title")
             with VerticalScroll():
                 yield Static("", id="sign-in-log", markup=False)
+            paste = Input(placeholder="paste the address from the browser here", id="sign-in-paste")
+            paste.display = False
+            yield paste
+
+    pasted: "asyncio.Future[str] | None" = None
 
     def on_mount(self) -> None:
         services = self.app.services
@@ -75,8 +61,12 @@ class SignInModal(ModalScreen[bool]):
     @work(exclusive=True, exit_on_error=False, group="sign-in")
     async def run_flow(self) -> None:
         services = self.app.services
+        from kms_tui.auth.login import sign_in
+
         try:
-            method = await sign_in(services.session, lambda text: self.post_message(SignInProgress(text)))
+            await sign_in(services.session, "auto", show=lambda text: self.post_message(SignInProgress(text)),
+                          read_line=self.read_pasted_address)
+            method = services.session.state.method or "signed in"
         except Exception as exc:  # noqa: BLE001 - shown with its fix
             message = getattr(exc, "message", None) or str(exc)
             fix = getattr(exc, "fix", "") or ""
@@ -84,10 +74,25 @@ class SignInModal(ModalScreen[bool]):
             return
         self.post_message(SignInDone(True, method))
 
+    async def read_pasted_address(self, prompt: str) -> str:
+        """The paste flow (over SSH without a device flow): wait for the address typed below."""
+        self.pasted = asyncio.get_running_loop().create_future()
+        self.post_message(SignInProgress(prompt, ask=True))
+        return await self.pasted
+
+    @on(Input.Submitted, "#sign-in-paste")
+    def pasted_address(self, event: Input.Submitted) -> None:
+        if self.pasted is not None and not self.pasted.done():
+            self.pasted.set_result(event.value.strip())
+
     @on(SignInProgress)
     def progress(self, message: SignInProgress) -> None:
         log = self.query_one("#sign-in-log", Static)
         log.update(f"{log.content}\n{message.text}".strip() if str(log.content) else message.text)
+        if message.ask:
+            field = self.query_one("#sign-in-paste", Input)
+            field.display = True
+            field.focus()
 
     @on(SignInDone)
     def done(self, message: SignInDone) -> None:

@@ -1,0 +1,150 @@
+"""The sign-in setup form, one test per method, against real HTTPS sandboxes and a real IdP."""
+
+from __future__ import annotations
+
+import httpx
+from textual.widgets import Input, Select, TextArea
+
+from kms_tui.config import ProfileStore
+from kms_tui.tui.screens.profiles import ProfilesScreen
+from kms_tui.tui.screens.signin_form import SignInFormScreen
+from tests.tui.helpers import text_of, wait_until, whoami_value
+
+EMAIL = "alice@example.com"  # what the mock IdP puts in its tokens
+
+
+async def open_form(pilot) -> SignInFormScreen:
+    app = pilot.app
+    await pilot.pause()
+    await pilot.press("escape", "4", "a")  # leave onboarding, Profiles, Add
+    await pilot.pause()
+    assert isinstance(app.screen, SignInFormScreen)
+    return app.screen
+
+
+async def fill(pilot, form: SignInFormScreen, method: str, **fields: str) -> None:
+    """Choose ``method`` and fill fields by their TOML key; ``verified_cert`` goes in the text area."""
+    form.query_one("#f-method", Select).value = method
+    for key, value in fields.items():
+        if key == "verified_cert":
+            form.query_one("#f-verified-cert", TextArea).load_text(value)
+        else:
+            form.query_one("#f-" + key.replace(".", "-").replace("_", "-"), Input).value = value
+    await pilot.pause(0.6)  # the inline checks run after a short pause in typing
+
+
+async def save_and_use(pilot, name: str) -> None:
+    app = pilot.app
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert isinstance(app.screen, ProfilesScreen), text_of(app, "#form-problems")
+    assert app.switch_profile(name)
+    await pilot.press("1")
+    await wait_until(pilot, lambda: app.whoami_data is not None and app.services.profile_name == name, what="whoami")
+
+
+async def test_pem_client_certificate(console_factory, start_tls_sandbox, pki):
+    sb = start_tls_sandbox(client_ca=True)
+    cert, key = pki.write(pki.alice, "alice")
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot)
+        await fill(pilot, form, "pem", name="mtls", server_url=sb.url, verified_cert=str(pki.ca_file),
+                   tls_client_pem_cert_path=str(cert), tls_client_pem_key_path=str(key))
+        problems = text_of(app, "#form-problems")
+        assert "CN=alice expires on" in problems and problems.startswith("warning")  # expiry: shown, not blocking
+        await save_and_use(pilot, "mtls")
+        assert whoami_value(app, "Effective user") == "alice"
+        assert "CN=alice" in (whoami_value(app, "Subject") or "")
+    stored = ProfileStore().load("mtls").http_config
+    assert stored["verified_cert"].startswith("-----BEGIN CERTIFICATE")  # the path became PEM text, as ckms wants
+
+
+async def test_pem_key_that_does_not_match_is_shown_before_saving(console_factory, pki):
+    cert, _ = pki.write(pki.alice, "alice")
+    _, bob_key = pki.write(pki.bob, "bob")
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot)
+        await fill(pilot, form, "pem", name="mismatch", server_url="https://127.0.0.1:9",
+                   tls_client_pem_cert_path=str(cert), tls_client_pem_key_path=str(bob_key))
+        await wait_until(pilot, lambda: "match" in text_of(app, "#form-problems"), what="key check")
+        assert "line 6" in text_of(app, "#form-problems")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SignInFormScreen)  # refused: nothing written
+    assert not ProfileStore().exists("mismatch")
+
+
+async def test_pkcs12_with_its_password(console_factory, start_tls_sandbox, pki, tmp_path):
+    sb = start_tls_sandbox(client_ca=True)
+    p12 = pki.alice.write_p12(tmp_path / "alice.p12", "p12-Pa55", ca=pki.ca)
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot)
+        await fill(pilot, form, "pkcs12", name="p12", server_url=sb.url, verified_cert=pki.ca.cert_pem.decode(),
+                   tls_client_pkcs12_path=str(p12), tls_client_pkcs12_password="wrong")
+        await wait_until(pilot, lambda: "password" in text_of(app, "#form-problems"), what="p12 check")
+        assert "wrong" not in text_of(app, "#form-problems")  # never echo a secret
+        await fill(pilot, form, "pkcs12", tls_client_pkcs12_password="p12-Pa55")
+        await save_and_use(pilot, "p12")
+        assert whoami_value(app, "Effective user") == "alice"
+    path = ProfileStore().path_of("p12")
+    assert path.stat().st_mode & 0o777 == 0o600  # holds a password
+
+
+async def test_a_missing_certificate_file_is_named(console_factory, tmp_path):
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot)
+        await fill(pilot, form, "pkcs12", name="nofile", server_url="https://127.0.0.1:9",
+                   tls_client_pkcs12_path=str(tmp_path / "nope.p12"))
+        await wait_until(pilot, lambda: "does not exist" in text_of(app, "#form-problems"), what="file check")
+
+
+def jwt_sandbox_toml(idp) -> str:
+    # the sandbox, like Cosmian, names the user after the token's `email` claim
+    return f'[idp_auth]\njwt_auth_provider = ["{idp.issuer},{idp.discovery["jwks_uri"]}"]\n'
+
+
+async def test_oauth_client_credentials_signs_in_and_whoami_follows(console_factory, strict_idp, tmp_path):
+    from tests.support.sandbox import start_sandbox
+
+    with start_sandbox(tmp_path / "jwt-sandbox", config_toml=jwt_sandbox_toml(strict_idp)) as sb:
+        app = console_factory()
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = await open_form(pilot)
+            await fill(pilot, form, "oauth_client_credentials", name="svc", server_url=sb.url,
+                       **{"oauth2_conf.client_id": "svc", "oauth2_conf.client_secret": "svc-secret",
+                          "oauth2_conf.token_url": strict_idp.discovery["token_endpoint"],
+                          "oauth2_conf.authorize_url": strict_idp.discovery["authorization_endpoint"]})
+            assert form.query_one("#f-oauth2-conf-client-secret", Input).password  # masked
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.switch_profile("svc", then_sign_in=True)
+            await wait_until(pilot, lambda: app.identity.expires_at is not None, what="signed in")
+            await pilot.press("1")
+            await wait_until(pilot, lambda: whoami_value(app, "Method") == "client credentials", what="sign-in")
+            assert whoami_value(app, "State") == "signed in"
+            assert whoami_value(app, "Subject") == "svc"  # the token's claims, decoded locally
+            assert "left" in whoami_value(app, "Token expires")
+            assert text_of(app, "#header-token").startswith("token ")  # time left in the header
+            # a machine token has no `email`: the server (like Cosmian) does not map it to a user
+            assert "not authenticated" in whoami_value(app, "Effective user")
+        assert ProfileStore().profile_settings("svc").oauth.flow == "client_credentials"
+
+
+async def test_bearer_token(console_factory, mock_idp, tmp_path):
+    """A token pasted into the form (here one the mock IdP issues for alice)."""
+    from tests.support.sandbox import start_sandbox
+
+    token = httpx.post(mock_idp.discovery["token_endpoint"], data={
+        "grant_type": "password", "username": "alice", "password": "x", "client_id": "c"}).json()["access_token"]
+    with start_sandbox(tmp_path / "jwt-sandbox", config_toml=jwt_sandbox_toml(mock_idp)) as sb:
+        app = console_factory()
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = await open_form(pilot)
+            await fill(pilot, form, "bearer", name="tok", server_url=sb.url, access_token=token)
+            assert form.query_one("#f-access-token", Input).password  # shown masked
+            await save_and_use(pilot, "tok")
+            assert whoami_value(app, "Effective user") == EMAIL
