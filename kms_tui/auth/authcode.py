@@ -63,7 +63,10 @@ class AuthCodeRequest:
     @property
     def url(self) -> str:
         """The URL the user opens in a browser."""
-        extra = {"code_challenge": create_s256_code_challenge(self.verifier), "code_challenge_method": "S256"}
+        extra = {**self.conf.extra_params, "code_challenge": create_s256_code_challenge(self.verifier),
+                 "code_challenge_method": "S256"}
+        if self.conf.audience:
+            extra["audience"] = self.conf.audience
         if self.nonce:
             extra["nonce"] = self.nonce
         return prepare_grant_uri(

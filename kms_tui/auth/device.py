@@ -69,6 +69,8 @@ async def start_device_authorization(conf: OAuthConfig) -> DeviceAuthorization:
     form = {"client_id": conf.client_id}
     if conf.scopes:
         form["scope"] = " ".join(conf.scopes)
+    if conf.audience:
+        form["audience"] = conf.audience
     auth = httpx.BasicAuth(conf.client_id, conf.client_secret) if conf.client_secret else None
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT) as http:

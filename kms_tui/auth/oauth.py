@@ -36,6 +36,8 @@ class OAuthConfig:
     issuer: str | None = None
     device_authorization_endpoint: str | None = None
     revocation_endpoint: str | None = None
+    audience: str | None = None  # Auth0-style `audience` parameter, from the settings' extras
+    extra_params: dict[str, str] = field(default_factory=dict)  # added to the authorization URL
     discovered: bool = False
 
     @classmethod
@@ -66,6 +68,8 @@ class OAuthConfig:
             issuer=conf.get("issuer"),
             device_authorization_endpoint=conf.get("device_authorization_endpoint"),
             revocation_endpoint=conf.get("revocation_endpoint"),
+            audience=conf.get("audience"),
+            extra_params={str(k): str(v) for k, v in (conf.get("extra_params") or {}).items()},
         )
 
     @property
@@ -185,6 +189,8 @@ async def client_credentials_grant(conf: OAuthConfig) -> TokenSet:
     form = {"grant_type": "client_credentials"}
     if conf.scopes:
         form["scope"] = " ".join(conf.scopes)
+    if conf.audience:
+        form["audience"] = conf.audience
     return TokenSet.from_response(await token_request(conf, form))
 
 

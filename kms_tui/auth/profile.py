@@ -44,7 +44,8 @@ class ProfileRef:
 
     def oauth_config(self) -> OAuthConfig:
         """The OAuth configuration (raises OAuthConfigError when the profile has none)."""
-        extras = {"device_authorization_endpoint": self.extras.get("device_authorization_url")}
+        extras = {"device_authorization_endpoint": self.extras.get("device_authorization_url"),
+                  "audience": self.extras.get("audience"), "extra_params": self.extras.get("extra_params")}
         return OAuthConfig.from_profile(self.http_config, extras)
 
     @property
