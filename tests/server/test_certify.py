@@ -261,3 +261,19 @@ def test_the_ckms_cli_request_shape(kms: Kms, ca: dict, shared_dir) -> None:
     summary = kms.summary(cert_id)
     assert summary["tags"] == {"myCert", "_cert"} and summary["State"] == "Active"
     assert summary["links"]["CertificateLink"] == ca["cert"] and summary["links"]["PublicKeyLink"] == pk
+
+
+def test_the_projects_own_certify_request(kms: Kms, ca: dict) -> None:
+    """What kms-tui's client sends (kmip.models.requests.certify_request) is accepted as is."""
+    from kms_tui.kmip.models.attributes import CertificateAttributes
+    from kms_tui.kmip.models.requests import certify_request
+    from kms_tui.kmip.ttlv import encode
+
+    _, pk = kms.create_pair("ECDSA", curve="P256")
+    request = certify_request(pk, CertificateAttributes(certificate_subject_cn="console.example"),
+                              issuer_certificate_id=ca["cert"], days=90, tags=["console"])
+    cert_id = first(kms.ok(encode(request.to_ttlv())), "UniqueIdentifier")
+    cert = kms.certificate(cert_id)
+    cert.verify_directly_issued_by(ca["x509"])
+    assert cert.not_valid_after_utc - cert.not_valid_before_utc == timedelta(days=90)
+    assert kms.summary(cert_id)["tags"] == {"console", "_cert"}
