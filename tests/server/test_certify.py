@@ -277,3 +277,11 @@ def test_the_projects_own_certify_request(kms: Kms, ca: dict) -> None:
     cert.verify_directly_issued_by(ca["x509"])
     assert cert.not_valid_after_utc - cert.not_valid_before_utc == timedelta(days=90)
     assert kms.summary(cert_id)["tags"] == {"console", "_cert"}
+
+
+@pytest.mark.parametrize("value", [t("CertificateRequestValue", "ByteString", "00FF"),
+                                   t("CertificateRequestValue", "TextString", "-----BEGIN CERTIFICATE REQUEST-----")],
+                         ids=["garbage-bytes", "text-instead-of-bytes"])
+def test_unreadable_csr_is_a_clear_422(kms: Kms, value: dict) -> None:
+    refused = kms.certify(value, expect=422)
+    assert refused == "Invalid Request: Certify: the CertificateRequestValue is not a valid PEM or PKCS10 request"

@@ -116,8 +116,8 @@ def _csr_subject(payload: TTLV, attrs: TTLV | None) -> Subject:
             csr = x509.load_der_x509_csr(raw)
         else:
             raise InvalidRequest(f"Certificate Request Type {kind} not supported")
-    except ValueError as exc:
-        raise InvalidRequest(f"Certify: the certificate signing request cannot be parsed: {exc}") from None
+    except (ValueError, TypeError):  # TypeError: not a ByteString
+        raise InvalidRequest("Certify: the CertificateRequestValue is not a valid PEM or PKCS10 request") from None
     if not csr.is_signature_valid:
         raise InvalidRequest("Certify: the certificate signing request signature is invalid")
     uid = A.value(attrs, "UniqueIdentifier") or new_uid()
