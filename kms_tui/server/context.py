@@ -31,7 +31,8 @@ class OpContext:
 
     ``store``: the :class:`~kms_tui.server.store.Store`; ``user``: the authenticated user name;
     ``config``: the :class:`~kms_tui.server.config.ServerConfig`; ``id_placeholder``: the KMIP
-    ID placeholder of the current RequestMessage (None outside batches).
+    ID placeholder of the current RequestMessage (None outside batches); ``exclusive``: the
+    request holds an open transaction and must not yield to other requests.
     """
 
     store: Store
@@ -39,6 +40,7 @@ class OpContext:
     config: ServerConfig
     executor: Executor | None = None
     id_placeholder: str | None = None
+    exclusive: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -46,7 +48,12 @@ class OpContext:
         return self.config.vendor_identification
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run CPU-heavy work (RSA keygen, signing) off the event loop."""
+        """Run CPU-heavy work (RSA keygen, signing) off the event loop.
+
+        With ``exclusive`` (a batch holding an open transaction) it runs inline, so no other
+        request can interleave writes into that transaction."""
+        if self.exclusive:
+            return fn(*args)
         return await asyncio.get_running_loop().run_in_executor(self.executor, partial(fn, *args))
 
     # -- rights -------------------------------------------------------------------------------

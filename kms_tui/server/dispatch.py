@@ -92,16 +92,15 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
     failed = False
     store = ctx.store
     if undo:
-        store.db.execute("BEGIN IMMEDIATE")
-        store._depth = 1  # noqa: SLF001 - the whole batch is one transaction
-    try:
+        # The whole batch is one transaction; `exclusive` keeps other requests out of it.
+        ctx.exclusive = True
+        with store.transaction(), store.rollback_if(lambda: failed):
+            for item in items:
+                results.append(await _run_item(ctx, item))
+                failed = failed or results[-1].get_value("ResultStatus") != "Success"
+    else:
         for item in items:
             results.append(await _run_item(ctx, item))
-            failed = failed or results[-1].get_value("ResultStatus") != "Success"
-    finally:
-        if undo:
-            store._depth = 0  # noqa: SLF001
-            store.db.execute("ROLLBACK" if failed else "COMMIT")
     if undo and failed:
         for r in results:
             if r.get_value("ResultStatus") == "Success":

@@ -47,6 +47,10 @@ CREATE INDEX IF NOT EXISTS read_access_user ON read_access(userid);
 """
 
 
+class _Undo(Exception):
+    """Internal: unwinds a transaction that must be rolled back without an error."""
+
+
 @dataclass
 class StoredObject:
     """One managed object: its KMIP object node (e.g. ``SymmetricKey``), its ``Attributes``
@@ -103,12 +107,24 @@ class Store:
         self._depth = 1
         try:
             yield
+        except _Undo:
+            self._depth = 0
+            self.db.execute("ROLLBACK")
+            return
         except BaseException:
             self._depth = 0
             self.db.execute("ROLLBACK")
             raise
         self._depth = 0
         self.db.execute("COMMIT")
+
+    @contextmanager
+    def rollback_if(self, condition) -> Iterator[None]:
+        """Inside :meth:`transaction`: roll the whole transaction back when ``condition()``
+        is true on exit (a batch with ``BatchErrorContinuationOption=Undo`` that failed)."""
+        yield
+        if condition():
+            raise _Undo
 
     # -- objects ----------------------------------------------------------------------------
     def get(self, uid: str) -> StoredObject | None:

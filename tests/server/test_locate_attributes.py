@@ -135,3 +135,18 @@ def test_wrong_types_are_codec_errors_and_change_nothing(kmip):
     body["value"][1]["value"][1] = t("CryptographicLength", "TextString", "256")
     text = kmip.fail(body)
     assert text.startswith("Codec_Error: invalid type for `CryptographicLength`")
+
+
+def test_delete_attribute_by_vendor_reference_and_tag(kmip):
+    tag = _unique("del")
+    key = kmip.create(tags=(tag,))
+    vendor = s("Attribute", t("VendorIdentification", "TextString", "acme"), t("AttributeName", "TextString", "team"),
+               t("AttributeValue", "TextString", "blue"))
+    kmip.ok(s("AddAttribute", uid(key), s("NewAttribute", vendor)))
+    assert "blue" in find(kmip.attributes(key), "AttributeValue")
+    ref = s("AttributeReference", t("VendorIdentification", "TextString", "acme"), t("AttributeName", "TextString", "team"))
+    kmip.ok(s("DeleteAttribute", uid(key), ref))
+    assert "blue" not in find(kmip.attributes(key), "AttributeValue")
+    kmip.ok(s("DeleteAttribute", uid(key), t("AttributeReference", "Enumeration", "Tag")))
+    assert kmip.locate(tag_attr(tag)) == []
+    assert json.loads(first(kmip.attributes(key, "Tag"), "AttributeValue")) == ["_kk"]

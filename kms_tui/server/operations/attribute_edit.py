@@ -81,10 +81,15 @@ async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
     if op == "deleteattribute" and payload.get("CurrentAttribute") is None:
         ref = require(payload, "AttributeReference")
         target = ref.value if ref.type != "Structure" else None
+        if ref.type == "Structure":  # a vendor attribute, named by (vendor, name)
+            node = A.vendor_node(str(ref.get_value("VendorIdentification")), str(ref.get_value("AttributeName")),
+                                 TTLV.text("AttributeValue", ""))
+        elif target == "Tag":
+            node = A.vendor_node(ctx.vendor, "tag", TTLV.text("AttributeValue", "[]"))
     else:
         node = _single_attribute(payload, field)
         target = node.tag
-    if node is not None:
+    if node is not None and node.tag != "Attribute":
         _check_writable(node)
     elif target in SERVER_MANAGED:
         raise InvalidRequest(f"the attribute {target} is server-managed and cannot be deleted")

@@ -46,6 +46,9 @@ def _checked(ctx: OpContext, payload: TTLV, op: str) -> tuple[StoredObject, TTLV
         raise Kmip21Error("Sensitive", "DENIED")
     requested = payload.get_value("KeyFormatType")
     body = _formatted(obj, requested)
+    if obj.attributes.get_value("Fresh") is True:  # the first plaintext Get makes a key not fresh
+        obj.attributes.set(TTLV.boolean("Fresh", False))
+        ctx.store.update(obj)
     return obj, with_embedded_attributes(body, obj.attributes)
 
 
