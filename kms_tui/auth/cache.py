@@ -49,19 +49,36 @@ class CachedCredentials:
         return f"CachedCredentials(method={self.method!r}, client_id={self.client_id!r}, tokens={self.tokens!r})"
 
 
+def _is_os_keyring(backend) -> bool:
+    """The platform's own store (Secret Service, KWallet, macOS, Windows); not file or null stand-ins."""
+    children = getattr(backend, "backends", None)
+    if children is not None:  # keyring's chainer: usable if any link is an OS keyring
+        return any(_is_os_keyring(b) for b in children)
+    module = type(backend).__module__
+    return (module.startswith("keyring.backends.") and module.rsplit(".", 1)[1] not in ("fail", "null", "chainer")
+            and getattr(backend, "priority", 0) > 0)
+
+
 def _usable_keyring():
-    """The keyring module when a real (non-failing) backend is configured, else None."""
-    if os.environ.get("KMS_TUI_KEYRING", "").lower() in ("off", "0", "no", "file"):
+    """The keyring module when an OS keyring is usable, else None (then the 0600 file is used).
+
+    `KMS_TUI_KEYRING=off` forces the file; `=on` accepts any configured (non-failing) backend.
+    """
+    choice = os.environ.get("KMS_TUI_KEYRING", "").lower()
+    if choice in ("off", "0", "no", "file"):
         return None
     try:
         import keyring  # optional extra
         from keyring.backends import fail
     except ImportError:
         return None
-    backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 0) <= 0:
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # a broken keyring configuration must not stop sign-in
         return None
-    return keyring
+    if isinstance(backend, fail.Keyring):
+        return None
+    return keyring if choice == "on" or _is_os_keyring(backend) else None
 
 
 class CredentialCache:
