@@ -10,6 +10,7 @@ class KmsError(Exception):
     status = 422
     prefix = ""
     batch_reason = "Operation_Not_Supported"
+    bare_in_batch = False  # batch ResultMessage without the Display prefix
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -26,11 +27,13 @@ class KmsError(Exception):
 
     @property
     def batch_message(self) -> str:
-        return self.display
+        return self.message if self.bare_in_batch else self.display
 
 
 class Kmip21Error(KmsError):
     """``{ErrorReason}: {msg}``; batch items carry the reason and the bare message."""
+
+    bare_in_batch = True
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -43,10 +46,6 @@ class Kmip21Error(KmsError):
     @property
     def batch_reason(self) -> str:  # type: ignore[override]
         return self.reason
-
-    @property
-    def batch_message(self) -> str:
-        return self.message
 
 
 class InvalidRequest(KmsError):
@@ -63,10 +62,7 @@ class Unauthorized(KmsError):
     status = 401
     prefix = "Access denied"
     batch_reason = "Permission_Denied"
-
-    @property
-    def batch_message(self) -> str:
-        return self.message
+    bare_in_batch = True
 
 
 class RouteNotFound(KmsError):
@@ -86,10 +82,7 @@ class CryptographicError(KmsError):
     status = 500
     prefix = "Cryptographic error"
     batch_reason = "Cryptographic_Failure"
-
-    @property
-    def batch_message(self) -> str:
-        return self.message
+    bare_in_batch = True
 
 
 class UnsupportedPlaceholder(KmsError):
