@@ -285,3 +285,13 @@ def test_the_projects_own_certify_request(kms: Kms, ca: dict) -> None:
 def test_unreadable_csr_is_a_clear_422(kms: Kms, value: dict) -> None:
     refused = kms.certify(value, expect=422)
     assert refused == "Invalid Request: Certify: the CertificateRequestValue is not a valid PEM or PKCS10 request"
+
+
+@pytest.mark.parametrize(("attributes", "says"), [
+    (s("Attributes", subject("x", c="FRA")), "Invalid Request: Certify: invalid subject name: "),
+    (s("Attributes", subject("x"), vendor("requested_validity_days", integer("", 2_000_000_000))),
+     "Invalid Request: requested_validity_days 2000000000 is too large"),
+], ids=["three-letter-country", "validity-overflow"])
+def test_bad_subject_or_validity_is_a_clear_422(kms: Kms, attributes: dict, says: str) -> None:
+    _, pk = kms.create_pair("ECDSA", curve="P256")
+    assert kms.certify(uid(pk), attributes, expect=422).startswith(says)

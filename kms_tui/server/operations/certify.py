@@ -288,7 +288,10 @@ def validity_days(ctx: OpContext, attrs: TTLV | None) -> int:
 def sign_certificate(subject: Subject, issuer: Issuer, days: int) -> x509.Certificate:
     """Build and sign the X.509 v3 certificate (CPU work: call through ``run_cpu``)."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    not_after = now + timedelta(days=days)
+    try:
+        not_after = now + timedelta(days=days)
+    except OverflowError:
+        raise InvalidRequest(f"requested_validity_days {days} is too large") from None
     if issuer.not_after is not None and issuer.not_after < not_after:
         not_after = issuer.not_after  # never outlive the issuer
     builder = (

@@ -57,14 +57,13 @@ EXTENDED_USAGES = {
 
 def subject_name(cert_attrs: TTLV) -> x509.Name:
     """The X.509 subject built from ``CertificateSubject*`` fields (empty ones skipped)."""
-    parts = []
-    for suffix, oid in NAME_FIELDS:
-        value = cert_attrs.get_value("CertificateSubject" + suffix)
-        if value:
-            parts.append(x509.NameAttribute(oid, value))
     try:
-        return x509.Name(parts)
-    except ValueError as exc:
+        return x509.Name([
+            x509.NameAttribute(oid, value)
+            for suffix, oid in NAME_FIELDS
+            if (value := cert_attrs.get_value("CertificateSubject" + suffix))
+        ])
+    except (ValueError, TypeError) as exc:  # e.g. a country that is not 2 letters, a non-text value
         raise InvalidRequest(f"Certify: invalid subject name: {exc}") from None
 
 
