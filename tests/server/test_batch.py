@@ -99,3 +99,14 @@ def test_query_and_discover_versions(kmip):
     assert "Create" in find(q, "Operation") and first(q, "VendorIdentification") == "cosmian"
     dv = kmip.ok(s("DiscoverVersions"))
     assert (first(dv, "ProtocolVersionMajor"), first(dv, "ProtocolVersionMinor")) == (2, 1)
+
+
+def test_enumerations_sent_as_codes_are_understood(kmip):
+    body = aes()
+    body["value"][0]["value"] = "0x00000002"  # ObjectType SymmetricKey by its KMIP code
+    algorithm = next(n for n in body["value"][1]["value"] if n["tag"] == "CryptographicAlgorithm")
+    algorithm["value"] = 3  # AES as a JSON number
+    key = first(kmip.ok(body), "UniqueIdentifier")
+    assert first(kmip.attributes(key, "CryptographicAlgorithm"), "CryptographicAlgorithm") == "AES"
+    body["value"][0]["value"] = "0x0000FFFF"
+    assert kmip.fail(body).startswith("Codec_Error: unknown ObjectType code 0x0000FFFF")
