@@ -8,6 +8,8 @@ shapes; :mod:`kms_tui.client.kms_client` builds on it.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import ssl
 import time
 import urllib.request
@@ -59,7 +61,7 @@ class Exchange:
         self.audit = audit
         self.credentials = credentials
         self.retry = retry
-        self.user = ""  # the KMS user name, once known (``me()``); recorded in the audit trail
+        self.user = identity_hint(settings)  # replaced by the server's answer to ``me()``
         self.round_trips = 0  # HTTP requests actually sent (benchmarks, tests)
         self._http: httpx.AsyncClient | None = None
 
@@ -233,6 +235,24 @@ class Exchange:
             )
         except Exception:  # noqa: BLE001 - the audit trail must never break a request
             pass
+
+
+def identity_hint(settings: ConnectionSettings) -> str:
+    """Who we will probably be, for the audit trail before ``/me`` answers: the client
+    certificate's CN, else the ``email`` claim of a JWT access token (read, not verified)."""
+    try:
+        if settings.tls_client_pem_cert_path:
+            from kms_tui.client.transport import certificate_subject
+
+            return certificate_subject(settings.tls_client_pem_cert_path)
+        token = settings.access_token or ""
+        if token.count(".") == 2:
+            part = token.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+            return str(claims.get("email") or claims.get("sub") or "")
+    except Exception:  # noqa: BLE001 - a hint only; never fail a request for it
+        return ""
+    return ""
 
 
 def body_text(response: httpx.Response) -> str:

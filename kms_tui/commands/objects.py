@@ -11,7 +11,7 @@ from typing import Any
 
 from kms_tui.client import KmsClient, LocateFilter
 from kms_tui.client.listing import ObjectSummary
-from kms_tui.client.pem import to_pem
+from kms_tui.client.pem import NotExportable, to_pem
 from kms_tui.client.requests import REVOCATION_REASONS
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client, table
 
@@ -205,7 +205,12 @@ def run_destroy(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        response = await client.export(object_id(args.id))
+        uid = object_id(args.id)
+        # Look before exporting: private and secret key material is never fetched for nothing.
+        kind = (await client.get_attributes(uid, with_tags=False)).get("ObjectType", "")
+        if kind not in ("PublicKey", "Certificate"):
+            raise NotExportable(f"{args.id} is a {kind or 'object'}, not a public key or certificate", reason="not_public")
+        response = await client.export(uid)
         pem = to_pem(response)
         uid = str(response.get_value("UniqueIdentifier", args.id))
         if args.output:

@@ -139,3 +139,27 @@ async def test_custom_headers_and_database_secret_are_sent_as_ckms_does(faulty):
     assert headers["x-tenant"] == "blue" and headers["x-trace"] == "42"
     assert headers["databasesecret"] == "db-secret-value"
     assert headers["content-type"] == "application/json"
+
+
+async def test_revoke_is_retried_after_a_503(faulty, sandbox):
+    async with client_via(sandbox.url) as direct:
+        uid = await direct.create_symmetric_key(tags=["revoke-503"])
+    faulty.mode, faulty.fail_count = "503", 1
+    async with client_via(faulty.url) as client:
+        assert await client.revoke(uid, "Superseded") == uid
+        assert (await client.get_attributes(uid))["State"] == "Deactivated"
+    assert [s.operation for s in faulty.seen][:2] == ["Revoke", "Revoke"]
+
+
+async def test_batch_failures_are_per_item(sandbox):
+    from kms_tui.client import ObjectNotFound
+    from kms_tui.client import requests as kmip
+
+    async with client_via(sandbox.url) as client:
+        uid = await client.create_symmetric_key()
+        results = await client.batch([kmip.get_attributes(uid), kmip.get_attributes("missing-id"), kmip.activate(uid)])
+        many = await client.get_attributes_many([uid, "missing-id"])
+    assert results[0].ok and results[0].unwrap().get_value("UniqueIdentifier") == uid
+    assert isinstance(results[1].error, ObjectNotFound) and "missing-id" in results[1].error.message
+    assert results[2].error.reason == "Wrong_Key_Lifecycle_State"  # already active
+    assert isinstance(many["missing-id"], ObjectNotFound) and many[uid]["CryptographicAlgorithm"] == "AES"
