@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -49,8 +50,15 @@ def run(args: argparse.Namespace) -> int:
     host = args.host or (config.hostname if args.config else "127.0.0.1")
     port = args.port if args.port is not None else (config.port if config.port is not None else 9998)
     db = args.db or paths.data_dir() / "sandbox.sqlite"
+    from kms_tui.server.store import Store
+
     try:
-        return asyncio.run(_serve(config, db, host, port, ssl_ctx))
+        store = Store(db)
+    except (sqlite3.Error, OSError) as exc:
+        print(f"kms-tui serve: cannot open the database {db}: {exc} (choose another file with --db)", file=sys.stderr)
+        return exitcodes.USAGE
+    try:
+        return asyncio.run(_serve(config, store, host, port, ssl_ctx))
     except OSError as exc:
         print(f"kms-tui serve: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return exitcodes.USAGE
@@ -58,20 +66,31 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.OK
 
 
-async def _serve(config, db: Path, host: str, port: int, ssl_ctx) -> int:
+def display_host(host: str) -> str:
+    """The host part of the printed URL: wildcard binds are reached on loopback."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+async def _serve(config, store, host: str, port: int, ssl_ctx) -> int:
     from aiohttp import web
 
     from kms_tui.server.app import build_app
-    from kms_tui.server.store import Store
 
-    store = Store(db)
     runner = web.AppRunner(build_app(config, store), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port, ssl_context=ssl_ctx, backlog=512)
-    await site.start()
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
     sockets = site._server.sockets if site._server else []  # noqa: SLF001 - the bound port
     bound = sockets[0].getsockname()[1] if sockets else port
-    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    shown = display_host(host)
     scheme = "https" if ssl_ctx else "http"
     print(f"listening on {scheme}://{shown}:{bound}", flush=True)  # the socket already accepts
     stop = asyncio.Event()

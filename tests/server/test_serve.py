@@ -144,3 +144,12 @@ def test_aes_create_is_answered_while_rsa_4096_keys_are_generated(tmp_path):
         assert first(client.attributes(fast[0], "State"), "State") == "Active"
     finally:
         sb.stop()
+
+
+def test_a_file_that_is_not_a_database_exits_3_and_is_left_alone(tmp_path):
+    db = tmp_path / "notes.sqlite"
+    db.write_text("these are my notes, not a database\n" * 10)
+    before = db.read_bytes()
+    proc = _serve("--port", "0", "--db", str(db), env_home=tmp_path)
+    assert proc.returncode == 3 and "cannot open the database" in proc.stderr and "--db" in proc.stderr
+    assert db.read_bytes() == before
