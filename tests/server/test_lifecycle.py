@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from tests.server.kmip import Kmip, aes, destroy, find, first, kmip, revoke, s, t, tag_attr, uid  # noqa: F401
 from tests.support.sandbox import start_sandbox
 
