@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import os
+import sys
 import webbrowser
 from dataclasses import dataclass, field
 from typing import Callable
@@ -115,9 +117,18 @@ def params_from_pasted_url(text: str) -> dict[str, str]:
     return params
 
 
-def open_browser(url: str) -> bool:
-    """Open the URL in a browser when there is one (never over SSH without a display)."""
+def has_graphical_browser() -> bool:
+    """A desktop session whose browser can reach our loopback port (never a text browser in this tty)."""
     if os.environ.get("SSH_CONNECTION") and not os.environ.get("DISPLAY"):
+        return False
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def open_browser(url: str) -> bool:
+    """Open the URL in a browser when there is one; the URL is shown either way."""
+    if not has_graphical_browser():
         return False
     try:
         return webbrowser.open(url, new=1)
@@ -140,7 +151,7 @@ async def login_with_browser(
     try:
         request = AuthCodeRequest(conf, redirect_uri(listener.port))
         show(f"Open this address to sign in:\n  {request.url}")
-        if browser and open_browser(request.url):
+        if browser and await asyncio.to_thread(open_browser, request.url):  # some launchers wait
             show("A browser window was opened.")
         if on_listening is not None:
             on_listening(listener, request)

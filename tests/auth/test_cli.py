@@ -113,3 +113,14 @@ def test_no_oauth_configuration_is_a_usage_error(tmp_path):
     conf.write_text('[http_config]\nserver_url = "http://127.0.0.1:9"\n')
     result = kms_tui("login", "--conf", str(conf))
     assert result.returncode == 3 and "oauth2_conf" in result.stderr
+
+
+def test_login_opens_the_browser_when_there_is_a_desktop(tmp_path, mock_idp):
+    conf = write_profile(tmp_path / "ckms.toml", mock_idp)
+    browser = tmp_path / "browser.py"  # what $BROWSER launches: it follows the IdP's redirect home
+    browser.write_text("import sys, httpx\nhttpx.get(sys.argv[1], follow_redirects=True, timeout=10)\n")
+    env = {"DISPLAY": ":99", "BROWSER": f"{sys.executable} {browser} %s", "OAUTH2_REDIRECT_URL_PORT": str(free_port())}
+    result = kms_tui("login", "--conf", str(conf), "--timeout", "20", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "A browser window was opened" in result.stderr and "Open this address" in result.stderr
+    assert "Signed in as alice@example.com" in result.stdout
