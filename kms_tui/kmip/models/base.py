@@ -264,6 +264,43 @@ def _unwrap(annotation: Any) -> tuple[Any, W | None, bool]:
     return annotation, wire, False
 
 
+_FACTORY = object()  # marks a default that must be built per instance
+_IMMUTABLE = (type(None), str, int, bool, bytes, float, KmipEnum)
+
+
+@dataclass
+class _Spec:
+    """A model class's wire layout, computed once."""
+
+    fields: list[_Field]
+    index: dict[str, _Field]  # tag (and aliases) → field
+    required: list[_Field]
+    defaults: list[tuple[str, Any]]  # (name, default or _FACTORY or _REQUIRED), declaration order
+
+    @classmethod
+    def of(cls, model: type[TTLVModel]) -> _Spec:
+        hints = typing.get_type_hints(model, include_extras=True)
+        fields: list[_Field] = []
+        index: dict[str, _Field] = {}
+        defaults: list[tuple[str, Any]] = []
+        for name, info in model.model_fields.items():
+            inner, wire, repeated = _unwrap(hints[name])
+            tag = (wire.tag if wire and wire.tag else None) or pascal(name)
+            f = _Field(name, tag, _codec_for(inner, wire), repeated, info.is_required())
+            fields.append(f)
+            index.update({t: f for t in (tag, *(wire.aliases if wire else ()))})
+            if info.is_required():
+                defaults.append((name, _FACTORY))  # always present after a successful decode
+            elif info.default_factory is None and isinstance(info.default, _IMMUTABLE):
+                defaults.append((name, info.default))
+            else:
+                defaults.append((name, _FACTORY))
+        return cls(fields, index, [f for f in fields if f.required], defaults)
+
+
+_SPECS: dict[type, _Spec] = {}
+
+
 # ------------------------------------------------------------------------------------------------
 # The base model
 # ------------------------------------------------------------------------------------------------
@@ -279,28 +316,19 @@ class TTLVModel(BaseModel):
 
     # -- introspection ------------------------------------------------------------------------
     @classmethod
+    def _spec(cls) -> _Spec:
+        spec = _SPECS.get(cls)
+        if spec is None:
+            spec = _SPECS[cls] = _Spec.of(cls)
+        return spec
+
+    @classmethod
     def _wire_fields(cls) -> list[_Field]:
-        cached = cls.__dict__.get("_fields_cache_own")
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        hints = typing.get_type_hints(cls, include_extras=True)
-        fields: list[_Field] = []
-        for name, info in cls.model_fields.items():
-            inner, wire, repeated = _unwrap(hints[name])
-            tag = (wire.tag if wire and wire.tag else None) or pascal(name)
-            fields.append(_Field(name, tag, _codec_for(inner, wire), repeated, info.is_required()))
-        type.__setattr__(cls, "_fields_cache_own", fields)
-        index = {f.tag: f for f in fields}
-        for name, f in zip(cls.model_fields, fields):
-            wire = _unwrap(hints[name])[1]
-            index.update({alias: f for alias in (wire.aliases if wire else ())})
-        type.__setattr__(cls, "_tag_index_own", index)
-        return fields
+        return cls._spec().fields
 
     @classmethod
     def _index(cls) -> dict[str, _Field]:
-        cls._wire_fields()
-        return cls.__dict__["_tag_index_own"]  # type: ignore[no-any-return]
+        return cls._spec().index
 
     # -- encoding -----------------------------------------------------------------------------
     def to_ttlv(self, tag: str | None = None) -> TTLV:
@@ -345,8 +373,8 @@ class TTLVModel(BaseModel):
                     raise codec_error(here, f"duplicate field `{f.tag}`")
                 values[f.name] = value
             last = f
-        for f in cls._wire_fields():
-            if f.required and f.name not in values:
+        for f in cls._spec().required:
+            if f.name not in values:
                 raise codec_error(path, f"missing field `{f.tag}`")
         return cls._build(values, path)
 
@@ -360,7 +388,30 @@ class TTLVModel(BaseModel):
 
     @classmethod
     def _build(cls, values: dict[str, Any], path: str) -> Any:
-        return cls.model_construct(**values)
+        return cls._construct(values)
+
+    @classmethod
+    def _construct(cls, values: dict[str, Any]) -> Any:
+        """``model_construct`` without its per-field default resolution (the decoding hot spot).
+
+        Values were checked by the codecs; defaults of these models are immutable (None, enum
+        members, strings) except the few marked as factories, which are built per instance.
+        """
+        spec = cls._spec()
+        data: dict[str, Any] = {}
+        for name, default in spec.defaults:
+            if name in values:
+                data[name] = values[name]
+            elif default is _FACTORY:
+                data[name] = cls.model_fields[name].get_default(call_default_factory=True)
+            else:
+                data[name] = default
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "__dict__", data)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+        object.__setattr__(obj, "__pydantic_extra__", None)
+        object.__setattr__(obj, "__pydantic_private__", None)
+        return obj
 
     # -- convenience --------------------------------------------------------------------------
     def to_json(self) -> str:
