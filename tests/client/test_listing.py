@@ -63,3 +63,25 @@ async def test_shared_objects_come_with_owner_rights_and_attributes(start_tls_sa
         assert rows[shared].names == ["for-bob"] and rows[shared].algorithm == "AES"
         assert rows[own].owner == ""
         assert listing.round_trips <= 3  # owned + obtained, then one batch for the shared one
+
+
+async def test_without_access_owned_partitioned_locates_say_when_partial(sandbox):
+    from tests.client.support.fault_proxy import FaultProxy
+
+    proxy = FaultProxy(sandbox.url).start()
+    proxy.missing_paths = {"/access/owned", "/access/obtained"}
+    try:
+        async with client_for({"server_url": sandbox.url}) as direct:
+            assert all(r.ok for r in await direct.batch([kmip_requests.create_symmetric_key() for _ in range(1001)]))
+            await direct.create_key_pair("ec")
+        async with client_for({"server_url": proxy.url}) as client:
+            listing = await client.list_objects()
+            ec_only = await client.list_objects(LocateFilter(algorithm="ECDH"))
+    finally:
+        proxy.stop()
+    assert listing.partial  # 1,001 active keys do not fit one Locate
+    assert any("more than 1000" in p for p in listing.problems)
+    assert any("/access/owned unavailable" in p for p in listing.problems)
+    assert {o.object_type for o in listing.objects} == {"SymmetricKey", "PrivateKey", "PublicKey"}
+    assert len(ec_only.objects) == 2 and not any("truncated" in p for p in ec_only.problems)
+    assert listing.round_trips <= 4  # owned/obtained refused, one batch of Locates, one of GetAttributes

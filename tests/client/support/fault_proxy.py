@@ -103,6 +103,7 @@ class FaultProxy(_Background):
         self.drop_ops = {"Create", "CreateKeyPair"}
         self.drop_count = 1
         self.received = 0  # requests read from clients, answered or not
+        self.missing_paths: set[str] = set()  # answered 404, as an older server would
         self.seen: list[Seen] = []
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -114,6 +115,12 @@ class FaultProxy(_Background):
                 head, headers, body = req
                 self.received += 1
                 path = head.split(b" ", 2)[1].decode()
+                if path in self.missing_paths:
+                    self.seen.append(Seen(path, body, False, headers))
+                    msg = f"Route not supported: {path}".encode()
+                    writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: %d\r\n\r\n%s" % (len(msg), msg))
+                    await writer.drain()
+                    continue
                 if self.mode == "503" and self.fail_count > 0:
                     self.fail_count -= 1
                     self.seen.append(Seen(path, body, False, headers))
