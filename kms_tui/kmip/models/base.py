@@ -17,251 +17,23 @@ a :class:`TTLVModel`       nested Structure
 =========================  =================================================
 
 On input unknown tags are ignored (as Cosmian does); anything else that does not fit raises a
-:class:`TTLVError` with ``kind="codec"`` naming the path, e.g.
+:class:`CodecError` (a ``TTLVError`` with ``kind="codec"``) naming the path, e.g.
 ``Create/Attributes/CryptographicLength: expected Integer``.
 """
 
 from __future__ import annotations
 
-import types
 import typing
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from kms_tui.kmip.enums import KmipEnum
-from kms_tui.kmip.ttlv import TTLV, TTLVError
+from kms_tui.kmip.models.wire import CodecError, Field, W, codec_error, codec_for, pascal, unwrap
+from kms_tui.kmip.ttlv import TTLV
 
 __all__ = ["W", "TTLVModel", "CodecError", "codec_error", "pascal"]
-
-
-@dataclass(frozen=True)
-class W:
-    """Wire options for a field: its TTLV ``tag`` and/or primitive ``type``."""
-
-    tag: str | None = None
-    type: str | None = None
-    aliases: tuple[str, ...] = ()  # other tags accepted on input
-
-
-def pascal(name: str) -> str:
-    """``cryptographic_usage_mask`` → ``CryptographicUsageMask`` (serde ``PascalCase``)."""
-    return "".join(p[:1].upper() + p[1:] for p in name.split("_"))
-
-
-class CodecError(TTLVError):
-    """Valid TTLV that does not map to the operation's structure (Cosmian: 422 ``Codec_Error``)."""
-
-    def __init__(self, message: str, path: str = "") -> None:
-        super().__init__(message, path, kind="codec")
-
-
-def codec_error(path: str, message: str) -> CodecError:
-    """The error for TTLV that does not map to the expected structure, naming its path."""
-    return CodecError(message, path)
-
-
-# ------------------------------------------------------------------------------------------------
-# Per-type codecs
-# ------------------------------------------------------------------------------------------------
-
-
-class _Codec:
-    """Turns one node into a Python value and back."""
-
-    wire_types: frozenset[str] = frozenset()
-
-    def accepts(self, node: TTLV) -> bool:
-        return node.type in self.wire_types
-
-    def decode(self, node: TTLV, path: str) -> Any:
-        raise NotImplementedError
-
-    def encode(self, tag: str, value: Any) -> TTLV:
-        raise NotImplementedError
-
-    def owns(self, value: Any) -> bool:
-        raise NotImplementedError
-
-    def describe(self) -> str:
-        return "/".join(sorted(self.wire_types))
-
-
-class _Primitive(_Codec):
-    def __init__(self, wire: str, py: type, accepted: tuple[str, ...] = ()) -> None:
-        self.wire = wire
-        self.py = py
-        self.wire_types = frozenset((wire, *accepted))
-
-    def decode(self, node: TTLV, path: str) -> Any:
-        if node.type not in self.wire_types:
-            raise codec_error(path, f"expected {self.wire}, got {node.type}")
-        return node.value
-
-    def encode(self, tag: str, value: Any) -> TTLV:
-        return TTLV(tag, self.wire, value)
-
-    def owns(self, value: Any) -> bool:
-        if self.py is int:
-            return isinstance(value, int) and not isinstance(value, bool)
-        if self.py is str:
-            return isinstance(value, str) and (self.wire == "Enumeration" or not isinstance(value, KmipEnum))
-        return isinstance(value, self.py)
-
-    def describe(self) -> str:
-        return self.wire
-
-
-class _Enum(_Codec):
-    wire_types = frozenset({"Enumeration"})
-
-    def __init__(self, enum: type[KmipEnum]) -> None:
-        self.enum = enum
-
-    def decode(self, node: TTLV, path: str) -> Any:
-        if node.type != "Enumeration":
-            raise codec_error(path, f"expected Enumeration, got {node.type}")
-        try:
-            return self.enum.from_wire(node.value)
-        except ValueError:
-            raise codec_error(path, f"unknown {self.enum.__name__} variant {node.value!r}") from None
-
-    def encode(self, tag: str, value: Any) -> TTLV:
-        return TTLV(tag, "Enumeration", value.value if isinstance(value, KmipEnum) else value)
-
-    def owns(self, value: Any) -> bool:
-        return isinstance(value, self.enum)
-
-
-class _Raw(_Codec):
-    """Any node, kept as is (re-tagged on output)."""
-
-    def accepts(self, node: TTLV) -> bool:
-        return True
-
-    def decode(self, node: TTLV, path: str) -> Any:
-        return node
-
-    def encode(self, tag: str, value: Any) -> TTLV:
-        return TTLV(tag, value.type, value.value)
-
-    def owns(self, value: Any) -> bool:
-        return isinstance(value, TTLV)
-
-    def describe(self) -> str:
-        return "any"
-
-
-class _Struct(_Codec):
-    wire_types = frozenset({"Structure"})
-
-    def __init__(self, model: type[TTLVModel]) -> None:
-        self.model = model
-
-    def decode(self, node: TTLV, path: str) -> Any:
-        return self.model.from_ttlv(node, path=path)
-
-    def encode(self, tag: str, value: Any) -> TTLV:
-        return value.to_ttlv(tag)
-
-    def owns(self, value: Any) -> bool:
-        return isinstance(value, self.model)
-
-    def describe(self) -> str:
-        return "Structure"
-
-
-class _Union(_Codec):
-    def __init__(self, alternatives: list[_Codec]) -> None:
-        # Enumerations first: a KmipEnum is also a str.
-        self.alts = sorted(alternatives, key=lambda c: not isinstance(c, _Enum))
-        self.wire_types = frozenset().union(*(a.wire_types for a in alternatives))
-
-    def accepts(self, node: TTLV) -> bool:
-        return any(a.accepts(node) for a in self.alts)
-
-    def decode(self, node: TTLV, path: str) -> Any:
-        for a in self.alts:
-            if a.accepts(node):
-                return a.decode(node, path)
-        raise codec_error(path, f"expected {self.describe()}, got {node.type}")
-
-    def encode(self, tag: str, value: Any) -> TTLV:
-        for a in self.alts:
-            if a.owns(value):
-                return a.encode(tag, value)
-        raise TypeError(f"{tag}: cannot encode {type(value).__name__}")
-
-    def owns(self, value: Any) -> bool:
-        return any(a.owns(value) for a in self.alts)
-
-    def describe(self) -> str:
-        return " or ".join(a.describe() for a in self.alts)
-
-
-_PRIMITIVES: dict[type, tuple[str, tuple[str, ...]]] = {
-    bool: ("Boolean", ()),
-    str: ("TextString", ()),
-    bytes: ("ByteString", ()),
-    datetime: ("DateTime", ()),
-    int: ("Integer", ()),
-}
-
-
-def _codec_for(tp: Any, wire: W | None) -> _Codec:
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        alts = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(alts) == 1:
-            return _codec_for(alts[0], wire)
-        return _Union([_codec_for(a, wire) for a in alts])
-    if tp is TTLV or tp is Any:
-        return _Raw()
-    if isinstance(tp, type) and issubclass(tp, KmipEnum):
-        return _Enum(tp)
-    if isinstance(tp, type) and issubclass(tp, TTLVModel):
-        return _Struct(tp)
-    if tp is str and wire is not None and wire.type == "Enumeration":
-        return _Primitive("Enumeration", str)  # a free enumeration name (e.g. a Tag name)
-    if tp is int and wire is not None and wire.type in ("LongInteger", "Interval", "BigInteger"):
-        # i64 fields also take an Integer node (serde widens i32 to i64).
-        accepted = ("Integer",) if wire.type == "LongInteger" else ()
-        return _Primitive(wire.type, int, accepted)
-    if tp in _PRIMITIVES:
-        name, accepted = _PRIMITIVES[tp]
-        return _Primitive(name, tp, accepted)
-    raise TypeError(f"no TTLV mapping for {tp!r}")
-
-
-@dataclass
-class _Field:
-    name: str
-    tag: str
-    codec: _Codec
-    repeated: bool
-    required: bool
-
-
-def _unwrap(annotation: Any) -> tuple[Any, W | None, bool]:
-    """(inner type, wire options, repeated) from a resolved field annotation."""
-    wire: W | None = None
-    if typing.get_origin(annotation) is typing.Annotated:
-        args = typing.get_args(annotation)
-        annotation = args[0]
-        wire = next((a for a in args[1:] if isinstance(a, W)), None)
-    origin = typing.get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        alts = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(alts) == 1:
-            inner, w2, rep = _unwrap(alts[0])
-            return inner, wire or w2, rep
-    if origin is list:
-        (item,) = typing.get_args(annotation)
-        inner, w2, _ = _unwrap(item)
-        return inner, wire or w2, True
-    return annotation, wire, False
 
 
 _FACTORY = object()  # marks a default that must be built per instance
@@ -272,21 +44,21 @@ _IMMUTABLE = (type(None), str, int, bool, bytes, float, KmipEnum)
 class _Spec:
     """A model class's wire layout, computed once."""
 
-    fields: list[_Field]
-    index: dict[str, _Field]  # tag (and aliases) → field
-    required: list[_Field]
-    defaults: list[tuple[str, Any]]  # (name, default or _FACTORY or _REQUIRED), declaration order
+    fields: list[Field]
+    index: dict[str, Field]  # tag (and aliases) → field
+    required: list[Field]
+    defaults: list[tuple[str, Any]]  # (name, default or _FACTORY), declaration order
 
     @classmethod
     def of(cls, model: type[TTLVModel]) -> _Spec:
         hints = typing.get_type_hints(model, include_extras=True)
-        fields: list[_Field] = []
-        index: dict[str, _Field] = {}
+        fields: list[Field] = []
+        index: dict[str, Field] = {}
         defaults: list[tuple[str, Any]] = []
         for name, info in model.model_fields.items():
-            inner, wire, repeated = _unwrap(hints[name])
+            inner, wire, repeated = unwrap(hints[name])
             tag = (wire.tag if wire and wire.tag else None) or pascal(name)
-            f = _Field(name, tag, _codec_for(inner, wire), repeated, info.is_required())
+            f = Field(name, tag, codec_for(inner, wire), repeated, info.is_required())
             fields.append(f)
             index.update({t: f for t in (tag, *(wire.aliases if wire else ()))})
             if info.is_required():
@@ -323,11 +95,11 @@ class TTLVModel(BaseModel):
         return spec
 
     @classmethod
-    def _wire_fields(cls) -> list[_Field]:
+    def _wire_fields(cls) -> list[Field]:
         return cls._spec().fields
 
     @classmethod
-    def _index(cls) -> dict[str, _Field]:
+    def _index(cls) -> dict[str, Field]:
         return cls._spec().index
 
     # -- encoding -----------------------------------------------------------------------------
@@ -344,7 +116,7 @@ class TTLVModel(BaseModel):
                 children.append(self._encode_field(f, value))
         return TTLV(tag or self.TAG, "Structure", children)
 
-    def _encode_field(self, f: _Field, value: Any) -> TTLV:
+    def _encode_field(self, f: Field, value: Any) -> TTLV:
         return f.codec.encode(f.tag, value)
 
     # -- decoding -----------------------------------------------------------------------------
@@ -356,7 +128,7 @@ class TTLVModel(BaseModel):
             raise codec_error(path, f"expected Structure, got {node.type}")
         index = cls._index()
         values: dict[str, Any] = {}
-        last: _Field | None = None
+        last: Field | None = None
         for child in node.value:
             f = cls._field_for(child, index, path)
             if f is None:
@@ -379,11 +151,11 @@ class TTLVModel(BaseModel):
         return cls._build(values, path)
 
     @classmethod
-    def _field_for(cls, child: TTLV, index: dict[str, _Field], path: str) -> _Field | None:
+    def _field_for(cls, child: TTLV, index: dict[str, Field], path: str) -> Field | None:
         return index.get(child.tag)
 
     @classmethod
-    def _decode_field(cls, f: _Field, child: TTLV, path: str, seen: dict[str, Any]) -> Any:
+    def _decode_field(cls, f: Field, child: TTLV, path: str, seen: dict[str, Any]) -> Any:
         return f.codec.decode(child, path)
 
     @classmethod
