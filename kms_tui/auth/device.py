@@ -11,7 +11,7 @@ import httpx
 import qrcode
 
 from kms_tui.auth.errors import IdpUnreachable, LoginFailed, LoginTimeout, OAuthConfigError
-from kms_tui.auth.oauth import TIMEOUT, OAuthConfig, OAuthError, device_token_poll
+from kms_tui.auth.oauth import OAuthConfig, OAuthError, device_token_poll, idp_client
 from kms_tui.auth.tokens import TokenSet
 
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: add 5 s to the interval on slow_down
@@ -73,7 +73,7 @@ async def start_device_authorization(conf: OAuthConfig) -> DeviceAuthorization:
         form["audience"] = conf.audience
     auth = httpx.BasicAuth(conf.client_id, conf.client_secret) if conf.client_secret else None
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+        async with await idp_client() as http:
             response = await http.post(conf.device_authorization_endpoint, data=form, auth=auth)
     except httpx.HTTPError as exc:
         raise IdpUnreachable(f"The identity provider could not be reached ({type(exc).__name__}).", "Try again.") from None
