@@ -14,6 +14,7 @@ from kms_tui import exitcodes, paths
 
 
 def register(subparsers) -> None:
+    """Add the ``serve`` subcommand."""
     p = subparsers.add_parser("serve", help="run the local sandbox KMS", description=__doc__)
     p.add_argument("--host", help="address to listen on (default: the config's hostname, else 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (0 picks a free one; default: the config's, else 9998)")
@@ -32,6 +33,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Load the config, open the store, serve until SIGTERM/SIGINT; returns an exit code."""
     from kms_tui.server.config import ServerConfig, ServerConfigError, load_config
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -39,6 +39,7 @@ def sort_attributes(attrs: TTLV) -> TTLV:
 
 
 def value(attrs: TTLV | None, tag: str, default=None):
+    """The value of the first ``tag`` child of ``attrs`` (None-safe)."""
     return default if attrs is None else attrs.get_value(tag, default)
 
 
@@ -81,6 +82,7 @@ def vendor_attribute(attrs: TTLV, vendor: str, name: str) -> TTLV | None:
 
 
 def remove_vendor_attribute(attrs: TTLV, vendor: str, name: str) -> None:
+    """Drop every vendor attribute ``(vendor, name)``."""
     attrs.value = [
         c for c in attrs.value
         if not (c.tag == "Attribute" and c.get_value("VendorIdentification") == vendor
@@ -89,6 +91,7 @@ def remove_vendor_attribute(attrs: TTLV, vendor: str, name: str) -> None:
 
 
 def vendor_node(vendor: str, name: str, value_node: TTLV) -> TTLV:
+    """A vendor ``Attribute`` structure holding ``value_node`` as its AttributeValue."""
     value_node.tag = "AttributeValue"
     return TTLV.struct(
         "Attribute",

@@ -59,6 +59,7 @@ class JwksCache:
         self.fetched_at = 0.0
 
     async def fetch(self, session: aiohttp.ClientSession) -> None:
+        """Download the JWKS; on failure keep the previous keys (the request is then refused)."""
         try:
             async with session.get(self.provider.jwks_uri, timeout=aiohttp.ClientTimeout(total=10)) as resp:
                 resp.raise_for_status()
@@ -72,6 +73,7 @@ class JwksCache:
             self.fetched_at = time.monotonic()
 
     async def key(self, kid: str, session: aiohttp.ClientSession) -> dict | None:
+        """The JWK with ``kid``, refetching the JWKS once if it is unknown."""
         if kid not in self.keys:
             await self.fetch(session)  # one refetch: the IdP may have rotated its keys
         return self.keys.get(kid)
@@ -87,6 +89,7 @@ class Authenticator:
         self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
+        """Close the HTTP session used for JWKS downloads."""
         if self._session is not None:
             await self._session.close()
 
@@ -96,6 +99,7 @@ class Authenticator:
         return self._session
 
     async def authenticate(self, headers: Any, ssl_object: Any) -> str | None:
+        """The user of a request (certificate, then JWT, then API token), or None."""
         user = None
         if self.config.cert_auth and ssl_object is not None:
             user = self.from_certificate(ssl_object)
@@ -109,6 +113,7 @@ class Authenticator:
         return user
 
     def from_certificate(self, ssl_object: Any) -> str | None:
+        """The subject CN of a verified client certificate (empty and ``*`` refused)."""
         cert = ssl_object.getpeercert()
         if not cert:
             return None
@@ -119,6 +124,7 @@ class Authenticator:
         return None
 
     async def from_jwt(self, token: str) -> str | None:
+        """The ``email`` claim of a JWT valid for one configured provider, else None."""
         parts = token.split(".")
         if len(parts) != 3:
             return None
@@ -160,6 +166,7 @@ class Authenticator:
         return True
 
     def from_api_token(self, token: str) -> str | None:
+        """``default_username`` when the bearer is the lower-cased base64 of the token key."""
         obj = self.store.get(self.config.api_token_id or "")
         if obj is None or obj.object_type != "SymmetricKey" or obj.state != "Active":
             return None

@@ -33,6 +33,7 @@ class JwtProvider:
 
 @dataclass
 class TlsSettings:
+    """Server TLS files (PEM pair or PKCS#12) and the CA that signs client certificates."""
     cert_file: Path | None = None
     key_file: Path | None = None
     p12_file: Path | None = None

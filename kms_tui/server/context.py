@@ -139,4 +139,5 @@ class OpContext:
 
 
 def new_uid() -> str:
+    """A fresh UUIDv4 string, as Cosmian generates ids."""
     return str(uuid.uuid4())

@@ -49,10 +49,12 @@ class Kmip21Error(KmsError):
 
 
 class InvalidRequest(KmsError):
+    """``Invalid Request: …`` (422): a request Cosmian refuses as such."""
     prefix = "Invalid Request"
 
 
 class NotSupported(KmsError):
+    """``Not Supported: …`` (422): a feature or format the server does not offer."""
     prefix = "Not Supported"
 
 
@@ -66,11 +68,13 @@ class Unauthorized(KmsError):
 
 
 class RouteNotFound(KmsError):
+    """``Route not supported: …`` (404): an unknown operation tag."""
     status = 404
     prefix = "Route not supported"
 
 
 class DatabaseError(KmsError):
+    """``Database Error: …``: 422 for duplicates ("already exist"), else 500."""
     prefix = "Database Error"
 
     @property
@@ -79,6 +83,7 @@ class DatabaseError(KmsError):
 
 
 class CryptographicError(KmsError):
+    """A cryptographic failure: 500 on bare operations, ``Cryptographic_Failure`` in batches."""
     status = 500
     prefix = "Cryptographic error"
     batch_reason = "Cryptographic_Failure"
@@ -86,6 +91,7 @@ class CryptographicError(KmsError):
 
 
 class UnsupportedPlaceholder(KmsError):
+    """A missing UniqueIdentifier outside a batch (no ID placeholder to use)."""
     def __init__(self) -> None:
         super().__init__("This KMIP server does not yet support place holder id")
 

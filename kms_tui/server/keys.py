@@ -37,6 +37,7 @@ class KeyFormatError(ValueError):
 
 
 def random_bytes(nbytes: int) -> bytes:
+    """Key material from the OS CSPRNG."""
     return os.urandom(nbytes)
 
 
@@ -56,6 +57,7 @@ def generate_curve(curve: str):
 
 
 def curve_of(key) -> str:
+    """The KMIP RecommendedCurve name of an elliptic-curve key."""
     if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
         for name, cls in EC_CURVES.items():
             if isinstance(key.curve, cls):
@@ -76,6 +78,7 @@ def curve_of(key) -> str:
 
 
 def key_block(fmt: str, material: TTLV, algorithm: str | None, length: int | None) -> TTLV:
+    """A ``KeyBlock`` in Cosmian's field order."""
     return TTLV.struct(
         "KeyBlock",
         [
@@ -88,6 +91,7 @@ def key_block(fmt: str, material: TTLV, algorithm: str | None, length: int | Non
 
 
 def symmetric_object(key: bytes, algorithm: str) -> TTLV:
+    """A ``SymmetricKey`` object in the stored TransparentSymmetricKey form."""
     material = TTLV.struct("KeyMaterial", [TTLV.bytes_("Key", key)])
     return TTLV.struct("SymmetricKey", [key_block("TransparentSymmetricKey", material, algorithm, len(key) * 8)])
 
@@ -145,6 +149,7 @@ def _material(obj: TTLV) -> tuple[str, TTLV]:
 
 
 def symmetric_bytes(obj: TTLV) -> bytes:
+    """The raw bytes of a symmetric key (Raw or TransparentSymmetricKey)."""
     fmt, m = _material(obj)
     if m.type == "ByteString":
         return m.value
@@ -222,6 +227,7 @@ def private_material(key, fmt: str) -> TTLV:
 
 
 def public_material(key, fmt: str) -> TTLV:
+    """KeyMaterial for a public key in ``fmt`` (PKCS1, PKCS8/X509 = SPKI, Raw)."""
     if fmt == "PKCS1":
         if not isinstance(key, rsa.RSAPublicKey):
             raise KeyFormatError("PKCS1 is only for RSA keys")

@@ -52,6 +52,7 @@ def user_tags(ctx: OpContext, attrs: TTLV | None, *, strict: bool) -> set[str]:
 
 
 def digest(material: bytes, fmt: str) -> TTLV:
+    """A SHA-256 ``Digest`` attribute of ``material``."""
     return TTLV.struct(
         "Digest",
         [
@@ -104,6 +105,7 @@ def stored_attributes(
 
 
 def new_stored(ctx: OpContext, uid: str, obj: TTLV, attrs: TTLV, state: str) -> StoredObject:
+    """A :class:`StoredObject` owned by the requesting user, tags read from ``attrs``."""
     return StoredObject(uid, obj, attrs, state, ctx.user, set(_tags_in(ctx, attrs)))
 
 

@@ -31,11 +31,13 @@ def _error(exc: KmsError) -> web.Response:
 
 @routes.get("/version")
 async def version(request: web.Request) -> web.Response:
+    """``GET /version``: a JSON string, like Cosmian's."""
     return web.json_response(VERSION)
 
 
 @routes.get("/health")
 async def health(request: web.Request) -> web.Response:
+    """``GET /health``: UP with the database status, 503 when DOWN."""
     start = time.monotonic()
     db = {"name": "sqlite", "status": "UP"}
     try:
@@ -49,6 +51,7 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get("/server-info")
 async def server_info(request: web.Request) -> web.Response:
+    """``GET /server-info`` (authenticated)."""
     cfg = request.app["config"]
     return web.json_response(
         {"version": VERSION, "fips_mode": False, "hsm_instances": [], "default_username": cfg.default_username}
@@ -57,11 +60,13 @@ async def server_info(request: web.Request) -> web.Response:
 
 @routes.get("/me")
 async def me(request: web.Request) -> web.Response:
+    """``GET /me``: the authenticated user."""
     return web.json_response({"user": request["user"]})
 
 
 @routes.get("/access/owned")
 async def owned(request: web.Request) -> web.Response:
+    """``GET /access/owned``: objects the user owns, with their attributes."""
     out = []
     for uid, state, attrs_json in request.app["store"].owned(request["user"]):
         attrs = A.plain_value(decode(attrs_json))
@@ -71,6 +76,7 @@ async def owned(request: web.Request) -> web.Response:
 
 @routes.get("/access/obtained")
 async def obtained(request: web.Request) -> web.Response:
+    """``GET /access/obtained``: objects others granted to the user."""
     rows = request.app["store"].obtained(request["user"])
     return web.json_response(
         [{"object_id": i, "owner_id": o, "state": s, "operations": ops} for i, o, s, ops in rows]
@@ -86,6 +92,7 @@ def _check_owner(request: web.Request, uid: str) -> None:
 
 @routes.get("/access/list/{object_id}")
 async def access_list(request: web.Request) -> web.Response:
+    """``GET /access/list/{id}``: the grants on an object (owner only)."""
     uid = request.match_info["object_id"]
     try:
         _check_owner(request, uid)
@@ -138,16 +145,19 @@ async def _change_access(request: web.Request, grant: bool) -> web.Response:
 
 @routes.post("/access/grant")
 async def grant(request: web.Request) -> web.Response:
+    """``POST /access/grant``."""
     return await _change_access(request, True)
 
 
 @routes.post("/access/revoke")
 async def revoke(request: web.Request) -> web.Response:
+    """``POST /access/revoke``."""
     return await _change_access(request, False)
 
 
 @routes.get("/access/create")
 async def access_create(request: web.Request) -> web.Response:
+    """``GET /access/create``: whether the user may create objects."""
     cfg, user = request.app["config"], request["user"]
     allowed = (
         cfg.privileged_users is None or user in cfg.privileged_users or user == cfg.default_username
@@ -158,5 +168,6 @@ async def access_create(request: web.Request) -> web.Response:
 
 @routes.get("/access/privileged")
 async def access_privileged(request: web.Request) -> web.Response:
+    """``GET /access/privileged``: whether the user is a privileged user."""
     cfg, user = request.app["config"], request["user"]
     return web.json_response({"has_privileged_access": bool(cfg.privileged_users) and user in cfg.privileged_users})

@@ -87,6 +87,7 @@ class Store:
         self._depth = 0
 
     def close(self) -> None:
+        """Close the database connection."""
         self.db.close()
 
     def ping(self) -> None:
@@ -137,6 +138,7 @@ class Store:
         return _row_to_object(row, self.tags_of(uid))
 
     def exists(self, uid: str) -> bool:
+        """Whether an object with this id exists (any owner, any state)."""
         return self.db.execute("SELECT 1 FROM objects WHERE id=?", (uid,)).fetchone() is not None
 
     def insert(self, objects: Iterable[StoredObject]) -> None:
@@ -185,6 +187,7 @@ class Store:
         self.db.executemany("INSERT OR IGNORE INTO tags(id, tag) VALUES (?,?)", [(uid, t) for t in tags])
 
     def tags_of(self, uid: str) -> set[str]:
+        """The tags (user and system) of an object."""
         return {r[0] for r in self.db.execute("SELECT tag FROM tags WHERE id=?", (uid,))}
 
     def ids_with_tags(self, tags: Iterable[str]) -> list[str]:
@@ -257,6 +260,7 @@ class Store:
         return [(u, sorted(json.loads(p))) for u, p in rows]
 
     def grant(self, uid: str, user: str, ops: Iterable[str]) -> None:
+        """Add ``ops`` to the operations granted on ``uid`` to ``user``."""
         with self.transaction():
             current = self._perms_exact(uid, user) | set(ops)
             self.db.execute(
@@ -265,6 +269,7 @@ class Store:
             )
 
     def revoke_grant(self, uid: str, user: str, ops: Iterable[str]) -> None:
+        """Remove ``ops`` from the grant of ``user`` on ``uid`` (the row goes when empty)."""
         with self.transaction():
             left = self._perms_exact(uid, user) - set(ops)
             if left:

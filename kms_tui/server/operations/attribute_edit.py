@@ -129,16 +129,20 @@ def _matches(have: TTLV, want: TTLV) -> bool:
 
 
 async def handle_set(ctx: OpContext, payload: TTLV) -> TTLV:
+    """SetAttribute: replace (or add) one attribute."""
     return await _edit(ctx, payload, "setattribute")
 
 
 async def handle_add(ctx: OpContext, payload: TTLV) -> TTLV:
+    """AddAttribute: add one attribute (names and tags accumulate)."""
     return await _edit(ctx, payload, "addattribute")
 
 
 async def handle_delete(ctx: OpContext, payload: TTLV) -> TTLV:
+    """DeleteAttribute: remove an attribute named by value or reference."""
     return await _edit(ctx, payload, "deleteattribute")
 
 
 async def handle_modify(ctx: OpContext, payload: TTLV) -> TTLV:
+    """ModifyAttribute: change the value of one attribute."""
     return await _edit(ctx, payload, "modifyattribute")

@@ -48,6 +48,7 @@ def _key_bytes(algorithm: str, length: int) -> bytes:
 
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
+    """Create: a symmetric key or secret data, stored with Cosmian's attributes."""
     ctx.check_create()
     object_type = require(payload, "ObjectType").value
     attrs = require(payload, "Attributes")

@@ -51,6 +51,7 @@ async def _generate(ctx: OpContext, algorithm: str, common: TTLV | None):
 
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
+    """CreateKeyPair: generate, store both keys linked, answer both ids."""
     ctx.check_create()
     for tag in ("CommonProtectionStorageMasks", "PrivateProtectionStorageMasks", "PublicProtectionStorageMasks"):
         if payload.get(tag) is not None:

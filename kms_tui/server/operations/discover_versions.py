@@ -16,6 +16,7 @@ def _version(major: int, minor: int) -> TTLV:
 
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
+    """DiscoverVersions: the protocol versions the server speaks."""
     asked = [(v.get_value("ProtocolVersionMajor"), v.get_value("ProtocolVersionMinor"))
              for v in payload.children("ProtocolVersion")]
     versions = [v for v in asked if v in SUPPORTED] if asked else list(SUPPORTED)

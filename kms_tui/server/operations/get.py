@@ -53,6 +53,7 @@ def _checked(ctx: OpContext, payload: TTLV, op: str) -> tuple[StoredObject, TTLV
 
 
 async def handle_get(ctx: OpContext, payload: TTLV) -> TTLV:
+    """Get: the object (Deactivated and Destroyed refused), default or requested format."""
     obj, body = _checked(ctx, payload, "get")
     return TTLV.struct(
         "GetResponse",
@@ -61,6 +62,7 @@ async def handle_get(ctx: OpContext, payload: TTLV) -> TTLV:
 
 
 async def handle_export(ctx: OpContext, payload: TTLV) -> TTLV:
+    """Export: like Get, also for Deactivated/Compromised objects, with the attributes."""
     obj, body = _checked(ctx, payload, "export")
     return TTLV.struct(
         "ExportResponse",

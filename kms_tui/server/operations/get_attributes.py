@@ -69,6 +69,7 @@ def _wanted(ctx: OpContext, payload: TTLV) -> tuple[set[str], bool, bool]:
 
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
+    """GetAttributes: the requested attributes (all but tags when none are named)."""
     uid = _uid(ctx, payload)
     obj = ctx.retrieve(uid, "getattributes")
     attrs = full_attributes(ctx, obj)
@@ -102,6 +103,7 @@ def _uid(ctx: OpContext, payload: TTLV) -> str:
 
 
 async def handle_list(ctx: OpContext, payload: TTLV) -> TTLV:
+    """GetAttributeList: references to every attribute the object has."""
     uid = _uid(ctx, payload)
     obj = ctx.retrieve(uid, "getattributes")
     attrs = full_attributes(ctx, obj)

@@ -114,6 +114,7 @@ async def store_object(ctx: OpContext, payload: TTLV, uid: str, *, replace: bool
 
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
+    """Import: store a client-supplied object under the given id (``""`` = new UUID)."""
     uid_node = require(payload, "UniqueIdentifier")
     uid = str(uid_node.value) or new_uid()
     check_uid_allowed(uid)

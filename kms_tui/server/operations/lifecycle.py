@@ -15,6 +15,7 @@ COMPROMISE = ("KeyCompromise", "CACompromise")
 
 
 async def handle_activate(ctx: OpContext, payload: TTLV) -> TTLV:
+    """Activate: PreActive → Active with ActivationDate=now."""
     uid = ctx.uid_of(payload)
     obj = ctx.retrieve(uid, "activate")
     if obj.object_type not in ACTIVATABLE:
@@ -58,6 +59,7 @@ def _revoke_one(ctx: OpContext, obj: StoredObject, compromise: bool, occurrence:
 
 
 async def handle_revoke(ctx: OpContext, payload: TTLV) -> TTLV:
+    """Revoke: Deactivated, or Compromised for compromise reasons; Cascade to the pair."""
     uid = ctx.uid_of(payload)
     reason = require(payload, "RevocationReason")
     if reason.type != "Structure":
@@ -111,6 +113,7 @@ def _clear_material(obj: StoredObject) -> None:
 
 
 async def handle_destroy(ctx: OpContext, payload: TTLV) -> TTLV:
+    """Destroy: clear the material (or delete with Remove); Cascade to the pair."""
     uid = ctx.uid_of(payload)
     remove = payload.get_value("Remove") is True
     cascade = payload.get_value("Cascade") is True

@@ -40,6 +40,7 @@ def _predicates(filters: TTLV) -> list:
 
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
+    """Locate: ids of visible objects matching every filter."""
     filters = require(payload, "Attributes")
     try:
         tags = A.request_tags(filters, ctx.vendor) or []

@@ -9,6 +9,7 @@ OBJECT_TYPES = ("Certificate", "SymmetricKey", "PublicKey", "PrivateKey", "Secre
 
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
+    """Query: answer the requested QueryFunctions."""
     from kms_tui.server.operations import OPERATIONS  # the registry imports this module
 
     functions = {c.value for c in payload.children("QueryFunction")}

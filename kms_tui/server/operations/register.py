@@ -10,6 +10,7 @@ from kms_tui.server.operations.import_ import store_object
 
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
+    """Register: store the object; its id is ``Attributes.UniqueIdentifier`` or a UUID."""
     attrs = require(payload, "Attributes")
     if payload.get("ProtectionStorageMasks") is not None:
         raise NotSupported("ProtectionStorageMasks are not supported")
