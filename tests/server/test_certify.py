@@ -295,3 +295,11 @@ def test_unreadable_csr_is_a_clear_422(kms: Kms, value: dict) -> None:
 def test_bad_subject_or_validity_is_a_clear_422(kms: Kms, attributes: dict, says: str) -> None:
     _, pk = kms.create_pair("ECDSA", curve="P256")
     assert kms.certify(uid(pk), attributes, expect=422).startswith(says)
+
+
+def test_certificate_attributes_need_all_24_fields(kms: Kms) -> None:
+    """As Cosmian (no serde defaults): a partial CertificateAttributes is a Codec_Error."""
+    _, pk = kms.create_pair("ECDSA", curve="P256")
+    partial = s("CertificateAttributes", text("CertificateSubjectCn", "partial.example"))
+    refused = kms.certify(uid(pk), s("Attributes", partial), expect=422)
+    assert refused.startswith("Codec_Error: missing field `CertificateSubjectO`")

@@ -2,7 +2,7 @@
 
 Clients create keys as fast as they can; the sandbox is killed with SIGKILL while requests are
 in flight. After a restart on the same SQLite file, every key whose CreateResponse had been
-received is there, with the same key bytes, and an acknowledged Revoke kept its state.
+received is there, with the same key bytes; an acknowledged Revoke, Certify and access grant too.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import time
 
 import httpx
 
-from tests.server.kmip import aes, first, revoke, s, t, uid
+from tests.server.kmip import aes, first, key_pair, revoke, s, t, uid
+from tests.server.test_certify import subject
 from tests.support.sandbox import Sandbox, start_sandbox
 
 
@@ -37,6 +38,15 @@ def _key_bytes(get_body: dict) -> str:
         if isinstance(node.get("value"), list):
             stack.extend(node["value"])
     raise AssertionError("no key material in the GetResponse")
+
+
+def _certify_self_signed(client: httpx.Client) -> str:
+    """An EC key pair and its self-signed certificate; returns the certificate id."""
+    pair = client.post("/kmip/2_1", content=json.dumps(key_pair("ECDSA", curve="P256"))).json()
+    resp = client.post("/kmip/2_1", content=json.dumps(
+        s("Certify", uid(first(pair, "PublicKeyUniqueIdentifier")), s("Attributes", subject("durable.example")))))
+    assert resp.status_code == 200, resp.text
+    return first(resp.json(), "UniqueIdentifier")
 
 
 def _create_until_stopped(url: str, acknowledged: list[str], stop: threading.Event) -> None:
@@ -71,6 +81,9 @@ def test_acknowledged_creates_survive_kill_9(tmp_path) -> None:
             probe_key = _key_bytes(_get(client, probe_uid).json())
             revoked_uid = first(client.post("/kmip/2_1", content=probe).json(), "UniqueIdentifier")
             assert client.post("/kmip/2_1", content=json.dumps(revoke(revoked_uid))).status_code == 200
+            cert_uid = _certify_self_signed(client)
+            grant = {"user_id": "someone@example.com", "unique_identifier": probe_uid, "operation_types": ["get"]}
+            assert client.post("/access/grant", json=grant).status_code == 200
         sb.kill9()  # while the workers are still sending creates
     finally:
         stop.set()
@@ -88,5 +101,9 @@ def test_acknowledged_creates_survive_kill_9(tmp_path) -> None:
             state = first(client.post("/kmip/2_1", content=json.dumps(
                 s("GetAttributes", uid(revoked_uid), t("AttributeReference", "Enumeration", "State")))).json(), "State")
             assert state == "Deactivated", "an acknowledged Revoke was lost"
+            assert first(client.post("/kmip/2_1", content=json.dumps(s("Get", uid(cert_uid)))).json(),
+                         "ObjectType") == "Certificate", "an acknowledged Certify was lost"
+            grants = client.get(f"/access/list/{probe_uid}").json()
+            assert grants == [{"user_id": "someone@example.com", "operations": ["get"]}], "a grant was lost"
     finally:
         restarted.stop()

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from kms_tui.kmip.ttlv import TTLV
-from kms_tui.server.errors import InvalidRequest
+from kms_tui.server.errors import InvalidRequest, codec
 
 # CertificateAttributes field suffix → X.509 name attribute, in conventional DN order.
 NAME_FIELDS = (
@@ -56,7 +56,13 @@ EXTENDED_USAGES = {
 
 
 def subject_name(cert_attrs: TTLV) -> x509.Name:
-    """The X.509 subject built from ``CertificateSubject*`` fields (empty ones skipped)."""
+    """The X.509 subject built from ``CertificateSubject*`` fields (empty ones skipped).
+
+    Cosmian's struct has no defaults: all 24 fields must be present (``""`` when unset)."""
+    for part in ("CertificateSubject", "CertificateIssuer"):
+        for suffix in WIRE_ORDER:
+            if cert_attrs.get(part + suffix) is None:
+                raise codec(f"missing field `{part + suffix}` in CertificateAttributes (send \"\" when unset)")
     try:
         return x509.Name([
             x509.NameAttribute(oid, value)
