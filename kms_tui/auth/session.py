@@ -107,9 +107,7 @@ class Session:
     async def on_unauthorized(self) -> bool:
         """A 401: force one refresh; True when the request should be replayed once."""
         if not self.refreshable or self.state.status == "expired":
-            if self._static is not None:
-                self._set(status="expired", last_error="The server rejected the access token.")
-            return False
+            return False  # a static token cannot be renewed (a 401 may also mean "access denied")
         last = self.state.last_refresh
         if self._inflight is None and last is not None and time.time() - last < RECENT:
             return True  # another request already refreshed: just replay
