@@ -18,11 +18,11 @@ log = logging.getLogger("kms_tui.server")
 PLACEHOLDER_FROM = {
     "Create": "UniqueIdentifier",
     "Register": "UniqueIdentifier",
-    "Import": "UniqueIdentifier",
-    "Certify": "UniqueIdentifier",
     "CreateKeyPair": "PrivateKeyUniqueIdentifier",
     "Locate": "UniqueIdentifier",
 }
+# The operations that fall back to the placeholder when they carry no UniqueIdentifier.
+PLACEHOLDER_USERS = frozenset({"Get", "GetAttributes", "GetAttributeList", "ModifyAttribute"})
 
 
 async def run_operation(ctx: OpContext, op: str, payload: TTLV) -> TTLV:
@@ -118,12 +118,17 @@ async def _run_item(ctx: OpContext, item: TTLV) -> TTLV:
     op = "MAC" if op_node.value == "Mac" else op_node.value
     if payload is None or payload.type != "Structure":
         return _failure(op_node, batch_id, codec(f"missing field `RequestPayload` in BatchItem {op}"))
+    placeholder = ctx.id_placeholder
+    if op not in PLACEHOLDER_USERS:
+        ctx.id_placeholder = None
     try:
         if op not in OPERATIONS:
             raise NotSupported(f"the operation {op} is not supported by the sandbox KMS")
         response = await run_operation(ctx, op, TTLV(op, "Structure", payload.value))
     except KmsError as exc:
         return _failure(op_node, batch_id, exc)
+    finally:
+        ctx.id_placeholder = placeholder
     source = PLACEHOLDER_FROM.get(op)
     if source:
         uid = response.get_value(source)

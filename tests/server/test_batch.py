@@ -110,3 +110,12 @@ def test_enumerations_sent_as_codes_are_understood(kmip):
     assert first(kmip.attributes(key, "CryptographicAlgorithm"), "CryptographicAlgorithm") == "AES"
     body["value"][0]["value"] = "0x0000FFFF"
     assert kmip.fail(body).startswith("Codec_Error: unknown ObjectType code 0x0000FFFF")
+
+
+def test_only_get_style_operations_use_the_placeholder(kmip):
+    response = kmip.ok(_message(_item("Create", *aes(active=False)["value"]), _item("Destroy"), _item("Activate"),
+                                _item("GetAttributeList")))
+    items = _items(response)
+    assert first(items[1], "ResultMessage") == "This KMIP server does not yet support place holder id"
+    assert first(items[2], "ResultReason") == "Codec_Error"  # Activate's id is mandatory
+    assert first(items[3], "ResultStatus") == "Success"

@@ -16,6 +16,7 @@ COMPROMISE = ("KeyCompromise", "CACompromise")
 
 async def handle_activate(ctx: OpContext, payload: TTLV) -> TTLV:
     """Activate: PreActive → Active with ActivationDate=now."""
+    require(payload, "UniqueIdentifier")  # mandatory for Activate (no placeholder)
     uid = ctx.uid_of(payload)
     obj = ctx.retrieve(uid, "activate")
     if obj.object_type not in ACTIVATABLE:
