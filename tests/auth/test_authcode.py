@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 from urllib.parse import parse_qs, urlsplit
 
