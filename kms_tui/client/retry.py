@@ -11,12 +11,15 @@ Three kinds of operation (issue 3, reference §3.6–3.7):
   work already done (``Item_Not_Found`` after a revoke/destroy that may have landed, "already
   Active") counts as success.
 
-4xx answers are never retried.
+4xx answers are never retried, nor failures a retry cannot fix (the server certificate does not
+verify, the host name does not exist).
 """
 
 from __future__ import annotations
 
 import random
+import socket
+import ssl
 from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable
@@ -47,18 +50,32 @@ def kind_of(operations: Iterable[str]) -> OpKind:
 
 
 class Failure(str, Enum):
+    PERMANENT = "permanent"  # never sent, and trying again cannot help (TLS verification, no such host)
     NEVER_SENT = "never_sent"  # the server cannot have seen the request
     AMBIGUOUS = "ambiguous"  # the server may have processed it (timeout, dropped answer)
     SERVER_ERROR = "server_error"  # the server answered 5xx/429
 
 
 def classify(exc: BaseException) -> Failure:
-    """Did ``exc`` happen before the request could reach the server?"""
+    """Did ``exc`` happen before the request could reach the server? Could a retry help?"""
+    if isinstance(exc, httpx.ConnectError) and _permanent(exc):
+        return Failure.PERMANENT
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.PoolTimeout)):
         return Failure.NEVER_SENT
     if isinstance(exc, httpx.TransportError) and _tls_alert(exc):
         return Failure.NEVER_SENT  # a handshake the server refused: it never processed a request
     return Failure.AMBIGUOUS
+
+
+def _permanent(exc: BaseException) -> bool:
+    cur: BaseException | None = exc
+    while cur is not None:
+        if isinstance(cur, ssl.SSLCertVerificationError):
+            return True
+        if isinstance(cur, socket.gaierror) and cur.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return "Name or service not known" in str(exc) or "CERTIFICATE_VERIFY_FAILED" in str(exc)
 
 
 def _tls_alert(exc: BaseException) -> bool:
@@ -85,7 +102,7 @@ class RetryPolicy:
         return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
 
     def should_retry(self, kind: OpKind, failure: Failure, attempt: int) -> bool:
-        if attempt >= self.attempts:
+        if attempt >= self.attempts or failure is Failure.PERMANENT:
             return False
         if failure is Failure.NEVER_SENT:
             return self.retry_creates_never_sent if kind is OpKind.CREATE else self._enabled(kind)

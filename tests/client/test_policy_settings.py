@@ -32,6 +32,19 @@ def test_what_counts_as_never_sent(exc, failure):
     assert classify(exc) is failure
 
 
+def test_certificate_and_name_failures_are_not_worth_a_retry():
+    import socket
+    import ssl
+
+    bad_cert = httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    bad_cert.__cause__ = ssl.SSLCertVerificationError("certificate verify failed")
+    no_host = httpx.ConnectError("[Errno -2] Name or service not known")
+    no_host.__cause__ = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    for exc in (bad_cert, no_host):
+        assert classify(exc) is Failure.PERMANENT
+        assert not RetryPolicy().should_retry(OpKind.READ, Failure.PERMANENT, 1)
+
+
 def test_creates_are_retried_only_when_never_sent():
     policy = RetryPolicy()
     assert policy.should_retry(OpKind.CREATE, Failure.NEVER_SENT, 1)
