@@ -31,13 +31,15 @@ JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "PS384",
 _JWT = JsonWebToken(JWT_ALGORITHMS)
 
 
-def bearer_token(headers: Any) -> str | None:
-    """The credentials of an ``Authorization: Bearer …`` header (scheme case-insensitive)."""
+def bearer_token(headers: Any, *, exact_scheme: bool = False) -> str | None:
+    """The credentials of an ``Authorization: Bearer …`` header. The scheme is matched
+    case-insensitively (API tokens) or, with ``exact_scheme``, literally (JWTs), as Cosmian."""
     value = headers.get("Authorization")
     if not value:
         return None
     scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    ok = scheme == "Bearer" if exact_scheme else scheme.lower() == "bearer"
+    if not ok or not token.strip():
         return None
     return token.strip()
 
@@ -104,8 +106,9 @@ class Authenticator:
         if self.config.cert_auth and ssl_object is not None:
             user = self.from_certificate(ssl_object)
         token = bearer_token(headers)
-        if user is None and token and self.jwks:
-            user = await self.from_jwt(token)
+        jwt_token = bearer_token(headers, exact_scheme=True)
+        if user is None and jwt_token and self.jwks:
+            user = await self.from_jwt(jwt_token)
         if user is None and token and self.config.api_token_id:
             user = self.from_api_token(token)
         if user is not None and self.config.force_default_username:

@@ -53,7 +53,7 @@ def test_jwt_user_is_the_email_claim(jwt_sandbox, issuer):
 
 
 @pytest.mark.parametrize("case", ["expired", "wrong_issuer", "no_email", "no_sub", "wrong_audience", "hs256",
-                                  "unknown_kid", "garbage", "basic_scheme"])
+                                  "unknown_kid", "garbage", "basic_scheme", "lowercase_scheme"])
 def test_every_bad_token_is_401(jwt_sandbox, issuer, case):
     tokens = {
         "expired": lambda: issuer.token(ALICE, ttl=-30),
@@ -65,8 +65,9 @@ def test_every_bad_token_is_401(jwt_sandbox, issuer, case):
         "unknown_kid": lambda: issuer.token(ALICE, extra_headers={"kid": "nope"}),
         "garbage": lambda: "not.a.jwt",
     }
-    if case == "basic_scheme":
-        client = Kmip(jwt_sandbox.url, headers={"Authorization": "Basic " + issuer.token(ALICE)})
+    if case in ("basic_scheme", "lowercase_scheme"):
+        scheme = "Basic " if case == "basic_scheme" else "bearer "  # JWTs need the literal `Bearer`
+        client = Kmip(jwt_sandbox.url, headers={"Authorization": scheme + issuer.token(ALICE)})
     else:
         client = _as(jwt_sandbox, tokens[case]())
     r = client.http.get("/me")
