@@ -155,6 +155,8 @@ def test_audit_trail_holds_operations_and_no_secret(kms_cli, token_sandbox, tmp_
     for secret in secrets:
         assert secret.encode() not in raw, f"a secret reached the audit trail: {secret[:4]}…"
     assert token_key not in raw and token_key.hex().encode() not in raw and token_key.hex().upper().encode() not in raw
+    client_key_lines = [ln for ln in pki.alice.key_pem().splitlines() if not ln.startswith(b"-----")]
+    assert not any(ln in raw for ln in client_key_lines)  # the client certificate's private key
 
 
 def test_audit_file_is_private_and_in_wal_mode():
