@@ -99,8 +99,8 @@ class Session:
             return self._static
         if self.state.status == "expired":
             raise self._expired_error()
-        exp = self.creds.tokens.bearer_expires_at
-        if self.refreshable and exp is not None and time.time() >= exp - 5:
+        due = self.creds.tokens.next_refresh()  # a one-off command has no worker: refresh on use
+        if self.refreshable and due is not None and time.time() >= due:
             await self.refresh()
         return self.creds.tokens.bearer
 

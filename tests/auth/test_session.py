@@ -123,3 +123,16 @@ async def test_logout_forgets_locally_and_revokes_at_the_idp(tmp_path, mock_idp,
     assert "access_token" not in tomlkit.parse(conf.read_text())["http_config"]
     assert CredentialCache(session.profile.cache_key).load() is None
     assert Session(load_profile(conf)).state.status == "signed_out"
+
+
+async def test_without_the_worker_a_due_token_is_refreshed_on_use(tmp_path, short_idp, redirect_port):
+    """One-off headless commands never start the worker: the first request past the due time refreshes."""
+    conf = write_profile(tmp_path / "ckms.toml", short_idp)
+    first = await login_via_loopback(Session(load_profile(conf)))
+    later = Session(load_profile(conf))  # a new process: state from ckms.toml + the credential cache
+    assert later.state.status == "signed_in"
+    assert await later.bearer_token() == first.bearer  # not due yet
+    await asyncio.sleep(max(0.0, later.state.next_refresh - time.time()) + 0.1)
+    fresh = await later.bearer_token()
+    assert fresh != first.bearer and refresh_grants(short_idp) == 1
+    assert tomlkit.parse(conf.read_text())["http_config"]["access_token"] == fresh
