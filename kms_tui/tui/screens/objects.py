@@ -6,11 +6,13 @@ client and post the messages below; the handlers here own the widgets.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -140,6 +142,7 @@ class ObjectsScreen(ConsoleScreen):
         return self.query_one(ObjectFilterBar)
 
     def on_mount(self) -> None:
+        self.app_loop = asyncio.get_running_loop()  # the listing thread asks the session here
         self.table.focus()
         self.watch(self.app, "services", self._services_changed)
 
@@ -171,12 +174,23 @@ class ObjectsScreen(ConsoleScreen):
         self._set_status(f"Loading {describe_filter(self.filters)}…  (x stops)")
         self.load_objects(self.filters, self.generation)
 
-    @work(exclusive=True, exit_on_error=False, group="objects-load")
-    async def load_objects(self, filters: LocateFilter, generation: int) -> None:
-        """List objects and post them in slices (worker: never touches widgets)."""
+    @work(exclusive=True, exit_on_error=False, group="objects-load", thread=True)
+    def load_objects(self, filters: LocateFilter, generation: int) -> None:
+        """List objects on a worker thread with its own loop and client; rows are posted in
+        slices (never touches widgets)."""
+        worker = get_current_worker()
+        services, app_loop = self.app.services, self.app_loop
+
+        def post(loaded: actions.Loaded) -> None:
+            self.post_message(RowsLoaded(generation, loaded))
+
+        async def run() -> None:
+            async with actions.listing_client(services, app_loop) as client:
+                await actions.load_rows(client, filters, post, lambda: worker.is_cancelled)
+
         try:
-            async for loaded in actions.load_rows(self.client, filters):
-                self.post_message(RowsLoaded(generation, loaded))
+            with actions.collector_paused():
+                asyncio.run(run())
         except Exception as exc:  # noqa: BLE001 - shown in the status line and a toast
             self.post_message(LoadFailed(generation, exc))
 

@@ -7,14 +7,15 @@ and notices; the client records every call in the audit trail.
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Sequence
+from typing import Any, Callable, Sequence
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError
-from kms_tui.client.pem import to_pem
-from kms_tui.config.atomic import write_atomic
 from kms_tui.kmip.ttlv import TTLV, encode
 from kms_tui.tui.widgets.object_rows import ObjectRow, row_from_attributes
 
@@ -32,6 +33,35 @@ class Loaded:
     round_trips: int = 0
 
 
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+
+
+@contextmanager
+def collector_paused():
+    """No garbage collection while a listing is decoded, then freeze what it built.
+
+    Why: a full collection walks every object; with 10,000 rows' worth of dicts that is a
+    200 ms pause that holds the GIL and freezes the console mid-load. The rows hold no cycles,
+    so refcounting frees them later; frozen objects are simply skipped by future collections.
+    """
+    global _gc_pauses
+    with _gc_lock:
+        _gc_pauses += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0:
+                gc.freeze()
+                gc.enable()
+
+
+FIRST_PAGE = 40  # about a screenful: shown while the full listing is still on its way
+
+
 def row_from_summary(summary: Any) -> ObjectRow:
     """An :class:`ObjectRow` from the client's ``ObjectSummary``."""
     return row_from_attributes(
@@ -39,18 +69,74 @@ def row_from_summary(summary: Any) -> ObjectRow:
     )
 
 
-async def load_rows(client: Any, filters: requests.LocateFilter) -> AsyncIterator[Loaded]:
-    """List objects, then yield rows in slices, yielding to the event loop between slices."""
+class AppLoopCredentials:
+    """Credentials for a client running on another thread's loop: every question goes to the
+    app's one sign-in session, on the app's loop (tokens are refreshed in one place only)."""
+
+    def __init__(self, session: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.session, self.loop = session, loop
+
+    async def _ask(self, method: str) -> Any:
+        call = getattr(self.session, method)()
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call, self.loop))
+
+    async def bearer_token(self) -> str | None:
+        return await self._ask("bearer_token")
+
+    async def on_unauthorized(self) -> bool:
+        return bool(await self._ask("on_unauthorized"))
+
+
+def listing_client(services: Any, app_loop: asyncio.AbstractEventLoop) -> Any:
+    """A client for the bulk listing on a worker thread, with the shared client's settings,
+    profile and audit trail. Why a second one: decoding 10,000 objects is seconds of Python
+    work that would freeze the console on the app's loop, while a thread is preempted."""
+    from kms_tui.client import KmsClient
+
+    shared = services.client
+    credentials = AppLoopCredentials(services.session, app_loop) if services.session is not None else None
+    return KmsClient(shared.settings, profile=services.profile_name, audit=services.audit,
+                     credentials=credentials, retry=shared.exchange.retry)
+
+
+async def load_rows(
+    client: Any,
+    filters: requests.LocateFilter,
+    post: Callable[[Loaded], None],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> None:
+    """Post a first screenful (one Locate + one batch), then every object of the full listing
+    in slices."""
+
+    async def first_screenful() -> None:
+        try:
+            rows = await _first_page(client, filters)
+        except KmsError:
+            return  # the full listing reports the problem
+        if rows and not cancelled():
+            post(Loaded(rows, False))
+
+    # First, alone: the server answers it in milliseconds, but not while it builds the full list.
+    await first_screenful()
     listing = await client.list_objects(filters)
     objects = listing.objects
+    trips = getattr(getattr(client, "exchange", None), "round_trips", listing.round_trips)  # early page too
     if not objects:
-        yield Loaded([], True, listing.partial, list(listing.problems), listing.round_trips)
+        post(Loaded([], True, listing.partial, list(listing.problems), trips))
         return
     for start in range(0, len(objects), BATCH_ROWS):
+        if cancelled():
+            return
         rows = [row_from_summary(s) for s in objects[start : start + BATCH_ROWS]]
         done = start + BATCH_ROWS >= len(objects)
-        yield Loaded(rows, done, listing.partial, list(listing.problems), listing.round_trips)
-        await asyncio.sleep(0)  # let key presses and frames through
+        post(Loaded(rows, done, listing.partial, list(listing.problems), trips))
+        await asyncio.sleep(0)
+
+
+async def _first_page(client: Any, filters: requests.LocateFilter) -> list[ObjectRow]:
+    ids = await client.locate(filters, maximum=FIRST_PAGE)
+    rows, _gone = await fetch_rows(client, ids[:FIRST_PAGE])
+    return rows
 
 
 async def fetch_rows(client: Any, uids: Sequence[str]) -> tuple[list[ObjectRow], list[str]]:
@@ -103,9 +189,13 @@ async def raw_attributes_json(client: Any, uid: str) -> str:
 
 async def export_pem(client: Any, uid: str) -> bytes:
     """PEM of a public key or certificate (the client's ``to_pem`` reads the export)."""
+    from kms_tui.client.pem import to_pem  # cryptography's x509: only when exporting
+
     return to_pem(await client.export(uid)).encode()
 
 
 def save_pem(path: Path, pem: bytes) -> None:
     """Write atomically (temp file, fsync, rename); errors carry a message and a fix."""
+    from kms_tui.config.atomic import write_atomic
+
     write_atomic(path, pem, secret=False, backup=False)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -53,7 +54,10 @@ def layout_columns(width: int) -> list[tuple[str, int]]:
 
 
 def _fit(text: str, width: int) -> str:
-    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+    """``text`` padded or cut (with an ellipsis) to exactly ``width`` cells."""
+    if text.isascii():  # the common case, without measuring cells
+        return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+    return set_cell_size(text, width) if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
 
 
 @dataclass
@@ -119,6 +123,11 @@ class ObjectTable(ScrollView, can_focus=True):
         self.sort_order = SortOrder()
         self.empty_text = "No objects."
         self._layout: list[tuple[str, int]] = []
+        self._layout_width = -1
+        # Rendered lines by (row id, under cursor, width); a cursor move redraws two lines.
+        self._lines: dict[tuple[str, bool, int], Strip] = {}
+        self._styles: dict[str, Style] = {}
+        self._styles_key: tuple = ()
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -182,6 +191,7 @@ class ObjectTable(ScrollView, can_focus=True):
         return False
 
     def _rearrange(self, keep: str | None) -> None:
+        self._lines.clear()
         self._view = arrange(self._rows.values(), self._filter, self.sort_order.column, self.sort_order.reverse)
         self.virtual_size = Size(self.size.width, len(self._view) + 1)
         if not (keep and self.select_uid(keep)):
@@ -190,13 +200,19 @@ class ObjectTable(ScrollView, can_focus=True):
 
     # -- cursor ----------------------------------------------------------------------------------
 
-    def watch_cursor(self, value: int) -> None:
+    def watch_cursor(self, old: int, value: int) -> None:
         page = max(self.size.height - 1, 1)
         if value < self.scroll_y:
             self.scroll_to(y=value, animate=False, immediate=True)
+            self.refresh()
         elif value >= self.scroll_y + page:
             self.scroll_to(y=value - page + 1, animate=False, immediate=True)
-        self.refresh()
+            self.refresh()
+        else:  # no scrolling: only the two rows that changed look are redrawn
+            for index in (old, value):
+                y = index - int(self.scroll_y) + 1
+                if 0 < y < self.size.height:
+                    self.refresh(Region(0, y, self.size.width, 1))
         self.post_message(self.Highlighted(self.current))
 
     def action_cursor(self, delta: int) -> None:
@@ -243,29 +259,49 @@ class ObjectTable(ScrollView, can_focus=True):
     # -- rendering -------------------------------------------------------------------------------
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"object-table--{name}")
+        key = (self.app.theme, self.has_focus, self.size.width)
+        if key != self._styles_key:  # theme, focus or size changed: styles and lines are stale
+            self._styles_key, self._styles = key, {}
+            self._lines.clear()
+        style = self._styles.get(name)
+        if style is None:
+            style = self.rich_style if name == "base" else self.get_component_rich_style(f"object-table--{name}")
+            self._styles[name] = style
+        return style
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        self._layout = layout_columns(width)
+        if width != self._layout_width:
+            self._layout, self._layout_width = layout_columns(width), width
         if y == 0:
             return self._header(width)
         index = int(self.scroll_y) + y - 1
         if index >= len(self._view):
             if not self._view and y == 2:
                 return Strip([Segment(_fit("  " + self.empty_text, width), self._style("dim"))], width)
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style("base"))
         row = self._view[index]
-        base = self._style("cursor") if index == self.cursor else self.rich_style
+        selected = index == self.cursor
+        key = (row.uid, selected, width)
+        line = self._lines.get(key)
+        if line is None:
+            line = self._lines[key] = self._render_row(row, selected, width)
+        return line
+
+    def _render_row(self, row: ObjectRow, selected: bool, width: int) -> Strip:
+        base = self._style("cursor") if selected else self._style("base")
         segments: list[Segment] = []
-        for i, (column, col_width) in enumerate(self._layout):
-            style = base
-            if column == "state":
-                style = base + self._state_style(row.state)
-            segments.append(Segment(_fit(row.cell(column), col_width), style))
-            if i < len(self._layout) - 1:
+        used = 0
+        for column, col_width in self._layout:
+            if segments:
                 segments.append(Segment(" ", base))
-        return Strip(segments).adjust_cell_length(width, base)
+                used += 1
+            style = base + self._state_style(row.state) if column == "state" else base
+            segments.append(Segment(_fit(row.cell(column), col_width), style))
+            used += col_width
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        return Strip(segments, width)
 
     def _state_style(self, state: str) -> Style:
         if state == "Active":

@@ -1,0 +1,217 @@
+"""The object browser loading 10,000 sandbox objects, measured in the real console (headless).
+
+One run: a fresh sandbox is filled with N objects by a child process (so this process's peak RSS
+is the console's own), then the console opens on it at 120×40 and goes to the objects screen.
+While the list loads, "down"/"up" keys arrive every 20 ms from another thread, as a user
+scrolling would (open loop: a stalled console delays keys, it does not delay the sender).
+
+Printed: time to the first rows and to all rows, the client's round trips, peak RSS of this
+process, and the key-press-to-frame latency (p50/p99) during the load, next to references from
+the same run: ``KmsClient.list_objects()`` alone (the floor for "all rows") and the latency of
+the same keys on the idle console after the load. Targets: first rows ≤ 1 s, RSS ≤ 150 MB,
+p99 ≤ 50 ms. A frame is counted when the app hands a compositor update to the driver, after
+rendering it to terminal segments as a real terminal would need. Last line: one JSON object.
+
+    python3 benchmarks/bench_browser.py [--objects 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from textual import events  # noqa: E402
+from textual._compositor import CompositorUpdate  # noqa: E402
+
+from kms_tui.client import ConnectionSettings, KmsClient, RetryPolicy  # noqa: E402
+from kms_tui.tui.app import create_app  # noqa: E402
+from kms_tui.tui.widgets.object_table import ObjectTable  # noqa: E402
+from tests.support.sandbox import start_sandbox  # noqa: E402
+
+TARGETS = {"first_rows_s": 1.0, "peak_rss_mb": 150.0, "p99_key_to_frame_ms": 50.0}
+KEY_EVERY_S = 0.02
+
+POPULATE = """
+import asyncio, sys
+from kms_tui.client import ConnectionSettings, KmsClient, RetryPolicy
+from kms_tui.client import requests as kmip
+async def main(url, count):
+    settings = ConnectionSettings.from_http_config({"server_url": url})
+    async with KmsClient(settings, retry=RetryPolicy(timeout=600)) as client:
+        for start in range(0, count, 2000):
+            ops = []
+            for i in range(start, min(count, start + 2000)):
+                tags = ["bench", "team-%d" % (i % 7)]
+                ops.append(kmip.create_symmetric_key(length=(128, 192, 256)[i % 3], tags=tags, name="k%05d" % i))
+            results = await client.batch(ops)
+            assert all(r.ok for r in results), results[0].message
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+class FrameClock:
+    """Timestamps of frames the app hands to its driver (rendered to segments first)."""
+
+    def __init__(self, app) -> None:
+        self.times: list[float] = []
+        original = app._display
+
+        def display(screen, renderable):
+            if isinstance(renderable, CompositorUpdate):
+                renderable.render_segments(app.console)  # the work a real terminal frame costs
+                self.times.append(time.perf_counter())
+            return original(screen, renderable)
+
+        app._display = display
+
+    def first_after(self, moment: float) -> float | None:
+        for t in reversed(self.times):
+            if t < moment:
+                break
+        later = [t for t in self.times if t >= moment]
+        return later[0] if later else None
+
+
+class KeyFeeder(threading.Thread):
+    """Sends "down"/"up" every 20 ms from its own thread, as a terminal's input thread does, so
+    a stalled event loop delays the keys instead of the test (no coordinated omission)."""
+
+    def __init__(self, app) -> None:
+        super().__init__(daemon=True)
+        self.app, self.sent, self.stop = app, [], threading.Event()
+
+    def run(self) -> None:
+        keys = ("down", "up")
+        while not self.stop.is_set():
+            event = events.Key(keys[len(self.sent) % 2], None)
+            event.set_sender(self.app)
+            self.sent.append(time.perf_counter())
+            self.app._driver.send_message(event)
+            time.sleep(KEY_EVERY_S)
+
+
+class KeyTrace:
+    """When the table handled each key, and whether it had rows to redraw."""
+
+    def __init__(self, table: ObjectTable) -> None:
+        self.handled: list[tuple[float, bool]] = []
+        original = table.action_cursor
+
+        def traced(delta: int) -> None:
+            original(delta)
+            self.handled.append((time.perf_counter(), table.total > 0))
+
+        table.action_cursor = traced  # type: ignore[method-assign]
+
+    def latencies(self, sent: list[float], frames: FrameClock) -> list[tuple[float, float]]:
+        """(sent time, seconds to the frame showing it) per key handled."""
+        out = []
+        for when, (handled, had_rows) in zip(sent, self.handled):
+            frame = frames.first_after(handled) if had_rows else handled
+            out.append((when, (frame or handled) - when))
+        return out
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))] if ordered else 0.0
+
+
+async def reference_listing(url: str) -> tuple[float, int]:
+    settings = ConnectionSettings.from_http_config({"server_url": url})
+    async with KmsClient(settings, retry=RetryPolicy(timeout=600)) as client:
+        started = time.perf_counter()
+        listing = await client.list_objects()
+        return time.perf_counter() - started, len(listing.objects)
+
+
+async def measure_console(conf: Path, expected: int) -> dict:
+    app = create_app(conf=conf, discover_user_config=False, theme="textual-dark")
+    async with app.run_test(size=(120, 40)) as pilot:
+        frames = FrameClock(app)
+        while app.services is None:
+            await asyncio.sleep(0.01)
+        started = time.perf_counter()
+        await pilot.press("2")
+        screen = app.screen
+        table = screen.query_one(ObjectTable)
+        trace, feeder = KeyTrace(table), KeyFeeder(app)
+        feeder.start()
+        first_rows = None
+        while screen.load_running or table.total < expected:
+            if first_rows is None and table.total:
+                first_rows = time.perf_counter() - started
+            await asyncio.sleep(0.002)
+            if time.perf_counter() - started > 600:
+                raise RuntimeError("the load did not finish in 10 minutes")
+        all_rows = time.perf_counter() - started
+        loaded_at = time.perf_counter()
+        await asyncio.sleep(2.0)  # the same keys on the idle console: the reference
+        feeder.stop.set()
+        feeder.join()
+        await asyncio.sleep(0.2)
+        samples = trace.latencies(feeder.sent, frames)
+        during = [lat for sent, lat in samples if sent < loaded_at]
+        idle = [lat for sent, lat in samples if sent >= loaded_at + 0.1]
+        return {
+            "first_rows_s": round(first_rows if first_rows is not None else all_rows, 3),
+            "all_rows_s": round(all_rows, 3),
+            "rows": table.total,
+            "partial": bool(screen.partial_problems),
+            "round_trips": screen.round_trips,
+            "keys_during_load": len(during),
+            "p50_key_to_frame_ms": round(percentile(during, 50) * 1000, 1),
+            "p99_key_to_frame_ms": round(percentile(during, 99) * 1000, 1),
+            "max_key_to_frame_ms": round(max(during, default=0) * 1000, 1),
+            "idle_p50_key_to_frame_ms": round(percentile(idle, 50) * 1000, 1),
+            "idle_p99_key_to_frame_ms": round(percentile(idle, 99) * 1000, 1),
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        sandbox = start_sandbox(work / "sandbox")
+        try:
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", POPULATE, sandbox.url, str(args.objects)], check=True,
+                           cwd=Path(__file__).resolve().parents[1])
+            print(f"populated {args.objects} objects in {time.perf_counter() - t0:.1f} s", flush=True)
+            ref_s, ref_rows = asyncio.run(reference_listing(sandbox.url))
+            print(f"reference: KmsClient.list_objects() alone: {ref_rows} objects in {ref_s:.3f} s", flush=True)
+            conf = work / "ckms.toml"
+            conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
+            result = asyncio.run(measure_console(conf, args.objects))
+        finally:
+            sandbox.stop()
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    result.update(
+        objects=args.objects,
+        peak_rss_mb=round(peak_rss_mb, 1),
+        reference_list_objects_s=round(ref_s, 3),
+        all_rows_vs_reference=round(result["all_rows_s"] / ref_s, 2) if ref_s else None,
+        p99_during_load_vs_idle=round(result["p99_key_to_frame_ms"] / max(result["idle_p99_key_to_frame_ms"], 0.1), 2),
+    )
+    result["targets_met"] = {k: result[k] <= v for k, v in TARGETS.items()}
+    for key in ("first_rows_s", "all_rows_s", "round_trips", "peak_rss_mb", "p50_key_to_frame_ms",
+                "p99_key_to_frame_ms", "idle_p99_key_to_frame_ms", "all_rows_vs_reference"):
+        print(f"{key:28} {result[key]}")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
