@@ -17,6 +17,7 @@ from kms_tui.auth.errors import LoginCancelled, LoginFailed, LoginTimeout, PortB
 from kms_tui.auth.login import sign_in
 from kms_tui.auth.session import Session
 from kms_tui.auth.tokens import jwt_claims_unverified
+from kms_tui.config.validate import validate_document
 from tests.auth.conftest import free_port, load_profile, write_profile
 from tests.auth.helpers import Terminal, browse, mode
 from tests.support.idp import strict_idp_browser
@@ -41,6 +42,7 @@ async def test_login_through_loopback_redirect_stores_the_token_where_ckms_reads
     assert "close this window" in page.text
     # ckms stores the id_token (with the email the KMS authenticates) in http_config.access_token.
     assert stored_token(conf) == tokens.id_token
+    assert [p for p in validate_document(conf.read_text()) if p.is_error] == []  # still a valid ckms 5.26 file
     assert jwt_claims_unverified(tokens.id_token)["email"] == "alice@example.com"
     assert mode(conf) == 0o600
     cache = CredentialCache(session.profile.cache_key)
