@@ -148,3 +148,14 @@ async def test_strict_idp_rejects_a_wrong_verifier(tmp_path, strict_idp, redirec
     with pytest.raises(LoginFailed, match="invalid_grant"):
         await login
     assert stored_token(conf) is None
+
+
+async def test_an_id_token_with_another_nonce_is_rejected(tmp_path, mock_idp, redirect_port):
+    conf = write_profile(tmp_path / "ckms.toml", mock_idp)
+    mock_idp.command("wrong_nonce")
+    term = Terminal()
+    login = asyncio.create_task(sign_in(Session(load_profile(conf)), "browser", show=term.show, browser=False))
+    await browse(await term.url())
+    with pytest.raises(LoginFailed, match="nonce does not match"):
+        await login
+    assert stored_token(conf) is None

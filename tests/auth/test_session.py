@@ -136,3 +136,25 @@ async def test_without_the_worker_a_due_token_is_refreshed_on_use(tmp_path, shor
     fresh = await later.bearer_token()
     assert fresh != first.bearer and refresh_grants(short_idp) == 1
     assert tomlkit.parse(conf.read_text())["http_config"]["access_token"] == fresh
+
+
+async def test_strict_idp_rotates_on_refresh_and_logout_really_revokes(tmp_path, strict_idp, redirect_port):
+    from kms_tui.auth.login import sign_in
+    from tests.auth.helpers import Terminal, browse
+    from tests.support.idp import strict_idp_browser
+
+    conf = write_profile(tmp_path / "ckms.toml", strict_idp)
+    session = Session(load_profile(conf))
+    term = Terminal()
+    login = asyncio.create_task(sign_in(session, "browser", show=term.show, browser=False))
+    await browse(await asyncio.to_thread(strict_idp_browser, await term.url(),
+                                         redirect_prefix=f"http://localhost:{redirect_port}/"))
+    first = await login
+    await session.refresh()  # public client: client_id in the form, no secret
+    rotated = CredentialCache(session.profile.cache_key).load().tokens.refresh_token
+    assert rotated and rotated != first.refresh_token
+    stale = Session(load_profile(conf))  # another process, loaded before the logout
+    assert (await session.logout())["revoked"] is True
+    # It still holds the refresh token in memory: the IdP refuses it, the user is told to sign in again.
+    with pytest.raises(SessionExpired, match="invalid_grant"):
+        await stale.refresh()

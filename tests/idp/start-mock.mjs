@@ -5,6 +5,7 @@
 //   {"cmd":"authorize_error","error":"access_denied"}  next /authorize redirects with error=
 //   {"cmd":"fail_refresh","error":"invalid_grant"}     every refresh grant fails until {"cmd":"heal"}
 //   {"cmd":"ttl","seconds":N}                           lifetime of tokens issued from now on
+//   {"cmd":"wrong_nonce"}                               the next ID token carries another nonce (replay)
 // Events (no token values) are logged as JSON lines on stderr.
 import { OAuth2Server } from 'oauth2-mock-server';
 import readline from 'node:readline';
@@ -14,6 +15,7 @@ let ttl = Number(process.env.IDP_TOKEN_TTL ?? 3600);
 const email = process.env.IDP_EMAIL ?? 'alice@example.com';
 let authorizeError = null;
 let refreshError = null;
+let wrongNonce = false;
 const revoked = new Set();
 const log = (event) => process.stderr.write(JSON.stringify(event) + '\n');
 
@@ -25,6 +27,10 @@ service.on('beforeTokenSigning', (token, req) => {
   const body = req.body ?? {};
   token.payload.email = email;
   token.payload.exp = token.payload.iat + ttl;
+  if (wrongNonce && token.payload.nonce !== undefined) {
+    token.payload.nonce = 'replayed-nonce';
+    wrongNonce = false;
+  }
   if (token.payload.sub === undefined) {  // client_credentials: the subject is the client, as real IdPs do
     const basic = (req.headers.authorization ?? '').replace(/^Basic /i, '');
     token.payload.sub = body.client_id ?? (Buffer.from(basic, 'base64').toString().split(':')[0] || 'client');
@@ -73,6 +79,7 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
   else if (cmd.cmd === 'fail_refresh') refreshError = cmd.error ?? 'invalid_grant';
   else if (cmd.cmd === 'heal') refreshError = null;
   else if (cmd.cmd === 'ttl') ttl = Number(cmd.seconds);
+  else if (cmd.cmd === 'wrong_nonce') wrongNonce = true;
   process.stdout.write(JSON.stringify({ ack: cmd.cmd }) + '\n');
 });
 
