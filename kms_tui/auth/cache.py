@@ -7,6 +7,7 @@ written atomically. Set `KMS_TUI_KEYRING=off` to force the file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -22,6 +23,11 @@ log = logging.getLogger(__name__)
 KEYRING_SERVICE = "kms-tui"
 
 
+def bearer_digest(token: str) -> str:
+    """A one-way fingerprint of a token, to recognise it without storing it twice."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @dataclass
 class CachedCredentials:
     """Everything needed to refresh or revoke a profile's session without asking the user."""
@@ -33,6 +39,11 @@ class CachedCredentials:
     revocation_endpoint: str | None = None
     issuer: str | None = None
     scopes: list[str] = field(default_factory=list)
+    profile_bearer: str | None = None  # digest of the token last written to ckms.toml (not the token)
+
+    def matches_profile(self, bearer: str | None) -> bool:
+        """True if ckms.toml holds our token (not one `ckms login` or a human put there since)."""
+        return bearer is None or bearer_digest(bearer) in (bearer_digest(self.tokens.bearer), self.profile_bearer)
 
     def to_json(self) -> str:
         data = asdict(self)

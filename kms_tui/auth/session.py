@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
-from kms_tui.auth.cache import CachedCredentials, CredentialCache
+from kms_tui.auth.cache import CachedCredentials, CredentialCache, bearer_digest
 from kms_tui.auth.errors import AuthError, OAuthConfigError, SessionExpired, sign_in_again_hint
 from kms_tui.auth.oauth import OAuthConfig, client_credentials_grant, refresh_tokens, revoke_token
 from kms_tui.auth.profile import ProfileRef
@@ -65,7 +65,7 @@ class Session:
         """Pick up the profile's token and the cached refresh material (no network)."""
         bearer = self.profile.http_config.get("access_token") or None
         creds = self.cache.load()
-        if creds is not None and (bearer is None or bearer == creds.tokens.bearer):
+        if creds is not None and creds.matches_profile(bearer):
             self.creds, self._static = creds, None
             self._set(status="signed_in", method=creds.method, expires_at=creds.tokens.bearer_expires_at,
                       next_refresh=creds.tokens.next_refresh(), last_error=None)
@@ -135,15 +135,22 @@ class Session:
                 tokens = await client_credentials_grant(conf)
             else:
                 tokens = await refresh_tokens(conf, creds.tokens)
-        except AuthError as exc:
-            log.warning("token refresh failed for profile %s: %s", self.profile.cache_key, exc.message)
-            self._set(status="expired", last_error=exc.message, next_refresh=None)
+        except Exception as exc:  # AuthError, or anything unexpected: the session ends, no retry loop
+            reason = getattr(exc, "message", None) or f"unexpected {type(exc).__name__}"
+            log.warning("token refresh failed for profile %s: %s", self.profile.cache_key, reason)
+            self._set(status="expired", last_error=reason, next_refresh=None)
             raise self._expired_error() from None
         creds.tokens = tokens
-        await asyncio.to_thread(self._persist, creds)  # file writes off the event loop
+        save_error = None
+        try:
+            await asyncio.to_thread(self._persist, creds)  # file writes off the event loop
+        except Exception as exc:  # ckms.toml changed or unwritable: keep the new token in memory
+            save_error = (f"The refreshed token is used but could not be saved "
+                          f"({getattr(exc, 'summary', None) or type(exc).__name__}).")
+            log.warning("profile %s: %s", self.profile.cache_key, save_error)
         log.info("token refreshed for profile %s", self.profile.cache_key)
         self._set(status="signed_in", expires_at=tokens.bearer_expires_at, next_refresh=tokens.next_refresh(),
-                  last_refresh=time.time(), last_error=None)
+                  last_refresh=time.time(), last_error=save_error)
 
     def _oauth_config(self) -> OAuthConfig:
         """The profile's OAuth config (it holds the secret), else what the cache remembers."""
@@ -158,8 +165,12 @@ class Session:
         return conf
 
     def _persist(self, creds: CachedCredentials) -> None:
-        self.cache.save(creds)
-        self.profile.store_bearer(creds.tokens.bearer)
+        """ckms.toml first, then the cache (always: a rotated refresh token must never be lost)."""
+        try:
+            self.profile.store_bearer(creds.tokens.bearer)
+            creds.profile_bearer = bearer_digest(creds.tokens.bearer)
+        finally:
+            self.cache.save(creds)
 
     def _expired_error(self) -> SessionExpired:
         reason = self.state.last_error or "The session expired."

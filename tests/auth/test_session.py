@@ -158,3 +158,28 @@ async def test_strict_idp_rotates_on_refresh_and_logout_really_revokes(tmp_path,
     # It still holds the refresh token in memory: the IdP refuses it, the user is told to sign in again.
     with pytest.raises(SessionExpired, match="invalid_grant"):
         await stale.refresh()
+
+
+async def test_a_profile_file_broken_by_hand_does_not_stop_refreshing(tmp_path, mock_idp, redirect_port):
+    conf = write_profile(tmp_path / "ckms.toml", mock_idp)
+    session = Session(load_profile(conf))
+    first = await login_via_loopback(session)
+    conf.write_text(conf.read_text() + "\n[oops\n")  # someone is editing it
+    await session.refresh()
+    assert session.state.status == "signed_in" and "could not be saved" in session.state.last_error
+    assert await session.bearer_token() != first.bearer
+    assert conf.read_text().endswith("[oops\n")  # a file that fails to parse is never overwritten
+    conf.write_text(conf.read_text().replace("\n[oops\n", "\n"))  # fixed by hand, old token inside
+    later = Session(load_profile(conf))  # the next process still knows the session (and its new tokens)
+    assert later.state.status == "signed_in" and await later.bearer_token() == await session.bearer_token()
+
+
+async def test_a_token_written_by_ckms_login_takes_precedence_over_the_cache(tmp_path, mock_idp, redirect_port):
+    conf = write_profile(tmp_path / "ckms.toml", mock_idp)
+    await login_via_loopback(Session(load_profile(conf)))
+    other = _jwt({"email": "frank@example.com", "exp": time.time() + 3600})
+    doc = tomlkit.parse(conf.read_text())
+    doc["http_config"]["access_token"] = other  # `ckms login oauth` ran in between
+    conf.write_text(tomlkit.dumps(doc))
+    session = Session(load_profile(conf))
+    assert session.state.status == "static" and await session.bearer_token() == other
