@@ -68,7 +68,10 @@ class Exchange:
     # -- lifecycle --------------------------------------------------------------------------------
     async def open(self) -> None:
         if self._http is None:
-            self._http = httpx.AsyncClient(**http_client_kwargs(self.settings, self.retry.timeout))
+            # Loading the system trust store and client certificates takes 50-300 ms: off the loop.
+            kwargs = await asyncio.to_thread(http_client_kwargs, self.settings, self.retry.timeout)
+            if self._http is None:
+                self._http = httpx.AsyncClient(**kwargs)
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -137,7 +140,7 @@ class Exchange:
             return None
         if not (s.tls_client_pem_cert_path or s.tls_client_pkcs12_path) or self.proxy_url():
             return None
-        ctx = build_ssl_context(s)
+        ctx = await asyncio.to_thread(build_ssl_context, s)
         ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         try:
             _, writer = await asyncio.wait_for(
