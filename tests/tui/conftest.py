@@ -26,7 +26,7 @@ def fixed_clock() -> datetime:
 def no_cursor_blink(monkeypatch):
     """A blinking cursor makes snapshots depend on timing."""
     monkeypatch.setattr(Input, "_toggle_cursor", lambda _self: None)
-    monkeypatch.setattr(TextArea, "_toggle_cursor", lambda _self: None, raising=False)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda _self: None)
 
 
 @pytest.fixture
@@ -50,6 +50,26 @@ def console_factory(tmp_path):
         return create_app(**options)
 
     return build
+
+
+SNAPSHOT_PORT = 47917  # snapshots show the server URL: one fixed port, one test at a time
+
+
+@pytest.fixture
+def snapshot_sandbox(tmp_path):
+    """A sandbox on the fixed snapshot port (an exclusive lock keeps xdist workers from racing)."""
+    import fcntl
+    import tempfile
+
+    from tests.support.sandbox import start_sandbox
+
+    with open(Path(tempfile.gettempdir()) / "kms-tui-snapshot-port.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sb = start_sandbox(tmp_path / "snapshot-sandbox", extra_args=["--port", str(SNAPSHOT_PORT)])
+        try:
+            yield sb
+        finally:
+            sb.stop()
 
 
 @pytest.fixture

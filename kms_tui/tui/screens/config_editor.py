@@ -32,6 +32,16 @@ def problems_text(problems: list) -> str:
     return "\n".join(lines)
 
 
+def display_path(path: Path) -> str:
+    """The path shortened for the title: relative to kms-tui's config dir, else to ~."""
+    for base, prefix in ((paths.config_dir(), ""), (Path.home(), "~/")):
+        try:
+            return prefix + str(path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
 def escape_markup(text: str) -> str:
     return text.replace("[", r"\[")
 
@@ -45,7 +55,7 @@ class ConfigEditorScreen(ConsoleScreen):
     WRITE_ACTIONS = frozenset({"save", "external_editor"})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Review the diff, then write the file.", id="config-save"),
-        Binding("ctrl+e", "external_editor", "$EDITOR", tooltip="Edit in $EDITOR, then come back here.",
+        Binding("ctrl+e", "external_editor", "Editor", tooltip="Edit in $EDITOR, then come back here.",
                 id="config-external-editor"),
         Binding("ctrl+r", "reload", "Reload", tooltip="Discard edits and reload the file from disk.",
                 id="config-reload"),
@@ -88,7 +98,7 @@ class ConfigEditorScreen(ConsoleScreen):
             self.on_disk = ""
         editor.load_text(self.on_disk)
         suffix = "  (read-only)" if editor.read_only else ""
-        self.query_one("#config-path", Static).update(f"{services.profile_name}: {self.path}{suffix}")
+        self.query_one("#config-path", Static).update(f"{services.profile_name}: {display_path(self.path)}{suffix}")
         self.validate_now()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:

@@ -11,12 +11,12 @@ from textual.widgets import DataTable, Static
 
 
 def screen_bindings(screen: Screen) -> list[tuple[str, str, str, str]]:
-    """(keys, description, tooltip, id) of every binding active on ``screen``, app ones included."""
+    """(keys, description, tooltip, id) of every console binding active on ``screen``, app ones included."""
     rows: dict[tuple[str, str], tuple[str, str, str, str]] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
-        if not binding.description:
-            continue
+        if not binding.description or not binding.id:
+            continue  # widgets' built-in scrolling keys have no id: not ours to document
         keys = screen.app.get_key_display(binding)
         slot = (binding.action, binding.description)
         if slot in rows:  # several keys for one action: show them together
@@ -46,11 +46,11 @@ class HelpScreen(VimNavigation, ModalScreen[None]):
             if intro:
                 yield Static(intro, id="help-intro")
             table = DataTable(id="help-bindings", cursor_type="row", zebra_stripes=True)
-            table.add_columns("Key", "Action", "What it does", "Id (for keymap)")
-            for row in screen_bindings(self.target):
-                table.add_row(*row)
+            table.add_columns("Key", "Action", "Id (for keymap)", "What it does")
+            for keys, action, tooltip, binding_id in screen_bindings(self.target):
+                table.add_row(keys, action, binding_id, tooltip)
             yield table
-            yield Static("Remap any key in settings.toml: [keymap] <id> = \"<keys>\"", classes="hint")
+            yield Static("Remap any key in settings.toml: \\[keymap] <id> = \"<keys>\"", classes="hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -25,6 +25,12 @@ PLAIN = {
 }
 
 
+class FormProblem(str):
+    """A problem of the form itself (not of the TOML): shown as is, blocks saving."""
+
+    is_error = True
+
+
 def input_id(key: str) -> str:
     return "f-" + key.replace(".", "-").replace("_", "-")
 
@@ -157,8 +163,8 @@ class SignInFormScreen(Screen[str | None]):
         if not self.profile_name:
             try:
                 check_name(self.collect().get("name", ""))
-            except ConfigError as exc:
-                problems.append(Problem("name", None, exc.message, "1-64 letters, digits, '.', '_' or '-'"))
+            except ConfigError:
+                problems.append(FormProblem("Profile name: type 1-64 letters, digits, '.', '_' or '-'."))
         try:
             draft = self.draft()
         except (OSError, ValueError) as exc:

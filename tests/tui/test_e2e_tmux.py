@@ -1,0 +1,87 @@
+"""The real `kms-tui` in tmux: first start -> sandbox -> whoami shows admin -> quit; no child left."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import psutil
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+class Tmux:
+    """One private tmux server (its own socket) running one command."""
+
+    def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
+        self.socket = f"kms-tui-e2e-{uuid.uuid4().hex[:8]}"
+        env_args = [f"{k}={v}" for k, v in env.items()]
+        self.run("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]),
+                 "env", *env_args, *command)
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "t").stdout
+
+    def wait_for(self, text: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
+
+    def alive(self) -> bool:
+        return self.run("has-session", "-t", "t").returncode == 0
+
+    def kill(self) -> None:
+        pid = self.run("display-message", "-p", "#{pid}").stdout.strip()
+        if pid.isdigit() and psutil.pid_exists(int(pid)):
+            psutil.Process(int(pid)).terminate()
+
+
+def sandbox_children(home) -> list[psutil.Process]:
+    """`kms-tui serve` processes whose database lives in this test's kms-tui home."""
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if "serve" in cmdline and any(str(home) in part for part in cmdline):
+            found.append(proc)
+    return found
+
+
+def test_first_start_sandbox_whoami_quit(tmp_path):
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is needed for the end-to-end test (apt-get install tmux)")
+    home = tmp_path / "kms-tui-home"
+    exe = shutil.which("kms-tui")
+    command = [exe] if exe else [sys.executable, "-m", "kms_tui"]
+    env = {"KMS_TUI_HOME": str(home), "HOME": str(tmp_path / "user-home"), "TERM": "xterm-256color",
+           "PATH": os.environ.get("PATH", ""), "TEXTUAL_ANIMATIONS": "none"}
+    tmux = Tmux(command, env)
+    try:
+        tmux.wait_for("Try the local sandbox")
+        tmux.run("send-keys", "-t", "t", "Enter")
+        shown = tmux.wait_for("Effective user")
+        shown = tmux.wait_for("admin")
+        assert "sandbox" in shown
+        children = sandbox_children(home)
+        assert len(children) == 1
+        tmux.run("send-keys", "-t", "t", "C-q")
+        deadline = time.monotonic() + 20
+        while tmux.alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not tmux.alive(), "the console did not exit"
+        psutil.wait_procs(children, timeout=10)
+        assert not sandbox_children(home), "the sandbox child outlived the console"
+        assert (home / "data" / "sandbox.sqlite").exists()  # kept for next time
+    finally:
+        tmux.kill()
