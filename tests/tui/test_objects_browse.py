@@ -193,3 +193,32 @@ async def test_actions_on_an_object_owned_by_someone_else(console_factory, sandb
             assert screen.table.get_row(uid).state == "Active"  # nothing changed
     finally:
         bob_server.stop()
+
+
+async def test_partial_listing_is_said_in_the_status_line(sandbox_console):
+    from kms_tui.tui.screens.objects import RowsLoaded
+    from kms_tui.tui.widgets.object_actions import Loaded
+    from kms_tui.tui.widgets.object_rows import row_from_attributes
+
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        problem = "SymmetricKey/Active: more than 1000 objects, list truncated"
+        rows = [row_from_attributes(f"k{i}", {"ObjectType": "SymmetricKey", "State": "Active"}) for i in range(3)]
+        screen.post_message(RowsLoaded(screen.generation, Loaded(rows, True, True, [problem, "another"])))
+        await pilot.pause()
+        status = status_text(screen)
+        assert "PARTIAL" in status and problem in status and "+1 more" in status
+        assert screen.query_one("#objects-status").has_class("-partial")
+
+
+async def test_stopping_a_load_keeps_what_arrived_and_says_so(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        await pilot.app.services.client.create_symmetric_key("AES", 256)
+        screen.start_load()
+        await pilot.press("x")
+        await settle(pilot)
+        assert not screen.load_running
+        assert "loading stopped by you" in status_text(screen)
+        await reload(pilot, screen)  # r loads again, completely
+        assert screen.table.total == 1 and "PARTIAL" not in status_text(screen)

@@ -7,6 +7,7 @@ client and post the messages below; the handlers here own the widgets.
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,10 +173,25 @@ class ObjectsScreen(ConsoleScreen):
         self.table.empty_text = "Loading…"
         self.table.clear()
         self._set_status(f"Loading {describe_filter(self.filters)}…  (x stops)")
-        self.load_objects(self.filters, self.generation)
+        first_page_done = threading.Event()
+        self.load_first_page(self.filters, self.generation, first_page_done)
+        self.load_objects(self.filters, self.generation, first_page_done)
+
+    @work(exclusive=True, exit_on_error=False, group="objects-first-page")
+    async def load_first_page(self, filters: LocateFilter, generation: int, done: threading.Event) -> None:
+        """A screenful at once, with the shared client (already connected); errors are left
+        to the full listing, which reports them."""
+        try:
+            rows = await actions.first_page(self.client, filters)
+            if rows:
+                self.post_message(RowsLoaded(generation, actions.Loaded(rows, False)))
+        except Exception:  # noqa: BLE001, S110 - the full listing says what went wrong
+            pass
+        finally:
+            done.set()
 
     @work(exclusive=True, exit_on_error=False, group="objects-load", thread=True)
-    def load_objects(self, filters: LocateFilter, generation: int) -> None:
+    def load_objects(self, filters: LocateFilter, generation: int, first_page_done: threading.Event) -> None:
         """List objects on a worker thread with its own loop and client; rows are posted in
         slices (never touches widgets)."""
         worker = get_current_worker()
@@ -186,7 +202,7 @@ class ObjectsScreen(ConsoleScreen):
 
         async def run() -> None:
             async with actions.listing_client(services, app_loop) as client:
-                await actions.load_rows(client, filters, post, lambda: worker.is_cancelled)
+                await actions.load_rows(client, filters, post, lambda: worker.is_cancelled, first_page_done)
 
         try:
             with actions.collector_paused():
@@ -226,9 +242,11 @@ class ObjectsScreen(ConsoleScreen):
 
     def action_cancel_load(self) -> None:
         if self.load_running:
+            self.workers.cancel_group(self, "objects-first-page")
             self.workers.cancel_group(self, "objects-load")
+            self.generation += 1  # slices still in flight are dropped
             self.load_running = False
-            self.partial_problems = ["loading stopped by you"]
+            self.partial_problems = ["loading stopped by you (r loads again)"]
             self._show_counts()
 
     def action_reload(self) -> None:

@@ -59,7 +59,8 @@ def collector_paused():
                 gc.enable()
 
 
-FIRST_PAGE = 40  # about a screenful: shown while the full listing is still on its way
+FIRST_PAGE = 36  # about a screenful: shown while the full listing is still on its way
+FIRST_PAGE_WAIT_S = 2.0  # the full listing starts after the first page, or after this
 
 
 def row_from_summary(summary: Any) -> ObjectRow:
@@ -104,23 +105,18 @@ async def load_rows(
     filters: requests.LocateFilter,
     post: Callable[[Loaded], None],
     cancelled: Callable[[], bool] = lambda: False,
+    first_page_done: threading.Event | None = None,
 ) -> None:
-    """Post a first screenful (one Locate + one batch), then every object of the full listing
-    in slices."""
+    """Post every object of the full listing in slices.
 
-    async def first_screenful() -> None:
-        try:
-            rows = await _first_page(client, filters)
-        except KmsError:
-            return  # the full listing reports the problem
-        if rows and not cancelled():
-            post(Loaded(rows, False))
-
-    # First, alone: the server answers it in milliseconds, but not while it builds the full list.
-    await first_screenful()
+    ``first_page_done`` is set by whoever fetches the first screenful: the sandbox (and a
+    busy KMS) answers that small Locate in milliseconds, but not while it builds the full list.
+    """
+    if first_page_done is not None:
+        await asyncio.to_thread(first_page_done.wait, FIRST_PAGE_WAIT_S)
     listing = await client.list_objects(filters)
     objects = listing.objects
-    trips = getattr(getattr(client, "exchange", None), "round_trips", listing.round_trips)  # early page too
+    trips = getattr(getattr(client, "exchange", None), "round_trips", listing.round_trips)
     if not objects:
         post(Loaded([], True, listing.partial, list(listing.problems), trips))
         return
@@ -133,7 +129,8 @@ async def load_rows(
         await asyncio.sleep(0)
 
 
-async def _first_page(client: Any, filters: requests.LocateFilter) -> list[ObjectRow]:
+async def first_page(client: Any, filters: requests.LocateFilter) -> list[ObjectRow]:
+    """About a screenful of matching objects: one Locate and one batched GetAttributes."""
     ids = await client.locate(filters, maximum=FIRST_PAGE)
     rows, _gone = await fetch_rows(client, ids[:FIRST_PAGE])
     return rows
