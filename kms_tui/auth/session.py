@@ -127,6 +127,8 @@ class Session:
 
     async def _do_refresh(self) -> None:
         assert self.creds is not None
+        if await self._adopt_newer_from_disk():
+            return
         creds = self.creds
         self._set(status="refreshing")
         try:
@@ -151,6 +153,21 @@ class Session:
         log.info("token refreshed for profile %s", self.profile.cache_key)
         self._set(status="signed_in", expires_at=tokens.bearer_expires_at, next_refresh=tokens.next_refresh(),
                   last_refresh=time.time(), last_error=save_error)
+
+    async def _adopt_newer_from_disk(self) -> bool:
+        """Another process (console, script) refreshed this profile: use its tokens, do not refresh.
+
+        With rotating refresh tokens, refreshing with our stale copy would fail (or make the IdP
+        revoke the whole family).
+        """
+        assert self.creds is not None
+        disk = await asyncio.to_thread(self.cache.load)
+        if disk is None or disk.tokens.issued_at <= self.creds.tokens.issued_at:
+            return False
+        self.creds = disk
+        self._set(status="signed_in", expires_at=disk.tokens.bearer_expires_at,
+                  next_refresh=disk.tokens.next_refresh(), last_refresh=time.time(), last_error=None)
+        return True
 
     def _oauth_config(self) -> OAuthConfig:
         """The profile's OAuth config (it holds the secret), else what the cache remembers."""

@@ -183,3 +183,15 @@ async def test_a_token_written_by_ckms_login_takes_precedence_over_the_cache(tmp
     conf.write_text(tomlkit.dumps(doc))
     session = Session(load_profile(conf))
     assert session.state.status == "static" and await session.bearer_token() == other
+
+
+async def test_two_processes_share_one_refresh_through_the_cache(tmp_path, mock_idp, redirect_port):
+    conf = write_profile(tmp_path / "ckms.toml", mock_idp)
+    console = Session(load_profile(conf))
+    await login_via_loopback(console)
+    script = Session(load_profile(conf))  # same profile, loaded in "another process"
+    await console.refresh()
+    assert refresh_grants(mock_idp) == 1
+    assert await script.on_unauthorized() is True  # picks up the console's tokens: no second refresh
+    assert refresh_grants(mock_idp) == 1
+    assert await script.bearer_token() == await console.bearer_token()
