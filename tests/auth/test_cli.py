@@ -45,6 +45,8 @@ def test_client_credentials_login_then_whoami_then_logout(tmp_path, mock_idp, jw
     assert data["token"]["verified"] is False and data["can_create"] is True
     assert data["sign_in_methods"] == ["oauth2 client_credentials"] and data["server_version"]
     assert token not in who.stdout + who.stderr + login.stdout + login.stderr
+    text = kms_tui("whoami", "--conf", str(conf))
+    assert text.returncode == 0 and "alice@example.com" in text.stdout and "[claims not verified]" in text.stdout
 
     logout = kms_tui("logout", "--conf", str(conf))
     assert logout.returncode == 0 and "revoked at the identity provider" in logout.stdout
@@ -124,3 +126,25 @@ def test_login_opens_the_browser_when_there_is_a_desktop(tmp_path, mock_idp):
     assert result.returncode == 0, result.stderr
     assert "A browser window was opened" in result.stderr and "Open this address" in result.stderr
     assert "Signed in as alice@example.com" in result.stdout
+
+
+def test_device_login_approved_on_another_device(tmp_path, strict_idp):
+    from tests.support.idp import strict_idp_browser
+
+    conf = write_profile(tmp_path / "ckms.toml", strict_idp, client_id="kms-device")
+    proc = subprocess.Popen([sys.executable, "-m", "kms_tui", "login", "--device", "--conf", str(conf)],
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        code = None
+        while code is None:
+            line = proc.stderr.readline()
+            assert line, "no user code shown"
+            if "enter the code:" in line:
+                code = line.split(":", 1)[1].strip()
+        # The user types the code on their phone (here: the verification page with the code filled in).
+        strict_idp_browser(f"{strict_idp.issuer}/device?user_code={code}", login="grace@example.com")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill() if proc.poll() is None else None
+    assert proc.returncode == 0, err
+    assert "Signed in as grace@example.com" in out
