@@ -148,3 +148,9 @@ def test_device_login_approved_on_another_device(tmp_path, strict_idp):
         proc.kill() if proc.poll() is None else None
     assert proc.returncode == 0, err
     assert "Signed in as grace@example.com" in out
+
+
+def test_a_bad_redirect_port_is_a_usage_error(tmp_path, mock_idp):
+    conf = write_profile(tmp_path / "ckms.toml", mock_idp)
+    result = kms_tui("login", "--conf", str(conf), "--no-browser", env={"OAUTH2_REDIRECT_URL_PORT": "http"})
+    assert result.returncode == 3 and "Invalid OAUTH2_REDIRECT_URL_PORT: 'http'" in result.stderr
