@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
@@ -105,7 +106,9 @@ def build_app(config: ServerConfig, store: Store) -> web.Application:
     app["config"] = config
     app["store"] = store
     app["auth"] = Authenticator(config, store)
-    app["executor"] = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kms-cpu")
+    # Key generation threads leave one core to the event loop, so requests keep flowing.
+    workers = max(1, (os.cpu_count() or 2) - 1)
+    app["executor"] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kms-cpu")
     app.router.add_post("/kmip/2_1", kmip_2_1)
     app.router.add_post("/kmip", kmip)
     app.add_routes(rest_routes)
