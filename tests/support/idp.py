@@ -67,6 +67,13 @@ class Idp:
                     out.append(event)
         return out
 
+    def wait_events(self, kind: str, count: int = 1, timeout: float = 5.0) -> list[dict]:
+        """The events of `kind` once at least `count` were logged (some are logged after the reply)."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.events(kind)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return found
+
     def stop(self) -> None:
         """Stop the IdP by its PID; it closes its socket on SIGTERM."""
         if self.proc.poll() is None:
