@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"Signed in{' as ' + who if who else ''}. The token was saved to {where}.")
         return exitcodes.OK
 
-    return run_guarded(body, args.json)
+    return run_guarded(args, body)
 
 
 def run_logout(args: argparse.Namespace) -> int:
@@ -96,4 +96,4 @@ def run_logout(args: argparse.Namespace) -> int:
             print(f"Signed out of {session.profile.name or 'the profile'}: local tokens removed, {revoked}.")
         return exitcodes.OK
 
-    return run_guarded(body, args.json)
+    return run_guarded(args, body)

@@ -9,7 +9,8 @@ from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.cli import add_connection_options
-from kms_tui.commands._auth_common import report_error, resolve, run_guarded
+from kms_tui.commands._auth_common import resolve, run_guarded
+from kms_tui.commands.headless import report_error
 
 
 def register(subparsers: Any) -> None:
@@ -62,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
     def body() -> int:
         data = asyncio.run(_collect(resolve(args)))
         print(json.dumps(data.to_dict(), default=str, indent=2) if args.json else _text(data))
-        if data.user_error is not None:
-            return report_error(data.user_error, False)
+        if data.user_error is not None:  # the JSON document above already carries the errors
+            return report_error(argparse.Namespace(json=False), data.user_error)
         return exitcodes.OK
 
-    return run_guarded(body, args.json)
+    return run_guarded(args, body)
