@@ -134,20 +134,23 @@ def check_user_tags(tags: list[str]) -> None:
             raise ValueError(f"user tags cannot start with an underscore: {t}")
 
 
-def plain_value(node: TTLV):
-    """A node as plain serde JSON (used by the REST access endpoints)."""
-    if node.type == "Structure":
+def plain_from_json(node: dict):
+    """A stored JSON TTLV node (as ``json.loads`` gives it) as plain serde JSON, the form the
+    REST access endpoints use; works on the text directly, without building TTLV nodes."""
+    typ, value = node.get("type"), node["value"]
+    if typ is None or typ == "Structure":
         out: dict = {}
-        for c in node.value:
-            v = plain_value(c)
-            if c.tag in out:
-                prev = out[c.tag]
-                out[c.tag] = (prev if isinstance(prev, list) else [prev]) + [v]
+        for child in value:
+            tag, v = child["tag"], plain_from_json(child)
+            if tag in out:
+                prev = out[tag]
+                out[tag] = (prev if isinstance(prev, list) else [prev]) + [v]
             else:
-                out[c.tag] = v
+                out[tag] = v
         return out
-    if node.type == "ByteString":
-        return list(node.value)
-    if node.type == "DateTime":
-        return node.value.isoformat().replace("+00:00", "Z")
-    return node.value
+    if typ == "ByteString":
+        return list(bytes.fromhex(value))
+    if typ in ("LongInteger", "BigInteger", "DateTimeExtended") and isinstance(value, str):
+        raw = bytes.fromhex(value[2:])
+        return int.from_bytes(raw, "big", signed=typ != "DateTimeExtended")
+    return value

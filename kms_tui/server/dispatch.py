@@ -21,6 +21,8 @@ PLACEHOLDER_FROM = {
     "CreateKeyPair": "PrivateKeyUniqueIdentifier",
     "Locate": "UniqueIdentifier",
 }
+# Operations that await CPU work in the key-generation threads.
+YIELDING = frozenset({"CreateKeyPair", "Certify"})
 # The operations that fall back to the placeholder when they carry no UniqueIdentifier.
 PLACEHOLDER_USERS = frozenset({"Get", "GetAttributes", "GetAttributeList", "ModifyAttribute"})
 
@@ -91,14 +93,16 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
     results: list[TTLV] = []
     failed = False
     store = ctx.store
-    if undo:
-        # The whole batch is one transaction; `exclusive` keeps other requests out of it.
+    if undo or not any(_may_yield(item) for item in items):
+        # One transaction (one fsync) for the whole batch, each item in its own savepoint;
+        # `exclusive` keeps other requests from writing into it while it is open.
         ctx.exclusive = True
-        with store.transaction(), store.rollback_if(lambda: failed):
+        with store.transaction(), store.rollback_if(lambda: undo and failed):
             for item in items:
-                results.append(await _run_item(ctx, item))
+                with store.savepoint_unless_failed(lambda: results[-1].get_value("ResultStatus") == "Success"):
+                    results.append(await _run_item(ctx, item))
                 failed = failed or results[-1].get_value("ResultStatus") != "Success"
-    else:
+    else:  # key generation would hold the transaction (and the event loop) too long
         for item in items:
             results.append(await _run_item(ctx, item))
     if undo and failed:
@@ -107,6 +111,11 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
                 r.set(TTLV.enum("ResultStatus", "OperationUndone"))
                 r.remove("ResponsePayload")
     return TTLV.struct("ResponseMessage", [_header(len(results), (major, minor)), *results])
+
+
+def _may_yield(item: TTLV) -> bool:
+    """Operations that wait for CPU work (key generation, signing)."""
+    return item.get_value("Operation") in YIELDING
 
 
 async def _run_item(ctx: OpContext, item: TTLV) -> TTLV:

@@ -8,7 +8,6 @@ import time
 
 from aiohttp import web
 
-from kms_tui.kmip.ttlv import decode
 from kms_tui.server import attributes as A
 from kms_tui.server.errors import KmsError, Unauthorized
 
@@ -69,7 +68,7 @@ async def owned(request: web.Request) -> web.Response:
     """``GET /access/owned``: objects the user owns, with their attributes."""
     out = []
     for uid, state, attrs_json in request.app["store"].owned(request["user"]):
-        attrs = A.plain_value(decode(attrs_json))
+        attrs = A.plain_from_json(json.loads(attrs_json))
         out.append({"object_id": uid, "state": state, "attributes": attrs, "is_wrapped": False})
     return web.json_response(out)
 

@@ -96,11 +96,20 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group writes atomically; nested uses join the outer transaction."""
+        """Group writes atomically. A nested use is a savepoint: its failure undoes only its
+        own writes, and the outer transaction decides whether anything is committed."""
         if self._depth:
+            name = f"sp{self._depth}"
+            self.db.execute(f"SAVEPOINT {name}")
             self._depth += 1
             try:
                 yield
+            except BaseException:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+                raise
+            else:
+                self.db.execute(f"RELEASE {name}")
             finally:
                 self._depth -= 1
             return
@@ -117,7 +126,18 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self._depth = 0
-        self.db.execute("COMMIT")
+        self.db.execute("COMMIT")  # synchronous=FULL: durable once this returns
+
+    @contextmanager
+    def savepoint_unless_failed(self, succeeded) -> Iterator[None]:
+        """A nested savepoint whose writes are kept only if ``succeeded()`` on exit."""
+        try:
+            with self.transaction():
+                yield
+                if not succeeded():
+                    raise _Undo
+        except _Undo:
+            pass
 
     @contextmanager
     def rollback_if(self, condition) -> Iterator[None]:

@@ -119,3 +119,14 @@ def test_only_get_style_operations_use_the_placeholder(kmip):
     assert first(items[1], "ResultMessage") == "This KMIP server does not yet support place holder id"
     assert first(items[2], "ResultReason") == "Codec_Error"  # Activate's id is mandatory
     assert first(items[3], "ResultStatus") == "Success"
+
+
+def test_a_failed_item_leaves_the_others_committed(kmip):
+    taken = kmip.create()
+    same_id = aes(extra=(t("UniqueIdentifier", "TextString", taken),))["value"]
+    response = kmip.ok(_message(_item("Create", *aes()["value"]), _item("Create", *same_id), _item("Create", *aes()["value"])))
+    items = _items(response)
+    assert [first(i, "ResultStatus") for i in items] == ["Success", "OperationFailed", "Success"]
+    assert "already exist" in first(items[1], "ResultMessage")
+    for item in (items[0], items[2]):
+        assert kmip.state(first(item, "UniqueIdentifier")) == "Active"
