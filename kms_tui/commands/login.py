@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+import threading
 from typing import Any
 
 from kms_tui import exitcodes
@@ -52,7 +53,15 @@ async def _read_line(prompt: str) -> str:
     from kms_tui.auth.errors import LoginCancelled
 
     _show(prompt)
-    line = await asyncio.to_thread(sys.stdin.readline)
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def read() -> None:  # a daemon thread: Ctrl-C must not wait for a blocked readline at exit
+        line = sys.stdin.readline()
+        loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
+
+    threading.Thread(target=read, name="kms-tui-paste", daemon=True).start()
+    line = await future
     if not line:
         raise LoginCancelled("Sign-in cancelled: nothing was pasted.")
     return line

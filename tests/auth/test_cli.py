@@ -154,3 +154,26 @@ def test_a_bad_redirect_port_is_a_usage_error(tmp_path, mock_idp):
     conf = write_profile(tmp_path / "ckms.toml", mock_idp)
     result = kms_tui("login", "--conf", str(conf), "--no-browser", env={"OAUTH2_REDIRECT_URL_PORT": "http"})
     assert result.returncode == 3 and "Invalid OAUTH2_REDIRECT_URL_PORT: 'http'" in result.stderr
+
+
+@pytest.mark.parametrize("mode", [[], ["--paste"]])
+def test_ctrl_c_cancels_the_sign_in_and_frees_the_port(tmp_path, mock_idp, mode):
+    import signal
+    import socket
+
+    conf = write_profile(tmp_path / "ckms.toml", mock_idp)
+    port = free_port()
+    env = {**os.environ, "OAUTH2_REDIRECT_URL_PORT": str(port)}
+    proc = subprocess.Popen([sys.executable, "-m", "kms_tui", "login", "--no-browser", *mode, "--conf", str(conf)],
+                            env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        while "http" not in (line := proc.stderr.readline()):
+            assert line, "the sign-in address was never shown"
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill() if proc.poll() is None else None
+    assert proc.returncode == 2 and "cancelled" in err
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))  # the listener is gone
