@@ -177,3 +177,21 @@ def test_ctrl_c_cancels_the_sign_in_and_frees_the_port(tmp_path, mock_idp, mode)
     assert proc.returncode == 2 and "cancelled" in err
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))  # the listener is gone
+
+
+async def test_an_expired_session_makes_headless_commands_exit_2(tmp_path, mock_idp, jwt_sandbox, redirect_port):
+    import asyncio
+
+    from kms_tui.auth.session import Session
+    from tests.auth.conftest import load_profile
+    from tests.auth.helpers import login_via_loopback
+
+    mock_idp.command("ttl", seconds=2)
+    conf = write_profile(tmp_path / "ckms.toml", mock_idp, server_url=jwt_sandbox.url)
+    await login_via_loopback(Session(load_profile(conf)))
+    mock_idp.command("fail_refresh", error="invalid_grant")  # e.g. the refresh token was revoked
+    await asyncio.sleep(2.2)
+    result = await asyncio.to_thread(kms_tui, "whoami", "--conf", str(conf))
+    assert result.returncode == 2
+    assert "session has expired" in result.stderr and "invalid_grant" in result.stderr
+    assert "kms-tui login" in result.stderr
