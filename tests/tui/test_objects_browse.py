@@ -197,7 +197,7 @@ async def test_actions_on_an_object_owned_by_someone_else(console_factory, sandb
 
 async def test_partial_listing_is_said_in_the_status_line(sandbox_console):
     from kms_tui.tui.screens.objects import RowsLoaded
-    from kms_tui.tui.widgets.object_actions import Loaded
+    from kms_tui.tui.widgets.object_listing import Loaded
     from kms_tui.tui.widgets.object_rows import row_from_attributes
 
     async with sandbox_console.run_test(size=(120, 40)) as pilot:

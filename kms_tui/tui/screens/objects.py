@@ -7,13 +7,11 @@ client and post the messages below; the handlers here own the widgets.
 from __future__ import annotations
 
 import asyncio
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from textual import on, work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -29,6 +27,7 @@ from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
+from kms_tui.tui.widgets.object_listing import ListingLoop, Loaded, load_rows
 from kms_tui.tui.widgets.object_query import describe_filter
 from kms_tui.tui.widgets.object_rows import ObjectRow, TextFilterError, compile_text_filter
 from kms_tui.tui.widgets.object_table import ObjectTable
@@ -39,7 +38,7 @@ class RowsLoaded(Message):
     """A slice of the listing started as load number ``generation``."""
 
     generation: int
-    loaded: actions.Loaded
+    loaded: Loaded
 
 
 @dataclass
@@ -120,6 +119,9 @@ class ObjectsScreen(ConsoleScreen):
         self.round_trips = 0
         self.pending_select: str | None = None
         self.export_dir = Path.cwd()
+        self.listing: ListingLoop | None = None  # the listing thread of the active profile
+        self._listing_for: Any = None
+        self._open_listing(getattr(self.app, "services", None))  # now: it warms up while we mount
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -143,17 +145,30 @@ class ObjectsScreen(ConsoleScreen):
         return self.query_one(ObjectFilterBar)
 
     def on_mount(self) -> None:
-        self.app_loop = asyncio.get_running_loop()  # the listing thread asks the session here
         self.table.focus()
         self.watch(self.app, "services", self._services_changed)
 
+    def _open_listing(self, services: Any) -> None:
+        """One listing thread per active profile (its client mirrors the shared one)."""
+        if services is self._listing_for:
+            return
+        if self.listing is not None:
+            self.listing.close()
+        self.listing = ListingLoop(services, asyncio.get_running_loop()) if services is not None else None
+        self._listing_for = services
+
     def _services_changed(self, services: Any) -> None:
+        self._open_listing(services)
         if services is None:
             self.table.empty_text = "Not connected. Ctrl+O connects to a server or starts the sandbox."
             self.table.clear()
             self._set_status(self.table.empty_text)
         else:
             self.start_load()
+
+    def on_unmount(self) -> None:
+        if self.listing is not None:
+            self.listing.close()
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -173,40 +188,23 @@ class ObjectsScreen(ConsoleScreen):
         self.table.empty_text = "Loading…"
         self.table.clear()
         self._set_status(f"Loading {describe_filter(self.filters)}…  (x stops)")
-        first_page_done = threading.Event()
-        self.load_first_page(self.filters, self.generation, first_page_done)
-        self.load_objects(self.filters, self.generation, first_page_done)
+        self.load_objects(self.filters, self.generation)
 
-    @work(exclusive=True, exit_on_error=False, group="objects-first-page")
-    async def load_first_page(self, filters: LocateFilter, generation: int, done: threading.Event) -> None:
-        """A screenful at once, with the shared client (already connected); errors are left
-        to the full listing, which reports them."""
-        try:
-            rows = await actions.first_page(self.client, filters)
-            if rows:
-                self.post_message(RowsLoaded(generation, actions.Loaded(rows, False)))
-        except Exception:  # noqa: BLE001, S110 - the full listing says what went wrong
-            pass
-        finally:
-            done.set()
+    @work(exclusive=True, exit_on_error=False, group="objects-load")
+    async def load_objects(self, filters: LocateFilter, generation: int) -> None:
+        """Run the listing on the listing thread; it posts rows in slices (never touches widgets).
+        Cancelling this worker cancels the listing."""
 
-    @work(exclusive=True, exit_on_error=False, group="objects-load", thread=True)
-    def load_objects(self, filters: LocateFilter, generation: int, first_page_done: threading.Event) -> None:
-        """List objects on a worker thread with its own loop and client; rows are posted in
-        slices (never touches widgets)."""
-        worker = get_current_worker()
-        services, app_loop = self.app.services, self.app_loop
-
-        def post(loaded: actions.Loaded) -> None:
+        def post(loaded: Loaded) -> None:
             self.post_message(RowsLoaded(generation, loaded))
 
-        async def run() -> None:
-            async with actions.listing_client(services, app_loop) as client:
-                await actions.load_rows(client, filters, post, lambda: worker.is_cancelled, first_page_done)
-
+        listing = self.listing
+        if listing is None:
+            return
         try:
-            with actions.collector_paused():
-                asyncio.run(run())
+            await listing.run(load_rows(listing, filters, post))
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:  # noqa: BLE001 - shown in the status line and a toast
             self.post_message(LoadFailed(generation, exc))
 
@@ -242,7 +240,6 @@ class ObjectsScreen(ConsoleScreen):
 
     def action_cancel_load(self) -> None:
         if self.load_running:
-            self.workers.cancel_group(self, "objects-first-page")
             self.workers.cancel_group(self, "objects-load")
             self.generation += 1  # slices still in flight are dropped
             self.load_running = False
