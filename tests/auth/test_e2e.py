@@ -109,3 +109,28 @@ async def test_a_failed_refresh_tells_how_to_sign_in_again(tmp_path, idp_and_san
     assert err.value.exit_code == 2 and "kms-tui login" in err.value.fix
     assert session.state.status == "expired"
     assert len(idp.events("refresh_refused")) == 1  # one attempt, no retry loop
+
+
+async def test_the_certified_idps_tokens_are_accepted_by_the_sandbox(tmp_path, strict_idp, redirect_port):
+    from kms_tui.auth.login import sign_in
+    from tests.auth.helpers import Terminal, browse
+    from tests.support.idp import strict_idp_browser
+
+    provider = f"{strict_idp.issuer},{strict_idp.discovery['jwks_uri']}"
+    sandbox = start_sandbox(tmp_path / "sandbox", config_toml=f'[idp_auth]\njwt_auth_provider = ["{provider}"]\n')
+    audit = AuditTrail(tmp_path / "audit.sqlite")
+    try:
+        profile = load_profile(write_profile(tmp_path / "ckms.toml", strict_idp, server_url=sandbox.url))
+        session = Session(profile)
+        term = Terminal()
+        login = asyncio.create_task(sign_in(session, "browser", show=term.show, browser=False))
+        await browse(await asyncio.to_thread(strict_idp_browser, await term.url(), login="heidi@example.com",
+                                             redirect_prefix=f"http://localhost:{redirect_port}/"))
+        await login
+        async with client_for(profile, session, audit) as client:
+            assert await client.me() == "heidi@example.com"
+            await session.refresh()  # rotated tokens are accepted too
+            assert await client.me() == "heidi@example.com"
+    finally:
+        audit.close()
+        sandbox.stop()
