@@ -35,7 +35,7 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kms-tui",
         description="A terminal console for Cosmian KMS. With no command, opens the console.",
@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--conf", metavar="PATH", help="open the console on this ckms.toml")
     parser.add_argument("--sandbox", action="store_true", help="start straight on the local sandbox KMS")
     parser.add_argument("--read-only", action="store_true", help="refuse create, revoke, destroy and config writes")
+    if not with_commands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -57,8 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def opens_console(argv: Sequence[str]) -> bool:
+    """True when no command is named: the console's start-up then skips importing every command."""
+    return not any(arg in COMMAND_MODULES or arg in ("-h", "--help") for arg in argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_commands=not opens_console(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors; our contract says 3

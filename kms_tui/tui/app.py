@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 from kms_tui.tui import services as svc
 from kms_tui.tui.commands import ConsoleCommands
 from kms_tui.tui.identity import Identity, sign_in_label
-from kms_tui.tui.messages import ServicesFailed, ServicesReady, SessionChanged, WhoAmILoaded
+from kms_tui.tui.messages import ServicesFailed, ServicesReady, SessionChanged, StartupResolved, WhoAmILoaded
 from kms_tui.tui.modals.error import ErrorModal, describe_error
 from kms_tui.tui.registry import SCREENS, make_screen
 from kms_tui.tui.sandbox_process import SandboxProcess
@@ -61,34 +61,48 @@ class KmsConsole(App):
         self.clock = self.options.clock
         self.sandbox: SandboxProcess | None = None
         self.sign_in_when_ready = False
-        self.settings = svc.load_settings() if self.options.discover_user_config else None
-        self.read_only = self.options.read_only or bool(getattr(self.settings, "read_only", False))
+        self.settings: Any = None  # settings.toml, read by the start-up thread
+        self.read_only = self.options.read_only
 
     # --- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
-        self.theme = self.options.theme or getattr(self.settings, "theme", None) or "textual-dark"
-        keymap = getattr(self.settings, "keymap", None)
-        if keymap:
-            self.set_keymap(dict(keymap))
+        self.theme = self.options.theme or "textual-dark"
         self.identity = Identity(read_only=self.read_only)
         self.switch_mode("whoami")
-        self.call_after_refresh(self.open_start_profile)
+        self.call_after_refresh(self.load_start_profile)  # after the first frame is drawn
 
-    def open_start_profile(self) -> None:
-        """--sandbox, --conf, --profile, the active profile, else onboarding."""
+    @work(thread=True, exclusive=True, exit_on_error=False, group="startup")
+    def load_start_profile(self) -> None:
+        """Read settings.toml and find the profile to open: --sandbox, --conf, --profile, the
+        active one, else onboarding. A thread, so the first frame does not wait for the config layer."""
+        settings, profile, error = None, None, None
+        try:
+            settings = svc.load_settings() if self.options.discover_user_config else None
+            if not self.options.sandbox:
+                profile = svc.start_profile(self.options)
+        except Exception as exc:  # noqa: BLE001 - a broken config must not stop the console
+            error = exc
+        self.post_message(StartupResolved(settings, profile, error))
+
+    @on(StartupResolved)
+    def _startup_resolved(self, message: StartupResolved) -> None:
+        self.settings = message.settings
+        if message.settings is not None:
+            self.read_only = self.read_only or bool(message.settings.read_only)
+            if not self.options.theme and message.settings.theme in self.available_themes:
+                self.theme = message.settings.theme
+            if message.settings.keymap:
+                self.set_keymap(dict(message.settings.keymap))
+            self.identity = replace(self.identity, read_only=self.read_only)
         if self.options.sandbox:
             self.start_sandbox()
-            return
-        try:
-            profile = svc.start_profile(self.options)
-        except Exception as exc:  # noqa: BLE001 - a broken config must not stop the console
-            self.report_error(exc, title="Could not load the profile")
+        elif message.error is not None:
+            self.report_error(message.error, title="Could not load the profile")
             self.action_onboarding()
-            return
-        if profile is None:
+        elif message.profile is None:
             self.action_onboarding()
         else:
-            self.activate_profile(profile)
+            self.activate_profile(message.profile)
 
     # --- profile activation ---------------------------------------------------------------
     @work(exclusive=True, exit_on_error=False, group="activate")

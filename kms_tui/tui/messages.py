@@ -12,6 +12,15 @@ from textual.message import Message
 
 
 @dataclass
+class StartupResolved(Message):
+    """The start-up thread read settings.toml and picked the profile to open (None: onboarding)."""
+
+    settings: Any
+    profile: Any
+    error: BaseException | None = None
+
+
+@dataclass
 class ServicesReady(Message):
     """A profile was opened: its client and session are ready (``services`` is an AppServices)."""
 

@@ -51,8 +51,8 @@ async def test_pem_client_certificate(console_factory, start_tls_sandbox, pki):
         form = await open_form(pilot)
         await fill(pilot, form, "pem", name="mtls", server_url=sb.url, verified_cert=str(pki.ca_file),
                    tls_client_pem_cert_path=str(cert), tls_client_pem_key_path=str(key))
-        problems = text_of(app, "#form-problems")
-        assert "CN=alice expires on" in problems and problems.startswith("warning")  # expiry: shown, not blocking
+        await wait_until(pilot, lambda: "CN=alice expires on" in text_of(app, "#form-problems"), what="checks")
+        assert text_of(app, "#form-problems").startswith("warning")  # expiry: shown, not blocking
         await save_and_use(pilot, "mtls")
         assert whoami_value(app, "Effective user") == "alice"
         assert "CN=alice" in (whoami_value(app, "Subject") or "")
