@@ -75,3 +75,33 @@ async def test_confirmation_defaults_to_cancel(console_factory):
         await pilot.press("y")
         await pilot.pause()
     assert answers == [False, True]
+
+
+async def test_settings_remap_keys_by_id_and_pick_the_theme(console_factory, sandbox):
+    from kms_tui.config import ProfileStore, Settings
+
+    from kms_tui.tui.screens.profiles import ProfilesScreen
+    from tests.tui.helpers import wait_until
+
+    store = ProfileStore()
+    store.create("alpha", sandbox.url)
+    store.save_settings(Settings(active_profile="alpha", theme="ansi-light", keymap={"go-profiles": "p"}))
+    app = console_factory(discover_user_config=True, theme=None)
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app.whoami_data is not None, what="whoami")
+        assert app.theme == "ansi-light"
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ProfilesScreen)
+
+
+async def test_a_broken_settings_file_is_reported_and_the_console_runs(console_factory):
+    from kms_tui import paths
+
+    (paths.config_dir() / "settings.toml").write_text("theme = [\n")
+    app = console_factory(discover_user_config=True)
+    async with app.run_test(notifications=True) as pilot:
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, OnboardingScreen)
+        assert any("settings.toml" in n.message or "profile" in (n.title or "").lower()
+                   for n in app._notifications)

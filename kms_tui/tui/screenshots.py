@@ -1,0 +1,130 @@
+"""Write an SVG of every console screen, taken from the real app on a real sandbox.
+
+    python -m kms_tui.tui.screenshots [--out screenshots] [--size 100x32]
+
+Runs in a throw-away kms-tui home (your profiles and settings are not touched), starts the
+sandbox as the console does, and drives the app with Textual's pilot. To add a screen, append
+a ``Shot(name, title, setup)`` to ``SHOTS``: ``setup(pilot)`` brings the app to that screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Awaitable, Callable
+
+Setup = Callable[["object"], Awaitable[None]]
+FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str  # file name (without .svg)
+    title: str  # caption in the README
+    setup: Setup
+
+
+async def _settle(pilot, seconds: float = 0.6) -> None:
+    await pilot.pause(seconds)
+
+
+def press(*keys: str, wait: float = 0.6) -> Setup:
+    async def setup(pilot) -> None:
+        await pilot.press(*keys)
+        await _settle(pilot, wait)
+    return setup
+
+
+async def _help(pilot) -> None:
+    await pilot.press("1", "f1")
+    await _settle(pilot)
+
+
+async def _palette(pilot) -> None:
+    await pilot.press("1", "ctrl+p")
+    await _settle(pilot, 0.3)
+    await pilot.press(*"profile")
+    await _settle(pilot)
+
+
+async def _onboarding(pilot) -> None:
+    await pilot.press("1", "ctrl+o")
+    await _settle(pilot)
+
+
+async def _connect(pilot) -> None:
+    await _onboarding(pilot)
+    await pilot.press("down", "enter")
+    await _settle(pilot)
+
+
+def _close_overlays(pilot) -> None:
+    app = pilot.app
+    while len(app.screen_stack) > 1:
+        app.pop_screen()
+
+
+SHOTS: list[Shot] = [
+    Shot("onboarding", "First start: try the sandbox, connect to a server, or import a ckms.toml", _onboarding),
+    Shot("connect", "Connect to a server: URL, TLS, connection check", _connect),
+    Shot("whoami", "Who am I: user, session, server, rights", press("1")),
+    Shot("profiles", "Profiles", press("4")),
+    Shot("signin-form", "Sign-in setup form (inline checks)", press("4", "a", wait=1.0)),
+    Shot("config-editor", "Config editor: TOML, live validation", press("5", wait=1.0)),
+    Shot("help", "F1: the keys of the current screen", _help),
+    Shot("palette", "Command palette: every action", _palette),
+    # the objects and audit screens add theirs here
+]
+
+
+async def take_all(out: Path, size: tuple[int, int]) -> list[Path]:
+    """Start the app on a sandbox and save one SVG per shot."""
+    from kms_tui.tui.app import create_app
+
+    app = create_app(sandbox=True, clock=lambda: FIXED_NOW, discover_user_config=False, theme="textual-dark")
+    written = []
+    async with app.run_test(size=size) as pilot:
+        for _ in range(200):  # up to ~20 s for the sandbox to start
+            if app.whoami_data is not None:
+                break
+            await pilot.pause(0.1)
+        else:
+            raise SystemExit("the sandbox did not answer: run `kms-tui --sandbox` to see why")
+        for shot in SHOTS:
+            _close_overlays(pilot)
+            await shot.setup(pilot)
+            path = out / f"{shot.name}.svg"
+            path.write_text(app.export_screenshot(title=f"kms-tui — {shot.title}"), encoding="utf-8")
+            written.append(path)
+        await app.shutdown()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kms_tui.tui.screenshots", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="screenshots", help="folder for the SVGs (default: screenshots)")
+    parser.add_argument("--size", default="100x32", help="terminal size, COLSxROWS (default: 100x32)")
+    args = parser.parse_args(argv)
+    cols, rows = (int(n) for n in args.size.lower().split("x"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kms-tui-shots-") as home:
+        # a throw-away home: the user's profiles, settings and ckms.toml stay out of the pictures
+        os.environ["KMS_TUI_HOME"] = str(Path(home) / "kms-tui")
+        os.environ["HOME"] = str(Path(home) / "user")
+        os.environ.pop("CKMS_CONF", None)
+        Path(os.environ["HOME"]).mkdir()
+        written = asyncio.run(take_all(out, (cols, rows)))
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
