@@ -141,3 +141,13 @@ def check_uid_allowed(uid: str) -> None:
         raise InvalidRequest("a unique identifier cannot start with '[' (reserved for tag queries)")
     if uid.startswith("hsm::"):
         raise InvalidRequest("No HSM is configured on this server: cannot create HSM key " + uid)
+
+
+def pair_partner(ctx: OpContext, obj: StoredObject, op: str) -> StoredObject | None:
+    """The other key of a pair (for Cascade), if the user may ``op`` it."""
+    links = A.links(obj.attributes)
+    target = links.get("PublicKeyLink") if obj.object_type == "PrivateKey" else links.get("PrivateKeyLink")
+    if target is None:
+        return None
+    found = ctx.accessible(target, op)
+    return found[0] if found else None

@@ -12,7 +12,9 @@ from typing import Awaitable, Callable
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.context import OpContext
-from kms_tui.server.operations import attribute_edit, create, create_key_pair, get, get_attributes, lifecycle, locate
+from kms_tui.server.operations import (
+    activate, attribute_edit, create, create_key_pair, destroy, get, get_attributes, locate, revoke,
+)
 
 Handler = Callable[[OpContext, TTLV], Awaitable[TTLV]]
 
@@ -24,9 +26,9 @@ OPERATIONS: dict[str, Handler] = {
     "GetAttributes": get_attributes.handle,
     "GetAttributeList": get_attributes.handle_list,
     "Locate": locate.handle,
-    "Activate": lifecycle.handle_activate,
-    "Revoke": lifecycle.handle_revoke,
-    "Destroy": lifecycle.handle_destroy,
+    "Activate": activate.handle,
+    "Revoke": revoke.handle,
+    "Destroy": destroy.handle,
     "SetAttribute": attribute_edit.handle_set,
     "AddAttribute": attribute_edit.handle_add,
     "DeleteAttribute": attribute_edit.handle_delete,
