@@ -15,7 +15,11 @@ from kms_tui import exitcodes, paths
 
 def register(subparsers) -> None:
     """Add the ``serve`` subcommand."""
-    p = subparsers.add_parser("serve", help="run the local sandbox KMS", description=__doc__)
+    p = subparsers.add_parser(
+        "serve", help="run the local sandbox KMS",
+        description="Run the sandbox KMS: KMIP 2.1 JSON TTLV and REST endpoints, like Cosmian KMS 5.26. "
+        "The first line printed is `listening on URL`.",
+    )
     p.add_argument("--host", help="address to listen on (default: the config's hostname, else 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (0 picks a free one; default: the config's, else 9998)")
     p.add_argument("--db", type=Path, help="SQLite database (default: sandbox.sqlite in the data directory)")
