@@ -60,8 +60,20 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
 
 
 def opens_console(argv: Sequence[str]) -> bool:
-    """True when no command is named: the console's start-up then skips importing every command."""
-    return not any(arg in COMMAND_MODULES or arg in ("-h", "--help") for arg in argv)
+    """True when no command is named: the console's start-up then skips importing every command.
+
+    Any positional word is a command (modules register several: `login` also adds `logout`,
+    `objects` adds `locate`, `create`...), so only the top-level options' values are skipped.
+    """
+    words = iter(argv)
+    for arg in words:
+        if arg in ("-h", "--help"):
+            return False
+        if arg in ("--profile", "--conf"):
+            next(words, None)  # the option's value, not a command
+        elif not arg.startswith("-"):
+            return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
