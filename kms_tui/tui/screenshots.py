@@ -80,7 +80,41 @@ SHOTS: list[Shot] = [
     Shot("help", "F1: the keys of the current screen", _help),
     Shot("palette", "Command palette: every action", _palette),
     # the objects and audit screens add theirs here
+    Shot("objects", "Objects: every object, sortable, filterable, loaded in the background", lambda p: _objects(p)),
+    Shot("objects-detail", "Object detail: readable attributes, links to follow", lambda p: _objects(p, "enter")),
+    Shot("objects-create", "Create a key pair or an AES key", lambda p: _objects(p, "n")),
+    Shot("objects-revoke", "Revoke: reason, message, compromise date, cascade", lambda p: _objects(p, "v")),
+    Shot("objects-destroy", "Destroy: names the object and its linked key, asks for the id", lambda p: _objects(p, "d")),
+    Shot("objects-locate", "Server filters: type, algorithm, state incl. destroyed, tags, name, length, link",
+         lambda p: _objects(p, "f")),
+    Shot("audit", "Audit view: what the console did, newest first", lambda p: _audit(p)),
 ]
+
+
+async def _audit(pilot) -> None:
+    await pilot.app.switch_mode("audit")
+    await _settle(pilot, 1.0)
+
+
+async def _objects(pilot, *keys: str) -> None:
+    """The objects screen with a few keys in it (created once), the RSA key under the cursor."""
+    app = pilot.app
+    if not getattr(app, "_shot_keys", False):
+        client = app.services.client
+        await client.create_key_pair("rsa", size=2048, name="web-tls", tags=["prod", "eu"])
+        await client.create_key_pair("ec", curve="p384", name="payments", tags=["prod"])
+        await client.create_symmetric_key("AES", 256, name="backup-key", tags=["ops"])
+        app._shot_keys = True
+    await app.switch_mode("objects")  # not the key: a text editor may have the focus
+    await _settle(pilot)
+    await pilot.press("r")
+    await _settle(pilot, 1.5)
+    screen = app.screen
+    target = next((r for r in screen.table.shown_rows if r.name == "web-tls"), None)
+    if target is not None:
+        screen.table.select_uid(target.uid)
+    await pilot.press(*keys)
+    await _settle(pilot)
 
 
 async def take_all(out: Path, size: tuple[int, int]) -> list[Path]:
