@@ -105,3 +105,15 @@ async def test_a_broken_settings_file_is_reported_and_the_console_runs(console_f
         assert isinstance(app.screen, OnboardingScreen)
         assert any("settings.toml" in n.message or "profile" in (n.title or "").lower()
                    for n in app._notifications)
+
+
+async def test_header_warns_when_certificates_are_not_verified(console_factory, sandbox, tmp_path):
+    from tests.tui.helpers import text_of, wait_until
+
+    conf = tmp_path / "insecure.toml"
+    conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\naccept_invalid_certs = true\n')
+    app = console_factory(conf=conf)
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app.whoami_data is not None, what="whoami")
+        assert "TLS NOT VERIFIED" in text_of(app, "#header-badges")
+        assert "insecure · admin" in text_of(app, "#header-identity")

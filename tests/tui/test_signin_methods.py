@@ -148,3 +148,37 @@ async def test_bearer_token(console_factory, mock_idp, tmp_path):
             assert form.query_one("#f-access-token", Input).password  # shown masked
             await save_and_use(pilot, "tok")
             assert whoami_value(app, "Effective user") == EMAIL
+
+
+async def test_oauth_device_code_shows_the_code_and_signs_in(console_factory, strict_idp, tmp_path):
+    """The sign-in modal shows the code to type on another device; approving it signs in."""
+    import asyncio
+    import re
+
+    from kms_tui.tui.modals.sign_in import SignInModal
+    from tests.support.idp import strict_idp_browser
+    from tests.support.sandbox import start_sandbox
+
+    with start_sandbox(tmp_path / "jwt-sandbox", config_toml=jwt_sandbox_toml(strict_idp)) as sb:
+        app = console_factory()
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = await open_form(pilot)
+            await fill(pilot, form, "oauth_device", name="dev", server_url=sb.url,
+                       device_authorization_url=strict_idp.discovery["device_authorization_endpoint"],
+                       **{"oauth2_conf.client_id": "kms-device", "oauth2_conf.scopes": "openid, email",
+                          "oauth2_conf.token_url": strict_idp.discovery["token_endpoint"],
+                          "oauth2_conf.authorize_url": strict_idp.discovery["authorization_endpoint"]})
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.switch_profile("dev", then_sign_in=True)
+            await wait_until(pilot, lambda: isinstance(app.screen, SignInModal)
+                             and "enter the code" in text_of(app, "#sign-in-log"), what="device code")
+            shown = text_of(app, "#sign-in-log")
+            code = re.search(r"enter the code:\s+(\S+)", shown).group(1)
+            uri = re.search(r"open (\S+)", shown).group(1)
+            await asyncio.to_thread(strict_idp_browser, f"{uri}?user_code={code}", login="carol@example.com")
+            await wait_until(pilot, lambda: not isinstance(app.screen, SignInModal), timeout=60, what="approval")
+            await pilot.press("1")
+            await wait_until(pilot, lambda: whoami_value(app, "Method") == "device code", what="whoami")
+            assert whoami_value(app, "State") == "signed in"
+        assert ProfileStore().profile_settings("dev").oauth.flow == "device"

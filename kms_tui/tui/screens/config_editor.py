@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from textual import work
+from textual.app import SuspendNotSupported
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -55,7 +55,7 @@ class ConfigEditorScreen(ConsoleScreen):
     WRITE_ACTIONS = frozenset({"save", "external_editor"})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Review the diff, then write the file.", id="config-save"),
-        Binding("ctrl+e", "external_editor", "Editor", tooltip="Edit in $EDITOR, then come back here.",
+        Binding("f4", "external_editor", "Editor", tooltip="Edit in $EDITOR, then come back here.",
                 id="config-external-editor"),
         Binding("ctrl+r", "reload", "Reload", tooltip="Discard edits and reload the file from disk.",
                 id="config-reload"),
@@ -163,7 +163,7 @@ class ConfigEditorScreen(ConsoleScreen):
             with self.app.suspend():
                 subprocess.call([*shlex.split(editor), name])
             edited = Path(name).read_text(encoding="utf-8")
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, SuspendNotSupported) as exc:
             self.app.report_error(exc, title=f"Could not run {editor}")
             return
         finally:
