@@ -7,6 +7,7 @@ fed through the same parsing code as a live load, so every run draws the same sc
 
 from __future__ import annotations
 
+import copy
 import time
 
 import pytest
@@ -73,7 +74,8 @@ async def _objects_with_rows(pilot, *, rows: bool = True):
     await settle(pilot)
     screen = pilot.app.screen
     if rows:
-        summaries = [ObjectSummary.from_attributes(a["UniqueIdentifier"], a) for a in RECORDED]
+        recorded = copy.deepcopy(RECORDED)  # rows take over (reshape) the dicts they are built from
+        summaries = [ObjectSummary.from_attributes(a["UniqueIdentifier"], a) for a in recorded]
         screen.table.add_rows(row_from_summary(s) for s in summaries)
         screen._show_counts()
         screen.table.select_uid(SK)

@@ -37,7 +37,8 @@ class Loaded:
 def row_from_summary(summary: Any) -> ObjectRow:
     """An :class:`ObjectRow` from the client's ``ObjectSummary``."""
     return row_from_attributes(
-        summary.uid, summary.attributes, state=summary.state or None, owner=getattr(summary, "owner", "")
+        summary.uid, summary.attributes, state=summary.state or None, owner=getattr(summary, "owner", ""),
+        copy=False,  # the listing is discarded once it is rows
     )
 
 

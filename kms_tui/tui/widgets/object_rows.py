@@ -35,8 +35,12 @@ def _ttlv_to_plain(node: TTLV) -> Any:
     return out
 
 
-def normalise_attributes(raw: Any) -> dict[str, Any]:
-    """Attributes in one shape: ``{PascalCaseName: value}``, ``Link``/``Name``/``Attribute`` as lists."""
+def normalise_attributes(raw: Any, *, copy: bool = True) -> dict[str, Any]:
+    """Attributes in one shape: ``{PascalCaseName: value}``, ``Link``/``Name``/``Attribute`` as lists.
+
+    ``copy=False`` reshapes a dict the caller hands over for good (a listing being turned into
+    rows): at 10,000 objects a copy of each would cost megabytes.
+    """
     if raw is None:
         return {}
     if isinstance(raw, TTLV):
@@ -48,7 +52,10 @@ def normalise_attributes(raw: Any) -> dict[str, Any]:
         raw = raw.model_dump(by_alias=True, exclude_none=True)
     if not isinstance(raw, dict):
         return {}
-    out = dict(raw)
+    out = dict(raw) if copy else raw
+    digest = out.get("Digest")
+    if isinstance(digest, dict) and isinstance(digest.get("DigestValue"), list):  # serde: list of ints
+        out["Digest"] = {**digest, "DigestValue": bytes(digest["DigestValue"])}
     # The client's flat dict form (``requests.attributes_to_dict``): links/names/tags lower-case.
     if "links" in out:
         out["Link"] = [{"LinkType": l.get("type"), "LinkedObjectIdentifier": l.get("id")} for l in out.pop("links")]
@@ -132,8 +139,7 @@ class ObjectRow:
     links: dict[str, str] = field(default_factory=dict)
     owner: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
-    haystack: str = ""  # every cell, lower-cased, joined: substring search
-    cells: tuple[str, ...] = ()  # every cell on its own: regular expressions anchor per cell
+    haystack: str = ""  # every cell and system tag, lower-cased, NUL-separated
 
     def cell(self, column: str) -> str:
         """The text shown in ``column``."""
@@ -161,9 +167,11 @@ class ObjectRow:
         return self.links.get("PublicKeyLink") or self.links.get("PrivateKeyLink")
 
 
-def row_from_attributes(uid: str, raw: Any, *, state: str | None = None, owner: str = "") -> ObjectRow:
+def row_from_attributes(
+    uid: str, raw: Any, *, state: str | None = None, owner: str = "", copy: bool = True
+) -> ObjectRow:
     """Build a row from an object's attributes (any shape :func:`normalise_attributes` takes)."""
-    attrs = normalise_attributes(raw)
+    attrs = normalise_attributes(raw, copy=copy)
     user_tags, system_tags = split_tags(attrs)
     length = attrs.get("CryptographicLength")
     names = names_of(attrs)
@@ -184,8 +192,7 @@ def row_from_attributes(uid: str, raw: Any, *, state: str | None = None, owner: 
         owner=owner,
         attributes=attrs,
     )
-    row.cells = tuple(row.cell(c) for c in COLUMNS) + row.system_tags
-    row.haystack = "\x00".join(row.cells).lower()
+    row.haystack = "\x00".join((*(row.cell(c) for c in COLUMNS), *row.system_tags)).lower()
     return row
 
 
@@ -217,8 +224,9 @@ def compile_text_filter(text: str) -> Callable[[ObjectRow], bool]:
                 pattern = re.compile(term[1:-1], re.IGNORECASE)
             except re.error as exc:
                 raise TextFilterError(f"bad regular expression {term}: {exc}") from None
+            # searched cell by cell, so ^ and $ anchor at a cell's edges
             test: Callable[[ObjectRow], bool] = lambda row, p=pattern: any(  # noqa: E731
-                p.search(cell) for cell in row.cells
+                p.search(cell) for cell in row.haystack.split("\x00")
             )
         else:
             test = lambda row, needle=term.lower(): needle in row.haystack  # noqa: E731

@@ -158,9 +158,19 @@ class ObjectTable(ScrollView, can_focus=True):
     def add_rows(self, rows: Iterable[ObjectRow]) -> None:
         """Add or replace rows (by id), keeping the cursor on the same object."""
         keep = self.current.uid if self.current else None
+        rows = list(rows)
+        fresh = [r for r in rows if r.uid not in self._rows]
         for row in rows:
             self._rows[row.uid] = row
-        self._rearrange(keep)
+        if len(fresh) == len(rows):
+            # only new rows (a load in slices): sort the slice and merge it into the sorted view;
+            # Timsort merges two sorted runs in one linear pass
+            added = arrange(fresh, self._filter, self.sort_order.column, self.sort_order.reverse)
+            self._view = arrange(self._view + added, lambda _r: True, self.sort_order.column,
+                                 self.sort_order.reverse)
+            self._after_view_change(keep)
+        else:
+            self._rearrange(keep)
 
     def remove_row(self, uid: str) -> None:
         """Drop one row (an object removed from the server)."""
@@ -191,8 +201,11 @@ class ObjectTable(ScrollView, can_focus=True):
         return False
 
     def _rearrange(self, keep: str | None) -> None:
-        self._lines.clear()
         self._view = arrange(self._rows.values(), self._filter, self.sort_order.column, self.sort_order.reverse)
+        self._after_view_change(keep)
+
+    def _after_view_change(self, keep: str | None) -> None:
+        self._lines.clear()
         self.virtual_size = Size(self.size.width, len(self._view) + 1)
         if not (keep and self.select_uid(keep)):
             self.cursor = min(self.cursor, max(len(self._view) - 1, 0))
