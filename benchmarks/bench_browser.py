@@ -201,14 +201,14 @@ def main() -> int:
             subprocess.run([sys.executable, "-c", POPULATE, sandbox.url, str(args.objects)], check=True,
                            cwd=Path(__file__).resolve().parents[1])
             print(f"populated {args.objects} objects in {time.perf_counter() - t0:.1f} s", flush=True)
-            ref_s, ref_rows = asyncio.run(reference_listing(sandbox.url))
-            print(f"reference: KmsClient.list_objects() alone: {ref_rows} objects in {ref_s:.3f} s", flush=True)
             conf = work / "ckms.toml"
             conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
             result = asyncio.run(measure_console(conf, args.objects))
+            peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB; console only
+            ref_s, ref_rows = asyncio.run(reference_listing(sandbox.url))
+            print(f"reference: KmsClient.list_objects() alone: {ref_rows} objects in {ref_s:.3f} s", flush=True)
         finally:
             sandbox.stop()
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
     result.update(
         objects=args.objects,
         peak_rss_mb=round(peak_rss_mb, 1),
