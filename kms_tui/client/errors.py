@@ -42,6 +42,13 @@ class ConfigurationError(KmsError):
     default_fix = "correct the [http_config] table of the ckms.toml"
 
 
+class InvalidValue(KmsError):
+    """A value given to the client (algorithm, state, curve…) that no request can carry."""
+
+    exit_code = exitcodes.USAGE
+    default_fix = "check the value against the accepted ones"
+
+
 class NotAuthenticated(KmsError):
     exit_code = exitcodes.NOT_AUTHENTICATED
     default_fix = (

@@ -103,7 +103,7 @@ class Exchange:
                 error = await self._client_certificate_refused(exc) or self._transport_error(exc, kind, failure, operation)
                 raise error from None
             status = response.status_code
-            if status == 401 and self.credentials is not None and not reauthenticated:
+            if status == 401 and self.credentials is not None and not reauthenticated and _unauthenticated(response):
                 reauthenticated = True  # one forced refresh; a 401 means nothing was processed
                 if await self.credentials.on_unauthorized():
                     attempt -= 1
@@ -256,6 +256,16 @@ def identity_hint(settings: ConnectionSettings) -> str:
     except Exception:  # noqa: BLE001 - a hint only; never fail a request for it
         return ""
     return ""
+
+
+# Cosmian's one answer to missing/rejected credentials; other 401s ("Access denied: …") are
+# authorization refusals that a fresh token would not change.
+NO_AUTHENTICATION = "No authentication provided."
+
+
+def _unauthenticated(response: httpx.Response) -> bool:
+    """A 401 about the credentials themselves (worth one refresh), not about access rights."""
+    return body_text(response).strip() == NO_AUTHENTICATION
 
 
 def body_text(response: httpx.Response) -> str:

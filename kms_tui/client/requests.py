@@ -1,7 +1,10 @@
-"""KMIP 2.1 JSON TTLV requests as ckms builds them, and readers for the answers.
+"""The client's KMIP requests, built by the ckms-style builders of :mod:`kms_tui.kmip.models`,
+and readers for the answers.
 
-Built directly on :mod:`kms_tui.kmip.ttlv` so the client does not depend on the shape of the
-pydantic models; the shapes follow reference §3 and the samples in ``ttlv_samples/``.
+The functions here keep the client's small vocabulary (``kind="ec", curve="p384"``,
+:class:`LocateFilter`) and return bare operation nodes for :meth:`KmsClient.send`; the request
+shapes themselves come from ``kms_tui.kmip.models.requests`` (tested against Cosmian's samples),
+so the client sends exactly what ckms sends (e.g. ``Qlength`` 256 for every curve).
 """
 
 from __future__ import annotations
@@ -9,30 +12,28 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
+from kms_tui.client.errors import InvalidValue
+from kms_tui.kmip.enums import (
+    CryptographicAlgorithm,
+    KeyFormatType,
+    KmipEnum,
+    LinkType,
+    ObjectType,
+    RevocationReasonCode,
+    State,
+)
+from kms_tui.kmip.models import RequestMessage, TTLVModel
+from kms_tui.kmip.models import requests as build
+from kms_tui.kmip.models.attributes import Name
 from kms_tui.kmip.ttlv import TTLV
 
-# FIPS-acceptable usage masks (reference §3.2; ckms --fips request builders).
-RSA_PRIVATE_MASK, RSA_PUBLIC_MASK = 2601, 2582
-EC_PRIVATE_MASK, EC_PUBLIC_MASK = 1063425, 1051138
-EDDSA_PRIVATE_MASK, EDDSA_PUBLIC_MASK = 1060865, 1048578
-SYMMETRIC_MASK = 2108  # Encrypt|Decrypt|WrapKey|UnwrapKey|KeyAgreement, as ckms
+REVOCATION_REASONS = tuple(r.value for r in RevocationReasonCode)
+# The client's key-pair kinds → the builder's algorithm name.
+PAIR_ALGORITHMS = {"rsa": "RSA", "ec": "EC", "ed25519": "Ed25519", "ed448": "Ed448"}
 
-CURVES = {"p256": ("P256", 256), "p384": ("P384", 384), "p521": ("P521", 521)}
-REVOCATION_REASONS = (
-    "Unspecified",
-    "KeyCompromise",
-    "CACompromise",
-    "AffiliationChanged",
-    "Superseded",
-    "CessationOfOperation",
-    "PrivilegeWithdrawn",
-)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+E = TypeVar("E", bound=KmipEnum)
 
 
 def uid_node(uid: str) -> TTLV:
@@ -40,95 +41,57 @@ def uid_node(uid: str) -> TTLV:
     return TTLV.text("UniqueIdentifier", uid)
 
 
-def tags_attribute(tags: Iterable[str], vendor: str = "cosmian") -> TTLV:
-    return TTLV.struct(
-        "Attribute",
-        [
-            TTLV.text("VendorIdentification", vendor),
-            TTLV.text("AttributeName", "tag"),
-            TTLV.text("AttributeValue", json.dumps(sorted(set(tags)), separators=(",", ":"))),
-        ],
-    )
+def _wire(model: TTLVModel) -> TTLV:
+    return model.to_ttlv()
 
 
-def name_attribute(name: str) -> TTLV:
-    return TTLV.struct("Name", [TTLV.text("NameValue", name), TTLV.enum("NameType", "UninterpretedTextString")])
+def _enum(enum: type[E], value: str | None, what: str) -> E | None:
+    """A user-typed enumeration value, or a clear error naming the accepted ones."""
+    if value is None:
+        return None
+    try:
+        return enum.from_wire(value)
+    except ValueError:
+        known = ", ".join(m.value for m in enum)
+        raise InvalidValue(f"unknown {what} {value!r}", f"use one of: {known}") from None
 
 
-def _attributes(tag: str, children: list[TTLV | None]) -> TTLV:
-    return TTLV.struct(tag, [c for c in children if c is not None])
+def _built(make: Callable[[], TTLVModel]) -> TTLV:
+    """Run a builder; its ValueError (bad size, curve…) becomes the client's InvalidValue."""
+    try:
+        return _wire(make())
+    except ValueError as exc:
+        raise InvalidValue(str(exc)) from None
 
 
 def create_symmetric_key(
     algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None
 ) -> TTLV:
     """Create, as ``ckms sym keys create`` (Active: ActivationDate=now)."""
-    attrs = _attributes(
-        "Attributes",
-        [
-            TTLV.date("ActivationDate", now()),
-            TTLV.enum("CryptographicAlgorithm", algorithm),
-            TTLV.integer("CryptographicLength", length),
-            TTLV.integer("CryptographicUsageMask", SYMMETRIC_MASK),
-            TTLV.enum("KeyFormatType", "TransparentSymmetricKey"),
-            name_attribute(name) if name else None,
-            TTLV.enum("ObjectType", "SymmetricKey"),
-            tags_attribute(tags) if tags else None,
-        ],
-    )
-    return TTLV.struct("Create", [TTLV.enum("ObjectType", "SymmetricKey"), attrs])
+    alg = _enum(CryptographicAlgorithm, algorithm, "algorithm")
+    return _built(lambda: build.create_symmetric_key_request(alg, length, list(tags), name=name))
 
 
 def create_key_pair(
     kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None
 ) -> TTLV:
-    """CreateKeyPair for ``rsa``, ``ec``, ``ed25519`` or ``ed448`` with FIPS-acceptable masks."""
-    when = now()
-    domain: TTLV | None = None
-    length: int | None = None
-    if kind == "rsa":
-        algorithm, masks, formats = "RSA", (RSA_PRIVATE_MASK, RSA_PUBLIC_MASK), ("TransparentRSAPrivateKey",) * 2
-        length = size
-    elif kind == "ec":
-        curve_name, qlength = CURVES[curve]
-        algorithm, masks = "ECDH", (EC_PRIVATE_MASK, EC_PUBLIC_MASK)
-        formats = ("ECPrivateKey", "TransparentECPublicKey")
-        domain = TTLV.struct(
-            "CryptographicDomainParameters",
-            [TTLV.integer("Qlength", qlength), TTLV.enum("RecommendedCurve", curve_name)],
-        )
-    elif kind in ("ed25519", "ed448"):
-        algorithm = "Ed25519" if kind == "ed25519" else "Ed448"
-        masks, formats = (EDDSA_PRIVATE_MASK, EDDSA_PUBLIC_MASK), ("ECPrivateKey", "TransparentECPublicKey")
-        domain = TTLV.struct(
-            "CryptographicDomainParameters",
-            [TTLV.enum("RecommendedCurve", "CURVEED25519" if kind == "ed25519" else "CURVEED448")],
-        )
-    else:
-        raise ValueError(f"unknown key pair kind {kind!r}")
+    """CreateKeyPair for ``rsa``, ``ec``, ``ed25519`` or ``ed448`` with FIPS-acceptable masks.
 
-    def part(tag: str, mask: int, fmt: str | None, object_type: str, extra: list[TTLV | None]) -> TTLV:
-        return _attributes(
-            tag,
-            [
-                TTLV.date("ActivationDate", when),
-                TTLV.enum("CryptographicAlgorithm", algorithm),
-                domain.copy() if domain is not None else None,
-                TTLV.integer("CryptographicLength", length) if length else None,
-                TTLV.integer("CryptographicUsageMask", mask),
-                TTLV.enum("KeyFormatType", fmt) if fmt else None,
-                *extra,
-                TTLV.enum("ObjectType", object_type),
-            ],
-        )
+    The name goes on the private key only (the public key is found through its link).
+    """
+    algorithm = PAIR_ALGORITHMS.get(kind)
+    if algorithm is None:
+        raise InvalidValue(f"unknown key pair kind {kind!r}", f"use one of: {', '.join(PAIR_ALGORITHMS)}")
 
-    named = [name_attribute(name)] if name else []
-    common = part(
-        "CommonAttributes", masks[0] | masks[1], None, "PrivateKey", [tags_attribute(tags)] if tags else []
-    )
-    private = part("PrivateKeyAttributes", masks[0], formats[0], "PrivateKey", named)
-    public = part("PublicKeyAttributes", masks[1], formats[1], "PublicKey", [])
-    return TTLV.struct("CreateKeyPair", [common, private, public])
+    def make() -> TTLVModel:
+        req = build.create_key_pair_request(
+            algorithm, size if kind == "rsa" else None, curve.upper() if kind == "ec" else None, list(tags)
+        )
+        if name:
+            req.private_key_attributes.name = [Name(name_value=name)]
+        return req
+
+    return _built(make)
 
 
 @dataclass(frozen=True)
@@ -156,39 +119,32 @@ def locate(
     filters: LocateFilter = LocateFilter(), *, maximum: int | None = None, link_type: str = "PrivateKeyLink"
 ) -> TTLV:
     """Locate with the filters the server applies; ``link_type`` is used with ``linked_to``."""
-    attrs = _attributes(
-        "Attributes",
-        [
-            TTLV.enum("CryptographicAlgorithm", filters.algorithm) if filters.algorithm else None,
-            TTLV.integer("CryptographicLength", filters.length) if filters.length else None,
-            name_attribute(filters.name) if filters.name else None,
-            TTLV.enum("ObjectType", filters.object_type) if filters.object_type else None,
-            TTLV.enum("State", filters.state) if filters.state else None,
-            tags_attribute(filters.tags) if filters.tags else None,
-        ],
-    )
-    if filters.linked_to:
-        attrs.value.append(
-            TTLV.struct(
-                "Link",
-                [TTLV.enum("LinkType", link_type), TTLV.text("LinkedObjectIdentifier", filters.linked_to)],
-            )
-        )
-    return TTLV.struct("Locate", [TTLV.integer("MaximumItems", maximum) if maximum else None, attrs])
+    links = {LinkType.from_wire(link_type): filters.linked_to} if filters.linked_to else {}
+    return _wire(build.locate_request(build.LocateFilters(
+        tags=list(filters.tags),
+        object_type=_enum(ObjectType, filters.object_type, "object type"),
+        cryptographic_algorithm=_enum(CryptographicAlgorithm, filters.algorithm, "algorithm"),
+        cryptographic_length=filters.length or None,
+        state=_enum(State, filters.state, "state"),
+        name=filters.name or None,
+        links=links,
+        max_items=maximum or None,
+    )))
 
 
 def get_attributes(uid: str) -> TTLV:
     """GetAttributes with no reference: every standard attribute except the tags (reference §3.5)."""
-    return TTLV.struct("GetAttributes", [uid_node(uid)])
+    return _wire(build.get_attributes_request(uid))
 
 
 def get_tags(uid: str) -> TTLV:
     """GetAttributes for the tags only (they are not part of "all")."""
-    return TTLV.struct("GetAttributes", [uid_node(uid), TTLV.enum("AttributeReference", "Tag")])
+    return _wire(build.get_attributes_request(uid, ["Tag"]))
 
 
 def activate(uid: str) -> TTLV:
-    return TTLV.struct("Activate", [uid_node(uid)])
+    """Activate a PreActive object."""
+    return _wire(build.activate_request(uid))
 
 
 def revoke(
@@ -200,58 +156,28 @@ def revoke(
     cascade: bool = True,
 ) -> TTLV:
     """Revoke as ckms: RevocationReason structure, Cascade=true unless told otherwise."""
-    rr = TTLV.struct(
-        "RevocationReason",
-        [TTLV.enum("RevocationReasonCode", reason), TTLV.text("RevocationMessage", message) if message else None],
-    )
-    return TTLV.struct(
-        "Revoke",
-        [
-            uid_node(uid),
-            rr,
-            TTLV.date("CompromiseOccurrenceDate", compromise_date) if compromise_date else None,
-            TTLV.boolean("Cascade", True) if cascade else None,
-        ],
-    )
+    code = _enum(RevocationReasonCode, reason, "revocation reason")
+    return _wire(build.revoke_request(uid, code, message, cascade=cascade, compromise_date=compromise_date))
 
 
 def destroy(uid: str, *, remove: bool = False, cascade: bool = True) -> TTLV:
-    return TTLV.struct(
-        "Destroy",
-        [uid_node(uid), TTLV.boolean("Remove", True) if remove else None, TTLV.boolean("Cascade", True) if cascade else None],
-    )
+    """Destroy as ckms (Cascade=true); ``remove`` deletes the record too."""
+    return _wire(build.destroy_request(uid, remove=remove, cascade=cascade))
 
 
 def export(uid: str, key_format: str | None = None) -> TTLV:
-    return TTLV.struct(
-        "Export", [uid_node(uid), TTLV.enum("KeyFormatType", key_format) if key_format else None]
-    )
+    """Export an object with its attributes (server's default format unless told)."""
+    return _wire(build.export_request(uid, _enum(KeyFormatType, key_format, "key format")))
 
 
 def get(uid: str, key_format: str | None = None) -> TTLV:
-    return TTLV.struct("Get", [uid_node(uid), TTLV.enum("KeyFormatType", key_format) if key_format else None])
+    """Get an object (server's default format unless told)."""
+    return _wire(build.get_request(uid, _enum(KeyFormatType, key_format, "key format")))
 
 
 def request_message(ops: Sequence[TTLV]) -> TTLV:
     """A RequestMessage envelope (reference §1.7) holding one BatchItem per operation."""
-    header = TTLV.struct(
-        "RequestHeader",
-        [
-            TTLV.struct(
-                "ProtocolVersion",
-                [TTLV.integer("ProtocolVersionMajor", 2), TTLV.integer("ProtocolVersionMinor", 1)],
-            ),
-            TTLV.integer("BatchCount", len(ops)),
-        ],
-    )
-    items = [
-        TTLV.struct(
-            "BatchItem",
-            [TTLV.enum("Operation", op.tag), TTLV.struct("RequestPayload", [c.copy() for c in op.value])],
-        )
-        for op in ops
-    ]
-    return TTLV.struct("RequestMessage", [header, *items])
+    return RequestMessage.of(*ops).to_ttlv()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -148,9 +148,13 @@ class RequestMessage(TTLVModel):
     batch_item: list[RequestBatchItem]
 
     @classmethod
-    def of(cls, *payloads: TTLVModel, **header: Any) -> RequestMessage:
-        """A KMIP 2.1 batch with one item per payload (operation taken from its tag)."""
-        items = [RequestBatchItem(operation=Operation(p.TAG), request_payload=p) for p in payloads]
+    def of(cls, *payloads: TTLVModel | TTLV, **header: Any) -> RequestMessage:
+        """A KMIP 2.1 batch with one item per payload (a model or a bare operation node;
+        the operation is taken from its tag)."""
+        items = [
+            RequestBatchItem(operation=Operation(p.tag if isinstance(p, TTLV) else p.TAG), request_payload=p)
+            for p in payloads
+        ]
         return cls(
             request_header=RequestHeader(batch_count=len(items), **header), batch_item=items
         )
