@@ -182,3 +182,42 @@ async def test_oauth_device_code_shows_the_code_and_signs_in(console_factory, st
             await wait_until(pilot, lambda: whoami_value(app, "Method") == "device code", what="whoami")
             assert whoami_value(app, "State") == "signed in"
         assert ProfileStore().profile_settings("dev").oauth.flow == "device"
+
+
+async def test_proxy_and_custom_headers_from_the_form(console_factory, sandbox, forward_proxy):
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot)
+        await fill(pilot, form, "none", name="proxied", server_url=sandbox.url,
+                   **{"proxy.url": forward_proxy.url, "proxy.basic_auth_username": "user",
+                      "proxy.basic_auth_password": "pass"})
+        form.query_one("#f-custom-headers", TextArea).load_text("X-Team: ops\nX-Ticket: 42")
+        assert form.query_one("#f-proxy-basic-auth-password", Input).password
+        await save_and_use(pilot, "proxied")
+        assert whoami_value(app, "Effective user") == "admin"
+    assert "/me" in forward_proxy.access_log("/me")  # the requests went through the proxy
+    http = ProfileStore().load("proxied").http_config
+    assert http["custom_headers"] == ["X-Team: ops", "X-Ticket: 42"]
+    assert http["proxy_params"]["exclusion_list"] == []  # ckms requires the key
+
+
+async def test_sign_out_forgets_the_token(console_factory, mock_idp, tmp_path):
+    from tests.support.sandbox import start_sandbox
+
+    token = httpx.post(mock_idp.discovery["token_endpoint"], data={
+        "grant_type": "password", "username": "alice", "password": "x", "client_id": "c"}).json()["access_token"]
+    with start_sandbox(tmp_path / "jwt-sandbox", config_toml=jwt_sandbox_toml(mock_idp)) as sb:
+        store = ProfileStore()
+        store.create("tok", sb.url)
+        document = store.load("tok")
+        document.set("http_config.access_token", token)
+        store.save("tok", document)
+        store.set_active("tok")
+        app = console_factory()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: whoami_value(app, "Effective user") == EMAIL, what="signed in")
+            await pilot.press("4", "o")
+            await wait_until(pilot, lambda: "access_token" not in store.load("tok").http_config, what="sign out")
+            await pilot.press("1")
+            await wait_until(pilot, lambda: "not authenticated" in (whoami_value(app, "Effective user") or ""),
+                             what="refused after sign out")
