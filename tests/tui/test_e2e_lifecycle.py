@@ -27,8 +27,11 @@ class Terminal:
 
     def __init__(self, command: list[str], *, width: int = 120, height: int = 40, env: dict[str, str]) -> None:
         self.socket = f"kms-tui-e2e-{uuid.uuid4().hex[:8]}"
-        self._tmux("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
+        self._tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
                    " ".join(_quote(c) for c in command), env=env)
+        # a detached session may otherwise keep tmux's default 80x24
+        self._tmux("set-option", "-t", "t", "window-size", "manual")
+        self._tmux("resize-window", "-t", "t", "-x", str(width), "-y", str(height))
 
     def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
         done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=env,
@@ -74,7 +77,7 @@ def _quote(text: str) -> str:
 
 def _key_row(screen: str) -> str:
     """The table row of the private key created by the test."""
-    return next((line for line in screen.splitlines() if "e2e-signing" in line and "PrivateKey" in line), "")
+    return next((line for line in screen.splitlines() if "e2e-key" in line and "PrivateKey" in line), "")
 
 
 @pytest.fixture
@@ -94,16 +97,16 @@ def test_create_find_revoke_destroy_then_audit(terminal):
     t.keys("n")
     t.wait_for(r"Create a key")
     t.keys("Tab")
-    t.type("e2e-signing")
+    t.type("e2e-key")
     t.keys("C-s")
-    screen = t.wait_for(r"e2e-signing")
+    screen = t.wait_for(r"e2e-key")
     row = _key_row(screen)
     assert "PrivateKey" in row and "RSA" in row and "2048" in row and "Active" in row
     uid_start = row.split()[0][:6]
 
     # find it with the free-text filter
     t.keys("/")
-    t.type("e2e-signing")
+    t.type("e2e-key")
     t.keys("Enter")
     screen = t.wait_for(r"1 of 2 objects")
     assert "PublicKey" not in screen

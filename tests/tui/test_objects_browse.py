@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from textual.widgets import Input, Select
@@ -222,3 +223,26 @@ async def test_stopping_a_load_keeps_what_arrived_and_says_so(sandbox_console):
         assert "loading stopped by you" in status_text(screen)
         await reload(pilot, screen)  # r loads again, completely
         assert screen.table.total == 1 and "PARTIAL" not in status_text(screen)
+
+
+async def test_server_killed_mid_load_keeps_the_rows_that_arrived(sandbox_console, sandbox):
+    from kms_tui.client import requests as kmip
+
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        ops = [kmip.create_symmetric_key(name=f"bulk-{i}") for i in range(3000)]
+        results = await pilot.app.services.client.batch(ops)
+        assert all(r.ok for r in results)
+        screen.start_load()  # as "r" does, without waiting for the app to go idle
+        for _ in range(5000):  # the first screenful is in, the full listing is on its way
+            if screen.table.total and screen.load_running:
+                break
+            await asyncio.sleep(0.001)
+        assert screen.load_running and 0 < screen.table.total < 3000
+        sandbox.kill9()
+        await settle(pilot, timeout=120)
+        assert not screen.load_running
+        status = status_text(screen)
+        assert "Load failed after" in status and "r retries" in status
+        assert screen.table.total >= 1  # what arrived is still shown
+        assert type(pilot.app.screen).__name__ == "ObjectsScreen"
