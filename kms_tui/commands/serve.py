@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = load_config(
-            args.config, test_data_root=args.test_data_root, secret_backend=args.secret_backend
+            args.config, test_data_root=args.test_data_root, data=_resolved_toml(args.config, args.secret_backend)
         ) if args.config else ServerConfig()
         ssl_ctx = None
         if config.tls.enabled:
@@ -70,6 +70,25 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     except KeyboardInterrupt:
         return exitcodes.OK
+
+
+def _resolved_toml(path: Path, backend: str | None) -> dict:
+    """The config's TOML with its secret:// references resolved in memory (the file keeps them).
+
+    Resolution belongs here, not in ``server``: the server package uses ``kmip`` only.
+    """
+    from kms_tui.server.config import ServerConfigError, read_toml
+
+    data = read_toml(path)
+    if "secret://" not in path.read_text(encoding="utf-8", errors="replace"):
+        return data  # no reference: the secret backends are never imported
+    from kms_tui.config.errors import ConfigError
+    from kms_tui.config.secrets import resolve_tree
+
+    try:
+        return resolve_tree(data, backend, where="server config")[0]
+    except ConfigError as exc:
+        raise ServerConfigError(f"{path}: {exc}") from None
 
 
 def display_host(host: str) -> str:

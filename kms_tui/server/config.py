@@ -163,29 +163,23 @@ def config_from_dict(
     return cfg
 
 
-def load_config(
-    path: Path, *, test_data_root: Path | None = None, secret_backend: str | None = None
-) -> ServerConfig:
-    """Read and type a server TOML file (raises :class:`ServerConfigError`).
-
-    ``secret://`` references are resolved in memory with ``secret_backend`` (default
-    ``$KMS_SECRET_BACKEND``); the file keeps the references.
-    """
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a server TOML file (raises :class:`ServerConfigError` with what went wrong)."""
     try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ServerConfigError(f"cannot read {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ServerConfigError(f"{path} is not valid TOML: {exc}") from None
-    # --- secret:// references (issue 4, owned by kms_tui/config): resolved once, never written back
-    if "secret://" in text:
-        from kms_tui.config.errors import ConfigError
-        from kms_tui.config.secrets import resolve_tree
 
-        try:
-            data = resolve_tree(data, secret_backend, where="server config")[0]
-        except ConfigError as exc:
-            raise ServerConfigError(f"{path}: {exc}") from None
-    # --- end secret:// references
+
+def load_config(
+    path: Path, *, test_data_root: Path | None = None, data: dict[str, Any] | None = None
+) -> ServerConfig:
+    """Read and type a server TOML file (raises :class:`ServerConfigError`).
+
+    ``data`` is the file's already parsed (and, by the command layer, secret-resolved) content;
+    relative paths in it still resolve against the file's directory.
+    """
+    data = read_toml(path) if data is None else data
     return config_from_dict(data, base_dir=path.resolve().parent, test_data_root=test_data_root)

@@ -1,0 +1,102 @@
+"""The layer rules of ARCHITECTURE.md, checked on the code: every import statement (module level
+or inside a function) of the lower packages, and what importing each package really loads."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kms_tui
+
+ROOT = Path(kms_tui.__file__).parent
+
+# Package → the kms_tui packages/modules it may import (besides itself), per ARCHITECTURE.md.
+ALLOWED: dict[str, set[str]] = {
+    "kmip": set(),
+    "server": {"kmip"},
+    "audit": {"paths"},
+    "client": {"kmip", "audit", "exitcodes", "paths"},
+    "config": {"kmip", "client", "exitcodes", "paths"},  # client: the cosmian-kms secret backend
+    "auth": {"kmip", "client", "config", "audit", "exitcodes", "paths"},
+}
+UI_LIBRARIES = {"textual", "rich"}  # only kms_tui.tui draws
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, absolute module) of every import in ``path``, relative imports resolved."""
+    package = ".".join(path.relative_to(ROOT.parent).with_suffix("").parts[:-1])
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
+            if base == "kms_tui":  # `from kms_tui import exitcodes`
+                found += [(node.lineno, f"kms_tui.{a.name}") for a in node.names]
+            else:
+                found.append((node.lineno, base))
+    return found
+
+
+def violations(layer: str) -> list[str]:
+    """Imports under ``kms_tui/<layer>`` that its rule forbids, as ``file:line module``."""
+    bad = []
+    for path in sorted((ROOT / layer).rglob("*.py")):
+        for line, module in _imports(path):
+            parts = module.split(".")
+            where = f"{path.relative_to(ROOT.parent)}:{line} imports {module}"
+            if parts[0] in UI_LIBRARIES:
+                bad.append(where)
+            elif parts[0] == "kms_tui" and len(parts) > 1 and parts[1] != layer and parts[1] not in ALLOWED[layer]:
+                bad.append(where)
+    return bad
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_layer_imports_only_what_the_architecture_allows(layer):
+    assert (ROOT / layer).is_dir()
+    assert violations(layer) == []
+
+
+def test_the_checker_sees_function_level_and_relative_imports(tmp_path, monkeypatch):
+    """A forbidden import hidden in a function, or written relatively, is reported."""
+    fake = tmp_path / "kms_tui"
+    (fake / "server").mkdir(parents=True)
+    (fake / "server" / "bad.py").write_text(
+        "def f():\n    from kms_tui.config import secrets\n    from ..tui import app\n    import textual\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", fake)
+    assert [v.split(" imports ")[1] for v in violations("server")] == ["kms_tui.config", "kms_tui.tui", "textual"]
+
+
+PROBE = """
+import importlib, json, pkgutil, sys
+import kms_tui.{layer} as pkg
+for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+    importlib.import_module(info.name)
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("kms_tui", "textual"))))
+"""
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_importing_every_module_of_a_layer_loads_nothing_above_it(layer):
+    """What Python really loads (transitively) when every module of the layer is imported."""
+    out = subprocess.run([sys.executable, "-c", PROBE.format(layer=layer)], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    loaded = json.loads(out.strip().splitlines()[-1])
+    allowed = ALLOWED[layer] | {layer}
+    # what the allowed packages themselves may load is allowed too (config → client → audit)
+    for dep in list(allowed):
+        allowed |= ALLOWED.get(dep, set())
+    # (rich is not probed here: httpx itself loads it for its command-line entry point)
+    above = [m for m in loaded if m.split(".")[0] == "textual"
+             or (m.startswith("kms_tui.") and m.split(".")[1] not in allowed)]
+    assert above == []
