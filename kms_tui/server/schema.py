@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from kms_tui.kmip.enums import enum_for_tag
+from kms_tui.kmip.models.wire import CodecError, name_enum_codes
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.errors import codec
 
@@ -40,24 +40,14 @@ def _check(node: TTLV, table: dict[str, tuple[str, ...]], where: str) -> None:
             )
 
 
-def normalize_enums(node: TTLV) -> None:
-    """Enumerations sent as numbers (``0x…`` or JSON integers) become Cosmian's names."""
-    for n in node.walk():
-        if n.type == "Enumeration" and isinstance(n.value, int):
-            enum = enum_for_tag(n.tag)
-            member = enum.from_code(n.value) if enum is not None else None
-            if member is None:
-                if enum is not None:
-                    raise codec(f"unknown {enum.__name__} code 0x{n.value:08X} for `{n.tag}`")
-                continue
-            n.value = member.value
-
-
 def check_payload(op: str, payload: TTLV) -> None:
     """Raise ``Codec_Error`` when a known field of the payload has the wrong TTLV type."""
     if payload.type != "Structure":
         raise codec(f"{op}: the payload must be a structure")
-    normalize_enums(payload)
+    try:
+        name_enum_codes(payload)  # the same enumeration lookup the kmip models decode with
+    except CodecError as exc:
+        raise codec(exc.reason) from None
     _check(payload, PAYLOAD_FIELDS, op)
     for holder in ATTRIBUTE_HOLDERS:
         for attrs in payload.children(holder):

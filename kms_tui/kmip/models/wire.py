@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Union
 
-from kms_tui.kmip.enums import KmipEnum
+from kms_tui.kmip.enums import KmipEnum, enum_for_tag
 from kms_tui.kmip.ttlv import TTLV, TTLVError
 
-__all__ = ["W", "CodecError", "codec_error", "pascal", "codec_for", "unwrap", "Field"]
+__all__ = ["W", "CodecError", "codec_error", "name_enum_codes", "pascal", "codec_for", "unwrap", "Field"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,23 @@ class CodecError(TTLVError):
 def codec_error(path: str, message: str) -> CodecError:
     """The error for TTLV that does not map to the expected structure, naming its path."""
     return CodecError(message, path)
+
+
+def name_enum_codes(node: TTLV) -> None:
+    """In place: Enumerations sent as numbers (``0x…`` or JSON integers) become Cosmian's
+    variant names; a code unknown to its tag's enumeration is a :class:`CodecError`.
+
+    Enumerations of tags with no known enumeration keep their number.
+    """
+    for n in node.walk():
+        if n.type == "Enumeration" and isinstance(n.value, int):
+            enum = enum_for_tag(n.tag)
+            if enum is None:
+                continue
+            member = enum.from_code(n.value)
+            if member is None:
+                raise codec_error(n.tag, f"unknown {enum.__name__} code 0x{n.value:08X} for `{n.tag}`")
+            n.value = member.value
 
 
 # ------------------------------------------------------------------------------------------------
