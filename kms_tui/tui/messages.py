@@ -47,17 +47,3 @@ class SessionChanged(Message):
     """The sign-in state changed (signed in/out, token refreshed, expired)."""
 
     state: Any
-
-
-@dataclass
-class SandboxStarted(Message):
-    """The local sandbox child process answers at ``url``."""
-
-    url: str
-
-
-@dataclass
-class ProfilesChanged(Message):
-    """A profile was added, renamed, deleted or made active."""
-
-    active: str | None = None

@@ -47,7 +47,6 @@ class AppServices:
     client: Any = None
     session: Any = None
     audit: Any = None
-    store: Any = None
     settings: Any = None
     extra_closers: list[Callable[[], Any]] = field(default_factory=list)
 
