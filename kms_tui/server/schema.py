@@ -3,29 +3,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from kms_tui.kmip.models import REQUESTS_BY_TAG, Attributes, Link, Name, TTLVModel, VendorAttribute
 from kms_tui.kmip.models.wire import CodecError, name_enum_codes
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.errors import codec
 
-_S, _E, _I, _B, _T, _D = "Structure", "Enumeration", "Integer", "Boolean", "TextString", "DateTime"
+# The field types come from the kmip models (one declaration of the wire shapes); the server
+# checks these fields before a handler runs, with the few deliberate differences below.
+_ORDER = ("TextString", "Enumeration", "Integer", "LongInteger", "BigInteger", "ByteString", "Boolean",
+          "DateTime", "Interval", "DateTimeExtended", "Structure")  # how a message lists them
+
+
+def _types(models: Iterable[type[TTLVModel]], tag: str) -> tuple[str, ...]:
+    found: set[str] = set()
+    for model in models:
+        try:
+            types = model.wire_types(tag)
+        except KeyError:
+            continue
+        found |= types if types is not None else {"Structure"}  # kept raw by kmip: a structure here
+    return tuple(t for t in _ORDER if t in found)
+
 
 PAYLOAD_FIELDS: dict[str, tuple[str, ...]] = {
-    "UniqueIdentifier": (_T, _E, _I, "LongInteger"),
-    "Attributes": (_S,), "CommonAttributes": (_S,), "PrivateKeyAttributes": (_S,), "PublicKeyAttributes": (_S,),
-    "ObjectType": (_E,), "KeyFormatType": (_E,), "KeyWrapType": (_E,), "KeyCompressionType": (_E,),
-    "KeyWrappingSpecification": (_S,), "MaximumItems": (_I,), "OffsetItems": (_I,), "StorageStatusMask": (_I,),
-    "Cascade": (_B,), "Remove": (_B,), "ReplaceExisting": (_B,), "RevocationReason": (_S,),
-    "CompromiseOccurrenceDate": (_D,), "NewAttribute": (_S,), "CurrentAttribute": (_S,),
-    "AttributeReference": (_E, _S), "QueryFunction": (_E,), "ProtocolVersion": (_S,),
+    tag: _types(REQUESTS_BY_TAG.values(), tag)
+    for tag in (
+        "UniqueIdentifier", "Attributes", "CommonAttributes", "PrivateKeyAttributes", "PublicKeyAttributes",
+        "ObjectType", "KeyFormatType", "KeyWrapType", "KeyCompressionType", "KeyWrappingSpecification",
+        "MaximumItems", "OffsetItems", "StorageStatusMask", "Cascade", "Remove", "ReplaceExisting",
+        "RevocationReason", "CompromiseOccurrenceDate", "NewAttribute", "CurrentAttribute",
+        "AttributeReference", "QueryFunction", "ProtocolVersion",
+    )
 }
+PAYLOAD_FIELDS["UniqueIdentifier"] += ("LongInteger",)  # the sandbox also takes a 64-bit id
 ATTRIBUTE_FIELDS: dict[str, tuple[str, ...]] = {
-    "ActivationDate": (_D,), "DeactivationDate": (_D,), "ProcessStartDate": (_D,), "ProtectStopDate": (_D,),
-    "CompromiseOccurrenceDate": (_D,), "CryptographicAlgorithm": (_E,), "CryptographicLength": (_I,),
-    "CryptographicUsageMask": (_I,), "CryptographicDomainParameters": (_S,), "CryptographicParameters": (_S,),
-    "KeyFormatType": (_E,), "ObjectType": (_E,), "State": (_E,), "Sensitive": (_B,), "Extractable": (_B,),
-    "Link": (_S,), "Name": (_S,), "Attribute": (_S,), "UniqueIdentifier": (_T,), "ObjectGroup": (_T,),
-    "Description": (_T,), "Comment": (_T,), "CertificateAttributes": (_S,), "Digest": (_S,),
-    "RevocationReason": (_S,), "UsageLimits": (_S,), "ObjectGroupMember": (_E,),
+    tag: _types([Attributes], tag)
+    for tag in (
+        "ActivationDate", "DeactivationDate", "ProcessStartDate", "ProtectStopDate", "CompromiseOccurrenceDate",
+        "CryptographicAlgorithm", "CryptographicLength", "CryptographicUsageMask",
+        "CryptographicDomainParameters", "CryptographicParameters", "KeyFormatType", "ObjectType", "State",
+        "Sensitive", "Extractable", "Link", "Name", "Attribute", "UniqueIdentifier", "ObjectGroup",
+        "Description", "Comment", "CertificateAttributes", "Digest", "RevocationReason", "UsageLimits",
+        "ObjectGroupMember",
+    )
 }
 ATTRIBUTE_HOLDERS = ("Attributes", "CommonAttributes", "PrivateKeyAttributes", "PublicKeyAttributes",
                      "NewAttribute", "CurrentAttribute")
@@ -60,12 +82,19 @@ def check_payload(op: str, payload: TTLV) -> None:
 
 # Required (and optional) children of the repeated attribute structures that are stored and
 # echoed back: a malformed one would otherwise be kept and break later responses.
+def _shape(model: type[TTLVModel], **types: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], bool]]:
+    required = model.required_tags()
+    return {tag: (types.get(tag) or _types([model], tag), tag in required) for tag in model.field_tags()}
+
+
 SUB_STRUCTURES: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
-    "Link": {"LinkType": ((_E,), True), "LinkedObjectIdentifier": ((_T, _E, "LongInteger"), True)},
-    "Name": {"NameValue": ((_T,), True), "NameType": ((_E,), False)},
-    "Attribute": {"VendorIdentification": ((_T,), True), "AttributeName": ((_T,), True),
-                  "AttributeValue": ((_T, _I, "LongInteger", "BigInteger", "ByteString", _B, _D, "Interval",
-                                      "DateTimeExtended"), True)},
+    # stored ids are text, names or 64-bit numbers (not a plain Integer)
+    "Link": _shape(Link, LinkedObjectIdentifier=("TextString", "Enumeration", "LongInteger")),
+    "Name": _shape(Name),
+    # a vendor attribute's value may be any primitive (kmip keeps it raw)
+    "Attribute": _shape(VendorAttribute, AttributeValue=(
+        "TextString", "Integer", "LongInteger", "BigInteger", "ByteString", "Boolean", "DateTime", "Interval",
+        "DateTimeExtended")),
 }
 
 

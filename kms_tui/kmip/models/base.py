@@ -185,6 +185,25 @@ class TTLVModel(BaseModel):
         object.__setattr__(obj, "__pydantic_private__", None)
         return obj
 
+    @classmethod
+    def wire_types(cls, tag: str) -> frozenset[str] | None:
+        """The TTLV types the field ``tag`` accepts on input; None when it keeps any node raw.
+
+        Raises KeyError when the model has no such field.
+        """
+        codec = cls._index()[tag].codec
+        return None if codec.raw else codec.wire_types
+
+    @classmethod
+    def field_tags(cls) -> list[str]:
+        """The tags of the model's fields, in wire order."""
+        return [f.tag for f in cls._spec().fields]
+
+    @classmethod
+    def required_tags(cls) -> list[str]:
+        """Tags of the fields a decode requires (Cosmian's non-``Option`` fields)."""
+        return [f.tag for f in cls._spec().required]
+
     # -- convenience --------------------------------------------------------------------------
     def to_json(self) -> str:
         """Compact Cosmian JSON TTLV of this model."""

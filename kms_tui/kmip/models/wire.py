@@ -70,6 +70,7 @@ class _Codec:
     """Turns one node into a Python value and back."""
 
     wire_types: frozenset[str] = frozenset()
+    raw = False  # True: any node is kept as is (no type check)
 
     def accepts(self, node: TTLV) -> bool:
         return node.type in self.wire_types
@@ -135,6 +136,8 @@ class _Enum(_Codec):
 
 class _Raw(_Codec):
     """Any node, kept as is (re-tagged on output)."""
+
+    raw = True
 
     def accepts(self, node: TTLV) -> bool:
         return True
