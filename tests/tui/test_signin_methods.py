@@ -221,3 +221,19 @@ async def test_sign_out_forgets_the_token(console_factory, mock_idp, tmp_path):
             await pilot.press("1")
             await wait_until(pilot, lambda: "not authenticated" in (whoami_value(app, "Effective user") or ""),
                              what="refused after sign out")
+
+
+async def test_header_counts_down_and_flags_an_expired_session(console_factory, mock_idp, tmp_path):
+    from kms_tui.tui.services import utc_now
+
+    mock_idp.command("ttl", seconds=4)
+    token = httpx.post(mock_idp.discovery["token_endpoint"], data={
+        "grant_type": "password", "username": "alice", "password": "x", "client_id": "c"}).json()["access_token"]
+    conf = tmp_path / "short.toml"
+    conf.write_text(f'[http_config]\nserver_url = "http://127.0.0.1:9"\naccess_token = "{token}"\n')
+    app = console_factory(conf=conf, clock=utc_now)  # the real clock: the token really expires
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: text_of(app, "#header-token").startswith("token 0m"), what="countdown")
+        await wait_until(pilot, lambda: "SESSION EXPIRED" in text_of(app, "#header-badges"), timeout=15,
+                         what="expired badge")
+        assert token not in text_of(app, "#header-identity") + text_of(app, "#header-token")
