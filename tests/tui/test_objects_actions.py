@@ -170,3 +170,24 @@ async def test_symmetric_key_cannot_be_exported(sandbox_console):
         await pilot.press("e")
         assert type(pilot.app.screen).__name__ == "ObjectsScreen"
         assert any("no public part" in n for n in notices(pilot.app))
+
+
+async def test_export_certificate_pem(sandbox_console, tmp_path):
+    from cryptography import x509
+
+    from kms_tui.kmip.models.requests import CertificateAttributes, certify_request
+
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        screen.export_dir = tmp_path
+        client = pilot.app.services.client
+        _sk, pk = await client.create_key_pair("rsa", size=2048)
+        subject = CertificateAttributes(certificate_subject_cn="console-e2e")
+        cert = await client.certify(certify_request(pk, subject).to_ttlv())
+        await reload(pilot, screen)
+        assert screen.table.select_uid(cert)
+        await pilot.press("e")
+        pilot.app.screen.query_one("#export-path", Input).value = "cert.pem"
+        await submit_form(pilot)
+        loaded = x509.load_pem_x509_certificate((tmp_path / "cert.pem").read_bytes())
+        assert "console-e2e" in loaded.subject.rfc4514_string()
