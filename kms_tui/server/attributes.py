@@ -133,24 +133,3 @@ def check_user_tags(tags: list[str]) -> None:
         if t.startswith("_"):
             raise ValueError(f"user tags cannot start with an underscore: {t}")
 
-
-def plain_from_json(node: dict):
-    """A stored JSON TTLV node (as ``json.loads`` gives it) as plain serde JSON, the form the
-    REST access endpoints use; works on the text directly, without building TTLV nodes."""
-    typ, value = node.get("type"), node["value"]
-    if typ is None or typ == "Structure":
-        out: dict = {}
-        for child in value:
-            tag, v = child["tag"], plain_from_json(child)
-            if tag in out:
-                prev = out[tag]
-                out[tag] = (prev if isinstance(prev, list) else [prev]) + [v]
-            else:
-                out[tag] = v
-        return out
-    if typ == "ByteString":
-        return list(bytes.fromhex(value))
-    if typ in ("LongInteger", "BigInteger", "DateTimeExtended") and isinstance(value, str):
-        raw = bytes.fromhex(value[2:])
-        return int.from_bytes(raw, "big", signed=typ != "DateTimeExtended")
-    return value

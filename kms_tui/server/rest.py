@@ -8,8 +8,8 @@ import time
 
 from aiohttp import web
 
-from kms_tui.server import attributes as A
 from kms_tui.server.errors import KmsError, Unauthorized
+from kms_tui.server.plain_json import owned_entries
 
 VERSION = f"5.26.0 ({ssl.OPENSSL_VERSION}-non-FIPS)"
 OPERATION_TYPES = frozenset({
@@ -64,13 +64,16 @@ async def me(request: web.Request) -> web.Response:
 
 
 @routes.get("/access/owned")
-async def owned(request: web.Request) -> web.Response:
-    """``GET /access/owned``: objects the user owns, with their attributes."""
-    out = []
-    for uid, state, attrs_json in request.app["store"].owned(request["user"]):
-        attrs = A.plain_from_json(json.loads(attrs_json))
-        out.append({"object_id": uid, "state": state, "attributes": attrs, "is_wrapped": False})
-    return web.json_response(out)
+async def owned(request: web.Request) -> web.StreamResponse:
+    """``GET /access/owned``: objects the user owns, with their attributes, streamed from the
+    stored plain JSON (rows are read first, so a database failure is still a 500)."""
+    rows = request.app["store"].owned(request["user"])
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    for chunk in owned_entries(rows):
+        await response.write(chunk)
+    await response.write_eof()
+    return response
 
 
 @routes.get("/access/obtained")

@@ -1,7 +1,8 @@
 """The sandbox's SQLite store, shaped like Cosmian's: ``objects(id, object, attributes, state,
 owner)``, ``tags(id, tag)`` and ``read_access(id, userid, permissions)``.
 
-Objects and attributes are kept as JSON TTLV text. The database runs in WAL mode with
+Objects and attributes are kept as JSON TTLV text; ``plain_attributes`` holds the attributes
+once more as the plain JSON ``/access/owned`` returns (see :mod:`kms_tui.server.plain_json`). The database runs in WAL mode with
 ``synchronous=FULL``: a call that returned has been fsynced, so an acknowledged write survives
 ``kill -9``. All calls are synchronous and short; the server calls them from its event loop,
 which also serialises read-modify-write sequences of one request.
@@ -19,6 +20,7 @@ from typing import Iterable, Iterator
 
 from kms_tui.kmip.ttlv import TTLV, decode, encode
 from kms_tui.server.errors import DatabaseError
+from kms_tui.server.plain_json import plain_json
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -28,7 +30,8 @@ CREATE TABLE IF NOT EXISTS objects (
     state TEXT NOT NULL,
     owner TEXT NOT NULL,
     object_type TEXT NOT NULL DEFAULT '',
-    updated_at REAL NOT NULL DEFAULT 0
+    updated_at REAL NOT NULL DEFAULT 0,
+    plain_attributes TEXT
 );
 CREATE INDEX IF NOT EXISTS objects_owner ON objects(owner);
 CREATE TABLE IF NOT EXISTS tags (
@@ -85,6 +88,19 @@ class Store:
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(SCHEMA)
         self._depth = 0
+        self._add_plain_attributes()
+
+    def _add_plain_attributes(self) -> None:
+        """Databases written before ``plain_attributes`` existed get the column, filled once."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(objects)")}
+        if "plain_attributes" in columns:
+            return
+        with self.transaction():
+            self.db.execute("ALTER TABLE objects ADD COLUMN plain_attributes TEXT")
+            rows = self.db.execute("SELECT id, attributes FROM objects").fetchall()
+            self.db.executemany(
+                "UPDATE objects SET plain_attributes=? WHERE id=?", [(plain_json(decode(a)), i) for i, a in rows]
+            )
 
     def close(self) -> None:
         """Close the database connection."""
@@ -168,9 +184,10 @@ class Store:
             for o in objects:
                 try:
                     self.db.execute(
-                        "INSERT INTO objects(id, object, attributes, state, owner, object_type, updated_at)"
-                        " VALUES (?,?,?,?,?,?,?)",
-                        (o.uid, encode(o.object), encode(o.attributes), o.state, o.owner, o.object_type, now),
+                        "INSERT INTO objects(id, object, attributes, state, owner, object_type, updated_at,"
+                        " plain_attributes) VALUES (?,?,?,?,?,?,?,?)",
+                        (o.uid, encode(o.object), encode(o.attributes), o.state, o.owner, o.object_type, now,
+                         plain_json(o.attributes)),
                     )
                 except sqlite3.IntegrityError:
                     raise DatabaseError(
@@ -182,8 +199,8 @@ class Store:
         """Write back an object's node, attributes and state (and its tags if ``tags``)."""
         with self.transaction():
             self.db.execute(
-                "UPDATE objects SET object=?, attributes=?, state=?, updated_at=? WHERE id=?",
-                (encode(o.object), encode(o.attributes), o.state, time.time(), o.uid),
+                "UPDATE objects SET object=?, attributes=?, state=?, updated_at=?, plain_attributes=? WHERE id=?",
+                (encode(o.object), encode(o.attributes), o.state, time.time(), plain_json(o.attributes), o.uid),
             )
             if tags:
                 self.db.execute("DELETE FROM tags WHERE id=?", (o.uid,))
@@ -261,8 +278,11 @@ class Store:
         yield from self.db.execute(sql, args)
 
     def owned(self, user: str) -> list[tuple[str, str, str]]:
-        """``(id, state, attributes JSON)`` of every object ``user`` owns, any state."""
-        return list(self.db.execute("SELECT id, state, attributes FROM objects WHERE owner=?", (user,)))
+        """``(id, state, plain attributes JSON)`` of every object ``user`` owns, any state:
+        one scan of the ``objects_owner`` index, the attribute text as stored."""
+        return self.db.execute(
+            "SELECT id, state, plain_attributes FROM objects WHERE owner=?", (user,)
+        ).fetchall()
 
     # -- access rights ----------------------------------------------------------------------
     def permissions(self, uid: str, user: str) -> set[str]:
