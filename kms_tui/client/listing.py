@@ -9,17 +9,24 @@ then sends one GetAttributes per id. Instead:
    from GetAttributes items batched in one RequestMessage;
 3. a server without ``/access/owned`` gets Locates partitioned by object type and state, all in
    one RequestMessage; a partition that hits the 1,000 cap makes the result ``partial``.
+
+:func:`object_pages` hands the rows over as they are decoded (``/access/owned`` is decoded a
+few hundred entries at a time, see :mod:`kms_tui.client.json_slices`); :func:`list_objects`
+collects them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 
 from kms_tui.client import requests
-from kms_tui.client.errors import KmsError, ServerRefused
+from kms_tui.client.errors import KmsError, ProtocolError, ServerRefused
+from kms_tui.client.json_slices import array_slices
 from kms_tui.client.requests import LocateFilter
 
 if TYPE_CHECKING:
@@ -29,9 +36,10 @@ LOCATE_CAP = 1000
 OBJECT_TYPES = ("SymmetricKey", "PrivateKey", "PublicKey", "Certificate", "SecretData", "OpaqueObject")
 STATES = ("PreActive", "Active", "Deactivated", "Compromised", "Destroyed", "Destroyed_Compromised")
 DESTROYED = ("Destroyed", "Destroyed_Compromised")
+PAGE_ROWS = 500  # rows per page handed to the caller of object_pages
 
 
-@dataclass
+@dataclass(slots=True)  # 10,000 of them in the browser: no per-instance __dict__
 class ObjectSummary:
     """One row of the object browser."""
 
@@ -90,28 +98,58 @@ class ObjectList:
     round_trips: int = 0
 
 
-def plain_attributes(raw: dict[str, Any]) -> dict[str, Any]:
-    """Attributes from ``/access/owned`` (plain serde JSON) in the shape of ``attributes_to_dict``."""
-    out: dict[str, Any] = {}
-    for key, value in (raw or {}).items():
-        if key in ("Attribute", "VendorAttributes", "vendor_attributes"):
-            for va in value if isinstance(value, list) else [value]:
-                v = va.get("AttributeValue")
-                if isinstance(v, dict):  # adjacently tagged {"_t": type, "_c": content}
-                    v = v.get("_c")
-                if va.get("AttributeName") == "tag":
-                    out["tags"] = sorted(json.loads(v) if isinstance(v, str) else v or [])
-                else:
-                    out.setdefault("vendor_attributes", {})[f"{va.get('VendorIdentification')}/{va.get('AttributeName')}"] = v
-        elif key == "Link":
-            out["links"] = [
-                {"type": link.get("LinkType"), "id": str(_scalar(link.get("LinkedObjectIdentifier")))}
-                for link in (value if isinstance(value, list) else [value])
-            ]
-        elif key == "Name":
-            out["names"] = [n.get("NameValue") for n in (value if isinstance(value, list) else [value])]
-        else:
-            out[key] = value
+@dataclass
+class ObjectPage(ObjectList):
+    """Some rows of a listing; the last page has ``done`` and says whether the whole listing
+    is ``partial`` (its ``problems``) and how many ``round_trips`` it took."""
+
+    done: bool = False
+
+
+_VENDOR_KEYS = ("Attribute", "VendorAttributes", "vendor_attributes")
+
+
+def _parse_tags(value: Any, cache: dict[str, tuple[str, ...]] | None) -> list[str]:
+    if not isinstance(value, str):
+        return sorted(value or [])
+    tags = cache.get(value) if cache is not None else None
+    if tags is None:  # many objects share one tag set: decode each distinct text once
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = [value]
+        tags = tuple(sorted(parsed if isinstance(parsed, list) else [value]))
+        if cache is not None:
+            cache[value] = tags
+    return list(tags)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def plain_attributes(raw: dict[str, Any], tag_cache: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """Attributes from ``/access/owned`` (plain serde JSON) in the shape of ``attributes_to_dict``
+    (``names``, ``links``, ``tags``, ``vendor_attributes`` come last). ``tag_cache`` (text →
+    tags) saves decoding the same tag text again across many objects."""
+    out = dict(raw or {})  # a C-level copy, then only the few reshaped keys are touched
+    name = out.pop("Name", None)
+    if name is not None:
+        out["names"] = [n.get("NameValue") for n in _as_list(name)]
+    link = out.pop("Link", None)
+    if link is not None:
+        out["links"] = [
+            {"type": ln.get("LinkType"), "id": str(_scalar(ln.get("LinkedObjectIdentifier")))} for ln in _as_list(link)
+        ]
+    for key in [k for k in _VENDOR_KEYS if k in out]:
+        for va in _as_list(out.pop(key)):
+            v = va.get("AttributeValue")
+            if isinstance(v, dict):  # adjacently tagged {"_t": type, "_c": content}
+                v = v.get("_c")
+            if va.get("AttributeName") == "tag":
+                out["tags"] = _parse_tags(v, tag_cache)
+            else:
+                out.setdefault("vendor_attributes", {})[f"{va.get('VendorIdentification')}/{va.get('AttributeName')}"] = v
     return out
 
 
@@ -123,37 +161,97 @@ def _scalar(v: Any) -> Any:
 
 async def list_objects(client: KmsClient, filters: LocateFilter = LocateFilter()) -> ObjectList:
     """Every object matching ``filters`` that we own or were granted, with attributes."""
+    objects: list[ObjectSummary] = []
+    async for page in object_pages(client, filters):
+        objects.extend(page.objects)
+    return ObjectList(objects, partial=page.partial, problems=page.problems, round_trips=page.round_trips)
+
+
+async def object_pages(
+    client: KmsClient, filters: LocateFilter = LocateFilter(), *, page_rows: int = PAGE_ROWS
+) -> AsyncIterator[ObjectPage]:
+    """:func:`list_objects` page by page, as the rows are decoded: owned objects first (about
+    ``page_rows`` per page), then those whose tags or attributes needed a batch, then shared
+    ones. The last page (``done``) may be empty and carries ``partial``/``problems``."""
     before = client.exchange.round_trips
     try:
-        owned, obtained = await asyncio.gather(client.access_owned(), client.access_obtained())
+        owned_text, obtained = await asyncio.gather(client.access_owned_text(), client.access_obtained())
     except ServerRefused as exc:
         result = await _by_partitioned_locate(client, filters, exc)
-        result.round_trips = client.exchange.round_trips - before
-        return result
-    rows: dict[str, ObjectSummary] = {}
+        trips = client.exchange.round_trips - before
+        yield ObjectPage(result.objects, result.partial, result.problems, trips, done=True)
+        return
+    owned: dict[str, ObjectSummary] = {}
     need_tags: list[str] = []
-    for entry in owned:
-        uid = str(entry.get("object_id"))
-        attrs = plain_attributes(entry.get("attributes") or {})
-        if "tags" not in attrs:
-            need_tags.append(uid)
-        rows[uid] = ObjectSummary.from_attributes(uid, attrs, state=entry.get("state"))
-    shared = {str(e.get("object_id")): e for e in obtained if str(e.get("object_id")) not in rows}
+    page: list[ObjectSummary] = []
+    tag_cache: dict[str, tuple[str, ...]] = {}
+    slices = _owned_slices(owned_text)
+    while True:
+        with _collector_paused():
+            entries = next(slices, None)
+            if entries is None:
+                break
+            for entry in entries:
+                uid = str(entry.get("object_id"))
+                attrs = plain_attributes(entry.get("attributes") or {}, tag_cache)
+                row = owned[uid] = ObjectSummary.from_attributes(uid, attrs, state=entry.get("state"))
+                if "tags" not in attrs:
+                    need_tags.append(uid)  # shown once its tags are known (filters may name tags)
+                elif row.matches(filters):
+                    page.append(row)
+        if len(page) >= page_rows:
+            yield ObjectPage(page)
+            page = []
+        await asyncio.sleep(0)  # one slice at a time: the loop stays responsive
+    del owned_text, slices
     problems: list[str] = []
     if need_tags:  # the server left tags out of /access/owned: one batch for all of them
-        await _fill_tags(client, rows, need_tags, problems)
+        await _fill_tags(client, owned, need_tags, problems)
+        page += [owned[u] for u in need_tags if owned[u].matches(filters)]
+    shared = {str(e.get("object_id")): e for e in obtained if str(e.get("object_id")) not in owned}
     if shared:
-        fetched = await client.get_attributes_many(list(shared))
-        for uid, attrs in fetched.items():
-            entry = shared[uid]
-            extra = {"owner": str(entry.get("owner_id", "")), "rights": list(entry.get("operations", []))}
-            if isinstance(attrs, KmsError):
-                problems.append(f"{uid}: {attrs.message}")
-                rows[uid] = ObjectSummary(uid=uid, state=str(entry.get("state", "")), **extra)
-            else:
-                rows[uid] = ObjectSummary.from_attributes(uid, attrs, state=entry.get("state"), **extra)
-    objects = [r for r in rows.values() if r.matches(filters)]
-    return ObjectList(objects, partial=bool(problems), problems=problems, round_trips=client.exchange.round_trips - before)
+        page += [r for r in await _shared_rows(client, shared, problems) if r.matches(filters)]
+    trips = client.exchange.round_trips - before
+    yield ObjectPage(page, bool(problems), problems, trips, done=True)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while one slice is decoded (unless someone already paused it).
+
+    Why: each entry makes a dozen containers; with the collector on, 10,000 entries trigger
+    full collections that cost as much as the decoding itself. The rows hold no cycles.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _owned_slices(text: str):  # noqa: ANN202 - an iterator of lists of entries
+    try:
+        yield from array_slices(text, "object_id")
+    except ValueError:
+        raise ProtocolError(
+            "the server answered /access/owned with something that is not a JSON list", reason="not_json"
+        ) from None
+
+
+async def _shared_rows(client: KmsClient, shared: dict[str, dict[str, Any]], problems: list[str]) -> list[ObjectSummary]:
+    rows = []
+    for uid, attrs in (await client.get_attributes_many(list(shared))).items():
+        entry = shared[uid]
+        extra = {"owner": str(entry.get("owner_id", "")), "rights": list(entry.get("operations", []))}
+        if isinstance(attrs, KmsError):
+            problems.append(f"{uid}: {attrs.message}")
+            rows.append(ObjectSummary(uid=uid, state=str(entry.get("state", "")), **extra))
+        else:
+            rows.append(ObjectSummary.from_attributes(uid, attrs, state=entry.get("state"), **extra))
+    return rows
 
 
 async def _fill_tags(client: KmsClient, rows: dict[str, ObjectSummary], uids: list[str], problems: list[str]) -> None:

@@ -29,6 +29,7 @@ class RestCalls:
         object_ids: Sequence[str] = (),
         audited: bool = True,
         ok_statuses: tuple[int, ...] = (200,),
+        raw: bool = False,
     ) -> Any:
         kind = OpKind.READ if method == "GET" else OpKind.REPEATABLE
         started, attempts = time.monotonic(), 1
@@ -45,7 +46,7 @@ class RestCalls:
             r = outcome.response
             if r.status_code not in ok_statuses:
                 raise errors.from_http_status(r.status_code, body_text(r), operation, object_ids[0] if object_ids else "")
-            result = json_body(r)
+            result = body_text(r) if raw else json_body(r)
         except BaseException as exc:
             if audited:
                 self.exchange.record(operation, object_ids, started, error=exc, attempts=attempts)
@@ -75,6 +76,10 @@ class RestCalls:
     async def access_owned(self) -> list[dict[str, Any]]:
         """Objects we own, with their attributes (any state)."""
         return list(await self._rest("GET", "/access/owned", operation="access/owned"))
+
+    async def access_owned_text(self) -> str:
+        """``/access/owned`` as its JSON text, for callers that decode it in slices (listing)."""
+        return str(await self._rest("GET", "/access/owned", operation="access/owned", raw=True))
 
     async def access_obtained(self) -> list[dict[str, Any]]:
         """Objects others granted us rights on."""

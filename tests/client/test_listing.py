@@ -85,3 +85,22 @@ async def test_without_access_owned_partitioned_locates_say_when_partial(sandbox
     assert {o.object_type for o in listing.objects} == {"SymmetricKey", "PrivateKey", "PublicKey"}
     assert len(ec_only.objects) == 2 and not any("truncated" in p for p in ec_only.problems)
     assert listing.round_trips <= 4  # owned/obtained refused, one batch of Locates, one of GetAttributes
+
+
+async def test_pages_hand_over_owned_rows_before_the_listing_ends(sandbox):
+    from kms_tui.client.listing import object_pages
+
+    async with client_for({"server_url": sandbox.url}) as client:
+        ops = [kmip_requests.create_symmetric_key(tags=["paged", f"group-{i % 3}"]) for i in range(700)]
+        assert all(r.ok for r in await client.batch(ops))
+        before = client.exchange.round_trips
+        pages = [page async for page in object_pages(client, LocateFilter(tags=("paged",)), page_rows=200)]
+        assert client.exchange.round_trips - before == 2  # owned + obtained, nothing else
+        assert len(pages) >= 3 and all(0 < len(p.objects) < 700 for p in pages[:-1])  # rows came in pieces
+        assert [p.done for p in pages] == [False] * (len(pages) - 1) + [True]
+        assert pages[-1].round_trips == 2 and not pages[-1].partial
+        paged = [o.uid for p in pages for o in p.objects]
+        whole = await client.list_objects(LocateFilter(tags=("paged",)))
+        assert paged == [o.uid for o in whole.objects] and len(set(paged)) == 700
+        group = await client.list_objects(LocateFilter(tags=("group-1",)))
+        assert len(group.objects) == 233 and all("group-1" in o.tags for o in group.objects)

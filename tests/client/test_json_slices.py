@@ -1,0 +1,42 @@
+"""Decoding ``/access/owned`` a slice at a time gives exactly what one ``json.loads`` gives,
+whatever the entries contain and however the server formats the array."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kms_tui.client.json_slices import array_slices
+
+
+def entry(n: int, **attributes) -> dict:
+    return {"object_id": f"id-{n}", "state": "Active", "attributes": {"Name": {"NameValue": f"k{n}"}, **attributes}}
+
+
+TRICKY = [
+    entry(0),
+    entry(1, Comment='a ,{"object_id": "fake"} inside a string'),  # escaped quotes: not a cut
+    entry(2, Text="back\\slash\\", Unicode="é✓"),
+    *(entry(n) for n in range(3, 30)),
+    entry(30, Nested=[{"object_id": "nested-a"}, {"object_id": "nested-b"}]),  # a wrong cut: the rest is whole
+    *(entry(n) for n in range(31, 40)),
+]
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize("per_slice", [1, 2, 3, 7, 1000])
+def test_slices_join_to_the_whole_array(per_slice, indent):
+    text = json.dumps(TRICKY, indent=indent, separators=(",", ":") if indent is None else None)
+    slices = list(array_slices(text, "object_id", per_slice))
+    assert [e for piece in slices for e in piece] == TRICKY
+    if per_slice < 30:
+        assert len(slices) > 1  # the first entries are usable before the rest is decoded
+
+
+def test_other_shapes_decode_whole_or_fail_clearly():
+    assert list(array_slices("[]", "object_id")) == [[]]
+    assert list(array_slices(' [ {"state": "x", "object_id": "a"} ] ', "object_id")) == [[{"state": "x", "object_id": "a"}]]
+    for bad in ('{"object_id": "a"}', '[{"object_id": "a"}, {"object_id": ', "<html>proxy error</html>", ""):
+        with pytest.raises(ValueError):
+            list(array_slices(bad, "object_id"))
