@@ -168,12 +168,15 @@ class KmsClient(RestCalls):
         return results
 
     # -- typed operations -------------------------------------------------------------------------
+    async def _send_for_id(self, op: TTLV) -> str:
+        """Send one operation; the ``UniqueIdentifier`` of its answer."""
+        return str((await self.send(op)).get_value("UniqueIdentifier"))
+
     async def create_symmetric_key(
         self, algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None
     ) -> str:
         """Create an Active symmetric key; return its id."""
-        r = await self.send(requests.create_symmetric_key(algorithm, length, tags=tags, name=name))
-        return str(r.get_value("UniqueIdentifier"))
+        return await self._send_for_id(requests.create_symmetric_key(algorithm, length, tags=tags, name=name))
 
     async def create_key_pair(
         self, kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None
@@ -234,7 +237,7 @@ class KmsClient(RestCalls):
         return await self.send(requests.export(uid, key_format))
 
     async def activate(self, uid: str) -> str:
-        return str((await self.send(requests.activate(uid))).get_value("UniqueIdentifier"))
+        return await self._send_for_id(requests.activate(uid))
 
     async def revoke(
         self,
@@ -246,18 +249,18 @@ class KmsClient(RestCalls):
         cascade: bool = True,
     ) -> str:
         op = requests.revoke(uid, reason, message=message, compromise_date=compromise_date, cascade=cascade)
-        return str((await self.send(op)).get_value("UniqueIdentifier"))
+        return await self._send_for_id(op)
 
     async def destroy(self, uid: str, *, remove: bool = False, cascade: bool = True) -> str:
-        return str((await self.send(requests.destroy(uid, remove=remove, cascade=cascade))).get_value("UniqueIdentifier"))
+        return await self._send_for_id(requests.destroy(uid, remove=remove, cascade=cascade))
 
     async def import_object(self, op: TTLV) -> str:
         """Send a prebuilt Import (see ``kms_tui.kmip.models``); return the new id."""
-        return str((await self.send(op)).get_value("UniqueIdentifier"))
+        return await self._send_for_id(op)
 
     async def certify(self, op: TTLV) -> str:
         """Send a prebuilt Certify; return the certificate id."""
-        return str((await self.send(op)).get_value("UniqueIdentifier"))
+        return await self._send_for_id(op)
 
     async def list_objects(self, filters: LocateFilter = LocateFilter()):  # noqa: ANN201
         """Every object matching ``filters`` with its attributes (see :mod:`kms_tui.client.listing`)."""

@@ -59,6 +59,19 @@ def _signed(raw: int, nbits: int) -> int:
     return raw - (1 << nbits) if raw >= 1 << (nbits - 1) else raw
 
 
+def _integer(typ: str, value: Any, low: int, high: int, width: str) -> int:
+    """A JSON number or ``0x`` hex (8 or 16 digits, two's complement) within [low, high]."""
+    if type(value) is int:
+        v = value
+    elif type(value) is str and value.startswith("0x"):
+        v = _signed(_hex_int(value, typ, (8, 16)), 64)
+    else:
+        raise ValueError(f"{typ} value must be a JSON number or a 0x hex string")
+    if not low <= v <= high:
+        raise ValueError(f"{typ} {value} out of {width} range")
+    return v
+
+
 def _convert(typ: str, value: Any) -> Any:
     """Turn a JSON value into the Python value for ``typ`` (raises ValueError)."""
     if typ == "TextString":
@@ -66,17 +79,7 @@ def _convert(typ: str, value: Any) -> Any:
             raise ValueError("TextString value must be a JSON string")
         return value
     if typ == "Integer":
-        if type(value) is int:
-            if not _I32_MIN <= value <= _I32_MAX:
-                raise ValueError(f"Integer {value} out of i32 range")
-            return value
-        if type(value) is str and value.startswith("0x"):
-            raw = _hex_int(value, "Integer", (8, 16))
-            v = _signed(raw, 64)
-            if not _I32_MIN <= v <= _I32_MAX:
-                raise ValueError(f"Integer {value} out of i32 range")
-            return v
-        raise ValueError("Integer value must be a JSON number or a 0x hex string")
+        return _integer(typ, value, _I32_MIN, _I32_MAX, "i32")
     if typ == "Enumeration":
         if type(value) is str:
             if value.startswith("0x"):
@@ -98,13 +101,7 @@ def _convert(typ: str, value: Any) -> Any:
             raise ValueError(f"invalid ByteString hex ({len(value)} chars)")
         return bytes.fromhex(value)
     if typ == "LongInteger":
-        if type(value) is int:
-            if not _I64_MIN <= value <= _I64_MAX:
-                raise ValueError(f"LongInteger {value} out of i64 range")
-            return value
-        if type(value) is str and value.startswith("0x"):
-            return _signed(_hex_int(value, "LongInteger", (8, 16)), 64)
-        raise ValueError("LongInteger value must be a JSON number or a 0x hex string")
+        return _integer(typ, value, _I64_MIN, _I64_MAX, "i64")
     if typ == "Boolean":
         if type(value) is not bool:
             raise ValueError("Boolean value must be true or false")

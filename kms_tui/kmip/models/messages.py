@@ -53,20 +53,21 @@ REQUESTS_BY_TAG: dict[str, type[TTLVModel]] = {req.TAG: req for req, _ in OPERAT
 RESPONSES_BY_TAG: dict[str, type[TTLVModel]] = {resp.TAG: resp for _, resp in OPERATIONS.values()}
 
 
+def _parse(node: TTLV, models: dict[str, type[TTLVModel]], what: str) -> Any:
+    model = models.get(node.tag)
+    if model is None:
+        raise codec_error(node.tag, f"unknown {what} `{node.tag}`")
+    return model.from_ttlv(node)
+
+
 def parse_request(node: TTLV) -> Any:
     """A bare operation node → its typed request model (TTLVError if unknown or malformed)."""
-    model = REQUESTS_BY_TAG.get(node.tag)
-    if model is None:
-        raise codec_error(node.tag, f"unknown operation `{node.tag}`")
-    return model.from_ttlv(node)
+    return _parse(node, REQUESTS_BY_TAG, "operation")
 
 
 def parse_response(node: TTLV) -> Any:
     """A bare response node (``CreateResponse``…) → its typed response model."""
-    model = RESPONSES_BY_TAG.get(node.tag)
-    if model is None:
-        raise codec_error(node.tag, f"unknown response `{node.tag}`")
-    return model.from_ttlv(node)
+    return _parse(node, RESPONSES_BY_TAG, "response")
 
 
 def parse_node(node: TTLV) -> Any:
