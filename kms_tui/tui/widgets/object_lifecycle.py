@@ -88,13 +88,13 @@ class LifecycleActions:
 
     def _revoke_chosen(self, request: RevokeRequest | None) -> None:
         if request is not None:
-            self.run_revoke(request)
+            self.run_revoke(request, self._with_linked(request.uid, request.cascade))
 
     @work(exit_on_error=False, group="destructive")
-    async def run_revoke(self, request: RevokeRequest) -> None:
+    async def run_revoke(self, request: RevokeRequest, affected: list[str]) -> None:
         await self.client.revoke(request.uid, request.reason, message=request.message,
                                  compromise_date=request.compromise_date, cascade=request.cascade)
-        rows, gone = await actions.fetch_rows(self.client, self._with_linked(request.uid, request.cascade))
+        rows, gone = await actions.fetch_rows(self.client, affected)
         self.post_message(RowsChanged(f"Revoked {request.uid} ({request.reason})", rows, gone))
 
     def action_destroy(self) -> None:
@@ -104,15 +104,14 @@ class LifecycleActions:
 
     def _destroy_chosen(self, request: DestroyRequest | None) -> None:
         if request is not None:
-            self.run_destroy(request)
+            self.run_destroy(request, self._with_linked(request.uid, request.cascade))
 
     @work(exit_on_error=False, group="destructive")
-    async def run_destroy(self, request: DestroyRequest) -> None:
+    async def run_destroy(self, request: DestroyRequest, affected: list[str]) -> None:
         if request.revoke_first:
             await self.client.revoke(request.uid, request.revoke_first, message="revoked before destroy",
                                      cascade=request.cascade)
         await self.client.destroy(request.uid, remove=request.remove, cascade=request.cascade)
-        affected = self._with_linked(request.uid, request.cascade)
         verb = "Removed" if request.remove else "Destroyed"
         if request.remove:
             self.post_message(RowsChanged(f"{verb} {request.uid}", gone=affected))
@@ -121,6 +120,7 @@ class LifecycleActions:
         self.post_message(RowsChanged(f"{verb} {request.uid}", rows, gone))
 
     def _with_linked(self, uid: str, cascade: bool) -> list[str]:
+        """``uid`` and, with cascade, its linked key: the rows to refresh (read before the worker)."""
         row = self.table.get_row(uid)
         linked = row.linked_key if row is not None and cascade else None
         return [uid, linked] if linked else [uid]
