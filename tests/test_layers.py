@@ -66,6 +66,15 @@ def test_layer_imports_only_what_the_architecture_allows(layer):
     assert violations(layer) == []
 
 
+def test_only_the_console_imports_textual():
+    """Textual (and rich) anywhere but kms_tui/tui: commands and cli included."""
+    outside = [p for p in sorted(ROOT.rglob("*.py")) if "tui" not in p.relative_to(ROOT).parts[:1]]
+    assert len(outside) > 50
+    found = [f"{p.relative_to(ROOT.parent)}:{line} imports {m}" for p in outside for line, m in _imports(p)
+             if m.split(".")[0] in UI_LIBRARIES]
+    assert found == []
+
+
 def test_the_checker_sees_function_level_and_relative_imports(tmp_path, monkeypatch):
     """A forbidden import hidden in a function, or written relatively, is reported."""
     fake = tmp_path / "kms_tui"
