@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from kms_tui.tui.widgets.object_rows import ObjectRow, row_from_attributes
 
 BATCH_ROWS = 500  # rows per message: small enough for the app to add them between frames
 FIRST_PAGE = 36  # about a screenful, shown while the full listing is on its way
+SLICE_PAUSE_S = 0.004  # between slices; 20 slices cost 80 ms of load time, keys get answered
+SWITCH_INTERVAL_S = 0.001  # while listing: the app's thread waits at most this for the GIL
 
 
 @dataclass
@@ -44,26 +47,33 @@ def row_from_summary(summary: Any) -> ObjectRow:
 
 _gc_lock = threading.Lock()
 _gc_pauses = 0
+_switch_interval = 0.005
 
 
 @contextmanager
 def collector_paused():
-    """No garbage collection while a listing is decoded, then freeze what it built.
+    """No garbage collection (and a short GIL switch interval) while a listing is decoded, then
+    freeze what it built.
 
     Why: a full collection walks every object; with 10,000 rows' worth of dicts that is a
     200 ms pause that holds the GIL and freezes the console mid-load. The rows hold no cycles,
     so refcounting frees them later; frozen objects are simply skipped by future collections.
     """
-    global _gc_pauses
+    global _gc_pauses, _switch_interval
     with _gc_lock:
         _gc_pauses += 1
-        gc.disable()
+        if _gc_pauses == 1:
+            gc.disable()
+            # the UI thread asks for the GIL every 5 ms by default: too slow for a 50 ms frame budget
+            _switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switch_interval, SWITCH_INTERVAL_S))
     try:
         yield
     finally:
         with _gc_lock:
             _gc_pauses -= 1
             if _gc_pauses == 0:
+                sys.setswitchinterval(_switch_interval)
                 gc.freeze()
                 gc.enable()
 
@@ -146,4 +156,4 @@ async def load_rows(listing: ListingLoop, filters: requests.LocateFilter, post: 
             rows = [row_from_summary(s) for s in objects[start : start + BATCH_ROWS]]
             done = start + BATCH_ROWS >= len(objects)
             post(Loaded(rows, done, listing_result.partial, list(listing_result.problems), trips))
-            await asyncio.sleep(0)
+            await asyncio.sleep(SLICE_PAUSE_S)  # the GIL goes to the app: it adds the slice, draws
