@@ -162,8 +162,9 @@ def _scalar(v: Any) -> Any:
 async def list_objects(client: KmsClient, filters: LocateFilter = LocateFilter()) -> ObjectList:
     """Every object matching ``filters`` that we own or were granted, with attributes."""
     objects: list[ObjectSummary] = []
-    async for page in object_pages(client, filters):
-        objects.extend(page.objects)
+    with _collector_paused():  # for the whole listing: pausing per slice still collects often
+        async for page in object_pages(client, filters):
+            objects.extend(page.objects)
     return ObjectList(objects, partial=page.partial, problems=page.problems, round_trips=page.round_trips)
 
 
@@ -217,7 +218,7 @@ async def object_pages(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """No garbage collection while one slice is decoded (unless someone already paused it).
+    """No garbage collection while rows are decoded (unless someone already paused it).
 
     Why: each entry makes a dozen containers; with the collector on, 10,000 entries trigger
     full collections that cost as much as the decoding itself. The rows hold no cycles.
