@@ -4,12 +4,15 @@
   id, six at a time (a browser's per-host connection limit over HTTP/1.1). Locate stops at
   1,000 ids, so with 10,000 objects this way only ever fills 1,000 of them.
 * **our way**: ``KmsClient.list_objects()`` — ``/access/owned`` (attributes included) and
-  ``/access/obtained`` concurrently, plus one batched RequestMessage for what they lack.
+  ``/access/obtained`` concurrently, plus one batched RequestMessage for what they lack. Also
+  timed: the first page of rows from ``listing.object_pages`` (what a console can show first).
 
 Both use the same HTTP stack (one pooled httpx client) against a fresh sandbox per size, with no
 audit trail. Printed per size: round trips, wall time, objects filled, and the ratios (raw wall
-time, and wall time per object filled — the fair one at 10,000). Target: ≤ 2 round trips for
-1,000 objects and ≥ 5× less wall time per object. Last line: one JSON object.
+time, and wall time per object filled — the fair one at 10,000, where the web UI way fills only
+1,000). Target: ≤ 2 round trips for 1,000 objects and ≥ 5× less wall time per object;
+``raw_wall_target_met`` says whether the raw wall time is ≥ 5× less as well, at every size.
+Last line: one JSON object.
 
     python3 benchmarks/bench_fill_attributes.py [--sizes 1000 10000]
 """
@@ -28,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kms_tui.client import ConnectionSettings, KmsClient, RetryPolicy  # noqa: E402
 from kms_tui.client import requests as kmip  # noqa: E402
+from kms_tui.client.listing import object_pages  # noqa: E402
 from tests.support.sandbox import start_sandbox  # noqa: E402 - needs the repository on sys.path
 
 BROWSER_CONNECTIONS = 6
@@ -67,8 +71,14 @@ async def our_way(url: str) -> dict:
         listing = await client.list_objects()
         wall = time.perf_counter() - started
         filled = sum(1 for o in listing.objects if o.algorithm and o.state)
-        return {"round_trips": client.exchange.round_trips, "wall_s": round(wall, 3), "objects": filled,
-                "partial": listing.partial}
+        started = time.perf_counter()
+        pages = object_pages(client)
+        first = await anext(pages)
+        first_page = time.perf_counter() - started
+        async for _ in pages:  # drain: the connection is reused by nothing else, but finish cleanly
+            pass
+        return {"round_trips": listing.round_trips, "wall_s": round(wall, 3), "objects": filled,
+                "partial": listing.partial, "first_page_s": round(first_page, 3), "first_page_rows": len(first.objects)}
 
 
 def measure(size: int) -> dict:
@@ -104,13 +114,16 @@ def main() -> None:
         ui, ours = r["web_ui"], r["ours"]
         print(f"{size:>6} objects | web UI: {ui['round_trips']:>6} round trips {ui['wall_s']:>7.2f} s "
               f"{ui['objects']:>6} filled | ours: {ours['round_trips']:>2} round trips {ours['wall_s']:>6.2f} s "
-              f"{ours['objects']:>6} filled | wall ×{r['wall_ratio']} per object ×{r['per_object_ratio']}")
+              f"{ours['objects']:>6} filled (first {ours['first_page_rows']} rows in {ours['first_page_s']:.2f} s) | "
+              f"wall ×{r['wall_ratio']} per object ×{r['per_object_ratio']}")
     first = results[0]
     # Per object filled: at 10,000 the web UI way stops at Locate's 1,000 ids, so its raw wall
     # time covers a tenth of the work; both figures are printed.
     ok = first["ours"]["round_trips"] <= TARGET_ROUND_TRIPS and all(r["per_object_ratio"] >= TARGET_RATIO for r in results)
+    raw_ok = all(r["wall_ratio"] >= TARGET_RATIO for r in results)
     print(json.dumps({"benchmark": "fill_attributes", "target_round_trips": TARGET_ROUND_TRIPS,
-                      "target_ratio": TARGET_RATIO, "meets_target": ok, "results": results}))
+                      "target_ratio": TARGET_RATIO, "meets_target": ok, "raw_wall_target_met": raw_ok,
+                      "results": results}))
 
 
 if __name__ == "__main__":
