@@ -42,7 +42,10 @@ def whoami_sections(w: Any, now: datetime) -> Iterator[tuple[str, list[Row]]]:
         ("Sign-in", ", ".join(first_attr(w, "sign_in_methods") or []) or "none"),
     ]
     session = dict(first_attr(w, "session") or {})
-    rows = [("State", str(session.get("status", "")).replace("_", " ")),
+    status = str(session.get("status", "")).replace("_", " ")
+    if status == "signed out" and not (first_attr(w, "sign_in_methods") or []):
+        status = "no sign-in configured (the server did not ask for one)"
+    rows = [("State", status),
             ("Method", str(session.get("method") or "").replace("_", " ")),
             ("Token expires", when(getattr(w, "token_expires_at", None), now)),
             ("Next refresh", when(session.get("next_refresh"), now)),
