@@ -70,9 +70,12 @@ async def owned(request: web.Request) -> web.StreamResponse:
     rows = request.app["store"].owned(request["user"])
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     await response.prepare(request)
-    for chunk in owned_entries(rows):
-        await response.write(chunk)
-    await response.write_eof()
+    try:
+        for chunk in owned_entries(rows):
+            await response.write(chunk)
+        await response.write_eof()
+    except ConnectionResetError:  # the client went away mid-answer: nothing left to tell it
+        pass
     return response
 
 
