@@ -47,14 +47,23 @@ def _text(data: Any) -> str:
         c = data.client_certificate
         lines.append(f"certificate:  {c.subject} issued by {c.issuer}, expires {c.not_after}")
     lines.append(f"server:       {data.server_version or '-'}  health={(data.health or {}).get('status', '-')}")
-    lines.append(f"rights:       create={data.can_create} privileged={data.privileged}")
-    lines.append(f"sign-in:      {', '.join(data.sign_in_methods)}")
-    if data.session:
-        lines.append(f"session:      {data.session.get('status')} next refresh={data.session.get('next_refresh')}"
-                     f" last error={data.session.get('last_error')}")
+    lines.append(f"rights:       may create={_yes_no(data.can_create)} privileged={_yes_no(data.privileged)}")
+    lines.append(f"sign-in:      {', '.join(data.sign_in_methods) or 'none (the server did not ask for one)'}")
+    session = data.session or {}
+    if session and session.get("status") not in (None, "signed_out"):
+        parts = [str(session.get("status")).replace("_", " ")]
+        if session.get("next_refresh"):
+            parts.append(f"next refresh {session['next_refresh']}")
+        if session.get("last_error"):
+            parts.append(f"last error: {session['last_error']}")
+        lines.append(f"session:      {', '.join(parts)}")
     for name, error in data.errors.items():
         lines.append(f"({name}: {error})")
     return "\n".join(lines)
+
+
+def _yes_no(value: object) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
 
 
 def run(args: argparse.Namespace) -> int:
