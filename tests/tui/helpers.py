@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Static
 
 
 async def wait_until(pilot, condition, timeout: float = 30.0, what: str = "condition") -> None:
-    """Pump the app until ``condition()`` holds (bounded; fails with ``what``)."""
+    """Pump the app until ``condition()`` holds (bounded; fails with ``what``).
+
+    A widget not mounted yet (a screen still composing) counts as "not yet", not as a failure.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not condition():
+
+    def holds() -> bool:
+        try:
+            return bool(condition())
+        except NoMatches:
+            return False
+
+    while not holds():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
