@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from kms_tui.client.requests import LocateFilter
@@ -24,7 +25,7 @@ from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
-from kms_tui.tui.widgets.object_listing import ListingLoop, Loaded, load_rows
+from kms_tui.tui.widgets.object_listing import Loaded, load_rows
 from kms_tui.tui.widgets.object_query import describe_filter
 from kms_tui.tui.widgets.object_rows import TextFilterError, compile_text_filter
 from kms_tui.tui.widgets.object_table import ObjectTable
@@ -48,6 +49,9 @@ class LoadFailed(Message):
 class RawLoaded(Message):
     uid: str
     text: str
+
+
+FLUSH_EVERY_S = 0.15  # rows arriving meanwhile are shown together: few full-table redraws
 
 
 def _fmt(n: int) -> str:
@@ -106,9 +110,8 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
         self.round_trips = 0
         self.pending_select: str | None = None
         self.export_dir = Path.cwd()
-        self.listing: ListingLoop | None = None  # the listing thread of the active profile
-        self._listing_for: Any = None
-        self._open_listing(getattr(self.app, "services", None))  # now: it warms up while we mount
+        self._arrived: list = []  # rows of the running load not in the table yet
+        self._flush_timer: Timer | None = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -135,27 +138,13 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
         self.table.focus()
         self.watch(self.app, "services", self._services_changed)
 
-    def _open_listing(self, services: Any) -> None:
-        """One listing thread per active profile (its client mirrors the shared one)."""
-        if services is self._listing_for:
-            return
-        if self.listing is not None:
-            self.listing.close()
-        self.listing = ListingLoop(services, asyncio.get_running_loop()) if services is not None else None
-        self._listing_for = services
-
     def _services_changed(self, services: Any) -> None:
-        self._open_listing(services)
         if services is None:
             self.table.empty_text = "Not connected. Ctrl+O connects to a server or starts the sandbox."
             self.table.clear()
             self._set_status(self.table.empty_text)
         else:
             self.start_load()
-
-    def on_unmount(self) -> None:
-        if self.listing is not None:
-            self.listing.close()
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -172,6 +161,7 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
             return
         self.generation += 1
         self.load_running, self.partial_problems = True, []
+        self._drop_arrived()
         self.table.empty_text = "Loading…"
         self.table.clear()
         self._set_status(f"Loading {describe_filter(self.filters)}…  (x stops)")
@@ -179,17 +169,17 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
 
     @work(exclusive=True, exit_on_error=False, group="objects-load")
     async def load_objects(self, filters: LocateFilter, generation: int) -> None:
-        """Run the listing on the listing thread; it posts rows in slices (never touches widgets).
-        Cancelling this worker cancels the listing."""
+        """List the objects through the shared client on the app's loop; the listing yields
+        between slices and posts rows (never touches widgets). Cancelling stops it."""
 
         def post(loaded: Loaded) -> None:
             self.post_message(RowsLoaded(generation, loaded))
 
-        listing = self.listing
-        if listing is None:
+        client = self.client
+        if client is None:
             return
         try:
-            await listing.run(load_rows(listing, filters, post))
+            await load_rows(client, filters, post)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown in the status line and a toast
@@ -197,27 +187,51 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
 
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
+        """Rows go to the table at most every FLUSH_EVERY_S (the first ones at once): each
+        addition redraws the whole table, and keys must not wait behind sixty of those a second."""
         if message.generation != self.generation:
             return  # a newer load replaced this one
         loaded = message.loaded
-        self.table.add_rows(loaded.rows)
+        self._arrived.extend(loaded.rows)
         self.partial_problems = loaded.problems if loaded.partial else []
         self.round_trips = loaded.round_trips
         if loaded.done:
             self.load_running = False
+            self._show_arrived()
             self.table.empty_text = (
                 "No objects yet: n creates a key." if self.filters.is_empty
                 else f"No objects match {describe_filter(self.filters)}."
             )
             if self.pending_select and self.table.select_uid(self.pending_select):
                 self.pending_select = None
-        self._show_counts()
+            self._show_counts()
+        elif not self.table.total:
+            self._show_arrived()
+        elif self._flush_timer is None:
+            self._flush_timer = self.set_timer(FLUSH_EVERY_S, self._show_arrived)
+
+    def _show_arrived(self) -> None:
+        """Add the rows that arrived since the last time to the table."""
+        rows, self._arrived = self._arrived, []
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        if rows:
+            self.table.add_rows(rows)
+            self._show_counts()
+
+    def _drop_arrived(self) -> None:
+        self._arrived = []
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
         if message.generation != self.generation:
             return
         self.load_running = False
+        self._show_arrived()  # what arrived before the failure stays
         self.table.empty_text = "The list could not be loaded (see the status line)."
         self.table.refresh()
         reason = getattr(message.error, "message", None) or str(message.error)
@@ -230,6 +244,7 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
             self.workers.cancel_group(self, "objects-load")
             self.generation += 1  # slices still in flight are dropped
             self.load_running = False
+            self._show_arrived()  # those already here stay
             self.partial_problems = ["loading stopped by you (r loads again)"]
             self._show_counts()
 
@@ -250,7 +265,7 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
 
     def _set_status(self, text: str, *, partial: bool = False) -> None:
         status = self.query_one("#objects-status", Static)
-        status.update(text)
+        status.update(text, layout=False)  # one line, always: no layout pass (a full-screen redraw)
         status.set_class(partial, "-partial")
 
     # -- filters -----------------------------------------------------------------------------

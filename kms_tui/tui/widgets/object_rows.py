@@ -123,9 +123,13 @@ def names_of(attributes: dict[str, Any]) -> list[str]:
     return [str(n.get("NameValue", "")) for n in attributes.get("Name", []) if isinstance(n, dict)]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # rows are compared by identity: list.index finds one at C speed
 class ObjectRow:
-    """One object as the table shows it; ``attributes`` keeps everything for the detail pane."""
+    """One object as the table shows it; ``attributes`` keeps everything for the detail pane.
+
+    Light to build (10,000 of them arrive while the console answers keys): the attributes are
+    normalised, and the text the free-text filter searches is built, only when first asked for.
+    """
 
     uid: str
     object_type: str = ""
@@ -138,8 +142,25 @@ class ObjectRow:
     created: datetime | None = None
     links: dict[str, str] = field(default_factory=dict)
     owner: str = ""
-    attributes: dict[str, Any] = field(default_factory=dict)
-    haystack: str = ""  # every cell and system tag, lower-cased, NUL-separated
+    raw_attributes: Any = None  # as they arrived (any shape normalise_attributes takes)
+    sort_key: Any = None  # the table's key for its current sort column
+    _attributes: dict[str, Any] | None = None
+    _haystack: str | None = None
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """Every attribute, normalised (:func:`normalise_attributes`) on first use."""
+        if self._attributes is None:
+            self._attributes = normalise_attributes(self.raw_attributes, copy=False)
+            self.raw_attributes = None
+        return self._attributes
+
+    @property
+    def haystack(self) -> str:
+        """Every cell and system tag, lower-cased, NUL-separated (what the text filter searches)."""
+        if self._haystack is None:
+            self._haystack = "\x00".join((*(self.cell(c) for c in COLUMNS), *self.system_tags)).lower()
+        return self._haystack
 
     def cell(self, column: str) -> str:
         """The text shown in ``column``."""
@@ -167,6 +188,11 @@ class ObjectRow:
         return self.links.get("PublicKeyLink") or self.links.get("PrivateKeyLink")
 
 
+def created_of(attrs: dict[str, Any]) -> datetime | None:
+    """When the object was made, from whichever date attribute the server filled."""
+    return _as_datetime(attrs.get("InitialDate") or attrs.get("OriginalCreationDate") or attrs.get("ActivationDate"))
+
+
 def row_from_attributes(
     uid: str, raw: Any, *, state: str | None = None, owner: str = "", copy: bool = True
 ) -> ObjectRow:
@@ -175,10 +201,7 @@ def row_from_attributes(
     user_tags, system_tags = split_tags(attrs)
     length = attrs.get("CryptographicLength")
     names = names_of(attrs)
-    created = _as_datetime(
-        attrs.get("InitialDate") or attrs.get("OriginalCreationDate") or attrs.get("ActivationDate")
-    )
-    row = ObjectRow(
+    return ObjectRow(
         uid=uid or str(attrs.get("UniqueIdentifier", "")),
         object_type=str(attrs.get("ObjectType", "") or ""),
         algorithm=str(attrs.get("CryptographicAlgorithm", "") or ""),
@@ -187,13 +210,11 @@ def row_from_attributes(
         tags=tuple(user_tags),
         system_tags=tuple(system_tags),
         name=names[0] if names else "",
-        created=created,
+        created=created_of(attrs),
         links=links_of(attrs),
         owner=owner,
-        attributes=attrs,
+        _attributes=attrs,
     )
-    row.haystack = "\x00".join((*(row.cell(c) for c in COLUMNS), *row.system_tags)).lower()
-    return row
 
 
 # ------------------------------------------------------------------------------------------------
@@ -236,7 +257,8 @@ def compile_text_filter(text: str) -> Callable[[ObjectRow], bool]:
     return lambda row: all(t(row) for t in tests)
 
 
-def _sort_key(column: str) -> Callable[[ObjectRow], Any]:
+def sort_key(column: str) -> Callable[[ObjectRow], Any]:
+    """The key rows are sorted by for ``column`` (lengths and dates as numbers, text folded)."""
     if column == "length":
         return lambda r: (r.length is None, r.length or 0)
     if column == "created":
@@ -248,4 +270,4 @@ def arrange(
     rows: Iterable[ObjectRow], text_filter: Callable[[ObjectRow], bool], sort_column: str, reverse: bool
 ) -> list[ObjectRow]:
     """The visible rows: filtered then sorted (stable, so ties keep load order)."""
-    return sorted((r for r in rows if text_filter(r)), key=_sort_key(sort_column), reverse=reverse)
+    return sorted((r for r in rows if text_filter(r)), key=sort_key(sort_column), reverse=reverse)

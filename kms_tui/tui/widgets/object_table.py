@@ -7,6 +7,7 @@ Python list, and each frame renders at most a screenful of lines.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Callable, Iterable
 
 from rich.cells import cell_len, set_cell_size
@@ -20,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kms_tui.tui.widgets.object_rows import COLUMNS, ObjectRow, arrange
+from kms_tui.tui.widgets.object_rows import COLUMNS, ObjectRow, sort_key
 
 # (minimum, maximum) width per column; fixed columns have min == max.
 WIDTHS: dict[str, tuple[int, int]] = {
@@ -36,6 +37,11 @@ WIDTHS: dict[str, tuple[int, int]] = {
 # Columns dropped last-first when the terminal is narrow.
 PRIORITY = ("id", "type", "state", "name", "algorithm", "length", "tags", "created")
 TITLES = {c: c.capitalize() if c != "id" else "ID" for c in COLUMNS}
+_BY_KEY = attrgetter("sort_key")
+
+
+def _show_all(_row: ObjectRow) -> bool:
+    return True
 
 
 def layout_columns(width: int) -> list[tuple[str, int]]:
@@ -119,8 +125,9 @@ class ObjectTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._rows: dict[str, ObjectRow] = {}
         self._view: list[ObjectRow] = []
-        self._filter: Callable[[ObjectRow], bool] = lambda _r: True
+        self._filter: Callable[[ObjectRow], bool] = _show_all
         self.sort_order = SortOrder()
+        self._key = sort_key(self.sort_order.column)
         self.empty_text = "No objects."
         self._layout: list[tuple[str, int]] = []
         self._layout_width = -1
@@ -153,42 +160,74 @@ class ObjectTable(ScrollView, can_focus=True):
     def clear(self) -> None:
         """Forget every row."""
         self._rows.clear()
-        self._rearrange(keep=None)
+        self._rearrange(None)
 
     def add_rows(self, rows: Iterable[ObjectRow]) -> None:
-        """Add or replace rows (by id), keeping the cursor on the same object."""
-        keep = self.current.uid if self.current else None
+        """Add or replace rows (by id), keeping the cursor on the same object.
+
+        New rows (a load in slices) are merged into the sorted view with keys computed once per
+        row, so a slice costs a millisecond or two even with 10,000 rows shown."""
         rows = list(rows)
         fresh = [r for r in rows if r.uid not in self._rows]
+        if len(fresh) != len(rows) and not self._replace_in_place([r for r in rows if r.uid in self._rows]):
+            keep = self.current  # replacements that move or change what is shown: rebuild the view
+            self._rows.update((r.uid, r) for r in rows)
+            self._rearrange(self._rows.get(keep.uid) if keep else None)  # the fresh row for the same id
+            return
+        self._rows.update((r.uid, r) for r in fresh)
+        shown = fresh if self._filter is _show_all else [r for r in fresh if self._filter(r)]
+        if shown:
+            self._merge(shown)
+        elif len(fresh) != len(rows):
+            self._after_view_change(self.current, relayout=True)
+
+    def _replace_in_place(self, rows: list[ObjectRow]) -> bool:
+        """Swap in fresh versions of shown rows that keep their place (same sort key, no text
+        filter); False, changing nothing, if any would move."""
+        if self._filter is not _show_all:
+            return False
         for row in rows:
+            row.sort_key = self._key(row)
+            if row.sort_key != self._rows[row.uid].sort_key:
+                return False
+        for row in rows:
+            old = self._rows[row.uid]
+            self._view[self._view.index(old)] = row  # by identity: C speed
             self._rows[row.uid] = row
-        if len(fresh) == len(rows):
-            # only new rows (a load in slices): sort the slice and merge it into the sorted view;
-            # Timsort merges two sorted runs in one linear pass
-            added = arrange(fresh, self._filter, self.sort_order.column, self.sort_order.reverse)
-            self._view = arrange(self._view + added, lambda _r: True, self.sort_order.column,
-                                 self.sort_order.reverse)
-            self._after_view_change(keep)
-        else:
-            self._rearrange(keep)
+        self._lines.clear()
+        return True
+
+    def _merge(self, rows: list[ObjectRow]) -> None:
+        key = self._key
+        for row in rows:
+            row.sort_key = key(row)
+        keep = self.current
+        # Timsort finds the sorted view and merges the new rows into it: ~1 ms at 10,000 rows
+        self._view.extend(rows)
+        self._view.sort(key=_BY_KEY, reverse=self.sort_order.reverse)
+        self._after_view_change(keep, relayout=False)
 
     def remove_row(self, uid: str) -> None:
         """Drop one row (an object removed from the server)."""
-        keep = self.current.uid if self.current else None
+        keep = self.current
         self._rows.pop(uid, None)
         self._rearrange(keep)
 
     def set_filter(self, predicate: Callable[[ObjectRow], bool]) -> None:
         """Show only rows matching ``predicate``."""
-        keep = self.current.uid if self.current else None
+        keep = self.current
         self._filter = predicate
         self._rearrange(keep)
 
     def sort_by(self, column: str, reverse: bool | None = None) -> None:
         """Sort by ``column``; the same column again flips the direction."""
-        keep = self.current.uid if self.current else None
+        keep = self.current
         if reverse is None:
             reverse = not self.sort_order.reverse if column == self.sort_order.column else False
+        if column != self.sort_order.column:
+            self._key = sort_key(column)
+            for row in self._rows.values():
+                row.sort_key = self._key(row)
         self.sort_order = SortOrder(column, reverse)
         self._rearrange(keep)
 
@@ -200,15 +239,32 @@ class ObjectTable(ScrollView, can_focus=True):
                 return True
         return False
 
-    def _rearrange(self, keep: str | None) -> None:
-        self._view = arrange(self._rows.values(), self._filter, self.sort_order.column, self.sort_order.reverse)
-        self._after_view_change(keep)
+    def _rearrange(self, keep: ObjectRow | None) -> None:
+        key = self._key
+        shown = []
+        for row in self._rows.values():
+            if self._filter(row):
+                row.sort_key = key(row)  # replaced rows arrive without one
+                shown.append(row)
+        shown.sort(key=_BY_KEY, reverse=self.sort_order.reverse)
+        self._view = shown
+        self._after_view_change(keep, relayout=True)
 
-    def _after_view_change(self, keep: str | None) -> None:
-        self._lines.clear()
+    def _after_view_change(self, keep: ObjectRow | None, *, relayout: bool) -> None:
+        """Resize, put the cursor on ``keep`` (or as near as it was), redraw."""
+        if relayout:  # rows were replaced: cached lines may be stale
+            self._lines.clear()
         self.virtual_size = Size(self.size.width, len(self._view) + 1)
-        if not (keep and self.select_uid(keep)):
-            self.cursor = min(self.cursor, max(len(self._view) - 1, 0))
+        cursor = None
+        if keep is not None:
+            try:
+                cursor = self._view.index(keep)  # by identity (ObjectRow has no __eq__)
+            except ValueError:
+                keep = None
+        if cursor is None:
+            cursor = min(self.cursor, max(len(self._view) - 1, 0))
+        if not (keep is not None and cursor == self.cursor):  # same row, same place: nothing to say
+            self.cursor = cursor
         self.refresh()
 
     # -- cursor ----------------------------------------------------------------------------------
