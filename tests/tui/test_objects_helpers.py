@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
+
 from tests.tui.conftest import settle
 
 
@@ -35,3 +38,62 @@ def notices(app) -> list[str]:
 
 def status_text(screen) -> str:
     return str(screen.query_one("#objects-status").render())
+
+
+class StallingProxy:
+    """A loopback TCP proxy in front of a server that, once ``armed``, never relays the answer
+    to a request containing ``marker`` (the request itself goes through). ``stalled`` is set
+    when that happens, so a test knows a load is under way without guessing at timings."""
+
+    def __init__(self, upstream_url: str, marker: bytes = b"GET /access/owned") -> None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(upstream_url)
+        self.upstream = (parts.hostname, parts.port)
+        self.marker, self.armed = marker, False
+        self.stalled = asyncio.Event()
+        self.server: asyncio.Server | None = None
+        self.writers: list[asyncio.StreamWriter] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aenter__(self) -> "StallingProxy":
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop listening and cut every connection (clients see the server vanish)."""
+        if self.server is not None:
+            self.server.close()
+        for writer in self.writers:
+            writer.transport.abort()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        self.writers += [writer, up_writer]
+        held = False
+
+        async def requests() -> None:
+            nonlocal held
+            while data := await reader.read(65536):
+                if self.armed and self.marker in data:
+                    held = True  # before the request goes on: its answer cannot slip through
+                    self.stalled.set()
+                up_writer.write(data)
+                await up_writer.drain()
+
+        async def answers() -> None:
+            while data := await up_reader.read(65536):
+                if not held:
+                    writer.write(data)
+                    await writer.drain()
+
+        with suppress(OSError, asyncio.IncompleteReadError):
+            await asyncio.gather(requests(), answers())
+        writer.transport.abort()
+        up_writer.transport.abort()

@@ -193,6 +193,7 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
             return  # a newer load replaced this one
         loaded = message.loaded
         self._arrived.extend(loaded.rows)
+        loaded.rows = []  # a handled message may live on in a frozen cycle: it must not keep rows
         self.partial_problems = loaded.problems if loaded.partial else []
         self.round_trips = loaded.round_trips
         if loaded.done:
