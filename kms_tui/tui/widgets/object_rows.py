@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from kms_tui.kmip.ttlv import TTLV, parse_datetime
 
@@ -265,9 +265,3 @@ def sort_key(column: str) -> Callable[[ObjectRow], Any]:
         return lambda r: (r.created is None, r.created.timestamp() if r.created else 0.0)
     return lambda r: r.cell(column).lower()
 
-
-def arrange(
-    rows: Iterable[ObjectRow], text_filter: Callable[[ObjectRow], bool], sort_column: str, reverse: bool
-) -> list[ObjectRow]:
-    """The visible rows: filtered then sorted (stable, so ties keep load order)."""
-    return sorted((r for r in rows if text_filter(r)), key=sort_key(sort_column), reverse=reverse)

@@ -1,0 +1,61 @@
+"""The object table as a load fills it in slices: order, cursor, replaced rows, lazy cells."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from textual.app import App, ComposeResult
+
+from kms_tui.tui.widgets.object_rows import ObjectRow, compile_text_filter, row_from_attributes
+from kms_tui.tui.widgets.object_table import ObjectTable
+
+T0 = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+
+
+class TableApp(App):
+    def compose(self) -> ComposeResult:
+        yield ObjectTable()
+
+
+def _row(n: int, owner: str = "") -> ObjectRow:
+    # created out of order, some at the same second (ties keep load order)
+    created = T0 + timedelta(seconds=(n * 7919) % 500)
+    return ObjectRow(uid=f"id-{n:05d}", object_type="SymmetricKey", name=f"k{n}", created=created, owner=owner,
+                     raw_attributes={"ObjectType": "SymmetricKey", "names": [f"k{n}"], "tags": ["ops", "_kk"]})
+
+
+async def test_slices_merge_into_the_sorted_view_and_the_cursor_stays_on_its_object():
+    async with TableApp().run_test(size=(100, 20)) as pilot:
+        table = pilot.app.query_one(ObjectTable)
+        rows = [_row(n) for n in range(3000)]
+        table.add_rows(rows[:36])
+        table.cursor = 5
+        watched = table.current
+        for start in range(36, 3000, 100):
+            table.add_rows(rows[start : start + 100])
+        assert table.total == 3000
+        expected = sorted(rows, key=lambda r: r.created, reverse=True)  # stable: ties in load order
+        assert [r.uid for r in table.shown_rows] == [r.uid for r in expected]
+        assert table.current is watched
+        await pilot.pause()
+
+
+async def test_a_listing_row_replaces_the_first_page_row_in_place():
+    async with TableApp().run_test(size=(100, 20)) as pilot:
+        table = pilot.app.query_one(ObjectTable)
+        table.add_rows([_row(n) for n in range(50)])
+        order = [r.uid for r in table.shown_rows]
+        table.add_rows([_row(3, owner="admin"), _row(99)])
+        assert table.get_row("id-00003").owner == "admin"
+        assert [r.uid for r in table.shown_rows if r.uid != "id-00099"] == order
+        table.sort_by("name")
+        assert [r.name for r in table.shown_rows] == sorted(r.name for r in table.shown_rows)
+
+
+def test_cells_filter_text_and_attributes_are_made_on_demand():
+    row = _row(7)
+    assert row._haystack is None and row._attributes is None
+    assert compile_text_filter("k7 !zzz")(row) and not compile_text_filter("/^rsa/")(row)
+    attrs = row.attributes  # normalised for the detail pane: the names as Name, the tags as Tags
+    assert attrs["Name"] == [{"NameValue": "k7"}] and attrs["Tags"] == ["ops", "_kk"]
+    assert row_from_attributes("x", {"ObjectType": "PublicKey"}).attributes["ObjectType"] == "PublicKey"
