@@ -47,6 +47,9 @@ class RestCalls:
             if r.status_code not in ok_statuses:
                 raise errors.from_http_status(r.status_code, body_text(r), operation, object_ids[0] if object_ids else "")
             result = body_text(r) if raw else json_body(r)
+            # httpx's Response <-> stream cycle keeps the body (10 MB for /access/owned) until a full
+            # collection, which the console postpones and then freezes: break it, refcounting frees it
+            r.stream = None  # type: ignore[assignment]
         except BaseException as exc:
             if audited:
                 self.exchange.record(operation, object_ids, started, error=exc, attempts=attempts)
