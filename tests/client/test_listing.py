@@ -104,3 +104,24 @@ async def test_pages_hand_over_owned_rows_before_the_listing_ends(sandbox):
         assert paged == [o.uid for o in whole.objects] and len(set(paged)) == 700
         group = await client.list_objects(LocateFilter(tags=("group-1",)))
         assert len(group.objects) == 233 and all("group-1" in o.tags for o in group.objects)
+
+
+async def test_the_listing_answer_is_freed_without_waiting_for_a_garbage_collection(sandbox):
+    """The console postpones full collections during a load and freezes what is left after it:
+    an answer kept alive by a reference cycle would stay in memory for good (RSS grew with every
+    reload of the object browser)."""
+    import gc
+
+    import httpx
+
+    async with client_for({"server_url": sandbox.url}) as client:
+        await client.create_symmetric_key(tags=["freed"])
+        gc.collect()
+        gc.disable()  # as during a load: only reference counting frees anything
+        try:
+            listing = await client.list_objects(LocateFilter(tags=("freed",)))
+            kept = [o for o in gc.get_objects() if isinstance(o, httpx.Response) and "/access/" in str(o.request.url)]
+        finally:
+            gc.enable()
+    assert len(listing.objects) == 1
+    assert kept == []  # the /access/owned and /access/obtained answers are gone already
