@@ -59,3 +59,25 @@ def test_cells_filter_text_and_attributes_are_made_on_demand():
     attrs = row.attributes  # normalised for the detail pane: the names as Name, the tags as Tags
     assert attrs["Name"] == [{"NameValue": "k7"}] and attrs["Tags"] == ["ops", "_kk"]
     assert row_from_attributes("x", {"ObjectType": "PublicKey"}).attributes["ObjectType"] == "PublicKey"
+
+
+async def test_rows_appended_off_screen_keep_the_window_and_extend_the_scrollbar():
+    async with TableApp().run_test(size=(100, 20)) as pilot:
+        table = pilot.app.query_one(ObjectTable)
+        rows = sorted((_row(n) for n in range(2000)), key=lambda r: r.created, reverse=True)
+        table.add_rows(rows[:100])  # the newest: the later slices sort below the window
+        await pilot.pause()
+        window = [r.uid for r in table._on_screen()]
+        for start in range(100, 2000, 100):
+            table.add_rows(rows[start : start + 100])
+        await pilot.pause()
+        assert [r.uid for r in table._on_screen()] == window
+        assert table.vertical_scrollbar.window_virtual_size == 2001  # the thumb knows every row
+        await pilot.press("end")  # scrolls to the last row: the scrollable height followed
+        await pilot.pause()
+        assert table.current is table.shown_rows[-1] and table._on_screen()[-1] is table.current
+        await pilot.press("home")
+        newest = ObjectRow(uid="id-newest", object_type="SymmetricKey", created=T0 + timedelta(days=1))
+        table.add_rows([newest])  # sorts into the window: redrawn
+        await pilot.pause()
+        assert table._on_screen()[0] is newest and "id-newest" in pilot.app.export_screenshot().replace("&#45;", "-")
