@@ -40,3 +40,17 @@ def test_other_shapes_decode_whole_or_fail_clearly():
     for bad in ('{"object_id": "a"}', '[{"object_id": "a"}, {"object_id": ', "<html>proxy error</html>", ""):
         with pytest.raises(ValueError):
             list(array_slices(bad, "object_id"))
+
+
+def test_the_text_is_scanned_only_one_slice_ahead_of_the_decode():
+    class Watched(str):  # records how far into the text the separator scan has looked
+        furthest = 0
+
+        def find(self, sub, start=0, *args):
+            Watched.furthest = max(Watched.furthest, start)
+            return str.find(self, sub, start, *args)
+
+    text = Watched(json.dumps([entry(n) for n in range(1000)]))
+    first = next(array_slices(text, "object_id", per_slice=10))
+    assert [e["object_id"] for e in first] == [f"id-{n}" for n in range(10)]
+    assert 0 < Watched.furthest < len(text) // 10  # the first rows come before the rest is scanned
