@@ -85,7 +85,7 @@ def check_http_config(http: dict[str, Any], text: str = "", now: datetime | None
                                    "an unencrypted PKCS#8 or traditional PEM key"))
             except ValueError:
                 out.append(Problem(key_key, at(key_key), f"{key_path} holds no PEM private key",
-                                   "PKCS#8 (BEGIN PRIVATE KEY) or traditional RSA/EC PEM"))
+                                   "a PKCS#8 PEM key (a PRIVATE KEY block) or a traditional RSA/EC PEM key"))
     p12_key = "http_config.tls_client_pkcs12_path"
     p12_path = http.get("tls_client_pkcs12_path")
     if p12_path:
