@@ -48,7 +48,8 @@ def _text(data: Any) -> str:
         lines.append(f"certificate:  {c.subject} issued by {c.issuer}, expires {c.not_after}")
     lines.append(f"server:       {data.server_version or '-'}  health={(data.health or {}).get('status', '-')}")
     lines.append(f"rights:       may create={_yes_no(data.can_create)} privileged={_yes_no(data.privileged)}")
-    lines.append(f"sign-in:      {', '.join(data.sign_in_methods) or 'none (the server did not ask for one)'}")
+    methods = [m for m in data.sign_in_methods if m != "none"]
+    lines.append(f"sign-in:      {', '.join(methods) or 'none configured'}")
     session = data.session or {}
     if session and session.get("status") not in (None, "signed_out"):
         parts = [str(session.get("status")).replace("_", " ")]

@@ -43,8 +43,8 @@ def whoami_sections(w: Any, now: datetime) -> Iterator[tuple[str, list[Row]]]:
     ]
     session = dict(first_attr(w, "session") or {})
     status = str(session.get("status", "")).replace("_", " ")
-    if status == "signed out" and not (first_attr(w, "sign_in_methods") or []):
-        status = "no sign-in configured (the server did not ask for one)"
+    if status == "signed out" and set(first_attr(w, "sign_in_methods") or []) <= {"none"}:
+        status = "no sign-in configured"
     rows = [("State", status),
             ("Method", str(session.get("method") or "").replace("_", " ")),
             ("Token expires", when(getattr(w, "token_expires_at", None), now)),

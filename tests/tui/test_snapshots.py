@@ -6,13 +6,17 @@ snapshot_report.html with ``pytest tests/tui/test_snapshots.py --snapshot-update
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kms_tui.config import ProfileStore
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.diff import DiffModal
 from kms_tui.tui.modals.error import ErrorModal
+from kms_tui.tui.modals.file_picker import FilePickerModal
 from kms_tui.tui.modals.prompt import PromptModal
+from kms_tui.tui.modals.sign_in import SignInModal, SignInProgress
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import wait_until
 
@@ -78,6 +82,38 @@ async def palette(pilot) -> None:
     await pilot.pause(0.5)
 
 
+class DeviceCodeSignIn(SignInModal):
+    """The sign-in modal as a device-code flow shows it, with fixed values (a real flow's code is random)."""
+
+    def on_mount(self, event) -> None:
+        event.prevent_default()  # not the real flow: this profile has no identity provider
+        from kms_tui.auth.device import DeviceAuthorization, instructions
+        from kms_tui.auth.login import ssh_advice
+        from kms_tui.auth.oauth import OAuthConfig
+
+        auth = DeviceAuthorization("device-code", "WDJB-MJHT", "https://idp.example.com/device",
+                                   "https://idp.example.com/device?user_code=WDJB-MJHT", 600)
+        conf = OAuthConfig(client_id="kms-console", token_url="https://idp.example.com/token",
+                           device_authorization_endpoint="https://idp.example.com/device_authorization")
+        self.post_message(SignInProgress(ssh_advice(conf)))
+        self.post_message(SignInProgress(instructions(auth)))
+
+
+def make_picker_folder(cwd: Path) -> None:
+    """A `certs` folder under the test's working directory: the picker opens on a relative path,
+    so what it shows is the same on every run and machine."""
+    (cwd / "certs" / "old").mkdir(parents=True, exist_ok=True)
+    for name in ("ca.pem", "client.crt", "client.key", "client.p12"):
+        (cwd / "certs" / name).touch()
+
+
+async def file_picker(pilot) -> None:
+    await connected(pilot)
+    await pilot.press("4")
+    pilot.app.push_screen(FilePickerModal("Client certificate (PEM)", Path("certs")))
+    await pilot.pause(0.5)  # the tree lists the folder in a worker
+
+
 SCREENS = {
     "whoami": go("1"),
     "placeholder-objects": None,  # replaced once the objects screen exists (see below)
@@ -91,6 +127,8 @@ SCREENS = {
                                               confirm_label="Delete")),
     "error": push(lambda: ErrorModal(ServerRefused(), title="The action failed")),
     "prompt": push(lambda: PromptModal("Copy prod-eu as:", value="prod-eu-copy"), "4"),
+    "sign-in": push(DeviceCodeSignIn),
+    "file-picker": file_picker,
     "diff": push(lambda: DiffModal("--- ckms.toml (on disk)\n+++ ckms.toml (edited)\n@@ -1,2 +1,3 @@\n"
                                    "+# edited\n [http_config]\n"), "5"),
 }
@@ -108,7 +146,10 @@ def snapshot_app(console_factory, snapshot_sandbox):
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 @pytest.mark.parametrize("screen", list(SCREENS))
-def test_screen(snap_compare, snapshot_app, screen, size):
+def test_screen(snap_compare, snapshot_app, screen, size, tmp_path, monkeypatch):
+    if screen == "file-picker":
+        make_picker_folder(tmp_path)
+        monkeypatch.chdir(tmp_path)
     assert snap_compare(snapshot_app, run_before=SCREENS[screen], terminal_size=size)
 
 
