@@ -109,16 +109,24 @@ class ObjectPage(ObjectList):
 _VENDOR_KEYS = ("Attribute", "VendorAttributes", "vendor_attributes")
 
 
+def decode_tag_text(value: Any) -> list[str]:
+    """The tags in a Cosmian ``tag`` vendor attribute value (a JSON array of strings), sorted;
+    a value that is not a JSON array counts as one tag, so nothing the server sent is hidden."""
+    if not isinstance(value, str):
+        return sorted(str(t) for t in value or [])
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = [value]
+    return sorted(str(t) for t in (parsed if isinstance(parsed, list) else [value]))
+
+
 def _parse_tags(value: Any, cache: dict[str, tuple[str, ...]] | None) -> list[str]:
     if not isinstance(value, str):
-        return sorted(value or [])
+        return decode_tag_text(value)
     tags = cache.get(value) if cache is not None else None
     if tags is None:  # many objects share one tag set: decode each distinct text once
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = [value]
-        tags = tuple(sorted(parsed if isinstance(parsed, list) else [value]))
+        tags = tuple(decode_tag_text(value))
         if cache is not None:
             cache[value] = tags
     return list(tags)

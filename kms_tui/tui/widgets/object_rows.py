@@ -7,12 +7,12 @@ dict of ``/access/owned``, or a pydantic model) and are normalised once into a p
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
+from kms_tui.client.listing import decode_tag_text
 from kms_tui.kmip.ttlv import TTLV, parse_datetime
 
 # Attributes that may repeat: kept as lists even when there is one.
@@ -97,12 +97,7 @@ def split_tags(attributes: dict[str, Any], vendor_id: str = "cosmian") -> tuple[
             continue
         if item.get("VendorIdentification", vendor_id) != vendor_id:
             continue
-        value = item.get("AttributeValue")
-        try:
-            parsed = json.loads(value) if isinstance(value, str) else value
-        except ValueError:
-            parsed = [value]
-        found.extend(str(t) for t in parsed or [])
+        found.extend(decode_tag_text(item.get("AttributeValue")))
     found += [str(t) for t in attributes.get("Tags", []) or []]  # an already-decoded form
     user = sorted({t for t in found if not t.startswith("_")})
     system = sorted({t for t in found if t.startswith("_")})
