@@ -1,8 +1,11 @@
 """The ckms 5.26 client configuration schema (ckms_features.md §1.3-1.7) as pydantic models.
 
 ckms rejects unknown keys at the top level, in ``[http_config]``, ``[proxy_params]`` and
-``[gmail_api_conf]``; it ignores them in ``[oauth2_conf]`` (we warn). One deliberate
-difference: ``oauth2_conf.client_secret`` may be omitted (PKCE), which ckms 5.26 refuses.
+``[gmail_api_conf]`` (serde ``deny_unknown_fields``); ``Oauth2LoginConfig`` (``[oauth2_conf]``)
+and ``CosmianAuthServerLoginConfig`` (``[cosmian_conf]``) have no such attribute, so ckms
+ignores unknown keys there (we warn, and name the key a near-miss was meant to be). One
+deliberate difference: ``oauth2_conf.client_secret`` may be omitted (PKCE), which ckms 5.26
+refuses.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ class CosmianConf(BaseModel):
 
     model_config = ConfigDict(extra="allow", strict=True)
     server_url: StrictStr
-    realm: StrictStr | None = None
+    realm: StrictStr  # a plain `String` in ckms: a table without it does not parse
 
 
 class ProxyParams(_Strict):
@@ -93,6 +96,12 @@ class CkmsConfig(_Strict):
     pkcs11_use_pin_as_access_token: StrictBool | None = None
     gmail_api_conf: GmailApiConf | None = None
 
+
+# Keys of ``[oauth2_conf]`` that kms-tui reads (auth.oauth) and ckms ignores.
+OAUTH2_EXTRAS = ("issuer", "device_authorization_endpoint", "revocation_endpoint", "audience", "extra_params")
+
+# Tables where ckms ignores unknown keys instead of refusing the file.
+LENIENT_TABLES = ("http_config.oauth2_conf", "http_config.cosmian_conf")
 
 LEGACY_KEYS = {
     "ssl_client_pem_cert_path": "tls_client_pem_cert_path",

@@ -6,6 +6,7 @@ Checks that need the file system (certificates, keys, PKCS#12) live in :mod:`.ch
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from typing import Any
@@ -17,7 +18,7 @@ from tomlkit.exceptions import ParseError
 
 from kms_tui.config.errors import Problem
 from kms_tui.config.locate import key_lines, line_of
-from kms_tui.config.schema import LEGACY_KEYS, CkmsConfig, allowed_keys
+from kms_tui.config.schema import LEGACY_KEYS, LENIENT_TABLES, OAUTH2_EXTRAS, CkmsConfig, allowed_keys
 
 _HEADER_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+:\s*\S")
 
@@ -29,6 +30,7 @@ _HINTS = {
     "client_id": "the client id registered at your identity provider",
     "authorize_url": "the IdP's authorization endpoint URL",
     "token_url": "the IdP's token endpoint URL",
+    "realm": 'the Auth Verifier realm, e.g. realm = "kms"',
 }
 
 _TYPE_WORDS = {
@@ -100,6 +102,8 @@ def validate_data(data: dict[str, Any], text: str = "") -> list[Problem]:
     http = data.get("http_config")
     if isinstance(http, dict):
         problems += _http_problems(http, at)
+        for table in LENIENT_TABLES:
+            problems += _ignored_key_problems(data, table, at)
     problems += _reference_problems(data, at)
     return sorted(problems, key=lambda p: (p.line or 0, p.path))
 
@@ -124,19 +128,69 @@ def _schema_problems(data: dict, at) -> list[Problem]:
         table = _dotted(tuple(p for p in loc[:-1] if not isinstance(p, int)))
         kind = err["type"]
         if kind == "extra_forbidden":
-            problems.append(
-                Problem(path, at(path), f"unknown key `{key}` (ckms 5.26 rejects unknown keys)",
-                        "one of: " + ", ".join(allowed_keys(table)))
-            )
+            guess = _near_miss(key, allowed_keys(table))
+            message = f"unknown key `{key}` in {_where(table)}: ckms 5.26 refuses the file"
+            problems.append(Problem(path, at(path), message + (f"; did you mean `{guess}`?" if guess else ""),
+                                    _rename_or_list(key, guess, table)))
         elif kind == "missing":
-            where = f"[{table}]" if table else "the top level"
-            problems.append(
-                Problem(path, at(path), f"missing required key `{key}` in {where}", _HINTS.get(key, "a value"))
-            )
+            known = allowed_keys(table)
+            typo = next((k for k in _table_of(data, table) if k not in known and _near_miss(k, [key])), None)
+            hint = f"rename `{typo}` to `{key}`" if typo else _HINTS.get(key, "a value")
+            problems.append(Problem(path, at(path), f"missing required key `{key}` in {_where(table)}", hint))
         else:
             message, allowed = _TYPE_WORDS.get(kind, (err["msg"], ""))
             problems.append(Problem(path, at(path), message, allowed))
     return problems
+
+
+def _where(table: str) -> str:
+    return f"[{table}]" if table else "the top level"
+
+
+def _table_of(data: dict, table: str) -> dict:
+    node: Any = data
+    for part in table.split(".") if table else ():
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def _near_miss(key: str, known: list[str]) -> str | None:
+    """The known key that ``key`` is most likely a misspelling of (``client_secet``,
+    ``Client-ID``, ``scope``), or None."""
+    plain = key.lower().replace("-", "_")
+    if plain != key and plain in known:
+        return plain
+    found = difflib.get_close_matches(plain, [k for k in known if k != key], n=1, cutoff=0.8)
+    return found[0] if found else None
+
+
+def _rename_or_list(key: str, guess: str | None, table: str) -> str:
+    return f"rename `{key}` to `{guess}`" if guess else "one of: " + ", ".join(allowed_keys(table))
+
+
+def _ignored_key_problems(data: dict, table: str, at) -> list[Problem]:
+    """Warnings for the keys ckms ignores in a lenient table; a near-miss says what it was meant to be."""
+    values = _table_of(data, table)
+    known = allowed_keys(table)
+    extras = OAUTH2_EXTRAS if table == "http_config.oauth2_conf" else ()
+    out = []
+    for key in values:
+        if key in known:
+            continue
+        path = f"{table}.{key}"
+        guess = _near_miss(key, [*known, *extras])
+        allowed = _rename_or_list(key, guess, table)
+        if guess:
+            effect = (f"`{guess}` is set too and is the one used" if guess in values
+                      else f"so `{guess}` is not set")
+            message = f"`{key}` in [{table}] looks like a misspelling of `{guess}`: it is ignored, {effect}"
+        elif key in extras:
+            message = f"`{key}` in [{table}] is read by kms-tui only: ckms ignores it (and drops it on `ckms login`)"
+            allowed = ""
+        else:
+            message = f"unknown key `{key}` in [{table}]: ckms and kms-tui ignore it"
+        out.append(Problem(path, at(path), message, allowed, "warning"))
+    return out
 
 
 def _url_problem(path: str, value: Any, at) -> Problem | None:
@@ -189,12 +243,6 @@ def _http_problems(http: dict, at) -> list[Problem]:
         problem = _url_problem(path, value, at)
         if problem:
             out.append(problem)
-    oauth = http.get("oauth2_conf")
-    if isinstance(oauth, dict):
-        for key in oauth:
-            if key not in allowed_keys("http_config.oauth2_conf"):
-                add(f"http_config.oauth2_conf.{key}", f"`{key}` is ignored by ckms",
-                    ", ".join(allowed_keys("http_config.oauth2_conf")), "warning")
     return out
 
 
