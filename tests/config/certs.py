@@ -17,8 +17,9 @@ def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-def make_cert(cn: str, *, issuer=None, days: int = 30, start_days_ago: int = 1, ca: bool = False):
-    """(certificate, key); self-signed unless ``issuer=(cert, key)``; IP SAN 127.0.0.1."""
+def make_cert(cn: str, *, issuer=None, days: int = 30, start_days_ago: int = 1, ca: bool = False,
+              ip: str = "127.0.0.1"):
+    """(certificate, key); self-signed unless ``issuer=(cert, key)``; SAN localhost and ``ip``."""
     key = ec.generate_private_key(ec.SECP256R1())
     issuer_cert, issuer_key = issuer or (None, key)
     now = datetime.now(timezone.utc)
@@ -34,7 +35,7 @@ def make_cert(cn: str, *, issuer=None, days: int = 30, start_days_ago: int = 1, 
     )
     if not ca:
         builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(ip))]),
             critical=False,
         )
     return builder.sign(issuer_key, hashes.SHA256()), key

@@ -1,23 +1,26 @@
-"""secret:// with the cosmian-kms backend against the real sandbox, and a sandbox whose own
-kms.toml holds only references (``kms-tui serve --backend NAME -c kms.toml``)."""
+"""secret:// with the cosmian-kms backend against the real sandbox (over http, and over https
+with a self-signed or a CA-issued certificate), and a sandbox whose own kms.toml holds only
+references (``kms-tui serve --backend NAME -c kms.toml``)."""
 
 from __future__ import annotations
 
+import socket
 import ssl
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
 from kms_tui.config import ProfileSettings, ProfileStore, SecretError, resolve_connection
-from tests.config.certs import server_tls, write_p12
+from tests.config.certs import make_cert, pem, server_tls, write_pair, write_p12
 from tests.config.fakes import vault
 from tests.config.fakes.server import serve
-from tests.support.sandbox import start_sandbox
+from tests.support.sandbox import Sandbox, start_sandbox
 
 
-def register_secret(url: str, value: bytes, object_type: str = "SecretData") -> str:
+def register_secret(url: str, value: bytes, object_type: str = "SecretData", *, verify: bool = True) -> str:
     """Register a SecretData (or OpaqueObject) with a raw KMIP Register; returns its id."""
     if object_type == "SecretData":
         obj = {"tag": "SecretData", "value": [
@@ -37,7 +40,7 @@ def register_secret(url: str, value: bytes, object_type: str = "SecretData") -> 
         {"tag": "Attributes", "value": [{"tag": "ObjectType", "type": "Enumeration", "value": object_type}]},
         obj,
     ]}
-    answer = httpx.post(url + "/kmip/2_1", json=body, timeout=10)
+    answer = httpx.post(url + "/kmip/2_1", json=body, timeout=10, verify=verify)
     assert answer.status_code == 200, answer.text
     return next(n["value"] for n in answer.json()["value"] if n["tag"] == "UniqueIdentifier")
 
@@ -76,6 +79,53 @@ def test_unknown_object_and_wrong_object_type_are_named(sandbox):
     ProfileStore().save_text("chained", f'[http_config]\nserver_url = "https://k"\naccess_token = "secret://{host}/{key_id}"\n')
     with pytest.raises(SecretError, match="is a SymmetricKey, not a SecretData or OpaqueObject"):
         resolve_connection("chained")
+
+
+# The backend uses http for localhost/127.0.0.1, https for any other host: an HTTPS sandbox
+# listens on 127.0.0.2, another loopback address.
+TLS_HOST = "127.0.0.2"
+
+
+def _tls_sandbox(tmp_path: Path, cert, key) -> Sandbox:
+    try:
+        socket.create_server((TLS_HOST, 0)).close()
+    except OSError:
+        pytest.skip(f"this machine cannot listen on {TLS_HOST}")
+    cert_path, key_path = write_pair(tmp_path, "server", cert, key)
+    return start_sandbox(tmp_path / "tls-sandbox", host=TLS_HOST,
+                         config_toml=f'[tls]\ntls_cert_file = "{cert_path}"\ntls_key_file = "{key_path}"\n')
+
+
+def test_self_signed_server_is_refused_without_insecure_certs_and_accepted_with_it(tmp_path, monkeypatch):
+    with _tls_sandbox(tmp_path, *make_cert(TLS_HOST, ip=TLS_HOST)) as sb:
+        assert sb.url.startswith(f"https://{TLS_HOST}:")
+        uid = register_secret(sb.url, b"token-over-tls", verify=False)
+        reference = f"secret://{sb.url.removeprefix('https://')}/{uid}"
+        _profile(reference)
+        for setting in (None, "0"):
+            if setting is not None:
+                monkeypatch.setenv("COSMIAN_KMS_INSECURE_CERTS", setting)
+            with pytest.raises(SecretError) as info:
+                resolve_connection("chained")
+            text = str(info.value)
+            assert "http_config.access_token" in text and reference in text
+            assert f"cannot reach {sb.url}: TLS: the server certificate of {TLS_HOST} is issued by an unknown CA" in text
+            assert info.value.fix.startswith("for a test server set COSMIAN_KMS_INSECURE_CERTS=1")
+            assert "verified_cert" not in text  # the profile's TLS keys are not this connection's
+        monkeypatch.setenv("COSMIAN_KMS_INSECURE_CERTS", "1")
+        connection = resolve_connection("chained")
+    assert connection.http_config["access_token"] == "token-over-tls"
+    assert connection.masked()["access_token"] == f"{reference} [••••••]"
+
+
+def test_server_issued_by_a_trusted_ca_needs_no_variable(tmp_path, monkeypatch):
+    ca_cert, ca_key = make_cert("test CA", ca=True, days=2)
+    (tmp_path / "ca.pem").write_bytes(pem(ca_cert))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))  # OpenSSL's trust store for this test
+    with _tls_sandbox(tmp_path, *make_cert(TLS_HOST, issuer=(ca_cert, ca_key), ip=TLS_HOST)) as sb:
+        uid = register_secret(sb.url, b"trusted-token", verify=False)
+        _profile(f"secret://{sb.url.removeprefix('https://')}/{uid}")
+        assert resolve_connection("chained").http_config["access_token"] == "trusted-token"
 
 
 @pytest.fixture

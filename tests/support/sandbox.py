@@ -49,11 +49,15 @@ def start_sandbox(
     extra_args: list[str] | tuple[str, ...] = (),
     env: dict[str, str] | None = None,
     timeout: float = 30.0,
+    host: str = "127.0.0.1",
 ) -> Sandbox:
-    """Start `python -m kms_tui serve --port 0` and wait for its `listening on URL` line."""
+    """Start `python -m kms_tui serve --port 0` and wait for its `listening on URL` line.
+
+    ``host`` is the address it listens on (another loopback address such as 127.0.0.2 gives a
+    URL that kms-tui does not treat as localhost)."""
     workdir.mkdir(parents=True, exist_ok=True)
     db = db or workdir / "sandbox.sqlite"
-    args = [sys.executable, "-m", "kms_tui", "serve", "--host", "127.0.0.1", "--port", "0", "--db", str(db)]
+    args = [sys.executable, "-m", "kms_tui", "serve", "--host", host, "--port", "0", "--db", str(db)]
     if config_toml is not None:
         config_path = workdir / "kms.toml"
         config_path.write_text(config_toml)

@@ -3,7 +3,9 @@
 The object must be a SecretData or an OpaqueObject; its bytes (UTF-8) are the secret. Uses
 kms-tui's own :class:`~kms_tui.client.kms_client.KmsClient` (KMIP ``Get``). HTTPS except for
 localhost/loopback, which uses http. ``COSMIAN_KMS_SECRET_TOKEN`` is sent as the bearer token;
-``COSMIAN_KMS_INSECURE_CERTS=1`` accepts invalid server certificates.
+``COSMIAN_KMS_INSECURE_CERTS=1`` accepts invalid server certificates. The server certificate is
+otherwise checked against the system trust store (the profile's ``verified_cert`` and
+``accept_invalid_certs`` are for the profile's own KMS, not this one).
 """
 
 from __future__ import annotations
@@ -17,6 +19,21 @@ from kms_tui.config.secrets.refs import BackendFailure
 from kms_tui.kmip.ttlv import TTLV
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
+ENV_TOKEN = "COSMIAN_KMS_SECRET_TOKEN"
+ENV_INSECURE = "COSMIAN_KMS_INSECURE_CERTS"
+
+# What to do about a TLS failure, in this backend's terms (the client's own advice names
+# profile keys, which do not apply to the secret backend's connection).
+_TLS_FIXES = {
+    "tls_unknown_ca": f"for a test server set {ENV_INSECURE}=1 to accept its certificate; "
+                      "otherwise add the CA that issued it to the system trust store",
+    "tls_hostname": "write the host name the certificate was issued for in the secret:// reference "
+                    f"(or set {ENV_INSECURE}=1 for a test server)",
+    "tls_expired": f"ask the KMS administrator to renew the server certificate (or set {ENV_INSECURE}=1 "
+                   "for a test server)",
+    "tls_not_tls": "the backend uses https for every host except localhost, 127.0.0.1 and ::1, and this "
+                   "server does not answer with TLS",
+}
 
 
 def parse(body: str) -> tuple[str, str]:
@@ -57,21 +74,24 @@ def _run(coro: Coroutine[Any, Any, bytes]) -> bytes:
 
 
 async def _get(base_url: str, uid: str) -> bytes:
-    from kms_tui.client.errors import KmsError
+    from kms_tui.client.errors import KmsError, Unreachable
     from kms_tui.client.kms_client import KmsClient
     from kms_tui.client.settings import ConnectionSettings
 
     http_config: dict[str, Any] = {"server_url": base_url}
-    if os.environ.get("COSMIAN_KMS_SECRET_TOKEN"):
-        http_config["access_token"] = os.environ["COSMIAN_KMS_SECRET_TOKEN"]
-    if os.environ.get("COSMIAN_KMS_INSECURE_CERTS", "").lower() in ("1", "true", "yes"):
+    if os.environ.get(ENV_TOKEN):
+        http_config["access_token"] = os.environ[ENV_TOKEN]
+    if os.environ.get(ENV_INSECURE, "").lower() in ("1", "true", "yes"):
         http_config["accept_invalid_certs"] = True
     try:
         async with KmsClient(ConnectionSettings.from_http_config(http_config), profile="secret://") as client:
             return secret_bytes(await client.get(uid))
+    except Unreachable as exc:
+        raise BackendFailure(f"cannot reach {base_url}: {exc.message}",
+                             _TLS_FIXES.get(exc.reason or "", exc.fix)) from None
     except KmsError as exc:
         raise BackendFailure(f"{base_url} answered: {exc.message}",
-                             exc.fix or "check COSMIAN_KMS_SECRET_TOKEN and the object id") from None
+                             exc.fix or f"check {ENV_TOKEN} and the object id") from None
 
 
 def make_fetcher() -> Callable[[str], str]:
