@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import ssl
 import time
 
@@ -11,7 +12,10 @@ from aiohttp import web
 from kms_tui.server.errors import KmsError, Unauthorized
 from kms_tui.server.plain_json import owned_entries
 
-VERSION = f"5.26.0 ({ssl.OPENSSL_VERSION}-non-FIPS)"
+VERSION = f"5.26.0 ({ssl.OPENSSL_VERSION}-non-FIPS)"  # Cosmian's shape, with this machine's OpenSSL
+# Replaces VERSION when set: the console's snapshot tests pin it so that their screenshots do
+# not depend on the OpenSSL of the machine that runs them.
+ENV_VERSION = "KMS_TUI_SANDBOX_VERSION"
 OPERATION_TYPES = frozenset({
     "create", "certify", "decrypt", "derivekey", "destroy", "encrypt", "export", "get", "getattributes",
     "hash", "import", "locate", "mac", "revoke", "rekey", "sign", "signatureverify", "validate",
@@ -28,10 +32,15 @@ def _error(exc: KmsError) -> web.Response:
     return web.Response(status=exc.status, text=exc.body, content_type="text/html", charset="utf-8")
 
 
+def server_version() -> str:
+    """The version string of ``/version`` and ``/server-info``."""
+    return os.environ.get(ENV_VERSION) or VERSION
+
+
 @routes.get("/version")
 async def version(request: web.Request) -> web.Response:
     """``GET /version``: a JSON string, like Cosmian's."""
-    return web.json_response(VERSION)
+    return web.json_response(server_version())
 
 
 @routes.get("/health")
@@ -53,7 +62,7 @@ async def server_info(request: web.Request) -> web.Response:
     """``GET /server-info`` (authenticated)."""
     cfg = request.app["config"]
     return web.json_response(
-        {"version": VERSION, "fips_mode": False, "hsm_instances": [], "default_username": cfg.default_username}
+        {"version": server_version(), "fips_mode": False, "hsm_instances": [], "default_username": cfg.default_username}
     )
 
 

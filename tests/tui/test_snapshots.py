@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kms_tui.config import ProfileStore
+from kms_tui.server.rest import ENV_VERSION
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.diff import DiffModal
 from kms_tui.tui.modals.error import ErrorModal
@@ -21,6 +22,15 @@ from tests.tui.conftest import SIZES
 from tests.tui.helpers import wait_until
 
 SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
+
+# The sandbox's /version names the machine's OpenSSL and the whoami panel shows it: pinned to the
+# value these snapshots were reviewed with, so they match on every machine.
+SANDBOX_VERSION = "5.26.0 (OpenSSL 3.0.19 27 Jan 2026-non-FIPS)"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_sandbox_version(monkeypatch):
+    monkeypatch.setenv(ENV_VERSION, SANDBOX_VERSION)  # the sandbox process inherits it
 
 
 class ServerRefused(Exception):
