@@ -78,6 +78,14 @@ class Session:
             self.creds, self._static = None, None
             self._set(status="signed_out", method=None, expires_at=None, next_refresh=None)
 
+    def watch(self, on_change: Callable[[SessionState], None] | None) -> None:
+        """Report state changes to `on_change` from now on, starting with the current state.
+
+        Lets a caller build the session in a thread (keyring discovery is slow) and listen on its loop.
+        """
+        self.on_change = on_change
+        self._set()
+
     def _set(self, **changes: Any) -> None:
         for key, value in changes.items():
             setattr(self.state, key, value)

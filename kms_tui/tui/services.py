@@ -8,6 +8,7 @@ All knowledge of the client/config/auth contracts used by the console lives here
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -104,6 +105,22 @@ async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any 
 
     Raises the client's ``ConfigurationError`` (message and fix) when the profile cannot work.
     """
+    # Imports, the audit file and keyring discovery (it imports every keyring backend: 100-300 ms)
+    # would stall the console's loop: they run in a thread, and the session is watched from here.
+    client, session, audit = await asyncio.to_thread(_client_and_session, profile)
+    session.watch(on_session_change)
+    await client.__aenter__()
+    session.start()
+    profile_settings = getattr(profile, "settings", None)
+    read_only = (options.read_only or bool(getattr(settings, "read_only", False))
+                 or bool(getattr(profile_settings, "read_only", False)))
+    return AppServices(profile_name=profile.name, profile=profile, read_only=read_only, clock=options.clock,
+                       client=client, session=session, audit=audit, settings=settings,
+                       extra_closers=[session.stop, audit.close])
+
+
+def _client_and_session(profile: Any) -> tuple[Any, Any, Any]:
+    """The client, its session (not watched yet) and the audit trail of ``profile`` (blocking)."""
     from kms_tui.audit import AuditTrail
     from kms_tui.auth.session import Session
     from kms_tui.client import ConnectionSettings, KmsClient
@@ -115,16 +132,8 @@ async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any 
     def client_factory(credentials: Any = None) -> Any:
         return KmsClient(connection, profile=name, audit=audit, credentials=credentials)
 
-    session = Session(profile, client_factory, on_change=on_session_change)
-    client = client_factory(session)
-    await client.__aenter__()
-    session.start()
-    profile_settings = getattr(profile, "settings", None)
-    read_only = (options.read_only or bool(getattr(settings, "read_only", False))
-                 or bool(getattr(profile_settings, "read_only", False)))
-    return AppServices(profile_name=name, profile=profile, read_only=read_only, clock=options.clock,
-                       client=client, session=session, audit=audit, settings=settings,
-                       extra_closers=[session.stop, audit.close])
+    session = Session(profile, client_factory)
+    return client_factory(session), session, audit
 
 
 def start_profile(options: ConsoleOptions) -> Any:

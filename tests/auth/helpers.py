@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import httpx
+from keyring.backend import KeyringBackend
 
 URL = re.compile(r"https?://\S+")
 
@@ -58,3 +59,22 @@ async def login_via_loopback(session, **kwargs):
     login = asyncio.create_task(sign_in(session, "browser", show=term.show, browser=False, **kwargs))
     await browse(await term.url())
     return await login
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend holding entries in memory (stands in for Secret Service)."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.entries.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service, username):
+        del self.entries[(service, username)]

@@ -4,30 +4,10 @@ from __future__ import annotations
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from kms_tui.auth.cache import CachedCredentials, CredentialCache
 from kms_tui.auth.tokens import TokenSet
-from tests.auth.helpers import mode
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend holding entries in memory (stands in for Secret Service)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        del self.entries[(service, username)]
+from tests.auth.helpers import MemoryKeyring, mode
 
 
 @pytest.fixture
