@@ -16,43 +16,45 @@ decoded in one piece: the result is always the same as ``json.loads``.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any, AnyStr, Iterator
 
 SLICE_ENTRIES = 100  # entries decoded per call: about a millisecond of GIL at ~1 kB per entry
-_SPACE = " \t\n\r"
 
 
-def _entry_separators(text: str, key: str) -> Iterator[int]:
+def _entry_separators(text: AnyStr, key: str) -> Iterator[int]:
     """Index of the ``[`` or ``,`` before each ``{`` that opens an object starting with ``key``,
     found as the caller asks for them (one scan of 10 MB in one go is a ~12 ms pause)."""
-    needle = '"' + key + '"'
+    like = (lambda s: s) if isinstance(text, str) else (lambda s: s.encode())  # noqa: E731
+    needle, space, brace, before = like('"' + key + '"'), like(" \t\n\r"), like("{"), like("[,")
     at = text.find(needle)
     while at != -1:
         i = at - 1
-        while i >= 0 and text[i] in _SPACE:
+        while i >= 0 and text[i : i + 1] in space:
             i -= 1
-        if i >= 0 and text[i] == "{":
+        if i >= 0 and text[i : i + 1] == brace:
             i -= 1
-            while i >= 0 and text[i] in _SPACE:
+            while i >= 0 and text[i : i + 1] in space:
                 i -= 1
-            if i >= 0 and text[i] in "[,":
+            if i >= 0 and text[i : i + 1] in before:
                 yield i
         at = text.find(needle, at + len(needle))
 
 
-def _slice_starts(text: str, key: str, per_slice: int) -> Iterator[int]:
+def _slice_starts(text: AnyStr, key: str, per_slice: int) -> Iterator[int]:
     """Every ``per_slice``-th separator, scanning only as far as the next one."""
     for n, cut in enumerate(_entry_separators(text, key)):
         if n % per_slice == 0:
             yield cut
 
 
-def array_slices(text: str, key: str, per_slice: int = SLICE_ENTRIES) -> Iterator[list[Any]]:
-    """The entries of the JSON array ``text``, decoded ``per_slice`` at a time (the last slice
+def array_slices(text: AnyStr, key: str, per_slice: int = SLICE_ENTRIES) -> Iterator[list[Any]]:
+    """The entries of the JSON array ``text`` (``str``, or UTF-8 ``bytes`` as they came off the
+    network: then no 10 MB string is ever made), decoded ``per_slice`` at a time (the last slice
     may be longer after a fallback). Raises ``ValueError`` if ``text`` is not a JSON array."""
+    opening, closing = ("[", "]") if isinstance(text, str) else (b"[", b"]")
     starts = _slice_starts(text, key, per_slice)
     start = next(starts, None)
-    if start is None or text[: start + 1].strip() != "[":  # not the shape we cut: decode it whole
+    if start is None or text[: start + 1].strip() != opening:  # not the shape we cut: decode it whole
         whole = json.loads(text)
         if not isinstance(whole, list):
             raise ValueError("expected a JSON array")
@@ -60,13 +62,13 @@ def array_slices(text: str, key: str, per_slice: int = SLICE_ENTRIES) -> Iterato
         return
     while start is not None:
         end = next(starts, None)  # the text is scanned one slice ahead of the decode
-        piece = "[" + (text[start + 1 : end] + "]" if end is not None else text[start + 1 :])
+        piece = opening + (text[start + 1 : end] + closing if end is not None else text[start + 1 :])
         try:
             entries = json.loads(piece)
         except ValueError:
             entries = None
         if not isinstance(entries, list):  # cut inside an entry: decode the rest in one piece
-            yield json.loads("[" + text[start + 1 :])
+            yield json.loads(opening + text[start + 1 :])
             return
         yield entries
         start = end

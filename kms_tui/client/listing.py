@@ -184,7 +184,7 @@ async def object_pages(
     ones. The last page (``done``) may be empty and carries ``partial``/``problems``."""
     before = client.exchange.round_trips
     try:
-        owned_text, obtained = await asyncio.gather(client.access_owned_text(), client.access_obtained())
+        owned_json, obtained = await asyncio.gather(client.access_owned_json(), client.access_obtained())
     except ServerRefused as exc:
         result = await _by_partitioned_locate(client, filters, exc)
         trips = client.exchange.round_trips - before
@@ -194,25 +194,23 @@ async def object_pages(
     need_tags: list[str] = []
     page: list[ObjectSummary] = []
     tag_cache: dict[str, tuple[str, ...]] = {}
-    slices = _owned_slices(owned_text)
+    slices = _owned_slices(owned_json)
     while True:
-        with _collector_paused():
-            entries = next(slices, None)
-            if entries is None:
-                break
-            for entry in entries:
-                uid = str(entry.get("object_id"))
-                attrs = plain_attributes(entry.get("attributes") or {}, tag_cache)
-                row = owned[uid] = ObjectSummary.from_attributes(uid, attrs, state=entry.get("state"))
-                if "tags" not in attrs:
-                    need_tags.append(uid)  # shown once its tags are known (filters may name tags)
-                elif row.matches(filters):
-                    page.append(row)
+        # Decoded off the event loop, a slice at a time: the loop (a console's keys and frames)
+        # only waits for the few microseconds of handing a slice over.
+        decoded = await asyncio.to_thread(_decode_slice, slices, tag_cache)
+        if decoded is None:
+            break
+        for row in decoded:
+            owned[row.uid] = row
+            if "tags" not in row.attributes:
+                need_tags.append(row.uid)  # shown once its tags are known (filters may name tags)
+            elif row.matches(filters):
+                page.append(row)
         if len(page) >= page_rows:
             yield ObjectPage(page)
             page = []
-        await asyncio.sleep(0)  # one slice at a time: the loop stays responsive
-    del owned_text, slices
+    del owned_json, slices
     problems: list[str] = []
     if need_tags:  # the server left tags out of /access/owned: one batch for all of them
         await _fill_tags(client, owned, need_tags, problems)
@@ -241,7 +239,20 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _owned_slices(text: str):  # noqa: ANN202 - an iterator of lists of entries
+def _decode_slice(slices: Iterator[list[Any]], tag_cache: dict[str, tuple[str, ...]]) -> list[ObjectSummary] | None:
+    """The rows of the next slice of ``/access/owned`` (None after the last): run in a thread."""
+    with _collector_paused():
+        entries = next(slices, None)
+        if entries is None:
+            return None
+        rows = []
+        for entry in entries:
+            attrs = plain_attributes(entry.get("attributes") or {}, tag_cache)
+            rows.append(ObjectSummary.from_attributes(str(entry.get("object_id")), attrs, state=entry.get("state")))
+        return rows
+
+
+def _owned_slices(text: bytes | str):  # noqa: ANN202 - an iterator of lists of entries
     try:
         yield from array_slices(text, "object_id")
     except ValueError:

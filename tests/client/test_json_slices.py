@@ -24,22 +24,29 @@ TRICKY = [
 ]
 
 
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["str", "utf8-bytes"])
 @pytest.mark.parametrize("indent", [None, 2])
 @pytest.mark.parametrize("per_slice", [1, 2, 3, 7, 1000])
-def test_slices_join_to_the_whole_array(per_slice, indent):
-    text = json.dumps(TRICKY, indent=indent, separators=(",", ":") if indent is None else None)
+def test_slices_join_to_the_whole_array(per_slice, indent, as_bytes):
+    text = json.dumps(TRICKY, indent=indent, separators=(",", ":") if indent is None else None, ensure_ascii=False)
+    if as_bytes:  # as the listing gets it off the network: never decoded to one str
+        text = text.encode()
     slices = list(array_slices(text, "object_id", per_slice))
     assert [e for piece in slices for e in piece] == TRICKY
     if per_slice < 30:
         assert len(slices) > 1  # the first entries are usable before the rest is decoded
 
 
-def test_other_shapes_decode_whole_or_fail_clearly():
-    assert list(array_slices("[]", "object_id")) == [[]]
-    assert list(array_slices(' [ {"state": "x", "object_id": "a"} ] ', "object_id")) == [[{"state": "x", "object_id": "a"}]]
+@pytest.mark.parametrize("kind", [str, lambda t: t.encode()], ids=["str", "utf8-bytes"])
+def test_other_shapes_decode_whole_or_fail_clearly(kind):
+    assert list(array_slices(kind("[]"), "object_id")) == [[]]
+    one = kind(' [ {"state": "x", "object_id": "a"} ] ')
+    assert list(array_slices(one, "object_id")) == [[{"state": "x", "object_id": "a"}]]
     for bad in ('{"object_id": "a"}', '[{"object_id": "a"}, {"object_id": ', "<html>proxy error</html>", ""):
         with pytest.raises(ValueError):
-            list(array_slices(bad, "object_id"))
+            list(array_slices(kind(bad), "object_id"))
+    with pytest.raises(ValueError):  # not UTF-8 at all
+        list(array_slices(b'[{"object_id": "\xff\xfe"}]', "object_id"))
 
 
 def test_the_text_is_scanned_only_one_slice_ahead_of_the_decode():
