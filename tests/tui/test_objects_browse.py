@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from textual.widgets import Input, Select
 
 from tests.support.sandbox import start_sandbox
@@ -210,6 +211,46 @@ async def test_partial_listing_is_said_in_the_status_line(sandbox_console):
         status = status_text(screen)
         assert "PARTIAL" in status and problem in status and "+1 more" in status
         assert screen.query_one("#objects-status").has_class("-partial")
+
+
+def test_arriving_rows_wait_for_a_pause_in_the_keys_but_not_forever():
+    from kms_tui.tui.widgets.object_listing import flush_delay
+
+    def delay(now, last_key, since):
+        return flush_delay(now, last_key, since, quiet=0.3, cap=1.0)
+
+    assert delay(10.0, last_key=5.0, since=9.9) == 0  # no key lately: in at once
+    assert delay(10.0, last_key=9.9, since=9.9) == pytest.approx(0.2)  # a key 0.1 s ago: 0.2 s more
+    assert delay(10.0, last_key=9.99, since=9.2) == pytest.approx(0.2)  # keys go on: the cap decides
+    assert delay(10.0, last_key=9.99, since=9.0) == 0  # waited a second already: in now
+
+
+async def test_rows_arriving_while_the_user_moves_wait_and_the_status_says_so(sandbox_console):
+    """Mid-load, rows that arrive while the cursor keys are pressed are counted in the status
+    line and added when the keys pause (or the load ends), not under the user's cursor."""
+    from kms_tui.tui.screens.objects import RowsLoaded
+    from kms_tui.tui.widgets.object_listing import Loaded
+    from kms_tui.tui.widgets.object_rows import row_from_attributes
+
+    def rows(prefix, n):
+        return [row_from_attributes(f"{prefix}{i}", {"ObjectType": "SymmetricKey", "State": "Active"}) for i in range(n)]
+
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        screen.quiet_after_key_s, screen.flush_at_least_every_s = 60.0, 120.0  # a user who never pauses
+        screen.load_running = True  # as mid-load
+        screen.post_message(RowsLoaded(screen.generation, Loaded(rows("first", 5), False)))
+        await wait_until(pilot, lambda: screen.table.total == 5, what="the first rows shown at once")
+        await pilot.press("down", "down")
+        assert screen.table.current.uid == screen.table.shown_rows[2].uid
+        cursor_uid = screen.table.current.uid
+        screen.post_message(RowsLoaded(screen.generation, Loaded(rows("later", 7), False)))
+        await wait_until(pilot, lambda: "7 more arrived, shown when you pause" in status_text(screen),
+                         what="the waiting rows counted in the status line")
+        assert screen.table.total == 5 and screen.table.current.uid == cursor_uid
+        screen.post_message(RowsLoaded(screen.generation, Loaded(rows("last", 1), True)))
+        await wait_until(pilot, lambda: screen.table.total == 13, what="every row in when the load ends")
+        assert "more arrived" not in status_text(screen) and screen.table.current.uid == cursor_uid
 
 
 async def test_stopping_a_load_keeps_what_arrived_and_says_so(sandbox_console):

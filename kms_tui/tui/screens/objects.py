@@ -7,6 +7,7 @@ client and post the messages below; the handlers here own the widgets.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
-from kms_tui.tui.widgets.object_listing import Loaded, load_rows
+from kms_tui.tui.widgets.object_listing import Loaded, flush_delay, load_rows
 from kms_tui.tui.widgets.object_query import describe_filter
 from kms_tui.tui.widgets.object_rows import TextFilterError, compile_text_filter
 from kms_tui.tui.widgets.object_table import ObjectTable
@@ -52,6 +53,8 @@ class RawLoaded(Message):
 
 
 FLUSH_EVERY_S = 0.15  # rows arriving meanwhile are shown together: few full-table redraws
+QUIET_AFTER_KEY_S = 0.3  # while the user moves through the list, arriving rows wait for a pause…
+FLUSH_AT_LEAST_EVERY_S = 1.0  # …but never longer than this
 
 
 def _fmt(n: int) -> str:
@@ -112,6 +115,8 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
         self.export_dir = Path.cwd()
         self._arrived: list = []  # rows of the running load not in the table yet
         self._flush_timer: Timer | None = None
+        self._waiting_since = 0.0  # when the oldest of ``_arrived`` came
+        self.quiet_after_key_s, self.flush_at_least_every_s = QUIET_AFTER_KEY_S, FLUSH_AT_LEAST_EVERY_S
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -209,7 +214,21 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
         elif not self.table.total:
             self._show_arrived()
         elif self._flush_timer is None:
-            self._flush_timer = self.set_timer(FLUSH_EVERY_S, self._show_arrived)
+            self._waiting_since = time.monotonic()
+            self._flush_timer = self.set_timer(FLUSH_EVERY_S, self._flush_arrived)
+
+    def _flush_arrived(self) -> None:
+        """Add the rows that arrived, unless the user is moving through the list: then they go
+        in when the keys pause (rows do not shift under the cursor, keys are not slowed by
+        full-table redraws), and at least every FLUSH_AT_LEAST_EVERY_S; the count says so."""
+        self._flush_timer = None
+        wait = flush_delay(time.monotonic(), self.table.last_navigation, self._waiting_since,
+                           quiet=self.quiet_after_key_s, cap=self.flush_at_least_every_s)
+        if wait > 0:
+            self._flush_timer = self.set_timer(wait, self._flush_arrived)
+            self._show_counts()
+        else:
+            self._show_arrived()
 
     def _show_arrived(self) -> None:
         """Add the rows that arrived since the last time to the table."""
@@ -256,6 +275,8 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
         total, shown = self.table.total, len(self.table.shown_rows)
         text = f"{_fmt(shown)} of {_fmt(total)} objects" if shown != total else f"{_fmt(total)} objects"
         text += f" · {describe_filter(self.filters)}"
+        if self._arrived:
+            text += f" · {_fmt(len(self._arrived))} more arrived, shown when you pause"
         if self.load_running:
             text = "Loading… " + text + "  (x stops)"
         if self.partial_problems:

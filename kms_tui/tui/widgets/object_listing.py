@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -60,22 +61,28 @@ def row_from_summary(summary: Any) -> ObjectRow:
 
 _gc_pauses = 0  # loads under way (a reload may start while one runs)
 _gc_thresholds = gc.get_threshold()
+_switch_interval = sys.getswitchinterval()
 NO_FULL_COLLECTION = 1 << 30  # as the third threshold: young collections go on, full ones wait
+LOADING_SWITCH_INTERVAL = 0.001  # s: how soon the decoding thread hands the GIL back to the console
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """No full garbage collection while a listing is loaded, then freeze what it built.
+def loading_priorities() -> Iterator[None]:
+    """While a listing loads: the console first, the decoding thread second, no full collection.
 
-    Why: a full collection walks every object; with thousands of rows' containers that is over
-    100 ms of the console frozen mid-load (measured). Young collections stay on (a millisecond
-    each), so short-lived cycles are freed as usual; at the end the survivors (the rows) are
-    frozen, so later full collections skip them instead of taking that long each time.
+    - The listing decodes in a thread (:func:`kms_tui.client.listing.object_pages`); when the
+      console needs the GIL, Python makes the thread give it up after the switch interval
+      (5 ms by default, per key and frame): 1 ms while a load runs.
+    - A full garbage collection walks every object; with thousands of rows' containers that
+      is over 100 ms of the console frozen mid-load (measured). Young collections stay on (a
+      millisecond each), so short-lived cycles are freed as usual; at the end the survivors
+      (the rows) are frozen, so later full collections skip them instead of taking that long.
     """
-    global _gc_pauses, _gc_thresholds
+    global _gc_pauses, _gc_thresholds, _switch_interval
     if _gc_pauses == 0:
-        _gc_thresholds = gc.get_threshold()
+        _gc_thresholds, _switch_interval = gc.get_threshold(), sys.getswitchinterval()
         gc.set_threshold(_gc_thresholds[0], _gc_thresholds[1], NO_FULL_COLLECTION)
+        sys.setswitchinterval(min(_switch_interval, LOADING_SWITCH_INTERVAL))
     _gc_pauses += 1
     try:
         yield
@@ -84,6 +91,7 @@ def collector_paused() -> Iterator[None]:
         if _gc_pauses == 0:
             gc.freeze()
             gc.set_threshold(*_gc_thresholds)
+            sys.setswitchinterval(_switch_interval)
 
 
 async def load_rows(client: Any, filters: requests.LocateFilter, post: Callable[[Loaded], None]) -> None:
@@ -91,7 +99,7 @@ async def load_rows(client: Any, filters: requests.LocateFilter, post: Callable[
     slices of :data:`SLICE_ROWS`, yielding to the event loop after each. The first page goes
     alone: a busy KMS answers it in milliseconds, but not while it builds the full list."""
     before = client.exchange.round_trips
-    with collector_paused():
+    with loading_priorities():
         try:
             ids = await client.locate(filters, maximum=FIRST_PAGE)
             rows, _gone = await fetch_rows(client, ids[:FIRST_PAGE])
@@ -108,3 +116,14 @@ async def load_rows(client: Any, filters: requests.LocateFilter, post: Callable[
                 trips = client.exchange.round_trips - before
                 post(Loaded(rows, done, page.partial, list(page.problems), trips))
                 await asyncio.sleep(0)  # the loop handles keys and draws between slices
+
+
+def flush_delay(now: float, last_key: float, waiting_since: float, *, quiet: float, cap: float) -> float:
+    """Seconds before rows that arrived (the oldest at ``waiting_since``) go into the table:
+    0 once the user has not moved through the list for ``quiet`` seconds (``last_key``), or
+    the rows have waited ``cap`` seconds; else until the first of those comes."""
+    waited = now - waiting_since
+    until_quiet = quiet - (now - last_key)
+    if waited >= cap or until_quiet <= 0:
+        return 0.0
+    return min(until_quiet, cap - waited)

@@ -6,6 +6,9 @@ Python list, and each frame renders at most a screenful of lines.
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Callable, Iterable
@@ -38,7 +41,7 @@ WIDTHS: dict[str, tuple[int, int]] = {
 PRIORITY = ("id", "type", "state", "name", "algorithm", "length", "tags", "created")
 TITLES = {c: c.capitalize() if c != "id" else "ID" for c in COLUMNS}
 _BY_KEY = attrgetter("sort_key")
-RELEASE_ROWS = 500  # rows freed per turn of the event loop after a clear (about a millisecond)
+RELEASE_ROWS = 100  # rows freed per turn of the event loop after a clear (well under a millisecond)
 
 
 def _show_all(_row: ObjectRow) -> bool:
@@ -136,6 +139,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self._lines: dict[tuple[str, bool, int], Strip] = {}
         self._styles: dict[str, Style] = {}
         self._styles_key: tuple = ()
+        self.last_navigation = -math.inf  # time.monotonic() of the last cursor key
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -169,8 +173,8 @@ class ObjectTable(ScrollView, can_focus=True):
 
     def _release(self, doomed: list[ObjectRow]) -> None:
         del doomed[-RELEASE_ROWS:]
-        if doomed:
-            self.call_later(self._release, doomed)
+        if doomed:  # the loop's own queue: Textual's call_later would run them all in one go
+            asyncio.get_running_loop().call_soon(self._release, doomed)
 
     def add_rows(self, rows: Iterable[ObjectRow]) -> None:
         """Add or replace rows (by id), keeping the cursor on the same object.
@@ -316,6 +320,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self.current))
 
     def action_cursor(self, delta: int) -> None:
+        self.last_navigation = time.monotonic()
         if self._view:
             self.cursor = max(0, min(len(self._view) - 1, self.cursor + delta))
 
@@ -323,6 +328,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self.action_cursor(direction * max(self.size.height - 1, 1))
 
     def action_jump(self, index: int) -> None:
+        self.last_navigation = time.monotonic()
         if self._view:
             self.cursor = index % len(self._view)
 
