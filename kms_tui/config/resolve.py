@@ -10,16 +10,17 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.config.discovery import discover_ckms_confs, env_ckms_conf
-from kms_tui.config.document import ProfileDocument
 from kms_tui.config.errors import ConfigError, Problem
 from kms_tui.config.locate import line_of
-from kms_tui.config.schema import LEGACY_KEYS, SECRET_KEYS
 from kms_tui.config.secrets import SecretError, mask_value, resolve_tree
-from kms_tui.config.settings import ProfileSettings
 from kms_tui.config.store import ProfileStore
+
+if TYPE_CHECKING:  # imported on use: pydantic and tomlkit, which the console's start can skip
+    from kms_tui.config.document import ProfileDocument
+    from kms_tui.config.settings import ProfileSettings
 
 MASK = "••••••"
 
@@ -57,6 +58,7 @@ class ResolvedConnection:
 
 def masked_tree(tree: Any, references: dict[str, str], prefix: str = "") -> Any:
     """Copy of ``tree`` with secret keys masked and referenced values shown as their reference."""
+    from kms_tui.config.schema import SECRET_KEYS
 
     def walk(value: Any, key: str) -> Any:
         if key in references:
@@ -99,6 +101,8 @@ def _pick(profile: str | None, conf: str | None, store: ProfileStore) -> tuple[s
 def load_connection(document: ProfileDocument, name: str, settings: ProfileSettings,
                     source: str = "store") -> ResolvedConnection:
     """Validate ``document`` and resolve its references with the profile's backend."""
+    from kms_tui.config.schema import LEGACY_KEYS
+
     document.require_valid()
     data = document.data()
     try:
@@ -127,6 +131,9 @@ def load_connection(document: ProfileDocument, name: str, settings: ProfileSetti
 
 def resolve_connection(profile: str | None = None, conf: str | None = None) -> ResolvedConnection:
     """The connection a command should use (see module doc for the order); ConfigError if invalid."""
+    from kms_tui.config.document import ProfileDocument
+    from kms_tui.config.settings import ProfileSettings
+
     store = ProfileStore()
     name, path, source = _pick(profile, conf, store)
     settings = store.profile_settings(name) if source in ("store", "discovered") else ProfileSettings()

@@ -13,11 +13,10 @@ from typing import Literal
 import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kms_tui import paths
 from kms_tui.config.atomic import write_atomic
 from kms_tui.config.errors import ConfigError, Problem
 from kms_tui.config.locate import line_of
-from kms_tui.config.validate import parse_toml
+from kms_tui.config.store import settings_path
 
 SecretBackendName = Literal["vault", "aws-ssm", "azure-kv", "cosmian-kms"]
 
@@ -71,15 +70,13 @@ class Settings(BaseModel):
         return self.profiles.get(name) or ProfileSettings()
 
 
-def settings_path(root: Path | None = None) -> Path:
-    return (root or paths.config_dir()) / "settings.toml"
-
-
 def load_settings(root: Path | None = None) -> Settings:
     """Read settings.toml (defaults if absent); an invalid file raises ConfigError."""
     path = settings_path(root)
     if not path.exists():
         return Settings()
+    from kms_tui.config.validate import parse_toml  # loads the ckms schema: only when there is a file
+
     text = path.read_text(encoding="utf-8")
     doc, problems = parse_toml(text)
     if doc is None:
@@ -96,6 +93,8 @@ def load_settings(root: Path | None = None) -> Settings:
 
 def save_settings(settings: Settings, root: Path | None = None) -> bool:
     """Write settings.toml, changing only the values that differ (comments kept)."""
+    from kms_tui.config.validate import parse_toml
+
     path = settings_path(root)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     doc, problems = parse_toml(text)

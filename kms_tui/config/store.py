@@ -10,15 +10,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kms_tui import paths
 from kms_tui.config.atomic import backup_path, write_atomic
 from kms_tui.config.discovery import discover_ckms_confs
-from kms_tui.config.document import ProfileDocument
 from kms_tui.config.errors import ConfigError
-from kms_tui.config.settings import ProfileSettings, Settings, load_settings, save_settings
+
+if TYPE_CHECKING:  # imported on use: they load pydantic and tomlkit, which the console's start can skip
+    from kms_tui.config.document import ProfileDocument
+    from kms_tui.config.settings import ProfileSettings, Settings
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+
+
+def settings_path(root: Path | None = None) -> Path:
+    """The console's settings.toml, beside the profiles folder."""
+    return (root or paths.config_dir()) / "settings.toml"
 
 
 @dataclass(frozen=True)
@@ -53,9 +61,13 @@ class ProfileStore:
 
     # -- settings ------------------------------------------------------------------------
     def settings(self) -> Settings:
+        from kms_tui.config.settings import load_settings
+
         return load_settings(self.root)
 
     def save_settings(self, settings: Settings) -> bool:
+        from kms_tui.config.settings import save_settings
+
         return save_settings(settings, self.root)
 
     def profile_settings(self, name: str) -> ProfileSettings:
@@ -101,6 +113,8 @@ class ProfileStore:
     # -- documents -----------------------------------------------------------------------
     def load(self, name: str) -> ProfileDocument:
         """The profile's document (parsed, not validated, references unresolved)."""
+        from kms_tui.config.document import ProfileDocument
+
         return ProfileDocument.load(self.path_of(name))
 
     def save(self, name: str, document: ProfileDocument) -> bool:
@@ -110,12 +124,16 @@ class ProfileStore:
 
     def save_text(self, name: str, text: str) -> bool:
         """Replace a profile's text (the config editor); refuses text that does not parse."""
+        from kms_tui.config.document import ProfileDocument
+
         path = self.path_of(name)
         document = ProfileDocument.parse(text, path)  # raises on a syntax error: never written
         return write_atomic(path, document.render().encode("utf-8"), secret=document.holds_secret())
 
     def create(self, name: str, server_url: str = "http://localhost:9998") -> ProfileDocument:
         """A new profile file holding just ``server_url`` (the shape ckms writes by default)."""
+        from kms_tui.config.document import ProfileDocument
+
         self._must_be_free(name)
         document = ProfileDocument.new(server_url, self._own_path(name))
         document.require_valid()
@@ -168,6 +186,8 @@ class ProfileStore:
         self.save_settings(settings)
 
     def active(self) -> str | None:
+        if not settings_path(self.root).exists():  # nothing active yet (and no settings model to load)
+            return None
         return self.settings().active_profile
 
     # -- import / export -----------------------------------------------------------------

@@ -93,10 +93,12 @@ async def close_quietly(owner: Any) -> None:
 
 
 def load_settings() -> Any:
-    """The console settings (theme, keymap, read_only) from settings.toml."""
-    from kms_tui.config import ProfileStore
+    """The console settings (theme, keymap, read_only) from settings.toml; None when there is no
+    such file yet: the console's defaults apply, and the settings model (pydantic, ~100 ms) is not loaded."""
+    from kms_tui.config.store import ProfileStore, settings_path
 
-    return ProfileStore().settings()
+    store = ProfileStore()
+    return store.settings() if settings_path(store.root).exists() else None
 
 
 async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any = None,
