@@ -10,6 +10,9 @@ from typing import Any
 
 from kms_tui.auth.oauth import OAuthConfig
 from kms_tui.config.document import ProfileDocument
+from kms_tui.config.secrets import has_reference
+
+ACCESS_TOKEN = "http_config.access_token"
 
 
 @dataclass
@@ -20,6 +23,7 @@ class ProfileRef:
     path: Path | None
     http_config: dict[str, Any]
     extras: dict[str, Any] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)  # dotted key -> its secret:// text in the file
 
     @classmethod
     def of(cls, profile: Any) -> "ProfileRef":
@@ -32,7 +36,8 @@ class ProfileRef:
             extras = oauth.model_dump() if hasattr(oauth, "model_dump") else dict(oauth)
         path = getattr(profile, "path", None)
         return cls(name=getattr(profile, "name", "") or "", path=Path(path) if path else None,
-                   http_config=dict(getattr(profile, "http_config", {}) or {}), extras=extras)
+                   http_config=dict(getattr(profile, "http_config", {}) or {}), extras=extras,
+                   references=dict(getattr(profile, "references", {}) or {}))
 
     @property
     def cache_key(self) -> str:
@@ -60,18 +65,24 @@ class ProfileRef:
         port = self.extras.get("redirect_port")
         return int(port) if port else None
 
-    def store_bearer(self, token: str | None) -> None:
-        """Write (or with None remove) `access_token` in the ckms.toml, as ckms login/logout do."""
+    def store_bearer(self, token: str | None) -> str | None:
+        """Write (or with None remove) `access_token` in the ckms.toml, as ckms login/logout do.
+
+        Unlike ckms, a `secret://` reference there is kept as it is (the token then lives in the
+        credential cache only). Returns the bearer the profile gives from now on.
+        """
+        document = ProfileDocument.load(self.path) if self.path is not None else None
+        if ACCESS_TOKEN in self.references or (document is not None and has_reference(document.get(ACCESS_TOKEN))):
+            return self.http_config.get("access_token") or None  # what the reference resolved to
         if token is None:
             self.http_config.pop("access_token", None)
         else:
             self.http_config["access_token"] = token
-        if self.path is None:
-            return
-        document = ProfileDocument.load(self.path)
-        if token is None:
-            document.delete("http_config.access_token")
-        else:
-            document.set("http_config.access_token", token)
-        document.delete("http_config.vault_token")  # exclusive with access_token in ckms
-        document.save()
+        if document is not None:
+            if token is None:
+                document.delete(ACCESS_TOKEN)
+            else:
+                document.set(ACCESS_TOKEN, token)
+            document.delete("http_config.vault_token")  # exclusive with access_token in ckms
+            document.save()
+        return token

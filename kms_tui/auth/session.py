@@ -63,8 +63,11 @@ class Session:
     # -- state ---------------------------------------------------------------------------------
     def load(self) -> None:
         """Pick up the profile's token and the cached refresh material (no network)."""
+        self._use(self.cache.load())
+
+    def _use(self, creds: CachedCredentials | None) -> None:
+        """Sign in with `creds` when they go with the profile's token, else use that token as is."""
         bearer = self.profile.http_config.get("access_token") or None
-        creds = self.cache.load()
         if creds is not None and creds.matches_profile(bearer):
             self.creds, self._static = creds, None
             self._set(status="signed_in", method=creds.method, expires_at=creds.tokens.bearer_expires_at,
@@ -190,10 +193,14 @@ class Session:
         return conf
 
     def _persist(self, creds: CachedCredentials) -> None:
-        """ckms.toml first, then the cache (always: a rotated refresh token must never be lost)."""
+        """ckms.toml first, then the cache (always: a rotated refresh token must never be lost).
+
+        The cache remembers a digest of the token ckms.toml gives (ours, or what a secret://
+        reference kept there resolves to), so a later start still prefers the cached tokens.
+        """
         try:
-            self.profile.store_bearer(creds.tokens.bearer)
-            creds.profile_bearer = bearer_digest(creds.tokens.bearer)
+            given = self.profile.store_bearer(creds.tokens.bearer)
+            creds.profile_bearer = bearer_digest(given) if given else None
         finally:
             self.cache.save(creds)
 
@@ -228,11 +235,11 @@ class Session:
                 log.warning("revocation skipped: %s", exc.message)
         forgot_cache = await asyncio.to_thread(self.cache.forget)
         had_token = bool(self.profile.http_config.get("access_token"))
-        await asyncio.to_thread(self.profile.store_bearer, None)
-        self.creds, self._static = None, None
-        self._set(status="signed_out", method=None, expires_at=None, next_refresh=None, warning=None)
+        kept = await asyncio.to_thread(self.profile.store_bearer, None)  # a secret:// reference stays
+        self.state.warning = None
+        self._use(None)  # signed out, or the reference's token as a static one
         self._wake.set()
-        return {"revoked": revoked, "forgot_cache": forgot_cache, "removed_access_token": had_token}
+        return {"revoked": revoked, "forgot_cache": forgot_cache, "removed_access_token": had_token and not kept}
 
     # -- the worker ------------------------------------------------------------------------------
     def start(self) -> asyncio.Task:
