@@ -6,14 +6,56 @@ import asyncio
 import time
 
 import pytest
+import qrcode
 
-from kms_tui.auth.device import instructions, poll_for_tokens, start_device_authorization
+from kms_tui.auth.device import DeviceAuthorization, instructions, poll_for_tokens, start_device_authorization
 from kms_tui.auth.errors import LoginFailed, LoginTimeout, OAuthConfigError
 from kms_tui.auth.tokens import jwt_claims_unverified
 from tests.auth.conftest import load_profile, write_profile
 from tests.support.idp import start_strict_idp, strict_idp_browser
 
 pytestmark = pytest.mark.slow
+HALF_BLOCKS = {"█": (True, True), "▀": (True, False), "▄": (False, True), " ": (False, False)}
+ECC_LEVELS = (qrcode.constants.ERROR_CORRECT_L, qrcode.constants.ERROR_CORRECT_M,
+              qrcode.constants.ERROR_CORRECT_Q, qrcode.constants.ERROR_CORRECT_H)
+
+
+def shown_qr(shown: str) -> list[list[bool]]:
+    """The QR modules read back from what the user sees: each character is two modules, one above the other."""
+    rows: list[list[bool]] = []
+    for line in shown.split("Or scan:\n", 1)[1].splitlines():
+        pairs = [HALF_BLOCKS[char] for char in line]
+        rows += [[top for top, _ in pairs], [bottom for _, bottom in pairs]]
+    return rows
+
+
+def qr_of(text: str, border: int, level: int) -> list[list[bool]]:
+    qr = qrcode.QRCode(border=border, error_correction=level)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+def qr_encodes(shown: str, text: str) -> bool:
+    """True when the QR shown is the one ``qrcode`` makes for ``text`` (any error-correction level)."""
+    modules = shown_qr(shown)
+    if len(modules) == len(modules[0]) + 1 and not any(modules[-1]):
+        modules.pop()  # two module rows per line: an odd-sized code ends with a blank half row
+    border = next(i for i, row in enumerate(modules) if any(row))
+    assert border >= 2 and len(modules) == len(modules[0]), "a square code with a quiet zone around it"
+    return any(modules == qr_of(text, border, level) for level in ECC_LEVELS)
+
+
+def test_the_qr_code_holds_the_complete_verification_address():
+    auth = DeviceAuthorization(device_code="dc", user_code="WDJB-MJHT", verification_uri="https://idp.example/device",
+                               verification_uri_complete="https://idp.example/device?user_code=WDJB-MJHT",
+                               expires_in=600)
+    shown = instructions(auth)
+    assert qr_encodes(shown, auth.verification_uri_complete)
+    assert not qr_encodes(shown, auth.verification_uri)  # the check tells addresses apart
+    auth.verification_uri_complete = None  # an IdP without it: the QR opens the page where the code is typed
+    assert qr_encodes(instructions(auth), auth.verification_uri)
+    assert "Or scan" not in instructions(auth, qr=False)
 
 
 def device_conf(tmp_path, idp):
@@ -38,8 +80,7 @@ async def _device_sign_in(tmp_path, idp):
     auth = await start_device_authorization(conf)
     shown = instructions(auth)
     assert auth.user_code in shown and auth.verification_uri in shown
-    qr_rows = shown.split("Or scan:\n", 1)[1].splitlines()
-    assert len(qr_rows) > 10 and all(len(r) == len(qr_rows[0]) for r in qr_rows) and "█" in shown
+    assert auth.user_code in auth.verification_uri_complete and qr_encodes(shown, auth.verification_uri_complete)
 
     async def user_approves():  # on "another device": open the complete URL, log in, consent
         await asyncio.sleep(1.0)
