@@ -4,8 +4,9 @@ Both run as fresh processes (`python -m kms_tui` and `python ref_app.py`, no pro
 pseudo-terminal of 80x24; the clock stops when the first frame is on the terminal, recognised by
 the footer's "palette" hint that both apps draw (reference: Header, DataTable, Footer). For
 kms-tui the time until the welcome screen is drawn (settings and profiles read by then) is
-reported too. Runs alternate so both see the same machine load; medians are compared as a
-ratio. Target: first frame ≤ 1.3×. Prints figures; the last line is one JSON object.
+reported too (when it follows at once, it is the frame that carries the first "palette" hint).
+Runs alternate so both see the same machine load; medians are compared as a ratio. Target:
+first frame and welcome screen ≤ 1.3×. Prints figures; the last line is one JSON object.
 
     python3 benchmarks/bench_startup.py [--runs N]
 """
@@ -119,12 +120,14 @@ def main() -> int:
     ratio = console_ms / baseline_ms
     print(f"kms-tui first frame:         median {console_ms:7.1f} ms  (runs: {', '.join(f'{t*1000:.0f}' for t in console)})")
     print(f"reference app first frame:   median {baseline_ms:7.1f} ms  (runs: {', '.join(f'{t*1000:.0f}' for t in baseline)})")
-    print(f"kms-tui welcome screen:      median {welcome_ms:7.1f} ms  ({welcome_ms / baseline_ms:.2f}x the reference)")
-    print(f"ratio {ratio:.2f}x (target <= {TARGET}x): {'OK' if ratio <= TARGET else 'ABOVE TARGET'}")
+    welcome_ratio = welcome_ms / baseline_ms
+    print(f"kms-tui welcome screen:      median {welcome_ms:7.1f} ms  ({welcome_ratio:.2f}x the reference)")
+    for label, value in (("first frame", ratio), ("welcome", welcome_ratio)):
+        print(f"{label} ratio {value:.2f}x (target <= {TARGET}x): {'OK' if value <= TARGET else 'ABOVE TARGET'}")
     print(json.dumps({"benchmark": "startup", "console_ms": round(console_ms, 1),
                       "reference_ms": round(baseline_ms, 1), "welcome_ms": round(welcome_ms, 1),
-                      "welcome_ratio": round(welcome_ms / baseline_ms, 3), "ratio": round(ratio, 3), "target": TARGET,
-                      "runs": args.runs, "ok": ratio <= TARGET}))
+                      "welcome_ratio": round(welcome_ratio, 3), "ratio": round(ratio, 3), "target": TARGET,
+                      "runs": args.runs, "ok": ratio <= TARGET, "welcome_ok": welcome_ratio <= TARGET}))
     return 0
 
 
