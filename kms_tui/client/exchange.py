@@ -44,6 +44,10 @@ class Outcome:
     maybe_done_before: bool  # an earlier attempt may have been processed (timeout, 5xx, drop)
 
 
+def _build_http_client(settings: ConnectionSettings, timeout: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(**http_client_kwargs(settings, timeout))
+
+
 class Exchange:
     """HTTP attempts with retries for one server."""
 
@@ -68,10 +72,13 @@ class Exchange:
     # -- lifecycle --------------------------------------------------------------------------------
     async def open(self) -> None:
         if self._http is None:
-            # Loading the system trust store and client certificates takes 50-300 ms: off the loop.
-            kwargs = await asyncio.to_thread(http_client_kwargs, self.settings, self.retry.timeout)
+            # Loading the system trust store and client certificates takes 50-300 ms (httpx makes
+            # a default TLS context even for http://): the client is built off the loop.
+            http = await asyncio.to_thread(_build_http_client, self.settings, self.retry.timeout)
             if self._http is None:
-                self._http = httpx.AsyncClient(**kwargs)
+                self._http = http
+            else:  # opened meanwhile by another call
+                await http.aclose()
 
     async def aclose(self) -> None:
         if self._http is not None:
