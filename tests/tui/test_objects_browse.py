@@ -253,6 +253,37 @@ async def test_rows_arriving_while_the_user_moves_wait_and_the_status_says_so(sa
         assert "more arrived" not in status_text(screen) and screen.table.current.uid == cursor_uid
 
 
+async def test_reload_refreshes_in_place_and_keeps_the_cursor_on_its_object(sandbox_console):
+    """r keeps the list on screen while it reloads; afterwards objects made elsewhere are in,
+    objects removed elsewhere are out, and the cursor is still on the object it was on."""
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        client = pilot.app.services.client
+        ids = [await client.create_symmetric_key("AES", 256, name=f"key-{n}") for n in range(12)]
+        await reload(pilot, screen)
+        assert screen.table.total == 12
+        screen.table.select_uid(ids[1])
+        doomed = ids[2] if screen.table.current.uid != ids[2] else ids[3]
+        await client.revoke(doomed, "CessationOfOperation")
+        await client.destroy(doomed, remove=True)  # gone from the server, by someone else
+        newcomer = await client.create_symmetric_key("AES", 128, name="made-elsewhere")
+        screen.action_reload()
+        assert screen.load_running and screen.table.total == 12  # still shown while it reloads
+        assert screen.table.current.uid == ids[1]
+        await settle(pilot)
+        assert not screen.load_running
+        uids = set(screen.table.uids())
+        assert newcomer in uids and doomed not in uids and len(uids) == 12
+        assert screen.table.current.uid == ids[1]
+        assert status_text(screen).startswith("12 objects")
+        cursor_y = screen.table.cursor - int(screen.table.scroll_y) + 1
+        assert "Active" in screen.table.render_line(cursor_y).text
+        await client.revoke(ids[1], "CessationOfOperation")  # changed elsewhere, nothing removed
+        await reload(pilot, screen)
+        assert screen.table.current.uid == ids[1] and screen.table.current.state == "Deactivated"
+        assert "Deactivated" in screen.table.render_line(cursor_y).text  # its line is drawn anew
+
+
 async def test_stopping_a_load_keeps_what_arrived_and_says_so(sandbox_console):
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)

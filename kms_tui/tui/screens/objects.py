@@ -7,7 +7,6 @@ client and post the messages below; the handlers here own the widgets.
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from kms_tui.client.requests import LocateFilter
@@ -26,7 +24,8 @@ from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
-from kms_tui.tui.widgets.object_listing import Loaded, flush_delay, load_rows
+from kms_tui.tui.widgets.object_arrivals import ArrivingRows
+from kms_tui.tui.widgets.object_listing import Loaded, load_rows
 from kms_tui.tui.widgets.object_query import describe_filter
 from kms_tui.tui.widgets.object_rows import TextFilterError, compile_text_filter
 from kms_tui.tui.widgets.object_table import ObjectTable
@@ -52,16 +51,13 @@ class RawLoaded(Message):
     text: str
 
 
-FLUSH_EVERY_S = 0.15  # rows arriving meanwhile are shown together: few full-table redraws
-QUIET_AFTER_KEY_S = 0.3  # while the user moves through the list, arriving rows wait for a pause…
-FLUSH_AT_LEAST_EVERY_S = 1.0  # …but never longer than this
 
 
 def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-class ObjectsScreen(LifecycleActions, ConsoleScreen):
+class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
     AUTO_FOCUS = "#objects-table"
@@ -113,10 +109,8 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
         self.round_trips = 0
         self.pending_select: str | None = None
         self.export_dir = Path.cwd()
-        self._arrived: list = []  # rows of the running load not in the table yet
-        self._flush_timer: Timer | None = None
-        self._waiting_since = 0.0  # when the oldest of ``_arrived`` came
-        self.quiet_after_key_s, self.flush_at_least_every_s = QUIET_AFTER_KEY_S, FLUSH_AT_LEAST_EVERY_S
+        self._reset_arrivals()
+        self._in_place = False  # the running load refreshes the rows shown (a reload)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -158,17 +152,22 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
         services = getattr(self.app, "services", None)
         return getattr(services, "client", None)
 
-    def start_load(self, filters: LocateFilter | None = None) -> None:
-        """Forget the rows and list the objects matching ``filters`` again, in the background."""
+    def start_load(self, filters: LocateFilter | None = None, *, in_place: bool = False) -> None:
+        """List the objects matching ``filters`` again, in the background. The rows shown are
+        forgotten first, or with ``in_place`` (a reload, same filters) kept and refreshed as
+        the new listing arrives: the list does not go blank and the cursor stays on its
+        object; rows the new listing lacks go when it is complete."""
         if filters is not None:
             self.filters = filters
         if self.client is None:
             return
         self.generation += 1
         self.load_running, self.partial_problems = True, []
-        self._drop_arrived()
-        self.table.empty_text = "Loading…"
-        self.table.clear()
+        self._reset_arrivals()
+        self._in_place = in_place and self.table.total > 0
+        if not self._in_place:
+            self.table.empty_text = "Loading…"
+            self.table.clear()
         self._set_status(f"Loading {describe_filter(self.filters)}…  (x stops)")
         self.load_objects(self.filters, self.generation)
 
@@ -192,84 +191,59 @@ class ObjectsScreen(LifecycleActions, ConsoleScreen):
 
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
-        """Rows go to the table at most every FLUSH_EVERY_S (the first ones at once): each
-        addition redraws the whole table, and keys must not wait behind sixty of those a second."""
         if message.generation != self.generation:
             return  # a newer load replaced this one
         loaded = message.loaded
-        self._arrived.extend(loaded.rows)
-        loaded.rows = []  # a handled message may live on in a frozen cycle: it must not keep rows
+        rows, loaded.rows = loaded.rows, []  # a handled message may live on in a frozen cycle: no rows
         self.partial_problems = loaded.problems if loaded.partial else []
         self.round_trips = loaded.round_trips
-        if loaded.done:
-            self.load_running = False
-            self._show_arrived()
-            self.table.empty_text = (
-                "No objects yet: n creates a key." if self.filters.is_empty
-                else f"No objects match {describe_filter(self.filters)}."
-            )
-            if self.pending_select and self.table.select_uid(self.pending_select):
-                self.pending_select = None
-            self._show_counts()
-        elif not self.table.total:
-            self._show_arrived()
-        elif self._flush_timer is None:
-            self._waiting_since = time.monotonic()
-            self._flush_timer = self.set_timer(FLUSH_EVERY_S, self._flush_arrived)
+        if not loaded.done:
+            self._rows_arrived(rows)
+            return
+        self.load_running = False
+        self._arrived.extend(rows)
+        self._received.update(row.uid for row in rows)
+        self._show_arrived(then=lambda: self._load_complete(removed_elsewhere=self._in_place and not loaded.partial))
 
-    def _flush_arrived(self) -> None:
-        """Add the rows that arrived, unless the user is moving through the list: then they go
-        in when the keys pause (rows do not shift under the cursor, keys are not slowed by
-        full-table redraws), and at least every FLUSH_AT_LEAST_EVERY_S; the count says so."""
-        self._flush_timer = None
-        wait = flush_delay(time.monotonic(), self.table.last_navigation, self._waiting_since,
-                           quiet=self.quiet_after_key_s, cap=self.flush_at_least_every_s)
-        if wait > 0:
-            self._flush_timer = self.set_timer(wait, self._flush_arrived)
-            self._show_counts()
-        else:
-            self._show_arrived()
-
-    def _show_arrived(self) -> None:
-        """Add the rows that arrived since the last time to the table."""
-        rows, self._arrived = self._arrived, []
-        if self._flush_timer is not None:
-            self._flush_timer.stop()
-            self._flush_timer = None
-        if rows:
-            self.table.add_rows(rows)
-            self._show_counts()
-
-    def _drop_arrived(self) -> None:
-        self._arrived = []
-        if self._flush_timer is not None:
-            self._flush_timer.stop()
-            self._flush_timer = None
+    def _load_complete(self, *, removed_elsewhere: bool) -> None:
+        if removed_elsewhere:  # a complete reload: the rows it did not list are gone
+            self.table.remove_rows([uid for uid in self.table.uids() if uid not in self._received])
+        self.table.empty_text = (
+            "No objects yet: n creates a key." if self.filters.is_empty
+            else f"No objects match {describe_filter(self.filters)}."
+        )
+        if self.pending_select and self.table.select_uid(self.pending_select):
+            self.pending_select = None
+        if self.has_class("-detail"):  # the object shown may have changed
+            self.detail.show_row(self.table.current)
+        self._show_counts()
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
         if message.generation != self.generation:
             return
         self.load_running = False
-        self._show_arrived()  # what arrived before the failure stays
+        self._show_arrived(then=lambda: self._say_load_failed(message.error))  # what arrived stays
+        self.app.report_error(message.error, title="Could not list the objects")
+
+    def _say_load_failed(self, error: BaseException) -> None:
         self.table.empty_text = "The list could not be loaded (see the status line)."
         self.table.refresh()
-        reason = getattr(message.error, "message", None) or str(message.error)
-        self._set_status(f"Load failed after {_fmt(self.table.total)} objects: {reason}  (r retries)",
+        reason = getattr(error, "message", None) or str(error)
+        shown = "" if not self._in_place else f"; the {_fmt(self.table.total)} shown may be out of date"
+        self._set_status(f"Load failed after {_fmt(len(self._received))} objects{shown}: {reason}  (r retries)",
                          partial=True)
-        self.app.report_error(message.error, title="Could not list the objects")
 
     def action_cancel_load(self) -> None:
         if self.load_running:
             self.workers.cancel_group(self, "objects-load")
             self.generation += 1  # slices still in flight are dropped
             self.load_running = False
-            self._show_arrived()  # those already here stay
             self.partial_problems = ["loading stopped by you (r loads again)"]
-            self._show_counts()
+            self._show_arrived(then=self._show_counts)  # those already here stay
 
     def action_reload(self) -> None:
-        self.start_load()
+        self.start_load(in_place=True)
 
     def _show_counts(self) -> None:
         total, shown = self.table.total, len(self.table.shown_rows)

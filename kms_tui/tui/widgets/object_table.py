@@ -63,6 +63,10 @@ def layout_columns(width: int) -> list[tuple[str, int]]:
     return [(c, widths[c]) for c in COLUMNS if c in widths]
 
 
+def _reads_differently(row: ObjectRow, other: ObjectRow) -> bool:
+    return any(row.cell(column) != other.cell(column) for column in COLUMNS)
+
+
 def _fit(text: str, width: int) -> str:
     """``text`` padded or cut (with an ellipsis) to exactly ``width`` cells."""
     if text.isascii():  # the common case, without measuring cells
@@ -109,7 +113,7 @@ class ObjectTable(ScrollView, can_focus=True):
     ObjectTable > .object-table--error { color: $error; }
     """
 
-    cursor = reactive(0, always_update=True)
+    cursor = reactive(0, always_update=True, repaint=False)  # watch_cursor redraws the two lines that change
 
     class Highlighted(Message):
         """The cursor moved to ``row`` (None when the table is empty)."""
@@ -129,6 +133,7 @@ class ObjectTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._rows: dict[str, ObjectRow] = {}
         self._view: list[ObjectRow] = []
+        self._positions: dict[int, int] | None = None  # id(row) -> index in _view, made on demand
         self._filter: Callable[[ObjectRow], bool] = _show_all
         self.sort_order = SortOrder()
         self._key = sort_key(self.sort_order.column)
@@ -166,7 +171,7 @@ class ObjectTable(ScrollView, can_focus=True):
         """Forget every row (freed a slice at a time: 10,000 at once is a 20 ms pause)."""
         doomed = list(self._rows.values())
         self._rows = {}
-        self._view = []
+        self._view, self._positions = [], None
         self._rearrange(None)
         if doomed:
             self._release(doomed)
@@ -181,19 +186,19 @@ class ObjectTable(ScrollView, can_focus=True):
 
         New rows (a load in slices) are merged into the sorted view with keys computed once per
         row, so a slice costs a millisecond or two even with 10,000 rows shown."""
-        rows = list(rows)
+        rows = list({r.uid: r for r in rows}.values())  # an id twice (first page, then listing): the last
         fresh = [r for r in rows if r.uid not in self._rows]
         if len(fresh) != len(rows) and not self._replace_in_place([r for r in rows if r.uid in self._rows]):
             keep = self.current  # replacements that move or change what is shown: rebuild the view
+            replaced = [self._rows[r.uid] for r in rows if r.uid in self._rows]
             self._rows.update((r.uid, r) for r in rows)
             self._rearrange(self._rows.get(keep.uid) if keep else None)  # the fresh row for the same id
+            self._release(replaced)
             return
         self._rows.update((r.uid, r) for r in fresh)
         shown = fresh if self._filter is _show_all else [r for r in fresh if self._filter(r)]
         if shown:
             self._merge(shown)
-        elif len(fresh) != len(rows):
-            self._after_view_change(self.current, relayout=True)
 
     def _replace_in_place(self, rows: list[ObjectRow]) -> bool:
         """Swap in fresh versions of shown rows that keep their place (same sort key, no text
@@ -204,11 +209,23 @@ class ObjectTable(ScrollView, can_focus=True):
             row.sort_key = self._key(row)
             if row.sort_key != self._rows[row.uid].sort_key:
                 return False
+        if self._positions is None:  # where each shown row is (kept until the view is reordered)
+            self._positions = {id(row): at for at, row in enumerate(self._view)}
+        where = self._positions
+        replaced = []
         for row in rows:
             old = self._rows[row.uid]
-            self._view[self._view.index(old)] = row  # by identity: C speed
+            where[id(row)] = at = where.pop(id(old))
+            self._view[at] = row
             self._rows[row.uid] = row
-        self._lines.clear()
+            replaced.append(old)
+        # Only rows drawn lately have lines cached; those that now read differently are redrawn.
+        drawn = {uid for uid, _selected, _width in self._lines}
+        changed = {new.uid for new, old in zip(rows, replaced) if new.uid in drawn and _reads_differently(new, old)}
+        if changed:
+            self._lines = {key: line for key, line in self._lines.items() if key[0] not in changed}
+            self.refresh()
+        self._release(replaced)  # a reload replaces 10,000 rows: freed a slice per loop turn
         return True
 
     def _merge(self, rows: list[ObjectRow]) -> None:
@@ -220,6 +237,7 @@ class ObjectTable(ScrollView, can_focus=True):
         # Timsort finds the sorted view and merges the new rows into it: ~1 ms at 10,000 rows
         self._view.extend(rows)
         self._view.sort(key=_BY_KEY, reverse=self.sort_order.reverse)
+        self._positions = None
         self._after_view_change(keep, relayout=False, shown_before=shown_before)
 
     def _on_screen(self) -> list[ObjectRow]:
@@ -227,11 +245,20 @@ class ObjectTable(ScrollView, can_focus=True):
         top = int(self.scroll_y)
         return self._view[top : top + max(self.size.height - 1, 0)]
 
+    def uids(self) -> list[str]:
+        """The ids of every loaded row."""
+        return list(self._rows)
+
     def remove_row(self, uid: str) -> None:
         """Drop one row (an object removed from the server)."""
-        keep = self.current
-        self._rows.pop(uid, None)
-        self._rearrange(keep)
+        self.remove_rows([uid])
+
+    def remove_rows(self, uids: Iterable[str]) -> None:
+        """Drop rows (objects removed from the server), rearranging once."""
+        gone = [row for row in (self._rows.pop(uid, None) for uid in uids) if row is not None]
+        if gone:
+            self._rearrange(self.current if self.current not in gone else None)
+            self._release(gone)
 
     def set_filter(self, predicate: Callable[[ObjectRow], bool]) -> None:
         """Show only rows matching ``predicate``."""
@@ -267,7 +294,7 @@ class ObjectTable(ScrollView, can_focus=True):
                 row.sort_key = key(row)  # replaced rows arrive without one
                 shown.append(row)
         shown.sort(key=_BY_KEY, reverse=self.sort_order.reverse)
-        self._view = shown
+        self._view, self._positions = shown, None
         self._after_view_change(keep, relayout=True)
 
     def _after_view_change(
@@ -391,6 +418,8 @@ class ObjectTable(ScrollView, can_focus=True):
         key = (row.uid, selected, width)
         line = self._lines.get(key)
         if line is None:
+            if len(self._lines) > 8 * self.size.height:  # a long scroll: keep about a few screenfuls
+                self._lines.clear()
             line = self._lines[key] = self._render_row(row, selected, width)
         return line
 

@@ -1,0 +1,88 @@
+"""How listed rows reach the object table without slowing the keys (a mixin of the objects screen).
+
+- Rows that arrive are buffered and added together every FLUSH_EVERY_S (the first ones at once):
+  each addition may redraw the whole table.
+- While the user moves through the list, the buffered rows wait for a pause in the keys (rows do
+  not shift under the cursor, keys do not queue behind full-table redraws), at most
+  FLUSH_AT_LEAST_EVERY_S; the status line counts them meanwhile.
+- A large batch (the end of a reload: 10,000 rows) goes in FEED_ROWS per turn of the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable
+
+from textual.timer import Timer
+
+from kms_tui.tui.widgets.object_listing import flush_delay
+
+FLUSH_EVERY_S = 0.15  # rows arriving meanwhile are shown together: few full-table redraws
+QUIET_AFTER_KEY_S = 0.3  # while the user moves through the list, arriving rows wait for a pause…
+FLUSH_AT_LEAST_EVERY_S = 1.0  # …but never longer than this
+FEED_ROWS = 1000  # rows added to the table per turn of the event loop (a few milliseconds)
+
+
+class ArrivingRows:
+    """Mixed into ``ObjectsScreen``: needs ``table``, ``generation``, ``set_timer`` and
+    ``_show_counts``; call :meth:`_reset_arrivals` when a load starts."""
+
+    table: Any
+    generation: int
+    set_timer: Any
+    _show_counts: Callable[[], None]
+
+    def _reset_arrivals(self) -> None:
+        """Forget buffered rows (a new load, or the screen's first setup)."""
+        self._arrived: list = []  # rows of the running load not in the table yet
+        self._received: set[str] = set()  # ids the running load has listed
+        self._waiting_since = 0.0  # when the oldest of ``_arrived`` came
+        self._stop_flush_timer()
+        if not hasattr(self, "quiet_after_key_s"):  # tests may set their own
+            self.quiet_after_key_s, self.flush_at_least_every_s = QUIET_AFTER_KEY_S, FLUSH_AT_LEAST_EVERY_S
+
+    def _stop_flush_timer(self) -> None:
+        timer: Timer | None = getattr(self, "_flush_timer", None)
+        if timer is not None:
+            timer.stop()
+        self._flush_timer: Timer | None = None
+
+    def _rows_arrived(self, rows: list) -> None:
+        """Buffer ``rows``; shown at once when the table is empty, else by the flush timer."""
+        self._arrived.extend(rows)
+        self._received.update(row.uid for row in rows)
+        if not self.table.total:
+            self._show_arrived()
+        elif self._flush_timer is None:
+            self._waiting_since = time.monotonic()
+            self._flush_timer = self.set_timer(FLUSH_EVERY_S, self._flush_arrived)
+
+    def _flush_arrived(self) -> None:
+        self._flush_timer = None
+        wait = flush_delay(time.monotonic(), self.table.last_navigation, self._waiting_since,
+                           quiet=self.quiet_after_key_s, cap=self.flush_at_least_every_s)
+        if wait > 0:
+            self._flush_timer = self.set_timer(wait, self._flush_arrived)
+            self._show_counts()
+        else:
+            self._show_arrived()
+
+    def _show_arrived(self, then: Callable[[], None] | None = None) -> None:
+        """Add the buffered rows to the table (FEED_ROWS per turn of the loop), then ``then()``."""
+        rows, self._arrived = self._arrived, []
+        self._stop_flush_timer()
+        self._feed(rows, 0, self.generation, then)
+
+    def _feed(self, rows: list, start: int, generation: int, then: Callable[[], None] | None) -> None:
+        if generation != self.generation:
+            return  # a newer load replaced this one
+        if start < len(rows):
+            self.table.add_rows(rows[start : start + FEED_ROWS])
+        if start + FEED_ROWS < len(rows):
+            asyncio.get_running_loop().call_soon(self._feed, rows, start + FEED_ROWS, generation, then)
+            return
+        if rows:
+            self._show_counts()
+        if then is not None:
+            then()
