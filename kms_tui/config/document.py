@@ -16,8 +16,8 @@ import tomlkit
 
 from kms_tui.config.atomic import write_atomic
 from kms_tui.config.errors import ConfigError, Problem, errors_only
-from kms_tui.config.schema import LEGACY_KEYS, SECRET_KEYS
-from kms_tui.config.validate import parse_toml, validate_data
+from kms_tui.config.schema import LEGACY_KEYS, is_secret_key
+from kms_tui.config.validate import _walk_strings, parse_toml, validate_data
 
 REF_MARK = "secret://"
 
@@ -95,12 +95,10 @@ class ProfileDocument:
         return node.unwrap() if hasattr(node, "unwrap") else node
 
     def holds_secret(self) -> bool:
-        """True if any credential key holds a literal value (references are not secrets)."""
-        for key in SECRET_KEYS:
-            value = self.get(key)
-            if isinstance(value, str) and value and REF_MARK not in value:
-                return True
-        return False
+        """True if any credential key (misspelt ones too: ``is_secret_key``) holds a literal value
+        (references are not secrets)."""
+        return any(value and REF_MARK not in value and is_secret_key(path)
+                   for path, value in _walk_strings(self.data(), ""))
 
     # -- editing ---------------------------------------------------------------------------
     def set(self, dotted: str, value: Any) -> None:

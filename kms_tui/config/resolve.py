@@ -57,8 +57,12 @@ class ResolvedConnection:
 
 
 def masked_tree(tree: Any, references: dict[str, str], prefix: str = "") -> Any:
-    """Copy of ``tree`` with secret keys masked and referenced values shown as their reference."""
-    from kms_tui.config.schema import SECRET_KEYS
+    """Copy of ``tree`` with secret keys masked and referenced values shown as their reference.
+
+    Secret keys are those of :func:`~kms_tui.config.schema.is_secret_key`: misspelt ones
+    (``client_secet``) and ones named like a secret are masked too.
+    """
+    from kms_tui.config.schema import is_secret_key
 
     def walk(value: Any, key: str) -> Any:
         if key in references:
@@ -67,7 +71,7 @@ def masked_tree(tree: Any, references: dict[str, str], prefix: str = "") -> Any:
             return {k: walk(v, f"{key}.{k}" if key else k) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, f"{key}[{i}]") for i, v in enumerate(value)]
-        if key in SECRET_KEYS and isinstance(value, str) and value:
+        if isinstance(value, str) and value and is_secret_key(key):
             return MASK
         return value
 

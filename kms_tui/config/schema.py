@@ -10,6 +10,9 @@ refuses.
 
 from __future__ import annotations
 
+import difflib
+import re
+
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 
 
@@ -125,6 +128,9 @@ SECRET_KEYS = frozenset(
     }
 )
 
+# The names alone (``client_secret``…), for keys found in a table that is not in the schema.
+SECRET_NAMES = frozenset(key.rsplit(".", 1)[1] for key in SECRET_KEYS)
+
 _MODELS = {
     "": CkmsConfig,
     "http_config": HttpConfig,
@@ -146,3 +152,62 @@ def allowed_keys(table: str) -> list[str]:
 def required_keys(table: str) -> list[str]:
     model = _MODELS.get(table)
     return [k for k, f in model.model_fields.items() if f.is_required()] if model else []
+
+
+def known_keys(table: str) -> list[str]:
+    """Every key kms-tui knows in ``table``: ckms's, the legacy names, and kms-tui's OAuth2 extras."""
+    extras = {"http_config": tuple(LEGACY_KEYS), "http_config.oauth2_conf": OAUTH2_EXTRAS}.get(table, ())
+    return [*allowed_keys(table), *extras]
+
+
+def near_miss(key: str, known: list[str]) -> str | None:
+    """The known key that ``key`` is most likely a misspelling of (``client_secet``,
+    ``Client-ID``, ``scope``), or None."""
+    plain = key.lower().replace("-", "_")
+    if plain != key and plain in known:
+        return plain
+    found = difflib.get_close_matches(plain, [k for k in known if k != key], n=1, cutoff=0.8)
+    return found[0] if found else None
+
+
+def is_secret_key(path: str) -> bool:
+    """True if the value at dotted ``path`` is to be treated as a credential (masked, file 0600).
+
+    A known key is a secret only if it is in SECRET_KEYS, so known non-secret keys stay visible
+    (``private_key_id``, ``tls_client_pkcs12_path``, ``token_url``). An unknown key is a secret
+    when it is a near-miss of a secret key of its table (the validator's "did you mean", e.g.
+    ``client_secet``), or a secret's name in an unknown table, or its name says so (see
+    :func:`_named_like_a_secret`).
+    """
+    path = re.sub(r"\[\d+\]", "", path)  # a list's items are as secret as the list
+    if path in SECRET_KEYS:
+        return True
+    table, _, key = path.rpartition(".")
+    known = known_keys(table)
+    if key in known:
+        return False
+    if known:
+        guess = near_miss(key, known)
+        misspelt = guess is not None and f"{table}.{guess}" in SECRET_KEYS
+    else:  # a table the schema does not have (a misspelt one): any secret's name counts
+        misspelt = key.lower().replace("-", "_") in SECRET_NAMES or near_miss(key, sorted(SECRET_NAMES)) is not None
+    return misspelt or _named_like_a_secret(key)
+
+
+_SECRET_WORDS = frozenset({"secret", "password", "passwd", "passphrase", "credential", "credentials"})
+_PLACE_WORDS = frozenset({"url", "uri", "endpoint", "path", "file"})
+
+
+def _named_like_a_secret(key: str) -> bool:
+    """A name with secret/password/passphrase in it, ending in token, or naming a key's password or
+    a private/API key (``api_token``, ``keyPassword``, ``pem_key_pass``). A name ending in a place
+    (url, uri, endpoint, path, file) names where a credential is or is served, not the credential:
+    ``token_endpoint``, ``password_file`` stay visible (a near-miss such as ``client_secret_file``
+    is still masked by :func:`is_secret_key`: the validator takes it for ``client_secret``)."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower().replace("-", "_").split("_")
+    words = [w for w in words if w]
+    if not words or words[-1] in _PLACE_WORDS:
+        return False
+    joined = "_".join(words)
+    return (not _SECRET_WORDS.isdisjoint(words) or words[-1] == "token"
+            or re.search(r"key_?pass", joined) is not None or joined.endswith(("private_key", "api_key")))

@@ -6,7 +6,6 @@ Checks that need the file system (certificates, keys, PKCS#12) live in :mod:`.ch
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from typing import Any
@@ -18,7 +17,15 @@ from tomlkit.exceptions import ParseError
 
 from kms_tui.config.errors import Problem
 from kms_tui.config.locate import key_lines, line_of
-from kms_tui.config.schema import LEGACY_KEYS, LENIENT_TABLES, OAUTH2_EXTRAS, CkmsConfig, allowed_keys
+from kms_tui.config.schema import (
+    LEGACY_KEYS,
+    LENIENT_TABLES,
+    OAUTH2_EXTRAS,
+    CkmsConfig,
+    allowed_keys,
+    known_keys,
+    near_miss,
+)
 
 _HEADER_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+:\s*\S")
 
@@ -128,13 +135,13 @@ def _schema_problems(data: dict, at) -> list[Problem]:
         table = _dotted(tuple(p for p in loc[:-1] if not isinstance(p, int)))
         kind = err["type"]
         if kind == "extra_forbidden":
-            guess = _near_miss(key, allowed_keys(table))
+            guess = near_miss(key, allowed_keys(table))
             message = f"unknown key `{key}` in {_where(table)}: ckms 5.26 refuses the file"
             problems.append(Problem(path, at(path), message + (f"; did you mean `{guess}`?" if guess else ""),
                                     _rename_or_list(key, guess, table)))
         elif kind == "missing":
             known = allowed_keys(table)
-            typo = next((k for k in _table_of(data, table) if k not in known and _near_miss(k, [key])), None)
+            typo = next((k for k in _table_of(data, table) if k not in known and near_miss(k, [key])), None)
             hint = f"rename `{typo}` to `{key}`" if typo else _HINTS.get(key, "a value")
             problems.append(Problem(path, at(path), f"missing required key `{key}` in {_where(table)}", hint))
         else:
@@ -154,16 +161,6 @@ def _table_of(data: dict, table: str) -> dict:
     return node if isinstance(node, dict) else {}
 
 
-def _near_miss(key: str, known: list[str]) -> str | None:
-    """The known key that ``key`` is most likely a misspelling of (``client_secet``,
-    ``Client-ID``, ``scope``), or None."""
-    plain = key.lower().replace("-", "_")
-    if plain != key and plain in known:
-        return plain
-    found = difflib.get_close_matches(plain, [k for k in known if k != key], n=1, cutoff=0.8)
-    return found[0] if found else None
-
-
 def _rename_or_list(key: str, guess: str | None, table: str) -> str:
     return f"rename `{key}` to `{guess}`" if guess else "one of: " + ", ".join(allowed_keys(table))
 
@@ -178,7 +175,7 @@ def _ignored_key_problems(data: dict, table: str, at) -> list[Problem]:
         if key in known:
             continue
         path = f"{table}.{key}"
-        guess = _near_miss(key, [*known, *extras])
+        guess = near_miss(key, known_keys(table))
         allowed = _rename_or_list(key, guess, table)
         if guess:
             effect = (f"`{guess}` is set too and is the one used" if guess in values
