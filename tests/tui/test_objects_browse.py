@@ -81,7 +81,7 @@ async def test_linked_to_filter_finds_the_other_half(sandbox_console):
         ids = await _populate(pilot.app.services.client)
         await reload(pilot, screen)
         await pilot.press("f")
-        screen.filter_bar.set_linked_to(ids["sk"])
+        await screen.filter_bar.set_linked_to(ids["sk"])
         screen.filter_bar.query_one("#filter-linked", Input).focus()
         await pilot.press("enter")
         await settle(pilot)

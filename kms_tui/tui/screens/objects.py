@@ -133,8 +133,7 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
     def filter_bar(self) -> ObjectFilterBar:
         return self.query_one(ObjectFilterBar)
 
-    def on_mount(self) -> None:
-        self.table.focus()
+    def on_mount(self) -> None:  # the table gets the focus from AUTO_FOCUS (focusing twice recomposes the footer twice)
         self.watch(self.app, "services", self._services_changed)
 
     def _services_changed(self, services: Any) -> None:
@@ -269,8 +268,8 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
     def action_focus_text_filter(self) -> None:
         self.query_one("#filter-text", Input).focus()
 
-    def action_toggle_server_filters(self) -> None:
-        self.filter_bar.toggle()
+    async def action_toggle_server_filters(self) -> None:
+        await self.filter_bar.toggle()
         if not self.filter_bar.expanded:
             self.table.focus()
 

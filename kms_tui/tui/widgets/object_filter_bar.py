@@ -48,17 +48,8 @@ class ObjectFilterBar(Vertical):
             self.text = text
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="server-filters"):
-            with Horizontal():
-                yield Select(_options(OBJECT_TYPES), prompt="any type", compact=True, id="filter-type")
-                yield Select(_options(ALGORITHMS), prompt="any algorithm", compact=True, id="filter-algorithm")
-                yield Select(_options(STATE_CHOICES), prompt="any live state", compact=True, id="filter-state")
-            with Horizontal():
-                yield Input(placeholder="tags a,b", compact=True, id="filter-tags")
-                yield Input(placeholder="name", compact=True, id="filter-name")
-                yield Input(placeholder="length", compact=True, id="filter-length")
-                yield Input(placeholder="linked to id", compact=True, id="filter-linked")
-        with Horizontal():
+        yield Vertical(id="server-filters")  # filled on first use: three Selects and four Inputs
+        with Horizontal():  # nobody needs yet would slow the screen's first frames while it loads
             yield Input(
                 placeholder="/ filter rows: text  /regex/  !not", compact=True, id="filter-text"
             )
@@ -69,14 +60,35 @@ class ObjectFilterBar(Vertical):
     def expanded(self) -> bool:
         return self.has_class("-expanded")
 
-    def toggle(self) -> None:
+    async def _server_filters(self) -> Vertical:
+        """The server filter fields, made the first time they are needed."""
+        box = self.query_one("#server-filters", Vertical)
+        if not box.children:
+            await box.mount(
+                Horizontal(
+                    Select(_options(OBJECT_TYPES), prompt="any type", compact=True, id="filter-type"),
+                    Select(_options(ALGORITHMS), prompt="any algorithm", compact=True, id="filter-algorithm"),
+                    Select(_options(STATE_CHOICES), prompt="any live state", compact=True, id="filter-state"),
+                ),
+                Horizontal(
+                    Input(placeholder="tags a,b", compact=True, id="filter-tags"),
+                    Input(placeholder="name", compact=True, id="filter-name"),
+                    Input(placeholder="length", compact=True, id="filter-length"),
+                    Input(placeholder="linked to id", compact=True, id="filter-linked"),
+                ),
+            )
+        return box
+
+    async def toggle(self) -> None:
         """Show or hide the server filters; focus goes to the first one when shown."""
         self.toggle_class("-expanded")
         if self.expanded:
-            self.query_one("#filter-type", Select).focus()
+            (await self._server_filters()).query_one("#filter-type", Select).focus()
 
     def current_query(self) -> LocateFilter:
         """The server filters as typed; raises :class:`QueryError` with what to fix."""
+        if not self.query_one("#server-filters", Vertical).children:
+            return LocateFilter()  # never opened: no server filter
 
         def selected(widget_id: str) -> str | None:
             value = self.query_one(widget_id, Select).value
@@ -95,9 +107,9 @@ class ObjectFilterBar(Vertical):
             linked_to=text("#filter-linked"),
         )
 
-    def set_linked_to(self, uid: str) -> None:
+    async def set_linked_to(self, uid: str) -> None:
         """Fill the linked-to field (used by "show objects linked to this one")."""
-        self.query_one("#filter-linked", Input).value = uid
+        (await self._server_filters()).query_one("#filter-linked", Input).value = uid
 
     def show_error(self, text: str) -> None:
         """Show (or clear, with "") a problem with the filters."""

@@ -22,6 +22,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar  # noqa: F401 - Textual imports it when 10,000 rows first need one: mid-load
 from textual.strip import Strip
 
 from kms_tui.tui.widgets.object_rows import COLUMNS, ObjectRow, sort_key
