@@ -81,3 +81,21 @@ async def test_rows_appended_off_screen_keep_the_window_and_extend_the_scrollbar
         table.add_rows([newest])  # sorts into the window: redrawn
         await pilot.pause()
         assert table._on_screen()[0] is newest and "id-newest" in pilot.app.export_screenshot().replace("&#45;", "-")
+
+
+async def test_end_shows_the_last_row_on_the_bottom_line_and_home_the_first_on_top():
+    async with TableApp().run_test(size=(100, 20)) as pilot:
+        table = pilot.app.query_one(ObjectTable)
+        table.focus()
+        table.add_rows([_row(n) for n in range(300)])
+        await pilot.pause()
+        await pilot.press("end")
+        await pilot.pause()
+        last = table.shown_rows[-1]
+        assert table.current is last
+        assert table.scroll_y == table.max_scroll_y
+        bottom = table.size.height - 1
+        assert last.uid in table.render_line(bottom).text  # the last row on the last line
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.scroll_y == 0 and table.shown_rows[0].uid in table.render_line(1).text

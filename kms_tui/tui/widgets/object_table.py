@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Callable, Iterable
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -25,22 +24,9 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar  # noqa: F401 - Textual imports it when 10,000 rows first need one: mid-load
 from textual.strip import Strip
 
+from kms_tui.tui.widgets.object_columns import RowPainter, fit, layout_columns, reads_differently
 from kms_tui.tui.widgets.object_rows import COLUMNS, ObjectRow, sort_key
 
-# (minimum, maximum) width per column; fixed columns have min == max.
-WIDTHS: dict[str, tuple[int, int]] = {
-    "id": (12, 38),
-    "type": (12, 12),
-    "algorithm": (9, 9),
-    "length": (6, 6),
-    "state": (11, 12),
-    "tags": (8, 40),
-    "name": (8, 30),
-    "created": (16, 16),
-}
-# Columns dropped last-first when the terminal is narrow.
-PRIORITY = ("id", "type", "state", "name", "algorithm", "length", "tags", "created")
-TITLES = {c: c.capitalize() if c != "id" else "ID" for c in COLUMNS}
 _BY_KEY = attrgetter("sort_key")
 RELEASE_ROWS = 100  # rows freed per turn of the event loop after a clear (well under a millisecond)
 
@@ -49,39 +35,13 @@ def _show_all(_row: ObjectRow) -> bool:
     return True
 
 
-def layout_columns(width: int) -> list[tuple[str, int]]:
-    """(column, width) in display order that fit in ``width`` cells (one space between)."""
-    chosen = list(PRIORITY)
-    while len(chosen) > 1 and sum(WIDTHS[c][0] for c in chosen) + len(chosen) - 1 > width:
-        chosen.pop()
-    widths = {c: WIDTHS[c][0] for c in chosen}
-    spare = width - sum(widths.values()) - (len(chosen) - 1)
-    for column in ("id", "name", "tags", "state"):  # who gets the spare room, in order
-        if column in widths and spare > 0:
-            grow = min(spare, WIDTHS[column][1] - widths[column])
-            widths[column] += grow
-            spare -= grow
-    return [(c, widths[c]) for c in COLUMNS if c in widths]
-
-
-def _reads_differently(row: ObjectRow, other: ObjectRow) -> bool:
-    return any(row.cell(column) != other.cell(column) for column in COLUMNS)
-
-
-def _fit(text: str, width: int) -> str:
-    """``text`` padded or cut (with an ellipsis) to exactly ``width`` cells."""
-    if text.isascii():  # the common case, without measuring cells
-        return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
-    return set_cell_size(text, width) if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
-
-
 @dataclass
 class SortOrder:
     column: str = "created"
     reverse: bool = True
 
 
-class ObjectTable(ScrollView, can_focus=True):
+class ObjectTable(RowPainter, ScrollView, can_focus=True):
     """Rows of objects with a fixed header, keyboard cursor and sort by any column."""
 
     BINDINGS = [
@@ -104,7 +64,7 @@ class ObjectTable(ScrollView, can_focus=True):
         "object-table--error",
     }
     DEFAULT_CSS = """
-    ObjectTable { height: 1fr; background: $surface; }
+    ObjectTable { height: 1fr; background: $surface; overflow-x: hidden; }
     ObjectTable > .object-table--header { text-style: bold; background: $panel; color: $text; }
     ObjectTable > .object-table--cursor { background: $block-cursor-blurred-background; }
     ObjectTable:focus > .object-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
@@ -222,7 +182,7 @@ class ObjectTable(ScrollView, can_focus=True):
             replaced.append(old)
         # Only rows drawn lately have lines cached; those that now read differently are redrawn.
         drawn = {uid for uid, _selected, _width in self._lines}
-        changed = {new.uid for new, old in zip(rows, replaced) if new.uid in drawn and _reads_differently(new, old)}
+        changed = {new.uid for new, old in zip(rows, replaced) if new.uid in drawn and reads_differently(new, old)}
         if changed:
             self._lines = {key: line for key, line in self._lines.items() if key[0] not in changed}
             self.refresh()
@@ -412,7 +372,7 @@ class ObjectTable(ScrollView, can_focus=True):
         index = int(self.scroll_y) + y - 1
         if index >= len(self._view):
             if not self._view and y == 2:
-                return Strip([Segment(_fit("  " + self.empty_text, width), self._style("dim"))], width)
+                return Strip([Segment(fit("  " + self.empty_text, width), self._style("dim"))], width)
             return Strip.blank(width, self._style("base"))
         row = self._view[index]
         selected = index == self.cursor
@@ -423,37 +383,3 @@ class ObjectTable(ScrollView, can_focus=True):
                 self._lines.clear()
             line = self._lines[key] = self._render_row(row, selected, width)
         return line
-
-    def _render_row(self, row: ObjectRow, selected: bool, width: int) -> Strip:
-        base = self._style("cursor") if selected else self._style("base")
-        segments: list[Segment] = []
-        used = 0
-        for column, col_width in self._layout:
-            if segments:
-                segments.append(Segment(" ", base))
-                used += 1
-            style = base + self._state_style(row.state) if column == "state" else base
-            segments.append(Segment(_fit(row.cell(column), col_width), style))
-            used += col_width
-        if used < width:
-            segments.append(Segment(" " * (width - used), base))
-        return Strip(segments, width)
-
-    def _state_style(self, state: str) -> Style:
-        if state == "Active":
-            return self._style("active")
-        if state in ("Compromised", "Destroyed_Compromised"):
-            return self._style("error")
-        if state in ("Deactivated", "PreActive"):
-            return self._style("warning")
-        return self._style("dim") if state.startswith("Destroyed") else Style()
-
-    def _header(self, width: int) -> Strip:
-        style = self._style("header")
-        parts = []
-        for column, col_width in self._layout:
-            title = TITLES[column]
-            if column == self.sort_order.column:
-                title += " ▼" if self.sort_order.reverse else " ▲"
-            parts.append(_fit(title, col_width))
-        return Strip([Segment(" ".join(parts), style)]).adjust_cell_length(width, style)

@@ -1,0 +1,94 @@
+"""The object table's columns (which fit a terminal's width, how wide) and how a row is painted in them."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from kms_tui.tui.widgets.object_rows import COLUMNS, ObjectRow
+
+# (minimum, maximum) width per column; fixed columns have min == max.
+WIDTHS: dict[str, tuple[int, int]] = {
+    "id": (12, 38),
+    "type": (12, 12),
+    "algorithm": (9, 9),
+    "length": (6, 6),
+    "state": (11, 12),
+    "tags": (8, 40),
+    "name": (8, 30),
+    "created": (16, 16),
+}
+# Columns dropped last-first when the terminal is narrow.
+PRIORITY = ("id", "type", "state", "name", "algorithm", "length", "tags", "created")
+TITLES = {c: c.capitalize() if c != "id" else "ID" for c in COLUMNS}
+def layout_columns(width: int) -> list[tuple[str, int]]:
+    """(column, width) in display order that fit in ``width`` cells (one space between)."""
+    chosen = list(PRIORITY)
+    while len(chosen) > 1 and sum(WIDTHS[c][0] for c in chosen) + len(chosen) - 1 > width:
+        chosen.pop()
+    widths = {c: WIDTHS[c][0] for c in chosen}
+    spare = width - sum(widths.values()) - (len(chosen) - 1)
+    for column in ("id", "name", "tags", "state"):  # who gets the spare room, in order
+        if column in widths and spare > 0:
+            grow = min(spare, WIDTHS[column][1] - widths[column])
+            widths[column] += grow
+            spare -= grow
+    return [(c, widths[c]) for c in COLUMNS if c in widths]
+
+
+def reads_differently(row: ObjectRow, other: ObjectRow) -> bool:
+    """Whether two versions of a row show any cell differently."""
+    return any(row.cell(column) != other.cell(column) for column in COLUMNS)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` padded or cut (with an ellipsis) to exactly ``width`` cells."""
+    if text.isascii():  # the common case, without measuring cells
+        return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+    return set_cell_size(text, width) if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
+
+
+class RowPainter:
+    """Mixed into ``ObjectTable``: a row, or the header, as one line of segments."""
+
+    _layout: list[tuple[str, int]]
+    _style: Callable[[str], Style]
+    sort_order: Any
+
+    def _render_row(self, row: ObjectRow, selected: bool, width: int) -> Strip:
+        base = self._style("cursor") if selected else self._style("base")
+        segments: list[Segment] = []
+        used = 0
+        for column, col_width in self._layout:
+            if segments:
+                segments.append(Segment(" ", base))
+                used += 1
+            style = base + self._state_style(row.state) if column == "state" else base
+            segments.append(Segment(fit(row.cell(column), col_width), style))
+            used += col_width
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        return Strip(segments, width)
+
+    def _state_style(self, state: str) -> Style:
+        if state == "Active":
+            return self._style("active")
+        if state in ("Compromised", "Destroyed_Compromised"):
+            return self._style("error")
+        if state in ("Deactivated", "PreActive"):
+            return self._style("warning")
+        return self._style("dim") if state.startswith("Destroyed") else Style()
+
+    def _header(self, width: int) -> Strip:
+        style = self._style("header")
+        parts = []
+        for column, col_width in self._layout:
+            title = TITLES[column]
+            if column == self.sort_order.column:
+                title += " ▼" if self.sort_order.reverse else " ▲"
+            parts.append(fit(title, col_width))
+        return Strip([Segment(" ".join(parts), style)]).adjust_cell_length(width, style)
