@@ -3,8 +3,8 @@
 Both run as fresh processes (`python -m kms_tui` and `python ref_app.py`, no profile yet) in a
 pseudo-terminal of 80x24; the clock stops when the first frame is on the terminal, recognised by
 the footer's "palette" hint that both apps draw (reference: Header, DataTable, Footer). For
-kms-tui the time until the welcome screen is drawn (settings and profiles read by then) is
-reported too (when it follows at once, it is the frame that carries the first "palette" hint).
+kms-tui the time until the welcome screen is drawn (what a newcomer without a profile sees) is
+reported too; the welcome screen is kms-tui's first frame, so both figures are normally equal.
 Runs alternate so both see the same machine load; medians are compared as a ratio. Target:
 first frame and welcome screen ≤ 1.3×. Prints figures; the last line is one JSON object.
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App
@@ -20,8 +21,10 @@ from kms_tui.tui.identity import Identity, sign_in_label
 from kms_tui.tui.messages import ServicesFailed, ServicesReady, SessionChanged, StartupResolved, WhoAmILoaded
 from kms_tui.tui.modals.error import ErrorModal, describe_error
 from kms_tui.tui.registry import SCREENS, make_screen
-from kms_tui.tui.sandbox_process import SandboxProcess
 from kms_tui.tui.services import AppServices, ConsoleOptions
+
+if TYPE_CHECKING:  # imported on use (it loads ctypes): the welcome screen does not need it
+    from kms_tui.tui.sandbox_process import SandboxProcess
 
 # worker groups whose failure opens an error modal instead of a toast
 DESTRUCTIVE_GROUPS = frozenset({"destructive"})
@@ -68,8 +71,27 @@ class KmsConsole(App):
     def on_mount(self) -> None:
         self.theme = self.options.theme or "textual-dark"
         self.identity = Identity(read_only=self.read_only)
+        if self.nothing_to_open():
+            # a newcomer: the welcome screen is the first frame, alone (no start-up thread, and the
+            # whoami screen is built when the welcome screen is left, see OnboardingScreen.leave)
+            self.action_onboarding()
+            return
         self.switch_mode("whoami")
         self.call_after_refresh(self.load_start_profile)  # after the first frame is drawn
+
+    def nothing_to_open(self) -> bool:
+        """True when no profile can open at start (no --sandbox/--conf/--profile, no $CKMS_CONF,
+        no settings.toml, so no active profile): what the start-up thread would conclude, known
+        without loading the config layer."""
+        options = self.options
+        if options.sandbox or options.conf is not None or options.profile or os.environ.get("CKMS_CONF"):
+            return False
+        from kms_tui import paths
+
+        try:
+            return not (paths.config_dir() / "settings.toml").exists()
+        except OSError:  # an unusable config folder: the start-up thread reports it
+            return False
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="startup")
     def load_start_profile(self) -> None:
@@ -185,6 +207,8 @@ class KmsConsole(App):
     async def start_sandbox(self) -> None:
         """Start the sandbox child, save the ``sandbox`` profile, activate it (worker)."""
         if self.sandbox is None:
+            from kms_tui.tui.sandbox_process import SandboxProcess
+
             self.sandbox = SandboxProcess(self.options.sandbox_db)
         url = self.sandbox.url if self.sandbox.proc else await self.sandbox.start()
         profile = svc.save_sandbox_profile(url)

@@ -110,3 +110,35 @@ async def test_an_invalid_ckms_toml_is_refused_with_its_line(console_factory):
         assert isinstance(app.screen, ErrorModal)
         assert "line 3" in text_of(app, "#error-message") or "line 3" in text_of(app, "#error-fix")
         assert app.services is None
+
+
+async def test_leaving_the_first_welcome_screen_shows_whoami_not_connected(console_factory):
+    app = console_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")  # "Connect to a server"
+        assert isinstance(app.screen, ConnectScreen)
+        await pilot.press("escape")  # back to the welcome screen
+        await pilot.pause()
+        assert isinstance(app.screen, OnboardingScreen)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "Not connected yet" in text_of(app, "#whoami-status"), what="whoami")
+        assert isinstance(app.screen, WhoAmIScreen)
+        await pilot.press("ctrl+o", "escape")  # opened again later, it closes back onto whoami
+        await pilot.pause()
+        assert isinstance(app.screen, WhoAmIScreen)
+
+
+async def test_ctrl_o_with_a_profile_closes_back_onto_the_screen_it_was_opened_on(sandbox_console):
+    from kms_tui.tui.screens.profiles import ProfilesScreen
+
+    app = sandbox_console
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.whoami_data is not None, what="whoami")
+        assert isinstance(app.screen, WhoAmIScreen)  # with a profile, whoami is the first screen
+        await pilot.press("4", "ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, OnboardingScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ProfilesScreen)

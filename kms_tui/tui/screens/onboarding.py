@@ -43,7 +43,7 @@ class OnboardingScreen(VimNavigation, Screen):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         choice = event.option.id
         if choice == "sandbox":
-            self.dismiss(None)
+            self.leave()
             self.app.start_sandbox()
         elif choice == "connect":
             from kms_tui.tui.screens.connect import ConnectScreen
@@ -55,4 +55,10 @@ class OnboardingScreen(VimNavigation, Screen):
             self.app.switch_screen(ImportScreen())
 
     def action_dismiss_screen(self) -> None:
+        self.leave()
+
+    def leave(self) -> None:
+        """Close this screen; on first start nothing is under it yet, so go to the whoami screen."""
         self.dismiss(None)
+        if self.app.current_mode == "_default":  # Textual's mode before any switch_mode
+            self.app.switch_mode("whoami")
