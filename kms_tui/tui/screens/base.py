@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
-
+from kms_tui.tui.widgets.footer import ConsoleFooter
 from kms_tui.tui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
@@ -32,7 +31,7 @@ class ConsoleScreen(Screen):
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
         yield from self.compose_body()
-        yield Footer()
+        yield ConsoleFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
