@@ -1,18 +1,17 @@
 """Listing every object while the console keeps answering keys.
 
-The listing runs on the app's own event loop, through the one shared client, cooperatively:
-:func:`kms_tui.client.listing.object_pages` decodes ``/access/owned`` about a hundred entries
-(a millisecond or two of work) at a time and yields to the loop in between, and each page is
-turned into light rows (no cell text, no normalised attributes: those are made for the rows
-on screen, or when a row is opened) and posted to the screen before the next slice is decoded.
-Key presses are handled between slices, so none waits for more than a few milliseconds.
+The listing's HTTP requests go through the one shared client on the app's own event loop; the
+answer is read with a turn of the loop every 256 kB, and :func:`kms_tui.client.listing.object_pages`
+decodes ``/access/owned`` a hundred entries at a time in a worker thread, so the loop only hands
+slices over. Each page is turned into light rows (no cell text, no normalised attributes: those
+are made for the rows on screen, or when a row is opened) and posted to the screen, which adds
+them to the table (see :mod:`kms_tui.tui.widgets.object_arrivals`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -61,28 +60,24 @@ def row_from_summary(summary: Any) -> ObjectRow:
 
 _gc_pauses = 0  # loads under way (a reload may start while one runs)
 _gc_thresholds = gc.get_threshold()
-_switch_interval = sys.getswitchinterval()
 NO_FULL_COLLECTION = 1 << 30  # as the third threshold: young collections go on, full ones wait
-LOADING_SWITCH_INTERVAL = 0.001  # s: how soon the decoding thread hands the GIL back to the console
 
 
 @contextmanager
-def loading_priorities() -> Iterator[None]:
-    """While a listing loads: the console first, the decoding thread second, no full collection.
+def collector_paused() -> Iterator[None]:
+    """No full garbage collection while a listing is loaded, then freeze what it built.
 
-    - The listing decodes in a thread (:func:`kms_tui.client.listing.object_pages`); when the
-      console needs the GIL, Python makes the thread give it up after the switch interval
-      (5 ms by default, per key and frame): 1 ms while a load runs.
-    - A full garbage collection walks every object; with thousands of rows' containers that
-      is over 100 ms of the console frozen mid-load (measured). Young collections stay on (a
-      millisecond each), so short-lived cycles are freed as usual; at the end the survivors
-      (the rows) are frozen, so later full collections skip them instead of taking that long.
+    Why: a full collection walks every object; with thousands of rows' containers that is over
+    100 ms of the console frozen mid-load (measured). Young collections stay on (a millisecond
+    each), so short-lived cycles are freed as usual; at the end the survivors (the rows) are
+    frozen, so later full collections skip them instead of taking that long each time.
+    (Handing the GIL back sooner, a 1 ms switch interval while the listing decodes in its
+    thread, was measured too: no better p99, slower loads. Left at Python's 5 ms.)
     """
-    global _gc_pauses, _gc_thresholds, _switch_interval
+    global _gc_pauses, _gc_thresholds
     if _gc_pauses == 0:
-        _gc_thresholds, _switch_interval = gc.get_threshold(), sys.getswitchinterval()
+        _gc_thresholds = gc.get_threshold()
         gc.set_threshold(_gc_thresholds[0], _gc_thresholds[1], NO_FULL_COLLECTION)
-        sys.setswitchinterval(min(_switch_interval, LOADING_SWITCH_INTERVAL))
     _gc_pauses += 1
     try:
         yield
@@ -91,7 +86,6 @@ def loading_priorities() -> Iterator[None]:
         if _gc_pauses == 0:
             gc.freeze()
             gc.set_threshold(*_gc_thresholds)
-            sys.setswitchinterval(_switch_interval)
 
 
 async def load_rows(client: Any, filters: requests.LocateFilter, post: Callable[[Loaded], None]) -> None:
@@ -99,7 +93,7 @@ async def load_rows(client: Any, filters: requests.LocateFilter, post: Callable[
     slices of :data:`SLICE_ROWS`, yielding to the event loop after each. The first page goes
     alone: a busy KMS answers it in milliseconds, but not while it builds the full list."""
     before = client.exchange.round_trips
-    with loading_priorities():
+    with collector_paused():
         try:
             ids = await client.locate(filters, maximum=FIRST_PAGE)
             rows, _gone = await fetch_rows(client, ids[:FIRST_PAGE])
