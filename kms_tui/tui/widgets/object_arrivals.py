@@ -49,9 +49,14 @@ class ArrivingRows:
         self._flush_timer: Timer | None = None
 
     def _rows_arrived(self, rows: list) -> None:
-        """Buffer ``rows``; shown at once when the table is empty, else by the flush timer."""
-        self._arrived.extend(rows)
+        """Buffer ``rows``; shown at once when the table is empty, else by the flush timer.
+        Fresh versions of rows already shown (a reload) go in at once if none moves: nothing
+        shifts under the cursor, and the old rows are freed as the new ones come."""
         self._received.update(row.uid for row in rows)
+        shown = [row for row in rows if self.table.get_row(row.uid) is not None]
+        if shown and self.table.replace_rows(shown):
+            rows = [row for row in rows if self.table.get_row(row.uid) is not row]
+        self._arrived.extend(rows)
         if not self.table.total:
             self._show_arrived()
         elif self._flush_timer is None:

@@ -161,6 +161,11 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         if shown:
             self._merge(shown)
 
+    def replace_rows(self, rows: list[ObjectRow]) -> bool:
+        """Swap in fresh versions of loaded rows if none moves (nothing shifts on screen; a
+        line is redrawn only if it reads differently); False, changing nothing, otherwise."""
+        return all(r.uid in self._rows for r in rows) and self._replace_in_place(rows)
+
     def _replace_in_place(self, rows: list[ObjectRow]) -> bool:
         """Swap in fresh versions of shown rows that keep their place (same sort key, no text
         filter); False, changing nothing, if any would move."""
