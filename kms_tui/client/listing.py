@@ -22,7 +22,7 @@ import gc
 import json
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError, ProtocolError, ServerRefused
@@ -177,36 +177,44 @@ async def list_objects(client: KmsClient, filters: LocateFilter = LocateFilter()
 
 
 async def object_pages(
-    client: KmsClient, filters: LocateFilter = LocateFilter(), *, page_rows: int = PAGE_ROWS
+    client: KmsClient,
+    filters: LocateFilter = LocateFilter(),
+    *,
+    page_rows: int = PAGE_ROWS,
+    convert: Callable[[ObjectSummary], Any] | None = None,
 ) -> AsyncIterator[ObjectPage]:
     """:func:`list_objects` page by page, as the rows are decoded: owned objects first (about
     ``page_rows`` per page), then those whose tags or attributes needed a batch, then shared
-    ones. The last page (``done``) may be empty and carries ``partial``/``problems``."""
+    ones. The last page (``done``) may be empty and carries ``partial``/``problems``.
+
+    ``convert``, if given, makes what the pages hold from each :class:`ObjectSummary` (a
+    console's table rows, say); for the owned objects it runs in the decoding thread too."""
+    out = convert or _as_is
     before = client.exchange.round_trips
     try:
         owned_json, obtained = await asyncio.gather(client.access_owned_json(), client.access_obtained())
     except ServerRefused as exc:
         result = await _by_partitioned_locate(client, filters, exc)
         trips = client.exchange.round_trips - before
-        yield ObjectPage(result.objects, result.partial, result.problems, trips, done=True)
+        yield ObjectPage([out(r) for r in result.objects], result.partial, result.problems, trips, done=True)
         return
     owned: dict[str, ObjectSummary] = {}
     need_tags: list[str] = []
-    page: list[ObjectSummary] = []
+    page: list[Any] = []
     tag_cache: dict[str, tuple[str, ...]] = {}
     slices = _owned_slices(owned_json)
     while True:
         # Decoded off the event loop, a slice at a time: the loop (a console's keys and frames)
         # only waits for the few microseconds of handing a slice over.
-        decoded = await asyncio.to_thread(_decode_slice, slices, tag_cache)
+        decoded = await asyncio.to_thread(_decode_slice, slices, tag_cache, filters, out)
         if decoded is None:
             break
-        for row in decoded:
+        rows, shown = decoded
+        for row in rows:
             owned[row.uid] = row
             if "tags" not in row.attributes:
                 need_tags.append(row.uid)  # shown once its tags are known (filters may name tags)
-            elif row.matches(filters):
-                page.append(row)
+        page += shown
         if len(page) >= page_rows:
             yield ObjectPage(page)
             page = []
@@ -214,10 +222,10 @@ async def object_pages(
     problems: list[str] = []
     if need_tags:  # the server left tags out of /access/owned: one batch for all of them
         await _fill_tags(client, owned, need_tags, problems)
-        page += [owned[u] for u in need_tags if owned[u].matches(filters)]
+        page += [out(owned[u]) for u in need_tags if owned[u].matches(filters)]
     shared = {str(e.get("object_id")): e for e in obtained if str(e.get("object_id")) not in owned}
     if shared:
-        page += [r for r in await _shared_rows(client, shared, problems) if r.matches(filters)]
+        page += [out(r) for r in await _shared_rows(client, shared, problems) if r.matches(filters)]
     trips = client.exchange.round_trips - before
     yield ObjectPage(page, bool(problems), problems, trips, done=True)
 
@@ -239,8 +247,16 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _decode_slice(slices: Iterator[list[Any]], tag_cache: dict[str, tuple[str, ...]]) -> list[ObjectSummary] | None:
-    """The rows of the next slice of ``/access/owned`` (None after the last): run in a thread."""
+def _as_is(row: ObjectSummary) -> ObjectSummary:
+    return row
+
+
+def _decode_slice(
+    slices: Iterator[list[Any]], tag_cache: dict[str, tuple[str, ...]], filters: LocateFilter,
+    out: Callable[[ObjectSummary], Any],
+) -> tuple[list[ObjectSummary], list[Any]] | None:
+    """The next slice of ``/access/owned`` (None after the last): every row, and ``out`` of
+    those that match ``filters`` and have their tags. Runs in a thread."""
     with _collector_paused():
         entries = next(slices, None)
         if entries is None:
@@ -249,7 +265,7 @@ def _decode_slice(slices: Iterator[list[Any]], tag_cache: dict[str, tuple[str, .
         for entry in entries:
             attrs = plain_attributes(entry.get("attributes") or {}, tag_cache)
             rows.append(ObjectSummary.from_attributes(str(entry.get("object_id")), attrs, state=entry.get("state")))
-        return rows
+        return rows, [out(r) for r in rows if "tags" in r.attributes and r.matches(filters)]
 
 
 def _owned_slices(text: bytes | str):  # noqa: ANN202 - an iterator of lists of entries

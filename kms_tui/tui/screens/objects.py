@@ -109,6 +109,7 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
         self.round_trips = 0
         self.pending_select: str | None = None
         self.export_dir = Path.cwd()
+        self._table: ObjectTable | None = None
         self._reset_arrivals()
         self._in_place = False  # the running load refreshes the rows shown (a reload)
 
@@ -123,7 +124,9 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
 
     @property
     def table(self) -> ObjectTable:
-        return self.query_one(ObjectTable)
+        if self._table is None:  # a DOM query each time would cost more than the work in hot paths
+            self._table = self.query_one(ObjectTable)
+        return self._table
 
     @property
     def detail(self) -> ObjectDetail:

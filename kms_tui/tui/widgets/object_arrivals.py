@@ -53,11 +53,12 @@ class ArrivingRows:
         Fresh versions of rows already shown (a reload) go in at once if none moves: nothing
         shifts under the cursor, and the old rows are freed as the new ones come."""
         self._received.update(row.uid for row in rows)
-        shown = [row for row in rows if self.table.get_row(row.uid) is not None]
-        if shown and self.table.replace_rows(shown):
-            rows = [row for row in rows if self.table.get_row(row.uid) is not row]
+        table = self.table  # a DOM query: once, not per row
+        shown = [row for row in rows if table.get_row(row.uid) is not None]
+        if shown and table.replace_rows(shown):
+            rows = [row for row in rows if table.get_row(row.uid) is not row]
         self._arrived.extend(rows)
-        if not self.table.total:
+        if not table.total:
             self._show_arrived()
         elif self._flush_timer is None:
             self._waiting_since = time.monotonic()

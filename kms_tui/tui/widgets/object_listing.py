@@ -101,11 +101,10 @@ async def load_rows(client: Any, filters: requests.LocateFilter, post: Callable[
                 post(Loaded(rows, False))  # the listing sends them again, with their owner
         except KmsError:
             pass  # the full listing below says what is wrong
-        async for page in object_pages(client, filters, page_rows=SLICE_ROWS):
-            objects = page.objects
+        async for page in object_pages(client, filters, page_rows=SLICE_ROWS, convert=row_from_summary):
+            objects = page.objects  # rows made in the listing's decoding thread
             for start in range(0, len(objects), SLICE_ROWS) if objects else [0]:
-                chunk = objects[start : start + SLICE_ROWS]
-                rows = [row_from_summary(s) for s in chunk]
+                rows = objects[start : start + SLICE_ROWS]
                 done = page.done and start + SLICE_ROWS >= len(objects)
                 trips = client.exchange.round_trips - before
                 post(Loaded(rows, done, page.partial, list(page.problems), trips))
