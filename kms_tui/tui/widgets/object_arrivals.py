@@ -5,7 +5,8 @@
 - While the user moves through the list, the buffered rows wait for a pause in the keys (rows do
   not shift under the cursor, keys do not queue behind full-table redraws), at most
   FLUSH_AT_LEAST_EVERY_S; the status line counts them meanwhile.
-- A large batch (the end of a reload: 10,000 rows) goes in FEED_ROWS per turn of the event loop.
+- A large batch (10,000 rows at the end of a load) has its sort keys computed FEED_ROWS per turn
+  of the event loop, then goes in at once: one sort, one redraw.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from kms_tui.tui.widgets.object_listing import flush_delay
 FLUSH_EVERY_S = 0.15  # rows arriving meanwhile are shown together: few full-table redraws
 QUIET_AFTER_KEY_S = 0.3  # while the user moves through the list, arriving rows wait for a pause…
 FLUSH_AT_LEAST_EVERY_S = 1.0  # …but never longer than this
-FEED_ROWS = 1000  # rows added to the table per turn of the event loop (a few milliseconds)
+FEED_ROWS = 1000  # rows whose sort keys are computed per turn of the event loop (about a millisecond)
 
 
 class ArrivingRows:
@@ -81,14 +82,16 @@ class ArrivingRows:
         self._feed(rows, 0, self.generation, then)
 
     def _feed(self, rows: list, start: int, generation: int, then: Callable[[], None] | None) -> None:
+        """Sort keys for FEED_ROWS rows per loop turn (nothing changes on screen), then every
+        row in one go: one sort of the view and one redraw, instead of one per slice."""
         if generation != self.generation:
             return  # a newer load replaced this one
-        if start < len(rows):
-            self.table.add_rows(rows[start : start + FEED_ROWS])
-        if start + FEED_ROWS < len(rows):
+        if start < len(rows) and len(rows) > FEED_ROWS:
+            self.table.prepare_rows(rows[start : start + FEED_ROWS])
             asyncio.get_running_loop().call_soon(self._feed, rows, start + FEED_ROWS, generation, then)
             return
         if rows:
+            self.table.add_rows(rows)
             self._show_counts()
         if then is not None:
             then()

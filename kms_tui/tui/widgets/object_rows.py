@@ -139,6 +139,7 @@ class ObjectRow:
     owner: str = ""
     raw_attributes: Any = None  # as they arrived (any shape normalise_attributes takes)
     sort_key: Any = None  # the table's key for its current sort column
+    keyed_by: Any = None  # the key function sort_key was computed with
     _attributes: dict[str, Any] | None = None
     _haystack: str | None = None
 
