@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = ["TTLV", "TTLVError", "TYPES"]
 
