@@ -8,14 +8,14 @@ import os
 import sys
 import webbrowser
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Awaitable, Callable
 from urllib.parse import parse_qsl, urlsplit
 
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from kms_tui.auth.errors import LoginFailed, OAuthConfigError
+from kms_tui.auth.errors import LoginCancelled, LoginFailed, OAuthConfigError
 from kms_tui.auth.loopback import REDIRECT_PATH, LoopbackListener
 from kms_tui.auth.oauth import OAuthConfig, token_request
 from kms_tui.auth.tokens import TokenSet, jwt_claims_unverified
@@ -76,8 +76,8 @@ class AuthCodeRequest:
             scope=self.conf.scopes or None, state=self.state, **extra,
         )
 
-    async def exchange(self, params: dict[str, str]) -> TokenSet:
-        """Check the callback (error=, state, code) and redeem the code with the verifier."""
+    def check(self, params: dict[str, str]) -> str:
+        """The authorization code of a callback meant for this request; LoginFailed for error=, state, no code."""
         if "error" in params:
             description = params.get("error_description", "")
             raise LoginFailed(
@@ -94,7 +94,11 @@ class AuthCodeRequest:
         code = params.get("code")
         if not code:
             raise LoginFailed("The identity provider's answer holds no authorization code.", "Sign in again.")
-        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri,
+        return code
+
+    async def exchange(self, params: dict[str, str]) -> TokenSet:
+        """Check the callback (error=, state, code) and redeem the code with the verifier."""
+        form = {"grant_type": "authorization_code", "code": self.check(params), "redirect_uri": self.redirect_uri,
                 "code_verifier": self.verifier}
         tokens = TokenSet.from_response(await token_request(self.conf, form))
         if self.nonce and tokens.id_token:
@@ -136,6 +140,10 @@ def open_browser(url: str) -> bool:
         return False
 
 
+PASTE_PROMPT = "…or paste the address your browser ended on:"
+PASTE_AGAIN = "Paste the address again, or keep waiting for the browser:"
+
+
 async def login_with_browser(
     conf: OAuthConfig,
     *,
@@ -144,8 +152,13 @@ async def login_with_browser(
     browser: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
     on_listening: Callable[[LoopbackListener, AuthCodeRequest], None] | None = None,
+    read_line: Callable[[str], Awaitable[str]] | None = None,
 ) -> TokenSet:
-    """The full loopback flow: listen, show (and maybe open) the URL, wait, exchange the code."""
+    """The full loopback flow: listen, show (and maybe open) the URL, wait, exchange the code.
+
+    With `read_line`, the address the browser ended on may also be pasted while the listener
+    waits (a browser on another machine cannot reach 127.0.0.1): the first answer wins.
+    """
     listener = LoopbackListener(redirect_port() if port is None else port)
     await listener.start()
     try:
@@ -155,7 +168,42 @@ async def login_with_browser(
             show("A browser window was opened.")
         if on_listening is not None:
             on_listening(listener, request)
-        params = await listener.wait(timeout)
+        if read_line is None:
+            params = await listener.wait(timeout)
+        else:
+            params = await _first_answer(listener.wait(timeout), _pasted_answer(request, show, read_line))
     finally:
         await listener.close()
     return await request.exchange(params)
+
+
+async def _pasted_answer(
+    request: AuthCodeRequest, show: Callable[[str], None], read_line: Callable[[str], Awaitable[str]]
+) -> dict[str, str]:
+    """Read pasted addresses until one answers this request (state checked); never ends otherwise."""
+    prompt = PASTE_PROMPT
+    while True:
+        try:
+            text = await read_line(prompt)
+        except LoginCancelled:  # nothing more can be typed (end of input): the browser may still answer
+            await asyncio.get_running_loop().create_future()
+        try:
+            params = params_from_pasted_url(text)
+            request.check(params)
+            return params
+        except LoginFailed as exc:
+            show(exc.message)
+        prompt = PASTE_AGAIN
+
+
+async def _first_answer(*waits: Awaitable[dict[str, str]]) -> dict[str, str]:
+    """The result of whichever wait ends first; the others are cancelled (and awaited) before returning."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        answered = [t for t in done if t.exception() is None]
+        return (answered[0] if answered else done.pop()).result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -51,8 +51,13 @@ async def sign_in(
     browser: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
     port: int | None = None,
+    paste_while_waiting: bool = True,
 ) -> TokenSet:
-    """Run one sign-in and hand the tokens to the session (profile + credential cache)."""
+    """Run one sign-in and hand the tokens to the session (profile + credential cache).
+
+    `read_line` reads a pasted address: the paste flow's, and (unless `paste_while_waiting` is
+    False) one the browser flow also accepts while its listener waits.
+    """
     conf = session.profile.oauth_config()
     await conf.discover()
     if method == "auto":
@@ -62,7 +67,8 @@ async def sign_in(
     if port is None and method in ("browser", "paste"):
         port = session.profile.redirect_port or redirect_port()
     if method == "browser":
-        tokens = await login_with_browser(conf, show=show, port=port, browser=browser, timeout=timeout)
+        tokens = await login_with_browser(conf, show=show, port=port, browser=browser, timeout=timeout,
+                                          read_line=read_line if paste_while_waiting else None)
     elif method == "paste":
         if read_line is None:
             raise ValueError("the paste sign-in needs a way to read the pasted address")

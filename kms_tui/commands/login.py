@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import threading
-from typing import Any
+from typing import Any, TextIO
 
 from kms_tui import exitcodes
 from kms_tui.cli import add_connection_options
@@ -49,34 +50,97 @@ def _show(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-async def _read_line(prompt: str) -> str:
-    from kms_tui.auth.errors import LoginCancelled
+class PastedLines:
+    """Lines pasted on `stream` (stdin), read without blocking the loop; a read can be cancelled.
 
-    _show(prompt)
+    Where the loop can watch the stream (a terminal, a pipe) the bytes are read as they come, so
+    a read cancelled because the browser answered first leaves nothing blocked behind.
+    """
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
+        self._buffer = b""
+        self._eof = False
+
+    async def __call__(self, prompt: str) -> str:
+        from kms_tui.auth.errors import LoginCancelled
+
+        _show(prompt)
+        line = await self._next_line()
+        if not line:
+            raise LoginCancelled("Sign-in cancelled: nothing was pasted.")
+        return line
+
+    async def _next_line(self) -> str:
+        if self.stream is None:
+            return ""
+        while b"\n" not in self._buffer and not self._eof:
+            if not await self._read_when_ready():
+                return await _read_in_thread(self.stream)
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode("utf-8", "replace")
+
+    async def _read_when_ready(self) -> bool:
+        """Read what the stream holds once it is readable; False if the loop cannot watch it."""
+        loop = asyncio.get_running_loop()
+        try:
+            fd = self.stream.fileno()  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):  # io.StringIO and the like
+            return False
+        ready: asyncio.Future[None] = loop.create_future()
+        try:
+            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        except (NotImplementedError, OSError, ValueError):  # a regular file, /dev/null, Windows
+            return False
+        try:
+            await ready
+        finally:
+            loop.remove_reader(fd)
+        chunk = os.read(fd, 65536)
+        self._eof = not chunk
+        self._buffer += chunk
+        return True
+
+
+async def _read_in_thread(stream: TextIO) -> str:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[str] = loop.create_future()
 
     def read() -> None:  # a daemon thread: Ctrl-C must not wait for a blocked readline at exit
-        line = sys.stdin.readline()
+        line = stream.readline()
         loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
 
     threading.Thread(target=read, name="kms-tui-paste", daemon=True).start()
-    line = await future
-    if not line:
-        raise LoginCancelled("Sign-in cancelled: nothing was pasted.")
-    return line
+    return await future
+
+
+def is_terminal(stream: TextIO | None) -> bool:
+    """True when a person can type on `stream` (CI runs with no stdin, or a pipe)."""
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):  # closed
+        return False
+
+
+async def sign_in_from_terminal(session: Any, method: str, *, stdin: TextIO | None, browser: bool = True,
+                                timeout: float = 300.0) -> Any:
+    """`kms-tui login`'s sign-in: the paste flow reads stdin; the browser flow, while its listener
+    waits, also takes an address pasted on stdin when stdin is a terminal."""
+    from kms_tui.auth.login import sign_in
+
+    return await sign_in(session, method, show=_show, read_line=PastedLines(stdin), browser=browser,
+                         timeout=timeout, paste_while_waiting=is_terminal(stdin))
 
 
 def run(args: argparse.Namespace) -> int:
     """Sign in; exit 0 when the token is saved."""
-    from kms_tui.auth.login import sign_in
     from kms_tui.auth.session import Session
     from kms_tui.auth.whoami import TokenClaims
 
     def body() -> int:
         session = Session(resolve(args))
-        tokens = asyncio.run(sign_in(session, _method(args), show=_show, read_line=_read_line,
-                                     browser=not args.no_browser, timeout=args.timeout))
+        tokens = asyncio.run(sign_in_from_terminal(session, _method(args), stdin=sys.stdin,
+                                                   browser=not args.no_browser, timeout=args.timeout))
         claims = TokenClaims.of(tokens.bearer)
         who = (claims.email or claims.sub) if claims else None
         where = str(session.profile.path) if session.profile.path else "the profile"

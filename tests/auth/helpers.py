@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import httpx
+import pytest
 from keyring.backend import KeyringBackend
 
 URL = re.compile(r"https?://\S+")
@@ -45,6 +46,24 @@ class Terminal:
 async def browse(url: str, *, follow: bool = True) -> httpx.Response:
     """The user's browser opening `url` (in a thread: the app's loop keeps serving)."""
     return await asyncio.to_thread(httpx.get, url, follow_redirects=follow, timeout=10)
+
+
+async def ended_on(url: str) -> str:
+    """The address the user's browser ends on (the IdP's redirect, not followed: nothing listens there)."""
+    return (await browse(url, follow=False)).headers["location"]
+
+
+def assert_closed(port: int) -> None:
+    """The loopback listener no longer answers on `port`."""
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/authorization?code=x&state=y", timeout=2)
+
+
+def exchanges(idp) -> int:
+    """Authorization codes redeemed at the IdP (it signs an access and an ID token per exchange)."""
+    signed = [e for e in idp.wait_events("token", 2) if e["grant_type"] == "authorization_code"]
+    assert len(signed) % 2 == 0, signed
+    return len(signed) // 2
 
 
 def mode(path: Path) -> int:
