@@ -75,7 +75,8 @@ class SignInModal(ModalScreen[bool]):
         self.post_message(SignInDone(True, method))
 
     async def read_pasted_address(self, prompt: str) -> str:
-        """The paste flow (over SSH without a device flow): wait for the address typed below."""
+        """The address typed below: the paste flow's, or the browser flow's while it waits (over SSH
+        the redirect to this host's loopback port never arrives)."""
         self.pasted = asyncio.get_running_loop().create_future()
         self.post_message(SignInProgress(prompt, ask=True))
         return await self.pasted
@@ -84,6 +85,7 @@ class SignInModal(ModalScreen[bool]):
     def pasted_address(self, event: Input.Submitted) -> None:
         if self.pasted is not None and not self.pasted.done():
             self.pasted.set_result(event.value.strip())
+            event.input.clear()  # a refused address is pasted again, not edited
 
     @on(SignInProgress)
     def progress(self, message: SignInProgress) -> None:
@@ -91,6 +93,7 @@ class SignInModal(ModalScreen[bool]):
         log.update(f"{log.content}\n{message.text}".strip() if str(log.content) else message.text)
         if message.ask:
             field = self.query_one("#sign-in-paste", Input)
+            field.placeholder = message.text.strip().rstrip(":")
             field.display = True
             field.focus()
 
