@@ -10,7 +10,7 @@ from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import KmsError, Kmip21Error, NotSupported, RouteNotFound, codec
 from kms_tui.server.operations import KNOWN_UNSUPPORTED, OPERATIONS
-from kms_tui.server.schema import check_payload
+from kms_tui.server.schema import check_payload, unknown_enumeration
 
 log = logging.getLogger("kms_tui.server")
 
@@ -89,6 +89,11 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
         return invalid_message("missing or invalid `ProtocolVersion` in RequestHeader")
     if not items:
         return invalid_message("missing field `BatchItem` in RequestMessage")
+    # Cosmian decodes the whole message before running any item: a bad enumeration anywhere
+    # (an item's Operation, a payload, the header) fails the message, not just its item.
+    problem = unknown_enumeration(message)
+    if problem:
+        return invalid_message(problem)
     undo = header.get_value("BatchErrorContinuationOption") == "Undo"
     results: list[TTLV] = []
     failed = False
@@ -124,7 +129,7 @@ async def _run_item(ctx: OpContext, item: TTLV) -> TTLV:
     payload = item.get("RequestPayload")
     if op_node is None or op_node.type != "Enumeration" or not isinstance(op_node.value, str):
         return _failure(op_node, batch_id, Kmip21Error("Invalid_Message", "missing or invalid `Operation` in BatchItem"))
-    op = "MAC" if op_node.value == "Mac" else op_node.value
+    op = op_node.value
     if payload is None or payload.type != "Structure":
         return _failure(op_node, batch_id, codec(f"missing field `RequestPayload` in BatchItem {op}"))
     placeholder = ctx.id_placeholder

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
+from kms_tui.kmip.enums import enum_for_tag
 from kms_tui.kmip.models import REQUESTS_BY_TAG, Attributes, Link, Name, TTLVModel, VendorAttribute
 from kms_tui.kmip.models.wire import CodecError, name_enum_codes
 from kms_tui.kmip.ttlv import TTLV
@@ -63,9 +65,13 @@ def _check(node: TTLV, table: dict[str, tuple[str, ...]], where: str) -> None:
 
 
 def check_payload(op: str, payload: TTLV) -> None:
-    """Raise ``Codec_Error`` when a known field of the payload has the wrong TTLV type."""
+    """Raise ``Codec_Error`` when a known field of the payload has the wrong TTLV type or an
+    enumeration value its enumeration does not have."""
     if payload.type != "Structure":
         raise codec(f"{op}: the payload must be a structure")
+    problem = unknown_enumeration(payload)
+    if problem:
+        raise codec(problem)
     try:
         name_enum_codes(payload)  # the same enumeration lookup the kmip models decode with
     except CodecError as exc:
@@ -106,3 +112,42 @@ def _check_shape(node: TTLV, shape: dict[str, tuple[tuple[str, ...], bool]], whe
                 raise codec(f"missing field `{tag}` in {where}")
         elif child.type not in types:
             raise codec(f"invalid type for `{tag}` in {where}: expected {' or '.join(types)}, got {child.type}")
+
+
+# Cosmian's Rust type behind a tag, where it is not named like the tag (serde's error names it).
+_RUST_ENUM_NAMES = {"Operation": "OperationEnumeration", "ResultStatus": "ResultStatusEnumeration",
+                    "ResultReason": "ErrorReason"}
+# Ids that may be an enumeration are untagged enums in Cosmian: another error, left to the handlers.
+_UNTAGGED = frozenset({"UniqueIdentifier", "LinkedObjectIdentifier", "PrivateKeyUniqueIdentifier",
+                       "PublicKeyUniqueIdentifier"})
+
+
+def unknown_enumeration(node: TTLV) -> str | None:
+    """Serde's message for the first enumeration value (name or code) in ``node`` that its
+    enumeration lacks, as Cosmian's kmip_enum deserializer words it; None if all are known."""
+    for n in node.walk():
+        if n.type != "Enumeration" or n.tag in _UNTAGGED:
+            continue
+        enum = enum_for_tag(n.tag)
+        if enum is None:
+            continue
+        rust = _RUST_ENUM_NAMES.get(n.tag, enum.__name__)
+        if isinstance(n.value, str) and n.value not in enum.names():
+            return f"invalid value: string {_rust_debug(n.value)}, expected valid {rust} name"
+        if isinstance(n.value, int) and enum.from_code(n.value) is None:
+            return f"invalid value: integer `{n.value}`, expected valid {rust} value"
+    return None
+
+
+def _rust_debug(text: str) -> str:
+    """A string as Rust's ``{:?}`` prints it (serde quotes the unexpected value that way)."""
+    escapes = {"\t": "\\t", "\r": "\\r", "\n": "\\n", "\\": "\\\\", '"': '\\"', "\0": "\\0"}
+    out = []
+    for ch in text:
+        if ch in escapes:
+            out.append(escapes[ch])
+        elif unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp"):
+            out.append(f"\\u{{{ord(ch):x}}}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
