@@ -60,18 +60,26 @@ class RowPainter:
     sort_order: Any
 
     def _render_row(self, row: ObjectRow, selected: bool, width: int) -> Strip:
+        """The row as at most three segments (cells before the state, the state, the rest):
+        every segment costs in each frame's filters and cropping, a dozen per line added up."""
         base = self._style("cursor") if selected else self._style("base")
         segments: list[Segment] = []
-        used = 0
+        run: list[str] = []  # text in the base style not yet made a segment
         for column, col_width in self._layout:
-            if segments:
-                segments.append(Segment(" ", base))
-                used += 1
-            style = base + self._state_style(row.state) if column == "state" else base
-            segments.append(Segment(fit(row.cell(column), col_width), style))
-            used += col_width
-        if used < width:
-            segments.append(Segment(" " * (width - used), base))
+            text = fit(row.cell(column), col_width)
+            if column == "state":
+                if run:
+                    segments.append(Segment("".join(run), base))
+                    run = []
+                segments.append(Segment(text, base + self._state_style(row.state)))
+            else:
+                run.append(text)
+            run.append(" ")
+        text = "".join(run)[:-1] if run else ""
+        used = sum(w for _c, w in self._layout) + max(len(self._layout) - 1, 0)
+        text += " " * max(width - used, 0)
+        if text:
+            segments.append(Segment(text, base))
         return Strip(segments, width)
 
     def _state_style(self, state: str) -> Style:
