@@ -144,8 +144,8 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
             self.table.empty_text = "Not connected. Ctrl+O connects to a server or starts the sandbox."
             self.table.clear()
             self._set_status(self.table.empty_text)
-        else:
-            self.start_load()
+        else:  # after the screen's first frame: its first layout and footer go first
+            self.call_after_refresh(self.start_load)
 
     # -- loading -----------------------------------------------------------------------------
 
