@@ -18,7 +18,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "serve", help="run the local sandbox KMS",
         description="Run the sandbox KMS: KMIP 2.1 JSON TTLV and REST endpoints, like Cosmian KMS 5.26. "
-        "The first line printed is `listening on URL`.",
+        "The first line printed is `listening on URL`. /version reports `5.26.0 (<OpenSSL>-non-FIPS)` "
+        "like Cosmian's; KMS_TUI_SANDBOX_VERSION replaces that string (tests use it for "
+        "machine-independent screens).",
     )
     p.add_argument("--host", help="address to listen on (default: the config's hostname, else 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (0 picks a free one; default: the config's, else 9998)")
