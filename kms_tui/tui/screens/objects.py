@@ -354,8 +354,7 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
 
     @on(RowsChanged)
     def _rows_changed(self, message: RowsChanged) -> None:
-        for uid in message.gone:
-            self.table.remove_row(uid)
+        self.table.remove_rows(message.gone)
         self.table.add_rows(message.rows)
         if message.select and not self.table.select_uid(message.select):
             self.pending_select = message.select

@@ -223,10 +223,6 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         """The ids of every loaded row."""
         return list(self._rows)
 
-    def remove_row(self, uid: str) -> None:
-        """Drop one row (an object removed from the server)."""
-        self.remove_rows([uid])
-
     def remove_rows(self, uids: Iterable[str]) -> None:
         """Drop rows (objects removed from the server), rearranging once."""
         gone = [row for row in (self._rows.pop(uid, None) for uid in uids) if row is not None]
