@@ -54,7 +54,7 @@ class ArrivingRows:
         Fresh versions of rows already shown (a reload) go in at once if none moves: nothing
         shifts under the cursor, and the old rows are freed as the new ones come."""
         self._received.update(row.uid for row in rows)
-        table = self.table  # a DOM query: once, not per row
+        table = self.table
         shown = [row for row in rows if table.get_row(row.uid) is not None]
         if shown and table.replace_rows(shown):
             rows = [row for row in rows if table.get_row(row.uid) is not row]
@@ -76,7 +76,7 @@ class ArrivingRows:
             self._show_arrived()
 
     def _show_arrived(self, then: Callable[[], None] | None = None) -> None:
-        """Add the buffered rows to the table (FEED_ROWS per turn of the loop), then ``then()``."""
+        """Add the buffered rows to the table (see :meth:`_feed`), then call ``then()``."""
         rows, self._arrived = self._arrived, []
         self._stop_flush_timer()
         self._feed(rows, 0, self.generation, then)
