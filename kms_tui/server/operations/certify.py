@@ -339,7 +339,6 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     stored, _ = stored_attributes(ctx, request, uid=subject.cert_uid, obj=cert_obj, tags=tags)
     A.put(stored, TTLV.enum("State", "Active"))
     A.set_link(stored, "CertificateLink", issuer.uid)
-    writes: list[StoredObject] = []
     public = subject.public_obj or (subject.generated[1] if subject.generated else None)
     if public is not None:
         A.set_link(stored, "PublicKeyLink", public.uid)
