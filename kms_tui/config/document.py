@@ -16,7 +16,7 @@ import tomlkit
 
 from kms_tui.config.atomic import write_atomic
 from kms_tui.config.errors import ConfigError, Problem, errors_only
-from kms_tui.config.schema import LEGACY_KEYS, is_secret_key
+from kms_tui.config.schema import LEGACY_KEYS, holds_credential
 from kms_tui.config.validate import _walk_strings, parse_toml, validate_data
 
 REF_MARK = "secret://"
@@ -95,9 +95,9 @@ class ProfileDocument:
         return node.unwrap() if hasattr(node, "unwrap") else node
 
     def holds_secret(self) -> bool:
-        """True if any credential key (misspelt ones too: ``is_secret_key``) holds a literal value
-        (references are not secrets)."""
-        return any(value and REF_MARK not in value and is_secret_key(path)
+        """True if any credential key (misspelt ones too: ``is_secret_key``) or credential header
+        (``Authorization: …`` in ``custom_headers``) holds a literal value (references are not secrets)."""
+        return any(REF_MARK not in value and holds_credential(path, value)
                    for path, value in _walk_strings(self.data(), ""))
 
     # -- editing ---------------------------------------------------------------------------

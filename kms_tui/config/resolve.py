@@ -60,9 +60,10 @@ def masked_tree(tree: Any, references: dict[str, str], prefix: str = "") -> Any:
     """Copy of ``tree`` with secret keys masked and referenced values shown as their reference.
 
     Secret keys are those of :func:`~kms_tui.config.schema.is_secret_key`: misspelt ones
-    (``client_secet``) and ones named like a secret are masked too.
+    (``client_secet``) and ones named like a secret are masked too. A ``custom_headers`` entry
+    that carries a credential keeps its name: ``Authorization: ••••••``.
     """
-    from kms_tui.config.schema import is_secret_key
+    from kms_tui.config.schema import is_secret_key, secret_header_name
 
     def walk(value: Any, key: str) -> Any:
         if key in references:
@@ -73,7 +74,8 @@ def masked_tree(tree: Any, references: dict[str, str], prefix: str = "") -> Any:
             return [walk(v, f"{key}[{i}]") for i, v in enumerate(value)]
         if isinstance(value, str) and value and is_secret_key(key):
             return MASK
-        return value
+        header = secret_header_name(key, value) if isinstance(value, str) else None
+        return f"{header}: {MASK}" if header else value
 
     return walk(copy.deepcopy(tree), prefix)
 

@@ -211,3 +211,32 @@ def _named_like_a_secret(key: str) -> bool:
     joined = "_".join(words)
     return (not _SECRET_WORDS.isdisjoint(words) or words[-1] == "token"
             or re.search(r"key_?pass", joined) is not None or joined.endswith(("private_key", "api_key")))
+
+
+# Headers whose value is a credential whatever its name says (``Cookie``), and words that make a
+# header name one (``X-API-Key``, ``X-Auth-Token``, ``Proxy-Authorization``), case-insensitive.
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+_CREDENTIAL_HEADER_WORDS = ("key", "token", "secret", "auth", "password")
+
+
+def secret_header_name(path: str, value: str) -> str | None:
+    """The header's name when ``value`` at dotted ``path`` is a ``custom_headers`` entry (or one of a
+    misspelt ``custom_header``) whose value is a credential (``Authorization: Bearer …``,
+    ``X-API-Key: …``), else None. The name decides; only the part after ``:`` is the secret."""
+    key = re.sub(r"\[\d+\]", "", path).rpartition(".")[2]
+    if key != "custom_headers" and near_miss(key, ["custom_headers"]) is None:
+        return None
+    name, sep, secret = value.partition(":")
+    name = name.strip()
+    lowered = name.lower()
+    if not sep or not secret.strip():
+        return None
+    if lowered in _CREDENTIAL_HEADERS or any(word in lowered for word in _CREDENTIAL_HEADER_WORDS):
+        return name
+    return None
+
+
+def holds_credential(path: str, value: str) -> bool:
+    """True if the literal string ``value`` at dotted ``path`` is (or carries) a credential: a
+    secret key (:func:`is_secret_key`) or a credential header (:func:`secret_header_name`)."""
+    return bool(value) and (is_secret_key(path) or secret_header_name(path, value) is not None)
