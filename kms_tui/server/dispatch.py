@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.context import OpContext
-from kms_tui.server.errors import KmsError, Kmip21Error, NotSupported, RouteNotFound, codec
+from kms_tui.server.errors import KmsError, NotSupported, RouteNotFound, codec
 from kms_tui.server.operations import KNOWN_UNSUPPORTED, OPERATIONS
-from kms_tui.server.schema import check_payload, unknown_enumeration
+from kms_tui.server.schema import check_payload, undecodable, unknown_enumeration
 
 log = logging.getLogger("kms_tui.server")
 
@@ -89,9 +89,9 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
         return invalid_message("missing or invalid `ProtocolVersion` in RequestHeader")
     if not items:
         return invalid_message("missing field `BatchItem` in RequestMessage")
-    # Cosmian decodes the whole message before running any item: a bad enumeration anywhere
-    # (an item's Operation, a payload, the header) fails the message, not just its item.
-    problem = unknown_enumeration(message)
+    # Cosmian decodes the whole message (payloads included) before running any item: what
+    # does not decode anywhere fails the message, not just its item, and nothing runs.
+    problem = _undecodable(header, items)
     if problem:
         return invalid_message(problem)
     undo = header.get_value("BatchErrorContinuationOption") == "Undo"
@@ -118,6 +118,29 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
     return TTLV.struct("ResponseMessage", [_header(len(results), (major, minor)), *results])
 
 
+def _undecodable(header: TTLV, items: list[TTLV]) -> str | None:
+    """The decoder's message for the first part of a RequestMessage (in wire order) that
+    Cosmian's deserializer refuses, or None when every item decodes."""
+    problem = unknown_enumeration(header)
+    for item in items:
+        if problem:
+            break
+        problem = unknown_enumeration(item) or _item_undecodable(item)
+    return problem
+
+
+def _item_undecodable(item: TTLV) -> str | None:
+    op_node = item.get("Operation")
+    payload = item.get("RequestPayload")
+    if op_node is None:
+        return "missing field `Operation`"
+    if op_node.type != "Enumeration" or not isinstance(op_node.value, str):
+        return "missing or invalid `Operation` in BatchItem"
+    if payload is None:
+        return "missing field `request_payload`"  # sic: Cosmian names the Rust field here
+    return undecodable(op_node.value, TTLV(op_node.value, payload.type, payload.value))
+
+
 def _may_yield(item: TTLV) -> bool:
     """Operations that wait for CPU work (key generation, signing)."""
     return item.get_value("Operation") in YIELDING
@@ -127,11 +150,8 @@ async def _run_item(ctx: OpContext, item: TTLV) -> TTLV:
     op_node = item.get("Operation")
     batch_id = item.get("UniqueBatchItemID")
     payload = item.get("RequestPayload")
-    if op_node is None or op_node.type != "Enumeration" or not isinstance(op_node.value, str):
-        return _failure(op_node, batch_id, Kmip21Error("Invalid_Message", "missing or invalid `Operation` in BatchItem"))
+    assert op_node is not None and payload is not None  # run_message has checked the item decodes
     op = op_node.value
-    if payload is None or payload.type != "Structure":
-        return _failure(op_node, batch_id, codec(f"missing field `RequestPayload` in BatchItem {op}"))
     placeholder = ctx.id_placeholder
     if op not in PLACEHOLDER_USERS:
         ctx.id_placeholder = None

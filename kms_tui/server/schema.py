@@ -8,9 +8,10 @@ from collections.abc import Iterable
 
 from kms_tui.kmip.enums import enum_for_tag
 from kms_tui.kmip.models import REQUESTS_BY_TAG, Attributes, Link, Name, TTLVModel, VendorAttribute
+from kms_tui.kmip.models.objects import OBJECT_TAGS
 from kms_tui.kmip.models.wire import CodecError, name_enum_codes
 from kms_tui.kmip.ttlv import TTLV
-from kms_tui.server.errors import codec
+from kms_tui.server.errors import KmsError, codec
 
 # The field types come from the kmip models (one declaration of the wire shapes); the server
 # checks these fields before a handler runs, with the few deliberate differences below.
@@ -84,6 +85,23 @@ def check_payload(op: str, payload: TTLV) -> None:
                 shape = SUB_STRUCTURES.get(child.tag)
                 if shape is not None and child.type == "Structure":
                     _check_shape(child, shape, f"{op}/{holder}/{child.tag}")
+
+
+def undecodable(op: str, payload: TTLV) -> str | None:
+    """Why ``payload`` would not decode as ``op``'s request (a wrong TTLV type, an enumeration
+    value it lacks, a missing required field), or None. A missing field is worded as serde
+    words it (``missing field `ObjectType```), without the sandbox's location suffix."""
+    try:
+        check_payload(op, payload)
+    except KmsError as exc:
+        return exc.message
+    model = REQUESTS_BY_TAG.get(op)
+    if model is None:
+        return None
+    # An Import/Register object travels under its object-type tag, which serde reads as `Object`.
+    present = {"Object" if child.tag in OBJECT_TAGS else child.tag for child in payload.value}
+    missing = next((tag for tag in model.required_tags() if tag not in present), None)
+    return None if missing is None else f"missing field `{missing}`"
 
 
 # Required (and optional) children of the repeated attribute structures that are stored and

@@ -89,6 +89,21 @@ def first(node: Any, tag: str) -> Any:
     return values[0] if values else None
 
 
+def refused_message(kmip: Kmip, body: dict, path: str = "/kmip/2_1") -> str:
+    """Post a RequestMessage Cosmian refuses whole (HTTP 200, one Invalid_Message item with no
+    Operation, nothing run); returns the item's ResultMessage."""
+    r = kmip.post(body, path=path)
+    assert r.status_code == 200, r.text
+    response = r.json()
+    assert response["tag"] == "ResponseMessage"
+    items = [c for c in response["value"] if c["tag"] == "BatchItem"]
+    assert len(items) == 1 and first(response, "BatchCount") == 1
+    assert first(items[0], "ResultStatus") == "OperationFailed"
+    assert first(items[0], "ResultReason") == "Invalid_Message"
+    assert first(items[0], "Operation") is None and first(items[0], "ResponsePayload") is None
+    return first(items[0], "ResultMessage")
+
+
 class Kmip:
     """A synchronous KMIP JSON client bound to one sandbox URL (and optional TLS/headers)."""
 

@@ -146,7 +146,8 @@ def test_bad_input_gets_cosmians_answer(populated: Sandbox, body: str, status: i
 
 
 def test_bad_input_in_a_request_message_is_a_failed_batch_item(populated: Sandbox) -> None:
-    """Inside a RequestMessage, a payload that does not decode is HTTP 200 + Invalid_Message."""
+    """Inside a RequestMessage, a payload that does not decode is HTTP 200 + Invalid_Message
+    with serde's message (Cosmian decodes the whole message first)."""
     message = {
         "tag": "RequestMessage",
         "value": [
@@ -171,7 +172,8 @@ def test_bad_input_in_a_request_message_is_a_failed_batch_item(populated: Sandbo
         resp = client.post("/kmip/2_1", json=message)
         assert resp.status_code == 200, resp.text
         text = resp.text
-        assert '"OperationFailed"' in text and "missing field" in text, text
+        assert '"OperationFailed"' in text and '"Invalid_Message"' in text, text
+        assert '"missing field `ObjectType`"' in text, text
         _assert_alive_and_unchanged(populated, client, before)
 
 

@@ -1,9 +1,10 @@
 """RequestMessage batches on /kmip/2_1 and /kmip: per-item results, the ID placeholder,
-Undo, and the Invalid_Message answer to unparseable messages."""
+Undo, and the Invalid_Message answer to messages Cosmian cannot decode (its routes/kmip.rs
+decodes the whole message, payloads included, before any item runs)."""
 
 from __future__ import annotations
 
-from tests.server.kmip import aes, find, first, kmip, s, t, uid  # noqa: F401
+from tests.server.kmip import aes, find, first, kmip, refused_message, s, t, tag_attr, uid  # noqa: F401
 
 
 def _message(*items: dict, undo: bool = False) -> dict:
@@ -50,13 +51,51 @@ def test_batch_error_reasons_follow_cosmian_mapping(kmip):
     response = kmip.ok(_message(
         _item("Destroy", uid(key)),
         _item("Encrypt", uid(key)),
-        _item("Create", t("ObjectType", "Enumeration", "SymmetricKey")),
+        _item("Create", *aes()["value"]),
     ))
     items = _items(response)
     assert (first(items[0], "ResultReason"), first(items[0], "ResultMessage")) == ("Wrong_Key_Lifecycle_State", "DENIED")
     assert first(items[1], "ResultReason") == "Operation_Not_Supported"
-    assert first(items[2], "ResultReason") == "Codec_Error"
-    assert "missing field `Attributes`" in first(items[2], "ResultMessage")
+    assert first(items[2], "ResultStatus") == "Success"  # the failures before it were the items' own
+
+
+def _tagged_create(tag: str) -> dict:
+    return _item("Create", *aes(tags=(tag,))["value"])
+
+
+def _tagged(kmip, tag: str) -> list[str]:
+    return kmip.locate(tag_attr(tag))
+
+
+def test_an_item_missing_a_required_field_fails_the_whole_message(kmip):
+    tag = "undecodable-missing"
+    said = refused_message(kmip, _message(_tagged_create(tag),
+                                          _item("Create", t("ObjectType", "Enumeration", "SymmetricKey"))))
+    assert said == "missing field `Attributes`"
+    assert _tagged(kmip, tag) == [], "item 1's Create ran although the message could not be decoded"
+    # The first missing field in Cosmian's declaration order is the one named.
+    assert refused_message(kmip, _message(_item("Create"))) == "missing field `ObjectType`"
+    # An Import's object travels under its object-type tag; without one it is `Object` that is missing.
+    assert refused_message(kmip, _message(_item("Import", uid("no-object"), t("ObjectType", "Enumeration", "SymmetricKey"),
+                                                s("Attributes")))) == "missing field `Object`"
+
+
+def test_an_item_with_a_wrong_ttlv_type_fails_the_whole_message(kmip):
+    tag = "undecodable-type"
+    wrong = aes()
+    next(n for n in wrong["value"][1]["value"] if n["tag"] == "CryptographicLength").update(type="TextString", value="256")
+    said = refused_message(kmip, _message(_tagged_create(tag), _item("Create", *wrong["value"])))
+    assert "`CryptographicLength`" in said and "TextString" in said
+    assert _tagged(kmip, tag) == []
+
+
+def test_an_item_without_operation_or_payload_fails_the_whole_message(kmip):
+    tag = "undecodable-item"
+    no_payload = s("BatchItem", t("Operation", "Enumeration", "Query"))
+    assert refused_message(kmip, _message(_tagged_create(tag), no_payload)) == "missing field `request_payload`"
+    no_operation = s("BatchItem", s("RequestPayload"))
+    assert refused_message(kmip, _message(_tagged_create(tag), no_operation)) == "missing field `Operation`"
+    assert _tagged(kmip, tag) == []
 
 
 def test_undo_rolls_back_earlier_items_when_one_fails(kmip):
@@ -113,12 +152,14 @@ def test_enumerations_sent_as_codes_are_understood(kmip):
 
 
 def test_only_get_style_operations_use_the_placeholder(kmip):
-    response = kmip.ok(_message(_item("Create", *aes(active=False)["value"]), _item("Destroy"), _item("Activate"),
-                                _item("GetAttributeList")))
+    response = kmip.ok(_message(_item("Create", *aes(active=False)["value"]), _item("Destroy"), _item("GetAttributeList")))
     items = _items(response)
     assert first(items[1], "ResultMessage") == "This KMIP server does not yet support place holder id"
-    assert first(items[2], "ResultReason") == "Codec_Error"  # Activate's id is mandatory
-    assert first(items[3], "ResultStatus") == "Success"
+    assert first(items[2], "ResultStatus") == "Success"
+    # Activate's id is not optional in Cosmian's Activate: without it the message does not decode.
+    tag = "activate-without-id"
+    assert refused_message(kmip, _message(_tagged_create(tag), _item("Activate"))) == "missing field `UniqueIdentifier`"
+    assert _tagged(kmip, tag) == []
 
 
 def test_a_failed_item_leaves_the_others_committed(kmip):

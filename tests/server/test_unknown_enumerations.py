@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.kmip import aes, first, key_pair, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import aes, first, key_pair, kmip, refused_message, revoke, s, t, uid  # noqa: F401
 
 
 def _with(body: dict, tag: str, value: object) -> dict:
@@ -77,36 +77,23 @@ def test_known_names_still_work_next_to_the_check(kmip) -> None:
     assert key in kmip.locate(t("State", "Enumeration", "Deactivated"))
 
 
-def _invalid_message(kmip, body: dict, path: str = "/kmip/2_1") -> str:
-    r = kmip.post(body, path=path)
-    assert r.status_code == 200, r.text
-    response = r.json()
-    assert response["tag"] == "ResponseMessage"
-    items = [c for c in response["value"] if c["tag"] == "BatchItem"]
-    assert len(items) == 1 and first(response, "BatchCount") == 1
-    assert first(items[0], "ResultStatus") == "OperationFailed"
-    assert first(items[0], "ResultReason") == "Invalid_Message"
-    assert first(items[0], "Operation") is None and first(items[0], "ResponsePayload") is None
-    return first(items[0], "ResultMessage")
-
-
 @pytest.mark.parametrize("path", ["/kmip/2_1", "/kmip"])
 def test_unknown_enumeration_in_a_request_message_fails_the_whole_message(kmip, path) -> None:
     tag = f"enum-batch-{path.strip('/').replace('/', '-')}"
     before = _ids(kmip)
     message = _message(_item("Create", aes(tags=(tag,))), _item("Create", _with(aes(), "ObjectType", "Secret")))
-    said = _invalid_message(kmip, message, path)
+    said = refused_message(kmip, message, path)
     assert said == 'invalid value: string "Secret", expected valid ObjectType name'
     assert _ids(kmip) == before, "the first Create ran although the message could not be decoded"
 
 
 def test_unknown_operation_name_in_a_request_message_is_an_invalid_message(kmip) -> None:
     key = kmip.create(active=False)
-    said = _invalid_message(kmip, _message(_item("Activate", s("Activate", uid(key))), _item("Frobnicate", s("X"))))
+    said = refused_message(kmip, _message(_item("Activate", s("Activate", uid(key))), _item("Frobnicate", s("X"))))
     assert said == 'invalid value: string "Frobnicate", expected valid OperationEnumeration name'
     assert kmip.state(key) == "PreActive", "the Activate before the bad item ran"
     # Cosmian's OperationEnumeration spells it MAC: "Mac" is a bare-operation tag only.
-    assert _invalid_message(kmip, _message(_item("Mac", s("Mac")))) == \
+    assert refused_message(kmip, _message(_item("Mac", s("Mac")))) == \
         'invalid value: string "Mac", expected valid OperationEnumeration name'
 
 
@@ -114,6 +101,6 @@ def test_unknown_header_enumeration_is_an_invalid_message(kmip) -> None:
     message = _message(_item("Create", aes()))
     message["value"][0]["value"].append(t("BatchErrorContinuationOption", "Enumeration", "Rollback"))
     before = _ids(kmip)
-    said = _invalid_message(kmip, message)
+    said = refused_message(kmip, message)
     assert said == 'invalid value: string "Rollback", expected valid BatchErrorContinuationOption name'
     assert _ids(kmip) == before
