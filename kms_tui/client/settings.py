@@ -145,8 +145,8 @@ def _parse_headers(raw: Any) -> tuple[tuple[str, str], ...]:
     for entry in raw:
         name, sep, value = str(entry).partition(":")
         if not sep or not name.strip() or " " in name.strip():
-            shown = str(entry) if len(str(entry)) <= 12 else str(entry)[:12] + "…"
-            raise ConfigurationError(f"Invalid custom header '{shown}': expected 'Name: Value' format")
+            raise ConfigurationError(  # the entry itself is not shown: it may hold a credential
+                f"Invalid custom header #{len(headers) + 1}: expected 'Name: Value' format")
         headers.append((name.strip(), value.strip()))
     return tuple(headers)
 

@@ -63,7 +63,7 @@ def masked_tree(tree: Any, references: dict[str, str], prefix: str = "") -> Any:
     (``client_secet``) and ones named like a secret are masked too. A ``custom_headers`` entry
     that carries a credential keeps its name: ``Authorization: ••••••``.
     """
-    from kms_tui.config.schema import is_secret_key, secret_header_name
+    from kms_tui.config.schema import is_secret_key, malformed_header, secret_header_name
 
     def walk(value: Any, key: str) -> Any:
         if key in references:
@@ -72,7 +72,7 @@ def masked_tree(tree: Any, references: dict[str, str], prefix: str = "") -> Any:
             return {k: walk(v, f"{key}.{k}" if key else k) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, f"{key}[{i}]") for i, v in enumerate(value)]
-        if isinstance(value, str) and value and is_secret_key(key):
+        if isinstance(value, str) and value and (is_secret_key(key) or malformed_header(key, value)):
             return MASK
         header = secret_header_name(key, value) if isinstance(value, str) else None
         return f"{header}: {MASK}" if header else value

@@ -236,7 +236,20 @@ def secret_header_name(path: str, value: str) -> str | None:
     return None
 
 
+def malformed_header(path: str, value: str) -> bool:
+    """True if ``value`` at dotted ``path`` is a ``custom_headers`` entry that is not
+    ``Name: Value`` (``Authorization Bearer …``): where its name ends is unknown, so all of it
+    is treated as a possible credential (masked, never echoed in messages)."""
+    key = re.sub(r"\[\d+\]", "", path).rpartition(".")[2]
+    if key != "custom_headers" and near_miss(key, ["custom_headers"]) is None:
+        return False
+    name, sep, rest = value.partition(":")
+    return not (sep and name.strip() and " " not in name.strip() and rest.strip())
+
+
 def holds_credential(path: str, value: str) -> bool:
     """True if the literal string ``value`` at dotted ``path`` is (or carries) a credential: a
-    secret key (:func:`is_secret_key`) or a credential header (:func:`secret_header_name`)."""
-    return bool(value) and (is_secret_key(path) or secret_header_name(path, value) is not None)
+    secret key (:func:`is_secret_key`), a credential header (:func:`secret_header_name`) or a
+    header entry too malformed to tell (:func:`malformed_header`)."""
+    return bool(value) and (is_secret_key(path) or secret_header_name(path, value) is not None
+                            or malformed_header(path, value))

@@ -229,7 +229,8 @@ def _http_problems(http: dict, at) -> list[Problem]:
             'tls_client_pkcs12_password = "" when the bundle has no password')
     for i, header in enumerate(http.get("custom_headers") or []):
         if isinstance(header, str) and not _HEADER_RE.match(header):
-            add(f"http_config.custom_headers[{i}]", f"invalid custom header '{header}'", "'Name: Value'")
+            add(f"http_config.custom_headers[{i}]", "invalid custom header (not shown: it may hold a credential)",
+                "write it as 'Name: Value', e.g. 'Authorization: Bearer <token>'")
     for path, value in (
         ("http_config.server_url", http.get("server_url")),
         ("http_config.proxy_params.url", (http.get("proxy_params") or {}).get("url")),

@@ -97,3 +97,17 @@ def test_a_profile_whose_headers_carry_no_credential_keeps_its_mode(tmp_path, ca
     code, shown = _show(capsys, home_conf)
     assert code == 0 and "X-Trace: visible-123" in shown
     assert "Authorization: Bearer secret://vault/kms/prod#token [••••••]" in shown
+
+
+def test_a_header_entry_without_a_colon_is_never_shown_and_the_check_says_how_to_write_it(tmp_path, capsys):
+    """`Authorization Bearer s3cr3t-token` (no colon): where its name ends is unknown, so the
+    whole entry is masked and the config check names the entry without quoting it."""
+    conf = tmp_path / "malformed.toml"
+    conf.write_text(_profile(["Authorization Bearer s3cr3t-token", "X-Trace: visible-123"]))
+    for flags in ((), ("--json",)):
+        _code, shown = _show(capsys, conf, *flags)
+        assert TOKEN not in shown and "X-Trace: visible-123" in shown
+        assert "custom_headers[0]" in shown and "Name: Value" in shown
+    assert main(["profile", "check", "--conf", str(conf), "--json"]) != 0
+    out, err = capsys.readouterr()
+    assert TOKEN not in out + err and "custom_headers[0]" in out + err
