@@ -219,12 +219,17 @@ _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie
 _CREDENTIAL_HEADER_WORDS = ("key", "token", "secret", "auth", "password")
 
 
+def _is_header_entry(path: str) -> bool:
+    """Whether dotted ``path`` is an entry of ``custom_headers`` (or of a misspelt ``custom_header``)."""
+    key = re.sub(r"\[\d+\]", "", path).rpartition(".")[2]
+    return key == "custom_headers" or near_miss(key, ["custom_headers"]) is not None
+
+
 def secret_header_name(path: str, value: str) -> str | None:
     """The header's name when ``value`` at dotted ``path`` is a ``custom_headers`` entry (or one of a
     misspelt ``custom_header``) whose value is a credential (``Authorization: Bearer …``,
     ``X-API-Key: …``), else None. The name decides; only the part after ``:`` is the secret."""
-    key = re.sub(r"\[\d+\]", "", path).rpartition(".")[2]
-    if key != "custom_headers" and near_miss(key, ["custom_headers"]) is None:
+    if not _is_header_entry(path):
         return None
     name, sep, secret = value.partition(":")
     name = name.strip()
@@ -240,8 +245,7 @@ def malformed_header(path: str, value: str) -> bool:
     """True if ``value`` at dotted ``path`` is a ``custom_headers`` entry that is not
     ``Name: Value`` (``Authorization Bearer …``): where its name ends is unknown, so all of it
     is treated as a possible credential (masked, never echoed in messages)."""
-    key = re.sub(r"\[\d+\]", "", path).rpartition(".")[2]
-    if key != "custom_headers" and near_miss(key, ["custom_headers"]) is None:
+    if not _is_header_entry(path):
         return False
     name, sep, rest = value.partition(":")
     return not (sep and name.strip() and " " not in name.strip() and rest.strip())

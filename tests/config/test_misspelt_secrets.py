@@ -32,6 +32,21 @@ def _mode(path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+def _save_edited_home_conf(tmp_path, text: str, server_url: str = "https://kms2.example.com:9998"):
+    """ckms's own ~/.cosmian/ckms.toml (the test HOME), world-readable as ckms leaves it, edited
+    and saved in place by kms-tui."""
+    conf = tmp_path / "user-home" / ".cosmian" / "ckms.toml"
+    conf.parent.mkdir()
+    conf.write_text(text)
+    conf.chmod(0o644)
+    store = ProfileStore()
+    [entry] = store.list()
+    document = store.load(entry.name)
+    document.set("http_config.server_url", server_url)
+    assert store.save(entry.name, document)
+    return conf
+
+
 @pytest.mark.parametrize("secret_key", ["client_secet", "client_secrets", "Client-Secret"])
 def test_profile_show_masks_a_misspelt_client_secret_and_keeps_known_keys_visible(
         shared_dir, tmp_path, capsys, secret_key):
@@ -90,16 +105,9 @@ def test_saving_a_profile_with_a_misspelt_secret_writes_it_0600(shared_dir, tmp_
 
 
 def test_a_profile_with_only_non_secret_keys_keeps_its_mode(shared_dir, tmp_path, capsys):
-    home_conf = tmp_path / "user-home" / ".cosmian" / "ckms.toml"
-    home_conf.parent.mkdir()
     text = _entra(shared_dir).replace(f'client_secret = "{VALUE}"\n', "")
-    home_conf.write_text(text + 'token_endpoint = "https://idp/token-endpoint"\n')
-    home_conf.chmod(0o644)
-    store = ProfileStore()
-    [entry] = store.list()
-    document = store.load(entry.name)
-    document.set("http_config.server_url", "https://kms.example.com:9998")
-    assert store.save(entry.name, document)
+    home_conf = _save_edited_home_conf(tmp_path, text + 'token_endpoint = "https://idp/token-endpoint"\n',
+                                       "https://kms.example.com:9998")
     assert _mode(home_conf) == 0o644
     code, shown = _show(capsys, home_conf)
     assert code == 0 and "•" not in shown and "https://idp/token-endpoint" in shown

@@ -12,7 +12,7 @@ import pytest
 from kms_tui.cli import main
 from kms_tui.client import ConnectionSettings
 from kms_tui.config import ProfileStore, resolve_connection
-from tests.config.test_misspelt_secrets import _mode, _show
+from tests.config.test_misspelt_secrets import _mode, _save_edited_home_conf, _show
 
 TOKEN = "s3cr3t-token"
 HEADERS = ["Authorization: Bearer s3cr3t-token", "X-Trace: visible-123"]
@@ -21,21 +21,6 @@ HEADERS = ["Authorization: Bearer s3cr3t-token", "X-Trace: visible-123"]
 def _profile(headers: list[str]) -> str:
     return ('vendor_id = "cosmian"\n\n[http_config]\nserver_url = "https://kms.example.com:9998"\n'
             f"custom_headers = {json.dumps(headers)}\n")
-
-
-def _save_edited_home_conf(tmp_path, text: str):
-    """ckms's own ~/.cosmian/ckms.toml (the test HOME), world-readable as ckms leaves it, edited
-    and saved in place by kms-tui."""
-    conf = tmp_path / "user-home" / ".cosmian" / "ckms.toml"
-    conf.parent.mkdir()
-    conf.write_text(text)
-    conf.chmod(0o644)
-    store = ProfileStore()
-    [entry] = store.list()
-    document = store.load(entry.name)
-    document.set("http_config.server_url", "https://kms2.example.com:9998")
-    assert store.save(entry.name, document)
-    return conf
 
 
 def test_profile_show_masks_an_authorization_header_and_keeps_other_headers(tmp_path, capsys):

@@ -214,7 +214,7 @@ async def test_partial_listing_is_said_in_the_status_line(sandbox_console):
 
 
 def test_arriving_rows_wait_for_a_pause_in_the_keys_but_not_forever():
-    from kms_tui.tui.widgets.object_listing import flush_delay
+    from kms_tui.tui.widgets.object_arrivals import flush_delay
 
     def delay(now, last_key, since):
         return flush_delay(now, last_key, since, quiet=0.3, cap=1.0)

@@ -17,12 +17,23 @@ from typing import Any, Callable
 
 from textual.timer import Timer
 
-from kms_tui.tui.widgets.object_listing import flush_delay
 
 FLUSH_EVERY_S = 0.15  # rows arriving meanwhile are shown together: few full-table redraws
 QUIET_AFTER_KEY_S = 0.3  # while the user moves through the list, arriving rows wait for a pause…
 FLUSH_AT_LEAST_EVERY_S = 1.0  # …but never longer than this
 FEED_ROWS = 1000  # rows whose sort keys are computed per turn of the event loop (about a millisecond)
+
+
+
+def flush_delay(now: float, last_key: float, waiting_since: float, *, quiet: float, cap: float) -> float:
+    """Seconds before rows that arrived (the oldest at ``waiting_since``) go into the table:
+    0 once the user has not moved through the list for ``quiet`` seconds (``last_key``), or
+    the rows have waited ``cap`` seconds; else until the first of those comes."""
+    waited = now - waiting_since
+    until_quiet = quiet - (now - last_key)
+    if waited >= cap or until_quiet <= 0:
+        return 0.0
+    return min(until_quiet, cap - waited)
 
 
 class ArrivingRows:

@@ -109,14 +109,3 @@ async def load_rows(client: Any, filters: requests.LocateFilter, post: Callable[
                 trips = client.exchange.round_trips - before
                 post(Loaded(rows, done, page.partial, list(page.problems), trips))
                 await asyncio.sleep(0)  # the loop handles keys and draws between slices
-
-
-def flush_delay(now: float, last_key: float, waiting_since: float, *, quiet: float, cap: float) -> float:
-    """Seconds before rows that arrived (the oldest at ``waiting_since``) go into the table:
-    0 once the user has not moved through the list for ``quiet`` seconds (``last_key``), or
-    the rows have waited ``cap`` seconds; else until the first of those comes."""
-    waited = now - waiting_since
-    until_quiet = quiet - (now - last_key)
-    if waited >= cap or until_quiet <= 0:
-        return 0.0
-    return min(until_quiet, cap - waited)
