@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kms_tui.config import ProfileDocument, validate_document  # noqa: E402
 
 TARGET = 3.0
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "ckms_configs"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "reference" / "ckms_configs"
 
 
 def document_text() -> str:
-    base = (SHARED / "ckms_jwt.toml").read_text()
+    base = (DATA / "ckms_jwt.toml").read_text()
     comments = "".join(f"# note {i}: why this value is what it is\n" for i in range(150))
     return comments + base
 

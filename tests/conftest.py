@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.sandbox import Sandbox, start_sandbox
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"  # vendored test data: tests/data/PROVENANCE.md
 
 
 @pytest.fixture(autouse=True)
@@ -29,8 +29,6 @@ def sandbox(tmp_path) -> Sandbox:
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The read-only reference material (`shared/` beside the repository)."""
-    if not SHARED.is_dir():
-        pytest.fail(f"shared/ not found next to the repository (looked for {SHARED})")
-    return SHARED
+def data_dir() -> Path:
+    """The vendored reference material (`tests/data/`, see its PROVENANCE.md)."""
+    return DATA

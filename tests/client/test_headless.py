@@ -141,8 +141,8 @@ def test_export_public_keys_and_refuse_private(kms_cli, conf, tmp_path):
     assert r.code == 1 and "not a public key or certificate" in r.err
 
 
-def test_export_certificate(kms_cli, conf, sandbox, shared_dir):
-    body = json.loads((shared_dir / "reference/ttlv_samples/vec_certify_self_signed_request.json").read_text())
+def test_export_certificate(kms_cli, conf, sandbox, data_dir):
+    body = json.loads((data_dir / "reference/ttlv_samples/vec_certify_self_signed_request.json").read_text())
     pair = created(kms_cli("create", "ec", "--conf", conf, "--json"))
     op = decode_obj(body)
     op.set(TTLV.text("UniqueIdentifier", pair["public_key_id"]))

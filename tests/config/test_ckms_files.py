@@ -10,12 +10,12 @@ import pytest
 from kms_tui.config import ConfigError, ProfileDocument, ProfileStore, validate_document
 
 
-def _configs(shared_dir: Path) -> list[Path]:
-    return sorted((shared_dir / "reference" / "ckms_configs").glob("*.toml"))
+def _configs(data_dir: Path) -> list[Path]:
+    return sorted((data_dir / "reference" / "ckms_configs").glob("*.toml"))
 
 
-def test_every_real_config_loads_and_the_bad_one_names_its_key(shared_dir):
-    files = _configs(shared_dir)
+def test_every_real_config_loads_and_the_bad_one_names_its_key(data_dir):
+    files = _configs(data_dir)
     assert len(files) >= 10
     for path in files:
         problems = [p for p in validate_document(path.read_text()) if p.is_error]
@@ -27,9 +27,9 @@ def test_every_real_config_loads_and_the_bad_one_names_its_key(shared_dir):
             assert problems == [], f"{path.name}: {problems}"
 
 
-def test_importing_the_bad_config_fails_with_a_readable_message(shared_dir, tmp_path):
+def test_importing_the_bad_config_fails_with_a_readable_message(data_dir, tmp_path):
     with pytest.raises(ConfigError) as info:
-        ProfileStore().import_(shared_dir / "reference" / "ckms_configs" / "ckms.bad.toml")
+        ProfileStore().import_(data_dir / "reference" / "ckms_configs" / "ckms.bad.toml")
     text = str(info.value)
     assert "server_url" in text and "line 1" in text
     assert "eyJ" not in text  # the file's token never leaks into the message
@@ -37,8 +37,8 @@ def test_importing_the_bad_config_fails_with_a_readable_message(shared_dir, tmp_
     assert ProfileStore().list() == []
 
 
-def test_noop_save_is_byte_identical_and_writes_nothing(shared_dir, tmp_path):
-    for source in _configs(shared_dir):
+def test_noop_save_is_byte_identical_and_writes_nothing(data_dir, tmp_path):
+    for source in _configs(data_dir):
         if ".bad." in source.name:
             continue
         copy = tmp_path / source.name
@@ -60,8 +60,8 @@ def test_noop_save_is_byte_identical_and_writes_nothing(shared_dir, tmp_path):
         ("ckms_jwt.toml", "gmail_api_conf.project_id", "prod"),
     ],
 )
-def test_one_value_edit_changes_only_that_line(shared_dir, tmp_path, name, key, value):
-    source = shared_dir / "reference" / "ckms_configs" / name
+def test_one_value_edit_changes_only_that_line(data_dir, tmp_path, name, key, value):
+    source = data_dir / "reference" / "ckms_configs" / name
     copy = tmp_path / name
     copy.write_bytes(source.read_bytes())
     document = ProfileDocument.load(copy)

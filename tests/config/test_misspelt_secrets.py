@@ -15,9 +15,9 @@ from kms_tui.config import ProfileStore, resolve_connection
 VALUE = "s3cr3t-value"
 
 
-def _entra(shared_dir, *, secret_key: str = "client_secret") -> str:
+def _entra(data_dir, *, secret_key: str = "client_secret") -> str:
     """The real Entra ID ckms.toml without its access token, the client secret under ``secret_key``."""
-    text = (shared_dir / "reference" / "ckms_configs" / "ckms_entra_id.toml").read_text()
+    text = (data_dir / "reference" / "ckms_configs" / "ckms_entra_id.toml").read_text()
     lines = [line for line in text.splitlines(keepends=True) if not line.startswith("access_token =")]
     return "".join(f'{secret_key} = "{VALUE}"\n' if line.startswith("client_secret =") else line for line in lines)
 
@@ -49,9 +49,9 @@ def _save_edited_home_conf(tmp_path, text: str, server_url: str = "https://kms2.
 
 @pytest.mark.parametrize("secret_key", ["client_secet", "client_secrets", "Client-Secret"])
 def test_profile_show_masks_a_misspelt_client_secret_and_keeps_known_keys_visible(
-        shared_dir, tmp_path, capsys, secret_key):
+        data_dir, tmp_path, capsys, secret_key):
     conf = tmp_path / "entra.toml"
-    conf.write_text(_entra(shared_dir, secret_key=secret_key))
+    conf.write_text(_entra(data_dir, secret_key=secret_key))
     code, shown = _show(capsys, conf, "--json")
     assert code == 0 and VALUE not in shown
     oauth = json.loads(shown)["config"]["http_config"]["oauth2_conf"]
@@ -88,10 +88,10 @@ def test_profile_show_masks_a_misspelt_key_ckms_refuses_and_keys_named_like_secr
         assert "kms-console" in shown and "https://kms.example.com:9998" in shown
 
 
-def test_saving_a_profile_with_a_misspelt_secret_writes_it_0600(shared_dir, tmp_path):
+def test_saving_a_profile_with_a_misspelt_secret_writes_it_0600(data_dir, tmp_path):
     home_conf = tmp_path / "user-home" / ".cosmian" / "ckms.toml"  # ckms's own file, edited in place
     home_conf.parent.mkdir()
-    home_conf.write_text(_entra(shared_dir, secret_key="client_secet"))
+    home_conf.write_text(_entra(data_dir, secret_key="client_secet"))
     home_conf.chmod(0o644)
     store = ProfileStore()
     [entry] = store.list()
@@ -104,8 +104,8 @@ def test_saving_a_profile_with_a_misspelt_secret_writes_it_0600(shared_dir, tmp_
     assert _mode(backup) == 0o600 and VALUE in backup.read_text()
 
 
-def test_a_profile_with_only_non_secret_keys_keeps_its_mode(shared_dir, tmp_path, capsys):
-    text = _entra(shared_dir).replace(f'client_secret = "{VALUE}"\n', "")
+def test_a_profile_with_only_non_secret_keys_keeps_its_mode(data_dir, tmp_path, capsys):
+    text = _entra(data_dir).replace(f'client_secret = "{VALUE}"\n', "")
     home_conf = _save_edited_home_conf(tmp_path, text + 'token_endpoint = "https://idp/token-endpoint"\n',
                                        "https://kms.example.com:9998")
     assert _mode(home_conf) == 0o644

@@ -13,8 +13,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_import_list_use_show_check_export_delete(capsys, shared_dir, tmp_path):
-    source = shared_dir / "reference" / "ckms_configs" / "ckms_jwt.toml"
+def test_import_list_use_show_check_export_delete(capsys, data_dir, tmp_path):
+    source = data_dir / "reference" / "ckms_configs" / "ckms_jwt.toml"
     code, out, _ = run(capsys, "profile", "import", str(source), "--name", "google", "--json")
     assert code == 0 and json.loads(out)["name"] == "google"
     assert run(capsys, "profile", "use", "google")[0] == 0
@@ -37,8 +37,8 @@ def test_import_list_use_show_check_export_delete(capsys, shared_dir, tmp_path):
     assert json.loads(run(capsys, "profile", "list", "--json")[1])["profiles"] == []
 
 
-def test_invalid_config_exits_3_and_names_the_bad_key(capsys, shared_dir):
-    bad = shared_dir / "reference" / "ckms_configs" / "ckms.bad.toml"
+def test_invalid_config_exits_3_and_names_the_bad_key(capsys, data_dir):
+    bad = data_dir / "reference" / "ckms_configs" / "ckms.bad.toml"
     code, out, _ = run(capsys, "profile", "check", "--conf", str(bad), "--json")
     assert code == 3
     [problem] = json.loads(out)["problems"]

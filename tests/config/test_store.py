@@ -122,8 +122,8 @@ def test_invalid_profile_raises_config_error_listing_every_problem(tmp_path):
     assert "2 problems" in str(info.value)
 
 
-def test_import_then_export_unchanged_is_byte_identical(shared_dir, tmp_path):
-    source = shared_dir / "reference" / "ckms_configs" / "auth_plain_jwt_owner.toml"
+def test_import_then_export_unchanged_is_byte_identical(data_dir, tmp_path):
+    source = data_dir / "reference" / "ckms_configs" / "auth_plain_jwt_owner.toml"
     store = ProfileStore()
     name = store.import_(source, "auth0")
     assert stat.S_IMODE(store.path_of(name).stat().st_mode) == 0o600  # holds a token

@@ -13,8 +13,8 @@ from kms_tui.cli import main
 from kms_tui.config import ConfigError, ProfileStore, resolve_connection, validate_document
 
 
-def _real(shared_dir, name: str) -> str:
-    return (shared_dir / "reference" / "ckms_configs" / name).read_text()
+def _real(data_dir, name: str) -> str:
+    return (data_dir / "reference" / "ckms_configs" / name).read_text()
 
 
 def _misspelt(text: str, right: str, wrong: str) -> str:
@@ -28,8 +28,8 @@ def _line_of(text: str, key: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if line.startswith(f"{key} ="))
 
 
-def test_misspelt_client_secret_loads_with_a_warning_that_names_the_real_key(shared_dir, tmp_path, capsys):
-    text = _misspelt(_real(shared_dir, "auth_plain_jwt_owner.toml"), "client_secret", "client_secet")
+def test_misspelt_client_secret_loads_with_a_warning_that_names_the_real_key(data_dir, tmp_path, capsys):
+    text = _misspelt(_real(data_dir, "auth_plain_jwt_owner.toml"), "client_secret", "client_secet")
     [problem] = validate_document(text)
     assert problem.severity == "warning" and problem.path == "http_config.oauth2_conf.client_secet"
     assert problem.line == _line_of(text, "client_secet")
@@ -46,16 +46,16 @@ def test_misspelt_client_secret_loads_with_a_warning_that_names_the_real_key(sha
     assert "misspelling of `client_secret`" in shown
 
 
-def test_near_miss_of_a_required_oauth2_key_tells_which_key_to_rename(shared_dir):
-    text = _misspelt(_real(shared_dir, "ckms_entra_id.toml"), "token_url", "token_uri")
+def test_near_miss_of_a_required_oauth2_key_tells_which_key_to_rename(data_dir):
+    text = _misspelt(_real(data_dir, "ckms_entra_id.toml"), "token_url", "token_uri")
     problems = {p.path: p for p in validate_document(text)}
     missing = problems["http_config.oauth2_conf.token_url"]
     assert missing.is_error and missing.allowed == "rename `token_uri` to `token_url`"
     assert problems["http_config.oauth2_conf.token_uri"].severity == "warning"
 
 
-def test_a_key_kms_tui_reads_is_not_called_a_typo_and_other_keys_are_ignored(shared_dir):
-    text = _real(shared_dir, "auth_plain_jwt_owner.toml") + 'audience = "kms"\nprompt = "login"\nclient_secrets = "x"\n'
+def test_a_key_kms_tui_reads_is_not_called_a_typo_and_other_keys_are_ignored(data_dir):
+    text = _real(data_dir, "auth_plain_jwt_owner.toml") + 'audience = "kms"\nprompt = "login"\nclient_secrets = "x"\n'
     problems = {p.path.rsplit(".", 1)[1]: p for p in validate_document(text)}
     assert all(p.severity == "warning" for p in problems.values())
     assert "read by kms-tui only" in problems["audience"].message
@@ -81,8 +81,8 @@ def test_cosmian_conf_needs_realm_and_flags_its_near_miss():
     ],
 )
 def test_unknown_key_where_ckms_refuses_it_is_refused_and_the_file_is_untouched(
-        shared_dir, tmp_path, capsys, name, right, wrong, table):
-    text = _misspelt(_real(shared_dir, name), right, wrong)
+        data_dir, tmp_path, capsys, name, right, wrong, table):
+    text = _misspelt(_real(data_dir, name), right, wrong)
     path = tmp_path / name
     path.write_text(text)
     before = path.stat().st_mtime_ns
@@ -98,8 +98,8 @@ def test_unknown_key_where_ckms_refuses_it_is_refused_and_the_file_is_untouched(
     assert [p.name for p in tmp_path.iterdir() if p.is_file()] == [name]  # no backup, no temporary file
 
 
-def test_check_json_lists_the_refused_key_with_its_line(shared_dir, tmp_path, capsys):
-    text = _misspelt(_real(shared_dir, "pem_cert_auth.toml"), "server_url", "server_ur")
+def test_check_json_lists_the_refused_key_with_its_line(data_dir, tmp_path, capsys):
+    text = _misspelt(_real(data_dir, "pem_cert_auth.toml"), "server_url", "server_ur")
     path = tmp_path / "pem.toml"
     path.write_text(text)
     assert main(["profile", "check", "--conf", str(path), "--json"]) == 3

@@ -34,9 +34,9 @@ from kms_tui.kmip.models import (
     tag_query,
 )
 from kms_tui.kmip.ttlv import decode, encode
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
-SAMPLES = SHARED / "reference" / "ttlv_samples"
+SAMPLES = DATA / "reference" / "ttlv_samples"
 NOW = datetime(2026, 8, 14, 9, 30, tzinfo=timezone.utc)
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from kms_tui.kmip.models import REQUESTS_BY_TAG, RESPONSES_BY_TAG, parse_node
 from kms_tui.kmip.ttlv import TTLVError, decode, encode
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
-VECTORS = SHARED / "conformance" / "vectors"
+VECTORS = DATA / "conformance" / "vectors"
 FILES = sorted(p.relative_to(VECTORS).as_posix() for p in VECTORS.rglob("*.json"))
 # Negative vectors whose request does not map to the operation struct (Cosmian: Codec_Error).
 CODEC_FAILURES = {

@@ -19,9 +19,9 @@ from kms_tui.kmip.models import (
     parse_node,
 )
 from kms_tui.kmip.ttlv import TTLV, decode
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
-SAMPLES = SHARED / "reference" / "ttlv_samples"
+SAMPLES = DATA / "reference" / "ttlv_samples"
 
 
 def test_request_batch_carries_one_item_per_payload():

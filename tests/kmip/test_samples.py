@@ -8,10 +8,10 @@ import pytest
 
 from kms_tui.kmip.models import Attributes, GetResponse, parse_node
 from kms_tui.kmip.ttlv import TTLVError, decode, encode
-from tests.conftest import SHARED
+from tests.conftest import DATA
 from tests.kmip.cosmian_form import normalize, reorder_like
 
-SAMPLES = SHARED / "reference" / "ttlv_samples"
+SAMPLES = DATA / "reference" / "ttlv_samples"
 ALL = sorted(p.name for p in SAMPLES.glob("*.json"))
 NOT_TTLV = {"constructed_rest_endpoints.json", "vec_access_grant_body.json"}  # REST bodies
 LEGACY = {n for n in ALL if n.startswith("LEGACY_")}

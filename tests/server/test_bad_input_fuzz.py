@@ -18,12 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import DATA
 from tests.server.test_bad_input import located_ids
 from tests.support.conformance import wrap_bare_operation
 from tests.support.sandbox import Sandbox, start_sandbox
 
-REQUESTS = sorted(p for p in (SHARED / "conformance" / "vectors").rglob("*.json") if "user_id" not in p.read_text())
+REQUESTS = sorted(p for p in (DATA / "conformance" / "vectors").rglob("*.json") if "user_id" not in p.read_text())
 WRONG_VALUES = (None, [], {}, True, -1, 2**70, "", "0x", "ZZ", "[\"", 1.5)
 WRONG_TYPES = ("Integer", "TextString", "ByteString", "Boolean", "DateTime", "LongInteger", "Enumeration", "Nope")
 SEED = 20261122
@@ -66,7 +66,7 @@ def _cases() -> list[tuple[str, str]]:
     rng = random.Random(SEED)
     cases = []
     for path in REQUESTS:
-        rel = path.relative_to(SHARED / "conformance" / "vectors").as_posix()
+        rel = path.relative_to(DATA / "conformance" / "vectors").as_posix()
         for name, body in mutations(path.read_text(), rng):
             cases.append((f"{rel}:{name}", body))
     return cases

@@ -248,9 +248,9 @@ def test_unsupported_extension_is_refused_with_the_list(kms: Kms) -> None:
     assert "x509-extension: nsComment: unsupported extension: use basicConstraints" in refused
 
 
-def test_the_ckms_cli_request_shape(kms: Kms, ca: dict, shared_dir) -> None:
+def test_the_ckms_cli_request_shape(kms: Kms, ca: dict, data_dir) -> None:
     """The request `ckms certificates certify --public-key-id-to-certify … --issuer-…` sends."""
-    sample = (shared_dir / "reference/ttlv_samples/constructed_certify_public_key_with_issuer_cli_style_request.json")
+    sample = (data_dir / "reference/ttlv_samples/constructed_certify_public_key_with_issuer_cli_style_request.json")
     _, pk = kms.create_pair("RSA", length=2048)
     body = (sample.read_text().replace("052efbf7-828f-4ba9-83d6-48e18f2b9971_pk", pk)
             .replace("a1b2c3d4-ca-cert-uid", ca["cert"]).replace("e5f6a7b8-ca-private-key-uid", ca["sk"]))

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import DATA
 from tests.support.conformance import (
     DEFAULT_OWNER_CERT,
     Identity,
@@ -28,7 +28,7 @@ from tests.support.conformance import (
 )
 from tests.support.sandbox import Sandbox, start_sandbox
 
-CONFORMANCE = SHARED / "conformance"
+CONFORMANCE = DATA / "conformance"
 VECTORS = CONFORMANCE / "vectors"
 SKIP_FILE = Path(__file__).with_name("conformance_skip.toml")
 # Skipping these families would hide exactly what the sandbox exists for (issue 2).

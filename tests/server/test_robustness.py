@@ -7,7 +7,7 @@ import copy
 import json
 import random
 
-from tests.conftest import SHARED
+from tests.conftest import DATA
 from tests.server.kmip import kmip  # noqa: F401
 
 VALUES = [None, 0, -1, 2**40, "", "0x", "ZZ", "[", '["a"]', True, [], {}, 1.5, "AES", "2024-01-01T00:00:00Z"]
@@ -18,8 +18,8 @@ TAGS = ["UniqueIdentifier", "Attributes", "Link", "Name", "Attribute", "KeyBlock
 
 def _seeds() -> list[dict]:
     out = []
-    files = list((SHARED / "reference" / "ttlv_samples").glob("*_request.json"))
-    files += list((SHARED / "conformance" / "vectors").rglob("*.json"))
+    files = list((DATA / "reference" / "ttlv_samples").glob("*_request.json"))
+    files += list((DATA / "conformance" / "vectors").rglob("*.json"))
     for f in sorted(files):
         if f.name.startswith("LEGACY"):
             continue

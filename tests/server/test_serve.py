@@ -18,12 +18,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from kms_tui.server.config import ServerConfigError, load_config
-from tests.conftest import SHARED
+from tests.conftest import DATA
 from tests.server.kmip import Kmip, first, key_pair
 from tests.server.pki import Pki
 from tests.support.sandbox import start_sandbox
 
-CONFIGS = SHARED / "conformance" / "configs" / "server" / "test"
+CONFIGS = DATA / "conformance" / "configs" / "server" / "test"
 
 
 def _serve(*args: str, env_home: Path, timeout: float = 30) -> subprocess.CompletedProcess:
@@ -57,8 +57,8 @@ def test_test_data_root_option_resolves_test_data_paths(tmp_path):
     config.write_text((CONFIGS / "cert_auth.toml").read_text())
     with pytest.raises(ServerConfigError, match="--test-data-root"):
         load_config(config)
-    cfg = load_config(config, test_data_root=SHARED / "conformance")
-    assert cfg.tls.clients_ca_cert_file == SHARED / "conformance" / "certificates/client_server/ca/ca.crt"
+    cfg = load_config(config, test_data_root=DATA / "conformance")
+    assert cfg.tls.clients_ca_cert_file == DATA / "conformance" / "certificates/client_server/ca/ca.crt"
 
 
 @pytest.mark.parametrize("toml,needle", [

@@ -1,4 +1,4 @@
-"""Replay Cosmian's KMIP regression vectors (``shared/conformance``) against a running server.
+"""Replay Cosmian's KMIP regression vectors (``tests/data/conformance``) against a running server.
 
 The semantics follow ``conformance/FORMAT.md`` (Cosmian's ``vector_runner.rs``): placeholder
 substitution, bare operations wrapped into a ``RequestMessage``, raw batches, the REST access
