@@ -18,11 +18,11 @@ ROOT = Path(kms_tui.__file__).parent
 # Package → the kms_tui packages/modules it may import (besides itself), per ARCHITECTURE.md.
 ALLOWED: dict[str, set[str]] = {
     "kmip": set(),
-    "server": {"kmip"},
-    "audit": {"paths"},
-    "client": {"kmip", "audit", "exitcodes", "paths"},
-    "config": {"kmip", "client", "exitcodes", "paths"},  # client: the cosmian-kms secret backend
-    "auth": {"kmip", "client", "config", "audit", "exitcodes", "paths"},
+    "server": {"kmip", "safetext"},
+    "audit": {"paths", "safetext"},
+    "client": {"kmip", "audit", "exitcodes", "paths", "safetext"},
+    "config": {"kmip", "client", "exitcodes", "paths", "safetext"},  # client: the cosmian-kms secret backend
+    "auth": {"kmip", "client", "config", "audit", "exitcodes", "paths", "safetext"},
 }
 UI_LIBRARIES = {"textual", "rich"}  # only kms_tui.tui draws
 
