@@ -19,9 +19,11 @@ from kms_tui.server.store import Store, StoredObject
 
 T = TypeVar("T")
 
-# Operations a `get` grant also allows (Cosmian's non-HSM rule).
-GET_IMPLIES = frozenset({"get", "export", "encrypt", "decrypt", "sign", "signatureverify", "mac",
-                         "hash", "validate", "derivekey", "certify"})
+# Operations whose grant must be explicit: Cosmian's Revoke and Destroy call
+# `user_can_perform_operation` (crate/server/src/core/kms/permissions.rs), which neither lets a
+# `get` grant stand in nor lets any grant allow them; every other operation goes through
+# `user_has_permission` (crate/server/src/core/retrieve_object_utils.rs).
+EXACT_GRANT = frozenset({"revoke", "destroy"})
 DESTROYED = ("Destroyed", "Destroyed_Compromised")
 
 
@@ -67,17 +69,20 @@ class OpContext:
         raise Unauthorized("User does not have create access-right.")
 
     def may(self, obj: StoredObject, op: str) -> bool:
-        """Whether the user may run ``op`` (lowercase operation name) on ``obj``."""
+        """Whether the user may run ``op`` (lowercase operation name) on ``obj``, as Cosmian's
+        ``user_has_permission``: the owner may do anything; otherwise the grants to the user and
+        to everyone (``*``) count, a ``get`` grant stands for every operation (non-HSM objects)
+        and any grant allows ``getattributes``. Revoke and Destroy need their own grant
+        (``user_can_perform_operation``). The ``create`` right, stored on the pseudo-object
+        ``*``, is never a right on an object that happens to have the id ``*``."""
         if obj.owner == self.user:
             return True
-        perms = self.store.permissions(obj.uid, self.user)
+        perms = self.store.permissions(obj.uid, self.user) - {"create"}
+        if op in EXACT_GRANT:
+            return op in perms
         if not perms:
             return False
-        if op == "getattributes":
-            return True
-        if op in perms:
-            return True
-        return op in GET_IMPLIES and "get" in perms
+        return op == "getattributes" or op in perms or "get" in perms
 
     # -- identifiers ----------------------------------------------------------------------------
     def uid_of(self, payload: TTLV, *, use_placeholder: bool = True) -> str:

@@ -113,3 +113,10 @@ def item_not_found(uid: str) -> Kmip21Error:
 def codec(message: str) -> Kmip21Error:
     """A TTLV tree that does not map to the operation's structure."""
     return Kmip21Error("Codec_Error", message)
+
+
+class ServerError(KmsError):
+    """``Unexpected server error: …``: 500 on bare operations and REST routes (the body says
+    only ``Internal server error``)."""
+    status = 500
+    prefix = "Unexpected server error"

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import ssl
 import time
 
 from aiohttp import web
 
-from kms_tui.server.errors import KmsError, Unauthorized
+from kms_tui.server import access_request
+from kms_tui.server.errors import KmsError, ServerError, Unauthorized, UnsupportedPlaceholder
 from kms_tui.server.plain_json import owned_entries
 
 VERSION = f"5.26.0 ({ssl.OPENSSL_VERSION}-non-FIPS)"  # Cosmian's shape, with this machine's OpenSSL
 # Replaces VERSION when set: the console's snapshot tests pin it so that their screenshots do
 # not depend on the OpenSSL of the machine that runs them.
 ENV_VERSION = "KMS_TUI_SANDBOX_VERSION"
-OPERATION_TYPES = frozenset({
-    "create", "certify", "decrypt", "derivekey", "destroy", "encrypt", "export", "get", "getattributes",
-    "hash", "import", "locate", "mac", "revoke", "rekey", "sign", "signatureverify", "validate",
-    "setattribute", "modifyattribute", "addattribute", "deleteattribute", "activate",
-})
 routes = web.RouteTableDef()
 
 
@@ -90,71 +85,76 @@ async def owned(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/access/obtained")
 async def obtained(request: web.Request) -> web.Response:
-    """``GET /access/obtained``: objects others granted to the user."""
+    """``GET /access/obtained``: every grant row of the user (Cosmian's LEFT JOIN: the ``create``
+    right shows as object ``*`` with owner ``""`` and state ``Active``)."""
     rows = request.app["store"].obtained(request["user"])
     return web.json_response(
         [{"object_id": i, "owner_id": o, "state": s, "operations": ops} for i, o, s, ops in rows]
     )
 
 
-def _check_owner(request: web.Request, uid: str) -> None:
-    obj = request.app["store"].get(uid)
-    user = request["user"]
-    if obj is None or obj.owner != user:
-        raise Unauthorized(f"Object with uid `{uid}` is not owned by owner `{user}`")
+def _not_owned(uid: str, user: str) -> Unauthorized:
+    return Unauthorized(f"Object with uid `{uid}` is not owned by owner `{user}`")
 
 
 @routes.get("/access/list/{object_id}")
 async def access_list(request: web.Request) -> web.Response:
-    """``GET /access/list/{id}``: the grants on an object (owner only)."""
-    uid = request.match_info["object_id"]
-    try:
-        _check_owner(request, uid)
-    except KmsError as exc:
-        return _error(exc)
-    grants = request.app["store"].grants_on(uid)
-    return web.json_response([{"user_id": u, "operations": ops} for u, ops in grants])
-
-
-async def _access_body(request: web.Request) -> tuple[str, str, list[str]]:
-    try:
-        body = json.loads(await request.text())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise web.HTTPBadRequest(text=f"Json deserialize error: {exc}") from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="Json deserialize error: expected a JSON object")
-    uid, user, ops = body.get("unique_identifier", "*"), body.get("user_id"), body.get("operation_types")
-    if not isinstance(user, str) or not isinstance(uid, str):
-        raise web.HTTPBadRequest(text="Json deserialize error: missing field `user_id` (a string)")
-    if not isinstance(ops, list) or not all(isinstance(o, str) for o in ops):
-        raise web.HTTPBadRequest(text="Json deserialize error: missing field `operation_types` (a list)")
-    unknown = [o for o in ops if o not in OPERATION_TYPES]
-    if unknown:
-        known = ", ".join(sorted(OPERATION_TYPES))
-        raise web.HTTPBadRequest(text=f"Json deserialize error: unknown variant `{unknown[0]}`, expected one of {known}")
-    return uid, user, ops
+    """``GET /access/list/{id}``: the grants on an object (owner only), operations in Cosmian's
+    ``KmipOperation`` order (a ``BTreeSet``)."""
+    uid, user, store = request.match_info["object_id"], request["user"], request.app["store"]
+    if not store.is_owned_by(uid, user):
+        return _error(_not_owned(uid, user))
+    return web.json_response([{"user_id": u, "operations": ops} for u, ops in store.grants_on(uid)])
 
 
 async def _change_access(request: web.Request, grant: bool) -> web.Response:
-    uid, target, ops = await _access_body(request)
-    store, cfg, user = request.app["store"], request.app["config"], request["user"]
+    """Cosmian's ``grant_access`` / ``revoke_access`` (crate/server/src/core/kms/permissions.rs),
+    step by step: ``create`` is taken out and handled first (only when ``privileged_users`` is
+    configured; without it the ``create`` right is everyone's and the request's ``create`` is
+    dropped); the other operations need an id (else 422 place holder), ownership (else 401),
+    and a beneficiary other than the owner (else 401)."""
     try:
-        if "create" in ops or uid == "*":
-            privileged = cfg.privileged_users or []
-            if user not in privileged and user != cfg.default_username:
-                raise Unauthorized("Only privileged users can grant or revoke the create access right")
-            uid = "*"
-        else:
-            _check_owner(request, uid)
-        if target == user:
-            raise Unauthorized("You can't grant yourself access rights: you already own the object")
+        parsed = access_request.parse(await request.read(), request.headers.get("Content-Type"))
+    except access_request.BodyError as exc:
+        return _text(400, str(exc))
+    store, cfg, user = request.app["store"], request.app["config"], request["user"]
+    target, ops = parsed.user_id, list(parsed.operation_types)
+    try:
+        if "create" in ops:
+            ops = [o for o in ops if o != "create"]
+            privileged = cfg.privileged_users
+            if privileged is not None:
+                if user not in privileged:
+                    raise Unauthorized("Only privileged users can grant/revoke create access right to a user.")
+                if target in privileged:
+                    raise Unauthorized(
+                        f"User `{target}` is a privileged user - create access right can't be granted or revoked."
+                    )
+                if grant:
+                    store.grant_create(target)
+                else:
+                    store.revoke_create(target)
+        if ops:
+            uid = parsed.unique_identifier
+            if uid is None:
+                raise UnsupportedPlaceholder()
+            if not isinstance(uid, str):  # a number: Cosmian's `.context("unique_identifier is not a string")`
+                raise ServerError("unique_identifier is not a string")
+            if not store.is_owned_by(uid, user):
+                raise _not_owned(uid, user)
+            if target == user:
+                raise Unauthorized(
+                    "You can't grant yourself, you have already all rights on your own objects" if grant
+                    else "You cannot revoke yourself; you should keep all rights to your objects."
+                )
+            if grant:
+                store.grant(uid, target, ops)
+            else:
+                store.revoke_grant(uid, target, ops)
     except KmsError as exc:
         return _error(exc)
-    if grant:
-        store.grant(uid, target, ops)
-        return web.json_response({"success": f"Access for {target} successfully added"})
-    store.revoke_grant(uid, target, ops)
-    return web.json_response({"success": f"Access for {target} successfully deleted"})
+    verb = "added" if grant else "deleted"
+    return web.json_response({"success": f"Access for {target} successfully {verb}"})
 
 
 @routes.post("/access/grant")
@@ -171,11 +171,13 @@ async def revoke(request: web.Request) -> web.Response:
 
 @routes.get("/access/create")
 async def access_create(request: web.Request) -> web.Response:
-    """``GET /access/create``: whether the user may create objects."""
+    """``GET /access/create``, as Cosmian's ``get_create_access`` (crate/server/src/routes/
+    access.rs): true without ``privileged_users``, for a privileged user, or with the ``create``
+    right; unlike the Create operation itself it does not count ``default_username``."""
     cfg, user = request.app["config"], request["user"]
     allowed = (
-        cfg.privileged_users is None or user in cfg.privileged_users or user == cfg.default_username
-        or "create" in request.app["store"].permissions("*", user)
+        cfg.privileged_users is None or user in cfg.privileged_users
+        or request.app["store"].has_create_right(user)
     )
     return web.json_response({"has_create_permission": allowed})
 

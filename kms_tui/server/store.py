@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from kms_tui.kmip.ttlv import TTLV, decode, encode
+from kms_tui.server.access_request import ordered
 from kms_tui.server.errors import DatabaseError
 from kms_tui.server.plain_json import plain_json
 
@@ -254,7 +255,7 @@ class Store:
         narrowed by the filters SQL can apply; the caller filters the rest."""
         sql = (
             "SELECT o.id, o.attributes, o.state FROM objects o WHERE (o.owner=?"
-            " OR o.id IN (SELECT id FROM read_access WHERE userid=?))"
+            " OR o.id IN (SELECT id FROM read_access WHERE userid=? AND permissions<>'[\"create\"]'))"
         )
         args: list[object] = [user, user]
         wanted = sorted(set(tags))
@@ -295,9 +296,33 @@ class Store:
         return ops
 
     def grants_on(self, uid: str) -> list[tuple[str, list[str]]]:
-        """``(user, sorted operations)`` for every grant on ``uid``."""
+        """``(user, operations)`` for every grant on ``uid``, operations in Cosmian's
+        ``KmipOperation`` order (users sorted; Cosmian's order is a HashMap's). The ``create``
+        right is not a grant on an object that has the id ``*``: it is left out."""
         rows = self.db.execute("SELECT userid, permissions FROM read_access WHERE id=? ORDER BY userid", (uid,))
-        return [(u, sorted(json.loads(p))) for u, p in rows]
+        out = []
+        for u, p in rows:
+            ops = [o for o in ordered(json.loads(p)) if o != "create"]
+            if ops:
+                out.append((u, ops))
+        return out
+
+    def is_owned_by(self, uid: str, user: str) -> bool:
+        """Cosmian's ``is_object_owned_by``: a row with this id and owner."""
+        return self.db.execute("SELECT 1 FROM objects WHERE id=? AND owner=?", (uid, user)).fetchone() is not None
+
+    # The `create` right is Cosmian's grant of `create` on the pseudo-object `*`.
+    def grant_create(self, user: str) -> None:
+        """Give ``user`` the ``create`` right."""
+        self.grant("*", user, ["create"])
+
+    def revoke_create(self, user: str) -> None:
+        """Take the ``create`` right from ``user``."""
+        self.revoke_grant("*", user, ["create"])
+
+    def has_create_right(self, user: str) -> bool:
+        """Whether ``user`` (or everyone, ``*``) holds the ``create`` right."""
+        return "create" in self.permissions("*", user)
 
     def grant(self, uid: str, user: str, ops: Iterable[str]) -> None:
         """Add ``ops`` to the operations granted on ``uid`` to ``user``."""
@@ -325,10 +350,12 @@ class Store:
         return set(json.loads(row[0])) if row else set()
 
     def obtained(self, user: str) -> list[tuple[str, str, str, list[str]]]:
-        """``(id, owner, state, operations)`` of objects granted to ``user`` (not owned)."""
+        """``(id, owner, state, operations)`` of every grant row of ``user``, as Cosmian's
+        ``select-objects-access-obtained`` (a LEFT JOIN: a row without an object, such as the
+        ``create`` right on ``*``, has owner ``""`` and state ``Active``)."""
         rows = self.db.execute(
-            "SELECT o.id, o.owner, o.state, r.permissions FROM read_access r JOIN objects o ON o.id=r.id"
-            " WHERE r.userid=? AND o.owner<>?",
-            (user, user),
+            "SELECT r.id, COALESCE(o.owner, ''), COALESCE(o.state, 'Active'), r.permissions FROM read_access r"
+            " LEFT JOIN objects o ON o.id=r.id WHERE r.userid=? ORDER BY r.rowid",
+            (user,),
         )
-        return [(i, o, s, sorted(json.loads(p))) for i, o, s, p in rows]
+        return [(i, o, s, ordered(json.loads(p))) for i, o, s, p in rows]

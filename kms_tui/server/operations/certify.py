@@ -361,8 +361,16 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
         elif subject.public_obj is not None:
             ctx.store.update(subject.public_obj)
         if in_place:  # a renewal under the same id replaces the certificate, owner and grants kept
-            cert_stored.owner = subject.renewed.owner  # type: ignore[union-attr]
-            ctx.store.replace(cert_stored)
+            # Cosmian upserts it `WHERE objects.owner = <caller>` (server_database query.sql,
+            # upsert-object): another user's certificate is left as it was, and the call succeeds.
+            if subject.renewed.owner == ctx.user:  # type: ignore[union-attr]
+                cert_stored.owner = ctx.user
+                ctx.store.replace(cert_stored)
         else:
-            ctx.store.insert([cert_stored])
+            existing = ctx.store.get(subject.cert_uid)
+            if existing is None:
+                ctx.store.insert([cert_stored])
+            elif existing.owner == ctx.user:  # Cosmian's upsert replaces the caller's own object
+                ctx.store.replace(cert_stored)
+            # else: another user's object under that id is left as it was (upsert WHERE owner)
     return TTLV.struct("CertifyResponse", [TTLV.text("UniqueIdentifier", subject.cert_uid)])

@@ -86,9 +86,18 @@ def _merge(embedded: TTLV | None, requested: TTLV | None) -> TTLV:
     return out
 
 
+def _check_may_replace(ctx: OpContext, uid: str) -> None:
+    """Import with ReplaceExisting: only the owner may replace (Cosmian's import.rs, 401)."""
+    existing = ctx.store.get(uid) if uid else None
+    if existing is not None and existing.owner != ctx.user:
+        raise Unauthorized(f"User '{ctx.user}' does not own object '{uid}' and cannot replace it")
+
+
 async def store_object(ctx: OpContext, payload: TTLV, uid: str, *, replace: bool) -> str:
     """Shared by Import and Register: validate, build attributes, insert (or replace)."""
     ctx.check_create()
+    if replace:  # Cosmian's import.rs checks ownership before anything else is looked at
+        _check_may_replace(ctx, uid)
     object_type = require(payload, "ObjectType").value
     obj, embedded = _clean(_object_node(payload, object_type))
     digest_source = _check_material(obj)
@@ -105,8 +114,7 @@ async def store_object(ctx: OpContext, payload: TTLV, uid: str, *, replace: bool
     if existing is not None:
         if not replace:
             raise DatabaseError(f"failed to insert objects: one or more objects already exist (`{uid}`)")
-        if existing.owner != ctx.user:
-            raise Unauthorized(f"Object with uid `{uid}` is not owned by owner `{ctx.user}`")
+        _check_may_replace(ctx, uid)
         ctx.store.replace(record)
     else:
         ctx.store.insert([record])
