@@ -66,6 +66,8 @@ class _Reader:
             return self.decoder.raw_decode(self.text, i)
         except json.JSONDecodeError as exc:
             raise self.fail(_syntax(exc.msg), exc.pos + 1) from None
+        except RecursionError:  # serde_json stops at depth 128 with this message
+            raise self.fail("recursion limit exceeded", i + 1) from None
 
 
 def _syntax(msg: str) -> str:
@@ -117,21 +119,23 @@ def parse(body: bytes, content_type: str | None) -> Access:
         end = i + 1
     else:
         while True:
+            if not text.startswith('"', i):
+                raise r.fail("key must be a string", i + 1)
             key, i = r.value(i)
-            if not isinstance(key, str):
-                raise r.fail("key must be a string", i)
+            if key in _FIELDS and key in seen:  # serde's derive checks this before reading the value
+                raise r.fail(f"duplicate field `{key}`", i)
             i = r.skip(i)
             if i >= len(text) or text[i] != ":":
                 raise r.fail("expected `:`", i + 1)
             start = r.skip(i + 1)
-            if key in _FIELDS and key in seen:
-                raise r.fail(f"duplicate field `{key}`", start)
             value, i = _field(r, key, start)
             if key in _FIELDS:
                 seen[key] = value
             i = r.skip(i)
             if i < len(text) and text[i] == ",":
                 i = r.skip(i + 1)
+                if text.startswith("}", i):
+                    raise r.fail("trailing comma", i + 1)
                 continue
             if i < len(text) and text[i] == "}":
                 end = i + 1
@@ -167,6 +171,8 @@ def _field(r: _Reader, key: str, start: int) -> tuple[object, int]:
             i = r.skip(i)
             if r.text.startswith(",", i):
                 i = r.skip(i + 1)
+                if r.text.startswith("]", i):
+                    raise r.fail("trailing comma", i + 1)
                 continue
             if r.text.startswith("]", i):
                 return ops, i + 1

@@ -140,6 +140,12 @@ def test_only_the_owner_manages_and_lists_grants(users):
      "Json deserialize error: invalid type: integer `5`, expected a string at line 1 column 12"),
     (b'{"user_id":"b","operation_types":"get"}', "application/json",
      'Json deserialize error: invalid type: string "get", expected a sequence at line 1 column 38'),
+    (b'{"user_id":"b","user_id":"c","operation_types":[]}', "application/json",
+     "Json deserialize error: duplicate field `user_id` at line 1 column 24"),
+    (b'{"user_id":"b","operation_types":["get",]}', "application/json",
+     "Json deserialize error: trailing comma at line 1 column 41"),
+    (b'{"unique_identifier":1.5,"user_id":"b","operation_types":["get"]}', "application/json",
+     "Json deserialize error: data did not match any variant of untagged enum UniqueIdentifier at line 1 column 24"),
     (b'{"user_id":"b","operation_types":["get"]}', "text/plain", "Content type error"),
 ])
 def test_bodies_serde_refuses_are_a_400_with_its_message(users, body, content_type, says):
