@@ -371,7 +371,7 @@ def connect_failure(exc: BaseException, host: str, port: int | None) -> Unreacha
     tls = tls_failure(exc, host)
     if tls is not None:
         return tls
-    where = f"{host}:{port}" if port else host
+    where = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
     for e in _chain(exc):
         if isinstance(e, socket.gaierror) or "Name or service not known" in str(e) or "nodename nor servname" in str(e):
             return DnsError(f"cannot resolve the host name {host}", reason="dns")

@@ -407,8 +407,15 @@ class _Inflater:
             out = self.d.decompress(data, INFLATE_STEP)
         self.raw_deflate_tried = True
         yield out
-        while self.d.unconsumed_tail:
-            yield self.d.decompress(self.d.unconsumed_tail, INFLATE_STEP)
+        while True:
+            if self.d.unconsumed_tail:
+                yield self.d.decompress(self.d.unconsumed_tail, INFLATE_STEP)
+            elif self.d.eof and self.d.unused_data and self.encoding != "deflate":
+                rest = self.d.unused_data  # the next member of a multi-member gzip body
+                self.d = zlib.decompressobj(_ZLIB_WBITS[self.encoding])
+                yield self.d.decompress(rest, INFLATE_STEP)
+            else:
+                return
 
     def flush(self) -> Iterator[bytes]:
         yield self.d.flush()

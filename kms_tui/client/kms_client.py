@@ -82,9 +82,11 @@ class KmsClient(RestCalls):
 
     # -- raw KMIP ---------------------------------------------------------------------------------
     async def _post(
-        self, body: TTLV, operation: str, target: str, kind: OpKind, *, expect: str, listing: bool = False
+        self, body: TTLV, operation: str, target: str, kind: OpKind, *, expect: str, listing: bool = False,
+        require: Sequence[str] = (),
     ) -> tuple[TTLV, int, bool]:
-        """POST one KMIP body; the decoded answer, which must be a TTLV node tagged ``expect``."""
+        """POST one KMIP body; the decoded answer, which must be a TTLV node tagged ``expect`` with a
+        non-empty text child for each tag in ``require`` (e.g. a CreateResponse's UniqueIdentifier)."""
         outcome = await self.exchange.attempt(
             "POST", KMIP_PATH, content=encode(body), kind=kind, operation=operation, target=target, listing=listing
         )
@@ -97,8 +99,11 @@ class KmsClient(RestCalls):
             node = decode(r.content)
         except (TTLVError, ValueError, TypeError):
             node = None
-        if node is None or node.tag != expect:
+        missing = [t for t in require if node is not None and not _text(node, t)]
+        if node is None or node.tag != expect or missing:
             what = "KMIP JSON TTLV" if node is None else f"a KMIP {expect}"
+            if node is not None and node.tag == expect:
+                what = f"a complete {expect} (no {', '.join(missing)})"
             raise errors.unreadable_answer(
                 what, r.status_code, r.content, operation=operation, host=self.settings.host,
                 content_type=r.headers.get("content-type", ""), maybe_done=kind is OpKind.CREATE,
@@ -106,27 +111,15 @@ class KmsClient(RestCalls):
             )
         return node, outcome.attempts, outcome.maybe_done_before
 
-    def _shape_error(self, operation: str, response: TTLV, missing: str) -> errors.ProtocolError:
-        """A ``…Response`` without a field the operation must return (e.g. a CreateResponse without
-        UniqueIdentifier): never a success."""
-        return errors.unreadable_answer(
-            f"a complete {response.tag} (no {missing})", 200, encode(response).encode(), operation=operation,
-            host=self.settings.host, maybe_done=kind_of([operation]) is OpKind.CREATE, reason="wrong_shape",
-        )
 
-    def _text_field(self, op: TTLV, response: TTLV, tag: str) -> str:
-        value = response.get_value(tag)
-        if not isinstance(value, str) or not value:
-            raise self._shape_error(op.tag, response, tag)
-        return value
-
-    async def send(self, op: TTLV) -> TTLV:
-        """Send one bare operation; return its ``…Response`` node."""
+    async def send(self, op: TTLV, *, require: Sequence[str] = ()) -> TTLV:
+        """Send one bare operation; return its ``…Response`` node (ProtocolError when the answer is
+        not one, or lacks a text field named in ``require``)."""
         started, target, attempts = time.monotonic(), _target(op), 1
         try:
             try:
                 response, attempts, maybe_done = await self._post(
-                    op, op.tag, target, kind_of([op.tag]), expect=f"{op.tag}Response"
+                    op, op.tag, target, kind_of([op.tag]), expect=f"{op.tag}Response", require=require
                 )
             except errors.ServerRefused as exc:
                 done = self._already_done(op, exc)
@@ -209,7 +202,7 @@ class KmsClient(RestCalls):
     # -- typed operations -------------------------------------------------------------------------
     async def _send_for_id(self, op: TTLV) -> str:
         """Send one operation; the ``UniqueIdentifier`` of its answer (ProtocolError if it has none)."""
-        return self._text_field(op, await self.send(op), "UniqueIdentifier")
+        return str((await self.send(op, require=("UniqueIdentifier",))).get_value("UniqueIdentifier"))
 
     async def create_symmetric_key(
         self, algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None
@@ -222,8 +215,8 @@ class KmsClient(RestCalls):
     ) -> tuple[str, str]:
         """Create a key pair (rsa, ec, ed25519, ed448); return (private id, public id)."""
         op = requests.create_key_pair(kind, size=size, curve=curve, tags=tags, name=name)
-        r = await self.send(op)
-        return self._text_field(op, r, "PrivateKeyUniqueIdentifier"), self._text_field(op, r, "PublicKeyUniqueIdentifier")
+        r = await self.send(op, require=("PrivateKeyUniqueIdentifier", "PublicKeyUniqueIdentifier"))
+        return str(r.get_value("PrivateKeyUniqueIdentifier")), str(r.get_value("PublicKeyUniqueIdentifier"))
 
     async def locate(self, filters: LocateFilter = LocateFilter(), *, maximum: int | None = None) -> list[str]:
         """Ids matching ``filters`` (the server caps the answer at 1,000 and ignores offsets)."""
@@ -307,6 +300,11 @@ class KmsClient(RestCalls):
         from kms_tui.client.listing import list_objects
 
         return await list_objects(self, filters)
+
+
+def _text(node: TTLV, tag: str) -> bool:
+    value = node.get_value(tag)
+    return isinstance(value, str) and bool(value)
 
 
 def _ids_in(node: TTLV | None) -> list[str]:
