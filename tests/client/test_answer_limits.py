@@ -60,6 +60,19 @@ async def test_a_listing_that_is_not_json_is_a_protocol_error(hostile):
     assert "is not a JSON array" in err.value.message and "\\x1b[2J" in err.value.message
 
 
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("mode", "error"), [("html-404", errors.ServerRefused), ("html-200", errors.ProtocolError)])
+async def test_the_connect_check_sums_up_a_web_page(hostile, mode, error):
+    """The console's connect screen shows ``version()``'s message and fix: a title, never the page."""
+    server = hostile(mode)
+    async with client(server.url) as c:
+        with pytest.raises(error) as err:
+            await c.version()
+    assert "a web page titled “404 Not Found”" in err.value.message
+    assert "PAGE-BODY-MARKER" not in err.value.describe() and "<" not in err.value.describe()
+    assert len(err.value.fix) < 100
+
+
 def test_cosmian_plain_errors_sent_as_text_html_are_not_web_pages():
     # Cosmian 5.26 answers its errors with Content-Type text/html and a plain-text body (routes/mod.rs)
     err = errors.from_http_status(422, "Item_Not_Found: x-1", "Get", "x-1", "text/html; charset=utf-8")

@@ -14,6 +14,7 @@ path to a mode to override it for that path only):
 * ``gzip-bomb``: ~10 MB of gzip (``Content-Encoding: gzip``) that inflates to ~10 GiB;
 * ``html-404``: a 404 web page (``text/html``, title ``404 Not Found``, a long page body);
 * ``html-502``: a proxy's 502 web page;
+* ``html-200``: the same 404 page with status 200 (a web server's catch-all page);
 * ``not-ttlv``: a 200 ``application/json`` answer that is not JSON (text with terminal escapes);
 * ``json-not-ttlv``: a 200 JSON object that is not KMIP TTLV;
 * ``wrong-shape-ttlv``: a 200 ``CreateResponse`` TTLV without ``UniqueIdentifier`` (for any
@@ -169,6 +170,8 @@ class HostileServer:
             return False
         if mode == "html-404":
             return await _send(w, 404, "Not Found", "text/html; charset=utf-8", PAGE_404.encode())
+        if mode == "html-200":
+            return await _send(w, 200, "OK", "text/html", PAGE_404.encode())
         if mode == "html-502":
             return await _send(w, 502, "Bad Gateway", "text/html", PAGE_502.encode())
         if mode == "not-ttlv":
