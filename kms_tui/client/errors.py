@@ -184,7 +184,7 @@ def unreadable_answer(
     a web page is summed up by its status and title, anything else quoted by its first bytes."""
     to = f"the answer to {operation}" if operation else "the answer"
     if host:
-        to += f" from {host}"
+        to += f" from {visible(host)}"
     if is_html(body, content_type):
         shown = html_summary(status, body)
     elif not body:

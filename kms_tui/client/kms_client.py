@@ -111,7 +111,6 @@ class KmsClient(RestCalls):
             )
         return node, outcome.attempts, outcome.maybe_done_before
 
-
     async def send(self, op: TTLV, *, require: Sequence[str] = ()) -> TTLV:
         """Send one bare operation; return its ``…Response`` node (ProtocolError when the answer is
         not one, or lacks a text field named in ``require``)."""
