@@ -1,6 +1,7 @@
 """The one shared KMIP client (no Textual import anywhere under this package)."""
 
 from kms_tui.client.errors import (
+    AnswerTooLarge,
     ConfigurationError,
     ConnectionRefused,
     DnsError,
@@ -9,6 +10,7 @@ from kms_tui.client.errors import (
     ObjectNotFound,
     OutcomeUnknown,
     PermissionDenied,
+    ProtocolError,
     ProxyError,
     RequestTimeout,
     ServerRefused,
@@ -17,12 +19,15 @@ from kms_tui.client.errors import (
     WrongLifecycleState,
 )
 from kms_tui.client.kms_client import BatchItemResult, KmsClient
+from kms_tui.client.limits import AnswerLimits
 from kms_tui.client.listing import ObjectList, ObjectSummary
 from kms_tui.client.requests import LocateFilter
 from kms_tui.client.retry import RetryPolicy
 from kms_tui.client.settings import ConnectionSettings, ProxySettings
 
 __all__ = [
+    "AnswerLimits",
+    "AnswerTooLarge",
     "BatchItemResult",
     "ConfigurationError",
     "ConnectionRefused",
@@ -37,6 +42,7 @@ __all__ = [
     "ObjectSummary",
     "OutcomeUnknown",
     "PermissionDenied",
+    "ProtocolError",
     "ProxyError",
     "ProxySettings",
     "RequestTimeout",

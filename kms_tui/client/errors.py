@@ -7,11 +7,14 @@ token, a password or key bytes: they are built from status codes, server reasons
 
 from __future__ import annotations
 
+import html
+import re
 import socket
 import ssl
 from typing import Any
 
 from kms_tui import exitcodes
+from kms_tui.safetext import visible
 
 
 class KmsError(Exception):
@@ -119,6 +122,86 @@ class ProtocolError(Unreachable):
     default_fix = "check that server_url points at a Cosmian KMS (and not at a proxy or web page)"
 
 
+class AnswerTooLarge(ProtocolError):
+    """An answer grew past the size cap of its request (``[limits]`` in settings.toml)."""
+
+    default_fix = "if such a large answer is expected, raise [limits] max_answer_mb in settings.toml"
+
+
+# ------------------------------------------------------------------------------------------------
+# Answers the client cannot read
+# ------------------------------------------------------------------------------------------------
+
+FIRST_BYTES = 120  # how much of an unreadable answer an error quotes
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+_HTML_START = (b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")
+_HTML_TAG = re.compile(rb"<(html|head|body|title|h1|p|div|center|pre)[\s>]", re.IGNORECASE)
+
+
+def is_html(body: bytes | str, content_type: str = "") -> bool:
+    """True for a web page: a body that starts like HTML, or a ``text/html`` answer holding tags.
+    (Cosmian sends its own plain-text error reasons as ``text/html; charset=utf-8``: the
+    Content-Type alone says nothing.)"""
+    raw = body.encode("utf-8", "replace") if isinstance(body, str) else body
+    head = raw[:4096].lstrip().lower()
+    if head.startswith(_HTML_START):
+        return True
+    return "html" in content_type.lower() and head.startswith(b"<") and _HTML_TAG.search(head) is not None
+
+
+def html_title(body: bytes | str, limit: int = 80) -> str:
+    """The ``<title>`` of a web page, unescaped, on one line, made visible and truncated ("" if none)."""
+    raw = body.encode("utf-8", "replace") if isinstance(body, str) else body
+    found = _TITLE.search(raw[:65536])
+    if found is None:
+        return ""
+    text = " ".join(html.unescape(found.group(1).decode("utf-8", "replace")).split())
+    return _clip(visible(text), limit)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def html_summary(status: int, body: bytes | str) -> str:
+    """``HTTP 404, a web page titled “404 Not Found”``: what a web page answer is, never the page."""
+    title = html_title(body)
+    return f"HTTP {status}, a web page titled “{title}”" if title else f"HTTP {status}, a web page"
+
+
+def first_bytes(body: bytes | str, limit: int = FIRST_BYTES) -> str:
+    """The first ``limit`` bytes of an answer, decoded leniently and escaped with ``visible``."""
+    raw = body.encode("utf-8", "replace") if isinstance(body, str) else body
+    text = visible(raw[:limit].decode("utf-8", "replace"))
+    return text + ("…" if len(raw) > limit else "")
+
+
+def unreadable_answer(
+    what: str, status: int, body: bytes, *, operation: str = "", host: str = "", content_type: str = "",
+    maybe_done: bool = False, reason: str = "unreadable",
+) -> ProtocolError:
+    """A ProtocolError for an answer that is not ``what`` (JSON, KMIP JSON TTLV, a CreateResponse…):
+    a web page is summed up by its status and title, anything else quoted by its first bytes."""
+    to = f"the answer to {operation}" if operation else "the answer"
+    if host:
+        to += f" from {visible(host)}"
+    if is_html(body, content_type):
+        shown = html_summary(status, body)
+    elif not body:
+        shown = f"HTTP {status}, empty"
+    else:
+        shown = f"HTTP {status}, {len(body)} bytes starting “{first_bytes(body)}”"
+    message = f"{to} is not {what} ({shown})"
+    if maybe_done:
+        return ProtocolError(
+            message + "; it may have been carried out",
+            "look for the new object (kms-tui locate) before trying again, and check that server_url points at "
+            "a Cosmian KMS",
+            reason=reason,
+        )
+    return ProtocolError(message, reason=reason)
+
+
 # ------------------------------------------------------------------------------------------------
 # Server answers
 # ------------------------------------------------------------------------------------------------
@@ -128,6 +211,7 @@ _NOT_FOUND = ("Object_Not_Found", "Item_Not_Found")
 
 def from_server_reason(reason: str, detail: str, operation: str = "", target: str = "") -> ServerRefused:
     """Turn a KMIP ErrorReason (+ its message) into the right exception."""
+    reason, detail, target = visible(reason), _clip(visible(detail), 300), visible(target)
     what = f"{operation} of {target}" if operation and target else operation or "request"
     if reason in _NOT_FOUND:
         who = target or detail or "the object"
@@ -155,9 +239,12 @@ def from_server_reason(reason: str, detail: str, operation: str = "", target: st
     return ServerRefused(f"{what} refused by the server: {reason}: {detail}".rstrip(": "), reason=reason)
 
 
-def from_http_status(status: int, body: str, operation: str = "", target: str = "") -> KmsError:
-    """Map a non-2xx HTTP answer (plain-text Cosmian body) to an exception."""
-    body = body.strip()
+def from_http_status(status: int, body: str, operation: str = "", target: str = "", content_type: str = "") -> KmsError:
+    """Map a non-2xx HTTP answer (plain-text Cosmian body) to an exception. A web page (a proxy's
+    or a web server's error page) is summed up by its status and title, never quoted."""
+    page = is_html(body, content_type)
+    title = html_title(body) if page else ""
+    body = "" if page else visible(body.strip())
     if status == 401:
         if body.startswith("Access denied"):
             return PermissionDenied(f"{operation or 'request'} refused: {body}", reason="Access_Denied")
@@ -172,21 +259,38 @@ def from_http_status(status: int, body: str, operation: str = "", target: str = 
             "set basic_auth_username/basic_auth_password or custom_auth_header in [http_config.proxy_params]",
             reason="Proxy_Auth_Required",
         )
+    if page:
+        shown = f"a web page titled “{title}”" if title else "a web page"
+        if status >= 500:
+            return ServerFailure(f"the server failed (HTTP {status}, {shown})", reason=f"HTTP_{status}")
+        if status == 404:
+            return ServerRefused(
+                f"the server does not support this request (HTTP 404, {shown})",
+                "check that server_url points at a Cosmian KMS 5.x",
+                reason="Route_Not_Supported",
+            )
+        return ServerRefused(
+            f"{operation or 'request'} refused (HTTP {status}, {shown})",
+            "check that server_url points at a Cosmian KMS, not at a web server or proxy page",
+            reason=f"HTTP_{status}",
+        )
     if status >= 500:
-        detail = "" if body in ("", "Internal server error") else f": {body[:200]}"
+        detail = "" if body in ("", "Internal server error") else f": {_clip(body, 200)}"
         return ServerFailure(f"the server failed (HTTP {status}){detail}", reason=f"HTTP_{status}")
     if status == 429:
         return ServerRefused("the server is rate limiting requests (HTTP 429)", "wait a moment and retry", reason="HTTP_429")
     if status == 404:
         return ServerRefused(
-            f"the server does not support this request (HTTP 404: {body[:200]})",
+            f"the server does not support this request (HTTP 404: {_clip(body, 200)})",
             "check that server_url points at a Cosmian KMS 5.x",
             reason="Route_Not_Supported",
         )
     reason, _, detail = body.partition(": ")
     if reason and " " not in reason:  # "Object_Not_Found: object not found for identifier x"
         return from_server_reason(reason, detail, operation, target)
-    return ServerRefused(f"{operation or 'request'} refused by the server (HTTP {status}): {body[:300]}", reason=f"HTTP_{status}")
+    return ServerRefused(
+        f"{operation or 'request'} refused by the server (HTTP {status}): {_clip(body, 300)}", reason=f"HTTP_{status}"
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -267,13 +371,13 @@ def connect_failure(exc: BaseException, host: str, port: int | None) -> Unreacha
     tls = tls_failure(exc, host)
     if tls is not None:
         return tls
-    where = f"{host}:{port}" if port else host
+    where = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
     for e in _chain(exc):
         if isinstance(e, socket.gaierror) or "Name or service not known" in str(e) or "nodename nor servname" in str(e):
             return DnsError(f"cannot resolve the host name {host}", reason="dns")
         if isinstance(e, ConnectionRefusedError) or "Connection refused" in str(e):
             return ConnectionRefused(f"connection refused by {where}: nothing listens there", reason="refused")
-    text = str(exc) or type(exc).__name__
+    text = visible(str(exc)) or type(exc).__name__
     if "Temporary failure in name resolution" in text:
         return DnsError(f"cannot resolve the host name {host} (DNS unavailable)", reason="dns")
     return Unreachable(f"cannot connect to {where}: {text}", "check the network path to the server", reason="connect")
@@ -281,7 +385,7 @@ def connect_failure(exc: BaseException, host: str, port: int | None) -> Unreacha
 
 def proxy_failure(exc: BaseException, proxy_host: str) -> ProxyError:
     """Explain a failure of the forward proxy (CONNECT refused, 407, unreachable)."""
-    text = str(exc)
+    text = visible(str(exc))
     if "407" in text:
         return ProxyError(
             f"the proxy {proxy_host} requires authentication (407)",

@@ -13,8 +13,9 @@ import json
 import ssl
 import time
 import urllib.request
+import zlib
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Iterator, Protocol, Sequence
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,9 +23,11 @@ import httpx
 from kms_tui.audit import AuditEntry, AuditTrail
 from kms_tui.client import errors
 from kms_tui.client.errors import KmsError
-from kms_tui.client.retry import Failure, OpKind, RetryPolicy, classify
+from kms_tui.client.limits import AnswerLimits, megabytes
+from kms_tui.client.retry import Failure, OpKind, RetryPolicy, classify, is_loopback
 from kms_tui.client.settings import ConnectionSettings
 from kms_tui.client.transport import build_ssl_context, http_client_kwargs
+from kms_tui.safetext import visible
 
 
 class Credentials(Protocol):
@@ -44,6 +47,21 @@ class Outcome:
     maybe_done_before: bool  # an earlier attempt may have been processed (timeout, 5xx, drop)
 
 
+class _CallState:
+    """What one call knows about its attempts, for the error when its deadline strikes."""
+
+    def __init__(self) -> None:
+        self.attempt_sent = False  # the current attempt's request started to go out
+        self.maybe_done = False  # an earlier attempt may have been processed (timeout, 5xx, drop)
+
+    async def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: note when the request itself (not a proxy CONNECT) is sent."""
+        if event.endswith("send_request_headers.started"):
+            request = info.get("request")
+            if getattr(request, "method", b"") != b"CONNECT":
+                self.attempt_sent = True
+
+
 def _build_http_client(settings: ConnectionSettings, timeout: float) -> httpx.AsyncClient:
     return httpx.AsyncClient(**http_client_kwargs(settings, timeout))
 
@@ -59,12 +77,14 @@ class Exchange:
         audit: AuditTrail | None = None,
         credentials: Credentials | None = None,
         retry: RetryPolicy = RetryPolicy(),
+        limits: AnswerLimits = AnswerLimits(),
     ) -> None:
         self.settings = settings
         self.profile = profile
         self.audit = audit
         self.credentials = credentials
         self.retry = retry
+        self.limits = limits
         self.user = identity_hint(settings)  # replaced by the server's answer to ``me()``
         self.round_trips = 0  # HTTP requests actually sent (benchmarks, tests)
         self._http: httpx.AsyncClient | None = None
@@ -87,26 +107,64 @@ class Exchange:
 
     # -- the loop ---------------------------------------------------------------------------------
     async def attempt(
-        self, method: str, path: str, *, content: str | None = None, kind: OpKind, operation: str, target: str = ""
+        self,
+        method: str,
+        path: str,
+        *,
+        content: str | None = None,
+        kind: OpKind,
+        operation: str,
+        target: str = "",
+        listing: bool = False,
     ) -> Outcome:
-        """Send until success, a non-retryable answer, or the attempts run out."""
+        """Send until success, a non-retryable answer, or the attempts run out; the whole call is
+        bounded by the deadline, and the answer by the size cap (``listing``: the large one)."""
         await self.open()
+        assert self._http is not None
+        state = _CallState()
+        seconds = self.limits.deadline_for(self.retry)
+        try:
+            async with asyncio.timeout(seconds) as scope:
+                return await self._attempts(method, path, content, kind, operation, listing, state)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            raise self._deadline_error(kind, operation, seconds, state) from None
+
+    async def _attempts(
+        self, method: str, path: str, content: str | None, kind: OpKind, operation: str, listing: bool,
+        state: _CallState,
+    ) -> Outcome:
         assert self._http is not None
         attempt = 0
         reauthenticated = False
-        maybe_done = False
+        cap = self.limits.cap(listing)
         while True:
             attempt += 1
+            state.attempt_sent = False
             headers = await self._auth_header()
             try:
                 self.round_trips += 1
-                request = self._http.build_request(method, path, content=content, headers=headers)
+                request = self._http.build_request(
+                    method, path, content=content, headers=headers, extensions={"trace": state.trace}
+                )
                 response = await self._http.send(request, stream=True)
-                await read_body(response)
+                await read_body(response, cap)
+            except errors.AnswerTooLarge:
+                raise self._too_large(kind, operation, listing, cap) from None
+            except errors.ProtocolError as exc:  # compressed in a way the client cannot read
+                message = f"the answer to {operation} from {visible(self.settings.host)} {exc.message}"
+                if kind is OpKind.CREATE:
+                    raise errors.ProtocolError(
+                        message + "; it may have been carried out",
+                        "look for the new object (kms-tui locate) before trying again",
+                        reason=exc.reason,
+                    ) from None
+                raise errors.ProtocolError(message, reason=exc.reason) from None
             except httpx.TransportError as exc:
-                failure = classify(exc)
+                failure = classify(exc, loopback=self._direct_to_loopback())
                 if self.retry.should_retry(kind, failure, attempt):
-                    maybe_done = maybe_done or failure is Failure.AMBIGUOUS
+                    state.maybe_done = state.maybe_done or failure is Failure.AMBIGUOUS
                     await asyncio.sleep(self.retry.delay(attempt))
                     continue
                 error = await self._client_certificate_refused(exc) or self._transport_error(exc, kind, failure, operation)
@@ -118,10 +176,42 @@ class Exchange:
                     attempt -= 1
                     continue
             if (status >= 500 or status == 429) and self.retry.should_retry(kind, Failure.SERVER_ERROR, attempt):
-                maybe_done = True
+                state.maybe_done = True
                 await asyncio.sleep(self.retry.delay(attempt))
                 continue
-            return Outcome(response, attempt, maybe_done)
+            return Outcome(response, attempt, state.maybe_done)
+
+    def _direct_to_loopback(self) -> bool:
+        """The requests go straight (no proxy) to this machine."""
+        return is_loopback(self.settings.host) and not self.proxy_url()
+
+    def _deadline_error(self, kind: OpKind, operation: str, seconds: float, state: _CallState) -> KmsError:
+        host = visible(self.settings.host)
+        fix = (
+            "the server answers too slowly or never finishes its answer; retry later, or raise "
+            "[limits] deadline_seconds in settings.toml"
+        )
+        within = f"within {seconds:g} s (the deadline of one call, retries included)"
+        if kind is OpKind.CREATE and (state.attempt_sent or state.maybe_done):
+            return errors.OutcomeUnknown(
+                f"no complete answer to the {operation} sent to {host} {within}; it may have been carried out",
+                reason="deadline",
+            )
+        if not state.attempt_sent and not state.maybe_done:
+            return errors.RequestTimeout(f"could not send the {operation} to {host} {within}", fix, reason="deadline")
+        return errors.RequestTimeout(f"no complete answer to the {operation} sent to {host} {within}", fix, reason="deadline")
+
+    def _too_large(self, kind: OpKind, operation: str, listing: bool, cap: int) -> KmsError:
+        key = "max_listing_answer_mb" if listing else "max_answer_mb"
+        message = (
+            f"the answer to {operation} from {visible(self.settings.host)} is larger than the "
+            f"{megabytes(cap)} cap for {'listings' if listing else 'one answer'}; reading stopped there"
+        )
+        fix = f"if such a large answer is expected, raise [limits] {key} in settings.toml"
+        if kind is OpKind.CREATE:
+            message += " (the server did receive the request: it may have been carried out)"
+            fix = "look for the new object (kms-tui locate) before trying again; " + fix
+        return errors.AnswerTooLarge(message, fix, reason="answer_too_large")
 
     async def _auth_header(self) -> dict[str, str]:
         token = await self.credentials.bearer_token() if self.credentials is not None else self.settings.access_token
@@ -196,6 +286,17 @@ class Exchange:
                     reason="timeout",
                 )
             return errors.RequestTimeout(f"no answer to the {after} within {self.retry.timeout:g} s", reason="timeout")
+        if isinstance(exc, httpx.RemoteProtocolError) and not _disconnected(exc):
+            # not a drop: the peer wrote something that is not HTTP (bad or endless headers…)
+            shown = errors.first_bytes(str(exc))
+            if kind is OpKind.CREATE:
+                return errors.ProtocolError(
+                    f"the answer to the {after} is not valid HTTP ({shown}); it may have been carried out",
+                    "look for the new object (kms-tui locate) before trying again, and check that server_url "
+                    "points at a Cosmian KMS",
+                    reason="not_http",
+                )
+            return errors.ProtocolError(f"the answer to the {after} is not valid HTTP ({shown})", reason="not_http")
         if kind is OpKind.CREATE:
             return errors.OutcomeUnknown(
                 f"the connection dropped before the answer to the {after}; it may have been carried out",
@@ -277,28 +378,124 @@ def _unauthenticated(response: httpx.Response) -> bool:
     return body_text(response).strip() == NO_AUTHENTICATION
 
 
+def _disconnected(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "disconnected" in text or "peer closed" in text or "connection closed" in text or not text
+
+
 YIELD_EVERY_BYTES = 256 * 1024  # body bytes read between two turns of the event loop (~1 ms of work)
+INFLATE_STEP = 256 * 1024  # most bytes one decompression step may produce (bounds a bomb's memory)
+_ZLIB_WBITS = {"gzip": zlib.MAX_WBITS | 16, "x-gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 
 
-async def read_body(response: httpx.Response) -> bytes:
+class _Inflater:
+    """One Content-Encoding (gzip or deflate) undone in steps of at most :data:`INFLATE_STEP` bytes."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self.raw_deflate_tried = False
+        self.d = zlib.decompressobj(_ZLIB_WBITS[encoding])
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        try:
+            out = self.d.decompress(data, INFLATE_STEP)
+        except zlib.error:
+            if self.encoding != "deflate" or self.raw_deflate_tried:
+                raise
+            self.raw_deflate_tried = True  # some servers send raw deflate without the zlib header
+            self.d = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self.d.decompress(data, INFLATE_STEP)
+        self.raw_deflate_tried = True
+        yield out
+        while True:
+            if self.d.unconsumed_tail:
+                yield self.d.decompress(self.d.unconsumed_tail, INFLATE_STEP)
+            elif self.d.eof and self.d.unused_data and self.encoding != "deflate":
+                rest = self.d.unused_data  # the next member of a multi-member gzip body
+                self.d = zlib.decompressobj(_ZLIB_WBITS[self.encoding])
+                yield self.d.decompress(rest, INFLATE_STEP)
+            else:
+                return
+
+    def flush(self) -> Iterator[bytes]:
+        yield self.d.flush()
+
+
+def _decoders(content_encoding: str) -> list[_Inflater]:
+    """The inflaters that undo ``content_encoding`` (applied right to left), or ProtocolError."""
+    names = [e.strip().lower() for e in content_encoding.split(",") if e.strip()]
+    names = [n for n in names if n != "identity"]
+    unknown = [n for n in names if n not in _ZLIB_WBITS]
+    if unknown:
+        raise errors.ProtocolError(
+            f"is compressed with {visible(', '.join(unknown))[:40]}, which the client did not ask for and cannot read",
+            reason="unsupported_encoding",
+        )
+    return [_Inflater(n) for n in reversed(names)]
+
+
+def _through(decoders: list[_Inflater], chunk: bytes, final: bool = False) -> Iterator[bytes]:
+    """Push ``chunk`` through the chain of decoders lazily, piece by bounded piece."""
+    if not decoders:
+        if chunk:
+            yield chunk
+        return
+    first, rest = decoders[0], decoders[1:]
+    if chunk:
+        for piece in first.feed(chunk):
+            yield from _through(rest, piece)
+    if final:
+        for piece in first.flush():
+            yield from _through(rest, piece)
+        yield from _through(rest, b"", True)
+
+
+async def read_body(response: httpx.Response, max_bytes: int | None = None) -> bytes:
     """Read a streamed answer's whole body, letting the event loop run every
     :data:`YIELD_EVERY_BYTES`; afterwards ``content``, ``text`` and ``json()`` work as usual.
 
-    Why: when a large answer (``/access/owned`` at 10,000 objects is ~10 MB) is already in the
-    socket buffer, httpx's own read never suspends, so the console froze for 20-30 ms (measured)
-    while it parsed the chunks; here keys and frames are served between chunks."""
+    The body is decompressed here (gzip, deflate), one bounded step at a time, and counted after
+    decompression: past ``max_bytes`` (raw or decoded) reading stops with ``AnswerTooLarge``, so
+    neither an endless answer nor a compression bomb can take more memory than the cap.
+
+    Why the turns: when a large answer (``/access/owned`` at 10,000 objects is ~14 MB) is already
+    in the socket buffer, httpx's own read never suspends, so the console froze for 20-30 ms
+    (measured) while it parsed the chunks; here keys and frames are served between chunks."""
+    limit = max_bytes if max_bytes is not None else float("inf")
     chunks: list[bytes] = []
-    pending = 0
+    pending = total = raw_total = 0
     try:
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            pending += len(chunk)
-            if pending >= YIELD_EVERY_BYTES:
-                pending = 0
-                await asyncio.sleep(0)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise errors.AnswerTooLarge(f"declared {int(declared)} bytes", reason="answer_too_large")
+        decoders = _decoders(response.headers.get("content-encoding", ""))
+        try:
+            async for raw in response.aiter_raw():
+                raw_total += len(raw)
+                if raw_total > limit:
+                    raise errors.AnswerTooLarge("raw body past the cap", reason="answer_too_large")
+                for piece in _through(decoders, raw):
+                    total += len(piece)
+                    if total > limit:
+                        raise errors.AnswerTooLarge("decoded body past the cap", reason="answer_too_large")
+                    chunks.append(piece)
+                    pending += len(piece)
+                    if pending >= YIELD_EVERY_BYTES:
+                        pending = 0
+                        await asyncio.sleep(0)
+            for piece in _through(decoders, b"", final=True):
+                total += len(piece)
+                if total > limit:
+                    raise errors.AnswerTooLarge("decoded body past the cap", reason="answer_too_large")
+                chunks.append(piece)
+        except zlib.error:
+            raise errors.ProtocolError(
+                f"is not valid {visible(response.headers.get('content-encoding', ''))[:20]} data "
+                f"(Content-Encoding)", reason="bad_encoding"
+            ) from None
     finally:
         await response.aclose()
-    body = response._content = b"".join(chunks)  # what httpx's own ``aread`` stores
+    body = response._content = b"".join(chunks)  # what httpx's own ``aread`` stores (decoded)
     return body
 
 
@@ -309,11 +506,11 @@ def body_text(response: httpx.Response) -> str:
         return ""
 
 
-def json_body(response: httpx.Response) -> Any:
+def json_body(response: httpx.Response, operation: str = "", host: str = "") -> Any:
     try:
         return response.json()
     except ValueError:
-        raise errors.ProtocolError(
-            f"the server answered HTTP {response.status_code} with something that is not JSON",
-            reason="not_json",
+        raise errors.unreadable_answer(
+            "JSON", response.status_code, response.content, operation=operation, host=host,
+            content_type=response.headers.get("content-type", ""), reason="not_json",
         ) from None

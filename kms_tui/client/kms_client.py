@@ -60,12 +60,14 @@ def _target(op: TTLV) -> str:
 class KmsClient(RestCalls):
     """Async context manager; one per server, shared by the whole app."""
 
-    def __init__(self, settings, *, profile: str = "", audit=None, credentials=None, retry=None) -> None:  # noqa: ANN001
+    def __init__(self, settings, *, profile: str = "", audit=None, credentials=None, retry=None, limits=None) -> None:  # noqa: ANN001
+        from kms_tui.client.limits import AnswerLimits
         from kms_tui.client.retry import RetryPolicy
 
         self.settings = settings
         self.exchange = Exchange(
-            settings, profile=profile, audit=audit, credentials=credentials, retry=retry or RetryPolicy()
+            settings, profile=profile, audit=audit, credentials=credentials, retry=retry or RetryPolicy(),
+            limits=limits or AnswerLimits(),
         )
 
     async def __aenter__(self) -> KmsClient:
@@ -79,29 +81,45 @@ class KmsClient(RestCalls):
         await self.exchange.aclose()
 
     # -- raw KMIP ---------------------------------------------------------------------------------
-    async def _post(self, body: TTLV, operation: str, target: str, kind: OpKind) -> tuple[TTLV, int, bool]:
+    async def _post(
+        self, body: TTLV, operation: str, target: str, kind: OpKind, *, expect: str, listing: bool = False,
+        require: Sequence[str] = (),
+    ) -> tuple[TTLV, int, bool]:
+        """POST one KMIP body; the decoded answer, which must be a TTLV node tagged ``expect`` with a
+        non-empty text child for each tag in ``require`` (e.g. a CreateResponse's UniqueIdentifier)."""
         outcome = await self.exchange.attempt(
-            "POST", KMIP_PATH, content=encode(body), kind=kind, operation=operation, target=target
+            "POST", KMIP_PATH, content=encode(body), kind=kind, operation=operation, target=target, listing=listing
         )
         r = outcome.response
         if r.status_code != 200:
-            err = errors.from_http_status(r.status_code, body_text(r), operation, target)
+            err = errors.from_http_status(r.status_code, body_text(r), operation, target, r.headers.get("content-type", ""))
             err.after_ambiguous = outcome.maybe_done_before
             raise err
         try:
-            return decode(r.content), outcome.attempts, outcome.maybe_done_before
-        except TTLVError:
-            raise errors.ProtocolError(
-                f"the answer to {operation} is not KMIP JSON TTLV (HTTP 200, {len(r.content)} bytes)",
-                reason="not_ttlv",
-            ) from None
+            node = decode(r.content)
+        except (TTLVError, ValueError, TypeError):
+            node = None
+        missing = [t for t in require if node is not None and not _text(node, t)]
+        if node is None or node.tag != expect or missing:
+            what = "KMIP JSON TTLV" if node is None else f"a KMIP {expect}"
+            if node is not None and node.tag == expect:
+                what = f"a complete {expect} (no {', '.join(missing)})"
+            raise errors.unreadable_answer(
+                what, r.status_code, r.content, operation=operation, host=self.settings.host,
+                content_type=r.headers.get("content-type", ""), maybe_done=kind is OpKind.CREATE,
+                reason="not_ttlv" if node is None else "wrong_shape",
+            )
+        return node, outcome.attempts, outcome.maybe_done_before
 
-    async def send(self, op: TTLV) -> TTLV:
-        """Send one bare operation; return its ``…Response`` node."""
+    async def send(self, op: TTLV, *, require: Sequence[str] = ()) -> TTLV:
+        """Send one bare operation; return its ``…Response`` node (ProtocolError when the answer is
+        not one, or lacks a text field named in ``require``)."""
         started, target, attempts = time.monotonic(), _target(op), 1
         try:
             try:
-                response, attempts, maybe_done = await self._post(op, op.tag, target, kind_of([op.tag]))
+                response, attempts, maybe_done = await self._post(
+                    op, op.tag, target, kind_of([op.tag]), expect=f"{op.tag}Response", require=require
+                )
             except errors.ServerRefused as exc:
                 done = self._already_done(op, exc)
                 if done is None:
@@ -136,13 +154,26 @@ class KmsClient(RestCalls):
         label = f"RequestMessage[{_summary(names)}]"
         attempts = 1
         try:
-            message, attempts, _ = await self._post(requests.request_message(ops), label, "", kind_of(names))
+            message, attempts, _ = await self._post(
+                requests.request_message(ops), label, "", kind_of(names), expect="ResponseMessage", listing=True
+            )
         except BaseException as exc:
             self.exchange.record(label, [_target(o) for o in ops], started, error=exc, attempts=attempts)
             raise
         items = message.all("BatchItem")
         if not items and message.get_value("ResultStatus"):  # unparseable message: one error item
             items = [message]
+        if len(items) != len(ops):
+            refused_whole = len(items) == 1 and str(items[0].get_value("ResultStatus", "")) not in ("", "Success")
+            if not refused_whole:  # a batch answer that does not match the request is not a result
+                exc = errors.unreadable_answer(
+                    f"a ResponseMessage with {len(ops)} BatchItems (it has {len(items)})", 200,
+                    encode(message).encode(), operation=label, host=self.settings.host,
+                    maybe_done=kind_of(names) is OpKind.CREATE, reason="wrong_shape",
+                )
+                self.exchange.record(label, [_target(o) for o in ops], started, error=exc, attempts=attempts)
+                raise exc
+            items = items * len(ops)  # the whole message was refused: every item failed the same way
         results = []
         for i, item in enumerate(items):
             op = ops[i] if i < len(ops) else None
@@ -169,8 +200,8 @@ class KmsClient(RestCalls):
 
     # -- typed operations -------------------------------------------------------------------------
     async def _send_for_id(self, op: TTLV) -> str:
-        """Send one operation; the ``UniqueIdentifier`` of its answer."""
-        return str((await self.send(op)).get_value("UniqueIdentifier"))
+        """Send one operation; the ``UniqueIdentifier`` of its answer (ProtocolError if it has none)."""
+        return str((await self.send(op, require=("UniqueIdentifier",))).get_value("UniqueIdentifier"))
 
     async def create_symmetric_key(
         self, algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None
@@ -182,7 +213,8 @@ class KmsClient(RestCalls):
         self, kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None
     ) -> tuple[str, str]:
         """Create a key pair (rsa, ec, ed25519, ed448); return (private id, public id)."""
-        r = await self.send(requests.create_key_pair(kind, size=size, curve=curve, tags=tags, name=name))
+        op = requests.create_key_pair(kind, size=size, curve=curve, tags=tags, name=name)
+        r = await self.send(op, require=("PrivateKeyUniqueIdentifier", "PublicKeyUniqueIdentifier"))
         return str(r.get_value("PrivateKeyUniqueIdentifier")), str(r.get_value("PublicKeyUniqueIdentifier"))
 
     async def locate(self, filters: LocateFilter = LocateFilter(), *, maximum: int | None = None) -> list[str]:
@@ -267,6 +299,11 @@ class KmsClient(RestCalls):
         from kms_tui.client.listing import list_objects
 
         return await list_objects(self, filters)
+
+
+def _text(node: TTLV, tag: str) -> bool:
+    value = node.get_value(tag)
+    return isinstance(value, str) and bool(value)
 
 
 def _ids_in(node: TTLV | None) -> list[str]:

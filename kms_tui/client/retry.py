@@ -12,11 +12,16 @@ Three kinds of operation (issue 3, reference §3.6–3.7):
   Active") counts as success.
 
 4xx answers are never retried, nor failures a retry cannot fix (the server certificate does not
-verify, the host name does not exist).
+verify, the host name does not exist, nothing listens on a loopback port: a local server that is
+not running will not start in the next second, so that is reported at once).
+
+Every call (its attempts, back-off sleeps included) is also bounded by one deadline, by default
+:meth:`RetryPolicy.worst_case` (see :class:`kms_tui.client.limits.AnswerLimits`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import socket
 import ssl
@@ -56,9 +61,13 @@ class Failure(str, Enum):
     SERVER_ERROR = "server_error"  # the server answered 5xx/429
 
 
-def classify(exc: BaseException) -> Failure:
-    """Did ``exc`` happen before the request could reach the server? Could a retry help?"""
+def classify(exc: BaseException, *, loopback: bool = False) -> Failure:
+    """Did ``exc`` happen before the request could reach the server? Could a retry help?
+    ``loopback``: the connection goes straight to this machine (no proxy), where a refused
+    connection means nothing listens and waiting will not change it."""
     if isinstance(exc, httpx.ConnectError) and _permanent(exc):
+        return Failure.PERMANENT
+    if loopback and isinstance(exc, httpx.ConnectError) and _refused(exc):
         return Failure.PERMANENT
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError, httpx.PoolTimeout)):
         return Failure.NEVER_SENT
@@ -78,6 +87,26 @@ def _permanent(exc: BaseException) -> bool:
     return "Name or service not known" in str(exc) or "CERTIFICATE_VERIFY_FAILED" in str(exc)
 
 
+def _refused(exc: BaseException) -> bool:
+    cur: BaseException | None = exc
+    while cur is not None:
+        if isinstance(cur, ConnectionRefusedError):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return "Connection refused" in str(exc) or "[Errno 111]" in str(exc)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, ``127.0.0.0/8`` or ``::1``."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _tls_alert(exc: BaseException) -> bool:
     text = str(exc)
     return "ALERT_" in text and "SSL" in text.upper()
@@ -95,6 +124,12 @@ class RetryPolicy:
     retry_reads: bool = True
     retry_creates_never_sent: bool = True
     retry_repeatable: bool = True
+
+    def worst_case(self) -> float:
+        """Seconds a call may take when every attempt runs to its timeout: the default deadline of
+        a call (each attempt's timeout, the longest back-off sleeps, one second of slack)."""
+        sleeps = sum(min(self.backoff_max, self.backoff * (2 ** (a - 1))) for a in range(1, self.attempts))
+        return self.attempts * self.timeout + sleeps * (1 + self.jitter) + 1.0
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""

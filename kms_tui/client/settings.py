@@ -11,6 +11,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from kms_tui.client.errors import ConfigurationError
+from kms_tui.safetext import mask_url
 
 # ckms still accepts the pre-5.18 names and maps them onto the tls_* keys (new name wins).
 _LEGACY_ALIASES = {
@@ -30,6 +31,9 @@ class ProxySettings:
     basic_auth_password: str | None = field(default=None, repr=False)
     custom_auth_header: str | None = field(default=None, repr=False)
     exclusion_list: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:  # the URL may carry user:password
+        return f"ProxySettings(url={mask_url(self.url)!r}, basic_auth_username={self.basic_auth_username!r})"
 
     def bypasses(self, host: str) -> bool:
         """ckms's rule: an exact host match, or a suffix match for entries starting with ``.``."""
@@ -69,6 +73,14 @@ class ConnectionSettings:
     custom_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     proxy: ProxySettings | None = None
 
+    def __repr__(self) -> str:  # secrets left out, a password in the URL masked
+        return (
+            f"ConnectionSettings(server_url={mask_url(self.server_url)!r}, "
+            f"accept_invalid_certs={self.accept_invalid_certs!r}, "
+            f"tls_client_pem_cert_path={self.tls_client_pem_cert_path!r}, "
+            f"tls_client_pkcs12_path={self.tls_client_pkcs12_path!r}, proxy={self.proxy!r})"
+        )
+
     @classmethod
     def from_http_config(cls, http_config: Mapping[str, Any]) -> ConnectionSettings:
         """Build settings from a ckms ``[http_config]`` dict; raise ConfigurationError like ckms."""
@@ -82,7 +94,7 @@ class ConnectionSettings:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigurationError(
-                f"Invalid configuration: server_url {url!r} is not an http(s) URL",
+                f"Invalid configuration: server_url '{mask_url(url)}' is not an http(s) URL",
                 "write it as https://host:port",
             )
         pem_cert, pem_key = conf.get("tls_client_pem_cert_path"), conf.get("tls_client_pem_key_path")
@@ -126,9 +138,11 @@ class ConnectionSettings:
         """The server URL without user info or query: safe for logs and the audit trail."""
         parts = urlsplit(self.server_url)
         netloc = parts.hostname or ""
+        if ":" in netloc:
+            netloc = f"[{netloc}]"  # IPv6
         if parts.port:
             netloc += f":{parts.port}"
-        return f"{parts.scheme}://{netloc}{parts.path}"
+        return mask_url(f"{parts.scheme}://{netloc}{parts.path}")
 
     @property
     def effective_proxy(self) -> ProxySettings | None:
@@ -159,7 +173,7 @@ def _parse_proxy(raw: Any) -> ProxySettings | None:
     url = str(raw.get("url") or "").strip()
     parts = urlsplit(url)
     if not url or not parts.scheme or not parts.hostname:
-        raise ConfigurationError(f"Invalid proxy URL: {url!r}", "write proxy_params.url as http://host:port")
+        raise ConfigurationError(f"Invalid proxy URL: '{mask_url(url)}'", "write proxy_params.url as http://host:port")
     if "://" in url and parts.port is None and parts.scheme not in ("http", "https"):
         url = f"{url.rstrip('/')}:8080"  # ckms: scheme's port, else 8080
     exclusions = raw.get("exclusion_list") or []

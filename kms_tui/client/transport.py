@@ -169,7 +169,9 @@ def http_client_kwargs(settings: ConnectionSettings, timeout: float) -> dict[str
     """Keyword arguments for ``httpx.AsyncClient`` talking to this KMS."""
     kwargs: dict[str, Any] = {
         "base_url": settings.server_url,
-        "headers": static_headers(settings),
+        # only what read_body can decompress in bounded steps (httpx would add br/zstd when their
+        # libraries are installed); a custom Accept-Encoding header still wins
+        "headers": {"Accept-Encoding": "gzip, deflate", **static_headers(settings)},
         "timeout": httpx.Timeout(timeout),
         "limits": httpx.Limits(max_connections=20, max_keepalive_connections=10),
     }

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from kms_tui import exitcodes
+from kms_tui.safetext import mask_url, visible
 from kms_tui.cli import add_connection_options
 from kms_tui.commands._auth_common import resolve, run_guarded
 from kms_tui.commands.headless import report_error
@@ -25,15 +26,19 @@ async def _collect(connection: Any) -> Any:
     from kms_tui.auth.session import Session
     from kms_tui.auth.whoami import whoami
     from kms_tui.client import ConnectionSettings, KmsClient
+    from kms_tui.config.settings import client_options
 
     audit = AuditTrail()
     try:
         async with Session(connection) as session:
             settings = ConnectionSettings.from_http_config(dict(connection.http_config))
-            async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session) as client:
-                return await whoami(client, session)
+            options = client_options(connection)  # [retry] and [limits] of settings.toml, as every command
+            async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session, **options) as client:
+                data = await whoami(client, session)
     finally:
         audit.close()
+    data.server_url = mask_url(data.server_url)  # text and --json: never a password from the URL
+    return data
 
 
 def _text(data: Any) -> str:
@@ -59,7 +64,7 @@ def _text(data: Any) -> str:
             parts.append(f"last error: {session['last_error']}")
         lines.append(f"session:      {', '.join(parts)}")
     for name, error in data.errors.items():
-        lines.append(f"({name}: {error})")
+        lines.append(f"({name}: {visible(error)})")
     return "\n".join(lines)
 
 

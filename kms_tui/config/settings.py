@@ -1,14 +1,15 @@
 """Console-only settings that ckms.toml cannot hold, kept in ``settings.toml``.
 
-The active profile, theme, keymap overrides, read-only mode, retry policy, and per profile:
-the secret backend, read-only flag, retry overrides and the OAuth extras (device flow,
-audience, redirect port...). Saved with tomlkit so hand-added comments survive.
+The active profile, theme, keymap overrides, read-only mode, retry policy, answer limits, and
+per profile: the secret backend, read-only flag, retry and limits overrides and the OAuth extras
+(device flow, audience, redirect port...). Saved with tomlkit so hand-added comments survive.
+``client_options(resolved)`` turns them into the client's ``retry=``/``limits=`` arguments.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -30,6 +31,18 @@ class RetrySettings(BaseModel):
     timeout_seconds: float = Field(30.0, gt=0, le=600)
 
 
+class LimitsSettings(BaseModel):
+    """``[limits]``: what the client accepts from a server (``kms_tui.client.limits``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # largest answer to one request (MiB, after decompression)
+    max_answer_mb: float = Field(16, gt=0, le=4096)
+    # largest answer to a listing: /access/owned, /access/obtained, batched requests (MiB)
+    max_listing_answer_mb: float = Field(512, gt=0, le=16384)
+    # longest one call may take, retries included (seconds); unset: attempts × timeout + back-off
+    deadline_seconds: float | None = Field(None, gt=0, le=86400)
+
+
 class OAuthExtras(BaseModel):
     """OAuth settings ckms's ``oauth2_conf`` has no room for."""
 
@@ -49,6 +62,7 @@ class ProfileSettings(BaseModel):
     secret_backend: SecretBackendName | None = None
     read_only: bool = False
     retry: RetrySettings | None = None
+    limits: LimitsSettings | None = None
     oauth: OAuthExtras = Field(default_factory=OAuthExtras)
 
 
@@ -61,6 +75,7 @@ class Settings(BaseModel):
     keymap: dict[str, str] = Field(default_factory=dict)
     read_only: bool = False
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
     profiles: dict[str, ProfileSettings] = Field(default_factory=dict)
     # Discovered ckms configs the user removed from the list (their files are never deleted).
     hidden_ckms_confs: list[str] = Field(default_factory=list)
@@ -68,6 +83,27 @@ class Settings(BaseModel):
     def for_profile(self, name: str) -> ProfileSettings:
         """The settings of profile ``name`` (defaults when it has none)."""
         return self.profiles.get(name) or ProfileSettings()
+
+
+def client_options(resolved: Any = None, settings: Settings | None = None) -> dict[str, Any]:
+    """``retry=`` and ``limits=`` for ``KmsClient`` from settings.toml: the profile's ``[retry]`` /
+    ``[limits]`` (``resolved.settings``, a :class:`ProfileSettings`) over the global ones. A
+    settings.toml that does not load gives the defaults (a one-off command must still run)."""
+    from kms_tui.client.limits import AnswerLimits
+    from kms_tui.client.retry import RetryPolicy
+
+    if settings is None:
+        try:
+            settings = load_settings()
+        except Exception:  # noqa: BLE001 - broken settings.toml: defaults
+            settings = Settings()
+    profile = getattr(resolved, "settings", None)
+    retry = getattr(profile, "retry", None) or settings.retry
+    limits = getattr(profile, "limits", None) or settings.limits
+    return {
+        "retry": RetryPolicy(timeout=retry.timeout_seconds, attempts=retry.attempts, backoff=retry.backoff_seconds),
+        "limits": AnswerLimits.from_megabytes(limits.max_answer_mb, limits.max_listing_answer_mb, limits.deadline_seconds),
+    }
 
 
 def load_settings(root: Path | None = None) -> Settings:
