@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from kms_tui.auth.profile import ProfileRef
+from kms_tui.safetext import mask_url
 from kms_tui.auth.tokens import jwt_claims_unverified
 
 
@@ -133,7 +134,7 @@ async def whoami(client: Any, session: Any = None, *, profile: Any = None) -> Wh
     """Ask the server (concurrently) and combine with what we know locally."""
     ref = ProfileRef.of(profile if profile is not None else getattr(session, "profile", None) or ProfileRef("", None, {}))
     http_config = ref.http_config
-    out = WhoAmI(profile=ref.name, server_url=str(http_config.get("server_url", "")))
+    out = WhoAmI(profile=ref.name, server_url=mask_url(http_config.get("server_url", "")))
     probes = {
         "user": client.me(), "server_version": client.version(), "health": client.health(),
         "server_info": client.server_info(), "can_create": client.access_create(),

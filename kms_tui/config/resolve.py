@@ -17,6 +17,7 @@ from kms_tui.config.errors import ConfigError, Problem
 from kms_tui.config.locate import line_of
 from kms_tui.config.secrets import SecretError, mask_value, resolve_tree
 from kms_tui.config.store import ProfileStore
+from kms_tui.safetext import mask_url
 
 if TYPE_CHECKING:  # imported on use: pydantic and tomlkit, which the console's start can skip
     from kms_tui.config.document import ProfileDocument
@@ -49,7 +50,7 @@ class ResolvedConnection:
         return masked_tree(self.http_config, self.references, prefix="http_config")
 
     def __repr__(self) -> str:  # never print resolved secrets by accident
-        return f"ResolvedConnection(name={self.name!r}, path={self.path!r}, server_url={self.server_url!r})"
+        return f"ResolvedConnection(name={self.name!r}, path={self.path!r}, server_url={mask_url(self.server_url)!r})"
 
     @property
     def server_url(self) -> str:

@@ -126,13 +126,15 @@ def _client_and_session(profile: Any) -> tuple[Any, Any, Any]:
     from kms_tui.audit import AuditTrail
     from kms_tui.auth.session import Session
     from kms_tui.client import ConnectionSettings, KmsClient
+    from kms_tui.config.settings import client_options
 
     connection = ConnectionSettings.from_http_config(dict(profile.http_config))
     audit = AuditTrail()
     name = profile.name
+    options = client_options(profile)  # [retry] and [limits], the profile's over settings.toml's
 
     def client_factory(credentials: Any = None) -> Any:
-        return KmsClient(connection, profile=name, audit=audit, credentials=credentials)
+        return KmsClient(connection, profile=name, audit=audit, credentials=credentials, **options)
 
     session = Session(profile, client_factory)
     return client_factory(session), session, audit

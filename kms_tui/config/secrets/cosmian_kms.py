@@ -84,7 +84,10 @@ async def _get(base_url: str, uid: str) -> bytes:
     if os.environ.get(ENV_INSECURE, "").lower() in ("1", "true", "yes"):
         http_config["accept_invalid_certs"] = True
     try:
-        async with KmsClient(ConnectionSettings.from_http_config(http_config), profile="secret://") as client:
+        from kms_tui.config.settings import client_options
+
+        async with KmsClient(ConnectionSettings.from_http_config(http_config), profile="secret://",
+                             **client_options()) as client:
             return secret_bytes(await client.get(uid))
     except Unreachable as exc:
         raise BackendFailure(f"cannot reach {base_url}: {exc.message}",
