@@ -113,3 +113,13 @@ def item_not_found(uid: str) -> Kmip21Error:
 def codec(message: str) -> Kmip21Error:
     """A TTLV tree that does not map to the operation's structure."""
     return Kmip21Error("Codec_Error", message)
+
+
+class ServerError(KmsError):
+    """``Unexpected server error: …`` (Cosmian's ``kms_bail!("…")``): 500 with a generic body,
+    unless the text says "not supported" (then 422); ``Operation_Not_Supported`` in batches."""
+    prefix = "Unexpected server error"
+
+    @property
+    def status(self) -> int:  # type: ignore[override]
+        return 422 if ("not supported" in self.message or "Not Supported" in self.message) else 500
