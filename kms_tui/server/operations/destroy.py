@@ -17,6 +17,7 @@ from kms_tui.server.objects import touch
 from kms_tui.server.store import StoredObject
 
 DESTROYABLE_TYPES = ("PrivateKey", "SymmetricKey", "Certificate", "SecretData", "PublicKey", "OpaqueObject")
+RESET_TYPES = ("Certificate", "OpaqueObject")  # update_as_destroyed stores Attributes::default() for them
 REVOKE_FIRST_TYPES = ("SymmetricKey", "SecretData", "Certificate", "PrivateKey", "PublicKey")
 
 
@@ -29,12 +30,18 @@ def _core(ctx: OpContext, obj: StoredObject, remove: bool) -> None:
     if obj.state in DESTROYED:  # Cosmian quirk: destroying a destroyed key succeeds again
         return
     _clear_material(obj)
-    touch(obj, "Destroyed_Compromised" if obj.state == "Compromised" else "Destroyed")
+    new_state = "Destroyed_Compromised" if obj.state == "Compromised" else "Destroyed"
+    if obj.object_type in RESET_TYPES:
+        obj.attributes = TTLV.struct("Attributes")  # the DB attributes become the defaults
+        obj.state = new_state
+    else:
+        touch(obj, new_state)
     ctx.store.update(obj)
 
 
 def _clear_material(obj: StoredObject) -> None:
-    """Replace the key material by an empty Raw ByteString (certificates: value cleared)."""
+    """Replace the key material by an empty Raw ByteString (an opaque object's value is
+    cleared; a certificate keeps its DER, as in Cosmian)."""
     block = obj.object.get("KeyBlock")
     if block is not None:
         block.set(TTLV.enum("KeyFormatType", "Raw"))
@@ -42,8 +49,6 @@ def _clear_material(obj: StoredObject) -> None:
         block.remove("KeyWrappingData")
         block.value.sort(key=lambda c: ("KeyFormatType", "KeyCompressionType", "KeyValue").index(c.tag)
                          if c.tag in ("KeyFormatType", "KeyCompressionType", "KeyValue") else 3)
-    elif obj.object_type == "Certificate":
-        obj.object.set(TTLV.bytes_("CertificateValue", b""))
     elif obj.object_type == "OpaqueObject":
         obj.object.set(TTLV.bytes_("OpaqueDataValue", b""))
 
@@ -56,8 +61,8 @@ def destroy_recursively(ctx: OpContext, uid: str, remove: bool, cascade: bool,
         obj = ctx.store.get(oid)
         if obj is None or not ctx.may(obj, "destroy"):
             continue
-        if obj.object_type not in DESTROYABLE_TYPES or (obj.object_type == "Certificate" and obj.state in DESTROYED):
-            continue  # a destroyed certificate's attributes are reset: it reads as Destroyed
+        if obj.object_type not in DESTROYABLE_TYPES or (obj.object_type in RESET_TYPES and obj.state in DESTROYED):
+            continue  # a destroyed certificate's (opaque object's) attributes are reset: it reads as Destroyed
         if (obj.state == "Active" and obj.object_type in REVOKE_FIRST_TYPES
                 and obj.attributes.get("ActivationDate") is not None):
             raise Kmip21Error("Wrong_Key_Lifecycle_State", "DENIED")
