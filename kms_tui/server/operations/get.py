@@ -113,7 +113,13 @@ def _checked(ctx: OpContext, payload: TTLV, op: str) -> tuple[StoredObject, TTLV
     if obj.attributes.get_value("Fresh") is True and not wrapping.is_wrapped(body):
         obj.attributes.set(TTLV.boolean("Fresh", False))  # the first plaintext Get makes a key not fresh
         ctx.store.update(obj)
-    return obj, with_embedded_attributes(body, obj.attributes)
+    embedded = obj.attributes
+    block = body.get("KeyBlock")
+    if body.tag in ("PrivateKey", "PublicKey") and block is not None and not wrapping.is_wrapped(body):
+        # the OpenSSL round trip's attributes overwrite the stored ones (Attributes::merge)
+        embedded = obj.attributes.copy()
+        embedded.set(TTLV.enum("KeyFormatType", block.get_value("KeyFormatType")))
+    return obj, with_embedded_attributes(body, embedded)
 
 
 async def handle_get(ctx: OpContext, payload: TTLV) -> TTLV:
