@@ -116,3 +116,20 @@ def test_self_signed_ca_and_certificates_with_a_crl_point_do_not(kmip):
     with_crl = _certificate(kmip, _certify(
         kmip, pk2, "crl.example", "[ v3_ca ]\ncrlDistributionPoints=URI:http://crl.example/x.crl\n"))
     assert NO_REV_AVAIL not in [e.oid for e in with_crl.extensions]
+
+
+def test_certify_with_an_existing_unique_identifier_overwrites_the_user_s_object(kmip):
+    # certify_op.rs: AtomicOperation::Upsert (query.sql upsert-object: same owner → replaced)
+    existing = kmip.create(active=False)
+    _, pk = kmip.create_pair("ECDSA", curve="P256")
+    got = kmip.ok(s("Certify", uid(pk), s("Attributes", _subject("upsert.example"), uid(existing))))
+    assert first(got, "UniqueIdentifier") == existing
+    assert first(kmip.attributes(existing, "ObjectType"), "ObjectType") == "Certificate"
+    assert _certificate(kmip, existing).subject.rfc4514_string() == "CN=upsert.example"
+
+
+def test_protection_storage_masks_are_refused_as_a_placeholder(kmip):
+    _, pk = kmip.create_pair("ECDSA", curve="P256")
+    body = s("Certify", uid(pk), s("Attributes", _subject("masks")),
+             s("ProtectionStorageMasks", t("ProtectionStorageMask", "Integer", 1)))
+    assert kmip.fail(body) == "This KMIP server does not yet support place holder id"

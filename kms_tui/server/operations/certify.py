@@ -25,7 +25,7 @@ from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server import keys
 from kms_tui.server.context import DESTROYED, OpContext, new_uid
-from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported
+from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, UnsupportedPlaceholder
 from kms_tui.server.objects import check_uid_allowed, new_stored, stored_attributes, user_tags
 from kms_tui.server.operations.certify_x509 import (
     NO_REV_AVAIL, certificate_attributes, merged, parse_extensions, subject_name,
@@ -142,9 +142,10 @@ async def _generated_subject(ctx: OpContext, attrs: TTLV, name: x509.Name, tags:
         request.remove(tag)
     for vendor_name in ("tag", "requested_validity_days", "x509-extension"):
         A.remove_vendor_attribute(request, ctx.vendor, vendor_name)
+    request.set(TTLV.date("ActivationDate", A.now()))  # certify_op.rs: setup_with_lifecycle(.., Some(now))
     pair = []
     for uid, obj in ((sk_uid, sk_obj), (pk_uid, pk_obj)):
-        stored, _ = stored_attributes(ctx, request, uid=uid, obj=obj, tags=tags)
+        stored, _ = stored_attributes(ctx, request, uid=uid, obj=obj, tags=tags, lifecycle=True)
         A.put(stored, TTLV.enum("State", "Active"))
         pair.append(new_stored(ctx, uid, obj, stored, "Active"))
     A.set_link(pair[0].attributes, "PublicKeyLink", pk_uid)
@@ -343,10 +344,21 @@ def _certificate_attributes(ctx: OpContext, attrs: TTLV | None, cert: x509.Certi
     return out
 
 
+def _upsert(ctx: OpContext, cert: StoredObject) -> None:
+    """``AtomicOperation::Upsert`` (query.sql ``upsert-object``): an id already in use is
+    overwritten when the user owns that object (whatever it was; grants kept) and silently left
+    alone when someone else does."""
+    existing = ctx.store.get(cert.uid)
+    if existing is None:
+        ctx.store.insert([cert])
+    elif existing.owner == ctx.user:
+        ctx.store.replace(cert)
+
+
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     """Certify → ``CertifyResponse{UniqueIdentifier}`` of the stored certificate."""
-    if payload.get("ProtectionStorageMasks") is not None:
-        raise NotSupported("ProtectionStorageMasks are not supported")
+    if payload.get("ProtectionStorageMasks") is not None:  # certify_op.rs: certify
+        raise UnsupportedPlaceholder()
     attrs = payload.get("Attributes")
     tags = user_tags(ctx, attrs, strict=True)
     subject = await resolve_subject(ctx, payload, attrs, tags)
@@ -386,5 +398,5 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
             cert_stored.owner = subject.renewed.owner  # type: ignore[union-attr]
             ctx.store.replace(cert_stored)
         else:
-            ctx.store.insert([cert_stored])
+            _upsert(ctx, cert_stored)
     return TTLV.struct("CertifyResponse", [TTLV.text("UniqueIdentifier", subject.cert_uid)])
