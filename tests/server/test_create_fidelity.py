@@ -175,7 +175,11 @@ def test_key_pairs_carry_a_digest_too(kmip):
     assert _digest(kmip, sk) == (hashlib.sha256(sk_material).hexdigest().upper(), "TransparentECPrivateKey")
     assert _digest(kmip, pk) == (hashlib.sha256(pk_material).hexdigest().upper(), "TransparentECPublicKey")
     rsa_sk, _ = kmip.create_pair("RSA", length=2048)
-    assert _digest(kmip, rsa_sk)[1] == "PKCS1"
+    got = kmip.ok(s("Get", uid(rsa_sk), t("KeyFormatType", "Enumeration", "TransparentRSAPrivateKey")))
+    parts = [("Modulus", 0x420052), ("PrivateExponent", 0x420063), ("PublicExponent", 0x42006C), ("P", 0x42005E),
+             ("Q", 0x420071), ("PrimeExponentP", 0x420060), ("PrimeExponentQ", 0x420061), ("CRTCoefficient", 0x420027)]
+    rsa_material = _ttlv(0x420043, 0x01, b"".join(_ttlv(tag, 0x04, _big(int(first(got, name), 16))) for name, tag in parts))
+    assert _digest(kmip, rsa_sk) == (hashlib.sha256(rsa_material).hexdigest().upper(), "PKCS1")
 
 
 # -- key pairs -----------------------------------------------------------------------------------
