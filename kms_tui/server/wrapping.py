@@ -8,6 +8,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.keywrap import (
     InvalidUnwrap,
     aes_key_unwrap,
+    aes_key_wrap,
     aes_key_unwrap_with_padding,
     aes_key_wrap_with_padding,
 )
@@ -142,4 +143,59 @@ def unwrapped(ctx: OpContext, obj: StoredObject) -> TTLV:
     plain_block = out.get("KeyBlock")
     plain_block.remove("KeyWrappingData")
     plain_block.set(TTLV.struct("KeyValue", [material]))
+    return out
+
+
+def wrap_for_export(ctx: OpContext, node: TTLV, spec: TTLV) -> TTLV:
+    """Get/Export with a ``KeyWrappingSpecification`` (``wrap_object`` → ``wrap_using_kms`` →
+    ``wrap_object_with_key``): ``node`` (already in the default format) with its key bytes
+    wrapped by an AES key. NoEncoding only (what ckms sends unless ``--encode-to-ttlv``)."""
+    method = spec.get_value("WrappingMethod", "Encrypt")
+    info = spec.get("EncryptionKeyInformation")
+    if info is None:
+        raise ServerError("unable to wrap key: wrapping key uid is missing")
+    kek_uid = info.get_value("UniqueIdentifier")
+    if not isinstance(kek_uid, str):
+        raise CryptographicError("unable to wrap key: wrapping key uid is not a string")
+    kek = _usable_wrapping_key(ctx, kek_uid, for_unwrap=False)
+    if method != "Encrypt":
+        raise CryptographicError(f"Unable to wrap the key: wrapping method is not supported: {method}")
+    encoding = spec.get_value("EncodingOption") or "TTLVEncoding"
+    if encoding != "NoEncoding":
+        raise NotSupported("the sandbox KMS wraps exported keys with EncodingOption NoEncoding only")
+    try:
+        if node.tag in ("SymmetricKey", "SecretData"):
+            data = keys.symmetric_bytes(node)
+        elif node.tag == "PrivateKey":
+            data = keys.private_material(keys.load_private(node), "PKCS8").value
+        elif node.tag == "PublicKey":
+            data = keys.public_material(keys.load_public(node), "PKCS8").value
+        else:
+            raise CryptographicError(f"Unable to wrap the object: its type is not supported: {node.tag}")
+    except keys.KeyFormatError as exc:
+        raise CryptographicError(str(exc)) from None
+    params = info.get("CryptographicParameters")
+    if params is not None and params.get_value("CryptographicAlgorithm") == "RSA":
+        raise Kmip21Error("Operation_Not_Supported", "Can't use RSA algorithm for AES wrapping key")
+    mode = (params.get_value("BlockCipherMode") if params is not None else None) or "NISTKeyWrap"
+    kek_bytes = _kek_bytes(kek)
+    try:
+        if mode == "NISTKeyWrap":
+            wrapped = aes_key_wrap(kek_bytes, data)
+        elif mode == "AESKeyWrapPadding":
+            wrapped = aes_key_wrap_with_padding(kek_bytes, data)
+        else:
+            raise NotSupported(f"the sandbox KMS does not wrap keys with BlockCipherMode {mode}")
+    except ValueError as exc:
+        raise CryptographicError(f"key wrapping failed: {exc}") from None
+    out_params = params.copy() if params is not None else TTLV.struct("CryptographicParameters")
+    out_params.set(TTLV.enum("BlockCipherMode", mode))
+    out = node.copy()
+    block = out.get("KeyBlock")
+    block.set(TTLV.bytes_("KeyValue", wrapped))
+    block.set(TTLV.struct("KeyWrappingData", [
+        TTLV.enum("WrappingMethod", "Encrypt"),
+        TTLV.struct("EncryptionKeyInformation", [TTLV.text("UniqueIdentifier", kek_uid), out_params]),
+        TTLV.enum("EncodingOption", encoding),
+    ]))
     return out

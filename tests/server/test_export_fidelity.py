@@ -95,3 +95,38 @@ def test_states_without_allow_revoked(kmip):
     kmip.ok(destroy(gone))
     assert kmip.fail(s("Get", uid(gone))) == "Object_Destroyed: DENIED"
     assert kmip.fail(s("Export", uid(gone))) == f"Object_Not_Found: object not found for identifier {gone}"
+
+
+def _spec(kek: str, *params: dict, encoding: str = "NoEncoding") -> dict:
+    info = [uid(kek)] + ([s("CryptographicParameters", *params)] if params else [])
+    return s("KeyWrappingSpecification", t("WrappingMethod", "Enumeration", "Encrypt"),
+             s("EncryptionKeyInformation", *info), t("EncodingOption", "Enumeration", encoding))
+
+
+def _kek(kmip) -> str:
+    return first(kmip.ok(s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes",
+                 t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"), t("CryptographicAlgorithm", "Enumeration", "AES")))),
+                 "UniqueIdentifier")
+
+
+def test_export_wrapped_by_a_key_as_ckms_asks(kmip):
+    # export_utils.rs: key_wrapping_specification (NoEncoding); wrap_key.rs: NISTKeyWrap by default
+    from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_unwrap_with_padding
+
+    kek, key = _kek(kmip), kmip.create(extra=(t("Sensitive", "Boolean", True),))  # sensitive: only wrapped
+    plain_kek = bytes.fromhex(first(kmip.ok(s("Get", uid(kek))), "KeyMaterial"))
+    got = kmip.ok(s("Export", uid(key), _spec(kek)))
+    assert first(got, "BlockCipherMode") == "NISTKeyWrap" and first(got, "EncodingOption") == "NoEncoding"
+    assert len(aes_key_unwrap(plain_kek, bytes.fromhex(first(got, "KeyValue")))) == 32
+    padded = kmip.ok(s("Get", uid(key), _spec(kek, t("BlockCipherMode", "Enumeration", "AESKeyWrapPadding"))))
+    assert len(aes_key_unwrap_with_padding(plain_kek, bytes.fromhex(first(padded, "KeyValue")))) == 32
+    assert kmip.fail(s("Get", uid(key))) == "Sensitive: DENIED"
+
+
+def test_wrapped_export_refusals(kmip):
+    kek, key = _kek(kmip), kmip.create()
+    assert _batch(kmip, "Get", uid(key), _fmt("Raw"), _spec(kek))[2] == (
+        "Unexpected server error: export: unable to wrap a symmetric key with a specified Key Format Type. "
+        "It must be the default")
+    assert kmip.fail(s("Get", uid(key), _spec("no-such-kek"))) == (
+        "Not Supported: The wrapping key no-such-kek does not exist or is not accessible")

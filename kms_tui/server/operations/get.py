@@ -96,6 +96,26 @@ def _formatted(ctx: OpContext, obj: StoredObject, requested: str | None, wrap_ty
     return node
 
 
+def _wrapped_for_export(ctx: OpContext, obj: StoredObject, requested: str | None, wrap_type: str | None,
+                        spec: TTLV) -> TTLV:
+    """A key wrapped on the way out: only in its default format (Raw for symmetric keys)."""
+    if requested is not None:
+        if obj.object_type == "SymmetricKey":
+            raise ServerError("export: unable to wrap a symmetric key with a specified Key Format Type. "
+                              "It must be the default")
+        raise ServerError("export: unable to wrap a key with a specified Key Format Type. It must be the default")
+    if obj.object_type == "SymmetricKey":
+        node = obj.object if wrap_type != "NotWrapped" else wrapping.unwrapped(ctx, obj)
+        if wrapping.is_wrapped(node):
+            return node  # process_symmetric_key: a stored-wrapped key goes out as registered
+        node = keys.convert_key_object(node, "Raw")
+    elif obj.object_type == "SecretData":
+        node = wrapping.unwrapped(ctx, obj)
+    else:
+        node = _asymmetric(obj.object, None)
+    return wrapping.wrap_for_export(ctx, node, spec)
+
+
 def _checked(ctx: OpContext, payload: TTLV, op: str) -> tuple[StoredObject, TTLV]:
     uid = ctx.uid_of(payload)
     obj = ctx.retrieve(uid, op, include_destroyed=(op == "get"))
@@ -106,10 +126,11 @@ def _checked(ctx: OpContext, payload: TTLV, op: str) -> tuple[StoredObject, TTLV
         raise Kmip21Error("Wrong_Key_Lifecycle_State", "DENIED")
     if obj.state in DESTROYED:
         raise Kmip21Error("Object_Destroyed", "DENIED")
-    if wrapping_spec is not None:
-        raise NotSupported("key wrapping on export is not supported by the sandbox")
     requested = payload.get_value("KeyFormatType")
-    body = _formatted(ctx, obj, requested, payload.get_value("KeyWrapType"))
+    if wrapping_spec is not None and obj.object_type in ("SymmetricKey", "PrivateKey", "PublicKey", "SecretData"):
+        body = _wrapped_for_export(ctx, obj, requested, payload.get_value("KeyWrapType"), wrapping_spec)
+    else:
+        body = _formatted(ctx, obj, requested, payload.get_value("KeyWrapType"))
     if obj.attributes.get_value("Fresh") is True and not wrapping.is_wrapped(body):
         obj.attributes.set(TTLV.boolean("Fresh", False))  # the first plaintext Get makes a key not fresh
         ctx.store.update(obj)
