@@ -31,6 +31,7 @@ from kms_tui.server.operations.certify_x509 import (
     NO_REV_AVAIL, certificate_attributes, merged, parse_extensions, subject_name,
 )
 from kms_tui.server.operations.create_key_pair import _generate as generate_private_key
+from kms_tui.server.operations.create_key_pair import _objects as generated_objects
 from kms_tui.server.store import StoredObject
 
 DEFAULT_VALIDITY_DAYS = 365
@@ -136,7 +137,7 @@ async def _generated_subject(ctx: OpContext, attrs: TTLV, name: x509.Name, tags:
     key = await generate_private_key(ctx, algorithm, attrs)
     sk_uid = new_uid()
     pk_uid = sk_uid + "_pk"
-    sk_obj, pk_obj = keys.private_object(key, algorithm), keys.public_object(key.public_key(), algorithm)
+    sk_obj, pk_obj, _params = generated_objects(key, algorithm)  # stored as CreateKeyPair stores them
     request = attrs.copy()
     for tag in ("CertificateAttributes", "UniqueIdentifier", "KeyFormatType", "ObjectType", "Link"):
         request.remove(tag)
