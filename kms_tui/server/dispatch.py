@@ -94,28 +94,44 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
     problem = _undecodable(header, items)
     if problem:
         return invalid_message(problem)
+    # message.rs: items run one after the other whatever BatchErrorContinuationOption says (Stop
+    # and Continue alike); with Undo, once an item failed every success of the batch (before and
+    # after it) is reported OperationUndone with its payload kept, and only Activate is reverted.
     undo = header.get_value("BatchErrorContinuationOption") == "Undo"
     results: list[TTLV] = []
-    failed = False
     store = ctx.store
-    if undo or not any(_may_yield(item) for item in items):
+    if not any(_may_yield(item) for item in items):
         # One transaction (one fsync) for the whole batch, each item in its own savepoint;
         # `exclusive` keeps other requests from writing into it while it is open.
         ctx.exclusive = True
-        with store.transaction(), store.rollback_if(lambda: undo and failed):
+        with store.transaction():
             for item in items:
                 with store.savepoint_unless_failed(lambda: results[-1].get_value("ResultStatus") == "Success"):
                     results.append(await _run_item(ctx, item))
-                failed = failed or results[-1].get_value("ResultStatus") != "Success"
     else:  # key generation would hold the transaction (and the event loop) too long
         for item in items:
             results.append(await _run_item(ctx, item))
-    if undo and failed:
+    if undo and any(r.get_value("ResultStatus") == "OperationFailed" for r in results):
         for r in results:
             if r.get_value("ResultStatus") == "Success":
                 r.set(TTLV.enum("ResultStatus", "OperationUndone"))
-                r.remove("ResponsePayload")
+                if r.get_value("Operation") == "Activate":
+                    _revert_activation(ctx, r)
     return TTLV.struct("ResponseMessage", [_header(len(results), (major, minor)), *results])
+
+
+def _revert_activation(ctx: OpContext, item: TTLV) -> None:
+    """``revert_activation_to_preactive``: an undone Activate puts the object back PreActive
+    without an ActivationDate."""
+    payload = item.get("ResponsePayload")
+    uid = payload.get_value("UniqueIdentifier") if payload is not None else None
+    obj = ctx.store.get(uid) if isinstance(uid, str) else None
+    if obj is None:
+        return
+    obj.attributes.remove("ActivationDate")
+    obj.state = "PreActive"
+    obj.attributes.set(TTLV.enum("State", "PreActive"))
+    ctx.store.update(obj)
 
 
 def _undecodable(header: TTLV, items: list[TTLV]) -> str | None:
@@ -168,6 +184,8 @@ async def _run_item(ctx: OpContext, item: TTLV) -> TTLV:
         uid = response.get_value(source)
         if isinstance(uid, str):
             ctx.id_placeholder = uid
+        elif op == "Locate":  # no object located: the placeholder is cleared
+            ctx.id_placeholder = None
     return TTLV.struct("BatchItem", [
         op_node, batch_id, TTLV.enum("ResultStatus", "Success"),
         TTLV("ResponsePayload", "Structure", response.value),

@@ -116,7 +116,10 @@ def codec(message: str) -> Kmip21Error:
 
 
 class ServerError(KmsError):
-    """``Unexpected server error: …``: 500 on bare operations and REST routes (the body says
-    only ``Internal server error``)."""
-    status = 500
+    """``Unexpected server error: …`` (Cosmian's ``kms_bail!("…")``): 500 with a generic body,
+    unless the text says "not supported" (then 422); ``Operation_Not_Supported`` in batches."""
     prefix = "Unexpected server error"
+
+    @property
+    def status(self) -> int:  # type: ignore[override]
+        return 422 if ("not supported" in self.message or "Not Supported" in self.message) else 500

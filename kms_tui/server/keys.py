@@ -293,3 +293,30 @@ def default_format(obj: TTLV) -> str | None:
             return "PKCS1"
         return "TransparentECPrivateKey" if obj.tag == "PrivateKey" else "TransparentECPublicKey"
     return fmt
+
+
+# -- the form CreateKeyPair stores (crate/crypto/src/crypto/elliptic_curves/operation.rs) ------
+
+
+def generated_curve_objects(key, algorithm: str) -> tuple[TTLV, TTLV, int]:
+    """The private and public objects of a freshly generated EC/Montgomery/Edwards key as
+    Cosmian's ``to_ec_private_key`` / ``to_ec_public_key`` build them: NIST and secp curves
+    carry the minimal big-endian scalar and a *compressed* point, the others their raw bytes;
+    each CryptographicLength is the byte length × 8. Also returns ``Qlength`` (the private
+    key's bit count, as OpenSSL reports it)."""
+    curve = curve_of(key)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        d = key.private_numbers().private_value
+        sk_bytes = d.to_bytes(max(1, (d.bit_length() + 7) // 8), "big")
+        pk_bytes = key.public_key().public_bytes(ser.Encoding.X962, ser.PublicFormat.CompressedPoint)
+        qlength = d.bit_length()
+    else:
+        sk_bytes = key.private_bytes(_RAW, ser.PrivateFormat.Raw, ser.NoEncryption())
+        pk_bytes = key.public_key().public_bytes(_RAW, ser.PublicFormat.Raw)
+        qlength = {"CURVE25519": 253, "CURVE448": 448, "CURVEED25519": 253, "CURVEED448": 456}[curve]
+    sk_material = TTLV.struct("KeyMaterial", [TTLV.enum("RecommendedCurve", curve),
+                                              _big("D", int.from_bytes(sk_bytes, "big"))])
+    pk_material = TTLV.struct("KeyMaterial", [TTLV.enum("RecommendedCurve", curve), TTLV.bytes_("QString", pk_bytes)])
+    sk = TTLV.struct("PrivateKey", [key_block("TransparentECPrivateKey", sk_material, algorithm, len(sk_bytes) * 8)])
+    pk = TTLV.struct("PublicKey", [key_block("TransparentECPublicKey", pk_material, algorithm, len(pk_bytes) * 8)])
+    return sk, pk, qlength

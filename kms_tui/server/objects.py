@@ -8,6 +8,7 @@ import hashlib
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server.context import OpContext
+from kms_tui.server.digest import object_digest
 from kms_tui.server.errors import InvalidRequest, codec
 from kms_tui.server.store import StoredObject
 
@@ -71,12 +72,18 @@ def stored_attributes(
     obj: TTLV,
     tags: set[str],
     digest_of: bytes | None = None,
+    lifecycle: bool = False,
 ) -> tuple[TTLV, str]:
     """The DB attribute set of a new object, and its initial state.
 
     Starts from the request's attributes and adds what Cosmian's server stores: State,
     ObjectType, the key block's algorithm/length/format, dates, Digest, AlwaysSensitive, the
-    object's UniqueIdentifier and the tag vendor attribute (with the system tag)."""
+    object's UniqueIdentifier and the tag vendor attribute (with the system tag).
+
+    ``lifecycle``: Cosmian's ``Object::setup_lifecycle`` (Create, CreateKeyPair, keys made by
+    Certify; ``kmip_2_1/kmip_objects.rs``): an ActivationDate at or before now makes the object
+    Active with ActivationDate=now, a future one keeps it PreActive with that date, none leaves
+    it PreActive; OriginalCreationDate=now; Digest as ``operations/digest.rs`` computes it."""
     attrs = request_attrs.copy() if request_attrs is not None else TTLV.struct("Attributes")
     attrs.tag = "Attributes"
     now = A.now()
@@ -91,10 +98,17 @@ def stored_attributes(
     state = initial_state(attrs)
     A.put(attrs, TTLV.enum("State", state))
     for tag in ("InitialDate", "OriginalCreationDate", "LastChangeDate"):
-        if tag != "OriginalCreationDate" or attrs.get(tag) is None:
+        if tag != "OriginalCreationDate" or attrs.get(tag) is None or lifecycle:
             A.put(attrs, TTLV.date(tag, now))
     A.put(attrs, TTLV.boolean("AlwaysSensitive", bool(attrs.get_value("Sensitive", False))))
-    if digest_of is not None and block is not None:
+    if lifecycle:
+        if state == "Active":
+            A.put(attrs, TTLV.date("ActivationDate", now))
+        attrs.remove("Digest")
+        computed = object_digest(obj)
+        if computed is not None:
+            A.put(attrs, computed)
+    elif digest_of is not None and block is not None:
         fmt = "Raw" if obj.tag == "SymmetricKey" else block.get_value("KeyFormatType")
         A.put(attrs, digest(digest_of, fmt))
     all_tags = set(tags)

@@ -114,7 +114,8 @@ def _shape(model: type[TTLVModel], **types: tuple[str, ...]) -> dict[str, tuple[
 SUB_STRUCTURES: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
     # stored ids are text, names or 64-bit numbers (not a plain Integer)
     "Link": _shape(Link, LinkedObjectIdentifier=("TextString", "Enumeration", "LongInteger")),
-    "Name": _shape(Name),
+    # Cosmian's Name has no default NameType (kmip_types.rs: Name): a Name without one is a codec error
+    "Name": {**_shape(Name), "NameType": (_shape(Name)["NameType"][0], True)},
     # a vendor attribute's value may be any primitive (kmip keeps it raw)
     "Attribute": _shape(VendorAttribute, AttributeValue=(
         "TextString", "Integer", "LongInteger", "BigInteger", "ByteString", "Boolean", "DateTime", "Interval",

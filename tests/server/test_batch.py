@@ -98,7 +98,8 @@ def test_an_item_without_operation_or_payload_fails_the_whole_message(kmip):
     assert _tagged(kmip, tag) == []
 
 
-def test_undo_rolls_back_earlier_items_when_one_fails(kmip):
+def test_undo_marks_earlier_items_undone_but_keeps_what_they_did(kmip):
+    # message.rs: Undo relabels successes OperationUndone (payload kept); only Activate is reverted
     tag = "undo-batch"
     response = kmip.ok(_message(
         _item("Create", *aes(tags=(tag,))["value"]),
@@ -106,8 +107,9 @@ def test_undo_rolls_back_earlier_items_when_one_fails(kmip):
         undo=True,
     ))
     assert [first(i, "ResultStatus") for i in _items(response)] == ["OperationUndone", "OperationFailed"]
+    created = first(_items(response)[0], "UniqueIdentifier")
     assert kmip.locate(s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                         t("AttributeName", "TextString", "tag"), t("AttributeValue", "TextString", f'["{tag}"]'))) == []
+                         t("AttributeName", "TextString", "tag"), t("AttributeValue", "TextString", f'["{tag}"]'))) == [created]
 
 
 def test_unparseable_message_is_invalid_message_with_http_200(kmip):

@@ -1,4 +1,5 @@
-"""Activate: PreActive → Active, ActivationDate=now; any other state is refused."""
+"""Activate: PreActive → Active, ActivationDate=now; any other state is refused
+(``crate/server/src/core/operations/activate.rs: activate``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     uid = ctx.uid_of(payload)
     obj = ctx.retrieve(uid, "activate")
     if obj.object_type not in ACTIVATABLE:
-        raise Kmip21Error("Invalid_Object_Type", f"Activate: objects of type {obj.object_type} cannot be activated")
+        raise Kmip21Error(
+            "Invalid_Object_Type", f"Activate: Object type {obj.object_type} does not support activation operation"
+        )
     if obj.state == "Active":
         raise Kmip21Error("Wrong_Key_Lifecycle_State", f"Activate: Object {obj.uid} is already in Active state")
     if obj.state != "PreActive":

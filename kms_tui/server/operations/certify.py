@@ -25,10 +25,13 @@ from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server import keys
 from kms_tui.server.context import DESTROYED, OpContext, new_uid
-from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported
+from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, UnsupportedPlaceholder
 from kms_tui.server.objects import check_uid_allowed, new_stored, stored_attributes, user_tags
-from kms_tui.server.operations.certify_x509 import certificate_attributes, merged, parse_extensions, subject_name
+from kms_tui.server.operations.certify_x509 import (
+    NO_REV_AVAIL, certificate_attributes, merged, parse_extensions, subject_name,
+)
 from kms_tui.server.operations.create_key_pair import _generate as generate_private_key
+from kms_tui.server.operations.create_key_pair import _objects as generated_objects
 from kms_tui.server.store import StoredObject
 
 DEFAULT_VALIDITY_DAYS = 365
@@ -67,6 +70,7 @@ class Issuer:
     name: x509.Name
     private_key: object
     not_after: datetime | None = None
+    self_signed: bool = False  # Cosmian's Issuer::PrivateKeyAndSubjectName (no issuer certificate)
 
 
 # -- stored objects -------------------------------------------------------------------------------
@@ -133,15 +137,16 @@ async def _generated_subject(ctx: OpContext, attrs: TTLV, name: x509.Name, tags:
     key = await generate_private_key(ctx, algorithm, attrs)
     sk_uid = new_uid()
     pk_uid = sk_uid + "_pk"
-    sk_obj, pk_obj = keys.private_object(key, algorithm), keys.public_object(key.public_key(), algorithm)
+    sk_obj, pk_obj, _params = generated_objects(key, algorithm)  # stored as CreateKeyPair stores them
     request = attrs.copy()
     for tag in ("CertificateAttributes", "UniqueIdentifier", "KeyFormatType", "ObjectType", "Link"):
         request.remove(tag)
     for vendor_name in ("tag", "requested_validity_days", "x509-extension"):
         A.remove_vendor_attribute(request, ctx.vendor, vendor_name)
+    request.set(TTLV.date("ActivationDate", A.now()))  # certify_op.rs: setup_with_lifecycle(.., Some(now))
     pair = []
     for uid, obj in ((sk_uid, sk_obj), (pk_uid, pk_obj)):
-        stored, _ = stored_attributes(ctx, request, uid=uid, obj=obj, tags=tags)
+        stored, _ = stored_attributes(ctx, request, uid=uid, obj=obj, tags=tags, lifecycle=True)
         A.put(stored, TTLV.enum("State", "Active"))
         pair.append(new_stored(ctx, uid, obj, stored, "Active"))
     A.set_link(pair[0].attributes, "PublicKeyLink", pk_uid)
@@ -236,7 +241,8 @@ def resolve_issuer(ctx: OpContext, subject: Subject, attrs: TTLV | None) -> Issu
             "specifying the private key id"
         )
     if subject.generated is not None:
-        return Issuer(subject.cert_uid, subject.name, keys.load_private(subject.generated[0].object))
+        return Issuer(subject.cert_uid, subject.name, keys.load_private(subject.generated[0].object),
+                      self_signed=True)
     if subject.renewed is not None:
         key_obj = _linked(ctx, subject.renewed, "PrivateKeyLink")
         if key_obj is None:
@@ -251,7 +257,7 @@ def resolve_issuer(ctx: OpContext, subject: Subject, attrs: TTLV | None) -> Issu
     if existing is not None and existing.object_type == "Certificate":
         cert = load_certificate(existing)
         return Issuer(subject.cert_uid, cert.subject, _active_signing_key(key_obj), cert.not_valid_after_utc)
-    return Issuer(subject.cert_uid, subject.name, _active_signing_key(key_obj))
+    return Issuer(subject.cert_uid, subject.name, _active_signing_key(key_obj), self_signed=True)
 
 
 # -- building and storing ---------------------------------------------------------------------
@@ -274,6 +280,22 @@ def requested_extensions(ctx: OpContext, attrs: TTLV | None, subject: Subject, i
     except UnicodeDecodeError:
         raise InvalidRequest("x509-extension must be UTF-8 text (an OpenSSL [ v3_ca ] section)") from None
     return parse_extensions(text, subject.public_key, issuer.private_key.public_key())  # type: ignore[attr-defined]
+
+
+def no_revocation_available(ctx: OpContext, attrs: TTLV | None, issuer: Issuer) -> list[x509.Extension]:
+    """RFC 9608 (``certify/rfc9608.rs: apply_extensions``): a self-signed certificate that is
+    not a CA (no ``CA:TRUE`` in the extensions text) and names no CRL distribution point gets
+    the non-critical noRevAvail extension."""
+    if not issuer.self_signed:
+        return []
+    node = A.vendor_attribute(attrs, ctx.vendor, "x509-extension") if attrs is not None else None
+    text = ""
+    if node is not None and isinstance(node.value, bytes):
+        text = node.value.decode(errors="replace")
+    if "crlDistributionPoints" in text or "CA:TRUE" in text.upper():
+        return []
+    ext = x509.UnrecognizedExtension(NO_REV_AVAIL, b"\x05\x00")
+    return [x509.Extension(NO_REV_AVAIL, False, ext)]
 
 
 def validity_days(ctx: OpContext, attrs: TTLV | None) -> int:
@@ -323,16 +345,29 @@ def _certificate_attributes(ctx: OpContext, attrs: TTLV | None, cert: x509.Certi
     return out
 
 
+def _upsert(ctx: OpContext, cert: StoredObject) -> None:
+    """``AtomicOperation::Upsert`` (query.sql ``upsert-object``): an id already in use is
+    overwritten when the user owns that object (whatever it was; grants kept) and silently left
+    alone when someone else does."""
+    existing = ctx.store.get(cert.uid)
+    if existing is None:
+        ctx.store.insert([cert])
+    elif existing.owner == ctx.user:
+        ctx.store.replace(cert)
+
+
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     """Certify → ``CertifyResponse{UniqueIdentifier}`` of the stored certificate."""
-    if payload.get("ProtectionStorageMasks") is not None:
-        raise NotSupported("ProtectionStorageMasks are not supported")
+    if payload.get("ProtectionStorageMasks") is not None:  # certify_op.rs: certify
+        raise UnsupportedPlaceholder()
     attrs = payload.get("Attributes")
     tags = user_tags(ctx, attrs, strict=True)
     subject = await resolve_subject(ctx, payload, attrs, tags)
     check_uid_allowed(subject.cert_uid)
     issuer = resolve_issuer(ctx, subject, attrs)
     subject.extensions = merged(subject.extensions, requested_extensions(ctx, attrs, subject, issuer))
+    if not any(e.oid == NO_REV_AVAIL for e in subject.extensions):
+        subject.extensions += no_revocation_available(ctx, attrs, issuer)
     cert = await ctx.run_cpu(sign_certificate, subject, issuer, validity_days(ctx, attrs))
     cert_obj = certificate_object(cert)
     request = _certificate_attributes(ctx, attrs, cert)
@@ -367,10 +402,5 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
                 cert_stored.owner = ctx.user
                 ctx.store.replace(cert_stored)
         else:
-            existing = ctx.store.get(subject.cert_uid)
-            if existing is None:
-                ctx.store.insert([cert_stored])
-            elif existing.owner == ctx.user:  # Cosmian's upsert replaces the caller's own object
-                ctx.store.replace(cert_stored)
-            # else: another user's object under that id is left as it was (upsert WHERE owner)
+            _upsert(ctx, cert_stored)
     return TTLV.struct("CertifyResponse", [TTLV.text("UniqueIdentifier", subject.cert_uid)])

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from kms_tui.kmip.ttlv import TTLV
-from kms_tui.server.errors import InvalidRequest, codec
+from kms_tui.server.errors import CryptographicError, InvalidRequest, Kmip21Error, NotSupported, codec
 
 # CertificateAttributes field suffix → X.509 name attribute, in conventional DN order.
 NAME_FIELDS = (
@@ -37,19 +37,28 @@ WIRE_ORDER = ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "
 
 SECTION = "v3_ca"
 SUPPORTED = ("basicConstraints", "keyUsage", "extendedKeyUsage", "subjectKeyIdentifier",
-             "authorityKeyIdentifier", "subjectAltName", "crlDistributionPoints")
+             "authorityKeyIdentifier", "subjectAltName", "crlDistributionPoints", "noRevAvail")
+# Cosmian's own spellings (crate/crypto/src/openssl/x509_extensions.rs: parse_v3_ca): note
+# `crlSign` (OpenSSL's configuration files say `cRLSign`, which Cosmian refuses).
 KEY_USAGES = {
     "digitalSignature": "digital_signature", "nonRepudiation": "content_commitment",
-    "contentCommitment": "content_commitment", "keyEncipherment": "key_encipherment",
-    "dataEncipherment": "data_encipherment", "keyAgreement": "key_agreement",
-    "keyCertSign": "key_cert_sign", "cRLSign": "crl_sign", "encipherOnly": "encipher_only",
-    "decipherOnly": "decipher_only",
+    "keyEncipherment": "key_encipherment", "dataEncipherment": "data_encipherment",
+    "keyAgreement": "key_agreement", "keyCertSign": "key_cert_sign", "crlSign": "crl_sign",
+    "encipherOnly": "encipher_only", "decipherOnly": "decipher_only",
 }
 EXTENDED_USAGES = {
     "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH, "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
     "codeSigning": ExtendedKeyUsageOID.CODE_SIGNING, "emailProtection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
     "timeStamping": ExtendedKeyUsageOID.TIME_STAMPING, "OCSPSigning": ExtendedKeyUsageOID.OCSP_SIGNING,
+    "ipsecIKE": x509.ObjectIdentifier("1.3.6.1.5.5.7.3.17"),
+    "msCodeInd": x509.ObjectIdentifier("1.3.6.1.4.1.311.2.1.21"),
+    "msCodeCom": x509.ObjectIdentifier("1.3.6.1.4.1.311.2.1.22"),
+    "msCTLSign": x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.1"),
+    "msEFS": x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.4"),
+    "nsSGC": x509.ObjectIdentifier("2.16.840.1.113730.4.1"),
+    "msSGC": x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.3"),
 }
+NO_REV_AVAIL = x509.ObjectIdentifier("2.5.29.56")  # RFC 9608
 
 
 # -- names ----------------------------------------------------------------------------------------
@@ -108,10 +117,8 @@ def section_entries(text: str) -> list[tuple[str, str]]:
             raise InvalidRequest(f"x509-extension: expected `key = value`, got {line!r}")
         key, value = (part.strip() for part in line.split("=", 1))
         entries[current].append((key, value))
-    if len(entries) == 1:
-        return entries[""]
-    if SECTION not in entries:
-        raise InvalidRequest(f"x509-extension: no [ {SECTION} ] section")
+    if SECTION not in entries:  # CryptoError::NotSupported → Operation_Not_Supported
+        raise Kmip21Error("Operation_Not_Supported", "unable to find `v3_ca` parag from X.509 extension content")
     return entries[SECTION]
 
 
@@ -135,36 +142,59 @@ def _general_names(key: str, value: str) -> list[x509.GeneralName]:
     return names
 
 
+def _not_supported(key: str, token: str, quoted: bool = False) -> CryptographicError:
+    shown = f"`{token}`" if quoted else token
+    return CryptographicError(f"not supported `{key}` extension's value: {shown}")
+
+
 def _one(key: str, value: str, subject_key, issuer_key) -> x509.ExtensionType:
-    tokens = [t.strip() for t in value.split(",") if t.strip() and t.strip() != "critical"]
+    """One extension, its ``,``-separated tokens read exactly as Cosmian's ``parse_v3_ca``
+    reads them: not trimmed one by one (``a, b`` has a token `` b``)."""
+    tokens = [t for t in value.strip().split(",") if t != "critical"]
     if key == "basicConstraints":
-        flags = {t.split(":", 1)[0].upper(): t.split(":", 1)[1] if ":" in t else "" for t in tokens}
-        ca = flags.get("CA", "FALSE").upper() == "TRUE"
-        pathlen = flags.get("PATHLEN")
-        if pathlen is not None and not pathlen.isdigit():
-            raise _bad(key, f"pathlen must be a number, got {pathlen!r}")
-        return x509.BasicConstraints(ca=ca, path_length=int(pathlen) if ca and pathlen is not None else None)
+        ca, pathlen = False, None
+        for tok in tokens:
+            if tok in ("CA:true", "CA:TRUE"):
+                ca = True
+            elif tok.startswith("pathlen"):
+                raw = tok.split(":", 1)[1] if ":" in tok else ""
+                if not raw.isdigit():
+                    raise NotSupported(f"unable to convert Basic Constraints pathlen to `u32` value: `{tok}`")
+                pathlen = int(raw)
+            # anything else is ignored (Cosmian logs a warning)
+        return x509.BasicConstraints(ca=ca, path_length=pathlen if ca else None)
     if key == "keyUsage":
-        unknown = [t for t in tokens if t not in KEY_USAGES]
-        if unknown:
-            raise _bad(key, f"unknown usage {unknown[0]!r}: use {', '.join(KEY_USAGES)}")
+        for tok in tokens:
+            if tok not in KEY_USAGES:
+                raise _not_supported(key, tok, quoted=True)
         chosen = {KEY_USAGES[t] for t in tokens}
         return x509.KeyUsage(**{name: name in chosen for name in set(KEY_USAGES.values())})
     if key == "extendedKeyUsage":
-        try:
-            return x509.ExtendedKeyUsage([EXTENDED_USAGES.get(t) or x509.ObjectIdentifier(t) for t in tokens])
-        except ValueError:
-            raise _bad(key, f"unknown usage in {value!r}: use {', '.join(EXTENDED_USAGES)} or an OID") from None
+        for tok in tokens:
+            if tok not in EXTENDED_USAGES:
+                raise _not_supported(key, tok)
+        return x509.ExtendedKeyUsage([EXTENDED_USAGES[t] for t in tokens])
     if key == "subjectKeyIdentifier":
         return x509.SubjectKeyIdentifier.from_public_key(subject_key)
     if key == "authorityKeyIdentifier":
+        for tok in tokens:
+            if tok not in ("issuer:always", "issuer", "keyid:always", "keyid"):
+                raise _not_supported(key, tok)
         return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key)
     if key == "subjectAltName":
-        return x509.SubjectAlternativeName(_general_names(key, value))
+        for tok in tokens:
+            if not tok.startswith(("email", "URI", "DNS", "IP", "RID")):
+                raise _not_supported(key, tok)
+        return x509.SubjectAlternativeName(_general_names(key, ",".join(tokens)))
     if key == "crlDistributionPoints":
         points = [x509.DistributionPoint([n], None, None, None) for n in _general_names(key, value)]
         return x509.CRLDistributionPoints(points)
-    raise _bad(key, f"unsupported extension: use {', '.join(SUPPORTED)}")
+    if key == "noRevAvail":
+        return x509.UnrecognizedExtension(NO_REV_AVAIL, b"\x05\x00")
+    if key in ("privateKeyUsagePeriod", "issuerAltName", "nameConstraints", "certificatePolicies",
+               "authorityInfoAccess"):
+        raise NotSupported(f"x509-extension: {key}: the sandbox KMS does not build this extension")
+    raise CryptographicError(f"`{key}` is not a valid X.509 extension key property")
 
 
 def parse_extensions(text: str, subject_key, issuer_key) -> list[x509.Extension]:
@@ -172,7 +202,7 @@ def parse_extensions(text: str, subject_key, issuer_key) -> list[x509.Extension]
     out = []
     for key, value in section_entries(text):
         ext = _one(key, value, subject_key, issuer_key)
-        critical = "critical" in (t.strip() for t in value.split(","))
+        critical = "critical" in value.strip().split(",") and key != "noRevAvail"
         out.append(x509.Extension(ext.oid, critical, ext))
     return out
 

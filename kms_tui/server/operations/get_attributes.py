@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
+from kms_tui.server import keys
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import not_found
 from kms_tui.server.store import StoredObject
@@ -46,6 +48,21 @@ def full_attributes(ctx: OpContext, obj: StoredObject) -> TTLV:
         attrs.remove("CryptographicParameters")
     if obj.state in ("Destroyed", "Destroyed_Compromised"):
         default(TTLV.date("DestroyDate", EPOCH))
+    if obj.object_type == "SymmetricKey" and "Digest" not in have:  # attributes/get.rs: computed
+        try:
+            default(TTLV.struct("Digest", [
+                TTLV.enum("HashingAlgorithm", "SHA256"),
+                TTLV.bytes_("DigestValue", hashlib.sha256(keys.symmetric_bytes(obj.object)).digest()),
+                TTLV.enum("KeyFormatType", "Raw"),
+            ]))
+        except keys.KeyFormatError:
+            pass  # a wrapped key: no plaintext bytes to digest
+    if obj.tags:  # tags come from the tags table (retrieve_tags), whatever the attributes hold
+        A.set_tags(attrs, ctx.vendor, obj.tags)
+    if obj.object_type == "Certificate":  # attributes/get.rs: the DER length when not stored
+        value = obj.object.get_value("CertificateValue")
+        if isinstance(value, bytes):
+            default(TTLV.integer("CertificateLength", len(value)))
     return A.sort_attributes(attrs)
 
 

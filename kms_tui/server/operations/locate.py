@@ -47,7 +47,8 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     except ValueError as exc:
         raise InvalidRequest(str(exc)) from None
     maximum = payload.get_value("MaximumItems")
-    limit = MAX_LOCATE_ITEMS if not isinstance(maximum, int) or maximum <= 0 else min(maximum, MAX_LOCATE_ITEMS)
+    # locate.rs: min(max(MaximumItems, 0), 1000): 0 (or less) locates nothing
+    limit = MAX_LOCATE_ITEMS if not isinstance(maximum, int) else min(max(maximum, 0), MAX_LOCATE_ITEMS)
     state = filters.get_value("State")
     uid = filters.get_value("UniqueIdentifier")
     preds = _predicates(filters)
@@ -57,13 +58,13 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
         object_type=filters.get_value("ObjectType"), uid=str(uid) if uid is not None else None,
     )
     for oid, attrs_json, _state in rows:
+        if len(found) >= limit:
+            break
         if preds:
             attrs = decode(attrs_json)
             if not all(p(attrs) for p in preds):
                 continue
         found.append(oid)
-        if len(found) >= limit:
-            break
     children = [TTLV.integer("LocatedItems", len(found))]
     children += [TTLV.text("UniqueIdentifier", i) for i in found]
     return TTLV.struct("LocateResponse", children)
