@@ -209,6 +209,9 @@ class ProfileStore:
 
     def _must_be_free(self, name: str) -> None:
         check_name(name)
+        if paths.is_link(self._own_path(name)):
+            error = paths.LinkRefused(self._own_path(name), "profiles")
+            raise ConfigError(error.message, fix=error.fix)
         if self.exists(name) or self._own_path(name).exists():
             raise ConfigError(f"a profile named {name!r} already exists", fix="Choose another name.")
 

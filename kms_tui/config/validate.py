@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from tomlkit.exceptions import ParseError
 
 from kms_tui.config.errors import Problem
+from kms_tui.safetext import mask_url
 from kms_tui.config.locate import key_lines, line_of
 from kms_tui.config.schema import (
     LEGACY_KEYS,
@@ -243,7 +244,7 @@ def _url_problem(path: str, value: Any, at) -> Problem | None:
             return None
         except ValueError:
             pass
-    return Problem(path, at(path), f"`{value}` is not a valid URL", "scheme://host[:port][/path]")
+    return Problem(path, at(path), f"`{mask_url(value)}` is not a valid URL", "scheme://host[:port][/path]")
 
 
 def _http_problems(http: dict, at) -> list[Problem]:
