@@ -96,9 +96,14 @@ class ProfileStore:
             out.append(ProfileInfo(found.name, found.path, "discovered", found.name == active, found.origin))
         return out
 
-    def info(self, name: str) -> ProfileInfo:
+    def info(self, name: str, *, links_ok: bool = False) -> ProfileInfo:
+        """The profile called ``name``; a stored one that is a symbolic link is refused
+        (ConfigError naming it) unless ``links_ok`` (delete: removing the link is the fix)."""
         for entry in self.list():
             if entry.name == name:
+                if entry.source == "store" and not links_ok and paths.is_link(entry.path):
+                    error = paths.LinkRefused(entry.path, "profiles")
+                    raise ConfigError(error.message, fix=error.fix)
                 return entry
         names = ", ".join(p.name for p in self.list()) or "none yet"
         raise ConfigError(f"no profile named {name!r} (profiles: {names})",
@@ -164,8 +169,8 @@ class ProfileStore:
         return target
 
     def delete(self, name: str) -> ProfileInfo:
-        """Delete a stored profile; a discovered ckms config is only hidden, never deleted."""
-        entry = self.info(name)
+        """Delete a stored profile (a link there: the link); a discovered ckms config is only hidden."""
+        entry = self.info(name, links_ok=True)
         settings = self.settings()
         if entry.source == "store":
             entry.path.unlink()

@@ -215,3 +215,21 @@ def test_link_checks_see_the_link_itself(tmp_path):
     with pytest.raises(paths.LinkRefused):
         paths.read_bytes_nofollow(link)
     assert paths.read_bytes_nofollow(target) == b"x"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_stored_profile_that_is_a_link_is_not_read_and_delete_removes_only_the_link(tmp_path, home, kind):
+    own = home / "config" / "profiles" / "work.toml"
+    plant = Plant(tmp_path, own, kind)
+    if kind == "victim":  # a file that would parse as a profile: still not read
+        plant.target.write_text(PROFILE)
+        plant.target.chmod(0o644)
+    for args in (["profile", "show", "work"], ["profile", "check", "work"], ["profile", "use", "work"],
+                 ["locate", "--profile", "work"]):
+        r = kms_tui(*args)
+        assert r.returncode == 3, (args, r.stderr)
+        plant.named_in(r.stderr)
+        assert "127.0.0.1:9" not in r.stdout + r.stderr
+    assert kms_tui("profile", "delete", "work").returncode == 0
+    assert not own.is_symlink() and not own.exists()
+    assert kind == "dangling" or plant.target.read_text() == PROFILE
