@@ -161,7 +161,10 @@ class ProfileStore:
         self._must_be_free(new)
         document = self.load(source)
         target = self._own_path(new)
-        write_atomic(target, document.text.encode("utf-8"), secret=document.holds_secret(), backup=False)
+        from kms_tui.config.export import must_be_new
+
+        write_atomic(target, document.text.encode("utf-8"), secret=document.holds_secret(), backup=False,
+                     decide=lambda current: must_be_new(current, document.text, new))
         settings = self.settings()
         if source in settings.profiles:
             settings.profiles[new] = settings.profiles[source].model_copy(deep=True)

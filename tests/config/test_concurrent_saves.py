@@ -118,3 +118,27 @@ def test_two_processes_saving_different_keys_of_one_profile_keep_every_acknowled
         assert oauth.get(f"{tag}_{r}") == f"value-{r}", name
     assert document.get("http_config.server_url") == "http://127.0.0.1:9998"
     assert not list(store.dir.glob(".*.tmp")) and not list(store.dir.glob(".*.lock"))  # nothing left beside it
+
+
+def test_a_settings_save_over_the_same_key_is_refused_not_lost():
+    """Loaded by two windows: the second save changing the key the first one changed is refused
+    (nothing silently overwritten); one changing another key is merged."""
+    store = ProfileStore()
+    for name in ("a", "b"):
+        store.dir.mkdir(parents=True, exist_ok=True)
+        (store.dir / f"{name}.toml").write_text('[http_config]\nserver_url = "http://127.0.0.1:9"\n')
+    first, second, third = store.settings(), store.settings(), store.settings()
+    first.active_profile = "a"
+    assert store.save_settings(first)
+    second.active_profile = "b"
+    from kms_tui.config import ConfigError
+
+    try:
+        store.save_settings(second)
+        raise AssertionError("the second save should have been refused")
+    except ConfigError as exc:
+        assert "`active_profile`" in str(exc) and "settings.toml" in str(exc)
+    third.theme = "textual-light"
+    assert store.save_settings(third)
+    now = store.settings()
+    assert (now.active_profile, now.theme) == ("a", "textual-light")
