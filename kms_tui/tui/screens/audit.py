@@ -72,7 +72,9 @@ class AuditScreen(ConsoleScreen):
     HELP_TITLE = "Audit"
     HELP_TEXT = (
         "Every KMIP and access-rights call this console made, newest first, from the local audit "
-        "trail. Filter by operation, object id (any part) and outcome. r reloads."
+        "trail. Filter by operation, object id (any part) and outcome. The line under the table "
+        "spells out the highlighted row: a revoke's reason code, message and compromise date, "
+        "and the full error reason. r reloads."
     )
     BINDINGS = [
         Binding("r", "reload", "Reload", tooltip="Read the audit trail again.", id="audit.reload"),
