@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         if getattr(exc, "fix", ""):
             print(f"  → {exc.fix}", file=sys.stderr)  # type: ignore[attr-defined]
         if args.json:
-            print(json.dumps({"error": {"type": "AuditUnavailable", "message": message, "path": str(trail.path)}}))
+            print(json.dumps({"error": {"type": "AuditUnavailable", "reason": "audit_unavailable", "message": message,
+                                        "fix": getattr(exc, "fix", ""), "path": str(trail.path)}}))
         return exitcodes.USAGE
     if args.json:
         print(json.dumps({"path": str(trail.path), "entries": entries}, indent=2, ensure_ascii=False))

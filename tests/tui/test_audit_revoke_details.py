@@ -43,7 +43,9 @@ async def test_revoke_form_reason_message_and_date_show_in_the_audit_view(sandbo
 
         audit.query_one("#audit-operation", Select).value = "Revoke"
         await pilot.pause()
-        line = str(audit.query_one("#audit-detail", Static).render())
+        detail = audit.query_one("#audit-detail", Static)
+        assert detail.region.height >= 1 and detail.region.width >= 60  # on screen at 80×24
+        line = str(detail.render())
         assert "Reason code: KeyCompromise" in line and "Message: laptop stolen" in line
         assert "Compromised on: 2026-01-10" in line and "hunter2" not in line
 
