@@ -130,6 +130,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = paths.open_nofollow(path, os.O_RDWR | os.O_CREAT, 0o600, what="audit trail")
     try:
+        if os.fstat(fd).st_nlink > 1:  # a hard link to another file: written in place, so refused too
+            raise paths.LinkRefused(path, "audit trail")
         os.fchmod(fd, 0o600)  # through the descriptor: never a chmod of a link's target
     finally:
         os.close(fd)

@@ -233,3 +233,15 @@ def test_a_stored_profile_that_is_a_link_is_not_read_and_delete_removes_only_the
     assert kms_tui("profile", "delete", "work").returncode == 0
     assert not own.is_symlink() and not own.exists()
     assert kind == "dangling" or plant.target.read_text() == PROFILE
+
+
+def test_a_hard_link_at_the_audit_trail_is_refused_too(tmp_path):
+    """The trail is written in place (not renamed over), so a second name for another file is refused."""
+    victim = tmp_path / "victim.db"
+    victim.write_text(VICTIM_TEXT)
+    victim.chmod(0o644)
+    path = default_path()
+    os.link(victim, path)
+    r = kms_tui("audit")
+    assert r.returncode == 3 and f"{path} is a hard link to another file" in r.stderr and "Remove the link" in r.stderr
+    assert victim.read_text() == VICTIM_TEXT and stat.S_IMODE(victim.stat().st_mode) == 0o644
