@@ -63,13 +63,16 @@ def audit_details(op: TTLV) -> dict[str, str]:
     be kept in the database")."""
     if op.tag != "Revoke":
         return {}
-    reason = op.get("RevocationReason")
-    date = op.get_value("CompromiseOccurrenceDate")
-    found = {
-        "reason": reason.get_value("RevocationReasonCode") if reason is not None else None,
-        "message": reason.get_value("RevocationMessage") if reason is not None else None,
-        "compromise_date": date.isoformat() if isinstance(date, datetime) else date,
-    }
+    try:
+        reason = op.get("RevocationReason")
+        date = op.get_value("CompromiseOccurrenceDate")
+        found = {
+            "reason": reason.get_value("RevocationReasonCode") if reason is not None else None,
+            "message": reason.get_value("RevocationMessage") if reason is not None else None,
+            "compromise_date": date.isoformat() if isinstance(date, datetime) else date,
+        }
+    except Exception:  # noqa: BLE001 - an odd request must still be sent and recorded
+        return {}
     return {k: str(v) for k, v in found.items() if v not in (None, "")}
 
 
