@@ -51,3 +51,23 @@ def test_secrets_in_free_text_are_masked(text, hidden, kept):
                                   "superseded by key k-2 (reason: rotation)"])
 def test_ordinary_text_is_kept(text):
     assert masking.mask_secrets(text) == text
+
+
+def test_the_trail_stores_no_url_password_and_no_secret_in_details(tmp_path):
+    from kms_tui.audit import AuditEntry, AuditTrail
+
+    trail = AuditTrail(tmp_path / "audit.sqlite")
+    trail.record(AuditEntry(operation="Revoke", outcome="failed", object_ids=["k1"],
+                            server="https://bob:pw-in-url@kms.example:9998",
+                            error_reason="ProxyError: http://p:proxy-pw@proxy:3128 refused",
+                            details={"reason": "KeyCompromise", "message": "client_secret=abc123 leaked"}))
+    trail.flush()
+    trail.close()
+    raw = (tmp_path / "audit.sqlite").read_bytes() + b"".join(
+        p.read_bytes() for p in tmp_path.glob("audit.sqlite-*"))
+    for secret in (b"pw-in-url", b"proxy-pw", b"abc123"):
+        assert secret not in raw
+    entry = trail.entries(1)[0]
+    assert entry["server"] == "https://bob:••••••@kms.example:9998"
+    assert "http://p:••••••@proxy:3128" in entry["error_reason"]
+    assert entry["details"] == {"reason": "KeyCompromise", "message": "client_secret=•••••• leaked"}
