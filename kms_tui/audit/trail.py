@@ -229,7 +229,7 @@ class AuditTrail:
                                 f"INSERT INTO audit ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})",
                                 [e.row() for e in entries],
                             )
-                    except sqlite3.Error:
+                    except Exception:  # noqa: BLE001 - disk full, locked, an unwritable value: the writer goes on
                         self.dropped += len(entries)
                 for i in items:
                     if isinstance(i, threading.Event):
