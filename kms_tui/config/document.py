@@ -175,7 +175,8 @@ class ProfileDocument:
                               source=target, fix="Fix or move the file by hand, then retry.")
         if not self.text:
             raise ConfigError("a file was created there since this profile was started; not overwritten",
-                              source=target, fix="Choose another name, or reload the profile and apply your change again.")
+                              source=target,
+                              fix="Choose another name, or reload the profile and apply your change again.")
         base, _ = parse_toml(self.text)
         ours, _ = parse_toml(new)
         delta, clash = merge.merge(base.unwrap() if base else {}, ours.unwrap() if ours else {}, theirs.unwrap())
@@ -184,7 +185,8 @@ class ProfileDocument:
                               f"({', '.join(f'`{k}`' for k in clash[:5])}); not overwritten", source=target,
                               fix="Reload the profile and apply your change again.")
         merge.apply(theirs, delta, tomlkit.table)
-        if errors_only(validate_data(theirs.unwrap())) and not errors_only(validate_data(ours.unwrap() if ours else {})):
+        ours_valid = not errors_only(validate_data(ours.unwrap() if ours else {}))
+        if ours_valid and errors_only(validate_data(theirs.unwrap())):
             raise ConfigError("the file changed on disk since it was loaded, and this save merged onto it "
                               "would make it invalid; not overwritten", source=target,
                               fix="Reload the profile and apply your change again.")

@@ -66,6 +66,8 @@ async def test_audit_view_says_when_the_trail_is_a_symbolic_link(sandbox_console
         pilot.app.services.audit.problem = None  # as if the link appeared after start
         await pilot.press("3")
         await settle(pilot)
-        status = str(pilot.app.screen.query_one("#audit-status", Static).render())
+        widget = pilot.app.screen.query_one("#audit-status", Static)
+        assert widget.region.height >= 3  # the whole message is on screen at 80×24, not cut to one line
+        status = str(widget.render())
         assert "symbolic link" in status and str(path) in status and "Remove the link" in status
         assert victim.read_text() == "not yours\n"

@@ -83,7 +83,7 @@ class AuditScreen(ConsoleScreen):
     DEFAULT_CSS = """
     AuditScreen #audit-filters { height: 1; }
     AuditScreen #audit-filters Select, AuditScreen #audit-filters Input { width: 1fr; margin-right: 1; }
-    AuditScreen #audit-status { height: 1; color: $text-muted; }
+    AuditScreen #audit-status { height: auto; max-height: 5; color: $text-muted; }
     AuditScreen DataTable { height: 1fr; }
     AuditScreen #audit-detail { height: auto; max-height: 3; color: $text; }
     """
@@ -139,8 +139,8 @@ class AuditScreen(ConsoleScreen):
             error = event.worker.error
             message = getattr(error, "message", None) or str(error)
             fix = getattr(error, "fix", "")
-            self.query_one("#audit-status", Static).update(
-                visible(f"The audit trail cannot be read: {message}" + (f" {fix}" if fix and fix not in message else "")))
+            text = f"The audit trail cannot be read: {message}" + (f" {fix}" if fix and fix not in message else "")
+            self.query_one("#audit-status", Static).update(visible(text))
             return
         if event.worker.result is not None:
             self.entries = list(event.worker.result)
