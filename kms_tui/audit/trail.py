@@ -6,7 +6,14 @@
 * ``record()`` never blocks the caller: it puts the entry on a queue that a background thread
   writes in small transactions.
 * Columns hold what happened, never a secret: time, profile, server URL (no user info, no
-  query), operation, object ids, outcome, error reason, duration, KMS user and OS user.
+  query), operation, object ids, outcome, error reason, duration, KMS user and OS user, and
+  ``details``: what the user typed that the server does not keep (a revoke's reason code,
+  message and compromise date), a JSON object of strings. Free text is masked
+  (:mod:`.masking`) before it is stored.
+* Never through a link: a symbolic link (dangling or not) at the database's path or at its
+  ``-wal``/``-shm``/``-journal`` files is refused (:class:`kms_tui.paths.LinkRefused`); the trail
+  then records nothing and says why (``AuditTrail.problem``) instead of writing or chmod-ing
+  the file the link points to.
 """
 
 from __future__ import annotations
@@ -15,7 +22,6 @@ import getpass
 import json
 import os
 import queue
-import re
 import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
@@ -24,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from kms_tui import paths
+from kms_tui.audit.masking import mask_secrets
+from kms_tui.safetext import mask_url
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit (
@@ -38,15 +46,16 @@ CREATE TABLE IF NOT EXISTS audit (
     duration_ms INTEGER NOT NULL,
     user TEXT NOT NULL,
     os_user TEXT NOT NULL,
-    attempts INTEGER NOT NULL
+    attempts INTEGER NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
 """
 
 _COLUMNS = ("time", "profile", "server", "operation", "object_ids", "outcome", "error_reason",
-            "duration_ms", "user", "os_user", "attempts")
-# Defence in depth: anything shaped like a credential is cut out of free-text reasons.
-_SECRETISH = re.compile(r"(?i)(bearer\s+|authorization[:=]\s*|password[:=]\s*|token[:=]\s*)\S+")
+            "duration_ms", "user", "os_user", "attempts", "details")
+DETAILS_MAX = 12  # keys kept per entry
+DETAIL_CHARS = 500  # characters kept per value
 
 
 def _os_user() -> str:
@@ -69,30 +78,85 @@ class AuditEntry:
     server: str = ""
     user: str = ""
     attempts: int = 1
+    details: dict[str, str] = field(default_factory=dict)  # e.g. revoke: reason, message, compromise_date
     os_user: str = field(default_factory=_os_user)
     time: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="milliseconds"))
 
     def row(self) -> tuple[Any, ...]:
         d = asdict(self)
         d["object_ids"] = json.dumps(self.object_ids)
-        d["error_reason"] = _SECRETISH.sub(r"\1***", self.error_reason)[:500]
+        d["error_reason"] = mask_secrets(self.error_reason)[:500]
+        d["server"] = mask_url(self.server)
+        d["details"] = json.dumps(clean_details(self.details), ensure_ascii=False)
         return tuple(d[c] for c in _COLUMNS)
+
+
+def clean_details(details: dict[str, Any] | None) -> dict[str, str]:
+    """``details`` as stored: string keys and values, empty values dropped, secrets masked, capped."""
+    out: dict[str, str] = {}
+    for key, value in list((details or {}).items())[:DETAILS_MAX]:
+        if value is None or value == "":
+            continue
+        text = value.isoformat() if isinstance(value, datetime) else str(value)
+        out[str(key)[:64]] = mask_secrets(text)[:DETAIL_CHARS]
+    return out
 
 
 def default_path() -> Path:
     return paths.state_dir() / "audit.sqlite"
 
 
+SIDE_FILES = ("-wal", "-shm", "-journal")  # what SQLite opens beside the database
+
+
+def refuse_links(path: Path) -> None:
+    """Raise :class:`kms_tui.paths.LinkRefused` if the database or a file SQLite opens beside it
+    is a symbolic link (SQLite itself would follow it)."""
+    for candidate in (path, *(path.with_name(path.name + s) for s in SIDE_FILES)):
+        paths.refuse_link(candidate, "audit trail")
+
+
+def open_problem(path: Path) -> str | None:
+    """Why the trail at ``path`` cannot be opened for writing (a link, a bad file), else None."""
+    try:
+        _connect(path).close()
+    except (OSError, sqlite3.Error) as exc:
+        return str(exc)
+    return None
+
+
 def _connect(path: Path) -> sqlite3.Connection:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    os.chmod(path, 0o600)
+    refuse_links(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = paths.open_nofollow(path, os.O_RDWR | os.O_CREAT, 0o600, what="audit trail")
+    try:
+        if os.fstat(fd).st_nlink > 1:  # a hard link to another file: written in place, so refused too
+            raise paths.LinkRefused(path, "audit trail")
+        os.fchmod(fd, 0o600)  # through the descriptor: never a chmod of a link's target
+    finally:
+        os.close(fd)
     conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(SCHEMA)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(SCHEMA)
+        _migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a trail written by an older kms-tui up to date, in place (rows kept)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(audit)")}
+    if "details" not in columns:
+        try:
+            with conn:
+                conn.execute("ALTER TABLE audit ADD COLUMN details TEXT NOT NULL DEFAULT '{}'")
+        except sqlite3.OperationalError:  # another process added it first
+            if "details" not in {row[1] for row in conn.execute("PRAGMA table_info(audit)")}:
+                raise
 
 
 class AuditTrail:
@@ -106,12 +170,20 @@ class AuditTrail:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.dropped = 0  # rows that could not be written (disk full, locked for > 10 s)
-        _connect(self.path).close()  # create it now, 0600, so errors show up at start
+        # Create it now, 0600, so errors show up at start; None when usable, else why not
+        # (e.g. a symbolic link at its path): then nothing is recorded.
+        self.problem: str | None = open_problem(self.path)
 
     def record(self, entry: AuditEntry) -> None:
-        """Queue ``entry``; returns at once."""
-        self._ensure_writer()
-        self._queue.put_nowait(entry)
+        """Queue ``entry``; returns at once, never raises (an unusable trail drops it)."""
+        try:
+            if self.problem is not None:
+                self.dropped += 1
+                return
+            self._ensure_writer()
+            self._queue.put_nowait(entry)
+        except Exception:  # noqa: BLE001 - the audit trail must never break the caller
+            self.dropped += 1
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until every queued entry is on disk (used on exit and by tests)."""
@@ -135,7 +207,12 @@ class AuditTrail:
                 self._thread.start()
 
     def _run(self) -> None:
-        conn = _connect(self.path)
+        try:
+            conn = _connect(self.path)
+        except (OSError, sqlite3.Error) as exc:  # e.g. a link planted since start: record nothing
+            self.problem = str(exc)
+            self._drain_unwritable()
+            return
         try:
             while True:
                 items = [self._queue.get()]
@@ -152,7 +229,7 @@ class AuditTrail:
                                 f"INSERT INTO audit ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})",
                                 [e.row() for e in entries],
                             )
-                    except sqlite3.Error:
+                    except Exception:  # noqa: BLE001 - disk full, locked, an unwritable value: the writer goes on
                         self.dropped += len(entries)
                 for i in items:
                     if isinstance(i, threading.Event):
@@ -162,8 +239,19 @@ class AuditTrail:
         finally:
             conn.close()
 
+    def _drain_unwritable(self) -> None:
+        """Drop what is queued (and what comes) when the file cannot be opened; wake waiters."""
+        while True:
+            item = self._queue.get()
+            if isinstance(item, AuditEntry):
+                self.dropped += 1
+            elif isinstance(item, threading.Event):
+                item.set()
+            elif item is self._STOP:
+                return
+
     def entries(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The most recent ``limit`` entries, newest first."""
+        """The most recent ``limit`` entries, newest first (LinkRefused for a planted link)."""
         conn = _connect(self.path)
         try:
             conn.row_factory = sqlite3.Row
@@ -176,5 +264,14 @@ class AuditTrail:
         for r in rows:
             d = dict(r)
             d["object_ids"] = json.loads(d["object_ids"])
+            d["details"] = _details_of(d.get("details"))
             out.append(d)
         return out
+
+
+def _details_of(text: Any) -> dict[str, str]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}

@@ -2,7 +2,9 @@
 
 ckms.toml only holds the bearer (`access_token`); everything needed to refresh lives here.
 The OS keyring is used when one is usable; otherwise a 0600 JSON file in the state directory,
-written atomically. Set `KMS_TUI_KEYRING=off` to force the file.
+written atomically. Set `KMS_TUI_KEYRING=off` to force the file. The file is never read or
+written through a symbolic link: a link at its path is ignored on load (with a warning naming
+it) and refused on save (ConfigError: remove the link).
 """
 
 from __future__ import annotations
@@ -112,10 +114,19 @@ class CredentialCache:
             if self._keyring is not None:
                 text = self._keyring.get_password(KEYRING_SERVICE, self.profile_key)
             else:
-                text = self.path.read_text(encoding="utf-8") if self.path.is_file() else None
+                text = self._read_file()
             return CachedCredentials.from_json(text) if text else None
+        except paths.LinkRefused as exc:
+            log.warning("%s", exc)
+            return None
         except Exception as exc:  # a corrupt cache must not stop the app: sign in again
             log.warning("credential cache for %s is unreadable (%s); ignoring it", self.profile_key, type(exc).__name__)
+            return None
+
+    def _read_file(self) -> str | None:
+        try:
+            return paths.read_bytes_nofollow(self.path, "credential cache").decode("utf-8")
+        except FileNotFoundError:
             return None
 
     def save(self, creds: CachedCredentials) -> None:
@@ -139,7 +150,7 @@ class CredentialCache:
                     removed = True
             except Exception as exc:
                 log.warning("could not remove the keyring entry (%s)", type(exc).__name__)
-        if self.path.exists():
+        if os.path.lexists(self.path):  # a link planted there is removed, never followed
             self.path.unlink()
             removed = True
         return removed

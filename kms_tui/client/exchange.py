@@ -318,8 +318,9 @@ class Exchange:
         error: BaseException | None = None,
         attempts: int = 1,
         note: str = "",
+        details: dict[str, str] | None = None,
     ) -> None:
-        """Queue one audit row (never blocks; never raises)."""
+        """Queue one audit row (never blocks; never raises); ``details``: what the user typed."""
         if self.audit is None:
             return
         if error is None:
@@ -344,6 +345,7 @@ class Exchange:
                     server=self.settings.display_url,
                     user=self.user,
                     attempts=attempts,
+                    details=dict(details or {}),
                 )
             )
         except Exception:  # noqa: BLE001 - the audit trail must never break a request

@@ -57,6 +57,25 @@ def _target(op: TTLV) -> str:
     return str(op.get_value("UniqueIdentifier", "") or "")
 
 
+def audit_details(op: TTLV) -> dict[str, str]:
+    """What the user typed that the server does not keep, for the audit trail: a Revoke's reason
+    code, message and compromise date (Cosmian 5.26 drops them: revoke.rs "TODO Reasons should
+    be kept in the database")."""
+    if op.tag != "Revoke":
+        return {}
+    try:
+        reason = op.get("RevocationReason")
+        date = op.get_value("CompromiseOccurrenceDate")
+        found = {
+            "reason": reason.get_value("RevocationReasonCode") if reason is not None else None,
+            "message": reason.get_value("RevocationMessage") if reason is not None else None,
+            "compromise_date": date.isoformat() if isinstance(date, datetime) else date,
+        }
+    except Exception:  # noqa: BLE001 - an odd request must still be sent and recorded
+        return {}
+    return {k: str(v) for k, v in found.items() if v not in (None, "")}
+
+
 class KmsClient(RestCalls):
     """Async context manager; one per server, shared by the whole app."""
 
@@ -126,9 +145,11 @@ class KmsClient(RestCalls):
                     raise
                 response = done
         except BaseException as exc:
-            self.exchange.record(op.tag, [target] if target else [], started, error=exc, attempts=attempts)
+            self.exchange.record(op.tag, [target] if target else [], started, error=exc, attempts=attempts,
+                                 details=audit_details(op))
             raise
-        self.exchange.record(op.tag, [target] if target else _ids_in(response), started, attempts=attempts)
+        self.exchange.record(op.tag, [target] if target else _ids_in(response), started, attempts=attempts,
+                             details=audit_details(op))
         return response
 
     def _already_done(self, op: TTLV, exc: errors.ServerRefused) -> TTLV | None:
@@ -195,7 +216,8 @@ class KmsClient(RestCalls):
         else:  # writes: one row per item so each object's fate is on record
             for op, res in zip(ops, results):
                 ids = [_target(op)] if _target(op) else _ids_in(res.payload) if res.payload else []
-                self.exchange.record(op.tag, ids, started, error=res.error, attempts=attempts)
+                self.exchange.record(op.tag, ids, started, error=res.error, attempts=attempts,
+                                     details=audit_details(op))
         return results
 
     # -- typed operations -------------------------------------------------------------------------

@@ -2,6 +2,12 @@
 
 If anything fails (disk full, read-only directory), the original file is left exactly as it
 was and the temp file is removed. Writing identical bytes is a no-op (nothing touched).
+
+Never through a link: a symbolic link (dangling or not) at the file's path or its backup's is
+refused with a ConfigError naming it; the file is read, created and chmod-ed with O_NOFOLLOW
+(the temp file with O_EXCL too). Each write holds the file's lock (:mod:`.locking`), and a
+``decide`` callback sees the bytes on disk under that lock, so a save can check (or merge) what
+another process wrote since it read the file.
 """
 
 from __future__ import annotations
@@ -11,8 +17,11 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Callable
 
+from kms_tui import paths
 from kms_tui.config.errors import ConfigError, Problem
+from kms_tui.config.locking import locked
 
 BACKUP_SUFFIX = ".bak"
 
@@ -42,7 +51,7 @@ def _fsync_dir(directory: Path) -> None:
 def _replace_with(path: Path, data: bytes, mode: int) -> None:
     """Write ``data`` to a temp file beside ``path``, fsync it, and rename it over ``path``."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")  # unique per writer
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    fd = paths.open_nofollow(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode, what="temporary file")
     try:
         try:
             os.fchmod(fd, mode)  # the umask may have narrowed the mode asked of O_CREAT
@@ -57,31 +66,69 @@ def _replace_with(path: Path, data: bytes, mode: int) -> None:
     _fsync_dir(path.parent)
 
 
-def write_atomic(path: Path, data: bytes, *, secret: bool, backup: bool = True) -> bool:
+def link_error(exc: paths.LinkRefused) -> ConfigError:
+    """The ConfigError for a symbolic link found where a file of ours belongs."""
+    return ConfigError(exc.message, fix=exc.fix)
+
+
+def read_current(path: Path) -> tuple[bytes | None, int | None]:
+    """The bytes and mode of the file at ``path`` (None, None if there is none), never through a link."""
+    try:
+        fd = paths.open_nofollow(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None, None
+    except paths.LinkRefused as exc:
+        raise link_error(exc) from None
+    except OSError as exc:
+        raise _save_error(path, exc) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError("is not a regular file; not overwritten", source=path,
+                              fix="Move it away, then save again.")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks), stat.S_IMODE(info.st_mode)
+    except OSError as exc:
+        raise _save_error(path, exc) from None
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes, *, secret: bool, backup: bool = True,
+                 decide: Callable[[bytes | None], bytes] | None = None) -> bool:
     """Atomically replace ``path`` with ``data``; return False if it already held exactly that.
 
     ``secret`` forces mode 0600 (file and backup); otherwise an existing file keeps its mode
-    and a new one is created 0600. Failures raise :class:`ConfigError` naming the cause; the
-    original is never damaged.
+    and a new one is created 0600. ``decide``, if given, is called under the file's lock with
+    the bytes on disk (None when there is no file) and returns the bytes to write instead of
+    ``data`` (or raises ConfigError to refuse). Failures raise :class:`ConfigError` naming the
+    cause; the original is never damaged.
     """
     path = Path(path)
     try:
-        old = path.read_bytes()
-        old_mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        old, old_mode = None, None
-    except OSError as exc:
-        raise _save_error(path, exc) from None
-    if old == data:
-        return False
-    mode = 0o600 if secret or old_mode is None else old_mode
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if backup and old is not None:
-            _replace_with(backup_path(path), old, 0o600 if secret else old_mode or 0o600)
-        _replace_with(path, data, mode)
-    except OSError as exc:
-        raise _save_error(path, exc) from None
+        paths.refuse_link(path)
+        if backup:
+            paths.refuse_link(backup_path(path), "backup file")
+    except paths.LinkRefused as exc:
+        raise link_error(exc) from None
+    with locked(path):
+        old, old_mode = read_current(path)
+        if decide is not None:
+            data = decide(old)
+        if old == data:
+            return False
+        mode = 0o600 if secret or old_mode is None else old_mode
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if backup and old is not None:
+                _replace_with(backup_path(path), old, 0o600 if secret else old_mode or 0o600)
+            _replace_with(path, data, mode)
+        except paths.LinkRefused as exc:
+            raise link_error(exc) from None
+        except OSError as exc:
+            raise _save_error(path, exc) from None
     return True
 
 

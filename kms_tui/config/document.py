@@ -131,27 +131,66 @@ class ProfileDocument:
     def save(self, path: Path | None = None, *, force: bool = False) -> bool:
         """Write the document atomically (0600 if it holds a secret, one backup kept).
 
-        Returns False when nothing changed (no write at all). Refuses to overwrite a file that
-        changed on disk since it was loaded, or that no longer parses, unless ``force``.
+        Returns False when nothing changed (no write at all). The check against the file on
+        disk runs under the file's lock, so concurrent saves take turns: if the file changed
+        since it was loaded, our changes are merged onto it when the two touched different keys
+        (:mod:`.merge`), and the save is refused when they touched the same ones or the file no
+        longer parses, unless ``force``. After a merge the document holds the merged text.
         """
         target = Path(path or self.path or "")
         if not str(target) or target == Path(""):
             raise ConfigError("this profile has no file yet", fix="Choose a name or path to save it to.")
         new = self.render()
-        if target.exists() and not force:
-            current = read_text(target)
-            if current != self.text and current != new:
-                _, broken = parse_toml(current)
-                if broken:
-                    raise ConfigError("the file on disk is not valid TOML; not overwritten", broken,
-                                      source=target, fix="Fix or move the file by hand, then retry.")
-                raise ConfigError("the file changed on disk since it was loaded; not overwritten",
-                                  source=target, fix="Reload the profile and apply your change again.")
+        written_text = new
+
+        def decide(current: bytes | None) -> bytes:
+            nonlocal written_text
+            written_text = new
+            if current is None or force:
+                return new.encode("utf-8")
+            try:
+                on_disk = current.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ConfigError("the file on disk is not UTF-8 text; not overwritten", source=target,
+                                  fix="Fix or move the file by hand, then retry.") from None
+            if on_disk in (self.text, new):
+                return new.encode("utf-8")
+            written_text = self._merged_onto(on_disk, new, target)
+            return written_text.encode("utf-8")
+
         self.notices = self.legacy_notices()
-        written = write_atomic(target, new.encode("utf-8"), secret=self.holds_secret())
-        self.text, self.path = new, target
-        self.doc = tomlkit.parse(new)
+        # A merged file keeps the mode it had on disk (0600 if it held a secret) unless ours holds one.
+        written = write_atomic(target, new.encode("utf-8"), secret=self.holds_secret(), decide=decide)
+        self.text, self.path = written_text, target
+        self.doc = tomlkit.parse(written_text)
         return written
+
+    def _merged_onto(self, on_disk: str, new: str, target: Path) -> str:
+        """Our changes since load applied onto the file's current text, or ConfigError."""
+        from kms_tui.config import merge
+
+        theirs, broken = parse_toml(on_disk)
+        if theirs is None:
+            raise ConfigError("the file on disk is not valid TOML; not overwritten", broken,
+                              source=target, fix="Fix or move the file by hand, then retry.")
+        if not self.text:
+            raise ConfigError("a file was created there since this profile was started; not overwritten",
+                              source=target,
+                              fix="Choose another name, or reload the profile and apply your change again.")
+        base, _ = parse_toml(self.text)
+        ours, _ = parse_toml(new)
+        delta, clash = merge.merge(base.unwrap() if base else {}, ours.unwrap() if ours else {}, theirs.unwrap())
+        if clash:
+            raise ConfigError("the file changed on disk since it was loaded, in the same keys as this save "
+                              f"({', '.join(f'`{k}`' for k in clash[:5])}); not overwritten", source=target,
+                              fix="Reload the profile and apply your change again.")
+        merge.apply(theirs, delta, tomlkit.table)
+        ours_valid = not errors_only(validate_data(ours.unwrap() if ours else {}))
+        if ours_valid and errors_only(validate_data(theirs.unwrap())):
+            raise ConfigError("the file changed on disk since it was loaded, and this save merged onto it "
+                              "would make it invalid; not overwritten", source=target,
+                              fix="Reload the profile and apply your change again.")
+        return rename_legacy_keys(tomlkit.dumps(theirs), (theirs.unwrap().get("http_config") or {}))[0]
 
 
 _LEGACY_LINE = re.compile(r"^(\s*)(ssl_client_(?:pem_cert_path|pem_key_path|pkcs12_path|pkcs12_password))(\s*=)")

@@ -64,7 +64,8 @@ class ConfigError(Exception):
 
     @property
     def message(self) -> str:
-        return self.summary
+        """The summary naming the file (what a one-line report shows; the problems follow)."""
+        return f"{self.source}: {self.summary}" if self.source else self.summary
 
     def __str__(self) -> str:
         head = f"{self.source}: {self.summary}" if self.source else self.summary

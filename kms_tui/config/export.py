@@ -40,10 +40,19 @@ def import_file(store: "ProfileStore", source: Path, name: str | None, *, secret
     name = name or source.stem.replace(" ", "-")
     store._must_be_free(name)
     target = store._own_path(name)
-    write_atomic(target, document.text.encode("utf-8"), secret=document.holds_secret(), backup=False)
+    write_atomic(target, document.text.encode("utf-8"), secret=document.holds_secret(), backup=False,
+                 decide=lambda current: must_be_new(current, document.text, name))
     if secret_backend:
         store.set_profile_settings(name, ProfileSettings(secret_backend=secret_backend))
     return name
+
+
+def must_be_new(current: bytes | None, text: str, name: str) -> bytes:
+    """For ``write_atomic(decide=…)``: refuse when a file appeared since the name was checked
+    (another kms-tui took the name meanwhile)."""
+    if current is not None:
+        raise ConfigError(f"a profile named {name!r} already exists", fix="Choose another name.")
+    return text.encode("utf-8")
 
 
 def export_file(store: "ProfileStore", name: str, dest: Path, *, overwrite: bool = False) -> list[str]:

@@ -8,11 +8,13 @@ for this shell, as in ckms), then the active kms-tui profile, then ckms's own se
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kms_tui.config.discovery import discover_ckms_confs, env_ckms_conf
+from kms_tui.safetext import mask_url
 from kms_tui.config.errors import ConfigError, Problem
 from kms_tui.config.locate import line_of
 from kms_tui.config.secrets import SecretError, mask_value, resolve_tree
@@ -62,7 +64,8 @@ def masked_tree(tree: Any, references: dict[str, str], prefix: str = "") -> Any:
 
     Secret keys are those of :func:`~kms_tui.config.schema.is_secret_key`: misspelt ones
     (``client_secet``) and ones named like a secret are masked too. A ``custom_headers`` entry
-    that carries a credential keeps its name: ``Authorization: ••••••``.
+    that carries a credential keeps its name: ``Authorization: ••••••``. A password in a URL's
+    user-info (``https://user:pw@host``, any key) is masked: ``https://user:••••••@host``.
     """
     from kms_tui.config.schema import is_secret_key, malformed_header, secret_header_name
 
@@ -76,9 +79,21 @@ def masked_tree(tree: Any, references: dict[str, str], prefix: str = "") -> Any:
         if isinstance(value, str) and value and (is_secret_key(key) or malformed_header(key, value)):
             return MASK
         header = secret_header_name(key, value) if isinstance(value, str) else None
-        return f"{header}: {MASK}" if header else value
+        if header:
+            return f"{header}: {MASK}"
+        return _mask_urls(value) if isinstance(value, str) else value
 
     return walk(copy.deepcopy(tree), prefix)
+
+
+_URL_WITH_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]+@\S*")
+
+
+def _mask_urls(text: str) -> str:
+    """``text`` with the password of every URL in it masked (``safetext.mask_url``)."""
+    if "@" not in text or "://" not in text:
+        return text
+    return _URL_WITH_USERINFO.sub(lambda m: mask_url(m.group(0)), text)
 
 
 def _pick(profile: str | None, conf: str | None, store: ProfileStore) -> tuple[str, Path, str]:

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomlkit
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from kms_tui.config.atomic import write_atomic
+from kms_tui import paths
+from kms_tui.config.atomic import link_error, write_atomic
 from kms_tui.config.errors import ConfigError, Problem
 from kms_tui.config.locate import line_of
 from kms_tui.config.store import settings_path
@@ -79,6 +80,8 @@ class Settings(BaseModel):
     profiles: dict[str, ProfileSettings] = Field(default_factory=dict)
     # Discovered ckms configs the user removed from the list (their files are never deleted).
     hidden_ckms_confs: list[str] = Field(default_factory=list)
+    # What the file held when this was loaded (None: built in memory); a save merges from it.
+    _loaded: dict | None = PrivateAttr(default=None)
 
     def for_profile(self, name: str) -> ProfileSettings:
         """The settings of profile ``name`` (defaults when it has none)."""
@@ -106,38 +109,94 @@ def client_options(resolved: Any = None, settings: Settings | None = None) -> di
     }
 
 
-def load_settings(root: Path | None = None) -> Settings:
-    """Read settings.toml (defaults if absent); an invalid file raises ConfigError."""
-    path = settings_path(root)
-    if not path.exists():
-        return Settings()
+def _read(path: Path) -> str | None:
+    """settings.toml's text (None if there is none), never through a link."""
+    try:
+        return paths.read_bytes_nofollow(path, "settings").decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except paths.LinkRefused as exc:
+        raise link_error(exc) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start})", source=path, fix="Save the file as UTF-8.") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", source=path, fix="Check the file's permissions.") from None
+
+
+def _parse(text: str, path: Path, summary: str = "settings file is not valid TOML") -> Settings:
     from kms_tui.config.validate import parse_toml  # loads the ckms schema: only when there is a file
 
-    text = path.read_text(encoding="utf-8")
     doc, problems = parse_toml(text)
     if doc is None:
-        raise ConfigError("settings file is not valid TOML", problems, source=path)
+        raise ConfigError(summary, problems, source=path)
     try:
-        return Settings.model_validate(doc.unwrap())
+        settings = Settings.model_validate(doc.unwrap())
     except ValidationError as exc:
         found = []
         for err in exc.errors():
             dotted = ".".join(str(p) for p in err["loc"])
             found.append(Problem(dotted, line_of(text, dotted), err["msg"]))
         raise ConfigError("invalid settings", found, source=path) from None
+    settings._loaded = _values(settings)
+    return settings
+
+
+def _values(settings: Settings) -> dict:
+    return settings.model_dump(mode="json", exclude_defaults=True)
+
+
+def load_settings(root: Path | None = None) -> Settings:
+    """Read settings.toml (defaults if absent); an invalid file raises ConfigError."""
+    path = settings_path(root)
+    text = _read(path)
+    if text is None:
+        settings = Settings()
+        settings._loaded = {}
+        return settings
+    return _parse(text, path)
 
 
 def save_settings(settings: Settings, root: Path | None = None) -> bool:
-    """Write settings.toml, changing only the values that differ (comments kept)."""
+    """Write settings.toml, changing only the values that differ (comments kept).
+
+    Under the file's lock: when another process changed the file since ``settings`` was loaded,
+    our changes are applied onto its version if they touch different keys; a save that changes
+    a key the other one changed too is refused (ConfigError), never silently lost.
+    """
+    from kms_tui.config import merge
     from kms_tui.config.validate import parse_toml
 
     path = settings_path(root)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    doc, problems = parse_toml(text)
-    if doc is None:
-        raise ConfigError("settings file is not valid TOML; not overwritten", problems, source=path)
-    _merge(doc, settings.model_dump(mode="json", exclude_defaults=True))
-    return write_atomic(path, tomlkit.dumps(doc).encode("utf-8"), secret=True)
+    ours = _values(settings)
+    base = settings._loaded
+
+    def decide(current: bytes | None) -> bytes:
+        try:
+            text = current.decode("utf-8") if current is not None else ""
+        except UnicodeDecodeError:
+            raise ConfigError("settings file is not UTF-8 text; not overwritten", source=path,
+                              fix="Fix or move the file by hand, then retry.") from None
+        doc, problems = parse_toml(text)
+        if doc is None:
+            raise ConfigError("settings file is not valid TOML; not overwritten", problems, source=path)
+        wanted = ours
+        if base is not None and text:
+            theirs = _values(_parse(text, path, "settings file is not valid TOML; not overwritten"))
+            if theirs != base:  # changed on disk since loaded: merge, or refuse
+                delta, clash = merge.merge(base, ours, theirs)
+                if clash:
+                    raise ConfigError(
+                        "settings changed on disk since they were loaded, in the same keys as this save "
+                        f"({', '.join(f'`{k}`' for k in clash[:5])}); not overwritten", source=path,
+                        fix="Reload and apply your change again.")
+                merge.apply(theirs, delta)
+                wanted = _values(Settings.model_validate(theirs))
+        _merge(doc, wanted)
+        return tomlkit.dumps(doc).encode("utf-8")
+
+    written = write_atomic(path, b"", secret=True, decide=decide)
+    settings._loaded = ours
+    return written
 
 
 def _merge(node, values: dict) -> None:

@@ -96,9 +96,14 @@ class ProfileStore:
             out.append(ProfileInfo(found.name, found.path, "discovered", found.name == active, found.origin))
         return out
 
-    def info(self, name: str) -> ProfileInfo:
+    def info(self, name: str, *, links_ok: bool = False) -> ProfileInfo:
+        """The profile called ``name``; a stored one that is a symbolic link is refused
+        (ConfigError naming it) unless ``links_ok`` (delete: removing the link is the fix)."""
         for entry in self.list():
             if entry.name == name:
+                if entry.source == "store" and not links_ok and paths.is_link(entry.path):
+                    error = paths.LinkRefused(entry.path, "profiles")
+                    raise ConfigError(error.message, fix=error.fix)
                 return entry
         names = ", ".join(p.name for p in self.list()) or "none yet"
         raise ConfigError(f"no profile named {name!r} (profiles: {names})",
@@ -156,7 +161,10 @@ class ProfileStore:
         self._must_be_free(new)
         document = self.load(source)
         target = self._own_path(new)
-        write_atomic(target, document.text.encode("utf-8"), secret=document.holds_secret(), backup=False)
+        from kms_tui.config.export import must_be_new
+
+        write_atomic(target, document.text.encode("utf-8"), secret=document.holds_secret(), backup=False,
+                     decide=lambda current: must_be_new(current, document.text, new))
         settings = self.settings()
         if source in settings.profiles:
             settings.profiles[new] = settings.profiles[source].model_copy(deep=True)
@@ -164,8 +172,8 @@ class ProfileStore:
         return target
 
     def delete(self, name: str) -> ProfileInfo:
-        """Delete a stored profile; a discovered ckms config is only hidden, never deleted."""
-        entry = self.info(name)
+        """Delete a stored profile (a link there: the link); a discovered ckms config is only hidden."""
+        entry = self.info(name, links_ok=True)
         settings = self.settings()
         if entry.source == "store":
             entry.path.unlink()
@@ -209,6 +217,9 @@ class ProfileStore:
 
     def _must_be_free(self, name: str) -> None:
         check_name(name)
+        if paths.is_link(self._own_path(name)):
+            error = paths.LinkRefused(self._own_path(name), "profiles")
+            raise ConfigError(error.message, fix=error.fix)
         if self.exists(name) or self._own_path(name).exists():
             raise ConfigError(f"a profile named {name!r} already exists", fix="Choose another name.")
 

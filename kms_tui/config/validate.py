@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from tomlkit.exceptions import ParseError
 
 from kms_tui.config.errors import Problem
+from kms_tui.safetext import mask_url
 from kms_tui.config.locate import key_lines, line_of
 from kms_tui.config.schema import (
     LEGACY_KEYS,
@@ -51,9 +52,23 @@ _TYPE_WORDS = {
 
 
 def parse_toml(text: str) -> tuple[tomlkit.TOMLDocument | None, list[Problem]]:
-    """Parse ``text`` with tomlkit; a syntax error becomes a Problem with line and column."""
+    """Parse ``text`` with tomlkit; any TOML error becomes a Problem with line and column.
+
+    ``tomllib`` checks the text first: it refuses everything TOML forbids (a key or table
+    defined twice, an inline table extended later) with a line and column, where tomlkit
+    raises errors of its own kinds (``KeyAlreadyPresent`` has no line) or none until a value
+    is read. Whatever tomlkit still raises is reported too, never passed on.
+    """
     try:
-        return tomlkit.parse(text), []
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return None, [_syntax_problem(text, str(exc))]
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not become a traceback
+        return None, [_syntax_problem(text, f"{type(exc).__name__}")]
+    try:
+        doc = tomlkit.parse(text)
+        doc.unwrap()  # tomlkit finds some conflicts only when the values are read
+        return doc, []
     except ParseError as exc:
         reason = str(exc).split(" at line ")[0]
         line, col = exc.line, exc.col
@@ -70,6 +85,14 @@ def parse_toml(text: str) -> tuple[tomlkit.TOMLDocument | None, list[Problem]]:
                 column=col,
             )
         ]
+    except Exception as exc:  # noqa: BLE001 - KeyAlreadyPresent and friends: no position known
+        reason = str(exc) or type(exc).__name__
+        key = re.search(r'Key "([^"]+)"', reason)
+        line = next((i for i, row in enumerate(text.splitlines(), 1)
+                     if key and re.match(rf"\s*\"?{re.escape(key.group(1))}\"?\s*[=.]", row)), None)
+        where = f" at line {line}" if line else ""
+        return None, [Problem("", line, f"TOML error{where}: {reason}",
+                              "valid TOML (the file is left untouched until it parses)")]
 
 
 def validate_document(text: str) -> list[Problem]:
@@ -85,17 +108,38 @@ def validate_document(text: str) -> list[Problem]:
     return validate_data(data, text)
 
 
+_TOMLLIB_WORDS = (
+    ("Cannot overwrite a value", "a key is set twice (or a table and a key share a name)"),
+    ("Cannot declare", "a table is declared twice"),
+    ("Cannot mutate immutable namespace", "an inline table or array cannot be extended later"),
+)
+
+
 def _syntax_problem(text: str, message: str) -> Problem:
     found = re.search(r"\(at line (\d+), column (\d+)\)", message)
     reason = re.sub(r"\s*\(at [^)]*\)$", "", message)
+    for raw, plain in _TOMLLIB_WORDS:
+        if reason.startswith(raw):
+            reason = plain
     if found:
         line, col = int(found.group(1)), int(found.group(2))
+        key = _key_on_line(text, line)
+        if key and reason.startswith("a key is set twice"):
+            reason = f"`{key}` is set twice (a TOML file may set each key once)"
     else:  # "(at end of document)"
         lines = text.splitlines() or [""]
         line, col = len(lines), len(lines[-1]) + 1
         reason = f"{reason}: unexpected end of file (is the file truncated?)"
     return Problem("", line, f"TOML syntax error at line {line}, column {col}: {reason}",
                    "valid TOML (the file is left untouched until it parses)", column=col)
+
+
+def _key_on_line(text: str, line: int) -> str | None:
+    rows = text.splitlines()
+    if not 0 < line <= len(rows):
+        return None
+    match = re.match(r"\s*([A-Za-z0-9_.\-\"' ]+?)\s*=", rows[line - 1])
+    return match.group(1).strip() if match else None
 
 
 def validate_data(data: dict[str, Any], text: str = "") -> list[Problem]:
@@ -200,7 +244,7 @@ def _url_problem(path: str, value: Any, at) -> Problem | None:
             return None
         except ValueError:
             pass
-    return Problem(path, at(path), f"`{value}` is not a valid URL", "scheme://host[:port][/path]")
+    return Problem(path, at(path), f"`{mask_url(value)}` is not a valid URL", "scheme://host[:port][/path]")
 
 
 def _http_problems(http: dict, at) -> list[Problem]:

@@ -90,15 +90,23 @@ def test_truncated_file_is_reported_and_left_intact(work):
 
 
 def test_file_changed_on_disk_is_not_clobbered(work):
+    """Another writer's change survives: a save touching other keys is merged onto it, one
+    touching the same key is refused and leaves the file as the other writer left it."""
     path = work / "p.toml"
     path.write_text(TEXT)
     document = ProfileDocument.load(path)
+    clashing = ProfileDocument.load(path)
     changed = TEXT.replace("tok-123", "tok-from-ckms-login")
     path.write_text(changed)
     document.set("http_config.server_url", "https://other")
-    with pytest.raises(ConfigError, match="changed on disk"):
-        document.save()
-    assert path.read_text() == changed
+    assert document.save()
+    merged = path.read_text()
+    assert "tok-from-ckms-login" in merged and 'server_url = "https://other"' in merged
+    clashing.set("http_config.access_token", "tok-mine")
+    with pytest.raises(ConfigError, match="changed on disk") as info:
+        clashing.save()
+    assert "`http_config.access_token`" in str(info.value) and "tok-mine" not in str(info.value)
+    assert path.read_text() == merged
 
 
 def test_disk_full_during_save_leaves_the_original_intact(work, monkeypatch):

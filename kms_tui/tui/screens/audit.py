@@ -1,4 +1,9 @@
-"""The audit view: what this console (and kms-tui commands) did, newest first, filterable."""
+"""The audit view: what this console (and kms-tui commands) did, newest first, filterable.
+
+The highlighted row's details (a revoke's reason code, message and compromise date, the full
+error reason) are spelled out under the table, so they read at 80×24 too. A trail that cannot
+be used (a symbolic link at its path) is said in the status line.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static
 
+from kms_tui.safetext import visible
 from kms_tui.tui.screens.base import ConsoleScreen
 
 OUTCOMES = ("ok", "refused", "failed")
 AUDIT_LIMIT = 5000  # rows read from the trail; the view says when there may be more
-COLUMNS = ("Time", "Operation", "Objects", "Outcome", "Reason", "User", "ms")
+COLUMNS = ("Time", "Operation", "Objects", "Outcome", "Reason", "User", "ms", "Details")
+DETAIL_NAMES = {"reason": "Reason code", "message": "Message", "compromise_date": "Compromised on"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,20 @@ class AuditFilter:
         return not needle or any(needle in str(i).lower() for i in entry.get("object_ids") or [])
 
 
+def details_text(entry: dict[str, Any]) -> str:
+    """``reason=KeyCompromise; message=…`` (stored masked) for the Details column."""
+    return "; ".join(f"{k}={v}" for k, v in (entry.get("details") or {}).items())
+
+
+def detail_lines(entry: dict[str, Any]) -> str:
+    """The highlighted entry spelled out: what the user typed, and the full error reason."""
+    head = f"{entry.get('operation', '')} {', '.join(str(i) for i in entry.get('object_ids') or [])}".strip()
+    parts = [f"{DETAIL_NAMES.get(k, k)}: {v}" for k, v in (entry.get("details") or {}).items()]
+    if entry.get("error_reason"):
+        parts.append(f"Error: {entry['error_reason']}")
+    return visible(f"{head} — " + "  ·  ".join(parts) if parts else f"{head} — no details recorded")
+
+
 def entry_time(entry: dict[str, Any]) -> str:
     """The entry's time in local time (the trail stores UTC ISO strings)."""
     try:
@@ -51,7 +72,9 @@ class AuditScreen(ConsoleScreen):
     HELP_TITLE = "Audit"
     HELP_TEXT = (
         "Every KMIP and access-rights call this console made, newest first, from the local audit "
-        "trail. Filter by operation, object id (any part) and outcome. r reloads."
+        "trail. Filter by operation, object id (any part) and outcome. The line under the table "
+        "spells out the highlighted row: a revoke's reason code, message and compromise date, "
+        "and the full error reason. r reloads."
     )
     BINDINGS = [
         Binding("r", "reload", "Reload", tooltip="Read the audit trail again.", id="audit.reload"),
@@ -60,23 +83,27 @@ class AuditScreen(ConsoleScreen):
     DEFAULT_CSS = """
     AuditScreen #audit-filters { height: 1; }
     AuditScreen #audit-filters Select, AuditScreen #audit-filters Input { width: 1fr; margin-right: 1; }
-    AuditScreen #audit-status { height: 1; color: $text-muted; }
+    AuditScreen #audit-status { height: auto; max-height: 5; color: $text-muted; }
     AuditScreen DataTable { height: 1fr; }
+    AuditScreen #audit-detail { height: auto; max-height: 3; color: $text; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[dict[str, Any]] = []
+        self._shown: list[dict[str, Any]] = []
+        self.problem: str | None = None  # why the trail records nothing, if it does not
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="audit-filters"):
             yield Select([], prompt="any operation", compact=True, id="audit-operation")
             yield Input(placeholder="object id contains…", compact=True, id="audit-object")
             yield Select([(o, o) for o in OUTCOMES], prompt="any outcome", compact=True, id="audit-outcome")
-        yield Static("Reading the audit trail…", id="audit-status")
+        yield Static("Reading the audit trail…", id="audit-status", markup=False)
         table: DataTable[str] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
+        yield Static("", id="audit-detail", markup=False)
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -102,13 +129,29 @@ class AuditScreen(ConsoleScreen):
         flush = getattr(trail, "flush", None)
         if flush is not None:
             flush()  # rows still queued by the writer thread belong in the view
+        self.problem = getattr(trail, "problem", None)
         return trail.entries(limit=AUDIT_LIMIT)
 
     def on_worker_state_changed(self, event) -> None:  # Worker.StateChanged
-        if event.worker.group == "audit-read" and event.worker.is_finished and event.worker.result is not None:
+        if event.worker.group != "audit-read" or not event.worker.is_finished:
+            return
+        if event.worker.error is not None:  # e.g. a symbolic link at the trail's path
+            error = event.worker.error
+            message = getattr(error, "message", None) or str(error)
+            fix = getattr(error, "fix", "")
+            text = f"The audit trail cannot be read: {message}" + (f" {fix}" if fix and fix not in message else "")
+            self.query_one("#audit-status", Static).update(visible(text))
+            return
+        if event.worker.result is not None:
             self.entries = list(event.worker.result)
             self._refill_operations()
             self._show()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        shown = getattr(self, "_shown", [])
+        row = event.cursor_row
+        self.query_one("#audit-detail", Static).update(detail_lines(shown[row]) if 0 <= row < len(shown) else "")
 
     def _refill_operations(self) -> None:
         select = self.query_one("#audit-operation", Select)
@@ -136,19 +179,23 @@ class AuditScreen(ConsoleScreen):
     def _show(self) -> None:
         wanted = self.current_filter()
         shown = [e for e in self.entries if wanted.matches(e)]
+        self._shown = shown
         table = self.query_one("#audit-table", DataTable)
         table.clear()
         for entry in shown:
             table.add_row(
                 entry_time(entry),
-                str(entry.get("operation", "")),
-                ", ".join(str(i) for i in entry.get("object_ids") or []),
+                visible(entry.get("operation", "")),
+                visible(", ".join(str(i) for i in entry.get("object_ids") or [])),
                 str(entry.get("outcome", "")),
-                str(entry.get("error_reason", "")),
-                str(entry.get("user", "")),
+                visible(entry.get("error_reason", "")),
+                visible(entry.get("user", "")),
                 str(entry.get("duration_ms", "")),
+                visible(details_text(entry)),
             )
         more = " (the most recent only)" if len(self.entries) >= AUDIT_LIMIT else ""
-        self.query_one("#audit-status", Static).update(
-            f"{len(shown)} of {len(self.entries)} entries{more}, newest first"
-        )
+        status = f"{len(shown)} of {len(self.entries)} entries{more}, newest first"
+        if self.problem:
+            status = visible(f"Not recording: {self.problem}  ·  {status}")
+        self.query_one("#audit-status", Static).update(status)
+        self.query_one("#audit-detail", Static).update(detail_lines(shown[0]) if shown else "")
