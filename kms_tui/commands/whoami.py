@@ -4,36 +4,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from typing import Any
 
 from kms_tui import exitcodes
-from kms_tui.cli import add_connection_options
 from kms_tui.commands._auth_common import resolve, run_guarded
-from kms_tui.commands.headless import report_error
+from kms_tui.commands.headless import close_audit, open_audit, report_error
+from kms_tui.commands.output import dumps, safe_lines
 
 
 def register(subparsers: Any) -> None:
     """Add the `whoami` command."""
     parser = subparsers.add_parser("whoami", help="show the user the server sees, token claims and rights")
-    add_connection_options(parser)
     parser.set_defaults(func=run)
 
 
-async def _collect(connection: Any) -> Any:
-    from kms_tui.audit import AuditTrail
+async def _collect(connection: Any, args: argparse.Namespace) -> Any:
     from kms_tui.auth.session import Session
     from kms_tui.auth.whoami import whoami
     from kms_tui.client import ConnectionSettings, KmsClient
 
-    audit = AuditTrail()
+    audit = open_audit(args, write=False)
     try:
         async with Session(connection) as session:
             settings = ConnectionSettings.from_http_config(dict(connection.http_config))
             async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session) as client:
                 return await whoami(client, session)
     finally:
-        audit.close()
+        close_audit(audit)
 
 
 def _text(data: Any) -> str:
@@ -71,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
     """Print the whoami data; exit 2 when the server does not accept our credentials."""
 
     def body() -> int:
-        data = asyncio.run(_collect(resolve(args)))
-        print(json.dumps(data.to_dict(), default=str, indent=2) if args.json else _text(data))
+        data = asyncio.run(_collect(resolve(args), args))
+        print(dumps(data.to_dict()) if args.json else safe_lines(_text(data)))
         if data.user_error is not None:  # the JSON document above already carries the errors
             return report_error(argparse.Namespace(json=False), data.user_error)
         return exitcodes.OK
