@@ -180,7 +180,9 @@ def _attribute_table(attrs: dict[str, Any]) -> str:
 def _compact(v: Any) -> str:
     import json
 
-    return json.dumps(v, separators=(",", ":"), ensure_ascii=True, default=str)
+    if isinstance(v, list) and all(isinstance(i, str) for i in v):  # names, tags: as locate shows them
+        return ",".join(v)
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=False, default=str)  # the table makes it visible
 
 
 def run_create(args: argparse.Namespace) -> int:
