@@ -8,13 +8,15 @@ warning; when it cannot be read either, the reason is given (exit 3), never a tr
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
 
 from kms_tui import exitcodes
-from kms_tui.audit import AuditTrail
+from kms_tui.audit import AuditTrail, default_path
 from kms_tui.commands.output import dumps, say, table
 
 
@@ -33,21 +35,47 @@ def run(args: argparse.Namespace) -> int:
     if reason is not None:
         say(f"warning: the audit trail is not being written ({reason})")
     profile = args.profile or (Path(args.conf).stem if args.conf else None)
+    limit = args.limit if profile is None else 1_000_000
     try:
-        trail = AuditTrail()
-        entries = trail.entries(args.limit if profile is None else 1_000_000)
+        trail_path = default_path()
+        entries = AuditTrail().entries(limit) if reason is None else _read_only(trail_path, limit)
     except (OSError, sqlite3.Error) as exc:
         say(f"error: the audit trail cannot be read: {exc}")
         return exitcodes.USAGE
     if profile is not None:
         entries = [e for e in entries if e["profile"] == profile][: args.limit]
+    try:
+        _print(args, trail_path, entries)
+    except BrokenPipeError:  # `kms-tui audit | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return exitcodes.OK
+
+
+def _print(args: argparse.Namespace, trail_path: Path, entries: list[dict[str, Any]]) -> None:
     if args.json:
-        print(dumps({"path": str(trail.path), "entries": entries}))
-        return exitcodes.OK
+        print(dumps({"path": str(trail_path), "entries": entries}))
+        return
     rows = [
         (e["time"][:19].replace("T", " "), e["profile"], e["operation"], " ".join(e["object_ids"])[:60],
          e["outcome"], e["duration_ms"], e["error_reason"][:80])
         for e in entries
     ]
     print(table(rows, ("TIME (UTC)", "PROFILE", "OPERATION", "OBJECTS", "OUTCOME", "MS", "REASON")))
-    return exitcodes.OK
+    sys.stdout.flush()
+
+
+def _read_only(path: Path, limit: int) -> list[dict[str, Any]]:
+    """The newest entries, read without writing anything (a full disk cannot create the WAL index
+    a normal open needs). Rows still in an unmerged WAL are not seen: the trail checkpoints on close."""
+    if not path.is_file():
+        raise FileNotFoundError(2, "no audit trail yet", str(path))
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+    try:
+        conn.row_factory = sqlite3.Row
+        rows = [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
+    finally:
+        conn.close()
+    for row in rows:
+        row.pop("id", None)
+        row["object_ids"] = json.loads(row["object_ids"])
+    return rows

@@ -202,6 +202,8 @@ def run_with_client(args: Any, body: Callable[[KmsClient], Awaitable[Result]]) -
         result = asyncio.run(main())
     except (KmsError, ConfigError) as exc:
         return report_error(args, exc, found[0] if write and found else None)
+    except OSError as exc:  # a local file or directory kms-tui needs (never a traceback)
+        return report_error(args, LocalFileError.of(exc), found[0] if write and found else None)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -230,3 +232,14 @@ def object_id(text: str) -> str:
 
 class UsageError(KmsError):
     exit_code = exitcodes.USAGE
+
+
+class LocalFileError(UsageError):
+    """A file or directory of this machine could not be used (exit 3)."""
+
+    default_fix = "check the path (KMS_TUI_HOME moves every kms-tui file) and the free space"
+
+    @classmethod
+    def of(cls, exc: OSError) -> LocalFileError:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return cls(f"{exc.strerror or exc}{where}", reason="local_file")
