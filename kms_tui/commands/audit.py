@@ -17,7 +17,7 @@ from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.audit import AuditTrail, default_path
-from kms_tui.commands.output import dumps, say, table
+from kms_tui.commands.output import dumps, safe_lines, say, table
 
 
 def register(subparsers: Any) -> None:
@@ -60,7 +60,7 @@ def _print(args: argparse.Namespace, trail_path: Path, entries: list[dict[str, A
          e["outcome"], e["duration_ms"], e["error_reason"][:80])
         for e in entries
     ]
-    print(table(rows, ("TIME (UTC)", "PROFILE", "OPERATION", "OBJECTS", "OUTCOME", "MS", "REASON")))
+    print(safe_lines(table(rows, ("TIME (UTC)", "PROFILE", "OPERATION", "OBJECTS", "OUTCOME", "MS", "REASON"))))
     sys.stdout.flush()
 
 

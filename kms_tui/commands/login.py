@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from kms_tui import exitcodes
 from kms_tui.commands._auth_common import resolve, run_guarded
-from kms_tui.commands.output import dumps, say
+from kms_tui.commands.output import dumps, safe_lines, say
 from kms_tui.safetext import mask_url
 
 
@@ -51,7 +51,7 @@ def _method(args: argparse.Namespace) -> str:
 
 
 def _show(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(safe_lines(text), file=sys.stderr, flush=True)  # IdP addresses and codes are outside text
 
 
 class PastedLines:

@@ -2,28 +2,41 @@
 
 Text from outside (ids, names, tags, vendor attributes, server messages, file names) goes through
 :func:`kms_tui.safetext.visible` — an object named ``\\x1b]0;pwned\\x07`` prints as that, not as an
-escape sequence the terminal runs. JSON is written with ``ensure_ascii=True`` (C1 controls and bidi
-marks become ``\\u0085``, ``\\u202e``) and DEL as ``\\u007f``, so every control stays an escape.
+escape sequence the terminal runs. JSON escapes every control: C1 controls and bidi marks become
+``\\u0085``, ``\\u202e``, DEL ``\\u007f``; other non-ASCII text stays readable.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any, Sequence, TextIO
 
 from kms_tui.safetext import visible
 
 
+# What json.dumps leaves raw besides printable text: DEL, C1 controls, the characters that hide or
+# reorder text, line separators, and lone surrogates (which no terminal encoding can print).
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+
+
 def dumps(document: Any, *, indent: int | None = 2) -> str:
-    """One JSON document; no raw control character anywhere (JSON strings are the only place DEL
-    can appear, so writing it as ``\\u007f`` keeps the document valid)."""
-    return json.dumps(document, indent=indent, ensure_ascii=True, default=str).replace("\x7f", "\\u007f")
+    """One JSON document with every control escaped: C0 as JSON always does, and each character of
+    ``_RAW_IN_JSON`` as ``\\uXXXX`` (they can only be inside strings, so the document stays valid).
+    Other non-ASCII text (``café``, ``••••••``) stays readable."""
+    text = json.dumps(document, indent=indent, ensure_ascii=False, default=str)
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def safe_lines(text: str) -> str:
-    """``text`` with each line made visible (the newlines between lines are kept)."""
-    return "\n".join(visible(line) for line in text.split("\n"))
+    """``text`` with each line made visible (the newlines between lines are kept); a lone surrogate
+    (valid in a JSON string, unprintable) is shown as ``\\udc80`` too."""
+    shown = "\n".join(visible(line) for line in text.split("\n"))
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", shown)
 
 
 def say(text: str, stream: TextIO | None = None) -> None:
