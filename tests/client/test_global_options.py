@@ -101,7 +101,7 @@ def test_read_only_refuses_every_write(kms_cli, servers, tmp_path, before):
     for argv in writes:
         r = kms_cli("--read-only", *argv) if before else kms_cli(*argv, "--read-only")
         assert r.code == 3, (argv, r.err)
-        assert "read-only" in r.err and "Traceback" not in r.err, argv
+        assert "--read-only refuses every change" in r.err and "Traceback" not in r.err, argv
     assert ids_on(kms_cli, "serverA") == {uid} and state_on(kms_cli, "serverA", uid) == "Active"
     listed = ok(kms_cli("profile", "list", "--json"))["profiles"]
     assert {p["name"] for p in listed} == {"serverA", "serverB"}
