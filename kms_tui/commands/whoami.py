@@ -10,6 +10,7 @@ from kms_tui import exitcodes
 from kms_tui.commands._auth_common import resolve, run_guarded
 from kms_tui.commands.headless import close_audit, open_audit, report_error
 from kms_tui.commands.output import dumps, safe_lines
+from kms_tui.safetext import mask_url
 
 
 def register(subparsers: Any) -> None:
@@ -34,7 +35,7 @@ async def _collect(connection: Any, args: argparse.Namespace) -> Any:
 
 
 def _text(data: Any) -> str:
-    lines = [f"profile:      {data.profile or '-'}  ({data.server_url})",
+    lines = [f"profile:      {data.profile or '-'}  ({mask_url(data.server_url)})",
              f"user:         {data.user or '-'}"]
     if data.token:
         left = f"{data.token.seconds_left // 60} min left" if data.token.seconds_left is not None else "no exp"
@@ -69,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
     def body() -> int:
         data = asyncio.run(_collect(resolve(args), args))
-        print(dumps(data.to_dict()) if args.json else safe_lines(_text(data)))
+        print(dumps({**data.to_dict(), "server_url": mask_url(data.server_url)}) if args.json
+              else safe_lines(_text(data)))
         if data.user_error is not None:  # the JSON document above already carries the errors
             return report_error(argparse.Namespace(json=False), data.user_error)
         return exitcodes.OK

@@ -120,6 +120,10 @@ def test_where_it_acted_masks_the_password_in_the_url(kms_cli, sandbox, tmp_path
     assert "hunter2" not in r.err and "user:••••••@" in r.err
     doc = ok(kms_cli("create", "aes", "--conf", conf, "--json"))
     assert "hunter2" not in doc["server_url"]
+    for extra in ((), ("--json",)):
+        r = kms_cli("whoami", "--conf", conf, *extra)
+        assert r.code == 0, r.err
+        assert "hunter2" not in r.out + r.err and "user:••••••@" in r.out
 
 
 def test_options_that_cannot_apply_are_refused(kms_cli, servers):
