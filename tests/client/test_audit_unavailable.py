@@ -100,6 +100,8 @@ def test_a_disk_that_cannot_grow_any_file(kms_cli, conf):
     done = run_limited(["locate", "--conf", str(conf)], limit)
     assert done.returncode == 0 and uid in done.stdout
     assert "audit trail is not being written" in done.stderr
+    done = run_limited(["whoami", "--conf", str(conf)], limit)
+    assert done.returncode == 0 and "audit trail is not being written" in done.stderr, done.stderr
     done = run_limited(["audit", "--limit", "5"], limit)  # what was recorded can still be read
     assert done.returncode == 0 and "Create" in done.stdout and "Traceback" not in done.stderr
     done = run_limited(["create", "aes", "--no-audit", "--conf", str(conf)], limit)
