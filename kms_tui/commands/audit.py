@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         trail_path = default_path()
         entries = AuditTrail().entries(limit) if reason is None else _read_only(trail_path, limit)
-    except (OSError, sqlite3.Error) as exc:
+    except Exception as exc:  # noqa: BLE001 - a reason, never a traceback
         say(f"error: the audit trail cannot be read: {exc}")
         return exitcodes.USAGE
     if profile is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import sys
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -73,7 +72,7 @@ def open_audit(args: Any, *, write: bool) -> AuditTrail | None:
     if reason is None:
         try:
             return AuditTrail()
-        except (OSError, sqlite3.Error) as exc:  # went away between the check and the open
+        except Exception as exc:  # noqa: BLE001 - went away between the check and the open
             reason = f"the audit trail: {exc}"
     if write and not getattr(args, "no_audit", False):
         raise AuditUnavailable(f"{reason}; `{options.command_label(args)}` would go unrecorded, so it is refused",
