@@ -82,6 +82,7 @@ def register(subparsers: Any) -> None:
 
     p = command("activate", "activate a pre-active object", run_activate, writes=True)
     p.add_argument("id")
+    _all_option(p)
 
     p = command("revoke", "revoke an object (and its key-pair partner)", run_revoke, writes=True)
     p.add_argument("id")
@@ -89,18 +90,25 @@ def register(subparsers: Any) -> None:
     p.add_argument("--message")
     p.add_argument("--compromise-date", metavar="ISO", help="when the key was compromised (ISO 8601)")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
+    _all_option(p)
 
     p = command("destroy", "destroy an object's key material (revoke it first if it is active)", run_destroy,
                 writes=True)
     p.add_argument("id")
     p.add_argument("--remove", action="store_true", help="also delete its record from the server")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
+    _all_option(p)
 
     p = command("export", "write a public key or certificate as PEM (a private key: its public key)", run_export)
     p.add_argument("id")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--allow-revoked", action="store_true",
                    help="export even when the key, or its key-pair partner, is Compromised or Deactivated")
+
+
+def _all_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--all", action="store_true", dest="all_matches",
+                   help="when tags match several objects, act on them all (else that is an error listing them)")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -202,9 +210,12 @@ def run_create(args: argparse.Namespace) -> int:
     return run_with_client(args, body)
 
 
-async def _targets(client: KmsClient, selector: str) -> dict[str, dict[str, Any]]:
-    """Attributes of every object ``selector`` names (ObjectNotFound when it names none)."""
+async def _targets(client: KmsClient, selector: str, every: bool) -> dict[str, dict[str, Any]]:
+    """Attributes of every object ``selector`` names (ObjectNotFound when it names none; a tag
+    selector naming several is refused unless ``every``: the server would act on them all)."""
     ids = await lifecycle.resolve_ids(client, selector)
+    if len(ids) > 1 and not every:
+        raise SeveralMatches(selector, ids, "name one id, or pass --all to act on every match")
     if len(ids) == 1:
         return {ids[0]: await client.get_attributes(ids[0], with_tags=False)}
     return await lifecycle.states_of(client, ids)
@@ -213,7 +224,7 @@ async def _targets(client: KmsClient, selector: str) -> dict[str, dict[str, Any]
 def run_activate(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
         selector = object_id(args.id)
-        for uid, attrs in (await _targets(client, selector)).items():
+        for uid, attrs in (await _targets(client, selector, args.all_matches)).items():
             lifecycle.check_activate(uid, str(attrs.get("State", "")))
         uid = await client.activate(selector)
         return Result({"id": uid, "state": "Active"}, f"activated {visible(uid)}")
@@ -251,7 +262,7 @@ def run_revoke(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
         selector = object_id(args.id)
         date = _parse_date(args.compromise_date)
-        targets = await _targets(client, selector)
+        targets = await _targets(client, selector, args.all_matches)
         for uid, attrs in targets.items():
             lifecycle.check_revoke(uid, str(attrs.get("State", "")), args.reason)
         cascade = not args.no_cascade
@@ -271,7 +282,7 @@ def run_revoke(args: argparse.Namespace) -> int:
 def run_destroy(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
         selector = object_id(args.id)
-        targets = await _targets(client, selector)
+        targets = await _targets(client, selector, args.all_matches)
         for uid, attrs in targets.items():
             lifecycle.check_destroy(uid, str(attrs.get("State", "")), args.remove)
         cascade = not args.no_cascade

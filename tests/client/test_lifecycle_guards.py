@@ -154,3 +154,17 @@ def test_a_tag_that_matches_several_objects_needs_all(cli):
     assert text.code == 0 and one in text.out and two in text.out
     r = cli("export", '["shared"]')
     assert r.code == 3 and one in r.err
+
+
+def test_a_write_by_tags_that_match_several_objects_needs_all(cli):
+    one = ok(cli("create", "aes", "--tag", "batch", "--json"))["id"]
+    two = ok(cli("create", "aes", "--tag", "batch", "--json"))["id"]
+    r = cli("revoke", '["batch"]', "--reason", "Superseded", "--json")
+    assert r.code == 3 and sorted(r.json["error"]["matches"]) == sorted([one, two])
+    assert state(cli, one) == state(cli, two) == "Active"  # nothing was revoked
+    doc = ok(cli("revoke", '["batch"]', "--reason", "Superseded", "--all", "--json"))
+    assert {o["id"] for o in doc["objects"]} == {one, two}
+    assert state(cli, one) == state(cli, two) == "Deactivated"
+    assert cli("destroy", '["batch"]', "--remove").code == 3
+    doc = ok(cli("destroy", '["batch"]', "--remove", "--all", "--json"))
+    assert sorted(doc["objects"]) == sorted([one, two])
