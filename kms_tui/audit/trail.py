@@ -174,6 +174,32 @@ class AuditTrail:
         # (e.g. a symbolic link at its path): then nothing is recorded.
         self.problem: str | None = open_problem(self.path)
 
+    @classmethod
+    def check(cls, path: Path | None = None) -> str | None:
+        """None when the audit database (``path``, default: the state directory's) can be opened
+        and written, else a one-line reason ("database or disk is full", "permission denied…").
+        Never raises: a full disk or an unusable state directory is an answer, not a traceback.
+        The write is a real committed one (one row of a probe table, replaced each time)."""
+        target = path
+        try:
+            target = target or default_path()
+            conn = _connect(target)
+            try:
+                with conn:
+                    conn.execute("CREATE TABLE IF NOT EXISTS write_check (id INTEGER PRIMARY KEY, time TEXT)")
+                    conn.execute("INSERT OR REPLACE INTO write_check (id, time) VALUES (1, ?)",
+                                 (datetime.now(timezone.utc).isoformat(),))
+            finally:
+                conn.close()
+        except Exception as exc:  # noqa: BLE001 - any failure to open or write is the answer
+            where = f"the audit trail {target}" if target is not None else "the audit trail"
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            name = getattr(exc, "filename", None)
+            if isinstance(exc, (FileExistsError, NotADirectoryError)):
+                detail = "a file stands where a directory is needed"
+            return " ".join(f"{where}: {detail}{f' ({name})' if name else ''}".split())
+        return None
+
     def record(self, entry: AuditEntry) -> None:
         """Queue ``entry``; returns at once, never raises (an unusable trail drops it)."""
         try:

@@ -6,7 +6,7 @@ import sys
 from typing import Any, Callable
 
 from kms_tui import exitcodes
-from kms_tui.commands.headless import report_error
+from kms_tui.commands.headless import LocalFileError, report_error
 
 
 def run_guarded(args: Any, body: Callable[[], int]) -> int:
@@ -18,6 +18,8 @@ def run_guarded(args: Any, body: Callable[[], int]) -> int:
         return body()
     except (KmsError, ConfigError) as exc:
         return report_error(args, exc)
+    except OSError as exc:  # an unusable state directory (a file where it should be, a full disk)
+        return report_error(args, LocalFileError.of(exc))
     except KeyboardInterrupt:
         print("\nSign-in cancelled.", file=sys.stderr)
         return exitcodes.NOT_AUTHENTICATED

@@ -13,11 +13,14 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable
 
 from kms_tui import exitcodes
 from kms_tui.audit import AuditTrail
 from kms_tui.client import ConnectionSettings, KmsClient, KmsError, RetryPolicy
+from kms_tui.commands import options
+from kms_tui.commands.output import dumps, safe_lines, say, table  # noqa: F401 - table: for the commands
+from kms_tui.safetext import mask_url, visible
 
 
 @dataclass
@@ -54,44 +57,121 @@ def _credentials(resolved: Any) -> Any:
         return None
 
 
-def open_client(args: Any) -> KmsClient:
-    """A client for the connection the command line names (raises ConfigError/KmsError)."""
+class AuditUnavailable(KmsError):
+    """The audit trail cannot be written and the command would change something (exit 3)."""
+
+    exit_code = exitcodes.USAGE
+    default_fix = ("free space or repair the state directory (see KMS_TUI_HOME), "
+                   "or pass --no-audit to act without a record")
+
+
+def open_audit(args: Any, *, write: bool) -> AuditTrail | None:
+    """The audit trail, or None when it cannot be written: a read goes on with a warning on
+    stderr; a write is refused (:class:`AuditUnavailable`) unless ``--no-audit`` is given."""
+    reason = AuditTrail.check()
+    if reason is None:
+        try:
+            return AuditTrail()
+        except Exception as exc:  # noqa: BLE001 - went away between the check and the open
+            reason = f"the audit trail: {exc}"
+    if write and not getattr(args, "no_audit", False):
+        raise AuditUnavailable(f"{reason}; `{options.command_label(args)}` would go unrecorded, so it is refused",
+                               reason="audit_unavailable")
+    tail = "; --no-audit: this change is not recorded" if write else ""
+    say(f"warning: the audit trail is not being written ({reason}){tail}")
+    return None
+
+
+def close_audit(audit: AuditTrail | None) -> None:
+    """Write what is queued; say so on stderr when rows could not be written."""
+    if audit is None:
+        return
+    audit.close()
+    if audit.dropped:
+        say(f"warning: {audit.dropped} audit row(s) could not be written to {audit.path}")
+
+
+def read_only_in_settings(resolved: Any) -> str | None:
+    """Why settings.toml makes this connection read-only (the console honours it too), or None."""
+    if getattr(getattr(resolved, "settings", None), "read_only", False):
+        return f"profile {resolved.name} is read-only in settings.toml"
+    try:
+        from kms_tui.config.settings import load_settings
+
+        if load_settings().read_only:
+            return "settings.toml sets read_only = true"
+    except Exception:  # noqa: BLE001 - a broken settings.toml must not block a one-off command
+        pass
+    return None
+
+
+@dataclass
+class Where:
+    """The profile and server a command acted on (named by every write)."""
+
+    profile: str
+    server_url: str
+
+    def fields(self) -> dict[str, str]:
+        return {"profile": self.profile, "server_url": mask_url(self.server_url)}
+
+    def text(self) -> str:
+        return f"on profile {visible(self.profile) or '-'} at {mask_url(self.server_url)}"
+
+
+def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
+    """A client for the connection the command line names, and where it points
+    (raises ConfigError/KmsError; a write is refused when settings.toml makes it read-only or the
+    audit trail cannot be written)."""
     from kms_tui.config import resolve_connection
 
     resolved = resolve_connection(getattr(args, "profile", None), getattr(args, "conf", None))
+    where = Where(resolved.name, resolved.server_url)
+    if write:
+        why = read_only_in_settings(resolved)
+        if why:
+            raise UsageError(f"read-only: {why}; `{options.command_label(args)}` is refused",
+                             "change it in settings.toml, or use another profile", reason="read_only")
     settings = ConnectionSettings.from_http_config(resolved.http_config)
-    return KmsClient(
+    client = KmsClient(
         settings,
         profile=resolved.name,
-        audit=AuditTrail(),
+        audit=open_audit(args, write=write),
         credentials=_credentials(resolved),
         retry=retry_policy(resolved),
     )
+    return client, where
 
 
-def report_error(args: Any, exc: Exception) -> int:
+def report_error(args: Any, exc: Exception, where: Where | None = None) -> int:
     """Print an error (stderr, and stdout as JSON with --json); return its exit code."""
     message = getattr(exc, "message", None) or str(exc)
     fix = getattr(exc, "fix", "") or ""
     code = int(getattr(exc, "exit_code", exitcodes.REFUSED))
-    print(f"error: {message}", file=sys.stderr)
+    say(f"error: {message}")
     if fix:
-        print(f"  → {fix}", file=sys.stderr)
+        say(f"  → {fix}")
     problems = getattr(exc, "problems", None) or []
     for p in problems:
-        print(f"  {p}", file=sys.stderr)
+        say(f"  {p}")
+    if where is not None:
+        say(f"  ({where.text()})")
     if getattr(args, "json", False):
-        doc = {"error": {"type": type(exc).__name__, "reason": getattr(exc, "reason", ""), "message": message, "fix": fix}}
-        print(json.dumps(doc))
+        doc: dict[str, Any] = {"error": {"type": type(exc).__name__, "reason": getattr(exc, "reason", ""),
+                                         "message": message, "fix": fix}}
+        doc["error"].update(getattr(exc, "json_fields", None) or {})
+        if where is not None:
+            doc.update(where.fields())
+        print(dumps(doc, indent=None))
     return code
 
 
 def emit(args: Any, result: Result) -> int:
     try:
         if getattr(args, "json", False):
-            print(json.dumps(result.data, indent=2, default=str))
+            print(dumps(result.data))
         elif result.text:
-            print(result.text)
+            print(safe_lines(result.text))
         sys.stdout.flush()
     except BrokenPipeError:  # `kms-tui locate | head`: the reader left, which is fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -99,34 +179,38 @@ def emit(args: Any, result: Result) -> int:
 
 
 def run_with_client(args: Any, body: Callable[[KmsClient], Awaitable[Result]]) -> int:
-    """Open the client, run ``body``, print, close; map every failure to its exit code."""
+    """Open the client, run ``body``, print, close; map every failure to its exit code.
+
+    A write (the command's ``writes``) names where it acted: ``on profile P at URL`` on stderr,
+    ``profile`` and ``server_url`` in the JSON document (errors included)."""
     from kms_tui.config import ConfigError
 
+    write = options.is_write(args)
+    found: list[Where] = []
+
     async def main() -> Result:
-        client = open_client(args)
+        client, where = open_client(args, write=write)
+        found.append(where)
         try:
             async with client:
                 return await body(client)
         finally:
-            if client.exchange.audit is not None:
-                client.exchange.audit.close()
+            close_audit(client.exchange.audit)
 
     try:
-        return emit(args, asyncio.run(main()))
+        result = asyncio.run(main())
     except (KmsError, ConfigError) as exc:
-        return report_error(args, exc)
+        return report_error(args, exc, found[0] if write and found else None)
+    except OSError as exc:  # a local file or directory kms-tui needs (never a traceback)
+        return report_error(args, LocalFileError.of(exc), found[0] if write and found else None)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-
-
-def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    """A plain aligned text table."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    if write and found:
+        if isinstance(result.data, dict):
+            result.data = {**result.data, **found[0].fields()}
+        say(found[0].text())
+    return emit(args, result)
 
 
 def object_id(text: str) -> str:
@@ -147,3 +231,14 @@ def object_id(text: str) -> str:
 
 class UsageError(KmsError):
     exit_code = exitcodes.USAGE
+
+
+class LocalFileError(UsageError):
+    """A file or directory of this machine could not be used (exit 3)."""
+
+    default_fix = "check the path (KMS_TUI_HOME moves every kms-tui file) and the free space"
+
+    @classmethod
+    def of(cls, exc: OSError) -> LocalFileError:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return cls(f"{exc.strerror or exc}{where}", reason="local_file")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import threading
 from typing import Any, TextIO
 
 from kms_tui import exitcodes
-from kms_tui.cli import add_connection_options
 from kms_tui.commands._auth_common import resolve, run_guarded
+from kms_tui.commands.output import dumps, safe_lines, say
+from kms_tui.safetext import mask_url
 
 
 def register(subparsers: Any) -> None:
@@ -22,7 +22,6 @@ def register(subparsers: Any) -> None:
         description="Sign in (authorization code + PKCE by default; over SSH the device code or "
                     "paste flow is proposed). The token is saved where ckms reads it.",
     )
-    add_connection_options(login)
     how = login.add_mutually_exclusive_group()
     how.add_argument("--device", action="store_true", help="sign in with a code on another device (RFC 8628)")
     how.add_argument("--paste", action="store_true", help="paste the address the browser was redirected to")
@@ -30,10 +29,15 @@ def register(subparsers: Any) -> None:
     login.add_argument("--no-browser", action="store_true", help="only print the address; do not open a browser")
     login.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
                        help="give up waiting for the browser after this long (default 300)")
-    login.set_defaults(func=run)
+    login.set_defaults(func=run, writes=True)  # the token is written to the profile
     logout = subparsers.add_parser("logout", help="forget the profile's tokens and revoke them at the IdP")
-    add_connection_options(logout)
-    logout.set_defaults(func=run_logout)
+    logout.set_defaults(func=run_logout, writes=True)
+
+
+def _where(session: Any) -> dict[str, str]:
+    """The profile and KMS a sign-in belongs to (said by every write)."""
+    url = str(session.profile.http_config.get("server_url", "") or "")
+    return {"profile": session.profile.name or "", "server_url": mask_url(url)}
 
 
 def _method(args: argparse.Namespace) -> str:
@@ -47,7 +51,7 @@ def _method(args: argparse.Namespace) -> str:
 
 
 def _show(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(safe_lines(text), file=sys.stderr, flush=True)  # IdP addresses and codes are outside text
 
 
 class PastedLines:
@@ -144,12 +148,14 @@ def run(args: argparse.Namespace) -> int:
         claims = TokenClaims.of(tokens.bearer)
         who = (claims.email or claims.sub) if claims else None
         where = str(session.profile.path) if session.profile.path else "the profile"
+        place = _where(session)
+        say(f"on profile {place['profile'] or '-'} at {place['server_url']}")
         if args.json:
-            print(json.dumps({"signed_in": True, "user": who, "profile": session.profile.name,
-                              "method": session.state.method, "expires_at": session.state.expires_at,
-                              "credential_cache": session.cache.backend}))
+            print(dumps({"signed_in": True, "user": who, "method": session.state.method,
+                         "expires_at": session.state.expires_at, "credential_cache": session.cache.backend,
+                         **place}, indent=None))
         else:
-            print(f"Signed in{' as ' + who if who else ''}. The token was saved to {where}.")
+            say(f"Signed in{' as ' + who if who else ''}. The token was saved to {where}.", sys.stdout)
         return exitcodes.OK
 
     return run_guarded(args, body)
@@ -162,11 +168,13 @@ def run_logout(args: argparse.Namespace) -> int:
     def body() -> int:
         session = Session(resolve(args))
         result = asyncio.run(session.logout())
+        place = _where(session)
+        say(f"on profile {place['profile'] or '-'} at {place['server_url']}")
         if args.json:
-            print(json.dumps({"signed_out": True, **result}))
+            print(dumps({"signed_out": True, **result, **place}, indent=None))
         else:
             revoked = "revoked at the identity provider" if result["revoked"] else "not revoked (no revocation endpoint)"
-            print(f"Signed out of {session.profile.name or 'the profile'}: local tokens removed, {revoked}.")
+            say(f"Signed out of {session.profile.name or 'the profile'}: local tokens removed, {revoked}.", sys.stdout)
         return exitcodes.OK
 
     return run_guarded(args, body)

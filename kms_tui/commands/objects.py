@@ -1,4 +1,9 @@
-"""Headless key commands: locate, attributes, create, activate, revoke, destroy, export."""
+"""Headless key commands: locate, attributes, create, activate, revoke, destroy, export.
+
+Writes (create, activate, revoke, destroy) set ``writes=True``: ``--read-only`` refuses them, an
+audit trail that cannot be written refuses them (unless ``--no-audit``), and each names the
+profile and server it acted on. The lifecycle guards are in :mod:`kms_tui.commands.lifecycle`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,10 @@ from kms_tui.client import KmsClient, LocateFilter
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.client.pem import NotExportable, to_pem
 from kms_tui.client.requests import REVOCATION_REASONS
-from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client, table
+from kms_tui.commands import lifecycle
+from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
+from kms_tui.commands.output import say, table
+from kms_tui.safetext import visible
 
 def _key(text: str) -> str:
     return text.replace("_", "").replace("-", "").lower()
@@ -36,13 +44,11 @@ def _choice(table_: dict[str, str], what: str):  # noqa: ANN202 - argparse type
 
 
 def register(subparsers: Any) -> None:
-    """Add the key commands to the ``kms-tui`` parser."""
-    from kms_tui.cli import add_connection_options
+    """Add the key commands to the ``kms-tui`` parser (the global options are added by cli)."""
 
-    def command(name: str, help_: str, func: Any) -> argparse.ArgumentParser:
+    def command(name: str, help_: str, func: Any, *, writes: bool = False) -> argparse.ArgumentParser:
         p = subparsers.add_parser(name, help=help_, description=help_)
-        add_connection_options(p)
-        p.set_defaults(func=func)
+        p.set_defaults(func=func, writes=writes)
         return p
 
     p = command("locate", "find objects (no 1,000 cap: large results are listed in full)", run_locate)
@@ -56,14 +62,15 @@ def register(subparsers: Any) -> None:
 
     p = command("attributes", "show every attribute of an object", run_attributes)
     p.add_argument("id", help='object id, or a JSON array of tags: \'["t1","t2"]\'')
+    p.add_argument("--all", action="store_true", dest="all_matches",
+                   help="when tags match several objects, show them all (else that is an error listing them)")
 
-    p = command("create", "create a key or a key pair", None)
+    p = command("create", "create a key or a key pair", None, writes=True)
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
     for kind, help_ in (("rsa", "RSA key pair"), ("ec", "NIST curve key pair"), ("ed25519", "Ed25519 key pair"),
                         ("ed448", "Ed448 key pair"), ("aes", "AES symmetric key")):
         k = kinds.add_parser(kind, help=help_)
-        add_connection_options(k)
-        k.set_defaults(func=run_create)
+        k.set_defaults(func=run_create, writes=True)
         if kind == "rsa":
             k.add_argument("--size", type=int, choices=(2048, 3072, 4096), default=2048)
         elif kind == "aes":
@@ -73,24 +80,35 @@ def register(subparsers: Any) -> None:
         k.add_argument("--tag", action="append", default=[], help="repeatable")
         k.add_argument("--name")
 
-    p = command("activate", "activate a pre-active object", run_activate)
+    p = command("activate", "activate a pre-active object", run_activate, writes=True)
     p.add_argument("id")
+    _all_option(p)
 
-    p = command("revoke", "revoke an object (and its key-pair partner)", run_revoke)
+    p = command("revoke", "revoke an object (and its key-pair partner)", run_revoke, writes=True)
     p.add_argument("id")
     p.add_argument("--reason", required=True, type=_choice(REASONS, "reason"), help=", ".join(REVOCATION_REASONS))
     p.add_argument("--message")
     p.add_argument("--compromise-date", metavar="ISO", help="when the key was compromised (ISO 8601)")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
+    _all_option(p)
 
-    p = command("destroy", "destroy an object's key material (revoke it first if it is active)", run_destroy)
+    p = command("destroy", "destroy an object's key material (revoke it first if it is active)", run_destroy,
+                writes=True)
     p.add_argument("id")
     p.add_argument("--remove", action="store_true", help="also delete its record from the server")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
+    _all_option(p)
 
-    p = command("export", "write a public key or certificate as PEM", run_export)
+    p = command("export", "write a public key or certificate as PEM (a private key: its public key)", run_export)
     p.add_argument("id")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--allow-revoked", action="store_true",
+                   help="export even when the key, or its key-pair partner, is Compromised or Deactivated")
+
+
+def _all_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--all", action="store_true", dest="all_matches",
+                   help="when tags match several objects, act on them all (else that is an error listing them)")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -133,20 +151,46 @@ def _brief(o: ObjectSummary) -> dict[str, Any]:
             "tags": o.tags, "names": o.names, "links": o.links}
 
 
+class SeveralMatches(UsageError):
+    """A tag selector that names several objects where one is expected (exit 3)."""
+
+    def __init__(self, selector: str, ids: list[str], fix: str) -> None:
+        shown = ", ".join(visible(i) for i in ids)
+        super().__init__(f"{visible(selector)} matches {len(ids)} objects: {shown}", fix, reason="several_matches")
+        self.json_fields = {"matches": ids}
+
+
 def run_attributes(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        uid = object_id(args.id)
-        attrs = await client.get_attributes(uid)
-        rows = [(k, v if not isinstance(v, (list, dict)) else _compact(v)) for k, v in sorted(attrs.items())]
-        return Result({"id": attrs.get("UniqueIdentifier", uid), "attributes": attrs}, table(rows, ("ATTRIBUTE", "VALUE")))
+        selector = object_id(args.id)
+        ids = await lifecycle.resolve_ids(client, selector)
+        if len(ids) > 1 and not args.all_matches:
+            raise SeveralMatches(selector, ids, "name one id, or pass --all to show every match")
+        shown = []
+        for uid in ids:
+            attrs = await client.get_attributes(uid)
+            shown.append((attrs.get("UniqueIdentifier", uid), attrs))
+        if args.all_matches:
+            data = {"count": len(shown), "objects": [{"id": uid, "attributes": attrs} for uid, attrs in shown]}
+            text = "\n\n".join(f"{visible(uid)}\n{_attribute_table(attrs)}" for uid, attrs in shown)
+            return Result(data, text)
+        uid, attrs = shown[0]
+        return Result({"id": uid, "attributes": attrs}, _attribute_table(attrs))
 
     return run_with_client(args, body)
+
+
+def _attribute_table(attrs: dict[str, Any]) -> str:
+    rows = [(k, v if not isinstance(v, (list, dict)) else _compact(v)) for k, v in sorted(attrs.items())]
+    return table(rows, ("ATTRIBUTE", "VALUE"))
 
 
 def _compact(v: Any) -> str:
     import json
 
-    return json.dumps(v, separators=(",", ":"), default=str)
+    if isinstance(v, list) and all(isinstance(i, str) for i in v):  # names, tags: as locate shows them
+        return ",".join(v)
+    return json.dumps(v, separators=(",", ":"), ensure_ascii=False, default=str)  # the table makes it visible
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -156,20 +200,34 @@ def run_create(args: argparse.Namespace) -> int:
             raise UsageError("tags must be non-empty and must not start with '_' (reserved for the server)")
         if args.kind == "aes":
             uid = await client.create_symmetric_key("AES", args.size, tags=tags, name=name)
-            return Result({"id": uid, "type": "SymmetricKey"}, f"created symmetric key {uid}")
+            return Result({"id": uid, "type": "SymmetricKey"}, f"created symmetric key {visible(uid)}")
         sk, pk = await client.create_key_pair(
             args.kind, size=getattr(args, "size", 2048), curve=getattr(args, "curve", "p256"), tags=tags, name=name
         )
         return Result({"private_key_id": sk, "public_key_id": pk},
-                      f"created key pair\n  private key {sk}\n  public key  {pk}")
+                      f"created key pair\n  private key {visible(sk)}\n  public key  {visible(pk)}")
 
     return run_with_client(args, body)
 
 
+async def _targets(client: KmsClient, selector: str, every: bool) -> dict[str, dict[str, Any]]:
+    """Attributes of every object ``selector`` names (ObjectNotFound when it names none; a tag
+    selector naming several is refused unless ``every``: the server would act on them all)."""
+    ids = await lifecycle.resolve_ids(client, selector)
+    if len(ids) > 1 and not every:
+        raise SeveralMatches(selector, ids, "name one id, or pass --all to act on every match")
+    if len(ids) == 1:
+        return {ids[0]: await client.get_attributes(ids[0], with_tags=False)}
+    return await lifecycle.states_of(client, ids)
+
+
 def run_activate(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        uid = await client.activate(object_id(args.id))
-        return Result({"id": uid, "state": "Active"}, f"activated {uid}")
+        selector = object_id(args.id)
+        for uid, attrs in (await _targets(client, selector, args.all_matches)).items():
+            lifecycle.check_activate(uid, str(attrs.get("State", "")))
+        uid = await client.activate(selector)
+        return Result({"id": uid, "state": "Active"}, f"activated {visible(uid)}")
 
     return run_with_client(args, body)
 
@@ -184,39 +242,112 @@ def _parse_date(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def _partners(targets: dict[str, dict[str, Any]]) -> list[str]:
+    """The other key of each key pair among ``targets`` (what Cascade reaches)."""
+    out = []
+    for attrs in targets.values():
+        for link in attrs.get("links", []):
+            if link.get("type") in ("PublicKeyLink", "PrivateKeyLink") and link.get("id"):
+                out.append(str(link["id"]))
+    return [i for i in dict.fromkeys(out) if i not in targets]
+
+
+async def _states_now(client: KmsClient, ids: list[str]) -> dict[str, str]:
+    """The state of each id now; an id the server no longer has maps to ``""``."""
+    found = await lifecycle.states_of(client, ids)
+    return {i: str(found[i].get("State", "")) if i in found else "" for i in ids}
+
+
 def run_revoke(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        uid = object_id(args.id)
+        selector = object_id(args.id)
         date = _parse_date(args.compromise_date)
-        done = await client.revoke(uid, args.reason, message=args.message, compromise_date=date, cascade=not args.no_cascade)
-        return Result({"id": done, "reason": args.reason, "cascade": not args.no_cascade}, f"revoked {done} ({args.reason})")
+        targets = await _targets(client, selector, args.all_matches)
+        for uid, attrs in targets.items():
+            lifecycle.check_revoke(uid, str(attrs.get("State", "")), args.reason)
+        cascade = not args.no_cascade
+        candidates = list(targets) + (_partners(targets) if cascade else [])
+        before = {i: str(targets[i].get("State", "")) for i in targets}
+        done = await client.revoke(selector, args.reason, message=args.message, compromise_date=date, cascade=cascade)
+        after = await _states_now(client, candidates)
+        changed = [i for i in candidates if after.get(i) and after[i] != before.get(i, "?")]
+        lines = [f"revoked {visible(done)} ({args.reason})"]
+        lines += [f"  {visible(i)} is now {after[i]}" for i in changed]
+        return Result({"id": done, "reason": args.reason, "cascade": cascade,
+                       "objects": [{"id": i, "state": after[i]} for i in changed]}, "\n".join(lines))
 
     return run_with_client(args, body)
 
 
 def run_destroy(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        done = await client.destroy(object_id(args.id), remove=args.remove, cascade=not args.no_cascade)
+        selector = object_id(args.id)
+        targets = await _targets(client, selector, args.all_matches)
+        for uid, attrs in targets.items():
+            lifecycle.check_destroy(uid, str(attrs.get("State", "")), args.remove)
+        cascade = not args.no_cascade
+        candidates = list(targets) + (_partners(targets) if cascade else [])
+        before = {i: str(targets[i].get("State", "")) for i in targets}
+        done = await client.destroy(selector, remove=args.remove, cascade=cascade)
+        after = await _states_now(client, candidates)  # what the server did, looked at after it acted
+        if args.remove:
+            acted = [i for i in candidates if after[i] == ""]
+            verb = "removed"
+        else:
+            acted = [i for i in candidates if after[i] in lifecycle.DESTROYED and before.get(i) != after[i]]
+            verb = "destroyed"
         what = "destroyed and removed" if args.remove else "destroyed"
-        return Result({"id": done, "removed": args.remove, "cascade": not args.no_cascade}, f"{what} {done}")
+        lines = [f"{what} {visible(done)}"] + [f"  {verb}: {visible(i)}" for i in acted]
+        return Result({"id": done, "removed": args.remove, "cascade": cascade, "objects": acted}, "\n".join(lines))
 
     return run_with_client(args, body)
 
 
 def run_export(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        uid = object_id(args.id)
+        selector = object_id(args.id)
+        ids = await lifecycle.resolve_ids(client, selector)
+        if len(ids) > 1:
+            raise SeveralMatches(selector, ids, "name the id of the one to export")
+        requested = ids[0]
         # Look before exporting: private and secret key material is never fetched for nothing.
-        kind = (await client.get_attributes(uid, with_tags=False)).get("ObjectType", "")
-        if kind not in ("PublicKey", "Certificate"):
-            raise NotExportable(f"{args.id} is a {kind or 'object'}, not a public key or certificate", reason="not_public")
-        response = await client.export(uid)
+        attrs = await client.get_attributes(requested, with_tags=False)
+        kind = str(attrs.get("ObjectType", ""))
+        target, note = requested, ""
+        if kind == "PrivateKey":
+            public = next((str(link["id"]) for link in attrs.get("links", []) if link.get("type") == "PublicKeyLink"), "")
+            if not public:
+                raise NotExportable(f"{visible(requested)} is a private key with no public key linked",
+                                    reason="not_public")
+            target = public
+            note = f"{visible(requested)} is a private key: exporting its public key {visible(public)}"
+        elif kind not in ("PublicKey", "Certificate"):
+            raise NotExportable(f"{visible(requested)} is a {kind or 'object'}, not a public key or certificate",
+                                reason="not_public")
+        revoked = await lifecycle.revoked_in_family(client, requested, attrs)
+        if revoked and not args.allow_revoked:
+            raise lifecycle.export_refusal(requested, revoked)
+        if note:
+            say(f"note: {note}")
+        if revoked:
+            say("warning: exporting although " + ", ".join(f"{visible(i)} is {s}" for i, s in revoked)
+                + " (--allow-revoked)")
+        response = await client.export(target)
         pem = to_pem(response)
-        uid = str(response.get_value("UniqueIdentifier", args.id))
+        uid = str(response.get_value("UniqueIdentifier", target))
+        extra: dict[str, Any] = {}
+        if target != requested:
+            extra = {"requested_id": requested, "note": note}
+        if revoked:
+            extra["revoked"] = [{"id": i, "state": s} for i, s in revoked]
         if args.output:
-            _write_file(Path(args.output), pem)
-            return Result({"id": uid, "file": args.output}, f"wrote {args.output}")
-        return Result({"id": uid, "pem": pem}, pem.rstrip("\n"))
+            try:
+                _write_file(Path(args.output), pem)
+            except OSError as exc:
+                raise UsageError(f"cannot write {visible(args.output)}: {exc.strerror or exc}",
+                                 "check the directory exists and is writable", reason="file") from None
+            return Result({"id": uid, "file": args.output, **extra}, f"wrote {args.output}")
+        return Result({"id": uid, "pem": pem, **extra}, pem.rstrip("\n"))
 
     return run_with_client(args, body)
 

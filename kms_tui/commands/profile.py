@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kms_tui import exitcodes
+from kms_tui.commands.output import dumps, say
 from kms_tui.config import (
     ConfigError,
     ProfileDocument,
@@ -32,16 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     def add(name: str, help_text: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-        p.set_defaults(func=lambda args: _guarded(func, args))
+        p.set_defaults(func=lambda args: _guarded(func, args), writes=WRITES.get(name, False))
         return p
 
     add("list", "list profiles (stored and discovered ckms configs)", _list)
     for name, text, func in (("show", "show a profile, secrets masked", _show),
                              ("check", "validate a profile, its files and certificates", _check)):
         p = add(name, text, func)
-        p.add_argument("name", nargs="?", metavar="NAME", help="profile name (default: the active one)")
-        p.add_argument("--conf", metavar="FILE", help="a ckms.toml file instead of a profile")
+        p.add_argument("name", nargs="?", metavar="NAME",
+                       help="profile name (default: --profile, else the active one; --conf FILE: that file)")
     p = add("import", "copy a ckms.toml into a new profile", _import)
     p.add_argument("file", metavar="FILE")
     p.add_argument("--name", metavar="NAME", help="profile name (default: the file's name)")
@@ -56,8 +56,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("name", metavar="NAME")
 
 
+# Which actions change something (--read-only refuses them): export only over an existing file.
+WRITES: dict[str, Any] = {
+    "import": True,
+    "use": True,
+    "delete": True,
+    "export": lambda args: Path(args.output).expanduser().exists(),
+}
+
+
+def _global_options(args: argparse.Namespace) -> None:
+    """What the global --profile and --conf mean here (ConfigError where they cannot apply).
+
+    show/check: --profile NAME is the NAME, --conf FILE a file instead of a profile; import:
+    --profile is the new profile's name; export/use/delete: --profile must be the NAME given."""
+    action = args.profile_command
+    if args.conf and action not in ("show", "check"):
+        raise ConfigError(f"--conf does not apply to `profile {action}`", fix="Drop --conf.")
+    if not args.profile:
+        return
+    if action == "list":
+        raise ConfigError("--profile does not apply to `profile list`", fix="Drop --profile.")
+    key = "name"
+    current = getattr(args, key, None)
+    if current and current != args.profile:
+        shown = "--name" if action == "import" else "NAME"
+        raise ConfigError(f"--profile {args.profile!r} and {shown} {current!r} name different profiles",
+                          fix="Name the profile once.")
+    setattr(args, key, args.profile)
+
+
 def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
+        _global_options(args)
         return func(args)
     except ConfigError as exc:
         _emit(args, exc.to_dict(), str(exc), stream=sys.stderr)
@@ -66,9 +97,9 @@ def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace
 
 def _emit(args: argparse.Namespace, document: Any, text: str, *, stream=None) -> None:
     if args.json:
-        print(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+        print(dumps(document))
     elif text:
-        print(text, file=stream or sys.stdout)
+        say(text, stream or sys.stdout)
 
 
 def _target(args: argparse.Namespace, store: ProfileStore) -> tuple[str, ProfileDocument, str]:

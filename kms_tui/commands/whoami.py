@@ -4,31 +4,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from typing import Any
 
 from kms_tui import exitcodes
-from kms_tui.safetext import mask_url, visible
-from kms_tui.cli import add_connection_options
 from kms_tui.commands._auth_common import resolve, run_guarded
-from kms_tui.commands.headless import report_error
+from kms_tui.commands.headless import close_audit, open_audit, report_error
+from kms_tui.commands.output import dumps, safe_lines
+from kms_tui.safetext import mask_url
 
 
 def register(subparsers: Any) -> None:
     """Add the `whoami` command."""
     parser = subparsers.add_parser("whoami", help="show the user the server sees, token claims and rights")
-    add_connection_options(parser)
     parser.set_defaults(func=run)
 
 
-async def _collect(connection: Any) -> Any:
-    from kms_tui.audit import AuditTrail
+async def _collect(connection: Any, args: argparse.Namespace) -> Any:
     from kms_tui.auth.session import Session
     from kms_tui.auth.whoami import whoami
     from kms_tui.client import ConnectionSettings, KmsClient
     from kms_tui.config.settings import client_options
 
-    audit = AuditTrail()
+    audit = open_audit(args, write=False)
     try:
         async with Session(connection) as session:
             settings = ConnectionSettings.from_http_config(dict(connection.http_config))
@@ -36,13 +33,13 @@ async def _collect(connection: Any) -> Any:
             async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session, **options) as client:
                 data = await whoami(client, session)
     finally:
-        audit.close()
+        close_audit(audit)
     data.server_url = mask_url(data.server_url)  # text and --json: never a password from the URL
     return data
 
 
 def _text(data: Any) -> str:
-    lines = [f"profile:      {data.profile or '-'}  ({data.server_url})",
+    lines = [f"profile:      {data.profile or '-'}  ({mask_url(data.server_url)})",
              f"user:         {data.user or '-'}"]
     if data.token:
         left = f"{data.token.seconds_left // 60} min left" if data.token.seconds_left is not None else "no exp"
@@ -76,8 +73,9 @@ def run(args: argparse.Namespace) -> int:
     """Print the whoami data; exit 2 when the server does not accept our credentials."""
 
     def body() -> int:
-        data = asyncio.run(_collect(resolve(args)))
-        print(json.dumps(data.to_dict(), default=str, indent=2) if args.json else _text(data))
+        data = asyncio.run(_collect(resolve(args), args))
+        print(dumps({**data.to_dict(), "server_url": mask_url(data.server_url)}) if args.json
+              else safe_lines(_text(data)))
         if data.user_error is not None:  # the JSON document above already carries the errors
             return report_error(argparse.Namespace(json=False), data.user_error)
         return exitcodes.OK

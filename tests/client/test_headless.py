@@ -97,7 +97,7 @@ def test_activate_a_pre_active_key(kms_cli, conf, sandbox):
     ]))
     uid = response.get_value("UniqueIdentifier")
     assert created(kms_cli("attributes", uid, "--conf", conf, "--json"))["attributes"]["State"] == "PreActive"
-    assert created(kms_cli("activate", uid, "--conf", conf, "--json")) == {"id": uid, "state": "Active"}
+    assert created(kms_cli("activate", uid, "--conf", conf, "--json")).items() >= {"id": uid, "state": "Active"}.items()
     r = kms_cli("activate", uid, "--conf", conf, "--json")
     assert r.code == 1 and r.json["error"]["reason"] == "Wrong_Key_Lifecycle_State"
 
@@ -109,7 +109,7 @@ def test_revoke_then_destroy(kms_cli, conf):
     assert r.code == 1 and "revoke it first" in r.err and r.json["error"]["type"] == "WrongLifecycleState"
     r = kms_cli("revoke", sk, "--reason", "key-compromise", "--compromise-date", "2026-01-02T03:04:05Z",
                 "--message", "laptop stolen", "--no-cascade", "--conf", conf, "--json")
-    assert created(r) == {"id": sk, "reason": "KeyCompromise", "cascade": False}
+    assert created(r).items() >= {"id": sk, "reason": "KeyCompromise", "cascade": False}.items()
     states = {o["id"]: o["state"] for o in created(kms_cli("locate", "--conf", conf, "--json"))["objects"]}
     assert states[sk] == "Compromised" and states[pk] == "Active"  # --no-cascade left the partner alone
     assert created(kms_cli("destroy", sk, "--no-cascade", "--conf", conf, "--json"))["id"] == sk
@@ -124,7 +124,8 @@ def test_revoke_then_destroy(kms_cli, conf):
 def test_destroy_remove_deletes_the_record(kms_cli, conf):
     uid = created(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
     created(kms_cli("revoke", uid, "--reason", "CessationOfOperation", "--conf", conf, "--json"))
-    assert created(kms_cli("destroy", uid, "--remove", "--conf", conf, "--json")) == {"id": uid, "removed": True, "cascade": True}
+    done = created(kms_cli("destroy", uid, "--remove", "--conf", conf, "--json"))
+    assert done.items() >= {"id": uid, "removed": True, "cascade": True}.items()
     r = kms_cli("attributes", uid, "--conf", conf)
     assert r.code == 1
 
@@ -137,8 +138,8 @@ def test_export_public_keys_and_refuse_private(kms_cli, conf, tmp_path):
         serialization.load_pem_public_key(out.read_bytes())  # real PEM
         doc = created(kms_cli("export", pair["public_key_id"], "--conf", conf, "--json"))
         assert doc["pem"].startswith("-----BEGIN PUBLIC KEY-----")
-    r = kms_cli("export", pair["private_key_id"], "--conf", conf, "--json")
-    assert r.code == 1 and "not a public key or certificate" in r.err
+    doc = created(kms_cli("export", pair["private_key_id"], "--conf", conf, "--json"))  # its public key, said so
+    assert doc["id"] == pair["public_key_id"] and doc["pem"].startswith("-----BEGIN PUBLIC KEY-----")
 
 
 def test_export_certificate(kms_cli, conf, sandbox, data_dir):
@@ -172,11 +173,12 @@ def test_ckms_conf_environment_is_used(kms_cli, conf, monkeypatch):
 def test_audit_command(kms_cli, conf):
     uid = created(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
     kms_cli("destroy", uid, "--conf", conf)  # refused: active
-    doc = created(kms_cli("audit", "--limit", "2", "--json"))
-    ops = [(e["operation"], e["outcome"]) for e in doc["entries"]]
+    doc = created(kms_cli("audit", "--limit", "10", "--json"))
+    writes = [e for e in doc["entries"] if "GetAttributes" not in e["operation"]]  # the state checks
+    ops = [(e["operation"], e["outcome"]) for e in writes]
     assert ops == [("Destroy", "refused"), ("Create", "ok")]
-    assert doc["entries"][1]["object_ids"] == [uid]
-    assert "Wrong_Key_Lifecycle_State" in doc["entries"][0]["error_reason"]
+    assert writes[1]["object_ids"] == [uid]
+    assert "Wrong_Key_Lifecycle_State" in writes[0]["error_reason"]
     r = kms_cli("audit")
     assert r.code == 0 and "Destroy" in r.out and "refused" in r.out
     assert kms_cli("audit", "--limit", "0").code == 3
