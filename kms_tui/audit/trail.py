@@ -191,6 +191,8 @@ class AuditTrail:
                                  (datetime.now(timezone.utc).isoformat(),))
             finally:
                 conn.close()
+        except paths.LinkRefused as exc:  # names the path and says to remove the link
+            return str(exc)
         except Exception as exc:  # noqa: BLE001 - any failure to open or write is the answer
             where = f"the audit trail {target}" if target is not None else "the audit trail"
             detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

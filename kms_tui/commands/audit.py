@@ -20,6 +20,7 @@ from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.audit import AuditTrail, default_path
+from kms_tui.audit.trail import refuse_links
 from kms_tui.commands.output import dumps, safe_lines, say, table
 from kms_tui.safetext import visible
 
@@ -44,7 +45,12 @@ def run(args: argparse.Namespace) -> int:
         trail_path = default_path()
         entries = AuditTrail().entries(limit) if reason is None else _read_only(trail_path, limit)
     except Exception as exc:  # noqa: BLE001 - a reason, never a traceback
-        say(f"error: the audit trail cannot be read: {exc}")
+        message = getattr(exc, "message", None) or str(exc)
+        fix = getattr(exc, "fix", "")
+        say(f"error: the audit trail cannot be read: {message}" + (f"\n  → {fix}" if fix else ""))
+        if args.json:
+            print(dumps({"error": {"type": "AuditUnavailable", "reason": "audit_unavailable", "message": message,
+                                   "fix": fix, "path": str(default_path())}}))
         return exitcodes.USAGE
     if profile is not None:
         entries = [e for e in entries if e["profile"] == profile][: args.limit]
@@ -72,9 +78,7 @@ def _print(args: argparse.Namespace, trail_path: Path, entries: list[dict[str, A
 def _read_only(path: Path, limit: int) -> list[dict[str, Any]]:
     """The newest entries, read without writing anything (a full disk cannot create the WAL index
     a normal open needs). Rows still in an unmerged WAL are not seen: the trail checkpoints on close."""
-    if path.is_symlink():
-        raise OSError(f"{path} is a symbolic link; kms-tui never opens its audit trail through a link "
-                      "(remove the link)")
+    refuse_links(path)  # the database or a file beside it: never read through a link either
     if not path.is_file():
         raise FileNotFoundError(2, "no audit trail yet", str(path))
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)

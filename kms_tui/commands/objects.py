@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kms_tui.client import KmsClient, LocateFilter
+from kms_tui.client import KmsClient, LocateFilter, ObjectNotFound
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.client.pem import NotExportable, to_pem
 from kms_tui.client.requests import REVOCATION_REASONS
@@ -262,7 +262,10 @@ def run_revoke(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
         selector = object_id(args.id)
         date = _parse_date(args.compromise_date)
-        targets = await _targets(client, selector, args.all_matches)
+        try:
+            targets = await _targets(client, selector, args.all_matches)
+        except ObjectNotFound:  # the server's own refusal goes to the trail with what was typed
+            targets = {}
         for uid, attrs in targets.items():
             lifecycle.check_revoke(uid, str(attrs.get("State", "")), args.reason)
         cascade = not args.no_cascade
