@@ -10,7 +10,7 @@ from kms_tui import exitcodes
 from kms_tui.commands._auth_common import resolve, run_guarded
 from kms_tui.commands.headless import close_audit, open_audit, report_error
 from kms_tui.commands.output import dumps, safe_lines
-from kms_tui.safetext import mask_url
+from kms_tui.safetext import mask_url, visible
 
 
 def register(subparsers: Any) -> None:
