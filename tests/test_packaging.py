@@ -274,3 +274,25 @@ def test_install_py_gives_a_pipless_venv_pip_from_the_index_only_when_the_sha256
         server.server_close()
     version = wheel.name.split("-")[1]
     assert _run([python, "-m", "pip", "--version"], env=install.clean_env(), cwd=tmp_path).startswith(f"pip {version} ")
+
+
+def test_one_version_number_and_its_changelog_section():
+    """The version is written once (kms_tui/__init__.py); a release adds its CHANGELOG section."""
+    import tomllib
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in pyproject["project"] and pyproject["project"]["dynamic"] == ["version"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "kms_tui.__version__"}
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"\n## {__version__} " in changelog, f"CHANGELOG.md has no section for {__version__}"
+
+
+def test_readme_quick_start_is_install_py_and_the_command_ci_runs():
+    """The README's two commands: install.py then the console; the test command .ci/run runs."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = [part.split("```", 1)[0].strip() for part in quick.split("```sh\n")[1:]]
+    assert len(blocks) == 2, quick
+    assert blocks[0].startswith("python3 install.py ") and blocks[0].endswith("kms-tui --sandbox"), blocks[0]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert blocks[1] in ci, ".ci/run no longer runs the README's test command"
