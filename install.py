@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -96,26 +98,49 @@ def system_pip_can_target() -> bool:
     return (major, minor) >= (22, 3)
 
 
-def pip_wheel_url(index: str) -> tuple[str, str]:
-    """The newest pip wheel on the index (PEP 691 JSON simple API): its URL and sha256."""
-    page = index.rstrip("/") + "/pip/"
-    request = urllib.request.Request(page, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+def _listed_files(page: str) -> list[dict]:
+    """The files an index lists for a project: its PEP 691 JSON, else its PEP 503 HTML page."""
+    accept = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
+    request = urllib.request.Request(page, headers={"Accept": accept})
     with urllib.request.urlopen(request, timeout=60) as answer:
-        project = json.load(answer)
+        kind = answer.headers.get("Content-Type", "")
+        body = answer.read()
+    if "json" in kind:
+        try:
+            return list(json.loads(body).get("files", []))
+        except (ValueError, AttributeError) as exc:
+            raise InstallError(f"the index's page {page} is not the JSON it says it is: {exc}") from exc
+    files = []
+    for anchor in re.finditer(r"<a\s[^>]*>", body.decode("utf-8", "replace"), re.IGNORECASE):
+        tag = anchor.group(0)
+        href = re.search(r'href\s*=\s*["\']([^"\']+)["\']', tag, re.IGNORECASE)
+        if not href:
+            continue
+        url = html.unescape(href.group(1))
+        path, _, fragment = url.partition("#")
+        sha256 = fragment[len("sha256="):] if fragment.startswith("sha256=") else ""
+        files.append({"filename": urllib.parse.unquote(path.rsplit("/", 1)[-1]), "url": url,
+                      "hashes": {"sha256": sha256}, "yanked": "data-yanked" in tag})
+    return files
+
+
+def pip_wheel_url(index: str) -> tuple[str, str]:
+    """The newest pip wheel on a simple index (PEP 691 JSON or PEP 503 HTML): its URL and sha256."""
+    page = index.rstrip("/") + "/pip/"
 
     def version(name: str) -> tuple[int, ...]:
         try:
             return tuple(int(part) for part in name.split("-")[1].split("."))
-        except ValueError:
+        except (IndexError, ValueError):
             return ()  # a pre-release or odd name: never chosen over a release
 
     wheels = [
-        f for f in project.get("files", [])
-        if f.get("filename", "").endswith("-py3-none-any.whl") and not f.get("yanked")
-        and f.get("hashes", {}).get("sha256") and version(f["filename"])
+        f for f in _listed_files(page)
+        if str(f.get("filename", "")).endswith("-py3-none-any.whl") and not f.get("yanked")
+        and (f.get("hashes") or {}).get("sha256") and version(f["filename"])
     ]
     if not wheels:
-        raise InstallError(f"the index {index} lists no pip wheel")
+        raise InstallError(f"the index {index} lists no pip wheel with a sha256")
     best = max(wheels, key=lambda f: version(f["filename"]))
     return urllib.parse.urljoin(page, best["url"]), best["hashes"]["sha256"]
 

@@ -221,19 +221,26 @@ def test_install_py_installs_into_dot_venv_on_a_python_without_ensurepip(tmp_pat
 
 
 class _Index(http.server.BaseHTTPRequestHandler):
-    """A PEP 691 JSON simple index on loopback that lists one pip wheel under a given sha256."""
+    """A simple index on loopback (PEP 691 JSON or PEP 503 HTML) listing one pip wheel under a
+    given sha256, and a pre-release that must not be chosen."""
 
     wheel: Path
     listed_sha256: str
+    json_api: bool
 
     def do_GET(self) -> None:
         if self.path == "/simple/pip/":
-            body = json.dumps({"meta": {"api-version": "1.0"}, "name": "pip", "files": [
-                {"filename": self.wheel.name, "url": f"../../files/{self.wheel.name}",
-                 "hashes": {"sha256": self.listed_sha256}},
-                {"filename": "pip-99.0b1-py3-none-any.whl", "url": "../../files/none", "hashes": {"sha256": "0"}},
-            ]}).encode()
-            kind = "application/vnd.pypi.simple.v1+json"
+            listed = [(self.wheel.name, self.listed_sha256), ("pip-99.0b1-py3-none-any.whl", "0" * 64)]
+            if self.json_api:
+                body = json.dumps({"meta": {"api-version": "1.0"}, "name": "pip", "files": [
+                    {"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": sha}}
+                    for name, sha in listed]}).encode()
+                kind = "application/vnd.pypi.simple.v1+json"
+            else:
+                body = "<!DOCTYPE html><html><body>{}</body></html>".format("".join(
+                    f'<a href="../../files/{name}#sha256={sha}" data-requires-python="&gt;=3.9">{name}</a><br/>'
+                    for name, sha in listed)).encode()
+                kind = "text/html"
         elif self.path == f"/files/{self.wheel.name}":
             body, kind = self.wheel.read_bytes(), "application/octet-stream"
         else:
@@ -249,7 +256,8 @@ class _Index(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_install_py_gives_a_pipless_venv_pip_from_the_index_only_when_the_sha256_matches(tmp_path):
+@pytest.mark.parametrize("json_api", [True, False], ids=["pep691-json", "pep503-html"])
+def test_install_py_gives_a_pipless_venv_pip_from_the_index_only_when_the_sha256_matches(tmp_path, json_api):
     """No ensurepip and no system pip: pip comes from the index's wheel, checked by its sha256."""
     install = _load_install_py()
     wheels = tmp_path / "wheels"
@@ -261,7 +269,7 @@ def test_install_py_gives_a_pipless_venv_pip_from_the_index_only_when_the_sha256
     python = install.venv_python(venv)
     assert not install.has_pip(python, install.clean_env())
 
-    handler = type("Index", (_Index,), {"wheel": wheel, "listed_sha256": "0" * 64})
+    handler = type("Index", (_Index,), {"wheel": wheel, "listed_sha256": "0" * 64, "json_api": json_api})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     index = f"http://127.0.0.1:{server.server_address[1]}/simple"
