@@ -14,8 +14,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 # C0 controls, DEL, C1 controls; bidi embedding/override/isolate marks; zero-width and BOM; line
 # and paragraph separators (a terminal or a log reader may break lines on them).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-_UNSAFE_KEEP_NL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+# Lone surrogates (from a file read with surrogateescape, or JSON's "\ud800") cannot be encoded to
+# the terminal at all: escaped too.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE_KEEP_NL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:

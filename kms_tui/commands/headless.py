@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable
 
 from kms_tui import exitcodes
 from kms_tui.audit import AuditTrail
-from kms_tui.client import ConnectionSettings, KmsClient, KmsError, RetryPolicy
+from kms_tui.client import ConnectionSettings, KmsClient, KmsError
 from kms_tui.commands import options
 from kms_tui.commands.output import dumps, safe_lines, say, table  # noqa: F401 - table: for the commands
 from kms_tui.safetext import mask_url, visible
@@ -30,21 +30,6 @@ class Result:
     data: Any
     text: str
     exit_code: int = exitcodes.OK
-
-
-def retry_policy(resolved: Any) -> RetryPolicy:
-    """The profile's retry settings, else settings.toml's, else the defaults."""
-    conf = getattr(getattr(resolved, "settings", None), "retry", None)
-    if conf is None:
-        try:
-            from kms_tui.config.settings import load_settings
-
-            conf = load_settings().retry
-        except Exception:  # noqa: BLE001 - a broken settings.toml must not block a one-off command
-            conf = None
-    if conf is None:
-        return RetryPolicy()
-    return RetryPolicy(timeout=conf.timeout_seconds, attempts=conf.attempts, backoff=conf.backoff_seconds)
 
 
 def _credentials(resolved: Any) -> Any:
@@ -133,12 +118,14 @@ def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
             raise UsageError(f"read-only: {why}; `{options.command_label(args)}` is refused",
                              "change it in settings.toml, or use another profile", reason="read_only")
     settings = ConnectionSettings.from_http_config(resolved.http_config)
+    from kms_tui.config.settings import client_options
+
     client = KmsClient(
         settings,
         profile=resolved.name,
         audit=open_audit(args, write=write),
         credentials=_credentials(resolved),
-        retry=retry_policy(resolved),
+        **client_options(resolved),  # [retry] and [limits]: the profile's over settings.toml's
     )
     return client, where
 
