@@ -95,7 +95,11 @@ class AuditScreen(ConsoleScreen):
         """Read the trail in a thread (SQLite blocks); the result arrives via StateChanged."""
         services = getattr(self.app, "services", None)
         trail = getattr(services, "audit", None)
-        if trail is None:
+        if trail is None and getattr(self.app, "read_only", False):
+            from kms_tui.tui.read_only_store import MemoryAuditTrail
+
+            trail = MemoryAuditTrail()  # reads the trail without creating or touching it
+        elif trail is None:
             from kms_tui.audit import AuditTrail
 
             trail = AuditTrail()

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
+from kms_tui.safetext import mask_url, visible
 from kms_tui.tui.connection_check import CheckResult, check_connection
 from kms_tui.tui.modals.error import describe_error
 from kms_tui.tui.widgets.header import ConsoleHeader
@@ -21,6 +22,29 @@ from kms_tui.tui.widgets.header import ConsoleHeader
 @dataclass
 class ConnectionChecked(Message):
     result: CheckResult
+
+
+MESSAGE_LINES = 4  # an error's message at most this many lines (80x24: the fix stays on screen)
+MESSAGE_CHARS = 300
+
+
+def shorten(text: str, lines: int = MESSAGE_LINES, chars: int = MESSAGE_CHARS) -> str:
+    """``text`` cut to ``lines`` lines and ``chars`` characters, with an ellipsis when cut."""
+    kept = text.strip().splitlines()[:lines]
+    cut = "\n".join(kept)
+    if len(cut) > chars:
+        cut = cut[: chars - 1].rstrip()
+    return cut + "…" if cut != text.strip() else cut
+
+
+def result_lines(result: CheckResult) -> list[str]:
+    """What the check found, every outside text escaped (server answers, certificate fields)."""
+    tls = [visible(line) for line in result.tls]
+    if result.ok:
+        return [f"✓ {mask_url(result.url)} answers", f"version: {visible(result.version)}",
+                f"health: {visible(result.health)}", *tls]
+    text, fix = describe_error(result.error)  # already escaped
+    return [f"✗ {shorten(text)}", *([f"What to do: {shorten(fix, 3)}"] if fix else []), *tls]
 
 
 def suggested_name(url: str) -> str:
@@ -79,7 +103,7 @@ class ConnectScreen(Screen[None]):
             self.query_one("#connect-result", Static).update(
                 "✗ The URL must start with http:// or https:// (for example https://kms.example.com:9998).")
             return
-        self.query_one("#connect-result", Static).update(f"Checking {config['server_url']}…")
+        self.query_one("#connect-result", Static).update(f"Checking {mask_url(config['server_url'])}…")
         self.query_one("#connect-next", Button).disabled = True
         self.run_check(config)
 
@@ -90,13 +114,7 @@ class ConnectScreen(Screen[None]):
     @on(ConnectionChecked)
     def show_result(self, message: ConnectionChecked) -> None:
         self.result = result = message.result
-        lines = [*result.tls]
-        if result.ok:
-            lines = [f"✓ {result.url} answers", f"version: {result.version}", f"health: {result.health}", *lines]
-        else:
-            text, fix = describe_error(result.error)
-            lines = [f"✗ {text}", *([f"What to do: {fix}"] if fix else []), *lines]
-        self.query_one("#connect-result", Static).update("\n".join(lines))
+        self.query_one("#connect-result", Static).update("\n".join(result_lines(result)))
         self.query_one("#connect-next", Button).disabled = not result.ok
         if result.ok:
             self.query_one("#connect-next", Button).focus()
@@ -105,6 +123,8 @@ class ConnectScreen(Screen[None]):
     def action_next(self) -> None:
         if self.result is None or not self.result.ok:
             self.app.notify("Check the connection first (enter in the URL field).")
+            return
+        if self.app.refuse_if_read_only("saving a new profile"):
             return
         from kms_tui.config import ProfileDocument
         from kms_tui.tui.screens.signin_form import SignInFormScreen
