@@ -301,6 +301,7 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
 
     @on(ObjectTable.Highlighted)
     def _highlighted(self, message: ObjectTable.Highlighted) -> None:
+        self.refresh_guards()  # what the footer offers follows the object's state
         if self.has_class("-detail"):
             self.detail.show_row(message.row)
 
@@ -363,4 +364,5 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
         if self.has_class("-detail"):
             self.detail.show_row(self.table.current)
         self._show_counts()
+        self.refresh_guards()
         self.notify(visible(message.notice, keep_newlines=True), markup=False)
