@@ -236,7 +236,11 @@ class KmsConsole(App):
     @on(WhoAmILoaded)
     def _whoami_loaded(self, message: WhoAmILoaded) -> None:
         self.whoami_data = message.whoami
-        self.identity = self.identity.with_whoami(message.whoami)
+        identity = self.identity.with_whoami(message.whoami)
+        errors = getattr(message.whoami, "errors", None)
+        if identity.connection == "checking" and errors == {} and getattr(message.whoami, "user", None):
+            identity = identity.with_connection("connected")  # whoami got its answers: a live check too
+        self.identity = identity
 
     @on(SessionChanged)
     def _session_changed(self, message: SessionChanged) -> None:

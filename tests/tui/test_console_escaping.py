@@ -1,0 +1,36 @@
+"""Text from the server reaches the console's screen escaped: no terminal control, no Rich markup."""
+
+from __future__ import annotations
+
+from tests.tui.rendered import screen_text
+from tests.tui.test_objects_helpers import open_objects, reload
+
+# sets the terminal title (OSC 0), writes the clipboard (OSC 52), and tries Rich markup
+EVIL = "evil\x1b]0;pwned\x07\x1b]52;c;SGVsbG8=\x07[bold]x"
+EVIL_SHOWN = r"evil\x1b]0;pwned\x07\x1b]52;c;SGVsbG8=\x07[bold]x"
+
+
+def assert_safe(text: str) -> None:
+    assert "\x1b" not in text and "\x07" not in text, "a control character reached the screen"
+
+
+async def test_an_evil_object_name_is_shown_escaped_in_the_table_and_the_detail(sandbox_console):
+    async with sandbox_console.run_test(size=(200, 40)) as pilot:
+        screen = await open_objects(pilot)
+        client = pilot.app.services.client
+        uid = await client.create_symmetric_key("AES", 256, name=EVIL, tags=["t[bold]\x1b[31m"])
+        await reload(pilot, screen)
+        assert screen.table.get_row(uid).name == EVIL  # the data is kept as the server sent it
+        table_text = screen_text(pilot.app)
+        assert_safe(table_text)
+        assert r"evil\x1b]0;pwned\x07" in table_text  # visible, escaped (cut to the column's width)
+        assert r"t[bold]\x1b[31m" in table_text  # a tag: markup shown literally, ESC escaped
+        screen.table.select_uid(uid)
+        await pilot.press("enter")  # the detail pane
+        await pilot.pause()
+        detail_text = screen_text(pilot.app)
+        assert_safe(detail_text)
+        assert EVIL_SHOWN in detail_text  # in full: `[bold]` literal, not swallowed as markup
+        await pilot.press("c")  # copying the id is fine; the toast names it escaped
+        await pilot.pause()
+        assert_safe(screen_text(pilot.app))
