@@ -34,3 +34,45 @@ async def test_an_evil_object_name_is_shown_escaped_in_the_table_and_the_detail(
         await pilot.press("c")  # copying the id is fine; the toast names it escaped
         await pilot.pause()
         assert_safe(screen_text(pilot.app))
+
+
+async def test_connect_screen_shows_an_html_error_page_short_escaped_and_with_its_fix(console_factory):
+    """A web server that answers /version with an HTML error page (a proxy, a wrong path)."""
+    from aiohttp import web
+    from textual.widgets import Input
+
+    from kms_tui.tui.screens.connect import ConnectScreen
+
+    page = ("<!DOCTYPE html><html><head><title>404 \x1b]0;pwned\x07[bold]Not Found</title></head><body>"
+            + "<p>a long explanation</p>" * 200 + "</body></html>")
+
+    async def not_found(_request):
+        return web.Response(status=404, text=page, content_type="text/html")
+
+    server = web.Application()
+    server.router.add_route("*", "/{tail:.*}", not_found)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        app = console_factory()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            app.push_screen(ConnectScreen())
+            await pilot.pause()
+            app.screen.query_one("#connect-url", Input).value = f"http://127.0.0.1:{port}"
+            app.screen.query_one("#connect-url", Input).focus()
+            await pilot.press("enter")
+            from tests.tui.helpers import wait_until
+
+            await wait_until(pilot, lambda: "✗" in str(app.screen.query_one("#connect-result").render()),
+                             what="the check")
+            await pilot.pause()
+            shown = screen_text(app)
+            assert_safe(shown)
+            assert "✗" in shown and "What to do:" in shown  # the verdict and its fix, on an 80×24 screen
+            assert "a long explanation" not in shown  # not the page dumped
+    finally:
+        await runner.cleanup()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -24,8 +25,23 @@ class ConnectionChecked(Message):
     result: CheckResult
 
 
-MESSAGE_LINES = 4  # an error's message at most this many lines (80x24: the fix stays on screen)
-MESSAGE_CHARS = 300
+MESSAGE_LINES = 3  # an error's message at most this many lines (80x24: the fix stays on screen)
+MESSAGE_CHARS = 240
+_HTML = re.compile(r"<(!doctype|html|head|body)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def without_html(text: str) -> str:
+    """A message that quotes an HTML page (a proxy's or a web server's error page) with the page
+    replaced by its title: the operator sees the status and the title, never the markup."""
+    found = _HTML.search(text)
+    if found is None:
+        return text
+    title = _TITLE.search(text)
+    named = " ".join(title.group(1).split()) if title else ""
+    before = text[: found.start()].rstrip().rstrip(":").rstrip()
+    shown = f"{before} (an HTML page{': ' + named if named else ''})"
+    return shown + ")" * max(before.count("(") - before.count(")"), 0)  # a bracket the page sat in
 
 
 def shorten(text: str, lines: int = MESSAGE_LINES, chars: int = MESSAGE_CHARS) -> str:
@@ -44,7 +60,7 @@ def result_lines(result: CheckResult) -> list[str]:
         return [f"✓ {mask_url(result.url)} answers", f"version: {visible(result.version)}",
                 f"health: {visible(result.health)}", *tls]
     text, fix = describe_error(result.error)  # already escaped
-    return [f"✗ {shorten(text)}", *([f"What to do: {shorten(fix, 3)}"] if fix else []), *tls]
+    return [f"✗ {shorten(without_html(text))}", *([f"What to do: {shorten(fix, 3)}"] if fix else []), *tls]
 
 
 def suggested_name(url: str) -> str:
@@ -114,7 +130,9 @@ class ConnectScreen(Screen[None]):
     @on(ConnectionChecked)
     def show_result(self, message: ConnectionChecked) -> None:
         self.result = result = message.result
-        self.query_one("#connect-result", Static).update("\n".join(result_lines(result)))
+        shown = self.query_one("#connect-result", Static)
+        shown.update("\n".join(result_lines(result)))
+        self.call_after_refresh(shown.scroll_visible, animate=False)  # the verdict and its fix on screen
         self.query_one("#connect-next", Button).disabled = not result.ok
         if result.ok:
             self.query_one("#connect-next", Button).focus()
