@@ -27,15 +27,18 @@ def link_status(identity) -> str:
     if state == "unreachable":
         return f"unreachable: {detail}" if detail else "unreachable"
     if state == "sandbox stopped":
-        return "sandbox stopped (ctrl+r restarts it)"
+        return "sandbox stopped (ctrl+r)"
     return "checking…"
 
 
 def profile_rows(store, active_name: str | None, open_name: str | None,
-                 open_status: str = "checking…") -> list[tuple[str, ...]]:
+                 open_status: str = "checking…", open_url: str | None = None,
+                 open_saved: bool = True) -> list[tuple[str, ...]]:
     """(name, server, sign-in method, status) per profile; a broken file shows why. The open
-    profile's status is ``open_status``, what the last live check of its server found."""
+    profile's status is ``open_status``, what the last live check of its server found, and its
+    server ``open_url``, the one the console really uses (a read-only sandbox is not saved)."""
     rows = []
+    listed = False
     for info in store.list():
         try:
             document = store.load(info.name)
@@ -49,11 +52,16 @@ def profile_rows(store, active_name: str | None, open_name: str | None,
         if info.name == active_name:
             marks.append("active")
         if info.name == open_name:
+            listed = True
             marks.append(open_status)
+            if open_url and open_url != server:
+                server, status = open_url, ", ".join(filter(None, [status, "in this session only"]))
         if info.source == "discovered":
             marks.append(f"ckms ({info.origin})")
         cells = (info.name, server, method, ", ".join(filter(None, [*marks, status])))
         rows.append(tuple(visible(cell) for cell in cells))  # names, URLs and errors come from files
+    if open_name and not listed and not open_saved:  # opened without a file (a read-only sandbox)
+        rows.append(tuple(visible(c) for c in (open_name, open_url or "", "", f"{open_status}, not saved")))
     return rows
 
 
@@ -111,7 +119,9 @@ class ProfilesScreen(VimNavigation, ConsoleScreen):
         self._shown_status = status = link_status(getattr(self.app, "identity", None))
         try:
             store = self.store
-            rows = profile_rows(store, store.active(), services.profile_name if services else None, status)
+            rows = profile_rows(store, store.active(), services.profile_name if services else None, status,
+                                services.server_url if services else None,
+                                getattr(getattr(services, "profile", None), "path", None) is not None)
         except Exception as exc:  # noqa: BLE001
             self.app.report_error(exc, title="Cannot list profiles")
             rows = []
