@@ -153,6 +153,11 @@ async def test_read_only_console_leaves_the_home_byte_identical(console_factory,
         screen = await open_objects(pilot)
         assert "kept" in {row.name for row in screen.table.shown_rows}  # the same objects
         assert "READ-ONLY" in screen_text(app)
+        await pilot.press("4")  # the sandbox row names the server really used, not the saved one
+        await wait_until(pilot, lambda: any(r[0] == "sandbox" and r[1] == app.services.server_url
+                                            and "connected" in r[3]
+                                            for r in table_rows(app.screen.query_one("#profiles-table"))),
+                         what="the sandbox row")
     assert home_tree(home) == before
     assert hashlib.sha256(sandbox_db.read_bytes()).hexdigest() == db_before
     assert store.active() == "alpha"
