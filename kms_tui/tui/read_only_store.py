@@ -25,6 +25,16 @@ def cache_key(profile: Any) -> str:
     return ProfileRef.of(profile).cache_key
 
 
+def unsaved(profile: Any) -> Any:
+    """The session's view of ``profile`` with no file behind it: a token got by signing in (or
+    dropped by signing out) changes the profile in memory only, never its ckms.toml."""
+    from dataclasses import replace
+
+    from kms_tui.auth.profile import ProfileRef
+
+    return replace(ProfileRef.of(profile), path=None)
+
+
 def read_trail(path: Path, limit: int) -> list[dict[str, Any]]:
     """The newest ``limit`` rows of an audit trail, opened read-only and immutable (nothing on
     disk changes: no journal, no shared-memory file); [] when there is no trail."""

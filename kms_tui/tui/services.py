@@ -129,11 +129,13 @@ def _client_and_session(profile: Any, read_only: bool = False) -> tuple[Any, Any
     from kms_tui.client import ConnectionSettings, KmsClient
 
     connection = ConnectionSettings.from_http_config(dict(profile.http_config))
+    session_profile = profile
     if read_only:
-        from kms_tui.tui.read_only_store import MemoryAuditTrail, MemoryCredentialCache, cache_key
+        from kms_tui.tui.read_only_store import MemoryAuditTrail, MemoryCredentialCache, cache_key, unsaved
 
         audit: Any = MemoryAuditTrail()
         cache = MemoryCredentialCache(cache_key(profile))
+        session_profile = unsaved(profile)  # a sign-in or sign-out leaves the ckms.toml as it is
     else:
         from kms_tui.audit import AuditTrail
 
@@ -143,7 +145,7 @@ def _client_and_session(profile: Any, read_only: bool = False) -> tuple[Any, Any
     def client_factory(credentials: Any = None) -> Any:
         return KmsClient(connection, profile=name, audit=audit, credentials=credentials)
 
-    session = Session(profile, client_factory, cache=cache)
+    session = Session(session_profile, client_factory, cache=cache)
     return client_factory(session), session, audit
 
 

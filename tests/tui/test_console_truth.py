@@ -124,6 +124,9 @@ async def test_read_only_console_leaves_the_home_byte_identical(console_factory,
     home = Path(os.environ["KMS_TUI_HOME"])
     store = ProfileStore()
     store.create("alpha", sandbox.url)
+    document = store.load("alpha")
+    document.set("http_config.access_token", "a-static-token")  # sign-out would remove it from the file
+    store.save("alpha", document)
     store.create("beta", sandbox.url)
     store.set_active("alpha")
     # a sandbox database and an audit trail already there, as after earlier sessions
@@ -142,7 +145,11 @@ async def test_read_only_console_leaves_the_home_byte_identical(console_factory,
         await reload(pilot, screen)
         await pilot.press("3")  # the audit view reads the trail
         await settle(pilot)
-        await pilot.press("4", "down", "enter")  # use beta: not written as the active profile
+        await pilot.press("4", "o")  # sign out of alpha: in memory only
+        await settle(pilot)
+        await wait_until(pilot, lambda: any("Signed out" in n.message for n in app._notifications), what="sign-out")
+        await pilot.press("up")
+        await pilot.press("down", "enter")  # use beta: not written as the active profile
         await wait_until(pilot, lambda: app.services.profile_name == "beta" and app.identity.connected,
                          what="beta")
         await pilot.press("ctrl+o")  # the sandbox, read-only: runs on a copy

@@ -60,6 +60,8 @@ class ImportScreen(VimNavigation, Screen[None]):
         """Copy ``path`` into a profile (validated first), make it active, show whoami."""
         from kms_tui.config import ProfileStore
 
+        if self.app.refuse_if_read_only("importing a profile"):
+            return
         store = ProfileStore()
         try:
             name = store.import_(path, free_name(store, path))
