@@ -76,14 +76,12 @@ class LifecycleActions:
         if self._guard_keys is None:
             self._guard_keys = frozenset(key for key, active in self.active_bindings.items()
                                          if active.binding.action in guards.GUARDED_ACTIONS)
-        if event.key not in self._guard_keys or self.app.read_only:
+        if event.key not in self._guard_keys:
             return
         active = self.active_bindings.get(event.key)
         if active is not None and not active.enabled:
-            reason = guards.refusal(active.binding.action, self.table.current)
-            if reason:
-                event.stop()
-                self.notify(reason, severity="warning", markup=False)
+            event.stop()  # the action itself refuses, saying why (read-only mode first, then the state)
+            getattr(self, f"action_{active.binding.action}")()
 
     def _refused_by_state(self, action: str, row: ObjectRow) -> bool:
         reason = guards.refusal(action, row)
