@@ -76,3 +76,33 @@ async def test_connect_screen_shows_an_html_error_page_short_escaped_and_with_it
             assert "a long explanation" not in shown  # not the page dumped
     finally:
         await runner.cleanup()
+
+
+async def test_whoami_and_audit_show_server_text_escaped(console_factory, tmp_path, monkeypatch):
+    """A server whose /version holds terminal controls and markup, and an audit row with the same."""
+    from kms_tui.server.rest import ENV_VERSION
+    from tests.support.sandbox import start_sandbox
+    from tests.tui.helpers import wait_until
+
+    monkeypatch.setenv(ENV_VERSION, "5.26.0 " + EVIL)  # the sandbox process inherits it
+    sb = start_sandbox(tmp_path / "evil-sandbox")
+    try:
+        conf = tmp_path / "ckms.toml"
+        conf.write_text(f'[http_config]\nserver_url = "{sb.url}"\n')
+        app = console_factory(conf=conf)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await wait_until(pilot, lambda: app.whoami_data is not None, what="whoami")
+            await pilot.pause()
+            shown = screen_text(app)
+            assert_safe(shown)
+            assert "5.26.0 " + EVIL_SHOWN in shown  # `[bold]` literal: not eaten as markup
+            await app.services.client.create_symmetric_key("AES", 256, name=EVIL)
+            try:
+                await app.services.client.get_attributes(EVIL)  # refused: the reason quotes the id
+            except Exception:  # noqa: BLE001 - the error is what the audit row records
+                pass
+            await pilot.press("3")
+            await wait_until(pilot, lambda: "evil" in screen_text(app), what="the audit row")
+            assert_safe(screen_text(app))
+    finally:
+        sb.stop()

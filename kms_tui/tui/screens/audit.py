@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static
 
+from kms_tui.safetext import visible
 from kms_tui.tui.screens.base import ConsoleScreen
 
 OUTCOMES = ("ok", "refused", "failed")
@@ -143,7 +145,7 @@ class AuditScreen(ConsoleScreen):
         table = self.query_one("#audit-table", DataTable)
         table.clear()
         for entry in shown:
-            table.add_row(
+            cells = (
                 entry_time(entry),
                 str(entry.get("operation", "")),
                 ", ".join(str(i) for i in entry.get("object_ids") or []),
@@ -152,6 +154,8 @@ class AuditScreen(ConsoleScreen):
                 str(entry.get("user", "")),
                 str(entry.get("duration_ms", "")),
             )
+            # ids, reasons and user names came from a server: escaped, and Text so never markup
+            table.add_row(*(Text(visible(cell)) for cell in cells))
         more = " (the most recent only)" if len(self.entries) >= AUDIT_LIMIT else ""
         self.query_one("#audit-status", Static).update(
             f"{len(shown)} of {len(self.entries)} entries{more}, newest first"
