@@ -222,8 +222,12 @@ class KmsConsole(App):
         elif message.error is None:
             self.identity = self.identity.with_connection("connected")
         else:
+            from kms_tui.client.errors import NotAuthenticated, ServerRefused
+
             text, _fix = describe_error(message.error)
-            self.identity = self.identity.with_connection("unreachable", text)
+            # the server answered but refused us: reachable, not usable with this sign-in
+            refused = isinstance(message.error, (NotAuthenticated, ServerRefused))
+            self.identity = self.identity.with_connection("not signed in" if refused else "unreachable", text)
         self._link_timer = self.set_timer(LINK_CHECK_EVERY, self.check_link)
 
     @work(exclusive=True, exit_on_error=False, group="whoami")

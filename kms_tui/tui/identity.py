@@ -39,7 +39,8 @@ class Identity:
     session_expired: bool = False
     read_only: bool = False
     # what the last live check of the server found: "" (not checked yet), "checking",
-    # "connected", "unreachable" or "sandbox stopped"; ``connection_detail`` says why (escaped)
+    # "connected", "not signed in" (it answered but refused us), "unreachable" or "sandbox
+    # stopped"; ``connection_detail`` says why (escaped)
     connection: str = ""
     connection_detail: str = ""
 

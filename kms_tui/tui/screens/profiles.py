@@ -26,6 +26,8 @@ def link_status(identity) -> str:
         return "connected"
     if state == "unreachable":
         return f"unreachable: {detail}" if detail else "unreachable"
+    if state == "not signed in":
+        return f"answers, but refused: {detail}" if detail else "answers, but refused"
     if state == "sandbox stopped":
         return "sandbox stopped (ctrl+r)"
     return "checking…"
