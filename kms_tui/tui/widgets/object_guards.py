@@ -38,9 +38,14 @@ def refusal(action: str, row: ObjectRow | None) -> str | None:
     return None
 
 
+# the guarded actions the footer shows (activate is palette/key only): a footer rebuild costs
+# 20-120 ms on the key path, so it happens only when one of these changes
+FOOTER_ACTIONS = ("revoke",)
+
+
 def allowed_signature(row: ObjectRow | None) -> tuple[bool, ...]:
-    """Which guarded actions ``row`` allows (the footer is rebuilt only when this changes)."""
-    return tuple(refusal(action, row) is None for action in GUARDED_ACTIONS)
+    """Which footer-shown guarded actions ``row`` allows (the footer is rebuilt when this changes)."""
+    return tuple(refusal(action, row) is None for action in FOOTER_ACTIONS)
 
 
 def _day(value: object) -> str:
