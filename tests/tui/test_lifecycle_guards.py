@@ -90,6 +90,11 @@ async def test_revoke_is_not_offered_on_a_destroyed_key_and_refused_with_the_rea
         screen.action_revoke()  # invoked directly (palette, keymap): refused the same way
         await pilot.pause()
         assert type(pilot.app.screen).__name__ == "ObjectsScreen"
+        before = len(notices(pilot.app))
+        await pilot.press("slash", "v")  # typing v in the filter is text, not a refused revoke
+        await pilot.pause()
+        assert screen.query_one("#filter-text", Input).value == "v" and len(notices(pilot.app)) == before
+        await pilot.press("escape")
         screen.start_load(LocateFilter())
         await settle(pilot)
         screen.table.select_uid(live)

@@ -189,6 +189,9 @@ class LifecycleActions:
         if row is None:
             self.notify("Select a public key, private key or certificate to export.", severity="warning")
             return
+        if self.client is None:
+            self.notify("Not connected: Ctrl+O connects first.", severity="warning")
+            return
         target = export_target(row)
         if target is None:
             self.notify(f"A {row.object_type or 'this object'} has no public part to export; "
