@@ -113,7 +113,7 @@ async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any 
     read_only = (options.read_only or bool(getattr(settings, "read_only", False))
                  or bool(getattr(profile_settings, "read_only", False)))
     # a read-only console writes no file: audit rows and refreshed tokens stay in memory
-    client, session, audit = await asyncio.to_thread(_client_and_session, profile, options.read_only)
+    client, session, audit = await asyncio.to_thread(_client_and_session, profile, read_only)
     session.watch(on_session_change)
     await client.__aenter__()
     session.start()
