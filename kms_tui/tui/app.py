@@ -71,6 +71,7 @@ class KmsConsole(App):
         self.sign_in_when_ready = False
         self.settings: Any = None  # settings.toml, read by the start-up thread
         self.read_only = self.options.read_only
+        self._read_only_base = self.read_only  # --read-only or settings.toml; a profile may add its own
         self._link_timer: Any = None
 
     # --- start-up -------------------------------------------------------------------------
@@ -116,7 +117,7 @@ class KmsConsole(App):
     def _startup_resolved(self, message: StartupResolved) -> None:
         self.settings = message.settings
         if message.settings is not None:
-            self.read_only = self.read_only or bool(message.settings.read_only)
+            self.read_only = self._read_only_base = self.read_only or bool(message.settings.read_only)
             if not self.options.theme and message.settings.theme in self.available_themes:
                 self.theme = message.settings.theme
             if message.settings.keymap:
@@ -151,6 +152,10 @@ class KmsConsole(App):
         if old is not None and old is not message.services:
             await old.close()
         s = message.services
+        read_only = self._read_only_base or bool(s.read_only)  # the profile's own read_only counts too
+        if read_only != self.read_only:
+            self.read_only = read_only
+            self.screen.refresh_bindings()  # write actions appear or vanish
         self.identity = Identity(profile=s.profile_name, method=sign_in_label(s.http_config),
                                  insecure_tls=s.accept_invalid_certs, read_only=self.read_only,
                                  connection="checking")
@@ -188,9 +193,11 @@ class KmsConsole(App):
 
     @on(ServicesFailed)
     def _services_failed(self, message: ServicesFailed) -> None:
-        message_text, _fix = describe_error(message.error)
-        self.identity = Identity(profile=message.profile, read_only=self.read_only, connection="unreachable",
-                                 connection_detail=message_text)
+        if self.services is None:  # nothing open: the header names the profile that failed, and why
+            message_text, _fix = describe_error(message.error)
+            self.identity = Identity(profile=message.profile, read_only=self.read_only, connection="unreachable",
+                                     connection_detail=message_text)
+        # else the console still uses the profile that was open: the header keeps saying so
         self.report_error(message.error, title=f"Could not open profile {message.profile}")
 
     # --- live status of the server ----------------------------------------------------------
