@@ -14,8 +14,27 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kms_tui.audit.trail import _COLUMNS, AuditEntry, default_path
+from kms_tui import paths
+from kms_tui.audit.trail import _COLUMNS, AuditEntry
+from kms_tui.auth import cache as credential_cache
 from kms_tui.auth.cache import CachedCredentials, CredentialCache
+
+
+def user_dir(kind: str) -> Path:
+    """``paths.state_dir()``/``data_dir()``/``config_dir()`` without creating the folder (they
+    create it: a write). ``kind`` is "state", "data" or "config"."""
+    home = paths.home()
+    if home is not None:
+        return home / kind
+    import platformdirs
+
+    finder = {"state": platformdirs.user_state_dir, "data": platformdirs.user_data_dir,
+              "config": platformdirs.user_config_dir}[kind]
+    return Path(finder(paths.APP))
+
+
+def state_dir() -> Path:
+    return user_dir("state")
 
 
 def cache_key(profile: Any) -> str:
@@ -67,7 +86,7 @@ class MemoryAuditTrail:
     this session's rows in memory, newest first, then the rows already on disk."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or default_path()
+        self.path = path or state_dir() / "audit.sqlite"
         self.dropped = 0
         self._lock = threading.Lock()
         self._rows: list[AuditEntry] = []
@@ -94,7 +113,8 @@ class MemoryCredentialCache(CredentialCache):
     """Reads the cached credentials on disk (or keyring); keeps new ones in memory only."""
 
     def __init__(self, profile_key: str) -> None:
-        super().__init__(profile_key)
+        super().__init__(profile_key, directory=state_dir() / "credentials")  # a directory: nothing created
+        self._keyring = credential_cache._usable_keyring()  # and the keyring read as the session would
         self._held: CachedCredentials | None = None
         self._forgotten = False
 

@@ -48,7 +48,9 @@ class SandboxProcess:
         self._scratch: Path | None = None
         if read_only:
             self._scratch = Path(tempfile.mkdtemp(prefix="kms-tui-sandbox-"))
-            source = db if db is not None else paths.data_dir() / "sandbox.sqlite"
+            from kms_tui.tui.read_only_store import user_dir
+
+            source = db if db is not None else user_dir("data") / "sandbox.sqlite"  # nothing created
             self.db = self._scratch / "sandbox.sqlite"
             for suffix in ("", "-wal"):  # the same objects; the original is never touched
                 if Path(f"{source}{suffix}").is_file():

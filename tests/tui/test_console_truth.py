@@ -168,3 +168,24 @@ async def test_read_only_console_leaves_the_home_byte_identical(console_factory,
     assert home_tree(home) == before
     assert hashlib.sha256(sandbox_db.read_bytes()).hexdigest() == db_before
     assert store.active() == "alpha"
+
+
+async def test_a_profile_marked_read_only_makes_the_console_read_only_and_write_nothing(console_factory, sandbox):
+    from kms_tui.config.settings import ProfileSettings
+
+    home = Path(os.environ["KMS_TUI_HOME"])
+    store = ProfileStore()
+    store.create("locked", sandbox.url)
+    store.set_profile_settings("locked", ProfileSettings(read_only=True))
+    store.set_active("locked")
+    before = home_tree(home)
+    app = console_factory()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await wait_until(pilot, lambda: app.identity.connected, what="locked")
+        assert "READ-ONLY" in text_of(app, "#header-badges")
+        screen = await open_objects(pilot)
+        await pilot.press("n")  # create: refused
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ObjectsScreen"
+        assert any("Read-only mode" in n.message for n in app._notifications)
+    assert home_tree(home) == before  # not even an audit row
