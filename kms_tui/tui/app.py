@@ -18,7 +18,8 @@ from textual.worker import Worker, WorkerState
 from kms_tui.tui import services as svc
 from kms_tui.tui.commands import ConsoleCommands
 from kms_tui.tui.identity import Identity, sign_in_label
-from kms_tui.tui.messages import ServicesFailed, ServicesReady, SessionChanged, StartupResolved, WhoAmILoaded
+from kms_tui.tui.messages import (LinkChecked, SandboxStopped, ServicesFailed, ServicesReady, SessionChanged,
+                                   StartupResolved, WhoAmILoaded)
 from kms_tui.tui.modals.error import ErrorModal, describe_error
 from kms_tui.tui.registry import SCREENS, make_screen
 from kms_tui.tui.services import AppServices, ConsoleOptions
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # imported on use (it loads ctypes): the welcome screen does 
 
 # worker groups whose failure opens an error modal instead of a toast
 DESTRUCTIVE_GROUPS = frozenset({"destructive"})
+LINK_CHECK_EVERY = 15.0  # seconds between live checks of the active server
 THEMES = ("textual-dark", "textual-light", "ansi-dark", "ansi-light", "nord", "gruvbox")
 
 
@@ -51,6 +53,9 @@ class KmsConsole(App):
                 tooltip="Try the sandbox, connect to a server or import a ckms.toml.", id="onboarding"),
         Binding("ctrl+t", "next_theme", "Theme", show=False, tooltip="Switch to the next theme.",
                 id="next-theme"),
+        Binding("ctrl+r", "restart_sandbox", "Restart sandbox", show=False,
+                tooltip="Start the local sandbox again (after it stopped) and reconnect to it.",
+                id="restart-sandbox"),
         *_mode_bindings(),
     ]
 
@@ -66,6 +71,8 @@ class KmsConsole(App):
         self.sign_in_when_ready = False
         self.settings: Any = None  # settings.toml, read by the start-up thread
         self.read_only = self.options.read_only
+        self._read_only_base = self.read_only  # --read-only or settings.toml; a profile may add its own
+        self._link_timer: Any = None
 
     # --- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -110,7 +117,7 @@ class KmsConsole(App):
     def _startup_resolved(self, message: StartupResolved) -> None:
         self.settings = message.settings
         if message.settings is not None:
-            self.read_only = self.read_only or bool(message.settings.read_only)
+            self.read_only = self._read_only_base = self.read_only or bool(message.settings.read_only)
             if not self.options.theme and message.settings.theme in self.available_themes:
                 self.theme = message.settings.theme
             if message.settings.keymap:
@@ -145,8 +152,14 @@ class KmsConsole(App):
         if old is not None and old is not message.services:
             await old.close()
         s = message.services
+        read_only = self._read_only_base or bool(s.read_only)  # the profile's own read_only counts too
+        if read_only != self.read_only:
+            self.read_only = read_only
+            self.screen.refresh_bindings()  # write actions appear or vanish
         self.identity = Identity(profile=s.profile_name, method=sign_in_label(s.http_config),
-                                 insecure_tls=s.accept_invalid_certs, read_only=self.read_only)
+                                 insecure_tls=s.accept_invalid_certs, read_only=self.read_only,
+                                 connection="checking")
+        self.check_link()
         self.refresh_whoami()
         if self.sign_in_when_ready:
             self.sign_in_when_ready = False
@@ -171,7 +184,7 @@ class KmsConsole(App):
         ``then_sign_in`` opens the sign-in once the profile's session exists (onboarding)."""
         self.sign_in_when_ready = then_sign_in
         try:
-            profile = svc.make_active(name)
+            profile = svc.make_active(name, persist=not self.read_only)  # read-only writes no file
         except Exception as exc:  # noqa: BLE001
             self.report_error(exc, title=f"Cannot use profile {name}")
             return False
@@ -180,8 +193,49 @@ class KmsConsole(App):
 
     @on(ServicesFailed)
     def _services_failed(self, message: ServicesFailed) -> None:
-        self.identity = Identity(profile=message.profile, read_only=self.read_only)
+        if self.services is None:  # nothing open: the header names the profile that failed, and why
+            message_text, _fix = describe_error(message.error)
+            self.identity = Identity(profile=message.profile, read_only=self.read_only, connection="unreachable",
+                                     connection_detail=message_text)
+        # else the console still uses the profile that was open: the header keeps saying so
         self.report_error(message.error, title=f"Could not open profile {message.profile}")
+
+    # --- live status of the server ----------------------------------------------------------
+    def check_link(self) -> None:
+        """Ask the active server again whether it answers (now, then every LINK_CHECK_EVERY s)."""
+        if self._link_timer is not None:
+            self._link_timer.stop()
+            self._link_timer = None
+        if self.services is not None:
+            self._check_link(self.services)
+
+    @work(exclusive=True, exit_on_error=False, group="link-check")
+    async def _check_link(self, services: AppServices) -> None:
+        """/version, then /me (authenticated): 'connected' means both answered (worker)."""
+        error: BaseException | None = None
+        try:
+            await services.client.version()
+            await services.client.me()
+        except Exception as exc:  # noqa: BLE001 - the cause is what the status shows
+            error = exc
+        self.post_message(LinkChecked(services, error))
+
+    @on(LinkChecked)
+    def _link_checked(self, message: LinkChecked) -> None:
+        if message.services is not self.services:
+            return  # another profile is active now
+        if self.identity.connection == "sandbox stopped" and message.error is not None:
+            pass  # the more precise cause stays
+        elif message.error is None:
+            self.identity = self.identity.with_connection("connected")
+        else:
+            from kms_tui.client.errors import NotAuthenticated, ServerRefused
+
+            text, _fix = describe_error(message.error)
+            # the server answered but refused us: reachable, not usable with this sign-in
+            refused = isinstance(message.error, (NotAuthenticated, ServerRefused))
+            self.identity = self.identity.with_connection("not signed in" if refused else "unreachable", text)
+        self._link_timer = self.set_timer(LINK_CHECK_EVERY, self.check_link)
 
     @work(exclusive=True, exit_on_error=False, group="whoami")
     async def refresh_whoami(self) -> None:
@@ -193,7 +247,11 @@ class KmsConsole(App):
     @on(WhoAmILoaded)
     def _whoami_loaded(self, message: WhoAmILoaded) -> None:
         self.whoami_data = message.whoami
-        self.identity = self.identity.with_whoami(message.whoami)
+        identity = self.identity.with_whoami(message.whoami)
+        errors = getattr(message.whoami, "errors", None)
+        if identity.connection == "checking" and errors == {} and getattr(message.whoami, "user", None):
+            identity = identity.with_connection("connected")  # whoami got its answers: a live check too
+        self.identity = identity
 
     @on(SessionChanged)
     def _session_changed(self, message: SessionChanged) -> None:
@@ -205,14 +263,39 @@ class KmsConsole(App):
     # --- sandbox -----------------------------------------------------------------------------
     @work(exclusive=True, exit_on_error=False, group="sandbox")
     async def start_sandbox(self) -> None:
-        """Start the sandbox child, save the ``sandbox`` profile, activate it (worker)."""
+        """Start the sandbox child (again, on a new port, if it stopped), point the ``sandbox``
+        profile at it and connect the shared client to it (worker).
+
+        Only the first-start choice makes ``sandbox`` the active profile: with ``--sandbox`` the
+        profile headless commands use is left alone, and a read-only console writes no file."""
         if self.sandbox is None:
             from kms_tui.tui.sandbox_process import SandboxProcess
 
-            self.sandbox = SandboxProcess(self.options.sandbox_db)
-        url = self.sandbox.url if self.sandbox.proc else await self.sandbox.start()
-        profile = svc.save_sandbox_profile(url)
+            self.sandbox = SandboxProcess(self.options.sandbox_db, read_only=self.read_only,
+                                          on_exit=lambda code: self.post_message(SandboxStopped(code)))
+        restarting = self.sandbox.returncode is not None
+        url = await self.sandbox.ensure_running()
+        profile = svc.sandbox_profile(url, save=not self.read_only,
+                                      make_active=not (self.read_only or self.options.sandbox))
+        if restarting:
+            self.notify(f"The sandbox runs again at {url}.", title="Sandbox restarted", markup=False)
         self.call_later(self.activate_profile, profile)
+
+    @on(SandboxStopped)
+    def _sandbox_stopped(self, message: SandboxStopped) -> None:
+        from kms_tui.tui.sandbox_process import SANDBOX_PROFILE
+
+        code = message.returncode
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        detail = f"the sandbox process stopped ({how}); Ctrl+R (or Ctrl+O → sandbox) starts it again"
+        if self.services is not None and self.services.profile_name == SANDBOX_PROFILE:
+            self.identity = self.identity.with_connection("sandbox stopped", detail)
+        self.notify(detail[0].upper() + detail[1:] + ".", title="Sandbox stopped", severity="error",
+                    timeout=15, markup=False)
+
+    def action_restart_sandbox(self) -> None:
+        """Start the sandbox again (a no-op reconnect when it still runs)."""
+        self.start_sandbox()
 
     # --- errors ---------------------------------------------------------------------------
     @on(Worker.StateChanged)
@@ -264,7 +347,7 @@ class KmsConsole(App):
         if services is not None:
             await services.close()
         if self.sandbox is not None:
-            await self.sandbox.stop()
+            await self.sandbox.stop(final=True)
 
     async def on_unmount(self) -> None:
         await self.shutdown()

@@ -19,6 +19,8 @@ def palette_entries(app) -> Iterator[tuple[str, str, object]]:
             if getattr(binding, "description", "") and getattr(binding, "id", None):
                 if binding.action in getattr(cls, "WRITE_ACTIONS", ()) and app.read_only:
                     continue  # read-only hides writes everywhere, the palette included
+                if isinstance(app.screen, cls) and not app.screen.check_action(binding.action, ()):
+                    continue  # what the screen disables now (an object's state) is not offered
                 yield (f"{entry.title}: {binding.description}", binding.tooltip or "",
                        partial(run_on_screen, app, entry.mode, binding.action))
     for binding in app.BINDINGS:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from kms_tui.safetext import visible
+
 # (predicate on [http_config], label): the first match names the sign-in method
 _METHOD_LABELS = (
     (lambda c: c.get("oauth2_conf") and (c.get("tls_client_pem_cert_path") or c.get("tls_client_pkcs12_path")),
@@ -36,12 +38,24 @@ class Identity:
     insecure_tls: bool = False
     session_expired: bool = False
     read_only: bool = False
+    # what the last live check of the server found: "" (not checked yet), "checking",
+    # "connected", "not signed in" (it answered but refused us), "unreachable" or "sandbox
+    # stopped"; ``connection_detail`` says why (escaped)
+    connection: str = ""
+    connection_detail: str = ""
+
+    @property
+    def connected(self) -> bool:
+        return self.connection == "connected"
+
+    def with_connection(self, state: str, detail: str = "") -> "Identity":
+        return replace(self, connection=state, connection_detail=detail)
 
     def with_whoami(self, whoami: Any) -> "Identity":
         """Fold in the user and token expiry of a ``WhoAmI``."""
         user = first_attr(whoami, "effective_user", "user", "username") or self.user
         expires = as_datetime(first_attr(whoami, "token_expires_at", "expires_at"))
-        return replace(self, user=str(user), expires_at=expires or self.expires_at)
+        return replace(self, user=visible(user), expires_at=expires or self.expires_at)
 
     def with_session(self, state: Any) -> "Identity":
         """Fold in the session's signed-in/expired state."""

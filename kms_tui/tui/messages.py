@@ -47,3 +47,19 @@ class SessionChanged(Message):
     """The sign-in state changed (signed in/out, token refreshed, expired)."""
 
     state: Any
+
+
+@dataclass
+class SandboxStopped(Message):
+    """The sandbox child ended without being asked to (killed, crashed); ``returncode`` is its exit."""
+
+    returncode: int | None
+
+
+@dataclass
+class LinkChecked(Message):
+    """A live check of the active profile's server ended: ``error`` is None when /version and an
+    authenticated call both answered. ``services`` is the AppServices that was checked."""
+
+    services: Any
+    error: BaseException | None = None

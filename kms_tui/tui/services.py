@@ -109,34 +109,45 @@ async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any 
     """
     # Imports, the audit file and keyring discovery (it imports every keyring backend: 100-300 ms)
     # would stall the console's loop: they run in a thread, and the session is watched from here.
-    client, session, audit = await asyncio.to_thread(_client_and_session, profile)
-    session.watch(on_session_change)
-    await client.__aenter__()
-    session.start()
     profile_settings = getattr(profile, "settings", None)
     read_only = (options.read_only or bool(getattr(settings, "read_only", False))
                  or bool(getattr(profile_settings, "read_only", False)))
+    # a read-only console writes no file: audit rows and refreshed tokens stay in memory
+    client, session, audit = await asyncio.to_thread(_client_and_session, profile, read_only)
+    session.watch(on_session_change)
+    await client.__aenter__()
+    session.start()
     return AppServices(profile_name=profile.name, profile=profile, read_only=read_only, clock=options.clock,
                        client=client, session=session, audit=audit, settings=settings,
                        extra_closers=[session.stop, audit.close])
 
 
-def _client_and_session(profile: Any) -> tuple[Any, Any, Any]:
-    """The client, its session (not watched yet) and the audit trail of ``profile`` (blocking)."""
-    from kms_tui.audit import AuditTrail
+def _client_and_session(profile: Any, read_only: bool = False) -> tuple[Any, Any, Any]:
+    """The client, its session (not watched yet) and the audit trail of ``profile`` (blocking).
+    ``read_only``: nothing is written to disk (see :mod:`kms_tui.tui.read_only_store`)."""
     from kms_tui.auth.session import Session
     from kms_tui.client import ConnectionSettings, KmsClient
     from kms_tui.config.settings import client_options
 
     connection = ConnectionSettings.from_http_config(dict(profile.http_config))
-    audit = AuditTrail()
+    session_profile = profile
+    if read_only:
+        from kms_tui.tui.read_only_store import MemoryAuditTrail, MemoryCredentialCache, cache_key, unsaved
+
+        audit: Any = MemoryAuditTrail()
+        cache = MemoryCredentialCache(cache_key(profile))
+        session_profile = unsaved(profile)  # a sign-in or sign-out leaves the ckms.toml as it is
+    else:
+        from kms_tui.audit import AuditTrail
+
+        audit, cache = AuditTrail(), None
     name = profile.name
     options = client_options(profile)  # [retry] and [limits], the profile's over settings.toml's
 
     def client_factory(credentials: Any = None) -> Any:
         return KmsClient(connection, profile=name, audit=audit, credentials=credentials, **options)
 
-    session = Session(profile, client_factory)
+    session = Session(session_profile, client_factory, cache=cache)
     return client_factory(session), session, audit
 
 
@@ -152,19 +163,31 @@ def start_profile(options: ConsoleOptions) -> Any:
     return resolve_connection()
 
 
-def save_sandbox_profile(url: str) -> Any:
-    """Create or update the ``sandbox`` profile to point at ``url``, make it active, return it resolved."""
+def sandbox_profile(url: str, *, save: bool = True, make_active: bool = False) -> Any:
+    """The ``sandbox`` profile pointing at ``url``, resolved.
+
+    ``save`` writes it as the ``sandbox`` profile (so ``kms-tui --profile sandbox`` reaches the
+    running sandbox); ``make_active`` also makes it the active profile (the first-start choice
+    only: ``--sandbox`` leaves the profile headless commands use alone). Without ``save`` (a
+    read-only console) nothing is written: the profile lives in memory."""
     from kms_tui.config import ProfileStore, resolve_connection
+    from kms_tui.config.resolve import ResolvedConnection
+    from kms_tui.config.settings import ProfileSettings
     from kms_tui.tui.sandbox_process import SANDBOX_PROFILE
 
+    if not save:
+        return ResolvedConnection(name=SANDBOX_PROFILE, path=None, http_config={"server_url": url},
+                                  settings=ProfileSettings(), source="sandbox")
     store = ProfileStore()
     if store.exists(SANDBOX_PROFILE):
         document = store.load(SANDBOX_PROFILE)
-        document.set("http_config.server_url", url)
-        store.save(SANDBOX_PROFILE, document)
+        if document.http_config.get("server_url") != url:
+            document.set("http_config.server_url", url)
+            store.save(SANDBOX_PROFILE, document)
     else:
         store.create(SANDBOX_PROFILE, url)
-    store.set_active(SANDBOX_PROFILE)
+    if make_active:
+        store.set_active(SANDBOX_PROFILE)
     return resolve_connection(SANDBOX_PROFILE)
 
 
@@ -172,15 +195,19 @@ def resolve_again(profile: Any) -> Any:
     """Resolve ``profile`` afresh from its file (after an edit or a sign-in)."""
     from kms_tui.config import resolve_connection
 
+    if getattr(profile, "path", "") is None:  # an in-memory profile (the read-only sandbox)
+        return profile
     if getattr(profile, "source", "") == "file":
         return resolve_connection(conf=str(profile.path))
     return resolve_connection(profile.name)
 
 
-def make_active(name: str) -> Any:
-    """Make ``name`` the active profile and return it resolved (ConfigError if it cannot work)."""
+def make_active(name: str, *, persist: bool = True) -> Any:
+    """Make ``name`` the active profile and return it resolved (ConfigError if it cannot work).
+    Without ``persist`` (read-only) it is used for this session only: settings.toml is not written."""
     from kms_tui.config import ProfileStore, resolve_connection
 
     profile = resolve_connection(name)
-    ProfileStore().set_active(name)
+    if persist:
+        ProfileStore().set_active(name)
     return profile

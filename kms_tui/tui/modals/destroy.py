@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Select, Static
 
 from kms_tui.kmip.enums import RevocationReasonCode
+from kms_tui.safetext import visible
 from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
 from kms_tui.tui.widgets.object_rows import ObjectRow
 
@@ -22,6 +23,19 @@ class DestroyRequest:
     revoke_first: str | None  # a revocation reason when the key must be revoked first
 
 
+def doomed_ids(row: ObjectRow, cascade: bool) -> list[str]:
+    """Every object the destroy reaches: the object and, with cascade, its key-pair partner
+    (Cosmian 5.26 destroy.rs: a private key cascades to its public key and back, nothing else)."""
+    linked = row.linked_key if cascade and row.object_type in ("PrivateKey", "PublicKey") else None
+    return [row.uid, linked] if linked else [row.uid]
+
+
+def plan_text(row: ObjectRow, cascade: bool, remove: bool) -> str:
+    """The line naming every object the confirmation will destroy or remove."""
+    verb = "Will remove for good" if remove else "Will destroy"
+    return f"{verb}: " + ", ".join(visible(uid) for uid in doomed_ids(row, cascade))
+
+
 def needs_revoke(row: ObjectRow) -> bool:
     """Active keys (activated explicitly, as ckms and this console do) must be revoked first."""
     return row.state == "Active"
@@ -33,16 +47,16 @@ class DestroyModal(ObjectForm[DestroyRequest]):
     DESTRUCTIVE = True
 
     def __init__(self, row: ObjectRow, *, revoke_first: bool | None = None) -> None:
-        super().__init__(f"Destroy {row.object_type or 'object'} {row.name or ''}".rstrip())
+        super().__init__(f"Destroy {row.object_type or 'object'} {visible(row.name or '')}".rstrip())
         self.row = row
         self.revoke_first = needs_revoke(row) if revoke_first is None else revoke_first
         self.CONFIRM_LABEL = "Revoke, then destroy (ctrl+s)" if self.revoke_first else "Destroy (ctrl+s)"
 
     def compose_fields(self) -> ComposeResult:
         row = self.row
-        lines = [f"Object:     {row.uid}"]
+        lines = [f"Object:     {visible(row.uid)}"]
         linked = row.linked_key
-        lines.append(f"Linked key: {linked}" if linked else "Linked key: none")
+        lines.append(f"Linked key: {visible(linked)}" if linked else "Linked key: none")
         yield Static("\n".join(lines), id="destroy-names", markup=False)
         if self.revoke_first:
             yield Static(
@@ -53,9 +67,10 @@ class DestroyModal(ObjectForm[DestroyRequest]):
             options = [(r.value, r.value) for r in RevocationReasonCode]
             yield field_row("Revoke reason", Select(options, value="CessationOfOperation", allow_blank=False,
                                                     compact=True, id="destroy-reason"))
-        cascade = f"also destroy {linked}" if linked else "also destroy linked keys"
+        cascade = f"also destroy {visible(linked)}" if linked else "also destroy linked keys"
         yield field_row("Cascade", Checkbox(cascade, True, compact=True, id="destroy-cascade"))
         yield field_row("Remove", Checkbox("delete the row for good", False, compact=True, id="destroy-remove"))
+        yield Static(plan_text(row, True, False), id="destroy-plan", markup=False, classes="form-warning")
         yield Static(
             "Destroy erases the key material; the attributes stay, state Destroyed. "
             "Remove also deletes the row, tags and grants: gone for good.",
@@ -66,6 +81,12 @@ class DestroyModal(ObjectForm[DestroyRequest]):
 
     def on_mount(self) -> None:
         self.query_one("#destroy-confirm", Input).focus()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """The plan line follows Cascade and Remove: every object that will go is named."""
+        self.query_one("#destroy-plan", Static).update(plan_text(
+            self.row, self.query_one("#destroy-cascade", Checkbox).value,
+            self.query_one("#destroy-remove", Checkbox).value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

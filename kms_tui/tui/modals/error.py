@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from kms_tui.safetext import visible
+
 
 def describe_error(error: BaseException) -> tuple[str, str]:
     """(message, fix) for any exception: the client's ``KmsError`` carries both."""
@@ -16,7 +18,8 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     if problems:
         message += "\n" + "\n".join(f"  {problem}" for problem in problems)
     fix = getattr(error, "fix", None) or ""
-    return message, str(fix)
+    # the text may quote a server's answer or a file: shown escaped, never as terminal controls
+    return visible(message, keep_newlines=True), visible(fix)
 
 
 class ErrorModal(ModalScreen[None]):

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Static
 
+from kms_tui.safetext import visible
 from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
 from kms_tui.tui.widgets.object_rows import ObjectRow
 
@@ -40,13 +41,13 @@ class ExportModal(ObjectForm[ExportRequest]):
     CONFIRM_LABEL = "Export (ctrl+s)"
 
     def __init__(self, uid: str, object_type: str, *, directory: Path) -> None:
-        super().__init__(f"Export {object_type} as PEM")
+        super().__init__(f"Export {visible(object_type)} as PEM")
         self.uid = uid
         self.object_type = object_type
         self.directory = directory
 
     def compose_fields(self) -> ComposeResult:
-        yield Static(f"Object: {self.uid}", markup=False, classes="form-note")
+        yield Static(f"Object: {visible(self.uid)}", markup=False, classes="form-note")
         # relative to the folder the console started in (kept short and machine-independent)
         yield field_row("File", Input(safe_file_name(self.uid), compact=True, id="export-path"))
         yield field_row("Overwrite", Checkbox("replace the file if it exists", False, compact=True,

@@ -10,6 +10,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 
 from kms_tui.kmip.enums import RevocationReasonCode
 from kms_tui.kmip.ttlv import parse_datetime
+from kms_tui.safetext import visible
 from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
 from kms_tui.tui.widgets.object_rows import ObjectRow
 
@@ -55,7 +56,7 @@ class RevokeModal(ObjectForm[RevokeRequest]):
     DESTRUCTIVE = True
 
     def __init__(self, row: ObjectRow, *, now: datetime | None = None) -> None:
-        super().__init__(f"Revoke {row.object_type or 'object'} {row.uid}")
+        super().__init__(f"Revoke {row.object_type or 'object'} {visible(row.uid)}")
         self.row = row
         self.now = now or datetime.now(timezone.utc)
 
@@ -68,7 +69,7 @@ class RevokeModal(ObjectForm[RevokeRequest]):
         yield field_row("Compromised on", Input(placeholder=f"blank = now ({self.now:%Y-%m-%d})", compact=True,
                                                 id="revoke-date"), row_id="revoke-date-row")
         linked = self.row.linked_key
-        label = f"also revoke the linked key {linked}" if linked else "also revoke linked keys"
+        label = f"also revoke the linked key {visible(linked)}" if linked else "also revoke linked keys"
         yield field_row("Cascade", Checkbox(label, True, compact=True, id="revoke-cascade"))
         yield Static("Revoking cannot be undone: the key can no longer encrypt or sign.", classes="form-warning")
 

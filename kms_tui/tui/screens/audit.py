@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -122,7 +123,11 @@ class AuditScreen(ConsoleScreen):
         """Read the trail in a thread (SQLite blocks); the result arrives via StateChanged."""
         services = getattr(self.app, "services", None)
         trail = getattr(services, "audit", None)
-        if trail is None:
+        if trail is None and getattr(self.app, "read_only", False):
+            from kms_tui.tui.read_only_store import MemoryAuditTrail
+
+            trail = MemoryAuditTrail()  # reads the trail without creating or touching it
+        elif trail is None:
             from kms_tui.audit import AuditTrail
 
             trail = AuditTrail()
@@ -183,7 +188,7 @@ class AuditScreen(ConsoleScreen):
         table = self.query_one("#audit-table", DataTable)
         table.clear()
         for entry in shown:
-            table.add_row(
+            cells = (
                 entry_time(entry),
                 visible(entry.get("operation", "")),
                 visible(", ".join(str(i) for i in entry.get("object_ids") or [])),
@@ -193,6 +198,8 @@ class AuditScreen(ConsoleScreen):
                 str(entry.get("duration_ms", "")),
                 visible(details_text(entry)),
             )
+            # ids, reasons and user names came from a server: escaped, and Text so never markup
+            table.add_row(*(Text(visible(cell)) for cell in cells))
         more = " (the most recent only)" if len(self.entries) >= AUDIT_LIMIT else ""
         status = f"{len(shown)} of {len(self.entries)} entries{more}, newest first"
         if self.problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
+from kms_tui.safetext import mask_url, visible
 from kms_tui.tui.connection_check import CheckResult, check_connection
 from kms_tui.tui.modals.error import describe_error
 from kms_tui.tui.widgets.header import ConsoleHeader
@@ -21,6 +23,44 @@ from kms_tui.tui.widgets.header import ConsoleHeader
 @dataclass
 class ConnectionChecked(Message):
     result: CheckResult
+
+
+MESSAGE_LINES = 3  # an error's message at most this many lines (80x24: the fix stays on screen)
+MESSAGE_CHARS = 240
+_HTML = re.compile(r"<(!doctype|html|head|body)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def without_html(text: str) -> str:
+    """A message that quotes an HTML page (a proxy's or a web server's error page) with the page
+    replaced by its title: the operator sees the status and the title, never the markup."""
+    found = _HTML.search(text)
+    if found is None:
+        return text
+    title = _TITLE.search(text)
+    named = " ".join(title.group(1).split()) if title else ""
+    before = text[: found.start()].rstrip().rstrip(":").rstrip()
+    shown = f"{before} (an HTML page{': ' + named if named else ''})"
+    return shown + ")" * max(before.count("(") - before.count(")"), 0)  # a bracket the page sat in
+
+
+def shorten(text: str, lines: int = MESSAGE_LINES, chars: int = MESSAGE_CHARS) -> str:
+    """``text`` cut to ``lines`` lines and ``chars`` characters, with an ellipsis when cut."""
+    kept = text.strip().splitlines()[:lines]
+    cut = "\n".join(kept)
+    if len(cut) > chars:
+        cut = cut[: chars - 1].rstrip()
+    return cut + "…" if cut != text.strip() else cut
+
+
+def result_lines(result: CheckResult) -> list[str]:
+    """What the check found, every outside text escaped (server answers, certificate fields)."""
+    tls = [visible(line) for line in result.tls]
+    if result.ok:
+        return [f"✓ {mask_url(result.url)} answers", f"version: {visible(result.version)}",
+                f"health: {visible(result.health)}", *tls]
+    text, fix = describe_error(result.error)  # already escaped
+    return [f"✗ {shorten(without_html(text))}", *([f"What to do: {shorten(fix, 3)}"] if fix else []), *tls]
 
 
 def suggested_name(url: str) -> str:
@@ -79,7 +119,7 @@ class ConnectScreen(Screen[None]):
             self.query_one("#connect-result", Static).update(
                 "✗ The URL must start with http:// or https:// (for example https://kms.example.com:9998).")
             return
-        self.query_one("#connect-result", Static).update(f"Checking {config['server_url']}…")
+        self.query_one("#connect-result", Static).update(f"Checking {mask_url(config['server_url'])}…")
         self.query_one("#connect-next", Button).disabled = True
         self.run_check(config)
 
@@ -90,13 +130,9 @@ class ConnectScreen(Screen[None]):
     @on(ConnectionChecked)
     def show_result(self, message: ConnectionChecked) -> None:
         self.result = result = message.result
-        lines = [*result.tls]
-        if result.ok:
-            lines = [f"✓ {result.url} answers", f"version: {result.version}", f"health: {result.health}", *lines]
-        else:
-            text, fix = describe_error(result.error)
-            lines = [f"✗ {text}", *([f"What to do: {fix}"] if fix else []), *lines]
-        self.query_one("#connect-result", Static).update("\n".join(lines))
+        shown = self.query_one("#connect-result", Static)
+        shown.update("\n".join(result_lines(result)))
+        self.call_after_refresh(shown.scroll_visible, animate=False)  # the verdict and its fix on screen
         self.query_one("#connect-next", Button).disabled = not result.ok
         if result.ok:
             self.query_one("#connect-next", Button).focus()
@@ -105,6 +141,8 @@ class ConnectScreen(Screen[None]):
     def action_next(self) -> None:
         if self.result is None or not self.result.ok:
             self.app.notify("Check the connection first (enter in the URL field).")
+            return
+        if self.app.refuse_if_read_only("saving a new profile"):
             return
         from kms_tui.config import ProfileDocument
         from kms_tui.tui.screens.signin_form import SignInFormScreen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kms_tui.safetext import visible
 from kms_tui.tui.modals.file_picker import FilePickerModal
 from kms_tui.tui.widgets.header import ConsoleHeader
 from kms_tui.tui.widgets.vim import VimNavigation, vim_bindings
@@ -45,7 +47,8 @@ class ImportScreen(VimNavigation, Screen[None]):
         with Vertical(id="import-body"):
             yield Static("Use my existing ckms.toml", classes="section-title")
             yield Static("Found on this machine:" if found else "No ckms.toml found ($CKMS_CONF, ~/.cosmian, /etc/cosmian).")
-            options = [Option(f"{conf.path}  ({conf.origin})", id=str(conf.path)) for conf in found]
+            # Text: a file name is shown as it is (escaped), never read as markup
+            options = [Option(Text(visible(f"{conf.path}  ({conf.origin})")), id=str(conf.path)) for conf in found]
             yield OptionList(*options, Option("Another file…", id=OTHER), id="import-choices")
         yield Footer()
 
@@ -60,13 +63,15 @@ class ImportScreen(VimNavigation, Screen[None]):
         """Copy ``path`` into a profile (validated first), make it active, show whoami."""
         from kms_tui.config import ProfileStore
 
+        if self.app.refuse_if_read_only("importing a profile"):
+            return
         store = ProfileStore()
         try:
             name = store.import_(path, free_name(store, path))
         except Exception as exc:  # noqa: BLE001 - the file's problems, each with its line
             self.app.report_error(exc, title=f"Cannot use {path}", destructive=True)
             return
-        self.app.notify(f"Imported {path} as profile {name}.", title="Imported")
+        self.app.notify(f"Imported {visible(path)} as profile {name}.", title="Imported", markup=False)
         self.dismiss(None)
         self.app.switch_mode("whoami")
         self.app.switch_profile(name, then_sign_in=False)

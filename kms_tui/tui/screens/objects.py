@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from kms_tui.client.requests import LocateFilter
+from kms_tui.safetext import visible
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.widgets.object_detail import ObjectDetail
@@ -120,7 +121,7 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
         with Horizontal(id="objects-body"):
             yield ObjectTable(id="objects-table")
             yield ObjectDetail(id="objects-detail")
-        yield Static("", id="objects-status")
+        yield Static("", id="objects-status", markup=False)  # error reasons come from the server
 
     @property
     def table(self) -> ObjectTable:
@@ -231,7 +232,7 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
     def _say_load_failed(self, error: BaseException) -> None:
         self.table.empty_text = "The list could not be loaded (see the status line)."
         self.table.refresh()
-        reason = getattr(error, "message", None) or str(error)
+        reason = visible(getattr(error, "message", None) or str(error))
         shown = "" if not self._in_place else f"; the {_fmt(self.table.total)} shown may be out of date"
         self._set_status(f"Load failed after {_fmt(len(self._received))} objects{shown}: {reason}  (r retries)",
                          partial=True)
@@ -300,6 +301,7 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
 
     @on(ObjectTable.Highlighted)
     def _highlighted(self, message: ObjectTable.Highlighted) -> None:
+        self.refresh_guards()  # what the footer offers follows the object's state
         if self.has_class("-detail"):
             self.detail.show_row(message.row)
 
@@ -322,7 +324,8 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
             self.notify("This object has no linked key.", severity="warning")
             return
         if not self.table.select_uid(target):
-            self.notify(f"{target} is not in the list (filtered out, or not visible to you).", severity="warning")
+            self.notify(f"{visible(target)} is not in the list (filtered out, or not visible to you).",
+                        severity="warning", markup=False)
             return
         self.add_class("-detail")
         self.detail.show_row(self.table.current)
@@ -350,7 +353,7 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
         row = self.table.current
         if row is not None:
             self.app.copy_to_clipboard(row.uid)  # OSC 52: reaches the local terminal over SSH/tmux
-            self.notify(f"Copied {row.uid}")
+            self.notify(f"Copied {visible(row.uid)}", markup=False)
 
     @on(RowsChanged)
     def _rows_changed(self, message: RowsChanged) -> None:
@@ -361,4 +364,5 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
         if self.has_class("-detail"):
             self.detail.show_row(self.table.current)
         self._show_counts()
-        self.notify(message.notice, markup=False)
+        self.refresh_guards()
+        self.notify(visible(message.notice, keep_newlines=True), markup=False)

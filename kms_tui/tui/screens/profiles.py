@@ -7,8 +7,10 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from rich.text import Text
 from textual.widgets import DataTable, Static
 
+from kms_tui.safetext import visible
 from kms_tui.tui.identity import sign_in_label
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.prompt import PromptModal
@@ -16,9 +18,29 @@ from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets.vim import VimNavigation, vim_bindings
 
 
-def profile_rows(store, active_name: str | None, signed_in: str | None) -> list[tuple[str, ...]]:
-    """(name, server, sign-in method, status) per profile; a broken file shows why."""
+def link_status(identity) -> str:
+    """What the live check said about the open profile's server (never 'connected' untested)."""
+    state = getattr(identity, "connection", "")
+    detail = visible(getattr(identity, "connection_detail", ""))
+    if state == "connected":
+        return "connected"
+    if state == "unreachable":
+        return f"unreachable: {detail}" if detail else "unreachable"
+    if state == "not signed in":
+        return f"answers, but refused: {detail}" if detail else "answers, but refused"
+    if state == "sandbox stopped":
+        return "sandbox stopped (ctrl+r)"
+    return "checking…"
+
+
+def profile_rows(store, active_name: str | None, open_name: str | None,
+                 open_status: str = "checking…", open_url: str | None = None,
+                 open_saved: bool = True) -> list[tuple[str, ...]]:
+    """(name, server, sign-in method, status) per profile; a broken file shows why. The open
+    profile's status is ``open_status``, what the last live check of its server found, and its
+    server ``open_url``, the one the console really uses (a read-only sandbox is not saved)."""
     rows = []
+    listed = False
     for info in store.list():
         try:
             document = store.load(info.name)
@@ -31,11 +53,17 @@ def profile_rows(store, active_name: str | None, signed_in: str | None) -> list[
         marks = []
         if info.name == active_name:
             marks.append("active")
-        if info.name == signed_in:
-            marks.append("connected")
+        if info.name == open_name:
+            listed = True
+            marks.append(open_status)
+            if open_url and open_url != server:
+                server, status = open_url, ", ".join(filter(None, [status, "in this session only"]))
         if info.source == "discovered":
             marks.append(f"ckms ({info.origin})")
-        rows.append((info.name, server, method, ", ".join(filter(None, [*marks, status]))))
+        cells = (info.name, server, method, ", ".join(filter(None, [*marks, status])))
+        rows.append(tuple(visible(cell) for cell in cells))  # names, URLs and errors come from files
+    if open_name and not listed and not open_saved:  # opened without a file (a read-only sandbox)
+        rows.append(tuple(visible(c) for c in (open_name, open_url or "", "", f"{open_status}, not saved")))
     return rows
 
 
@@ -66,10 +94,17 @@ class ProfilesScreen(VimNavigation, ConsoleScreen):
         yield Static("", id="profiles-empty", classes="hint")
 
     def on_mount(self) -> None:
+        self._shown_status = ""
         self.watch(self.app, "services", lambda _s: self.reload(), init=True)
+        self.watch(self.app, "identity", self._identity_changed)
 
     def on_screen_resume(self) -> None:
         self.reload()
+        self.app.check_link()  # what the list says about the open profile is asked afresh
+
+    def _identity_changed(self, identity) -> None:
+        if link_status(identity) != self._shown_status:
+            self.reload()
 
     @property
     def store(self):
@@ -83,14 +118,17 @@ class ProfilesScreen(VimNavigation, ConsoleScreen):
         keep = self.selected()
         table.clear()
         services = getattr(self.app, "services", None)
+        self._shown_status = status = link_status(getattr(self.app, "identity", None))
         try:
             store = self.store
-            rows = profile_rows(store, store.active(), services.profile_name if services else None)
+            rows = profile_rows(store, store.active(), services.profile_name if services else None, status,
+                                services.server_url if services else None,
+                                getattr(getattr(services, "profile", None), "path", None) is not None)
         except Exception as exc:  # noqa: BLE001
             self.app.report_error(exc, title="Cannot list profiles")
             rows = []
         for row in rows:
-            table.add_row(*row, key=row[0])
+            table.add_row(*(Text(cell) for cell in row), key=row[0])  # Text: never read as markup
         self.query_one("#profiles-empty", Static).update(
             "" if rows else "No profile yet: press a to add one, or Ctrl+O for the sandbox.")
         names = [r[0] for r in rows]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
+from kms_tui.safetext import mask_url, visible
 from kms_tui.tui.widgets.vim import VimNavigation, vim_bindings
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.whoami_view import whoami_rows
@@ -27,7 +29,7 @@ class WhoAmIScreen(VimNavigation, ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="whoami-body"):
             yield Static("Who am I", classes="section-title")
-            yield Static("Not connected yet. Ctrl+O to connect.", id="whoami-status")
+            yield Static("Not connected yet. Ctrl+O to connect.", id="whoami-status", markup=False)
             table = DataTable(id="whoami-table", cursor_type="row", show_header=False, zebra_stripes=True)
             table.add_columns("Field", "Value")
             yield table
@@ -41,11 +43,13 @@ class WhoAmIScreen(VimNavigation, ConsoleScreen):
         status = self.query_one("#whoami-status", Static)
         if whoami is None:
             services = getattr(self.app, "services", None)
-            status.update(f"Asking {services.server_url}…" if services else "Not connected yet. Ctrl+O to connect.")
+            status.update(f"Asking {mask_url(services.server_url)}…" if services
+                          else "Not connected yet. Ctrl+O to connect.")
             return
         status.update("")
         for label, value in whoami_rows(whoami, self.app.clock()):
-            table.add_row(f"[b]{label}[/b]" if not value else label, value)
+            # Text cells: a value from a token or the server is shown as written, escaped
+            table.add_row(Text(visible(label), style="bold" if not value else ""), Text(visible(value)))
 
     def action_refresh(self) -> None:
         self.app.refresh_whoami()

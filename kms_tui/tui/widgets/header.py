@@ -8,6 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from kms_tui.safetext import visible
+
 
 def format_time_left(expires_at: datetime | None, now: datetime) -> str:
     """'12m 03s' style countdown; 'expired' once past; '' when the token never expires."""
@@ -39,7 +41,7 @@ class ConsoleHeader(Horizontal):
         identity = getattr(self.app, "identity", None)
         if identity is None:
             return
-        who = " · ".join(part for part in (identity.profile, identity.user, identity.method) if part)
+        who = " · ".join(visible(part) for part in (identity.profile, identity.user, identity.method) if part)
         self.query_one("#header-identity", Static).update(who)
         left = format_time_left(identity.expires_at, self.app.clock()) if identity.expires_at else ""
         self.query_one("#header-token", Static).update(f"token {left}" if left else "")
@@ -50,4 +52,8 @@ class ConsoleHeader(Horizontal):
             badges.append("[reverse $warning] TLS NOT VERIFIED [/]")
         if identity.session_expired or left == "expired":
             badges.append("[reverse $error] SESSION EXPIRED [/]")
+        if identity.connection == "sandbox stopped":
+            badges.append("[reverse $error] SANDBOX STOPPED: ctrl+r [/]")
+        elif identity.connection == "unreachable":
+            badges.append("[reverse $error] NOT CONNECTED [/]")
         self.query_one("#header-badges", Static).update(" ".join(badges))

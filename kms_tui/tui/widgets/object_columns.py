@@ -9,6 +9,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from kms_tui.safetext import visible
 from kms_tui.tui.widgets.object_rows import COLUMNS, ObjectRow
 
 # (minimum, maximum) width per column; fixed columns have min == max.
@@ -66,7 +67,7 @@ class RowPainter:
         segments: list[Segment] = []
         run: list[str] = []  # text in the base style not yet made a segment
         for column, col_width in self._layout:
-            text = fit(row.cell(column), col_width)
+            text = fit(visible(row.cell(column)), col_width)  # names, tags, ids come from the server
             if column == "state":
                 if run:
                     segments.append(Segment("".join(run), base))

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from kms_tui.safetext import visible
 from kms_tui.tui.widgets.object_format import format_length, pretty_json, readable_attributes, vendor_attributes
 from kms_tui.tui.widgets.object_rows import ObjectRow
 
@@ -20,21 +21,23 @@ def _section(text: Text, title: str) -> None:
 
 
 def _pair(text: Text, label: str, value: str | Text) -> None:
-    text.append(f"{label:<{LABEL_WIDTH}} ", style="bold")
-    text.append(value) if isinstance(value, Text) else text.append(value)
+    """One ``label value`` line; both are escaped (they come from the server) and, being
+    appended to a Text, never read as markup."""
+    text.append(f"{visible(label):<{LABEL_WIDTH}} ", style="bold")
+    text.append(value) if isinstance(value, Text) else text.append(visible(value))
     text.append("\n")
 
 
 def render_detail(row: ObjectRow, local: tzinfo | None = None) -> Text:
     """The detail text of ``row``; link targets are clickable (``screen.follow_link``)."""
     text = Text()
-    text.append(row.uid, style="bold")
+    text.append(visible(row.uid), style="bold")
     text.append("\n")
     summary = [row.object_type or "?", row.algorithm]
     if row.length:
         summary.append(format_length(row.algorithm, row.length))
     summary.append(row.state or "?")
-    text.append(" · ".join(s for s in summary if s) + "\n")
+    text.append(visible(" · ".join(s for s in summary if s)) + "\n")
     if row.owner:
         _pair(text, "Owner", row.owner)
     _pair(text, "Name", row.name or "—")
@@ -44,7 +47,7 @@ def render_detail(row: ObjectRow, local: tzinfo | None = None) -> Text:
     if row.links:
         _section(text, "Links  (l follows the linked key; click any)")
         for link_type, target in sorted(row.links.items()):
-            target_text = Text(target, style=Style(underline=True) + Style.from_meta(
+            target_text = Text(visible(target), style=Style(underline=True) + Style.from_meta(
                 {"@click": f"screen.follow_link({target!r})"}))
             _pair(text, link_type, target_text)
     _section(text, "Attributes")
@@ -90,7 +93,7 @@ class ObjectDetail(VerticalScroll, can_focus=True):
         if self.row is None or self.row.uid != uid:
             return
         self.raw = pretty_json(ttlv_json)
-        text = Text(f"{uid} — raw TTLV (t: back to readable)\n", style="bold")
-        text.append(self.raw)
+        text = Text(f"{visible(uid)} — raw TTLV (t: back to readable)\n", style="bold")
+        text.append(visible(self.raw, keep_newlines=True))
         self.query_one("#detail-body", Static).update(text)
         self.scroll_home(animate=False)

@@ -10,14 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from textual import work
+from rich.markup import escape
+from textual import events, work
 from textual.message import Message
 
+from kms_tui.safetext import visible
+from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.create_key import CreateKeyModal, CreateKeyRequest
 from kms_tui.tui.modals.destroy import DestroyModal, DestroyRequest
 from kms_tui.tui.modals.export import ExportModal, ExportRequest, export_target
 from kms_tui.tui.modals.revoke import RevokeModal, RevokeRequest
 from kms_tui.tui.widgets import object_actions as actions
+from kms_tui.tui.widgets import object_guards as guards
 from kms_tui.tui.widgets.object_rows import ObjectRow
 
 
@@ -31,12 +35,59 @@ class RowsChanged(Message):
     select: str | None = None
 
 
+@dataclass
+class ExportChecked(Message):
+    """The states around an export were read: ``question`` is asked first when not None."""
+
+    uid: str
+    object_type: str
+    question: str | None
+
+
 class LifecycleActions:
-    """Mixed into ``ObjectsScreen``: needs ``table``, ``client``, ``export_dir`` and the app."""
+    """Mixed into ``ObjectsScreen``: needs ``table``, ``client``, ``export_dir`` and the app.
+
+    Actions the highlighted object's state does not allow (``object_guards.refusal``) are
+    disabled in the footer and the palette, and refused with the reason when invoked anyway."""
 
     table: Any
     client: Any
     export_dir: Any
+    _guard_state: tuple[bool, ...] = ()
+    _guard_keys: frozenset[str] | None = None
+
+    # -- what the state allows ----------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = super().check_action(action, parameters)  # read-only mode first
+        if allowed and action in guards.GUARDED_ACTIONS and self.is_mounted:
+            if guards.refusal(action, self.table.current) is not None:
+                return None  # shown disabled; invoking it says why
+        return allowed
+
+    def refresh_guards(self) -> None:
+        """Rebuild the footer when the highlighted object allows other actions than before."""
+        signature = guards.allowed_signature(self.table.current)
+        if signature != self._guard_state:
+            self._guard_state = signature
+            self.refresh_bindings()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key of an action the state disables: say why instead of doing nothing."""
+        if self._guard_keys is None:
+            self._guard_keys = frozenset(key for key, active in self.active_bindings.items()
+                                         if active.binding.action in guards.GUARDED_ACTIONS)
+        if event.key not in self._guard_keys:
+            return
+        active = self.active_bindings.get(event.key)
+        if active is not None and not active.enabled:
+            event.stop()  # the action itself refuses, saying why (read-only mode first, then the state)
+            getattr(self, f"action_{active.binding.action}")()
+
+    def _refused_by_state(self, action: str, row: ObjectRow) -> bool:
+        reason = guards.refusal(action, row)
+        if reason:
+            self.notify(reason, severity="warning", markup=False)
+        return reason is not None
 
     def _writable_row(self, what: str) -> ObjectRow | None:
         """The current row if a write may start; else None and the user is told why."""
@@ -64,14 +115,13 @@ class LifecycleActions:
         ids = await actions.create_key(self.client, request.kind, name=request.name, tags=request.tags,
                                        activate=request.activate)
         rows, _gone = await actions.fetch_rows(self.client, ids)
-        self.post_message(RowsChanged(f"Created {request.kind.label}: {ids[0]}", rows, select=ids[0]))
+        self.post_message(RowsChanged(f"Created {request.kind.label}: {visible(ids[0])}", rows, select=ids[0]))
 
     def action_activate(self) -> None:
         row = self._writable_row("activate")
         if row is None:
             return
-        if row.state != "PreActive":
-            self.notify(f"Only pre-active objects can be activated; this one is {row.state}.", severity="warning")
+        if self._refused_by_state("activate", row):
             return
         self.run_activate(row.uid)
 
@@ -79,11 +129,11 @@ class LifecycleActions:
     async def run_activate(self, uid: str) -> None:
         await self.client.activate(uid)
         rows, gone = await actions.fetch_rows(self.client, [uid])
-        self.post_message(RowsChanged(f"Activated {uid}", rows, gone))
+        self.post_message(RowsChanged(f"Activated {visible(uid)}", rows, gone))
 
     def action_revoke(self) -> None:
         row = self._writable_row("revoke")
-        if row is not None:
+        if row is not None and not self._refused_by_state("revoke", row):
             self.app.push_screen(RevokeModal(row, now=self.app.clock()), self._revoke_chosen)
 
     def _revoke_chosen(self, request: RevokeRequest | None) -> None:
@@ -95,7 +145,7 @@ class LifecycleActions:
         await self.client.revoke(request.uid, request.reason, message=request.message,
                                  compromise_date=request.compromise_date, cascade=request.cascade)
         rows, gone = await actions.fetch_rows(self.client, affected)
-        self.post_message(RowsChanged(f"Revoked {request.uid} ({request.reason})", rows, gone))
+        self.post_message(RowsChanged(f"Revoked {visible(request.uid)} ({request.reason})", rows, gone))
 
     def action_destroy(self) -> None:
         row = self._writable_row("destroy")
@@ -112,12 +162,19 @@ class LifecycleActions:
             await self.client.revoke(request.uid, request.revoke_first, message="revoked before destroy",
                                      cascade=request.cascade)
         await self.client.destroy(request.uid, remove=request.remove, cascade=request.cascade)
-        verb = "Removed" if request.remove else "Destroyed"
-        if request.remove:
-            self.post_message(RowsChanged(f"{verb} {request.uid}", gone=affected))
-            return
+        # what the server says now, not what was asked: every object removed (or destroyed) is named
         rows, gone = await actions.fetch_rows(self.client, affected)
-        self.post_message(RowsChanged(f"{verb} {request.uid}", rows, gone))
+        if request.remove:
+            notice = "Removed for good: " + ", ".join(visible(uid) for uid in gone) if gone else "Nothing was removed"
+            if rows:
+                notice += "; still there: " + ", ".join(f"{visible(r.uid)} ({r.state})" for r in rows)
+        else:
+            done = [r for r in rows if r.state in guards.DESTROYED]
+            notice = "Destroyed: " + ", ".join(visible(r.uid) for r in done) if done else "Nothing was destroyed"
+            kept = [r for r in rows if r.state not in guards.DESTROYED]
+            if kept:
+                notice += "; not destroyed: " + ", ".join(f"{visible(r.uid)} ({r.state})" for r in kept)
+        self.post_message(RowsChanged(notice, rows, gone))
 
     def _with_linked(self, uid: str, cascade: bool) -> list[str]:
         """``uid`` and, with cascade, its linked key: the rows to refresh (read before the worker)."""
@@ -132,12 +189,41 @@ class LifecycleActions:
         if row is None:
             self.notify("Select a public key, private key or certificate to export.", severity="warning")
             return
+        if self.client is None:
+            self.notify("Not connected: Ctrl+O connects first.", severity="warning")
+            return
         target = export_target(row)
         if target is None:
             self.notify(f"A {row.object_type or 'this object'} has no public part to export; "
                         "select a key pair's key or a certificate.", severity="warning")
             return
-        self.app.push_screen(ExportModal(*target, directory=self.export_dir), self._export_chosen)
+        self.check_export(row, *target)
+
+    @work(exclusive=True, exit_on_error=False, group="export-check")
+    async def check_export(self, row: ObjectRow, uid: str, object_type: str) -> None:
+        """Read the fresh state of what is exported and of the keys it belongs with (worker)."""
+        wanted = list(dict.fromkeys([uid, row.uid, *guards.linked_ids(row)]))
+        rows, _gone = await actions.fetch_rows(self.client, wanted)
+        found = {r.uid: r for r in rows}
+        more = [i for r in rows for i in guards.linked_ids(r) if i not in found]  # a certificate's key's partner
+        if more:
+            extra, _gone = await actions.fetch_rows(self.client, list(dict.fromkeys(more)))
+            found.update((r.uid, r) for r in extra)
+        target = found.get(uid)
+        question = guards.export_warning(target, [found[i] for i in found if i != uid]) if target else None
+        self.post_message(ExportChecked(uid, object_type, question))
+
+    def on_export_checked(self, message: ExportChecked) -> None:
+        def ask_path(confirmed: bool | None = True) -> None:
+            if confirmed:
+                self.app.push_screen(ExportModal(message.uid, message.object_type, directory=self.export_dir),
+                                     self._export_chosen)
+
+        if message.question is None:
+            ask_path()
+            return
+        self.app.push_screen(ConfirmationModal(escape(message.question), confirm_label="Export anyway",
+                                               title="The key is revoked"), ask_path)
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
         if request is not None:
@@ -146,5 +232,5 @@ class LifecycleActions:
     @work(exit_on_error=False, group="destructive")
     async def run_export(self, request: ExportRequest) -> None:
         actions.save_pem(request.path, await actions.export_pem(self.client, request.uid))
-        self.post_message(RowsChanged(f"Wrote {request.object_type} PEM to {request.path}"))
+        self.post_message(RowsChanged(f"Wrote {request.object_type} PEM to {visible(request.path)}"))
 
