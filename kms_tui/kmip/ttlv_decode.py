@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from kms_tui.kmip.ttlv_node import TTLV, TYPES, TTLVError
@@ -22,13 +22,25 @@ _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 _HEX_RE = re.compile(r"[0-9A-Fa-f]*\Z")
 
 
-def parse_datetime(text: str) -> datetime:
-    """ISO-8601 with offset (``Z`` allowed), or ``0x`` + 16 hex digits of Unix seconds."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def parse_datetime(text: str, *, offset_required: bool = False) -> datetime:
+    """ISO-8601 with offset (``Z`` allowed), or ``0x`` + 16 hex digits of Unix seconds (an i64,
+    big-endian two's complement, as Cosmian's ``parse_hex_time`` reads it).
+
+    Only dates whose UTC time falls in years 1 to 9999 are accepted: Cosmian's decoder stops at
+    year 9999 (``time`` without ``large-dates``), and what Python cannot hold or write back in
+    UTC must be refused before it is stored, never stored unreadable."""
     if text.startswith("0x"):
         digits = text[2:]
         if len(digits) != 16 or not _HEX_RE.match(digits):
             raise ValueError(f"invalid DateTime hex {text!r}")
-        return datetime.fromtimestamp(int(digits, 16), tz=timezone.utc)
+        seconds = _signed(int(digits, 16), 64)
+        try:
+            return _EPOCH + timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValueError(f"Invalid value for unix seconds timestamp: {text}: out of range") from None
     t = text.strip()
     if t.endswith(("Z", "z")):
         t = t[:-1] + "+00:00"
@@ -37,8 +49,19 @@ def parse_datetime(text: str) -> datetime:
     except ValueError:
         raise ValueError(f"invalid DateTime {text!r}") from None
     if dt.tzinfo is None:
+        if offset_required:  # Cosmian parses an OffsetDateTime: no offset, no date
+            raise ValueError(f"Invalid value for an RFC3339 date: {text} (no UTC offset)")
         dt = dt.replace(tzinfo=timezone.utc)
+    try:
+        dt.astimezone(timezone.utc)  # a date near year 1 or 9999 with an offset may leave the range
+    except OverflowError:
+        raise ValueError(f"invalid DateTime {text!r}: out of range in UTC") from None
     return dt
+
+
+def wire_datetime(text: str) -> datetime:
+    """A DateTime value of a JSON TTLV document: :func:`parse_datetime` with the offset required."""
+    return parse_datetime(text, offset_required=True)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -109,7 +132,7 @@ def _convert(typ: str, value: Any) -> Any:
     if typ == "DateTime":
         if type(value) is not str:
             raise ValueError("DateTime value must be a string")
-        return parse_datetime(value)
+        return wire_datetime(value)
     if typ == "BigInteger":
         if type(value) is not str or not value.startswith("0x"):
             raise ValueError("BigInteger value must be a string starting with 0x")
@@ -140,7 +163,7 @@ def _date(text: str) -> datetime:
     if d is None:
         if len(_DATES) > 10_000:
             _DATES.clear()
-        d = _DATES[text] = parse_datetime(text)
+        d = _DATES[text] = wire_datetime(text)
     return d
 
 
