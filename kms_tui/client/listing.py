@@ -22,12 +22,14 @@ import gc
 import json
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError, ProtocolError, ServerRefused
 from kms_tui.client.json_slices import array_slices
 from kms_tui.client.requests import LocateFilter
+from kms_tui.client.serde_dates import as_datetime, created_of, rfc3339
 
 if TYPE_CHECKING:
     from kms_tui.client.kms_client import KmsClient
@@ -69,6 +71,12 @@ class ObjectSummary:
             attributes=attrs,
             **extra,
         )
+
+    @property
+    def created(self) -> datetime | None:
+        """When the object was made (its dates are kept as the server wrote them: serde tuples
+        from ``/access/owned``, RFC 3339 from GetAttributes; converted only when asked for)."""
+        return created_of(self.attributes)
 
     def matches(self, f: LocateFilter) -> bool:
         """The filters Locate applies, applied here to rows we already have."""
@@ -153,7 +161,8 @@ def plain_attributes(raw: dict[str, Any], tag_cache: dict[str, tuple[str, ...]] 
         for va in _as_list(out.pop(key)):
             v = va.get("AttributeValue")
             if isinstance(v, dict):  # adjacently tagged {"_t": type, "_c": content}
-                v = v.get("_c")
+                # a date's content is a serde tuple: written as RFC 3339, like GetAttributes' dates
+                v = (rfc3339(as_datetime(v)) or v.get("_c")) if v.get("_t") == "DateTime" else v.get("_c")
             if va.get("AttributeName") == "tag":
                 out["tags"] = _parse_tags(v, tag_cache)
             else:

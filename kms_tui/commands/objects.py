@@ -13,6 +13,7 @@ from kms_tui.client import KmsClient, LocateFilter
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.client.pem import NotExportable, to_pem
 from kms_tui.client.requests import REVOCATION_REASONS
+from kms_tui.client.serde_dates import rfc3339
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client, table
 
 def _key(text: str) -> str:
@@ -130,7 +131,7 @@ def run_locate(args: argparse.Namespace) -> int:
 
 def _brief(o: ObjectSummary) -> dict[str, Any]:
     return {"id": o.uid, "type": o.object_type, "algorithm": o.algorithm, "length": o.length, "state": o.state,
-            "tags": o.tags, "names": o.names, "links": o.links}
+            "tags": o.tags, "names": o.names, "links": o.links, "created": rfc3339(o.created)}
 
 
 def run_attributes(args: argparse.Namespace) -> int:
