@@ -99,8 +99,9 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
     failed = False
     store = ctx.store
     if undo or not any(_may_yield(item) for item in items):
-        # One transaction (one fsync) for the whole batch, each item in its own savepoint;
-        # `exclusive` keeps other requests from writing into it while it is open.
+        # One transaction (one fsync) for the whole batch, each item in its own savepoint. Nothing
+        # else runs meanwhile: without CPU work the batch never yields to the loop; with it
+        # (Undo) the app holds the store gate exclusively (see needs_exclusive_store).
         ctx.exclusive = True
         with store.transaction(), store.rollback_if(lambda: undo and failed):
             for item in items:
@@ -116,6 +117,20 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
                 r.set(TTLV.enum("ResultStatus", "OperationUndone"))
                 r.remove("ResponsePayload")
     return TTLV.struct("ResponseMessage", [_header(len(results), (major, minor)), *results])
+
+
+def needs_exclusive_store(message: TTLV) -> bool:
+    """Whether this RequestMessage will hold its transaction open while it waits for CPU work
+    (``Undo`` with a key generation or signing item): then the app runs it holding the store
+    gate exclusively (:mod:`kms_tui.server.gate`), and its CPU work still runs in the threads."""
+    if message.type != "Structure":
+        return False
+    header = message.get("RequestHeader")
+    if header is None or header.type != "Structure":
+        return False
+    if header.get_value("BatchErrorContinuationOption") != "Undo":
+        return False
+    return any(item.type == "Structure" and _may_yield(item) for item in message.all("BatchItem"))
 
 
 def _undecodable(header: TTLV, items: list[TTLV]) -> str | None:
