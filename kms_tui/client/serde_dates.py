@@ -15,7 +15,7 @@ RFC 3339 strings (``attributes_to_dict``, older sandboxes) and Unix seconds.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from kms_tui.kmip.ttlv import format_datetime, parse_datetime
@@ -29,20 +29,35 @@ DATE_ATTRIBUTES = frozenset({
 _UTC = timezone.utc
 
 
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_YEAR_DAYS: dict[int, int] = {}  # year → days from 1970-01-01 to its 1 January
+
+
 def serde_datetime(value: Any) -> datetime | None:
     """``[year, ordinal, h, m, s, ns, off_h, off_m, off_s]`` → an aware ``datetime`` (None if
-    ``value`` is not such a tuple or names no real instant)."""
-    if not isinstance(value, (list, tuple)) or len(value) != 9 or not all(type(v) is int for v in value):
+    ``value`` is not such a tuple or names no real instant). Runs once per row of a listing:
+    kept to a few C calls (a UTC date, the usual case, is one ``fromtimestamp``)."""
+    if type(value) is not list or len(value) != 9:
         return None
     year, ordinal, hour, minute, second, nanos, oh, om, osec = value
-    try:
-        offset = timezone(timedelta(hours=oh, minutes=om, seconds=osec))
-        start = datetime(year, 1, 1, tzinfo=offset)
-        moment = start + timedelta(days=ordinal - 1, hours=hour, minutes=minute, seconds=second,
-                                   microseconds=nanos // 1000)
-    except (ValueError, OverflowError):
+    if not (type(year) is int and type(ordinal) is int and type(hour) is int and type(minute) is int
+            and type(second) is int and type(nanos) is int):
         return None
-    if moment.year != year or not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 61):
+    try:
+        if not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 61 and 1 <= ordinal <= 366):
+            return None
+        start = _YEAR_DAYS.get(year)
+        if start is None:
+            start = _YEAR_DAYS[year] = date(year, 1, 1).toordinal() - _EPOCH_DAY
+        moment = datetime.fromtimestamp((start + ordinal - 1) * 86400 + hour * 3600 + minute * 60 + second, _UTC)
+        if moment.year != year:  # day 366 of a common year
+            return None
+        if nanos:
+            moment = moment.replace(microsecond=nanos // 1000)
+        if oh or om or osec:  # the same wall time at that offset: another instant
+            offset = timezone(timedelta(hours=oh, minutes=om, seconds=osec))
+            moment = moment.replace(tzinfo=offset)
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
     return moment
 
