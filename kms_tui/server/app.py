@@ -22,7 +22,9 @@ from kms_tui.server.store import Store
 log = logging.getLogger("kms_tui.server")
 MAX_BODY = 64 * 1024 * 1024  # Cosmian's payload limit (PayloadConfig and JsonConfig, 64 MiB)
 PUBLIC_PATHS = frozenset({"/version", "/health"})
-KMIP_PATHS = frozenset({"/kmip/2_1", "/kmip"})  # their handlers take the store gate themselves
+# Their handlers take the store gate themselves: the KMIP endpoints (shared or exclusive), and
+# /access/owned only while it reads its rows (not while a slow client downloads the answer).
+SELF_GATED_PATHS = frozenset({"/kmip/2_1", "/kmip", "/access/owned"})
 # How long a request body may take to arrive (a drip, or a chunk size no body will ever fill,
 # must not hold a connection and a handler forever); then 408 and the connection is closed.
 ENV_BODY_TIMEOUT = "KMS_TUI_SANDBOX_BODY_TIMEOUT"
@@ -87,7 +89,7 @@ async def guard(request: web.Request, handler):
             if request.path.startswith("/access/") and _too_many_containers(await request.read()):
                 return web.Response(status=400, content_type="text/plain",
                                     text="Json deserialize error: too many JSON objects or arrays for an access request")
-        if request.path in KMIP_PATHS or request.path in PUBLIC_PATHS:
+        if request.path in SELF_GATED_PATHS or request.path in PUBLIC_PATHS:
             return await handler(request)
         async with gate.shared():
             return await handler(request)
