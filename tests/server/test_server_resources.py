@@ -57,11 +57,11 @@ def test_a_60_mib_body_of_tiny_json_objects_costs_memory_in_proportion(quick, un
         before = proc.memory_info().rss
         peak, r = _peak_rss_while(proc, lambda: client.post("/kmip/2_1", content=body))
         assert r.status_code in (404, 422), r.text[:200]  # refused as Cosmian refuses it, no 5xx
-        # measured: about 5x the body at most (was 2.3 GiB, 38x, for the second one)
-        assert peak - before < 8 * len(body), f"{(peak - before) // MiB} MiB for a {len(body) // MiB} MiB body"
+        # measured: about 5x, 2x and 7x the body (were 1.7 GiB, 2.2 GiB and 1.0 GiB)
+        assert peak - before < 10 * len(body), f"{(peak - before) // MiB} MiB for a {len(body) // MiB} MiB body"
         grant = client.post("/access/grant", content=body, headers={"Content-Type": "application/json"})
         assert grant.status_code == 400 and grant.text.startswith("Json deserialize error")
-        assert proc.memory_info().rss - before < 8 * len(body)
+        assert proc.memory_info().rss - before < 10 * len(body)
         assert client.get("/version").status_code == 200
 
 
