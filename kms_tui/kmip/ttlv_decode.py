@@ -183,7 +183,9 @@ def _node(pairs: list) -> TTLV | None:
     n = len(pairs)
     if n == 3:
         (k0, tag), (k1, typ), (k2, v) = pairs
-        if k0 != "tag" or type(tag) is not str:
+        if k0 != "tag":
+            return _node_any_order(pairs)
+        if type(tag) is not str:
             return None
         if k1 == "type" and k2 == "value":
             if typ == "Enumeration" and type(v) is str and v and v[:2] != "0x":
@@ -205,16 +207,37 @@ def _node(pairs: list) -> TTLV | None:
                 return TTLV(intern(tag), typ, _convert(typ, v))
             except ValueError:
                 return None
-        if k1 == "value" and k2 == "type":  # here `typ` holds the value and `v` the type
-            # Cosmian decides the type when it meets `value`: a late `type` means Structure.
-            if type(v) is str and v in TYPES and type(typ) is list and _all_nodes(typ):
-                return TTLV(intern(tag), "Structure", typ)
-        return None
+        return _node_any_order(pairs)
     if n == 2:
         (k0, tag), (k1, v) = pairs
         if k0 == "tag" and k1 == "value" and type(tag) is str and type(v) is list and _all_nodes(v):
             return TTLV(intern(tag), "Structure", v)
+        return _node_any_order(pairs)
     return None
+
+
+def _node_any_order(pairs: list) -> TTLV | None:
+    """A node whose keys are not in the usual order (Cosmian reads them in any order, but
+    decides the type when it meets `value`: a `type` after it means Structure)."""
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys) or not {"tag", "value"} <= set(keys) <= {"tag", "type", "value"}:
+        return None
+    d = dict(pairs)
+    tag, v = d["tag"], d["value"]
+    if type(tag) is not str:
+        return None
+    typ = "Structure"
+    if "type" in d:
+        if type(d["type"]) is not str or d["type"] not in TYPES:
+            return None
+        if keys.index("type") < keys.index("value"):
+            typ = d["type"]
+    if typ == "Structure":
+        return TTLV(intern(tag), typ, v) if type(v) is list and _all_nodes(v) else None
+    try:
+        return TTLV(intern(tag), typ, _convert(typ, v))
+    except ValueError:
+        return None
 
 
 def _all_nodes(items: list) -> bool:
@@ -286,7 +309,7 @@ def _slow_node(obj: Any, path: str) -> TTLV:
             raise TTLVError(f"Unknown type: {d['type']}", here)
     value = d["value"]
     if typ == "Structure":
-        if not isinstance(value, list):
+        if type(value) is not list:  # a JSON object ({} included) is not an array
             raise TTLVError("a Structure value must be a JSON array", here)
         return TTLV(tag, "Structure", [_slow_node(c, here) for c in value])
     try:
