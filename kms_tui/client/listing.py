@@ -161,13 +161,29 @@ def plain_attributes(raw: dict[str, Any], tag_cache: dict[str, tuple[str, ...]] 
         for va in _as_list(out.pop(key)):
             v = va.get("AttributeValue")
             if isinstance(v, dict):  # adjacently tagged {"_t": type, "_c": content}
-                # a date's content is a serde tuple: written as RFC 3339, like GetAttributes' dates
-                v = (rfc3339(as_datetime(v)) or v.get("_c")) if v.get("_t") == "DateTime" else v.get("_c")
+                v = _vendor_content(v)
             if va.get("AttributeName") == "tag":
                 out["tags"] = _parse_tags(v, tag_cache)
             else:
                 out.setdefault("vendor_attributes", {})[f"{va.get('VendorIdentification')}/{va.get('AttributeName')}"] = v
     return out
+
+
+def _vendor_content(value: dict[str, Any]) -> Any:
+    """A vendor value ``{"_t": type, "_c": serde content}`` in the form GetAttributes' values
+    take in :func:`kms_tui.client.requests.attributes_to_dict` (dates RFC 3339, bytes hex)."""
+    kind, content = value.get("_t"), value.get("_c")
+    if kind == "DateTime":
+        return rfc3339(as_datetime(content)) or content
+    if kind == "ByteString" and isinstance(content, list):
+        try:
+            return bytes(content).hex().upper()
+        except (TypeError, ValueError):
+            return content
+    if kind == "BigInteger" and isinstance(content, list) and len(content) == 2 and isinstance(content[1], list):
+        sign, digits = content  # num-bigint-dig: (sign, base-2^32 digits, least significant first)
+        return sign * sum(int(d) << (32 * i) for i, d in enumerate(digits))
+    return content
 
 
 def _scalar(v: Any) -> Any:

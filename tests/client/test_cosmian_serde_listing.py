@@ -73,7 +73,8 @@ def test_vendor_values_of_every_type_and_dates_with_offsets_and_nanoseconds():
     [key] = rows.values()
     vendor = key.attributes["vendor_attributes"]
     assert vendor["cosmian/requested_validity_days"] == 365
-    assert vendor["cosmian/aad"] == [1, 2, 254, 255]
+    assert vendor["cosmian/aad"] == "0102FEFF"  # as GetAttributes' byte strings read
+    assert vendor["acme/serial"] == 2**32 + 1234567890 and vendor["acme/period"] == 3600
     assert as_datetime({"_t": "DateTime", "_c": [2030, 365, 12, 0, 0, 0, 0, 0, 0]}) == datetime(2030, 12, 31, 12, tzinfo=UTC)
     assert as_datetime(vendor["acme/expires"]) == datetime(2030, 12, 31, 12, tzinfo=UTC)
     assert vendor["acme/counter"] == -42 and vendor["acme/enabled"] is True
