@@ -39,7 +39,7 @@ async def run_operation(ctx: OpContext, op: str, payload: TTLV) -> TTLV:
         return await handler(ctx, payload)
     except KmsError:
         raise
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
         # A payload shape the handlers did not expect: a codec error, not a crash.
         log.warning("%s: unexpected payload shape (%s)", op, type(exc).__name__, exc_info=True)
         raise codec(f"invalid {op} request: {type(exc).__name__}") from None
