@@ -29,6 +29,14 @@ def quick(tmp_path_factory):
     sb.stop()
 
 
+@pytest.fixture(scope="module")
+def roomy(tmp_path_factory):
+    """A sandbox with the default deadlines, for the bodies of tens of MiB."""
+    sb = start_sandbox(tmp_path_factory.mktemp("roomy"))
+    yield sb
+    sb.stop()
+
+
 def _peak_rss_while(proc: psutil.Process, work) -> tuple[int, object]:
     peak, done = proc.memory_info().rss, threading.Event()
 
@@ -49,10 +57,10 @@ def _peak_rss_while(proc: psutil.Process, work) -> tuple[int, object]:
 
 
 @pytest.mark.parametrize("unit", ["{},", '{"a":1},', '{"tag":"X","value":[]},'])
-def test_a_60_mib_body_of_tiny_json_objects_costs_memory_in_proportion(quick, unit):
+def test_a_60_mib_body_of_tiny_json_objects_costs_memory_in_proportion(roomy, unit):
     body = ("[" + unit * (60 * MiB // len(unit)))[:-1].encode() + b"]"
-    proc = psutil.Process(quick.proc.pid)
-    with httpx.Client(base_url=quick.url, timeout=120) as client:
+    proc = psutil.Process(roomy.proc.pid)
+    with httpx.Client(base_url=roomy.url, timeout=120) as client:
         client.get("/version")
         before = proc.memory_info().rss
         peak, r = _peak_rss_while(proc, lambda: client.post("/kmip/2_1", content=body))
@@ -65,8 +73,8 @@ def test_a_60_mib_body_of_tiny_json_objects_costs_memory_in_proportion(quick, un
         assert client.get("/version").status_code == 200
 
 
-def test_a_body_over_64_mib_is_refused_as_cosmian_does(quick):
-    with httpx.Client(base_url=quick.url, timeout=120) as client:
+def test_a_body_over_64_mib_is_refused_as_cosmian_does(roomy):
+    with httpx.Client(base_url=roomy.url, timeout=120) as client:
         r = client.post("/kmip/2_1", content=b" " * (64 * MiB + 1))
     assert (r.status_code, r.text) == (413, "payload reached size limit")
 
