@@ -248,11 +248,26 @@ async def object_pages(
     if need_tags:  # the server left tags out of /access/owned: one batch for all of them
         await _fill_tags(client, owned, need_tags, problems)
         page += [out(owned[u]) for u in need_tags if owned[u].matches(filters)]
-    shared = {str(e.get("object_id")): e for e in obtained if str(e.get("object_id")) not in owned}
+    shared = shared_entries(obtained, owned)
     if shared:
         page += [out(r) for r in await _shared_rows(client, shared, problems) if r.matches(filters)]
     trips = client.exchange.round_trips - before
     yield ObjectPage(page, bool(problems), problems, trips, done=True)
+
+
+def shared_entries(obtained: list[Any], owned: dict[str, Any] | set[str]) -> dict[str, dict[str, Any]]:
+    """The ``/access/obtained`` entries that are objects shared with us, by id: not our own,
+    and not the create right, which Cosmian lists as a grant on the pseudo-object ``*``
+    (``{"object_id": "*", "owner_id": "", "state": "Active", "operations": ["create"]}``,
+    ``query.sql``: ``select-objects-access-obtained``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for entry in obtained:
+        if not isinstance(entry, dict):
+            continue
+        uid = str(entry.get("object_id"))
+        if uid != "*" and uid not in owned:
+            out[uid] = entry
+    return out
 
 
 @contextmanager

@@ -12,7 +12,7 @@ import pytest
 
 from kms_tui.client import ConnectionSettings, KmsClient, LocateFilter
 from kms_tui.client.json_slices import array_slices
-from kms_tui.client.listing import _decode_slice
+from kms_tui.client.listing import _decode_slice, shared_entries
 from kms_tui.client.serde_dates import as_datetime, serde_datetime
 from tests.client.conftest import write_conf
 from tests.conftest import DATA
@@ -93,10 +93,11 @@ def test_what_is_not_a_date_tuple_is_no_date(bad):
 
 def test_obtained_entries_are_read_as_cosmian_writes_them():
     entries = json.loads(_text("obtained.json"))
-    # what the listing uses of each entry
-    shared = {str(e.get("object_id")): e for e in entries}
-    assert shared["e41b7a09-2f3c-4d6e-8a1b-5c9d0e7f2a34"]["owner_id"] == "alice@example.com"
-    assert set(shared["e41b7a09-2f3c-4d6e-8a1b-5c9d0e7f2a34"]["operations"]) == {"encrypt", "get", "decrypt"}
+    shared = shared_entries(entries, {"77d0c2aa-91e4-4b8f-a6c3-2e5f1b0d9c47"})  # that one is also ours
+    # the create right (a grant on "*") is not an object: no GetAttributes for it, no partial listing
+    assert list(shared) == ["e41b7a09-2f3c-4d6e-8a1b-5c9d0e7f2a34"]
+    entry = shared["e41b7a09-2f3c-4d6e-8a1b-5c9d0e7f2a34"]
+    assert entry["owner_id"] == "alice@example.com" and set(entry["operations"]) == {"encrypt", "get", "decrypt"}
 
 
 def test_the_sandbox_listing_and_locate_json_show_the_creation_date(sandbox, kms_cli, tmp_path):
