@@ -142,7 +142,8 @@ def fuzzed(tmp_path_factory):
         for _ in range(CASES):
             doc = _mutate(rng, rng.choice(seeds))
             body = _message(doc, rng) if rng.random() < 0.3 else doc
-            r = client.post("/kmip/2_1", content=json.dumps(body), headers={"Content-Type": "application/json"})
+            path = "/kmip" if body["tag"] == "RequestMessage" and rng.random() < 0.3 else "/kmip/2_1"
+            r = client.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
             if r.status_code >= 500:
                 failures.append(f"HTTP {r.status_code} {r.text[:80]} for {json.dumps(body)[:400]}")
     yield sb, failures
