@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from tests.conftest import DATA
-from tests.server.kmip import Kmip, aes, key_pair, s, t, tag_attr  # noqa: F401
+from tests.server.kmip import Kmip, s, t, tag_attr
 
 SERDE = DATA / "cosmian_serde"
 
