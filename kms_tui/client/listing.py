@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import struct
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -182,7 +183,10 @@ def _vendor_content(value: dict[str, Any]) -> Any:
             return content
     if kind == "BigInteger" and isinstance(content, list) and len(content) == 2 and isinstance(content[1], list):
         sign, digits = content  # num-bigint-dig: (sign, base-2^32 digits, least significant first)
-        return sign * sum(int(d) << (32 * i) for i, d in enumerate(digits))
+        try:
+            return sign * int.from_bytes(struct.pack("<%dI" % len(digits), *digits), "little")
+        except (struct.error, TypeError):
+            return content
     return content
 
 

@@ -24,6 +24,7 @@ single event loop. ``SHAPE_VERSION`` names this shape; the store rewrites older 
 
 from __future__ import annotations
 
+import struct
 from datetime import datetime, timezone
 from json.encoder import encode_basestring_ascii as _quote  # type: ignore[attr-defined]
 from typing import Iterable, Iterator
@@ -51,14 +52,13 @@ def serde_datetime(v: datetime) -> str:
 
 
 def _bigint(v: int) -> str:
-    """num-bigint-dig's serde form of a ``BigInt``: ``[sign, [u32 digits, little end first]]``."""
+    """num-bigint-dig's serde form of a ``BigInt``: ``[sign, [u32 digits, little end first]]``
+    (through bytes: linear in the size of the number, never a shift loop)."""
     sign = (v > 0) - (v < 0)
     v = abs(v)
-    digits = []
-    while v:
-        digits.append(str(v & 0xFFFFFFFF))
-        v >>= 32
-    return "[%d,[%s]]" % (sign, ",".join(digits))
+    count = (v.bit_length() + 31) // 32
+    digits = struct.unpack("<%dI" % count, v.to_bytes(count * 4, "little"))
+    return "[%d,[%s]]" % (sign, ",".join(map(str, digits)))
 
 
 def _value(node: TTLV) -> str:
