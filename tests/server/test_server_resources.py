@@ -175,3 +175,25 @@ def test_the_guard_still_reads_bodies_for_handlers(quick):
         r = client.post("/access/grant", json={"unique_identifier": first(r.json(), "UniqueIdentifier"),
                                                 "user_id": "bob", "operation_types": ["get"]})
         assert r.status_code == 200, r.text
+
+
+def test_a_large_body_is_decoded_without_stalling_other_clients(roomy):
+    """A 40 MiB request takes seconds to decode; meanwhile a small Create of another client is
+    answered (its answer arrives before the large one's: ordering, not timing)."""
+    unit = '{"tag":"X","type":"Integer","value":1},'
+    body = ('{"tag":"Locate","value":[' + unit * (40 * MiB // len(unit)))[:-1] + "]}"
+    done: dict[str, httpx.Response] = {}
+
+    def large() -> None:
+        with httpx.Client(base_url=roomy.url, timeout=120) as client:
+            done["large"] = client.post("/kmip/2_1", content=body)
+
+    worker = threading.Thread(target=large)
+    worker.start()
+    time.sleep(1.0)  # lets the upload finish and the decoding begin (only makes the overlap likely)
+    with _client(roomy) as other:
+        key = first(other.ok(aes()), "UniqueIdentifier")
+        answered_first = "large" not in done
+    worker.join()
+    assert key and answered_first, "a small request waited for the decoding of a large one"
+    assert done["large"].status_code == 422  # Locate without Attributes: Cosmian's Codec_Error
