@@ -20,14 +20,17 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import struct
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError, ProtocolError, ServerRefused
 from kms_tui.client.json_slices import array_slices
 from kms_tui.client.requests import LocateFilter
+from kms_tui.client.serde_dates import as_datetime, created_of, rfc3339
 
 if TYPE_CHECKING:
     from kms_tui.client.kms_client import KmsClient
@@ -69,6 +72,12 @@ class ObjectSummary:
             attributes=attrs,
             **extra,
         )
+
+    @property
+    def created(self) -> datetime | None:
+        """When the object was made (its dates are kept as the server wrote them: serde tuples
+        from ``/access/owned``, RFC 3339 from GetAttributes; converted only when asked for)."""
+        return created_of(self.attributes)
 
     def matches(self, f: LocateFilter) -> bool:
         """The filters Locate applies, applied here to rows we already have."""
@@ -153,12 +162,32 @@ def plain_attributes(raw: dict[str, Any], tag_cache: dict[str, tuple[str, ...]] 
         for va in _as_list(out.pop(key)):
             v = va.get("AttributeValue")
             if isinstance(v, dict):  # adjacently tagged {"_t": type, "_c": content}
-                v = v.get("_c")
+                v = _vendor_content(v)
             if va.get("AttributeName") == "tag":
                 out["tags"] = _parse_tags(v, tag_cache)
             else:
                 out.setdefault("vendor_attributes", {})[f"{va.get('VendorIdentification')}/{va.get('AttributeName')}"] = v
     return out
+
+
+def _vendor_content(value: dict[str, Any]) -> Any:
+    """A vendor value ``{"_t": type, "_c": serde content}`` in the form GetAttributes' values
+    take in :func:`kms_tui.client.requests.attributes_to_dict` (dates RFC 3339, bytes hex)."""
+    kind, content = value.get("_t"), value.get("_c")
+    if kind == "DateTime":
+        return rfc3339(as_datetime(content)) or content
+    if kind == "ByteString" and isinstance(content, list):
+        try:
+            return bytes(content).hex().upper()
+        except (TypeError, ValueError):
+            return content
+    if kind == "BigInteger" and isinstance(content, list) and len(content) == 2 and isinstance(content[1], list):
+        sign, digits = content  # num-bigint-dig: (sign, base-2^32 digits, least significant first)
+        try:
+            return sign * int.from_bytes(struct.pack("<%dI" % len(digits), *digits), "little")
+        except (struct.error, TypeError):
+            return content
+    return content
 
 
 def _scalar(v: Any) -> Any:
@@ -223,11 +252,26 @@ async def object_pages(
     if need_tags:  # the server left tags out of /access/owned: one batch for all of them
         await _fill_tags(client, owned, need_tags, problems)
         page += [out(owned[u]) for u in need_tags if owned[u].matches(filters)]
-    shared = {str(e.get("object_id")): e for e in obtained if str(e.get("object_id")) not in owned}
+    shared = shared_entries(obtained, owned)
     if shared:
         page += [out(r) for r in await _shared_rows(client, shared, problems) if r.matches(filters)]
     trips = client.exchange.round_trips - before
     yield ObjectPage(page, bool(problems), problems, trips, done=True)
+
+
+def shared_entries(obtained: list[Any], owned: dict[str, Any] | set[str]) -> dict[str, dict[str, Any]]:
+    """The ``/access/obtained`` entries that are objects shared with us, by id: not our own,
+    and not the create right, which Cosmian lists as a grant on the pseudo-object ``*``
+    (``{"object_id": "*", "owner_id": "", "state": "Active", "operations": ["create"]}``,
+    ``query.sql``: ``select-objects-access-obtained``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for entry in obtained:
+        if not isinstance(entry, dict):
+            continue
+        uid = str(entry.get("object_id"))
+        if uid != "*" and uid not in owned:
+            out[uid] = entry
+    return out
 
 
 @contextmanager

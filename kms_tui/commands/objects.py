@@ -22,6 +22,7 @@ from kms_tui.commands import lifecycle
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
 from kms_tui.commands.output import say, table
 from kms_tui.safetext import visible
+from kms_tui.client.serde_dates import rfc3339
 
 def _key(text: str) -> str:
     return text.replace("_", "").replace("-", "").lower()
@@ -148,7 +149,7 @@ def run_locate(args: argparse.Namespace) -> int:
 
 def _brief(o: ObjectSummary) -> dict[str, Any]:
     return {"id": o.uid, "type": o.object_type, "algorithm": o.algorithm, "length": o.length, "state": o.state,
-            "tags": o.tags, "names": o.names, "links": o.links}
+            "tags": o.tags, "names": o.names, "links": o.links, "created": rfc3339(o.created)}
 
 
 class SeveralMatches(UsageError):

@@ -105,9 +105,9 @@ def display_host(host: str) -> str:
 async def _serve(config, store, host: str, port: int, ssl_ctx) -> int:
     from aiohttp import web
 
-    from kms_tui.server.app import build_app
+    from kms_tui.server.app import build_app, handler_options
 
-    runner = web.AppRunner(build_app(config, store), access_log=None, handle_signals=False)
+    runner = web.AppRunner(build_app(config, store), access_log=None, handle_signals=False, **handler_options())
     await runner.setup()
     site = web.TCPSite(runner, host, port, ssl_context=ssl_ctx, backlog=512)
     try:

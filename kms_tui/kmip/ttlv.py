@@ -48,11 +48,12 @@ def format_datetime(value: datetime) -> str:
     """RFC 3339 in UTC, ``Z`` suffix, fractional seconds only when non-zero (as Cosmian)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
-    if value.microsecond:
-        frac = f"{value.microsecond:06d}".rstrip("0")
-        return value.strftime("%Y-%m-%dT%H:%M:%S") + "." + frac + "Z"
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    v = value.astimezone(timezone.utc)
+    # Not strftime: its %Y writes year 999 as "999", which no ISO-8601 parser reads back.
+    text = "%04d-%02d-%02dT%02d:%02d:%02d" % (v.year, v.month, v.day, v.hour, v.minute, v.second)
+    if v.microsecond:
+        return text + "." + f"{v.microsecond:06d}".rstrip("0") + "Z"
+    return text + "Z"
 
 
 # ------------------------------------------------------------------------------------------------

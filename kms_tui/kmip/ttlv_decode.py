@@ -10,7 +10,8 @@ from __future__ import annotations
 import gc
 import json
 import re
-from datetime import datetime, timezone
+from sys import intern
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from kms_tui.kmip.ttlv_node import TTLV, TYPES, TTLVError
@@ -22,13 +23,25 @@ _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 _HEX_RE = re.compile(r"[0-9A-Fa-f]*\Z")
 
 
-def parse_datetime(text: str) -> datetime:
-    """ISO-8601 with offset (``Z`` allowed), or ``0x`` + 16 hex digits of Unix seconds."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def parse_datetime(text: str, *, offset_required: bool = False) -> datetime:
+    """ISO-8601 with offset (``Z`` allowed), or ``0x`` + 16 hex digits of Unix seconds (an i64,
+    big-endian two's complement, as Cosmian's ``parse_hex_time`` reads it).
+
+    Only dates whose UTC time falls in years 1 to 9999 are accepted: Cosmian's decoder stops at
+    year 9999 (``time`` without ``large-dates``), and what Python cannot hold or write back in
+    UTC must be refused before it is stored, never stored unreadable."""
     if text.startswith("0x"):
         digits = text[2:]
         if len(digits) != 16 or not _HEX_RE.match(digits):
             raise ValueError(f"invalid DateTime hex {text!r}")
-        return datetime.fromtimestamp(int(digits, 16), tz=timezone.utc)
+        seconds = _signed(int(digits, 16), 64)
+        try:
+            return _EPOCH + timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValueError(f"Invalid value for unix seconds timestamp: {text}: out of range") from None
     t = text.strip()
     if t.endswith(("Z", "z")):
         t = t[:-1] + "+00:00"
@@ -37,8 +50,19 @@ def parse_datetime(text: str) -> datetime:
     except ValueError:
         raise ValueError(f"invalid DateTime {text!r}") from None
     if dt.tzinfo is None:
+        if offset_required:  # Cosmian parses an OffsetDateTime: no offset, no date
+            raise ValueError(f"Invalid value for an RFC3339 date: {text} (no UTC offset)")
         dt = dt.replace(tzinfo=timezone.utc)
+    try:
+        dt.astimezone(timezone.utc)  # a date near year 1 or 9999 with an offset may leave the range
+    except OverflowError:
+        raise ValueError(f"invalid DateTime {text!r}: out of range in UTC") from None
     return dt
+
+
+def wire_datetime(text: str) -> datetime:
+    """A DateTime value of a JSON TTLV document: :func:`parse_datetime` with the offset required."""
+    return parse_datetime(text, offset_required=True)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -109,7 +133,7 @@ def _convert(typ: str, value: Any) -> Any:
     if typ == "DateTime":
         if type(value) is not str:
             raise ValueError("DateTime value must be a string")
-        return parse_datetime(value)
+        return wire_datetime(value)
     if typ == "BigInteger":
         if type(value) is not str or not value.startswith("0x"):
             raise ValueError("BigInteger value must be a string starting with 0x")
@@ -140,56 +164,122 @@ def _date(text: str) -> datetime:
     if d is None:
         if len(_DATES) > 10_000:
             _DATES.clear()
-        d = _DATES[text] = parse_datetime(text)
+        d = _DATES[text] = wire_datetime(text)
     return d
 
 
-def _fast_children(items: Any) -> list[TTLV]:
-    """Nodes from JSON objects parsed as tuples of (key, value) pairs; _Bad on any defect.
+class _Raw(list):
+    """A JSON object that is not a valid TTLV node, kept as its (key, value) pairs so that
+    :func:`_slow_node` can say exactly what is wrong with it."""
 
-    Leaves are built inline (no call per node) and only structures recurse: that is what keeps
-    decoding within a small factor of ``json.loads``.
-    """
-    out: list[TTLV] = []
-    append = out.append
-    for t in items:
-        if type(t) is not tuple:
-            raise _Bad
-        if len(t) == 3:
-            (k0, tag), (k1, typ), (k2, v) = t
-            if k0 != "tag" or k1 != "type" or k2 != "value" or type(tag) is not str:
-                raise _Bad
+
+# A later invalid object that is no ancestor of the first one: its defect is never the one
+# reported, so it is not kept (a body of millions of bad objects must not cost their pairs).
+_ELIDED = _Raw()
+
+
+def _node(pairs: list) -> TTLV | None:
+    """The node a JSON object stands for, or None if it is not a valid TTLV node."""
+    n = len(pairs)
+    if n == 3:
+        (k0, tag), (k1, typ), (k2, v) = pairs
+        if k0 != "tag":
+            return _node_any_order(pairs)
+        if type(tag) is not str:
+            return None
+        if k1 == "type" and k2 == "value":
             if typ == "Enumeration" and type(v) is str and v and v[:2] != "0x":
-                append(TTLV(tag, typ, v))
-            elif typ == "TextString" and type(v) is str:
-                append(TTLV(tag, typ, v))
-            elif typ == "Structure" and type(v) is list:
-                append(TTLV(tag, typ, _fast_children(v)))
-            elif typ == "Boolean" and type(v) is bool:
-                append(TTLV(tag, typ, v))
-            elif typ == "DateTime" and type(v) is str:
+                return TTLV(intern(tag), typ, v)
+            if typ == "TextString" and type(v) is str:
+                return TTLV(intern(tag), typ, v)
+            if typ == "Structure":
+                return TTLV(intern(tag), typ, v) if type(v) is list and _all_nodes(v) else None
+            if typ == "Boolean" and type(v) is bool:
+                return TTLV(intern(tag), typ, v)
+            if typ == "DateTime" and type(v) is str:
                 try:
-                    append(TTLV(tag, typ, _date(v)))
+                    return TTLV(intern(tag), typ, _date(v))
                 except ValueError:
-                    raise _Bad from None
-            else:
-                try:
-                    append(TTLV(tag, typ, _convert(typ, v)))
-                except ValueError:
-                    raise _Bad from None
-        elif len(t) == 2:
-            (k0, tag), (k1, v) = t
-            if k0 != "tag" or k1 != "value" or type(tag) is not str or type(v) is not list:
-                raise _Bad
-            append(TTLV(tag, "Structure", _fast_children(v)))
-        else:
-            raise _Bad
-    return out
+                    return None
+            if type(typ) is not str or typ not in TYPES:
+                return None
+            try:
+                return TTLV(intern(tag), typ, _convert(typ, v))
+            except ValueError:
+                return None
+        return _node_any_order(pairs)
+    if n == 2:
+        (k0, tag), (k1, v) = pairs
+        if k0 == "tag" and k1 == "value" and type(tag) is str and type(v) is list and _all_nodes(v):
+            return TTLV(intern(tag), "Structure", v)
+        return _node_any_order(pairs)
+    return None
+
+
+def _node_any_order(pairs: list) -> TTLV | None:
+    """A node whose keys are not in the usual order (Cosmian reads them in any order, but
+    decides the type when it meets `value`: a `type` after it means Structure)."""
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys) or not {"tag", "value"} <= set(keys) <= {"tag", "type", "value"}:
+        return None
+    d = dict(pairs)
+    tag, v = d["tag"], d["value"]
+    if type(tag) is not str:
+        return None
+    typ = "Structure"
+    if "type" in d:
+        if type(d["type"]) is not str or d["type"] not in TYPES:
+            return None
+        if keys.index("type") < keys.index("value"):
+            typ = d["type"]
+    if typ == "Structure":
+        return TTLV(intern(tag), typ, v) if type(v) is list and _all_nodes(v) else None
+    try:
+        return TTLV(intern(tag), typ, _convert(typ, v))
+    except ValueError:
+        return None
+
+
+def _all_nodes(items: list) -> bool:
+    for c in items:
+        if type(c) is not TTLV:
+            return False
+    return True
+
+
+def _builder():  # noqa: ANN202 - the object_pairs_hook of one decode
+    """An ``object_pairs_hook`` that turns each JSON object into its node as the C scanner
+    finishes it: nothing but the nodes is kept, so memory follows the size of the document.
+    A JSON object that is not a valid node becomes a :class:`_Raw`: the first one, and the
+    objects that contain it (its ancestors), keep their pairs; later ones are :data:`_ELIDED`."""
+    seen_bad = False
+
+    def hook(pairs: list) -> Any:
+        nonlocal seen_bad
+        node = _node(pairs)
+        if node is not None:
+            return node
+        if not seen_bad:
+            seen_bad = True
+            return _Raw(pairs)
+        for _, v in pairs:
+            if type(v) is _Raw and v is not _ELIDED:
+                return _Raw(pairs)
+            if type(v) is list:
+                for c in v:
+                    if type(c) is _Raw and c is not _ELIDED:
+                        return _Raw(pairs)
+        return _ELIDED
+
+    return hook
 
 
 def _slow_node(obj: Any, path: str) -> TTLV:
-    """Validate one JSON node (parsed with pairs preserved) and say exactly what is wrong."""
-    if not isinstance(obj, list) or not all(isinstance(p, tuple) for p in obj):
+    """Validate one JSON node (a node already built, or a :class:`_Raw` object with its pairs)
+    and say exactly what is wrong."""
+    if type(obj) is TTLV:
+        return obj
+    if obj is _ELIDED or not isinstance(obj, list) or not all(isinstance(p, tuple) for p in obj):
         raise TTLVError("expected a TTLV object {tag, type, value}", path or "/")
     keys = [k for k, _ in obj]
     seen: set[str] = set()
@@ -219,7 +309,7 @@ def _slow_node(obj: Any, path: str) -> TTLV:
             raise TTLVError(f"Unknown type: {d['type']}", here)
     value = d["value"]
     if typ == "Structure":
-        if not isinstance(value, list):
+        if type(value) is not list:  # a JSON object ({} included) is not an array
             raise TTLVError("a Structure value must be a JSON array", here)
         return TTLV(tag, "Structure", [_slow_node(c, here) for c in value])
     try:
@@ -229,9 +319,9 @@ def _slow_node(obj: Any, path: str) -> TTLV:
 
 
 def _plain(value: Any) -> Any:
-    """Undo object_pairs_hook=list for a primitive value (objects are never valid there)."""
-    if isinstance(value, list) and value and all(isinstance(p, tuple) for p in value):
-        return dict(value)
+    """A primitive value as plain JSON would give it (an object is never valid there)."""
+    if type(value) is _Raw or type(value) is TTLV:
+        return {}
     return value
 
 
@@ -257,26 +347,19 @@ def decode(text: str | bytes) -> TTLV:
 
 def _decode(text: str | bytes) -> TTLV:
     try:
-        # Objects come back as tuples of pairs (built in C): key order and duplicates stay visible.
-        root = json.loads(text, object_pairs_hook=tuple)
+        root = json.loads(text, object_pairs_hook=_builder())
     except (ValueError, UnicodeDecodeError) as exc:
         raise TTLVError(f"invalid JSON: {exc}", kind="json") from None
-    try:
-        if type(root) is tuple:
-            return _fast_children((root,))[0]
-        if type(root) is list:
-            # A top-level JSON array is tolerated by Cosmian: its items become a structure.
-            return TTLV("", "Structure", _fast_children(root))
-    except _Bad:
-        pass
-    else:
-        raise TTLVError("expected a TTLV object {tag, type, value}", "/")
-    # Slow path: re-parse keeping key order and duplicates, to name the bad node.
-    raw = json.loads(text, object_pairs_hook=lambda pairs: pairs)
-    if isinstance(raw, list) and not (raw and all(isinstance(p, tuple) for p in raw)):
+    if type(root) is TTLV:
+        return root
+    if type(root) is list:
         # A top-level JSON array is tolerated by Cosmian: its items become a structure.
-        return TTLV("", "Structure", [_slow_node(c, "") for c in raw])
-    return _slow_node(raw, "")
+        if _all_nodes(root):
+            return TTLV("", "Structure", root)
+        return TTLV("", "Structure", [_slow_node(c, "") for c in root])
+    if type(root) is _Raw:
+        return _slow_node(root, "")
+    raise TTLVError("expected a TTLV object {tag, type, value}", "/")
 
 
 def _check_unicode(node: TTLV, path: str) -> None:

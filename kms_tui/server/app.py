@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -12,14 +13,43 @@ from kms_tui.kmip.ttlv import TTLV, TTLVError, decode, encode
 from kms_tui.server.auth import Authenticator
 from kms_tui.server.config import ServerConfig
 from kms_tui.server.context import OpContext
-from kms_tui.server.dispatch import invalid_message, run_message, run_operation
+from kms_tui.server.dispatch import invalid_message, needs_exclusive_store, run_message, run_operation
 from kms_tui.server.errors import InvalidRequest, KmsError, codec
+from kms_tui.server.gate import StoreGate
 from kms_tui.server.rest import routes as rest_routes
 from kms_tui.server.store import Store
 
 log = logging.getLogger("kms_tui.server")
-MAX_BODY = 64 * 1024 * 1024  # Cosmian's payload limit
+MAX_BODY = 64 * 1024 * 1024  # Cosmian's payload limit (PayloadConfig and JsonConfig, 64 MiB)
 PUBLIC_PATHS = frozenset({"/version", "/health"})
+# Their handlers take the store gate themselves: the KMIP endpoints (shared or exclusive), and
+# /access/owned only while it reads its rows (not while a slow client downloads the answer).
+SELF_GATED_PATHS = frozenset({"/kmip/2_1", "/kmip", "/access/owned"})
+# How long a request body may take to arrive (a drip, or a chunk size no body will ever fill,
+# must not hold a connection and a handler forever); then 408 and the connection is closed.
+ENV_BODY_TIMEOUT = "KMS_TUI_SANDBOX_BODY_TIMEOUT"
+BODY_TIMEOUT = 60.0
+# Idle keep-alive connections (and a request head that never ends) are closed after this long:
+# Cosmian's actix keep-alive is 120 s (start_kms_server.rs). The runner is given these options.
+ENV_KEEPALIVE = "KMS_TUI_SANDBOX_KEEPALIVE"
+KEEPALIVE_TIMEOUT = 120.0
+# An access-rights request body is one small JSON object (Cosmian's `Access`); a body with more
+# JSON containers than this is refused before it is parsed (a 60 MiB array of {} would cost GBs
+# as Python objects, where serde rejects it at its first byte).
+MAX_ACCESS_JSON_CONTAINERS = 1000
+
+
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def handler_options() -> dict[str, float]:
+    """Options for ``web.AppRunner`` (the per-connection handler): the keep-alive timeout."""
+    return {"keepalive_timeout": _env_seconds(ENV_KEEPALIVE, KEEPALIVE_TIMEOUT)}
 
 
 def _ttlv_response(node: TTLV) -> web.Response:
@@ -38,18 +68,31 @@ def _error_response(exc: KmsError) -> web.Response:
 
 @web.middleware
 async def guard(request: web.Request, handler):
-    """Authenticate (except public routes) and turn any unexpected failure into a 500."""
+    """Authenticate (except public routes), read the body within its deadline, hold the store
+    gate for the handler, and turn any unexpected failure into a 500."""
     try:
+        gate: StoreGate = request.app["gate"]
         if request.path not in PUBLIC_PATHS:
             auth: Authenticator = request.app["auth"]
             ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
-            user = await auth.authenticate(request.headers, ssl_object)
+            async with gate.shared():  # an API token is a key in the store
+                user = await auth.authenticate(request.headers, ssl_object)
             if user is None:
                 if request.app["config"].auth_configured:
                     return web.Response(status=401, text="No authentication provided.", content_type="text/plain")
                 user = request.app["config"].default_username
             request["user"] = user
-        return await handler(request)
+        if request.body_exists:
+            timed_out = await _read_body(request)
+            if timed_out is not None:
+                return timed_out
+            if request.path.startswith("/access/") and _too_many_containers(await request.read()):
+                return web.Response(status=400, content_type="text/plain",
+                                    text="Json deserialize error: too many JSON objects or arrays for an access request")
+        if request.path in SELF_GATED_PATHS or request.path in PUBLIC_PATHS:
+            return await handler(request)
+        async with gate.shared():
+            return await handler(request)
     except web.HTTPRequestEntityTooLarge:  # Cosmian (actix PayloadError::Overflow) says exactly this
         return web.Response(status=413, text="payload reached size limit", content_type="text/plain")
     except web.HTTPException:
@@ -59,14 +102,38 @@ async def guard(request: web.Request, handler):
         return web.Response(status=500, text="Internal server error", content_type="text/html", charset="utf-8")
 
 
+async def _read_body(request: web.Request) -> web.Response | None:
+    """Read the whole body (aiohttp keeps it for the handler) within the body deadline; a 408
+    that closes the connection if it did not arrive in time."""
+    try:
+        await asyncio.wait_for(request.read(), _env_seconds(ENV_BODY_TIMEOUT, BODY_TIMEOUT))
+    except asyncio.TimeoutError:
+        log.warning("%s %s: the request body did not arrive in time; closing", request.method, request.path)
+        response = web.Response(status=408, text="request body not received in time", content_type="text/plain")
+        response.force_close()
+        return response
+    return None
+
+
+def _too_many_containers(body: bytes) -> bool:
+    return body.count(b"{") + body.count(b"[") > MAX_ACCESS_JSON_CONTAINERS
+
+
 def _context(request: web.Request) -> OpContext:
     app = request.app
     return OpContext(store=app["store"], user=request["user"], config=app["config"], executor=app["executor"])
 
 
+# Bodies larger than this are decoded in a worker thread: a 60 MiB body takes seconds to decode,
+# which on the event loop would stall every other client (the loop still gets the GIL between).
+DECODE_IN_THREAD_BYTES = 1024 * 1024
+
+
 async def _body(request: web.Request) -> TTLV:
     raw = await request.read()
     try:
+        if len(raw) > DECODE_IN_THREAD_BYTES:
+            return await asyncio.get_running_loop().run_in_executor(request.app["executor"], decode, raw)
         return decode(raw)
     except TTLVError as exc:
         raise InvalidRequest(str(exc)) from None
@@ -74,12 +141,15 @@ async def _body(request: web.Request) -> TTLV:
 
 async def kmip_2_1(request: web.Request) -> web.Response:
     """``POST /kmip/2_1``: a bare operation or a RequestMessage, JSON TTLV."""
+    gate: StoreGate = request.app["gate"]
     try:
         node = await _body(request)
         ctx = _context(request)
         if node.tag == "RequestMessage":
-            return _ttlv_response(await run_message(ctx, node))
-        return _ttlv_response(await run_operation(ctx, node.tag, node))
+            async with gate.exclusive() if needs_exclusive_store(node) else gate.shared():
+                return _ttlv_response(await run_message(ctx, node))
+        async with gate.shared():
+            return _ttlv_response(await run_operation(ctx, node.tag, node))
     except KmsError as exc:
         return _error_response(exc)
 
@@ -97,7 +167,9 @@ async def kmip(request: web.Request) -> web.Response:
         return _ttlv_response(invalid_message(exc.message))
     if node.tag != "RequestMessage":
         return _ttlv_response(invalid_message(f"expected a RequestMessage, got {node.tag or 'nothing'}"))
-    return _ttlv_response(await run_message(_context(request), node))
+    gate: StoreGate = request.app["gate"]
+    async with gate.exclusive() if needs_exclusive_store(node) else gate.shared():
+        return _ttlv_response(await run_message(_context(request), node))
 
 
 def build_app(config: ServerConfig, store: Store) -> web.Application:
@@ -106,6 +178,7 @@ def build_app(config: ServerConfig, store: Store) -> web.Application:
     app["config"] = config
     app["store"] = store
     app["auth"] = Authenticator(config, store)
+    app["gate"] = StoreGate()
     # Key generation threads leave one core to the event loop, so requests keep flowing.
     workers = max(1, (os.cpu_count() or 2) - 1)
     app["executor"] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kms-cpu")

@@ -34,7 +34,7 @@ class OpContext:
     ``store``: the :class:`~kms_tui.server.store.Store`; ``user``: the authenticated user name;
     ``config``: the :class:`~kms_tui.server.config.ServerConfig`; ``id_placeholder``: the KMIP
     ID placeholder of the current RequestMessage (None outside batches); ``exclusive``: the
-    request holds an open transaction and must not yield to other requests.
+    request holds an open transaction (see :func:`kms_tui.server.dispatch.needs_exclusive_store`).
     """
 
     store: Store
@@ -50,12 +50,9 @@ class OpContext:
         return self.config.vendor_identification
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run CPU-heavy work (RSA keygen, signing) off the event loop.
-
-        With ``exclusive`` (a batch holding an open transaction) it runs inline, so no other
-        request can interleave writes into that transaction."""
-        if self.exclusive:
-            return fn(*args)
+        """Run CPU-heavy work (RSA keygen, signing) off the event loop, always: a batch that
+        holds an open transaction meanwhile holds the app's store gate exclusively
+        (:mod:`kms_tui.server.gate`), so no other request can interleave with it."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, partial(fn, *args))
 
     # -- rights -------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ async def run_operation(ctx: OpContext, op: str, payload: TTLV) -> TTLV:
         return await handler(ctx, payload)
     except KmsError:
         raise
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
         # A payload shape the handlers did not expect: a codec error, not a crash.
         log.warning("%s: unexpected payload shape (%s)", op, type(exc).__name__, exc_info=True)
         raise codec(f"invalid {op} request: {type(exc).__name__}") from None
@@ -100,9 +100,10 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
     undo = header.get_value("BatchErrorContinuationOption") == "Undo"
     results: list[TTLV] = []
     store = ctx.store
-    if not any(_may_yield(item) for item in items):
-        # One transaction (one fsync) for the whole batch, each item in its own savepoint;
-        # `exclusive` keeps other requests from writing into it while it is open.
+    if undo or not any(_may_yield(item) for item in items):
+        # One transaction (one fsync) for the whole batch, each item in its own savepoint. Nothing
+        # else runs meanwhile: without CPU work the batch never yields to the loop; with it
+        # (Undo) the app holds the store gate exclusively (see needs_exclusive_store).
         ctx.exclusive = True
         with store.transaction():
             for item in items:
@@ -132,6 +133,20 @@ def _revert_activation(ctx: OpContext, item: TTLV) -> None:
     obj.state = "PreActive"
     obj.attributes.set(TTLV.enum("State", "PreActive"))
     ctx.store.update(obj)
+
+
+def needs_exclusive_store(message: TTLV) -> bool:
+    """Whether this RequestMessage will hold its transaction open while it waits for CPU work
+    (``Undo`` with a key generation or signing item): then the app runs it holding the store
+    gate exclusively (:mod:`kms_tui.server.gate`), and its CPU work still runs in the threads."""
+    if message.type != "Structure":
+        return False
+    header = message.get("RequestHeader")
+    if header is None or header.type != "Structure":
+        return False
+    if header.get_value("BatchErrorContinuationOption") != "Undo":
+        return False
+    return any(item.type == "Structure" and _may_yield(item) for item in message.all("BatchItem"))
 
 
 def _undecodable(header: TTLV, items: list[TTLV]) -> str | None:

@@ -70,8 +70,10 @@ async def me(request: web.Request) -> web.Response:
 @routes.get("/access/owned")
 async def owned(request: web.Request) -> web.StreamResponse:
     """``GET /access/owned``: objects the user owns, with their attributes, streamed from the
-    stored plain JSON (rows are read first, so a database failure is still a 500)."""
-    rows = request.app["store"].owned(request["user"])
+    stored plain JSON (rows are read first, so a database failure is still a 500; the store gate
+    is held only for that read, see :mod:`kms_tui.server.gate`)."""
+    async with request.app["gate"].shared():
+        rows = request.app["store"].owned(request["user"])
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     await response.prepare(request)
     try:

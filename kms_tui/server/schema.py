@@ -50,8 +50,17 @@ ATTRIBUTE_FIELDS: dict[str, tuple[str, ...]] = {
         "Sensitive", "Extractable", "Link", "Name", "Attribute", "UniqueIdentifier", "ObjectGroup",
         "Description", "Comment", "CertificateAttributes", "Digest", "RevocationReason", "UsageLimits",
         "ObjectGroupMember",
+        # stored as sent and written back in /access/owned: their Rust types (kmip_attributes.rs)
+        "ApplicationSpecificInformation", "AlternativeName", "LeaseTime", "Fresh", "InitialDate",
+        "LastChangeDate", "OriginalCreationDate", "DestroyDate", "ArchiveDate", "CompromiseDate", "RotateDate",
+        "NeverExtractable", "AlwaysSensitive", "Critical", "QuantumSafe", "RotateAutomatic", "RotateLatest",
+        "KeyValuePresent", "ContactInformation", "ShortUniqueIdentifier", "RotateName", "Pkcs12FriendlyName",
+        "CertificateLength", "RotateGeneration", "AttributeIndex", "CertificateType",
     )
 }
+# The Option<Vec<_>> fields of Cosmian's Attributes; every other attribute may appear once (serde
+# refuses a second one: `duplicate field`).
+REPEATABLE_ATTRIBUTES = frozenset({"Link", "Name", "Attribute"})
 ATTRIBUTE_HOLDERS = ("Attributes", "CommonAttributes", "PrivateKeyAttributes", "PublicKeyAttributes",
                      "NewAttribute", "CurrentAttribute")
 
@@ -81,10 +90,19 @@ def check_payload(op: str, payload: TTLV) -> None:
     for holder in ATTRIBUTE_HOLDERS:
         for attrs in payload.children(holder):
             _check(attrs, ATTRIBUTE_FIELDS, f"{op}/{holder}")
+            _check_single(attrs, f"{op}/{holder}")
             for child in attrs.children():
                 shape = SUB_STRUCTURES.get(child.tag)
                 if shape is not None and child.type == "Structure":
                     _check_shape(child, shape, f"{op}/{holder}/{child.tag}")
+
+
+def _check_single(attrs: TTLV, where: str) -> None:
+    seen: set[str] = set()
+    for child in attrs.value:
+        if child.tag in seen and child.tag in ATTRIBUTE_FIELDS and child.tag not in REPEATABLE_ATTRIBUTES:
+            raise codec(f"duplicate field `{child.tag}` in {where}")
+        seen.add(child.tag)
 
 
 def undecodable(op: str, payload: TTLV) -> str | None:
@@ -114,8 +132,7 @@ def _shape(model: type[TTLVModel], **types: tuple[str, ...]) -> dict[str, tuple[
 SUB_STRUCTURES: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
     # stored ids are text, names or 64-bit numbers (not a plain Integer)
     "Link": _shape(Link, LinkedObjectIdentifier=("TextString", "Enumeration", "LongInteger")),
-    # Cosmian's Name has no default NameType (kmip_types.rs: Name): a Name without one is a codec error
-    "Name": {**_shape(Name), "NameType": (_shape(Name)["NameType"][0], True)},
+    "Name": {**_shape(Name), "NameType": (("Enumeration",), True)},  # name_type: NameType, not an Option
     # a vendor attribute's value may be any primitive (kmip keeps it raw)
     "Attribute": _shape(VendorAttribute, AttributeValue=(
         "TextString", "Integer", "LongInteger", "BigInteger", "ByteString", "Boolean", "DateTime", "Interval",

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from kms_tui.kmip.ttlv import TTLV, decode, encode
+from kms_tui.kmip.ttlv import TTLV, TTLVError, decode, encode
 from kms_tui.server.access_request import ordered
 from kms_tui.server.errors import DatabaseError
-from kms_tui.server.plain_json import plain_json
+from kms_tui.server.plain_json import SHAPE_VERSION, plain_json
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS read_access (
     PRIMARY KEY (id, userid)
 );
 CREATE INDEX IF NOT EXISTS read_access_user ON read_access(userid);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 
@@ -72,6 +76,15 @@ class StoredObject:
         return self.object.tag
 
 
+def _plain(attributes: str) -> str:
+    """The plain JSON of stored attribute text (``{}`` for text that no longer decodes: the
+    listing must still answer)."""
+    try:
+        return plain_json(decode(attributes))
+    except TTLVError:
+        return "{}"
+
+
 def _row_to_object(row: sqlite3.Row | tuple, tags: set[str]) -> StoredObject:
     uid, obj, attrs, state, owner = row[:5]
     return StoredObject(uid, decode(obj), decode(attrs), state, owner, tags)
@@ -92,15 +105,19 @@ class Store:
         self._add_plain_attributes()
 
     def _add_plain_attributes(self) -> None:
-        """Databases written before ``plain_attributes`` existed get the column, filled once."""
+        """Databases written before ``plain_attributes`` existed get the column, and texts of an
+        earlier shape (:data:`~kms_tui.server.plain_json.SHAPE_VERSION`) are rewritten, once."""
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(objects)")}
-        if "plain_attributes" in columns:
+        shape = self.db.execute("SELECT value FROM meta WHERE key='plain_attributes_shape'").fetchone()
+        if "plain_attributes" in columns and shape is not None and int(shape[0]) == SHAPE_VERSION:
             return
         with self.transaction():
-            self.db.execute("ALTER TABLE objects ADD COLUMN plain_attributes TEXT")
+            if "plain_attributes" not in columns:
+                self.db.execute("ALTER TABLE objects ADD COLUMN plain_attributes TEXT")
             rows = self.db.execute("SELECT id, attributes FROM objects").fetchall()
-            self.db.executemany(
-                "UPDATE objects SET plain_attributes=? WHERE id=?", [(plain_json(decode(a)), i) for i, a in rows]
+            self.db.executemany("UPDATE objects SET plain_attributes=? WHERE id=?", [(_plain(a), i) for i, a in rows])
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('plain_attributes_shape', ?)", (str(SHAPE_VERSION),)
             )
 
     def close(self) -> None:

@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any, Callable
 
 from kms_tui.client.listing import decode_tag_text
-from kms_tui.kmip.ttlv import TTLV, parse_datetime
+from kms_tui.client.serde_dates import DATE_ATTRIBUTES, as_datetime
+from kms_tui.client.serde_dates import created_of as client_created_of
+from kms_tui.kmip.ttlv import TTLV
 
 # Attributes that may repeat: kept as lists even when there is one.
 REPEATED = frozenset({"Link", "Name", "Attribute"})
@@ -71,22 +73,27 @@ def normalise_attributes(raw: Any, *, copy: bool = True) -> dict[str, Any]:
     for key in REPEATED:
         if key in out and not isinstance(out[key], list):
             out[key] = [out[key]]
+    # Cosmian's serde forms (/access/owned): dates as integer tuples, vendor values {"_t", "_c"}.
+    for key in DATE_ATTRIBUTES.intersection(out):
+        if isinstance(out[key], list):
+            out[key] = as_datetime(out[key]) or out[key]
+    if out.get("Attribute"):
+        out["Attribute"] = [_vendor_value_unwrapped(item) for item in out["Attribute"]]
     return out
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return parse_datetime(value)
-        except ValueError:
-            return None
-    if isinstance(value, (int, float)) and value > 0:  # serde writes Unix seconds in /access/owned
-        from datetime import timezone
+def _vendor_value_unwrapped(item: Any) -> Any:
+    """A vendor attribute whose ``{"_t": type, "_c": content}`` value is replaced by its content
+    (a ``datetime`` for a DateTime), in a new dict: the caller's is left as it was."""
+    value = item.get("AttributeValue") if isinstance(item, dict) else None
+    if not (isinstance(value, dict) and "_t" in value):
+        return item
+    content = as_datetime(value) if value["_t"] == "DateTime" else value.get("_c")
+    return {**item, "AttributeValue": content}
 
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    return None
+
+def _as_datetime(value: Any) -> datetime | None:
+    return as_datetime(value)  # datetime, RFC 3339, Cosmian's serde tuple or Unix seconds
 
 
 def split_tags(attributes: dict[str, Any], vendor_id: str = "cosmian") -> tuple[list[str], list[str]]:
@@ -186,7 +193,7 @@ class ObjectRow:
 
 def created_of(attrs: dict[str, Any]) -> datetime | None:
     """When the object was made, from whichever date attribute the server filled."""
-    return _as_datetime(attrs.get("InitialDate") or attrs.get("OriginalCreationDate") or attrs.get("ActivationDate"))
+    return client_created_of(attrs)
 
 
 def row_from_attributes(
