@@ -57,7 +57,7 @@ def unsaved(profile: Any) -> Any:
 def read_trail(path: Path, limit: int) -> list[dict[str, Any]]:
     """The newest ``limit`` rows of an audit trail, opened read-only and immutable (nothing on
     disk changes: no journal, no shared-memory file); [] when there is no trail."""
-    if limit <= 0 or not path.is_file():
+    if limit <= 0 or paths.is_link(path) or not path.is_file():  # never read through a planted link
         return []
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
@@ -77,8 +77,18 @@ def read_trail(path: Path, limit: int) -> list[dict[str, Any]]:
             entry["object_ids"] = json.loads(entry["object_ids"])
         except (TypeError, ValueError):
             entry["object_ids"] = []
+        entry["details"] = _details(entry.get("details"))
         out.append(entry)
     return out
+
+
+def _details(text: Any) -> dict[str, str]:
+    """A row's ``details`` column (JSON text) as the audit view reads it: a dict, {} if unreadable."""
+    try:
+        value = json.loads(text or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 class MemoryAuditTrail:
@@ -106,6 +116,7 @@ class MemoryAuditTrail:
             mine = [dict(zip(_COLUMNS, entry.row())) for entry in reversed(self._rows)][:max(0, limit)]
         for entry in mine:
             entry["object_ids"] = json.loads(entry["object_ids"])
+            entry["details"] = _details(entry.get("details"))
         return mine + read_trail(self.path, limit - len(mine))
 
 

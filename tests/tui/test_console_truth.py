@@ -147,7 +147,8 @@ async def test_read_only_console_leaves_the_home_byte_identical(console_factory,
         await settle(pilot)
         await pilot.press("4", "o")  # sign out of alpha: in memory only
         await settle(pilot)
-        await wait_until(pilot, lambda: any("Signed out" in n.message for n in app._notifications), what="sign-out")
+        await wait_until(pilot, lambda: any("Signed out" in n.message for n in app._notifications),
+                         what=f"sign-out {[n.message for n in app._notifications]}")
         await pilot.press("up")
         await pilot.press("down", "enter")  # use beta: not written as the active profile
         await wait_until(pilot, lambda: app.services.profile_name == "beta" and app.identity.connected,
