@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
 from kms_tui.tui.connection_check import CheckResult, check_connection
 from kms_tui.tui.modals.error import describe_error
+from kms_tui.tui.unsaved import FormEdits
 from kms_tui.tui.widgets.header import ConsoleHeader
 
 
@@ -29,8 +30,11 @@ def suggested_name(url: str) -> str:
     return host.replace(".", "-")[:64]
 
 
-class ConnectScreen(Screen[None]):
-    """Step 1 of connecting: where the server is and whether it answers."""
+class ConnectScreen(FormEdits, Screen[None]):
+    """Step 1 of connecting: where the server is and whether it answers. Opens with the URL
+    field focused; escape asks before throwing away what was typed."""
+
+    AUTO_FOCUS = "#connect-url"
 
     HELP_TITLE = "Connect to a server"
     HELP_TEXT = "Type the KMS URL and press enter: kms-tui asks /version and /health before going on."
@@ -113,10 +117,9 @@ class ConnectScreen(Screen[None]):
         document = ProfileDocument.new(config["server_url"])
         for key, value in config.items():
             document.set(f"http_config.{key}", value)
-        form = SignInFormScreen(server_url=config["server_url"], document=document)
+        form = SignInFormScreen(server_url=config["server_url"], document=document,
+                                suggested_name=suggested_name(config["server_url"]))
         self.app.push_screen(form, self.after_form)
-        self.call_after_refresh(lambda: form.query_one("#f-name", Input).__setattr__(
-            "value", suggested_name(config["server_url"])))
 
     def after_form(self, name: str | None) -> None:
         if not name:
@@ -125,7 +128,10 @@ class ConnectScreen(Screen[None]):
         self.app.switch_mode("whoami")
         self.app.switch_profile(name, then_sign_in=True)
 
+    def edits_title(self) -> str:
+        return "The connect form"
+
     def action_back(self) -> None:
         from kms_tui.tui.screens.onboarding import OnboardingScreen
 
-        self.app.switch_screen(OnboardingScreen())
+        self.app.confirm_discard([self], "leave", lambda: self.app.switch_screen(OnboardingScreen()))
