@@ -14,7 +14,8 @@ also had nothing focused until it was built, so the first keys went to the scree
   behind it has bubbled back to the app, twice (the second lap also waits for what the first
   one's handling posted, such as a button's ``Pressed`` that closes a modal), or the screen
   changed under it;
-* the screen on top is built (mounted), so its ``on_mount`` has focused its first field.
+* the screen on top is built (mounted), and the focus its ``on_mount`` asked for is set
+  (``Widget.focus`` is queued on the app: the first key waits one more turn of that queue).
 
 A probe lost with a widget that went away is given up after ``PROBE_PATIENCE`` seconds, so a
 key is never held for good.
@@ -54,6 +55,8 @@ class OrderedKeys:
         self._key_stale = -1  # the token the watchdog saw last time (a lost probe repeats)
         self._key_mount_wait: Any = None  # the screen whose mounting the backlog waits for
         self._key_mount_task: asyncio.Task | None = None
+        self._key_ready_screen: Any = None  # the last screen seen built, with its first focus set
+        self._key_turn_for: Any = None  # the built screen whose first focus is being waited for
         self._key_watchdog: Any = None
 
     # --- entry ------------------------------------------------------------------------------
@@ -76,11 +79,24 @@ class OrderedKeys:
             if screen is None or not screen.is_mounted:
                 self._wait_for_mount(screen)
                 return
+            if screen is not self._key_ready_screen:
+                # Widget.focus() in on_mount is itself queued on the app: one more turn of the
+                # app's queue and the focus it asked for is set before the next key is handed over
+                if self._key_turn_for is not screen:
+                    self._key_turn_for = screen
+                    self.call_later(self._key_turn_done, screen)  # type: ignore[attr-defined]
+                return
             event = self._key_backlog.popleft()
             target: MessagePump = self.focused or screen  # type: ignore[attr-defined]
             await super().on_event(event)  # type: ignore[misc]  # priority bindings, else forwarded
             if event.is_forwarded:
                 self._send_probe(target, 1)
+
+    async def _key_turn_done(self, screen: Any) -> None:
+        if self._key_turn_for is screen:
+            self._key_turn_for = None
+            self._key_ready_screen = screen
+        await self._feed_keys()
 
     def _top_screen(self) -> Any:
         try:
@@ -101,14 +117,16 @@ class OrderedKeys:
 
         self._key_mount_task = asyncio.get_running_loop().create_task(mounted())
 
-    def _send_probe(self, target: MessagePump, lap: int) -> None:
+    def _send_probe(self, target: MessagePump, lap: int) -> bool:
+        """Post a probe behind the key; False when ``target`` is closing (nothing to wait for)."""
         self._key_tokens += 1
         self._key_awaited = self._key_tokens
         if not target.post_message(KeyHandled(self._key_tokens, lap)):
-            self._key_awaited = 0  # the widget is closing: nothing to wait for
-            return
+            self._key_awaited = 0
+            return False
         if self._key_watchdog is not None:
             self._key_watchdog.resume()
+        return True
 
     def _release(self) -> None:
         self._key_awaited = 0
@@ -123,8 +141,7 @@ class OrderedKeys:
             return  # released meanwhile (screen change, watchdog)
         if message.lap < LAPS:
             target = self.focused or self._top_screen()  # type: ignore[attr-defined]
-            if target is not None:
-                self._send_probe(target, message.lap + 1)
+            if target is not None and self._send_probe(target, message.lap + 1):
                 return
         self._key_awaited = 0
         await self._feed_keys()

@@ -42,7 +42,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
     Opens with its first field focused (the name, or the server URL when editing); escape asks
     before throwing away changed fields."""
 
-    AUTO_FOCUS = "Input"  # not the scrolling body: the first key typed lands in the first field
+    AUTO_FOCUS = ""  # not the scrolling body: on_mount focuses the first field
 
     HELP_TITLE = "Sign-in setup"
     HELP_TEXT = ("Choose how this profile signs in. Problems (missing files, a key that does not match its "
@@ -114,6 +114,8 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
                     yield Button("…", id=f"browse-{input_id(key)[2:]}", classes="browse")
 
     def on_mount(self) -> None:
+        # before any key is handed over (see key_order.py); no scroll: the title stays in view
+        self.query_one(Input).focus(scroll_visible=False)
         self.show_method_fields()
         self.query_one("#insecure-warning").display = bool(self.values.get("accept_invalid_certs"))
         self.run_checks()
