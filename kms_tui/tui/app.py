@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from textual import on, work
 from textual.app import App
@@ -18,11 +19,14 @@ from textual.worker import Worker, WorkerState
 from kms_tui.tui import services as svc
 from kms_tui.tui.commands import ConsoleCommands
 from kms_tui.tui.identity import Identity, sign_in_label
+from kms_tui.tui.key_order import OrderedKeys
 from kms_tui.tui.messages import (LinkChecked, SandboxStopped, ServicesFailed, ServicesReady, SessionChanged,
                                    StartupResolved, WhoAmILoaded)
+from kms_tui.tui.modals.discard import DiscardModal
 from kms_tui.tui.modals.error import ErrorModal, describe_error
 from kms_tui.tui.registry import SCREENS, make_screen
 from kms_tui.tui.services import AppServices, ConsoleOptions
+from kms_tui.tui.unsaved import unsaved_changes
 
 if TYPE_CHECKING:  # imported on use (it loads ctypes): the welcome screen does not need it
     from kms_tui.tui.sandbox_process import SandboxProcess
@@ -38,7 +42,7 @@ def _mode_bindings() -> list[Binding]:
                     id=f"go-{e.mode}", show=False) for e in SCREENS]
 
 
-class KmsConsole(App):
+class KmsConsole(OrderedKeys, App):
     """The operator console. Screens are modes (see ``registry.SCREENS``)."""
 
     CSS_PATH = "app.tcss"
@@ -73,9 +77,11 @@ class KmsConsole(App):
         self.read_only = self.options.read_only
         self._read_only_base = self.read_only  # --read-only or settings.toml; a profile may add its own
         self._link_timer: Any = None
+        self._init_key_order()
 
     # --- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self._key_order_mounted()
         self.theme = self.options.theme or "textual-dark"
         self.identity = Identity(read_only=self.read_only)
         if self.nothing_to_open():
@@ -330,16 +336,87 @@ class KmsConsole(App):
     def action_onboarding(self) -> None:
         from kms_tui.tui.screens.onboarding import OnboardingScreen
 
-        self.push_screen(OnboardingScreen())
+        self.confirm_discard(self.screen_stack, "leave", lambda: self.push_screen(OnboardingScreen()),
+                             discard=True)
 
     def action_next_theme(self) -> None:
         names = [t for t in THEMES if t in self.available_themes]
         self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
         self.notify(f"Theme: {self.theme}")
 
+    async def action_switch_mode(self, mode: str) -> None:
+        await self.go_to(mode)
+
+    async def go_to(self, mode: str, then: Callable[[], Any] | None = None) -> None:
+        """Show the screen of ``mode`` (number keys, palette); unsaved edits on the screens left
+        behind are not thrown away without asking. ``then`` runs once it is shown."""
+
+        async def switch() -> None:
+            if mode != self.current_mode:
+                if then is None:
+                    self.switch_mode(mode)  # as Textual's own action: not awaited
+                    return
+                await self.switch_mode(mode)
+            if then is not None:
+                outcome = then()
+                if inspect.isawaitable(outcome):
+                    await outcome
+
+        if mode == self.current_mode:
+            await switch()
+            return
+        outcome = self.confirm_discard(self.screen_stack, "leave", switch, discard=True)
+        if inspect.isawaitable(outcome):
+            await outcome
+
     async def action_quit(self) -> None:
+        outcome = self.confirm_discard(self.every_screen(), "quit", self.quit_now)
+        if inspect.isawaitable(outcome):
+            await outcome
+
+    async def quit_now(self) -> None:
+        """Quit without asking: close the client, stop the sandbox, exit."""
         await self.shutdown()
         self.exit()
+
+    # --- unsaved edits (the one place they are checked, see unsaved.py) ---------------------
+    def every_screen(self) -> list[Any]:
+        """The screens of every mode's stack (a form left open on another screen counts too)."""
+        return [screen for stack in self._screen_stacks.values() for screen in stack]
+
+    def confirm_discard(self, screens: Iterable[Any], leaving: str, then: Callable[[], Any], *,
+                        discard: bool = False) -> Any:
+        """Run ``then`` at once when none of ``screens`` holds unsaved edits (its result is returned:
+        await it if it is awaitable); else ask first, naming what would be lost (Keep editing is
+        the default), and run it only after Discard. With ``discard`` those screens drop their
+        edits first (forms close, the config editor reloads)."""
+        lost = unsaved_changes(screens)
+        if not lost:
+            return then()
+        if isinstance(self.screen, DiscardModal):
+            return None  # already asking
+
+        async def answered(go: bool | None) -> None:
+            if not go:
+                return
+            if discard:
+                self.discard_edits([screen for screen, _what in lost])
+            outcome = then()
+            if inspect.isawaitable(outcome):
+                await outcome
+
+        self.push_screen(DiscardModal([what for _screen, what in lost], leaving), answered)
+        return None
+
+    def discard_edits(self, screens: list[Any]) -> None:
+        """Drop the edits of ``screens``: forms pushed on the current stack close (with what is
+        above them), a mode's own screen (the config editor) drops them itself."""
+        stack = self.screen_stack
+        pushed = [stack.index(s) for s in screens if s in stack[1:]]
+        for _ in range(len(stack) - min(pushed, default=len(stack))):
+            self.pop_screen()
+        if stack[0] in screens and hasattr(stack[0], "discard_changes"):
+            stack[0].discard_changes()
 
     async def shutdown(self) -> None:
         """Close the shared client and stop the sandbox child (its data is kept)."""

@@ -13,7 +13,7 @@ from kms_tui.tui.registry import SCREENS, screen_class
 def palette_entries(app) -> Iterator[tuple[str, str, object]]:
     """(title, help, callback) for every command the palette offers."""
     for entry in SCREENS:
-        yield f"Go to {entry.title}", entry.description, partial(app.switch_mode, entry.mode)
+        yield f"Go to {entry.title}", entry.description, partial(app.go_to, entry.mode)
         cls = screen_class(entry)
         for binding in getattr(cls, "BINDINGS", []) if cls else []:
             if getattr(binding, "description", "") and getattr(binding, "id", None):
@@ -30,10 +30,8 @@ def palette_entries(app) -> Iterator[tuple[str, str, object]]:
 
 
 async def run_on_screen(app, mode: str, action: str) -> None:
-    """Switch to ``mode`` and run ``action`` on its screen."""
-    if app.current_mode != mode:
-        await app.switch_mode(mode)
-    await app.screen.run_action(action)
+    """Switch to ``mode`` (asking first if edits would be lost) and run ``action`` on its screen."""
+    await app.go_to(mode, then=lambda: app.screen.run_action(action))
 
 
 class ConsoleCommands(Provider):

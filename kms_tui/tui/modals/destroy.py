@@ -45,6 +45,7 @@ class DestroyModal(ObjectForm[DestroyRequest]):
     """Dismisses with a :class:`DestroyRequest`, or None."""
 
     DESTRUCTIVE = True
+    ASK_BEFORE_DISCARD = False  # escape here means "do not destroy": never asks
 
     def __init__(self, row: ObjectRow, *, revoke_first: bool | None = None) -> None:
         super().__init__(f"Destroy {row.object_type or 'object'} {visible(row.name or '')}".rstrip())

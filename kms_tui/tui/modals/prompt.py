@@ -10,9 +10,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kms_tui.tui.unsaved import FormEdits
 
-class PromptModal(ModalScreen[str | None]):
-    """Enter submits (if ``check`` returns no message), escape cancels."""
+
+class PromptModal(FormEdits, ModalScreen[str | None]):
+    """Enter submits (if ``check`` returns no message), escape cancels (asking first when the
+    text was changed)."""
 
     DEFAULT_CLASSES = "kms-modal"
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.", id="prompt-cancel")]
@@ -41,5 +44,8 @@ class PromptModal(ModalScreen[str | None]):
             return
         self.dismiss(value)
 
+    def describe_changes(self, changed: list[str]) -> str:
+        return f"Your answer to “{self.question}” is not saved."
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_form()

@@ -57,7 +57,7 @@ class ConfigEditorScreen(ConsoleScreen):
         Binding("ctrl+s", "save", "Save", tooltip="Review the diff, then write the file.", id="config-save"),
         Binding("f4", "external_editor", "Editor", tooltip="Edit in $EDITOR, then come back here.",
                 id="config-external-editor"),
-        Binding("ctrl+r", "reload", "Reload", tooltip="Discard edits and reload the file from disk.",
+        Binding("ctrl+r", "reload", "Reload", tooltip="Reload the file from disk (asks before discarding edits).",
                 id="config-reload"),
     ]
 
@@ -75,7 +75,24 @@ class ConfigEditorScreen(ConsoleScreen):
             yield Static("", id="config-problems")
 
     def on_mount(self) -> None:
-        self.watch(self.app, "services", lambda _s: self.load_from_disk(), init=True)
+        self.watch(self.app, "services", self._services_changed, init=True)
+
+    def _services_changed(self, _services) -> None:
+        lost = self.has_unsaved_changes()
+        if lost:  # a reconnect (sign-in, another profile) must not wipe what is being typed
+            self.app.notify(f"{lost} They are kept: ctrl+s saves them, ctrl+r reloads the file.",
+                            title="Edits kept", markup=False)
+            return
+        self.load_from_disk()
+
+    # --- unsaved edits (see unsaved.py) ------------------------------------------------------
+    def has_unsaved_changes(self) -> str | None:
+        if self.path is None or self.query_one("#config-text", TextArea).text == self.on_disk:
+            return None
+        return f"The config editor has unsaved changes to {display_path(self.path)}."
+
+    def discard_changes(self) -> None:
+        self.load_from_disk()
 
     def load_from_disk(self) -> None:
         """Show the active profile's file as it is on disk."""
@@ -148,7 +165,7 @@ class ConfigEditorScreen(ConsoleScreen):
         self.app.reopen_active_profile()
 
     def action_reload(self) -> None:
-        self.load_from_disk()
+        self.app.confirm_discard([self], "reload", self.load_from_disk)
 
     def action_external_editor(self) -> None:
         if self.app.refuse_if_read_only("editing the config") or self.path is None:

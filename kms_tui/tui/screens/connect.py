@@ -17,6 +17,7 @@ from textual.widgets import Button, Footer, Input, Label, Static, Switch
 from kms_tui.safetext import mask_url, visible
 from kms_tui.tui.connection_check import CheckResult, check_connection
 from kms_tui.tui.modals.error import describe_error
+from kms_tui.tui.unsaved import FormEdits
 from kms_tui.tui.widgets.header import ConsoleHeader
 
 
@@ -69,8 +70,11 @@ def suggested_name(url: str) -> str:
     return host.replace(".", "-")[:64]
 
 
-class ConnectScreen(Screen[None]):
-    """Step 1 of connecting: where the server is and whether it answers."""
+class ConnectScreen(FormEdits, Screen[None]):
+    """Step 1 of connecting: where the server is and whether it answers. Opens with the URL
+    field focused; escape asks before throwing away what was typed."""
+
+    AUTO_FOCUS = "#connect-url"
 
     HELP_TITLE = "Connect to a server"
     HELP_TEXT = "Type the KMS URL and press enter: kms-tui asks /version and /health before going on."
@@ -151,10 +155,9 @@ class ConnectScreen(Screen[None]):
         document = ProfileDocument.new(config["server_url"])
         for key, value in config.items():
             document.set(f"http_config.{key}", value)
-        form = SignInFormScreen(server_url=config["server_url"], document=document)
+        form = SignInFormScreen(server_url=config["server_url"], document=document,
+                                suggested_name=suggested_name(config["server_url"]))
         self.app.push_screen(form, self.after_form)
-        self.call_after_refresh(lambda: form.query_one("#f-name", Input).__setattr__(
-            "value", suggested_name(config["server_url"])))
 
     def after_form(self, name: str | None) -> None:
         if not name:
@@ -163,7 +166,10 @@ class ConnectScreen(Screen[None]):
         self.app.switch_mode("whoami")
         self.app.switch_profile(name, then_sign_in=True)
 
+    def edits_title(self) -> str:
+        return "The connect form"
+
     def action_back(self) -> None:
         from kms_tui.tui.screens.onboarding import OnboardingScreen
 
-        self.app.switch_screen(OnboardingScreen())
+        self.app.confirm_discard([self], "leave", lambda: self.app.switch_screen(OnboardingScreen()))

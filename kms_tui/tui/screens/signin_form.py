@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 from kms_tui.tui.modals.file_picker import FilePickerModal
 from kms_tui.tui.screens.config_editor import problems_text
 from kms_tui.tui.signin_model import BY_KEY, FIELDS, METHODS, apply_form, form_values, method_of
+from kms_tui.tui.unsaved import FormEdits
 from kms_tui.tui.widgets.header import ConsoleHeader
 
 CHECK_DELAY = 0.4  # seconds of quiet before the inline checks run again
@@ -35,8 +36,13 @@ def input_id(key: str) -> str:
     return "f-" + key.replace(".", "-").replace("_", "-")
 
 
-class SignInFormScreen(Screen[str | None]):
-    """Create (``name=None``) or edit a profile; dismisses with the saved profile's name."""
+class SignInFormScreen(FormEdits, Screen[str | None]):
+    """Create (``name=None``) or edit a profile; dismisses with the saved profile's name.
+
+    Opens with its first field focused (the name, or the server URL when editing); escape asks
+    before throwing away changed fields."""
+
+    AUTO_FOCUS = ""  # not the scrolling body: on_mount focuses the first field
 
     HELP_TITLE = "Sign-in setup"
     HELP_TEXT = ("Choose how this profile signs in. Problems (missing files, a key that does not match its "
@@ -48,7 +54,8 @@ class SignInFormScreen(Screen[str | None]):
         Binding("ctrl+b", "browse", "Browse", tooltip="Pick a file for the focused path field.", id="form-browse"),
     ]
 
-    def __init__(self, name: str | None = None, *, server_url: str = "", document=None) -> None:
+    def __init__(self, name: str | None = None, *, server_url: str = "", document=None,
+                 suggested_name: str = "") -> None:
         super().__init__()
         from kms_tui.config import ProfileDocument, ProfileStore
 
@@ -60,6 +67,8 @@ class SignInFormScreen(Screen[str | None]):
         self.values = form_values(self.document.data())
         if server_url:
             self.values["server_url"] = server_url
+        if suggested_name and not name:
+            self.values["name"] = suggested_name
         self.values["device_authorization_url"] = getattr(self.flow_extras, "device_authorization_url", "") or ""
         self.method = method_of(self.document.http_config, getattr(self.flow_extras, "flow", None))
         self._pending = None
@@ -105,6 +114,8 @@ class SignInFormScreen(Screen[str | None]):
                     yield Button("…", id=f"browse-{input_id(key)[2:]}", classes="browse")
 
     def on_mount(self) -> None:
+        # before any key is handed over (see key_order.py); no scroll: the title stays in view
+        self.query_one(Input).focus(scroll_visible=False)
         self.show_method_fields()
         self.query_one("#insecure-warning").display = bool(self.values.get("accept_invalid_certs"))
         self.run_checks()
@@ -211,8 +222,11 @@ class SignInFormScreen(Screen[str | None]):
                 update={"flow": method.flow, "device_authorization_url": device_url})
             self.store.set_profile_settings(name, settings.model_copy(update={"oauth": oauth}))
 
+    def edits_title(self) -> str:
+        return f"The form of profile {self.profile_name}" if self.profile_name else "The new profile form"
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_form()
 
     def action_browse(self) -> None:
         focused = self.focused

@@ -12,6 +12,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 
+from kms_tui.tui.unsaved import FormEdits
+
 R = TypeVar("R")
 
 
@@ -24,8 +26,9 @@ def field_row(label: str, widget: Widget, *, row_id: str | None = None) -> Horiz
     return Horizontal(Label(label, classes="form-label"), widget, classes="form-row", id=row_id)
 
 
-class ObjectForm(ModalScreen[R | None], Generic[R]):
-    """Dismisses with the built request, or None on cancel/escape."""
+class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
+    """Dismisses with the built request, or None on cancel/escape (asking first when a field
+    was changed, see ``FormEdits``)."""
 
     DEFAULT_CLASSES = "kms-modal"
     CONFIRM_LABEL = "OK"
@@ -87,8 +90,11 @@ class ObjectForm(ModalScreen[R | None], Generic[R]):
             return
         self.dismiss(request)
 
+    def edits_title(self) -> str:
+        return f"The form “{self.title_text}”"
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close_form()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
