@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "serve",
     "whoami",
     "objects",
+    "access",
     "audit",
     "profile",
     "login",
