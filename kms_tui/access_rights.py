@@ -17,6 +17,8 @@ retrieve_object_utils.rs) and ``user_can_perform_operation`` (core/kms/permissio
 
 from __future__ import annotations
 
+from typing import Any
+
 # Cosmian's `KmipOperation` (crate/kmip/src/kmip_2_1/mod.rs) as the REST API spells it (serde
 # `lowercase`), in declaration order: the order `/access/list` answers in.
 OPERATIONS: tuple[str, ...] = (
@@ -114,8 +116,34 @@ def explain(granted, *, hsm: bool = False) -> str:  # noqa: ANN001
         "also allows " + ", ".join(display_name(op) for op in more) + " (Cosmian 5.26)")
 
 
+def user_rows(answer: list[dict[str, Any]], uid: str = "") -> list[dict[str, Any]]:
+    """``/access/list`` entries as ``{user, operations, allows}`` (operations in Cosmian's order)."""
+    rows = []
+    for entry in answer:
+        if not isinstance(entry, dict):
+            continue
+        ops = ordered(str(o) for o in entry.get("operations") or [])
+        rows.append({"user": str(entry.get("user_id", "")), "operations": ops,
+                     "allows": effective(ops, hsm=is_hsm(uid))})
+    return rows
+
+
+def obtained_rows(answer: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``/access/obtained`` entries as ``{id, owner, state, operations, allows}``; the create
+    right is the entry with id ``*`` and no owner."""
+    rows = []
+    for entry in answer:
+        if not isinstance(entry, dict):
+            continue
+        uid = str(entry.get("object_id", ""))
+        ops = ordered(str(o) for o in entry.get("operations") or [])
+        rows.append({"id": uid, "owner": str(entry.get("owner_id", "") or ""), "state": str(entry.get("state", "")),
+                     "operations": ops, "allows": effective(ops, hsm=is_hsm(uid))})
+    return rows
+
+
 GET_WARNING = (
-    "On Cosmian KMS 5.26 a `get` grant is much more than reading the key: it stands for every "
-    "operation except revoke and destroy (export, encrypt, decrypt, sign, certify, activate, "
-    "set/add/modify/delete attributes…), and any grant lets the user read the object's attributes."
+    "Cosmian 5.26: a `get` grant stands for every operation except revoke and destroy (export, "
+    "encrypt, decrypt, sign, activate, set attributes…), and any grant lets the user read the "
+    "object's attributes."
 )

@@ -119,21 +119,9 @@ def run_revoke(args: argparse.Namespace) -> int:
     return _change(args, grant=False)
 
 
-def user_rows(answer: list[dict[str, Any]], uid: str = "") -> list[dict[str, Any]]:
-    """``/access/list`` entries as ``{user, operations, allows}`` (operations in Cosmian's order)."""
-    rows = []
-    for entry in answer:
-        if not isinstance(entry, dict):
-            continue
-        ops = rights.ordered(str(o) for o in entry.get("operations") or [])
-        rows.append({"user": str(entry.get("user_id", "")), "operations": ops,
-                     "allows": rights.effective(ops, hsm=rights.is_hsm(uid))})
-    return rows
-
-
 def run_list(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        rows = user_rows(await client.access_list(args.id), args.id)
+        rows = rights.user_rows(await client.access_list(args.id), args.id)
         if not rows:
             return Result({"id": args.id, "accesses": []}, f"No access right granted on object {visible(args.id)}.")
         lines = [(visible(r["user"]), _names(r["operations"]), rights.explain(r["operations"], hsm=rights.is_hsm(args.id)))
@@ -171,23 +159,9 @@ def run_owned(args: argparse.Namespace) -> int:
     return run_with_client(args, body)
 
 
-def obtained_rows(answer: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``/access/obtained`` entries as ``{id, owner, state, operations, allows}``; the create
-    right is the entry with id ``*`` and no owner."""
-    rows = []
-    for entry in answer:
-        if not isinstance(entry, dict):
-            continue
-        uid = str(entry.get("object_id", ""))
-        ops = rights.ordered(str(o) for o in entry.get("operations") or [])
-        rows.append({"id": uid, "owner": str(entry.get("owner_id", "") or ""), "state": str(entry.get("state", "")),
-                     "operations": ops, "allows": rights.effective(ops, hsm=rights.is_hsm(uid))})
-    return rows
-
-
 def run_obtained(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        rows = obtained_rows(await client.access_obtained())
+        rows = rights.obtained_rows(await client.access_obtained())
         if not rows:
             return Result({"objects": []}, "No access right obtained.")
         lines = []
