@@ -21,7 +21,11 @@ from tests.tui.test_snapshots import SANDBOX_VERSION
 @pytest.fixture
 def users(start_tls_sandbox, pki, tmp_path):
     """{"alice": http_config, "bob": http_config, "alice_conf": ckms.toml path} on one mTLS sandbox."""
-    sb = start_tls_sandbox(client_ca=True)
+    return make_users(start_tls_sandbox, pki, tmp_path)
+
+
+def make_users(start_tls_sandbox, pki, tmp_path, extra: str = "") -> dict:
+    sb = start_tls_sandbox(client_ca=True, extra=extra)
     ca = pki.ca.cert_pem.decode()
     out = {}
     for who, issued in (("alice", pki.alice), ("bob", pki.bob)):
@@ -152,6 +156,48 @@ async def test_access_screen_lists_owned_and_obtained(console_factory, users):
         owned = screen.query_one("#access-owned", DataTable)
         assert [str(owned.get_row_at(i)[0]) for i in range(owned.row_count)] == [own]
         assert "You may create objects." in str(screen.query_one("#access-create").render())
+
+
+async def test_server_text_is_escaped_in_the_pane_and_the_confirmation(console_factory, users):
+    app = console_factory(conf=users["alice_conf"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        alice = pilot.app.services.client
+        uid = await alice.create_symmetric_key()
+        await alice.grant(uid, "[b]eve\x1b[2J", ["encrypt"])
+        await reload(pilot, screen)
+        assert screen.table.select_uid(uid)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: access_rows(screen) == [("[b]eve\\x1b[2J", "encrypt")], what="eve, escaped")
+        screen.query_one("#access-table", DataTable).focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        shown = str(pilot.app.screen.query_one("#confirm-question").render())
+        assert "[b]eve\\x1b[2J" in shown and "\x1b" not in shown  # markup and controls shown as text
+        await pilot.press("y")
+        await settle(pilot)
+        assert await alice.access_list(uid) == []  # the real user id was revoked, not the escaped text
+
+
+async def test_a_privileged_user_grants_the_create_right(console_factory, start_tls_sandbox, pki, tmp_path):
+    users = make_users(start_tls_sandbox, pki, tmp_path, extra='privileged_users = ["alice"]')
+    async with client(users["bob"]) as bob:
+        assert await bob.access_create() is False
+    app = console_factory(conf=users["alice_conf"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        screen = pilot.app.screen
+        await wait_until(pilot, lambda: "privileged user" in str(screen.query_one("#access-create").render()),
+                         what="the privileged status")
+        await pilot.press("c")
+        await pilot.pause()
+        pilot.app.screen.query_one(Input).value = "bob"
+        await pilot.press("enter")
+        await settle(pilot)
+    async with client(users["bob"]) as bob:
+        assert await bob.access_create() is True  # landed: bob may create objects now
 
 
 @pytest.mark.parametrize("size", [(80, 24)], ids=["80x24"])

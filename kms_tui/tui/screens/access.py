@@ -99,7 +99,7 @@ class AccessScreen(ConsoleScreen):
             obtained = await client.access_obtained()
         except Exception as exc:  # noqa: BLE001 - shown on the screen
             reason = getattr(exc, "message", None) or str(exc)
-            self.query_one("#access-create", Static).update(f"Could not list the access rights: {visible(reason)}")
+            self.query_one("#access-create", Static).update(Text(f"Could not list the access rights: {visible(reason)}"))
             return
         may_create = privileged = None
         try:
@@ -138,7 +138,7 @@ class AccessScreen(ConsoleScreen):
             create += (" You are a privileged user: c grants the create right to a user, C revokes it"
                        " (the server does not list who holds it).")
         self.query_one("#access-create", Static).update(
-            f"{create}  {len(self.owned)} owned, {len(self.obtained)} granted to you.")
+            Text(f"{create}  {len(self.owned)} owned, {len(self.obtained)} granted to you."))
 
     # -- grant -----------------------------------------------------------------------------------
 

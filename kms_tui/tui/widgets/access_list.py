@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.text import Text
 from textual.actions import SkipAction
 from textual.binding import Binding
@@ -102,7 +103,7 @@ class AccessSection(Vertical):
         except Exception as exc:  # noqa: BLE001 - shown in the section
             if generation == self.generation:
                 reason = getattr(exc, "message", None) or str(exc)
-                self.query_one("#access-note", Static).update(f"Access rights unavailable: {visible(reason)}")
+                self.query_one("#access-note", Static).update(Text(f"Access rights unavailable: {visible(reason)}"))
             return
         if generation == self.generation:
             self._fill(rights.user_rows(answer, uid))
@@ -132,8 +133,8 @@ class AccessSection(Vertical):
             return
         entry = self.accesses[min(table.cursor_row, len(self.accesses) - 1)]
         uid, user, ops = self.uid, entry["user"], list(entry["operations"])
-        question = (f"Take {_names(ops)} on {visible(uid)} away from {visible(user)}?\n"
-                    f"They keep nothing on this object afterwards (unless granted to everyone, *).")
+        question = escape(f"Take {_names(ops)} on {visible(uid)} away from {visible(user)}?\n"
+                          f"They keep nothing on this object afterwards (unless granted to everyone, *).")
 
         def chosen(yes: bool | None) -> None:
             if yes:
