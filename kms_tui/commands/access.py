@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
     """Add ``access`` and its subcommands to the ``kms-tui`` parser."""
     from kms_tui.cli import add_connection_options
 
-    p = subparsers.add_parser("access", help="grant, revoke and list users' access rights to objects",
+    p = subparsers.add_parser("access", aliases=["access-rights"], help="grant, revoke and list users' access rights to objects",
                               description="Manage the users' access rights to objects (ckms access-rights).")
     actions = p.add_subparsers(dest="access_action", metavar="ACTION", required=True)
 

@@ -67,7 +67,7 @@ def test_grant_get_then_revoke_it_from_the_command_line(two_users, kms_cli):
     r = kms_cli("access", "list", uid, "--conf", paths["alice"], "--json")
     assert r.code == 0, r.err
     assert [(a["user"], a["operations"]) for a in r.json["accesses"]] == [("bob", ["get"])]
-    r = kms_cli("access", "list", uid, "--conf", paths["alice"])
+    r = kms_cli("access-rights", "list", uid, "--conf", paths["alice"])  # ckms's name works too
     assert "bob" in r.out and "get" in r.out
 
     r = kms_cli("access", "owned", "--conf", paths["alice"], "--json")
