@@ -8,6 +8,7 @@ the grant and revoke requests run in workers of the section and refresh it when 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rich.markup import escape
@@ -23,6 +24,9 @@ from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.grant import GrantModal, GrantRequest
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_rows import ObjectRow
+
+
+PAUSE = 0.2  # seconds the cursor rests on a row before its grants are asked for
 
 
 def _names(ops: list[str]) -> str:
@@ -94,10 +98,12 @@ class AccessSection(Vertical):
             note.update("Not connected.")
             return
         note.update("Loading who holds rights…")
-        self.run_worker(self._load(row.uid, self.generation), group="access-list", exclusive=True,
+        self.run_worker(self._load(row.uid, self.generation, pause=PAUSE), group="access-list", exclusive=True,
                         exit_on_error=False)
 
-    async def _load(self, uid: str, generation: int) -> None:
+    async def _load(self, uid: str, generation: int, *, pause: float = 0.0) -> None:
+        if pause:  # moving through the list: ask only for the row the cursor stops on
+            await asyncio.sleep(pause)
         try:
             answer = await self.client.access_list(uid)
         except Exception as exc:  # noqa: BLE001 - shown in the section
