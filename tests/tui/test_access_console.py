@@ -200,6 +200,26 @@ async def test_a_privileged_user_grants_the_create_right(console_factory, start_
         assert await bob.access_create() is True  # landed: bob may create objects now
 
 
+async def test_on_a_granted_object_the_pane_names_the_owner_and_g_refuses(console_factory, users):
+    async with client(users["alice"]) as alice:
+        uid = await alice.create_symmetric_key()
+        await alice.grant(uid, "bob", ["get"])
+    bob_conf = write_conf(users["alice_conf"].parent / "bob.toml", users["bob"])
+    bob_conf.chmod(0o600)
+    async with console_factory(conf=bob_conf).run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        assert screen.table.select_uid(uid)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "alice" in str(screen.query_one("#detail-body").render())
+        assert "Only the owner" in str(screen.query_one("#access-note").render())
+        assert access_rows(screen) == []
+        await pilot.press("g")
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, GrantModal)
+        assert any("Only the owner (alice)" in n.message for n in pilot.app._notifications)
+
+
 @pytest.mark.parametrize("size", [(80, 24)], ids=["80x24"])
 def test_grant_dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monkeypatch):
     from kms_tui.config import ProfileStore

@@ -89,7 +89,7 @@ class AccessSection(Vertical):
         self.display = True
         user = me(self.app)
         if not is_mine(row, user):
-            owner.update(Text.assemble(("Owner".ljust(24), "bold"), visible(row.owner)))
+            owner.update("")  # the attributes above name the owner already
             note.update("Only the owner sees who holds rights on this object and grants them.")
             return
         owner.update(Text.assemble(("Owner".ljust(24), "bold"), f"you ({visible(user)})" if user else "you"))
