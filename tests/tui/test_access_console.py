@@ -252,3 +252,16 @@ async def test_g_is_a_letter_in_the_filter_field(console_factory, users):
         await pilot.pause()
         assert not isinstance(pilot.app.screen, GrantModal)
         assert screen.query_one("#filter-text", Input).value == "get"
+
+
+def test_every_access_binding_has_an_id_and_a_description():
+    from kms_tui.tui.screens.access import AccessScreen
+    from kms_tui.tui.screens.objects import ObjectsScreen
+    from kms_tui.tui.widgets.access_list import AccessSection
+
+    bindings = [*AccessScreen.BINDINGS, *AccessSection.BINDINGS, *GrantModal.BINDINGS,
+                *[b for b in ObjectsScreen.BINDINGS if b.action == "grant_access"]]
+    assert len(bindings) >= 7
+    assert all(b.id and b.description and b.tooltip for b in bindings)
+    ids = [b.id for b in bindings]
+    assert len(ids) == len(set(ids))
