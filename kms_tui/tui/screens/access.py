@@ -58,6 +58,8 @@ class AccessScreen(ConsoleScreen):
     AccessScreen #access-body { padding: 0 1; }
     AccessScreen DataTable { height: auto; max-height: 14; }
     AccessScreen #access-create { height: auto; }
+    AccessScreen .hint { margin-top: 0; }
+    AccessScreen .-empty, AccessScreen .hint.-filled { display: none; }
     """
 
     def __init__(self) -> None:
@@ -73,10 +75,12 @@ class AccessScreen(ConsoleScreen):
             owned: DataTable = DataTable(id="access-owned", cursor_type="row", zebra_stripes=True)
             owned.add_columns("Id", "State", "Type", "Algorithm", "Name")
             yield owned
+            yield Static("You own no object.", id="access-owned-empty", classes="hint")
             yield Static("Granted to you", classes="section-title")
             obtained: DataTable = DataTable(id="access-obtained", cursor_type="row", zebra_stripes=True)
             obtained.add_columns("Id", "Owner", "State", "Operations", "Also allows")
             yield obtained
+            yield Static("Nobody granted you rights.", id="access-obtained-empty", classes="hint")
 
     @property
     def client(self) -> Any:
@@ -130,6 +134,9 @@ class AccessScreen(ConsoleScreen):
             note = "the right to create objects" if create_right else (
                 rights.explain(r["operations"], hsm=rights.is_hsm(r["id"])) or "—")
             table.add_row(_t(r["id"]), _t(r["owner"] or "—"), _t(r["state"]), _t(_names(r["operations"])), _t(note))
+        for name, rows in (("owned", self.owned), ("obtained", self.obtained)):
+            self.query_one(f"#access-{name}", DataTable).set_class(not rows, "-empty")
+            self.query_one(f"#access-{name}-empty", Static).set_class(bool(rows), "-filled")
         if may_create is None:
             create = "The server did not say whether you may create objects (/access/create)."
         else:
