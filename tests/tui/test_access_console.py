@@ -234,12 +234,17 @@ def test_grant_dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, 
         await wait_until(pilot, lambda: pilot.app.whoami_data is not None, what="whoami")
         await pilot.press("2")
         await settle(pilot)
+        objects = pilot.app.screen
+        await wait_until(pilot, lambda: not objects.load_running and "0 objects" in
+                         str(objects.query_one("#objects-status").render()), what="the empty list")
         pilot.app.push_screen(GrantModal("4a1f0c9e-6b8d-4f1e-9a57-2c3d4e5f6a7b", owner="admin"))
         await pilot.pause()
         modal = pilot.app.screen
         modal.query_one("#grant-user", Input).value = "bob@example.com"
         modal.query_one("#grant-operations", SelectionList).select("get")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: "except revoke" in str(modal.query_one("#grant-allows").render()),
+                         what="the allows line")
+        await settle(pilot)
 
     assert snap_compare(console_factory(), run_before=run_before, terminal_size=size)
 
