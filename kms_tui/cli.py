@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "serve",
     "whoami",
     "objects",
+    "access",
     "audit",
     "profile",
     "login",

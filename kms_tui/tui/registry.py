@@ -33,6 +33,8 @@ SCREENS: tuple[ScreenEntry, ...] = (
                 "Servers and sign-in methods: add, edit, sign in, set active."),
     ScreenEntry("config", "Config", "kms_tui.tui.screens.config_editor", "ConfigEditorScreen", "5",
                 "The active profile's ckms.toml, validated as you type."),
+    ScreenEntry("access", "Access", "kms_tui.tui.screens.access", "AccessScreen", "6",
+                "Objects you own, rights granted to you, the create right."),
 )
 
 BY_MODE = {entry.mode: entry for entry in SCREENS}

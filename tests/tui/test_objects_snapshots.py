@@ -104,6 +104,7 @@ async def _filtered(pilot, screen):
 
 async def _detail(pilot, screen):
     await pilot.press("enter")
+    await settle(pilot)  # the access-rights section asks the server in a worker
 
 
 async def _server_filters(pilot, screen):

@@ -22,6 +22,7 @@ from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
+from kms_tui.tui.widgets.access_list import AccessDetail, grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
@@ -82,6 +83,8 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
                 id="objects.activate"),
         Binding("v", "revoke", "Revoke", tooltip="Revoke the object (and its linked key).", id="objects.revoke"),
         Binding("d", "destroy", "Destroy", tooltip="Destroy the object, after confirmation.", id="objects.destroy"),
+        Binding("g", "grant_access", "Grant", show=False, priority=True,  # before the table's g (home is first)
+                tooltip="Grant a user rights on the object you own.", id="objects.grant"),
         Binding("e", "export", "Export", show=False, tooltip="Save the public key or certificate as PEM.",
                 id="objects.export"),
         Binding("c", "copy_id", "Copy id", show=False, tooltip="Copy the id (OSC 52: works over SSH).",
@@ -120,7 +123,7 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
         yield ObjectFilterBar(id="objects-filter-bar")
         with Horizontal(id="objects-body"):
             yield ObjectTable(id="objects-table")
-            yield ObjectDetail(id="objects-detail")
+            yield AccessDetail(id="objects-detail")
         yield Static("", id="objects-status", markup=False)  # error reasons come from the server
 
     @property
@@ -348,6 +351,9 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
     @on(RawLoaded)
     def _raw_loaded(self, message: RawLoaded) -> None:
         self.detail.show_raw(message.uid, message.text)
+
+    def action_grant_access(self) -> None:
+        grant_from(self)
 
     def action_copy_id(self) -> None:
         row = self.table.current
