@@ -389,3 +389,74 @@ def test_another_user_needs_a_grant_and_get_stands_for_encrypt(users):
     assert r.status_code == 200, r.text
     assert len(_hex(first(other.ok(_j(sign_request(sk, b"x"))), "SignatureData"))) == 64
     assert first(other.ok(_j(mac_request(key, b"x"))), "MACData")  # `get` on the AES key also allows MAC
+
+
+# -- every symmetric mode Cosmian's non-FIPS build offers ------------------------------------------------
+
+
+def _key(kmip, algorithm: str, length: int) -> str:
+    body = s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s(
+        "Attributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+        t("CryptographicAlgorithm", "Enumeration", algorithm), t("CryptographicLength", "Integer", length),
+        t("CryptographicUsageMask", "Integer", 12), t("ObjectType", "Enumeration", "SymmetricKey")))
+    return first(kmip.ok(body), "UniqueIdentifier")
+
+
+@pytest.mark.parametrize("algorithm,length,params,nonce,tag", [
+    ("AES", 128, {"BlockCipherMode": "ECB", "PaddingMethod": "PKCS5"}, 0, 0),
+    ("AES", 192, {"BlockCipherMode": "CBC"}, 16, 0),
+    ("AES", 512, {"BlockCipherMode": "XTS"}, 16, 0),
+    ("AES", 256, {"BlockCipherMode": "GCMSIV"}, 12, 16),
+    ("AES", 256, {"BlockCipherMode": "AESKeyWrapPadding"}, 0, 0),
+    ("AES", 128, {"BlockCipherMode": "NISTKeyWrap"}, 0, 0),
+    ("ChaCha20Poly1305", 256, {}, 12, 16),
+    ("ChaCha20", 256, {}, 8, 0),
+])
+def test_each_symmetric_mode_round_trips(kmip, algorithm, length, params, nonce, tag):
+    # symmetric_ciphers.rs: from_algorithm_and_key_size, encrypt, decrypt (nonce and tag sizes)
+    key = _key(kmip, algorithm, length)
+    cp = cryptographic_parameters(**params) if params else None
+    plaintext = b"0123456789abcdef" * 2
+    r = _encrypt(kmip, key, plaintext, params=cp)
+    got_nonce, got_tag = first(r, "IVCounterNonce"), first(r, "AuthenticatedEncryptionTag")
+    assert (len(_hex(got_nonce)) if got_nonce else 0, len(_hex(got_tag)) if got_tag else 0) == (nonce, tag)
+    back = kmip.ok(_j(decrypt_request(key, _hex(first(r, "Data")), params=cp,
+                                      nonce=_hex(got_nonce) if got_nonce else None,
+                                      tag=_hex(got_tag) if got_tag else None)))
+    assert _hex(first(back, "Data")) == plaintext
+
+
+def test_ecb_without_padding_needs_whole_blocks(kmip):
+    # encrypt.rs: ECB defaults to PaddingMethod None; symmetric_ciphers.rs: InvalidSize
+    key = kmip.create()
+    params = cryptographic_parameters(CryptographicAlgorithm="AES", BlockCipherMode="ECB")
+    assert kmip.fail(_j(encrypt_request(key, b"short", params=params))) == (
+        "Cryptographic_Failure: CRYPTO: error: Invalid size: Plaintext must be a multiple of the block size "
+        "when no padding is used")
+
+
+def test_a_cbc_nonce_of_the_wrong_size_is_refused(kmip):
+    key = kmip.create()
+    params = cryptographic_parameters(CryptographicAlgorithm="AES", BlockCipherMode="CBC")
+    assert kmip.fail(_j(encrypt_request(key, b"x", params=params, nonce=b"\x00" * 12))) == \
+        "Invalid Request: Encrypt: invalid IV/nonce length: expected 16 bytes for Aes256Cbc, got 12"
+
+
+def test_enumerations_by_code_and_keys_by_tag(kmip):
+    # JSON TTLV enumerations may be codes ("0x00000009" = GCM); a tag array names the key
+    tag = "crypto-by-tag"
+    key = kmip.create(tags=(tag,))
+    cp = s("CryptographicParameters", t("BlockCipherMode", "Enumeration", "0x00000001"))  # CBC
+    r = kmip.ok(s("Encrypt", uid(json.dumps([tag])), cp, t("Data", "ByteString", "00" * 16)))
+    assert first(r, "UniqueIdentifier") == key and len(_hex(first(r, "IVCounterNonce"))) == 16
+
+
+def test_an_rsa_signature_by_digest_verifies_as_of_the_data(kmip):
+    # rsa/sign.rs: DigestedData of 32 bytes → SHA-256 prehash; verify.rs: digested verification
+    sk, pk = _pair(kmip, "RSA", length=2048)
+    digest = hashlib.sha256(b"big file").digest()
+    signature = _hex(first(kmip.ok(_j(sign_request(sk, digest, digested=True))), "SignatureData"))
+    _public_key(kmip, pk).verify(signature, b"big file",
+                                 padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+    assert first(kmip.ok(_j(signature_verify_request(pk, digest, signature, digested=True))),
+                 "ValidityIndicator") == "Valid"
