@@ -46,6 +46,13 @@ def crypto_failure(detail: str) -> Kmip21Error:
 # What an OpenSSL failure with an empty error queue (a bad GCM tag, a bad OAEP padding…) reads as
 # through rust-openssl: `ErrorStack([])` displays as "OpenSSL error".
 OPENSSL_EMPTY = "OpenSSL Error: Error: OpenSSL error. Details: ErrorStack([])"
+# Failures for which OpenSSL queues an error: its reason string as rust-openssl prints it
+# (`error:<code>:<library>:<function>:<reason>`); code and function are OpenSSL 3's.
+OPENSSL_INVALID_TAG = "OpenSSL Error: Error: error:1C800065:Provider routines:gcm_set_ctx_params:invalid tag"
+OPENSSL_RSA_DECRYPT = "OpenSSL Error: Error: error:1C880004:Provider routines:rsa_decrypt:RSA lib"
+OPENSSL_TOO_LARGE = ("OpenSSL Error: Error: error:0200006E:rsa routines:RSA_padding_add_PKCS1_OAEP_mgf1_ex:"
+                     "data too large for key size")
+OPENSSL_BAD_DECRYPT = "OpenSSL Error: Error: error:1C800064:Provider routines:ossl_cipher_unpadblock:bad decrypt"
 
 
 def not_supported(message: str) -> Kmip21Error:

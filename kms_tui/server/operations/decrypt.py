@@ -18,7 +18,7 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
 from kms_tui.server.operations import sym_ciphers
 from kms_tui.server.operations.crypto_common import (
-    DECRYPT, OPENSSL_EMPTY, PROCESS, ItemNotFound, Spec, bulk_items, bulk_serialize, crypto_failure,
+    DECRYPT, OPENSSL_RSA_DECRYPT, PROCESS, ItemNotFound, Spec, bulk_items, bulk_serialize, crypto_failure,
     decrement_usage_limits, enforce_usage_limits, field_bytes, has_usage_mask, key_object, merged, read_params,
     select_key, stored_params,
 )
@@ -99,7 +99,7 @@ def decrypt_with_rsa(private_key: rsa.RSAPrivateKey, cp: dict | None, ciphertext
         if algorithm == "RSA" and pad == "PKCS1v15":
             return private_key.decrypt(ciphertext, apad.PKCS1v15())
     except (ValueError, keywrap.InvalidUnwrap):
-        raise crypto_failure(OPENSSL_EMPTY) from None
+        raise crypto_failure(OPENSSL_RSA_DECRYPT) from None
     raise ServerError("Decrypt: algorithm or padding method not supported for RSA decryption")
 
 

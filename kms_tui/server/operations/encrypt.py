@@ -21,7 +21,7 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
 from kms_tui.server.operations import sym_ciphers
 from kms_tui.server.operations.crypto_common import (
-    ENCRYPT, OPENSSL_EMPTY, PROTECT, ItemNotFound, Spec, bulk_items, bulk_serialize, crypto_failure,
+    ENCRYPT, OPENSSL_TOO_LARGE, PROTECT, ItemNotFound, Spec, bulk_items, bulk_serialize, crypto_failure,
     decrement_usage_limits, enforce_usage_limits, field_bytes, has_usage_mask, key_object, read_params,
     select_key, stored_params, usage_allows,
 )
@@ -87,7 +87,7 @@ def encrypt_with_rsa(public_key: rsa.RSAPublicKey, cp: dict | None, plaintext: b
         if pad == "PKCS1v15":
             return public_key.encrypt(plaintext, apad.PKCS1v15())
     except ValueError:  # data too large for the modulus: OpenSSL's error
-        raise crypto_failure(OPENSSL_EMPTY) from None
+        raise crypto_failure(OPENSSL_TOO_LARGE) from None
     raise ServerError(f"Unable to encrypt with RSA: padding method not supported: {pad}")
 
 

@@ -12,7 +12,9 @@ from cryptography.hazmat.primitives import keywrap, padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCMSIV, ChaCha20Poly1305
 
-from kms_tui.server.operations.crypto_common import OPENSSL_EMPTY, crypto_failure, not_supported
+from kms_tui.server.operations.crypto_common import (
+    OPENSSL_BAD_DECRYPT, OPENSSL_EMPTY, OPENSSL_INVALID_TAG, crypto_failure, not_supported,
+)
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,8 @@ def _block(cipher_mode: modes.Mode | None, key: bytes, data: bytes, pad: str, en
         if pad == "PKCS5":
             u = padding.PKCS7(128).unpadder()
             out = u.update(out) + u.finalize()
-    except ValueError:
-        raise crypto_failure(OPENSSL_EMPTY) from None
+    except ValueError:  # OpenSSL queues "bad decrypt" for a wrong final block
+        raise crypto_failure(OPENSSL_BAD_DECRYPT) from None
     return out
 
 
@@ -164,7 +166,9 @@ def decrypt(cipher: SymCipher, key: bytes, nonce: bytes, aad: bytes, ciphertext:
         if f == "chacha":
             return _chacha20(key, nonce, ciphertext)
         if f == "gcm":
-            if not 4 <= len(tag) <= 16:
+            if not tag or len(tag) > 16:  # OpenSSL refuses to set such a tag (PROV_R_INVALID_TAG)
+                raise crypto_failure(OPENSSL_INVALID_TAG)
+            if len(tag) < 4:
                 raise InvalidTag
             d = Cipher(algorithms.AES(key), modes.GCM(nonce, tag, min_tag_length=4)).decryptor()
             d.authenticate_additional_data(aad)
