@@ -460,3 +460,14 @@ def test_an_rsa_signature_by_digest_verifies_as_of_the_data(kmip):
                                  padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
     assert first(kmip.ok(_j(signature_verify_request(pk, digest, signature, digested=True))),
                  "ValidityIndicator") == "Valid"
+
+
+def test_a_certificate_encrypts_with_its_public_key(kmip):
+    # encrypt.rs: EncryptOp::is_key_eligible (a certificate, lenient mask), encrypt_with_certificate
+    from tests.server.test_certify import subject
+
+    sk, pk = _pair(kmip, "RSA", length=2048)
+    cert = first(kmip.ok(s("Certify", uid(pk), s("Attributes", subject("encrypt.example")))), "UniqueIdentifier")
+    r = _encrypt(kmip, cert, b"for the certificate holder")
+    assert first(r, "UniqueIdentifier") == cert
+    assert _hex(first(kmip.ok(_j(decrypt_request(sk, _hex(first(r, "Data"))))), "Data")) == b"for the certificate holder"
