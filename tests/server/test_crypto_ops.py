@@ -471,3 +471,28 @@ def test_a_certificate_encrypts_with_its_public_key(kmip):
     r = _encrypt(kmip, cert, b"for the certificate holder")
     assert first(r, "UniqueIdentifier") == cert
     assert _hex(first(kmip.ok(_j(decrypt_request(sk, _hex(first(r, "Data"))))), "Data")) == b"for the certificate holder"
+
+
+@pytest.mark.parametrize("curve", ["P256", "P384", "P521"])
+def test_ecies_on_nist_curves_has_cosmians_layout(kmip, curve):
+    # elliptic_curves/ecies/standard_curves.rs: R compressed || AES-GCM ciphertext || tag, the key
+    # SHAKE(S compressed), the nonce SHAKE(R || Q) — recomputed here with the exported private key
+    sk, pk = _pair(kmip, "EC", curve=curve)
+    r = _encrypt(kmip, pk, b"ecies payload")
+    blob = _hex(first(r, "Data"))
+    private = _private_key(kmip, sk)
+    size = (private.curve.key_size + 7) // 8 + 1
+    assert len(blob) == size + len(b"ecies payload") + 16
+    ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(private.curve, blob[:size])
+    shared = private.exchange(ec.ECDH(), ephemeral)  # S's x coordinate
+    shake, key_size = (hashlib.shake_128, 16) if curve == "P256" else (hashlib.shake_256, 32)
+    q = private.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+    iv = shake(blob[:size] + q).digest(12)
+    opened = None
+    for prefix in (b"\x02", b"\x03"):  # S's y parity is not given by ECDH: one of the two keys opens it
+        try:
+            opened = AESGCM(shake(prefix + shared).digest(key_size)).decrypt(iv, blob[size:], None)
+        except Exception:  # noqa: BLE001 - the other parity
+            continue
+    assert opened == b"ecies payload"
+    assert _hex(first(kmip.ok(_j(decrypt_request(sk, blob))), "Data")) == b"ecies payload"

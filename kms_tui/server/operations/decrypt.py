@@ -16,7 +16,7 @@ from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import keys
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
-from kms_tui.server.operations import sym_ciphers
+from kms_tui.server.operations import ecies, sym_ciphers
 from kms_tui.server.operations.crypto_common import (
     DECRYPT, OPENSSL_RSA_DECRYPT, PROCESS, ItemNotFound, Spec, bulk_items, bulk_serialize, crypto_failure,
     decrement_usage_limits, enforce_usage_limits, field_bytes, has_usage_mask, key_object, merged, read_params,
@@ -113,8 +113,10 @@ def _private(obj: StoredObject, key: TTLV, cp: dict | None, data: bytes, correla
     effective = merged(cp, stored) if (cp is not None or stored) else None
     if isinstance(private_key, rsa.RSAPrivateKey):
         plaintext = decrypt_with_rsa(private_key, effective, data)
-    elif isinstance(private_key, (ec.EllipticCurvePrivateKey, x25519.X25519PrivateKey, ed25519.Ed25519PrivateKey)):
-        raise NotSupported("the sandbox KMS does not implement ECIES decryption with elliptic-curve keys")
+    elif isinstance(private_key, ec.EllipticCurvePrivateKey):
+        plaintext = ecies.decrypt(private_key, data)
+    elif isinstance(private_key, (x25519.X25519PrivateKey, ed25519.Ed25519PrivateKey)):  # libsodium's sealed box
+        raise NotSupported("the sandbox KMS does not implement ECIES (sealed box) with X25519/Ed25519 keys")
     else:
         raise ServerError(f"Decrypt with PKey: private key type not supported: {type(private_key).__name__}")
     return _response(obj.uid, plaintext, correlation)

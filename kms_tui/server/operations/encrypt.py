@@ -13,13 +13,13 @@ import os
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, keywrap
 from cryptography.hazmat.primitives.asymmetric import padding as apad
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import keys
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
-from kms_tui.server.operations import sym_ciphers
+from kms_tui.server.operations import ecies, sym_ciphers
 from kms_tui.server.operations.crypto_common import (
     ENCRYPT, OPENSSL_TOO_LARGE, PROTECT, ItemNotFound, Spec, bulk_items, bulk_serialize, crypto_failure,
     decrement_usage_limits, enforce_usage_limits, field_bytes, has_usage_mask, key_object, read_params,
@@ -95,8 +95,10 @@ def _with_public_key(public_key, uid: str, cp: dict | None, plaintext: bytes) ->
     """``encrypt_with_pkey``."""
     if isinstance(public_key, rsa.RSAPublicKey):
         data = encrypt_with_rsa(public_key, cp, plaintext)
-    elif _is_ecies(public_key):
-        raise NotSupported("the sandbox KMS does not implement ECIES encryption with elliptic-curve keys")
+    elif isinstance(public_key, ec.EllipticCurvePublicKey):
+        data = ecies.encrypt(public_key, plaintext)
+    elif _is_ecies(public_key):  # X25519/Ed25519: libsodium's sealed box
+        raise NotSupported("the sandbox KMS does not implement ECIES (sealed box) with X25519/Ed25519 keys")
     else:
         raise ServerError(f"Encrypt: public key type not supported: {type(public_key).__name__}")
     return _response(uid, data)
