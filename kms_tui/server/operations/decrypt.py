@@ -18,6 +18,7 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
 from kms_tui.server.operations import ecies, sym_ciphers
 from kms_tui.server.operations.crypto_common import (
+    load_private,
     DECRYPT, OPENSSL_RSA_DECRYPT, PROCESS, ItemNotFound, Spec, bulk_items, bulk_serialize, crypto_failure,
     decrement_usage_limits, enforce_usage_limits, field_bytes, has_usage_mask, key_object, merged, read_params,
     select_key, stored_params,
@@ -106,7 +107,7 @@ def decrypt_with_rsa(private_key: rsa.RSAPrivateKey, cp: dict | None, ciphertext
 def _private(obj: StoredObject, key: TTLV, cp: dict | None, data: bytes, correlation: bytes | None = None) -> TTLV:
     """``decrypt_with_private_key``: the key's CryptographicParameters under the request's."""
     try:
-        private_key = keys.load_private(key)
+        private_key = load_private(key)
     except keys.KeyFormatError as exc:
         raise crypto_failure(str(exc)) from None
     stored = stored_params(obj)

@@ -19,6 +19,7 @@ from kms_tui.server import keys
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, NotSupported, ServerError
 from kms_tui.server.operations.crypto_common import (
+    load_private,
     PROTECT, SIGN, Spec, crypto_failure, decrement_usage_limits, enforce_usage_limits, field_bool, field_bytes,
     has_usage_mask, key_object, merged, not_supported, read_params, select_key, stored_params, usage_allows,
 )
@@ -139,7 +140,7 @@ def _sign(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None) -> TTLV:
     if init is True and final is True:
         raise ServerError("Invalid request: init_indicator and final_indicator cannot both be true")
     try:
-        private_key = keys.load_private(key)
+        private_key = load_private(key)
     except keys.KeyFormatError as exc:
         raise crypto_failure(str(exc)) from None
     effective = merged(cp, stored_params(obj))

@@ -17,6 +17,7 @@ from kms_tui.server import keys
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, NotSupported, codec
 from kms_tui.server.operations.crypto_common import (
+    load_private,
     PROCESS, VERIFY, Spec, crypto_failure, decrement_usage_limits, enforce_usage_limits, field_bool,
     field_bytes, has_usage_mask, key_object, merged, not_supported, read_params, select_key, stored_params,
 )
@@ -145,7 +146,7 @@ def _verification_key(key: TTLV, object_type: str):  # noqa: ANN202
     try:
         if object_type == "PublicKey":
             return keys.load_public(key)
-        return keys.load_private(key).public_key()
+        return load_private(key).public_key()
     except keys.KeyFormatError as exc:
         raise crypto_failure(str(exc)) from None
 
