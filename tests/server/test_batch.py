@@ -55,7 +55,9 @@ def test_batch_error_reasons_follow_cosmian_mapping(kmip):
     ))
     items = _items(response)
     assert (first(items[0], "ResultReason"), first(items[0], "ResultMessage")) == ("Wrong_Key_Lifecycle_State", "DENIED")
+    # encrypt.rs: no Data → InvalidRequest, which message.rs reports as Operation_Not_Supported
     assert first(items[1], "ResultReason") == "Operation_Not_Supported"
+    assert first(items[1], "ResultMessage") == "Invalid Request: Encrypt: data to encrypt must be provided"
     assert first(items[2], "ResultStatus") == "Success"  # the failures before it were the items' own
 
 

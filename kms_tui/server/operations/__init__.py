@@ -15,6 +15,7 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.operations import (
     activate, attribute_edit, create, create_key_pair, destroy, get, get_attributes, locate, revoke,
 )
+from kms_tui.server.operations import decrypt, encrypt, mac, sign, signature_verify
 
 Handler = Callable[[OpContext, TTLV], Awaitable[TTLV]]
 
@@ -33,6 +34,13 @@ OPERATIONS: dict[str, Handler] = {
     "AddAttribute": attribute_edit.handle_add,
     "DeleteAttribute": attribute_edit.handle_delete,
     "ModifyAttribute": attribute_edit.handle_modify,
+    "Encrypt": encrypt.handle,
+    "Decrypt": decrypt.handle,
+    "Sign": sign.handle,
+    "SignatureVerify": signature_verify.handle,
+    "MAC": mac.handle,
+    "Mac": mac.handle,
+    "MACVerify": mac.handle_verify,
 }
 
 # Modules that may not exist yet (written in parallel); each exposes `handle`.
@@ -46,6 +54,5 @@ for _op, _module in (("Import", "import_"), ("Register", "register"), ("Query", 
 
 # Operations Cosmian dispatches that the sandbox does not implement: 422 "not supported".
 KNOWN_UNSUPPORTED = frozenset({
-    "Check", "Decrypt", "DeriveKey", "Encrypt", "Hash", "RNGRetrieve", "RNGSeed", "Mac", "MAC",
-    "MACVerify", "ReKey", "ReKeyKeyPair", "ReCertify", "Sign", "SignatureVerify", "Validate",
+    "Check", "DeriveKey", "Hash", "RNGRetrieve", "RNGSeed", "ReKey", "ReKeyKeyPair", "ReCertify", "Validate",
 })
