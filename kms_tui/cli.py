@@ -61,8 +61,10 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
                 continue  # not built yet
             raise
         module.register(sub)
-    for name, command in sub.choices.items():
-        if name not in NO_GLOBAL_OPTIONS:
+    done: set[int] = set()
+    for name, command in sub.choices.items():  # an alias names the same parser: add the options once
+        if name not in NO_GLOBAL_OPTIONS and id(command) not in done:
+            done.add(id(command))
             options.add_to_tree(command)
     return parser
 

@@ -13,7 +13,7 @@ import argparse
 from typing import Any
 
 from kms_tui import access_rights as rights
-from kms_tui import exitcodes
+
 from kms_tui.client import KmsClient
 from kms_tui.client.listing import ObjectSummary, plain_attributes
 from kms_tui.commands.headless import Result, UsageError, report_error, run_with_client, table
@@ -23,9 +23,7 @@ OPERATIONS_HELP = ", ".join(rights.display_name(op) for op in rights.OPERATIONS)
 
 
 class ReadOnly(UsageError):
-    """A write asked for in read-only mode."""
-
-    exit_code = exitcodes.REFUSED
+    """A write asked for in read-only mode (exit 3, as every headless write)."""
 
 
 def register(subparsers: Any) -> None:
@@ -47,6 +45,7 @@ def register(subparsers: Any) -> None:
         ("revoke", "take operations on an object away from USER (owner only)", run_revoke),
     ):
         a = action(name, help_, func)
+        a.set_defaults(writes=True)  # --read-only refuses it (exit 3); an unwritable audit trail too
         a.add_argument("user", metavar="USER", help="the user id (e.g. an email or a certificate CN); * is everyone")
         a.add_argument("operations", metavar="OPERATION", nargs="+", help=OPERATIONS_HELP)
         a.add_argument("--id", "-i", "--object-uid", dest="id", metavar="ID",
