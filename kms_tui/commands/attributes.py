@@ -14,10 +14,12 @@ object's attributes as the server has them afterwards.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from kms_tui.client import KmsClient
+from kms_tui.client import KmsClient, KmsError
 from kms_tui.client import attributes as edits
 from kms_tui.client.errors import InvalidValue, ServerRefused
 from kms_tui.commands import lifecycle
@@ -76,7 +78,8 @@ def register(p: argparse.ArgumentParser, run_get: Callable[[argparse.Namespace],
     s.add_argument("id", help='object id, or a JSON array of tags naming one object')
     s.add_argument("--tag", action="append", default=[], metavar="TAG", help="add this tag (repeatable)")
     s.add_argument("--name", action="append", default=[], metavar="NAME", help="add this name (repeatable)")
-    s.add_argument("--activation-date", metavar="DATE", help="ISO 8601 (UTC if no zone) or Unix seconds")
+    s.add_argument("--activation-date", metavar="DATE",
+                   help="ISO 8601 (UTC if no zone) or Unix seconds; the state does not change (see activate)")
     s.add_argument("--deactivation-date", metavar="DATE", help="ISO 8601 (UTC if no zone) or Unix seconds")
     s.add_argument("--vendor", action="append", default=[], metavar="[VENDOR:]NAME=VALUE",
                    help=f"a vendor attribute holding text (vendor {COSMIAN} unless given; repeatable)")
@@ -223,13 +226,14 @@ def run_set(args: argparse.Namespace) -> int:
             plan.append((f"vendor attribute {visible(vendor)}/{visible(name)} = {shown}",
                          R.vendor_attribute(vendor, name, value)))
         plan += [(f"{kind} → {visible(target)}", R.link_attribute(kind, target)) for kind, target in links]
-        changes = []
-        for what, attribute in plan:
-            await edits.set_attributes(client, uid, [attribute])
-            changes.append(what)
-        if tags:
-            await edits.change_tags(client, uid, add=tags)
-            changes += [f"tag {visible(t)!r} added" for t in tags]
+        changes: list[str] = []
+        with _partial(changes):
+            for what, attribute in plan:
+                await edits.set_attributes(client, uid, [attribute])
+                changes.append(what)
+            if tags:
+                await edits.change_tags(client, uid, add=tags)
+                changes += [f"tag {visible(t)!r} added" for t in tags]
         return _result(uid, changes, await client.get_attributes(uid), "set")
 
     return run_with_client(args, body)
@@ -281,13 +285,14 @@ def run_delete(args: argparse.Namespace) -> int:
         if missing:
             raise NothingToDelete(f"{visible(uid)} has " + ", ".join(missing) + "; nothing was deleted",
                                   f"`kms-tui attributes {visible(uid)}` shows what it has", reason="Attribute_Not_Found")
-        changes = []
-        for what, attribute, _ in plan:
-            await edits.delete_attributes(client, uid, [attribute])
-            changes.append(what)
-        if tags:
-            await edits.change_tags(client, uid, remove=tags)
-            changes += [f"tag {visible(t)!r} removed" for t in tags]
+        changes: list[str] = []
+        with _partial(changes):
+            for what, attribute, _ in plan:
+                await edits.delete_attributes(client, uid, [attribute])
+                changes.append(what)
+            if tags:
+                await edits.change_tags(client, uid, remove=tags)
+                changes += [f"tag {visible(t)!r} removed" for t in tags]
         after = await client.get_attributes(uid)
         kept = [what for what, _, still in plan if still(after)]
         if kept:
@@ -296,6 +301,17 @@ def run_delete(args: argparse.Namespace) -> int:
         return _result(uid, changes, after, "deleted")
 
     return run_with_client(args, body)
+
+
+@contextmanager
+def _partial(changes: list[str]) -> Iterator[None]:
+    """A failure after some requests succeeded says which ones did (one request per attribute)."""
+    try:
+        yield
+    except KmsError as exc:
+        if changes:
+            exc.message = f"{exc.message} (already done before this: {'; '.join(changes)})"
+        raise
 
 
 def _iso(when: datetime) -> str:
