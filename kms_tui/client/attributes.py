@@ -34,7 +34,7 @@ from kms_tui.safetext import visible
 if TYPE_CHECKING:
     from kms_tui.client.kms_client import KmsClient
 
-__all__ = ["set_attributes", "delete_attributes", "change_tags", "current_tags", "check_tags", "TagsNotChanged"]
+__all__ = ["set_attributes", "modify_attributes", "delete_attributes", "change_tags", "current_tags", "check_tags", "TagsNotChanged"]
 
 
 class TagsNotChanged(errors.ServerRefused):
@@ -60,6 +60,16 @@ async def set_attributes(client: KmsClient, uid: str, attributes: Sequence[Attri
     for attribute in attributes:
         response = await client.send(R.set_attribute(uid, attribute).to_ttlv(), require=("UniqueIdentifier",))
         answered = str(response.get_value("UniqueIdentifier", uid))
+    return answered
+
+
+async def modify_attributes(client: KmsClient, uid: str, attributes: Sequence[Attributes]) -> str:
+    """One ModifyAttribute per attribute, in order (Cosmian: a Name replaces the first name; an
+    ActivationDate only on a PreActive object, which a date now or past activates)."""
+    answered = uid
+    for attribute in attributes:
+        response = await client.send(R.modify_attribute(uid, attribute).to_ttlv())
+        answered = str(response.get_value("UniqueIdentifier", uid) or uid)
     return answered
 
 

@@ -1,6 +1,6 @@
-"""``kms-tui attributes [get] ID``, ``attributes set ID …`` and ``attributes delete ID …``.
+"""``kms-tui attributes [get] ID``, ``attributes set|delete|modify ID …``.
 
-ckms 5.26 has ``attributes get|set|delete|modify`` and names the object with ``--id``/``--tag``;
+ckms 5.26 has the same four (``attributes get|set|delete|modify``) but names the object with ``--id``/``--tag``;
 here the object is the positional ID (or a JSON array of tags, as every kms-tui command takes),
 so ``--tag`` adds or removes a tag. ``kms-tui attributes ID`` (no sub-command) is ``get``.
 
@@ -21,14 +21,14 @@ from typing import Any, Callable
 
 from kms_tui.client import KmsClient, KmsError
 from kms_tui.client import attributes as edits
-from kms_tui.client.errors import InvalidValue, ServerRefused
+from kms_tui.client.errors import InvalidValue, ServerRefused, WrongLifecycleState
 from kms_tui.commands import lifecycle
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
 from kms_tui.kmip.models import attribute_requests as R
 from kms_tui.kmip.models.attributes import COSMIAN, TAG_ATTRIBUTE
 from kms_tui.safetext import visible
 
-SUBCOMMANDS = ("get", "set", "delete")
+SUBCOMMANDS = ("get", "set", "delete", "modify")
 _LINK_TYPES = {t.lower().removesuffix("link"): t for t in R.LINK_TYPES}
 _LINK_ALIASES = {k.replace("key", ""): t for k, t in _LINK_TYPES.items() if "key" in k}  # public, private…
 
@@ -62,7 +62,7 @@ def register(p: argparse.ArgumentParser, run_get: Callable[[argparse.Namespace],
     p.add_argument("--all", action="store_true", dest="all_matches", default=argparse.SUPPRESS,
                    help="when tags match several objects, show them all (else that is an error listing them)")
     # dest "kind": `attributes set` in messages (options.command_label)
-    sub = p.add_subparsers(dest="kind", metavar="[get|set|delete] ID", required=True,
+    sub = p.add_subparsers(dest="kind", metavar="[get|set|delete|modify] ID", required=True,
                            action="parsers_default_get")
 
     g = sub.add_parser("get", help="show every attribute (the default: `kms-tui attributes ID`)")
@@ -100,6 +100,19 @@ def register(p: argparse.ArgumentParser, run_get: Callable[[argparse.Namespace],
     d.add_argument("--vendor", action="append", default=[], metavar="[VENDOR:]NAME",
                    help=f"remove this vendor attribute (vendor {COSMIAN} unless given; repeatable)")
     d.add_argument("--link", action="append", default=[], metavar="TYPE", help="remove the link of this type")
+    m = sub.add_parser("modify", help="replace a name, a date, a vendor attribute or a link (ModifyAttribute)",
+                       description="One ModifyAttribute per attribute: a name replaces the first name; an "
+                       "activation date is accepted on a PreActive object only, and one now or past activates it.")
+    m.set_defaults(func=run_modify, writes=True)
+    m.add_argument("id", help='object id, or a JSON array of tags naming one object')
+    m.add_argument("--name", action="append", default=[], metavar="NAME", help="replace the first name")
+    m.add_argument("--activation-date", metavar="DATE", help="ISO 8601 or Unix seconds (PreActive objects only)")
+    m.add_argument("--deactivation-date", metavar="DATE", help="ISO 8601 (UTC if no zone) or Unix seconds")
+    m.add_argument("--vendor", action="append", default=[], metavar="[VENDOR:]NAME=VALUE",
+                   help=f"a vendor attribute holding text (vendor {COSMIAN} unless given)")
+    m.add_argument("--vendor-hex", action="append", default=[], metavar="[VENDOR:]NAME=HEX",
+                   help="a vendor attribute holding bytes, given in hex")
+    m.add_argument("--link", action="append", default=[], metavar="TYPE:ID", help="replace the link of this type")
     sub.choices = _IdOrCommand(sub.choices)
 
 
@@ -197,35 +210,40 @@ def _usage(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Names
     return checked
 
 
-@_usage
-def run_set(args: argparse.Namespace) -> int:
-    tags = _check_tags(args.tag)
+def _plan(args: argparse.Namespace, verb: str) -> list[tuple[str, Any]]:
+    """(what the user sees, the one attribute to send) for each value given to set/modify."""
     activation = parse_date(args.activation_date, "--activation-date") if args.activation_date else None
     deactivation = parse_date(args.deactivation_date, "--deactivation-date") if args.deactivation_date else None
     vendors = [_vendor_value(v, "--vendor", hex_value=False) for v in args.vendor]
     vendors += [_vendor_value(v, "--vendor-hex", hex_value=True) for v in args.vendor_hex]
-    links = []
+    plan: list[tuple[str, Any]] = [(f"name {visible(n)!r} {verb}", R.name_attribute(n)) for n in args.name]
+    if activation:
+        plan.append((f"activation date {_iso(activation)}", R.activation_date_attribute(activation)))
+    if deactivation:
+        plan.append((f"deactivation date {_iso(deactivation)}", R.deactivation_date_attribute(deactivation)))
+    for vendor, name, value in vendors:
+        shown = value.hex().upper() if isinstance(value, bytes) else visible(value)
+        plan.append((f"vendor attribute {visible(vendor)}/{visible(name)} = {shown}",
+                     R.vendor_attribute(vendor, name, value)))
     for text in args.link:
         kind, sep, target = text.partition(":")
         if not sep or not target:
             raise UsageError(f"--link {visible(text)!r} has no object id", "write it --link TYPE:ID, e.g. --link public:ID")
-        links.append((_link_type(kind, "--link"), target))
-    if not (tags or args.name or activation or deactivation or vendors or links):
+        link_type = _link_type(kind, "--link")
+        plan.append((f"{link_type} → {visible(target)}", R.link_attribute(link_type, target)))
+    return plan
+
+
+@_usage
+def run_set(args: argparse.Namespace) -> int:
+    tags = _check_tags(args.tag)
+    plan = _plan(args, "added")
+    if not (tags or plan):
         raise UsageError("no attribute to set", "give --tag, --name, --activation-date, --deactivation-date, "
                          "--vendor, --vendor-hex or --link")
 
     async def body(client: KmsClient) -> Result:
         uid = await _one(client, args.id)
-        plan: list[tuple[str, Any]] = [(f"name {visible(n)!r} added", R.name_attribute(n)) for n in args.name]
-        if activation:
-            plan.append((f"activation date {_iso(activation)}", R.activation_date_attribute(activation)))
-        if deactivation:
-            plan.append((f"deactivation date {_iso(deactivation)}", R.deactivation_date_attribute(deactivation)))
-        for vendor, name, value in vendors:
-            shown = value.hex().upper() if isinstance(value, bytes) else visible(value)
-            plan.append((f"vendor attribute {visible(vendor)}/{visible(name)} = {shown}",
-                         R.vendor_attribute(vendor, name, value)))
-        plan += [(f"{kind} → {visible(target)}", R.link_attribute(kind, target)) for kind, target in links]
         changes: list[str] = []
         with _partial(changes):
             for what, attribute in plan:
@@ -235,6 +253,35 @@ def run_set(args: argparse.Namespace) -> int:
                 await edits.change_tags(client, uid, add=tags)
                 changes += [f"tag {visible(t)!r} added" for t in tags]
         return _result(uid, changes, await client.get_attributes(uid), "set")
+
+    return run_with_client(args, body)
+
+
+@_usage
+def run_modify(args: argparse.Namespace) -> int:
+    if len(args.name) > 1:
+        raise UsageError("modify takes one --name (it replaces the first name)",
+                         "`kms-tui attributes set ID --name N` adds more names")
+    plan = _plan(args, "replaces the first name")
+    if not plan:
+        raise UsageError("no attribute to modify", "give --name, --activation-date, --deactivation-date, "
+                         "--vendor, --vendor-hex or --link")
+
+    async def body(client: KmsClient) -> Result:
+        uid = await _one(client, args.id)
+        if args.activation_date:  # Cosmian: only on a PreActive object (a date now or past activates it)
+            state = str((await client.get_attributes(uid, with_tags=False)).get("State", ""))
+            if state != "PreActive":
+                raise WrongLifecycleState(
+                    f"{visible(uid)} is {state}: the activation date can be modified only on a PreActive object",
+                    "`kms-tui attributes set ID --activation-date D` records a date without this rule",
+                    reason=lifecycle.REASON)
+        changes: list[str] = []
+        with _partial(changes):
+            for what, attribute in plan:
+                await edits.modify_attributes(client, uid, [attribute])
+                changes.append(what)
+        return _result(uid, changes, await client.get_attributes(uid), "modified")
 
     return run_with_client(args, body)
 

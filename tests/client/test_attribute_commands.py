@@ -1,4 +1,4 @@
-"""`kms-tui attributes [get] ID`, `attributes set ID …` and `attributes delete ID …` against the
+"""`kms-tui attributes [get] ID`, `attributes set|delete|modify ID …` against the
 real sandbox (and, for tags, a front that answers Cosmian 5.26's tag API): tags found and no
 longer found by locate, names, dates, vendor attributes and links set and cleared, the requests
 shaped as ckms sends them, --read-only and unknown ids refused."""
@@ -161,17 +161,30 @@ def test_a_link_set_and_deleted(cli):
     assert not any(link["type"] == "ParentLink" for link in attributes(cli, uid).get("links", []))
 
 
+def test_modify_replaces_the_name_and_refuses_an_activation_date_unless_pre_active(cli):
+    uid = new_key(cli, "--name", "old-name")
+    done = ok(cli("attributes", "modify", uid, "--name", "new-name", "--deactivation-date", "2027-03-01", "--json"))
+    assert done["attributes"]["names"] == ["new-name"]
+    assert done["attributes"]["DeactivationDate"] == "2027-03-01T00:00:00Z"
+    r = cli("attributes", "modify", uid, "--activation-date", "2027-01-01", "--json")  # the key is Active
+    assert r.code == 1 and r.json["error"]["reason"] == "Wrong_Key_Lifecycle_State"
+    assert "PreActive" in r.err
+    assert sent(cli, "ModifyAttribute", uid) == 2  # the name and the date; not the refused one
+    assert cli("attributes", "modify", uid, "--name", "a", "--name", "b").code == 3
+
+
 # -- refusals -----------------------------------------------------------------------------------
 
 
 def test_read_only_refuses_set_and_delete_and_sends_nothing(cli):
     uid = new_key(cli, "--tag", "ro")
-    for args in (("set", uid, "--tag", "x"), ("delete", uid, "--tag", "ro"), ("set", uid, "--name", "n")):
+    for args in (("set", uid, "--tag", "x"), ("delete", uid, "--tag", "ro"), ("modify", uid, "--name", "n")):
         r = cli("--read-only", "attributes", *args, "--json")
         assert r.code == 3, args
         assert "read-only" in r.err and f"attributes {args[0]}" in r.err
     ok(cli("--read-only", "attributes", uid, "--json"))  # showing is not a change
     assert sent(cli, "SetAttribute", uid) == 0 and sent(cli, "DeleteAttribute", uid) == 0
+    assert sent(cli, "ModifyAttribute", uid) == 0
     assert sorted(attributes(cli, uid)["tags"]) == ["_kk", "ro"]
 
 
@@ -210,6 +223,9 @@ def test_requests_have_ckms_shape(data_dir):
     # SetAttribute of a name is the same NewAttribute (ckms `attributes set --name`)
     set_name = R.set_attribute("k1", R.name_attribute("attr-mgmt-test-key")).to_ttlv()
     assert set_name.get("NewAttribute") == decode(name).get("NewAttribute")
+    modify = R.modify_attribute("k1", R.name_attribute("attr-mgmt-test-key")).to_ttlv()  # ckms `attributes modify`
+    assert modify.tag == "ModifyAttribute" and [c.tag for c in modify.value] == ["UniqueIdentifier", "NewAttribute"]
+    assert modify.get("NewAttribute") == decode(name).get("NewAttribute")
     when = datetime(2027, 6, 30, 12, 0, 0, 500, tzinfo=timezone.utc)
     node = R.delete_attribute("k1", R.deactivation_date_attribute(when)).to_ttlv()
     date = node.get("CurrentAttribute").value[0]
