@@ -61,10 +61,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--length", type=int, help="key length in bits")
     p.add_argument("--linked-to", metavar="ID", help="objects with a link to this id")
 
-    p = command("attributes", "show every attribute of an object", run_attributes)
-    p.add_argument("id", help='object id, or a JSON array of tags: \'["t1","t2"]\'')
-    p.add_argument("--all", action="store_true", dest="all_matches",
-                   help="when tags match several objects, show them all (else that is an error listing them)")
+    p = command("attributes", "show (get), set or delete the attributes and tags of an object", run_attributes)
+    from kms_tui.commands import attributes as attribute_commands  # here: it imports this module
+
+    attribute_commands.register(p, run_attributes)
 
     p = command("create", "create a key or a key pair", None, writes=True)
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)

@@ -26,6 +26,7 @@ from kms_tui.tui.widgets.access_list import AccessDetail, grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
+from kms_tui.tui.widgets.object_tags import TagActions
 from kms_tui.tui.widgets.object_arrivals import ArrivingRows
 from kms_tui.tui.widgets.object_listing import Loaded, load_rows
 from kms_tui.tui.widgets.object_query import describe_filter
@@ -59,7 +60,7 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
+class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
     AUTO_FOCUS = "#objects-table"
@@ -85,6 +86,7 @@ class ObjectsScreen(ArrivingRows, LifecycleActions, ConsoleScreen):
         Binding("d", "destroy", "Destroy", tooltip="Destroy the object, after confirmation.", id="objects.destroy"),
         Binding("g", "grant_access", "Grant", show=False, priority=True,  # before the table's g (home is first)
                 tooltip="Grant a user rights on the object you own.", id="objects.grant"),
+        Binding("T", "edit_tags", "Tags", show=False, tooltip="Add or remove the object's tags.", id="objects.tags"),
         Binding("e", "export", "Export", show=False, tooltip="Save the public key or certificate as PEM.",
                 id="objects.export"),
         Binding("c", "copy_id", "Copy id", show=False, tooltip="Copy the id (OSC 52: works over SSH).",
