@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "audit",
     "profile",
     "login",
+    "due",
 )
 # Commands that take none of the global options (the sandbox server has its own configuration).
 NO_GLOBAL_OPTIONS = ("serve",)
