@@ -209,3 +209,20 @@ def test_an_unreadable_trail_exits_3(tmp_path, kms_cli):
     r = kms_cli("audit", "verify")
     assert r.code == 3 and "cannot be read" in r.err
     assert kms_cli("audit", "export").code == 3
+
+
+def test_verify_and_export_read_a_trail_on_a_disk_that_cannot_grow(trail, kms_cli):
+    """A full disk (no file may grow): verify and export read what is on disk, with a warning."""
+    from kms_tui import paths
+    from tests.client.test_audit_unavailable import run_limited
+
+    rows = len(entries(kms_cli))
+    limit = max(p.stat().st_size for p in paths.state_dir().iterdir())
+    done = run_limited(["audit", "verify"], limit)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"audit trail intact: {rows} rows") and "cannot be written" in done.stderr
+    done = run_limited(["audit", "export", "--format", "jsonl"], limit)
+    assert done.returncode == 0 and len(done.stdout.splitlines()) == rows
+    sql("UPDATE audit SET user = 'someone else' WHERE id = 4")
+    done = run_limited(["audit", "verify"], limit)
+    assert done.returncode == 1 and "BROKEN: row 4 " in done.stdout
