@@ -188,7 +188,7 @@ async def scan(
     listing = await list_objects(client)
     problems = list(listing.problems)
     live = [o for o in listing.objects if o.state not in DESTROYED]
-    certs = [o.uid for o in live if o.object_type == "Certificate"]
+    certs = [o.uid for o in live if o.object_type == "Certificate" and o.state != "Compromised"]
     ends: dict[str, datetime] = {}
     if certs:
         for uid, res in zip(certs, await client.batch([requests.get(u) for u in certs])):
