@@ -226,3 +226,16 @@ def test_verify_and_export_read_a_trail_on_a_disk_that_cannot_grow(trail, kms_cl
     sql("UPDATE audit SET user = 'someone else' WHERE id = 4")
     done = run_limited(["audit", "verify"], limit)
     assert done.returncode == 1 and "BROKEN: row 4 " in done.stdout
+
+
+def test_rows_an_older_kms_tui_appends_are_chained_but_a_hash_wiped_mid_trail_is_not(trail, kms_cli):
+    rows = len(entries(kms_cli))
+    # what kms-tui before the chain writes: the data columns only (prev_hash and hash default to '')
+    sql("INSERT INTO audit (time, profile, server, operation, object_ids, outcome, error_reason, duration_ms, user,"
+        " os_user, attempts, details) VALUES ('2026-12-03T10:00:00.000+00:00', 'p', 'http://kms', 'Get', '[\"k\"]',"
+        " 'ok', '', 1, 'u', 'me', 1, '{}')")
+    code, doc = verify(kms_cli)
+    assert code == 0 and doc["rows"] == rows + 1
+    sql("UPDATE audit SET hash = '' WHERE id = 2")
+    code, doc = verify(kms_cli)
+    assert code == 1 and doc["first_bad"] == {**doc["first_bad"], "id": 2, "kind": "unchained"}
