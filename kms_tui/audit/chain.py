@@ -5,14 +5,18 @@ Canonical form of a row (what is hashed), version 1::
     canonical = json.dumps(
         [id, time, profile, server, operation, object_ids, outcome, error_reason,
          duration_ms, user, os_user, attempts, details, prev_hash],
-        ensure_ascii=True, separators=(",", ":"))
+        ensure_ascii=True, separators=(",", ":"), sort_keys=True)
     hash = sha256(canonical.encode("ascii")).hexdigest()      # 64 lowercase hex digits
 
-Each value is exactly as stored in the ``audit`` table: ``id``, ``duration_ms`` and
-``attempts`` are JSON numbers, every other value a JSON string — ``object_ids`` and ``details``
-are the stored JSON *text*, not re-parsed. ``ensure_ascii`` makes the form pure ASCII (every
-non-ASCII character is ``\\uXXXX``), so it is the same bytes on every machine. The first row's
-``prev_hash`` is :data:`GENESIS` (64 zeros); each later row's is the previous row's ``hash``
+Each value is as stored in the ``audit`` table: ``id``, ``duration_ms`` and ``attempts`` JSON
+numbers, text columns JSON strings, except ``object_ids`` (stored as a JSON array) and
+``details`` (a JSON object), which are hashed as the array and object they hold (keys sorted),
+so a row exported by ``kms-tui audit export --format jsonl`` can be hashed again as it is, with
+the recipe above (a stored text that is not such JSON is hashed as the string). The hash covers
+values, not their spelling: re-spacing the stored JSON is not a change. ``ensure_ascii`` makes
+the form pure ASCII (every non-ASCII character is ``\\uXXXX``), the same bytes everywhere.
+
+The first row's ``prev_hash`` is :data:`GENESIS` (64 zeros); each later row's is the previous row's ``hash``
 (rows in ``id`` order). The row's ``id`` is hashed, so a row moved to another place breaks too.
 
 The head: table ``audit_head`` holds one row (``id = 1``) with the number of chained rows, the
@@ -48,6 +52,7 @@ GENESIS = "0" * 64
 DATA_COLUMNS = ("time", "profile", "server", "operation", "object_ids", "outcome", "error_reason",
                 "duration_ms", "user", "os_user", "attempts", "details")
 HASHED = ("id", *DATA_COLUMNS, "prev_hash")
+_PARSED = {HASHED.index("object_ids"): list, HASHED.index("details"): dict}  # hashed as what they hold
 ALL_COLUMNS = ("id", *DATA_COLUMNS, "prev_hash", "hash")
 
 HEAD_SCHEMA = """
@@ -64,7 +69,26 @@ def canonical(row: Sequence[Any] | dict[str, Any]) -> bytes:
     """The bytes hashed for ``row`` (a mapping with the :data:`HASHED` keys, or their values in
     that order)."""
     values = [row[c] for c in HASHED] if isinstance(row, dict) else list(row)
-    return json.dumps(values, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    for index, kind in _PARSED.items():
+        values[index] = _parsed(values[index], kind)
+    return json.dumps(values, ensure_ascii=True, separators=(",", ":"), sort_keys=True).encode("ascii")
+
+
+def column_value(name: str, value: Any) -> Any:
+    """A stored value as it is hashed and exported (``object_ids``/``details``: what they hold)."""
+    kind = {"object_ids": list, "details": dict}.get(name)
+    return _parsed(value, kind) if kind else value
+
+
+def _parsed(value: Any, kind: type) -> Any:
+    """The array or object a stored JSON text holds (the text itself if it holds something else)."""
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return parsed if isinstance(parsed, kind) else value
+    return value
 
 
 def row_hash(row: Sequence[Any] | dict[str, Any]) -> str:

@@ -203,8 +203,8 @@ def export_rows(conn: sqlite3.Connection, since: datetime | None) -> list[dict]:
     for row in rows:
         if since is not None and not _at_or_after(row["time"], since):
             continue
-        row["object_ids"] = _json_or_text(row["object_ids"], [])
-        row["details"] = _json_or_text(row["details"], {})
+        row["object_ids"] = chain.column_value("object_ids", row["object_ids"])
+        row["details"] = chain.column_value("details", row["details"])
         out.append(row)
     return out
 
@@ -215,13 +215,6 @@ def _at_or_after(text: str, since: datetime) -> bool:
     except ValueError:
         return True  # a time we cannot read is exported rather than hidden
     return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)) >= since
-
-
-def _json_or_text(text: object, empty: object) -> object:
-    try:
-        return json.loads(text) if text else empty  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return text
 
 
 def csv_text(rows: list[dict]) -> str:

@@ -7,6 +7,7 @@ shows."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -177,6 +178,10 @@ def test_export_jsonl_and_csv_give_back_what_audit_json_shows(trail, kms_cli):
     assert [{k: r[k] for k in DATA} for r in lines] == shown
     assert [r["id"] for r in lines] == list(range(1, len(shown) + 1))
     assert lines[0]["prev_hash"] == "0" * 64 and all(b["prev_hash"] == a["hash"] for a, b in zip(lines, lines[1:]))
+    for r in lines:  # the documented canonical form, computed here from the exported row alone
+        form = json.dumps([r[k] for k in ("id", *DATA, "prev_hash")], ensure_ascii=True, separators=(",", ":"),
+                          sort_keys=True)
+        assert hashlib.sha256(form.encode("ascii")).hexdigest() == r["hash"]
     revoke = next(r for r in lines if r["operation"] == "Revoke")
     assert revoke["details"]["message"] == 'rotated, "v2"\nsee ticket'
 
