@@ -40,7 +40,8 @@ from kms_tui.safetext import visible
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("audit", help="show the local audit trail of key operations",
-                              description="Show the most recent operations this machine sent to a KMS.")
+                              description="Show the most recent operations this machine sent to a KMS "
+                              "(with no ACTION), check the trail's hash chain (verify) or export it (export).")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="how many entries (default 50)")
     p.set_defaults(func=run)
     sub = p.add_subparsers(dest="audit_command", metavar="ACTION")

@@ -49,7 +49,8 @@ def _days(text: str) -> int:
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "due", help="what needs attention soon: expiring certificates, keys to rotate, compromised partners",
-        description="The expiry and rotation radar, worst first. Exit 0 when nothing is due, 5 when something is.")
+        description="The expiry and rotation radar, worst first. Exit 0 when nothing is due, 5 when something is "
+        "(with --all-profiles: 5 if anything is due anywhere, else a profile's failure code, 4 if it was unreachable).")
     p.add_argument("--within", type=_window, default=timedelta(days=30), metavar="SPAN",
                    help="the window ahead: 30d (default), 12h, 2w")
     p.add_argument("--pre-active-days", type=_days, default=30, metavar="N",
