@@ -192,3 +192,22 @@ def test_all_profiles_nothing_due_but_one_unreachable_exits_4(tmp_path, kms_cli)
 def test_a_bad_window_is_a_usage_error(kms_cli):
     r = kms_cli("due", "--within", "soon")
     assert r.code == 3 and "30d" in r.err
+
+
+def test_a_hostile_object_name_is_shown_escaped(tmp_path, kms_cli):
+    from tests.server.kmip import aes
+
+    name = s("Name", t("NameValue", "TextString", "\x1b]0;pwned\x07\u202eevil"), t("NameType", "Enumeration",
+                                                                                "UninterpretedTextString"))
+    soon = (datetime.now(timezone.utc) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with start_sandbox(tmp_path / "hostile") as sb:
+        kms = Kmip(sb.url)
+        kms.ok(aes(extra=(name, t("DeactivationDate", "DateTime", soon))))
+        kms.close()
+        conf = write_conf(tmp_path / "ckms.toml", {"server_url": sb.url})
+        r = kms_cli("due", "--conf", conf)
+        assert r.code == 5
+        assert "\x1b" not in r.out and "\x07" not in r.out and "\u202e" not in r.out
+        assert "\\x1b]0;pwned\\x07" in r.out
+        r = kms_cli("due", "--conf", conf, "--json")
+        assert "\\u202e" in r.out and r.json["findings"][0]["name"] == "\x1b]0;pwned\x07\u202eevil"
