@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "profile",
     "login",
     "crypto",
+    "due",
 )
 # Commands that take none of the global options (the sandbox server has its own configuration).
 NO_GLOBAL_OPTIONS = ("serve",)

@@ -14,6 +14,10 @@
   ``-wal``/``-shm``/``-journal`` files is refused (:class:`kms_tui.paths.LinkRefused`); the trail
   then records nothing and says why (``AuditTrail.problem``) instead of writing or chmod-ing
   the file the link points to.
+* Provable: each row carries the SHA-256 of the row before it, and a head record holds the last
+  hash and the row count, all written in one ``BEGIN IMMEDIATE`` transaction
+  (:mod:`kms_tui.audit.chain` defines the canonical form and what ``verify`` can detect). Older
+  trails are chained in place on first open.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from kms_tui import paths
+from kms_tui.audit import chain
 from kms_tui.audit.masking import mask_secrets
 from kms_tui.safetext import mask_url
 
@@ -52,8 +57,7 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
 """
 
-_COLUMNS = ("time", "profile", "server", "operation", "object_ids", "outcome", "error_reason",
-            "duration_ms", "user", "os_user", "attempts", "details")
+_COLUMNS = chain.DATA_COLUMNS  # time … details: what a row says (the chain adds prev_hash, hash)
 DETAILS_MAX = 12  # keys kept per entry
 DETAIL_CHARS = 500  # characters kept per value
 
@@ -157,6 +161,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
         except sqlite3.OperationalError:  # another process added it first
             if "details" not in {row[1] for row in conn.execute("PRAGMA table_info(audit)")}:
                 raise
+    chain.add_columns(conn)
+    chain.chain_unchained_tail(conn)  # rows from before the chain, or an older kms-tui's: in id order
 
 
 class AuditTrail:
@@ -252,11 +258,7 @@ class AuditTrail:
                 entries = [i for i in items if isinstance(i, AuditEntry)]
                 if entries:
                     try:
-                        with conn:
-                            conn.executemany(
-                                f"INSERT INTO audit ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})",
-                                [e.row() for e in entries],
-                            )
+                        chain.append(conn, [e.row() for e in entries])
                     except Exception:  # noqa: BLE001 - disk full, locked, an unwritable value: the writer goes on
                         self.dropped += len(entries)
                 for i in items:

@@ -6,30 +6,68 @@ cannot be opened (a symbolic link at its path) is an error naming the path (exit
 ``--profile NAME`` (or ``--conf FILE``: its file name) shows only that profile's entries. When the
 trail cannot be written (disk full, unusable state directory) what can be read is shown with a
 warning; when it cannot be read either, the reason is given (exit 3), never a traceback.
+
+``kms-tui audit verify [--head HASH]`` walks the hash chain (:mod:`kms_tui.audit.chain`) and
+names the first row that was changed, removed or reordered, or a cut-off tail. Exit codes:
+0 intact, 1 broken (:data:`VERIFY_BROKEN`), 3 unreadable. ``kms-tui audit export --format
+jsonl|csv [--since ISO]`` prints every row, oldest first, with all its fields (``id``,
+``prev_hash`` and ``hash`` included) for a SIEM: JSON Lines (controls escaped) or CSV per
+RFC 4180 (CRLF line ends, fields with a comma, quote or line break quoted, quotes doubled;
+``object_ids`` and ``details`` as JSON text). On a terminal, CSV lines are shown with controls
+escaped; to a pipe or file they are exact.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import os
 import sqlite3
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.audit import AuditTrail, default_path
-from kms_tui.audit.trail import refuse_links
+from kms_tui.audit import chain
+from kms_tui.audit.trail import _connect, refuse_links
 from kms_tui.commands.output import dumps, safe_lines, say, table
 from kms_tui.safetext import visible
 
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("audit", help="show the local audit trail of key operations",
-                              description="Show the most recent operations this machine sent to a KMS.")
+                              description="Show the most recent operations this machine sent to a KMS "
+                              "(with no ACTION), check the trail's hash chain (verify) or export it (export).")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="how many entries (default 50)")
     p.set_defaults(func=run)
+    sub = p.add_subparsers(dest="audit_command", metavar="ACTION")
+    v = sub.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken, 3 unreadable",
+                       description="Check that no row of the audit trail was changed, removed or reordered, "
+                       "and that its tail was not cut off. Exit 0 intact, 1 broken, 3 unreadable.")
+    v.add_argument("--head", metavar="HASH", help="also check that the trail still holds the row with this hash "
+                   "(a head hash printed by an earlier verify)")
+    v.set_defaults(func=run_verify)
+    e = sub.add_parser("export", help="print every row for a SIEM (JSON Lines or CSV)",
+                       description="Print every row of the audit trail, oldest first, all fields included.")
+    e.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="jsonl (default) or csv (RFC 4180)")
+    e.add_argument("--since", metavar="ISO", type=_since, help="only rows at or after this time "
+                   "(ISO 8601; no offset means UTC), e.g. 2026-12-01 or 2026-12-01T08:00:00Z")
+    e.set_defaults(func=run_export)
+
+
+VERIFY_BROKEN = exitcodes.REFUSED  # 1: the chain is broken
+
+
+def _since(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time (e.g. 2026-12-01T08:00:00Z)") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,7 +122,8 @@ def _read_only(path: Path, limit: int) -> list[dict[str, Any]]:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
     try:
         conn.row_factory = sqlite3.Row
-        rows = [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
+        columns = [c for c in chain.DATA_COLUMNS if c in {r[1] for r in conn.execute("PRAGMA table_info(audit)")}]
+        rows = [dict(r) for r in conn.execute(f"SELECT {','.join(columns)} FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
     finally:
         conn.close()
     for row in rows:
@@ -103,3 +142,117 @@ def details_text(details: dict[str, str] | str | None) -> str:
         except ValueError:
             return details
     return "; ".join(f"{k}={v}" for k, v in (details or {}).items())
+
+
+def _open_for_reading(path: Path) -> tuple[sqlite3.Connection, bool]:
+    """A connection to the trail and whether it is read-only: the normal open when the trail can
+    be written (it chains older rows), else an immutable read (a full disk)."""
+    if AuditTrail.check(path) is None:
+        return _connect(path), False
+    refuse_links(path)
+    if not path.is_file():
+        raise FileNotFoundError(2, "no audit trail yet", str(path))
+    return sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True), True
+
+
+def _unreadable(args: argparse.Namespace, exc: Exception) -> int:
+    message = getattr(exc, "message", None) or str(exc)
+    say(f"error: the audit trail cannot be read: {message}")
+    if args.json:
+        print(dumps({"error": {"type": "AuditUnavailable", "reason": "audit_unavailable", "message": message,
+                               "path": str(default_path())}}))
+    return exitcodes.USAGE
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    path = default_path()
+    try:
+        conn, read_only = _open_for_reading(path)
+        try:
+            verdict = chain.verify(conn, expect_head=(args.head or "").strip().lower() or None)
+        finally:
+            conn.close()
+    except Exception as exc:  # noqa: BLE001 - unreadable: a reason, never a traceback
+        return _unreadable(args, exc)
+    if read_only:
+        say("warning: the audit trail cannot be written; verified what is on disk (rows still in its WAL are not seen)")
+    if args.json:
+        print(dumps({"path": str(path), **verdict.as_dict()}))
+    elif verdict.intact:
+        print(f"audit trail intact: {verdict.rows} rows, last id {verdict.last_id}, head {verdict.head_hash}")
+    else:
+        where = ""
+        if verdict.first_bad_id is not None:
+            bad = verdict.first_bad
+            where = f"row {verdict.first_bad_id} ({bad.get('time', '')} {bad.get('operation', '')}) "
+        print(safe_lines(f"audit trail BROKEN: {where}{verdict.problem}"))
+        print(f"  {verdict.rows} rows verified before it; last good head {verdict.head_hash}")
+    return exitcodes.OK if verdict.intact else VERIFY_BROKEN
+
+
+EXPORT_FIELDS = chain.ALL_COLUMNS
+
+
+def export_rows(conn: sqlite3.Connection, since: datetime | None) -> list[dict]:
+    """Every row as exported: ``object_ids`` a list and ``details`` an object (from their JSON)."""
+    if not chain.has_chain(conn):
+        source = conn.execute(f"SELECT id, {','.join(chain.DATA_COLUMNS)} FROM audit ORDER BY id")
+        rows = [{**dict(zip(("id", *chain.DATA_COLUMNS), r)), "prev_hash": "", "hash": ""} for r in source]
+    else:
+        rows = list(chain.rows(conn))
+    out = []
+    for row in rows:
+        if since is not None and not _at_or_after(row["time"], since):
+            continue
+        row["object_ids"] = chain.column_value("object_ids", row["object_ids"])
+        row["details"] = chain.column_value("details", row["details"])
+        out.append(row)
+    return out
+
+
+def _at_or_after(text: str, since: datetime) -> bool:
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return True  # a time we cannot read is exported rather than hidden
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)) >= since
+
+
+def csv_text(rows: list[dict]) -> str:
+    """RFC 4180: CRLF line ends, a header line, fields quoted when they hold a comma, a quote or a
+    line break, quotes doubled; lists and objects as compact JSON text."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(EXPORT_FIELDS)
+    for row in rows:
+        writer.writerow([json.dumps(row[f], ensure_ascii=False, separators=(",", ":"))
+                         if isinstance(row[f], (list, dict)) else row[f] for f in EXPORT_FIELDS])
+    return buffer.getvalue()
+
+
+def run_export(args: argparse.Namespace) -> int:
+    if args.json:
+        say("error: --json does not apply to `audit export`; use --format jsonl")
+        return exitcodes.USAGE
+    try:
+        conn, read_only = _open_for_reading(default_path())
+        try:
+            rows = export_rows(conn, args.since)
+        finally:
+            conn.close()
+    except Exception as exc:  # noqa: BLE001 - unreadable: a reason, never a traceback
+        return _unreadable(args, exc)
+    if read_only:
+        say("warning: the audit trail cannot be written; exported what is on disk (rows still in its WAL are not seen)")
+    if args.format == "jsonl":
+        text = "".join(dumps({f: row[f] for f in EXPORT_FIELDS}, indent=None) + "\n" for row in rows)
+    else:
+        text = csv_text(rows)
+        if sys.stdout.isatty():
+            text = "\n".join(visible(line) for line in text.split("\r\n"))
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return exitcodes.OK
