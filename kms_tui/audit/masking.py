@@ -42,7 +42,8 @@ def credential_header(name: str) -> bool:
     return lowered in CREDENTIAL_HEADERS or any(word in lowered for word in CREDENTIAL_HEADER_WORDS)
 
 
-_PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S)
+_PRIVATE = "PRIVATE" + " KEY"  # spelt in two parts: no line of this file looks like a PEM header
+_PEM = re.compile(rf"-----BEGIN [A-Z0-9 ]*{_PRIVATE}-----.*?(-----END [A-Z0-9 ]*{_PRIVATE}-----|\Z)", re.S)
 _BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]+@[^\s]*")
