@@ -1,0 +1,122 @@
+"""Issue 18, round 2: the last differences between the sandbox and Cosmian KMS 5.26.
+
+- GetAttributes without a UniqueIdentifier outside a batch (or before the batch's ID placeholder
+  is set) reads the object whose id is literally `*`, else fails
+  (`crate/server/src/core/operations/attributes/get.rs: get_attributes`, whose
+  `retrieve_objects("*")` reads one id: `crate/server_database/src/core/database_objects.rs`);
+  GetAttributeList without one is `UnsupportedPlaceholder` (`attributes/get_list.rs`).
+- A failed batch item keeps what it wrote before failing (`message.rs: message` runs each item
+  without a transaction; `destroy.rs: recursively_destroy_object` acts on each tag match in turn).
+- Destroy of an Active object without an ActivationDate is allowed (`destroy.rs:
+  recursively_destroy_object`: `requires_revocation` needs `activation_date.is_some()`).
+"""
+
+from __future__ import annotations
+
+from tests.server.kmip import aes, destroy, first, kmip, s, t, tag_attr, uid  # noqa: F401
+
+IMPLICIT = "Get Attributes: no objects available for implicit selection"
+PLACEHOLDER = "This KMIP server does not yet support place holder id"
+
+
+def _message(*items: dict, option: str | None = None) -> dict:
+    header = [s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+              t("BatchCount", "Integer", len(items))]
+    if option:
+        header.append(t("BatchErrorContinuationOption", "Enumeration", option))
+    return s("RequestMessage", s("RequestHeader", *header), *items)
+
+
+def _item(op: str, *payload: dict) -> dict:
+    return s("BatchItem", t("Operation", "Enumeration", op), s("RequestPayload", *payload))
+
+
+def _items(response: dict) -> list[dict]:
+    return [c for c in response["value"] if c["tag"] == "BatchItem"]
+
+
+def _create(kmip, object_id: str, *, active: bool, tags: tuple[str, ...] = ()) -> str:
+    body = aes(active=active, tags=tags)
+    body["value"][1]["value"].append(uid(object_id))
+    created = first(kmip.ok(body), "UniqueIdentifier")
+    assert created == object_id
+    return created
+
+
+# -- GetAttributes / GetAttributeList without an id ---------------------------------------------
+
+
+def test_get_attributes_without_an_id_reads_only_the_object_named_star(kmip):
+    # attributes/get.rs: no "latest object" fallback (was: the user's most recently changed key)
+    kmip.create()
+    assert kmip.fail(s("GetAttributes")) == f"Item_Not_Found: {IMPLICIT}"
+    star = _create(kmip, "*", active=False)
+    answer = kmip.ok(s("GetAttributes", t("AttributeReference", "Enumeration", "State")))
+    assert first(answer, "UniqueIdentifier") == star == "*"
+    assert first(answer, "State") == "PreActive"
+    kmip.create()  # a newer key changes nothing: `*` is still the one read
+    assert first(kmip.ok(s("GetAttributes")), "UniqueIdentifier") == "*"
+    kmip.ok(destroy("*", remove=True))
+    assert kmip.fail(s("GetAttributes")) == f"Item_Not_Found: {IMPLICIT}"
+
+
+def test_get_attributes_in_a_batch_uses_the_placeholder_once_set(kmip):
+    response = kmip.ok(_message(
+        _item("GetAttributes"),  # no placeholder yet: the bare rule
+        _item("Create", *aes()["value"]),
+        _item("GetAttributes", t("AttributeReference", "Enumeration", "State")),
+    ))
+    failed, created, read = _items(response)
+    assert first(failed, "ResultStatus") == "OperationFailed"
+    assert (first(failed, "ResultReason"), first(failed, "ResultMessage")) == ("Item_Not_Found", IMPLICIT)
+    assert first(read, "ResultStatus") == "Success"
+    assert first(read, "UniqueIdentifier") == first(created, "UniqueIdentifier")
+    assert first(read, "State") == "Active"
+
+
+def test_get_attribute_list_without_an_id_needs_the_placeholder(kmip):
+    # attributes/get_list.rs: `.ok_or(KmsError::UnsupportedPlaceholder)` (was: the latest key)
+    kmip.create()
+    assert kmip.fail(s("GetAttributeList")) == PLACEHOLDER
+    response = kmip.ok(_message(_item("Create", *aes()["value"]), _item("GetAttributeList")))
+    created, listed = _items(response)
+    assert first(listed, "ResultStatus") == "Success"
+    assert first(listed, "UniqueIdentifier") == first(created, "UniqueIdentifier")
+
+
+def test_other_operations_without_an_id_outside_a_batch(kmip):
+    # export_get.rs, revoke.rs, destroy.rs, attributes/{set,delete,modify}.rs: UnsupportedPlaceholder
+    kmip.create()
+    assert kmip.fail(s("Get")) == PLACEHOLDER
+    assert kmip.fail(s("Export")) == PLACEHOLDER
+    assert kmip.fail(s("Destroy")) == PLACEHOLDER
+    reason = s("RevocationReason", t("RevocationReasonCode", "Enumeration", "Unspecified"))
+    assert kmip.fail(s("Revoke", reason)) == PLACEHOLDER
+    assert kmip.fail(s("SetAttribute", s("NewAttribute", t("Comment", "TextString", "x")))) == PLACEHOLDER
+
+
+# -- a failed batch item keeps what it did --------------------------------------------------------
+
+
+def test_a_failed_batch_item_keeps_what_it_did_before_failing(kmip):
+    # destroy.rs: tag matches are destroyed one by one; the Active key with an ActivationDate
+    # then fails the call (DENIED), and the first match stays destroyed (was: rolled back in a
+    # batch, unlike the same Destroy sent alone). The sandbox visits matches in id order.
+    for option in (None, "Continue", "Undo"):
+        tag = f"leftover-{option}"
+        first_match = _create(kmip, f"h12-{option}-a", active=False, tags=(tag,))
+        second_match = _create(kmip, f"h12-{option}-b", active=True, tags=(tag,))
+        response = kmip.ok(_message(_item("Destroy", uid(f'["{tag}"]')), option=option))
+        (item,) = _items(response)
+        assert first(item, "ResultStatus") == "OperationFailed"
+        assert (first(item, "ResultReason"), first(item, "ResultMessage")) == ("Wrong_Key_Lifecycle_State", "DENIED")
+        assert kmip.state(first_match) == "Destroyed"
+        assert kmip.state(second_match) == "Active"
+
+
+def test_the_same_destroy_sent_alone_keeps_the_same_effects(kmip):
+    tag = "leftover-bare"
+    first_match = _create(kmip, "h12-bare-a", active=False, tags=(tag,))
+    second_match = _create(kmip, "h12-bare-b", active=True, tags=(tag,))
+    assert kmip.fail(destroy(f'["{tag}"]')) == "Wrong_Key_Lifecycle_State: DENIED"
+    assert (kmip.state(first_match), kmip.state(second_match)) == ("Destroyed", "Active")
