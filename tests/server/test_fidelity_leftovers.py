@@ -13,7 +13,11 @@
 
 from __future__ import annotations
 
-from tests.server.kmip import aes, destroy, first, kmip, s, t, tag_attr, uid  # noqa: F401
+import pytest
+
+from tests.server.kmip import aes, destroy, first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.pki import JwtIssuer
+from tests.server.two_users import JWT_USER, start_two_users
 
 IMPLICIT = "Get Attributes: no objects available for implicit selection"
 PLACEHOLDER = "This KMIP server does not yet support place holder id"
@@ -120,3 +124,41 @@ def test_the_same_destroy_sent_alone_keeps_the_same_effects(kmip):
     second_match = _create(kmip, "h12-bare-b", active=True, tags=(tag,))
     assert kmip.fail(destroy(f'["{tag}"]')) == "Wrong_Key_Lifecycle_State: DENIED"
     assert (kmip.state(first_match), kmip.state(second_match)) == ("Destroyed", "Active")
+
+
+# -- cascades reaching a key the caller has no right on (two users) -------------------------------
+
+
+@pytest.fixture(scope="module")
+def users(tmp_path_factory):
+    issuer = JwtIssuer()
+    issuer.add_key("rsa-1", "RS256")
+    tu = start_two_users(tmp_path_factory.mktemp("cascade"), issuer)
+    yield tu
+    tu.stop()
+    issuer.close()
+
+
+def test_a_cascade_to_a_key_the_caller_may_not_touch_fails_the_call(users):
+    # revoke.rs: recursively_revoke_key (`?` on the partner, which counts 0 → Item_Not_Found);
+    # destroy.rs: recursively_destroy_object (private → public with `?`, public → private ignored)
+    owner, bob = users.tls(), users.jwt()
+    try:
+        sk, pk = owner.create_pair("Ed25519", active=False)
+        r = owner.http.post("/access/grant", json={"unique_identifier": sk, "user_id": JWT_USER,
+                                                    "operation_types": ["revoke", "destroy"]})
+        assert r.status_code == 200, r.text
+        assert bob.fail(revoke(sk, cascade=True)) == f"Item_Not_Found: {pk}"
+        assert bob.fail(destroy(sk, cascade=True)) == f"Item_Not_Found: {pk}"
+        assert (owner.state(sk), owner.state(pk)) == ("PreActive", "PreActive")
+        r = owner.http.post("/access/grant", json={"unique_identifier": pk, "user_id": JWT_USER,
+                                                    "operation_types": ["destroy"]})
+        assert r.status_code == 200, r.text
+        r = owner.http.post("/access/revoke", json={"unique_identifier": sk, "user_id": JWT_USER,
+                                                     "operation_types": ["revoke", "destroy"]})
+        assert r.status_code == 200, r.text
+        assert first(bob.ok(destroy(pk, cascade=True)), "UniqueIdentifier") == pk  # the private key's failure ignored
+        assert (owner.state(sk), owner.state(pk)) == ("PreActive", "Destroyed")
+    finally:
+        owner.close()
+        bob.close()
