@@ -172,3 +172,24 @@ def test_rekey_is_refused_as_not_supported(kmip):
     (item,) = _items(kmip.ok(_message(_item("ReKey", uid(key)))))
     assert (first(item, "ResultStatus"), first(item, "ResultReason")) == ("OperationFailed", "Operation_Not_Supported")
     assert kmip.state(key) == "Active"
+
+
+def test_an_explicit_id_placeholder_in_a_batch(kmip):
+    # message.rs: resolve_id_placeholder_for_operation replaces `IDPlaceholder` for Get,
+    # GetAttributes, GetAttributeList and ModifyAttribute; elsewhere a non-string id is
+    # `.as_str().context(…)` → KmsError::ServerError (export_get.rs, attributes/get.rs)
+    placeholder = t("UniqueIdentifier", "Enumeration", "IDPlaceholder")
+    response = kmip.ok(_message(
+        _item("Create", *aes()["value"]),
+        _item("GetAttributes", placeholder, t("AttributeReference", "Enumeration", "State")),
+        _item("Get", placeholder),
+        _item("Export", placeholder),
+    ))
+    created, read, got, exported = _items(response)
+    key = first(created, "UniqueIdentifier")
+    assert (first(read, "UniqueIdentifier"), first(read, "State")) == (key, "Active")
+    assert first(got, "ResultStatus") == "Success" and first(got, "UniqueIdentifier") == key
+    assert first(exported, "ResultReason") == "Operation_Not_Supported"
+    assert first(exported, "ResultMessage") == "Unexpected server error: Export: unique_identifier or tags must be a string"
+    # outside a batch: a server error, whose 500 body says nothing more
+    assert kmip.fail(s("GetAttributes", placeholder), 500) == "Internal server error"
