@@ -118,3 +118,15 @@ def test_an_active_key_without_activation_date_can_be_destroyed(kmip):
     assert kmip.state(key) == "Active"
     kmip.ok(destroy(key))
     assert kmip.state(key) == "Destroyed"
+
+
+def test_add_attribute_and_activate_need_their_identifier(kmip):
+    # kmip_operations.rs: AddAttribute.unique_identifier and Activate.unique_identifier are not
+    # Options (serde: missing field); the others are UnsupportedPlaceholder (was: AddAttribute too)
+    comment = s("NewAttribute", t("Comment", "TextString", "x"))
+    assert kmip.fail(s("AddAttribute", comment)) == "Codec_Error: missing field `UniqueIdentifier` in AddAttribute"
+    assert kmip.fail(s("Activate")) == "Codec_Error: missing field `UniqueIdentifier` in Activate"
+    for op in ("SetAttribute", "ModifyAttribute"):
+        assert kmip.fail(s(op, comment)) == "This KMIP server does not yet support place holder id"
+    delete = s("DeleteAttribute", t("AttributeReference", "Enumeration", "Comment"))
+    assert kmip.fail(delete) == "This KMIP server does not yet support place holder id"

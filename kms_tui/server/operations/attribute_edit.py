@@ -223,6 +223,7 @@ async def handle_set(ctx: OpContext, payload: TTLV) -> TTLV:
 
 async def handle_add(ctx: OpContext, payload: TTLV) -> TTLV:
     """AddAttribute: add one attribute (names and tags accumulate)."""
+    require(payload, "UniqueIdentifier")  # add.rs: a required field (no placeholder)
     return await _edit(ctx, payload, "addattribute")
 
 
