@@ -65,6 +65,10 @@ def test_rotate_name_rules(kmip):
     answer = kmip.attributes(key, "RotateName", "RotateGeneration", "RotateLatest")
     assert (first(answer, "RotateName"), first(answer, "RotateGeneration"), first(answer, "RotateLatest")) \
         == (key, 0, True)
+    # set.rs: a positive RotateInterval alone turns RotateAutomatic on
+    other = kmip.create()
+    kmip.ok(_op("SetAttribute", other, t("RotateInterval", "LongInteger", 86400)))
+    assert first(kmip.attributes(other, "RotateAutomatic"), "RotateAutomatic") is True
 
 
 def test_add_attribute_never_replaces(kmip):
