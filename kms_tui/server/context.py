@@ -90,6 +90,12 @@ class OpContext:
                 return self.id_placeholder
             raise UnsupportedPlaceholder()
         if node.type != "TextString":
+            # message.rs: resolve_id_placeholder_for_operation also replaces an explicit
+            # IDPlaceholder (only for the operations that take the placeholder at all)
+            if node.value == "IDPlaceholder" and use_placeholder and self.id_placeholder:
+                return self.id_placeholder
+            # Cosmian: `.as_str().context(…)` → a ServerError (500); the sandbox reads the value as
+            # an id that no object has (docs/fidelity.md, batches)
             return str(node.value)
         return node.value
 

@@ -101,14 +101,14 @@ async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
     results: list[TTLV] = []
     store = ctx.store
     if undo or not any(_may_yield(item) for item in items):
-        # One transaction (one fsync) for the whole batch, each item in its own savepoint. Nothing
-        # else runs meanwhile: without CPU work the batch never yields to the loop; with it
-        # (Undo) the app holds the store gate exclusively (see needs_exclusive_store).
+        # One transaction (one fsync) for the whole batch. Nothing else runs meanwhile: without
+        # CPU work the batch never yields to the loop; with it (Undo) the app holds the store
+        # gate exclusively (see needs_exclusive_store). A failed item keeps what it wrote before
+        # failing, as a bare operation does: message.rs runs items without a transaction.
         ctx.exclusive = True
         with store.transaction():
             for item in items:
-                with store.savepoint_unless_failed(lambda: results[-1].get_value("ResultStatus") == "Success"):
-                    results.append(await _run_item(ctx, item))
+                results.append(await _run_item(ctx, item))
     else:  # key generation would hold the transaction (and the event loop) too long
         for item in items:
             results.append(await _run_item(ctx, item))

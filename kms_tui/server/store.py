@@ -257,13 +257,6 @@ class Store:
         )
         return [r[0] for r in rows]
 
-    def latest_for(self, user: str) -> str | None:
-        """The id of the object ``user`` owns that changed last (GetAttributes without id)."""
-        row = self.db.execute(
-            "SELECT id FROM objects WHERE owner=? ORDER BY updated_at DESC, rowid DESC LIMIT 1", (user,)
-        ).fetchone()
-        return row[0] if row else None
-
     def locate_candidates(
         self, user: str, *, tags: Iterable[str] = (), states: Iterable[str] | None = None,
         object_type: str | None = None, uid: str | None = None,

@@ -48,7 +48,7 @@ def test_owned_entries_have_cosmians_keys_kinds_and_arrays(sandbox):
     kmip = Kmip(sandbox.url)
     key = kmip.create(tags=("payments",))
     r = kmip.ok(s("CreateKeyPair", s("CommonAttributes",
-                                    t("ActivationDate", "DateTime", "2030-03-01T23:59:59Z"),  # future: kept as sent (a past one becomes now)
+                                    t("ActivationDate", "DateTime", "2099-03-01T23:59:59Z"),  # in the future: kept
                                     t("CryptographicAlgorithm", "Enumeration", "ECDH"),
                                     s("CryptographicDomainParameters", t("Qlength", "Integer", 256),
                                       t("RecommendedCurve", "Enumeration", "P256")),
@@ -62,7 +62,7 @@ def test_owned_entries_have_cosmians_keys_kinds_and_arrays(sandbox):
     assert all(list(e) == ["object_id", "state", "attributes"] for e in entries)
     _same_shape(ours[key]["attributes"], _fixture("owned_symmetric_key.json")[0]["attributes"])
     _same_shape(ours[private]["attributes"], _fixture("owned_key_pair.json")[0]["attributes"])
-    assert ours[private]["attributes"]["ActivationDate"] == [2030, 60, 23, 59, 59, 0, 0, 0, 0]
+    assert ours[private]["attributes"]["ActivationDate"] == [2099, 60, 23, 59, 59, 0, 0, 0, 0]
 
 
 def test_vendor_values_are_written_as_cosmian_writes_each_variant(sandbox):

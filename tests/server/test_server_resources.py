@@ -125,8 +125,8 @@ def _message(*items: dict, undo: bool) -> dict:
 @pytest.mark.parametrize("undo", [True, False], ids=["undo", "continue"])
 def test_rsa_items_of_a_batch_do_not_stall_other_clients(sandbox, undo):
     """While a batch generates RSA-4096 keys, another client is answered (ordering, not timing:
-    its answer arrives before the batch's); with Undo, a failing last item marks the batch's
-    successes OperationUndone (Cosmian keeps their keys) and the other client's key is kept."""
+    its answer arrives before the batch's); with Undo, a failing last item relabels the batch's
+    successes OperationUndone, and every key stays, the other client's too (Cosmian's message.rs)."""
     items = [key_pair("RSA", length=4096) for _ in range(4)]
     items.append(s("Get", t("UniqueIdentifier", "TextString", "no-such-key")))  # fails
     done: dict[str, object] = {}
@@ -154,8 +154,7 @@ def test_rsa_items_of_a_batch_do_not_stall_other_clients(sandbox, undo):
     with _client(sandbox) as k:
         owned = {e["object_id"] for e in k.http.get("/access/owned").json()}
     assert own in owned  # the other client's key was not rolled back with the batch
-    # message.rs: an undone item keeps what it did (only Activate is reverted): 4 pairs + the other key
-    assert len(owned) == 9
+    assert len(owned) == 9  # message.rs: Undo relabels the successes, their keys stay
 
 
 class _client:

@@ -9,7 +9,7 @@ from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server import keys
 from kms_tui.server.context import OpContext
-from kms_tui.server.errors import not_found
+from kms_tui.server.errors import Kmip21Error
 from kms_tui.server.store import StoredObject
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -109,19 +109,25 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
 
 
 def _uid(ctx: OpContext, payload: TTLV) -> str:
+    """The object GetAttributes reads. Without a UniqueIdentifier: the batch's ID placeholder
+    (``message.rs: resolve_id_placeholder_for_operation``), else, as Cosmian's
+    ``attributes/get.rs: get_attributes`` does, the object whose id is literally ``*`` (its
+    ``retrieve_objects("*")`` reads one id, not a wildcard), else
+    ``Item_Not_Found: Get Attributes: no objects available for implicit selection``."""
     if payload.get("UniqueIdentifier") is None:
         if ctx.id_placeholder:
             return ctx.id_placeholder
-        latest = ctx.store.latest_for(ctx.user)  # Cosmian's vector-compat fallback
-        if latest is None:
-            raise not_found("")
-        return latest
+        if ctx.store.get("*") is None:
+            raise Kmip21Error("Item_Not_Found", "Get Attributes: no objects available for implicit selection")
+        return "*"
     return ctx.uid_of(payload)
 
 
 async def handle_list(ctx: OpContext, payload: TTLV) -> TTLV:
-    """GetAttributeList: references to every attribute the object has."""
-    uid = _uid(ctx, payload)
+    """GetAttributeList: references to every attribute the object has. Without a
+    UniqueIdentifier: the batch's ID placeholder, else ``UnsupportedPlaceholder``
+    (``attributes/get_list.rs``: ``.ok_or(KmsError::UnsupportedPlaceholder)``)."""
+    uid = ctx.uid_of(payload)
     obj = ctx.retrieve(uid, "getattributes")
     attrs = full_attributes(ctx, obj)
     refs: list[TTLV] = []
