@@ -79,3 +79,22 @@ async def test_read_only_refuses_config_writes(console_factory, sandbox):
         assert "config-save" not in {b.binding.id for b in app.screen.active_bindings.values() if b.enabled
                                      and app.screen.check_action(b.binding.action, ())}
     assert "edited" not in store.load("alpha").text
+
+
+async def test_a_save_made_elsewhere_meanwhile_is_not_overwritten(console_factory, sandbox):
+    """Another process (kms-tui profile …, ckms, an editor) saves the file while the editor has it
+    open: the editor's save is refused with what to do, and the other save stays on disk."""
+    store = seed(sandbox)
+    app = console_factory()
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        editor = await open_editor(pilot)
+        editor.insert("# edited in the console\n", (0, 0))
+        elsewhere = store.load("alpha").text + '\n# saved by another process\n'
+        store.path_of("alpha").write_text(elsewhere)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, DiffModal)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: any("changed on disk" in str(n.message) for n in app._notifications)
+                         or "changed on disk" in str(getattr(app.screen, "message", "")), what="the refusal")
+    assert store.path_of("alpha").read_text() == elsewhere

@@ -154,9 +154,23 @@ class ConfigEditorScreen(ConsoleScreen):
         from kms_tui.config.atomic import write_atomic
         from kms_tui.config import ProfileDocument
 
+        from kms_tui.config.errors import ConfigError
+
+        loaded = self.on_disk.encode("utf-8")
+        wanted = text.encode("utf-8")
+
+        def unchanged_since_loaded(current: bytes | None) -> bytes:
+            """Under the file's lock: refuse if someone saved the file after the editor read it
+            (their save would be lost), unless they wrote exactly what we are writing."""
+            if (current or b"") not in (loaded, wanted):
+                raise ConfigError("the file changed on disk since the editor opened it; not overwritten",
+                                  source=self.path,
+                                  fix="Copy your edits, press ctrl+r to reload the file, then apply them again.")
+            return wanted
+
         try:
             document = ProfileDocument.parse(text, self.path)
-            write_atomic(self.path, text.encode("utf-8"), secret=document.holds_secret())
+            write_atomic(self.path, wanted, secret=document.holds_secret(), decide=unchanged_since_loaded)
         except Exception as exc:  # noqa: BLE001
             self.app.report_error(exc, title="Could not save", destructive=True)
             return
