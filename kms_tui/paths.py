@@ -31,7 +31,10 @@ def _dir(kind: str) -> Path:
         path = Path(platformdirs.user_data_dir(APP))
     else:
         path = Path(platformdirs.user_state_dir(APP))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:  # a file where the directory should be, a full disk, no permission: the file
+        pass  # opened in it later fails with its own reason (and a read may go on without it)
     return path
 
 

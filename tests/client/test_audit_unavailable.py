@@ -107,3 +107,14 @@ def test_a_disk_that_cannot_grow_any_file(kms_cli, conf):
     done = run_limited(["create", "aes", "--no-audit", "--conf", str(conf)], limit)
     assert done.returncode == 0 and "not recorded" in done.stderr
     assert count_on_server(kms_cli, conf) == 2
+
+
+@pytest.mark.parametrize("how", ["state-is-a-file", "database-is-a-directory"])
+def test_whoami_is_a_read_and_goes_on_with_a_warning(kms_cli, conf, how):
+    """whoami also opens the credential cache in the state directory: an unusable one is a warning,
+    not the end of the command (was exit 3 'File exists' when a file stood where it should be)."""
+    break_state_dir(how)
+    r = kms_cli("whoami", "--conf", conf, "--json")
+    assert r.code == 0, r.err
+    assert r.json["user"] == "admin"
+    assert "audit trail is not being written" in r.err
