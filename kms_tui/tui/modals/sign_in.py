@@ -13,6 +13,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from kms_tui.safetext import visible
+
 
 @dataclass
 class SignInProgress(Message):
@@ -90,10 +92,11 @@ class SignInModal(ModalScreen[bool]):
     @on(SignInProgress)
     def progress(self, message: SignInProgress) -> None:
         log = self.query_one("#sign-in-log", Static)
-        log.update(f"{log.content}\n{message.text}".strip() if str(log.content) else message.text)
+        text = visible(message.text, keep_newlines=True)  # the IdP's and the browser's words
+        log.update(f"{log.content}\n{text}".strip() if str(log.content) else text)
         if message.ask:
             field = self.query_one("#sign-in-paste", Input)
-            field.placeholder = message.text.strip().rstrip(":")
+            field.placeholder = visible(message.text.strip().rstrip(":"))
             field.display = True
             field.focus()
 
