@@ -55,10 +55,6 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
-class _Undo(Exception):
-    """Internal: unwinds a transaction that must be rolled back without an error."""
-
-
 @dataclass
 class StoredObject:
     """One managed object: its KMIP object node (e.g. ``SymmetricKey``), its ``Attributes``
@@ -151,35 +147,12 @@ class Store:
         self._depth = 1
         try:
             yield
-        except _Undo:
-            self._depth = 0
-            self.db.execute("ROLLBACK")
-            return
         except BaseException:
             self._depth = 0
             self.db.execute("ROLLBACK")
             raise
         self._depth = 0
         self.db.execute("COMMIT")  # synchronous=FULL: durable once this returns
-
-    @contextmanager
-    def savepoint_unless_failed(self, succeeded) -> Iterator[None]:
-        """A nested savepoint whose writes are kept only if ``succeeded()`` on exit."""
-        try:
-            with self.transaction():
-                yield
-                if not succeeded():
-                    raise _Undo
-        except _Undo:
-            pass
-
-    @contextmanager
-    def rollback_if(self, condition) -> Iterator[None]:
-        """Inside :meth:`transaction`: roll the whole transaction back when ``condition()``
-        is true on exit (a batch with ``BatchErrorContinuationOption=Undo`` that failed)."""
-        yield
-        if condition():
-            raise _Undo
 
     # -- objects ----------------------------------------------------------------------------
     def get(self, uid: str) -> StoredObject | None:
