@@ -368,3 +368,25 @@ def bulk_serialize(items: list[bytes]) -> bytes:
     for item in items:
         out += _leb128_bytes(len(item)) + item
     return bytes(out)
+
+
+async def run_on_data(ctx: OpContext, payload: TTLV, spec: Spec, name: str, verb: str,
+                      single: Callable[..., TTLV], bulk: Callable[..., TTLV]) -> TTLV:
+    """Encrypt and Decrypt alike (``encrypt.rs``/``decrypt.rs``: ``perform``): select the key,
+    check the usage limits, refuse a missing Data, then run ``single`` on the data (or ``bulk`` on
+    each item of a BulkData) in a worker thread, and count the bytes against the limits."""
+    uid = ctx.uid_of(payload, use_placeholder=False)
+    cp = read_params(payload.get("CryptographicParameters"), name)
+    data = field_bytes(payload, "Data")
+    obj = select_key(ctx, spec, uid)
+    enforce_usage_limits(obj, len(data or b""))
+    if data is None:
+        raise InvalidRequest(f"{name}: data to {verb} must be provided")
+    key = key_object(ctx, obj)
+    items = bulk_items(data)
+    if items is not None:
+        response = await ctx.run_cpu(bulk, obj, key, payload, cp, items)
+    else:
+        response = await ctx.run_cpu(single, obj, key, payload, cp, data)
+    decrement_usage_limits(ctx, obj, len(data))
+    return response

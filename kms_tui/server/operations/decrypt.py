@@ -18,10 +18,8 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
 from kms_tui.server.operations import ecies, sym_ciphers
 from kms_tui.server.operations.crypto_common import (
-    load_private,
-    DECRYPT, OPENSSL_RSA_DECRYPT, PROCESS, ItemNotFound, Spec, bulk_items, bulk_serialize, crypto_failure,
-    decrement_usage_limits, enforce_usage_limits, field_bytes, has_usage_mask, key_object, merged, read_params,
-    select_key, stored_params,
+    load_private, DECRYPT, OPENSSL_RSA_DECRYPT, PROCESS, ItemNotFound, Spec, bulk_serialize, crypto_failure,
+    field_bytes, has_usage_mask, merged, run_on_data, stored_params,
 )
 from kms_tui.server.operations.encrypt import _oaep, hash_of, key_and_cipher, rsa_defaults
 from kms_tui.server.store import StoredObject
@@ -156,18 +154,4 @@ def _bulk(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, items: l
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     """Decrypt: select the key, then decrypt one ciphertext (or each of a BulkData)."""
-    uid = ctx.uid_of(payload, use_placeholder=False)
-    cp = read_params(payload.get("CryptographicParameters"), "Decrypt")
-    data = field_bytes(payload, "Data")
-    obj = select_key(ctx, SPEC, uid)
-    enforce_usage_limits(obj, len(data or b""))
-    if data is None:
-        raise InvalidRequest("Decrypt: data to decrypt must be provided")
-    key = key_object(ctx, obj)
-    items = bulk_items(data)
-    if items is not None:
-        response = await ctx.run_cpu(_bulk, obj, key, payload, cp, items)
-    else:
-        response = await ctx.run_cpu(_single, obj, key, payload, cp, data)
-    decrement_usage_limits(ctx, obj, len(data))
-    return response
+    return await run_on_data(ctx, payload, SPEC, "Decrypt", "decrypt", _single, _bulk)

@@ -21,9 +21,8 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
 from kms_tui.server.operations import ecies, sym_ciphers
 from kms_tui.server.operations.crypto_common import (
-    ENCRYPT, OPENSSL_TOO_LARGE, PROTECT, ItemNotFound, Spec, bulk_items, bulk_serialize, crypto_failure,
-    decrement_usage_limits, enforce_usage_limits, field_bytes, has_usage_mask, key_object, read_params,
-    select_key, stored_params, usage_allows,
+    ENCRYPT, OPENSSL_TOO_LARGE, PROTECT, ItemNotFound, Spec, bulk_serialize, crypto_failure, field_bytes,
+    has_usage_mask, run_on_data, stored_params, usage_allows,
 )
 from kms_tui.server.store import StoredObject
 
@@ -238,18 +237,4 @@ def _bulk(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, items: l
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     """Encrypt: select the key, then encrypt one plaintext (or each of a BulkData)."""
-    uid = ctx.uid_of(payload, use_placeholder=False)
-    cp = read_params(payload.get("CryptographicParameters"), "Encrypt")
-    data = field_bytes(payload, "Data")
-    obj = select_key(ctx, SPEC, uid)
-    enforce_usage_limits(obj, len(data or b""))
-    if data is None:
-        raise InvalidRequest("Encrypt: data to encrypt must be provided")
-    key = key_object(ctx, obj)
-    items = bulk_items(data)
-    if items is not None:
-        response = await ctx.run_cpu(_bulk, obj, key, payload, cp, items)
-    else:
-        response = await ctx.run_cpu(_single, obj, key, payload, cp, data)
-    decrement_usage_limits(ctx, obj, len(data))
-    return response
+    return await run_on_data(ctx, payload, SPEC, "Encrypt", "encrypt", _single, _bulk)
