@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "serve",
     "whoami",
     "objects",
+    "import_export",
     "access",
     "audit",
     "profile",

@@ -60,7 +60,12 @@ def _target(op: TTLV) -> str:
 def audit_details(op: TTLV) -> dict[str, str]:
     """What the user typed that the server does not keep, for the audit trail: a Revoke's reason
     code, message and compromise date (Cosmian 5.26 drops them: revoke.rs "TODO Reasons should
-    be kept in the database")."""
+    be kept in the database"). An Import, Get or Export: the format and wrapping asked (no bytes,
+    no password: :mod:`kms_tui.client.transfer.audit`)."""
+    if op.tag in ("Import", "Get", "Export"):
+        from kms_tui.client.transfer.audit import transfer_details
+
+        return transfer_details(op)
     if op.tag != "Revoke":
         return {}
     try:
@@ -130,10 +135,12 @@ class KmsClient(RestCalls):
             )
         return node, outcome.attempts, outcome.maybe_done_before
 
-    async def send(self, op: TTLV, *, require: Sequence[str] = ()) -> TTLV:
+    async def send(self, op: TTLV, *, require: Sequence[str] = (), details: dict[str, str] | None = None) -> TTLV:
         """Send one bare operation; return its ``…Response`` node (ProtocolError when the answer is
-        not one, or lacks a text field named in ``require``)."""
+        not one, or lacks a text field named in ``require``). ``details`` go to the audit row
+        (e.g. the file an export is written to)."""
         started, target, attempts = time.monotonic(), _target(op), 1
+        noted = {**audit_details(op), **(details or {})}
         try:
             try:
                 response, attempts, maybe_done = await self._post(
@@ -146,10 +153,10 @@ class KmsClient(RestCalls):
                 response = done
         except BaseException as exc:
             self.exchange.record(op.tag, [target] if target else [], started, error=exc, attempts=attempts,
-                                 details=audit_details(op))
+                                 details=noted)
             raise
         self.exchange.record(op.tag, [target] if target else _ids_in(response), started, attempts=attempts,
-                             details=audit_details(op))
+                             details=noted)
         return response
 
     def _already_done(self, op: TTLV, exc: errors.ServerRefused) -> TTLV | None:

@@ -1,4 +1,5 @@
-"""Headless key commands: locate, attributes, create, activate, revoke, destroy, export.
+"""Headless key commands: locate, attributes, create, activate, revoke, destroy (export and
+import: :mod:`kms_tui.commands.import_export`).
 
 Writes (create, activate, revoke, destroy) set ``writes=True``: ``--read-only`` refuses them, an
 audit trail that cannot be written refuses them (unless ``--no-audit``), and each names the
@@ -8,19 +9,15 @@ profile and server it acted on. The lifecycle guards are in :mod:`kms_tui.comman
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from kms_tui.client import KmsClient, LocateFilter, ObjectNotFound
 from kms_tui.client.listing import ObjectSummary
-from kms_tui.client.pem import NotExportable, to_pem
 from kms_tui.client.requests import REVOCATION_REASONS
 from kms_tui.commands import lifecycle
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
-from kms_tui.commands.output import say, table
+from kms_tui.commands.output import table
 from kms_tui.safetext import visible
 from kms_tui.client.serde_dates import rfc3339
 
@@ -99,12 +96,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--remove", action="store_true", help="also delete its record from the server")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
     _all_option(p)
-
-    p = command("export", "write a public key or certificate as PEM (a private key: its public key)", run_export)
-    p.add_argument("id")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    p.add_argument("--allow-revoked", action="store_true",
-                   help="export even when the key, or its key-pair partner, is Compromised or Deactivated")
 
 
 def _all_option(p: argparse.ArgumentParser) -> None:
@@ -305,69 +296,3 @@ def run_destroy(args: argparse.Namespace) -> int:
         return Result({"id": done, "removed": args.remove, "cascade": cascade, "objects": acted}, "\n".join(lines))
 
     return run_with_client(args, body)
-
-
-def run_export(args: argparse.Namespace) -> int:
-    async def body(client: KmsClient) -> Result:
-        selector = object_id(args.id)
-        ids = await lifecycle.resolve_ids(client, selector)
-        if len(ids) > 1:
-            raise SeveralMatches(selector, ids, "name the id of the one to export")
-        requested = ids[0]
-        # Look before exporting: private and secret key material is never fetched for nothing.
-        attrs = await client.get_attributes(requested, with_tags=False)
-        kind = str(attrs.get("ObjectType", ""))
-        target, note = requested, ""
-        if kind == "PrivateKey":
-            public = next((str(link["id"]) for link in attrs.get("links", []) if link.get("type") == "PublicKeyLink"), "")
-            if not public:
-                raise NotExportable(f"{visible(requested)} is a private key with no public key linked",
-                                    reason="not_public")
-            target = public
-            note = f"{visible(requested)} is a private key: exporting its public key {visible(public)}"
-        elif kind not in ("PublicKey", "Certificate"):
-            raise NotExportable(f"{visible(requested)} is a {kind or 'object'}, not a public key or certificate",
-                                reason="not_public")
-        revoked = await lifecycle.revoked_in_family(client, requested, attrs)
-        if revoked and not args.allow_revoked:
-            raise lifecycle.export_refusal(requested, revoked)
-        if note:
-            say(f"note: {note}")
-        if revoked:
-            say("warning: exporting although " + ", ".join(f"{visible(i)} is {s}" for i, s in revoked)
-                + " (--allow-revoked)")
-        response = await client.export(target)
-        pem = to_pem(response)
-        uid = str(response.get_value("UniqueIdentifier", target))
-        extra: dict[str, Any] = {}
-        if target != requested:
-            extra = {"requested_id": requested, "note": note}
-        if revoked:
-            extra["revoked"] = [{"id": i, "state": s} for i, s in revoked]
-        if args.output:
-            try:
-                _write_file(Path(args.output), pem)
-            except OSError as exc:
-                raise UsageError(f"cannot write {visible(args.output)}: {exc.strerror or exc}",
-                                 "check the directory exists and is writable", reason="file") from None
-            return Result({"id": uid, "file": args.output, **extra}, f"wrote {args.output}")
-        return Result({"id": uid, "pem": pem, **extra}, pem.rstrip("\n"))
-
-    return run_with_client(args, body)
-
-
-def _write_file(path: Path, text: str) -> None:
-    """Write atomically (temp file in the same directory, fsync, rename)."""
-    path = path.expanduser()
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # public material
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -320,3 +320,34 @@ def generated_curve_objects(key, algorithm: str) -> tuple[TTLV, TTLV, int]:
     sk = TTLV.struct("PrivateKey", [key_block("TransparentECPrivateKey", sk_material, algorithm, len(sk_bytes) * 8)])
     pk = TTLV.struct("PublicKey", [key_block("TransparentECPublicKey", pk_material, algorithm, len(pk_bytes) * 8)])
     return sk, pk, qlength
+
+
+# -- the form Import stores (crate/server/src/core/operations/import.rs) ----------------------
+
+# openssl's EVP_PKEY_bits for the curves without a field size in cryptography.
+_OPENSSL_BITS = {"CURVE25519": 253, "CURVE448": 448, "CURVEED25519": 253, "CURVEED448": 456}
+
+
+def algorithm_and_bits(key) -> tuple[str, int]:  # noqa: ANN001 - a cryptography key
+    """``openssl_private_key_to_kmip(…, PKCS8)``: RSA, ECDH (NIST, X25519, X448), Ed25519, Ed448;
+    the length is OpenSSL's ``bits()``."""
+    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        return "RSA", key.key_size
+    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        return "ECDH", key.curve.key_size
+    curve = curve_of(key)
+    algorithm = {"CURVEED25519": "Ed25519", "CURVEED448": "Ed448"}.get(curve, "ECDH")
+    return algorithm, _OPENSSL_BITS[curve]
+
+
+def pkcs8_object(obj: TTLV) -> TTLV:
+    """An imported private or public key as Cosmian stores it: PKCS#8 (SPKI for a public key)
+    DER with the algorithm and length read from the key."""
+    key = load_private(obj) if obj.tag == "PrivateKey" else load_public(obj)
+    return key_object(key, obj.tag)
+
+
+def key_object(key, object_type: str) -> TTLV:  # noqa: ANN001
+    algorithm, bits = algorithm_and_bits(key)
+    material = private_material(key, "PKCS8") if object_type == "PrivateKey" else public_material(key, "PKCS8")
+    return TTLV.struct(object_type, [key_block("PKCS8", material, algorithm, bits)])

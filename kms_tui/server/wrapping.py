@@ -1,7 +1,9 @@
 """Wrap-on-create (Cosmian's ``wrapping_key_id`` vendor attribute) and unwrapping for Get/Export,
 as ``crate/server/src/core/wrapping/{wrap,unwrap}.rs`` of Cosmian 5.26 do it for the case the
-sandbox supports: a symmetric (or secret data) key wrapped by an AES key, RFC 5649
-(AESKeyWrapPadding), NoEncoding. Other wrapping keys are refused as not supported."""
+sandbox supports: on create, a symmetric key (or secret data) wrapped by an AES key (RFC 5649);
+on export and import, any key wrapped by an AES key (RFC 3394, RFC 5649, AES-GCM) or an RSA key
+(OAEP, PKCS#1 v1.5, RSA-AES key wrap), NoEncoding (``crate/crypto/src/crypto/wrap/
+{wrap_key,unwrap_key}.rs``). EC wrapping keys (ECIES) are refused as not supported."""
 
 from __future__ import annotations
 
@@ -40,15 +42,22 @@ def is_wrapped(obj: TTLV) -> bool:
     return block is not None and block.get("KeyWrappingData") is not None
 
 
+def wrapping_key_of(obj: TTLV) -> str | None:
+    """The id of the key that wrapped ``obj``, if it is wrapped."""
+    node = obj.find("KeyBlock/KeyWrappingData/EncryptionKeyInformation/UniqueIdentifier")
+    return str(node.value) if node is not None else None
+
+
 def _usable_wrapping_key(ctx: OpContext, kek_uid: str, *, for_unwrap: bool) -> StoredObject:
     """``wrap_using_kms``: the wrapping key must exist, be Active, be the user's (or granted
-    encrypt/get) and allow WrapKey; messages as Cosmian's."""
+    encrypt/get) and allow WrapKey; messages as Cosmian's. A private key wraps with its public
+    key (``PublicKeyLink``)."""
     kek = ctx.store.get(kek_uid)
     if kek is None:
         if for_unwrap:
             raise NotSupported(f"unable to unwrap key: wrapping key {kek_uid} not found")
         raise NotSupported(f"The wrapping key {kek_uid} does not exist or is not accessible")
-    if kek.object_type == "PrivateKey":
+    if kek.object_type == "PrivateKey" and not for_unwrap:
         pk_uid = A.links(kek.attributes).get("PublicKeyLink") or kek_uid + "_pk"
         public = ctx.store.get(pk_uid)
         if public is None:
@@ -56,7 +65,7 @@ def _usable_wrapping_key(ctx: OpContext, kek_uid: str, *, for_unwrap: bool) -> S
                 f"The wrapping public key {pk_uid} does not exist or is not accessible for the private key {kek_uid}"
             )
         kek = public
-    elif kek.object_type not in ("PublicKey", "Certificate", "SymmetricKey"):
+    elif kek.object_type not in ("PublicKey", "Certificate", "SymmetricKey", "PrivateKey"):
         raise ServerError(f"wrap_key: unsupported object type: {kek.object_type}")
     if not for_unwrap:
         if kek.state != "Active":
@@ -69,11 +78,125 @@ def _usable_wrapping_key(ctx: OpContext, kek_uid: str, *, for_unwrap: bool) -> S
                 raise Kmip21Error("Incompatible_Cryptographic_Usage_Mask", "CryptographicUsageMask is None")
             if not mask & (WRAP_KEY | UNRESTRICTED):
                 raise NotSupported(f"The key: {kek_uid} is not meant to wrap keys")
-    if kek.object_type != "SymmetricKey":
-        raise NotSupported(
-            f"the sandbox KMS only wraps with symmetric keys: {kek_uid} is a {kek.object_type}"
-        )
     return kek
+
+
+def _unwrapping_key(ctx: OpContext, kek_uid: str) -> StoredObject:
+    """``unwrap_using_kms``: a public key or certificate unwraps with its ``PrivateKeyLink``."""
+    kek = _usable_wrapping_key(ctx, kek_uid, for_unwrap=True)
+    if kek.object_type in ("PublicKey", "Certificate"):
+        sk_uid = A.links(kek.attributes).get("PrivateKeyLink")
+        private = ctx.store.get(sk_uid) if sk_uid else None
+        if private is None:
+            raise NotSupported(f"unable to unwrap key: no private key found for the wrapping key {kek_uid}")
+        kek = private
+    return kek
+
+
+def _public_key_of(kek: StoredObject):  # noqa: ANN202 - a cryptography public key
+    from cryptography import x509
+
+    try:
+        if kek.object_type == "Certificate":
+            return x509.load_der_x509_certificate(kek.object.get_value("CertificateValue")).public_key()
+        return keys.load_public(kek.object)
+    except (keys.KeyFormatError, ValueError, TypeError) as exc:
+        raise CryptographicError(f"invalid wrapping key: {exc}") from None
+
+
+def _rsa_parameters(params: TTLV | None) -> tuple[str, str, str]:
+    """``wrap/common.rs: rsa_parameters``: (algorithm, padding, hash), OAEP SHA256 by default."""
+    g = params.get_value if params is not None else (lambda _t, d=None: d)
+    return g("CryptographicAlgorithm") or "RSA", g("PaddingMethod") or "OAEP", g("HashingAlgorithm") or "SHA256"
+
+
+def _hash(name: str):  # noqa: ANN202
+    from cryptography.hazmat.primitives import hashes
+
+    table = {"SHA1": hashes.SHA1, "SHA224": hashes.SHA224, "SHA256": hashes.SHA256, "SHA384": hashes.SHA384,
+             "SHA512": hashes.SHA512}
+    if name not in table:
+        raise CryptographicError(f"Unable to wrap key with RSA: hashing algorithm not supported: {name}")
+    return table[name]()
+
+
+def _oaep(hash_name: str):  # noqa: ANN202
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    h = _hash(hash_name)
+    return padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None)
+
+
+def _wrap_with_public_key(public, params: TTLV | None, data: bytes) -> bytes:  # noqa: ANN001
+    """``wrap_with_rsa``: CKM_RSA_AES_KEY_WRAP (padding None), CKM_RSA_OAEP, CKM_RSA v1.5."""
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    if not isinstance(public, rsa.RSAPublicKey):
+        raise NotSupported("the sandbox KMS wraps with RSA public keys only (Cosmian uses ECIES for EC keys)")
+    algorithm, pad, hash_name = _rsa_parameters(params)
+    if algorithm != "RSA":
+        raise CryptographicError(f"Unable to wrap key with RSA: algorithm not supported for wrapping: {algorithm}")
+    try:
+        if pad == "None":
+            kek = keys.random_bytes(32)
+            return public.encrypt(kek, _oaep(hash_name)) + aes_key_wrap_with_padding(kek, data)
+        if pad == "OAEP":
+            return public.encrypt(data, _oaep(hash_name))
+        if pad == "PKCS1v15":
+            return public.encrypt(data, padding.PKCS1v15())
+    except ValueError as exc:
+        raise CryptographicError(f"key wrapping failed: {exc}") from None
+    raise CryptographicError(f"Unable to wrap key with RSA: padding method not supported: {pad}")
+
+
+def _unwrap_with_private_key(private, params: TTLV | None, data: bytes) -> bytes:  # noqa: ANN001
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    if not isinstance(private, rsa.RSAPrivateKey):
+        raise NotSupported("the sandbox KMS unwraps with RSA private keys only")
+    _algorithm, pad, hash_name = _rsa_parameters(params)
+    try:
+        if pad == "None":
+            size = private.key_size // 8
+            kek = private.decrypt(data[:size], _oaep(hash_name))
+            return aes_key_unwrap_with_padding(kek, data[size:])
+        if pad == "OAEP":
+            return private.decrypt(data, _oaep(hash_name))
+        if pad == "PKCS1v15":
+            return private.decrypt(data, padding.PKCS1v15())
+    except (ValueError, InvalidUnwrap):
+        raise CryptographicError("unable to unwrap the key") from None
+    raise CryptographicError(f"Unable to unwrap key with RSA: padding method not supported: {pad}")
+
+
+def _aes_wrap(kek_bytes: bytes, mode: str, data: bytes) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        if mode == "NISTKeyWrap":
+            return aes_key_wrap(kek_bytes, data)
+        if mode == "AESKeyWrapPadding":
+            return aes_key_wrap_with_padding(kek_bytes, data)
+        if mode == "GCM":
+            nonce = keys.random_bytes(12)
+            return nonce + AESGCM(kek_bytes).encrypt(nonce, data, None)  # nonce || ciphertext || tag
+    except ValueError as exc:
+        raise CryptographicError(f"key wrapping failed: {exc}") from None
+    raise NotSupported(f"the sandbox KMS does not wrap keys with BlockCipherMode {mode}")
+
+
+def _aes_unwrap(kek_bytes: bytes, mode: str | None, data: bytes) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        if mode in (None, "NISTKeyWrap"):
+            return aes_key_unwrap(kek_bytes, data)
+        if mode == "GCM":
+            return AESGCM(kek_bytes).decrypt(data[:12], data[12:], None)
+        return aes_key_unwrap_with_padding(kek_bytes, data)
+    except (InvalidUnwrap, InvalidTag, ValueError):
+        raise CryptographicError("unable to unwrap the key") from None
 
 
 def _kek_bytes(kek: StoredObject) -> bytes:
@@ -94,6 +217,8 @@ def wrap_on_create(ctx: OpContext, uid: str, obj: TTLV, kek_uid: str) -> TTLV:
             "the wrapping key ID must differ from the key ID being created"
         )
     kek = _usable_wrapping_key(ctx, kek_uid, for_unwrap=False)
+    if kek.object_type != "SymmetricKey":
+        raise NotSupported(f"the sandbox KMS wraps on create with symmetric keys only: {kek_uid} is a {kek.object_type}")
     if obj.tag not in ("SymmetricKey", "SecretData"):
         raise NotSupported(f"the sandbox KMS wraps only symmetric keys and secret data on create, not a {obj.tag}")
     try:
@@ -116,32 +241,47 @@ def wrap_on_create(ctx: OpContext, uid: str, obj: TTLV, kek_uid: str) -> TTLV:
 
 
 def unwrapped(ctx: OpContext, obj: StoredObject) -> TTLV:
-    """The plaintext form of a wrapped symmetric key or secret data (``unwrap_object``)."""
-    block = obj.object.get("KeyBlock")
+    """The plaintext form of a stored wrapped object (``unwrap_object``)."""
+    return unwrap_node(ctx, obj.object)
+
+
+def unwrap_node(ctx: OpContext, node: TTLV) -> TTLV:
+    """The plaintext form of a wrapped key object (itself when not wrapped): a symmetric key or
+    secret data gets its bytes back in its format; a private key its PKCS#8, a public key its
+    SPKI (what NoEncoding wraps)."""
+    block = node.get("KeyBlock")
     kwd = block.get("KeyWrappingData") if block is not None else None
     if kwd is None:
-        return obj.object
+        return node
     info = kwd.get("EncryptionKeyInformation")
     kek_uid = info.get_value("UniqueIdentifier") if info is not None else None
     if not isinstance(kek_uid, str):
         raise NotSupported("unable to unwrap key: the wrapping key identifier is missing")
-    kek = _usable_wrapping_key(ctx, kek_uid, for_unwrap=True)
+    if kwd.get_value("EncodingOption") == "TTLVEncoding":
+        raise NotSupported("the sandbox KMS unwraps keys wrapped with EncodingOption NoEncoding only")
+    kek = _unwrapping_key(ctx, kek_uid)
     params = info.get("CryptographicParameters")
-    mode = params.get_value("BlockCipherMode") if params is not None else None
     data = block.get_value("KeyValue")
-    try:
-        if mode in (None, "NISTKeyWrap"):
-            plain = aes_key_unwrap(_kek_bytes(kek), data)
-        else:
-            plain = aes_key_unwrap_with_padding(_kek_bytes(kek), data)
-    except (InvalidUnwrap, ValueError):
-        raise CryptographicError("unable to unwrap the key") from None
+    if not isinstance(data, bytes):
+        raise InvalidRequest("unable to unwrap key: key value is not a byte string")
+    if kek.object_type == "SymmetricKey":
+        plain = _aes_unwrap(_kek_bytes(kek), params.get_value("BlockCipherMode") if params is not None else None, data)
+    else:
+        try:
+            private = keys.load_private(kek.object)
+        except keys.KeyFormatError as exc:
+            raise CryptographicError(str(exc)) from None
+        plain = _unwrap_with_private_key(private, params, data)
     fmt = block.get_value("KeyFormatType")
-    material = (TTLV.struct("KeyMaterial", [TTLV.bytes_("Key", plain)]) if fmt == "TransparentSymmetricKey"
-                else TTLV.bytes_("KeyMaterial", plain))
-    out = obj.object.copy()
+    out = node.copy()
     plain_block = out.get("KeyBlock")
     plain_block.remove("KeyWrappingData")
+    if node.tag in ("PrivateKey", "PublicKey"):
+        plain_block.set(TTLV.enum("KeyFormatType", "PKCS8"))
+        plain_block.set(TTLV.struct("KeyValue", [TTLV.bytes_("KeyMaterial", plain)]))
+        return out
+    material = (TTLV.struct("KeyMaterial", [TTLV.bytes_("Key", plain)]) if fmt == "TransparentSymmetricKey"
+                else TTLV.bytes_("KeyMaterial", plain))
     plain_block.set(TTLV.struct("KeyValue", [material]))
     return out
 
@@ -149,7 +289,8 @@ def unwrapped(ctx: OpContext, obj: StoredObject) -> TTLV:
 def wrap_for_export(ctx: OpContext, node: TTLV, spec: TTLV) -> TTLV:
     """Get/Export with a ``KeyWrappingSpecification`` (``wrap_object`` → ``wrap_using_kms`` →
     ``wrap_object_with_key``): ``node`` (already in the default format) with its key bytes
-    wrapped by an AES key. NoEncoding only (what ckms sends unless ``--encode-to-ttlv``)."""
+    wrapped by an AES key or an RSA public key. NoEncoding only (ckms sends TTLVEncoding for a
+    json-ttlv export; kms-tui sends NoEncoding)."""
     method = spec.get_value("WrappingMethod", "Encrypt")
     info = spec.get("EncryptionKeyInformation")
     if info is None:
@@ -175,27 +316,26 @@ def wrap_for_export(ctx: OpContext, node: TTLV, spec: TTLV) -> TTLV:
     except keys.KeyFormatError as exc:
         raise CryptographicError(str(exc)) from None
     params = info.get("CryptographicParameters")
-    if params is not None and params.get_value("CryptographicAlgorithm") == "RSA":
-        raise Kmip21Error("Operation_Not_Supported", "Can't use RSA algorithm for AES wrapping key")
-    mode = (params.get_value("BlockCipherMode") if params is not None else None) or "NISTKeyWrap"
-    kek_bytes = _kek_bytes(kek)
-    try:
-        if mode == "NISTKeyWrap":
-            wrapped = aes_key_wrap(kek_bytes, data)
-        elif mode == "AESKeyWrapPadding":
-            wrapped = aes_key_wrap_with_padding(kek_bytes, data)
-        else:
-            raise NotSupported(f"the sandbox KMS does not wrap keys with BlockCipherMode {mode}")
-    except ValueError as exc:
-        raise CryptographicError(f"key wrapping failed: {exc}") from None
+    if kek.object_type == "SymmetricKey":
+        if params is not None and params.get_value("CryptographicAlgorithm") == "RSA":
+            raise Kmip21Error("Operation_Not_Supported", "Can't use RSA algorithm for AES wrapping key")
+        mode = (params.get_value("BlockCipherMode") if params is not None else None) or "NISTKeyWrap"
+        wrapped = _aes_wrap(_kek_bytes(kek), mode, data)
+    else:
+        if params is not None and params.get_value("BlockCipherMode") is not None:
+            raise CryptographicError("BlockCipherMode is only used for a SymmetricKey object")
+        wrapped = _wrap_with_public_key(_public_key_of(kek), params, data)
+        mode = None
     out_params = params.copy() if params is not None else TTLV.struct("CryptographicParameters")
-    out_params.set(TTLV.enum("BlockCipherMode", mode))
+    if mode is not None:
+        out_params.set(TTLV.enum("BlockCipherMode", mode))
+    info_children = [TTLV.text("UniqueIdentifier", kek_uid)] + ([out_params] if out_params.value else [])
     out = node.copy()
     block = out.get("KeyBlock")
     block.set(TTLV.bytes_("KeyValue", wrapped))
     block.set(TTLV.struct("KeyWrappingData", [
         TTLV.enum("WrappingMethod", "Encrypt"),
-        TTLV.struct("EncryptionKeyInformation", [TTLV.text("UniqueIdentifier", kek_uid), out_params]),
+        TTLV.struct("EncryptionKeyInformation", info_children),
         TTLV.enum("EncodingOption", encoding),
     ]))
     return out

@@ -10,6 +10,7 @@ from kms_tui.server import keys, wrapping
 from kms_tui.server.context import DESTROYED, OpContext
 from kms_tui.server.errors import CryptographicError, Kmip21Error, NotSupported, ServerError
 from kms_tui.server.objects import with_embedded_attributes
+from kms_tui.server.operations import export_bundles
 from kms_tui.server.store import StoredObject
 
 # post_process_active_private_key: the formats a private key may be asked in (non-FIPS).
@@ -65,8 +66,6 @@ def _asymmetric(node: TTLV, requested: str | None) -> TTLV:
     if requested is not None and requested not in allowed:
         suffix = " for a private key" if node.tag == "PrivateKey" else ""
         raise ServerError(f"export: unsupported Key Format Type: {requested}{suffix}")
-    if requested in ("PKCS12", "Pkcs12Legacy"):
-        raise NotSupported("the sandbox KMS does not export private keys as PKCS#12")
     fmt = requested or keys.default_format(node)
     # keys go through Cosmian's OpenSSL round trip: an EC public key comes back uncompressed
     try:
@@ -85,8 +84,6 @@ def _formatted(ctx: OpContext, obj: StoredObject, requested: str | None, wrap_ty
     if node.tag == "Certificate":
         if requested is not None and requested not in CERTIFICATE_FORMATS:
             raise ServerError(f"export: unsupported Key Format Type for a certificate: {requested}")
-        if requested not in (None, "X509"):
-            raise NotSupported(f"the sandbox KMS does not export certificates as {requested}")
         return node
     if node.tag == "SecretData" and wrap_type == "NotWrapped":
         return wrapping.unwrapped(ctx, obj)
@@ -116,7 +113,22 @@ def _wrapped_for_export(ctx: OpContext, obj: StoredObject, requested: str | None
     return wrapping.wrap_for_export(ctx, node, spec)
 
 
-def _checked(ctx: OpContext, payload: TTLV, op: str) -> tuple[StoredObject, TTLV]:
+async def _bundle(ctx: OpContext, obj: StoredObject, requested: str | None, spec: TTLV | None,
+                  op: str) -> tuple[StoredObject, TTLV] | None:
+    """PKCS#12 of a certificate or private key, PKCS#7 of a certificate (else None): the
+    PKCS#12 password is the KeyWrappingSpecification's key id, as ckms sends it."""
+    if requested in ("PKCS12", "Pkcs12Legacy") and obj.object_type in ("Certificate", "PrivateKey"):
+        key = export_bundles.private_key_for_certificate(ctx, obj, op) if obj.object_type == "Certificate" else obj
+        password = spec.find("EncryptionKeyInformation/UniqueIdentifier") if spec is not None else None
+        body = await export_bundles.pkcs12_body(ctx, key, str(password.value) if password is not None else "", op,
+                                                legacy=requested == "Pkcs12Legacy")
+        return key, with_embedded_attributes(body, key.attributes)
+    if requested == "PKCS7" and obj.object_type == "Certificate":
+        return obj, await export_bundles.pkcs7_body(ctx, obj, op)
+    return None
+
+
+async def _checked(ctx: OpContext, payload: TTLV, op: str) -> tuple[StoredObject, TTLV]:
     uid = ctx.uid_of(payload)
     obj = ctx.retrieve(uid, op, include_destroyed=(op == "get"))
     wrapping_spec = payload.get("KeyWrappingSpecification")
@@ -127,6 +139,9 @@ def _checked(ctx: OpContext, payload: TTLV, op: str) -> tuple[StoredObject, TTLV
     if obj.state in DESTROYED:
         raise Kmip21Error("Object_Destroyed", "DENIED")
     requested = payload.get_value("KeyFormatType")
+    bundle = await _bundle(ctx, obj, requested, wrapping_spec, op)
+    if bundle is not None:
+        return bundle
     if wrapping_spec is not None and obj.object_type in ("SymmetricKey", "PrivateKey", "PublicKey", "SecretData"):
         body = _wrapped_for_export(ctx, obj, requested, payload.get_value("KeyWrapType"), wrapping_spec)
     else:
@@ -145,7 +160,7 @@ def _checked(ctx: OpContext, payload: TTLV, op: str) -> tuple[StoredObject, TTLV
 
 async def handle_get(ctx: OpContext, payload: TTLV) -> TTLV:
     """Get: the object (Deactivated and Destroyed refused), default or requested format."""
-    obj, body = _checked(ctx, payload, "get")
+    obj, body = await _checked(ctx, payload, "get")
     return TTLV.struct(
         "GetResponse",
         [TTLV.enum("ObjectType", obj.object_type), TTLV.text("UniqueIdentifier", obj.uid), body],
@@ -154,7 +169,7 @@ async def handle_get(ctx: OpContext, payload: TTLV) -> TTLV:
 
 async def handle_export(ctx: OpContext, payload: TTLV) -> TTLV:
     """Export: like Get, also for Deactivated/Compromised objects, with the attributes."""
-    obj, body = _checked(ctx, payload, "export")
+    obj, body = await _checked(ctx, payload, "export")
     return TTLV.struct(
         "ExportResponse",
         [

@@ -7,9 +7,10 @@ from cryptography import x509
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
-from kms_tui.server import keys
+from kms_tui.server import keys, wrapping
 from kms_tui.server.context import OpContext, new_uid
 from kms_tui.server.errors import DatabaseError, NotSupported, Unauthorized, codec
+from kms_tui.server.operations import pkcs12_import
 from kms_tui.server.objects import (
     OBJECT_TYPES, check_uid_allowed, new_stored, require, stored_attributes, user_tags,
 )
@@ -43,7 +44,7 @@ def _check_material(obj: TTLV) -> bytes | None:
         raise codec(f"missing field `KeyBlock` in {obj.tag}")
     kv = block.get("KeyValue")
     if kv is not None and kv.type == "ByteString":
-        raise NotSupported("wrapped keys cannot be imported into the sandbox: import the plaintext key")
+        return None  # a wrapped key is stored as registered (its material is not readable here)
     fmt = block.get_value("KeyFormatType")
     material = kv.get("KeyMaterial") if kv is not None else None
     if material is None:
@@ -93,6 +94,24 @@ def _check_may_replace(ctx: OpContext, uid: str) -> None:
         raise Unauthorized(f"User '{ctx.user}' does not own object '{uid}' and cannot replace it")
 
 
+def _prepared(ctx: OpContext, payload: TTLV, obj: TTLV) -> TTLV:
+    """``process_*``: unwrap when asked (KeyWrapType NotWrapped); an unwrapped private or public
+    key is stored as PKCS#8 with its algorithm and length (Cosmian's OpenSSL round trip)."""
+    if wrapping.is_wrapped(obj):
+        if payload.get_value("KeyWrapType") != "NotWrapped":
+            return obj
+        obj = wrapping.unwrap_node(ctx, obj)
+    if obj.tag in ("PrivateKey", "PublicKey"):
+        fmt = obj.get("KeyBlock").get_value("KeyFormatType") if obj.get("KeyBlock") is not None else None
+        if fmt in ("PKCS12", "Pkcs12Legacy"):
+            return obj
+        try:
+            return keys.pkcs8_object(obj)
+        except keys.KeyFormatError as exc:
+            raise codec(f"invalid KeyMaterial in {obj.tag}: {exc}") from None
+    return obj
+
+
 async def store_object(ctx: OpContext, payload: TTLV, uid: str, *, replace: bool) -> str:
     """Shared by Import and Register: validate, build attributes, insert (or replace)."""
     ctx.check_create()
@@ -100,9 +119,17 @@ async def store_object(ctx: OpContext, payload: TTLV, uid: str, *, replace: bool
         _check_may_replace(ctx, uid)
     object_type = require(payload, "ObjectType").value
     obj, embedded = _clean(_object_node(payload, object_type))
-    digest_source = _check_material(obj)
+    obj = _prepared(ctx, payload, obj)
     requested = payload.get("Attributes")
+    if obj.tag == "PrivateKey" and obj.get("KeyBlock").get_value("KeyFormatType") in ("PKCS12", "Pkcs12Legacy"):
+        return await pkcs12_import.store_pkcs12(ctx, obj, requested, uid, replace=replace)
+    digest_source = _check_material(obj)
     attrs_in = _merge(embedded, requested)
+    if object_type in ("PrivateKey", "PublicKey") and attrs_in.get("CryptographicUsageMask") is None:
+        attrs_in.value.append(TTLV.integer("CryptographicUsageMask", wrapping.UNRESTRICTED))  # non-FIPS default
+    kek = wrapping.wrapping_key_of(obj)
+    if kek:
+        A.set_link(attrs_in, "WrappingKeyLink", kek)  # copy_wrapping_key_link_to
     if object_type == "SymmetricKey" and attrs_in.get("CryptographicAlgorithm") is None:
         attrs_in.value.append(TTLV.enum("CryptographicAlgorithm", "AES"))
     tags = user_tags(ctx, requested, strict=False) or user_tags(ctx, embedded, strict=False)
@@ -128,5 +155,5 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     check_uid_allowed(uid)
     if payload.get_value("KeyWrapType") not in (None, "NotWrapped", "AsRegistered"):
         raise NotSupported(f"unsupported KeyWrapType {payload.get_value('KeyWrapType')}")
-    await store_object(ctx, payload, uid, replace=payload.get_value("ReplaceExisting") is True)
+    uid = await store_object(ctx, payload, uid, replace=payload.get_value("ReplaceExisting") is True)
     return TTLV.struct("ImportResponse", [TTLV.text("UniqueIdentifier", uid)])
