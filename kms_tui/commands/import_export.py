@@ -20,7 +20,7 @@ import getpass
 import sys
 from typing import Any
 
-from kms_tui.client import KmsClient, ServerRefused
+from kms_tui.client import KmsClient
 from kms_tui.client.pem import NotExportable, to_pem
 from kms_tui.client.transfer import export_files, import_files
 from kms_tui.client.transfer.files import FileProblem, read_input, write_output
@@ -92,7 +92,7 @@ def run_import(args: argparse.Namespace) -> int:
         opts = import_files.ImportOptions(uid=args.uid, tags=import_files.tags_of(args.tag),
                                           usages=tuple(args.key_usage), replace=args.replace, unwrap=args.unwrap,
                                           password=password or "", links=links)
-        ids = await send_imports(client, plan, opts)
+        ids = await import_files.send(client, plan, opts)
         main = ids[-1]
         data_out: dict[str, Any] = {"id": main, "ids": ids, **import_files.to_json(plan)}
         lines = [f"imported {plan.format} from {visible(args.file)}: {visible(main)}"]
@@ -109,17 +109,6 @@ def run_import(args: argparse.Namespace) -> int:
     return run_with_client(args, body)
 
 
-async def send_imports(client: Any, plan: import_files.ImportPlan, opts: import_files.ImportOptions) -> list[str]:
-    """Send the plan's Imports in order (each chain certificate linked to the one before);
-    the ids, the leaf's (or the private key's) last."""
-    ids: list[str] = []
-    for op in import_files.requests(plan, opts):
-        if ids and plan.format == "chain":
-            op = import_files.link_to_issuer(op, ids[-1])
-        ids.append(await client.import_object(op))
-    return ids
-
-
 # -- export ---------------------------------------------------------------------------------------
 
 
@@ -133,16 +122,6 @@ def _pkcs12_password(args: argparse.Namespace) -> str:
         return first
     raise UsageError("a PKCS#12 needs a password", "give it with --pkcs12-password-file (or run in a terminal)",
                      reason="password")
-
-
-def sensitive_refusal(exc: ServerRefused, uid: str) -> ServerRefused:
-    """The server's ``Sensitive: DENIED`` (KMIP 2.1 §4.3), said in words."""
-    if "Sensitive" not in (exc.reason or "") and "Sensitive" not in exc.message:
-        return exc
-    return ServerRefused(
-        f"the server refuses to export {visible(uid)}: it is marked Sensitive, so its key material never "
-        f"leaves the KMS in the clear ({exc.message})",
-        "export it wrapped (--wrap-key ID), or use it in place (encrypt, sign…) instead", reason="Sensitive")
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -174,28 +153,11 @@ def run_export(args: argparse.Namespace) -> int:
         revoked = await lifecycle.revoked_in_family(client, uid, attrs)
         if revoked and not args.allow_revoked:
             raise lifecycle.export_refusal(uid, revoked)
-        material = export_files.holds_material(object_type, fmt)
         password = _pkcs12_password(args) if fmt.encoding == "pkcs12" else None
-        op = transfer.export_request(uid, fmt, wrap_key=args.wrap_key, wrap_alg=wrap_alg, pkcs12_password=password,
-                                     unwrap=args.unwrap, allow_revoked=args.allow_revoked)
-        details = {"format": fmt.name, "file": str(args.output)}
-        if material:
-            details["material"] = material + (" (wrapped)" if args.wrap_key else "")
-        try:
-            response = await client.send(op, details=details)
-        except ServerRefused as exc:
-            raise sensitive_refusal(exc, uid) from None
-        data = export_files.export_bytes(response, fmt)
-        path = write_output(args.output, data, secret=material is not None, force=args.force)
-        got = str(response.get_value("UniqueIdentifier", uid))
-        out: dict[str, Any] = {"id": got, "type": str(response.get_value("ObjectType", object_type)),
-                               "format": fmt.name, "file": str(path), "bytes": len(data),
-                               "mode": "0600" if material else "0644"}
-        if args.wrap_key:
-            out["wrapped_by"] = args.wrap_key
-            out["wrap_alg"] = wrap_alg or "server default"
-        if material:
-            out["material"] = material
+        out = await export_files.export_to_file(
+            client, uid, object_type, fmt, args.output, wrap_key=args.wrap_key, wrap_alg=wrap_alg,
+            pkcs12_password=password, unwrap=args.unwrap, allow_revoked=args.allow_revoked, force=args.force)
+        material, got, path = out.get("material"), out["id"], out["file"]
         if revoked:
             out["revoked"] = [{"id": i, "state": s} for i, s in revoked]
             say("warning: exporting although " + ", ".join(f"{visible(i)} is {s}" for i, s in revoked)

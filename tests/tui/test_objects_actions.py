@@ -6,6 +6,7 @@ from cryptography.hazmat.primitives import serialization
 from textual.widgets import Checkbox, Input, Select
 
 from kms_tui.tui.modals.create_key import KEY_KINDS
+from tests.tui.conftest import settle
 from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
 
 
@@ -162,14 +163,23 @@ async def test_export_public_key_pem_and_copy_id(sandbox_console, tmp_path):
         assert "exists" in str(modal.query_one("#form-problem").render())
 
 
-async def test_symmetric_key_cannot_be_exported(sandbox_console):
+async def test_symmetric_key_export_offers_its_formats_and_asks_first(sandbox_console, tmp_path):
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
+        screen.export_dir = tmp_path
         await pilot.app.services.client.create_symmetric_key("AES", 256)
         await reload(pilot, screen)
         await pilot.press("e")
-        assert type(pilot.app.screen).__name__ == "ObjectsScreen"
-        assert any("no public part" in n for n in notices(pilot.app))
+        await settle(pilot)
+        modal = pilot.app.screen
+        assert [value for _label, value in modal.choices] == ["raw", "base64", "json-ttlv"]  # no public part
+        modal.query_one("#export-path", Input).value = "k.bin"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "symmetric key" in str(pilot.app.screen.query_one("#confirm-question").render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert len((tmp_path / "k.bin").read_bytes()) == 32
 
 
 async def test_export_certificate_pem(sandbox_console, tmp_path):

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import base64
 import textwrap
+from pathlib import Path
+from typing import Any
 
 from kms_tui.client.errors import InvalidValue, ServerRefused
+from kms_tui.client.transfer.files import write_output
 from kms_tui.kmip import transfer
 from kms_tui.kmip.transfer import ExportFormat
 from kms_tui.kmip.ttlv import TTLV, encode
@@ -141,3 +144,43 @@ def export_bytes(response: TTLV, fmt: ExportFormat) -> bytes:
     if fmt.encoding == "pkcs12":
         raise ServerRefused("PKCS12: invalid object returned by the server.", reason="format")
     return data  # der, raw
+
+
+def sensitive_refusal(exc: ServerRefused, uid: str) -> ServerRefused:
+    """The server's ``Sensitive: DENIED`` (KMIP 2.1 §4.3), said in words."""
+    if "Sensitive" not in (exc.reason or "") and "Sensitive" not in exc.message:
+        return exc
+    return ServerRefused(
+        f"the server refuses to export {visible(uid)}: it is marked Sensitive, so its key material never "
+        f"leaves the KMS in the clear ({exc.message})",
+        "export it wrapped (--wrap-key ID), or use it in place (encrypt, sign…) instead", reason="Sensitive")
+
+
+async def export_to_file(
+    client: Any, uid: str, object_type: str, fmt: ExportFormat, path: Path | str, *, wrap_key: str | None = None,
+    wrap_alg: str | None = None, pkcs12_password: str | None = None, unwrap: bool = False,
+    allow_revoked: bool = False, force: bool = False,
+) -> dict[str, Any]:
+    """Ask the server for ``uid`` in ``fmt`` and write the file (0600 when it holds key
+    material); the audit row names the format, the file and the material, never the bytes."""
+    material = holds_material(object_type, fmt)
+    op = transfer.export_request(uid, fmt, wrap_key=wrap_key, wrap_alg=wrap_alg, pkcs12_password=pkcs12_password,
+                                 unwrap=unwrap, allow_revoked=allow_revoked)
+    details = {"format": fmt.name, "file": str(path)}
+    if material:
+        details["material"] = material + (" (wrapped)" if wrap_key else "")
+    try:
+        response = await client.send(op, details=details)
+    except ServerRefused as exc:
+        raise sensitive_refusal(exc, uid) from None
+    data = export_bytes(response, fmt)
+    written = write_output(path, data, secret=material is not None, force=force)
+    out: dict[str, Any] = {"id": str(response.get_value("UniqueIdentifier", uid)),
+                           "type": str(response.get_value("ObjectType", object_type)), "format": fmt.name,
+                           "file": str(written), "bytes": len(data), "mode": "0600" if material else "0644"}
+    if wrap_key:
+        out["wrapped_by"] = wrap_key
+        out["wrap_alg"] = wrap_alg or "server default"
+    if material:
+        out["material"] = material
+    return out

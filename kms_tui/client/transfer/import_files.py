@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization as ser
@@ -440,5 +440,16 @@ def to_json(plan: ImportPlan) -> dict:
     return {"format": plan.format, "detected": plan.detected, "objects": plan.descriptions, "notes": plan.notes}
 
 
+async def send(client: Any, plan: ImportPlan, opts: ImportOptions) -> list[str]:
+    """Send the plan's Imports in order (each chain certificate linked to the one before);
+    the ids, the leaf's (or the private key's) last."""
+    ids: list[str] = []
+    for op in requests(plan, opts):
+        if ids and plan.format == "chain":
+            op = link_to_issuer(op, ids[-1])
+        ids.append(await client.import_object(op))
+    return ids
+
+
 __all__ = ["ImportFileError", "ImportOptions", "ImportPlan", "der_shape", "describe_certificate",
-           "link_to_issuer", "read_file", "requests", "tags_of", "to_json"]
+           "link_to_issuer", "read_file", "requests", "send", "tags_of", "to_json"]

@@ -25,6 +25,7 @@ from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.widgets.access_list import AccessDetail, grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
+from kms_tui.tui.transfer.actions import TransferActions
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
 from kms_tui.tui.widgets.object_tags import TagActions
 from kms_tui.tui.widgets.object_arrivals import ArrivingRows
@@ -60,7 +61,7 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
+class ObjectsScreen(ArrivingRows, TagActions, TransferActions, LifecycleActions, ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
     AUTO_FOCUS = "#objects-table"
@@ -70,7 +71,8 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         "/ filters the loaded rows: words match anywhere, /regex/ is a regular expression, "
         "!word excludes. f opens the server filters (type, algorithm, state incl. destroyed, "
         "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
-        "t its raw TTLV, l follows its link. Destroy asks for the first characters of the id; "
+        "t its raw TTLV, l follows its link. i imports a key or certificate from a file (shown "
+        "before it is sent); e exports in any format (key material only after a confirmation). Destroy asks for the first characters of the id; "
         "an Active key is revoked first. Read-only mode refuses every change."
     )
     BINDINGS = [
@@ -87,8 +89,11 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         Binding("g", "grant_access", "Grant", show=False, priority=True,  # before the table's g (home is first)
                 tooltip="Grant a user rights on the object you own.", id="objects.grant"),
         Binding("T", "edit_tags", "Tags", show=False, tooltip="Add or remove the object's tags.", id="objects.tags"),
-        Binding("e", "export", "Export", show=False, tooltip="Save the public key or certificate as PEM.",
+        Binding("e", "export", "Export", show=False,
+                tooltip="Save the object to a file: public PEM, PKCS#8, raw, PKCS#12… (asks before key material).",
                 id="objects.export"),
+        Binding("i", "import", "Import", show=False, tooltip="Import a key, certificate, chain or PKCS#12 from a file.",
+                id="objects.import"),
         Binding("c", "copy_id", "Copy id", show=False, tooltip="Copy the id (OSC 52: works over SSH).",
                 id="objects.copy-id"),
         Binding("l", "follow_link", "Follow", show=False, tooltip="Go to the linked key.", id="objects.follow"),

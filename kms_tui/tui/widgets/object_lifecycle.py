@@ -1,4 +1,5 @@
-"""Create, activate, revoke, destroy and export for the objects screen (a mixin).
+"""Create, activate, revoke and destroy for the objects screen (a mixin; import and export:
+:mod:`kms_tui.tui.transfer.actions`).
 
 Each action checks read-only mode first (refusing with the reason), opens its form, and runs
 the request in a ``destructive``-group worker: a failure becomes the app's error modal with the
@@ -10,15 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.markup import escape
 from textual import events, work
 from textual.message import Message
 
 from kms_tui.safetext import visible
-from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.create_key import CreateKeyModal, CreateKeyRequest
 from kms_tui.tui.modals.destroy import DestroyModal, DestroyRequest
-from kms_tui.tui.modals.export import ExportModal, ExportRequest, export_target
 from kms_tui.tui.modals.revoke import RevokeModal, RevokeRequest
 from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.widgets import object_guards as guards
@@ -35,24 +33,14 @@ class RowsChanged(Message):
     select: str | None = None
 
 
-@dataclass
-class ExportChecked(Message):
-    """The states around an export were read: ``question`` is asked first when not None."""
-
-    uid: str
-    object_type: str
-    question: str | None
-
-
 class LifecycleActions:
-    """Mixed into ``ObjectsScreen``: needs ``table``, ``client``, ``export_dir`` and the app.
+    """Mixed into ``ObjectsScreen``: needs ``table``, ``client`` and the app.
 
     Actions the highlighted object's state does not allow (``object_guards.refusal``) are
     disabled in the footer and the palette, and refused with the reason when invoked anyway."""
 
     table: Any
     client: Any
-    export_dir: Any
     _guard_state: tuple[bool, ...] = ()
     _guard_keys: frozenset[str] | None = None
 
@@ -181,56 +169,3 @@ class LifecycleActions:
         row = self.table.get_row(uid)
         linked = row.linked_key if row is not None and cascade else None
         return [uid, linked] if linked else [uid]
-
-    def action_export(self) -> None:
-        if self.app.refuse_if_read_only("export to a file"):
-            return
-        row = self.table.current
-        if row is None:
-            self.notify("Select a public key, private key or certificate to export.", severity="warning")
-            return
-        if self.client is None:
-            self.notify("Not connected: Ctrl+O connects first.", severity="warning")
-            return
-        target = export_target(row)
-        if target is None:
-            self.notify(f"A {row.object_type or 'this object'} has no public part to export; "
-                        "select a key pair's key or a certificate.", severity="warning")
-            return
-        self.check_export(row, *target)
-
-    @work(exclusive=True, exit_on_error=False, group="export-check")
-    async def check_export(self, row: ObjectRow, uid: str, object_type: str) -> None:
-        """Read the fresh state of what is exported and of the keys it belongs with (worker)."""
-        wanted = list(dict.fromkeys([uid, row.uid, *guards.linked_ids(row)]))
-        rows, _gone = await actions.fetch_rows(self.client, wanted)
-        found = {r.uid: r for r in rows}
-        more = [i for r in rows for i in guards.linked_ids(r) if i not in found]  # a certificate's key's partner
-        if more:
-            extra, _gone = await actions.fetch_rows(self.client, list(dict.fromkeys(more)))
-            found.update((r.uid, r) for r in extra)
-        target = found.get(uid)
-        question = guards.export_warning(target, [found[i] for i in found if i != uid]) if target else None
-        self.post_message(ExportChecked(uid, object_type, question))
-
-    def on_export_checked(self, message: ExportChecked) -> None:
-        def ask_path(confirmed: bool | None = True) -> None:
-            if confirmed:
-                self.app.push_screen(ExportModal(message.uid, message.object_type, directory=self.export_dir),
-                                     self._export_chosen)
-
-        if message.question is None:
-            ask_path()
-            return
-        self.app.push_screen(ConfirmationModal(escape(message.question), confirm_label="Export anyway",
-                                               title="The key is revoked"), ask_path)
-
-    def _export_chosen(self, request: ExportRequest | None) -> None:
-        if request is not None:
-            self.run_export(request)
-
-    @work(exit_on_error=False, group="destructive")
-    async def run_export(self, request: ExportRequest) -> None:
-        actions.save_pem(request.path, await actions.export_pem(self.client, request.uid))
-        self.post_message(RowsChanged(f"Wrote {request.object_type} PEM to {visible(request.path)}"))
-

@@ -1,0 +1,165 @@
+"""Import (``i``) and export (``e``) on the objects screen (a mixin).
+
+Import: a file picker, then the preview of what the file holds (nothing is sent before the
+user confirms there), then the Imports in a ``destructive``-group worker; the new rows appear
+and the main one is selected. Export: the fresh states around the object are read first (a
+revoked key asks "Export anyway?"), then the dialog; private or symmetric material is written
+only after a confirmation that names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.markup import escape
+from textual import work
+from textual.message import Message
+
+from kms_tui.safetext import visible
+from kms_tui.tui.modals.confirm import ConfirmationModal
+from kms_tui.tui.modals.file_picker import FilePickerModal
+from kms_tui.tui.transfer.export_dialog import PUBLIC_PEM, ExportModal, ExportRequest, export_target, material_of
+from kms_tui.tui.transfer.import_preview import ImportPreviewModal, ImportRequest
+from kms_tui.tui.widgets import object_actions as actions
+from kms_tui.tui.widgets import object_guards as guards
+from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+from kms_tui.tui.widgets.object_rows import ObjectRow
+
+EXPORTABLE = ("PublicKey", "PrivateKey", "SymmetricKey", "Certificate", "SecretData", "OpaqueObject")
+MAX_IMPORT_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class ExportChecked(Message):
+    """The states around an export were read: ``question`` is asked first when not None."""
+
+    uid: str
+    object_type: str
+    question: str | None
+    public_uid: str | None = None
+
+
+class TransferActions:
+    """Mixed into ``ObjectsScreen``: needs ``table``, ``client``, ``export_dir`` and the app."""
+
+    table: Any
+    client: Any
+    export_dir: Any
+
+    # -- import --------------------------------------------------------------------------------
+    def action_import(self) -> None:
+        if self.app.refuse_if_read_only("import"):
+            return
+        if self.client is None:
+            self.notify("Not connected: Ctrl+O connects first.", severity="warning")
+            return
+        self.app.push_screen(FilePickerModal("Import a key, certificate, chain or PKCS#12", self.export_dir),
+                             self._import_file_chosen)
+
+    def _import_file_chosen(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            if path.stat().st_size > MAX_IMPORT_BYTES:
+                self.notify(f"{visible(str(path))} is larger than 16 MiB: not a key file.", severity="warning",
+                            markup=False)
+                return
+            data = path.read_bytes()
+        except OSError as exc:
+            self.notify(f"Cannot read {visible(str(path))}: {exc.strerror or exc}", severity="error", markup=False)
+            return
+        self.app.push_screen(ImportPreviewModal(path, data), self._import_chosen)
+
+    def _import_chosen(self, request: ImportRequest | None) -> None:
+        if request is not None:
+            self.run_import(request)
+
+    @work(exit_on_error=False, group="destructive")
+    async def run_import(self, request: ImportRequest) -> None:
+        from kms_tui.client.transfer import import_files
+
+        ids = await import_files.send(self.client, request.plan, request.options)
+        wanted = list(ids)
+        if request.plan.format == "pkcs12" and ids[-1].endswith("_sk"):
+            leaf = ids[-1][:-3]
+            wanted += [leaf, leaf + "_pk"]
+        rows, _gone = await actions.fetch_rows(self.client, wanted)
+        what = f"{len(wanted)} objects" if len(wanted) > 1 else "1 object"
+        self.post_message(RowsChanged(f"Imported {what} from {visible(request.path.name)} "
+                                      f"({request.plan.format}): {visible(ids[-1])}", rows, select=ids[-1]))
+
+    # -- export --------------------------------------------------------------------------------
+    def action_export(self) -> None:
+        if self.app.refuse_if_read_only("export to a file"):
+            return
+        row = self.table.current
+        if row is None:
+            self.notify("Select a key, certificate or secret to export.", severity="warning")
+            return
+        if self.client is None:
+            self.notify("Not connected: Ctrl+O connects first.", severity="warning")
+            return
+        if row.object_type not in EXPORTABLE:
+            self.notify(f"A {row.object_type or 'this object'} cannot be exported.", severity="warning")
+            return
+        target = export_target(row)
+        self.check_export(row, target[0] if target else None)
+
+    @work(exclusive=True, exit_on_error=False, group="export-check")
+    async def check_export(self, row: ObjectRow, public_uid: str | None) -> None:
+        """Read the fresh state of the object and of the keys it belongs with (worker)."""
+        wanted = list(dict.fromkeys([i for i in (row.uid, public_uid) if i] + guards.linked_ids(row)))
+        rows, _gone = await actions.fetch_rows(self.client, wanted)
+        found = {r.uid: r for r in rows}
+        more = [i for r in rows for i in guards.linked_ids(r) if i not in found]  # a certificate's key's partner
+        if more:
+            extra, _gone = await actions.fetch_rows(self.client, list(dict.fromkeys(more)))
+            found.update((r.uid, r) for r in extra)
+        target = found.get(public_uid or row.uid) or found.get(row.uid)
+        question = guards.export_warning(target, [found[i] for i in found if i != target.uid]) if target else None
+        self.post_message(ExportChecked(row.uid, row.object_type, question, public_uid))
+
+    def on_export_checked(self, message: ExportChecked) -> None:
+        def ask(confirmed: bool | None = True) -> None:
+            if confirmed:
+                self.app.push_screen(ExportModal(message.uid, message.object_type, directory=self.export_dir,
+                                                 public_uid=message.public_uid), self._export_chosen)
+
+        if message.question is None:
+            ask()
+            return
+        self.app.push_screen(ConfirmationModal(escape(message.question), confirm_label="Export anyway",
+                                               title="The key is revoked"), ask)
+
+    def _export_chosen(self, request: ExportRequest | None) -> None:
+        if request is None:
+            return
+        material = material_of(request.object_type, request.format)
+        if material is None:
+            self.run_export(request)
+            return
+        how = f"wrapped by {visible(request.wrap_key)}" if request.wrap_key else "in the clear"
+        question = (f"Write the {material} {visible(request.uid)} {how} to {visible(str(request.path))}?\n"
+                    "The file is created readable by you only (0600); anyone who reads it holds the key.")
+        self.app.push_screen(ConfirmationModal(escape(question), confirm_label="Write it",
+                                               title=f"Export a {material.split(' (')[0]}"),
+                             lambda ok: self.run_export(request) if ok else None)
+
+    @work(exit_on_error=False, group="destructive")
+    async def run_export(self, request: ExportRequest) -> None:
+        if request.format == PUBLIC_PEM:
+            actions.save_pem(request.path, await actions.export_pem(self.client, request.uid))
+            self.post_message(RowsChanged(f"Wrote {request.object_type} PEM to {visible(request.path)}"))
+            return
+        from kms_tui.client.transfer import export_files
+
+        fmt = export_files.format_named(request.format)
+        out = await export_files.export_to_file(
+            self.client, request.uid, request.object_type, fmt, request.path, wrap_key=request.wrap_key or None,
+            wrap_alg=request.wrap_alg or None, pkcs12_password=request.password, allow_revoked=True,
+            force=request.overwrite)
+        self.post_message(RowsChanged(f"Wrote {visible(out['type'])} {visible(out['id'])} as {fmt.name} to "
+                                      f"{visible(out['file'])} (mode {out['mode']})"))
+
