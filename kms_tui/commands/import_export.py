@@ -46,6 +46,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--replace", "-r", action="store_true", help="replace an existing object with this id")
     p.add_argument("--password-file", metavar="P", help="the PKCS#12 (or encrypted PEM) password, in a file")
     p.add_argument("--unwrap", "-u", action="store_true", help="unwrap a wrapped json-ttlv key before storing it")
+    p.add_argument("--wrap-key", "-w", metavar="ID", help="store the key wrapped by this key of the KMS")
     p.add_argument("--key-usage", action="append", default=[], choices=tuple(transfer.KEY_USAGES),
                    metavar="USAGE", help="repeatable: " + ", ".join(transfer.KEY_USAGES))
     p.add_argument("--public-key-id", help="for a private key: link it to this public key")
@@ -91,7 +92,7 @@ def run_import(args: argparse.Namespace) -> int:
                                    ("CertificateLink", args.certificate_id)) if v}
         opts = import_files.ImportOptions(uid=args.uid, tags=import_files.tags_of(args.tag),
                                           usages=tuple(args.key_usage), replace=args.replace, unwrap=args.unwrap,
-                                          password=password or "", links=links)
+                                          password=password or "", links=links, wrap_key=args.wrap_key or "")
         ids = await import_files.send(client, plan, opts)
         main = ids[-1]
         data_out: dict[str, Any] = {"id": main, "ids": ids, **import_files.to_json(plan)}

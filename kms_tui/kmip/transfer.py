@@ -117,6 +117,7 @@ def is_wrapped(obj: TTLV) -> bool:
 def import_attributes(
     *, tags: Iterable[str] = (), mask: int | None = None, links: Mapping[str, str] | None = None,
     activate: bool = True, now: datetime | None = None, embedded: TTLV | None = None,
+    wrapping_key_id: str | None = None,
 ) -> TTLV:
     """The Import's Attributes: the object's embedded ones (json-ttlv), then ckms's additions."""
     attrs = Attributes.from_ttlv(embedded) if embedded is not None else Attributes()
@@ -128,6 +129,8 @@ def import_attributes(
     if activate:
         attrs.activation_date = _now(now)
     attrs.set_tags(list(tags))
+    if wrapping_key_id:  # Attributes::set_wrapping_key_id: the server stores the key wrapped by it
+        attrs.set_vendor_attribute("cosmian", "wrapping_key_id", wrapping_key_id)
     node = attrs.to_ttlv()
     node.tag = "Attributes"
     return node
@@ -136,7 +139,7 @@ def import_attributes(
 def import_request(
     obj: TTLV, *, uid: str = "", tags: Iterable[str] = (), mask: int | None = None,
     links: Mapping[str, str] | None = None, replace: bool = False, unwrap: bool = False,
-    now: datetime | None = None,
+    now: datetime | None = None, wrapping_key_id: str | None = None,
 ) -> TTLV:
     """An Import of ``obj`` (a PrivateKey, PublicKey, SymmetricKey, Certificate… node)."""
     embedded = None
@@ -144,7 +147,7 @@ def import_request(
     kv = block.get("KeyValue") if block is not None else None
     if kv is not None and kv.type == "Structure":
         embedded = kv.get("Attributes")
-    attrs = import_attributes(tags=tags, mask=mask, links=links, now=now,
+    attrs = import_attributes(tags=tags, mask=mask, links=links, now=now, wrapping_key_id=wrapping_key_id,
                               embedded=embedded if embedded is not None and embedded.value else None)
     children = [TTLV.text("UniqueIdentifier", uid), TTLV.enum("ObjectType", obj.tag),
                 TTLV.boolean("ReplaceExisting", replace)]

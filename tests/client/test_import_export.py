@@ -125,6 +125,21 @@ def test_openssl_made_keys_round_trip_in_every_format(cli, tmp_path):
     out = tmp_path / "out.pkcs8-der"
     cli.ok("export", rsa_id, "--format", "pkcs8-der", "-o", out)
     openssl("pkey", "-inform", "DER", "-in", out.name, "-noout")  # openssl reads it
+    # a PKCS#12 and a ChaCha20 key made by openssl
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "c.key", "-out", "c.pem", "-subj",
+            "/CN=openssl leaf", "-days", "2")
+    (tmp_path / "pw").write_text("openssl pw\n")
+    openssl("pkcs12", "-export", "-inkey", "c.key", "-in", "c.pem", "-passout", "file:pw", "-out", "c.p12")
+    openssl("rand", "-out", "chacha.key", "32")
+    doc = cli.ok("import", tmp_path / "c.p12", "--password-file", tmp_path / "pw")
+    assert doc["format"] == "pkcs12" and "openssl leaf" in doc["objects"][1]
+    cli.ok("export", doc["certificate_id"], "--format", "pem", "-o", tmp_path / "c.back.pem")
+    assert (tmp_path / "c.back.pem").read_bytes() == (tmp_path / "c.pem").read_bytes()
+    cli.ok("export", doc["private_key_id"], "--format", "pkcs8-pem", "-o", tmp_path / "c.back.key")
+    assert (tmp_path / "c.back.key").read_bytes() == (tmp_path / "c.key").read_bytes()
+    chacha = cli.ok("import", tmp_path / "chacha.key", "--format", "chacha20")["id"]
+    cli.ok("export", chacha, "--format", "raw", "-o", tmp_path / "chacha.back")
+    assert (tmp_path / "chacha.back").read_bytes() == (tmp_path / "chacha.key").read_bytes()
     ec_id = cli.ok("import", tmp_path / "ec.der")["id"]  # detected as sec1
     cli.ok("export", ec_id, "--format", "sec1-pem", "-o", tmp_path / "back.pem")
     assert (tmp_path / "back.pem").read_bytes() == (tmp_path / "ec.pem").read_bytes()
@@ -216,6 +231,13 @@ def test_wrapped_exports_unwrap_with_the_wrapping_key(cli, tmp_path):
     opened = cli.ok("import", tmp_path / "w.json", "--unwrap")["id"]
     cli.ok("export", opened, "--format", "raw", "-o", tmp_path / "opened.raw")
     assert (tmp_path / "opened.raw").read_bytes() == key
+    # wrapped on import (ckms --wrapping-key-id): stored wrapped by the KEK (RFC 5649), linked to it
+    stored = cli.ok("import", tmp_path / "k.bin", "--wrap-key", kek_id)["id"]
+    cli.ok("export", stored, "--format", "raw", "-o", tmp_path / "stored.raw")
+    assert aes_key_unwrap_with_padding(kek, (tmp_path / "stored.raw").read_bytes()) == key
+    assert {"type": "WrappingKeyLink", "id": kek_id} in cli.ok("attributes", stored)["attributes"]["links"]
+    cli.ok("export", stored, "--format", "raw", "-o", tmp_path / "stored.plain", "--unwrap")
+    assert (tmp_path / "stored.plain").read_bytes() == key
 
 
 def _pki(_tmp_path: Path):

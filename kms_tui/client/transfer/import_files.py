@@ -79,6 +79,7 @@ class ImportOptions:
     password: str = ""
     links: dict[str, str] = field(default_factory=dict)
     now: datetime | None = None
+    wrap_key: str = ""
 
 
 # -- describing what is inside ----------------------------------------------------------------
@@ -408,7 +409,7 @@ def requests(plan: ImportPlan, options: ImportOptions) -> list[TTLV]:
         raise ImportFileError("nothing to import (an encrypted key needs its password)", reason="empty")
     if len(plan.objects) == 1:
         return [transfer.import_request(plan.objects[0], uid=options.uid, links=options.links,
-                                        unwrap=options.unwrap, **common)]
+                                        unwrap=options.unwrap, wrapping_key_id=options.wrap_key or None, **common)]
     ops = []
     chain = list(reversed(plan.objects))  # root first, as import_chain pops from the end
     for i, obj in enumerate(chain):

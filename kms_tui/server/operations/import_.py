@@ -136,6 +136,12 @@ async def store_object(ctx: OpContext, payload: TTLV, uid: str, *, replace: bool
     A.remove_vendor_attribute(attrs_in, ctx.vendor, "tag")
     attrs, state = stored_attributes(ctx, attrs_in, uid=uid, obj=obj, tags=tags,
                                      digest_of=digest_source if object_type == "SymmetricKey" else None)
+    wrap_with = wrapping.requested_wrapping_key(ctx, requested)
+    if wrap_with is not None:  # wrap_and_cache: stored wrapped (RFC 5649, NoEncoding), the KEK linked
+        A.remove_vendor_attribute(attrs, ctx.vendor, wrapping.WRAPPING_KEY_ID)
+        if not wrapping.is_wrapped(obj):
+            obj = wrapping.wrap_on_create(ctx, uid, obj, wrap_with)
+            A.set_link(attrs, "WrappingKeyLink", wrap_with)
     record = new_stored(ctx, uid, obj, attrs, state)
     existing = ctx.store.get(uid)
     if existing is not None:
