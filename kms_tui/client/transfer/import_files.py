@@ -59,11 +59,6 @@ class ImportPlan:
     needs_password: bool = False
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def is_certificate(self) -> bool:
-        return self.format in ("der", "chain", "pkcs12") or (
-            bool(self.objects) and all(o.tag == "Certificate" for o in self.objects))
-
     def summary(self) -> str:
         head = f"format: {self.format}" + (" (detected)" if self.detected else "")
         return "\n".join([head, *self.descriptions, *(f"note: {n}" for n in self.notes)])
@@ -76,7 +71,7 @@ class ImportOptions:
     usages: tuple[str, ...] = ()
     replace: bool = False
     unwrap: bool = False
-    password: str = ""
+    password: str = field(default="", repr=False)  # a PKCS#12 password: never in a repr or log
     links: dict[str, str] = field(default_factory=dict)
     now: datetime | None = None
     wrap_key: str = ""
