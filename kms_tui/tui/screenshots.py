@@ -88,7 +88,30 @@ SHOTS: list[Shot] = [
     Shot("objects-locate", "Server filters: type, algorithm, state incl. destroyed, tags, name, length, link",
          lambda p: _objects(p, "f")),
     Shot("audit", "Audit view: what the console did, newest first", lambda p: _audit(p)),
+    Shot("objects-export", "Export: every format, wrapping, a confirmation before key material",
+         lambda p: _export(p)),
+    Shot("objects-import", "Import: what the file holds, shown before anything is sent", lambda p: _import(p)),
 ]
+
+
+async def _export(pilot) -> None:
+    from textual.widgets import Select
+
+    await _objects(pilot, "e")
+    await _settle(pilot)
+    pilot.app.screen.query_one("#export-format", Select).value = "pkcs8-pem"
+    await _settle(pilot)
+
+
+async def _import(pilot) -> None:
+    """The import preview of a PKCS#12 made here (a throw-away certificate and key)."""
+    from kms_tui.tui.screenshots_data import sample_pkcs12
+
+    await _objects(pilot)
+    path = Path(os.environ.get("HOME", tempfile.gettempdir())) / "service.p12"
+    path.write_bytes(sample_pkcs12())
+    pilot.app.screen._import_file_chosen(path)
+    await _settle(pilot)
 
 
 async def _audit(pilot) -> None:
