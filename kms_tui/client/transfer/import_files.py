@@ -395,6 +395,14 @@ def requests(plan: ImportPlan, options: ImportOptions) -> list[TTLV]:
         mask = transfer.usage_mask(options.usages)
     except ValueError as exc:
         raise InvalidValue(str(exc), reason="usage") from None
+    try:
+        return _requests(plan, options, mask)
+    except TTLVError as exc:  # a json-ttlv object whose embedded attributes do not decode
+        raise ImportFileError(f"the object's attributes cannot be read: {visible(str(exc))[:200]}",
+                              reason="json") from None
+
+
+def _requests(plan: ImportPlan, options: ImportOptions, mask: int | None) -> list[TTLV]:
     common = dict(tags=options.tags, mask=mask, replace=options.replace, now=options.now)
     if plan.format == "pkcs12":
         if plan.pkcs12 is None:
