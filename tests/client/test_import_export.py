@@ -98,6 +98,8 @@ def test_every_key_format_is_detected_imported_and_named(cli, tmp_path):
     for name, fmt in (("rsa1.der", "pkcs1-priv"), ("ec.sec1", "sec1"), ("rsapub8.der", "pkcs8-pub")):
         doc = cli.ok("import", tmp_path / name, "--format", fmt)
         assert doc["format"] == fmt and doc["detected"] is False
+    r = cli("import", tmp_path / "aes.key", "--read-only")
+    assert r.code == 3 and "read-only" in r.err  # an import is a change
     doc = cli.ok("import", _file(tmp_path, "chacha.key", bytes(32)), "--format", "chacha20")
     assert cli.ok("attributes", doc["id"])["attributes"]["CryptographicAlgorithm"] == "ChaCha20"
 

@@ -91,3 +91,17 @@ def test_export_bytes_pem_labels_and_base64():
     assert export_files.holds_material("Certificate", transfer.EXPORT_FORMATS["pem"]) is None
     with pytest.raises(export_files.NotExportableAs):
         export_files.check_format(transfer.EXPORT_FORMATS["pkcs8-pem"], "Certificate")
+
+
+def test_unreadable_embedded_attributes_are_refused_with_the_path():
+    import json
+
+    obj = {"tag": "SymmetricKey", "value": [{"tag": "KeyBlock", "value": [
+        {"tag": "KeyFormatType", "type": "Enumeration", "value": "TransparentSymmetricKey"},
+        {"tag": "KeyValue", "value": [
+            {"tag": "KeyMaterial", "value": [{"tag": "Key", "type": "ByteString", "value": "00" * 16}]},
+            {"tag": "Attributes", "value": [{"tag": "CryptographicLength", "type": "TextString", "value": "x"}]}]}]}]}
+    plan = import_files.read_file(json.dumps(obj).encode())
+    with pytest.raises(import_files.ImportFileError, match="CryptographicLength") as caught:
+        import_files.requests(plan, import_files.ImportOptions())
+    assert caught.value.exit_code == 3
