@@ -15,7 +15,7 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.operations import (
     activate, attribute_edit, create, create_key_pair, destroy, get, get_attributes, locate, revoke,
 )
-from kms_tui.server.operations import decrypt, encrypt, mac, sign, signature_verify
+from kms_tui.server.operations import decrypt, encrypt, mac, rekey, sign, signature_verify
 
 Handler = Callable[[OpContext, TTLV], Awaitable[TTLV]]
 
@@ -41,6 +41,8 @@ OPERATIONS: dict[str, Handler] = {
     "MAC": mac.handle,
     "Mac": mac.handle,
     "MACVerify": mac.handle_verify,
+    "ReKey": rekey.handle,
+    "ReKeyKeyPair": rekey.handle_key_pair,
 }
 
 # Modules that may not exist yet (written in parallel); each exposes `handle`.
@@ -54,5 +56,5 @@ for _op, _module in (("Import", "import_"), ("Register", "register"), ("Query", 
 
 # Operations Cosmian dispatches that the sandbox does not implement: 422 "not supported".
 KNOWN_UNSUPPORTED = frozenset({
-    "Check", "DeriveKey", "Hash", "RNGRetrieve", "RNGSeed", "ReKey", "ReKeyKeyPair", "ReCertify", "Validate",
+    "Check", "DeriveKey", "Hash", "RNGRetrieve", "RNGSeed", "ReCertify", "Validate",
 })
