@@ -166,3 +166,31 @@ def test_the_scheduler_rotates_a_key_whose_policy_is_due(tmp_path):
         kmip.close()
         sb.stop()
 
+
+
+def test_another_user_needs_an_explicit_rekey_grant(tmp_path):
+    # symmetric/sql.rs: strict_permission_check → user_can_perform_operation: `get` does not stand for it
+    from tests.server.pki import JwtIssuer
+    from tests.server.two_users import JWT_USER, start_two_users
+
+    issuer = JwtIssuer()
+    issuer.add_key("rsa-1", "RS256")
+    users = start_two_users(tmp_path, issuer)
+    try:
+        owner, other = users.tls(), users.jwt()
+        key = owner.create()
+
+        def grant(*ops: str) -> None:
+            r = owner.http.post("/access/grant", json={"unique_identifier": key, "user_id": JWT_USER,
+                                                       "operation_types": list(ops)})
+            assert r.status_code == 200, r.text
+
+        grant("get")
+        assert other.fail(s("ReKey", uid(key)), status=401) == \
+            f"Access denied: ReKey: user {JWT_USER} does not have permission to use key: {key}"
+        grant("rekey")
+        new = _rekey(other, key)
+        assert _links(owner, key) == {"ReplacementObjectLink": new}
+    finally:
+        users.stop()
+        issuer.close()
