@@ -85,3 +85,12 @@ def test_a_short_policy_and_the_scheduler_make_a_linked_successor(kms_cli, tmp_p
         assert successor["interval"] == 2 and successor["automatic"] is True
     finally:
         sb.stop()
+
+
+def test_what_a_get_grant_allows_leaves_rekey_out():
+    # the server test (tests/server/test_rekey.py) shows a `get` grant is refused ReKey
+    from kms_tui.access_rights import effective, explain
+
+    assert "rekey" not in effective(["get"]) and "rekey" in effective(["get", "rekey"])
+    assert explain(["get"]) == "get stands for every operation except revoke and destroy; rekey needs its own grant " \
+        "(Cosmian 5.26)"
