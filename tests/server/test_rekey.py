@@ -194,3 +194,19 @@ def test_another_user_needs_an_explicit_rekey_grant(tmp_path):
     finally:
         users.stop()
         issuer.close()
+
+
+def test_rekey_and_rekey_key_pair_run_in_a_batch(kmip):
+    from tests.server.test_batch import _item, _items, _message
+
+    key = kmip.create()
+    sk, _ = kmip.create_pair("Ed25519")
+    items = _items(kmip.ok(_message(
+        _item("ReKey", uid(key)),
+        _item("ReKeyKeyPair", t("PrivateKeyUniqueIdentifier", "TextString", sk)),
+        _item("ReKey", uid("missing-key")),
+    )))
+    assert [first(i, "ResultStatus") for i in items] == ["Success", "Success", "OperationFailed"]
+    assert first(items[2], "ResultReason") == "Item_Not_Found"
+    assert _links(kmip, key)["ReplacementObjectLink"] == first(items[0], "UniqueIdentifier")
+    assert _links(kmip, sk)["ReplacementObjectLink"] == first(items[1], "PrivateKeyUniqueIdentifier")
