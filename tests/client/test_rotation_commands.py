@@ -66,6 +66,9 @@ def test_bad_spans_and_empty_sets_are_usage_errors(kms_cli, conf):
     assert r.code == 3 and "nothing to set" in r.err
     r = kms_cli("rekey", "no-such-key", "--conf", conf)
     assert r.code == 1 and "no-such-key" in r.err
+    for args in (("rekey", "k"), ("rotation", "set", "k", "--interval", "1d"), ("rotation", "clear", "k")):
+        r = kms_cli(*args, "--read-only", "--conf", conf)
+        assert r.code == 3 and "read-only" in r.err
 
 
 def test_a_short_policy_and_the_scheduler_make_a_linked_successor(kms_cli, tmp_path):
