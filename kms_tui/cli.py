@@ -48,6 +48,8 @@ COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
     "verify": ("crypto", "verify a signature (exit 0 valid, 1 invalid)"),
     "mac": ("crypto", "compute the HMAC of a file with a symmetric key"),
     "due": ("due", "what needs attention soon: expiring certificates, keys to rotate, compromised partners"),
+    "rekey": ("rotation", "re-key: a new key replacing this one (ReKey / ReKeyKeyPair)"),
+    "rotation": ("rotation", "automatic rotation policy of a key: set, get, clear, history"),
 }
 # Commands that take none of the global options (the sandbox server has its own configuration).
 NO_GLOBAL_OPTIONS = ("serve",)

@@ -15,7 +15,7 @@ from kms_tui.server.operations import (
     activate, attribute_edit, create, create_key_pair, destroy, get, get_attributes, locate, revoke,
 )
 from kms_tui.server.operations import (
-    certify, decrypt, discover_versions, encrypt, import_, mac, query, register, sign, signature_verify,
+    certify, decrypt, discover_versions, encrypt, import_, mac, query, register, rekey, sign, signature_verify,
 )
 
 Handler = Callable[[OpContext, TTLV], Awaitable[TTLV]]
@@ -47,9 +47,11 @@ OPERATIONS: dict[str, Handler] = {
     "Query": query.handle,
     "DiscoverVersions": discover_versions.handle,
     "Certify": certify.handle,
+    "ReKey": rekey.handle,
+    "ReKeyKeyPair": rekey.handle_key_pair,
 }
 
 # Operations Cosmian dispatches that the sandbox does not implement: 422 "not supported".
 KNOWN_UNSUPPORTED = frozenset({
-    "Check", "DeriveKey", "Hash", "RNGRetrieve", "RNGSeed", "ReKey", "ReKeyKeyPair", "ReCertify", "Validate",
+    "Check", "DeriveKey", "Hash", "RNGRetrieve", "RNGSeed", "ReCertify", "Validate",
 })

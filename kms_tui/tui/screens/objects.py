@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 
 from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
+from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.widgets.access_list import AccessDetail, grant_from
@@ -70,7 +71,8 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         "/ filters the loaded rows: words match anywhere, /regex/ is a regular expression, "
         "!word excludes. f opens the server filters (type, algorithm, state incl. destroyed, "
         "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
-        "t its raw TTLV, l follows its link. Destroy asks for the first characters of the id; "
+        "t its raw TTLV, l follows its link. R re-keys a key, H shows its rotation history "
+        "(old and new keys, policy, next rotation), K tests it with a round trip on the server. Destroy asks for the first characters of the id; "
         "an Active key is revoked first. Read-only mode refuses every change."
     )
     BINDINGS = [
@@ -95,6 +97,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         Binding("t", "toggle_raw", "TTLV", show=False, tooltip="Raw TTLV of the attributes.", id="objects.raw"),
         Binding("escape", "close_detail", "Close", show=False, tooltip="Close the detail pane.",
                 id="objects.close-detail"),
+        *ROTATION_BINDINGS,  # R re-key, H rotation history, K test this key (kms_tui/tui/rotation)
     ]
     DEFAULT_CSS = """
     ObjectsScreen #objects-body { height: 1fr; }
@@ -118,6 +121,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         self._table: ObjectTable | None = None
         self._reset_arrivals()
         self._in_place = False  # the running load refreshes the rows shown (a reload)
+        self.rotation = RotationController(self)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -353,6 +357,15 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
     @on(RawLoaded)
     def _raw_loaded(self, message: RawLoaded) -> None:
         self.detail.show_raw(message.uid, message.text)
+
+    def action_rekey(self) -> None:
+        self.rotation.rekey()
+
+    def action_rotation_history(self) -> None:
+        self.rotation.history()
+
+    def action_test_key(self) -> None:
+        self.rotation.test_key()
 
     def action_grant_access(self) -> None:
         grant_from(self)
