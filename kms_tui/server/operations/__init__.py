@@ -45,7 +45,8 @@ OPERATIONS: dict[str, Handler] = {
 
 # Modules that may not exist yet (written in parallel); each exposes `handle`.
 for _op, _module in (("Import", "import_"), ("Register", "register"), ("Query", "query"),
-                     ("DiscoverVersions", "discover_versions"), ("Certify", "certify")):
+                     ("DiscoverVersions", "discover_versions"), ("Certify", "certify"),
+                     ("ReCertify", "recertify"), ("Validate", "validate")):
     try:
         OPERATIONS[_op] = importlib.import_module(f"{__name__}.{_module}").handle
     except ModuleNotFoundError as exc:
@@ -54,5 +55,5 @@ for _op, _module in (("Import", "import_"), ("Register", "register"), ("Query", 
 
 # Operations Cosmian dispatches that the sandbox does not implement: 422 "not supported".
 KNOWN_UNSUPPORTED = frozenset({
-    "Check", "DeriveKey", "Hash", "RNGRetrieve", "RNGSeed", "ReKey", "ReKeyKeyPair", "ReCertify", "Validate",
+    "Check", "DeriveKey", "Hash", "RNGRetrieve", "RNGSeed", "ReKey", "ReKeyKeyPair",
 })
