@@ -163,7 +163,8 @@ def openssl_verify(leaf: x509.Certificate, anchors: list[x509.Certificate], now:
         issuer = next((a for a in anchors if a.subject == current.issuer and a not in path and _likely(current, a)),
                       None)
         if issuer is None:
-            raise _verify_error("unable to get issuer certificate" if current in anchors
+            # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT when the top came from the store
+            raise _verify_error("unable to get issuer certificate" if current is not leaf
                                 else "unable to get local issuer certificate")
         path.append(issuer)
         current = issuer
