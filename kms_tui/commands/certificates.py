@@ -31,6 +31,9 @@ from kms_tui.kmip.models import certificate_requests as cr
 from kms_tui.safetext import visible
 
 MAX_FILE = 1 << 20
+VALIDATE_EXIT_CODES = ("exit codes: 0 the chain is valid; 1 it is not (the server refuses it, with the reason, "
+                       "or a certificate of it is Deactivated or Compromised); 2 not signed in; 3 usage or "
+                       "configuration; 4 the server cannot be reached")
 
 
 def register(subparsers: Any) -> None:
@@ -42,8 +45,8 @@ def register(subparsers: Any) -> None:
                                           "(ckms certificates).")
     actions = p.add_subparsers(dest="certificates_action", metavar="ACTION", required=True)
 
-    def action(name: str, help_: str, func: Any, *, writes: bool) -> argparse.ArgumentParser:
-        a = actions.add_parser(name, help=help_, description=help_)
+    def action(name: str, help_: str, func: Any, *, writes: bool, epilog: str | None = None) -> argparse.ArgumentParser:
+        a = actions.add_parser(name, help=help_, description=help_, epilog=epilog)
         add_connection_options(a)
         a.set_defaults(func=func, writes=writes)
         return a
@@ -79,7 +82,7 @@ def register(subparsers: Any) -> None:
                                             "capped by the issuer)")
 
     a = action("validate", "check a certificate chain: signatures, dates, revocation (exit 0 valid, 1 not)",
-               run_validate, writes=False)
+               run_validate, writes=False, epilog=VALIDATE_EXIT_CODES)
     a.add_argument("ids", metavar="ID", nargs="+", help="certificate ids")
     a.add_argument("--no-chain", action="store_true", help="send exactly these ids (ckms); by default their issuers "
                                                             "up to the root are added")
