@@ -50,6 +50,8 @@ COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
     "due": ("due", "what needs attention soon: expiring certificates, keys to rotate, compromised partners"),
     "rekey": ("rotation", "re-key: a new key replacing this one (ReKey / ReKeyKeyPair)"),
     "rotation": ("rotation", "automatic rotation policy of a key: set, get, clear, history"),
+    "certificates": ("certificates", "issue, renew, validate and show X.509 certificates"),
+    "certs": ("certificates", None),
 }
 # Commands that take none of the global options (the sandbox server has its own configuration).
 NO_GLOBAL_OPTIONS = ("serve",)

@@ -15,7 +15,8 @@ from kms_tui.server.operations import (
     activate, attribute_edit, create, create_key_pair, destroy, get, get_attributes, locate, revoke,
 )
 from kms_tui.server.operations import (
-    certify, decrypt, discover_versions, encrypt, import_, mac, query, register, rekey, sign, signature_verify,
+    certify, decrypt, discover_versions, encrypt, import_, mac, query, recertify, register, rekey, sign,
+    signature_verify, validate,
 )
 
 Handler = Callable[[OpContext, TTLV], Awaitable[TTLV]]
@@ -49,9 +50,11 @@ OPERATIONS: dict[str, Handler] = {
     "Certify": certify.handle,
     "ReKey": rekey.handle,
     "ReKeyKeyPair": rekey.handle_key_pair,
+    "ReCertify": recertify.handle,
+    "Validate": validate.handle,
 }
 
 # Operations Cosmian dispatches that the sandbox does not implement: 422 "not supported".
 KNOWN_UNSUPPORTED = frozenset({
-    "Check", "DeriveKey", "Hash", "RNGRetrieve", "RNGSeed", "ReCertify", "Validate",
+    "Check", "DeriveKey", "Hash", "RNGRetrieve", "RNGSeed",
 })

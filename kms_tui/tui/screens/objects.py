@@ -23,7 +23,9 @@ from kms_tui.safetext import visible
 from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
-from kms_tui.tui.widgets.access_list import AccessDetail, grant_from
+from kms_tui.tui.certificates.certify_modal import certify_from
+from kms_tui.tui.certificates.detail import CertificateDetail
+from kms_tui.tui.widgets.access_list import grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
@@ -72,7 +74,9 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         "!word excludes. f opens the server filters (type, algorithm, state incl. destroyed, "
         "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
         "t its raw TTLV, l follows its link. R re-keys a key, H shows its rotation history "
-        "(old and new keys, policy, next rotation), K tests it with a round trip on the server. Destroy asks for the first characters of the id; "
+        "(old and new keys, policy, next rotation), K tests it with a round trip on the server. "
+        "A certificate's detail shows its chain to the root (enter on an issuer jumps to it); "
+        "C issues a certificate. Destroy asks for the first characters of the id; "
         "an Active key is revoked first. Read-only mode refuses every change."
     )
     BINDINGS = [
@@ -88,6 +92,8 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         Binding("d", "destroy", "Destroy", tooltip="Destroy the object, after confirmation.", id="objects.destroy"),
         Binding("g", "grant_access", "Grant", show=False, priority=True,  # before the table's g (home is first)
                 tooltip="Grant a user rights on the object you own.", id="objects.grant"),
+        Binding("C", "certify", "Certify", show=False, tooltip="Issue a certificate: new key pair, public key or "
+                "CSR; self-signed or by a CA in the KMS.", id="objects.certify"),
         Binding("T", "edit_tags", "Tags", show=False, tooltip="Add or remove the object's tags.", id="objects.tags"),
         Binding("e", "export", "Export", show=False, tooltip="Save the public key or certificate as PEM.",
                 id="objects.export"),
@@ -129,7 +135,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         yield ObjectFilterBar(id="objects-filter-bar")
         with Horizontal(id="objects-body"):
             yield ObjectTable(id="objects-table")
-            yield AccessDetail(id="objects-detail")
+            yield CertificateDetail(id="objects-detail")
         yield Static("", id="objects-status", markup=False)  # error reasons come from the server
 
     @property
@@ -369,6 +375,9 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
 
     def action_grant_access(self) -> None:
         grant_from(self)
+
+    def action_certify(self) -> None:
+        certify_from(self)
 
     def action_copy_id(self) -> None:
         row = self.table.current
