@@ -70,6 +70,7 @@ def pki(kms_cli, conf, tmp_path) -> dict:
     csr, _key = _csr(tmp_path)
     leaf = _ok(kms_cli("certificates", "certify", "--csr", csr, "--issuer-cert", inter["id"], "--days", "90",
                        "--san", "DNS:web.example", "--san", "DNS:www.web.example", "--extensions", tmp_path / "leaf.ext",
+                       "--tag", "web",
                        "--conf", conf, "--json"))
     return {"root": root, "inter": inter, "leaf": leaf}
 
@@ -142,6 +143,8 @@ def test_renew_keeps_the_subject_with_new_dates(kms_cli, conf, pki):
     assert shown["state"] == "Deactivated"
     attrs = _ok(kms_cli("attributes", leaf["id"], "--conf", conf, "--json"))
     assert {"type": "ReplacementObjectLink", "id": r["id"]} in attrs["attributes"]["links"]
+    renewed = _ok(kms_cli("attributes", r["id"], "--conf", conf, "--json"))["attributes"]
+    assert "web" in renewed["tags"]  # put back: ReCertify itself gives the new certificate no user tag
     assert _ok(kms_cli("certificates", "validate", r["id"], "--conf", conf, "--json"))["valid"] is True
 
     # with a new key pair: same subject, issuer and extensions, a new serial

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.server.kmip import first, revoke, s, t, uid
+from tests.server.kmip import first, revoke, s, t, tag_attr, uid
 from tests.server.test_certify import Kms, link, started, subject, text, vendor
 
 CA_EXT = "[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,crlSign\n" \
@@ -54,7 +54,7 @@ def _leaf(kms: Kms, ca: dict, cn: str, *extra: dict) -> tuple[str, str]:
 
 def test_recertify_makes_a_new_certificate_and_retires_the_old_one(kms: Kms) -> None:
     sk, pk = kms.create_pair("ECDSA", curve="P256")
-    old = kms.certify_id(uid(pk), s("Attributes", subject("rotate.example"),
+    old = kms.certify_id(uid(pk), s("Attributes", subject("rotate.example"), tag_attr("web"),
                                     s("Name", text("NameValue", "web-cert"), t("NameType", "Enumeration",
                                                                               "UninterpretedTextString"))))
     before = kms.certificate(old)
@@ -70,7 +70,7 @@ def test_recertify_makes_a_new_certificate_and_retires_the_old_one(kms: Kms) -> 
     new_attrs, old_attrs = kms.summary(new), kms.summary(old)
     assert new_attrs["links"] == {"ReplacedObjectLink": old, "CertificateLink": old, "PublicKeyLink": pk,
                                   "PrivateKeyLink": sk}
-    assert new_attrs["State"] == "Active" and "_cert" in new_attrs["tags"]
+    assert new_attrs["State"] == "Active" and new_attrs["tags"] == {"_cert"}  # the user tags are not carried
     assert old_attrs["State"] == "Deactivated" and old_attrs["links"]["ReplacementObjectLink"] == new
     rotation = kms.attributes(new, "RotateGeneration", "RotateLatest", "RotateInterval", "Name")
     assert first(rotation, "RotateGeneration") == 1 and first(rotation, "RotateLatest") is True
