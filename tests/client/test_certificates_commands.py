@@ -158,6 +158,20 @@ def test_renew_keeps_the_subject_with_new_dates(kms_cli, conf, pki):
     assert _ok(kms_cli("certificates", "validate", k["id"], "--conf", conf, "--json"))["valid"] is True
 
 
+def test_renew_in_place_keeps_the_id(kms_cli, conf, pki):
+    inter = pki["inter"]
+    time.sleep(1.1)
+    r = _ok(kms_cli("certificates", "renew", inter["id"], "--in-place", "--days", "400", "--conf", conf, "--json"))
+    assert r["id"] == inter["id"] and r["how"] == "in-place"
+    assert r["certificate"]["not_before"] > inter["certificate"]["not_before"]
+    assert r["certificate"]["days_left"] in (399, 400)
+    assert r["certificate"]["issuer"] == pki["root"]["certificate"]["subject"]  # signed by the root again
+    # the leaf it issued still validates against the renewed intermediate (same key, same name)
+    assert _ok(kms_cli("certificates", "validate", pki["leaf"]["id"], "--conf", conf, "--json"))["valid"] is True
+    r = kms_cli("certificates", "renew", inter["id"], "--days", "10", "--conf", conf)
+    assert r.code == 3 and "--days needs --in-place or --new-key" in r.err
+
+
 def test_certify_refusals_are_usage_errors(kms_cli, conf, tmp_path):
     r = kms_cli("certificates", "certify", "--generate-key", "ec:p256", "--conf", conf)
     assert r.code == 3 and "--subject is required" in r.err
