@@ -9,14 +9,17 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests.conftest import DATA
 from tests.server.kmip import first, revoke, s, t, tag_attr, uid
 from tests.server.test_certify import Kms, link, started, subject, text, vendor
+from tests.support.conformance import VectorRunner, load_vector
 
 CA_EXT = "[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,crlSign\n" \
          "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
@@ -159,3 +162,18 @@ def test_validate_reads_the_crl_of_the_distribution_point(kms: Kms, ca: dict, tm
     assert first(batch(kms, "Validate", uid(listed), uid(ca["cert"])), "ResultMessage") == (
         "Certificate error: Certificate is revoked or removed from CRL")
     kms.ok(s("Validate", uid(kept), uid(ca["cert"])))
+
+
+@pytest.mark.parametrize("name", ["certify_validate", "certify_revoke_validate", "recertify_chain",
+                                  "recertify_self_signed", "recertify_with_links", "recertify_with_offset"])
+def test_cosmian_vectors(kms: Kms, name: str) -> None:
+    """Cosmian's own regression vectors for Validate and ReCertify (tests/data/conformance_extra):
+    a self-signed certificate validates; revoked as compromised, Validate says `not found`;
+    ReCertify links old and new, Active, or PreActive with a future Offset."""
+    root = DATA / "conformance_extra" / "vectors"
+    vector = load_vector(root / "fips" / "kmip_operations" / name / "manifest.toml", root)
+    http = httpx.Client(base_url=kms.url, timeout=30)
+    try:
+        VectorRunner(vector, lambda _identity: http).run()
+    finally:
+        http.close()
