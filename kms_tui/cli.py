@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "serve",
     "whoami",
     "objects",
+    "secret_data",
     "access",
     "audit",
     "profile",
