@@ -22,10 +22,11 @@ from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
-from kms_tui.tui.widgets.access_list import AccessDetail, grant_from
+from kms_tui.tui.widgets.access_list import grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
+from kms_tui.tui.widgets.object_secrets import SecretActions, SecretDetail
 from kms_tui.tui.widgets.object_tags import TagActions
 from kms_tui.tui.widgets.object_arrivals import ArrivingRows
 from kms_tui.tui.widgets.object_listing import Loaded, load_rows
@@ -60,7 +61,7 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
+class ObjectsScreen(ArrivingRows, SecretActions, TagActions, LifecycleActions, ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
     AUTO_FOCUS = "#objects-table"
@@ -70,7 +71,8 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         "/ filters the loaded rows: words match anywhere, /regex/ is a regular expression, "
         "!word excludes. f opens the server filters (type, algorithm, state incl. destroyed, "
         "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
-        "t its raw TTLV, l follows its link. Destroy asks for the first characters of the id; "
+        "t its raw TTLV, l follows its link. V shows the value of secret data or an opaque object "
+        "(masked until then; V again hides it). Destroy asks for the first characters of the id; "
         "an Active key is revoked first. Read-only mode refuses every change."
     )
     BINDINGS = [
@@ -79,7 +81,8 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
                 id="objects.locate"),
         Binding("r", "reload", "Reload", tooltip="Load the list again from the server.", id="objects.reload"),
         Binding("x", "cancel_load", "Stop", show=False, tooltip="Stop loading.", id="objects.stop"),
-        Binding("n", "create", "New", tooltip="Create a key pair or an AES key.", id="objects.create"),
+        Binding("n", "create", "New", tooltip="Create a key, a key pair, secret data or an opaque object.",
+                id="objects.create"),
         Binding("a", "activate", "Activate", show=False, tooltip="Activate a pre-active object.",
                 id="objects.activate"),
         Binding("v", "revoke", "Revoke", tooltip="Revoke the object (and its linked key).", id="objects.revoke"),
@@ -87,6 +90,8 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         Binding("g", "grant_access", "Grant", show=False, priority=True,  # before the table's g (home is first)
                 tooltip="Grant a user rights on the object you own.", id="objects.grant"),
         Binding("T", "edit_tags", "Tags", show=False, tooltip="Add or remove the object's tags.", id="objects.tags"),
+        Binding("V", "reveal_value", "Reveal", show=False, id="objects.reveal",
+                tooltip="Show (or hide again) the value of secret data or an opaque object; masked until then."),
         Binding("e", "export", "Export", show=False, tooltip="Save the public key or certificate as PEM.",
                 id="objects.export"),
         Binding("c", "copy_id", "Copy id", show=False, tooltip="Copy the id (OSC 52: works over SSH).",
@@ -125,7 +130,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         yield ObjectFilterBar(id="objects-filter-bar")
         with Horizontal(id="objects-body"):
             yield ObjectTable(id="objects-table")
-            yield AccessDetail(id="objects-detail")
+            yield SecretDetail(id="objects-detail")
         yield Static("", id="objects-status", markup=False)  # error reasons come from the server
 
     @property
