@@ -112,14 +112,23 @@ async def test_a_revoked_secret_is_revealed_after_a_confirmation(sandbox_console
         assert PASSWORD in _value_line(screen)
 
 
-async def test_v_on_a_key_says_there_is_no_value(sandbox_console):
-    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+async def press_on_a_new_key(app, key: str, check) -> None:
+    """Open the objects screen of ``app``, create an AES key, press ``key`` on it, ``check(app)``."""
+    async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
         await pilot.app.services.client.create_symmetric_key()
         await reload(pilot, screen)
-        await pilot.press("V")
+        await pilot.press(key)
         await pilot.pause()
-        assert any("Only secret data and opaque objects" in n for n in notices(pilot.app))
+        check(pilot.app)
+
+
+async def test_v_on_a_key_says_there_is_no_value(sandbox_console):
+    await press_on_a_new_key(sandbox_console, "V", lambda app: _no_value_told(app))
+
+
+def _no_value_told(app) -> None:
+    assert any("Only secret data and opaque objects" in n for n in notices(app))
 
 
 async def test_a_secret_created_in_the_console_resolves_through_a_secret_reference(sandbox_console, sandbox):

@@ -26,6 +26,7 @@ from kms_tui.tui.widgets.access_list import grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
+from kms_tui.tui.widgets.object_attribute_edit import AttributeEditActions
 from kms_tui.tui.widgets.object_secrets import SecretActions, SecretDetail
 from kms_tui.tui.widgets.object_tags import TagActions
 from kms_tui.tui.widgets.object_arrivals import ArrivingRows
@@ -61,7 +62,7 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-class ObjectsScreen(ArrivingRows, SecretActions, TagActions, LifecycleActions, ConsoleScreen):
+class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagActions, LifecycleActions, ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
     AUTO_FOCUS = "#objects-table"
@@ -72,7 +73,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, TagActions, LifecycleActions, C
         "!word excludes. f opens the server filters (type, algorithm, state incl. destroyed, "
         "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
         "t its raw TTLV, l follows its link. V shows the value of secret data or an opaque object "
-        "(masked until then; V again hides it). Destroy asks for the first characters of the id; "
+        "(masked until then; V again hides it). T edits the tags, A the name and the dates. Destroy asks for the first characters of the id; "
         "an Active key is revoked first. Read-only mode refuses every change."
     )
     BINDINGS = [
@@ -90,6 +91,8 @@ class ObjectsScreen(ArrivingRows, SecretActions, TagActions, LifecycleActions, C
         Binding("g", "grant_access", "Grant", show=False, priority=True,  # before the table's g (home is first)
                 tooltip="Grant a user rights on the object you own.", id="objects.grant"),
         Binding("T", "edit_tags", "Tags", show=False, tooltip="Add or remove the object's tags.", id="objects.tags"),
+        Binding("A", "edit_attributes", "Name/dates", show=False, id="objects.attributes",
+                tooltip="Edit the object's name and its activation and deactivation dates."),
         Binding("V", "reveal_value", "Reveal", show=False, id="objects.reveal",
                 tooltip="Show (or hide again) the value of secret data or an opaque object; masked until then."),
         Binding("e", "export", "Export", show=False, tooltip="Save the public key or certificate as PEM.",
