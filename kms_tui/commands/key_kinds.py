@@ -3,6 +3,7 @@
 * symmetric (``ckms sym keys create --algorithm``, ``create_utils.rs: SymmetricAlgorithm`` and
   ``prepare_sym_key_elements``): AES (128/192/256 offered: the sizes a FIPS server accepts),
   ChaCha20 (256, non-FIPS), SHA3 (224/256/384/512 → SHA3224…), SHAKE (128/256 → SHAKE128/256);
+  FPE-FF1 (``ckms fpe keys create``: ``fpe/keys/create_key.rs``, 256 bits);
 * RSA (``ckms rsa keys create --size_in_bits``, default 4096 there; 2048 here);
 * EC (``ckms ec keys create --curve``, ``create_utils.rs: Curve``): nist-p256/p384/p521, and on a
   non-FIPS server x25519, x448, secp256k1, secp224k1; ed25519/ed448 are their own kinds here.
@@ -22,6 +23,7 @@ SYMMETRIC: dict[str, tuple[str, dict[int, str], int]] = {
     "chacha20": ("ChaCha20 symmetric key (non-FIPS servers)", {256: "ChaCha20"}, 256),
     "sha3": ("SHA3 key (HMAC-SHA3)", {224: "SHA3224", 256: "SHA3256", 384: "SHA3384", 512: "SHA3512"}, 256),
     "shake": ("SHAKE key", {128: "SHAKE128", 256: "SHAKE256"}, 256),
+    "fpe": ("FPE-FF1 key (format-preserving encryption, non-FIPS servers)", {256: "FPE_FF1"}, 256),
 }
 RSA_SIZES = (2048, 3072, 4096)
 EC_CURVES = ("p256", "p384", "p521", "p224", "p192", "secp256k1", "secp224k1", "x25519", "x448")

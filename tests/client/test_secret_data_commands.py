@@ -120,6 +120,7 @@ KEY_KINDS = [  # (create arguments, ObjectType, CryptographicAlgorithm, Cryptogr
     (("sha3", "--size", "512"), "SymmetricKey", "SHA3512", 512),
     (("shake", "--size", "128"), "SymmetricKey", "SHAKE128", 128),
     (("shake",), "SymmetricKey", "SHAKE256", 256),
+    (("fpe",), "SymmetricKey", "FPE_FF1", 256),
     (("rsa", "--size", "3072"), "PrivateKey", "RSA", 3072),
     (("ec", "--curve", "p192"), "PrivateKey", "ECDH", None),
     (("ec", "--curve", "p224"), "PrivateKey", "ECDH", None),

@@ -67,6 +67,7 @@ KEY_KINDS: tuple[KeyKind, ...] = (
     _symmetric("SHA3-512 key", "SHA3512", 512),
     _symmetric("SHAKE128 key", "SHAKE128", 128),
     _symmetric("SHAKE256 key", "SHAKE256", 256),
+    _symmetric("FPE-FF1 256 key (non-FIPS)", "FPE_FF1", 256),
     KeyKind("Secret data: password", "password", random_length=24),
     KeyKind("Secret data: seed", "seed", random_length=32),
     KeyKind("Opaque object", "opaque", random_length=32),
