@@ -145,3 +145,20 @@ async def test_a_secret_created_in_the_console_resolves_through_a_secret_referen
     connection = resolve_connection("chained")
     assert connection.http_config["access_token"] == PASSWORD
     assert PASSWORD not in str(connection.masked())
+
+
+async def test_secret_data_and_opaque_objects_are_destroyed_from_the_console(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        for label in ("Secret data: password", "Opaque object"):
+            await _create(pilot, label, value=PASSWORD)
+            uid = screen.table.current.uid
+            await pilot.press("d")  # Active: the dialog revokes first, then destroys
+            modal = pilot.app.screen
+            assert "Revoke, then destroy" in str(modal.query_one("#confirm").label)
+            modal.query_one("#destroy-confirm", Input).value = uid[:6]
+            await submit_form(pilot)
+            assert screen.table.get_row(uid).state == "Destroyed", label
+            await pilot.press("V")
+            await pilot.pause()
+            assert any("its value is gone" in n for n in notices(pilot.app)), label
