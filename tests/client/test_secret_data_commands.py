@@ -6,6 +6,7 @@ and destroy, and a value that never reaches stdout of create, the audit trail or
 from __future__ import annotations
 
 import io
+import json
 import stat
 import sys
 
@@ -155,3 +156,37 @@ def test_every_key_type_ckms_creates(kms_cli, conf):
 def test_secp224k1_is_sent_and_the_sandbox_says_it_cannot(kms_cli, conf):
     r = kms_cli("create", "ec", "--curve", "secp224k1", "--conf", conf)
     assert r.code == 1 and "SECP224K1" in r.err and "not supported by the sandbox" in r.err
+
+
+def test_the_masked_prompt_on_a_terminal(conf, sandbox, tmp_path):
+    """`--prompt` in a real terminal: asked twice, nothing echoed, the value stored."""
+    import os
+
+    import pexpect
+
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    child = pexpect.spawn(sys.executable, ["-m", "kms_tui", "create", "secret", "--type", "password", "--prompt",
+                                           "--conf", str(conf), "--json"], env=env, timeout=60)
+    child.expect("Secret value")
+    child.sendline(PASSWORD)
+    child.expect("Again")
+    child.sendline(PASSWORD)
+    child.expect(pexpect.EOF)
+    shown = child.before.decode()
+    child.close()
+    assert child.exitstatus == 0, shown
+    assert PASSWORD not in shown  # not echoed, not printed
+    uid = json.loads(shown[shown.index("{"):shown.rindex("}") + 1])["id"]
+    child = pexpect.spawn(sys.executable, ["-m", "kms_tui", "create", "secret", "--type", "password", "--prompt",
+                                           "--conf", str(conf)], env=env, timeout=60)
+    child.expect("Secret value")
+    child.sendline("one")
+    child.expect("Again")
+    child.sendline("two")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 3 and "differ" in child.before.decode()
+    import httpx
+
+    body = {"tag": "Get", "value": [{"tag": "UniqueIdentifier", "type": "TextString", "value": uid}]}
+    assert PASSWORD.encode().hex().upper() in httpx.post(f"{sandbox.url}/kmip/2_1", json=body).text
