@@ -87,7 +87,7 @@ SHOTS: list[Shot] = [
     Shot("objects-revoke", "Revoke: reason, message, compromise date, cascade", lambda p: _objects(p, "v")),
     Shot("objects-destroy", "Destroy: names the object and its linked key, asks for the id", lambda p: _objects(p, "d")),
     Shot("objects-secret", "Secret data: the value masked until V", lambda p: _secret(p)),
-    Shot("objects-name-dates", "Name and dates of an object (A)", lambda p: _objects(p, "A")),
+    Shot("objects-name-dates", "Name, dates and vendor attributes of an object (A)", lambda p: _objects(p, "A")),
     Shot("objects-revoke-rights", "Revoke some or all of a user's rights", lambda p: _revoke_rights(p)),
     Shot("objects-locate", "Server filters: type, algorithm, state incl. destroyed, tags, name, length, link",
          lambda p: _objects(p, "f")),

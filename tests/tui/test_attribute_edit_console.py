@@ -1,4 +1,4 @@
-"""Name and dates edited in the console (``A``) against a real sandbox: the requests land
+"""Name, dates and vendor attributes edited in the console (``A``) against a real sandbox: the requests land
 (read back from the server), the browser row changes in place without a reload, clearing a field
 deletes the attribute, a bad date keeps the dialog open; and the dialog's snapshot at 80×24."""
 
@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Input
 
 from kms_tui.tui.modals.attributes_edit import AttributesModal
+from kms_tui.tui.modals.error import ErrorModal
 from tests.tui.conftest import settle
 from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
 from tests.tui.test_objects_secrets import press_on_a_new_key
@@ -58,6 +59,18 @@ async def test_name_and_dates_change_in_place(sandbox_console):
         attrs = await client.get_attributes(uid)
         assert attrs["names"] == ["added-back"] and attrs["ActivationDate"] == "2031-02-01T10:00:00Z"
         assert attrs["State"] == "Active"  # SetAttribute of a date does not change the state
+
+        await _edit(pilot, **{"vendor-set": "acme:owner=team-payments"})
+        assert (await client.get_attributes(uid))["vendor_attributes"] == {"acme/owner": "team-payments"}
+        vendor = screen.table.current.attributes["Attribute"]
+        assert [(a["AttributeName"], a["AttributeValue"]) for a in vendor] == [("owner", "team-payments")]  # in place
+        await _edit(pilot, **{"vendor-delete": "acme:nothing"})  # not there: said, nothing sent
+        assert isinstance(pilot.app.screen, ErrorModal)
+        assert "no vendor attribute acme/nothing" in str(pilot.app.screen.query_one("#error-message").render())
+        await pilot.press("escape")
+        await _edit(pilot, **{"vendor-delete": "acme:owner"})
+        assert "vendor_attributes" not in await client.get_attributes(uid)
+        assert not screen.table.current.attributes.get("Attribute")
 
 
 def shown_deactivation(row) -> str:

@@ -1,4 +1,4 @@
-"""Edit the highlighted object's name and dates from the objects screen (a mixin).
+"""Edit the highlighted object's name, dates and vendor attributes from the objects screen (a mixin).
 
 ``A`` opens :class:`~kms_tui.tui.modals.attributes_edit.AttributesModal`; the changes run in a
 ``destructive`` worker, one request per attribute (Set/Modify/DeleteAttribute through
@@ -13,6 +13,7 @@ from typing import Any
 from textual import work
 
 from kms_tui.client import attributes as edits
+from kms_tui.client.errors import ServerRefused
 from kms_tui.client.serde_dates import as_datetime
 from kms_tui.kmip.models import attribute_requests as R
 from kms_tui.safetext import visible
@@ -47,7 +48,23 @@ async def apply_edits(client: Any, request: AttributeEdits) -> list[str]:
         else:
             await edits.set_attributes(client, uid, [_BUILD[attr](when)])
             done.append(f"{attr} {shown_date(when)}")
+    if request.vendor_set is not None:
+        vendor, name, value = request.vendor_set
+        await edits.set_attributes(client, uid, [R.vendor_attribute(vendor, name, value)])
+        done.append(f"vendor attribute {visible(vendor)}/{visible(name)} set")
+    if request.vendor_delete is not None:
+        vendor, name = request.vendor_delete
+        present = (await client.get_attributes(uid, with_tags=False)).get("vendor_attributes", {})
+        if f"{vendor}/{name}" not in present:
+            raise NothingThere(f"{visible(uid)} has no vendor attribute {visible(vendor)}/{visible(name)}",
+                               "the detail pane lists its vendor attributes", reason="Attribute_Not_Found")
+        await edits.delete_attributes(client, uid, [R.vendor_attribute(vendor, name, b"")])
+        done.append(f"vendor attribute {visible(vendor)}/{visible(name)} removed")
     return done
+
+
+class NothingThere(ServerRefused):
+    """The attribute to remove is not on the object (nothing is sent)."""
 
 
 class AttributeEditActions:
