@@ -6,7 +6,7 @@ the console resolved through a ``secret://HOST:PORT/ID`` reference in a profile.
 
 from __future__ import annotations
 
-from textual.widgets import Input, Select
+from textual.widgets import Checkbox, Input, Select
 
 from kms_tui.audit import default_path
 from kms_tui.config import ProfileSettings, ProfileStore, resolve_connection
@@ -89,6 +89,11 @@ async def test_random_values_of_a_chosen_length_and_the_servers_seed(sandbox_con
         assert row.object_type == "OpaqueObject" and len((await sd.reveal(client, row.uid)).value) == 10
         modal = await _create(pilot, "Opaque object", value="x", length="5", settle_after=False)
         assert "not both" in str(modal.query_one("#form-problem").render())
+        modal.query_one("#create-length", Input).value = ""
+        modal.query_one("#create-activate", Checkbox).value = False  # never activable afterwards: refused
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "cannot be activated later" in str(modal.query_one("#form-problem").render())
 
 
 async def test_a_revoked_secret_is_revealed_after_a_confirmation(sandbox_console):

@@ -156,5 +156,8 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
         name = self.query_one("#create-name", Input).value.strip() or None
         tags = parse_tags(self.query_one("#create-tags", Input).value)
         activate = self.query_one("#create-activate", Checkbox).value
+        if kind.family == "opaque" and not activate:  # activate.rs: no Activate for opaque objects
+            raise FormProblem("An opaque object cannot be activated later (the server's Activate does not "
+                              "take opaque objects): leave \"Activate now\" ticked.")
         value, length = self._secret_fields(kind)
         return CreateKeyRequest(kind=kind, name=name, tags=tags, activate=activate, value=value, length=length)
