@@ -18,7 +18,7 @@ from kms_tui.client import KmsClient, LocateFilter, ObjectNotFound
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.client.pem import NotExportable, to_pem
 from kms_tui.client.requests import REVOCATION_REASONS
-from kms_tui.commands import key_kinds, lifecycle
+from kms_tui.commands import lifecycle
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
 from kms_tui.commands.output import say, table
 from kms_tui.safetext import visible
@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
 
     p = command("create", "create a key, a key pair, secret data or an opaque object", None, writes=True)
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
-    from kms_tui.commands import secret_data  # here: it imports this module's helpers
+    from kms_tui.commands import key_kinds, secret_data  # here: secret_data imports this module
 
     key_kinds.register_kinds(kinds, run_create)
     secret_data.register_create_kinds(kinds)
@@ -191,6 +191,8 @@ def run_create(args: argparse.Namespace) -> int:
         tags, name = tuple(args.tag), args.name
         if any(not t or t.startswith("_") for t in tags):
             raise UsageError("tags must be non-empty and must not start with '_' (reserved for the server)")
+        from kms_tui.commands import key_kinds
+
         if args.kind in key_kinds.SYMMETRIC:
             algorithm, length = key_kinds.symmetric(args.kind, args.size)
             uid = await client.create_symmetric_key(algorithm, length, tags=tags, name=name)
