@@ -26,7 +26,6 @@ from kms_tui.client import KmsClient
 from kms_tui.client import secrets as sd
 from kms_tui.client.errors import KmsError, WrongLifecycleState
 from kms_tui.commands import lifecycle
-from kms_tui.commands.crypto import read_input, write_output
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
 from kms_tui.safetext import visible
 
@@ -88,6 +87,8 @@ def _tags(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def _from_file(name: str, *, password: bool) -> sd.SecretValue:
+    from kms_tui.commands.crypto import read_input  # here: `create` loads this module, not crypto's
+
     raw = read_input(name, "value")
     if password:  # `echo pw | kms-tui create secret --type password --value-file -`
         raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
@@ -193,6 +194,8 @@ def run_reveal(args: argparse.Namespace) -> int:
         data: dict[str, Any] = {"id": revealed.uid, "type": revealed.object_type, "data_type": revealed.data_type,
                                 "length": len(revealed.value)}
         if args.output:
+            from kms_tui.commands.crypto import write_output
+
             write_output(args.output, revealed.value.reveal(), force=args.force)
             if args.output == "-":
                 return Result(data, "")

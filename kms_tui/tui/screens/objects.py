@@ -20,8 +20,10 @@ from textual.widgets import Input, Static
 
 from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
+from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
+from kms_tui.tui.certificates.certify_modal import certify_from
 from kms_tui.tui.widgets.access_list import grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
@@ -72,8 +74,12 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         "/ filters the loaded rows: words match anywhere, /regex/ is a regular expression, "
         "!word excludes. f opens the server filters (type, algorithm, state incl. destroyed, "
         "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
-        "t its raw TTLV, l follows its link. V shows the value of secret data or an opaque object "
-        "(masked until then; V again hides it). T edits the tags, A the name and the dates. Destroy asks for the first characters of the id; "
+        "t its raw TTLV, l follows its link. R re-keys a key, H shows its rotation history "
+        "(old and new keys, policy, next rotation), K tests it with a round trip on the server. "
+        "A certificate's detail shows its chain to the root (enter on an issuer jumps to it); "
+        "C issues a certificate. V shows the value of secret data or an opaque object (masked until "
+        "then; V again hides it). T edits the tags; A the name, the dates and vendor attributes. "
+        "Destroy asks for the first characters of the id; "
         "an Active key is revoked first. Read-only mode refuses every change."
     )
     BINDINGS = [
@@ -90,9 +96,11 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         Binding("d", "destroy", "Destroy", tooltip="Destroy the object, after confirmation.", id="objects.destroy"),
         Binding("g", "grant_access", "Grant", show=False, priority=True,  # before the table's g (home is first)
                 tooltip="Grant a user rights on the object you own.", id="objects.grant"),
+        Binding("C", "certify", "Certify", show=False, tooltip="Issue a certificate: new key pair, public key or "
+                "CSR; self-signed or by a CA in the KMS.", id="objects.certify"),
         Binding("T", "edit_tags", "Tags", show=False, tooltip="Add or remove the object's tags.", id="objects.tags"),
         Binding("A", "edit_attributes", "Name/dates", show=False, id="objects.attributes",
-                tooltip="Edit the object's name and its activation and deactivation dates."),
+                tooltip="Edit the object's name, its activation and deactivation dates and its vendor attributes."),
         Binding("V", "reveal_value", "Reveal", show=False, id="objects.reveal",
                 tooltip="Show (or hide again) the value of secret data or an opaque object; masked until then."),
         Binding("e", "export", "Export", show=False, tooltip="Save the public key or certificate as PEM.",
@@ -103,6 +111,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         Binding("t", "toggle_raw", "TTLV", show=False, tooltip="Raw TTLV of the attributes.", id="objects.raw"),
         Binding("escape", "close_detail", "Close", show=False, tooltip="Close the detail pane.",
                 id="objects.close-detail"),
+        *ROTATION_BINDINGS,  # R re-key, H rotation history, K test this key (kms_tui/tui/rotation)
     ]
     DEFAULT_CSS = """
     ObjectsScreen #objects-body { height: 1fr; }
@@ -126,6 +135,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self._table: ObjectTable | None = None
         self._reset_arrivals()
         self._in_place = False  # the running load refreshes the rows shown (a reload)
+        self.rotation = RotationController(self)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -133,7 +143,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         yield ObjectFilterBar(id="objects-filter-bar")
         with Horizontal(id="objects-body"):
             yield ObjectTable(id="objects-table")
-            yield SecretDetail(id="objects-detail")
+            yield SecretDetail(id="objects-detail")  # a CertificateDetail that also shows secret values
         yield Static("", id="objects-status", markup=False)  # error reasons come from the server
 
     @property
@@ -362,8 +372,20 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
     def _raw_loaded(self, message: RawLoaded) -> None:
         self.detail.show_raw(message.uid, message.text)
 
+    def action_rekey(self) -> None:
+        self.rotation.rekey()
+
+    def action_rotation_history(self) -> None:
+        self.rotation.history()
+
+    def action_test_key(self) -> None:
+        self.rotation.test_key()
+
     def action_grant_access(self) -> None:
         grant_from(self)
+
+    def action_certify(self) -> None:
+        certify_from(self)
 
     def action_copy_id(self) -> None:
         row = self.table.current

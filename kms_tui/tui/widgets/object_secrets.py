@@ -22,7 +22,7 @@ from textual.widgets import Static
 from kms_tui.client import secrets as sd
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.confirm import ConfirmationModal
-from kms_tui.tui.widgets.access_list import AccessDetail
+from kms_tui.tui.certificates.detail import CertificateDetail
 from kms_tui.tui.widgets.object_detail import LABEL_WIDTH, render_detail
 from kms_tui.tui.widgets.object_rows import ObjectRow
 
@@ -75,9 +75,9 @@ def value_line(revealed: sd.Revealed | None) -> Text:
     return line
 
 
-class SecretDetail(AccessDetail):
-    """The objects screen's detail pane; for secret data and opaque objects a "Value" line under
-    the summary, masked until :meth:`show_value`."""
+class SecretDetail(CertificateDetail):
+    """The objects screen's detail pane (a certificate's chain, access rights); for secret data and
+    opaque objects a "Value" line under the summary, masked until :meth:`show_value`."""
 
     def __init__(self, *, local: tzinfo | None = None, id: str | None = None) -> None:
         super().__init__(local=local, id=id)
