@@ -12,10 +12,12 @@ import sys
 
 from kms_tui.audit import default_path
 from kms_tui.client.secrets import PASSWORD_ALPHABET
+from tests.client import test_access_commands as access_tests
 from tests.client import test_crypto_commands as crypto_tests
 
 conf = crypto_tests.conf  # the fixture: a ckms.toml naming the sandbox
 _ok = crypto_tests._ok
+two_users = access_tests.two_users  # the fixture: alice and bob on one mutual-TLS sandbox
 
 PASSWORD = "correct horse battery staple, do not log me"
 
@@ -190,3 +192,19 @@ def test_the_masked_prompt_on_a_terminal(conf, sandbox, tmp_path):
 
     body = {"tag": "Get", "value": [{"tag": "UniqueIdentifier", "type": "TextString", "value": uid}]}
     assert PASSWORD.encode().hex().upper() in httpx.post(f"{sandbox.url}/kmip/2_1", json=body).text
+
+
+def test_another_user_reveals_a_secret_only_while_granted(two_users, kms_cli, tmp_path):
+    """alice stores a password; bob (another client certificate) cannot read it, can once alice
+    grants him `export`, and cannot again once it is revoked."""
+    _, paths, _ = two_users
+    value = tmp_path / "pw"
+    value.write_text(PASSWORD + "\n")
+    uid = _ok(kms_cli("create", "secret", "--type", "password", "--value-file", value, "--conf", paths["alice"],
+                      "--json"))["id"]
+    denied = kms_cli("reveal", uid, "--conf", paths["bob"])
+    assert denied.code == 1 and PASSWORD not in denied.out + denied.err
+    assert kms_cli("access", "grant", "bob", "export", "--id", uid, "--conf", paths["alice"]).code == 0
+    assert kms_cli("reveal", uid, "--conf", paths["bob"]).out == PASSWORD + "\n"
+    assert kms_cli("access", "revoke", "bob", "export", "--id", uid, "--conf", paths["alice"]).code == 0
+    assert kms_cli("reveal", uid, "--conf", paths["bob"]).code == 1
