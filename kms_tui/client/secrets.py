@@ -98,20 +98,28 @@ async def create_secret_data(
     name: str | None = None,
     unique_id: str | None = None,
     activate: bool = True,
+    sensitive: bool = False,
+    wrapping_key_id: str | None = None,
 ) -> Created:
-    """A SecretData: the server's random 32-byte Seed when no value is given, else ``value``."""
+    """A SecretData: the server's random 32-byte Seed when no value is given, else ``value``.
+    ``sensitive``: the server never hands the value out unwrapped; ``wrapping_key_id`` (the
+    server's seed only): stored wrapped by that key."""
     if data_type not in build.SECRET_DATA_TYPES:
         raise InvalidValue(f"unknown secret data type {data_type!r}", "use Password or Seed")
     if value is None:
         if data_type != "Seed":
             raise InvalidValue("a password needs a value", "type it, read it from a file, or ask for a random one")
-        op = build.secret_data_create_request(list(tags), unique_id=unique_id, name=name, activate=activate)
+        op = build.secret_data_create_request(list(tags), unique_id=unique_id, name=name, activate=activate,
+                                              sensitive=sensitive, wrapping_key_id=wrapping_key_id)
         answer = await client.send(op.to_ttlv(), require=("UniqueIdentifier",))
         uid = str(answer.get_value("UniqueIdentifier"))
         return Created(uid, "SecretData", "Seed", SERVER_SEED_BYTES)
+    if wrapping_key_id:
+        raise InvalidValue("a wrapping key applies to the seed the server makes, not to a value given here",
+                           "leave out the value (a random 32-byte seed), or the wrapping key")
     check_value(value)
     op = build.secret_data_import_request(value.reveal(), data_type, list(tags), unique_id=unique_id or "",
-                                          name=name, activate=activate)
+                                          name=name, activate=activate, sensitive=sensitive)
     uid = await client.import_object(op.to_ttlv())
     return Created(uid, "SecretData", data_type, len(value))
 
@@ -195,7 +203,11 @@ def value_of(response: TTLV) -> tuple[str, str, bytes]:
 
 
 async def reveal(client: Any, uid: str) -> Revealed:
-    """Export the object (Export also serves a revoked one; the caller decides) and read its value."""
-    response = await client.export(uid)
+    """Export the object unwrapped (KeyWrapType NotWrapped: a value stored wrapped comes back in the
+    clear, as ``ckms … export --unwrap``; Export also serves a revoked object: the caller decides)
+    and read its value."""
+    from kms_tui.kmip.models.requests import export_request
+
+    response = await client.send(export_request(uid, None, "NotWrapped").to_ttlv())
     kind, data_type, raw = value_of(response)
     return Revealed(str(response.get_value("UniqueIdentifier", uid)), kind, data_type, SecretValue(raw))

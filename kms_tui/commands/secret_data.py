@@ -8,7 +8,9 @@ value never comes from the command line (where ``ps`` and the shell history woul
   read from ``--value-file F`` (``-``: stdin) or typed at a masked ``--prompt``. A password read
   from a file or stdin loses one trailing newline.
 * ``create opaque --value-file F`` — an OpaqueObject holding the file's bytes.
-* ``reveal ID`` — the value: printable text as is, other bytes in hex (``--format``), or the raw
+* ``--sensitive`` and ``--wrapping-key-id ID`` (the server's seed only) as ckms's.
+* ``reveal ID`` — the value (exported unwrapped, as ``ckms … export --unwrap``): printable text as
+  is, other bytes in hex (``--format``), or the raw
   bytes written 0600 to ``-o FILE`` (never over a file without ``--force``). A revoked object is
   revealed only with ``--allow-revoked``.
 
@@ -45,6 +47,9 @@ def register_create_kinds(kinds: Any) -> None:
                         help="a random value of N characters (password) or N bytes (seed), made by kms-tui")
     source.add_argument("--value-file", metavar="FILE", help="read the value from FILE, or - for stdin")
     source.add_argument("--prompt", action="store_true", help="type the value at a masked prompt (asked twice)")
+    k.add_argument("--sensitive", action="store_true", help="the server never hands the value out unwrapped")
+    k.add_argument("--wrapping-key-id", metavar="ID",
+                   help="store the server's random seed wrapped by this key (ckms -w)")
     _common(k)
 
     k = kinds.add_parser("opaque", help="an opaque object holding a file's bytes",
@@ -140,7 +145,8 @@ def run_create_secret(args: argparse.Namespace) -> int:
 
     async def body(client: KmsClient) -> Result:
         created = await sd.create_secret_data(client, data_type=args.data_type.capitalize(), value=value,
-                                              tags=tags, name=args.name, unique_id=args.unique_id)
+                                              tags=tags, name=args.name, unique_id=args.unique_id,
+                                              sensitive=args.sensitive, wrapping_key_id=args.wrapping_key_id)
         return _created(created, tags)
 
     return run_with_client(args, body)
@@ -186,6 +192,9 @@ def run_reveal(args: argparse.Namespace) -> int:
             raise WrongLifecycleState(f"{visible(ids[0])} is {state}: its value is gone",
                                       "nothing to reveal; a destroyed object keeps only its attributes",
                                       reason="destroyed")
+        if attrs.get("Sensitive") is True:  # Cosmian's export_get.rs: `Sensitive: DENIED` without a wrapping key
+            raise sd.NotASecret(f"{visible(ids[0])} is Sensitive: the server never hands its value out in the clear",
+                                "a sensitive secret is only used inside the KMS", reason="sensitive")
         if state in lifecycle.REVOKED and not args.allow_revoked:
             raise WrongLifecycleState(f"not revealing {visible(ids[0])}: it is {state}",
                                       "a revoked secret should not be handed out; pass --allow-revoked to "

@@ -208,3 +208,23 @@ def test_another_user_reveals_a_secret_only_while_granted(two_users, kms_cli, tm
     assert kms_cli("reveal", uid, "--conf", paths["bob"]).out == PASSWORD + "\n"
     assert kms_cli("access", "revoke", "bob", "export", "--id", uid, "--conf", paths["alice"]).code == 0
     assert kms_cli("reveal", uid, "--conf", paths["bob"]).code == 1
+
+
+def test_sensitive_and_wrapped_secrets(kms_cli, conf, tmp_path):
+    value = tmp_path / "pw"
+    value.write_text(PASSWORD)
+    sensitive = _ok(kms_cli("create", "secret", "--type", "password", "--value-file", value, "--sensitive",
+                            "--conf", conf, "--json"))["id"]
+    assert _ok(kms_cli("attributes", sensitive, "--conf", conf, "--json"))["attributes"]["Sensitive"] is True
+    refused = kms_cli("reveal", sensitive, "--conf", conf)  # said before anything is exported
+    assert refused.code == 3 and "is Sensitive" in refused.err and PASSWORD not in refused.out + refused.err
+    entries = _ok(kms_cli("audit", "--limit", "5", "--json"))["entries"]
+    assert not any(e["operation"] == "Export" and sensitive in e["object_ids"] for e in entries)
+    kek = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    wrapped = _ok(kms_cli("create", "secret", "--wrapping-key-id", kek, "--conf", conf, "--json"))["id"]
+    links = _ok(kms_cli("attributes", wrapped, "--conf", conf, "--json"))["attributes"]["links"]
+    assert {"type": "WrappingKeyLink", "id": kek} in links  # stored wrapped by the key
+    shown = _ok(kms_cli("reveal", wrapped, "--format", "hex", "--conf", conf, "--json"))
+    assert len(bytes.fromhex(shown["value"])) == 32  # unwrapped on the way out
+    r = kms_cli("create", "secret", "--value-file", value, "--wrapping-key-id", kek, "--conf", conf)
+    assert r.code == 3 and "seed the server makes" in r.err

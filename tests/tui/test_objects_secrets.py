@@ -128,6 +128,21 @@ async def press_on_a_new_key(app, key: str, check) -> None:
         check(pilot.app)
 
 
+async def test_v_on_a_sensitive_secret_says_so_and_exports_nothing(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        from kms_tui.client import secrets as sd
+
+        created = await sd.create_secret_data(pilot.app.services.client, sensitive=True)
+        await reload(pilot, screen)
+        assert screen.table.select_uid(created.uid)
+        await pilot.press("V")
+        await settle(pilot)
+        assert any("is Sensitive" in n for n in notices(pilot.app)) and MASK in _value_line(screen)
+    raw = b"".join(p.read_bytes() for p in default_path().parent.iterdir() if p.is_file())
+    assert b"Export" not in raw
+
+
 async def test_v_on_a_key_says_there_is_no_value(sandbox_console):
     await press_on_a_new_key(sandbox_console, "V", lambda app: _no_value_told(app))
 

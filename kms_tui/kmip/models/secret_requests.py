@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 
 from kms_tui.kmip.enums import CryptographicUsageMask, KeyFormatType, ObjectType, SecretDataType
 from kms_tui.kmip.models import operations as o
-from kms_tui.kmip.models.attributes import Attributes, Name
+from kms_tui.kmip.models.attributes import COSMIAN, Attributes, Name
 from kms_tui.kmip.models.objects import KeyBlock, KeyValue, OpaqueObject, SecretData
 from kms_tui.kmip.ttlv import TTLV
 
@@ -28,6 +28,7 @@ SECRET_DATA_MASK = int(_U.DeriveKey | _U.KeyAgreement | _U.Authenticate)
 # OpaqueDataType (crate/kmip/src/kmip_2_1/kmip_types.rs): Unknown 0x80000001, Vendor 0x80123456.
 OPAQUE_DATA_TYPES = ("Vendor", "Unknown")
 SECRET_DATA_TYPES = tuple(t.value for t in SecretDataType)  # Password, Seed
+WRAPPING_KEY_ID = "wrapping_key_id"  # Attributes::set_wrapping_key_id's vendor attribute
 
 
 def _now(now: datetime | None) -> datetime:
@@ -53,12 +54,17 @@ def secret_data_create_request(
     unique_id: str | None = None,
     name: str | None = None,
     sensitive: bool = False,
+    wrapping_key_id: str | None = None,
     activate: bool = True,
     now: datetime | None = None,
 ) -> o.Create:
-    """Create a SecretData: the server generates a random 32-byte Seed (Cosmian 5.26)."""
+    """Create a SecretData: the server generates a random 32-byte Seed (Cosmian 5.26); with
+    ``wrapping_key_id`` it stores it wrapped by that key (``set_wrapping_key_id``: the
+    ``cosmian``/``wrapping_key_id`` vendor attribute)."""
     attrs = _secret_data_attributes(tags, unique_id, name, activate, now)
     attrs.sensitive = True if sensitive else None
+    if wrapping_key_id:
+        attrs.set_vendor_attribute(COSMIAN, WRAPPING_KEY_ID, wrapping_key_id)
     return o.Create(object_type=ObjectType.SecretData, attributes=attrs)
 
 
@@ -69,6 +75,7 @@ def secret_data_import_request(
     *,
     unique_id: str = "",
     name: str | None = None,
+    sensitive: bool = False,
     activate: bool = True,
     now: datetime | None = None,
 ) -> o.Import:
@@ -76,6 +83,7 @@ def secret_data_import_request(
     ``--value`` (the value travels in the request only: never log the request)."""
     kind = SecretDataType.from_wire(data_type)
     attrs = _secret_data_attributes(tags, unique_id or None, name, activate, now)
+    attrs.sensitive = True if sensitive else None
     embedded = attrs.model_copy(deep=True)
     embedded.activation_date = None  # create_secret_data_kmip_object: no date; the Import adds it
     block = KeyBlock(key_format_type=KeyFormatType.Raw, key_value=KeyValue(key_material=value, attributes=embedded))

@@ -137,6 +137,10 @@ class SecretActions:
         if row.state in DESTROYED:
             self.notify(f"This object is {row.state}: its value is gone.", severity="warning", markup=False)
             return
+        if row.attributes.get("Sensitive") is True:
+            self.notify("This secret is Sensitive: the server never hands its value out in the clear.",
+                        severity="warning", markup=False)
+            return
         if row.state in REVOKED:
             question = escape(f"{visible(row.uid)} is {row.state}. Show its value anyway?")
 
