@@ -63,6 +63,16 @@ async def set_attributes(client: KmsClient, uid: str, attributes: Sequence[Attri
     return answered
 
 
+async def add_attributes(client: KmsClient, uid: str, attributes: Sequence[Attributes]) -> str:
+    """One AddAttribute per attribute, in order (Cosmian refuses one the object already has:
+    ``… already exists``, a Name ``Non_Unique_Name_Attribute``)."""
+    answered = uid
+    for attribute in attributes:
+        response = await client.send(R.add_attribute(uid, attribute).to_ttlv(), require=("UniqueIdentifier",))
+        answered = str(response.get_value("UniqueIdentifier", uid))
+    return answered
+
+
 async def modify_attributes(client: KmsClient, uid: str, attributes: Sequence[Attributes]) -> str:
     """One ModifyAttribute per attribute, in order (Cosmian: a Name replaces the first name; an
     ActivationDate only on a PreActive object, which a date now or past activates)."""

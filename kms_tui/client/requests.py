@@ -32,6 +32,9 @@ from kms_tui.kmip.ttlv import TTLV
 REVOCATION_REASONS = tuple(r.value for r in RevocationReasonCode)
 # The client's key-pair kinds → the builder's algorithm name.
 PAIR_ALGORITHMS = {"rsa": "RSA", "ec": "EC", "ed25519": "Ed25519", "ed448": "Ed448"}
+# The client's curve names (ckms's `--curve` without the `nist-` prefix) → RecommendedCurve.
+EC_CURVES = {"p192": "P192", "p224": "P224", "p256": "P256", "p384": "P384", "p521": "P521",
+             "secp256k1": "SECP256K1", "secp224k1": "SECP224K1", "x25519": "CURVE25519", "x448": "CURVE448"}
 
 E = TypeVar("E", bound=KmipEnum)
 
@@ -85,7 +88,8 @@ def create_key_pair(
 
     def make() -> TTLVModel:
         req = build.create_key_pair_request(
-            algorithm, size if kind == "rsa" else None, curve.upper() if kind == "ec" else None, list(tags)
+            algorithm, size if kind == "rsa" else None,
+            EC_CURVES.get(curve.lower().removeprefix("nist-"), curve.upper()) if kind == "ec" else None, list(tags)
         )
         if name:
             req.private_key_attributes.name = [Name(name_value=name)]

@@ -1,4 +1,4 @@
-"""``kms-tui attributes [get] ID``, ``attributes set|delete|modify ID …``.
+"""``kms-tui attributes [get] ID``, ``attributes set|add|delete|modify ID …``.
 
 ckms 5.26 has the same four (``attributes get|set|delete|modify``) but names the object with ``--id``/``--tag``;
 here the object is the positional ID (or a JSON array of tags, as every kms-tui command takes),
@@ -28,7 +28,7 @@ from kms_tui.kmip.models import attribute_requests as R
 from kms_tui.kmip.models.attributes import COSMIAN, TAG_ATTRIBUTE
 from kms_tui.safetext import visible
 
-SUBCOMMANDS = ("get", "set", "delete", "modify")
+SUBCOMMANDS = ("get", "set", "add", "delete", "modify")
 _LINK_TYPES = {t.lower().removesuffix("link"): t for t in R.LINK_TYPES}
 _LINK_ALIASES = {k.replace("key", ""): t for k, t in _LINK_TYPES.items() if "key" in k}  # public, private…
 
@@ -62,7 +62,7 @@ def register(p: argparse.ArgumentParser, run_get: Callable[[argparse.Namespace],
     p.add_argument("--all", action="store_true", dest="all_matches", default=argparse.SUPPRESS,
                    help="when tags match several objects, show them all (else that is an error listing them)")
     # dest "kind": `attributes set` in messages (options.command_label)
-    sub = p.add_subparsers(dest="kind", metavar="[get|set|delete|modify] ID", required=True,
+    sub = p.add_subparsers(dest="kind", metavar="[get|set|add|delete|modify] ID", required=True,
                            action="parsers_default_get")
 
     g = sub.add_parser("get", help="show every attribute (the default: `kms-tui attributes ID`)")
@@ -71,28 +71,17 @@ def register(p: argparse.ArgumentParser, run_get: Callable[[argparse.Namespace],
     g.add_argument("--all", action="store_true", dest="all_matches", default=argparse.SUPPRESS,
                    help="when tags match several objects, show them all (else that is an error listing them)")
 
-    s = sub.add_parser("set", help="add tags, names and links; set dates and vendor attributes",
-                       description="One SetAttribute per attribute (a name is added next to the others; a "
-                       "link replaces the link of its type). Tags use the server's tag API.")
-    s.set_defaults(func=run_set, writes=True)
-    s.add_argument("id", help='object id, or a JSON array of tags naming one object')
+    s = _writer(sub, "set", run_set, help="add tags, names and links; set dates and vendor attributes",
+                description="One SetAttribute per attribute (a name is added next to the others; a "
+                "link replaces the link of its type). Tags use the server's tag API.")
     s.add_argument("--tag", action="append", default=[], metavar="TAG", help="add this tag (repeatable)")
-    s.add_argument("--name", action="append", default=[], metavar="NAME", help="add this name (repeatable)")
-    s.add_argument("--activation-date", metavar="DATE",
-                   help="ISO 8601 (UTC if no zone) or Unix seconds; the state does not change (see activate)")
-    s.add_argument("--deactivation-date", metavar="DATE", help="ISO 8601 (UTC if no zone) or Unix seconds")
-    s.add_argument("--vendor", action="append", default=[], metavar="[VENDOR:]NAME=VALUE",
-                   help=f"a vendor attribute holding text (vendor {COSMIAN} unless given; repeatable)")
-    s.add_argument("--vendor-hex", action="append", default=[], metavar="[VENDOR:]NAME=HEX",
-                   help="a vendor attribute holding bytes, given in hex (ckms --attribute-value)")
-    s.add_argument("--link", action="append", default=[], metavar="TYPE:ID",
-                   help="link to another object (TYPE: " + ", ".join(_LINK_TYPES) + "; repeatable)")
+    _value_options(s, name="add this name (repeatable)",
+                   activation="ISO 8601 (UTC if no zone) or Unix seconds; the state does not change (see activate)",
+                   link="link to another object (TYPE: " + ", ".join(_LINK_TYPES) + "; repeatable)")
 
-    d = sub.add_parser("delete", help="remove tags, names, dates, vendor attributes or links",
-                       description="One DeleteAttribute per attribute, naming its current value. "
-                       "Tags use the server's tag API.")
-    d.set_defaults(func=run_delete, writes=True)
-    d.add_argument("id", help='object id, or a JSON array of tags naming one object')
+    d = _writer(sub, "delete", run_delete, help="remove tags, names, dates, vendor attributes or links",
+                description="One DeleteAttribute per attribute, naming its current value. "
+                "Tags use the server's tag API.")
     d.add_argument("--tag", action="append", default=[], metavar="TAG", help="remove this tag (repeatable)")
     d.add_argument("--name", action="append", default=[], metavar="NAME", help="remove this name (repeatable)")
     d.add_argument("--activation-date", action="store_true", help="clear the activation date")
@@ -100,20 +89,40 @@ def register(p: argparse.ArgumentParser, run_get: Callable[[argparse.Namespace],
     d.add_argument("--vendor", action="append", default=[], metavar="[VENDOR:]NAME",
                    help=f"remove this vendor attribute (vendor {COSMIAN} unless given; repeatable)")
     d.add_argument("--link", action="append", default=[], metavar="TYPE", help="remove the link of this type")
-    m = sub.add_parser("modify", help="replace a name, a date, a vendor attribute or a link (ModifyAttribute)",
-                       description="One ModifyAttribute per attribute: a name replaces the first name; an "
-                       "activation date is accepted on a PreActive object only, and one now or past activates it.")
-    m.set_defaults(func=run_modify, writes=True)
-    m.add_argument("id", help='object id, or a JSON array of tags naming one object')
-    m.add_argument("--name", action="append", default=[], metavar="NAME", help="replace the first name")
-    m.add_argument("--activation-date", metavar="DATE", help="ISO 8601 or Unix seconds (PreActive objects only)")
-    m.add_argument("--deactivation-date", metavar="DATE", help="ISO 8601 (UTC if no zone) or Unix seconds")
-    m.add_argument("--vendor", action="append", default=[], metavar="[VENDOR:]NAME=VALUE",
-                   help=f"a vendor attribute holding text (vendor {COSMIAN} unless given)")
-    m.add_argument("--vendor-hex", action="append", default=[], metavar="[VENDOR:]NAME=HEX",
-                   help="a vendor attribute holding bytes, given in hex")
-    m.add_argument("--link", action="append", default=[], metavar="TYPE:ID", help="replace the link of this type")
+
+    a = _writer(sub, "add", run_add, help="add a name, a date, a vendor attribute or a link (AddAttribute)",
+                description="One AddAttribute per attribute: refused when the object already has it "
+                "(a date, the same name, a link of that type, that vendor attribute), where set replaces.")
+    _value_options(a, name="add this name (repeatable)", activation="ISO 8601 (UTC if no zone) or Unix seconds",
+                   link="link to another object (repeatable)")
+
+    m = _writer(sub, "modify", run_modify,
+                help="replace a name, a date, a vendor attribute or a link (ModifyAttribute)",
+                description="One ModifyAttribute per attribute: a name replaces the first name; an "
+                "activation date is accepted on a PreActive object only, and one now or past activates it.")
+    _value_options(m, name="replace the first name", activation="ISO 8601 or Unix seconds (PreActive objects only)",
+                   link="replace the link of this type")
     sub.choices = _IdOrCommand(sub.choices)
+
+
+def _writer(sub: Any, name: str, func: Callable[[argparse.Namespace], int], **texts: str) -> argparse.ArgumentParser:
+    """A sub-command that changes one object: ``attributes NAME ID …``."""
+    p = sub.add_parser(name, **texts)
+    p.set_defaults(func=func, writes=True)
+    p.add_argument("id", help='object id, or a JSON array of tags naming one object')
+    return p
+
+
+def _value_options(p: argparse.ArgumentParser, *, name: str, activation: str, link: str) -> None:
+    """The values set, add and modify send: names, dates, vendor attributes, links."""
+    p.add_argument("--name", action="append", default=[], metavar="NAME", help=name)
+    p.add_argument("--activation-date", metavar="DATE", help=activation)
+    p.add_argument("--deactivation-date", metavar="DATE", help="ISO 8601 (UTC if no zone) or Unix seconds")
+    p.add_argument("--vendor", action="append", default=[], metavar="[VENDOR:]NAME=VALUE",
+                   help=f"a vendor attribute holding text (vendor {COSMIAN} unless given; repeatable)")
+    p.add_argument("--vendor-hex", action="append", default=[], metavar="[VENDOR:]NAME=HEX",
+                   help="a vendor attribute holding bytes, given in hex (ckms --attribute-value)")
+    p.add_argument("--link", action="append", default=[], metavar="TYPE:ID", help=link)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -234,6 +243,13 @@ def _plan(args: argparse.Namespace, verb: str) -> list[tuple[str, Any]]:
     return plan
 
 
+async def _send_each(client: KmsClient, uid: str, plan: list[tuple[str, Any]], send: Any, changes: list[str]) -> None:
+    """One request per attribute of ``plan`` (``send``: an edit of :mod:`kms_tui.client.attributes`)."""
+    for what, attribute in plan:
+        await send(client, uid, [attribute])
+        changes.append(what)
+
+
 @_usage
 def run_set(args: argparse.Namespace) -> int:
     tags = _check_tags(args.tag)
@@ -242,17 +258,32 @@ def run_set(args: argparse.Namespace) -> int:
         raise UsageError("no attribute to set", "give --tag, --name, --activation-date, --deactivation-date, "
                          "--vendor, --vendor-hex or --link")
 
+    return _apply(args, plan, edits.set_attributes, "set", tags=tags)
+
+
+@_usage
+def run_add(args: argparse.Namespace) -> int:
+    plan = _plan(args, "added")
+    if not plan:
+        raise UsageError("no attribute to add", "give --name, --activation-date, --deactivation-date, "
+                         "--vendor, --vendor-hex or --link")
+
+    return _apply(args, plan, edits.add_attributes, "added")
+
+
+def _apply(args: argparse.Namespace, plan: list[tuple[str, Any]], send: Any, verb: str,
+           tags: list[str] | None = None) -> int:
+    """Send ``plan`` (and add ``tags``) to the one object ``args.id`` names; print it afterwards."""
+
     async def body(client: KmsClient) -> Result:
         uid = await _one(client, args.id)
         changes: list[str] = []
         with _partial(changes):
-            for what, attribute in plan:
-                await edits.set_attributes(client, uid, [attribute])
-                changes.append(what)
+            await _send_each(client, uid, plan, send, changes)
             if tags:
                 await edits.change_tags(client, uid, add=tags)
                 changes += [f"tag {visible(t)!r} added" for t in tags]
-        return _result(uid, changes, await client.get_attributes(uid), "set")
+        return _result(uid, changes, await client.get_attributes(uid), verb)
 
     return run_with_client(args, body)
 
@@ -278,9 +309,7 @@ def run_modify(args: argparse.Namespace) -> int:
                     reason=lifecycle.REASON)
         changes: list[str] = []
         with _partial(changes):
-            for what, attribute in plan:
-                await edits.modify_attributes(client, uid, [attribute])
-                changes.append(what)
+            await _send_each(client, uid, plan, edits.modify_attributes, changes)
         return _result(uid, changes, await client.get_attributes(uid), "modified")
 
     return run_with_client(args, body)

@@ -63,20 +63,12 @@ def register(subparsers: Any) -> None:
 
     attribute_commands.register(p, run_attributes)
 
-    p = command("create", "create a key or a key pair", None, writes=True)
+    p = command("create", "create a key, a key pair, secret data or an opaque object", None, writes=True)
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
-    for kind, help_ in (("rsa", "RSA key pair"), ("ec", "NIST curve key pair"), ("ed25519", "Ed25519 key pair"),
-                        ("ed448", "Ed448 key pair"), ("aes", "AES symmetric key")):
-        k = kinds.add_parser(kind, help=help_)
-        k.set_defaults(func=run_create, writes=True)
-        if kind == "rsa":
-            k.add_argument("--size", type=int, choices=(2048, 3072, 4096), default=2048)
-        elif kind == "aes":
-            k.add_argument("--size", type=int, choices=(128, 192, 256), default=256)
-        elif kind == "ec":
-            k.add_argument("--curve", choices=("p256", "p384", "p521"), default="p256")
-        k.add_argument("--tag", action="append", default=[], help="repeatable")
-        k.add_argument("--name")
+    from kms_tui.commands import key_kinds, secret_data  # here: secret_data imports this module
+
+    key_kinds.register_kinds(kinds, run_create)
+    secret_data.register_create_kinds(kinds)
 
     p = command("activate", "activate a pre-active object", run_activate, writes=True)
     p.add_argument("id")
@@ -190,9 +182,13 @@ def run_create(args: argparse.Namespace) -> int:
         tags, name = tuple(args.tag), args.name
         if any(not t or t.startswith("_") for t in tags):
             raise UsageError("tags must be non-empty and must not start with '_' (reserved for the server)")
-        if args.kind == "aes":
-            uid = await client.create_symmetric_key("AES", args.size, tags=tags, name=name)
-            return Result({"id": uid, "type": "SymmetricKey"}, f"created symmetric key {visible(uid)}")
+        from kms_tui.commands import key_kinds
+
+        if args.kind in key_kinds.SYMMETRIC:
+            algorithm, length = key_kinds.symmetric(args.kind, args.size)
+            uid = await client.create_symmetric_key(algorithm, length, tags=tags, name=name)
+            return Result({"id": uid, "type": "SymmetricKey", "algorithm": algorithm, "length": length},
+                          f"created symmetric key {visible(uid)}")
         sk, pk = await client.create_key_pair(
             args.kind, size=getattr(args, "size", 2048), curve=getattr(args, "curve", "p256"), tags=tags, name=name
         )

@@ -82,9 +82,13 @@ SHOTS: list[Shot] = [
     # the objects and audit screens add theirs here
     Shot("objects", "Objects: every object, sortable, filterable, loaded in the background", lambda p: _objects(p)),
     Shot("objects-detail", "Object detail: readable attributes, links to follow", lambda p: _objects(p, "enter")),
-    Shot("objects-create", "Create a key pair or an AES key", lambda p: _objects(p, "n")),
+    Shot("objects-create", "Create a key pair, a symmetric key, secret data or an opaque object",
+         lambda p: _objects(p, "n")),
     Shot("objects-revoke", "Revoke: reason, message, compromise date, cascade", lambda p: _objects(p, "v")),
     Shot("objects-destroy", "Destroy: names the object and its linked key, asks for the id", lambda p: _objects(p, "d")),
+    Shot("objects-secret", "Secret data: the value masked until V", lambda p: _secret(p)),
+    Shot("objects-name-dates", "Name, dates and vendor attributes of an object (A)", lambda p: _objects(p, "A")),
+    Shot("objects-revoke-rights", "Revoke some or all of a user's rights", lambda p: _revoke_rights(p)),
     Shot("objects-locate", "Server filters: type, algorithm, state incl. destroyed, tags, name, length, link",
          lambda p: _objects(p, "f")),
     Shot("audit", "Audit view: what the console did, newest first", lambda p: _audit(p)),
@@ -119,6 +123,34 @@ async def _import(pilot) -> None:
     path = Path(os.environ.get("HOME", tempfile.gettempdir())) / "service.p12"
     path.write_bytes(sample_pkcs12())
     pilot.app.screen._import_file_chosen(path)
+    await _settle(pilot)
+
+
+async def _secret(pilot) -> None:
+    """A password stored as secret data, its detail pane open (the value masked)."""
+    from kms_tui.client.secrets import SecretValue, create_secret_data
+
+    app = pilot.app
+    await _objects(pilot)
+    created = await create_secret_data(app.services.client, data_type="Password", name="db-password",
+                                       value=SecretValue(b"not-shown-here"), tags=["db"])
+    await pilot.press("r")
+    await _settle(pilot, 1.5)
+    app.screen.table.select_uid(created.uid)
+    await pilot.press("enter")
+    await _settle(pilot)
+
+
+async def _revoke_rights(pilot) -> None:
+    """The revoke dialog for a user holding three rights on the RSA key."""
+    app = pilot.app
+    await _objects(pilot)
+    uid = app.screen.table.current.uid
+    await app.services.client.grant(uid, "bob@example.com", ["get", "encrypt", "decrypt"])
+    await pilot.press("enter")
+    await _settle(pilot, 1.0)
+    app.screen.query_one("#access-table").focus()
+    await pilot.press("delete")
     await _settle(pilot)
 
 

@@ -173,6 +173,24 @@ def test_modify_replaces_the_name_and_refuses_an_activation_date_unless_pre_acti
     assert cli("attributes", "modify", uid, "--name", "a", "--name", "b").code == 3
 
 
+def test_add_refuses_what_the_object_has_where_set_replaces(cli):
+    uid = new_key(cli, "--name", "first")
+    done = ok(cli("attributes", "add", uid, "--name", "second", "--vendor", "acme:owner=ops",
+                  "--deactivation-date", "2029-01-01", "--json"))
+    assert sorted(done["attributes"]["names"]) == ["first", "second"]
+    assert done["attributes"]["vendor_attributes"]["acme/owner"] == "ops"
+    assert done["attributes"]["DeactivationDate"] == "2029-01-01T00:00:00Z"
+    r = cli("attributes", "add", uid, "--vendor", "acme:owner=risk", "--json")  # Cosmian: already exists
+    assert r.code == 1 and "already exists" in r.err
+    r = cli("attributes", "add", uid, "--name", "first", "--json")
+    assert r.code == 1 and "Non_Unique_Name_Attribute" in r.err
+    r = cli("attributes", "add", uid, "--deactivation-date", "2030-01-01", "--json")
+    assert r.code == 1 and "already exists" in r.err
+    assert attributes(cli, uid)["vendor_attributes"]["acme/owner"] == "ops"  # unchanged
+    assert sent(cli, "AddAttribute", uid) == 6  # three, then three refused
+    assert cli("attributes", "add", uid).code == 3  # nothing to add
+
+
 # -- refusals -----------------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Access rights in the console, against a real sandbox with two users signed in by client
 certificates (alice drives the console, bob is the grantee): the detail pane lists who holds
-rights, `g` grants through the dialog, delete on a row revokes after confirmation, and the
+rights, `g` grants through the dialog, delete on a row revokes all or a subset of that user's
+rights through a dialog (bob can then do exactly what he kept), and the
 access screen lists what alice owns and what bob was granted."""
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ import pytest
 from textual.widgets import DataTable, Input, SelectionList
 
 from kms_tui.client import ConnectionSettings, KmsClient, KmsError
-from kms_tui.tui.modals.confirm import ConfirmationModal
+from kms_tui.client.crypto import encrypt
 from kms_tui.tui.modals.grant import GrantModal
+from kms_tui.tui.modals.revoke_rights import RevokeRightsModal
 from tests.client.conftest import write_conf
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
@@ -46,6 +48,15 @@ async def bob_may_get(conf: dict, uid: str) -> bool:
     async with client(conf) as bob:
         try:
             await bob.get(uid)
+        except KmsError:
+            return False
+        return True
+
+
+async def bob_may_encrypt(conf: dict, uid: str) -> bool:
+    async with client(conf) as bob:
+        try:
+            await encrypt(bob, uid, b"hello")
         except KmsError:
             return False
         return True
@@ -88,16 +99,39 @@ async def test_grant_and_revoke_from_the_detail_pane(console_factory, users):
         assert await bob_may_get(users["bob"], uid)
         await wait_until(pilot, lambda: access_rows(screen) == [("bob", "encrypt, get")], what="the new grant")
 
+        # a subset: take get away, bob keeps encrypt
         screen.query_one("#access-table", DataTable).focus()
         await pilot.press("delete")
         await pilot.pause()
-        confirm = pilot.app.screen
-        assert isinstance(confirm, ConfirmationModal)
-        assert "bob" in confirm.question and "encrypt, get" in confirm.question
-        await pilot.press("y")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, RevokeRightsModal)
+        assert "bob" in str(dialog.query_one("#revoke-rights-who").render())
+        ops = dialog.query_one("#revoke-rights-operations", SelectionList)
+        assert ops.selected == ["encrypt", "get"]  # everything ticked to begin with
+        ops.deselect("encrypt")
+        await pilot.pause()
+        assert "bob keeps: encrypt" in str(dialog.query_one("#revoke-rights-after").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        listed = await alice.access_list(uid)
+        assert [(a["user_id"], a["operations"]) for a in listed] == [("bob", ["encrypt"])]  # landed
+        assert not await bob_may_get(users["bob"], uid) and await bob_may_encrypt(users["bob"], uid)
+        await wait_until(pilot, lambda: access_rows(screen) == [("bob", "encrypt")], what="bob keeps encrypt")
+
+        # the rest: cancelled first (nothing changes), then revoked
+        screen.query_one("#access-table", DataTable).focus()
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [a["user_id"] for a in await alice.access_list(uid)] == ["bob"]
+        await pilot.press("delete")
+        await pilot.pause()
+        assert "nothing on this object" in str(pilot.app.screen.query_one("#revoke-rights-after").render())
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert await alice.access_list(uid) == []  # landed
-        assert not await bob_may_get(users["bob"], uid)
+        assert not await bob_may_get(users["bob"], uid) and not await bob_may_encrypt(users["bob"], uid)
         await wait_until(pilot, lambda: access_rows(screen) == [], what="the revoked grant gone")
 
 
@@ -115,7 +149,7 @@ async def test_revoke_cancelled_changes_nothing(console_factory, users):
         screen.query_one("#access-table", DataTable).focus()
         await pilot.press("delete")
         await pilot.pause()
-        assert isinstance(pilot.app.screen, ConfirmationModal)
+        assert isinstance(pilot.app.screen, RevokeRightsModal)
         await pilot.press("escape")
         await settle(pilot)
         assert [a["user_id"] for a in await alice.access_list(uid)] == ["bob"]
@@ -172,9 +206,9 @@ async def test_server_text_is_escaped_in_the_pane_and_the_confirmation(console_f
         screen.query_one("#access-table", DataTable).focus()
         await pilot.press("delete")
         await pilot.pause()
-        shown = str(pilot.app.screen.query_one("#confirm-question").render())
+        shown = str(pilot.app.screen.query_one("#revoke-rights-who").render())
         assert "[b]eve\\x1b[2J" in shown and "\x1b" not in shown  # markup and controls shown as text
-        await pilot.press("y")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         assert await alice.access_list(uid) == []  # the real user id was revoked, not the escaped text
 
@@ -220,8 +254,8 @@ async def test_on_a_granted_object_the_pane_names_the_owner_and_g_refuses(consol
         assert any("Only the owner (alice)" in n.message for n in pilot.app._notifications)
 
 
-@pytest.mark.parametrize("size", [(80, 24)], ids=["80x24"])
-def test_grant_dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monkeypatch):
+def _dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monkeypatch, open_dialog) -> bool:
+    """The objects screen (empty) with a dialog on top: ``open_dialog(pilot)`` pushes and fills it."""
     from kms_tui.config import ProfileStore
     from kms_tui.server.rest import ENV_VERSION
 
@@ -237,6 +271,15 @@ def test_grant_dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, 
         objects = pilot.app.screen
         await wait_until(pilot, lambda: not objects.load_running and "0 objects" in
                          str(objects.query_one("#objects-status").render()), what="the empty list")
+        await open_dialog(pilot)
+        await settle(pilot)
+
+    return snap_compare(console_factory(), run_before=run_before, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(80, 24)], ids=["80x24"])
+def test_grant_dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monkeypatch):
+    async def open_dialog(pilot) -> None:
         pilot.app.push_screen(GrantModal("4a1f0c9e-6b8d-4f1e-9a57-2c3d4e5f6a7b", owner="admin"))
         await pilot.pause()
         modal = pilot.app.screen
@@ -244,9 +287,22 @@ def test_grant_dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, 
         modal.query_one("#grant-operations", SelectionList).select("get")
         await wait_until(pilot, lambda: "except revoke" in str(modal.query_one("#grant-allows").render()),
                          what="the allows line")
-        await settle(pilot)
 
-    assert snap_compare(console_factory(), run_before=run_before, terminal_size=size)
+    assert _dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monkeypatch, open_dialog)
+
+
+@pytest.mark.parametrize("size", [(80, 24)], ids=["80x24"])
+def test_revoke_rights_dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monkeypatch):
+    async def open_dialog(pilot) -> None:
+        pilot.app.push_screen(RevokeRightsModal("4a1f0c9e-6b8d-4f1e-9a57-2c3d4e5f6a7b", "bob@example.com",
+                                                ["get", "encrypt", "decrypt"]))
+        await pilot.pause()
+        modal = pilot.app.screen
+        modal.query_one("#revoke-rights-operations", SelectionList).deselect("get")
+        await wait_until(pilot, lambda: "keeps: get" in str(modal.query_one("#revoke-rights-after").render()),
+                         what="the keeps line")
+
+    assert _dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monkeypatch, open_dialog)
 
 
 async def test_g_is_a_letter_in_the_filter_field(console_factory, users):

@@ -54,15 +54,16 @@ async def test_create_preactive_aes_then_activate(sandbox_console):
 async def test_each_key_kind_can_be_created(sandbox_console):
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
-        for label in ("RSA 3072 key pair", "EC P-384 key pair", "Ed25519 key pair", "Ed448 key pair", "AES 128 key"):
+        labels = [k.label for k in KEY_KINDS if not k.is_secret and k.size not in (2048, 4096)]  # every kind
+        for label in labels:
             await pilot.press("n")
             pilot.app.screen.query_one("#create-kind", Select).value = _kind_index(label)
             await submit_form(pilot)
             assert type(pilot.app.screen).__name__ == "ObjectsScreen", label  # no error modal
             assert screen.table.current.state == "Active", label
         algorithms = {r.algorithm for r in screen.table.shown_rows}
-        assert {"RSA", "Ed25519", "Ed448", "AES"} <= algorithms
-        assert screen.table.total == 9
+        assert {"RSA", "ECDH", "Ed25519", "Ed448", "AES", "ChaCha20", "SHA3224", "SHA3512", "SHAKE128"} <= algorithms
+        assert screen.table.total == sum(2 if KEY_KINDS[_kind_index(label)].is_pair else 1 for label in labels)
 
 
 async def test_revoke_key_compromise_cascades_to_the_public_key(sandbox_console):

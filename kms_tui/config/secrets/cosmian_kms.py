@@ -49,18 +49,14 @@ def parse(body: str) -> tuple[str, str]:
 
 def secret_bytes(response: TTLV) -> bytes:
     """The bytes of a GetResponse holding a SecretData or OpaqueObject."""
-    kind = response.get_value("ObjectType")
-    if kind not in ("SecretData", "OpaqueObject"):
-        raise BackendFailure(f"the object is a {kind or 'unknown object'}, not a SecretData or OpaqueObject",
-                             "reference a SecretData (or OpaqueObject) holding the secret")
-    for node in response.walk():
-        if node.tag in ("KeyMaterial", "OpaqueDataValue") and isinstance(node.value, bytes):
-            return node.value
-        if node.tag == "KeyMaterial" and node.is_struct:  # TransparentSymmetricKey-style {Key: bytes}
-            key = node.get_value("Key")
-            if isinstance(key, bytes):
-                return key
-    raise BackendFailure("the object holds no readable bytes", "store the secret as raw SecretData bytes")
+    from kms_tui.client.secrets import NotASecret, value_of
+
+    try:
+        return value_of(response)[2]
+    except NotASecret as exc:
+        fix = ("reference a SecretData (or OpaqueObject) holding the secret" if exc.reason == "not_secret"
+               else exc.fix)
+        raise BackendFailure(exc.message, fix) from None
 
 
 def _run(coro: Coroutine[Any, Any, bytes]) -> bytes:

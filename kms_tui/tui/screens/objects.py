@@ -24,12 +24,13 @@ from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.certificates.certify_modal import certify_from
-from kms_tui.tui.certificates.detail import CertificateDetail
 from kms_tui.tui.widgets.access_list import grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.transfer.actions import TransferActions
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
+from kms_tui.tui.widgets.object_attribute_edit import AttributeEditActions
+from kms_tui.tui.widgets.object_secrets import SecretActions, SecretDetail
 from kms_tui.tui.widgets.object_tags import TagActions
 from kms_tui.tui.widgets.object_arrivals import ArrivingRows
 from kms_tui.tui.widgets.object_listing import Loaded, load_rows
@@ -64,7 +65,8 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-class ObjectsScreen(ArrivingRows, TagActions, TransferActions, LifecycleActions, ConsoleScreen):
+class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagActions, TransferActions, LifecycleActions,
+                    ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
     AUTO_FOCUS = "#objects-table"
@@ -78,7 +80,10 @@ class ObjectsScreen(ArrivingRows, TagActions, TransferActions, LifecycleActions,
         "(old and new keys, policy, next rotation), K tests it with a round trip on the server. "
         "A certificate's detail shows its chain to the root (enter on an issuer jumps to it); "
         "C issues a certificate. i imports a key or certificate from a file (shown before it is "
-        "sent); e exports in any format (key material only after a confirmation). Destroy asks for the first characters of the id; "
+        "sent); e exports in any format (key material only after a confirmation). "
+        "V shows the value of secret data or an opaque object (masked until "
+        "then; V again hides it). T edits the tags; A the name, the dates and vendor attributes. "
+        "Destroy asks for the first characters of the id; "
         "an Active key is revoked first. Read-only mode refuses every change."
     )
     BINDINGS = [
@@ -87,7 +92,8 @@ class ObjectsScreen(ArrivingRows, TagActions, TransferActions, LifecycleActions,
                 id="objects.locate"),
         Binding("r", "reload", "Reload", tooltip="Load the list again from the server.", id="objects.reload"),
         Binding("x", "cancel_load", "Stop", show=False, tooltip="Stop loading.", id="objects.stop"),
-        Binding("n", "create", "New", tooltip="Create a key pair or an AES key.", id="objects.create"),
+        Binding("n", "create", "New", tooltip="Create a key, a key pair, secret data or an opaque object.",
+                id="objects.create"),
         Binding("a", "activate", "Activate", show=False, tooltip="Activate a pre-active object.",
                 id="objects.activate"),
         Binding("v", "revoke", "Revoke", tooltip="Revoke the object (and its linked key).", id="objects.revoke"),
@@ -97,6 +103,10 @@ class ObjectsScreen(ArrivingRows, TagActions, TransferActions, LifecycleActions,
         Binding("C", "certify", "Certify", show=False, tooltip="Issue a certificate: new key pair, public key or "
                 "CSR; self-signed or by a CA in the KMS.", id="objects.certify"),
         Binding("T", "edit_tags", "Tags", show=False, tooltip="Add or remove the object's tags.", id="objects.tags"),
+        Binding("A", "edit_attributes", "Name/dates", show=False, id="objects.attributes",
+                tooltip="Edit the object's name, its activation and deactivation dates and its vendor attributes."),
+        Binding("V", "reveal_value", "Reveal", show=False, id="objects.reveal",
+                tooltip="Show (or hide again) the value of secret data or an opaque object; masked until then."),
         Binding("e", "export", "Export", show=False,
                 tooltip="Save the object to a file: public PEM, PKCS#8, raw, PKCS#12… (asks before key material).",
                 id="objects.export"),
@@ -140,7 +150,7 @@ class ObjectsScreen(ArrivingRows, TagActions, TransferActions, LifecycleActions,
         yield ObjectFilterBar(id="objects-filter-bar")
         with Horizontal(id="objects-body"):
             yield ObjectTable(id="objects-table")
-            yield CertificateDetail(id="objects-detail")
+            yield SecretDetail(id="objects-detail")  # a CertificateDetail that also shows secret values
         yield Static("", id="objects-status", markup=False)  # error reasons come from the server
 
     @property

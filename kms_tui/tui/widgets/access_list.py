@@ -1,6 +1,7 @@
 """Access rights in the objects screen's detail pane: the owner and, for an object you own, every
 user and the operations they hold (``/access/list/{id}``), with what those rights really allow on
-Cosmian 5.26. ``g`` (on the screen) grants; ``delete`` on a user's row revokes, after confirmation.
+Cosmian 5.26. ``g`` (on the screen) grants; ``delete`` on a user's row opens the revoke dialog (all of
+their rights ticked: untick those to keep), which is the confirmation.
 
 :class:`AccessDetail` is the objects screen's detail pane with this section under the attributes;
 the grant and revoke requests run in workers of the section and refresh it when they land.
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual.actions import SkipAction
 from textual.binding import Binding
@@ -20,8 +20,8 @@ from textual.widgets import DataTable, Input, Static
 
 from kms_tui import access_rights as rights
 from kms_tui.safetext import visible
-from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.grant import GrantModal, GrantRequest
+from kms_tui.tui.modals.revoke_rights import RevokeRightsModal, RevokeRightsRequest
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_rows import ObjectRow
 
@@ -48,7 +48,8 @@ class AccessSection(Vertical):
 
     BINDINGS = [
         Binding("delete", "revoke_right", "Revoke right",
-                tooltip="Take this user's rights on the object away (asks first).", id="access.revoke-right"),
+                tooltip="Take some or all of this user's rights on the object away (asks which, first).",
+                id="access.revoke-right"),
     ]
     DEFAULT_CSS = """
     AccessSection { height: auto; margin-top: 1; }
@@ -125,7 +126,7 @@ class AccessSection(Vertical):
         table.set_class(not rows, "-empty")
         if self.uid is not None:
             self.query_one("#access-note", Static).update(
-                "g grants; delete on a user's row revokes." if rows
+                "g grants; delete on a user's row revokes some or all of their rights." if rows
                 else "No one else holds rights on this object. g grants."
             )
 
@@ -138,15 +139,14 @@ class AccessSection(Vertical):
         if self.app.refuse_if_read_only("revoking a right"):
             return
         entry = self.accesses[min(table.cursor_row, len(self.accesses) - 1)]
-        uid, user, ops = self.uid, entry["user"], list(entry["operations"])
-        question = escape(f"Take {_names(ops)} on {visible(uid)} away from {visible(user)}?\n"
-                          f"They keep nothing on this object afterwards (unless granted to everyone, *).")
+        uid, user = self.uid, entry["user"]
 
-        def chosen(yes: bool | None) -> None:
-            if yes:
-                self.run_worker(self._revoke(uid, user, ops), group="access-write", exit_on_error=False)
+        def chosen(request: RevokeRightsRequest | None) -> None:
+            if request is not None:
+                self.run_worker(self._revoke(uid, user, list(request.operations)), group="access-write",
+                                exit_on_error=False)
 
-        self.app.push_screen(ConfirmationModal(question, confirm_label="Revoke", title="Revoke access rights"), chosen)
+        self.app.push_screen(RevokeRightsModal(uid, user, list(entry["operations"])), chosen)
 
     async def _revoke(self, uid: str, user: str, ops: list[str]) -> None:
         try:

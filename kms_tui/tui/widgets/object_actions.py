@@ -35,19 +35,26 @@ def _without_activation(op: TTLV) -> TTLV:
     return op
 
 
-async def create_key(client: Any, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool) -> list[str]:
+async def create_key(client: Any, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
+                     value: Any = None, length: int | None = None) -> list[str]:
     """Create what ``kind`` (a ``KeyKind``) describes; returns the new ids, main object first."""
+    if kind.is_secret:
+        from kms_tui.tui.widgets.object_secrets import create_secret
+
+        return [await create_secret(client, kind, name=name, tags=tags, activate=activate, value=value, length=length)]
+    algorithm = kind.algorithm or "AES"
     if activate:
         if kind.is_pair:
             return list(await client.create_key_pair(kind.family, size=kind.size or 2048,
                                                      curve=kind.curve or "p256", tags=tags, name=name))
-        return [await client.create_symmetric_key("AES", kind.size, tags=tags, name=name)]
+        return [await client.create_symmetric_key(algorithm, kind.size, tags=tags, name=name)]
     if kind.is_pair:
         op = requests.create_key_pair(kind.family, size=kind.size or 2048, curve=kind.curve or "p256",
                                       tags=tags, name=name)
         r = await client.send(_without_activation(op))
         return [str(r.get_value("PrivateKeyUniqueIdentifier")), str(r.get_value("PublicKeyUniqueIdentifier"))]
-    r = await client.send(_without_activation(requests.create_symmetric_key("AES", kind.size, tags=tags, name=name)))
+    op = requests.create_symmetric_key(algorithm, kind.size, tags=tags, name=name)
+    r = await client.send(_without_activation(op))
     return [str(r.get_value("UniqueIdentifier"))]
 
 

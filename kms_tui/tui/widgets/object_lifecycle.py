@@ -101,7 +101,7 @@ class LifecycleActions:
     @work(exit_on_error=False, group="destructive")
     async def run_create(self, request: CreateKeyRequest) -> None:
         ids = await actions.create_key(self.client, request.kind, name=request.name, tags=request.tags,
-                                       activate=request.activate)
+                                       activate=request.activate, value=request.value, length=request.length)
         rows, _gone = await actions.fetch_rows(self.client, ids)
         self.post_message(RowsChanged(f"Created {request.kind.label}: {visible(ids[0])}", rows, select=ids[0]))
 
