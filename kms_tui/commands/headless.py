@@ -90,6 +90,14 @@ def read_only_in_settings(resolved: Any) -> str | None:
     return None
 
 
+def refuse_unconfirmed_production(args: Any, resolved: Any) -> None:
+    """A change on a profile marked production needs ``--yes`` (UsageError, exit 3, otherwise)."""
+    if getattr(getattr(resolved, "settings", None), "production", False) and not getattr(args, "yes", False):
+        raise UsageError(f"profile {visible(resolved.name)} is marked production: `{options.command_label(args)}` "
+                         "changes it and needs --yes", f"run it again with --yes if {visible(resolved.name)} is "
+                         "the server you mean to change", reason="production")
+
+
 @dataclass
 class Where:
     """The profile and server a command acted on (named by every write)."""
@@ -117,6 +125,7 @@ def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
         if why:
             raise UsageError(f"read-only: {why}; `{options.command_label(args)}` is refused",
                              "change it in settings.toml, or use another profile", reason="read_only")
+        refuse_unconfirmed_production(args, resolved)
     settings = ConnectionSettings.from_http_config(resolved.http_config)
     from kms_tui.config.settings import client_options
 

@@ -144,7 +144,9 @@ class AccessSection(Vertical):
 
         def chosen(yes: bool | None) -> None:
             if yes:
-                self.run_worker(self._revoke(uid, user, ops), group="access-write", exit_on_error=False)
+                self.app.confirm_production(
+                    f"Take rights on {visible(uid)} away from {visible(user)}",
+                    lambda: self.run_worker(self._revoke(uid, user, ops), group="access-write", exit_on_error=False))
 
         self.app.push_screen(ConfirmationModal(question, confirm_label="Revoke", title="Revoke access rights"), chosen)
 
