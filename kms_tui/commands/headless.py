@@ -136,7 +136,21 @@ def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
         credentials=_credentials(resolved),
         **client_options(resolved),  # [retry] and [limits]: the profile's over settings.toml's
     )
+    if getattr(args, "print_kmip", False):
+        client.exchange.observer = print_exchange
     return client, where
+
+
+def print_exchange(method: str, path: str, request: str | None, status: int, answer: bytes) -> None:
+    """``--print-kmip``: the request and the answer on stderr, secrets masked (never a header)."""
+    from kms_tui.client.redact import redact_text
+
+    lines = [f"→ {method} {path}"]
+    if request:
+        lines.append(redact_text(request))
+    lines += [f"← {status}", redact_text(answer)]
+    say("\n".join(lines))
+    sys.stderr.flush()
 
 
 def report_error(args: Any, exc: Exception, where: Where | None = None) -> int:
