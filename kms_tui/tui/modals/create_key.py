@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Select, Static
@@ -83,3 +84,10 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
         tags = parse_tags(self.query_one("#create-tags", Input).value)
         activate = self.query_one("#create-activate", Checkbox).value
         return CreateKeyRequest(kind=kind, name=name, tags=tags, activate=activate)
+
+    def equivalent(self) -> Any:
+        from kms_tui.tui.show_command import for_create
+
+        r = self.build_request()
+        return for_create(r.kind.family, size=r.kind.size, curve=r.kind.curve, name=r.name, tags=r.tags,
+                          activate=r.activate)
