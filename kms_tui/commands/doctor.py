@@ -64,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
         report = _config_failure(exc)
     else:
         try:
-            report = asyncio.run(diagnose_profile(resolved, timeout=args.timeout))
+            from kms_tui.commands.headless import print_exchange
+
+            observer = print_exchange if args.print_kmip else None
+            report = asyncio.run(diagnose_profile(resolved, timeout=args.timeout, observer=observer))
         except KeyboardInterrupt:
             print("interrupted")
             return 130

@@ -52,7 +52,7 @@ class Doctor:
 
     def __init__(self, http_config: dict[str, Any], *, profile: str = "", credentials: Any = None,
                  issuer: str | None = None, audience: str | None = None, now: Callable[[], float] = time.time,
-                 timeout: float = 10.0, with_auth: bool = True) -> None:
+                 timeout: float = 10.0, with_auth: bool = True, observer: Any = None) -> None:
         self.http_config = dict(http_config)
         self.profile = profile
         self.credentials = credentials
@@ -60,6 +60,7 @@ class Doctor:
         self.now = now
         self.timeout = timeout
         self.with_auth = with_auth
+        self.observer = observer  # sees each answered request (--print-kmip)
         self.report = Report(server_url=mask_url(str(self.http_config.get("server_url", ""))), profile=profile)
         self.settings: ConnectionSettings | None = None
         self.route: net.Route | None = None
@@ -261,13 +262,10 @@ class Doctor:
         return Check("client_certificate", OK, summary, details)
 
     async def check_server(self) -> Check:
-        from kms_tui.client import KmsClient, RetryPolicy
-
-        s = self._settings()
         answer = await self._probe("/version")
         if answer is not None and answer.date is not None:
             self.server_offset = answer.date - self.now()
-        async with KmsClient(s, profile=self.profile or "doctor", retry=RetryPolicy(attempts=1, timeout=self.timeout)) as client:
+        async with self._client() as client:
             try:
                 version = str(await client.version())
             except KmsError as exc:  # /version is public: a refusal means no KMS answers there
@@ -304,7 +302,7 @@ class Doctor:
 
     async def check_token(self) -> Check:
         from kms_tui.auth.tokens import jwt_claims_unverified
-        from kms_tui.client import KmsClient, NotAuthenticated, RetryPolicy
+        from kms_tui.client import NotAuthenticated
 
         s = self._settings()
         token = await self.credentials.bearer_token() if self.credentials is not None else s.access_token
@@ -315,10 +313,8 @@ class Doctor:
             self._check_claims(claims, details)
         elif token:
             details = ["the token is not a JWT: its expiry cannot be read here"]
-        retry = RetryPolicy(attempts=1, timeout=self.timeout)
-        credentials = self.credentials if self.credentials is not None else None
         try:
-            async with KmsClient(s, profile=self.profile or "doctor", retry=retry, credentials=credentials) as client:
+            async with self._client(self.credentials) as client:
                 self.user = await client.me()
         except NotAuthenticated as exc:
             if not token and not (s.tls_client_pem_cert_path or s.tls_client_pkcs12_path):
@@ -338,12 +334,8 @@ class Doctor:
         return Check("token", OK, f"accepted: the server knows you as {visible(self.user)}", details)
 
     async def check_rights(self) -> Check:
-        from kms_tui.client import KmsClient, RetryPolicy
-
-        retry = RetryPolicy(attempts=1, timeout=self.timeout)
         rights: dict[str, bool | None] = {}
-        async with KmsClient(self._settings(), profile=self.profile or "doctor", retry=retry,
-                             credentials=self.credentials) as client:
+        async with self._client(self.credentials) as client:
             for name, call in (("create", client.access_create), ("privileged", client.access_privileged)):
                 try:
                     rights[name] = await call()
@@ -360,6 +352,15 @@ class Doctor:
                      + (", privileged" if rights["privileged"] else ""), details)
 
     # -- helpers -----------------------------------------------------------------------------------
+    def _client(self, credentials: Any = None) -> Any:
+        """The client as commands build it, one attempt per call (the doctor retries nothing)."""
+        from kms_tui.client import KmsClient, RetryPolicy
+
+        client = KmsClient(self._settings(), profile=self.profile or "doctor", credentials=credentials,
+                           retry=RetryPolicy(attempts=1, timeout=self.timeout))
+        client.exchange.observer = self.observer
+        return client
+
     def _route(self) -> net.Route:
         assert self.route is not None
         return self.route

@@ -64,3 +64,11 @@ def test_rest_and_non_json_bodies():
 def _value_of(text: str, tag: str) -> str:
     start = text.index(f'"tag": "{tag}"')
     return text[start:text.index("}", start)]
+
+
+def test_whoami_and_doctor_print_their_calls_too(kms_cli, sandbox, tmp_path):
+    conf = write_conf(tmp_path / "c.toml", {"server_url": sandbox.url, "access_token": "tok-SECRET-123"})
+    for command in ("whoami", "doctor"):
+        r = kms_cli(command, "--conf", conf, "--print-kmip")
+        assert r.code == 0, r.err
+        assert "→ GET /version" in r.err and "→ GET /me" in r.err and "tok-SECRET-123" not in r.err
