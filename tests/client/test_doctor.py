@@ -11,6 +11,7 @@ import pytest
 from kms_tui.doctor import Doctor
 from tests.client.conftest import write_conf
 from tests.client.support.certs import issue
+from tests.client.support.fault_proxy import RefusingProxy
 from tests.server.pki import JwtIssuer
 from tests.support.hostile import HostileServer
 from tests.support.sandbox import start_sandbox
@@ -114,6 +115,18 @@ def test_proxy_link_wrong_proxy_password(kms_cli, tmp_path, start_tls_sandbox, p
     assert code == 0, report
     assert "tunnel to 127.0.0.1" in checks["proxy"]["summary"]
     assert f"CONNECT {sb.url.split('//')[1]}" in forward_proxy.access_log("CONNECT")
+
+
+def test_proxy_link_a_proxy_that_refuses_the_tunnel(kms_cli, tmp_path, start_tls_sandbox, pki):
+    sb = start_tls_sandbox()
+    refusing = RefusingProxy().start()
+    try:
+        code, report, checks = doctor(kms_cli, tmp_path, tls_conf(sb, pki, proxy_params={"url": refusing.url, "exclusion_list": []}))
+    finally:
+        refusing.stop()
+    assert code == 4 and broken_at(report) == "proxy"
+    assert "refused a tunnel to 127.0.0.1:" in checks["proxy"]["summary"] and "403" in checks["proxy"]["summary"]
+    assert "allow CONNECT" in checks["proxy"]["fix"] and 'add "127.0.0.1" to proxy_params.exclusion_list' in checks["proxy"]["fix"]
 
 
 def test_proxy_link_the_exclusion_list_sends_the_host_direct(kms_cli, tmp_path, sandbox, unused_tcp_port):
@@ -235,6 +248,15 @@ def test_token_link_an_issuer_the_profile_does_not_sign_in_with(kms_cli, tmp_pat
     assert code == 2 and broken_at(report) == "token", report
     assert f"the token's issuer is 'https://idp.other.example/', the profile signs in with '{issuer.issuer}'" \
         in checks["token"]["summary"]
+
+
+def test_token_link_an_audience_the_profile_does_not_ask_for(kms_cli, tmp_path, jwt_sandbox, issuer):
+    conf = {"server_url": jwt_sandbox.url, "access_token": issuer.token(ALICE, aud="billing"),
+            "oauth2_conf": {"client_id": "kms", "authorize_url": f"{issuer.url}/authorize", "scopes": ["openid"],
+                            "token_url": f"{issuer.url}/token", "audience": "kms"}}
+    code, report, checks = doctor(kms_cli, tmp_path, conf)
+    assert code == 2 and broken_at(report) == "token"
+    assert "the token's audience is 'billing', the profile asks for 'kms'" in checks["token"]["summary"]
 
 
 def test_token_link_an_audience_the_server_does_not_accept(kms_cli, tmp_path, jwt_sandbox, issuer):
