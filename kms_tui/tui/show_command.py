@@ -15,6 +15,7 @@ the message is required), ``… destroy -k ID [--remove]`` (cascade always on), 
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from dataclasses import dataclass
@@ -34,11 +35,12 @@ class Equivalent:
     title: str
     kms_tui: str
     ckms: str | None  # None: ckms 5.26 has no such command
-    kmip: str  # the request, JSON TTLV, secrets masked
+    kmip: str  # the request, JSON TTLV (a REST route's JSON body for access rights), secrets masked
+    kind: str = "KMIP JSON"
 
     def sections(self) -> list[tuple[str, str]]:
         return [("kms-tui", self.kms_tui), ("ckms 5.26", self.ckms or "(no ckms command does this)"),
-                ("KMIP JSON", self.kmip)]
+                (self.kind, self.kmip)]
 
 
 def _q(*words: str) -> str:
@@ -140,6 +142,17 @@ def for_create(family: str, *, size: int, curve: str, name: str | None, tags: Se
             if node.is_struct:
                 node.remove("ActivationDate")
     return Equivalent(f"Create {family}", kms_tui, ckms, _json(op))
+
+
+def for_grant(uid: str, user: str, operations: Sequence[str]) -> Equivalent:
+    """A grant: the access REST route (no KMIP), with its JSON body."""
+    from kms_tui import access_rights as rights
+
+    names = [rights.display_name(op) for op in operations]  # ckms's spelling, which kms-tui accepts too
+    body = {"unique_identifier": uid, "user_id": user, "operation_types": list(operations)}
+    return Equivalent(f"Grant on {uid}", _q("kms-tui", "access", "grant", user, *names, "--id", uid),
+                      _q("ckms", "access-rights", "grant", user, *names, "-i", uid),
+                      "POST /access/grant\n" + redact_text(json.dumps(body)), kind="REST request")
 
 
 def copy_text(equivalent: Equivalent, which: str) -> str:

@@ -75,3 +75,41 @@ def test_show_command_snapshot(snap_compare, console_factory):
         await pilot.pause()
 
     assert snap_compare(console_factory(theme="textual-dark"), run_before=show, terminal_size=(80, 24))
+
+
+async def test_f3_in_the_destroy_dialog_while_typing_the_id(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        app, screen, uid = await new_key_selected(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        dialog = app.screen  # focus is in the id field: ! would be typed there, F3 is the key
+        await pilot.press("f3")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ShowCommandModal)
+        assert shown(modal, "k") == (f"kms-tui revoke {uid} --reason CessationOfOperation --message 'revoked before "
+                                     f"destroy' && kms-tui destroy {uid}")  # an Active key is revoked first
+        assert shown(modal, "c") == (f"ckms sym keys revoke -k {uid} -r cessation-of-operation 'revoked before "
+                                     f"destroy' && ckms sym keys destroy -k {uid}")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is dialog
+
+
+def test_what_ckms_cannot_say_has_no_ckms_line():
+    from datetime import datetime, timezone
+
+    from kms_tui.tui.show_command import for_create, for_destroy, for_grant
+
+    dated = for_revoke(UID, "SymmetricKey", "AES", "KeyCompromise", None, datetime(2026, 1, 1, tzinfo=timezone.utc), True)
+    assert dated.ckms is None and "--compromise-date 2026-01-01T00:00:00Z" in dated.kms_tui
+    assert for_destroy(UID, "SymmetricKey", "AES", cascade=False, remove=False, revoke_first=None).ckms is None
+    pre = for_create("aes", size=128, curve="", name=None, tags=("a b",), activate=False)
+    assert pre.ckms is None and "ActivationDate" not in pre.kmip and "stays pre-active" in pre.kms_tui
+    active = for_create("ec", size=0, curve="p384", name=None, tags=("a b",), activate=True)
+    assert active.ckms == "ckms ec keys create -c nist-p384 -t 'a b'" and "ActivationDate" in active.kmip
+    cert = for_revoke(UID, "Certificate", "", "CACompromise", "x", None, True)
+    assert cert.ckms == f"ckms certificates revoke -c {UID} -r ca-compromise x"
+    grant = for_grant(UID, "bob", ("get", "getattributes"))
+    assert grant.ckms == f"ckms access-rights grant bob get get_attributes -i {UID}"
+    assert grant.sections()[2][0] == "REST request" and grant.kmip.startswith("POST /access/grant\n")
