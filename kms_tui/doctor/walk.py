@@ -254,7 +254,7 @@ class Doctor:
         left = certs.days_left(cert, now)
         if left < CERT_WARN_DAYS:
             warnings.append((f"your client certificate expires in {left:.0f} days", "ask for a new one"))
-        accepted = " and accepted by the server" if r.tls else " (plain HTTP: not sent)"
+        accepted = ", and the server did not refuse it" if r.tls else " (plain HTTP: not sent)"
         summary = f"{cert.subject.rfc4514_string()}: valid{accepted}"
         if warnings:
             return Check("client_certificate", WARN, "; ".join([summary, *(w for w, _ in warnings)]), details,
