@@ -123,10 +123,14 @@ def _target(args: argparse.Namespace, store: ProfileStore) -> tuple[str, Profile
 
 
 def _list(args: argparse.Namespace) -> int:
-    entries = ProfileStore().list()
-    rows = [e.to_dict() for e in entries]
+    store = ProfileStore()
+    entries = store.list()
+    settings = store.settings()
+    production = {e.name for e in entries if settings.for_profile(e.name).production}
+    rows = [{**e.to_dict(), "production": e.name in production} for e in entries]
     width = max((len(e.name) for e in entries), default=4)
-    text = "\n".join(f"{'*' if e.active else ' '} {e.name:<{width}}  {e.source:<10}  {e.path}" for e in entries)
+    text = "\n".join(f"{'*' if e.active else ' '} {e.name:<{width}}  {e.source:<10}  {e.path}"
+                     + ("  [production]" if e.name in production else "") for e in entries)
     _emit(args, {"profiles": rows}, text or "no profiles yet: `kms-tui profile import FILE` adds one")
     return exitcodes.OK
 

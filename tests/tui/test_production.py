@@ -4,6 +4,8 @@ destructive action; and the headless side: `profile mark`, writes refused withou
 
 from __future__ import annotations
 
+import json
+
 from textual.widgets import Input
 
 from kms_tui import cli
@@ -99,6 +101,9 @@ def test_headless_writes_on_a_production_profile_need_yes(sandbox, capsys):
     err = capsys.readouterr().err
     assert "profile live is marked production" in err and "--yes" in err
     assert cli.main(["locate", "--profile", "live"]) == 0  # reads need nothing
+    capsys.readouterr()
+    assert cli.main(["profile", "list", "--json"]) == 0
+    assert [p["production"] for p in json.loads(capsys.readouterr().out)["profiles"] if p["name"] == "live"] == [True]
     assert cli.main(["create", "aes", "--profile", "live", "--yes"]) == 0
     assert cli.main(["profile", "mark", "live", "--no-production"]) == 0
     assert cli.main(["create", "aes", "--profile", "live"]) == 0
