@@ -54,6 +54,7 @@ COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
     "rotation": ("rotation", "automatic rotation policy of a key: set, get, clear, history"),
     "certificates": ("certificates", "issue, renew, validate and show X.509 certificates"),
     "certs": ("certificates", None),
+    "doctor": ("doctor", "check the whole path to the KMS (DNS, TCP, proxy, TLS, certificates, token, rights)"),
 }
 # Commands that take none of the global options (the sandbox server has its own configuration).
 NO_GLOBAL_OPTIONS = ("serve",)

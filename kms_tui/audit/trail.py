@@ -280,6 +280,15 @@ class AuditTrail:
             elif item is self._STOP:
                 return
 
+    def verify(self) -> chain.Verdict:
+        """Walk the hash chain (after the queued rows are written)."""
+        self.flush()
+        conn = _connect(self.path)
+        try:
+            return chain.verify(conn)
+        finally:
+            conn.close()
+
     def entries(self, limit: int = 50) -> list[dict[str, Any]]:
         """The most recent ``limit`` entries, newest first (LinkRefused for a planted link)."""
         conn = _connect(self.path)
@@ -297,6 +306,18 @@ class AuditTrail:
             d["details"] = _details_of(d.get("details"))
             out.append(d)
         return out
+
+
+def verify_file(path: Path, *, expect_head: str | None = None) -> chain.Verdict | None:
+    """The hash chain's verdict for the trail at ``path``, read-only (immutable: nothing on disk
+    changes, rows still in an unmerged WAL are not seen); None when there is no trail yet."""
+    if paths.is_link(path) or not path.is_file():
+        return None
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        return chain.verify(conn, expect_head=expect_head)
+    finally:
+        conn.close()
 
 
 def _details_of(text: Any) -> dict[str, str]:

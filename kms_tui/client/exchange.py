@@ -15,7 +15,7 @@ import time
 import urllib.request
 import zlib
 from dataclasses import dataclass
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 from urllib.parse import urlsplit
 
 import httpx
@@ -87,6 +87,9 @@ class Exchange:
         self.limits = limits
         self.user = identity_hint(settings)  # replaced by the server's answer to ``me()``
         self.round_trips = 0  # HTTP requests actually sent (benchmarks, tests)
+        # called with (method, path, request body, status, answer body) for each answered call
+        # (``--print-kmip``); whatever it raises is ignored
+        self.observer: Callable[[str, str, str | None, int, bytes], None] | None = None
         self._http: httpx.AsyncClient | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -179,6 +182,11 @@ class Exchange:
                 state.maybe_done = True
                 await asyncio.sleep(self.retry.delay(attempt))
                 continue
+            if self.observer is not None:
+                try:
+                    self.observer(method, path, content, status, response.content)
+                except Exception:  # noqa: BLE001 - printing must never change the call's outcome
+                    pass
             return Outcome(response, attempt, state.maybe_done)
 
     def _direct_to_loopback(self) -> bool:

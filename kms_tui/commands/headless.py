@@ -90,6 +90,14 @@ def read_only_in_settings(resolved: Any) -> str | None:
     return None
 
 
+def refuse_unconfirmed_production(args: Any, resolved: Any) -> None:
+    """A change on a profile marked production needs ``--yes`` (UsageError, exit 3, otherwise)."""
+    if getattr(getattr(resolved, "settings", None), "production", False) and not getattr(args, "yes", False):
+        raise UsageError(f"profile {visible(resolved.name)} is marked production: `{options.command_label(args)}` "
+                         "changes it and needs --yes", f"run it again with --yes if {visible(resolved.name)} is "
+                         "the server you mean to change", reason="production")
+
+
 @dataclass
 class Where:
     """The profile and server a command acted on (named by every write)."""
@@ -117,6 +125,7 @@ def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
         if why:
             raise UsageError(f"read-only: {why}; `{options.command_label(args)}` is refused",
                              "change it in settings.toml, or use another profile", reason="read_only")
+        refuse_unconfirmed_production(args, resolved)
     settings = ConnectionSettings.from_http_config(resolved.http_config)
     from kms_tui.config.settings import client_options
 
@@ -127,7 +136,21 @@ def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
         credentials=_credentials(resolved),
         **client_options(resolved),  # [retry] and [limits]: the profile's over settings.toml's
     )
+    if getattr(args, "print_kmip", False):
+        client.exchange.observer = print_exchange
     return client, where
+
+
+def print_exchange(method: str, path: str, request: str | None, status: int, answer: bytes) -> None:
+    """``--print-kmip``: the request and the answer on stderr, secrets masked (never a header)."""
+    from kms_tui.client.redact import redact_text
+
+    lines = [f"→ {method} {path}"]
+    if request:
+        lines.append(redact_text(request))
+    lines += [f"← {status}", redact_text(answer)]
+    say("\n".join(lines))
+    sys.stderr.flush()
 
 
 def report_error(args: Any, exc: Exception, where: Where | None = None) -> int:

@@ -4,7 +4,7 @@
 ``kms-tui --profile A create aes --profile B`` is a usage error naming both values. Each parser
 level (``kms-tui``, ``create``, ``create aes``…) stores its occurrences under its own private
 name, so none overwrites another; :func:`settle` then checks they agree and sets ``args.profile``,
-``args.conf``, ``args.read_only``, ``args.json`` and ``args.no_audit``.
+``args.conf``, ``args.read_only``, ``args.json``, ``args.no_audit``, ``args.yes`` and ``args.print_kmip``.
 
 Only :mod:`argparse` is imported here: the console's start goes through this module.
 """
@@ -27,6 +27,8 @@ FLAGS = {
     "read_only": ("--read-only", "refuse every change: create, activate, revoke, destroy, profile and sign-in writes"),
     "json": ("--json", "print one JSON document on stdout"),
     "no_audit": ("--no-audit", "act even when the local audit trail cannot be written (the action goes unrecorded)"),
+    "print_kmip": ("--print-kmip", "print each request and answer (KMIP JSON TTLV, REST JSON) on stderr, secrets masked"),
+    "yes": ("--yes", "confirm a change on a profile marked production (kms-tui profile mark NAME --production)"),
 }
 VALUE_FLAGS = tuple(flag for flag, _, _ in VALUES.values())
 _PREFIX = "_global_"
@@ -100,7 +102,7 @@ def settle(args: argparse.Namespace) -> OptionError | None:
 
 def console_problem(args: argparse.Namespace) -> OptionError | None:
     """Options that only a command can use, given with no command."""
-    for name in ("json", "no_audit"):
+    for name in ("json", "no_audit", "yes", "print_kmip"):
         if getattr(args, name, False):
             return OptionError(f"{FLAGS[name][0]} applies to a command; the console was asked for",
                                "name a command (kms-tui --help lists them), or drop the option")

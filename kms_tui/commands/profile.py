@@ -1,7 +1,7 @@
 """``kms-tui profile …``: manage profiles without the console (scripts, CI).
 
 list | show [NAME|--conf FILE] | check [NAME|--conf FILE] | import FILE [--name NAME]
-| export NAME -o FILE | use NAME | delete NAME. ``--json`` prints one JSON document; exit
+| export NAME -o FILE | use NAME | delete NAME | mark NAME --production|--no-production. ``--json`` prints one JSON document; exit
 codes: 0 ok, 3 invalid configuration or usage (the problems are listed either way).
 """
 
@@ -54,6 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("name", metavar="NAME")
     p = add("delete", "delete a profile (a discovered ckms config is only hidden)", _delete)
     p.add_argument("name", metavar="NAME")
+    p = add("mark", "mark a profile production (red banner, read-only console, --yes for writes) or not", _mark)
+    p.add_argument("name", metavar="NAME")
+    flag = p.add_mutually_exclusive_group(required=True)
+    flag.add_argument("--production", dest="production", action="store_true", help="mark it production")
+    flag.add_argument("--no-production", dest="production", action="store_false", help="remove the mark")
 
 
 # Which actions change something (--read-only refuses them): export only over an existing file.
@@ -61,6 +66,7 @@ WRITES: dict[str, Any] = {
     "import": True,
     "use": True,
     "delete": True,
+    "mark": True,
     "export": lambda args: Path(args.output).expanduser().exists(),
 }
 
@@ -117,10 +123,14 @@ def _target(args: argparse.Namespace, store: ProfileStore) -> tuple[str, Profile
 
 
 def _list(args: argparse.Namespace) -> int:
-    entries = ProfileStore().list()
-    rows = [e.to_dict() for e in entries]
+    store = ProfileStore()
+    entries = store.list()
+    settings = store.settings()
+    production = {e.name for e in entries if settings.for_profile(e.name).production}
+    rows = [{**e.to_dict(), "production": e.name in production} for e in entries]
     width = max((len(e.name) for e in entries), default=4)
-    text = "\n".join(f"{'*' if e.active else ' '} {e.name:<{width}}  {e.source:<10}  {e.path}" for e in entries)
+    text = "\n".join(f"{'*' if e.active else ' '} {e.name:<{width}}  {e.source:<10}  {e.path}"
+                     + ("  [production]" if e.name in production else "") for e in entries)
     _emit(args, {"profiles": rows}, text or "no profiles yet: `kms-tui profile import FILE` adds one")
     return exitcodes.OK
 
@@ -185,6 +195,17 @@ def _delete(args: argparse.Namespace) -> int:
     what = "deleted" if entry.source == "store" else f"hidden (the file {entry.path} is left untouched)"
     _emit(args, {"name": entry.name, "deleted": entry.source == "store", "path": str(entry.path)},
           f"profile {entry.name} {what}")
+    return exitcodes.OK
+
+
+def _mark(args: argparse.Namespace) -> int:
+    """Set or clear ``production`` in settings.toml (never in the ckms.toml ckms reads)."""
+    store = ProfileStore()
+    name = store.info(args.name).name  # an unknown profile is an error naming it
+    settings = store.profile_settings(name).model_copy(update={"production": args.production})
+    store.set_profile_settings(name, settings)
+    what = "production" if args.production else "not production"
+    _emit(args, {"name": name, "production": args.production}, f"profile {name} is now marked {what}")
     return exitcodes.OK
 
 

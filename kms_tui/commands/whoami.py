@@ -31,6 +31,10 @@ async def _collect(connection: Any, args: argparse.Namespace) -> Any:
             settings = ConnectionSettings.from_http_config(dict(connection.http_config))
             options = client_options(connection)  # [retry] and [limits] of settings.toml, as every command
             async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session, **options) as client:
+                if args.print_kmip:
+                    from kms_tui.commands.headless import print_exchange
+
+                    client.exchange.observer = print_exchange
                 data = await whoami(client, session)
     finally:
         close_audit(audit)

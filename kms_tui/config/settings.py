@@ -62,6 +62,9 @@ class ProfileSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     secret_backend: SecretBackendName | None = None
     read_only: bool = False
+    # a production profile: a red banner, the console opens it read-only until write mode is
+    # switched on for the session, destructive actions ask for its name, headless writes --yes
+    production: bool = False
     retry: RetrySettings | None = None
     limits: LimitsSettings | None = None
     oauth: OAuthExtras = Field(default_factory=OAuthExtras)

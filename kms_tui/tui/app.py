@@ -57,6 +57,9 @@ class KmsConsole(OrderedKeys, App):
                 tooltip="Try the sandbox, connect to a server or import a ckms.toml.", id="onboarding"),
         Binding("ctrl+t", "next_theme", "Theme", show=False, tooltip="Switch to the next theme.",
                 id="next-theme"),
+        Binding("ctrl+g", "write_mode", "Write mode",
+                tooltip="Production profile: switch to write mode for this session (asks for its name), "
+                "or back to read-only.", id="write-mode"),
         Binding("ctrl+r", "restart_sandbox", "Restart sandbox", show=False,
                 tooltip="Start the local sandbox again (after it stopped) and reconnect to it.",
                 id="restart-sandbox"),
@@ -77,6 +80,7 @@ class KmsConsole(OrderedKeys, App):
         self.read_only = self.options.read_only
         self._read_only_base = self.read_only  # --read-only or settings.toml; a profile may add its own
         self._link_timer: Any = None
+        self._write_mode: set[str] = set()  # production profiles switched to write mode this session
         self._init_key_order()
 
     # --- start-up -------------------------------------------------------------------------
@@ -158,12 +162,10 @@ class KmsConsole(OrderedKeys, App):
         if old is not None and old is not message.services:
             await old.close()
         s = message.services
-        read_only = self._read_only_base or bool(s.read_only)  # the profile's own read_only counts too
-        if read_only != self.read_only:
-            self.read_only = read_only
-            self.screen.refresh_bindings()  # write actions appear or vanish
+        self._apply_read_only(s)
         self.identity = Identity(profile=s.profile_name, method=sign_in_label(s.http_config),
                                  insecure_tls=s.accept_invalid_certs, read_only=self.read_only,
+                                 production=s.production, write_mode=s.profile_name in self._write_mode,
                                  connection="checking")
         self.check_link()
         self.refresh_whoami()
@@ -172,6 +174,64 @@ class KmsConsole(OrderedKeys, App):
             from kms_tui.tui.modals.sign_in import SignInModal
 
             self.push_screen(SignInModal())
+
+    def _apply_read_only(self, s: AppServices) -> None:
+        """Read-only from --read-only, settings.toml, the profile's own flag, or a production
+        profile not switched to write mode for this session."""
+        production_lock = s.production and s.profile_name not in self._write_mode
+        read_only = self._read_only_base or bool(s.read_only) or production_lock
+        if read_only != self.read_only:
+            self.read_only = read_only
+            self.screen.refresh_bindings()  # write actions appear or vanish
+
+    # --- production profiles --------------------------------------------------------------
+    @property
+    def production_profile(self) -> str | None:
+        """The active profile's name when it is marked production, else None."""
+        s = self.services
+        return s.profile_name if s is not None and s.production else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "write_mode":  # the key shows only on a production profile
+            return self.production_profile is not None
+        return True
+
+    def action_write_mode(self) -> None:
+        """Production profile: write mode for this session after its name is typed; again: back
+        to read-only."""
+        name = self.production_profile
+        if name is None:
+            self.notify("Write mode is for profiles marked production (kms-tui profile mark NAME --production); "
+                        "this one is not.", title="Write mode", markup=False)
+            return
+        if name in self._write_mode:
+            self._set_write_mode(name, False)
+            return
+        from kms_tui.tui.modals.production import ProductionConfirmModal
+
+        def chosen(yes: bool | None) -> None:
+            if yes and self.production_profile == name:
+                self._set_write_mode(name, True)
+
+        self.push_screen(ProductionConfirmModal(name, "Switch to write mode for this session"), chosen)
+
+    def _set_write_mode(self, name: str, on: bool) -> None:
+        (self._write_mode.add if on else self._write_mode.discard)(name)
+        if self.services is not None:
+            self._apply_read_only(self.services)
+        self.identity = replace(self.identity, read_only=self.read_only, write_mode=on)
+        self.notify(f"Write mode on {name} for this session: changes ask for the profile name." if on
+                    else f"{name} is read-only again.", title="Production", severity="warning", markup=False)
+
+    def confirm_production(self, what: str, then: Callable[[], Any]) -> None:
+        """Run ``then`` at once, or, on a production profile, once its name is typed."""
+        name = self.production_profile
+        if name is None:
+            then()
+            return
+        from kms_tui.tui.modals.production import ProductionConfirmModal
+
+        self.push_screen(ProductionConfirmModal(name, what), lambda yes: then() if yes else None)
 
     def reopen_active_profile(self) -> None:
         """Re-read the active profile's file (after an edit or sign-in) and reconnect."""
@@ -323,7 +383,14 @@ class KmsConsole(OrderedKeys, App):
     def refuse_if_read_only(self, what: str) -> bool:
         """True (and a toast) when the console is read-only; call before any write."""
         if self.read_only:
-            self.notify(f"Read-only mode: {what} is disabled.", title="Read-only", severity="warning")
+            name = self.production_profile
+            if name is not None and name not in self._write_mode and not self._read_only_base \
+                    and not self.services.read_only:
+                self.notify(f"{name} is a production profile, read-only until ctrl+g switches to write mode "
+                            f"for this session: {what} is disabled.", title="Production", severity="warning",
+                            markup=False)
+            else:
+                self.notify(f"Read-only mode: {what} is disabled.", title="Read-only", severity="warning")
         return self.read_only
 
     # --- actions ----------------------------------------------------------------------------

@@ -38,6 +38,8 @@ class Identity:
     insecure_tls: bool = False
     session_expired: bool = False
     read_only: bool = False
+    production: bool = False  # the profile is marked production: a red banner
+    write_mode: bool = False  # …and the user switched it to write mode for this session
     # what the last live check of the server found: "" (not checked yet), "checking",
     # "connected", "not signed in" (it answered but refused us), "unreachable" or "sandbox
     # stopped"; ``connection_detail`` says why (escaped)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kms_tui import paths
-from kms_tui.audit.trail import _COLUMNS, AuditEntry
+from kms_tui.audit.trail import _COLUMNS, AuditEntry, verify_file
 from kms_tui.auth import cache as credential_cache
 from kms_tui.auth.cache import CachedCredentials, CredentialCache
 
@@ -118,6 +118,13 @@ class MemoryAuditTrail:
             entry["object_ids"] = json.loads(entry["object_ids"])
             entry["details"] = _details(entry.get("details"))
         return mine + read_trail(self.path, limit - len(mine))
+
+    def verify(self) -> Any:
+        """The chain of the trail on disk (this session's rows are in memory, not chained)."""
+        try:
+            return verify_file(self.path)
+        except sqlite3.Error:
+            return None
 
 
 class MemoryCredentialCache(CredentialCache):

@@ -45,6 +45,7 @@ class AppServices:
     profile: Any
     read_only: bool
     clock: Clock
+    production: bool = False  # settings.toml marks the profile production (see the app's write mode)
     client: Any = None
     session: Any = None
     audit: Any = None
@@ -118,6 +119,7 @@ async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any 
     await client.__aenter__()
     session.start()
     return AppServices(profile_name=profile.name, profile=profile, read_only=read_only, clock=options.clock,
+                       production=bool(getattr(profile_settings, "production", False)),
                        client=client, session=session, audit=audit, settings=settings,
                        extra_closers=[session.stop, audit.close])
 

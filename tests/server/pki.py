@@ -4,6 +4,7 @@ server certificate for 127.0.0.1, client certificates by CN, and a JWKS served o
 from __future__ import annotations
 
 import base64
+import contextlib
 import ipaddress
 import json
 import threading
@@ -131,6 +132,18 @@ class JwtIssuer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls, *kids: str):
+        """An issuer with one RS256 key per ``kid``, closed on exit."""
+        issuer = cls()
+        for kid in kids:
+            issuer.add_key(kid, "RS256")
+        try:
+            yield issuer
+        finally:
+            issuer.close()
 
 
 def b64_token(key: bytes) -> str:

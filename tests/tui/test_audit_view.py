@@ -50,3 +50,29 @@ async def test_audit_view_newest_first_and_filters(sandbox_console):
         await pilot.pause()
         assert [r[1] for r in _rows(screen)] == ["Create"]
         assert "1 of" in str(screen.query_one("#audit-status").render())
+
+
+async def test_audit_view_shows_the_hash_chain_intact_then_the_row_that_was_changed(sandbox_console):
+    import sqlite3
+
+    from kms_tui.audit.trail import default_path
+
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        await open_objects(pilot)
+        client = pilot.app.services.client
+        first = await client.create_symmetric_key("AES", 256)
+        await client.create_symmetric_key("AES", 128)
+        await pilot.press("3")
+        await settle(pilot)
+        screen = pilot.app.screen
+        status = str(screen.query_one("#audit-status").render())
+        assert "✓ chain intact (" in status and "rows, head" in status
+        conn = sqlite3.connect(default_path())  # someone rewrites history: the first create's object
+        with conn:
+            row_id = conn.execute("SELECT id FROM audit WHERE object_ids LIKE ?", (f"%{first}%",)).fetchone()[0]
+            conn.execute("UPDATE audit SET object_ids = ? WHERE id = ?", ('["someone-else"]', row_id))
+        conn.close()
+        await pilot.press("r")
+        await settle(pilot)
+        status = str(screen.query_one("#audit-status").render())
+        assert f"✗ CHAIN BROKEN at row {row_id}: was changed" in status and "kms-tui audit verify" in status

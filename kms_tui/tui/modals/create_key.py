@@ -4,6 +4,7 @@ value or a random length, name, tags, activate now or not."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -161,3 +162,12 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
                               "take opaque objects): leave \"Activate now\" ticked.")
         value, length = self._secret_fields(kind)
         return CreateKeyRequest(kind=kind, name=name, tags=tags, activate=activate, value=value, length=length)
+
+    def equivalent(self) -> Any:
+        from kms_tui.tui.show_command import for_create
+
+        r = self.build_request()
+        secret = r.kind.family in ("password", "seed", "opaque")
+        size = (r.length or 0) if secret else r.kind.size  # a secret: the random length, never its value
+        return for_create(r.kind.family, size=size, curve=r.kind.curve, name=r.name, tags=r.tags,
+                          activate=r.activate, algorithm=r.kind.algorithm)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Input, Select, Static
@@ -107,3 +108,12 @@ class DestroyModal(ObjectForm[DestroyRequest]):
             remove=self.query_one("#destroy-remove", Checkbox).value,
             revoke_first=reason,
         )
+
+    def equivalent(self) -> Any:
+        """What the confirmation would send (the typed id start is not needed to look)."""
+        from kms_tui.tui.show_command import for_destroy
+
+        reason = str(self.query_one("#destroy-reason", Select).value) if self.revoke_first else None
+        return for_destroy(self.row.uid, self.row.object_type, self.row.algorithm,
+                           cascade=self.query_one("#destroy-cascade", Checkbox).value,
+                           remove=self.query_one("#destroy-remove", Checkbox).value, revoke_first=reason)

@@ -5,6 +5,7 @@ every operation except revoke and destroy; any grant allows get_attributes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -89,3 +90,9 @@ class GrantModal(ObjectForm[GrantRequest]):
         if not ops:
             raise FormProblem("Choose at least one operation, or All operations.")
         return GrantRequest(self.uid, user, tuple(ops))
+
+    def equivalent(self) -> Any:
+        from kms_tui.tui.show_command import for_grant
+
+        r = self.build_request()
+        return for_grant(r.uid, r.user, r.operations)

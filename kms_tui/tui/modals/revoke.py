@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 
 from textual.app import ComposeResult
@@ -92,3 +93,10 @@ class RevokeModal(ObjectForm[RevokeRequest]):
             date = parse_compromise_date(self.query_one("#revoke-date", Input).value, self.now)
         cascade = self.query_one("#revoke-cascade", Checkbox).value
         return RevokeRequest(self.row.uid, reason, message, date, cascade)
+
+    def equivalent(self) -> Any:
+        from kms_tui.tui.show_command import for_revoke
+
+        r = self.build_request()
+        return for_revoke(r.uid, self.row.object_type, self.row.algorithm, r.reason, r.message,
+                          r.compromise_date, r.cascade)

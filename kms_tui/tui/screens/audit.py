@@ -2,7 +2,9 @@
 
 The highlighted row's details (a revoke's reason code, message and compromise date, the full
 error reason) are spelled out under the table, so they read at 80×24 too. A trail that cannot
-be used (a symbolic link at its path) is said in the status line.
+be used (a symbolic link at its path) is said in the status line, and so is the state of the
+trail's hash chain (intact with its row count and head, or the first changed, removed or
+reordered row, as ``kms-tui audit verify`` finds it).
 """
 
 from __future__ import annotations
@@ -66,6 +68,23 @@ def entry_time(entry: dict[str, Any]) -> str:
         return str(entry.get("time", ""))
 
 
+def chain_state(trail: Any) -> Text | None:
+    """One line on the trail's hash chain: intact (rows, head), or the first broken row (red)."""
+    verify = getattr(trail, "verify", None)
+    if verify is None:
+        return None
+    try:
+        verdict = verify()
+    except Exception as exc:  # noqa: BLE001 - the state is unknown, and the line says why
+        return Text(visible(f"chain not checked: {getattr(exc, 'message', None) or exc}"), style="bold")
+    if verdict is None:
+        return Text("chain: no trail yet")
+    if verdict.intact:
+        return Text(f"✓ chain intact ({verdict.rows} rows, head {verdict.head_hash[:12]}…)")
+    where = f"row {verdict.first_bad_id}: " if verdict.first_bad_id is not None else ""
+    return Text(visible(f"✗ CHAIN BROKEN at {where}{verdict.problem} (kms-tui audit verify)"), style="bold red")
+
+
 class AuditScreen(ConsoleScreen):
     """The local audit trail in a table; filters apply as you type."""
 
@@ -94,6 +113,7 @@ class AuditScreen(ConsoleScreen):
         self.entries: list[dict[str, Any]] = []
         self._shown: list[dict[str, Any]] = []
         self.problem: str | None = None  # why the trail records nothing, if it does not
+        self.chain: Text | None = None  # the hash chain's state (read with the entries)
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="audit-filters"):
@@ -135,7 +155,9 @@ class AuditScreen(ConsoleScreen):
         if flush is not None:
             flush()  # rows still queued by the writer thread belong in the view
         self.problem = getattr(trail, "problem", None)
-        return trail.entries(limit=AUDIT_LIMIT)
+        entries = trail.entries(limit=AUDIT_LIMIT)
+        self.chain = chain_state(trail) if self.problem is None else None
+        return entries
 
     def on_worker_state_changed(self, event) -> None:  # Worker.StateChanged
         if event.worker.group != "audit-read" or not event.worker.is_finished:
@@ -204,5 +226,8 @@ class AuditScreen(ConsoleScreen):
         status = f"{len(shown)} of {len(self.entries)} entries{more}, newest first"
         if self.problem:
             status = visible(f"Not recording: {self.problem}  ·  {status}")
-        self.query_one("#audit-status", Static).update(status)
+        line = Text(status)
+        if self.chain is not None:
+            line = Text.assemble(self.chain, "  ·  ", status)
+        self.query_one("#audit-status", Static).update(line)
         self.query_one("#audit-detail", Static).update(detail_lines(shown[0]) if shown else "")

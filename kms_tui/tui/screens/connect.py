@@ -58,8 +58,9 @@ def result_lines(result: CheckResult) -> list[str]:
     """What the check found, every outside text escaped (server answers, certificate fields)."""
     tls = [visible(line) for line in result.tls]
     if result.ok:
+        warnings = [visible(line) for line in result.links if line.startswith("!")]  # works, but…
         return [f"✓ {mask_url(result.url)} answers", f"version: {visible(result.version)}",
-                f"health: {visible(result.health)}", *tls]
+                f"health: {visible(result.health)}", *warnings, *tls]
     text, fix = describe_error(result.error)  # already escaped
     return [f"✗ {shorten(without_html(text))}", *([f"What to do: {shorten(fix, 3)}"] if fix else []), *tls]
 

@@ -112,6 +112,9 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
                 id="objects.export"),
         Binding("i", "import", "Import", show=False, tooltip="Import a key, certificate, chain or PKCS#12 from a file.",
                 id="objects.import"),
+        Binding("exclamation_mark", "show_command", "Command", show=False,
+                tooltip="Show the highlighted object's attributes request as kms-tui, ckms and KMIP JSON.",
+                id="objects.show-command"),
         Binding("c", "copy_id", "Copy id", show=False, tooltip="Copy the id (OSC 52: works over SSH).",
                 id="objects.copy-id"),
         Binding("l", "follow_link", "Follow", show=False, tooltip="Go to the linked key.", id="objects.follow"),
@@ -399,6 +402,17 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         if row is not None:
             self.app.copy_to_clipboard(row.uid)  # OSC 52: reaches the local terminal over SSH/tmux
             self.notify(f"Copied {visible(row.uid)}", markup=False)
+
+    def action_show_command(self) -> None:
+        """`!`: the highlighted object's attributes request as kms-tui, ckms and KMIP JSON."""
+        row = self.table.current
+        if row is None:
+            self.notify("Select an object first.", severity="warning")
+            return
+        from kms_tui.tui.modals.show_command import ShowCommandModal
+        from kms_tui.tui.show_command import for_row
+
+        self.app.push_screen(ShowCommandModal(for_row(row.uid)))
 
     @on(RowsChanged)
     def _rows_changed(self, message: RowsChanged) -> None:

@@ -143,8 +143,10 @@ class AccessSection(Vertical):
 
         def chosen(request: RevokeRightsRequest | None) -> None:
             if request is not None:
-                self.run_worker(self._revoke(uid, user, list(request.operations)), group="access-write",
-                                exit_on_error=False)
+                self.app.confirm_production(
+                    f"Take rights on {visible(uid)} away from {visible(user)}",
+                    lambda: self.run_worker(self._revoke(uid, user, list(request.operations)), group="access-write",
+                                            exit_on_error=False))
 
         self.app.push_screen(RevokeRightsModal(uid, user, list(entry["operations"])), chosen)
 

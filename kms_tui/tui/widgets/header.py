@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
@@ -43,6 +44,13 @@ class ConsoleHeader(Horizontal):
             return
         who = " · ".join(visible(part) for part in (identity.profile, identity.user, identity.method) if part)
         self.query_one("#header-identity", Static).update(who)
+        title = self.query_one("#header-title", Static)
+        title.set_class(identity.production, "-production")
+        if identity.production:  # a red banner naming the profile (plain text: a name is never markup)
+            mode = " · WRITE MODE" if identity.write_mode else ""  # else the READ-ONLY badge says it
+            title.update(Text(f"PRODUCTION {visible(identity.profile)}{mode}"))
+        else:
+            title.update("kms-tui")
         left = format_time_left(identity.expires_at, self.app.clock()) if identity.expires_at else ""
         self.query_one("#header-token", Static).update(f"token {left}" if left else "")
         badges = []

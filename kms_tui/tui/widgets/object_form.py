@@ -3,7 +3,7 @@ Cancel and a confirm button. Subclasses yield fields and turn them into a reques
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,6 +36,9 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.", id="form-cancel"),
         Binding("ctrl+s", "submit", "Submit", tooltip="Send the request.", id="form-submit"),
+        Binding("exclamation_mark,f3", "show_command", "Command",
+                tooltip="Show this request as a kms-tui and a ckms command and as KMIP JSON (! or f3).",
+                id="form-show-command"),
     ]
     DEFAULT_CSS = """
     ObjectForm .object-form-body {
@@ -78,6 +81,23 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
     def build_request(self) -> R:
         """The request from the fields; raise :class:`FormProblem` to keep the modal open."""
         raise NotImplementedError
+
+    def equivalent(self) -> Any:
+        """The request as commands and KMIP JSON (``kms_tui.tui.show_command``), None if none."""
+        return None
+
+    def action_show_command(self) -> None:
+        try:
+            equivalent = self.equivalent()
+        except FormProblem as exc:
+            self.show_problem(str(exc))
+            return
+        if equivalent is None:
+            self.notify("This dialog has no command to show.", severity="warning")
+            return
+        from kms_tui.tui.modals.show_command import ShowCommandModal
+
+        self.app.push_screen(ShowCommandModal(equivalent))
 
     def show_problem(self, text: str) -> None:
         self.query_one("#form-problem", Static).update(text)

@@ -126,7 +126,8 @@ class LifecycleActions:
 
     def _revoke_chosen(self, request: RevokeRequest | None) -> None:
         if request is not None:
-            self.run_revoke(request, self._with_linked(request.uid, request.cascade))
+            affected = self._with_linked(request.uid, request.cascade)
+            self.app.confirm_production(f"Revoke {visible(request.uid)}", lambda: self.run_revoke(request, affected))
 
     @work(exit_on_error=False, group="destructive")
     async def run_revoke(self, request: RevokeRequest, affected: list[str]) -> None:
@@ -142,7 +143,8 @@ class LifecycleActions:
 
     def _destroy_chosen(self, request: DestroyRequest | None) -> None:
         if request is not None:
-            self.run_destroy(request, self._with_linked(request.uid, request.cascade))
+            affected = self._with_linked(request.uid, request.cascade)
+            self.app.confirm_production(f"Destroy {visible(request.uid)}", lambda: self.run_destroy(request, affected))
 
     @work(exit_on_error=False, group="destructive")
     async def run_destroy(self, request: DestroyRequest, affected: list[str]) -> None:

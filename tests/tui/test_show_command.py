@@ -1,0 +1,115 @@
+"""`!` shows a row's or a dialog's request as a kms-tui command, a ckms 5.26 command and the KMIP
+JSON, each copied with one key (OSC 52), against the real sandbox; and an 80×24 snapshot."""
+
+from __future__ import annotations
+
+import json
+
+from kms_tui.tui.modals.revoke import RevokeModal
+from kms_tui.tui.modals.show_command import ShowCommandModal
+from kms_tui.tui.show_command import for_revoke
+from tests.tui.test_objects_helpers import open_objects, reload
+
+UID = "7d0c4f1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f"
+
+
+def shown(modal: ShowCommandModal, key: str) -> str:
+    return str(modal.query_one(f"#show-command-{key}").render())
+
+
+async def new_key_selected(pilot):
+    """The objects screen with a new AES key highlighted: (app, screen, its id)."""
+    screen = await open_objects(pilot)
+    uid = await pilot.app.services.client.create_symmetric_key("AES", 256)
+    await reload(pilot, screen)
+    screen.table.select_uid(uid)
+    return pilot.app, screen, uid
+
+
+async def test_bang_on_a_row_shows_and_copies_the_three_forms(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40), notifications=True) as pilot:
+        app, screen, uid = await new_key_selected(pilot)
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ShowCommandModal)
+        assert shown(modal, "k") == f"kms-tui attributes {uid}"
+        assert shown(modal, "c") == f"ckms attributes get -i {uid}"
+        await pilot.press("k")
+        assert app.clipboard == f"kms-tui attributes {uid}"
+        await pilot.press("j")
+        request = json.loads(app.clipboard)  # the JSON TTLV the client sends, as JSON
+        assert request["tag"] == "GetAttributes" and request["value"][0]["value"] == uid
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_bang_in_the_revoke_dialog_shows_the_request_without_sending_it(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        app, screen, uid = await new_key_selected(pilot)
+        client = app.services.client
+        await pilot.press("v")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, RevokeModal)
+        await pilot.press("exclamation_mark")  # focus is on the reason list: ! is the key
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ShowCommandModal)
+        assert shown(modal, "k") == f"kms-tui revoke {uid} --reason Unspecified"
+        assert shown(modal, "c") == f"ckms sym keys revoke -k {uid} -r unspecified revoked"
+        assert '"tag": "Revoke"' in shown(modal, "j") and '"RevocationReasonCode"' in shown(modal, "j")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is dialog
+        assert (await client.get_attributes(uid))["State"] == "Active"  # nothing was sent
+
+
+def test_show_command_snapshot(snap_compare, console_factory):
+    equivalent = for_revoke(UID, "PrivateKey", "RSA", "KeyCompromise", "laptop stolen", None, True)
+
+    async def show(pilot):
+        await pilot.pause()
+        pilot.app.push_screen(ShowCommandModal(equivalent))
+        await pilot.pause()
+
+    assert snap_compare(console_factory(theme="textual-dark"), run_before=show, terminal_size=(80, 24))
+
+
+async def test_f3_in_the_destroy_dialog_while_typing_the_id(sandbox_console):
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        app, screen, uid = await new_key_selected(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        dialog = app.screen  # focus is in the id field: ! would be typed there, F3 is the key
+        await pilot.press("f3")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ShowCommandModal)
+        assert shown(modal, "k") == (f"kms-tui revoke {uid} --reason CessationOfOperation --message 'revoked before "
+                                     f"destroy' && kms-tui destroy {uid}")  # an Active key is revoked first
+        assert shown(modal, "c") == (f"ckms sym keys revoke -k {uid} -r cessation-of-operation 'revoked before "
+                                     f"destroy' && ckms sym keys destroy -k {uid}")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is dialog
+
+
+def test_what_ckms_cannot_say_has_no_ckms_line():
+    from datetime import datetime, timezone
+
+    from kms_tui.tui.show_command import for_create, for_destroy, for_grant
+
+    dated = for_revoke(UID, "SymmetricKey", "AES", "KeyCompromise", None, datetime(2026, 1, 1, tzinfo=timezone.utc), True)
+    assert dated.ckms is None and "--compromise-date 2026-01-01T00:00:00Z" in dated.kms_tui
+    assert for_destroy(UID, "SymmetricKey", "AES", cascade=False, remove=False, revoke_first=None).ckms is None
+    pre = for_create("aes", size=128, curve="", name=None, tags=("a b",), activate=False)
+    assert pre.ckms is None and "ActivationDate" not in pre.kmip and "stays pre-active" in pre.kms_tui
+    active = for_create("ec", size=0, curve="p384", name=None, tags=("a b",), activate=True)
+    assert active.ckms == "ckms ec keys create -c nist-p384 -t 'a b'" and "ActivationDate" in active.kmip
+    cert = for_revoke(UID, "Certificate", "", "CACompromise", "x", None, True)
+    assert cert.ckms == f"ckms certificates revoke -c {UID} -r ca-compromise x"
+    grant = for_grant(UID, "bob", ("get", "getattributes"))
+    assert grant.ckms == f"ckms access-rights grant bob get get_attributes -i {UID}"
+    assert grant.sections()[2][0] == "REST request" and grant.kmip.startswith("POST /access/grant\n")
