@@ -25,7 +25,6 @@ Order: critical, then due, then warning; within a level the earliest date first.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
 
 LEVELS = ("critical", "due", "warning")
 KEY_TYPES = ("SymmetricKey", "PrivateKey", "PublicKey", "SecretData", "SplitKey")
-GRANT_CONCURRENCY = 8
 _FAR = datetime.max.replace(tzinfo=timezone.utc)
 
 
@@ -211,21 +209,11 @@ async def scan(
 
 
 async def _public_grants(client: KmsClient, uids: list[str], problems: list[str]) -> dict[str, list[str]]:
-    from kms_tui.client.errors import KmsError
+    from kms_tui.client.bulk import access_lists
 
-    gate = asyncio.Semaphore(GRANT_CONCURRENCY)
     found: dict[str, list[str]] = {}
-
-    async def one(uid: str) -> None:
-        async with gate:
-            try:
-                entries = await client.access_list(uid)
-            except KmsError as exc:
-                problems.append(f"{uid}: grants not read ({exc.message})")
-                return
+    for uid, entries in (await access_lists(client, uids, problems)).items():
         for entry in entries:
-            if isinstance(entry, dict) and entry.get("user_id") == "*":
+            if entry.get("user_id") == "*":
                 found[uid] = [str(op) for op in entry.get("operations") or []]
-
-    await asyncio.gather(*(one(u) for u in uids))
     return found
