@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "login",
     "crypto",
     "due",
+    "diff",
 )
 # Commands that take none of the global options (the sandbox server has its own configuration).
 NO_GLOBAL_OPTIONS = ("serve",)
