@@ -322,6 +322,15 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         elif self.focused is not self.table:
             self.table.focus()
 
+    def reveal(self, uid: str) -> None:
+        """Put the cursor on ``uid`` (another screen's jump, e.g. the radar's), now or once the
+        listing brings it."""
+        if self.table.select_uid(uid):
+            self.add_class("-detail")
+            self.detail.show_row(self.table.current)
+        else:
+            self.pending_select = uid
+
     def action_follow_link(self, uid: str | None = None) -> None:
         row = self.table.current
         target = uid or (row.linked_key if row else None)
