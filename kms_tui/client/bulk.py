@@ -253,6 +253,45 @@ def select_by_tags(objects: Iterable[ObjectSummary], tags: Sequence[str]) -> lis
     return [o.uid for o in objects if o.state not in DESTROYED and want <= set(o.attributes.get("tags", o.tags))]
 
 
+@dataclass
+class PlanInputs:
+    """What a plan is made from, read once: the console plans again from it when the user
+    changes the revocation reason, without asking the server again."""
+
+    objects: list[ObjectSummary]
+    selected: list[str]
+    grants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def plan(self, action: str, *, reason: str = "Unspecified", remove: bool = False, cascade: bool = True) -> BulkPlan:
+        plan = plan_from(self.objects, self.selected, action=action, reason=reason, remove=remove, cascade=cascade,
+                         grants=self.grants)
+        plan.problems = list(self.problems)
+        return plan
+
+
+async def gather(client: KmsClient, *, ids: Sequence[str] = (), tags: Sequence[str] = (), grants: bool = True) -> PlanInputs:
+    """Read the listing and the grants of the selected objects (``ids``, or every object
+    carrying ``tags``) and of their key-pair partners."""
+    from kms_tui.client.listing import list_objects
+
+    listing = await list_objects(client)
+    selected = list(ids) if ids else select_by_tags(listing.objects, tags)
+    inputs = PlanInputs(listing.objects, selected, problems=list(listing.problems))
+    if grants and selected:
+        by_id = {o.uid: o for o in listing.objects}
+        wanted = dict.fromkeys(selected)
+        for uid in selected:
+            obj = by_id.get(uid)
+            for link in ("PublicKeyLink", "PrivateKeyLink"):
+                partner = _link(obj, link) if obj is not None else None
+                if partner:
+                    wanted[partner] = None
+        owned = [u for u in wanted if u in by_id and not by_id[u].owner]
+        inputs.grants = await access_lists(client, owned, inputs.problems)
+    return inputs
+
+
 async def gather_plan(
     client: KmsClient,
     *,
@@ -264,21 +303,10 @@ async def gather_plan(
     cascade: bool = True,
     grants: bool = True,
 ) -> BulkPlan:
-    """Read the listing (and the grants of what will change) and plan ``action`` on ``ids`` or
-    on every object carrying ``tags``."""
-    from kms_tui.client.listing import list_objects
-
-    listing = await list_objects(client)
-    selected = list(ids) if ids else select_by_tags(listing.objects, tags)
-    plan = plan_from(listing.objects, selected, action=action, reason=reason, remove=remove, cascade=cascade)
-    problems = list(listing.problems)
-    if grants and plan.count:
-        owned = {o.uid for o in listing.objects if not o.owner}
-        found = await access_lists(client, [u for u in plan.changing() if u in owned], problems)
-        plan = plan_from(listing.objects, selected, action=action, reason=reason, remove=remove, cascade=cascade,
-                         grants=found)
-    plan.problems = problems
-    return plan
+    """Read what is needed (:func:`gather`) and plan ``action`` on ``ids`` or on every object
+    carrying ``tags``."""
+    inputs = await gather(client, ids=ids, tags=tags, grants=grants)
+    return inputs.plan(action, reason=reason, remove=remove, cascade=cascade)
 
 
 # -- the run -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 
 from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
+from kms_tui.tui.bulk.marks import BulkMarks
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.widgets.access_list import AccessDetail, grant_from
@@ -71,7 +72,9 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         "!word excludes. f opens the server filters (type, algorithm, state incl. destroyed, "
         "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
         "t its raw TTLV, l follows its link. Destroy asks for the first characters of the id; "
-        "an Active key is revoked first. Read-only mode refuses every change."
+        "an Active key is revoked first. Space marks a row, * every row the filter shows; with rows "
+        "marked, v d T e act on all of them (revoke and destroy after a preview that asks for the "
+        "count). Read-only mode refuses every change."
     )
     BINDINGS = [
         Binding("slash", "focus_text_filter", "Filter", tooltip="Filter the loaded rows.", id="objects.filter"),
@@ -95,6 +98,10 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         Binding("t", "toggle_raw", "TTLV", show=False, tooltip="Raw TTLV of the attributes.", id="objects.raw"),
         Binding("escape", "close_detail", "Close", show=False, tooltip="Close the detail pane.",
                 id="objects.close-detail"),
+        Binding("space", "toggle_mark", "Mark", show=False, tooltip="Mark the row (v d T e then act on every marked row).",
+                id="objects.mark"),
+        Binding("asterisk", "mark_shown", "Mark all", show=False,
+                tooltip="Mark every row the filter shows (again: unmark them).", id="objects.mark-shown"),
     ]
     DEFAULT_CSS = """
     ObjectsScreen #objects-body { height: 1fr; }
@@ -118,6 +125,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         self._table: ObjectTable | None = None
         self._reset_arrivals()
         self._in_place = False  # the running load refreshes the rows shown (a reload)
+        self.bulk = BulkMarks(self)  # marks and bulk actions (kms_tui.tui.bulk)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -259,6 +267,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         text += f" · {describe_filter(self.filters)}"
         if self._arrived:
             text += f" · {_fmt(len(self._arrived))} more arrived, shown when you pause"
+        text += self.bulk.status()
         if self.load_running:
             text = "Loading… " + text + "  (x stops)"
         if self.partial_problems:
@@ -372,8 +381,37 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
             self.app.copy_to_clipboard(row.uid)  # OSC 52: reaches the local terminal over SSH/tmux
             self.notify(f"Copied {visible(row.uid)}", markup=False)
 
+    # -- marks: with rows marked, v d T e act on all of them (kms_tui.tui.bulk) ---------------
+
+    def action_toggle_mark(self) -> None:
+        self.bulk.toggle()
+
+    def action_mark_shown(self) -> None:
+        self.bulk.mark_shown()
+
+    def refresh_counts(self) -> None:
+        self._show_counts()
+
+    def action_revoke(self) -> None:
+        if not self.bulk.take("revoke"):
+            super().action_revoke()
+
+    def action_destroy(self) -> None:
+        if not self.bulk.take("destroy"):
+            super().action_destroy()
+
+    def action_edit_tags(self) -> None:
+        if not self.bulk.take("tags"):
+            super().action_edit_tags()
+
+    def action_export(self) -> None:
+        if not self.bulk.take("export"):
+            super().action_export()
+
     @on(RowsChanged)
     def _rows_changed(self, message: RowsChanged) -> None:
+        self.bulk.forget(message.gone)
+        self.bulk.sync()
         self.table.remove_rows(message.gone)
         self.table.add_rows(message.rows)
         if message.select and not self.table.select_uid(message.select):

@@ -62,6 +62,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         "object-table--active",
         "object-table--warning",
         "object-table--error",
+        "object-table--marked",
     }
     DEFAULT_CSS = """
     ObjectTable { height: 1fr; background: $surface; overflow-x: hidden; }
@@ -72,6 +73,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
     ObjectTable > .object-table--active { color: $success; }
     ObjectTable > .object-table--warning { color: $warning; }
     ObjectTable > .object-table--error { color: $error; }
+    ObjectTable > .object-table--marked { color: $accent; text-style: bold; }
     """
 
     cursor = reactive(0, always_update=True, repaint=False)  # watch_cursor redraws the two lines that change
@@ -100,7 +102,8 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         self._key = sort_key(self.sort_order.column)
         self.empty_text = "No objects."
         self._layout: list[tuple[str, int]] = []
-        self._layout_width = -1
+        self._layout_width: tuple[int, int] = (-1, 0)  # (width, gutter) the layout was made for
+        self.marked: frozenset[str] = frozenset()  # ids marked for a bulk action (kms_tui.tui.bulk)
         # Rendered lines by (row id, under cursor, width); a cursor move redraws two lines.
         self._lines: dict[tuple[str, bool, int], Strip] = {}
         self._styles: dict[str, Style] = {}
@@ -372,10 +375,20 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
             self._styles[name] = style
         return style
 
+    def set_marks(self, uids: frozenset[str]) -> None:
+        """Show ``uids`` as marked: a one-cell gutter (``●``) appears while any row is marked."""
+        if uids != self.marked:
+            self.marked = uids
+            self._lines.clear()
+            self.refresh()
+
     def render_line(self, y: int) -> Strip:
+        gutter = 1 if self.marked else 0
         width = self.size.width
-        if width != self._layout_width:
-            self._layout, self._layout_width = layout_columns(width), width
+        if (width, gutter) != self._layout_width:
+            self._layout, self._layout_width = layout_columns(width - gutter), (width, gutter)
+        if gutter:
+            return self._with_gutter(y, width)
         if y == 0:
             return self._header(width)
         index = int(self.scroll_y) + y - 1
@@ -392,3 +405,33 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
                 self._lines.clear()
             line = self._lines[key] = self._render_row(row, selected, width)
         return line
+
+    def _with_gutter(self, y: int, width: int) -> Strip:
+        """A line with the marks' gutter on its left (rows drawn one cell narrower)."""
+        if y == 0:
+            style = self._style("header")
+            return Strip.join([Strip([Segment(" ", style)], 1), self._header(width - 1)])
+        index = int(self.scroll_y) + y - 1
+        if index >= len(self._view):
+            return self.render_line_rows(y, width)
+        row = self._view[index]
+        selected = index == self.cursor
+        key = (row.uid, selected, width)
+        line = self._lines.get(key)
+        if line is None:
+            if len(self._lines) > 8 * self.size.height:
+                self._lines.clear()
+            marked = row.uid in self.marked
+            over = (Style(bold=True) if selected else self._style("marked")) if marked else Style()
+            mark = Segment("●" if marked else " ", self._style("cursor" if selected else "base") + over)
+            body = self._render_row(row, selected, width - 1)
+            if marked:  # on top of each cell's own style (the state's colour included)
+                body = Strip([Segment(seg.text, (seg.style or Style()) + over) for seg in body], body.cell_length)
+            line = self._lines[key] = Strip.join([Strip([mark], 1), body])
+        return line
+
+    def render_line_rows(self, y: int, width: int) -> Strip:
+        """Below the last row: blank (or the empty text)."""
+        if not self._view and y == 2:
+            return Strip([Segment(fit("  " + self.empty_text, width), self._style("dim"))], width)
+        return Strip.blank(width, self._style("base"))
