@@ -64,6 +64,15 @@ class ServerDiff:
                 "compared": self.compared}
 
 
+def shown(value: Any) -> str:
+    """A changed value as one short text: grants ``user: ops; …``, lists comma-joined."""
+    if isinstance(value, dict):
+        return "; ".join(f"{u}: {','.join(ops)}" for u, ops in sorted(value.items())) or "(none)"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) or "(none)"
+    return "(none)" if value in (None, "") else str(value)
+
+
 def brief(o: ObjectSummary) -> dict[str, Any]:
     return {"id": o.uid, "type": o.object_type, "state": o.state, "names": list(o.names), "tags": _tags(o)}
 

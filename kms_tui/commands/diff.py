@@ -70,16 +70,9 @@ def _row(o: Any) -> tuple[str, ...]:
     return (o.uid, o.object_type, o.state, ",".join(o.names), ",".join(o.attributes.get("tags", o.tags)))
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{u}: {','.join(ops)}" for u, ops in sorted(value.items())) or "(none)"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value) or "(none)"
-    return "(none)" if value in (None, "") else str(value)
-
 
 def _result(diff: Any, a: tuple[str, Any, Any], b: tuple[str, Any, Any]) -> Result:
-    from kms_tui.client.diff import brief
+    from kms_tui.client.diff import brief, shown
 
     (name_a, where_a, snap_a), (name_b, where_b, snap_b) = a, b
     c = diff.counts()
@@ -102,7 +95,7 @@ def _result(diff: Any, a: tuple[str, Any, Any], b: tuple[str, Any, Any]) -> Resu
         lines += ["", f"Re-created under a new id (same type, names and tags) ({len(diff.recreated)}):",
                   table(rows, ("ID ON A", "ID ON B", "TYPE", "STATE A/B", "NAMES"))]
     if diff.changed:
-        rows = [(ch.uid, ch.what, _shown(ch.a), _shown(ch.b)) for ch in diff.changed]
+        rows = [(ch.uid, ch.what, shown(ch.a), shown(ch.b)) for ch in diff.changed]
         lines += ["", f"Changed ({c['changed_objects']} objects, {c['changes']} differences):",
                   table(rows, ("ID", "WHAT", "ON A", "ON B"))]
     problems = [f"A: {p}" for p in snap_a.problems] + [f"B: {p}" for p in snap_b.problems]
