@@ -63,10 +63,13 @@ def run(args: argparse.Namespace, action: str) -> int:
             client, action=action, tags=tags, reason=getattr(args, "reason", "Unspecified") or "Unspecified",
             remove=getattr(args, "remove", False), cascade=not args.no_cascade, grants=not args.no_grants)
         preview = "\n".join(plan.lines())
+        # skipped because the state says it is done already: fine; for another reason (an Active
+        # key to destroy, an id gone): refused, as the server would
+        refused = [i for i in plan.skipped if not i.note.startswith("already")]
         if not plan.selected:
+            code = exitcodes.OK if args.dry_run or (plan.skipped and not refused) else exitcodes.REFUSED
             return Result({"dry_run": args.dry_run, "plan": plan.as_dict()},
-                          preview + f"\nnothing to {action}: no object carrying {_tags(tags)} can be changed",
-                          exitcodes.OK if args.dry_run or plan.skipped else exitcodes.REFUSED)
+                          preview + f"\nnothing to {action}: no object carrying {_tags(tags)} can be changed", code)
         if args.dry_run:
             return Result({"dry_run": True, "plan": plan.as_dict()}, preview + "\n(dry run: nothing was sent)")
         if len(plan.selected) > 1 and not getattr(args, "yes", False):
@@ -74,7 +77,7 @@ def run(args: argparse.Namespace, action: str) -> int:
             raise UsageError(f"{len(plan.selected)} objects carry {_tags(tags)} ({plan.count} change in all)",
                              "check the preview above, then pass --yes to go ahead (or --dry-run to see it only)",
                              reason="confirm")
-        say(plan.lines()[0])
+        say("\n".join([plan.lines()[0], *(f"skipped {visible(i.uid)}: {i.note}" for i in plan.skipped)]))
 
         def progress(outcome: Any, index: int, total: int) -> None:
             if outcome.status not in (bulk.DONE, bulk.NOT_SENT):
@@ -82,18 +85,48 @@ def run(args: argparse.Namespace, action: str) -> int:
             if index % PROGRESS_EVERY == 0 or index == total:
                 say(f"{action}: {index}/{total} sent")
 
-        report = await bulk.run_plan(client, plan, on_outcome=progress)
+        report = await _run_stoppable(client, plan, progress)
         rows = [(o.uid, o.status, o.state, o.detail) for o in report.outcomes]
         text = table(rows, ("OBJECT", "OUTCOME", "STATE NOW", "DETAIL")) + f"\n{report.summary()}"
         tally = report.tally()
         code = exitcodes.OK
-        if tally[bulk.REFUSED] or tally[bulk.FAILED]:
+        if tally[bulk.REFUSED] or tally[bulk.FAILED] or refused:
             code = exitcodes.REFUSED
         if report.stopped or tally[bulk.UNKNOWN]:
             code = exitcodes.UNREACHABLE
         return Result({"plan": plan.as_dict(), **report.as_dict()}, text, code)
 
     return run_with_client(args, body)
+
+
+async def _run_stoppable(client: Any, plan: Any, progress: Any) -> Any:
+    """Run the plan; the first Ctrl+C stops it between objects (the rest are reported not sent)."""
+    import asyncio
+    import signal
+
+    from kms_tui.client import bulk
+
+    stop = []
+    loop = asyncio.get_running_loop()
+
+    def interrupted() -> None:
+        if not stop:
+            say("stopping after the object being sent (Ctrl+C again to quit at once)")
+            stop.append(True)
+            return
+        loop.remove_signal_handler(signal.SIGINT)
+        raise KeyboardInterrupt
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, interrupted)
+        watching = True
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+        watching = False
+    try:
+        return await bulk.run_plan(client, plan, on_outcome=progress, should_stop=lambda: bool(stop))
+    finally:
+        if watching:
+            loop.remove_signal_handler(signal.SIGINT)
 
 
 def _tags(tags: list[str]) -> str:

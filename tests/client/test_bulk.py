@@ -101,6 +101,8 @@ def test_the_cascade_partner_and_certificate_are_listed(estate, kms_cli):
     assert r.code == 0, r.err
     plan = r.json["plan"]
     assert [i["uid"] for i in plan["skipped"]] == [sk] and plan["skipped"][0]["note"] == "Active: revoke it first"
+    r = kms_cli("destroy", "--tag", "solo", "--conf", estate["conf"])  # nothing can go: refused, as the server would
+    assert r.code == 1 and "nothing to destroy" in r.out and kms.state(sk) == "Active"
     r = kms_cli("revoke", "--tag", "solo", "--reason", "Superseded", "--dry-run", "--conf", estate["conf"], "--json")
     plan = r.json["plan"]
     assert [(i["uid"], i["via"]) for i in plan["partners"]] == [(pk, sk)]
