@@ -341,7 +341,7 @@ class BulkReport:
     def summary(self) -> str:
         t = self.tally()
         text = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in t.items() if n)
-        return text + (f"; stopped: {self.stopped}" if self.stopped else "")
+        return text + (f"; {self.stopped}" if self.stopped else "")
 
     def as_dict(self) -> dict[str, Any]:
         return {"action": self.plan.action, "counts": self.tally(), "stopped": self.stopped or None,
@@ -389,7 +389,7 @@ async def run_plan(
             else:
                 outcome = await _send_one(client, plan, uid)
                 if outcome.status == UNKNOWN:
-                    report.stopped = "the server stopped answering"
+                    report.stopped = "stopped: the server stopped answering"
             by_uid[uid] = outcome
             if on_outcome is not None:
                 on_outcome(outcome, index + 1, total)

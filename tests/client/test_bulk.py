@@ -151,13 +151,14 @@ class CountingProxy(FaultProxy):
         self.reached: Counter[tuple[str, str]] = Counter()
 
     async def _forward(self, head: bytes, body: bytes) -> bytes:
+        answer = await super()._forward(head, body)  # raises when the sandbox is not there: not counted
         try:
             doc = json.loads(body)
             target = next((c["value"] for c in doc.get("value", []) if c.get("tag") == "UniqueIdentifier"), "")
             self.reached[(doc.get("tag", ""), target)] += 1
         except (ValueError, AttributeError, TypeError):
             pass
-        return await super()._forward(head, body)
+        return answer
 
 
 N = 1000
@@ -214,3 +215,39 @@ async def _bulk_with_faults(direct_url: str, proxy: CountingProxy) -> None:
     revokes = {u: n for (op, u), n in proxy.reached.items() if op == "Revoke"}
     assert max(revokes.values()) == 1
     assert set(revokes) == set(order[:900]) - {order[400]}  # the 503 never reached the server
+
+
+def test_a_server_that_goes_away_mid_run_stops_it_and_nothing_is_resent(tmp_path):
+    sb = start_sandbox(tmp_path / "gone")
+    proxy = CountingProxy(sb.url).start()
+    try:
+        report, ids = asyncio.run(_run_until_the_server_dies(sb, proxy))
+        by = {o.uid: o for o in report.outcomes}
+        assert [by[u].status for u in ids[:20]] == ["done"] * 20
+        assert by[ids[20]].status == "unknown" and "could not be read" in by[ids[20]].detail
+        assert all(by[u].status == "not_sent" for u in ids[21:])
+        assert report.stopped == "stopped: the server stopped answering"
+        assert {u for (op, u), n in proxy.reached.items() if op == "Revoke"} == set(ids[:20])
+        back = start_sandbox(tmp_path / "back", db=sb.db)  # the same database: what really happened
+        kms = Kmip(back.url)
+        assert [kms.state(u) for u in ids[19:22]] == ["Deactivated", "Active", "Active"]
+        kms.close()
+        back.stop()
+    finally:
+        proxy.stop()
+        sb.stop()
+
+
+async def _run_until_the_server_dies(sb, proxy: CountingProxy):
+    async with KmsClient(ConnectionSettings(server_url=sb.url)) as direct:
+        made = await direct.batch([rq.create_symmetric_key("AES", 128, tags=("fleet",)) for _ in range(50)])
+    async with KmsClient(ConnectionSettings(server_url=proxy.url)) as client:
+        plan = await bulk.gather_plan(client, action="revoke", tags=("fleet",), grants=False)
+
+        def on_outcome(outcome: bulk.Outcome, index: int, total: int) -> None:
+            if index == 20:
+                sb.stop()
+
+        report = await bulk.run_plan(client, plan, on_outcome=on_outcome)
+    assert sorted(plan.sends) == sorted(str(r.unwrap().get_value("UniqueIdentifier")) for r in made)
+    return report, list(plan.sends)
