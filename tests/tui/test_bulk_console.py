@@ -205,7 +205,7 @@ async def test_a_long_run_stops_between_objects_and_reports_each(sandbox, sandbo
         assert tally["not_sent"] > 0 and tally["done"] >= 20 and tally["done"] + tally["not_sent"] == 600
         kms = Kmip(sandbox.url)
         states = {o.uid: o.status for o in report.outcomes}
-        for uid in ids[:: 25]:  # a sample of each outcome is what the server holds
-            assert kms.state(uid) == ("Deactivated" if states[uid] == "done" else "Active")
+        for key in ids[:: 25]:  # a sample of each outcome is what the server holds
+            assert kms.state(key) == ("Deactivated" if states[key] == "done" else "Active")
         kms.close()
         assert "not sent; stopped by you" in text_of(pilot.app, "#bulk-run-status")
