@@ -81,7 +81,7 @@ async def test_marks_preview_count_and_run(sandbox, sandbox_console):
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await _objects(pilot)
         await _mark(pilot, screen, ["app-key", "kek-1"])
-        assert "2 marked (v d T e act on them)" in text_of(pilot.app, "#objects-status")
+        assert "2 marked (v d T g e act on them)" in text_of(pilot.app, "#objects-status")
         assert screen.table.marked == {"app-key", "kek-1"}
         await _mark(pilot, screen, ["app-key"])  # space again unmarks
         assert screen.table.marked == {"kek-1"}
@@ -134,6 +134,17 @@ async def test_marked_rows_get_tags_and_export(sandbox, sandbox_console, tmp_pat
         await settle(pilot)
         await wait_until(pilot, lambda: "pci" in screen.table.get_row("bystander").tags, what="the tags")
         assert "other" not in screen.table.get_row("bystander").tags and "pci" in screen.table.get_row("app-key").tags
+        # grant: the dialog once, a grant on each marked object
+        await pilot.press("g")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "GrantModal", what="the grant dialog")
+        modal = pilot.app.screen
+        modal.query_one("#grant-user", Input).value = "carol"
+        modal.query_one("#grant-operations").select("encrypt")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        for key in ("app-key", "bystander"):
+            listed = httpx.get(sandbox.url + f"/access/list/{key}").json()
+            assert ["encrypt"] in [e["operations"] for e in listed if e["user_id"] == "carol"], listed
         # export: the pair's private key exports its public key; a symmetric key has none
         await pilot.press("asterisk")
         await pilot.press("asterisk")

@@ -6,7 +6,8 @@ runs the bulk form when rows are marked (and returns True) or leaves the single-
 
 Revoke and destroy: the listing and grants are read (:func:`kms_tui.client.bulk.gather`), the
 preview asks for the count, the run modal sends each object's request once; the rows are then
-read again. Tags: one tag change per object. Export: the PEM of each public key or certificate
+read again. Tags: one tag change per object. Grant: the grant dialog once, then one grant per
+object. Export: the PEM of each public key or certificate
 (a private key's public key) into a folder, never over an existing file; revoked keys are left
 out (e on the row exports one anyway, after a warning).
 """
@@ -73,8 +74,8 @@ class BulkMarks:
             self._changed()
 
     def status(self) -> str:
-        """For the status line: `` · 3 marked (v d T e act on them)``."""
-        return f" · {self.count:,} marked (v d T e act on them)" if self.marked else ""
+        """For the status line: `` · 3 marked (v d T g e act on them)``."""
+        return f" · {self.count:,} marked (v d T g e act on them)" if self.marked else ""
 
     def _loaded(self) -> list[str]:
         table = self.screen.table
@@ -82,12 +83,12 @@ class BulkMarks:
 
     # -- acting ----------------------------------------------------------------------------
     def take(self, action: str) -> bool:
-        """Run ``action`` (revoke, destroy, tags, export) on the marked rows; False when none is
+        """Run ``action`` (revoke, destroy, tags, grant, export) on the marked rows; False when none is
         marked (the screen then acts on the row under the cursor)."""
         if not self.marked:
             return False
         ids = self._loaded()
-        what = {"tags": "change tags", "export": "export to files"}.get(action, action)
+        what = {"tags": "change tags", "export": "export to files", "grant": "grant access"}.get(action, action)
         if self.screen.app.refuse_if_read_only(what):
             return True
         if self.screen.client is None:
@@ -96,7 +97,8 @@ class BulkMarks:
         if not ids:
             self.screen.notify("The marked rows are not loaded any more; mark rows again.", severity="warning")
             return True
-        runner = {"revoke": self._lifecycle, "destroy": self._lifecycle, "tags": self._tags, "export": self._export}
+        runner = {"revoke": self._lifecycle, "destroy": self._lifecycle, "tags": self._tags, "export": self._export,
+                  "grant": self._grant}
         self.screen.run_worker(runner[action](action, ids), group="bulk", exclusive=True, exit_on_error=False)
         return True
 
@@ -148,6 +150,26 @@ class BulkMarks:
         if failed:
             notice += f"; failed: {'; '.join(failed[:3])}" + (f" (+{len(failed) - 3} more)" if len(failed) > 3 else "")
         await self._refresh(ids, notice, unmark=[])
+
+    async def _grant(self, _action: str, ids: list[str]) -> None:
+        from kms_tui.client.errors import KmsError
+        from kms_tui.tui.modals.grant import GrantModal
+        from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+
+        request = await self.screen.app.push_screen_wait(GrantModal(f"the {len(ids):,} marked objects"))
+        if request is None:
+            return
+        failed: list[str] = []
+        for uid in ids:
+            try:
+                await self.screen.client.grant(uid, request.user, list(request.operations))
+            except KmsError as exc:
+                failed.append(f"{visible(uid)}: {exc.message}")
+        notice = (f"Granted {', '.join(request.operations)} to {visible(request.user)} on "
+                  f"{len(ids) - len(failed):,} of {len(ids):,} objects")
+        if failed:
+            notice += f"; failed: {'; '.join(failed[:3])}" + (f" (+{len(failed) - 3} more)" if len(failed) > 3 else "")
+        self.screen.post_message(RowsChanged(notice))
 
     async def _export(self, _action: str, ids: list[str]) -> None:
         from kms_tui.tui.modals.export import export_target, safe_file_name

@@ -73,7 +73,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
         "t its raw TTLV, l follows its link. Destroy asks for the first characters of the id; "
         "an Active key is revoked first. Space marks a row, * every row the filter shows; with rows "
-        "marked, v d T e act on all of them (revoke and destroy after a preview that asks for the "
+        "marked, v d T g e act on all of them (revoke and destroy after a preview that asks for the "
         "count). Read-only mode refuses every change."
     )
     BINDINGS = [
@@ -98,8 +98,8 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         Binding("t", "toggle_raw", "TTLV", show=False, tooltip="Raw TTLV of the attributes.", id="objects.raw"),
         Binding("escape", "close_detail", "Close", show=False, tooltip="Close the detail pane.",
                 id="objects.close-detail"),
-        Binding("space", "toggle_mark", "Mark", show=False, tooltip="Mark the row (v d T e then act on every marked row).",
-                id="objects.mark"),
+        Binding("space", "toggle_mark", "Mark", show=False,
+                tooltip="Mark the row (v d T g e then act on every marked row).", id="objects.mark"),
         Binding("asterisk", "mark_shown", "Mark all", show=False,
                 tooltip="Mark every row the filter shows (again: unmark them).", id="objects.mark-shown"),
     ]
@@ -373,6 +373,8 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         self.detail.show_raw(message.uid, message.text)
 
     def action_grant_access(self) -> None:
+        if not isinstance(self.focused, Input) and self.bulk.take("grant"):
+            return  # rows are marked: the grant goes to each of them
         grant_from(self)
 
     def action_copy_id(self) -> None:
@@ -381,7 +383,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
             self.app.copy_to_clipboard(row.uid)  # OSC 52: reaches the local terminal over SSH/tmux
             self.notify(f"Copied {visible(row.uid)}", markup=False)
 
-    # -- marks: with rows marked, v d T e act on all of them (kms_tui.tui.bulk) ---------------
+    # -- marks: with rows marked, v d T g e act on all of them (kms_tui.tui.bulk) ---------------
 
     def action_toggle_mark(self) -> None:
         self.bulk.toggle()
