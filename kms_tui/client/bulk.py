@@ -72,6 +72,7 @@ class BulkPlan:
     selected: list[Item] = field(default_factory=list)  # objects that change, as selected
     sends: list[str] = field(default_factory=list)  # one request each, in this order
     covered: dict[str, str] = field(default_factory=dict)  # selected id -> the send whose cascade reaches it
+    solo: set[str] = field(default_factory=set)  # sends without Cascade: the partner would make it fail
     partners: list[Item] = field(default_factory=list)
     certificates: list[Item] = field(default_factory=list)
     wrapped: list[Item] = field(default_factory=list)
@@ -133,7 +134,7 @@ class BulkPlan:
         return {"action": self.action, "reason": self.reason if self.action == "revoke" else None,
                 "remove": self.remove, "cascade": self.cascade, "counts": self.counts(),
                 "selected": [asdict(i) for i in self.selected], "requests": list(self.sends),
-                "covered_by_cascade": dict(self.covered), "partners": [asdict(i) for i in self.partners],
+                "covered_by_cascade": dict(self.covered), "without_cascade": sorted(self.solo), "partners": [asdict(i) for i in self.partners],
                 "certificates": [asdict(i) for i in self.certificates], "wrapped": [asdict(i) for i in self.wrapped],
                 "grants": [asdict(g) for g in self.grants], "skipped": [asdict(i) for i in self.skipped],
                 "problems": list(self.problems)}
@@ -156,6 +157,16 @@ def refusal(action: str, state: str, *, reason: str = "Unspecified", remove: boo
     if state == "Active":
         return "Active: revoke it first"
     return None
+
+
+def _blocks_cascade(action: str, object_type: str, partner_state: str) -> bool:
+    """A partner the server's cascade cannot move, failing the whole request: a Compromised one
+    for a revoke (``revoke.rs: recursively_revoke_key`` counts nothing, ``Item_Not_Found``); an
+    Active public key for a private key's destroy (``destroy.rs: recursively_destroy_object``:
+    ``Wrong_Key_Lifecycle_State: DENIED``; from a public key the private key's failure is ignored)."""
+    if action == "revoke":
+        return partner_state == "Compromised"
+    return object_type == "PrivateKey" and partner_state == "Active"
 
 
 def _item(obj: ObjectSummary, via: str = "", note: str = "") -> Item:
@@ -203,6 +214,11 @@ def plan_from(
         plan.sends.append(obj.uid)
         partner_id = _link(obj, _PARTNER[obj.object_type]) if cascade and obj.object_type in _PARTNER else None
         partner = by_id.get(partner_id) if partner_id else None
+        if partner is not None and _blocks_cascade(action, obj.object_type, partner.state):
+            plan.solo.add(obj.uid)  # Cosmian fails the whole request when the cascade cannot move the partner
+            plan.problems.append(f"{partner.uid} ({partner.object_type}) is {partner.state}: {obj.uid} is sent "
+                                 "without cascade and the partner is left as it is")
+            continue
         if partner is None or partner.uid in reached:
             continue
         reached.add(partner.uid)
@@ -266,7 +282,7 @@ class PlanInputs:
     def plan(self, action: str, *, reason: str = "Unspecified", remove: bool = False, cascade: bool = True) -> BulkPlan:
         plan = plan_from(self.objects, self.selected, action=action, reason=reason, remove=remove, cascade=cascade,
                          grants=self.grants)
-        plan.problems = list(self.problems)
+        plan.problems = list(self.problems) + plan.problems
         return plan
 
 
@@ -349,9 +365,10 @@ class BulkReport:
 
 
 def _op(plan: BulkPlan, uid: str) -> Any:
+    cascade = plan.cascade and uid not in plan.solo
     if plan.action == "revoke":
-        return requests.revoke(uid, plan.reason, message="bulk revoke", cascade=plan.cascade)
-    return requests.destroy(uid, remove=plan.remove, cascade=plan.cascade)
+        return requests.revoke(uid, plan.reason, message="bulk revoke", cascade=cascade)
+    return requests.destroy(uid, remove=plan.remove, cascade=cascade)
 
 
 def _carried_out(plan: BulkPlan, state: str) -> bool:

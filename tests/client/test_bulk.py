@@ -110,6 +110,24 @@ def test_the_cascade_partner_and_certificate_are_listed(estate, kms_cli):
     assert plan["counts"]["objects"] == 2 and plan["counts"]["requests"] == 1
 
 
+def test_the_partner_of_a_compromised_key_is_revoked_without_cascade(estate, kms_cli):
+    kms = estate["kms"]
+    from tests.server.kmip import key_pair, revoke
+
+    sk = first(kms.ok(key_pair("ECDSA", curve="P256")), "PrivateKeyUniqueIdentifier")
+    pk = sk + "_pk"
+    kms.ok(revoke(sk, "KeyCompromise"))
+    kms.ok(s("AddAttribute", t("UniqueIdentifier", "TextString", pk),
+             s("NewAttribute", s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
+                                 t("AttributeName", "TextString", "tag"),
+                                 t("AttributeValue", "TextString", json.dumps(["leak"]))))))
+    r = kms_cli("revoke", "--tag", "leak", "--reason", "KeyCompromise", "--conf", estate["conf"], "--json")
+    assert r.code == 0, r.err
+    assert r.json["plan"]["without_cascade"] == [pk]
+    assert [(o["uid"], o["status"]) for o in r.json["outcomes"]] == [(pk, "done")]
+    assert kms.state(pk) == "Compromised"
+
+
 def _subject(cn: str) -> list:
     from tests.client.test_due import _subject as subject
 

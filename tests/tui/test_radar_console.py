@@ -98,6 +98,20 @@ async def test_radar_lists_worst_first_and_acts_one_key_away(sandbox, sandbox_co
                          what="the rescan")
         r = httpx.get(sandbox.url + "/access/list/shared-key")
         assert all(e["user_id"] != "*" for e in r.json())
+        # v on the compromised key's partner: revoked KeyCompromise (without a cascade, which the
+        # Compromised private key would make fail)
+        screen.table.move_cursor(row=[f.uid for f in screen.findings].index("leaked-sk_pk"))
+        await pilot.pause()
+        assert "v: revoke it (KeyCompromise)" in text_of(pilot.app, "#radar-detail")
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        await wait_until(pilot, lambda: not screen.scanning and "leaked-sk_pk" not in [f.uid for f in screen.findings],
+                         what="the partner's finding to go")
+        kms = Kmip(sandbox.url)
+        assert kms.state("leaked-sk_pk") == "Compromised"
+        kms.close()
         # w widens the window: the key deactivated in 90 days comes in
         await pilot.press("w")
         await wait_until(pilot, lambda: not screen.scanning and screen.within_days == 90

@@ -238,9 +238,12 @@ class RadarScreen(ConsoleScreen):
     def action_revoke(self) -> None:
         f = self._finding_for("revoke", ("compromised_partner", "certificate_expired", "key_deactivation"))
         if f is not None:
-            reason = "KeyCompromise" if f.kind == "compromised_partner" else "Superseded"
-            self._ask(f"Revoke {escape(visible(f.uid))} with reason {reason}? Its key-pair partner is revoked too.",
-                      "Revoke", lambda: self.act("revoke", f.uid, reason))
+            if f.kind == "compromised_partner":  # its partner is Compromised: a cascade would fail
+                question = f"Revoke {escape(visible(f.uid))} with reason KeyCompromise?"
+                self._ask(question, "Revoke", lambda: self.act("revoke", f.uid, "KeyCompromise", cascade=False))
+            else:
+                question = f"Revoke {escape(visible(f.uid))} with reason Superseded? Its key-pair partner is revoked too."
+                self._ask(question, "Revoke", lambda: self.act("revoke", f.uid, "Superseded"))
 
     def action_activate(self) -> None:
         f = self._finding_for("activate", ("stale_pre_active",))
@@ -260,10 +263,10 @@ class RadarScreen(ConsoleScreen):
                       lambda: self.act("ungrant", f.uid))
 
     @work(exit_on_error=False, group="destructive")
-    async def act(self, what: str, uid: str, reason: str = "") -> None:
+    async def act(self, what: str, uid: str, reason: str = "", *, cascade: bool = True) -> None:
         client = self.client
         if what == "revoke":
-            await client.revoke(uid, reason, message="from the radar")
+            await client.revoke(uid, reason, message="from the radar", cascade=cascade)
             notice = f"Revoked {visible(uid)} ({reason})"
         elif what == "activate":
             await client.activate(uid)
