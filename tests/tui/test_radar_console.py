@@ -77,6 +77,19 @@ async def _radar(pilot):
     return screen
 
 
+async def _act(pilot, screen, uid: str, key: str, hint: str) -> None:
+    """Highlight ``uid``'s finding, check the hint, press ``key``, confirm; wait for it to go."""
+    screen.table.move_cursor(row=[f.uid for f in screen.findings].index(uid))
+    await pilot.pause()
+    assert hint in text_of(pilot.app, "#radar-detail")
+    await pilot.press(key)
+    await pilot.pause()
+    await pilot.press("y")
+    await settle(pilot)
+    await wait_until(pilot, lambda: not screen.scanning and uid not in [f.uid for f in screen.findings],
+                     what=f"{uid}'s finding to go")
+
+
 @pytest.mark.asyncio
 async def test_radar_lists_worst_first_and_acts_one_key_away(sandbox, sandbox_console):
     populate(sandbox.url)
@@ -86,29 +99,13 @@ async def test_radar_lists_worst_first_and_acts_one_key_away(sandbox, sandbox_co
         assert [row[1] for row in table_rows(screen.table)] == WORST_FIRST
         assert "6 to look at within 30 days (2 critical, 3 due, 1 warning)" in text_of(pilot.app, "#radar-status")
         assert "certificate expired 5 days ago" in text_of(pilot.app, "#radar-detail")
-        # x is for a grant to *: on another finding it says which key to use
-        screen.table.move_cursor(row=WORST_FIRST.index("shared-key"))
-        await pilot.pause()
-        assert "x: remove the grant to every user" in text_of(pilot.app, "#radar-detail")
-        await pilot.press("x")
-        await pilot.pause()
-        await pilot.press("y")
-        await settle(pilot)
-        await wait_until(pilot, lambda: not screen.scanning and "shared-key" not in [f.uid for f in screen.findings],
-                         what="the rescan")
+        # x is for a grant to *: the line under the table says so
+        await _act(pilot, screen, "shared-key", "x", "x: remove the grant to every user")
         r = httpx.get(sandbox.url + "/access/list/shared-key")
         assert all(e["user_id"] != "*" for e in r.json())
         # v on the compromised key's partner: revoked KeyCompromise (without a cascade, which the
         # Compromised private key would make fail)
-        screen.table.move_cursor(row=[f.uid for f in screen.findings].index("leaked-sk_pk"))
-        await pilot.pause()
-        assert "v: revoke it (KeyCompromise)" in text_of(pilot.app, "#radar-detail")
-        await pilot.press("v")
-        await pilot.pause()
-        await pilot.press("y")
-        await settle(pilot)
-        await wait_until(pilot, lambda: not screen.scanning and "leaked-sk_pk" not in [f.uid for f in screen.findings],
-                         what="the partner's finding to go")
+        await _act(pilot, screen, "leaked-sk_pk", "v", "v: revoke it (KeyCompromise)")
         kms = Kmip(sandbox.url)
         assert kms.state("leaked-sk_pk") == "Compromised"
         kms.close()
