@@ -10,7 +10,8 @@ retrieve_object_utils.rs) and ``user_can_perform_operation`` (core/kms/permissio
 * the owner may do everything;
 * any grant at all allows GetAttributes (the object's metadata);
 * on a non-HSM object, a ``get`` grant stands for every operation except Revoke and Destroy,
-  which always need their own grant;
+  which always need their own grant, and ReKey/ReKeyKeyPair (``rekey``), whose key selection
+  checks the grant exactly too (``rekey/*/sql.rs: strict_permission_check``);
 * ``create`` is not a right on an object: it is the right to create objects (checked only when
   the server sets ``privileged_users``), stored on the pseudo-object ``*``.
 """
@@ -35,7 +36,7 @@ CKMS_NAMES: dict[str, str] = {
 # Rights on an object (everything but the create right).
 OBJECT_OPERATIONS: tuple[str, ...] = tuple(op for op in OPERATIONS if op != "create")
 # Operations a `get` grant does not stand for (user_can_perform_operation checks them exactly).
-EXACT_GRANT = frozenset({"revoke", "destroy"})
+EXACT_GRANT = frozenset({"revoke", "destroy", "rekey"})
 ALL = "all"
 
 _RANK = {op: i for i, op in enumerate(OPERATIONS)}
@@ -111,7 +112,8 @@ def explain(granted, *, hsm: bool = False) -> str:  # noqa: ANN001
     if "get" in granted and not hsm:
         missing = [op for op in ("revoke", "destroy") if op not in granted]
         but = f" except {' and '.join(missing)}" if missing else ""
-        return f"get stands for every operation{but} (Cosmian 5.26)"
+        rekey = "" if "rekey" in granted else "; rekey needs its own grant"
+        return f"get stands for every operation{but}{rekey} (Cosmian 5.26)"
     return "any grant also allows get_attributes (Cosmian 5.26)" if more == ["getattributes"] else (
         "also allows " + ", ".join(display_name(op) for op in more) + " (Cosmian 5.26)")
 

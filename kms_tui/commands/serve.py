@@ -35,6 +35,11 @@ def register(subparsers) -> None:
         help="secret backend for secret:// references in the config: vault, aws-ssm, azure-kv or "
         "cosmian-kms (default: $KMS_SECRET_BACKEND)",
     )
+    p.add_argument(
+        "--auto-rotation-check-interval", type=float, metavar="SECONDS", dest="auto_rotation_interval",
+        help="run the key auto-rotation check every SECONDS (Cosmian's auto_rotation_check_interval_secs; "
+        "0 disables it; default: the config's, else 0)",
+    )
     p.set_defaults(func=run)
 
 
@@ -55,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
     except ServerConfigError as exc:
         print(f"kms-tui serve: {exc}", file=sys.stderr)
         return exitcodes.USAGE
+    interval = getattr(args, "auto_rotation_interval", None)
+    if interval is not None:
+        if interval < 0:
+            print("kms-tui serve: --auto-rotation-check-interval must be 0 (disabled) or a number of seconds",
+                  file=sys.stderr)
+            return exitcodes.USAGE
+        config.auto_rotation_check_interval_secs = interval
     host = args.host or (config.hostname if args.config else "127.0.0.1")
     port = args.port if args.port is not None else (config.port if config.port is not None else 9998)
     db = args.db or paths.data_dir() / "sandbox.sqlite"

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from kms_tui.kmip.ttlv import TTLV, TTLVError, decode, encode
+from kms_tui.server import auto_rotate
 from kms_tui.server.auth import Authenticator
 from kms_tui.server.config import ServerConfig
 from kms_tui.server.context import OpContext
@@ -192,4 +193,5 @@ def build_app(config: ServerConfig, store: Store) -> web.Application:
         store.close()
 
     app.on_cleanup.append(cleanup)
+    auto_rotate.install(app, config.auto_rotation_check_interval_secs)
     return app

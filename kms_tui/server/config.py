@@ -58,6 +58,9 @@ class ServerConfig:
     api_token_id: str | None = None
     jwt_providers: list[JwtProvider] = field(default_factory=list)
     force_default_username: bool = False
+    # Cosmian's `auto_rotation_check_interval_secs` (0: no scheduler). Cosmian refuses 1-59; the
+    # sandbox takes any positive number of seconds (tests run it every second).
+    auto_rotation_check_interval_secs: float = 0
 
     @property
     def cert_auth(self) -> bool:
@@ -136,6 +139,10 @@ def config_from_dict(
     if vendor:
         cfg.vendor_identification = str(vendor)
     cfg.force_default_username = bool(data.get("force_default_username", False))
+    interval = data.get("auto_rotation_check_interval_secs", 0)
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval < 0:
+        raise ServerConfigError("auto_rotation_check_interval_secs must be 0 (disabled) or a number of seconds")
+    cfg.auto_rotation_check_interval_secs = interval
     http = _table(data, "http")
     tls = {**http, **_table(data, "tls")}
     if "hostname" in http:

@@ -23,7 +23,8 @@ T = TypeVar("T")
 # `user_can_perform_operation` (crate/server/src/core/kms/permissions.rs), which neither lets a
 # `get` grant stand in nor lets any grant allow them; every other operation goes through
 # `user_has_permission` (crate/server/src/core/retrieve_object_utils.rs).
-EXACT_GRANT = frozenset({"revoke", "destroy"})
+# ReKey/ReKeyKeyPair's `strict_permission_check` (rekey/*/sql.rs) uses it too.
+EXACT_GRANT = frozenset({"revoke", "destroy", "rekey"})
 DESTROYED = ("Destroyed", "Destroyed_Compromised")
 
 

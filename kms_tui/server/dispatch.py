@@ -22,7 +22,7 @@ PLACEHOLDER_FROM = {
     "Locate": "UniqueIdentifier",
 }
 # Operations that await CPU work in the key-generation threads.
-YIELDING = frozenset({"CreateKeyPair", "Certify"})
+YIELDING = frozenset({"CreateKeyPair", "Certify", "ReCertify", "ReKeyKeyPair"})
 # The operations that fall back to the placeholder when they carry no UniqueIdentifier.
 PLACEHOLDER_USERS = frozenset({"Get", "GetAttributes", "GetAttributeList", "ModifyAttribute"})
 

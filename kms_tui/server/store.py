@@ -268,6 +268,32 @@ class Store:
             "SELECT id, state, plain_attributes FROM objects WHERE owner=?", (user,)
         ).fetchall()
 
+    # -- rotation (Cosmian's find_by_rotate_name, find_due_for_rotation_query) ----------------
+    def by_rotate_name(self, name: str, owner: str, generation: int | None) -> list[tuple[str, int]]:
+        """``(id, RotateGeneration)`` of ``owner``'s objects in keyset ``name`` (one generation
+        when given)."""
+        rows = self.db.execute(
+            "SELECT id, COALESCE(json_extract(plain_attributes, '$.RotateGeneration'), 0) FROM objects"
+            " WHERE owner=? AND json_extract(plain_attributes, '$.RotateName')=?", (owner, name)
+        ).fetchall()
+        return [(uid, gen) for uid, gen in rows if generation is None or gen == generation]
+
+    def rotation_candidates(self) -> list[tuple[str, str]]:
+        """``(id, owner)`` of Active objects with RotateAutomatic true and RotateInterval > 0."""
+        return self.db.execute(
+            "SELECT id, owner FROM objects WHERE state='Active'"
+            " AND json_extract(plain_attributes, '$.RotateAutomatic')=1"
+            " AND CAST(json_extract(plain_attributes, '$.RotateInterval') AS INTEGER) > 0"
+        ).fetchall()
+
+    def ids_linking_to(self, link_type: str, target: str) -> list[str]:
+        """Ids of the objects holding a ``link_type`` link to ``target``."""
+        return [row[0] for row in self.db.execute(
+            "SELECT o.id FROM objects o, json_each(o.plain_attributes, '$.Link') l"
+            " WHERE json_extract(l.value, '$.LinkType')=? AND json_extract(l.value, '$.LinkedObjectIdentifier')=?",
+            (link_type, target),
+        )]
+
     # -- access rights ----------------------------------------------------------------------
     def permissions(self, uid: str, user: str) -> set[str]:
         """Operations granted on ``uid`` to ``user`` or to everyone (``*``)."""

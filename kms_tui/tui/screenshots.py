@@ -88,10 +88,29 @@ SHOTS: list[Shot] = [
     Shot("objects-locate", "Server filters: type, algorithm, state incl. destroyed, tags, name, length, link",
          lambda p: _objects(p, "f")),
     Shot("audit", "Audit view: what the console did, newest first", lambda p: _audit(p)),
+    Shot("objects-rotation-history", "Rotation history: the chain of re-keyed keys, policy, next rotation",
+         lambda p: _rotation(p, "H")),
+    Shot("objects-test-key", "Test this key: a round trip on the server, pass or fail, timing",
+         lambda p: _rotation(p, "K")),
     Shot("radar", "Radar: what needs attention, worst first, each acted on one key away", lambda p: _radar(p)),
     Shot("bulk-preview", "Bulk revoke: every object that changes, partners, grants; type the count",
          lambda p: _bulk_preview(p)),
 ]
+
+
+async def _rotation(pilot, key: str) -> None:
+    """The web-tls key re-keyed twice (once), then ``key`` on the newest one."""
+    app = pilot.app
+    await _objects(pilot)
+    if not getattr(app, "_shot_rekeyed", False):
+        for _ in range(2):
+            await pilot.press("R")
+            await _settle(pilot, 0.3)
+            await pilot.press("y")
+            await _settle(pilot, 1.5)
+        app._shot_rekeyed = True
+    await pilot.press(key)
+    await _settle(pilot, 1.0)
 
 
 async def _radar(pilot) -> None:

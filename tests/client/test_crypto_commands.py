@@ -92,6 +92,37 @@ def test_stdin_and_stdout_with_dash(kms_cli, conf, tmp_path, monkeypatch):
     assert out.getvalue() == SECRET
 
 
+def test_sign_verify_and_mac_read_stdin_and_write_stdout_with_dash(kms_cli, conf, sandbox, tmp_path, monkeypatch):
+    def feed(data: bytes) -> None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+
+    def capture() -> io.BytesIO:
+        out = io.BytesIO()
+        monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, write_through=True))
+        return out
+
+    pair = _ok(kms_cli("create", "ed25519", "--conf", conf, "--json"))
+    uid = _aes(kms_cli, conf)  # (made before stdout is captured below)
+    feed(b"release 2.0")
+    out = capture()
+    assert kms_cli("sign", pair["private_key_id"], "-i", "-", "-o", "-", "--conf", conf).code == 0
+    signature = out.getvalue()
+    assert len(signature) == 64  # the raw Ed25519 signature, nothing else on stdout
+    sig_file, data_file = tmp_path / "s.sig", tmp_path / "data"
+    sig_file.write_bytes(signature)
+    data_file.write_bytes(b"release 2.0")
+    feed(b"release 2.0")  # the data from stdin
+    assert kms_cli("verify", pair["public_key_id"], "-i", "-", "--signature", sig_file, "--conf", conf).code == 0
+    feed(signature)  # the signature from stdin
+    assert kms_cli("verify", pair["public_key_id"], "-i", data_file, "--signature", "-", "--conf", conf).code == 0
+    feed(b"release 2.1")
+    assert kms_cli("verify", pair["public_key_id"], "-i", "-", "--signature", sig_file, "--conf", conf).code == 1
+    feed(SECRET)
+    out = capture()
+    assert kms_cli("mac", uid, "-i", "-", "-o", "-", "--conf", conf).code == 0
+    assert out.getvalue() == hmac.new(_key_bytes(kms_cli, conf, sandbox, uid), SECRET, hashlib.sha256).digest()
+
+
 def test_wrong_tag_on_decrypt_is_refused_with_cosmians_reason(kms_cli, conf, tmp_path):
     uid = _aes(kms_cli, conf)
     clear, sealed, back = tmp_path / "c", tmp_path / "c.enc", tmp_path / "b"

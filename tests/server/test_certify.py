@@ -76,13 +76,18 @@ class Kms(Kmip):
         return {**plain, "links": links, "tags": set(tags[0]) if tags else set()}
 
 
-@pytest.fixture(scope="module")
-def kms(tmp_path_factory) -> Iterator[Kms]:
-    sb = start_sandbox(tmp_path_factory.mktemp("certify"))
+def started(tmp_path_factory, name: str) -> Iterator[Kms]:
+    """A sandbox of its own and a :class:`Kms` client to it, stopped when the generator ends."""
+    sb = start_sandbox(tmp_path_factory.mktemp(name))
     client = Kms(sb.url)
     yield client
     client.close()
     sb.stop()
+
+
+@pytest.fixture(scope="module")
+def kms(tmp_path_factory) -> Iterator[Kms]:
+    yield from started(tmp_path_factory, "certify")
 
 
 @pytest.fixture(scope="module")

@@ -171,5 +171,8 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     )
 
 
-# Public name for other operations (Certify generates a subject key pair the same way).
+# Public names for other operations (Certify generates a subject key pair the same way; ReKeyKeyPair
+# builds the replacement pair with generate_key_pair's attributes).
 generate_private_key = _generate
+key_pair_objects = _objects
+key_attributes = _key_attributes

@@ -161,6 +161,10 @@ def _select(ctx: OpContext, spec: Spec, uid: str) -> StoredObject:
     raise ItemNotFound(f"{spec.name}: no valid key found for identifier: {uid}")
 
 
+# ReKey/ReKeyKeyPair call select_unique_key without a crypto operation's error mapping.
+select_unique = _select
+
+
 def _check_process_window(obj: StoredObject) -> None:
     """``check_process_window``: an Active key before ProcessStartDate or after ProtectStopDate
     → ``Wrong_Key_Lifecycle_State: DENIED``."""

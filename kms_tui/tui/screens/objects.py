@@ -21,9 +21,12 @@ from textual.widgets import Input, Static
 from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
 from kms_tui.tui.bulk.marks import BulkMarks
+from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
-from kms_tui.tui.widgets.access_list import AccessDetail, grant_from
+from kms_tui.tui.certificates.certify_modal import certify_from
+from kms_tui.tui.certificates.detail import CertificateDetail
+from kms_tui.tui.widgets.access_list import grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
@@ -71,7 +74,10 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         "/ filters the loaded rows: words match anywhere, /regex/ is a regular expression, "
         "!word excludes. f opens the server filters (type, algorithm, state incl. destroyed, "
         "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
-        "t its raw TTLV, l follows its link. Destroy asks for the first characters of the id; "
+        "t its raw TTLV, l follows its link. R re-keys a key, H shows its rotation history "
+        "(old and new keys, policy, next rotation), K tests it with a round trip on the server. "
+        "A certificate's detail shows its chain to the root (enter on an issuer jumps to it); "
+        "C issues a certificate. Destroy asks for the first characters of the id; "
         "an Active key is revoked first. Space marks a row, * every row the filter shows; with rows "
         "marked, v d T g e act on all of them (revoke and destroy after a preview that asks for the "
         "count). Read-only mode refuses every change."
@@ -89,6 +95,8 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         Binding("d", "destroy", "Destroy", tooltip="Destroy the object, after confirmation.", id="objects.destroy"),
         Binding("g", "grant_access", "Grant", show=False, priority=True,  # before the table's g (home is first)
                 tooltip="Grant a user rights on the object you own.", id="objects.grant"),
+        Binding("C", "certify", "Certify", show=False, tooltip="Issue a certificate: new key pair, public key or "
+                "CSR; self-signed or by a CA in the KMS.", id="objects.certify"),
         Binding("T", "edit_tags", "Tags", show=False, tooltip="Add or remove the object's tags.", id="objects.tags"),
         Binding("e", "export", "Export", show=False, tooltip="Save the public key or certificate as PEM.",
                 id="objects.export"),
@@ -102,6 +110,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
                 tooltip="Mark the row (v d T g e then act on every marked row).", id="objects.mark"),
         Binding("asterisk", "mark_shown", "Mark all", show=False,
                 tooltip="Mark every row the filter shows (again: unmark them).", id="objects.mark-shown"),
+        *ROTATION_BINDINGS,  # R re-key, H rotation history, K test this key (kms_tui/tui/rotation)
     ]
     DEFAULT_CSS = """
     ObjectsScreen #objects-body { height: 1fr; }
@@ -126,6 +135,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         self._reset_arrivals()
         self._in_place = False  # the running load refreshes the rows shown (a reload)
         self.bulk = BulkMarks(self)  # marks and bulk actions (kms_tui.tui.bulk)
+        self.rotation = RotationController(self)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -133,7 +143,7 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         yield ObjectFilterBar(id="objects-filter-bar")
         with Horizontal(id="objects-body"):
             yield ObjectTable(id="objects-table")
-            yield AccessDetail(id="objects-detail")
+            yield CertificateDetail(id="objects-detail")
         yield Static("", id="objects-status", markup=False)  # error reasons come from the server
 
     @property
@@ -372,10 +382,22 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
     def _raw_loaded(self, message: RawLoaded) -> None:
         self.detail.show_raw(message.uid, message.text)
 
+    def action_rekey(self) -> None:
+        self.rotation.rekey()
+
+    def action_rotation_history(self) -> None:
+        self.rotation.history()
+
+    def action_test_key(self) -> None:
+        self.rotation.test_key()
+
     def action_grant_access(self) -> None:
         if not isinstance(self.focused, Input) and self.bulk.take("grant"):
             return  # rows are marked: the grant goes to each of them
         grant_from(self)
+
+    def action_certify(self) -> None:
+        certify_from(self)
 
     def action_copy_id(self) -> None:
         row = self.table.current

@@ -1,0 +1,145 @@
+"""Key-operation throughput of the sandbox over HTTP, with `cryptography`'s own speed for the same
+work measured in the same run as the reference.
+
+* AES-256-GCM encryption of 4 KiB (the server's default mode for an AES key; a fresh nonce each);
+* RSA-3072 signature, RSASSA-PSS SHA-256 (what `ckms rsa sign` asks for), of 32 bytes;
+* Ed25519 signature of 32 bytes.
+
+Each is run against a real `kms-tui serve` child process for ``--seconds`` with ``--clients``
+concurrent connections (JSON TTLV requests, as ckms sends them), then done directly with
+`cryptography` in this process for the same time. The ratio is sandbox ops/s divided by
+`cryptography` ops/s (the share of the raw crypto speed left after HTTP, JSON TTLV and the
+server's key lookup, usage checks and audit-free bookkeeping).
+
+Usage: python3 benchmarks/bench_crypto.py [--seconds 3] [--clients 4]. The last line printed is
+one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kms_tui.kmip.models.crypto_requests import (  # noqa: E402
+    cryptographic_parameters, encrypt_request, sign_request,
+)
+from kms_tui.kmip.ttlv import decode, encode  # noqa: E402
+from tests.server.kmip import first, key_pair, s, t, uid  # noqa: E402
+from tests.support.sandbox import start_sandbox  # noqa: E402
+
+UNRESTRICTED = 0x200000
+PLAINTEXT = os.urandom(4096)
+MESSAGE = os.urandom(32)
+PSS = {"DigitalSignatureAlgorithm": "RSASSAPSS", "HashingAlgorithm": "SHA256", "MaskGeneratorHashingAlgorithm": "SHA256"}
+
+
+def _keys(http: httpx.Client) -> dict[str, str]:
+    def ok(body: dict) -> dict:
+        r = http.post("/kmip/2_1", content=json.dumps(body))
+        r.raise_for_status()
+        return r.json()
+
+    aes = s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s(
+        "Attributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+        t("CryptographicAlgorithm", "Enumeration", "AES"), t("CryptographicLength", "Integer", 256),
+        t("CryptographicUsageMask", "Integer", UNRESTRICTED)))
+    out = {"aes": first(ok(aes), "UniqueIdentifier")}
+    for name, kw in (("rsa", {"length": 3072}), ("ed25519", {})):
+        body = key_pair("RSA" if name == "rsa" else "Ed25519", **kw)
+        body["value"][0]["value"].append(t("CryptographicUsageMask", "Integer", UNRESTRICTED))
+        out[name] = first(ok(body), "PrivateKeyUniqueIdentifier")
+    return out
+
+
+def _material(http: httpx.Client, key: str, fmt: str | None = None) -> bytes:
+    body = s("Export", uid(key), *([t("KeyFormatType", "Enumeration", fmt)] if fmt else []))
+    r = http.post("/kmip/2_1", content=json.dumps(body))
+    r.raise_for_status()
+    return bytes.fromhex(first(r.json(), "KeyMaterial"))
+
+
+async def _server_rate(url: str, body: str, seconds: float, clients: int) -> tuple[float, int]:
+    """ops/s of one request body, ``clients`` connections in a loop for ``seconds``."""
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            r = await client.post("/kmip/2_1", content=body, headers={"Content-Type": "application/json"})
+            if r.status_code != 200:
+                raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
+            done += 1
+
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return done / elapsed, done
+
+
+def _local_rate(fn, seconds: float) -> float:  # noqa: ANN001
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        fn()
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--clients", type=int, default=4)
+    opts = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        sb = start_sandbox(Path(tmp))
+        try:
+            with httpx.Client(base_url=sb.url, timeout=60, headers={"Content-Type": "application/json"}) as http:
+                ids = _keys(http)
+                aes_key = _material(http, ids["aes"])
+                rsa_key = serialization.load_der_private_key(_material(http, ids["rsa"], "PKCS8"), None)
+                ed_key = serialization.load_der_private_key(_material(http, ids["ed25519"], "PKCS8"), None)
+                # one request of each, checked, before timing
+                for node in (encrypt_request(ids["aes"], PLAINTEXT),):
+                    r = http.post("/kmip/2_1", content=encode(node))
+                    assert r.status_code == 200 and len(first(r.json(), "Data")) == 2 * len(PLAINTEXT), r.text[:200]
+            cases = {
+                "aes_gcm_4k_encrypt": (encode(encrypt_request(ids["aes"], PLAINTEXT)),
+                                       lambda: AESGCM(aes_key).encrypt(os.urandom(12), PLAINTEXT, None)),
+                "rsa3072_pss_sign": (encode(sign_request(ids["rsa"], MESSAGE, params=cryptographic_parameters(**PSS))),
+                                     lambda: rsa_key.sign(MESSAGE, padding.PSS(padding.MGF1(hashes.SHA256()),
+                                                                             padding.PSS.DIGEST_LENGTH),
+                                                          hashes.SHA256())),
+                "ed25519_sign": (encode(sign_request(ids["ed25519"], MESSAGE)), lambda: ed_key.sign(MESSAGE)),
+            }
+            figures: dict[str, dict[str, float]] = {}
+            for name, (body, reference) in cases.items():
+                decode(body)  # the body is valid JSON TTLV
+                server, count = asyncio.run(_server_rate(sb.url, body, opts.seconds, opts.clients))
+                local = _local_rate(reference, opts.seconds)
+                figures[name] = {"sandbox_ops_s": round(server, 1), "cryptography_ops_s": round(local, 1),
+                                 "ratio": round(server / local, 4), "requests": count}
+                print(f"{name:<22} sandbox {server:>9.1f} ops/s   cryptography {local:>10.1f} ops/s   "
+                      f"ratio {server / local:.4f}", flush=True)
+        finally:
+            sb.stop()
+    print(json.dumps({"benchmark": "bench_crypto", "seconds": opts.seconds, "clients": opts.clients,
+                      "cpus": os.cpu_count(), **figures}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

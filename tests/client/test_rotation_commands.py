@@ -1,0 +1,99 @@
+"""`kms-tui rekey` and `kms-tui rotation set|get|clear|history` against the real sandbox, with the
+requests ckms 5.26 sends (ReKey / ReKeyKeyPair; one SetAttribute per policy field)."""
+
+from __future__ import annotations
+
+import time
+
+from kms_tui.kmip.models import attribute_requests as R
+from kms_tui.kmip.models.rotation_requests import policy_attributes, rekey_key_pair_request, rekey_request
+from kms_tui.kmip.ttlv import to_obj
+from tests.client.conftest import write_conf
+from tests.client.test_crypto_commands import _ok, conf  # noqa: F401 - conf: the fixture
+from tests.support.sandbox import start_sandbox
+
+
+def test_requests_are_what_ckms_sends():
+    assert to_obj(rekey_request("k")) == {"tag": "ReKey", "value": [
+        {"tag": "UniqueIdentifier", "type": "TextString", "value": "k"}]}
+    assert to_obj(rekey_key_pair_request("sk", offset=60))["value"][1] == {
+        "tag": "Offset", "type": "LongInteger", "value": "0x000000000000003C"}
+    sent = [to_obj(R.set_attribute("k", a).to_ttlv())["value"][1]["value"][0]
+            for a in policy_attributes(interval=86400, offset=3600, name="k")]
+    assert [(x["tag"], x["type"]) for x in sent] == [
+        ("RotateInterval", "LongInteger"), ("RotateOffset", "LongInteger"), ("RotateName", "TextString")]
+
+
+def test_rekey_prints_the_new_id_and_history_walks_the_chain(kms_cli, conf):
+    old = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    done = _ok(kms_cli("rekey", old, "--conf", conf, "--json"))
+    assert done["old"] == old and done["new"] != old and done["kind"] == "SymmetricKey"
+    r = kms_cli("rekey", done["new"], "--conf", conf)
+    assert r.code == 0 and r.out.startswith(f"re-keyed {done['new']} → ")
+    newest = r.out.split("→ ")[1].split()[0]
+    chain = _ok(kms_cli("rotation", "history", done["new"], "--conf", conf, "--json"))["chain"]
+    assert [g["id"] for g in chain] == [old, done["new"], newest]
+    assert [g["state"] for g in chain] == ["Deactivated", "Deactivated", "Active"]
+    assert chain[1]["replaced"] == old and chain[1]["replacement"] == newest
+    text = kms_cli("rotation", "history", newest, "--conf", conf).out
+    assert f"→ {newest}" in text and old in text
+
+
+def test_rekey_of_a_key_pair_through_its_public_key(kms_cli, conf):
+    made = _ok(kms_cli("create", "ec", "--conf", conf, "--json"))
+    public = made["public_key_id"]
+    done = _ok(kms_cli("rekey", public, "--conf", conf, "--json"))
+    assert done["kind"] == "PrivateKey" and done["old"] != public
+    assert done["public"] == done["new"] + "_pk"
+
+
+def test_rotation_set_get_clear(kms_cli, conf):
+    key = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    policy = _ok(kms_cli("rotation", "set", key, "--interval", "90d", "--offset", "1h", "--conf", conf, "--json"))
+    assert (policy["interval"], policy["offset"], policy["automatic"], policy["scheduled"]) == (7776000, 3600, True, True)
+    text = kms_cli("rotation", "get", key, "--conf", conf).out
+    assert "90d (7776000 s)" in text and "next rotation" in text and "1h" in text
+    cleared = _ok(kms_cli("rotation", "clear", key, "--conf", conf, "--json"))
+    assert cleared["interval"] == 0 and cleared["offset"] is None and cleared["scheduled"] is False
+    assert "no automatic rotation" in kms_cli("rotation", "get", key, "--conf", conf).out
+
+
+def test_bad_spans_and_empty_sets_are_usage_errors(kms_cli, conf):
+    r = kms_cli("rotation", "set", "k", "--interval", "soon", "--conf", conf)
+    assert r.code == 2 or r.code == 3
+    assert "90d" in r.err
+    r = kms_cli("rotation", "set", "k", "--conf", conf)
+    assert r.code == 3 and "nothing to set" in r.err
+    r = kms_cli("rekey", "no-such-key", "--conf", conf)
+    assert r.code == 1 and "no-such-key" in r.err
+    for args in (("rekey", "k"), ("rotation", "set", "k", "--interval", "1d"), ("rotation", "clear", "k")):
+        r = kms_cli(*args, "--read-only", "--conf", conf)
+        assert r.code == 3 and "read-only" in r.err
+
+
+def test_a_short_policy_and_the_scheduler_make_a_linked_successor(kms_cli, tmp_path):
+    sb = start_sandbox(tmp_path / "sb", extra_args=["--auto-rotation-check-interval", "0.5"])
+    try:
+        conf = write_conf(tmp_path / "auto.toml", {"server_url": sb.url})
+        key = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+        _ok(kms_cli("rotation", "set", key, "--interval", "2s", "--conf", conf, "--json"))
+        for _ in range(60):
+            chain = _ok(kms_cli("rotation", "history", key, "--conf", conf, "--json"))["chain"]
+            if len(chain) > 1:
+                break
+            time.sleep(0.3)
+        assert chain[0]["id"] == key and chain[0]["state"] == "Deactivated"
+        assert chain[1]["replaced"] == key and chain[1]["generation"] == 1
+        successor = _ok(kms_cli("rotation", "get", chain[1]["id"], "--conf", conf, "--json"))
+        assert successor["interval"] == 2 and successor["automatic"] is True
+    finally:
+        sb.stop()
+
+
+def test_what_a_get_grant_allows_leaves_rekey_out():
+    # the server test (tests/server/test_rekey.py) shows a `get` grant is refused ReKey
+    from kms_tui.access_rights import effective, explain
+
+    assert "rekey" not in effective(["get"]) and "rekey" in effective(["get", "rekey"])
+    assert explain(["get"]) == "get stands for every operation except revoke and destroy; rekey needs its own grant " \
+        "(Cosmian 5.26)"
