@@ -83,6 +83,11 @@ async def test_marks_preview_count_and_run(sandbox, sandbox_console):
         await _mark(pilot, screen, ["app-key", "kek-1"])
         assert "2 marked (v d T g e act on them)" in text_of(pilot.app, "#objects-status")
         assert screen.table.marked == {"app-key", "kek-1"}
+        from tests.tui.rendered import screen_text
+
+        await pilot.pause()
+        marked_lines = [line for line in screen_text(pilot.app).splitlines() if line.startswith("●")]
+        assert sorted(line.split()[0].lstrip("●") for line in marked_lines) == ["app-key", "kek-1"]
         await _mark(pilot, screen, ["app-key"])  # space again unmarks
         assert screen.table.marked == {"kek-1"}
         await pilot.press("asterisk")  # every row shown

@@ -346,7 +346,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
-            x = 0
+            x = 1 if self.marked else 0  # the marks' gutter
             for column, width in self._layout:
                 if x <= event.x < x + width + 1:
                     self.sort_by(column)
@@ -383,14 +383,13 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
             self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        gutter = 1 if self.marked else 0
+        gutter = 1 if self.marked else 0  # a column for the marks' ● while any row is marked
         width = self.size.width
         if (width, gutter) != self._layout_width:
             self._layout, self._layout_width = layout_columns(width - gutter), (width, gutter)
-        if gutter:
-            return self._with_gutter(y, width)
         if y == 0:
-            return self._header(width)
+            header = self._header(width - gutter)
+            return Strip.join([Strip([Segment(" ", self._style("header"))], 1), header]) if gutter else header
         index = int(self.scroll_y) + y - 1
         if index >= len(self._view):
             if not self._view and y == 2:
@@ -403,35 +402,16 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         if line is None:
             if len(self._lines) > 8 * self.size.height:  # a long scroll: keep about a few screenfuls
                 self._lines.clear()
-            line = self._lines[key] = self._render_row(row, selected, width)
+            line = self._lines[key] = (self._with_gutter(row, selected, width) if gutter
+                                       else self._render_row(row, selected, width))
         return line
 
-    def _with_gutter(self, y: int, width: int) -> Strip:
-        """A line with the marks' gutter on its left (rows drawn one cell narrower)."""
-        if y == 0:
-            style = self._style("header")
-            return Strip.join([Strip([Segment(" ", style)], 1), self._header(width - 1)])
-        index = int(self.scroll_y) + y - 1
-        if index >= len(self._view):
-            return self.render_line_rows(y, width)
-        row = self._view[index]
-        selected = index == self.cursor
-        key = (row.uid, selected, width)
-        line = self._lines.get(key)
-        if line is None:
-            if len(self._lines) > 8 * self.size.height:
-                self._lines.clear()
-            marked = row.uid in self.marked
-            over = (Style(bold=True) if selected else self._style("marked")) if marked else Style()
-            mark = Segment("●" if marked else " ", self._style("cursor" if selected else "base") + over)
-            body = self._render_row(row, selected, width - 1)
-            if marked:  # on top of each cell's own style (the state's colour included)
-                body = Strip([Segment(seg.text, (seg.style or Style()) + over) for seg in body], body.cell_length)
-            line = self._lines[key] = Strip.join([Strip([mark], 1), body])
-        return line
-
-    def render_line_rows(self, y: int, width: int) -> Strip:
-        """Below the last row: blank (or the empty text)."""
-        if not self._view and y == 2:
-            return Strip([Segment(fit("  " + self.empty_text, width), self._style("dim"))], width)
-        return Strip.blank(width, self._style("base"))
+    def _with_gutter(self, row: ObjectRow, selected: bool, width: int) -> Strip:
+        """The row one cell narrower, after its mark (``●`` when marked); a marked row in bold colour."""
+        marked = row.uid in self.marked
+        over = (Style(bold=True) if selected else self._style("marked")) if marked else Style()
+        mark = Segment("●" if marked else " ", self._style("cursor" if selected else "base") + over)
+        body = self._render_row(row, selected, width - 1)
+        if marked:  # on top of each cell's own style (the state's colour included)
+            body = Strip([Segment(seg.text, (seg.style or Style()) + over) for seg in body], body.cell_length)
+        return Strip.join([Strip([mark], 1), body])
