@@ -17,6 +17,10 @@ What is reported (destroyed objects never):
   while the key is still Active or PreActive (Cosmian does not change the state when the date
   passes); ``key_deactivated`` (warning): a Deactivated key (its date passed, or it was revoked):
   rotate to a successor if it is still needed, else destroy it.
+* ``key_rotation`` (due): an Active symmetric or private key (not already replaced by a re-key)
+  whose next rotation by its policy (``kms_tui.client.rotation.policy_of``: RotateDate +
+  RotateInterval, else InitialDate + RotateOffset + RotateInterval) falls within the window or
+  has passed.
 * ``public_grant`` (warning): an object we own granted to every user (``*``).
 * ``stale_pre_active`` (warning): a PreActive key made more than ``pre_active_days`` ago.
 
@@ -123,6 +127,9 @@ def assess(
                                    f"({deactivation:%Y-%m-%d %H:%M} UTC) but it is still {obj.state or 'in use'}",
                                    "rotate (create its successor and move users to it) or extend DeactivationDate",
                                    deactivation, name))
+        rotation = _rotation_finding(obj, now, horizon)
+        if rotation is not None:
+            out.append(rotation)
         if obj.state == "PreActive" and obj.object_type in KEY_TYPES:
             made = created_of(obj.attributes)
             if made is not None and now - made > timedelta(days=pre_active_days):
@@ -142,6 +149,31 @@ def assess(
                            None, _name(obj)))
     out.sort(key=Finding.sort_key)
     return out
+
+
+def _rotation_finding(obj: ObjectSummary, now: datetime, horizon: datetime) -> Finding | None:
+    """The key's next rotation by its policy, if it falls before ``horizon``."""
+    if obj.state != "Active" or obj.object_type not in ("SymmetricKey", "PrivateKey"):
+        return None
+    if any(ln.get("type") == "ReplacementObjectLink" for ln in obj.links):
+        return None  # an older generation: its successor carries the policy on
+    from kms_tui.client.rotation import policy_of, span_text
+
+    policy = policy_of(obj.uid, obj.attributes)
+    nxt = policy.next_rotation
+    if not policy.interval or nxt is None or nxt > horizon:
+        return None
+    every = f"every {span_text(policy.interval)}"
+    if nxt <= now:
+        when = f"rotation overdue by {_days(now - nxt)} ({every}, due {nxt:%Y-%m-%d %H:%M} UTC)"
+    else:
+        when = f"next rotation in {_days(nxt - now)} ({every}, {nxt:%Y-%m-%d %H:%M} UTC)"
+    if policy.automatic:
+        action = f"the server re-keys it then; move users to the new key (or re-key now: kms-tui rekey {obj.uid})"
+    else:
+        when += ", not automatic"
+        action = f"re-key it: kms-tui rekey {obj.uid}"
+    return Finding("due", "key_rotation", obj.uid, obj.object_type, when, action, nxt, _name(obj))
 
 
 _PARTNER_LINKS = ("PublicKeyLink", "PrivateKeyLink", "CertificateLink")

@@ -28,6 +28,14 @@ def _key(kms: Kmip, key_id: str, deactivation: datetime | None = None) -> str:
     return first(kms.ok(body), "UniqueIdentifier")
 
 
+def _rotating(kms: Kmip, key_id: str, last_rotation: datetime) -> str:
+    body = aes()
+    body["value"][1]["value"] += [uid(key_id), t("RotateInterval", "Integer", 90 * 86400),
+                                  t("RotateDate", "DateTime", last_rotation.strftime("%Y-%m-%dT%H:%M:%SZ")),
+                                  t("RotateAutomatic", "Boolean", True)]
+    return first(kms.ok(body), "UniqueIdentifier")
+
+
 def _certificate(kms: Kmip, cert_id: str, not_after: datetime) -> str:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cert_id)])
@@ -52,6 +60,7 @@ def populate(url: str) -> dict[str, str]:
         "cert_far": _certificate(kms, "cert-far", FIXED_NOW + 200 * day),
         "cert_expired": _certificate(kms, "cert-expired", FIXED_NOW - 5 * day),
         "public": _key(kms, "shared-key"),
+        "rotating": _rotating(kms, "rot-key", FIXED_NOW - 80 * day),  # 90-day policy: due in 10 days
     }
     body = key_pair("ECDSA", curve="P256")
     body["value"].append(s("PrivateKeyAttributes", uid("leaked-sk")))
@@ -65,7 +74,7 @@ def populate(url: str) -> dict[str, str]:
     return ids
 
 
-WORST_FIRST = ["cert-expired", "leaked-sk_pk", "key-past", "key-soon", "cert-soon", "shared-key"]
+WORST_FIRST = ["cert-expired", "leaked-sk_pk", "key-past", "key-soon", "cert-soon", "rot-key", "shared-key"]
 
 
 async def _radar(pilot):
@@ -97,7 +106,7 @@ async def test_radar_lists_worst_first_and_acts_one_key_away(sandbox, sandbox_co
         screen = await _radar(pilot)
         assert type(screen).__name__ == "RadarScreen"
         assert [row[1] for row in table_rows(screen.table)] == WORST_FIRST
-        assert "6 to look at within 30 days (2 critical, 3 due, 1 warning)" in text_of(pilot.app, "#radar-status")
+        assert "7 to look at within 30 days (2 critical, 4 due, 1 warning)" in text_of(pilot.app, "#radar-status")
         assert "certificate expired 5 days ago" in text_of(pilot.app, "#radar-detail")
         # x is for a grant to *: the line under the table says so
         await _act(pilot, screen, "shared-key", "x", "x: remove the grant to every user")
@@ -108,6 +117,11 @@ async def test_radar_lists_worst_first_and_acts_one_key_away(sandbox, sandbox_co
         await _act(pilot, screen, "leaked-sk_pk", "v", "v: revoke it (KeyCompromise)")
         kms = Kmip(sandbox.url)
         assert kms.state("leaked-sk_pk") == "Compromised"
+        # R on the key due for rotation: re-keyed, the old generation points at its successor
+        assert "next rotation in 10 days (every 90d" in [f.message for f in screen.findings if f.uid == "rot-key"][0]
+        await _act(pilot, screen, "rot-key", "R", "R: re-key it now")
+        links = [c for c in kms.attributes("rot-key")["value"][1]["value"] if c["tag"] == "Link"]
+        assert any(c["value"][0]["value"] == "ReplacementObjectLink" for c in links), links
         kms.close()
         # w widens the window: the key deactivated in 90 days comes in
         await pilot.press("w")

@@ -3,7 +3,8 @@ the same findings as ``kms-tui due``).
 
 One line per finding; the line under the table spells out the highlighted one and which key acts
 on it: enter opens the object on the objects screen, v revokes (KeyCompromise for a compromised
-key's partner), a activates an old PreActive key, d destroys (revoking first when it is still
+key's partner), R re-keys a key due for rotation or deactivation, a activates an old PreActive
+key, d destroys (revoking first when it is still
 Active), x removes a grant to every user (``*``). w changes the window (7, 30, 90 days), r scans
 again. Each write asks first and is refused in read-only mode.
 """
@@ -33,8 +34,9 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "compromised_partner": ("v", "revoke it (KeyCompromise)"),
     "certificate_expired": ("v", "revoke it (Superseded) once it is renewed"),
     "certificate_expiring": ("enter", "open it, then renew it"),
-    "key_deactivation": ("v", "revoke it (Superseded) once its successor is in use"),
-    "key_deactivated": ("d", "destroy it if nothing needs it any more"),
+    "key_deactivation": ("R", "re-key it: a successor takes over (v revokes it)"),
+    "key_deactivated": ("d", "destroy it if nothing needs it any more (R re-keys it)"),
+    "key_rotation": ("R", "re-key it now: the new key takes over"),
     "stale_pre_active": ("a", "activate it, or d destroys it"),
     "public_grant": ("x", "remove the grant to every user"),
 }
@@ -66,12 +68,13 @@ class RadarScreen(ConsoleScreen):
         "the window, keys whose DeactivationDate is near or past, keys still usable although their "
         "partner is Compromised, old PreActive keys, objects granted to every user (*). The same "
         "list as `kms-tui due`. The line under the table says what to do and which key does it: "
-        "enter opens the object, v revokes, a activates, d destroys, x removes a grant to *. "
+        "enter opens the object, v revokes, R re-keys, a activates, d destroys, x removes a grant to *. "
         "w changes the window (7, 30, 90 days); r scans again."
     )
     BINDINGS = [
         Binding("enter", "open_object", "Open", tooltip="Show the object on the objects screen.", id="radar.open"),
         Binding("v", "revoke", "Revoke", tooltip="Revoke the object of this finding.", id="radar.revoke"),
+        Binding("R", "rekey", "Re-key", tooltip="Re-key the key: a successor replaces it.", id="radar.rekey"),
         Binding("a", "activate", "Activate", show=False, tooltip="Activate an old PreActive key.",
                 id="radar.activate"),
         Binding("d", "destroy", "Destroy", show=False, tooltip="Destroy the object (revoked first if Active).",
@@ -81,7 +84,7 @@ class RadarScreen(ConsoleScreen):
         Binding("w", "next_window", "Window", tooltip="Look 7, 30 or 90 days ahead.", id="radar.window"),
         Binding("r", "rescan", "Rescan", tooltip="Scan the server again.", id="radar.rescan"),
     ]
-    WRITE_ACTIONS = frozenset({"revoke", "activate", "destroy", "remove_public_grant"})
+    WRITE_ACTIONS = frozenset({"revoke", "rekey", "activate", "destroy", "remove_public_grant"})
     DEFAULT_CSS = """
     RadarScreen #radar-status { height: 1; background: $panel; padding: 0 1; }
     RadarScreen DataTable { height: 1fr; }
@@ -159,7 +162,7 @@ class RadarScreen(ConsoleScreen):
             text = f"{len(self.findings)} to look at within {message.within_days} days ({counts})"
         else:
             text = f"Nothing due within {message.within_days} days"
-        text += f" · {radar.checked} objects checked"
+        text += f" · {radar.checked} checked"
         if radar.problems:
             text += f" · {len(radar.problems)} not checked: {visible(radar.problems[0])}"
         self._status(text)
@@ -245,6 +248,12 @@ class RadarScreen(ConsoleScreen):
                 question = f"Revoke {escape(visible(f.uid))} with reason Superseded? Its key-pair partner is revoked too."
                 self._ask(question, "Revoke", lambda: self.act("revoke", f.uid, "Superseded"))
 
+    def action_rekey(self) -> None:
+        f = self._finding_for("re-key", ("key_rotation", "key_deactivation", "key_deactivated"))
+        if f is not None:
+            self._ask(f"Re-key {escape(visible(f.uid))}? A new key replaces it (ReKey; a key pair: ReKeyKeyPair).",
+                      "Re-key", lambda: self.act("rekey", f.uid))
+
     def action_activate(self) -> None:
         f = self._finding_for("activate", ("stale_pre_active",))
         if f is not None:
@@ -268,6 +277,11 @@ class RadarScreen(ConsoleScreen):
         if what == "revoke":
             await client.revoke(uid, reason, message="from the radar", cascade=cascade)
             notice = f"Revoked {visible(uid)} ({reason})"
+        elif what == "rekey":
+            from kms_tui.client.rotation import rekey
+
+            done = await rekey(client, uid)
+            notice = f"Re-keyed {visible(uid)}: the new key is {visible(done['new'])}"
         elif what == "activate":
             await client.activate(uid)
             notice = f"Activated {visible(uid)}"
