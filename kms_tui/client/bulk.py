@@ -99,15 +99,17 @@ class BulkPlan:
             return f"revoke ({self.reason})"
         return "destroy and remove" if self.remove else "destroy"
 
-    def summary(self) -> str:
+    def summary(self) -> list[str]:
+        """The counts, in two lines."""
         c = self.counts()
-        return (f"{c['objects']} object(s) change: {c['selected']} selected + {c['partners']} linked partner(s); "
-                f"{c['certificates']} certificate(s) issued with them, {c['wrapped']} object(s) wrapped by them, "
-                f"{c['grants']} grant(s) stop working; {c['skipped']} skipped; {c['requests']} request(s) to send")
+        return [f"Bulk {self.verb()}: {c['objects']} object(s) change ({c['selected']} selected + {c['partners']} "
+                f"linked partner(s)), {c['requests']} request(s) to send",
+                f"Also: {c['certificates']} certificate(s) issued with them, {c['wrapped']} object(s) wrapped by "
+                f"them, {c['grants']} grant(s) stop working, {c['skipped']} skipped"]
 
     def lines(self) -> list[str]:
         """The preview, one line per object (every text from the server made visible)."""
-        out = [f"Bulk {self.verb()}: {self.summary()}"]
+        out = self.summary()
 
         def section(title: str, items: Sequence[Item], describe: Callable[[Item], str]) -> None:
             if items:

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, action: str) -> int:
             raise UsageError(f"{len(plan.selected)} objects carry {_tags(tags)} ({plan.count} change in all)",
                              "check the preview above, then pass --yes to go ahead (or --dry-run to see it only)",
                              reason="confirm")
-        say("\n".join([plan.lines()[0], *(f"skipped {visible(i.uid)}: {i.note}" for i in plan.skipped)]))
+        say("\n".join([*plan.summary(), *(f"skipped {visible(i.uid)}: {i.note}" for i in plan.skipped)]))
 
         def progress(outcome: Any, index: int, total: int) -> None:
             if outcome.status not in (bulk.DONE, bulk.NOT_SENT):

@@ -80,7 +80,9 @@ def test_dry_run_previews_every_affected_object_and_sends_nothing(estate, kms_cl
 
     text = kms_cli("revoke", "--tag", "batch", "--reason", "KeyCompromise", "--dry-run", "--conf", estate["conf"])
     assert text.code == 0
-    assert text.out.startswith("Bulk revoke (KeyCompromise): 4 object(s) change: 4 selected + 0 linked partner(s); ")
+    assert text.out.startswith("Bulk revoke (KeyCompromise): 4 object(s) change (4 selected + 0 linked partner(s)), "
+                               "3 request(s) to send\nAlso: 0 certificate(s) issued with them, 1 object(s) wrapped by "
+                               "them, 1 grant(s) stop working, 0 skipped\n")
     assert "Objects wrapped by these keys (cannot be unwrapped afterwards) (1):" in text.out
     assert f"  {estate['wrapped']}  SymmetricKey  Active  wrapped by {estate['kek']}" in text.out
     assert f"  {estate['plain']}  bob: " in text.out

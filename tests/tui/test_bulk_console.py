@@ -188,8 +188,23 @@ def test_bulk_preview_snapshot_80x24(snap_compare, sandbox, sandbox_console):
     assert snap_compare(sandbox_console, run_before=_preview_shot, terminal_size=(80, 24))
 
 
+@pytest.fixture
+def slow_console(sandbox, console_factory, tmp_path):
+    """The console on the sandbox through a proxy that answers each request 10 ms late (a long
+    run stays long enough to be stopped on any machine)."""
+    from tests.client.support.fault_proxy import FaultProxy
+
+    proxy = FaultProxy(sandbox.url).start()
+    proxy.mode, proxy.delay = "delay", 0.01
+    conf = tmp_path / "slow-ckms.toml"
+    conf.write_text(f'[http_config]\nserver_url = "{proxy.url}"\n')
+    conf.chmod(0o600)
+    yield console_factory(conf=conf)
+    proxy.stop()
+
+
 @pytest.mark.asyncio
-async def test_a_long_run_stops_between_objects_and_reports_each(sandbox, sandbox_console):
+async def test_a_long_run_stops_between_objects_and_reports_each(sandbox, slow_console):
     """600 marked keys: s stops the run; each object is done or not sent, as the server holds."""
     import asyncio
 
@@ -202,7 +217,7 @@ async def test_a_long_run_stops_between_objects_and_reports_each(sandbox, sandbo
         return [str(r.unwrap().get_value("UniqueIdentifier")) for r in made]
 
     ids = await asyncio.get_running_loop().run_in_executor(None, lambda: asyncio.run(make()))
-    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+    async with slow_console.run_test(size=(120, 40)) as pilot:
         screen = await _objects(pilot)
         await wait_until(pilot, lambda: screen.table.total == 600, what="600 rows")
         await pilot.press("asterisk")

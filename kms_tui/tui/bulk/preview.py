@@ -25,6 +25,8 @@ class BulkPreviewModal(ModalScreen[Any]):
     DEFAULT_CSS = """
     BulkPreviewModal #bulk-preview-list { height: 1fr; border: round $primary; }
     BulkPreviewModal #bulk-reason { width: 1fr; }
+    BulkPreviewModal #bulk-reason-row { height: 1; }
+    BulkPreviewModal #bulk-reason-row Static { width: auto; }
     BulkPreviewModal #bulk-confirm-row { height: auto; }
     BulkPreviewModal #bulk-count { width: 12; }
     BulkPreviewModal #bulk-ask { width: auto; padding: 0 1 0 0; }
@@ -40,10 +42,12 @@ class BulkPreviewModal(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body"):
-            yield Static("", id="bulk-title", classes="modal-title")
+            yield Static("", id="bulk-title", classes="modal-title", markup=False)
             if self.action == "revoke":
-                yield Select([(r, r) for r in REVOCATION_REASONS], value=self.reason, allow_blank=False,
-                             compact=True, id="bulk-reason")
+                with Horizontal(id="bulk-reason-row"):
+                    yield Static("Revocation reason ", markup=False)
+                    yield Select([(r, r) for r in REVOCATION_REASONS], value=self.reason, allow_blank=False,
+                                 compact=True, id="bulk-reason")
             with VerticalScroll(id="bulk-preview-list"):
                 yield Static("", id="bulk-preview-text", markup=False)  # ids and names come from the server
             with Horizontal(id="bulk-confirm-row"):
@@ -59,14 +63,15 @@ class BulkPreviewModal(ModalScreen[Any]):
         body.styles.width = body.styles.max_width = "100%"
         body.styles.height = body.styles.max_height = "100%"
         body.styles.padding = (0, 1)
+        self.query_one("#bulk-title").styles.margin = 0  # every line for the list at 80x24
         self._show()
         self.query_one("#bulk-count", Input).focus()
 
     def _show(self) -> None:
         plan = self.plan
-        title = f"Bulk {plan.verb()}: {plan.count} object{'s' if plan.count != 1 else ''} change"
-        self.query_one("#bulk-title", Static).update(title)
-        self.query_one("#bulk-preview-text", Static).update("\n".join(plan.lines()))
+        counts = plan.summary()  # the counts on top, every object in the list under them
+        self.query_one("#bulk-title", Static).update("\n".join(counts))
+        self.query_one("#bulk-preview-text", Static).update("\n".join(plan.lines()[len(counts):]))
         ask = self.query_one("#bulk-ask", Static)
         if plan.count:
             ask.update(f"Type {plan.count} to {self.action} them:")
