@@ -182,9 +182,10 @@ async def chain_of(client: Any, uid: str) -> list[ChainLink]:
         issuer = link_of(attrs, "CertificateLink")
         if info.self_signed or issuer == current:
             issuer = None
-        out.append(ChainLink(current, str(attrs.get("State", "")), info, issuer, attributes=attrs))
+        problem = "" if issuer or info.self_signed else f"no CertificateLink to its issuer ({info.issuer})"
+        out.append(ChainLink(current, str(attrs.get("State", "")), info, issuer, problem, attrs))
         current = issuer
-    if out and out[-1].info is not None and out[-1].issuer_id is not None and out[-1].problem == "":
+    if out and out[-1].info is not None and out[-1].issuer_id is not None and not out[-1].problem:
         out[-1].problem = "the chain is longer than shown, or loops"
     return out
 

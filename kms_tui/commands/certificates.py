@@ -106,31 +106,6 @@ def _read(name: str, what: str) -> bytes:
         raise UsageError(f"cannot read the {what} file {name}: {exc.strerror or exc}") from None
 
 
-def with_sans(extensions: bytes | None, sans: list[str]) -> bytes | None:
-    """The extensions text with ``subjectAltName`` added to its ``[ v3_ca ]`` section."""
-    if not sans:
-        return extensions
-    for san in sans:
-        kind, sep, value = san.partition(":")
-        if not sep or kind not in ("DNS", "IP", "email", "URI") or not value or "," in san:
-            raise UsageError(f"--san {san!r} is not KIND:VALUE", "e.g. --san DNS:web.example --san IP:10.0.0.1")
-    line = "subjectAltName=" + ",".join(sans)
-    if extensions is None:
-        return f"[ v3_ca ]\n{line}\n".encode()
-    try:
-        text = extensions.decode()
-    except UnicodeDecodeError:
-        raise UsageError("the extensions file is not UTF-8 text") from None
-    if "subjectAltName" in text:
-        raise UsageError("--san and a subjectAltName line in the extensions file", "keep one of them")
-    lines = text.splitlines()
-    at = next((i for i, ln in enumerate(lines) if ln.strip().replace(" ", "") == "[v3_ca]"), None)
-    if at is None:
-        raise UsageError("the extensions file has no [ v3_ca ] section", "Cosmian reads only that section")
-    lines.insert(at + 1, line)
-    return ("\n".join(lines) + "\n").encode()
-
-
 def _csr_format(data: bytes, given: str | None) -> str:
     return given or ("pem" if data.lstrip().startswith(b"-----BEGIN") else "der")
 
@@ -180,7 +155,10 @@ def run_certify(args: argparse.Namespace) -> int:
             raise UsageError("--subject is required with --public-key-id and --generate-key",
                              'e.g. --subject "CN=web.example,O=Example"')
         extensions = _read(args.extensions, "extensions") if args.extensions else None
-        extensions = with_sans(extensions, args.san)
+        try:
+            extensions = cr.with_sans(extensions, args.san)
+        except ValueError as exc:
+            raise UsageError(f"--san: {exc}", "e.g. --san DNS:web.example --san IP:10.0.0.1") from None
         csr = _read(args.csr, "CSR") if args.csr else None
         try:
             op = cr.certify_any(
@@ -241,6 +219,11 @@ def run_renew(args: argparse.Namespace) -> int:
             op = cr.recertify_request(uid, issuer_private_key_id=args.issuer_key, issuer_certificate_id=issuer_cert)
             new = str((await client.send(op, require=("UniqueIdentifier",))).get_value("UniqueIdentifier"))
             how = "under a new id; the old one is Deactivated"
+            kept = [t for t in attrs.get("tags", []) if not t.startswith("_")]
+            if kept:  # ReCertify gives the new certificate no user tag (Cosmian 5.26)
+                from kms_tui.client.attributes import change_tags
+
+                await change_tags(client, new, add=kept)
         return await _issued(client, new, f"{visible(uid)} renewed {how}: {visible(new)}",
                              {"renewed": uid, "how": "new-key" if args.new_key else "in-place" if args.in_place
                               else "recertify"})

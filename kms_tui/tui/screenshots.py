@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Awaitable, Callable
 
@@ -92,10 +92,44 @@ SHOTS: list[Shot] = [
          lambda p: _rotation(p, "H")),
     Shot("objects-test-key", "Test this key: a round trip on the server, pass or fail, timing",
          lambda p: _rotation(p, "K")),
+    Shot("objects-certificate", "Certificate detail: validity and days left, SANs, usages, fingerprints, chain",
+         lambda p: _certificates(p, "enter")),
+    Shot("objects-certify", "Certify: new key pair, public key or CSR; issuer picked from the CAs in the KMS",
+         lambda p: _certificates(p, "C")),
     Shot("radar", "Radar: what needs attention, worst first, each acted on one key away", lambda p: _radar(p)),
     Shot("bulk-preview", "Bulk revoke: every object that changes, partners, grants; type the count",
          lambda p: _bulk_preview(p)),
 ]
+
+
+async def _certificates(pilot, *keys: str) -> None:
+    """A root CA and a web certificate it issued (made once), the web certificate under the cursor."""
+    from kms_tui.kmip.models.certificate_requests import certify_any
+
+    app = pilot.app
+    if not getattr(app, "_shot_leaf", None):
+        client = app.services.client
+        ca_ext = b"[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,crlSign\n" \
+                 b"subjectKeyIdentifier=hash\n"
+        root = await client.certify(certify_any(generate="ec:p384", subject="CN=Acme Root CA,O=Acme,C=FR",
+                                                days=3650, extensions=ca_ext))
+        leaf_ext = b"[ v3_ca ]\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n" \
+                   b"subjectAltName=DNS:www.acme.example,DNS:acme.example\n"
+        app._shot_leaf = await client.certify(certify_any(generate="ec:p256", subject="CN=www.acme.example,O=Acme",
+                                                          issuer_certificate_id=root, days=25, extensions=leaf_ext))
+    # the certificates are real, dated today: the days left are counted from a week on
+    app.clock = lambda: datetime.now(timezone.utc) + timedelta(days=7)
+    await app.switch_mode("objects")
+    await _settle(pilot)
+    screen = app.screen
+    if screen.filter_bar.expanded:  # left open by the previous shot
+        await screen.filter_bar.toggle()
+    screen.table.focus()
+    await pilot.press("r")
+    await _settle(pilot, 1.5)
+    screen.table.select_uid(app._shot_leaf)
+    await pilot.press(*keys)
+    await _settle(pilot, 1.0)
 
 
 async def _rotation(pilot, key: str) -> None:

@@ -70,6 +70,7 @@ def pki(kms_cli, conf, tmp_path) -> dict:
     csr, _key = _csr(tmp_path)
     leaf = _ok(kms_cli("certificates", "certify", "--csr", csr, "--issuer-cert", inter["id"], "--days", "90",
                        "--san", "DNS:web.example", "--san", "DNS:www.web.example", "--extensions", tmp_path / "leaf.ext",
+                       "--tag", "web",
                        "--conf", conf, "--json"))
     return {"root": root, "inter": inter, "leaf": leaf}
 
@@ -142,6 +143,8 @@ def test_renew_keeps_the_subject_with_new_dates(kms_cli, conf, pki):
     assert shown["state"] == "Deactivated"
     attrs = _ok(kms_cli("attributes", leaf["id"], "--conf", conf, "--json"))
     assert {"type": "ReplacementObjectLink", "id": r["id"]} in attrs["attributes"]["links"]
+    renewed = _ok(kms_cli("attributes", r["id"], "--conf", conf, "--json"))["attributes"]
+    assert "web" in renewed["tags"]  # put back: ReCertify itself gives the new certificate no user tag
     assert _ok(kms_cli("certificates", "validate", r["id"], "--conf", conf, "--json"))["valid"] is True
 
     # with a new key pair: same subject, issuer and extensions, a new serial
@@ -155,6 +158,20 @@ def test_renew_keeps_the_subject_with_new_dates(kms_cli, conf, pki):
     assert _ok(kms_cli("certificates", "validate", k["id"], "--conf", conf, "--json"))["valid"] is True
 
 
+def test_renew_in_place_keeps_the_id(kms_cli, conf, pki):
+    inter = pki["inter"]
+    time.sleep(1.1)
+    r = _ok(kms_cli("certificates", "renew", inter["id"], "--in-place", "--days", "400", "--conf", conf, "--json"))
+    assert r["id"] == inter["id"] and r["how"] == "in-place"
+    assert r["certificate"]["not_before"] > inter["certificate"]["not_before"]
+    assert r["certificate"]["days_left"] in (399, 400)
+    assert r["certificate"]["issuer"] == pki["root"]["certificate"]["subject"]  # signed by the root again
+    # the leaf it issued still validates against the renewed intermediate (same key, same name)
+    assert _ok(kms_cli("certificates", "validate", pki["leaf"]["id"], "--conf", conf, "--json"))["valid"] is True
+    r = kms_cli("certificates", "renew", inter["id"], "--days", "10", "--conf", conf)
+    assert r.code == 3 and "--days needs --in-place or --new-key" in r.err
+
+
 def test_certify_refusals_are_usage_errors(kms_cli, conf, tmp_path):
     r = kms_cli("certificates", "certify", "--generate-key", "ec:p256", "--conf", conf)
     assert r.code == 3 and "--subject is required" in r.err
@@ -163,7 +180,7 @@ def test_certify_refusals_are_usage_errors(kms_cli, conf, tmp_path):
     r = kms_cli("certificates", "certify", "--generate-key", "ec:p256", "--subject", "CN=x,XX=y", "--conf", conf)
     assert r.code == 3 and "Invalid subject line identifier: XX" in r.err
     r = kms_cli("certificates", "certify", "--generate-key", "ec:p256", "--subject", "CN=x", "--san", "web", "--conf", conf)
-    assert r.code == 3 and "KIND:VALUE" in r.err
+    assert r.code == 3 and "is not KIND:VALUE" in r.err
     # self-signing a CSR is refused by the server, as Cosmian refuses it
     csr, _ = _csr(tmp_path)
     r = kms_cli("certificates", "certify", "--csr", csr, "--conf", conf)

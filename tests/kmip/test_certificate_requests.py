@@ -63,3 +63,16 @@ def test_subject_line_identifiers():
     parsed = parse_subject("CN=a,O=b,OU=c,emailAddress=d,C=FR,ST=f,L=g,UID=h,Serial Number=i,Title=j,DC=k,DN Qualifier=l")
     assert [parsed.certificate_subject_cn, parsed.certificate_subject_email, parsed.certificate_subject_serial_number,
             parsed.certificate_subject_dn_qualifier] == ["a", "d", "i", "l"]
+
+
+def test_sans_go_into_the_v3_ca_section():
+    from kms_tui.kmip.models.certificate_requests import with_sans
+
+    assert with_sans(None, ["DNS:a.example", "IP:10.0.0.1"]) == b"[ v3_ca ]\nsubjectAltName=DNS:a.example,IP:10.0.0.1\n"
+    text = b"# mine\n[v3_ca]\nkeyUsage=digitalSignature\n"
+    assert with_sans(text, ["DNS:a"]) == b"# mine\n[v3_ca]\nsubjectAltName=DNS:a\nkeyUsage=digitalSignature\n"
+    assert with_sans(text, []) is text
+    for bad_text, sans, why in ((None, ["web"], "KIND:VALUE"), (b"keyUsage=x\n", ["DNS:a"], "no [ v3_ca ]"),
+                                (b"[ v3_ca ]\nsubjectAltName=DNS:b\n", ["DNS:a"], "subjectAltName line already")):
+        with pytest.raises(ValueError, match=why.replace("[", r"\[").replace("]", r"\]")):
+            with_sans(bad_text, sans)

@@ -211,3 +211,17 @@ def _walk(node):
         if isinstance(node.get("value"), list):
             for child in node["value"]:
                 yield from _walk(child)
+
+
+async def test_certify_is_refused_in_read_only_mode(console_factory, sandbox_conf):
+    from kms_tui.tui.certificates.certify_modal import CertifyModal
+
+    app = console_factory(conf=sandbox_conf, read_only=True)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("C")
+        await pilot.pause()
+        assert not isinstance(app.screen, CertifyModal)
+        assert any("Read-only" in n.message for n in app._notifications)

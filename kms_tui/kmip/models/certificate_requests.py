@@ -16,8 +16,8 @@ from kms_tui.kmip.models import operations as o
 from kms_tui.kmip.models.attributes import COSMIAN, Attributes, CertificateAttributes, CryptographicDomainParameters
 from kms_tui.kmip.ttlv import TTLV
 
-__all__ = ["SUBJECT_KEYS", "KEY_SPECS", "parse_subject", "parse_key_spec", "certify_any", "recertify_request",
-           "validate_request"]
+__all__ = ["SUBJECT_KEYS", "KEY_SPECS", "SAN_KINDS", "parse_subject", "parse_key_spec", "with_sans", "certify_any",
+           "recertify_request", "validate_request"]
 
 # parse_subject_line's identifiers → CertificateAttributes fields
 SUBJECT_KEYS = {
@@ -30,6 +30,36 @@ KEY_SPECS = {
     "ec:p224": ("EC", "P224"), "ec:p256": ("EC", "P256"), "ec:p384": ("EC", "P384"), "ec:p521": ("EC", "P521"),
     "ed25519": ("Ed25519", "CURVEED25519"), "ed448": ("Ed448", "CURVEED448"),
 }
+
+
+SAN_KINDS = ("DNS", "IP", "email", "URI")
+
+
+def with_sans(extensions: bytes | None, sans: Sequence[str]) -> bytes | None:
+    """The x509-extension text with ``subjectAltName=…`` added to its ``[ v3_ca ]`` section
+    (one made when there is no text): Cosmian takes SANs only there. ValueError when a SAN is
+    not ``KIND:VALUE``, the text has a subjectAltName already or no ``[ v3_ca ]`` section."""
+    if not sans:
+        return extensions
+    for san in sans:
+        kind, sep, value = san.partition(":")
+        if not sep or kind not in SAN_KINDS or not value or "," in san:
+            raise ValueError(f"SAN {san!r} is not KIND:VALUE ({', '.join(k + ':' for k in SAN_KINDS)})")
+    line = "subjectAltName=" + ",".join(sans)
+    if extensions is None:
+        return f"[ v3_ca ]\n{line}\n".encode()
+    try:
+        text = extensions.decode()
+    except UnicodeDecodeError:
+        raise ValueError("the extensions file is not UTF-8 text") from None
+    if "subjectAltName" in text:
+        raise ValueError("the extensions file has a subjectAltName line already: keep it or the SANs, not both")
+    lines = text.splitlines()
+    at = next((i for i, ln in enumerate(lines) if ln.strip().replace(" ", "") == "[v3_ca]"), None)
+    if at is None:
+        raise ValueError("the extensions file has no [ v3_ca ] section (the only one Cosmian reads)")
+    lines.insert(at + 1, line)
+    return ("\n".join(lines) + "\n").encode()
 
 
 def parse_subject(line: str) -> CertificateAttributes:

@@ -15,7 +15,8 @@
 - dates from ``Attributes::for_replacement`` (``Offset`` seconds after now for the activation,
   a DeactivationDate shifted by as much), ``ReplacedObjectLink`` → old, the old key links kept,
   rotation metadata (``set_rotation_metadata_from``: generation + 1, date now, interval 0,
-  latest true, the name inherited), the old certificate's tags;
+  latest true, the name inherited), the system tag ``_cert`` only (Cosmian's tags live in their
+  own table, which ReCertify does not read);
 - the old certificate: ``ReplacementObjectLink`` → new, Name removed, DeactivationDate and
   LastChangeDate now, Deactivated; the keys whose ``CertificateLink`` named it now name the
   new one.
@@ -135,8 +136,9 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     if old.attributes.get("RotateName") is not None:
         A.put(attrs, old.attributes.get("RotateName").copy())  # type: ignore[union-attr]
     A.put(attrs, TTLV.boolean("RotateLatest", True))
-    tags = {t for t in A.request_tags(old.attributes, ctx.vendor) or [] if not t.startswith("_")}
-    attrs, _ = stored_attributes(ctx, attrs, uid=new_uid, obj=cert_obj, tags=tags)
+    # Cosmian keeps tags in their own table, not in the attributes its ReCertify copies, and reads
+    # no tag from the request: the replacement has the system tag only
+    attrs, _ = stored_attributes(ctx, attrs, uid=new_uid, obj=cert_obj, tags=set())
     A.put(attrs, TTLV.enum("State", state))
     new = new_stored(ctx, new_uid, cert_obj, attrs, state)
 

@@ -36,22 +36,17 @@ class CertifyRequest:
     csr: bytes | None
     subject: str | None
     issuer_certificate_id: str | None
-    sans: tuple[str, ...]
     days: int
     extensions: bytes | None
     tags: tuple[str, ...]
 
     def operation(self) -> Any:
         """The Certify request (ValueError with what is wrong)."""
-        extensions = self.extensions
-        if self.sans:
-            line = "subjectAltName=" + ",".join(self.sans)
-            extensions = (extensions or b"[ v3_ca ]\n").replace(b"[ v3_ca ]\n", b"[ v3_ca ]\n" + line.encode() + b"\n", 1)
         csr_format = "pem" if self.csr is not None and self.csr.lstrip().startswith(b"-----BEGIN") else "der"
         return cr.certify_any(csr=self.csr, csr_format=csr_format, public_key_id=self.public_key_id,
                               generate=self.key_spec if self.source == "generate" else None, subject=self.subject,
                               issuer_certificate_id=self.issuer_certificate_id, days=self.days,
-                              extensions=extensions, tags=self.tags)
+                              extensions=self.extensions, tags=self.tags)
 
 
 def _read(path_text: str, what: str) -> bytes:
@@ -62,15 +57,6 @@ def _read(path_text: str, what: str) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise FormProblem(f"Cannot read the {what} file: {exc.strerror or exc}") from None
-
-
-def _sans(text: str) -> tuple[str, ...]:
-    out = tuple(s.strip() for s in text.split(",") if s.strip())
-    for san in out:
-        kind, sep, value = san.partition(":")
-        if not sep or kind not in ("DNS", "IP", "email", "URI") or not value:
-            raise FormProblem(f"SAN {san!r} is not KIND:VALUE (DNS:, IP:, email:, URI:).")
-    return out
 
 
 class CertifyModal(ObjectForm[CertifyRequest]):
@@ -169,13 +155,15 @@ class CertifyModal(ObjectForm[CertifyRequest]):
             csr = _read(value("#certify-csr"), "CSR")
         days_text = value("#certify-days") or "365"
         extensions = _read(value("#certify-extensions"), "extensions") if value("#certify-extensions") else None
-        sans = _sans(value("#certify-sans"))
-        if sans and extensions is not None and (b"subjectAltName" in extensions or b"[ v3_ca ]\n" not in extensions):
-            raise FormProblem("SANs: the extensions file has its own subjectAltName, or no \"[ v3_ca ]\" line.")
+        sans = tuple(s.strip() for s in value("#certify-sans").split(",") if s.strip())
+        try:
+            extensions = cr.with_sans(extensions, sans)
+        except ValueError as exc:
+            raise FormProblem(f"SANs: {exc}.") from None
         return CertifyRequest(
             source=source, key_spec=str(self.query_one("#certify-key", Select).value),
             public_key_id=public_key_id if source == "public" else None, csr=csr,
-            subject=subject if source != "csr" else None, issuer_certificate_id=issuer_id, sans=sans,
+            subject=subject if source != "csr" else None, issuer_certificate_id=issuer_id,
             days=int(days_text), extensions=extensions, tags=parse_tags(value("#certify-tags")),
         )
 

@@ -191,7 +191,7 @@ class CertificateSection(Vertical):
         last = chain[-1]
         if last.problem:
             self._note(f"The chain stops: {visible(last.problem)}")
-        elif len(chain) == 1:
+        elif len(chain) == 1 and head.info.self_signed:
             self._note("Self-signed: this certificate is its own root.")
         else:
             self._note("")
