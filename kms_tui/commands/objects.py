@@ -88,7 +88,8 @@ def register(subparsers: Any) -> None:
 
     p = command("revoke", "revoke an object (and its key-pair partner); --tag: every object with the tags, "
                 "after a preview", run_revoke, writes=True)
-    p.add_argument("id", nargs="?", help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag")
+    p.add_argument("id", nargs="?",
+                   help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag")
     p.add_argument("--reason", required=True, type=_choice(REASONS, "reason"), help=", ".join(REVOCATION_REASONS))
     p.add_argument("--message")
     p.add_argument("--compromise-date", metavar="ISO", help="when the key was compromised (ISO 8601)")
@@ -98,7 +99,8 @@ def register(subparsers: Any) -> None:
 
     p = command("destroy", "destroy an object's key material (revoke it first if it is active); --tag: every "
                 "object with the tags, after a preview", run_destroy, writes=True)
-    p.add_argument("id", nargs="?", help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag")
+    p.add_argument("id", nargs="?",
+                   help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag")
     p.add_argument("--remove", action="store_true", help="also delete its record from the server")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
     _all_option(p)
