@@ -54,3 +54,26 @@ async def test_compare_lists_the_differences_with_another_profile(sandbox, sandb
             assert "1 only here, 1 only there, 0 re-created, 2 changed" in text_of(pilot.app, "#compare-status")
     finally:
         other.stop()
+
+
+@pytest.mark.asyncio
+async def test_an_unreachable_profile_is_said_on_the_status_line(sandbox_console):
+    import socket
+
+    from kms_tui.config.store import ProfileStore
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ProfileStore().create("down", f"http://127.0.0.1:{port}")
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("8")
+        await settle(pilot)
+        screen = pilot.app.screen
+        await wait_until(pilot, lambda: "down" in [v for _l, v in screen.query_one("#compare-profile")._options],
+                         what="the profiles")
+        screen.query_one("#compare-profile").value = "down"
+        await wait_until(pilot, lambda: "The comparison failed" in text_of(pilot.app, "#compare-status"),
+                         what="the failure")
+        assert not screen.rows
