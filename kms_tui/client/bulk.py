@@ -330,6 +330,8 @@ async def gather_plan(
 # -- the run -----------------------------------------------------------------------------------
 
 DONE, REFUSED, FAILED, UNKNOWN, NOT_SENT = "done", "refused", "failed", "unknown", "not_sent"
+STOPPED_BY_USER = "stopped by you"
+SERVER_GONE = "stopped: the server stopped answering"
 
 
 @dataclass
@@ -403,12 +405,12 @@ async def run_plan(
     with no_replay():
         for index, uid in enumerate(plan.sends):
             if report.stopped or (should_stop is not None and should_stop()):
-                report.stopped = report.stopped or "stopped by you"
+                report.stopped = report.stopped or STOPPED_BY_USER
                 outcome = Outcome(uid, NOT_SENT, report.stopped)
             else:
                 outcome = await _send_one(client, plan, uid)
                 if outcome.status == UNKNOWN:
-                    report.stopped = "stopped: the server stopped answering"
+                    report.stopped = SERVER_GONE
             by_uid[uid] = outcome
             if on_outcome is not None:
                 on_outcome(outcome, index + 1, total)

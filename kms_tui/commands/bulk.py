@@ -7,7 +7,8 @@ them and grants that stop working, with counts. ``--dry-run`` prints it and send
 0). Without it, more than one object needs ``--yes`` (else exit 3 with the preview on stderr).
 The run sends one request per object, never twice (a lost answer is checked by reading the
 state), prints progress on stderr and each object's outcome. Exit: 0 every object done; 1 one
-was refused or not carried out; 4 the server stopped answering (the rest were not sent).
+was refused or not carried out; 4 the server stopped answering (the rest were not sent); 130 Ctrl+C
+stopped it between objects (each outcome is still printed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kms_tui.commands.output import say, table
 from kms_tui.safetext import visible
 
 PROGRESS_EVERY = 100
+INTERRUPTED = 130  # Ctrl+C stopped the run (as the shell reports SIGINT; the other commands too)
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
@@ -92,8 +94,10 @@ def run(args: argparse.Namespace, action: str) -> int:
         code = exitcodes.OK
         if tally[bulk.REFUSED] or tally[bulk.FAILED] or refused:
             code = exitcodes.REFUSED
-        if report.stopped or tally[bulk.UNKNOWN]:
+        if report.stopped == bulk.SERVER_GONE or tally[bulk.UNKNOWN]:
             code = exitcodes.UNREACHABLE
+        elif report.stopped == bulk.STOPPED_BY_USER:
+            code = INTERRUPTED
         return Result({"plan": plan.as_dict(), **report.as_dict()}, text, code)
 
     return run_with_client(args, body)

@@ -271,3 +271,44 @@ async def _run_until_the_server_dies(sb, proxy: CountingProxy):
         report = await bulk.run_plan(client, plan, on_outcome=on_outcome)
     assert sorted(plan.sends) == sorted(str(r.unwrap().get_value("UniqueIdentifier")) for r in made)
     return report, list(plan.sends)
+
+
+def test_ctrl_c_stops_a_headless_run_between_objects(tmp_path):
+    """`kms-tui revoke --tag T --yes` in a real process; SIGINT mid-run: it stops after the object
+    being sent, prints every outcome, exits 130, and what it says is what the server holds."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    sb = start_sandbox(tmp_path / "sigint")
+    proxy = FaultProxy(sb.url).start()
+    proxy.mode, proxy.delay = "delay", 0.01  # ~10 ms a request: the run lasts seconds
+    try:
+        async def make() -> None:
+            async with KmsClient(ConnectionSettings(server_url=sb.url)) as direct:
+                await direct.batch([rq.create_symmetric_key("AES", 128, tags=("batch",)) for _ in range(400)])
+
+        asyncio.run(make())
+        conf = write_conf(tmp_path / "ckms.toml", {"server_url": proxy.url})
+        env = {**os.environ, "KMS_TUI_HOME": str(tmp_path / "home")}
+        proc = subprocess.Popen([sys.executable, "-m", "kms_tui", "revoke", "--tag", "batch", "--reason", "Superseded",
+                                 "--yes", "--no-grants", "--conf", str(conf), "--json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.startswith("revoke: 100/"):
+                proc.send_signal(signal.SIGINT)
+                break
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        doc = json.loads(out)
+        assert doc["stopped"] == "stopped by you" and doc["counts"]["done"] >= 100 and doc["counts"]["not_sent"] > 0
+        assert doc["counts"]["done"] + doc["counts"]["not_sent"] == 400
+        kms = Kmip(sb.url)
+        for o in doc["outcomes"][::20]:
+            assert kms.state(o["uid"]) == ("Deactivated" if o["status"] == "done" else "Active")
+        kms.close()
+    finally:
+        proxy.stop()
+        sb.stop()
