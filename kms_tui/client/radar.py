@@ -12,7 +12,8 @@ What is reported (destroyed objects never):
 * ``compromised_partner`` (critical): a Compromised key whose key-pair partner or certificate,
   or a certificate whose key, is still Active or PreActive.
 * ``certificate_expired`` (critical) / ``certificate_expiring`` (due): a certificate whose
-  ``notAfter`` has passed / falls within the window.
+  ``notAfter`` has passed / falls within the window (not one already renewed: it has a
+  ReplacementObjectLink).
 * ``key_deactivation`` (due): a key whose DeactivationDate falls within the window, or has passed
   while the key is still Active or PreActive (Cosmian does not change the state when the date
   passes); ``key_deactivated`` (warning): a Deactivated key (its date passed, or it was revoked):
@@ -103,7 +104,9 @@ def assess(
     certificate_ends = certificate_ends or {}
     for obj in live.values():
         name = _name(obj)
-        if obj.object_type == "Certificate" and obj.uid in certificate_ends and obj.state != "Compromised":
+        renewed = any(ln.get("type") == "ReplacementObjectLink" for ln in obj.links)  # its successor counts
+        if obj.object_type == "Certificate" and obj.uid in certificate_ends and obj.state != "Compromised" \
+                and not renewed:
             end = certificate_ends[obj.uid]
             renew = f"renew it: ckms certificates certify --certificate-id-to-re-certify {obj.uid}"
             if end <= now:

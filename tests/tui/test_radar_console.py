@@ -160,3 +160,25 @@ async def _radar_shot(pilot):
 def test_radar_snapshot_80x24(snap_compare, sandbox, sandbox_console):
     populate(sandbox.url)
     assert snap_compare(sandbox_console, run_before=_radar_shot, terminal_size=(80, 24))
+
+
+@pytest.mark.asyncio
+async def test_n_renews_an_expiring_certificate(sandbox, sandbox_conf, console_factory):
+    """A certificate the KMS issued, expiring in 10 days (the real clock here): N renews it
+    (ReCertify); the new one replaces it and the finding goes."""
+    from datetime import timezone
+
+    from tests.client.test_due import _certify
+
+    kms = Kmip(sandbox.url)
+    cert = _certify(kms, "soon.example", 10)
+    app = console_factory(conf=sandbox_conf, clock=lambda: datetime.now(timezone.utc))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _radar(pilot)
+        assert [f.kind for f in screen.findings if f.uid == cert] == ["certificate_expiring"]
+        await _act(pilot, screen, cert, "N", "N: renew it (ReCertify")
+    links = {c["value"][0]["value"]: c["value"][1]["value"]
+             for c in kms.attributes(cert)["value"][1]["value"] if c["tag"] == "Link"}
+    new = links["ReplacementObjectLink"]
+    assert kms.state(new) == "Active" and new != cert
+    kms.close()

@@ -3,8 +3,8 @@ the same findings as ``kms-tui due``).
 
 One line per finding; the line under the table spells out the highlighted one and which key acts
 on it: enter opens the object on the objects screen, v revokes (KeyCompromise for a compromised
-key's partner), R re-keys a key due for rotation or deactivation, a activates an old PreActive
-key, d destroys (revoking first when it is still
+key's partner), N renews a certificate (ReCertify), R re-keys a key due for rotation or
+deactivation, a activates an old PreActive key, d destroys (revoking first when it is still
 Active), x removes a grant to every user (``*``). w changes the window (7, 30, 90 days), r scans
 again. Each write asks first and is refused in read-only mode.
 """
@@ -32,8 +32,8 @@ LEVEL_STYLE = {"critical": "bold red", "due": "yellow", "warning": "cyan"}
 # finding kind -> the key that acts on it, and what it does
 ACTIONS: dict[str, tuple[str, str]] = {
     "compromised_partner": ("v", "revoke it (KeyCompromise)"),
-    "certificate_expired": ("v", "revoke it (Superseded) once it is renewed"),
-    "certificate_expiring": ("enter", "open it, then renew it"),
+    "certificate_expired": ("N", "renew it (ReCertify: a new certificate, the old one retired)"),
+    "certificate_expiring": ("N", "renew it (ReCertify: a new certificate, the old one retired)"),
     "key_deactivation": ("R", "re-key it: a successor takes over (v revokes it)"),
     "key_deactivated": ("d", "destroy it if nothing needs it any more (R re-keys it)"),
     "key_rotation": ("R", "re-key it now: the new key takes over"),
@@ -68,12 +68,13 @@ class RadarScreen(ConsoleScreen):
         "the window, keys whose DeactivationDate is near or past, keys still usable although their "
         "partner is Compromised, old PreActive keys, objects granted to every user (*). The same "
         "list as `kms-tui due`. The line under the table says what to do and which key does it: "
-        "enter opens the object, v revokes, R re-keys, a activates, d destroys, x removes a grant to *. "
+        "enter opens the object, v revokes, N renews a certificate, R re-keys, a activates, d destroys, x removes a grant to *. "
         "w changes the window (7, 30, 90 days); r scans again."
     )
     BINDINGS = [
         Binding("enter", "open_object", "Open", tooltip="Show the object on the objects screen.", id="radar.open"),
         Binding("v", "revoke", "Revoke", tooltip="Revoke the object of this finding.", id="radar.revoke"),
+        Binding("N", "renew", "Renew", tooltip="Renew the certificate (ReCertify).", id="radar.renew"),
         Binding("R", "rekey", "Re-key", tooltip="Re-key the key: a successor replaces it.", id="radar.rekey"),
         Binding("a", "activate", "Activate", show=False, tooltip="Activate an old PreActive key.",
                 id="radar.activate"),
@@ -84,7 +85,7 @@ class RadarScreen(ConsoleScreen):
         Binding("w", "next_window", "Window", tooltip="Look 7, 30 or 90 days ahead.", id="radar.window"),
         Binding("r", "rescan", "Rescan", tooltip="Scan the server again.", id="radar.rescan"),
     ]
-    WRITE_ACTIONS = frozenset({"revoke", "rekey", "activate", "destroy", "remove_public_grant"})
+    WRITE_ACTIONS = frozenset({"revoke", "renew", "rekey", "activate", "destroy", "remove_public_grant"})
     DEFAULT_CSS = """
     RadarScreen #radar-status { height: 1; background: $panel; padding: 0 1; }
     RadarScreen DataTable { height: 1fr; }
@@ -248,6 +249,12 @@ class RadarScreen(ConsoleScreen):
                 question = f"Revoke {escape(visible(f.uid))} with reason Superseded? Its key-pair partner is revoked too."
                 self._ask(question, "Revoke", lambda: self.act("revoke", f.uid, "Superseded"))
 
+    def action_renew(self) -> None:
+        f = self._finding_for("renew", ("certificate_expiring", "certificate_expired"))
+        if f is not None:
+            self._ask(f"Renew {escape(visible(f.uid))}? ReCertify issues a new certificate (the server finds the "
+                      "issuer) and retires this one.", "Renew", lambda: self.act("renew", f.uid))
+
     def action_rekey(self) -> None:
         f = self._finding_for("re-key", ("key_rotation", "key_deactivation", "key_deactivated"))
         if f is not None:
@@ -277,6 +284,12 @@ class RadarScreen(ConsoleScreen):
         if what == "revoke":
             await client.revoke(uid, reason, message="from the radar", cascade=cascade)
             notice = f"Revoked {visible(uid)} ({reason})"
+        elif what == "renew":
+            from kms_tui.client.certificates import recertify
+
+            attrs = await client.get_attributes(uid)
+            new = await recertify(client, uid, tags=attrs.get("tags", []))
+            notice = f"Renewed {visible(uid)}: the new certificate is {visible(new)}"
         elif what == "rekey":
             from kms_tui.client.rotation import rekey
 
