@@ -33,8 +33,10 @@ COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
     "attributes": ("objects", "show (get), set or delete the attributes and tags of an object"),
     "create": ("objects", "create a key, a key pair, secret data or an opaque object"),
     "activate": ("objects", "activate a pre-active object"),
-    "revoke": ("objects", "revoke an object (and its key-pair partner)"),
-    "destroy": ("objects", "destroy an object's key material (revoke it first if it is active)"),
+    "revoke": ("objects", "revoke an object (and its key-pair partner); --tag: every object with the tags, "
+               "after a preview"),
+    "destroy": ("objects", "destroy an object's key material (revoke it first if it is active); --tag: every "
+                "object with the tags, after a preview"),
     "export": ("import_export", "export a key or certificate to a file (no --format: public PEM, as before)"),
     "import": ("import_export", "import a key or certificate from a file (format detected, or --format)"),
     "reveal": ("secret_data", "show the value of secret data or an opaque object"),
@@ -50,6 +52,7 @@ COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
     "verify": ("crypto", "verify a signature (exit 0 valid, 1 invalid)"),
     "mac": ("crypto", "compute the HMAC of a file with a symmetric key"),
     "due": ("due", "what needs attention soon: expiring certificates, keys to rotate, compromised partners"),
+    "diff": ("diff", "compare two servers: objects on one side only, re-created, different state/tags/links/grants"),
     "rekey": ("rotation", "re-key: a new key replacing this one (ReKey / ReKeyKeyPair)"),
     "rotation": ("rotation", "automatic rotation policy of a key: set, get, clear, history"),
     "certificates": ("certificates", "issue, renew, validate and show X.509 certificates"),

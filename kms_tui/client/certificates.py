@@ -305,3 +305,18 @@ async def ca_certificates(client: Any) -> list[tuple[str, CertInfo]]:
         if info.is_ca:
             out.append((summary.uid, info))
     return sorted(out, key=lambda item: (item[1].subject, item[0]))
+
+
+async def recertify(client: Any, uid: str, *, issuer_key: str | None = None, issuer_cert: str | None = None,
+                    tags: Sequence[str] = ()) -> str:
+    """ReCertify ``uid`` (a new certificate under a new id; the server finds the issuer when none
+    is named and retires the old one); ``tags`` are put on the new certificate, since Cosmian 5.26
+    gives it no user tag. The new id."""
+    op = cr.recertify_request(uid, issuer_private_key_id=issuer_key, issuer_certificate_id=issuer_cert)
+    new = str((await client.send(op, require=("UniqueIdentifier",))).get_value("UniqueIdentifier"))
+    kept = [t for t in tags if not t.startswith("_")]
+    if kept:
+        from kms_tui.client.attributes import change_tags
+
+        await change_tags(client, new, add=kept)
+    return new

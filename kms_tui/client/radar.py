@@ -12,11 +12,16 @@ What is reported (destroyed objects never):
 * ``compromised_partner`` (critical): a Compromised key whose key-pair partner or certificate,
   or a certificate whose key, is still Active or PreActive.
 * ``certificate_expired`` (critical) / ``certificate_expiring`` (due): a certificate whose
-  ``notAfter`` has passed / falls within the window.
+  ``notAfter`` has passed / falls within the window (not one already renewed: it has a
+  ReplacementObjectLink).
 * ``key_deactivation`` (due): a key whose DeactivationDate falls within the window, or has passed
   while the key is still Active or PreActive (Cosmian does not change the state when the date
   passes); ``key_deactivated`` (warning): a Deactivated key (its date passed, or it was revoked):
   rotate to a successor if it is still needed, else destroy it.
+* ``key_rotation`` (due): an Active symmetric or private key (not already replaced by a re-key)
+  whose next rotation by its policy (``kms_tui.client.rotation.policy_of``: RotateDate +
+  RotateInterval, else InitialDate + RotateOffset + RotateInterval) falls within the window or
+  has passed.
 * ``public_grant`` (warning): an object we own granted to every user (``*``).
 * ``stale_pre_active`` (warning): a PreActive key made more than ``pre_active_days`` ago.
 
@@ -25,7 +30,6 @@ Order: critical, then due, then warning; within a level the earliest date first.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
@@ -39,7 +43,6 @@ if TYPE_CHECKING:
 
 LEVELS = ("critical", "due", "warning")
 KEY_TYPES = ("SymmetricKey", "PrivateKey", "PublicKey", "SecretData", "SplitKey")
-GRANT_CONCURRENCY = 8
 _FAR = datetime.max.replace(tzinfo=timezone.utc)
 
 
@@ -101,7 +104,9 @@ def assess(
     certificate_ends = certificate_ends or {}
     for obj in live.values():
         name = _name(obj)
-        if obj.object_type == "Certificate" and obj.uid in certificate_ends and obj.state != "Compromised":
+        renewed = any(ln.get("type") == "ReplacementObjectLink" for ln in obj.links)  # its successor counts
+        if obj.object_type == "Certificate" and obj.uid in certificate_ends and obj.state != "Compromised" \
+                and not renewed:
             end = certificate_ends[obj.uid]
             renew = f"renew it: ckms certificates certify --certificate-id-to-re-certify {obj.uid}"
             if end <= now:
@@ -125,6 +130,9 @@ def assess(
                                    f"({deactivation:%Y-%m-%d %H:%M} UTC) but it is still {obj.state or 'in use'}",
                                    "rotate (create its successor and move users to it) or extend DeactivationDate",
                                    deactivation, name))
+        rotation = _rotation_finding(obj, now, horizon)
+        if rotation is not None:
+            out.append(rotation)
         if obj.state == "PreActive" and obj.object_type in KEY_TYPES:
             made = created_of(obj.attributes)
             if made is not None and now - made > timedelta(days=pre_active_days):
@@ -144,6 +152,31 @@ def assess(
                            None, _name(obj)))
     out.sort(key=Finding.sort_key)
     return out
+
+
+def _rotation_finding(obj: ObjectSummary, now: datetime, horizon: datetime) -> Finding | None:
+    """The key's next rotation by its policy, if it falls before ``horizon``."""
+    if obj.state != "Active" or obj.object_type not in ("SymmetricKey", "PrivateKey"):
+        return None
+    if any(ln.get("type") == "ReplacementObjectLink" for ln in obj.links):
+        return None  # an older generation: its successor carries the policy on
+    from kms_tui.client.rotation import policy_of, span_text
+
+    policy = policy_of(obj.uid, obj.attributes)
+    nxt = policy.next_rotation
+    if not policy.interval or nxt is None or nxt > horizon:
+        return None
+    every = f"every {span_text(policy.interval)}"
+    if nxt <= now:
+        when = f"rotation overdue by {_days(now - nxt)} ({every}, due {nxt:%Y-%m-%d %H:%M} UTC)"
+    else:
+        when = f"next rotation in {_days(nxt - now)} ({every}, {nxt:%Y-%m-%d %H:%M} UTC)"
+    if policy.automatic:
+        action = f"the server re-keys it then; move users to the new key (or re-key now: kms-tui rekey {obj.uid})"
+    else:
+        when += ", not automatic"
+        action = f"re-key it: kms-tui rekey {obj.uid}"
+    return Finding("due", "key_rotation", obj.uid, obj.object_type, when, action, nxt, _name(obj))
 
 
 _PARTNER_LINKS = ("PublicKeyLink", "PrivateKeyLink", "CertificateLink")
@@ -211,21 +244,11 @@ async def scan(
 
 
 async def _public_grants(client: KmsClient, uids: list[str], problems: list[str]) -> dict[str, list[str]]:
-    from kms_tui.client.errors import KmsError
+    from kms_tui.client.bulk import access_lists
 
-    gate = asyncio.Semaphore(GRANT_CONCURRENCY)
     found: dict[str, list[str]] = {}
-
-    async def one(uid: str) -> None:
-        async with gate:
-            try:
-                entries = await client.access_list(uid)
-            except KmsError as exc:
-                problems.append(f"{uid}: grants not read ({exc.message})")
-                return
+    for uid, entries in (await access_lists(client, uids, problems)).items():
         for entry in entries:
-            if isinstance(entry, dict) and entry.get("user_id") == "*":
+            if entry.get("user_id") == "*":
                 found[uid] = [str(op) for op in entry.get("operations") or []]
-
-    await asyncio.gather(*(one(u) for u in uids))
     return found

@@ -25,6 +25,8 @@ import ipaddress
 import random
 import socket
 import ssl
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable
@@ -139,6 +141,8 @@ class RetryPolicy:
     def should_retry(self, kind: OpKind, failure: Failure, attempt: int) -> bool:
         if attempt >= self.attempts or failure is Failure.PERMANENT:
             return False
+        if kind is not OpKind.READ and failure is not Failure.NEVER_SENT and _NO_REPLAY.get():
+            return False  # inside no_replay(): a write that may have landed is never sent again
         if failure is Failure.NEVER_SENT:
             return self.retry_creates_never_sent if kind is OpKind.CREATE else self._enabled(kind)
         if kind is OpKind.CREATE:
@@ -150,3 +154,18 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(attempts=1)
+
+_NO_REPLAY: ContextVar[bool] = ContextVar("kms_tui_no_replay", default=False)
+
+
+@contextmanager
+def no_replay():  # noqa: ANN201 - a context manager
+    """Within this block (this task only: a context variable), a write whose attempt may have
+    reached the server (a timeout, a dropped answer, a 5xx) is not sent again: the bulk runs send
+    each object's revoke or destroy once and read its state to learn what happened. Writes that
+    provably never left (connection refused, proxy tunnel refused) are still retried."""
+    token = _NO_REPLAY.set(True)
+    try:
+        yield
+    finally:
+        _NO_REPLAY.reset(token)

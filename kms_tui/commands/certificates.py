@@ -216,14 +216,9 @@ def run_renew(args: argparse.Namespace) -> int:
             new = await client.certify(op)
             how = "in place"
         else:
-            op = cr.recertify_request(uid, issuer_private_key_id=args.issuer_key, issuer_certificate_id=issuer_cert)
-            new = str((await client.send(op, require=("UniqueIdentifier",))).get_value("UniqueIdentifier"))
+            new = await certs.recertify(client, uid, issuer_key=args.issuer_key, issuer_cert=issuer_cert,
+                                        tags=attrs.get("tags", []))  # ReCertify gives no user tag: kept here
             how = "under a new id; the old one is Deactivated"
-            kept = [t for t in attrs.get("tags", []) if not t.startswith("_")]
-            if kept:  # ReCertify gives the new certificate no user tag (Cosmian 5.26)
-                from kms_tui.client.attributes import change_tags
-
-                await change_tags(client, new, add=kept)
         return await _issued(client, new, f"{visible(uid)} renewed {how}: {visible(new)}",
                              {"renewed": uid, "how": "new-key" if args.new_key else "in-place" if args.in_place
                               else "recertify"})

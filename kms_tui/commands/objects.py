@@ -15,8 +15,9 @@ from typing import Any
 from kms_tui.client import KmsClient, LocateFilter, ObjectNotFound
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.client.requests import REVOCATION_REASONS
+from kms_tui.commands import bulk as bulk_commands
 from kms_tui.commands import lifecycle
-from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
+from kms_tui.commands.headless import Result, UsageError, object_id, report_error, run_with_client
 from kms_tui.commands.output import table
 from kms_tui.safetext import visible
 from kms_tui.client.serde_dates import rfc3339
@@ -45,7 +46,8 @@ def register(subparsers: Any) -> None:
     """Add the key commands to the ``kms-tui`` parser (the global options are added by cli)."""
 
     def command(name: str, help_: str, func: Any, *, writes: bool = False) -> argparse.ArgumentParser:
-        p = subparsers.add_parser(name, help=help_, description=help_)
+        # "resolve": a later global option of the same name (--yes) replaces the command's own
+        p = subparsers.add_parser(name, help=help_, description=help_, conflict_handler="resolve")
         p.set_defaults(func=func, writes=writes)
         return p
 
@@ -74,20 +76,25 @@ def register(subparsers: Any) -> None:
     p.add_argument("id")
     _all_option(p)
 
-    p = command("revoke", "revoke an object (and its key-pair partner)", run_revoke, writes=True)
-    p.add_argument("id")
+    p = command("revoke", "revoke an object (and its key-pair partner); --tag: every object with the tags, "
+                "after a preview", run_revoke, writes=True)
+    p.add_argument("id", nargs="?",
+                   help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag")
     p.add_argument("--reason", required=True, type=_choice(REASONS, "reason"), help=", ".join(REVOCATION_REASONS))
     p.add_argument("--message")
     p.add_argument("--compromise-date", metavar="ISO", help="when the key was compromised (ISO 8601)")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
     _all_option(p)
+    bulk_commands.add_options(p)
 
-    p = command("destroy", "destroy an object's key material (revoke it first if it is active)", run_destroy,
-                writes=True)
-    p.add_argument("id")
+    p = command("destroy", "destroy an object's key material (revoke it first if it is active); --tag: every "
+                "object with the tags, after a preview", run_destroy, writes=True)
+    p.add_argument("id", nargs="?",
+                   help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag")
     p.add_argument("--remove", action="store_true", help="also delete its record from the server")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
     _all_option(p)
+    bulk_commands.add_options(p)
 
 
 def _all_option(p: argparse.ArgumentParser) -> None:
@@ -246,7 +253,21 @@ async def _states_now(client: KmsClient, ids: list[str]) -> dict[str, str]:
     return {i: str(found[i].get("State", "")) if i in found else "" for i in ids}
 
 
+def _bulk(args: argparse.Namespace, action: str) -> int | None:
+    """The exit code of the bulk form (``--tag``) when asked for, else None."""
+    try:
+        if not bulk_commands.wanted(args):
+            return None
+    except UsageError as exc:
+        return report_error(args, exc)
+    return bulk_commands.run(args, action)
+
+
 def run_revoke(args: argparse.Namespace) -> int:
+    code = _bulk(args, "revoke")
+    if code is not None:
+        return code
+
     async def body(client: KmsClient) -> Result:
         selector = object_id(args.id)
         date = _parse_date(args.compromise_date)
@@ -271,6 +292,10 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 
 def run_destroy(args: argparse.Namespace) -> int:
+    code = _bulk(args, "destroy")
+    if code is not None:
+        return code
+
     async def body(client: KmsClient) -> Result:
         selector = object_id(args.id)
         targets = await _targets(client, selector, args.all_matches)

@@ -35,6 +35,10 @@ SCREENS: tuple[ScreenEntry, ...] = (
                 "The active profile's ckms.toml, validated as you type."),
     ScreenEntry("access", "Access", "kms_tui.tui.screens.access", "AccessScreen", "6",
                 "Objects you own, rights granted to you, the create right."),
+    ScreenEntry("radar", "Radar", "kms_tui.tui.screens.radar", "RadarScreen", "7",
+                "What needs attention, worst first: expiring certificates, keys to rotate, open grants."),
+    ScreenEntry("compare", "Compare servers", "kms_tui.tui.screens.compare", "CompareScreen", "8",
+                "This server against another profile's: one side only, re-created, changed (kms-tui diff)."),
 )
 
 BY_MODE = {entry.mode: entry for entry in SCREENS}

@@ -103,6 +103,9 @@ SHOTS: list[Shot] = [
     Shot("objects-export", "Export: every format, wrapping, a confirmation before key material",
          lambda p: _export(p)),
     Shot("objects-import", "Import: what the file holds, shown before anything is sent", lambda p: _import(p)),
+    Shot("radar", "Radar: what needs attention, worst first, each acted on one key away", lambda p: _radar(p)),
+    Shot("bulk-preview", "Bulk revoke: every object that changes, partners, grants; type the count",
+         lambda p: _bulk_preview(p)),
 ]
 
 
@@ -197,6 +200,45 @@ async def _rotation(pilot, key: str) -> None:
         app._shot_rekeyed = True
     await pilot.press(key)
     await _settle(pilot, 1.0)
+
+
+async def _radar(pilot) -> None:
+    """A key due for deactivation, a compromised key whose partner is still Active, a grant to *."""
+    from datetime import timedelta
+
+    from kms_tui.client.attributes import set_attributes
+    from kms_tui.kmip.models.attribute_requests import deactivation_date_attribute
+
+    app = pilot.app
+    client = app.services.client
+    if not getattr(app, "_shot_radar", False):
+        soon = await client.create_symmetric_key("AES", 256, name="session-key", tags=["app"])
+        await set_attributes(client, soon, [deactivation_date_attribute(FIXED_NOW + timedelta(days=6))])
+        leaked, _public = await client.create_key_pair("ec", curve="p256", name="leaked", tags=["app"])
+        await client.revoke(leaked, "KeyCompromise", cascade=False)
+        shared = await client.create_symmetric_key("AES", 256, name="shared", tags=["app"])
+        await client.grant(shared, "*", ["get"])
+        app._shot_radar = True
+    await app.switch_mode("radar")
+    await _settle(pilot)
+    await pilot.press("r")
+    await _settle(pilot, 1.5)
+
+
+async def _bulk_preview(pilot) -> None:
+    """Every `prod` row marked, then v: the preview of the bulk revoke."""
+    await _objects(pilot)
+    screen = pilot.app.screen
+    if screen.filter_bar.expanded:  # left open by the server-filters shot
+        await screen.action_toggle_server_filters()
+    screen.remove_class("-detail")
+    screen.table.focus()
+    await _settle(pilot, 0.3)
+    for row in [r for r in screen.table.shown_rows if "prod" in r.tags]:
+        screen.table.select_uid(row.uid)
+        await pilot.press("space")
+    await pilot.press("v")
+    await _settle(pilot, 1.5)
 
 
 async def _audit(pilot) -> None:

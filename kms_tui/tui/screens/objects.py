@@ -20,6 +20,7 @@ from textual.widgets import Input, Static
 
 from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
+from kms_tui.tui.bulk.marks import BulkMarks
 from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
@@ -84,7 +85,9 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         "V shows the value of secret data or an opaque object (masked until "
         "then; V again hides it). T edits the tags; A the name, the dates and vendor attributes. "
         "Destroy asks for the first characters of the id; "
-        "an Active key is revoked first. Read-only mode refuses every change."
+        "an Active key is revoked first. Space marks a row, * every row the filter shows; with rows "
+        "marked, v d T g e act on all of them (revoke and destroy after a preview that asks for the "
+        "count). Read-only mode refuses every change."
     )
     BINDINGS = [
         Binding("slash", "focus_text_filter", "Filter", tooltip="Filter the loaded rows.", id="objects.filter"),
@@ -121,6 +124,10 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         Binding("t", "toggle_raw", "TTLV", show=False, tooltip="Raw TTLV of the attributes.", id="objects.raw"),
         Binding("escape", "close_detail", "Close", show=False, tooltip="Close the detail pane.",
                 id="objects.close-detail"),
+        Binding("space", "toggle_mark", "Mark", show=False,
+                tooltip="Mark the row (v d T g e then act on every marked row).", id="objects.mark"),
+        Binding("asterisk", "mark_shown", "Mark all", show=False,
+                tooltip="Mark every row the filter shows (again: unmark them).", id="objects.mark-shown"),
         *ROTATION_BINDINGS,  # R re-key, H rotation history, K test this key (kms_tui/tui/rotation)
     ]
     DEFAULT_CSS = """
@@ -145,6 +152,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self._table: ObjectTable | None = None
         self._reset_arrivals()
         self._in_place = False  # the running load refreshes the rows shown (a reload)
+        self.bulk = BulkMarks(self)  # marks and bulk actions (kms_tui.tui.bulk)
         self.rotation = RotationController(self)
 
     # -- layout ------------------------------------------------------------------------------
@@ -287,6 +295,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         text += f" · {describe_filter(self.filters)}"
         if self._arrived:
             text += f" · {_fmt(len(self._arrived))} more arrived, shown when you pause"
+        text += self.bulk.status()
         if self.load_running:
             text = "Loading… " + text + "  (x stops)"
         if self.partial_problems:
@@ -350,6 +359,15 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         elif self.focused is not self.table:
             self.table.focus()
 
+    def reveal(self, uid: str) -> None:
+        """Put the cursor on ``uid`` (another screen's jump, e.g. the radar's), now or once the
+        listing brings it."""
+        if self.table.select_uid(uid):
+            self.add_class("-detail")
+            self.detail.show_row(self.table.current)
+        else:
+            self.pending_select = uid
+
     def action_follow_link(self, uid: str | None = None) -> None:
         row = self.table.current
         target = uid or (row.linked_key if row else None)
@@ -392,6 +410,8 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self.rotation.test_key()
 
     def action_grant_access(self) -> None:
+        if not isinstance(self.focused, Input) and self.bulk.take("grant"):
+            return  # rows are marked: the grant goes to each of them
         grant_from(self)
 
     def action_certify(self) -> None:
@@ -414,8 +434,37 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
 
         self.app.push_screen(ShowCommandModal(for_row(row.uid)))
 
+    # -- marks: with rows marked, v d T g e act on all of them (kms_tui.tui.bulk) ---------------
+
+    def action_toggle_mark(self) -> None:
+        self.bulk.toggle()
+
+    def action_mark_shown(self) -> None:
+        self.bulk.mark_shown()
+
+    def refresh_counts(self) -> None:
+        self._show_counts()
+
+    def action_revoke(self) -> None:
+        if not self.bulk.take("revoke"):
+            super().action_revoke()
+
+    def action_destroy(self) -> None:
+        if not self.bulk.take("destroy"):
+            super().action_destroy()
+
+    def action_edit_tags(self) -> None:
+        if not self.bulk.take("tags"):
+            super().action_edit_tags()
+
+    def action_export(self) -> None:
+        if not self.bulk.take("export"):
+            super().action_export()
+
     @on(RowsChanged)
     def _rows_changed(self, message: RowsChanged) -> None:
+        self.bulk.forget(message.gone)
+        self.bulk.sync()
         self.table.remove_rows(message.gone)
         self.table.add_rows(message.rows)
         if message.select and not self.table.select_uid(message.select):

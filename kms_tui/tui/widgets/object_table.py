@@ -62,6 +62,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         "object-table--active",
         "object-table--warning",
         "object-table--error",
+        "object-table--marked",
     }
     DEFAULT_CSS = """
     ObjectTable { height: 1fr; background: $surface; overflow-x: hidden; }
@@ -72,6 +73,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
     ObjectTable > .object-table--active { color: $success; }
     ObjectTable > .object-table--warning { color: $warning; }
     ObjectTable > .object-table--error { color: $error; }
+    ObjectTable > .object-table--marked { color: $accent; text-style: bold; }
     """
 
     cursor = reactive(0, always_update=True, repaint=False)  # watch_cursor redraws the two lines that change
@@ -100,7 +102,8 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         self._key = sort_key(self.sort_order.column)
         self.empty_text = "No objects."
         self._layout: list[tuple[str, int]] = []
-        self._layout_width = -1
+        self._layout_width: tuple[int, int] = (-1, 0)  # (width, gutter) the layout was made for
+        self.marked: frozenset[str] = frozenset()  # ids marked for a bulk action (kms_tui.tui.bulk)
         # Rendered lines by (row id, under cursor, width); a cursor move redraws two lines.
         self._lines: dict[tuple[str, bool, int], Strip] = {}
         self._styles: dict[str, Style] = {}
@@ -343,7 +346,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
-            x = 0
+            x = 1 if self.marked else 0  # the marks' gutter
             for column, width in self._layout:
                 if x <= event.x < x + width + 1:
                     self.sort_by(column)
@@ -372,12 +375,21 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
             self._styles[name] = style
         return style
 
+    def set_marks(self, uids: frozenset[str]) -> None:
+        """Show ``uids`` as marked: a one-cell gutter (``●``) appears while any row is marked."""
+        if uids != self.marked:
+            self.marked = uids
+            self._lines.clear()
+            self.refresh()
+
     def render_line(self, y: int) -> Strip:
+        gutter = 1 if self.marked else 0  # a column for the marks' ● while any row is marked
         width = self.size.width
-        if width != self._layout_width:
-            self._layout, self._layout_width = layout_columns(width), width
+        if (width, gutter) != self._layout_width:
+            self._layout, self._layout_width = layout_columns(width - gutter), (width, gutter)
         if y == 0:
-            return self._header(width)
+            header = self._header(width - gutter)
+            return Strip.join([Strip([Segment(" ", self._style("header"))], 1), header]) if gutter else header
         index = int(self.scroll_y) + y - 1
         if index >= len(self._view):
             if not self._view and y == 2:
@@ -390,5 +402,16 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         if line is None:
             if len(self._lines) > 8 * self.size.height:  # a long scroll: keep about a few screenfuls
                 self._lines.clear()
-            line = self._lines[key] = self._render_row(row, selected, width)
+            line = self._lines[key] = (self._with_gutter(row, selected, width) if gutter
+                                       else self._render_row(row, selected, width))
         return line
+
+    def _with_gutter(self, row: ObjectRow, selected: bool, width: int) -> Strip:
+        """The row one cell narrower, after its mark (``●`` when marked); a marked row in bold colour."""
+        marked = row.uid in self.marked
+        over = (Style(bold=True) if selected else self._style("marked")) if marked else Style()
+        mark = Segment("●" if marked else " ", self._style("cursor" if selected else "base") + over)
+        body = self._render_row(row, selected, width - 1)
+        if marked:  # on top of each cell's own style (the state's colour included)
+            body = Strip([Segment(seg.text, (seg.style or Style()) + over) for seg in body], body.cell_length)
+        return Strip.join([Strip([mark], 1), body])
