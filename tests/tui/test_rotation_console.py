@@ -173,3 +173,21 @@ def test_key_test_result_snapshot(snap_compare, sandbox_console):
         return KeyTestModal(NEW, lambda: _recorded(check))
 
     assert snap_compare(sandbox_console, run_before=_open(modal), terminal_size=(80, 24))
+
+
+async def test_k_and_r_on_secret_data_say_only_keys(sandbox_console):
+    from kms_tui.kmip.ttlv import TTLV
+
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        created = await pilot.app.services.client.send(TTLV.struct("Create", [
+            TTLV.enum("ObjectType", "SecretData"),
+            TTLV.struct("Attributes", [TTLV.enum("ObjectType", "SecretData")])]))
+        uid = created.get_value("UniqueIdentifier")
+        await reload(pilot, screen)
+        assert screen.table.select_uid(uid)
+        for key, done in (("K", "tested"), ("R", "re-keyed")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert type(pilot.app.screen).__name__ == "ObjectsScreen"
+            assert any(f"Only keys can be {done}" in n for n in notices(pilot.app)), notices(pilot.app)

@@ -43,7 +43,8 @@ class RotationController:
     def __init__(self, screen: Any) -> None:
         self.screen = screen
 
-    def _key_row(self, what: str) -> Any:
+    def _key_row(self, what: str, done: str) -> Any:
+        """The highlighted row if it is a key (else None, and the user is told why)."""
         row = self.screen.table.current
         if self.screen.client is None:
             self.screen.notify("Not connected: Ctrl+O connects first.", severity="warning")
@@ -52,8 +53,7 @@ class RotationController:
             self.screen.notify(f"Select a key to {what}.", severity="warning")
             return None
         if row.object_type not in KEY_TYPES:
-            self.screen.notify(f"A {kind_of(row)} cannot be {what.replace('test', 'tested')}: choose a key.",
-                               severity="warning")
+            self.screen.notify(f"Only keys can be {done}: this is a {kind_of(row)}.", severity="warning")
             return None
         return row
 
@@ -61,7 +61,7 @@ class RotationController:
 
     def rekey(self) -> None:
         row = self.screen._writable_row("re-key")
-        if row is None or self._key_row("re-key") is None:
+        if row is None or self._key_row("re-key", "re-keyed") is None:
             return
         pair = " and its public key" if row.object_type == "PrivateKey" else ""
         if row.object_type == "PublicKey":
@@ -92,8 +92,9 @@ class RotationController:
     # -- H: rotation history ---------------------------------------------------------------------
 
     def history(self) -> None:
-        row = self._key_row("show the history of")
-        if row is None:
+        row = self.screen.table.current  # any object: certificates have chains too (ReCertify)
+        if row is None or self.screen.client is None:
+            self.screen.notify("Select an object to show its rotation history.", severity="warning")
             return
         client = self.screen.client
         self.screen.app.push_screen(RotationHistoryModal(row.uid, lambda: rotation.history(client, row.uid)),
@@ -106,7 +107,7 @@ class RotationController:
     # -- K: test this key ------------------------------------------------------------------------
 
     def test_key(self) -> None:
-        row = self._key_row("test")
+        row = self._key_row("test", "tested")
         if row is None:
             return
         client = self.screen.client
