@@ -164,16 +164,6 @@ def test_a_cascade_to_a_key_the_caller_may_not_touch_fails_the_call(users):
         bob.close()
 
 
-def test_rekey_is_refused_as_not_supported(kmip):
-    # operations/rekey/*: the sandbox has no keysets (docs/fidelity.md, "Keysets and RotateName")
-    key = kmip.create()
-    for op in ("ReKey", "ReKeyKeyPair"):
-        assert kmip.fail(s(op, uid(key))) == f"Not Supported: the operation {op} is not supported by the sandbox KMS"
-    (item,) = _items(kmip.ok(_message(_item("ReKey", uid(key)))))
-    assert (first(item, "ResultStatus"), first(item, "ResultReason")) == ("OperationFailed", "Operation_Not_Supported")
-    assert kmip.state(key) == "Active"
-
-
 def test_an_explicit_id_placeholder_in_a_batch(kmip):
     # message.rs: resolve_id_placeholder_for_operation replaces `IDPlaceholder` for Get,
     # GetAttributes, GetAttributeList and ModifyAttribute; elsewhere Cosmian's non-string id is a
