@@ -48,6 +48,13 @@ async def test_r_re_keys_after_confirmation_and_selects_the_new_key(sandbox_cons
         assert old_attrs["State"] == "Deactivated"
         assert {"type": "ReplacementObjectLink", "id": new} in old_attrs["links"]
         assert any("Re-keyed" in n for n in notices(pilot.app))
+        assert screen.table.select_uid(old)  # re-keying the old key again: told it has a successor
+        await pilot.press("R")
+        await pilot.pause()
+        assert f"already replaced by {new}" in _text(pilot.app.screen, "#confirm-question")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.table.select_uid(new)
 
         # H: the chain, oldest first; ← walks to the older key, enter goes to it in the list
         await pilot.press("H")

@@ -69,6 +69,10 @@ class RotationController:
         question = (f"Re-key the {kind_of(row)} {visible(row.uid)}{pair}?\n\nA new key with the same algorithm "
                     "replaces it. The old key becomes Deactivated (it can still decrypt and verify) and is "
                     "linked to the new one.")
+        replaced_by = row.links.get("ReplacementObjectLink")
+        if replaced_by:
+            question += (f"\n\nThis key was already replaced by {visible(replaced_by)}: re-keying it again "
+                         "makes a second successor (H shows the chain).")
         self.screen.app.push_screen(
             ConfirmationModal(question, confirm_label="Re-key", title="Re-key", destructive=False),
             lambda ok: self._confirmed(ok, row),
