@@ -97,3 +97,14 @@ def test_what_a_get_grant_allows_leaves_rekey_out():
     assert "rekey" not in effective(["get"]) and "rekey" in effective(["get", "rekey"])
     assert explain(["get"]) == "get stands for every operation except revoke and destroy; rekey needs its own grant " \
         "(Cosmian 5.26)"
+
+
+def test_due_tells_a_re_keyed_key_from_one_without_successor(kms_cli, conf):
+    old = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    new = _ok(kms_cli("rekey", old, "--conf", conf, "--json"))["new"]
+    lone = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    assert kms_cli("revoke", lone, "--reason", "Unspecified", "--conf", conf).code == 0
+    r = kms_cli("due", "--no-grants", "--conf", conf, "--json")
+    fixes = {f["id"]: f["action"] for f in r.json["findings"] if f["kind"] == "key_deactivated"}
+    assert fixes[old].startswith(f"re-keyed: {new} replaces it")
+    assert fixes[lone].startswith("rotate to a new key if it is still needed")
