@@ -138,7 +138,14 @@ async def clear_policy(client: KmsClient, uid: str) -> RotationPolicy:
 async def rekey(client: KmsClient, uid: str, *, offset: int | None = None) -> dict[str, Any]:
     """ReKey a symmetric key, or ReKeyKeyPair a private key (a public key: its private key's
     pair), as its ObjectType says. ``{"old", "new", "kind", "public"?}``."""
-    attrs = await client.get_attributes(uid, with_tags=False)
+    try:
+        attrs = await client.get_attributes(uid, with_tags=False)
+    except errors.ObjectNotFound:
+        if "@" not in uid:
+            raise
+        # a keyset reference (name@latest, name@N): GetAttributes does not resolve it, but its
+        # first key has the keyset's name as id and every generation has its type
+        attrs = await client.get_attributes(uid.rpartition("@")[0], with_tags=False)
     kind = attrs.get("ObjectType")
     if kind == "PublicKey":
         partner = next((link["id"] for link in attrs.get("links", []) if link["type"] == "PrivateKeyLink"), None)

@@ -108,3 +108,23 @@ def test_due_tells_a_re_keyed_key_from_one_without_successor(kms_cli, conf):
     fixes = {f["id"]: f["action"] for f in r.json["findings"] if f["kind"] == "key_deactivated"}
     assert fixes[old].startswith(f"re-keyed: {new} replaces it")
     assert fixes[lone].startswith("rotate to a new key if it is still needed")
+
+
+def test_rekey_takes_keyset_references(kms_cli, conf, sandbox):
+    import httpx
+
+    name = "ledger-key"
+    attrs = [{"tag": "ActivationDate", "type": "DateTime", "value": "2024-01-01T00:00:00Z"},
+             {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
+             {"tag": "CryptographicLength", "type": "Integer", "value": 256},
+             {"tag": "RotateName", "type": "TextString", "value": name},
+             {"tag": "UniqueIdentifier", "type": "TextString", "value": name}]
+    body = {"tag": "Create", "value": [{"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"},
+                                        {"tag": "Attributes", "value": attrs}]}
+    assert httpx.post(f"{sandbox.url}/kmip/2_1", json=body).status_code == 200
+    assert _ok(kms_cli("rekey", name, "--conf", conf, "--json"))["new"] == f"{name}@1"
+    assert _ok(kms_cli("rekey", f"{name}@latest", "--conf", conf, "--json"))["new"] == f"{name}@2"
+    r = kms_cli("rekey", f"{name}@1", "--conf", conf)
+    assert r.code == 1 and "not the latest in its keyset" in r.err
+    chain = _ok(kms_cli("rotation", "history", name, "--conf", conf, "--json"))["chain"]
+    assert [g["id"] for g in chain] == [name, f"{name}@1", f"{name}@2"] and chain[2]["generation"] == 2
