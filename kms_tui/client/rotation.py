@@ -124,6 +124,16 @@ async def set_policy(client: KmsClient, uid: str, *, interval: int | None = None
     return await read_policy(client, uid)
 
 
+async def enrol_after_create(client: KmsClient, uid: str, *, interval: int | None = None,
+                             offset: int | None = None, keyset: bool = False) -> None:
+    """ckms's ``RotationPolicyArgs::apply`` after a create (``--rotation-interval``,
+    ``--rotation-offset``, ``--enroll-keyset``): SetAttribute RotateInterval, RotateOffset, then
+    RotateName = the new key's own id."""
+    attributes = rr.policy_attributes(interval=interval, offset=offset, name=uid if keyset else None)
+    if attributes:
+        await set_attributes(client, uid, attributes)
+
+
 async def clear_policy(client: KmsClient, uid: str) -> RotationPolicy:
     """Stop automatic rotation: RotateInterval 0 (ckms: "set to 0 to disable automatic rotation
     while preserving other policy fields"), and the RotateOffset removed when there is one."""

@@ -19,6 +19,7 @@ from kms_tui.client.listing import ObjectSummary
 from kms_tui.client.pem import NotExportable, to_pem
 from kms_tui.client.requests import REVOCATION_REASONS
 from kms_tui.commands import lifecycle
+from kms_tui.commands import rotation as rotation_commands
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
 from kms_tui.commands.output import say, table
 from kms_tui.safetext import visible
@@ -80,6 +81,7 @@ def register(subparsers: Any) -> None:
             k.add_argument("--curve", choices=("p256", "p384", "p521"), default="p256")
         k.add_argument("--tag", action="append", default=[], help="repeatable")
         k.add_argument("--name")
+        rotation_commands.add_create_options(k)  # --rotation-interval, --rotation-offset, --enroll-keyset
 
     p = command("activate", "activate a pre-active object", run_activate, writes=True)
     p.add_argument("id")
@@ -201,11 +203,13 @@ def run_create(args: argparse.Namespace) -> int:
             raise UsageError("tags must be non-empty and must not start with '_' (reserved for the server)")
         if args.kind == "aes":
             uid = await client.create_symmetric_key("AES", args.size, tags=tags, name=name)
-            return Result({"id": uid, "type": "SymmetricKey"}, f"created symmetric key {visible(uid)}")
+            policy = await rotation_commands.apply_create_options(client, uid, args)
+            return Result({"id": uid, "type": "SymmetricKey", **policy}, f"created symmetric key {visible(uid)}")
         sk, pk = await client.create_key_pair(
             args.kind, size=getattr(args, "size", 2048), curve=getattr(args, "curve", "p256"), tags=tags, name=name
         )
-        return Result({"private_key_id": sk, "public_key_id": pk},
+        policy = await rotation_commands.apply_create_options(client, sk, args)
+        return Result({"private_key_id": sk, "public_key_id": pk, **policy},
                       f"created key pair\n  private key {visible(sk)}\n  public key  {visible(pk)}")
 
     return run_with_client(args, body)

@@ -128,3 +128,16 @@ def test_rekey_takes_keyset_references(kms_cli, conf, sandbox):
     assert r.code == 1 and "not the latest in its keyset" in r.err
     chain = _ok(kms_cli("rotation", "history", name, "--conf", conf, "--json"))["chain"]
     assert [g["id"] for g in chain] == [name, f"{name}@1", f"{name}@2"] and chain[2]["generation"] == 2
+
+
+def test_create_takes_ckms_rotation_options(kms_cli, conf):
+    made = _ok(kms_cli("create", "aes", "--rotation-interval", "30d", "--rotation-offset", "1d", "--enroll-keyset",
+                       "--conf", conf, "--json"))
+    assert (made["rotation_interval"], made["rotation_offset"], made["keyset"]) == (2592000, 86400, made["id"])
+    policy = _ok(kms_cli("rotation", "get", made["id"], "--conf", conf, "--json"))
+    assert (policy["interval"], policy["offset"], policy["name"], policy["generation"]) == (2592000, 86400, made["id"], 0)
+    assert policy["scheduled"] is True
+    pair = _ok(kms_cli("create", "ed25519", "--rotation-interval", "7d", "--conf", conf, "--json"))
+    assert _ok(kms_cli("rotation", "get", pair["private_key_id"], "--conf", conf, "--json"))["interval"] == 604800
+    plain = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))
+    assert "rotation_interval" not in plain
