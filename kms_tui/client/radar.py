@@ -118,10 +118,13 @@ def assess(
         if obj.object_type in KEY_TYPES and obj.state != "Compromised":
             deactivation = as_datetime(obj.attributes.get("DeactivationDate"))
             if deactivation is not None and deactivation <= now and obj.state == "Deactivated":
+                successor = next((ln.get("id") for ln in obj.links if ln.get("type") == "ReplacementObjectLink"), None)
+                advice = (f"re-keyed: {successor} replaces it; destroy it once nothing needs it to decrypt or "
+                          f"verify: kms-tui destroy {obj.uid}" if successor else
+                          f"rotate to a new key if it is still needed, else destroy it: kms-tui destroy {obj.uid}")
                 out.append(Finding("warning", "key_deactivated", obj.uid, obj.object_type,
                                    f"deactivated {_days(now - deactivation)} ago ({deactivation:%Y-%m-%d} UTC)",
-                                   f"rotate to a new key if it is still needed, else destroy it: kms-tui destroy {obj.uid}",
-                                   deactivation, name))
+                                   advice, deactivation, name))
             elif deactivation is not None and deactivation <= horizon:
                 soon = deactivation > now
                 out.append(Finding("due", "key_deactivation", obj.uid, obj.object_type,

@@ -124,6 +124,16 @@ async def set_policy(client: KmsClient, uid: str, *, interval: int | None = None
     return await read_policy(client, uid)
 
 
+async def enrol_after_create(client: KmsClient, uid: str, *, interval: int | None = None,
+                             offset: int | None = None, keyset: bool = False) -> None:
+    """ckms's ``RotationPolicyArgs::apply`` after a create (``--rotation-interval``,
+    ``--rotation-offset``, ``--enroll-keyset``): SetAttribute RotateInterval, RotateOffset, then
+    RotateName = the new key's own id."""
+    attributes = rr.policy_attributes(interval=interval, offset=offset, name=uid if keyset else None)
+    if attributes:
+        await set_attributes(client, uid, attributes)
+
+
 async def clear_policy(client: KmsClient, uid: str) -> RotationPolicy:
     """Stop automatic rotation: RotateInterval 0 (ckms: "set to 0 to disable automatic rotation
     while preserving other policy fields"), and the RotateOffset removed when there is one."""
@@ -138,7 +148,14 @@ async def clear_policy(client: KmsClient, uid: str) -> RotationPolicy:
 async def rekey(client: KmsClient, uid: str, *, offset: int | None = None) -> dict[str, Any]:
     """ReKey a symmetric key, or ReKeyKeyPair a private key (a public key: its private key's
     pair), as its ObjectType says. ``{"old", "new", "kind", "public"?}``."""
-    attrs = await client.get_attributes(uid, with_tags=False)
+    try:
+        attrs = await client.get_attributes(uid, with_tags=False)
+    except errors.ObjectNotFound:
+        if "@" not in uid:
+            raise
+        # a keyset reference (name@latest, name@N): GetAttributes does not resolve it, but its
+        # first key has the keyset's name as id and every generation has its type
+        attrs = await client.get_attributes(uid.rpartition("@")[0], with_tags=False)
     kind = attrs.get("ObjectType")
     if kind == "PublicKey":
         partner = next((link["id"] for link in attrs.get("links", []) if link["type"] == "PrivateKeyLink"), None)

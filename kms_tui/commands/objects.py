@@ -17,6 +17,7 @@ from kms_tui.client.listing import ObjectSummary
 from kms_tui.client.requests import REVOCATION_REASONS
 from kms_tui.commands import bulk as bulk_commands
 from kms_tui.commands import lifecycle
+from kms_tui.commands import rotation as rotation_commands
 from kms_tui.commands.headless import Result, UsageError, object_id, report_error, run_with_client
 from kms_tui.commands.output import table
 from kms_tui.safetext import visible
@@ -71,6 +72,8 @@ def register(subparsers: Any) -> None:
 
     key_kinds.register_kinds(kinds, run_create)
     secret_data.register_create_kinds(kinds)
+    for kind in (*key_kinds.PAIRS, *key_kinds.SYMMETRIC):
+        rotation_commands.add_create_options(kinds.choices[kind])  # --rotation-interval, --rotation-offset, …
 
     p = command("activate", "activate a pre-active object", run_activate, writes=True)
     p.add_argument("id")
@@ -194,12 +197,14 @@ def run_create(args: argparse.Namespace) -> int:
         if args.kind in key_kinds.SYMMETRIC:
             algorithm, length = key_kinds.symmetric(args.kind, args.size)
             uid = await client.create_symmetric_key(algorithm, length, tags=tags, name=name)
-            return Result({"id": uid, "type": "SymmetricKey", "algorithm": algorithm, "length": length},
+            policy = await rotation_commands.apply_create_options(client, uid, args)
+            return Result({"id": uid, "type": "SymmetricKey", "algorithm": algorithm, "length": length, **policy},
                           f"created symmetric key {visible(uid)}")
         sk, pk = await client.create_key_pair(
             args.kind, size=getattr(args, "size", 2048), curve=getattr(args, "curve", "p256"), tags=tags, name=name
         )
-        return Result({"private_key_id": sk, "public_key_id": pk},
+        policy = await rotation_commands.apply_create_options(client, sk, args)
+        return Result({"private_key_id": sk, "public_key_id": pk, **policy},
                       f"created key pair\n  private key {visible(sk)}\n  public key  {visible(pk)}")
 
     return run_with_client(args, body)

@@ -65,6 +65,25 @@ def register(subparsers: Any) -> None:
     h.set_defaults(func=run_history, writes=False)
 
 
+def add_create_options(parser: argparse.ArgumentParser) -> None:
+    """ckms's rotation options on key creation (``RotationPolicyArgs``)."""
+    parser.add_argument("--rotation-interval", type=_span("--rotation-interval"), metavar="SPAN",
+                        help="rotate the new key automatically every SPAN (90d, 12h, seconds)")
+    parser.add_argument("--rotation-offset", type=_span("--rotation-offset"), metavar="SPAN",
+                        help="delay before its first automatic rotation")
+    parser.add_argument("--enroll-keyset", action="store_true",
+                        help="make the new key a keyset named after its id (name@latest, name@N)")
+
+
+async def apply_create_options(client: KmsClient, uid: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Set what :func:`add_create_options` asked for on the new (private) key; what was set."""
+    interval, offset = getattr(args, "rotation_interval", None), getattr(args, "rotation_offset", None)
+    keyset = bool(getattr(args, "enroll_keyset", False))
+    await rotation.enrol_after_create(client, uid, interval=interval, offset=offset, keyset=keyset)
+    done = {"rotation_interval": interval, "rotation_offset": offset, "keyset": uid if keyset else None}
+    return {k: v for k, v in done.items() if v is not None}
+
+
 def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "-"
 

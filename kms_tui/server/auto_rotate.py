@@ -6,8 +6,8 @@ find_due_for_rotation_query, is_due_for_rotation``).
 Every ``auto_rotation_check_interval_secs`` (first tick at start): the Active objects with
 RotateAutomatic true and RotateInterval > 0 whose next rotation (RotateDate + interval, else
 InitialDate + RotateOffset + interval) is due are re-keyed on behalf of their owner — ReKey for a
-symmetric key, ReKeyKeyPair for a private key; public keys rotate with their private key, other
-types are skipped — and the replacement is re-armed with RotateAutomatic true and the old
+symmetric key, ReKeyKeyPair for a private key, ReCertify for a certificate once the sandbox has
+that operation; public keys rotate with their private key, other types are skipped — and the replacement is re-armed with RotateAutomatic true and the old
 interval. A failure on one key is logged and never blocks the others. The sandbox runs it as an
 asyncio task on the server's loop, holding the store gate shared like a request.
 """
@@ -22,7 +22,7 @@ from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import KmsError
-from kms_tui.server.operations import rekey
+from kms_tui.server.operations import OPERATIONS, rekey
 
 log = logging.getLogger("kms_tui.server")
 
@@ -53,7 +53,10 @@ async def rotate_one(ctx: OpContext, uid: str) -> str | None:
         new = await rekey.rekey_symmetric(ctx, uid)
     elif obj.object_type == "PrivateKey":
         new = (await rekey.rekey_key_pair(ctx, uid))[0]
-    else:  # public keys rotate with their private key; ReCertify is not in the sandbox
+    elif obj.object_type == "Certificate" and "ReCertify" in OPERATIONS:  # when the sandbox has ReCertify
+        response = await OPERATIONS["ReCertify"](ctx, TTLV.struct("ReCertify", [TTLV.text("UniqueIdentifier", uid)]))
+        new = str(response.get_value("UniqueIdentifier"))
+    else:  # public keys rotate with their private key; other types are not rotated
         log.debug("[auto-rotate] Skipping %s: object type %s", uid, obj.object_type)
         return None
     log.info("[auto-rotate] Key %s (owner=%s) rotated successfully", uid, ctx.user)

@@ -97,3 +97,47 @@ def test_what_a_get_grant_allows_leaves_rekey_out():
     assert "rekey" not in effective(["get"]) and "rekey" in effective(["get", "rekey"])
     assert explain(["get"]) == "get stands for every operation except revoke and destroy; rekey needs its own grant " \
         "(Cosmian 5.26)"
+
+
+def test_due_tells_a_re_keyed_key_from_one_without_successor(kms_cli, conf):
+    old = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    new = _ok(kms_cli("rekey", old, "--conf", conf, "--json"))["new"]
+    lone = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    assert kms_cli("revoke", lone, "--reason", "Unspecified", "--conf", conf).code == 0
+    r = kms_cli("due", "--no-grants", "--conf", conf, "--json")
+    fixes = {f["id"]: f["action"] for f in r.json["findings"] if f["kind"] == "key_deactivated"}
+    assert fixes[old].startswith(f"re-keyed: {new} replaces it")
+    assert fixes[lone].startswith("rotate to a new key if it is still needed")
+
+
+def test_rekey_takes_keyset_references(kms_cli, conf, sandbox):
+    import httpx
+
+    name = "ledger-key"
+    attrs = [{"tag": "ActivationDate", "type": "DateTime", "value": "2024-01-01T00:00:00Z"},
+             {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
+             {"tag": "CryptographicLength", "type": "Integer", "value": 256},
+             {"tag": "RotateName", "type": "TextString", "value": name},
+             {"tag": "UniqueIdentifier", "type": "TextString", "value": name}]
+    body = {"tag": "Create", "value": [{"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"},
+                                        {"tag": "Attributes", "value": attrs}]}
+    assert httpx.post(f"{sandbox.url}/kmip/2_1", json=body).status_code == 200
+    assert _ok(kms_cli("rekey", name, "--conf", conf, "--json"))["new"] == f"{name}@1"
+    assert _ok(kms_cli("rekey", f"{name}@latest", "--conf", conf, "--json"))["new"] == f"{name}@2"
+    r = kms_cli("rekey", f"{name}@1", "--conf", conf)
+    assert r.code == 1 and "not the latest in its keyset" in r.err
+    chain = _ok(kms_cli("rotation", "history", name, "--conf", conf, "--json"))["chain"]
+    assert [g["id"] for g in chain] == [name, f"{name}@1", f"{name}@2"] and chain[2]["generation"] == 2
+
+
+def test_create_takes_ckms_rotation_options(kms_cli, conf):
+    made = _ok(kms_cli("create", "aes", "--rotation-interval", "30d", "--rotation-offset", "1d", "--enroll-keyset",
+                       "--conf", conf, "--json"))
+    assert (made["rotation_interval"], made["rotation_offset"], made["keyset"]) == (2592000, 86400, made["id"])
+    policy = _ok(kms_cli("rotation", "get", made["id"], "--conf", conf, "--json"))
+    assert (policy["interval"], policy["offset"], policy["name"], policy["generation"]) == (2592000, 86400, made["id"], 0)
+    assert policy["scheduled"] is True
+    pair = _ok(kms_cli("create", "ed25519", "--rotation-interval", "7d", "--conf", conf, "--json"))
+    assert _ok(kms_cli("rotation", "get", pair["private_key_id"], "--conf", conf, "--json"))["interval"] == 604800
+    plain = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))
+    assert "rotation_interval" not in plain

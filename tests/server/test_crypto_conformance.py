@@ -8,12 +8,11 @@ crate/crypto/src/crypto/symmetric/symmetric_ciphers.rs, rsa/, elliptic_curves/."
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from tests.conftest import DATA
 from tests.server.kmip import kmip  # noqa: F401
-from tests.support.conformance import Vector, VectorRunner, discover_vectors
+from tests.support.conformance import Vector, discover_vectors, replay_plain
 
 VECTORS = DATA / "conformance_crypto" / "vectors"
 ALL = discover_vectors(VECTORS)
@@ -27,15 +26,4 @@ def test_the_crypto_vectors_are_present() -> None:
 @pytest.mark.parametrize("vector", ALL, ids=[v.rel_id for v in ALL])
 def test_crypto_vector(vector: Vector, kmip) -> None:
     """Every step as Cosmian's runner replays it; a failure names the step and what differed."""
-    clients: list[httpx.Client] = []
-
-    def client_for(_name: str) -> httpx.Client:
-        client = httpx.Client(base_url=kmip.url, timeout=60)
-        clients.append(client)
-        return client
-
-    try:
-        VectorRunner(vector, client_for).run()
-    finally:
-        for client in clients:
-            client.close()
+    replay_plain(vector, kmip.url)

@@ -210,3 +210,40 @@ def test_rekey_and_rekey_key_pair_run_in_a_batch(kmip):
     assert first(items[2], "ResultReason") == "Item_Not_Found"
     assert _links(kmip, key)["ReplacementObjectLink"] == first(items[0], "UniqueIdentifier")
     assert _links(kmip, sk)["ReplacementObjectLink"] == first(items[1], "PrivateKeyUniqueIdentifier")
+
+
+def test_keyset_names_on_key_operations(kmip):
+    # crypto_op.rs: resolve_key_for_operation — Encrypt takes the latest key of the keyset
+    # (SingleLatest); Decrypt tries the keyset's keys newest first (TryEach, execute_keyset_try_each)
+    from kms_tui.kmip.models.crypto_requests import decrypt_request, encrypt_request
+    from kms_tui.kmip.ttlv import to_obj
+
+    name = f"vault-{uuid.uuid4().hex[:8]}"
+    kmip.ok(aes(extra=(t("UniqueIdentifier", "TextString", name), t("RotateName", "TextString", name))))
+
+    def seal(target: str) -> dict:
+        return kmip.ok(to_obj(encrypt_request(target, b"payroll 2026")))
+
+    def open_(target: str, sealed: dict):
+        return kmip.post(to_obj(decrypt_request(target, bytes.fromhex(first(sealed, "Data")),
+                                                nonce=bytes.fromhex(first(sealed, "IVCounterNonce")),
+                                                tag=bytes.fromhex(first(sealed, "AuthenticatedEncryptionTag")))))
+
+    gen0 = seal(name)
+    assert first(gen0, "UniqueIdentifier") == name
+    _rekey(kmip, name)
+    _rekey(kmip, name)  # the bare name re-keys the latest: name@2
+    latest = seal(f"{name}@latest")
+    assert first(latest, "UniqueIdentifier") == f"{name}@2"
+    assert first(seal(name), "UniqueIdentifier") == f"{name}@2"  # a bare name encrypts with the latest
+    # decrypting by the bare name walks name@2 → name@1 → name: the old ciphertext still opens
+    r = open_(name, gen0)
+    assert r.status_code == 200, r.text
+    assert bytes.fromhex(first(r.json(), "Data")) == b"payroll 2026" and first(r.json(), "UniqueIdentifier") == name
+    # an explicit generation is that key only: name@1 cannot open what name made
+    r = open_(f"{name}@first", gen0)
+    assert r.status_code == 200 and first(r.json(), "UniqueIdentifier") == name
+    assert open_(f"{name}@1", gen0).status_code == 422
+    # a Deactivated generation cannot encrypt any more, by name or by version
+    assert kmip.fail(to_obj(encrypt_request(f"{name}@0", b"x"))) == (
+        f"Permission_Denied: Encrypt: key {name} is in state Deactivated but operation requires one of [Active]")

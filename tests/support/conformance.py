@@ -376,3 +376,20 @@ class VectorRunner:
             raise VectorFailure(
                 f"{step.label}: ResultMessage {message!r} does not contain {step.assert_error_contains!r}"
             )
+
+
+def replay_plain(vector: Vector, url: str) -> None:
+    """Run ``vector`` against a server without authentication at ``url`` (every identity is the
+    same anonymous client); a failure raises :class:`VectorFailure` naming the step."""
+    clients: list[httpx.Client] = []
+
+    def client_for(_name: str) -> httpx.Client:
+        client = httpx.Client(base_url=url, timeout=60)
+        clients.append(client)
+        return client
+
+    try:
+        VectorRunner(vector, client_for).run()
+    finally:
+        for client in clients:
+            client.close()

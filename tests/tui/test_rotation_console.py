@@ -48,6 +48,13 @@ async def test_r_re_keys_after_confirmation_and_selects_the_new_key(sandbox_cons
         assert old_attrs["State"] == "Deactivated"
         assert {"type": "ReplacementObjectLink", "id": new} in old_attrs["links"]
         assert any("Re-keyed" in n for n in notices(pilot.app))
+        assert screen.table.select_uid(old)  # re-keying the old key again: told it has a successor
+        await pilot.press("R")
+        await pilot.pause()
+        assert f"already replaced by {new}" in _text(pilot.app.screen, "#confirm-question")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.table.select_uid(new)
 
         # H: the chain, oldest first; ← walks to the older key, enter goes to it in the list
         await pilot.press("H")
@@ -173,3 +180,21 @@ def test_key_test_result_snapshot(snap_compare, sandbox_console):
         return KeyTestModal(NEW, lambda: _recorded(check))
 
     assert snap_compare(sandbox_console, run_before=_open(modal), terminal_size=(80, 24))
+
+
+async def test_k_and_r_on_secret_data_say_only_keys(sandbox_console):
+    from kms_tui.kmip.ttlv import TTLV
+
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        created = await pilot.app.services.client.send(TTLV.struct("Create", [
+            TTLV.enum("ObjectType", "SecretData"),
+            TTLV.struct("Attributes", [TTLV.enum("ObjectType", "SecretData")])]))
+        uid = created.get_value("UniqueIdentifier")
+        await reload(pilot, screen)
+        assert screen.table.select_uid(uid)
+        for key, done in (("K", "tested"), ("R", "re-keyed")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert type(pilot.app.screen).__name__ == "ObjectsScreen"
+            assert any(f"Only keys can be {done}" in n for n in notices(pilot.app)), notices(pilot.app)

@@ -12,13 +12,13 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from kms_tui.kmip.enums import CryptographicAlgorithm
 from kms_tui.kmip.models.crypto_requests import CP_FIELDS
 from kms_tui.kmip.ttlv import TTLV, encode
 from kms_tui.server import attributes as A
-from kms_tui.server import keys, wrapping
+from kms_tui.server import keys, keysets, wrapping
 from kms_tui.server.context import DESTROYED, OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, Unauthorized, codec
 from kms_tui.server.objects import touch
@@ -97,6 +97,7 @@ class Spec:
     states: tuple[str, ...]
     eligible: Callable[[StoredObject], bool]
     map_error: Callable[[KmsError, str, str], KmsError] | None = None
+    try_each: bool = False  # KeysetMode::TryEach (Decrypt, SignatureVerify, MACVerify)
 
 
 def default_map_error(spec: Spec, exc: KmsError, uid: str) -> KmsError:
@@ -163,6 +164,70 @@ def _select(ctx: OpContext, spec: Spec, uid: str) -> StoredObject:
 
 # ReKey/ReKeyKeyPair call select_unique_key without a crypto operation's error mapping.
 select_unique = _select
+
+
+def select_keys(ctx: OpContext, spec: Spec, uid: str) -> list[StoredObject]:
+    """``resolve_key_for_operation``: a keyset reference first (``kms_tui/server/keysets.py``) —
+    ``name@latest|first|N``, or a bare name for an operation that takes the latest key, is the one
+    key of the user's keyset (its state checked, no grant needed: only the user's own keys are
+    members); a bare name for a ``try_each`` operation is the keyset's usable keys, newest first —
+    else :func:`select_key`. A name that is no keyset of the user is an ordinary id."""
+    ref = keysets.parse_keyset(uid)
+    if ref is not None:
+        name, version = ref
+        if version == keysets.BARE and spec.try_each:
+            chain = keysets.chain(ctx, name)
+            if chain:
+                return [obj for obj in (_chain_member(ctx, spec, oid) for oid in chain) if obj is not None]
+        else:
+            found = keysets.single(ctx, name, version)
+            if found is not None:
+                return [_keyset_key(ctx, spec, found)]
+    return [select_key(ctx, spec, uid)]
+
+
+def _keyset_key(ctx: OpContext, spec: Spec, uid: str) -> StoredObject:
+    obj = ctx.store.get(uid)
+    if obj is None:
+        raise ItemNotFound(f"{spec.name}: keyset key not found: {uid}")
+    obj = ctx.refresh_state(obj)
+    _check_process_window(obj)
+    if obj.state not in spec.states:
+        raise Kmip21Error("Permission_Denied", f"{spec.name}: key {uid} is in state {obj.state} but operation "
+                          f"requires one of {_rust_list(spec.states, quoted=False)}")
+    return obj
+
+
+def _chain_member(ctx: OpContext, spec: Spec, uid: str) -> StoredObject | None:
+    """``execute_keyset_try_each``'s filters: state, permission (``get`` stands in), eligibility,
+    process window; a key that fails one is skipped."""
+    obj = ctx.store.get(uid)
+    if obj is None:
+        return None
+    obj = ctx.refresh_state(obj)
+    if obj.state not in spec.states or not ctx.may(obj, spec.right) or not spec.eligible(obj):
+        return None
+    try:
+        _check_process_window(obj)
+    except KmsError:
+        return None
+    return obj
+
+
+async def first_success(spec: Spec, objs: list[StoredObject],
+                        attempt: Callable[[StoredObject], Awaitable[TTLV]]) -> TTLV:
+    """Run ``attempt`` on each key until one succeeds (one key unless a keyset is tried); the
+    last failure otherwise (``execute_keyset_try_each``)."""
+    last: KmsError | None = None
+    for obj in objs:
+        try:
+            return await attempt(obj)
+        except KmsError as exc:
+            last = exc
+    if last is not None:
+        raise last
+    raise Kmip21Error("Item_Not_Found",
+                      f"{spec.name}: decryption failed — no key in the keyset could process the request")
 
 
 def _check_process_window(obj: StoredObject) -> None:
@@ -382,15 +447,18 @@ async def run_on_data(ctx: OpContext, payload: TTLV, spec: Spec, name: str, verb
     uid = ctx.uid_of(payload, use_placeholder=False)
     cp = read_params(payload.get("CryptographicParameters"), name)
     data = field_bytes(payload, "Data")
-    obj = select_key(ctx, spec, uid)
-    enforce_usage_limits(obj, len(data or b""))
-    if data is None:
-        raise InvalidRequest(f"{name}: data to {verb} must be provided")
-    key = key_object(ctx, obj)
-    items = bulk_items(data)
-    if items is not None:
-        response = await ctx.run_cpu(bulk, obj, key, payload, cp, items)
-    else:
-        response = await ctx.run_cpu(single, obj, key, payload, cp, data)
-    decrement_usage_limits(ctx, obj, len(data))
-    return response
+
+    async def attempt(obj: StoredObject) -> TTLV:
+        enforce_usage_limits(obj, len(data or b""))
+        if data is None:
+            raise InvalidRequest(f"{name}: data to {verb} must be provided")
+        key = key_object(ctx, obj)
+        items = bulk_items(data)
+        if items is not None:
+            response = await ctx.run_cpu(bulk, obj, key, payload, cp, items)
+        else:
+            response = await ctx.run_cpu(single, obj, key, payload, cp, data)
+        decrement_usage_limits(ctx, obj, len(data))
+        return response
+
+    return await first_success(spec, select_keys(ctx, spec, uid), attempt)

@@ -41,7 +41,7 @@ def _map_error(exc: KmsError, uid: str, user: str) -> KmsError:
     return exc
 
 
-SPEC = Spec("Decrypt", "decrypt", PROCESS, _eligible, _map_error)
+SPEC = Spec("Decrypt", "decrypt", PROCESS, _eligible, _map_error, try_each=True)
 
 
 def _response(uid: str, data: bytes, correlation: bytes | None) -> TTLV:

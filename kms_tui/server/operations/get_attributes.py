@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 
+from kms_tui.kmip.enums import LinkType
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server import keys
@@ -13,6 +14,7 @@ from kms_tui.server.errors import Kmip21Error
 from kms_tui.server.store import StoredObject
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LINK_ORDER = [link_type.name for link_type in LinkType]  # LinkType::iter(): declaration order
 _KFT_NORMAL = {"TransparentSymmetricKey": "Raw", "TransparentRSAPrivateKey": "PKCS1", "TransparentRSAPublicKey": "PKCS1"}
 
 
@@ -102,10 +104,23 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
                 kept.append(c)
         elif everything or c.tag in names:
             kept.append(c)
+    if everything or "LinkType" in names:
+        kept = [c for c in kept if c.tag != "Link"] + links_by_type(attrs.children("Link"))
     return TTLV.struct(
         "GetAttributesResponse",
-        [TTLV.text("UniqueIdentifier", obj.uid), TTLV.struct("Attributes", kept)],
+        [TTLV.text("UniqueIdentifier", obj.uid), A.sort_attributes(TTLV.struct("Attributes", kept))],
     )
+
+
+def links_by_type(links: list[TTLV]) -> list[TTLV]:
+    """``attributes/get.rs``: the reference ``LinkType`` (part of "everything", after ``Link``)
+    sets the first link of each type again, in ``LinkType`` order (``res.set_link`` removes and
+    appends): the answer lists one link per type, ordered by type (ReplacementObjectLink before
+    ReplacedObjectLink, WrappingKeyLink last)."""
+    first: dict[str, TTLV] = {}
+    for link in links:
+        first.setdefault(str(link.get_value("LinkType")), link)
+    return [first[t] for t in LINK_ORDER if t in first]
 
 
 def _uid(ctx: OpContext, payload: TTLV) -> str:

@@ -16,7 +16,7 @@ from kms_tui.server.errors import InvalidRequest, ServerError
 from kms_tui.server.objects import require
 from kms_tui.server.operations.crypto_common import (
     PROCESS, PROTECT, Spec, decrement_usage_limits, enforce_usage_limits, field_bool, field_bytes, key_object,
-    read_params, select_key, stored_params,
+    first_success, read_params, select_keys, stored_params,
 )
 from kms_tui.server.store import StoredObject
 
@@ -29,7 +29,7 @@ def _symmetric(obj: StoredObject) -> bool:
 
 
 MAC_SPEC = Spec("MAC", "mac", PROTECT, _symmetric)
-VERIFY_SPEC = Spec("MACVerify", "mac", PROCESS, _symmetric)
+VERIFY_SPEC = Spec("MACVerify", "mac", PROCESS, _symmetric, try_each=True)
 
 
 def compute_hmac(key: bytes, data: bytes, algorithm: str) -> bytes:
@@ -101,25 +101,27 @@ def _mac_verify(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None) ->
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     """MAC (also sent as ``Mac``)."""
-    uid = ctx.uid_of(payload, use_placeholder=False)
-    cp = read_params(payload.get("CryptographicParameters"), "MAC")
-    data_len = len(field_bytes(payload, "Data") or b"")
-    obj = select_key(ctx, MAC_SPEC, uid)
-    enforce_usage_limits(obj, data_len)
-    response = _mac(obj, key_object(ctx, obj), payload, cp)
-    decrement_usage_limits(ctx, obj, data_len)
-    return response
+    return await _run(ctx, payload, MAC_SPEC, _mac)
 
 
 async def handle_verify(ctx: OpContext, payload: TTLV) -> TTLV:
     """MACVerify: UniqueIdentifier, Data and MACData are required fields."""
     for tag in ("UniqueIdentifier", "Data", "MACData"):
         require(payload, tag)
+    return await _run(ctx, payload, VERIFY_SPEC, _mac_verify)
+
+
+async def _run(ctx: OpContext, payload: TTLV, spec: Spec, compute) -> TTLV:  # noqa: ANN001
+    """Select the key (a keyset is tried key by key for MACVerify), check the usage limits,
+    ``compute``, count the bytes."""
     uid = ctx.uid_of(payload, use_placeholder=False)
-    cp = read_params(payload.get("CryptographicParameters"), "MACVerify")
+    cp = read_params(payload.get("CryptographicParameters"), spec.name)
     data_len = len(field_bytes(payload, "Data") or b"")
-    obj = select_key(ctx, VERIFY_SPEC, uid)
-    enforce_usage_limits(obj, data_len)
-    response = _mac_verify(obj, key_object(ctx, obj), payload, cp)
-    decrement_usage_limits(ctx, obj, data_len)
-    return response
+
+    async def attempt(obj: StoredObject) -> TTLV:
+        enforce_usage_limits(obj, data_len)
+        response = compute(obj, key_object(ctx, obj), payload, cp)
+        decrement_usage_limits(ctx, obj, data_len)
+        return response
+
+    return await first_success(spec, select_keys(ctx, spec, uid), attempt)

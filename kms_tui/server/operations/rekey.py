@@ -16,7 +16,6 @@ re-wrap the keys the old key wrapped. Request attributes only serve the "no cryp
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 
 from kms_tui.kmip.ttlv import TTLV
@@ -24,6 +23,7 @@ from kms_tui.server import attributes as A
 from kms_tui.server import keys, wrapping
 from kms_tui.server.context import OpContext, new_uid
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, UnsupportedPlaceholder
+from kms_tui.server.keysets import resolve_keyset
 from kms_tui.server.objects import new_stored, stored_attributes, touch
 from kms_tui.server.operations import create as create_op
 from kms_tui.server.operations import create_key_pair as ckp
@@ -39,49 +39,9 @@ GENERATION_DROPS = frozenset({
     "DestroyDate", "CompromiseDate", "CompromiseOccurrenceDate", "KeyFormatType", "RotateInterval", "RotateName",
     "RotateOffset", "RotateGeneration", "RotateLatest", "RotateDate",
 })
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-# -- keysets (uid_utils.rs) --------------------------------------------------------------------------
-
-
-def parse_keyset(identifier: str) -> tuple[str, str | int] | None:
-    """``parse_keyset_identifier``: (name, "latest" | "bare" | generation) or None (a UUID, tags,
-    an HSM id with ``@``, an unknown suffix)."""
-    if identifier.startswith("["):
-        return None
-    if identifier.startswith("hsm::"):
-        return None if "@" in identifier else (identifier, "bare")
-    if "@" in identifier:
-        name, _, suffix = identifier.rpartition("@")
-        if not name or _UUID.match(name):
-            return None
-        if suffix == "latest":
-            return name, "latest"
-        if suffix == "first":
-            return name, 0
-        try:
-            return name, int(suffix)
-        except ValueError:
-            return None
-    return None if _UUID.match(identifier) else (identifier, "bare")
-
-
-def resolve_keyset(ctx: OpContext, uid: str, op: str) -> str:
-    """``resolve_uid_or_keyset``: the concrete id a keyset reference names (the user's keys only);
-    a bare name that is no keyset stays as it is; an explicit version that resolves to nothing is
-    refused."""
-    ref = parse_keyset(uid)
-    if ref is None:
-        return uid
-    name, version = ref
-    generation = version if isinstance(version, int) else None
-    members = ctx.store.by_rotate_name(name, ctx.user, generation)
-    if members:
-        return max(members, key=lambda m: m[1])[0]
-    if version == "bare":
-        return uid
-    raise InvalidRequest(f"{op}: keyset '{uid}' not found or has no resolvable latest key")
+# -- keysets (resolve_keyset: kms_tui/server/keysets.py) ------------------------------------------------
 
 
 def enforce_keyset_latest(ctx: OpContext, obj: StoredObject, op: str) -> None:

@@ -21,7 +21,7 @@ from kms_tui.server.errors import InvalidRequest, Kmip21Error, NotSupported, Ser
 from kms_tui.server.operations.crypto_common import (
     load_private,
     PROTECT, SIGN, Spec, crypto_failure, decrement_usage_limits, enforce_usage_limits, field_bool, field_bytes,
-    has_usage_mask, key_object, merged, not_supported, read_params, select_key, stored_params, usage_allows,
+    has_usage_mask, key_object, merged, not_supported, read_params, first_success, select_keys, stored_params, usage_allows,
 )
 from kms_tui.server.operations.encrypt import HASHES, rsa_defaults
 from kms_tui.server.store import StoredObject
@@ -168,11 +168,14 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     uid = ctx.uid_of(payload, use_placeholder=False)
     cp = read_params(payload.get("CryptographicParameters"), "Sign")
     data_len = max(len(field_bytes(payload, "Data") or b""), len(field_bytes(payload, "DigestedData") or b""))
-    obj = select_key(ctx, SPEC, uid)
-    enforce_usage_limits(obj, data_len)
-    key = key_object(ctx, obj)
-    if obj.object_type != "PrivateKey":
-        raise NotSupported(f"signing with keys of type: {obj.object_type} is not supported")
-    response = await ctx.run_cpu(_sign, obj, key, payload, cp)
-    decrement_usage_limits(ctx, obj, data_len)
-    return response
+
+    async def attempt(obj: StoredObject) -> TTLV:
+        enforce_usage_limits(obj, data_len)
+        key = key_object(ctx, obj)
+        if obj.object_type != "PrivateKey":
+            raise NotSupported(f"signing with keys of type: {obj.object_type} is not supported")
+        response = await ctx.run_cpu(_sign, obj, key, payload, cp)
+        decrement_usage_limits(ctx, obj, data_len)
+        return response
+
+    return await first_success(SPEC, select_keys(ctx, SPEC, uid), attempt)

@@ -19,13 +19,15 @@ from kms_tui.server.errors import InvalidRequest, NotSupported, codec
 from kms_tui.server.operations.crypto_common import (
     load_private,
     PROCESS, VERIFY, Spec, crypto_failure, decrement_usage_limits, enforce_usage_limits, field_bool,
-    field_bytes, has_usage_mask, key_object, merged, not_supported, read_params, select_key, stored_params,
+    field_bytes, first_success, has_usage_mask, key_object, merged, not_supported, read_params, select_keys,
+    stored_params,
 )
 from kms_tui.server.operations.encrypt import HASHES
 from kms_tui.server.store import StoredObject
 
 SPEC = Spec("SignatureVerify", "signatureverify", PROCESS,
-            lambda obj: obj.object_type in ("PublicKey", "PrivateKey") and has_usage_mask(obj, VERIFY, True))
+            lambda obj: obj.object_type in ("PublicKey", "PrivateKey") and has_usage_mask(obj, VERIFY, True),
+            try_each=True)
 _RSA_BY_HASH = {"SHA256": "SHA256WithRSAEncryption", "SHA384": "SHA384WithRSAEncryption",
                 "SHA512": "SHA512WithRSAEncryption", "SHA3256": "SHA3256WithRSAEncryption",
                 "SHA3384": "SHA3384WithRSAEncryption", "SHA3512": "SHA3512WithRSAEncryption"}
@@ -188,10 +190,13 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     uid = ctx.uid_of(payload, use_placeholder=False)
     cp = read_params(payload.get("CryptographicParameters"), "SignatureVerify")
     data_len = max(len(field_bytes(payload, "Data") or b""), len(field_bytes(payload, "DigestedData") or b""))
-    obj = select_key(ctx, SPEC, uid)
-    enforce_usage_limits(obj, data_len)
-    key = key_object(ctx, obj)
-    response = await ctx.run_cpu(_verify, obj, key, payload, cp)
-    decrement_usage_limits(ctx, obj, data_len)
-    return response
+
+    async def attempt(obj: StoredObject) -> TTLV:
+        enforce_usage_limits(obj, data_len)
+        key = key_object(ctx, obj)
+        response = await ctx.run_cpu(_verify, obj, key, payload, cp)
+        decrement_usage_limits(ctx, obj, data_len)
+        return response
+
+    return await first_success(SPEC, select_keys(ctx, SPEC, uid), attempt)
 

@@ -43,7 +43,8 @@ class RotationController:
     def __init__(self, screen: Any) -> None:
         self.screen = screen
 
-    def _key_row(self, what: str) -> Any:
+    def _key_row(self, what: str, done: str) -> Any:
+        """The highlighted row if it is a key (else None, and the user is told why)."""
         row = self.screen.table.current
         if self.screen.client is None:
             self.screen.notify("Not connected: Ctrl+O connects first.", severity="warning")
@@ -52,8 +53,7 @@ class RotationController:
             self.screen.notify(f"Select a key to {what}.", severity="warning")
             return None
         if row.object_type not in KEY_TYPES:
-            self.screen.notify(f"A {kind_of(row)} cannot be {what.replace('test', 'tested')}: choose a key.",
-                               severity="warning")
+            self.screen.notify(f"Only keys can be {done}: this is a {kind_of(row)}.", severity="warning")
             return None
         return row
 
@@ -61,7 +61,7 @@ class RotationController:
 
     def rekey(self) -> None:
         row = self.screen._writable_row("re-key")
-        if row is None or self._key_row("re-key") is None:
+        if row is None or self._key_row("re-key", "re-keyed") is None:
             return
         pair = " and its public key" if row.object_type == "PrivateKey" else ""
         if row.object_type == "PublicKey":
@@ -69,6 +69,10 @@ class RotationController:
         question = (f"Re-key the {kind_of(row)} {visible(row.uid)}{pair}?\n\nA new key with the same algorithm "
                     "replaces it. The old key becomes Deactivated (it can still decrypt and verify) and is "
                     "linked to the new one.")
+        replaced_by = row.links.get("ReplacementObjectLink")
+        if replaced_by:
+            question += (f"\n\nThis key was already replaced by {visible(replaced_by)}: re-keying it again "
+                         "makes a second successor (H shows the chain).")
         self.screen.app.push_screen(
             ConfirmationModal(question, confirm_label="Re-key", title="Re-key", destructive=False),
             lambda ok: self._confirmed(ok, row),
@@ -92,8 +96,9 @@ class RotationController:
     # -- H: rotation history ---------------------------------------------------------------------
 
     def history(self) -> None:
-        row = self._key_row("show the history of")
-        if row is None:
+        row = self.screen.table.current  # any object: certificates have chains too (ReCertify)
+        if row is None or self.screen.client is None:
+            self.screen.notify("Select an object to show its rotation history.", severity="warning")
             return
         client = self.screen.client
         self.screen.app.push_screen(RotationHistoryModal(row.uid, lambda: rotation.history(client, row.uid)),
@@ -106,7 +111,7 @@ class RotationController:
     # -- K: test this key ------------------------------------------------------------------------
 
     def test_key(self) -> None:
-        row = self._key_row("test")
+        row = self._key_row("test", "tested")
         if row is None:
             return
         client = self.screen.client
