@@ -15,7 +15,7 @@ def palette_entries(app) -> Iterator[tuple[str, str, object]]:
     for entry in SCREENS:
         yield f"Go to {entry.title}", entry.description, partial(app.go_to, entry.mode)
         cls = screen_class(entry)
-        for binding in getattr(cls, "BINDINGS", []) if cls else []:
+        for binding in cls.BINDINGS:
             if getattr(binding, "description", "") and getattr(binding, "id", None):
                 if binding.action in getattr(cls, "WRITE_ACTIONS", ()) and app.read_only:
                     continue  # read-only hides writes everywhere, the palette included

@@ -40,22 +40,14 @@ SCREENS: tuple[ScreenEntry, ...] = (
 BY_MODE = {entry.mode: entry for entry in SCREENS}
 
 
-def screen_class(entry: ScreenEntry) -> type[Screen] | None:
-    """The screen class of ``entry``, or None while its module is not written yet."""
-    try:
-        module = importlib.import_module(entry.module)
-    except ModuleNotFoundError as exc:
-        if exc.name == entry.module:
-            return None
-        raise
-    return getattr(module, entry.class_name, None)
+def screen_class(entry: ScreenEntry) -> type[Screen]:
+    """The screen class of ``entry``. A module or class that is not there fails loudly
+    (ModuleNotFoundError, AttributeError): a mistyped path is a bug, never a blank screen."""
+    module = importlib.import_module(entry.module)
+    cls: type[Screen] = getattr(module, entry.class_name)
+    return cls
 
 
 def make_screen(entry: ScreenEntry) -> Screen:
-    """A fresh instance of the entry's screen (a placeholder if it does not exist yet)."""
-    cls = screen_class(entry)
-    if cls is None:
-        from kms_tui.tui.screens.placeholder import PlaceholderScreen
-
-        return PlaceholderScreen(entry)
-    return cls()
+    """A fresh instance of the entry's screen."""
+    return screen_class(entry)()

@@ -7,7 +7,6 @@ node (e.g. ``CreateResponse``). Handlers raise :mod:`kms_tui.server.errors` exce
 
 from __future__ import annotations
 
-import importlib
 from typing import Awaitable, Callable
 
 from kms_tui.kmip.ttlv import TTLV
@@ -15,7 +14,9 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.operations import (
     activate, attribute_edit, create, create_key_pair, destroy, get, get_attributes, locate, revoke,
 )
-from kms_tui.server.operations import decrypt, encrypt, mac, sign, signature_verify
+from kms_tui.server.operations import (
+    certify, decrypt, discover_versions, encrypt, import_, mac, query, register, sign, signature_verify,
+)
 
 Handler = Callable[[OpContext, TTLV], Awaitable[TTLV]]
 
@@ -41,16 +42,12 @@ OPERATIONS: dict[str, Handler] = {
     "MAC": mac.handle,
     "Mac": mac.handle,
     "MACVerify": mac.handle_verify,
+    "Import": import_.handle,
+    "Register": register.handle,
+    "Query": query.handle,
+    "DiscoverVersions": discover_versions.handle,
+    "Certify": certify.handle,
 }
-
-# Modules that may not exist yet (written in parallel); each exposes `handle`.
-for _op, _module in (("Import", "import_"), ("Register", "register"), ("Query", "query"),
-                     ("DiscoverVersions", "discover_versions"), ("Certify", "certify")):
-    try:
-        OPERATIONS[_op] = importlib.import_module(f"{__name__}.{_module}").handle
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__name__}.{_module}":
-            raise
 
 # Operations Cosmian dispatches that the sandbox does not implement: 422 "not supported".
 KNOWN_UNSUPPORTED = frozenset({
