@@ -16,25 +16,53 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
-from kms_tui import __version__, exitcodes
+from kms_tui import exitcodes
 from kms_tui.commands import options
 
-# Modules under kms_tui.commands, in the order their commands appear in --help.
-COMMAND_MODULES = (
-    "serve",
-    "whoami",
-    "objects",
-    "access",
-    "audit",
-    "profile",
-    "login",
-    "crypto",
-    "due",
-)
+# Every headless command: name -> (module under kms_tui.commands that registers it, its line in
+# `kms-tui --help`; None for an alias). In --help order. Only the module of the command being run
+# is imported: the others are known by this table alone (tests/test_cli_startup.py checks it
+# against what every module registers). A module may register several commands.
+COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
+    "serve": ("serve", "run the local sandbox KMS"),
+    "whoami": ("whoami", "show the user the server sees, token claims and rights"),
+    "locate": ("objects", "find objects (no 1,000 cap: large results are listed in full)"),
+    "attributes": ("objects", "show (get), set or delete the attributes and tags of an object"),
+    "create": ("objects", "create a key or a key pair"),
+    "activate": ("objects", "activate a pre-active object"),
+    "revoke": ("objects", "revoke an object (and its key-pair partner)"),
+    "destroy": ("objects", "destroy an object's key material (revoke it first if it is active)"),
+    "export": ("objects", "write a public key or certificate as PEM (a private key: its public key)"),
+    "access": ("access", "grant, revoke and list users' access rights to objects"),
+    "access-rights": ("access", None),
+    "audit": ("audit", "show the local audit trail of key operations"),
+    "profile": ("profile", "list, check, import and export ckms.toml profiles"),
+    "login": ("login", "sign in with the profile's OAuth2/OIDC identity provider"),
+    "logout": ("login", "forget the profile's tokens and revoke them at the IdP"),
+    "encrypt": ("crypto", "encrypt a file with a symmetric key, a public key or a certificate"),
+    "decrypt": ("crypto", "decrypt a file with a symmetric or private key"),
+    "sign": ("crypto", "sign a file with a private key"),
+    "verify": ("crypto", "verify a signature (exit 0 valid, 1 invalid)"),
+    "mac": ("crypto", "compute the HMAC of a file with a symmetric key"),
+    "due": ("due", "what needs attention soon: expiring certificates, keys to rotate, compromised partners"),
+}
 # Commands that take none of the global options (the sandbox server has its own configuration).
 NO_GLOBAL_OPTIONS = ("serve",)
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, read only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version number and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from kms_tui import version
+
+        parser.exit(message=f"kms-tui {version()}\n")
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -42,56 +70,75 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     command by :func:`build_parser` now, so this adds nothing."""
 
 
-def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None, *, with_commands: bool = True) -> argparse.ArgumentParser:
+    """The ``kms-tui`` parser. ``command``'s module registers its real parser(s); every other
+    command is a stand-in carrying its help line, whose module is not imported. Should a stand-in
+    be chosen after all (the command word was not where :func:`command_word` looked), it takes
+    the rest of the line and :func:`parse` parses again with that command's module."""
     parser = argparse.ArgumentParser(
         prog="kms-tui",
         description="A terminal console for Cosmian KMS. With no command, opens the console. "
         "The options below may also be given after the command name.",
     )
-    parser.add_argument("--version", action="version", version=f"kms-tui {__version__}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--sandbox", action="store_true", help="start straight on the local sandbox KMS")
     options.add_global_options(parser)
     if not with_commands:
         return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"kms_tui.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"kms_tui.commands.{name}":
-                continue  # not built yet
-            raise
-        module.register(sub)
+    wanted = COMMAND_MODULES.get(command or "", (None, None))[0]
+    stand_ins: set[int] = set()
+    for name, (module, help_) in COMMAND_MODULES.items():
+        if name in sub.choices:
+            continue  # registered with an earlier name of its module
+        if module == wanted:
+            importlib.import_module(f"kms_tui.commands.{module}").register(sub)
+            continue
+        stand_in = sub.add_parser(name, add_help=False, **({} if help_ is None else {"help": help_}))
+        stand_in.add_argument("_stand_in_rest", nargs=argparse.REMAINDER)
+        stand_ins.add(id(stand_in))
     done: set[int] = set()
-    for name, command in sub.choices.items():  # an alias names the same parser: add the options once
-        if name not in NO_GLOBAL_OPTIONS and id(command) not in done:
-            done.add(id(command))
-            options.add_to_tree(command)
+    for name, command_parser in sub.choices.items():  # an alias names the same parser: add the options once
+        if name not in NO_GLOBAL_OPTIONS and id(command_parser) not in done | stand_ins:
+            done.add(id(command_parser))
+            options.add_to_tree(command_parser)
     return parser
 
 
-def opens_console(argv: Sequence[str]) -> bool:
-    """True when no command is named: the console's start-up then skips importing every command.
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv`` (its first positional word), or None.
 
     Any positional word is a command (modules register several: `login` also adds `logout`,
     `objects` adds `locate`, `create`...), so only the top-level options' values are skipped.
     """
     words = iter(argv)
     for arg in words:
-        if arg in ("-h", "--help"):
-            return False
         if arg in options.VALUE_FLAGS:
             next(words, None)  # the option's value, not a command
         elif not arg.startswith("-"):
-            return False
-    return True
+            return arg
+    return None
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """``argv`` parsed with only the named command's module imported (argparse's SystemExit on
+    a usage error, --help or --version)."""
+    argv = list(argv)
+    command = command_word(argv)
+    console = command is None and not ({"-h", "--help"} & set(argv))
+    parser = build_parser(command, with_commands=not console)
+    args, unknown = parser.parse_known_args(argv)
+    if hasattr(args, "_stand_in_rest"):  # the command was not where command_word looked
+        return build_parser(args.command).parse_args(argv)
+    if unknown:
+        parser.parse_args(argv)  # argparse's own usage error
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(with_commands=not opens_console(argv))
     try:
-        args = parser.parse_args(argv)
+        args = parse(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors; our contract says 3
         code = exc.code if isinstance(exc.code, int) else 1
         return exitcodes.USAGE if code == 2 else code

@@ -2,7 +2,7 @@
 
 * The wheel is built from the sdist (``python -m build``), both pass ``twine check``, the wheel
   carries every file the package reads at run time (every non-Python file under kms_tui/ but the
-  READMEs), and its version is ``kms_tui.__version__``. Installed in a fresh virtual environment,
+  READMEs), and its version is pyproject.toml's (the one place it is written). Installed in a fresh virtual environment,
   with nothing of the checkout on the path, ``kms-tui --version`` answers, ``kms-tui serve`` answers
   ``/version`` over HTTP and ``kms-tui --sandbox`` draws whoami in tmux at 80x24.
 * ``python3 install.py`` (the README's first command) installs into ``.venv`` on a python without
@@ -27,6 +27,7 @@ import sys
 import tarfile
 import threading
 import time
+import tomllib
 import urllib.request
 import uuid
 import zipfile
@@ -34,12 +35,11 @@ from pathlib import Path
 
 import pytest
 
-from kms_tui import __version__
-
 # Each builds or fills a virtual environment: minutes when pip has to download the dependencies.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[1]
+__version__ = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 REAL_HOME = os.path.expanduser("~")  # read on import, before the autouse fixture replaces HOME
 # What a person's checkout holds that a build or install.py reads.
 SOURCES = ("pyproject.toml", "README.md", "CHANGELOG.md", "install.py", "kms_tui")
@@ -287,12 +287,13 @@ def test_install_py_gives_a_pipless_venv_pip_from_the_index_only_when_the_sha256
 
 
 def test_one_version_number_and_its_changelog_section():
-    """The version is written once (kms_tui/__init__.py); a release adds its CHANGELOG section."""
-    import tomllib
-
+    """The version is written once (pyproject.toml); the package reads it from its metadata (no
+    second copy in the code); a release adds its CHANGELOG section."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "version" not in pyproject["project"] and pyproject["project"]["dynamic"] == ["version"]
-    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "kms_tui.__version__"}
+    assert "dynamic" not in pyproject["project"] and "dynamic" not in pyproject["tool"].get("setuptools", {})
+    written = [str(p.relative_to(ROOT)) for p in (ROOT / "kms_tui").rglob("*.py")
+               if f'"{__version__}"' in p.read_text(encoding="utf-8")]
+    assert not written, f"the version number is written in the code too: {written}"
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"\n## {__version__} " in changelog, f"CHANGELOG.md has no section for {__version__}"
 

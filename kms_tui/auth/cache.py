@@ -16,6 +16,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kms_tui import paths
 from kms_tui.auth.tokens import TokenSet
@@ -94,6 +95,9 @@ def _usable_keyring():
     return keyring if choice == "on" or _is_os_keyring(backend) else None
 
 
+_UNKNOWN = object()  # the keyring not looked for yet
+
+
 class CredentialCache:
     """Load, save and forget one profile's cached credentials."""
 
@@ -101,7 +105,19 @@ class CredentialCache:
         self.profile_key = profile_key
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile_key) or "default"
         self.path = (directory or paths.state_dir() / "credentials") / f"{safe}.json"
-        self._keyring = _usable_keyring() if directory is None else None
+        self._keyring_module: Any = _UNKNOWN if directory is None else None
+
+    @property
+    def _keyring(self) -> Any:
+        """The keyring module when an OS keyring is used; discovered on first use (it imports
+        every keyring backend: tens of milliseconds a command that caches nothing never pays)."""
+        if self._keyring_module is _UNKNOWN:
+            self._keyring_module = _usable_keyring()
+        return self._keyring_module
+
+    @_keyring.setter
+    def _keyring(self, module: Any) -> None:
+        self._keyring_module = module
 
     @property
     def backend(self) -> str:

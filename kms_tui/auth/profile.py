@@ -47,6 +47,11 @@ class ProfileRef:
         digest = hashlib.sha256(str(self.path or "").encode()).hexdigest()[:12]
         return f"conf-{digest}"
 
+    @property
+    def signs_in_with_oauth(self) -> bool:
+        """Whether the profile names an OAuth2/OIDC token endpoint (the only sign-in that caches)."""
+        return bool(self.http_config.get("oauth2_conf") or self.extras.get("token_url"))
+
     def oauth_config(self) -> OAuthConfig:
         """The OAuth configuration (raises OAuthConfigError when the profile has none)."""
         extras = {"device_authorization_endpoint": self.extras.get("device_authorization_url"),

@@ -52,7 +52,7 @@ class Session:
         self.client_factory = client_factory  # lets the console build a client bound to this session
         self.cache = cache or CredentialCache(self.profile.cache_key)
         self.on_change = on_change
-        self.state = SessionState(cache_backend=self.cache.backend)
+        self.state = SessionState()
         self.creds: CachedCredentials | None = None
         self._static: str | None = None
         self._inflight: asyncio.Future[None] | None = None
@@ -62,8 +62,15 @@ class Session:
 
     # -- state ---------------------------------------------------------------------------------
     def load(self) -> None:
-        """Pick up the profile's token and the cached refresh material (no network)."""
-        self._use(self.cache.load())
+        """Pick up the profile's token and the cached refresh material (no network).
+
+        Only an OAuth sign-in caches anything: a profile without one never reads the cache, so
+        a one-off command on it does not pay for the OS keyring's discovery."""
+        creds = None
+        if self.profile.signs_in_with_oauth:
+            self.state.cache_backend = self.cache.backend
+            creds = self.cache.load()
+        self._use(creds)
 
     def _use(self, creds: CachedCredentials | None) -> None:
         """Sign in with `creds` when they go with the profile's token, else use that token as is."""

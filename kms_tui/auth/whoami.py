@@ -11,14 +11,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, ClassVar
-
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import pkcs12
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kms_tui.auth.profile import ProfileRef
 from kms_tui.safetext import mask_url
 from kms_tui.auth.tokens import jwt_claims_unverified
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 
 def _iso(ts: float | None) -> str | None:
@@ -70,6 +70,11 @@ class CertificateInfo:
 def _load_client_certificate(http_config: dict) -> x509.Certificate | None:
     pem = http_config.get("tls_client_pem_cert_path")
     p12 = http_config.get("tls_client_pkcs12_path")
+    if not (pem or p12):
+        return None
+    from cryptography import x509  # only with a client certificate configured
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     try:
         if pem:
             return x509.load_pem_x509_certificates(Path(pem).expanduser().read_bytes())[0]

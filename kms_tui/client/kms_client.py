@@ -10,15 +10,27 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from kms_tui.client import errors, requests
+from kms_tui.client import errors
 from kms_tui.client.errors import KmsError
 from kms_tui.client.exchange import Exchange, body_text
-from kms_tui.client.requests import LocateFilter
 from kms_tui.client.rest import RestCalls
 from kms_tui.client.retry import OpKind, kind_of
 from kms_tui.kmip.ttlv import TTLV, TTLVError, decode, encode
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from kms_tui.client.requests import LocateFilter
+
+
+def _requests() -> ModuleType:
+    """The request builders (and the KMIP models under them), imported by the first call that
+    builds a KMIP request: REST calls (whoami, /version) never load them."""
+    from kms_tui.client import requests
+
+    return requests
 
 KMIP_PATH = "/kmip/2_1"
 BATCH_CHUNK = 5000  # items per RequestMessage: ~10 MB of answers, far below the 64 MiB body limit
@@ -158,9 +170,9 @@ class KmsClient(RestCalls):
         if not exc.after_ambiguous:
             return None
         if op.tag in ("Revoke", "Destroy") and exc.reason in ("Item_Not_Found", "Object_Not_Found"):
-            return TTLV.struct(f"{op.tag}Response", [requests.uid_node(_target(op))])
+            return TTLV.struct(f"{op.tag}Response", [_requests().uid_node(_target(op))])
         if op.tag == "Activate" and exc.reason == "Wrong_Key_Lifecycle_State" and "already" in exc.message:
-            return TTLV.struct("ActivateResponse", [requests.uid_node(_target(op))])
+            return TTLV.struct("ActivateResponse", [_requests().uid_node(_target(op))])
         return None
 
     async def batch(self, ops: Sequence[TTLV]) -> list[BatchItemResult]:
@@ -176,7 +188,7 @@ class KmsClient(RestCalls):
         attempts = 1
         try:
             message, attempts, _ = await self._post(
-                requests.request_message(ops), label, "", kind_of(names), expect="ResponseMessage", listing=True
+                _requests().request_message(ops), label, "", kind_of(names), expect="ResponseMessage", listing=True
             )
         except BaseException as exc:
             self.exchange.record(label, [_target(o) for o in ops], started, error=exc, attempts=attempts)
@@ -229,25 +241,27 @@ class KmsClient(RestCalls):
         self, algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None
     ) -> str:
         """Create an Active symmetric key; return its id."""
-        return await self._send_for_id(requests.create_symmetric_key(algorithm, length, tags=tags, name=name))
+        return await self._send_for_id(_requests().create_symmetric_key(algorithm, length, tags=tags, name=name))
 
     async def create_key_pair(
         self, kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None
     ) -> tuple[str, str]:
         """Create a key pair (rsa, ec, ed25519, ed448); return (private id, public id)."""
-        op = requests.create_key_pair(kind, size=size, curve=curve, tags=tags, name=name)
+        op = _requests().create_key_pair(kind, size=size, curve=curve, tags=tags, name=name)
         r = await self.send(op, require=("PrivateKeyUniqueIdentifier", "PublicKeyUniqueIdentifier"))
         return str(r.get_value("PrivateKeyUniqueIdentifier")), str(r.get_value("PublicKeyUniqueIdentifier"))
 
-    async def locate(self, filters: LocateFilter = LocateFilter(), *, maximum: int | None = None) -> list[str]:
+    async def locate(self, filters: LocateFilter | None = None, *, maximum: int | None = None) -> list[str]:
         """Ids matching ``filters`` (the server caps the answer at 1,000 and ignores offsets)."""
+        build = _requests()
+        filters = filters or build.LocateFilter()
         if not filters.linked_to:
-            return requests.located_ids(await self.send(requests.locate(filters, maximum=maximum)))
+            return build.located_ids(await self.send(build.locate(filters, maximum=maximum)))
         # "Linked to X" = any link type: one Locate per type, in one round trip.
         found: list[str] = []
-        ops = [requests.locate(filters, maximum=maximum, link_type=t) for t in requests.LINK_TYPES]
+        ops = [build.locate(filters, maximum=maximum, link_type=t) for t in build.LINK_TYPES]
         for res in await self.batch(ops):
-            for uid in requests.located_ids(res.unwrap()):
+            for uid in build.located_ids(res.unwrap()):
                 if uid not in found:
                     found.append(uid)
         return found
@@ -255,18 +269,19 @@ class KmsClient(RestCalls):
     async def get_attributes(self, uid: str, *, with_tags: bool = True) -> dict[str, Any]:
         """All attributes of one object as a flat dict (tags under ``tags``)."""
         if not with_tags:
-            return requests.attributes_to_dict((await self.send(requests.get_attributes(uid))).get("Attributes"))
+            return _requests().attributes_to_dict((await self.send(_requests().get_attributes(uid))).get("Attributes"))
         return (await self.get_attributes_many([uid], raise_errors=True))[uid]  # type: ignore[return-value]
 
     async def get_attributes_many(
         self, ids: Sequence[str], *, with_tags: bool = True, raise_errors: bool = False
     ) -> dict[str, dict[str, Any] | KmsError]:
         """Attributes of many objects in batched RequestMessages; failures per item."""
+        build = _requests()
         ops: list[TTLV] = []
         for uid in ids:
-            ops.append(requests.get_attributes(uid))
+            ops.append(build.get_attributes(uid))
             if with_tags:
-                ops.append(requests.get_tags(uid))
+                ops.append(build.get_tags(uid))
         results = await self.batch(ops) if ops else []
         step = 2 if with_tags else 1
         out: dict[str, dict[str, Any] | KmsError] = {}
@@ -277,21 +292,21 @@ class KmsClient(RestCalls):
                     raise main.error
                 out[uid] = main.error
                 continue
-            attrs = requests.attributes_to_dict(main.unwrap().get("Attributes"))
+            attrs = build.attributes_to_dict(main.unwrap().get("Attributes"))
             if with_tags and results[i * step + 1].ok:
-                tags = requests.attributes_to_dict(results[i * step + 1].unwrap().get("Attributes")).get("tags")
+                tags = build.attributes_to_dict(results[i * step + 1].unwrap().get("Attributes")).get("tags")
                 attrs["tags"] = tags or []
             out[uid] = attrs
         return out
 
     async def get(self, uid: str, key_format: str | None = None) -> TTLV:
-        return await self.send(requests.get(uid, key_format))
+        return await self.send(_requests().get(uid, key_format))
 
     async def export(self, uid: str, key_format: str | None = None) -> TTLV:
-        return await self.send(requests.export(uid, key_format))
+        return await self.send(_requests().export(uid, key_format))
 
     async def activate(self, uid: str) -> str:
-        return await self._send_for_id(requests.activate(uid))
+        return await self._send_for_id(_requests().activate(uid))
 
     async def revoke(
         self,
@@ -302,11 +317,11 @@ class KmsClient(RestCalls):
         compromise_date: datetime | None = None,
         cascade: bool = True,
     ) -> str:
-        op = requests.revoke(uid, reason, message=message, compromise_date=compromise_date, cascade=cascade)
+        op = _requests().revoke(uid, reason, message=message, compromise_date=compromise_date, cascade=cascade)
         return await self._send_for_id(op)
 
     async def destroy(self, uid: str, *, remove: bool = False, cascade: bool = True) -> str:
-        return await self._send_for_id(requests.destroy(uid, remove=remove, cascade=cascade))
+        return await self._send_for_id(_requests().destroy(uid, remove=remove, cascade=cascade))
 
     async def import_object(self, op: TTLV) -> str:
         """Send a prebuilt Import (see ``kms_tui.kmip.models``); return the new id."""
@@ -316,11 +331,11 @@ class KmsClient(RestCalls):
         """Send a prebuilt Certify; return the certificate id."""
         return await self._send_for_id(op)
 
-    async def list_objects(self, filters: LocateFilter = LocateFilter()):  # noqa: ANN201
+    async def list_objects(self, filters: LocateFilter | None = None):  # noqa: ANN201
         """Every object matching ``filters`` with its attributes (see :mod:`kms_tui.client.listing`)."""
         from kms_tui.client.listing import list_objects
 
-        return await list_objects(self, filters)
+        return await list_objects(self, filters or _requests().LocateFilter())
 
 
 def _text(node: TTLV, tag: str) -> bool:

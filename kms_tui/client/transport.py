@@ -17,10 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
-
 from kms_tui.client.errors import ConfigurationError
 from kms_tui.client.settings import ConnectionSettings, ProxySettings
 
@@ -88,6 +84,9 @@ def _load_pem_client_cert(ctx: ssl.SSLContext, cert_path: str, key_path: str) ->
 
 def _key_matches_certificate(key_pem: bytes, cert_pem: bytes) -> bool:
     """True when the first certificate of the chain is for this key (unparseable: let OpenSSL say)."""
+    from cryptography import x509  # only with a client certificate: not on every command's path
+    from cryptography.hazmat.primitives import serialization
+
     try:
         key = serialization.load_pem_private_key(key_pem, password=None)
         cert = x509.load_pem_x509_certificate(cert_pem)
@@ -99,6 +98,9 @@ def _key_matches_certificate(key_pem: bytes, cert_pem: bytes) -> bool:
 
 
 def _load_pkcs12_client_cert(ctx: ssl.SSLContext, path: str, password: str) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     data = _read(path, "PKCS#12 file")
     loaded = None
     for candidate in ([password.encode()] if password else [b"", None]):
@@ -137,6 +139,8 @@ def _load_pkcs12_client_cert(ctx: ssl.SSLContext, path: str, password: str) -> N
 
 def certificate_subject(path: str) -> str:
     """The subject CN of a PEM client certificate (for whoami and the audit trail)."""
+    from cryptography import x509
+
     cert = x509.load_pem_x509_certificate(_read(path, "client certificate file"))
     cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     return str(cns[0].value) if cns else cert.subject.rfc4514_string()

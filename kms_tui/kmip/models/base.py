@@ -82,7 +82,7 @@ class TTLVModel(BaseModel):
     """A pydantic model that maps to one TTLV Structure."""
 
     # extra="forbid": a misspelt field is an error, not silently dropped from the request.
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", defer_build=True)
 
     TAG: ClassVar[str] = ""
 
