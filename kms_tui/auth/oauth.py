@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from authlib.oauth2.rfc8628 import DEVICE_CODE_GRANT_TYPE
 
 from kms_tui.auth.errors import IdpUnreachable, LoginFailed, OAuthConfigError, SessionExpired
 from kms_tui.auth.tokens import TokenSet
 
 log = logging.getLogger(__name__)
+DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"  # RFC 8628 §3.4
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from kms_tui.client import KmsClient, LocateFilter, ObjectNotFound
 from kms_tui.client.listing import ObjectSummary
-from kms_tui.client.pem import NotExportable, to_pem
 from kms_tui.client.requests import REVOCATION_REASONS
 from kms_tui.commands import lifecycle
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
@@ -308,6 +307,8 @@ def run_destroy(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from kms_tui.client.pem import NotExportable, to_pem  # cryptography: only export needs it
+
     async def body(client: KmsClient) -> Result:
         selector = object_id(args.id)
         ids = await lifecycle.resolve_ids(client, selector)
