@@ -48,6 +48,17 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+def command_env(work_dir: Path, url: str) -> tuple[dict[str, str], Path]:
+    """The environment of a kms-tui process (this checkout, its own homes, no $CKMS_CONF) and a
+    ckms.toml pointing at ``url``."""
+    conf = work_dir / "ckms.toml"
+    conf.write_text(f'[http_config]\nserver_url = "{url}"\n')
+    env = {**os.environ, "KMS_TUI_HOME": str(work_dir / "home"), "HOME": str(work_dir / "user-home"),
+           "PYTHONPATH": str(REPO)}
+    env.pop("CKMS_CONF", None)
+    return env, conf
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -56,11 +67,7 @@ def main() -> int:
         work_dir = Path(work)
         sandbox = start_sandbox(work_dir / "sandbox")
         try:
-            conf = work_dir / "ckms.toml"
-            conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
-            env = {**os.environ, "KMS_TUI_HOME": str(work_dir / "home"), "HOME": str(work_dir / "user-home"),
-                   "PYTHONPATH": str(REPO)}
-            env.pop("CKMS_CONF", None)
+            env, conf = command_env(work_dir, sandbox.url)
             kms_tui = [sys.executable, "-m", "kms_tui"]
             runs: dict[str, list[str]] = {name: [*kms_tui, "--conf", str(conf), *words]
                                           for name, words in COMMANDS.items()}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from benchmarks.bench_browser import POPULATE  # noqa: E402 - the same filling as the browser's benchmark
+from benchmarks.bench_headless import command_env  # noqa: E402
 from tests.support.sandbox import start_sandbox  # noqa: E402
 
 TARGET_MB = 150.0
@@ -43,14 +43,10 @@ def main() -> int:
         work_dir = Path(work)
         sandbox = start_sandbox(work_dir / "sandbox")
         try:
-            env = {**os.environ, "PYTHONPATH": str(REPO), "KMS_TUI_HOME": str(work_dir / "home"),
-                   "HOME": str(work_dir / "user-home")}
-            env.pop("CKMS_CONF", None)
+            env, conf = command_env(work_dir, sandbox.url)
             started = time.perf_counter()
             subprocess.run([sys.executable, "-c", POPULATE, sandbox.url, str(args.objects)], check=True, env=env)
             print(f"populated {args.objects} objects in {time.perf_counter() - started:.1f} s", flush=True)
-            conf = work_dir / "ckms.toml"
-            conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
             output = work_dir / "locate.json"
             started = time.perf_counter()
             measured = subprocess.run([sys.executable, "-c", MEASURED, str(output), sys.executable, "-m", "kms_tui",
