@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import os
 import sys
 from typing import Any, Sequence
 
@@ -141,6 +142,10 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # pydantic looks for plugins in the metadata of every installed distribution the first time
+    # a model is built (a scan of site-packages, ~10% of a headless command); kms-tui uses none.
+    # PYDANTIC_DISABLE_PLUGINS set in the environment (even empty) is left as it is.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if command_word(argv) in (None, *LONG_RUNNING) or not gc.isenabled():
         return _main(argv)
     # A headless command is a short process whose allocations (modules, classes, one answer)
