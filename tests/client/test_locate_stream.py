@@ -17,6 +17,7 @@ from kms_tui.client import ConnectionSettings, KmsClient
 from kms_tui.client import requests as kmip_requests
 from kms_tui.client.json_slices import ArrayEntries
 from tests.client.conftest import write_conf
+from tests.client.support.fault_proxy import FaultProxy, _read_request
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +46,41 @@ def test_locate_json_past_the_cap_streams_every_object_one_a_line(sandbox, kms_c
     pair = [o for o in document["objects"] if o["type"] == "PrivateKey"][0]
     linked = kms_cli("locate", "--linked-to", pair["id"], "--conf", conf, "--json").json
     assert [o["type"] for o in linked["objects"]] == ["PublicKey"]
+
+
+class _CutOwned(FaultProxy):
+    """Forwards everything, but cuts the connection two thirds into the answer to /access/owned."""
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while (request := await _read_request(reader)) is not None:
+                head, _, body = request
+                answer = await self._forward(head, body)
+                if head.split(b" ", 2)[1] == b"/access/owned":
+                    writer.write(answer[: len(answer) * 2 // 3])
+                    await writer.drain()
+                    writer.transport.abort()
+                    return
+                writer.write(answer)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+
+
+@pytest.mark.slow
+def test_a_listing_cut_half_way_closes_the_document_with_the_error(sandbox, kms_cli, tmp_path):
+    asyncio.run(_fill(sandbox.url))
+    proxy = _CutOwned(sandbox.url).start()
+    try:
+        conf = write_conf(tmp_path / "ckms.toml", {"server_url": proxy.url})
+        r = kms_cli("locate", "--conf", conf, "--json")
+    finally:
+        proxy.stop()
+    assert r.code == 4  # unreachable: the connection dropped
+    document = json.loads(r.out)  # still one JSON document
+    assert document["partial"] is True and document["error"]["reason"] == "dropped"
+    assert 0 < document["count"] == len(document["objects"]) < 1102
+    assert "dropped" in r.err
 
 
 def test_locate_json_into_head_stops_quietly(sandbox, tmp_path):
