@@ -15,15 +15,13 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from benchmarks.bench_browser import POPULATE  # noqa: E402 - the same filling as the browser's benchmark
-from benchmarks.bench_headless import command_env  # noqa: E402
-from tests.support.sandbox import start_sandbox  # noqa: E402
+from benchmarks.bench_headless import commands_on_a_sandbox  # noqa: E402
 
 TARGET_MB = 150.0
 # Runs the command as its only child, so that the children's peak RSS is the command's alone.
@@ -39,25 +37,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=100_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-locate-") as work:
-        work_dir = Path(work)
-        sandbox = start_sandbox(work_dir / "sandbox")
-        try:
-            env, conf = command_env(work_dir, sandbox.url)
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-c", POPULATE, sandbox.url, str(args.objects)], check=True, env=env)
-            print(f"populated {args.objects} objects in {time.perf_counter() - started:.1f} s", flush=True)
-            output = work_dir / "locate.json"
-            started = time.perf_counter()
-            measured = subprocess.run([sys.executable, "-c", MEASURED, str(output), sys.executable, "-m", "kms_tui",
-                                       "locate", "--conf", str(conf), "--json"],
-                                      capture_output=True, text=True, check=True, env=env, cwd=REPO)
-            seconds = time.perf_counter() - started
-            peak_mb = int(measured.stdout.strip()) / 1024  # ru_maxrss is in kB on Linux
-            document = json.loads(output.read_text())
-            size_mb = output.stat().st_size / 1e6
-        finally:
-            sandbox.stop()
+    with commands_on_a_sandbox("bench-locate-") as (sandbox, env, conf, work_dir):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", POPULATE, sandbox.url, str(args.objects)], check=True, env=env)
+        print(f"populated {args.objects} objects in {time.perf_counter() - started:.1f} s", flush=True)
+        output = work_dir / "locate.json"
+        started = time.perf_counter()
+        measured = subprocess.run([sys.executable, "-c", MEASURED, str(output), sys.executable, "-m", "kms_tui",
+                                   "locate", "--conf", str(conf), "--json"],
+                                  capture_output=True, text=True, check=True, env=env, cwd=REPO)
+        seconds = time.perf_counter() - started
+        peak_mb = int(measured.stdout.strip()) / 1024  # ru_maxrss is in kB on Linux
+        document = json.loads(output.read_text())
+        size_mb = output.stat().st_size / 1e6
     assert document["count"] == args.objects == len(document["objects"]), document["count"]
     met = peak_mb <= TARGET_MB
     print(f"locate --json: {args.objects} objects in {seconds:.1f} s, {size_mb:.1f} MB of JSON, "
