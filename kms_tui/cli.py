@@ -24,7 +24,7 @@ from kms_tui import exitcodes
 from kms_tui.commands import options
 
 # Every headless command: name -> (module under kms_tui.commands that registers it, its line in
-# `kms-tui --help`; None for an alias). In --help order. Only the module of the command being run
+# `kms-tui --help`; None for an alias of its module's command). In --help order. Only the module of the command being run
 # is imported: the others are known by this table alone (tests/test_cli_startup.py checks it
 # against what every module registers). A module may register several commands.
 COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
@@ -61,7 +61,7 @@ class _Version(argparse.Action):
 
     def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="show the version number and exit")
+                         help="show program's version number and exit")
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
         from kms_tui import version
@@ -99,7 +99,9 @@ def build_parser(command: str | None = None, *, with_commands: bool = True) -> a
         if module == wanted:
             importlib.import_module(f"kms_tui.commands.{module}").register(sub)
             continue
-        stand_in = sub.add_parser(name, add_help=False, **({} if help_ is None else {"help": help_}))
+        aliases = [n for n, (m, h) in COMMAND_MODULES.items() if m == module and h is None and n != name]
+        stand_in = sub.add_parser(name, add_help=False, aliases=aliases if help_ is not None else [],
+                                  **({} if help_ is None else {"help": help_}))
         stand_in.add_argument("_stand_in_rest", nargs=argparse.REMAINDER)
         stand_ins.add(id(stand_in))
     done: set[int] = set()
