@@ -114,3 +114,26 @@ def test_array_entries_match_json_loads_however_the_answer_is_cut():
             feed = ArrayEntries()
             feed.feed(bad)
             feed.feed(b"", final=True)
+
+
+@pytest.mark.slow
+def test_locate_json_on_a_server_without_access_owned_says_it_is_partial(sandbox, kms_cli, tmp_path):
+    """An older server (no /access/owned): Locates partitioned under the cap, and the document
+    says the listing is partial and why, as the full listing does."""
+    async def fill() -> None:
+        async with KmsClient(ConnectionSettings.from_http_config({"server_url": sandbox.url})) as client:
+            assert all(r.ok for r in await client.batch([kmip_requests.create_symmetric_key() for _ in range(1001)]))
+            await client.create_key_pair("ec")
+
+    asyncio.run(fill())
+    proxy = FaultProxy(sandbox.url).start()
+    proxy.missing_paths = {"/access/owned", "/access/obtained"}
+    try:
+        conf = write_conf(tmp_path / "ckms.toml", {"server_url": proxy.url})
+        r = kms_cli("locate", "--conf", conf, "--json")
+    finally:
+        proxy.stop()
+    assert r.code == 0
+    document = json.loads(r.out)
+    assert document["partial"] is True and any("/access/owned unavailable" in p for p in document["problems"])
+    assert {o["type"] for o in document["objects"]} == {"SymmetricKey", "PrivateKey", "PublicKey"}
