@@ -22,11 +22,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from tests.support.sandbox import start_sandbox  # noqa: E402 - needs the repository on sys.path
+from tests.support.sandbox import Sandbox, start_sandbox  # noqa: E402 - needs the repository on sys.path
 
 TARGET = 1.5
 VERSION_TARGET = 1.2
@@ -48,11 +50,11 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-headless-") as work:
+@contextmanager
+def commands_on_a_sandbox(prefix: str) -> Iterator[tuple[Sandbox, dict[str, str], Path, Path]]:
+    """A fresh sandbox, the environment of a kms-tui process (this checkout, its own homes, no
+    $CKMS_CONF), a ckms.toml pointing at the sandbox, and the work directory."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as work:
         work_dir = Path(work)
         sandbox = start_sandbox(work_dir / "sandbox")
         try:
@@ -61,21 +63,29 @@ def main() -> int:
             env = {**os.environ, "KMS_TUI_HOME": str(work_dir / "home"), "HOME": str(work_dir / "user-home"),
                    "PYTHONPATH": str(REPO)}
             env.pop("CKMS_CONF", None)
-            kms_tui = [sys.executable, "-m", "kms_tui"]
-            runs: dict[str, list[str]] = {name: [*kms_tui, "--conf", str(conf), *words]
-                                          for name, words in COMMANDS.items()}
-            runs["--version"] = [*kms_tui, "--version"]
-            runs["reference: httpx GET /version"] = [sys.executable, "-c",
-                                                     f"import httpx; httpx.get({sandbox.url!r} + '/version')"]
-            runs["reference: python3 -c pass"] = [sys.executable, "-c", "pass"]
-            for command in runs.values():  # one untimed run each warms the file cache and byte-code
-                timed(command, env)
-            times: dict[str, list[float]] = {name: [] for name in runs}
-            for _ in range(args.runs):
-                for name, command in runs.items():
-                    times[name].append(timed(command, env))
+            yield sandbox, env, conf, work_dir
         finally:
             sandbox.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    with commands_on_a_sandbox("bench-headless-") as (sandbox, env, conf, _):
+        kms_tui = [sys.executable, "-m", "kms_tui"]
+        runs: dict[str, list[str]] = {name: [*kms_tui, "--conf", str(conf), *words]
+                                      for name, words in COMMANDS.items()}
+        runs["--version"] = [*kms_tui, "--version"]
+        runs["reference: httpx GET /version"] = [sys.executable, "-c",
+                                                 f"import httpx; httpx.get({sandbox.url!r} + '/version')"]
+        runs["reference: python3 -c pass"] = [sys.executable, "-c", "pass"]
+        for command in runs.values():  # one untimed run each warms the file cache and byte-code
+            timed(command, env)
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(args.runs):
+            for name, command in runs.items():
+                times[name].append(timed(command, env))
     median_ms = {name: statistics.median(values) * 1000 for name, values in times.items()}
     http_ref = median_ms["reference: httpx GET /version"]
     version_ref = median_ms["reference: python3 -c pass"] + VERSION_ALLOWANCE_S * 1000

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import os
 import sys
 from typing import Any, Sequence
 
@@ -23,7 +24,7 @@ from kms_tui import exitcodes
 from kms_tui.commands import options
 
 # Every headless command: name -> (module under kms_tui.commands that registers it, its line in
-# `kms-tui --help`; None for an alias). In --help order. Only the module of the command being run
+# `kms-tui --help`; None for an alias of its module's command). In --help order. Only the module of the command being run
 # is imported: the others are known by this table alone (tests/test_cli_startup.py checks it
 # against what every module registers). A module may register several commands.
 COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
@@ -70,7 +71,7 @@ class _Version(argparse.Action):
 
     def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="show the version number and exit")
+                         help="show program's version number and exit")
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
         from kms_tui import version
@@ -108,7 +109,9 @@ def build_parser(command: str | None = None, *, with_commands: bool = True) -> a
         if module == wanted:
             importlib.import_module(f"kms_tui.commands.{module}").register(sub)
             continue
-        stand_in = sub.add_parser(name, add_help=False, **({} if help_ is None else {"help": help_}))
+        aliases = [n for n, (m, h) in COMMAND_MODULES.items() if m == module and h is None and n != name]
+        stand_in = sub.add_parser(name, add_help=False, aliases=aliases if help_ is not None else [],
+                                  **({} if help_ is None else {"help": help_}))
         stand_in.add_argument("_stand_in_rest", nargs=argparse.REMAINDER)
         stand_ins.add(id(stand_in))
     done: set[int] = set()
@@ -151,6 +154,10 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # pydantic looks for plugins in the metadata of every installed distribution the first time
+    # a model is built (a scan of site-packages, ~10% of a headless command); kms-tui uses none.
+    # PYDANTIC_DISABLE_PLUGINS set in the environment (even empty) is left as it is.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if command_word(argv) in (None, *LONG_RUNNING) or not gc.isenabled():
         return _main(argv)
     # A headless command is a short process whose allocations (modules, classes, one answer)

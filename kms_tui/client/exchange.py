@@ -15,7 +15,7 @@ import time
 import urllib.request
 import zlib
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, AsyncIterator, Callable, Iterator, Protocol, Sequence
 from urllib.parse import urlsplit
 
 import httpx
@@ -45,6 +45,7 @@ class Outcome:
     response: httpx.Response
     attempts: int
     maybe_done_before: bool  # an earlier attempt may have been processed (timeout, 5xx, drop)
+    deadline: float = 0.0  # the call's deadline (event-loop time): bounds a body read later too
 
 
 class _CallState:
@@ -119,24 +120,59 @@ class Exchange:
         operation: str,
         target: str = "",
         listing: bool = False,
+        stream: bool = False,
     ) -> Outcome:
         """Send until success, a non-retryable answer, or the attempts run out; the whole call is
-        bounded by the deadline, and the answer by the size cap (``listing``: the large one)."""
+        bounded by the deadline, and the answer by the size cap (``listing``: the large one).
+        ``stream``: a 200 answer's body is left unread, for :meth:`pieces` (under the same
+        deadline); other answers are read as usual."""
         await self.open()
         assert self._http is not None
         state = _CallState()
         seconds = self.limits.deadline_for(self.retry)
+        deadline = asyncio.get_running_loop().time() + seconds
         try:
-            async with asyncio.timeout(seconds) as scope:
-                return await self._attempts(method, path, content, kind, operation, listing, state)
+            async with asyncio.timeout_at(deadline) as scope:
+                outcome = await self._attempts(method, path, content, kind, operation, listing, state, stream)
         except TimeoutError:
             if not scope.expired():
                 raise
             raise self._deadline_error(kind, operation, seconds, state) from None
+        outcome.deadline = deadline
+        return outcome
+
+    async def pieces(self, outcome: Outcome, operation: str, *, listing: bool = True) -> AsyncIterator[bytes]:
+        """The body of a 200 answer that ``attempt(..., stream=True)`` left unread, piece by
+        decoded piece, under the call's deadline and size cap, so that a caller can use an
+        answer (a listing of 100,000 objects) without holding it whole. A failure in the body is
+        not retried: what was handed over cannot be taken back. The answer is closed at the end."""
+        cap = self.limits.cap(listing)
+        body = body_pieces(outcome.response, cap)
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout_at(outcome.deadline):
+                        piece = await anext(body, None)
+                except TimeoutError:
+                    seconds = self.limits.deadline_for(self.retry)
+                    raise self._deadline_error(OpKind.READ, operation, seconds, _CallState()) from None
+                except errors.AnswerTooLarge:
+                    raise self._too_large(OpKind.READ, operation, listing, cap) from None
+                except errors.ProtocolError as exc:
+                    message = f"the answer to {operation} from {visible(self.settings.host)} {exc.message}"
+                    raise errors.ProtocolError(message, reason=exc.reason) from None
+                except httpx.TransportError as exc:
+                    failure = classify(exc, loopback=self._direct_to_loopback())
+                    raise self._transport_error(exc, OpKind.READ, failure, operation) from None
+                if piece is None:
+                    return
+                yield piece
+        finally:
+            await body.aclose()
 
     async def _attempts(
         self, method: str, path: str, content: str | None, kind: OpKind, operation: str, listing: bool,
-        state: _CallState,
+        state: _CallState, stream: bool = False,
     ) -> Outcome:
         assert self._http is not None
         attempt = 0
@@ -152,7 +188,8 @@ class Exchange:
                     method, path, content=content, headers=headers, extensions={"trace": state.trace}
                 )
                 response = await self._http.send(request, stream=True)
-                await read_body(response, cap)
+                if not (stream and response.status_code == 200):
+                    await read_body(response, cap)
             except errors.AnswerTooLarge:
                 raise self._too_large(kind, operation, listing, cap) from None
             except errors.ProtocolError as exc:  # compressed in a way the client cannot read
@@ -461,8 +498,20 @@ def _through(decoders: list[_Inflater], chunk: bytes, final: bool = False) -> It
 
 
 async def read_body(response: httpx.Response, max_bytes: int | None = None) -> bytes:
-    """Read a streamed answer's whole body, letting the event loop run every
-    :data:`YIELD_EVERY_BYTES`; afterwards ``content``, ``text`` and ``json()`` work as usual.
+    """Read a streamed answer's whole body (see :func:`body_pieces`); afterwards ``content``,
+    ``text`` and ``json()`` work as usual."""
+    pieces = body_pieces(response, max_bytes)
+    try:
+        chunks = [piece async for piece in pieces]
+    finally:
+        await pieces.aclose()
+    body = response._content = b"".join(chunks)  # what httpx's own ``aread`` stores (decoded)
+    return body
+
+
+async def body_pieces(response: httpx.Response, max_bytes: int | None = None) -> AsyncIterator[bytes]:
+    """A streamed answer's body, decoded, piece by piece, letting the event loop run every
+    :data:`YIELD_EVERY_BYTES`; the answer is closed at the end.
 
     The body is decompressed here (gzip, deflate), one bounded step at a time, and counted after
     decompression: past ``max_bytes`` (raw or decoded) reading stops with ``AnswerTooLarge``, so
@@ -472,7 +521,6 @@ async def read_body(response: httpx.Response, max_bytes: int | None = None) -> b
     in the socket buffer, httpx's own read never suspends, so the console froze for 20-30 ms
     (measured) while it parsed the chunks; here keys and frames are served between chunks."""
     limit = max_bytes if max_bytes is not None else float("inf")
-    chunks: list[bytes] = []
     pending = total = raw_total = 0
     try:
         declared = response.headers.get("content-length", "")
@@ -488,7 +536,7 @@ async def read_body(response: httpx.Response, max_bytes: int | None = None) -> b
                     total += len(piece)
                     if total > limit:
                         raise errors.AnswerTooLarge("decoded body past the cap", reason="answer_too_large")
-                    chunks.append(piece)
+                    yield piece
                     pending += len(piece)
                     if pending >= YIELD_EVERY_BYTES:
                         pending = 0
@@ -497,7 +545,7 @@ async def read_body(response: httpx.Response, max_bytes: int | None = None) -> b
                 total += len(piece)
                 if total > limit:
                     raise errors.AnswerTooLarge("decoded body past the cap", reason="answer_too_large")
-                chunks.append(piece)
+                yield piece
         except zlib.error:
             raise errors.ProtocolError(
                 f"is not valid {visible(response.headers.get('content-encoding', ''))[:20]} data "
@@ -505,8 +553,6 @@ async def read_body(response: httpx.Response, max_bytes: int | None = None) -> b
             ) from None
     finally:
         await response.aclose()
-    body = response._content = b"".join(chunks)  # what httpx's own ``aread`` stores (decoded)
-    return body
 
 
 def body_text(response: httpx.Response) -> str:

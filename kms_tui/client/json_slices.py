@@ -15,6 +15,7 @@ decoded in one piece: the result is always the same as ``json.loads``.
 
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any, AnyStr, Iterator
 
@@ -72,3 +73,58 @@ def array_slices(text: AnyStr, key: str, per_slice: int = SLICE_ENTRIES) -> Iter
             return
         yield entries
         start = end
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = " \t\n\r"
+
+
+class ArrayEntries:
+    """The entries of one JSON array that arrives in pieces (UTF-8 bytes off the network), each
+    handed out as soon as it is complete: only the unfinished tail is held, never the array.
+
+    ``feed(piece)`` returns the entries the piece completed; ``feed(b"", final=True)`` the last
+    ones. Raises ``ValueError`` when the text is not one JSON array (checked as it arrives: a
+    page of HTML fails on its first piece)."""
+
+    def __init__(self) -> None:
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        self._text = ""
+        self._state = "open"  # open: before "["; value: an entry (or "]") next; comma: "," or "]" next; done
+
+    def feed(self, piece: bytes, final: bool = False) -> list[Any]:
+        text = self._text + self._utf8.decode(piece, final)
+        entries: list[Any] = []
+        i, n = 0, len(text)
+        while True:
+            while i < n and text[i] in _SPACE:
+                i += 1
+            if i >= n:
+                break
+            if self._state == "done":
+                raise ValueError("text after the end of the JSON array")
+            if self._state == "open":
+                if text[i] != "[":
+                    raise ValueError("expected a JSON array")
+                i, self._state = i + 1, "first"
+            elif text[i] == "]" and self._state in ("first", "comma"):
+                i, self._state = i + 1, "done"
+            elif self._state == "comma":
+                if text[i] != ",":
+                    raise ValueError("expected , or ] between the entries of a JSON array")
+                i, self._state = i + 1, "value"
+            else:
+                try:
+                    value, end = _DECODER.raw_decode(text, i)
+                except json.JSONDecodeError:
+                    if final:
+                        raise
+                    break  # the entry is not complete yet
+                if end >= n and not final:
+                    break  # a number may go on in the next piece: wait for what follows it
+                entries.append(value)
+                i, self._state = end, "comma"
+        self._text = text[i:]
+        if final and self._state != "done":
+            raise ValueError("the JSON array is not complete")
+        return entries

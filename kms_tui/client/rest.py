@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, AsyncIterator, Sequence
 
 from kms_tui.client import errors
 from kms_tui.client.exchange import body_text, json_body
@@ -103,6 +103,25 @@ class RestCalls:
         """``/access/owned`` as the undecoded JSON bytes, for callers that decode it in slices
         (listing): at 10,000 objects, turning those 10 MB into one ``str`` alone is a 10-15 ms pause."""
         return bytes(await self._rest("GET", "/access/owned", operation="access/owned", raw=True, listing=True, expect=list))
+
+    async def access_owned_pieces(self) -> AsyncIterator[bytes]:
+        """``/access/owned`` as it arrives: its decoded bytes a piece at a time, never held whole
+        (``kms-tui locate --json`` at 100,000 objects; :class:`kms_tui.client.json_slices.ArrayEntries`
+        turns them into entries). The call is audited when the answer has been read to its end."""
+        operation, started, attempts = "access/owned", time.monotonic(), 1
+        try:
+            outcome = await self.exchange.attempt("GET", "/access/owned", kind=OpKind.READ, operation=operation,
+                                                  listing=True, stream=True)
+            attempts, r = outcome.attempts, outcome.response
+            if r.status_code != 200:
+                raise errors.from_http_status(r.status_code, body_text(r), operation, "",
+                                              r.headers.get("content-type", ""))
+            async for piece in self.exchange.pieces(outcome, operation):
+                yield piece
+        except BaseException as exc:
+            self.exchange.record(operation, (), started, error=exc, attempts=attempts)
+            raise
+        self.exchange.record(operation, (), started, attempts=attempts)
 
     async def access_obtained(self) -> list[dict[str, Any]]:
         """Objects others granted us rights on."""

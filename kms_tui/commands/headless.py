@@ -30,6 +30,7 @@ class Result:
     data: Any
     text: str
     exit_code: int = exitcodes.OK
+    printed: bool = False  # the command wrote its output itself, as it went (locate --json)
 
 
 def _credentials(resolved: Any) -> Any:
@@ -178,14 +179,22 @@ def report_error(args: Any, exc: Exception, where: Where | None = None) -> int:
 
 def emit(args: Any, result: Result) -> int:
     try:
-        if getattr(args, "json", False):
+        if result.printed:
+            pass
+        elif getattr(args, "json", False):
             print(dumps(result.data))
         elif result.text:
             print(safe_lines(result.text))
         sys.stdout.flush()
-    except BrokenPipeError:  # `kms-tui locate | head`: the reader left, which is fine
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:
+        reader_left()
     return result.exit_code
+
+
+def reader_left() -> None:
+    """`kms-tui locate | head`: the reader of stdout left, which is fine; what is still to be
+    printed goes nowhere (and Python's flush at exit does not fail)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def run_with_client(args: Any, body: Callable[[KmsClient], Awaitable[Result]]) -> int:

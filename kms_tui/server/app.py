@@ -18,6 +18,7 @@ from kms_tui.server.dispatch import invalid_message, needs_exclusive_store, run_
 from kms_tui.server.errors import InvalidRequest, KmsError, codec
 from kms_tui.server.gate import StoreGate
 from kms_tui.server.rest import routes as rest_routes
+from kms_tui.server.state import AUTH, CONFIG, EXECUTOR, GATE, STORE
 from kms_tui.server.store import Store
 
 log = logging.getLogger("kms_tui.server")
@@ -72,16 +73,16 @@ async def guard(request: web.Request, handler):
     """Authenticate (except public routes), read the body within its deadline, hold the store
     gate for the handler, and turn any unexpected failure into a 500."""
     try:
-        gate: StoreGate = request.app["gate"]
+        gate: StoreGate = request.app[GATE]
         if request.path not in PUBLIC_PATHS:
-            auth: Authenticator = request.app["auth"]
+            auth: Authenticator = request.app[AUTH]
             ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
             async with gate.shared():  # an API token is a key in the store
                 user = await auth.authenticate(request.headers, ssl_object)
             if user is None:
-                if request.app["config"].auth_configured:
+                if request.app[CONFIG].auth_configured:
                     return web.Response(status=401, text="No authentication provided.", content_type="text/plain")
-                user = request.app["config"].default_username
+                user = request.app[CONFIG].default_username
             request["user"] = user
         if request.body_exists:
             timed_out = await _read_body(request)
@@ -122,7 +123,7 @@ def _too_many_containers(body: bytes) -> bool:
 
 def _context(request: web.Request) -> OpContext:
     app = request.app
-    return OpContext(store=app["store"], user=request["user"], config=app["config"], executor=app["executor"])
+    return OpContext(store=app[STORE], user=request["user"], config=app[CONFIG], executor=app[EXECUTOR])
 
 
 # Bodies larger than this are decoded in a worker thread: a 60 MiB body takes seconds to decode,
@@ -134,7 +135,7 @@ async def _body(request: web.Request) -> TTLV:
     raw = await request.read()
     try:
         if len(raw) > DECODE_IN_THREAD_BYTES:
-            return await asyncio.get_running_loop().run_in_executor(request.app["executor"], decode, raw)
+            return await asyncio.get_running_loop().run_in_executor(request.app[EXECUTOR], decode, raw)
         return decode(raw)
     except TTLVError as exc:
         raise InvalidRequest(str(exc)) from None
@@ -142,7 +143,7 @@ async def _body(request: web.Request) -> TTLV:
 
 async def kmip_2_1(request: web.Request) -> web.Response:
     """``POST /kmip/2_1``: a bare operation or a RequestMessage, JSON TTLV."""
-    gate: StoreGate = request.app["gate"]
+    gate: StoreGate = request.app[GATE]
     try:
         node = await _body(request)
         ctx = _context(request)
@@ -168,7 +169,7 @@ async def kmip(request: web.Request) -> web.Response:
         return _ttlv_response(invalid_message(exc.message))
     if node.tag != "RequestMessage":
         return _ttlv_response(invalid_message(f"expected a RequestMessage, got {node.tag or 'nothing'}"))
-    gate: StoreGate = request.app["gate"]
+    gate: StoreGate = request.app[GATE]
     async with gate.exclusive() if needs_exclusive_store(node) else gate.shared():
         return _ttlv_response(await run_message(_context(request), node))
 
@@ -176,20 +177,20 @@ async def kmip(request: web.Request) -> web.Response:
 def build_app(config: ServerConfig, store: Store) -> web.Application:
     """The application; the caller owns ``store`` (closed on cleanup)."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[guard])
-    app["config"] = config
-    app["store"] = store
-    app["auth"] = Authenticator(config, store)
-    app["gate"] = StoreGate()
+    app[CONFIG] = config
+    app[STORE] = store
+    app[AUTH] = Authenticator(config, store)
+    app[GATE] = StoreGate()
     # Key generation threads leave one core to the event loop, so requests keep flowing.
     workers = max(1, (os.cpu_count() or 2) - 1)
-    app["executor"] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kms-cpu")
+    app[EXECUTOR] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kms-cpu")
     app.router.add_post("/kmip/2_1", kmip_2_1)
     app.router.add_post("/kmip", kmip)
     app.add_routes(rest_routes)
 
     async def cleanup(app: web.Application) -> None:
-        await app["auth"].close()
-        app["executor"].shutdown(wait=False, cancel_futures=True)
+        await app[AUTH].close()
+        app[EXECUTOR].shutdown(wait=False, cancel_futures=True)
         store.close()
 
     app.on_cleanup.append(cleanup)

@@ -18,13 +18,17 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
+from aiohttp import web
+
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
+from kms_tui.server import state
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import KmsError
 from kms_tui.server.operations import OPERATIONS, rekey
 
 log = logging.getLogger("kms_tui.server")
+AUTO_ROTATION = web.AppKey("auto_rotation", asyncio.Task)  # the scheduler task while the app runs
 
 
 def next_rotation(attrs: TTLV) -> datetime | None:
@@ -73,8 +77,8 @@ async def run_auto_rotation(app) -> list[str]:
     """``run_auto_rotation``: one pass; the ids of the replacements made."""
     now = A.now()
     made: list[str] = []
-    async with app["gate"].shared():
-        store = app["store"]
+    async with app[state.GATE].shared():
+        store = app[state.STORE]
         due = []
         for uid, owner in store.rotation_candidates():
             obj = store.get(uid)
@@ -82,7 +86,7 @@ async def run_auto_rotation(app) -> list[str]:
             if when is not None and now >= when:
                 due.append((uid, owner))
         for uid, owner in due:
-            ctx = OpContext(store=store, user=owner, config=app["config"], executor=app["executor"])
+            ctx = OpContext(store=store, user=owner, config=app[state.CONFIG], executor=app[state.EXECUTOR])
             try:
                 new = await rotate_one(ctx, uid)
             except KmsError as exc:
@@ -111,10 +115,10 @@ def install(app, interval: float) -> None:
         return
 
     async def start(app) -> None:
-        app["auto_rotation"] = asyncio.get_running_loop().create_task(scheduler(app, interval))
+        app[AUTO_ROTATION] = asyncio.get_running_loop().create_task(scheduler(app, interval))
 
     async def stop(app) -> None:
-        task = app.get("auto_rotation")
+        task = app.get(AUTO_ROTATION)
         if task is not None:
             task.cancel()
             try:

@@ -11,6 +11,7 @@ from aiohttp import web
 from kms_tui.server import access_request
 from kms_tui.server.errors import KmsError, ServerError, Unauthorized, UnsupportedPlaceholder
 from kms_tui.server.plain_json import owned_entries
+from kms_tui.server.state import CONFIG, GATE, STORE
 
 VERSION = f"5.26.0 ({ssl.OPENSSL_VERSION}-non-FIPS)"  # Cosmian's shape, with this machine's OpenSSL
 # Replaces VERSION when set: the console's snapshot tests pin it so that their screenshots do
@@ -44,7 +45,7 @@ async def health(request: web.Request) -> web.Response:
     start = time.monotonic()
     db = {"name": "sqlite", "status": "UP"}
     try:
-        request.app["store"].ping()
+        request.app[STORE].ping()
     except Exception as exc:  # noqa: BLE001 - any database failure means DOWN
         db = {"name": "sqlite", "status": "DOWN", "message": type(exc).__name__}
     status = db["status"]
@@ -55,7 +56,7 @@ async def health(request: web.Request) -> web.Response:
 @routes.get("/server-info")
 async def server_info(request: web.Request) -> web.Response:
     """``GET /server-info`` (authenticated)."""
-    cfg = request.app["config"]
+    cfg = request.app[CONFIG]
     return web.json_response(
         {"version": server_version(), "fips_mode": False, "hsm_instances": [], "default_username": cfg.default_username}
     )
@@ -72,8 +73,8 @@ async def owned(request: web.Request) -> web.StreamResponse:
     """``GET /access/owned``: objects the user owns, with their attributes, streamed from the
     stored plain JSON (rows are read first, so a database failure is still a 500; the store gate
     is held only for that read, see :mod:`kms_tui.server.gate`)."""
-    async with request.app["gate"].shared():
-        rows = request.app["store"].owned(request["user"])
+    async with request.app[GATE].shared():
+        rows = request.app[STORE].owned(request["user"])
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     await response.prepare(request)
     try:
@@ -89,7 +90,7 @@ async def owned(request: web.Request) -> web.StreamResponse:
 async def obtained(request: web.Request) -> web.Response:
     """``GET /access/obtained``: every grant row of the user (Cosmian's LEFT JOIN: the ``create``
     right shows as object ``*`` with owner ``""`` and state ``Active``)."""
-    rows = request.app["store"].obtained(request["user"])
+    rows = request.app[STORE].obtained(request["user"])
     return web.json_response(
         [{"object_id": i, "owner_id": o, "state": s, "operations": ops} for i, o, s, ops in rows]
     )
@@ -103,7 +104,7 @@ def _not_owned(uid: str, user: str) -> Unauthorized:
 async def access_list(request: web.Request) -> web.Response:
     """``GET /access/list/{id}``: the grants on an object (owner only), operations in Cosmian's
     ``KmipOperation`` order (a ``BTreeSet``)."""
-    uid, user, store = request.match_info["object_id"], request["user"], request.app["store"]
+    uid, user, store = request.match_info["object_id"], request["user"], request.app[STORE]
     if not store.is_owned_by(uid, user):
         return _error(_not_owned(uid, user))
     return web.json_response([{"user_id": u, "operations": ops} for u, ops in store.grants_on(uid)])
@@ -119,7 +120,7 @@ async def _change_access(request: web.Request, grant: bool) -> web.Response:
         parsed = access_request.parse(await request.read(), request.headers.get("Content-Type"))
     except access_request.BodyError as exc:
         return _text(400, str(exc))
-    store, cfg, user = request.app["store"], request.app["config"], request["user"]
+    store, cfg, user = request.app[STORE], request.app[CONFIG], request["user"]
     target, ops = parsed.user_id, list(parsed.operation_types)
     try:
         if "create" in ops:
@@ -176,10 +177,10 @@ async def access_create(request: web.Request) -> web.Response:
     """``GET /access/create``, as Cosmian's ``get_create_access`` (crate/server/src/routes/
     access.rs): true without ``privileged_users``, for a privileged user, or with the ``create``
     right; unlike the Create operation itself it does not count ``default_username``."""
-    cfg, user = request.app["config"], request["user"]
+    cfg, user = request.app[CONFIG], request["user"]
     allowed = (
         cfg.privileged_users is None or user in cfg.privileged_users
-        or request.app["store"].has_create_right(user)
+        or request.app[STORE].has_create_right(user)
     )
     return web.json_response({"has_create_permission": allowed})
 
@@ -187,5 +188,5 @@ async def access_create(request: web.Request) -> web.Response:
 @routes.get("/access/privileged")
 async def access_privileged(request: web.Request) -> web.Response:
     """``GET /access/privileged``: whether the user is a privileged user."""
-    cfg, user = request.app["config"], request["user"]
+    cfg, user = request.app[CONFIG], request["user"]
     return web.json_response({"has_privileged_access": bool(cfg.privileged_users) and user in cfg.privileged_users})
