@@ -28,7 +28,8 @@ EC = ec.generate_private_key(ec.SECP384R1())
     (EC.public_key().public_bytes(DER, ser.PublicFormat.SubjectPublicKeyInfo), "pkcs8-pub", "public key EC"),
     (RSA.public_key().public_bytes(DER, ser.PublicFormat.PKCS1), "pkcs1-pub", "public key RSA 2048"),
     (bytes(24), "aes", "AES 192 bits"),
-])
+], ids=["rsa-pkcs8", "rsa-pkcs1", "ec-sec1", "ec-pkcs8", "ec-spki", "rsa-pkcs1-pub", "raw-aes-192"])  # keys are random:
+# ids from their bytes would differ between xdist workers
 def test_detection_of_der_and_raw_files(data, fmt, described):
     plan = import_files.read_file(data)
     assert plan.format == fmt and plan.detected
