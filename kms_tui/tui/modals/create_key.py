@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Input, Select, Static
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Input, Static
+from textual.widgets import Input, Static
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.safetext import visible
 from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
