@@ -50,7 +50,7 @@ class KmsConsole(OrderedKeys, App):
     COMMANDS = App.COMMANDS | {ConsoleCommands}
     MODES = {entry.mode: partial(make_screen, entry) for entry in SCREENS}
     BINDINGS = [
-        Binding("f1", "help", "Help", tooltip="List the keys of this screen.", id="help"),
+        Binding("f1,question_mark", "help", "Help", tooltip="List the keys of this screen (F1 or ?).", id="help"),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit the console (stops the sandbox).", id="quit",
                 priority=True),
         Binding("ctrl+o", "onboarding", "Connect", show=False,

@@ -130,7 +130,7 @@ def test_connect_screen(tmp_path, sandbox):
         for round_ in range(ROUNDS):
             url = "http://127.0.0.1:9/" + paste_text(181, seed=round_)
             t.burst("Down", "Enter", url, "Enter")
-            screen = t.wait_for(r"connection refused by 127\.0\.0\.1:9")  # the start of the URL
+            screen = t.wait_for(r"127\.0\.0\.1:9 refused the connection")  # the start of the URL (the doctor's tcp link)
             assert url[-60:] in screen  # and its end, in the field
             t.burst("Escape")
             t.wait_for(r"Discard changes\?")

@@ -8,7 +8,8 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Input, Select, Static
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.client.secrets import SecretValue
 from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Input, Select, Static
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.kmip.enums import RevocationReasonCode
 from kms_tui.safetext import visible

@@ -7,7 +7,8 @@ from typing import Any
 from datetime import datetime, timezone
 
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Input, Select, Static
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.kmip.enums import RevocationReasonCode
 from kms_tui.kmip.ttlv import parse_datetime

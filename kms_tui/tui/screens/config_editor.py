@@ -50,8 +50,12 @@ class ConfigEditorScreen(ConsoleScreen):
     """Edit the active profile's file; ctrl+s shows the diff, then writes it (with a backup)."""
 
     HELP_TITLE = "Config editor"
+    AUTO_FOCUS = ""  # the text is focused when the screen opens, not again each time it resumes
+                       # (esc left it: back from help or another screen, the number keys still work)
     HELP_TEXT = ("The active profile's ckms.toml. Problems show below with their line as you type. "
-                 "Saving shows a diff first and keeps the previous file as a backup.")
+                 "Saving shows a diff first and keeps the previous versions as backups. "
+                 "Esc leaves the text: then 1–6 switch screens and enter edits again. "
+                 "Ctrl+S and F4 work while typing.")
     WRITE_ACTIONS = frozenset({"save", "external_editor"})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Review the diff, then write the file.", id="config-save"),
@@ -59,6 +63,10 @@ class ConfigEditorScreen(ConsoleScreen):
                 id="config-external-editor"),
         Binding("ctrl+r", "reload", "Reload", tooltip="Reload the file from disk (asks before discarding edits).",
                 id="config-reload"),
+        # before the text area, which keeps escape for itself (it would move to the next field)
+        Binding("escape", "leave_text", "Leave text", priority=True, id="config-leave",
+                tooltip="Stop typing in the file: 1–6 then switch screens, enter edits again."),
+        Binding("enter", "edit_text", "Edit", id="config-edit", tooltip="Type in the file again."),
     ]
 
     def __init__(self) -> None:
@@ -76,6 +84,31 @@ class ConfigEditorScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.watch(self.app, "services", self._services_changed, init=True)
+        self.query_one("#config-text", TextArea).focus()
+
+    def _in_text(self) -> bool:
+        return isinstance(self.focused, TextArea)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_text":
+            return self._in_text()  # the footer says "esc Leave text" only while typing
+        if action == "edit_text":
+            return not self._in_text()
+        return super().check_action(action, parameters)
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
+
+    def action_leave_text(self) -> None:
+        """Focus moves to the screen itself: the number keys switch screens again."""
+        self.set_focus(None)
+        self.refresh_bindings()
+
+    def action_edit_text(self) -> None:
+        self.query_one("#config-text", TextArea).focus()
 
     def _services_changed(self, _services) -> None:
         lost = self.has_unsaved_changes()

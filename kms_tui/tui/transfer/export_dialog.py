@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Input, Select, Static
+
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.kmip import transfer
 from kms_tui.safetext import visible

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Label, Static
@@ -47,6 +47,7 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
     }
     ObjectForm .object-form-body.-destructive { border: thick $error; }
     ObjectForm .object-form-title { text-style: bold; }
+    ObjectForm .object-form-fields { height: auto; }
     ObjectForm .object-form-buttons { height: 1; align-horizontal: right; margin-top: 1; }
     ObjectForm .object-form-buttons Button { margin-left: 2; }
     ObjectForm .form-row { height: 1; }
@@ -66,7 +67,8 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
         body_classes = "object-form-body -destructive" if self.DESTRUCTIVE else "object-form-body"
         with Vertical(classes=body_classes):
             yield Static(self.title_text, classes="object-form-title", markup=False)
-            yield from self.compose_fields()
+            with VerticalScroll(classes="object-form-fields"):  # scrolls on a short terminal: the
+                yield from self.compose_fields()  # buttons below stay on screen (60×20)
             yield Static("", id="form-problem")
             with Horizontal(classes="object-form-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
@@ -74,6 +76,17 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
                     self.CONFIRM_LABEL, id="confirm", variant="error" if self.DESTRUCTIVE else "primary",
                     compact=True,
                 )
+
+    def on_resize(self, event) -> None:
+        """The fields get what the screen leaves after title, problem line and buttons (and the
+        border): on a short terminal (60×20) they scroll, the buttons stay in view."""
+        fields = self.query_one(".object-form-fields", VerticalScroll)
+        fields.styles.max_height = max(3, event.size.height - 8)
+        self.call_after_refresh(self._focused_in_view)
+
+    def _focused_in_view(self) -> None:
+        if self.focused is not None:
+            self.focused.scroll_visible(animate=False)
 
     def compose_fields(self) -> ComposeResult:
         yield from ()

@@ -1,0 +1,84 @@
+"""The console at 80×24 and 60×20 (issue 11): help scrolls to its last line on every screen with
+every description whole, the destroy dialog's buttons stay on screen, checkboxes read [x]/[ ]."""
+
+from __future__ import annotations
+
+import pytest
+from textual.containers import VerticalScroll
+from textual.widgets import Button
+
+from kms_tui.tui.modals.destroy import DestroyModal
+from kms_tui.tui.screens.help import HelpScreen
+from kms_tui.tui.widgets.object_rows import ObjectRow
+from tests.tui.conftest import settle
+from tests.tui.helpers import wait_until
+from tests.tui.rendered import screen_text
+
+FIT_SIZES = [(80, 24), (60, 20)]
+MODES = {"1": "whoami", "2": "objects", "3": "audit", "4": "profiles", "5": "config", "6": "access"}
+
+
+def _flat(text: str) -> str:
+    """The screen's words in one line (wrapped lines joined, borders dropped)."""
+    return " ".join("".join(ch for ch in text if not 0x2500 <= ord(ch) <= 0x259F).split())
+
+
+@pytest.mark.parametrize("size", FIT_SIZES, ids=[f"{w}x{h}" for w, h in FIT_SIZES])
+async def test_help_scrolls_to_its_last_line_on_every_screen(sandbox_console, size):
+    app = sandbox_console
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key, mode in MODES.items():
+            await pilot.press(key)
+            await wait_until(pilot, lambda: app.current_mode == mode, what=mode)
+            await pilot.pause()
+            # ? is typed into the config editor's text: F1 works everywhere
+            await pilot.press("f1" if mode == "config" else "question_mark")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what=f"help on {mode}")
+            await pilot.pause()
+            help_screen = app.screen
+            scroll = help_screen.query_one("#help-scroll", VerticalScroll)
+            seen = [_flat(screen_text(app))]
+            for _line in range(120):  # a line at a time to the end: each row is whole on some screen
+                if scroll.scroll_y >= scroll.max_scroll_y:
+                    break
+                await pilot.press("down")
+                await pilot.pause()
+                seen.append(_flat(screen_text(app)))
+            assert scroll.scroll_y == scroll.max_scroll_y
+            assert "Remap any key in settings.toml" in _flat(screen_text(app)), f"last line of help on {mode}"
+            for _keys, action, tooltip, binding_id in help_screen.rows:
+                # every description whole: wrapped, never cut
+                assert any(_flat(tooltip) in screen for screen in seen), (mode, binding_id, tooltip)
+                assert any(f"[{binding_id}]" in screen for screen in seen), (mode, binding_id)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")
+            if mode == "config":
+                await pilot.press("escape")  # leaves the text: the number keys switch screens again
+
+
+def _pair_row() -> ObjectRow:
+    uid = "dda84093-0335-46e4-9d7b-5c1e6a2bf90e"
+    return ObjectRow(uid=uid, object_type="PrivateKey", algorithm="RSA", length=2048, state="Active",
+                     name="web-tls", links={"PublicKeyLink": uid + "_pk"})
+
+
+async def test_destroy_dialog_buttons_are_on_screen_at_60x20(sandbox_console):
+    app = sandbox_console
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        app.push_screen(DestroyModal(_pair_row()))
+        await pilot.pause()
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Cancel" in shown and "Revoke, then destroy" in shown
+        for button in app.screen.query(Button):
+            region = button.region
+            assert 0 <= region.y and region.bottom <= 20, button.id
+        # the field that has the focus (type the id's start) is scrolled into view as well
+        assert "first 6 characters of the id" in shown
+        # checkboxes read [x] ticked and [ ] not, in plain text
+        assert "[x] also destroy" in shown and "[ ] delete the row for good" in shown
+        await pilot.press(*"dda840")
+        await pilot.press("tab")
+        assert app.screen.focused is not None
