@@ -178,19 +178,25 @@ def test_the_guard_still_reads_bodies_for_handlers(quick):
 
 
 def test_a_large_body_is_decoded_without_stalling_other_clients(roomy):
-    """A 40 MiB request takes seconds to decode; meanwhile a small Create of another client is
-    answered (its answer arrives before the large one's: ordering, not timing)."""
+    """A 40 MiB request takes a second or more to decode; a small Create of another client sent once
+    the large body is uploaded is answered before the large one (ordering, not timing)."""
     unit = '{"tag":"X","type":"Integer","value":1},'
-    body = ('{"tag":"Locate","value":[' + unit * (40 * MiB // len(unit)))[:-1] + "]}"
+    body = (('{"tag":"Locate","value":[' + unit * (40 * MiB // len(unit)))[:-1] + "]}").encode()
     done: dict[str, httpx.Response] = {}
+    uploaded = threading.Event()
+
+    def chunks():
+        for start in range(0, len(body), MiB):
+            yield body[start:start + MiB]
+        uploaded.set()  # the last byte is handed to the socket: the server reads, then decodes
 
     def large() -> None:
         with httpx.Client(base_url=roomy.url, timeout=120) as client:
-            done["large"] = client.post("/kmip/2_1", content=body)
+            done["large"] = client.post("/kmip/2_1", content=chunks())
 
     worker = threading.Thread(target=large)
     worker.start()
-    time.sleep(1.0)  # lets the upload finish and the decoding begin (only makes the overlap likely)
+    assert uploaded.wait(60), "the large body was never sent"
     with _client(roomy) as other:
         key = first(other.ok(aes()), "UniqueIdentifier")
         answered_first = "large" not in done
