@@ -24,6 +24,7 @@ from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.widgets.access_list import AccessDetail, grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
+from kms_tui.tui.widgets.filter_input import FilterInput
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
 from kms_tui.tui.widgets.object_tags import TagActions
@@ -299,8 +300,9 @@ class ObjectsScreen(ArrivingRows, TagActions, LifecycleActions, ConsoleScreen):
         self._show_counts()
 
     @on(Input.Submitted, "#filter-text")
+    @on(FilterInput.Left)
     def _text_submitted(self) -> None:
-        self.table.focus()
+        self.table.focus()  # visibly: the focused table's header is highlighted
 
     # -- detail pane -------------------------------------------------------------------------
 
