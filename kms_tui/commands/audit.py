@@ -34,6 +34,7 @@ from kms_tui import exitcodes
 from kms_tui.audit import AuditTrail, default_path
 from kms_tui.audit import chain
 from kms_tui.audit.trail import _connect, refuse_links
+from kms_tui.audit.view import OUTCOMES, AuditFilter, operation_label
 from kms_tui.commands.output import dumps, safe_lines, say, table
 from kms_tui.safetext import visible
 
@@ -43,6 +44,13 @@ def register(subparsers: Any) -> None:
                               description="Show the most recent operations this machine sent to a KMS "
                               "(with no ACTION), check the trail's hash chain (verify) or export it (export).")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="how many entries (default 50)")
+    p.add_argument("--operation", metavar="NAME", help="only this operation (a batch counts under its "
+                   "operation: GetAttributes matches RequestMessage[GetAttributes×10]), e.g. Revoke")
+    p.add_argument("--object", metavar="TEXT", default="", help="only rows naming an object id containing TEXT")
+    p.add_argument("--outcome", choices=OUTCOMES, help="only this outcome")
+    p.add_argument("--since", metavar="ISO", type=_since, help="only rows at or after this time "
+                   "(ISO 8601; no offset means UTC)")
+    p.add_argument("--until", metavar="ISO", type=_since, help="only rows before this time (ISO 8601)")
     p.set_defaults(func=run)
     sub = p.add_subparsers(dest="audit_command", metavar="ACTION")
     v = sub.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken, 3 unreadable",
@@ -78,7 +86,10 @@ def run(args: argparse.Namespace) -> int:
     if reason is not None:
         say(f"warning: the audit trail is not being written ({reason})")
     profile = args.profile or (Path(args.conf).stem if args.conf else None)
-    limit = args.limit if profile is None else 1_000_000
+    wanted = AuditFilter(operation=getattr(args, "operation", None), object=getattr(args, "object", "") or "",
+                         outcome=getattr(args, "outcome", None), profile=profile,
+                         since=getattr(args, "since", None), until=getattr(args, "until", None))
+    limit = args.limit if wanted.is_empty else 1_000_000
     try:
         trail_path = default_path()
         entries = AuditTrail().entries(limit) if reason is None else _read_only(trail_path, limit)
@@ -90,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
             print(dumps({"error": {"type": "AuditUnavailable", "reason": "audit_unavailable", "message": message,
                                    "fix": fix, "path": str(default_path())}}))
         return exitcodes.USAGE
-    if profile is not None:
-        entries = [e for e in entries if e["profile"] == profile][: args.limit]
+    if not wanted.is_empty:
+        entries = [e for e in entries if wanted.matches(e)][: args.limit]
     try:
         _print(args, trail_path, entries)
     except BrokenPipeError:  # `kms-tui audit | head`: the reader left, which is fine
@@ -104,12 +115,13 @@ def _print(args: argparse.Namespace, trail_path: Path, entries: list[dict[str, A
         print(dumps({"path": str(trail_path), "entries": entries}))
         return
     rows = [
-        (e["time"][:19].replace("T", " "), visible(e["profile"]), visible(e["operation"]),
-         visible(" ".join(e["object_ids"]))[:60], e["outcome"], e["duration_ms"], visible(e["error_reason"])[:80],
-         visible(details_text(e.get("details")))[:120])
+        (e["outcome"], e["time"][:19].replace("T", " "), visible(e["profile"]), visible(operation_label(e["operation"])),
+         visible(e.get("user") or "-"), visible(" ".join(e["object_ids"]))[:60], e["duration_ms"],
+         visible(e["error_reason"])[:80], visible(details_text(e.get("details")))[:120])
         for e in entries
     ]
-    print(safe_lines(table(rows, ("TIME (UTC)", "PROFILE", "OPERATION", "OBJECTS", "OUTCOME", "MS", "REASON", "DETAILS"))))
+    print(safe_lines(table(rows, ("OUTCOME", "TIME (UTC)", "PROFILE", "OPERATION", "USER", "OBJECTS", "MS", "REASON",
+                                  "DETAILS"))))
     sys.stdout.flush()
 
 

@@ -212,6 +212,7 @@ def run_with_client(args: Any, body: Callable[[KmsClient], Awaitable[Result]]) -
         found.append(where)
         try:
             async with client:
+                await learn_user(client)
                 return await body(client)
         finally:
             close_audit(client.exchange.audit)
@@ -230,6 +231,21 @@ def run_with_client(args: Any, body: Callable[[KmsClient], Awaitable[Result]]) -
             result.data = {**result.data, **found[0].fields()}
         say(found[0].text())
     return emit(args, result)
+
+
+USER_LOOKUP_SECONDS = 5.0
+
+
+async def learn_user(client: KmsClient) -> None:
+    """Ask the server who we are (``/me``) before an audited command when the credentials do not
+    say (no certificate, no JWT: a no-auth server, an opaque token), so the audit rows name the
+    KMS user as the console's do. Best effort: the command itself reports any failure."""
+    if client.exchange.audit is None or client.exchange.user:
+        return
+    try:
+        await asyncio.wait_for(client.me(), USER_LOOKUP_SECONDS)
+    except Exception:  # noqa: BLE001 - the command's own request says what is wrong
+        pass
 
 
 def object_id(text: str) -> str:

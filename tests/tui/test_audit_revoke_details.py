@@ -35,7 +35,7 @@ async def test_revoke_form_reason_message_and_date_show_in_the_audit_view(sandbo
         await settle(pilot)
         audit = pilot.app.screen
         assert type(audit).__name__ == "AuditScreen"
-        revoke = next(r for r in _rows(audit) if r[1] == "Revoke" and uid in r[2])
+        revoke = next(r for r, e in zip(_rows(audit), audit._shown) if r[2] == "Revoke" and uid in e["object_ids"])
         details = revoke[7]
         assert "reason=KeyCompromise" in details and "laptop stolen" in details
         assert "compromise_date=2026-01-10" in details
@@ -46,7 +46,7 @@ async def test_revoke_form_reason_message_and_date_show_in_the_audit_view(sandbo
         detail = audit.query_one("#audit-detail", Static)
         assert detail.region.height >= 1 and detail.region.width >= 60  # on screen at 80×24
         line = str(detail.render())
-        assert "Reason code: KeyCompromise" in line and "Message: laptop stolen" in line
+        assert "Revoke reason: KeyCompromise" in line and "Revoke message: laptop stolen" in line
         assert "Compromised on: 2026-01-10" in line and "hunter2" not in line
 
 

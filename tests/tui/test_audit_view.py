@@ -30,25 +30,27 @@ async def test_audit_view_newest_first_and_filters(sandbox_console):
         screen = pilot.app.screen
         assert type(screen).__name__ == "AuditScreen"
         rows = _rows(screen)
-        operations = [r[1] for r in rows]
+        assert rows[0][0].split()[-1] in ("ok", "refused", "failed")  # the outcome comes first
+        operations = [r[2] for r in rows]
         # newest first: the refused Destroy, then Revoke, Create, CreateKeyPair
         ours = [op for op in operations if op in ("Destroy", "Revoke", "Create", "CreateKeyPair")]
         assert ours == ["Destroy", "Revoke", "Create", "CreateKeyPair"]
 
         screen.query_one("#audit-operation", Select).value = "Revoke"
         await pilot.pause()
-        assert [r[1] for r in _rows(screen)] == ["Revoke"] and sk in _rows(screen)[0][2]
+        assert [r[2] for r in _rows(screen)] == ["Revoke"] and screen._shown[0]["object_ids"] == [sk]
 
         screen.query_one("#audit-operation", Select).clear()
         screen.query_one("#audit-outcome", Select).value = "refused"
         await pilot.pause()
         refused = _rows(screen)
-        assert [r[1] for r in refused] == ["Destroy"] and refused[0][4]  # with its reason
+        assert [r[2] for r in refused] == ["Destroy"] and refused[0][6]  # with its reason
+        assert refused[0][0] == "✗ refused"
 
         screen.query_one("#audit-outcome", Select).clear()
         screen.query_one("#audit-object", Input).value = aes[:8]
         await pilot.pause()
-        assert [r[1] for r in _rows(screen)] == ["Create"]
+        assert [r[2] for r in _rows(screen)] == ["Create"]
         assert "1 of" in str(screen.query_one("#audit-status").render())
 
 

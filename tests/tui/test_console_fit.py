@@ -82,3 +82,69 @@ async def test_destroy_dialog_buttons_are_on_screen_at_60x20(sandbox_console):
         await pilot.press(*"dda840")
         await pilot.press("tab")
         assert app.screen.focused is not None
+
+
+# -- ids and states you can tell apart ------------------------------------------------------------
+
+def test_ids_are_shortened_in_the_middle_keeping_start_and_end():
+    from kms_tui.tui.widgets.object_columns import fit_middle
+
+    uid = "dda84093-0335-46e4-9d7b-5c1e6a2bf90e"
+    assert fit_middle(uid + "_pk", 16) == "dda84093…f90e_pk"
+    assert fit_middle(uid, 16) != fit_middle(uid + "_pk", 16)
+    assert fit_middle("short", 8) == "short   "
+
+
+def _rows_for_table():
+    uid = "dda84093-0335-46e4-9d7b-5c1e6a2bf90e"
+    return [
+        ObjectRow(uid=uid, object_type="PrivateKey", algorithm="RSA", length=2048, state="Active",
+                  links={"PublicKeyLink": uid + "_pk"}),
+        ObjectRow(uid=uid + "_pk", object_type="PublicKey", algorithm="RSA", length=2048, state="Active",
+                  links={"PrivateKeyLink": uid}),
+        ObjectRow(uid="0a9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c", object_type="SymmetricKey", algorithm="AES",
+                  length=256, state="Destroyed_Compromised"),
+    ]
+
+
+@pytest.mark.parametrize("size", FIT_SIZES, ids=[f"{w}x{h}" for w, h in FIT_SIZES])
+async def test_objects_table_tells_a_key_from_its_public_key_and_shows_short_states(sandbox_console, size):
+    app = sandbox_console
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        screen.table.add_rows(_rows_for_table())
+        screen.table.select_uid("dda84093-0335-46e4-9d7b-5c1e6a2bf90e_pk")
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        pair = [line for line in lines if line.startswith("dda84093")]
+        assert len(pair) == 2 and pair[0].split()[0] != pair[1].split()[0]
+        assert any(line.split()[0].endswith("…f90e_pk") or "_pk" in line.split()[0] for line in pair)
+        assert any("Destr+Compr" in line for line in lines)  # fits its column, not "Destroyed_…"
+        await pilot.press("enter")  # the detail pane: the full id and the full state name
+        await pilot.pause()
+        detail = _flat(str(screen.detail.query_one("#detail-body").render()))
+        assert "dda84093-0335-46e4-9d7b-5c1e6a2bf90e_pk" in detail
+        screen.table.select_uid("0a9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c")
+        await pilot.pause()
+        assert "Destroyed_Compromised" in str(screen.detail.query_one("#detail-body").render())
+        await pilot.press("c")  # c copies the whole id
+        await pilot.pause()
+        assert app.clipboard == "0a9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c"
+
+
+async def test_host_and_port_in_whoami_problems_are_never_cut(console_factory, tmp_path, unused_tcp_port):
+    conf = tmp_path / "down.toml"
+    conf.write_text(f'[http_config]\nserver_url = "http://127.0.0.1:{unused_tcp_port}"\n')
+    conf.chmod(0o600)
+    app = console_factory(conf=conf)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_until(pilot, lambda: app.whoami_data is not None, what="whoami")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "connection refused by" in text
+        for line in text.splitlines():
+            if "127.0.0.1:" in line:
+                assert f"127.0.0.1:{unused_tcp_port}" in line, line

@@ -125,8 +125,9 @@ def test_create_find_revoke_destroy_then_audit(terminal):
     t.wait_for(r"Type 6 chars")
     t.type(uid_start)
     t.keys("Enter")
-    screen = t.wait_for(r"Destroyed")
-    assert "Destroyed" in _key_row(screen)
+    screen = t.wait_for(r"Destr\+Compr")
+    # a destroyed compromised key reads Destr+Compr in its 11-column State cell
+    assert "Destr+Compr" in _key_row(screen)
 
     # the audit view lists the four operations, newest first
     t.keys("3")

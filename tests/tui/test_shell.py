@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.error import ErrorModal

@@ -9,8 +9,6 @@ reordered row, as ``kms-tui audit verify`` finds it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -20,30 +18,20 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static
 
+from kms_tui.audit.view import (DETAIL_NAMES, OUTCOMES, TIME_RANGES, AuditFilter, entry_datetime, operation_label,
+                                operation_name, outcome_label)
 from kms_tui.safetext import visible
 from kms_tui.tui.screens.base import ConsoleScreen
+from kms_tui.tui.widgets.filter_input import FilterInput
+from kms_tui.tui.widgets.object_columns import fit_middle
 
-OUTCOMES = ("ok", "refused", "failed")
 AUDIT_LIMIT = 5000  # rows read from the trail; the view says when there may be more
-COLUMNS = ("Time", "Operation", "Objects", "Outcome", "Reason", "User", "ms", "Details")
-DETAIL_NAMES = {"reason": "Reason code", "message": "Message", "compromise_date": "Compromised on"}
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    """Operation and outcome must match exactly; ``object`` is a substring of any object id."""
-
-    operation: str | None = None
-    object: str = ""
-    outcome: str | None = None
-
-    def matches(self, entry: dict[str, Any]) -> bool:
-        if self.operation and entry.get("operation") != self.operation:
-            return False
-        if self.outcome and entry.get("outcome") != self.outcome:
-            return False
-        needle = self.object.strip().lower()
-        return not needle or any(needle in str(i).lower() for i in entry.get("object_ids") or [])
+# what matters first: at 80 columns outcome, time, operation, user and duration are on screen
+COLUMNS = ("Outcome", "Time", "Operation", "User", "ms", "Objects", "Reason", "Details")
+OBJECTS_WIDTH = 20
+REASON_WIDTH = 60
+OUTCOME_STYLES = {"ok": "green", "refused": "red", "failed": "yellow"}  # 16-colour names; the word says it too
+ANY = "any"
 
 
 def details_text(entry: dict[str, Any]) -> str:
@@ -53,7 +41,8 @@ def details_text(entry: dict[str, Any]) -> str:
 
 def detail_lines(entry: dict[str, Any]) -> str:
     """The highlighted entry spelled out: what the user typed, and the full error reason."""
-    head = f"{entry.get('operation', '')} {', '.join(str(i) for i in entry.get('object_ids') or [])}".strip()
+    head = f"{operation_label(str(entry.get('operation', '')))} " \
+           f"{', '.join(str(i) for i in entry.get('object_ids') or [])}".strip()
     parts = [f"{DETAIL_NAMES.get(k, k)}: {v}" for k, v in (entry.get("details") or {}).items()]
     if entry.get("error_reason"):
         parts.append(f"Error: {entry['error_reason']}")
@@ -62,10 +51,21 @@ def detail_lines(entry: dict[str, Any]) -> str:
 
 def entry_time(entry: dict[str, Any]) -> str:
     """The entry's time in local time (the trail stores UTC ISO strings)."""
-    try:
-        return datetime.fromisoformat(str(entry.get("time"))).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return str(entry.get("time", ""))
+    when = entry_datetime(entry)
+    return when.astimezone().strftime("%m-%d %H:%M:%S") if when else str(entry.get("time", ""))
+
+
+def objects_cell(entry: dict[str, Any]) -> str:
+    """The first object id, shortened in the middle, and how many more."""
+    ids = [visible(str(i)) for i in entry.get("object_ids") or []]
+    if not ids:
+        return ""
+    first = ids[0] if len(ids[0]) <= OBJECTS_WIDTH else fit_middle(ids[0], OBJECTS_WIDTH)
+    return first + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def chain_state(trail: Any) -> Text | None:
@@ -91,18 +91,22 @@ class AuditScreen(ConsoleScreen):
     AUTO_FOCUS = "#audit-table"
     HELP_TITLE = "Audit"
     HELP_TEXT = (
-        "Every KMIP and access-rights call this console made, newest first, from the local audit "
-        "trail. Filter by operation, object id (any part) and outcome. The line under the table "
-        "spells out the highlighted row: a revoke's reason code, message and compromise date, "
-        "and the full error reason. r reloads."
+        "Every KMIP and access-rights call this console and kms-tui commands made, newest first, "
+        "from the local audit trail. A batch is one operation with its count (GetAttributes ×10). "
+        "Filter by operation, object id (any part), outcome, profile and time; esc in the object "
+        "filter clears it, a second esc goes back to the table. Enter shows every field of a row "
+        "(a revoke's reason and message, the full error reason); the line under the table sums it up. "
+        "The same filters: kms-tui audit --operation --object --outcome --since --until [--json]."
     )
     BINDINGS = [
+        Binding("enter", "open_entry", "Details", tooltip="Every field of the highlighted row.", id="audit.details"),
         Binding("r", "reload", "Reload", tooltip="Read the audit trail again.", id="audit.reload"),
-        Binding("slash", "focus_object", "Filter", tooltip="Filter by object id.", id="audit.filter"),
+        Binding("slash", "focus_object", "Filter", tooltip="Filter by object id (any part).", id="audit.filter"),
     ]
     DEFAULT_CSS = """
     AuditScreen #audit-filters { height: 1; }
     AuditScreen #audit-filters Select, AuditScreen #audit-filters Input { width: 1fr; margin-right: 1; }
+    AuditScreen #audit-filters #audit-object { width: 2fr; }
     AuditScreen #audit-status { height: auto; max-height: 5; color: $text-muted; }
     AuditScreen DataTable { height: 1fr; }
     AuditScreen #audit-detail { height: auto; max-height: 3; color: $text; }
@@ -118,8 +122,12 @@ class AuditScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="audit-filters"):
             yield Select([], prompt="any operation", compact=True, id="audit-operation")
-            yield Input(placeholder="object id contains…", compact=True, id="audit-object")
-            yield Select([(o, o) for o in OUTCOMES], prompt="any outcome", compact=True, id="audit-outcome")
+            yield FilterInput(placeholder="/ object id…", compact=True, id="audit-object")
+            yield Select([(outcome_label(o), o) for o in OUTCOMES], prompt="any outcome", compact=True,
+                         id="audit-outcome")
+            yield Select([], prompt="any profile", compact=True, id="audit-profile")
+            yield Select([(label, label) for label, _delta in TIME_RANGES], prompt="any time", compact=True,
+                         id="audit-time")
         yield Static("Reading the audit trail…", id="audit-status", markup=False)
         table: DataTable[str] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
@@ -137,6 +145,21 @@ class AuditScreen(ConsoleScreen):
 
     def action_focus_object(self) -> None:
         self.query_one("#audit-object", Input).focus()
+
+    def action_open_entry(self) -> None:
+        table = self.query_one("#audit-table", DataTable)
+        if 0 <= table.cursor_row < len(self._shown):
+            from kms_tui.tui.modals.audit_entry import AuditEntryModal
+
+            self.app.push_screen(AuditEntryModal(self._shown[table.cursor_row]))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_entry()
+
+    @on(FilterInput.Left)
+    def _filter_left(self) -> None:
+        self.query_one("#audit-table", DataTable).focus()
 
     @work(exclusive=True, exit_on_error=False, group="audit-read", thread=True)
     def load_entries(self) -> list[dict[str, Any]]:
@@ -181,20 +204,33 @@ class AuditScreen(ConsoleScreen):
         self.query_one("#audit-detail", Static).update(detail_lines(shown[row]) if 0 <= row < len(shown) else "")
 
     def _refill_operations(self) -> None:
-        select = self.query_one("#audit-operation", Select)
-        current = select.value
-        operations = sorted({str(e.get("operation", "")) for e in self.entries if e.get("operation")})
-        select.set_options([(o, o) for o in operations])
-        if isinstance(current, str) and current in operations:
-            select.value = current
+        """The operation and profile choices: those the trail holds (a batch under its operation)."""
+        for select_id, values in (
+            ("#audit-operation", {operation_name(str(e.get("operation", ""))) for e in self.entries}),
+            ("#audit-profile", {str(e.get("profile", "")) for e in self.entries}),
+        ):
+            select = self.query_one(select_id, Select)
+            current = select.value
+            choices = sorted(v for v in values if v)
+            select.set_options([(visible(v), v) for v in choices])
+            if isinstance(current, str) and current in choices:
+                select.value = current
 
     def current_filter(self) -> AuditFilter:
-        operation = self.query_one("#audit-operation", Select).value
-        outcome = self.query_one("#audit-outcome", Select).value
+        def chosen(select_id: str) -> str | None:
+            value = self.query_one(select_id, Select).value
+            return value if isinstance(value, str) else None
+
+        since = None
+        span = dict(TIME_RANGES).get(chosen("#audit-time") or "")
+        if span is not None:
+            since = self.app.clock() - span
         return AuditFilter(
-            operation=operation if isinstance(operation, str) else None,
+            operation=chosen("#audit-operation"),
             object=self.query_one("#audit-object", Input).value,
-            outcome=outcome if isinstance(outcome, str) else None,
+            outcome=chosen("#audit-outcome"),
+            profile=chosen("#audit-profile"),
+            since=since,
         )
 
     @on(Select.Changed)
@@ -210,20 +246,26 @@ class AuditScreen(ConsoleScreen):
         table = self.query_one("#audit-table", DataTable)
         table.clear()
         for entry in shown:
+            outcome = str(entry.get("outcome", ""))
             cells = (
                 entry_time(entry),
-                visible(entry.get("operation", "")),
-                visible(", ".join(str(i) for i in entry.get("object_ids") or [])),
-                str(entry.get("outcome", "")),
-                visible(entry.get("error_reason", "")),
-                visible(entry.get("user", "")),
+                operation_label(str(entry.get("operation", ""))),
+                str(entry.get("user", "")),
                 str(entry.get("duration_ms", "")),
-                visible(details_text(entry)),
+                objects_cell(entry),
+                _cut(str(entry.get("error_reason", "")), REASON_WIDTH),
+                details_text(entry),
             )
             # ids, reasons and user names came from a server: escaped, and Text so never markup
-            table.add_row(*(Text(visible(cell)) for cell in cells))
+            table.add_row(Text(outcome_label(outcome), style=OUTCOME_STYLES.get(outcome, "")),
+                          *(Text(visible(cell)) for cell in cells))
         more = " (the most recent only)" if len(self.entries) >= AUDIT_LIMIT else ""
-        status = f"{len(shown)} of {len(self.entries)} entries{more}, newest first"
+        total = len(self.entries)
+        if shown or not self.entries:
+            status = f"{len(shown)} of {total} {'entry' if total == 1 else 'entries'}{more}, newest first"
+            status += " · enter: every field" if shown else ""
+        else:
+            status = f"no entry matches the filters — {total} hidden; esc in a filter clears it"
         if self.problem:
             status = visible(f"Not recording: {self.problem}  ·  {status}")
         line = Text(status)

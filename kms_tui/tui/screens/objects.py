@@ -27,6 +27,7 @@ from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.certificates.certify_modal import certify_from
 from kms_tui.tui.widgets.access_list import grant_from
 from kms_tui.tui.widgets.object_detail import ObjectDetail
+from kms_tui.tui.widgets.filter_input import FilterInput
 from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
 from kms_tui.tui.transfer.actions import TransferActions
 from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
@@ -336,8 +337,9 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self._show_counts()
 
     @on(Input.Submitted, "#filter-text")
+    @on(FilterInput.Left)
     def _text_submitted(self) -> None:
-        self.table.focus()
+        self.table.focus()  # visibly: the focused table's header is highlighted
 
     # -- detail pane -------------------------------------------------------------------------
 

@@ -30,16 +30,23 @@ class WhoAmIScreen(VimNavigation, ConsoleScreen):
         with VerticalScroll(id="whoami-body"):
             yield Static("Who am I", classes="section-title")
             yield Static("Not connected yet. Ctrl+O to connect.", id="whoami-status", markup=False)
-            table = DataTable(id="whoami-table", cursor_type="row", show_header=False, zebra_stripes=True)
-            table.add_columns("Field", "Value")
-            yield table
+            yield DataTable(id="whoami-table", cursor_type="row", show_header=False, zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.watch(self.app, "whoami_data", self.show_whoami, init=True)
 
+    def on_resize(self) -> None:
+        self.show_whoami(getattr(self.app, "whoami_data", None))  # values wrap to the new width
+
     def show_whoami(self, whoami: Any) -> None:
         table = self.query_one("#whoami-table", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        # the values wrap in what the labels leave (never cut: a host:port reads whole at 60 columns)
+        rows = whoami_rows(whoami, self.app.clock()) if whoami is not None else []
+        label_width = max([len(visible(label)) for label, _v in rows] + [10])
+        value_width = max(self.size.width - label_width - 8, 16)
+        table.add_column("Field", width=label_width)
+        table.add_column("Value", width=value_width)
         status = self.query_one("#whoami-status", Static)
         if whoami is None:
             services = getattr(self.app, "services", None)
@@ -47,9 +54,10 @@ class WhoAmIScreen(VimNavigation, ConsoleScreen):
                           else "Not connected yet. Ctrl+O to connect.")
             return
         status.update("")
-        for label, value in whoami_rows(whoami, self.app.clock()):
+        for label, value in rows:
             # Text cells: a value from a token or the server is shown as written, escaped
-            table.add_row(Text(visible(label), style="bold" if not value else ""), Text(visible(value)))
+            table.add_row(Text(visible(label), style="bold" if not value else ""), Text(visible(value)),
+                          height=None)
 
     def action_refresh(self) -> None:
         self.app.refresh_whoami()

@@ -41,6 +41,30 @@ def layout_columns(width: int) -> list[tuple[str, int]]:
     return [(c, widths[c]) for c in COLUMNS if c in widths]
 
 
+# Enumerations shortened to fit their column; the detail pane spells out the full KMIP name.
+SHORT_LABELS: dict[str, dict[str, str]] = {
+    "state": {"Destroyed_Compromised": "Destr+Compr"},
+    "type": {"CertificateRequest": "CertRequest"},
+}
+
+
+def cell_label(row: ObjectRow, column: str) -> str:
+    """What ``column`` shows for ``row`` in the table: the cell, an enumeration's short label."""
+    text = row.cell(column)
+    return SHORT_LABELS.get(column, {}).get(text, text)
+
+
+def fit_middle(text: str, width: int) -> str:
+    """``text`` padded, or shortened in the middle keeping its start and end
+    (``dda84093…f90e_pk``): a key and its ``_pk`` public key stay apart at any width."""
+    if cell_len(text) <= width:
+        return fit(text, width)
+    if width < 3 or not text.isascii():
+        return fit(text, width)
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail:]
+
+
 def reads_differently(row: ObjectRow, other: ObjectRow) -> bool:
     """Whether two versions of a row show any cell differently."""
     return any(row.cell(column) != other.cell(column) for column in COLUMNS)
@@ -67,7 +91,8 @@ class RowPainter:
         segments: list[Segment] = []
         run: list[str] = []  # text in the base style not yet made a segment
         for column, col_width in self._layout:
-            text = fit(visible(row.cell(column)), col_width)  # names, tags, ids come from the server
+            shown = visible(cell_label(row, column))  # names, tags, ids come from the server
+            text = fit_middle(shown, col_width) if column == "id" else fit(shown, col_width)
             if column == "state":
                 if run:
                     segments.append(Segment("".join(run), base))

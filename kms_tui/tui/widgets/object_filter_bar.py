@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import Input, Select, Static
 
 from kms_tui.client.requests import LocateFilter
+from kms_tui.tui.widgets.filter_input import FilterInput
 from kms_tui.tui.widgets.object_query import ALGORITHMS, OBJECT_TYPES, STATE_CHOICES, QueryError, filter_from_fields
 
 
@@ -50,8 +51,8 @@ class ObjectFilterBar(Vertical):
     def compose(self) -> ComposeResult:
         yield Vertical(id="server-filters")  # filled on first use: three Selects and four Inputs
         with Horizontal():  # nobody needs yet would slow the screen's first frames while it loads
-            yield Input(
-                placeholder="/ filter rows: text  /regex/  !not", compact=True, id="filter-text"
+            yield FilterInput(  # esc clears it, a second esc leaves it (FilterInput.Left)
+                placeholder="/ filter rows: text  /regex/  !not  (esc clears)", compact=True, id="filter-text"
             )
             yield Static("", id="filter-summary")
         yield Static("", id="filter-error")

@@ -68,6 +68,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
     ObjectTable { height: 1fr; background: $surface; overflow-x: hidden; }
     ObjectTable > .object-table--header { text-style: bold; background: $panel; color: $text; }
     ObjectTable > .object-table--cursor { background: $block-cursor-blurred-background; }
+    ObjectTable:focus > .object-table--header { background: $accent; color: $text; }
     ObjectTable:focus > .object-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
     ObjectTable > .object-table--dim { color: $text-muted; }
     ObjectTable > .object-table--active { color: $success; }
