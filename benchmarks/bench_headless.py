@@ -61,8 +61,11 @@ def commands_on_a_sandbox(prefix: str) -> Iterator[tuple[Sandbox, dict[str, str]
             conf = work_dir / "ckms.toml"
             conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
             env = {**os.environ, "KMS_TUI_HOME": str(work_dir / "home"), "HOME": str(work_dir / "user-home"),
-                   "PYTHONPATH": str(REPO)}
+                   "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": str(work_dir / "pycache")}
             env.pop("CKMS_CONF", None)
+            # Byte-code as an installed package has it (pip compiles on install): written once by the
+            # warm-up run into this run's own cache folder (never into the checkout), for every process.
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
             yield sandbox, env, conf, work_dir
         finally:
             sandbox.stop()
