@@ -160,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if command_word(argv) in (None, *LONG_RUNNING) or not gc.isenabled():
         return _main(argv)
+    # httpcore imports trio when it happens to be installed (~50 ms, a third of a command's
+    # start) only to offer trio a lock; a headless command runs on asyncio alone.
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type] - `import trio` raises ImportError
     # A headless command is a short process whose allocations (modules, classes, one answer)
     # live until it exits: the collector's full passes free nothing and cost about a fifth of
     # its run. Cycles wait for the end of the command; large listings pause it already.
