@@ -90,8 +90,9 @@ def test_an_abbreviated_option_value_before_the_command_still_finds_it():
 
 # What the fast paths leave out: a plain profile is read without pydantic or tomlkit
 # (kms_tui.config.quick), Create/Locate/GetAttributes are built without the KMIP models
-# (kms_tui.client.fast_requests); httpcore's optional trio (when installed) is kept out by cli.main.
-NOT_ON_THE_FAST_PATH = ("trio", "textual", "keyring", "cryptography", "pydantic", "pydantic_core", "tomlkit",
+# (kms_tui.client.fast_requests); httpcore's optional trio and httpx's command-line tool (when
+# installed) are kept out by cli.main.
+NOT_ON_THE_FAST_PATH = ("trio", "httpx._main", "click", "rich", "pygments", "textual", "keyring", "cryptography", "pydantic", "pydantic_core", "tomlkit",
                         "kms_tui.kmip.models", "kms_tui.tui", "kms_tui.config.schema", "kms_tui.config.settings")
 
 
