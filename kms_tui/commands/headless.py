@@ -212,8 +212,12 @@ def run_with_client(args: Any, body: Callable[[KmsClient], Awaitable[Result]]) -
         found.append(where)
         try:
             async with client:
-                await learn_user(client)
-                return await body(client)
+                lookup = asyncio.ensure_future(learn_user(client))  # beside the command, never before it
+                try:
+                    return await body(client)
+                finally:
+                    lookup.cancel()
+                    await asyncio.gather(lookup, return_exceptions=True)
         finally:
             close_audit(client.exchange.audit)
 
@@ -237,9 +241,11 @@ USER_LOOKUP_SECONDS = 5.0
 
 
 async def learn_user(client: KmsClient) -> None:
-    """Ask the server who we are (``/me``) before an audited command when the credentials do not
-    say (no certificate, no JWT: a no-auth server, an opaque token), so the audit rows name the
-    KMS user as the console's do. Best effort: the command itself reports any failure."""
+    """Ask the server who we are (``/me``), at the same time as an audited command, when the
+    credentials do not say (no certificate, no JWT: a no-auth server, an opaque token), so the
+    audit rows name the KMS user as the console's do. It runs beside the command rather than
+    before it, so it neither delays the command nor holds it on a server that does not answer;
+    best effort: the command itself reports any failure."""
     if client.exchange.audit is None or client.exchange.user:
         return
     try:
