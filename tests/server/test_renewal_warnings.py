@@ -9,6 +9,7 @@ import re
 import time
 
 from tests.server.kmip import Kmip, s, t, uid
+from tests.server.test_rekey import _wait_for
 from tests.support.sandbox import start_sandbox
 
 DAY = 86400
@@ -24,16 +25,6 @@ def _policy(kmip: Kmip, key: str, seconds: int) -> None:
     kmip.ok(s("SetAttribute", uid(key), s("NewAttribute", t("RotateInterval", "LongInteger", seconds))))
 
 
-def _until(predicate, seconds: float = 20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("the scheduler logged no renewal warning in time")
-
-
 def test_renewal_warnings_are_logged_once_per_threshold(tmp_path):
     sb = start_sandbox(tmp_path / "sb", extra_args=["--auto-rotation-check-interval", "0.3"])
     kmip = Kmip(sb.url)
@@ -43,14 +34,14 @@ def test_renewal_warnings_are_logged_once_per_threshold(tmp_path):
         _policy(kmip, in_5_days, 5 * DAY)
         _policy(kmip, in_20_days, 20 * DAY)
         _policy(kmip, in_40_days, 40 * DAY)
-        _until(lambda: len(_warnings(sb.log)) >= 3)
+        _wait_for(lambda: len(_warnings(sb.log)) >= 3)
         time.sleep(1.5)  # several more ticks: nothing is warned twice
         assert sorted(_warnings(sb.log), key=lambda w: w[2]) == [
             (in_hours, 0, 1), (in_5_days, 4, 7), (in_20_days, 19, 30)]
         assert in_40_days not in sb.log.read_text() and no_policy not in sb.log.read_text()
         # the 20-day key comes closer: the 7-day threshold fires once more, then stays quiet
         _policy(kmip, in_20_days, 6 * DAY)
-        _until(lambda: (in_20_days, 5, 7) in _warnings(sb.log))
+        _wait_for(lambda: (in_20_days, 5, 7) in _warnings(sb.log))
         time.sleep(1.0)
         assert [w for w in _warnings(sb.log) if w[0] == in_20_days] == [(in_20_days, 19, 30), (in_20_days, 5, 7)]
     finally:
@@ -64,7 +55,7 @@ def test_a_rotation_is_logged_with_the_algorithm_and_the_count_of_due_keys(tmp_p
     try:
         key = kmip.create()
         _policy(kmip, key, 1)
-        _until(lambda: f"[auto-rotate] Key {key} (owner=" in sb.log.read_text()
+        _wait_for(lambda: f"[auto-rotate] Key {key} (owner=" in sb.log.read_text()
                and "algo=AES) rotated successfully" in sb.log.read_text())
         text = sb.log.read_text()
         assert "[auto-rotate] Found 1 key(s) due for rotation" in text
