@@ -355,6 +355,7 @@ async def gather_plan(
 # -- the run -----------------------------------------------------------------------------------
 
 DONE, REFUSED, FAILED, UNKNOWN, NOT_SENT = "done", "refused", "failed", "unknown", "not_sent"
+SKIPPED = "skipped"  # run_each: nothing to send for this object (said why)
 STOPPED_BY_USER = "stopped by you"
 SERVER_GONE = "stopped: the server stopped answering"
 
@@ -371,14 +372,13 @@ class Outcome:
         return asdict(self)
 
 
-@dataclass
-class BulkReport:
-    plan: BulkPlan
-    outcomes: list[Outcome] = field(default_factory=list)
-    stopped: str = ""  # why the run stopped early ("" it did not)
+class _Tally:
+    STATUSES: tuple[str, ...] = (DONE, REFUSED, FAILED, UNKNOWN, NOT_SENT)
+    outcomes: list[Outcome]
+    stopped: str
 
     def tally(self) -> dict[str, int]:
-        out = {s: 0 for s in (DONE, REFUSED, FAILED, UNKNOWN, NOT_SENT)}
+        out = {s: 0 for s in self.STATUSES}
         for o in self.outcomes:
             out[o.status] += 1
         return out
@@ -387,6 +387,13 @@ class BulkReport:
         t = self.tally()
         text = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in t.items() if n)
         return text + (f"; {self.stopped}" if self.stopped else "")
+
+
+@dataclass
+class BulkReport(_Tally):
+    plan: BulkPlan
+    outcomes: list[Outcome] = field(default_factory=list)
+    stopped: str = ""  # why the run stopped early ("" it did not)
 
     def as_dict(self) -> dict[str, Any]:
         return {"action": self.plan.action, "counts": self.tally(), "stopped": self.stopped or None,
@@ -514,3 +521,46 @@ async def _read_back(client: KmsClient, plan: BulkPlan, by_uid: dict[str, Outcom
             by_uid[uid] = outcome
         if state:
             outcome.state = state
+
+
+# -- one action on each object (tags, grants, exports) ---------------------------------------------
+
+
+@dataclass
+class EachReport(_Tally):
+    """What :func:`run_each` did: one outcome per object, in order."""
+
+    STATUSES = (DONE, SKIPPED, REFUSED, FAILED, UNKNOWN, NOT_SENT)
+    outcomes: list[Outcome] = field(default_factory=list)
+    stopped: str = ""
+
+
+async def run_each(
+    uids: Sequence[str],
+    act: Callable[[str], Any],
+    *,
+    on_outcome: Callable[[Outcome, int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> EachReport:
+    """``await act(uid)`` for each object in turn (each request sent once: :func:`no_replay`),
+    stoppable between objects. ``act`` returns the object's :class:`Outcome` (``SKIPPED`` when it
+    sent nothing); a refusal is ``REFUSED``, a lost or unreadable answer ``FAILED`` with why."""
+    report = EachReport()
+    total = len(uids)
+    with no_replay():
+        for index, uid in enumerate(uids):
+            if should_stop is not None and should_stop():
+                report.stopped = STOPPED_BY_USER
+            if report.stopped:
+                outcome = Outcome(uid, NOT_SENT, report.stopped)
+            else:
+                try:
+                    outcome = await act(uid)
+                except ServerRefused as exc:
+                    outcome = Outcome(uid, FAILED if isinstance(exc, ServerFailure) else REFUSED, exc.message, sent=True)
+                except KmsError as exc:
+                    outcome = Outcome(uid, FAILED, f"{exc.message} (not sent again)", sent=True)
+            report.outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome, index + 1, total)
+    return report
