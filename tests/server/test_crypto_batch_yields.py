@@ -40,7 +40,7 @@ def test_another_client_is_answered_and_committed_while_a_crypto_batch_runs(tmp_
                   t("CryptographicUsageMask", "Integer", UNRESTRICTED)]
         key = first(k.ok(s("CreateKeyPair", s("CommonAttributes", *common))), "PrivateKeyUniqueIdentifier")
         k.close()
-        items = [to_obj(sign_request(key, b"document %d" % i)) for i in range(400)]
+        items = [to_obj(sign_request(key, b"document %d" % i)) for i in range(1200)]
 
         def run_batch() -> None:
             batch_client = Kmip(sb.url)
@@ -54,7 +54,7 @@ def test_another_client_is_answered_and_committed_while_a_crypto_batch_runs(tmp_
 
         worker = threading.Thread(target=run_batch)
         worker.start()
-        time.sleep(0.5)  # let the batch start (only makes the overlap likely; the check is below)
+        time.sleep(0.3)  # let the batch start (only makes the overlap likely; the check is below)
         other = Kmip(sb.url)
         own = first(other.ok(aes()), "UniqueIdentifier")
         other.close()
