@@ -69,7 +69,7 @@ def parse_operations(words: list[str] | tuple[str, ...]) -> list[str]:
     return ordered(ops)
 
 
-def ordered(ops) -> list[str]:  # noqa: ANN001 - any iterable of names
+def ordered(ops) -> list[str]:
     """``ops`` without repeats, in ``KmipOperation`` order (unknown names last, as given)."""
     return sorted(dict.fromkeys(ops), key=lambda o: _RANK.get(o, len(_RANK)))
 
@@ -79,7 +79,7 @@ def display_name(op: str) -> str:
     return CKMS_NAMES.get(op, op)
 
 
-def effective(granted, *, hsm: bool = False) -> list[str]:  # noqa: ANN001 - any iterable of names
+def effective(granted, *, hsm: bool = False) -> list[str]:
     """Every operation on the object that ``granted`` (a user's grants on it) allows on Cosmian 5.26."""
     ops = {op for op in granted if op != "create"}
     if not ops:
@@ -92,7 +92,7 @@ def effective(granted, *, hsm: bool = False) -> list[str]:  # noqa: ANN001 - any
     return ordered(allowed)
 
 
-def implied(granted, *, hsm: bool = False) -> list[str]:  # noqa: ANN001
+def implied(granted, *, hsm: bool = False) -> list[str]:
     """What ``granted`` allows beyond the operations granted (what an operator does not expect)."""
     given = set(granted)
     return [op for op in effective(granted, hsm=hsm) if op not in given]
@@ -103,7 +103,7 @@ def is_hsm(uid: str) -> bool:
     return uid.startswith("hsm::")
 
 
-def explain(granted, *, hsm: bool = False) -> str:  # noqa: ANN001
+def explain(granted, *, hsm: bool = False) -> str:
     """One sentence on what ``granted`` allows beyond itself ('' when nothing more)."""
     granted = [op for op in granted if op != "create"]
     more = implied(granted, hsm=hsm)

@@ -18,7 +18,8 @@ import gc
 import importlib
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.commands import options

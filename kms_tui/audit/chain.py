@@ -45,8 +45,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 GENESIS = "0" * 64
 DATA_COLUMNS = ("time", "profile", "server", "operation", "object_ids", "outcome", "error_reason",

@@ -29,7 +29,7 @@ import queue
 import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ class AuditEntry:
     attempts: int = 1
     details: dict[str, str] = field(default_factory=dict)  # e.g. revoke: reason, message, compromise_date
     os_user: str = field(default_factory=_os_user)
-    time: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="milliseconds"))
+    time: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
 
     def row(self) -> tuple[Any, ...]:
         d = asdict(self)
@@ -194,7 +194,7 @@ class AuditTrail:
                 with conn:
                     conn.execute("CREATE TABLE IF NOT EXISTS write_check (id INTEGER PRIMARY KEY, time TEXT)")
                     conn.execute("INSERT OR REPLACE INTO write_check (id, time) VALUES (1, ?)",
-                                 (datetime.now(timezone.utc).isoformat(),))
+                                 (datetime.now(UTC).isoformat(),))
             finally:
                 conn.close()
         except paths.LinkRefused as exc:  # names the path and says to remove the link

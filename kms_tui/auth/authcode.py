@@ -7,8 +7,8 @@ import hmac
 import os
 import sys
 import webbrowser
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 from urllib.parse import parse_qsl, urlsplit
 
 from authlib.common.security import generate_token

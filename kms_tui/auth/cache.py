@@ -54,7 +54,7 @@ class CachedCredentials:
         return json.dumps(data)
 
     @classmethod
-    def from_json(cls, text: str) -> "CachedCredentials":
+    def from_json(cls, text: str) -> CachedCredentials:
         data = json.loads(text)
         data["tokens"] = TokenSet.from_dict(data["tokens"])
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})

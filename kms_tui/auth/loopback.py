@@ -22,7 +22,7 @@ class LoopbackListener:
         self._result: asyncio.Future[dict[str, str]] | None = None
         self._runner: web.AppRunner | None = None
 
-    async def __aenter__(self) -> "LoopbackListener":
+    async def __aenter__(self) -> LoopbackListener:
         await self.start()
         return self
 
@@ -70,7 +70,7 @@ class LoopbackListener:
         assert self._result is not None
         try:
             return await asyncio.wait_for(asyncio.shield(self._result), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise LoginTimeout(
                 f"Nobody completed the sign-in in the browser within {int(timeout)} s.",
                 "Run the login again; over SSH use `kms-tui login --device` or `--paste`.",

@@ -55,7 +55,7 @@ class OAuthConfig:
     discovered: bool = False
 
     @classmethod
-    def from_profile(cls, http_config: dict, extras: dict | None = None) -> "OAuthConfig":
+    def from_profile(cls, http_config: dict, extras: dict | None = None) -> OAuthConfig:
         """Read `[http_config.oauth2_conf]` plus the settings' extras; env overrides the client."""
         conf = dict(http_config.get("oauth2_conf") or {})
         conf.update({k: v for k, v in (extras or {}).items() if v not in (None, "")})

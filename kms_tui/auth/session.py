@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 from kms_tui.auth.cache import CachedCredentials, CredentialCache, bearer_digest
 from kms_tui.auth.errors import AuthError, OAuthConfigError, SessionExpired, sign_in_again_hint
@@ -264,7 +265,7 @@ class Session:
                 pass
             self._task = None
 
-    async def __aenter__(self) -> "Session":
+    async def __aenter__(self) -> Session:
         self.start()
         return self
 
@@ -305,5 +306,5 @@ class Session:
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), delay)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass

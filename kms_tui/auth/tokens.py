@@ -62,7 +62,7 @@ class TokenSet:
     expires_at: float | None = None
 
     @classmethod
-    def from_response(cls, body: dict, *, now: float | None = None, previous: "TokenSet | None" = None) -> "TokenSet":
+    def from_response(cls, body: dict, *, now: float | None = None, previous: TokenSet | None = None) -> TokenSet:
         """Build from a token response; a refresh response may omit the refresh token."""
         now = time.time() if now is None else now
         expires_in = body.get("expires_in")
@@ -99,7 +99,7 @@ class TokenSet:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TokenSet":
+    def from_dict(cls, data: dict) -> TokenSet:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**known)
 

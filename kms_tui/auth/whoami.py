@@ -9,20 +9,20 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kms_tui.auth.profile import ProfileRef
-from kms_tui.safetext import mask_url
 from kms_tui.auth.tokens import jwt_claims_unverified
+from kms_tui.safetext import mask_url
 
 if TYPE_CHECKING:
     from cryptography import x509
 
 
 def _iso(ts: float | None) -> str | None:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts is not None else None
+    return datetime.fromtimestamp(ts, UTC).isoformat() if ts is not None else None
 
 
 @dataclass
@@ -38,7 +38,7 @@ class TokenClaims:
     verified: bool = False
 
     @classmethod
-    def of(cls, token: str | None, now: float | None = None) -> "TokenClaims | None":
+    def of(cls, token: str | None, now: float | None = None) -> TokenClaims | None:
         claims = jwt_claims_unverified(token)
         if claims is None:
             return None
@@ -58,7 +58,7 @@ class CertificateInfo:
     seconds_left: int
 
     @classmethod
-    def of(cls, http_config: dict) -> "CertificateInfo | None":
+    def of(cls, http_config: dict) -> CertificateInfo | None:
         cert = _load_client_certificate(http_config)
         if cert is None:
             return None
@@ -114,7 +114,7 @@ class WhoAmI:
         """When the bearer lapses (session state first, else the JWT's exp)."""
         exp = self.session.get("expires_at")
         if exp is not None:
-            return datetime.fromtimestamp(exp, timezone.utc)
+            return datetime.fromtimestamp(exp, UTC)
         if self.token is not None and self.token.exp:
             return datetime.fromisoformat(self.token.exp)
         return None

@@ -5,9 +5,10 @@ certificates`` and the console)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -51,7 +52,7 @@ class CertInfo:
     self_signed: bool
 
     def days_left(self, now: datetime | None = None) -> int:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         return (self.not_after - now).days if self.not_after >= now else -((now - self.not_after).days + 1)
 
     def to_json(self, now: datetime | None = None) -> dict[str, Any]:
@@ -118,7 +119,7 @@ def describe(der: bytes) -> CertInfo:
         key_usage=usages,
         extended_key_usage=[EKU_NAMES.get(o.dotted_string, o.dotted_string) for o in eku] if eku is not None else [],
         sha256=_colon_hex(hashlib.sha256(der).digest()),
-        sha1=_colon_hex(hashlib.sha1(der).digest()),  # noqa: S324 - a fingerprint people compare, not security
+        sha1=_colon_hex(hashlib.sha1(der).digest()),
         public_key=key_text,
         is_ca=bool(constraints is not None and constraints.ca),
         path_length=constraints.path_length if constraints is not None else None,

@@ -17,8 +17,9 @@ What is reported:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client.listing import DESTROYED, ObjectSummary
 from kms_tui.client.requests import LocateFilter

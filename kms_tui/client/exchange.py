@@ -14,8 +14,9 @@ import ssl
 import time
 import urllib.request
 import zlib
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -303,7 +304,7 @@ class Exchange:
                 "use a client certificate issued by a CA the server trusts and not expired",
                 reason="tls_client_cert_refused",
             )
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return None
 
     def _transport_error(self, exc: Exception, kind: OpKind, failure: Failure, operation: str) -> KmsError:

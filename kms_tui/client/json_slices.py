@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import codecs
 import json
-from typing import Any, AnyStr, Iterator
+from collections.abc import Iterator
+from typing import Any, AnyStr
 
 SLICE_ENTRIES = 100  # entries decoded per call: about a millisecond of GIL at ~1 kB per entry
 
@@ -25,7 +26,7 @@ SLICE_ENTRIES = 100  # entries decoded per call: about a millisecond of GIL at ~
 def _entry_separators(text: AnyStr, key: str) -> Iterator[int]:
     """Index of the ``[`` or ``,`` before each ``{`` that opens an object starting with ``key``,
     found as the caller asks for them (one scan of 10 MB in one go is a ~12 ms pause)."""
-    like = (lambda s: s) if isinstance(text, str) else (lambda s: s.encode())  # noqa: E731
+    like = (lambda s: s) if isinstance(text, str) else (lambda s: s.encode())
     needle, space, brace, before = like('"' + key + '"'), like(" \t\n\r"), like("{"), like("[,")
     at = text.find(needle)
     while at != -1:

@@ -8,9 +8,10 @@ a :class:`KmsError` with a fix, and recorded in the audit trail.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import errors
 from kms_tui.client.errors import KmsError
@@ -96,7 +97,7 @@ def audit_details(op: TTLV) -> dict[str, str]:
 class KmsClient(RestCalls):
     """Async context manager; one per server, shared by the whole app."""
 
-    def __init__(self, settings, *, profile: str = "", audit=None, credentials=None, retry=None, limits=None) -> None:  # noqa: ANN001
+    def __init__(self, settings, *, profile: str = "", audit=None, credentials=None, retry=None, limits=None) -> None:
         from kms_tui.client.limits import AnswerLimits
         from kms_tui.client.retry import RetryPolicy
 
@@ -338,7 +339,7 @@ class KmsClient(RestCalls):
         """Send a prebuilt Certify; return the certificate id."""
         return await self._send_for_id(op)
 
-    async def list_objects(self, filters: LocateFilter | None = None):  # noqa: ANN201
+    async def list_objects(self, filters: LocateFilter | None = None):
         """Every object matching ``filters`` with its attributes (see :mod:`kms_tui.client.listing`)."""
         from kms_tui.client.listing import list_objects
 

@@ -21,10 +21,11 @@ import asyncio
 import gc
 import json
 import struct
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError, ProtocolError, ServerRefused
@@ -312,7 +313,7 @@ def _decode_slice(
         return rows, [out(r) for r in rows if "tags" in r.attributes and r.matches(filters)]
 
 
-def _owned_slices(text: bytes | str):  # noqa: ANN202 - an iterator of lists of entries
+def _owned_slices(text: bytes | str):
     try:
         yield from array_slices(text, "object_id")
     except ValueError:

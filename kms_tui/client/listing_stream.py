@@ -11,13 +11,18 @@ the ids of owned objects whose tags are missing, and one batch of GetAttributes 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING
 
 from kms_tui.client.errors import KmsError, ProtocolError, ServerRefused
 from kms_tui.client.json_slices import ArrayEntries
 from kms_tui.client.listing import (
-    ObjectSummary, _by_partitioned_locate, _shared_rows, plain_attributes, shared_entries,
+    ObjectSummary,
+    _by_partitioned_locate,
+    _shared_rows,
+    plain_attributes,
+    shared_entries,
 )
 from kms_tui.client.requests import LocateFilter
 

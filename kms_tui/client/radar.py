@@ -30,9 +30,10 @@ Order: critical, then due, then warning; within a level the earliest date first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import requests
 from kms_tui.client.listing import DESTROYED, ObjectSummary, list_objects
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 LEVELS = ("critical", "due", "warning")
 KEY_TYPES = ("SymmetricKey", "PrivateKey", "PublicKey", "SecretData", "SplitKey")
-_FAR = datetime.max.replace(tzinfo=timezone.utc)
+_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -241,7 +242,7 @@ async def scan(
     public: dict[str, list[str]] = {}
     if grants:
         public = await _public_grants(client, [o.uid for o in live if not o.owner], problems)
-    findings = assess(listing.objects, now=now or datetime.now(timezone.utc), within=within,
+    findings = assess(listing.objects, now=now or datetime.now(UTC), within=within,
                       pre_active_days=pre_active_days, certificate_ends=ends, public_grants=public)
     return Radar(findings, checked=len(live), problems=problems)
 

@@ -10,9 +10,10 @@ so the client sends exactly what ckms sends (e.g. ``Qlength`` 256 for every curv
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from kms_tui.client.errors import InvalidValue
 from kms_tui.kmip.enums import (
@@ -230,7 +231,7 @@ def _plain_node(node: TTLV) -> Any:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, bytes):
         return value.hex().upper()
     return value

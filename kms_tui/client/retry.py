@@ -25,11 +25,11 @@ import ipaddress
 import random
 import socket
 import ssl
+from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable
 
 import httpx
 
@@ -159,7 +159,7 @@ _NO_REPLAY: ContextVar[bool] = ContextVar("kms_tui_no_replay", default=False)
 
 
 @contextmanager
-def no_replay():  # noqa: ANN201 - a context manager
+def no_replay():
     """Within this block (this task only: a context variable), a write whose attempt may have
     reached the server (a timeout, a dropped answer, a 5xx) is not sent again: the bulk runs send
     each object's revoke or destroy once and read its state to learn what happened. Writes that

@@ -16,8 +16,9 @@ from __future__ import annotations
 import base64
 import secrets as _random
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from kms_tui.client.errors import InvalidValue
 from kms_tui.kmip.models import secret_requests as build

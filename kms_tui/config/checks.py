@@ -7,7 +7,7 @@ current directory, as ckms does.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ def _read(path_key: str, value: str, at, out: list[Problem]) -> bytes | None:
 
 def check_http_config(http: dict[str, Any], text: str = "", now: datetime | None = None) -> list[Problem]:
     """Check the files named by a (resolved) ``[http_config]``; ``text`` supplies line numbers."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     lines = key_lines(text) if text else {}
 
     def at(key: str) -> int | None:

@@ -47,7 +47,7 @@ class ProfileDocument:
     notices: list[str] = field(default_factory=list)
 
     @classmethod
-    def parse(cls, text: str, path: Path | None = None) -> "ProfileDocument":
+    def parse(cls, text: str, path: Path | None = None) -> ProfileDocument:
         """Parse ``text``; a syntax error raises ConfigError with line and column."""
         doc, problems = parse_toml(text)
         if doc is None:
@@ -56,11 +56,11 @@ class ProfileDocument:
         return cls(text, doc, path)
 
     @classmethod
-    def load(cls, path: Path) -> "ProfileDocument":
+    def load(cls, path: Path) -> ProfileDocument:
         return cls.parse(read_text(path), Path(path))
 
     @classmethod
-    def new(cls, server_url: str, path: Path | None = None) -> "ProfileDocument":
+    def new(cls, server_url: str, path: Path | None = None) -> ProfileDocument:
         """A minimal profile in the shape ckms itself writes."""
         text = f'vendor_id = "cosmian"\n\n[http_config]\nserver_url = {tomlkit.string(server_url).as_string()}\n'
         return cls(text="", doc=tomlkit.parse(text), path=path)  # text="": nothing on disk yet

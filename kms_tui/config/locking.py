@@ -15,9 +15,9 @@ import errno
 import os
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from kms_tui import paths
 from kms_tui.config.errors import ConfigError

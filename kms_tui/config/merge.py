@@ -9,7 +9,8 @@ A key is a dotted path to a leaf value; an array is one value (never merged item
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Path_ = tuple[str, ...]
 DELETED = object()

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kms_tui.config.discovery import discover_ckms_confs, env_ckms_conf
-from kms_tui.safetext import mask_url
 from kms_tui.config.errors import ConfigError, Problem
 from kms_tui.config.locate import line_of
 from kms_tui.config.secrets import SecretError, mask_value, resolve_tree

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from tomlkit.exceptions import ParseError
 
 from kms_tui.config.errors import Problem
-from kms_tui.safetext import mask_url
 from kms_tui.config.locate import key_lines, line_of
 from kms_tui.config.schema import (
     LEGACY_KEYS,
@@ -27,6 +26,7 @@ from kms_tui.config.schema import (
     known_keys,
     near_miss,
 )
+from kms_tui.safetext import mask_url
 
 _HEADER_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+:\s*\S")
 

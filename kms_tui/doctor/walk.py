@@ -23,8 +23,9 @@ import ipaddress
 import socket
 import ssl
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -34,7 +35,8 @@ from kms_tui.client import errors as client_errors
 from kms_tui.client.errors import KmsError
 from kms_tui.client.settings import ConnectionSettings
 from kms_tui.client.transport import _key_matches_certificate, build_ssl_context
-from kms_tui.doctor import certs, route as net
+from kms_tui.doctor import certs
+from kms_tui.doctor import route as net
 from kms_tui.doctor.report import FAIL, LINKS, OK, SKIP, WARN, Broken, Check, Report
 from kms_tui.safetext import mask_url, visible
 
@@ -121,7 +123,7 @@ class Doctor:
             raise Broken(f"cannot resolve {via}: {getattr(exc, 'strerror', None) or exc}",
                          f"check the host name in {where}; `getent hosts {host}` must print an address "
                          "(DNS servers, /etc/hosts, VPN)", UNREACHABLE, reason="dns") from None
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise Broken(f"no DNS answer for {host} within {self.timeout:g} s", "check the DNS servers "
                          "of this machine (/etc/resolv.conf) and the VPN", UNREACHABLE, reason="dns_timeout") from None
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -133,7 +135,7 @@ class Doctor:
         what = f"the proxy {host}:{port}" if r.proxy_host else f"{host}:{port}"
         try:
             _, writer = await net.open_tcp(r, self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise Broken(f"no answer from {what} within {self.timeout:g} s",
                          "a firewall drops the connection or the host is down: check the network path "
                          "(VPN, firewall, security groups)", UNREACHABLE, reason="tcp_timeout") from None
@@ -394,14 +396,13 @@ class Doctor:
         r = self._route()
         try:
             reader, writer = await self._open()
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return None
         try:
             if r.tls:
                 await net.start_tls(r, writer, context or build_ssl_context(self._settings()), self.timeout)
             return await net.get(r, reader, writer, path, self.timeout, absolute=bool(r.proxy_host and not r.tls))
-        except (ssl.SSLError, OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                asyncio.TimeoutError):
+        except (TimeoutError, ssl.SSLError, OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             return None
         finally:
             net.close(writer)
@@ -417,7 +418,7 @@ class Doctor:
                 context.maximum_version = ssl.TLSVersion.TLSv1_2
             try:
                 reader, writer = await self._open()
-            except (OSError, asyncio.TimeoutError):
+            except (TimeoutError, OSError):
                 return  # the server link will say
             try:
                 await net.start_tls(r, writer, context, self.timeout)
@@ -431,7 +432,7 @@ class Doctor:
                                  reason="client_cert_refused") from None
                 if attempt == 2:
                     return
-            except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+            except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError):
                 if attempt == 2:
                     raise Broken(f"{r.host} closed the connection after the handshake: it refused the client "
                                  "certificate", "use a client certificate issued by the CA the server trusts (its [tls] "

@@ -12,9 +12,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from datetime import UTC, datetime
 
 from kms_tui.kmip.enums import CryptographicUsageMask
 from kms_tui.kmip.models.attributes import Attributes, Link
@@ -106,7 +106,7 @@ def usage_mask(usages: Iterable[str]) -> int | None:
 
 
 def _now(now: datetime | None) -> datetime:
-    return (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    return (now or datetime.now(UTC)).replace(microsecond=0)
 
 
 def is_wrapped(obj: TTLV) -> bool:

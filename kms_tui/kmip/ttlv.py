@@ -24,7 +24,7 @@ raises :class:`TTLVError`, naming the path of the bad node. This module does no 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from json.encoder import encode_basestring as _quote  # type: ignore[attr-defined]
 from typing import Any
 
@@ -47,8 +47,8 @@ __all__ = [
 def format_datetime(value: datetime) -> str:
     """RFC 3339 in UTC, ``Z`` suffix, fractional seconds only when non-zero (as Cosmian)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    v = value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    v = value.astimezone(UTC)
     # Not strftime: its %Y writes year 999 as "999", which no ISO-8601 parser reads back.
     text = "%04d-%02d-%02dT%02d:%02d:%02d" % (v.year, v.month, v.day, v.hour, v.minute, v.second)
     if v.microsecond:

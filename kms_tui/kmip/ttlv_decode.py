@@ -10,8 +10,8 @@ from __future__ import annotations
 import gc
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from sys import intern
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from kms_tui.kmip.ttlv_node import TTLV, TYPES, TTLVError
@@ -23,7 +23,7 @@ _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 _HEX_RE = re.compile(r"[0-9A-Fa-f]*\Z")
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_datetime(text: str, *, offset_required: bool = False) -> datetime:
@@ -52,9 +52,9 @@ def parse_datetime(text: str, *, offset_required: bool = False) -> datetime:
     if dt.tzinfo is None:
         if offset_required:  # Cosmian parses an OffsetDateTime: no offset, no date
             raise ValueError(f"Invalid value for an RFC3339 date: {text} (no UTC offset)")
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     try:
-        dt.astimezone(timezone.utc)  # a date near year 1 or 9999 with an offset may leave the range
+        dt.astimezone(UTC)  # a date near year 1 or 9999 with an offset may leave the range
     except OverflowError:
         raise ValueError(f"invalid DateTime {text!r}: out of range in UTC") from None
     return dt
@@ -247,7 +247,7 @@ def _all_nodes(items: list) -> bool:
     return True
 
 
-def _builder():  # noqa: ANN202 - the object_pairs_hook of one decode
+def _builder():
     """An ``object_pairs_hook`` that turns each JSON object into its node as the C scanner
     finishes it: nothing but the nodes is kept, so memory follows the size of the document.
     A JSON object that is not a valid node becomes a :class:`_Raw`: the first one, and the

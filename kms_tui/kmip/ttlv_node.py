@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -47,7 +48,7 @@ class TTLV:
 
     __slots__ = ("tag", "type", "value")
 
-    def __init__(self, tag: str, type: str, value: Any) -> None:  # noqa: A002 - wire name
+    def __init__(self, tag: str, type: str, value: Any) -> None:
         self.tag = tag
         self.type = type
         self.value = value

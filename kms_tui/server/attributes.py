@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kms_tui.kmip.ttlv import TTLV
 
@@ -29,7 +29,7 @@ KNOWN = frozenset(ORDER)
 
 def now() -> datetime:
     """Server time, whole seconds (Cosmian's ``time_normalize``)."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def sort_attributes(attrs: TTLV) -> TTLV:

@@ -11,9 +11,8 @@ import hmac
 import json
 import logging
 import time
-from typing import Any
-
 import warnings
+from typing import Any
 
 import aiohttp
 import authlib.deprecate  # noqa: F401 - installs its "always" filter before ours
@@ -21,7 +20,6 @@ import authlib.deprecate  # noqa: F401 - installs its "always" filter before our
 with warnings.catch_warnings():  # authlib 1.6+ announces joserfc; the API stays until 2.0
     warnings.simplefilter("ignore")
     from authlib.jose import JsonWebKey, JsonWebToken
-    from authlib.jose.errors import JoseError
 
 from kms_tui.server.config import JwtProvider, ServerConfig
 from kms_tui.server.keys import symmetric_bytes

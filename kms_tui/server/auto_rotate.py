@@ -161,7 +161,7 @@ async def scheduler(app, interval: float) -> None:
             await dispatch_renewal_warnings(app, warned)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - the scheduler must outlive any one pass
+        except Exception:
             log.warning("[auto-rotate] pass failed", exc_info=True)
         await asyncio.sleep(interval)
 

@@ -4,7 +4,7 @@ RequestMessage batches (HTTP 200, per-item ResultStatus/ResultReason/ResultMessa
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.context import OpContext
@@ -53,7 +53,7 @@ def _header(batch_count: int, version: tuple[int, int] = (2, 1)) -> TTLV:
         TTLV.struct("ProtocolVersion", [
             TTLV.integer("ProtocolVersionMajor", version[0]), TTLV.integer("ProtocolVersionMinor", version[1]),
         ]),
-        TTLV.date("TimeStamp", datetime.now(timezone.utc).replace(microsecond=0)),
+        TTLV.date("TimeStamp", datetime.now(UTC).replace(microsecond=0)),
         TTLV.integer("BatchCount", batch_count),
     ])
 

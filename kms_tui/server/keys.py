@@ -328,7 +328,7 @@ def generated_curve_objects(key, algorithm: str) -> tuple[TTLV, TTLV, int]:
 _OPENSSL_BITS = {"CURVE25519": 253, "CURVE448": 448, "CURVEED25519": 253, "CURVEED448": 456}
 
 
-def algorithm_and_bits(key) -> tuple[str, int]:  # noqa: ANN001 - a cryptography key
+def algorithm_and_bits(key) -> tuple[str, int]:
     """``openssl_private_key_to_kmip(…, PKCS8)``: RSA, ECDH (NIST, X25519, X448), Ed25519, Ed448;
     the length is OpenSSL's ``bits()``."""
     if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
@@ -347,7 +347,7 @@ def pkcs8_object(obj: TTLV) -> TTLV:
     return key_object(key, obj.tag)
 
 
-def key_object(key, object_type: str) -> TTLV:  # noqa: ANN001
+def key_object(key, object_type: str) -> TTLV:
     algorithm, bits = algorithm_and_bits(key)
     material = private_material(key, "PKCS8") if object_type == "PrivateKey" else public_material(key, "PKCS8")
     return TTLV.struct(object_type, [key_block("PKCS8", material, algorithm, bits)])

@@ -25,9 +25,9 @@ single event loop. ``SHAPE_VERSION`` names this shape; the store rewrites older 
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _quote  # type: ignore[attr-defined]
-from typing import Iterable, Iterator
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.attributes import RANK
@@ -44,8 +44,8 @@ def serde_datetime(v: datetime) -> str:
     (year, ordinal, hour, minute, second, nanosecond, offset hours, minutes, seconds), in UTC
     (the sandbox keeps every date in UTC)."""
     if v.tzinfo is None:
-        v = v.replace(tzinfo=timezone.utc)
-    v = v.astimezone(timezone.utc)
+        v = v.replace(tzinfo=UTC)
+    v = v.astimezone(UTC)
     return "[%d,%d,%d,%d,%d,%d,0,0,0]" % (
         v.year, v.timetuple().tm_yday, v.hour, v.minute, v.second, v.microsecond * 1000,
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.keywrap import (
     InvalidUnwrap,
     aes_key_unwrap,
-    aes_key_wrap,
     aes_key_unwrap_with_padding,
+    aes_key_wrap,
     aes_key_wrap_with_padding,
 )
 
@@ -93,7 +93,7 @@ def _unwrapping_key(ctx: OpContext, kek_uid: str) -> StoredObject:
     return kek
 
 
-def _public_key_of(kek: StoredObject):  # noqa: ANN202 - a cryptography public key
+def _public_key_of(kek: StoredObject):
     from cryptography import x509
 
     try:
@@ -110,7 +110,7 @@ def _rsa_parameters(params: TTLV | None) -> tuple[str, str, str]:
     return g("CryptographicAlgorithm") or "RSA", g("PaddingMethod") or "OAEP", g("HashingAlgorithm") or "SHA256"
 
 
-def _hash(name: str):  # noqa: ANN202
+def _hash(name: str):
     from cryptography.hazmat.primitives import hashes
 
     table = {"SHA1": hashes.SHA1, "SHA224": hashes.SHA224, "SHA256": hashes.SHA256, "SHA384": hashes.SHA384,
@@ -120,14 +120,14 @@ def _hash(name: str):  # noqa: ANN202
     return table[name]()
 
 
-def _oaep(hash_name: str):  # noqa: ANN202
+def _oaep(hash_name: str):
     from cryptography.hazmat.primitives.asymmetric import padding
 
     h = _hash(hash_name)
     return padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None)
 
 
-def _wrap_with_public_key(public, params: TTLV | None, data: bytes) -> bytes:  # noqa: ANN001
+def _wrap_with_public_key(public, params: TTLV | None, data: bytes) -> bytes:
     """``wrap_with_rsa``: CKM_RSA_AES_KEY_WRAP (padding None), CKM_RSA_OAEP, CKM_RSA v1.5."""
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -149,7 +149,7 @@ def _wrap_with_public_key(public, params: TTLV | None, data: bytes) -> bytes:  #
     raise CryptographicError(f"Unable to wrap key with RSA: padding method not supported: {pad}")
 
 
-def _unwrap_with_private_key(private, params: TTLV | None, data: bytes) -> bytes:  # noqa: ANN001
+def _unwrap_with_private_key(private, params: TTLV | None, data: bytes) -> bytes:
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
     if not isinstance(private, rsa.RSAPrivateKey):

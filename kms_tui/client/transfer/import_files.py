@@ -15,9 +15,10 @@ certificate and chain, linked to each other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization as ser
@@ -80,7 +81,7 @@ class ImportOptions:
 # -- describing what is inside ----------------------------------------------------------------
 
 
-def describe_key(key) -> str:  # noqa: ANN001 - any cryptography key
+def describe_key(key) -> str:
     """``RSA 2048``, ``EC P-256``, ``Ed25519``… (never a byte of the key)."""
     if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
         return f"RSA {key.key_size}"

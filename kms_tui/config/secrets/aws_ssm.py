@@ -7,7 +7,7 @@ leading ``/`` gets one, as parameter hierarchies require.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import boto3
 import boto3.session

@@ -9,9 +9,14 @@ honoured) through azure-identity and azure-keyvault-secrets (extra ``[azure]``).
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
-from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+)
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
 

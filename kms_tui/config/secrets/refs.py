@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kms_tui.config.errors import ConfigError, Problem
 

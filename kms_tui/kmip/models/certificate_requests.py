@@ -9,7 +9,7 @@ build_re_certify_request``; ``crate/kmip/src/kmip_2_1/requests/validate.rs``;
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kms_tui.kmip.enums import CryptographicAlgorithm, KeyFormatType, LinkType, ObjectType, RecommendedCurve
 from kms_tui.kmip.models import operations as o
@@ -108,7 +108,7 @@ def _attributes(issuer_key: str | None, issuer_cert: str | None, days: int, tags
     if issuer_key:
         attrs.set_link(LinkType.PrivateKeyLink, issuer_key)
     attrs.set_vendor_attribute(COSMIAN, "requested_validity_days", days)
-    attrs.activation_date = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    attrs.activation_date = (now or datetime.now(UTC)).replace(microsecond=0)
     attrs.set_tags(list(tags))
     return attrs
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -28,7 +28,11 @@ from kms_tui.server.context import DESTROYED, OpContext, new_uid
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, UnsupportedPlaceholder
 from kms_tui.server.objects import check_uid_allowed, new_stored, stored_attributes, user_tags
 from kms_tui.server.operations.certify_x509 import (
-    NO_REV_AVAIL, certificate_attributes, merged, parse_extensions, subject_name,
+    NO_REV_AVAIL,
+    certificate_attributes,
+    merged,
+    parse_extensions,
+    subject_name,
 )
 from kms_tui.server.operations.create_key_pair import _generate as generate_private_key
 from kms_tui.server.operations.create_key_pair import _objects as generated_objects
@@ -309,7 +313,7 @@ def validity_days(ctx: OpContext, attrs: TTLV | None) -> int:
 
 def sign_certificate(subject: Subject, issuer: Issuer, days: int) -> x509.Certificate:
     """Build and sign the X.509 v3 certificate (CPU work: call through ``run_cpu``)."""
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     try:
         not_after = now + timedelta(days=days)
     except OverflowError:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from kms_tui.kmip.enums import CryptographicAlgorithm
 from kms_tui.kmip.models.crypto_requests import CP_FIELDS

@@ -9,8 +9,8 @@ over the key's own (OAEP with SHA-256 by default)."""
 from __future__ import annotations
 
 from cryptography.hazmat.primitives import keywrap
-from cryptography.hazmat.primitives.asymmetric import padding as apad
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
+from cryptography.hazmat.primitives.asymmetric import padding as apad
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import keys
@@ -18,8 +18,19 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
 from kms_tui.server.operations import ecies, sym_ciphers
 from kms_tui.server.operations.crypto_common import (
-    load_private, DECRYPT, OPENSSL_RSA_DECRYPT, PROCESS, ItemNotFound, Spec, bulk_serialize, crypto_failure,
-    field_bytes, has_usage_mask, merged, run_on_data, stored_params,
+    DECRYPT,
+    OPENSSL_RSA_DECRYPT,
+    PROCESS,
+    ItemNotFound,
+    Spec,
+    bulk_serialize,
+    crypto_failure,
+    field_bytes,
+    has_usage_mask,
+    load_private,
+    merged,
+    run_on_data,
+    stored_params,
 )
 from kms_tui.server.operations.encrypt import _oaep, hash_of, key_and_cipher, rsa_defaults
 from kms_tui.server.store import StoredObject

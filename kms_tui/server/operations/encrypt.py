@@ -12,8 +12,8 @@ import os
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, keywrap
-from cryptography.hazmat.primitives.asymmetric import padding as apad
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import padding as apad
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import keys
@@ -21,8 +21,18 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
 from kms_tui.server.operations import ecies, sym_ciphers
 from kms_tui.server.operations.crypto_common import (
-    ENCRYPT, OPENSSL_TOO_LARGE, PROTECT, ItemNotFound, Spec, bulk_serialize, crypto_failure, field_bytes,
-    has_usage_mask, run_on_data, stored_params, usage_allows,
+    ENCRYPT,
+    OPENSSL_TOO_LARGE,
+    PROTECT,
+    ItemNotFound,
+    Spec,
+    bulk_serialize,
+    crypto_failure,
+    field_bytes,
+    has_usage_mask,
+    run_on_data,
+    stored_params,
+    usage_allows,
 )
 from kms_tui.server.store import StoredObject
 
@@ -90,7 +100,7 @@ def encrypt_with_rsa(public_key: rsa.RSAPublicKey, cp: dict | None, plaintext: b
     raise ServerError(f"Unable to encrypt with RSA: padding method not supported: {pad}")
 
 
-def _with_public_key(public_key, uid: str, cp: dict | None, plaintext: bytes) -> TTLV:  # noqa: ANN001
+def _with_public_key(public_key, uid: str, cp: dict | None, plaintext: bytes) -> TTLV:
     """``encrypt_with_pkey``."""
     if isinstance(public_key, rsa.RSAPublicKey):
         data = encrypt_with_rsa(public_key, cp, plaintext)
@@ -103,7 +113,7 @@ def _with_public_key(public_key, uid: str, cp: dict | None, plaintext: bytes) ->
     return _response(uid, data)
 
 
-def _is_ecies(public_key) -> bool:  # noqa: ANN001
+def _is_ecies(public_key) -> bool:
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, x25519
 
     return isinstance(public_key, (ec.EllipticCurvePublicKey, x25519.X25519PublicKey, ed25519.Ed25519PublicKey))
@@ -120,7 +130,7 @@ def _response(uid: str, data: bytes, nonce: bytes | None = None, correlation: by
     ])
 
 
-def key_and_cipher(obj: StoredObject, key: TTLV, req_cp: dict | None, usage: int, op: str):  # noqa: ANN201
+def key_and_cipher(obj: StoredObject, key: TTLV, req_cp: dict | None, usage: int, op: str):
     """``get_key_and_cipher`` / ``get_aead_and_key``: the key bytes and the SymCipher."""
     if usage and not usage_allows(obj, usage):
         raise Kmip21Error("Incompatible_Cryptographic_Usage_Mask", f"CryptographicUsageMask not authorized for {op}")

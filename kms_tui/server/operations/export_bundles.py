@@ -74,7 +74,7 @@ def _chain(ctx: OpContext, cert: StoredObject, op: str) -> list[x509.Certificate
         out.append(_x509(cert))
 
 
-def _private(ctx: OpContext, key: StoredObject):  # noqa: ANN202
+def _private(ctx: OpContext, key: StoredObject):
     if key.attributes.get_value("Sensitive") is True:
         raise Kmip21Error("Sensitive", "DENIED")
     node = wrapping.unwrapped(ctx, key) if wrapping.is_wrapped(key.object) else key.object

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kms_tui.kmip.enums import LinkType
 from kms_tui.kmip.ttlv import TTLV
@@ -13,7 +13,7 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import Kmip21Error
 from kms_tui.server.store import StoredObject
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LINK_ORDER = [link_type.name for link_type in LinkType]  # LinkType::iter(): declaration order
 _KFT_NORMAL = {"TransparentSymmetricKey": "Raw", "TransparentRSAPrivateKey": "PKCS1", "TransparentRSAPublicKey": "PKCS1"}
 

@@ -10,10 +10,15 @@ from kms_tui.server import attributes as A
 from kms_tui.server import keys, wrapping
 from kms_tui.server.context import OpContext, new_uid
 from kms_tui.server.errors import DatabaseError, NotSupported, Unauthorized, codec
-from kms_tui.server.operations import pkcs12_import
 from kms_tui.server.objects import (
-    OBJECT_TYPES, check_uid_allowed, new_stored, require, stored_attributes, user_tags,
+    OBJECT_TYPES,
+    check_uid_allowed,
+    new_stored,
+    require,
+    stored_attributes,
+    user_tags,
 )
+from kms_tui.server.operations import pkcs12_import
 
 
 def _object_node(payload: TTLV, object_type: str) -> TTLV:

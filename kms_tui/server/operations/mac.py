@@ -15,8 +15,18 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, ServerError
 from kms_tui.server.objects import require
 from kms_tui.server.operations.crypto_common import (
-    PROCESS, PROTECT, Spec, decrement_usage_limits, enforce_usage_limits, field_bool, field_bytes, key_object,
-    first_success, read_params, select_keys, stored_params,
+    PROCESS,
+    PROTECT,
+    Spec,
+    decrement_usage_limits,
+    enforce_usage_limits,
+    field_bool,
+    field_bytes,
+    first_success,
+    key_object,
+    read_params,
+    select_keys,
+    stored_params,
 )
 from kms_tui.server.store import StoredObject
 
@@ -111,7 +121,7 @@ async def handle_verify(ctx: OpContext, payload: TTLV) -> TTLV:
     return await _run(ctx, payload, VERIFY_SPEC, _mac_verify)
 
 
-async def _run(ctx: OpContext, payload: TTLV, spec: Spec, compute) -> TTLV:  # noqa: ANN001
+async def _run(ctx: OpContext, payload: TTLV, spec: Spec, compute) -> TTLV:
     """Select the key (a keyset is tried key by key for MACVerify), check the usage limits,
     ``compute``, count the bytes."""
     uid = ctx.uid_of(payload, use_placeholder=False)

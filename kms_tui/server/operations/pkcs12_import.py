@@ -32,7 +32,7 @@ class CertificateError(KmsError):
     prefix = "Certificate error"
 
 
-def _certificate(cert) -> TTLV:  # noqa: ANN001
+def _certificate(cert) -> TTLV:
     return TTLV.struct("Certificate", [TTLV.enum("CertificateType", "X509"),
                                        TTLV.bytes_("CertificateValue", cert.public_bytes(ser.Encoding.DER))])
 

@@ -112,7 +112,7 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     cert = await ctx.run_cpu(C.sign_certificate, subject, issuer, C.validity_days(ctx, base))
     cert_obj = C.certificate_object(cert)
 
-    attrs = C._certificate_attributes(ctx, base, cert)  # noqa: SLF001 - build_and_sign_certificate
+    attrs = C._certificate_attributes(ctx, base, cert)
     for tag in NOT_INHERITED:
         attrs.remove(tag)
     now = A.now()

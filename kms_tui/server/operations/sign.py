@@ -11,7 +11,9 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric import padding as apad
 from cryptography.hazmat.primitives.asymmetric.utils import (
-    Prehashed, decode_dss_signature, encode_dss_signature,
+    Prehashed,
+    decode_dss_signature,
+    encode_dss_signature,
 )
 
 from kms_tui.kmip.ttlv import TTLV
@@ -19,9 +21,24 @@ from kms_tui.server import keys
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, NotSupported, ServerError
 from kms_tui.server.operations.crypto_common import (
+    PROTECT,
+    SIGN,
+    Spec,
+    crypto_failure,
+    decrement_usage_limits,
+    enforce_usage_limits,
+    field_bool,
+    field_bytes,
+    first_success,
+    has_usage_mask,
+    key_object,
     load_private,
-    PROTECT, SIGN, Spec, crypto_failure, decrement_usage_limits, enforce_usage_limits, field_bool, field_bytes,
-    has_usage_mask, key_object, merged, not_supported, read_params, first_success, select_keys, stored_params, usage_allows,
+    merged,
+    not_supported,
+    read_params,
+    select_keys,
+    stored_params,
+    usage_allows,
 )
 from kms_tui.server.operations.encrypt import HASHES, rsa_defaults
 from kms_tui.server.store import StoredObject
@@ -37,7 +54,7 @@ ECDSA_HASHES = {"ECDSAWithSHA256": "SHA256", "ECDSAWithSHA384": "SHA384", "ECDSA
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
-def _hash(name: str):  # noqa: ANN202
+def _hash(name: str):
     return HASHES[name]()
 
 
@@ -109,7 +126,7 @@ def sign_ecdsa(private_key: ec.EllipticCurvePrivateKey, cp: dict, data: bytes | 
     return private_key.sign(message, ec.ECDSA(_hash(ECDSA_HASHES[dsa])))
 
 
-def sign_with_key(private_key, cp: dict, data: bytes | None, digested: bytes | None,  # noqa: ANN001
+def sign_with_key(private_key, cp: dict, data: bytes | None, digested: bytes | None,
                   correlation: bytes | None) -> bytes:
     """``sign_with_pkey``."""
     if isinstance(private_key, rsa.RSAPrivateKey):

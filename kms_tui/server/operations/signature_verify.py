@@ -17,9 +17,22 @@ from kms_tui.server import keys
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, NotSupported, codec
 from kms_tui.server.operations.crypto_common import (
+    PROCESS,
+    VERIFY,
+    Spec,
+    crypto_failure,
+    decrement_usage_limits,
+    enforce_usage_limits,
+    field_bool,
+    field_bytes,
+    first_success,
+    has_usage_mask,
+    key_object,
     load_private,
-    PROCESS, VERIFY, Spec, crypto_failure, decrement_usage_limits, enforce_usage_limits, field_bool,
-    field_bytes, first_success, has_usage_mask, key_object, merged, not_supported, read_params, select_keys,
+    merged,
+    not_supported,
+    read_params,
+    select_keys,
     stored_params,
 )
 from kms_tui.server.operations.encrypt import HASHES
@@ -39,7 +52,7 @@ _VERIFY_HASHES = ("SHA1", "SHA256", "SHA384", "SHA512", "SHA3256", "SHA3384", "S
 _ECDSA = {"ECDSAWithSHA256": "SHA256", "ECDSAWithSHA384": "SHA384", "ECDSAWithSHA512": "SHA512"}
 
 
-def _hash(name: str):  # noqa: ANN202
+def _hash(name: str):
     return HASHES[name]()
 
 
@@ -120,7 +133,7 @@ def _ec_ok(key: ec.EllipticCurvePublicKey, signature: bytes, data: bytes, algori
         return False
 
 
-def verify(key, data: bytes, signature: bytes, cp: dict, digested: bool) -> bool:  # noqa: ANN001
+def verify(key, data: bytes, signature: bytes, cp: dict, digested: bool) -> bool:
     """``verify_signature``."""
     if isinstance(key, rsa.RSAPublicKey):
         return rsa_verify(key, data, signature, cp, digested)
@@ -143,7 +156,7 @@ def _response(uid: str, valid: bool | None, correlation: bytes | None) -> TTLV:
     ])
 
 
-def _verification_key(key: TTLV, object_type: str):  # noqa: ANN202
+def _verification_key(key: TTLV, object_type: str):
     """``extract_verification_key``: a private key's public half."""
     try:
         if object_type == "PublicKey":

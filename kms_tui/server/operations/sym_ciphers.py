@@ -13,7 +13,11 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCMSIV, ChaCha20Poly1305
 
 from kms_tui.server.operations.crypto_common import (
-    OPENSSL_BAD_DECRYPT, OPENSSL_EMPTY, OPENSSL_INVALID_TAG, crypto_failure, not_supported,
+    OPENSSL_BAD_DECRYPT,
+    OPENSSL_EMPTY,
+    OPENSSL_INVALID_TAG,
+    crypto_failure,
+    not_supported,
 )
 
 
