@@ -251,7 +251,13 @@ async def user_named_in_audit(client: KmsClient) -> AsyncIterator[None]:
         yield
         return
     audit.hold()
-    lookup = asyncio.ensure_future(asyncio.wait_for(client.me(), USER_LOOKUP_SECONDS))
+    from kms_tui.client.exchange import UNOBSERVED
+
+    async def ask() -> None:
+        UNOBSERVED.set(True)  # in this task only: --print-kmip shows the command's own calls
+        await asyncio.wait_for(client.me(), USER_LOOKUP_SECONDS)
+
+    lookup = asyncio.ensure_future(ask())
     try:
         yield
     finally:

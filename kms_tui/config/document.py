@@ -74,7 +74,7 @@ class ProfileDocument:
     def http_config(self) -> dict[str, Any]:
         return dict(self.data().get("http_config") or {})
 
-    def problems(self) -> list:
+    def problems(self) -> list[Any]:
         """Every validation problem, with lines taken from the current text."""
         return validate_data(self.data(), tomlkit.dumps(self.doc))
 
@@ -196,7 +196,7 @@ class ProfileDocument:
 _LEGACY_LINE = re.compile(r"^(\s*)(ssl_client_(?:pem_cert_path|pem_key_path|pkcs12_path|pkcs12_password))(\s*=)")
 
 
-def rename_legacy_keys(text: str, http_config: dict) -> tuple[str, list[str]]:
+def rename_legacy_keys(text: str, http_config: dict[str, Any]) -> tuple[str, list[str]]:
     """Rename ``ssl_client_*`` to ``tls_client_*`` inside ``[http_config]``, keeping the line.
 
     When both names are set the new one wins (as in ckms) and the legacy line is dropped.

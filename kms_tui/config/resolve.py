@@ -48,7 +48,8 @@ class ResolvedConnection:
 
     def masked(self) -> dict[str, Any]:
         """The ``[http_config]`` table safe to display: secrets masked, references visible."""
-        return masked_tree(self.http_config, self.references, prefix="http_config")
+        masked: dict[str, Any] = masked_tree(self.http_config, self.references, prefix="http_config")
+        return masked
 
     def __repr__(self) -> str:  # never print resolved secrets by accident
         return f"ResolvedConnection(name={self.name!r}, path={self.path!r}, server_url={mask_url(self.server_url)!r})"

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from json.encoder import encode_basestring as _quote  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _quote
 from typing import Any
 
 from kms_tui.kmip.ttlv_decode import decode, decode_obj, parse_datetime
@@ -50,7 +50,7 @@ def format_datetime(value: datetime) -> str:
         value = value.replace(tzinfo=UTC)
     v = value.astimezone(UTC)
     # Not strftime: its %Y writes year 999 as "999", which no ISO-8601 parser reads back.
-    text = "%04d-%02d-%02dT%02d:%02d:%02d" % (v.year, v.month, v.day, v.hour, v.minute, v.second)
+    text = f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}"
     if v.microsecond:
         return text + "." + f"{v.microsecond:06d}".rstrip("0") + "Z"
     return text + "Z"

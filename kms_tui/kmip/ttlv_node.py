@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -55,7 +55,8 @@ class TTLV:
 
     # -- constructors -------------------------------------------------------------------------
     @classmethod
-    def struct(cls, tag: str, children: list[TTLV] | None = None) -> TTLV:
+    def struct(cls, tag: str, children: Sequence[TTLV | None] | None = None) -> TTLV:
+        """A structure of ``children``; a None child (an optional field left out) is dropped."""
         return cls(tag, "Structure", [c for c in (children or []) if c is not None])
 
     @classmethod
@@ -111,7 +112,8 @@ class TTLV:
         """First child with ``tag``, or None."""
         if self.type != "Structure":
             return None
-        for c in self.value:
+        children: list[TTLV] = self.value
+        for c in children:
             if c.tag == tag:
                 return c
         return None

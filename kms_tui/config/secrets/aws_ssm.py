@@ -42,7 +42,8 @@ def make_fetcher() -> Callable[[str], str]:
         except botocore.exceptions.ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code == "ParameterNotFound":
-                raise BackendFailure(f"no parameter {name} in {region}", "check the parameter name and region") from None
+                raise BackendFailure(f"no parameter {name} in {region}",
+                                     "check the parameter name and region") from None
             if code in _AUTH_CODES:
                 raise BackendFailure(f"AWS refused the credentials ({code})",
                                      "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and the IAM policy") from None

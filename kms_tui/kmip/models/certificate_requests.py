@@ -25,7 +25,7 @@ SUBJECT_KEYS = {
     "Serial Number": "serial_number", "Title": "title", "DC": "dc", "DN Qualifier": "dn_qualifier",
 }
 # --generate-key values → (algorithm, RSA length or curve); what ckms's Algorithm enum sets
-KEY_SPECS = {
+KEY_SPECS: dict[str, tuple[str, int | str]] = {
     "rsa:2048": ("RSA", 2048), "rsa:3072": ("RSA", 3072), "rsa:4096": ("RSA", 4096),
     "ec:p224": ("EC", "P224"), "ec:p256": ("EC", "P256"), "ec:p384": ("EC", "P384"), "ec:p521": ("EC", "P521"),
     "ed25519": ("Ed25519", "CURVEED25519"), "ed448": ("Ed448", "CURVEED448"),
