@@ -22,6 +22,7 @@ from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
 from kms_tui.tui.bulk.marks import BulkMarks
 from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
+from kms_tui.tui.certificates.renew import RENEW_BINDINGS, CertificateRenewal
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.certificates.certify_modal import certify_from
@@ -130,6 +131,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         Binding("asterisk", "mark_shown", "Mark all", show=False,
                 tooltip="Mark every row the filter shows (again: unmark them).", id="objects.mark-shown"),
         *ROTATION_BINDINGS,  # R re-key, H rotation history, K test this key (kms_tui/tui/rotation)
+        *RENEW_BINDINGS,  # N renews a certificate (kms_tui/tui/certificates/renew.py)
     ]
     DEFAULT_CSS = """
     ObjectsScreen #objects-body { height: 1fr; }
@@ -155,6 +157,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self._in_place = False  # the running load refreshes the rows shown (a reload)
         self.bulk = BulkMarks(self)  # marks and bulk actions (kms_tui.tui.bulk)
         self.rotation = RotationController(self)
+        self.renewal = CertificateRenewal(self)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -410,6 +413,9 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
 
     def action_test_key(self) -> None:
         self.rotation.test_key()
+
+    def action_renew_certificate(self) -> None:
+        self.renewal.renew()
 
     def action_grant_access(self) -> None:
         if not isinstance(self.focused, Input) and self.bulk.take("grant"):
