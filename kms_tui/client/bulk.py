@@ -120,7 +120,8 @@ class BulkPlan:
         section("Selected", self.selected, lambda i: (f"  {visible(i.name)}" if i.name else "")
                 + (f"  (reached by the cascade of {visible(self.covered[i.uid])})" if i.uid in self.covered else ""))
         what = "revoked" if self.action == "revoke" else "destroyed"
-        section(f"Linked partners {what} with them (cascade)", self.partners, lambda i: f"  partner of {visible(i.via)}")
+        section(f"Linked partners {what} with them (cascade)", self.partners,
+                lambda i: f"  partner of {visible(i.via)}")
         section("Certificates issued with these keys (they stay usable until revoked)", self.certificates,
                 lambda i: f"  linked to {visible(i.via)}")
         section("Objects wrapped by these keys (cannot be unwrapped afterwards)", self.wrapped,
@@ -137,7 +138,8 @@ class BulkPlan:
         return {"action": self.action, "reason": self.reason if self.action == "revoke" else None,
                 "remove": self.remove, "cascade": self.cascade, "counts": self.counts(),
                 "selected": [asdict(i) for i in self.selected], "requests": list(self.sends),
-                "covered_by_cascade": dict(self.covered), "without_cascade": sorted(self.solo), "partners": [asdict(i) for i in self.partners],
+                "covered_by_cascade": dict(self.covered), "without_cascade": sorted(self.solo),
+                "partners": [asdict(i) for i in self.partners],
                 "certificates": [asdict(i) for i in self.certificates], "wrapped": [asdict(i) for i in self.wrapped],
                 "grants": [asdict(g) for g in self.grants], "skipped": [asdict(i) for i in self.skipped],
                 "problems": list(self.problems)}
@@ -246,7 +248,8 @@ def plan_from(
     for uid in plan.changing():
         for entry in (grants or {}).get(uid, []):
             if isinstance(entry, dict) and entry.get("user_id"):
-                plan.grants.append(GrantLoss(uid, str(entry["user_id"]), [str(o) for o in entry.get("operations") or []]))
+                plan.grants.append(GrantLoss(uid, str(entry["user_id"]),
+                                             [str(o) for o in entry.get("operations") or []]))
     return plan
 
 
@@ -289,7 +292,8 @@ class PlanInputs:
         return plan
 
 
-async def gather(client: KmsClient, *, ids: Sequence[str] = (), tags: Sequence[str] = (), grants: bool = True) -> PlanInputs:
+async def gather(client: KmsClient, *, ids: Sequence[str] = (), tags: Sequence[str] = (),
+                 grants: bool = True) -> PlanInputs:
     """Read the listing and the grants of the selected objects (``ids``, or every object
     carrying ``tags``) and of their key-pair partners."""
     from kms_tui.client.listing import list_objects
@@ -421,6 +425,7 @@ async def run_plan(
 
 
 async def _send_one(client: KmsClient, plan: BulkPlan, uid: str) -> Outcome:
+    lost: KmsError
     try:
         await client.send(_op(plan, uid), require=("UniqueIdentifier",))
         return Outcome(uid, DONE, sent=True)
@@ -449,7 +454,8 @@ async def _read_back(client: KmsClient, plan: BulkPlan, by_uid: dict[str, Outcom
     via = {**plan.covered, **{p.uid: p.via for p in plan.partners}}
     for uid in ids:
         attrs = found.get(uid)
-        state = "gone" if isinstance(attrs, ObjectNotFound) else str(attrs.get("State", "")) if isinstance(attrs, dict) else ""
+        state = "gone" if isinstance(attrs, ObjectNotFound) else str(attrs.get("State", "")) if isinstance(attrs,
+                                                                                                           dict) else ""
         outcome = by_uid.get(uid)
         if outcome is None:  # reached by another object's cascade
             parent = by_uid.get(via.get(uid, ""))
