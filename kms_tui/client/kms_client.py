@@ -289,7 +289,7 @@ class KmsClient(RestCalls):
         if not with_tags:
             from kms_tui.client import requests as build
             return build.attributes_to_dict((await self.send(build.get_attributes(uid))).get("Attributes"))
-        return (await self.get_attributes_many([uid], raise_errors=True))[uid]  # type: ignore[return-value]
+        return (await self.get_attributes_many([uid], raise_errors=True))[uid]  # type: ignore[return-value]  # raise_errors
 
     async def get_attributes_many(
         self, ids: Sequence[str], *, with_tags: bool = True, raise_errors: bool = False

@@ -69,7 +69,7 @@ class RestCalls:
                 )
             # httpx's Response <-> stream cycle keeps the body (10 MB for /access/owned) until a full
             # collection, which the console postpones and then freezes: break it, refcounting frees it
-            r.stream = None  # type: ignore[assignment]
+            r.stream = None  # type: ignore[assignment]  # read: never used again
         except BaseException as exc:
             if audited:
                 self.exchange.record(operation, object_ids, started, error=exc, attempts=attempts)

@@ -7,7 +7,8 @@ Every ``auto_rotation_check_interval_secs`` (first tick at start): the Active ob
 RotateAutomatic true and RotateInterval > 0 whose next rotation (RotateDate + interval, else
 InitialDate + RotateOffset + interval) is due are re-keyed on behalf of their owner — ReKey for a
 symmetric key, ReKeyKeyPair for a private key, ReCertify for a certificate once the sandbox has
-that operation; public keys rotate with their private key, other types are skipped — and the replacement is re-armed with RotateAutomatic true and the old
+that operation; public keys rotate with their private key,
+other types are skipped — and the replacement is re-armed with RotateAutomatic true and the old
 interval. A failure on one key is logged and never blocks the others. The sandbox runs it as an
 asyncio task on the server's loop, holding the store gate shared like a request.
 """
@@ -37,10 +38,10 @@ def next_rotation(attrs: TTLV) -> datetime | None:
     interval = attrs.get_value("RotateInterval")
     if not isinstance(interval, int) or interval <= 0:
         return None
-    last = attrs.get_value("RotateDate")
+    last: datetime | None = attrs.get_value("RotateDate")
     if last is not None:
         return last + timedelta(seconds=interval)
-    initial = attrs.get_value("InitialDate")
+    initial: datetime | None = attrs.get_value("InitialDate")
     if initial is None:
         return None
     offset = attrs.get_value("RotateOffset") or 0
@@ -73,7 +74,7 @@ async def rotate_one(ctx: OpContext, uid: str) -> str | None:
     return new
 
 
-async def run_auto_rotation(app) -> list[str]:
+async def run_auto_rotation(app: web.Application) -> list[str]:
     """``run_auto_rotation``: one pass; the ids of the replacements made."""
     now = A.now()
     made: list[str] = []
@@ -97,7 +98,7 @@ async def run_auto_rotation(app) -> list[str]:
     return made
 
 
-async def scheduler(app, interval: float) -> None:
+async def scheduler(app: web.Application, interval: float) -> None:
     """``spawn_auto_rotation_cron``: a pass now, then every ``interval`` seconds, until cancelled."""
     while True:
         try:
@@ -109,15 +110,15 @@ async def scheduler(app, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-def install(app, interval: float) -> None:
+def install(app: web.Application, interval: float) -> None:
     """Start the scheduler with the app and stop it on cleanup (``interval`` > 0)."""
     if interval <= 0:
         return
 
-    async def start(app) -> None:
+    async def start(app: web.Application) -> None:
         app[AUTO_ROTATION] = asyncio.get_running_loop().create_task(scheduler(app, interval))
 
-    async def stop(app) -> None:
+    async def stop(app: web.Application) -> None:
         task = app.get(AUTO_ROTATION)
         if task is not None:
             task.cancel()
