@@ -208,8 +208,25 @@ class AuditTrail:
             return " ".join(f"{where}: {detail}{f' ({name})' if name else ''}".split())
         return None
 
+    def hold(self) -> None:
+        """Keep the entries recorded from now on aside until :meth:`release` (a headless command
+        whose user the server has not named yet: its ``/me`` runs beside the command)."""
+        self._held: list[AuditEntry] | None = []
+
+    def release(self, user: str) -> None:
+        """Queue the entries held since :meth:`hold`, naming ``user`` where an entry has none."""
+        held, self._held = getattr(self, "_held", None) or [], None
+        for entry in held:
+            if not entry.user:
+                entry.user = user
+            self.record(entry)
+
     def record(self, entry: AuditEntry) -> None:
         """Queue ``entry``; returns at once, never raises (an unusable trail drops it)."""
+        held = getattr(self, "_held", None)
+        if held is not None:
+            held.append(entry)
+            return
         try:
             if self.problem is not None:
                 self.dropped += 1

@@ -310,6 +310,14 @@ async def ca_certificates(client: Any) -> list[tuple[str, CertInfo]]:
     return sorted(out, key=lambda item: (item[1].subject, item[0]))
 
 
+async def renew_keeping_tags(client: Any, uid: str) -> str:
+    """Renew ``uid`` as the console does (the radar's and the objects screen's ``N``): a bare
+    ReCertify (the server finds the issuer), the old certificate's user tags put on the new one.
+    The new id."""
+    attrs = await client.get_attributes(uid)
+    return await recertify(client, uid, tags=attrs.get("tags", []))
+
+
 async def recertify(client: Any, uid: str, *, issuer_key: str | None = None, issuer_cert: str | None = None,
                     tags: Sequence[str] = ()) -> str:
     """ReCertify ``uid`` (a new certificate under a new id; the server finds the issuer when none

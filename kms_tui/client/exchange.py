@@ -15,6 +15,7 @@ import time
 import urllib.request
 import zlib
 from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -29,6 +30,10 @@ from kms_tui.client.retry import Failure, OpKind, RetryPolicy, classify, is_loop
 from kms_tui.client.settings import ConnectionSettings
 from kms_tui.client.transport import build_ssl_context, http_client_kwargs
 from kms_tui.safetext import visible
+
+# True in a task whose calls are the client's own bookkeeping (the /me beside a headless command):
+# ``--print-kmip`` shows what the user asked for, not those.
+UNOBSERVED: ContextVar[bool] = ContextVar("kms_tui_unobserved", default=False)
 
 
 class Credentials(Protocol):
@@ -226,7 +231,7 @@ class Exchange:
                 state.maybe_done = True
                 await asyncio.sleep(self.retry.delay(attempt))
                 continue
-            if self.observer is not None:
+            if self.observer is not None and not UNOBSERVED.get():
                 try:
                     self.observer(method, path, content, status, response.content)
                 except Exception:  # noqa: BLE001 - printing must never change the call's outcome

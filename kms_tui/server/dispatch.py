@@ -21,8 +21,11 @@ PLACEHOLDER_FROM = {
     "CreateKeyPair": "PrivateKeyUniqueIdentifier",
     "Locate": "UniqueIdentifier",
 }
-# Operations that await CPU work in the key-generation threads.
-YIELDING = frozenset({"CreateKeyPair", "Certify", "ReCertify", "ReKeyKeyPair"})
+# Operations that await CPU work in the worker threads (key generation, signing, the crypto
+# operations): a batch holding any of them runs its items without one shared transaction (as
+# Cosmian's message.rs does), so another request served meanwhile is committed on its own.
+YIELDING = frozenset({"CreateKeyPair", "Certify", "ReCertify", "ReKeyKeyPair",
+                      "Encrypt", "Decrypt", "Sign", "SignatureVerify", "MAC", "MACVerify"})
 # The operations that fall back to the placeholder when they carry no UniqueIdentifier.
 PLACEHOLDER_USERS = frozenset({"Get", "GetAttributes", "GetAttributeList", "ModifyAttribute"})
 
