@@ -50,7 +50,7 @@ class LoopbackListener:
                 ) from None
             raise
         if self.port == 0:  # tests bind a free port
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # started
 
     async def _callback(self, request: web.Request) -> web.Response:
         assert self._result is not None

@@ -127,7 +127,8 @@ class BulkPlan:
                 + (f"  (reached by the cascade of {visible(self.covered[i.uid])})" if i.uid in self.covered else "")
                 + (f"  (revoked first: {self.reason})" if i.uid in self.revoke_before else ""))
         what = "revoked" if self.action == "revoke" else "destroyed"
-        section(f"Linked partners {what} with them (cascade)", self.partners, lambda i: f"  partner of {visible(i.via)}")
+        section(f"Linked partners {what} with them (cascade)", self.partners,
+                lambda i: f"  partner of {visible(i.via)}")
         section("Certificates issued with these keys (they stay usable until revoked)", self.certificates,
                 lambda i: f"  linked to {visible(i.via)}")
         section("Objects wrapped by these keys (cannot be unwrapped afterwards)", self.wrapped,
@@ -269,7 +270,8 @@ def plan_from(
     for uid in plan.changing():
         for entry in (grants or {}).get(uid, []):
             if isinstance(entry, dict) and entry.get("user_id"):
-                plan.grants.append(GrantLoss(uid, str(entry["user_id"]), [str(o) for o in entry.get("operations") or []]))
+                plan.grants.append(GrantLoss(uid, str(entry["user_id"]),
+                                             [str(o) for o in entry.get("operations") or []]))
     return plan
 
 
@@ -313,7 +315,8 @@ class PlanInputs:
         return plan
 
 
-async def gather(client: KmsClient, *, ids: Sequence[str] = (), tags: Sequence[str] = (), grants: bool = True) -> PlanInputs:
+async def gather(client: KmsClient, *, ids: Sequence[str] = (), tags: Sequence[str] = (),
+                 grants: bool = True) -> PlanInputs:
     """Read the listing and the grants of the selected objects (``ids``, or every object
     carrying ``tags``) and of their key-pair partners."""
     from kms_tui.client.listing import list_objects
@@ -457,6 +460,7 @@ async def _revoke_first(client: KmsClient, plan: BulkPlan, uid: str) -> Outcome 
     object's outcome (its destroy is then not sent)."""
     op = requests.revoke(uid, plan.reason, message="revoked before a bulk destroy",
                          cascade=plan.cascade and uid not in plan.revoke_solo)
+    lost: KmsError
     try:
         await client.send(op, require=("UniqueIdentifier",))
         return None
@@ -480,6 +484,7 @@ async def _send_one(client: KmsClient, plan: BulkPlan, uid: str) -> Outcome:
         stopped = await _revoke_first(client, plan, uid)
         if stopped is not None:
             return stopped
+    lost: KmsError
     try:
         await client.send(_op(plan, uid), require=("UniqueIdentifier",))
         return Outcome(uid, DONE, sent=True)
@@ -508,7 +513,8 @@ async def _read_back(client: KmsClient, plan: BulkPlan, by_uid: dict[str, Outcom
     via = {**plan.covered, **{p.uid: p.via for p in plan.partners}}
     for uid in ids:
         attrs = found.get(uid)
-        state = "gone" if isinstance(attrs, ObjectNotFound) else str(attrs.get("State", "")) if isinstance(attrs, dict) else ""
+        state = "gone" if isinstance(attrs, ObjectNotFound) else str(attrs.get("State", "")) if isinstance(attrs,
+                                                                                                           dict) else ""
         outcome = by_uid.get(uid)
         if outcome is None:  # reached by another object's cascade
             parent = by_uid.get(via.get(uid, ""))
@@ -558,7 +564,8 @@ async def run_each(
                 try:
                     outcome = await act(uid)
                 except ServerRefused as exc:
-                    outcome = Outcome(uid, FAILED if isinstance(exc, ServerFailure) else REFUSED, exc.message, sent=True)
+                    outcome = Outcome(uid, FAILED if isinstance(exc, ServerFailure) else REFUSED, exc.message,
+                                      sent=True)
                 except KmsError as exc:
                     outcome = Outcome(uid, FAILED, f"{exc.message} (not sent again)", sent=True)
             report.outcomes.append(outcome)

@@ -209,7 +209,7 @@ async def validate(client: Any, uids: Sequence[str], validity_time: str | None =
     (item,) = await client.batch([cr.validate_request(list(uids), validity_time)])
     if not item.ok:
         if item.reason == "Permission_Denied":
-            raise item.error  # type: ignore[misc]
+            item.unwrap()  # raises the item's error
         return Validation(False, "", item.message or item.reason, list(uids))
     indicator = str((item.payload or TTLV.struct("x")).get_value("ValidityIndicator") or "Unknown")
     return Validation(indicator == "Valid", indicator, "", list(uids))
@@ -258,7 +258,8 @@ def subject_line(der: bytes) -> str:
     """The certificate's subject in Cosmian's ``parse_subject_line`` spelling."""
     cert = x509.load_der_x509_certificate(der)
     keys = {
-        x509.NameOID.COMMON_NAME: "CN", x509.NameOID.ORGANIZATION_NAME: "O", x509.NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+        x509.NameOID.COMMON_NAME: "CN", x509.NameOID.ORGANIZATION_NAME: "O",
+        x509.NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
         x509.NameOID.EMAIL_ADDRESS: "emailAddress", x509.NameOID.COUNTRY_NAME: "C",
         x509.NameOID.STATE_OR_PROVINCE_NAME: "ST", x509.NameOID.LOCALITY_NAME: "L", x509.NameOID.USER_ID: "UID",
         x509.NameOID.SERIAL_NUMBER: "Serial Number", x509.NameOID.TITLE: "Title",
@@ -269,9 +270,10 @@ def subject_line(der: bytes) -> str:
         key = keys.get(attr.oid)
         if key is None:
             raise ValueError(f"the subject has a part Cosmian's subject line cannot carry ({attr.oid.dotted_string})")
-        if "," in str(attr.value):
+        value = str(attr.value)
+        if "," in value:
             raise ValueError("the subject has a comma in a value, which Cosmian's subject line cannot carry")
-        parts.append(f"{key}={attr.value}")
+        parts.append(f"{key}={value}")
     return ",".join(parts)
 
 

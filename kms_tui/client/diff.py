@@ -101,7 +101,7 @@ def compare(a: Snapshot, b: Snapshot) -> ServerDiff:
     only_a = [o for u, o in by_a.items() if u not in by_b]
     only_b = [o for u, o in by_b.items() if u not in by_a]
     # re-created objects: the same identity (type, names, tags) on one side only each, live on B
-    waiting: dict[tuple, list[ObjectSummary]] = {}
+    waiting: dict[tuple[Any, ...], list[ObjectSummary]] = {}
     for o in only_b:
         ident = _identity(o)
         if ident is not None:

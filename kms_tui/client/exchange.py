@@ -14,8 +14,8 @@ import ssl
 import time
 import urllib.request
 import zlib
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from contextvars import ContextVar
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -105,10 +105,15 @@ class Exchange:
             # Loading the system trust store and client certificates takes 50-300 ms (httpx makes
             # a default TLS context even for http://): the client is built off the loop.
             http = await asyncio.to_thread(_build_http_client, self.settings, self.retry.timeout)
-            if self._http is None:
-                self._http = http
-            else:  # opened meanwhile by another call
+            if not self._adopt(http):  # opened meanwhile by another call
                 await http.aclose()
+
+    def _adopt(self, http: httpx.AsyncClient) -> bool:
+        """Make ``http`` the client unless one was opened meanwhile (False then)."""
+        if self._http is not None:
+            return False
+        self._http = http
+        return True
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -147,7 +152,7 @@ class Exchange:
         outcome.deadline = deadline
         return outcome
 
-    async def pieces(self, outcome: Outcome, operation: str, *, listing: bool = True) -> AsyncIterator[bytes]:
+    async def pieces(self, outcome: Outcome, operation: str, *, listing: bool = True) -> AsyncGenerator[bytes, None]:
         """The body of a 200 answer that ``attempt(..., stream=True)`` left unread, piece by
         decoded piece, under the call's deadline and size cap, so that a caller can use an
         answer (a listing of 100,000 objects) without holding it whole. A failure in the body is
@@ -213,7 +218,8 @@ class Exchange:
                     state.maybe_done = state.maybe_done or failure is Failure.AMBIGUOUS
                     await asyncio.sleep(self.retry.delay(attempt))
                     continue
-                error = await self._client_certificate_refused(exc) or self._transport_error(exc, kind, failure, operation)
+                error = await self._client_certificate_refused(exc) or self._transport_error(exc, kind, failure,
+                                                                                             operation)
                 raise error from None
             status = response.status_code
             if status == 401 and self.credentials is not None and not reauthenticated and _unauthenticated(response):
@@ -250,7 +256,8 @@ class Exchange:
             )
         if not state.attempt_sent and not state.maybe_done:
             return errors.RequestTimeout(f"could not send the {operation} to {host} {within}", fix, reason="deadline")
-        return errors.RequestTimeout(f"no complete answer to the {operation} sent to {host} {within}", fix, reason="deadline")
+        return errors.RequestTimeout(f"no complete answer to the {operation} sent to {host} {within}", fix,
+                                     reason="deadline")
 
     def _too_large(self, kind: OpKind, operation: str, listing: bool, cap: int) -> KmsError:
         key = "max_listing_answer_mb" if listing else "max_answer_mb"
@@ -277,7 +284,8 @@ class Exchange:
         scheme = urlsplit(self.settings.server_url).scheme
         env = urllib.request.getproxies_environment()
         url = env.get(scheme) or env.get("all")
-        if url and urllib.request.proxy_bypass_environment(self.settings.host):
+        # Undocumented but public since Python 2 (urllib's own proxy_bypass uses it); not in typeshed.
+        if url and urllib.request.proxy_bypass_environment(self.settings.host):  # type: ignore[attr-defined]
             return None
         return url
 
@@ -515,7 +523,7 @@ async def read_body(response: httpx.Response, max_bytes: int | None = None) -> b
     return body
 
 
-async def body_pieces(response: httpx.Response, max_bytes: int | None = None) -> AsyncIterator[bytes]:
+async def body_pieces(response: httpx.Response, max_bytes: int | None = None) -> AsyncGenerator[bytes, None]:
     """A streamed answer's body, decoded, piece by piece, letting the event loop run every
     :data:`YIELD_EVERY_BYTES`; the answer is closed at the end.
 

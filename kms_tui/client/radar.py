@@ -112,10 +112,12 @@ def assess(
             renew = f"renew it: ckms certificates certify --certificate-id-to-re-certify {obj.uid}"
             if end <= now:
                 out.append(Finding("critical", "certificate_expired", obj.uid, obj.object_type,
-                                   f"certificate expired {_days(now - end)} ago ({end:%Y-%m-%d %H:%M} UTC)", renew, end, name))
+                                   f"certificate expired {_days(now - end)} ago ({end:%Y-%m-%d %H:%M} UTC)", renew,
+                                   end, name))
             elif end <= horizon:
                 out.append(Finding("due", "certificate_expiring", obj.uid, obj.object_type,
-                                   f"certificate expires in {_days(end - now)} ({end:%Y-%m-%d %H:%M} UTC)", renew, end, name))
+                                   f"certificate expires in {_days(end - now)} ({end:%Y-%m-%d %H:%M} UTC)", renew, end,
+                                   name))
         if obj.object_type in KEY_TYPES and obj.state != "Compromised":
             deactivation = as_datetime(obj.attributes.get("DeactivationDate"))
             if deactivation is not None and deactivation <= now and obj.state == "Deactivated":
@@ -127,11 +129,11 @@ def assess(
                                    f"deactivated {_days(now - deactivation)} ago ({deactivation:%Y-%m-%d} UTC)",
                                    advice, deactivation, name))
             elif deactivation is not None and deactivation <= horizon:
-                soon = deactivation > now
+                when = f"{deactivation:%Y-%m-%d %H:%M} UTC"
                 out.append(Finding("due", "key_deactivation", obj.uid, obj.object_type,
-                                   f"DeactivationDate in {_days(deactivation - now)} ({deactivation:%Y-%m-%d %H:%M} UTC)"
-                                   if soon else f"DeactivationDate passed {_days(now - deactivation)} ago "
-                                   f"({deactivation:%Y-%m-%d %H:%M} UTC) but it is still {obj.state or 'in use'}",
+                                   f"DeactivationDate in {_days(deactivation - now)} ({when})"
+                                   if deactivation > now else f"DeactivationDate passed {_days(now - deactivation)} "
+                                   f"ago ({when}) but it is still {obj.state or 'in use'}",
                                    "rotate (create its successor and move users to it) or extend DeactivationDate",
                                    deactivation, name))
         rotation = _rotation_finding(obj, now, horizon)
@@ -142,18 +144,20 @@ def assess(
             if made is not None and now - made > timedelta(days=pre_active_days):
                 out.append(Finding("warning", "stale_pre_active", obj.uid, obj.object_type,
                                    f"PreActive for {_days(now - made)} (made {made:%Y-%m-%d})",
-                                   f"activate it (kms-tui activate {obj.uid}) or destroy it (kms-tui destroy {obj.uid})",
+                                   f"activate it (kms-tui activate {obj.uid}) "
+                                   f"or destroy it (kms-tui destroy {obj.uid})",
                                    made, name))
         if obj.state == "Compromised":
             out += _compromised_partners(obj, live)
     for uid, operations in (public_grants or {}).items():
-        obj = live.get(uid)
-        if obj is None or not operations:
+        granted = live.get(uid)
+        if granted is None or not operations:
             continue
-        out.append(Finding("warning", "public_grant", uid, obj.object_type,
+        out.append(Finding("warning", "public_grant", uid, granted.object_type,
                            f"granted to every user (*): {', '.join(operations)}",
-                           f"remove the grant unless it is meant to be public: ckms access-rights revoke '*' {' '.join(operations)} -i {uid}",
-                           None, _name(obj)))
+                           "remove the grant unless it is meant to be public: "
+                           f"ckms access-rights revoke '*' {' '.join(operations)} -i {uid}",
+                           None, _name(granted)))
     out.sort(key=Finding.sort_key)
     return out
 
@@ -228,7 +232,7 @@ async def scan(
     certs = [o.uid for o in live if o.object_type == "Certificate" and o.state != "Compromised"]
     ends: dict[str, datetime] = {}
     if certs:
-        for uid, res in zip(certs, await client.batch([requests.get(u) for u in certs])):
+        for uid, res in zip(certs, await client.batch([requests.get(u) for u in certs]), strict=True):
             if not res.ok:
                 problems.append(f"{uid}: certificate not read ({res.message or res.reason})")
                 continue

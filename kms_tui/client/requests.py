@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from kms_tui.client.errors import InvalidValue
 from kms_tui.kmip.enums import (
@@ -25,9 +25,10 @@ from kms_tui.kmip.enums import (
     RevocationReasonCode,
     State,
 )
-from kms_tui.kmip.models import RequestMessage, TTLVModel
+from kms_tui.kmip.models import RequestMessage
 from kms_tui.kmip.models import requests as build
 from kms_tui.kmip.models.attributes import Name
+from kms_tui.kmip.models.base import TTLVModel
 from kms_tui.kmip.ttlv import TTLV
 
 REVOCATION_REASONS = tuple(r.value for r in RevocationReasonCode)
@@ -47,6 +48,12 @@ def uid_node(uid: str) -> TTLV:
 
 def _wire(model: TTLVModel) -> TTLV:
     return model.to_ttlv()
+
+
+@overload
+def _enum(enum: type[E], value: str, what: str) -> E: ...
+@overload
+def _enum(enum: type[E], value: str | None, what: str) -> E | None: ...
 
 
 def _enum(enum: type[E], value: str | None, what: str) -> E | None:
@@ -93,6 +100,7 @@ def create_key_pair(
             EC_CURVES.get(curve.lower().removeprefix("nist-"), curve.upper()) if kind == "ec" else None, list(tags)
         )
         if name:
+            assert req.private_key_attributes is not None, "create_key_pair_request always sets them"
             req.private_key_attributes.name = [Name(name_value=name)]
         return req
 

@@ -156,7 +156,7 @@ class ConnectionSettings:
 def _parse_headers(raw: Any) -> tuple[tuple[str, str], ...]:
     if isinstance(raw, str):
         raw = [raw]
-    headers = []
+    headers: list[tuple[str, str]] = []
     for entry in raw:
         name, sep, value = str(entry).partition(":")
         if not sep or not name.strip() or " " in name.strip():

@@ -118,6 +118,14 @@ class TTLV:
                 return c
         return None
 
+    def child(self, tag: str) -> TTLV:
+        """First child with ``tag``; a :class:`TTLVError` when there is none (a structure that
+        must have it, such as an object's KeyBlock)."""
+        found = self.get(tag)
+        if found is None:
+            raise TTLVError(f"no {tag}", self.tag)
+        return found
+
     def get_value(self, tag: str, default: Any = None) -> Any:
         """Value of the first child with ``tag``, or ``default``."""
         c = self.get(tag)

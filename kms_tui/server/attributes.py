@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from kms_tui.kmip.ttlv import TTLV
 
@@ -38,7 +39,7 @@ def sort_attributes(attrs: TTLV) -> TTLV:
     return attrs
 
 
-def value(attrs: TTLV | None, tag: str, default=None):
+def value(attrs: TTLV | None, tag: str, default: Any = None) -> Any:
     """The value of the first ``tag`` child of ``attrs`` (None-safe)."""
     return default if attrs is None else attrs.get_value(tag, default)
 

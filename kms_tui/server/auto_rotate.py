@@ -6,20 +6,21 @@ find_due_for_rotation_query, is_due_for_rotation``).
 Every ``auto_rotation_check_interval_secs`` (first tick at start): the Active objects with
 RotateAutomatic true and RotateInterval > 0 whose next rotation (RotateDate + interval, else
 InitialDate + RotateOffset + interval) is due are re-keyed on behalf of their owner — ReKey for a
-symmetric key, ReKeyKeyPair for a private key, ReCertify for a certificate once the sandbox has
-that operation; public keys rotate with their private key, other types are skipped — and the replacement is re-armed with RotateAutomatic true and the old
-interval. A failure on one key is logged and never blocks the others. After each pass,
-``dispatch_renewal_warnings`` logs (info) each Active key whose next rotation falls within 30, 7
-or 1 day(s), once per key and threshold while the server runs. The sandbox runs it as an asyncio
-task on the server's loop, holding the store gate shared like a request; its lines go to the
-server's log (stderr) at info level whatever the log level of the rest of the sandbox.
+symmetric key, ReKeyKeyPair for a private key, ReCertify for a certificate once the sandbox has that
+operation; public keys rotate with their private key, other types are skipped — and the replacement
+is re-armed with RotateAutomatic true and the old interval. A failure on one key is logged and never
+blocks the others. After each pass, ``dispatch_renewal_warnings`` logs (info) each Active key whose
+next rotation falls within 30, 7 or 1 day(s), once per key and threshold while the server runs. The
+sandbox runs it as an asyncio task on the server's loop, holding the store gate shared like a
+request; its lines go to the server's log (stderr) at info level whatever the log level of the rest
+of the sandbox.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -42,10 +43,10 @@ def next_rotation(attrs: TTLV) -> datetime | None:
     interval = attrs.get_value("RotateInterval")
     if not isinstance(interval, int) or interval <= 0:
         return None
-    last = attrs.get_value("RotateDate")
+    last: datetime | None = attrs.get_value("RotateDate")
     if last is not None:
         return last + timedelta(seconds=interval)
-    initial = attrs.get_value("InitialDate")
+    initial: datetime | None = attrs.get_value("InitialDate")
     if initial is None:
         return None
     offset = attrs.get_value("RotateOffset") or 0
@@ -93,7 +94,7 @@ async def rotate_one(ctx: OpContext, uid: str) -> str | None:
     return new
 
 
-async def run_auto_rotation(app) -> list[str]:
+async def run_auto_rotation(app: web.Application) -> list[str]:
     """``run_auto_rotation``: one pass; the ids of the replacements made."""
     now = A.now()
     made: list[str] = []
@@ -121,12 +122,12 @@ async def run_auto_rotation(app) -> list[str]:
     return made
 
 
-async def dispatch_renewal_warnings(app, warned: dict[str, int]) -> list[tuple[str, int, int]]:
+async def dispatch_renewal_warnings(app: web.Application, warned: dict[str, int]) -> list[tuple[str, int, int]]:
     """``dispatch_renewal_warnings``: an info line for each Active key (RotateAutomatic, interval
     > 0, not ``hsm::``) whose next rotation is 0 to 30 whole days away, at the most urgent
     threshold it meets, unless ``warned`` (kept across passes) already holds that threshold for
     it. The ``(uid, days, threshold)`` warned about in this pass."""
-    now = datetime.now(timezone.utc)  # now_utc(): sub-second, so a key due in 5 days from now is 4 whole days
+    now = datetime.now(UTC)  # now_utc(): sub-second, so a key due in 5 days from now is 4 whole days
     horizon = now + timedelta(days=max(WARNING_THRESHOLDS_DAYS))
     issued: list[tuple[str, int, int]] = []
     async with app[state.GATE].shared():
@@ -135,7 +136,9 @@ async def dispatch_renewal_warnings(app, warned: dict[str, int]) -> list[tuple[s
             if uid.startswith("hsm::"):
                 continue
             obj = store.get(uid)
-            when = next_rotation(obj.attributes) if obj is not None else None
+            if obj is None:
+                continue
+            when = next_rotation(obj.attributes)
             if when is None or when > horizon:  # find_due_for_rotation(horizon)
                 continue
             days = days_until_next_rotation(obj.attributes, now)
@@ -151,7 +154,7 @@ async def dispatch_renewal_warnings(app, warned: dict[str, int]) -> list[tuple[s
     return issued
 
 
-async def scheduler(app, interval: float) -> None:
+async def scheduler(app: web.Application, interval: float) -> None:
     """``spawn_auto_rotation_cron``: a pass now, then every ``interval`` seconds, until cancelled;
     each tick rotates what is due, then warns about what comes due within 30 days."""
     warned: dict[str, int] = {}
@@ -166,16 +169,16 @@ async def scheduler(app, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-def install(app, interval: float) -> None:
+def install(app: web.Application, interval: float) -> None:
     """Start the scheduler with the app and stop it on cleanup (``interval`` > 0)."""
     if interval <= 0:
         return
     log.setLevel(logging.INFO)  # Cosmian logs these at info; the sandbox's default level is warning
 
-    async def start(app) -> None:
+    async def start(app: web.Application) -> None:
         app[AUTO_ROTATION] = asyncio.get_running_loop().create_task(scheduler(app, interval))
 
-    async def stop(app) -> None:
+    async def stop(app: web.Application) -> None:
         task = app.get(AUTO_ROTATION)
         if task is not None:
             task.cancel()

@@ -99,7 +99,7 @@ class OpContext:
             # Cosmian: `.as_str().context(…)` → a ServerError (500); the sandbox reads the value as
             # an id that no object has (docs/fidelity.md, batches)
             return str(node.value)
-        return node.value
+        return str(node.value)
 
     def candidate_ids(self, uid: str) -> list[str]:
         """One id, or every id carrying all tags of a ``[...]`` JSON array."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from json.encoder import encode_basestring_ascii as _quote  # type: ignore[attr-defined]
+from json.encoder import encode_basestring_ascii as _quote
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.attributes import RANK
@@ -46,9 +46,7 @@ def serde_datetime(v: datetime) -> str:
     if v.tzinfo is None:
         v = v.replace(tzinfo=UTC)
     v = v.astimezone(UTC)
-    return "[%d,%d,%d,%d,%d,%d,0,0,0]" % (
-        v.year, v.timetuple().tm_yday, v.hour, v.minute, v.second, v.microsecond * 1000,
-    )
+    return f"[{v.year},{v.timetuple().tm_yday},{v.hour},{v.minute},{v.second},{v.microsecond * 1000},0,0,0]"
 
 
 def _bigint(v: int) -> str:
@@ -57,8 +55,8 @@ def _bigint(v: int) -> str:
     sign = (v > 0) - (v < 0)
     v = abs(v)
     count = (v.bit_length() + 31) // 32
-    digits = struct.unpack("<%dI" % count, v.to_bytes(count * 4, "little"))
-    return "[%d,[%s]]" % (sign, ",".join(map(str, digits)))
+    digits = struct.unpack(f"<{count}I", v.to_bytes(count * 4, "little"))
+    return f"[{sign},[{','.join(map(str, digits))}]]"
 
 
 def _value(node: TTLV) -> str:

@@ -35,7 +35,7 @@ def make_fetcher() -> Callable[[str], str]:
         region, name = parse(body)
         try:
             client = clients.get(region) or clients.setdefault(region, session.client("ssm", region_name=region))
-            answer = client.get_parameter(Name=name, WithDecryption=True)  # type: ignore[attr-defined]
+            answer = client.get_parameter(Name=name, WithDecryption=True)  # type: ignore[attr-defined]  # boto3 builds it
         except botocore.exceptions.NoCredentialsError:
             raise BackendFailure("no AWS credentials found",
                                  "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE") from None

@@ -137,7 +137,7 @@ def certify_any(
     request = o.Certify()
     if csr is not None:
         request.certificate_request_value = csr
-        request.certificate_request_type = "PKCS10" if csr_format == "der" else "PEM"  # type: ignore[assignment]
+        request.certificate_request_type = "PKCS10" if csr_format == "der" else "PEM"  # type: ignore[assignment]  # a variant name, encoded as given
     elif public_key_id:
         if not subject:
             raise ValueError("subject name is required when certifying a public key")

@@ -112,7 +112,7 @@ class _BatchItem(TTLVModel):
             return super()._encode_field(f, value)
         if isinstance(value, TTLV):
             return TTLV(f.tag, value.type, value.value)
-        return value.to_ttlv(f.tag)  # type: ignore[no-any-return]
+        return value.to_ttlv(f.tag)  # type: ignore[no-any-return]  # a TTLVModel
 
 
 class RequestHeader(TTLVModel):

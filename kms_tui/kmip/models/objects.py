@@ -154,7 +154,7 @@ def _encode_material(material: Any) -> TTLV:
         return TTLV("KeyMaterial", "ByteString", bytes(material))
     if isinstance(material, TTLV):
         return TTLV("KeyMaterial", material.type, material.value)
-    return material.to_ttlv("KeyMaterial")  # type: ignore[no-any-return]
+    return material.to_ttlv("KeyMaterial")  # type: ignore[no-any-return]  # a TTLVModel
 
 
 class KeyBlock(TTLVModel):
@@ -282,4 +282,4 @@ class ObjectHolder(TTLVModel):
             return super()._encode_field(f, value)
         if isinstance(value, TTLV):
             return value
-        return value.to_ttlv()  # type: ignore[no-any-return]
+        return value.to_ttlv()  # type: ignore[no-any-return]  # a TTLVModel

@@ -23,9 +23,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.context import OpContext
@@ -128,7 +130,10 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
 
 
-def _extension(cert: x509.Certificate, kind):
+Ext = TypeVar("Ext", bound=x509.ExtensionType)
+
+
+def _extension(cert: x509.Certificate, kind: type[Ext]) -> Ext | None:
     try:
         return cert.extensions.get_extension_for_class(kind).value
     except x509.ExtensionNotFound:
@@ -185,14 +190,14 @@ def openssl_verify(leaf: x509.Certificate, anchors: list[x509.Certificate], now:
             raise _verify_error("certificate is not yet valid")
         if cert.not_valid_after_utc < now:
             raise _verify_error("certificate has expired")
-    for cert, issuer in zip(path, path[1:]):
+    for cert, issuer in zip(path, path[1:], strict=False):  # each certificate with the one after it
         if not _signed_by(cert, issuer):
             raise _verify_error("certificate signature failure")
 
 
 def _subject_debug(cert: x509.Certificate) -> str:
     """Roughly how Rust prints an ``X509NameRef`` with ``{:?}``."""
-    parts = [f'{a.oid._name} = "{a.value}"' for a in cert.subject]
+    parts = [f'{a.oid._name} = "{a.value!s}"' for a in cert.subject]
     return "[" + ", ".join(parts) + "]"
 
 
@@ -213,17 +218,17 @@ def verify_chain_signature(certs: list[x509.Certificate]) -> None:
         issuer_key = cert.public_key()
 
 
-def _verify_with(cert: x509.Certificate, public_key) -> bool:
+def _verify_with(cert: x509.Certificate, public_key: CertificatePublicKeyTypes) -> bool:
     """``X509::verify``: the signature of ``cert`` checked with ``public_key``."""
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
     try:
         if isinstance(public_key, rsa.RSAPublicKey):
             public_key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
-                              cert.signature_hash_algorithm)  # type: ignore[arg-type]
+                              cert.signature_hash_algorithm)  # type: ignore[arg-type]  # None: TypeError
         elif isinstance(public_key, ec.EllipticCurvePublicKey):
             public_key.verify(cert.signature, cert.tbs_certificate_bytes,
-                              ec.ECDSA(cert.signature_hash_algorithm))  # type: ignore[arg-type]
+                              ec.ECDSA(cert.signature_hash_algorithm))  # type: ignore[arg-type]  # as above
         elif isinstance(public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
             public_key.verify(cert.signature, cert.tbs_certificate_bytes)
         else:
