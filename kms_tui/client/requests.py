@@ -13,8 +13,9 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
+from kms_tui.client import fast_requests as fast
 from kms_tui.client.errors import InvalidValue
 from kms_tui.kmip.enums import (
     CryptographicAlgorithm,
@@ -25,7 +26,6 @@ from kms_tui.kmip.enums import (
     RevocationReasonCode,
     State,
 )
-from kms_tui.client import fast_requests as fast
 from kms_tui.kmip.ttlv import TTLV
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def create_key_pair(
 
             assert req.private_key_attributes is not None, "create_key_pair_request always sets them"
             req.private_key_attributes.name = [Name(name_value=name)]
-        return req
+        return cast("TTLVModel", req)
 
     return _built(make)
 

@@ -11,7 +11,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kms_tui.config.discovery import discover_ckms_confs, env_ckms_conf
 from kms_tui.config.errors import ConfigError, Problem
@@ -163,7 +163,7 @@ def resolve_connection(profile: str | None = None, conf: str | None = None, *,
     if quick and (source == "file" or source in ("store", "discovered") and settings_absent(store.root)):
         plain = quick_connection(path, name, source)  # a plain profile, default settings: no pydantic
         if plain is not None:
-            return plain
+            return cast("ResolvedConnection", plain)
     from kms_tui.config.document import ProfileDocument
     from kms_tui.config.settings import ProfileSettings
 
