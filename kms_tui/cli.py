@@ -18,14 +18,15 @@ import gc
 import importlib
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.commands import options
 
 # Every headless command: name -> (module under kms_tui.commands that registers it, its line in
-# `kms-tui --help`; None for an alias of its module's command). In --help order. Only the module of the command being run
-# is imported: the others are known by this table alone (tests/test_cli_startup.py checks it
+# `kms-tui --help`; None for an alias of its module's command). In --help order. Only the module of the command
+# being run is imported: the others are known by this table alone (tests/test_cli_startup.py checks it
 # against what every module registers). A module may register several commands.
 COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
     "serve": ("serve", "run the local sandbox KMS"),

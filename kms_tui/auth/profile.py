@@ -25,7 +25,7 @@ class ProfileRef:
     references: dict[str, str] = field(default_factory=dict)  # dotted key -> its secret:// text in the file
 
     @classmethod
-    def of(cls, profile: Any) -> "ProfileRef":
+    def of(cls, profile: Any) -> ProfileRef:
         """Adapt a ResolvedConnection (settings.oauth holds the extras) or a ProfileRef."""
         if isinstance(profile, ProfileRef):
             return profile

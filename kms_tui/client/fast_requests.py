@@ -11,8 +11,9 @@ raise the errors users know.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.kmip.enums import CryptographicAlgorithm, ObjectType, Operation, State
 from kms_tui.kmip.ttlv import TTLV
@@ -30,7 +31,7 @@ TAG_ATTRIBUTE = "tag"
 def _member(enum: Any, value: Any) -> str | None:
     """The variant name of ``value`` (a name, a code or a member), or None when unknown."""
     try:
-        return enum.from_wire(value).value
+        return str(enum.from_wire(value).value)
     except (ValueError, TypeError):
         return None
 
@@ -44,7 +45,9 @@ def _texts(values: Any) -> bool:
 
 
 def _name(value: str) -> TTLV:
-    return TTLV.struct("Name", [TTLV.text("NameValue", value), TTLV("NameType", "Enumeration", "UninterpretedTextString")])
+    return TTLV.struct(
+        "Name", [TTLV.text("NameValue", value), TTLV("NameType", "Enumeration", "UninterpretedTextString")]
+    )
 
 
 def _tags(tags: Sequence[str]) -> TTLV | None:
@@ -52,8 +55,11 @@ def _tags(tags: Sequence[str]) -> TTLV | None:
     if not tags:
         return None
     text = json.dumps(list(dict.fromkeys(tags)), separators=(",", ":"))
-    return TTLV.struct("Attribute", [TTLV.text("VendorIdentification", COSMIAN), TTLV.text("AttributeName", TAG_ATTRIBUTE),
-                                     TTLV.text("AttributeValue", text)])
+    return TTLV.struct("Attribute", [
+        TTLV.text("VendorIdentification", COSMIAN),
+        TTLV.text("AttributeName", TAG_ATTRIBUTE),
+        TTLV.text("AttributeValue", text),
+    ])
 
 
 def create_symmetric_key(algorithm: Any, length: Any, tags: Sequence[str], name: Any) -> TTLV | None:
@@ -62,7 +68,7 @@ def create_symmetric_key(algorithm: Any, length: Any, tags: Sequence[str], name:
     tags = list(tags)
     if alg is None or not _int32(length) or not _texts(tags) or not (name is None or type(name) is str):
         return None
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     attributes = [
         TTLV("ActivationDate", "DateTime", now),
         TTLV("CryptographicAlgorithm", "Enumeration", alg),
@@ -117,9 +123,15 @@ def request_message(ops: Sequence[TTLV]) -> TTLV | None:
     if None in operations or not _int32(len(ops)):
         return None
     header = TTLV.struct("RequestHeader", [
-        TTLV.struct("ProtocolVersion", [TTLV.integer("ProtocolVersionMajor", 2), TTLV.integer("ProtocolVersionMinor", 1)]),
+        TTLV.struct("ProtocolVersion", [
+            TTLV.integer("ProtocolVersionMajor", 2), TTLV.integer("ProtocolVersionMinor", 1),
+        ]),
         TTLV.integer("BatchCount", len(ops)),
     ])
-    items = [TTLV.struct("BatchItem", [TTLV("Operation", "Enumeration", name), TTLV("RequestPayload", "Structure", op.value)])
-             for name, op in zip(operations, ops)]
+    items = [
+        TTLV.struct("BatchItem", [
+            TTLV("Operation", "Enumeration", name), TTLV("RequestPayload", "Structure", op.value),
+        ])
+        for name, op in zip(operations, ops, strict=True)
+    ]
     return TTLV.struct("RequestMessage", [header, *items])

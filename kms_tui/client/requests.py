@@ -10,10 +10,12 @@ so the client sends exactly what ckms sends (e.g. ``Qlength`` 256 for every curv
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
+from kms_tui.client import fast_requests as fast
 from kms_tui.client.errors import InvalidValue
 from kms_tui.kmip.enums import (
     CryptographicAlgorithm,
@@ -24,11 +26,10 @@ from kms_tui.kmip.enums import (
     RevocationReasonCode,
     State,
 )
-from kms_tui.client import fast_requests as fast
 from kms_tui.kmip.ttlv import TTLV
 
 if TYPE_CHECKING:
-    from kms_tui.kmip.models import TTLVModel
+    from kms_tui.kmip.models.base import TTLVModel
 
 
 class _Builders:
@@ -60,6 +61,12 @@ def uid_node(uid: str) -> TTLV:
 
 def _wire(model: TTLVModel) -> TTLV:
     return model.to_ttlv()
+
+
+@overload
+def _enum(enum: type[E], value: str, what: str) -> E: ...
+@overload
+def _enum(enum: type[E], value: str | None, what: str) -> E | None: ...
 
 
 def _enum(enum: type[E], value: str | None, what: str) -> E | None:
@@ -111,8 +118,9 @@ def create_key_pair(
         if name:
             from kms_tui.kmip.models.attributes import Name
 
+            assert req.private_key_attributes is not None, "create_key_pair_request always sets them"
             req.private_key_attributes.name = [Name(name_value=name)]
-        return req
+        return cast("TTLVModel", req)
 
     return _built(make)
 
@@ -257,7 +265,7 @@ def _plain_node(node: TTLV) -> Any:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, bytes):
         return value.hex().upper()
     return value

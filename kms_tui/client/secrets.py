@@ -16,8 +16,9 @@ from __future__ import annotations
 import base64
 import secrets as _random
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from kms_tui.client.errors import InvalidValue
 from kms_tui.kmip.ttlv import TTLV
@@ -110,9 +111,9 @@ async def create_secret_data(
     if value is None:
         if data_type != "Seed":
             raise InvalidValue("a password needs a value", "type it, read it from a file, or ask for a random one")
-        op = build.secret_data_create_request(list(tags), unique_id=unique_id, name=name, activate=activate,
-                                              sensitive=sensitive, wrapping_key_id=wrapping_key_id)
-        answer = await client.send(op.to_ttlv(), require=("UniqueIdentifier",))
+        create = build.secret_data_create_request(list(tags), unique_id=unique_id, name=name, activate=activate,
+                                                  sensitive=sensitive, wrapping_key_id=wrapping_key_id)
+        answer = await client.send(create.to_ttlv(), require=("UniqueIdentifier",))
         uid = str(answer.get_value("UniqueIdentifier"))
         return Created(uid, "SecretData", "Seed", SERVER_SEED_BYTES)
     if wrapping_key_id:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from kms_tui.client.errors import ConfigurationError
 from kms_tui.client.settings import ConnectionSettings, ProxySettings
 

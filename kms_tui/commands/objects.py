@@ -98,6 +98,11 @@ def register(subparsers: Any) -> None:
                    help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag")
     p.add_argument("--remove", action="store_true", help="also delete its record from the server")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
+    p.add_argument("--revoke-first", action="store_true",
+                   help="revoke an Active object (and, with the cascade, its partner) just before destroying it "
+                   "(Cosmian refuses to destroy an Active key); the preview and --dry-run show it")
+    p.add_argument("--reason", type=_choice(REASONS, "reason"), default=None,
+                   help="with --revoke-first: the revocation reason (default Unspecified): " + ", ".join(REVOCATION_REASONS))
     _all_option(p)
     bulk_commands.add_options(p)
 
@@ -346,6 +351,10 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 
 def run_destroy(args: argparse.Namespace) -> int:
+    if args.reason is not None and not args.revoke_first:
+        return report_error(args, UsageError("--reason is the revocation reason of --revoke-first",
+                                             "add --revoke-first, or drop --reason", reason="usage"))
+    args.reason = args.reason or "Unspecified"
     code = _bulk(args, "destroy")
     if code is not None:
         return code
@@ -358,6 +367,9 @@ def run_destroy(args: argparse.Namespace) -> int:
         cascade = not args.no_cascade
         candidates = list(targets) + (_partners(targets) if cascade else [])
         before = {i: str(targets[i].get("State", "")) for i in targets}
+        revoked = [i for i in targets if args.revoke_first and before[i] == "Active"]
+        for uid in revoked:  # Cosmian refuses to destroy an Active key: revoke it just before
+            await client.revoke(uid, args.reason, message="revoked before destroy", cascade=cascade)
         done = await client.destroy(selector, remove=args.remove, cascade=cascade)
         after = await _states_now(client, candidates)  # what the server did, looked at after it acted
         if args.remove:
@@ -367,7 +379,9 @@ def run_destroy(args: argparse.Namespace) -> int:
             acted = [i for i in candidates if after[i] in lifecycle.DESTROYED and before.get(i) != after[i]]
             verb = "destroyed"
         what = "destroyed and removed" if args.remove else "destroyed"
-        lines = [f"{what} {visible(done)}"] + [f"  {verb}: {visible(i)}" for i in acted]
-        return Result({"id": done, "removed": args.remove, "cascade": cascade, "objects": acted}, "\n".join(lines))
+        lines = [f"revoked {visible(i)} first ({args.reason})" for i in revoked]
+        lines += [f"{what} {visible(done)}"] + [f"  {verb}: {visible(i)}" for i in acted]
+        return Result({"id": done, "removed": args.remove, "cascade": cascade, "objects": acted,
+                       "revoked_first": revoked}, "\n".join(lines))
 
     return run_with_client(args, body)

@@ -16,8 +16,8 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kms_tui import paths
 from kms_tui.config.errors import ConfigError, Problem

@@ -47,7 +47,7 @@ class ProfileDocument:
     notices: list[str] = field(default_factory=list)
 
     @classmethod
-    def parse(cls, text: str, path: Path | None = None) -> "ProfileDocument":
+    def parse(cls, text: str, path: Path | None = None) -> ProfileDocument:
         """Parse ``text``; a syntax error raises ConfigError with line and column."""
         doc, problems = parse_toml(text)
         if doc is None:
@@ -56,11 +56,11 @@ class ProfileDocument:
         return cls(text, doc, path)
 
     @classmethod
-    def load(cls, path: Path) -> "ProfileDocument":
+    def load(cls, path: Path) -> ProfileDocument:
         return cls.parse(read_text(path), Path(path))
 
     @classmethod
-    def new(cls, server_url: str, path: Path | None = None) -> "ProfileDocument":
+    def new(cls, server_url: str, path: Path | None = None) -> ProfileDocument:
         """A minimal profile in the shape ckms itself writes."""
         text = f'vendor_id = "cosmian"\n\n[http_config]\nserver_url = {tomlkit.string(server_url).as_string()}\n'
         return cls(text="", doc=tomlkit.parse(text), path=path)  # text="": nothing on disk yet
@@ -74,7 +74,7 @@ class ProfileDocument:
     def http_config(self) -> dict[str, Any]:
         return dict(self.data().get("http_config") or {})
 
-    def problems(self) -> list:
+    def problems(self) -> list[Any]:
         """Every validation problem, with lines taken from the current text."""
         return validate_data(self.data(), tomlkit.dumps(self.doc))
 
@@ -196,7 +196,7 @@ class ProfileDocument:
 _LEGACY_LINE = re.compile(r"^(\s*)(ssl_client_(?:pem_cert_path|pem_key_path|pkcs12_path|pkcs12_password))(\s*=)")
 
 
-def rename_legacy_keys(text: str, http_config: dict) -> tuple[str, list[str]]:
+def rename_legacy_keys(text: str, http_config: dict[str, Any]) -> tuple[str, list[str]]:
     """Rename ``ssl_client_*`` to ``tls_client_*`` inside ``[http_config]``, keeping the line.
 
     When both names are set the new one wins (as in ckms) and the legacy line is dropped.

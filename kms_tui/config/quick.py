@@ -74,9 +74,9 @@ class DefaultProfileSettings:
         return getattr(self._real(), name)
 
     def __eq__(self, other: object) -> bool:
-        return self._real() == (other._real() if isinstance(other, DefaultProfileSettings) else other)
+        return bool(self._real() == (other._real() if isinstance(other, DefaultProfileSettings) else other))
 
-    __hash__ = None  # type: ignore[assignment] - as a pydantic model
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as a pydantic model
 
     def __repr__(self) -> str:
         return repr(self._real())
@@ -88,7 +88,7 @@ def _plain(data: Any, shape: dict[str, type]) -> bool:
         kind = shape.get(key)
         if kind is None or type(value) is not kind:
             return False
-        if kind is str and "secret://" in value:
+        if isinstance(value, str) and "secret://" in value:
             return False
     return True
 
@@ -98,7 +98,7 @@ def _valid_url(value: str) -> bool:
     if not (parts.scheme and parts.netloc):
         return False
     try:
-        parts.port  # raises on a bad port
+        _ = parts.port  # raises on a bad port
     except ValueError:
         return False
     return True
@@ -125,7 +125,7 @@ def quick_connection(path: Path, name: str, source: str) -> Any:
 
 # settings.toml's defaults ([retry], [limits]: kms_tui.config.settings.RetrySettings and
 # LimitsSettings; tests/test_config_quick.py keeps them equal).
-DEFAULT_RETRY = {"timeout_seconds": 30.0, "attempts": 3, "backoff_seconds": 0.5}
+DEFAULT_RETRY: dict[str, Any] = {"timeout_seconds": 30.0, "attempts": 3, "backoff_seconds": 0.5}
 DEFAULT_LIMITS = {"max_answer_mb": 16, "max_listing_answer_mb": 512, "deadline_seconds": None}
 
 

@@ -11,10 +11,9 @@ import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kms_tui.config.discovery import discover_ckms_confs, env_ckms_conf
-from kms_tui.safetext import mask_url
 from kms_tui.config.errors import ConfigError, Problem
 from kms_tui.config.locate import line_of
 from kms_tui.config.quick import quick_connection, settings_absent
@@ -50,7 +49,8 @@ class ResolvedConnection:
 
     def masked(self) -> dict[str, Any]:
         """The ``[http_config]`` table safe to display: secrets masked, references visible."""
-        return masked_tree(self.http_config, self.references, prefix="http_config")
+        masked: dict[str, Any] = masked_tree(self.http_config, self.references, prefix="http_config")
+        return masked
 
     def __repr__(self) -> str:  # never print resolved secrets by accident
         return f"ResolvedConnection(name={self.name!r}, path={self.path!r}, server_url={mask_url(self.server_url)!r})"
@@ -163,7 +163,7 @@ def resolve_connection(profile: str | None = None, conf: str | None = None, *,
     if quick and (source == "file" or source in ("store", "discovered") and settings_absent(store.root)):
         plain = quick_connection(path, name, source)  # a plain profile, default settings: no pydantic
         if plain is not None:
-            return plain
+            return cast("ResolvedConnection", plain)
     from kms_tui.config.document import ProfileDocument
     from kms_tui.config.settings import ProfileSettings
 

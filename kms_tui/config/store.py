@@ -7,10 +7,11 @@ their files stay where they are: edits go to the original file, delete only hide
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kms_tui import paths
 from kms_tui.config.atomic import backup_path, write_atomic
@@ -39,7 +40,7 @@ class ProfileInfo:
     active: bool = False
     origin: str = ""  # for discovered ones: "CKMS_CONF", "home" or "system"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "path": str(self.path), "source": self.source,
                 "active": self.active, "origin": self.origin}
 
@@ -205,7 +206,7 @@ class ProfileStore:
 
         return import_file(self, Path(source), name, secret_backend=secret_backend)
 
-    def export(self, name: str, dest: Path, *, overwrite: bool = False) -> list[str]:
+    def export(self, name: str, dest: Path, *, overwrite: bool = False) -> builtins.list[str]:
         """Write the profile as a standalone ckms.toml; returns notices (e.g. ckms caveats)."""
         from kms_tui.config.export import export_file
 

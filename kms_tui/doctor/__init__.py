@@ -1,12 +1,17 @@
 """The connection doctor: walks DNS, TCP, proxy, TLS, client certificate, server, token and rights
 and stops at the first broken link with its fix (``kms-tui doctor`` and the console's check)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from kms_tui.doctor.report import FAIL, LINKS, OK, SKIP, WARN, Check, Report
 from kms_tui.doctor.walk import Doctor
 
 
-async def diagnose_profile(resolved, **kwargs) -> Report:
-    """Walk the path of a resolved profile (``kms_tui.config.ResolvedConnection``): its sign-in
+async def diagnose_profile(resolved: Any, **kwargs: Any) -> Report:
+    """Walk the path of a resolved profile (a ``kms_tui.config.ResolvedConnection``, which the
+    doctor, below ``config`` in the layers, does not import): its sign-in
     session gives the token; its OAuth settings the issuer and audience a token must carry."""
     from kms_tui.auth.errors import AuthError
     from kms_tui.auth.profile import ProfileRef

@@ -7,11 +7,13 @@ on export and import, any key wrapped by an AES key (RFC 3394, RFC 5649, AES-GCM
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cryptography.hazmat.primitives.keywrap import (
     InvalidUnwrap,
     aes_key_unwrap,
-    aes_key_wrap,
     aes_key_unwrap_with_padding,
+    aes_key_wrap,
     aes_key_wrap_with_padding,
 )
 
@@ -21,6 +23,11 @@ from kms_tui.server import keys
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import CryptographicError, InvalidRequest, Kmip21Error, NotSupported, ServerError
 from kms_tui.server.store import StoredObject
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
 WRAPPING_KEY_ID = "wrapping_key_id"
 WRAP_KEY = 0x10
@@ -93,7 +100,7 @@ def _unwrapping_key(ctx: OpContext, kek_uid: str) -> StoredObject:
     return kek
 
 
-def _public_key_of(kek: StoredObject):  # noqa: ANN202 - a cryptography public key
+def _public_key_of(kek: StoredObject) -> PublicKeyTypes:
     from cryptography import x509
 
     try:
@@ -110,24 +117,25 @@ def _rsa_parameters(params: TTLV | None) -> tuple[str, str, str]:
     return g("CryptographicAlgorithm") or "RSA", g("PaddingMethod") or "OAEP", g("HashingAlgorithm") or "SHA256"
 
 
-def _hash(name: str):  # noqa: ANN202
+def _hash(name: str) -> hashes.HashAlgorithm:
     from cryptography.hazmat.primitives import hashes
 
-    table = {"SHA1": hashes.SHA1, "SHA224": hashes.SHA224, "SHA256": hashes.SHA256, "SHA384": hashes.SHA384,
+    table: dict[str, type[hashes.HashAlgorithm]] = {"SHA1": hashes.SHA1, "SHA224": hashes.SHA224,
+                                                    "SHA256": hashes.SHA256, "SHA384": hashes.SHA384,
              "SHA512": hashes.SHA512}
     if name not in table:
         raise CryptographicError(f"Unable to wrap key with RSA: hashing algorithm not supported: {name}")
     return table[name]()
 
 
-def _oaep(hash_name: str):  # noqa: ANN202
+def _oaep(hash_name: str) -> padding.OAEP:
     from cryptography.hazmat.primitives.asymmetric import padding
 
     h = _hash(hash_name)
     return padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None)
 
 
-def _wrap_with_public_key(public, params: TTLV | None, data: bytes) -> bytes:  # noqa: ANN001
+def _wrap_with_public_key(public: PublicKeyTypes, params: TTLV | None, data: bytes) -> bytes:
     """``wrap_with_rsa``: CKM_RSA_AES_KEY_WRAP (padding None), CKM_RSA_OAEP, CKM_RSA v1.5."""
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -149,7 +157,7 @@ def _wrap_with_public_key(public, params: TTLV | None, data: bytes) -> bytes:  #
     raise CryptographicError(f"Unable to wrap key with RSA: padding method not supported: {pad}")
 
 
-def _unwrap_with_private_key(private, params: TTLV | None, data: bytes) -> bytes:  # noqa: ANN001
+def _unwrap_with_private_key(private: PrivateKeyTypes, params: TTLV | None, data: bytes) -> bytes:
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
     if not isinstance(private, rsa.RSAPrivateKey):
@@ -218,7 +226,8 @@ def wrap_on_create(ctx: OpContext, uid: str, obj: TTLV, kek_uid: str) -> TTLV:
         )
     kek = _usable_wrapping_key(ctx, kek_uid, for_unwrap=False)
     if kek.object_type != "SymmetricKey":
-        raise NotSupported(f"the sandbox KMS wraps on create with symmetric keys only: {kek_uid} is a {kek.object_type}")
+        raise NotSupported(f"the sandbox KMS wraps on create with symmetric keys only: {kek_uid} is a "
+                           f"{kek.object_type}")
     if obj.tag not in ("SymmetricKey", "SecretData"):
         raise NotSupported(f"the sandbox KMS wraps only symmetric keys and secret data on create, not a {obj.tag}")
     try:
@@ -227,7 +236,7 @@ def wrap_on_create(ctx: OpContext, uid: str, obj: TTLV, kek_uid: str) -> TTLV:
         raise CryptographicError(str(exc)) from None
     wrapped = aes_key_wrap_with_padding(_kek_bytes(kek), plain)
     out = obj.copy()
-    block = out.get("KeyBlock")
+    block = out.child("KeyBlock")
     block.set(TTLV.bytes_("KeyValue", wrapped))
     block.set(TTLV.struct("KeyWrappingData", [
         TTLV.enum("WrappingMethod", "Encrypt"),
@@ -251,11 +260,11 @@ def unwrap_node(ctx: OpContext, node: TTLV) -> TTLV:
     SPKI (what NoEncoding wraps)."""
     block = node.get("KeyBlock")
     kwd = block.get("KeyWrappingData") if block is not None else None
-    if kwd is None:
+    if block is None or kwd is None:
         return node
     info = kwd.get("EncryptionKeyInformation")
     kek_uid = info.get_value("UniqueIdentifier") if info is not None else None
-    if not isinstance(kek_uid, str):
+    if info is None or not isinstance(kek_uid, str):
         raise NotSupported("unable to unwrap key: the wrapping key identifier is missing")
     if kwd.get_value("EncodingOption") == "TTLVEncoding":
         raise NotSupported("the sandbox KMS unwraps keys wrapped with EncodingOption NoEncoding only")
@@ -274,7 +283,7 @@ def unwrap_node(ctx: OpContext, node: TTLV) -> TTLV:
         plain = _unwrap_with_private_key(private, params, data)
     fmt = block.get_value("KeyFormatType")
     out = node.copy()
-    plain_block = out.get("KeyBlock")
+    plain_block = out.child("KeyBlock")
     plain_block.remove("KeyWrappingData")
     if node.tag in ("PrivateKey", "PublicKey"):
         plain_block.set(TTLV.enum("KeyFormatType", "PKCS8"))
@@ -331,7 +340,7 @@ def wrap_for_export(ctx: OpContext, node: TTLV, spec: TTLV) -> TTLV:
         out_params.set(TTLV.enum("BlockCipherMode", mode))
     info_children = [TTLV.text("UniqueIdentifier", kek_uid)] + ([out_params] if out_params.value else [])
     out = node.copy()
-    block = out.get("KeyBlock")
+    block = out.child("KeyBlock")
     block.set(TTLV.bytes_("KeyValue", wrapped))
     block.set(TTLV.struct("KeyWrappingData", [
         TTLV.enum("WrappingMethod", "Encrypt"),

@@ -312,3 +312,39 @@ def test_ctrl_c_stops_a_headless_run_between_objects(tmp_path):
     finally:
         proxy.stop()
         sb.stop()
+
+
+def test_destroy_can_revoke_active_objects_first(estate, kms_cli):
+    """`destroy --tag T --revoke-first --reason R`: each Active object gets one Revoke (reason R),
+    then its Destroy; the preview and --dry-run say so, and nothing is sent by the dry run."""
+    kms = estate["kms"]
+    args = ("destroy", "--tag", "batch", "--revoke-first", "--reason", "KeyCompromise", "--conf", estate["conf"])
+    r = kms_cli(*args, "--dry-run", "--json")
+    assert r.code == 0, r.err
+    plan = r.json["plan"]
+    assert plan["skipped"] == []  # without --revoke-first these Active ones are skipped ("revoke it first")
+    assert set(plan["revoke_first"]) == {estate["kek"], estate["plain"], estate["sk"]}  # pk: the cascade
+    assert plan["counts"]["requests"] == 6 and plan["counts"]["revoked_first"] == 3
+    text = kms_cli(*args, "--dry-run")
+    assert text.out.startswith("Bulk destroy, revoking Active ones first (KeyCompromise): 4 object(s) change")
+    assert f"  {estate['plain']}  SymmetricKey  Active  (revoked first: KeyCompromise)" in text.out
+    assert "(dry run: nothing was sent)" in text.out
+    assert kms.state(estate["plain"]) == "Active"
+
+    r = kms_cli(*args, "--yes", "--json")
+    assert r.code == 0, r.err
+    outcomes = {o["uid"]: (o["status"], o["state"]) for o in r.json["outcomes"]}
+    assert outcomes == {u: ("done", "Destroyed_Compromised")
+                        for u in (estate["kek"], estate["plain"], estate["sk"], estate["pk"])}
+    assert kms.state(estate["untagged"]) == "Active"
+
+
+def test_destroy_of_one_active_key_with_revoke_first(estate, kms_cli):
+    kms = estate["kms"]
+    key = kms.create()
+    r = kms_cli("destroy", key, "--reason", "Superseded", "--conf", estate["conf"])
+    assert r.code == 3 and "--revoke-first" in r.err
+    r = kms_cli("destroy", key, "--revoke-first", "--reason", "Superseded", "--conf", estate["conf"])
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[:2] == [f"revoked {key} first (Superseded)", f"destroyed {key}"]
+    assert kms.state(key) == "Destroyed"

@@ -285,10 +285,9 @@ class RadarScreen(ConsoleScreen):
             await client.revoke(uid, reason, message="from the radar", cascade=cascade)
             notice = f"Revoked {visible(uid)} ({reason})"
         elif what == "renew":
-            from kms_tui.client.certificates import recertify
+            from kms_tui.client.certificates import renew_keeping_tags
 
-            attrs = await client.get_attributes(uid)
-            new = await recertify(client, uid, tags=attrs.get("tags", []))
+            new = await renew_keeping_tags(client, uid)
             notice = f"Renewed {visible(uid)}: the new certificate is {visible(new)}"
         elif what == "rekey":
             from kms_tui.client.rotation import rekey

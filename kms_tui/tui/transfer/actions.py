@@ -39,6 +39,7 @@ class ExportChecked(Message):
     object_type: str
     question: str | None
     public_uid: str | None = None
+    algorithm: str = ""  # for the ckms command `!` shows (rsa keys / ec keys)
 
 
 class TransferActions:
@@ -119,13 +120,14 @@ class TransferActions:
             found.update((r.uid, r) for r in extra)
         target = found.get(public_uid or row.uid) or found.get(row.uid)
         question = guards.export_warning(target, [found[i] for i in found if i != target.uid]) if target else None
-        self.post_message(ExportChecked(row.uid, row.object_type, question, public_uid))
+        self.post_message(ExportChecked(row.uid, row.object_type, question, public_uid, row.algorithm))
 
     def on_export_checked(self, message: ExportChecked) -> None:
         def ask(confirmed: bool | None = True) -> None:
             if confirmed:
                 self.app.push_screen(ExportModal(message.uid, message.object_type, directory=self.export_dir,
-                                                 public_uid=message.public_uid), self._export_chosen)
+                                                 public_uid=message.public_uid, algorithm=message.algorithm),
+                                     self._export_chosen)
 
         if message.question is None:
             ask()
