@@ -185,7 +185,7 @@ def sandbox_profile(url: str, *, save: bool = True, make_active: bool = False) -
         document = store.load(SANDBOX_PROFILE)
         if document.http_config.get("server_url") != url:
             document.set("http_config.server_url", url)
-            store.save(SANDBOX_PROFILE, document)
+            store.save(SANDBOX_PROFILE, document, backup=False)  # a new port: keeps the user's backups
     else:
         store.create(SANDBOX_PROFILE, url)
     if make_active:

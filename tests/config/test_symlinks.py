@@ -181,7 +181,7 @@ def test_backup_and_lock_files(tmp_path, home, kind, which):
     own.parent.mkdir(parents=True)
     own.write_text(PROFILE)
     document = ProfileStore().load("work")
-    beside = own.with_name("work.toml.bak" if which == "backup" else ".work.toml.lock")
+    beside = own.with_name("work.toml.1" if which == "backup" else ".work.toml.lock")
     plant = Plant(tmp_path, beside, kind)
     document.set("http_config.server_url", "http://127.0.0.1:10")
     with pytest.raises(ConfigError) as info:
