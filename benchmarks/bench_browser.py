@@ -49,7 +49,7 @@ from textual._compositor import CompositorUpdate  # noqa: E402
 
 from kms_tui.client import ConnectionSettings, KmsClient, RetryPolicy  # noqa: E402
 from kms_tui.tui.app import create_app  # noqa: E402
-from kms_tui.tui.widgets.object_table import ObjectTable  # noqa: E402
+from kms_tui.tui.objects.table import ObjectTable  # noqa: E402
 from tests.support.sandbox import start_sandbox  # noqa: E402
 
 TARGETS = {"first_rows_s": 1.0, "peak_rss_mb": 150.0, "p99_key_to_frame_ms": 50.0}

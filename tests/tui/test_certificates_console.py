@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from textual.widgets import Input, OptionList, Select
 
 from kms_tui.client.listing import ObjectSummary
-from kms_tui.tui.widgets.object_listing import row_from_summary
+from kms_tui.tui.objects.loading import row_from_summary
 from tests.tui.conftest import FIXED_NOW, settle
 from tests.tui.helpers import wait_until
 

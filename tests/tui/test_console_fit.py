@@ -9,7 +9,7 @@ from textual.widgets import Button
 
 from kms_tui.tui.modals.destroy import DestroyModal
 from kms_tui.tui.screens.help import HelpScreen
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.objects.rows import ObjectRow
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
 from tests.tui.rendered import screen_text
@@ -87,7 +87,7 @@ async def test_destroy_dialog_buttons_are_on_screen_at_60x20(sandbox_console):
 # -- ids and states you can tell apart ------------------------------------------------------------
 
 def test_ids_are_shortened_in_the_middle_keeping_start_and_end():
-    from kms_tui.tui.widgets.object_columns import fit_middle
+    from kms_tui.tui.objects.columns import fit_middle
 
     uid = "dda84093-0335-46e4-9d7b-5c1e6a2bf90e"
     assert fit_middle(uid + "_pk", 16) == "dda84093…f90e_pk"

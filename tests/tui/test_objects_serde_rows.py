@@ -8,9 +8,9 @@ from datetime import timezone
 from kms_tui.client.json_slices import array_slices
 from kms_tui.client.listing import _decode_slice
 from kms_tui.client.requests import LocateFilter
-from kms_tui.tui.widgets.object_format import readable_attributes, vendor_attributes
-from kms_tui.tui.widgets.object_listing import row_from_summary
-from kms_tui.tui.widgets.object_rows import row_from_attributes
+from kms_tui.tui.objects.format import readable_attributes, vendor_attributes
+from kms_tui.tui.objects.loading import row_from_summary
+from kms_tui.tui.objects.rows import row_from_attributes
 from tests.conftest import DATA
 
 SERDE = DATA / "cosmian_serde"

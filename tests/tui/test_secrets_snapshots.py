@@ -11,7 +11,7 @@ from textual.widgets import Input, Select
 
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.tui.modals.create_key import KEY_KINDS
-from kms_tui.tui.widgets.object_listing import row_from_summary
+from kms_tui.tui.objects.loading import row_from_summary
 from tests.tui.conftest import settle
 from tests.tui import test_objects_snapshots as objects_snapshots
 

@@ -11,9 +11,9 @@ import pytest
 from kms_tui.client.errors import ProtocolError
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.tui.connection_check import CheckResult
-from kms_tui.tui.widgets import object_guards as guards
-from kms_tui.tui.transfer.actions import ExportChecked
-from kms_tui.tui.widgets.object_listing import row_from_summary
+from kms_tui.tui.objects import guards
+from kms_tui.tui.objects.transfer import ExportChecked
+from kms_tui.tui.objects.loading import row_from_summary
 from tests.tui.conftest import settle
 from tests.tui.test_objects_snapshots import _key
 

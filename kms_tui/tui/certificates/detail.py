@@ -25,8 +25,8 @@ from textual.widgets.option_list import Option
 
 from kms_tui.client import certificates as certs
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.access_list import AccessDetail
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.objects.access import AccessDetail
+from kms_tui.tui.objects.rows import ObjectRow
 
 PAUSE = 0.2  # seconds the cursor rests on a row before the certificate is fetched
 LABEL = 13

@@ -22,8 +22,8 @@ from textual.widgets import Input, Static
 from kms_tui.client.serde_dates import as_datetime
 from kms_tui.kmip.models.attributes import COSMIAN, TAG_ATTRIBUTE
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.objects.rows import ObjectRow
 
 DATES = (("ActivationDate", "Activation date", "edit-activation"),
          ("DeactivationDate", "Deactivation date", "edit-deactivation"))

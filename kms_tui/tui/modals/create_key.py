@@ -13,7 +13,7 @@ from textual.widgets import Input, Select, Static
 from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.client.secrets import SecretValue
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
 
 
 PAIR_FAMILIES = ("rsa", "ec", "ed25519", "ed448")

@@ -13,8 +13,8 @@ from kms_tui.tui.widgets.checkbox import Checkbox
 from kms_tui.kmip.enums import RevocationReasonCode
 from kms_tui.kmip.ttlv import parse_datetime
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.objects.rows import ObjectRow
 
 COMPROMISE_REASONS = frozenset({"KeyCompromise", "CACompromise"})
 REASON_HELP = {

@@ -20,7 +20,7 @@ from kms_tui.safetext import visible
 from kms_tui.tui.modals.grant import GrantModal, GrantRequest
 from kms_tui.tui.modals.prompt import PromptModal
 from kms_tui.tui.screens.base import ConsoleScreen
-from kms_tui.tui.widgets.access_list import me
+from kms_tui.tui.objects.access import me
 
 
 def _t(value: Any) -> Text:

@@ -20,8 +20,8 @@ from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.kmip import transfer
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.objects.rows import ObjectRow
 
 PUBLIC_PEM = "public-pem"  # the default: the public key (or certificate) as PEM
 WRAPPABLE = ("json-ttlv", "raw", "base64")

@@ -18,7 +18,7 @@ from kms_tui.client.transfer import import_files
 from kms_tui.client.transfer.import_files import ImportOptions, ImportPlan
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import parse_tags
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
 
 DETECT = "detect"
 

@@ -22,8 +22,8 @@ from kms_tui import access_rights as rights
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.grant import GrantModal, GrantRequest
 from kms_tui.tui.modals.revoke_rights import RevokeRightsModal, RevokeRightsRequest
-from kms_tui.tui.widgets.object_detail import ObjectDetail
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.objects.detail import ObjectDetail
+from kms_tui.tui.objects.rows import ObjectRow
 
 
 PAUSE = 0.2  # seconds the cursor rests on a row before its grants are asked for

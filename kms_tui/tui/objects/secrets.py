@@ -23,8 +23,8 @@ from kms_tui.client import secrets as sd
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.certificates.detail import CertificateDetail
-from kms_tui.tui.widgets.object_detail import LABEL_WIDTH, render_detail
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.objects.detail import LABEL_WIDTH, render_detail
+from kms_tui.tui.objects.rows import ObjectRow
 
 MASK = "••••••••"
 REVOKED = ("Deactivated", "Compromised")

@@ -10,7 +10,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_rows import COLUMNS, ObjectRow
+from kms_tui.tui.objects.rows import COLUMNS, ObjectRow
 
 # (minimum, maximum) width per column; fixed columns have min == max.
 WIDTHS: dict[str, tuple[int, int]] = {
