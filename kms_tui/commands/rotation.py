@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kms_tui.client import KmsClient, errors
-from kms_tui.client import rotation
+from kms_tui.client import KmsClient, errors, rotation
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client, table
 
 
-def _span(what: str):  # noqa: ANN202
+def _span(what: str):
     def parse(text: str) -> int:
         try:
             return rotation.parse_span(text, what)
@@ -152,7 +151,8 @@ def run_history(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
         uid = object_id(args.id)
         chain = await rotation.history(client, uid)
-        rows = [(("→ " if g.uid == uid else "  ") + g.uid, g.state or g.error, "-" if g.generation is None else g.generation,
+        rows = [(("→ " if g.uid == uid else "  ") + g.uid, g.state or g.error,
+                 "-" if g.generation is None else g.generation,
                  _when(g.rotate_date or g.initial_date)) for g in chain]
         return Result({"id": uid, "chain": [g.as_json() for g in chain]},
                       table(rows, ("id (oldest first)", "state", "generation", "made")))
