@@ -10,10 +10,11 @@ ctrl+r. :class:`FormEdits` gives both methods to any form from the values of its
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
-from textual.widget import Widget
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static, Switch, TextArea
 
 VALUE_FIELDS = (Input, Select, Checkbox, Switch)
@@ -47,8 +48,9 @@ def field_label(widget: Widget) -> str:
                 return _short(labels[0])
         else:
             index = siblings.index(node)
-            if index > 0 and isinstance(siblings[index - 1], Static):
-                return _short(siblings[index - 1])
+            previous = siblings[index - 1] if index > 0 else None
+            if isinstance(previous, Static):
+                return _short(previous)
         node, container = container, container.parent
     return (widget.id or "a field").removeprefix("f-").replace("-", " ")
 

@@ -103,7 +103,8 @@ class AccessScreen(ConsoleScreen):
             obtained = await client.access_obtained()
         except Exception as exc:  # noqa: BLE001 - shown on the screen
             reason = getattr(exc, "message", None) or str(exc)
-            self.query_one("#access-create", Static).update(Text(f"Could not list the access rights: {visible(reason)}"))
+            self.query_one("#access-create",
+                           Static).update(Text(f"Could not list the access rights: {visible(reason)}"))
             return
         may_create = privileged = None
         try:

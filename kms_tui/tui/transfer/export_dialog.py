@@ -16,10 +16,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
-from kms_tui.tui.widgets.checkbox import Checkbox
-
 from kms_tui.kmip import transfer
 from kms_tui.safetext import visible
+from kms_tui.tui.widgets.checkbox import Checkbox
 from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
 from kms_tui.tui.widgets.object_rows import ObjectRow
 
