@@ -102,7 +102,7 @@ def _registered(module_name: str) -> dict[str, str | None]:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
     importlib.import_module(f"kms_tui.commands.{module_name}").register(sub)
-    helps = {action.dest: action.help for action in sub._choices_actions}  # noqa: SLF001
+    helps = {action.dest: action.help for action in sub._choices_actions}
     return {name: helps.get(name) for name in sub.choices}
 
 
