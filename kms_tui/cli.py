@@ -161,6 +161,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if command_word(argv) in (None, *LONG_RUNNING) or not gc.isenabled():
         return _main(argv)
+    # Optional imports of our libraries that a headless command never uses: httpcore imports
+    # trio when it happens to be installed (~50 ms) only to offer trio a lock (we run on asyncio
+    # alone); httpx imports its command-line tool (click, rich, pygments: ~25 ms) when those are
+    # installed. `import X` of a None entry raises ImportError, which both handle.
+    for optional in ("trio", "httpx._main"):
+        sys.modules.setdefault(optional, None)  # type: ignore[arg-type]
     # A headless command is a short process whose allocations (modules, classes, one answer)
     # live until it exits: the collector's full passes free nothing and cost about a fifth of
     # its run. Cycles wait for the end of the command; large listings pause it already.

@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "client": {"kmip", "audit", "exitcodes", "paths", "safetext"},
     "config": {"kmip", "client", "exitcodes", "paths", "safetext"},  # client: the cosmian-kms secret backend
     "auth": {"kmip", "client", "config", "audit", "exitcodes", "paths", "safetext"},
-    "doctor": {"client", "auth", "exitcodes", "safetext"},
+    "doctor": {"client", "config", "auth", "exitcodes", "safetext"},  # config: a resolved profile's type
 }
 UI_LIBRARIES = {"textual", "rich"}  # only kms_tui.tui draws
 

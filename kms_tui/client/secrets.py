@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from kms_tui.client.errors import InvalidValue
-from kms_tui.kmip.models import secret_requests as build
 from kms_tui.kmip.ttlv import TTLV
 
 SERVER_SEED_BYTES = 32  # what Cosmian's Create of a SecretData makes
@@ -105,6 +104,8 @@ async def create_secret_data(
     """A SecretData: the server's random 32-byte Seed when no value is given, else ``value``.
     ``sensitive``: the server never hands the value out unwrapped; ``wrapping_key_id`` (the
     server's seed only): stored wrapped by that key."""
+    from kms_tui.kmip.models import secret_requests as build  # here: `create aes` needs no models
+
     if data_type not in build.SECRET_DATA_TYPES:
         raise InvalidValue(f"unknown secret data type {data_type!r}", "use Password or Seed")
     if value is None:
@@ -136,6 +137,8 @@ async def create_opaque_object(
     activate: bool = True,
 ) -> Created:
     """An OpaqueObject holding ``value``."""
+    from kms_tui.kmip.models import secret_requests as build
+
     check_value(value)
     try:
         op = build.opaque_object_import_request(value.reveal(), list(tags), opaque_type=opaque_type,

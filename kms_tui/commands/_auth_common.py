@@ -30,4 +30,4 @@ def resolve(args: Any) -> Any:
     """The resolved connection for --profile/--conf (ConfigError when there is none)."""
     from kms_tui.config import resolve_connection
 
-    return resolve_connection(getattr(args, "profile", None), getattr(args, "conf", None))
+    return resolve_connection(getattr(args, "profile", None), getattr(args, "conf", None), quick=True)

@@ -36,6 +36,7 @@ from kms_tui.audit.trail import _connect, refuse_links
 from kms_tui.audit.view import OUTCOMES, AuditFilter, operation_label
 from kms_tui.commands.output import dumps, safe_lines, say, table
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 
 def register(subparsers: Any) -> None:
@@ -193,14 +194,14 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps({"path": str(path), **verdict.as_dict()}))
     elif verdict.intact:
-        print(f"audit trail intact: {verdict.rows} rows, last id {verdict.last_id}, head {verdict.head_hash}")
+        print(f"audit trail intact: {count(verdict.rows, 'row')}, last id {verdict.last_id}, head {verdict.head_hash}")
     else:
         where = ""
         if verdict.first_bad_id is not None:
             bad = verdict.first_bad
             where = f"row {verdict.first_bad_id} ({bad.get('time', '')} {bad.get('operation', '')}) "
         print(safe_lines(f"audit trail BROKEN: {where}{verdict.problem}"))
-        print(f"  {verdict.rows} rows verified before it; last good head {verdict.head_hash}")
+        print(f"  {count(verdict.rows, 'row')} verified before it; last good head {verdict.head_hash}")
     return exitcodes.OK if verdict.intact else VERIFY_BROKEN
 
 

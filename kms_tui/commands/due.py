@@ -24,6 +24,7 @@ from typing import Any
 from kms_tui import exitcodes
 from kms_tui.commands.headless import Result, close_audit, emit, open_client, report_error, run_with_client, table
 from kms_tui.commands.output import say
+from kms_tui.words import count
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([dhw]?)\s*$", re.IGNORECASE)
 _UNIT = {"": 86400, "d": 86400, "h": 3600, "w": 7 * 86400}
@@ -74,7 +75,7 @@ def _section(radar: Any, within: timedelta) -> str:
         rows = [(f.level, f.kind, f.uid, f.name, f.message, f"→ {f.action}") for f in radar.findings]
         lines.append(table(rows, ("LEVEL", "WHAT", "OBJECT", "NAME", "DETAIL", "TO DO")))
     else:
-        lines.append(f"nothing due within {_span_text(within)} ({radar.checked} objects checked)")
+        lines.append(f"nothing due within {_span_text(within)} ({count(radar.checked, 'object')} checked)")
     lines += [f"note: {visible(p)}" for p in radar.problems]
     return "\n".join(lines)
 

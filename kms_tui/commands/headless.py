@@ -84,6 +84,10 @@ def read_only_in_settings(resolved: Any) -> str | None:
     if getattr(getattr(resolved, "settings", None), "read_only", False):
         return f"profile {resolved.name} is read-only in settings.toml"
     try:
+        from kms_tui.config.quick import settings_absent
+
+        if settings_absent():
+            return None
         from kms_tui.config.settings import load_settings
 
         if load_settings().read_only:
@@ -121,7 +125,7 @@ def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
     audit trail cannot be written)."""
     from kms_tui.config import resolve_connection
 
-    resolved = resolve_connection(getattr(args, "profile", None), getattr(args, "conf", None))
+    resolved = resolve_connection(getattr(args, "profile", None), getattr(args, "conf", None), quick=True)
     where = Where(resolved.name, resolved.server_url)
     if write:
         why = read_only_in_settings(resolved)
@@ -130,7 +134,7 @@ def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
                              "change it in settings.toml, or use another profile", reason="read_only")
         refuse_unconfirmed_production(args, resolved)
     settings = ConnectionSettings.from_http_config(resolved.http_config)
-    from kms_tui.config.settings import client_options
+    from kms_tui.config.quick import client_options
 
     client = KmsClient(
         settings,

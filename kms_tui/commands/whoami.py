@@ -23,7 +23,7 @@ async def _collect(connection: Any, args: argparse.Namespace) -> Any:
     from kms_tui.auth.session import Session
     from kms_tui.auth.whoami import whoami
     from kms_tui.client import ConnectionSettings, KmsClient
-    from kms_tui.config.settings import client_options
+    from kms_tui.config.quick import client_options
 
     audit = open_audit(args, write=False)
     try:

@@ -21,6 +21,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from kms_tui.client import requests
 from kms_tui.client.redact import redact_text
@@ -121,7 +122,29 @@ def _symmetric_kind(algorithm: str) -> str:
 
 
 def for_create(family: str, *, size: int, curve: str, name: str | None, tags: Sequence[str],
-               activate: bool, algorithm: str = "") -> Equivalent:
+               activate: bool, algorithm: str = "", rotation: Any = None) -> Equivalent:
+    """A create; ``rotation`` (a ``RotationChoice``): ckms's ``--rotation-interval``,
+    ``--rotation-offset``, ``--enroll-keyset``, then their SetAttributes on the new key."""
+    equivalent = _for_create(family, size=size, curve=curve, name=name, tags=tags, activate=activate,
+                             algorithm=algorithm)
+    if not rotation:
+        return equivalent
+    from kms_tui.kmip.models import attribute_requests as R
+    from kms_tui.kmip.models.rotation_requests import policy_attributes
+
+    new_id = "NEW_KEY_ID"  # the id the server gives the key (a pair: its private key)
+    attributes = policy_attributes(interval=rotation.interval, offset=rotation.offset,
+                                   name=new_id if rotation.keyset else None)
+    sets = "\n".join(_json(R.set_attribute(new_id, a).to_ttlv()) for a in attributes)
+    kms_tui, sep, comment = equivalent.kms_tui.partition("  # ")
+    kms_tui = " ".join([kms_tui, _q(*rotation.command_words())]) + (sep + comment if sep else "")
+    ckms = equivalent.ckms  # `ckms fpe keys create` has no rotation options (rotation_policy_args.rs users)
+    ckms = f"{ckms} {_q(*rotation.ckms_words())}" if ckms and not ckms.startswith("ckms fpe") else None
+    return Equivalent(equivalent.title, kms_tui, ckms, f"{equivalent.kmip}\n{sets}")
+
+
+def _for_create(family: str, *, size: int, curve: str, name: str | None, tags: Sequence[str],
+                activate: bool, algorithm: str = "") -> Equivalent:
     if family in ("password", "seed", "opaque"):
         return _for_create_secret(family, size=size, name=name, tags=tags)
     if family == "symmetric":

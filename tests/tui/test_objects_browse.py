@@ -325,3 +325,20 @@ async def test_server_killed_mid_load_keeps_the_rows_that_arrived(console_factor
             assert f"Load failed after {FIRST_PAGE} objects" in status and "r retries" in status
             assert screen.table.total == FIRST_PAGE  # what arrived is still shown
             assert type(pilot.app.screen).__name__ == "ObjectsScreen"
+
+
+async def test_a_filter_that_hides_every_row_says_so_and_esc_brings_them_back(sandbox_console):
+    async with sandbox_console.run_test(size=(80, 24)) as pilot:
+        screen = await open_objects(pilot)
+        await pilot.app.services.client.create_symmetric_key("AES", 256, name="only-key")
+        await reload(pilot, screen)
+        assert status_text(screen).startswith("1 object ·")  # never "1 objects"
+        await pilot.press("slash", *"xyz")
+        await pilot.pause()
+        assert screen.table.shown_rows == []
+        said = screen.table.empty_text
+        assert "No row matches 'xyz': 1 object hidden; esc clears the filter." == said
+        assert "No objects yet" not in said
+        await pilot.press("escape")  # clears the filter: the row is back
+        await pilot.pause()
+        assert [r.name for r in screen.table.shown_rows] == ["only-key"]

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Select, Static
 from kms_tui.client.diff import shown
 from kms_tui.safetext import visible
 from kms_tui.tui.screens.base import ConsoleScreen
+from kms_tui.words import count
 
 
 @dataclass
@@ -161,9 +162,10 @@ class CompareScreen(ConsoleScreen):
         c = diff.counts()
         here, there = message.sizes
         if diff.same:
-            text = f"Same as {visible(message.other)}: {c['compared']} objects, same states, tags, links and grants."
+            text = (f"Same as {visible(message.other)}: {count(c['compared'], 'object')}, "
+                    "same states, tags, links and grants.")
         else:
-            text = (f"Different from {visible(message.other)} ({here} objects here, {there} there): "
+            text = (f"Different from {visible(message.other)} ({count(here, 'object')} here, {there} there): "
                     f"{c['only_a']} only here, {c['only_b']} only there, {c['recreated']} re-created, "
                     f"{c['changed_objects']} changed.")
         if message.problems:

@@ -20,8 +20,10 @@ from textual.widgets import Input, Static
 
 from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
+from kms_tui.words import count
 from kms_tui.tui.bulk.marks import BulkMarks
 from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
+from kms_tui.tui.certificates.renew import RENEW_BINDINGS, CertificateRenewal
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.certificates.certify_modal import certify_from
@@ -130,6 +132,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         Binding("asterisk", "mark_shown", "Mark all", show=False,
                 tooltip="Mark every row the filter shows (again: unmark them).", id="objects.mark-shown"),
         *ROTATION_BINDINGS,  # R re-key, H rotation history, K test this key (kms_tui/tui/rotation)
+        *RENEW_BINDINGS,  # N renews a certificate (kms_tui/tui/certificates/renew.py)
     ]
     DEFAULT_CSS = """
     ObjectsScreen #objects-body { height: 1fr; }
@@ -154,7 +157,10 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self._reset_arrivals()
         self._in_place = False  # the running load refreshes the rows shown (a reload)
         self.bulk = BulkMarks(self)  # marks and bulk actions (kms_tui.tui.bulk)
+        self._listed_text = "No objects."  # what the empty table says when no text filter hides rows
+        self._filter_text = ""
         self.rotation = RotationController(self)
+        self.renewal = CertificateRenewal(self)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -184,7 +190,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
 
     def _services_changed(self, services: Any) -> None:
         if services is None:
-            self.table.empty_text = "Not connected. Ctrl+O connects to a server or starts the sandbox."
+            self._set_empty("Not connected. Ctrl+O connects to a server or starts the sandbox.")
             self.table.clear()
             self._set_status(self.table.empty_text)
         else:  # after the screen's first frame: its first layout and footer go first
@@ -211,7 +217,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self._reset_arrivals()
         self._in_place = in_place and self.table.total > 0
         if not self._in_place:
-            self.table.empty_text = "Loading…"
+            self._set_empty("Loading…")
             self.table.clear()
         self._set_status(f"Loading {describe_filter(self.filters)}…  (x stops)")
         self.load_objects(self.filters, self.generation)
@@ -253,7 +259,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
     def _load_complete(self, *, removed_elsewhere: bool) -> None:
         if removed_elsewhere:  # a complete reload: the rows it did not list are gone
             self.table.remove_rows([uid for uid in self.table.uids() if uid not in self._received])
-        self.table.empty_text = (
+        self._set_empty(
             "No objects yet: n creates a key." if self.filters.is_empty
             else f"No objects match {describe_filter(self.filters)}."
         )
@@ -272,8 +278,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self.app.report_error(message.error, title="Could not list the objects")
 
     def _say_load_failed(self, error: BaseException) -> None:
-        self.table.empty_text = "The list could not be loaded (see the status line)."
-        self.table.refresh()
+        self._set_empty("The list could not be loaded (see the status line).")
         reason = visible(getattr(error, "message", None) or str(error))
         shown = "" if not self._in_place else f"; the {_fmt(self.table.total)} shown may be out of date"
         self._set_status(f"Load failed after {_fmt(len(self._received))} objects{shown}: {reason}  (r retries)",
@@ -292,7 +297,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
 
     def _show_counts(self) -> None:
         total, shown = self.table.total, len(self.table.shown_rows)
-        text = f"{_fmt(shown)} of {_fmt(total)} objects" if shown != total else f"{_fmt(total)} objects"
+        text = f"{_fmt(shown)} of {count(total, 'object')}" if shown != total else count(total, "object")
         text += f" · {describe_filter(self.filters)}"
         if self._arrived:
             text += f" · {_fmt(len(self._arrived))} more arrived, shown when you pause"
@@ -334,7 +339,25 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
             return
         self.filter_bar.show_error("")
         self.table.set_filter(predicate)
+        self._filter_text = message.text
+        self._show_empty_reason()
         self._show_counts()
+
+    def _set_empty(self, text: str) -> None:
+        """What the empty table says when no text filter hides its rows."""
+        self._listed_text = text
+        self._show_empty_reason()
+
+    def _show_empty_reason(self) -> None:
+        """What the empty table says: why nothing shows (the text filter hides every loaded row,
+        or the server filters or the KMS have none)."""
+        total, text = self.table.total, self._filter_text
+        if text and total and not self.table.shown_rows:
+            self.table.empty_text = (f"No row matches '{visible(text)}': {count(total, 'object')} hidden; "
+                                     "esc clears the filter.")
+        else:
+            self.table.empty_text = self._listed_text
+        self.table.refresh()
 
     @on(Input.Submitted, "#filter-text")
     @on(FilterInput.Left)
@@ -410,6 +433,9 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
 
     def action_test_key(self) -> None:
         self.rotation.test_key()
+
+    def action_renew_certificate(self) -> None:
+        self.renewal.renew()
 
     def action_grant_access(self) -> None:
         if not isinstance(self.focused, Input) and self.bulk.take("grant"):

@@ -102,6 +102,9 @@ class LifecycleActions:
     async def run_create(self, request: CreateKeyRequest) -> None:
         ids = await actions.create_key(self.client, request.kind, name=request.name, tags=request.tags,
                                        activate=request.activate, value=request.value, length=request.length)
+        from kms_tui.tui.rotation.create_fields import enrol  # the dialog's rotation policy, as headless
+
+        await enrol(self.client, ids[0], request.rotation)
         rows, _gone = await actions.fetch_rows(self.client, ids)
         self.post_message(RowsChanged(f"Created {request.kind.label}: {visible(ids[0])}", rows, select=ids[0]))
 
