@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # alone); httpx imports its command-line tool (click, rich, pygments: ~25 ms) when those are
     # installed. `import X` of a None entry raises ImportError, which both handle.
     for optional in ("trio", "httpx._main"):
-        sys.modules.setdefault(optional, None)  # type: ignore[arg-type]
+        sys.modules.setdefault(optional, None)  # type: ignore[arg-type]  # None: "not importable"
     # A headless command is a short process whose allocations (modules, classes, one answer)
     # live until it exits: the collector's full passes free nothing and cost about a fifth of
     # its run. Cycles wait for the end of the command; large listings pause it already.

@@ -92,9 +92,9 @@ def _change(args: argparse.Namespace, *, grant: bool) -> int:
 
     async def body(client: KmsClient) -> Result:
         if grant:
-            answer = await client.grant(uid, args.user, ops)  # type: ignore[arg-type]
+            answer = await client.grant(uid, args.user, ops)  # type: ignore[arg-type]  # None: create
         else:
-            answer = await client.revoke_access(uid, args.user, ops)  # type: ignore[arg-type]
+            answer = await client.revoke_access(uid, args.user, ops)  # type: ignore[arg-type]  # as above
         user, target = visible(args.user), visible(uid) if uid else "N/A"
         data: dict[str, Any] = {"user": args.user, "id": uid, "operations": ops, "server": answer}
         if grant:

@@ -88,7 +88,7 @@ class PastedLines:
         """Read what the stream holds once it is readable; False if the loop cannot watch it."""
         loop = asyncio.get_running_loop()
         try:
-            fd = self.stream.fileno()  # type: ignore[union-attr]
+            fd = self.stream.fileno()  # type: ignore[union-attr]  # None: AttributeError below
         except (AttributeError, OSError, ValueError):  # io.StringIO and the like
             return False
         ready: asyncio.Future[None] = loop.create_future()
