@@ -111,8 +111,8 @@ def build_parser(command: str | None = None, *, with_commands: bool = True) -> a
             importlib.import_module(f"kms_tui.commands.{module}").register(sub)
             continue
         aliases = [n for n, (m, h) in COMMAND_MODULES.items() if m == module and h is None and n != name]
-        stand_in = sub.add_parser(name, add_help=False, aliases=aliases if help_ is not None else [],
-                                  **({} if help_ is None else {"help": help_}))
+        listed: dict[str, Any] = {} if help_ is None else {"help": help_}  # an alias is not listed
+        stand_in = sub.add_parser(name, add_help=False, aliases=aliases if help_ is not None else [], **listed)
         stand_in.add_argument("_stand_in_rest", nargs=argparse.REMAINDER)
         stand_ins.add(id(stand_in))
     done: set[int] = set()
@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # alone); httpx imports its command-line tool (click, rich, pygments: ~25 ms) when those are
     # installed. `import X` of a None entry raises ImportError, which both handle.
     for optional in ("trio", "httpx._main"):
-        sys.modules.setdefault(optional, None)  # type: ignore[arg-type]
+        sys.modules.setdefault(optional, None)  # type: ignore[arg-type]  # None: "not importable"
     # A headless command is a short process whose allocations (modules, classes, one answer)
     # live until it exits: the collector's full passes free nothing and cost about a fifth of
     # its run. Cycles wait for the end of the command; large listings pause it already.

@@ -89,7 +89,8 @@ def test_legacy_ssl_keys_load_and_are_renamed_in_place_on_next_save(tmp_path):
     )
     document = ProfileDocument.load(path)
     warnings = [p for p in document.problems() if not p.is_error]
-    assert [p.path for p in warnings] == ["http_config.ssl_client_pkcs12_path", "http_config.ssl_client_pkcs12_password"]
+    assert [p.path for p in warnings] == ["http_config.ssl_client_pkcs12_path",
+                                          "http_config.ssl_client_pkcs12_password"]
     assert "renamed to `tls_client_pkcs12_path`" in warnings[0].message
     assert not [p for p in document.problems() if p.is_error]
     assert document.save() is True

@@ -19,7 +19,7 @@ import pytest
 
 from kms_tui import paths
 from kms_tui.audit import AuditEntry, AuditTrail, default_path
-from kms_tui.config import ConfigError, ProfileDocument, ProfileStore
+from kms_tui.config import ConfigError, ProfileStore
 
 PROFILE = '[http_config]\nserver_url = "http://127.0.0.1:9"\n'
 VICTIM_TEXT = "precious: not kms-tui's\n"

@@ -6,8 +6,9 @@ and notices; the client records every call in the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError

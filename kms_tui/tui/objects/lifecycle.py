@@ -18,8 +18,7 @@ from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import CreateKeyModal, CreateKeyRequest
 from kms_tui.tui.modals.destroy import DestroyModal, DestroyRequest
 from kms_tui.tui.modals.revoke import RevokeModal, RevokeRequest
-from kms_tui.tui.objects import actions
-from kms_tui.tui.objects import guards
+from kms_tui.tui.objects import actions, guards
 from kms_tui.tui.objects.rows import ObjectRow
 
 

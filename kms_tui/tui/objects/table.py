@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Callable, Iterable
 
 from rich.segment import Segment
 from rich.style import Style
