@@ -165,8 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # trio when it happens to be installed (~50 ms) only to offer trio a lock (we run on asyncio
     # alone); httpx imports its command-line tool (click, rich, pygments: ~25 ms) when those are
     # installed. `import X` of a None entry raises ImportError, which both handle.
-    for optional in ("trio", "httpx._main"):
-        sys.modules.setdefault(optional, None)  # type: ignore[arg-type]  # None: "not importable"
+    kept_out = [name for name in ("trio", "httpx._main") if name not in sys.modules]
+    for name in kept_out:
+        sys.modules[name] = None  # type: ignore[assignment]
     # A headless command is a short process whose allocations (modules, classes, one answer)
     # live until it exits: the collector's full passes free nothing and cost about a fifth of
     # its run. Cycles wait for the end of the command; large listings pause it already.
@@ -175,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     finally:
         gc.enable()
+        for name in kept_out:  # called in-process (tests, embedding): importable again afterwards
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def _main(argv: list[str]) -> int:
