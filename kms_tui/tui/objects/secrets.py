@@ -106,10 +106,14 @@ class SecretDetail(CertificateDetail):
         self.revealed = None
         self._draw_value()
 
+    def attributes_shown(self) -> None:
+        super().attributes_shown()
+        self._draw_value()
+
     def _draw_value(self) -> None:
         if not is_secret(self.row) or self.raw is not None:
             return
-        lines = list(render_detail(self.row, self.local).split("\n", allow_blank=True))
+        lines = list(render_detail(self.row, self.local, self.attributes).split("\n", allow_blank=True))
         lines.insert(2, value_line(self.revealed))  # under the id and the summary
         self.query_one("#detail-body", Static).update(Text("\n").join(lines))
 
@@ -138,7 +142,7 @@ class SecretActions:
         if row.state in DESTROYED:
             self.notify(f"This object is {row.state}: its value is gone.", severity="warning", markup=False)
             return
-        if row.attributes.get("Sensitive") is True:
+        if row.sensitive:
             self.notify("This secret is Sensitive: the server never hands its value out in the clear.",
                         severity="warning", markup=False)
             return
