@@ -196,6 +196,8 @@ class ObjectRow:
         self.tags = shared_tags(self.tags)
         self.system_tags = shared_tags(self.system_tags)
         self.links = compact_links(self.links)
+        if self.activated is not None and self.activated == self.created:
+            self.activated = self.created  # most keys are active from their creation: one datetime
 
     @property
     def haystack(self) -> str:
