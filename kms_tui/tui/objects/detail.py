@@ -8,6 +8,8 @@ objects, so going back to one, or showing a row just refreshed after an action, 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import tzinfo
 from typing import Any
 
@@ -21,6 +23,8 @@ from kms_tui.tui.objects.format import format_length, pretty_json, readable_attr
 from kms_tui.tui.objects.rows import ObjectRow, normalise_attributes, recent_attributes
 
 LABEL_WIDTH = 23
+MOVING = 0.25  # seconds: a row shown this soon after the last read means the cursor is moving
+PAUSE = 0.1  # then the read waits this long (cancelled if the cursor moves on)
 
 
 def _section(text: Text, title: str) -> None:
@@ -89,6 +93,7 @@ class ObjectDetail(VerticalScroll, can_focus=True):
         self.row: ObjectRow | None = None
         self.raw: str | None = None
         self.attributes: dict[str, Any] | str | None = None  # of row: None while they are read, str: why not
+        self._last_read = 0.0
 
     def compose(self):
         yield Static(Text("Select an object to see its details.", style="dim"), id="detail-body")
@@ -107,8 +112,11 @@ class ObjectDetail(VerticalScroll, can_focus=True):
             if client is None:
                 self.attributes = "Not connected: the attributes cannot be read."
             else:
-                self.run_worker(self._read_attributes(client, row), group="detail-attributes", exclusive=True,
-                                exit_on_error=False)
+                now = time.monotonic()
+                pause = PAUSE if now - self._last_read < MOVING else 0.0
+                self._last_read = now
+                self.run_worker(self._read_attributes(client, row, pause), group="detail-attributes",
+                                exclusive=True, exit_on_error=False)
         self._draw_readable()
         self.scroll_home(animate=False)
 
@@ -119,7 +127,9 @@ class ObjectDetail(VerticalScroll, can_focus=True):
         else:
             body.update(render_detail(self.row, self.local, self.attributes))
 
-    async def _read_attributes(self, client: Any, row: ObjectRow) -> None:
+    async def _read_attributes(self, client: Any, row: ObjectRow, pause: float = 0.0) -> None:
+        if pause:  # moving through the list: ask only for the row the cursor stops on
+            await asyncio.sleep(pause)
         attributes: dict[str, Any] | str
         try:
             attributes = found = normalise_attributes(await client.get_attributes(row.uid))
