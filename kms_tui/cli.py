@@ -111,8 +111,8 @@ def build_parser(command: str | None = None, *, with_commands: bool = True) -> a
             importlib.import_module(f"kms_tui.commands.{module}").register(sub)
             continue
         aliases = [n for n, (m, h) in COMMAND_MODULES.items() if m == module and h is None and n != name]
-        stand_in = sub.add_parser(name, add_help=False, aliases=aliases if help_ is not None else [],
-                                  **({} if help_ is None else {"help": help_}))
+        listed: dict[str, Any] = {} if help_ is None else {"help": help_}  # an alias is not listed
+        stand_in = sub.add_parser(name, add_help=False, aliases=aliases if help_ is not None else [], **listed)
         stand_in.add_argument("_stand_in_rest", nargs=argparse.REMAINDER)
         stand_ins.add(id(stand_in))
     done: set[int] = set()

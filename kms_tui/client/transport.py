@@ -12,10 +12,10 @@ import base64
 import os
 import secrets
 import ssl
-from urllib.request import getproxies
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.request import getproxies
 
 import httpx
 

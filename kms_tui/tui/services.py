@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
     """The real clock; tests pass a fixed one."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def load_settings() -> Any:
 
 
 async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any = None,
-                        on_session_change: Callable[[Any], None] | None = None) -> AppServices:
+                        on_session_change: Callable[[Any], object] | None = None) -> AppServices:
     """Build the shared client and the session for ``profile`` (a resolved connection).
 
     Raises the client's ``ConfigurationError`` (message and fix) when the profile cannot work.
@@ -185,7 +186,7 @@ def sandbox_profile(url: str, *, save: bool = True, make_active: bool = False) -
         document = store.load(SANDBOX_PROFILE)
         if document.http_config.get("server_url") != url:
             document.set("http_config.server_url", url)
-            store.save(SANDBOX_PROFILE, document)
+            store.save(SANDBOX_PROFILE, document, backup=False)  # a new port: keeps the user's backups
     else:
         store.create(SANDBOX_PROFILE, url)
     if make_active:

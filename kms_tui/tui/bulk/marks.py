@@ -121,8 +121,8 @@ class BulkMarks:
                             f"Bulk {plan.verb()}: {report.summary()}", unmark=done)
 
     async def _refresh(self, uids: list[str], notice: str, *, unmark: list[str]) -> None:
-        from kms_tui.tui.widgets import object_actions as actions
-        from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+        from kms_tui.tui.objects import actions
+        from kms_tui.tui.objects.lifecycle import RowsChanged
 
         for uid in unmark:
             self.marked.pop(uid, None)
@@ -152,7 +152,8 @@ class BulkMarks:
 
         async def act(uid: str) -> Any:
             now = await change_tags(self.screen.client, uid, add=add, remove=remove)
-            return bulk.Outcome(uid, bulk.DONE, "tags now: " + (", ".join(visible(t) for t in now) or "none"), sent=True)
+            return bulk.Outcome(uid, bulk.DONE, "tags now: " + (", ".join(visible(t) for t in now) or "none"),
+                                sent=True)
 
         report = await self._each(f"Tags {answer} on {len(ids):,} object(s)", ids, act)
         await self._refresh(ids, f"Bulk tags {visible(answer)}: {report.summary()}", unmark=[])
@@ -160,7 +161,7 @@ class BulkMarks:
     async def _grant(self, _action: str, ids: list[str]) -> None:
         from kms_tui.client import bulk
         from kms_tui.tui.modals.grant import GrantModal
-        from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+        from kms_tui.tui.objects.lifecycle import RowsChanged
 
         request = await self.screen.app.push_screen_wait(GrantModal(f"the {len(ids):,} marked objects"))
         if request is None:
@@ -178,8 +179,8 @@ class BulkMarks:
         from kms_tui.client import bulk
         from kms_tui.tui.modals.export import export_target, safe_file_name
         from kms_tui.tui.modals.prompt import PromptModal
-        from kms_tui.tui.widgets import object_actions as actions
-        from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+        from kms_tui.tui.objects import actions
+        from kms_tui.tui.objects.lifecycle import RowsChanged
 
         folder_text = await self.screen.app.push_screen_wait(PromptModal(
             f"Folder for the PEM files of the {len(ids):,} marked objects", value=str(self.screen.export_dir),

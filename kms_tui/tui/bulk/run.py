@@ -6,8 +6,9 @@ a grant, an export (:func:`kms_tui.client.bulk.run_each`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult

@@ -19,7 +19,7 @@ from kms_tui.client import certificates as certs
 from kms_tui.kmip.models import certificate_requests as cr
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import parse_tags
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
 
 SOURCES = (("a new key pair", "generate"), ("a public key in the KMS", "public"), ("a CSR file", "csr"))
 KEY_LABELS = {"rsa:2048": "RSA 2048", "rsa:3072": "RSA 3072", "rsa:4096": "RSA 4096", "ec:p256": "EC P-256",
@@ -188,8 +188,8 @@ def certify_from(screen: Any) -> None:
 
 
 def run_certify(screen: Any, request: CertifyRequest) -> None:
-    from kms_tui.tui.widgets import object_actions as actions
-    from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+    from kms_tui.tui.objects import actions
+    from kms_tui.tui.objects.lifecycle import RowsChanged
 
     async def certify() -> None:
         try:

@@ -60,8 +60,8 @@ class CertificateRenewal:
 
     async def _renew(self, uid: str) -> None:
         from kms_tui.client.certificates import renew_keeping_tags
-        from kms_tui.tui.widgets import object_actions as actions
-        from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+        from kms_tui.tui.objects import actions
+        from kms_tui.tui.objects.lifecycle import RowsChanged
 
         client = self.screen.client
         new = await renew_keeping_tags(client, uid)

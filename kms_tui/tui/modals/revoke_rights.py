@@ -14,7 +14,7 @@ from textual.widgets import SelectionList, Static
 
 from kms_tui import access_rights as rights
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm
 
 
 @dataclass(frozen=True)

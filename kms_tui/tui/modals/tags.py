@@ -16,8 +16,8 @@ from textual.widgets import Input, Static
 
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import parse_tags
-from kms_tui.tui.widgets.object_form import FormProblem
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.modals.object_form import FormProblem
+from kms_tui.tui.objects.rows import ObjectRow
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input
 
+from kms_tui.tui.modals.object_form import FormProblem, field_row
 from kms_tui.tui.widgets.checkbox import Checkbox
-from kms_tui.tui.widgets.object_form import FormProblem, field_row
 
 ROWS = ("#create-rotation-interval-row", "#create-rotation-offset-row", "#create-keyset-row")
 

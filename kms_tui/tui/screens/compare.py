@@ -162,7 +162,8 @@ class CompareScreen(ConsoleScreen):
         c = diff.counts()
         here, there = message.sizes
         if diff.same:
-            text = f"Same as {visible(message.other)}: {count(c['compared'], 'object')}, same states, tags, links and grants."
+            text = (f"Same as {visible(message.other)}: {count(c['compared'], 'object')}, "
+                    "same states, tags, links and grants.")
         else:
             text = (f"Different from {visible(message.other)} ({count(here, 'object')} here, {there} there): "
                     f"{c['only_a']} only here, {c['only_b']} only there, {c['recreated']} re-created, "

@@ -6,13 +6,14 @@ and notices; the client records every call in the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError
 from kms_tui.kmip.ttlv import TTLV, encode
-from kms_tui.tui.widgets.object_rows import ObjectRow, row_from_attributes
+from kms_tui.tui.objects.rows import ObjectRow, row_from_attributes
 
 
 async def fetch_rows(client: Any, uids: Sequence[str]) -> tuple[list[ObjectRow], list[str]]:
@@ -39,7 +40,7 @@ async def create_key(client: Any, kind: Any, *, name: str | None, tags: Sequence
                      value: Any = None, length: int | None = None) -> list[str]:
     """Create what ``kind`` (a ``KeyKind``) describes; returns the new ids, main object first."""
     if kind.is_secret:
-        from kms_tui.tui.widgets.object_secrets import create_secret
+        from kms_tui.tui.objects.secrets import create_secret
 
         return [await create_secret(client, kind, name=name, tags=tags, activate=activate, value=value, length=length)]
     algorithm = kind.algorithm or "AES"

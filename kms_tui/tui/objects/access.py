@@ -10,7 +10,7 @@ the grant and revoke requests run in workers of the section and refresh it when 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.actions import SkipAction
@@ -22,8 +22,13 @@ from kms_tui import access_rights as rights
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.grant import GrantModal, GrantRequest
 from kms_tui.tui.modals.revoke_rights import RevokeRightsModal, RevokeRightsRequest
-from kms_tui.tui.widgets.object_detail import ObjectDetail
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.objects.detail import ObjectDetail
+from kms_tui.tui.objects.rows import ObjectRow
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from kms_tui.tui.app import KmsConsole
 
 
 PAUSE = 0.2  # seconds the cursor rests on a row before its grants are asked for
@@ -45,6 +50,9 @@ def is_mine(row: ObjectRow, user: str) -> bool:
 
 class AccessSection(Vertical):
     """The access-rights part of the detail pane."""
+
+    if TYPE_CHECKING:  # it runs in the console: its app has the console's methods
+        app = getters.app(KmsConsole)
 
     BINDINGS = [
         Binding("delete", "revoke_right", "Revoke right",

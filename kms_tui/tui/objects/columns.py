@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -10,7 +11,7 @@ from rich.style import Style
 from textual.strip import Strip
 
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_rows import COLUMNS, ObjectRow
+from kms_tui.tui.objects.rows import COLUMNS, ObjectRow
 
 # (minimum, maximum) width per column; fixed columns have min == max.
 WIDTHS: dict[str, tuple[int, int]] = {

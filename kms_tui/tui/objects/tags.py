@@ -14,8 +14,8 @@ from textual import work
 from kms_tui.client.attributes import change_tags
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.tags import TagsModal, TagsRequest
-from kms_tui.tui.widgets import object_actions as actions
-from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+from kms_tui.tui.objects import actions
+from kms_tui.tui.objects.lifecycle import RowsChanged
 
 
 class TagActions:

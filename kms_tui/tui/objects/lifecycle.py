@@ -1,5 +1,5 @@
 """Create, activate, revoke and destroy for the objects screen (a mixin; import and export:
-:mod:`kms_tui.tui.transfer.actions`).
+:mod:`kms_tui.tui.objects.transfer`).
 
 Each action checks read-only mode first (refusing with the reason), opens its form, and runs
 the request in a ``destructive``-group worker: a failure becomes the app's error modal with the
@@ -18,9 +18,8 @@ from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import CreateKeyModal, CreateKeyRequest
 from kms_tui.tui.modals.destroy import DestroyModal, DestroyRequest
 from kms_tui.tui.modals.revoke import RevokeModal, RevokeRequest
-from kms_tui.tui.widgets import object_actions as actions
-from kms_tui.tui.widgets import object_guards as guards
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.objects import actions, guards
+from kms_tui.tui.objects.rows import ObjectRow
 
 
 @dataclass

@@ -20,12 +20,11 @@ from textual.message import Message
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.file_picker import FilePickerModal
+from kms_tui.tui.objects import actions, guards
+from kms_tui.tui.objects.lifecycle import RowsChanged
+from kms_tui.tui.objects.rows import ObjectRow
 from kms_tui.tui.transfer.export_dialog import PUBLIC_PEM, ExportModal, ExportRequest, export_target, material_of
 from kms_tui.tui.transfer.import_preview import ImportPreviewModal, ImportRequest
-from kms_tui.tui.widgets import object_actions as actions
-from kms_tui.tui.widgets import object_guards as guards
-from kms_tui.tui.widgets.object_lifecycle import RowsChanged
-from kms_tui.tui.widgets.object_rows import ObjectRow
 
 EXPORTABLE = ("PublicKey", "PrivateKey", "SymmetricKey", "Certificate", "SecretData", "OpaqueObject")
 MAX_IMPORT_BYTES = 16 * 1024 * 1024

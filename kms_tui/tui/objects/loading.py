@@ -5,22 +5,23 @@ answer is read with a turn of the loop every 256 kB, and :func:`kms_tui.client.l
 decodes ``/access/owned`` a hundred entries at a time in a worker thread, so the loop only hands
 slices over. Each page is turned into light rows (no cell text, no normalised attributes: those
 are made for the rows on screen, or when a row is opened) and posted to the screen, which adds
-them to the table (see :mod:`kms_tui.tui.widgets.object_arrivals`).
+them to the table (see :mod:`kms_tui.tui.objects.arrivals`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError
 from kms_tui.client.listing import object_pages
-from kms_tui.tui.widgets.object_actions import fetch_rows
-from kms_tui.tui.widgets.object_rows import ObjectRow, created_of
+from kms_tui.tui.objects.actions import fetch_rows
+from kms_tui.tui.objects.rows import ObjectRow, created_of
 
 SLICE_ROWS = 100  # rows per message: one decoded slice of /access/owned, a few ms of work at most
 FIRST_PAGE = 36  # about a screenful, asked for alone: shown before the full listing arrives

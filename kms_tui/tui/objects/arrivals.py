@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from textual.timer import Timer
-
 
 FLUSH_EVERY_S = 0.15  # rows arriving meanwhile are shown together: few full-table redraws
 QUIET_AFTER_KEY_S = 0.3  # while the user moves through the list, arriving rows wait for a pause…

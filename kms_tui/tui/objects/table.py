@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Callable, Iterable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -24,8 +24,8 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar  # noqa: F401 - Textual imports it when 10,000 rows first need one: mid-load
 from textual.strip import Strip
 
-from kms_tui.tui.widgets.object_columns import RowPainter, fit, layout_columns, reads_differently
-from kms_tui.tui.widgets.object_rows import COLUMNS, ObjectRow, sort_key
+from kms_tui.tui.objects.columns import RowPainter, fit, layout_columns, reads_differently
+from kms_tui.tui.objects.rows import COLUMNS, ObjectRow, sort_key
 
 _BY_KEY = attrgetter("sort_key")
 RELEASE_ROWS = 100  # rows freed per turn of the event loop after a clear (well under a millisecond)

@@ -8,9 +8,10 @@ dict of ``/access/owned``, or a pydantic model) and are normalised once into a p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from kms_tui.client.listing import decode_tag_text
 from kms_tui.client.serde_dates import DATE_ATTRIBUTES, as_datetime

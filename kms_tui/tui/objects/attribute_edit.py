@@ -18,8 +18,8 @@ from kms_tui.client.serde_dates import as_datetime
 from kms_tui.kmip.models import attribute_requests as R
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.attributes_edit import NOT_GIVEN, AttributeEdits, AttributesModal, shown_date
-from kms_tui.tui.widgets import object_actions as actions
-from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+from kms_tui.tui.objects import actions
+from kms_tui.tui.objects.lifecycle import RowsChanged
 
 _BUILD = {"ActivationDate": R.activation_date_attribute, "DeactivationDate": R.deactivation_date_attribute}
 

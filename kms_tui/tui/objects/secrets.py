@@ -9,9 +9,10 @@ repr hides it): it never reaches a notification, the audit trail (Export: the id
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any, Sequence
+from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
@@ -21,10 +22,10 @@ from textual.widgets import Static
 
 from kms_tui.client import secrets as sd
 from kms_tui.safetext import visible
-from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.certificates.detail import CertificateDetail
-from kms_tui.tui.widgets.object_detail import LABEL_WIDTH, render_detail
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.modals.confirm import ConfirmationModal
+from kms_tui.tui.objects.detail import LABEL_WIDTH, render_detail
+from kms_tui.tui.objects.rows import ObjectRow
 
 MASK = "••••••••"
 REVOKED = ("Deactivated", "Compromised")

@@ -7,10 +7,10 @@ console does not offer them; only a PreActive object can be activated.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
-from kms_tui.tui.widgets.object_rows import ObjectRow, _as_datetime
+from kms_tui.tui.objects.rows import ObjectRow, _as_datetime
 
 DESTROYED = ("Destroyed", "Destroyed_Compromised")
 UNSAFE_TO_EXPORT = ("Compromised", "Deactivated", "Destroyed_Compromised")

@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_format import format_length, pretty_json, readable_attributes, vendor_attributes
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.objects.format import format_length, pretty_json, readable_attributes, vendor_attributes
+from kms_tui.tui.objects.rows import ObjectRow
 
 LABEL_WIDTH = 23
 

@@ -20,27 +20,27 @@ from textual.widgets import Input, Static
 
 from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
-from kms_tui.words import count
 from kms_tui.tui.bulk.marks import BulkMarks
-from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
-from kms_tui.tui.certificates.renew import RENEW_BINDINGS, CertificateRenewal
-from kms_tui.tui.screens.base import ConsoleScreen
-from kms_tui.tui.widgets import object_actions as actions
 from kms_tui.tui.certificates.certify_modal import certify_from
-from kms_tui.tui.widgets.access_list import grant_from
-from kms_tui.tui.widgets.object_detail import ObjectDetail
+from kms_tui.tui.certificates.renew import RENEW_BINDINGS, CertificateRenewal
+from kms_tui.tui.objects import actions
+from kms_tui.tui.objects.access import grant_from
+from kms_tui.tui.objects.arrivals import ArrivingRows
+from kms_tui.tui.objects.attribute_edit import AttributeEditActions
+from kms_tui.tui.objects.detail import ObjectDetail
+from kms_tui.tui.objects.filter_bar import ObjectFilterBar
+from kms_tui.tui.objects.lifecycle import LifecycleActions, RowsChanged
+from kms_tui.tui.objects.loading import Loaded, load_rows
+from kms_tui.tui.objects.query import describe_filter
+from kms_tui.tui.objects.rows import TextFilterError, compile_text_filter
+from kms_tui.tui.objects.secrets import SecretActions, SecretDetail
+from kms_tui.tui.objects.table import ObjectTable
+from kms_tui.tui.objects.tags import TagActions
+from kms_tui.tui.objects.transfer import TransferActions
+from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
+from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets.filter_input import FilterInput
-from kms_tui.tui.widgets.object_filter_bar import ObjectFilterBar
-from kms_tui.tui.transfer.actions import TransferActions
-from kms_tui.tui.widgets.object_lifecycle import LifecycleActions, RowsChanged
-from kms_tui.tui.widgets.object_attribute_edit import AttributeEditActions
-from kms_tui.tui.widgets.object_secrets import SecretActions, SecretDetail
-from kms_tui.tui.widgets.object_tags import TagActions
-from kms_tui.tui.widgets.object_arrivals import ArrivingRows
-from kms_tui.tui.widgets.object_listing import Loaded, load_rows
-from kms_tui.tui.widgets.object_query import describe_filter
-from kms_tui.tui.widgets.object_rows import TextFilterError, compile_text_filter
-from kms_tui.tui.widgets.object_table import ObjectTable
+from kms_tui.words import count
 
 
 @dataclass
