@@ -10,6 +10,7 @@ the grant and revoke requests run in workers of the section and refresh it when 
 from __future__ import annotations
 
 import asyncio
+from functools import partial  # a worker cancelled before it starts leaves no coroutine unawaited
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -107,7 +108,7 @@ class AccessSection(Vertical):
             note.update("Not connected.")
             return
         note.update("Loading who holds rights…")
-        self.run_worker(self._load(row.uid, self.generation, pause=PAUSE), group="access-list", exclusive=True,
+        self.run_worker(partial(self._load, row.uid, self.generation, pause=PAUSE), group="access-list", exclusive=True,
                         exit_on_error=False)
 
     async def _load(self, uid: str, generation: int, *, pause: float = 0.0) -> None:
@@ -203,7 +204,7 @@ class AccessSection(Vertical):
     def _reload(self, uid: str) -> None:
         if self.uid == uid:
             self.generation += 1
-            self.run_worker(self._load(uid, self.generation), group="access-list", exclusive=True,
+            self.run_worker(partial(self._load, uid, self.generation), group="access-list", exclusive=True,
                             exit_on_error=False)
 
 
