@@ -36,7 +36,7 @@ from kms_tui.tui.objects.lifecycle import LifecycleActions, RowsChanged
 from kms_tui.tui.objects.attribute_edit import AttributeEditActions
 from kms_tui.tui.objects.secrets import SecretActions, SecretDetail
 from kms_tui.tui.objects.tags import TagActions
-from kms_tui.tui.objects.arrivals import ArrivingRows
+from kms_tui.tui.objects.arrivals import RowFeeder
 from kms_tui.tui.objects.loading import Loaded, load_rows
 from kms_tui.tui.objects.query import describe_filter
 from kms_tui.tui.objects.rows import TextFilterError, compile_text_filter
@@ -69,7 +69,7 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagActions, TransferActions, LifecycleActions,
+class ObjectsScreen(SecretActions, AttributeEditActions, TagActions, TransferActions, LifecycleActions,
                     ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
@@ -154,7 +154,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self.pending_select: str | None = None
         self.export_dir = Path.cwd()
         self._table: ObjectTable | None = None
-        self._reset_arrivals()
+        self.arrivals = RowFeeder(self)  # listed rows into the table, with its timers
         self._in_place = False  # the running load refreshes the rows shown (a reload)
         self.bulk = BulkMarks(self)  # marks and bulk actions (kms_tui.tui.bulk)
         self._listed_text = "No objects."  # what the empty table says when no text filter hides rows
@@ -214,7 +214,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
             return
         self.generation += 1
         self.load_running, self.partial_problems = True, []
-        self._reset_arrivals()
+        self.arrivals.reset()
         self._in_place = in_place and self.table.total > 0
         if not self._in_place:
             self._set_empty("Loading…")
@@ -249,16 +249,15 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self.partial_problems = loaded.problems if loaded.partial else []
         self.round_trips = loaded.round_trips
         if not loaded.done:
-            self._rows_arrived(rows)
+            self.arrivals.arrived(rows)
             return
         self.load_running = False
-        self._arrived.extend(rows)
-        self._received.update(row.uid for row in rows)
-        self._show_arrived(then=lambda: self._load_complete(removed_elsewhere=self._in_place and not loaded.partial))
+        self.arrivals.last(rows)
+        self.arrivals.show(then=lambda: self._load_complete(removed_elsewhere=self._in_place and not loaded.partial))
 
     def _load_complete(self, *, removed_elsewhere: bool) -> None:
         if removed_elsewhere:  # a complete reload: the rows it did not list are gone
-            self.table.remove_rows([uid for uid in self.table.uids() if uid not in self._received])
+            self.table.remove_rows([uid for uid in self.table.uids() if uid not in self.arrivals.received])
         self._set_empty(
             "No objects yet: n creates a key." if self.filters.is_empty
             else f"No objects match {describe_filter(self.filters)}."
@@ -274,14 +273,14 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         if message.generation != self.generation:
             return
         self.load_running = False
-        self._show_arrived(then=lambda: self._say_load_failed(message.error))  # what arrived stays
+        self.arrivals.show(then=lambda: self._say_load_failed(message.error))  # what arrived stays
         self.app.report_error(message.error, title="Could not list the objects")
 
     def _say_load_failed(self, error: BaseException) -> None:
         self._set_empty("The list could not be loaded (see the status line).")
         reason = visible(getattr(error, "message", None) or str(error))
         shown = "" if not self._in_place else f"; the {_fmt(self.table.total)} shown may be out of date"
-        self._set_status(f"Load failed after {_fmt(len(self._received))} objects{shown}: {reason}  (r retries)",
+        self._set_status(f"Load failed after {_fmt(len(self.arrivals.received))} objects{shown}: {reason}  (r retries)",
                          partial=True)
 
     def action_cancel_load(self) -> None:
@@ -290,7 +289,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
             self.generation += 1  # slices still in flight are dropped
             self.load_running = False
             self.partial_problems = ["loading stopped by you (r loads again)"]
-            self._show_arrived(then=self._show_counts)  # those already here stay
+            self.arrivals.show(then=self._show_counts)  # those already here stay
 
     def action_reload(self) -> None:
         self.start_load(in_place=True)
@@ -299,8 +298,8 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         total, shown = self.table.total, len(self.table.shown_rows)
         text = f"{_fmt(shown)} of {count(total, 'object')}" if shown != total else count(total, "object")
         text += f" · {describe_filter(self.filters)}"
-        if self._arrived:
-            text += f" · {_fmt(len(self._arrived))} more arrived, shown when you pause"
+        if self.arrivals.waiting:
+            text += f" · {_fmt(self.arrivals.waiting)} more arrived, shown when you pause"
         text += self.bulk.status()
         if self.load_running:
             text = "Loading… " + text + "  (x stops)"
