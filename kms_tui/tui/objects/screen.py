@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -32,14 +32,15 @@ from kms_tui.tui.objects.detail import ObjectDetail
 from kms_tui.tui.widgets.filter_input import FilterInput
 from kms_tui.tui.objects.filter_bar import ObjectFilterBar
 from kms_tui.tui.objects.transfer import TransferActions
-from kms_tui.tui.objects.lifecycle import LifecycleActions, RowsChanged
-from kms_tui.tui.objects.attribute_edit import AttributeEditActions
+from kms_tui.tui.objects import guards
+from kms_tui.tui.objects.lifecycle import Lifecycle, RowsChanged
+from kms_tui.tui.objects.attribute_edit import AttributeEditor
 from kms_tui.tui.objects.secrets import SecretActions, SecretDetail
-from kms_tui.tui.objects.tags import TagActions
+from kms_tui.tui.objects.tags import TagEditor
 from kms_tui.tui.objects.arrivals import RowFeeder
 from kms_tui.tui.objects.loading import Loaded, load_rows
 from kms_tui.tui.objects.query import describe_filter
-from kms_tui.tui.objects.rows import TextFilterError, compile_text_filter
+from kms_tui.tui.objects.rows import ObjectRow, TextFilterError, compile_text_filter
 from kms_tui.tui.objects.table import ObjectTable
 
 
@@ -69,8 +70,7 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-class ObjectsScreen(SecretActions, AttributeEditActions, TagActions, TransferActions, LifecycleActions,
-                    ConsoleScreen):
+class ObjectsScreen(SecretActions, TransferActions, ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
     AUTO_FOCUS = "#objects-table"
@@ -160,7 +160,58 @@ class ObjectsScreen(SecretActions, AttributeEditActions, TagActions, TransferAct
         self._listed_text = "No objects."  # what the empty table says when no text filter hides rows
         self._filter_text = ""
         self.rotation = RotationController(self)
+        self.lifecycle = Lifecycle(self)  # n a v d
+        self.tags = TagEditor(self)
+        self.attribute_edits = AttributeEditor(self)
+        self._guard_state: tuple[bool, ...] = ()  # what the highlighted object allowed at the last footer
+        self._guard_keys: frozenset[str] | None = None  # keys of the actions a state may refuse
         self.renewal = CertificateRenewal(self)
+
+    # -- what the highlighted object's state allows (kms_tui.tui.objects.guards) ------------------
+    # Actions it does not allow are disabled in the footer and the palette, and refused with the
+    # reason when invoked anyway.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = super().check_action(action, parameters)  # read-only mode first
+        if allowed and action in guards.GUARDED_ACTIONS and self.is_mounted:
+            if guards.refusal(action, self.table.current) is not None:
+                return None  # shown disabled; invoking it says why
+        return allowed
+
+    def refresh_guards(self) -> None:
+        """Rebuild the footer when the highlighted object allows other actions than before."""
+        signature = guards.allowed_signature(self.table.current)
+        if signature != self._guard_state:
+            self._guard_state = signature
+            self.refresh_bindings()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key of an action the state disables: say why instead of doing nothing."""
+        if self._guard_keys is None:
+            self._guard_keys = frozenset(key for key, active in self.active_bindings.items()
+                                         if active.binding.action in guards.GUARDED_ACTIONS)
+        if event.key not in self._guard_keys:
+            return
+        active = self.active_bindings.get(event.key)
+        if active is not None and not active.enabled:
+            event.stop()  # the action itself refuses, saying why (read-only mode first, then the state)
+            getattr(self, f"action_{active.binding.action}")()
+
+    def refused_by_state(self, action: str, row: ObjectRow) -> bool:
+        """True (and the user is told why) when ``row``'s state does not allow ``action``."""
+        reason = guards.refusal(action, row)
+        if reason:
+            self.notify(reason, severity="warning", markup=False)
+        return reason is not None
+
+    def writable_row(self, what: str) -> ObjectRow | None:
+        """The current row if a write may start; else None and the user is told why."""
+        if self.app.refuse_if_read_only(what):
+            return None
+        row = self.table.current
+        if row is None:
+            self.notify(f"Select an object to {what}.", severity="warning")
+        return row
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -472,17 +523,26 @@ class ObjectsScreen(SecretActions, AttributeEditActions, TagActions, TransferAct
     def refresh_counts(self) -> None:
         self._show_counts()
 
+    def action_create(self) -> None:
+        self.lifecycle.create()
+
+    def action_activate(self) -> None:
+        self.lifecycle.activate()
+
     def action_revoke(self) -> None:
         if not self.bulk.take("revoke"):
-            super().action_revoke()
+            self.lifecycle.revoke()
 
     def action_destroy(self) -> None:
         if not self.bulk.take("destroy"):
-            super().action_destroy()
+            self.lifecycle.destroy()
 
     def action_edit_tags(self) -> None:
         if not self.bulk.take("tags"):
-            super().action_edit_tags()
+            self.tags.edit()
+
+    def action_edit_attributes(self) -> None:
+        self.attribute_edits.edit()
 
     def action_export(self) -> None:
         if not self.bulk.take("export"):
