@@ -9,6 +9,7 @@ is refreshed in place from the server (:class:`RowsChanged`), as after a tag edi
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import attributes as edits
@@ -82,7 +83,7 @@ class AttributeEditor:
 
     def _chosen(self, request: AttributeEdits | None) -> None:
         if request is not None:
-            self.screen.run_worker(self._apply(request), group="destructive", exit_on_error=False)
+            self.screen.run_worker(partial(self._apply, request), group="destructive", exit_on_error=False)
 
     async def _apply(self, request: AttributeEdits) -> None:
         client = self.screen.client

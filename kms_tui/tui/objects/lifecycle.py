@@ -9,7 +9,8 @@ client's message and fix. Workers post :class:`RowsChanged`; the screen updates 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -44,8 +45,8 @@ class Lifecycle:
     def __init__(self, screen: ObjectsScreen) -> None:
         self.screen = screen
 
-    def _run(self, work: Coroutine[Any, Any, None]) -> None:
-        self.screen.run_worker(work, group="destructive", exit_on_error=False)
+    def _run(self, work: Callable[..., Awaitable[None]], *args: Any) -> None:
+        self.screen.run_worker(partial(work, *args), group="destructive", exit_on_error=False)
 
     def create(self) -> None:
         screen = self.screen
@@ -58,7 +59,7 @@ class Lifecycle:
 
     def _create_chosen(self, request: CreateKeyRequest | None) -> None:
         if request is not None:
-            self._run(self._create(request))
+            self._run(self._create, request)
 
     async def _create(self, request: CreateKeyRequest) -> None:
         client = self.screen.client
@@ -77,7 +78,7 @@ class Lifecycle:
             return
         if self.screen.refused_by_state("activate", row):
             return
-        self._run(self._activate(row.uid))
+        self._run(self._activate, row.uid)
 
     async def _activate(self, uid: str) -> None:
         client = self.screen.client
@@ -94,7 +95,7 @@ class Lifecycle:
         if request is not None:
             affected = self._with_linked(request.uid, request.cascade)
             self.screen.app.confirm_production(f"Revoke {visible(request.uid)}",
-                                               lambda: self._run(self._revoke(request, affected)))
+                                               lambda: self._run(self._revoke, request, affected))
 
     async def _revoke(self, request: RevokeRequest, affected: list[str]) -> None:
         client = self.screen.client
@@ -112,7 +113,7 @@ class Lifecycle:
         if request is not None:
             affected = self._with_linked(request.uid, request.cascade)
             self.screen.app.confirm_production(f"Destroy {visible(request.uid)}",
-                                               lambda: self._run(self._destroy(request, affected)))
+                                               lambda: self._run(self._destroy, request, affected))
 
     async def _destroy(self, request: DestroyRequest, affected: list[str]) -> None:
         client = self.screen.client

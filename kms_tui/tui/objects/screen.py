@@ -31,11 +31,11 @@ from kms_tui.tui.objects.access import grant_from
 from kms_tui.tui.objects.detail import ObjectDetail
 from kms_tui.tui.widgets.filter_input import FilterInput
 from kms_tui.tui.objects.filter_bar import ObjectFilterBar
-from kms_tui.tui.objects.transfer import TransferActions
+from kms_tui.tui.objects.transfer import ExportChecked, Transfer
 from kms_tui.tui.objects import guards
 from kms_tui.tui.objects.lifecycle import Lifecycle, RowsChanged
 from kms_tui.tui.objects.attribute_edit import AttributeEditor
-from kms_tui.tui.objects.secrets import SecretActions, SecretDetail
+from kms_tui.tui.objects.secrets import SecretDetail, SecretReveal, SecretRevealed
 from kms_tui.tui.objects.tags import TagEditor
 from kms_tui.tui.objects.arrivals import RowFeeder
 from kms_tui.tui.objects.loading import Loaded, load_rows
@@ -70,7 +70,7 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-class ObjectsScreen(SecretActions, TransferActions, ConsoleScreen):
+class ObjectsScreen(ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
     AUTO_FOCUS = "#objects-table"
@@ -163,6 +163,8 @@ class ObjectsScreen(SecretActions, TransferActions, ConsoleScreen):
         self.lifecycle = Lifecycle(self)  # n a v d
         self.tags = TagEditor(self)
         self.attribute_edits = AttributeEditor(self)
+        self.secrets = SecretReveal(self)  # V
+        self.transfer = Transfer(self)  # i e
         self._guard_state: tuple[bool, ...] = ()  # what the highlighted object allowed at the last footer
         self._guard_keys: frozenset[str] | None = None  # keys of the actions a state may refuse
         self.renewal = CertificateRenewal(self)
@@ -544,9 +546,23 @@ class ObjectsScreen(SecretActions, TransferActions, ConsoleScreen):
     def action_edit_attributes(self) -> None:
         self.attribute_edits.edit()
 
+    def action_reveal_value(self) -> None:
+        self.secrets.toggle()
+
+    @on(SecretRevealed)
+    def _secret_revealed(self, message: SecretRevealed) -> None:
+        self.secrets.show(message)
+
     def action_export(self) -> None:
         if not self.bulk.take("export"):
-            super().action_export()
+            self.transfer.start_export()
+
+    def action_import(self) -> None:
+        self.transfer.start_import()
+
+    @on(ExportChecked)
+    def _export_checked(self, message: ExportChecked) -> None:
+        self.transfer.export_checked(message)
 
     @on(RowsChanged)
     def _rows_changed(self, message: RowsChanged) -> None:
