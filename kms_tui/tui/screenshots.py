@@ -133,7 +133,7 @@ async def _import(pilot) -> None:
     await _objects(pilot)
     path = Path(os.environ.get("HOME", tempfile.gettempdir())) / "service.p12"
     path.write_bytes(sample_pkcs12())
-    pilot.app.screen._import_file_chosen(path)
+    pilot.app.screen.transfer.import_file(path)
     await _settle(pilot)
 
 

@@ -238,7 +238,8 @@ async def test_rows_arriving_while_the_user_moves_wait_and_the_status_says_so(sa
 
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
-        screen.quiet_after_key_s, screen.flush_at_least_every_s = 60.0, 120.0  # a user who never pauses
+        # a user who never pauses
+        screen.arrivals.quiet_after_key_s, screen.arrivals.flush_at_least_every_s = 60.0, 120.0
         screen.load_running = True  # as mid-load
         screen.post_message(RowsLoaded(screen.generation, Loaded(rows("first", 5), False)))
         await wait_until(pilot, lambda: screen.table.total == 5, what="the first rows shown at once")

@@ -28,13 +28,13 @@ RENEW_BINDINGS = [
 
 class CertificateRenewal:
     """Owned by the objects screen (``screen.renewal``); needs its ``table``, ``client``,
-    ``_writable_row``, ``notify`` and ``post_message``."""
+    ``writable_row``, ``notify`` and ``post_message``."""
 
     def __init__(self, screen: Any) -> None:
         self.screen = screen
 
     def renew(self) -> None:
-        row = self.screen._writable_row("renew")
+        row = self.screen.writable_row("renew")
         if row is None:
             return
         if row.object_type != "Certificate":

@@ -38,7 +38,7 @@ ROTATION_BINDINGS = [
 
 class RotationController:
     """Owned by the objects screen (``screen.rotation``); needs its ``table``, ``client``,
-    ``_writable_row`` and ``action_follow_link``."""
+    ``writable_row`` and ``action_follow_link``."""
 
     def __init__(self, screen: Any) -> None:
         self.screen = screen
@@ -60,7 +60,7 @@ class RotationController:
     # -- R: re-key -------------------------------------------------------------------------------
 
     def rekey(self) -> None:
-        row = self.screen._writable_row("re-key")
+        row = self.screen.writable_row("re-key")
         if row is None or self._key_row("re-key", "re-keyed") is None:
             return
         pair = " and its public key" if row.object_type == "PrivateKey" else ""
