@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.text import Text
@@ -27,12 +27,15 @@ from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.objects.detail import LABEL_WIDTH, render_detail
 from kms_tui.tui.objects.rows import ObjectRow
 
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
+
 MASK = "••••••••"
 REVOKED = ("Deactivated", "Compromised")
 DESTROYED = ("Destroyed", "Destroyed_Compromised")
 
 
-async def create_secret(client: Any, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
+async def create_secret(client: KmsClient, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
                         value: sd.SecretValue | None, length: int | None) -> str:
     """Create the secret data or opaque object ``kind`` (a ``KeyKind``) describes; its id."""
     if kind.family == "opaque":
