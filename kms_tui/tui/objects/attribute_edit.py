@@ -9,9 +9,7 @@ is refreshed in place from the server (:class:`RowsChanged`), as after a tag edi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kms_tui.client import attributes as edits
 from kms_tui.client.errors import ServerRefused
@@ -23,12 +21,13 @@ from kms_tui.tui.objects import actions
 from kms_tui.tui.objects.lifecycle import RowsChanged
 
 if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
     from kms_tui.tui.objects.screen import ObjectsScreen
 
 _BUILD = {"ActivationDate": R.activation_date_attribute, "DeactivationDate": R.deactivation_date_attribute}
 
 
-async def apply_edits(client: Any, request: AttributeEdits) -> list[str]:
+async def apply_edits(client: KmsClient, request: AttributeEdits) -> list[str]:
     """Send the requests ``request`` asks for; what was done, for the notice."""
     uid, done = request.uid, []
     if request.name is not NOT_GIVEN:

@@ -8,8 +8,8 @@ client's message and fix. Workers post :class:`RowsChanged`; the screen updates 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import partial
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.text import Text
@@ -28,6 +28,7 @@ from kms_tui.tui.objects.detail import LABEL_WIDTH, render_detail
 from kms_tui.tui.objects.rows import ObjectRow
 
 if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
     from kms_tui.tui.objects.screen import ObjectsScreen
 
 MASK = "••••••••"
@@ -35,7 +36,7 @@ REVOKED = ("Deactivated", "Compromised")
 DESTROYED = ("Destroyed", "Destroyed_Compromised")
 
 
-async def create_secret(client: Any, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
+async def create_secret(client: KmsClient, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
                         value: sd.SecretValue | None, length: int | None) -> str:
     """Create the secret data or opaque object ``kind`` (a ``KeyKind``) describes; its id."""
     if kind.family == "opaque":

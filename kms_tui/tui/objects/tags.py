@@ -7,8 +7,6 @@ the row is refreshed in place from the server (:class:`RowsChanged`), as after a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from functools import partial
 from typing import TYPE_CHECKING
 
 from kms_tui.client.attributes import change_tags

@@ -9,10 +9,10 @@ only after a confirmation that names it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
