@@ -90,6 +90,10 @@ SHOTS: list[Shot] = [
     Shot("objects-secret", "Secret data: the value masked until V", lambda p: _secret(p)),
     Shot("objects-name-dates", "Name, dates and vendor attributes of an object (A)", lambda p: _objects(p, "A")),
     Shot("objects-revoke-rights", "Revoke some or all of a user's rights", lambda p: _revoke_rights(p)),
+    Shot("objects-grant", "Grant: a user, the operations, and what they really allow on Cosmian 5.26",
+         lambda p: _objects(p, "g")),
+    Shot("access", "Access: what you own, what was granted to you, whether you may create objects",
+         lambda p: _access(p)),
     Shot("objects-locate", "Server filters: type, algorithm, state incl. destroyed, tags, name, length, link",
          lambda p: _objects(p, "f")),
     Shot("audit", "Audit view: what the console did, newest first", lambda p: _audit(p)),
@@ -115,6 +119,12 @@ SHOTS: list[Shot] = [
     Shot("production", "A production profile: red banner, read-only until ctrl+g and its name",
          lambda p: _production(p)),
 ]
+
+
+async def _access(pilot) -> None:
+    await _objects(pilot)  # the sample objects exist
+    await pilot.press("6")
+    await _settle(pilot, 1.0)
 
 
 async def _export(pilot) -> None:
