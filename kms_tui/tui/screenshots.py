@@ -1,6 +1,6 @@
 """Write an SVG of every console screen, taken from the real app on a real sandbox.
 
-    python -m kms_tui.tui.screenshots [--out screenshots] [--size 100x32] [--only NAME ...]
+    python -m kms_tui.tui.screenshots [--out screenshots] [--size 80x24] [--only NAME ...]
 
 Runs in a throw-away kms-tui home (your profiles and settings are not touched), starts the
 sandbox as the console does, and drives the app with Textual's pilot. To add a screen, append
@@ -374,7 +374,7 @@ async def take_all(out: Path, size: tuple[int, int], only: frozenset[str] = froz
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kms_tui.tui.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="screenshots", help="folder for the SVGs (default: screenshots)")
-    parser.add_argument("--size", default="100x32", help="terminal size, COLSxROWS (default: 100x32)")
+    parser.add_argument("--size", default="80x24", help="terminal size, COLSxROWS (default: 80x24, as over SSH)")
     parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
                         help="take only these shots (file names without .svg): " + ", ".join(s.name for s in SHOTS))
     args = parser.parse_args(argv)
