@@ -17,15 +17,18 @@ between objects, each object's outcome is listed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.safetext import visible
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 REVOKED = ("Compromised", "Deactivated", "Destroyed", "Destroyed_Compromised")
 
 
 class BulkMarks:
-    def __init__(self, screen: Any) -> None:
+    def __init__(self, screen: ObjectsScreen) -> None:
         self.screen = screen
         self.marked: dict[str, None] = {}  # ids, in the order they were marked
 

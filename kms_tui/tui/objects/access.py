@@ -10,7 +10,7 @@ the grant and revoke requests run in workers of the section and refresh it when 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.actions import SkipAction
@@ -24,6 +24,9 @@ from kms_tui.tui.modals.grant import GrantModal, GrantRequest
 from kms_tui.tui.modals.revoke_rights import RevokeRightsModal, RevokeRightsRequest
 from kms_tui.tui.objects.detail import ObjectDetail
 from kms_tui.tui.objects.rows import ObjectRow
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 
 PAUSE = 0.2  # seconds the cursor rests on a row before its grants are asked for
@@ -199,7 +202,7 @@ class AccessSection(Vertical):
                             exit_on_error=False)
 
 
-def grant_from(screen: Any) -> None:
+def grant_from(screen: ObjectsScreen) -> None:
     """The objects screen's ``g`` (a priority key, before the table's own ``g``): the grant dialog
     for the current row; a letter like any other while a text field has the focus."""
     if isinstance(screen.focused, Input):
