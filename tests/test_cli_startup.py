@@ -34,7 +34,8 @@ try:
     runpy.run_module("kms_tui", run_name="__main__")
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+print(json.dumps({"code": code, "modules": sorted(k for k, v in sys.modules.items() if v is not None)}),
+      file=sys.stderr)
 """
 
 
@@ -89,8 +90,10 @@ def test_an_abbreviated_option_value_before_the_command_still_finds_it():
 
 # What the fast paths leave out: a plain profile is read without pydantic or tomlkit
 # (kms_tui.config.quick), Create/Locate/GetAttributes are built without the KMIP models
-# (kms_tui.client.fast_requests).
-NOT_ON_THE_FAST_PATH = ("textual", "keyring", "cryptography", "pydantic", "pydantic_core", "tomlkit",
+# (kms_tui.client.fast_requests); httpcore's optional trio and httpx's command-line tool (when
+# installed) are kept out by cli.main.
+NOT_ON_THE_FAST_PATH = ("trio", "httpx._main", "click", "rich", "pygments", "textual", "keyring", "cryptography",
+                        "pydantic", "pydantic_core", "tomlkit",
                         "kms_tui.kmip.models", "kms_tui.tui", "kms_tui.config.schema", "kms_tui.config.settings")
 
 
@@ -122,7 +125,7 @@ def _registered(module_name: str) -> dict[str, str | None]:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
     importlib.import_module(f"kms_tui.commands.{module_name}").register(sub)
-    helps = {action.dest: action.help for action in sub._choices_actions}  # noqa: SLF001
+    helps = {action.dest: action.help for action in sub._choices_actions}
     return {name: helps.get(name) for name in sub.choices}
 
 

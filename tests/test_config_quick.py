@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kms_tui.config import ConfigError, resolve_connection
-from kms_tui.config import quick
+from kms_tui.config import ConfigError, quick, resolve_connection
 from kms_tui.config.settings import LimitsSettings, OAuthExtras, ProfileSettings, RetrySettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,10 +19,13 @@ URL = 'server_url = "http://127.0.0.1:9998"\n'
 PLAIN = [
     "[http_config]\n" + URL,
     'vendor_id = "cosmian"\n\n[http_config]\n' + URL,
-    'vendor_id = "acme"\nprint_json = true\n[http_config]\n' + URL + 'access_token = "tok"\naccept_invalid_certs = false\n',
-    "[http_config]\n" + 'server_url = "https://kms.example.com:9998/path"\nverified_cert = "x"\ncipher_suites = "A:B"\n',
+    'vendor_id = "acme"\nprint_json = true\n[http_config]\n' + URL
+    + 'access_token = "tok"\naccept_invalid_certs = false\n',
+    "[http_config]\n"
+    + 'server_url = "https://kms.example.com:9998/path"\nverified_cert = "x"\ncipher_suites = "A:B"\n',
     'http_config = { server_url = "http://[::1]:1" }\n',
-    "# comment\npkcs11_use_pin_as_access_token = false\n[http_config]\n" + URL + 'database_secret = "d"\nvault_token = "v"\n',
+    "# comment\npkcs11_use_pin_as_access_token = false\n[http_config]\n" + URL
+    + 'database_secret = "d"\nvault_token = "v"\n',
 ]
 # Each goes to the full path: errors, warnings, references, tables, legacy keys, TLS pairs.
 OTHERS = [
@@ -69,7 +71,8 @@ def test_the_fast_read_gives_what_the_full_path_gives(text, tmp_path):
     path.write_text(text)
     assert _outcome(path, fast=True) == _outcome(path, fast=False)
     taken = quick.quick_connection(path, "ckms", "file") is not None
-    assert taken == (text in PLAIN), "the fast path took on a profile the full validation must see (or declined a plain one)"
+    assert taken == (text in PLAIN), \
+        "the fast path took on a profile the full validation must see (or declined a plain one)"
 
 
 def test_an_invalid_profile_reads_the_same_error_on_the_command_line(tmp_path):

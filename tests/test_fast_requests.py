@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -36,11 +36,11 @@ def test_constants_are_the_models():
 
 @pytest.mark.parametrize("algorithm", ["AES", "ChaCha20", "SHA3256", "HMACSHA256", 3, "aes"])
 def test_create_symmetric_key_is_byte_identical(algorithm, monkeypatch):
-    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
     class Clock(datetime):
         @classmethod
-        def now(cls, tz=None):  # noqa: ANN001, ANN206 - datetime's signature
+        def now(cls, tz=None):
             return now.replace(microsecond=123456)
 
     monkeypatch.setattr(fast, "datetime", Clock)
@@ -111,7 +111,8 @@ def test_locate_declines_links_and_unknown_values_which_the_models_refuse():
 @pytest.mark.parametrize("uid", ["a", "5b8b0a3f-0000-4000-8000-000000000000", '["t1","t2"]', "", "é\u2028\"x"])
 def test_get_attributes_and_tags_are_byte_identical(uid):
     assert encode(fast.get_attributes(uid)) == encode(build.get_attributes_request(uid).to_ttlv())
-    assert encode(fast.get_attributes(uid, tags_only=True)) == encode(build.get_attributes_request(uid, ["Tag"]).to_ttlv())
+    assert encode(fast.get_attributes(uid, tags_only=True)) == encode(build.get_attributes_request(uid,
+                                                                                                   ["Tag"]).to_ttlv())
 
 
 def test_request_message_is_byte_identical():

@@ -149,7 +149,7 @@ PASTE_AGAIN = "Paste the address again, or keep waiting for the browser:"
 async def login_with_browser(
     conf: OAuthConfig,
     *,
-    show: Callable[[str], None],
+    show: Callable[[str], object],
     port: int | None = None,
     browser: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
@@ -180,7 +180,7 @@ async def login_with_browser(
 
 
 async def _pasted_answer(
-    request: AuthCodeRequest, show: Callable[[str], None], read_line: Callable[[str], Awaitable[str]]
+    request: AuthCodeRequest, show: Callable[[str], object], read_line: Callable[[str], Awaitable[str]]
 ) -> dict[str, str]:
     """Read pasted addresses until one answers this request (state checked); never ends otherwise."""
     prompt = PASTE_PROMPT

@@ -53,7 +53,7 @@ async def sign_in(
     session: Session,
     method: str = "auto",
     *,
-    show: Callable[[str], None],
+    show: Callable[[str], object],
     read_line: Callable[[str], Awaitable[str]] | None = None,
     browser: bool = True,
     timeout: float = DEFAULT_TIMEOUT,

@@ -48,7 +48,7 @@ class Session:
 
     def __init__(self, profile: Any, client_factory: Callable[..., Any] | None = None, *,
                  cache: CredentialCache | None = None,
-                 on_change: Callable[[SessionState], None] | None = None) -> None:
+                 on_change: Callable[[SessionState], object] | None = None) -> None:
         self.profile = ProfileRef.of(profile)
         self.client_factory = client_factory  # lets the console build a client bound to this session
         self.cache = cache or CredentialCache(self.profile.cache_key)
@@ -89,7 +89,7 @@ class Session:
             self.creds, self._static = None, None
             self._set(status="signed_out", method=None, expires_at=None, next_refresh=None)
 
-    def watch(self, on_change: Callable[[SessionState], None] | None) -> None:
+    def watch(self, on_change: Callable[[SessionState], object] | None) -> None:
         """Report state changes to `on_change` from now on, starting with the current state.
 
         Lets a caller build the session in a thread (keyring discovery is slow) and listen on its loop.

@@ -11,7 +11,7 @@ the ids of owned objects whose tags are missing, and one batch of GetAttributes 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,7 +42,7 @@ class Completeness:
 
 
 async def stream_objects(client: KmsClient, filters: LocateFilter,
-                         status: Completeness) -> AsyncIterator[ObjectSummary]:
+                         status: Completeness) -> AsyncGenerator[ObjectSummary, None]:
     """Every object matching ``filters`` that we own or were granted, one at a time; ``status``
     is filled in as the listing goes."""
     problems = status.problems

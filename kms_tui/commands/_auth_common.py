@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.commands.headless import LocalFileError, report_error

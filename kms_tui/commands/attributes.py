@@ -14,16 +14,17 @@ object's attributes as the server has them afterwards.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from kms_tui.client import KmsClient, KmsError
 from kms_tui.client.errors import InvalidValue, ServerRefused, WrongLifecycleState
+from kms_tui.client.fast_requests import COSMIAN, TAG_ATTRIBUTE
 from kms_tui.commands import lifecycle
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
-from kms_tui.client.fast_requests import COSMIAN, TAG_ATTRIBUTE
 from kms_tui.kmip.enums import LinkType
 from kms_tui.safetext import visible
 
@@ -36,7 +37,7 @@ def _edits() -> Any:
     return attributes
 
 
-def _R() -> Any:  # noqa: N802 - stands for the module it used to be imported as
+def _R() -> Any:
     from kms_tui.kmip.models import attribute_requests
 
     return attribute_requests
@@ -54,7 +55,7 @@ class _IdOrCommand(dict):
         return True
 
 
-class _DefaultGet(argparse._SubParsersAction):  # noqa: SLF001 - argparse has no public hook for this
+class _DefaultGet(argparse._SubParsersAction):
     """``attributes ID`` is ``attributes get ID``: a first word that names no sub-command is an id."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
@@ -148,12 +149,12 @@ def parse_date(text: str, flag: str) -> datetime:
     t = text.strip()
     try:
         if t.lstrip("-").isdigit():
-            return datetime.fromtimestamp(int(t), tz=timezone.utc)
+            return datetime.fromtimestamp(int(t), tz=UTC)
         value = datetime.fromisoformat(t.replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError):
         raise UsageError(f"{flag} {visible(text)!r} is not a date",
                          "give ISO 8601 (2027-01-31 or 2027-01-31T12:00:00Z) or Unix seconds") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _vendor_name(text: str, flag: str) -> tuple[str, str]:
@@ -177,7 +178,8 @@ def _vendor_value(text: str, flag: str, *, hex_value: bool) -> tuple[str, str, A
         try:
             return vendor, name, bytes.fromhex(value)
         except ValueError:
-            raise UsageError(f"{flag} {visible(text)!r}: the value is not hex", "e.g. --vendor-hex acme:blob=0A0B") from None
+            raise UsageError(f"{flag} {visible(text)!r}: the value is not hex",
+                             "e.g. --vendor-hex acme:blob=0A0B") from None
     return vendor, name, value
 
 
@@ -215,7 +217,8 @@ def _result(uid: str, changes: list[str], attrs: dict[str, Any], verb: str) -> R
     from kms_tui.commands.objects import _attribute_table
 
     lines = [f"{verb} on {visible(uid)}:"] + [f"  {c}" for c in changes]
-    return Result({"id": uid, "changes": changes, "attributes": attrs}, "\n".join(lines) + "\n" + _attribute_table(attrs))
+    return Result({"id": uid, "changes": changes, "attributes": attrs},
+                  "\n".join(lines) + "\n" + _attribute_table(attrs))
 
 
 def _usage(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -251,7 +254,8 @@ def _plan(args: argparse.Namespace, verb: str) -> list[tuple[str, Any]]:
     for text in args.link:
         kind, sep, target = text.partition(":")
         if not sep or not target:
-            raise UsageError(f"--link {visible(text)!r} has no object id", "write it --link TYPE:ID, e.g. --link public:ID")
+            raise UsageError(f"--link {visible(text)!r} has no object id",
+                             "write it --link TYPE:ID, e.g. --link public:ID")
         link_type = _link_type(kind, "--link")
         plan.append((f"{link_type} → {visible(target)}", _R().link_attribute(link_type, target)))
     return plan
@@ -329,6 +333,23 @@ def run_modify(args: argparse.Namespace) -> int:
     return run_with_client(args, body)
 
 
+# What run_delete reads back to confirm each deletion (``attrs``: the object's attributes).
+def _has_name(name: str, attrs: dict[str, Any]) -> bool:
+    return name in attrs.get("names", [])
+
+
+def _has_key(key: str, attrs: dict[str, Any]) -> bool:
+    return key in attrs
+
+
+def _has_vendor_attribute(key: str, attrs: dict[str, Any]) -> bool:
+    return key in attrs.get("vendor_attributes", {})
+
+
+def _has_link(kind: str, attrs: dict[str, Any]) -> bool:
+    return any(link.get("type") == kind for link in attrs.get("links", []))
+
+
 @_usage
 def run_delete(args: argparse.Namespace) -> int:
     tags = _check_tags(args.tag)
@@ -347,7 +368,7 @@ def run_delete(args: argparse.Namespace) -> int:
         for n in args.name:
             if n not in names:
                 missing.append(f"no name {visible(n)!r}")
-            plan.append((f"name {visible(n)!r} removed", _R().name_attribute(n), lambda a, n=n: n in a.get("names", [])))
+            plan.append((f"name {visible(n)!r} removed", _R().name_attribute(n), partial(_has_name, n)))
         for flag, key, build in (("activation_date", "ActivationDate", _R().activation_date_attribute),
                                  ("deactivation_date", "DeactivationDate", _R().deactivation_date_attribute)):
             if getattr(args, flag):
@@ -355,26 +376,27 @@ def run_delete(args: argparse.Namespace) -> int:
                     missing.append(f"no {key}")
                     continue
                 when = datetime.fromisoformat(str(attrs[key]).replace("Z", "+00:00"))
-                plan.append((f"{key} {attrs[key]} removed", build(when), lambda a, key=key: key in a))
+                plan.append((f"{key} {attrs[key]} removed", build(when), partial(_has_key, key)))
         present = attrs.get("vendor_attributes", {})
         for vendor, name in vendors:
             key = f"{vendor}/{name}"
             if key not in present:
                 missing.append(f"no vendor attribute {visible(key)}")
             plan.append((f"vendor attribute {visible(key)} removed", _R().vendor_attribute(vendor, name, b""),
-                         lambda a, key=key: key in a.get("vendor_attributes", {})))
+                         partial(_has_vendor_attribute, key)))
         have = {str(link.get("type")): str(link.get("id")) for link in attrs.get("links", [])}
         for kind in links:
             if kind not in have:
                 missing.append(f"no {kind}")
                 continue
             plan.append((f"{kind} → {visible(have[kind])} removed", _R().link_attribute(kind, have[kind]),
-                         lambda a, kind=kind: any(link.get("type") == kind for link in a.get("links", []))))
+                         partial(_has_link, kind)))
         absent = [t for t in tags if t not in attrs.get("tags", [])]
         missing += [f"no tag {visible(t)!r}" for t in absent]
         if missing:
             raise NothingToDelete(f"{visible(uid)} has " + ", ".join(missing) + "; nothing was deleted",
-                                  f"`kms-tui attributes {visible(uid)}` shows what it has", reason="Attribute_Not_Found")
+                                  f"`kms-tui attributes {visible(uid)}` shows what it has",
+                                  reason="Attribute_Not_Found")
         changes: list[str] = []
         with _partial(changes):
             for what, attribute, _ in plan:
@@ -405,4 +427,4 @@ def _partial(changes: list[str]) -> Iterator[None]:
 
 
 def _iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

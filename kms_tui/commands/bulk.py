@@ -32,7 +32,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    help="repeatable: act on every object carrying all these tags, after a preview "
                    "(instead of ID)")
     p.add_argument("--dry-run", action="store_true", help="with --tag: print the preview, send nothing")
-    if "--yes" not in p._option_string_actions:  # noqa: SLF001 - a global --yes may exist already
+    if "--yes" not in p._option_string_actions:
         p.add_argument("--yes", action="store_true", help="with --tag: go ahead when more than one object matches")
     p.add_argument("--no-grants", action="store_true",
                    help="with --tag: do not read each object's grants for the preview (one request per object)")
@@ -112,7 +112,7 @@ async def _run_stoppable(client: Any, plan: Any, progress: Any) -> Any:
 
     from kms_tui.client import bulk
 
-    stop = []
+    stop: list[bool] = []
     loop = asyncio.get_running_loop()
 
     def interrupted() -> None:

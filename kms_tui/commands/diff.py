@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return list(await asyncio.gather(one(args.side_a), one(args.side_b), return_exceptions=True))
 
     results = asyncio.run(main())
-    for side, got in zip((args.side_a, args.side_b), results):
+    for side, got in zip((args.side_a, args.side_b), results, strict=True):
         if isinstance(got, BaseException):
             if not isinstance(got, Exception):
                 raise got
@@ -96,9 +96,9 @@ def _result(diff: Any, a: tuple[str, Any, Any], b: tuple[str, Any, Any]) -> Resu
         lines += ["", f"Re-created under a new id (same type, names and tags) ({len(diff.recreated)}):",
                   table(rows, ("ID ON A", "ID ON B", "TYPE", "STATE A/B", "NAMES"))]
     if diff.changed:
-        rows = [(ch.uid, ch.what, shown(ch.a), shown(ch.b)) for ch in diff.changed]
+        changes = [(ch.uid, ch.what, shown(ch.a), shown(ch.b)) for ch in diff.changed]
         lines += ["", f"Changed ({count(c['changed_objects'], 'object')}, {count(c['changes'], 'difference')}):",
-                  table(rows, ("ID", "WHAT", "ON A", "ON B"))]
+                  table(changes, ("ID", "WHAT", "ON A", "ON B"))]
     problems = [f"A: {p}" for p in snap_a.problems] + [f"B: {p}" for p in snap_b.problems]
     lines += [f"note: {visible(p)}" for p in problems]
     doc = {

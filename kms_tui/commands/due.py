@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kms_tui import exitcodes
@@ -89,7 +89,7 @@ async def _scan(client: Any, args: argparse.Namespace) -> Any:
     from kms_tui.client.radar import scan
 
     return await scan(client, within=args.within, pre_active_days=args.pre_active_days, grants=not args.no_grants,
-                      now=datetime.now(timezone.utc))
+                      now=datetime.now(UTC))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -154,7 +154,8 @@ def _all_result(results: list[dict[str, Any]], within: timedelta) -> Result:
             message = getattr(exc, "message", None) or str(exc)
             failures.append(exc)
             docs.append({"profile": r["profile"], "server_url": r["server_url"], "checked": False,
-                         "error": {"type": type(exc).__name__, "reason": getattr(exc, "reason", ""), "message": message}})
+                         "error": {"type": type(exc).__name__, "reason": getattr(exc, "reason", ""),
+                                   "message": message}})
             text.append(f"{head}: not checked: {message}")
             continue
         radar = r["radar"]

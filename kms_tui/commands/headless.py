@@ -13,8 +13,9 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.audit import AuditTrail

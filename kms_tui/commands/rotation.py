@@ -30,7 +30,7 @@ def _rotation() -> Any:
     return rotation
 
 
-def _span(what: str):  # noqa: ANN202
+def _span(what: str):
     def parse(text: str) -> int:
         try:
             return _rotation().parse_span(text, what)
@@ -110,7 +110,8 @@ def policy_text(policy: RotationPolicy) -> str:
     else:
         scheduled = "no automatic rotation"
     rows = [
-        ("interval", f"{_rotation().span_text(policy.interval)}" + (f" ({policy.interval} s)" if policy.interval else "")),
+        ("interval",
+         f"{_rotation().span_text(policy.interval)}" + (f" ({policy.interval} s)" if policy.interval else "")),
         ("offset", offset),
         ("keyset name", policy.name or "-"),
         ("generation", "-" if policy.generation is None else str(policy.generation)),
@@ -164,7 +165,8 @@ def run_history(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
         uid = object_id(args.id)
         chain = await _rotation().history(client, uid)
-        rows = [(("→ " if g.uid == uid else "  ") + g.uid, g.state or g.error, "-" if g.generation is None else g.generation,
+        rows = [(("→ " if g.uid == uid else "  ") + g.uid, g.state or g.error,
+                 "-" if g.generation is None else g.generation,
                  _when(g.rotate_date or g.initial_date)) for g in chain]
         return Result({"id": uid, "chain": [g.as_json() for g in chain]},
                       table(rows, ("id (oldest first)", "state", "generation", "made")))

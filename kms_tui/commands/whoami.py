@@ -30,7 +30,8 @@ async def _collect(connection: Any, args: argparse.Namespace) -> Any:
         async with Session(connection) as session:
             settings = ConnectionSettings.from_http_config(dict(connection.http_config))
             options = client_options(connection)  # [retry] and [limits] of settings.toml, as every command
-            async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session, **options) as client:
+            async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session,
+                                 **options) as client:
                 if args.print_kmip:
                     from kms_tui.commands.headless import print_exchange
 

@@ -128,8 +128,9 @@ class ProfileDocument:
     def legacy_notices(self) -> list[str]:
         return rename_legacy_keys(tomlkit.dumps(self.doc), self.get("http_config") or {})[1]
 
-    def save(self, path: Path | None = None, *, force: bool = False) -> bool:
-        """Write the document atomically (0600 if it holds a secret, one backup kept).
+    def save(self, path: Path | None = None, *, force: bool = False, backup: bool = True) -> bool:
+        """Write the document atomically (0600 if it holds a secret, the last five versions kept
+        as ``name.toml.1`` … ``.5`` unless ``backup`` is False).
 
         Returns False when nothing changed (no write at all). The check against the file on
         disk runs under the file's lock, so concurrent saves take turns: if the file changed
@@ -160,7 +161,8 @@ class ProfileDocument:
 
         self.notices = self.legacy_notices()
         # A merged file keeps the mode it had on disk (0600 if it held a secret) unless ours holds one.
-        written = write_atomic(target, new.encode("utf-8"), secret=self.holds_secret(), decide=decide)
+        written = write_atomic(target, new.encode("utf-8"), secret=self.holds_secret(), decide=decide,
+                               backup=backup)
         self.text, self.path = written_text, target
         self.doc = tomlkit.parse(written_text)
         return written

@@ -118,7 +118,7 @@ def quick_connection(path: Path, name: str, source: str) -> Any:
     from kms_tui.config.resolve import ResolvedConnection
 
     return ResolvedConnection(name=name, path=Path(path), http_config=dict(http),
-                              settings=DefaultProfileSettings(),  # type: ignore[arg-type]
+                              settings=DefaultProfileSettings(),  # type: ignore[arg-type]  # duck-typed
                               vendor_id=str(data.get("vendor_id") or "cosmian"), references={}, warnings=[],
                               source=source)
 

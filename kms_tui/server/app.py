@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -50,7 +51,7 @@ def _env_seconds(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
-def handler_options() -> dict[str, float]:
+def handler_options() -> dict[str, Any]:
     """Options for ``web.AppRunner`` (the per-connection handler): the keep-alive timeout."""
     return {"keepalive_timeout": _env_seconds(ENV_KEEPALIVE, KEEPALIVE_TIMEOUT)}
 

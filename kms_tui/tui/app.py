@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App
@@ -20,8 +21,15 @@ from kms_tui.tui import services as svc
 from kms_tui.tui.commands import ConsoleCommands
 from kms_tui.tui.identity import Identity, sign_in_label
 from kms_tui.tui.key_order import OrderedKeys
-from kms_tui.tui.messages import (LinkChecked, SandboxStopped, ServicesFailed, ServicesReady, SessionChanged,
-                                   StartupResolved, WhoAmILoaded)
+from kms_tui.tui.messages import (
+    LinkChecked,
+    SandboxStopped,
+    ServicesFailed,
+    ServicesReady,
+    SessionChanged,
+    StartupResolved,
+    WhoAmILoaded,
+)
 from kms_tui.tui.modals.discard import DiscardModal
 from kms_tui.tui.modals.error import ErrorModal, describe_error
 from kms_tui.tui.registry import SCREENS, make_screen
@@ -385,7 +393,7 @@ class KmsConsole(OrderedKeys, App):
         if self.read_only:
             name = self.production_profile
             if name is not None and name not in self._write_mode and not self._read_only_base \
-                    and not self.services.read_only:
+                    and not (self.services is not None and self.services.read_only):
                 self.notify(f"{name} is a production profile, read-only until ctrl+g switches to write mode "
                             f"for this session: {what} is disabled.", title="Production", severity="warning",
                             markup=False)

@@ -14,13 +14,13 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Awaitable, Callable
 
 Setup = Callable[["object"], Awaitable[None]]
-FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,8 @@ SHOTS: list[Shot] = [
     Shot("objects-create", "Create a key pair, a symmetric key, secret data or an opaque object",
          lambda p: _objects(p, "n")),
     Shot("objects-revoke", "Revoke: reason, message, compromise date, cascade", lambda p: _objects(p, "v")),
-    Shot("objects-destroy", "Destroy: names the object and its linked key, asks for the id", lambda p: _objects(p, "d")),
+    Shot("objects-destroy", "Destroy: names the object and its linked key, asks for the id", lambda p: _objects(p,
+                                                                                                                "d")),
     Shot("objects-secret", "Secret data: the value masked until V", lambda p: _secret(p)),
     Shot("objects-name-dates", "Name, dates and vendor attributes of an object (A)", lambda p: _objects(p, "A")),
     Shot("objects-revoke-rights", "Revoke some or all of a user's rights", lambda p: _revoke_rights(p)),
@@ -180,7 +181,7 @@ async def _certificates(pilot, *keys: str) -> None:
         app._shot_leaf = await client.certify(certify_any(generate="ec:p256", subject="CN=www.acme.example,O=Acme",
                                                           issuer_certificate_id=root, days=25, extensions=leaf_ext))
     # the certificates are real, dated today: the days left are counted from a week on
-    app.clock = lambda: datetime.now(timezone.utc) + timedelta(days=7)
+    app.clock = lambda: datetime.now(UTC) + timedelta(days=7)
     await app.switch_mode("objects")
     await _settle(pilot)
     screen = app.screen

@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 from kms_tui.client import requests
 from kms_tui.client.redact import redact_text
@@ -159,20 +160,20 @@ def _for_create(family: str, *, size: int, curve: str, name: str | None, tags: S
         words += ["--name", name]
     ckms_tags = " ".join(_q("-t", t) for t in tags)
     if family in ("aes", "chacha20", "sha3", "shake", "fpe"):
-        ckms: str | None = {"aes": f"ckms sym keys create -l {size}",
-                            "chacha20": "ckms sym keys create -a chacha20 -l 256",
-                            "sha3": f"ckms sym keys create -a sha3 -l {size}",
-                            "shake": f"ckms sym keys create -a shake -l {size}",
-                            "fpe": "ckms fpe keys create"}[family]
+        command = {"aes": f"ckms sym keys create -l {size}",
+                   "chacha20": "ckms sym keys create -a chacha20 -l 256",
+                   "sha3": f"ckms sym keys create -a sha3 -l {size}",
+                   "shake": f"ckms sym keys create -a shake -l {size}",
+                   "fpe": "ckms fpe keys create"}[family]
         op = requests.create_symmetric_key(algorithm or "AES", size, tags=tags, name=name)
     else:
-        ckms = {"rsa": f"ckms rsa keys create -s {size}", "ec": f"ckms ec keys create -c {CURVES.get(curve, curve)}",
-                "ed25519": "ckms ec keys create -c ed25519", "ed448": "ckms ec keys create -c ed448"}[family]
+        command = {"rsa": f"ckms rsa keys create -s {size}", "ec": f"ckms ec keys create -c {CURVES.get(curve, curve)}",
+                   "ed25519": "ckms ec keys create -c ed25519", "ed448": "ckms ec keys create -c ed448"}[family]
         op = requests.create_key_pair(family, size=size or 2048, curve=curve or "p256", tags=tags, name=name)
     if ckms_tags:
-        ckms += " " + ckms_tags
-    if name or not activate:  # ckms names nothing at create and always activates
-        ckms = None
+        command += " " + ckms_tags
+    # ckms names nothing at create and always activates
+    ckms = None if name or not activate else command
     kms_tui = _q(*words)
     if not activate:  # headless create activates: the console's pre-active key has no command
         kms_tui += "  # headless keys are created active; this one stays pre-active (no ActivationDate)"

@@ -14,8 +14,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from kms_tui.client import ConnectionSettings, KmsClient
-from kms_tui.client import bulk
+from kms_tui.client import ConnectionSettings, KmsClient, bulk
 from kms_tui.client import requests as rq
 from tests.client.conftest import write_conf
 from tests.client.support.fault_proxy import FaultProxy
@@ -63,7 +62,8 @@ def estate(tmp_path):
 
 def test_dry_run_previews_every_affected_object_and_sends_nothing(estate, kms_cli):
     kms = estate["kms"]
-    r = kms_cli("revoke", "--tag", "batch", "--reason", "KeyCompromise", "--dry-run", "--conf", estate["conf"], "--json")
+    r = kms_cli("revoke", "--tag", "batch", "--reason", "KeyCompromise", "--dry-run", "--conf", estate["conf"],
+                "--json")
     assert r.code == 0, r.err
     plan = r.json["plan"]
     # the tag is on both keys of the pair: the private key's cascade revokes the public one (one request)
@@ -147,7 +147,8 @@ def test_more_than_one_match_needs_yes_then_each_outcome_is_reported(estate, kms
     r = kms_cli("revoke", "--tag", "batch", "--reason", "Superseded", "--yes", "--conf", estate["conf"], "--json")
     assert r.code == 0, r.err
     outcomes = {o["uid"]: (o["status"], o["state"]) for o in r.json["outcomes"]}
-    assert outcomes == {u: ("done", "Deactivated") for u in (estate["kek"], estate["plain"], estate["sk"], estate["pk"])}
+    assert outcomes == {u: ("done", "Deactivated") for u in (estate["kek"], estate["plain"], estate["sk"],
+                                                             estate["pk"])}
     assert kms.state(estate["untagged"]) == "Active" and kms.state(estate["wrapped"]) == "Active"
     # again: nothing left to do, nothing sent
     r = kms_cli("revoke", "--tag", "batch", "--reason", "Superseded", "--yes", "--conf", estate["conf"], "--json")
@@ -155,7 +156,8 @@ def test_more_than_one_match_needs_yes_then_each_outcome_is_reported(estate, kms
 
 
 def test_an_id_and_a_tag_together_or_dry_run_alone_are_usage_errors(estate, kms_cli):
-    assert kms_cli("revoke", estate["kek"], "--tag", "batch", "--reason", "Superseded", "--conf", estate["conf"]).code == 3
+    assert kms_cli("revoke", estate["kek"], "--tag", "batch", "--reason", "Superseded", "--conf",
+                   estate["conf"]).code == 3
     assert kms_cli("destroy", estate["kek"], "--dry-run", "--conf", estate["conf"]).code == 3
     assert kms_cli("destroy", "--conf", estate["conf"]).code == 3
 

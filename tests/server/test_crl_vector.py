@@ -18,7 +18,7 @@ as recorded cannot pass, and the sandbox, which follows 5.26.0, answers what 5.2
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -76,7 +76,7 @@ class Harness:
         issuer_id = body["issuer_id"]
         issuer = self._certificate(issuer_id)
         key = self._private_key_of(issuer_id)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
                    .last_update(now - timedelta(minutes=1)).next_update(now + timedelta(days=7)))
         for uid, state in self._objects("Certificate"):
@@ -107,11 +107,12 @@ class Harness:
 
     def _private_key_of(self, cert_uid: str):
         attrs = self._post({"tag": "GetAttributes", "value": [_uid(cert_uid)]})
-        links = dict(zip(find_all(attrs, "LinkType"), find_all(attrs, "LinkedObjectIdentifier")))
+        links = dict(zip(find_all(attrs, "LinkType"), find_all(attrs, "LinkedObjectIdentifier"), strict=False))
         private = links.get("PrivateKeyLink")
         if private is None:  # the certificate names its public key; that one names its private key
             pk_attrs = self._post({"tag": "GetAttributes", "value": [_uid(links["PublicKeyLink"])]})
-            private = dict(zip(find_all(pk_attrs, "LinkType"), find_all(pk_attrs, "LinkedObjectIdentifier")))[
+            private = dict(zip(find_all(pk_attrs, "LinkType"), find_all(pk_attrs, "LinkedObjectIdentifier"),
+                               strict=False))[
                 "PrivateKeyLink"]
         got = self._post({"tag": "Get", "value": [_uid(private),
                                                   {"tag": "KeyFormatType", "type": "Enumeration", "value": "PKCS8"}]})

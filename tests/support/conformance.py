@@ -13,9 +13,10 @@ import os
 import re
 import ssl
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -165,7 +166,8 @@ def wrap_bare_operation(op: dict[str, Any], version: tuple[int, int]) -> dict[st
         {"tag": "Operation", "type": "Enumeration", "value": operation},
         {"tag": "RequestPayload", "value": op.get("value", [])},
     ]
-    return {"tag": "RequestMessage", "value": [{"tag": "RequestHeader", "value": header}, {"tag": "BatchItem", "value": item}]}
+    return {"tag": "RequestMessage", "value": [{"tag": "RequestHeader", "value": header}, {"tag": "BatchItem",
+                                                                                           "value": item}]}
 
 
 def synthetic_error(body: str) -> dict[str, Any]:
@@ -247,7 +249,7 @@ class VectorRunner:
     """Replays one vector against one server; `clients` maps identity name to an httpx client."""
 
     def __init__(self, vector: Vector, client_for: Callable[[str], httpx.Client],
-                 pseudo_steps: dict[str, Callable[[Step, dict[str, Any], "VectorRunner"], None]] | None = None,
+                 pseudo_steps: dict[str, Callable[[Step, dict[str, Any], VectorRunner], None]] | None = None,
                  before_step: Callable[[Step], None] | None = None):
         """``pseudo_steps``: operations that are no KMIP request (the runner's ``AllocTempFile``,
         ``GenerateCrl``), run by the test with the substituted request JSON; ``before_step`` is

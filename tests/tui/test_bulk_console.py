@@ -26,7 +26,8 @@ def _key(kms: Kmip, key_id: str, *, tags: tuple[str, ...] = (), mask: int = 12, 
         from tests.server.kmip import t
 
         attrs.append(s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                       t("AttributeName", "TextString", "wrapping_key_id"), t("AttributeValue", "TextString", wrap_with)))
+                       t("AttributeName", "TextString", "wrapping_key_id"), t("AttributeValue", "TextString",
+                                                                              wrap_with)))
     return first(kms.ok(body), "UniqueIdentifier")
 
 

@@ -198,9 +198,9 @@ async def test_actions_on_an_object_owned_by_someone_else(console_factory, sandb
 
 
 async def test_partial_listing_is_said_in_the_status_line(sandbox_console):
-    from kms_tui.tui.objects.screen import RowsLoaded
     from kms_tui.tui.objects.loading import Loaded
     from kms_tui.tui.objects.rows import row_from_attributes
+    from kms_tui.tui.objects.screen import RowsLoaded
 
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
@@ -228,16 +228,18 @@ def test_arriving_rows_wait_for_a_pause_in_the_keys_but_not_forever():
 async def test_rows_arriving_while_the_user_moves_wait_and_the_status_says_so(sandbox_console):
     """Mid-load, rows that arrive while the cursor keys are pressed are counted in the status
     line and added when the keys pause (or the load ends), not under the user's cursor."""
-    from kms_tui.tui.objects.screen import RowsLoaded
     from kms_tui.tui.objects.loading import Loaded
     from kms_tui.tui.objects.rows import row_from_attributes
+    from kms_tui.tui.objects.screen import RowsLoaded
 
     def rows(prefix, n):
-        return [row_from_attributes(f"{prefix}{i}", {"ObjectType": "SymmetricKey", "State": "Active"}) for i in range(n)]
+        return [row_from_attributes(f"{prefix}{i}", {"ObjectType": "SymmetricKey",
+                                                     "State": "Active"}) for i in range(n)]
 
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
-        screen.arrivals.quiet_after_key_s, screen.arrivals.flush_at_least_every_s = 60.0, 120.0  # a user who never pauses
+        # a user who never pauses
+        screen.arrivals.quiet_after_key_s, screen.arrivals.flush_at_least_every_s = 60.0, 120.0
         screen.load_running = True  # as mid-load
         screen.post_message(RowsLoaded(screen.generation, Loaded(rows("first", 5), False)))
         await wait_until(pilot, lambda: screen.table.total == 5, what="the first rows shown at once")
@@ -308,7 +310,8 @@ async def test_server_killed_mid_load_keeps_the_rows_that_arrived(console_factor
         conf.write_text(f'[http_config]\nserver_url = "{proxy.url}"\n')
         async with console_factory(conf=conf).run_test(size=(120, 40)) as pilot:
             screen = await open_objects(pilot)
-            results = await pilot.app.services.client.batch([kmip.create_symmetric_key() for _ in range(FIRST_PAGE + 14)])
+            creates = [kmip.create_symmetric_key() for _ in range(FIRST_PAGE + 14)]
+            results = await pilot.app.services.client.batch(creates)
             assert all(r.ok for r in results)
             proxy.armed = True
             screen.start_load()  # as "r" does, without waiting for the app to go idle

@@ -4,6 +4,7 @@ JSON, each copied with one key (OSC 52), against the real sandbox; and an 80×24
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 from kms_tui.tui.modals.revoke import RevokeModal
 from kms_tui.tui.modals.show_command import ShowCommandModal
@@ -100,11 +101,11 @@ async def test_f3_in_the_destroy_dialog_while_typing_the_id(sandbox_console):
 
 
 def test_what_ckms_cannot_say_has_no_ckms_line():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from kms_tui.tui.show_command import for_create, for_destroy, for_grant
 
-    dated = for_revoke(UID, "SymmetricKey", "AES", "KeyCompromise", None, datetime(2026, 1, 1, tzinfo=timezone.utc), True)
+    dated = for_revoke(UID, "SymmetricKey", "AES", "KeyCompromise", None, datetime(2026, 1, 1, tzinfo=UTC), True)
     assert dated.ckms is None and "--compromise-date 2026-01-01T00:00:00Z" in dated.kms_tui
     assert for_destroy(UID, "SymmetricKey", "AES", cascade=False, remove=False, revoke_first=None).ckms is None
     pre = for_create("aes", size=128, curve="", name=None, tags=("a b",), activate=False)
@@ -171,7 +172,8 @@ def test_export_and_tag_commands_mask_the_password_and_name_ckms_groups():
     assert "********" in p12.kmip
     wrapped = for_export(UID, "PrivateKey", "RSA", "json-ttlv", "k.json", wrap_key="kek", wrap_alg="rsa-oaep",
                          overwrite=True)
-    assert wrapped.kms_tui == f"kms-tui export {UID} --format json-ttlv -o k.json --wrap-key kek --wrap-alg rsa-oaep --force"
+    assert wrapped.kms_tui == (f"kms-tui export {UID} --format json-ttlv -o k.json --wrap-key kek --wrap-alg rsa-oaep "
+                               "--force")
     assert wrapped.ckms == f"ckms rsa keys export -k {UID} -f json-ttlv -w kek -m rsa-oaep k.json"
     assert '"KeyWrappingSpecification"' in wrapped.kmip and '"OAEP"' in wrapped.kmip
     public = for_export(UID, "PublicKey", "ECDSA", "public-pem", "pub.pem")
@@ -182,4 +184,5 @@ def test_export_and_tag_commands_mask_the_password_and_name_ckms_groups():
     assert both.kms_tui == f"kms-tui attributes set {UID} --tag a && kms-tui attributes delete {UID} --tag 'b c'"
     post, delete = both.kmip.split("\nDELETE ")
     assert json.loads(post.split("\n", 1)[1]) == {"tags": ["a"]}
-    assert delete.startswith(f"/v1/crypto/keys/{UID}/tags\n") and json.loads(delete.split("\n", 1)[1]) == {"tags": ["b c"]}
+    assert delete.startswith(f"/v1/crypto/keys/{UID}/tags\n") and json.loads(delete.split("\n",
+                                                                                          1)[1]) == {"tags": ["b c"]}

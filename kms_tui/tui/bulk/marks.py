@@ -155,7 +155,8 @@ class BulkMarks:
 
         async def act(uid: str) -> Any:
             now = await change_tags(self.screen.client, uid, add=add, remove=remove)
-            return bulk.Outcome(uid, bulk.DONE, "tags now: " + (", ".join(visible(t) for t in now) or "none"), sent=True)
+            return bulk.Outcome(uid, bulk.DONE, "tags now: " + (", ".join(visible(t) for t in now) or "none"),
+                                sent=True)
 
         report = await self._each(f"Tags {answer} on {len(ids):,} object(s)", ids, act)
         await self._refresh(ids, f"Bulk tags {visible(answer)}: {report.summary()}", unmark=[])

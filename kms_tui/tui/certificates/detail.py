@@ -12,7 +12,7 @@ worker of the section, after the cursor rests on the row.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Group
@@ -141,7 +141,7 @@ class CertificateSection(Vertical):
 
     def _now(self) -> datetime:
         clock = getattr(self.app, "clock", None)
-        return clock() if callable(clock) else datetime.now(timezone.utc)
+        return clock() if callable(clock) else datetime.now(UTC)
 
     def show(self, row: ObjectRow | None) -> None:
         self.generation += 1

@@ -10,11 +10,10 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
-from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.client.secrets import SecretValue
 from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
-
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 PAIR_FAMILIES = ("rsa", "ec", "ed25519", "ed448")
 SECRET_FAMILIES = ("password", "seed", "opaque")  # secret data (Password, Seed) and opaque objects

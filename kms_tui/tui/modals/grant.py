@@ -11,11 +11,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, SelectionList, Static
-from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui import access_rights as rights
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 
 @dataclass(frozen=True)

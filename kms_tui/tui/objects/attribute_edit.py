@@ -9,8 +9,7 @@ is refreshed in place from the server (:class:`RowsChanged`), as after a tag edi
 
 from __future__ import annotations
 
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kms_tui.client import attributes as edits
 from kms_tui.client.errors import ServerRefused
@@ -22,12 +21,13 @@ from kms_tui.tui.objects import actions
 from kms_tui.tui.objects.lifecycle import RowsChanged
 
 if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
     from kms_tui.tui.objects.screen import ObjectsScreen
 
 _BUILD = {"ActivationDate": R.activation_date_attribute, "DeactivationDate": R.deactivation_date_attribute}
 
 
-async def apply_edits(client: Any, request: AttributeEdits) -> list[str]:
+async def apply_edits(client: KmsClient, request: AttributeEdits) -> list[str]:
     """Send the requests ``request`` asks for; what was done, for the notice."""
     uid, done = request.uid, []
     if request.name is not NOT_GIVEN:
@@ -83,7 +83,7 @@ class AttributeEditor:
 
     def _chosen(self, request: AttributeEdits | None) -> None:
         if request is not None:
-            self.screen.run_worker(partial(self._apply, request), group="destructive", exit_on_error=False)
+            self.screen.run_worker(self._apply(request), group="destructive", exit_on_error=False)
 
     async def _apply(self, request: AttributeEdits) -> None:
         client = self.screen.client

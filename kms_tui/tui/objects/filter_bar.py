@@ -9,8 +9,8 @@ from textual.message import Message
 from textual.widgets import Input, Select, Static
 
 from kms_tui.client.requests import LocateFilter
-from kms_tui.tui.widgets.filter_input import FilterInput
 from kms_tui.tui.objects.query import ALGORITHMS, OBJECT_TYPES, STATE_CHOICES, QueryError, filter_from_fields
+from kms_tui.tui.widgets.filter_input import FilterInput
 
 
 def _options(values: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from kms_tui.kmip.enums import mask_names
@@ -34,7 +34,7 @@ def usage_mask_names(mask: int) -> str:
 
 def format_date(value: datetime, local: tzinfo | None = None) -> str:
     """A date in local time and UTC: ``2026-11-22 07:03:44 CET (06:03:44 UTC)``."""
-    utc = value.astimezone(timezone.utc)
+    utc = value.astimezone(UTC)
     here = value.astimezone(local) if local is not None else value.astimezone()
     if here.utcoffset() == utc.utcoffset():
         return utc.strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -7,8 +7,8 @@ console does not offer them; only a PreActive object can be activated.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from kms_tui.tui.objects.rows import ObjectRow, _as_datetime
 

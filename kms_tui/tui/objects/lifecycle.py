@@ -8,8 +8,8 @@ client's message and fix. Workers post :class:`RowsChanged`; the screen updates 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +19,7 @@ from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import CreateKeyModal, CreateKeyRequest
 from kms_tui.tui.modals.destroy import DestroyModal, DestroyRequest
 from kms_tui.tui.modals.revoke import RevokeModal, RevokeRequest
-from kms_tui.tui.objects import actions
-from kms_tui.tui.objects import guards
+from kms_tui.tui.objects import actions, guards
 from kms_tui.tui.objects.rows import ObjectRow
 
 if TYPE_CHECKING:

@@ -20,28 +20,27 @@ from textual.widgets import Input, Static
 
 from kms_tui.client.requests import LocateFilter
 from kms_tui.safetext import visible
-from kms_tui.words import count
 from kms_tui.tui.bulk.marks import BulkMarks
-from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
-from kms_tui.tui.certificates.renew import RENEW_BINDINGS, CertificateRenewal
-from kms_tui.tui.screens.base import ConsoleScreen
-from kms_tui.tui.objects import actions
 from kms_tui.tui.certificates.certify_modal import certify_from
+from kms_tui.tui.certificates.renew import RENEW_BINDINGS, CertificateRenewal
+from kms_tui.tui.objects import actions, guards
 from kms_tui.tui.objects.access import grant_from
-from kms_tui.tui.objects.detail import ObjectDetail
-from kms_tui.tui.widgets.filter_input import FilterInput
-from kms_tui.tui.objects.filter_bar import ObjectFilterBar
-from kms_tui.tui.objects.transfer import ExportChecked, Transfer
-from kms_tui.tui.objects import guards
-from kms_tui.tui.objects.lifecycle import Lifecycle, RowsChanged
-from kms_tui.tui.objects.attribute_edit import AttributeEditor
-from kms_tui.tui.objects.secrets import SecretDetail, SecretReveal, SecretRevealed
-from kms_tui.tui.objects.tags import TagEditor
 from kms_tui.tui.objects.arrivals import RowFeeder
+from kms_tui.tui.objects.attribute_edit import AttributeEditor
+from kms_tui.tui.objects.detail import ObjectDetail
+from kms_tui.tui.objects.filter_bar import ObjectFilterBar
+from kms_tui.tui.objects.lifecycle import Lifecycle, RowsChanged
 from kms_tui.tui.objects.loading import Loaded, load_rows
 from kms_tui.tui.objects.query import describe_filter
 from kms_tui.tui.objects.rows import ObjectRow, TextFilterError, compile_text_filter
+from kms_tui.tui.objects.secrets import SecretDetail, SecretReveal, SecretRevealed
 from kms_tui.tui.objects.table import ObjectTable
+from kms_tui.tui.objects.tags import TagEditor
+from kms_tui.tui.objects.transfer import ExportChecked, Transfer
+from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
+from kms_tui.tui.screens.base import ConsoleScreen
+from kms_tui.tui.widgets.filter_input import FilterInput
+from kms_tui.words import count
 
 
 @dataclass

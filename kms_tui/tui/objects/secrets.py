@@ -9,10 +9,11 @@ repr hides it): it never reaches a notification, the audit trail (Export: the id
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import partial
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.text import Text
@@ -21,12 +22,13 @@ from textual.widgets import Static
 
 from kms_tui.client import secrets as sd
 from kms_tui.safetext import visible
-from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.certificates.detail import CertificateDetail
+from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.objects.detail import LABEL_WIDTH, render_detail
 from kms_tui.tui.objects.rows import ObjectRow
 
 if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
     from kms_tui.tui.objects.screen import ObjectsScreen
 
 MASK = "••••••••"
@@ -34,7 +36,7 @@ REVOKED = ("Deactivated", "Compromised")
 DESTROYED = ("Destroyed", "Destroyed_Compromised")
 
 
-async def create_secret(client: Any, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
+async def create_secret(client: KmsClient, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
                         value: sd.SecretValue | None, length: int | None) -> str:
     """Create the secret data or opaque object ``kind`` (a ``KeyKind``) describes; its id."""
     if kind.family == "opaque":

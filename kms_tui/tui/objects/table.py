@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Callable, Iterable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -201,7 +201,8 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
             replaced.append(old)
         # Only rows drawn lately have lines cached; those that now read differently are redrawn.
         drawn = {uid for uid, _selected, _width in self._lines}
-        changed = {new.uid for new, old in zip(rows, replaced) if new.uid in drawn and reads_differently(new, old)}
+        changed = {new.uid for new, old in zip(rows, replaced, strict=True)
+                   if new.uid in drawn and reads_differently(new, old)}
         if changed:
             self._lines = {key: line for key, line in self._lines.items() if key[0] not in changed}
             self.refresh()
@@ -290,14 +291,16 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         if not (keep is not None and cursor == self.cursor):  # same row, same place: nothing to say
             self.cursor = cursor
         now = self._on_screen() if shown_before is not None else None
-        if now is None or len(now) != len(shown_before) or any(a is not b for a, b in zip(now, shown_before)):
+        if now is None or shown_before is None or len(now) != len(shown_before) \
+                or any(a is not b for a, b in zip(now, shown_before, strict=True)):
             self.refresh()  # rows appended off screen (a load in slices) leave the lines as they are
 
     def _set_virtual_height(self, height: int) -> None:
         """The scrollable height; without a layout pass of the screen (5-15 ms at 10,000 rows)
         when the scrollbar only changes its thumb, i.e. it is shown before and after."""
         size, old = Size(self.size.width, height), self.virtual_size
-        if size.width == old.width and self.show_vertical_scrollbar and min(height, old.height) > self.container_size.height:
+        if size.width == old.width and self.show_vertical_scrollbar \
+                and min(height, old.height) > self.container_size.height:
             self.set_reactive(ObjectTable.virtual_size, size)
             self._scroll_update(size)
         else:
@@ -339,7 +342,8 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
 
     def action_cycle_sort(self) -> None:
         names = [c for c, _w in self._layout] or list(COLUMNS)
-        nxt = names[(names.index(self.sort_order.column) + 1) % len(names)] if self.sort_order.column in names else names[0]
+        column = self.sort_order.column
+        nxt = names[(names.index(column) + 1) % len(names)] if column in names else names[0]
         self.sort_by(nxt, reverse=False)
 
     def action_reverse_sort(self) -> None:

@@ -9,10 +9,10 @@ only after a confirmation that names it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -21,12 +21,11 @@ from textual.message import Message
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.file_picker import FilePickerModal
-from kms_tui.tui.transfer.export_dialog import PUBLIC_PEM, ExportModal, ExportRequest, export_target, material_of
-from kms_tui.tui.transfer.import_preview import ImportPreviewModal, ImportRequest
-from kms_tui.tui.objects import actions
-from kms_tui.tui.objects import guards
+from kms_tui.tui.objects import actions, guards
 from kms_tui.tui.objects.lifecycle import RowsChanged
 from kms_tui.tui.objects.rows import ObjectRow
+from kms_tui.tui.transfer.export_dialog import PUBLIC_PEM, ExportModal, ExportRequest, export_target, material_of
+from kms_tui.tui.transfer.import_preview import ImportPreviewModal, ImportRequest
 
 if TYPE_CHECKING:
     from kms_tui.tui.objects.screen import ObjectsScreen

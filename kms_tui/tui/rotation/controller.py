@@ -16,11 +16,11 @@ from textual.binding import Binding
 from kms_tui.client import key_check, rotation
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.confirm import ConfirmationModal
-from kms_tui.tui.rotation.history import RotationHistoryModal
-from kms_tui.tui.rotation.key_test import KeyTestModal
 from kms_tui.tui.objects import actions
 from kms_tui.tui.objects.guards import kind_of
 from kms_tui.tui.objects.lifecycle import RowsChanged
+from kms_tui.tui.rotation.history import RotationHistoryModal
+from kms_tui.tui.rotation.key_test import KeyTestModal
 
 if TYPE_CHECKING:
     from kms_tui.tui.objects.screen import ObjectsScreen

@@ -18,12 +18,20 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static
 
-from kms_tui.audit.view import (DETAIL_NAMES, OUTCOMES, TIME_RANGES, AuditFilter, entry_datetime, operation_label,
-                                operation_name, outcome_label)
+from kms_tui.audit.view import (
+    DETAIL_NAMES,
+    OUTCOMES,
+    TIME_RANGES,
+    AuditFilter,
+    entry_datetime,
+    operation_label,
+    operation_name,
+    outcome_label,
+)
 from kms_tui.safetext import visible
+from kms_tui.tui.objects.columns import fit_middle
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets.filter_input import FilterInput
-from kms_tui.tui.objects.columns import fit_middle
 from kms_tui.words import count
 
 AUDIT_LIMIT = 5000  # rows read from the trail; the view says when there may be more

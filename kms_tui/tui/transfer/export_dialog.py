@@ -16,12 +16,11 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
-from kms_tui.tui.widgets.checkbox import Checkbox
-
 from kms_tui.kmip import transfer
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
 from kms_tui.tui.objects.rows import ObjectRow
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 PUBLIC_PEM = "public-pem"  # the default: the public key (or certificate) as PEM
 WRAPPABLE = ("json-ttlv", "raw", "base64")
