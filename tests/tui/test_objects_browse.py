@@ -135,6 +135,9 @@ async def test_read_only_refuses_every_change_with_a_reason(console_factory, san
         await app.services.client.create_key_pair("rsa", size=2048)
         await reload(pilot, screen)
         before = [(r.uid, r.state) for r in screen.table.shown_rows]
+        shown = {b.binding.action for b in screen.active_bindings.values() if b.binding.show}
+        assert not shown & {"create", "revoke", "destroy"}  # the footer offers no write key
+        assert {"reload", "focus_text_filter"} <= shown
         for key in ("n", "a", "v", "d", "e"):
             await pilot.press(key)
             await pilot.pause()

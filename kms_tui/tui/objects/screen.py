@@ -74,6 +74,9 @@ class ObjectsScreen(ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
     AUTO_FOCUS = "#objects-table"
+    # hidden from the footer and the palette in read-only mode (their keys say why)
+    WRITE_ACTIONS = frozenset({"create", "activate", "revoke", "destroy", "grant_access", "certify", "edit_tags",
+                               "edit_attributes", "import", "rekey", "renew_certificate"})
     HELP_TITLE = "Objects"
     HELP_TEXT = (
         "Every object you own or were granted, loaded in the background (x stops the load). "
