@@ -9,7 +9,7 @@ repr hides it): it never reaches a notification, the audit trail (Export: the id
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import partial
@@ -111,7 +111,7 @@ class SecretDetail(CertificateDetail):
         self._draw_value()
 
     def _draw_value(self) -> None:
-        if not is_secret(self.row) or self.raw is not None:
+        if self.row is None or not is_secret(self.row) or self.raw is not None:
             return
         lines = list(render_detail(self.row, self.local).split("\n", allow_blank=True))
         lines.insert(2, value_line(self.revealed))  # under the id and the summary
@@ -162,7 +162,8 @@ class SecretReveal:
 
     def load(self, uid: str) -> None:
         """Read the value of ``uid`` in a worker; :class:`SecretRevealed` brings it to :meth:`show`."""
-        self.screen.run_worker(partial(self._read, uid), group="objects-reveal", exclusive=True, exit_on_error=False)
+        read: Callable[[], Awaitable[None]] = partial(self._read, uid)  # a cancelled worker leaves no coroutine
+        self.screen.run_worker(read, group="objects-reveal", exclusive=True, exit_on_error=False)
 
     async def _read(self, uid: str) -> None:
         self.screen.post_message(SecretRevealed(uid, await sd.reveal(self.screen.client, uid)))

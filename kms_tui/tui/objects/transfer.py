@@ -116,8 +116,8 @@ class Transfer:
             screen.notify(f"A {row.object_type or 'this object'} cannot be exported.", severity="warning")
             return
         target = export_target(row)
-        screen.run_worker(partial(self._check_export, row, target[0] if target else None), group="export-check",
-                          exclusive=True, exit_on_error=False)
+        check: Callable[[], Awaitable[None]] = partial(self._check_export, row, target[0] if target else None)
+        screen.run_worker(check, group="export-check", exclusive=True, exit_on_error=False)
 
     async def _check_export(self, row: ObjectRow, public_uid: str | None) -> None:
         """Read the fresh state of the object and of the keys it belongs with (worker)."""
