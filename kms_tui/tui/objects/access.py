@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from textual import getters
 
     from kms_tui.tui.app import KmsConsole
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 
 PAUSE = 0.2  # seconds the cursor rests on a row before its grants are asked for
@@ -213,7 +214,7 @@ class AccessSection(Vertical):
             self._start_load(partial(self._load, uid, self.generation))
 
 
-def grant_from(screen: Any) -> None:
+def grant_from(screen: ObjectsScreen) -> None:
     """The objects screen's ``g`` (a priority key, before the table's own ``g``): the grant dialog
     for the current row; a letter like any other while a text field has the focus."""
     if isinstance(screen.focused, Input):

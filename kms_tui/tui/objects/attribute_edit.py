@@ -9,6 +9,7 @@ is refreshed in place from the server (:class:`RowsChanged`), as after a tag edi
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from kms_tui.client import attributes as edits
@@ -83,7 +84,7 @@ class AttributeEditor:
 
     def _chosen(self, request: AttributeEdits | None) -> None:
         if request is not None:
-            self.screen.run_worker(self._apply(request), group="destructive", exit_on_error=False)
+            self.screen.run_for(partial(self._apply, request), "destructive")
 
     async def _apply(self, request: AttributeEdits) -> None:
         client = self.screen.client

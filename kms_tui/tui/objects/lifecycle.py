@@ -8,7 +8,7 @@ client's message and fix. Workers post :class:`RowsChanged`; the screen updates 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -44,8 +44,8 @@ class Lifecycle:
     def __init__(self, screen: ObjectsScreen) -> None:
         self.screen = screen
 
-    def _run(self, work: Callable[..., Awaitable[None]], *args: Any) -> None:
-        self.screen.run_worker(partial(work, *args), group="destructive", exit_on_error=False)
+    def _run(self, work: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
+        self.screen.run_for(partial(work, *args), "destructive")
 
     def create(self) -> None:
         screen = self.screen

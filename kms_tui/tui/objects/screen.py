@@ -7,6 +7,7 @@ client and post the messages below; the handlers here own the widgets.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,13 @@ class ObjectsScreen(ConsoleScreen):
         if row is None:
             self.notify(f"Select an object to {what}.", severity="warning")
         return row
+
+    def run_for(self, work: Callable[[], Coroutine[Any, Any, None]], group: str, *, exclusive: bool = False) -> None:
+        """Run ``work`` as this screen's worker, for an object the screen owns (``group ==
+        "destructive"``: a failure opens the error modal). A callable, not a coroutine: a worker
+        cancelled before it starts then leaves no coroutine never awaited."""
+        self.run_worker(work, group=group, exclusive=exclusive,  # type: ignore[arg-type]
+                        exit_on_error=False)  # (mypy infers Textual's WorkType of a callable as Never)
 
     # -- layout ------------------------------------------------------------------------------
 

@@ -9,11 +9,11 @@ repr hides it): it never reaches a notification, the audit trail (Export: the id
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from rich.markup import escape
 from rich.text import Text
@@ -54,7 +54,7 @@ async def create_secret(client: KmsClient, kind: Any, *, name: str | None, tags:
     return created.uid
 
 
-def is_secret(row: ObjectRow | None) -> bool:
+def is_secret(row: ObjectRow | None) -> TypeGuard[ObjectRow]:
     return row is not None and row.object_type in sd.SECRET_TYPES
 
 
@@ -128,7 +128,7 @@ class SecretReveal:
     def toggle(self) -> None:
         screen = self.screen
         row = screen.table.current
-        if row is None or not is_secret(row):
+        if not is_secret(row):
             screen.notify("Only secret data and opaque objects have a value to reveal.", severity="warning")
             return
         if screen.client is None:
@@ -162,8 +162,7 @@ class SecretReveal:
 
     def load(self, uid: str) -> None:
         """Read the value of ``uid`` in a worker; :class:`SecretRevealed` brings it to :meth:`show`."""
-        read: Callable[[], Awaitable[None]] = partial(self._read, uid)  # a cancelled worker leaves no coroutine
-        self.screen.run_worker(read, group="objects-reveal", exclusive=True, exit_on_error=False)
+        self.screen.run_for(partial(self._read, uid), "objects-reveal", exclusive=True)
 
     async def _read(self, uid: str) -> None:
         self.screen.post_message(SecretRevealed(uid, await sd.reveal(self.screen.client, uid)))

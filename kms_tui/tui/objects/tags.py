@@ -7,6 +7,7 @@ the row is refreshed in place from the server (:class:`RowsChanged`), as after a
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from kms_tui.client.attributes import change_tags
@@ -33,7 +34,7 @@ class TagEditor:
 
     def _chosen(self, request: TagsRequest | None) -> None:
         if request is not None:
-            self.screen.run_worker(self._change(request), group="destructive", exit_on_error=False)
+            self.screen.run_for(partial(self._change, request), "destructive")
 
     async def _change(self, request: TagsRequest) -> None:
         client = self.screen.client

@@ -9,7 +9,7 @@ only after a confirmation that names it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -52,8 +52,8 @@ class Transfer:
     def __init__(self, screen: ObjectsScreen) -> None:
         self.screen = screen
 
-    def _run(self, work: Callable[..., Awaitable[None]], *args: Any) -> None:
-        self.screen.run_worker(partial(work, *args), group="destructive", exit_on_error=False)
+    def _run(self, work: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
+        self.screen.run_for(partial(work, *args), "destructive")
 
     # -- import --------------------------------------------------------------------------------
     def start_import(self) -> None:
@@ -116,8 +116,8 @@ class Transfer:
             screen.notify(f"A {row.object_type or 'this object'} cannot be exported.", severity="warning")
             return
         target = export_target(row)
-        check: Callable[[], Awaitable[None]] = partial(self._check_export, row, target[0] if target else None)
-        screen.run_worker(check, group="export-check", exclusive=True, exit_on_error=False)
+        screen.run_for(partial(self._check_export, row, target[0] if target else None), "export-check",
+                       exclusive=True)
 
     async def _check_export(self, row: ObjectRow, public_uid: str | None) -> None:
         """Read the fresh state of the object and of the keys it belongs with (worker)."""

@@ -9,7 +9,7 @@ since ``T`` edits tags) opens :class:`~kms_tui.tui.rotation.key_test.KeyTestModa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
@@ -21,6 +21,9 @@ from kms_tui.tui.objects.guards import kind_of
 from kms_tui.tui.objects.lifecycle import RowsChanged
 from kms_tui.tui.rotation.history import RotationHistoryModal
 from kms_tui.tui.rotation.key_test import KeyTestModal
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 KEY_TYPES = ("SymmetricKey", "PrivateKey", "PublicKey")
 
@@ -40,7 +43,7 @@ class RotationController:
     """Owned by the objects screen (``screen.rotation``); needs its ``table``, ``client``,
     ``writable_row`` and ``action_follow_link``."""
 
-    def __init__(self, screen: Any) -> None:
+    def __init__(self, screen: ObjectsScreen) -> None:
         self.screen = screen
 
     def _key_row(self, what: str, done: str) -> Any:
