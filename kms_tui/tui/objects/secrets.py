@@ -111,7 +111,7 @@ class SecretDetail(CertificateDetail):
         self._draw_value()
 
     def _draw_value(self) -> None:
-        if not is_secret(self.row) or self.raw is not None:
+        if self.row is None or not is_secret(self.row) or self.raw is not None:
             return
         lines = list(render_detail(self.row, self.local).split("\n", allow_blank=True))
         lines.insert(2, value_line(self.revealed))  # under the id and the summary
