@@ -43,14 +43,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psutil  # noqa: E402
-from textual import events  # noqa: E402
-from textual._compositor import CompositorUpdate  # noqa: E402
+import psutil
+from textual import events
+from textual._compositor import CompositorUpdate
 
-from kms_tui.client import ConnectionSettings, KmsClient, RetryPolicy  # noqa: E402
-from kms_tui.tui.app import create_app  # noqa: E402
-from kms_tui.tui.widgets.object_table import ObjectTable  # noqa: E402
-from tests.support.sandbox import start_sandbox  # noqa: E402
+from kms_tui.client import ConnectionSettings, KmsClient, RetryPolicy
+from kms_tui.tui.app import create_app
+from kms_tui.tui.objects.table import ObjectTable
+from tests.support.sandbox import start_sandbox
 
 TARGETS = {"first_rows_s": 1.0, "peak_rss_mb": 150.0, "p99_key_to_frame_ms": 50.0}
 KEY_EVERY_S = 0.01  # default interval between keys (--key-every-ms)
@@ -133,7 +133,7 @@ class KeyTrace:
     def latencies(self, sent: list[float], frames: FrameClock) -> list[tuple[float, float]]:
         """(sent time, seconds to the frame showing it) per key handled."""
         out = []
-        for when, (handled, had_rows) in zip(sent, self.handled):
+        for when, (handled, had_rows) in zip(sent, self.handled, strict=False):
             frame = frames.first_after(handled) if had_rows else handled
             out.append((when, (frame or handled) - when))
         return out
@@ -238,7 +238,7 @@ async def measure_console(conf: Path, expected: int, reloads: int, key_every: fl
         gaps = []  # between keys sent during one reload
         for name, begin, end in phases:
             sent = [t for t in feeder.sent if begin <= t < end] if name == "reload" else []
-            gaps += [later - t for t, later in zip(sent, sent[1:])]
+            gaps += [later - t for t, later in zip(sent, sent[1:], strict=False)]
         return {
             "screen_switch_s": round(screen_up - started, 3),
             "first_rows_s": round(first_rows, 3),
@@ -293,7 +293,8 @@ def main() -> int:
                            cwd=Path(__file__).resolve().parents[1])
             conf_small = work / "small.toml"
             conf_small.write_text(f'[http_config]\nserver_url = "{small.url}"\n')
-            switch_p99 = asyncio.run(measure_first_screen(conf_small, result["first_load_window_s"], args.key_every_ms / 1000))
+            switch_p99 = asyncio.run(measure_first_screen(conf_small, result["first_load_window_s"],
+                                                          args.key_every_ms / 1000))
         finally:
             small.stop()
     result.update(
@@ -306,7 +307,8 @@ def main() -> int:
     )
     result["targets_met"] = {k: result[k] <= v for k, v in TARGETS.items()}
     for key in ("first_rows_s", "all_rows_s", "reload_all_rows_s", "round_trips", "peak_rss_mb", "rss_before_load_mb",
-                "keys_during_load", "max_gap_between_keys_sent_ms", "p50_key_to_frame_ms", "p99_key_to_frame_ms", "idle_p99_key_to_frame_ms",
+                "keys_during_load", "max_gap_between_keys_sent_ms", "p50_key_to_frame_ms", "p99_key_to_frame_ms",
+                "idle_p99_key_to_frame_ms",
                 "first_load_p99_key_to_frame_ms", "first_screen_no_load_p99_key_to_frame_ms", "all_rows_vs_reference"):
         print(f"{key:28} {result[key]}")
     print(json.dumps(result))

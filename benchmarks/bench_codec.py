@@ -16,13 +16,15 @@ import json
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kms_tui.kmip.models import (  # noqa: E402
+from kms_tui.kmip.enums import HashingAlgorithm, LinkType, Operation, ResultStatus
+from kms_tui.kmip.models import (
     Attributes,
     Digest,
     GetAttributesResponse,
@@ -32,8 +34,7 @@ from kms_tui.kmip.models import (  # noqa: E402
     ResponseBatchItem,
     ResponseMessage,
 )
-from kms_tui.kmip.enums import HashingAlgorithm, LinkType, Operation, ResultStatus  # noqa: E402
-from kms_tui.kmip.ttlv import decode, encode  # noqa: E402
+from kms_tui.kmip.ttlv import decode, encode
 
 TARGET = 3.0
 ITEMS = 1000
@@ -75,7 +76,7 @@ def _attributes(i: int, base: datetime) -> Attributes:
 
 
 def get_attributes_batch() -> str:
-    base = datetime(2026, 8, 14, 9, 30, tzinfo=timezone.utc)
+    base = datetime(2026, 8, 14, 9, 30, tzinfo=UTC)
     items = []
     for i in range(ITEMS):
         attrs = _attributes(i, base)

@@ -17,12 +17,12 @@ import json
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kms_tui.config import ProfileDocument, validate_document  # noqa: E402
+from kms_tui.config import ProfileDocument, validate_document
 
 TARGET = 3.0
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "reference" / "ckms_configs"

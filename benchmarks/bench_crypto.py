@@ -33,17 +33,20 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kms_tui.kmip.models.crypto_requests import (  # noqa: E402
-    cryptographic_parameters, encrypt_request, sign_request,
+from kms_tui.kmip.models.crypto_requests import (
+    cryptographic_parameters,
+    encrypt_request,
+    sign_request,
 )
-from kms_tui.kmip.ttlv import decode, encode  # noqa: E402
-from tests.server.kmip import first, key_pair, s, t, uid  # noqa: E402
-from tests.support.sandbox import start_sandbox  # noqa: E402
+from kms_tui.kmip.ttlv import decode, encode
+from tests.server.kmip import first, key_pair, s, t, uid
+from tests.support.sandbox import start_sandbox
 
 UNRESTRICTED = 0x200000
 PLAINTEXT = os.urandom(4096)
 MESSAGE = os.urandom(32)
-PSS = {"DigitalSignatureAlgorithm": "RSASSAPSS", "HashingAlgorithm": "SHA256", "MaskGeneratorHashingAlgorithm": "SHA256"}
+PSS = {"DigitalSignatureAlgorithm": "RSASSAPSS", "HashingAlgorithm": "SHA256",
+       "MaskGeneratorHashingAlgorithm": "SHA256"}
 
 
 def _keys(http: httpx.Client) -> dict[str, str]:
@@ -93,7 +96,7 @@ def _server_rate(pool: ProcessPoolExecutor, url: str, body: str, seconds: float,
     return sum(counts) / elapsed, sum(counts)
 
 
-def _local_rate(fn, seconds: float) -> float:  # noqa: ANN001
+def _local_rate(fn, seconds: float) -> float:
     done, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         fn()

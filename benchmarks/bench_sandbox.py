@@ -26,8 +26,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.server.kmip import aes, first, s, tag_attr, uid  # noqa: E402
-from tests.support.sandbox import start_sandbox  # noqa: E402 - needs the repository on sys.path
+from tests.server.kmip import aes, first, s, tag_attr, uid
+from tests.support.sandbox import start_sandbox
 
 CONCURRENCY = (1, 8, 32)
 OBJECTS = 300

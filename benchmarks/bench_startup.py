@@ -118,8 +118,10 @@ def main() -> int:
     console_ms, baseline_ms = statistics.median(console) * 1000, statistics.median(baseline) * 1000
     welcome_ms = statistics.median(welcome) * 1000
     ratio = console_ms / baseline_ms
-    print(f"kms-tui first frame:         median {console_ms:7.1f} ms  (runs: {', '.join(f'{t*1000:.0f}' for t in console)})")
-    print(f"reference app first frame:   median {baseline_ms:7.1f} ms  (runs: {', '.join(f'{t*1000:.0f}' for t in baseline)})")
+    runs = {name: ", ".join(f"{t * 1000:.0f}" for t in times) for name, times in (("console", console),
+                                                                                  ("baseline", baseline))}
+    print(f"kms-tui first frame:         median {console_ms:7.1f} ms  (runs: {runs['console']})")
+    print(f"reference app first frame:   median {baseline_ms:7.1f} ms  (runs: {runs['baseline']})")
     welcome_ratio = welcome_ms / baseline_ms
     print(f"kms-tui welcome screen:      median {welcome_ms:7.1f} ms  ({welcome_ratio:.2f}x the reference)")
     for label, value in (("first frame", ratio), ("welcome", welcome_ratio)):

@@ -18,6 +18,7 @@ retrieve_object_utils.rs) and ``user_can_perform_operation`` (core/kms/permissio
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 # Cosmian's `KmipOperation` (crate/kmip/src/kmip_2_1/mod.rs) as the REST API spells it (serde
@@ -69,7 +70,7 @@ def parse_operations(words: list[str] | tuple[str, ...]) -> list[str]:
     return ordered(ops)
 
 
-def ordered(ops) -> list[str]:  # noqa: ANN001 - any iterable of names
+def ordered(ops: Iterable[str]) -> list[str]:
     """``ops`` without repeats, in ``KmipOperation`` order (unknown names last, as given)."""
     return sorted(dict.fromkeys(ops), key=lambda o: _RANK.get(o, len(_RANK)))
 
@@ -79,7 +80,7 @@ def display_name(op: str) -> str:
     return CKMS_NAMES.get(op, op)
 
 
-def effective(granted, *, hsm: bool = False) -> list[str]:  # noqa: ANN001 - any iterable of names
+def effective(granted: Iterable[str], *, hsm: bool = False) -> list[str]:
     """Every operation on the object that ``granted`` (a user's grants on it) allows on Cosmian 5.26."""
     ops = {op for op in granted if op != "create"}
     if not ops:
@@ -92,7 +93,7 @@ def effective(granted, *, hsm: bool = False) -> list[str]:  # noqa: ANN001 - any
     return ordered(allowed)
 
 
-def implied(granted, *, hsm: bool = False) -> list[str]:  # noqa: ANN001
+def implied(granted: Iterable[str], *, hsm: bool = False) -> list[str]:
     """What ``granted`` allows beyond the operations granted (what an operator does not expect)."""
     given = set(granted)
     return [op for op in effective(granted, hsm=hsm) if op not in given]
@@ -103,7 +104,7 @@ def is_hsm(uid: str) -> bool:
     return uid.startswith("hsm::")
 
 
-def explain(granted, *, hsm: bool = False) -> str:  # noqa: ANN001
+def explain(granted: Iterable[str], *, hsm: bool = False) -> str:
     """One sentence on what ``granted`` allows beyond itself ('' when nothing more)."""
     granted = [op for op in granted if op != "create"]
     more = implied(granted, hsm=hsm)
@@ -118,7 +119,7 @@ def explain(granted, *, hsm: bool = False) -> str:  # noqa: ANN001
         "also allows " + ", ".join(display_name(op) for op in more) + " (Cosmian 5.26)")
 
 
-def user_rows(answer: list[dict[str, Any]], uid: str = "") -> list[dict[str, Any]]:
+def user_rows(answer: list[Any], uid: str = "") -> list[dict[str, Any]]:
     """``/access/list`` entries as ``{user, operations, allows}`` (operations in Cosmian's order)."""
     rows = []
     for entry in answer:
@@ -130,7 +131,7 @@ def user_rows(answer: list[dict[str, Any]], uid: str = "") -> list[dict[str, Any
     return rows
 
 
-def obtained_rows(answer: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def obtained_rows(answer: list[Any]) -> list[dict[str, Any]]:
     """``/access/obtained`` entries as ``{id, owner, state, operations, allows}``; the create
     right is the entry with id ``*`` and no owner."""
     rows = []

@@ -18,14 +18,15 @@ import gc
 import importlib
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.commands import options
 
 # Every headless command: name -> (module under kms_tui.commands that registers it, its line in
-# `kms-tui --help`; None for an alias of its module's command). In --help order. Only the module of the command being run
-# is imported: the others are known by this table alone (tests/test_cli_startup.py checks it
+# `kms-tui --help`; None for an alias of its module's command). In --help order. Only the module of the command
+# being run is imported: the others are known by this table alone (tests/test_cli_startup.py checks it
 # against what every module registers). A module may register several commands.
 COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
     "serve": ("serve", "run the local sandbox KMS"),
@@ -110,8 +111,8 @@ def build_parser(command: str | None = None, *, with_commands: bool = True) -> a
             importlib.import_module(f"kms_tui.commands.{module}").register(sub)
             continue
         aliases = [n for n, (m, h) in COMMAND_MODULES.items() if m == module and h is None and n != name]
-        stand_in = sub.add_parser(name, add_help=False, aliases=aliases if help_ is not None else [],
-                                  **({} if help_ is None else {"help": help_}))
+        listed: dict[str, Any] = {} if help_ is None else {"help": help_}  # an alias is not listed
+        stand_in = sub.add_parser(name, add_help=False, aliases=aliases if help_ is not None else [], **listed)
         stand_in.add_argument("_stand_in_rest", nargs=argparse.REMAINDER)
         stand_ins.add(id(stand_in))
     done: set[int] = set()
@@ -160,6 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if command_word(argv) in (None, *LONG_RUNNING) or not gc.isenabled():
         return _main(argv)
+    # Optional imports of our libraries that a headless command never uses: httpcore imports
+    # trio when it happens to be installed (~50 ms) only to offer trio a lock (we run on asyncio
+    # alone); httpx imports its command-line tool (click, rich, pygments: ~25 ms) when those are
+    # installed. `import X` of a None entry raises ImportError, which both handle.
+    kept_out = [name for name in ("trio", "httpx._main") if name not in sys.modules]
+    for name in kept_out:
+        sys.modules[name] = None  # type: ignore[assignment]
     # A headless command is a short process whose allocations (modules, classes, one answer)
     # live until it exits: the collector's full passes free nothing and cost about a fifth of
     # its run. Cycles wait for the end of the command; large listings pause it already.
@@ -168,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     finally:
         gc.enable()
+        for name in kept_out:  # called in-process (tests, embedding): importable again afterwards
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
 
 def _main(argv: list[str]) -> int:

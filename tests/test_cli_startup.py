@@ -34,7 +34,8 @@ try:
     runpy.run_module("kms_tui", run_name="__main__")
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+print(json.dumps({"code": code, "modules": sorted(k for k, v in sys.modules.items() if v is not None)}),
+      file=sys.stderr)
 """
 
 
@@ -87,22 +88,44 @@ def test_an_abbreviated_option_value_before_the_command_still_finds_it():
     assert code == 0 and "--linked-to" in out
 
 
-def test_whoami_and_create_against_the_sandbox_load_only_what_they_use(sandbox, tmp_path):
+# What the fast paths leave out: a plain profile is read without pydantic or tomlkit
+# (kms_tui.config.quick), Create/Locate/GetAttributes are built without the KMIP models
+# (kms_tui.client.fast_requests); httpcore's optional trio and httpx's command-line tool (when
+# installed) are kept out by cli.main.
+NOT_ON_THE_FAST_PATH = ("trio", "httpx._main", "click", "rich", "pygments", "textual", "keyring", "cryptography",
+                        "pydantic", "pydantic_core", "tomlkit",
+                        "kms_tui.kmip.models", "kms_tui.tui", "kms_tui.config.schema", "kms_tui.config.settings")
+
+
+def test_whoami_create_and_locate_against_the_sandbox_load_only_what_they_use(sandbox, tmp_path):
     conf = tmp_path / "ckms.toml"
     conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
     code, modules, out = loaded(["--conf", str(conf), "whoami", "--json"])
     assert code == 0 and json.loads(out)["user"] == "admin"
-    assert heavy(modules, "textual", "keyring", "cryptography", "kms_tui.kmip.models", "kms_tui.tui") == []
-    code, modules, out = loaded(["--conf", str(conf), "create", "aes"])
+    assert heavy(modules, *NOT_ON_THE_FAST_PATH) == []
+    code, modules, out = loaded(["--conf", str(conf), "create", "aes", "--tag", "startup"])
     assert code == 0 and out.strip()
-    assert heavy(modules, "textual", "keyring", "cryptography", "kms_tui.tui") == []
+    assert heavy(modules, *NOT_ON_THE_FAST_PATH) == []
+    code, modules, out = loaded(["--conf", str(conf), "locate", "--json", "--tag", "startup"])
+    assert code == 0 and len(json.loads(out)["objects"]) == 1
+    assert heavy(modules, *NOT_ON_THE_FAST_PATH) == []
+
+
+def test_a_profile_the_fast_read_does_not_take_on_still_works(sandbox, tmp_path):
+    """A legacy key (a warning) sends the profile through the full validation: pydantic is loaded
+    and the command runs as before."""
+    conf = tmp_path / "ckms.toml"
+    conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\nssl_client_pkcs12_path = "x"\n'
+                    'ssl_client_pkcs12_password = ""\n')
+    code, modules, _ = loaded(["--conf", str(conf), "locate", "--json"])
+    assert "pydantic" in modules and "kms_tui.config.schema" in modules
 
 
 def _registered(module_name: str) -> dict[str, str | None]:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
     importlib.import_module(f"kms_tui.commands.{module_name}").register(sub)
-    helps = {action.dest: action.help for action in sub._choices_actions}  # noqa: SLF001
+    helps = {action.dest: action.help for action in sub._choices_actions}
     return {name: helps.get(name) for name in sub.choices}
 
 

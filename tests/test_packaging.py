@@ -75,7 +75,8 @@ def _user_env(tmp_path: Path) -> dict[str, str]:
 def _run(command: list, *, env: dict[str, str], cwd: Path, timeout: float = 600) -> str:
     done = subprocess.run([str(c) for c in command], capture_output=True, text=True, env=env, cwd=cwd,
                           timeout=timeout)
-    assert done.returncode == 0, f"{' '.join(map(str, command))} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, (f"{' '.join(map(str, command))} failed ({done.returncode}):\n"
+                                  f"{done.stdout}\n{done.stderr}")
     return done.stdout
 
 

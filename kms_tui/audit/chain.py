@@ -45,8 +45,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 GENESIS = "0" * 64
 DATA_COLUMNS = ("time", "profile", "server", "operation", "object_ids", "outcome", "error_reason",
@@ -147,6 +148,9 @@ def _chain_rows(conn: sqlite3.Connection, head: Head, ids: Iterable[int]) -> Hea
     return head
 
 
+_INSERT = f"INSERT INTO audit ({','.join(DATA_COLUMNS)}) VALUES ({','.join('?' * len(DATA_COLUMNS))})"
+
+
 def append(conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
     """Insert ``rows`` (values of :data:`DATA_COLUMNS`) chained to the head, in one
     ``BEGIN IMMEDIATE`` transaction (the head is read under the write lock)."""
@@ -154,12 +158,12 @@ def append(conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
     try:
         head = _start_head(conn)
         if head is None:  # the head was removed: keep the rows, unchained (verify reports it)
-            conn.executemany(f"INSERT INTO audit ({','.join(DATA_COLUMNS)}) VALUES ({','.join('?' * len(DATA_COLUMNS))})", rows)
+            conn.executemany(_INSERT, rows)
         else:
-            ids = []
+            ids: list[int] = []
             for values in rows:
-                cur = conn.execute(
-                    f"INSERT INTO audit ({','.join(DATA_COLUMNS)}) VALUES ({','.join('?' * len(DATA_COLUMNS))})", values)
+                cur = conn.execute(_INSERT, values)
+                assert cur.lastrowid is not None  # an INSERT always sets it
                 ids.append(cur.lastrowid)
             _write_head(conn, _chain_rows(conn, head, ids))
         conn.commit()
@@ -218,7 +222,7 @@ def rows(conn: sqlite3.Connection, since_id: int = 0) -> Iterator[dict[str, Any]
     """Every row with its chain columns, in id order."""
     cur = conn.execute(f"SELECT {','.join(ALL_COLUMNS)} FROM audit WHERE id > ? ORDER BY id", (since_id,))
     for r in cur:
-        yield dict(zip(ALL_COLUMNS, r))
+        yield dict(zip(ALL_COLUMNS, r, strict=True))
 
 
 def has_chain(conn: sqlite3.Connection) -> bool:
@@ -239,7 +243,9 @@ def verify(conn: sqlite3.Connection, *, expect_head: str | None = None) -> Verdi
             problem, kind = "was changed (its contents no longer match its hash)", "changed"
         elif row["prev_hash"] != prev:
             gap = f" (ids jump from {prev_id} to {row['id']})" if row["id"] != prev_id + 1 else ""
-            problem, kind = f"does not follow the row before it: a row before it was removed or changed, or rows were reordered{gap}", "removed"
+            problem = ("does not follow the row before it: a row before it was removed or changed, "
+                       f"or rows were reordered{gap}")
+            kind = "removed"
         if problem:
             return _broken(v, row, problem, kind)
         prev, prev_id = row["hash"], row["id"]
@@ -247,25 +253,28 @@ def verify(conn: sqlite3.Connection, *, expect_head: str | None = None) -> Verdi
         v.rows, v.head_hash, v.last_id = v.rows + 1, prev, prev_id
     if head is None:
         if v.rows:
-            return _broken(v, None, "the head record (audit_head) is missing: it was removed", "head_missing")
+            return _broken(v, None, "the head record (audit_head) is missing: it was removed",
+                           "head_missing")
     elif head.last_id > prev_id or head.row_count > v.rows:
-        return _broken(v, None, f"the tail was cut off: the head records {head.row_count} rows up to id {head.last_id}, "
-                       f"the trail has {v.rows} up to id {prev_id}", "truncated")
+        return _broken(v, None, f"the tail was cut off: the head records {head.row_count} rows up to id "
+                       f"{head.last_id}, the trail has {v.rows} up to id {prev_id}", "truncated")
     elif (head.last_id, head.row_count, head.hash) != (prev_id, v.rows, prev):
         return _broken(v, None, "the head record (audit_head) does not match the last row", "head_changed")
     if not seen_expected:
-        return _broken(v, None, f"no row has the hash {expect_head}: the trail was rewritten or cut before it", "head_not_found")
+        return _broken(v, None, f"no row has the hash {expect_head}: the trail was rewritten or cut before it",
+                       "head_not_found")
     return v
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
+    return found is not None
 
 
 def _unchained_rows(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
     """Rows of a trail never opened by a kms-tui with the chain (read-only): none has a hash."""
     for r in conn.execute(f"SELECT id, {','.join(DATA_COLUMNS)} FROM audit ORDER BY id"):
-        yield {**dict(zip(("id", *DATA_COLUMNS), r)), "prev_hash": "", "hash": ""}
+        yield {**dict(zip(("id", *DATA_COLUMNS), r, strict=True)), "prev_hash": "", "hash": ""}
 
 
 def _broken(v: Verdict, row: dict[str, Any] | None, problem: str, kind: str) -> Verdict:

@@ -29,7 +29,7 @@ import queue
 import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ class AuditEntry:
     attempts: int = 1
     details: dict[str, str] = field(default_factory=dict)  # e.g. revoke: reason, message, compromise_date
     os_user: str = field(default_factory=_os_user)
-    time: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="milliseconds"))
+    time: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
 
     def row(self) -> tuple[Any, ...]:
         d = asdict(self)
@@ -194,7 +194,7 @@ class AuditTrail:
                 with conn:
                     conn.execute("CREATE TABLE IF NOT EXISTS write_check (id INTEGER PRIMARY KEY, time TEXT)")
                     conn.execute("INSERT OR REPLACE INTO write_check (id, time) VALUES (1, ?)",
-                                 (datetime.now(timezone.utc).isoformat(),))
+                                 (datetime.now(UTC).isoformat(),))
             finally:
                 conn.close()
         except paths.LinkRefused as exc:  # names the path and says to remove the link
@@ -208,8 +208,25 @@ class AuditTrail:
             return " ".join(f"{where}: {detail}{f' ({name})' if name else ''}".split())
         return None
 
+    def hold(self) -> None:
+        """Keep the entries recorded from now on aside until :meth:`release` (a headless command
+        whose user the server has not named yet: its ``/me`` runs beside the command)."""
+        self._held: list[AuditEntry] | None = []
+
+    def release(self, user: str) -> None:
+        """Queue the entries held since :meth:`hold`, naming ``user`` where an entry has none."""
+        held, self._held = getattr(self, "_held", None) or [], None
+        for entry in held:
+            if not entry.user:
+                entry.user = user
+            self.record(entry)
+
     def record(self, entry: AuditEntry) -> None:
         """Queue ``entry``; returns at once, never raises (an unusable trail drops it)."""
+        held = getattr(self, "_held", None)
+        if held is not None:
+            held.append(entry)
+            return
         try:
             if self.problem is not None:
                 self.dropped += 1

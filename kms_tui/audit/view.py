@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 OUTCOMES = ("ok", "refused", "failed")
@@ -63,7 +63,7 @@ def entry_datetime(entry: dict[str, Any]) -> datetime | None:
         when = datetime.fromisoformat(str(entry.get("time", "")).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 # time ranges the console offers: (label, how far back)

@@ -7,8 +7,8 @@ import hmac
 import os
 import sys
 import webbrowser
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 from urllib.parse import parse_qsl, urlsplit
 
 from authlib.common.security import generate_token
@@ -71,10 +71,11 @@ class AuthCodeRequest:
             extra["audience"] = self.conf.audience
         if self.nonce:
             extra["nonce"] = self.nonce
-        return prepare_grant_uri(
+        uri: str = prepare_grant_uri(
             self.conf.authorize_url, self.conf.client_id, "code", redirect_uri=self.redirect_uri,
             scope=self.conf.scopes or None, state=self.state, **extra,
         )
+        return uri
 
     def check(self, params: dict[str, str]) -> str:
         """The authorization code of a callback meant for this request; LoginFailed for error=, state, no code."""
@@ -104,7 +105,8 @@ class AuthCodeRequest:
         if self.nonce and tokens.id_token:
             claims = jwt_claims_unverified(tokens.id_token) or {}
             if claims.get("nonce") not in (None, self.nonce):
-                raise LoginFailed("The ID token's nonce does not match this sign-in; it was rejected.", "Sign in again.")
+                raise LoginFailed("The ID token's nonce does not match this sign-in; it was rejected.",
+                                  "Sign in again.")
         return tokens
 
 
@@ -147,7 +149,7 @@ PASTE_AGAIN = "Paste the address again, or keep waiting for the browser:"
 async def login_with_browser(
     conf: OAuthConfig,
     *,
-    show: Callable[[str], None],
+    show: Callable[[str], object],
     port: int | None = None,
     browser: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
@@ -178,7 +180,7 @@ async def login_with_browser(
 
 
 async def _pasted_answer(
-    request: AuthCodeRequest, show: Callable[[str], None], read_line: Callable[[str], Awaitable[str]]
+    request: AuthCodeRequest, show: Callable[[str], object], read_line: Callable[[str], Awaitable[str]]
 ) -> dict[str, str]:
     """Read pasted addresses until one answers this request (state checked); never ends otherwise."""
     prompt = PASTE_PROMPT

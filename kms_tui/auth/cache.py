@@ -16,6 +16,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from kms_tui import paths
@@ -54,7 +55,7 @@ class CachedCredentials:
         return json.dumps(data)
 
     @classmethod
-    def from_json(cls, text: str) -> "CachedCredentials":
+    def from_json(cls, text: str) -> CachedCredentials:
         data = json.loads(text)
         data["tokens"] = TokenSet.from_dict(data["tokens"])
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
@@ -63,7 +64,7 @@ class CachedCredentials:
         return f"CachedCredentials(method={self.method!r}, client_id={self.client_id!r}, tokens={self.tokens!r})"
 
 
-def _is_os_keyring(backend) -> bool:
+def _is_os_keyring(backend: object) -> bool:
     """The platform's own store (Secret Service, KWallet, macOS, Windows); not file or null stand-ins."""
     children = getattr(backend, "backends", None)
     if children is not None:  # keyring's chainer: usable if any link is an OS keyring
@@ -73,7 +74,7 @@ def _is_os_keyring(backend) -> bool:
             and getattr(backend, "priority", 0) > 0)
 
 
-def _usable_keyring():
+def _usable_keyring() -> ModuleType | None:
     """The keyring module when an OS keyring is usable, else None (then the 0600 file is used).
 
     `KMS_TUI_KEYRING=off` forces the file; `=on` accepts any configured (non-failing) backend.
@@ -88,7 +89,7 @@ def _usable_keyring():
         return None
     try:
         backend = keyring.get_keyring()
-    except Exception:  # a broken keyring configuration must not stop sign-in
+    except Exception:  # noqa: BLE001 - a broken keyring configuration must not stop sign-in
         return None
     if isinstance(backend, fail.Keyring):
         return None
@@ -135,7 +136,7 @@ class CredentialCache:
         except paths.LinkRefused as exc:
             log.warning("%s", exc)
             return None
-        except Exception as exc:  # a corrupt cache must not stop the app: sign in again
+        except Exception as exc:  # noqa: BLE001 - a corrupt cache must not stop the app: sign in again
             log.warning("credential cache for %s is unreadable (%s); ignoring it", self.profile_key, type(exc).__name__)
             return None
 
@@ -151,7 +152,7 @@ class CredentialCache:
             try:
                 self._keyring.set_password(KEYRING_SERVICE, self.profile_key, creds.to_json())
                 return
-            except Exception as exc:  # locked or broken keyring: fall back to the file
+            except Exception as exc:  # noqa: BLE001 - locked or broken keyring: fall back to the file
                 log.warning("keyring unusable (%s); using the credential file", type(exc).__name__)
                 self._keyring = None
         write_atomic(self.path, creds.to_json().encode(), secret=True, backup=False)  # 0600, atomic
@@ -164,7 +165,7 @@ class CredentialCache:
                 if self._keyring.get_password(KEYRING_SERVICE, self.profile_key):
                     self._keyring.delete_password(KEYRING_SERVICE, self.profile_key)
                     removed = True
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a keyring that cannot forget is reported, not fatal
                 log.warning("could not remove the keyring entry (%s)", type(exc).__name__)
         if os.path.lexists(self.path):  # a link planted there is removed, never followed
             self.path.unlink()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 import httpx
 import qrcode
@@ -42,8 +42,8 @@ def render_qr(text: str) -> str:
         matrix.append([False] * len(matrix[0]))
     glyphs = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
     rows = []
-    for top, bottom in zip(matrix[0::2], matrix[1::2]):
-        rows.append("".join(glyphs[(a, b)] for a, b in zip(top, bottom)))
+    for top, bottom in zip(matrix[0::2], matrix[1::2], strict=True):  # padded to an even count above
+        rows.append("".join(glyphs[(a, b)] for a, b in zip(top, bottom, strict=True)))
     return "\n".join(rows)
 
 
@@ -71,12 +71,13 @@ async def start_device_authorization(conf: OAuthConfig) -> DeviceAuthorization:
         form["scope"] = " ".join(conf.scopes)
     if conf.audience:
         form["audience"] = conf.audience
-    auth = httpx.BasicAuth(conf.client_id, conf.client_secret) if conf.client_secret else None
+    auth = conf.client_auth(form)
     try:
         async with await idp_client() as http:
             response = await http.post(conf.device_authorization_endpoint, data=form, auth=auth)
     except httpx.HTTPError as exc:
-        raise IdpUnreachable(f"The identity provider could not be reached ({type(exc).__name__}).", "Try again.") from None
+        raise IdpUnreachable(f"The identity provider could not be reached ({type(exc).__name__}).",
+                             "Try again.") from None
     body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
     if response.status_code != 200 or "device_code" not in body:
         raise OAuthError(body.get("error") or f"HTTP {response.status_code}", body.get("error_description", ""))

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
-from kms_tui.auth.authcode import DEFAULT_TIMEOUT, AuthCodeRequest, login_with_browser, params_from_pasted_url, redirect_port, redirect_uri
+from kms_tui.auth.authcode import (
+    DEFAULT_TIMEOUT,
+    AuthCodeRequest,
+    login_with_browser,
+    params_from_pasted_url,
+    redirect_port,
+    redirect_uri,
+)
 from kms_tui.auth.device import instructions, poll_for_tokens, start_device_authorization
 from kms_tui.auth.oauth import OAuthConfig, client_credentials_grant
 from kms_tui.auth.session import Session
@@ -46,7 +53,7 @@ async def sign_in(
     session: Session,
     method: str = "auto",
     *,
-    show: Callable[[str], None],
+    show: Callable[[str], object],
     read_line: Callable[[str], Awaitable[str]] | None = None,
     browser: bool = True,
     timeout: float = DEFAULT_TIMEOUT,

@@ -22,7 +22,7 @@ class LoopbackListener:
         self._result: asyncio.Future[dict[str, str]] | None = None
         self._runner: web.AppRunner | None = None
 
-    async def __aenter__(self) -> "LoopbackListener":
+    async def __aenter__(self) -> LoopbackListener:
         await self.start()
         return self
 
@@ -50,7 +50,7 @@ class LoopbackListener:
                 ) from None
             raise
         if self.port == 0:  # tests bind a free port
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # started
 
     async def _callback(self, request: web.Request) -> web.Response:
         assert self._result is not None
@@ -70,7 +70,7 @@ class LoopbackListener:
         assert self._result is not None
         try:
             return await asyncio.wait_for(asyncio.shield(self._result), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise LoginTimeout(
                 f"Nobody completed the sign-in in the browser within {int(timeout)} s.",
                 "Run the login again; over SSH use `kms-tui login --device` or `--paste`.",

@@ -13,12 +13,16 @@ import logging
 import os
 import ssl
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from kms_tui.auth.errors import IdpUnreachable, LoginFailed, OAuthConfigError, SessionExpired
 from kms_tui.auth.tokens import TokenSet
+
+if TYPE_CHECKING:
+    from httpx._client import UseClientDefault  # the type of httpx.USE_CLIENT_DEFAULT
 
 log = logging.getLogger(__name__)
 DEVICE_CODE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"  # RFC 8628 §3.4
@@ -55,7 +59,7 @@ class OAuthConfig:
     discovered: bool = False
 
     @classmethod
-    def from_profile(cls, http_config: dict, extras: dict | None = None) -> "OAuthConfig":
+    def from_profile(cls, http_config: dict[str, Any], extras: dict[str, Any] | None = None) -> OAuthConfig:
         """Read `[http_config.oauth2_conf]` plus the settings' extras; env overrides the client."""
         conf = dict(http_config.get("oauth2_conf") or {})
         conf.update({k: v for k, v in (extras or {}).items() if v not in (None, "")})
@@ -104,7 +108,7 @@ class OAuthConfig:
             out.append(urlunsplit((parts.scheme, parts.netloc, "/" + "/".join(segments[:n]), "", "")).rstrip("/"))
         return out[:4]
 
-    async def discover(self, http: httpx.AsyncClient | None = None) -> dict:
+    async def discover(self, http: httpx.AsyncClient | None = None) -> dict[str, Any]:
         """Fill the device and revocation endpoints from the IdP's metadata (best effort)."""
         if self.discovered:
             return {}
@@ -114,7 +118,7 @@ class OAuthConfig:
                 return await self._discover(own)
         return await self._discover(http)
 
-    async def _discover(self, http: httpx.AsyncClient) -> dict:
+    async def _discover(self, http: httpx.AsyncClient) -> dict[str, Any]:
         for base in self.issuer_candidates():
             for suffix in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
                 try:
@@ -127,6 +131,8 @@ class OAuthConfig:
                     meta = response.json()
                 except ValueError:
                     continue
+                if not isinstance(meta, dict):
+                    continue  # not a metadata document
                 if meta.get("token_endpoint") not in (None, self.token_url):
                     continue  # someone else's metadata
                 self.issuer = self.issuer or meta.get("issuer")
@@ -138,15 +144,17 @@ class OAuthConfig:
                 return meta
         return {}
 
-    def client_auth(self, form: dict) -> httpx.BasicAuth | None:
-        """Client authentication: Basic with a secret (client_secret_basic), else the id in the form."""
+    def client_auth(self, form: dict[str, Any]) -> httpx.BasicAuth | UseClientDefault:
+        """Client authentication: Basic with a secret (client_secret_basic), else the id in the form
+        (and the HTTP client's own auth, which :func:`idp_client` leaves empty)."""
         if self.client_secret:
             return httpx.BasicAuth(self.client_id, self.client_secret)
         form["client_id"] = self.client_id
-        return None
+        return httpx.USE_CLIENT_DEFAULT
 
 
-async def token_request(conf: OAuthConfig, form: dict, *, http: httpx.AsyncClient | None = None, refresh: bool = False) -> dict:
+async def token_request(conf: OAuthConfig, form: dict[str, Any], *, http: httpx.AsyncClient | None = None,
+                        refresh: bool = False) -> dict[str, Any]:
     """POST the token endpoint; return the JSON body or raise with the IdP's own error."""
     form = dict(form)
     auth = conf.client_auth(form)
@@ -165,6 +173,8 @@ async def token_request(conf: OAuthConfig, form: dict, *, http: httpx.AsyncClien
     try:
         body = response.json()
     except ValueError:
+        body = {}
+    if not isinstance(body, dict):  # a JSON answer that is no object carries no token nor error
         body = {}
     if response.status_code == 200 and "access_token" in body:
         return body

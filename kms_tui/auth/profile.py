@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from kms_tui.auth.oauth import OAuthConfig
-from kms_tui.config.document import ProfileDocument
 from kms_tui.config.secrets import has_reference
 
 ACCESS_TOKEN = "http_config.access_token"
@@ -26,7 +25,7 @@ class ProfileRef:
     references: dict[str, str] = field(default_factory=dict)  # dotted key -> its secret:// text in the file
 
     @classmethod
-    def of(cls, profile: Any) -> "ProfileRef":
+    def of(cls, profile: Any) -> ProfileRef:
         """Adapt a ResolvedConnection (settings.oauth holds the extras) or a ProfileRef."""
         if isinstance(profile, ProfileRef):
             return profile
@@ -76,6 +75,8 @@ class ProfileRef:
         Unlike ckms, a `secret://` reference there is kept as it is (the token then lives in the
         credential cache only). Returns the bearer the profile gives from now on.
         """
+        from kms_tui.config.document import ProfileDocument  # tomlkit and pydantic: only to write
+
         document = ProfileDocument.load(self.path) if self.path is not None else None
         if ACCESS_TOKEN in self.references or (document is not None and has_reference(document.get(ACCESS_TOKEN))):
             return self.http_config.get("access_token") or None  # what the reference resolved to

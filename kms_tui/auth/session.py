@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 from kms_tui.auth.cache import CachedCredentials, CredentialCache, bearer_digest
 from kms_tui.auth.errors import AuthError, OAuthConfigError, SessionExpired, sign_in_again_hint
@@ -47,7 +48,7 @@ class Session:
 
     def __init__(self, profile: Any, client_factory: Callable[..., Any] | None = None, *,
                  cache: CredentialCache | None = None,
-                 on_change: Callable[[SessionState], None] | None = None) -> None:
+                 on_change: Callable[[SessionState], object] | None = None) -> None:
         self.profile = ProfileRef.of(profile)
         self.client_factory = client_factory  # lets the console build a client bound to this session
         self.cache = cache or CredentialCache(self.profile.cache_key)
@@ -56,7 +57,7 @@ class Session:
         self.creds: CachedCredentials | None = None
         self._static: str | None = None
         self._inflight: asyncio.Future[None] | None = None
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self.load()
 
@@ -88,7 +89,7 @@ class Session:
             self.creds, self._static = None, None
             self._set(status="signed_out", method=None, expires_at=None, next_refresh=None)
 
-    def watch(self, on_change: Callable[[SessionState], None] | None) -> None:
+    def watch(self, on_change: Callable[[SessionState], object] | None) -> None:
         """Report state changes to `on_change` from now on, starting with the current state.
 
         Lets a caller build the session in a thread (keyring discovery is slow) and listen on its loop.
@@ -155,7 +156,7 @@ class Session:
                 tokens = await client_credentials_grant(conf)
             else:
                 tokens = await refresh_tokens(conf, creds.tokens)
-        except Exception as exc:  # AuthError, or anything unexpected: the session ends, no retry loop
+        except Exception as exc:  # noqa: BLE001 - AuthError, or anything unexpected: the session ends, no retry loop
             reason = getattr(exc, "message", None) or f"unexpected {type(exc).__name__}"
             log.warning("token refresh failed for profile %s: %s", self.profile.cache_key, reason)
             self._set(status="expired", last_error=reason, next_refresh=None)
@@ -164,7 +165,7 @@ class Session:
         save_error = None
         try:
             await asyncio.to_thread(self._persist, creds)  # file writes off the event loop
-        except Exception as exc:  # ckms.toml changed or unwritable: keep the new token in memory
+        except Exception as exc:  # noqa: BLE001 - ckms.toml changed or unwritable: keep the new token in memory
             save_error = (f"The refreshed token is used but could not be saved "
                           f"({getattr(exc, 'summary', None) or type(exc).__name__}).")
             log.warning("profile %s: %s", self.profile.cache_key, save_error)
@@ -249,7 +250,7 @@ class Session:
         return {"revoked": revoked, "forgot_cache": forgot_cache, "removed_access_token": had_token and not kept}
 
     # -- the worker ------------------------------------------------------------------------------
-    def start(self) -> asyncio.Task:
+    def start(self) -> asyncio.Task[None]:
         """Start the refresh worker (idempotent)."""
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="kms-tui-token-refresh")
@@ -264,7 +265,7 @@ class Session:
                 pass
             self._task = None
 
-    async def __aenter__(self) -> "Session":
+    async def __aenter__(self) -> Session:
         self.start()
         return self
 
@@ -305,5 +306,5 @@ class Session:
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), delay)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass

@@ -6,13 +6,14 @@ import base64
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 EARLY_MARGIN = 60.0  # refresh at least this many seconds before exp
 LIFETIME_FRACTION = 0.8  # ...or at 80 % of the lifetime, whichever is earlier
 FLOOR_FRACTION = 0.25  # but never in the first quarter: stops refresh storms for short-lived tokens
 
 
-def jwt_claims_unverified(token: str | None) -> dict | None:
+def jwt_claims_unverified(token: str | None) -> dict[str, Any] | None:
     """The payload of a JWT, decoded without checking its signature (None when not a JWT)."""
     if not token or token.count(".") != 2:
         return None
@@ -62,7 +63,8 @@ class TokenSet:
     expires_at: float | None = None
 
     @classmethod
-    def from_response(cls, body: dict, *, now: float | None = None, previous: "TokenSet | None" = None) -> "TokenSet":
+    def from_response(cls, body: dict[str, Any], *, now: float | None = None,
+                      previous: TokenSet | None = None) -> TokenSet:
         """Build from a token response; a refresh response may omit the refresh token."""
         now = time.time() if now is None else now
         expires_in = body.get("expires_in")
@@ -95,11 +97,11 @@ class TokenSet:
         exp = self.bearer_expires_at
         return None if exp is None else refresh_due(self.issued_at, exp)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TokenSet":
+    def from_dict(cls, data: dict[str, Any]) -> TokenSet:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**known)
 

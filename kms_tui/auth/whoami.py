@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.auth.profile import ProfileRef
-from kms_tui.safetext import mask_url
 from kms_tui.auth.tokens import jwt_claims_unverified
+from kms_tui.safetext import mask_url
 
 if TYPE_CHECKING:
     from cryptography import x509
 
+    from kms_tui.client.kms_client import KmsClient
+
 
 def _iso(ts: float | None) -> str | None:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat() if ts is not None else None
+    return datetime.fromtimestamp(ts, UTC).isoformat() if ts is not None else None
 
 
 @dataclass
@@ -38,7 +40,7 @@ class TokenClaims:
     verified: bool = False
 
     @classmethod
-    def of(cls, token: str | None, now: float | None = None) -> "TokenClaims | None":
+    def of(cls, token: str | None, now: float | None = None) -> TokenClaims | None:
         claims = jwt_claims_unverified(token)
         if claims is None:
             return None
@@ -58,7 +60,7 @@ class CertificateInfo:
     seconds_left: int
 
     @classmethod
-    def of(cls, http_config: dict) -> "CertificateInfo | None":
+    def of(cls, http_config: dict[str, Any]) -> CertificateInfo | None:
         cert = _load_client_certificate(http_config)
         if cert is None:
             return None
@@ -67,7 +69,7 @@ class CertificateInfo:
                    not_after=not_after.isoformat(), seconds_left=int(not_after.timestamp() - time.time()))
 
 
-def _load_client_certificate(http_config: dict) -> x509.Certificate | None:
+def _load_client_certificate(http_config: dict[str, Any]) -> x509.Certificate | None:
     pem = http_config.get("tls_client_pem_cert_path")
     p12 = http_config.get("tls_client_pkcs12_path")
     if not (pem or p12):
@@ -104,23 +106,26 @@ class WhoAmI:
     sign_in_methods: list[str] = field(default_factory=list)
     session: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-    user_error: ClassVar[Exception | None] = None  # why /me failed (for the exit code); not serialised
+    # Why /me failed (for the exit code); not serialised.
+    user_error: Exception | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(replace(self, user_error=None))
+        del out["user_error"]
+        return out
 
     @property
     def token_expires_at(self) -> datetime | None:
         """When the bearer lapses (session state first, else the JWT's exp)."""
         exp = self.session.get("expires_at")
         if exp is not None:
-            return datetime.fromtimestamp(exp, timezone.utc)
+            return datetime.fromtimestamp(exp, UTC)
         if self.token is not None and self.token.exp:
             return datetime.fromisoformat(self.token.exp)
         return None
 
 
-def sign_in_methods(http_config: dict, session: Any = None) -> list[str]:
+def sign_in_methods(http_config: dict[str, Any], session: Any = None) -> list[str]:
     """Which credentials this profile sends (several can be combined)."""
     methods = []
     state = getattr(session, "state", None)
@@ -135,9 +140,10 @@ def sign_in_methods(http_config: dict, session: Any = None) -> list[str]:
     return methods or ["none"]
 
 
-async def whoami(client: Any, session: Any = None, *, profile: Any = None) -> WhoAmI:
+async def whoami(client: KmsClient, session: Any = None, *, profile: Any = None) -> WhoAmI:
     """Ask the server (concurrently) and combine with what we know locally."""
-    ref = ProfileRef.of(profile if profile is not None else getattr(session, "profile", None) or ProfileRef("", None, {}))
+    ref = ProfileRef.of(profile if profile is not None else getattr(session, "profile", None) or ProfileRef("", None,
+                                                                                                            {}))
     http_config = ref.http_config
     out = WhoAmI(profile=ref.name, server_url=mask_url(http_config.get("server_url", "")))
     probes = {
@@ -146,7 +152,7 @@ async def whoami(client: Any, session: Any = None, *, profile: Any = None) -> Wh
         "privileged": client.access_privileged(),
     }
     results = await asyncio.gather(*probes.values(), return_exceptions=True)
-    for name, result in zip(probes, results):
+    for name, result in zip(probes, results, strict=True):
         if isinstance(result, BaseException):
             if not isinstance(result, Exception):
                 raise result
@@ -159,7 +165,7 @@ async def whoami(client: Any, session: Any = None, *, profile: Any = None) -> Wh
     if session is not None:
         try:
             bearer = await session.bearer_token()
-        except Exception:  # an expired session still gets a whoami (with the reason below)
+        except Exception:  # noqa: BLE001 - an expired session still gets a whoami (with the reason below)
             bearer = None
         out.session = session.state.to_dict()
     out.token = TokenClaims.of(bearer or http_config.get("access_token"))

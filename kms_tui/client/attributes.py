@@ -34,7 +34,8 @@ from kms_tui.safetext import visible
 if TYPE_CHECKING:
     from kms_tui.client.kms_client import KmsClient
 
-__all__ = ["set_attributes", "modify_attributes", "delete_attributes", "change_tags", "current_tags", "check_tags", "TagsNotChanged"]
+__all__ = ["set_attributes", "modify_attributes", "delete_attributes", "change_tags", "current_tags", "check_tags",
+           "TagsNotChanged"]
 
 
 class TagsNotChanged(errors.ServerRefused):
@@ -143,7 +144,8 @@ async def _rest_tags(client: KmsClient, method: str, uid: str, tags: Sequence[st
             return False  # not audited: the fallback request is
         raise _refusal(r.status_code, error, text, operation, uid, r.headers.get("content-type", ""))
     except BaseException as exc:
-        exchange.record(operation, [uid], started, error=exc, attempts=attempts, details={"tags": json.dumps(list(tags))})
+        exchange.record(operation, [uid], started, error=exc, attempts=attempts,
+                        details={"tags": json.dumps(list(tags))})
         raise
 
 

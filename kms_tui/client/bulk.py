@@ -10,7 +10,8 @@ point *at* the selected keys, and ``/access/list`` of each object that will chan
 What a plan lists:
 
 * the selected objects, and those skipped with the reason (the state already says it is done,
-  or a destroy of an Active key, which Cosmian refuses until the key is revoked);
+  or a destroy of an Active key, which Cosmian refuses until the key is revoked — unless the plan
+  revokes Active ones first: ``revoke_first``, one Revoke then one Destroy for each);
 * key-pair partners the server's ``Cascade`` reaches (``revoke.rs``/``destroy.rs``
   ``recursively_*``: the private key's ``PublicKeyLink``, the public key's ``PrivateKeyLink``);
   a selected object another one's cascade reaches is not sent a request of its own;
@@ -27,8 +28,9 @@ run stops (the server is gone) and the objects left are reported "not sent".
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError, ObjectNotFound, ServerFailure, ServerRefused
@@ -73,6 +75,9 @@ class BulkPlan:
     sends: list[str] = field(default_factory=list)  # one request each, in this order
     covered: dict[str, str] = field(default_factory=dict)  # selected id -> the send whose cascade reaches it
     solo: set[str] = field(default_factory=set)  # sends without Cascade: the partner would make it fail
+    revoke_first: bool = False  # destroy: Active objects are revoked (with ``reason``) just before
+    revoke_before: list[str] = field(default_factory=list)  # sends that get a Revoke first
+    revoke_solo: set[str] = field(default_factory=set)  # those whose Revoke goes without Cascade
     partners: list[Item] = field(default_factory=list)
     certificates: list[Item] = field(default_factory=list)
     wrapped: list[Item] = field(default_factory=list)
@@ -92,12 +97,14 @@ class BulkPlan:
     def counts(self) -> dict[str, int]:
         return {"objects": self.count, "selected": len(self.selected), "partners": len(self.partners),
                 "certificates": len(self.certificates), "wrapped": len(self.wrapped), "grants": len(self.grants),
-                "skipped": len(self.skipped), "requests": len(self.sends)}
+                "skipped": len(self.skipped), "requests": len(self.sends) + len(self.revoke_before),
+                **({"revoked_first": len(self.revoke_before)} if self.revoke_first else {})}
 
     def verb(self) -> str:
         if self.action == "revoke":
             return f"revoke ({self.reason})"
-        return "destroy and remove" if self.remove else "destroy"
+        verb = "destroy and remove" if self.remove else "destroy"
+        return verb + (f", revoking Active ones first ({self.reason})" if self.revoke_first else "")
 
     def summary(self) -> list[str]:
         """The counts, in two lines."""
@@ -117,9 +124,11 @@ class BulkPlan:
                 out.extend(f"  {visible(i.uid)}  {i.object_type or '?'}  {i.state or '?'}{describe(i)}" for i in items)
 
         section("Selected", self.selected, lambda i: (f"  {visible(i.name)}" if i.name else "")
-                + (f"  (reached by the cascade of {visible(self.covered[i.uid])})" if i.uid in self.covered else ""))
+                + (f"  (reached by the cascade of {visible(self.covered[i.uid])})" if i.uid in self.covered else "")
+                + (f"  (revoked first: {self.reason})" if i.uid in self.revoke_before else ""))
         what = "revoked" if self.action == "revoke" else "destroyed"
-        section(f"Linked partners {what} with them (cascade)", self.partners, lambda i: f"  partner of {visible(i.via)}")
+        section(f"Linked partners {what} with them (cascade)", self.partners,
+                lambda i: f"  partner of {visible(i.via)}")
         section("Certificates issued with these keys (they stay usable until revoked)", self.certificates,
                 lambda i: f"  linked to {visible(i.via)}")
         section("Objects wrapped by these keys (cannot be unwrapped afterwards)", self.wrapped,
@@ -136,7 +145,9 @@ class BulkPlan:
         return {"action": self.action, "reason": self.reason if self.action == "revoke" else None,
                 "remove": self.remove, "cascade": self.cascade, "counts": self.counts(),
                 "selected": [asdict(i) for i in self.selected], "requests": list(self.sends),
-                "covered_by_cascade": dict(self.covered), "without_cascade": sorted(self.solo), "partners": [asdict(i) for i in self.partners],
+                "covered_by_cascade": dict(self.covered), "without_cascade": sorted(self.solo),
+                "revoke_first": list(self.revoke_before) if self.revoke_first else None,
+                "partners": [asdict(i) for i in self.partners],
                 "certificates": [asdict(i) for i in self.certificates], "wrapped": [asdict(i) for i in self.wrapped],
                 "grants": [asdict(g) for g in self.grants], "skipped": [asdict(i) for i in self.skipped],
                 "problems": list(self.problems)}
@@ -188,13 +199,20 @@ def plan_from(
     remove: bool = False,
     cascade: bool = True,
     grants: Mapping[str, list[dict[str, Any]]] | None = None,
+    revoke_first: bool = False,
 ) -> BulkPlan:
     """The plan for ``action`` on ``selected_ids`` (pure). ``grants``: object id → its
-    ``/access/list`` entries."""
+    ``/access/list`` entries. ``revoke_first`` (destroy only): an Active object is revoked with
+    ``reason`` just before its destroy instead of being skipped."""
     if action not in ACTIONS:
         raise ValueError(f"unknown bulk action {action!r}")
+    revoke_first = revoke_first and action == "destroy"
     by_id = {o.uid: o for o in objects}
-    plan = BulkPlan(action, reason, remove, cascade)
+    plan = BulkPlan(action, reason, remove, cascade, revoke_first=revoke_first)
+
+    def after_revoke(state: str) -> str:  # the state a destroy meets once Active ones are revoked
+        return "Deactivated" if revoke_first and state == "Active" else state
+
     wanted = list(dict.fromkeys(selected_ids))
     go: list[ObjectSummary] = []
     for uid in wanted:
@@ -202,7 +220,7 @@ def plan_from(
         if obj is None:
             plan.skipped.append(Item(uid, note="not found (gone, or not visible to you)"))
             continue
-        why = refusal(action, obj.state, reason=reason, remove=remove)
+        why = refusal(action, after_revoke(obj.state), reason=reason, remove=remove)
         if why:
             plan.skipped.append(_item(obj, note=why))
         else:
@@ -216,7 +234,14 @@ def plan_from(
         plan.sends.append(obj.uid)
         partner_id = _link(obj, _PARTNER[obj.object_type]) if cascade and obj.object_type in _PARTNER else None
         partner = by_id.get(partner_id) if partner_id else None
-        if partner is not None and _blocks_cascade(action, obj.object_type, partner.state):
+        partner_state = partner.state if partner is not None else ""
+        if revoke_first and obj.state == "Active":
+            plan.revoke_before.append(obj.uid)
+            if partner is not None and _blocks_cascade("revoke", obj.object_type, partner.state):
+                plan.revoke_solo.add(obj.uid)  # the Revoke goes alone; the partner keeps its state
+            elif partner is not None:
+                partner_state = after_revoke(partner.state)  # the Revoke's cascade reaches it
+        if partner is not None and _blocks_cascade(action, obj.object_type, partner_state):
             plan.solo.add(obj.uid)  # Cosmian fails the whole request when the cascade cannot move the partner
             plan.problems.append(f"{partner.uid} ({partner.object_type}) is {partner.state}: {obj.uid} is sent "
                                  "without cascade and the partner is left as it is")
@@ -227,7 +252,7 @@ def plan_from(
         if partner.uid in chosen:
             if partner.uid not in plan.sends:
                 plan.covered[partner.uid] = obj.uid
-        elif refusal(action, partner.state, reason=reason, remove=remove) is None:
+        elif refusal(action, partner_state, reason=reason, remove=remove) is None:
             plan.partners.append(_item(partner, via=obj.uid))
     changing = set(plan.changing())
     for other in by_id.values():
@@ -245,7 +270,8 @@ def plan_from(
     for uid in plan.changing():
         for entry in (grants or {}).get(uid, []):
             if isinstance(entry, dict) and entry.get("user_id"):
-                plan.grants.append(GrantLoss(uid, str(entry["user_id"]), [str(o) for o in entry.get("operations") or []]))
+                plan.grants.append(GrantLoss(uid, str(entry["user_id"]),
+                                             [str(o) for o in entry.get("operations") or []]))
     return plan
 
 
@@ -281,14 +307,16 @@ class PlanInputs:
     grants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
-    def plan(self, action: str, *, reason: str = "Unspecified", remove: bool = False, cascade: bool = True) -> BulkPlan:
+    def plan(self, action: str, *, reason: str = "Unspecified", remove: bool = False, cascade: bool = True,
+             revoke_first: bool = False) -> BulkPlan:
         plan = plan_from(self.objects, self.selected, action=action, reason=reason, remove=remove, cascade=cascade,
-                         grants=self.grants)
+                         grants=self.grants, revoke_first=revoke_first)
         plan.problems = list(self.problems) + plan.problems
         return plan
 
 
-async def gather(client: KmsClient, *, ids: Sequence[str] = (), tags: Sequence[str] = (), grants: bool = True) -> PlanInputs:
+async def gather(client: KmsClient, *, ids: Sequence[str] = (), tags: Sequence[str] = (),
+                 grants: bool = True) -> PlanInputs:
     """Read the listing and the grants of the selected objects (``ids``, or every object
     carrying ``tags``) and of their key-pair partners."""
     from kms_tui.client.listing import list_objects
@@ -320,16 +348,18 @@ async def gather_plan(
     remove: bool = False,
     cascade: bool = True,
     grants: bool = True,
+    revoke_first: bool = False,
 ) -> BulkPlan:
     """Read what is needed (:func:`gather`) and plan ``action`` on ``ids`` or on every object
     carrying ``tags``."""
     inputs = await gather(client, ids=ids, tags=tags, grants=grants)
-    return inputs.plan(action, reason=reason, remove=remove, cascade=cascade)
+    return inputs.plan(action, reason=reason, remove=remove, cascade=cascade, revoke_first=revoke_first)
 
 
 # -- the run -----------------------------------------------------------------------------------
 
 DONE, REFUSED, FAILED, UNKNOWN, NOT_SENT = "done", "refused", "failed", "unknown", "not_sent"
+SKIPPED = "skipped"  # run_each: nothing to send for this object (said why)
 STOPPED_BY_USER = "stopped by you"
 SERVER_GONE = "stopped: the server stopped answering"
 
@@ -346,14 +376,13 @@ class Outcome:
         return asdict(self)
 
 
-@dataclass
-class BulkReport:
-    plan: BulkPlan
-    outcomes: list[Outcome] = field(default_factory=list)
-    stopped: str = ""  # why the run stopped early ("" it did not)
+class _Tally:
+    STATUSES: tuple[str, ...] = (DONE, REFUSED, FAILED, UNKNOWN, NOT_SENT)
+    outcomes: list[Outcome]
+    stopped: str
 
     def tally(self) -> dict[str, int]:
-        out = {s: 0 for s in (DONE, REFUSED, FAILED, UNKNOWN, NOT_SENT)}
+        out = {s: 0 for s in self.STATUSES}
         for o in self.outcomes:
             out[o.status] += 1
         return out
@@ -362,6 +391,13 @@ class BulkReport:
         t = self.tally()
         text = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in t.items() if n)
         return text + (f"; {self.stopped}" if self.stopped else "")
+
+
+@dataclass
+class BulkReport(_Tally):
+    plan: BulkPlan
+    outcomes: list[Outcome] = field(default_factory=list)
+    stopped: str = ""  # why the run stopped early ("" it did not)
 
     def as_dict(self) -> dict[str, Any]:
         return {"action": self.plan.action, "counts": self.tally(), "stopped": self.stopped or None,
@@ -419,7 +455,36 @@ async def run_plan(
     return report
 
 
+async def _revoke_first(client: KmsClient, plan: BulkPlan, uid: str) -> Outcome | None:
+    """The Revoke sent before a destroy (once): None when the object is now revoked, else the
+    object's outcome (its destroy is then not sent)."""
+    op = requests.revoke(uid, plan.reason, message="revoked before a bulk destroy",
+                         cascade=plan.cascade and uid not in plan.revoke_solo)
+    lost: KmsError
+    try:
+        await client.send(op, require=("UniqueIdentifier",))
+        return None
+    except ServerRefused as exc:
+        if not isinstance(exc, ServerFailure):
+            return Outcome(uid, REFUSED, f"revoke refused, not destroyed: {exc.message}", sent=True)
+        lost = exc
+    except KmsError as exc:
+        lost = exc
+    try:
+        state = await _state_of(client, uid)
+    except KmsError as exc:
+        return Outcome(uid, UNKNOWN, f"revoke: {lost.message}; its state could not be read ({exc.message})", sent=True)
+    if state in REVOKED:
+        return None
+    return Outcome(uid, FAILED, f"revoke: {lost.message}; not revoked (still {state}), not destroyed", state, True)
+
+
 async def _send_one(client: KmsClient, plan: BulkPlan, uid: str) -> Outcome:
+    if uid in plan.revoke_before:
+        stopped = await _revoke_first(client, plan, uid)
+        if stopped is not None:
+            return stopped
+    lost: KmsError
     try:
         await client.send(_op(plan, uid), require=("UniqueIdentifier",))
         return Outcome(uid, DONE, sent=True)
@@ -448,7 +513,8 @@ async def _read_back(client: KmsClient, plan: BulkPlan, by_uid: dict[str, Outcom
     via = {**plan.covered, **{p.uid: p.via for p in plan.partners}}
     for uid in ids:
         attrs = found.get(uid)
-        state = "gone" if isinstance(attrs, ObjectNotFound) else str(attrs.get("State", "")) if isinstance(attrs, dict) else ""
+        state = "gone" if isinstance(attrs, ObjectNotFound) else str(attrs.get("State", "")) if isinstance(attrs,
+                                                                                                           dict) else ""
         outcome = by_uid.get(uid)
         if outcome is None:  # reached by another object's cascade
             parent = by_uid.get(via.get(uid, ""))
@@ -462,3 +528,47 @@ async def _read_back(client: KmsClient, plan: BulkPlan, by_uid: dict[str, Outcom
             by_uid[uid] = outcome
         if state:
             outcome.state = state
+
+
+# -- one action on each object (tags, grants, exports) ---------------------------------------------
+
+
+@dataclass
+class EachReport(_Tally):
+    """What :func:`run_each` did: one outcome per object, in order."""
+
+    STATUSES = (DONE, SKIPPED, REFUSED, FAILED, UNKNOWN, NOT_SENT)
+    outcomes: list[Outcome] = field(default_factory=list)
+    stopped: str = ""
+
+
+async def run_each(
+    uids: Sequence[str],
+    act: Callable[[str], Any],
+    *,
+    on_outcome: Callable[[Outcome, int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> EachReport:
+    """``await act(uid)`` for each object in turn (each request sent once: :func:`no_replay`),
+    stoppable between objects. ``act`` returns the object's :class:`Outcome` (``SKIPPED`` when it
+    sent nothing); a refusal is ``REFUSED``, a lost or unreadable answer ``FAILED`` with why."""
+    report = EachReport()
+    total = len(uids)
+    with no_replay():
+        for index, uid in enumerate(uids):
+            if should_stop is not None and should_stop():
+                report.stopped = STOPPED_BY_USER
+            if report.stopped:
+                outcome = Outcome(uid, NOT_SENT, report.stopped)
+            else:
+                try:
+                    outcome = await act(uid)
+                except ServerRefused as exc:
+                    outcome = Outcome(uid, FAILED if isinstance(exc, ServerFailure) else REFUSED, exc.message,
+                                      sent=True)
+                except KmsError as exc:
+                    outcome = Outcome(uid, FAILED, f"{exc.message} (not sent again)", sent=True)
+            report.outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome, index + 1, total)
+    return report

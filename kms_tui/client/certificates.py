@@ -5,9 +5,10 @@ certificates`` and the console)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -51,7 +52,7 @@ class CertInfo:
     self_signed: bool
 
     def days_left(self, now: datetime | None = None) -> int:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         return (self.not_after - now).days if self.not_after >= now else -((now - self.not_after).days + 1)
 
     def to_json(self, now: datetime | None = None) -> dict[str, Any]:
@@ -118,7 +119,7 @@ def describe(der: bytes) -> CertInfo:
         key_usage=usages,
         extended_key_usage=[EKU_NAMES.get(o.dotted_string, o.dotted_string) for o in eku] if eku is not None else [],
         sha256=_colon_hex(hashlib.sha256(der).digest()),
-        sha1=_colon_hex(hashlib.sha1(der).digest()),  # noqa: S324 - a fingerprint people compare, not security
+        sha1=_colon_hex(hashlib.sha1(der).digest()),
         public_key=key_text,
         is_ca=bool(constraints is not None and constraints.ca),
         path_length=constraints.path_length if constraints is not None else None,
@@ -208,7 +209,7 @@ async def validate(client: Any, uids: Sequence[str], validity_time: str | None =
     (item,) = await client.batch([cr.validate_request(list(uids), validity_time)])
     if not item.ok:
         if item.reason == "Permission_Denied":
-            raise item.error  # type: ignore[misc]
+            item.unwrap()  # raises the item's error
         return Validation(False, "", item.message or item.reason, list(uids))
     indicator = str((item.payload or TTLV.struct("x")).get_value("ValidityIndicator") or "Unknown")
     return Validation(indicator == "Valid", indicator, "", list(uids))
@@ -257,7 +258,8 @@ def subject_line(der: bytes) -> str:
     """The certificate's subject in Cosmian's ``parse_subject_line`` spelling."""
     cert = x509.load_der_x509_certificate(der)
     keys = {
-        x509.NameOID.COMMON_NAME: "CN", x509.NameOID.ORGANIZATION_NAME: "O", x509.NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
+        x509.NameOID.COMMON_NAME: "CN", x509.NameOID.ORGANIZATION_NAME: "O",
+        x509.NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
         x509.NameOID.EMAIL_ADDRESS: "emailAddress", x509.NameOID.COUNTRY_NAME: "C",
         x509.NameOID.STATE_OR_PROVINCE_NAME: "ST", x509.NameOID.LOCALITY_NAME: "L", x509.NameOID.USER_ID: "UID",
         x509.NameOID.SERIAL_NUMBER: "Serial Number", x509.NameOID.TITLE: "Title",
@@ -268,9 +270,10 @@ def subject_line(der: bytes) -> str:
         key = keys.get(attr.oid)
         if key is None:
             raise ValueError(f"the subject has a part Cosmian's subject line cannot carry ({attr.oid.dotted_string})")
-        if "," in str(attr.value):
+        value = str(attr.value)
+        if "," in value:
             raise ValueError("the subject has a comma in a value, which Cosmian's subject line cannot carry")
-        parts.append(f"{key}={attr.value}")
+        parts.append(f"{key}={value}")
     return ",".join(parts)
 
 
@@ -305,6 +308,14 @@ async def ca_certificates(client: Any) -> list[tuple[str, CertInfo]]:
         if info.is_ca:
             out.append((summary.uid, info))
     return sorted(out, key=lambda item: (item[1].subject, item[0]))
+
+
+async def renew_keeping_tags(client: Any, uid: str) -> str:
+    """Renew ``uid`` as the console does (the radar's and the objects screen's ``N``): a bare
+    ReCertify (the server finds the issuer), the old certificate's user tags put on the new one.
+    The new id."""
+    attrs = await client.get_attributes(uid)
+    return await recertify(client, uid, tags=attrs.get("tags", []))
 
 
 async def recertify(client: Any, uid: str, *, issuer_key: str | None = None, issuer_cert: str | None = None,

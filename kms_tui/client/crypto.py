@@ -115,7 +115,7 @@ async def verify(client: KmsClient, uid: str, data: bytes, signature: bytes, *, 
                  digested: bool = False) -> bool:
     """True when the server says the signature is Valid (False for Invalid)."""
     response = await client.send(cr.signature_verify_request(uid, data, signature, params=params, digested=digested))
-    indicator = response.get_value("ValidityIndicator")
+    indicator = str(response.get_value("ValidityIndicator"))
     if indicator not in ("Valid", "Invalid", "Unknown"):
         raise errors.ProtocolError("the server's SignatureVerifyResponse has no validity indicator",
                                    reason="wrong_shape")
@@ -130,4 +130,4 @@ async def mac(client: KmsClient, uid: str, data: bytes, hashing: str = "SHA256")
 
 async def mac_verify(client: KmsClient, uid: str, data: bytes, expected: bytes, hashing: str = "SHA256") -> bool:
     response = await client.send(cr.mac_verify_request(uid, data, expected, hashing))
-    return response.get_value("ValidityIndicator") == "Valid"
+    return str(response.get_value("ValidityIndicator")) == "Valid"

@@ -17,8 +17,9 @@ What is reported:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client.listing import DESTROYED, ObjectSummary
 from kms_tui.client.requests import LocateFilter
@@ -100,7 +101,7 @@ def compare(a: Snapshot, b: Snapshot) -> ServerDiff:
     only_a = [o for u, o in by_a.items() if u not in by_b]
     only_b = [o for u, o in by_b.items() if u not in by_a]
     # re-created objects: the same identity (type, names, tags) on one side only each, live on B
-    waiting: dict[tuple, list[ObjectSummary]] = {}
+    waiting: dict[tuple[Any, ...], list[ObjectSummary]] = {}
     for o in only_b:
         ident = _identity(o)
         if ident is not None:

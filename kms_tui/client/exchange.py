@@ -14,8 +14,10 @@ import ssl
 import time
 import urllib.request
 import zlib
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,6 +30,10 @@ from kms_tui.client.retry import Failure, OpKind, RetryPolicy, classify, is_loop
 from kms_tui.client.settings import ConnectionSettings
 from kms_tui.client.transport import build_ssl_context, http_client_kwargs
 from kms_tui.safetext import visible
+
+# True in a task whose calls are the client's own bookkeeping (the /me beside a headless command):
+# ``--print-kmip`` shows what the user asked for, not those.
+UNOBSERVED: ContextVar[bool] = ContextVar("kms_tui_unobserved", default=False)
 
 
 class Credentials(Protocol):
@@ -99,10 +105,15 @@ class Exchange:
             # Loading the system trust store and client certificates takes 50-300 ms (httpx makes
             # a default TLS context even for http://): the client is built off the loop.
             http = await asyncio.to_thread(_build_http_client, self.settings, self.retry.timeout)
-            if self._http is None:
-                self._http = http
-            else:  # opened meanwhile by another call
+            if not self._adopt(http):  # opened meanwhile by another call
                 await http.aclose()
+
+    def _adopt(self, http: httpx.AsyncClient) -> bool:
+        """Make ``http`` the client unless one was opened meanwhile (False then)."""
+        if self._http is not None:
+            return False
+        self._http = http
+        return True
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -141,7 +152,7 @@ class Exchange:
         outcome.deadline = deadline
         return outcome
 
-    async def pieces(self, outcome: Outcome, operation: str, *, listing: bool = True) -> AsyncIterator[bytes]:
+    async def pieces(self, outcome: Outcome, operation: str, *, listing: bool = True) -> AsyncGenerator[bytes, None]:
         """The body of a 200 answer that ``attempt(..., stream=True)`` left unread, piece by
         decoded piece, under the call's deadline and size cap, so that a caller can use an
         answer (a listing of 100,000 objects) without holding it whole. A failure in the body is
@@ -207,7 +218,8 @@ class Exchange:
                     state.maybe_done = state.maybe_done or failure is Failure.AMBIGUOUS
                     await asyncio.sleep(self.retry.delay(attempt))
                     continue
-                error = await self._client_certificate_refused(exc) or self._transport_error(exc, kind, failure, operation)
+                error = await self._client_certificate_refused(exc) or self._transport_error(exc, kind, failure,
+                                                                                             operation)
                 raise error from None
             status = response.status_code
             if status == 401 and self.credentials is not None and not reauthenticated and _unauthenticated(response):
@@ -219,7 +231,7 @@ class Exchange:
                 state.maybe_done = True
                 await asyncio.sleep(self.retry.delay(attempt))
                 continue
-            if self.observer is not None:
+            if self.observer is not None and not UNOBSERVED.get():
                 try:
                     self.observer(method, path, content, status, response.content)
                 except Exception:  # noqa: BLE001 - printing must never change the call's outcome
@@ -244,7 +256,8 @@ class Exchange:
             )
         if not state.attempt_sent and not state.maybe_done:
             return errors.RequestTimeout(f"could not send the {operation} to {host} {within}", fix, reason="deadline")
-        return errors.RequestTimeout(f"no complete answer to the {operation} sent to {host} {within}", fix, reason="deadline")
+        return errors.RequestTimeout(f"no complete answer to the {operation} sent to {host} {within}", fix,
+                                     reason="deadline")
 
     def _too_large(self, kind: OpKind, operation: str, listing: bool, cap: int) -> KmsError:
         key = "max_listing_answer_mb" if listing else "max_answer_mb"
@@ -271,7 +284,8 @@ class Exchange:
         scheme = urlsplit(self.settings.server_url).scheme
         env = urllib.request.getproxies_environment()
         url = env.get(scheme) or env.get("all")
-        if url and urllib.request.proxy_bypass_environment(self.settings.host):
+        # Undocumented but public since Python 2 (urllib's own proxy_bypass uses it); not in typeshed.
+        if url and urllib.request.proxy_bypass_environment(self.settings.host):  # type: ignore[attr-defined]
             return None
         return url
 
@@ -303,7 +317,7 @@ class Exchange:
                 "use a client certificate issued by a CA the server trusts and not expired",
                 reason="tls_client_cert_refused",
             )
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return None
 
     def _transport_error(self, exc: Exception, kind: OpKind, failure: Failure, operation: str) -> KmsError:
@@ -509,7 +523,7 @@ async def read_body(response: httpx.Response, max_bytes: int | None = None) -> b
     return body
 
 
-async def body_pieces(response: httpx.Response, max_bytes: int | None = None) -> AsyncIterator[bytes]:
+async def body_pieces(response: httpx.Response, max_bytes: int | None = None) -> AsyncGenerator[bytes, None]:
     """A streamed answer's body, decoded, piece by piece, letting the event loop run every
     :data:`YIELD_EVERY_BYTES`; the answer is closed at the end.
 

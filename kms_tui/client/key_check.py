@@ -102,7 +102,8 @@ async def check_key(client: KmsClient, uid: str) -> KeyCheck:
         if kind == "SymmetricKey" and algorithm in HMAC_HASH:
             check.round_trip = "MAC → verify"
             tag = await timed("MAC", uid, crypto.mac(client, uid, data, HMAC_HASH[algorithm]))
-            check.passed = await timed("MACVerify", uid, crypto.mac_verify(client, uid, data, tag, HMAC_HASH[algorithm]))
+            check.passed = await timed("MACVerify", uid, crypto.mac_verify(client, uid, data, tag,
+                                                                           HMAC_HASH[algorithm]))
         elif kind == "SymmetricKey":
             check.round_trip = "encrypt → decrypt"
             sealed = await timed("Encrypt", uid, crypto.encrypt(client, uid, data))

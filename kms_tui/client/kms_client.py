@@ -8,9 +8,10 @@ a :class:`KmsError` with a fix, and recorded in the audit trail.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import errors
 from kms_tui.client.errors import KmsError
@@ -20,17 +21,17 @@ from kms_tui.client.retry import OpKind, kind_of
 from kms_tui.kmip.ttlv import TTLV, TTLVError, decode, encode
 
 if TYPE_CHECKING:
-    from types import ModuleType
-
+    from kms_tui.audit import AuditTrail
+    from kms_tui.client.exchange import Credentials
+    from kms_tui.client.limits import AnswerLimits
+    from kms_tui.client.listing import ObjectList
     from kms_tui.client.requests import LocateFilter
+    from kms_tui.client.retry import RetryPolicy
+    from kms_tui.client.settings import ConnectionSettings
 
 
-def _requests() -> ModuleType:
-    """The request builders (and the KMIP models under them), imported by the first call that
-    builds a KMIP request: REST calls (whoami, /version) never load them."""
-    from kms_tui.client import requests
-
-    return requests
+# The request builders (kms_tui.client.requests, and the KMIP models under them) are imported by
+# the first call that builds a KMIP request: REST calls (whoami, /version) never load them.
 
 KMIP_PATH = "/kmip/2_1"
 BATCH_CHUNK = 5000  # items per RequestMessage: ~10 MB of answers, far below the 64 MiB body limit
@@ -96,7 +97,10 @@ def audit_details(op: TTLV) -> dict[str, str]:
 class KmsClient(RestCalls):
     """Async context manager; one per server, shared by the whole app."""
 
-    def __init__(self, settings, *, profile: str = "", audit=None, credentials=None, retry=None, limits=None) -> None:  # noqa: ANN001
+    def __init__(
+        self, settings: ConnectionSettings, *, profile: str = "", audit: AuditTrail | None = None,
+        credentials: Credentials | None = None, retry: RetryPolicy | None = None, limits: AnswerLimits | None = None,
+    ) -> None:
         from kms_tui.client.limits import AnswerLimits
         from kms_tui.client.retry import RetryPolicy
 
@@ -128,7 +132,8 @@ class KmsClient(RestCalls):
         )
         r = outcome.response
         if r.status_code != 200:
-            err = errors.from_http_status(r.status_code, body_text(r), operation, target, r.headers.get("content-type", ""))
+            err = errors.from_http_status(r.status_code, body_text(r), operation, target, r.headers.get("content-type",
+                                                                                                        ""))
             err.after_ambiguous = outcome.maybe_done_before
             raise err
         try:
@@ -177,9 +182,11 @@ class KmsClient(RestCalls):
         if not exc.after_ambiguous:
             return None
         if op.tag in ("Revoke", "Destroy") and exc.reason in ("Item_Not_Found", "Object_Not_Found"):
-            return TTLV.struct(f"{op.tag}Response", [_requests().uid_node(_target(op))])
+            from kms_tui.client import requests as build
+            return TTLV.struct(f"{op.tag}Response", [build.uid_node(_target(op))])
         if op.tag == "Activate" and exc.reason == "Wrong_Key_Lifecycle_State" and "already" in exc.message:
-            return TTLV.struct("ActivateResponse", [_requests().uid_node(_target(op))])
+            from kms_tui.client import requests as build
+            return TTLV.struct("ActivateResponse", [build.uid_node(_target(op))])
         return None
 
     async def batch(self, ops: Sequence[TTLV]) -> list[BatchItemResult]:
@@ -193,9 +200,11 @@ class KmsClient(RestCalls):
         started, names = time.monotonic(), [op.tag for op in ops]
         label = f"RequestMessage[{_summary(names)}]"
         attempts = 1
+        from kms_tui.client import requests as build
+
         try:
             message, attempts, _ = await self._post(
-                _requests().request_message(ops), label, "", kind_of(names), expect="ResponseMessage", listing=True
+                build.request_message(ops), label, "", kind_of(names), expect="ResponseMessage", listing=True
             )
         except BaseException as exc:
             self.exchange.record(label, [_target(o) for o in ops], started, error=exc, attempts=attempts)
@@ -206,13 +215,13 @@ class KmsClient(RestCalls):
         if len(items) != len(ops):
             refused_whole = len(items) == 1 and str(items[0].get_value("ResultStatus", "")) not in ("", "Success")
             if not refused_whole:  # a batch answer that does not match the request is not a result
-                exc = errors.unreadable_answer(
+                unmatched = errors.unreadable_answer(
                     f"a ResponseMessage with {len(ops)} BatchItems (it has {len(items)})", 200,
                     encode(message).encode(), operation=label, host=self.settings.host,
                     maybe_done=kind_of(names) is OpKind.CREATE, reason="wrong_shape",
                 )
-                self.exchange.record(label, [_target(o) for o in ops], started, error=exc, attempts=attempts)
-                raise exc
+                self.exchange.record(label, [_target(o) for o in ops], started, error=unmatched, attempts=attempts)
+                raise unmatched
             items = items * len(ops)  # the whole message was refused: every item failed the same way
         results = []
         for i, item in enumerate(items):
@@ -233,7 +242,7 @@ class KmsClient(RestCalls):
             self.exchange.record(label, ids, started, attempts=attempts, error=failed[0] if failed else None,
                                  note=f"{len(failed)} of {len(results)} items failed" if failed else "")
         else:  # writes: one row per item so each object's fate is on record
-            for op, res in zip(ops, results):
+            for op, res in zip(ops, results, strict=True):
                 ids = [_target(op)] if _target(op) else _ids_in(res.payload) if res.payload else []
                 self.exchange.record(op.tag, ids, started, error=res.error, attempts=attempts,
                                      details=audit_details(op))
@@ -248,19 +257,21 @@ class KmsClient(RestCalls):
         self, algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None
     ) -> str:
         """Create an Active symmetric key; return its id."""
-        return await self._send_for_id(_requests().create_symmetric_key(algorithm, length, tags=tags, name=name))
+        from kms_tui.client import requests as build
+        return await self._send_for_id(build.create_symmetric_key(algorithm, length, tags=tags, name=name))
 
     async def create_key_pair(
         self, kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None
     ) -> tuple[str, str]:
         """Create a key pair (rsa, ec, ed25519, ed448); return (private id, public id)."""
-        op = _requests().create_key_pair(kind, size=size, curve=curve, tags=tags, name=name)
+        from kms_tui.client import requests as build
+        op = build.create_key_pair(kind, size=size, curve=curve, tags=tags, name=name)
         r = await self.send(op, require=("PrivateKeyUniqueIdentifier", "PublicKeyUniqueIdentifier"))
         return str(r.get_value("PrivateKeyUniqueIdentifier")), str(r.get_value("PublicKeyUniqueIdentifier"))
 
     async def locate(self, filters: LocateFilter | None = None, *, maximum: int | None = None) -> list[str]:
         """Ids matching ``filters`` (the server caps the answer at 1,000 and ignores offsets)."""
-        build = _requests()
+        from kms_tui.client import requests as build
         filters = filters or build.LocateFilter()
         if not filters.linked_to:
             return build.located_ids(await self.send(build.locate(filters, maximum=maximum)))
@@ -276,14 +287,15 @@ class KmsClient(RestCalls):
     async def get_attributes(self, uid: str, *, with_tags: bool = True) -> dict[str, Any]:
         """All attributes of one object as a flat dict (tags under ``tags``)."""
         if not with_tags:
-            return _requests().attributes_to_dict((await self.send(_requests().get_attributes(uid))).get("Attributes"))
-        return (await self.get_attributes_many([uid], raise_errors=True))[uid]  # type: ignore[return-value]
+            from kms_tui.client import requests as build
+            return build.attributes_to_dict((await self.send(build.get_attributes(uid))).get("Attributes"))
+        return (await self.get_attributes_many([uid], raise_errors=True))[uid]  # type: ignore[return-value]  # raise_errors
 
     async def get_attributes_many(
         self, ids: Sequence[str], *, with_tags: bool = True, raise_errors: bool = False
     ) -> dict[str, dict[str, Any] | KmsError]:
         """Attributes of many objects in batched RequestMessages; failures per item."""
-        build = _requests()
+        from kms_tui.client import requests as build
         ops: list[TTLV] = []
         for uid in ids:
             ops.append(build.get_attributes(uid))
@@ -307,13 +319,16 @@ class KmsClient(RestCalls):
         return out
 
     async def get(self, uid: str, key_format: str | None = None) -> TTLV:
-        return await self.send(_requests().get(uid, key_format))
+        from kms_tui.client import requests as build
+        return await self.send(build.get(uid, key_format))
 
     async def export(self, uid: str, key_format: str | None = None) -> TTLV:
-        return await self.send(_requests().export(uid, key_format))
+        from kms_tui.client import requests as build
+        return await self.send(build.export(uid, key_format))
 
     async def activate(self, uid: str) -> str:
-        return await self._send_for_id(_requests().activate(uid))
+        from kms_tui.client import requests as build
+        return await self._send_for_id(build.activate(uid))
 
     async def revoke(
         self,
@@ -324,11 +339,13 @@ class KmsClient(RestCalls):
         compromise_date: datetime | None = None,
         cascade: bool = True,
     ) -> str:
-        op = _requests().revoke(uid, reason, message=message, compromise_date=compromise_date, cascade=cascade)
+        from kms_tui.client import requests as build
+        op = build.revoke(uid, reason, message=message, compromise_date=compromise_date, cascade=cascade)
         return await self._send_for_id(op)
 
     async def destroy(self, uid: str, *, remove: bool = False, cascade: bool = True) -> str:
-        return await self._send_for_id(_requests().destroy(uid, remove=remove, cascade=cascade))
+        from kms_tui.client import requests as build
+        return await self._send_for_id(build.destroy(uid, remove=remove, cascade=cascade))
 
     async def import_object(self, op: TTLV) -> str:
         """Send a prebuilt Import (see ``kms_tui.kmip.models``); return the new id."""
@@ -338,11 +355,12 @@ class KmsClient(RestCalls):
         """Send a prebuilt Certify; return the certificate id."""
         return await self._send_for_id(op)
 
-    async def list_objects(self, filters: LocateFilter | None = None):  # noqa: ANN201
+    async def list_objects(self, filters: LocateFilter | None = None) -> ObjectList:
         """Every object matching ``filters`` with its attributes (see :mod:`kms_tui.client.listing`)."""
+        from kms_tui.client import requests as build
         from kms_tui.client.listing import list_objects
 
-        return await list_objects(self, filters or _requests().LocateFilter())
+        return await list_objects(self, filters or build.LocateFilter())
 
 
 def _text(node: TTLV, tag: str) -> bool:

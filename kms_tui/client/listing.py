@@ -21,10 +21,11 @@ import asyncio
 import gc
 import json
 import struct
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError, ProtocolError, ServerRefused
@@ -99,6 +100,9 @@ class ObjectSummary:
         return asdict(self)
 
 
+Row = TypeVar("Row")  # what a page holds: ObjectSummary, or what object_pages' convert makes
+
+
 @dataclass
 class ObjectList:
     objects: list[ObjectSummary]
@@ -108,10 +112,15 @@ class ObjectList:
 
 
 @dataclass
-class ObjectPage(ObjectList):
-    """Some rows of a listing; the last page has ``done`` and says whether the whole listing
-    is ``partial`` (its ``problems``) and how many ``round_trips`` it took."""
+class ObjectPage(Generic[Row]):
+    """Some rows of a listing (:class:`ObjectSummary`, or what ``convert`` made of them); the
+    last page has ``done`` and says whether the whole listing is ``partial`` (its ``problems``)
+    and how many ``round_trips`` it took."""
 
+    objects: list[Row]
+    partial: bool = False
+    problems: list[str] = field(default_factory=list)  # why the list may be incomplete
+    round_trips: int = 0
     done: bool = False
 
 
@@ -166,7 +175,8 @@ def plain_attributes(raw: dict[str, Any], tag_cache: dict[str, tuple[str, ...]] 
             if va.get("AttributeName") == "tag":
                 out["tags"] = _parse_tags(v, tag_cache)
             else:
-                out.setdefault("vendor_attributes", {})[f"{va.get('VendorIdentification')}/{va.get('AttributeName')}"] = v
+                out.setdefault("vendor_attributes",
+                               {})[f"{va.get('VendorIdentification')}/{va.get('AttributeName')}"] = v
     return out
 
 
@@ -184,7 +194,7 @@ def _vendor_content(value: dict[str, Any]) -> Any:
     if kind == "BigInteger" and isinstance(content, list) and len(content) == 2 and isinstance(content[1], list):
         sign, digits = content  # num-bigint-dig: (sign, base-2^32 digits, least significant first)
         try:
-            return sign * int.from_bytes(struct.pack("<%dI" % len(digits), *digits), "little")
+            return sign * int.from_bytes(struct.pack(f"<{len(digits)}I", *digits), "little")
         except (struct.error, TypeError):
             return content
     return content
@@ -205,13 +215,25 @@ async def list_objects(client: KmsClient, filters: LocateFilter = LocateFilter()
     return ObjectList(objects, partial=page.partial, problems=page.problems, round_trips=page.round_trips)
 
 
+@overload
+def object_pages(
+    client: KmsClient, filters: LocateFilter = ..., *, page_rows: int = ..., convert: None = None,
+) -> AsyncIterator[ObjectPage[ObjectSummary]]: ...
+
+
+@overload
+def object_pages(
+    client: KmsClient, filters: LocateFilter = ..., *, page_rows: int = ..., convert: Callable[[ObjectSummary], Row],
+) -> AsyncIterator[ObjectPage[Row]]: ...
+
+
 async def object_pages(
     client: KmsClient,
     filters: LocateFilter = LocateFilter(),
     *,
     page_rows: int = PAGE_ROWS,
     convert: Callable[[ObjectSummary], Any] | None = None,
-) -> AsyncIterator[ObjectPage]:
+) -> AsyncIterator[ObjectPage[Any]]:
     """:func:`list_objects` page by page, as the rows are decoded: owned objects first (about
     ``page_rows`` per page), then those whose tags or attributes needed a batch, then shared
     ones. The last page (``done``) may be empty and carries ``partial``/``problems``.
@@ -312,7 +334,7 @@ def _decode_slice(
         return rows, [out(r) for r in rows if "tags" in r.attributes and r.matches(filters)]
 
 
-def _owned_slices(text: bytes | str):  # noqa: ANN202 - an iterator of lists of entries
+def _owned_slices(text: bytes) -> Iterator[list[Any]]:
     try:
         yield from array_slices(text, "object_id")
     except ValueError:
@@ -321,22 +343,24 @@ def _owned_slices(text: bytes | str):  # noqa: ANN202 - an iterator of lists of 
         ) from None
 
 
-async def _shared_rows(client: KmsClient, shared: dict[str, dict[str, Any]], problems: list[str]) -> list[ObjectSummary]:
+async def _shared_rows(client: KmsClient, shared: dict[str, dict[str, Any]],
+                       problems: list[str]) -> list[ObjectSummary]:
     rows = []
     for uid, attrs in (await client.get_attributes_many(list(shared))).items():
         entry = shared[uid]
-        extra = {"owner": str(entry.get("owner_id", "")), "rights": list(entry.get("operations", []))}
+        owner, rights = str(entry.get("owner_id", "")), list(entry.get("operations", []))
         if isinstance(attrs, KmsError):
             problems.append(f"{uid}: {attrs.message}")
-            rows.append(ObjectSummary(uid=uid, state=str(entry.get("state", "")), **extra))
+            rows.append(ObjectSummary(uid=uid, state=str(entry.get("state", "")), owner=owner, rights=rights))
         else:
-            rows.append(ObjectSummary.from_attributes(uid, attrs, state=entry.get("state"), **extra))
+            rows.append(ObjectSummary.from_attributes(uid, attrs, state=entry.get("state"), owner=owner,
+                                                      rights=rights))
     return rows
 
 
 async def _fill_tags(client: KmsClient, rows: dict[str, ObjectSummary], uids: list[str], problems: list[str]) -> None:
     results = await client.batch([requests.get_tags(u) for u in uids])
-    for uid, res in zip(uids, results):
+    for uid, res in zip(uids, results, strict=True):
         if res.ok:
             tags = requests.attributes_to_dict(res.unwrap().get("Attributes")).get("tags", [])
             rows[uid].attributes["tags"] = tags
@@ -349,10 +373,11 @@ async def _by_partitioned_locate(client: KmsClient, filters: LocateFilter, cause
     """Fallback for servers without ``/access/owned``: Locates split under the 1,000 cap."""
     types = [filters.object_type] if filters.object_type else list(OBJECT_TYPES)
     states = [filters.state] if filters.state else [s for s in STATES if s not in DESTROYED]
-    parts = [LocateFilter(**{**asdict(filters), "object_type": t, "state": s, "linked_to": None}) for t in types for s in states]
+    parts = [LocateFilter(**{**asdict(filters), "object_type": t, "state": s,
+                             "linked_to": None}) for t in types for s in states]
     problems = [f"/access/owned unavailable ({cause.message}); used Locate"]
     ids: list[str] = []
-    for part, res in zip(parts, await client.batch([requests.locate(p) for p in parts])):
+    for part, res in zip(parts, await client.batch([requests.locate(p) for p in parts]), strict=True):
         if not res.ok:
             problems.append(f"Locate {part.object_type}/{part.state}: {res.message or res.reason}")
             continue

@@ -11,13 +11,18 @@ the ids of owned objects whose tags are missing, and one batch of GetAttributes 
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING
 
 from kms_tui.client.errors import KmsError, ProtocolError, ServerRefused
 from kms_tui.client.json_slices import ArrayEntries
 from kms_tui.client.listing import (
-    ObjectSummary, _by_partitioned_locate, _shared_rows, plain_attributes, shared_entries,
+    ObjectSummary,
+    _by_partitioned_locate,
+    _shared_rows,
+    plain_attributes,
+    shared_entries,
 )
 from kms_tui.client.requests import LocateFilter
 
@@ -36,7 +41,8 @@ class Completeness:
     problems: list[str] = field(default_factory=list)
 
 
-async def stream_objects(client: KmsClient, filters: LocateFilter, status: Completeness) -> AsyncIterator[ObjectSummary]:
+async def stream_objects(client: KmsClient, filters: LocateFilter,
+                         status: Completeness) -> AsyncGenerator[ObjectSummary, None]:
     """Every object matching ``filters`` that we own or were granted, one at a time; ``status``
     is filled in as the listing goes."""
     problems = status.problems
@@ -77,12 +83,12 @@ async def stream_objects(client: KmsClient, filters: LocateFilter, status: Compl
         piece = await anext(owned, None)
     for start in range(0, len(missing_tags), BATCH):  # the server left tags out of /access/owned
         answers = await client.get_attributes_many(missing_tags[start:start + BATCH])
-        for uid, attrs in answers.items():
-            if isinstance(attrs, KmsError):
-                problems.append(f"{uid}: tags unavailable ({attrs.reason or attrs.message})")
+        for uid, answer in answers.items():
+            if isinstance(answer, KmsError):
+                problems.append(f"{uid}: tags unavailable ({answer.reason or answer.message})")
                 status.partial = True
                 continue
-            row = ObjectSummary.from_attributes(uid, attrs)
+            row = ObjectSummary.from_attributes(uid, answer)
             if row.matches(filters):
                 yield row
     uids = list(shared)

@@ -30,9 +30,10 @@ Order: critical, then due, then warning; within a level the earliest date first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import requests
 from kms_tui.client.listing import DESTROYED, ObjectSummary, list_objects
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 LEVELS = ("critical", "due", "warning")
 KEY_TYPES = ("SymmetricKey", "PrivateKey", "PublicKey", "SecretData", "SplitKey")
-_FAR = datetime.max.replace(tzinfo=timezone.utc)
+_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -111,10 +112,12 @@ def assess(
             renew = f"renew it: ckms certificates certify --certificate-id-to-re-certify {obj.uid}"
             if end <= now:
                 out.append(Finding("critical", "certificate_expired", obj.uid, obj.object_type,
-                                   f"certificate expired {_days(now - end)} ago ({end:%Y-%m-%d %H:%M} UTC)", renew, end, name))
+                                   f"certificate expired {_days(now - end)} ago ({end:%Y-%m-%d %H:%M} UTC)", renew,
+                                   end, name))
             elif end <= horizon:
                 out.append(Finding("due", "certificate_expiring", obj.uid, obj.object_type,
-                                   f"certificate expires in {_days(end - now)} ({end:%Y-%m-%d %H:%M} UTC)", renew, end, name))
+                                   f"certificate expires in {_days(end - now)} ({end:%Y-%m-%d %H:%M} UTC)", renew, end,
+                                   name))
         if obj.object_type in KEY_TYPES and obj.state != "Compromised":
             deactivation = as_datetime(obj.attributes.get("DeactivationDate"))
             if deactivation is not None and deactivation <= now and obj.state == "Deactivated":
@@ -126,11 +129,11 @@ def assess(
                                    f"deactivated {_days(now - deactivation)} ago ({deactivation:%Y-%m-%d} UTC)",
                                    advice, deactivation, name))
             elif deactivation is not None and deactivation <= horizon:
-                soon = deactivation > now
+                when = f"{deactivation:%Y-%m-%d %H:%M} UTC"
                 out.append(Finding("due", "key_deactivation", obj.uid, obj.object_type,
-                                   f"DeactivationDate in {_days(deactivation - now)} ({deactivation:%Y-%m-%d %H:%M} UTC)"
-                                   if soon else f"DeactivationDate passed {_days(now - deactivation)} ago "
-                                   f"({deactivation:%Y-%m-%d %H:%M} UTC) but it is still {obj.state or 'in use'}",
+                                   f"DeactivationDate in {_days(deactivation - now)} ({when})"
+                                   if deactivation > now else f"DeactivationDate passed {_days(now - deactivation)} "
+                                   f"ago ({when}) but it is still {obj.state or 'in use'}",
                                    "rotate (create its successor and move users to it) or extend DeactivationDate",
                                    deactivation, name))
         rotation = _rotation_finding(obj, now, horizon)
@@ -141,18 +144,20 @@ def assess(
             if made is not None and now - made > timedelta(days=pre_active_days):
                 out.append(Finding("warning", "stale_pre_active", obj.uid, obj.object_type,
                                    f"PreActive for {_days(now - made)} (made {made:%Y-%m-%d})",
-                                   f"activate it (kms-tui activate {obj.uid}) or destroy it (kms-tui destroy {obj.uid})",
+                                   f"activate it (kms-tui activate {obj.uid}) "
+                                   f"or destroy it (kms-tui destroy {obj.uid})",
                                    made, name))
         if obj.state == "Compromised":
             out += _compromised_partners(obj, live)
     for uid, operations in (public_grants or {}).items():
-        obj = live.get(uid)
-        if obj is None or not operations:
+        granted = live.get(uid)
+        if granted is None or not operations:
             continue
-        out.append(Finding("warning", "public_grant", uid, obj.object_type,
+        out.append(Finding("warning", "public_grant", uid, granted.object_type,
                            f"granted to every user (*): {', '.join(operations)}",
-                           f"remove the grant unless it is meant to be public: ckms access-rights revoke '*' {' '.join(operations)} -i {uid}",
-                           None, _name(obj)))
+                           "remove the grant unless it is meant to be public: "
+                           f"ckms access-rights revoke '*' {' '.join(operations)} -i {uid}",
+                           None, _name(granted)))
     out.sort(key=Finding.sort_key)
     return out
 
@@ -227,7 +232,7 @@ async def scan(
     certs = [o.uid for o in live if o.object_type == "Certificate" and o.state != "Compromised"]
     ends: dict[str, datetime] = {}
     if certs:
-        for uid, res in zip(certs, await client.batch([requests.get(u) for u in certs])):
+        for uid, res in zip(certs, await client.batch([requests.get(u) for u in certs]), strict=True):
             if not res.ok:
                 problems.append(f"{uid}: certificate not read ({res.message or res.reason})")
                 continue
@@ -241,7 +246,7 @@ async def scan(
     public: dict[str, list[str]] = {}
     if grants:
         public = await _public_grants(client, [o.uid for o in live if not o.owner], problems)
-    findings = assess(listing.objects, now=now or datetime.now(timezone.utc), within=within,
+    findings = assess(listing.objects, now=now or datetime.now(UTC), within=within,
                       pre_active_days=pre_active_days, certificate_ends=ends, public_grants=public)
     return Radar(findings, checked=len(live), problems=problems)
 

@@ -44,11 +44,12 @@ def redact(node: Any) -> Any:
         out = dict(node)
         if isinstance(value, list):
             out["value"] = redact(value)
-        elif (kind == "ByteString" and tag not in OPEN_BYTES) or (kind == "BigInteger" and tag not in OPEN_BIG_INTEGERS) \
-                or named_like_a_secret(tag):
+        elif ((kind == "ByteString" and tag not in OPEN_BYTES)
+              or (kind == "BigInteger" and tag not in OPEN_BIG_INTEGERS) or named_like_a_secret(tag)):
             out["value"] = _masked_size(value, kind)
         return out
-    return {k: (MASK if isinstance(v, str) and v and named_like_a_secret(str(k)) else redact(v)) for k, v in node.items()}
+    return {k: (MASK if isinstance(v, str) and v and named_like_a_secret(str(k)) else redact(v)) for k,
+            v in node.items()}
 
 
 def redact_text(text: str | bytes, *, limit: int = 64 * 1024) -> str:

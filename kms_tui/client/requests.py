@@ -10,10 +10,12 @@ so the client sends exactly what ckms sends (e.g. ``Qlength`` 256 for every curv
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
+from kms_tui.client import fast_requests as fast
 from kms_tui.client.errors import InvalidValue
 from kms_tui.kmip.enums import (
     CryptographicAlgorithm,
@@ -24,10 +26,23 @@ from kms_tui.kmip.enums import (
     RevocationReasonCode,
     State,
 )
-from kms_tui.kmip.models import RequestMessage, TTLVModel
-from kms_tui.kmip.models import requests as build
-from kms_tui.kmip.models.attributes import Name
 from kms_tui.kmip.ttlv import TTLV
+
+if TYPE_CHECKING:
+    from kms_tui.kmip.models.base import TTLVModel
+
+
+class _Builders:
+    """``kms_tui.kmip.models.requests`` (pydantic), imported by the first request that is not
+    built by :mod:`.fast_requests`: ``create aes`` and ``locate`` never load it."""
+
+    def __getattr__(self, name: str) -> Any:
+        from kms_tui.kmip.models import requests as module
+
+        return getattr(module, name)
+
+
+build: Any = _Builders()
 
 REVOCATION_REASONS = tuple(r.value for r in RevocationReasonCode)
 # The client's key-pair kinds → the builder's algorithm name.
@@ -46,6 +61,12 @@ def uid_node(uid: str) -> TTLV:
 
 def _wire(model: TTLVModel) -> TTLV:
     return model.to_ttlv()
+
+
+@overload
+def _enum(enum: type[E], value: str, what: str) -> E: ...
+@overload
+def _enum(enum: type[E], value: str | None, what: str) -> E | None: ...
 
 
 def _enum(enum: type[E], value: str | None, what: str) -> E | None:
@@ -71,6 +92,9 @@ def create_symmetric_key(
     algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None
 ) -> TTLV:
     """Create, as ``ckms sym keys create`` (Active: ActivationDate=now)."""
+    quick = fast.create_symmetric_key(algorithm, length, tags, name)
+    if quick is not None:
+        return quick
     alg = _enum(CryptographicAlgorithm, algorithm, "algorithm")
     return _built(lambda: build.create_symmetric_key_request(alg, length, list(tags), name=name))
 
@@ -92,8 +116,11 @@ def create_key_pair(
             EC_CURVES.get(curve.lower().removeprefix("nist-"), curve.upper()) if kind == "ec" else None, list(tags)
         )
         if name:
+            from kms_tui.kmip.models.attributes import Name
+
+            assert req.private_key_attributes is not None, "create_key_pair_request always sets them"
             req.private_key_attributes.name = [Name(name_value=name)]
-        return req
+        return cast("TTLVModel", req)
 
     return _built(make)
 
@@ -123,6 +150,9 @@ def locate(
     filters: LocateFilter = LocateFilter(), *, maximum: int | None = None, link_type: str = "PrivateKeyLink"
 ) -> TTLV:
     """Locate with the filters the server applies; ``link_type`` is used with ``linked_to``."""
+    quick = fast.locate(filters, maximum)
+    if quick is not None:
+        return quick
     links = {LinkType.from_wire(link_type): filters.linked_to} if filters.linked_to else {}
     return _wire(build.locate_request(build.LocateFilters(
         tags=list(filters.tags),
@@ -138,12 +168,12 @@ def locate(
 
 def get_attributes(uid: str) -> TTLV:
     """GetAttributes with no reference: every standard attribute except the tags (reference §3.5)."""
-    return _wire(build.get_attributes_request(uid))
+    return fast.get_attributes(uid) or _wire(build.get_attributes_request(uid))
 
 
 def get_tags(uid: str) -> TTLV:
     """GetAttributes for the tags only (they are not part of "all")."""
-    return _wire(build.get_attributes_request(uid, ["Tag"]))
+    return fast.get_attributes(uid, tags_only=True) or _wire(build.get_attributes_request(uid, ["Tag"]))
 
 
 def activate(uid: str) -> TTLV:
@@ -181,6 +211,11 @@ def get(uid: str, key_format: str | None = None) -> TTLV:
 
 def request_message(ops: Sequence[TTLV]) -> TTLV:
     """A RequestMessage envelope (reference §1.7) holding one BatchItem per operation."""
+    quick = fast.request_message(ops)
+    if quick is not None:
+        return quick
+    from kms_tui.kmip.models import RequestMessage
+
     return RequestMessage.of(*ops).to_ttlv()
 
 
@@ -230,7 +265,7 @@ def _plain_node(node: TTLV) -> Any:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, bytes):
         return value.hex().upper()
     return value

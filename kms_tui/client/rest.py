@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import errors
 from kms_tui.client.exchange import body_text, json_body
@@ -68,7 +69,7 @@ class RestCalls:
                 )
             # httpx's Response <-> stream cycle keeps the body (10 MB for /access/owned) until a full
             # collection, which the console postpones and then freezes: break it, refcounting frees it
-            r.stream = None  # type: ignore[assignment]
+            r.stream = None  # type: ignore[assignment]  # read: never used again
         except BaseException as exc:
             if audited:
                 self.exchange.record(operation, object_ids, started, error=exc, attempts=attempts)
@@ -83,7 +84,8 @@ class RestCalls:
 
     async def health(self) -> dict[str, Any]:
         """``/health`` (503 when DOWN still returns the body)."""
-        return dict(await self._rest("GET", "/health", operation="health", audited=False, ok_statuses=(200, 503), expect=dict))
+        return dict(await self._rest("GET", "/health", operation="health", audited=False, ok_statuses=(200, 503),
+                                     expect=dict))
 
     async def server_info(self) -> dict[str, Any]:
         return dict(await self._rest("GET", "/server-info", operation="server-info", audited=False, expect=dict))
@@ -102,9 +104,10 @@ class RestCalls:
     async def access_owned_json(self) -> bytes:
         """``/access/owned`` as the undecoded JSON bytes, for callers that decode it in slices
         (listing): at 10,000 objects, turning those 10 MB into one ``str`` alone is a 10-15 ms pause."""
-        return bytes(await self._rest("GET", "/access/owned", operation="access/owned", raw=True, listing=True, expect=list))
+        return bytes(await self._rest("GET", "/access/owned", operation="access/owned", raw=True, listing=True,
+                                      expect=list))
 
-    async def access_owned_pieces(self) -> AsyncIterator[bytes]:
+    async def access_owned_pieces(self) -> AsyncGenerator[bytes, None]:
         """``/access/owned`` as it arrives: its decoded bytes a piece at a time, never held whole
         (``kms-tui locate --json`` at 100,000 objects; :class:`kms_tui.client.json_slices.ArrayEntries`
         turns them into entries). The call is audited when the answer has been read to its end."""

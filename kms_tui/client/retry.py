@@ -25,16 +25,16 @@ import ipaddress
 import random
 import socket
 import ssl
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from enum import Enum
-from typing import Iterable
+from enum import StrEnum
 
 import httpx
 
 
-class OpKind(str, Enum):
+class OpKind(StrEnum):
     READ = "read"
     CREATE = "create"
     REPEATABLE = "repeatable"
@@ -48,7 +48,8 @@ REPEATABLE_OPS = frozenset({"Revoke", "Destroy", "Activate"})
 
 def kind_of(operations: Iterable[str]) -> OpKind:
     """The most careful kind among ``operations`` (a batch is as careful as its riskiest item)."""
-    kinds = {OpKind.READ if op in READ_OPS else OpKind.REPEATABLE if op in REPEATABLE_OPS else OpKind.CREATE for op in operations}
+    kinds = {OpKind.READ if op in READ_OPS else OpKind.REPEATABLE if op in REPEATABLE_OPS else OpKind.CREATE
+             for op in operations}
     if OpKind.CREATE in kinds:
         return OpKind.CREATE
     if OpKind.REPEATABLE in kinds:
@@ -56,7 +57,7 @@ def kind_of(operations: Iterable[str]) -> OpKind:
     return OpKind.READ
 
 
-class Failure(str, Enum):
+class Failure(StrEnum):
     PERMANENT = "permanent"  # never sent, and trying again cannot help (TLS verification, no such host)
     NEVER_SENT = "never_sent"  # the server cannot have seen the request
     AMBIGUOUS = "ambiguous"  # the server may have processed it (timeout, dropped answer)
@@ -130,12 +131,12 @@ class RetryPolicy:
     def worst_case(self) -> float:
         """Seconds a call may take when every attempt runs to its timeout: the default deadline of
         a call (each attempt's timeout, the longest back-off sleeps, one second of slack)."""
-        sleeps = sum(min(self.backoff_max, self.backoff * (2 ** (a - 1))) for a in range(1, self.attempts))
+        sleeps = sum(min(self.backoff_max, self.backoff * (2.0 ** (a - 1))) for a in range(1, self.attempts))
         return self.attempts * self.timeout + sleeps * (1 + self.jitter) + 1.0
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        base = min(self.backoff_max, self.backoff * (2 ** (attempt - 1)))
+        base = min(self.backoff_max, self.backoff * (2.0 ** (attempt - 1)))
         return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
 
     def should_retry(self, kind: OpKind, failure: Failure, attempt: int) -> bool:
@@ -159,7 +160,7 @@ _NO_REPLAY: ContextVar[bool] = ContextVar("kms_tui_no_replay", default=False)
 
 
 @contextmanager
-def no_replay():  # noqa: ANN201 - a context manager
+def no_replay() -> Iterator[None]:
     """Within this block (this task only: a context variable), a write whose attempt may have
     reached the server (a timeout, a dropped answer, a 5xx) is not sent again: the bulk runs send
     each object's revoke or destroy once and read its state to learn what happened. Writes that

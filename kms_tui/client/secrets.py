@@ -16,12 +16,15 @@ from __future__ import annotations
 import base64
 import secrets as _random
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client.errors import InvalidValue
-from kms_tui.kmip.models import secret_requests as build
 from kms_tui.kmip.ttlv import TTLV
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 SERVER_SEED_BYTES = 32  # what Cosmian's Create of a SecretData makes
 MAX_VALUE_BYTES = 1 << 20  # a secret read from a file or stdin: 1 MiB is plenty
@@ -90,7 +93,7 @@ class Created:
 
 
 async def create_secret_data(
-    client: Any,
+    client: KmsClient,
     *,
     data_type: str = "Seed",
     value: SecretValue | None = None,
@@ -104,14 +107,16 @@ async def create_secret_data(
     """A SecretData: the server's random 32-byte Seed when no value is given, else ``value``.
     ``sensitive``: the server never hands the value out unwrapped; ``wrapping_key_id`` (the
     server's seed only): stored wrapped by that key."""
+    from kms_tui.kmip.models import secret_requests as build  # here: `create aes` needs no models
+
     if data_type not in build.SECRET_DATA_TYPES:
         raise InvalidValue(f"unknown secret data type {data_type!r}", "use Password or Seed")
     if value is None:
         if data_type != "Seed":
             raise InvalidValue("a password needs a value", "type it, read it from a file, or ask for a random one")
-        op = build.secret_data_create_request(list(tags), unique_id=unique_id, name=name, activate=activate,
-                                              sensitive=sensitive, wrapping_key_id=wrapping_key_id)
-        answer = await client.send(op.to_ttlv(), require=("UniqueIdentifier",))
+        create = build.secret_data_create_request(list(tags), unique_id=unique_id, name=name, activate=activate,
+                                                  sensitive=sensitive, wrapping_key_id=wrapping_key_id)
+        answer = await client.send(create.to_ttlv(), require=("UniqueIdentifier",))
         uid = str(answer.get_value("UniqueIdentifier"))
         return Created(uid, "SecretData", "Seed", SERVER_SEED_BYTES)
     if wrapping_key_id:
@@ -125,7 +130,7 @@ async def create_secret_data(
 
 
 async def create_opaque_object(
-    client: Any,
+    client: KmsClient,
     value: SecretValue,
     *,
     opaque_type: str = "Vendor",
@@ -135,6 +140,8 @@ async def create_opaque_object(
     activate: bool = True,
 ) -> Created:
     """An OpaqueObject holding ``value``."""
+    from kms_tui.kmip.models import secret_requests as build
+
     check_value(value)
     try:
         op = build.opaque_object_import_request(value.reveal(), list(tags), opaque_type=opaque_type,

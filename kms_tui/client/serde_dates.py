@@ -15,7 +15,7 @@ RFC 3339 strings (``attributes_to_dict``, older sandboxes) and Unix seconds.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from kms_tui.kmip.ttlv import format_datetime, parse_datetime
@@ -26,7 +26,7 @@ DATE_ATTRIBUTES = frozenset({
     "DestroyDate", "InitialDate", "LastChangeDate", "OriginalCreationDate", "ProcessStartDate",
     "ProtectStopDate", "RotateDate",
 })
-_UTC = timezone.utc
+_UTC = UTC
 
 
 _EPOCH_DAY = date(1970, 1, 1).toordinal()

@@ -6,8 +6,9 @@ of ``repr`` so that a settings object printed in a traceback or a log never show
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from kms_tui.client.errors import ConfigurationError
@@ -155,7 +156,7 @@ class ConnectionSettings:
 def _parse_headers(raw: Any) -> tuple[tuple[str, str], ...]:
     if isinstance(raw, str):
         raw = [raw]
-    headers = []
+    headers: list[tuple[str, str]] = []
     for entry in raw:
         name, sep, value = str(entry).partition(":")
         if not sep or not name.strip() or " " in name.strip():

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.commands.headless import LocalFileError, report_error
@@ -29,4 +30,4 @@ def resolve(args: Any) -> Any:
     """The resolved connection for --profile/--conf (ConfigError when there is none)."""
     from kms_tui.config import resolve_connection
 
-    return resolve_connection(getattr(args, "profile", None), getattr(args, "conf", None))
+    return resolve_connection(getattr(args, "profile", None), getattr(args, "conf", None), quick=True)

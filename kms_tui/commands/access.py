@@ -13,7 +13,6 @@ import argparse
 from typing import Any
 
 from kms_tui import access_rights as rights
-
 from kms_tui.client import KmsClient
 from kms_tui.client.listing import ObjectSummary, plain_attributes
 from kms_tui.commands.headless import Result, UsageError, report_error, run_with_client, table
@@ -30,7 +29,8 @@ def register(subparsers: Any) -> None:
     """Add ``access`` and its subcommands to the ``kms-tui`` parser."""
     from kms_tui.cli import add_connection_options
 
-    p = subparsers.add_parser("access", aliases=["access-rights"], help="grant, revoke and list users' access rights to objects",
+    p = subparsers.add_parser("access", aliases=["access-rights"],
+                              help="grant, revoke and list users' access rights to objects",
                               description="Manage the users' access rights to objects (ckms access-rights).")
     actions = p.add_subparsers(dest="access_action", metavar="ACTION", required=True)
 
@@ -92,9 +92,9 @@ def _change(args: argparse.Namespace, *, grant: bool) -> int:
 
     async def body(client: KmsClient) -> Result:
         if grant:
-            answer = await client.grant(uid, args.user, ops)  # type: ignore[arg-type]
+            answer = await client.grant(uid, args.user, ops)  # type: ignore[arg-type]  # None: create
         else:
-            answer = await client.revoke_access(uid, args.user, ops)  # type: ignore[arg-type]
+            answer = await client.revoke_access(uid, args.user, ops)  # type: ignore[arg-type]  # as above
         user, target = visible(args.user), visible(uid) if uid else "N/A"
         data: dict[str, Any] = {"user": args.user, "id": uid, "operations": ops, "server": answer}
         if grant:
@@ -123,9 +123,11 @@ def run_list(args: argparse.Namespace) -> int:
         rows = rights.user_rows(await client.access_list(args.id), args.id)
         if not rows:
             return Result({"id": args.id, "accesses": []}, f"No access right granted on object {visible(args.id)}.")
-        lines = [(visible(r["user"]), _names(r["operations"]), rights.explain(r["operations"], hsm=rights.is_hsm(args.id)))
+        lines = [(visible(r["user"]), _names(r["operations"]), rights.explain(r["operations"],
+                                                                              hsm=rights.is_hsm(args.id)))
                  for r in rows]
-        text = f"The access rights granted on object {visible(args.id)} are:\n" + table(lines, ("USER", "OPERATIONS", "ALSO ALLOWS"))
+        text = f"The access rights granted on object {visible(args.id)} are:\n" + table(lines, ("USER", "OPERATIONS",
+                                                                                                "ALSO ALLOWS"))
         return Result({"id": args.id, "accesses": rows}, text)
 
     return run_with_client(args, body)
@@ -152,7 +154,8 @@ def run_owned(args: argparse.Namespace) -> int:
             return Result({"objects": []}, "No object owned by this user.")
         lines = [(visible(r["id"]), visible(r["state"]), visible(r["type"]), visible(r["algorithm"]), r["length"] or "",
                   visible(",".join(r["tags"])), visible(",".join(r["names"]))) for r in rows]
-        text = table(lines, ("ID", "STATE", "TYPE", "ALGORITHM", "LENGTH", "TAGS", "NAMES")) + f"\n{len(rows)} object(s)"
+        text = table(lines, ("ID", "STATE", "TYPE", "ALGORITHM", "LENGTH", "TAGS",
+                             "NAMES")) + f"\n{len(rows)} object(s)"
         return Result({"objects": rows}, text)
 
     return run_with_client(args, body)

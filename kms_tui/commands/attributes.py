@@ -14,22 +14,37 @@ object's attributes as the server has them afterwards.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 from kms_tui.client import KmsClient, KmsError
-from kms_tui.client import attributes as edits
 from kms_tui.client.errors import InvalidValue, ServerRefused, WrongLifecycleState
+from kms_tui.client.fast_requests import COSMIAN, TAG_ATTRIBUTE
 from kms_tui.commands import lifecycle
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
-from kms_tui.kmip.models import attribute_requests as R
-from kms_tui.kmip.models.attributes import COSMIAN, TAG_ATTRIBUTE
+from kms_tui.kmip.enums import LinkType
 from kms_tui.safetext import visible
 
+
+def _edits() -> Any:
+    """kms_tui.client.attributes (it loads the KMIP models), imported when attributes are changed:
+    the parser of `create`/`locate` is built without it."""
+    from kms_tui.client import attributes
+
+    return attributes
+
+
+def _R() -> Any:
+    from kms_tui.kmip.models import attribute_requests
+
+    return attribute_requests
+
+
 SUBCOMMANDS = ("get", "set", "add", "delete", "modify")
-_LINK_TYPES = {t.lower().removesuffix("link"): t for t in R.LINK_TYPES}
+_LINK_TYPES = {t.lower().removesuffix("link"): t for t in (t.name for t in LinkType)}  # attribute_requests.LINK_TYPES
 _LINK_ALIASES = {k.replace("key", ""): t for k, t in _LINK_TYPES.items() if "key" in k}  # public, private…
 
 
@@ -40,7 +55,7 @@ class _IdOrCommand(dict):
         return True
 
 
-class _DefaultGet(argparse._SubParsersAction):  # noqa: SLF001 - argparse has no public hook for this
+class _DefaultGet(argparse._SubParsersAction):
     """``attributes ID`` is ``attributes get ID``: a first word that names no sub-command is an id."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
@@ -134,12 +149,12 @@ def parse_date(text: str, flag: str) -> datetime:
     t = text.strip()
     try:
         if t.lstrip("-").isdigit():
-            return datetime.fromtimestamp(int(t), tz=timezone.utc)
+            return datetime.fromtimestamp(int(t), tz=UTC)
         value = datetime.fromisoformat(t.replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError):
         raise UsageError(f"{flag} {visible(text)!r} is not a date",
                          "give ISO 8601 (2027-01-31 or 2027-01-31T12:00:00Z) or Unix seconds") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _vendor_name(text: str, flag: str) -> tuple[str, str]:
@@ -163,7 +178,8 @@ def _vendor_value(text: str, flag: str, *, hex_value: bool) -> tuple[str, str, A
         try:
             return vendor, name, bytes.fromhex(value)
         except ValueError:
-            raise UsageError(f"{flag} {visible(text)!r}: the value is not hex", "e.g. --vendor-hex acme:blob=0A0B") from None
+            raise UsageError(f"{flag} {visible(text)!r}: the value is not hex",
+                             "e.g. --vendor-hex acme:blob=0A0B") from None
     return vendor, name, value
 
 
@@ -178,7 +194,7 @@ def _link_type(text: str, flag: str) -> str:
 
 def _check_tags(tags: list[str]) -> list[str]:
     try:
-        return edits.check_tags(tags)
+        return _edits().check_tags(tags)
     except InvalidValue as exc:
         raise UsageError(exc.message, exc.fix, reason="bad_tag") from None
 
@@ -201,7 +217,8 @@ def _result(uid: str, changes: list[str], attrs: dict[str, Any], verb: str) -> R
     from kms_tui.commands.objects import _attribute_table
 
     lines = [f"{verb} on {visible(uid)}:"] + [f"  {c}" for c in changes]
-    return Result({"id": uid, "changes": changes, "attributes": attrs}, "\n".join(lines) + "\n" + _attribute_table(attrs))
+    return Result({"id": uid, "changes": changes, "attributes": attrs},
+                  "\n".join(lines) + "\n" + _attribute_table(attrs))
 
 
 def _usage(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -225,21 +242,22 @@ def _plan(args: argparse.Namespace, verb: str) -> list[tuple[str, Any]]:
     deactivation = parse_date(args.deactivation_date, "--deactivation-date") if args.deactivation_date else None
     vendors = [_vendor_value(v, "--vendor", hex_value=False) for v in args.vendor]
     vendors += [_vendor_value(v, "--vendor-hex", hex_value=True) for v in args.vendor_hex]
-    plan: list[tuple[str, Any]] = [(f"name {visible(n)!r} {verb}", R.name_attribute(n)) for n in args.name]
+    plan: list[tuple[str, Any]] = [(f"name {visible(n)!r} {verb}", _R().name_attribute(n)) for n in args.name]
     if activation:
-        plan.append((f"activation date {_iso(activation)}", R.activation_date_attribute(activation)))
+        plan.append((f"activation date {_iso(activation)}", _R().activation_date_attribute(activation)))
     if deactivation:
-        plan.append((f"deactivation date {_iso(deactivation)}", R.deactivation_date_attribute(deactivation)))
+        plan.append((f"deactivation date {_iso(deactivation)}", _R().deactivation_date_attribute(deactivation)))
     for vendor, name, value in vendors:
         shown = value.hex().upper() if isinstance(value, bytes) else visible(value)
         plan.append((f"vendor attribute {visible(vendor)}/{visible(name)} = {shown}",
-                     R.vendor_attribute(vendor, name, value)))
+                     _R().vendor_attribute(vendor, name, value)))
     for text in args.link:
         kind, sep, target = text.partition(":")
         if not sep or not target:
-            raise UsageError(f"--link {visible(text)!r} has no object id", "write it --link TYPE:ID, e.g. --link public:ID")
+            raise UsageError(f"--link {visible(text)!r} has no object id",
+                             "write it --link TYPE:ID, e.g. --link public:ID")
         link_type = _link_type(kind, "--link")
-        plan.append((f"{link_type} → {visible(target)}", R.link_attribute(link_type, target)))
+        plan.append((f"{link_type} → {visible(target)}", _R().link_attribute(link_type, target)))
     return plan
 
 
@@ -258,7 +276,7 @@ def run_set(args: argparse.Namespace) -> int:
         raise UsageError("no attribute to set", "give --tag, --name, --activation-date, --deactivation-date, "
                          "--vendor, --vendor-hex or --link")
 
-    return _apply(args, plan, edits.set_attributes, "set", tags=tags)
+    return _apply(args, plan, _edits().set_attributes, "set", tags=tags)
 
 
 @_usage
@@ -268,7 +286,7 @@ def run_add(args: argparse.Namespace) -> int:
         raise UsageError("no attribute to add", "give --name, --activation-date, --deactivation-date, "
                          "--vendor, --vendor-hex or --link")
 
-    return _apply(args, plan, edits.add_attributes, "added")
+    return _apply(args, plan, _edits().add_attributes, "added")
 
 
 def _apply(args: argparse.Namespace, plan: list[tuple[str, Any]], send: Any, verb: str,
@@ -281,7 +299,7 @@ def _apply(args: argparse.Namespace, plan: list[tuple[str, Any]], send: Any, ver
         with _partial(changes):
             await _send_each(client, uid, plan, send, changes)
             if tags:
-                await edits.change_tags(client, uid, add=tags)
+                await _edits().change_tags(client, uid, add=tags)
                 changes += [f"tag {visible(t)!r} added" for t in tags]
         return _result(uid, changes, await client.get_attributes(uid), verb)
 
@@ -309,10 +327,27 @@ def run_modify(args: argparse.Namespace) -> int:
                     reason=lifecycle.REASON)
         changes: list[str] = []
         with _partial(changes):
-            await _send_each(client, uid, plan, edits.modify_attributes, changes)
+            await _send_each(client, uid, plan, _edits().modify_attributes, changes)
         return _result(uid, changes, await client.get_attributes(uid), "modified")
 
     return run_with_client(args, body)
+
+
+# What run_delete reads back to confirm each deletion (``attrs``: the object's attributes).
+def _has_name(name: str, attrs: dict[str, Any]) -> bool:
+    return name in attrs.get("names", [])
+
+
+def _has_key(key: str, attrs: dict[str, Any]) -> bool:
+    return key in attrs
+
+
+def _has_vendor_attribute(key: str, attrs: dict[str, Any]) -> bool:
+    return key in attrs.get("vendor_attributes", {})
+
+
+def _has_link(kind: str, attrs: dict[str, Any]) -> bool:
+    return any(link.get("type") == kind for link in attrs.get("links", []))
 
 
 @_usage
@@ -333,41 +368,42 @@ def run_delete(args: argparse.Namespace) -> int:
         for n in args.name:
             if n not in names:
                 missing.append(f"no name {visible(n)!r}")
-            plan.append((f"name {visible(n)!r} removed", R.name_attribute(n), lambda a, n=n: n in a.get("names", [])))
-        for flag, key, build in (("activation_date", "ActivationDate", R.activation_date_attribute),
-                                 ("deactivation_date", "DeactivationDate", R.deactivation_date_attribute)):
+            plan.append((f"name {visible(n)!r} removed", _R().name_attribute(n), partial(_has_name, n)))
+        for flag, key, build in (("activation_date", "ActivationDate", _R().activation_date_attribute),
+                                 ("deactivation_date", "DeactivationDate", _R().deactivation_date_attribute)):
             if getattr(args, flag):
                 if key not in attrs:
                     missing.append(f"no {key}")
                     continue
                 when = datetime.fromisoformat(str(attrs[key]).replace("Z", "+00:00"))
-                plan.append((f"{key} {attrs[key]} removed", build(when), lambda a, key=key: key in a))
+                plan.append((f"{key} {attrs[key]} removed", build(when), partial(_has_key, key)))
         present = attrs.get("vendor_attributes", {})
         for vendor, name in vendors:
             key = f"{vendor}/{name}"
             if key not in present:
                 missing.append(f"no vendor attribute {visible(key)}")
-            plan.append((f"vendor attribute {visible(key)} removed", R.vendor_attribute(vendor, name, b""),
-                         lambda a, key=key: key in a.get("vendor_attributes", {})))
+            plan.append((f"vendor attribute {visible(key)} removed", _R().vendor_attribute(vendor, name, b""),
+                         partial(_has_vendor_attribute, key)))
         have = {str(link.get("type")): str(link.get("id")) for link in attrs.get("links", [])}
         for kind in links:
             if kind not in have:
                 missing.append(f"no {kind}")
                 continue
-            plan.append((f"{kind} → {visible(have[kind])} removed", R.link_attribute(kind, have[kind]),
-                         lambda a, kind=kind: any(link.get("type") == kind for link in a.get("links", []))))
+            plan.append((f"{kind} → {visible(have[kind])} removed", _R().link_attribute(kind, have[kind]),
+                         partial(_has_link, kind)))
         absent = [t for t in tags if t not in attrs.get("tags", [])]
         missing += [f"no tag {visible(t)!r}" for t in absent]
         if missing:
             raise NothingToDelete(f"{visible(uid)} has " + ", ".join(missing) + "; nothing was deleted",
-                                  f"`kms-tui attributes {visible(uid)}` shows what it has", reason="Attribute_Not_Found")
+                                  f"`kms-tui attributes {visible(uid)}` shows what it has",
+                                  reason="Attribute_Not_Found")
         changes: list[str] = []
         with _partial(changes):
             for what, attribute, _ in plan:
-                await edits.delete_attributes(client, uid, [attribute])
+                await _edits().delete_attributes(client, uid, [attribute])
                 changes.append(what)
             if tags:
-                await edits.change_tags(client, uid, remove=tags)
+                await _edits().change_tags(client, uid, remove=tags)
                 changes += [f"tag {visible(t)!r} removed" for t in tags]
         after = await client.get_attributes(uid)
         kept = [what for what, _, still in plan if still(after)]
@@ -391,4 +427,4 @@ def _partial(changes: list[str]) -> Iterator[None]:
 
 
 def _iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -26,17 +26,17 @@ import json
 import os
 import sqlite3
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from kms_tui import exitcodes
-from kms_tui.audit import AuditTrail, default_path
-from kms_tui.audit import chain
+from kms_tui.audit import AuditTrail, chain, default_path
 from kms_tui.audit.trail import _connect, refuse_links
 from kms_tui.audit.view import OUTCOMES, AuditFilter, operation_label
 from kms_tui.commands.output import dumps, safe_lines, say, table
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 
 def register(subparsers: Any) -> None:
@@ -75,7 +75,7 @@ def _since(text: str) -> datetime:
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time (e.g. 2026-12-01T08:00:00Z)") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,7 +115,8 @@ def _print(args: argparse.Namespace, trail_path: Path, entries: list[dict[str, A
         print(dumps({"path": str(trail_path), "entries": entries}))
         return
     rows = [
-        (e["outcome"], e["time"][:19].replace("T", " "), visible(e["profile"]), visible(operation_label(e["operation"])),
+        (e["outcome"], e["time"][:19].replace("T", " "), visible(e["profile"]),
+         visible(operation_label(e["operation"])),
          visible(e.get("user") or "-"), visible(" ".join(e["object_ids"]))[:60], e["duration_ms"],
          visible(e["error_reason"])[:80], visible(details_text(e.get("details")))[:120])
         for e in entries
@@ -135,7 +136,8 @@ def _read_only(path: Path, limit: int) -> list[dict[str, Any]]:
     try:
         conn.row_factory = sqlite3.Row
         columns = [c for c in chain.DATA_COLUMNS if c in {r[1] for r in conn.execute("PRAGMA table_info(audit)")}]
-        rows = [dict(r) for r in conn.execute(f"SELECT {','.join(columns)} FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
+        rows = [dict(r) for r in conn.execute(f"SELECT {','.join(columns)} FROM audit ORDER BY id DESC LIMIT ?",
+                                              (limit,))]
     finally:
         conn.close()
     for row in rows:
@@ -149,10 +151,11 @@ def _read_only(path: Path, limit: int) -> list[dict[str, Any]]:
 def details_text(details: dict[str, str] | str | None) -> str:
     """``reason=KeyCompromise; message=…; compromise_date=…`` (already masked when stored)."""
     if isinstance(details, str):  # a row read raw (the read-only path): the stored JSON text
+        text = details
         try:
-            details = json.loads(details) if details else {}
+            details = json.loads(text) if text else {}
         except ValueError:
-            return details
+            return text
     return "; ".join(f"{k}={v}" for k, v in (details or {}).items())
 
 
@@ -191,14 +194,14 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps({"path": str(path), **verdict.as_dict()}))
     elif verdict.intact:
-        print(f"audit trail intact: {verdict.rows} rows, last id {verdict.last_id}, head {verdict.head_hash}")
+        print(f"audit trail intact: {count(verdict.rows, 'row')}, last id {verdict.last_id}, head {verdict.head_hash}")
     else:
         where = ""
         if verdict.first_bad_id is not None:
             bad = verdict.first_bad
             where = f"row {verdict.first_bad_id} ({bad.get('time', '')} {bad.get('operation', '')}) "
         print(safe_lines(f"audit trail BROKEN: {where}{verdict.problem}"))
-        print(f"  {verdict.rows} rows verified before it; last good head {verdict.head_hash}")
+        print(f"  {count(verdict.rows, 'row')} verified before it; last good head {verdict.head_hash}")
     return exitcodes.OK if verdict.intact else VERIFY_BROKEN
 
 
@@ -209,7 +212,7 @@ def export_rows(conn: sqlite3.Connection, since: datetime | None) -> list[dict]:
     """Every row as exported: ``object_ids`` a list and ``details`` an object (from their JSON)."""
     if not chain.has_chain(conn):
         source = conn.execute(f"SELECT id, {','.join(chain.DATA_COLUMNS)} FROM audit ORDER BY id")
-        rows = [{**dict(zip(("id", *chain.DATA_COLUMNS), r)), "prev_hash": "", "hash": ""} for r in source]
+        rows = [{**dict(zip(("id", *chain.DATA_COLUMNS), r, strict=True)), "prev_hash": "", "hash": ""} for r in source]
     else:
         rows = list(chain.rows(conn))
     out = []
@@ -227,7 +230,7 @@ def _at_or_after(text: str, since: datetime) -> bool:
         when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         return True  # a time we cannot read is exported rather than hidden
-    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)) >= since
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)) >= since
 
 
 def csv_text(rows: list[dict]) -> str:

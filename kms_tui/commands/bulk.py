@@ -1,5 +1,6 @@
 """``kms-tui revoke|destroy --tag T… [--dry-run] [--yes]``: the bulk form of the two commands
-(:mod:`kms_tui.client.bulk`).
+(:mod:`kms_tui.client.bulk`). ``destroy --revoke-first [--reason R]`` revokes each Active object
+just before its destroy (one Revoke, then one Destroy) instead of skipping it.
 
 Every object carrying all the tags is planned first: the preview lists each object that changes,
 the key-pair partners the cascade reaches, certificates issued with the keys, objects wrapped by
@@ -31,7 +32,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    help="repeatable: act on every object carrying all these tags, after a preview "
                    "(instead of ID)")
     p.add_argument("--dry-run", action="store_true", help="with --tag: print the preview, send nothing")
-    if "--yes" not in p._option_string_actions:  # noqa: SLF001 - a global --yes may exist already
+    if "--yes" not in p._option_string_actions:
         p.add_argument("--yes", action="store_true", help="with --tag: go ahead when more than one object matches")
     p.add_argument("--no-grants", action="store_true",
                    help="with --tag: do not read each object's grants for the preview (one request per object)")
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace, action: str) -> int:
     async def body(client: Any) -> Result:
         plan = await bulk.gather_plan(
             client, action=action, tags=tags, reason=getattr(args, "reason", "Unspecified") or "Unspecified",
-            remove=getattr(args, "remove", False), cascade=not args.no_cascade, grants=not args.no_grants)
+            remove=getattr(args, "remove", False), cascade=not args.no_cascade, grants=not args.no_grants,
+            revoke_first=getattr(args, "revoke_first", False))
         preview = "\n".join(plan.lines())
         # skipped because the state says it is done already: fine; for another reason (an Active
         # key to destroy, an id gone): refused, as the server would
@@ -110,7 +112,7 @@ async def _run_stoppable(client: Any, plan: Any, progress: Any) -> Any:
 
     from kms_tui.client import bulk
 
-    stop = []
+    stop: list[bool] = []
     loop = asyncio.get_running_loop()
 
     def interrupted() -> None:

@@ -40,7 +40,8 @@ def register(subparsers: Any) -> None:
     """Add ``certificates`` and its subcommands to the ``kms-tui`` parser."""
     from kms_tui.cli import add_connection_options
 
-    p = subparsers.add_parser("certificates", aliases=["certs"], help="issue, renew, validate and show X.509 certificates",
+    p = subparsers.add_parser("certificates", aliases=["certs"],
+                              help="issue, renew, validate and show X.509 certificates",
                               description="Issue, renew and validate X.509 certificates held in the KMS "
                                           "(ckms certificates).")
     actions = p.add_subparsers(dest="certificates_action", metavar="ACTION", required=True)

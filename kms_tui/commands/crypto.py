@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kms_tui import exitcodes
-from kms_tui.client import KmsClient
-from kms_tui.client import crypto
+from kms_tui.client import KmsClient, crypto
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
 from kms_tui.kmip.models.crypto_requests import DATA_ALGORITHMS, RSA_ALGORITHMS, cryptographic_parameters
 
@@ -64,7 +63,8 @@ def register(subparsers: Any) -> None:
 
     p = command("decrypt", "decrypt a file with a symmetric or private key", run_decrypt)
     output(p, "plaintext")
-    p.add_argument("--algorithm", choices=ALGORITHMS, help="default: from the key (AES-GCM, ChaCha20-Poly1305, RSA-OAEP)")
+    p.add_argument("--algorithm", choices=ALGORITHMS,
+                   help="default: from the key (AES-GCM, ChaCha20-Poly1305, RSA-OAEP)")
     p.add_argument("--hash", type=_hash_name, default="SHA256", help="RSA-OAEP / RSA-AES hash (default sha256)")
     p.add_argument("--aad", metavar="HEX", help="additional authenticated data, hex (AEAD modes)")
 
@@ -150,7 +150,7 @@ def _done(args: argparse.Namespace, data: dict, text: str) -> Result:
     return Result(data, text)
 
 
-def _enc_params(algorithm: str | None, hash_name: str):  # noqa: ANN202
+def _enc_params(algorithm: str | None, hash_name: str):
     if algorithm is None:
         return None
     if algorithm in RSA_ALGORITHMS:
@@ -169,7 +169,8 @@ def run_encrypt(args: argparse.Namespace) -> int:
         blob = sealed.file_bytes()
         write_output(args.output, blob, force=args.force)
         return _done(args, {"id": uid, "output": args.output, "bytes": len(blob), "nonce_bytes": len(sealed.nonce),
-                            "tag_bytes": len(sealed.tag)}, f"encrypted {len(plaintext)} bytes with {uid} → {args.output}")
+                            "tag_bytes": len(sealed.tag)},
+                            f"encrypted {len(plaintext)} bytes with {uid} → {args.output}")
 
     return run_with_client(args, body)
 
@@ -202,7 +203,7 @@ def run_decrypt(args: argparse.Namespace) -> int:
     return run_with_client(args, body)
 
 
-def _sig_params(algorithm: str | None):  # noqa: ANN202
+def _sig_params(algorithm: str | None):
     return None if algorithm is None else cryptographic_parameters(**SIGNATURES[algorithm])
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from kms_tui import exitcodes
 from kms_tui.commands.headless import Result, UsageError, close_audit, emit, open_client, report_error, table
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 
 def register(subparsers: Any) -> None:
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return list(await asyncio.gather(one(args.side_a), one(args.side_b), return_exceptions=True))
 
     results = asyncio.run(main())
-    for side, got in zip((args.side_a, args.side_b), results):
+    for side, got in zip((args.side_a, args.side_b), results, strict=True):
         if isinstance(got, BaseException):
             if not isinstance(got, Exception):
                 raise got
@@ -80,7 +81,7 @@ def _result(diff: Any, a: tuple[str, Any, Any], b: tuple[str, Any, Any]) -> Resu
             f"B = {visible(name_b)} at {where_b.fields()['server_url']} ({len(snap_b.objects)} objects)")
     lines = [head]
     if diff.same:
-        lines.append(f"same: {c['compared']} objects, same states, tags, links"
+        lines.append(f"same: {count(c['compared'], 'object')}, same states, tags, links"
                      + (" and grants" if snap_a.grants_read else " (grants not compared)"))
     else:
         lines.append(f"different: {c['only_a']} only on A, {c['only_b']} only on B, {c['recreated']} re-created "
@@ -95,9 +96,9 @@ def _result(diff: Any, a: tuple[str, Any, Any], b: tuple[str, Any, Any]) -> Resu
         lines += ["", f"Re-created under a new id (same type, names and tags) ({len(diff.recreated)}):",
                   table(rows, ("ID ON A", "ID ON B", "TYPE", "STATE A/B", "NAMES"))]
     if diff.changed:
-        rows = [(ch.uid, ch.what, shown(ch.a), shown(ch.b)) for ch in diff.changed]
-        lines += ["", f"Changed ({c['changed_objects']} objects, {c['changes']} differences):",
-                  table(rows, ("ID", "WHAT", "ON A", "ON B"))]
+        changes = [(ch.uid, ch.what, shown(ch.a), shown(ch.b)) for ch in diff.changed]
+        lines += ["", f"Changed ({count(c['changed_objects'], 'object')}, {count(c['changes'], 'difference')}):",
+                  table(changes, ("ID", "WHAT", "ON A", "ON B"))]
     problems = [f"A: {p}" for p in snap_a.problems] + [f"B: {p}" for p in snap_b.problems]
     lines += [f"note: {visible(p)}" for p in problems]
     doc = {

@@ -18,12 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.commands.headless import Result, close_audit, emit, open_client, report_error, run_with_client, table
 from kms_tui.commands.output import say
+from kms_tui.words import count
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([dhw]?)\s*$", re.IGNORECASE)
 _UNIT = {"": 86400, "d": 86400, "h": 3600, "w": 7 * 86400}
@@ -74,7 +75,7 @@ def _section(radar: Any, within: timedelta) -> str:
         rows = [(f.level, f.kind, f.uid, f.name, f.message, f"→ {f.action}") for f in radar.findings]
         lines.append(table(rows, ("LEVEL", "WHAT", "OBJECT", "NAME", "DETAIL", "TO DO")))
     else:
-        lines.append(f"nothing due within {_span_text(within)} ({radar.checked} objects checked)")
+        lines.append(f"nothing due within {_span_text(within)} ({count(radar.checked, 'object')} checked)")
     lines += [f"note: {visible(p)}" for p in radar.problems]
     return "\n".join(lines)
 
@@ -88,7 +89,7 @@ async def _scan(client: Any, args: argparse.Namespace) -> Any:
     from kms_tui.client.radar import scan
 
     return await scan(client, within=args.within, pre_active_days=args.pre_active_days, grants=not args.no_grants,
-                      now=datetime.now(timezone.utc))
+                      now=datetime.now(UTC))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,7 +154,8 @@ def _all_result(results: list[dict[str, Any]], within: timedelta) -> Result:
             message = getattr(exc, "message", None) or str(exc)
             failures.append(exc)
             docs.append({"profile": r["profile"], "server_url": r["server_url"], "checked": False,
-                         "error": {"type": type(exc).__name__, "reason": getattr(exc, "reason", ""), "message": message}})
+                         "error": {"type": type(exc).__name__, "reason": getattr(exc, "reason", ""),
+                                   "message": message}})
             text.append(f"{head}: not checked: {message}")
             continue
         radar = r["radar"]

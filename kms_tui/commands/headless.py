@@ -9,11 +9,13 @@ exit code follows :mod:`kms_tui.exitcodes`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.audit import AuditTrail
@@ -82,6 +84,10 @@ def read_only_in_settings(resolved: Any) -> str | None:
     if getattr(getattr(resolved, "settings", None), "read_only", False):
         return f"profile {resolved.name} is read-only in settings.toml"
     try:
+        from kms_tui.config.quick import settings_absent
+
+        if settings_absent():
+            return None
         from kms_tui.config.settings import load_settings
 
         if load_settings().read_only:
@@ -119,7 +125,7 @@ def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
     audit trail cannot be written)."""
     from kms_tui.config import resolve_connection
 
-    resolved = resolve_connection(getattr(args, "profile", None), getattr(args, "conf", None))
+    resolved = resolve_connection(getattr(args, "profile", None), getattr(args, "conf", None), quick=True)
     where = Where(resolved.name, resolved.server_url)
     if write:
         why = read_only_in_settings(resolved)
@@ -128,7 +134,7 @@ def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
                              "change it in settings.toml, or use another profile", reason="read_only")
         refuse_unconfirmed_production(args, resolved)
     settings = ConnectionSettings.from_http_config(resolved.http_config)
-    from kms_tui.config.settings import client_options
+    from kms_tui.config.quick import client_options
 
     client = KmsClient(
         settings,
@@ -212,8 +218,8 @@ def run_with_client(args: Any, body: Callable[[KmsClient], Awaitable[Result]]) -
         found.append(where)
         try:
             async with client:
-                await learn_user(client)
-                return await body(client)
+                async with user_named_in_audit(client):
+                    return await body(client)
         finally:
             close_audit(client.exchange.audit)
 
@@ -234,18 +240,39 @@ def run_with_client(args: Any, body: Callable[[KmsClient], Awaitable[Result]]) -
 
 
 USER_LOOKUP_SECONDS = 5.0
+USER_GRACE_SECONDS = 1.0
 
 
-async def learn_user(client: KmsClient) -> None:
-    """Ask the server who we are (``/me``) before an audited command when the credentials do not
+@contextlib.asynccontextmanager
+async def user_named_in_audit(client: KmsClient) -> AsyncIterator[None]:
+    """Ask the server who we are (``/me``) beside an audited command when the credentials do not
     say (no certificate, no JWT: a no-auth server, an opaque token), so the audit rows name the
-    KMS user as the console's do. Best effort: the command itself reports any failure."""
-    if client.exchange.audit is None or client.exchange.user:
+    KMS user as the console's do. The lookup runs at the same time as the command, so it neither
+    delays the command nor holds it on a server that does not answer; the command's rows are held
+    until it answers (at most ``USER_GRACE_SECONDS`` after the command ends). Best effort: the
+    command itself reports any failure."""
+    audit = client.exchange.audit
+    if audit is None or client.exchange.user:
+        yield
         return
-    try:
+    audit.hold()
+    from kms_tui.client.exchange import UNOBSERVED
+
+    async def ask() -> None:
+        UNOBSERVED.set(True)  # in this task only: --print-kmip shows the command's own calls
         await asyncio.wait_for(client.me(), USER_LOOKUP_SECONDS)
-    except Exception:  # noqa: BLE001 - the command's own request says what is wrong
-        pass
+
+    lookup = asyncio.ensure_future(ask())
+    try:
+        yield
+    finally:
+        try:
+            await asyncio.wait_for(asyncio.shield(lookup), USER_GRACE_SECONDS)
+        except Exception:  # noqa: BLE001 - the command's own request says what is wrong
+            pass
+        lookup.cancel()
+        await asyncio.gather(lookup, return_exceptions=True)
+        audit.release(client.exchange.user)
 
 
 def object_id(text: str) -> str:

@@ -214,7 +214,8 @@ def run_legacy_export(args: argparse.Namespace) -> int:
         kind = str(attrs.get("ObjectType", ""))
         target, note = requested, ""
         if kind == "PrivateKey":
-            public = next((str(link["id"]) for link in attrs.get("links", []) if link.get("type") == "PublicKeyLink"), "")
+            public = next((str(link["id"]) for link in attrs.get("links", []) if link.get("type") == "PublicKeyLink"),
+                          "")
             if not public:
                 raise NotExportable(f"{visible(requested)} is a private key with no public key linked",
                                     "export it with --format (e.g. pkcs8-pem -o FILE)", reason="not_public")

@@ -15,7 +15,8 @@ Usage masks are those a FIPS server accepts (``kms_tui.kmip.models.requests``).
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # kind → (help, CryptographicAlgorithm by size, sizes offered, default size)
 SYMMETRIC: dict[str, tuple[str, dict[int, str], int]] = {
@@ -54,7 +55,8 @@ def register_kinds(kinds: Any, run_create: Callable[[argparse.Namespace], int]) 
     for kind, (help_, by_size, default) in SYMMETRIC.items():
         k = kinds.add_parser(kind, help=help_, description=help_)
         if len(by_size) > 1:
-            k.add_argument("--size", type=int, choices=tuple(by_size), default=default, help=f"bits (default {default})")
+            k.add_argument("--size", type=int, choices=tuple(by_size), default=default,
+                           help=f"bits (default {default})")
         else:
             k.set_defaults(size=default)
         _common(k, run_create)

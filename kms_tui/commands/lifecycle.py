@@ -17,7 +17,8 @@ Refusals are :class:`~kms_tui.client.WrongLifecycleState` (exit 1, reason
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kms_tui.client import KmsClient, LocateFilter, ObjectNotFound, WrongLifecycleState
 from kms_tui.safetext import visible

@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 import threading
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from kms_tui import exitcodes
 from kms_tui.commands._auth_common import resolve, run_guarded
@@ -88,12 +88,12 @@ class PastedLines:
         """Read what the stream holds once it is readable; False if the loop cannot watch it."""
         loop = asyncio.get_running_loop()
         try:
-            fd = self.stream.fileno()  # type: ignore[union-attr]
+            fd = self.stream.fileno()  # type: ignore[union-attr]  # None: AttributeError below
         except (AttributeError, OSError, ValueError):  # io.StringIO and the like
             return False
         ready: asyncio.Future[None] = loop.create_future()
         try:
-            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+            loop.add_reader(fd, _resolve, ready, None)
         except (NotImplementedError, OSError, ValueError):  # a regular file, /dev/null, Windows
             return False
         try:
@@ -106,13 +106,22 @@ class PastedLines:
         return True
 
 
+T = TypeVar("T")
+
+
+def _resolve(future: asyncio.Future[T], value: T) -> None:
+    """Give ``future`` its result unless it already has one."""
+    if not future.done():
+        future.set_result(value)
+
+
 async def _read_in_thread(stream: TextIO) -> str:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[str] = loop.create_future()
 
     def read() -> None:  # a daemon thread: Ctrl-C must not wait for a blocked readline at exit
         line = stream.readline()
-        loop.call_soon_threadsafe(lambda: future.done() or future.set_result(line))
+        loop.call_soon_threadsafe(_resolve, future, line)
 
     threading.Thread(target=read, name="kms-tui-paste", daemon=True).start()
     return await future
@@ -173,7 +182,8 @@ def run_logout(args: argparse.Namespace) -> int:
         if args.json:
             print(dumps({"signed_out": True, **result, **place}, indent=None))
         else:
-            revoked = "revoked at the identity provider" if result["revoked"] else "not revoked (no revocation endpoint)"
+            revoked = ("revoked at the identity provider" if result["revoked"]
+                       else "not revoked (no revocation endpoint)")
             say(f"Signed out of {session.profile.name or 'the profile'}: local tokens removed, {revoked}.", sys.stdout)
         return exitcodes.OK
 

@@ -10,32 +10,36 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
 
 from kms_tui.client import KmsClient, KmsError, LocateFilter, ObjectNotFound
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.client.listing_stream import Completeness, stream_objects
 from kms_tui.client.requests import REVOCATION_REASONS
+from kms_tui.client.serde_dates import rfc3339
 from kms_tui.commands import bulk as bulk_commands
 from kms_tui.commands import lifecycle
 from kms_tui.commands import rotation as rotation_commands
 from kms_tui.commands.headless import Result, UsageError, object_id, reader_left, report_error, run_with_client
 from kms_tui.commands.output import dumps, say, table
 from kms_tui.safetext import visible
-from kms_tui.client.serde_dates import rfc3339
+
 
 def _key(text: str) -> str:
     return text.replace("_", "").replace("-", "").lower()
 
 
-OBJECT_TYPES = {_key(t): t for t in ("SymmetricKey", "PrivateKey", "PublicKey", "Certificate", "SecretData", "OpaqueObject")}
-STATES = {_key(s): s for s in ("PreActive", "Active", "Deactivated", "Compromised", "Destroyed", "Destroyed_Compromised")}
+OBJECT_TYPES = {_key(t): t for t in ("SymmetricKey", "PrivateKey", "PublicKey", "Certificate", "SecretData",
+                                     "OpaqueObject")}
+STATES = {_key(s): s for s in ("PreActive", "Active", "Deactivated", "Compromised", "Destroyed",
+                               "Destroyed_Compromised")}
 REASONS = {_key(r): r for r in REVOCATION_REASONS}
 LOCATE_CAP = 1000
 
 
-def _choice(table_: dict[str, str], what: str):  # noqa: ANN202 - argparse type
+def _choice(table_: dict[str, str], what: str):
     def convert(text: str) -> str:
         key = _key(text)
         if key not in table_:
@@ -98,6 +102,12 @@ def register(subparsers: Any) -> None:
                    help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag")
     p.add_argument("--remove", action="store_true", help="also delete its record from the server")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
+    p.add_argument("--revoke-first", action="store_true",
+                   help="revoke an Active object (and, with the cascade, its partner) just before destroying it "
+                   "(Cosmian refuses to destroy an Active key); the preview and --dry-run show it")
+    p.add_argument("--reason", type=_choice(REASONS, "reason"), default=None,
+                   help="with --revoke-first: the revocation reason (default Unspecified): "
+                   + ", ".join(REVOCATION_REASONS))
     _all_option(p)
     bulk_commands.add_options(p)
 
@@ -111,7 +121,8 @@ def _all_option(p: argparse.ArgumentParser) -> None:
 
 
 def _rows(objects: list[ObjectSummary]) -> str:
-    rows = [(o.uid, o.object_type, o.algorithm, o.length or "", o.state, ",".join(o.tags), ",".join(o.names)) for o in objects]
+    rows = [(o.uid, o.object_type, o.algorithm, o.length or "", o.state, ",".join(o.tags),
+             ",".join(o.names)) for o in objects]
     return table(rows, ("ID", "TYPE", "ALGORITHM", "LENGTH", "STATE", "TAGS", "NAMES"))
 
 
@@ -137,13 +148,15 @@ def run_locate(args: argparse.Namespace) -> int:
                 else:
                     problems.append(f"{uid}: {attrs.message}")
                     partial = True
-        text = _rows(objects) + f"\n{len(objects)} object(s)" + (" — partial: " + "; ".join(problems) if partial else "")
+        text = (_rows(objects) + f"\n{len(objects)} object(s)"
+                + (" — partial: " + "; ".join(problems) if partial else ""))
         return Result(None, text)
 
     return run_with_client(args, body)
 
 
-async def _located(client: KmsClient, filters: LocateFilter, status: Completeness) -> AsyncIterator[ObjectSummary]:
+async def _located(client: KmsClient, filters: LocateFilter, status: Completeness) -> AsyncGenerator[ObjectSummary,
+                                                                                                     None]:
     """The objects ``locate`` lists, one at a time: Locate's ids and their attributes, or past
     Locate's 1,000 cap the whole listing, streamed (nothing held: 100,000 objects in a few MB)."""
     ids = await client.locate(filters)
@@ -288,7 +301,7 @@ def _parse_date(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(f"--compromise-date {text!r} is not an ISO 8601 date", "e.g. 2026-01-31T12:00:00Z") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _partners(targets: dict[str, dict[str, Any]]) -> list[str]:
@@ -346,6 +359,10 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 
 def run_destroy(args: argparse.Namespace) -> int:
+    if args.reason is not None and not args.revoke_first:
+        return report_error(args, UsageError("--reason is the revocation reason of --revoke-first",
+                                             "add --revoke-first, or drop --reason", reason="usage"))
+    args.reason = args.reason or "Unspecified"
     code = _bulk(args, "destroy")
     if code is not None:
         return code
@@ -358,6 +375,9 @@ def run_destroy(args: argparse.Namespace) -> int:
         cascade = not args.no_cascade
         candidates = list(targets) + (_partners(targets) if cascade else [])
         before = {i: str(targets[i].get("State", "")) for i in targets}
+        revoked = [i for i in targets if args.revoke_first and before[i] == "Active"]
+        for uid in revoked:  # Cosmian refuses to destroy an Active key: revoke it just before
+            await client.revoke(uid, args.reason, message="revoked before destroy", cascade=cascade)
         done = await client.destroy(selector, remove=args.remove, cascade=cascade)
         after = await _states_now(client, candidates)  # what the server did, looked at after it acted
         if args.remove:
@@ -367,7 +387,9 @@ def run_destroy(args: argparse.Namespace) -> int:
             acted = [i for i in candidates if after[i] in lifecycle.DESTROYED and before.get(i) != after[i]]
             verb = "destroyed"
         what = "destroyed and removed" if args.remove else "destroyed"
-        lines = [f"{what} {visible(done)}"] + [f"  {verb}: {visible(i)}" for i in acted]
-        return Result({"id": done, "removed": args.remove, "cascade": cascade, "objects": acted}, "\n".join(lines))
+        lines = [f"revoked {visible(i)} first ({args.reason})" for i in revoked]
+        lines += [f"{what} {visible(done)}"] + [f"  {verb}: {visible(i)}" for i in acted]
+        return Result({"id": done, "removed": args.remove, "cascade": cascade, "objects": acted,
+                       "revoked_first": revoked}, "\n".join(lines))
 
     return run_with_client(args, body)

@@ -27,7 +27,8 @@ FLAGS = {
     "read_only": ("--read-only", "refuse every change: create, activate, revoke, destroy, profile and sign-in writes"),
     "json": ("--json", "print one JSON document on stdout"),
     "no_audit": ("--no-audit", "act even when the local audit trail cannot be written (the action goes unrecorded)"),
-    "print_kmip": ("--print-kmip", "print each request and answer (KMIP JSON TTLV, REST JSON) on stderr, secrets masked"),
+    "print_kmip": ("--print-kmip",
+                   "print each request and answer (KMIP JSON TTLV, REST JSON) on stderr, secrets masked"),
     "yes": ("--yes", "confirm a change on a profile marked production (kms-tui profile mark NAME --production)"),
 }
 VALUE_FLAGS = tuple(flag for flag, _, _ in VALUES.values())
@@ -62,8 +63,8 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
 def add_to_tree(parser: argparse.ArgumentParser) -> None:
     """Add the global options to ``parser`` and to every sub-command under it."""
     add_global_options(parser)
-    for action in parser._actions:  # noqa: SLF001 - argparse has no public walk of sub-parsers
-        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
             for child in dict.fromkeys(action.choices.values()):  # aliases share a parser
                 add_to_tree(child)
 
@@ -137,6 +138,6 @@ def is_write(args: argparse.Namespace) -> bool:
 def read_only_problem(args: argparse.Namespace) -> OptionError | None:
     """The refusal of a write under ``--read-only`` (before anything is read or sent)."""
     if getattr(args, "read_only", False) and is_write(args):
-        return OptionError(f"read-only mode: `{command_label(args)}` makes a change, and --read-only refuses every change",
-                           "run it again without --read-only")
+        return OptionError(f"read-only mode: `{command_label(args)}` makes a change, and --read-only refuses every "
+                           "change", "run it again without --read-only")
     return None

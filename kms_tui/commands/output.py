@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any, Sequence, TextIO
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 from kms_tui.safetext import visible
-
 
 # What json.dumps leaves raw besides printable text: DEL, C1 controls, the characters that hide or
 # reorder text, line separators, and lone surrogates (which no terminal encoding can print).
@@ -48,6 +48,6 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     """A plain aligned text table; every cell made visible (a newline in a value stays ``\\n``)."""
     cells = [[visible(h) for h in headers]] + [["" if c is None else visible(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -1,8 +1,9 @@
 """``kms-tui profile …``: manage profiles without the console (scripts, CI).
 
 list | show [NAME|--conf FILE] | check [NAME|--conf FILE] | import FILE [--name NAME]
-| export NAME -o FILE | use NAME | delete NAME | mark NAME --production|--no-production. ``--json`` prints one JSON document; exit
-codes: 0 ok, 3 invalid configuration or usage (the problems are listed either way).
+| export NAME -o FILE | use NAME | delete NAME | mark NAME --production|--no-production. ``--json`` prints
+one JSON document; exit codes: 0 ok, 3 invalid configuration or usage (the problems are listed either
+way).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.commands.output import dumps, say
@@ -145,7 +147,8 @@ def _show(args: argparse.Namespace) -> int:
     payload = {"name": name, "path": str(document.path), "source": source, "config": shown,
                "settings": settings, "problems": [p.to_dict() for p in problems]}
     lines = [f"profile {name} ({source}): {document.path}"]
-    lines += [f"  {key} = {json.dumps(value, ensure_ascii=False)}" for key, value in _string_leaves(shown, scalars=True)]
+    lines += [f"  {key} = {json.dumps(value, ensure_ascii=False)}" for key, value in _string_leaves(shown,
+                                                                                                    scalars=True)]
     if settings:
         lines.append(f"  settings: {json.dumps(settings)}")
     lines += [f"  ! {p}" for p in problems]

@@ -13,17 +13,27 @@ policy (RotateInterval, RotateOffset, RotateName; the server turns RotateAutomat
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import KmsClient, errors
-from kms_tui.client import rotation
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client, table
 
+if TYPE_CHECKING:
+    from kms_tui.client.rotation import RotationPolicy
 
-def _span(what: str):  # noqa: ANN202
+
+def _rotation() -> Any:
+    """kms_tui.client.rotation (it loads the KMIP models), imported when a rotation is worked on:
+    `create` registers the rotation options without it."""
+    from kms_tui.client import rotation
+
+    return rotation
+
+
+def _span(what: str):
     def parse(text: str) -> int:
         try:
-            return rotation.parse_span(text, what)
+            return _rotation().parse_span(text, what)
         except errors.InvalidValue as exc:
             raise argparse.ArgumentTypeError(f"{exc.message}: {exc.fix}") from None
     return parse
@@ -79,7 +89,9 @@ async def apply_create_options(client: KmsClient, uid: str, args: argparse.Names
     """Set what :func:`add_create_options` asked for on the new (private) key; what was set."""
     interval, offset = getattr(args, "rotation_interval", None), getattr(args, "rotation_offset", None)
     keyset = bool(getattr(args, "enroll_keyset", False))
-    await rotation.enrol_after_create(client, uid, interval=interval, offset=offset, keyset=keyset)
+    if interval is None and offset is None and not keyset:
+        return {}  # nothing asked: the models are not even loaded
+    await _rotation().enrol_after_create(client, uid, interval=interval, offset=offset, keyset=keyset)
     done = {"rotation_interval": interval, "rotation_offset": offset, "keyset": uid if keyset else None}
     return {k: v for k, v in done.items() if v is not None}
 
@@ -88,9 +100,9 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "-"
 
 
-def policy_text(policy: rotation.RotationPolicy) -> str:
+def policy_text(policy: RotationPolicy) -> str:
     """The policy as ckms's get-rotation-policy lists it, with the schedule."""
-    offset = rotation.span_text(policy.offset) if policy.offset else "-"
+    offset = _rotation().span_text(policy.offset) if policy.offset else "-"
     if policy.active:
         scheduled = f"next rotation {_when(policy.next_rotation)}"
     elif policy.interval:
@@ -98,7 +110,8 @@ def policy_text(policy: rotation.RotationPolicy) -> str:
     else:
         scheduled = "no automatic rotation"
     rows = [
-        ("interval", f"{rotation.span_text(policy.interval)}" + (f" ({policy.interval} s)" if policy.interval else "")),
+        ("interval",
+         f"{_rotation().span_text(policy.interval)}" + (f" ({policy.interval} s)" if policy.interval else "")),
         ("offset", offset),
         ("keyset name", policy.name or "-"),
         ("generation", "-" if policy.generation is None else str(policy.generation)),
@@ -110,7 +123,7 @@ def policy_text(policy: rotation.RotationPolicy) -> str:
 
 def run_rekey(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        done = await rotation.rekey(client, object_id(args.id), offset=args.offset)
+        done = await _rotation().rekey(client, object_id(args.id), offset=args.offset)
         text = f"re-keyed {done['old']} → {done['new']}"
         if "public" in done:
             text += f" (public key {done['public']})"
@@ -125,7 +138,7 @@ def run_set(args: argparse.Namespace) -> int:
             raise UsageError("nothing to set", "give --interval SPAN (and --offset, --name)")
         if args.name is not None and "@" in args.name:
             raise UsageError("a keyset name cannot contain '@'", "use the key's own id as its keyset name")
-        policy = await rotation.set_policy(client, object_id(args.id), interval=args.interval, offset=args.offset,
+        policy = await _rotation().set_policy(client, object_id(args.id), interval=args.interval, offset=args.offset,
                                            name=args.name)
         return Result(policy.as_json(), "rotation policy set\n" + policy_text(policy))
 
@@ -134,7 +147,7 @@ def run_set(args: argparse.Namespace) -> int:
 
 def run_get(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        policy = await rotation.read_policy(client, object_id(args.id))
+        policy = await _rotation().read_policy(client, object_id(args.id))
         return Result(policy.as_json(), policy_text(policy))
 
     return run_with_client(args, body)
@@ -142,7 +155,7 @@ def run_get(args: argparse.Namespace) -> int:
 
 def run_clear(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
-        policy = await rotation.clear_policy(client, object_id(args.id))
+        policy = await _rotation().clear_policy(client, object_id(args.id))
         return Result(policy.as_json(), "automatic rotation stopped\n" + policy_text(policy))
 
     return run_with_client(args, body)
@@ -151,8 +164,9 @@ def run_clear(args: argparse.Namespace) -> int:
 def run_history(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
         uid = object_id(args.id)
-        chain = await rotation.history(client, uid)
-        rows = [(("→ " if g.uid == uid else "  ") + g.uid, g.state or g.error, "-" if g.generation is None else g.generation,
+        chain = await _rotation().history(client, uid)
+        rows = [(("→ " if g.uid == uid else "  ") + g.uid, g.state or g.error,
+                 "-" if g.generation is None else g.generation,
                  _when(g.rotate_date or g.initial_date)) for g in chain]
         return Result({"id": uid, "chain": [g.as_json() for g in chain]},
                       table(rows, ("id (oldest first)", "state", "generation", "made")))

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     """Load the config, open the store, serve until SIGTERM/SIGINT; returns an exit code."""
     from kms_tui.server.config import ServerConfig, ServerConfigError, load_config
 
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = load_config(
             args.config, test_data_root=args.test_data_root, data=_resolved_toml(args.config, args.secret_backend)
@@ -127,7 +128,8 @@ async def _serve(config, store, host: str, port: int, ssl_ctx) -> int:
     except OSError:
         await runner.cleanup()
         raise
-    sockets = site._server.sockets if site._server else []  # noqa: SLF001 - the bound port
+    server = site._server  # the bound port (aiohttp keeps no public handle on it)
+    sockets = server.sockets if isinstance(server, asyncio.Server) else []
     bound = sockets[0].getsockname()[1] if sockets else port
     shown = display_host(host)
     scheme = "https" if ssl_ctx else "http"

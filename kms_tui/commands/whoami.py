@@ -23,14 +23,15 @@ async def _collect(connection: Any, args: argparse.Namespace) -> Any:
     from kms_tui.auth.session import Session
     from kms_tui.auth.whoami import whoami
     from kms_tui.client import ConnectionSettings, KmsClient
-    from kms_tui.config.settings import client_options
+    from kms_tui.config.quick import client_options
 
     audit = open_audit(args, write=False)
     try:
         async with Session(connection) as session:
             settings = ConnectionSettings.from_http_config(dict(connection.http_config))
             options = client_options(connection)  # [retry] and [limits] of settings.toml, as every command
-            async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session, **options) as client:
+            async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session,
+                                 **options) as client:
                 if args.print_kmip:
                     from kms_tui.commands.headless import print_exchange
 

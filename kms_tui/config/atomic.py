@@ -1,4 +1,4 @@
-"""Crash-safe file writes: temp file in the same directory, fsync, rename, one backup.
+"""Crash-safe file writes: temp file in the same directory, fsync, rename, five backups.
 
 If anything fails (disk full, read-only directory), the original file is left exactly as it
 was and the temp file is removed. Writing identical bytes is a no-op (nothing touched).
@@ -16,19 +16,39 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kms_tui import paths
 from kms_tui.config.errors import ConfigError, Problem
 from kms_tui.config.locking import locked
 
-BACKUP_SUFFIX = ".bak"
+BACKUP_GENERATIONS = 5  # name.toml.1 (the version before the last save) … name.toml.5 (the oldest)
+LEGACY_BACKUP_SUFFIX = ".bak"  # the single backup earlier versions kept; becomes .1 on the next save
 
 
-def backup_path(path: Path) -> Path:
-    """Where the previous version of ``path`` is kept (one generation)."""
-    return path.with_name(path.name + BACKUP_SUFFIX)
+def backup_path(path: Path, generation: int = 1) -> Path:
+    """Where the version of ``path`` ``generation`` saves back is kept (``name.toml.1`` is the newest)."""
+    return path.with_name(f"{path.name}.{generation}")
+
+
+def backup_paths(path: Path) -> list[Path]:
+    """Every backup of ``path`` that may exist, newest first (the legacy ``.bak`` last)."""
+    return [backup_path(path, g) for g in range(1, BACKUP_GENERATIONS + 1)] + [
+        path.with_name(path.name + LEGACY_BACKUP_SUFFIX)
+    ]
+
+
+def _keep_backup(path: Path, old: bytes, mode: int) -> None:
+    """Shift ``.1``…``.4`` to ``.2``…``.5`` (the oldest drops off) and keep ``old`` as ``.1``.
+    A legacy ``.bak`` with no ``.1`` beside it is kept as ``.1`` first, so it moves down too."""
+    legacy = path.with_name(path.name + LEGACY_BACKUP_SUFFIX)
+    if not backup_path(path).exists() and legacy.is_file():
+        os.replace(legacy, backup_path(path))
+    for generation in range(BACKUP_GENERATIONS - 1, 0, -1):
+        if backup_path(path, generation).exists():
+            os.replace(backup_path(path, generation), backup_path(path, generation + 1))
+    _replace_with(backup_path(path), old, mode)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -110,7 +130,8 @@ def write_atomic(path: Path, data: bytes, *, secret: bool, backup: bool = True,
     try:
         paths.refuse_link(path)
         if backup:
-            paths.refuse_link(backup_path(path), "backup file")
+            for each in backup_paths(path):
+                paths.refuse_link(each, "backup file")
     except paths.LinkRefused as exc:
         raise link_error(exc) from None
     with locked(path):
@@ -123,7 +144,7 @@ def write_atomic(path: Path, data: bytes, *, secret: bool, backup: bool = True,
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if backup and old is not None:
-                _replace_with(backup_path(path), old, 0o600 if secret else old_mode or 0o600)
+                _keep_backup(path, old, 0o600 if secret else old_mode or 0o600)
             _replace_with(path, data, mode)
         except paths.LinkRefused as exc:
             raise link_error(exc) from None

@@ -7,32 +7,37 @@ current directory, as ckms does.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from kms_tui.config.errors import Problem
+from kms_tui.config.errors import LineOf, Problem
 from kms_tui.config.locate import key_lines, line_of
+
+if TYPE_CHECKING:
+    from kms_tui.config.resolve import ResolvedConnection
 
 EXPIRY_WARNING = timedelta(days=30)
 
 
-def _public_der(key) -> bytes:
+def _public_der(key: PrivateKeyTypes) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _expiry_problems(cert: x509.Certificate, path: str, at, now: datetime) -> list[Problem]:
+def _expiry_problems(cert: x509.Certificate, path: str, at: LineOf, now: datetime) -> list[Problem]:
     subject = cert.subject.rfc4514_string() or "(no subject)"
     not_after = cert.not_valid_after_utc
     if not_after < now:
         return [Problem(path, at(path), f"certificate {subject} expired on {not_after:%Y-%m-%d}",
                         "a certificate that is currently valid")]
     if cert.not_valid_before_utc > now:
-        return [Problem(path, at(path), f"certificate {subject} is not valid before {cert.not_valid_before_utc:%Y-%m-%d}",
+        return [Problem(path, at(path),
+                        f"certificate {subject} is not valid before {cert.not_valid_before_utc:%Y-%m-%d}",
                         "a certificate that is currently valid")]
     if not_after - now < EXPIRY_WARNING:
         return [Problem(path, at(path), f"certificate {subject} expires on {not_after:%Y-%m-%d}",
@@ -40,7 +45,7 @@ def _expiry_problems(cert: x509.Certificate, path: str, at, now: datetime) -> li
     return []
 
 
-def _read(path_key: str, value: str, at, out: list[Problem]) -> bytes | None:
+def _read(path_key: str, value: str, at: LineOf, out: list[Problem]) -> bytes | None:
     try:
         return Path(value).expanduser().read_bytes()
     except FileNotFoundError:
@@ -52,7 +57,7 @@ def _read(path_key: str, value: str, at, out: list[Problem]) -> bytes | None:
 
 def check_http_config(http: dict[str, Any], text: str = "", now: datetime | None = None) -> list[Problem]:
     """Check the files named by a (resolved) ``[http_config]``; ``text`` supplies line numbers."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     lines = key_lines(text) if text else {}
 
     def at(key: str) -> int | None:
@@ -101,7 +106,8 @@ def check_http_config(http: dict[str, Any], text: str = "", now: datetime | None
                     out += _expiry_problems(cert, p12_key, at, now)
             except ValueError:
                 pw_key = "http_config.tls_client_pkcs12_password"
-                out.append(Problem(pw_key, at(pw_key), f"{p12_path} does not open with this password (or is not PKCS#12)",
+                out.append(Problem(pw_key, at(pw_key),
+                                   f"{p12_path} does not open with this password (or is not PKCS#12)",
                                    "the bundle's password"))
     ca = http.get("verified_cert")
     if ca:
@@ -116,7 +122,7 @@ def check_http_config(http: dict[str, Any], text: str = "", now: datetime | None
     return out
 
 
-def check_profile(connection, text: str | None = None) -> list[Problem]:
+def check_profile(connection: ResolvedConnection, text: str | None = None) -> list[Problem]:
     """Every problem of a resolved profile: validation warnings plus file and certificate checks.
 
     ``connection`` is a :class:`~kms_tui.config.resolve.ResolvedConnection`; ``text`` defaults

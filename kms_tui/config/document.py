@@ -47,7 +47,7 @@ class ProfileDocument:
     notices: list[str] = field(default_factory=list)
 
     @classmethod
-    def parse(cls, text: str, path: Path | None = None) -> "ProfileDocument":
+    def parse(cls, text: str, path: Path | None = None) -> ProfileDocument:
         """Parse ``text``; a syntax error raises ConfigError with line and column."""
         doc, problems = parse_toml(text)
         if doc is None:
@@ -56,11 +56,11 @@ class ProfileDocument:
         return cls(text, doc, path)
 
     @classmethod
-    def load(cls, path: Path) -> "ProfileDocument":
+    def load(cls, path: Path) -> ProfileDocument:
         return cls.parse(read_text(path), Path(path))
 
     @classmethod
-    def new(cls, server_url: str, path: Path | None = None) -> "ProfileDocument":
+    def new(cls, server_url: str, path: Path | None = None) -> ProfileDocument:
         """A minimal profile in the shape ckms itself writes."""
         text = f'vendor_id = "cosmian"\n\n[http_config]\nserver_url = {tomlkit.string(server_url).as_string()}\n'
         return cls(text="", doc=tomlkit.parse(text), path=path)  # text="": nothing on disk yet
@@ -74,7 +74,7 @@ class ProfileDocument:
     def http_config(self) -> dict[str, Any]:
         return dict(self.data().get("http_config") or {})
 
-    def problems(self) -> list:
+    def problems(self) -> list[Any]:
         """Every validation problem, with lines taken from the current text."""
         return validate_data(self.data(), tomlkit.dumps(self.doc))
 
@@ -128,8 +128,9 @@ class ProfileDocument:
     def legacy_notices(self) -> list[str]:
         return rename_legacy_keys(tomlkit.dumps(self.doc), self.get("http_config") or {})[1]
 
-    def save(self, path: Path | None = None, *, force: bool = False) -> bool:
-        """Write the document atomically (0600 if it holds a secret, one backup kept).
+    def save(self, path: Path | None = None, *, force: bool = False, backup: bool = True) -> bool:
+        """Write the document atomically (0600 if it holds a secret, the last five versions kept
+        as ``name.toml.1`` … ``.5`` unless ``backup`` is False).
 
         Returns False when nothing changed (no write at all). The check against the file on
         disk runs under the file's lock, so concurrent saves take turns: if the file changed
@@ -160,7 +161,8 @@ class ProfileDocument:
 
         self.notices = self.legacy_notices()
         # A merged file keeps the mode it had on disk (0600 if it held a secret) unless ours holds one.
-        written = write_atomic(target, new.encode("utf-8"), secret=self.holds_secret(), decide=decide)
+        written = write_atomic(target, new.encode("utf-8"), secret=self.holds_secret(), decide=decide,
+                               backup=backup)
         self.text, self.path = written_text, target
         self.doc = tomlkit.parse(written_text)
         return written
@@ -196,7 +198,7 @@ class ProfileDocument:
 _LEGACY_LINE = re.compile(r"^(\s*)(ssl_client_(?:pem_cert_path|pem_key_path|pkcs12_path|pkcs12_password))(\s*=)")
 
 
-def rename_legacy_keys(text: str, http_config: dict) -> tuple[str, list[str]]:
+def rename_legacy_keys(text: str, http_config: dict[str, Any]) -> tuple[str, list[str]]:
     """Rename ``ssl_client_*`` to ``tls_client_*`` inside ``[http_config]``, keeping the line.
 
     When both names are set the new one wins (as in ckms) and the legacy line is dropped.

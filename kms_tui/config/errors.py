@@ -7,10 +7,15 @@ operator fixes a file in one pass. Messages never contain a secret value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kms_tui import exitcodes
+
+# The line of a dotted TOML path in the document being checked (None when unknown).
+LineOf = Callable[[str], int | None]
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class Problem:
             text = f"{self.severity}: {text}"
         return text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -75,7 +80,7 @@ class ConfigError(Exception):
             lines.append(self.fix)
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "error": self.summary,
             "source": str(self.source) if self.source else None,

@@ -33,7 +33,7 @@ def ckms_caveats(document: ProfileDocument) -> list[str]:
     return notes
 
 
-def import_file(store: "ProfileStore", source: Path, name: str | None, *, secret_backend: str | None = None) -> str:
+def import_file(store: ProfileStore, source: Path, name: str | None, *, secret_backend: str | None = None) -> str:
     """Copy ``source`` into the store under ``name`` (default: its file name without .toml)."""
     document = ProfileDocument.load(source)
     document.require_valid()
@@ -55,7 +55,7 @@ def must_be_new(current: bytes | None, text: str, name: str) -> bytes:
     return text.encode("utf-8")
 
 
-def export_file(store: "ProfileStore", name: str, dest: Path, *, overwrite: bool = False) -> list[str]:
+def export_file(store: ProfileStore, name: str, dest: Path, *, overwrite: bool = False) -> list[str]:
     """Write profile ``name`` to ``dest`` exactly as stored; returns the ckms caveats."""
     document = store.load(name)
     if dest.exists() and not overwrite:

@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from kms_tui import paths
 from kms_tui.config.errors import ConfigError
 
-try:
+if sys.platform != "win32":
     import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
 
 WAIT_SECONDS = 15.0  # another kms-tui saving the same file for longer than this is stuck
 _held = threading.local()
@@ -50,7 +49,7 @@ def locked(path: Path, *, wait: float = WAIT_SECONDS) -> Iterator[None]:
         finally:
             held[key] -= 1
         return
-    if fcntl is None:
+    if sys.platform == "win32":
         yield
         return
     lock = lock_path(path)

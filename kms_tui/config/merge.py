@@ -9,7 +9,8 @@ A key is a dotted path to a leaf value; an array is one value (never merged item
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Path_ = tuple[str, ...]
 DELETED = object()
@@ -33,7 +34,7 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b  # 1 is not true, 1 is not 1.0
 
 
-def changes(base: dict, new: dict) -> dict[Path_, Any]:
+def changes(base: dict[str, Any], new: dict[str, Any]) -> dict[Path_, Any]:
     """What ``new`` changed relative to ``base``: path → new value, or DELETED."""
     before, after = flatten(base), flatten(new)
     out = {p: v for p, v in after.items() if p not in before or not _same(before[p], v)}
@@ -44,14 +45,14 @@ def changes(base: dict, new: dict) -> dict[Path_, Any]:
 def conflicts(ours: dict[Path_, Any], theirs: dict[Path_, Any]) -> list[str]:
     """Keys changed on both sides (differently), or where one side changed a table the other
     changed a key in; dotted, sorted."""
-    found = set()
+    found: set[str] = set()
     for p, mine in ours.items():
         for q, other in theirs.items():
             if p == q:
                 if not _same(mine, other):
                     found.add(".".join(p))
             elif p[: len(q)] == q or q[: len(p)] == p:
-                found.add(".".join(min(p, q, key=len)))
+                found.add(".".join(p if len(p) <= len(q) else q))
     return sorted(found)
 
 
@@ -80,7 +81,7 @@ def apply(tree: Any, delta: dict[Path_, Any], new_table: Callable[[], Any] = dic
         node[path[-1]] = value
 
 
-def merge(base: dict, ours: dict, theirs: dict) -> tuple[dict[Path_, Any], list[str]]:
+def merge(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> tuple[dict[Path_, Any], list[str]]:
     """Our changes (to apply onto theirs) and the conflicting keys (empty when it merges)."""
     mine = changes(base, ours)
     return mine, conflicts(mine, changes(base, theirs))

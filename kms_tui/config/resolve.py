@@ -11,12 +11,12 @@ import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kms_tui.config.discovery import discover_ckms_confs, env_ckms_conf
-from kms_tui.safetext import mask_url
 from kms_tui.config.errors import ConfigError, Problem
 from kms_tui.config.locate import line_of
+from kms_tui.config.quick import quick_connection, settings_absent
 from kms_tui.config.secrets import SecretError, mask_value, resolve_tree
 from kms_tui.config.store import ProfileStore
 from kms_tui.safetext import mask_url
@@ -49,7 +49,8 @@ class ResolvedConnection:
 
     def masked(self) -> dict[str, Any]:
         """The ``[http_config]`` table safe to display: secrets masked, references visible."""
-        return masked_tree(self.http_config, self.references, prefix="http_config")
+        masked: dict[str, Any] = masked_tree(self.http_config, self.references, prefix="http_config")
+        return masked
 
     def __repr__(self) -> str:  # never print resolved secrets by accident
         return f"ResolvedConnection(name={self.name!r}, path={self.path!r}, server_url={mask_url(self.server_url)!r})"
@@ -151,12 +152,20 @@ def load_connection(document: ProfileDocument, name: str, settings: ProfileSetti
     )
 
 
-def resolve_connection(profile: str | None = None, conf: str | None = None) -> ResolvedConnection:
-    """The connection a command should use (see module doc for the order); ConfigError if invalid."""
+def resolve_connection(profile: str | None = None, conf: str | None = None, *,
+                       quick: bool = False) -> ResolvedConnection:
+    """The connection a command should use (see module doc for the order); ConfigError if invalid.
+
+    ``quick`` (headless commands): a plain profile with default settings is read without
+    pydantic or tomlkit (:mod:`.quick`); its ``settings`` is then a stand-in for the defaults."""
+    store = ProfileStore()
+    name, path, source = _pick(profile, conf, store)
+    if quick and (source == "file" or source in ("store", "discovered") and settings_absent(store.root)):
+        plain = quick_connection(path, name, source)  # a plain profile, default settings: no pydantic
+        if plain is not None:
+            return cast("ResolvedConnection", plain)
     from kms_tui.config.document import ProfileDocument
     from kms_tui.config.settings import ProfileSettings
 
-    store = ProfileStore()
-    name, path, source = _pick(profile, conf, store)
     settings = store.profile_settings(name) if source in ("store", "discovered") else ProfileSettings()
     return load_connection(ProfileDocument.load(path), name, settings, source)

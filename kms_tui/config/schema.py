@@ -131,7 +131,7 @@ SECRET_KEYS = frozenset(
 # The names alone (``client_secret``…), for keys found in a table that is not in the schema.
 SECRET_NAMES = frozenset(key.rsplit(".", 1)[1] for key in SECRET_KEYS)
 
-_MODELS = {
+_MODELS: dict[str, type[BaseModel]] = {
     "": CkmsConfig,
     "http_config": HttpConfig,
     "http_config.oauth2_conf": OAuth2Conf,

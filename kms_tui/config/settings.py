@@ -8,6 +8,7 @@ per profile: the secret backend, read-only flag, retry and limits overrides and 
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,7 +85,7 @@ class Settings(BaseModel):
     # Discovered ckms configs the user removed from the list (their files are never deleted).
     hidden_ckms_confs: list[str] = Field(default_factory=list)
     # What the file held when this was loaded (None: built in memory); a save merges from it.
-    _loaded: dict | None = PrivateAttr(default=None)
+    _loaded: dict[str, Any] | None = PrivateAttr(default=None)
 
     def for_profile(self, name: str) -> ProfileSettings:
         """The settings of profile ``name`` (defaults when it has none)."""
@@ -108,7 +109,8 @@ def client_options(resolved: Any = None, settings: Settings | None = None) -> di
     limits = getattr(profile, "limits", None) or settings.limits
     return {
         "retry": RetryPolicy(timeout=retry.timeout_seconds, attempts=retry.attempts, backoff=retry.backoff_seconds),
-        "limits": AnswerLimits.from_megabytes(limits.max_answer_mb, limits.max_listing_answer_mb, limits.deadline_seconds),
+        "limits": AnswerLimits.from_megabytes(limits.max_answer_mb, limits.max_listing_answer_mb,
+                                              limits.deadline_seconds),
     }
 
 
@@ -144,7 +146,7 @@ def _parse(text: str, path: Path, summary: str = "settings file is not valid TOM
     return settings
 
 
-def _values(settings: Settings) -> dict:
+def _values(settings: Settings) -> dict[str, Any]:
     return settings.model_dump(mode="json", exclude_defaults=True)
 
 
@@ -202,7 +204,7 @@ def save_settings(settings: Settings, root: Path | None = None) -> bool:
     return written
 
 
-def _merge(node, values: dict) -> None:
+def _merge(node: MutableMapping[str, Any], values: dict[str, Any]) -> None:
     """Update a tomlkit container in place so unchanged entries keep their formatting."""
     for key in [k for k in node if k not in values]:
         del node[key]

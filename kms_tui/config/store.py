@@ -7,13 +7,14 @@ their files stay where they are: edits go to the original file, delete only hide
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kms_tui import paths
-from kms_tui.config.atomic import backup_path, write_atomic
+from kms_tui.config.atomic import backup_paths, write_atomic
 from kms_tui.config.discovery import discover_ckms_confs
 from kms_tui.config.errors import ConfigError
 
@@ -39,7 +40,7 @@ class ProfileInfo:
     active: bool = False
     origin: str = ""  # for discovered ones: "CKMS_CONF", "home" or "system"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "path": str(self.path), "source": self.source,
                 "active": self.active, "origin": self.origin}
 
@@ -122,10 +123,12 @@ class ProfileStore:
 
         return ProfileDocument.load(self.path_of(name))
 
-    def save(self, name: str, document: ProfileDocument) -> bool:
-        """Save ``document`` as profile ``name`` (to its own file, in place for discovered ones)."""
+    def save(self, name: str, document: ProfileDocument, *, backup: bool = True) -> bool:
+        """Save ``document`` as profile ``name`` (to its own file, in place for discovered ones);
+        ``backup=False`` for a change the program makes by itself (the sandbox's new port), which
+        must not push the user's own backups out of the five kept."""
         target = self.path_of(name) if self.exists(name) else self._own_path(name)
-        return document.save(target)
+        return document.save(target, backup=backup)
 
     def save_text(self, name: str, text: str) -> bool:
         """Replace a profile's text (the config editor); refuses text that does not parse."""
@@ -177,7 +180,8 @@ class ProfileStore:
         settings = self.settings()
         if entry.source == "store":
             entry.path.unlink()
-            backup_path(entry.path).unlink(missing_ok=True)
+            for backup in backup_paths(entry.path):
+                backup.unlink(missing_ok=True)
         else:
             settings.hidden_ckms_confs.append(str(entry.path))
         settings.profiles.pop(name, None)
@@ -205,7 +209,7 @@ class ProfileStore:
 
         return import_file(self, Path(source), name, secret_backend=secret_backend)
 
-    def export(self, name: str, dest: Path, *, overwrite: bool = False) -> list[str]:
+    def export(self, name: str, dest: Path, *, overwrite: bool = False) -> builtins.list[str]:
         """Write the profile as a standalone ckms.toml; returns notices (e.g. ckms caveats)."""
         from kms_tui.config.export import export_file
 

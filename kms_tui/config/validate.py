@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,8 +16,7 @@ import tomlkit
 from pydantic import ValidationError
 from tomlkit.exceptions import ParseError
 
-from kms_tui.config.errors import Problem
-from kms_tui.safetext import mask_url
+from kms_tui.config.errors import LineOf, Problem
 from kms_tui.config.locate import key_lines, line_of
 from kms_tui.config.schema import (
     LEGACY_KEYS,
@@ -27,6 +27,7 @@ from kms_tui.config.schema import (
     known_keys,
     near_miss,
 )
+from kms_tui.safetext import mask_url
 
 _HEADER_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+:\s*\S")
 
@@ -88,10 +89,10 @@ def parse_toml(text: str) -> tuple[tomlkit.TOMLDocument | None, list[Problem]]:
     except Exception as exc:  # noqa: BLE001 - KeyAlreadyPresent and friends: no position known
         reason = str(exc) or type(exc).__name__
         key = re.search(r'Key "([^"]+)"', reason)
-        line = next((i for i, row in enumerate(text.splitlines(), 1)
-                     if key and re.match(rf"\s*\"?{re.escape(key.group(1))}\"?\s*[=.]", row)), None)
-        where = f" at line {line}" if line else ""
-        return None, [Problem("", line, f"TOML error{where}: {reason}",
+        key_line = next((i for i, row in enumerate(text.splitlines(), 1)
+                         if key and re.match(rf"\s*\"?{re.escape(key.group(1))}\"?\s*[=.]", row)), None)
+        where = f" at line {key_line}" if key_line else ""
+        return None, [Problem("", key_line, f"TOML error{where}: {reason}",
                               "valid TOML (the file is left untouched until it parses)")]
 
 
@@ -159,14 +160,14 @@ def validate_data(data: dict[str, Any], text: str = "") -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line or 0, p.path))
 
 
-def _dotted(loc: tuple) -> str:
+def _dotted(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
-def _schema_problems(data: dict, at) -> list[Problem]:
+def _schema_problems(data: dict[str, Any], at: LineOf) -> list[Problem]:
     try:
         CkmsConfig.model_validate(data)
         return []
@@ -198,7 +199,7 @@ def _where(table: str) -> str:
     return f"[{table}]" if table else "the top level"
 
 
-def _table_of(data: dict, table: str) -> dict:
+def _table_of(data: dict[str, Any], table: str) -> dict[str, Any]:
     node: Any = data
     for part in table.split(".") if table else ():
         node = node.get(part) if isinstance(node, dict) else None
@@ -209,7 +210,7 @@ def _rename_or_list(key: str, guess: str | None, table: str) -> str:
     return f"rename `{key}` to `{guess}`" if guess else "one of: " + ", ".join(allowed_keys(table))
 
 
-def _ignored_key_problems(data: dict, table: str, at) -> list[Problem]:
+def _ignored_key_problems(data: dict[str, Any], table: str, at: LineOf) -> list[Problem]:
     """Warnings for the keys ckms ignores in a lenient table; a near-miss says what it was meant to be."""
     values = _table_of(data, table)
     known = allowed_keys(table)
@@ -234,20 +235,20 @@ def _ignored_key_problems(data: dict, table: str, at) -> list[Problem]:
     return out
 
 
-def _url_problem(path: str, value: Any, at) -> Problem | None:
+def _url_problem(path: str, value: Any, at: LineOf) -> Problem | None:
     if not isinstance(value, str) or "secret://" in value:
         return None
     parts = urlsplit(value)
     if parts.scheme and parts.netloc:
         try:
-            parts.port  # raises on a bad port
+            _ = parts.port  # raises on a bad port
             return None
         except ValueError:
             pass
     return Problem(path, at(path), f"`{mask_url(value)}` is not a valid URL", "scheme://host[:port][/path]")
 
 
-def _http_problems(http: dict, at) -> list[Problem]:
+def _http_problems(http: dict[str, Any], at: LineOf) -> list[Problem]:
     out: list[Problem] = []
 
     def add(path: str, message: str, allowed: str = "", severity: str = "error") -> None:
@@ -293,7 +294,7 @@ LEGACY_OF = {new: old for old, new in LEGACY_KEYS.items()}
 _REF_BODY = re.compile(r"secret://(?P<body>[^\s@\"',;<>]*)")
 
 
-def _walk_strings(value: Any, path: str):
+def _walk_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
@@ -304,7 +305,7 @@ def _walk_strings(value: Any, path: str):
             yield from _walk_strings(v, f"{path}[{i}]")
 
 
-def _reference_problems(data: dict, at) -> list[Problem]:
+def _reference_problems(data: dict[str, Any], at: LineOf) -> list[Problem]:
     out = []
     for path, value in _walk_strings(data, ""):
         for match in _REF_BODY.finditer(value):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -56,7 +56,7 @@ def names(cert: x509.Certificate) -> list[str]:
 
 
 def day(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def days_left(cert: x509.Certificate, now: float | None = None) -> float:

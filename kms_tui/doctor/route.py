@@ -64,7 +64,8 @@ def route_of(settings: ConnectionSettings) -> Route:
     env = urllib.request.getproxies_environment()
     url = env.get("https" if route.tls else "http") or env.get("all")
     if url:
-        if urllib.request.proxy_bypass_environment(settings.host):
+        # Undocumented but public since Python 2 (urllib's own proxy_bypass uses it); not in typeshed.
+        if urllib.request.proxy_bypass_environment(settings.host):  # type: ignore[attr-defined]
             route.bypass = "NO_PROXY"
             return route
         _use_proxy(route, url, "environment")

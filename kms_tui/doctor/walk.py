@@ -23,8 +23,9 @@ import ipaddress
 import socket
 import ssl
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -34,13 +35,19 @@ from kms_tui.client import errors as client_errors
 from kms_tui.client.errors import KmsError
 from kms_tui.client.settings import ConnectionSettings
 from kms_tui.client.transport import _key_matches_certificate, build_ssl_context
-from kms_tui.doctor import certs, route as net
+from kms_tui.doctor import certs
+from kms_tui.doctor import route as net
 from kms_tui.doctor.report import FAIL, LINKS, OK, SKIP, WARN, Broken, Check, Report
 from kms_tui.safetext import mask_url, visible
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 UNREACHABLE, CONFIG, AUTH = exitcodes.UNREACHABLE, exitcodes.USAGE, exitcodes.NOT_AUTHENTICATED
 SKEW_SECONDS = 60  # Cosmian's JWT leeway (jsonwebtoken's default): beyond it, clocks matter
 CERT_WARN_DAYS = 30
+_CLIENT_CERT_FIX = ("use a client certificate issued by the CA the server trusts (its [tls] clients_ca_cert_file), "
+                    "not expired")
 
 
 class Doctor:
@@ -121,7 +128,7 @@ class Doctor:
             raise Broken(f"cannot resolve {via}: {getattr(exc, 'strerror', None) or exc}",
                          f"check the host name in {where}; `getent hosts {host}` must print an address "
                          "(DNS servers, /etc/hosts, VPN)", UNREACHABLE, reason="dns") from None
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise Broken(f"no DNS answer for {host} within {self.timeout:g} s", "check the DNS servers "
                          "of this machine (/etc/resolv.conf) and the VPN", UNREACHABLE, reason="dns_timeout") from None
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -133,7 +140,7 @@ class Doctor:
         what = f"the proxy {host}:{port}" if r.proxy_host else f"{host}:{port}"
         try:
             _, writer = await net.open_tcp(r, self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise Broken(f"no answer from {what} within {self.timeout:g} s",
                          "a firewall drops the connection or the host is down: check the network path "
                          "(VPN, firewall, security groups)", UNREACHABLE, reason="tcp_timeout") from None
@@ -212,8 +219,9 @@ class Doctor:
                             f"valid until: {leaf.not_valid_after_utc:%Y-%m-%d}"]
         if s.accept_invalid_certs:
             problem = self._certificate_problem(leaf)
-            return Check("tls", WARN, "not verified: accept_invalid_certs = true" + (f" ({problem})" if problem else ""),
-                         details, "use verified_cert with the server's CA instead, outside of tests")
+            because = f" ({problem})" if problem else ""
+            return Check("tls", WARN, "not verified: accept_invalid_certs = true" + because, details,
+                         "use verified_cert with the server's CA instead, outside of tests")
         verify = build_ssl_context(dataclasses.replace(
             s, tls_client_pem_cert_path=None, tls_client_pem_key_path=None, tls_client_pkcs12_path=None))
         try:
@@ -285,7 +293,8 @@ class Doctor:
         warnings: list[tuple[str, str]] = []
         release = _release(version)
         if release is None:
-            warnings.append(("the version is not a Cosmian KMS version", "check that server_url points at a Cosmian KMS"))
+            warnings.append(("the version is not a Cosmian KMS version",
+                             "check that server_url points at a Cosmian KMS"))
         elif release < (5, 0):
             warnings.append((f"version {release[0]}.{release[1]} is older than 5.0",
                              "kms-tui follows Cosmian KMS 5.26; expect differences with this server"))
@@ -329,7 +338,8 @@ class Doctor:
             raise Broken(f"the server refused the credentials ({visible(exc.message)})", fix, AUTH,
                          details=details, reason="token_refused") from None
         if not token:
-            how = "the client certificate" if (s.tls_client_pem_cert_path or s.tls_client_pkcs12_path) else "no credentials"
+            has_cert = s.tls_client_pem_cert_path or s.tls_client_pkcs12_path
+            how = "the client certificate" if has_cert else "no credentials"
             return Check("token", OK, f"no token: the server knows you as {visible(self.user)} ({how})", details)
         return Check("token", OK, f"accepted: the server knows you as {visible(self.user)}", details)
 
@@ -385,7 +395,11 @@ class Doctor:
         _, writer = await self._open()
         try:
             await net.start_tls(self._route(), writer, context, self.timeout)
-            return writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+            tls: ssl.SSLObject = writer.get_extra_info("ssl_object")
+            der = tls.getpeercert(binary_form=True)
+            if der is None:  # only before the handshake completes
+                raise ssl.SSLError("the server sent no certificate")
+            return der
         finally:
             net.close(writer)
 
@@ -394,14 +408,14 @@ class Doctor:
         r = self._route()
         try:
             reader, writer = await self._open()
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return None
         try:
             if r.tls:
                 await net.start_tls(r, writer, context or build_ssl_context(self._settings()), self.timeout)
             return await net.get(r, reader, writer, path, self.timeout, absolute=bool(r.proxy_host and not r.tls))
-        except (ssl.SSLError, OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                asyncio.TimeoutError):
+        except (TimeoutError, ssl.SSLError, OSError, ValueError, asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError):
             return None
         finally:
             net.close(writer)
@@ -417,7 +431,7 @@ class Doctor:
                 context.maximum_version = ssl.TLSVersion.TLSv1_2
             try:
                 reader, writer = await self._open()
-            except (OSError, asyncio.TimeoutError):
+            except (TimeoutError, OSError):
                 return  # the server link will say
             try:
                 await net.start_tls(r, writer, context, self.timeout)
@@ -426,16 +440,14 @@ class Doctor:
             except ssl.SSLError as exc:
                 found = client_errors.tls_failure(exc, r.host)
                 if found is not None and found.reason == "tls_client_cert_refused":
-                    raise Broken(found.message, "use a client certificate issued by the CA the server trusts "
-                                 "(its [tls] clients_ca_cert_file), not expired", AUTH, details=details,
+                    raise Broken(found.message, _CLIENT_CERT_FIX, AUTH, details=details,
                                  reason="client_cert_refused") from None
                 if attempt == 2:
                     return
-            except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+            except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError):
                 if attempt == 2:
                     raise Broken(f"{r.host} closed the connection after the handshake: it refused the client "
-                                 "certificate", "use a client certificate issued by the CA the server trusts (its [tls] "
-                                 "clients_ca_cert_file), not expired",
+                                 "certificate", _CLIENT_CERT_FIX,
                                  AUTH, details=details, reason="client_cert_refused") from None
             finally:
                 net.close(writer)
@@ -577,7 +589,7 @@ def _is_ip(host: str) -> bool:
         return False
 
 
-async def _fips_mode(client: Any, version: str) -> bool | None:
+async def _fips_mode(client: KmsClient, version: str) -> bool | None:
     try:
         info = await client.server_info()
         if isinstance(info.get("fips_mode"), bool):

@@ -9,7 +9,7 @@ plain JSON numbers. ``ENUMS_BY_TAG`` maps a TTLV tag to the enumeration its valu
 
 from __future__ import annotations
 
-from enum import Enum, IntFlag
+from enum import IntFlag, StrEnum
 from typing import Any, TypeVar
 
 __all__ = [
@@ -50,19 +50,22 @@ __all__ = [
 E = TypeVar("E", bound="KmipEnum")
 
 
-class KmipEnum(str, Enum):
+class KmipEnum(StrEnum):
     """A KMIP enumeration: value = Cosmian's variant name, ``code`` = the KMIP number."""
 
+    _value_: str
     code: int
 
-    def __new__(cls, name: str, code: int) -> KmipEnum:
+    # Members are declared as ``Name = "Name", code``. ``code`` has a default only so that type
+    # checkers accept the lookup ``Kind("Name")``, which Enum routes past this __new__.
+    def __new__(cls, name: str, code: int = 0) -> KmipEnum:
         obj = str.__new__(cls, name)
         obj._value_ = name
         obj.code = code
         return obj
 
     def __str__(self) -> str:
-        return self.value
+        return self._value_
 
     @classmethod
     def names(cls) -> frozenset[str]:

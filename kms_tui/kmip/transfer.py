@@ -12,11 +12,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from datetime import UTC, datetime
 
-from kms_tui.kmip.enums import CryptographicUsageMask
+from kms_tui.kmip.enums import CryptographicUsageMask, LinkType
 from kms_tui.kmip.models.attributes import Attributes, Link
 from kms_tui.kmip.ttlv import TTLV
 
@@ -109,7 +109,7 @@ def usage_mask(usages: Iterable[str]) -> int | None:
 
 
 def _now(now: datetime | None) -> datetime:
-    return (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    return (now or datetime.now(UTC)).replace(microsecond=0)
 
 
 def is_wrapped(obj: TTLV) -> bool:
@@ -128,7 +128,7 @@ def import_attributes(
         attrs.cryptographic_usage_mask = mask
     if links:
         kept = [lk for lk in attrs.link or () if str(lk.link_type) not in links]
-        attrs.link = kept + [Link(link_type=t, linked_object_identifier=i) for t, i in links.items()]
+        attrs.link = kept + [Link(link_type=LinkType(t), linked_object_identifier=i) for t, i in links.items()]
     if activate:
         attrs.activation_date = _now(now)
     attrs.set_tags(list(tags))

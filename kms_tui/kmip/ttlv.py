@@ -24,8 +24,8 @@ raises :class:`TTLVError`, naming the path of the bad node. This module does no 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from json.encoder import encode_basestring as _quote  # type: ignore[attr-defined]
+from datetime import UTC, datetime
+from json.encoder import encode_basestring as _quote
 from typing import Any
 
 from kms_tui.kmip.ttlv_decode import decode, decode_obj, parse_datetime
@@ -47,10 +47,10 @@ __all__ = [
 def format_datetime(value: datetime) -> str:
     """RFC 3339 in UTC, ``Z`` suffix, fractional seconds only when non-zero (as Cosmian)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    v = value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    v = value.astimezone(UTC)
     # Not strftime: its %Y writes year 999 as "999", which no ISO-8601 parser reads back.
-    text = "%04d-%02d-%02dT%02d:%02d:%02d" % (v.year, v.month, v.day, v.hour, v.minute, v.second)
+    text = f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}"
     if v.microsecond:
         return text + "." + f"{v.microsecond:06d}".rstrip("0") + "Z"
     return text + "Z"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import gc
 import json
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from sys import intern
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from kms_tui.kmip.ttlv_node import TTLV, TYPES, TTLVError
@@ -23,7 +24,7 @@ _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 _HEX_RE = re.compile(r"[0-9A-Fa-f]*\Z")
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_datetime(text: str, *, offset_required: bool = False) -> datetime:
@@ -52,9 +53,9 @@ def parse_datetime(text: str, *, offset_required: bool = False) -> datetime:
     if dt.tzinfo is None:
         if offset_required:  # Cosmian parses an OffsetDateTime: no offset, no date
             raise ValueError(f"Invalid value for an RFC3339 date: {text} (no UTC offset)")
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     try:
-        dt.astimezone(timezone.utc)  # a date near year 1 or 9999 with an offset may leave the range
+        dt.astimezone(UTC)  # a date near year 1 or 9999 with an offset may leave the range
     except OverflowError:
         raise ValueError(f"invalid DateTime {text!r}: out of range in UTC") from None
     return dt
@@ -168,7 +169,7 @@ def _date(text: str) -> datetime:
     return d
 
 
-class _Raw(list):
+class _Raw(list[tuple[str, Any]]):
     """A JSON object that is not a valid TTLV node, kept as its (key, value) pairs so that
     :func:`_slow_node` can say exactly what is wrong with it."""
 
@@ -178,7 +179,7 @@ class _Raw(list):
 _ELIDED = _Raw()
 
 
-def _node(pairs: list) -> TTLV | None:
+def _node(pairs: list[tuple[str, Any]]) -> TTLV | None:
     """The node a JSON object stands for, or None if it is not a valid TTLV node."""
     n = len(pairs)
     if n == 3:
@@ -216,7 +217,7 @@ def _node(pairs: list) -> TTLV | None:
     return None
 
 
-def _node_any_order(pairs: list) -> TTLV | None:
+def _node_any_order(pairs: list[tuple[str, Any]]) -> TTLV | None:
     """A node whose keys are not in the usual order (Cosmian reads them in any order, but
     decides the type when it meets `value`: a `type` after it means Structure)."""
     keys = [k for k, _ in pairs]
@@ -240,21 +241,21 @@ def _node_any_order(pairs: list) -> TTLV | None:
         return None
 
 
-def _all_nodes(items: list) -> bool:
+def _all_nodes(items: list[Any]) -> bool:
     for c in items:
         if type(c) is not TTLV:
             return False
     return True
 
 
-def _builder():  # noqa: ANN202 - the object_pairs_hook of one decode
+def _builder() -> Callable[[list[tuple[str, Any]]], Any]:
     """An ``object_pairs_hook`` that turns each JSON object into its node as the C scanner
     finishes it: nothing but the nodes is kept, so memory follows the size of the document.
     A JSON object that is not a valid node becomes a :class:`_Raw`: the first one, and the
     objects that contain it (its ancestors), keep their pairs; later ones are :data:`_ELIDED`."""
     seen_bad = False
 
-    def hook(pairs: list) -> Any:
+    def hook(pairs: list[tuple[str, Any]]) -> Any:
         nonlocal seen_bad
         node = _node(pairs)
         if node is not None:
@@ -340,7 +341,7 @@ def decode(text: str | bytes) -> TTLV:
         if collecting:
             gc.enable()
     # Only a \u escape can smuggle a lone surrogate in, which no UTF-8 writer can emit.
-    if (b"\\u" if isinstance(text, (bytes, bytearray)) else "\\u") in text:
+    if b"\\u" in text if isinstance(text, (bytes, bytearray)) else "\\u" in text:
         _check_unicode(node, node.tag)
     return node
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -47,14 +48,15 @@ class TTLV:
 
     __slots__ = ("tag", "type", "value")
 
-    def __init__(self, tag: str, type: str, value: Any) -> None:  # noqa: A002 - wire name
+    def __init__(self, tag: str, type: str, value: Any) -> None:
         self.tag = tag
         self.type = type
         self.value = value
 
     # -- constructors -------------------------------------------------------------------------
     @classmethod
-    def struct(cls, tag: str, children: list[TTLV] | None = None) -> TTLV:
+    def struct(cls, tag: str, children: Sequence[TTLV | None] | None = None) -> TTLV:
+        """A structure of ``children``; a None child (an optional field left out) is dropped."""
         return cls(tag, "Structure", [c for c in (children or []) if c is not None])
 
     @classmethod
@@ -110,10 +112,19 @@ class TTLV:
         """First child with ``tag``, or None."""
         if self.type != "Structure":
             return None
-        for c in self.value:
+        children: list[TTLV] = self.value
+        for c in children:
             if c.tag == tag:
                 return c
         return None
+
+    def child(self, tag: str) -> TTLV:
+        """First child with ``tag``; a :class:`TTLVError` when there is none (a structure that
+        must have it, such as an object's KeyBlock)."""
+        found = self.get(tag)
+        if found is None:
+            raise TTLVError(f"no {tag}", self.tag)
+        return found
 
     def get_value(self, tag: str, default: Any = None) -> Any:
         """Value of the first child with ``tag``, or ``default``."""

@@ -8,6 +8,7 @@ string, or a 32-bit integer (which Cosmian then refuses as "not a string")."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Cosmian's `KmipOperation` (crate/kmip/src/kmip_2_1/mod.rs), serde `lowercase`, in declaration
@@ -23,7 +24,7 @@ _FIELDS = ("unique_identifier", "user_id", "operation_types")
 _I32 = range(-(2**31), 2**31)
 
 
-def ordered(ops) -> list[str]:
+def ordered(ops: Iterable[str]) -> list[str]:
     """Operations in ``KmipOperation`` order."""
     return sorted(set(ops), key=lambda o: _RANK.get(o, len(_RANK)))
 
@@ -121,7 +122,8 @@ def parse(body: bytes, content_type: str | None) -> Access:
         while True:
             if not text.startswith('"', i):
                 raise r.fail("key must be a string", i + 1)
-            key, i = r.value(i)
+            name, i = r.value(i)
+            key = str(name)  # a JSON string: it starts with a quote
             if key in _FIELDS and key in seen:  # serde's derive checks this before reading the value
                 raise r.fail(f"duplicate field `{key}`", i)
             i = r.skip(i)
@@ -147,7 +149,7 @@ def parse(body: bytes, content_type: str | None) -> Access:
     for name in ("user_id", "operation_types"):
         if name not in seen:
             raise r.fail(f"missing field `{name}`", end)
-    return Access(seen.get("unique_identifier"), seen["user_id"], seen["operation_types"])  # type: ignore[arg-type]
+    return Access(seen.get("unique_identifier"), seen["user_id"], seen["operation_types"])  # type: ignore[arg-type]  # _field checked each
 
 
 def _field(r: _Reader, key: str, start: int) -> tuple[object, int]:

@@ -6,8 +6,10 @@ import asyncio
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from kms_tui.kmip.ttlv import TTLV, TTLVError, decode, encode
 from kms_tui.server import auto_rotate
@@ -49,7 +51,7 @@ def _env_seconds(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
-def handler_options() -> dict[str, float]:
+def handler_options() -> dict[str, Any]:
     """Options for ``web.AppRunner`` (the per-connection handler): the keep-alive timeout."""
     return {"keepalive_timeout": _env_seconds(ENV_KEEPALIVE, KEEPALIVE_TIMEOUT)}
 
@@ -69,7 +71,7 @@ def _error_response(exc: KmsError) -> web.Response:
 
 
 @web.middleware
-async def guard(request: web.Request, handler):
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Authenticate (except public routes), read the body within its deadline, hold the store
     gate for the handler, and turn any unexpected failure into a 500."""
     try:
@@ -89,8 +91,9 @@ async def guard(request: web.Request, handler):
             if timed_out is not None:
                 return timed_out
             if request.path.startswith("/access/") and _too_many_containers(await request.read()):
-                return web.Response(status=400, content_type="text/plain",
-                                    text="Json deserialize error: too many JSON objects or arrays for an access request")
+                return web.Response(
+                    status=400, content_type="text/plain",
+                    text="Json deserialize error: too many JSON objects or arrays for an access request")
         if request.path in SELF_GATED_PATHS or request.path in PUBLIC_PATHS:
             return await handler(request)
         async with gate.shared():
@@ -99,7 +102,7 @@ async def guard(request: web.Request, handler):
         return web.Response(status=413, text="payload reached size limit", content_type="text/plain")
     except web.HTTPException:
         raise
-    except Exception:  # noqa: BLE001 - never let a request crash the server
+    except Exception:
         log.exception("internal error on %s %s", request.method, request.path)
         return web.Response(status=500, text="Internal server error", content_type="text/html", charset="utf-8")
 
@@ -109,7 +112,7 @@ async def _read_body(request: web.Request) -> web.Response | None:
     that closes the connection if it did not arrive in time."""
     try:
         await asyncio.wait_for(request.read(), _env_seconds(ENV_BODY_TIMEOUT, BODY_TIMEOUT))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         log.warning("%s %s: the request body did not arrive in time; closing", request.method, request.path)
         response = web.Response(status=408, text="request body not received in time", content_type="text/plain")
         response.force_close()

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from kms_tui.kmip.ttlv import TTLV
 
@@ -29,7 +30,7 @@ KNOWN = frozenset(ORDER)
 
 def now() -> datetime:
     """Server time, whole seconds (Cosmian's ``time_normalize``)."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def sort_attributes(attrs: TTLV) -> TTLV:
@@ -38,7 +39,7 @@ def sort_attributes(attrs: TTLV) -> TTLV:
     return attrs
 
 
-def value(attrs: TTLV | None, tag: str, default=None):
+def value(attrs: TTLV | None, tag: str, default: Any = None) -> Any:
     """The value of the first ``tag`` child of ``attrs`` (None-safe)."""
     return default if attrs is None else attrs.get_value(tag, default)
 

@@ -11,9 +11,9 @@ import hmac
 import json
 import logging
 import time
-from typing import Any
-
 import warnings
+from collections.abc import Mapping
+from typing import Any
 
 import aiohttp
 import authlib.deprecate  # noqa: F401 - installs its "always" filter before ours
@@ -21,7 +21,6 @@ import authlib.deprecate  # noqa: F401 - installs its "always" filter before our
 with warnings.catch_warnings():  # authlib 1.6+ announces joserfc; the API stays until 2.0
     warnings.simplefilter("ignore")
     from authlib.jose import JsonWebKey, JsonWebToken
-    from authlib.jose.errors import JoseError
 
 from kms_tui.server.config import JwtProvider, ServerConfig
 from kms_tui.server.keys import symmetric_bytes
@@ -32,7 +31,7 @@ JWT_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "PS384",
 _JWT = JsonWebToken(JWT_ALGORITHMS)
 
 
-def bearer_token(headers: Any, *, exact_scheme: bool = False) -> str | None:
+def bearer_token(headers: Mapping[str, str], *, exact_scheme: bool = False) -> str | None:
     """The credentials of an ``Authorization: Bearer …`` header. The scheme is matched
     case-insensitively (API tokens) or, with ``exact_scheme``, literally (JWTs), as Cosmian."""
     value = headers.get("Authorization")
@@ -45,7 +44,7 @@ def bearer_token(headers: Any, *, exact_scheme: bool = False) -> str | None:
     return token.strip()
 
 
-def _b64url_json(part: str) -> dict:
+def _b64url_json(part: str) -> dict[str, Any]:
     data = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
     value = json.loads(data)
     if not isinstance(value, dict):
@@ -67,7 +66,7 @@ class JwksCache:
 
     def __init__(self, provider: JwtProvider) -> None:
         self.provider = provider
-        self.keys: dict[str, dict] = {}
+        self.keys: dict[str, dict[str, Any]] = {}
         self.fetched_at: float | None = None  # time of the last download attempt
         self._lock = asyncio.Lock()
 
@@ -158,7 +157,7 @@ class Authenticator:
                 refreshed = await cache.refresh(self._http()) or refreshed
             if refreshed:
                 user = self._jwt_user(token)
-        return None if user is _RETRY else user  # type: ignore[return-value]
+        return None if user is _RETRY else user  # type: ignore[return-value]  # _RETRY is an object()
 
     def _jwt_user(self, token: str) -> object:
         """The user, None (a valid token without ``email``), or ``_RETRY`` (no provider
@@ -207,14 +206,14 @@ _STR_CLAIMS = ("email", "iss", "sub", "jti", "role", "resource_name", "perimeter
                "spki_hash", "spki_hash_algorithm", "message_id", "email_type", "google_email")
 
 
-def _key_fits(jwk: dict, alg: str) -> bool:
+def _key_fits(jwk: dict[str, Any], alg: str) -> bool:
     kty = _KTY.get(alg[:2])
     if jwk.get("kty") != kty:
         return False
     return kty != "EC" or jwk.get("crv") == _CURVE.get(alg)
 
 
-def _verified_claims(token: str, cache: JwksCache, kid: str, alg: str) -> dict | None:
+def _verified_claims(token: str, cache: JwksCache, kid: str, alg: str) -> dict[str, Any] | None:
     """The claims if the signature (by the ``kid`` key, whose type must fit ``alg``) and the
     claims pass jsonwebtoken's checks as Cosmian configures them, else None."""
     jwk = cache.keys.get(kid)
@@ -228,7 +227,7 @@ def _verified_claims(token: str, cache: JwksCache, kid: str, alg: str) -> dict |
     return claims if _claims_ok(claims, cache.provider) else None
 
 
-def _claims_ok(claims: dict, provider: JwtProvider) -> bool:
+def _claims_ok(claims: dict[str, Any], provider: JwtProvider) -> bool:
     """jsonwebtoken 10's ``Validation`` as Cosmian sets it, then serde's ``UserClaim``:
 
     - ``exp`` and ``sub`` required; ``exp`` refused only when ``exp < now - 60`` (leeway);
@@ -252,7 +251,7 @@ def _claims_ok(claims: dict, provider: JwtProvider) -> bool:
             return False
     aud = claims.get("aud")
     if aud is None:
-        auds: list = []
+        auds: list[Any] = []
     elif isinstance(aud, str):
         auds = [aud]
     elif isinstance(aud, list) and all(isinstance(a, str) for a in aud):

@@ -10,6 +10,7 @@ against the config file's directory.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,7 @@ def parse_jwt_provider(text: str) -> JwtProvider:
     return JwtProvider(issuer, jwks, tuple(a for a in parts[2:] if a))
 
 
-def _resolver(base_dir: Path, test_data_root: Path | None):
+def _resolver(base_dir: Path, test_data_root: Path | None) -> Callable[[Any, str], Path | None]:
     def resolve(value: Any, key: str) -> Path | None:
         if value is None or value == "":
             return None

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
@@ -98,7 +99,7 @@ class OpContext:
             # Cosmian: `.as_str().context(…)` → a ServerError (500); the sandbox reads the value as
             # an id that no object has (docs/fidelity.md, batches)
             return str(node.value)
-        return node.value
+        return str(node.value)
 
     def candidate_ids(self, uid: str) -> list[str]:
         """One id, or every id carrying all tags of a ``[...]`` JSON array."""

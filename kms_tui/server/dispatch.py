@@ -4,7 +4,7 @@ RequestMessage batches (HTTP 200, per-item ResultStatus/ResultReason/ResultMessa
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.context import OpContext
@@ -21,8 +21,11 @@ PLACEHOLDER_FROM = {
     "CreateKeyPair": "PrivateKeyUniqueIdentifier",
     "Locate": "UniqueIdentifier",
 }
-# Operations that await CPU work in the key-generation threads.
-YIELDING = frozenset({"CreateKeyPair", "Certify", "ReCertify", "ReKeyKeyPair"})
+# Operations that await CPU work in the worker threads (key generation, signing, the crypto
+# operations): a batch holding any of them runs its items without one shared transaction (as
+# Cosmian's message.rs does), so another request served meanwhile is committed on its own.
+YIELDING = frozenset({"CreateKeyPair", "Certify", "ReCertify", "ReKeyKeyPair",
+                      "Encrypt", "Decrypt", "Sign", "SignatureVerify", "MAC", "MACVerify"})
 # The operations that fall back to the placeholder when they carry no UniqueIdentifier.
 PLACEHOLDER_USERS = frozenset({"Get", "GetAttributes", "GetAttributeList", "ModifyAttribute"})
 
@@ -50,7 +53,7 @@ def _header(batch_count: int, version: tuple[int, int] = (2, 1)) -> TTLV:
         TTLV.struct("ProtocolVersion", [
             TTLV.integer("ProtocolVersionMajor", version[0]), TTLV.integer("ProtocolVersionMinor", version[1]),
         ]),
-        TTLV.date("TimeStamp", datetime.now(timezone.utc).replace(microsecond=0)),
+        TTLV.date("TimeStamp", datetime.now(UTC).replace(microsecond=0)),
         TTLV.integer("BatchCount", batch_count),
     ])
 

@@ -44,7 +44,7 @@ class Kmip21Error(KmsError):
         return f"{self.reason}: {self.message}"
 
     @property
-    def batch_reason(self) -> str:  # type: ignore[override]
+    def batch_reason(self) -> str:  # type: ignore[override]  # a property over the base's class attribute
         return self.reason
 
 
@@ -78,7 +78,7 @@ class DatabaseError(KmsError):
     prefix = "Database Error"
 
     @property
-    def status(self) -> int:  # type: ignore[override]
+    def status(self) -> int:  # type: ignore[override]  # a property over the base's class attribute
         return 422 if "already exist" in self.message else 500
 
 
@@ -121,5 +121,5 @@ class ServerError(KmsError):
     prefix = "Unexpected server error"
 
     @property
-    def status(self) -> int:  # type: ignore[override]
+    def status(self) -> int:  # type: ignore[override]  # a property over the base's class attribute
         return 422 if ("not supported" in self.message or "Not Supported" in self.message) else 500

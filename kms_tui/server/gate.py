@@ -16,8 +16,8 @@ never blocked, so TLS handshakes, timeouts and those routes go on.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 
 class StoreGate:

@@ -8,6 +8,7 @@ import os
 
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x448, x25519
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
 from kms_tui.kmip.ttlv import TTLV
 
@@ -21,12 +22,21 @@ EC_CURVES: dict[str, type[ec.EllipticCurve]] = {
 }
 CURVE_BITS = {"P192": 192, "P224": 224, "P256": 256, "P384": 384, "P521": 521, "SECP256K1": 256,
               "CURVE25519": 253, "CURVE448": 448, "CURVEED25519": 256, "CURVEED448": 456}
+# The Montgomery and Edwards curve keys, read and written as raw bytes.
+RawPrivateKey = x25519.X25519PrivateKey | x448.X448PrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+RawPublicKey = x25519.X25519PublicKey | x448.X448PublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
 # Raw private/public sizes of the Montgomery and Edwards curves.
-RAW_CURVES = {
+RAW_CURVES: dict[str, tuple[type[RawPrivateKey], int]] = {
     "CURVE25519": (x25519.X25519PrivateKey, 32),
     "CURVE448": (x448.X448PrivateKey, 56),
     "CURVEED25519": (ed25519.Ed25519PrivateKey, 32),
     "CURVEED448": (ed448.Ed448PrivateKey, 57),
+}
+RAW_PUBLIC_KEYS: dict[str, type[RawPublicKey]] = {
+    "CURVE25519": x25519.X25519PublicKey,
+    "CURVE448": x448.X448PublicKey,
+    "CURVEED25519": ed25519.Ed25519PublicKey,
+    "CURVEED448": ed448.Ed448PublicKey,
 }
 _DER = ser.Encoding.DER
 _RAW = ser.Encoding.Raw
@@ -47,7 +57,7 @@ def generate_rsa(bits: int) -> bytes:
     return key.private_bytes(_DER, ser.PrivateFormat.PKCS8, ser.NoEncryption())
 
 
-def generate_curve(curve: str):
+def generate_curve(curve: str) -> ec.EllipticCurvePrivateKey | RawPrivateKey:
     """A fresh private key on a named KMIP curve."""
     if curve in EC_CURVES:
         return ec.generate_private_key(EC_CURVES[curve]())
@@ -56,20 +66,15 @@ def generate_curve(curve: str):
     raise KeyFormatError(f"unsupported curve {curve}")
 
 
-def curve_of(key) -> str:
+def curve_of(key: PrivateKeyTypes | PublicKeyTypes) -> str:
     """The KMIP RecommendedCurve name of an elliptic-curve key."""
     if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
         for name, cls in EC_CURVES.items():
             if isinstance(key.curve, cls):
                 return name
         raise KeyFormatError(f"unsupported curve {key.curve.name}")
-    for cls, name in (
-        ((x25519.X25519PrivateKey, x25519.X25519PublicKey), "CURVE25519"),
-        ((x448.X448PrivateKey, x448.X448PublicKey), "CURVE448"),
-        ((ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey), "CURVEED25519"),
-        ((ed448.Ed448PrivateKey, ed448.Ed448PublicKey), "CURVEED448"),
-    ):
-        if isinstance(key, cls):
+    for name, (private, _) in RAW_CURVES.items():
+        if isinstance(key, (private, RAW_PUBLIC_KEYS[name])):
             return name
     raise KeyFormatError("not an elliptic-curve key")
 
@@ -100,7 +105,7 @@ def _big(tag: str, v: int) -> TTLV:
     return TTLV.big(tag, v)
 
 
-def private_object(key, algorithm: str) -> TTLV:
+def private_object(key: PrivateKeyTypes, algorithm: str | None) -> TTLV:
     """The stored (transparent) form of a private key."""
     if isinstance(key, rsa.RSAPrivateKey):
         n = key.private_numbers()
@@ -119,7 +124,7 @@ def private_object(key, algorithm: str) -> TTLV:
     return TTLV.struct("PrivateKey", [key_block("TransparentECPrivateKey", m, algorithm, CURVE_BITS[curve])])
 
 
-def public_object(key, algorithm: str) -> TTLV:
+def public_object(key: PublicKeyTypes, algorithm: str | None) -> TTLV:
     """The stored (transparent) form of a public key."""
     if isinstance(key, rsa.RSAPublicKey):
         n = key.public_numbers()
@@ -141,25 +146,27 @@ def _material(obj: TTLV) -> tuple[str, TTLV]:
     block = obj.get("KeyBlock")
     if block is None:
         raise KeyFormatError("the object has no KeyBlock")
-    fmt = block.get_value("KeyFormatType")
+    fmt = str(block.get_value("KeyFormatType"))
     kv = block.get("KeyValue")
-    if kv is None or kv.type != "Structure" or kv.get("KeyMaterial") is None:
+    material = kv.get("KeyMaterial") if kv is not None and kv.type == "Structure" else None
+    if material is None:
         raise KeyFormatError("the key block has no plaintext KeyMaterial")
-    return fmt, kv.get("KeyMaterial")
+    return fmt, material
 
 
 def symmetric_bytes(obj: TTLV) -> bytes:
     """The raw bytes of a symmetric key (Raw or TransparentSymmetricKey)."""
     fmt, m = _material(obj)
     if m.type == "ByteString":
-        return m.value
+        raw: bytes = m.value
+        return raw
     key = m.get_value("Key")
     if not isinstance(key, bytes):
         raise KeyFormatError(f"no symmetric key bytes in {fmt} material")
     return key
 
 
-def load_private(obj: TTLV):
+def load_private(obj: TTLV) -> PrivateKeyTypes:
     """A ``cryptography`` private key from a stored or imported PrivateKey object."""
     fmt, m = _material(obj)
     try:
@@ -185,7 +192,7 @@ def load_private(obj: TTLV):
     raise KeyFormatError(f"unsupported private key format {fmt}")
 
 
-def load_public(obj: TTLV):
+def load_public(obj: TTLV) -> PublicKeyTypes:
     """A ``cryptography`` public key from a stored or imported PublicKey object."""
     fmt, m = _material(obj)
     try:
@@ -195,10 +202,7 @@ def load_public(obj: TTLV):
             curve, q = m.get_value("RecommendedCurve"), m.get_value("QString")
             if curve in EC_CURVES:
                 return ec.EllipticCurvePublicKey.from_encoded_point(EC_CURVES[curve](), q)
-            cls = RAW_CURVES[curve][0]
-            return {x25519.X25519PrivateKey: x25519.X25519PublicKey, x448.X448PrivateKey: x448.X448PublicKey,
-                    ed25519.Ed25519PrivateKey: ed25519.Ed25519PublicKey,
-                    ed448.Ed448PrivateKey: ed448.Ed448PublicKey}[cls].from_public_bytes(q)
+            return RAW_PUBLIC_KEYS[curve].from_public_bytes(q)
         if fmt in ("PKCS1", "PKCS8", "X509", "Raw"):  # cryptography reads SPKI and PKCS#1 DER
             return ser.load_der_public_key(m.value)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -209,24 +213,26 @@ def load_public(obj: TTLV):
 # -- export formats -----------------------------------------------------------------------------
 
 
-def private_material(key, fmt: str) -> TTLV:
+def private_material(key: PrivateKeyTypes, fmt: str) -> TTLV:
     """KeyMaterial for ``key`` in ``fmt`` (the block's format tag is ``fmt`` too)."""
     if fmt == "PKCS1":
         if not isinstance(key, rsa.RSAPrivateKey):
             raise KeyFormatError("PKCS1 is only for RSA keys")
-        return TTLV.bytes_("KeyMaterial", key.private_bytes(_DER, ser.PrivateFormat.TraditionalOpenSSL, ser.NoEncryption()))
+        return TTLV.bytes_("KeyMaterial", key.private_bytes(_DER, ser.PrivateFormat.TraditionalOpenSSL,
+                                                            ser.NoEncryption()))
     if fmt == "PKCS8":
         return TTLV.bytes_("KeyMaterial", key.private_bytes(_DER, ser.PrivateFormat.PKCS8, ser.NoEncryption()))
     if fmt == "ECPrivateKey":
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise KeyFormatError("ECPrivateKey is only for NIST-curve keys")
-        return TTLV.bytes_("KeyMaterial", key.private_bytes(_DER, ser.PrivateFormat.TraditionalOpenSSL, ser.NoEncryption()))
+        return TTLV.bytes_("KeyMaterial", key.private_bytes(_DER, ser.PrivateFormat.TraditionalOpenSSL,
+                                                            ser.NoEncryption()))
     if fmt == "Raw" and not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
         return TTLV.bytes_("KeyMaterial", key.private_bytes(_RAW, ser.PrivateFormat.Raw, ser.NoEncryption()))
     raise KeyFormatError(f"a private key cannot be exported as {fmt}")
 
 
-def public_material(key, fmt: str) -> TTLV:
+def public_material(key: PublicKeyTypes, fmt: str) -> TTLV:
     """KeyMaterial for a public key in ``fmt`` (PKCS1, PKCS8/X509 = SPKI, Raw)."""
     if fmt == "PKCS1":
         if not isinstance(key, rsa.RSAPublicKey):
@@ -245,30 +251,31 @@ def convert_key_object(obj: TTLV, fmt: str) -> TTLV:
     alg = block.get_value("CryptographicAlgorithm") if block else None
     length = block.get_value("CryptographicLength") if block else None
     if obj.tag == "SymmetricKey":
-        key = symmetric_bytes(obj)
+        secret = symmetric_bytes(obj)
         if fmt == "Raw":
-            material = TTLV.bytes_("KeyMaterial", key)
+            material = TTLV.bytes_("KeyMaterial", secret)
         elif fmt == "TransparentSymmetricKey":
-            material = TTLV.struct("KeyMaterial", [TTLV.bytes_("Key", key)])
+            material = TTLV.struct("KeyMaterial", [TTLV.bytes_("Key", secret)])
         else:
             raise KeyFormatError(f"a symmetric key cannot be exported as {fmt}")
         return TTLV.struct(obj.tag, [key_block(fmt, material, alg, length)])
     if obj.tag == "PrivateKey":
-        key = load_private(obj)
+        private = load_private(obj)
         if fmt.startswith("Transparent"):
-            if (fmt == "TransparentRSAPrivateKey") != isinstance(key, rsa.RSAPrivateKey) or "Public" in fmt:
+            if (fmt == "TransparentRSAPrivateKey") != isinstance(private, rsa.RSAPrivateKey) or "Public" in fmt:
                 raise KeyFormatError(f"this private key cannot be exported as {fmt}")
-            out = private_object(key, alg)
-            out.get("KeyBlock").set(TTLV.integer("CryptographicLength", length)) if length is not None else None
+            out = private_object(private, alg)
+            if length is not None:
+                out.child("KeyBlock").set(TTLV.integer("CryptographicLength", length))
             return out
-        return TTLV.struct(obj.tag, [key_block(fmt, private_material(key, fmt), alg, length)])
+        return TTLV.struct(obj.tag, [key_block(fmt, private_material(private, fmt), alg, length)])
     if obj.tag == "PublicKey":
-        key = load_public(obj)
+        public = load_public(obj)
         if fmt.startswith("Transparent"):
-            if (fmt == "TransparentRSAPublicKey") != isinstance(key, rsa.RSAPublicKey) or "Private" in fmt:
+            if (fmt == "TransparentRSAPublicKey") != isinstance(public, rsa.RSAPublicKey) or "Private" in fmt:
                 raise KeyFormatError(f"this public key cannot be exported as {fmt}")
-            return public_object(key, alg)
-        return TTLV.struct(obj.tag, [key_block(fmt, public_material(key, fmt), alg, length)])
+            return public_object(public, alg)
+        return TTLV.struct(obj.tag, [key_block(fmt, public_material(public, fmt), alg, length)])
     raise KeyFormatError(f"a {obj.tag} has no key format")
 
 
@@ -277,7 +284,7 @@ def default_format(obj: TTLV) -> str | None:
     block = obj.get("KeyBlock")
     if block is None:
         return None
-    fmt = block.get_value("KeyFormatType")
+    fmt: str | None = block.get_value("KeyFormatType")
     if obj.tag == "SymmetricKey":
         return "Raw"
     if obj.tag in ("PrivateKey", "PublicKey"):
@@ -298,7 +305,7 @@ def default_format(obj: TTLV) -> str | None:
 # -- the form CreateKeyPair stores (crate/crypto/src/crypto/elliptic_curves/operation.rs) ------
 
 
-def generated_curve_objects(key, algorithm: str) -> tuple[TTLV, TTLV, int]:
+def generated_curve_objects(key: PrivateKeyTypes, algorithm: str) -> tuple[TTLV, TTLV, int]:
     """The private and public objects of a freshly generated EC/Montgomery/Edwards key as
     Cosmian's ``to_ec_private_key`` / ``to_ec_public_key`` build them: NIST and secp curves
     carry the minimal big-endian scalar and a *compressed* point, the others their raw bytes;
@@ -328,7 +335,7 @@ def generated_curve_objects(key, algorithm: str) -> tuple[TTLV, TTLV, int]:
 _OPENSSL_BITS = {"CURVE25519": 253, "CURVE448": 448, "CURVEED25519": 253, "CURVEED448": 456}
 
 
-def algorithm_and_bits(key) -> tuple[str, int]:  # noqa: ANN001 - a cryptography key
+def algorithm_and_bits(key: PrivateKeyTypes | PublicKeyTypes) -> tuple[str, int]:
     """``openssl_private_key_to_kmip(…, PKCS8)``: RSA, ECDH (NIST, X25519, X448), Ed25519, Ed448;
     the length is OpenSSL's ``bits()``."""
     if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
@@ -343,11 +350,21 @@ def algorithm_and_bits(key) -> tuple[str, int]:  # noqa: ANN001 - a cryptography
 def pkcs8_object(obj: TTLV) -> TTLV:
     """An imported private or public key as Cosmian stores it: PKCS#8 (SPKI for a public key)
     DER with the algorithm and length read from the key."""
-    key = load_private(obj) if obj.tag == "PrivateKey" else load_public(obj)
-    return key_object(key, obj.tag)
+    if obj.tag == "PrivateKey":
+        return private_key_object(load_private(obj))
+    return public_key_object(load_public(obj))
 
 
-def key_object(key, object_type: str) -> TTLV:  # noqa: ANN001
+def private_key_object(key: PrivateKeyTypes) -> TTLV:
+    """``key`` as Cosmian stores an imported private key (PKCS#8)."""
+    return _pkcs8_object("PrivateKey", key, private_material(key, "PKCS8"))
+
+
+def public_key_object(key: PublicKeyTypes) -> TTLV:
+    """``key`` as Cosmian stores an imported public key (SPKI)."""
+    return _pkcs8_object("PublicKey", key, public_material(key, "PKCS8"))
+
+
+def _pkcs8_object(object_type: str, key: PrivateKeyTypes | PublicKeyTypes, material: TTLV) -> TTLV:
     algorithm, bits = algorithm_and_bits(key)
-    material = private_material(key, "PKCS8") if object_type == "PrivateKey" else public_material(key, "PKCS8")
     return TTLV.struct(object_type, [key_block("PKCS8", material, algorithm, bits)])

@@ -25,9 +25,9 @@ single event loop. ``SHAPE_VERSION`` names this shape; the store rewrites older 
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timezone
-from json.encoder import encode_basestring_ascii as _quote  # type: ignore[attr-defined]
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _quote
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.attributes import RANK
@@ -44,11 +44,9 @@ def serde_datetime(v: datetime) -> str:
     (year, ordinal, hour, minute, second, nanosecond, offset hours, minutes, seconds), in UTC
     (the sandbox keeps every date in UTC)."""
     if v.tzinfo is None:
-        v = v.replace(tzinfo=timezone.utc)
-    v = v.astimezone(timezone.utc)
-    return "[%d,%d,%d,%d,%d,%d,0,0,0]" % (
-        v.year, v.timetuple().tm_yday, v.hour, v.minute, v.second, v.microsecond * 1000,
-    )
+        v = v.replace(tzinfo=UTC)
+    v = v.astimezone(UTC)
+    return f"[{v.year},{v.timetuple().tm_yday},{v.hour},{v.minute},{v.second},{v.microsecond * 1000},0,0,0]"
 
 
 def _bigint(v: int) -> str:
@@ -57,8 +55,8 @@ def _bigint(v: int) -> str:
     sign = (v > 0) - (v < 0)
     v = abs(v)
     count = (v.bit_length() + 31) // 32
-    digits = struct.unpack("<%dI" % count, v.to_bytes(count * 4, "little"))
-    return "[%d,[%s]]" % (sign, ",".join(map(str, digits)))
+    digits = struct.unpack(f"<{count}I", v.to_bytes(count * 4, "little"))
+    return f"[{sign},[{','.join(map(str, digits))}]]"
 
 
 def _value(node: TTLV) -> str:

@@ -189,4 +189,5 @@ async def access_create(request: web.Request) -> web.Response:
 async def access_privileged(request: web.Request) -> web.Response:
     """``GET /access/privileged``: whether the user is a privileged user."""
     cfg, user = request.app[CONFIG], request["user"]
-    return web.json_response({"has_privileged_access": bool(cfg.privileged_users) and user in cfg.privileged_users})
+    privileged = cfg.privileged_users or []
+    return web.json_response({"has_privileged_access": bool(privileged) and user in privileged})

@@ -7,7 +7,8 @@ import unicodedata
 from collections.abc import Iterable
 
 from kms_tui.kmip.enums import enum_for_tag
-from kms_tui.kmip.models import REQUESTS_BY_TAG, Attributes, Link, Name, TTLVModel, VendorAttribute
+from kms_tui.kmip.models import REQUESTS_BY_TAG, Attributes, Link, Name, VendorAttribute
+from kms_tui.kmip.models.base import TTLVModel
 from kms_tui.kmip.models.objects import OBJECT_TAGS
 from kms_tui.kmip.models.wire import CodecError, name_enum_codes
 from kms_tui.kmip.ttlv import TTLV

@@ -2,8 +2,8 @@
 owner)``, ``tags(id, tag)`` and ``read_access(id, userid, permissions)``.
 
 Objects and attributes are kept as JSON TTLV text; ``plain_attributes`` holds the attributes
-once more as the plain JSON ``/access/owned`` returns (see :mod:`kms_tui.server.plain_json`). The database runs in WAL mode with
-``synchronous=FULL``: a call that returned has been fsynced, so an acknowledged write survives
+once more as the plain JSON ``/access/owned`` returns (see :mod:`kms_tui.server.plain_json`). The database runs
+in WAL mode with ``synchronous=FULL``: a call that returned has been fsynced, so an acknowledged write survives
 ``kill -9``. All calls are synchronous and short; the server calls them from its event loop,
 which also serialises read-modify-write sequences of one request.
 """
@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any
 
 from kms_tui.kmip.ttlv import TTLV, TTLVError, decode, encode
 from kms_tui.server.access_request import ordered
@@ -99,7 +100,7 @@ def _decoded(text: str) -> TTLV:
     return node.copy()
 
 
-def _row_to_object(row: sqlite3.Row | tuple, tags: set[str]) -> StoredObject:
+def _row_to_object(row: sqlite3.Row | tuple[Any, ...], tags: set[str]) -> StoredObject:
     uid, obj, attrs, state, owner = row[:5]
     return StoredObject(uid, _decoded(obj), _decoded(attrs), state, owner, tags)
 

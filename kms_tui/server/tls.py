@@ -21,7 +21,8 @@ def _load_p12(ctx: ssl.SSLContext, path: Path, password: str | None) -> None:
         )
     except (OSError, ValueError) as exc:
         # Never echo the password; say which file failed.
-        raise ServerConfigError(f"cannot read the PKCS#12 file {path}: wrong password or not PKCS#12 ({type(exc).__name__})") from None
+        raise ServerConfigError(f"cannot read the PKCS#12 file {path}: wrong password or not PKCS#12 "
+                                f"({type(exc).__name__})") from None
     if key is None or cert is None:
         raise ServerConfigError(f"the PKCS#12 file {path} holds no key and certificate")
     pem = key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())

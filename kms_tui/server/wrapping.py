@@ -9,11 +9,13 @@ KeyValue) (``crate/crypto/src/crypto/wrap/{wrap_key,unwrap_key}.rs``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cryptography.hazmat.primitives.keywrap import (
     InvalidUnwrap,
     aes_key_unwrap,
-    aes_key_wrap,
     aes_key_unwrap_with_padding,
+    aes_key_wrap,
     aes_key_wrap_with_padding,
 )
 
@@ -23,6 +25,11 @@ from kms_tui.server import keys, ttlv_binary
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import CryptographicError, InvalidRequest, Kmip21Error, NotSupported, ServerError
 from kms_tui.server.store import StoredObject
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
 WRAPPING_KEY_ID = "wrapping_key_id"
 WRAP_KEY = 0x10
@@ -95,7 +102,7 @@ def _unwrapping_key(ctx: OpContext, kek_uid: str) -> StoredObject:
     return kek
 
 
-def _public_key_of(kek: StoredObject):  # noqa: ANN202 - a cryptography public key
+def _public_key_of(kek: StoredObject) -> PublicKeyTypes:
     from cryptography import x509
 
     try:
@@ -112,24 +119,25 @@ def _rsa_parameters(params: TTLV | None) -> tuple[str, str, str]:
     return g("CryptographicAlgorithm") or "RSA", g("PaddingMethod") or "OAEP", g("HashingAlgorithm") or "SHA256"
 
 
-def _hash(name: str):  # noqa: ANN202
+def _hash(name: str) -> hashes.HashAlgorithm:
     from cryptography.hazmat.primitives import hashes
 
-    table = {"SHA1": hashes.SHA1, "SHA224": hashes.SHA224, "SHA256": hashes.SHA256, "SHA384": hashes.SHA384,
+    table: dict[str, type[hashes.HashAlgorithm]] = {"SHA1": hashes.SHA1, "SHA224": hashes.SHA224,
+                                                    "SHA256": hashes.SHA256, "SHA384": hashes.SHA384,
              "SHA512": hashes.SHA512}
     if name not in table:
         raise CryptographicError(f"Unable to wrap key with RSA: hashing algorithm not supported: {name}")
     return table[name]()
 
 
-def _oaep(hash_name: str):  # noqa: ANN202
+def _oaep(hash_name: str) -> padding.OAEP:
     from cryptography.hazmat.primitives.asymmetric import padding
 
     h = _hash(hash_name)
     return padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None)
 
 
-def _wrap_with_public_key(public, params: TTLV | None, data: bytes) -> bytes:  # noqa: ANN001
+def _wrap_with_public_key(public: PublicKeyTypes, params: TTLV | None, data: bytes) -> bytes:
     """``wrap_with_rsa``: CKM_RSA_AES_KEY_WRAP (padding None), CKM_RSA_OAEP, CKM_RSA v1.5."""
     from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -156,7 +164,7 @@ def _wrap_with_public_key(public, params: TTLV | None, data: bytes) -> bytes:  #
     raise CryptographicError(f"Unable to wrap key with RSA: padding method not supported: {pad}")
 
 
-def _unwrap_with_private_key(private, params: TTLV | None, data: bytes) -> bytes:  # noqa: ANN001
+def _unwrap_with_private_key(private: PrivateKeyTypes, params: TTLV | None, data: bytes) -> bytes:
     from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
     if isinstance(private, ec.EllipticCurvePrivateKey):  # unwrap_with_private_key: ecies_decrypt
@@ -258,11 +266,11 @@ def unwrap_node(ctx: OpContext, node: TTLV) -> TTLV:
     SPKI (what NoEncoding wraps)."""
     block = node.get("KeyBlock")
     kwd = block.get("KeyWrappingData") if block is not None else None
-    if kwd is None:
+    if block is None or kwd is None:
         return node
     info = kwd.get("EncryptionKeyInformation")
     kek_uid = info.get_value("UniqueIdentifier") if info is not None else None
-    if not isinstance(kek_uid, str):
+    if info is None or not isinstance(kek_uid, str):
         raise NotSupported("unable to unwrap key: the wrapping key identifier is missing")
     kek = _unwrapping_key(ctx, kek_uid)
     params = info.get("CryptographicParameters")
@@ -279,7 +287,7 @@ def unwrap_node(ctx: OpContext, node: TTLV) -> TTLV:
         plain = _unwrap_with_private_key(private, params, data)
     fmt = block.get_value("KeyFormatType")
     out = node.copy()
-    plain_block = out.get("KeyBlock")
+    plain_block = out.child("KeyBlock")
     plain_block.remove("KeyWrappingData")
     if (kwd.get_value("EncodingOption") or "TTLVEncoding") == "TTLVEncoding":  # KeyValue::from_ttlv_bytes
         try:
@@ -348,7 +356,7 @@ def wrap_for_export(ctx: OpContext, node: TTLV, spec: TTLV) -> TTLV:
         out_params.set(TTLV.enum("BlockCipherMode", mode))
     info_children = [TTLV.text("UniqueIdentifier", kek_uid)] + ([out_params] if out_params.value else [])
     out = node.copy()
-    block = out.get("KeyBlock")
+    block = out.child("KeyBlock")
     block.set(TTLV.bytes_("KeyValue", wrapped))
     block.set(TTLV.struct("KeyWrappingData", [
         TTLV.enum("WrappingMethod", "Encrypt"),

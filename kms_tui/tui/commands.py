@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Iterator
+from typing import Any
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from kms_tui.tui.registry import SCREENS, screen_class
 
 
-def palette_entries(app) -> Iterator[tuple[str, str, object]]:
+def palette_entries(app) -> Iterator[tuple[str, str, Callable[[], Any]]]:
     """(title, help, callback) for every command the palette offers."""
     for entry in SCREENS:
         yield f"Go to {entry.title}", entry.description, partial(app.go_to, entry.mode)
         cls = screen_class(entry)
         for binding in cls.BINDINGS:
-            if getattr(binding, "description", "") and getattr(binding, "id", None):
+            if isinstance(binding, Binding) and binding.description and binding.id:
                 if binding.action in getattr(cls, "WRITE_ACTIONS", ()) and app.read_only:
                     continue  # read-only hides writes everywhere, the palette included
                 if isinstance(app.screen, cls) and not app.screen.check_action(binding.action, ()):

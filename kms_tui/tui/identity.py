@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from kms_tui.safetext import visible
@@ -50,16 +50,16 @@ class Identity:
     def connected(self) -> bool:
         return self.connection == "connected"
 
-    def with_connection(self, state: str, detail: str = "") -> "Identity":
+    def with_connection(self, state: str, detail: str = "") -> Identity:
         return replace(self, connection=state, connection_detail=detail)
 
-    def with_whoami(self, whoami: Any) -> "Identity":
+    def with_whoami(self, whoami: Any) -> Identity:
         """Fold in the user and token expiry of a ``WhoAmI``."""
         user = first_attr(whoami, "effective_user", "user", "username") or self.user
         expires = as_datetime(first_attr(whoami, "token_expires_at", "expires_at"))
         return replace(self, user=visible(user), expires_at=expires or self.expires_at)
 
-    def with_session(self, state: Any) -> "Identity":
+    def with_session(self, state: Any) -> Identity:
         """Fold in the session's signed-in/expired state."""
         expired = first_attr(state, "status") == "expired"
         return replace(self, session_expired=expired, expires_at=as_datetime(first_attr(state, "expires_at")))
@@ -81,5 +81,5 @@ def as_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, timezone.utc)
+        return datetime.fromtimestamp(value, UTC)
     return None

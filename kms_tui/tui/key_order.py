@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import ScreenStackError
@@ -45,7 +45,15 @@ class KeyHandled(Message):
         self.lap = lap
 
 
-class OrderedKeys:
+if TYPE_CHECKING:  # mixed into the console's App: typed as one, a plain object at run time
+    from textual.app import App
+
+    _AppBase = App[Any]
+else:
+    _AppBase = object
+
+
+class OrderedKeys(_AppBase):
     """Mixin for the ``App``: keys (and pastes) from the terminal are fed one at a time."""
 
     def _init_key_order(self) -> None:
@@ -65,12 +73,12 @@ class OrderedKeys:
             self._key_backlog.append(event)
             await self._feed_keys()
             return
-        await super().on_event(event)  # type: ignore[misc]
+        await super().on_event(event)
 
     def _key_order_mounted(self) -> None:
         """Call from the app's ``on_mount``: screen changes release a waiting key."""
-        self.screen_change_signal.subscribe(self, self._screen_changed)  # type: ignore[attr-defined]
-        self._key_watchdog = self.set_interval(PROBE_PATIENCE, self._check_probe, pause=True)  # type: ignore[attr-defined]
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+        self._key_watchdog = self.set_interval(PROBE_PATIENCE, self._check_probe, pause=True)
 
     # --- feeding ----------------------------------------------------------------------------
     async def _feed_keys(self) -> None:
@@ -84,11 +92,11 @@ class OrderedKeys:
                 # app's queue and the focus it asked for is set before the next key is handed over
                 if self._key_turn_for is not screen:
                     self._key_turn_for = screen
-                    self.call_later(self._key_turn_done, screen)  # type: ignore[attr-defined]
+                    self.call_later(self._key_turn_done, screen)
                 return
             event = self._key_backlog.popleft()
-            target: MessagePump = self.focused or screen  # type: ignore[attr-defined]
-            await super().on_event(event)  # type: ignore[misc]  # priority bindings, else forwarded
+            target: MessagePump = self.focused or screen
+            await super().on_event(event)  # priority bindings, else forwarded
             if event.is_forwarded:
                 self._send_probe(target, 1)
 
@@ -100,7 +108,7 @@ class OrderedKeys:
 
     def _top_screen(self) -> Any:
         try:
-            return self.screen  # type: ignore[attr-defined]
+            return self.screen
         except ScreenStackError:
             return None
 
@@ -113,7 +121,7 @@ class OrderedKeys:
             await screen._mounted_event.wait()
             if self._key_mount_wait is screen:
                 self._key_mount_wait = None
-            self.call_later(self._feed_keys)  # type: ignore[attr-defined]
+            self.call_later(self._feed_keys)
 
         self._key_mount_task = asyncio.get_running_loop().create_task(mounted())
 
@@ -132,7 +140,7 @@ class OrderedKeys:
         self._key_awaited = 0
         if not self._key_backlog and self._key_watchdog is not None:
             self._key_watchdog.pause()
-        self.call_later(self._feed_keys)  # type: ignore[attr-defined]
+        self.call_later(self._feed_keys)
 
     # --- coming back ------------------------------------------------------------------------
     async def on_key_handled(self, message: KeyHandled) -> None:
@@ -140,7 +148,7 @@ class OrderedKeys:
         if message.token != self._key_awaited:
             return  # released meanwhile (screen change, watchdog)
         if message.lap < LAPS:
-            target = self.focused or self._top_screen()  # type: ignore[attr-defined]
+            target = self.focused or self._top_screen()
             if target is not None and self._send_probe(target, message.lap + 1):
                 return
         self._key_awaited = 0

@@ -113,7 +113,7 @@ class MemoryAuditTrail:
 
     def entries(self, limit: int = 50) -> list[dict[str, Any]]:
         with self._lock:
-            mine = [dict(zip(_COLUMNS, entry.row())) for entry in reversed(self._rows)][:max(0, limit)]
+            mine = [dict(zip(_COLUMNS, entry.row(), strict=False)) for entry in reversed(self._rows)][:max(0, limit)]
         for entry in mine:
             entry["object_ids"] = json.loads(entry["object_ids"])
             entry["details"] = _details(entry.get("details"))

@@ -25,7 +25,7 @@ class ScreenEntry:
 SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("whoami", "Who am I", "kms_tui.tui.screens.whoami", "WhoAmIScreen", "1",
                 "Effective user, token, certificate, server version and rights."),
-    ScreenEntry("objects", "Objects", "kms_tui.tui.screens.objects", "ObjectsScreen", "2",
+    ScreenEntry("objects", "Objects", "kms_tui.tui.objects.screen", "ObjectsScreen", "2",
                 "Browse, locate, create, revoke, destroy and export keys."),
     ScreenEntry("audit", "Audit", "kms_tui.tui.screens.audit", "AuditScreen", "3",
                 "What this console did, from the local audit trail."),

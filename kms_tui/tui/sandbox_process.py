@@ -9,8 +9,8 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from kms_tui import paths
 
@@ -42,7 +42,7 @@ class SandboxProcess:
     """
 
     def __init__(self, db: Path | None = None, *, read_only: bool = False,
-                 on_exit: Callable[[int | None], None] | None = None) -> None:
+                 on_exit: Callable[[int | None], object] | None = None) -> None:
         self.read_only = read_only
         self.on_exit = on_exit
         self._scratch: Path | None = None
@@ -97,9 +97,11 @@ class SandboxProcess:
             self.proc = await asyncio.create_subprocess_exec(
                 *args, stdout=asyncio.subprocess.PIPE, stderr=log, stdin=asyncio.subprocess.DEVNULL,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+        stdout = self.proc.stdout
+        assert stdout is not None  # stdout=PIPE
         try:
-            line = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
-        except asyncio.TimeoutError:
+            line = await asyncio.wait_for(stdout.readline(), timeout)
+        except TimeoutError:
             line = b""
         text = line.decode(errors="replace").strip()
         if not text.startswith("listening on "):
@@ -135,7 +137,7 @@ class SandboxProcess:
             proc.terminate()
         try:
             await asyncio.wait_for(proc.wait(), 10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             await proc.wait()

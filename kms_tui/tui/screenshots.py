@@ -1,6 +1,6 @@
 """Write an SVG of every console screen, taken from the real app on a real sandbox.
 
-    python -m kms_tui.tui.screenshots [--out screenshots] [--size 100x32]
+    python -m kms_tui.tui.screenshots [--out screenshots] [--size 80x24] [--only NAME ...]
 
 Runs in a throw-away kms-tui home (your profiles and settings are not touched), starts the
 sandbox as the console does, and drives the app with Textual's pilot. To add a screen, append
@@ -14,13 +14,13 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Awaitable, Callable
 
 Setup = Callable[["object"], Awaitable[None]]
-FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,15 @@ SHOTS: list[Shot] = [
     Shot("objects-create", "Create a key pair, a symmetric key, secret data or an opaque object",
          lambda p: _objects(p, "n")),
     Shot("objects-revoke", "Revoke: reason, message, compromise date, cascade", lambda p: _objects(p, "v")),
-    Shot("objects-destroy", "Destroy: names the object and its linked key, asks for the id", lambda p: _objects(p, "d")),
+    Shot("objects-destroy", "Destroy: names the object and its linked key, asks for the id", lambda p: _objects(p,
+                                                                                                                "d")),
     Shot("objects-secret", "Secret data: the value masked until V", lambda p: _secret(p)),
     Shot("objects-name-dates", "Name, dates and vendor attributes of an object (A)", lambda p: _objects(p, "A")),
     Shot("objects-revoke-rights", "Revoke some or all of a user's rights", lambda p: _revoke_rights(p)),
+    Shot("objects-grant", "Grant: a user, the operations, and what they really allow on Cosmian 5.26",
+         lambda p: _objects(p, "g")),
+    Shot("access", "Access: what you own, what was granted to you, whether you may create objects",
+         lambda p: _access(p)),
     Shot("objects-locate", "Server filters: type, algorithm, state incl. destroyed, tags, name, length, link",
          lambda p: _objects(p, "f")),
     Shot("audit", "Audit view: what the console did, newest first", lambda p: _audit(p)),
@@ -106,7 +111,20 @@ SHOTS: list[Shot] = [
     Shot("radar", "Radar: what needs attention, worst first, each acted on one key away", lambda p: _radar(p)),
     Shot("bulk-preview", "Bulk revoke: every object that changes, partners, grants; type the count",
          lambda p: _bulk_preview(p)),
+    Shot("bulk-run", "Bulk tags on the marked rows: progress, s stops between objects, each outcome",
+         lambda p: _bulk_run(p)),
+    Shot("doctor", "Connection check (the doctor's walk): stops at the first broken link with its fix",
+         lambda p: _doctor(p)),
+    # last: it leaves the console read-only behind the production banner
+    Shot("production", "A production profile: red banner, read-only until ctrl+g and its name",
+         lambda p: _production(p)),
 ]
+
+
+async def _access(pilot) -> None:
+    await _objects(pilot)  # the sample objects exist
+    await pilot.press("6")
+    await _settle(pilot, 1.0)
 
 
 async def _export(pilot) -> None:
@@ -125,7 +143,7 @@ async def _import(pilot) -> None:
     await _objects(pilot)
     path = Path(os.environ.get("HOME", tempfile.gettempdir())) / "service.p12"
     path.write_bytes(sample_pkcs12())
-    pilot.app.screen._import_file_chosen(path)
+    pilot.app.screen.transfer.import_file(path)
     await _settle(pilot)
 
 
@@ -173,7 +191,7 @@ async def _certificates(pilot, *keys: str) -> None:
         app._shot_leaf = await client.certify(certify_any(generate="ec:p256", subject="CN=www.acme.example,O=Acme",
                                                           issuer_certificate_id=root, days=25, extensions=leaf_ext))
     # the certificates are real, dated today: the days left are counted from a week on
-    app.clock = lambda: datetime.now(timezone.utc) + timedelta(days=7)
+    app.clock = lambda: datetime.now(UTC) + timedelta(days=7)
     await app.switch_mode("objects")
     await _settle(pilot)
     screen = app.screen
@@ -227,6 +245,13 @@ async def _radar(pilot) -> None:
 
 async def _bulk_preview(pilot) -> None:
     """Every `prod` row marked, then v: the preview of the bulk revoke."""
+    await _mark_prod(pilot)
+    await pilot.press("v")
+    await _settle(pilot, 1.5)
+
+
+async def _mark_prod(pilot) -> None:
+    """The objects screen, every `prod` row marked (filters and detail closed)."""
     await _objects(pilot)
     screen = pilot.app.screen
     if screen.filter_bar.expanded:  # left open by the server-filters shot
@@ -234,11 +259,65 @@ async def _bulk_preview(pilot) -> None:
     screen.remove_class("-detail")
     screen.table.focus()
     await _settle(pilot, 0.3)
-    for row in [r for r in screen.table.shown_rows if "prod" in r.tags]:
+    for row in [r for r in screen.table.shown_rows if "prod" in r.tags and r.uid not in screen.table.marked]:
         screen.table.select_uid(row.uid)
         await pilot.press("space")
-    await pilot.press("v")
-    await _settle(pilot, 1.5)
+
+
+async def _bulk_run(pilot) -> None:
+    """Every `prod` row marked, T, the tag `pci`: the finished run lists each object's outcome."""
+    from textual.widgets import Input
+
+    await _mark_prod(pilot)
+    await pilot.press("T")
+    await _settle(pilot)
+    pilot.app.screen.query_one(Input).value = "pci"
+    await pilot.press("enter")
+    for _ in range(100):
+        await _settle(pilot, 0.1)
+        if getattr(pilot.app.screen, "report", None) is not None:
+            break
+    pilot.app.clear_notifications()
+    await _settle(pilot, 0.3)
+
+
+async def _doctor(pilot) -> None:
+    """The connect screen's check on a URL where nothing listens: the walk stops at tcp."""
+    import socket
+
+    from textual.widgets import Input
+
+    from kms_tui.tui.screens.connect import ConnectScreen
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = pilot.app
+    app.push_screen(ConnectScreen())
+    await _settle(pilot)
+    app.screen.query_one("#connect-url", Input).value = f"https://127.0.0.1:{port}"
+    app.screen.query_one("#connect-url", Input).focus()
+    await pilot.press("enter")
+    for _ in range(150):
+        await _settle(pilot, 0.1)
+        if "✗" in str(app.screen.query_one("#connect-result").render()):
+            break
+    await _settle(pilot, 0.3)
+
+
+async def _production(pilot) -> None:
+    """The sandbox profile as `kms-tui profile mark sandbox --production` leaves it: the banner
+    and a read-only console (the objects screen)."""
+    from kms_tui.tui.messages import ServicesReady
+
+    app = pilot.app
+    app.services.production = True
+    app.post_message(ServicesReady(app.services))
+    await _objects(pilot)
+    screen = app.screen
+    screen.bulk.clear()  # the marks of the bulk shots
+    screen.refresh_bindings()  # the write keys leave the footer
+    await _settle(pilot, 1.0)
 
 
 async def _audit(pilot) -> None:
@@ -267,8 +346,8 @@ async def _objects(pilot, *keys: str) -> None:
     await _settle(pilot)
 
 
-async def take_all(out: Path, size: tuple[int, int]) -> list[Path]:
-    """Start the app on a sandbox and save one SVG per shot."""
+async def take_all(out: Path, size: tuple[int, int], only: frozenset[str] = frozenset()) -> list[Path]:
+    """Start the app on a sandbox and save one SVG per shot (those named in ``only``, if given)."""
     from kms_tui.tui.app import create_app
 
     app = create_app(sandbox=True, clock=lambda: FIXED_NOW, discover_user_config=False, theme="textual-dark")
@@ -281,6 +360,8 @@ async def take_all(out: Path, size: tuple[int, int]) -> list[Path]:
         else:
             raise SystemExit("the sandbox did not answer: run `kms-tui --sandbox` to see why")
         for shot in SHOTS:
+            if only and shot.name not in only:
+                continue
             _close_overlays(pilot)
             await shot.setup(pilot)
             path = out / f"{shot.name}.svg"
@@ -293,8 +374,13 @@ async def take_all(out: Path, size: tuple[int, int]) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kms_tui.tui.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="screenshots", help="folder for the SVGs (default: screenshots)")
-    parser.add_argument("--size", default="100x32", help="terminal size, COLSxROWS (default: 100x32)")
+    parser.add_argument("--size", default="80x24", help="terminal size, COLSxROWS (default: 80x24, as over SSH)")
+    parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
+                        help="take only these shots (file names without .svg): " + ", ".join(s.name for s in SHOTS))
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.only) - {s.name for s in SHOTS})
+    if unknown:
+        parser.error(f"no such shot: {', '.join(unknown)}")
     cols, rows = (int(n) for n in args.size.lower().split("x"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -304,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["HOME"] = str(Path(home) / "user")
         os.environ.pop("CKMS_CONF", None)
         Path(os.environ["HOME"]).mkdir()
-        written = asyncio.run(take_all(out, (cols, rows)))
+        written = asyncio.run(take_all(out, (cols, rows), frozenset(args.only)))
     for path in written:
         print(path)
     return 0

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
     """The real clock; tests pass a fixed one."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,8 @@ class AppServices:
     profile: Any
     read_only: bool
     clock: Clock
+    client: KmsClient
     production: bool = False  # settings.toml marks the profile production (see the app's write mode)
-    client: Any = None
     session: Any = None
     audit: Any = None
     settings: Any = None
@@ -103,7 +107,7 @@ def load_settings() -> Any:
 
 
 async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any = None,
-                        on_session_change: Callable[[Any], None] | None = None) -> AppServices:
+                        on_session_change: Callable[[Any], object] | None = None) -> AppServices:
     """Build the shared client and the session for ``profile`` (a resolved connection).
 
     Raises the client's ``ConfigurationError`` (message and fix) when the profile cannot work.
@@ -124,7 +128,7 @@ async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any 
                        extra_closers=[session.stop, audit.close])
 
 
-def _client_and_session(profile: Any, read_only: bool = False) -> tuple[Any, Any, Any]:
+def _client_and_session(profile: Any, read_only: bool = False) -> tuple[KmsClient, Any, Any]:
     """The client, its session (not watched yet) and the audit trail of ``profile`` (blocking).
     ``read_only``: nothing is written to disk (see :mod:`kms_tui.tui.read_only_store`)."""
     from kms_tui.auth.session import Session
@@ -185,7 +189,7 @@ def sandbox_profile(url: str, *, save: bool = True, make_active: bool = False) -
         document = store.load(SANDBOX_PROFILE)
         if document.http_config.get("server_url") != url:
             document.set("http_config.server_url", url)
-            store.save(SANDBOX_PROFILE, document)
+            store.save(SANDBOX_PROFILE, document, backup=False)  # a new port: keeps the user's backups
     else:
         store.create(SANDBOX_PROFILE, url)
     if make_active:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import Any
 
 from kms_tui.client import requests
 from kms_tui.client.redact import redact_text
@@ -121,7 +122,29 @@ def _symmetric_kind(algorithm: str) -> str:
 
 
 def for_create(family: str, *, size: int, curve: str, name: str | None, tags: Sequence[str],
-               activate: bool, algorithm: str = "") -> Equivalent:
+               activate: bool, algorithm: str = "", rotation: Any = None) -> Equivalent:
+    """A create; ``rotation`` (a ``RotationChoice``): ckms's ``--rotation-interval``,
+    ``--rotation-offset``, ``--enroll-keyset``, then their SetAttributes on the new key."""
+    equivalent = _for_create(family, size=size, curve=curve, name=name, tags=tags, activate=activate,
+                             algorithm=algorithm)
+    if not rotation:
+        return equivalent
+    from kms_tui.kmip.models import attribute_requests as R
+    from kms_tui.kmip.models.rotation_requests import policy_attributes
+
+    new_id = "NEW_KEY_ID"  # the id the server gives the key (a pair: its private key)
+    attributes = policy_attributes(interval=rotation.interval, offset=rotation.offset,
+                                   name=new_id if rotation.keyset else None)
+    sets = "\n".join(_json(R.set_attribute(new_id, a).to_ttlv()) for a in attributes)
+    kms_tui, sep, comment = equivalent.kms_tui.partition("  # ")
+    kms_tui = " ".join([kms_tui, _q(*rotation.command_words())]) + (sep + comment if sep else "")
+    ckms = equivalent.ckms  # `ckms fpe keys create` has no rotation options (rotation_policy_args.rs users)
+    ckms = f"{ckms} {_q(*rotation.ckms_words())}" if ckms and not ckms.startswith("ckms fpe") else None
+    return Equivalent(equivalent.title, kms_tui, ckms, f"{equivalent.kmip}\n{sets}")
+
+
+def _for_create(family: str, *, size: int, curve: str, name: str | None, tags: Sequence[str],
+                activate: bool, algorithm: str = "") -> Equivalent:
     if family in ("password", "seed", "opaque"):
         return _for_create_secret(family, size=size, name=name, tags=tags)
     if family == "symmetric":
@@ -137,20 +160,20 @@ def for_create(family: str, *, size: int, curve: str, name: str | None, tags: Se
         words += ["--name", name]
     ckms_tags = " ".join(_q("-t", t) for t in tags)
     if family in ("aes", "chacha20", "sha3", "shake", "fpe"):
-        ckms: str | None = {"aes": f"ckms sym keys create -l {size}",
-                            "chacha20": "ckms sym keys create -a chacha20 -l 256",
-                            "sha3": f"ckms sym keys create -a sha3 -l {size}",
-                            "shake": f"ckms sym keys create -a shake -l {size}",
-                            "fpe": "ckms fpe keys create"}[family]
+        command = {"aes": f"ckms sym keys create -l {size}",
+                   "chacha20": "ckms sym keys create -a chacha20 -l 256",
+                   "sha3": f"ckms sym keys create -a sha3 -l {size}",
+                   "shake": f"ckms sym keys create -a shake -l {size}",
+                   "fpe": "ckms fpe keys create"}[family]
         op = requests.create_symmetric_key(algorithm or "AES", size, tags=tags, name=name)
     else:
-        ckms = {"rsa": f"ckms rsa keys create -s {size}", "ec": f"ckms ec keys create -c {CURVES.get(curve, curve)}",
-                "ed25519": "ckms ec keys create -c ed25519", "ed448": "ckms ec keys create -c ed448"}[family]
+        command = {"rsa": f"ckms rsa keys create -s {size}", "ec": f"ckms ec keys create -c {CURVES.get(curve, curve)}",
+                   "ed25519": "ckms ec keys create -c ed25519", "ed448": "ckms ec keys create -c ed448"}[family]
         op = requests.create_key_pair(family, size=size or 2048, curve=curve or "p256", tags=tags, name=name)
     if ckms_tags:
-        ckms += " " + ckms_tags
-    if name or not activate:  # ckms names nothing at create and always activates
-        ckms = None
+        command += " " + ckms_tags
+    # ckms names nothing at create and always activates
+    ckms = None if name or not activate else command
     kms_tui = _q(*words)
     if not activate:  # headless create activates: the console's pre-active key has no command
         kms_tui += "  # headless keys are created active; this one stays pre-active (no ActivationDate)"
@@ -195,3 +218,65 @@ def for_grant(uid: str, user: str, operations: Sequence[str]) -> Equivalent:
 def copy_text(equivalent: Equivalent, which: str) -> str:
     """The text one copy key puts on the clipboard: ``kms-tui``, ``ckms`` or ``kmip``."""
     return {"kms-tui": equivalent.kms_tui, "ckms": equivalent.ckms or "", "kmip": equivalent.kmip}[which]
+
+
+MASKED = "********"
+# ckms 5.26 ExportKeyFormat / CertificateExportFormat (shared/export_key.rs, certificates/
+# export_certificate.rs): the names kms-tui uses too; certificate DER has no ckms export.
+_CKMS_CERT_FORMATS = ("json-ttlv", "pem", "pkcs12", "pkcs7")
+
+
+def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, *, wrap_key: str = "",
+               wrap_alg: str = "", has_password: bool = False, overwrite: bool = False) -> Equivalent:
+    """An export to a file; ``fmt`` ``public-pem`` is the public key or certificate as PEM
+    (``kms-tui export ID -o FILE`` without --format). A PKCS#12 password is never shown."""
+    from kms_tui.kmip import transfer
+
+    words = ["kms-tui", "export", uid]
+    if fmt != "public-pem":
+        words += ["--format", fmt]
+    words += ["-o", path]
+    if wrap_key:
+        words += ["--wrap-key", wrap_key] + (["--wrap-alg", wrap_alg] if wrap_alg else [])
+    if fmt == "pkcs12":
+        words += ["--pkcs12-password-file", "PASSWORD_FILE"]
+    if overwrite:
+        words.append("--force")
+    if fmt == "public-pem":
+        op = requests.export(uid)
+        ckms_format = "pem" if object_type == "Certificate" else "pkcs8-pem"
+    else:
+        op = transfer.export_request(uid, transfer.EXPORT_FORMATS[fmt], wrap_key=wrap_key or None,
+                                     wrap_alg=wrap_alg or None, pkcs12_password=MASKED if fmt == "pkcs12" else None)
+        ckms_format = fmt
+    ckms = None
+    if object_type == "Certificate" or fmt == "pkcs12":  # PKCS#12: certificates export -c <private key id>
+        if ckms_format in _CKMS_CERT_FORMATS and not wrap_key:
+            ckms = f"ckms certificates export {_q('-c', uid, '-f', ckms_format)}"
+            if fmt == "pkcs12":
+                ckms += f" -p {shlex.quote(MASKED) if has_password else shlex.quote('')}"
+            ckms += f" {shlex.quote(path)}"
+    else:
+        group = ckms_group(object_type, algorithm)
+        if group is not None:
+            ckms = f"ckms {group[0]} export {_q('-k', uid, '-f', ckms_format)}"
+            if wrap_key:
+                ckms += f" {_q('-w', wrap_key)}" + (f" {_q('-m', wrap_alg)}" if wrap_alg else "")
+            ckms += f" {shlex.quote(path)}"
+    return Equivalent(f"Export {uid}", _q(*words), ckms, _json(op))
+
+
+def for_tags(uid: str, add: Sequence[str], remove: Sequence[str]) -> Equivalent:
+    """A tag change: Cosmian's tag routes (``POST``/``DELETE /v1/crypto/keys/{id}/tags``), as
+    :func:`kms_tui.client.attributes.change_tags` sends them. ckms 5.26's ``--tag`` on
+    ``attributes set|delete`` selects objects, it does not change tags: no ckms command."""
+    from urllib.parse import quote
+
+    commands, bodies = [], []
+    for verb, method, tags in (("set", "POST", add), ("delete", "DELETE", remove)):
+        if tags:
+            commands.append(_q("kms-tui", "attributes", verb, uid, *[w for t in tags for w in ("--tag", t)]))
+            bodies.append(f"{method} /v1/crypto/keys/{quote(uid, safe='')}/tags\n"
+                          + redact_text(json.dumps({"tags": list(tags)})))
+    return Equivalent(f"Tags of {uid}", " && ".join(commands) or "(no change)", None,
+                      "\n".join(bodies) or "(no change: nothing is sent)", kind="REST request")

@@ -69,7 +69,8 @@ NOT_IN_TOML = frozenset({"device_authorization_url"})
 def method_of(http_config: dict, flow: str | None = None) -> str:
     """The form's method for an existing ``[http_config]`` (and the settings' OAuth flow)."""
     if http_config.get("oauth2_conf"):
-        return {"device": "oauth_device", "client_credentials": "oauth_client_credentials"}.get(flow or "", "oauth_pkce")
+        return {"device": "oauth_device", "client_credentials": "oauth_client_credentials"}.get(flow or "",
+                                                                                                "oauth_pkce")
     token = bool(http_config.get("access_token"))
     if http_config.get("tls_client_pkcs12_path"):
         return "pkcs12_token" if token else "pkcs12"

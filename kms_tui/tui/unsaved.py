@@ -10,10 +10,11 @@ ctrl+r. :class:`FormEdits` gives both methods to any form from the values of its
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.widget import Widget
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static, Switch, TextArea
 
 VALUE_FIELDS = (Input, Select, Checkbox, Switch)
@@ -47,8 +48,9 @@ def field_label(widget: Widget) -> str:
                 return _short(labels[0])
         else:
             index = siblings.index(node)
-            if index > 0 and isinstance(siblings[index - 1], Static):
-                return _short(siblings[index - 1])
+            previous = siblings[index - 1] if index > 0 else None
+            if isinstance(previous, Static):
+                return _short(previous)
         node, container = container, container.parent
     return (widget.id or "a field").removeprefix("f-").replace("-", " ")
 
@@ -69,9 +71,23 @@ def unsaved_changes(screens: Iterable[Any]) -> list[tuple[Any, str]]:
     return found
 
 
-class FormEdits:
+if TYPE_CHECKING:  # mixed into screens: typed as one, a plain object at run time
+    from textual import getters
+    from textual.screen import Screen
+
+    from kms_tui.tui.app import KmsConsole
+
+    _ScreenBase = Screen[Any]
+else:
+    _ScreenBase = object
+
+
+class FormEdits(_ScreenBase):
     """Mixin for a form (a Screen or ModalScreen): its fields' values are remembered once it is
     built; any field that differs later is an unsaved change. ``edits_title`` names the form."""
+
+    if TYPE_CHECKING:
+        app = getters.app(KmsConsole)
 
     ASK_BEFORE_DISCARD: ClassVar[bool] = True
     _baseline: dict[str, Any] | None = None
@@ -84,17 +100,17 @@ class FormEdits:
 
     def remember_fields(self) -> None:
         """Take the fields as they are now as the unchanged state (e.g. after a prefill)."""
-        self._baseline = field_values(self)  # type: ignore[arg-type]
+        self._baseline = field_values(self)
 
     def changed_fields(self) -> list[str]:
         """The labels of the fields that differ from when the form was built."""
         if self._baseline is None:
             return []
-        now = field_values(self)  # type: ignore[arg-type]
+        now = field_values(self)
         changed = []
         for key, value in now.items():
             if key in self._baseline and self._baseline[key] != value:
-                label = field_label(self.query_one(f"#{key}"))  # type: ignore[attr-defined]
+                label = field_label(self.query_one(f"#{key}"))
                 if label not in changed:
                     changed.append(label)
         return changed
@@ -110,8 +126,8 @@ class FormEdits:
         return f"{self.edits_title()} has unsaved changes: {', '.join(changed)}."
 
     def discard_changes(self) -> None:
-        self.dismiss(None)  # type: ignore[attr-defined]
+        self.dismiss(None)
 
     def close_form(self) -> None:
         """Escape/Cancel: close at once when nothing changed, else ask before the edits go."""
-        self.app.confirm_discard([self], "close", lambda: self.dismiss(None))  # type: ignore[attr-defined]
+        self.app.confirm_discard([self], "close", lambda: self.dismiss(None))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from kms_tui.tui.identity import as_datetime, first_attr
 from kms_tui.tui.widgets.header import format_time_left
@@ -22,9 +23,9 @@ def when(value: Any, now: datetime) -> str:
     if moment is None:
         return ""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     left = format_time_left(moment, now)
-    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({left if left == 'expired' else left + ' left'})"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({left if left == 'expired' else left + ' left'})"
 
 
 def yes_no(value: Any) -> str:

@@ -119,7 +119,8 @@ async def test_logout_forgets_locally_and_revokes_at_the_idp(tmp_path, mock_idp,
     await login_via_loopback(session)
     result = await session.logout()
     assert result == {"revoked": True, "forgot_cache": True, "removed_access_token": True}
-    assert mock_idp.wait_events("revoke") == [{"event": "revoke", "token_type_hint": "refresh_token", "has_token": True}]
+    assert mock_idp.wait_events("revoke") == [{"event": "revoke", "token_type_hint": "refresh_token",
+                                               "has_token": True}]
     assert "access_token" not in tomlkit.parse(conf.read_text())["http_config"]
     assert CredentialCache(session.profile.cache_key).load() is None
     assert Session(load_profile(conf)).state.status == "signed_out"

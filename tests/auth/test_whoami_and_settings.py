@@ -41,9 +41,10 @@ def test_the_client_certificate_is_described(tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ops@example.com")])
     ca = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(ca).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=30)).sign(key,
+                                                                                                      hashes.SHA256()))
     pem = tmp_path / "client.crt"
     pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     info = CertificateInfo.of({"tls_client_pem_cert_path": str(pem)})

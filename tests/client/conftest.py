@@ -6,9 +6,10 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -73,7 +74,8 @@ def start_tls_sandbox(tmp_path, pki) -> Callable[..., Sandbox]:
     """Start HTTPS sandboxes; all stopped at the end of the test."""
     started: list[Sandbox] = []
 
-    def start(server: Issued | None = None, *, client_ca: bool = False, extra: str = "", db: Path | None = None) -> Sandbox:
+    def start(server: Issued | None = None, *, client_ca: bool = False, extra: str = "",
+              db: Path | None = None) -> Sandbox:
         work = tmp_path / f"tls-sandbox-{len(started)}"
         sb = start_sandbox(work, config_toml=server_toml(pki, server, client_ca=client_ca, extra=extra), db=db)
         started.append(sb)
@@ -149,7 +151,7 @@ def forward_proxy(tmp_path) -> ForwardProxy:
     proc = subprocess.Popen(
         [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
          "--basic-auth", "user:pass", "--num-workers", "1", "--num-acceptors", "1"],
-        stdout=subprocess.DEVNULL, stderr=open(log, "wb"),  # noqa: SIM115 - the child owns it
+        stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not (port_file.exists() and port_file.read_text().strip()):

@@ -9,9 +9,8 @@ import socket
 import httpx
 import pytest
 
-from kms_tui.client import ConnectionRefused, ConnectionSettings, KmsClient, ObjectNotFound, RetryPolicy
-from kms_tui.client import errors
-from kms_tui.client.limits import MiB, AnswerLimits
+from kms_tui.client import ConnectionRefused, ConnectionSettings, KmsClient, ObjectNotFound, RetryPolicy, errors
+from kms_tui.client.limits import AnswerLimits, MiB
 from kms_tui.client.retry import Failure, classify, is_loopback
 from tests.support.hostile import PAGE_404, HostileServer
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -244,7 +244,7 @@ def test_requests_have_ckms_shape(data_dir):
     modify = R.modify_attribute("k1", R.name_attribute("attr-mgmt-test-key")).to_ttlv()  # ckms `attributes modify`
     assert modify.tag == "ModifyAttribute" and [c.tag for c in modify.value] == ["UniqueIdentifier", "NewAttribute"]
     assert modify.get("NewAttribute") == decode(name).get("NewAttribute")
-    when = datetime(2027, 6, 30, 12, 0, 0, 500, tzinfo=timezone.utc)
+    when = datetime(2027, 6, 30, 12, 0, 0, 500, tzinfo=UTC)
     node = R.delete_attribute("k1", R.deactivation_date_attribute(when)).to_ttlv()
     date = node.get("CurrentAttribute").value[0]
     assert (date.tag, date.type, date.value) == ("DeactivationDate", "DateTime", when.replace(microsecond=0))
@@ -340,7 +340,7 @@ class CosmianTagFront:
             await self._runner.setup()
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001
+            port = site._server.sockets[0].getsockname()[1]
             self.url = f"http://127.0.0.1:{port}"
             self._ready.set()
 
@@ -359,7 +359,7 @@ class CosmianTagFront:
         self._thread.join(20)
 
 
-async def _plain_404(request):  # noqa: ANN001
+async def _plain_404(request):
     from aiohttp import web
 
     return web.Response(status=404, text="404: Not Found")

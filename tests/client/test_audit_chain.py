@@ -177,7 +177,8 @@ def test_export_jsonl_and_csv_give_back_what_audit_json_shows(trail, kms_cli):
     lines = [json.loads(line) for line in jsonl.out.splitlines()]
     assert [{k: r[k] for k in DATA} for r in lines] == shown
     assert [r["id"] for r in lines] == list(range(1, len(shown) + 1))
-    assert lines[0]["prev_hash"] == "0" * 64 and all(b["prev_hash"] == a["hash"] for a, b in zip(lines, lines[1:]))
+    assert lines[0]["prev_hash"] == "0" * 64
+    assert all(b["prev_hash"] == a["hash"] for a, b in zip(lines, lines[1:], strict=False))
     for r in lines:  # the documented canonical form, computed here from the exported row alone
         form = json.dumps([r[k] for k in ("id", *DATA, "prev_hash")], ensure_ascii=True, separators=(",", ":"),
                           sort_keys=True)
@@ -187,10 +188,11 @@ def test_export_jsonl_and_csv_give_back_what_audit_json_shows(trail, kms_cli):
 
     out = kms_cli("audit", "export", "--format", "csv")
     assert out.code == 0
-    assert out.out.endswith("\r\n") and '"{""reason"":""Superseded"",""message"":""rotated, \\""v2\\""\\nsee ticket""}"' in out.out
+    assert out.out.endswith("\r\n")
+    assert '"{""reason"":""Superseded"",""message"":""rotated, \\""v2\\""\\nsee ticket""}"' in out.out
     parsed = list(csv.DictReader(io.StringIO(out.out, newline="")))
     assert len(parsed) == len(shown)
-    for row, entry, line in zip(parsed, shown, lines):
+    for row, entry, line in zip(parsed, shown, lines, strict=True):
         assert json.loads(row["object_ids"]) == entry["object_ids"] and json.loads(row["details"]) == entry["details"]
         assert int(row["duration_ms"]) == entry["duration_ms"] and int(row["attempts"]) == entry["attempts"]
         assert {k: row[k] for k in DATA if k not in ("object_ids", "details", "duration_ms", "attempts")} == \

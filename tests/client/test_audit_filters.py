@@ -4,7 +4,7 @@ operation —, object, outcome, profile, time range) with --json, and headless r
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from kms_tui.audit.view import AuditFilter, operation_label, operation_name
 from tests.client.conftest import write_conf
@@ -19,7 +19,7 @@ def test_a_batch_reads_as_one_operation_with_its_count():
     assert operation_name("Revoke") == "Revoke"
     batch = {"operation": "RequestMessage[GetAttributes×4]", "object_ids": ["a"], "outcome": "ok"}
     assert AuditFilter(operation="GetAttributes").matches(batch)
-    now = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
     entry = {"time": "2026-01-15T09:00:00+00:00", "operation": "Create", "object_ids": [], "outcome": "ok"}
     assert AuditFilter(since=now - timedelta(hours=1)).matches(entry)
     assert not AuditFilter(since=now - timedelta(minutes=10)).matches(entry)
@@ -51,7 +51,7 @@ def test_kms_tui_audit_filters_and_json(sandbox, tmp_path):
     assert entries("--profile", "ckms", "--operation", "Create") == creates
     assert entries("--profile", "another", "--operation", "Create") == []
     assert entries("--since", "2000-01-01", "--until", "2000-01-02") == []
-    later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     assert len(entries("--until", later, "--operation", "Create")) == 2
 
     text = kms_tui("audit", "--outcome", "refused")

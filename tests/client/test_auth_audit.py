@@ -17,7 +17,6 @@ import pytest
 
 from kms_tui.audit import AuditEntry, AuditTrail, default_path
 from kms_tui.client import ConnectionSettings, KmsClient, NotAuthenticated, RetryPolicy
-from kms_tui.kmip.ttlv import TTLV
 from tests.client.conftest import write_conf
 from tests.support.sandbox import start_sandbox
 
@@ -136,7 +135,8 @@ def test_audit_trail_holds_operations_and_no_secret(kms_cli, token_sandbox, tmp_
     # a PKCS#12 sign-in against a TLS sandbox, to put its password through the client too
     p12 = pki.alice.write_p12(tmp_path / "a.p12", p12_password)
     bad_p12 = write_conf(tmp_path / "p12.toml", {"server_url": url.replace("http:", "https:"),
-                                                  "tls_client_pkcs12_path": str(p12), "tls_client_pkcs12_password": p12_password})
+                                                  "tls_client_pkcs12_path": str(p12),
+                                                  "tls_client_pkcs12_password": p12_password})
     assert kms_cli("locate", "--conf", bad_p12).code == 4
 
     entries = AuditTrail().entries(50)

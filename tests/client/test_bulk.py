@@ -14,8 +14,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from kms_tui.client import ConnectionSettings, KmsClient
-from kms_tui.client import bulk
+from kms_tui.client import ConnectionSettings, KmsClient, bulk
 from kms_tui.client import requests as rq
 from tests.client.conftest import write_conf
 from tests.client.support.fault_proxy import FaultProxy
@@ -63,7 +62,8 @@ def estate(tmp_path):
 
 def test_dry_run_previews_every_affected_object_and_sends_nothing(estate, kms_cli):
     kms = estate["kms"]
-    r = kms_cli("revoke", "--tag", "batch", "--reason", "KeyCompromise", "--dry-run", "--conf", estate["conf"], "--json")
+    r = kms_cli("revoke", "--tag", "batch", "--reason", "KeyCompromise", "--dry-run", "--conf", estate["conf"],
+                "--json")
     assert r.code == 0, r.err
     plan = r.json["plan"]
     # the tag is on both keys of the pair: the private key's cascade revokes the public one (one request)
@@ -147,7 +147,8 @@ def test_more_than_one_match_needs_yes_then_each_outcome_is_reported(estate, kms
     r = kms_cli("revoke", "--tag", "batch", "--reason", "Superseded", "--yes", "--conf", estate["conf"], "--json")
     assert r.code == 0, r.err
     outcomes = {o["uid"]: (o["status"], o["state"]) for o in r.json["outcomes"]}
-    assert outcomes == {u: ("done", "Deactivated") for u in (estate["kek"], estate["plain"], estate["sk"], estate["pk"])}
+    assert outcomes == {u: ("done", "Deactivated") for u in (estate["kek"], estate["plain"], estate["sk"],
+                                                             estate["pk"])}
     assert kms.state(estate["untagged"]) == "Active" and kms.state(estate["wrapped"]) == "Active"
     # again: nothing left to do, nothing sent
     r = kms_cli("revoke", "--tag", "batch", "--reason", "Superseded", "--yes", "--conf", estate["conf"], "--json")
@@ -155,7 +156,8 @@ def test_more_than_one_match_needs_yes_then_each_outcome_is_reported(estate, kms
 
 
 def test_an_id_and_a_tag_together_or_dry_run_alone_are_usage_errors(estate, kms_cli):
-    assert kms_cli("revoke", estate["kek"], "--tag", "batch", "--reason", "Superseded", "--conf", estate["conf"]).code == 3
+    assert kms_cli("revoke", estate["kek"], "--tag", "batch", "--reason", "Superseded", "--conf",
+                   estate["conf"]).code == 3
     assert kms_cli("destroy", estate["kek"], "--dry-run", "--conf", estate["conf"]).code == 3
     assert kms_cli("destroy", "--conf", estate["conf"]).code == 3
 
@@ -312,3 +314,39 @@ def test_ctrl_c_stops_a_headless_run_between_objects(tmp_path):
     finally:
         proxy.stop()
         sb.stop()
+
+
+def test_destroy_can_revoke_active_objects_first(estate, kms_cli):
+    """`destroy --tag T --revoke-first --reason R`: each Active object gets one Revoke (reason R),
+    then its Destroy; the preview and --dry-run say so, and nothing is sent by the dry run."""
+    kms = estate["kms"]
+    args = ("destroy", "--tag", "batch", "--revoke-first", "--reason", "KeyCompromise", "--conf", estate["conf"])
+    r = kms_cli(*args, "--dry-run", "--json")
+    assert r.code == 0, r.err
+    plan = r.json["plan"]
+    assert plan["skipped"] == []  # without --revoke-first these Active ones are skipped ("revoke it first")
+    assert set(plan["revoke_first"]) == {estate["kek"], estate["plain"], estate["sk"]}  # pk: the cascade
+    assert plan["counts"]["requests"] == 6 and plan["counts"]["revoked_first"] == 3
+    text = kms_cli(*args, "--dry-run")
+    assert text.out.startswith("Bulk destroy, revoking Active ones first (KeyCompromise): 4 object(s) change")
+    assert f"  {estate['plain']}  SymmetricKey  Active  (revoked first: KeyCompromise)" in text.out
+    assert "(dry run: nothing was sent)" in text.out
+    assert kms.state(estate["plain"]) == "Active"
+
+    r = kms_cli(*args, "--yes", "--json")
+    assert r.code == 0, r.err
+    outcomes = {o["uid"]: (o["status"], o["state"]) for o in r.json["outcomes"]}
+    assert outcomes == {u: ("done", "Destroyed_Compromised")
+                        for u in (estate["kek"], estate["plain"], estate["sk"], estate["pk"])}
+    assert kms.state(estate["untagged"]) == "Active"
+
+
+def test_destroy_of_one_active_key_with_revoke_first(estate, kms_cli):
+    kms = estate["kms"]
+    key = kms.create()
+    r = kms_cli("destroy", key, "--reason", "Superseded", "--conf", estate["conf"])
+    assert r.code == 3 and "--revoke-first" in r.err
+    r = kms_cli("destroy", key, "--revoke-first", "--reason", "Superseded", "--conf", estate["conf"])
+    assert r.code == 0, r.err
+    assert r.out.splitlines()[:2] == [f"revoked {key} first (Superseded)", f"destroyed {key}"]
+    assert kms.state(key) == "Destroyed"

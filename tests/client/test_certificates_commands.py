@@ -62,14 +62,17 @@ def _csr(tmp_path) -> tuple:
 def pki(kms_cli, conf, tmp_path) -> dict:
     for name, text in (("root.ext", ROOT_EXT), ("inter.ext", INTER_EXT), ("leaf.ext", LEAF_EXT)):
         (tmp_path / name).write_text(text)
-    root = _ok(kms_cli("certificates", "certify", "--generate-key", "ec:p384", "--subject", "CN=Seed Root CA,O=kms-tui,C=FR",
-                       "--days", "3650", "--extensions", tmp_path / "root.ext", "--tag", "pki", "--conf", conf, "--json"))
+    root = _ok(kms_cli("certificates", "certify", "--generate-key", "ec:p384", "--subject",
+                       "CN=Seed Root CA,O=kms-tui,C=FR",
+                       "--days", "3650", "--extensions", tmp_path / "root.ext", "--tag", "pki", "--conf", conf,
+                       "--json"))
     inter = _ok(kms_cli("certificates", "certify", "--generate-key", "rsa:3072",
                         "--subject", "CN=Seed Intermediate CA,O=kms-tui,C=FR", "--issuer-cert", root["id"],
                         "--days", "1825", "--extensions", tmp_path / "inter.ext", "--conf", conf, "--json"))
     csr, _key = _csr(tmp_path)
     leaf = _ok(kms_cli("certificates", "certify", "--csr", csr, "--issuer-cert", inter["id"], "--days", "90",
-                       "--san", "DNS:web.example", "--san", "DNS:www.web.example", "--extensions", tmp_path / "leaf.ext",
+                       "--san", "DNS:web.example", "--san", "DNS:www.web.example", "--extensions",
+                       tmp_path / "leaf.ext",
                        "--tag", "web",
                        "--conf", conf, "--json"))
     return {"root": root, "inter": inter, "leaf": leaf}
@@ -179,7 +182,8 @@ def test_certify_refusals_are_usage_errors(kms_cli, conf, tmp_path):
     assert r.code == 3 and "unknown key type" in r.err
     r = kms_cli("certificates", "certify", "--generate-key", "ec:p256", "--subject", "CN=x,XX=y", "--conf", conf)
     assert r.code == 3 and "Invalid subject line identifier: XX" in r.err
-    r = kms_cli("certificates", "certify", "--generate-key", "ec:p256", "--subject", "CN=x", "--san", "web", "--conf", conf)
+    r = kms_cli("certificates", "certify", "--generate-key", "ec:p256", "--subject", "CN=x", "--san", "web", "--conf",
+                conf)
     assert r.code == 3 and "is not KIND:VALUE" in r.err
     # self-signing a CSR is refused by the server, as Cosmian refuses it
     csr, _ = _csr(tmp_path)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,14 +18,14 @@ from tests.client.conftest import write_conf
 from tests.conftest import DATA
 
 SERDE = DATA / "cosmian_serde"
-UTC = timezone.utc
+UTC = UTC
 
 
 def _text(name: str) -> bytes:
     return (SERDE / name).read_bytes()
 
 
-def _summaries(name: str, filters: LocateFilter = LocateFilter()):
+def _summaries(name: str, filters: LocateFilter = LocateFilter()):  # noqa: B008 - frozen
     """The rows the listing makes of a recorded answer (the same code the browser runs)."""
     slices = array_slices(_text(name), "object_id", per_slice=1)
     rows, shown = [], []
@@ -75,7 +75,8 @@ def test_vendor_values_of_every_type_and_dates_with_offsets_and_nanoseconds():
     assert vendor["cosmian/requested_validity_days"] == 365
     assert vendor["cosmian/aad"] == "0102FEFF"  # as GetAttributes' byte strings read
     assert vendor["acme/serial"] == 2**32 + 1234567890 and vendor["acme/period"] == 3600
-    assert as_datetime({"_t": "DateTime", "_c": [2030, 365, 12, 0, 0, 0, 0, 0, 0]}) == datetime(2030, 12, 31, 12, tzinfo=UTC)
+    assert as_datetime({"_t": "DateTime", "_c": [2030, 365, 12, 0, 0, 0, 0, 0, 0]}) == datetime(2030, 12, 31, 12,
+                                                                                                tzinfo=UTC)
     assert as_datetime(vendor["acme/expires"]) == datetime(2030, 12, 31, 12, tzinfo=UTC)
     assert vendor["acme/counter"] == -42 and vendor["acme/enabled"] is True
     assert key.tags == [] and key.attributes["tags"] == ["_kk"]

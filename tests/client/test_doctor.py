@@ -65,7 +65,8 @@ def test_a_healthy_tls_path_passes_every_link(kms_cli, tmp_path, start_tls_sandb
     assert code == 0 and report["ok"] and report["broken"] is None
     assert [c["status"] for c in report["checks"] if c["check"] != "tls"] == ["ok"] * 8
     # the test CA issues for 10 days: verified, with the 30-day expiry warning
-    assert checks["tls"]["status"] == "warn" and "verified, but the server's certificate expires in" in checks["tls"]["summary"]
+    assert checks["tls"]["status"] == "warn"
+    assert "verified, but the server's certificate expires in" in checks["tls"]["summary"]
     assert "5.26" in checks["server"]["summary"] and "FIPS mode no" in checks["server"]["summary"]
     assert "admin may create objects" in checks["rights"]["summary"]
 
@@ -103,7 +104,8 @@ def test_tcp_link_nothing_listens(kms_cli, tmp_path, unused_tcp_port):
 def test_proxy_link_wrong_proxy_password(kms_cli, tmp_path, start_tls_sandbox, pki, forward_proxy):
     sb = start_tls_sandbox()
     conf = tls_conf(sb, pki, proxy_params={"url": forward_proxy.url, "basic_auth_username": "user",
-                                           "basic_auth_password": "wrong-password", "exclusion_list": [".corp.example"]})
+                                           "basic_auth_password": "wrong-password",
+                                           "exclusion_list": [".corp.example"]})
     code, report, checks = doctor(kms_cli, tmp_path, conf)
     assert code == 4 and broken_at(report) == "proxy"
     assert "407" in checks["proxy"]["summary"] and "refused the credentials" in checks["proxy"]["fix"]
@@ -121,12 +123,14 @@ def test_proxy_link_a_proxy_that_refuses_the_tunnel(kms_cli, tmp_path, start_tls
     sb = start_tls_sandbox()
     refusing = RefusingProxy().start()
     try:
-        code, report, checks = doctor(kms_cli, tmp_path, tls_conf(sb, pki, proxy_params={"url": refusing.url, "exclusion_list": []}))
+        code, report, checks = doctor(kms_cli, tmp_path, tls_conf(sb, pki, proxy_params={"url": refusing.url,
+                                                                                         "exclusion_list": []}))
     finally:
         refusing.stop()
     assert code == 4 and broken_at(report) == "proxy"
     assert "refused a tunnel to 127.0.0.1:" in checks["proxy"]["summary"] and "403" in checks["proxy"]["summary"]
-    assert "allow CONNECT" in checks["proxy"]["fix"] and 'add "127.0.0.1" to proxy_params.exclusion_list' in checks["proxy"]["fix"]
+    assert "allow CONNECT" in checks["proxy"]["fix"]
+    assert 'add "127.0.0.1" to proxy_params.exclusion_list' in checks["proxy"]["fix"]
 
 
 def test_proxy_link_the_exclusion_list_sends_the_host_direct(kms_cli, tmp_path, sandbox, unused_tcp_port):

@@ -7,8 +7,8 @@ to every user; a PreActive key. Asserts the lines, their order (worst first) and
 from __future__ import annotations
 
 import socket
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -63,7 +63,7 @@ def fleet(tmp_path_factory) -> Iterator[dict]:
     """One sandbox holding a dated fleet; the ids by role."""
     sb = start_sandbox(tmp_path_factory.mktemp("due"))
     kms = Kmip(sb.url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ids = {
         "key_soon": _key_deactivated_at(kms, now + timedelta(days=5)),
         "key_far": _key_deactivated_at(kms, now + timedelta(days=90)),
@@ -144,7 +144,7 @@ def test_a_narrower_window_and_the_pre_active_age(fleet, tmp_path, kms_cli):
 def test_nothing_due_exits_0(tmp_path, kms_cli):
     with start_sandbox(tmp_path / "clean") as sb:
         kms = Kmip(sb.url)
-        _key_deactivated_at(kms, datetime.now(timezone.utc) + timedelta(days=90))
+        _key_deactivated_at(kms, datetime.now(UTC) + timedelta(days=90))
         _certify(kms, "far.example", 365)
         kms.close()
         conf = write_conf(tmp_path / "ckms.toml", {"server_url": sb.url})
@@ -199,7 +199,7 @@ def test_a_hostile_object_name_is_shown_escaped(tmp_path, kms_cli):
 
     name = s("Name", t("NameValue", "TextString", "\x1b]0;pwned\x07\u202eevil"), t("NameType", "Enumeration",
                                                                                 "UninterpretedTextString"))
-    soon = (datetime.now(timezone.utc) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    soon = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with start_sandbox(tmp_path / "hostile") as sb:
         kms = Kmip(sb.url)
         kms.ok(aes(extra=(name, t("DeactivationDate", "DateTime", soon))))

@@ -4,7 +4,7 @@ Cosmian's scheduler computes it; a key already re-keyed (it points at its succes
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.client.conftest import write_conf
 from tests.server.kmip import Kmip, aes, first, t, uid
@@ -20,7 +20,7 @@ def _rotating(kms: Kmip, key_id: str, last: datetime, *, automatic: bool = True)
 
 
 def test_due_reports_rotations_within_the_window(tmp_path, kms_cli):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with start_sandbox(tmp_path / "sb") as sb:
         kms = Kmip(sb.url)
         _rotating(kms, "soon", now - timedelta(days=80))  # next in 10 days

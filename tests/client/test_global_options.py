@@ -78,7 +78,8 @@ def test_two_different_values_are_a_usage_error_naming_both(kms_cli, servers):
     assert r.json["error"]["type"] == "OptionError"
     assert ids_on(kms_cli, "serverA") == set() and ids_on(kms_cli, "serverB") == set()
     # the same value twice is no conflict
-    assert ok(kms_cli("--profile", "serverB", "create", "aes", "--profile", "serverB", "--json"))["profile"] == "serverB"
+    assert ok(kms_cli("--profile", "serverB", "create", "aes", "--profile", "serverB",
+                      "--json"))["profile"] == "serverB"
 
 
 @pytest.mark.parametrize("before", [True, False], ids=["before", "after"])

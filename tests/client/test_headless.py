@@ -45,7 +45,8 @@ def test_create_table_output_and_bad_tag(kms_cli, conf):
 
 
 def test_locate_filters(kms_cli, conf):
-    a = created(kms_cli("create", "aes", "--size", "128", "--tag", "t1", "--tag", "t2", "--name", "alpha", "--conf", conf, "--json"))["id"]
+    a = created(kms_cli("create", "aes", "--size", "128", "--tag", "t1", "--tag", "t2", "--name", "alpha", "--conf",
+                        conf, "--json"))["id"]
     created(kms_cli("create", "aes", "--size", "256", "--tag", "t1", "--conf", conf, "--json"))
     pair = created(kms_cli("create", "rsa", "--tag", "t1", "--conf", conf, "--json"))
 
@@ -58,7 +59,8 @@ def test_locate_filters(kms_cli, conf):
     assert ids("--type", "PublicKey") == {pair["public_key_id"]}
     assert ids("--type", "private-key", "--algorithm", "RSA") == {pair["private_key_id"]}
     assert ids("--linked-to", pair["private_key_id"]) == {pair["public_key_id"]}
-    assert ids("--state", "Active", "--tag", "t1") == {a, pair["private_key_id"], pair["public_key_id"]} | ids("--length", "256")
+    assert ids("--state", "Active", "--tag", "t1") == {a, pair["private_key_id"],
+                                                       pair["public_key_id"]} | ids("--length", "256")
     r = kms_cli("locate", "--state", "Frozen", "--conf", conf)
     assert r.code == 3 and "unknown state" in r.err
 
@@ -134,7 +136,8 @@ def test_export_public_keys_and_refuse_private(kms_cli, conf, tmp_path):
     for args in (["rsa"], ["ec"], ["ed25519"], ["ed448"]):
         pair = created(kms_cli("create", *args, "--conf", conf, "--json"))
         out = tmp_path / f"{args[0]}.pem"
-        assert created(kms_cli("export", pair["public_key_id"], "-o", out, "--conf", conf, "--json"))["file"] == str(out)
+        assert created(kms_cli("export", pair["public_key_id"], "-o", out, "--conf", conf,
+                               "--json"))["file"] == str(out)
         serialization.load_pem_public_key(out.read_bytes())  # real PEM
         doc = created(kms_cli("export", pair["public_key_id"], "--conf", conf, "--json"))
         assert doc["pem"].startswith("-----BEGIN PUBLIC KEY-----")

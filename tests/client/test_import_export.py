@@ -258,7 +258,8 @@ def test_pkcs12_import_links_key_certificate_and_chain_and_exports_again(cli, tm
     assert r.code == 3 and "--password-file" in r.err
     doc = cli.ok("import", tmp_path / "b.p12", "--password-file", pw, "--id", "p12leaf", "--tag", "p12")
     assert doc["format"] == "pkcs12"
-    assert (doc["private_key_id"], doc["public_key_id"], doc["certificate_id"]) == ("p12leaf_sk", "p12leaf_pk", "p12leaf")
+    assert (doc["private_key_id"], doc["public_key_id"], doc["certificate_id"]) == ("p12leaf_sk", "p12leaf_pk",
+                                                                                    "p12leaf")
     cert_links = {link["type"]: link["id"] for link in cli.ok("attributes", "p12leaf")["attributes"]["links"]}
     assert cert_links["PrivateKeyLink"] == "p12leaf_sk" and cert_links["PublicKeyLink"] == "p12leaf_pk"
     root_id = cert_links["CertificateLink"]

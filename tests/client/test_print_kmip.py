@@ -53,7 +53,8 @@ async def test_key_material_from_get_is_masked(sandbox, capsys):
 
 def test_rest_and_non_json_bodies():
     doc = {"user_id": "bob", "operation_types": ["get"], "client_secret": "s3cr3t", "api_token": "t"}
-    assert redact(doc) == {"user_id": "bob", "operation_types": ["get"], "client_secret": "••••••", "api_token": "••••••"}
+    assert redact(doc) == {"user_id": "bob", "operation_types": ["get"], "client_secret": "••••••",
+                           "api_token": "••••••"}
     assert redact_text(b"Item_Not_Found: \x1b]0;x\x07") == "(not JSON, 22 bytes) Item_Not_Found: \\x1b]0;x\\x07"
     big = {"tag": "Modulus", "type": "BigInteger", "value": "0x00AB"}
     private = {"tag": "PrivateExponent", "type": "BigInteger", "value": "0x00CD"}

@@ -50,7 +50,8 @@ def test_rekey_of_a_key_pair_through_its_public_key(kms_cli, conf):
 def test_rotation_set_get_clear(kms_cli, conf):
     key = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
     policy = _ok(kms_cli("rotation", "set", key, "--interval", "90d", "--offset", "1h", "--conf", conf, "--json"))
-    assert (policy["interval"], policy["offset"], policy["automatic"], policy["scheduled"]) == (7776000, 3600, True, True)
+    assert (policy["interval"], policy["offset"], policy["automatic"], policy["scheduled"]) == (7776000, 3600, True,
+                                                                                                True)
     text = kms_cli("rotation", "get", key, "--conf", conf).out
     assert "90d (7776000 s)" in text and "next rotation" in text and "1h" in text
     cleared = _ok(kms_cli("rotation", "clear", key, "--conf", conf, "--json"))
@@ -135,7 +136,8 @@ def test_create_takes_ckms_rotation_options(kms_cli, conf):
                        "--conf", conf, "--json"))
     assert (made["rotation_interval"], made["rotation_offset"], made["keyset"]) == (2592000, 86400, made["id"])
     policy = _ok(kms_cli("rotation", "get", made["id"], "--conf", conf, "--json"))
-    assert (policy["interval"], policy["offset"], policy["name"], policy["generation"]) == (2592000, 86400, made["id"], 0)
+    assert (policy["interval"], policy["offset"], policy["name"], policy["generation"]) == (2592000, 86400, made["id"],
+                                                                                            0)
     assert policy["scheduled"] is True
     pair = _ok(kms_cli("create", "ed25519", "--rotation-interval", "7d", "--conf", conf, "--json"))
     assert _ok(kms_cli("rotation", "get", pair["private_key_id"], "--conf", conf, "--json"))["interval"] == 604800

@@ -68,7 +68,8 @@ async def test_pem_chain_file_is_accepted(start_tls_sandbox, pki):
 
 async def test_encrypted_pem_key_is_refused_clearly(pki, tmp_path):
     cert, key = pki.write(pki.alice, "alice-enc", password=b"s3cret-passphrase")
-    conf = {"server_url": "https://127.0.0.1:1", "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
+    conf = {"server_url": "https://127.0.0.1:1", "tls_client_pem_cert_path": str(cert),
+            "tls_client_pem_key_path": str(key)}
     with pytest.raises(ConfigurationError) as err:
         await whoami(conf)
     assert "encrypted" in err.value.message and "openssl pkey" in err.value.fix
@@ -78,7 +79,8 @@ async def test_encrypted_pem_key_is_refused_clearly(pki, tmp_path):
 async def test_mismatched_pem_key_is_named(pki):
     cert, _ = pki.write(pki.alice, "alice-mm")
     _, other_key = pki.write(pki.bob, "bob-mm")
-    conf = {"server_url": "https://127.0.0.1:1", "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(other_key)}
+    conf = {"server_url": "https://127.0.0.1:1", "tls_client_pem_cert_path": str(cert),
+            "tls_client_pem_key_path": str(other_key)}
     with pytest.raises(ConfigurationError, match="does not match"):
         await whoami(conf)
 
@@ -94,7 +96,8 @@ async def test_pkcs12_client_certificate(start_tls_sandbox, pki, tmp_path, passw
 
 async def test_pkcs12_wrong_password(pki, tmp_path):
     p12 = pki.alice.write_p12(tmp_path / "alice.p12", "right-one")
-    conf = {"server_url": "https://127.0.0.1:1", "tls_client_pkcs12_path": str(p12), "tls_client_pkcs12_password": "wrong-one"}
+    conf = {"server_url": "https://127.0.0.1:1", "tls_client_pkcs12_path": str(p12),
+            "tls_client_pkcs12_password": "wrong-one"}
     with pytest.raises(ConfigurationError) as err:
         await whoami(conf)
     assert "wrong password" in err.value.message and "wrong-one" not in err.value.describe()

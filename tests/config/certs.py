@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -22,7 +22,7 @@ def make_cert(cn: str, *, issuer=None, days: int = 30, start_days_ago: int = 1, 
     """(certificate, key); self-signed unless ``issuer=(cert, key)``; SAN localhost and ``ip``."""
     key = ec.generate_private_key(ec.SECP256R1())
     issuer_cert, issuer_key = issuer or (None, key)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(cn))
@@ -46,7 +46,8 @@ def pem(cert) -> bytes:
 
 
 def key_pem(key) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
 
 
 def write_pair(folder: Path, stem: str, cert, key) -> tuple[Path, Path]:

@@ -48,7 +48,7 @@ def test_noop_save_is_byte_identical_and_writes_nothing(data_dir, tmp_path):
         assert document.save() is False, source.name
         assert copy.read_bytes() == source.read_bytes()
         assert copy.stat().st_mtime_ns == before
-        assert not copy.with_name(copy.name + ".bak").exists()
+        assert not copy.with_name(copy.name + ".1").exists()
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_one_value_edit_changes_only_that_line(data_dir, tmp_path, name, key, va
         assert len(changed) == 2, changed
         assert changed[0].startswith("- ") and changed[1].startswith("+ ")
         assert repr(value).strip("'") in changed[1]
-    assert copy.with_name(name + ".bak").read_bytes() == source.read_bytes()  # one backup kept
+    assert copy.with_name(name + ".1").read_bytes() == source.read_bytes()  # the previous version kept as .1
 
 
 def test_legacy_ssl_keys_load_and_are_renamed_in_place_on_next_save(tmp_path):
@@ -89,7 +89,8 @@ def test_legacy_ssl_keys_load_and_are_renamed_in_place_on_next_save(tmp_path):
     )
     document = ProfileDocument.load(path)
     warnings = [p for p in document.problems() if not p.is_error]
-    assert [p.path for p in warnings] == ["http_config.ssl_client_pkcs12_path", "http_config.ssl_client_pkcs12_password"]
+    assert [p.path for p in warnings] == ["http_config.ssl_client_pkcs12_path",
+                                          "http_config.ssl_client_pkcs12_password"]
     assert "renamed to `tls_client_pkcs12_path`" in warnings[0].message
     assert not [p for p in document.problems() if p.is_error]
     assert document.save() is True

@@ -100,7 +100,7 @@ def test_saving_a_profile_with_a_misspelt_secret_writes_it_0600(data_dir, tmp_pa
     document.set("http_config.server_url", "https://kms.example.com:9998")
     assert store.save(entry.name, document)
     assert _mode(home_conf) == 0o600 and VALUE in home_conf.read_text()
-    backup = home_conf.with_name("ckms.toml.bak")
+    backup = home_conf.with_name("ckms.toml.1")
     assert _mode(backup) == 0o600 and VALUE in backup.read_text()
 
 

@@ -25,7 +25,7 @@ def _mode(path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_file_holding_a_secret_is_written_0600_with_one_backup(work):
+def test_file_holding_a_secret_is_written_0600_with_five_backups_newest_first(work):
     path = work / "p.toml"
     path.write_text(TEXT)
     path.chmod(0o644)
@@ -33,12 +33,29 @@ def test_file_holding_a_secret_is_written_0600_with_one_backup(work):
     document.set("http_config.server_url", "https://kms2:9998")
     assert document.save()
     assert _mode(path) == 0o600
-    backup = work / "p.toml.bak"
+    backup = work / "p.toml.1"
     assert backup.read_text() == TEXT and _mode(backup) == 0o600
-    document.set("http_config.server_url", "https://kms3:9998")
-    document.save()
-    assert "kms2" in backup.read_text()  # one generation only
-    assert sorted(p.name for p in work.iterdir()) == ["p.toml", "p.toml.bak"]  # no temp files left
+    for n in range(3, 9):  # six more saves: kms2 … kms7 go to the backups, the oldest drop off
+        document.set("http_config.server_url", f"https://kms{n}:9998")
+        document.save()
+    assert "kms8" in path.read_text()
+    kept = [(work / f"p.toml.{g}").read_text() for g in range(1, 6)]
+    assert [next(f"kms{n}" for n in range(2, 9) if f"kms{n}:" in text) for text in kept] == [
+        "kms7", "kms6", "kms5", "kms4", "kms3"]  # newest first; the original and kms2 dropped off
+    assert all(_mode(work / f"p.toml.{g}") == 0o600 for g in range(1, 6))
+    assert sorted(p.name for p in work.iterdir()) == ["p.toml"] + [f"p.toml.{g}" for g in range(1, 6)]
+
+
+def test_a_legacy_bak_becomes_the_second_backup_on_the_next_save(work):
+    path = work / "p.toml"
+    path.write_text(TEXT)
+    (work / "p.toml.bak").write_text("# the backup an earlier kms-tui kept\n")
+    document = ProfileDocument.load(path)
+    document.set("http_config.server_url", "https://kms2:9998")
+    assert document.save()
+    assert (work / "p.toml.1").read_text() == TEXT
+    assert (work / "p.toml.2").read_text() == "# the backup an earlier kms-tui kept\n"
+    assert not (work / "p.toml.bak").exists()
 
 
 def test_file_without_secret_keeps_its_mode(work):
@@ -131,7 +148,7 @@ def test_disk_full_during_save_leaves_the_original_intact(work, monkeypatch):
     assert "disk space" in info.value.fix
     assert "tok-123" not in str(info.value)
     assert path.read_text() == TEXT
-    assert sorted(p.name for p in work.iterdir()) == ["p.toml", "p.toml.bak"]
+    assert sorted(p.name for p in work.iterdir()) == ["p.toml", "p.toml.1"]
 
 
 def test_read_only_directory_leaves_the_original_intact(work, monkeypatch):

@@ -34,7 +34,8 @@ def moto_server(tmp_path_factory):
             match = re.search(r"Running on (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
             url = match.group(1) if match else time.sleep(0.1)
         assert url, log.read_text(errors="replace")
-        setup = {"endpoint_url": url, "region_name": REGION, "aws_access_key_id": "setup", "aws_secret_access_key": "setup"}
+        setup = {"endpoint_url": url, "region_name": REGION, "aws_access_key_id": "setup",
+                 "aws_secret_access_key": "setup"}
         iam = boto3.session.Session().client("iam", **setup)
         iam.create_user(UserName="console")
         iam.put_user_policy(UserName="console", PolicyName="all", PolicyDocument=ALLOW_ALL)

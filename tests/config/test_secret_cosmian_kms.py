@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from kms_tui.config import ProfileSettings, ProfileStore, SecretError, resolve_connection
-from tests.config.certs import make_cert, pem, server_tls, write_pair, write_p12
+from tests.config.certs import make_cert, pem, server_tls, write_p12, write_pair
 from tests.config.fakes import vault
 from tests.config.fakes.server import serve
 from tests.support.sandbox import Sandbox, start_sandbox
@@ -27,7 +27,8 @@ def register_secret(url: str, value: bytes, object_type: str = "SecretData", *, 
             {"tag": "SecretDataType", "type": "Enumeration", "value": "Password"},
             {"tag": "KeyBlock", "value": [
                 {"tag": "KeyFormatType", "type": "Enumeration", "value": "Opaque"},
-                {"tag": "KeyValue", "value": [{"tag": "KeyMaterial", "type": "ByteString", "value": value.hex().upper()}]},
+                {"tag": "KeyValue", "value": [{"tag": "KeyMaterial", "type": "ByteString",
+                                               "value": value.hex().upper()}]},
             ]},
         ]}
     else:
@@ -109,7 +110,8 @@ def test_self_signed_server_is_refused_without_insecure_certs_and_accepted_with_
                 resolve_connection("chained")
             text = str(info.value)
             assert "http_config.access_token" in text and reference in text
-            assert f"cannot reach {sb.url}: TLS: the server certificate of {TLS_HOST} is issued by an unknown CA" in text
+            assert (f"cannot reach {sb.url}: TLS: the server certificate of {TLS_HOST} is issued by an unknown CA"
+                    in text)
             assert info.value.fix.startswith("for a test server set COSMIAN_KMS_INSECURE_CERTS=1")
             assert "verified_cert" not in text  # the profile's TLS keys are not this connection's
         monkeypatch.setenv("COSMIAN_KMS_INSECURE_CERTS", "1")
@@ -163,7 +165,8 @@ def test_sandbox_starts_with_a_kms_toml_whose_secrets_are_all_references(tmp_pat
     sb = start_sandbox(workdir, config_toml=KMS_TOML, extra_args=["--backend", "vault"], env=env)
     try:
         assert sb.url.startswith("https://")
-        answer = httpx.get(sb.url + "/version", verify=ssl.create_default_context(cafile=str(ca)), timeout=10)  # TLS with the p12 from Vault
+        answer = httpx.get(sb.url + "/version", verify=ssl.create_default_context(cafile=str(ca)),
+                           timeout=10)  # TLS with the p12 from Vault
         assert answer.status_code == 200
     finally:
         sb.stop()

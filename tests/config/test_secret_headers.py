@@ -68,7 +68,7 @@ def test_a_misspelt_custom_headers_key_is_masked_too(tmp_path, capsys):
 def test_saving_or_importing_a_profile_with_an_authorization_header_writes_it_0600(tmp_path, capsys):
     home_conf = _save_edited_home_conf(tmp_path, _profile(HEADERS))
     assert _mode(home_conf) == 0o600 and TOKEN in home_conf.read_text()
-    assert _mode(home_conf.with_name("ckms.toml.bak")) == 0o600
+    assert _mode(home_conf.with_name("ckms.toml.1")) == 0o600
     assert main(["profile", "import", str(home_conf), "--name", "with-token"]) == 0
     capsys.readouterr()
     assert _mode(ProfileStore().path_of("with-token")) == 0o600

@@ -19,7 +19,7 @@ import pytest
 
 from kms_tui import paths
 from kms_tui.audit import AuditEntry, AuditTrail, default_path
-from kms_tui.config import ConfigError, ProfileDocument, ProfileStore
+from kms_tui.config import ConfigError, ProfileStore
 
 PROFILE = '[http_config]\nserver_url = "http://127.0.0.1:9"\n'
 VICTIM_TEXT = "precious: not kms-tui's\n"
@@ -181,7 +181,7 @@ def test_backup_and_lock_files(tmp_path, home, kind, which):
     own.parent.mkdir(parents=True)
     own.write_text(PROFILE)
     document = ProfileStore().load("work")
-    beside = own.with_name("work.toml.bak" if which == "backup" else ".work.toml.lock")
+    beside = own.with_name("work.toml.1" if which == "backup" else ".work.toml.lock")
     plant = Plant(tmp_path, beside, kind)
     document.set("http_config.server_url", "http://127.0.0.1:10")
     with pytest.raises(ConfigError) as info:

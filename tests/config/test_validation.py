@@ -32,7 +32,8 @@ def test_all_problems_reported_at_once_with_lines():
     assert "not a valid URL" in problems["http_config.server_url"].message
     assert problems["http_config.accept_invalid_certs"].message == "must be true or false"
     assert problems["http_config.accept_invalid_certs"].line == 5
-    assert problems["http_config.tls_client_pem_key_path"].message == "both PEM certificate and key paths must be provided"
+    assert (problems["http_config.tls_client_pem_key_path"].message
+            == "both PEM certificate and key paths must be provided")
     assert problems["http_config.custom_headers[1]"].line == 8
     assert "'Name: Value'" in problems["http_config.custom_headers[1]"].allowed
     assert problems["http_config.timeout"].line == 9

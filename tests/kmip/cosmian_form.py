@@ -32,7 +32,7 @@ def normalize(node: dict[str, Any]) -> dict[str, Any]:
         value = value.upper()
     elif typ == "Enumeration":
         if isinstance(value, int):
-            value = "0x%08X" % value
+            value = f"0x{value:08X}"
         elif value.startswith("0x"):
             value = "0x" + value[2:].upper()
     return {"tag": node["tag"], "type": typ, "value": value}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -37,7 +37,7 @@ from kms_tui.kmip.ttlv import decode, encode
 from tests.conftest import DATA
 
 SAMPLES = DATA / "reference" / "ttlv_samples"
-NOW = datetime(2026, 8, 14, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 8, 14, 9, 30, tzinfo=UTC)
 
 
 def _sample(name: str) -> str:
@@ -61,7 +61,7 @@ def _sample(name: str) -> str:
          lambda: revoke_request("1f0c3a52-6a0e-4d8b-9a57-3a1c2f3e9b10", "Unspecified", "no longer used")),
         ("constructed_revoke_key_compromise_request",
          lambda: revoke_request("052efbf7-828f-4ba9-83d6-48e18f2b9971", "KeyCompromise", "laptop stolen",
-                                compromise_date=datetime(2026, 8, 1, tzinfo=timezone.utc))),
+                                compromise_date=datetime(2026, 8, 1, tzinfo=UTC))),
         ("constructed_destroy_cascade_request",
          lambda: destroy_request("052efbf7-828f-4ba9-83d6-48e18f2b9971")),
         ("docs_destroy_remove_request",
@@ -94,7 +94,7 @@ def test_builder_matches_sample(sample, build):
 def test_import_builder_matches_the_vector_content():
     key = bytes.fromhex("AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899")
     req = import_symmetric_key_request(key, "test-import-aes-key-001", usage_mask=12,
-                                       now=datetime(2024, 1, 1, tzinfo=timezone.utc))
+                                       now=datetime(2024, 1, 1, tzinfo=UTC))
     vector = parse_node(decode((SAMPLES / "vec_import_symmetric_key_request.json").read_text()))
     assert req.to_json() == vector.to_json()
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,13 +12,14 @@ from kms_tui.kmip.models.certificate_requests import certify_any, parse_subject,
 from kms_tui.kmip.ttlv import decode, encode
 from tests.conftest import DATA
 
-NOW = datetime(2026, 8, 14, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 8, 14, 9, 30, tzinfo=UTC)
 SAMPLES = DATA / "reference" / "ttlv_samples"
 
 
 def test_certify_a_public_key_with_an_issuer_is_what_ckms_sends():
     built = certify_any(public_key_id="052efbf7-828f-4ba9-83d6-48e18f2b9971_pk", subject="CN=My server, O=Acme,C=FR",
-                        issuer_certificate_id="a1b2c3d4-ca-cert-uid", issuer_private_key_id="e5f6a7b8-ca-private-key-uid",
+                        issuer_certificate_id="a1b2c3d4-ca-cert-uid",
+                        issuer_private_key_id="e5f6a7b8-ca-private-key-uid",
                         tags=["myCert"], now=NOW)
     sample = (SAMPLES / "constructed_certify_public_key_with_issuer_cli_style_request.json").read_text()
     assert encode(built) == encode(decode(sample))
@@ -43,7 +44,8 @@ def test_certify_shapes_for_a_csr_and_a_generated_pair():
 def test_recertify_and_validate_field_order():
     re = recertify_request("old", issuer_certificate_id="ca", now=NOW)
     assert [c.tag for c in re.value] == ["UniqueIdentifier", "Attributes"]
-    links = [(lk.get_value("LinkType"), lk.get_value("LinkedObjectIdentifier")) for lk in re.get("Attributes").children("Link")]
+    links = [(lk.get_value("LinkType"),
+              lk.get_value("LinkedObjectIdentifier")) for lk in re.get("Attributes").children("Link")]
     assert links == [("CertificateLink", "ca")]
     v = validate_request(["leaf", "ca"], "20270101000000Z")
     assert [(c.tag, c.value) for c in v.value] == [("UniqueIdentifier", "leaf"), ("UniqueIdentifier", "ca"),
@@ -60,7 +62,8 @@ def test_subject_line_refusals_use_cosmians_words(line, message):
 
 
 def test_subject_line_identifiers():
-    parsed = parse_subject("CN=a,O=b,OU=c,emailAddress=d,C=FR,ST=f,L=g,UID=h,Serial Number=i,Title=j,DC=k,DN Qualifier=l")
+    parsed = parse_subject("CN=a,O=b,OU=c,emailAddress=d,C=FR,ST=f,L=g,UID=h,Serial Number=i,Title=j,DC=k,"
+                           "DN Qualifier=l")
     assert [parsed.certificate_subject_cn, parsed.certificate_subject_email, parsed.certificate_subject_serial_number,
             parsed.certificate_subject_dn_qualifier] == ["a", "d", "i", "l"]
 

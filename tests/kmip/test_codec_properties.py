@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +14,7 @@ from kms_tui.kmip.ttlv import TTLV, decode, encode
 
 tags = st.from_regex(r"[A-Z][A-Za-z0-9_]{0,20}", fullmatch=True)
 dates = st.datetimes(
-    min_value=datetime(1970, 1, 1), max_value=datetime(9999, 1, 1), timezones=st.just(timezone.utc)
+    min_value=datetime(1970, 1, 1), max_value=datetime(9999, 1, 1), timezones=st.just(UTC)
 )
 primitives = st.one_of(
     st.builds(TTLV.integer, tags, st.integers(-(2**31), 2**31 - 1)),
@@ -62,7 +62,7 @@ def test_output_is_compact_json_with_cosmian_key_order(node):
 def test_lower_case_byte_strings_are_accepted_and_written_upper(data):
     node = decode(json.dumps({"tag": "B", "type": "ByteString", "value": data.hex()}))
     assert node.value == data
-    assert encode(node) == '{"tag":"B","type":"ByteString","value":"%s"}' % data.hex().upper()
+    assert encode(node) == f'{{"tag":"B","type":"ByteString","value":"{data.hex().upper()}"}}'
 
 
 # -- typed models ---------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def test_transparent_rsa_private_key_rebuilds_the_same_key():
 
 def test_certificate_carries_der():
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "t")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(EC_KEY.public_key())
             .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
             .sign(EC_KEY, hashes.SHA256()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -50,7 +50,7 @@ def test_recorded_failure_keeps_reason_and_message():
 
 
 def test_response_batch_stamps_whole_seconds_and_counts_items():
-    now = datetime(2026, 8, 14, 9, 30, 12, 999999, tzinfo=timezone.utc)
+    now = datetime(2026, 8, 14, 9, 30, 12, 999999, tzinfo=UTC)
     items = [
         ResponseBatchItem(operation=Operation.Activate, result_status=ResultStatus.Success,
                           response_payload=ActivateResponse(unique_identifier="k1")),

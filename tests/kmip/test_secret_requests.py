@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from kms_tui.client.secrets import SecretValue, random_password, value_of
 from kms_tui.kmip.models import secret_requests as build
 from kms_tui.kmip.ttlv import TTLV
 
-NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 MASK = 0x200 | 0x800 | 0x100000  # DeriveKey | KeyAgreement | Authenticate
 
 

@@ -45,14 +45,17 @@ def test_a_grant_mixing_create_with_other_operations_reaches_the_key(users):
     # (without privileged_users it is simply dropped) and grants the rest on the object.
     owner, bob = users.tls(), users.jwt()
     key = owner.create()
-    r = grant(owner, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["sign", "get", "create", "encrypt"]})
+    r = grant(owner, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["sign", "get", "create",
+                                                                                         "encrypt"]})
     assert (r.status_code, r.json()) == (200, {"success": f"Access for {JWT_USER} successfully added"})
     assert first(bob.ok(s("Get", uid(key))), "UniqueIdentifier") == key
     # UserAccessResponse.operations is a BTreeSet<KmipOperation>: declaration order, not alphabetical
-    assert owner.http.get(f"/access/list/{key}").json() == [{"user_id": JWT_USER, "operations": ["encrypt", "get", "sign"]}]
+    assert owner.http.get(f"/access/list/{key}").json() == [{"user_id": JWT_USER, "operations": ["encrypt", "get",
+                                                                                                 "sign"]}]
     obtained = bob.http.get("/access/obtained").json()
     mine = [o for o in obtained if o["object_id"] == key]
-    assert mine == [{"object_id": key, "owner_id": TLS_USER, "state": "Active", "operations": ["encrypt", "get", "sign"]}]
+    assert mine == [{"object_id": key, "owner_id": TLS_USER, "state": "Active", "operations": ["encrypt", "get",
+                                                                                               "sign"]}]
     assert all(o["object_id"] != "*" for o in obtained)  # no create right stored without privileged_users
 
 
@@ -61,7 +64,8 @@ def test_revoking_some_operations_keeps_the_others_and_the_last_one_removes_the_
     owner, bob = users.tls(), users.jwt()
     key = owner.create()
     grant(owner, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["get", "destroy"]})
-    r = grant(owner, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["get", "create"]}, "/access/revoke")
+    r = grant(owner, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["get", "create"]},
+              "/access/revoke")
     assert (r.status_code, r.json()) == (200, {"success": f"Access for {JWT_USER} successfully deleted"})
     assert owner.http.get(f"/access/list/{key}").json() == [{"user_id": JWT_USER, "operations": ["destroy"]}]
     assert bob.fail(s("Get", uid(key))) == f"Object_Not_Found: object not found for identifier {key}"
@@ -121,7 +125,8 @@ def test_only_the_owner_manages_and_lists_grants(users):
     assert (r.status_code, r.text) == (401, denied)
     # an id that does not exist answers the same (the owner check is one SQL lookup)
     r = owner.http.get("/access/list/no-such-object")
-    assert (r.status_code, r.text) == (401, f"Access denied: Object with uid `no-such-object` is not owned by owner `{TLS_USER}`")
+    assert (r.status_code, r.text) == (
+        401, f"Access denied: Object with uid `no-such-object` is not owned by owner `{TLS_USER}`")
     # bob granting himself on someone else's object: ownership is checked before self-grant
     r = grant(bob, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["get"]})
     assert (r.status_code, r.text) == (401, denied)
@@ -135,7 +140,8 @@ def test_only_the_owner_manages_and_lists_grants(users):
      "`addattribute`, `deleteattribute`, `activate` at line 1 column 63"),
     (b'{"unique_identifier":"k","operation_types":["get"]}', "application/json",
      "Json deserialize error: missing field `user_id` at line 1 column 51"),
-    (b'{"user_id":"b"}', "application/json", "Json deserialize error: missing field `operation_types` at line 1 column 15"),
+    (b'{"user_id":"b"}', "application/json",
+     "Json deserialize error: missing field `operation_types` at line 1 column 15"),
     (b'{"user_id":5,"operation_types":[]}', "application/json",
      "Json deserialize error: invalid type: integer `5`, expected a string at line 1 column 12"),
     (b'{"user_id":"b","operation_types":"get"}', "application/json",
@@ -176,10 +182,12 @@ def test_only_privileged_users_grant_create_and_never_to_a_privileged_user(privi
     # permissions.rs grant_access: the two Unauthorized texts of the create branch
     owner, bob = privileged.tls(), privileged.jwt()
     r = grant(owner, {"user_id": CAROL, "operation_types": ["create"]})
-    assert (r.status_code, r.text) == (401, "Access denied: Only privileged users can grant/revoke create access right to a user.")
+    assert (r.status_code, r.text) == (
+        401, "Access denied: Only privileged users can grant/revoke create access right to a user.")
     root = privileged.tls(ROOT)
     r = grant(root, {"user_id": ROOT, "operation_types": ["create"]})
-    assert (r.status_code, r.text) == (401, f"Access denied: User `{ROOT}` is a privileged user - create access right can't be granted or revoked.")
+    assert (r.status_code, r.text) == (
+        401, f"Access denied: User `{ROOT}` is a privileged user - create access right can't be granted or revoked.")
     assert bob.fail(s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes")), status=401) == \
         "Access denied: User does not have create access-right."
 

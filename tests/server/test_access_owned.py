@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.server.kmip import Kmip, aes, first, kmip, revoke, s, t, uid  # noqa: F401
 from tests.support.sandbox import start_sandbox
-
 
 VECTORS = {"Link", "Name", "Attribute"}  # Option<Vec<_>> fields of Cosmian's Attributes
 
 
 def serde_date(text: str) -> list[int]:
     """An RFC 3339 date as time's serde tuple (year, ordinal, h, m, s, ns, offset h, m, s)."""
-    d = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    d = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
     return [d.year, d.timetuple().tm_yday, d.hour, d.minute, d.second, d.microsecond * 1000, 0, 0, 0]
 
 
@@ -56,7 +55,8 @@ def test_owned_attributes_are_what_get_attributes_says_after_every_change(kmip):
     key = kmip.create(tags=("owned-list",))
     private, public = kmip.create_pair("RSA", length=2048)
     kmip.ok(s("AddAttribute", uid(key), s("NewAttribute", s("Name", t("NameValue", "TextString", "é-key"),
-                                                              t("NameType", "Enumeration", "UninterpretedTextString")))))
+                                                              t("NameType", "Enumeration",
+                                                                "UninterpretedTextString")))))
     kmip.ok(revoke(key, "KeyCompromise"))
     listed = owned(kmip)
     for target in (key, private, public):

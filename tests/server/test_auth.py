@@ -185,12 +185,15 @@ def test_api_token_authenticates_as_the_default_user(tmp_path):
     db = tmp_path / "db.sqlite"
     sb = start_sandbox(tmp_path / "seed", db=db)
     try:
-        block = s("KeyBlock", t("KeyFormatType", "Enumeration", "Raw"), s("KeyValue", t("KeyMaterial", "ByteString", secret.hex())))
+        block = s("KeyBlock", t("KeyFormatType", "Enumeration", "Raw"), s("KeyValue", t("KeyMaterial", "ByteString",
+                                                                                        secret.hex())))
         Kmip(sb.url).ok(s("Import", uid("api-token"), t("ObjectType", "Enumeration", "SymmetricKey"),
-                          s("Attributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z")), s("SymmetricKey", block)))
+                          s("Attributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z")), s("SymmetricKey",
+                                                                                                      block)))
     finally:
         sb.stop()
-    sb = start_sandbox(tmp_path / "run", db=db, config_toml='default_username = "ops"\n[http]\napi_token_id = "api-token"\n')
+    sb = start_sandbox(tmp_path / "run", db=db,
+                       config_toml='default_username = "ops"\n[http]\napi_token_id = "api-token"\n')
     try:
         assert _as(sb, b64_token(secret)).http.get("/me").json() == {"user": "ops"}
         upper = Kmip(sb.url, headers={"Authorization": "bearer " + b64_token(secret).upper()})
@@ -234,7 +237,8 @@ def test_mutual_tls_user_is_the_certificate_cn(tmp_path):
 def test_server_tls_without_client_ca_uses_the_default_user(tmp_path):
     pki = Pki(tmp_path / "pki")
     server = pki.issue("kms.test", server=True)
-    sb = start_sandbox(tmp_path / "sb", config_toml=f'[http]\ntls_cert_file = "{server[0]}"\ntls_key_file = "{server[1]}"\n')
+    sb = start_sandbox(tmp_path / "sb",
+                       config_toml=f'[http]\ntls_cert_file = "{server[0]}"\ntls_key_file = "{server[1]}"\n')
     try:
         assert _tls_client(sb, pki, None).http.get("/me").json() == {"user": "admin"}
     finally:

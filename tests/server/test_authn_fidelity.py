@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -20,8 +20,8 @@ from cryptography.x509.oid import NameOID
 
 from tests.server.kmip import Kmip
 from tests.server.pki import JwtIssuer, _write_key
-from tests.support.sandbox import start_sandbox
 from tests.server.two_users import start_two_users
+from tests.support.sandbox import start_sandbox
 
 ALICE = "alice@example.com"
 REFUSED = (401, "No authentication provided.")
@@ -43,7 +43,8 @@ def users(issuer, tmp_path_factory):
     tu.stop()
 
 
-def signed(issuer: JwtIssuer, claims: dict, kid: str = "rsa-1", alg: str | None = None, key_of: str | None = None) -> str:
+def signed(issuer: JwtIssuer, claims: dict, kid: str = "rsa-1", alg: str | None = None,
+           key_of: str | None = None) -> str:
     """A JWT with exactly these claims (iss/sub/aud/email filled in unless given)."""
     base = {"iss": issuer.issuer, "sub": "user", "aud": "kms", "email": ALICE, "exp": int(time.time()) + 600}
     key_alg, key = issuer.keys[key_of or kid]
@@ -96,7 +97,8 @@ def test_a_valid_token_without_email_authenticates_nobody_and_an_empty_email_is_
     token = signed(issuer, {})
     payload = jwt.decode(token, options={"verify_signature": False})
     payload.pop("email")
-    assert me(users, jwt.encode(payload, issuer.keys["rsa-1"][1], algorithm="RS256", headers={"kid": "rsa-1"})) == REFUSED
+    assert me(users, jwt.encode(payload, issuer.keys["rsa-1"][1], algorithm="RS256",
+                                headers={"kid": "rsa-1"})) == REFUSED
     assert me(users, signed(issuer, {"email": ""})) == (200, {"user": ""})
 
 
@@ -127,7 +129,8 @@ def test_a_kid_whose_key_does_not_fit_the_algorithm_is_a_401_not_a_500(users, is
     # jwt_config.rs: DecodingKey::from_jwk + decode -> KmsError::Unauthorized, never a server error
     if alg == "ES384":
         key = ec.generate_private_key(ec.SECP384R1())
-        token = jwt.encode({"iss": issuer.issuer, "sub": "u", "aud": "kms", "email": ALICE, "exp": int(time.time()) + 600},
+        token = jwt.encode({"iss": issuer.issuer, "sub": "u", "aud": "kms", "email": ALICE,
+                            "exp": int(time.time()) + 600},
                            key, algorithm="ES384", headers={"kid": kid})
     else:
         token = signed(issuer, {}, kid=kid, alg=alg, key_of=key_of)
@@ -140,7 +143,8 @@ def test_unknown_kids_do_not_make_the_server_download_the_jwks_each_time(users, 
     assert users.jwt().http.get("/me").status_code == 200  # the JWKS has been fetched
     before = issuer.fetches
     for i in range(8):
-        header = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "kid": f"nope-{i}"}).encode()).decode().rstrip("=")
+        header = base64.urlsafe_b64encode(json.dumps({"alg": "RS256",
+                                                      "kid": f"nope-{i}"}).encode()).decode().rstrip("=")
         payload = json.dumps({"iss": issuer.issuer, "sub": "x", "exp": int(time.time()) + 600}).encode()
         token = ".".join([header, base64.urlsafe_b64encode(payload).decode().rstrip("="), "c2ln"])
         assert me(users, token) == REFUSED
@@ -151,7 +155,7 @@ def _certificate(users, tmp_path, name: x509.Name):
     """A client certificate from the sandbox's CA with this exact subject."""
     pki = users.pki
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(pki.cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))

@@ -39,7 +39,8 @@ def users(issuer, tmp_path_factory):
 
 
 def _grant(owner, key: str, *ops: str) -> None:
-    r = owner.http.post("/access/grant", json={"unique_identifier": key, "user_id": JWT_USER, "operation_types": list(ops)})
+    r = owner.http.post("/access/grant", json={"unique_identifier": key, "user_id": JWT_USER,
+                                               "operation_types": list(ops)})
     assert r.status_code == 200, r.text
 
 
@@ -58,8 +59,10 @@ def _requests(key: str) -> dict[str, dict]:
         "SetAttribute": s("SetAttribute", uid(key), s("NewAttribute", t("Comment", "TextString", "mine now"))),
         "AddAttribute": s("AddAttribute", uid(key), s("NewAttribute", s(
             "Name", t("NameValue", "TextString", "stolen"), t("NameType", "Enumeration", "UninterpretedTextString")))),
-        "ModifyAttribute": s("ModifyAttribute", uid(key), s("NewAttribute", t("ActivationDate", "DateTime", "2030-01-01T00:00:00Z"))),
-        "DeleteAttribute": s("DeleteAttribute", uid(key), s("CurrentAttribute", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"))),
+        "ModifyAttribute": s("ModifyAttribute", uid(key), s("NewAttribute", t("ActivationDate", "DateTime",
+                                                                              "2030-01-01T00:00:00Z"))),
+        "DeleteAttribute": s("DeleteAttribute", uid(key), s("CurrentAttribute", t("ActivationDate", "DateTime",
+                                                                                  "2024-01-01T00:00:00Z"))),
         "Revoke": revoke(key),
         "Destroy": destroy(key, remove=True),
     }
@@ -71,7 +74,9 @@ OBJECT_NOT_FOUND = ("Get", "Export", "GetAttributes", "GetAttributeList", "Activ
 
 def _expected(op: str, key: str) -> str:
     # retrieve_object_for_operation: Object_Not_Found; revoke.rs / destroy.rs: Item_Not_Found
-    return f"Object_Not_Found: object not found for identifier {key}" if op in OBJECT_NOT_FOUND else f"Item_Not_Found: {key}"
+    if op in OBJECT_NOT_FOUND:
+        return f"Object_Not_Found: object not found for identifier {key}"
+    return f"Item_Not_Found: {key}"
 
 
 @pytest.mark.parametrize("by_tags", [False, True], ids=["by-id", "by-tag-array"])
@@ -152,8 +157,10 @@ def test_import_cannot_replace_another_users_object(users):
               s("KeyValue", t("KeyMaterial", "ByteString", os.urandom(32).hex())))
     body = s("Import", uid(key), t("ObjectType", "Enumeration", "SymmetricKey"), t("ReplaceExisting", "Boolean", True),
              s("Attributes"), s("SymmetricKey", block))
-    assert bob.fail(body, status=401) == f"Access denied: User '{JWT_USER}' does not own object '{key}' and cannot replace it"
-    no_replace = s("Import", uid(key), t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes"), s("SymmetricKey", block))
+    assert bob.fail(body,
+                    status=401) == f"Access denied: User '{JWT_USER}' does not own object '{key}' and cannot replace it"
+    no_replace = s("Import", uid(key), t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes"),
+                   s("SymmetricKey", block))
     assert "already exist" in bob.fail(no_replace)  # as Cosmian: the id is taken (Database Error)
     assert _material(owner, key) == material
 
@@ -190,7 +197,8 @@ def test_renewing_another_users_certificate_in_place_leaves_it_as_it_was(users):
     # `WHERE objects.owner = <caller>`, so another user's certificate is not replaced (200).
     owner, bob = users.tls(), users.jwt()
     sk, pk = owner.create_pair("ECDSA", curve="P256")
-    cert_id = first(owner.ok(s("Certify", uid(pk), s("Attributes", subject("owner's certificate")))), "UniqueIdentifier")
+    cert_id = first(owner.ok(s("Certify", uid(pk), s("Attributes", subject("owner's certificate")))),
+                    "UniqueIdentifier")
     der = _der(owner, cert_id)
     assert bob.fail(s("Certify", uid(cert_id))) == f"Item not found: {cert_id}"
     _grant(owner, cert_id, "get")

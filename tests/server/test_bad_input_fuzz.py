@@ -13,7 +13,6 @@ import copy
 import json
 import random
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest

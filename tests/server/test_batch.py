@@ -54,7 +54,8 @@ def test_batch_error_reasons_follow_cosmian_mapping(kmip):
         _item("Create", *aes()["value"]),
     ))
     items = _items(response)
-    assert (first(items[0], "ResultReason"), first(items[0], "ResultMessage")) == ("Wrong_Key_Lifecycle_State", "DENIED")
+    assert (first(items[0], "ResultReason"), first(items[0], "ResultMessage")) == ("Wrong_Key_Lifecycle_State",
+                                                                                   "DENIED")
     # encrypt.rs: no Data → InvalidRequest, which message.rs reports as Operation_Not_Supported
     assert first(items[1], "ResultReason") == "Operation_Not_Supported"
     assert first(items[1], "ResultMessage") == "Invalid Request: Encrypt: data to encrypt must be provided"
@@ -78,14 +79,16 @@ def test_an_item_missing_a_required_field_fails_the_whole_message(kmip):
     # The first missing field in Cosmian's declaration order is the one named.
     assert refused_message(kmip, _message(_item("Create"))) == "missing field `ObjectType`"
     # An Import's object travels under its object-type tag; without one it is `Object` that is missing.
-    assert refused_message(kmip, _message(_item("Import", uid("no-object"), t("ObjectType", "Enumeration", "SymmetricKey"),
+    assert refused_message(kmip, _message(_item("Import", uid("no-object"), t("ObjectType", "Enumeration",
+                                                                              "SymmetricKey"),
                                                 s("Attributes")))) == "missing field `Object`"
 
 
 def test_an_item_with_a_wrong_ttlv_type_fails_the_whole_message(kmip):
     tag = "undecodable-type"
     wrong = aes()
-    next(n for n in wrong["value"][1]["value"] if n["tag"] == "CryptographicLength").update(type="TextString", value="256")
+    next(n for n in wrong["value"][1]["value"] if n["tag"] == "CryptographicLength").update(type="TextString",
+                                                                                            value="256")
     said = refused_message(kmip, _message(_tagged_create(tag), _item("Create", *wrong["value"])))
     assert "`CryptographicLength`" in said and "TextString" in said
     assert _tagged(kmip, tag) == []
@@ -111,7 +114,8 @@ def test_undo_marks_earlier_items_undone_but_keeps_what_they_did(kmip):
     assert [first(i, "ResultStatus") for i in _items(response)] == ["OperationUndone", "OperationFailed"]
     created = first(_items(response)[0], "UniqueIdentifier")
     assert kmip.locate(s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                         t("AttributeName", "TextString", "tag"), t("AttributeValue", "TextString", f'["{tag}"]'))) == [created]
+                         t("AttributeName", "TextString", "tag"), t("AttributeValue", "TextString",
+                                                                    f'["{tag}"]'))) == [created]
 
 
 def test_unparseable_message_is_invalid_message_with_http_200(kmip):
@@ -156,7 +160,8 @@ def test_enumerations_sent_as_codes_are_understood(kmip):
 
 
 def test_only_get_style_operations_use_the_placeholder(kmip):
-    response = kmip.ok(_message(_item("Create", *aes(active=False)["value"]), _item("Destroy"), _item("GetAttributeList")))
+    response = kmip.ok(_message(_item("Create", *aes(active=False)["value"]), _item("Destroy"),
+                                _item("GetAttributeList")))
     items = _items(response)
     assert first(items[1], "ResultMessage") == "This KMIP server does not yet support place holder id"
     assert first(items[2], "ResultStatus") == "Success"
@@ -169,7 +174,8 @@ def test_only_get_style_operations_use_the_placeholder(kmip):
 def test_a_failed_item_leaves_the_others_committed(kmip):
     taken = kmip.create()
     same_id = aes(extra=(t("UniqueIdentifier", "TextString", taken),))["value"]
-    response = kmip.ok(_message(_item("Create", *aes()["value"]), _item("Create", *same_id), _item("Create", *aes()["value"])))
+    response = kmip.ok(_message(_item("Create", *aes()["value"]), _item("Create", *same_id), _item("Create",
+                                                                                                   *aes()["value"])))
     items = _items(response)
     assert [first(i, "ResultStatus") for i in items] == ["Success", "OperationFailed", "Success"]
     assert "already exist" in first(items[1], "ResultMessage")

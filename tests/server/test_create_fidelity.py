@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap_with_padding
@@ -124,7 +124,7 @@ def test_a_past_activation_date_becomes_now(kmip):
 
 
 def test_a_future_activation_date_is_kept_and_none_leaves_no_date(kmip):
-    later = (datetime.now(timezone.utc) + timedelta(days=3)).replace(microsecond=0)
+    later = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
     key = first(kmip.ok(_create(_alg("AES"), t("ActivationDate", "DateTime", later.strftime("%Y-%m-%dT%H:%M:%SZ")))),
                 "UniqueIdentifier")
     assert _dates(kmip, key)["State"] == "PreActive"
@@ -178,7 +178,8 @@ def test_key_pairs_carry_a_digest_too(kmip):
     got = kmip.ok(s("Get", uid(rsa_sk), t("KeyFormatType", "Enumeration", "TransparentRSAPrivateKey")))
     parts = [("Modulus", 0x420052), ("PrivateExponent", 0x420063), ("PublicExponent", 0x42006C), ("P", 0x42005E),
              ("Q", 0x420071), ("PrimeExponentP", 0x420060), ("PrimeExponentQ", 0x420061), ("CRTCoefficient", 0x420027)]
-    rsa_material = _ttlv(0x420043, 0x01, b"".join(_ttlv(tag, 0x04, _big(int(first(got, name), 16))) for name, tag in parts))
+    rsa_material = _ttlv(0x420043, 0x01, b"".join(_ttlv(tag, 0x04, _big(int(first(got, name), 16))) for name,
+                                                  tag in parts))
     assert _digest(kmip, rsa_sk) == (hashlib.sha256(rsa_material).hexdigest().upper(), "PKCS1")
 
 
@@ -212,7 +213,8 @@ def test_key_pair_errors(kmip):
                                                                   t("RecommendedCurve", "Enumeration", "P192"))))
     assert first(kmip.ok(body), "PrivateKeyUniqueIdentifier")  # P-192: non-FIPS builds make it
     body = s("CreateKeyPair", s("CommonAttributes", _alg("EC"), s("CryptographicDomainParameters",
-                                                                  t("RecommendedCurve", "Enumeration", "BRAINPOOLP256R1"))))
+                                                                  t("RecommendedCurve", "Enumeration",
+                                                                    "BRAINPOOLP256R1"))))
     assert kmip.fail(body) == "Not Supported: Generation of Key Pair for curve: BRAINPOOLP256R1, is not supported"
 
 

@@ -20,8 +20,14 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kms_tui.kmip.models.crypto_requests import (
-    DATA_ALGORITHMS, cryptographic_parameters, decrypt_request, encrypt_request, mac_request, mac_verify_request,
-    sign_request, signature_verify_request,
+    DATA_ALGORITHMS,
+    cryptographic_parameters,
+    decrypt_request,
+    encrypt_request,
+    mac_request,
+    mac_verify_request,
+    sign_request,
+    signature_verify_request,
 )
 from kms_tui.kmip.ttlv import decode, encode, to_obj
 from tests.conftest import DATA
@@ -44,7 +50,8 @@ def _hex(value: str) -> bytes:
 
 def _pair(kmip, algorithm: str, *, length: int | None = None, curve: str | None = None) -> tuple[str, str]:
     """A key pair as ckms creates it on a non-FIPS server: Active, usage mask Unrestricted."""
-    common = [t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"), t("CryptographicAlgorithm", "Enumeration", algorithm),
+    common = [t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"), t("CryptographicAlgorithm", "Enumeration",
+                                                                         algorithm),
               t("CryptographicUsageMask", "Integer", UNRESTRICTED)]
     if length:
         common.append(t("CryptographicLength", "Integer", length))
@@ -86,7 +93,8 @@ def test_aes_gcm_round_trip_answers_nonce_and_tag(kmip):
     plaintext = b"attack at dawn"
     r = _encrypt(kmip, key, plaintext, params=_aes_gcm_params(), aad=b"header")
     assert r["tag"] == "EncryptResponse" and first(r, "UniqueIdentifier") == key
-    nonce, ct, tag = _hex(first(r, "IVCounterNonce")), _hex(first(r, "Data")), _hex(first(r, "AuthenticatedEncryptionTag"))
+    nonce, ct, tag = _hex(first(r, "IVCounterNonce")), _hex(first(r, "Data")), _hex(first(r,
+                                                                                          "AuthenticatedEncryptionTag"))
     assert (len(nonce), len(ct), len(tag)) == (12, len(plaintext), 16)
     back = kmip.ok(_j(decrypt_request(key, ct, params=_aes_gcm_params(), nonce=nonce, tag=tag, aad=b"header")))
     assert back["tag"] == "DecryptResponse" and _hex(first(back, "Data")) == plaintext
@@ -211,8 +219,10 @@ def test_without_an_identifier_there_is_no_placeholder(kmip):
 
 def test_sign_with_data_and_digested_data_is_refused_first(kmip):
     # sign.rs: sign — checked before the key is looked up
-    body = {"tag": "Sign", "value": [uid("no-such-key"), t("Data", "ByteString", "00"), t("DigestedData", "ByteString", "00")]}
-    assert kmip.fail(body) == "Invalid Request: Sign request must not set both 'data' and 'digested_data' simultaneously"
+    body = {"tag": "Sign", "value": [uid("no-such-key"), t("Data", "ByteString", "00"), t("DigestedData", "ByteString",
+                                                                                          "00")]}
+    assert kmip.fail(body) == ("Invalid Request: Sign request must not set both 'data' and 'digested_data' "
+                               "simultaneously")
 
 
 # -- RSA ----------------------------------------------------------------------------------------------
@@ -319,7 +329,8 @@ def test_mac_infers_the_hash_from_an_hmac_key(kmip):
     assert _hex(first(r, "MACData")) == hmac.new(_symmetric_key(kmip, key), b"abc", hashlib.sha384).digest()
     aes = kmip.create()
     assert kmip.fail({"tag": "MAC", "value": [uid(aes), t("Data", "ByteString", "00")]}) == \
-        "Invalid Request: Cryptographic parameters are required or inferable from key's cryptographic algorithm or attributes"
+        ("Invalid Request: Cryptographic parameters are required or inferable from key's cryptographic algorithm "
+         "or attributes")
 
 
 # -- what Cosmian's clients send -------------------------------------------------------------------------
@@ -381,11 +392,13 @@ def test_another_user_needs_a_grant_and_get_stands_for_encrypt(users):
     key = owner.create()
     assert other.fail(_j(encrypt_request(key, b"x")), status=401) == \
         f"Access denied: Encrypt: the user {JWT_USER} does not have permission to encrypt using the key: {key}"
-    r = owner.http.post("/access/grant", json={"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["get"]})
+    r = owner.http.post("/access/grant", json={"unique_identifier": key, "user_id": JWT_USER,
+                                               "operation_types": ["get"]})
     assert r.status_code == 200, r.text
     assert first(other.ok(_j(encrypt_request(key, b"x"))), "UniqueIdentifier") == key
     sk, _ = _pair(owner, "Ed25519")
-    r = owner.http.post("/access/grant", json={"unique_identifier": sk, "user_id": JWT_USER, "operation_types": ["sign"]})
+    r = owner.http.post("/access/grant", json={"unique_identifier": sk, "user_id": JWT_USER,
+                                               "operation_types": ["sign"]})
     assert r.status_code == 200, r.text
     assert len(_hex(first(other.ok(_j(sign_request(sk, b"x"))), "SignatureData"))) == 64
     assert first(other.ok(_j(mac_request(key, b"x"))), "MACData")  # `get` on the AES key also allows MAC
@@ -470,7 +483,8 @@ def test_a_certificate_encrypts_with_its_public_key(kmip):
     cert = first(kmip.ok(s("Certify", uid(pk), s("Attributes", subject("encrypt.example")))), "UniqueIdentifier")
     r = _encrypt(kmip, cert, b"for the certificate holder")
     assert first(r, "UniqueIdentifier") == cert
-    assert _hex(first(kmip.ok(_j(decrypt_request(sk, _hex(first(r, "Data"))))), "Data")) == b"for the certificate holder"
+    assert _hex(first(kmip.ok(_j(decrypt_request(sk, _hex(first(r, "Data"))))),
+                      "Data")) == b"for the certificate holder"
 
 
 @pytest.mark.parametrize("curve", ["P256", "P384", "P521"])

@@ -28,7 +28,8 @@ def test_public_key_as_x509_is_refused(kmip, op):
     _, pk = kmip.create_pair("ECDSA", curve="P256")
     assert kmip.fail(s(op, uid(pk), _fmt("X509")), 500) == "Internal server error"
     assert _batch(kmip, op, uid(pk), _fmt("X509")) == (
-        "OperationFailed", "Operation_Not_Supported", "Unexpected server error: export: unsupported Key Format Type: X509")
+        "OperationFailed", "Operation_Not_Supported",
+        "Unexpected server error: export: unsupported Key Format Type: X509")
     got = kmip.ok(s(op, uid(pk), _fmt("PKCS8")))  # SPKI is PKCS8 here
     block = next(c for c in got["value"] if c["tag"] == "PublicKey")["value"][0]
     formats = find(block, "KeyFormatType")  # the block's, the Digest's, the embedded attributes'
@@ -55,12 +56,14 @@ def test_symmetric_key_and_certificate_format_refusals(kmip):
     key = kmip.create()
     assert _batch(kmip, "Get", uid(key), _fmt("PKCS8"))[2] == (
         "Unexpected server error: export: unsupported requested Key Format Type for a symmetric key: Some(PKCS8)")
-    assert first(kmip.ok(s("Get", uid(key), _fmt("TransparentSymmetricKey"))), "KeyFormatType") == "TransparentSymmetricKey"
+    assert first(kmip.ok(s("Get", uid(key), _fmt("TransparentSymmetricKey"))),
+                 "KeyFormatType") == "TransparentSymmetricKey"
 
 
 def test_wrapped_key_formats(kmip):
     kek = first(kmip.ok(s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes",
-                t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"), t("CryptographicAlgorithm", "Enumeration", "AES")))),
+                t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"), t("CryptographicAlgorithm", "Enumeration",
+                                                                           "AES")))),
                 "UniqueIdentifier")  # the default mask 2108 includes WrapKey
     body = s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes",
              t("CryptographicAlgorithm", "Enumeration", "AES"),
@@ -105,7 +108,8 @@ def _spec(kek: str, *params: dict, encoding: str = "NoEncoding") -> dict:
 
 def _kek(kmip) -> str:
     return first(kmip.ok(s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes",
-                 t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"), t("CryptographicAlgorithm", "Enumeration", "AES")))),
+                 t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"), t("CryptographicAlgorithm", "Enumeration",
+                                                                            "AES")))),
                  "UniqueIdentifier")
 
 

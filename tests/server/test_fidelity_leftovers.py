@@ -180,4 +180,5 @@ def test_an_explicit_id_placeholder_in_a_batch(kmip):
     assert (first(read, "UniqueIdentifier"), first(read, "State")) == (key, "Active")
     assert first(got, "ResultStatus") == "Success" and first(got, "UniqueIdentifier") == key
     assert first(exported, "ResultStatus") == "OperationFailed"
-    assert kmip.fail(s("GetAttributes", placeholder)) == "Object_Not_Found: object not found for identifier IDPlaceholder"
+    assert kmip.fail(s("GetAttributes",
+                       placeholder)) == "Object_Not_Found: object not found for identifier IDPlaceholder"

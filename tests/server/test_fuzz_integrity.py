@@ -127,7 +127,8 @@ def _message(doc: dict, rng: random.Random) -> dict:
               t("BatchCount", "Integer", 2)]
     if rng.random() < 0.5:
         header.append(t("BatchErrorContinuationOption", "Enumeration", rng.choice(["Undo", "Continue", "Stop"])))
-    items = [s("BatchItem", t("Operation", "Enumeration", d.get("tag")), {"tag": "RequestPayload", "value": d.get("value")})
+    items = [s("BatchItem", t("Operation", "Enumeration", d.get("tag")), {"tag": "RequestPayload",
+                                                                          "value": d.get("value")})
              for d in (doc, aes(tags=("fz-batch",)))]
     return s("RequestMessage", s("RequestHeader", *header), *items)
 

@@ -4,7 +4,7 @@ refusals, Remove, Cascade, tag queries, time-based transitions)."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.server.kmip import Kmip, aes, destroy, find, first, kmip, revoke, s, t, tag_attr, uid  # noqa: F401
 from tests.support.sandbox import start_sandbox
@@ -20,7 +20,8 @@ def test_activate_moves_preactive_to_active_once(kmip):
     assert first(kmip.ok(s("Activate", uid(key))), "UniqueIdentifier") == key
     assert kmip.state(key) == "Active"
     assert first(kmip.attributes(key, "ActivationDate"), "ActivationDate") is not None
-    assert kmip.fail(s("Activate", uid(key))) == f"Wrong_Key_Lifecycle_State: Activate: Object {key} is already in Active state"
+    assert kmip.fail(s("Activate",
+                       uid(key))) == f"Wrong_Key_Lifecycle_State: Activate: Object {key} is already in Active state"
 
 
 def test_activate_of_a_revoked_key_says_it_cannot_be_activated(kmip):
@@ -124,7 +125,8 @@ def test_tag_query_revokes_and_destroys_every_match_and_echoes_the_query(kmip):
     assert kmip.state(other) == "Active"
     kmip.ok(destroy(query))
     assert [kmip.state(k) for k in keys] == ["Destroyed"] * 3
-    assert kmip.fail(s("Get", uid('["nothing-has-this"]'))) == 'Object_Not_Found: object not found for identifier ["nothing-has-this"]'
+    assert kmip.fail(s("Get", uid('["nothing-has-this"]'))) == \
+        'Object_Not_Found: object not found for identifier ["nothing-has-this"]'
 
 
 def test_cascade_revokes_and_destroys_both_keys_of_a_pair(kmip):
@@ -142,7 +144,7 @@ def test_without_cascade_only_the_target_key_changes(kmip):
 
 
 def test_future_activation_date_becomes_active_when_due(kmip):
-    soon = (datetime.now(timezone.utc) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     key = kmip.create(active=False, extra=(t("ActivationDate", "DateTime", soon),))
     assert kmip.state(key) == "PreActive"
     time.sleep(3)
@@ -151,7 +153,7 @@ def test_future_activation_date_becomes_active_when_due(kmip):
 
 
 def test_past_deactivation_date_makes_an_active_key_deactivated(kmip):
-    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    past = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     key = kmip.create(extra=(t("DeactivationDate", "DateTime", past),))
     assert kmip.state(key) == "Deactivated"
     assert kmip.fail(s("Get", uid(key))) == "Wrong_Key_Lifecycle_State: DENIED"

@@ -121,7 +121,8 @@ def test_tags_can_be_replaced_and_added_keeping_system_tags(kmip):
 def test_a_missing_uid_in_get_attributes_is_not_the_latest_object(kmip):
     # attributes/get.rs: only an object whose id is `*` (tests/server/test_fidelity_leftovers.py)
     kmip.create()
-    assert kmip.fail(s("GetAttributes")) == "Item_Not_Found: Get Attributes: no objects available for implicit selection"
+    assert kmip.fail(s("GetAttributes")) == \
+        "Item_Not_Found: Get Attributes: no objects available for implicit selection"
 
 
 def test_revoked_objects_keep_their_metadata(kmip):
@@ -145,7 +146,8 @@ def test_delete_attribute_by_vendor_reference_and_tag(kmip):
                t("AttributeValue", "TextString", "blue"))
     kmip.ok(s("AddAttribute", uid(key), s("NewAttribute", vendor)))
     assert "blue" in find(kmip.attributes(key), "AttributeValue")
-    ref = s("AttributeReference", t("VendorIdentification", "TextString", "acme"), t("AttributeName", "TextString", "team"))
+    ref = s("AttributeReference", t("VendorIdentification", "TextString", "acme"), t("AttributeName", "TextString",
+                                                                                     "team"))
     kmip.ok(s("DeleteAttribute", uid(key), ref))
     assert "blue" not in find(kmip.attributes(key), "AttributeValue")
     kmip.ok(s("DeleteAttribute", uid(key), t("AttributeReference", "Enumeration", "Tag")))

@@ -81,7 +81,8 @@ def test_certificate_length_is_the_der_length(kmip):
     fields = []
     for part in ("CertificateSubject", "CertificateIssuer"):
         for suffix in ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier"):
-            fields.append(t(part + suffix, "TextString", "len.example" if part + suffix == "CertificateSubjectCn" else ""))
+            fields.append(t(part + suffix, "TextString",
+                            "len.example" if part + suffix == "CertificateSubjectCn" else ""))
     cert = first(kmip.ok(s("Certify", uid(pk), s("Attributes", s("CertificateAttributes", *fields)))),
                  "UniqueIdentifier")
     der = bytes.fromhex(first(kmip.ok(s("Get", uid(cert))), "CertificateValue"))

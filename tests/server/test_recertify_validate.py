@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from tests.conftest import DATA
 from tests.server.kmip import first, revoke, s, t, tag_attr, uid
@@ -111,7 +111,7 @@ def test_validate_a_chain_in_any_order(kms: Kms, ca: dict) -> None:
     # the certificates themselves (Certificate byte strings) may be given instead of ids
     der = kms.certificate(leaf).public_bytes(Encoding.DER)
     kms.ok(s("Validate", t("Certificate", "ByteString", der.hex().upper()), uid(ca["cert"])))
-    when = (datetime.now(timezone.utc) + timedelta(days=400)).strftime("%Y%m%d%H%M%SZ")
+    when = (datetime.now(UTC) + timedelta(days=400)).strftime("%Y%m%d%H%M%SZ")
     item = batch(kms, "Validate", uid(leaf), uid(ca["cert"]), text("ValidityTime", when))
     assert first(item, "ResultReason") == "Operation_Not_Supported"
     assert first(item, "ResultMessage").startswith(f'Certificate error: According to this date (Some("{when}")), '
@@ -151,7 +151,7 @@ def test_validate_reads_the_crl_of_the_distribution_point(kms: Kms, ca: dict, tm
     _, listed = _leaf(kms, ca, "listed.example", point)
     _, kept = _leaf(kms, ca, "kept.example", point)
     issuer = kms.certificate(ca["cert"])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     crl = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject).last_update(now)
            .next_update(now + timedelta(days=1))
            .add_revoked_certificate(x509.RevokedCertificateBuilder()

@@ -132,7 +132,8 @@ def test_remove_of_an_active_key_needs_a_revoke_first(kmip):
 
 def test_activate_texts(kmip):
     key = kmip.create()
-    assert kmip.fail(s("Activate", uid(key))) == f"Wrong_Key_Lifecycle_State: Activate: Object {key} is already in Active state"
+    assert kmip.fail(s("Activate",
+                       uid(key))) == f"Wrong_Key_Lifecycle_State: Activate: Object {key} is already in Active state"
     gone = kmip.create(active=False)
     kmip.ok(destroy(gone))
     assert kmip.fail(s("Activate", uid(gone))) == (

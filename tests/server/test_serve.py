@@ -95,10 +95,12 @@ def test_pkcs12_server_identity_and_its_password_stays_secret(tmp_path):
     p12 = tmp_path / "server.p12"
     p12.write_bytes(pkcs12.serialize_key_and_certificates(
         b"kms", key, cert, None, serialization.BestAvailableEncryption(password.encode())))
-    sb = start_sandbox(tmp_path / "ok", config_toml=f'[http]\ntls_p12_file = "{p12}"\ntls_p12_password = "{password}"\n')
+    sb = start_sandbox(tmp_path / "ok",
+                       config_toml=f'[http]\ntls_p12_file = "{p12}"\ntls_p12_password = "{password}"\n')
     try:
         assert sb.url.startswith("https://")
-        assert httpx.get(sb.url + "/version", verify=ssl.create_default_context(cafile=str(pki.ca_file))).status_code == 200
+        assert httpx.get(sb.url + "/version",
+                         verify=ssl.create_default_context(cafile=str(pki.ca_file))).status_code == 200
     finally:
         sb.stop()
     config = tmp_path / "bad.toml"

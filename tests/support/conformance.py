@@ -13,9 +13,10 @@ import os
 import re
 import ssl
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -129,6 +130,8 @@ def substitute(text: str, captures: dict[str, str]) -> str:
         return value
 
     text = _ENV_PLACEHOLDER.sub(env, text)
+    for name, value in captures.items():  # vector_runner.rs: {{hex:var}}, the value's bytes in hex
+        text = text.replace("{{hex:" + name + "}}", value.encode().hex())
     for name, value in captures.items():
         text = text.replace("{{" + name + "}}", value)
     return text
@@ -163,7 +166,8 @@ def wrap_bare_operation(op: dict[str, Any], version: tuple[int, int]) -> dict[st
         {"tag": "Operation", "type": "Enumeration", "value": operation},
         {"tag": "RequestPayload", "value": op.get("value", [])},
     ]
-    return {"tag": "RequestMessage", "value": [{"tag": "RequestHeader", "value": header}, {"tag": "BatchItem", "value": item}]}
+    return {"tag": "RequestMessage", "value": [{"tag": "RequestHeader", "value": header}, {"tag": "BatchItem",
+                                                                                           "value": item}]}
 
 
 def synthetic_error(body: str) -> dict[str, Any]:
@@ -244,10 +248,17 @@ class Response:
 class VectorRunner:
     """Replays one vector against one server; `clients` maps identity name to an httpx client."""
 
-    def __init__(self, vector: Vector, client_for: Callable[[str], httpx.Client]):
+    def __init__(self, vector: Vector, client_for: Callable[[str], httpx.Client],
+                 pseudo_steps: dict[str, Callable[[Step, dict[str, Any], VectorRunner], None]] | None = None,
+                 before_step: Callable[[Step], None] | None = None):
+        """``pseudo_steps``: operations that are no KMIP request (the runner's ``AllocTempFile``,
+        ``GenerateCrl``), run by the test with the substituted request JSON; ``before_step`` is
+        called before each step (e.g. to restart the server)."""
         self.vector = vector
         self.client_for = client_for
         self.captures: dict[str, str] = {}
+        self.pseudo_steps = pseudo_steps or {}
+        self.before_step = before_step
 
     def run(self) -> None:
         """Run every step in order; the first failing step raises :class:`VectorFailure`."""
@@ -257,6 +268,11 @@ class VectorRunner:
                 body = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise VectorFailure(f"{step.label}: request file is not JSON after substitution: {exc}") from exc
+            if self.before_step is not None:
+                self.before_step(step)
+            if step.operation in self.pseudo_steps:
+                self.pseudo_steps[step.operation](step, body, self)
+                continue
             client = self.client_for(step.identity)
             if step.operation in REST_STEPS:
                 self._rest_step(step, client, REST_STEPS[step.operation], body)

@@ -192,8 +192,8 @@ class HostileServer:
 
 
 async def _send(w: asyncio.StreamWriter, status: int, phrase: str, content_type: str, body: bytes) -> bool:
-    w.write(f"HTTP/1.1 {status} {phrase}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-            + body)
+    head = f"HTTP/1.1 {status} {phrase}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+    w.write(head.encode() + body)
     await w.drain()
     return True
 

@@ -97,7 +97,7 @@ def _start(script: str, workdir: Path, env: dict[str, str]) -> Idp:
         cwd=IDP_DIR,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=open(log, "wb"),  # noqa: SIM115 - the child owns it
+        stderr=open(log, "wb"),
         env={**os.environ, **env},
         text=True,
     )

@@ -33,7 +33,7 @@ class Sandbox:
     def kill9(self) -> None:
         self.stop(signal.SIGKILL)
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -69,7 +69,7 @@ def start_sandbox(
     proc = subprocess.Popen(
         args,
         stdout=subprocess.PIPE,
-        stderr=open(log, "wb"),  # noqa: SIM115 - the child owns it
+        stderr=open(log, "wb"),
         env=full_env,
         text=True,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from textual.worker import WorkerCancelled
 
 from kms_tui.tui.app import KmsConsole, create_app
 
-FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 SIZES = [(80, 24), (120, 40)]
 
 

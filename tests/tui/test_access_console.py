@@ -316,9 +316,9 @@ async def test_g_is_a_letter_in_the_filter_field(console_factory, users):
 
 
 def test_every_access_binding_has_an_id_and_a_description():
+    from kms_tui.tui.objects.access import AccessSection
+    from kms_tui.tui.objects.screen import ObjectsScreen
     from kms_tui.tui.screens.access import AccessScreen
-    from kms_tui.tui.screens.objects import ObjectsScreen
-    from kms_tui.tui.widgets.access_list import AccessSection
 
     bindings = [*AccessScreen.BINDINGS, *AccessSection.BINDINGS, *GrantModal.BINDINGS,
                 *[b for b in ObjectsScreen.BINDINGS if b.action == "grant_access"]]

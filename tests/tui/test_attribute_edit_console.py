@@ -9,10 +9,10 @@ from textual.widgets import Input
 
 from kms_tui.tui.modals.attributes_edit import AttributesModal
 from kms_tui.tui.modals.error import ErrorModal
+from tests.tui import test_secrets_snapshots as secrets_snapshots
 from tests.tui.conftest import settle
 from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
 from tests.tui.test_objects_secrets import press_on_a_new_key
-from tests.tui import test_secrets_snapshots as secrets_snapshots
 
 _with_secret = secrets_snapshots._with_secret
 utc_local_time = secrets_snapshots.utc_local_time  # the fixture: dates drawn in UTC

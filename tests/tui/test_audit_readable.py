@@ -3,7 +3,7 @@ enter opens every field of a row, filters by profile and time, esc clears the fi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from textual.widgets import DataTable, Input, Select
 
@@ -59,7 +59,7 @@ async def test_audit_view_reads_at_80x24_with_row_detail(sandbox_console):
 
         screen.query_one("#audit-operation", Select).clear()
         screen.query_one("#audit-profile", Select).value = "ckms"
-        pilot.app.clock = lambda: datetime.now(timezone.utc) + timedelta(hours=2)  # two hours from now
+        pilot.app.clock = lambda: datetime.now(UTC) + timedelta(hours=2)  # two hours from now
         screen.query_one("#audit-time", Select).value = "last hour"
         await pilot.pause()
         assert "no entry matches the filters" in screen_text(pilot.app)

@@ -26,7 +26,8 @@ def _key(kms: Kmip, key_id: str, *, tags: tuple[str, ...] = (), mask: int = 12, 
         from tests.server.kmip import t
 
         attrs.append(s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                       t("AttributeName", "TextString", "wrapping_key_id"), t("AttributeValue", "TextString", wrap_with)))
+                       t("AttributeName", "TextString", "wrapping_key_id"), t("AttributeValue", "TextString",
+                                                                              wrap_with)))
     return first(kms.ok(body), "UniqueIdentifier")
 
 
@@ -136,6 +137,10 @@ async def test_marked_rows_get_tags_and_export(sandbox, sandbox_console, tmp_pat
         await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "PromptModal", what="the tags prompt")
         pilot.app.screen.query_one(Input).value = "pci -other"
         await pilot.press("enter")
+        report = await _each_run(pilot)  # the same progress modal as revoke/destroy: each outcome
+        assert [(o.uid, o.status) for o in report.outcomes] == [("app-key", "done"), ("bystander", "done")]
+        assert "bystander: done (tags now: pci)" in text_of(pilot.app, "#bulk-run-problems")
+        await pilot.press("enter")
         await settle(pilot)
         await wait_until(pilot, lambda: "pci" in screen.table.get_row("bystander").tags, what="the tags")
         assert "other" not in screen.table.get_row("bystander").tags and "pci" in screen.table.get_row("app-key").tags
@@ -146,6 +151,9 @@ async def test_marked_rows_get_tags_and_export(sandbox, sandbox_console, tmp_pat
         modal.query_one("#grant-user", Input).value = "carol"
         modal.query_one("#grant-operations").select("encrypt")
         await pilot.press("ctrl+s")
+        report = await _each_run(pilot)
+        assert [(o.uid, o.status) for o in report.outcomes] == [("app-key", "done"), ("bystander", "done")]
+        await pilot.press("enter")
         await settle(pilot)
         for key in ("app-key", "bystander"):
             listed = httpx.get(sandbox.url + f"/access/list/{key}").json()
@@ -158,10 +166,43 @@ async def test_marked_rows_get_tags_and_export(sandbox, sandbox_console, tmp_pat
         await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "PromptModal", what="the folder prompt")
         pilot.app.screen.query_one(Input).value = str(tmp_path)
         await pilot.press("enter")
+        report = await _each_run(pilot)
+        assert [(o.uid, o.status, o.detail) for o in report.outcomes] == [
+            ("pair-sk", "done", "wrote pair-sk_pk.pem"),
+            ("app-key", "skipped", "no public part (a symmetric key or secret)")]
+        await pilot.press("enter")
         await settle(pilot)
         await wait_until(pilot, lambda: (tmp_path / "pair-sk_pk.pem").exists(), what="the PEM file")
         assert (tmp_path / "pair-sk_pk.pem").read_text().startswith("-----BEGIN PUBLIC KEY-----")
         assert not (tmp_path / "app-key.pem").exists()
+
+
+async def _on_every_row(pilot, count: int, key: str, modal: str) -> None:
+    """The objects screen with ``count`` rows, all marked (``*``), then ``key`` up to ``modal``."""
+    screen = await _objects(pilot)
+    await wait_until(pilot, lambda: screen.table.total == count, what=f"{count} rows")
+    await pilot.press("asterisk")
+    await pilot.press(key)
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == modal, what=modal)
+
+
+async def _stop_mid_run(pilot, modal: str, at: int):
+    """Once the run modal has sent ``at`` objects, s; the report when the run has stopped."""
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == modal, what="the run")
+    run = pilot.app.screen
+    await wait_until(pilot, lambda: run.query_one("#bulk-run-bar").progress >= at, what="some progress")
+    await pilot.press("s")
+    await wait_until(pilot, lambda: run.report is not None, what="the stop")
+    return run.report
+
+
+async def _each_run(pilot):
+    """The report of the progress modal a bulk tags/grant/export opens, once its run has ended."""
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "EachRunModal", what="the run")
+    run = pilot.app.screen
+    await wait_until(pilot, lambda: run.report is not None, what="the end of the run")
+    await pilot.pause()
+    return run.report
 
 
 @pytest.mark.asyncio
@@ -206,31 +247,12 @@ def slow_console(sandbox, console_factory, tmp_path):
 @pytest.mark.asyncio
 async def test_a_long_run_stops_between_objects_and_reports_each(sandbox, slow_console):
     """600 marked keys: s stops the run; each object is done or not sent, as the server holds."""
-    import asyncio
-
-    from kms_tui.client import ConnectionSettings, KmsClient
-    from kms_tui.client import requests as rq
-
-    async def make() -> list[str]:
-        async with KmsClient(ConnectionSettings(server_url=sandbox.url)) as client:
-            made = await client.batch([rq.create_symmetric_key("AES", 128, tags=("many",)) for _ in range(600)])
-        return [str(r.unwrap().get_value("UniqueIdentifier")) for r in made]
-
-    ids = await asyncio.get_running_loop().run_in_executor(None, lambda: asyncio.run(make()))
+    ids = await _many_keys(sandbox.url, 600, "many")
     async with slow_console.run_test(size=(120, 40)) as pilot:
-        screen = await _objects(pilot)
-        await wait_until(pilot, lambda: screen.table.total == 600, what="600 rows")
-        await pilot.press("asterisk")
-        await pilot.press("v")
-        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "BulkPreviewModal", what="the preview")
+        await _on_every_row(pilot, 600, "v", "BulkPreviewModal")
         pilot.app.screen.query_one("#bulk-count", Input).value = "600"
         await pilot.press("enter")
-        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "BulkRunModal", what="the run")
-        run = pilot.app.screen
-        await wait_until(pilot, lambda: run.query_one("#bulk-run-bar").progress >= 20, what="some progress")
-        await pilot.press("s")
-        await wait_until(pilot, lambda: run.report is not None, what="the stop")
-        report = run.report
+        report = await _stop_mid_run(pilot, "BulkRunModal", 20)
         assert report.stopped == "stopped by you"
         tally = report.tally()
         assert tally["not_sent"] > 0 and tally["done"] >= 20 and tally["done"] + tally["not_sent"] == 600
@@ -240,3 +262,54 @@ async def test_a_long_run_stops_between_objects_and_reports_each(sandbox, slow_c
             assert kms.state(key) == ("Deactivated" if states[key] == "done" else "Active")
         kms.close()
         assert "not sent; stopped by you" in text_of(pilot.app, "#bulk-run-status")
+
+
+async def _many_keys(url: str, count: int, tag: str) -> list[str]:
+    import asyncio
+
+    from kms_tui.client import ConnectionSettings, KmsClient
+    from kms_tui.client import requests as rq
+
+    async def make() -> list[str]:
+        async with KmsClient(ConnectionSettings(server_url=url)) as client:
+            made = await client.batch([rq.create_symmetric_key("AES", 128, tags=(tag,)) for _ in range(count)])
+        return [str(r.unwrap().get_value("UniqueIdentifier")) for r in made]
+
+    return await asyncio.get_running_loop().run_in_executor(None, lambda: asyncio.run(make()))
+
+
+@pytest.mark.asyncio
+async def test_bulk_tags_show_progress_stop_between_objects_and_report_each(sandbox, slow_console):
+    """300 marked keys get a tag one by one: the progress bar moves, s stops between objects, each
+    object is done (the server has the tag) or not sent (it has not)."""
+    ids = await _many_keys(sandbox.url, 300, "lot")
+    async with slow_console.run_test(size=(120, 40)) as pilot:
+        await _on_every_row(pilot, 300, "T", "PromptModal")
+        pilot.app.screen.query_one(Input).value = "audited"
+        await pilot.press("enter")
+        report = await _stop_mid_run(pilot, "EachRunModal", 10)
+        tally = report.tally()
+        assert report.stopped == "stopped by you"
+        assert tally["done"] >= 10 and tally["not_sent"] > 0 and tally["done"] + tally["not_sent"] == 300
+        assert "not sent; stopped by you" in text_of(pilot.app, "#bulk-run-status")
+        owned = {e["object_id"]: str(e["attributes"].get("Attribute")) for e in
+                 httpx.get(sandbox.url + "/access/owned", timeout=30).json()}  # tags as the server holds them
+        status = {o.uid: o.status for o in report.outcomes}
+        assert all(("audited" in owned[key]) == (status[key] == "done") for key in ids)
+
+
+async def _tags_run_shot(pilot):
+    screen = await _objects(pilot)
+    await _mark(pilot, screen, ["app-key", "bystander", "kek-1"])
+    await pilot.press("T")
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "PromptModal", what="the tags prompt")
+    pilot.app.screen.query_one(Input).value = "pci"
+    await pilot.press("enter")
+    await _each_run(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def test_bulk_tags_run_snapshot_80x24(snap_compare, sandbox, sandbox_console):
+    populate(sandbox.url)
+    assert snap_compare(sandbox_console, run_before=_tags_run_shot, terminal_size=(80, 24))

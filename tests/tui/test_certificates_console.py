@@ -9,7 +9,7 @@ clock) are the same on every run."""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from textual.widgets import Input, OptionList, Select
 
 from kms_tui.client.listing import ObjectSummary
-from kms_tui.tui.widgets.object_listing import row_from_summary
+from kms_tui.tui.objects.loading import row_from_summary
 from tests.tui.conftest import FIXED_NOW, settle
 from tests.tui.helpers import wait_until
 
@@ -40,8 +40,8 @@ def make_chain() -> dict[str, bytes]:
     """Root and issuing CA, and a web leaf that expires 20 days after the console's clock."""
     keys = {ROOT: _key(1), INTER: _key(2), LEAF: _key(3)}
     names = {ROOT: _name("Example Root CA"), INTER: _name("Example Issuing CA"), LEAF: _name("web.example")}
-    start = datetime(2025, 6, 1, tzinfo=timezone.utc)
-    ends = {ROOT: datetime(2035, 6, 1, tzinfo=timezone.utc), INTER: datetime(2030, 6, 1, tzinfo=timezone.utc),
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    ends = {ROOT: datetime(2035, 6, 1, tzinfo=UTC), INTER: datetime(2030, 6, 1, tzinfo=UTC),
             LEAF: FIXED_NOW + timedelta(days=20, hours=2)}
     out: dict[str, bytes] = {}
     for serial, uid in enumerate((ROOT, INTER, LEAF), start=4096):
@@ -70,7 +70,8 @@ def _t(tag: str, typ: str, value) -> dict:
 
 def import_chain(url: str) -> None:
     for uid, der in make_chain().items():
-        attrs = [_t("ObjectType", "Enumeration", "Certificate"), _t("ActivationDate", "DateTime", "2025-06-01T00:00:00Z")]
+        attrs = [_t("ObjectType", "Enumeration", "Certificate"), _t("ActivationDate", "DateTime",
+                                                                    "2025-06-01T00:00:00Z")]
         issuer = ISSUED[uid] or uid
         attrs.append({"tag": "Link", "value": [_t("LinkType", "Enumeration", "CertificateLink"),
                                                _t("LinkedObjectIdentifier", "TextString", issuer)]})
@@ -158,7 +159,8 @@ async def test_detail_reads_the_certificate_and_jumps_along_the_chain(sandbox_co
 
 async def test_certify_dialog_issues_a_certificate_from_a_ca_in_the_kms(sandbox_console, sandbox, utc):
     # a CA whose key is in the KMS: made headless-style, straight on the server
-    r = httpx.post(f"{sandbox.url}/kmip/2_1", timeout=30, json={"tag": "Certify", "value": [{"tag": "Attributes", "value": [
+    r = httpx.post(f"{sandbox.url}/kmip/2_1", timeout=30, json={"tag": "Certify", "value": [{"tag": "Attributes",
+                                                                                             "value": [
         _t("CryptographicAlgorithm", "Enumeration", "EC"),
         {"tag": "CryptographicDomainParameters", "value": [_t("RecommendedCurve", "Enumeration", "P256")]},
         {"tag": "CertificateAttributes", "value": [
@@ -167,7 +169,8 @@ async def test_certify_dialog_issues_a_certificate_from_a_ca_in_the_kms(sandbox_
             for s in ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier")]},
         {"tag": "Attribute", "value": [_t("VendorIdentification", "TextString", "cosmian"),
                                        _t("AttributeName", "TextString", "x509-extension"),
-                                       _t("AttributeValue", "ByteString", b"[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\n"
+                                       _t("AttributeValue", "ByteString",
+                                          b"[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\n"
                                           b"keyUsage=critical,keyCertSign,crlSign\n".hex().upper())]}]}]})
     assert r.status_code == 200, r.text
     ca = r.json()["value"][0]["value"]

@@ -8,8 +8,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Button
 
 from kms_tui.tui.modals.destroy import DestroyModal
+from kms_tui.tui.objects.rows import ObjectRow
 from kms_tui.tui.screens.help import HelpScreen
-from kms_tui.tui.widgets.object_rows import ObjectRow
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
 from tests.tui.rendered import screen_text
@@ -30,7 +30,7 @@ async def test_help_scrolls_to_its_last_line_on_every_screen(sandbox_console, si
         await settle(pilot)
         for key, mode in MODES.items():
             await pilot.press(key)
-            await wait_until(pilot, lambda: app.current_mode == mode, what=mode)
+            await wait_until(pilot, lambda mode=mode: app.current_mode == mode, what=mode)
             await pilot.pause()
             # ? is typed into the config editor's text: F1 works everywhere
             await pilot.press("f1" if mode == "config" else "question_mark")
@@ -47,7 +47,7 @@ async def test_help_scrolls_to_its_last_line_on_every_screen(sandbox_console, si
                 seen.append(_flat(screen_text(app)))
             assert scroll.scroll_y == scroll.max_scroll_y
             assert "Remap any key in settings.toml" in _flat(screen_text(app)), f"last line of help on {mode}"
-            for _keys, action, tooltip, binding_id in help_screen.rows:
+            for _keys, _action, tooltip, binding_id in help_screen.rows:
                 # every description whole: wrapped, never cut
                 assert any(_flat(tooltip) in screen for screen in seen), (mode, binding_id, tooltip)
                 assert any(f"[{binding_id}]" in screen for screen in seen), (mode, binding_id)
@@ -87,7 +87,7 @@ async def test_destroy_dialog_buttons_are_on_screen_at_60x20(sandbox_console):
 # -- ids and states you can tell apart ------------------------------------------------------------
 
 def test_ids_are_shortened_in_the_middle_keeping_start_and_end():
-    from kms_tui.tui.widgets.object_columns import fit_middle
+    from kms_tui.tui.objects.columns import fit_middle
 
     uid = "dda84093-0335-46e4-9d7b-5c1e6a2bf90e"
     assert fit_middle(uid + "_pk", 16) == "dda84093…f90e_pk"

@@ -184,7 +184,7 @@ async def test_a_profile_marked_read_only_makes_the_console_read_only_and_write_
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_until(pilot, lambda: app.identity.connected, what="locked")
         assert "READ-ONLY" in text_of(app, "#header-badges")
-        screen = await open_objects(pilot)
+        await open_objects(pilot)
         await pilot.press("n")  # create: refused
         await pilot.pause()
         assert type(app.screen).__name__ == "ObjectsScreen"

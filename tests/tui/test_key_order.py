@@ -78,10 +78,12 @@ async def test_create_form_tab_between_fields_right_after_n(sandbox_console):
             burst(app, "n", "tab", "abc", "tab", "def", "tab", "tab", "backspace", text)
             await field_holds(pilot, "#create-name", "abc")
             await field_holds(pilot, "#create-tags", "def")
+            # the two tabs went to the check box, then to the rotation interval (where the paste went)
+            await field_holds(pilot, "#create-rotation-interval", text)
             assert type(app.screen).__name__ == "CreateKeyModal"
-            # the two tabs went to the check box then back round: focus is on a button, not a field
             app.screen.query_one("#create-name", Input).value = ""  # unchanged again: escape closes
             app.screen.query_one("#create-tags", Input).value = ""
+            app.screen.query_one("#create-rotation-interval", Input).value = ""
             burst(app, "escape")
             await wait_until(pilot, lambda: type(app.screen).__name__ == "ObjectsScreen", what="form closed")
 

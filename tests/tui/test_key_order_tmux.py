@@ -73,7 +73,7 @@ def test_create_form_right_after_n(console, sandbox_conf):
     t.wait_for(r"No objects yet")
     for round_ in range(ROUNDS):
         t.burst("n", "Tab", f"abc{round_}", "Tab", f"def{round_}", "C-s")
-        t.until(lambda: names_of(sandbox_conf, name=f"abc{round_}"), f"key abc{round_}")
+        t.until(lambda round_=round_: names_of(sandbox_conf, name=f"abc{round_}"), f"key abc{round_}")
         [(_uid, names, tags)] = names_of(sandbox_conf, name=f"abc{round_}")
         assert names == [f"abc{round_}"] and tags == [f"def{round_}"]
     long_name = paste_text(200, seed=1)
@@ -100,7 +100,7 @@ def test_filter_and_destroy_confirmation(console, sandbox_conf):
         name, uid = f"victim{round_}", created[f"victim{round_}"]
         # filter down to the victim, back to the table, destroy: type junk, erase it, type the id
         t.burst("/", name, "Enter", "d", "ddaXXX", *["BSpace"] * 6, uid[:6], "Enter")
-        t.until(lambda: names_of(sandbox_conf, name=name, state="Destroyed"), f"{name} destroyed")
+        t.until(lambda name=name: names_of(sandbox_conf, name=name, state="Destroyed"), f"{name} destroyed")
     # 200 characters, 200 backspaces, then the id
     t.burst("/", long_name, "Enter", "d", paste_text(200, seed=3), *["BSpace"] * 200,
             created[long_name][:6], "Enter")
@@ -116,7 +116,7 @@ def test_new_profile_form(console, sandbox):
         url = f"{sandbox.url}/{paste_text(200 - len(sandbox.url) - 1, seed=round_)}"
         assert len(url) == 200
         t.burst("a", f"typed{round_}", "Tab", url, "C-s")
-        t.until(lambda: ProfileStore().exists(f"typed{round_}"), f"profile typed{round_}")
+        t.until(lambda round_=round_: ProfileStore().exists(f"typed{round_}"), f"profile typed{round_}")
         assert ProfileStore().load(f"typed{round_}").http_config["server_url"] == url
 
 
@@ -130,7 +130,8 @@ def test_connect_screen(tmp_path, sandbox):
         for round_ in range(ROUNDS):
             url = "http://127.0.0.1:9/" + paste_text(181, seed=round_)
             t.burst("Down", "Enter", url, "Enter")
-            screen = t.wait_for(r"127\.0\.0\.1:9 refused the connection")  # the start of the URL (the doctor's tcp link)
+            # the start of the URL (the doctor's tcp link)
+            screen = t.wait_for(r"127\.0\.0\.1:9 refused the connection")
             assert url[-60:] in screen  # and its end, in the field
             t.burst("Escape")
             t.wait_for(r"Discard changes\?")

@@ -3,7 +3,7 @@ revoked key's public half."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from textual.widgets import Checkbox, Input
 
@@ -27,7 +27,7 @@ async def test_export_of_a_compromised_keys_public_half_asks_and_names_the_state
         screen.export_dir = tmp_path
         client = pilot.app.services.client
         sk, pk = await client.create_key_pair("rsa", size=2048)
-        await client.revoke(sk, "KeyCompromise", compromise_date=datetime(2026, 1, 10, tzinfo=timezone.utc),
+        await client.revoke(sk, "KeyCompromise", compromise_date=datetime(2026, 1, 10, tzinfo=UTC),
                             cascade=False)  # the private key only: the public one stays Active
         await reload(pilot, screen)
         assert (screen.table.get_row(sk).state, screen.table.get_row(pk).state) == ("Compromised", "Active")

@@ -198,9 +198,9 @@ async def test_actions_on_an_object_owned_by_someone_else(console_factory, sandb
 
 
 async def test_partial_listing_is_said_in_the_status_line(sandbox_console):
-    from kms_tui.tui.screens.objects import RowsLoaded
-    from kms_tui.tui.widgets.object_listing import Loaded
-    from kms_tui.tui.widgets.object_rows import row_from_attributes
+    from kms_tui.tui.objects.loading import Loaded
+    from kms_tui.tui.objects.rows import row_from_attributes
+    from kms_tui.tui.objects.screen import RowsLoaded
 
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
@@ -214,7 +214,7 @@ async def test_partial_listing_is_said_in_the_status_line(sandbox_console):
 
 
 def test_arriving_rows_wait_for_a_pause_in_the_keys_but_not_forever():
-    from kms_tui.tui.widgets.object_arrivals import flush_delay
+    from kms_tui.tui.objects.arrivals import flush_delay
 
     def delay(now, last_key, since):
         return flush_delay(now, last_key, since, quiet=0.3, cap=1.0)
@@ -228,16 +228,18 @@ def test_arriving_rows_wait_for_a_pause_in_the_keys_but_not_forever():
 async def test_rows_arriving_while_the_user_moves_wait_and_the_status_says_so(sandbox_console):
     """Mid-load, rows that arrive while the cursor keys are pressed are counted in the status
     line and added when the keys pause (or the load ends), not under the user's cursor."""
-    from kms_tui.tui.screens.objects import RowsLoaded
-    from kms_tui.tui.widgets.object_listing import Loaded
-    from kms_tui.tui.widgets.object_rows import row_from_attributes
+    from kms_tui.tui.objects.loading import Loaded
+    from kms_tui.tui.objects.rows import row_from_attributes
+    from kms_tui.tui.objects.screen import RowsLoaded
 
     def rows(prefix, n):
-        return [row_from_attributes(f"{prefix}{i}", {"ObjectType": "SymmetricKey", "State": "Active"}) for i in range(n)]
+        return [row_from_attributes(f"{prefix}{i}", {"ObjectType": "SymmetricKey",
+                                                     "State": "Active"}) for i in range(n)]
 
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
-        screen.quiet_after_key_s, screen.flush_at_least_every_s = 60.0, 120.0  # a user who never pauses
+        # a user who never pauses
+        screen.arrivals.quiet_after_key_s, screen.arrivals.flush_at_least_every_s = 60.0, 120.0
         screen.load_running = True  # as mid-load
         screen.post_message(RowsLoaded(screen.generation, Loaded(rows("first", 5), False)))
         await wait_until(pilot, lambda: screen.table.total == 5, what="the first rows shown at once")
@@ -301,14 +303,15 @@ async def test_server_killed_mid_load_keeps_the_rows_that_arrived(console_factor
     """The first screenful is in, the full listing's answer is held by a proxy (so the load is
     certainly still running, whatever the machine's speed), then the server dies."""
     from kms_tui.client import requests as kmip
-    from kms_tui.tui.widgets.object_listing import FIRST_PAGE
+    from kms_tui.tui.objects.loading import FIRST_PAGE
 
     async with StallingProxy(sandbox.url) as proxy:
         conf = tmp_path / "proxied.toml"
         conf.write_text(f'[http_config]\nserver_url = "{proxy.url}"\n')
         async with console_factory(conf=conf).run_test(size=(120, 40)) as pilot:
             screen = await open_objects(pilot)
-            results = await pilot.app.services.client.batch([kmip.create_symmetric_key() for _ in range(FIRST_PAGE + 14)])
+            creates = [kmip.create_symmetric_key() for _ in range(FIRST_PAGE + 14)]
+            results = await pilot.app.services.client.batch(creates)
             assert all(r.ok for r in results)
             proxy.armed = True
             screen.start_load()  # as "r" does, without waiting for the app to go idle
@@ -323,3 +326,20 @@ async def test_server_killed_mid_load_keeps_the_rows_that_arrived(console_factor
             assert f"Load failed after {FIRST_PAGE} objects" in status and "r retries" in status
             assert screen.table.total == FIRST_PAGE  # what arrived is still shown
             assert type(pilot.app.screen).__name__ == "ObjectsScreen"
+
+
+async def test_a_filter_that_hides_every_row_says_so_and_esc_brings_them_back(sandbox_console):
+    async with sandbox_console.run_test(size=(80, 24)) as pilot:
+        screen = await open_objects(pilot)
+        await pilot.app.services.client.create_symmetric_key("AES", 256, name="only-key")
+        await reload(pilot, screen)
+        assert status_text(screen).startswith("1 object ·")  # never "1 objects"
+        await pilot.press("slash", *"xyz")
+        await pilot.pause()
+        assert screen.table.shown_rows == []
+        said = screen.table.empty_text
+        assert "No row matches 'xyz': 1 object hidden; esc clears the filter." == said
+        assert "No objects yet" not in said
+        await pilot.press("escape")  # clears the filter: the row is back
+        await pilot.pause()
+        assert [r.name for r in screen.table.shown_rows] == ["only-key"]

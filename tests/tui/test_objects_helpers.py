@@ -59,7 +59,7 @@ class StallingProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
-    async def __aenter__(self) -> "StallingProxy":
+    async def __aenter__(self) -> StallingProxy:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         return self
 

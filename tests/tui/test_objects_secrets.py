@@ -12,7 +12,7 @@ from kms_tui.audit import default_path
 from kms_tui.config import ProfileSettings, ProfileStore, resolve_connection
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.create_key import KEY_KINDS
-from kms_tui.tui.widgets.object_secrets import MASK
+from kms_tui.tui.objects.secrets import MASK
 from tests.tui.conftest import settle
 from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
 

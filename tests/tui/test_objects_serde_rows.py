@@ -3,14 +3,14 @@ tuples in ``/access/owned``, tests/data/cosmian_serde) as dates, not as lists of
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from kms_tui.client.json_slices import array_slices
 from kms_tui.client.listing import _decode_slice
 from kms_tui.client.requests import LocateFilter
-from kms_tui.tui.widgets.object_format import readable_attributes, vendor_attributes
-from kms_tui.tui.widgets.object_listing import row_from_summary
-from kms_tui.tui.widgets.object_rows import row_from_attributes
+from kms_tui.tui.objects.format import readable_attributes, vendor_attributes
+from kms_tui.tui.objects.loading import row_from_summary
+from kms_tui.tui.objects.rows import row_from_attributes
 from tests.conftest import DATA
 
 SERDE = DATA / "cosmian_serde"
@@ -30,7 +30,7 @@ def test_rows_show_the_creation_date_and_the_detail_pane_every_date():
     assert public.cell("created") == "2026-03-01 23:59"
     assert public.tags == ("team-a",) and public.system_tags == ("_pk",)
     assert public.links["PrivateKeyLink"] == "5a1d9e27-6c0b-4f53-8e2a-b94c07d3e612"
-    shown = dict(readable_attributes(public.attributes, timezone.utc))
+    shown = dict(readable_attributes(public.attributes, UTC))
     assert shown["DeactivationDate"] == "2026-12-01 08:00:00 UTC"
     assert shown["LastChangeDate"] == "2026-12-01 08:00:00 UTC"
     assert "[" not in "".join(shown[k] for k in shown if k.endswith("Date"))
@@ -38,7 +38,7 @@ def test_rows_show_the_creation_date_and_the_detail_pane_every_date():
 
 def test_vendor_dates_and_offsets_are_shown_as_dates():
     [row] = _rows("owned_vendor_values.json").values()
-    shown = dict(readable_attributes(row.attributes, timezone.utc))
+    shown = dict(readable_attributes(row.attributes, UTC))
     assert shown["ActivationDate"] == "2026-12-31 22:30:00 UTC"  # 2027-01-01T00:00+01:30
     assert shown["InitialDate"] == "2026-12-03 10:05:06 UTC"
     vendor = dict(vendor_attributes(row.attributes))

@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import Input
 
 from kms_tui.client.listing import ObjectSummary
-from kms_tui.tui.widgets.object_listing import row_from_summary
+from kms_tui.tui.objects.loading import row_from_summary
 from tests.tui.conftest import SIZES, settle
 
 DAY = "2026-01-1{}T08:{}:00Z"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from textual.app import App, ComposeResult
 
-from kms_tui.tui.widgets.object_rows import ObjectRow, compile_text_filter, row_from_attributes
-from kms_tui.tui.widgets.object_table import ObjectTable
+from kms_tui.tui.objects.rows import ObjectRow, compile_text_filter, row_from_attributes
+from kms_tui.tui.objects.table import ObjectTable
 
-T0 = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
 
 class TableApp(App):

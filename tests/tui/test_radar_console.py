@@ -5,7 +5,7 @@ objects screen, x removes a grant to every user (after a confirmation) and the l
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -166,13 +166,12 @@ def test_radar_snapshot_80x24(snap_compare, sandbox, sandbox_console):
 async def test_n_renews_an_expiring_certificate(sandbox, sandbox_conf, console_factory):
     """A certificate the KMS issued, expiring in 10 days (the real clock here): N renews it
     (ReCertify); the new one replaces it and the finding goes."""
-    from datetime import timezone
 
     from tests.client.test_due import _certify
 
     kms = Kmip(sandbox.url)
     cert = _certify(kms, "soon.example", 10)
-    app = console_factory(conf=sandbox_conf, clock=lambda: datetime.now(timezone.utc))
+    app = console_factory(conf=sandbox_conf, clock=lambda: datetime.now(UTC))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _radar(pilot)
         assert [f.kind for f in screen.findings if f.uid == cert] == ["certificate_expiring"]

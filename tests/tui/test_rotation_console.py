@@ -5,7 +5,7 @@ fixed ids, dates and timings, so every run draws the same screen)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from textual.widgets import OptionList
@@ -140,7 +140,7 @@ OLD, MID, NEW = "orders-key", "orders-key@1", "orders-key@2"
 
 
 def _at(day: int) -> datetime:
-    return datetime(2026, 1, day, 8, 0, tzinfo=timezone.utc)
+    return datetime(2026, 1, day, 8, 0, tzinfo=UTC)
 
 
 def _recorded_chain() -> list[Generation]:
@@ -152,7 +152,7 @@ def _recorded_chain() -> list[Generation]:
     ]
 
 
-async def _recorded(value):  # noqa: ANN001
+async def _recorded(value):
     return value
 
 

@@ -11,9 +11,9 @@ from textual.widgets import Input, Select
 
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.tui.modals.create_key import KEY_KINDS
-from kms_tui.tui.widgets.object_listing import row_from_summary
-from tests.tui.conftest import settle
+from kms_tui.tui.objects.loading import row_from_summary
 from tests.tui import test_objects_snapshots as objects_snapshots
+from tests.tui.conftest import settle
 
 RECORDED, _key = objects_snapshots.RECORDED, objects_snapshots._key
 utc_local_time = objects_snapshots.utc_local_time  # the fixture: dates drawn in UTC

@@ -77,7 +77,6 @@ async def test_confirmation_defaults_to_cancel(console_factory):
 
 async def test_settings_remap_keys_by_id_and_pick_the_theme(console_factory, sandbox):
     from kms_tui.config import ProfileStore, Settings
-
     from kms_tui.tui.screens.profiles import ProfilesScreen
     from tests.tui.helpers import wait_until
 

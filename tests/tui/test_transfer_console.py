@@ -73,7 +73,7 @@ async def test_import_preview_refuses_a_wrong_password(sandbox_console, tmp_path
                                        ser.BestAvailableEncryption(b"right")))
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
-        screen._import_file_chosen(path)
+        screen.transfer.import_file(path)
         await pilot.pause()
         modal = pilot.app.screen
         modal.query_one("#import-password", Input).value = "wrong"
@@ -169,7 +169,7 @@ def _import_preview(tmp_path):
         path = tmp_path / "service-public.pem"
         key = rsa.generate_private_key(65537, 2048)
         path.write_bytes(key.public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
-        screen._import_file_chosen(path)
+        screen.transfer.import_file(path)
         await pilot.pause()
         await pilot.pause()
 

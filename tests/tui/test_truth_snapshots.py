@@ -11,9 +11,9 @@ import pytest
 from kms_tui.client.errors import ProtocolError
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.tui.connection_check import CheckResult
-from kms_tui.tui.widgets import object_guards as guards
-from kms_tui.tui.transfer.actions import ExportChecked
-from kms_tui.tui.widgets.object_listing import row_from_summary
+from kms_tui.tui.objects import guards
+from kms_tui.tui.objects.loading import row_from_summary
+from kms_tui.tui.objects.transfer import ExportChecked
 from tests.tui.conftest import settle
 from tests.tui.test_objects_snapshots import _key
 
@@ -27,7 +27,8 @@ REVOKED = [
 ]
 # what a proxy's error page looked like when it was dumped whole into the connect screen
 HTML_PAGE = ("<!DOCTYPE html>\n<html>\n<head><title>404 Not Found</title></head>\n<body>\n"
-             + "".join(f"<p>line {i} of a long error page \x1b]0;title\x07</p>\n" for i in range(40)) + "</body></html>")
+             + "".join(f"<p>line {i} of a long error page \x1b]0;title\x07</p>\n" for i in range(40))
+             + "</body></html>")
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ from kms_tui.safetext import visible
 # What each object type is called when the user is asked to confirm (None: public material).
 MATERIAL = {"PrivateKey": "private key", "SymmetricKey": "symmetric key", "SecretData": "secret data",
             "OpaqueObject": "opaque object"}
-_PEM_LABELS = {
+_PEM_LABELS: dict[tuple[str | None, str], str] = {
     ("PKCS1", "PrivateKey"): "RSA PRIVATE KEY", ("PKCS1", "PublicKey"): "RSA PUBLIC KEY",
     ("PKCS8", "PrivateKey"): "PRIVATE KEY", ("PKCS8", "PublicKey"): "PUBLIC KEY",
     ("ECPrivateKey", "PrivateKey"): "EC PRIVATE KEY",
@@ -72,7 +72,7 @@ def pem(label: str, der: bytes) -> bytes:
 
 
 def _object(response: TTLV) -> TTLV:
-    for child in response.value:
+    for child in response.children():
         if child.tag in ("SymmetricKey", "PrivateKey", "PublicKey", "Certificate", "SecretData", "OpaqueObject"):
             return child
     uid = visible(str(response.get_value("UniqueIdentifier", "")))
@@ -92,24 +92,30 @@ def _ec_raw(material: TTLV) -> bytes:
 
 def object_bytes(obj: TTLV) -> bytes:
     """``get_object_bytes``: the key bytes (wrapped bytes for a wrapped key)."""
+    found: bytes  # a ByteString's value
     if obj.tag == "OpaqueObject":
-        return obj.get_value("OpaqueDataValue", b"")
+        found = obj.get_value("OpaqueDataValue", b"")
+        return found
     if obj.tag == "Certificate":
-        return obj.get_value("CertificateValue", b"")
+        found = obj.get_value("CertificateValue", b"")
+        return found
     block = obj.get("KeyBlock")
     kv = block.get("KeyValue") if block is not None else None
-    if kv is None:
+    if block is None or kv is None:
         raise ServerRefused("Key value is missing (destroyed?)", reason="empty")
     if kv.type == "ByteString":
-        return kv.value
+        found = kv.value
+        return found
     material = kv.get("KeyMaterial")
     if material is None:
         raise ServerRefused("Key material is missing (destroyed?)", reason="empty")
     if material.type == "ByteString":
-        return material.value
+        found = material.value
+        return found
     fmt = block.get_value("KeyFormatType")
     if fmt == "TransparentSymmetricKey":
-        return material.get_value("Key", b"")
+        found = material.get_value("Key", b"")
+        return found
     if fmt in ("TransparentECPrivateKey", "TransparentECPublicKey"):
         return _ec_raw(material)
     raise NotExportableAs(f"Unsupported key material type: {fmt} cannot be written as bytes",
@@ -137,10 +143,10 @@ def export_bytes(response: TTLV, fmt: ExportFormat) -> bytes:
         if transfer.is_wrapped(obj):
             raise NotExportableAs("a wrapped key is written as raw, base64 or json-ttlv, not PEM", reason="format")
         key_format = block.get_value("KeyFormatType") if block is not None else None
-        label = _PEM_LABELS.get((key_format, obj.tag))
-        if label is None:
+        key_label = _PEM_LABELS.get((key_format, obj.tag))
+        if key_label is None:
             raise NotExportableAs(f"Key format type {key_format} not supported for PEM conversion", reason="format")
-        return pem(label, data)
+        return pem(key_label, data)
     if fmt.encoding == "pkcs12":
         raise ServerRefused("PKCS12: invalid object returned by the server.", reason="format")
     return data  # der, raw

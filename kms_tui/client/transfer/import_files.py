@@ -15,13 +15,15 @@ certificate and chain, linked to each other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, TypedDict
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from kms_tui.client.errors import InvalidValue
@@ -80,7 +82,7 @@ class ImportOptions:
 # -- describing what is inside ----------------------------------------------------------------
 
 
-def describe_key(key) -> str:  # noqa: ANN001 - any cryptography key
+def describe_key(key: PrivateKeyTypes | PublicKeyTypes) -> str:
     """``RSA 2048``, ``EC P-256``, ``Ed25519``… (never a byte of the key)."""
     if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
         return f"RSA {key.key_size}"
@@ -267,7 +269,9 @@ def _read_json(plan: ImportPlan, data: bytes, _password: str | None) -> None:
 def _pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
     import base64
 
-    out, label, body = [], None, []
+    out: list[tuple[str, bytes]] = []
+    label: str | None = None
+    body: list[str] = []
     for line in data.decode("ascii", "replace").splitlines():
         line = line.strip()
         if line.startswith("-----BEGIN ") and line.endswith("-----"):
@@ -402,8 +406,17 @@ def requests(plan: ImportPlan, options: ImportOptions) -> list[TTLV]:
                               reason="json") from None
 
 
+class _Common(TypedDict):
+    """What every Import of one file shares."""
+
+    tags: tuple[str, ...]
+    mask: int | None
+    replace: bool
+    now: datetime | None
+
+
 def _requests(plan: ImportPlan, options: ImportOptions, mask: int | None) -> list[TTLV]:
-    common = dict(tags=options.tags, mask=mask, replace=options.replace, now=options.now)
+    common = _Common(tags=options.tags, mask=mask, replace=options.replace, now=options.now)
     if plan.format == "pkcs12":
         if plan.pkcs12 is None:
             raise ImportFileError("no PKCS#12 data", reason="pkcs12")
@@ -425,6 +438,7 @@ def _requests(plan: ImportPlan, options: ImportOptions, mask: int | None) -> lis
 def link_to_issuer(op: TTLV, issuer_id: str) -> TTLV:
     """The Import ``op`` with a CertificateLink to the certificate imported just before it."""
     attrs = op.get("Attributes")
+    assert attrs is not None, "import_request always writes Attributes"
     link = TTLV.struct("Link", [TTLV.enum("LinkType", "CertificateLink"),
                                 TTLV.text("LinkedObjectIdentifier", issuer_id)])
     attrs.value = [c for c in attrs.value if not (c.tag == "Link" and c.get_value("LinkType") == "CertificateLink")]
@@ -440,7 +454,7 @@ def tags_of(values: Iterable[str]) -> tuple[str, ...]:
     return tags
 
 
-def to_json(plan: ImportPlan) -> dict:
+def to_json(plan: ImportPlan) -> dict[str, Any]:
     return {"format": plan.format, "detected": plan.detected, "objects": plan.descriptions, "notes": plan.notes}
 
 

@@ -7,7 +7,7 @@ leading ``/`` gets one, as parameter hierarchies require.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import boto3
 import boto3.session
@@ -35,14 +35,15 @@ def make_fetcher() -> Callable[[str], str]:
         region, name = parse(body)
         try:
             client = clients.get(region) or clients.setdefault(region, session.client("ssm", region_name=region))
-            answer = client.get_parameter(Name=name, WithDecryption=True)  # type: ignore[attr-defined]
+            answer = client.get_parameter(Name=name, WithDecryption=True)  # type: ignore[attr-defined]  # boto3 builds it
         except botocore.exceptions.NoCredentialsError:
             raise BackendFailure("no AWS credentials found",
                                  "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE") from None
         except botocore.exceptions.ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code == "ParameterNotFound":
-                raise BackendFailure(f"no parameter {name} in {region}", "check the parameter name and region") from None
+                raise BackendFailure(f"no parameter {name} in {region}",
+                                     "check the parameter name and region") from None
             if code in _AUTH_CODES:
                 raise BackendFailure(f"AWS refused the credentials ({code})",
                                      "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and the IAM policy") from None

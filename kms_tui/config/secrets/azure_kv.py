@@ -9,9 +9,14 @@ honoured) through azure-identity and azure-keyvault-secrets (extra ``[azure]``).
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
-from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError, ServiceRequestError
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+)
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
 
@@ -35,7 +40,8 @@ def vault_url(vault: str) -> str:
 def make_fetcher() -> Callable[[str], str]:
     missing = [name for name in _ENV if not os.environ.get(name)]
     if missing:
-        raise BackendFailure(f"{', '.join(missing)} not set", "export AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET")
+        raise BackendFailure(f"{', '.join(missing)} not set",
+                             "export AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET")
     authority = os.environ.get("AZURE_AUTHORITY_HOST")
     credential = ClientSecretCredential(
         os.environ["AZURE_TENANT_ID"], os.environ["AZURE_CLIENT_ID"], os.environ["AZURE_CLIENT_SECRET"],
@@ -58,8 +64,10 @@ def make_fetcher() -> Callable[[str], str]:
             raise BackendFailure(f"Azure refused the service principal ({type(exc).__name__})",
                                  "check AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET") from None
         except ServiceRequestError as exc:
-            raise BackendFailure(f"cannot reach {url}: {type(exc).__name__}", "check the vault name and network") from None
+            raise BackendFailure(f"cannot reach {url}: {type(exc).__name__}",
+                                 "check the vault name and network") from None
         except HttpResponseError as exc:
-            raise BackendFailure(f"Key Vault error {exc.status_code}", "check the access policy for this secret") from None
+            raise BackendFailure(f"Key Vault error {exc.status_code}",
+                                 "check the access policy for this secret") from None
 
     return fetch

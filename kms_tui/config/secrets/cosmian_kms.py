@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Coroutine
+from typing import Any
 
 from kms_tui.config.secrets.refs import BackendFailure
 from kms_tui.kmip.ttlv import TTLV

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kms_tui.config.errors import ConfigError, Problem
 
@@ -52,7 +53,8 @@ def _load_fetcher(name: str) -> Callable[[str], str]:
     module_name, extra = BACKENDS[name]
     try:
         module = importlib.import_module(f"kms_tui.config.secrets.{module_name}")
-        return module.make_fetcher()
+        fetcher: Callable[[str], str] = module.make_fetcher()
+        return fetcher
     except ModuleNotFoundError as exc:
         if not exc.name or exc.name.startswith("kms_tui"):
             raise

@@ -7,7 +7,7 @@ Reads ``VAULT_ADDR``, ``VAULT_TOKEN`` (and ``VAULT_NAMESPACE``, ``VAULT_CACERT``
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import hvac
 import hvac.exceptions

@@ -16,7 +16,7 @@ The builders return typed payload models; ``.to_ttlv()`` gives the wire form.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from kms_tui.kmip.enums import LinkType
@@ -52,8 +52,8 @@ LINK_TYPES = tuple(t.name for t in LinkType)
 def _whole_seconds(when: datetime) -> datetime:
     """UTC, whole seconds: what a KMIP DateTime carries (ckms takes a Unix timestamp)."""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).replace(microsecond=0)
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).replace(microsecond=0)
 
 
 def name_attribute(name: str) -> Attributes:

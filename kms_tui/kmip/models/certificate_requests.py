@@ -9,7 +9,7 @@ build_re_certify_request``; ``crate/kmip/src/kmip_2_1/requests/validate.rs``;
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kms_tui.kmip.enums import CryptographicAlgorithm, KeyFormatType, LinkType, ObjectType, RecommendedCurve
 from kms_tui.kmip.models import operations as o
@@ -25,7 +25,7 @@ SUBJECT_KEYS = {
     "Serial Number": "serial_number", "Title": "title", "DC": "dc", "DN Qualifier": "dn_qualifier",
 }
 # --generate-key values → (algorithm, RSA length or curve); what ckms's Algorithm enum sets
-KEY_SPECS = {
+KEY_SPECS: dict[str, tuple[str, int | str]] = {
     "rsa:2048": ("RSA", 2048), "rsa:3072": ("RSA", 3072), "rsa:4096": ("RSA", 4096),
     "ec:p224": ("EC", "P224"), "ec:p256": ("EC", "P256"), "ec:p384": ("EC", "P384"), "ec:p521": ("EC", "P521"),
     "ed25519": ("Ed25519", "CURVEED25519"), "ed448": ("Ed448", "CURVEED448"),
@@ -108,7 +108,7 @@ def _attributes(issuer_key: str | None, issuer_cert: str | None, days: int, tags
     if issuer_key:
         attrs.set_link(LinkType.PrivateKeyLink, issuer_key)
     attrs.set_vendor_attribute(COSMIAN, "requested_validity_days", days)
-    attrs.activation_date = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    attrs.activation_date = (now or datetime.now(UTC)).replace(microsecond=0)
     attrs.set_tags(list(tags))
     return attrs
 
@@ -137,7 +137,7 @@ def certify_any(
     request = o.Certify()
     if csr is not None:
         request.certificate_request_value = csr
-        request.certificate_request_type = "PKCS10" if csr_format == "der" else "PEM"  # type: ignore[assignment]
+        request.certificate_request_type = "PKCS10" if csr_format == "der" else "PEM"  # type: ignore[assignment]  # a variant name, encoded as given
     elif public_key_id:
         if not subject:
             raise ValueError("subject name is required when certifying a public key")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
 from kms_tui.kmip.enums import BatchErrorContinuationOption, Operation, ResultReason, ResultStatus
@@ -112,7 +112,7 @@ class _BatchItem(TTLVModel):
             return super()._encode_field(f, value)
         if isinstance(value, TTLV):
             return TTLV(f.tag, value.type, value.value)
-        return value.to_ttlv(f.tag)  # type: ignore[no-any-return]
+        return value.to_ttlv(f.tag)  # type: ignore[no-any-return]  # a TTLVModel
 
 
 class RequestHeader(TTLVModel):
@@ -212,6 +212,6 @@ class ResponseMessage(TTLVModel):
     @classmethod
     def of(cls, items: list[ResponseBatchItem], now: datetime | None = None) -> ResponseMessage:
         """A KMIP 2.1 response batch stamped ``now`` (whole seconds, UTC, as Cosmian)."""
-        stamp = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+        stamp = (now or datetime.now(UTC)).replace(microsecond=0)
         header = ResponseHeader(time_stamp=stamp, batch_count=len(items))
         return cls(response_header=header, batch_item=items)

@@ -7,7 +7,7 @@ whether ``KeyMaterial`` is a ByteString (Raw, PKCS1, PKCS8…) or a Transparent*
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Union
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -84,15 +84,15 @@ class TransparentECPublicKey(TTLVModel):
     q_string: bytes
 
 
-KeyMaterial = Union[
-    bytes,
-    TransparentSymmetricKey,
-    TransparentRSAPrivateKey,
-    TransparentRSAPublicKey,
-    TransparentECPrivateKey,
-    TransparentECPublicKey,
-    TTLV,
-]
+KeyMaterial = (
+    bytes
+    | TransparentSymmetricKey
+    | TransparentRSAPrivateKey
+    | TransparentRSAPublicKey
+    | TransparentECPrivateKey
+    | TransparentECPublicKey
+    | TTLV
+)
 
 # Formats whose KeyMaterial is a structure; every other format carries a ByteString.
 _TRANSPARENT: dict[str, type[TTLVModel]] = {
@@ -154,7 +154,7 @@ def _encode_material(material: Any) -> TTLV:
         return TTLV("KeyMaterial", "ByteString", bytes(material))
     if isinstance(material, TTLV):
         return TTLV("KeyMaterial", material.type, material.value)
-    return material.to_ttlv("KeyMaterial")  # type: ignore[no-any-return]
+    return material.to_ttlv("KeyMaterial")  # type: ignore[no-any-return]  # a TTLVModel
 
 
 class KeyBlock(TTLVModel):
@@ -244,9 +244,9 @@ class OpaqueObject(_Object):
     opaque_data_value: bytes
 
 
-ManagedObject = Union[
-    SymmetricKey, PrivateKey, PublicKey, SecretData, Certificate, CertificateRequest, OpaqueObject, TTLV
-]
+ManagedObject = (
+    SymmetricKey | PrivateKey | PublicKey | SecretData | Certificate | CertificateRequest | OpaqueObject | TTLV
+)
 _OBJECT_CLASSES: dict[str, type[TTLVModel]] = {
     c.TAG: c
     for c in (SymmetricKey, PrivateKey, PublicKey, SecretData, Certificate, CertificateRequest, OpaqueObject)
@@ -282,4 +282,4 @@ class ObjectHolder(TTLVModel):
             return super()._encode_field(f, value)
         if isinstance(value, TTLV):
             return value
-        return value.to_ttlv()  # type: ignore[no-any-return]
+        return value.to_ttlv()  # type: ignore[no-any-return]  # a TTLVModel

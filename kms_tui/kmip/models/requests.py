@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
@@ -73,7 +73,7 @@ _EDWARDS = {"CURVEED25519": "Ed25519", "CURVEED448": "Ed448"}
 
 
 def _now(now: datetime | None) -> datetime:
-    return (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    return (now or datetime.now(UTC)).replace(microsecond=0)
 
 
 def tag_query(tags: Iterable[str]) -> str:

@@ -15,7 +15,7 @@ Usage mask of secret data: DeriveKey | KeyAgreement | Authenticate, as ckms.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kms_tui.kmip.enums import CryptographicUsageMask, KeyFormatType, ObjectType, SecretDataType
 from kms_tui.kmip.models import operations as o
@@ -32,7 +32,7 @@ WRAPPING_KEY_ID = "wrapping_key_id"  # Attributes::set_wrapping_key_id's vendor 
 
 
 def _now(now: datetime | None) -> datetime:
-    return (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    return (now or datetime.now(UTC)).replace(microsecond=0)
 
 
 def _names(name: str | None) -> list[Name] | None:

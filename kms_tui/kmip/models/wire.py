@@ -165,7 +165,8 @@ class _Struct(_Codec):
         return self.model.from_ttlv(node, path=path)
 
     def encode(self, tag: str, value: Any) -> TTLV:
-        return value.to_ttlv(tag)
+        node: TTLV = value.to_ttlv(tag)  # a TTLVModel (duck-typed, as in owns())
+        return node
 
     def owns(self, value: Any) -> bool:
         return isinstance(value, self.model)
@@ -228,7 +229,7 @@ def codec_for(tp: Any, wire: W | None) -> _Codec:
         return _Primitive("Enumeration", str)  # a free enumeration name (e.g. a Tag name)
     if tp is int and wire is not None and wire.type in ("LongInteger", "Interval", "BigInteger"):
         # i64 fields also take an Integer node (serde widens i32 to i64).
-        accepted = ("Integer",) if wire.type == "LongInteger" else ()
+        accepted: tuple[str, ...] = ("Integer",) if wire.type == "LongInteger" else ()
         return _Primitive(wire.type, int, accepted)
     if tp in _PRIMITIVES:
         name, accepted = _PRIMITIVES[tp]

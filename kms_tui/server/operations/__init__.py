@@ -7,16 +7,33 @@ node (e.g. ``CreateResponse``). Handlers raise :mod:`kms_tui.server.errors` exce
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.context import OpContext
 from kms_tui.server.operations import (
-    activate, attribute_edit, create, create_key_pair, destroy, get, get_attributes, locate, revoke,
-)
-from kms_tui.server.operations import (
-    certify, decrypt, discover_versions, encrypt, import_, mac, query, recertify, register, rekey, sign,
-    signature_verify, validate,
+    activate,
+    attribute_edit,
+    certify,
+    create,
+    create_key_pair,
+    decrypt,
+    destroy,
+    discover_versions,
+    encrypt,
+    get,
+    get_attributes,
+    import_,
+    locate,
+    mac,
+    query,
+    recertify,
+    register,
+    rekey,
+    revoke,
+    sign,
+    signature_verify,
+    validate,
 )
 
 Handler = Callable[[OpContext, TTLV], Awaitable[TTLV]]

@@ -60,7 +60,7 @@ def _single_attribute(payload: TTLV, field: str) -> TTLV:
     holder = require(payload, field)
     if holder.type != "Structure" or len(holder.value) != 1:
         raise codec(f"{payload.tag}: `{field}` must hold exactly one attribute")
-    node = holder.value[0]
+    node: TTLV = holder.value[0]
     if node.tag not in A.KNOWN:
         raise InvalidRequest(f"{payload.tag}: unknown attribute {node.tag}")
     return node
@@ -90,7 +90,9 @@ def _apply_tags(ctx: OpContext, obj: StoredObject, node: TTLV, *, add: bool) -> 
         A.check_user_tags(tags)
     except ValueError as exc:
         raise InvalidRequest(str(exc)) from None
-    system = {t for t in obj.tags if t.startswith("_")} | ({SYSTEM_TAGS[obj.object_type]} if obj.object_type in SYSTEM_TAGS else set())
+    system = {t for t in obj.tags if t.startswith("_")}
+    if obj.object_type in SYSTEM_TAGS:
+        system |= {SYSTEM_TAGS[obj.object_type]}
     base = obj.tags if add else system
     obj.tags = set(base) | set(tags)
     A.set_tags(obj.attributes, ctx.vendor, obj.tags)
@@ -136,7 +138,8 @@ async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
     if op == "modifyattribute" and target == "ActivationDate" and obj.state != "PreActive":
         raise Kmip21Error("Wrong_Key_Lifecycle_State", "ModifyAttribute: ActivationDate can only be modified on a "
                           f"Pre-Active object (current state: {obj.state})")
-    if target == "RotateName" and op in ("setattribute", "addattribute") and node.value != obj.uid:
+    if target == "RotateName" and op in ("setattribute", "addattribute") and node is not None \
+            and node.value != obj.uid:
         if op == "setattribute":
             raise InvalidRequest(f"SetAttribute: rotate_name ('{node.value}') must equal the object's UID "
                                  f"('{obj.uid}') — create the object with the keyset name as its ID")
@@ -156,8 +159,10 @@ async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
         elif node is not None and node.tag in ("Link", "Name", "Attribute"):
             attrs.value = [c for c in attrs.value if not (c.tag == node.tag and _matches(c, node))]
         else:
-            attrs.remove(target)
-    elif node is not None and _is_tag_attr(ctx, node):
+            attrs.remove(str(target))
+    elif node is None:  # only a DeleteAttribute names its attribute by reference
+        raise codec(f"{payload.tag}: no attribute")
+    elif _is_tag_attr(ctx, node):
         _apply_tags(ctx, obj, node, add=(op == "addattribute"))
         tags_changed = True
     elif op == "addattribute":
@@ -172,7 +177,8 @@ async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
             attrs.value.append(TTLV.integer("RotateGeneration", 0))
         if attrs.get("RotateLatest") is None:
             attrs.value.append(TTLV.boolean("RotateLatest", True))
-    if (op == "setattribute" and target == "RotateInterval" and isinstance(node.value, int) and node.value > 0
+    if (op == "setattribute" and target == "RotateInterval" and node is not None and isinstance(node.value, int)
+            and node.value > 0
             and attrs.get("RotateAutomatic") is None):  # set.rs: an interval alone enables auto-rotation
         attrs.value.append(TTLV.boolean("RotateAutomatic", True))
     touch(obj)
@@ -181,7 +187,8 @@ async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
 
 
 def _same_name(a: TTLV, b: TTLV) -> bool:
-    return a.get_value("NameValue") == b.get_value("NameValue") and a.get_value("NameType") == b.get_value("NameType")
+    return bool(a.get_value("NameValue") == b.get_value("NameValue")
+                and a.get_value("NameType") == b.get_value("NameType"))
 
 
 def _add(attrs: TTLV, node: TTLV) -> None:
@@ -209,11 +216,11 @@ def _add(attrs: TTLV, node: TTLV) -> None:
 def _matches(have: TTLV, want: TTLV) -> bool:
     """A stored multi-valued attribute matches the one named in a DeleteAttribute."""
     if want.tag == "Link":
-        return have.get_value("LinkType") == want.get_value("LinkType")
+        return bool(have.get_value("LinkType") == want.get_value("LinkType"))
     if want.tag == "Name":
-        return have.get_value("NameValue") == want.get_value("NameValue")
-    return (have.get_value("VendorIdentification") == want.get_value("VendorIdentification")
-            and have.get_value("AttributeName") == want.get_value("AttributeName"))
+        return bool(have.get_value("NameValue") == want.get_value("NameValue"))
+    return bool(have.get_value("VendorIdentification") == want.get_value("VendorIdentification")
+                and have.get_value("AttributeName") == want.get_value("AttributeName"))
 
 
 async def handle_set(ctx: OpContext, payload: TTLV) -> TTLV:

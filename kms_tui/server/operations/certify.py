@@ -6,19 +6,21 @@ certificate (renewal, same id unless ``Attributes.UniqueIdentifier``), or no id 
 is generated from the attributes' algorithm/length/curve). Issuer: ``Attributes.Link``
 ``CertificateLink`` and/or ``PrivateKeyLink``; none means self-signed with the subject's own
 private key. Extensions: those of the CSR or renewed certificate, overridden by the
-``x509-extension`` vendor attribute (see :mod:`.certify_x509`). The certificate is stored Active with tags ``_cert`` + the request's user tags,
-linked to its issuer (``CertificateLink``), public and private keys; the public key links back.
+``x509-extension`` vendor attribute (see :mod:`.certify_x509`). The certificate is stored Active with
+tags ``_cert`` + the request's user tags, linked to its issuer (``CertificateLink``), public and private
+keys; the public key links back.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kms_tui.kmip.ttlv import TTLV
@@ -28,7 +30,11 @@ from kms_tui.server.context import DESTROYED, OpContext, new_uid
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, UnsupportedPlaceholder
 from kms_tui.server.objects import check_uid_allowed, new_stored, stored_attributes, user_tags
 from kms_tui.server.operations.certify_x509 import (
-    NO_REV_AVAIL, certificate_attributes, merged, parse_extensions, subject_name,
+    NO_REV_AVAIL,
+    certificate_attributes,
+    merged,
+    parse_extensions,
+    subject_name,
 )
 from kms_tui.server.operations.create_key_pair import _generate as generate_private_key
 from kms_tui.server.operations.create_key_pair import _objects as generated_objects
@@ -56,8 +62,8 @@ class Subject:
 
     cert_uid: str
     name: x509.Name
-    public_key: object
-    extensions: list[x509.Extension] = field(default_factory=list)
+    public_key: PublicKeyTypes
+    extensions: list[x509.Extension[x509.ExtensionType]] = field(default_factory=list)
     public_obj: StoredObject | None = None
     renewed: StoredObject | None = None
     generated: tuple[StoredObject, StoredObject] | None = None
@@ -68,7 +74,7 @@ class Subject:
 class Issuer:
     uid: str
     name: x509.Name
-    private_key: object
+    private_key: PrivateKeyTypes
     not_after: datetime | None = None
     self_signed: bool = False  # Cosmian's Issuer::PrivateKeyAndSubjectName (no issuer certificate)
 
@@ -91,7 +97,7 @@ def load_certificate(obj: StoredObject) -> x509.Certificate:
         raise InvalidRequest(f"the certificate {obj.uid} cannot be parsed") from None
 
 
-def _private_key(obj: StoredObject):
+def _private_key(obj: StoredObject) -> PrivateKeyTypes:
     try:
         return keys.load_private(obj.object)
     except keys.KeyFormatError as exc:
@@ -194,14 +200,17 @@ async def resolve_subject(ctx: OpContext, payload: TTLV, attrs: TTLV | None, tag
 # -- issuer ---------------------------------------------------------------------------------------
 
 
-def _active_signing_key(obj: StoredObject):
+def _active_signing_key(obj: StoredObject) -> PrivateKeyTypes:
     if obj.state != "Active":
         raise Kmip21Error("Wrong_Key_Lifecycle_State", f"the issuer private key {obj.uid} is {obj.state}, not Active")
     return _private_key(obj)
 
 
 def _issuer_from_links(ctx: OpContext, cert_id: str | None, key_id: str | None) -> Issuer:
-    """Cosmian's ``retrieve_issuer_private_key_and_certificate``: follow links as needed."""
+    """Cosmian's ``retrieve_issuer_private_key_and_certificate``: follow links as needed (the
+    caller passes at least one of the two ids)."""
+    key_obj: StoredObject | None
+    cert_obj: StoredObject | None
     if cert_id:
         cert_obj = _retrieve(ctx, cert_id)
         if cert_obj.object_type != "Certificate":
@@ -216,7 +225,7 @@ def _issuer_from_links(ctx: OpContext, cert_id: str | None, key_id: str | None) 
             if key_obj is None:
                 raise InvalidRequest("No private or public key link found for the certificate")
     else:
-        key_obj = _retrieve(ctx, key_id)  # type: ignore[arg-type]
+        key_obj = _retrieve(ctx, key_id or "")
         cert_obj = _linked(ctx, key_obj, "PKCS12CertificateLink") or _linked(ctx, key_obj, "CertificateLink")
         if cert_obj is None:
             pub = _linked(ctx, key_obj, "PublicKeyLink")
@@ -263,14 +272,15 @@ def resolve_issuer(ctx: OpContext, subject: Subject, attrs: TTLV | None) -> Issu
 # -- building and storing ---------------------------------------------------------------------
 
 
-def _serial(public_key) -> int:
+def _serial(public_key: PublicKeyTypes) -> int:
     """SHA-1 of the subject's SubjectPublicKeyInfo, high bit cleared (Cosmian's serial)."""
     digest = bytearray(hashlib.sha1(public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).digest())
     digest[0] &= 0x7F
     return int.from_bytes(digest, "big") or 1
 
 
-def requested_extensions(ctx: OpContext, attrs: TTLV | None, subject: Subject, issuer: Issuer) -> list[x509.Extension]:
+def requested_extensions(ctx: OpContext, attrs: TTLV | None, subject: Subject,
+                         issuer: Issuer) -> list[x509.Extension[x509.ExtensionType]]:
     """Extensions from the ``x509-extension`` vendor attribute (OpenSSL config text)."""
     node = A.vendor_attribute(attrs, ctx.vendor, "x509-extension") if attrs is not None else None
     if node is None:
@@ -279,10 +289,11 @@ def requested_extensions(ctx: OpContext, attrs: TTLV | None, subject: Subject, i
         text = node.value.decode() if isinstance(node.value, bytes) else str(node.value)
     except UnicodeDecodeError:
         raise InvalidRequest("x509-extension must be UTF-8 text (an OpenSSL [ v3_ca ] section)") from None
-    return parse_extensions(text, subject.public_key, issuer.private_key.public_key())  # type: ignore[attr-defined]
+    return parse_extensions(text, subject.public_key, issuer.private_key.public_key())
 
 
-def no_revocation_available(ctx: OpContext, attrs: TTLV | None, issuer: Issuer) -> list[x509.Extension]:
+def no_revocation_available(ctx: OpContext, attrs: TTLV | None,
+                            issuer: Issuer) -> list[x509.Extension[x509.ExtensionType]]:
     """RFC 9608 (``certify/rfc9608.rs: apply_extensions``): a self-signed certificate that is
     not a CA (no ``CA:TRUE`` in the extensions text) and names no CRL distribution point gets
     the non-critical noRevAvail extension."""
@@ -309,7 +320,7 @@ def validity_days(ctx: OpContext, attrs: TTLV | None) -> int:
 
 def sign_certificate(subject: Subject, issuer: Issuer, days: int) -> x509.Certificate:
     """Build and sign the X.509 v3 certificate (CPU work: call through ``run_cpu``)."""
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     try:
         not_after = now + timedelta(days=days)
     except OverflowError:
@@ -320,7 +331,7 @@ def sign_certificate(subject: Subject, issuer: Issuer, days: int) -> x509.Certif
         x509.CertificateBuilder()
         .subject_name(subject.name)
         .issuer_name(issuer.name)
-        .public_key(subject.public_key)  # type: ignore[arg-type]
+        .public_key(subject.public_key)  # type: ignore[arg-type]  # TypeError for a key no certificate holds
         .serial_number(_serial(subject.public_key))
         .not_valid_before(now)
         .not_valid_after(not_after)
@@ -329,7 +340,7 @@ def sign_certificate(subject: Subject, issuer: Issuer, days: int) -> x509.Certif
         builder = builder.add_extension(ext.value, ext.critical)
     edwards = isinstance(issuer.private_key, (ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey))
     try:
-        return builder.sign(issuer.private_key, None if edwards else hashes.SHA256())  # type: ignore[arg-type]
+        return builder.sign(issuer.private_key, None if edwards else hashes.SHA256())  # type: ignore[arg-type]  # TypeError: a codec error
     except (TypeError, ValueError) as exc:
         raise NotSupported(f"Certify: this issuer key cannot sign a certificate: {exc}") from None
 
@@ -398,7 +409,7 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
         if in_place:  # a renewal under the same id replaces the certificate, owner and grants kept
             # Cosmian upserts it `WHERE objects.owner = <caller>` (server_database query.sql,
             # upsert-object): another user's certificate is left as it was, and the call succeeds.
-            if subject.renewed.owner == ctx.user:  # type: ignore[union-attr]
+            if subject.renewed.owner == ctx.user:  # type: ignore[union-attr]  # in_place: a renewal
                 cert_stored.owner = ctx.user
                 ctx.store.replace(cert_stored)
         else:

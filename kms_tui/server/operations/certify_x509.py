@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from kms_tui.kmip.ttlv import TTLV
@@ -147,7 +148,8 @@ def _not_supported(key: str, token: str, quoted: bool = False) -> CryptographicE
     return CryptographicError(f"not supported `{key}` extension's value: {shown}")
 
 
-def _one(key: str, value: str, subject_key, issuer_key) -> x509.ExtensionType:
+def _one(key: str, value: str, subject_key: PublicKeyTypes,
+         issuer_key: PublicKeyTypes) -> x509.ExtensionType:
     """One extension, its ``,``-separated tokens read exactly as Cosmian's ``parse_v3_ca``
     reads them: not trimmed one by one (``a, b`` has a token `` b``)."""
     tokens = [t for t in value.strip().split(",") if t != "critical"]
@@ -175,12 +177,13 @@ def _one(key: str, value: str, subject_key, issuer_key) -> x509.ExtensionType:
                 raise _not_supported(key, tok)
         return x509.ExtendedKeyUsage([EXTENDED_USAGES[t] for t in tokens])
     if key == "subjectKeyIdentifier":
-        return x509.SubjectKeyIdentifier.from_public_key(subject_key)
+        # A key no certificate can hold (DH, ML-DSA…) raises TypeError: a codec error (run_operation).
+        return x509.SubjectKeyIdentifier.from_public_key(subject_key)  # type: ignore[arg-type]
     if key == "authorityKeyIdentifier":
         for tok in tokens:
             if tok not in ("issuer:always", "issuer", "keyid:always", "keyid"):
                 raise _not_supported(key, tok)
-        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key)
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key)  # type: ignore[arg-type]  # as above
     if key == "subjectAltName":
         for tok in tokens:
             if not tok.startswith(("email", "URI", "DNS", "IP", "RID")):
@@ -197,7 +200,8 @@ def _one(key: str, value: str, subject_key, issuer_key) -> x509.ExtensionType:
     raise CryptographicError(f"`{key}` is not a valid X.509 extension key property")
 
 
-def parse_extensions(text: str, subject_key, issuer_key) -> list[x509.Extension]:
+def parse_extensions(text: str, subject_key: PublicKeyTypes,
+                     issuer_key: PublicKeyTypes) -> list[x509.Extension[x509.ExtensionType]]:
     """The extensions an ``x509-extension`` text asks for, in its order."""
     out = []
     for key, value in section_entries(text):
@@ -207,7 +211,8 @@ def parse_extensions(text: str, subject_key, issuer_key) -> list[x509.Extension]
     return out
 
 
-def merged(base: list[x509.Extension], explicit: list[x509.Extension]) -> list[x509.Extension]:
+def merged(base: list[x509.Extension[x509.ExtensionType]],
+           explicit: list[x509.Extension[x509.ExtensionType]]) -> list[x509.Extension[x509.ExtensionType]]:
     """``base`` (from a CSR or the renewed certificate) overridden by ``explicit``, by OID."""
     chosen = {e.oid: e for e in base}
     chosen.update({e.oid: e for e in explicit})

@@ -98,7 +98,7 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
         if fmt not in (None, "TransparentSymmetricKey"):
             raise InvalidRequest(f"unable to generate a symmetric key for format: {fmt}")
         obj = keys.symmetric_object(keys.random_bytes(nbytes), algorithm)
-        obj.get("KeyBlock").set(TTLV.integer("CryptographicLength", reported_length(algorithm, nbytes)))
+        obj.child("KeyBlock").set(TTLV.integer("CryptographicLength", reported_length(algorithm, nbytes)))
         if attrs.get("CryptographicUsageMask") is None:
             attrs.value.append(TTLV.integer("CryptographicUsageMask", DEFAULT_MASK))
         if attrs.get("KeyFormatType") is None:

@@ -11,6 +11,7 @@ common one); both keys get Cosmian's Digest."""
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from kms_tui.kmip.ttlv import TTLV
@@ -47,7 +48,8 @@ def merge(base: TTLV, other: TTLV | None, *, overwrite: bool) -> TTLV:
                 new = [n for n in new if n.get_value("LinkType") not in have]
             else:
                 have = {(c.get_value("VendorIdentification"), c.get_value("AttributeName")) for c in old}
-                new = [n for n in new if (n.get_value("VendorIdentification"), n.get_value("AttributeName")) not in have]
+                new = [n for n in new if (n.get_value("VendorIdentification"),
+                                          n.get_value("AttributeName")) not in have]
             base.value += new
         elif overwrite or not old:
             base.value = [c for c in base.value if c.tag != tag] + new
@@ -57,7 +59,7 @@ def merge(base: TTLV, other: TTLV | None, *, overwrite: bool) -> TTLV:
 def _algorithm(common: TTLV | None, private: TTLV | None, public: TTLV | None) -> str:
     for attrs in (common, private, public):
         if attrs is not None and attrs.get_value("CryptographicAlgorithm") is not None:
-            return attrs.get_value("CryptographicAlgorithm")
+            return str(attrs.get_value("CryptographicAlgorithm"))
     raise InvalidRequest("the cryptographic algorithm must be specified for key pair creation")
 
 
@@ -74,7 +76,7 @@ def _curve(algorithm: str, common: TTLV | None) -> str:
     return curve
 
 
-async def _generate(ctx: OpContext, algorithm: str, common: TTLV | None):
+async def _generate(ctx: OpContext, algorithm: str, common: TTLV | None) -> PrivateKeyTypes:
     if algorithm == "RSA":
         bits = common.get_value("CryptographicLength") if common is not None else None
         if bits is None:
@@ -91,7 +93,7 @@ async def _generate(ctx: OpContext, algorithm: str, common: TTLV | None):
     raise NotSupported(f"The creation of a keypair for algorithm: {algorithm} is not supported")
 
 
-def _objects(key, algorithm: str) -> tuple[TTLV, TTLV, TTLV | None]:
+def _objects(key: PrivateKeyTypes, algorithm: str) -> tuple[TTLV, TTLV, TTLV | None]:
     """The generated private/public objects and the EC domain parameters (None for RSA)."""
     if algorithm == "RSA":
         return keys.private_object(key, "RSA"), keys.public_object(key.public_key(), "RSA"), None
@@ -109,13 +111,13 @@ def _key_attributes(specific: TTLV | None, common: TTLV, obj: TTLV, params: TTLV
     attrs = specific.copy() if specific is not None else TTLV.struct("Attributes")
     attrs.tag = "Attributes"
     merge(attrs, common, overwrite=False)
-    block = obj.get("KeyBlock")
+    block = obj.child("KeyBlock")
     algorithm = block.get_value("CryptographicAlgorithm")
     mask = specific.get("CryptographicUsageMask") if specific is not None else None
     created = TTLV.struct("Attributes", [
         TTLV.enum("ObjectType", obj.tag),
         TTLV.enum("CryptographicAlgorithm", algorithm),
-        block.get("CryptographicLength").copy(),
+        block.child("CryptographicLength").copy(),
         mask.copy() if mask is not None else None,
         TTLV.enum("KeyFormatType", block.get_value("KeyFormatType")),
         TTLV.struct("CryptographicParameters", [TTLV.enum("CryptographicAlgorithm", algorithm)]),

@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from kms_tui.kmip.enums import CryptographicAlgorithm
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from kms_tui.kmip.enums import CryptographicAlgorithm, KmipEnum
 from kms_tui.kmip.models.crypto_requests import CP_FIELDS
 from kms_tui.kmip.ttlv import TTLV, encode
 from kms_tui.server import attributes as A
@@ -285,12 +288,12 @@ def key_object(ctx: OpContext, obj: StoredObject) -> TTLV:
 
 # Loading an RSA private key validates it (~70 ms for RSA-2048): keep the loaded keys of the last
 # few hundred key blocks, found by a digest of the block, so a key is checked once per process.
-_LOADED: OrderedDict[bytes, Any] = OrderedDict()
+_LOADED: OrderedDict[bytes, PrivateKeyTypes] = OrderedDict()
 _LOADED_MAX = 256
 _LOADED_LOCK = threading.Lock()
 
 
-def load_private(key: TTLV) -> Any:
+def load_private(key: TTLV) -> PrivateKeyTypes:
     """``keys.load_private`` with the loaded key kept (raises ``keys.KeyFormatError``)."""
     digest = hashlib.sha256(encode(key.get("KeyBlock") or key).encode()).digest()
     with _LOADED_LOCK:
@@ -315,7 +318,8 @@ def field_bytes(payload: TTLV, tag: str) -> bytes | None:
         return None
     if node.type != "ByteString":
         raise codec(f"invalid type for `{tag}` in {payload.tag}: expected ByteString, got {node.type}")
-    return node.value
+    value: bytes = node.value
+    return value
 
 
 def field_bool(payload: TTLV, tag: str) -> bool | None:
@@ -324,10 +328,11 @@ def field_bool(payload: TTLV, tag: str) -> bool | None:
         return None
     if node.type != "Boolean":
         raise codec(f"invalid type for `{tag}` in {payload.tag}: expected Boolean, got {node.type}")
-    return node.value
+    value: bool = node.value
+    return value
 
 
-def _enum_name(tag: str, node: TTLV, enum: Any) -> str:
+def _enum_name(tag: str, node: TTLV, enum: type[KmipEnum] | None) -> str:
     value = node.value
     if enum is None:
         return value if isinstance(value, str) else str(value)
@@ -353,7 +358,8 @@ def read_params(node: TTLV | None, where: str) -> dict[str, Any] | None:
         if child is None:
             continue
         if child.type != typ:
-            raise codec(f"invalid type for `{tag}` in {where}/CryptographicParameters: expected {typ}, got {child.type}")
+            raise codec(f"invalid type for `{tag}` in {where}/CryptographicParameters: expected {typ}, "
+                        f"got {child.type}")
         if typ == "Enumeration":
             if tag == "CryptographicAlgorithm":
                 enum = CryptographicAlgorithm

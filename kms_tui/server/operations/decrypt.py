@@ -8,9 +8,11 @@ over the key's own (OAEP with SHA-256 by default)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.hazmat.primitives import keywrap
-from cryptography.hazmat.primitives.asymmetric import padding as apad
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
+from cryptography.hazmat.primitives.asymmetric import padding as apad
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import keys
@@ -18,8 +20,19 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
 from kms_tui.server.operations import ecies, sym_ciphers
 from kms_tui.server.operations.crypto_common import (
-    load_private, DECRYPT, OPENSSL_RSA_DECRYPT, PROCESS, ItemNotFound, Spec, bulk_serialize, crypto_failure,
-    field_bytes, has_usage_mask, merged, run_on_data, stored_params,
+    DECRYPT,
+    OPENSSL_RSA_DECRYPT,
+    PROCESS,
+    ItemNotFound,
+    Spec,
+    bulk_serialize,
+    crypto_failure,
+    field_bytes,
+    has_usage_mask,
+    load_private,
+    merged,
+    run_on_data,
+    stored_params,
 )
 from kms_tui.server.operations.encrypt import _oaep, hash_of, key_and_cipher, rsa_defaults
 from kms_tui.server.store import StoredObject
@@ -51,13 +64,13 @@ def _response(uid: str, data: bytes, correlation: bytes | None) -> TTLV:
     ])
 
 
-def _padding(cipher: sym_ciphers.SymCipher, cp: dict | None) -> str:
+def _padding(cipher: sym_ciphers.SymCipher, cp: dict[str, Any] | None) -> str:
     return (cp or {}).get("PaddingMethod") or ("None" if cipher.family == "ecb" else "PKCS5")
 
 
-def _symmetric(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, data: bytes) -> TTLV:
+def _symmetric(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None, data: bytes) -> TTLV:
     """``decrypt_single_with_symmetric_key``."""
-    block = key.get("KeyBlock")
+    block = key.child("KeyBlock")
     stored = stored_params(obj)
     algorithm = (cp or {}).get("CryptographicAlgorithm") or stored.get("CryptographicAlgorithm") \
         or block.get_value("CryptographicAlgorithm") or "AES"
@@ -81,7 +94,7 @@ def _symmetric(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, dat
     return _response(obj.uid, plaintext, field_bytes(payload, "CorrelationValue"))
 
 
-def decrypt_with_rsa(private_key: rsa.RSAPrivateKey, cp: dict | None, ciphertext: bytes) -> bytes:
+def decrypt_with_rsa(private_key: rsa.RSAPrivateKey, cp: dict[str, Any] | None, ciphertext: bytes) -> bytes:
     """``decrypt_with_rsa``."""
     algorithm, pad, hash_name, _ = rsa_defaults(cp)
     try:
@@ -102,7 +115,8 @@ def decrypt_with_rsa(private_key: rsa.RSAPrivateKey, cp: dict | None, ciphertext
     raise ServerError("Decrypt: algorithm or padding method not supported for RSA decryption")
 
 
-def _private(obj: StoredObject, key: TTLV, cp: dict | None, data: bytes, correlation: bytes | None = None) -> TTLV:
+def _private(obj: StoredObject, key: TTLV, cp: dict[str, Any] | None, data: bytes,
+             correlation: bytes | None = None) -> TTLV:
     """``decrypt_with_private_key``: the key's CryptographicParameters under the request's."""
     try:
         private_key = load_private(key)
@@ -121,8 +135,8 @@ def _private(obj: StoredObject, key: TTLV, cp: dict | None, data: bytes, correla
     return _response(obj.uid, plaintext, correlation)
 
 
-def _single(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, data: bytes) -> TTLV:
-    fmt = key.get("KeyBlock").get_value("KeyFormatType")
+def _single(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None, data: bytes) -> TTLV:
+    fmt = key.child("KeyBlock").get_value("KeyFormatType")
     if fmt in PRIVATE_FORMATS and obj.object_type != "SymmetricKey":
         return _private(obj, key, cp, data, field_bytes(payload, "CorrelationValue"))
     if fmt in ("TransparentSymmetricKey", "Raw"):
@@ -130,9 +144,9 @@ def _single(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, data: 
     raise NotSupported(f"decryption with keys of format: {fmt}")
 
 
-def _bulk(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, items: list[bytes]) -> TTLV:
+def _bulk(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None, items: list[bytes]) -> TTLV:
     """``decrypt_bulk``: symmetric items are ``nonce || ciphertext || tag`` (no AAD)."""
-    fmt = key.get("KeyBlock").get_value("KeyFormatType")
+    fmt = key.child("KeyBlock").get_value("KeyFormatType")
     out = []
     if fmt in ("TransparentSymmetricKey", "Raw") and obj.object_type == "SymmetricKey":
         key_bytes, cipher = key_and_cipher(obj, key, cp, 0, "Decrypt")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server.context import DESTROYED, OpContext
-from kms_tui.server.errors import InvalidRequest, KmsError, Kmip21Error, item_not_found
+from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, item_not_found
 from kms_tui.server.objects import touch
 from kms_tui.server.store import StoredObject
 

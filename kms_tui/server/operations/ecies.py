@@ -11,6 +11,8 @@ scalar multiplication is done here (affine coordinates; not constant time — a 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization as ser
@@ -20,8 +22,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from kms_tui.server.errors import CryptographicError
 from kms_tui.server.operations.crypto_common import OPENSSL_EMPTY, crypto_failure
 
-# name → (p, a, key bytes, SHAKE)  (a = -3 on every NIST prime curve)
-CURVES = {
+
+class _Xof(Protocol):
+    def digest(self, length: int, /) -> bytes: ...
+
+
+# name → (p, key bytes, SHAKE)  (a = -3 on every NIST prime curve)
+CURVES: dict[str, tuple[int, int, Callable[[bytes], _Xof]]] = {
     "secp192r1": (2**192 - 2**64 - 1, 16, hashlib.shake_128),
     "secp224r1": (2**224 - 2**96 + 1, 16, hashlib.shake_128),
     "secp256r1": (2**256 - 2**224 + 2**192 + 2**96 - 1, 16, hashlib.shake_128),
@@ -30,7 +37,7 @@ CURVES = {
 }
 
 
-def _params(curve: ec.EllipticCurve) -> tuple[int, int, object]:
+def _params(curve: ec.EllipticCurve) -> tuple[int, int, Callable[[bytes], _Xof]]:
     found = CURVES.get(curve.name)
     if found is None:
         raise CryptographicError(f"Unsupported curve: {curve.name}")
@@ -54,7 +61,8 @@ def _add(p: int, a: tuple[int, int] | None, b: tuple[int, int] | None) -> tuple[
 
 
 def _mul(p: int, k: int, point: tuple[int, int]) -> tuple[int, int]:
-    result, addend = None, point
+    result: tuple[int, int] | None = None
+    addend: tuple[int, int] | None = point
     while k:
         if k & 1:
             result = _add(p, result, addend)

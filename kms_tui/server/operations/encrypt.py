@@ -9,11 +9,13 @@ and CKM_RSA_AES_KEY_WRAP on request."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, keywrap
-from cryptography.hazmat.primitives.asymmetric import padding as apad
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import padding as apad
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import keys
@@ -21,12 +23,23 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
 from kms_tui.server.operations import ecies, sym_ciphers
 from kms_tui.server.operations.crypto_common import (
-    ENCRYPT, OPENSSL_TOO_LARGE, PROTECT, ItemNotFound, Spec, bulk_serialize, crypto_failure, field_bytes,
-    has_usage_mask, run_on_data, stored_params, usage_allows,
+    ENCRYPT,
+    OPENSSL_TOO_LARGE,
+    PROTECT,
+    ItemNotFound,
+    Spec,
+    bulk_serialize,
+    crypto_failure,
+    field_bytes,
+    has_usage_mask,
+    run_on_data,
+    stored_params,
+    usage_allows,
 )
 from kms_tui.server.store import StoredObject
 
-HASHES = {"SHA1": hashes.SHA1, "SHA224": hashes.SHA224, "SHA256": hashes.SHA256, "SHA384": hashes.SHA384,
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {"SHA1": hashes.SHA1, "SHA224": hashes.SHA224, "SHA256": hashes.SHA256,
+                                                 "SHA384": hashes.SHA384,
           "SHA512": hashes.SHA512, "SHA3224": hashes.SHA3_224, "SHA3256": hashes.SHA3_256,
           "SHA3384": hashes.SHA3_384, "SHA3512": hashes.SHA3_512}
 
@@ -58,20 +71,20 @@ def hash_of(name: str) -> hashes.HashAlgorithm:
     return cls()
 
 
-def rsa_defaults(cp: dict | None) -> tuple[str, str, str, str]:
+def rsa_defaults(cp: dict[str, Any] | None) -> tuple[str, str, str, str]:
     """``default_cryptographic_parameters``: RSA, OAEP, SHA256, RSASSAPSS."""
     cp = cp or {}
     return (cp.get("CryptographicAlgorithm", "RSA"), cp.get("PaddingMethod", "OAEP"),
             cp.get("HashingAlgorithm", "SHA256"), cp.get("DigitalSignatureAlgorithm", "RSASSAPSS"))
 
 
-def _oaep(cp: dict | None, hash_name: str) -> apad.OAEP:
+def _oaep(cp: dict[str, Any] | None, hash_name: str) -> apad.OAEP:
     mgf1 = (cp or {}).get("MaskGeneratorHashingAlgorithm", hash_name) if cp is not None else hash_name
     label = (cp or {}).get("PSource") or None
     return apad.OAEP(mgf=apad.MGF1(hash_of(mgf1)), algorithm=hash_of(hash_name), label=label)
 
 
-def encrypt_with_rsa(public_key: rsa.RSAPublicKey, cp: dict | None, plaintext: bytes) -> bytes:
+def encrypt_with_rsa(public_key: rsa.RSAPublicKey, cp: dict[str, Any] | None, plaintext: bytes) -> bytes:
     """``encrypt_with_rsa``: only the request's parameters count (not the key's)."""
     algorithm, pad, hash_name, _ = rsa_defaults(cp)
     if algorithm != "RSA":
@@ -90,7 +103,7 @@ def encrypt_with_rsa(public_key: rsa.RSAPublicKey, cp: dict | None, plaintext: b
     raise ServerError(f"Unable to encrypt with RSA: padding method not supported: {pad}")
 
 
-def _with_public_key(public_key, uid: str, cp: dict | None, plaintext: bytes) -> TTLV:  # noqa: ANN001
+def _with_public_key(public_key: PublicKeyTypes, uid: str, cp: dict[str, Any] | None, plaintext: bytes) -> TTLV:
     """``encrypt_with_pkey``."""
     if isinstance(public_key, rsa.RSAPublicKey):
         data = encrypt_with_rsa(public_key, cp, plaintext)
@@ -103,7 +116,7 @@ def _with_public_key(public_key, uid: str, cp: dict | None, plaintext: bytes) ->
     return _response(uid, data)
 
 
-def _is_ecies(public_key) -> bool:  # noqa: ANN001
+def _is_ecies(public_key: PublicKeyTypes) -> bool:
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, x25519
 
     return isinstance(public_key, (ec.EllipticCurvePublicKey, x25519.X25519PublicKey, ed25519.Ed25519PublicKey))
@@ -120,11 +133,12 @@ def _response(uid: str, data: bytes, nonce: bytes | None = None, correlation: by
     ])
 
 
-def key_and_cipher(obj: StoredObject, key: TTLV, req_cp: dict | None, usage: int, op: str):  # noqa: ANN201
+def key_and_cipher(obj: StoredObject, key: TTLV, req_cp: dict[str, Any] | None, usage: int,
+                   op: str) -> tuple[bytes, sym_ciphers.SymCipher]:
     """``get_key_and_cipher`` / ``get_aead_and_key``: the key bytes and the SymCipher."""
     if usage and not usage_allows(obj, usage):
         raise Kmip21Error("Incompatible_Cryptographic_Usage_Mask", f"CryptographicUsageMask not authorized for {op}")
-    block = key.get("KeyBlock")
+    block = key.child("KeyBlock")
     if block.get_value("CryptographicAlgorithm") == "FPE_FF1":
         raise Kmip21Error("Incompatible_Cryptographic_Usage_Mask",
                           f"an FPE_FF1 key may only be used for FPE_FF1 {op.lower()} operations")
@@ -140,14 +154,14 @@ def key_and_cipher(obj: StoredObject, key: TTLV, req_cp: dict | None, usage: int
     return key_bytes, sym_ciphers.from_algorithm_and_key_size(algorithm, mode, len(key_bytes))
 
 
-def _default_padding(cipher: sym_ciphers.SymCipher, cp: dict | None) -> str:
+def _default_padding(cipher: sym_ciphers.SymCipher, cp: dict[str, Any] | None) -> str:
     pad = (cp or {}).get("PaddingMethod")
     return pad or ("None" if cipher.family == "ecb" else "PKCS5")
 
 
-def _symmetric(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, data: bytes) -> TTLV:
+def _symmetric(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None, data: bytes) -> TTLV:
     """``encrypt_with_symmetric_key``."""
-    block = key.get("KeyBlock")
+    block = key.child("KeyBlock")
     stored = stored_params(obj)
     algorithm = (cp or {}).get("CryptographicAlgorithm") or stored.get("CryptographicAlgorithm") \
         or block.get_value("CryptographicAlgorithm") or "AES"
@@ -178,11 +192,11 @@ def _symmetric(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, dat
     return _response(obj.uid, ciphertext, return_nonce, field_bytes(payload, "CorrelationValue"), out_tag)
 
 
-def _public(obj: StoredObject, key: TTLV, cp: dict | None, data: bytes) -> TTLV:
+def _public(obj: StoredObject, key: TTLV, cp: dict[str, Any] | None, data: bytes) -> TTLV:
     """``encrypt_with_public_key``."""
     if not usage_allows(obj, ENCRYPT):
         raise Kmip21Error("Incompatible_Cryptographic_Usage_Mask", "CryptographicUsageMask not authorized for Encrypt")
-    fmt = key.get("KeyBlock").get_value("KeyFormatType")
+    fmt = key.child("KeyBlock").get_value("KeyFormatType")
     if fmt not in ("TransparentECPublicKey", "TransparentRSAPublicKey", "PKCS1", "PKCS8", "Raw"):
         raise NotSupported(f"encryption with public keys of format: {fmt}")
     try:
@@ -192,17 +206,18 @@ def _public(obj: StoredObject, key: TTLV, cp: dict | None, data: bytes) -> TTLV:
     return _with_public_key(public_key, obj.uid, cp, data)
 
 
-def _certificate(obj: StoredObject, cp: dict | None, data: bytes) -> TTLV:
+def _certificate(obj: StoredObject, cp: dict[str, Any] | None, data: bytes) -> TTLV:
     """``encrypt_with_certificate``: the certificate's public key."""
     der = obj.object.get_value("CertificateValue")
     try:
         public_key = x509.load_der_x509_certificate(der).public_key()
     except (ValueError, TypeError) as exc:
-        raise Kmip21Error("Operation_Not_Supported", f"Conversion Error: invalid X509 DER: {type(exc).__name__}") from None
+        raise Kmip21Error("Operation_Not_Supported",
+                          f"Conversion Error: invalid X509 DER: {type(exc).__name__}") from None
     return _with_public_key(public_key, obj.uid, cp, data)
 
 
-def _single(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, data: bytes) -> TTLV:
+def _single(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None, data: bytes) -> TTLV:
     if obj.object_type == "SymmetricKey":
         return _symmetric(obj, key, payload, cp, data)
     if obj.object_type == "PublicKey":
@@ -212,7 +227,7 @@ def _single(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, data: 
     raise NotSupported(f"encrypt: encryption with keys of type: {obj.object_type} is not supported")
 
 
-def _bulk(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None, items: list[bytes]) -> TTLV:
+def _bulk(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None, items: list[bytes]) -> TTLV:
     """``encrypt_bulk``: each plaintext separately; symmetric ones as ``nonce || ciphertext || tag``."""
     out = []
     for item in items:

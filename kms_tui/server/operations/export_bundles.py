@@ -15,6 +15,7 @@ from __future__ import annotations
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization as ser
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from kms_tui.kmip.ttlv import TTLV
@@ -64,7 +65,8 @@ def certificate_for_private_key(ctx: OpContext, key: StoredObject, op: str) -> S
 
 
 def _chain(ctx: OpContext, cert: StoredObject, op: str) -> list[x509.Certificate]:
-    out, seen = [], {cert.uid}
+    out: list[x509.Certificate] = []
+    seen = {cert.uid}
     while True:
         parent = _linked(ctx, cert, "CertificateLink")
         if parent is None or parent in seen:  # self-signed (or a loop): stop
@@ -74,7 +76,7 @@ def _chain(ctx: OpContext, cert: StoredObject, op: str) -> list[x509.Certificate
         out.append(_x509(cert))
 
 
-def _private(ctx: OpContext, key: StoredObject):  # noqa: ANN202
+def _private(ctx: OpContext, key: StoredObject) -> PrivateKeyTypes:
     if key.attributes.get_value("Sensitive") is True:
         raise Kmip21Error("Sensitive", "DENIED")
     node = wrapping.unwrapped(ctx, key) if wrapping.is_wrapped(key.object) else key.object
@@ -118,7 +120,9 @@ async def pkcs7_body(ctx: OpContext, cert: StoredObject, op: str) -> TTLV:
         return cert.object
     private = _private(ctx, ctx.retrieve(sk_id, op))
     leaf = _x509(cert)
-    builder = pkcs7.PKCS7SignatureBuilder().set_data(b"").add_signer(leaf, private, hashes.SHA256())
+    # Only RSA and EC keys sign a PKCS#7: cryptography raises TypeError for others (a codec error).
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(b"").add_signer(
+        leaf, private, hashes.SHA256())  # type: ignore[arg-type]
     for c in _chain(ctx, cert, op):
         builder = builder.add_certificate(c)
     try:

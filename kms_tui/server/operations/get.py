@@ -47,7 +47,7 @@ def _symmetric(ctx: OpContext, obj: StoredObject, requested: str | None, wrap_ty
     if requested not in (None, "Raw", "TransparentSymmetricKey"):
         raise ServerError(f"export: unsupported requested Key Format Type for a symmetric key: Some({requested})")
     fmt = requested or "Raw"
-    if fmt == node.get("KeyBlock").get_value("KeyFormatType"):
+    if fmt == node.child("KeyBlock").get_value("KeyFormatType"):
         return node
     try:
         return keys.convert_key_object(node, fmt)
@@ -66,7 +66,7 @@ def _asymmetric(node: TTLV, requested: str | None) -> TTLV:
     if requested is not None and requested not in allowed:
         suffix = " for a private key" if node.tag == "PrivateKey" else ""
         raise ServerError(f"export: unsupported Key Format Type: {requested}{suffix}")
-    fmt = requested or keys.default_format(node)
+    fmt = str(requested or keys.default_format(node))  # "None" when the object has no KeyBlock
     # keys go through Cosmian's OpenSSL round trip: an EC public key comes back uncompressed
     try:
         return keys.convert_key_object(node, fmt)
@@ -90,7 +90,7 @@ def _formatted(ctx: OpContext, obj: StoredObject, requested: str | None, wrap_ty
     if node.tag == "SecretData" and wrap_type == "NotWrapped":
         return wrapping.unwrapped(ctx, obj)
     if requested is not None and node.get("KeyBlock") is not None \
-            and requested != node.get("KeyBlock").get_value("KeyFormatType"):
+            and requested != node.child("KeyBlock").get_value("KeyFormatType"):
         raise NotSupported(f"unsupported key format type {requested} for a {node.tag}")
     return node
 

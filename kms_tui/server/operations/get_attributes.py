@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from kms_tui.kmip.enums import LinkType
 from kms_tui.kmip.ttlv import TTLV
@@ -13,9 +14,10 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import Kmip21Error
 from kms_tui.server.store import StoredObject
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LINK_ORDER = [link_type.name for link_type in LinkType]  # LinkType::iter(): declaration order
-_KFT_NORMAL = {"TransparentSymmetricKey": "Raw", "TransparentRSAPrivateKey": "PKCS1", "TransparentRSAPublicKey": "PKCS1"}
+_KFT_NORMAL = {"TransparentSymmetricKey": "Raw", "TransparentRSAPrivateKey": "PKCS1",
+               "TransparentRSAPublicKey": "PKCS1"}
 
 
 def full_attributes(ctx: OpContext, obj: StoredObject) -> TTLV:
@@ -112,7 +114,7 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     )
 
 
-def links_by_type(links: list[TTLV]) -> list[TTLV]:
+def links_by_type(links: Iterable[TTLV]) -> list[TTLV]:
     """``attributes/get.rs``: the reference ``LinkType`` (part of "everything", after ``Link``)
     sets the first link of each type again, in ``LinkType`` order (``res.set_link`` removes and
     appends): the answer lists one link per type, ordered by type (ReplacementObjectLink before

@@ -10,14 +10,19 @@ from kms_tui.server import attributes as A
 from kms_tui.server import keys, wrapping
 from kms_tui.server.context import OpContext, new_uid
 from kms_tui.server.errors import DatabaseError, NotSupported, Unauthorized, codec
-from kms_tui.server.operations import pkcs12_import
 from kms_tui.server.objects import (
-    OBJECT_TYPES, check_uid_allowed, new_stored, require, stored_attributes, user_tags,
+    OBJECT_TYPES,
+    check_uid_allowed,
+    new_stored,
+    require,
+    stored_attributes,
+    user_tags,
 )
+from kms_tui.server.operations import pkcs12_import
 
 
 def _object_node(payload: TTLV, object_type: str) -> TTLV:
-    for child in payload.value:
+    for child in payload.children():
         if child.tag in OBJECT_TYPES:
             if child.tag != object_type:
                 raise codec(f"{payload.tag}: the object is a {child.tag} but ObjectType says {object_type}")
@@ -28,12 +33,12 @@ def _object_node(payload: TTLV, object_type: str) -> TTLV:
 def _check_material(obj: TTLV) -> bytes | None:
     """Parse the key material so a malformed object is refused now; returns digestable bytes."""
     if obj.tag == "Certificate":
-        value = obj.get_value("CertificateValue")
+        der: bytes = obj.get_value("CertificateValue")
         try:
-            x509.load_der_x509_certificate(value)
+            x509.load_der_x509_certificate(der)
         except (TypeError, ValueError):
             raise codec("invalid Certificate: CertificateValue is not a DER X.509 certificate") from None
-        return value
+        return der
     if obj.tag == "OpaqueObject":
         value = obj.get_value("OpaqueDataValue")
         if not isinstance(value, bytes):
@@ -61,7 +66,8 @@ def _check_material(obj: TTLV) -> bytes | None:
         elif obj.tag == "PublicKey":
             keys.load_public(obj)
         elif material.type == "ByteString":
-            return material.value
+            raw: bytes = material.value
+            return raw
     except keys.KeyFormatError as exc:
         raise codec(f"invalid KeyMaterial in {obj.tag}: {exc}") from None
     return None
@@ -70,7 +76,7 @@ def _check_material(obj: TTLV) -> bytes | None:
 def _clean(obj: TTLV) -> tuple[TTLV, TTLV | None]:
     """The object without embedded attributes, and those attributes."""
     obj = obj.copy()
-    kv = obj.get("KeyBlock").get("KeyValue") if obj.get("KeyBlock") is not None else None
+    kv = block.get("KeyValue") if (block := obj.get("KeyBlock")) is not None else None
     embedded = None
     if kv is not None and kv.type == "Structure":
         embedded = kv.get("Attributes")
@@ -102,7 +108,7 @@ def _prepared(ctx: OpContext, payload: TTLV, obj: TTLV) -> TTLV:
             return obj
         obj = wrapping.unwrap_node(ctx, obj)
     if obj.tag in ("PrivateKey", "PublicKey"):
-        fmt = obj.get("KeyBlock").get_value("KeyFormatType") if obj.get("KeyBlock") is not None else None
+        fmt = block.get_value("KeyFormatType") if (block := obj.get("KeyBlock")) is not None else None
         if fmt in ("PKCS12", "Pkcs12Legacy"):
             return obj
         try:
@@ -121,7 +127,7 @@ async def store_object(ctx: OpContext, payload: TTLV, uid: str, *, replace: bool
     obj, embedded = _clean(_object_node(payload, object_type))
     obj = _prepared(ctx, payload, obj)
     requested = payload.get("Attributes")
-    if obj.tag == "PrivateKey" and obj.get("KeyBlock").get_value("KeyFormatType") in ("PKCS12", "Pkcs12Legacy"):
+    if obj.tag == "PrivateKey" and obj.child("KeyBlock").get_value("KeyFormatType") in ("PKCS12", "Pkcs12Legacy"):
         return await pkcs12_import.store_pkcs12(ctx, obj, requested, uid, replace=replace)
     digest_source = _check_material(obj)
     attrs_in = _merge(embedded, requested)

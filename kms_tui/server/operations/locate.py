@@ -4,6 +4,8 @@ OffsetItems ignored."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from kms_tui.kmip.ttlv import TTLV, decode
 from kms_tui.server import attributes as A
 from kms_tui.server.context import OpContext
@@ -16,7 +18,7 @@ SIMPLE_FILTERS = ("ObjectGroup", "ObjectGroupMember", "CryptographicAlgorithm", 
                   "KeyFormatType", "ApplicationSpecificInformation")
 
 
-def _predicates(filters: TTLV) -> list:
+def _predicates(filters: TTLV) -> list[Any]:
     """Checks on the stored attributes that SQL does not already apply."""
     preds = []
     for tag in SIMPLE_FILTERS:

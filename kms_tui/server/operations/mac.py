@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
+from typing import Any
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import keys
@@ -15,8 +17,18 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, ServerError
 from kms_tui.server.objects import require
 from kms_tui.server.operations.crypto_common import (
-    PROCESS, PROTECT, Spec, decrement_usage_limits, enforce_usage_limits, field_bool, field_bytes, key_object,
-    first_success, read_params, select_keys, stored_params,
+    PROCESS,
+    PROTECT,
+    Spec,
+    decrement_usage_limits,
+    enforce_usage_limits,
+    field_bool,
+    field_bytes,
+    first_success,
+    key_object,
+    read_params,
+    select_keys,
+    stored_params,
 )
 from kms_tui.server.store import StoredObject
 
@@ -50,7 +62,7 @@ def _hmac_hash(algorithm: str) -> str:
 def infer_hash(obj: StoredObject, key: TTLV) -> str:
     """``infer_hmac_hashing_algorithm``: the key block's HMAC algorithm, else the key's
     CryptographicParameters."""
-    algorithm = key.get("KeyBlock").get_value("CryptographicAlgorithm")
+    algorithm = key.child("KeyBlock").get_value("CryptographicAlgorithm")
     if isinstance(algorithm, str) and algorithm.startswith("HMACSHA") and algorithm[4:] in HMAC_HASHES:
         return algorithm[4:]
     if obj.attributes.get("CryptographicParameters") is None:
@@ -63,7 +75,7 @@ def infer_hash(obj: StoredObject, key: TTLV) -> str:
     return _hmac_hash(stored)
 
 
-def _mac(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None) -> TTLV:
+def _mac(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None) -> TTLV:
     if cp is not None:
         algorithm = cp.get("HashingAlgorithm")
         if algorithm is None:
@@ -84,7 +96,7 @@ def _mac(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None) -> TTLV:
     ])
 
 
-def _mac_verify(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None) -> TTLV:
+def _mac_verify(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None) -> TTLV:
     key_bytes = keys.symmetric_bytes(key)
     if cp is not None:
         algorithm = cp.get("HashingAlgorithm")
@@ -111,7 +123,10 @@ async def handle_verify(ctx: OpContext, payload: TTLV) -> TTLV:
     return await _run(ctx, payload, VERIFY_SPEC, _mac_verify)
 
 
-async def _run(ctx: OpContext, payload: TTLV, spec: Spec, compute) -> TTLV:  # noqa: ANN001
+Compute = Callable[[StoredObject, TTLV, TTLV, dict[str, Any] | None], TTLV]
+
+
+async def _run(ctx: OpContext, payload: TTLV, spec: Spec, compute: Compute) -> TTLV:
     """Select the key (a keyset is tried key by key for MACVerify), check the usage limits,
     ``compute``, count the bytes."""
     uid = ctx.uid_of(payload, use_placeholder=False)

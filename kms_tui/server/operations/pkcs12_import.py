@@ -14,6 +14,7 @@ Each carries the user's tags plus its system tag; the ids are the leaf's with ``
 
 from __future__ import annotations
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.serialization import pkcs12
 
@@ -32,7 +33,7 @@ class CertificateError(KmsError):
     prefix = "Certificate error"
 
 
-def _certificate(cert) -> TTLV:  # noqa: ANN001
+def _certificate(cert: x509.Certificate) -> TTLV:
     return TTLV.struct("Certificate", [TTLV.enum("CertificateType", "X509"),
                                        TTLV.bytes_("CertificateValue", cert.public_bytes(ser.Encoding.DER))])
 
@@ -74,8 +75,8 @@ async def store_pkcs12(ctx: OpContext, obj: TTLV, requested: TTLV | None, uid: s
         records.append(new_stored(ctx, oid, node, stored, state))
 
     try:
-        add(sk_id, keys.key_object(key, "PrivateKey"), _attributes(base, {"PKCS12CertificateLink": leaf_id}))
-        add(pk_id, keys.key_object(cert.public_key(), "PublicKey"), _attributes(base, {"PrivateKeyLink": sk_id}))
+        add(sk_id, keys.private_key_object(key), _attributes(base, {"PKCS12CertificateLink": leaf_id}))
+        add(pk_id, keys.public_key_object(cert.public_key()), _attributes(base, {"PrivateKeyLink": sk_id}))
     except keys.KeyFormatError as exc:
         raise CertificateError(f"unsupported key in the PKCS12: {exc}") from None
     leaf_links = {"PrivateKeyLink": sk_id, "PublicKeyLink": pk_id}

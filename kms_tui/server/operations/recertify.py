@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
@@ -82,7 +83,7 @@ def _base_attributes(old: StoredObject, request: TTLV | None, new_uid: str) -> T
     return base
 
 
-def _replacement_dates(old: TTLV, offset: int | None) -> tuple:
+def _replacement_dates(old: TTLV, offset: int | None) -> tuple[Any, ...]:
     """``Attributes::for_replacement``: (activation, deactivation or None to keep the old one)."""
     now = A.now()
     activation = now + timedelta(seconds=offset) if offset is not None else now
@@ -112,7 +113,7 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     cert = await ctx.run_cpu(C.sign_certificate, subject, issuer, C.validity_days(ctx, base))
     cert_obj = C.certificate_object(cert)
 
-    attrs = C._certificate_attributes(ctx, base, cert)  # noqa: SLF001 - build_and_sign_certificate
+    attrs = C._certificate_attributes(ctx, base, cert)
     for tag in NOT_INHERITED:
         attrs.remove(tag)
     now = A.now()
@@ -134,7 +135,7 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     attrs.remove("RotateOffset")
     attrs.remove("RotateName")
     if old.attributes.get("RotateName") is not None:
-        A.put(attrs, old.attributes.get("RotateName").copy())  # type: ignore[union-attr]
+        A.put(attrs, old.attributes.child("RotateName").copy())
     A.put(attrs, TTLV.boolean("RotateLatest", True))
     # Cosmian keeps tags in their own table, not in the attributes its ReCertify copies, and reads
     # no tag from the request: the replacement has the system tag only

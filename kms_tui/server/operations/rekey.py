@@ -108,7 +108,7 @@ def _request_uid(payload: TTLV, tag: str, op: str) -> str:
         raise UnsupportedPlaceholder()
     if node.type != "TextString":
         raise InvalidRequest(f"{op}: the unique identifier must be a string")
-    return node.value
+    return str(node.value)
 
 
 def _offset(payload: TTLV) -> int | None:
@@ -218,7 +218,7 @@ async def rekey_symmetric(ctx: OpContext, uid: str, offset: int | None = None,
     algorithm = gen.get_value("CryptographicAlgorithm")
     nbytes = create_op.symmetric_key_bytes(algorithm, gen.get_value("CryptographicLength"))
     obj = keys.symmetric_object(keys.random_bytes(nbytes), algorithm)
-    obj.get("KeyBlock").set(TTLV.integer("CryptographicLength", create_op.reported_length(algorithm, nbytes)))
+    obj.child("KeyBlock").set(TTLV.integer("CryptographicLength", create_op.reported_length(algorithm, nbytes)))
     uid_new = successor_uid(old.attributes)
     attrs, state = stored_attributes(ctx, replacement_request(gen, old.attributes, offset), uid=uid_new, obj=obj,
                                      tags=set(), lifecycle=True)

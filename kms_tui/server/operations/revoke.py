@@ -61,7 +61,8 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     uid = ctx.uid_of(payload, use_placeholder=False)
     reason = require(payload, "RevocationReason")
     if reason.type != "Structure":
-        raise Kmip21Error("Codec_Error", "RevocationReason must be a structure {RevocationReasonCode, RevocationMessage}")
+        raise Kmip21Error("Codec_Error",
+                          "RevocationReason must be a structure {RevocationReasonCode, RevocationMessage}")
     compromise = reason.get_value("RevocationReasonCode", "Unspecified") in COMPROMISE
     revoke_recursively(ctx, uid, compromise, payload.get("CompromiseOccurrenceDate"),
                        payload.get_value("Cascade") is True)

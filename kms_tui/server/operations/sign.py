@@ -8,10 +8,16 @@ DigitalSignatureAlgorithm's hash; Ed25519/Ed448 sign the data itself."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric import padding as apad
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import (
-    Prehashed, decode_dss_signature, encode_dss_signature,
+    Prehashed,
+    decode_dss_signature,
+    encode_dss_signature,
 )
 
 from kms_tui.kmip.ttlv import TTLV
@@ -19,9 +25,24 @@ from kms_tui.server import keys
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, Kmip21Error, NotSupported, ServerError
 from kms_tui.server.operations.crypto_common import (
+    PROTECT,
+    SIGN,
+    Spec,
+    crypto_failure,
+    decrement_usage_limits,
+    enforce_usage_limits,
+    field_bool,
+    field_bytes,
+    first_success,
+    has_usage_mask,
+    key_object,
     load_private,
-    PROTECT, SIGN, Spec, crypto_failure, decrement_usage_limits, enforce_usage_limits, field_bool, field_bytes,
-    has_usage_mask, key_object, merged, not_supported, read_params, first_success, select_keys, stored_params, usage_allows,
+    merged,
+    not_supported,
+    read_params,
+    select_keys,
+    stored_params,
+    usage_allows,
 )
 from kms_tui.server.operations.encrypt import HASHES, rsa_defaults
 from kms_tui.server.store import StoredObject
@@ -37,11 +58,11 @@ ECDSA_HASHES = {"ECDSAWithSHA256": "SHA256", "ECDSAWithSHA384": "SHA384", "ECDSA
 _SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
-def _hash(name: str):  # noqa: ANN202
+def _hash(name: str) -> hashes.HashAlgorithm:
     return HASHES[name]()
 
 
-def sign_rsa(private_key: rsa.RSAPrivateKey, cp: dict, data: bytes | None, digested: bytes | None,
+def sign_rsa(private_key: rsa.RSAPrivateKey, cp: dict[str, Any], data: bytes | None, digested: bytes | None,
              correlation: bytes | None) -> bytes:
     """``sign_rsa_with_pkey``."""
     _, _, default_hash, dsa = rsa_defaults(cp)
@@ -69,17 +90,19 @@ def sign_rsa(private_key: rsa.RSAPrivateKey, cp: dict, data: bytes | None, diges
             return private_key.sign(prefix + digested, pad, Prehashed(h))
         return private_key.sign(prefix + digested, apad.PKCS1v15(), Prehashed(h))
     h = _hash(digest)
+    padder: apad.AsymmetricPadding
     if dsa == "RSASSAPSS":
         mgf1 = cp.get("MaskGeneratorHashingAlgorithm")
         mgf1 = (mgf1 if mgf1 in _OPENSSL_HASH else "SHA256") if mgf1 else digest
         salt = cp.get("SaltLength")
-        pad = apad.PSS(mgf=apad.MGF1(_hash(mgf1)), salt_length=salt if salt is not None else apad.PSS.DIGEST_LENGTH)
+        padder = apad.PSS(mgf=apad.MGF1(_hash(mgf1)),
+                          salt_length=salt if salt is not None else apad.PSS.DIGEST_LENGTH)
     else:
-        pad = apad.PKCS1v15()
-    return private_key.sign(prefix + (data or b""), pad, h)
+        padder = apad.PKCS1v15()
+    return private_key.sign(prefix + (data or b""), padder, h)
 
 
-def sign_ecdsa(private_key: ec.EllipticCurvePrivateKey, cp: dict, data: bytes | None, digested: bytes | None,
+def sign_ecdsa(private_key: ec.EllipticCurvePrivateKey, cp: dict[str, Any], data: bytes | None, digested: bytes | None,
                correlation: bytes | None) -> bytes:
     """``ecdsa_sign``: P-256 and secp256k1 through the RustCrypto crates (SHA-256, RFC 6979;
     secp256k1 with a low S), other curves through OpenSSL."""
@@ -109,7 +132,7 @@ def sign_ecdsa(private_key: ec.EllipticCurvePrivateKey, cp: dict, data: bytes | 
     return private_key.sign(message, ec.ECDSA(_hash(ECDSA_HASHES[dsa])))
 
 
-def sign_with_key(private_key, cp: dict, data: bytes | None, digested: bytes | None,  # noqa: ANN001
+def sign_with_key(private_key: PrivateKeyTypes, cp: dict[str, Any], data: bytes | None, digested: bytes | None,
                   correlation: bytes | None) -> bytes:
     """``sign_with_pkey``."""
     if isinstance(private_key, rsa.RSAPrivateKey):
@@ -129,11 +152,11 @@ def _response(uid: str, signature: bytes | None, correlation: bytes | None = Non
     ])
 
 
-def _sign(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None) -> TTLV:
+def _sign(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None) -> TTLV:
     """``sign_with_private_key`` (and ``handle_streaming_sign``)."""
     if not usage_allows(obj, SIGN):
         raise Kmip21Error("Incompatible_Cryptographic_Usage_Mask", "CryptographicUsageMask not authorized for Sign")
-    fmt = key.get("KeyBlock").get_value("KeyFormatType")
+    fmt = key.child("KeyBlock").get_value("KeyFormatType")
     if fmt not in PRIVATE_FORMATS:
         raise NotSupported(f"signing with private keys of format: {fmt}")
     init, final = field_bool(payload, "InitIndicator"), field_bool(payload, "FinalIndicator")

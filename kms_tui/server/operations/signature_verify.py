@@ -7,9 +7,13 @@ Compromised; the answer is ``ValidityIndicator`` Valid or Invalid, not an error.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric import padding as apad
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
 
 from kms_tui.kmip.ttlv import TTLV
@@ -17,9 +21,22 @@ from kms_tui.server import keys
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import InvalidRequest, NotSupported, codec
 from kms_tui.server.operations.crypto_common import (
+    PROCESS,
+    VERIFY,
+    Spec,
+    crypto_failure,
+    decrement_usage_limits,
+    enforce_usage_limits,
+    field_bool,
+    field_bytes,
+    first_success,
+    has_usage_mask,
+    key_object,
     load_private,
-    PROCESS, VERIFY, Spec, crypto_failure, decrement_usage_limits, enforce_usage_limits, field_bool,
-    field_bytes, first_success, has_usage_mask, key_object, merged, not_supported, read_params, select_keys,
+    merged,
+    not_supported,
+    read_params,
+    select_keys,
     stored_params,
 )
 from kms_tui.server.operations.encrypt import HASHES
@@ -39,7 +56,7 @@ _VERIFY_HASHES = ("SHA1", "SHA256", "SHA384", "SHA512", "SHA3256", "SHA3384", "S
 _ECDSA = {"ECDSAWithSHA256": "SHA256", "ECDSAWithSHA384": "SHA384", "ECDSAWithSHA512": "SHA512"}
 
 
-def _hash(name: str):  # noqa: ANN202
+def _hash(name: str) -> hashes.HashAlgorithm:
     return HASHES[name]()
 
 
@@ -49,11 +66,12 @@ def _digest(name: str) -> str:
     return name
 
 
-def rsa_verify(key: rsa.RSAPublicKey, data: bytes, signature: bytes, cp: dict, digested: bool) -> bool:
+def rsa_verify(key: rsa.RSAPublicKey, data: bytes, signature: bytes, cp: dict[str, Any], digested: bool) -> bool:
     """``rsa_verify``: PSS (salt auto-detected; digested: digest length), retried with MGF1-SHA1."""
     dsa = cp.get("DigitalSignatureAlgorithm")
     if dsa is None:
-        dsa = "RSASSAPSS" if cp.get("PaddingMethod") == "PSS" else _RSA_BY_HASH.get(cp.get("HashingAlgorithm"), "RSASSAPSS")
+        dsa = "RSASSAPSS" if cp.get("PaddingMethod") == "PSS" else _RSA_BY_HASH.get(str(cp.get("HashingAlgorithm")),
+                                                                                    "RSASSAPSS")
     if cp.get("HashingAlgorithm"):
         digest = _digest(cp["HashingAlgorithm"])
     elif dsa in _RSA_DEFAULT_HASH:
@@ -78,7 +96,8 @@ def rsa_verify(key: rsa.RSAPublicKey, data: bytes, signature: bytes, cp: dict, d
     return mgf1 != "SHA1" and attempt(apad.PSS(mgf=apad.MGF1(_hash("SHA1")), salt_length=salt))
 
 
-def ecdsa_verify(key: ec.EllipticCurvePublicKey, data: bytes, signature: bytes, cp: dict, digested: bool) -> bool:
+def ecdsa_verify(key: ec.EllipticCurvePublicKey, data: bytes, signature: bytes, cp: dict[str, Any],
+                 digested: bool) -> bool:
     """``ecdsa_verify``."""
     dsa = cp.get("DigitalSignatureAlgorithm")
     if dsa is None:
@@ -91,7 +110,8 @@ def ecdsa_verify(key: ec.EllipticCurvePublicKey, data: bytes, signature: bytes, 
     curve = keys.curve_of(key)
     if digested and dsa == "ECDSAWithSHA256" and curve in ("P256", "SECP256K1"):
         if len(data) != 32:
-            raise crypto_failure(f"Invalid size: SHA-256 digest for verify must be exactly 32 bytes, is {len(data)} bytes.")
+            raise crypto_failure("Invalid size: SHA-256 digest for verify must be exactly 32 bytes, "
+                                 f"is {len(data)} bytes.")
         name = "P256" if curve == "P256" else "K256"
         try:
             decode_dss_signature(signature)
@@ -105,10 +125,10 @@ def ecdsa_verify(key: ec.EllipticCurvePublicKey, data: bytes, signature: bytes, 
             raise codec("ECDSA prehash verify: invalid DER signature") from None
         raise crypto_failure("OpenSSL Error: Error: OpenSSL error. Details: ErrorStack([])") from None
     if digested:
-        name = {32: "SHA256", 48: "SHA384", 64: "SHA512"}.get(len(data))
-        if name is None:
+        by_size = {32: "SHA256", 48: "SHA384", 64: "SHA512"}.get(len(data))
+        if by_size is None:
             return False
-        return _ec_ok(key, signature, data, ec.ECDSA(Prehashed(_hash(name))))
+        return _ec_ok(key, signature, data, ec.ECDSA(Prehashed(_hash(by_size))))
     return _ec_ok(key, signature, data, ec.ECDSA(_hash(_ECDSA[dsa])))
 
 
@@ -120,7 +140,7 @@ def _ec_ok(key: ec.EllipticCurvePublicKey, signature: bytes, data: bytes, algori
         return False
 
 
-def verify(key, data: bytes, signature: bytes, cp: dict, digested: bool) -> bool:  # noqa: ANN001
+def verify(key: PublicKeyTypes, data: bytes, signature: bytes, cp: dict[str, Any], digested: bool) -> bool:
     """``verify_signature``."""
     if isinstance(key, rsa.RSAPublicKey):
         return rsa_verify(key, data, signature, cp, digested)
@@ -143,7 +163,7 @@ def _response(uid: str, valid: bool | None, correlation: bytes | None) -> TTLV:
     ])
 
 
-def _verification_key(key: TTLV, object_type: str):  # noqa: ANN202
+def _verification_key(key: TTLV, object_type: str) -> PublicKeyTypes:
     """``extract_verification_key``: a private key's public half."""
     try:
         if object_type == "PublicKey":
@@ -153,7 +173,7 @@ def _verification_key(key: TTLV, object_type: str):  # noqa: ANN202
         raise crypto_failure(str(exc)) from None
 
 
-def _verify(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None) -> TTLV:
+def _verify(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None) -> TTLV:
     public_key = _verification_key(key, obj.object_type)
     effective = merged(cp, stored_params(obj))
     data, digested = field_bytes(payload, "Data"), field_bytes(payload, "DigestedData")
@@ -179,7 +199,8 @@ def _verify(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict | None) -> TTL
         raise InvalidRequest("Cannot provide both data and digested_data")
     if data is None and digested is None:
         raise InvalidRequest("Must provide either data or digested_data")
-    valid = verify(public_key, data if data is not None else digested, signature, effective, digested is not None)
+    message = data if data is not None else (digested or b"")  # one of them is given (checked above)
+    valid = verify(public_key, message, signature, effective, digested is not None)
     return _response(obj.uid, valid, correlation)
 
 

@@ -13,7 +13,11 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCMSIV, ChaCha20Poly1305
 
 from kms_tui.server.operations.crypto_common import (
-    OPENSSL_BAD_DECRYPT, OPENSSL_EMPTY, OPENSSL_INVALID_TAG, crypto_failure, not_supported,
+    OPENSSL_BAD_DECRYPT,
+    OPENSSL_EMPTY,
+    OPENSSL_INVALID_TAG,
+    crypto_failure,
+    not_supported,
 )
 
 
@@ -90,9 +94,11 @@ def _block(cipher_mode: modes.Mode | None, key: bytes, data: bytes, pad: str, en
         if pad == "PKCS5":
             p = padding.PKCS7(128).padder()
             data = p.update(data) + p.finalize()
-        e = c.encryptor()
+        # cryptography's stubs overload encryptor()/decryptor() on the mode; for a Cipher[Mode]
+        # mypy tries the AEAD overload only. These modes are not AEAD: a plain CipherContext.
+        e = c.encryptor()  # type: ignore[misc]
         return e.update(data) + e.finalize()
-    d = c.decryptor()
+    d = c.decryptor()  # type: ignore[misc]  # as above
     try:
         if pad == "PKCS5" and len(data) % 16:
             raise ValueError

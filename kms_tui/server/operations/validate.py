@@ -20,13 +20,14 @@ passes is ``ValidityIndicator`` Valid; Cosmian never answers Invalid.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.context import OpContext
@@ -129,7 +130,10 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
 
 
-def _extension(cert: x509.Certificate, kind):  # noqa: ANN001, ANN202
+Ext = TypeVar("Ext", bound=x509.ExtensionType)
+
+
+def _extension(cert: x509.Certificate, kind: type[Ext]) -> Ext | None:
     try:
         return cert.extensions.get_extension_for_class(kind).value
     except x509.ExtensionNotFound:
@@ -186,14 +190,14 @@ def openssl_verify(leaf: x509.Certificate, anchors: list[x509.Certificate], now:
             raise _verify_error("certificate is not yet valid")
         if cert.not_valid_after_utc < now:
             raise _verify_error("certificate has expired")
-    for cert, issuer in zip(path, path[1:]):
+    for cert, issuer in zip(path, path[1:], strict=False):  # each certificate with the one after it
         if not _signed_by(cert, issuer):
             raise _verify_error("certificate signature failure")
 
 
 def _subject_debug(cert: x509.Certificate) -> str:
     """Roughly how Rust prints an ``X509NameRef`` with ``{:?}``."""
-    parts = [f'{a.oid._name} = "{a.value}"' for a in cert.subject]  # noqa: SLF001 - the short names
+    parts = [f'{a.oid._name} = "{a.value!s}"' for a in cert.subject]
     return "[" + ", ".join(parts) + "]"
 
 
@@ -202,7 +206,7 @@ def verify_chain_signature(certs: list[x509.Certificate]) -> None:
         raise CertificateError("Certificate chain is empty")
     leaf = certs[-1]
     anchors = [leaf] if len(certs) == 1 else certs[:-1]
-    openssl_verify(leaf, anchors, datetime.now(timezone.utc))
+    openssl_verify(leaf, anchors, datetime.now(UTC))
     issuer_key = certs[0].public_key()
     for cert in certs:
         try:
@@ -214,17 +218,17 @@ def verify_chain_signature(certs: list[x509.Certificate]) -> None:
         issuer_key = cert.public_key()
 
 
-def _verify_with(cert: x509.Certificate, public_key) -> bool:  # noqa: ANN001
+def _verify_with(cert: x509.Certificate, public_key: CertificatePublicKeyTypes) -> bool:
     """``X509::verify``: the signature of ``cert`` checked with ``public_key``."""
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
     try:
         if isinstance(public_key, rsa.RSAPublicKey):
             public_key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
-                              cert.signature_hash_algorithm)  # type: ignore[arg-type]
+                              cert.signature_hash_algorithm)  # type: ignore[arg-type]  # None: TypeError
         elif isinstance(public_key, ec.EllipticCurvePublicKey):
             public_key.verify(cert.signature, cert.tbs_certificate_bytes,
-                              ec.ECDSA(cert.signature_hash_algorithm))  # type: ignore[arg-type]
+                              ec.ECDSA(cert.signature_hash_algorithm))  # type: ignore[arg-type]  # as above
         elif isinstance(public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
             public_key.verify(cert.signature, cert.tbs_certificate_bytes)
         else:
@@ -249,13 +253,13 @@ def _asn1_time(text: str) -> datetime:
         year = int(digits[:2])
         digits = ("19" if year >= 50 else "20") + digits
     try:
-        return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+        return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError:
         raise CertificateError(f"invalid ValidityTime {text!r}") from None
 
 
 def validate_chain_date(certs: list[x509.Certificate], date: str | None) -> None:
-    when = datetime.now(timezone.utc) if date is None else _asn1_time(date)
+    when = datetime.now(UTC) if date is None else _asn1_time(date)
     shown = "None" if date is None else f'Some("{date}")'
     for cert in certs:
         if not (cert.not_valid_before_utc <= when <= cert.not_valid_after_utc):
@@ -287,7 +291,7 @@ async def _fetch(url: str) -> bytes:
                 raise CertificateError(
                     f"The CRL at the following URL {url} is not available. Status: {response.status}")
             return await response.read()
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         raise CertificateError(f"the CRL at {url} cannot be fetched: {type(exc).__name__}") from None
 
 

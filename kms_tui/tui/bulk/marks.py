@@ -9,21 +9,26 @@ preview asks for the count, the run modal sends each object's request once; the 
 read again. Tags: one tag change per object. Grant: the grant dialog once, then one grant per
 object. Export: the PEM of each public key or certificate
 (a private key's public key) into a folder, never over an existing file; revoked keys are left
-out (e on the row exports one anyway, after a warning).
+out (e on the row exports one anyway, after a warning). Tags, grant and export run in the same
+progress modal as revoke and destroy (:class:`~kms_tui.tui.bulk.run.EachRunModal`): s stops
+between objects, each object's outcome is listed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.safetext import visible
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 REVOKED = ("Compromised", "Deactivated", "Destroyed", "Destroyed_Compromised")
 
 
 class BulkMarks:
-    def __init__(self, screen: Any) -> None:
+    def __init__(self, screen: ObjectsScreen) -> None:
         self.screen = screen
         self.marked: dict[str, None] = {}  # ids, in the order they were marked
 
@@ -119,17 +124,24 @@ class BulkMarks:
                             f"Bulk {plan.verb()}: {report.summary()}", unmark=done)
 
     async def _refresh(self, uids: list[str], notice: str, *, unmark: list[str]) -> None:
-        from kms_tui.tui.widgets import object_actions as actions
-        from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+        from kms_tui.tui.objects import actions
+        from kms_tui.tui.objects.lifecycle import RowsChanged
 
         for uid in unmark:
             self.marked.pop(uid, None)
         rows, gone = await actions.fetch_rows(self.screen.client, uids)
         self.screen.post_message(RowsChanged(notice, rows, gone))
 
+    async def _each(self, title: str, ids: list[str], act: Any) -> Any:
+        """Run ``act`` on each object in the progress modal (s stops between objects; each
+        outcome listed); the report once the user closes it."""
+        from kms_tui.tui.bulk.run import EachRunModal
+
+        return await self.screen.app.push_screen_wait(EachRunModal(title, ids, act))
+
     async def _tags(self, _action: str, ids: list[str]) -> None:
+        from kms_tui.client import bulk
         from kms_tui.client.attributes import change_tags
-        from kms_tui.client.errors import KmsError
         from kms_tui.tui.modals.prompt import PromptModal
 
         answer = await self.screen.app.push_screen_wait(PromptModal(
@@ -140,42 +152,38 @@ class BulkMarks:
         words = answer.split()
         add = [w for w in words if not w.startswith("-")]
         remove = [w[1:] for w in words if w.startswith("-")]
-        failed: list[str] = []
-        for uid in ids:
-            try:
-                await change_tags(self.screen.client, uid, add=add, remove=remove)
-            except KmsError as exc:
-                failed.append(f"{visible(uid)}: {exc.message}")
-        notice = f"Tags changed on {len(ids) - len(failed):,} of {len(ids):,} objects"
-        if failed:
-            notice += f"; failed: {'; '.join(failed[:3])}" + (f" (+{len(failed) - 3} more)" if len(failed) > 3 else "")
-        await self._refresh(ids, notice, unmark=[])
+
+        async def act(uid: str) -> Any:
+            now = await change_tags(self.screen.client, uid, add=add, remove=remove)
+            return bulk.Outcome(uid, bulk.DONE, "tags now: " + (", ".join(visible(t) for t in now) or "none"),
+                                sent=True)
+
+        report = await self._each(f"Tags {answer} on {len(ids):,} object(s)", ids, act)
+        await self._refresh(ids, f"Bulk tags {visible(answer)}: {report.summary()}", unmark=[])
 
     async def _grant(self, _action: str, ids: list[str]) -> None:
-        from kms_tui.client.errors import KmsError
+        from kms_tui.client import bulk
         from kms_tui.tui.modals.grant import GrantModal
-        from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+        from kms_tui.tui.objects.lifecycle import RowsChanged
 
         request = await self.screen.app.push_screen_wait(GrantModal(f"the {len(ids):,} marked objects"))
         if request is None:
             return
-        failed: list[str] = []
-        for uid in ids:
-            try:
-                await self.screen.client.grant(uid, request.user, list(request.operations))
-            except KmsError as exc:
-                failed.append(f"{visible(uid)}: {exc.message}")
-        notice = (f"Granted {', '.join(request.operations)} to {visible(request.user)} on "
-                  f"{len(ids) - len(failed):,} of {len(ids):,} objects")
-        if failed:
-            notice += f"; failed: {'; '.join(failed[:3])}" + (f" (+{len(failed) - 3} more)" if len(failed) > 3 else "")
-        self.screen.post_message(RowsChanged(notice))
+        what = f"{', '.join(request.operations)} to {visible(request.user)}"
+
+        async def act(uid: str) -> Any:
+            await self.screen.client.grant(uid, request.user, list(request.operations))
+            return bulk.Outcome(uid, bulk.DONE, f"granted {what}", sent=True)
+
+        report = await self._each(f"Grant {what} on {len(ids):,} object(s)", ids, act)
+        self.screen.post_message(RowsChanged(f"Bulk grant of {what}: {report.summary()}"))
 
     async def _export(self, _action: str, ids: list[str]) -> None:
+        from kms_tui.client import bulk
         from kms_tui.tui.modals.export import export_target, safe_file_name
         from kms_tui.tui.modals.prompt import PromptModal
-        from kms_tui.tui.widgets import object_actions as actions
-        from kms_tui.tui.widgets.object_lifecycle import RowsChanged
+        from kms_tui.tui.objects import actions
+        from kms_tui.tui.objects.lifecycle import RowsChanged
 
         folder_text = await self.screen.app.push_screen_wait(PromptModal(
             f"Folder for the PEM files of the {len(ids):,} marked objects", value=str(self.screen.export_dir),
@@ -184,28 +192,33 @@ class BulkMarks:
             return
         folder = Path(folder_text).expanduser()
         table = self.screen.table
-        wrote, skipped = [], []
-        targets: dict[str, str] = {}
+        plans: dict[str, tuple[str, str]] = {}  # marked id -> (what is written, or "" and why not)
+        written: set[str] = set()
         for uid in ids:
             row = table.get_row(uid)
             target = export_target(row) if row is not None else None
-            if target is None:
-                skipped.append(f"{visible(uid)} (no public part)")
+            if row is None or target is None:
+                plans[uid] = ("", "no public part (a symmetric key or secret)")
             elif row.state in REVOKED:
-                skipped.append(f"{visible(uid)} ({row.state})")
+                plans[uid] = ("", f"{row.state}: left out (e on the row exports it after a warning)")
             else:
-                targets.setdefault(target[0], uid)
-        for target in targets:
+                plans[uid] = (target[0], "")
+
+        async def act(uid: str) -> Any:
+            target, why_not = plans[uid]
+            if not target:
+                return bulk.Outcome(uid, bulk.SKIPPED, why_not)
             path = folder / safe_file_name(target)
+            if target in written:
+                return bulk.Outcome(uid, bulk.SKIPPED, f"{path.name} written already (same public key)")
             if path.exists():
-                skipped.append(f"{visible(target)} ({path.name} exists)")
-                continue
+                return bulk.Outcome(uid, bulk.SKIPPED, f"{path.name} exists: not overwritten")
             actions.save_pem(path, await actions.export_pem(self.screen.client, target))
-            wrote.append(path.name)
-        notice = f"Wrote {len(wrote):,} PEM file(s) to {visible(folder)}"
-        if skipped:
-            notice += f"; left out {len(skipped)}: " + ", ".join(skipped[:3]) + (" …" if len(skipped) > 3 else "")
-        self.screen.post_message(RowsChanged(notice))
+            written.add(target)
+            return bulk.Outcome(uid, bulk.DONE, f"wrote {path.name}", sent=True)
+
+        report = await self._each(f"Export PEM of {len(ids):,} object(s) to {visible(folder)}", ids, act)
+        self.screen.post_message(RowsChanged(f"Bulk export to {visible(folder)}: {report.summary()}"))
 
 
 def _tag_problem(text: str) -> str | None:

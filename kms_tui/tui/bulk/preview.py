@@ -21,7 +21,8 @@ class BulkPreviewModal(ModalScreen[Any]):
     """Dismisses with the :class:`~kms_tui.client.bulk.BulkPlan` to run, or None."""
 
     DEFAULT_CLASSES = "kms-modal"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.", id="bulk-preview.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.",
+                        id="bulk-preview.cancel")]
     DEFAULT_CSS = """
     BulkPreviewModal #bulk-preview-list { height: 1fr; border: round $primary; }
     BulkPreviewModal #bulk-reason { width: 1fr; }

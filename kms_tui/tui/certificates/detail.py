@@ -12,7 +12,7 @@ worker of the section, after the cursor rests on the row.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Group
@@ -25,8 +25,8 @@ from textual.widgets.option_list import Option
 
 from kms_tui.client import certificates as certs
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.access_list import AccessDetail
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.objects.access import AccessDetail
+from kms_tui.tui.objects.rows import ObjectRow
 
 PAUSE = 0.2  # seconds the cursor rests on a row before the certificate is fetched
 LABEL = 13
@@ -141,7 +141,7 @@ class CertificateSection(Vertical):
 
     def _now(self) -> datetime:
         clock = getattr(self.app, "clock", None)
-        return clock() if callable(clock) else datetime.now(timezone.utc)
+        return clock() if callable(clock) else datetime.now(UTC)
 
     def show(self, row: ObjectRow | None) -> None:
         self.generation += 1

@@ -13,7 +13,7 @@ Dismisses with an :class:`AttributeEdits` (only what changed), or None.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,8 +22,8 @@ from textual.widgets import Input, Static
 from kms_tui.client.serde_dates import as_datetime
 from kms_tui.kmip.models.attributes import COSMIAN, TAG_ATTRIBUTE
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.objects.rows import ObjectRow
 
 DATES = (("ActivationDate", "Activation date", "edit-activation"),
          ("DeactivationDate", "Deactivation date", "edit-deactivation"))
@@ -58,7 +58,7 @@ def vendor_name(text: str, label: str) -> tuple[str, str]:
 
 def shown_date(value: object) -> str:
     when = value if isinstance(value, datetime) else as_datetime(value) if value else None
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(when, datetime) else ""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(when, datetime) else ""
 
 
 def parse_date(text: str, label: str) -> datetime | None:
@@ -70,7 +70,7 @@ def parse_date(text: str, label: str) -> datetime | None:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise FormProblem(f"{label}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (got {visible(text)!r}).") from None
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).replace(microsecond=0)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).replace(microsecond=0)
 
 
 class AttributesModal(ObjectForm[AttributeEdits]):

@@ -1,5 +1,6 @@
 """Create a key pair, a symmetric key, secret data or an opaque object: kind, (for secrets) a hidden
-value or a random length, name, tags, activate now or not."""
+value or a random length, name, tags, activate now or not; for keys, a rotation policy
+(``kms_tui.tui.rotation.create_fields``: interval, offset, enroll in a keyset)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
-from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.client.secrets import SecretValue
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
-
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 PAIR_FAMILIES = ("rsa", "ec", "ed25519", "ed448")
 SECRET_FAMILIES = ("password", "seed", "opaque")  # secret data (Password, Seed) and opaque objects
@@ -84,6 +84,7 @@ class CreateKeyRequest:
     activate: bool
     value: SecretValue | None = None  # secrets: typed (its repr hides it), else random or the server's
     length: int | None = None  # secrets: a random value of this length (None: the kind's default)
+    rotation: Any = None  # keys: a tui.rotation.create_fields.RotationChoice, set after the create
 
 
 def parse_tags(text: str) -> tuple[str, ...]:
@@ -114,6 +115,9 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
         yield field_row("Tags", Input(placeholder="comma-separated, optional", compact=True, id="create-tags"))
         yield field_row("Activate now", Checkbox("usable at once (else pre-active)", True, compact=True,
                                                  id="create-activate"))
+        from kms_tui.tui.rotation import create_fields  # (the rotation package imports this module)
+
+        yield from create_fields.compose_rotation_fields()
         yield Static("Usage masks are the ones a FIPS server accepts (as ckms).", classes="form-note",
                      id="create-note")
 
@@ -130,6 +134,9 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
         kind = self._kind()
         for row in ("#create-value-row", "#create-length-row"):
             self.query_one(row).set_class(not kind.is_secret, "-hidden")
+        from kms_tui.tui.rotation import create_fields
+
+        create_fields.show_rotation_fields(self, not kind.is_secret)
         unit = "characters" if kind.family == "password" else "bytes"
         self.query_one("#create-length", Input).placeholder = f"{kind.random_length} {unit} unless given"
         note = ("The value stays hidden; the detail pane shows it only when asked (V)." if kind.is_secret
@@ -162,7 +169,11 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
             raise FormProblem("An opaque object cannot be activated later (the server's Activate does not "
                               "take opaque objects): leave \"Activate now\" ticked.")
         value, length = self._secret_fields(kind)
-        return CreateKeyRequest(kind=kind, name=name, tags=tags, activate=activate, value=value, length=length)
+        from kms_tui.tui.rotation import create_fields
+
+        rotation = create_fields.read_rotation_fields(self, not kind.is_secret) or None
+        return CreateKeyRequest(kind=kind, name=name, tags=tags, activate=activate, value=value, length=length,
+                                rotation=rotation)
 
     def equivalent(self) -> Any:
         from kms_tui.tui.show_command import for_create
@@ -171,4 +182,4 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
         secret = r.kind.family in ("password", "seed", "opaque")
         size = (r.length or 0) if secret else r.kind.size  # a secret: the random length, never its value
         return for_create(r.kind.family, size=size, curve=r.kind.curve, name=r.name, tags=r.tags,
-                          activate=r.activate, algorithm=r.kind.algorithm)
+                          activate=r.activate, algorithm=r.kind.algorithm, rotation=r.rotation)

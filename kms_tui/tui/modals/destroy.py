@@ -7,12 +7,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
-from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.kmip.enums import RevocationReasonCode
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.objects.rows import ObjectRow
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 ID_PREFIX = 6  # characters of the id the operator must type
 

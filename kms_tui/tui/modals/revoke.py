@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
-from datetime import datetime, timezone
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
-from kms_tui.tui.widgets.checkbox import Checkbox
 
 from kms_tui.kmip.enums import RevocationReasonCode
 from kms_tui.kmip.ttlv import parse_datetime
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.objects.rows import ObjectRow
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 COMPROMISE_REASONS = frozenset({"KeyCompromise", "CACompromise"})
 REASON_HELP = {
@@ -60,7 +60,7 @@ class RevokeModal(ObjectForm[RevokeRequest]):
     def __init__(self, row: ObjectRow, *, now: datetime | None = None) -> None:
         super().__init__(f"Revoke {row.object_type or 'object'} {visible(row.uid)}")
         self.row = row
-        self.now = now or datetime.now(timezone.utc)
+        self.now = now or datetime.now(UTC)
 
     def compose_fields(self) -> ComposeResult:
         options = [(f"{r.value}  {REASON_HELP[r.value]}", r.value) for r in RevocationReasonCode]

@@ -43,7 +43,7 @@ class ShowCommandModal(ModalScreen[None]):
         e = self.equivalent
         with Vertical(classes="show-command-body"):
             yield Static(Text(visible(e.title), style="bold"))
-            for (label, text), key in zip(e.sections(), ("k", "c", "j")):
+            for (label, text), key in zip(e.sections(), ("k", "c", "j"), strict=False):  # a section may be absent
                 yield Static(Text(f"{label}  ({key} copies)"), classes="show-command-label")
                 shown = Static(Text(visible(text, keep_newlines=True)), id=f"show-command-{key}")
                 if key == "j":

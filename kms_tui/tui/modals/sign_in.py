@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,6 +15,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from kms_tui.safetext import visible
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from kms_tui.tui.app import KmsConsole
 
 
 @dataclass
@@ -33,6 +39,9 @@ class SignInDone(Message):
 class SignInModal(ModalScreen[bool]):
     """Shows the flow's instructions; closes itself once signed in. Escape cancels."""
 
+    if TYPE_CHECKING:  # it runs in the console: its app has the console's methods
+        app = getters.app(KmsConsole)
+
     DEFAULT_CLASSES = "kms-modal"
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Stop signing in.", id="sign-in-cancel")]
 
@@ -46,7 +55,7 @@ class SignInModal(ModalScreen[bool]):
             paste.display = False
             yield paste
 
-    pasted: "asyncio.Future[str] | None" = None
+    pasted: asyncio.Future[str] | None = None
 
     def on_mount(self) -> None:
         services = self.app.services
@@ -63,6 +72,9 @@ class SignInModal(ModalScreen[bool]):
     @work(exclusive=True, exit_on_error=False, group="sign-in")
     async def run_flow(self) -> None:
         services = self.app.services
+        if services is None:  # no profile open: nothing to sign in to
+            self.dismiss(False)
+            return
         from kms_tui.auth.login import sign_in
 
         try:

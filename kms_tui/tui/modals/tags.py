@@ -16,8 +16,8 @@ from textual.widgets import Input, Static
 
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import parse_tags
-from kms_tui.tui.widgets.object_form import FormProblem
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.modals.object_form import FormProblem
+from kms_tui.tui.objects.rows import ObjectRow
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,12 @@ class TagsModal(ModalScreen[TagsRequest | None]):
     """Enter applies the tags typed (comma-separated); escape cancels."""
 
     DEFAULT_CLASSES = "kms-modal"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without changing the tags.", id="tags-cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without changing the tags.", id="tags-cancel"),
+        Binding("exclamation_mark,f3", "show_command", "Command",
+                tooltip="Show this tag change as a kms-tui command and as the request the client sends (f3 while "
+                "typing).", id="tags-show-command"),
+    ]
 
     def __init__(self, row: ObjectRow) -> None:
         super().__init__()
@@ -53,7 +58,7 @@ class TagsModal(ModalScreen[TagsRequest | None]):
             yield Input(", ".join(self.row.tags), placeholder="comma-separated; empty removes them all",
                         id="tags-input")
             yield Static("", id="tags-problem", classes="problem", markup=False)
-            yield Static("enter: apply · escape: cancel", classes="hint", markup=False)
+            yield Static("enter: apply · f3: show the command · escape: cancel", classes="hint", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -63,6 +68,17 @@ class TagsModal(ModalScreen[TagsRequest | None]):
             self.query_one("#tags-problem", Static).update(str(exc))
             return
         self.dismiss(request if request.add or request.remove else None)
+
+    def action_show_command(self) -> None:
+        from kms_tui.tui.modals.show_command import ShowCommandModal
+        from kms_tui.tui.show_command import for_tags
+
+        try:
+            request = tag_changes(self.row.uid, tuple(self.row.tags), self.query_one("#tags-input", Input).value)
+        except FormProblem as exc:
+            self.query_one("#tags-problem", Static).update(str(exc))
+            return
+        self.app.push_screen(ShowCommandModal(for_tags(request.uid, request.add, request.remove)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

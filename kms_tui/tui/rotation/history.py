@@ -4,8 +4,8 @@ policy and next rotation date; enter goes to that key in the object list."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,7 +22,7 @@ from kms_tui.safetext import visible
 Loader = Callable[[], Awaitable[list[Generation]]]
 
 
-def _when(value) -> str:  # noqa: ANN001
+def _when(value) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC" if value is not None else "-"
 
 
@@ -97,7 +97,8 @@ class RotationHistoryModal(ModalScreen[str | None]):
     def _loaded(self, message: ChainLoaded) -> None:
         options = self.query_one(OptionList)
         if message.chain is None:
-            self.query_one("#rotation-generation", Static).update(f"Could not read the chain: {visible(message.problem)}")
+            self.query_one("#rotation-generation",
+                           Static).update(f"Could not read the chain: {visible(message.problem)}")
             return
         self.chain = message.chain
         options.add_options([Option(generation_label(g, self.uid), id=f"gen-{i}") for i, g in enumerate(self.chain)])

@@ -3,8 +3,8 @@ time. The round trip runs on the server when the modal opens (:mod:`kms_tui.clie
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from textual import on, work
 from textual.app import ComposeResult

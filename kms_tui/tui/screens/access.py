@@ -19,8 +19,8 @@ from kms_tui.client.listing import ObjectSummary, plain_attributes
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.grant import GrantModal, GrantRequest
 from kms_tui.tui.modals.prompt import PromptModal
+from kms_tui.tui.objects.access import me
 from kms_tui.tui.screens.base import ConsoleScreen
-from kms_tui.tui.widgets.access_list import me
 
 
 def _t(value: Any) -> Text:
@@ -103,7 +103,8 @@ class AccessScreen(ConsoleScreen):
             obtained = await client.access_obtained()
         except Exception as exc:  # noqa: BLE001 - shown on the screen
             reason = getattr(exc, "message", None) or str(exc)
-            self.query_one("#access-create", Static).update(Text(f"Could not list the access rights: {visible(reason)}"))
+            self.query_one("#access-create",
+                           Static).update(Text(f"Could not list the access rights: {visible(reason)}"))
             return
         may_create = privileged = None
         try:

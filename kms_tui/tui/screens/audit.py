@@ -18,12 +18,21 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, Static
 
-from kms_tui.audit.view import (DETAIL_NAMES, OUTCOMES, TIME_RANGES, AuditFilter, entry_datetime, operation_label,
-                                operation_name, outcome_label)
+from kms_tui.audit.view import (
+    DETAIL_NAMES,
+    OUTCOMES,
+    TIME_RANGES,
+    AuditFilter,
+    entry_datetime,
+    operation_label,
+    operation_name,
+    outcome_label,
+)
 from kms_tui.safetext import visible
+from kms_tui.tui.objects.columns import fit_middle
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets.filter_input import FilterInput
-from kms_tui.tui.widgets.object_columns import fit_middle
+from kms_tui.words import count
 
 AUDIT_LIMIT = 5000  # rows read from the trail; the view says when there may be more
 # what matters first: at 80 columns outcome, time, operation, user and duration are on screen
@@ -80,7 +89,7 @@ def chain_state(trail: Any) -> Text | None:
     if verdict is None:
         return Text("chain: no trail yet")
     if verdict.intact:
-        return Text(f"✓ chain intact ({verdict.rows} rows, head {verdict.head_hash[:12]}…)")
+        return Text(f"✓ chain intact ({count(verdict.rows, 'row')}, head {verdict.head_hash[:12]}…)")
     where = f"row {verdict.first_bad_id}: " if verdict.first_bad_id is not None else ""
     return Text(visible(f"✗ CHAIN BROKEN at {where}{verdict.problem} (kms-tui audit verify)"), style="bold red")
 

@@ -6,10 +6,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
+
 from kms_tui.tui.widgets.footer import ConsoleFooter
 from kms_tui.tui.widgets.header import ConsoleHeader
 
 if TYPE_CHECKING:
+    from textual import getters
+
     from kms_tui.tui.app import KmsConsole
 
 
@@ -24,9 +27,15 @@ class ConsoleScreen(Screen):
     HELP_TEXT: ClassVar[str] = ""
     WRITE_ACTIONS: ClassVar[frozenset[str]] = frozenset()
 
+    if TYPE_CHECKING:
+        # Every console screen runs in the console: its app has the console's methods
+        # (report_error, refuse_if_read_only, …). Textual's own way to say so (textual.getters.app),
+        # for the type checker only: at run time it would also assert the app's class.
+        app = getters.app(KmsConsole)
+
     @property
-    def console(self) -> "KmsConsole":
-        return self.app  # type: ignore[return-value]
+    def console(self) -> KmsConsole:
+        return self.app
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()

@@ -9,7 +9,7 @@ written to disk) and closed when the comparison ends; the active server through 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -22,6 +22,10 @@ from textual.widgets import DataTable, Select, Static
 from kms_tui.client.diff import shown
 from kms_tui.safetext import visible
 from kms_tui.tui.screens.base import ConsoleScreen
+from kms_tui.words import count
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 
 @dataclass
@@ -127,7 +131,7 @@ class CompareScreen(ConsoleScreen):
         self.compare(client, other)
 
     @work(exclusive=True, exit_on_error=False, group="compare")
-    async def compare(self, client: Any, other: str) -> None:
+    async def compare(self, client: KmsClient, other: str) -> None:
         import asyncio
 
         from kms_tui.client.diff import compare, snapshot
@@ -161,9 +165,10 @@ class CompareScreen(ConsoleScreen):
         c = diff.counts()
         here, there = message.sizes
         if diff.same:
-            text = f"Same as {visible(message.other)}: {c['compared']} objects, same states, tags, links and grants."
+            text = (f"Same as {visible(message.other)}: {count(c['compared'], 'object')}, "
+                    "same states, tags, links and grants.")
         else:
-            text = (f"Different from {visible(message.other)} ({here} objects here, {there} there): "
+            text = (f"Different from {visible(message.other)} ({count(here, 'object')} here, {there} there): "
                     f"{c['only_a']} only here, {c['only_b']} only there, {c['recreated']} re-created, "
                     f"{c['changed_objects']} changed.")
         if message.problems:

@@ -8,10 +8,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from textual.app import SuspendNotSupported
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
 from kms_tui import paths
@@ -73,7 +73,7 @@ class ConfigEditorScreen(ConsoleScreen):
         super().__init__()
         self.path: Path | None = None
         self.on_disk = ""
-        self._pending = None
+        self._pending: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="config-body"):
@@ -148,7 +148,8 @@ class ConfigEditorScreen(ConsoleScreen):
             self.on_disk = ""
         editor.load_text(self.on_disk)
         suffix = "  (read-only)" if editor.read_only else ""
-        self.query_one("#config-path", Static).update(f"{services.profile_name}: {display_path(self.path)}{suffix}")
+        self.query_one("#config-path",
+                       Static).update(f"{getattr(services, 'profile_name', '')}: {display_path(self.path)}{suffix}")
         self.validate_now()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -184,11 +185,13 @@ class ConfigEditorScreen(ConsoleScreen):
 
     def write(self, text: str) -> None:
         """Write atomically (backup kept), then reopen the profile so the change takes effect."""
-        from kms_tui.config.atomic import write_atomic
         from kms_tui.config import ProfileDocument
-
+        from kms_tui.config.atomic import write_atomic
         from kms_tui.config.errors import ConfigError
 
+        if self.path is None:  # no profile open: the editor is read-only
+            return
+        path = self.path
         loaded = self.on_disk.encode("utf-8")
         wanted = text.encode("utf-8")
 
@@ -203,7 +206,7 @@ class ConfigEditorScreen(ConsoleScreen):
 
         try:
             document = ProfileDocument.parse(text, self.path)
-            write_atomic(self.path, wanted, secret=document.holds_secret(), decide=unchanged_since_loaded)
+            write_atomic(path, wanted, secret=document.holds_secret(), decide=unchanged_since_loaded)
         except Exception as exc:  # noqa: BLE001
             self.app.report_error(exc, title="Could not save", destructive=True)
             return

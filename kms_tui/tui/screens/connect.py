@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from textual import on, work
@@ -19,6 +20,11 @@ from kms_tui.tui.connection_check import CheckResult, check_connection
 from kms_tui.tui.modals.error import describe_error
 from kms_tui.tui.unsaved import FormEdits
 from kms_tui.tui.widgets.header import ConsoleHeader
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from kms_tui.tui.app import KmsConsole
 
 
 @dataclass
@@ -57,7 +63,7 @@ def shorten(text: str, lines: int = MESSAGE_LINES, chars: int = MESSAGE_CHARS) -
 def result_lines(result: CheckResult) -> list[str]:
     """What the check found, every outside text escaped (server answers, certificate fields)."""
     tls = [visible(line) for line in result.tls]
-    if result.ok:
+    if result.error is None:  # result.ok
         warnings = [visible(line) for line in result.links if line.startswith("!")]  # works, but…
         return [f"✓ {mask_url(result.url)} answers", f"version: {visible(result.version)}",
                 f"health: {visible(result.health)}", *warnings, *tls]
@@ -74,6 +80,9 @@ def suggested_name(url: str) -> str:
 class ConnectScreen(FormEdits, Screen[None]):
     """Step 1 of connecting: where the server is and whether it answers. Opens with the URL
     field focused; escape asks before throwing away what was typed."""
+
+    if TYPE_CHECKING:  # it runs in the console: its app has the console's methods
+        app = getters.app(KmsConsole)
 
     AUTO_FOCUS = "#connect-url"
 

@@ -20,7 +20,7 @@ from kms_tui.tui.widgets.vim import vim_bindings
 def screen_bindings(screen: Screen) -> list[tuple[str, str, str, str]]:
     """(keys, description, tooltip, id) of every console binding active on ``screen``, app ones included."""
     rows: dict[tuple[str, str], tuple[str, str, str, str]] = {}
-    for key, active in screen.active_bindings.items():
+    for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.description or not binding.id:
             continue  # widgets' built-in scrolling keys have no id: not ours to document

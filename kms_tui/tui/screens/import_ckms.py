@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +17,11 @@ from kms_tui.safetext import visible
 from kms_tui.tui.modals.file_picker import FilePickerModal
 from kms_tui.tui.widgets.header import ConsoleHeader
 from kms_tui.tui.widgets.vim import VimNavigation, vim_bindings
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from kms_tui.tui.app import KmsConsole
 
 OTHER = "__other__"
 
@@ -33,6 +39,9 @@ def free_name(store, path: Path) -> str:
 class ImportScreen(VimNavigation, Screen[None]):
     """Pick a discovered ckms.toml (or browse); it is copied into a profile and opened."""
 
+    if TYPE_CHECKING:  # it runs in the console: its app has the console's methods
+        app = getters.app(KmsConsole)
+
     HELP_TITLE = "Import a ckms.toml"
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the welcome screen.", id="import-back"),
@@ -46,7 +55,8 @@ class ImportScreen(VimNavigation, Screen[None]):
         yield ConsoleHeader()
         with Vertical(id="import-body"):
             yield Static("Use my existing ckms.toml", classes="section-title")
-            yield Static("Found on this machine:" if found else "No ckms.toml found ($CKMS_CONF, ~/.cosmian, /etc/cosmian).")
+            yield Static("Found on this machine:" if found
+                         else "No ckms.toml found ($CKMS_CONF, ~/.cosmian, /etc/cosmian).")
             # Text: a file name is shown as it is (escaped), never read as markup
             options = [Option(Text(visible(f"{conf.path}  ({conf.origin})")), id=str(conf.path)) for conf in found]
             yield OptionList(*options, Option("Another file…", id=OTHER), id="import-choices")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -9,8 +11,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kms_tui.tui.widgets.vim import VimNavigation, vim_bindings
 from kms_tui.tui.widgets.header import ConsoleHeader
+from kms_tui.tui.widgets.vim import VimNavigation, vim_bindings
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from kms_tui.tui.app import KmsConsole
 
 CHOICES = (
     ("sandbox", "Try the local sandbox", "Starts a local KMS on this machine. Nothing to set up."),
@@ -21,6 +28,9 @@ CHOICES = (
 
 class OnboardingScreen(VimNavigation, Screen):
     """Three choices; the sandbox is the default (enter)."""
+
+    if TYPE_CHECKING:  # it runs in the console: its app has the console's methods
+        app = getters.app(KmsConsole)
 
     HELP_TITLE = "Welcome"
     BINDINGS = [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from kms_tui.safetext import visible
@@ -88,7 +88,7 @@ class ProfilesScreen(VimNavigation, ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Profiles", classes="section-title")
-        table = DataTable(id="profiles-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = DataTable(id="profiles-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("Name", "Server", "Sign-in", "Status")
         yield table
         yield Static("", id="profiles-empty", classes="hint")
@@ -177,8 +177,8 @@ class ProfilesScreen(VimNavigation, ConsoleScreen):
             self.app.switch_profile(name)
 
     def ask_name(self, question: str, value: str, then) -> None:
-        from kms_tui.config.store import check_name
         from kms_tui.config import ConfigError
+        from kms_tui.config.store import check_name
 
         def check(text: str) -> str | None:
             try:

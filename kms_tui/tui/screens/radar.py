@@ -68,7 +68,8 @@ class RadarScreen(ConsoleScreen):
         "the window, keys whose DeactivationDate is near or past, keys still usable although their "
         "partner is Compromised, old PreActive keys, objects granted to every user (*). The same "
         "list as `kms-tui due`. The line under the table says what to do and which key does it: "
-        "enter opens the object, v revokes, N renews a certificate, R re-keys, a activates, d destroys, x removes a grant to *. "
+        "enter opens the object, v revokes, N renews a certificate, R re-keys, a activates, d destroys, "
+        "x removes a grant to *. "
         "w changes the window (7, 30, 90 days); r scans again."
     )
     BINDINGS = [
@@ -246,7 +247,8 @@ class RadarScreen(ConsoleScreen):
                 question = f"Revoke {escape(visible(f.uid))} with reason KeyCompromise?"
                 self._ask(question, "Revoke", lambda: self.act("revoke", f.uid, "KeyCompromise", cascade=False))
             else:
-                question = f"Revoke {escape(visible(f.uid))} with reason Superseded? Its key-pair partner is revoked too."
+                question = (f"Revoke {escape(visible(f.uid))} with reason Superseded? "
+                            "Its key-pair partner is revoked too.")
                 self._ask(question, "Revoke", lambda: self.act("revoke", f.uid, "Superseded"))
 
     def action_renew(self) -> None:
@@ -285,10 +287,9 @@ class RadarScreen(ConsoleScreen):
             await client.revoke(uid, reason, message="from the radar", cascade=cascade)
             notice = f"Revoked {visible(uid)} ({reason})"
         elif what == "renew":
-            from kms_tui.client.certificates import recertify
+            from kms_tui.client.certificates import renew_keeping_tags
 
-            attrs = await client.get_attributes(uid)
-            new = await recertify(client, uid, tags=attrs.get("tags", []))
+            new = await renew_keeping_tags(client, uid)
             notice = f"Renewed {visible(uid)}: the new certificate is {visible(new)}"
         elif what == "rekey":
             from kms_tui.client.rotation import rekey

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +17,12 @@ from kms_tui.tui.screens.config_editor import problems_text
 from kms_tui.tui.signin_model import BY_KEY, FIELDS, METHODS, apply_form, form_values, method_of
 from kms_tui.tui.unsaved import FormEdits
 from kms_tui.tui.widgets.header import ConsoleHeader
+
+if TYPE_CHECKING:
+    from textual import getters
+    from textual.timer import Timer
+
+    from kms_tui.tui.app import KmsConsole
 
 CHECK_DELAY = 0.4  # seconds of quiet before the inline checks run again
 PLAIN = {
@@ -41,6 +48,9 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
 
     Opens with its first field focused (the name, or the server URL when editing); escape asks
     before throwing away changed fields."""
+
+    if TYPE_CHECKING:  # it runs in the console: its app has the console's methods
+        app = getters.app(KmsConsole)
 
     AUTO_FOCUS = ""  # not the scrolling body: on_mount focuses the first field
 
@@ -71,7 +81,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
             self.values["name"] = suggested_name
         self.values["device_authorization_url"] = getattr(self.flow_extras, "device_authorization_url", "") or ""
         self.method = method_of(self.document.http_config, getattr(self.flow_extras, "flow", None))
-        self._pending = None
+        self._pending: Timer | None = None
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -167,8 +177,8 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
     def current_problems(self) -> list:
         """Schema problems plus the file checks (exists, key matches, PKCS#12 opens, expiry)."""
         from kms_tui.config import check_http_config
-        from kms_tui.config.store import check_name
         from kms_tui.config.errors import ConfigError, Problem
+        from kms_tui.config.store import check_name
 
         problems: list = []
         if not self.profile_name:
@@ -209,7 +219,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
 
     def save_as(self, name: str) -> None:
         """Write the ckms.toml (atomic, 0600 with a secret) and the OAuth flow in settings.toml."""
-        from kms_tui.config import ConfigError, OAuthExtras
+        from kms_tui.config import ConfigError
 
         if not self.profile_name and self.store.exists(name):
             raise ConfigError(f"a profile named {name!r} already exists", fix="Choose another name.")
@@ -218,7 +228,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         if method.flow:
             settings = self.store.profile_settings(name)
             device_url = self.collect().get("device_authorization_url", "").strip() or None
-            oauth = (settings.oauth or OAuthExtras()).model_copy(
+            oauth = settings.oauth.model_copy(
                 update={"flow": method.flow, "device_authorization_url": device_url})
             self.store.set_profile_settings(name, settings.model_copy(update={"oauth": oauth}))
 

@@ -11,9 +11,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from kms_tui.safetext import mask_url, visible
-from kms_tui.tui.widgets.vim import VimNavigation, vim_bindings
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.whoami_view import whoami_rows
+from kms_tui.tui.widgets.vim import VimNavigation, vim_bindings
 
 
 class WhoAmIScreen(VimNavigation, ConsoleScreen):

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
-from kms_tui.tui.widgets.checkbox import Checkbox
-
 from kms_tui.kmip import transfer
 from kms_tui.safetext import visible
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
-from kms_tui.tui.widgets.object_rows import ObjectRow
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.objects.rows import ObjectRow
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 PUBLIC_PEM = "public-pem"  # the default: the public key (or certificate) as PEM
 WRAPPABLE = ("json-ttlv", "raw", "base64")
@@ -96,10 +96,12 @@ class ExportModal(ObjectForm[ExportRequest]):
     ExportModal #export-material { color: $warning; }
     """
 
-    def __init__(self, uid: str, object_type: str, *, directory: Path, public_uid: str | None = None) -> None:
+    def __init__(self, uid: str, object_type: str, *, directory: Path, public_uid: str | None = None,
+                 algorithm: str = "") -> None:
         super().__init__(f"Export {visible(object_type)} {visible(uid)}")
         self.uid = uid
         self.object_type = object_type
+        self.algorithm = algorithm
         self.directory = directory
         self.public_uid = public_uid
         self.choices = formats_for(object_type, public_uid is not None)
@@ -157,6 +159,26 @@ class ExportModal(ObjectForm[ExportRequest]):
         event.stop()
         self.action_submit()
 
+    def equivalent(self) -> Any:
+        """`!`/F3: the export as commands and KMIP JSON, from the fields as they are (the file
+        need not be free yet; the password is never shown)."""
+        from kms_tui.tui.show_command import for_export
+
+        fmt = str(self.query_one("#export-format", Select).value)
+        path = self.query_one("#export-path", Input).value.strip() or safe_file_name(self._file_uid(fmt), fmt)
+        wrap_key = self.query_one("#export-wrap-key", Input).value.strip() if fmt in WRAPPABLE else ""
+        wrap_alg = str(self.query_one("#export-wrap-alg", Select).value) if wrap_key else ""
+        uid, object_type = self._target(fmt)
+        return for_export(uid, object_type, self.algorithm, fmt, path, wrap_key=wrap_key,
+                          wrap_alg=wrap_alg if wrap_alg in transfer.WRAPPING_ALGORITHMS else "",
+                          has_password=bool(self.query_one("#export-password", Input).value),
+                          overwrite=self.query_one("#export-overwrite", Checkbox).value)
+
+    def _target(self, fmt: str) -> tuple[str, str]:
+        if fmt == PUBLIC_PEM:
+            return self._file_uid(fmt), "PublicKey" if self.public_uid else self.object_type
+        return self.uid, self.object_type
+
     def build_request(self) -> ExportRequest:
         fmt = str(self.query_one("#export-format", Select).value)
         text = self.query_one("#export-path", Input).value.strip()
@@ -179,8 +201,5 @@ class ExportModal(ObjectForm[ExportRequest]):
         if wrap_alg and wrap_alg not in transfer.WRAPPING_ALGORITHMS:
             wrap_alg = ""
         password = self.query_one("#export-password", Input).value if fmt == "pkcs12" else ""
-        if fmt == PUBLIC_PEM:
-            uid, object_type = self._file_uid(fmt), "PublicKey" if self.public_uid else self.object_type
-        else:
-            uid, object_type = self.uid, self.object_type
+        uid, object_type = self._target(fmt)
         return ExportRequest(uid, object_type, path, overwrite, fmt, wrap_key, wrap_alg, password)

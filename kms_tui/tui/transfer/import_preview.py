@@ -11,14 +11,13 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
-from kms_tui.tui.widgets.checkbox import Checkbox
-
 from kms_tui.client.errors import KmsError
 from kms_tui.client.transfer import import_files
 from kms_tui.client.transfer.import_files import ImportOptions, ImportPlan
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import parse_tags
-from kms_tui.tui.widgets.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.tui.widgets.checkbox import Checkbox
 
 DETECT = "detect"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,6 +11,11 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from kms_tui.safetext import visible
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from kms_tui.tui.app import KmsConsole
 
 
 def format_time_left(expires_at: datetime | None, now: datetime) -> str:
@@ -26,6 +32,9 @@ def format_time_left(expires_at: datetime | None, now: datetime) -> str:
 
 class ConsoleHeader(Horizontal):
     """One line on top of every screen; it follows ``app.identity`` (set by the app, never a worker)."""
+
+    if TYPE_CHECKING:  # it runs in the console: its app has the console's methods
+        app = getters.app(KmsConsole)
 
     def compose(self) -> ComposeResult:
         yield Static("kms-tui", id="header-title")

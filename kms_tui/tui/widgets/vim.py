@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 from textual.binding import Binding
+
+if TYPE_CHECKING:
+    from textual.css.query import DOMQuery
+    from textual.widget import Widget
 
 
 def vim_bindings(prefix: str) -> list[Binding]:
@@ -15,12 +21,18 @@ def vim_bindings(prefix: str) -> list[Binding]:
     ]
 
 
+class _Screen(Protocol):
+    VIM_TARGET: str
+
+    def query(self, selector: str) -> DOMQuery[Widget]: ...
+
+
 class VimNavigation:
     """Mixin for screens: ``VIM_TARGET`` is the CSS selector of the list or table to move."""
 
     VIM_TARGET = "DataTable, OptionList"
 
-    def action_vim_move(self, where: str) -> None:
+    def action_vim_move(self: _Screen, where: str) -> None:
         widget = self.query(self.VIM_TARGET).first()
         if widget is None:
             return

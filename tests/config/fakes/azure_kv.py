@@ -25,7 +25,7 @@ class AzureHandler(JsonHandler):
     def _base(self) -> str:
         return f"https://{self.headers.get('Host')}"
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.body()
         if self.path.startswith(f"/{TENANT}/") and "openid-configuration" in self.path:
             base = f"{self._base()}/{TENANT}"
@@ -36,7 +36,8 @@ class AzureHandler(JsonHandler):
         if self.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
             challenge = (f'Bearer authorization="{self._base()}/{TENANT}", '
                          'resource="https://vault.azure.net"')
-            return self.reply(401, {"error": {"code": "Unauthorized", "message": "AKV10000: Request is missing a Bearer or PoP token."}},
+            return self.reply(401, {"error": {"code": "Unauthorized",
+                                              "message": "AKV10000: Request is missing a Bearer or PoP token."}},
                               {"WWW-Authenticate": challenge})
         match = re.match(r"^/secrets/([^/?]+)(?:/([^/?]*))?\?", self.path)
         if match and match.group(1) in SECRETS:
@@ -46,10 +47,10 @@ class AzureHandler(JsonHandler):
                                         "attributes": {"enabled": True, "created": 1767225600, "updated": 1767225600,
                                                        "recoveryLevel": "Recoverable+Purgeable"}, "tags": {}})
         name = match.group(1) if match else "?"
-        return self.reply(404, {"error": {"code": "SecretNotFound",
-                                          "message": f"A secret with (name/id) {name} was not found in this key vault."}})
+        message = f"A secret with (name/id) {name} was not found in this key vault."
+        return self.reply(404, {"error": {"code": "SecretNotFound", "message": message}})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         form = {k: v[0] for k, v in parse_qs(self.body().decode()).items()}
         if self.path != f"/{TENANT}/oauth2/v2.0/token":
             return self.reply(404, {"error": "not_found"})

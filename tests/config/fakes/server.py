@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 
 class JsonHandler(BaseHTTPRequestHandler):
@@ -30,7 +30,7 @@ class JsonHandler(BaseHTTPRequestHandler):
     def body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-    def log_request(self, code="-", size="-") -> None:  # noqa: ARG002 - keep a log, print nothing
+    def log_request(self, code="-", size="-") -> None:
         self.server.log.append((self.command, self.path))  # type: ignore[attr-defined]
 
     def log_message(self, *args) -> None:

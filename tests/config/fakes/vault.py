@@ -16,7 +16,7 @@ SECRETS: dict[tuple[str, str], dict[str, str]] = {}
 
 
 class VaultHandler(JsonHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+    def do_GET(self) -> None:
         if self.headers.get("X-Vault-Token") != TOKEN:
             return self.reply(403, {"errors": ["permission denied"]})
         parts = self.path.split("?")[0].split("/")  # ['', 'v1', mount, 'data', ...]

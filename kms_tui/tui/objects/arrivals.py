@@ -1,0 +1,126 @@
+"""How listed rows reach the object table without slowing the keys (:class:`RowFeeder`, owned by the screen).
+
+- Rows that arrive are buffered and added together every FLUSH_EVERY_S (the first ones at once):
+  each addition may redraw the whole table.
+- While the user moves through the list, the buffered rows wait for a pause in the keys (rows do
+  not shift under the cursor, keys do not queue behind full-table redraws), at most
+  FLUSH_AT_LEAST_EVERY_S; the status line counts them meanwhile.
+- A large batch (10,000 rows at the end of a load) has its sort keys computed FEED_ROWS per turn
+  of the event loop, then goes in at once: one sort, one redraw.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.timer import Timer
+
+from kms_tui.tui.objects.rows import ObjectRow
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
+
+
+FLUSH_EVERY_S = 0.15  # rows arriving meanwhile are shown together: few full-table redraws
+QUIET_AFTER_KEY_S = 0.3  # while the user moves through the list, arriving rows wait for a pause…
+FLUSH_AT_LEAST_EVERY_S = 1.0  # …but never longer than this
+FEED_ROWS = 1000  # rows whose sort keys are computed per turn of the event loop (about a millisecond)
+
+
+
+def flush_delay(now: float, last_key: float, waiting_since: float, *, quiet: float, cap: float) -> float:
+    """Seconds before rows that arrived (the oldest at ``waiting_since``) go into the table:
+    0 once the user has not moved through the list for ``quiet`` seconds (``last_key``), or
+    the rows have waited ``cap`` seconds; else until the first of those comes."""
+    waited = now - waiting_since
+    until_quiet = quiet - (now - last_key)
+    if waited >= cap or until_quiet <= 0:
+        return 0.0
+    return min(until_quiet, cap - waited)
+
+
+class RowFeeder:
+    """Owned by the objects screen (``screen.arrivals``): buffers the rows a load lists and puts
+    them into the screen's table with its timers. :meth:`reset` when a load starts."""
+
+    def __init__(self, screen: ObjectsScreen) -> None:
+        self.screen = screen
+        self.quiet_after_key_s = QUIET_AFTER_KEY_S
+        self.flush_at_least_every_s = FLUSH_AT_LEAST_EVERY_S
+        self.received: set[str] = set()  # ids the running load has listed
+        self._waiting: list[ObjectRow] = []  # rows of the running load not in the table yet
+        self._waiting_since = 0.0  # when the oldest of ``_waiting`` came
+        self._timer: Timer | None = None
+
+    @property
+    def waiting(self) -> int:
+        """How many rows arrived and wait for a pause in the keys."""
+        return len(self._waiting)
+
+    def reset(self) -> None:
+        """Forget buffered rows (a new load)."""
+        self._waiting = []
+        self.received = set()
+        self._waiting_since = 0.0
+        self._stop_timer()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = None
+
+    def arrived(self, rows: list[ObjectRow]) -> None:
+        """Buffer ``rows``; shown at once when the table is empty, else by the flush timer.
+        Fresh versions of rows already shown (a reload) go in at once if none moves: nothing
+        shifts under the cursor, and the old rows are freed as the new ones come."""
+        self.received.update(row.uid for row in rows)
+        table = self.screen.table
+        shown = [row for row in rows if table.get_row(row.uid) is not None]
+        if shown and table.replace_rows(shown):
+            rows = [row for row in rows if table.get_row(row.uid) is not row]
+        self._waiting.extend(rows)
+        if not table.total:
+            self.show()
+        elif self._timer is None:
+            self._waiting_since = time.monotonic()
+            self._timer = self.screen.set_timer(FLUSH_EVERY_S, self._flush)
+
+    def last(self, rows: list[ObjectRow]) -> None:
+        """The load's last rows: buffered (and listed) without a flush; :meth:`show` follows."""
+        self._waiting.extend(rows)
+        self.received.update(row.uid for row in rows)
+
+    def _flush(self) -> None:
+        self._timer = None
+        wait = flush_delay(time.monotonic(), self.screen.table.last_navigation, self._waiting_since,
+                           quiet=self.quiet_after_key_s, cap=self.flush_at_least_every_s)
+        if wait > 0:
+            self._timer = self.screen.set_timer(wait, self._flush)
+            self.screen.refresh_counts()
+        else:
+            self.show()
+
+    def show(self, then: Callable[[], None] | None = None) -> None:
+        """Add the buffered rows to the table (see :meth:`_feed`), then call ``then()``."""
+        rows, self._waiting = self._waiting, []
+        self._stop_timer()
+        self._feed(rows, 0, self.screen.generation, then)
+
+    def _feed(self, rows: list[ObjectRow], start: int, generation: int, then: Callable[[], None] | None) -> None:
+        """Sort keys for FEED_ROWS rows per loop turn (nothing changes on screen), then every
+        row in one go: one sort of the view and one redraw, instead of one per slice."""
+        if generation != self.screen.generation:
+            return  # a newer load replaced this one
+        table = self.screen.table
+        if start < len(rows) and len(rows) > FEED_ROWS:
+            table.prepare_rows(rows[start : start + FEED_ROWS])
+            asyncio.get_running_loop().call_soon(self._feed, rows, start + FEED_ROWS, generation, then)
+            return
+        if rows:
+            table.add_rows(rows)
+            self.screen.refresh_counts()
+        if then is not None:
+            then()

@@ -1,0 +1,115 @@
+"""Listing every object while the console keeps answering keys.
+
+The listing's HTTP requests go through the one shared client on the app's own event loop; the
+answer is read with a turn of the loop every 256 kB, and :func:`kms_tui.client.listing.object_pages`
+decodes ``/access/owned`` a hundred entries at a time in a worker thread, so the loop only hands
+slices over. Each page is turned into light rows (no cell text, no normalised attributes: those
+are made for the rows on screen, or when a row is opened) and posted to the screen, which adds
+them to the table (see :mod:`kms_tui.tui.objects.arrivals`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kms_tui.client import requests
+from kms_tui.client.errors import KmsError
+from kms_tui.client.listing import object_pages
+from kms_tui.tui.objects.actions import fetch_rows
+from kms_tui.tui.objects.rows import ObjectRow, created_of
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
+
+SLICE_ROWS = 100  # rows per message: one decoded slice of /access/owned, a few ms of work at most
+FIRST_PAGE = 36  # about a screenful, asked for alone: shown before the full listing arrives
+
+
+@dataclass
+class Loaded:
+    """A slice of a listing; ``done`` on the last one."""
+
+    rows: list[ObjectRow]
+    done: bool
+    partial: bool = False
+    problems: list[str] = field(default_factory=list)
+    round_trips: int = 0
+
+
+def row_from_summary(summary: Any) -> ObjectRow:
+    """An :class:`ObjectRow` from the client's ``ObjectSummary``: the columns only; the
+    attributes are normalised for the detail pane when it first needs them."""
+    attrs = summary.attributes
+    every_tag = attrs.get("tags") or ()
+    return ObjectRow(
+        uid=summary.uid,
+        object_type=summary.object_type,
+        algorithm=summary.algorithm,
+        length=summary.length if isinstance(summary.length, int) else None,
+        state=summary.state,
+        tags=tuple(sorted(set(summary.tags))),
+        system_tags=tuple(sorted({t for t in every_tag if t.startswith("_")})),
+        name=str(summary.names[0] or "") if summary.names else "",
+        created=created_of(attrs),
+        links={str(link.get("type")): str(link.get("id", "")) for link in summary.links if link.get("type")},
+        owner=summary.owner,
+        raw_attributes=attrs,
+    )
+
+
+_gc_pauses = 0  # loads under way (a reload may start while one runs)
+_gc_thresholds = gc.get_threshold()
+NO_FULL_COLLECTION = 1 << 30  # as the third threshold: young collections go on, full ones wait
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No full garbage collection while a listing is loaded, then freeze what it built.
+
+    Why: a full collection walks every object; with thousands of rows' containers that is over
+    100 ms of the console frozen mid-load (measured). Young collections stay on (a millisecond
+    each), so short-lived cycles are freed as usual; at the end the survivors (the rows) are
+    frozen, so later full collections skip them instead of taking that long each time.
+    (Handing the GIL back sooner, a 1 ms switch interval while the listing decodes in its
+    thread, was measured too: no better p99, slower loads. Left at Python's 5 ms.)
+    """
+    global _gc_pauses, _gc_thresholds
+    if _gc_pauses == 0:
+        _gc_thresholds = gc.get_threshold()
+        gc.set_threshold(_gc_thresholds[0], _gc_thresholds[1], NO_FULL_COLLECTION)
+    _gc_pauses += 1
+    try:
+        yield
+    finally:
+        _gc_pauses -= 1
+        if _gc_pauses == 0:
+            gc.freeze()
+            gc.set_threshold(*_gc_thresholds)
+
+
+async def load_rows(client: KmsClient, filters: requests.LocateFilter, post: Callable[[Loaded], None]) -> None:
+    """Post a first screenful (one Locate, one batch), then every object of the full listing in
+    slices of :data:`SLICE_ROWS`, yielding to the event loop after each. The first page goes
+    alone: a busy KMS answers it in milliseconds, but not while it builds the full list."""
+    before = client.exchange.round_trips
+    with collector_paused():
+        try:
+            ids = await client.locate(filters, maximum=FIRST_PAGE)
+            rows, _gone = await fetch_rows(client, ids[:FIRST_PAGE])
+            if rows:
+                post(Loaded(rows, False))  # the listing sends them again, with their owner
+        except KmsError:
+            pass  # the full listing below says what is wrong
+        async for page in object_pages(client, filters, page_rows=SLICE_ROWS, convert=row_from_summary):
+            objects = page.objects  # rows made in the listing's decoding thread
+            for start in range(0, len(objects), SLICE_ROWS) if objects else [0]:
+                rows = objects[start : start + SLICE_ROWS]
+                done = page.done and start + SLICE_ROWS >= len(objects)
+                trips = client.exchange.round_trips - before
+                post(Loaded(rows, done, page.partial, list(page.problems), trips))
+                await asyncio.sleep(0)  # the loop handles keys and draws between slices
