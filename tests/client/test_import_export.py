@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_unwra
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from kms_tui.audit import default_path
-from tests.client.support.sandbox_cli import module_sandbox, put_file, sandbox_cli
 from tests.client.support.certs import issue, make_ca
+from tests.client.support.sandbox_cli import module_sandbox, put_file, sandbox_cli
 
 DER, PEM = ser.Encoding.DER, ser.Encoding.PEM
 NOENC = ser.NoEncryption()

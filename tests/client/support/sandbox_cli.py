@@ -3,8 +3,9 @@ the ``--json`` document of a command that must succeed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
