@@ -415,8 +415,7 @@ class ObjectsScreen(ConsoleScreen):
         or the server filters or the KMS have none)."""
         total, text = self.table.total, self._filter_text
         if text and total and not self.table.shown_rows:
-            self.table.empty_text = (f"No row matches '{visible(text)}': {count(total, 'object')} hidden; "
-                                     "esc clears the filter.")
+            self.table.empty_text = f"No row matches '{visible(text)}': {count(total, 'object')} hidden (esc clears)"
         else:
             self.table.empty_text = self._listed_text
         self.table.refresh()
