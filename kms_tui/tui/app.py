@@ -59,6 +59,8 @@ class KmsConsole(OrderedKeys, App):
     MODES = {entry.mode: partial(make_screen, entry) for entry in SCREENS}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", tooltip="List the keys of this screen (F1 or ?).", id="help"),
+        Binding("colon", "command_palette", "Command mode", show=False, id="command-mode",
+                tooltip="Go to a screen or run an action by typing its name (as k9s's ':'), enter runs it."),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit the console (stops the sandbox).", id="quit",
                 priority=True),
         Binding("ctrl+o", "onboarding", "Connect", show=False,
