@@ -59,13 +59,13 @@ class KmsConsole(OrderedKeys, App):
     MODES = {entry.mode: partial(make_screen, entry) for entry in SCREENS}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", tooltip="List the keys of this screen (F1 or ?).", id="help"),
-        Binding("colon", "command_palette", "Command mode", show=False, id="command-mode",
+        Binding("colon", "command_mode", "Command mode", show=False, id="command-mode",
                 tooltip="Go to a screen or run an action by typing its name (as k9s's ':'), enter runs it."),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit the console (stops the sandbox).", id="quit",
                 priority=True),
         Binding("ctrl+o", "onboarding", "Connect", show=False,
                 tooltip="Try the sandbox, connect to a server or import a ckms.toml.", id="onboarding"),
-        Binding("ctrl+t", "next_theme", "Theme", show=False, tooltip="Switch to the next theme.",
+        Binding("ctrl+t", "next_theme", "Theme", show=False, tooltip="Switch to the next theme (kept in settings.toml).",
                 id="next-theme"),
         Binding("ctrl+g", "write_mode", "Write mode",
                 tooltip="Production profile: switch to write mode for this session (asks for its name), "
@@ -429,6 +429,10 @@ class KmsConsole(OrderedKeys, App):
         yield SystemCommand("Theme", "Choose the console's colours (ctrl+t cycles them); kept in settings.toml",
                             self.action_change_theme)
         yield SystemCommand("Quit", "Leave kms-tui (asks first about unsaved edits)", self.action_quit)
+
+    def action_command_mode(self) -> None:
+        """k9s's ':': the command palette (its own action, so the footer keeps showing ctrl+p for it)."""
+        self.action_command_palette()
 
     def action_next_theme(self) -> None:
         names = [t for t in THEMES if t in self.available_themes]
