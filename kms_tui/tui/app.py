@@ -65,8 +65,8 @@ class KmsConsole(OrderedKeys, App):
                 priority=True),
         Binding("ctrl+o", "onboarding", "Connect", show=False,
                 tooltip="Try the sandbox, connect to a server or import a ckms.toml.", id="onboarding"),
-        Binding("ctrl+t", "next_theme", "Theme", show=False, tooltip="Switch to the next theme (kept in settings.toml).",
-                id="next-theme"),
+        Binding("ctrl+t", "next_theme", "Theme", show=False,
+                tooltip="Switch to the next theme (kept in settings.toml).", id="next-theme"),
         Binding("ctrl+g", "write_mode", "Write mode",
                 tooltip="Production profile: switch to write mode for this session (asks for its name), "
                 "or back to read-only.", id="write-mode"),
