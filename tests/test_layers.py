@@ -110,3 +110,59 @@ def test_importing_every_module_of_a_layer_loads_nothing_above_it(layer):
     above = [m for m in loaded if m.split(".")[0] == "textual"
              or (m.startswith("kms_tui.") and m.split(".")[1] not in allowed)]
     assert above == []
+
+
+# -- inside the console: the objects feature is one package, its modals and widgets stand below it --
+
+def _console_imports(folder: str) -> list[tuple[str, str]]:
+    return [(f"{path.relative_to(ROOT.parent)}:{line}", module)
+            for path in sorted((ROOT / "tui" / folder).rglob("*.py")) for line, module in _imports(path)]
+
+
+def test_widgets_import_neither_modals_nor_the_objects_feature():
+    """Generic widgets stand below the dialogs and the features (the widgets<->modals cycle is gone)."""
+    bad = [f"{where} imports {module}" for where, module in _console_imports("widgets")
+           if module.startswith(("kms_tui.tui.modals", "kms_tui.tui.objects", "kms_tui.tui.screens"))]
+    assert bad == []
+
+
+def test_modals_never_import_a_screen():
+    """A dialog returns what was asked; the objects screen (or any screen) acts on it."""
+    bad = [f"{where} imports {module}" for where, module in _console_imports("modals")
+           if module.startswith(("kms_tui.tui.objects.screen", "kms_tui.tui.screens"))]
+    assert bad == []
+
+
+def test_nothing_outside_the_console_imports_the_objects_feature():
+    """kms_tui/tui/objects may use client and kmip; outside the console nothing imports it (the
+    lower layers import no console module at all: see the rules above)."""
+    outside = [p for p in sorted(ROOT.rglob("*.py")) if p.relative_to(ROOT).parts[0] != "tui"]
+    bad = [f"{p.relative_to(ROOT.parent)}:{line}" for p in outside for line, module in _imports(p)
+           if module.startswith("kms_tui.tui.objects")]
+    assert bad == []
+
+
+KNOWN_MIXED: set[str] = set()  # classes still built from two kms_tui classes (none)
+
+
+def test_the_objects_feature_has_no_mixins():
+    """Each class of kms_tui/tui/objects derives from at most one class of kms_tui: what the screen
+    needs done is an object it owns (screen.lifecycle, screen.arrivals, ...), not a mixin."""
+    ours: set[str] = set()
+    trees = {p: ast.parse(p.read_text(encoding="utf-8")) for p in sorted(ROOT.rglob("*.py"))}
+    for tree in trees.values():
+        ours |= {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    mixed = []
+    for path, tree in trees.items():
+        if path.relative_to(ROOT).parts[:2] != ("tui", "objects"):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases = [b.id for b in node.bases if isinstance(b, ast.Name) and b.id in ours]
+                if len(bases) > 1 and node.name not in KNOWN_MIXED:
+                    mixed.append(f"{path.relative_to(ROOT.parent)}: {node.name}({', '.join(bases)})")
+    assert mixed == []
+    from kms_tui.tui.objects.screen import ObjectsScreen
+    from kms_tui.tui.screens.base import ConsoleScreen
+
+    assert ObjectsScreen.__bases__ == (ConsoleScreen,)

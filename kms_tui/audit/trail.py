@@ -179,6 +179,7 @@ class AuditTrail:
         # Create it now, 0600, so errors show up at start; None when usable, else why not
         # (e.g. a symbolic link at its path): then nothing is recorded.
         self.problem: str | None = open_problem(self.path)
+        self._held: list[AuditEntry] | None = None  # entries kept aside between hold() and release()
 
     @classmethod
     def check(cls, path: Path | None = None) -> str | None:
@@ -211,11 +212,11 @@ class AuditTrail:
     def hold(self) -> None:
         """Keep the entries recorded from now on aside until :meth:`release` (a headless command
         whose user the server has not named yet: its ``/me`` runs beside the command)."""
-        self._held: list[AuditEntry] | None = []
+        self._held = []
 
     def release(self, user: str) -> None:
         """Queue the entries held since :meth:`hold`, naming ``user`` where an entry has none."""
-        held, self._held = getattr(self, "_held", None) or [], None
+        held, self._held = self._held or [], None
         for entry in held:
             if not entry.user:
                 entry.user = user
@@ -223,9 +224,8 @@ class AuditTrail:
 
     def record(self, entry: AuditEntry) -> None:
         """Queue ``entry``; returns at once, never raises (an unusable trail drops it)."""
-        held = getattr(self, "_held", None)
-        if held is not None:
-            held.append(entry)
+        if self._held is not None:
+            self._held.append(entry)
             return
         try:
             if self.problem is not None:

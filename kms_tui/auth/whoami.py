@@ -20,6 +20,8 @@ from kms_tui.safetext import mask_url
 if TYPE_CHECKING:
     from cryptography import x509
 
+    from kms_tui.client.kms_client import KmsClient
+
 
 def _iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat() if ts is not None else None
@@ -138,7 +140,7 @@ def sign_in_methods(http_config: dict[str, Any], session: Any = None) -> list[st
     return methods or ["none"]
 
 
-async def whoami(client: Any, session: Any = None, *, profile: Any = None) -> WhoAmI:
+async def whoami(client: KmsClient, session: Any = None, *, profile: Any = None) -> WhoAmI:
     """Ask the server (concurrently) and combine with what we know locally."""
     ref = ProfileRef.of(profile if profile is not None else getattr(session, "profile", None) or ProfileRef("", None,
                                                                                                             {}))

@@ -18,10 +18,13 @@ import secrets as _random
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client.errors import InvalidValue
 from kms_tui.kmip.ttlv import TTLV
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 SERVER_SEED_BYTES = 32  # what Cosmian's Create of a SecretData makes
 MAX_VALUE_BYTES = 1 << 20  # a secret read from a file or stdin: 1 MiB is plenty
@@ -90,7 +93,7 @@ class Created:
 
 
 async def create_secret_data(
-    client: Any,
+    client: KmsClient,
     *,
     data_type: str = "Seed",
     value: SecretValue | None = None,
@@ -127,7 +130,7 @@ async def create_secret_data(
 
 
 async def create_opaque_object(
-    client: Any,
+    client: KmsClient,
     value: SecretValue,
     *,
     opaque_type: str = "Vendor",

@@ -25,7 +25,7 @@ class ReadOnly(UsageError):
     """A write asked for in read-only mode (exit 3, as every headless write)."""
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``access`` and its subcommands to the ``kms-tui`` parser."""
     from kms_tui.cli import add_connection_options
 
@@ -133,7 +133,7 @@ def run_list(args: argparse.Namespace) -> int:
     return run_with_client(args, body)
 
 
-def owned_rows(answer: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def owned_rows(answer: list[Any]) -> list[dict[str, Any]]:
     """``/access/owned`` entries as ``{id, state, type, algorithm, length, tags, names}``."""
     rows = []
     for entry in answer:

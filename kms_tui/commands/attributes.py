@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import KmsClient, KmsError
 from kms_tui.client.errors import InvalidValue, ServerRefused, WrongLifecycleState
@@ -48,14 +48,20 @@ _LINK_TYPES = {t.lower().removesuffix("link"): t for t in (t.name for t in LinkT
 _LINK_ALIASES = {k.replace("key", ""): t for k, t in _LINK_TYPES.items() if "key" in k}  # public, private…
 
 
-class _IdOrCommand(dict):
+class _IdOrCommand(dict[str, Any]):
     """The choices of ``attributes``: its sub-commands, and any other word (an object id)."""
 
     def __contains__(self, key: object) -> bool:
         return True
 
 
-class _DefaultGet(argparse._SubParsersAction):
+if TYPE_CHECKING:
+    _Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:  # not subscriptable at run time
+    _Subparsers = argparse._SubParsersAction
+
+
+class _DefaultGet(_Subparsers):
     """``attributes ID`` is ``attributes get ID``: a first word that names no sub-command is an id."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
@@ -120,7 +126,8 @@ def register(p: argparse.ArgumentParser, run_get: Callable[[argparse.Namespace],
     sub.choices = _IdOrCommand(sub.choices)
 
 
-def _writer(sub: Any, name: str, func: Callable[[argparse.Namespace], int], **texts: str) -> argparse.ArgumentParser:
+def _writer(sub: _Subparsers, name: str, func: Callable[[argparse.Namespace], int],
+            **texts: Any) -> argparse.ArgumentParser:
     """A sub-command that changes one object: ``attributes NAME ID …``."""
     p = sub.add_parser(name, **texts)
     p.set_defaults(func=func, writes=True)
@@ -194,7 +201,8 @@ def _link_type(text: str, flag: str) -> str:
 
 def _check_tags(tags: list[str]) -> list[str]:
     try:
-        return _edits().check_tags(tags)
+        checked: list[str] = _edits().check_tags(tags)
+        return checked
     except InvalidValue as exc:
         raise UsageError(exc.message, exc.fix, reason="bad_tag") from None
 

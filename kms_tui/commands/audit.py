@@ -208,7 +208,7 @@ def run_verify(args: argparse.Namespace) -> int:
 EXPORT_FIELDS = chain.ALL_COLUMNS
 
 
-def export_rows(conn: sqlite3.Connection, since: datetime | None) -> list[dict]:
+def export_rows(conn: sqlite3.Connection, since: datetime | None) -> list[dict[str, Any]]:
     """Every row as exported: ``object_ids`` a list and ``details`` an object (from their JSON)."""
     if not chain.has_chain(conn):
         source = conn.execute(f"SELECT id, {','.join(chain.DATA_COLUMNS)} FROM audit ORDER BY id")
@@ -233,7 +233,7 @@ def _at_or_after(text: str, since: datetime) -> bool:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)) >= since
 
 
-def csv_text(rows: list[dict]) -> str:
+def csv_text(rows: list[dict[str, Any]]) -> str:
     """RFC 4180: CRLF line ends, a header line, fields quoted when they hold a comma, a quote or a
     line break, quotes doubled; lists and objects as compact JSON text."""
     buffer = io.StringIO(newline="")

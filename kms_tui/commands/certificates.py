@@ -36,7 +36,7 @@ VALIDATE_EXIT_CODES = ("exit codes: 0 the chain is valid; 1 it is not (the serve
                        "configuration; 4 the server cannot be reached")
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``certificates`` and its subcommands to the ``kms-tui`` parser."""
     from kms_tui.cli import add_connection_options
 

@@ -18,6 +18,7 @@ from kms_tui import exitcodes
 from kms_tui.client import KmsClient, crypto
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client
 from kms_tui.kmip.models.crypto_requests import DATA_ALGORITHMS, RSA_ALGORITHMS, cryptographic_parameters
+from kms_tui.kmip.ttlv import TTLV
 
 ALGORITHMS = tuple(DATA_ALGORITHMS) + tuple(RSA_ALGORITHMS)
 SIGNATURES = {  # --algorithm for sign/verify → DigitalSignatureAlgorithm (and hash)
@@ -38,7 +39,7 @@ def _hash_name(text: str) -> str:
     return name
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add encrypt, decrypt, sign, verify and mac to the ``kms-tui`` parser."""
     from kms_tui.cli import add_connection_options
 
@@ -143,14 +144,14 @@ def _check_stdout(args: argparse.Namespace) -> None:
         raise UsageError("--json and -o - both write to stdout", "write the output to a file with -o FILE")
 
 
-def _done(args: argparse.Namespace, data: dict, text: str) -> Result:
+def _done(args: argparse.Namespace, data: dict[str, Any], text: str) -> Result:
     if args.output == "-":  # stdout holds the bytes: the note goes to stderr
         print(text, file=sys.stderr)
         return Result(data, "")
     return Result(data, text)
 
 
-def _enc_params(algorithm: str | None, hash_name: str):
+def _enc_params(algorithm: str | None, hash_name: str) -> TTLV | None:
     if algorithm is None:
         return None
     if algorithm in RSA_ALGORITHMS:
@@ -203,7 +204,7 @@ def run_decrypt(args: argparse.Namespace) -> int:
     return run_with_client(args, body)
 
 
-def _sig_params(algorithm: str | None):
+def _sig_params(algorithm: str | None) -> TTLV | None:
     return None if algorithm is None else cryptographic_parameters(**SIGNATURES[algorithm])
 
 

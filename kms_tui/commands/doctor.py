@@ -72,4 +72,5 @@ def run(args: argparse.Namespace) -> int:
             print("interrupted")
             return 130
     print(dumps(report.as_dict()) if args.json else safe_lines(text(report)))
-    return report.exit_code
+    code: int = report.exit_code
+    return code

@@ -21,7 +21,8 @@ from kms_tui import exitcodes
 from kms_tui.audit import AuditTrail
 from kms_tui.client import ConnectionSettings, KmsClient, KmsError
 from kms_tui.commands import options
-from kms_tui.commands.output import dumps, safe_lines, say, table  # noqa: F401 - table: for the commands
+from kms_tui.commands.output import dumps, safe_lines, say
+from kms_tui.commands.output import table as table  # re-exported: the commands import it from here
 from kms_tui.safetext import mask_url, visible
 
 

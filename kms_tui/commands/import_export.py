@@ -64,7 +64,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.add_argument("--wrap-key", metavar="ID", help="wrap the key with this key of the KMS before export")
     p.add_argument("--wrap-alg", metavar="ALG", help="rfc5649 | rfc3394 | aes-gcm | rsa-pkcs1v15 | rsa-oaep | "
-                   "rsa-aes-kw (or ckms's names: nist-key-wrap, rsa-oaep-sha1…)")
+                   "rsa-aes-kw | ecies (an EC key; or ckms's names: nist-key-wrap, rsa-oaep-sha1…)")
     p.add_argument("--unwrap", action="store_true", help="unwrap a key stored wrapped before export")
     p.add_argument("--pkcs12-password-file", metavar="P", help="the PKCS#12 password, in a file (else asked)")
     p.add_argument("--allow-revoked", action="store_true",
@@ -93,6 +93,8 @@ def run_import(args: argparse.Namespace) -> int:
         opts = import_files.ImportOptions(uid=args.uid, tags=import_files.tags_of(args.tag),
                                           usages=tuple(args.key_usage), replace=args.replace, unwrap=args.unwrap,
                                           password=password or "", links=links, wrap_key=args.wrap_key or "")
+        if args.wrap_key:
+            await _check_import_wrapping_key(client, args.wrap_key)
         ids = await import_files.send(client, plan, opts)
         main = ids[-1]
         data_out: dict[str, Any] = {"id": main, "ids": ids, **import_files.to_json(plan)}
@@ -108,6 +110,17 @@ def run_import(args: argparse.Namespace) -> int:
         return Result(data_out, "\n".join(lines))
 
     return run_with_client(args, body)
+
+
+async def _check_import_wrapping_key(client: KmsClient, kek: str) -> None:
+    """Cosmian wraps on import with RFC 5649 (``wrap_and_cache``), which only a symmetric key
+    does: an RSA or EC key fails on the server with a bare HTTP 500, so it is said here."""
+    kind = str((await client.get_attributes(kek, with_tags=False)).get("ObjectType", ""))
+    if kind != "SymmetricKey":
+        raise UsageError(f"{visible(kek)} is a {kind or 'object'}: the KMS stores a key wrapped on import with a "
+                         "symmetric key only (RFC 5649)",
+                         "name an AES key with --wrap-key, or import first and export it wrapped by this key",
+                         reason="wrap")
 
 
 # -- export ---------------------------------------------------------------------------------------

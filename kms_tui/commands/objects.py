@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +39,7 @@ REASONS = {_key(r): r for r in REVOCATION_REASONS}
 LOCATE_CAP = 1000
 
 
-def _choice(table_: dict[str, str], what: str):
+def _choice(table_: dict[str, str], what: str) -> Callable[[str], str]:
     def convert(text: str) -> str:
         key = _key(text)
         if key not in table_:
@@ -49,7 +49,7 @@ def _choice(table_: dict[str, str], what: str):
     return convert
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the key commands to the ``kms-tui`` parser (the global options are added by cli)."""
 
     def command(name: str, help_: str, func: Any, *, writes: bool = False) -> argparse.ArgumentParser:

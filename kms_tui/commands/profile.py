@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from kms_tui import exitcodes
 from kms_tui.commands.output import dumps, say
@@ -28,7 +28,7 @@ from kms_tui.config import (
 from kms_tui.config.secrets.refs import BACKENDS
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``profile`` and its subcommands."""
     parser = subparsers.add_parser("profile", help="list, check, import and export ckms.toml profiles")
     sub = parser.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
@@ -103,7 +103,7 @@ def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace
         return exc.exit_code
 
 
-def _emit(args: argparse.Namespace, document: Any, text: str, *, stream=None) -> None:
+def _emit(args: argparse.Namespace, document: Any, text: str, *, stream: TextIO | None = None) -> None:
     if args.json:
         print(dumps(document))
     elif text:
@@ -212,7 +212,7 @@ def _mark(args: argparse.Namespace) -> int:
     return exitcodes.OK
 
 
-def _string_leaves(tree: Any, prefix: str = "", *, scalars: bool = False):
+def _string_leaves(tree: Any, prefix: str = "", *, scalars: bool = False) -> Iterator[tuple[str, Any]]:
     """(dotted path, value) for every string leaf (every scalar leaf when ``scalars``)."""
     if isinstance(tree, dict):
         for key, value in tree.items():

@@ -13,6 +13,7 @@ policy (RotateInterval, RotateOffset, RotateName; the server turns RotateAutomat
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import KmsClient, errors
@@ -30,10 +31,11 @@ def _rotation() -> Any:
     return rotation
 
 
-def _span(what: str):
+def _span(what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
-            return _rotation().parse_span(text, what)
+            seconds: int = _rotation().parse_span(text, what)
+            return seconds
         except errors.InvalidValue as exc:
             raise argparse.ArgumentTypeError(f"{exc.message}: {exc.fix}") from None
     return parse

@@ -9,11 +9,18 @@ import signal
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kms_tui import exitcodes, paths
 
+if TYPE_CHECKING:
+    import ssl
 
-def register(subparsers) -> None:
+    from kms_tui.server.config import ServerConfig
+    from kms_tui.server.store import Store
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``serve`` subcommand."""
     p = subparsers.add_parser(
         "serve", help="run the local sandbox KMS",
@@ -87,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         return exitcodes.OK
 
 
-def _resolved_toml(path: Path, backend: str | None) -> dict:
+def _resolved_toml(path: Path, backend: str | None) -> dict[str, Any]:
     """The config's TOML with its secret:// references resolved in memory (the file keeps them).
 
     Resolution belongs here, not in ``server``: the server package uses ``kmip`` only.
@@ -101,7 +108,8 @@ def _resolved_toml(path: Path, backend: str | None) -> dict:
     from kms_tui.config.secrets import resolve_tree
 
     try:
-        return resolve_tree(data, backend, where="server config")[0]
+        resolved: dict[str, Any] = resolve_tree(data, backend, where="server config")[0]
+        return resolved
     except ConfigError as exc:
         raise ServerConfigError(f"{path}: {exc}") from None
 
@@ -115,7 +123,7 @@ def display_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-async def _serve(config, store, host: str, port: int, ssl_ctx) -> int:
+async def _serve(config: ServerConfig, store: Store, host: str, port: int, ssl_ctx: ssl.SSLContext | None) -> int:
     from aiohttp import web
 
     from kms_tui.server.app import build_app, handler_options

@@ -25,7 +25,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -39,6 +39,9 @@ from kms_tui.doctor import certs
 from kms_tui.doctor import route as net
 from kms_tui.doctor.report import FAIL, LINKS, OK, SKIP, WARN, Broken, Check, Report
 from kms_tui.safetext import mask_url, visible
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 UNREACHABLE, CONFIG, AUTH = exitcodes.UNREACHABLE, exitcodes.USAGE, exitcodes.NOT_AUTHENTICATED
 SKEW_SECONDS = 60  # Cosmian's JWT leeway (jsonwebtoken's default): beyond it, clocks matter
@@ -586,7 +589,7 @@ def _is_ip(host: str) -> bool:
         return False
 
 
-async def _fips_mode(client: Any, version: str) -> bool | None:
+async def _fips_mode(client: KmsClient, version: str) -> bool | None:
     try:
         info = await client.server_info()
         if isinstance(info.get("fips_mode"), bool):

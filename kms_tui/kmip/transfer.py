@@ -81,6 +81,9 @@ WRAPPING_ALGORITHMS: dict[str, dict[str, str]] = {
     "rsa-oaep-sha1": {"CryptographicAlgorithm": "RSA", "PaddingMethod": "OAEP", "HashingAlgorithm": "SHA1"},
     "rsa-aes-key-wrap": {"CryptographicAlgorithm": "RSA", "PaddingMethod": "None", "HashingAlgorithm": "SHA256"},
     "rsa-aes-key-wrap-sha1": {"CryptographicAlgorithm": "RSA", "PaddingMethod": "None", "HashingAlgorithm": "SHA1"},
+    # kms-tui's name for what ckms sends without --wrapping-algorithm: no parameters; an EC
+    # wrapping key then wraps with ECIES (wrap_with_public_key ignores the parameters for EC)
+    "ecies": {},
 }
 WRAP_ALIASES = {"rfc5649": "aes-key-wrap-padding", "rfc3394": "nist-key-wrap", "rsa-pkcs1v15": "rsa-pkcs-v15",
                 "rsa-aes-kw": "rsa-aes-key-wrap"}
@@ -199,8 +202,9 @@ def export_request(
 ) -> TTLV:
     """A Get (an Export with ``allow_revoked``) for ``fmt``, wrapped by ``wrap_key`` if given.
 
-    The wrapped key is always asked with EncodingOption NoEncoding (ckms asks TTLVEncoding for
-    json-ttlv): the wrapped bytes are then the plain key bytes any holder of the KEK unwraps."""
+    As ``key_wrapping_specification``: EncodingOption TTLVEncoding for json-ttlv (the wrapped
+    bytes are the binary TTLV of the KeyValue, which the KMS unwraps on import), NoEncoding for
+    raw and base64 (the plain key bytes any holder of the KEK unwraps)."""
     children = [TTLV.text("UniqueIdentifier", uid)]
     if fmt.key_format:
         children.append(TTLV.enum("KeyFormatType", fmt.key_format))
@@ -210,19 +214,19 @@ def export_request(
     if fmt.encoding == "pkcs12":
         spec = _wrapping_spec(pkcs12_password or "", None)
     elif wrap_key:
-        spec = _wrapping_spec(wrap_key, wrap_alg)
+        spec = _wrapping_spec(wrap_key, wrap_alg, ttlv=fmt.encoding == "ttlv")
     if spec is not None:
         children.append(spec)
     return TTLV.struct("Export" if allow_revoked else "Get", children)
 
 
-def _wrapping_spec(kek: str, alg: str | None) -> TTLV:
+def _wrapping_spec(kek: str, alg: str | None, *, ttlv: bool = False) -> TTLV:
     info = [TTLV.text("UniqueIdentifier", kek)]
-    if alg:
+    if alg and WRAPPING_ALGORITHMS[wrap_algorithm(alg)]:
         params = WRAPPING_ALGORITHMS[wrap_algorithm(alg)]
         info.append(TTLV.struct("CryptographicParameters", [TTLV.enum(k, v) for k, v in params.items()]))
     return TTLV.struct("KeyWrappingSpecification", [
         TTLV.enum("WrappingMethod", "Encrypt"),
         TTLV.struct("EncryptionKeyInformation", info),
-        TTLV.enum("EncodingOption", "NoEncoding"),
+        TTLV.enum("EncodingOption", "TTLVEncoding" if ttlv else "NoEncoding"),
     ])

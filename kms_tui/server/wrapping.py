@@ -1,9 +1,11 @@
 """Wrap-on-create (Cosmian's ``wrapping_key_id`` vendor attribute) and unwrapping for Get/Export,
 as ``crate/server/src/core/wrapping/{wrap,unwrap}.rs`` of Cosmian 5.26 do it for the case the
-sandbox supports: on create, a symmetric key (or secret data) wrapped by an AES key (RFC 5649);
-on export and import, any key wrapped by an AES key (RFC 3394, RFC 5649, AES-GCM) or an RSA key
-(OAEP, PKCS#1 v1.5, RSA-AES key wrap), NoEncoding (``crate/crypto/src/crypto/wrap/
-{wrap_key,unwrap_key}.rs``). EC wrapping keys (ECIES) are refused as not supported."""
+sandbox supports: on create and import (``wrap_and_cache``), a symmetric key, secret data, a
+private key (its PKCS#8) or a public key (its SPKI) wrapped by an AES key (RFC 5649); on export
+and import, any key wrapped by an AES key (RFC 3394, RFC 5649, AES-GCM), an RSA key (OAEP,
+PKCS#1 v1.5, RSA-AES key wrap) or an EC key of a NIST curve (ECIES, ``wrap_with_public_key``),
+with EncodingOption NoEncoding (the key bytes) or TTLVEncoding (the binary TTLV of the
+KeyValue) (``crate/crypto/src/crypto/wrap/{wrap_key,unwrap_key}.rs``)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from cryptography.hazmat.primitives.keywrap import (
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
-from kms_tui.server import keys
+from kms_tui.server import keys, ttlv_binary
 from kms_tui.server.context import OpContext
 from kms_tui.server.errors import CryptographicError, InvalidRequest, Kmip21Error, NotSupported, ServerError
 from kms_tui.server.store import StoredObject
@@ -137,10 +139,15 @@ def _oaep(hash_name: str) -> padding.OAEP:
 
 def _wrap_with_public_key(public: PublicKeyTypes, params: TTLV | None, data: bytes) -> bytes:
     """``wrap_with_rsa``: CKM_RSA_AES_KEY_WRAP (padding None), CKM_RSA_OAEP, CKM_RSA v1.5."""
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+    if isinstance(public, ec.EllipticCurvePublicKey):  # non-FIPS: ecies_encrypt, parameters ignored
+        from kms_tui.server.operations import ecies
+
+        return ecies.encrypt(public, data)
     if not isinstance(public, rsa.RSAPublicKey):
-        raise NotSupported("the sandbox KMS wraps with RSA public keys only (Cosmian uses ECIES for EC keys)")
+        raise CryptographicError("Unable to wrap key: wrapping public key type not supported: "
+                                 f"{type(public).__name__} (the sandbox: RSA and NIST-curve EC keys)")
     algorithm, pad, hash_name = _rsa_parameters(params)
     if algorithm != "RSA":
         raise CryptographicError(f"Unable to wrap key with RSA: algorithm not supported for wrapping: {algorithm}")
@@ -158,10 +165,15 @@ def _wrap_with_public_key(public: PublicKeyTypes, params: TTLV | None, data: byt
 
 
 def _unwrap_with_private_key(private: PrivateKeyTypes, params: TTLV | None, data: bytes) -> bytes:
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+    if isinstance(private, ec.EllipticCurvePrivateKey):  # unwrap_with_private_key: ecies_decrypt
+        from kms_tui.server.operations import ecies
+
+        return ecies.decrypt(private, data)
     if not isinstance(private, rsa.RSAPrivateKey):
-        raise NotSupported("the sandbox KMS unwraps with RSA private keys only")
+        raise CryptographicError("Unable to unwrap key: unwrapping private key type not supported "
+                                 "(the sandbox: RSA and NIST-curve EC keys)")
     _algorithm, pad, hash_name = _rsa_parameters(params)
     try:
         if pad == "None":
@@ -218,35 +230,29 @@ def _kek_bytes(kek: StoredObject) -> bytes:
 
 def wrap_on_create(ctx: OpContext, uid: str, obj: TTLV, kek_uid: str) -> TTLV:
     """``wrap_and_cache`` with an explicit wrapping key: the stored form of ``obj`` (a copy),
-    its KeyValue the RFC 5649 wrap of the key bytes, KeyWrappingData naming the wrapping key."""
+    wrapped with BlockCipherMode AESKeyWrapPadding (RFC 5649), NoEncoding when the object's
+    material is bytes (a symmetric key, secret data, a PKCS#8 or SPKI key), TTLVEncoding else;
+    KeyWrappingData names the wrapping key. An RSA or EC wrapping key is refused as Cosmian
+    refuses it (a BlockCipherMode is only for a symmetric wrapping key)."""
     if kek_uid == uid:
         raise InvalidRequest(
             f"Key '{kek_uid}' cannot be used as its own wrapping key: "
             "the wrapping key ID must differ from the key ID being created"
         )
-    kek = _usable_wrapping_key(ctx, kek_uid, for_unwrap=False)
-    if kek.object_type != "SymmetricKey":
-        raise NotSupported(f"the sandbox KMS wraps on create with symmetric keys only: {kek_uid} is a "
-                           f"{kek.object_type}")
-    if obj.tag not in ("SymmetricKey", "SecretData"):
-        raise NotSupported(f"the sandbox KMS wraps only symmetric keys and secret data on create, not a {obj.tag}")
-    try:
-        plain = keys.symmetric_bytes(obj)
-    except keys.KeyFormatError as exc:
-        raise CryptographicError(str(exc)) from None
-    wrapped = aes_key_wrap_with_padding(_kek_bytes(kek), plain)
-    out = obj.copy()
-    block = out.child("KeyBlock")
-    block.set(TTLV.bytes_("KeyValue", wrapped))
-    block.set(TTLV.struct("KeyWrappingData", [
+    if obj.tag not in ("SymmetricKey", "SecretData", "PrivateKey", "PublicKey"):
+        raise InvalidRequest(f"wrap_object: no key block to wrap in object: a {obj.tag}")
+    material = obj.find("KeyBlock/KeyValue/KeyMaterial")
+    encoding = "NoEncoding" if material is not None and (
+        material.type == "ByteString" or material.get("Key") is not None) else "TTLVEncoding"
+    spec = TTLV.struct("KeyWrappingSpecification", [
         TTLV.enum("WrappingMethod", "Encrypt"),
         TTLV.struct("EncryptionKeyInformation", [
             TTLV.text("UniqueIdentifier", kek_uid),
             TTLV.struct("CryptographicParameters", [TTLV.enum("BlockCipherMode", "AESKeyWrapPadding")]),
         ]),
-        TTLV.enum("EncodingOption", "NoEncoding"),
-    ]))
-    return out
+        TTLV.enum("EncodingOption", encoding),
+    ])
+    return wrap_for_export(ctx, obj, spec)
 
 
 def unwrapped(ctx: OpContext, obj: StoredObject) -> TTLV:
@@ -266,8 +272,6 @@ def unwrap_node(ctx: OpContext, node: TTLV) -> TTLV:
     kek_uid = info.get_value("UniqueIdentifier") if info is not None else None
     if info is None or not isinstance(kek_uid, str):
         raise NotSupported("unable to unwrap key: the wrapping key identifier is missing")
-    if kwd.get_value("EncodingOption") == "TTLVEncoding":
-        raise NotSupported("the sandbox KMS unwraps keys wrapped with EncodingOption NoEncoding only")
     kek = _unwrapping_key(ctx, kek_uid)
     params = info.get("CryptographicParameters")
     data = block.get_value("KeyValue")
@@ -285,6 +289,12 @@ def unwrap_node(ctx: OpContext, node: TTLV) -> TTLV:
     out = node.copy()
     plain_block = out.child("KeyBlock")
     plain_block.remove("KeyWrappingData")
+    if (kwd.get_value("EncodingOption") or "TTLVEncoding") == "TTLVEncoding":  # KeyValue::from_ttlv_bytes
+        try:
+            plain_block.set(ttlv_binary.key_value_from_bytes(plain))
+        except ValueError as exc:
+            raise CryptographicError(f"unable to unwrap the key: the unwrapped TTLV cannot be read: {exc}") from None
+        return out
     if node.tag in ("PrivateKey", "PublicKey"):
         plain_block.set(TTLV.enum("KeyFormatType", "PKCS8"))
         plain_block.set(TTLV.struct("KeyValue", [TTLV.bytes_("KeyMaterial", plain)]))
@@ -298,8 +308,8 @@ def unwrap_node(ctx: OpContext, node: TTLV) -> TTLV:
 def wrap_for_export(ctx: OpContext, node: TTLV, spec: TTLV) -> TTLV:
     """Get/Export with a ``KeyWrappingSpecification`` (``wrap_object`` → ``wrap_using_kms`` →
     ``wrap_object_with_key``): ``node`` (already in the default format) with its key bytes
-    wrapped by an AES key or an RSA public key. NoEncoding only (ckms sends TTLVEncoding for a
-    json-ttlv export; kms-tui sends NoEncoding)."""
+    (NoEncoding) or its KeyValue's binary TTLV (TTLVEncoding, the default) wrapped by an AES
+    key, an RSA public key or an EC public key (ECIES)."""
     method = spec.get_value("WrappingMethod", "Encrypt")
     info = spec.get("EncryptionKeyInformation")
     if info is None:
@@ -311,10 +321,16 @@ def wrap_for_export(ctx: OpContext, node: TTLV, spec: TTLV) -> TTLV:
     if method != "Encrypt":
         raise CryptographicError(f"Unable to wrap the key: wrapping method is not supported: {method}")
     encoding = spec.get_value("EncodingOption") or "TTLVEncoding"
-    if encoding != "NoEncoding":
-        raise NotSupported("the sandbox KMS wraps exported keys with EncodingOption NoEncoding only")
     try:
-        if node.tag in ("SymmetricKey", "SecretData"):
+        if encoding == "TTLVEncoding":  # key_data_to_wrap: the binary TTLV of the KeyValue
+            key_value = node.find("KeyBlock/KeyValue")
+            if key_value is None or key_value.type != "Structure":
+                raise CryptographicError("Unable to wrap the key: key value is not set")
+            try:
+                data = ttlv_binary.key_value_bytes(key_value)
+            except ValueError as exc:
+                raise CryptographicError(f"Unable to wrap the key: {exc}") from None
+        elif node.tag in ("SymmetricKey", "SecretData"):
             data = keys.symmetric_bytes(node)
         elif node.tag == "PrivateKey":
             data = keys.private_material(keys.load_private(node), "PKCS8").value

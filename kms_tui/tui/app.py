@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
@@ -34,6 +34,7 @@ from kms_tui.tui.modals.discard import DiscardModal
 from kms_tui.tui.modals.error import ErrorModal, describe_error
 from kms_tui.tui.registry import SCREENS, make_screen
 from kms_tui.tui.services import AppServices, ConsoleOptions
+from kms_tui.tui.theme import THEMES, remember, saved_theme, starting_theme
 from kms_tui.tui.unsaved import unsaved_changes
 
 if TYPE_CHECKING:  # imported on use (it loads ctypes): the welcome screen does not need it
@@ -42,7 +43,6 @@ if TYPE_CHECKING:  # imported on use (it loads ctypes): the welcome screen does 
 # worker groups whose failure opens an error modal instead of a toast
 DESTRUCTIVE_GROUPS = frozenset({"destructive"})
 LINK_CHECK_EVERY = 15.0  # seconds between live checks of the active server
-THEMES = ("textual-dark", "textual-light", "ansi-dark", "ansi-light", "nord", "gruvbox")
 
 
 def _mode_bindings() -> list[Binding]:
@@ -59,12 +59,14 @@ class KmsConsole(OrderedKeys, App):
     MODES = {entry.mode: partial(make_screen, entry) for entry in SCREENS}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", tooltip="List the keys of this screen (F1 or ?).", id="help"),
+        Binding("colon", "command_mode", "Command mode", show=False, id="command-mode",
+                tooltip="Go to a screen or run an action by typing its name (as k9s's ':'), enter runs it."),
         Binding("ctrl+q", "quit", "Quit", tooltip="Quit the console (stops the sandbox).", id="quit",
                 priority=True),
         Binding("ctrl+o", "onboarding", "Connect", show=False,
                 tooltip="Try the sandbox, connect to a server or import a ckms.toml.", id="onboarding"),
-        Binding("ctrl+t", "next_theme", "Theme", show=False, tooltip="Switch to the next theme.",
-                id="next-theme"),
+        Binding("ctrl+t", "next_theme", "Theme", show=False,
+                tooltip="Switch to the next theme (kept in settings.toml).", id="next-theme"),
         Binding("ctrl+g", "write_mode", "Write mode",
                 tooltip="Production profile: switch to write mode for this session (asks for its name), "
                 "or back to read-only.", id="write-mode"),
@@ -94,7 +96,7 @@ class KmsConsole(OrderedKeys, App):
     # --- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._key_order_mounted()
-        self.theme = self.options.theme or "textual-dark"
+        self.theme = starting_theme(self.options.theme, None, self.console.color_system)
         self.identity = Identity(read_only=self.read_only)
         if self.nothing_to_open():
             # a newcomer: the welcome screen is the first frame, alone (no start-up thread, and the
@@ -136,11 +138,13 @@ class KmsConsole(OrderedKeys, App):
         self.settings = message.settings
         if message.settings is not None:
             self.read_only = self._read_only_base = self.read_only or bool(message.settings.read_only)
-            if not self.options.theme and message.settings.theme in self.available_themes:
-                self.theme = message.settings.theme
+            saved = saved_theme(message.settings)
+            if not self.options.theme and saved in self.available_themes:
+                self.theme = saved
             if message.settings.keymap:
                 self.set_keymap(dict(message.settings.keymap))
             self.identity = replace(self.identity, read_only=self.read_only)
+        self.watch(self, "theme", self._theme_chosen, init=False)  # from now on, a choice is kept
         if self.options.sandbox:
             self.start_sandbox()
         elif message.error is not None:
@@ -413,6 +417,22 @@ class KmsConsole(OrderedKeys, App):
 
         self.confirm_discard(self.screen_stack, "leave", lambda: self.push_screen(OnboardingScreen()),
                              discard=True)
+
+    def _theme_chosen(self, theme: str) -> None:
+        """ctrl+t and the palette's Theme both land here: the choice is saved in settings.toml."""
+        if not self.read_only:
+            remember(self, self.settings, theme, partial(setattr, self, "settings"))
+
+    def get_system_commands(self, screen: Any) -> Iterable[SystemCommand]:
+        """Only the palette entries an operator needs; Textual's others (keys panel, maximize,
+        screenshot) are left out."""
+        yield SystemCommand("Theme", "Choose the console's colours (ctrl+t cycles them); kept in settings.toml",
+                            self.action_change_theme)
+        yield SystemCommand("Quit", "Leave kms-tui (asks first about unsaved edits)", self.action_quit)
+
+    def action_command_mode(self) -> None:
+        """k9s's ':': the command palette (its own action, so the footer keeps showing ctrl+p for it)."""
+        self.action_command_palette()
 
     def action_next_theme(self) -> None:
         names = [t for t in THEMES if t in self.available_themes]

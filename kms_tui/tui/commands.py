@@ -28,7 +28,7 @@ def palette_entries(app) -> Iterator[tuple[str, str, Callable[[], Any]]]:
     for binding in app.BINDINGS:
         if binding.description and binding.id and not binding.id.startswith("go-"):
             yield binding.description, binding.tooltip or "", partial(app.run_action, binding.action)
-    yield "Sign in again", "Refresh the whoami data of the active profile.", app.refresh_whoami
+    yield "Ask who I am again", "Ask the server again who you are and what you may do (whoami).", app.refresh_whoami
 
 
 async def run_on_screen(app, mode: str, action: str) -> None:

@@ -1,6 +1,6 @@
 """Write an SVG of every console screen, taken from the real app on a real sandbox.
 
-    python -m kms_tui.tui.screenshots [--out screenshots] [--size 100x32] [--only NAME ...]
+    python -m kms_tui.tui.screenshots [--out screenshots] [--size 80x24] [--only NAME ...]
 
 Runs in a throw-away kms-tui home (your profiles and settings are not touched), starts the
 sandbox as the console does, and drives the app with Textual's pilot. To add a screen, append
@@ -90,6 +90,10 @@ SHOTS: list[Shot] = [
     Shot("objects-secret", "Secret data: the value masked until V", lambda p: _secret(p)),
     Shot("objects-name-dates", "Name, dates and vendor attributes of an object (A)", lambda p: _objects(p, "A")),
     Shot("objects-revoke-rights", "Revoke some or all of a user's rights", lambda p: _revoke_rights(p)),
+    Shot("objects-grant", "Grant: a user, the operations, and what they really allow on Cosmian 5.26",
+         lambda p: _objects(p, "g")),
+    Shot("access", "Access: what you own, what was granted to you, whether you may create objects",
+         lambda p: _access(p)),
     Shot("objects-locate", "Server filters: type, algorithm, state incl. destroyed, tags, name, length, link",
          lambda p: _objects(p, "f")),
     Shot("audit", "Audit view: what the console did, newest first", lambda p: _audit(p)),
@@ -117,6 +121,12 @@ SHOTS: list[Shot] = [
 ]
 
 
+async def _access(pilot) -> None:
+    await _objects(pilot)  # the sample objects exist
+    await pilot.press("6")
+    await _settle(pilot, 1.0)
+
+
 async def _export(pilot) -> None:
     from textual.widgets import Select
 
@@ -133,7 +143,7 @@ async def _import(pilot) -> None:
     await _objects(pilot)
     path = Path(os.environ.get("HOME", tempfile.gettempdir())) / "service.p12"
     path.write_bytes(sample_pkcs12())
-    pilot.app.screen._import_file_chosen(path)
+    pilot.app.screen.transfer.import_file(path)
     await _settle(pilot)
 
 
@@ -364,7 +374,7 @@ async def take_all(out: Path, size: tuple[int, int], only: frozenset[str] = froz
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kms_tui.tui.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="screenshots", help="folder for the SVGs (default: screenshots)")
-    parser.add_argument("--size", default="100x32", help="terminal size, COLSxROWS (default: 100x32)")
+    parser.add_argument("--size", default="80x24", help="terminal size, COLSxROWS (default: 80x24, as over SSH)")
     parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
                         help="take only these shots (file names without .svg): " + ", ".join(s.name for s in SHOTS))
     args = parser.parse_args(argv)

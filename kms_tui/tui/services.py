@@ -14,7 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 Clock = Callable[[], datetime]
 
@@ -46,8 +49,8 @@ class AppServices:
     profile: Any
     read_only: bool
     clock: Clock
+    client: KmsClient
     production: bool = False  # settings.toml marks the profile production (see the app's write mode)
-    client: Any = None
     session: Any = None
     audit: Any = None
     settings: Any = None
@@ -125,7 +128,7 @@ async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any 
                        extra_closers=[session.stop, audit.close])
 
 
-def _client_and_session(profile: Any, read_only: bool = False) -> tuple[Any, Any, Any]:
+def _client_and_session(profile: Any, read_only: bool = False) -> tuple[KmsClient, Any, Any]:
     """The client, its session (not watched yet) and the audit trail of ``profile`` (blocking).
     ``read_only``: nothing is written to disk (see :mod:`kms_tui.tui.read_only_store`)."""
     from kms_tui.auth.session import Session

@@ -39,7 +39,7 @@ async def test_help_scrolls_to_its_last_line_on_every_screen(sandbox_console, si
             help_screen = app.screen
             scroll = help_screen.query_one("#help-scroll", VerticalScroll)
             seen = [_flat(screen_text(app))]
-            for _line in range(120):  # a line at a time to the end: each row is whole on some screen
+            for _line in range(400):  # a line at a time to the end: each row is whole on some screen
                 if scroll.scroll_y >= scroll.max_scroll_y:
                     break
                 await pilot.press("down")

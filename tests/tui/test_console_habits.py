@@ -47,3 +47,25 @@ async def test_config_editor_leaves_with_escape_then_number_keys_switch(sandbox_
         await pilot.press("1")  # a screen switch, not a character: unsaved edits, so it asks first
         await wait_until(pilot, lambda: isinstance(app.screen, DiscardModal), what="discard question")
         assert editor.text == before
+
+
+async def test_colon_is_command_mode_and_a_colon_in_the_filter_is_text(sandbox_console):
+    from textual.command import CommandPalette
+    from textual.widgets import Input
+
+    from tests.tui.test_objects_helpers import open_objects
+
+    app = sandbox_console
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_objects(pilot)
+        await pilot.press("slash", "a", "colon", "b")  # typing in the filter: ':' is a character
+        await pilot.pause()
+        assert screen.query_one("#filter-text", Input).value == "a:b"
+        assert not isinstance(app.screen, CommandPalette)
+        await pilot.press("escape", "escape")  # clear the filter, leave it
+        await pilot.press("colon")  # k9s's ':' — the palette in command mode
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the command palette")
+        await pilot.press(*"go to audit")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "AuditScreen", what="the audit screen")

@@ -135,6 +135,9 @@ async def test_read_only_refuses_every_change_with_a_reason(console_factory, san
         await app.services.client.create_key_pair("rsa", size=2048)
         await reload(pilot, screen)
         before = [(r.uid, r.state) for r in screen.table.shown_rows]
+        shown = {b.binding.action for b in screen.active_bindings.values() if b.binding.show}
+        assert not shown & {"create", "revoke", "destroy"}  # the footer offers no write key
+        assert {"reload", "focus_text_filter"} <= shown
         for key in ("n", "a", "v", "d", "e"):
             await pilot.press(key)
             await pilot.pause()
@@ -238,7 +241,8 @@ async def test_rows_arriving_while_the_user_moves_wait_and_the_status_says_so(sa
 
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
-        screen.quiet_after_key_s, screen.flush_at_least_every_s = 60.0, 120.0  # a user who never pauses
+        # a user who never pauses
+        screen.arrivals.quiet_after_key_s, screen.arrivals.flush_at_least_every_s = 60.0, 120.0
         screen.load_running = True  # as mid-load
         screen.post_message(RowsLoaded(screen.generation, Loaded(rows("first", 5), False)))
         await wait_until(pilot, lambda: screen.table.total == 5, what="the first rows shown at once")
@@ -337,7 +341,7 @@ async def test_a_filter_that_hides_every_row_says_so_and_esc_brings_them_back(sa
         await pilot.pause()
         assert screen.table.shown_rows == []
         said = screen.table.empty_text
-        assert "No row matches 'xyz': 1 object hidden; esc clears the filter." == said
+        assert said == "No row matches 'xyz': 1 object hidden (esc clears)"
         assert "No objects yet" not in said
         await pilot.press("escape")  # clears the filter: the row is back
         await pilot.pause()

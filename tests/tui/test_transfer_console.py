@@ -73,7 +73,7 @@ async def test_import_preview_refuses_a_wrong_password(sandbox_console, tmp_path
                                        ser.BestAvailableEncryption(b"right")))
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
-        screen._import_file_chosen(path)
+        screen.transfer.import_file(path)
         await pilot.pause()
         modal = pilot.app.screen
         modal.query_one("#import-password", Input).value = "wrong"
@@ -136,6 +136,25 @@ async def test_export_of_a_private_key_names_it_and_writes_0600(sandbox_console,
         assert ser.load_der_private_key(plain, None).private_numbers() == key.private_numbers()
 
 
+async def test_export_of_an_opaque_object_names_it_and_writes_its_bytes_0600(sandbox_console, tmp_path):
+    from kms_tui.client.secrets import SecretValue, create_opaque_object
+
+    blob = b"vendor blob \x00\x01\x02" * 4
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        uid = (await create_opaque_object(pilot.app.services.client, SecretValue(blob))).uid
+        screen.export_dir = tmp_path
+        await reload(pilot, screen)
+        modal = await _export_dialog_for(pilot, screen, uid, "raw", "blob.bin")
+        assert "opaque object" in str(modal.query_one("#export-material", Static).render())
+        question = await _question_after_submit(pilot)
+        assert "opaque object" in question and uid in question
+        await pilot.press("y")
+        await settle(pilot)
+        out = tmp_path / "blob.bin"
+        assert out.read_bytes() == blob and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
 async def _raw(client, uid: str) -> bytes:
     response = await client.get(uid, "Raw")
     return response.find("SymmetricKey/KeyBlock/KeyValue/KeyMaterial").value
@@ -150,7 +169,7 @@ def _import_preview(tmp_path):
         path = tmp_path / "service-public.pem"
         key = rsa.generate_private_key(65537, 2048)
         path.write_bytes(key.public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo))
-        screen._import_file_chosen(path)
+        screen.transfer.import_file(path)
         await pilot.pause()
         await pilot.pause()
 

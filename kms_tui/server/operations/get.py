@@ -80,6 +80,8 @@ def _formatted(ctx: OpContext, obj: StoredObject, requested: str | None, wrap_ty
     if node.tag == "SymmetricKey":
         return _symmetric(ctx, obj, requested, wrap_type)
     if node.tag in ("PrivateKey", "PublicKey"):
+        if wrap_type == "NotWrapped" and wrapping.is_wrapped(node):  # unwrap_if_requested
+            node = wrapping.unwrapped(ctx, obj)
         return _asymmetric(node, requested)
     if node.tag == "Certificate":
         if requested is not None and requested not in CERTIFICATE_FORMATS:

@@ -17,15 +17,18 @@ between objects, each object's outcome is listed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.safetext import visible
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 REVOKED = ("Compromised", "Deactivated", "Destroyed", "Destroyed_Compromised")
 
 
 class BulkMarks:
-    def __init__(self, screen: Any) -> None:
+    def __init__(self, screen: ObjectsScreen) -> None:
         self.screen = screen
         self.marked: dict[str, None] = {}  # ids, in the order they were marked
 
@@ -194,9 +197,12 @@ class BulkMarks:
         for uid in ids:
             row = table.get_row(uid)
             target = export_target(row) if row is not None else None
-            plans[uid] = (("", "no public part (a symmetric key or secret)") if target is None
-                          else ("", f"{row.state}: left out (e on the row exports it after a warning)")
-                          if row.state in REVOKED else (target[0], ""))
+            if row is None or target is None:
+                plans[uid] = ("", "no public part (a symmetric key or secret)")
+            elif row.state in REVOKED:
+                plans[uid] = ("", f"{row.state}: left out (e on the row exports it after a warning)")
+            else:
+                plans[uid] = (target[0], "")
 
         async def act(uid: str) -> Any:
             target, why_not = plans[uid]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 
 from kms_tui.safetext import visible
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 
 @dataclass
@@ -113,7 +116,7 @@ class ProgressModal(ModalScreen[Any]):
 class BulkRunModal(ProgressModal):
     """Runs a revoke or destroy ``plan`` through ``client``."""
 
-    def __init__(self, client: Any, plan: Any) -> None:
+    def __init__(self, client: KmsClient, plan: Any) -> None:
         super().__init__(f"Bulk {plan.verb()} of {plan.count} object(s)", len(plan.sends))
         self.client = client
         self.plan = plan

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.actions import SkipAction
@@ -20,6 +20,9 @@ from kms_tui.kmip.models import certificate_requests as cr
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import parse_tags
 from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 SOURCES = (("a new key pair", "generate"), ("a public key in the KMS", "public"), ("a CSR file", "csr"))
 KEY_LABELS = {"rsa:2048": "RSA 2048", "rsa:3072": "RSA 3072", "rsa:4096": "RSA 4096", "ec:p256": "EC P-256",
@@ -168,7 +171,7 @@ class CertifyModal(ObjectForm[CertifyRequest]):
         )
 
 
-def certify_from(screen: Any) -> None:
+def certify_from(screen: ObjectsScreen) -> None:
     """The objects screen's ``C``: the certify dialog (the public key highlighted, if one is)."""
     if isinstance(screen.focused, Input):
         raise SkipAction()
@@ -187,7 +190,7 @@ def certify_from(screen: Any) -> None:
     screen.app.push_screen(CertifyModal(public_key_id=public), chosen)
 
 
-def run_certify(screen: Any, request: CertifyRequest) -> None:
+def run_certify(screen: ObjectsScreen, request: CertifyRequest) -> None:
     from kms_tui.tui.objects import actions
     from kms_tui.tui.objects.lifecycle import RowsChanged
 

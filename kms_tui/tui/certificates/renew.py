@@ -10,12 +10,15 @@ rows of both certificates are read again and the new one is selected.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.confirm import ConfirmationModal
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 RENEWABLE_STATES = ("Active", "Deactivated")  # recertify.rs: CertificateRekey::validate
 
@@ -28,13 +31,13 @@ RENEW_BINDINGS = [
 
 class CertificateRenewal:
     """Owned by the objects screen (``screen.renewal``); needs its ``table``, ``client``,
-    ``_writable_row``, ``notify`` and ``post_message``."""
+    ``writable_row``, ``notify`` and ``post_message``."""
 
-    def __init__(self, screen: Any) -> None:
+    def __init__(self, screen: ObjectsScreen) -> None:
         self.screen = screen
 
     def renew(self) -> None:
-        row = self.screen._writable_row("renew")
+        row = self.screen.writable_row("renew")
         if row is None:
             return
         if row.object_type != "Certificate":

@@ -15,7 +15,7 @@ from textual.widgets import Input, SelectionList, Static
 from kms_tui import access_rights as rights
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
-from kms_tui.tui.widgets.checkbox import Checkbox
+from kms_tui.tui.widgets.checkbox import Checkbox, CheckList
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class GrantModal(ObjectForm[GrantRequest]):
         yield field_row("User", Input(placeholder="user id (email, certificate CN); * = everyone", compact=True,
                                       id="grant-user"))
         yield field_row("All operations", Checkbox("every right on the object", False, compact=True, id="grant-all"))
-        yield SelectionList[str](*[(rights.display_name(op), op) for op in rights.OBJECT_OPERATIONS],
+        yield CheckList[str](*[(rights.display_name(op), op) for op in rights.OBJECT_OPERATIONS],
                                  id="grant-operations", compact=True)
         yield Static("", id="grant-allows")
         yield Static(rights.GET_WARNING, id="grant-warning", markup=False)

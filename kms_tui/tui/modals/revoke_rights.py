@@ -15,6 +15,7 @@ from textual.widgets import SelectionList, Static
 from kms_tui import access_rights as rights
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.object_form import FormProblem, ObjectForm
+from kms_tui.tui.widgets.checkbox import CheckList
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class RevokeRightsModal(ObjectForm[RevokeRightsRequest]):
     def compose_fields(self) -> ComposeResult:
         yield Static(Text(f"from {visible(self.user)} on {visible(self.uid)}", style="bold"), id="revoke-rights-who")
         yield Static("Ticked rights are taken away (space unticks one to keep it):", classes="form-note")
-        yield SelectionList[str](*[(rights.display_name(op), op, True) for op in self.held],
+        yield CheckList[str](*[(rights.display_name(op), op, True) for op in self.held],
                                  id="revoke-rights-operations", compact=True)
         yield Static("", id="revoke-rights-after")
 

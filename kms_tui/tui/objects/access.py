@@ -10,6 +10,8 @@ the grant and revoke requests run in workers of the section and refresh it when 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from functools import partial  # a worker cancelled before it starts leaves no coroutine unawaited
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from textual import getters
 
     from kms_tui.tui.app import KmsConsole
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 
 PAUSE = 0.2  # seconds the cursor rests on a row before its grants are asked for
@@ -107,8 +110,13 @@ class AccessSection(Vertical):
             note.update("Not connected.")
             return
         note.update("Loading who holds rights…")
-        self.run_worker(self._load(row.uid, self.generation, pause=PAUSE), group="access-list", exclusive=True,
-                        exit_on_error=False)
+        self._start_load(partial(self._load, row.uid, self.generation, pause=PAUSE))
+
+    def _start_load(self, load: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """One load at a time (a newer one cancels the last). Given as a callable, not a coroutine:
+        a load cancelled before it starts then leaves no coroutine never awaited."""
+        self.run_worker(load, group="access-list", exclusive=True,  # type: ignore[arg-type]
+                        exit_on_error=False)  # (mypy infers Textual's WorkType of a callable as Never)
 
     async def _load(self, uid: str, generation: int, *, pause: float = 0.0) -> None:
         if pause:  # moving through the list: ask only for the row the cursor stops on
@@ -203,11 +211,10 @@ class AccessSection(Vertical):
     def _reload(self, uid: str) -> None:
         if self.uid == uid:
             self.generation += 1
-            self.run_worker(self._load(uid, self.generation), group="access-list", exclusive=True,
-                            exit_on_error=False)
+            self._start_load(partial(self._load, uid, self.generation))
 
 
-def grant_from(screen: Any) -> None:
+def grant_from(screen: ObjectsScreen) -> None:
     """The objects screen's ``g`` (a priority key, before the table's own ``g``): the grant dialog
     for the current row; a letter like any other while a text field has the focus."""
     if isinstance(screen.focused, Input):

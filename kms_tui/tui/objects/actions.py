@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError
 from kms_tui.kmip.ttlv import TTLV, encode
 from kms_tui.tui.objects.rows import ObjectRow, recent_attributes, row_from_attributes
 
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
-async def fetch_rows(client: Any, uids: Sequence[str]) -> tuple[list[ObjectRow], list[str]]:
+
+async def fetch_rows(client: KmsClient, uids: Sequence[str]) -> tuple[list[ObjectRow], list[str]]:
     """Fresh rows for ``uids`` (after an action); ids that are gone come back in the second list."""
     found = await client.get_attributes_many([u for u in uids if u])
     rows, gone, recent = [], [], recent_attributes(client)
@@ -36,7 +39,7 @@ def _without_activation(op: TTLV) -> TTLV:
     return op
 
 
-async def create_key(client: Any, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
+async def create_key(client: KmsClient, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
                      value: Any = None, length: int | None = None) -> list[str]:
     """Create what ``kind`` (a ``KeyKind``) describes; returns the new ids, main object first."""
     if kind.is_secret:
@@ -59,19 +62,20 @@ async def create_key(client: Any, kind: Any, *, name: str | None, tags: Sequence
     return [str(r.get_value("UniqueIdentifier"))]
 
 
-async def raw_attributes_json(client: Any, uid: str) -> str:
+async def raw_attributes_json(client: KmsClient, uid: str) -> str:
     """The GetAttributes response (tags included) as JSON TTLV text."""
     main = await client.send(requests.get_attributes(uid))
     try:
         tags = await client.send(requests.get_tags(uid))
-        for node in tags.get("Attributes").children() if tags.get("Attributes") else []:
-            main.get("Attributes").value.append(node)
+        found = tags.get("Attributes")
+        for node in found.children() if found else []:
+            main.child("Attributes").value.append(node)
     except KmsError:
         pass  # tags are a bonus in the raw view
     return encode(main)
 
 
-async def export_pem(client: Any, uid: str) -> bytes:
+async def export_pem(client: KmsClient, uid: str) -> bytes:
     """PEM of a public key or certificate (the client's ``to_pem`` reads the export)."""
     from kms_tui.client.pem import to_pem  # cryptography's x509: only when exporting
 

@@ -1,4 +1,4 @@
-"""How listed rows reach the object table without slowing the keys (a mixin of the objects screen).
+"""How listed rows reach the object table without slowing the keys (:class:`RowFeeder`, owned by the screen).
 
 - Rows that arrive are buffered and added together every FLUSH_EVERY_S (the first ones at once):
   each addition may redraw the whole table.
@@ -14,9 +14,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.timer import Timer
+
+from kms_tui.tui.objects.rows import ObjectRow
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
+
 
 FLUSH_EVERY_S = 0.15  # rows arriving meanwhile are shown together: few full-table redraws
 QUIET_AFTER_KEY_S = 0.3  # while the user moves through the list, arriving rows wait for a pause…
@@ -36,73 +42,85 @@ def flush_delay(now: float, last_key: float, waiting_since: float, *, quiet: flo
     return min(until_quiet, cap - waited)
 
 
-class ArrivingRows:
-    """Mixed into ``ObjectsScreen``: needs ``table``, ``generation``, ``set_timer`` and
-    ``_show_counts``; call :meth:`_reset_arrivals` when a load starts."""
+class RowFeeder:
+    """Owned by the objects screen (``screen.arrivals``): buffers the rows a load lists and puts
+    them into the screen's table with its timers. :meth:`reset` when a load starts."""
 
-    table: Any
-    generation: int
-    set_timer: Any
-    _show_counts: Callable[[], None]
+    def __init__(self, screen: ObjectsScreen) -> None:
+        self.screen = screen
+        self.quiet_after_key_s = QUIET_AFTER_KEY_S
+        self.flush_at_least_every_s = FLUSH_AT_LEAST_EVERY_S
+        self.received: set[str] = set()  # ids the running load has listed
+        self._waiting: list[ObjectRow] = []  # rows of the running load not in the table yet
+        self._waiting_since = 0.0  # when the oldest of ``_waiting`` came
+        self._timer: Timer | None = None
 
-    def _reset_arrivals(self) -> None:
-        """Forget buffered rows (a new load, or the screen's first setup)."""
-        self._arrived: list = []  # rows of the running load not in the table yet
-        self._received: set[str] = set()  # ids the running load has listed
-        self._waiting_since = 0.0  # when the oldest of ``_arrived`` came
-        self._stop_flush_timer()
-        if not hasattr(self, "quiet_after_key_s"):  # tests may set their own
-            self.quiet_after_key_s, self.flush_at_least_every_s = QUIET_AFTER_KEY_S, FLUSH_AT_LEAST_EVERY_S
+    @property
+    def waiting(self) -> int:
+        """How many rows arrived and wait for a pause in the keys."""
+        return len(self._waiting)
 
-    def _stop_flush_timer(self) -> None:
-        timer: Timer | None = getattr(self, "_flush_timer", None)
-        if timer is not None:
-            timer.stop()
-        self._flush_timer: Timer | None = None
+    def reset(self) -> None:
+        """Forget buffered rows (a new load)."""
+        self._waiting = []
+        self.received = set()
+        self._waiting_since = 0.0
+        self._stop_timer()
 
-    def _rows_arrived(self, rows: list) -> None:
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = None
+
+    def arrived(self, rows: list[ObjectRow]) -> None:
         """Buffer ``rows``; shown at once when the table is empty, else by the flush timer.
         Fresh versions of rows already shown (a reload) go in at once if none moves: nothing
         shifts under the cursor, and the old rows are freed as the new ones come."""
-        self._received.update(row.uid for row in rows)
-        table = self.table
+        self.received.update(row.uid for row in rows)
+        table = self.screen.table
         shown = [row for row in rows if table.get_row(row.uid) is not None]
         if shown and table.replace_rows(shown):
             rows = [row for row in rows if table.get_row(row.uid) is not row]
-        self._arrived.extend(rows)
+        self._waiting.extend(rows)
         if not table.total:
-            self._show_arrived()
-        elif self._flush_timer is None:
+            self.show()
+        elif self._timer is None:
             self._waiting_since = time.monotonic()
-            self._flush_timer = self.set_timer(FLUSH_EVERY_S, self._flush_arrived)
+            self._timer = self.screen.set_timer(FLUSH_EVERY_S, self._flush)
 
-    def _flush_arrived(self) -> None:
-        self._flush_timer = None
-        wait = flush_delay(time.monotonic(), self.table.last_navigation, self._waiting_since,
+    def last(self, rows: list[ObjectRow]) -> None:
+        """The load's last rows: buffered (and listed) without a flush; :meth:`show` follows."""
+        self._waiting.extend(rows)
+        self.received.update(row.uid for row in rows)
+
+    def _flush(self) -> None:
+        self._timer = None
+        wait = flush_delay(time.monotonic(), self.screen.table.last_navigation, self._waiting_since,
                            quiet=self.quiet_after_key_s, cap=self.flush_at_least_every_s)
         if wait > 0:
-            self._flush_timer = self.set_timer(wait, self._flush_arrived)
-            self._show_counts()
+            self._timer = self.screen.set_timer(wait, self._flush)
+            self.screen.refresh_counts()
         else:
-            self._show_arrived()
+            self.show()
 
-    def _show_arrived(self, then: Callable[[], None] | None = None) -> None:
+    def show(self, then: Callable[[], None] | None = None) -> None:
         """Add the buffered rows to the table (see :meth:`_feed`), then call ``then()``."""
-        rows, self._arrived = self._arrived, []
-        self._stop_flush_timer()
-        self._feed(rows, 0, self.generation, then)
+        rows, self._waiting = self._waiting, []
+        self._stop_timer()
+        self._feed(rows, 0, self.screen.generation, then)
 
-    def _feed(self, rows: list, start: int, generation: int, then: Callable[[], None] | None) -> None:
+    def _feed(self, rows: list[ObjectRow], start: int, generation: int, then: Callable[[], None] | None) -> None:
         """Sort keys for FEED_ROWS rows per loop turn (nothing changes on screen), then every
         row in one go: one sort of the view and one redraw, instead of one per slice."""
-        if generation != self.generation:
+        if generation != self.screen.generation:
             return  # a newer load replaced this one
+        table = self.screen.table
         if start < len(rows) and len(rows) > FEED_ROWS:
-            self.table.prepare_rows(rows[start : start + FEED_ROWS])
+            table.prepare_rows(rows[start : start + FEED_ROWS])
             asyncio.get_running_loop().call_soon(self._feed, rows, start + FEED_ROWS, generation, then)
             return
         if rows:
-            self.table.add_rows(rows)
-            self._show_counts()
+            table.add_rows(rows)
+            self.screen.refresh_counts()
         if then is not None:
             then()

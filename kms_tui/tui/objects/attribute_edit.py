@@ -1,4 +1,5 @@
-"""Edit the highlighted object's name, dates and vendor attributes from the objects screen (a mixin).
+"""Edit the highlighted object's name, dates and vendor attributes from the objects screen
+(:class:`AttributeEditor`, owned by it).
 
 ``A`` opens :class:`~kms_tui.tui.modals.attributes_edit.AttributesModal`; the changes run in a
 ``destructive`` worker, one request per attribute (Set/Modify/DeleteAttribute through
@@ -8,9 +9,8 @@ is refreshed in place from the server (:class:`RowsChanged`), as after a tag edi
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual import work
+from functools import partial
+from typing import TYPE_CHECKING
 
 from kms_tui.client import attributes as edits
 from kms_tui.client.errors import ServerRefused
@@ -21,10 +21,14 @@ from kms_tui.tui.modals.attributes_edit import NOT_GIVEN, AttributeEdits, Attrib
 from kms_tui.tui.objects import actions
 from kms_tui.tui.objects.lifecycle import RowsChanged
 
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
+    from kms_tui.tui.objects.screen import ObjectsScreen
+
 _BUILD = {"ActivationDate": R.activation_date_attribute, "DeactivationDate": R.deactivation_date_attribute}
 
 
-async def apply_edits(client: Any, request: AttributeEdits) -> list[str]:
+async def apply_edits(client: KmsClient, request: AttributeEdits) -> list[str]:
     """Send the requests ``request`` asks for; what was done, for the notice."""
     uid, done = request.uid, []
     if request.name is not NOT_GIVEN:
@@ -67,23 +71,24 @@ class NothingThere(ServerRefused):
     """The attribute to remove is not on the object (nothing is sent)."""
 
 
-class AttributeEditActions:
-    """Mixed into ``ObjectsScreen`` (next to ``LifecycleActions``, whose ``_writable_row`` it uses)."""
+class AttributeEditor:
+    """Owned by the objects screen (``screen.attribute_edits``): ``A`` on the highlighted object."""
 
-    client: Any
+    def __init__(self, screen: ObjectsScreen) -> None:
+        self.screen = screen
 
-    def action_edit_attributes(self) -> None:
-        row = self._writable_row("change attributes")  # type: ignore[attr-defined]
+    def edit(self) -> None:
+        row = self.screen.writable_row("change attributes")
         if row is not None:
-            self.app.push_screen(AttributesModal(row), self._attributes_chosen)  # type: ignore[attr-defined]
+            self.screen.app.push_screen(AttributesModal(row), self._chosen)
 
-    def _attributes_chosen(self, request: AttributeEdits | None) -> None:
+    def _chosen(self, request: AttributeEdits | None) -> None:
         if request is not None:
-            self.run_attribute_edits(request)
+            self.screen.run_for(partial(self._apply, request), "destructive")
 
-    @work(exit_on_error=False, group="destructive")
-    async def run_attribute_edits(self, request: AttributeEdits) -> None:
-        done = await apply_edits(self.client, request)
-        rows, gone = await actions.fetch_rows(self.client, [request.uid])
+    async def _apply(self, request: AttributeEdits) -> None:
+        client = self.screen.client
+        done = await apply_edits(client, request)
+        rows, gone = await actions.fetch_rows(client, [request.uid])
         notice = f"{visible(request.uid)}: " + ("; ".join(done) or "nothing to change")
-        self.post_message(RowsChanged(notice, rows, gone))  # type: ignore[attr-defined]
+        self.screen.post_message(RowsChanged(notice, rows, gone))

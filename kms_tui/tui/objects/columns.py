@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -78,52 +77,52 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width) if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
 
 
-class RowPainter:
-    """Mixed into ``ObjectTable``: a row, or the header, as one line of segments."""
+Layout = list[tuple[str, int]]  # (column, width) left to right
+Styles = Callable[[str], Style]  # the table's component style by name ("base", "cursor", "active"…)
 
-    _layout: list[tuple[str, int]]
-    _style: Callable[[str], Style]
-    sort_order: Any
 
-    def _render_row(self, row: ObjectRow, selected: bool, width: int) -> Strip:
-        """The row as at most three segments (cells before the state, the state, the rest):
-        every segment costs in each frame's filters and cropping, a dozen per line added up."""
-        base = self._style("cursor") if selected else self._style("base")
-        segments: list[Segment] = []
-        run: list[str] = []  # text in the base style not yet made a segment
-        for column, col_width in self._layout:
-            shown = visible(cell_label(row, column))  # names, tags, ids come from the server
-            text = fit_middle(shown, col_width) if column == "id" else fit(shown, col_width)
-            if column == "state":
-                if run:
-                    segments.append(Segment("".join(run), base))
-                    run = []
-                segments.append(Segment(text, base + self._state_style(row.state)))
-            else:
-                run.append(text)
-            run.append(" ")
-        text = "".join(run)[:-1] if run else ""
-        used = sum(w for _c, w in self._layout) + max(len(self._layout) - 1, 0)
-        text += " " * max(width - used, 0)
-        if text:
-            segments.append(Segment(text, base))
-        return Strip(segments, width)
+def render_row(row: ObjectRow, selected: bool, width: int, layout: Layout, style: Styles) -> Strip:
+    """The row as at most three segments (cells before the state, the state, the rest):
+    every segment costs in each frame's filters and cropping, a dozen per line added up."""
+    base = style("cursor") if selected else style("base")
+    segments: list[Segment] = []
+    run: list[str] = []  # text in the base style not yet made a segment
+    for column, col_width in layout:
+        shown = visible(cell_label(row, column))  # names, tags, ids come from the server
+        text = fit_middle(shown, col_width) if column == "id" else fit(shown, col_width)
+        if column == "state":
+            if run:
+                segments.append(Segment("".join(run), base))
+                run = []
+            segments.append(Segment(text, base + state_style(row.state, style)))
+        else:
+            run.append(text)
+        run.append(" ")
+    text = "".join(run)[:-1] if run else ""
+    used = sum(w for _c, w in layout) + max(len(layout) - 1, 0)
+    text += " " * max(width - used, 0)
+    if text:
+        segments.append(Segment(text, base))
+    return Strip(segments, width)
 
-    def _state_style(self, state: str) -> Style:
-        if state == "Active":
-            return self._style("active")
-        if state in ("Compromised", "Destroyed_Compromised"):
-            return self._style("error")
-        if state in ("Deactivated", "PreActive"):
-            return self._style("warning")
-        return self._style("dim") if state.startswith("Destroyed") else Style()
 
-    def _header(self, width: int) -> Strip:
-        style = self._style("header")
-        parts = []
-        for column, col_width in self._layout:
-            title = TITLES[column]
-            if column == self.sort_order.column:
-                title += " ▼" if self.sort_order.reverse else " ▲"
-            parts.append(fit(title, col_width))
-        return Strip([Segment(" ".join(parts), style)]).adjust_cell_length(width, style)
+def state_style(state: str, style: Styles) -> Style:
+    if state == "Active":
+        return style("active")
+    if state in ("Compromised", "Destroyed_Compromised"):
+        return style("error")
+    if state in ("Deactivated", "PreActive"):
+        return style("warning")
+    return style("dim") if state.startswith("Destroyed") else Style()
+
+
+def render_header(width: int, layout: Layout, style: Styles, sort_column: str, reverse: bool) -> Strip:
+    """The column titles, the sort column's with its direction."""
+    header_style = style("header")
+    parts = []
+    for column, col_width in layout:
+        title = TITLES[column]
+        if column == sort_column:
+            title += " ▼" if reverse else " ▲"
+        parts.append(fit(title, col_width))
+    return Strip([Segment(" ".join(parts), header_style)]).adjust_cell_length(width, header_style)

@@ -15,13 +15,16 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError
 from kms_tui.client.listing import object_pages
 from kms_tui.tui.objects.actions import fetch_rows
 from kms_tui.tui.objects.rows import ObjectRow, created_of, kept_dates, recent_attributes
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 SLICE_ROWS = 100  # rows per message: one decoded slice of /access/owned, a few ms of work at most
 FIRST_PAGE = 36  # about a screenful, asked for alone: shown before the full listing arrives
@@ -89,7 +92,7 @@ def collector_paused() -> Iterator[None]:
             gc.set_threshold(*_gc_thresholds)
 
 
-async def load_rows(client: Any, filters: requests.LocateFilter, post: Callable[[Loaded], None]) -> None:
+async def load_rows(client: KmsClient, filters: requests.LocateFilter, post: Callable[[Loaded], None]) -> None:
     """Post a first screenful (one Locate, one batch), then every object of the full listing in
     slices of :data:`SLICE_ROWS`, yielding to the event loop after each. The first page goes
     alone: a busy KMS answers it in milliseconds, but not while it builds the full list."""

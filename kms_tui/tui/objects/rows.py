@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -68,7 +69,8 @@ def normalise_attributes(raw: Any, *, copy: bool = True) -> dict[str, Any]:
         out["Digest"] = {**digest, "DigestValue": bytes(digest["DigestValue"])}
     # The client's flat dict form (``requests.attributes_to_dict``): links/names/tags lower-case.
     if "links" in out:
-        out["Link"] = [{"LinkType": l.get("type"), "LinkedObjectIdentifier": l.get("id")} for l in out.pop("links")]
+        out["Link"] = [{"LinkType": link.get("type"), "LinkedObjectIdentifier": link.get("id")}
+                       for link in out.pop("links")]
     if "names" in out:
         out["Name"] = [{"NameValue": n} for n in out.pop("names")]
     if "tags" in out:
@@ -328,6 +330,21 @@ class TextFilterError(ValueError):
     """The free-text filter could not be understood (a bad regular expression)."""
 
 
+# The tests compile_text_filter combines (named, so a filter is a plain partial, typed).
+def _matches_pattern(pattern: re.Pattern[str], row: ObjectRow) -> bool:
+    """``pattern`` found in one of the row's cells (searched cell by cell: ^ and $ anchor at a
+    cell's edges)."""
+    return any(pattern.search(cell) for cell in row.haystack.split("\x00"))
+
+
+def _has_text(needle: str, row: ObjectRow) -> bool:
+    return needle in row.haystack
+
+
+def _fails(test: Callable[[ObjectRow], bool], row: ObjectRow) -> bool:
+    return not test(row)
+
+
 def compile_text_filter(text: str) -> Callable[[ObjectRow], bool]:
     """A row predicate from the filter line.
 
@@ -347,13 +364,10 @@ def compile_text_filter(text: str) -> Callable[[ObjectRow], bool]:
                 pattern = re.compile(term[1:-1], re.IGNORECASE)
             except re.error as exc:
                 raise TextFilterError(f"bad regular expression {term}: {exc}") from None
-            # searched cell by cell, so ^ and $ anchor at a cell's edges
-            test: Callable[[ObjectRow], bool] = lambda row, p=pattern: any(  # noqa: E731
-                p.search(cell) for cell in row.haystack.split("\x00")
-            )
+            test: Callable[[ObjectRow], bool] = partial(_matches_pattern, pattern)
         else:
-            test = lambda row, needle=term.lower(): needle in row.haystack  # noqa: E731
-        tests.append((lambda row, t=test: not t(row)) if negate else test)
+            test = partial(_has_text, term.lower())
+        tests.append(partial(_fails, test) if negate else test)
     if not tests:
         return lambda _row: True
     return lambda row: all(t(row) for t in tests)

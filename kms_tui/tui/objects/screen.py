@@ -7,11 +7,12 @@ client and post the messages below; the handlers here own the widgets.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -23,20 +24,20 @@ from kms_tui.safetext import visible
 from kms_tui.tui.bulk.marks import BulkMarks
 from kms_tui.tui.certificates.certify_modal import certify_from
 from kms_tui.tui.certificates.renew import RENEW_BINDINGS, CertificateRenewal
-from kms_tui.tui.objects import actions
+from kms_tui.tui.objects import actions, guards
 from kms_tui.tui.objects.access import grant_from
-from kms_tui.tui.objects.arrivals import ArrivingRows
-from kms_tui.tui.objects.attribute_edit import AttributeEditActions
+from kms_tui.tui.objects.arrivals import RowFeeder
+from kms_tui.tui.objects.attribute_edit import AttributeEditor
 from kms_tui.tui.objects.detail import ObjectDetail
 from kms_tui.tui.objects.filter_bar import ObjectFilterBar
-from kms_tui.tui.objects.lifecycle import LifecycleActions, RowsChanged
+from kms_tui.tui.objects.lifecycle import Lifecycle, RowsChanged
 from kms_tui.tui.objects.loading import Loaded, load_rows
 from kms_tui.tui.objects.query import describe_filter
-from kms_tui.tui.objects.rows import TextFilterError, compile_text_filter
-from kms_tui.tui.objects.secrets import SecretActions, SecretDetail
+from kms_tui.tui.objects.rows import ObjectRow, TextFilterError, compile_text_filter
+from kms_tui.tui.objects.secrets import SecretDetail, SecretReveal, SecretRevealed
 from kms_tui.tui.objects.table import ObjectTable
-from kms_tui.tui.objects.tags import TagActions
-from kms_tui.tui.objects.transfer import TransferActions
+from kms_tui.tui.objects.tags import TagEditor
+from kms_tui.tui.objects.transfer import ExportChecked, Transfer
 from kms_tui.tui.rotation import ROTATION_BINDINGS, RotationController
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets.filter_input import FilterInput
@@ -69,11 +70,13 @@ def _fmt(n: int) -> str:
     return f"{n:,}"
 
 
-class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagActions, TransferActions, LifecycleActions,
-                    ConsoleScreen):
+class ObjectsScreen(ConsoleScreen):
     """Filter bar on top, the table, the detail pane on the right when asked for."""
 
     AUTO_FOCUS = "#objects-table"
+    # hidden from the footer and the palette in read-only mode (their keys say why)
+    WRITE_ACTIONS = frozenset({"create", "activate", "revoke", "destroy", "grant_access", "certify", "edit_tags",
+                               "edit_attributes", "import", "rekey", "renew_certificate"})
     HELP_TITLE = "Objects"
     HELP_TEXT = (
         "Every object you own or were granted, loaded in the background (x stops the load). "
@@ -154,13 +157,73 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self.pending_select: str | None = None
         self.export_dir = Path.cwd()
         self._table: ObjectTable | None = None
-        self._reset_arrivals()
+        self.arrivals = RowFeeder(self)  # listed rows into the table, with its timers
         self._in_place = False  # the running load refreshes the rows shown (a reload)
         self.bulk = BulkMarks(self)  # marks and bulk actions (kms_tui.tui.bulk)
         self._listed_text = "No objects."  # what the empty table says when no text filter hides rows
         self._filter_text = ""
         self.rotation = RotationController(self)
+        self.lifecycle = Lifecycle(self)  # n a v d
+        self.tags = TagEditor(self)
+        self.attribute_edits = AttributeEditor(self)
+        self.secrets = SecretReveal(self)  # V
+        self.transfer = Transfer(self)  # i e
+        self._guard_state: tuple[bool, ...] = ()  # what the highlighted object allowed at the last footer
+        self._guard_keys: frozenset[str] | None = None  # keys of the actions a state may refuse
         self.renewal = CertificateRenewal(self)
+
+    # -- what the highlighted object's state allows (kms_tui.tui.objects.guards) ------------------
+    # Actions it does not allow are disabled in the footer and the palette, and refused with the
+    # reason when invoked anyway.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = super().check_action(action, parameters)  # read-only mode first
+        if allowed and action in guards.GUARDED_ACTIONS and self.is_mounted:
+            if guards.refusal(action, self.table.current) is not None:
+                return None  # shown disabled; invoking it says why
+        return allowed
+
+    def refresh_guards(self) -> None:
+        """Rebuild the footer when the highlighted object allows other actions than before."""
+        signature = guards.allowed_signature(self.table.current)
+        if signature != self._guard_state:
+            self._guard_state = signature
+            self.refresh_bindings()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key of an action the state disables: say why instead of doing nothing."""
+        if self._guard_keys is None:
+            self._guard_keys = frozenset(key for key, active in self.active_bindings.items()
+                                         if active.binding.action in guards.GUARDED_ACTIONS)
+        if event.key not in self._guard_keys:
+            return
+        active = self.active_bindings.get(event.key)
+        if active is not None and not active.enabled:
+            event.stop()  # the action itself refuses, saying why (read-only mode first, then the state)
+            getattr(self, f"action_{active.binding.action}")()
+
+    def refused_by_state(self, action: str, row: ObjectRow) -> bool:
+        """True (and the user is told why) when ``row``'s state does not allow ``action``."""
+        reason = guards.refusal(action, row)
+        if reason:
+            self.notify(reason, severity="warning", markup=False)
+        return reason is not None
+
+    def writable_row(self, what: str) -> ObjectRow | None:
+        """The current row if a write may start; else None and the user is told why."""
+        if self.app.refuse_if_read_only(what):
+            return None
+        row = self.table.current
+        if row is None:
+            self.notify(f"Select an object to {what}.", severity="warning")
+        return row
+
+    def run_for(self, work: Callable[[], Coroutine[Any, Any, None]], group: str, *, exclusive: bool = False) -> None:
+        """Run ``work`` as this screen's worker, for an object the screen owns (``group ==
+        "destructive"``: a failure opens the error modal). A callable, not a coroutine: a worker
+        cancelled before it starts then leaves no coroutine never awaited."""
+        self.run_worker(work, group=group, exclusive=exclusive,  # type: ignore[arg-type]
+                        exit_on_error=False)  # (mypy infers Textual's WorkType of a callable as Never)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -214,7 +277,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
             return
         self.generation += 1
         self.load_running, self.partial_problems = True, []
-        self._reset_arrivals()
+        self.arrivals.reset()
         self._in_place = in_place and self.table.total > 0
         if not self._in_place:
             self._set_empty("Loading…")
@@ -249,16 +312,15 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         self.partial_problems = loaded.problems if loaded.partial else []
         self.round_trips = loaded.round_trips
         if not loaded.done:
-            self._rows_arrived(rows)
+            self.arrivals.arrived(rows)
             return
         self.load_running = False
-        self._arrived.extend(rows)
-        self._received.update(row.uid for row in rows)
-        self._show_arrived(then=lambda: self._load_complete(removed_elsewhere=self._in_place and not loaded.partial))
+        self.arrivals.last(rows)
+        self.arrivals.show(then=lambda: self._load_complete(removed_elsewhere=self._in_place and not loaded.partial))
 
     def _load_complete(self, *, removed_elsewhere: bool) -> None:
         if removed_elsewhere:  # a complete reload: the rows it did not list are gone
-            self.table.remove_rows([uid for uid in self.table.uids() if uid not in self._received])
+            self.table.remove_rows([uid for uid in self.table.uids() if uid not in self.arrivals.received])
         self._set_empty(
             "No objects yet: n creates a key." if self.filters.is_empty
             else f"No objects match {describe_filter(self.filters)}."
@@ -274,14 +336,14 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         if message.generation != self.generation:
             return
         self.load_running = False
-        self._show_arrived(then=lambda: self._say_load_failed(message.error))  # what arrived stays
+        self.arrivals.show(then=lambda: self._say_load_failed(message.error))  # what arrived stays
         self.app.report_error(message.error, title="Could not list the objects")
 
     def _say_load_failed(self, error: BaseException) -> None:
         self._set_empty("The list could not be loaded (see the status line).")
         reason = visible(getattr(error, "message", None) or str(error))
         shown = "" if not self._in_place else f"; the {_fmt(self.table.total)} shown may be out of date"
-        self._set_status(f"Load failed after {_fmt(len(self._received))} objects{shown}: {reason}  (r retries)",
+        self._set_status(f"Load failed after {_fmt(len(self.arrivals.received))} objects{shown}: {reason}  (r retries)",
                          partial=True)
 
     def action_cancel_load(self) -> None:
@@ -290,7 +352,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
             self.generation += 1  # slices still in flight are dropped
             self.load_running = False
             self.partial_problems = ["loading stopped by you (r loads again)"]
-            self._show_arrived(then=self._show_counts)  # those already here stay
+            self.arrivals.show(then=self._show_counts)  # those already here stay
 
     def action_reload(self) -> None:
         self.start_load(in_place=True)
@@ -299,8 +361,8 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         total, shown = self.table.total, len(self.table.shown_rows)
         text = f"{_fmt(shown)} of {count(total, 'object')}" if shown != total else count(total, "object")
         text += f" · {describe_filter(self.filters)}"
-        if self._arrived:
-            text += f" · {_fmt(len(self._arrived))} more arrived, shown when you pause"
+        if self.arrivals.waiting:
+            text += f" · {_fmt(self.arrivals.waiting)} more arrived, shown when you pause"
         text += self.bulk.status()
         if self.load_running:
             text = "Loading… " + text + "  (x stops)"
@@ -353,8 +415,7 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
         or the server filters or the KMS have none)."""
         total, text = self.table.total, self._filter_text
         if text and total and not self.table.shown_rows:
-            self.table.empty_text = (f"No row matches '{visible(text)}': {count(total, 'object')} hidden; "
-                                     "esc clears the filter.")
+            self.table.empty_text = f"No row matches '{visible(text)}': {count(total, 'object')} hidden (esc clears)"
         else:
             self.table.empty_text = self._listed_text
         self.table.refresh()
@@ -473,21 +534,44 @@ class ObjectsScreen(ArrivingRows, SecretActions, AttributeEditActions, TagAction
     def refresh_counts(self) -> None:
         self._show_counts()
 
+    def action_create(self) -> None:
+        self.lifecycle.create()
+
+    def action_activate(self) -> None:
+        self.lifecycle.activate()
+
     def action_revoke(self) -> None:
         if not self.bulk.take("revoke"):
-            super().action_revoke()
+            self.lifecycle.revoke()
 
     def action_destroy(self) -> None:
         if not self.bulk.take("destroy"):
-            super().action_destroy()
+            self.lifecycle.destroy()
 
     def action_edit_tags(self) -> None:
         if not self.bulk.take("tags"):
-            super().action_edit_tags()
+            self.tags.edit()
+
+    def action_edit_attributes(self) -> None:
+        self.attribute_edits.edit()
+
+    def action_reveal_value(self) -> None:
+        self.secrets.toggle()
+
+    @on(SecretRevealed)
+    def _secret_revealed(self, message: SecretRevealed) -> None:
+        self.secrets.show(message)
 
     def action_export(self) -> None:
         if not self.bulk.take("export"):
-            super().action_export()
+            self.transfer.start_export()
+
+    def action_import(self) -> None:
+        self.transfer.start_import()
+
+    @on(ExportChecked)
+    def _export_checked(self, message: ExportChecked) -> None:
+        self.transfer.export_checked(message)
 
     @on(RowsChanged)
     def _rows_changed(self, message: RowsChanged) -> None:

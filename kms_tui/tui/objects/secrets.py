@@ -1,7 +1,7 @@
 """Secret data and opaque objects in the objects screen: create them, and show a value only when asked.
 
 The detail pane of a SecretData or OpaqueObject has a "Value" line, masked. ``V`` (the screen's
-binding, :meth:`SecretActions.action_reveal_value`) exports the object in a worker and shows the
+binding, :meth:`SecretReveal.toggle`) exports the object in a worker and shows the
 value there; moving to another object, refreshing the row or ``V`` again hides it. A revoked
 object is revealed only after a confirmation. The value travels in a :class:`SecretValue` (its
 repr hides it): it never reaches a notification, the audit trail (Export: the id only) or a log.
@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from rich.markup import escape
 from rich.text import Text
-from textual import work
 from textual.message import Message
 from textual.widgets import Static
 
@@ -27,12 +27,16 @@ from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.objects.detail import LABEL_WIDTH, render_detail
 from kms_tui.tui.objects.rows import ObjectRow
 
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
+    from kms_tui.tui.objects.screen import ObjectsScreen
+
 MASK = "••••••••"
 REVOKED = ("Deactivated", "Compromised")
 DESTROYED = ("Destroyed", "Destroyed_Compromised")
 
 
-async def create_secret(client: Any, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
+async def create_secret(client: KmsClient, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
                         value: sd.SecretValue | None, length: int | None) -> str:
     """Create the secret data or opaque object ``kind`` (a ``KeyKind``) describes; its id."""
     if kind.family == "opaque":
@@ -50,7 +54,7 @@ async def create_secret(client: Any, kind: Any, *, name: str | None, tags: Seque
     return created.uid
 
 
-def is_secret(row: ObjectRow | None) -> bool:
+def is_secret(row: ObjectRow | None) -> TypeGuard[ObjectRow]:
     return row is not None and row.object_type in sd.SECRET_TYPES
 
 
@@ -111,56 +115,61 @@ class SecretDetail(CertificateDetail):
         self._draw_value()
 
     def _draw_value(self) -> None:
-        if not is_secret(self.row) or self.raw is not None:
+        if self.row is None or not is_secret(self.row) or self.raw is not None:
             return
         lines = list(render_detail(self.row, self.local, self.attributes).split("\n", allow_blank=True))
         lines.insert(2, value_line(self.revealed))  # under the id and the summary
         self.query_one("#detail-body", Static).update(Text("\n").join(lines))
 
 
-class SecretActions:
-    """Mixed into ``ObjectsScreen``: ``V`` reveals (or hides) the highlighted secret's value."""
+class SecretReveal:
+    """Owned by the objects screen (``screen.secrets``): ``V`` reveals (or hides) the highlighted
+    secret's value in the detail pane."""
 
-    table: Any
-    client: Any
+    def __init__(self, screen: ObjectsScreen) -> None:
+        self.screen = screen
 
-    def action_reveal_value(self) -> None:
-        row = self.table.current
+    def toggle(self) -> None:
+        screen = self.screen
+        row = screen.table.current
         if not is_secret(row):
-            self.notify("Only secret data and opaque objects have a value to reveal.", severity="warning")
+            screen.notify("Only secret data and opaque objects have a value to reveal.", severity="warning")
             return
-        if self.client is None:
-            self.notify("Not connected: Ctrl+O connects first.", severity="warning")
+        if screen.client is None:
+            screen.notify("Not connected: Ctrl+O connects first.", severity="warning")
             return
-        self.add_class("-detail")
-        detail = self.query_one(SecretDetail)
+        screen.add_class("-detail")
+        detail = screen.query_one(SecretDetail)
         if detail.row is None or detail.row.uid != row.uid or detail.raw is not None:
             detail.show_row(row)
         elif detail.shown_uid == row.uid:
             detail.hide_value()
             return
         if row.state in DESTROYED:
-            self.notify(f"This object is {row.state}: its value is gone.", severity="warning", markup=False)
+            screen.notify(f"This object is {row.state}: its value is gone.", severity="warning", markup=False)
             return
         if row.sensitive:
-            self.notify("This secret is Sensitive: the server never hands its value out in the clear.",
-                        severity="warning", markup=False)
+            screen.notify("This secret is Sensitive: the server never hands its value out in the clear.",
+                          severity="warning", markup=False)
             return
         if row.state in REVOKED:
             question = escape(f"{visible(row.uid)} is {row.state}. Show its value anyway?")
 
             def chosen(yes: bool | None) -> None:
                 if yes:
-                    self.load_value(row.uid)
+                    self.load(row.uid)
 
-            self.app.push_screen(ConfirmationModal(question, confirm_label="Reveal", title="The secret is revoked",
-                                                   destructive=False), chosen)
+            screen.app.push_screen(ConfirmationModal(question, confirm_label="Reveal", title="The secret is revoked",
+                                                     destructive=False), chosen)
             return
-        self.load_value(row.uid)
+        self.load(row.uid)
 
-    @work(exclusive=True, exit_on_error=False, group="objects-reveal")
-    async def load_value(self, uid: str) -> None:
-        self.post_message(SecretRevealed(uid, await sd.reveal(self.client, uid)))
+    def load(self, uid: str) -> None:
+        """Read the value of ``uid`` in a worker; :class:`SecretRevealed` brings it to :meth:`show`."""
+        self.screen.run_for(partial(self._read, uid), "objects-reveal", exclusive=True)
 
-    def on_secret_revealed(self, message: SecretRevealed) -> None:
-        self.query_one(SecretDetail).show_value(message.uid, message.revealed)
+    async def _read(self, uid: str) -> None:
+        self.screen.post_message(SecretRevealed(uid, await sd.reveal(self.screen.client, uid)))
+
+    def show(self, message: SecretRevealed) -> None:
+        self.screen.query_one(SecretDetail).show_value(message.uid, message.revealed)

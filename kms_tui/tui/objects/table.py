@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar  # noqa: F401 - Textual imports it when 10,000 rows first need one: mid-load
 from textual.strip import Strip
 
-from kms_tui.tui.objects.columns import RowPainter, fit, layout_columns, reads_differently
+from kms_tui.tui.objects.columns import fit, layout_columns, reads_differently, render_header, render_row
 from kms_tui.tui.objects.rows import COLUMNS, ObjectRow, sort_key
 
 _BY_KEY = attrgetter("sort_key")
@@ -41,7 +41,7 @@ class SortOrder:
     reverse: bool = True
 
 
-class ObjectTable(RowPainter, ScrollView, can_focus=True):
+class ObjectTable(ScrollView, can_focus=True):
     """Rows of objects with a fixed header, keyboard cursor and sort by any column."""
 
     BINDINGS = [
@@ -99,8 +99,8 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         self._view: list[ObjectRow] = []
         self._positions: dict[int, int] | None = None  # id(row) -> index in _view, made on demand
         self._filter: Callable[[ObjectRow], bool] = _show_all
-        self.sort_order = SortOrder()
-        self._key = sort_key(self.sort_order.column)
+        self.row_order = SortOrder()  # (not sort_order: Textual's Widget keeps its DOM order there)
+        self._key = sort_key(self.row_order.column)
         self.empty_text = "No objects."
         self._layout: list[tuple[str, int]] = []
         self._layout_width: tuple[int, int] = (-1, 0)  # (width, gutter) the layout was made for
@@ -201,7 +201,8 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
             replaced.append(old)
         # Only rows drawn lately have lines cached; those that now read differently are redrawn.
         drawn = {uid for uid, _selected, _width in self._lines}
-        changed = {new.uid for new, old in zip(rows, replaced) if new.uid in drawn and reads_differently(new, old)}
+        changed = {new.uid for new, old in zip(rows, replaced, strict=True)
+                   if new.uid in drawn and reads_differently(new, old)}
         if changed:
             self._lines = {key: line for key, line in self._lines.items() if key[0] not in changed}
             self.refresh()
@@ -214,7 +215,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         shown_before = self._on_screen()
         # Timsort finds the sorted view and merges the new rows into it: ~1 ms at 10,000 rows
         self._view.extend(rows)
-        self._view.sort(key=_BY_KEY, reverse=self.sort_order.reverse)
+        self._view.sort(key=_BY_KEY, reverse=self.row_order.reverse)
         self._positions = None
         self._after_view_change(keep, relayout=False, shown_before=shown_before)
 
@@ -244,11 +245,11 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         """Sort by ``column``; the same column again flips the direction."""
         keep = self.current
         if reverse is None:
-            reverse = not self.sort_order.reverse if column == self.sort_order.column else False
-        if column != self.sort_order.column:
+            reverse = not self.row_order.reverse if column == self.row_order.column else False
+        if column != self.row_order.column:
             self._key = sort_key(column)
             self.prepare_rows(self._rows.values())
-        self.sort_order = SortOrder(column, reverse)
+        self.row_order = SortOrder(column, reverse)
         self._rearrange(keep)
 
     def select_uid(self, uid: str) -> bool:
@@ -267,7 +268,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
                 if row.keyed_by is not key:  # replaced rows arrive without one
                     row.sort_key, row.keyed_by = key(row), key
                 shown.append(row)
-        shown.sort(key=_BY_KEY, reverse=self.sort_order.reverse)
+        shown.sort(key=_BY_KEY, reverse=self.row_order.reverse)
         self._view, self._positions = shown, None
         self._after_view_change(keep, relayout=True)
 
@@ -290,14 +291,16 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         if not (keep is not None and cursor == self.cursor):  # same row, same place: nothing to say
             self.cursor = cursor
         now = self._on_screen() if shown_before is not None else None
-        if now is None or len(now) != len(shown_before) or any(a is not b for a, b in zip(now, shown_before)):
+        if now is None or shown_before is None or len(now) != len(shown_before) \
+                or any(a is not b for a, b in zip(now, shown_before, strict=True)):
             self.refresh()  # rows appended off screen (a load in slices) leave the lines as they are
 
     def _set_virtual_height(self, height: int) -> None:
         """The scrollable height; without a layout pass of the screen (5-15 ms at 10,000 rows)
         when the scrollbar only changes its thumb, i.e. it is shown before and after."""
         size, old = Size(self.size.width, height), self.virtual_size
-        if size.width == old.width and self.show_vertical_scrollbar and min(height, old.height) > self.container_size.height:
+        if size.width == old.width and self.show_vertical_scrollbar \
+                and min(height, old.height) > self.container_size.height:
             self.set_reactive(ObjectTable.virtual_size, size)
             self._scroll_update(size)
         else:
@@ -339,11 +342,12 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
 
     def action_cycle_sort(self) -> None:
         names = [c for c, _w in self._layout] or list(COLUMNS)
-        nxt = names[(names.index(self.sort_order.column) + 1) % len(names)] if self.sort_order.column in names else names[0]
+        column = self.row_order.column
+        nxt = names[(names.index(column) + 1) % len(names)] if column in names else names[0]
         self.sort_by(nxt, reverse=False)
 
     def action_reverse_sort(self) -> None:
-        self.sort_by(self.sort_order.column, reverse=not self.sort_order.reverse)
+        self.sort_by(self.row_order.column, reverse=not self.row_order.reverse)
 
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
@@ -389,7 +393,8 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         if (width, gutter) != self._layout_width:
             self._layout, self._layout_width = layout_columns(width - gutter), (width, gutter)
         if y == 0:
-            header = self._header(width - gutter)
+            header = render_header(width - gutter, self._layout, self._style, self.row_order.column,
+                                   self.row_order.reverse)
             return Strip.join([Strip([Segment(" ", self._style("header"))], 1), header]) if gutter else header
         index = int(self.scroll_y) + y - 1
         if index >= len(self._view):
@@ -404,7 +409,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
             if len(self._lines) > 8 * self.size.height:  # a long scroll: keep about a few screenfuls
                 self._lines.clear()
             line = self._lines[key] = (self._with_gutter(row, selected, width) if gutter
-                                       else self._render_row(row, selected, width))
+                                       else render_row(row, selected, width, self._layout, self._style))
         return line
 
     def _with_gutter(self, row: ObjectRow, selected: bool, width: int) -> Strip:
@@ -412,7 +417,7 @@ class ObjectTable(RowPainter, ScrollView, can_focus=True):
         marked = row.uid in self.marked
         over = (Style(bold=True) if selected else self._style("marked")) if marked else Style()
         mark = Segment("●" if marked else " ", self._style("cursor" if selected else "base") + over)
-        body = self._render_row(row, selected, width - 1)
+        body = render_row(row, selected, width - 1, self._layout, self._style)
         if marked:  # on top of each cell's own style (the state's colour included)
             body = Strip([Segment(seg.text, (seg.style or Style()) + over) for seg in body], body.cell_length)
         return Strip.join([Strip([mark], 1), body])

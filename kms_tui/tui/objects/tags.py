@@ -1,4 +1,4 @@
-"""Add and remove the highlighted object's tags from the objects screen (a mixin).
+"""Add and remove the highlighted object's tags from the objects screen (:class:`TagEditor`, owned by it).
 
 ``T`` opens :class:`~kms_tui.tui.modals.tags.TagsModal`; the change runs in a ``destructive``
 worker through :func:`kms_tui.client.attributes.change_tags` (Cosmian's tag API, read back), and
@@ -7,9 +7,8 @@ the row is refreshed in place from the server (:class:`RowsChanged`), as after a
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual import work
+from functools import partial
+from typing import TYPE_CHECKING
 
 from kms_tui.client.attributes import change_tags
 from kms_tui.safetext import visible
@@ -17,24 +16,29 @@ from kms_tui.tui.modals.tags import TagsModal, TagsRequest
 from kms_tui.tui.objects import actions
 from kms_tui.tui.objects.lifecycle import RowsChanged
 
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
-class TagActions:
-    """Mixed into ``ObjectsScreen`` (next to ``LifecycleActions``, whose ``_writable_row`` it uses)."""
 
-    client: Any
+class TagEditor:
+    """Owned by the objects screen (``screen.tags``): ``T`` on one object (marked rows go to
+    :mod:`kms_tui.tui.bulk`)."""
 
-    def action_edit_tags(self) -> None:
-        row = self._writable_row("change tags")  # type: ignore[attr-defined]
+    def __init__(self, screen: ObjectsScreen) -> None:
+        self.screen = screen
+
+    def edit(self) -> None:
+        row = self.screen.writable_row("change tags")
         if row is not None:
-            self.app.push_screen(TagsModal(row), self._tags_chosen)  # type: ignore[attr-defined]
+            self.screen.app.push_screen(TagsModal(row), self._chosen)
 
-    def _tags_chosen(self, request: TagsRequest | None) -> None:
+    def _chosen(self, request: TagsRequest | None) -> None:
         if request is not None:
-            self.run_tags(request)
+            self.screen.run_for(partial(self._change, request), "destructive")
 
-    @work(exit_on_error=False, group="destructive")
-    async def run_tags(self, request: TagsRequest) -> None:
-        after = await change_tags(self.client, request.uid, add=request.add, remove=request.remove)
-        rows, gone = await actions.fetch_rows(self.client, [request.uid])
+    async def _change(self, request: TagsRequest) -> None:
+        client = self.screen.client
+        after = await change_tags(client, request.uid, add=request.add, remove=request.remove)
+        rows, gone = await actions.fetch_rows(client, [request.uid])
         shown = ", ".join(visible(t) for t in after) or "none"
-        self.post_message(RowsChanged(f"Tags of {visible(request.uid)}: {shown}", rows, gone))  # type: ignore[attr-defined]
+        self.screen.post_message(RowsChanged(f"Tags of {visible(request.uid)}: {shown}", rows, gone))

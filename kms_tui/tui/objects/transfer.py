@@ -1,4 +1,4 @@
-"""Import (``i``) and export (``e``) on the objects screen (a mixin).
+"""Import (``i``) and export (``e``) on the objects screen (:class:`Transfer`, owned by it).
 
 Import: a file picker, then the preview of what the file holds (nothing is sent before the
 user confirms there), then the Imports in a ``destructive``-group worker; the new rows appear
@@ -9,12 +9,13 @@ only after a confirmation that names it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
-from textual import work
 from textual.message import Message
 
 from kms_tui.safetext import visible
@@ -25,6 +26,9 @@ from kms_tui.tui.objects.lifecycle import RowsChanged
 from kms_tui.tui.objects.rows import ObjectRow
 from kms_tui.tui.transfer.export_dialog import PUBLIC_PEM, ExportModal, ExportRequest, export_target, material_of
 from kms_tui.tui.transfer.import_preview import ImportPreviewModal, ImportRequest
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 EXPORTABLE = ("PublicKey", "PrivateKey", "SymmetricKey", "Certificate", "SecretData", "OpaqueObject")
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
@@ -41,126 +45,137 @@ class ExportChecked(Message):
     algorithm: str = ""  # for the ckms command `!` shows (rsa keys / ec keys)
 
 
-class TransferActions:
-    """Mixed into ``ObjectsScreen``: needs ``table``, ``client``, ``export_dir`` and the app."""
+class Transfer:
+    """Owned by the objects screen (``screen.transfer``): ``i`` imports, ``e`` exports (to the
+    screen's ``export_dir``)."""
 
-    table: Any
-    client: Any
-    export_dir: Any
+    def __init__(self, screen: ObjectsScreen) -> None:
+        self.screen = screen
+
+    def _run(self, work: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
+        self.screen.run_for(partial(work, *args), "destructive")
 
     # -- import --------------------------------------------------------------------------------
-    def action_import(self) -> None:
-        if self.app.refuse_if_read_only("import"):
+    def start_import(self) -> None:
+        screen = self.screen
+        if screen.app.refuse_if_read_only("import"):
             return
-        if self.client is None:
-            self.notify("Not connected: Ctrl+O connects first.", severity="warning")
+        if screen.client is None:
+            screen.notify("Not connected: Ctrl+O connects first.", severity="warning")
             return
-        self.app.push_screen(FilePickerModal("Import a key, certificate, chain or PKCS#12", self.export_dir),
-                             self._import_file_chosen)
+        screen.app.push_screen(FilePickerModal("Import a key, certificate, chain or PKCS#12", screen.export_dir),
+                               self.import_file)
 
-    def _import_file_chosen(self, path: Path | None) -> None:
+    def import_file(self, path: Path | None) -> None:
+        """Preview the file at ``path`` (the picker's choice); the import follows the preview."""
+        screen = self.screen
         if path is None:
             return
         try:
             if path.stat().st_size > MAX_IMPORT_BYTES:
-                self.notify(f"{visible(str(path))} is larger than 16 MiB: not a key file.", severity="warning",
-                            markup=False)
+                screen.notify(f"{visible(str(path))} is larger than 16 MiB: not a key file.", severity="warning",
+                              markup=False)
                 return
             data = path.read_bytes()
         except OSError as exc:
-            self.notify(f"Cannot read {visible(str(path))}: {exc.strerror or exc}", severity="error", markup=False)
+            screen.notify(f"Cannot read {visible(str(path))}: {exc.strerror or exc}", severity="error", markup=False)
             return
-        self.app.push_screen(ImportPreviewModal(path, data), self._import_chosen)
+        screen.app.push_screen(ImportPreviewModal(path, data), self._import_chosen)
 
     def _import_chosen(self, request: ImportRequest | None) -> None:
         if request is not None:
-            self.run_import(request)
+            self._run(self._import, request)
 
-    @work(exit_on_error=False, group="destructive")
-    async def run_import(self, request: ImportRequest) -> None:
+    async def _import(self, request: ImportRequest) -> None:
         from kms_tui.client.transfer import import_files
 
-        ids = await import_files.send(self.client, request.plan, request.options)
+        client = self.screen.client
+        ids = await import_files.send(client, request.plan, request.options)
         wanted = list(ids)
         if request.plan.format == "pkcs12" and ids[-1].endswith("_sk"):
             leaf = ids[-1][:-3]
             wanted += [leaf, leaf + "_pk"]
-        rows, _gone = await actions.fetch_rows(self.client, wanted)
+        rows, _gone = await actions.fetch_rows(client, wanted)
         what = f"{len(wanted)} objects" if len(wanted) > 1 else "1 object"
-        self.post_message(RowsChanged(f"Imported {what} from {visible(request.path.name)} "
-                                      f"({request.plan.format}): {visible(ids[-1])}", rows, select=ids[-1]))
+        self.screen.post_message(RowsChanged(f"Imported {what} from {visible(request.path.name)} "
+                                             f"({request.plan.format}): {visible(ids[-1])}", rows, select=ids[-1]))
 
     # -- export --------------------------------------------------------------------------------
-    def action_export(self) -> None:
-        if self.app.refuse_if_read_only("export to a file"):
+    def start_export(self) -> None:
+        screen = self.screen
+        if screen.app.refuse_if_read_only("export to a file"):
             return
-        row = self.table.current
+        row = screen.table.current
         if row is None:
-            self.notify("Select a key, certificate or secret to export.", severity="warning")
+            screen.notify("Select a key, certificate or secret to export.", severity="warning")
             return
-        if self.client is None:
-            self.notify("Not connected: Ctrl+O connects first.", severity="warning")
+        if screen.client is None:
+            screen.notify("Not connected: Ctrl+O connects first.", severity="warning")
             return
         if row.object_type not in EXPORTABLE:
-            self.notify(f"A {row.object_type or 'this object'} cannot be exported.", severity="warning")
+            screen.notify(f"A {row.object_type or 'this object'} cannot be exported.", severity="warning")
             return
         target = export_target(row)
-        self.check_export(row, target[0] if target else None)
+        screen.run_for(partial(self._check_export, row, target[0] if target else None), "export-check",
+                       exclusive=True)
 
-    @work(exclusive=True, exit_on_error=False, group="export-check")
-    async def check_export(self, row: ObjectRow, public_uid: str | None) -> None:
+    async def _check_export(self, row: ObjectRow, public_uid: str | None) -> None:
         """Read the fresh state of the object and of the keys it belongs with (worker)."""
+        client = self.screen.client
         wanted = list(dict.fromkeys([i for i in (row.uid, public_uid) if i] + guards.linked_ids(row)))
-        rows, _gone = await actions.fetch_rows(self.client, wanted)
+        rows, _gone = await actions.fetch_rows(client, wanted)
         found = {r.uid: r for r in rows}
         more = [i for r in rows for i in guards.linked_ids(r) if i not in found]  # a certificate's key's partner
         if more:
-            extra, _gone = await actions.fetch_rows(self.client, list(dict.fromkeys(more)))
+            extra, _gone = await actions.fetch_rows(client, list(dict.fromkeys(more)))
             found.update((r.uid, r) for r in extra)
         target = found.get(public_uid or row.uid) or found.get(row.uid)
         question = guards.export_warning(target, [found[i] for i in found if i != target.uid]) if target else None
-        self.post_message(ExportChecked(row.uid, row.object_type, question, public_uid, row.algorithm))
+        self.screen.post_message(ExportChecked(row.uid, row.object_type, question, public_uid, row.algorithm))
 
-    def on_export_checked(self, message: ExportChecked) -> None:
+    def export_checked(self, message: ExportChecked) -> None:
+        """Ask about a revoked key first (``message.question``), then open the export dialog."""
+        app = self.screen.app
+
         def ask(confirmed: bool | None = True) -> None:
             if confirmed:
-                self.app.push_screen(ExportModal(message.uid, message.object_type, directory=self.export_dir,
-                                                 public_uid=message.public_uid, algorithm=message.algorithm),
-                                     self._export_chosen)
+                app.push_screen(ExportModal(message.uid, message.object_type, directory=self.screen.export_dir,
+                                            public_uid=message.public_uid, algorithm=message.algorithm),
+                                self._export_chosen)
 
         if message.question is None:
             ask()
             return
-        self.app.push_screen(ConfirmationModal(escape(message.question), confirm_label="Export anyway",
-                                               title="The key is revoked"), ask)
+        app.push_screen(ConfirmationModal(escape(message.question), confirm_label="Export anyway",
+                                          title="The key is revoked"), ask)
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
         if request is None:
             return
         material = material_of(request.object_type, request.format)
         if material is None:
-            self.run_export(request)
+            self._run(self._export, request)
             return
         how = f"wrapped by {visible(request.wrap_key)}" if request.wrap_key else "in the clear"
         question = (f"Write the {material} {visible(request.uid)} {how} to {visible(str(request.path))}?\n"
                     "The file is created readable by you only (0600); anyone who reads it holds the key.")
-        self.app.push_screen(ConfirmationModal(escape(question), confirm_label="Write it",
-                                               title=f"Export a {material.split(' (')[0]}"),
-                             lambda ok: self.run_export(request) if ok else None)
+        self.screen.app.push_screen(ConfirmationModal(escape(question), confirm_label="Write it",
+                                                      title=f"Export a {material.split(' (')[0]}"),
+                                    lambda ok: self._run(self._export, request) if ok else None)
 
-    @work(exit_on_error=False, group="destructive")
-    async def run_export(self, request: ExportRequest) -> None:
+    async def _export(self, request: ExportRequest) -> None:
+        client = self.screen.client
         if request.format == PUBLIC_PEM:
-            actions.save_pem(request.path, await actions.export_pem(self.client, request.uid))
-            self.post_message(RowsChanged(f"Wrote {request.object_type} PEM to {visible(request.path)}"))
+            actions.save_pem(request.path, await actions.export_pem(client, request.uid))
+            self.screen.post_message(RowsChanged(f"Wrote {request.object_type} PEM to {visible(request.path)}"))
             return
         from kms_tui.client.transfer import export_files
 
         fmt = export_files.format_named(request.format)
         out = await export_files.export_to_file(
-            self.client, request.uid, request.object_type, fmt, request.path, wrap_key=request.wrap_key or None,
+            client, request.uid, request.object_type, fmt, request.path, wrap_key=request.wrap_key or None,
             wrap_alg=request.wrap_alg or None, pkcs12_password=request.password, allow_revoked=True,
             force=request.overwrite)
-        self.post_message(RowsChanged(f"Wrote {visible(out['type'])} {visible(out['id'])} as {fmt.name} to "
+        self.screen.post_message(RowsChanged(f"Wrote {visible(out['type'])} {visible(out['id'])} as {fmt.name} to "
                                       f"{visible(out['file'])} (mode {out['mode']})"))
 

@@ -9,7 +9,7 @@ since ``T`` edits tags) opens :class:`~kms_tui.tui.rotation.key_test.KeyTestModa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
@@ -21,6 +21,9 @@ from kms_tui.tui.objects.guards import kind_of
 from kms_tui.tui.objects.lifecycle import RowsChanged
 from kms_tui.tui.rotation.history import RotationHistoryModal
 from kms_tui.tui.rotation.key_test import KeyTestModal
+
+if TYPE_CHECKING:
+    from kms_tui.tui.objects.screen import ObjectsScreen
 
 KEY_TYPES = ("SymmetricKey", "PrivateKey", "PublicKey")
 
@@ -38,9 +41,9 @@ ROTATION_BINDINGS = [
 
 class RotationController:
     """Owned by the objects screen (``screen.rotation``); needs its ``table``, ``client``,
-    ``_writable_row`` and ``action_follow_link``."""
+    ``writable_row`` and ``action_follow_link``."""
 
-    def __init__(self, screen: Any) -> None:
+    def __init__(self, screen: ObjectsScreen) -> None:
         self.screen = screen
 
     def _key_row(self, what: str, done: str) -> Any:
@@ -60,7 +63,7 @@ class RotationController:
     # -- R: re-key -------------------------------------------------------------------------------
 
     def rekey(self) -> None:
-        row = self.screen._writable_row("re-key")
+        row = self.screen.writable_row("re-key")
         if row is None or self._key_row("re-key", "re-keyed") is None:
             return
         pair = " and its public key" if row.object_type == "PrivateKey" else ""

@@ -11,13 +11,16 @@ hide for secret data and opaque objects.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input
 
 from kms_tui.tui.modals.object_form import FormProblem, field_row
 from kms_tui.tui.widgets.checkbox import Checkbox
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 ROWS = ("#create-rotation-interval-row", "#create-rotation-offset-row", "#create-keyset-row")
 
@@ -91,7 +94,7 @@ def read_rotation_fields(modal: Any, is_key: bool) -> RotationChoice:
     return RotationChoice(values[0], values[1], modal.query_one("#create-keyset", Checkbox).value)
 
 
-async def enrol(client: Any, uid: str, choice: RotationChoice | None) -> None:
+async def enrol(client: KmsClient, uid: str, choice: RotationChoice | None) -> None:
     """Set the policy on the new key (its private key for a pair), as the headless create does."""
     if choice:
         from kms_tui.client.rotation import enrol_after_create

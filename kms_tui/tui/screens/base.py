@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 class ConsoleScreen(Screen):
     """Subclass and implement ``compose_body``; list write actions in ``WRITE_ACTIONS``.
 
-    In read-only mode the actions named in ``WRITE_ACTIONS`` vanish from the footer, the
-    palette and the keys (``check_action`` returns False).
+    In read-only mode the actions named in ``WRITE_ACTIONS`` vanish from the footer and the
+    palette (``check_action`` returns False); their keys, pressed anyway, say why nothing happens.
     """
 
     HELP_TITLE: ClassVar[str] = ""
@@ -49,6 +50,16 @@ class ConsoleScreen(Screen):
         if action in self.WRITE_ACTIONS and getattr(self.app, "read_only", False):
             return False
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A write key pressed in read-only mode: its binding is hidden, so say why it does nothing."""
+        if not self.WRITE_ACTIONS or not getattr(self.app, "read_only", False):
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.action in self.WRITE_ACTIONS:
+                event.stop()
+                self.app.refuse_if_read_only(binding.action.replace("_", " "))  # "destroy", "grant access"
+                return
 
     def on_worker_state_changed(self, event) -> None:
         # Worker.StateChanged does not bubble: hand screen workers to the app's one handler

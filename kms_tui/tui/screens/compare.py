@@ -9,7 +9,7 @@ written to disk) and closed when the comparison ends; the active server through 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -23,6 +23,9 @@ from kms_tui.client.diff import shown
 from kms_tui.safetext import visible
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.words import count
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 
 @dataclass
@@ -128,7 +131,7 @@ class CompareScreen(ConsoleScreen):
         self.compare(client, other)
 
     @work(exclusive=True, exit_on_error=False, group="compare")
-    async def compare(self, client: Any, other: str) -> None:
+    async def compare(self, client: KmsClient, other: str) -> None:
         import asyncio
 
         from kms_tui.client.diff import compare, snapshot

@@ -54,7 +54,7 @@ class ConfigEditorScreen(ConsoleScreen):
                        # (esc left it: back from help or another screen, the number keys still work)
     HELP_TEXT = ("The active profile's ckms.toml. Problems show below with their line as you type. "
                  "Saving shows a diff first and keeps the previous versions as backups. "
-                 "Esc leaves the text: then 1–6 switch screens and enter edits again. "
+                 "Esc leaves the text: then the number keys switch screens and enter edits again. "
                  "Ctrl+S and F4 work while typing.")
     WRITE_ACTIONS = frozenset({"save", "external_editor"})
     BINDINGS = [
@@ -65,7 +65,7 @@ class ConfigEditorScreen(ConsoleScreen):
                 id="config-reload"),
         # before the text area, which keeps escape for itself (it would move to the next field)
         Binding("escape", "leave_text", "Leave text", priority=True, id="config-leave",
-                tooltip="Stop typing in the file: 1–6 then switch screens, enter edits again."),
+                tooltip="Stop typing in the file: the number keys then switch screens, enter edits again."),
         Binding("enter", "edit_text", "Edit", id="config-edit", tooltip="Type in the file again."),
     ]
 

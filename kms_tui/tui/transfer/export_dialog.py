@@ -29,7 +29,7 @@ _EXT = {"json-ttlv": ".json", "raw": ".bin", "base64": ".b64", "pkcs12": ".p12",
 _WRAP_CHOICES = [("server default", ""), ("RFC 5649 (AES key wrap, padded)", "aes-key-wrap-padding"),
                  ("RFC 3394 (AES key wrap)", "nist-key-wrap"), ("AES-GCM", "aes-gcm"),
                  ("RSA-OAEP (SHA-256)", "rsa-oaep"), ("RSA PKCS#1 v1.5", "rsa-pkcs-v15"),
-                 ("RSA-AES key wrap", "rsa-aes-key-wrap")]
+                 ("RSA-AES key wrap", "rsa-aes-key-wrap"), ("ECIES (EC wrapping key)", "ecies")]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,8 @@ def material_of(object_type: str, fmt: str) -> str | None:
         return None
     if fmt == "pkcs12":
         return "private key (in a PKCS#12)"
-    return {"PrivateKey": "private key", "SymmetricKey": "symmetric key", "SecretData": "secret data"}.get(object_type)
+    return {"PrivateKey": "private key", "SymmetricKey": "symmetric key", "SecretData": "secret data",
+            "OpaqueObject": "opaque object"}.get(object_type)
 
 
 def safe_file_name(uid: str, fmt: str = PUBLIC_PEM) -> str:
