@@ -180,6 +180,9 @@ class Exchange:
                 yield piece
         finally:
             await body.aclose()
+            # httpx's streamed response and its stream refer to each other: break the cycle, so
+            # reference counting frees the answer (a console freezes what a load leaves behind)
+            outcome.response.stream = httpx.ByteStream(b"")
 
     async def _attempts(
         self, method: str, path: str, content: str | None, kind: OpKind, operation: str, listing: bool,

@@ -10,9 +10,10 @@ then sends one GetAttributes per id. Instead:
 3. a server without ``/access/owned`` gets Locates partitioned by object type and state, all in
    one RequestMessage; a partition that hits the 1,000 cap makes the result ``partial``.
 
-:func:`object_pages` hands the rows over as they are decoded (``/access/owned`` is decoded a
-few hundred entries at a time, see :mod:`kms_tui.client.json_slices`); :func:`list_objects`
-collects them.
+:func:`object_pages` hands the rows over as they are decoded: ``/access/owned`` is read as it
+arrives and decoded 128 kB at a time in a worker thread (:class:`kms_tui.client.json_slices.ArrayEntries`),
+and only the ids of the rows handed over are kept, so a console listing 100,000 objects never
+holds the 90 MB answer, nor its decoded attributes, at once; :func:`list_objects` collects them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError, ProtocolError, ServerRefused
-from kms_tui.client.json_slices import array_slices
+from kms_tui.client.json_slices import ArrayEntries
 from kms_tui.client.requests import LocateFilter
 from kms_tui.client.serde_dates import as_datetime, created_of, rfc3339
 
@@ -242,43 +243,92 @@ async def object_pages(
     console's table rows, say); for the owned objects it runs in the decoding thread too."""
     out = convert or _as_is
     before = client.exchange.round_trips
+    obtained_call = asyncio.ensure_future(client.access_obtained())  # small: sent alongside
+    owned_pieces = client.access_owned_pieces()
     try:
-        owned_json, obtained = await asyncio.gather(client.access_owned_json(), client.access_obtained())
+        piece = await anext(owned_pieces, None)
     except ServerRefused as exc:
+        await _drop(obtained_call)
         result = await _by_partitioned_locate(client, filters, exc)
         trips = client.exchange.round_trips - before
         yield ObjectPage([out(r) for r in result.objects], result.partial, result.problems, trips, done=True)
         return
-    owned: dict[str, ObjectSummary] = {}
-    need_tags: list[str] = []
+    except BaseException:
+        await _drop(obtained_call)
+        raise
+    owned: set[str] = set()  # ids only: the rows themselves are handed on and not kept here
+    need_tags: dict[str, ObjectSummary] = {}
     page: list[Any] = []
     tag_cache: dict[str, tuple[str, ...]] = {}
-    slices = _owned_slices(owned_json)
-    while True:
-        # Decoded off the event loop, a slice at a time: the loop (a console's keys and frames)
-        # only waits for the few microseconds of handing a slice over.
-        decoded = await asyncio.to_thread(_decode_slice, slices, tag_cache, filters, out)
-        if decoded is None:
-            break
-        rows, shown = decoded
-        for row in rows:
-            owned[row.uid] = row
-            if "tags" not in row.attributes:
-                need_tags.append(row.uid)  # shown once its tags are known (filters may name tags)
-        page += shown
-        if len(page) >= page_rows:
-            yield ObjectPage(page)
-            page = []
-    del owned_json, slices
+    entries = ArrayEntries()
+    try:
+        while True:
+            chunk = [piece] if piece is not None else []
+            while piece is not None and sum(map(len, chunk)) < DECODE_BYTES:
+                piece = await anext(owned_pieces, None)
+                if piece is not None:
+                    chunk.append(piece)
+            final = piece is None
+            # Decoded off the event loop, a chunk at a time: the loop (a console's keys and frames)
+            # only waits for the few microseconds of handing it over; the answer is never held whole.
+            rows, shown = await asyncio.to_thread(_decode_piece, entries, b"".join(chunk), final, tag_cache,
+                                                  filters, out)
+            for row in rows:
+                owned.add(row.uid)
+                if "tags" not in row.attributes:
+                    need_tags[row.uid] = row  # shown once its tags are known (filters may name tags)
+            page += shown
+            if len(page) >= page_rows:
+                yield ObjectPage(page)
+                page = []
+            if final:
+                break
+            piece = await anext(owned_pieces, None)
+    except BaseException:
+        await owned_pieces.aclose()
+        await _drop(obtained_call)
+        raise
     problems: list[str] = []
     if need_tags:  # the server left tags out of /access/owned: one batch for all of them
-        await _fill_tags(client, owned, need_tags, problems)
-        page += [out(owned[u]) for u in need_tags if owned[u].matches(filters)]
+        await _fill_tags(client, need_tags, list(need_tags), problems)
+        page += [out(row) for row in need_tags.values() if row.matches(filters)]
+    try:
+        obtained = await obtained_call
+    except ServerRefused as exc:
+        obtained = []
+        problems.append(f"objects shared with you not listed: /access/obtained unavailable ({exc.message})")
     shared = shared_entries(obtained, owned)
+    del owned
     if shared:
         page += [out(r) for r in await _shared_rows(client, shared, problems) if r.matches(filters)]
     trips = client.exchange.round_trips - before
     yield ObjectPage(page, bool(problems), problems, trips, done=True)
+
+
+DECODE_BYTES = 128 * 1024  # answer bytes decoded per trip to the worker thread (~1-2 ms of work)
+
+
+async def _drop(call: asyncio.Future[Any]) -> None:
+    """Cancel ``call`` and wait for it, whatever it raised."""
+    call.cancel()
+    try:
+        await call
+    except BaseException:  # noqa: BLE001 - its outcome is no longer wanted
+        pass
+
+
+def _decode_piece(
+    entries: ArrayEntries, piece: bytes, final: bool, tag_cache: dict[str, tuple[str, ...]],
+    filters: LocateFilter, out: Callable[[ObjectSummary], Any],
+) -> tuple[list[ObjectSummary], list[Any]]:
+    """The rows completed by ``piece`` of ``/access/owned`` (as :func:`_decode_slice`). Runs in a thread."""
+    try:
+        found = entries.feed(piece, final=final)
+    except ValueError:
+        raise ProtocolError(
+            "the server answered /access/owned with something that is not a JSON list", reason="not_json"
+        ) from None
+    return _decode_slice(iter([found]), tag_cache, filters, out) or ([], [])
 
 
 def shared_entries(obtained: list[Any], owned: dict[str, Any] | set[str]) -> dict[str, dict[str, Any]]:
@@ -332,15 +382,6 @@ def _decode_slice(
             attrs = plain_attributes(entry.get("attributes") or {}, tag_cache)
             rows.append(ObjectSummary.from_attributes(str(entry.get("object_id")), attrs, state=entry.get("state")))
         return rows, [out(r) for r in rows if "tags" in r.attributes and r.matches(filters)]
-
-
-def _owned_slices(text: bytes) -> Iterator[list[Any]]:
-    try:
-        yield from array_slices(text, "object_id")
-    except ValueError:
-        raise ProtocolError(
-            "the server answered /access/owned with something that is not a JSON list", reason="not_json"
-        ) from None
 
 
 async def _shared_rows(client: KmsClient, shared: dict[str, dict[str, Any]],

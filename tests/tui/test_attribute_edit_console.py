@@ -9,6 +9,7 @@ from textual.widgets import Input
 
 from kms_tui.tui.modals.attributes_edit import AttributesModal
 from kms_tui.tui.modals.error import ErrorModal
+from kms_tui.tui.objects.rows import recent_attributes
 from tests.tui import test_secrets_snapshots as secrets_snapshots
 from tests.tui.conftest import settle
 from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
@@ -62,7 +63,7 @@ async def test_name_and_dates_change_in_place(sandbox_console):
 
         await _edit(pilot, **{"vendor-set": "acme:owner=team-payments"})
         assert (await client.get_attributes(uid))["vendor_attributes"] == {"acme/owner": "team-payments"}
-        vendor = screen.table.current.attributes["Attribute"]
+        vendor = recent_attributes(client).get(uid)["Attribute"]  # the detail pane's, read with the row
         assert [(a["AttributeName"], a["AttributeValue"]) for a in vendor] == [("owner", "team-payments")]  # in place
         await _edit(pilot, **{"vendor-delete": "acme:nothing"})  # not there: said, nothing sent
         assert isinstance(pilot.app.screen, ErrorModal)
@@ -70,13 +71,13 @@ async def test_name_and_dates_change_in_place(sandbox_console):
         await pilot.press("escape")
         await _edit(pilot, **{"vendor-delete": "acme:owner"})
         assert "vendor_attributes" not in await client.get_attributes(uid)
-        assert not screen.table.current.attributes.get("Attribute")
+        assert not recent_attributes(client).get(uid).get("Attribute")
 
 
 def shown_deactivation(row) -> str:
     from kms_tui.tui.modals.attributes_edit import shown_date
 
-    return shown_date(row.attributes.get("DeactivationDate"))
+    return shown_date(row.deactivated)
 
 
 async def test_a_bad_date_or_no_change_keeps_the_dialog_open(sandbox_console):

@@ -18,10 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding
 from textual.widgets import Input, OptionList, Select
 
-from kms_tui.client.listing import ObjectSummary
-from kms_tui.tui.objects.loading import row_from_summary
 from tests.tui.conftest import FIXED_NOW, settle
 from tests.tui.helpers import wait_until
+from tests.tui.test_objects_snapshots import add_recorded
 
 ROOT, INTER, LEAF = "cert-root-ca", "cert-issuing-ca", "cert-web-leaf"
 ISSUED = {ROOT: None, INTER: ROOT, LEAF: INTER}
@@ -97,8 +96,7 @@ async def _objects_with_chain(pilot, sandbox):
     await settle(pilot)  # the screen's own listing of the (empty) sandbox is done
     import_chain(sandbox.url)
     screen = pilot.app.screen
-    summaries = [ObjectSummary.from_attributes(u, copy.deepcopy(_row(u))) for u in (ROOT, INTER, LEAF)]
-    screen.table.add_rows(row_from_summary(s) for s in summaries)
+    add_recorded(pilot, screen, [copy.deepcopy(_row(u)) for u in (ROOT, INTER, LEAF)])
     screen._show_counts()
     screen.table.select_uid(LEAF)
     await pilot.pause()

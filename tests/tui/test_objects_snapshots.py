@@ -15,6 +15,7 @@ from textual.widgets import Input
 
 from kms_tui.client.listing import ObjectSummary
 from kms_tui.tui.objects.loading import row_from_summary
+from kms_tui.tui.objects.rows import normalise_attributes, recent_attributes
 from tests.tui.conftest import SIZES, settle
 
 DAY = "2026-01-1{}T08:{}:00Z"
@@ -75,12 +76,21 @@ async def _objects_with_rows(pilot, *, rows: bool = True):
     screen = pilot.app.screen
     if rows:
         recorded = copy.deepcopy(RECORDED)  # rows take over (reshape) the dicts they are built from
-        summaries = [ObjectSummary.from_attributes(a["UniqueIdentifier"], a) for a in recorded]
-        screen.table.add_rows(row_from_summary(s) for s in summaries)
+        add_recorded(pilot, screen, recorded)
         screen._show_counts()
         screen.table.select_uid(SK)
     await pilot.pause()
     return screen
+
+
+def add_recorded(pilot, screen, recorded: list[dict]) -> None:
+    """Rows for the ``recorded`` attributes; the detail pane gets those attributes as if read from
+    the server (the objects are not on the sandbox)."""
+    summaries = [ObjectSummary.from_attributes(a["UniqueIdentifier"], a) for a in recorded]
+    screen.table.add_rows(row_from_summary(s) for s in summaries)
+    recent = recent_attributes(pilot.app.services.client)
+    for s in summaries:
+        recent.put(s.uid, normalise_attributes(s.attributes))
 
 
 def _shot(**steps):

@@ -21,7 +21,7 @@ def _row(n: int, owner: str = "") -> ObjectRow:
     # created out of order, some at the same second (ties keep load order)
     created = T0 + timedelta(seconds=(n * 7919) % 500)
     return ObjectRow(uid=f"id-{n:05d}", object_type="SymmetricKey", name=f"k{n}", created=created, owner=owner,
-                     raw_attributes={"ObjectType": "SymmetricKey", "names": [f"k{n}"], "tags": ["ops", "_kk"]})
+                     tags=("ops",), system_tags=("_kk",))
 
 
 async def test_slices_merge_into_the_sorted_view_and_the_cursor_stays_on_its_object():
@@ -52,13 +52,14 @@ async def test_a_listing_row_replaces_the_first_page_row_in_place():
         assert [r.name for r in table.shown_rows] == sorted(r.name for r in table.shown_rows)
 
 
-def test_cells_filter_text_and_attributes_are_made_on_demand():
+def test_cells_filter_text_is_made_on_demand_and_rows_share_their_strings():
     row = _row(7)
-    assert row._haystack is None and row._attributes is None
+    assert row._haystack is None
     assert compile_text_filter("k7 !zzz")(row) and not compile_text_filter("/^rsa/")(row)
-    attrs = row.attributes  # normalised for the detail pane: the names as Name, the tags as Tags
-    assert attrs["Name"] == [{"NameValue": "k7"}] and attrs["Tags"] == ["ops", "_kk"]
-    assert row_from_attributes("x", {"ObjectType": "PublicKey"}).attributes["ObjectType"] == "PublicKey"
+    assert compile_text_filter("_kk")(row)  # system tags are searched too
+    other = row_from_attributes("x", {"ObjectType": "Symmetric" + "Key", "tags": ["ops", "_kk"]})
+    assert other.object_type is row.object_type and other.tags is row.tags and other.system_tags is row.system_tags
+    assert other.links is _row(8).links  # no links: one shared empty mapping
 
 
 async def test_rows_appended_off_screen_keep_the_window_and_extend_the_scrollbar():

@@ -9,9 +9,7 @@ import copy
 import pytest
 from textual.widgets import Input, Select
 
-from kms_tui.client.listing import ObjectSummary
 from kms_tui.tui.modals.create_key import KEY_KINDS
-from kms_tui.tui.objects.loading import row_from_summary
 from tests.tui import test_objects_snapshots as objects_snapshots
 from tests.tui.conftest import settle
 
@@ -31,7 +29,7 @@ async def _with_secret(pilot):
     screen = pilot.app.screen
     recorded = copy.deepcopy(RECORDED + [RECORDED_SECRET])
     recorded[-1] = {k: v for k, v in recorded[-1].items() if v is not None}
-    screen.table.add_rows(row_from_summary(ObjectSummary.from_attributes(a["UniqueIdentifier"], a)) for a in recorded)
+    objects_snapshots.add_recorded(pilot, screen, recorded)
     screen._show_counts()
     screen.table.select_uid(SECRET)
     await pilot.pause()

@@ -81,7 +81,7 @@ class AttributesModal(ObjectForm[AttributeEdits]):
     def __init__(self, row: ObjectRow) -> None:
         super().__init__("Name, dates and vendor attributes")
         self.row = row
-        self.before = {attr: shown_date(row.attributes.get(attr)) for attr, _, _ in DATES}
+        self.before = {attr: shown_date(row.date(attr)) for attr, _, _ in DATES}
 
     def compose_fields(self) -> ComposeResult:
         yield Static(Text(f"of {visible(self.row.uid)}", style="bold"), id="edit-object")

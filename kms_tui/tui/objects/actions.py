@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError
 from kms_tui.kmip.ttlv import TTLV, encode
-from kms_tui.tui.objects.rows import ObjectRow, row_from_attributes
+from kms_tui.tui.objects.rows import ObjectRow, recent_attributes, row_from_attributes
 
 if TYPE_CHECKING:
     from kms_tui.client.kms_client import KmsClient
@@ -22,12 +22,12 @@ if TYPE_CHECKING:
 async def fetch_rows(client: KmsClient, uids: Sequence[str]) -> tuple[list[ObjectRow], list[str]]:
     """Fresh rows for ``uids`` (after an action); ids that are gone come back in the second list."""
     found = await client.get_attributes_many([u for u in uids if u])
-    rows, gone = [], []
+    rows, gone, recent = [], [], recent_attributes(client)
     for uid, attrs in found.items():
         if isinstance(attrs, KmsError):
             gone.append(uid)
         else:
-            rows.append(row_from_attributes(uid, attrs))
+            rows.append(row_from_attributes(uid, attrs, recent=recent))
     return rows, gone
 
 

@@ -1,8 +1,17 @@
-"""The detail pane: every attribute of one object in readable form, links to follow, raw TTLV."""
+"""The detail pane: every attribute of one object in readable form, links to follow, raw TTLV.
+
+Rows hold no attribute dict (100,000 of them would take most of the console's memory): the pane
+shows the row's own fields at once and reads the attributes through the shared client
+(GetAttributes) when an object is shown; :func:`recent_attributes` keeps those of the last few
+objects, so going back to one, or showing a row just refreshed after an action, asks for nothing.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import tzinfo
+from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -11,9 +20,11 @@ from textual.widgets import Static
 
 from kms_tui.safetext import visible
 from kms_tui.tui.objects.format import format_length, pretty_json, readable_attributes, vendor_attributes
-from kms_tui.tui.objects.rows import ObjectRow
+from kms_tui.tui.objects.rows import ObjectRow, normalise_attributes, recent_attributes
 
 LABEL_WIDTH = 23
+MOVING = 0.25  # seconds: a row shown this soon after the last read means the cursor is moving
+PAUSE = 0.1  # then the read waits this long (cancelled if the cursor moves on)
 
 
 def _section(text: Text, title: str) -> None:
@@ -28,8 +39,12 @@ def _pair(text: Text, label: str, value: str | Text) -> None:
     text.append("\n")
 
 
-def render_detail(row: ObjectRow, local: tzinfo | None = None) -> Text:
-    """The detail text of ``row``; link targets are clickable (``screen.follow_link``)."""
+LOADING = "Reading the attributes…"
+
+
+def render_detail(row: ObjectRow, local: tzinfo | None = None, attributes: dict[str, Any] | str | None = None) -> Text:
+    """The detail text of ``row``; link targets are clickable (``screen.follow_link``).
+    ``attributes``: the object's (normalised), or a line saying why they are not shown (yet)."""
     text = Text()
     text.append(visible(row.uid), style="bold")
     text.append("\n")
@@ -51,9 +66,12 @@ def render_detail(row: ObjectRow, local: tzinfo | None = None) -> Text:
                 {"@click": f"screen.follow_link({target!r})"}))
             _pair(text, link_type, target_text)
     _section(text, "Attributes")
-    for label, value in readable_attributes(row.attributes, local):
+    if not isinstance(attributes, dict):
+        text.append(visible(attributes or LOADING) + "\n", style="dim")
+        return text
+    for label, value in readable_attributes(attributes, local):
         _pair(text, label, value)
-    vendor = vendor_attributes(row.attributes)
+    vendor = vendor_attributes(attributes)
     if vendor:
         _section(text, "Vendor attributes")
         for label, value in vendor:
@@ -74,19 +92,57 @@ class ObjectDetail(VerticalScroll, can_focus=True):
         self.local = local
         self.row: ObjectRow | None = None
         self.raw: str | None = None
+        self.attributes: dict[str, Any] | str | None = None  # of row: None while they are read, str: why not
+        self._last_read = 0.0
 
     def compose(self):
         yield Static(Text("Select an object to see its details.", style="dim"), id="detail-body")
 
+    @property
+    def client(self) -> Any:
+        return getattr(getattr(self.app, "services", None), "client", None)
+
     def show_row(self, row: ObjectRow | None) -> None:
-        """Show ``row`` (formatted); clears any raw view."""
+        """Show ``row`` (formatted); clears any raw view. Its attributes come from the recently
+        read ones, or are read in a worker (the pane says so meanwhile)."""
         self.row, self.raw = row, None
+        client = self.client
+        self.attributes = recent_attributes(client).get(row.uid) if row is not None else None
+        if row is not None and self.attributes is None:
+            if client is None:
+                self.attributes = "Not connected: the attributes cannot be read."
+            else:
+                now = time.monotonic()
+                pause = PAUSE if now - self._last_read < MOVING else 0.0
+                self._last_read = now
+                self.run_worker(self._read_attributes(client, row, pause), group="detail-attributes",
+                                exclusive=True, exit_on_error=False)
+        self._draw_readable()
+        self.scroll_home(animate=False)
+
+    def _draw_readable(self) -> None:
         body = self.query_one("#detail-body", Static)
-        if row is None:
+        if self.row is None:
             body.update(Text("Select an object to see its details.", style="dim"))
         else:
-            body.update(render_detail(row, self.local))
-        self.scroll_home(animate=False)
+            body.update(render_detail(self.row, self.local, self.attributes))
+
+    async def _read_attributes(self, client: Any, row: ObjectRow, pause: float = 0.0) -> None:
+        if pause:  # moving through the list: ask only for the row the cursor stops on
+            await asyncio.sleep(pause)
+        attributes: dict[str, Any] | str
+        try:
+            attributes = found = normalise_attributes(await client.get_attributes(row.uid))
+            recent_attributes(client).put(row.uid, found)
+        except Exception as exc:  # noqa: BLE001 - shown in the pane
+            attributes = f"Attributes unavailable: {getattr(exc, 'message', None) or exc}"
+        if self.row is row and self.raw is None:
+            self.attributes = attributes
+            self.attributes_shown()
+
+    def attributes_shown(self) -> None:
+        """The attributes arrived: draw them (a subclass adding lines to the body redraws it all)."""
+        self._draw_readable()
 
     def show_raw(self, uid: str, ttlv_json: str) -> None:
         """Show the object's raw GetAttributes TTLV (only if it is still the shown object)."""

@@ -54,13 +54,13 @@ def _day(value: object) -> str:
 
 
 def revocation_note(row: ObjectRow) -> str:
-    """'revoked 2026-01-15 09:30 UTC, compromise occurred 2026-01-10 00:00 UTC' from the attributes."""
-    attrs = row.attributes
+    """'revoked 2026-01-15 09:30 UTC, compromise occurred 2026-01-10 00:00 UTC' from the dates
+    the row keeps (DeactivationDate; CompromiseOccurrenceDate, else CompromiseDate)."""
     parts = []
-    revoked = _day(attrs.get("DeactivationDate"))
+    revoked = _day(row.deactivated)
     if revoked:
         parts.append(f"revoked {revoked}")
-    occurred = _day(attrs.get("CompromiseOccurrenceDate") or attrs.get("CompromiseDate"))
+    occurred = _day(row.compromised)
     if occurred:
         parts.append(f"compromise occurred {occurred}")
     if not parts and row.state in ("Compromised", "Destroyed_Compromised"):

@@ -21,7 +21,7 @@ from kms_tui.client import requests
 from kms_tui.client.errors import KmsError
 from kms_tui.client.listing import object_pages
 from kms_tui.tui.objects.actions import fetch_rows
-from kms_tui.tui.objects.rows import ObjectRow, created_of
+from kms_tui.tui.objects.rows import ObjectRow, created_of, kept_dates, recent_attributes
 
 if TYPE_CHECKING:
     from kms_tui.client.kms_client import KmsClient
@@ -42,8 +42,8 @@ class Loaded:
 
 
 def row_from_summary(summary: Any) -> ObjectRow:
-    """An :class:`ObjectRow` from the client's ``ObjectSummary``: the columns only; the
-    attributes are normalised for the detail pane when it first needs them."""
+    """An :class:`ObjectRow` from the client's ``ObjectSummary``: the columns and the few dates
+    the guards need; the attribute dict is left behind (the detail pane reads it again)."""
     attrs = summary.attributes
     every_tag = attrs.get("tags") or ()
     return ObjectRow(
@@ -58,7 +58,7 @@ def row_from_summary(summary: Any) -> ObjectRow:
         created=created_of(attrs),
         links={str(link.get("type")): str(link.get("id", "")) for link in summary.links if link.get("type")},
         owner=summary.owner,
-        raw_attributes=attrs,
+        **kept_dates(attrs),
     )
 
 
@@ -97,6 +97,7 @@ async def load_rows(client: KmsClient, filters: requests.LocateFilter, post: Cal
     slices of :data:`SLICE_ROWS`, yielding to the event loop after each. The first page goes
     alone: a busy KMS answers it in milliseconds, but not while it builds the full list."""
     before = client.exchange.round_trips
+    recent_attributes(client).clear()  # what the detail pane read before this load may be stale
     with collector_paused():
         try:
             ids = await client.locate(filters, maximum=FIRST_PAGE)

@@ -1,17 +1,24 @@
 """Rows of the object browser: one summary per KMS object, the free-text filter, sorting.
 
-Pure Python (no Textual, no I/O) so it is cheap to test and fast at 10,000 rows. Attributes
+Pure Python (no Textual, no I/O) so it is cheap to test and fast at 100,000 rows. Attributes
 arrive in whatever shape the client hands over (a TTLV ``Attributes`` node, the PascalCase
-dict of ``/access/owned``, or a pydantic model) and are normalised once into a plain dict.
+dict of ``/access/owned``, or a pydantic model); a row keeps only what the table, the filter
+and the guards use (a few hundred bytes, its type, algorithm, state and tag sets shared with
+other rows). The detail pane reads the full attributes from the server when a row is opened and
+keeps those of the few objects recently shown (:func:`recent_attributes`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import sys
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from types import MappingProxyType
 from typing import Any
 
 from kms_tui.client.listing import decode_tag_text
@@ -128,12 +135,40 @@ def names_of(attributes: dict[str, Any]) -> list[str]:
     return [str(n.get("NameValue", "")) for n in attributes.get("Name", []) if isinstance(n, dict)]
 
 
+NO_LINKS: Mapping[str, str] = MappingProxyType({})  # the links of every row that has none
+_TAG_SETS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per distinct tag set
+_TAG_SETS_MAX = 20_000  # distinct sets shared; beyond that (tags unique per object) each row keeps its own
+
+
+def shared_text(text: str) -> str:
+    """``text`` as the one string every row with that value shares (types, algorithms, states)."""
+    return sys.intern(text) if text else ""
+
+
+def shared_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """``tags`` as the tuple every row with the same tag set shares."""
+    if not tags:
+        return ()
+    found = _TAG_SETS.get(tags)
+    if found is not None:
+        return found
+    if len(_TAG_SETS) < _TAG_SETS_MAX:
+        _TAG_SETS[tags] = tags
+    return tags
+
+
+def compact_links(links: Mapping[str, str]) -> Mapping[str, str]:
+    """The row's links: the one shared empty mapping when there are none."""
+    return {shared_text(k): v for k, v in links.items()} if links else NO_LINKS
+
+
 @dataclass(slots=True, eq=False)  # rows are compared by identity: list.index finds one at C speed
 class ObjectRow:
-    """One object as the table shows it; ``attributes`` keeps everything for the detail pane.
+    """One object as the table shows it, and the few facts the guards need (dates, Sensitive).
 
-    Light to build (10,000 of them arrive while the console answers keys): the attributes are
-    normalised, and the text the free-text filter searches is built, only when first asked for.
+    No attribute dict: at 100,000 rows one per row would be most of the console's memory. The
+    detail pane asks the server for the attributes (:func:`recent_attributes` keeps the last
+    few); the text the free-text filter searches is built only when first asked for.
     """
 
     uid: str
@@ -145,21 +180,26 @@ class ObjectRow:
     system_tags: tuple[str, ...] = ()
     name: str = ""
     created: datetime | None = None
-    links: dict[str, str] = field(default_factory=dict)
+    links: Mapping[str, str] = field(default_factory=lambda: NO_LINKS)
     owner: str = ""
-    raw_attributes: Any = None  # as they arrived (any shape normalise_attributes takes)
+    activated: datetime | None = None  # ActivationDate (the attributes dialog shows it)
+    deactivated: datetime | None = None  # DeactivationDate: when it was revoked (export warning)
+    compromised: datetime | None = None  # CompromiseOccurrenceDate, else CompromiseDate
+    sensitive: bool = False  # Sensitive: the server never hands the value out
     sort_key: Any = None  # the table's key for its current sort column
     keyed_by: Any = None  # the key function sort_key was computed with
-    _attributes: dict[str, Any] | None = None
     _haystack: str | None = None
 
-    @property
-    def attributes(self) -> dict[str, Any]:
-        """Every attribute, normalised (:func:`normalise_attributes`) on first use."""
-        if self._attributes is None:
-            self._attributes = normalise_attributes(self.raw_attributes, copy=False)
-            self.raw_attributes = None
-        return self._attributes
+    def __post_init__(self) -> None:
+        self.object_type = shared_text(self.object_type)
+        self.algorithm = shared_text(self.algorithm)
+        self.state = shared_text(self.state)
+        self.owner = shared_text(self.owner)
+        self.tags = shared_tags(self.tags)
+        self.system_tags = shared_tags(self.system_tags)
+        self.links = compact_links(self.links)
+        if self.activated is not None and self.activated == self.created:
+            self.activated = self.created  # most keys are active from their creation: one datetime
 
     @property
     def haystack(self) -> str:
@@ -167,6 +207,11 @@ class ObjectRow:
         if self._haystack is None:
             self._haystack = "\x00".join((*(self.cell(c) for c in COLUMNS), *self.system_tags)).lower()
         return self._haystack
+
+    def date(self, attribute: str) -> datetime | None:
+        """One of the dates the row keeps, by attribute name (None if not kept or not set)."""
+        return {"ActivationDate": self.activated, "DeactivationDate": self.deactivated,
+                "CompromiseOccurrenceDate": self.compromised}.get(attribute)
 
     def cell(self, column: str) -> str:
         """The text shown in ``column``."""
@@ -194,16 +239,69 @@ class ObjectRow:
         return self.links.get("PublicKeyLink") or self.links.get("PrivateKeyLink")
 
 
+class RecentAttributes:
+    """The normalised attributes of the last few objects shown in full, by id (oldest dropped)."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._items: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def get(self, uid: str) -> dict[str, Any] | None:
+        found = self._items.get(uid)
+        if found is not None:
+            self._items.move_to_end(uid)
+        return found
+
+    def put(self, uid: str, attributes: dict[str, Any]) -> None:
+        self._items[uid] = attributes
+        self._items.move_to_end(uid)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_RECENT: weakref.WeakKeyDictionary[Any, RecentAttributes] = weakref.WeakKeyDictionary()
+_OFFLINE = RecentAttributes()
+
+
+def recent_attributes(client: Any) -> RecentAttributes:
+    """The attributes recently read through ``client`` (one cache per client: two consoles, or
+    two servers, never see each other's objects)."""
+    if client is None:
+        return _OFFLINE
+    found = _RECENT.get(client)
+    if found is None:
+        found = _RECENT[client] = RecentAttributes()
+    return found
+
+
+def kept_dates(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The row fields for the dates a row keeps, from attributes in any shape."""
+    compromise = attrs.get("CompromiseOccurrenceDate") or attrs.get("CompromiseDate")
+    return {"activated": _as_datetime(attrs.get("ActivationDate")),
+            "deactivated": _as_datetime(attrs.get("DeactivationDate")),
+            "compromised": _as_datetime(compromise), "sensitive": attrs.get("Sensitive") is True}
+
+
 def created_of(attrs: dict[str, Any]) -> datetime | None:
     """When the object was made, from whichever date attribute the server filled."""
     return client_created_of(attrs)
 
 
 def row_from_attributes(
-    uid: str, raw: Any, *, state: str | None = None, owner: str = "", copy: bool = True
+    uid: str, raw: Any, *, state: str | None = None, owner: str = "", copy: bool = True,
+    recent: RecentAttributes | None = None,
 ) -> ObjectRow:
-    """Build a row from an object's attributes (any shape :func:`normalise_attributes` takes)."""
+    """Build a row from an object's attributes (any shape :func:`normalise_attributes` takes);
+    the normalised attributes go to ``recent`` if given (the detail pane then needs no request)."""
     attrs = normalise_attributes(raw, copy=copy)
+    if recent is not None:
+        recent.put(uid or str(attrs.get("UniqueIdentifier", "")), attrs)
     user_tags, system_tags = split_tags(attrs)
     length = attrs.get("CryptographicLength")
     names = names_of(attrs)
@@ -219,7 +317,7 @@ def row_from_attributes(
         created=created_of(attrs),
         links=links_of(attrs),
         owner=owner,
-        _attributes=attrs,
+        **kept_dates(attrs),
     )
 
 

@@ -110,10 +110,14 @@ class SecretDetail(CertificateDetail):
         self.revealed = None
         self._draw_value()
 
+    def attributes_shown(self) -> None:
+        super().attributes_shown()
+        self._draw_value()
+
     def _draw_value(self) -> None:
         if self.row is None or not is_secret(self.row) or self.raw is not None:
             return
-        lines = list(render_detail(self.row, self.local).split("\n", allow_blank=True))
+        lines = list(render_detail(self.row, self.local, self.attributes).split("\n", allow_blank=True))
         lines.insert(2, value_line(self.revealed))  # under the id and the summary
         self.query_one("#detail-body", Static).update(Text("\n").join(lines))
 
@@ -144,7 +148,7 @@ class SecretReveal:
         if row.state in DESTROYED:
             screen.notify(f"This object is {row.state}: its value is gone.", severity="warning", markup=False)
             return
-        if row.attributes.get("Sensitive") is True:
+        if row.sensitive:
             screen.notify("This secret is Sensitive: the server never hands its value out in the clear.",
                           severity="warning", markup=False)
             return
