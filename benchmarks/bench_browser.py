@@ -22,7 +22,7 @@ needs the GIL too: when the console holds it, keys are not even sent
 (``max_gap_between_keys_sent_ms`` shows how long), so the percentiles would miss those stalls,
 as a terminal's input thread would be delayed too. Targets: first rows ≤ 1 s, RSS ≤ 150 MB
 (≤ 200 MB above 10,000 objects up to 100,000, none above: ``rss_per_object_kb`` shows the
-growth), p99 ≤ 50 ms. A frame
+growth), p99 ≤ 50 ms (above 10,000 objects, during the first load too). A frame
 is counted when the app hands a compositor update to the driver, after rendering it to terminal
 segments as a real terminal would need. Above 10,000 objects, all rows must also take ≤ 1.5×
 ``KmsClient.list_objects()`` alone (``all_rows_vs_reference``). Last line: one JSON object, with
@@ -62,9 +62,10 @@ from kms_tui.tui.objects.table import ObjectTable
 from tests.support.sandbox import start_sandbox
 
 TARGETS = {"first_rows_s": 1.0, "peak_rss_mb": 150.0, "p99_key_to_frame_ms": 50.0}
-# Above 10,000 objects (issue 14: 100,000 objects): peak RSS ≤ 200 MB, and all rows ≤ 1.5× the
-# listing alone (at 10,000 the screen switch, ~0.6 s, is most of "all rows": no target there).
-LARGE_TARGETS = {**TARGETS, "peak_rss_mb": 200.0, "all_rows_vs_reference": 1.5}
+# Above 10,000 objects (issue 14: 100,000 objects): peak RSS ≤ 200 MB, all rows ≤ 1.5× the
+# listing alone (at 10,000 the screen switch, ~0.6 s, is most of "all rows": no target there), and
+# p99 ≤ 50 ms during the first load too ("while the load and a reload run").
+LARGE_TARGETS = {**TARGETS, "peak_rss_mb": 200.0, "all_rows_vs_reference": 1.5, "first_load_p99_key_to_frame_ms": 50.0}
 # Above 100,000 objects (300,000, run by hand) the issue asks for the growth only: no RSS target.
 HUGE_TARGETS = {k: v for k, v in LARGE_TARGETS.items() if k != "peak_rss_mb"}
 
