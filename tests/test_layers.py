@@ -20,7 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "kmip": set(),
     "server": {"kmip", "safetext"},
     "audit": {"paths", "safetext"},
-    "client": {"kmip", "audit", "exitcodes", "paths", "safetext"},
+    "client": {"kmip", "audit", "exitcodes", "paths", "safetext", "words"},
     "config": {"kmip", "client", "exitcodes", "paths", "safetext"},  # client: the cosmian-kms secret backend
     "auth": {"kmip", "client", "config", "audit", "exitcodes", "paths", "safetext"},
     "doctor": {"client", "config", "auth", "exitcodes", "safetext"},  # config: a resolved profile's type

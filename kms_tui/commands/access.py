@@ -17,6 +17,7 @@ from kms_tui.client import KmsClient
 from kms_tui.client.listing import ObjectSummary, plain_attributes
 from kms_tui.commands.headless import Result, UsageError, report_error, run_with_client, table
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 OPERATIONS_HELP = ", ".join(rights.display_name(op) for op in rights.OPERATIONS) + ", or all"
 
@@ -155,7 +156,7 @@ def run_owned(args: argparse.Namespace) -> int:
         lines = [(visible(r["id"]), visible(r["state"]), visible(r["type"]), visible(r["algorithm"]), r["length"] or "",
                   visible(",".join(r["tags"])), visible(",".join(r["names"]))) for r in rows]
         text = table(lines, ("ID", "STATE", "TYPE", "ALGORITHM", "LENGTH", "TAGS",
-                             "NAMES")) + f"\n{len(rows)} object(s)"
+                             "NAMES")) + f"\n{count(len(rows), 'object')}"
         return Result({"objects": rows}, text)
 
     return run_with_client(args, body)
@@ -171,7 +172,7 @@ def run_obtained(args: argparse.Namespace) -> int:
             note = "the right to create objects" if r["id"] == "*" and not r["owner"] else rights.explain(
                 r["operations"], hsm=rights.is_hsm(r["id"]))
             lines.append((visible(r["id"]), visible(r["owner"]), visible(r["state"]), _names(r["operations"]), note))
-        text = table(lines, ("ID", "OWNER", "STATE", "OPERATIONS", "ALSO ALLOWS")) + f"\n{len(rows)} object(s)"
+        text = table(lines, ("ID", "OWNER", "STATE", "OPERATIONS", "ALSO ALLOWS")) + f"\n{count(len(rows), 'object')}"
         return Result({"objects": rows}, text)
 
     return run_with_client(args, body)
