@@ -17,7 +17,7 @@ from kms_tui.server.auth import Authenticator
 from kms_tui.server.config import ServerConfig
 from kms_tui.server.context import OpContext
 from kms_tui.server.dispatch import invalid_message, needs_exclusive_store, run_message, run_operation
-from kms_tui.server.errors import InvalidRequest, KmsError, codec
+from kms_tui.server.errors import InvalidRequest, KmipFailure, codec
 from kms_tui.server.gate import StoreGate
 from kms_tui.server.rest import routes as rest_routes
 from kms_tui.server.state import AUTH, CONFIG, EXECUTOR, GATE, STORE
@@ -66,7 +66,7 @@ def _ttlv_response(node: TTLV) -> web.Response:
     return web.Response(text=text, content_type="application/json")
 
 
-def _error_response(exc: KmsError) -> web.Response:
+def _error_response(exc: KmipFailure) -> web.Response:
     return web.Response(status=exc.status, text=exc.body, content_type="text/html", charset="utf-8")
 
 
@@ -155,7 +155,7 @@ async def kmip_2_1(request: web.Request) -> web.Response:
                 return _ttlv_response(await run_message(ctx, node))
         async with gate.shared():
             return _ttlv_response(await run_operation(ctx, node.tag, node))
-    except KmsError as exc:
+    except KmipFailure as exc:
         return _error_response(exc)
 
 
@@ -168,7 +168,7 @@ async def kmip(request: web.Request) -> web.Response:
         return _error_response(InvalidRequest(f"unsupported content type {ctype}: use application/json"))
     try:
         node = await _body(request)
-    except KmsError as exc:
+    except KmipFailure as exc:
         return _ttlv_response(invalid_message(exc.message))
     if node.tag != "RequestMessage":
         return _ttlv_response(invalid_message(f"expected a RequestMessage, got {node.tag or 'nothing'}"))

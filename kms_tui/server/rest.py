@@ -9,7 +9,7 @@ import time
 from aiohttp import web
 
 from kms_tui.server import access_request
-from kms_tui.server.errors import KmsError, ServerError, Unauthorized, UnsupportedPlaceholder
+from kms_tui.server.errors import KmipFailure, ServerError, Unauthorized, UnsupportedPlaceholder
 from kms_tui.server.plain_json import owned_entries
 from kms_tui.server.state import CONFIG, GATE, STORE
 
@@ -24,7 +24,7 @@ def _text(status: int, body: str) -> web.Response:
     return web.Response(status=status, text=body, content_type="text/plain")
 
 
-def _error(exc: KmsError) -> web.Response:
+def _error(exc: KmipFailure) -> web.Response:
     return web.Response(status=exc.status, text=exc.body, content_type="text/html", charset="utf-8")
 
 
@@ -154,7 +154,7 @@ async def _change_access(request: web.Request, grant: bool) -> web.Response:
                 store.grant(uid, target, ops)
             else:
                 store.revoke_grant(uid, target, ops)
-    except KmsError as exc:
+    except KmipFailure as exc:
         return _error(exc)
     verb = "added" if grant else "deleted"
     return web.json_response({"success": f"Access for {target} successfully {verb}"})
