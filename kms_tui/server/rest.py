@@ -11,6 +11,7 @@ from aiohttp import web
 from kms_tui.server import access_request
 from kms_tui.server.errors import KmipFailure, ServerError, Unauthorized, UnsupportedPlaceholder
 from kms_tui.server.plain_json import owned_entries
+from kms_tui.server.responses import error_response
 from kms_tui.server.state import CONFIG, GATE, STORE
 
 VERSION = f"5.26.0 ({ssl.OPENSSL_VERSION}-non-FIPS)"  # Cosmian's shape, with this machine's OpenSSL
@@ -22,10 +23,6 @@ routes = web.RouteTableDef()
 
 def _text(status: int, body: str) -> web.Response:
     return web.Response(status=status, text=body, content_type="text/plain")
-
-
-def _error(exc: KmipFailure) -> web.Response:
-    return web.Response(status=exc.status, text=exc.body, content_type="text/html", charset="utf-8")
 
 
 def server_version() -> str:
@@ -106,7 +103,7 @@ async def access_list(request: web.Request) -> web.Response:
     ``KmipOperation`` order (a ``BTreeSet``)."""
     uid, user, store = request.match_info["object_id"], request["user"], request.app[STORE]
     if not store.is_owned_by(uid, user):
-        return _error(_not_owned(uid, user))
+        return error_response(_not_owned(uid, user))
     return web.json_response([{"user_id": u, "operations": ops} for u, ops in store.grants_on(uid)])
 
 
@@ -155,7 +152,7 @@ async def _change_access(request: web.Request, grant: bool) -> web.Response:
             else:
                 store.revoke_grant(uid, target, ops)
     except KmipFailure as exc:
-        return _error(exc)
+        return error_response(exc)
     verb = "added" if grant else "deleted"
     return web.json_response({"success": f"Access for {target} successfully {verb}"})
 
