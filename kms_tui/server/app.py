@@ -21,7 +21,7 @@ from kms_tui.server.errors import InvalidRequest, KmipFailure, ServerError, code
 from kms_tui.server.gate import StoreGate
 from kms_tui.server.responses import error_response
 from kms_tui.server.rest import routes as rest_routes
-from kms_tui.server.state import AUTH, CONFIG, EXECUTOR, GATE, STORE
+from kms_tui.server.state import AUTH, CONFIG, EXECUTOR, GATE, STORE, USER
 from kms_tui.server.store import Store
 
 log = logging.getLogger("kms_tui.server")
@@ -82,7 +82,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 if request.app[CONFIG].auth_configured:
                     return web.Response(status=401, text="No authentication provided.", content_type="text/plain")
                 user = request.app[CONFIG].default_username
-            request["user"] = user
+            request[USER] = user
         if request.body_exists:
             timed_out = await _read_body(request)
             if timed_out is not None:
@@ -123,7 +123,7 @@ def _too_many_containers(body: bytes) -> bool:
 
 def _context(request: web.Request) -> OpContext:
     app = request.app
-    return OpContext(store=app[STORE], user=request["user"], config=app[CONFIG], executor=app[EXECUTOR])
+    return OpContext(store=app[STORE], user=request[USER], config=app[CONFIG], executor=app[EXECUTOR])
 
 
 # Bodies larger than this are decoded in a worker thread: a 60 MiB body takes seconds to decode,
