@@ -76,6 +76,14 @@ def test_only_the_console_imports_textual():
     assert found == []
 
 
+def test_headless_commands_never_import_the_entry_point():
+    """``kms_tui.cli`` sits above ``kms_tui/commands``: what a command needs for its parser (the
+    global options) lives in ``commands/options.py``."""
+    found = [f"{p.relative_to(ROOT.parent)}:{line}" for p in sorted((ROOT / "commands").rglob("*.py"))
+             for line, m in _imports(p) if m == "kms_tui.cli" or m.startswith(("kms_tui.cli.", "kms_tui.__main__"))]
+    assert found == []
+
+
 def test_the_checker_sees_function_level_and_relative_imports(tmp_path, monkeypatch):
     """A forbidden import hidden in a function, or written relatively, is reported."""
     fake = tmp_path / "kms_tui"

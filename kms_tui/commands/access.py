@@ -28,8 +28,6 @@ class ReadOnly(UsageError):
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``access`` and its subcommands to the ``kms-tui`` parser."""
-    from kms_tui.cli import add_connection_options
-
     p = subparsers.add_parser("access", aliases=["access-rights"],
                               help="grant, revoke and list users' access rights to objects",
                               description="Manage the users' access rights to objects (ckms access-rights).")
@@ -37,7 +35,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     def action(name: str, help_: str, func: Any) -> argparse.ArgumentParser:
         a = actions.add_parser(name, help=help_, description=help_)
-        add_connection_options(a)
         a.set_defaults(func=func)
         return a
 

@@ -39,8 +39,6 @@ VALIDATE_EXIT_CODES = ("exit codes: 0 the chain is valid; 1 it is not (the serve
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``certificates`` and its subcommands to the ``kms-tui`` parser."""
-    from kms_tui.cli import add_connection_options
-
     p = subparsers.add_parser("certificates", aliases=["certs"],
                               help="issue, renew, validate and show X.509 certificates",
                               description="Issue, renew and validate X.509 certificates held in the KMS "
@@ -49,7 +47,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     def action(name: str, help_: str, func: Any, *, writes: bool, epilog: str | None = None) -> argparse.ArgumentParser:
         a = actions.add_parser(name, help=help_, description=help_, epilog=epilog)
-        add_connection_options(a)
         a.set_defaults(func=func, writes=writes)
         return a
 
