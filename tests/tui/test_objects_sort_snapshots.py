@@ -8,7 +8,10 @@ import pytest
 from kms_tui.tui.screens.help import HelpScreen
 from tests.tui.helpers import wait_until
 from tests.tui.rendered import screen_text
-from tests.tui.test_objects_snapshots import _objects_with_rows, utc_local_time  # noqa: F401 - the fixture
+from tests.tui.test_objects_snapshots import _objects_with_rows
+from tests.tui.test_objects_snapshots import utc_local_time as _utc
+
+utc_local_time = _utc  # the dates in UTC (an autouse fixture, found by its name here)
 
 HELP_SIZES = [(80, 24), (60, 20)]
 
