@@ -215,7 +215,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         except Exception as exc:  # noqa: BLE001
             self.app.report_error(exc, title="Could not save the profile")
             return
-        self.app.notify(f"Profile {name} saved.", title="Saved")
+        self.app.notify(f"Profile {name}.", title="Saved", markup=False)
         self.dismiss(name)
 
     def save_as(self, name: str) -> None:
