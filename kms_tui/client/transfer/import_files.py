@@ -508,4 +508,5 @@ async def send(client: Any, plan: ImportPlan, opts: ImportOptions) -> list[str]:
 
 
 __all__ = ["WRAPPED_ON_IMPORT", "ImportFileError", "ImportOptions", "ImportPlan", "check_wrapping_key", "der_shape",
-           "describe_certificate", "link_to_issuer", "read_file", "requests", "send", "tags_of", "to_json", "wrap_refusal"]
+           "describe_certificate", "link_to_issuer", "read_file", "requests", "send", "tags_of", "to_json",
+           "wrap_refusal"]
