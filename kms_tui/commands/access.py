@@ -17,6 +17,7 @@ from kms_tui.client import KmsClient
 from kms_tui.client.listing import ObjectSummary, plain_attributes
 from kms_tui.commands.headless import Result, UsageError, report_error, run_with_client, table
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 OPERATIONS_HELP = ", ".join(rights.display_name(op) for op in rights.OPERATIONS) + ", or all"
 
@@ -27,8 +28,6 @@ class ReadOnly(UsageError):
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``access`` and its subcommands to the ``kms-tui`` parser."""
-    from kms_tui.cli import add_connection_options
-
     p = subparsers.add_parser("access", aliases=["access-rights"],
                               help="grant, revoke and list users' access rights to objects",
                               description="Manage the users' access rights to objects (ckms access-rights).")
@@ -36,7 +35,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     def action(name: str, help_: str, func: Any) -> argparse.ArgumentParser:
         a = actions.add_parser(name, help=help_, description=help_)
-        add_connection_options(a)
         a.set_defaults(func=func)
         return a
 
@@ -155,7 +153,7 @@ def run_owned(args: argparse.Namespace) -> int:
         lines = [(visible(r["id"]), visible(r["state"]), visible(r["type"]), visible(r["algorithm"]), r["length"] or "",
                   visible(",".join(r["tags"])), visible(",".join(r["names"]))) for r in rows]
         text = table(lines, ("ID", "STATE", "TYPE", "ALGORITHM", "LENGTH", "TAGS",
-                             "NAMES")) + f"\n{len(rows)} object(s)"
+                             "NAMES")) + f"\n{count(len(rows), 'object')}"
         return Result({"objects": rows}, text)
 
     return run_with_client(args, body)
@@ -171,7 +169,7 @@ def run_obtained(args: argparse.Namespace) -> int:
             note = "the right to create objects" if r["id"] == "*" and not r["owner"] else rights.explain(
                 r["operations"], hsm=rights.is_hsm(r["id"]))
             lines.append((visible(r["id"]), visible(r["owner"]), visible(r["state"]), _names(r["operations"]), note))
-        text = table(lines, ("ID", "OWNER", "STATE", "OPERATIONS", "ALSO ALLOWS")) + f"\n{len(rows)} object(s)"
+        text = table(lines, ("ID", "OWNER", "STATE", "OPERATIONS", "ALSO ALLOWS")) + f"\n{count(len(rows), 'object')}"
         return Result({"objects": rows}, text)
 
     return run_with_client(args, body)

@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar  # noqa: F401 - Textual imports it when 10,000 rows first need one: mid-load
 from textual.strip import Strip
 
-from kms_tui.tui.objects.columns import fit, layout_columns, reads_differently, render_header, render_row
+from kms_tui.tui.objects.columns import TITLES, fit, layout_columns, reads_differently, render_header, render_row
 from kms_tui.tui.objects.rows import COLUMNS, ObjectRow, sort_key
 
 _BY_KEY = attrgetter("sort_key")
@@ -33,6 +33,23 @@ RELEASE_ROWS = 100  # rows freed per turn of the event loop after a clear (well 
 
 def _show_all(_row: ObjectRow) -> bool:
     return True
+
+
+# One key per column (k9s's shift+letter habit): the column's key sorts by it ascending, again
+# reverses. A free letter of each title (N, A, T, C are actions' keys); # for the tags.
+SORT_KEYS: dict[str, str] = {"id": "I", "type": "Y", "algorithm": "L", "length": "E", "state": "S",
+                             "tags": "number_sign", "name": "M", "created": "D"}
+# (first press, second press) of each column's key; the others go A to Z, then Z to A
+_DIRECTIONS = {"length": ("Smallest first", "largest"), "created": ("Oldest first", "newest")}
+
+
+def _sort_binding(column: str) -> Binding:
+    """``column``'s own key: "Sort by name — A to Z; press again for Z to A"."""
+    shown = TITLES[column] if column == "id" else column
+    first, second = _DIRECTIONS.get(column, ("A to Z", "Z to A"))
+    return Binding(SORT_KEYS[column], f"sort_column('{column}')", f"Sort by {shown}", show=False,
+                   id=f"objects.sort-{column}",
+                   tooltip=f"{first}; press again for {second} (the header shows ▲ or ▼).")
 
 
 @dataclass
@@ -54,6 +71,7 @@ class ObjectTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Details", id="objects.details", tooltip="Show this object's details."),
         Binding("o", "cycle_sort", "Sort", id="objects.sort", tooltip="Sort by the next column."),
         Binding("O", "reverse_sort", "Reverse", show=False, id="objects.reverse", tooltip="Reverse the sort."),
+        *(_sort_binding(column) for column in COLUMNS),
     ]
     COMPONENT_CLASSES = {
         "object-table--header",
@@ -85,6 +103,9 @@ class ObjectTable(ScrollView, can_focus=True):
         def __init__(self, row: ObjectRow | None) -> None:
             super().__init__()
             self.row = row
+
+    class SortShown(Message):
+        """The sort order changed, or its column came on or went off screen (a resize)."""
 
     class Selected(Message):
         """Enter (or a click) on ``row``."""
@@ -251,6 +272,16 @@ class ObjectTable(ScrollView, can_focus=True):
             self.prepare_rows(self._rows.values())
         self.row_order = SortOrder(column, reverse)
         self._rearrange(keep)
+        self.post_message(self.SortShown())
+
+    def sort_hint(self) -> str:
+        """"sorted by type ▼" while a sort you chose is by a column the screen is too narrow
+        for (the header cannot show its arrow); "" when the header shows it, or for the
+        default order (newest first)."""
+        column = self.row_order.column
+        if self.row_order == SortOrder() or not self._layout or any(c == column for c, _w in self._layout):
+            return ""
+        return f"sorted by {column} {'▼' if self.row_order.reverse else '▲'}"
 
     def select_uid(self, uid: str) -> bool:
         """Put the cursor on ``uid`` if it is shown."""
@@ -346,6 +377,10 @@ class ObjectTable(ScrollView, can_focus=True):
         nxt = names[(names.index(column) + 1) % len(names)] if column in names else names[0]
         self.sort_by(nxt, reverse=False)
 
+    def action_sort_column(self, column: str) -> None:
+        """A column's own key: sort by it ascending; pressed again, the other way."""
+        self.sort_by(column)
+
     def action_reverse_sort(self) -> None:
         self.sort_by(self.row_order.column, reverse=not self.row_order.reverse)
 
@@ -391,7 +426,10 @@ class ObjectTable(ScrollView, can_focus=True):
         gutter = 1 if self.marked else 0  # a column for the marks' ● while any row is marked
         width = self.size.width
         if (width, gutter) != self._layout_width:
+            hint = self.sort_hint()
             self._layout, self._layout_width = layout_columns(width - gutter), (width, gutter)
+            if self.sort_hint() != hint:
+                self.post_message(self.SortShown())
         if y == 0:
             header = render_header(width - gutter, self._layout, self._style, self.row_order.column,
                                    self.row_order.reverse)
