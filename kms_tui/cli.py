@@ -81,11 +81,6 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def add_connection_options(parser: argparse.ArgumentParser) -> None:
-    """Kept for command modules written before the global options: they are added to every
-    command by :func:`build_parser` now, so this adds nothing."""
-
-
 def build_parser(command: str | None = None, *, with_commands: bool = True) -> argparse.ArgumentParser:
     """The ``kms-tui`` parser. ``command``'s module registers its real parser(s); every other
     command is a stand-in carrying its help line, whose module is not imported. Should a stand-in

@@ -108,6 +108,8 @@ SHOTS: list[Shot] = [
     Shot("objects-export", "Export: every format, wrapping, a confirmation before key material",
          lambda p: _export(p)),
     Shot("objects-import", "Import: what the file holds, shown before anything is sent", lambda p: _import(p)),
+    Shot("objects-import-wrapped", "Import a wrapped key: unwrap it, store it wrapped by another key of the KMS",
+         lambda p: _import_wrapped(p)),
     Shot("radar", "Radar: what needs attention, worst first, each acted on one key away", lambda p: _radar(p)),
     Shot("bulk-preview", "Bulk revoke: every object that changes, partners, grants; type the count",
          lambda p: _bulk_preview(p)),
@@ -144,6 +146,27 @@ async def _import(pilot) -> None:
     path = Path(os.environ.get("HOME", tempfile.gettempdir())) / "service.p12"
     path.write_bytes(sample_pkcs12())
     pilot.app.screen.transfer.import_file(path)
+    await _settle(pilot)
+
+
+async def _import_wrapped(pilot) -> None:
+    """The import preview of a json-ttlv AES key wrapped by one key of the KMS (exported so here),
+    Unwrap ticked and another key named to store it wrapped by."""
+    from kms_tui.client.transfer import export_files
+    from kms_tui.kmip import transfer
+
+    await _objects(pilot)
+    client = pilot.app.services.client
+    old_kek = await client.create_symmetric_key("AES", 256, name="kek-2025")
+    key = await client.create_symmetric_key("AES", 256, name="payments-key")
+    path = Path(os.environ.get("HOME", tempfile.gettempdir())) / "payments-key.json"
+    await export_files.export_to_file(client, key, "SymmetricKey", export_files.format_named("json-ttlv"), path,
+                                      wrap_key=old_kek, wrap_alg=transfer.wrap_algorithm("rfc5649"), force=True)
+    pilot.app.screen.transfer.import_file(path)
+    await _settle(pilot)
+    modal = pilot.app.screen
+    modal.query_one("#import-unwrap").value = True
+    modal.query_one("#import-wrap-key").value = "kek-2027"
     await _settle(pilot)
 
 

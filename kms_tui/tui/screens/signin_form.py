@@ -17,6 +17,7 @@ from kms_tui.tui.screens.config_editor import problems_text
 from kms_tui.tui.signin_model import BY_KEY, FIELDS, METHODS, apply_form, form_values, method_of
 from kms_tui.tui.unsaved import FormEdits
 from kms_tui.tui.widgets.header import ConsoleHeader
+from kms_tui.words import count
 
 if TYPE_CHECKING:
     from textual import getters
@@ -205,7 +206,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
             return
         errors = [p for p in self.run_checks() if getattr(p, "is_error", True)]
         if errors:
-            self.app.notify(f"Not saved: {errors[0]}", title=f"{len(errors)} problem(s) to fix",
+            self.app.notify(f"Not saved: {errors[0]}", title=f"{count(len(errors), 'problem')} to fix",
                             severity="error", markup=False)
             return
         name = self.profile_name or self.collect()["name"].strip()
@@ -214,7 +215,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         except Exception as exc:  # noqa: BLE001
             self.app.report_error(exc, title="Could not save the profile")
             return
-        self.app.notify(f"Profile {name} saved.", title="Saved")
+        self.app.notify(f"Profile {name}.", title="Saved", markup=False)
         self.dismiss(name)
 
     def save_as(self, name: str) -> None:
