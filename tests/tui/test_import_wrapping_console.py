@@ -152,3 +152,54 @@ def test_wrapped_key_import_preview_snapshot(snap_compare, sandbox_console, tmp_
         await pilot.pause()
 
     assert snap_compare(sandbox_console, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_show_command_of_an_import_masks_the_password_and_names_the_ckms_group(tmp_path):
+    """`!` in the preview: the kms-tui and ckms 5.26 commands and the Imports as KMIP JSON."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from kms_tui.tui.show_command import for_import
+
+    root = make_ca("show root")
+    leaf = issue(root, "show leaf", rsa_key=True)
+    password = "show-p12-secret"
+    p12 = pkcs12.serialize_key_and_certificates(b"s", leaf.key, leaf.cert, [root.cert],
+                                                ser.BestAvailableEncryption(password.encode()))
+    plan = import_files.read_file(p12, None, password)
+    shown = for_import("b.p12", plan, import_files.ImportOptions(uid="leaf", tags=("web",), password=password))
+    assert shown.kms_tui == "kms-tui import b.p12 --id leaf --tag web --password-file PASSWORD_FILE"
+    assert shown.ckms == "ckms certificates import -f pkcs12 -p '********' -t web b.p12 leaf"
+    assert "PKCS12PasswordLink" in shown.kmip and password not in shown.kmip and password not in shown.ckms
+
+    wrapped = _wrapped_json_file(tmp_path)
+    plan = import_files.read_file(wrapped.read_bytes(), None, None)
+    options = import_files.ImportOptions(usages=("encrypt",), unwrap=True, wrap_key="kek-2027")
+    shown = for_import("k.json", plan, options, chosen_format="json-ttlv")
+    assert shown.kms_tui == "kms-tui import k.json --format json-ttlv --key-usage encrypt --unwrap --wrap-key kek-2027"
+    assert shown.ckms == "ckms sym keys import -f json-ttlv --key-usage encrypt -u -w kek-2027 k.json"
+    assert '"NotWrapped"' in shown.kmip and '"kek-2027"' in shown.kmip
+    assert "A131FCAE" not in shown.kmip  # the wrapped bytes: their size only
+
+    pem = rsa.generate_private_key(65537, 2048).private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8,
+                                                              ser.NoEncryption())
+    shown = for_import("k.pem", import_files.read_file(pem, None, None), import_files.ImportOptions(replace=True))
+    assert shown.ckms == "ckms rsa keys import -f pem -r k.pem"
+
+
+async def test_bang_in_the_preview_shows_the_import(sandbox_console, tmp_path):
+    from kms_tui.tui.modals.show_command import ShowCommandModal
+
+    path = _wrapped_json_file(tmp_path)
+    async with sandbox_console.run_test(size=(80, 24)) as pilot:
+        screen = await open_objects(pilot)
+        modal = await _preview(pilot, screen, path)
+        modal.query_one("#import-wrap-key", Input).value = "kek-2027"
+        await pilot.press("f3")
+        await pilot.pause()
+        assert "tick Unwrap" in str(modal.query_one("#form-problem", Static).render())  # said, not shown
+        modal.query_one("#import-unwrap", Checkbox).value = True
+        await pilot.press("f3")
+        await pilot.pause()
+        shown = pilot.app.screen
+        assert isinstance(shown, ShowCommandModal)
+        assert "ckms sym keys import -f json-ttlv -u -w kek-2027" in shown.equivalent.ckms
