@@ -2,7 +2,8 @@
 --unwrap`` and ``--wrapping-key-id``, ``shared/import_key.rs``): a json-ttlv key wrapped by one
 key of the KMS is unwrapped and stored wrapped by another, with the key usage typed; the rows
 that do not apply to the file are hidden; a key that cannot wrap on import is named before the
-server's bare error. Snapshot at 80×24 of the preview of a wrapped json-ttlv key."""
+server's bare error; `!` shows the import as commands and KMIP JSON; a Sensitive secret's export
+gets the server's refusal explained. Snapshot at 80×24 of the preview of a wrapped json-ttlv key."""
 
 from __future__ import annotations
 
@@ -203,3 +204,26 @@ async def test_bang_in_the_preview_shows_the_import(sandbox_console, tmp_path):
         shown = pilot.app.screen
         assert isinstance(shown, ShowCommandModal)
         assert "ckms sym keys import -f json-ttlv -u -w kek-2027" in shown.equivalent.ckms
+
+
+async def test_export_of_a_sensitive_secret_gets_the_refusal_explained(sandbox_console, tmp_path):
+    """`e` → raw → the confirmation naming secret data → the server's Sensitive: DENIED, said in
+    words with what to do in the console; no file."""
+    from kms_tui.client import secrets as sd
+    from tests.tui.test_objects_helpers import reload
+    from tests.tui.test_transfer_console import _export_dialog_for, _question_after_submit
+
+    async with sandbox_console.run_test(size=(80, 24)) as pilot:
+        screen = await open_objects(pilot)
+        created = await sd.create_secret_data(pilot.app.services.client, sensitive=True)
+        screen.export_dir = tmp_path
+        await reload(pilot, screen)
+        await _export_dialog_for(pilot, screen, created.uid, "raw", "secret.bin")
+        assert "secret data" in await _question_after_submit(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        error = pilot.app.screen
+        assert isinstance(error, ErrorModal)
+        assert "marked Sensitive" in str(error.query_one("#error-message", Static).render())
+        assert "Wrap with key id" in str(error.query_one("#error-fix", Static).render())
+        assert not (tmp_path / "secret.bin").exists()
