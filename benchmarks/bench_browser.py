@@ -21,7 +21,8 @@ the idle console's latency. At 10 ms between keys a reload gets ~60 keys. The se
 needs the GIL too: when the console holds it, keys are not even sent
 (``max_gap_between_keys_sent_ms`` shows how long), so the percentiles would miss those stalls,
 as a terminal's input thread would be delayed too. Targets: first rows ≤ 1 s, RSS ≤ 150 MB
-(≤ 200 MB above 10,000 objects; ``rss_per_object_kb`` shows the growth), p99 ≤ 50 ms. A frame
+(≤ 200 MB above 10,000 objects up to 100,000, none above: ``rss_per_object_kb`` shows the
+growth), p99 ≤ 50 ms (above 10,000 objects, during the first load too). A frame
 is counted when the app hands a compositor update to the driver, after rendering it to terminal
 segments as a real terminal would need. Above 10,000 objects, all rows must also take ≤ 1.5×
 ``KmsClient.list_objects()`` alone (``all_rows_vs_reference``). Last line: one JSON object, with
@@ -61,9 +62,16 @@ from kms_tui.tui.objects.table import ObjectTable
 from tests.support.sandbox import start_sandbox
 
 TARGETS = {"first_rows_s": 1.0, "peak_rss_mb": 150.0, "p99_key_to_frame_ms": 50.0}
-# Above 10,000 objects (issue 14: 100,000 objects): peak RSS ≤ 200 MB, and all rows ≤ 1.5× the
-# listing alone (at 10,000 the screen switch, ~0.6 s, is most of "all rows": no target there).
-LARGE_TARGETS = {**TARGETS, "peak_rss_mb": 200.0, "all_rows_vs_reference": 1.5}
+# Above 10,000 objects (issue 14: 100,000 objects): peak RSS ≤ 200 MB, all rows ≤ 1.5× the
+# listing alone (at 10,000 the screen switch, ~0.6 s, is most of "all rows": no target there), and
+# p99 ≤ 50 ms during the first load too ("while the load and a reload run").
+LARGE_TARGETS = {**TARGETS, "peak_rss_mb": 200.0, "all_rows_vs_reference": 1.5, "first_load_p99_key_to_frame_ms": 50.0}
+# Above 100,000 objects (300,000, run by hand) the issue asks for the growth only: no RSS target.
+HUGE_TARGETS = {k: v for k, v in LARGE_TARGETS.items() if k != "peak_rss_mb"}
+
+
+def targets_for(objects: int) -> dict[str, float]:
+    return TARGETS if objects <= 10_000 else LARGE_TARGETS if objects <= 100_000 else HUGE_TARGETS
 KEY_EVERY_S = 0.01  # default interval between keys (--key-every-ms)
 SCREENFUL = 40  # objects on the reference server for the first screen without a load
 
@@ -317,7 +325,7 @@ def run_one(objects: int, reloads: int, key_every: float) -> dict:
     )
     # what each object adds to the console, from connected-with-no-rows to the first load's peak
     result["rss_per_object_kb"] = round((result["peak_rss_mb"] - result["rss_before_load_mb"]) * 1024 / objects, 2)
-    targets = LARGE_TARGETS if objects > 10_000 else TARGETS
+    targets = targets_for(objects)
     result["targets"] = targets
     result["targets_met"] = {k: result[k] is not None and result[k] <= v for k, v in targets.items()}
     result["met"] = all(result["targets_met"].values())

@@ -13,7 +13,8 @@
 Targets (issue 14), in the last line's ``targets`` and ``targets_met``: Get throughput at 8
 clients ≥ 3× the sandbox of the issue's day, compared as ratios to `GET /version` in each run
 (``BASELINE``: that code measured with this benchmark); p50 with 32 clients ≤ 40 ms; the AES
-Create p50 during RSA-4096 generation, as a ratio to idle, no worse than the baseline's.
+Create p50 during RSA-4096 generation, as a ratio to idle, and its p99 (the stall), no worse than
+the baseline's.
 ``--checkout DIR`` runs the sandbox from another checkout (its ``kms_tui``), to measure a baseline.
 
 Usage: python3 benchmarks/bench_sandbox.py [--seconds 3] [--checkout DIR]. The last line printed is
@@ -48,10 +49,10 @@ CLIENTS_PER_PROCESS = 8  # httpx.AsyncClient slows down past ~8 connections per 
 BENCH_TAG = "bench-sandbox"
 # The sandbox of the issue's day (commit 88411ac, the last change to kms_tui/server before issue 14
 # was filed), measured with this benchmark (--checkout) on 2 cores shared with other work: the
-# median of three runs. Get at 8 clients was already 0.74-0.96x GET /version: the clients, not the
-# sandbox, bound the throughput, so 3x that ratio cannot be reached on this machine.
-BASELINE = {"get_c8_ratio_to_version_rps": 0.77, "get_c32_p50_ms": 14.65, "rsa4096_stall_p50_ratio": 1.14,
-            "get_server_cpu_ms": 0.232}
+# median of four runs (load average 1.4 to 5.7). Get at 8 clients was already 0.66-0.96x GET /version:
+# the clients, not the sandbox, bound the throughput, so 3x that ratio cannot be reached here.
+BASELINE = {"get_c8_ratio_to_version_rps": 0.755, "get_c32_p50_ms": 27.6, "rsa4096_stall_p50_ratio": 1.37,
+            "rsa4096_stall_p99_ms": 356.0, "get_server_cpu_ms": 0.245}
 GET_SPEEDUP_TARGET = 3.0
 P50_C32_TARGET_MS = 40.0
 
@@ -211,7 +212,7 @@ def run(url: str, seconds: float, server: psutil.Process) -> dict:
 
 
 def verdict(results: dict) -> dict:
-    """The issue's targets, measured against ``BASELINE`` (None where it has not been measured)."""
+    """The issue's targets: the figures they judge, the baseline, the targets and whether each is met."""
     figures = {
         "get_c8_ratio_to_version_rps": results["get_c8"]["ratio_to_version_rps"],
         "get_c32_p50_ms": results["get_c32"]["p50_ms"],
@@ -228,12 +229,13 @@ def verdict(results: dict) -> dict:
         if base_cpu and figures["get_server_cpu_ms"] else None
     targets = {"get_c8_speedup_vs_baseline": f">= {GET_SPEEDUP_TARGET}",
                "get_c32_p50_ms": f"<= {P50_C32_TARGET_MS}",
-               "rsa4096_stall_p50_ratio": f"<= {BASELINE['rsa4096_stall_p50_ratio']} (the baseline's)"}
+               "rsa4096_stall_p50_ratio": f"<= {BASELINE['rsa4096_stall_p50_ratio']} (the baseline's)",
+               "rsa4096_stall_p99_ms": f"<= {BASELINE['rsa4096_stall_p99_ms']} (the baseline's)"}
     speedup = figures["get_c8_speedup_vs_baseline"]
     met = {"get_c8_speedup_vs_baseline": speedup is not None and speedup >= GET_SPEEDUP_TARGET,
            "get_c32_p50_ms": figures["get_c32_p50_ms"] <= P50_C32_TARGET_MS,
-           "rsa4096_stall_p50_ratio": BASELINE["rsa4096_stall_p50_ratio"] is not None
-           and figures["rsa4096_stall_p50_ratio"] <= BASELINE["rsa4096_stall_p50_ratio"]}
+           "rsa4096_stall_p50_ratio": figures["rsa4096_stall_p50_ratio"] <= BASELINE["rsa4096_stall_p50_ratio"],
+           "rsa4096_stall_p99_ms": figures["rsa4096_stall_p99_ms"] <= BASELINE["rsa4096_stall_p99_ms"]}
     return {"figures": figures, "baseline": BASELINE, "targets": targets, "targets_met": met,
             "met": all(met.values())}
 
