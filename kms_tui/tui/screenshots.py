@@ -89,6 +89,8 @@ SHOTS: list[Shot] = [
                                                                                                                 "d")),
     Shot("objects-secret", "Secret data: the value masked until V", lambda p: _secret(p)),
     Shot("objects-name-dates", "Name, dates and vendor attributes of an object (A)", lambda p: _objects(p, "A")),
+    Shot("objects-tags", "Tags of an object (T): server tags kept, yours edited as one line",
+         lambda p: _objects(p, "T", "end", *", rotated-2026")),
     Shot("objects-revoke-rights", "Revoke some or all of a user's rights", lambda p: _revoke_rights(p)),
     Shot("objects-grant", "Grant: a user, the operations, and what they really allow on Cosmian 5.26",
          lambda p: _objects(p, "g")),

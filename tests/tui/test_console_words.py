@@ -8,13 +8,13 @@ from __future__ import annotations
 import os
 import signal
 
-from textual.widgets import TextArea
+from textual.widgets import Input, Select, Switch, TextArea
 from textual.widgets._toast import Toast
 
 from kms_tui.config import ProfileStore
 from kms_tui.tui.modals.diff import DiffModal
 from kms_tui.tui.screens.signin_form import SignInFormScreen
-from tests.tui.helpers import wait_until
+from tests.tui.helpers import text_of, wait_until
 
 
 def seed(sandbox) -> ProfileStore:
@@ -92,3 +92,69 @@ async def test_error_toasts_never_cover_whoami_and_the_sandbox_one_stays_until_r
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: app.identity.connection == "connected", what="the restarted sandbox")
         assert not any(n.title == "Sandbox stopped" for n in app._notifications)
+
+
+async def open_new_profile_form(pilot) -> SignInFormScreen:
+    await wait_until(pilot, lambda: pilot.app.whoami_data is not None, what="whoami")
+    await pilot.press("4")
+    await pilot.pause()
+    await pilot.press("a")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SignInFormScreen), what="the profile form")
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def test_the_profile_form_checks_a_field_once_edited_and_names_fields_not_toml_lines(
+        console_factory, sandbox):
+    seed(sandbox)
+    app = console_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_new_profile_form(pilot)
+        said = text_of(app, "#form-problems")
+        assert "line" not in said and "Profile name" not in said and "Server URL" not in said  # nothing typed
+        assert "checked once you edit it" in said
+        await pilot.press("space")  # a name no profile may have
+        await pilot.pause(0.6)
+        said = text_of(app, "#form-problems")
+        assert said.startswith("Profile name:") and "Server URL" not in said  # only the field edited
+        await pilot.press("ctrl+s")  # a save checks every field
+        await pilot.pause()
+        said = text_of(app, "#form-problems")
+        assert "Server URL: an empty value is not a valid URL" in said
+        assert "line " not in said  # the form's fields, not the TOML's lines
+        assert isinstance(app.screen, SignInFormScreen)  # refused
+
+
+async def test_a_pem_profile_whose_files_are_elsewhere_saves_when_told_and_check_still_warns(
+        console_factory, sandbox, tmp_path, capsys):
+    from kms_tui.cli import main
+
+    seed(sandbox)
+    missing = tmp_path / "on-the-other-host"
+    app = console_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_new_profile_form(pilot)
+        assert not form.query_one("#row-files-elsewhere").display  # no files with the method "None"
+        form.query_one("#f-method", Select).value = "pem"
+        form.query_one("#f-name", Input).value = "remote"
+        form.query_one("#f-server-url", Input).value = sandbox.url
+        form.query_one("#f-tls-client-pem-cert-path", Input).value = str(missing / "client.crt")
+        form.query_one("#f-tls-client-pem-key-path", Input).value = str(missing / "client.key")
+        await pilot.pause(0.6)
+        assert "does not exist" in text_of(app, "#form-problems")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SignInFormScreen)  # refused: the files are not here
+        assert "remote" not in [p.name for p in ProfileStore().list()]
+        assert form.query_one("#row-files-elsewhere").display
+        form.query_one("#f-files-elsewhere", Switch).value = True  # "the files are on another machine"
+        await pilot.pause(0.6)
+        assert text_of(app, "#form-problems").startswith("warning: Client certificate (PEM file): file")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SignInFormScreen), what="saved")
+    stored = ProfileStore().load("remote").http_config
+    assert stored["tls_client_pem_cert_path"] == str(missing / "client.crt")
+    capsys.readouterr()
+    assert main(["profile", "check", "remote"]) != 0  # profile check still says the files are missing
+    out = capsys.readouterr().out
+    assert f"file {missing / 'client.crt'} does not exist" in out

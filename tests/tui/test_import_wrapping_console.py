@@ -2,7 +2,8 @@
 --unwrap`` and ``--wrapping-key-id``, ``shared/import_key.rs``): a json-ttlv key wrapped by one
 key of the KMS is unwrapped and stored wrapped by another, with the key usage typed; the rows
 that do not apply to the file are hidden; a key that cannot wrap on import is named before the
-server's bare error. Snapshot at 80×24 of the preview of a wrapped json-ttlv key."""
+server's bare error; `!` shows the import as commands and KMIP JSON; a Sensitive secret's export
+gets the server's refusal explained. Snapshot at 80×24 of the preview of a wrapped json-ttlv key."""
 
 from __future__ import annotations
 
@@ -152,3 +153,77 @@ def test_wrapped_key_import_preview_snapshot(snap_compare, sandbox_console, tmp_
         await pilot.pause()
 
     assert snap_compare(sandbox_console, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_show_command_of_an_import_masks_the_password_and_names_the_ckms_group(tmp_path):
+    """`!` in the preview: the kms-tui and ckms 5.26 commands and the Imports as KMIP JSON."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from kms_tui.tui.show_command import for_import
+
+    root = make_ca("show root")
+    leaf = issue(root, "show leaf", rsa_key=True)
+    password = "show-p12-secret"
+    p12 = pkcs12.serialize_key_and_certificates(b"s", leaf.key, leaf.cert, [root.cert],
+                                                ser.BestAvailableEncryption(password.encode()))
+    plan = import_files.read_file(p12, None, password)
+    shown = for_import("b.p12", plan, import_files.ImportOptions(uid="leaf", tags=("web",), password=password))
+    assert shown.kms_tui == "kms-tui import b.p12 --id leaf --tag web --password-file PASSWORD_FILE"
+    assert shown.ckms == "ckms certificates import -f pkcs12 -p '********' -t web b.p12 leaf"
+    assert "PKCS12PasswordLink" in shown.kmip and password not in shown.kmip and password not in shown.ckms
+
+    wrapped = _wrapped_json_file(tmp_path)
+    plan = import_files.read_file(wrapped.read_bytes(), None, None)
+    options = import_files.ImportOptions(usages=("encrypt",), unwrap=True, wrap_key="kek-2027")
+    shown = for_import("k.json", plan, options, chosen_format="json-ttlv")
+    assert shown.kms_tui == "kms-tui import k.json --format json-ttlv --key-usage encrypt --unwrap --wrap-key kek-2027"
+    assert shown.ckms == "ckms sym keys import -f json-ttlv --key-usage encrypt -u -w kek-2027 k.json"
+    assert '"NotWrapped"' in shown.kmip and '"kek-2027"' in shown.kmip
+    assert "A131FCAE" not in shown.kmip  # the wrapped bytes: their size only
+
+    pem = rsa.generate_private_key(65537, 2048).private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8,
+                                                              ser.NoEncryption())
+    shown = for_import("k.pem", import_files.read_file(pem, None, None), import_files.ImportOptions(replace=True))
+    assert shown.ckms == "ckms rsa keys import -f pem -r k.pem"
+
+
+async def test_bang_in_the_preview_shows_the_import(sandbox_console, tmp_path):
+    from kms_tui.tui.modals.show_command import ShowCommandModal
+
+    path = _wrapped_json_file(tmp_path)
+    async with sandbox_console.run_test(size=(80, 24)) as pilot:
+        screen = await open_objects(pilot)
+        modal = await _preview(pilot, screen, path)
+        modal.query_one("#import-wrap-key", Input).value = "kek-2027"
+        await pilot.press("f3")
+        await pilot.pause()
+        assert "tick Unwrap" in str(modal.query_one("#form-problem", Static).render())  # said, not shown
+        modal.query_one("#import-unwrap", Checkbox).value = True
+        await pilot.press("f3")
+        await pilot.pause()
+        shown = pilot.app.screen
+        assert isinstance(shown, ShowCommandModal)
+        assert "ckms sym keys import -f json-ttlv -u -w kek-2027" in shown.equivalent.ckms
+
+
+async def test_export_of_a_sensitive_secret_gets_the_refusal_explained(sandbox_console, tmp_path):
+    """`e` → raw → the confirmation naming secret data → the server's Sensitive: DENIED, said in
+    words with what to do in the console; no file."""
+    from kms_tui.client import secrets as sd
+    from tests.tui.test_objects_helpers import reload
+    from tests.tui.test_transfer_console import _export_dialog_for, _question_after_submit
+
+    async with sandbox_console.run_test(size=(80, 24)) as pilot:
+        screen = await open_objects(pilot)
+        created = await sd.create_secret_data(pilot.app.services.client, sensitive=True)
+        screen.export_dir = tmp_path
+        await reload(pilot, screen)
+        await _export_dialog_for(pilot, screen, created.uid, "raw", "secret.bin")
+        assert "secret data" in await _question_after_submit(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        error = pilot.app.screen
+        assert isinstance(error, ErrorModal)
+        assert "marked Sensitive" in str(error.query_one("#error-message", Static).render())
+        assert "Wrap with key id" in str(error.query_one("#error-fix", Static).render())
+        assert not (tmp_path / "secret.bin").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
@@ -145,3 +146,14 @@ class ImportPreviewModal(ObjectForm[ImportRequest]):
             unwrap=unwrap,
             password=self.query_one("#import-password", Input).value, wrap_key=wrap_key)
         return ImportRequest(self.path, self.plan, options)
+
+    def equivalent(self) -> Any:
+        from kms_tui.tui.show_command import for_import
+
+        request = self.build_request()
+        fmt = str(self.query_one("#import-format", Select).value)
+        try:
+            return for_import(str(request.path), request.plan, request.options,
+                              chosen_format=None if fmt == DETECT else fmt)
+        except KmsError as exc:  # a refused wrapping key, an unknown usage: said in the form
+            raise FormProblem(exc.message) from None
