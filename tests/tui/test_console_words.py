@@ -15,6 +15,7 @@ from kms_tui.config import ProfileStore
 from kms_tui.tui.modals.diff import DiffModal
 from kms_tui.tui.screens.signin_form import SignInFormScreen
 from tests.tui.helpers import text_of, wait_until
+from tests.tui.rendered import screen_text
 
 
 def seed(sandbox) -> ProfileStore:
@@ -132,7 +133,7 @@ async def test_a_pem_profile_whose_files_are_elsewhere_saves_when_told_and_check
     seed(sandbox)
     missing = tmp_path / "on-the-other-host"
     app = console_factory()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         form = await open_new_profile_form(pilot)
         assert not form.query_one("#row-files-elsewhere").display  # no files with the method "None"
         form.query_one("#f-method", Select).value = "pem"
@@ -145,6 +146,11 @@ async def test_a_pem_profile_whose_files_are_elsewhere_saves_when_told_and_check
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, SignInFormScreen)  # refused: the files are not here
+        # the refusal says how to save it anyway, and the switch's label is whole at 80 columns
+        assert any("turn on 'Files are on another machine (save anyway)'" in n.message for n in app._notifications)
+        form.query_one("#f-files-elsewhere", Switch).focus()  # scrolled into view
+        await pilot.pause(0.3)
+        assert "Files are on another machine (save anyway)" in screen_text(app)
         assert "remote" not in [p.name for p in ProfileStore().list()]
         assert form.query_one("#row-files-elsewhere").display
         form.query_one("#f-files-elsewhere", Switch).value = True  # "the files are on another machine"

@@ -40,7 +40,7 @@ LABELS = {"name": "Profile name", **{key: label for key, (label, _hint) in PLAIN
           **{key: spec.label for key, spec in FIELDS.items()}, "proxy.basic_auth_password": "Proxy password",
           "verified_cert": "Trusted CA certificate", "custom_headers": "Custom headers",
           "accept_invalid_certs": "Accept invalid certificates"}
-FILES_ELSEWHERE = "The certificate files are on another machine: save even though they are not here"
+FILES_ELSEWHERE = "Files are on another machine (save anyway)"  # short: a switch label does not wrap
 CHECKED_LATER = "Each field is checked once you edit it, and all of them on save (ctrl+s)."
 
 
@@ -282,8 +282,14 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         self.save_tried = True  # every problem shows from now on
         errors = [p for p in self.run_checks() if getattr(p, "is_error", True)]
         if errors:
-            self.app.notify(f"Not saved: {problem_line(errors[0])}", title=count(len(errors), "problem") + " to fix",
-                            severity="error", markup=False)
+            from kms_tui.config.checks import is_missing_file
+
+            elsewhere = ""
+            missing = any(not isinstance(p, str) and is_missing_file(p) for p in errors)
+            if missing and self.query_one("#row-files-elsewhere").display:
+                elsewhere = f"\nFor a profile used on another host, turn on '{FILES_ELSEWHERE}'."
+            self.app.notify(f"Not saved: {problem_line(errors[0])}{elsewhere}",
+                            title=count(len(errors), "problem") + " to fix", severity="error", markup=False)
             return
         name = self.profile_name or self.collect()["name"].strip()
         try:
