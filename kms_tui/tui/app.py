@@ -397,8 +397,18 @@ class KmsConsole(OrderedKeys, App):
             return
         self.report_error(event.worker.error, destructive=event.worker.group in DESTRUCTIVE_GROUPS)
 
+    def server_answered(self) -> None:
+        """A call to the active server just succeeded: a NOT CONNECTED badge is asked again now,
+        not at the next periodic check (up to LINK_CHECK_EVERY seconds of a stale header)."""
+        if self.identity.connection in ("unreachable", "not signed in", "sandbox stopped"):
+            self.check_link()
+
     def report_error(self, error: BaseException, *, destructive: bool = False, title: str | None = None) -> None:
         """Show ``error`` (message and fix) without ever raising."""
+        from kms_tui.client.errors import Unreachable
+
+        if isinstance(error, Unreachable) and self.identity.connection == "connected":
+            self.check_link()  # the header says so now, not at the next periodic check
         if destructive:
             self.push_screen(ErrorModal(error, title=title or "The action failed"))
             return

@@ -266,6 +266,48 @@ def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, 
     return Equivalent(f"Export {uid}", _q(*words), ckms, _json(op))
 
 
+_CKMS_CERT_IMPORT_FORMATS = ("json-ttlv", "pem", "der", "chain", "pkcs12")
+
+
+def _ckms_import_group(plan: Any) -> str | None:
+    """``certificates``, ``sym keys``, ``rsa keys``, ``ec keys``, ``secret-data`` or
+    ``opaque-object`` for what ``plan`` holds (ckms's keys and secrets share one import action)."""
+    kinds = [o.tag for o in plan.objects]
+    if plan.format == "pkcs12" or "Certificate" in kinds:
+        return "certificates" if plan.format in _CKMS_CERT_IMPORT_FORMATS else None
+    if len(kinds) != 1:
+        return None
+    if kinds[0] in ("PrivateKey", "PublicKey"):
+        return "rsa keys" if plan.descriptions and "RSA" in plan.descriptions[0] else "ec keys"
+    return {"SymmetricKey": "sym keys", "SecretData": "secret-data", "OpaqueObject": "opaque-object"}.get(kinds[0])
+
+
+def for_import(path: str, plan: Any, options: Any, *, chosen_format: str | None = None) -> Equivalent:
+    """An import from the preview: ``plan`` and ``options`` as :mod:`kms_tui.client.transfer.import_files`
+    builds them (``chosen_format``: the format named, None when detected). A PKCS#12 password is
+    never shown: ``PASSWORD_FILE`` / ``********`` on the command lines, masked in the KMIP JSON."""
+    from kms_tui.client.transfer import import_files
+
+    words = ["kms-tui", "import", path] + (["--format", chosen_format] if chosen_format else [])
+    words += (["--id", options.uid] if options.uid else []) + [w for t in options.tags for w in ("--tag", t)]
+    words += [w for u in options.usages for w in ("--key-usage", u)] + (["--replace"] if options.replace else [])
+    words += (["--unwrap"] if options.unwrap else []) + (["--wrap-key", options.wrap_key] if options.wrap_key else [])
+    words += ["--password-file", "PASSWORD_FILE"] if options.password else []
+    common = [*(["-r"] if options.replace else []), *[w for t in options.tags for w in ("-t", t)],
+              *[w for u in options.usages for w in ("--key-usage", u)]]
+    file_and_id = [path] + ([options.uid] if options.uid else [])  # ckms: FILE [ID]
+    group = _ckms_import_group(plan)
+    ckms = None
+    if group == "certificates":
+        password = ["-p", MASKED] if options.password and plan.format == "pkcs12" else []
+        ckms = f"ckms certificates import {_q('-f', plan.format, *password, *common, *file_and_id)}"
+    elif group is not None:
+        extra = (["-u"] if options.unwrap else []) + (["-w", options.wrap_key] if options.wrap_key else [])
+        ckms = f"ckms {group} import {_q('-f', plan.format, *common, *extra, *file_and_id)}"
+    ops = import_files.requests(plan, options)
+    return Equivalent(f"Import {path}", _q(*words), ckms, "\n".join(_json(op) for op in ops))
+
+
 def for_tags(uid: str, add: Sequence[str], remove: Sequence[str]) -> Equivalent:
     """A tag change: Cosmian's tag routes (``POST``/``DELETE /v1/crypto/keys/{id}/tags``), as
     :func:`kms_tui.client.attributes.change_tags` sends them. ckms 5.26's ``--tag`` on

@@ -317,6 +317,7 @@ class ObjectsScreen(ConsoleScreen):
             self.arrivals.arrived(rows)
             return
         self.load_running = False
+        self.app.server_answered()
         self.arrivals.last(rows)
         self.arrivals.show(then=lambda: self._load_complete(removed_elsewhere=self._in_place and not loaded.partial))
 

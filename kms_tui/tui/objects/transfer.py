@@ -90,6 +90,9 @@ class Transfer:
         from kms_tui.client.transfer import import_files
 
         client = self.screen.client
+        kek = request.options.wrap_key
+        if kek:  # said here, not as the server's bare 500
+            await import_files.check_wrapping_key(client, request.plan, kek)
         ids = await import_files.send(client, request.plan, request.options)
         wanted = list(ids)
         if request.plan.format == "pkcs12" and ids[-1].endswith("_sk"):
@@ -97,8 +100,10 @@ class Transfer:
             wanted += [leaf, leaf + "_pk"]
         rows, _gone = await actions.fetch_rows(client, wanted)
         what = f"{len(wanted)} objects" if len(wanted) > 1 else "1 object"
+        how = f", stored wrapped by {visible(kek)}" if kek else ""
         self.screen.post_message(RowsChanged(f"Imported {what} from {visible(request.path.name)} "
-                                             f"({request.plan.format}): {visible(ids[-1])}", rows, select=ids[-1]))
+                                             f"({request.plan.format}): {visible(ids[-1])}{how}", rows,
+                                             select=ids[-1]))
 
     # -- export --------------------------------------------------------------------------------
     def start_export(self) -> None:
