@@ -90,9 +90,12 @@ async def test_error_toasts_never_cover_whoami_and_the_sandbox_one_stays_until_r
         stays = {n.title: n.timeout for n in app._notifications}
         assert stays["Could not write the audit row"] <= 10  # nothing to do about it: read and gone
         assert stays["Sandbox stopped"] > 3600  # asks for ctrl+r: stays until acted on
+        child = app.sandbox.pid
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: app.identity.connection == "connected", what="the restarted sandbox")
-        assert not any(n.title == "Sandbox stopped" for n in app._notifications)
+        await wait_until(pilot, lambda: app.services is not None and app.sandbox.pid != child
+                         and app.identity.connection == "connected", what="the restarted sandbox")
+        await wait_until(pilot, lambda: not any(n.title == "Sandbox stopped" for n in app._notifications),
+                         what="the sandbox-stopped toast gone once connected again")
 
 
 async def open_new_profile_form(pilot) -> SignInFormScreen:
@@ -155,7 +158,9 @@ async def test_a_pem_profile_whose_files_are_elsewhere_saves_when_told_and_check
         assert form.query_one("#row-files-elsewhere").display
         form.query_one("#f-files-elsewhere", Switch).value = True  # "the files are on another machine"
         await pilot.pause(0.6)
-        assert text_of(app, "#form-problems").startswith("warning: Client certificate (PEM file): file")
+        said = text_of(app, "#form-problems")
+        assert said.startswith("warning: Client certificate (PEM file): file ")
+        assert "client.crt is not on this machine (on another one, you said)" in said
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: not isinstance(app.screen, SignInFormScreen), what="saved")
     stored = ProfileStore().load("remote").http_config
@@ -164,3 +169,51 @@ async def test_a_pem_profile_whose_files_are_elsewhere_saves_when_told_and_check
     assert main(["profile", "check", "remote"]) != 0  # profile check still says the files are missing
     out = capsys.readouterr().out
     assert f"file {missing / 'client.crt'} does not exist" in out
+
+
+async def _on(pilot, key: str, screen_name: str) -> None:
+    await wait_until(pilot, lambda: pilot.app.whoami_data is not None, what="whoami")
+    await pilot.press(key)
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == screen_name, what=screen_name)
+
+
+def _words(app) -> str:
+    return " ".join(screen_text(app).split())
+
+
+async def test_empty_access_lists_say_why_and_nothing_before_they_are_read(sandbox_console):
+    app = sandbox_console
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _on(pilot, "6", "AccessScreen")
+        await wait_until(pilot, lambda: "0 owned" in _words(app), what="the lists read")
+        said = _words(app)
+        assert "You own no object yet: the objects you create (2, then n) are yours." in said
+        assert "Nobody granted you rights: an object's owner grants them (g on the objects screen)." in said
+
+
+async def test_an_empty_radar_says_why(sandbox_console):
+    app = sandbox_console
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _on(pilot, "7", "RadarScreen")
+        await wait_until(pilot, lambda: "checked" in _words(app), what="the scan")
+        assert "Nothing to do: you see no object on this server (n on the objects screen creates one)." \
+            in _words(app)
+        await app.services.client.create_symmetric_key("AES", 256, name="fine")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "1 checked" in _words(app), what="the second scan")
+        await pilot.pause()
+        assert "Nothing to do: of the 1 object checked, none expires" in _words(app)
+
+
+async def test_an_empty_audit_trail_says_what_will_appear(console_factory):
+    app = console_factory()  # no profile: the trail has no row yet
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape", "3")
+        await wait_until(pilot, lambda: "No audit rows yet" in _words(app), what="the audit screen")
+        assert "No audit rows yet: what you do here and with kms-tui commands appears here, newest first." \
+            in _words(app)
+        assert "0 of 0" not in _words(app)
+        await pilot.press("6")  # not connected: the access lists were never read, so they say nothing
+        await wait_until(pilot, lambda: "Not connected" in _words(app), what="the access screen")
+        assert "You own no object" not in _words(app) and "Nobody granted you" not in _words(app)

@@ -75,12 +75,15 @@ class AccessScreen(ConsoleScreen):
             owned: DataTable = DataTable(id="access-owned", cursor_type="row", zebra_stripes=True)
             owned.add_columns("Id", "State", "Type", "Algorithm", "Name")
             yield owned
-            yield Static("You own no object.", id="access-owned-empty", classes="hint")
+            # said once the lists are read (hidden until then: "no object" while loading would be untrue)
+            yield Static("You own no object yet: the objects you create (2, then n) are yours.",
+                         id="access-owned-empty", classes="hint -filled")
             yield Static("Granted to you", classes="section-title")
             obtained: DataTable = DataTable(id="access-obtained", cursor_type="row", zebra_stripes=True)
             obtained.add_columns("Id", "Owner", "State", "Operations", "Also allows")
             yield obtained
-            yield Static("Nobody granted you rights.", id="access-obtained-empty", classes="hint")
+            yield Static("Nobody granted you rights: an object's owner grants them (g on the objects screen).",
+                         id="access-obtained-empty", classes="hint -filled")
 
     @property
     def client(self) -> Any:

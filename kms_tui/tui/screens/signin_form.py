@@ -259,8 +259,9 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         problems += draft.problems()
         found = check_http_config(draft.http_config, text)  # real time: certificates expire for real
         if self.query_one("#f-files-elsewhere", Switch).value and self.query_one("#row-files-elsewhere").display:
-            found = [replace(p, severity="warning", message=f"{p.message} here (on another machine, as you said)")
-                     if is_missing_file(p) else p for p in found]
+            found = [replace(p, severity="warning", allowed="", message=p.message.replace(
+                "does not exist", "is not on this machine (on another one, you said)"))
+                if is_missing_file(p) else p for p in found]
         return problems + found
 
     def run_checks(self) -> list:
