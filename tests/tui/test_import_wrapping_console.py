@@ -264,3 +264,16 @@ async def test_export_of_a_key_stored_wrapped_offers_unwrap(sandbox_console, tmp
         await pilot.press("y")
         await settle(pilot)
         assert (tmp_path / "plain.bin").read_bytes() == KEY
+
+
+def test_export_dialog_of_a_key_stored_wrapped_snapshot(snap_compare, sandbox_console, tmp_path):
+    from kms_tui.tui.transfer.export_dialog import ExportModal
+
+    async def run_before(pilot):
+        await _objects_with_rows(pilot)
+        pilot.app.push_screen(ExportModal("payments-key", "SymmetricKey", directory=tmp_path, algorithm="AES",
+                                          wrapped_by="kek-2025"))
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(sandbox_console, run_before=run_before, terminal_size=(80, 24))
