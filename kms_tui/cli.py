@@ -8,7 +8,9 @@ Nothing on the headless path imports Textual: the app is imported lazily.
 
 The global options (:mod:`kms_tui.commands.options`) are accepted before or after the command
 name and mean the same in both places; after parsing, ``args.profile``, ``args.conf``,
-``args.read_only``, ``args.json`` and ``args.no_audit`` hold their one value.
+``args.read_only``, ``args.json``, ``args.no_audit`` and ``args.debug`` hold their one value.
+``--debug[=FILE]`` (commands and the console) writes the client's decisions to a file while the
+command runs (:mod:`kms_tui.debuglog`, imported only then).
 """
 
 from __future__ import annotations
@@ -136,7 +138,7 @@ def command_word(argv: Sequence[str]) -> str | None:
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """``argv`` parsed with only the named command's module imported (argparse's SystemExit on
     a usage error, --help or --version)."""
-    argv = list(argv)
+    argv = options.attach_optional_values(list(argv))
     command = command_word(argv)
     console = command is None and not ({"-h", "--help"} & set(argv))
     parser = build_parser(command, with_commands=not console)
@@ -193,15 +195,36 @@ def _main(argv: list[str]) -> int:
                                       "start the sandbox with `kms-tui serve --port 0` and point --conf at it")
     if problem is None and func is not None:
         problem = options.read_only_problem(args)
+    debug = None
+    if problem is None and getattr(args, "debug", None) is not None:
+        debug, problem = _start_debug_log(args.debug)
     if problem is not None:
         from kms_tui.commands.headless import report_error
 
         return report_error(args, problem)
-    if func is not None:
-        return int(func(args))
-    from kms_tui.tui.app import run_console  # lazy: keeps Textual off the headless path
+    try:
+        if func is not None:
+            return int(func(args))
+        from kms_tui.tui.app import run_console  # lazy: keeps Textual off the headless path
 
-    return int(run_console(args))
+        return int(run_console(args))
+    finally:
+        if debug is not None:
+            debug.close()
+
+
+def _start_debug_log(file: str) -> tuple[Any, options.OptionError | None]:
+    """The debug log opened (``--debug``), or why it cannot be."""
+    from kms_tui import debuglog, paths
+
+    try:
+        return debuglog.enable(file), None
+    except paths.LinkRefused as exc:
+        return None, options.OptionError(f"--debug: {exc.message}", exc.fix)
+    except OSError as exc:
+        where = file or str(debuglog.default_path())
+        return None, options.OptionError(f"--debug: cannot write the debug log {where}: {exc.strerror or exc}",
+                                         "name a file you can write with --debug=FILE")
 
 
 if __name__ == "__main__":

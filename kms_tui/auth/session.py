@@ -20,8 +20,11 @@ from kms_tui.auth.errors import AuthError, OAuthConfigError, SessionExpired, sig
 from kms_tui.auth.oauth import OAuthConfig, client_credentials_grant, refresh_tokens, revoke_token
 from kms_tui.auth.profile import ProfileRef
 from kms_tui.auth.tokens import TokenSet, jwt_expiry, jwt_issued_at, refresh_due
+from kms_tui.safetext import mask_url
 
 log = logging.getLogger(__name__)
+# `kms-tui --debug`: when and why a token is refreshed, replayed or adopted (times, never a token)
+refresh_log = logging.getLogger("kms_tui.auth.refresh")
 MAX_NAP = 30.0  # re-check the wall clock at least this often (laptops sleep)
 RECENT = 2.0  # a 401 within this many seconds of a refresh replays without refreshing again
 
@@ -120,16 +123,25 @@ class Session:
             raise self._expired_error()
         due = self.creds.tokens.next_refresh()  # a one-off command has no worker: refresh on use
         if self.refreshable and due is not None and time.time() >= due:
+            refresh_log.debug("refresh: the token of profile %s was due %s: refreshing before the request",
+                              self.profile.cache_key, _ago(due))
             await self.refresh()
         return self.creds.tokens.bearer
 
     async def on_unauthorized(self) -> bool:
         """A 401: force one refresh; True when the request should be replayed once."""
         if not self.refreshable or self.state.status == "expired":
+            refresh_log.debug("refresh: HTTP 401 for profile %s; not refreshing (%s)", self.profile.cache_key,
+                              "the session has expired" if self.state.status == "expired"
+                              else "the token cannot be refreshed")
             return False  # a static token cannot be renewed (a 401 may also mean "access denied")
         last = self.state.last_refresh
         if self._inflight is None and last is not None and time.time() - last < RECENT:
+            refresh_log.debug("refresh: HTTP 401 for profile %s right after a refresh: replaying without another",
+                              self.profile.cache_key)
             return True  # another request already refreshed: just replay
+        refresh_log.debug("refresh: HTTP 401 for profile %s: one forced refresh, then the request is replayed",
+                          self.profile.cache_key)
         try:
             await self.refresh()
         except AuthError:
@@ -142,6 +154,8 @@ class Session:
         if self._inflight is None:
             self._inflight = asyncio.ensure_future(self._do_refresh())
             self._inflight.add_done_callback(lambda _f: setattr(self, "_inflight", None))
+        else:
+            refresh_log.debug("refresh: profile %s: joining the refresh already under way", self.profile.cache_key)
         await asyncio.shield(self._inflight)
 
     async def _do_refresh(self) -> None:
@@ -152,6 +166,9 @@ class Session:
         self._set(status="refreshing")
         try:
             conf = self._oauth_config()
+            refresh_log.debug("refresh: profile %s: %s grant at %s", self.profile.cache_key,
+                              "client_credentials" if creds.method == "client_credentials" else "refresh_token",
+                              mask_url(conf.token_url))
             if creds.method == "client_credentials":
                 tokens = await client_credentials_grant(conf)
             else:
@@ -170,6 +187,9 @@ class Session:
                           f"({getattr(exc, 'summary', None) or type(exc).__name__}).")
             log.warning("profile %s: %s", self.profile.cache_key, save_error)
         log.info("token refreshed for profile %s", self.profile.cache_key)
+        refresh_log.debug("refresh: profile %s: new token expires %s, next refresh %s%s", self.profile.cache_key,
+                          _ago(tokens.bearer_expires_at), _ago(tokens.next_refresh()),
+                          "" if save_error is None else " (kept in memory only: it could not be saved)")
         self._set(status="signed_in", expires_at=tokens.bearer_expires_at, next_refresh=tokens.next_refresh(),
                   last_refresh=time.time(), last_error=save_error)
 
@@ -183,6 +203,8 @@ class Session:
         disk = await asyncio.to_thread(self.cache.load)
         if disk is None or disk.tokens.issued_at <= self.creds.tokens.issued_at:
             return False
+        refresh_log.debug("refresh: profile %s: another process refreshed %s; using its token, not refreshing",
+                          self.profile.cache_key, _ago(disk.tokens.issued_at))
         self.creds = disk
         self._set(status="signed_in", expires_at=disk.tokens.bearer_expires_at,
                   next_refresh=disk.tokens.next_refresh(), last_refresh=time.time(), last_error=None)
@@ -303,8 +325,18 @@ class Session:
 
     async def _nap(self, until: float | None) -> None:
         delay = MAX_NAP if until is None else min(MAX_NAP, max(0.0, until - time.time()))
+        if until is not None and until - time.time() <= MAX_NAP:
+            refresh_log.debug("refresh worker: profile %s: next step %s", self.profile.cache_key, _ago(until))
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), delay)
         except TimeoutError:
             pass
+
+
+def _ago(when: float | None) -> str:
+    """``in 42 s`` / ``12 s ago`` / ``never`` (for the debug log: times, never tokens)."""
+    if when is None:
+        return "never"
+    seconds = when - time.time()
+    return f"in {seconds:.0f} s" if seconds >= 0 else f"{-seconds:.0f} s ago"

@@ -12,7 +12,6 @@ import base64
 import json
 import ssl
 import time
-import urllib.request
 import zlib
 from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from contextvars import ContextVar
@@ -27,8 +26,9 @@ from kms_tui.client import errors
 from kms_tui.client.errors import KmsError
 from kms_tui.client.limits import AnswerLimits, megabytes
 from kms_tui.client.retry import Failure, OpKind, RetryPolicy, classify, is_loopback
+from kms_tui.client.retry import log as retry_log
 from kms_tui.client.settings import ConnectionSettings
-from kms_tui.client.transport import build_ssl_context, http_client_kwargs
+from kms_tui.client.transport import build_ssl_context, environment_proxy, http_client_kwargs
 from kms_tui.safetext import visible
 
 # True in a task whose calls are the client's own bookkeeping (the /me beside a headless command):
@@ -217,9 +217,12 @@ class Exchange:
                 raise errors.ProtocolError(message, reason=exc.reason) from None
             except httpx.TransportError as exc:
                 failure = classify(exc, loopback=self._direct_to_loopback())
-                if self.retry.should_retry(kind, failure, attempt):
+                retry, why = self.retry.decide(kind, failure, attempt)
+                delay = self.retry.delay(attempt) if retry else 0.0
+                self.retry.log_decision(operation, attempt, _failure_text(exc), failure, retry, why, delay)
+                if retry:
                     state.maybe_done = state.maybe_done or failure is Failure.AMBIGUOUS
-                    await asyncio.sleep(self.retry.delay(attempt))
+                    await asyncio.sleep(delay)
                     continue
                 error = await self._client_certificate_refused(exc) or self._transport_error(exc, kind, failure,
                                                                                              operation)
@@ -230,10 +233,17 @@ class Exchange:
                 if await self.credentials.on_unauthorized():
                     attempt -= 1
                     continue
-            if (status >= 500 or status == 429) and self.retry.should_retry(kind, Failure.SERVER_ERROR, attempt):
-                state.maybe_done = True
-                await asyncio.sleep(self.retry.delay(attempt))
-                continue
+            if status >= 500 or status == 429:
+                retry, why = self.retry.decide(kind, Failure.SERVER_ERROR, attempt)
+                delay = self.retry.delay(attempt) if retry else 0.0
+                self.retry.log_decision(operation, attempt, f"HTTP {status}", Failure.SERVER_ERROR, retry, why, delay)
+                if retry:
+                    state.maybe_done = True
+                    await asyncio.sleep(delay)
+                    continue
+            elif attempt > 1:
+                retry_log.debug("%s answered HTTP %d on attempt %d/%d", operation, status, attempt,
+                                self.retry.attempts)
             if self.observer is not None and not UNOBSERVED.get():
                 try:
                     self.observer(method, path, content, status, response.content)
@@ -284,13 +294,8 @@ class Exchange:
         if self.settings.proxy is not None:
             eff = self.settings.effective_proxy
             return eff.url if eff else None
-        scheme = urlsplit(self.settings.server_url).scheme
-        env = urllib.request.getproxies_environment()
-        url = env.get(scheme) or env.get("all")
-        # Undocumented but public since Python 2 (urllib's own proxy_bypass uses it); not in typeshed.
-        if url and urllib.request.proxy_bypass_environment(self.settings.host):  # type: ignore[attr-defined]
-            return None
-        return url
+        url, bypassed = environment_proxy(self.settings)
+        return None if bypassed else url
 
     async def _client_certificate_refused(self, exc: Exception) -> KmsError | None:
         """A server that rejects our client certificate may just hang up after a TLS 1.3
@@ -435,6 +440,12 @@ def identity_hint(settings: ConnectionSettings) -> str:
 # Cosmian's one answer to missing/rejected credentials; other 401s ("Access denied: …") are
 # authorization refusals that a fresh token would not change.
 NO_AUTHENTICATION = "No authentication provided."
+
+
+def _failure_text(exc: BaseException) -> str:
+    """An exception's type and first words for the debug log (httpx's messages carry no header)."""
+    text = visible(str(exc))
+    return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__
 
 
 def _unauthenticated(response: httpx.Response) -> bool:

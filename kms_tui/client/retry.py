@@ -22,6 +22,7 @@ Every call (its attempts, back-off sleeps included) is also bounded by one deadl
 from __future__ import annotations
 
 import ipaddress
+import logging
 import random
 import socket
 import ssl
@@ -32,6 +33,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import httpx
+
+# `kms-tui --debug`: each retry decision (what failed, why it is or is not sent again, the wait)
+log = logging.getLogger(__name__)
 
 
 class OpKind(StrEnum):
@@ -140,15 +144,33 @@ class RetryPolicy:
         return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
 
     def should_retry(self, kind: OpKind, failure: Failure, attempt: int) -> bool:
-        if attempt >= self.attempts or failure is Failure.PERMANENT:
-            return False
+        return self.decide(kind, failure, attempt)[0]
+
+    def decide(self, kind: OpKind, failure: Failure, attempt: int) -> tuple[bool, str]:
+        """Whether to send again after failed attempt ``attempt``, and why (for ``--debug``)."""
+        if attempt >= self.attempts:
+            return False, f"all {self.attempts} attempts used"
+        if failure is Failure.PERMANENT:
+            return False, "trying again cannot help"
         if kind is not OpKind.READ and failure is not Failure.NEVER_SENT and _NO_REPLAY.get():
-            return False  # inside no_replay(): a write that may have landed is never sent again
+            return False, "a write that may have landed, inside no_replay()"  # bulk runs send each once
         if failure is Failure.NEVER_SENT:
-            return self.retry_creates_never_sent if kind is OpKind.CREATE else self._enabled(kind)
+            enabled = self.retry_creates_never_sent if kind is OpKind.CREATE else self._enabled(kind)
+            return enabled, "the request never left" if enabled else f"retries of {kind} operations are off"
         if kind is OpKind.CREATE:
-            return False  # a timeout or a 5xx may hide a created key
-        return self._enabled(kind)
+            return False, "a create that may have been carried out"  # a timeout or a 5xx may hide a created key
+        enabled = self._enabled(kind)
+        return enabled, f"a {kind} operation" if enabled else f"retries of {kind} operations are off"
+
+    def log_decision(self, operation: str, attempt: int, what: str, failure: Failure, retry: bool, why: str,
+                     delay: float = 0.0) -> None:
+        """One ``--debug`` line for the decision after failed attempt ``attempt`` of ``operation``."""
+        if retry:
+            log.debug("retry %d/%d after %s (%s, %s): %s again in %.2f s", attempt, self.attempts - 1, what,
+                      failure, why, operation, delay)
+        else:
+            log.debug("no retry of %s after %s on attempt %d/%d (%s): %s", operation, what, attempt, self.attempts,
+                      failure, why)
 
     def _enabled(self, kind: OpKind) -> bool:
         return self.retry_reads if kind is OpKind.READ else self.retry_repeatable

@@ -9,25 +9,33 @@ ever touches the disk.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import secrets
 import ssl
 import tempfile
+import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.request import getproxies
+from urllib.parse import urlsplit
+from urllib.request import getproxies, getproxies_environment
 
 import httpx
 
 from kms_tui.client.errors import ConfigurationError
 from kms_tui.client.settings import ConnectionSettings, ProxySettings
+from kms_tui.safetext import mask_url, visible
 
+# `kms-tui --debug`: which trust, client certificate and proxy a connection uses (never a secret:
+# paths, host names and masked URLs only; no key, password, token or header value).
+log = logging.getLogger(__name__)
 _TLS13_SUITES = {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"}
 
 
 def build_ssl_context(settings: ConnectionSettings) -> ssl.SSLContext:
     """System trust + ``verified_cert``, ``accept_invalid_certs``, client certificate, ciphers."""
     ctx = ssl.create_default_context()
+    log.debug("TLS: connecting to %s", settings.display_url)
     if settings.verified_cert:
         try:
             ctx.load_verify_locations(cadata=settings.verified_cert)  # added to system trust, as ckms
@@ -39,18 +47,44 @@ def build_ssl_context(settings: ConnectionSettings) -> ssl.SSLContext:
     if settings.accept_invalid_certs:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
+        log.debug("TLS: NOT verifying the server certificate or host name (accept_invalid_certs = true)")
+    elif settings.verified_cert:
+        log.debug("TLS: verifying server with CA %s (verified_cert) added to the system trust store",
+                  _subject_of(settings.verified_cert))
+    else:
+        log.debug("TLS: verifying server with the system trust store (no verified_cert)")
     if settings.tls_client_pem_cert_path:
+        log.debug("TLS: client certificate %s, key %s (PEM files)", settings.tls_client_pem_cert_path,
+                  settings.tls_client_pem_key_path)
         _load_pem_client_cert(ctx, settings.tls_client_pem_cert_path, settings.tls_client_pem_key_path or "")
     elif settings.tls_client_pkcs12_path:
+        log.debug("TLS: client certificate from PKCS#12 %s (password %s)", settings.tls_client_pkcs12_path,
+                  "given" if settings.tls_client_pkcs12_password else "empty")
         _load_pkcs12_client_cert(ctx, settings.tls_client_pkcs12_path, settings.tls_client_pkcs12_password or "")
+    else:
+        log.debug("TLS: no client certificate")
     if settings.cipher_suites:
         tls12 = [s for s in settings.cipher_suites.split(":") if s and s not in _TLS13_SUITES]
         if tls12:
             try:
                 ctx.set_ciphers(":".join(tls12))
+                log.debug("TLS: TLS 1.2 cipher suites %s (TLS 1.3 suites: OpenSSL's defaults)", ":".join(tls12))
             except ssl.SSLError:
-                pass  # ckms skips names it does not know; TLS 1.3 defaults still apply
+                # ckms skips names it does not know; TLS 1.3 defaults still apply
+                log.debug("TLS: cipher_suites %s unknown to OpenSSL: its defaults are used", visible(":".join(tls12)))
     return ctx
+
+
+def _subject_of(pem: str) -> str:
+    """The subject of the first certificate in ``pem`` (for the debug log), else a placeholder."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return ""
+    try:
+        from cryptography import x509
+
+        return visible(x509.load_pem_x509_certificate(pem.encode()).subject.rfc4514_string())
+    except Exception:  # noqa: BLE001 - a debug line must never fail the connection
+        return "(subject unreadable)"
 
 
 def _read(path: str, what: str) -> bytes:
@@ -193,6 +227,48 @@ def http_client_kwargs(settings: ConnectionSettings, timeout: float) -> dict[str
         effective = settings.effective_proxy
         if effective is not None:
             kwargs["proxy"] = build_proxy(effective)
+        _log_proxy(settings)
     else:
         kwargs["trust_env"] = True  # HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment
+        if log.isEnabledFor(logging.DEBUG):
+            _log_environment_proxy(settings)
     return kwargs
+
+
+def _log_proxy(settings: ConnectionSettings) -> None:
+    """The configured proxy decision (``[http_config.proxy_params]``), for ``--debug``."""
+    proxy = settings.proxy
+    assert proxy is not None
+    if settings.effective_proxy is None:
+        log.debug("proxy: %s is on the proxy's exclusion_list: connecting directly", visible(settings.host))
+        return
+    if proxy.basic_auth_username:
+        auth = f"basic auth as {visible(proxy.basic_auth_username)}"
+    elif proxy.custom_auth_header:
+        auth = "a custom Proxy-Authorization header"
+    else:
+        auth = "no authentication"
+    log.debug("proxy: through %s (proxy_params, %s); HTTP(S)_PROXY and NO_PROXY are ignored",
+              mask_url(proxy.url), auth)
+
+
+def environment_proxy(settings: ConnectionSettings) -> tuple[str | None, bool]:
+    """The proxy the environment names for this server's scheme (HTTPS_PROXY, HTTP_PROXY,
+    ALL_PROXY), and whether NO_PROXY sends this server around it."""
+    env = getproxies_environment()
+    url = env.get(urlsplit(settings.server_url).scheme) or env.get("all")
+    # proxy_bypass_environment: undocumented but public since Python 2 (urllib's own proxy_bypass
+    # uses it); not in typeshed
+    return url, bool(url) and bool(urllib.request.proxy_bypass_environment(settings.host))  # type: ignore[attr-defined]
+
+
+def _log_environment_proxy(settings: ConnectionSettings) -> None:
+    """What the environment's proxy variables mean for this server, for ``--debug``."""
+    url, bypassed = environment_proxy(settings)
+    if not url:
+        log.debug("proxy: none (no proxy_params, no HTTP(S)_PROXY in the environment): connecting directly")
+    elif bypassed:
+        log.debug("proxy: %s is in NO_PROXY: connecting directly, not through %s", visible(settings.host),
+                  mask_url(url))
+    else:
+        log.debug("proxy: through %s (from the environment)", mask_url(url))

@@ -22,10 +22,6 @@ from kms_tui.words import count
 OPERATIONS_HELP = ", ".join(rights.display_name(op) for op in rights.OPERATIONS) + ", or all"
 
 
-class ReadOnly(UsageError):
-    """A write asked for in read-only mode (exit 3, as every headless write)."""
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``access`` and its subcommands to the ``kms-tui`` parser."""
     p = subparsers.add_parser("access", aliases=["access-rights"],
@@ -58,11 +54,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 # ------------------------------------------------------------------------------------------------
 
 
-def _refuse_if_read_only(args: argparse.Namespace, what: str) -> None:
-    if getattr(args, "read_only", False):
-        raise ReadOnly(f"read-only mode: {what} is refused", "run the command without --read-only")
-
-
 def _operations(args: argparse.Namespace) -> list[str]:
     try:
         ops = rights.parse_operations(args.operations)
@@ -80,9 +71,7 @@ def _names(ops: list[str]) -> str:
 
 
 def _change(args: argparse.Namespace, *, grant: bool) -> int:
-    verb = "grant" if grant else "revoke"
     try:
-        _refuse_if_read_only(args, f"access {verb}")
         ops = _operations(args)
     except UsageError as exc:
         return report_error(args, exc)

@@ -4,7 +4,13 @@
 ``kms-tui --profile A create aes --profile B`` is a usage error naming both values. Each parser
 level (``kms-tui``, ``create``, ``create aes``…) stores its occurrences under its own private
 name, so none overwrites another; :func:`settle` then checks they agree and sets ``args.profile``,
-``args.conf``, ``args.read_only``, ``args.json``, ``args.no_audit``, ``args.yes`` and ``args.print_kmip``.
+``args.conf``, ``args.read_only``, ``args.json``, ``args.no_audit``, ``args.yes``, ``args.print_kmip``
+and ``args.debug`` (None, ``""`` for the default file, or the file named).
+
+``--debug`` takes its FILE only attached (``--debug=FILE``), as GNU tools' optional values: a
+word after a bare ``--debug`` is the command or its argument (``kms-tui --debug locate``,
+``kms-tui revoke --debug UID``), never a file name; :func:`attach_optional_values` makes argparse
+see it that way.
 
 Only :mod:`argparse` is imported here: the console's start goes through this module.
 """
@@ -30,6 +36,11 @@ FLAGS = {
     "print_kmip": ("--print-kmip",
                    "print each request and answer (KMIP JSON TTLV, REST JSON) on stderr, secrets masked"),
     "yes": ("--yes", "confirm a change on a profile marked production (kms-tui profile mark NAME --production)"),
+}
+# name -> (flag, metavar, help): a value that may be left out, given only as --flag=VALUE
+OPTIONAL_VALUES = {
+    "debug": ("--debug", "=FILE", "log TLS, proxy, retry and token-refresh decisions (never a secret) to "
+              "kms-tui-debug.log in the state directory, or to FILE with --debug=FILE (0600, appended)"),
 }
 VALUE_FLAGS = tuple(flag for flag, _, _ in VALUES.values())
 _PREFIX = "_global_"
@@ -58,6 +69,26 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     for name, (flag, help_) in FLAGS.items():
         group.add_argument(flag, dest=f"{_PREFIX}{name}_{level}", action="store_true",
                            default=argparse.SUPPRESS, help=help_)
+    for name, (flag, metavar, help_) in OPTIONAL_VALUES.items():
+        group.add_argument(flag, dest=f"{_PREFIX}{name}_{level}", action="append", nargs="?", const="",
+                           metavar=metavar, default=argparse.SUPPRESS, help=help_)
+
+
+def attach_optional_values(argv: list[str]) -> list[str]:
+    """``argv`` with each bare ``--debug`` (or its abbreviation) written ``--debug=``, so that
+    argparse never takes the next word as its FILE. The value of ``--profile``/``--conf`` and
+    everything after ``--`` are left as they are."""
+    out: list[str] = []
+    words = iter(argv)
+    for arg in words:
+        if arg == "--":
+            out += [arg, *words]
+            break
+        bare = [flag for flag, _, _ in OPTIONAL_VALUES.values() if len(arg) >= 5 and flag.startswith(arg)]
+        out.append(f"{bare[0]}=" if bare else arg)
+        if arg in VALUE_FLAGS:
+            out += [value for value in [next(words, None)] if value is not None]
+    return out
 
 
 def add_to_tree(parser: argparse.ArgumentParser) -> None:
@@ -97,8 +128,21 @@ def settle(args: argparse.Namespace) -> OptionError | None:
         setattr(args, name, values[0] if values else None)
     for name in FLAGS:
         setattr(args, name, any(given.get(name, [])))
-    args.given_options = [VALUES[n][0] if n in VALUES else FLAGS[n][0] for n in given]
+    for name, (flag, _, _) in OPTIONAL_VALUES.items():
+        named = list(dict.fromkeys(v for v in given.get(name, []) if v))  # "" is the default file
+        if len(named) > 1 and problem is None:
+            problem = OptionError(f"{flag} was given {len(named)} different files: "
+                                  + " and ".join(repr(v) for v in named), f"give {flag}=FILE once")
+        setattr(args, name, (named[0] if named else "") if name in given else None)
+    args.given_options = [_flag(n) for n in given]
     return problem
+
+
+def _flag(name: str) -> str:
+    for table in (VALUES, OPTIONAL_VALUES):
+        if name in table:
+            return table[name][0]
+    return FLAGS[name][0]
 
 
 def console_problem(args: argparse.Namespace) -> OptionError | None:
@@ -122,7 +166,8 @@ def unused_problem(args: argparse.Namespace, command: str) -> OptionError | None
 def command_label(args: argparse.Namespace) -> str:
     """``create aes``, ``profile delete``, ``destroy``…"""
     words = [getattr(args, "command", None) or ""]
-    for extra in ("kind", "profile_command"):
+    for extra in ("kind", "profile_command", "access_action", "audit_command", "certificates_action",
+                  "rotation_command"):
         value = getattr(args, extra, None)
         if isinstance(value, str):
             words.append(value)

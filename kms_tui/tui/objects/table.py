@@ -17,6 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -28,6 +29,19 @@ from kms_tui.tui.objects.columns import TITLES, fit, layout_columns, reads_diffe
 from kms_tui.tui.objects.rows import COLUMNS, ObjectRow, sort_key
 
 _BY_KEY = attrgetter("sort_key")
+LINES_KEPT = 400  # rendered lines cached: several screenfuls, even on a tall terminal
+TEXTUAL_CHECKED = "8.2.8"  # the Textual version whose private API set_virtual_size_quietly uses
+
+
+def set_virtual_size_quietly(view: ScrollView, size: Size) -> None:
+    """Set ``view``'s scrollable size without the layout pass of the whole screen that assigning
+    ``virtual_size`` triggers (5-15 ms at 10,000 rows), when only the scrollbar's thumb changes.
+
+    The one place kms-tui reaches into Textual's private API (``ScrollView._scroll_update``;
+    ``set_reactive`` skips the watcher), checked against Textual ``TEXTUAL_CHECKED`` (pinned in
+    pyproject.toml); tests/tui/test_objects_table.py fails on another version."""
+    view.set_reactive(ScrollView.virtual_size, size)
+    view._scroll_update(size)
 RELEASE_ROWS = 100  # rows freed per turn of the event loop after a clear (well under a millisecond)
 
 
@@ -127,7 +141,8 @@ class ObjectTable(ScrollView, can_focus=True):
         self._layout_width: tuple[int, int] = (-1, 0)  # (width, gutter) the layout was made for
         self.marked: frozenset[str] = frozenset()  # ids marked for a bulk action (kms_tui.tui.bulk)
         # Rendered lines by (row id, under cursor, width); a cursor move redraws two lines.
-        self._lines: dict[tuple[str, bool, int], Strip] = {}
+        # the lines drawn lately, least recently drawn dropped first (a few screenfuls)
+        self._lines: LRUCache[tuple[str, bool, int], Strip] = LRUCache(LINES_KEPT)
         self._styles: dict[str, Style] = {}
         self._styles_key: tuple = ()
         self.last_navigation = -math.inf  # time.monotonic() of the last cursor key
@@ -221,11 +236,12 @@ class ObjectTable(ScrollView, can_focus=True):
             self._rows[row.uid] = row
             replaced.append(old)
         # Only rows drawn lately have lines cached; those that now read differently are redrawn.
-        drawn = {uid for uid, _selected, _width in self._lines}
+        drawn = {uid for uid, _selected, _width in self._lines.keys()}
         changed = {new.uid for new, old in zip(rows, replaced, strict=True)
                    if new.uid in drawn and reads_differently(new, old)}
         if changed:
-            self._lines = {key: line for key, line in self._lines.items() if key[0] not in changed}
+            for stale in [k for k in self._lines.keys() if k[0] in changed]:
+                self._lines.discard(stale)
             self.refresh()
         self._release(replaced)  # a reload replaces 10,000 rows: freed a slice per loop turn
         return True
@@ -332,8 +348,7 @@ class ObjectTable(ScrollView, can_focus=True):
         size, old = Size(self.size.width, height), self.virtual_size
         if size.width == old.width and self.show_vertical_scrollbar \
                 and min(height, old.height) > self.container_size.height:
-            self.set_reactive(ObjectTable.virtual_size, size)
-            self._scroll_update(size)
+            set_virtual_size_quietly(self, size)
         else:
             self.virtual_size = size
 
@@ -444,10 +459,9 @@ class ObjectTable(ScrollView, can_focus=True):
         key = (row.uid, selected, width)
         line = self._lines.get(key)
         if line is None:
-            if len(self._lines) > 8 * self.size.height:  # a long scroll: keep about a few screenfuls
-                self._lines.clear()
-            line = self._lines[key] = (self._with_gutter(row, selected, width) if gutter
-                                       else render_row(row, selected, width, self._layout, self._style))
+            line = (self._with_gutter(row, selected, width) if gutter
+                    else render_row(row, selected, width, self._layout, self._style))
+            self._lines.set(key, line)
         return line
 
     def _with_gutter(self, row: ObjectRow, selected: bool, width: int) -> Strip:

@@ -212,7 +212,7 @@ class ConfigEditorScreen(ConsoleScreen):
             self.app.report_error(exc, title="Could not save", destructive=True)
             return
         self.on_disk = text
-        self.app.notify(f"Saved {self.path} (previous version kept as a backup).", title="Saved")
+        self.app.notify(f"{self.path} (the previous version is kept as a backup).", title="Saved", markup=False)
         self.app.reopen_active_profile()
 
     def action_reload(self) -> None:

@@ -194,3 +194,50 @@ class RefusingProxy(_Background):
             writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             await writer.drain()
         writer.close()
+
+
+@dataclass
+class FlakyTunnel(_Background):
+    """A forward proxy whose first ``refuse_count`` CONNECTs answer 503 (a proxy restarting), then
+    tunnels; every CONNECT must carry ``Proxy-Authorization: Basic user:password``."""
+
+    user: str = "user"
+    password: str = "pass"
+    refuse_count: int = 1
+    answers: list[int] = field(default_factory=list)  # the status given to each CONNECT
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        import base64
+
+        req = await _read_request(reader)
+        if req is None or not req[0].startswith(b"CONNECT "):
+            writer.close()
+            return
+        expected = "Basic " + base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+        status = 407 if req[1].get("proxy-authorization") != expected else 503 if self.refuse_count > 0 else 200
+        self.answers.append(status)
+        if status != 200:
+            self.refuse_count -= status == 503
+            writer.write(b"HTTP/1.1 %d No\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" % status)
+            await writer.drain()
+            writer.close()
+            return
+        host, _, port = req[0].split(b" ")[1].decode().rpartition(":")
+        up_reader, up_writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except ConnectionError:
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
