@@ -227,7 +227,8 @@ _CKMS_CERT_FORMATS = ("json-ttlv", "pem", "pkcs12", "pkcs7")
 
 
 def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, *, wrap_key: str = "",
-               wrap_alg: str = "", has_password: bool = False, overwrite: bool = False) -> Equivalent:
+               wrap_alg: str = "", has_password: bool = False, overwrite: bool = False,
+               unwrap: bool = False) -> Equivalent:
     """An export to a file; ``fmt`` ``public-pem`` is the public key or certificate as PEM
     (``kms-tui export ID -o FILE`` without --format). A PKCS#12 password is never shown."""
     from kms_tui.kmip import transfer
@@ -240,6 +241,8 @@ def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, 
         words += ["--wrap-key", wrap_key] + (["--wrap-alg", wrap_alg] if wrap_alg else [])
     if fmt == "pkcs12":
         words += ["--pkcs12-password-file", "PASSWORD_FILE"]
+    if unwrap:
+        words.append("--unwrap")
     if overwrite:
         words.append("--force")
     if fmt == "public-pem":
@@ -247,7 +250,8 @@ def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, 
         ckms_format = "pem" if object_type == "Certificate" else "pkcs8-pem"
     else:
         op = transfer.export_request(uid, transfer.EXPORT_FORMATS[fmt], wrap_key=wrap_key or None,
-                                     wrap_alg=wrap_alg or None, pkcs12_password=MASKED if fmt == "pkcs12" else None)
+                                     wrap_alg=wrap_alg or None, pkcs12_password=MASKED if fmt == "pkcs12" else None,
+                                     unwrap=unwrap)
         ckms_format = fmt
     ckms = None
     if object_type == "Certificate" or fmt == "pkcs12":  # PKCS#12: certificates export -c <private key id>
@@ -262,6 +266,8 @@ def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, 
             ckms = f"ckms {group[0]} export {_q('-k', uid, '-f', ckms_format)}"
             if wrap_key:
                 ckms += f" {_q('-w', wrap_key)}" + (f" {_q('-m', wrap_alg)}" if wrap_alg else "")
+            if unwrap:
+                ckms += " -u"
             ckms += f" {shlex.quote(path)}"
     return Equivalent(f"Export {uid}", _q(*words), ckms, _json(op))
 

@@ -227,3 +227,53 @@ async def test_export_of_a_sensitive_secret_gets_the_refusal_explained(sandbox_c
         assert "marked Sensitive" in str(error.query_one("#error-message", Static).render())
         assert "Wrap with key id" in str(error.query_one("#error-fix", Static).render())
         assert not (tmp_path / "secret.bin").exists()
+
+
+async def test_export_of_a_key_stored_wrapped_offers_unwrap(sandbox_console, tmp_path):
+    """ckms ``export --unwrap``: a key stored wrapped leaves as stored (the confirmation says so)
+    unless Unwrap is ticked; a key stored in the clear has no Unwrap row."""
+    from tests.tui.test_objects_helpers import reload
+    from tests.tui.test_transfer_console import _export_dialog_for, _question_after_submit
+
+    async with sandbox_console.run_test(size=(80, 24)) as pilot:
+        screen = await open_objects(pilot)
+        client = pilot.app.services.client
+        kek = await client.create_symmetric_key("AES", 256)
+        plan = import_files.read_file(KEY, "aes", None)
+        uid = (await import_files.send(client, plan, import_files.ImportOptions(wrap_key=kek)))[-1]
+        screen.export_dir = tmp_path
+        await reload(pilot, screen)
+
+        modal = await _export_dialog_for(pilot, screen, kek, "raw", "kek.bin")
+        assert _hidden(modal, "export-unwrap-row")  # stored in the clear
+        modal.dismiss(None)
+        await settle(pilot)
+
+        modal = await _export_dialog_for(pilot, screen, uid, "raw", "as-stored.bin")
+        assert not _hidden(modal, "export-unwrap-row")
+        assert f"Stored wrapped by {kek}" in str(modal.query_one("#export-material", Static).render())
+        assert f"as stored, wrapped by {kek}" in await _question_after_submit(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        stored = (tmp_path / "as-stored.bin").read_bytes()
+        assert aes_key_unwrap_with_padding(await _raw(client, kek), stored) == KEY
+
+        modal = await _export_dialog_for(pilot, screen, uid, "raw", "plain.bin")
+        modal.query_one("#export-unwrap", Checkbox).value = True
+        assert "in the clear" in await _question_after_submit(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert (tmp_path / "plain.bin").read_bytes() == KEY
+
+
+def test_export_dialog_of_a_key_stored_wrapped_snapshot(snap_compare, sandbox_console, tmp_path):
+    from kms_tui.tui.transfer.export_dialog import ExportModal
+
+    async def run_before(pilot):
+        await _objects_with_rows(pilot)
+        pilot.app.push_screen(ExportModal("payments-key", "SymmetricKey", directory=tmp_path, algorithm="AES",
+                                          wrapped_by="kek-2025"))
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(sandbox_console, run_before=run_before, terminal_size=(80, 24))
