@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -77,7 +76,7 @@ def collector_paused() -> Iterator[None]:
     each), so short-lived cycles are freed as usual; at the end the survivors (the rows) are
     frozen, so later full collections skip them instead of taking that long each time.
     (Handing the GIL back sooner, a 1 ms switch interval while the listing decodes in its
-    thread, was measured too: no better p99, slower loads. See :func:`loop_keeps_interpreter`.)
+    thread, was measured too: no better p99, slower loads. Left at Python's 5 ms.)
     """
     global _gc_pauses, _gc_thresholds
     if _gc_pauses == 0:
@@ -93,43 +92,13 @@ def collector_paused() -> Iterator[None]:
             gc.set_threshold(*_gc_thresholds)
 
 
-_switch_holds = 0  # loads under way holding the interpreter's switch interval up
-_switch_interval = sys.getswitchinterval()
-LOAD_SWITCH_INTERVAL_S = 0.05
-
-
-@contextmanager
-def loop_keeps_interpreter() -> Iterator[None]:
-    """While a listing loads, the event loop is not made to hand the interpreter to the decoding
-    thread in the middle of its work (a 50 ms switch interval instead of Python's 5 ms).
-
-    Why: with the thread decoding, every piece of the loop's work longer than 5 ms (a redraw,
-    50,000 rows going into the table at 100,000 objects) was cut in 5 ms turns shared with the
-    thread, so it took up to twice as long and keys waited for it (measured: p99 key-to-frame
-    during the first load at 100,000 objects 45 ms, median of 3, down to 37 ms). The thread
-    still runs whenever the loop waits (between keys and frames), and hands the interpreter
-    back after each piece it decodes (~1-2 ms), so the loop never waits long for it either.
-    """
-    global _switch_holds, _switch_interval
-    if _switch_holds == 0:
-        _switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(max(_switch_interval, LOAD_SWITCH_INTERVAL_S))
-    _switch_holds += 1
-    try:
-        yield
-    finally:
-        _switch_holds -= 1
-        if _switch_holds == 0:
-            sys.setswitchinterval(_switch_interval)
-
-
 async def load_rows(client: KmsClient, filters: requests.LocateFilter, post: Callable[[Loaded], None]) -> None:
     """Post a first screenful (one Locate, one batch), then every object of the full listing in
     slices of :data:`SLICE_ROWS`, yielding to the event loop after each. The first page goes
     alone: a busy KMS answers it in milliseconds, but not while it builds the full list."""
     before = client.exchange.round_trips
     recent_attributes(client).clear()  # what the detail pane read before this load may be stale
-    with collector_paused(), loop_keeps_interpreter():
+    with collector_paused():
         try:
             ids = await client.locate(filters, maximum=FIRST_PAGE)
             rows, _gone = await fetch_rows(client, ids[:FIRST_PAGE])
