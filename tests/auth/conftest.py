@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from tests.support.idp import Idp, mock_idp, strict_idp  # noqa: F401 - fixtures
+from tests.support.idp import Idp
 
 SCOPES = ["openid", "email", "offline_access"]
 

@@ -13,7 +13,6 @@ from kms_tui.auth.session import Session
 from kms_tui.auth.tokens import jwt_claims_unverified
 from tests.auth.conftest import load_profile, write_profile
 from tests.auth.helpers import Terminal
-from tests.config.test_secret_aws import moto_server, moto_ssm  # noqa: F401 - fixtures (moto on loopback)
 from tests.support.idp import start_strict_idp
 
 

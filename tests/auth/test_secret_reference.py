@@ -15,7 +15,6 @@ from kms_tui.client import ConnectionSettings, KmsClient, NotAuthenticated
 from kms_tui.config import resolve_connection
 from tests.auth.conftest import load_profile, write_profile
 from tests.auth.helpers import login_via_loopback
-from tests.config.test_secret_vault import vault_server  # noqa: F401 - fixture
 from tests.support.idp import start_mock_idp
 from tests.support.sandbox import start_sandbox
 

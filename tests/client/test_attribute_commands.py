@@ -18,11 +18,6 @@ from tests.client.conftest import write_conf
 
 
 @pytest.fixture
-def conf(sandbox, tmp_path):
-    return write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
-
-
-@pytest.fixture
 def cli(kms_cli, conf):
     """``kms-tui ARGS --conf <the sandbox>``."""
     return lambda *args: kms_cli(*args, "--conf", conf)

@@ -18,12 +18,6 @@ import pytest
 import kms_tui
 from kms_tui import paths
 from kms_tui.audit import AuditTrail
-from tests.client.conftest import write_conf
-
-
-@pytest.fixture
-def conf(sandbox, tmp_path):
-    return write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
 
 
 def count_on_server(kms_cli, conf) -> int:

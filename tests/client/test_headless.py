@@ -5,18 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from kms_tui.client import ConnectionSettings, KmsClient
 from kms_tui.kmip.ttlv import TTLV, decode_obj
 from tests.client.conftest import write_conf
-
-
-@pytest.fixture
-def conf(sandbox, tmp_path):
-    return write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
 
 
 def created(result) -> dict:

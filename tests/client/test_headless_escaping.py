@@ -14,17 +14,11 @@ from pathlib import Path
 import pytest
 
 import kms_tui
-from tests.client.conftest import write_conf
 
 TITLE = "\x1b]0;pwned\x07"
 CLIPBOARD = "\x1b]52;c;SGVsbG8=\x07"
 NAME = f"{TITLE}{CLIPBOARD}key\x9b31m\u202egnp.exe"
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-@pytest.fixture
-def conf(sandbox, tmp_path):
-    return write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
 
 
 @pytest.fixture

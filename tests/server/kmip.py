@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
-
-from tests.support.sandbox import start_sandbox
 
 
 def t(tag: str, typ: str, value: Any) -> dict:
@@ -146,14 +142,3 @@ class Kmip:
     def locate(self, *filters: dict, maximum: int | None = None) -> list[str]:
         body = [t("MaximumItems", "Integer", maximum)] if maximum else []
         return find(self.ok(s("Locate", *body, s("Attributes", *filters))), "UniqueIdentifier")
-
-
-@pytest.fixture(scope="module")
-def kmip(tmp_path_factory) -> Iterator[Kmip]:
-    """One sandbox (no auth, user `admin`) shared by a test module; tests use their own objects."""
-    sb = start_sandbox(tmp_path_factory.mktemp("sandbox"))
-    client = Kmip(sb.url)
-    client.sandbox = sb  # type: ignore[attr-defined]
-    yield client
-    client.close()
-    sb.stop()

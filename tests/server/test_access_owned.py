@@ -8,7 +8,7 @@ import json
 import sqlite3
 from datetime import UTC, datetime
 
-from tests.server.kmip import Kmip, aes, first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import Kmip, aes, first, revoke, s, t, uid
 from tests.support.sandbox import start_sandbox
 
 VECTORS = {"Link", "Name", "Attribute"}  # Option<Vec<_>> fields of Cosmian's Attributes

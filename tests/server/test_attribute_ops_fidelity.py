@@ -6,7 +6,7 @@ ActivationDate, and Destroy of an Active key whose ActivationDate was deleted (`
 
 from __future__ import annotations
 
-from tests.server.kmip import destroy, find, first, kmip, s, t, uid  # noqa: F401
+from tests.server.kmip import destroy, find, first, s, t, uid
 
 
 def _op(op: str, target: str, attribute: dict, field: str = "NewAttribute") -> dict:

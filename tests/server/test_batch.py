@@ -4,7 +4,7 @@ decodes the whole message, payloads included, before any item runs)."""
 
 from __future__ import annotations
 
-from tests.server.kmip import aes, find, first, kmip, refused_message, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import aes, find, first, refused_message, s, t, tag_attr, uid
 
 
 def _message(*items: dict, undo: bool = False) -> dict:

@@ -5,7 +5,7 @@ and reverts only Activate; Stop is not acted on; Locate sets or clears the ID pl
 
 from __future__ import annotations
 
-from tests.server.kmip import aes, first, kmip, s, t, uid  # noqa: F401
+from tests.server.kmip import aes, first, s, t, uid
 
 
 def _message(*items: dict, option: str | None = None) -> dict:

@@ -11,7 +11,7 @@ import httpx
 from cryptography import x509
 
 from tests.conftest import DATA
-from tests.server.kmip import first, kmip, s, t, uid  # noqa: F401
+from tests.server.kmip import first, s, t, uid
 from tests.support.conformance import VectorRunner, load_vector
 
 EXTRA = DATA / "conformance_extra" / "vectors"

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap_with_padding
 
-from tests.server.kmip import find, first, kmip, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import find, first, s, t, tag_attr, uid
 
 
 def _create(*attrs: dict, object_type: str = "SymmetricKey") -> dict:

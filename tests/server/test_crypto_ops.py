@@ -31,7 +31,7 @@ from kms_tui.kmip.models.crypto_requests import (
 )
 from kms_tui.kmip.ttlv import decode, encode, to_obj
 from tests.conftest import DATA
-from tests.server.kmip import first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import first, revoke, s, t, uid
 from tests.server.pki import JwtIssuer
 from tests.server.two_users import JWT_USER, start_two_users
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.kmip import aes, destroy, find, first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import aes, destroy, find, first, revoke, s, t, uid
 from tests.server.test_access_owned import serde_date
 
 

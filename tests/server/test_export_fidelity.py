@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.kmip import destroy, find, first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import destroy, find, first, revoke, s, t, uid
 
 
 def _fmt(name: str) -> dict:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.kmip import aes, destroy, first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import aes, destroy, first, revoke, s, t, uid
 from tests.server.pki import JwtIssuer
 from tests.server.two_users import JWT_USER, start_two_users
 

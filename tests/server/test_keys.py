@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from tests.server.kmip import find, first, key_pair, kmip, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import first, key_pair, s, t, tag_attr, uid
 
 
 def _get(kmip, key: str, fmt: str | None = None, op: str = "Get") -> dict:

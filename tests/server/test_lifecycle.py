@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.server.kmip import Kmip, aes, destroy, find, first, kmip, revoke, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import Kmip, aes, destroy, find, first, revoke, s, t, tag_attr, uid
 from tests.support.sandbox import start_sandbox
 
 

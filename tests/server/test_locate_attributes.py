@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from tests.server.kmip import aes, destroy, find, first, kmip, revoke, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import aes, destroy, find, first, revoke, s, t, tag_attr, uid
 
 
 def _name(value: str) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.server.kmip import destroy, find, first, kmip, revoke, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import destroy, find, first, revoke, s, t, tag_attr, uid
 
 
 def _locate(kmip, *filters: dict, maximum: int | None = None, offset: int | None = None) -> dict:

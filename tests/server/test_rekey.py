@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from tests.server.kmip import Kmip, aes, find, first, kmip, s, t, uid  # noqa: F401
+from tests.server.kmip import Kmip, aes, find, first, s, t, uid
 from tests.support.sandbox import start_sandbox
 
 

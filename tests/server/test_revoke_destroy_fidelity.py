@@ -5,7 +5,7 @@ ExpectedObjectType, Remove, and `activate.rs: activate`."""
 
 from __future__ import annotations
 
-from tests.server.kmip import destroy, first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import destroy, first, revoke, s, t, uid
 
 
 def _pair(kmip, *, active: bool = True) -> tuple[str, str]:

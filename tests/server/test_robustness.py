@@ -8,7 +8,6 @@ import json
 import random
 
 from tests.conftest import DATA
-from tests.server.kmip import kmip  # noqa: F401
 
 VALUES = [None, 0, -1, 2**40, "", "0x", "ZZ", "[", '["a"]', True, [], {}, 1.5, "AES", "2024-01-01T00:00:00Z"]
 TYPES = ["Structure", "Integer", "LongInteger", "BigInteger", "Enumeration", "Boolean", "TextString", "ByteString",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.kmip import aes, first, key_pair, kmip, refused_message, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import aes, first, key_pair, refused_message, revoke, s, t, uid
 
 
 def _with(body: dict, tag: str, value: object) -> dict:

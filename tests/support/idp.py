@@ -126,20 +126,6 @@ def start_strict_idp(workdir: Path, *, token_ttl: int = 3600, device_ttl: int = 
     return _start("start-op.mjs", workdir, env)
 
 
-@pytest.fixture
-def mock_idp(tmp_path):
-    idp = start_mock_idp(tmp_path / "idp")
-    yield idp
-    idp.stop()
-
-
-@pytest.fixture
-def strict_idp(tmp_path):
-    idp = start_strict_idp(tmp_path / "op")
-    yield idp
-    idp.stop()
-
-
 _FORM = re.compile(r'<form[^>]*action="([^"]+)"', re.S)
 
 

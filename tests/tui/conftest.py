@@ -93,6 +93,3 @@ async def settle(pilot, timeout: float = 30.0) -> None:
         await pilot.pause()
 
 
-# the client tests' PKI and HTTPS sandboxes, and the real IdPs, reused as they are
-from tests.client.conftest import forward_proxy, pki, start_tls_sandbox  # noqa: E402,F401
-from tests.support.idp import mock_idp, strict_idp  # noqa: E402,F401
