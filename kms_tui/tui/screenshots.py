@@ -346,6 +346,16 @@ async def _production(pilot) -> None:
 
 
 async def _audit(pilot) -> None:
+    """The audit view after a revoke with its reason and a destroy the server refused."""
+    from kms_tui.client.errors import KmsError
+
+    client = pilot.app.services.client
+    uid = await client.create_symmetric_key("AES", 256, name="old-backup", tags=["ops"])
+    await client.revoke(uid, "KeyCompromise", message="laptop stolen")
+    try:
+        await client.destroy(uid + "-typo")
+    except KmsError:
+        pass  # refused: the audit view shows it as such
     await pilot.app.switch_mode("audit")
     await _settle(pilot, 1.0)
 
