@@ -112,16 +112,14 @@ def test_pkcs12_server_identity_and_its_password_stays_secret(tmp_path):
 
 def test_default_database_lives_in_the_data_directory(tmp_path):
     home = tmp_path / "home"
-    proc = subprocess.Popen([sys.executable, "-m", "kms_tui", "serve", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "KMS_TUI_HOME": str(home)})
-    try:
-        url = proc.stdout.readline().split("listening on ", 1)[1].strip()
-        Kmip(url).create()
-        assert (home / "data" / "sandbox.sqlite").is_file()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with subprocess.Popen([sys.executable, "-m", "kms_tui", "serve", "--port", "0"], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True, env={**os.environ, "KMS_TUI_HOME": str(home)}) as proc:
+        try:  # leaving the with block closes the pipe and waits for the server
+            url = proc.stdout.readline().split("listening on ", 1)[1].strip()
+            Kmip(url).create()
+            assert (home / "data" / "sandbox.sqlite").is_file()
+        finally:
+            proc.terminate()
 
 
 def test_aes_create_is_answered_while_rsa_4096_keys_are_generated(tmp_path):
