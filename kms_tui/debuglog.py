@@ -19,6 +19,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import TextIO
 
 from kms_tui import paths
 
@@ -52,7 +53,7 @@ def default_path() -> Path:
 class DebugLog:
     """The handler on the ``kms_tui`` logger while a command or the console runs."""
 
-    def __init__(self, path: Path, handler: logging.Handler, level: int) -> None:
+    def __init__(self, path: Path, handler: logging.StreamHandler[TextIO], level: int) -> None:
         self.path = path
         self.handler = handler
         self._level = level
@@ -64,6 +65,7 @@ class DebugLog:
             logger.removeHandler(logging.lastResort)
         logger.setLevel(self._level)
         self.handler.close()
+        self.handler.stream.close()  # a StreamHandler leaves its stream open: the file is ours to close
 
 
 def enable(file: str | None) -> DebugLog:
@@ -85,7 +87,7 @@ def enable(file: str | None) -> DebugLog:
     except BaseException:
         os.close(fd)
         raise
-    handler = logging.StreamHandler(stream)
+    handler: logging.StreamHandler[TextIO] = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter(FORMAT, "%Y-%m-%d %H:%M:%S"))
     handler.addFilter(_Scrub())
     logger = logging.getLogger(LOGGER)
