@@ -21,9 +21,17 @@ the idle console's latency. At 10 ms between keys a reload gets ~60 keys. The se
 needs the GIL too: when the console holds it, keys are not even sent
 (``max_gap_between_keys_sent_ms`` shows how long), so the percentiles would miss those stalls,
 as a terminal's input thread would be delayed too. Targets: first rows ≤ 1 s, RSS ≤ 150 MB
-(≤ 200 MB above 10,000 objects; ``rss_per_object_kb`` shows the growth), p99 ≤ 50 ms. A frame
+(≤ 200 MB above 10,000 objects up to 100,000, none above: ``rss_per_object_kb`` shows the
+growth), p99 ≤ 50 ms (above 10,000 objects, during the first load too). A frame
 is counted when the app hands a compositor update to the driver, after rendering it to terminal
-segments as a real terminal would need. Last line: one JSON object.
+segments as a real terminal would need. Above 10,000 objects, all rows must also take ≤ 1.5×
+``KmsClient.list_objects()`` alone (``all_rows_vs_reference``). Last line: one JSON object, with
+``targets``, ``targets_met`` and ``met``.
+
+``--objects`` takes several sizes, comma-separated (``--objects 10000,100000,300000``): each size
+runs in a child process of its own (peak RSS is per process), one after the other, and a table of
+RSS per object and run time per size follows, so the growth is visible. The last line is then one
+JSON object with every size's figures (``sizes``), its RSS per object and whether all targets hold.
 
     python3 benchmarks/bench_browser.py [--objects 10000] [--reloads 3] [--key-every-ms 10]
 """
@@ -54,7 +62,16 @@ from kms_tui.tui.objects.table import ObjectTable
 from tests.support.sandbox import start_sandbox
 
 TARGETS = {"first_rows_s": 1.0, "peak_rss_mb": 150.0, "p99_key_to_frame_ms": 50.0}
-LARGE_PEAK_RSS_MB = 200.0  # the peak RSS target above 10,000 objects (issue 14: 100,000 objects)
+# Above 10,000 objects (issue 14: 100,000 objects): peak RSS ≤ 200 MB, all rows ≤ 1.5× the
+# listing alone (at 10,000 the screen switch, ~0.6 s, is most of "all rows": no target there), and
+# p99 ≤ 50 ms during the first load too ("while the load and a reload run").
+LARGE_TARGETS = {**TARGETS, "peak_rss_mb": 200.0, "all_rows_vs_reference": 1.5, "first_load_p99_key_to_frame_ms": 50.0}
+# Above 100,000 objects (300,000, run by hand) the issue asks for the growth only: no RSS target.
+HUGE_TARGETS = {k: v for k, v in LARGE_TARGETS.items() if k != "peak_rss_mb"}
+
+
+def targets_for(objects: int) -> dict[str, float]:
+    return TARGETS if objects <= 10_000 else LARGE_TARGETS if objects <= 100_000 else HUGE_TARGETS
 KEY_EVERY_S = 0.01  # default interval between keys (--key-every-ms)
 SCREENFUL = 40  # objects on the reference server for the first screen without a load
 
@@ -267,23 +284,21 @@ async def measure_console(conf: Path, expected: int, reloads: int, key_every: fl
         }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--objects", type=int, default=10_000)
-    parser.add_argument("--reloads", type=int, default=3, help="loads measured with 'r' after the first")
-    parser.add_argument("--key-every-ms", type=float, default=KEY_EVERY_S * 1000, help="interval between keys")
-    args = parser.parse_args()
+def run_one(objects: int, reloads: int, key_every: float) -> dict:
+    """One size in this process: populate, measure the console, the references; the figures."""
+    run_started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         sandbox = start_sandbox(work / "sandbox")
         try:
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-c", POPULATE, sandbox.url, str(args.objects)], check=True,
+            subprocess.run([sys.executable, "-c", POPULATE, sandbox.url, str(objects)], check=True,
                            cwd=Path(__file__).resolve().parents[1])
-            print(f"populated {args.objects} objects in {time.perf_counter() - t0:.1f} s", flush=True)
+            populate_s = time.perf_counter() - t0
+            print(f"populated {objects} objects in {populate_s:.1f} s", flush=True)
             conf = work / "ckms.toml"
             conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
-            result = asyncio.run(measure_console(conf, args.objects, args.reloads, args.key_every_ms / 1000))
+            result = asyncio.run(measure_console(conf, objects, reloads, key_every))
             peak_with_reloads = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             ref_s, ref_rows = asyncio.run(reference_listing(sandbox.url))
             print(f"reference: KmsClient.list_objects() alone: {ref_rows} objects in {ref_s:.3f} s", flush=True)
@@ -295,30 +310,75 @@ def main() -> int:
                            cwd=Path(__file__).resolve().parents[1])
             conf_small = work / "small.toml"
             conf_small.write_text(f'[http_config]\nserver_url = "{small.url}"\n')
-            switch_p99 = asyncio.run(measure_first_screen(conf_small, result["first_load_window_s"],
-                                                          args.key_every_ms / 1000))
+            switch_p99 = asyncio.run(measure_first_screen(conf_small, result["first_load_window_s"], key_every))
         finally:
             small.stop()
     result.update(
-        objects=args.objects,
+        objects=objects,
         peak_rss_with_reloads_mb=round(peak_with_reloads, 1),
         reference_list_objects_s=round(ref_s, 3),
         all_rows_vs_reference=round(result["all_rows_s"] / ref_s, 2) if ref_s else None,
         p99_during_load_vs_idle=round(result["p99_key_to_frame_ms"] / max(result["idle_p99_key_to_frame_ms"], 0.1), 2),
         first_screen_no_load_p99_key_to_frame_ms=round(switch_p99, 1),
+        populate_s=round(populate_s, 1),
+        run_s=round(time.perf_counter() - run_started, 1),  # the whole run, populating included
     )
     # what each object adds to the console, from connected-with-no-rows to the first load's peak
-    result["rss_per_object_kb"] = round((result["peak_rss_mb"] - result["rss_before_load_mb"]) * 1024 / args.objects, 2)
-    targets = dict(TARGETS, peak_rss_mb=LARGE_PEAK_RSS_MB) if args.objects > 10_000 else TARGETS
+    result["rss_per_object_kb"] = round((result["peak_rss_mb"] - result["rss_before_load_mb"]) * 1024 / objects, 2)
+    targets = targets_for(objects)
     result["targets"] = targets
-    result["targets_met"] = {k: result[k] <= v for k, v in targets.items()}
+    result["targets_met"] = {k: result[k] is not None and result[k] <= v for k, v in targets.items()}
+    result["met"] = all(result["targets_met"].values())
+    return result
+
+
+def print_one(result: dict) -> None:
     for key in ("first_rows_s", "all_rows_s", "reload_all_rows_s", "round_trips", "peak_rss_mb", "rss_before_load_mb",
                 "rss_per_object_kb",
                 "keys_during_load", "max_gap_between_keys_sent_ms", "p50_key_to_frame_ms", "p99_key_to_frame_ms",
                 "idle_p99_key_to_frame_ms",
-                "first_load_p99_key_to_frame_ms", "first_screen_no_load_p99_key_to_frame_ms", "all_rows_vs_reference"):
+                "first_load_p99_key_to_frame_ms", "first_screen_no_load_p99_key_to_frame_ms", "all_rows_vs_reference",
+                "populate_s", "run_s"):
         print(f"{key:28} {result[key]}")
-    print(json.dumps(result))
+
+
+def run_sizes(sizes: list[int], reloads: int, key_every_ms: float) -> dict:
+    """Each size in a child process of its own (ru_maxrss is the process's peak), in turn."""
+    by_size: dict[str, dict] = {}
+    for objects in sizes:
+        child = subprocess.run([sys.executable, __file__, "--objects", str(objects), "--reloads", str(reloads),
+                                "--key-every-ms", str(key_every_ms)], stdout=subprocess.PIPE, text=True, check=True)
+        print(child.stdout, end="", flush=True)
+        by_size[str(objects)] = json.loads(child.stdout.strip().splitlines()[-1])
+    print(f"{'objects':>8} {'peak RSS MB':>12} {'kB/object':>10} {'first rows s':>13} {'all rows s':>11} "
+          f"{'p99 ms':>7} {'run s':>7}  targets")
+    for objects, r in by_size.items():
+        verdict = "met" if r["met"] else "NOT MET: " + ", ".join(k for k, ok in r["targets_met"].items() if not ok)
+        print(f"{int(objects):>8} {r['peak_rss_mb']:>12} {r['rss_per_object_kb']:>10} {r['first_rows_s']:>13} "
+              f"{r['all_rows_s']:>11} {r['p99_key_to_frame_ms']:>7} {r['run_s']:>7}  {verdict}")
+    return {"benchmark": "browser", "sizes": by_size,
+            "rss_per_object_kb": {n: r["rss_per_object_kb"] for n, r in by_size.items()},
+            "peak_rss_mb": {n: r["peak_rss_mb"] for n, r in by_size.items()},
+            "run_s": {n: r["run_s"] for n, r in by_size.items()},
+            "targets": {n: r["targets"] for n, r in by_size.items()},
+            "targets_met": {n: r["targets_met"] for n, r in by_size.items()},
+            "met": all(r["met"] for r in by_size.values())}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", default="10000",
+                        help="objects, or several sizes comma-separated (each in its own process)")
+    parser.add_argument("--reloads", type=int, default=3, help="loads measured with 'r' after the first")
+    parser.add_argument("--key-every-ms", type=float, default=KEY_EVERY_S * 1000, help="interval between keys")
+    args = parser.parse_args()
+    sizes = [int(part.replace("_", "")) for part in args.objects.split(",") if part.strip()]
+    if len(sizes) > 1:
+        print(json.dumps(run_sizes(sizes, args.reloads, args.key_every_ms)))
+        return 0
+    result = run_one(sizes[0], args.reloads, args.key_every_ms / 1000)
+    print_one(result)
+    print(json.dumps({"benchmark": "browser", **result}))
     return 0
 
 

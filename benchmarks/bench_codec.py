@@ -137,6 +137,7 @@ def main() -> int:
         "target_ratio": TARGET,
         "worst_ratio": round(worst, 2),
         "meets_target": worst <= TARGET,
+        "met": worst <= TARGET,
         **{
             f"{doc}_{k}": round(v, 3)
             for doc, r in results.items()

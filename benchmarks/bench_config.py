@@ -74,6 +74,7 @@ def main() -> int:
         "edit_render_ratio": round(save / reference, 2),
         "worst_ratio": round(worst, 2),  # the live path only
         "meets_target": worst <= TARGET,
+        "met": worst <= TARGET,
     }))
     return 0
 

@@ -12,7 +12,7 @@ client processes (one connection each, JSON TTLV requests as ckms sends them), t
 server's key lookup, usage checks and audit-free bookkeeping).
 
 Usage: python3 benchmarks/bench_crypto.py [--seconds 3] [--clients 2]. The last line printed is
-one JSON object.
+one JSON object; the figures are for information (no target: ``targets`` is empty).
 """
 
 from __future__ import annotations
@@ -145,7 +145,9 @@ def main() -> int:
         finally:
             sb.stop()
     print(json.dumps({"benchmark": "bench_crypto", "seconds": opts.seconds, "clients": opts.clients,
-                      "cpus": os.cpu_count(), **figures}))
+                      "cpus": os.cpu_count(), **figures,
+                      # figures for information: no issue sets a target for them
+                      "targets": {}, "targets_met": {}, "met": True}))
     return 0
 
 

@@ -16,7 +16,6 @@ command runs (:mod:`kms_tui.debuglog`, imported only then).
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import os
 import sys
@@ -25,6 +24,7 @@ from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.commands import options
+from kms_tui.gc_pause import collector_paused
 
 # Every headless command: name -> (module under kms_tui.commands that registers it, its line in
 # `kms-tui --help`; None for an alias of its module's command). In --help order. Only the module of the command
@@ -81,11 +81,6 @@ class _Version(argparse.Action):
 
         print(f"kms-tui {version()}")  # on stdout, as argparse's own version action
         parser.exit()
-
-
-def add_connection_options(parser: argparse.ArgumentParser) -> None:
-    """Kept for command modules written before the global options: they are added to every
-    command by :func:`build_parser` now, so this adds nothing."""
 
 
 def build_parser(command: str | None = None, *, with_commands: bool = True) -> argparse.ArgumentParser:
@@ -161,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # a model is built (a scan of site-packages, ~10% of a headless command); kms-tui uses none.
     # PYDANTIC_DISABLE_PLUGINS set in the environment (even empty) is left as it is.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    if command_word(argv) in (None, *LONG_RUNNING) or not gc.isenabled():
+    if command_word(argv) in (None, *LONG_RUNNING):
         return _main(argv)
     # Optional imports of our libraries that a headless command never uses: httpcore imports
     # trio when it happens to be installed (~50 ms) only to offer trio a lock (we run on asyncio
@@ -171,13 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in kept_out:
         sys.modules[name] = None  # type: ignore[assignment]
     # A headless command is a short process whose allocations (modules, classes, one answer)
-    # live until it exits: the collector's full passes free nothing and cost about a fifth of
-    # its run. Cycles wait for the end of the command; large listings pause it already.
-    gc.disable()
+    # live until it exits: the collector frees nothing. Cycles wait for the end of the command
+    # (measured: neutral for one request, 5% of `locate --json` at 10,000 objects; CONTRIBUTING.md).
     try:
-        return _main(argv)
+        with collector_paused():
+            return _main(argv)
     finally:
-        gc.enable()
         for name in kept_out:  # called in-process (tests, embedding): importable again afterwards
             if name in sys.modules and sys.modules[name] is None:
                 del sys.modules[name]

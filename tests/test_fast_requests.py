@@ -24,9 +24,10 @@ TAGS = [(), ("a",), ("a", "b"), ("b", "a", "b"), ("é ü", 'quo"te', "back\\slas
 NAMES = [None, "", "k", "name with spaces", "ünïcødé", 'a"b']
 
 
-def _model_create(algorithm, length, tags, name, now):
+def _model_create(algorithm, length, tags, name, now, activate=True):
     alg = CryptographicAlgorithm.from_wire(algorithm)
-    return encode(build.create_symmetric_key_request(alg, length, list(tags), name=name, now=now).to_ttlv())
+    return encode(build.create_symmetric_key_request(alg, length, list(tags), name=name, now=now,
+                                                     activate=activate).to_ttlv())
 
 
 def test_constants_are_the_models():
@@ -44,14 +45,16 @@ def test_create_symmetric_key_is_byte_identical(algorithm, monkeypatch):
             return now.replace(microsecond=123456)
 
     monkeypatch.setattr(fast, "datetime", Clock)
-    for length, tags, name in itertools.product([0, 128, 192, 256, 512, 2**31 - 1], TAGS, NAMES):
+    lengths = [0, 128, 192, 256, 512, 2**31 - 1]
+    for length, tags, name, activate in itertools.product(lengths, TAGS, NAMES, (True, False)):
         try:
-            expected = _model_create(algorithm, length, tags, name, now)
+            expected = _model_create(algorithm, length, tags, name, now, activate)
         except ValueError:  # "aes": unknown to the models, so the fast path must decline it too
-            assert fast.create_symmetric_key(algorithm, length, tags, name) is None
+            assert fast.create_symmetric_key(algorithm, length, tags, name, activate) is None
             continue
-        got = fast.create_symmetric_key(algorithm, length, tags, name)
-        assert got is not None and encode(got) == expected, (algorithm, length, tags, name)
+        got = fast.create_symmetric_key(algorithm, length, tags, name, activate)
+        assert got is not None and encode(got) == expected, (algorithm, length, tags, name, activate)
+        assert ("ActivationDate" in expected) is activate  # pre-active: the console's "n" without activation
 
 
 def test_create_declines_what_it_does_not_know_and_the_models_still_refuse():

@@ -29,10 +29,14 @@ def _run(code: str) -> subprocess.CompletedProcess:
     ("kms_tui.server.operations.certify", "import kms_tui.server.operations"),
     ("kms_tui.tui.screens.access",
      "from kms_tui.tui.registry import BY_MODE, make_screen; make_screen(BY_MODE['access'])"),
-], ids=["command", "sandbox-operation", "console-screen"])
+    ("kms_tui.config.secrets.vault",
+     "from kms_tui.config.secrets.refs import SecretResolver; SecretResolver('vault').fetch('k', 'secret://a/b')"),
+], ids=["command", "sandbox-operation", "console-screen", "secret-backend"])
 def test_a_missing_module_fails_with_its_name(missing, code):
-    """A command, an operation of the sandbox (it refuses to start) or a screen of the console
-    (no placeholder screen any more) whose module is missing is an error naming the module."""
+    """A command, an operation of the sandbox (it refuses to start), a screen of the console
+    (no placeholder screen any more) or a secret backend of kms-tui's own (not "install the
+    extra", which is for a missing third-party SDK) whose module is missing is an error naming
+    the module."""
     done = _run(f"import sys; sys.modules[{missing!r}] = None\n{code}")
     assert done.returncode == 1
     assert "ModuleNotFoundError" in done.stderr and missing in done.stderr

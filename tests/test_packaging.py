@@ -166,18 +166,17 @@ def test_wheel_from_the_sdist_passes_twine_carries_its_data_and_runs_from_a_fres
     assert _run([venv / "bin/kms-tui", "--version"], env=env, cwd=tmp_path) == f"kms-tui {__version__}\n"
 
     # kms-tui serve from the wheel answers /version over HTTP.
-    server = subprocess.Popen([venv / "bin/kms-tui", "serve", "--port", "0", "--db", tmp_path / "serve.sqlite"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
-    try:
-        first = server.stdout.readline()
-        assert first.startswith("listening on http://127.0.0.1:"), first + server.stderr.read()
-        url = first.split("listening on ", 1)[1].strip()
-        with urllib.request.urlopen(url.rstrip("/") + "/version", timeout=30) as answer:
-            assert answer.status == 200
-            assert json.load(answer).startswith("5.26.0 (")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with subprocess.Popen([venv / "bin/kms-tui", "serve", "--port", "0", "--db", tmp_path / "serve.sqlite"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path) as server:
+        try:  # leaving the with block closes the pipes and waits for the server
+            first = server.stdout.readline()
+            assert first.startswith("listening on http://127.0.0.1:"), first + server.stderr.read()
+            url = first.split("listening on ", 1)[1].strip()
+            with urllib.request.urlopen(url.rstrip("/") + "/version", timeout=30) as answer:
+                assert answer.status == 200
+                assert json.load(answer).startswith("5.26.0 (")
+        finally:
+            server.terminate()
 
     # The console from the wheel, in a terminal: its stylesheet loads and whoami is drawn.
     tmux = Tmux([str(venv / "bin/kms-tui"), "--sandbox"], {k: env[k] for k in (

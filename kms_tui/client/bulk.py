@@ -37,6 +37,7 @@ from kms_tui.client.errors import KmsError, ObjectNotFound, ServerFailure, Serve
 from kms_tui.client.listing import DESTROYED, ObjectSummary
 from kms_tui.client.retry import no_replay
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 if TYPE_CHECKING:
     from kms_tui.client.kms_client import KmsClient
@@ -109,10 +110,11 @@ class BulkPlan:
     def summary(self) -> list[str]:
         """The counts, in two lines."""
         c = self.counts()
-        return [f"Bulk {self.verb()}: {c['objects']} object(s) change ({c['selected']} selected + {c['partners']} "
-                f"linked partner(s)), {c['requests']} request(s) to send",
-                f"Also: {c['certificates']} certificate(s) issued with them, {c['wrapped']} object(s) wrapped by "
-                f"them, {c['grants']} grant(s) stop working, {c['skipped']} skipped"]
+        return [f"Bulk {self.verb()}: {count(c['objects'], 'object')} to change ({c['selected']} selected + "
+                f"{count(c['partners'], 'linked partner')}), {count(c['requests'], 'request')} to send",
+                f"Also: {count(c['certificates'], 'certificate')} issued with them, "
+                f"{count(c['wrapped'], 'object')} wrapped by them, {count(c['grants'], 'grant')} would stop working, "
+                f"{c['skipped']} skipped"]
 
     def lines(self) -> list[str]:
         """The preview, one line per object (every text from the server made visible)."""

@@ -62,15 +62,17 @@ def _tags(tags: Sequence[str]) -> TTLV | None:
     ])
 
 
-def create_symmetric_key(algorithm: Any, length: Any, tags: Sequence[str], name: Any) -> TTLV | None:
-    """``create_symmetric_key_request(alg, length, tags, name=name)``: Active, default mask."""
+def create_symmetric_key(algorithm: Any, length: Any, tags: Sequence[str], name: Any,
+                         activate: bool = True) -> TTLV | None:
+    """``create_symmetric_key_request(alg, length, tags, name=name, activate=activate)``: Active
+    (pre-active without ``activate``: no ActivationDate), default mask."""
     alg = _member(CryptographicAlgorithm, algorithm)
     tags = list(tags)
     if alg is None or not _int32(length) or not _texts(tags) or not (name is None or type(name) is str):
         return None
     now = datetime.now(UTC).replace(microsecond=0)
     attributes = [
-        TTLV("ActivationDate", "DateTime", now),
+        TTLV("ActivationDate", "DateTime", now) if activate else None,
         TTLV("CryptographicAlgorithm", "Enumeration", alg),
         TTLV("CryptographicLength", "Integer", length),
         TTLV("CryptographicUsageMask", "Integer", SYMMETRIC_DEFAULT_MASK),

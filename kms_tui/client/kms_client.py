@@ -254,18 +254,22 @@ class KmsClient(RestCalls):
         return str((await self.send(op, require=("UniqueIdentifier",))).get_value("UniqueIdentifier"))
 
     async def create_symmetric_key(
-        self, algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None
+        self, algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None,
+        activate: bool = True,
     ) -> str:
-        """Create an Active symmetric key; return its id."""
+        """Create a symmetric key, Active (or pre-active: ``activate=False``); return its id."""
         from kms_tui.client import requests as build
-        return await self._send_for_id(build.create_symmetric_key(algorithm, length, tags=tags, name=name))
+        op = build.create_symmetric_key(algorithm, length, tags=tags, name=name, activate=activate)
+        return await self._send_for_id(op)
 
     async def create_key_pair(
-        self, kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None
+        self, kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None,
+        activate: bool = True,
     ) -> tuple[str, str]:
-        """Create a key pair (rsa, ec, ed25519, ed448); return (private id, public id)."""
+        """Create a key pair (rsa, ec, ed25519, ed448), Active (or pre-active: ``activate=False``);
+        return (private id, public id)."""
         from kms_tui.client import requests as build
-        op = build.create_key_pair(kind, size=size, curve=curve, tags=tags, name=name)
+        op = build.create_key_pair(kind, size=size, curve=curve, tags=tags, name=name, activate=activate)
         r = await self.send(op, require=("PrivateKeyUniqueIdentifier", "PublicKeyUniqueIdentifier"))
         return str(r.get_value("PrivateKeyUniqueIdentifier")), str(r.get_value("PublicKeyUniqueIdentifier"))
 

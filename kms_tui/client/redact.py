@@ -8,7 +8,10 @@ In a TTLV node (``{"tag", "type", "value"}``) the value is masked when it is:
 * a ``BigInteger`` other than a public key's modulus and exponent (RSA private fields are
   BigIntegers in a Transparent key);
 * any value whose tag is named like a secret (``Password``, ``…Token``, ``…Secret``: the rule of
-  :func:`kms_tui.audit.masking.named_like_a_secret`).
+  :func:`kms_tui.audit.masking.named_like_a_secret`);
+* a PKCS#12 password where Cosmian carries it in an identifier: the ``LinkedObjectIdentifier``
+  of a ``PKCS12PasswordLink`` (an Import of a PKCS#12, ``import_certificate.rs``) and the wrapping
+  key's ``UniqueIdentifier`` of a Get/Export asking KeyFormatType PKCS12 (``export_get.rs``).
 
 A masked value keeps its tag and type and says how long it was: ``"•••••• (32 bytes)"``. In plain
 JSON (the access REST routes) a string under a key named like a secret is masked.
@@ -33,6 +36,34 @@ def _masked_size(value: Any, kind: str) -> str:
     return MASK
 
 
+PKCS12_FORMATS = frozenset({"PKCS12", "Pkcs12Legacy"})
+
+
+def _child(children: list[Any], tag: str) -> Any:
+    return next((c.get("value") for c in children if isinstance(c, dict) and c.get("tag") == tag), None)
+
+
+def _mask_identifiers(node: Any, tag: str) -> Any:
+    """``node`` with the value of every ``tag`` inside it masked (a password sent as an id)."""
+    if not isinstance(node, dict):
+        return node
+    if node.get("tag") == tag and not isinstance(node.get("value"), list):
+        return {**node, "value": MASK}
+    if isinstance(node.get("value"), list):
+        return {**node, "value": [_mask_identifiers(c, tag) for c in node["value"]]}
+    return node
+
+
+def _passwords_masked(tag: str, children: list[Any], redacted: list[Any]) -> list[Any]:
+    """The PKCS#12 passwords Cosmian's requests carry in identifiers, masked."""
+    if tag == "Link" and _child(children, "LinkType") == "PKCS12PasswordLink":
+        return [_mask_identifiers(c, "LinkedObjectIdentifier") for c in redacted]
+    if _child(children, "KeyFormatType") in PKCS12_FORMATS:
+        return [_mask_identifiers(c, "UniqueIdentifier") if isinstance(c, dict)
+                and c.get("tag") == "KeyWrappingSpecification" else c for c in redacted]
+    return redacted
+
+
 def redact(node: Any) -> Any:
     """A copy of a decoded JSON document with the secrets masked (see the module's rules)."""
     if isinstance(node, list):
@@ -43,7 +74,7 @@ def redact(node: Any) -> Any:
         tag, kind, value = str(node.get("tag")), str(node.get("type", "Structure")), node.get("value")
         out = dict(node)
         if isinstance(value, list):
-            out["value"] = redact(value)
+            out["value"] = _passwords_masked(tag, value, redact(value))
         elif ((kind == "ByteString" and tag not in OPEN_BYTES)
               or (kind == "BigInteger" and tag not in OPEN_BIG_INTEGERS) or named_like_a_secret(tag)):
             out["value"] = _masked_size(value, kind)

@@ -89,20 +89,24 @@ def _built(make: Callable[[], TTLVModel]) -> TTLV:
 
 
 def create_symmetric_key(
-    algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None
+    algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None,
+    activate: bool = True,
 ) -> TTLV:
-    """Create, as ``ckms sym keys create`` (Active: ActivationDate=now)."""
-    quick = fast.create_symmetric_key(algorithm, length, tags, name)
+    """Create, as ``ckms sym keys create`` (Active: ActivationDate=now; ``activate=False``:
+    pre-active, no ActivationDate)."""
+    quick = fast.create_symmetric_key(algorithm, length, tags, name, activate)
     if quick is not None:
         return quick
     alg = _enum(CryptographicAlgorithm, algorithm, "algorithm")
-    return _built(lambda: build.create_symmetric_key_request(alg, length, list(tags), name=name))
+    return _built(lambda: build.create_symmetric_key_request(alg, length, list(tags), name=name, activate=activate))
 
 
 def create_key_pair(
-    kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None
+    kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None,
+    activate: bool = True,
 ) -> TTLV:
-    """CreateKeyPair for ``rsa``, ``ec``, ``ed25519`` or ``ed448`` with FIPS-acceptable masks.
+    """CreateKeyPair for ``rsa``, ``ec``, ``ed25519`` or ``ed448`` with FIPS-acceptable masks;
+    both keys Active, or pre-active (no ActivationDate anywhere) with ``activate=False``.
 
     The name goes on the private key only (the public key is found through its link).
     """
@@ -113,7 +117,8 @@ def create_key_pair(
     def make() -> TTLVModel:
         req = build.create_key_pair_request(
             algorithm, size if kind == "rsa" else None,
-            EC_CURVES.get(curve.lower().removeprefix("nist-"), curve.upper()) if kind == "ec" else None, list(tags)
+            EC_CURVES.get(curve.lower().removeprefix("nist-"), curve.upper()) if kind == "ec" else None, list(tags),
+            activate=activate,
         )
         if name:
             from kms_tui.kmip.models.attributes import Name

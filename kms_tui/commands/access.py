@@ -17,18 +17,13 @@ from kms_tui.client import KmsClient
 from kms_tui.client.listing import ObjectSummary, plain_attributes
 from kms_tui.commands.headless import Result, UsageError, report_error, run_with_client, table
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 OPERATIONS_HELP = ", ".join(rights.display_name(op) for op in rights.OPERATIONS) + ", or all"
 
 
-class ReadOnly(UsageError):
-    """A write asked for in read-only mode (exit 3, as every headless write)."""
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``access`` and its subcommands to the ``kms-tui`` parser."""
-    from kms_tui.cli import add_connection_options
-
     p = subparsers.add_parser("access", aliases=["access-rights"],
                               help="grant, revoke and list users' access rights to objects",
                               description="Manage the users' access rights to objects (ckms access-rights).")
@@ -36,7 +31,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     def action(name: str, help_: str, func: Any) -> argparse.ArgumentParser:
         a = actions.add_parser(name, help=help_, description=help_)
-        add_connection_options(a)
         a.set_defaults(func=func)
         return a
 
@@ -60,11 +54,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 # ------------------------------------------------------------------------------------------------
 
 
-def _refuse_if_read_only(args: argparse.Namespace, what: str) -> None:
-    if getattr(args, "read_only", False):
-        raise ReadOnly(f"read-only mode: {what} is refused", "run the command without --read-only")
-
-
 def _operations(args: argparse.Namespace) -> list[str]:
     try:
         ops = rights.parse_operations(args.operations)
@@ -82,9 +71,7 @@ def _names(ops: list[str]) -> str:
 
 
 def _change(args: argparse.Namespace, *, grant: bool) -> int:
-    verb = "grant" if grant else "revoke"
     try:
-        _refuse_if_read_only(args, f"access {verb}")
         ops = _operations(args)
     except UsageError as exc:
         return report_error(args, exc)
@@ -155,7 +142,7 @@ def run_owned(args: argparse.Namespace) -> int:
         lines = [(visible(r["id"]), visible(r["state"]), visible(r["type"]), visible(r["algorithm"]), r["length"] or "",
                   visible(",".join(r["tags"])), visible(",".join(r["names"]))) for r in rows]
         text = table(lines, ("ID", "STATE", "TYPE", "ALGORITHM", "LENGTH", "TAGS",
-                             "NAMES")) + f"\n{len(rows)} object(s)"
+                             "NAMES")) + f"\n{count(len(rows), 'object')}"
         return Result({"objects": rows}, text)
 
     return run_with_client(args, body)
@@ -171,7 +158,7 @@ def run_obtained(args: argparse.Namespace) -> int:
             note = "the right to create objects" if r["id"] == "*" and not r["owner"] else rights.explain(
                 r["operations"], hsm=rights.is_hsm(r["id"]))
             lines.append((visible(r["id"]), visible(r["owner"]), visible(r["state"]), _names(r["operations"]), note))
-        text = table(lines, ("ID", "OWNER", "STATE", "OPERATIONS", "ALSO ALLOWS")) + f"\n{len(rows)} object(s)"
+        text = table(lines, ("ID", "OWNER", "STATE", "OPERATIONS", "ALSO ALLOWS")) + f"\n{count(len(rows), 'object')}"
         return Result({"objects": rows}, text)
 
     return run_with_client(args, body)

@@ -29,6 +29,7 @@ from kms_tui.client import certificates as certs
 from kms_tui.commands.headless import Result, UsageError, object_id, run_with_client, table
 from kms_tui.kmip.models import certificate_requests as cr
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 MAX_FILE = 1 << 20
 VALIDATE_EXIT_CODES = ("exit codes: 0 the chain is valid; 1 it is not (the server refuses it, with the reason, "
@@ -38,8 +39,6 @@ VALIDATE_EXIT_CODES = ("exit codes: 0 the chain is valid; 1 it is not (the serve
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``certificates`` and its subcommands to the ``kms-tui`` parser."""
-    from kms_tui.cli import add_connection_options
-
     p = subparsers.add_parser("certificates", aliases=["certs"],
                               help="issue, renew, validate and show X.509 certificates",
                               description="Issue, renew and validate X.509 certificates held in the KMS "
@@ -48,7 +47,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     def action(name: str, help_: str, func: Any, *, writes: bool, epilog: str | None = None) -> argparse.ArgumentParser:
         a = actions.add_parser(name, help=help_, description=help_, epilog=epilog)
-        add_connection_options(a)
         a.set_defaults(func=func, writes=writes)
         return a
 
@@ -116,7 +114,7 @@ def _csr_format(data: bytes, given: str | None) -> str:
 
 def info_lines(info: certs.CertInfo) -> list[tuple[str, str]]:
     days = info.days_left()
-    left = f"{days} day(s) left" if days >= 0 else f"expired {-days} day(s) ago"
+    left = f"{count(days, 'day')} left" if days >= 0 else f"expired {count(-days, 'day')} ago"
     rows = [
         ("subject", info.subject), ("issuer", info.issuer), ("serial", info.serial),
         ("valid", f"{info.not_before:%Y-%m-%d %H:%M} → {info.not_after:%Y-%m-%d %H:%M} UTC ({left})"),

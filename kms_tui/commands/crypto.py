@@ -41,11 +41,8 @@ def _hash_name(text: str) -> str:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add encrypt, decrypt, sign, verify and mac to the ``kms-tui`` parser."""
-    from kms_tui.cli import add_connection_options
-
     def command(name: str, help_: str, func: Any) -> argparse.ArgumentParser:
         p = subparsers.add_parser(name, help=help_, description=help_)
-        add_connection_options(p)
         p.set_defaults(func=func)
         p.add_argument("id", help='key id, or a JSON array of tags: \'["t1","t2"]\'')
         p.add_argument("-i", "--input", required=True, metavar="FILE", help="input file, or - for stdin")

@@ -170,6 +170,6 @@ def _all_result(results: list[dict[str, Any]], within: timedelta) -> Result:
     else:
         code = exitcodes.OK
     if failures:
-        say(f"warning: {len(failures)} of {len(results)} profile(s) could not be checked")
+        say(f"warning: {len(failures)} of {count(len(results), 'profile')} could not be checked")
     doc = {"within_days": within.total_seconds() / 86400, "due": due, "profiles": docs}
     return Result(doc, "\n\n".join(text), code)

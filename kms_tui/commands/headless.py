@@ -24,6 +24,7 @@ from kms_tui.commands import options
 from kms_tui.commands.output import dumps, safe_lines, say
 from kms_tui.commands.output import table as table  # re-exported: the commands import it from here
 from kms_tui.safetext import mask_url, visible
+from kms_tui.words import count
 
 
 @dataclass
@@ -77,7 +78,7 @@ def close_audit(audit: AuditTrail | None) -> None:
         return
     audit.close()
     if audit.dropped:
-        say(f"warning: {audit.dropped} audit row(s) could not be written to {audit.path}")
+        say(f"warning: {count(audit.dropped, 'audit row')} could not be written to {audit.path}")
 
 
 def read_only_in_settings(resolved: Any) -> str | None:

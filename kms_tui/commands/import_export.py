@@ -94,7 +94,7 @@ def run_import(args: argparse.Namespace) -> int:
                                           usages=tuple(args.key_usage), replace=args.replace, unwrap=args.unwrap,
                                           password=password or "", links=links, wrap_key=args.wrap_key or "")
         if args.wrap_key:
-            await _check_import_wrapping_key(client, args.wrap_key)
+            await import_files.check_wrapping_key(client, plan, args.wrap_key)
         ids = await import_files.send(client, plan, opts)
         main = ids[-1]
         data_out: dict[str, Any] = {"id": main, "ids": ids, **import_files.to_json(plan)}
@@ -110,17 +110,6 @@ def run_import(args: argparse.Namespace) -> int:
         return Result(data_out, "\n".join(lines))
 
     return run_with_client(args, body)
-
-
-async def _check_import_wrapping_key(client: KmsClient, kek: str) -> None:
-    """Cosmian wraps on import with RFC 5649 (``wrap_and_cache``), which only a symmetric key
-    does: an RSA or EC key fails on the server with a bare HTTP 500, so it is said here."""
-    kind = str((await client.get_attributes(kek, with_tags=False)).get("ObjectType", ""))
-    if kind != "SymmetricKey":
-        raise UsageError(f"{visible(kek)} is a {kind or 'object'}: the KMS stores a key wrapped on import with a "
-                         "symmetric key only (RFC 5649)",
-                         "name an AES key with --wrap-key, or import first and export it wrapped by this key",
-                         reason="wrap")
 
 
 # -- export ---------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from kms_tui.commands import rotation as rotation_commands
 from kms_tui.commands.headless import Result, UsageError, object_id, reader_left, report_error, run_with_client
 from kms_tui.commands.output import dumps, say, table
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 
 def _key(text: str) -> str:
@@ -148,7 +149,7 @@ def run_locate(args: argparse.Namespace) -> int:
                 else:
                     problems.append(f"{uid}: {attrs.message}")
                     partial = True
-        text = (_rows(objects) + f"\n{len(objects)} object(s)"
+        text = (_rows(objects) + f"\n{count(len(objects), 'object')}"
                 + (" — partial: " + "; ".join(problems) if partial else ""))
         return Result(None, text)
 

@@ -166,7 +166,8 @@ def unused_problem(args: argparse.Namespace, command: str) -> OptionError | None
 def command_label(args: argparse.Namespace) -> str:
     """``create aes``, ``profile delete``, ``destroy``…"""
     words = [getattr(args, "command", None) or ""]
-    for extra in ("kind", "profile_command"):
+    for extra in ("kind", "profile_command", "access_action", "audit_command", "certificates_action",
+                  "rotation_command"):
         value = getattr(args, extra, None)
         if isinstance(value, str):
             words.append(value)

@@ -26,6 +26,7 @@ from kms_tui.config import (
     masked_tree,
 )
 from kms_tui.config.secrets.refs import BACKENDS
+from kms_tui.words import count
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -167,7 +168,7 @@ def _check(args: argparse.Namespace) -> int:
     errors = [p for p in problems if p.is_error]
     payload = {"name": name, "path": str(document.path), "ok": not errors,
                "problems": [p.to_dict() for p in problems]}
-    verdict = f"profile {name}: " + ("OK" if not errors else f"{len(errors)} problem(s)")
+    verdict = f"profile {name}: " + ("OK" if not errors else count(len(errors), "problem"))
     _emit(args, payload, "\n".join([verdict, *(f"  {p}" for p in problems)]))
     return exitcodes.USAGE if errors else exitcodes.OK
 

@@ -45,11 +45,22 @@ def _expiry_problems(cert: x509.Certificate, path: str, at: LineOf, now: datetim
     return []
 
 
+_EXISTING_FILE = "an existing file path"  # what a missing file's problem allows (is_missing_file)
+CLIENT_FILE_KEYS = ("http_config.tls_client_pem_cert_path", "http_config.tls_client_pem_key_path",
+                    "http_config.tls_client_pkcs12_path")
+
+
+def is_missing_file(problem: Problem) -> bool:
+    """Whether ``problem`` is a client certificate file that is not on this machine (a profile
+    may be prepared here for another host: the form saves it when told so; checks still warn)."""
+    return problem.path in CLIENT_FILE_KEYS and problem.allowed == _EXISTING_FILE
+
+
 def _read(path_key: str, value: str, at: LineOf, out: list[Problem]) -> bytes | None:
     try:
         return Path(value).expanduser().read_bytes()
     except FileNotFoundError:
-        out.append(Problem(path_key, at(path_key), f"file {value} does not exist", "an existing file path"))
+        out.append(Problem(path_key, at(path_key), f"file {value} does not exist", _EXISTING_FILE))
     except OSError as exc:
         out.append(Problem(path_key, at(path_key), f"cannot read {value}: {exc.strerror}", "a readable file"))
     return None

@@ -17,10 +17,11 @@ from kms_tui.server.auth import Authenticator
 from kms_tui.server.config import ServerConfig
 from kms_tui.server.context import OpContext
 from kms_tui.server.dispatch import invalid_message, needs_exclusive_store, run_message, run_operation
-from kms_tui.server.errors import InvalidRequest, KmsError, codec
+from kms_tui.server.errors import InvalidRequest, KmipFailure, ServerError, codec
 from kms_tui.server.gate import StoreGate
+from kms_tui.server.responses import error_response
 from kms_tui.server.rest import routes as rest_routes
-from kms_tui.server.state import AUTH, CONFIG, EXECUTOR, GATE, STORE
+from kms_tui.server.state import AUTH, CONFIG, EXECUTOR, GATE, STORE, USER
 from kms_tui.server.store import Store
 
 log = logging.getLogger("kms_tui.server")
@@ -62,12 +63,8 @@ def _ttlv_response(node: TTLV) -> web.Response:
     except (TTLVError, TypeError, ValueError):
         # Only reachable if malformed input slipped into the store: say so, do not crash.
         log.exception("cannot encode a %s", node.tag)
-        return _error_response(codec(f"the stored data cannot be encoded as a {node.tag}"))
+        return error_response(codec(f"the stored data cannot be encoded as a {node.tag}"))
     return web.Response(text=text, content_type="application/json")
-
-
-def _error_response(exc: KmsError) -> web.Response:
-    return web.Response(status=exc.status, text=exc.body, content_type="text/html", charset="utf-8")
 
 
 @web.middleware
@@ -85,7 +82,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 if request.app[CONFIG].auth_configured:
                     return web.Response(status=401, text="No authentication provided.", content_type="text/plain")
                 user = request.app[CONFIG].default_username
-            request["user"] = user
+            request[USER] = user
         if request.body_exists:
             timed_out = await _read_body(request)
             if timed_out is not None:
@@ -104,7 +101,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     except Exception:
         log.exception("internal error on %s %s", request.method, request.path)
-        return web.Response(status=500, text="Internal server error", content_type="text/html", charset="utf-8")
+        return error_response(ServerError("an unexpected exception"))
 
 
 async def _read_body(request: web.Request) -> web.Response | None:
@@ -126,7 +123,7 @@ def _too_many_containers(body: bytes) -> bool:
 
 def _context(request: web.Request) -> OpContext:
     app = request.app
-    return OpContext(store=app[STORE], user=request["user"], config=app[CONFIG], executor=app[EXECUTOR])
+    return OpContext(store=app[STORE], user=request[USER], config=app[CONFIG], executor=app[EXECUTOR])
 
 
 # Bodies larger than this are decoded in a worker thread: a 60 MiB body takes seconds to decode,
@@ -155,8 +152,8 @@ async def kmip_2_1(request: web.Request) -> web.Response:
                 return _ttlv_response(await run_message(ctx, node))
         async with gate.shared():
             return _ttlv_response(await run_operation(ctx, node.tag, node))
-    except KmsError as exc:
-        return _error_response(exc)
+    except KmipFailure as exc:
+        return error_response(exc)
 
 
 async def kmip(request: web.Request) -> web.Response:
@@ -165,10 +162,10 @@ async def kmip(request: web.Request) -> web.Response:
     if ctype == "application/octet-stream":
         return _ttlv_response(invalid_message("binary TTLV is not supported by the sandbox KMS"))
     if ctype != "application/json":
-        return _error_response(InvalidRequest(f"unsupported content type {ctype}: use application/json"))
+        return error_response(InvalidRequest(f"unsupported content type {ctype}: use application/json"))
     try:
         node = await _body(request)
-    except KmsError as exc:
+    except KmipFailure as exc:
         return _ttlv_response(invalid_message(exc.message))
     if node.tag != "RequestMessage":
         return _ttlv_response(invalid_message(f"expected a RequestMessage, got {node.tag or 'nothing'}"))

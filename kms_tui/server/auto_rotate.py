@@ -28,7 +28,7 @@ from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server import state
 from kms_tui.server.context import OpContext
-from kms_tui.server.errors import KmsError
+from kms_tui.server.errors import KmipFailure
 from kms_tui.server.operations import OPERATIONS, rekey
 
 log = logging.getLogger("kms_tui.server.auto_rotate")
@@ -114,7 +114,7 @@ async def run_auto_rotation(app: web.Application) -> list[str]:
             ctx = OpContext(store=store, user=owner, config=app[state.CONFIG], executor=app[state.EXECUTOR])
             try:
                 new = await rotate_one(ctx, uid)
-            except KmsError as exc:
+            except KmipFailure as exc:
                 log.warning("[auto-rotate] Failed to rotate key %s (owner=%s): %s", uid, owner, exc.display)
                 continue
             if new is not None:

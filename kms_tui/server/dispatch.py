@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.context import OpContext
-from kms_tui.server.errors import KmsError, NotSupported, RouteNotFound, codec
+from kms_tui.server.errors import KmipFailure, NotSupported, RouteNotFound, codec
 from kms_tui.server.operations import KNOWN_UNSUPPORTED, OPERATIONS
 from kms_tui.server.schema import check_payload, undecodable, unknown_enumeration
 
@@ -31,7 +31,7 @@ PLACEHOLDER_USERS = frozenset({"Get", "GetAttributes", "GetAttributeList", "Modi
 
 
 async def run_operation(ctx: OpContext, op: str, payload: TTLV) -> TTLV:
-    """Run one operation; raises :class:`KmsError` (never anything else)."""
+    """Run one operation; raises :class:`KmipFailure` (never anything else)."""
     handler = OPERATIONS.get(op)
     if handler is None:
         if op in KNOWN_UNSUPPORTED:
@@ -40,7 +40,7 @@ async def run_operation(ctx: OpContext, op: str, payload: TTLV) -> TTLV:
     check_payload(op, payload)
     try:
         return await handler(ctx, payload)
-    except KmsError:
+    except KmipFailure:
         raise
     except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
         # A payload shape the handlers did not expect: a codec error, not a crash.
@@ -70,7 +70,7 @@ def invalid_message(message: str) -> TTLV:
     ])
 
 
-def _failure(op_node: TTLV | None, batch_id: TTLV | None, exc: KmsError) -> TTLV:
+def _failure(op_node: TTLV | None, batch_id: TTLV | None, exc: KmipFailure) -> TTLV:
     return TTLV.struct("BatchItem", [
         op_node, batch_id,
         TTLV.enum("ResultStatus", "OperationFailed"),
@@ -193,7 +193,7 @@ async def _run_item(ctx: OpContext, item: TTLV) -> TTLV:
         if op not in OPERATIONS:
             raise NotSupported(f"the operation {op} is not supported by the sandbox KMS")
         response = await run_operation(ctx, op, TTLV(op, "Structure", payload.value))
-    except KmsError as exc:
+    except KmipFailure as exc:
         return _failure(op_node, batch_id, exc)
     finally:
         ctx.id_placeholder = placeholder

@@ -1,11 +1,15 @@
 """Server errors, shaped like Cosmian's ``KmsError``: an HTTP status and body for bare
-operations, a ``ResultReason``/``ResultMessage`` pair for RequestMessage batch items."""
+operations, a ``ResultReason``/``ResultMessage`` pair for RequestMessage batch items.
+
+The base is :class:`KmipFailure`, not ``KmsError``: that name belongs to the client's errors
+(``kms_tui.client.errors.KmsError``), which a user sees; these are what the sandbox answers."""
 
 from __future__ import annotations
 
 
-class KmsError(Exception):
-    """Base: ``status`` for bare operations, ``display`` as the plain-text body."""
+class KmipFailure(Exception):
+    """A failure the sandbox answers (Cosmian's ``KmsError``): ``status`` for bare operations,
+    ``display`` as the plain-text body."""
 
     status = 422
     prefix = ""
@@ -30,7 +34,7 @@ class KmsError(Exception):
         return self.message if self.bare_in_batch else self.display
 
 
-class Kmip21Error(KmsError):
+class Kmip21Error(KmipFailure):
     """``{ErrorReason}: {msg}``; batch items carry the reason and the bare message."""
 
     bare_in_batch = True
@@ -48,17 +52,17 @@ class Kmip21Error(KmsError):
         return self.reason
 
 
-class InvalidRequest(KmsError):
+class InvalidRequest(KmipFailure):
     """``Invalid Request: …`` (422): a request Cosmian refuses as such."""
     prefix = "Invalid Request"
 
 
-class NotSupported(KmsError):
+class NotSupported(KmipFailure):
     """``Not Supported: …`` (422): a feature or format the server does not offer."""
     prefix = "Not Supported"
 
 
-class Unauthorized(KmsError):
+class Unauthorized(KmipFailure):
     """Access-right failures that Cosmian reports as 401 (no create right, not the owner)."""
 
     status = 401
@@ -67,13 +71,13 @@ class Unauthorized(KmsError):
     bare_in_batch = True
 
 
-class RouteNotFound(KmsError):
+class RouteNotFound(KmipFailure):
     """``Route not supported: …`` (404): an unknown operation tag."""
     status = 404
     prefix = "Route not supported"
 
 
-class DatabaseError(KmsError):
+class DatabaseError(KmipFailure):
     """``Database Error: …``: 422 for duplicates ("already exist"), else 500."""
     prefix = "Database Error"
 
@@ -82,7 +86,7 @@ class DatabaseError(KmsError):
         return 422 if "already exist" in self.message else 500
 
 
-class CryptographicError(KmsError):
+class CryptographicError(KmipFailure):
     """A cryptographic failure: 500 on bare operations, ``Cryptographic_Failure`` in batches."""
     status = 500
     prefix = "Cryptographic error"
@@ -90,7 +94,7 @@ class CryptographicError(KmsError):
     bare_in_batch = True
 
 
-class UnsupportedPlaceholder(KmsError):
+class UnsupportedPlaceholder(KmipFailure):
     """A missing UniqueIdentifier outside a batch (no ID placeholder to use)."""
     def __init__(self) -> None:
         super().__init__("This KMIP server does not yet support place holder id")
@@ -115,7 +119,7 @@ def codec(message: str) -> Kmip21Error:
     return Kmip21Error("Codec_Error", message)
 
 
-class ServerError(KmsError):
+class ServerError(KmipFailure):
     """``Unexpected server error: …`` (Cosmian's ``kms_bail!("…")``): 500 with a generic body,
     unless the text says "not supported" (then 422); ``Operation_Not_Supported`` in batches."""
     prefix = "Unexpected server error"

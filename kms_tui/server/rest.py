@@ -9,9 +9,10 @@ import time
 from aiohttp import web
 
 from kms_tui.server import access_request
-from kms_tui.server.errors import KmsError, ServerError, Unauthorized, UnsupportedPlaceholder
+from kms_tui.server.errors import KmipFailure, ServerError, Unauthorized, UnsupportedPlaceholder
 from kms_tui.server.plain_json import owned_entries
-from kms_tui.server.state import CONFIG, GATE, STORE
+from kms_tui.server.responses import error_response
+from kms_tui.server.state import CONFIG, GATE, STORE, USER
 
 VERSION = f"5.26.0 ({ssl.OPENSSL_VERSION}-non-FIPS)"  # Cosmian's shape, with this machine's OpenSSL
 # Replaces VERSION when set: the console's snapshot tests pin it so that their screenshots do
@@ -22,10 +23,6 @@ routes = web.RouteTableDef()
 
 def _text(status: int, body: str) -> web.Response:
     return web.Response(status=status, text=body, content_type="text/plain")
-
-
-def _error(exc: KmsError) -> web.Response:
-    return web.Response(status=exc.status, text=exc.body, content_type="text/html", charset="utf-8")
 
 
 def server_version() -> str:
@@ -65,7 +62,7 @@ async def server_info(request: web.Request) -> web.Response:
 @routes.get("/me")
 async def me(request: web.Request) -> web.Response:
     """``GET /me``: the authenticated user."""
-    return web.json_response({"user": request["user"]})
+    return web.json_response({"user": request[USER]})
 
 
 @routes.get("/access/owned")
@@ -74,7 +71,7 @@ async def owned(request: web.Request) -> web.StreamResponse:
     stored plain JSON (rows are read first, so a database failure is still a 500; the store gate
     is held only for that read, see :mod:`kms_tui.server.gate`)."""
     async with request.app[GATE].shared():
-        rows = request.app[STORE].owned(request["user"])
+        rows = request.app[STORE].owned(request[USER])
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     await response.prepare(request)
     try:
@@ -90,7 +87,7 @@ async def owned(request: web.Request) -> web.StreamResponse:
 async def obtained(request: web.Request) -> web.Response:
     """``GET /access/obtained``: every grant row of the user (Cosmian's LEFT JOIN: the ``create``
     right shows as object ``*`` with owner ``""`` and state ``Active``)."""
-    rows = request.app[STORE].obtained(request["user"])
+    rows = request.app[STORE].obtained(request[USER])
     return web.json_response(
         [{"object_id": i, "owner_id": o, "state": s, "operations": ops} for i, o, s, ops in rows]
     )
@@ -104,9 +101,9 @@ def _not_owned(uid: str, user: str) -> Unauthorized:
 async def access_list(request: web.Request) -> web.Response:
     """``GET /access/list/{id}``: the grants on an object (owner only), operations in Cosmian's
     ``KmipOperation`` order (a ``BTreeSet``)."""
-    uid, user, store = request.match_info["object_id"], request["user"], request.app[STORE]
+    uid, user, store = request.match_info["object_id"], request[USER], request.app[STORE]
     if not store.is_owned_by(uid, user):
-        return _error(_not_owned(uid, user))
+        return error_response(_not_owned(uid, user))
     return web.json_response([{"user_id": u, "operations": ops} for u, ops in store.grants_on(uid)])
 
 
@@ -120,7 +117,7 @@ async def _change_access(request: web.Request, grant: bool) -> web.Response:
         parsed = access_request.parse(await request.read(), request.headers.get("Content-Type"))
     except access_request.BodyError as exc:
         return _text(400, str(exc))
-    store, cfg, user = request.app[STORE], request.app[CONFIG], request["user"]
+    store, cfg, user = request.app[STORE], request.app[CONFIG], request[USER]
     target, ops = parsed.user_id, list(parsed.operation_types)
     try:
         if "create" in ops:
@@ -154,8 +151,8 @@ async def _change_access(request: web.Request, grant: bool) -> web.Response:
                 store.grant(uid, target, ops)
             else:
                 store.revoke_grant(uid, target, ops)
-    except KmsError as exc:
-        return _error(exc)
+    except KmipFailure as exc:
+        return error_response(exc)
     verb = "added" if grant else "deleted"
     return web.json_response({"success": f"Access for {target} successfully {verb}"})
 
@@ -177,7 +174,7 @@ async def access_create(request: web.Request) -> web.Response:
     """``GET /access/create``, as Cosmian's ``get_create_access`` (crate/server/src/routes/
     access.rs): true without ``privileged_users``, for a privileged user, or with the ``create``
     right; unlike the Create operation itself it does not count ``default_username``."""
-    cfg, user = request.app[CONFIG], request["user"]
+    cfg, user = request.app[CONFIG], request[USER]
     allowed = (
         cfg.privileged_users is None or user in cfg.privileged_users
         or request.app[STORE].has_create_right(user)
@@ -188,6 +185,6 @@ async def access_create(request: web.Request) -> web.Response:
 @routes.get("/access/privileged")
 async def access_privileged(request: web.Request) -> web.Response:
     """``GET /access/privileged``: whether the user is a privileged user."""
-    cfg, user = request.app[CONFIG], request["user"]
+    cfg, user = request.app[CONFIG], request[USER]
     privileged = cfg.privileged_users or []
     return web.json_response({"has_privileged_access": bool(privileged) and user in privileged})

@@ -12,7 +12,7 @@ from kms_tui.kmip.models.base import TTLVModel
 from kms_tui.kmip.models.objects import OBJECT_TAGS
 from kms_tui.kmip.models.wire import CodecError, name_enum_codes
 from kms_tui.kmip.ttlv import TTLV
-from kms_tui.server.errors import KmsError, codec
+from kms_tui.server.errors import KmipFailure, codec
 
 # The field types come from the kmip models (one declaration of the wire shapes); the server
 # checks these fields before a handler runs, with the few deliberate differences below.
@@ -112,7 +112,7 @@ def undecodable(op: str, payload: TTLV) -> str | None:
     words it (``missing field `ObjectType```), without the sandbox's location suffix."""
     try:
         check_payload(op, payload)
-    except KmsError as exc:
+    except KmipFailure as exc:
         return exc.message
     model = REQUESTS_BY_TAG.get(op)
     if model is None:

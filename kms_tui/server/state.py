@@ -1,5 +1,6 @@
-"""The sandbox application's shared state, under typed keys (``web.AppKey``: no string keys,
-so aiohttp raises no ``NotAppKeyWarning`` and a misspelt key is a NameError, not a KeyError)."""
+"""The sandbox application's shared state, under typed keys (``web.AppKey``, and
+``web.RequestKey`` for what a request carries from the middleware to its handler): no string
+keys, so aiohttp raises no ``NotAppKeyWarning`` and a misspelt key is a NameError, not a KeyError."""
 
 from __future__ import annotations
 
@@ -17,3 +18,4 @@ STORE = web.AppKey("store", Store)
 AUTH = web.AppKey("auth", Authenticator)
 GATE = web.AppKey("gate", StoreGate)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)  # CPU-heavy work (key generation, large decodes)
+USER = web.RequestKey("user", str)  # the authenticated user, set by the guard middleware (aiohttp >= 3.14)

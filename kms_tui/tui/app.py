@@ -43,6 +43,13 @@ if TYPE_CHECKING:  # imported on use (it loads ctypes): the welcome screen does 
 # worker groups whose failure opens an error modal instead of a toast
 DESTRUCTIVE_GROUPS = frozenset({"destructive"})
 LINK_CHECK_EVERY = 15.0  # seconds between live checks of the active server
+# An error toast says it once and goes (the screen or its status line keeps what lasts); one
+# that asks for an action (the sandbox stopped: ctrl+r) stays until the console connects again
+# or it is clicked. Either way it takes its own rows above the footer (app.tcss): never over
+# the screen's content.
+ERROR_TOAST_SECONDS = 8.0
+UNTIL_ACTED_ON = 24 * 3600.0
+SANDBOX_STOPPED = "Sandbox stopped"
 
 
 def _mode_bindings() -> list[Binding]:
@@ -171,6 +178,7 @@ class KmsConsole(OrderedKeys, App):
     @on(ServicesReady)
     async def _services_ready(self, message: ServicesReady) -> None:
         old, self.services = self.services, message.services
+        self._forget_acted_on()
         if old is not None and old is not message.services:
             await old.close()
         s = message.services
@@ -368,8 +376,14 @@ class KmsConsole(OrderedKeys, App):
         detail = f"the sandbox process stopped ({how}); Ctrl+R (or Ctrl+O → sandbox) starts it again"
         if self.services is not None and self.services.profile_name == SANDBOX_PROFILE:
             self.identity = self.identity.with_connection("sandbox stopped", detail)
-        self.notify(detail[0].upper() + detail[1:] + ".", title="Sandbox stopped", severity="error",
-                    timeout=15, markup=False)
+        self.notify(detail[0].upper() + detail[1:] + ".", title=SANDBOX_STOPPED, severity="error",
+                    timeout=UNTIL_ACTED_ON, markup=False)
+
+    def _forget_acted_on(self) -> None:
+        """Connected again: the toasts that asked for it (the sandbox stopped) have done their job."""
+        for notification in list(self._notifications):
+            if notification.title == SANDBOX_STOPPED:
+                self._unnotify(notification)
 
     def action_restart_sandbox(self) -> None:
         """Start the sandbox again (a no-op reconnect when it still runs)."""
@@ -383,14 +397,24 @@ class KmsConsole(OrderedKeys, App):
             return
         self.report_error(event.worker.error, destructive=event.worker.group in DESTRUCTIVE_GROUPS)
 
+    def server_answered(self) -> None:
+        """A call to the active server just succeeded: a NOT CONNECTED badge is asked again now,
+        not at the next periodic check (up to LINK_CHECK_EVERY seconds of a stale header)."""
+        if self.identity.connection in ("unreachable", "not signed in", "sandbox stopped"):
+            self.check_link()
+
     def report_error(self, error: BaseException, *, destructive: bool = False, title: str | None = None) -> None:
         """Show ``error`` (message and fix) without ever raising."""
+        from kms_tui.client.errors import Unreachable
+
+        if isinstance(error, Unreachable) and self.identity.connection == "connected":
+            self.check_link()  # the header says so now, not at the next periodic check
         if destructive:
             self.push_screen(ErrorModal(error, title=title or "The action failed"))
             return
         message, fix = describe_error(error)
-        self.notify(f"{message}\n{fix}".strip(), title=title or "Error", severity="error", timeout=10,
-                    markup=False)
+        self.notify(f"{message}\n{fix}".strip(), title=title or "Error", severity="error",
+                    timeout=ERROR_TOAST_SECONDS, markup=False)
 
     def refuse_if_read_only(self, what: str) -> bool:
         """True (and a toast) when the console is read-only; call before any write."""

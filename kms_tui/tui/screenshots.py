@@ -89,6 +89,8 @@ SHOTS: list[Shot] = [
                                                                                                                 "d")),
     Shot("objects-secret", "Secret data: the value masked until V", lambda p: _secret(p)),
     Shot("objects-name-dates", "Name, dates and vendor attributes of an object (A)", lambda p: _objects(p, "A")),
+    Shot("objects-tags", "Tags of an object (T): server tags kept, yours edited as one line",
+         lambda p: _objects(p, "T", "end", *", rotated-2026")),
     Shot("objects-revoke-rights", "Revoke some or all of a user's rights", lambda p: _revoke_rights(p)),
     Shot("objects-grant", "Grant: a user, the operations, and what they really allow on Cosmian 5.26",
          lambda p: _objects(p, "g")),
@@ -108,6 +110,8 @@ SHOTS: list[Shot] = [
     Shot("objects-export", "Export: every format, wrapping, a confirmation before key material",
          lambda p: _export(p)),
     Shot("objects-import", "Import: what the file holds, shown before anything is sent", lambda p: _import(p)),
+    Shot("objects-import-wrapped", "Import a wrapped key: unwrap it, store it wrapped by another key of the KMS",
+         lambda p: _import_wrapped(p)),
     Shot("radar", "Radar: what needs attention, worst first, each acted on one key away", lambda p: _radar(p)),
     Shot("bulk-preview", "Bulk revoke: every object that changes, partners, grants; type the count",
          lambda p: _bulk_preview(p)),
@@ -144,6 +148,27 @@ async def _import(pilot) -> None:
     path = Path(os.environ.get("HOME", tempfile.gettempdir())) / "service.p12"
     path.write_bytes(sample_pkcs12())
     pilot.app.screen.transfer.import_file(path)
+    await _settle(pilot)
+
+
+async def _import_wrapped(pilot) -> None:
+    """The import preview of a json-ttlv AES key wrapped by one key of the KMS (exported so here),
+    Unwrap ticked and another key named to store it wrapped by."""
+    from kms_tui.client.transfer import export_files
+    from kms_tui.kmip import transfer
+
+    await _objects(pilot)
+    client = pilot.app.services.client
+    old_kek = await client.create_symmetric_key("AES", 256, name="kek-2025")
+    key = await client.create_symmetric_key("AES", 256, name="payments-key")
+    path = Path(os.environ.get("HOME", tempfile.gettempdir())) / "payments-key.json"
+    await export_files.export_to_file(client, key, "SymmetricKey", export_files.format_named("json-ttlv"), path,
+                                      wrap_key=old_kek, wrap_alg=transfer.wrap_algorithm("rfc5649"), force=True)
+    pilot.app.screen.transfer.import_file(path)
+    await _settle(pilot)
+    modal = pilot.app.screen
+    modal.query_one("#import-unwrap").value = True
+    modal.query_one("#import-wrap-key").value = "kek-2027"
     await _settle(pilot)
 
 
@@ -321,6 +346,16 @@ async def _production(pilot) -> None:
 
 
 async def _audit(pilot) -> None:
+    """The audit view after a revoke with its reason and a destroy the server refused."""
+    from kms_tui.client.errors import KmsError
+
+    client = pilot.app.services.client
+    uid = await client.create_symmetric_key("AES", 256, name="old-backup", tags=["ops"])
+    await client.revoke(uid, "KeyCompromise", message="laptop stolen")
+    try:
+        await client.destroy(uid + "-typo")
+    except KmsError:
+        pass  # refused: the audit view shows it as such
     await pilot.app.switch_mode("audit")
     await _settle(pilot, 1.0)
 

@@ -227,7 +227,8 @@ _CKMS_CERT_FORMATS = ("json-ttlv", "pem", "pkcs12", "pkcs7")
 
 
 def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, *, wrap_key: str = "",
-               wrap_alg: str = "", has_password: bool = False, overwrite: bool = False) -> Equivalent:
+               wrap_alg: str = "", has_password: bool = False, overwrite: bool = False,
+               unwrap: bool = False) -> Equivalent:
     """An export to a file; ``fmt`` ``public-pem`` is the public key or certificate as PEM
     (``kms-tui export ID -o FILE`` without --format). A PKCS#12 password is never shown."""
     from kms_tui.kmip import transfer
@@ -240,6 +241,8 @@ def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, 
         words += ["--wrap-key", wrap_key] + (["--wrap-alg", wrap_alg] if wrap_alg else [])
     if fmt == "pkcs12":
         words += ["--pkcs12-password-file", "PASSWORD_FILE"]
+    if unwrap:
+        words.append("--unwrap")
     if overwrite:
         words.append("--force")
     if fmt == "public-pem":
@@ -247,7 +250,8 @@ def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, 
         ckms_format = "pem" if object_type == "Certificate" else "pkcs8-pem"
     else:
         op = transfer.export_request(uid, transfer.EXPORT_FORMATS[fmt], wrap_key=wrap_key or None,
-                                     wrap_alg=wrap_alg or None, pkcs12_password=MASKED if fmt == "pkcs12" else None)
+                                     wrap_alg=wrap_alg or None, pkcs12_password=MASKED if fmt == "pkcs12" else None,
+                                     unwrap=unwrap)
         ckms_format = fmt
     ckms = None
     if object_type == "Certificate" or fmt == "pkcs12":  # PKCS#12: certificates export -c <private key id>
@@ -262,8 +266,52 @@ def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, 
             ckms = f"ckms {group[0]} export {_q('-k', uid, '-f', ckms_format)}"
             if wrap_key:
                 ckms += f" {_q('-w', wrap_key)}" + (f" {_q('-m', wrap_alg)}" if wrap_alg else "")
+            if unwrap:
+                ckms += " -u"
             ckms += f" {shlex.quote(path)}"
     return Equivalent(f"Export {uid}", _q(*words), ckms, _json(op))
+
+
+_CKMS_CERT_IMPORT_FORMATS = ("json-ttlv", "pem", "der", "chain", "pkcs12")
+
+
+def _ckms_import_group(plan: Any) -> str | None:
+    """``certificates``, ``sym keys``, ``rsa keys``, ``ec keys``, ``secret-data`` or
+    ``opaque-object`` for what ``plan`` holds (ckms's keys and secrets share one import action)."""
+    kinds = [o.tag for o in plan.objects]
+    if plan.format == "pkcs12" or "Certificate" in kinds:
+        return "certificates" if plan.format in _CKMS_CERT_IMPORT_FORMATS else None
+    if len(kinds) != 1:
+        return None
+    if kinds[0] in ("PrivateKey", "PublicKey"):
+        return "rsa keys" if plan.descriptions and "RSA" in plan.descriptions[0] else "ec keys"
+    return {"SymmetricKey": "sym keys", "SecretData": "secret-data", "OpaqueObject": "opaque-object"}.get(kinds[0])
+
+
+def for_import(path: str, plan: Any, options: Any, *, chosen_format: str | None = None) -> Equivalent:
+    """An import from the preview: ``plan`` and ``options`` as :mod:`kms_tui.client.transfer.import_files`
+    builds them (``chosen_format``: the format named, None when detected). A PKCS#12 password is
+    never shown: ``PASSWORD_FILE`` / ``********`` on the command lines, masked in the KMIP JSON."""
+    from kms_tui.client.transfer import import_files
+
+    words = ["kms-tui", "import", path] + (["--format", chosen_format] if chosen_format else [])
+    words += (["--id", options.uid] if options.uid else []) + [w for t in options.tags for w in ("--tag", t)]
+    words += [w for u in options.usages for w in ("--key-usage", u)] + (["--replace"] if options.replace else [])
+    words += (["--unwrap"] if options.unwrap else []) + (["--wrap-key", options.wrap_key] if options.wrap_key else [])
+    words += ["--password-file", "PASSWORD_FILE"] if options.password else []
+    common = [*(["-r"] if options.replace else []), *[w for t in options.tags for w in ("-t", t)],
+              *[w for u in options.usages for w in ("--key-usage", u)]]
+    file_and_id = [path] + ([options.uid] if options.uid else [])  # ckms: FILE [ID]
+    group = _ckms_import_group(plan)
+    ckms = None
+    if group == "certificates":
+        password = ["-p", MASKED] if options.password and plan.format == "pkcs12" else []
+        ckms = f"ckms certificates import {_q('-f', plan.format, *password, *common, *file_and_id)}"
+    elif group is not None:
+        extra = (["-u"] if options.unwrap else []) + (["-w", options.wrap_key] if options.wrap_key else [])
+        ckms = f"ckms {group} import {_q('-f', plan.format, *common, *extra, *file_and_id)}"
+    ops = import_files.requests(plan, options)
+    return Equivalent(f"Import {path}", _q(*words), ckms, "\n".join(_json(op) for op in ops))
 
 
 def for_tags(uid: str, add: Sequence[str], remove: Sequence[str]) -> Equivalent:

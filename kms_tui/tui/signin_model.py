@@ -66,6 +66,25 @@ SIGN_IN_KEYS = ("access_token", *PEM, *P12, "oauth2_conf")
 NOT_IN_TOML = frozenset({"device_authorization_url"})
 
 
+FORM_ONLY_KEYS = ("server_url", "verified_cert", "custom_headers", "accept_invalid_certs")
+PROXY_KEYS = {"url": "proxy.url", "basic_auth_username": "proxy.basic_auth_username",
+              "basic_auth_password": "proxy.basic_auth_password", "exclusion_list": "proxy.exclusion_list"}
+
+
+def form_key(path: str) -> str | None:
+    """The form field a problem's dotted TOML path is about (``http_config.proxy_params.url``
+    -> ``proxy.url``); None for the document as a whole."""
+    rest = path.removeprefix("http_config.")
+    if rest == path:
+        return None
+    if rest.startswith("proxy_params"):
+        return PROXY_KEYS.get(rest.removeprefix("proxy_params."), "proxy.url")
+    for key in (*FIELDS, *FORM_ONLY_KEYS):
+        if rest == key or rest.startswith(key + "."):
+            return key
+    return "oauth2_conf.client_id" if rest.startswith("oauth2_conf") else None
+
+
 def method_of(http_config: dict, flow: str | None = None) -> str:
     """The form's method for an existing ``[http_config]`` (and the settings' OAuth flow)."""
     if http_config.get("oauth2_conf"):

@@ -342,6 +342,7 @@ class CosmianTagFront:
         self._loop = asyncio.new_event_loop()
         self._loop.run_until_complete(main())
         self._loop.run_forever()
+        self._loop.close()  # stopped by stop(): an open loop would be a ResourceWarning
 
     def stop(self) -> None:
         async def down() -> None:

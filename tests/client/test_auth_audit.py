@@ -201,13 +201,13 @@ def test_audit_survives_a_crash_mid_write(tmp_path):
             if i % 50 == 0:
                 time.sleep(0.001)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=os.environ.copy())
-    try:
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.3)
-    finally:
-        proc.kill()
-        proc.wait(10)
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                          env=os.environ.copy()) as proc:
+        try:  # leaving the with block closes the pipe and waits for the writer
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(0.3)
+        finally:
+            proc.kill()
     with sqlite3.connect(default_path()) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         count = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]

@@ -80,9 +80,9 @@ def test_dry_run_previews_every_affected_object_and_sends_nothing(estate, kms_cl
 
     text = kms_cli("revoke", "--tag", "batch", "--reason", "KeyCompromise", "--dry-run", "--conf", estate["conf"])
     assert text.code == 0
-    assert text.out.startswith("Bulk revoke (KeyCompromise): 4 object(s) change (4 selected + 0 linked partner(s)), "
-                               "3 request(s) to send\nAlso: 0 certificate(s) issued with them, 1 object(s) wrapped by "
-                               "them, 1 grant(s) stop working, 0 skipped\n")
+    assert text.out.startswith("Bulk revoke (KeyCompromise): 4 objects to change (4 selected + 0 linked partners), "
+                               "3 requests to send\nAlso: 0 certificates issued with them, 1 object wrapped by "
+                               "them, 1 grant would stop working, 0 skipped\n")
     assert "Objects wrapped by these keys (cannot be unwrapped afterwards) (1):" in text.out
     assert f"  {estate['wrapped']}  SymmetricKey  Active  wrapped by {estate['kek']}" in text.out
     assert f"  {estate['plain']}  bob: " in text.out
@@ -328,7 +328,7 @@ def test_destroy_can_revoke_active_objects_first(estate, kms_cli):
     assert set(plan["revoke_first"]) == {estate["kek"], estate["plain"], estate["sk"]}  # pk: the cascade
     assert plan["counts"]["requests"] == 6 and plan["counts"]["revoked_first"] == 3
     text = kms_cli(*args, "--dry-run")
-    assert text.out.startswith("Bulk destroy, revoking Active ones first (KeyCompromise): 4 object(s) change")
+    assert text.out.startswith("Bulk destroy, revoking Active ones first (KeyCompromise): 4 objects to change")
     assert f"  {estate['plain']}  SymmetricKey  Active  (revoked first: KeyCompromise)" in text.out
     assert "(dry run: nothing was sent)" in text.out
     assert kms.state(estate["plain"]) == "Active"

@@ -36,7 +36,7 @@ def mode(path: Path) -> int:
 
 
 def test_debug_log_names_each_decision_and_no_secret(tmp_path, start_tls_sandbox, pki):
-    idp = start_mock_idp(tmp_path / "idp", token_ttl=6)  # a refresh is due after a quarter of it
+    idp = start_mock_idp(tmp_path / "idp", token_ttl=20)  # a refresh is due after a quarter of it
     proxy = FlakyTunnel(password=PROXY_PASSWORD, refuse_count=0).start()
     try:
         provider = f"{idp.issuer},{idp.discovery['jwks_uri']}"
@@ -55,7 +55,7 @@ def test_debug_log_names_each_decision_and_no_secret(tmp_path, start_tls_sandbox
         assert login.returncode == 0, login.stderr
         first_token = tomlkit.parse(conf.read_text())["http_config"]["access_token"]
 
-        time.sleep(2)  # the token is due for a refresh now
+        time.sleep(5.5)  # due for a refresh now, and not yet expired even on a loaded machine
         proxy.refuse_count = 1  # the proxy restarts: the next CONNECT is refused once
         log = tmp_path / "logs" / "debug.log"
         log.parent.mkdir()

@@ -172,7 +172,7 @@ def test_all_profiles_reports_each_and_lists_the_unreachable(fleet, tmp_path, km
     assert profiles["down"]["checked"] is False and profiles["down"]["error"]["type"] == "ConnectionRefused"
     text = kms_cli("due", "--all-profiles")
     assert "== profile down at http://127.0.0.1:" in text.out and "not checked:" in text.out
-    assert "== profile fleet at " in text.out and "1 of 2 profile(s) could not be checked" in text.err
+    assert "== profile fleet at " in text.out and "1 of 2 profiles could not be checked" in text.err
 
 
 def test_all_profiles_nothing_due_but_one_unreachable_exits_4(tmp_path, kms_cli):

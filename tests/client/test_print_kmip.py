@@ -73,3 +73,31 @@ def test_whoami_and_doctor_print_their_calls_too(kms_cli, sandbox, tmp_path):
         r = kms_cli(command, "--conf", conf, "--print-kmip")
         assert r.code == 0, r.err
         assert "→ GET /version" in r.err and "→ GET /me" in r.err and "tok-SECRET-123" not in r.err
+
+
+def test_a_pkcs12_password_never_shows_in_import_or_export(kms_cli, sandbox, tmp_path):
+    """Cosmian carries a PKCS#12 password in identifiers: a PKCS12PasswordLink on import, the
+    wrapping key's id on a PKCS12 export. Neither reaches stderr; the rest of the request does."""
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from tests.client.support.certs import issue, make_ca
+
+    password = "p12-Pass-never-shown"
+    root = make_ca("kmip root")
+    leaf = issue(root, "kmip leaf", rsa_key=True)
+    bundle = tmp_path / "b.p12"
+    bundle.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"b", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(password.encode())))
+    (tmp_path / "pw").write_text(password + "\n")
+    conf = write_conf(tmp_path / "c.toml", {"server_url": sandbox.url})
+    r = kms_cli("import", bundle, "--password-file", tmp_path / "pw", "--id", "kmip-leaf", "--conf", conf,
+                "--print-kmip")
+    assert r.code == 0, r.err
+    assert '"value": "PKCS12PasswordLink"' in r.err and password not in r.err
+    assert '"value": "••••••"' in _value_of(r.err, "LinkedObjectIdentifier")
+    r = kms_cli("export", "kmip-leaf", "--format", "pkcs12", "--pkcs12-password-file", tmp_path / "pw",
+                "-o", tmp_path / "out.p12", "--conf", conf, "--print-kmip")
+    assert r.code == 0, r.err
+    assert '"value": "PKCS12"' in r.err and password not in r.err
+    assert pkcs12.load_pkcs12((tmp_path / "out.p12").read_bytes(), password.encode()).cert is not None

@@ -185,3 +185,39 @@ def test_generated_ec_key_in_the_kms_is_a_valid_ecies_recipient(cli, tmp_path):
     uid = cli.ok("import", _file(tmp_path, "k.bin", bytes(32)))["id"]
     cli.ok("export", uid, "--format", "raw", "-o", tmp_path / "w", "--wrap-key", pub_id, "--wrap-alg", "ecies")
     assert len((tmp_path / "w").read_bytes()) == 49 + 32 + 16
+
+
+def test_a_certificate_or_pkcs12_is_not_wrapped_on_import(cli, shared_sandbox, tmp_path):
+    """Cosmian 5.26's import.rs wraps keys and secret data only (``process_certificate`` and the
+    PKCS#12 bundle's certificates never call ``wrap_and_cache``): kms-tui says so before sending,
+    and the sandbox, asked anyway, stores the certificate as it came."""
+    import asyncio
+
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from kms_tui.client import ConnectionSettings, KmsClient
+    from kms_tui.client.transfer import import_files
+    from kms_tui.kmip import transfer
+    from tests.client.support.certs import issue, make_ca
+
+    kek_id, _kek_bytes = _kek(cli, tmp_path)
+    root = make_ca("wrap root")
+    pem = root.cert.public_bytes(ser.Encoding.PEM)
+    r = cli("import", _file(tmp_path, "root.pem", pem), "--wrap-key", kek_id)
+    assert r.code == 3 and "Certificate is imported unwrapped" in r.err
+    leaf = issue(root, "wrap leaf", rsa_key=True)
+    p12 = pkcs12.serialize_key_and_certificates(b"w", leaf.key, leaf.cert, [root.cert], NOENC)
+    r = cli("import", _file(tmp_path, "leaf.p12", p12), "--wrap-key", kek_id)
+    assert r.code == 3 and "PKCS#12 is imported unwrapped" in r.err
+    assert cli.ok("import", tmp_path / "leaf.p12", "--id", "unwrapped-leaf")["id"] == "unwrapped-leaf_sk"
+
+    async def import_wrapped_anyway() -> str:
+        obj = import_files.read_file(pem, None, None).objects[0]
+        async with KmsClient(ConnectionSettings.from_http_config({"server_url": shared_sandbox.url})) as client:
+            return await client.import_object(transfer.import_request(obj, wrapping_key_id=kek_id))
+
+    uid = asyncio.run(import_wrapped_anyway())
+    links = cli.ok("attributes", uid)["attributes"].get("links", [])
+    assert not any(link["type"] == "WrappingKeyLink" for link in links)
+    cli.ok("export", uid, "--format", "pem", "-o", tmp_path / "back.pem")
+    assert (tmp_path / "back.pem").read_bytes() == pem

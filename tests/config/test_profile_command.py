@@ -53,7 +53,7 @@ def test_check_reports_file_problems_with_exit_3(capsys, tmp_path):
                     f'tls_client_pem_cert_path = "{tmp_path}/none.crt"\n'
                     f'tls_client_pem_key_path = "{tmp_path}/none.key"\n')
     code, out, _ = run(capsys, "profile", "check", "--conf", str(conf))
-    assert code == 3 and "2 problem(s)" in out and "none.crt does not exist" in out
+    assert code == 3 and "2 problems" in out and "none.crt does not exist" in out
 
 
 def test_unknown_profile_and_missing_arguments_are_usage_errors(capsys):

@@ -163,11 +163,12 @@ class ForwardProxy:
 def forward_proxy(tmp_path) -> ForwardProxy:
     """A real forward proxy (proxy.py) on a free loopback port, basic auth user:pass."""
     port_file, log = tmp_path / "proxy.port", tmp_path / "proxy.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
-         "--basic-auth", "user:pass", "--num-workers", "1", "--num-acceptors", "1"],
-        stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
-    )
+    with open(log, "wb") as stderr:  # the child keeps its own descriptor; ours is closed here
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
+             "--basic-auth", "user:pass", "--num-workers", "1", "--num-acceptors", "1"],
+            stdout=subprocess.DEVNULL, stderr=stderr,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not (port_file.exists() and port_file.read_text().strip()):
         time.sleep(0.1)

@@ -185,11 +185,15 @@ async def test_access_screen_lists_owned_and_obtained(console_factory, users):
         await wait_until(pilot, lambda: screen.query_one("#access-obtained", DataTable).row_count == 1,
                          what="the obtained right")
         obtained = [str(c) for c in screen.query_one("#access-obtained", DataTable).get_row_at(0)]
-        assert obtained[0] == uid and obtained[1] == "alice" and obtained[3] == "get"
+        # ids are shortened in the middle, as on the objects screen: start and end kept
+        assert obtained[0] == uid[:10] + "…" + uid[-9:] and obtained[1] == "alice" and obtained[3] == "get"
         assert "every operation except revoke and destroy" in obtained[4]
         owned = screen.query_one("#access-owned", DataTable)
-        assert [str(owned.get_row_at(i)[0]) for i in range(owned.row_count)] == [own]
+        assert [str(owned.get_row_at(i)[0]) for i in range(owned.row_count)] == [own[:10] + "…" + own[-9:]]
         assert "You may create objects." in str(screen.query_one("#access-create").render())
+        owned.focus()
+        await pilot.press("enter")  # the full id, on demand
+        await wait_until(pilot, lambda: any(own in n.message for n in pilot.app._notifications), what="full id")
 
 
 async def test_server_text_is_escaped_in_the_pane_and_the_confirmation(console_factory, users):

@@ -190,3 +190,33 @@ async def test_a_profile_marked_read_only_makes_the_console_read_only_and_write_
         assert type(app.screen).__name__ == "ObjectsScreen"
         assert any("Read-only mode" in n.message for n in app._notifications)
     assert home_tree(home) == before  # not even an audit row
+
+
+async def test_the_header_follows_a_server_that_stops_and_comes_back(console_factory, tmp_path, monkeypatch):
+    """A reload that fails says NOT CONNECTED at once; one that succeeds clears it at once, not at
+    the next periodic check (made 10 minutes here, so only the calls themselves can change it)."""
+    from kms_tui.tui import app as app_module
+    from tests.support.sandbox import start_sandbox
+
+    monkeypatch.setattr(app_module, "LINK_CHECK_EVERY", 600.0)
+    port = closed_port()
+    db = tmp_path / "server.sqlite"
+    server = start_sandbox(tmp_path / "s1", db=db, extra_args=["--port", str(port)])
+    conf = tmp_path / "ckms.toml"
+    conf.write_text(f'[http_config]\nserver_url = "http://127.0.0.1:{port}"\n')
+    app = console_factory(conf=conf)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: app.identity.connection == "connected", what="connected")
+            screen = await open_objects(pilot)
+            server.stop()
+            await pilot.press("r")
+            await wait_until(pilot, lambda: "NOT CONNECTED" in text_of(app, "#header-badges"), timeout=20,
+                             what="NOT CONNECTED after the failed reload")
+            server = start_sandbox(tmp_path / "s2", db=db, extra_args=["--port", str(port)])
+            await reload(pilot, screen)
+            await wait_until(pilot, lambda: "NOT CONNECTED" not in text_of(app, "#header-badges"), timeout=20,
+                             what="the badge gone after the reload that worked")
+            assert app.identity.connection == "connected"
+    finally:
+        server.stop()

@@ -100,3 +100,29 @@ async def test_end_shows_the_last_row_on_the_bottom_line_and_home_the_first_on_t
         await pilot.press("home")
         await pilot.pause()
         assert table.scroll_y == 0 and table.shown_rows[0].uid in table.render_line(1).text
+
+
+async def test_rows_arriving_while_the_scrollbar_shows_can_all_be_scrolled_to():
+    """The scrollable height grows without a screen layout (Textual's private API, behind
+    set_virtual_size_quietly): on a Textual without it, or where it stops growing the scroll range,
+    the last rows of a load could not be reached."""
+    import textual
+
+    from kms_tui.tui.objects.table import TEXTUAL_CHECKED
+
+    assert textual.__version__ == TEXTUAL_CHECKED, "re-check set_virtual_size_quietly, then update TEXTUAL_CHECKED"
+    async with TableApp().run_test(size=(100, 20)) as pilot:
+        table = pilot.app.query_one(ObjectTable)
+        table.sort_by("name", reverse=False)
+        table.add_rows([_row(n) for n in range(100)])
+        await pilot.pause()
+        assert table.show_vertical_scrollbar
+        table.add_rows([_row(n) for n in range(100, 400)])  # the quiet path: scrollbar before and after
+        await pilot.pause()
+        table.focus()
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.current is table.shown_rows[-1]
+        assert table.max_scroll_y >= 400 + 1 - table.size.height  # every row can be scrolled into view
+        lines = [table.render_line(y).text for y in range(table.size.height)]
+        assert any(table.current.name in line for line in lines)

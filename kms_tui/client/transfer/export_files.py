@@ -159,7 +159,8 @@ def sensitive_refusal(exc: ServerRefused, uid: str) -> ServerRefused:
     return ServerRefused(
         f"the server refuses to export {visible(uid)}: it is marked Sensitive, so its key material never "
         f"leaves the KMS in the clear ({exc.message})",
-        "export it wrapped (--wrap-key ID), or use it in place (encrypt, sign…) instead", reason="Sensitive")
+        "export it wrapped by a key of the KMS (--wrap-key ID; in the console's export dialog: Wrap with "
+        "key id), or use it in place (encrypt, sign…) instead", reason="Sensitive")
 
 
 async def export_to_file(

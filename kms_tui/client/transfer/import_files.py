@@ -415,8 +415,46 @@ class _Common(TypedDict):
     now: datetime | None
 
 
+# What Cosmian 5.26 stores wrapped when the Import names a wrapping key (``import.rs``: the
+# ``process_*`` that call ``wrap_and_cache``); certificates, opaque objects and PKCS#12 bundles
+# are imported without it (ckms ``certificates import`` has no ``--wrapping-key-id``).
+WRAPPED_ON_IMPORT = ("SymmetricKey", "PrivateKey", "PublicKey", "SecretData")
+
+
+def wrap_refusal(plan: ImportPlan) -> str | None:
+    """Why the plan's objects cannot be stored wrapped by a key of the KMS, or None."""
+    if plan.format == "pkcs12":
+        return "a PKCS#12 is imported unwrapped (ckms wraps a key or secret data on import, not a PKCS#12)"
+    if len(plan.objects) != 1:
+        return "a chain is imported unwrapped (ckms wraps one key or secret data on import)"
+    kind = plan.objects[0].tag
+    if kind not in WRAPPED_ON_IMPORT:
+        return f"a {kind} is imported unwrapped (Cosmian wraps a key or secret data on import, not a {kind})"
+    return None
+
+
+_WRAP_FIX = "leave the wrapping key out, or import the key on its own"
+
+
+async def check_wrapping_key(client: Any, plan: ImportPlan, kek: str) -> None:
+    """Before an Import that names the wrapping key ``kek``: the plan's object is one Cosmian
+    wraps, and ``kek`` is symmetric. Cosmian wraps on import with RFC 5649 (``wrap_and_cache``),
+    which only a symmetric key does: an RSA or EC key fails on the server with a bare HTTP 500,
+    so it is said first."""
+    if refusal := wrap_refusal(plan):
+        raise InvalidValue(refusal, _WRAP_FIX, reason="wrap")
+    kind = str((await client.get_attributes(kek, with_tags=False)).get("ObjectType", ""))
+    if kind != "SymmetricKey":
+        raise InvalidValue(f"{visible(kek)} is a {kind or 'object'}: the KMS stores a key wrapped on import with a "
+                           "symmetric key only (RFC 5649)",
+                           "name an AES key to wrap with, or import first and export it wrapped by this key",
+                           reason="wrap")
+
+
 def _requests(plan: ImportPlan, options: ImportOptions, mask: int | None) -> list[TTLV]:
     common = _Common(tags=options.tags, mask=mask, replace=options.replace, now=options.now)
+    if options.wrap_key and (refusal := wrap_refusal(plan)):
+        raise InvalidValue(refusal, _WRAP_FIX, reason="wrap")
     if plan.format == "pkcs12":
         if plan.pkcs12 is None:
             raise ImportFileError("no PKCS#12 data", reason="pkcs12")
@@ -469,5 +507,6 @@ async def send(client: Any, plan: ImportPlan, opts: ImportOptions) -> list[str]:
     return ids
 
 
-__all__ = ["ImportFileError", "ImportOptions", "ImportPlan", "der_shape", "describe_certificate",
-           "link_to_issuer", "read_file", "requests", "send", "tags_of", "to_json"]
+__all__ = ["WRAPPED_ON_IMPORT", "ImportFileError", "ImportOptions", "ImportPlan", "check_wrapping_key", "der_shape",
+           "describe_certificate", "link_to_issuer", "read_file", "requests", "send", "tags_of", "to_json",
+           "wrap_refusal"]

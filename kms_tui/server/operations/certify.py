@@ -27,7 +27,7 @@ from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server import keys
 from kms_tui.server.context import DESTROYED, OpContext, new_uid
-from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, UnsupportedPlaceholder
+from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmipFailure, NotSupported, UnsupportedPlaceholder
 from kms_tui.server.objects import check_uid_allowed, new_stored, stored_attributes, user_tags
 from kms_tui.server.operations.certify_x509 import (
     NO_REV_AVAIL,
@@ -45,7 +45,7 @@ CERT_ATTRIBUTES_DROPPED = ("CryptographicAlgorithm", "CryptographicLength", "Cry
                            "CryptographicUsageMask", "CryptographicDomainParameters", "UniqueIdentifier")
 
 
-class ItemNotFound(KmsError):
+class ItemNotFound(KmipFailure):
     """Cosmian's ``KmsError::ItemNotFound``: ``Item not found: <id>``, batch reason Item_Not_Found."""
 
     prefix = "Item not found"

@@ -12,7 +12,6 @@ common one); both keys get Cosmian's Digest."""
 from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
@@ -85,7 +84,7 @@ async def _generate(ctx: OpContext, algorithm: str, common: TTLV | None) -> Priv
             raise CryptographicError(f"RSA key generation failed: invalid key size {bits}")
         if bits > MAX_RSA_BITS:
             raise InvalidRequest(f"the sandbox KMS generates RSA keys of at most {MAX_RSA_BITS} bits, not {bits}")
-        return load_der_private_key(await ctx.run_cpu(keys.generate_rsa, bits), None)
+        return await ctx.run_cpu(keys.generate_rsa, bits)
     if algorithm in EC_ALGORITHMS:
         return keys.generate_curve(_curve(algorithm, common))
     if algorithm in ("Ed25519", "Ed448"):

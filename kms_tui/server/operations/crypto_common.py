@@ -23,7 +23,7 @@ from kms_tui.kmip.ttlv import TTLV, encode
 from kms_tui.server import attributes as A
 from kms_tui.server import keys, keysets, wrapping
 from kms_tui.server.context import DESTROYED, OpContext
-from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, Unauthorized, codec
+from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmipFailure, Unauthorized, codec
 from kms_tui.server.objects import touch
 from kms_tui.server.store import StoredObject
 
@@ -34,7 +34,7 @@ PROTECT = ("Active",)
 PROCESS = ("Active", "Deactivated", "Compromised")
 
 
-class ItemNotFound(KmsError):
+class ItemNotFound(KmipFailure):
     """Cosmian's ``KmsError::ItemNotFound``: 422 ``Item not found: …``; ``Item_Not_Found`` with
     the bare message in batches (message.rs)."""
 
@@ -99,11 +99,11 @@ class Spec:
     right: str
     states: tuple[str, ...]
     eligible: Callable[[StoredObject], bool]
-    map_error: Callable[[KmsError, str, str], KmsError] | None = None
+    map_error: Callable[[KmipFailure, str, str], KmipFailure] | None = None
     try_each: bool = False  # KeysetMode::TryEach (Decrypt, SignatureVerify, MACVerify)
 
 
-def default_map_error(spec: Spec, exc: KmsError, uid: str) -> KmsError:
+def default_map_error(spec: Spec, exc: KmipFailure, uid: str) -> KmipFailure:
     """The default ``map_selection_error``: not found and not permitted both become
     ``Item_Not_Found: <Op>: no valid key for id: <uid>``."""
     if isinstance(exc, (ItemNotFound, Unauthorized)):
@@ -121,7 +121,7 @@ def select_key(ctx: OpContext, spec: Spec, uid: str) -> StoredObject:
     operation's error mapping and ``check_process_window``."""
     try:
         obj = _select(ctx, spec, uid)
-    except KmsError as exc:
+    except KmipFailure as exc:
         mapped = spec.map_error(exc, uid, ctx.user) if spec.map_error else default_map_error(spec, exc, uid)
         raise mapped from None
     _check_process_window(obj)
@@ -212,7 +212,7 @@ def _chain_member(ctx: OpContext, spec: Spec, uid: str) -> StoredObject | None:
         return None
     try:
         _check_process_window(obj)
-    except KmsError:
+    except KmipFailure:
         return None
     return obj
 
@@ -221,11 +221,11 @@ async def first_success(spec: Spec, objs: list[StoredObject],
                         attempt: Callable[[StoredObject], Awaitable[TTLV]]) -> TTLV:
     """Run ``attempt`` on each key until one succeeds (one key unless a keyset is tried); the
     last failure otherwise (``execute_keyset_try_each``)."""
-    last: KmsError | None = None
+    last: KmipFailure | None = None
     for obj in objs:
         try:
             return await attempt(obj)
-        except KmsError as exc:
+        except KmipFailure as exc:
             last = exc
     if last is not None:
         raise last
@@ -373,7 +373,7 @@ def stored_params(obj: StoredObject) -> dict[str, Any]:
     """The key's own CryptographicParameters attribute (empty when it has none)."""
     try:
         return read_params(obj.attributes.get("CryptographicParameters"), "Attributes") or {}
-    except KmsError:
+    except KmipFailure:
         return {}
 
 

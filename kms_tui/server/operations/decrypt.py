@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding as apad
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import keys
 from kms_tui.server.context import OpContext
-from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, ServerError, Unauthorized
+from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmipFailure, NotSupported, ServerError, Unauthorized
 from kms_tui.server.operations import ecies, sym_ciphers
 from kms_tui.server.operations.crypto_common import (
     DECRYPT,
@@ -46,7 +46,7 @@ def _eligible(obj: StoredObject) -> bool:
     return False
 
 
-def _map_error(exc: KmsError, uid: str, user: str) -> KmsError:
+def _map_error(exc: KmipFailure, uid: str, user: str) -> KmipFailure:
     if isinstance(exc, ItemNotFound):
         return ItemNotFound(f"Decrypt: failed to retrieve the key: {uid}")
     if isinstance(exc, Unauthorized):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server.context import DESTROYED, OpContext
-from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, item_not_found
+from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmipFailure, item_not_found
 from kms_tui.server.objects import touch
 from kms_tui.server.store import StoredObject
 
@@ -79,7 +79,7 @@ def destroy_recursively(ctx: OpContext, uid: str, remove: bool, cascade: bool,
             try:  # "Try to destroy the linked private key, but don't fail if it's not allowed"
                 with ctx.store.transaction():
                     destroy_recursively(ctx, partner, remove, cascade, skip | {obj.uid})
-            except KmsError:
+            except KmipFailure:
                 pass
         _core(ctx, obj, remove)
     if not count:

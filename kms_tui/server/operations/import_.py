@@ -93,6 +93,9 @@ def _merge(embedded: TTLV | None, requested: TTLV | None) -> TTLV:
     return out
 
 
+_WRAPPED_ON_IMPORT = ("SymmetricKey", "PrivateKey", "PublicKey", "SecretData")
+
+
 def _check_may_replace(ctx: OpContext, uid: str) -> None:
     """Import with ReplaceExisting: only the owner may replace (Cosmian's import.rs, 401)."""
     existing = ctx.store.get(uid) if uid else None
@@ -142,7 +145,8 @@ async def store_object(ctx: OpContext, payload: TTLV, uid: str, *, replace: bool
     A.remove_vendor_attribute(attrs_in, ctx.vendor, "tag")
     attrs, state = stored_attributes(ctx, attrs_in, uid=uid, obj=obj, tags=tags,
                                      digest_of=digest_source if object_type == "SymmetricKey" else None)
-    wrap_with = wrapping.requested_wrapping_key(ctx, requested)
+    # import.rs: only process_symmetric_key/private_key/public_key/secret_data call wrap_and_cache
+    wrap_with = wrapping.requested_wrapping_key(ctx, requested) if object_type in _WRAPPED_ON_IMPORT else None
     if wrap_with is not None:  # wrap_and_cache: stored wrapped (RFC 5649, NoEncoding), the KEK linked
         A.remove_vendor_attribute(attrs, ctx.vendor, wrapping.WRAPPING_KEY_ID)
         if not wrapping.is_wrapped(obj):

@@ -22,11 +22,11 @@ from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server import keys
 from kms_tui.server.context import OpContext, new_uid
-from kms_tui.server.errors import DatabaseError, InvalidRequest, KmsError, ServerError
+from kms_tui.server.errors import DatabaseError, InvalidRequest, KmipFailure, ServerError
 from kms_tui.server.objects import new_stored, stored_attributes, user_tags
 
 
-class CertificateError(KmsError):
+class CertificateError(KmipFailure):
     """``KmsError::Certificate``: 500 on bare operations (the body says only "Internal server error")."""
 
     status = 500

@@ -22,7 +22,7 @@ from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server import attributes as A
 from kms_tui.server import keys, wrapping
 from kms_tui.server.context import OpContext, new_uid
-from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmsError, NotSupported, UnsupportedPlaceholder
+from kms_tui.server.errors import InvalidRequest, Kmip21Error, KmipFailure, NotSupported, UnsupportedPlaceholder
 from kms_tui.server.keysets import resolve_keyset
 from kms_tui.server.objects import new_stored, stored_attributes, touch
 from kms_tui.server.operations import create as create_op
@@ -193,7 +193,7 @@ def _rewrap_dependants(ctx: OpContext, old_uid: str, new_uid_: str) -> list[Stor
         try:
             plain = wrapping.unwrapped(ctx, dep)
             dep.object = wrapping.wrap_on_create(ctx, dep.uid, plain, new_uid_)
-        except KmsError as exc:
+        except KmipFailure as exc:
             log.warning("ReKey: dependant %s not re-wrapped: %s", dep.uid, exc.message)
             continue
         A.set_link(dep.attributes, "WrappingKeyLink", new_uid_)

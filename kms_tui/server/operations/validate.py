@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 
 from kms_tui.kmip.ttlv import TTLV
 from kms_tui.server.context import OpContext
-from kms_tui.server.errors import KmsError, not_found
+from kms_tui.server.errors import KmipFailure, not_found
 from kms_tui.server.operations.certify_x509 import NO_REV_AVAIL
 
 RETRIEVABLE = ("Active", "PreActive", "Deactivated")
@@ -39,7 +39,7 @@ CRL_CACHE: dict[str, bytes] = {}  # Cosmian's CRL_CACHE_MAP: kept for the life o
 CRL_TIMEOUT = 10.0
 
 
-class CertificateError(KmsError):
+class CertificateError(KmipFailure):
     """Cosmian's ``KmsError::Certificate``: 500 bare, ``Operation_Not_Supported`` in batches."""
 
     status = 500

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 if TYPE_CHECKING:
     from kms_tui.tui.objects.screen import ObjectsScreen
@@ -113,7 +114,7 @@ class BulkMarks:
         from kms_tui.tui.bulk.run import BulkRunModal
 
         app, client = self.screen.app, self.screen.client
-        self.screen.notify(f"Reading what the {action} of {len(ids):,} object(s) would touch…")
+        self.screen.notify(f"Reading what the {action} of {count(len(ids), 'object')} would touch…")
         inputs = await bulk.gather(client, ids=ids)
         plan = await app.push_screen_wait(BulkPreviewModal(inputs, action))
         if plan is None:
@@ -158,7 +159,7 @@ class BulkMarks:
             return bulk.Outcome(uid, bulk.DONE, "tags now: " + (", ".join(visible(t) for t in now) or "none"),
                                 sent=True)
 
-        report = await self._each(f"Tags {answer} on {len(ids):,} object(s)", ids, act)
+        report = await self._each(f"Tags {answer} on {count(len(ids), 'object')}", ids, act)
         await self._refresh(ids, f"Bulk tags {visible(answer)}: {report.summary()}", unmark=[])
 
     async def _grant(self, _action: str, ids: list[str]) -> None:
@@ -175,7 +176,7 @@ class BulkMarks:
             await self.screen.client.grant(uid, request.user, list(request.operations))
             return bulk.Outcome(uid, bulk.DONE, f"granted {what}", sent=True)
 
-        report = await self._each(f"Grant {what} on {len(ids):,} object(s)", ids, act)
+        report = await self._each(f"Grant {what} on {count(len(ids), 'object')}", ids, act)
         self.screen.post_message(RowsChanged(f"Bulk grant of {what}: {report.summary()}"))
 
     async def _export(self, _action: str, ids: list[str]) -> None:
@@ -217,7 +218,7 @@ class BulkMarks:
             written.add(target)
             return bulk.Outcome(uid, bulk.DONE, f"wrote {path.name}", sent=True)
 
-        report = await self._each(f"Export PEM of {len(ids):,} object(s) to {visible(folder)}", ids, act)
+        report = await self._each(f"Export PEM of {count(len(ids), 'object')} to {visible(folder)}", ids, act)
         self.screen.post_message(RowsChanged(f"Bulk export to {visible(folder)}: {report.summary()}"))
 
 

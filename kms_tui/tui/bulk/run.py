@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 
 from kms_tui.safetext import visible
+from kms_tui.words import count
 
 if TYPE_CHECKING:
     from kms_tui.client.kms_client import KmsClient
@@ -117,7 +118,7 @@ class BulkRunModal(ProgressModal):
     """Runs a revoke or destroy ``plan`` through ``client``."""
 
     def __init__(self, client: KmsClient, plan: Any) -> None:
-        super().__init__(f"Bulk {plan.verb()} of {plan.count} object(s)", len(plan.sends))
+        super().__init__(f"Bulk {plan.verb()} of {count(plan.count, 'object')}", len(plan.sends))
         self.client = client
         self.plan = plan
 

@@ -20,6 +20,7 @@ from kms_tui.kmip.models import certificate_requests as cr
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import parse_tags
 from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
+from kms_tui.words import count
 
 if TYPE_CHECKING:
     from kms_tui.tui.objects.screen import ObjectsScreen
@@ -121,7 +122,8 @@ class CertifyModal(ObjectForm[CertifyRequest]):
         select.set_options([("self-signed", SELF_SIGNED)] + [
             (f"{visible(info.subject)}  ({visible(uid[:8])}…)", uid) for uid, info in found])
         select.value = current if current in [SELF_SIGNED] + [u for u, _ in found] else SELF_SIGNED
-        note.update(f"{len(found)} CA certificate(s) in the KMS." if found else "No CA certificate in the KMS yet.")
+        note.update(f"{count(len(found), 'CA certificate')} in the KMS." if found
+                    else "No CA certificate in the KMS yet.")
 
     @on(Select.Changed, "#certify-source")
     def _source_changed(self) -> None:

@@ -12,8 +12,8 @@ worker of the section, after the cursor rests on the row.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.table import Table
@@ -27,6 +27,11 @@ from kms_tui.client import certificates as certs
 from kms_tui.safetext import visible
 from kms_tui.tui.objects.access import AccessDetail
 from kms_tui.tui.objects.rows import ObjectRow
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from kms_tui.tui.app import KmsConsole
 
 PAUSE = 0.2  # seconds the cursor rests on a row before the certificate is fetched
 LABEL = 13
@@ -121,6 +126,9 @@ class CertificateSection(Vertical):
     CertificateSection #cert-note.-empty { display: none; }
     """
 
+    if TYPE_CHECKING:  # it runs in the console: its app has the console's clock
+        app = getters.app(KmsConsole)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.uid: str | None = None
@@ -140,8 +148,7 @@ class CertificateSection(Vertical):
         return getattr(getattr(self.app, "services", None), "client", None)
 
     def _now(self) -> datetime:
-        clock = getattr(self.app, "clock", None)
-        return clock() if callable(clock) else datetime.now(UTC)
+        return self.app.clock()
 
     def show(self, row: ObjectRow | None) -> None:
         self.generation += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -43,9 +43,11 @@ class ErrorModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-body error"):
             yield Static(self.title_text, classes="modal-title")
-            yield Static(self.message, id="error-message", markup=False)
-            if self.fix:
-                yield Static(f"What to do: {self.fix}", id="error-fix", markup=False)
+            # a long message scrolls between the title and the button, which both stay in view
+            with VerticalScroll(id="error-text"):
+                yield Static(self.message, id="error-message", markup=False)
+                if self.fix:
+                    yield Static(f"What to do: {self.fix}", id="error-fix", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button("Close", id="close", variant="primary")
 

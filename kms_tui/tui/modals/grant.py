@@ -30,7 +30,7 @@ class GrantModal(ObjectForm[GrantRequest]):
 
     CONFIRM_LABEL = "Grant (ctrl+s)"
     DEFAULT_CSS = """
-    GrantModal #grant-operations { height: 6; border: none; padding: 0; background: $surface; }
+    GrantModal #grant-operations { height: 6; max-height: 20vh; border: none; padding: 0; background: $surface; }
     GrantModal #grant-allows { height: auto; margin-top: 1; }
     GrantModal #grant-warning { color: $warning; height: auto; }
     """

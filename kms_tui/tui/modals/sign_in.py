@@ -80,7 +80,7 @@ class SignInModal(ModalScreen[bool]):
         try:
             await sign_in(services.session, "auto", show=lambda text: self.post_message(SignInProgress(text)),
                           read_line=self.read_pasted_address)
-            method = services.session.state.method or "signed in"
+            method = services.session.state.method or ""
         except Exception as exc:  # noqa: BLE001 - shown with its fix
             message = getattr(exc, "message", None) or str(exc)
             fix = getattr(exc, "fix", "") or ""
@@ -115,7 +115,8 @@ class SignInModal(ModalScreen[bool]):
     @on(SignInDone)
     def done(self, message: SignInDone) -> None:
         if message.ok:
-            self.app.notify(f"Signed in ({message.text.replace('_', ' ')}).", title="Signed in")
+            how = message.text.replace("_", " ")  # device code, authorization code…
+            self.app.notify(f"With {how}." if how else "The session is ready.", title="Signed in", markup=False)
             self.app.refresh_whoami()
             self.dismiss(True)
         else:

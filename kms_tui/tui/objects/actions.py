@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError
-from kms_tui.kmip.ttlv import TTLV, encode
+from kms_tui.kmip.ttlv import encode
 from kms_tui.tui.objects.rows import ObjectRow, recent_attributes, row_from_attributes
 
 if TYPE_CHECKING:
@@ -31,14 +31,6 @@ async def fetch_rows(client: KmsClient, uids: Sequence[str]) -> tuple[list[Objec
     return rows, gone
 
 
-def _without_activation(op: TTLV) -> TTLV:
-    """The same create request, pre-active: no ActivationDate anywhere (reference §4.1)."""
-    for node in op.walk():
-        if node.is_struct:
-            node.remove("ActivationDate")
-    return op
-
-
 async def create_key(client: KmsClient, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
                      value: Any = None, length: int | None = None) -> list[str]:
     """Create what ``kind`` (a ``KeyKind``) describes; returns the new ids, main object first."""
@@ -46,20 +38,12 @@ async def create_key(client: KmsClient, kind: Any, *, name: str | None, tags: Se
         from kms_tui.tui.objects.secrets import create_secret
 
         return [await create_secret(client, kind, name=name, tags=tags, activate=activate, value=value, length=length)]
-    algorithm = kind.algorithm or "AES"
-    if activate:
-        if kind.is_pair:
-            return list(await client.create_key_pair(kind.family, size=kind.size or 2048,
-                                                     curve=kind.curve or "p256", tags=tags, name=name))
-        return [await client.create_symmetric_key(algorithm, kind.size, tags=tags, name=name)]
+    # Pre-active (``activate=False``): no ActivationDate anywhere (reference §4.1).
     if kind.is_pair:
-        op = requests.create_key_pair(kind.family, size=kind.size or 2048, curve=kind.curve or "p256",
-                                      tags=tags, name=name)
-        r = await client.send(_without_activation(op))
-        return [str(r.get_value("PrivateKeyUniqueIdentifier")), str(r.get_value("PublicKeyUniqueIdentifier"))]
-    op = requests.create_symmetric_key(algorithm, kind.size, tags=tags, name=name)
-    r = await client.send(_without_activation(op))
-    return [str(r.get_value("UniqueIdentifier"))]
+        return list(await client.create_key_pair(kind.family, size=kind.size or 2048, curve=kind.curve or "p256",
+                                                 tags=tags, name=name, activate=activate))
+    return [await client.create_symmetric_key(kind.algorithm or "AES", kind.size, tags=tags, name=name,
+                                              activate=activate)]
 
 
 async def raw_attributes_json(client: KmsClient, uid: str) -> str:

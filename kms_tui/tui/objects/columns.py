@@ -122,7 +122,8 @@ def render_header(width: int, layout: Layout, style: Styles, sort_column: str, r
     parts = []
     for column, col_width in layout:
         title = TITLES[column]
-        if column == sort_column:
-            title += " ▼" if reverse else " ▲"
+        if column == sort_column:  # the arrow always shows: a narrow column's title gives way
+            arrow = " ▼" if reverse else " ▲"
+            title = (title if cell_len(title) + 2 <= col_width else fit(title, col_width - 2)) + arrow
         parts.append(fit(title, col_width))
     return Strip([Segment(" ".join(parts), header_style)]).adjust_cell_length(width, header_style)

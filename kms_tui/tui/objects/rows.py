@@ -19,12 +19,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client.listing import decode_tag_text
 from kms_tui.client.serde_dates import DATE_ATTRIBUTES, as_datetime
 from kms_tui.client.serde_dates import created_of as client_created_of
 from kms_tui.kmip.ttlv import TTLV
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 # Attributes that may repeat: kept as lists even when there is one.
 REPEATED = frozenset({"Link", "Name", "Attribute"})
@@ -265,11 +268,11 @@ class RecentAttributes:
         return len(self._items)
 
 
-_RECENT: weakref.WeakKeyDictionary[Any, RecentAttributes] = weakref.WeakKeyDictionary()
+_RECENT: weakref.WeakKeyDictionary[KmsClient, RecentAttributes] = weakref.WeakKeyDictionary()
 _OFFLINE = RecentAttributes()
 
 
-def recent_attributes(client: Any) -> RecentAttributes:
+def recent_attributes(client: KmsClient | None) -> RecentAttributes:
     """The attributes recently read through ``client`` (one cache per client: two consoles, or
     two servers, never see each other's objects)."""
     if client is None:

@@ -82,7 +82,9 @@ class ObjectsScreen(ConsoleScreen):
         "Every object you own or were granted, loaded in the background (x stops the load). "
         "/ filters the loaded rows: words match anywhere, /regex/ is a regular expression, "
         "!word excludes. f opens the server filters (type, algorithm, state incl. destroyed, "
-        "tags, name, length, linked to); enter applies them. Enter shows an object's details, "
+        "tags, name, length, linked to); enter applies them. One key per column sorts, the same key "
+        "again reverses: I id, Y type, L algorithm, E length, S state, # tags, M name, D created "
+        "(o the next column, O reverses). Enter shows an object's details, "
         "t its raw TTLV, l follows its link. R re-keys a key, H shows its rotation history "
         "(old and new keys, policy, next rotation), K tests it with a round trip on the server. "
         "A certificate's detail shows its chain to the root (enter on an issuer jumps to it); "
@@ -315,6 +317,7 @@ class ObjectsScreen(ConsoleScreen):
             self.arrivals.arrived(rows)
             return
         self.load_running = False
+        self.app.server_answered()
         self.arrivals.last(rows)
         self.arrivals.show(then=lambda: self._load_complete(removed_elsewhere=self._in_place and not loaded.partial))
 
@@ -361,6 +364,8 @@ class ObjectsScreen(ConsoleScreen):
         total, shown = self.table.total, len(self.table.shown_rows)
         text = f"{_fmt(shown)} of {count(total, 'object')}" if shown != total else count(total, "object")
         text += f" · {describe_filter(self.filters)}"
+        if hint := self.table.sort_hint():
+            text += f" · {hint}"
         if self.arrivals.waiting:
             text += f" · {_fmt(self.arrivals.waiting)} more arrived, shown when you pause"
         text += self.bulk.status()
@@ -432,6 +437,11 @@ class ObjectsScreen(ConsoleScreen):
         self.refresh_guards()  # what the footer offers follows the object's state
         if self.has_class("-detail"):
             self.detail.show_row(message.row)
+
+    @on(ObjectTable.SortShown)
+    def _sort_shown(self) -> None:
+        if not self.load_running:  # a load's status line says so itself when it ends
+            self._show_counts()
 
     @on(ObjectTable.Selected)
     def _selected(self, message: ObjectTable.Selected) -> None:

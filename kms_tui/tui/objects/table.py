@@ -17,6 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -24,15 +25,45 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar  # noqa: F401 - Textual imports it when 10,000 rows first need one: mid-load
 from textual.strip import Strip
 
-from kms_tui.tui.objects.columns import fit, layout_columns, reads_differently, render_header, render_row
+from kms_tui.tui.objects.columns import TITLES, fit, layout_columns, reads_differently, render_header, render_row
 from kms_tui.tui.objects.rows import COLUMNS, ObjectRow, sort_key
 
 _BY_KEY = attrgetter("sort_key")
+LINES_KEPT = 400  # rendered lines cached: several screenfuls, even on a tall terminal
+TEXTUAL_CHECKED = "8.2.8"  # the Textual version whose private API set_virtual_size_quietly uses
+
+
+def set_virtual_size_quietly(view: ScrollView, size: Size) -> None:
+    """Set ``view``'s scrollable size without the layout pass of the whole screen that assigning
+    ``virtual_size`` triggers (5-15 ms at 10,000 rows), when only the scrollbar's thumb changes.
+
+    The one place kms-tui reaches into Textual's private API (``ScrollView._scroll_update``;
+    ``set_reactive`` skips the watcher), checked against Textual ``TEXTUAL_CHECKED`` (pinned in
+    pyproject.toml); tests/tui/test_objects_table.py fails on another version."""
+    view.set_reactive(ScrollView.virtual_size, size)
+    view._scroll_update(size)
 RELEASE_ROWS = 100  # rows freed per turn of the event loop after a clear (well under a millisecond)
 
 
 def _show_all(_row: ObjectRow) -> bool:
     return True
+
+
+# One key per column (k9s's shift+letter habit): the column's key sorts by it ascending, again
+# reverses. A free letter of each title (N, A, T, C are actions' keys); # for the tags.
+SORT_KEYS: dict[str, str] = {"id": "I", "type": "Y", "algorithm": "L", "length": "E", "state": "S",
+                             "tags": "number_sign", "name": "M", "created": "D"}
+# (first press, second press) of each column's key; the others go A to Z, then Z to A
+_DIRECTIONS = {"length": ("Smallest first", "largest"), "created": ("Oldest first", "newest")}
+
+
+def _sort_binding(column: str) -> Binding:
+    """``column``'s own key: "Sort by name — A to Z; press again for Z to A"."""
+    shown = TITLES[column] if column == "id" else column
+    first, second = _DIRECTIONS.get(column, ("A to Z", "Z to A"))
+    return Binding(SORT_KEYS[column], f"sort_column('{column}')", f"Sort by {shown}", show=False,
+                   id=f"objects.sort-{column}",
+                   tooltip=f"{first}; press again for {second} (the header shows ▲ or ▼).")
 
 
 @dataclass
@@ -54,6 +85,7 @@ class ObjectTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Details", id="objects.details", tooltip="Show this object's details."),
         Binding("o", "cycle_sort", "Sort", id="objects.sort", tooltip="Sort by the next column."),
         Binding("O", "reverse_sort", "Reverse", show=False, id="objects.reverse", tooltip="Reverse the sort."),
+        *(_sort_binding(column) for column in COLUMNS),
     ]
     COMPONENT_CLASSES = {
         "object-table--header",
@@ -86,6 +118,9 @@ class ObjectTable(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
 
+    class SortShown(Message):
+        """The sort order changed, or its column came on or went off screen (a resize)."""
+
     class Selected(Message):
         """Enter (or a click) on ``row``."""
 
@@ -106,7 +141,8 @@ class ObjectTable(ScrollView, can_focus=True):
         self._layout_width: tuple[int, int] = (-1, 0)  # (width, gutter) the layout was made for
         self.marked: frozenset[str] = frozenset()  # ids marked for a bulk action (kms_tui.tui.bulk)
         # Rendered lines by (row id, under cursor, width); a cursor move redraws two lines.
-        self._lines: dict[tuple[str, bool, int], Strip] = {}
+        # the lines drawn lately, least recently drawn dropped first (a few screenfuls)
+        self._lines: LRUCache[tuple[str, bool, int], Strip] = LRUCache(LINES_KEPT)
         self._styles: dict[str, Style] = {}
         self._styles_key: tuple = ()
         self.last_navigation = -math.inf  # time.monotonic() of the last cursor key
@@ -200,11 +236,12 @@ class ObjectTable(ScrollView, can_focus=True):
             self._rows[row.uid] = row
             replaced.append(old)
         # Only rows drawn lately have lines cached; those that now read differently are redrawn.
-        drawn = {uid for uid, _selected, _width in self._lines}
+        drawn = {uid for uid, _selected, _width in self._lines.keys()}
         changed = {new.uid for new, old in zip(rows, replaced, strict=True)
                    if new.uid in drawn and reads_differently(new, old)}
         if changed:
-            self._lines = {key: line for key, line in self._lines.items() if key[0] not in changed}
+            for stale in [k for k in self._lines.keys() if k[0] in changed]:
+                self._lines.discard(stale)
             self.refresh()
         self._release(replaced)  # a reload replaces 10,000 rows: freed a slice per loop turn
         return True
@@ -251,6 +288,16 @@ class ObjectTable(ScrollView, can_focus=True):
             self.prepare_rows(self._rows.values())
         self.row_order = SortOrder(column, reverse)
         self._rearrange(keep)
+        self.post_message(self.SortShown())
+
+    def sort_hint(self) -> str:
+        """"sorted by type ▼" while a sort you chose is by a column the screen is too narrow
+        for (the header cannot show its arrow); "" when the header shows it, or for the
+        default order (newest first)."""
+        column = self.row_order.column
+        if self.row_order == SortOrder() or not self._layout or any(c == column for c, _w in self._layout):
+            return ""
+        return f"sorted by {column} {'▼' if self.row_order.reverse else '▲'}"
 
     def select_uid(self, uid: str) -> bool:
         """Put the cursor on ``uid`` if it is shown."""
@@ -301,8 +348,7 @@ class ObjectTable(ScrollView, can_focus=True):
         size, old = Size(self.size.width, height), self.virtual_size
         if size.width == old.width and self.show_vertical_scrollbar \
                 and min(height, old.height) > self.container_size.height:
-            self.set_reactive(ObjectTable.virtual_size, size)
-            self._scroll_update(size)
+            set_virtual_size_quietly(self, size)
         else:
             self.virtual_size = size
 
@@ -345,6 +391,10 @@ class ObjectTable(ScrollView, can_focus=True):
         column = self.row_order.column
         nxt = names[(names.index(column) + 1) % len(names)] if column in names else names[0]
         self.sort_by(nxt, reverse=False)
+
+    def action_sort_column(self, column: str) -> None:
+        """A column's own key: sort by it ascending; pressed again, the other way."""
+        self.sort_by(column)
 
     def action_reverse_sort(self) -> None:
         self.sort_by(self.row_order.column, reverse=not self.row_order.reverse)
@@ -391,7 +441,10 @@ class ObjectTable(ScrollView, can_focus=True):
         gutter = 1 if self.marked else 0  # a column for the marks' ● while any row is marked
         width = self.size.width
         if (width, gutter) != self._layout_width:
+            hint = self.sort_hint()
             self._layout, self._layout_width = layout_columns(width - gutter), (width, gutter)
+            if self.sort_hint() != hint:
+                self.post_message(self.SortShown())
         if y == 0:
             header = render_header(width - gutter, self._layout, self._style, self.row_order.column,
                                    self.row_order.reverse)
@@ -406,10 +459,9 @@ class ObjectTable(ScrollView, can_focus=True):
         key = (row.uid, selected, width)
         line = self._lines.get(key)
         if line is None:
-            if len(self._lines) > 8 * self.size.height:  # a long scroll: keep about a few screenfuls
-                self._lines.clear()
-            line = self._lines[key] = (self._with_gutter(row, selected, width) if gutter
-                                       else render_row(row, selected, width, self._layout, self._style))
+            line = (self._with_gutter(row, selected, width) if gutter
+                    else render_row(row, selected, width, self._layout, self._style))
+            self._lines.set(key, line)
         return line
 
     def _with_gutter(self, row: ObjectRow, selected: bool, width: int) -> Strip:

@@ -43,6 +43,7 @@ class ExportChecked(Message):
     question: str | None
     public_uid: str | None = None
     algorithm: str = ""  # for the ckms command `!` shows (rsa keys / ec keys)
+    wrapped_by: str = ""  # the object is stored wrapped by this key (its WrappingKeyLink)
 
 
 class Transfer:
@@ -90,6 +91,9 @@ class Transfer:
         from kms_tui.client.transfer import import_files
 
         client = self.screen.client
+        kek = request.options.wrap_key
+        if kek:  # said here, not as the server's bare 500
+            await import_files.check_wrapping_key(client, request.plan, kek)
         ids = await import_files.send(client, request.plan, request.options)
         wanted = list(ids)
         if request.plan.format == "pkcs12" and ids[-1].endswith("_sk"):
@@ -97,8 +101,10 @@ class Transfer:
             wanted += [leaf, leaf + "_pk"]
         rows, _gone = await actions.fetch_rows(client, wanted)
         what = f"{len(wanted)} objects" if len(wanted) > 1 else "1 object"
+        how = f", stored wrapped by {visible(kek)}" if kek else ""
         self.screen.post_message(RowsChanged(f"Imported {what} from {visible(request.path.name)} "
-                                             f"({request.plan.format}): {visible(ids[-1])}", rows, select=ids[-1]))
+                                             f"({request.plan.format}): {visible(ids[-1])}{how}", rows,
+                                             select=ids[-1]))
 
     # -- export --------------------------------------------------------------------------------
     def start_export(self) -> None:
@@ -131,7 +137,9 @@ class Transfer:
             found.update((r.uid, r) for r in extra)
         target = found.get(public_uid or row.uid) or found.get(row.uid)
         question = guards.export_warning(target, [found[i] for i in found if i != target.uid]) if target else None
-        self.screen.post_message(ExportChecked(row.uid, row.object_type, question, public_uid, row.algorithm))
+        fresh = found.get(row.uid) or row
+        self.screen.post_message(ExportChecked(row.uid, row.object_type, question, public_uid, row.algorithm,
+                                               fresh.links.get("WrappingKeyLink", "")))
 
     def export_checked(self, message: ExportChecked) -> None:
         """Ask about a revoked key first (``message.question``), then open the export dialog."""
@@ -140,7 +148,8 @@ class Transfer:
         def ask(confirmed: bool | None = True) -> None:
             if confirmed:
                 app.push_screen(ExportModal(message.uid, message.object_type, directory=self.screen.export_dir,
-                                            public_uid=message.public_uid, algorithm=message.algorithm),
+                                            public_uid=message.public_uid, algorithm=message.algorithm,
+                                            wrapped_by=message.wrapped_by),
                                 self._export_chosen)
 
         if message.question is None:
@@ -156,7 +165,11 @@ class Transfer:
         if material is None:
             self._run(self._export, request)
             return
-        how = f"wrapped by {visible(request.wrap_key)}" if request.wrap_key else "in the clear"
+        how = "in the clear"
+        if request.wrap_key:
+            how = f"wrapped by {visible(request.wrap_key)}"
+        elif request.stored_wrapped_by and not request.unwrap:
+            how = f"as stored, wrapped by {visible(request.stored_wrapped_by)}"
         question = (f"Write the {material} {visible(request.uid)} {how} to {visible(str(request.path))}?\n"
                     "The file is created readable by you only (0600); anyone who reads it holds the key.")
         self.screen.app.push_screen(ConfirmationModal(escape(question), confirm_label="Write it",
@@ -174,7 +187,8 @@ class Transfer:
         fmt = export_files.format_named(request.format)
         out = await export_files.export_to_file(
             client, request.uid, request.object_type, fmt, request.path, wrap_key=request.wrap_key or None,
-            wrap_alg=request.wrap_alg or None, pkcs12_password=request.password, allow_revoked=True,
+            wrap_alg=request.wrap_alg or None, pkcs12_password=request.password, unwrap=request.unwrap,
+            allow_revoked=True,
             force=request.overwrite)
         self.screen.post_message(RowsChanged(f"Wrote {visible(out['type'])} {visible(out['id'])} as {fmt.name} to "
                                       f"{visible(out['file'])} (mode {out['mode']})"))

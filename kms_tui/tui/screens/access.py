@@ -28,6 +28,16 @@ def _t(value: Any) -> Text:
     return Text(visible(value))
 
 
+ID_CELLS = 20  # as on the objects screen: start and end kept, so a key and its _pk stay apart
+
+
+def _id(uid: str) -> Text:
+    """An id shortened in the middle (enter on its row names it in full)."""
+    from kms_tui.tui.objects.columns import fit_middle
+
+    return Text(fit_middle(visible(uid), ID_CELLS).rstrip())
+
+
 def _names(ops: list[str]) -> str:
     return ", ".join(visible(rights.display_name(op)) for op in ops)
 
@@ -75,12 +85,15 @@ class AccessScreen(ConsoleScreen):
             owned: DataTable = DataTable(id="access-owned", cursor_type="row", zebra_stripes=True)
             owned.add_columns("Id", "State", "Type", "Algorithm", "Name")
             yield owned
-            yield Static("You own no object.", id="access-owned-empty", classes="hint")
+            # said once the lists are read (hidden until then: "no object" while loading would be untrue)
+            yield Static("You own no object yet: the objects you create (2, then n) are yours.",
+                         id="access-owned-empty", classes="hint -filled")
             yield Static("Granted to you", classes="section-title")
             obtained: DataTable = DataTable(id="access-obtained", cursor_type="row", zebra_stripes=True)
             obtained.add_columns("Id", "Owner", "State", "Operations", "Also allows")
             yield obtained
-            yield Static("Nobody granted you rights.", id="access-obtained-empty", classes="hint")
+            yield Static("Nobody granted you rights: an object's owner grants them (g on the objects screen).",
+                         id="access-obtained-empty", classes="hint -filled")
 
     @property
     def client(self) -> Any:
@@ -127,14 +140,14 @@ class AccessScreen(ConsoleScreen):
         table = self.query_one("#access-owned", DataTable)
         table.clear()
         for r in self.owned:
-            table.add_row(_t(r["id"]), _t(r["state"]), _t(r["type"]), _t(r["algorithm"]), _t(r["name"]))
+            table.add_row(_id(r["id"]), _t(r["state"]), _t(r["type"]), _t(r["algorithm"]), _t(r["name"]))
         table = self.query_one("#access-obtained", DataTable)
         table.clear()
         for r in self.obtained:
             create_right = r["id"] == "*" and not r["owner"]
             note = "the right to create objects" if create_right else (
                 rights.explain(r["operations"], hsm=rights.is_hsm(r["id"])) or "—")
-            table.add_row(_t(r["id"]), _t(r["owner"] or "—"), _t(r["state"]), _t(_names(r["operations"])), _t(note))
+            table.add_row(_id(r["id"]), _t(r["owner"] or "—"), _t(r["state"]), _t(_names(r["operations"])), _t(note))
         for name, rows in (("owned", self.owned), ("obtained", self.obtained)):
             self.query_one(f"#access-{name}", DataTable).set_class(not rows, "-empty")
             self.query_one(f"#access-{name}-empty", Static).set_class(bool(rows), "-filled")
@@ -205,3 +218,11 @@ class AccessScreen(ConsoleScreen):
         r = self.obtained[event.cursor_row] if event.cursor_row < len(self.obtained) else None
         if r and r["allows"]:
             self.notify(f"On {visible(r['id'])} you may: {_names(r['allows'])}", markup=False, timeout=8)
+        elif r:
+            self.notify(f"Id: {visible(r['id'])}", markup=False, timeout=8)
+
+    @on(DataTable.RowSelected, "#access-owned")
+    def _owned_selected(self, event: DataTable.RowSelected) -> None:
+        r = self.owned[event.cursor_row] if event.cursor_row < len(self.owned) else None
+        if r:  # the table shows the id shortened in the middle
+            self.notify(f"Id: {visible(r['id'])}", markup=False, timeout=8)

@@ -225,6 +225,21 @@ class AuditScreen(ConsoleScreen):
             if isinstance(current, str) and current in choices:
                 select.value = current
 
+    def _nothing_matches(self, total: int) -> str:
+        """Why the table is empty: which filters hide every row, and how to undo them."""
+        said = []
+        for select_id in ("#audit-operation", "#audit-outcome", "#audit-profile", "#audit-time"):
+            select = self.query_one(select_id, Select)
+            if isinstance(select.value, str):
+                said.append(visible(select.value))
+        text = self.query_one("#audit-object", Input).value
+        if text:
+            said.append(f"'{visible(text)}'")
+        undo = "esc clears the object filter" if text else ""
+        if len(said) > (1 if text else 0):
+            undo += ("; " if undo else "") + "a list set back to 'any' shows more"
+        return f"No entry matches {' + '.join(said)}: {count(total, 'entry', 'entries')} hidden ({undo})"
+
     def current_filter(self) -> AuditFilter:
         def chosen(select_id: str) -> str | None:
             value = self.query_one(select_id, Select).value
@@ -270,11 +285,12 @@ class AuditScreen(ConsoleScreen):
                           *(Text(visible(cell)) for cell in cells))
         more = " (the most recent only)" if len(self.entries) >= AUDIT_LIMIT else ""
         total = len(self.entries)
-        if shown or not self.entries:
-            status = f"{len(shown)} of {total} {'entry' if total == 1 else 'entries'}{more}, newest first"
-            status += " · enter: every field" if shown else ""
+        if not self.entries:
+            status = "No audit rows yet: what you do here and with kms-tui commands appears here, newest first."
+        elif shown:
+            status = f"{len(shown):,} of {count(total, 'entry', 'entries')}{more}, newest first · enter: every field"
         else:
-            status = f"no entry matches the filters — {total} hidden; esc in a filter clears it"
+            status = self._nothing_matches(total)
         if self.problem:
             status = visible(f"Not recording: {self.problem}  ·  {status}")
         line = Text(status)

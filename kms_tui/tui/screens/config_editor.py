@@ -17,6 +17,7 @@ from textual.widgets import Static, TextArea
 from kms_tui import paths
 from kms_tui.tui.modals.diff import DiffModal, unified_diff
 from kms_tui.tui.screens.base import ConsoleScreen
+from kms_tui.words import count
 
 VALIDATE_DELAY = 0.3  # seconds of quiet typing before validating again
 
@@ -173,7 +174,7 @@ class ConfigEditorScreen(ConsoleScreen):
             return
         errors = [p for p in self.validate_now() if getattr(p, "is_error", True)]
         if errors:
-            self.app.notify(f"Not saved: {len(errors)} problem(s), first on {errors[0]}. Fix them first.",
+            self.app.notify(f"Not saved: {count(len(errors), 'problem')}, first on {errors[0]}. Fix them first.",
                             title="Config has errors", severity="error", markup=False)
             return
         text = self.query_one("#config-text", TextArea).text
@@ -211,7 +212,7 @@ class ConfigEditorScreen(ConsoleScreen):
             self.app.report_error(exc, title="Could not save", destructive=True)
             return
         self.on_disk = text
-        self.app.notify(f"Saved {self.path} (previous version kept as a backup).", title="Saved")
+        self.app.notify(f"{self.path} (the previous version is kept as a backup).", title="Saved", markup=False)
         self.app.reopen_active_profile()
 
     def action_reload(self) -> None:

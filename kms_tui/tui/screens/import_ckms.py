@@ -81,7 +81,7 @@ class ImportScreen(VimNavigation, Screen[None]):
         except Exception as exc:  # noqa: BLE001 - the file's problems, each with its line
             self.app.report_error(exc, title=f"Cannot use {path}", destructive=True)
             return
-        self.app.notify(f"Imported {visible(path)} as profile {name}.", title="Imported", markup=False)
+        self.app.notify(f"{visible(path)} as profile {name}.", title="Imported", markup=False)
         self.dismiss(None)
         self.app.switch_mode("whoami")
         self.app.switch_profile(name, then_sign_in=False)

@@ -16,6 +16,7 @@ from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.prompt import PromptModal
 from kms_tui.tui.screens.base import ConsoleScreen
 from kms_tui.tui.widgets.vim import VimNavigation, vim_bindings
+from kms_tui.words import count
 
 
 def link_status(identity) -> str:
@@ -47,7 +48,7 @@ def profile_rows(store, active_name: str | None, open_name: str | None,
             http = document.http_config
             server, method = str(http.get("server_url", "")), sign_in_label(http)
             problems = [p for p in document.problems() if p.is_error]
-            status = f"{len(problems)} problem(s)" if problems else ""
+            status = count(len(problems), "problem") if problems else ""
         except Exception as exc:  # noqa: BLE001 - one broken file must not hide the others
             server, method, status = "", "", f"unreadable: {getattr(exc, 'message', exc)}"
         marks = []

@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Static
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.screens.base import ConsoleScreen
+from kms_tui.words import count
 
 WINDOWS = (7, 30, 90)  # days; w cycles through them
 LEVEL_STYLE = {"critical": "bold red", "due": "yellow", "warning": "cyan"}
@@ -98,6 +99,7 @@ class RadarScreen(ConsoleScreen):
         self.within_days = 30
         self.findings: list[Any] = []
         self.scanning = False
+        self.empty_reason = ""  # what the detail line says while the table is empty: why
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="radar-status", markup=False)
@@ -123,6 +125,7 @@ class RadarScreen(ConsoleScreen):
             self._status("Not connected. Ctrl+O connects to a server or starts the sandbox.")
             return
         self.scanning = True
+        self.empty_reason = ""
         self._status(f"Scanning for what is due within {self.within_days} days…")
         self.scan(self.within_days)
 
@@ -164,6 +167,11 @@ class RadarScreen(ConsoleScreen):
             text = f"{len(self.findings)} to look at within {message.within_days} days ({counts})"
         else:
             text = f"Nothing due within {message.within_days} days"
+        self.empty_reason = (
+            f"Nothing to do: of the {count(radar.checked, 'object')} checked, none expires, is due for rotation "
+            f"or deactivation, or is granted to every user within {message.within_days} days. w looks further "
+            "ahead, r scans again." if radar.checked else
+            "Nothing to do: you see no object on this server (n on the objects screen creates one).")
         text += f" · {radar.checked} checked"
         if radar.problems:
             text += f" · {len(radar.problems)} not checked: {visible(radar.problems[0])}"
@@ -173,6 +181,10 @@ class RadarScreen(ConsoleScreen):
     @on(ScanFailed)
     def _scan_failed(self, message: ScanFailed) -> None:
         self.scanning = False
+        self.findings = []
+        self.table.clear()
+        self.empty_reason = "Nothing is known: the scan failed (see the line above). r scans again."
+        self._show_detail()
         reason = getattr(message.error, "message", None) or str(message.error)
         self._status(f"The scan failed: {visible(reason)}  (r scans again)")
         self.app.report_error(message.error, title="Radar")
@@ -195,7 +207,7 @@ class RadarScreen(ConsoleScreen):
         f = self._current()
         detail = self.query_one("#radar-detail", Static)
         if f is None:
-            detail.update("" if self.findings else "Nothing to do. w looks further ahead, r scans again.")
+            detail.update("" if self.findings else escape(self.empty_reason))
             return
         key, what = ACTIONS.get(f.kind, ("enter", "open it"))
         name = f" ({escape(visible(f.name))})" if f.name else ""

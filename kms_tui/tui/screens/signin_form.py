@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,9 +15,10 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from kms_tui.tui.modals.file_picker import FilePickerModal
 from kms_tui.tui.screens.config_editor import problems_text
-from kms_tui.tui.signin_model import BY_KEY, FIELDS, METHODS, apply_form, form_values, method_of
+from kms_tui.tui.signin_model import BY_KEY, FIELDS, METHODS, apply_form, form_key, form_values, method_of
 from kms_tui.tui.unsaved import FormEdits
 from kms_tui.tui.widgets.header import ConsoleHeader
+from kms_tui.words import count
 
 if TYPE_CHECKING:
     from textual import getters
@@ -33,10 +35,57 @@ PLAIN = {
 }
 
 
+# What each field is called on screen: problems name the field, not a line of the TOML
+LABELS = {"name": "Profile name", **{key: label for key, (label, _hint) in PLAIN.items()},
+          **{key: spec.label for key, spec in FIELDS.items()}, "proxy.basic_auth_password": "Proxy password",
+          "verified_cert": "Trusted CA certificate", "custom_headers": "Custom headers",
+          "accept_invalid_certs": "Accept invalid certificates"}
+FILES_ELSEWHERE = "Files are on another machine (save anyway)"  # short: a switch label does not wrap
+CHECKED_LATER = "Each field is checked once you edit it, and all of them on save (ctrl+s)."
+
+
 class FormProblem(str):
     """A problem of the form itself (not of the TOML): shown as is, blocks saving."""
 
     is_error = True
+    field = "name"
+
+
+def problem_field(problem) -> str | None:
+    """The form key (``server_url``, ``proxy.url``…) a problem is about; None: the whole profile."""
+    return getattr(problem, "field", None) or form_key(getattr(problem, "path", ""))
+
+
+def problem_line(problem) -> str:
+    """``Server URL: … is not a valid URL (allowed: …)``: the field's name instead of a TOML line."""
+    key = problem_field(problem)
+    if isinstance(problem, FormProblem) or key is None:
+        return str(problem)
+    message = problem.message
+    if message.startswith("`` "):  # the validator quotes the value: an empty one reads as ``
+        message = "an empty value " + message[3:]
+    text = f"{LABELS.get(key, key)}: {message}"
+    if problem.allowed:
+        text += f" (allowed: {problem.allowed})"
+    return text if problem.is_error else f"{problem.severity}: {text}"
+
+
+class ProblemLine(str):
+    """A problem as the form words it (``problem_line``), still an error or a warning."""
+
+    is_error: bool
+
+    def __new__(cls, problem) -> ProblemLine:
+        line = super().__new__(cls, problem_line(problem))
+        line.is_error = getattr(problem, "is_error", True)
+        return line
+
+
+def form_problems_text(shown: list, hidden: int) -> str:
+    """The problems panel: those of the fields edited so far (every one after a save)."""
+    if not shown and hidden:
+        return f"[$text-muted]{CHECKED_LATER}[/]"
+    return problems_text([ProblemLine(p) for p in shown])
 
 
 def input_id(key: str) -> str:
@@ -82,6 +131,8 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         self.values["device_authorization_url"] = getattr(self.flow_extras, "device_authorization_url", "") or ""
         self.method = method_of(self.document.http_config, getattr(self.flow_extras, "flow", None))
         self._pending: Timer | None = None
+        self.touched: set[str] = set()  # ids of the fields edited: their problems show
+        self.save_tried = False  # after a save, every problem shows
 
     # --- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -97,6 +148,9 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
             for key, spec in FIELDS.items():
                 yield from self.row(key, spec.label, spec.placeholder, secret=spec.kind == "secret",
                                     path=spec.kind == "path")
+            with Horizontal(classes="switch-row", id="row-files-elsewhere"):
+                yield Switch(False, id="f-files-elsewhere")
+                yield Label(FILES_ELSEWHERE)
             yield Static("TLS", classes="section-title")
             yield Label("Trusted CA certificate: a PEM file path, or paste the PEM (empty: system roots)")
             yield TextArea(self.values.get("verified_cert", ""), id="f-verified-cert", classes="pem")
@@ -135,6 +189,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         wanted = set(BY_KEY[self.method].fields)
         for key in FIELDS:
             self.query_one(f"#row-{input_id(key)[2:]}").display = key in wanted
+        self.query_one("#row-files-elsewhere").display = any(FIELDS[key].kind == "path" for key in wanted)
 
     @on(Select.Changed, "#f-method")
     def method_changed(self, event: Select.Changed) -> None:
@@ -145,11 +200,20 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
     @on(Switch.Changed, "#f-accept-invalid-certs")
     def insecure_changed(self, event: Switch.Changed) -> None:
         self.query_one("#insecure-warning").display = event.value
+        self.field_changed(event)
+
+    @on(Switch.Changed, "#f-files-elsewhere")
+    def files_elsewhere_changed(self) -> None:
         self.schedule_checks()
 
     @on(Input.Changed)
     @on(TextArea.Changed)
-    def field_changed(self) -> None:
+    def field_changed(self, event: Input.Changed | TextArea.Changed | Switch.Changed) -> None:
+        """A field edited (not merely filled in as the form opens): its problems show from now on."""
+        widget = event.control
+        value = widget.text if isinstance(widget, TextArea) else widget.value
+        if widget.id and self._baseline is not None and value != self._baseline.get(widget.id, value):
+            self.touched.add(widget.id)
         self.schedule_checks()
 
     def schedule_checks(self) -> None:
@@ -177,6 +241,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
     def current_problems(self) -> list:
         """Schema problems plus the file checks (exists, key matches, PKCS#12 opens, expiry)."""
         from kms_tui.config import check_http_config
+        from kms_tui.config.checks import is_missing_file
         from kms_tui.config.errors import ConfigError, Problem
         from kms_tui.config.store import check_name
 
@@ -192,21 +257,40 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
             return [*problems, Problem("", None, str(exc))]
         text = draft.render()
         problems += draft.problems()
-        problems += check_http_config(draft.http_config, text)  # real time: certificates expire for real
-        return problems
+        found = check_http_config(draft.http_config, text)  # real time: certificates expire for real
+        if self.query_one("#f-files-elsewhere", Switch).value and self.query_one("#row-files-elsewhere").display:
+            found = [replace(p, severity="warning", allowed="", message=p.message.replace(
+                "does not exist", "is not on this machine (on another one, you said)"))
+                if is_missing_file(p) else p for p in found]
+        return problems + found
 
     def run_checks(self) -> list:
+        """Check the whole form; show the problems of the fields edited so far (all after a save)."""
         problems = self.current_problems()
-        self.query_one("#form-problems", Static).update(problems_text(problems))
+        shown = [p for p in problems if self.save_tried or self.is_touched(problem_field(p))]
+        self.query_one("#form-problems", Static).update(form_problems_text(shown, len(problems) - len(shown)))
         return problems
+
+    def is_touched(self, key: str | None) -> bool:
+        """Whether the field ``key`` was edited (None, the profile as a whole: any field was)."""
+        if key is None:
+            return bool(self.touched)
+        return input_id(key) in self.touched  # inputs, text areas and switches alike
 
     def action_save(self) -> None:
         if self.app.refuse_if_read_only("saving a profile"):
             return
+        self.save_tried = True  # every problem shows from now on
         errors = [p for p in self.run_checks() if getattr(p, "is_error", True)]
         if errors:
-            self.app.notify(f"Not saved: {errors[0]}", title=f"{len(errors)} problem(s) to fix",
-                            severity="error", markup=False)
+            from kms_tui.config.checks import is_missing_file
+
+            elsewhere = ""
+            missing = any(not isinstance(p, str) and is_missing_file(p) for p in errors)
+            if missing and self.query_one("#row-files-elsewhere").display:
+                elsewhere = f"\nFor a profile used on another host, turn on '{FILES_ELSEWHERE}'."
+            self.app.notify(f"Not saved: {problem_line(errors[0])}{elsewhere}",
+                            title=count(len(errors), "problem") + " to fix", severity="error", markup=False)
             return
         name = self.profile_name or self.collect()["name"].strip()
         try:
@@ -214,7 +298,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         except Exception as exc:  # noqa: BLE001
             self.app.report_error(exc, title="Could not save the profile")
             return
-        self.app.notify(f"Profile {name} saved.", title="Saved")
+        self.app.notify(f"Profile {name}.", title="Saved", markup=False)
         self.dismiss(name)
 
     def save_as(self, name: str) -> None:

@@ -42,6 +42,8 @@ class ExportRequest:
     wrap_key: str = ""
     wrap_alg: str = ""
     password: str = field(default="", repr=False)  # a PKCS#12 password: never shown
+    unwrap: bool = False  # ckms export --unwrap: a key stored wrapped leaves unwrapped
+    stored_wrapped_by: str = ""  # the key's WrappingKeyLink: it is stored wrapped by this key
 
 
 def export_target(row: ObjectRow) -> tuple[str, str] | None:
@@ -97,13 +99,14 @@ class ExportModal(ObjectForm[ExportRequest]):
     """
 
     def __init__(self, uid: str, object_type: str, *, directory: Path, public_uid: str | None = None,
-                 algorithm: str = "") -> None:
+                 algorithm: str = "", wrapped_by: str = "") -> None:
         super().__init__(f"Export {visible(object_type)} {visible(uid)}")
         self.uid = uid
         self.object_type = object_type
         self.algorithm = algorithm
         self.directory = directory
         self.public_uid = public_uid
+        self.wrapped_by = wrapped_by  # stored wrapped by this key (its WrappingKeyLink)
         self.choices = formats_for(object_type, public_uid is not None)
         self._named_by_user = False
 
@@ -117,6 +120,8 @@ class ExportModal(ObjectForm[ExportRequest]):
                                                   id="export-wrap-key"), row_id="export-wrap-row")
         yield field_row("Wrapping", Select(_WRAP_CHOICES, value="", allow_blank=False, compact=True,
                                            id="export-wrap-alg"), row_id="export-wrap-alg-row")
+        yield field_row("Unwrap", Checkbox("unwrap it first (it is stored wrapped)", False, compact=True,
+                                           id="export-unwrap"), row_id="export-unwrap-row")
         yield field_row("PKCS#12 password", Input("", password=True, compact=True, id="export-password"),
                         row_id="export-password-row")
         yield field_row("Overwrite", Checkbox("replace the file if it exists", False, compact=True,
@@ -127,6 +132,12 @@ class ExportModal(ObjectForm[ExportRequest]):
         self._show_rows(self.choices[0][1])
         self.query_one("#export-path", Input).focus()
 
+    def _may_unwrap(self, fmt: str) -> bool:
+        return bool(self.wrapped_by) and fmt != PUBLIC_PEM
+
+    def _unwrap(self, fmt: str) -> bool:
+        return self._may_unwrap(fmt) and self.query_one("#export-unwrap", Checkbox).value
+
     def _file_uid(self, fmt: str) -> str:
         return self.public_uid if fmt == PUBLIC_PEM and self.public_uid else self.uid
 
@@ -134,10 +145,21 @@ class ExportModal(ObjectForm[ExportRequest]):
         self.query_one("#export-wrap-row").set_class(fmt not in WRAPPABLE, "-hidden")
         self.query_one("#export-wrap-alg-row").set_class(fmt not in WRAPPABLE, "-hidden")
         self.query_one("#export-password-row").set_class(fmt != "pkcs12", "-hidden")
+        self.query_one("#export-unwrap-row").set_class(not self._may_unwrap(fmt), "-hidden")
+        self._show_note(fmt)
+
+    def _show_note(self, fmt: str) -> None:
         material = material_of(self.object_type, fmt)
         note = (f"The file will hold the {material} in the clear (written 0600); you will be asked to confirm."
                 if material else "Public material: written 0644.")
+        if self._may_unwrap(fmt) and not self._unwrap(fmt):
+            note = (f"Stored wrapped by {visible(self.wrapped_by)}: the file holds it wrapped, as stored (tick "
+                    "Unwrap for the key in the clear). Written 0600; you will be asked to confirm.")
         self.query_one("#export-material", Static).update(note)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "export-unwrap":
+            self._show_note(str(self.query_one("#export-format", Select).value))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id != "export-format":
@@ -172,7 +194,7 @@ class ExportModal(ObjectForm[ExportRequest]):
         return for_export(uid, object_type, self.algorithm, fmt, path, wrap_key=wrap_key,
                           wrap_alg=wrap_alg if wrap_alg in transfer.WRAPPING_ALGORITHMS else "",
                           has_password=bool(self.query_one("#export-password", Input).value),
-                          overwrite=self.query_one("#export-overwrite", Checkbox).value)
+                          overwrite=self.query_one("#export-overwrite", Checkbox).value, unwrap=self._unwrap(fmt))
 
     def _target(self, fmt: str) -> tuple[str, str]:
         if fmt == PUBLIC_PEM:
@@ -202,4 +224,5 @@ class ExportModal(ObjectForm[ExportRequest]):
             wrap_alg = ""
         password = self.query_one("#export-password", Input).value if fmt == "pkcs12" else ""
         uid, object_type = self._target(fmt)
-        return ExportRequest(uid, object_type, path, overwrite, fmt, wrap_key, wrap_alg, password)
+        return ExportRequest(uid, object_type, path, overwrite, fmt, wrap_key, wrap_alg, password,
+                             unwrap=self._unwrap(fmt), stored_wrapped_by=self.wrapped_by if uid == self.uid else "")

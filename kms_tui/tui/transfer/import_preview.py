@@ -1,12 +1,15 @@
 """What a file holds, shown before anything is sent: the format (detected, or chosen here), each
 object (type, algorithm, size, certificate subject and issuer: never a byte of key material),
-and the import's options (id, tags, replace, unwrap, password). Dismisses with an
-:class:`ImportRequest`, or None."""
+and the import's options (id, tags, password, key usage, replace; unwrap for a wrapped json-ttlv
+key; the key of the KMS to store it wrapped by, for a key or secret data: ckms ``import
+--unwrap`` and ``--wrapping-key-id``). Rows that do not apply to what the file holds are hidden.
+Dismisses with an :class:`ImportRequest`, or None."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
@@ -14,6 +17,7 @@ from textual.widgets import Input, Select, Static
 from kms_tui.client.errors import KmsError
 from kms_tui.client.transfer import import_files
 from kms_tui.client.transfer.import_files import ImportOptions, ImportPlan
+from kms_tui.kmip import transfer
 from kms_tui.safetext import visible
 from kms_tui.tui.modals.create_key import parse_tags
 from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
@@ -61,12 +65,17 @@ class ImportPreviewModal(ObjectForm[ImportRequest]):
         yield field_row("Tags", Input("", placeholder="comma-separated", compact=True, id="import-tags"))
         yield field_row("Password", Input("", password=True, placeholder="PKCS#12 or encrypted key; enter shows it",
                                           compact=True, id="import-password"))
+        yield field_row("Key usage", Input("", placeholder="sign, encrypt, wrap-key… (empty: the default)",
+                                           compact=True, id="import-usage"))
         yield field_row("Replace", Checkbox("replace an object with the same id", False, compact=True,
                                             id="import-replace"))
-        yield field_row("Unwrap", Checkbox("unwrap a wrapped key before storing it", False, compact=True,
-                                           id="import-unwrap"))
+        yield field_row("Unwrap", Checkbox("unwrap the wrapped key before storing it", False, compact=True,
+                                           id="import-unwrap"), row_id="import-unwrap-row")
+        yield field_row("Store wrapped by", Input("", placeholder="empty: as the file holds it; or an AES key id",
+                                                  compact=True, id="import-wrap-key"), row_id="import-wrap-row")
 
     def on_mount(self) -> None:
+        self._show_rows()
         target = "#import-password" if self.plan is not None and self.plan.needs_password else "#import-id"
         self.query_one(target, Input).focus()
 
@@ -85,6 +94,25 @@ class ImportPreviewModal(ObjectForm[ImportRequest]):
         preview = self.query_one("#import-preview", Static)
         preview.update(self._preview_text())
         preview.set_class(self.plan is None, "-problem")
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        """Unwrap for a file holding a wrapped key; the wrapping key for what Cosmian wraps on import."""
+        wrapped = self.plan is not None and any(transfer.is_wrapped(o) for o in self.plan.objects)
+        wrappable = self.plan is not None and import_files.wrap_refusal(self.plan) is None
+        self.query_one("#import-unwrap-row").set_class(not wrapped, "-hidden")
+        self.query_one("#import-wrap-row").set_class(not wrappable, "-hidden")
+
+    def _shown(self, row_id: str) -> bool:
+        return not self.query_one(f"#{row_id}").has_class("-hidden")
+
+    def _usages(self) -> tuple[str, ...]:
+        text = self.query_one("#import-usage", Input).value
+        usages = tuple(dict.fromkeys(u.strip().lower() for u in text.split(",") if u.strip()))
+        unknown = [u for u in usages if u not in transfer.KEY_USAGES]
+        if unknown:
+            raise FormProblem(f"Unknown key usage {visible(unknown[0])}: one of {', '.join(transfer.KEY_USAGES)}.")
+        return usages
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "import-format":
@@ -107,9 +135,25 @@ class ImportPreviewModal(ObjectForm[ImportRequest]):
             tags = import_files.tags_of(parse_tags(self.query_one("#import-tags", Input).value))
         except KmsError as exc:
             raise FormProblem(exc.message) from None
+        usages = self._usages()
+        wrap_key = self.query_one("#import-wrap-key", Input).value.strip() if self._shown("import-wrap-row") else ""
+        unwrap = self._shown("import-unwrap-row") and self.query_one("#import-unwrap", Checkbox).value
+        if wrap_key and self._shown("import-unwrap-row") and not unwrap:  # wrap_and_cache: already wrapped, kept
+            raise FormProblem(f"The key is wrapped already: tick Unwrap to store it wrapped by {visible(wrap_key)}.")
         options = ImportOptions(
-            uid=self.query_one("#import-id", Input).value.strip(), tags=tags,
+            uid=self.query_one("#import-id", Input).value.strip(), tags=tags, usages=usages,
             replace=self.query_one("#import-replace", Checkbox).value,
-            unwrap=self.query_one("#import-unwrap", Checkbox).value,
-            password=self.query_one("#import-password", Input).value)
+            unwrap=unwrap,
+            password=self.query_one("#import-password", Input).value, wrap_key=wrap_key)
         return ImportRequest(self.path, self.plan, options)
+
+    def equivalent(self) -> Any:
+        from kms_tui.tui.show_command import for_import
+
+        request = self.build_request()
+        fmt = str(self.query_one("#import-format", Select).value)
+        try:
+            return for_import(str(request.path), request.plan, request.options,
+                              chosen_format=None if fmt == DETECT else fmt)
+        except KmsError as exc:  # a refused wrapping key, an unknown usage: said in the form
+            raise FormProblem(exc.message) from None
