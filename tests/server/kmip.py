@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -151,3 +153,47 @@ class Kmip:
     def locate(self, *filters: dict, maximum: int | None = None) -> list[str]:
         body = [t("MaximumItems", "Integer", maximum)] if maximum else []
         return find(self.ok(s("Locate", *body, s("Attributes", *filters))), "UniqueIdentifier")
+
+
+def _message(*items: dict, undo: bool = False) -> dict:
+    header = [s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+              t("BatchCount", "Integer", len(items))]
+    if undo:
+        header.append(t("BatchErrorContinuationOption", "Enumeration", "Undo"))
+    return s("RequestMessage", s("RequestHeader", *header), *items)
+
+
+def _item(op: str, *payload: dict, batch_id: str | None = None) -> dict:
+    head = [t("Operation", "Enumeration", op)]
+    if batch_id:
+        head.append(t("UniqueBatchItemID", "ByteString", batch_id))
+    return s("BatchItem", *head, s("RequestPayload", *payload))
+
+
+def _items(response: dict) -> list[dict]:
+    assert response["tag"] == "ResponseMessage"
+    return [c for c in response["value"] if c["tag"] == "BatchItem"]
+
+
+def _wait_for(predicate, tries: int = 60):
+    """The predicate's first true value, polled every 0.3 s."""
+    for _ in range(tries):
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.3)
+    raise AssertionError("the scheduler did not rotate the key in time")
+
+
+def located_ids(client: httpx.Client) -> list[str]:
+    """Every object id Locate returns (the store as a user sees it)."""
+    resp = client.post("/kmip/2_1", content='{"tag":"Locate","value":[{"tag":"Attributes","value":[]}]}')
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    return sorted(n["value"] for n in body["value"] if n["tag"] == "UniqueIdentifier")
+
+
+def serde_date(text: str) -> list[int]:
+    """An RFC 3339 date as time's serde tuple (year, ordinal, h, m, s, ns, offset h, m, s)."""
+    d = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return [d.year, d.timetuple().tm_yday, d.hour, d.minute, d.second, d.microsecond * 1000, 0, 0, 0]

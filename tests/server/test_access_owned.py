@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
 
-from tests.server.kmip import Kmip, aes, first, revoke, s, t, uid
+from tests.server.kmip import Kmip, aes, first, revoke, s, serde_date, t, uid
 from tests.support.sandbox import start_sandbox
 
 VECTORS = {"Link", "Name", "Attribute"}  # Option<Vec<_>> fields of Cosmian's Attributes
-
-
-def serde_date(text: str) -> list[int]:
-    """An RFC 3339 date as time's serde tuple (year, ordinal, h, m, s, ns, offset h, m, s)."""
-    d = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    return [d.year, d.timetuple().tm_yday, d.hour, d.minute, d.second, d.microsecond * 1000, 0, 0, 0]
 
 
 def plain(node: dict, top: bool = True):

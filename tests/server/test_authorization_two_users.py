@@ -17,9 +17,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests.server.certify_kms import _csr, _csr_value, link, subject
 from tests.server.kmip import destroy, find, first, revoke, s, t, tag_attr, uid
 from tests.server.pki import JwtIssuer
-from tests.server.test_certify import _csr, _csr_value, link, subject
 from tests.server.two_users import JWT_USER, start_two_users
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.server.kmip import aes, s, tag_attr, uid
+from tests.server.kmip import aes, located_ids, s, tag_attr, uid
 from tests.support.sandbox import Sandbox, start_sandbox
 
 # Cosmian's request body limit (start_kms_server.rs: 64 MiB).
@@ -121,14 +121,6 @@ def populated(tmp_path_factory) -> Iterator[Sandbox]:
             assert resp.status_code == 200, resp.text
     yield sb
     sb.stop()
-
-
-def located_ids(client: httpx.Client) -> list[str]:
-    """Every object id Locate returns (the store as a user sees it)."""
-    resp = client.post("/kmip/2_1", content='{"tag":"Locate","value":[{"tag":"Attributes","value":[]}]}')
-    assert resp.status_code == 200, resp.text
-    body = resp.json()
-    return sorted(n["value"] for n in body["value"] if n["tag"] == "UniqueIdentifier")
 
 
 def _assert_alive_and_unchanged(sb: Sandbox, client: httpx.Client, before: list[str]) -> None:

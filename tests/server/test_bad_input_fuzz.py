@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import DATA
-from tests.server.test_bad_input import located_ids
+from tests.server.kmip import located_ids
 from tests.support.conformance import wrap_bare_operation
 from tests.support.sandbox import Sandbox, start_sandbox
 

@@ -4,27 +4,7 @@ decodes the whole message, payloads included, before any item runs)."""
 
 from __future__ import annotations
 
-from tests.server.kmip import aes, find, first, refused_message, s, t, tag_attr, uid
-
-
-def _message(*items: dict, undo: bool = False) -> dict:
-    header = [s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
-              t("BatchCount", "Integer", len(items))]
-    if undo:
-        header.append(t("BatchErrorContinuationOption", "Enumeration", "Undo"))
-    return s("RequestMessage", s("RequestHeader", *header), *items)
-
-
-def _item(op: str, *payload: dict, batch_id: str | None = None) -> dict:
-    head = [t("Operation", "Enumeration", op)]
-    if batch_id:
-        head.append(t("UniqueBatchItemID", "ByteString", batch_id))
-    return s("BatchItem", *head, s("RequestPayload", *payload))
-
-
-def _items(response: dict) -> list[dict]:
-    assert response["tag"] == "ResponseMessage"
-    return [c for c in response["value"] if c["tag"] == "BatchItem"]
+from tests.server.kmip import _item, _items, _message, aes, find, first, refused_message, s, t, tag_attr, uid
 
 
 def test_batch_uses_the_id_placeholder_and_reports_each_item(kmip):

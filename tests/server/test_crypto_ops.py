@@ -477,7 +477,7 @@ def test_an_rsa_signature_by_digest_verifies_as_of_the_data(kmip):
 
 def test_a_certificate_encrypts_with_its_public_key(kmip):
     # encrypt.rs: EncryptOp::is_key_eligible (a certificate, lenient mask), encrypt_with_certificate
-    from tests.server.test_certify import subject
+    from tests.server.certify_kms import subject
 
     sk, pk = _pair(kmip, "RSA", length=2048)
     cert = first(kmip.ok(s("Certify", uid(pk), s("Attributes", subject("encrypt.example")))), "UniqueIdentifier")

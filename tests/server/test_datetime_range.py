@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.kmip import aes, destroy, find, first, revoke, s, t, uid
-from tests.server.test_access_owned import serde_date
+from tests.server.kmip import aes, destroy, find, first, revoke, s, serde_date, t, uid
 
 
 def _owned_ids(kmip) -> set[str]:

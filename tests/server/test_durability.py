@@ -13,8 +13,8 @@ import time
 
 import httpx
 
+from tests.server.certify_kms import subject
 from tests.server.kmip import aes, first, key_pair, revoke, s, t, uid
-from tests.server.test_certify import subject
 from tests.support.sandbox import Sandbox, start_sandbox
 
 

@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from tests.conftest import DATA
+from tests.server.certify_kms import Kms, link, started, subject, text, vendor
 from tests.server.kmip import first, revoke, s, t, tag_attr, uid
-from tests.server.test_certify import Kms, link, started, subject, text, vendor
 from tests.support.conformance import VectorRunner, load_vector
 
 CA_EXT = "[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,crlSign\n" \

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from tests.server.kmip import Kmip, aes, find, first, s, t, uid
+from tests.server.kmip import Kmip, _wait_for, aes, find, first, s, t, uid
 from tests.support.sandbox import start_sandbox
 
 
@@ -131,16 +131,6 @@ def test_a_wrapped_key_is_re_wrapped_by_the_new_wrapping_key(kmip):
     assert _material(kmip, dep) == plain  # still unwraps to the same key
 
 
-def _wait_for(predicate, tries: int = 60):
-    """The predicate's first true value, polled every 0.3 s."""
-    for _ in range(tries):
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError("the scheduler did not rotate the key in time")
-
-
 def test_the_scheduler_rotates_a_key_whose_policy_is_due(tmp_path):
     sb = start_sandbox(tmp_path / "sb", extra_args=["--auto-rotation-check-interval", "0.5"])
     kmip = Kmip(sb.url)
@@ -197,7 +187,7 @@ def test_another_user_needs_an_explicit_rekey_grant(tmp_path):
 
 
 def test_rekey_and_rekey_key_pair_run_in_a_batch(kmip):
-    from tests.server.test_batch import _item, _items, _message
+    from tests.server.kmip import _item, _items, _message
 
     key = kmip.create()
     sk, _ = kmip.create_pair("Ed25519")

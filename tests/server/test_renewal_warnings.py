@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 import time
 
-from tests.server.kmip import Kmip, s, t, uid
-from tests.server.test_rekey import _wait_for
+from tests.server.kmip import Kmip, _wait_for, s, t, uid
 from tests.support.sandbox import start_sandbox
 
 DAY = 86400
