@@ -221,7 +221,7 @@ def test_an_unreadable_trail_exits_3(tmp_path, kms_cli):
 def test_verify_and_export_read_a_trail_on_a_disk_that_cannot_grow(trail, kms_cli):
     """A full disk (no file may grow): verify and export read what is on disk, with a warning."""
     from kms_tui import paths
-    from tests.client.test_audit_unavailable import run_limited
+    from tests.client.support.commands import run_limited
 
     rows = len(entries(kms_cli))
     limit = max(p.stat().st_size for p in paths.state_dir().iterdir())

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from kms_tui.audit.view import AuditFilter, operation_label, operation_name
 from tests.client.conftest import write_conf
-from tests.client.test_revoke_audit_details import kms_tui
+from tests.client.support.commands import kms_tui
 
 
 def test_a_batch_reads_as_one_operation_with_its_count():

@@ -131,7 +131,7 @@ def test_the_partner_of_a_compromised_key_is_revoked_without_cascade(estate, kms
 
 
 def _subject(cn: str) -> list:
-    from tests.client.test_due import _subject as subject
+    from tests.server.certify_kms import bare_subject as subject
 
     return [subject(cn)]
 

@@ -19,24 +19,11 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from tests.client.conftest import write_conf
+from tests.server.certify_kms import certify_for_days
 from tests.server.kmip import Kmip, first, revoke, s, t, uid
 from tests.support.sandbox import start_sandbox
 
 CERT_FIELDS = ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier")
-
-
-def _subject(cn: str) -> dict:
-    """CertificateAttributes with all 24 fields, as Cosmian requires."""
-    fields = [t("CertificateSubject" + f, "TextString", cn if f == "Cn" else "") for f in CERT_FIELDS]
-    fields += [t("CertificateIssuer" + f, "TextString", "") for f in CERT_FIELDS]
-    return s("CertificateAttributes", *fields)
-
-
-def _certify(kms: Kmip, cn: str, days: int) -> str:
-    _, pk = kms.create_pair("ECDSA", curve="P256")
-    validity = s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                 t("AttributeName", "TextString", "requested_validity_days"), t("AttributeValue", "Integer", days))
-    return first(kms.ok(s("Certify", uid(pk), s("Attributes", _subject(cn), validity))), "UniqueIdentifier")
 
 
 def _import_expired_certificate(kms: Kmip, now: datetime) -> str:
@@ -68,8 +55,8 @@ def fleet(tmp_path_factory) -> Iterator[dict]:
         "key_soon": _key_deactivated_at(kms, now + timedelta(days=5)),
         "key_far": _key_deactivated_at(kms, now + timedelta(days=90)),
         "key_past": _key_deactivated_at(kms, now - timedelta(days=2)),
-        "cert_soon": _certify(kms, "soon.example", 10),
-        "cert_far": _certify(kms, "far.example", 365),
+        "cert_soon": certify_for_days(kms, "soon.example", 10),
+        "cert_far": certify_for_days(kms, "far.example", 365),
         "cert_expired": _import_expired_certificate(kms, now),
         "pre_active": kms.create(active=False),
         "public": kms.create(),
@@ -145,7 +132,7 @@ def test_nothing_due_exits_0(tmp_path, kms_cli):
     with start_sandbox(tmp_path / "clean") as sb:
         kms = Kmip(sb.url)
         _key_deactivated_at(kms, datetime.now(UTC) + timedelta(days=90))
-        _certify(kms, "far.example", 365)
+        certify_for_days(kms, "far.example", 365)
         kms.close()
         conf = write_conf(tmp_path / "ckms.toml", {"server_url": sb.url})
         r = kms_cli("due", "--within", "30d", "--conf", conf)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from kms_tui.client import ConnectionSettings, KmsClient
 from kms_tui.kmip.ttlv import TTLV, decode_obj
 from tests.client.conftest import write_conf
+from tests.client.support.commands import send
 
 
 def created(result) -> dict:
@@ -72,16 +71,6 @@ def test_attributes_by_id_and_by_tags(kms_cli, conf):
     assert r.json["error"]["reason"] in ("Object_Not_Found", "Item_Not_Found")
     r = kms_cli("attributes", '["unclosed"', "--conf", conf)
     assert r.code == 3 and "JSON array of tags" in r.err
-
-
-def send(url: str, op: TTLV) -> TTLV:
-    """One operation through the client (the CLI runs its own event loop, so tests stay sync)."""
-
-    async def go() -> TTLV:
-        async with KmsClient(ConnectionSettings.from_http_config({"server_url": url})) as client:
-            return await client.send(op)
-
-    return asyncio.run(go())
 
 
 def test_activate_a_pre_active_key(kms_cli, conf, sandbox):

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from kms_tui.kmip.ttlv import TTLV, decode_obj
-from tests.client.test_headless import send
+from tests.client.support.commands import send
 
 
 @pytest.fixture

@@ -8,17 +8,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 
 from kms_tui.audit import default_path
 from tests.client.conftest import write_conf
-
-
-def kms_tui(*args: str) -> subprocess.CompletedProcess:
-    """The real command line, in its own process (the environment carries KMS_TUI_HOME)."""
-    return subprocess.run([sys.executable, "-m", "kms_tui", *map(str, args)], capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ))
+from tests.client.support.commands import kms_tui
 
 
 def test_kms_tui_revoke_reason_message_and_date_reach_the_audit_trail(sandbox, tmp_path):

@@ -87,3 +87,17 @@ def _csr(cn: str, key) -> x509.CertificateSigningRequest:
 
 def _csr_value(csr: x509.CertificateSigningRequest, encoding: serialization.Encoding) -> dict:
     return t("CertificateRequestValue", "ByteString", csr.public_bytes(encoding).hex().upper())
+
+
+def bare_subject(cn: str) -> dict:
+    """CertificateAttributes with all 24 fields, as Cosmian requires."""
+    fields = [t("CertificateSubject" + f, "TextString", cn if f == "Cn" else "") for f in CERT_FIELDS]
+    fields += [t("CertificateIssuer" + f, "TextString", "") for f in CERT_FIELDS]
+    return s("CertificateAttributes", *fields)
+
+
+def certify_for_days(kms: Kmip, cn: str, days: int) -> str:
+    _, pk = kms.create_pair("ECDSA", curve="P256")
+    validity = s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
+                 t("AttributeName", "TextString", "requested_validity_days"), t("AttributeValue", "Integer", days))
+    return first(kms.ok(s("Certify", uid(pk), s("Attributes", bare_subject(cn), validity))), "UniqueIdentifier")

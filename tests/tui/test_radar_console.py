@@ -167,7 +167,7 @@ async def test_n_renews_an_expiring_certificate(sandbox, sandbox_conf, console_f
     """A certificate the KMS issued, expiring in 10 days (the real clock here): N renews it
     (ReCertify); the new one replaces it and the finding goes."""
 
-    from tests.client.test_due import _certify
+    from tests.server.certify_kms import certify_for_days as _certify
 
     kms = Kmip(sandbox.url)
     cert = _certify(kms, "soon.example", 10)
