@@ -5,12 +5,11 @@
 from __future__ import annotations
 
 import json
-import stat
 
 import pytest
 
-from kms_tui.cli import main
 from kms_tui.config import ProfileStore, resolve_connection
+from tests.config.profile_helpers import _mode, _save_edited_home_conf, _show
 
 VALUE = "s3cr3t-value"
 
@@ -20,31 +19,6 @@ def _entra(data_dir, *, secret_key: str = "client_secret") -> str:
     text = (data_dir / "reference" / "ckms_configs" / "ckms_entra_id.toml").read_text()
     lines = [line for line in text.splitlines(keepends=True) if not line.startswith("access_token =")]
     return "".join(f'{secret_key} = "{VALUE}"\n' if line.startswith("client_secret =") else line for line in lines)
-
-
-def _show(capsys, conf, *flags: str) -> tuple[int, str]:
-    code = main(["profile", "show", "--conf", str(conf), *flags])
-    out, err = capsys.readouterr()
-    return code, out + err
-
-
-def _mode(path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-def _save_edited_home_conf(tmp_path, text: str, server_url: str = "https://kms2.example.com:9998"):
-    """ckms's own ~/.cosmian/ckms.toml (the test HOME), world-readable as ckms leaves it, edited
-    and saved in place by kms-tui."""
-    conf = tmp_path / "user-home" / ".cosmian" / "ckms.toml"
-    conf.parent.mkdir()
-    conf.write_text(text)
-    conf.chmod(0o644)
-    store = ProfileStore()
-    [entry] = store.list()
-    document = store.load(entry.name)
-    document.set("http_config.server_url", server_url)
-    assert store.save(entry.name, document)
-    return conf
 
 
 @pytest.mark.parametrize("secret_key", ["client_secet", "client_secrets", "Client-Secret"])

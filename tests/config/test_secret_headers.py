@@ -12,7 +12,7 @@ import pytest
 from kms_tui.cli import main
 from kms_tui.client import ConnectionSettings
 from kms_tui.config import ProfileStore, resolve_connection
-from tests.config.test_misspelt_secrets import _mode, _save_edited_home_conf, _show
+from tests.config.profile_helpers import _mode, _save_edited_home_conf, _show
 
 TOKEN = "s3cr3t-token"
 HEADERS = ["Authorization: Bearer s3cr3t-token", "X-Trace: visible-123"]
