@@ -9,15 +9,16 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, SelectionList
 
-from kms_tui.client import ConnectionSettings, KmsClient, KmsError
+from kms_tui.client import KmsError
 from kms_tui.client.crypto import encrypt
 from kms_tui.tui.modals.grant import GrantModal
 from kms_tui.tui.modals.revoke_rights import RevokeRightsModal
 from tests.client.conftest import write_conf
+from tests.tui.access_helpers import client, make_users
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
-from tests.tui.test_objects_helpers import open_objects, reload
-from tests.tui.test_snapshots import SANDBOX_VERSION
+from tests.tui.objects_helpers import open_objects, reload
+from tests.tui.scenes import SANDBOX_VERSION
 
 
 @pytest.fixture
@@ -26,22 +27,8 @@ def users(start_tls_sandbox, pki, tmp_path):
     return make_users(start_tls_sandbox, pki, tmp_path)
 
 
-def make_users(start_tls_sandbox, pki, tmp_path, extra: str = "") -> dict:
-    sb = start_tls_sandbox(client_ca=True, extra=extra)
-    ca = pki.ca.cert_pem.decode()
-    out = {}
-    for who, issued in (("alice", pki.alice), ("bob", pki.bob)):
-        cert, key = pki.write(issued, f"{who}-console")
-        out[who] = {"server_url": sb.url, "verified_cert": ca,
-                    "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
-    path = write_conf(tmp_path / "alice.toml", out["alice"])
-    path.chmod(0o600)
-    out["alice_conf"] = path
-    return out
 
 
-def client(conf: dict) -> KmsClient:
-    return KmsClient(ConnectionSettings.from_http_config(conf))
 
 
 async def bob_may_get(conf: dict, uid: str) -> bool:

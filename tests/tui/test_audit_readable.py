@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Input, Select
 from kms_tui.tui.modals.audit_entry import AuditEntryModal
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
+from tests.tui.objects_helpers import open_objects
 from tests.tui.rendered import screen_text
-from tests.tui.test_objects_helpers import open_objects
 
 
 def _rows(screen) -> list[list[str]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input, Select, Static
 
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import open_objects, reload, submit_form
+from tests.tui.objects_helpers import open_objects, reload, submit_form
 
 
 def _rows(screen) -> list[list[str]]:

@@ -5,9 +5,9 @@ Deactivated and links to it; N on a key is refused with why; the confirmation at
 from __future__ import annotations
 
 from kms_tui.kmip.models.certificate_requests import certify_any
+from tests.tui.certificate_chain import LEAF, _objects_with_chain
 from tests.tui.conftest import settle
-from tests.tui.test_certificates_console import LEAF, _objects_with_chain
-from tests.tui.test_objects_helpers import notices, open_objects, reload
+from tests.tui.objects_helpers import notices, open_objects, reload
 
 
 def _question(app) -> str:

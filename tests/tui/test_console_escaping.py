@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.tui.objects_helpers import open_objects, reload
 from tests.tui.rendered import screen_text
-from tests.tui.test_objects_helpers import open_objects, reload
 
 # sets the terminal title (OSC 0), writes the clipboard (OSC 52), and tries Rich markup
 EVIL = "evil\x1b]0;pwned\x07\x1b]52;c;SGVsbG8=\x07[bold]x"

@@ -17,8 +17,8 @@ import psutil
 from kms_tui.config import ProfileStore
 from tests.tui.conftest import settle
 from tests.tui.helpers import table_rows, text_of, wait_until
+from tests.tui.objects_helpers import open_objects, reload
 from tests.tui.rendered import screen_text
-from tests.tui.test_objects_helpers import open_objects, reload
 
 REPO = Path(__file__).resolve().parents[2]
 

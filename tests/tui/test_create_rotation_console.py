@@ -12,7 +12,7 @@ from kms_tui.tui.modals.create_key import KEY_KINDS
 from kms_tui.tui.modals.show_command import ShowCommandModal
 from kms_tui.tui.widgets.checkbox import Checkbox
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import open_objects, submit_form
+from tests.tui.objects_helpers import open_objects, submit_form
 
 
 def _kind(label_start: str) -> int:

@@ -15,8 +15,8 @@ from kms_tui.audit.trail import AuditEntry, AuditTrail
 from kms_tui.config import ProfileStore
 from kms_tui.server.rest import ENV_VERSION
 from kms_tui.tui.modals.audit_entry import AuditEntryModal
+from tests.tui.dialogs import DIALOGS
 from tests.tui.helpers import wait_until
-from tests.tui.test_modals_fit import DIALOGS
 
 FIT = [(80, 24), (60, 20)]
 FIT_IDS = [f"{w}x{h}" for w, h in FIT]
@@ -132,7 +132,7 @@ def test_audit_view(snap_compare, fit_app, detail, size, monkeypatch):
 async def _pairs_and_long_states(pilot):
     import copy
 
-    from tests.tui.test_objects_snapshots import RECORDED, SK, _key, _objects_with_rows, add_recorded
+    from tests.tui.scenes import RECORDED, SK, _key, _objects_with_rows, add_recorded
 
     screen = await _objects_with_rows(pilot)
     gone = "9f8e7d6c-5b4a-4321-8fed-cba987654321"
@@ -158,19 +158,8 @@ async def _hidden_by_filter(pilot):
     await pilot.pause()
 
 
-@pytest.fixture
-def utc(monkeypatch):
-    import time
-
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 @pytest.mark.parametrize("size", FIT, ids=FIT_IDS)
 @pytest.mark.parametrize("case", ["pairs_long_states", "empty_filter"])
-def test_objects(snap_compare, sandbox_console, utc, case, size):
+def test_objects(snap_compare, sandbox_console, utc_local_time, case, size):
     steps = {"pairs_long_states": _pairs_and_long_states, "empty_filter": _hidden_by_filter}[case]
     assert snap_compare(sandbox_console, run_before=steps, terminal_size=size)

@@ -22,8 +22,8 @@ from kms_tui.tui.transfer.import_preview import ImportPreviewModal
 from kms_tui.tui.widgets.checkbox import Checkbox
 from tests.client.support.certs import issue, make_ca
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import open_objects
-from tests.tui.test_objects_snapshots import _objects_with_rows
+from tests.tui.objects_helpers import open_objects
+from tests.tui.scenes import _objects_with_rows
 
 KEY = bytes(range(40, 72))
 
@@ -210,8 +210,8 @@ async def test_export_of_a_sensitive_secret_gets_the_refusal_explained(sandbox_c
     """`e` → raw → the confirmation naming secret data → the server's Sensitive: DENIED, said in
     words with what to do in the console; no file."""
     from kms_tui.client import secrets as sd
-    from tests.tui.test_objects_helpers import reload
-    from tests.tui.test_transfer_console import _export_dialog_for, _question_after_submit
+    from tests.tui.objects_helpers import reload
+    from tests.tui.transfer_helpers import _export_dialog_for, _question_after_submit
 
     async with sandbox_console.run_test(size=(80, 24)) as pilot:
         screen = await open_objects(pilot)
@@ -232,8 +232,8 @@ async def test_export_of_a_sensitive_secret_gets_the_refusal_explained(sandbox_c
 async def test_export_of_a_key_stored_wrapped_offers_unwrap(sandbox_console, tmp_path):
     """ckms ``export --unwrap``: a key stored wrapped leaves as stored (the confirmation says so)
     unless Unwrap is ticked; a key stored in the clear has no Unwrap row."""
-    from tests.tui.test_objects_helpers import reload
-    from tests.tui.test_transfer_console import _export_dialog_for, _question_after_submit
+    from tests.tui.objects_helpers import reload
+    from tests.tui.transfer_helpers import _export_dialog_for, _question_after_submit
 
     async with sandbox_console.run_test(size=(80, 24)) as pilot:
         screen = await open_objects(pilot)

@@ -17,7 +17,7 @@ from textual.widgets import Input
 
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
-from tests.tui.test_objects_helpers import open_objects
+from tests.tui.objects_helpers import open_objects
 
 ROUNDS = 5
 NAMED = {"tab": "\t", "enter": "\r", "escape": "\x1b", "backspace": "\x7f", "down": None, "up": None,

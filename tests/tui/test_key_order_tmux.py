@@ -19,7 +19,7 @@ import time
 import pytest
 
 from kms_tui.config import ProfileStore
-from tests.tui.test_e2e_lifecycle import Terminal
+from tests.tui.tmux_helpers import Terminal
 
 pytestmark = [pytest.mark.e2e]
 ROUNDS = 5

@@ -12,7 +12,7 @@ from kms_tui.tui.commands import palette_entries
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.export import ExportModal
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
+from tests.tui.objects_helpers import notices, open_objects, reload, submit_form
 
 
 def footer_actions(screen) -> dict[str, bool]:

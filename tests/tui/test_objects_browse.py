@@ -10,7 +10,7 @@ from textual.widgets import Input, Select
 from tests.support.sandbox import start_sandbox
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
-from tests.tui.test_objects_helpers import StallingProxy, notices, open_objects, reload, status_text
+from tests.tui.objects_helpers import StallingProxy, notices, open_objects, reload, status_text
 
 
 async def _populate(client) -> dict[str, str]:

@@ -13,7 +13,7 @@ from kms_tui.client import requests as kmip
 from kms_tui.kmip.models import attribute_requests as R
 from kms_tui.tui.objects.rows import NO_LINKS, ObjectRow, recent_attributes
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import open_objects
+from tests.tui.objects_helpers import open_objects
 
 COUNT = 300
 SKIPPED = {"names", "links", "tags", "vendor_attributes"}  # shown in their own sections

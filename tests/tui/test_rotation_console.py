@@ -16,7 +16,7 @@ from kms_tui.tui.rotation.history import RotationHistoryModal
 from kms_tui.tui.rotation.key_test import KeyTestModal
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
-from tests.tui.test_objects_helpers import notices, open_objects, reload
+from tests.tui.objects_helpers import notices, open_objects, reload
 
 
 def _text(screen, selector: str) -> str:

@@ -9,7 +9,7 @@ from datetime import UTC
 from kms_tui.tui.modals.revoke import RevokeModal
 from kms_tui.tui.modals.show_command import ShowCommandModal
 from kms_tui.tui.show_command import for_revoke
-from tests.tui.test_objects_helpers import open_objects, reload
+from tests.tui.objects_helpers import open_objects, reload
 
 UID = "7d0c4f1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f"
 

@@ -20,12 +20,10 @@ from kms_tui.tui.modals.prompt import PromptModal
 from kms_tui.tui.modals.sign_in import SignInModal, SignInProgress
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import wait_until
+from tests.tui.scenes import SANDBOX_VERSION
 
 SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
 
-# The sandbox's /version names the machine's OpenSSL and the whoami panel shows it: pinned to the
-# value these snapshots were reviewed with, so they match on every machine.
-SANDBOX_VERSION = "5.26.0 (OpenSSL 3.0.19 27 Jan 2026-non-FIPS)"
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from kms_tui.tui.theme import THEMES
-from tests.tui.test_console_truth_tmux import REPO, Pane
+from tests.tui.tmux_helpers import REPO, Pane
 
 pytestmark = pytest.mark.e2e
 

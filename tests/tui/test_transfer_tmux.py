@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from tests.client.support.certs import issue, make_ca
-from tests.tui.test_e2e_tmux import Tmux
+from tests.tui.tmux_helpers import Tmux
 
 pytestmark = pytest.mark.e2e
 

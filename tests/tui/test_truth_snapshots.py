@@ -4,7 +4,6 @@ whose private half is compromised, and a connection check that got an HTML error
 from __future__ import annotations
 
 import copy
-import time
 
 import pytest
 
@@ -15,7 +14,7 @@ from kms_tui.tui.objects import guards
 from kms_tui.tui.objects.loading import row_from_summary
 from kms_tui.tui.objects.transfer import ExportChecked
 from tests.tui.conftest import settle
-from tests.tui.test_objects_snapshots import _key
+from tests.tui.scenes import _key
 
 SK = "7d0c4f1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f"
 REVOKED = [
@@ -31,13 +30,7 @@ HTML_PAGE = ("<!DOCTYPE html>\n<html>\n<head><title>404 Not Found</title></head>
              + "</body></html>")
 
 
-@pytest.fixture(autouse=True)
-def utc_local_time(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc_local_time")  # dates drawn in UTC
 
 
 async def _export_warning(pilot):

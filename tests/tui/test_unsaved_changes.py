@@ -9,6 +9,7 @@ from textual.widgets import Input, TextArea
 
 from kms_tui.config import ProfileStore
 from kms_tui.tui.modals.discard import DiscardModal
+from tests.tui.console_helpers import connected, open_editor
 from tests.tui.helpers import wait_until
 
 
@@ -19,8 +20,6 @@ def seed(sandbox) -> ProfileStore:
     return store
 
 
-async def connected(pilot) -> None:
-    await wait_until(pilot, lambda: pilot.app.whoami_data is not None, what="whoami")
 
 
 async def asked(pilot) -> DiscardModal:
@@ -38,16 +37,6 @@ async def discard(pilot) -> None:
     await pilot.pause()
 
 
-async def open_editor(pilot) -> TextArea:
-    await connected(pilot)
-    await pilot.press("5")
-    await wait_until(pilot, lambda: pilot.app.screen.query_one("#config-text", TextArea).text, what="editor")
-    editor = pilot.app.screen.query_one("#config-text", TextArea)
-    editor.focus()
-    editor.move_cursor((0, 0))
-    await pilot.press(*"# mine", "enter")
-    assert editor.text.startswith("# mine\n")
-    return editor
 
 
 # --- the config editor -----------------------------------------------------------------------
