@@ -126,3 +126,25 @@ async def test_rows_arriving_while_the_scrollbar_shows_can_all_be_scrolled_to():
         assert table.max_scroll_y >= 400 + 1 - table.size.height  # every row can be scrolled into view
         lines = [table.render_line(y).text for y in range(table.size.height)]
         assert any(table.current.name in line for line in lines)
+
+
+async def test_small_slices_into_a_large_view_keep_the_order_a_full_sort_gives():
+    """A slice much smaller than the view is merged by bisection, not by sorting the view: the
+    rows read in the same order as one sort of everything (ties: loaded first, shown first), by
+    date either way and by a text column, and the undated rows last."""
+    rows = [_row(n) for n in range(2400)]
+    for n in range(0, 2400, 97):
+        rows[n] = ObjectRow(uid=f"id-{n:05d}", object_type="SymmetricKey", name=f"k{n % 5}", created=None)
+    for column, reverse in (("created", True), ("created", False), ("name", False)):
+        async with TableApp().run_test(size=(100, 20)) as pilot:
+            table = pilot.app.query_one(ObjectTable)
+            table.sort_by(column, reverse=reverse)
+            table.add_rows(rows[:2000])
+            for start in range(2000, 2400, 40):  # 40 rows into 2,000: the bisection path
+                table.add_rows(rows[start : start + 40])
+            expected = sorted(rows, key=table._key, reverse=reverse)  # stable: ties in load order
+            assert [r.uid for r in table.shown_rows] == [r.uid for r in expected]
+            if column == "created":
+                undated = {r.uid for r in rows if r.created is None}
+                ends = table.shown_rows[-len(undated):] if not reverse else table.shown_rows[:len(undated)]
+                assert {r.uid for r in ends} == undated
