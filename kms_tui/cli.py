@@ -37,10 +37,15 @@ COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
     "attributes": ("objects", "show (get), set or delete the attributes and tags of an object"),
     "create": ("objects", "create a key, a key pair, secret data or an opaque object"),
     "activate": ("objects", "activate a pre-active object"),
-    "revoke": ("objects", "revoke an object (and its key-pair partner); --tag: every object with the tags, "
-               "after a preview"),
-    "destroy": ("objects", "destroy an object's key material (revoke it first if it is active); --tag: every "
-                "object with the tags, after a preview"),
+    "revoke": (
+        "objects",
+        "revoke an object (and its key-pair partner); --tag: every object with the tags, after a preview",
+    ),
+    "destroy": (
+        "objects",
+        "destroy an object's key material (revoke it first if it is active); --tag: every "
+        "object with the tags, after a preview",
+    ),
     "export": ("import_export", "export a key or certificate to a file (no --format: public PEM, as before)"),
     "import": ("import_export", "import a key or certificate from a file (format detected, or --format)"),
     "reveal": ("secret_data", "show the value of secret data or an opaque object"),
@@ -73,8 +78,9 @@ class _Version(argparse.Action):
     """``--version``: the installed distribution's version, read only when asked for."""
 
     def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="show program's version number and exit")
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show program's version number and exit"
+        )
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
         from kms_tui import version
@@ -190,8 +196,10 @@ def _main(argv: list[str]) -> int:
     if problem is None and getattr(args, "command", None) in NO_GLOBAL_OPTIONS:
         problem = options.unused_problem(args, args.command)
     if problem is None and func is not None and getattr(args, "sandbox", False):
-        problem = options.OptionError("--sandbox opens the console; a command takes --profile or --conf",
-                                      "start the sandbox with `kms-tui serve --port 0` and point --conf at it")
+        problem = options.OptionError(
+            "--sandbox opens the console; a command takes --profile or --conf",
+            "start the sandbox with `kms-tui serve --port 0` and point --conf at it",
+        )
     if problem is None and func is not None:
         problem = options.read_only_problem(args)
     debug = None
@@ -222,8 +230,10 @@ def _start_debug_log(file: str) -> tuple[Any, options.OptionError | None]:
         return None, options.OptionError(f"--debug: {exc.message}", exc.fix)
     except OSError as exc:
         where = file or str(debuglog.default_path())
-        return None, options.OptionError(f"--debug: cannot write the debug log {where}: {exc.strerror or exc}",
-                                         "name a file you can write with --debug=FILE")
+        return None, options.OptionError(
+            f"--debug: cannot write the debug log {where}: {exc.strerror or exc}",
+            "name a file you can write with --debug=FILE",
+        )
 
 
 if __name__ == "__main__":

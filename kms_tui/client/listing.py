@@ -175,8 +175,9 @@ def plain_attributes(raw: dict[str, Any], tag_cache: dict[str, tuple[str, ...]] 
             if va.get("AttributeName") == "tag":
                 out["tags"] = _parse_tags(v, tag_cache)
             else:
-                out.setdefault("vendor_attributes",
-                               {})[f"{va.get('VendorIdentification')}/{va.get('AttributeName')}"] = v
+                out.setdefault("vendor_attributes", {})[
+                    f"{va.get('VendorIdentification')}/{va.get('AttributeName')}"
+                ] = v
     return out
 
 
@@ -219,13 +220,21 @@ async def list_objects(client: KmsClient, filters: LocateFilter = LocateFilter()
 
 @overload
 def object_pages(
-    client: KmsClient, filters: LocateFilter = ..., *, page_rows: int = ..., convert: None = None,
+    client: KmsClient,
+    filters: LocateFilter = ...,
+    *,
+    page_rows: int = ...,
+    convert: None = None,
 ) -> AsyncIterator[ObjectPage[ObjectSummary]]: ...
 
 
 @overload
 def object_pages(
-    client: KmsClient, filters: LocateFilter = ..., *, page_rows: int = ..., convert: Callable[[ObjectSummary], Row],
+    client: KmsClient,
+    filters: LocateFilter = ...,
+    *,
+    page_rows: int = ...,
+    convert: Callable[[ObjectSummary], Row],
 ) -> AsyncIterator[ObjectPage[Row]]: ...
 
 
@@ -272,8 +281,9 @@ async def object_pages(
             final = piece is None
             # Decoded off the event loop, a chunk at a time: the loop (a console's keys and frames)
             # only waits for the few microseconds of handing it over; the answer is never held whole.
-            rows, shown = await asyncio.to_thread(_decode_piece, entries, b"".join(chunk), final, tag_cache,
-                                                  filters, out)
+            rows, shown = await asyncio.to_thread(
+                _decode_piece, entries, b"".join(chunk), final, tag_cache, filters, out
+            )
             for row in rows:
                 owned.add(row.uid)
                 if "tags" not in row.attributes:
@@ -319,8 +329,12 @@ async def _drop(call: asyncio.Future[Any]) -> None:
 
 
 def _decode_piece(
-    entries: ArrayEntries, piece: bytes, final: bool, tag_cache: dict[str, tuple[str, ...]],
-    filters: LocateFilter, out: Callable[[ObjectSummary], Any],
+    entries: ArrayEntries,
+    piece: bytes,
+    final: bool,
+    tag_cache: dict[str, tuple[str, ...]],
+    filters: LocateFilter,
+    out: Callable[[ObjectSummary], Any],
 ) -> tuple[list[ObjectSummary], list[Any]]:
     """The rows completed by ``piece`` of ``/access/owned`` (as :func:`_decode_slice`). Runs in a thread."""
     try:
@@ -352,7 +366,9 @@ def _as_is(row: ObjectSummary) -> ObjectSummary:
 
 
 def _decode_slice(
-    slices: Iterator[list[Any]], tag_cache: dict[str, tuple[str, ...]], filters: LocateFilter,
+    slices: Iterator[list[Any]],
+    tag_cache: dict[str, tuple[str, ...]],
+    filters: LocateFilter,
     out: Callable[[ObjectSummary], Any],
 ) -> tuple[list[ObjectSummary], list[Any]] | None:
     """The next slice of ``/access/owned`` (None after the last): every row, and ``out`` of
@@ -368,8 +384,9 @@ def _decode_slice(
         return rows, [out(r) for r in rows if "tags" in r.attributes and r.matches(filters)]
 
 
-async def _shared_rows(client: KmsClient, shared: dict[str, dict[str, Any]],
-                       problems: list[str]) -> list[ObjectSummary]:
+async def _shared_rows(
+    client: KmsClient, shared: dict[str, dict[str, Any]], problems: list[str]
+) -> list[ObjectSummary]:
     rows = []
     for uid, attrs in (await client.get_attributes_many(list(shared))).items():
         entry = shared[uid]
@@ -378,8 +395,7 @@ async def _shared_rows(client: KmsClient, shared: dict[str, dict[str, Any]],
             problems.append(f"{uid}: {attrs.message}")
             rows.append(ObjectSummary(uid=uid, state=str(entry.get("state", "")), owner=owner, rights=rights))
         else:
-            rows.append(ObjectSummary.from_attributes(uid, attrs, state=entry.get("state"), owner=owner,
-                                                      rights=rights))
+            rows.append(ObjectSummary.from_attributes(uid, attrs, state=entry.get("state"), owner=owner, rights=rights))
     return rows
 
 
@@ -398,8 +414,11 @@ async def _by_partitioned_locate(client: KmsClient, filters: LocateFilter, cause
     """Fallback for servers without ``/access/owned``: Locates split under the 1,000 cap."""
     types = [filters.object_type] if filters.object_type else list(OBJECT_TYPES)
     states = [filters.state] if filters.state else [s for s in STATES if s not in DESTROYED]
-    parts = [LocateFilter(**{**asdict(filters), "object_type": t, "state": s,
-                             "linked_to": None}) for t in types for s in states]
+    parts = [
+        LocateFilter(**{**asdict(filters), "object_type": t, "state": s, "linked_to": None})
+        for t in types
+        for s in states
+    ]
     problems = [f"/access/owned unavailable ({cause.message}); used Locate"]
     ids: list[str] = []
     for part, res in zip(parts, await client.batch([requests.locate(p) for p in parts]), strict=True):

@@ -46,7 +46,8 @@ async def whoami_with(session: Session, audit: AuditTrail) -> str:
 
 
 async def test_sign_in_keeps_the_reference_and_the_next_start_uses_the_fresh_token(
-        tmp_path, idp_and_sandbox, vault_server, redirect_port, monkeypatch):
+    tmp_path, idp_and_sandbox, vault_server, redirect_port, monkeypatch
+):
     monkeypatch.setenv("KMS_SECRET_BACKEND", "vault")
     idp, sandbox = idp_and_sandbox
     conf = write_profile(tmp_path / "ckms.toml", idp, server_url=sandbox.url, access_token=REFERENCE)

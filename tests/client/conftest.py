@@ -59,7 +59,11 @@ def two_users(start_tls_sandbox, pki, tmp_path) -> tuple[Any, dict[str, Path], d
     confs, paths = {}, {}
     for who, issued in (("alice", pki.alice), ("bob", pki.bob)):
         cert, key = pki.write(issued, f"{who}-access")
-        confs[who] = {"server_url": sb.url, "verified_cert": ca,
-                      "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
+        confs[who] = {
+            "server_url": sb.url,
+            "verified_cert": ca,
+            "tls_client_pem_cert_path": str(cert),
+            "tls_client_pem_key_path": str(key),
+        }
         paths[who] = write_conf(tmp_path / f"{who}.toml", confs[who])
     return sb, paths, confs

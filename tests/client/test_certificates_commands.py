@@ -38,11 +38,19 @@ extendedKeyUsage=serverAuth
 def _csr(tmp_path) -> tuple:
     """A CSR made outside the KMS: its private key never reaches the server."""
     key = ec.generate_private_key(ec.SECP256R1())
-    csr = (x509.CertificateSigningRequestBuilder()
-           .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "web.example"),
-                                    x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "Example")]))
-           .add_extension(x509.SubjectAlternativeName([x509.DNSName("web.example")]), critical=False)
-           .sign(key, hashes.SHA256()))
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(x509.NameOID.COMMON_NAME, "web.example"),
+                    x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "Example"),
+                ]
+            )
+        )
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("web.example")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     path = tmp_path / "leaf.csr"
     path.write_bytes(csr.public_bytes(serialization.Encoding.PEM))
     return path, key
@@ -52,19 +60,68 @@ def _csr(tmp_path) -> tuple:
 def pki(kms_cli, conf, tmp_path) -> dict:
     for name, text in (("root.ext", ROOT_EXT), ("inter.ext", INTER_EXT), ("leaf.ext", LEAF_EXT)):
         (tmp_path / name).write_text(text)
-    root = succeeded(kms_cli("certificates", "certify", "--generate-key", "ec:p384", "--subject",
-                       "CN=Seed Root CA,O=kms-tui,C=FR",
-                       "--days", "3650", "--extensions", tmp_path / "root.ext", "--tag", "pki", "--conf", conf,
-                       "--json"))
-    inter = succeeded(kms_cli("certificates", "certify", "--generate-key", "rsa:3072",
-                        "--subject", "CN=Seed Intermediate CA,O=kms-tui,C=FR", "--issuer-cert", root["id"],
-                        "--days", "1825", "--extensions", tmp_path / "inter.ext", "--conf", conf, "--json"))
+    root = succeeded(
+        kms_cli(
+            "certificates",
+            "certify",
+            "--generate-key",
+            "ec:p384",
+            "--subject",
+            "CN=Seed Root CA,O=kms-tui,C=FR",
+            "--days",
+            "3650",
+            "--extensions",
+            tmp_path / "root.ext",
+            "--tag",
+            "pki",
+            "--conf",
+            conf,
+            "--json",
+        )
+    )
+    inter = succeeded(
+        kms_cli(
+            "certificates",
+            "certify",
+            "--generate-key",
+            "rsa:3072",
+            "--subject",
+            "CN=Seed Intermediate CA,O=kms-tui,C=FR",
+            "--issuer-cert",
+            root["id"],
+            "--days",
+            "1825",
+            "--extensions",
+            tmp_path / "inter.ext",
+            "--conf",
+            conf,
+            "--json",
+        )
+    )
     csr, _key = _csr(tmp_path)
-    leaf = succeeded(kms_cli("certificates", "certify", "--csr", csr, "--issuer-cert", inter["id"], "--days", "90",
-                       "--san", "DNS:web.example", "--san", "DNS:www.web.example", "--extensions",
-                       tmp_path / "leaf.ext",
-                       "--tag", "web",
-                       "--conf", conf, "--json"))
+    leaf = succeeded(
+        kms_cli(
+            "certificates",
+            "certify",
+            "--csr",
+            csr,
+            "--issuer-cert",
+            inter["id"],
+            "--days",
+            "90",
+            "--san",
+            "DNS:web.example",
+            "--san",
+            "DNS:www.web.example",
+            "--extensions",
+            tmp_path / "leaf.ext",
+            "--tag",
+            "web",
+            "--conf",
+            conf,
+            "--json",
+        )
+    )
     return {"root": root, "inter": inter, "leaf": leaf}
 
 
@@ -90,8 +147,20 @@ def test_seed_pki_flow_openssl_accepts_the_exported_chain(kms_cli, conf, pki, tm
         assert cert.fingerprint(hashes.SHA256()).hex(":").upper() == pki[name]["certificate"]["sha256"]
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
-    run = subprocess.run(["openssl", "verify", "-CAfile", tmp_path / "root.pem", "-untrusted", tmp_path / "inter.pem",
-                          tmp_path / "leaf.pem"], capture_output=True, text=True, timeout=30)
+    run = subprocess.run(
+        [
+            "openssl",
+            "verify",
+            "-CAfile",
+            tmp_path / "root.pem",
+            "-untrusted",
+            tmp_path / "inter.pem",
+            tmp_path / "leaf.pem",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert run.returncode == 0 and run.stdout.strip().endswith(": OK"), run.stdout + run.stderr
 
 
@@ -154,8 +223,9 @@ def test_renew_keeps_the_subject_with_new_dates(kms_cli, conf, pki):
 def test_renew_in_place_keeps_the_id(kms_cli, conf, pki):
     inter = pki["inter"]
     time.sleep(1.1)
-    r = succeeded(kms_cli("certificates", "renew", inter["id"], "--in-place", "--days", "400", "--conf", conf,
-                          "--json"))
+    r = succeeded(
+        kms_cli("certificates", "renew", inter["id"], "--in-place", "--days", "400", "--conf", conf, "--json")
+    )
     assert r["id"] == inter["id"] and r["how"] == "in-place"
     assert r["certificate"]["not_before"] > inter["certificate"]["not_before"]
     assert r["certificate"]["days_left"] in (399, 400)
@@ -173,8 +243,9 @@ def test_certify_refusals_are_usage_errors(kms_cli, conf, tmp_path):
     assert r.code == 3 and "unknown key type" in r.err
     r = kms_cli("certificates", "certify", "--generate-key", "ec:p256", "--subject", "CN=x,XX=y", "--conf", conf)
     assert r.code == 3 and "Invalid subject line identifier: XX" in r.err
-    r = kms_cli("certificates", "certify", "--generate-key", "ec:p256", "--subject", "CN=x", "--san", "web", "--conf",
-                conf)
+    r = kms_cli(
+        "certificates", "certify", "--generate-key", "ec:p256", "--subject", "CN=x", "--san", "web", "--conf", conf
+    )
     assert r.code == 3 and "is not KIND:VALUE" in r.err
     # self-signing a CSR is refused by the server, as Cosmian refuses it
     csr, _ = _csr(tmp_path)

@@ -130,8 +130,9 @@ def test_rsa_encrypt_decrypt_and_sign_verify(kms_cli, conf, tmp_path):
     sk, pk = pair["private_key_id"], pair["public_key_id"]
     clear, sealed, back, sig = tmp_path / "m", tmp_path / "m.enc", tmp_path / "m.out", tmp_path / "m.sig"
     clear.write_bytes(SECRET)
-    assert kms_cli("encrypt", pk, "-i", clear, "-o", sealed, "--algorithm", "ckm-rsa-pkcs-oaep", "--conf",
-                   conf).code == 0
+    assert (
+        kms_cli("encrypt", pk, "-i", clear, "-o", sealed, "--algorithm", "ckm-rsa-pkcs-oaep", "--conf", conf).code == 0
+    )
     assert len(sealed.read_bytes()) == 256  # RSA-2048 OAEP: the ciphertext alone
     assert kms_cli("decrypt", sk, "-i", sealed, "-o", back, "--conf", conf).code == 0
     assert back.read_bytes() == SECRET
@@ -139,8 +140,9 @@ def test_rsa_encrypt_decrypt_and_sign_verify(kms_cli, conf, tmp_path):
     exported = tmp_path / "pk.pem"
     assert kms_cli("export", pk, "-o", exported, "--conf", conf).code == 0
     public = serialization.load_pem_public_key(exported.read_bytes())
-    public.verify(sig.read_bytes(), SECRET, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
-                  hashes.SHA256())
+    public.verify(
+        sig.read_bytes(), SECRET, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
+    )
     r = kms_cli("verify", pk, "-i", clear, "--signature", sig, "--algorithm", "rsa-pss", "--conf", conf)
     assert r.code == 0 and "valid" in r.out
     clear.write_bytes(SECRET + b"!")
@@ -200,7 +202,12 @@ def test_the_audit_trail_records_operations_not_data(kms_cli, conf, tmp_path):
     ops = [(e["operation"], e["outcome"], e["object_ids"]) for e in entries]
     assert ("Encrypt", "ok", [uid]) in ops and ("Decrypt", "ok", [uid]) in ops and ("MAC", "ok", [uid]) in ops
     raw = b"".join(p.read_bytes() for p in default_path().parent.iterdir() if p.is_file())
-    for needle in (SECRET, SECRET.hex().encode(), SECRET.hex().upper().encode(),
-                   sealed.read_bytes()[12:28].hex().encode(),
-                   sig.read_bytes().hex().encode(), sig.read_bytes().hex().upper().encode()):
+    for needle in (
+        SECRET,
+        SECRET.hex().encode(),
+        SECRET.hex().upper().encode(),
+        sealed.read_bytes()[12:28].hex().encode(),
+        sig.read_bytes().hex().encode(),
+        sig.read_bytes().hex().upper().encode(),
+    ):
         assert needle not in raw

@@ -68,11 +68,14 @@ def test_error_text_from_the_server_is_escaped(kms_cli, conf, hostile):
 
 def test_the_real_process_writes_no_escape_byte(conf, hostile, tmp_path):
     """The installed entry point, as a child process: its stdout bytes hold no ESC or BEL."""
-    env = {**os.environ, "PYTHONPATH": str(Path(kms_tui.__file__).resolve().parents[1]),
-           "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(Path(kms_tui.__file__).resolve().parents[1]), "PYTHONDONTWRITEBYTECODE": "1"}
     for extra in ((), ("--json",)):
-        done = subprocess.run([sys.executable, "-m", "kms_tui", "locate", "--conf", str(conf), *extra],
-                              capture_output=True, env=env, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "kms_tui", "locate", "--conf", str(conf), *extra],
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert b"\x1b" not in done.stdout and b"\x07" not in done.stdout and b"\xc2\x9b" not in done.stdout
         assert b"\x1b" not in done.stderr

@@ -47,8 +47,12 @@ async def test_shared_objects_come_with_owner_rights_and_attributes(start_tls_sa
     confs = {}
     for who, issued in (("alice", pki.alice), ("bob", pki.bob)):
         cert, key = pki.write(issued, f"{who}-list")
-        confs[who] = {"server_url": sb.url, "verified_cert": ca,
-                      "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
+        confs[who] = {
+            "server_url": sb.url,
+            "verified_cert": ca,
+            "tls_client_pem_cert_path": str(cert),
+            "tls_client_pem_key_path": str(key),
+        }
     async with client_for(confs["alice"]) as alice:
         shared = await alice.create_symmetric_key(tags=["shared"], name="for-bob")
         await alice.create_symmetric_key(tags=["private"])

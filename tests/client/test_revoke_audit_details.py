@@ -20,8 +20,18 @@ def test_kms_tui_revoke_reason_message_and_date_reach_the_audit_trail(sandbox, t
     assert created.returncode == 0, created.stderr
     uid = json.loads(created.stdout)["id"]
     message = "laptop stolen at the airport; Authorization: Bearer abc.def.ghi"
-    revoked = kms_tui("revoke", uid, "--reason", "KeyCompromise", "--message", message,
-                      "--compromise-date", "2026-11-30T08:00:00Z", "--conf", conf)
+    revoked = kms_tui(
+        "revoke",
+        uid,
+        "--reason",
+        "KeyCompromise",
+        "--message",
+        message,
+        "--compromise-date",
+        "2026-11-30T08:00:00Z",
+        "--conf",
+        conf,
+    )
     assert revoked.returncode == 0, revoked.stderr
 
     shown = kms_tui("audit", "--json")

@@ -14,14 +14,24 @@ from tests.support.sandbox import start_sandbox
 
 
 def test_requests_are_what_ckms_sends():
-    assert to_obj(rekey_request("k")) == {"tag": "ReKey", "value": [
-        {"tag": "UniqueIdentifier", "type": "TextString", "value": "k"}]}
+    assert to_obj(rekey_request("k")) == {
+        "tag": "ReKey",
+        "value": [{"tag": "UniqueIdentifier", "type": "TextString", "value": "k"}],
+    }
     assert to_obj(rekey_key_pair_request("sk", offset=60))["value"][1] == {
-        "tag": "Offset", "type": "LongInteger", "value": "0x000000000000003C"}
-    sent = [to_obj(R.set_attribute("k", a).to_ttlv())["value"][1]["value"][0]
-            for a in policy_attributes(interval=86400, offset=3600, name="k")]
+        "tag": "Offset",
+        "type": "LongInteger",
+        "value": "0x000000000000003C",
+    }
+    sent = [
+        to_obj(R.set_attribute("k", a).to_ttlv())["value"][1]["value"][0]
+        for a in policy_attributes(interval=86400, offset=3600, name="k")
+    ]
     assert [(x["tag"], x["type"]) for x in sent] == [
-        ("RotateInterval", "LongInteger"), ("RotateOffset", "LongInteger"), ("RotateName", "TextString")]
+        ("RotateInterval", "LongInteger"),
+        ("RotateOffset", "LongInteger"),
+        ("RotateName", "TextString"),
+    ]
 
 
 def test_rekey_prints_the_new_id_and_history_walks_the_chain(kms_cli, conf):
@@ -50,8 +60,12 @@ def test_rekey_of_a_key_pair_through_its_public_key(kms_cli, conf):
 def test_rotation_set_get_clear(kms_cli, conf):
     key = succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
     policy = succeeded(kms_cli("rotation", "set", key, "--interval", "90d", "--offset", "1h", "--conf", conf, "--json"))
-    assert (policy["interval"], policy["offset"], policy["automatic"], policy["scheduled"]) == (7776000, 3600, True,
-                                                                                                True)
+    assert (policy["interval"], policy["offset"], policy["automatic"], policy["scheduled"]) == (
+        7776000,
+        3600,
+        True,
+        True,
+    )
     text = kms_cli("rotation", "get", key, "--conf", conf).out
     assert "90d (7776000 s)" in text and "next rotation" in text and "1h" in text
     cleared = succeeded(kms_cli("rotation", "clear", key, "--conf", conf, "--json"))
@@ -96,8 +110,10 @@ def test_what_a_get_grant_allows_leaves_rekey_out():
     from kms_tui.access_rights import effective, explain
 
     assert "rekey" not in effective(["get"]) and "rekey" in effective(["get", "rekey"])
-    assert explain(["get"]) == "get stands for every operation except revoke and destroy; rekey needs its own grant " \
+    assert (
+        explain(["get"]) == "get stands for every operation except revoke and destroy; rekey needs its own grant "
         "(Cosmian 5.26)"
+    )
 
 
 def test_due_tells_a_re_keyed_key_from_one_without_successor(kms_cli, conf):
@@ -115,13 +131,20 @@ def test_rekey_takes_keyset_references(kms_cli, conf, sandbox):
     import httpx
 
     name = "ledger-key"
-    attrs = [{"tag": "ActivationDate", "type": "DateTime", "value": "2024-01-01T00:00:00Z"},
-             {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
-             {"tag": "CryptographicLength", "type": "Integer", "value": 256},
-             {"tag": "RotateName", "type": "TextString", "value": name},
-             {"tag": "UniqueIdentifier", "type": "TextString", "value": name}]
-    body = {"tag": "Create", "value": [{"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"},
-                                        {"tag": "Attributes", "value": attrs}]}
+    attrs = [
+        {"tag": "ActivationDate", "type": "DateTime", "value": "2024-01-01T00:00:00Z"},
+        {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
+        {"tag": "CryptographicLength", "type": "Integer", "value": 256},
+        {"tag": "RotateName", "type": "TextString", "value": name},
+        {"tag": "UniqueIdentifier", "type": "TextString", "value": name},
+    ]
+    body = {
+        "tag": "Create",
+        "value": [
+            {"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"},
+            {"tag": "Attributes", "value": attrs},
+        ],
+    }
     assert httpx.post(f"{sandbox.url}/kmip/2_1", json=body).status_code == 200
     assert succeeded(kms_cli("rekey", name, "--conf", conf, "--json"))["new"] == f"{name}@1"
     assert succeeded(kms_cli("rekey", f"{name}@latest", "--conf", conf, "--json"))["new"] == f"{name}@2"
@@ -132,12 +155,28 @@ def test_rekey_takes_keyset_references(kms_cli, conf, sandbox):
 
 
 def test_create_takes_ckms_rotation_options(kms_cli, conf):
-    made = succeeded(kms_cli("create", "aes", "--rotation-interval", "30d", "--rotation-offset", "1d",
-                             "--enroll-keyset", "--conf", conf, "--json"))
+    made = succeeded(
+        kms_cli(
+            "create",
+            "aes",
+            "--rotation-interval",
+            "30d",
+            "--rotation-offset",
+            "1d",
+            "--enroll-keyset",
+            "--conf",
+            conf,
+            "--json",
+        )
+    )
     assert (made["rotation_interval"], made["rotation_offset"], made["keyset"]) == (2592000, 86400, made["id"])
     policy = succeeded(kms_cli("rotation", "get", made["id"], "--conf", conf, "--json"))
-    assert (policy["interval"], policy["offset"], policy["name"], policy["generation"]) == (2592000, 86400, made["id"],
-                                                                                            0)
+    assert (policy["interval"], policy["offset"], policy["name"], policy["generation"]) == (
+        2592000,
+        86400,
+        made["id"],
+        0,
+    )
     assert policy["scheduled"] is True
     pair = succeeded(kms_cli("create", "ed25519", "--rotation-interval", "7d", "--conf", conf, "--json"))
     assert succeeded(kms_cli("rotation", "get", pair["private_key_id"], "--conf", conf, "--json"))["interval"] == 604800

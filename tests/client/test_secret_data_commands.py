@@ -28,8 +28,9 @@ def _trail_bytes() -> bytes:
 
 def test_a_password_from_stdin_is_revealed_and_never_logged(kms_cli, conf, sandbox, monkeypatch):
     _stdin(monkeypatch, PASSWORD.encode() + b"\n")
-    created = kms_cli("create", "secret", "--type", "password", "--value-file", "-", "--tag", "db",
-                      "--conf", conf, "--json")
+    created = kms_cli(
+        "create", "secret", "--type", "password", "--value-file", "-", "--tag", "db", "--conf", conf, "--json"
+    )
     data = succeeded(created)
     assert data["type"] == "SecretData" and data["data_type"] == "Password" and data["length"] == len(PASSWORD)
     assert PASSWORD not in created.out + created.err
@@ -53,8 +54,14 @@ def test_the_server_seed_and_random_values_of_a_chosen_length(kms_cli, conf):
     value = succeeded(kms_cli("reveal", seed["id"], "--conf", conf, "--format", "hex", "--json"))["value"]
     assert len(bytes.fromhex(value)) == 32
     short = succeeded(kms_cli("create", "secret", "--length", "16", "--conf", conf, "--json"))
-    assert len(bytes.fromhex(succeeded(kms_cli("reveal", short["id"], "--format", "hex", "--conf", conf,
-                                        "--json"))["value"])) == 16
+    assert (
+        len(
+            bytes.fromhex(
+                succeeded(kms_cli("reveal", short["id"], "--format", "hex", "--conf", conf, "--json"))["value"]
+            )
+        )
+        == 16
+    )
     pw = succeeded(kms_cli("create", "secret", "--type", "password", "--length", "24", "--conf", conf, "--json"))
     text = kms_cli("reveal", pw["id"], "--conf", conf).out.rstrip("\n")
     assert len(text) == 24 and set(text) <= set(PASSWORD_ALPHABET)
@@ -131,8 +138,15 @@ KEY_KINDS = [  # (create arguments, ObjectType, CryptographicAlgorithm, Cryptogr
     (("ed25519",), "PrivateKey", "Ed25519", None),
     (("ed448",), "PrivateKey", "Ed448", None),
 ]
-CURVES = {"p192": "P192", "p224": "P224", "p384": "P384", "p521": "P521", "secp256k1": "SECP256K1",
-          "x25519": "CURVE25519", "x448": "CURVE448"}
+CURVES = {
+    "p192": "P192",
+    "p224": "P224",
+    "p384": "P384",
+    "p521": "P521",
+    "secp256k1": "SECP256K1",
+    "x25519": "CURVE25519",
+    "x448": "CURVE448",
+}
 
 
 def test_every_key_type_ckms_creates(kms_cli, conf):
@@ -141,7 +155,10 @@ def test_every_key_type_ckms_creates(kms_cli, conf):
         uid = made.get("id") or made["private_key_id"]
         attrs = succeeded(kms_cli("attributes", uid, "--conf", conf, "--json"))["attributes"]
         assert (attrs["ObjectType"], attrs["CryptographicAlgorithm"], attrs["State"]) == (
-            object_type, algorithm, "Active"), args
+            object_type,
+            algorithm,
+            "Active",
+        ), args
         if length is not None:
             assert attrs["CryptographicLength"] == length, args
         if args[0] == "ec":
@@ -163,8 +180,12 @@ def test_the_masked_prompt_on_a_terminal(conf, sandbox, tmp_path):
     import pexpect
 
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    child = pexpect.spawn(sys.executable, ["-m", "kms_tui", "create", "secret", "--type", "password", "--prompt",
-                                           "--conf", str(conf), "--json"], env=env, timeout=60)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "kms_tui", "create", "secret", "--type", "password", "--prompt", "--conf", str(conf), "--json"],
+        env=env,
+        timeout=60,
+    )
     child.expect("Secret value")
     child.sendline(PASSWORD)
     child.expect("Again")
@@ -174,9 +195,13 @@ def test_the_masked_prompt_on_a_terminal(conf, sandbox, tmp_path):
     child.close()
     assert child.exitstatus == 0, shown
     assert PASSWORD not in shown  # not echoed, not printed
-    uid = json.loads(shown[shown.index("{"):shown.rindex("}") + 1])["id"]
-    child = pexpect.spawn(sys.executable, ["-m", "kms_tui", "create", "secret", "--type", "password", "--prompt",
-                                           "--conf", str(conf)], env=env, timeout=60)
+    uid = json.loads(shown[shown.index("{") : shown.rindex("}") + 1])["id"]
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "kms_tui", "create", "secret", "--type", "password", "--prompt", "--conf", str(conf)],
+        env=env,
+        timeout=60,
+    )
     child.expect("Secret value")
     child.sendline("one")
     child.expect("Again")
@@ -196,8 +221,9 @@ def test_another_user_reveals_a_secret_only_while_granted(two_users, kms_cli, tm
     _, paths, _ = two_users
     value = tmp_path / "pw"
     value.write_text(PASSWORD + "\n")
-    uid = succeeded(kms_cli("create", "secret", "--type", "password", "--value-file", value, "--conf", paths["alice"],
-                      "--json"))["id"]
+    uid = succeeded(
+        kms_cli("create", "secret", "--type", "password", "--value-file", value, "--conf", paths["alice"], "--json")
+    )["id"]
     denied = kms_cli("reveal", uid, "--conf", paths["bob"])
     assert denied.code == 1 and PASSWORD not in denied.out + denied.err
     assert kms_cli("access", "grant", "bob", "export", "--id", uid, "--conf", paths["alice"]).code == 0
@@ -209,8 +235,11 @@ def test_another_user_reveals_a_secret_only_while_granted(two_users, kms_cli, tm
 def test_sensitive_and_wrapped_secrets(kms_cli, conf, tmp_path):
     value = tmp_path / "pw"
     value.write_text(PASSWORD)
-    sensitive = succeeded(kms_cli("create", "secret", "--type", "password", "--value-file", value, "--sensitive",
-                            "--conf", conf, "--json"))["id"]
+    sensitive = succeeded(
+        kms_cli(
+            "create", "secret", "--type", "password", "--value-file", value, "--sensitive", "--conf", conf, "--json"
+        )
+    )["id"]
     assert succeeded(kms_cli("attributes", sensitive, "--conf", conf, "--json"))["attributes"]["Sensitive"] is True
     refused = kms_cli("reveal", sensitive, "--conf", conf)  # said before anything is exported
     assert refused.code == 3 and "is Sensitive" in refused.err and PASSWORD not in refused.out + refused.err
@@ -232,8 +261,9 @@ def test_secret_data_and_opaque_objects_go_through_files_both_ways(kms_cli, conf
     _ = sandbox
     source = tmp_path / "pw.txt"
     source.write_bytes(PASSWORD.encode())
-    secret = succeeded(kms_cli("create", "secret", "--type", "password", "--value-file", source, "--conf", conf,
-                               "--json"))
+    secret = succeeded(
+        kms_cli("create", "secret", "--type", "password", "--value-file", source, "--conf", conf, "--json")
+    )
     blob = tmp_path / "blob.bin"
     blob.write_bytes(b"\x00opaque\xffbytes")
     opaque = succeeded(kms_cli("create", "opaque", "--value-file", blob, "--conf", conf, "--json"))

@@ -10,10 +10,13 @@ from kms_tui.config import ProfileSettings, ProfileStore, SecretError, resolve_c
 def _profile(token_ref: str = "secret://eu-west-1/kms-console/prod/api-token") -> None:
     store = ProfileStore()
     store.create("aws")
-    store.save_text("aws", "[http_config]\n"
-                           'server_url = "https://kms:9998"\n'
-                           f'access_token = "{token_ref}"\n'
-                           'database_secret = "postgresql://kms:secret://eu-west-1//kms-console/prod/db-password@db/kms"\n')
+    store.save_text(
+        "aws",
+        "[http_config]\n"
+        'server_url = "https://kms:9998"\n'
+        f'access_token = "{token_ref}"\n'
+        'database_secret = "postgresql://kms:secret://eu-west-1//kms-console/prod/db-password@db/kms"\n',
+    )
     store.set_profile_settings("aws", ProfileSettings(secret_backend="aws-ssm"))
 
 

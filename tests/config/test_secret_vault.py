@@ -35,8 +35,10 @@ def test_references_resolve_in_memory_and_show_masked(vault_server):
     assert "s3cr3t" not in str(masked) and "db-pass-42" not in str(masked)
     assert store.path_of("prod").read_text() == PROFILE  # never written back
     assert store.load("prod").holds_secret() is False
-    assert [p for m, p in vault_server.log if m == "GET"] == ["/v1/secret/data/kms-console/prod",
-                                                             "/v1/secret/data/kms-console/db"]
+    assert [p for m, p in vault_server.log if m == "GET"] == [
+        "/v1/secret/data/kms-console/prod",
+        "/v1/secret/data/kms-console/db",
+    ]
 
 
 def test_each_reference_is_fetched_once(vault_server):

@@ -27,8 +27,13 @@ VICTIM_TEXT = "precious: not kms-tui's\n"
 
 def kms_tui(*args: str) -> subprocess.CompletedProcess:
     """The real command line, in its own process (the environment carries KMS_TUI_HOME)."""
-    return subprocess.run([sys.executable, "-m", "kms_tui", *map(str, args)], capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "kms_tui", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
 
 
 class Plant:
@@ -110,8 +115,11 @@ def test_credential_cache_file(tmp_path, kind, monkeypatch, caplog):
     cache = CredentialCache("work")
     plant = Plant(tmp_path, cache.path, kind)
     if kind == "victim":
-        plant.target.write_text(CachedCredentials("authorization_code", TokenSet("planted-token"),
-                                                  "https://evil.example/token", "c").to_json())
+        plant.target.write_text(
+            CachedCredentials(
+                "authorization_code", TokenSet("planted-token"), "https://evil.example/token", "c"
+            ).to_json()
+        )
         plant.target.chmod(0o644)
     planted = plant.target.read_text() if kind == "victim" else None
     assert cache.load() is None  # a planted cache is not believed
@@ -224,8 +232,12 @@ def test_a_stored_profile_that_is_a_link_is_not_read_and_delete_removes_only_the
     if kind == "victim":  # a file that would parse as a profile: still not read
         plant.target.write_text(PROFILE)
         plant.target.chmod(0o644)
-    for args in (["profile", "show", "work"], ["profile", "check", "work"], ["profile", "use", "work"],
-                 ["locate", "--profile", "work"]):
+    for args in (
+        ["profile", "show", "work"],
+        ["profile", "check", "work"],
+        ["profile", "use", "work"],
+        ["locate", "--profile", "work"],
+    ):
         r = kms_tui(*args)
         assert r.returncode == 3, (args, r.stderr)
         plant.named_in(r.stderr)

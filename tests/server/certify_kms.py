@@ -28,8 +28,12 @@ def integer(tag: str, value: int) -> dict:
 
 
 def vendor(name: str, value: dict) -> dict:
-    return s("Attribute", text("VendorIdentification", "cosmian"), text("AttributeName", name),
-             {**value, "tag": "AttributeValue"})
+    return s(
+        "Attribute",
+        text("VendorIdentification", "cosmian"),
+        text("AttributeName", name),
+        {**value, "tag": "AttributeValue"},
+    )
 
 
 def link(link_type: str, target: str) -> dict:
@@ -63,8 +67,11 @@ class Kms(Kmip):
         """Links, state, tags, object type and key format of an object, as plain values."""
         attrs = self.attributes(target, "Link", "State", "Tag", "ObjectType", "KeyFormatType")["value"][1]["value"]
         links = {first(n, "LinkType"): first(n, "LinkedObjectIdentifier") for n in attrs if n["tag"] == "Link"}
-        tags = [json.loads(first(n, "AttributeValue")) for n in attrs
-                if n["tag"] == "Attribute" and first(n, "AttributeName") == "tag"]
+        tags = [
+            json.loads(first(n, "AttributeValue"))
+            for n in attrs
+            if n["tag"] == "Attribute" and first(n, "AttributeName") == "tag"
+        ]
         plain = {n["tag"]: n["value"] for n in attrs if n["tag"] not in ("Link", "Attribute")}
         return {**plain, "links": links, "tags": set(tags[0]) if tags else set()}
 
@@ -79,10 +86,12 @@ def started(tmp_path_factory, name: str) -> Iterator[Kms]:
 
 
 def _csr(cn: str, key) -> x509.CertificateSigningRequest:
-    return (x509.CertificateSigningRequestBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, cn)]))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
-            .sign(key, hashes.SHA256()))
+    return (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, cn)]))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
 
 
 def _csr_value(csr: x509.CertificateSigningRequest, encoding: serialization.Encoding) -> dict:
@@ -98,6 +107,10 @@ def bare_subject(cn: str) -> dict:
 
 def certify_for_days(kms: Kmip, cn: str, days: int) -> str:
     _, pk = kms.create_pair("ECDSA", curve="P256")
-    validity = s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                 t("AttributeName", "TextString", "requested_validity_days"), t("AttributeValue", "Integer", days))
+    validity = s(
+        "Attribute",
+        t("VendorIdentification", "TextString", "cosmian"),
+        t("AttributeName", "TextString", "requested_validity_days"),
+        t("AttributeValue", "Integer", days),
+    )
     return first(kms.ok(s("Certify", uid(pk), s("Attributes", bare_subject(cn), validity))), "UniqueIdentifier")

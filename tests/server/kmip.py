@@ -23,13 +23,21 @@ def uid(value: str) -> dict:
 
 
 def tag_attr(*tags: str) -> dict:
-    return s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-             t("AttributeName", "TextString", "tag"), t("AttributeValue", "TextString", json.dumps(list(tags))))
+    return s(
+        "Attribute",
+        t("VendorIdentification", "TextString", "cosmian"),
+        t("AttributeName", "TextString", "tag"),
+        t("AttributeValue", "TextString", json.dumps(list(tags))),
+    )
 
 
 def aes(length: int = 256, *, active: bool = True, tags: tuple[str, ...] = (), extra: tuple[dict, ...] = ()) -> dict:
-    attrs = [t("CryptographicAlgorithm", "Enumeration", "AES"), t("CryptographicLength", "Integer", length),
-             t("CryptographicUsageMask", "Integer", 12), t("ObjectType", "Enumeration", "SymmetricKey")]
+    attrs = [
+        t("CryptographicAlgorithm", "Enumeration", "AES"),
+        t("CryptographicLength", "Integer", length),
+        t("CryptographicUsageMask", "Integer", 12),
+        t("ObjectType", "Enumeration", "SymmetricKey"),
+    ]
     if active:
         attrs.insert(0, t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"))
     if tags:
@@ -38,8 +46,14 @@ def aes(length: int = 256, *, active: bool = True, tags: tuple[str, ...] = (), e
     return s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes", *attrs))
 
 
-def key_pair(algorithm: str, *, length: int | None = None, curve: str | None = None, active: bool = True,
-             tags: tuple[str, ...] = ()) -> dict:
+def key_pair(
+    algorithm: str,
+    *,
+    length: int | None = None,
+    curve: str | None = None,
+    active: bool = True,
+    tags: tuple[str, ...] = (),
+) -> dict:
     common = [t("CryptographicAlgorithm", "Enumeration", algorithm)]
     if length:
         common.append(t("CryptographicLength", "Integer", length))
@@ -156,8 +170,10 @@ class Kmip:
 
 
 def _message(*items: dict, undo: bool = False) -> dict:
-    header = [s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
-              t("BatchCount", "Integer", len(items))]
+    header = [
+        s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+        t("BatchCount", "Integer", len(items)),
+    ]
     if undo:
         header.append(t("BatchErrorContinuationOption", "Enumeration", "Undo"))
     return s("RequestMessage", s("RequestHeader", *header), *items)

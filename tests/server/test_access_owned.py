@@ -47,9 +47,20 @@ def owned(client: Kmip) -> dict[str, dict]:
 def test_owned_attributes_are_what_get_attributes_says_after_every_change(kmip):
     key = kmip.create(tags=("owned-list",))
     private, public = kmip.create_pair("RSA", length=2048)
-    kmip.ok(s("AddAttribute", uid(key), s("NewAttribute", s("Name", t("NameValue", "TextString", "é-key"),
-                                                              t("NameType", "Enumeration",
-                                                                "UninterpretedTextString")))))
+    kmip.ok(
+        s(
+            "AddAttribute",
+            uid(key),
+            s(
+                "NewAttribute",
+                s(
+                    "Name",
+                    t("NameValue", "TextString", "é-key"),
+                    t("NameType", "Enumeration", "UninterpretedTextString"),
+                ),
+            ),
+        )
+    )
     kmip.ok(revoke(key, "KeyCompromise"))
     listed = owned(kmip)
     for target in (key, private, public):
@@ -86,7 +97,7 @@ def test_a_database_of_an_earlier_sandbox_lists_the_same(tmp_path):
         assert owned(client) == before
         client.close()
     with sqlite3.connect(db) as conn:  # what the previous version wrote: single values, RFC 3339 dates
-        conn.execute("UPDATE objects SET plain_attributes='{\"Name\":{\"NameValue\":\"old\"}}'")
+        conn.execute('UPDATE objects SET plain_attributes=\'{"Name":{"NameValue":"old"}}\'')
         conn.execute("DELETE FROM meta")
     with start_sandbox(tmp_path / "third", db=db) as sb:
         client = Kmip(sb.url)

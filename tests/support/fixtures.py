@@ -121,8 +121,9 @@ def start_tls_sandbox(tmp_path, pki) -> Callable[..., Sandbox]:
     """Start HTTPS sandboxes; all stopped at the end of the test."""
     started: list[Sandbox] = []
 
-    def start(server: Issued | None = None, *, client_ca: bool = False, extra: str = "",
-              db: Path | None = None) -> Sandbox:
+    def start(
+        server: Issued | None = None, *, client_ca: bool = False, extra: str = "", db: Path | None = None
+    ) -> Sandbox:
         work = tmp_path / f"tls-sandbox-{len(started)}"
         sb = start_sandbox(work, config_toml=server_toml(pki, server, client_ca=client_ca, extra=extra), db=db)
         started.append(sb)
@@ -165,9 +166,25 @@ def forward_proxy(tmp_path) -> ForwardProxy:
     port_file, log = tmp_path / "proxy.port", tmp_path / "proxy.log"
     with open(log, "wb") as stderr:  # the child keeps its own descriptor; ours is closed here
         proc = subprocess.Popen(
-            [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
-             "--basic-auth", "user:pass", "--num-workers", "1", "--num-acceptors", "1"],
-            stdout=subprocess.DEVNULL, stderr=stderr,
+            [
+                sys.executable,
+                "-m",
+                "proxy",
+                "--hostname",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--port-file",
+                str(port_file),
+                "--basic-auth",
+                "user:pass",
+                "--num-workers",
+                "1",
+                "--num-acceptors",
+                "1",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
         )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not (port_file.exists() and port_file.read_text().strip()):
@@ -210,16 +227,24 @@ def moto_server(tmp_path_factory) -> Iterator[tuple[str, str, str]]:
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     env = {"INITIAL_NO_AUTH_ACTION_COUNT": "3", "PATH": "/usr/bin:/bin"}
     with open(log, "wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
-                                stdout=sink, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     try:
         deadline, url = time.monotonic() + 30, None
         while url is None and time.monotonic() < deadline:
             match = re.search(r"Running on (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
             url = match.group(1) if match else time.sleep(0.1)
         assert url, log.read_text(errors="replace")
-        setup = {"endpoint_url": url, "region_name": AWS_REGION, "aws_access_key_id": "setup",
-                 "aws_secret_access_key": "setup"}
+        setup = {
+            "endpoint_url": url,
+            "region_name": AWS_REGION,
+            "aws_access_key_id": "setup",
+            "aws_secret_access_key": "setup",
+        }
         iam = boto3.session.Session().client("iam", **setup)
         iam.create_user(UserName="console")
         iam.put_user_policy(UserName="console", PolicyName="all", PolicyDocument=_ALLOW_ALL)

@@ -166,8 +166,10 @@ class HostileServer:
                 await w.drain()
         if mode == "gzip-bomb":
             assert self._bomb is not None
-            w.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
-                    b"Content-Length: %d\r\n\r\n" % len(self._bomb))
+            w.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(self._bomb)
+            )
             for start in range(0, len(self._bomb), 65536):
                 w.write(self._bomb[start : start + 65536])
                 await w.drain()
@@ -187,8 +189,11 @@ class HostileServer:
                 operation = json.loads(request[2]).get("tag", "Create")
             except ValueError:
                 operation = "Create"
-            body = {"tag": f"{operation}Response", "type": "Structure",
-                    "value": [{"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"}]}
+            body = {
+                "tag": f"{operation}Response",
+                "type": "Structure",
+                "value": [{"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"}],
+            }
             return await _send(w, 200, "OK", "application/json", json.dumps(body).encode())
         if mode == "ok-json":
             return await _send(w, 200, "OK", "application/json", b'{"user":"hostile"}')

@@ -93,8 +93,15 @@ def _start(script: str, workdir: Path, env: dict[str, str]) -> Idp:
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"{Path(script).stem}-{time.monotonic_ns()}.log"
     with open(log, "wb") as stderr:  # the child keeps its own descriptor; ours is closed here
-        proc = subprocess.Popen(["node", script, "0"], cwd=IDP_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=stderr, env={**os.environ, **env}, text=True)
+        proc = subprocess.Popen(
+            ["node", script, "0"],
+            cwd=IDP_DIR,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env={**os.environ, **env},
+            text=True,
+        )
     assert proc.stdout is not None
     line = proc.stdout.readline()  # printed only once the server listens
     if not line.startswith("{"):

@@ -104,5 +104,3 @@ async def settle(pilot, timeout: float = 30.0) -> None:
         with suppress(WorkerCancelled):
             await asyncio.wait_for(app.workers.wait_for_complete(workers), timeout)
         await pilot.pause()
-
-

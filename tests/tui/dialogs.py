@@ -32,8 +32,16 @@ UID = "dda84093-0335-46e4-9d7b-5c1e6a2bf90e"
 
 
 def _row() -> ObjectRow:
-    return ObjectRow(uid=UID, object_type="PrivateKey", algorithm="RSA", length=2048, state="Active",
-                     name="web-tls", tags=("payments", "prod"), links={"PublicKeyLink": UID + "_pk"})
+    return ObjectRow(
+        uid=UID,
+        object_type="PrivateKey",
+        algorithm="RSA",
+        length=2048,
+        state="Active",
+        name="web-tls",
+        tags=("payments", "prod"),
+        links={"PublicKeyLink": UID + "_pk"},
+    )
 
 
 def _pem() -> bytes:
@@ -41,8 +49,9 @@ def _pem() -> bytes:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     key = ec.generate_private_key(ec.SECP256R1())
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 DIALOGS: dict[str, Callable[[Path], ModalScreen]] = {
@@ -61,12 +70,24 @@ DIALOGS: dict[str, Callable[[Path], ModalScreen]] = {
     "production": lambda _tmp: ProductionConfirmModal("prod-eu", "destroy key " + UID),
     "prompt": lambda _tmp: PromptModal("Password of the PKCS#12 file", placeholder="password"),
     "discard": lambda _tmp: DiscardModal(["profile prod-eu: 3 fields", "config: 12 lines"]),
-    "diff": lambda _tmp: DiffModal("\n".join(f"+line {n} = \"{'x' * 50}\"" for n in range(40))),
-    "error": lambda _tmp: ErrorModal(title="The server refused", message="Permission denied. " * 20,
-                                     fix="Ask the owner to grant you get on this key. " * 3),
-    "audit-entry": lambda _tmp: AuditEntryModal({
-        "time": "2026-12-04T05:45:31Z", "operation": "Revoke", "outcome": "ok", "user": "admin",
-        "profile": "sandbox", "objects": [UID], "reason": "KeyCompromise", "message": "leaked " * 30,
-        "ms": 12.5}),
+    "diff": lambda _tmp: DiffModal("\n".join(f'+line {n} = "{"x" * 50}"' for n in range(40))),
+    "error": lambda _tmp: ErrorModal(
+        title="The server refused",
+        message="Permission denied. " * 20,
+        fix="Ask the owner to grant you get on this key. " * 3,
+    ),
+    "audit-entry": lambda _tmp: AuditEntryModal(
+        {
+            "time": "2026-12-04T05:45:31Z",
+            "operation": "Revoke",
+            "outcome": "ok",
+            "user": "admin",
+            "profile": "sandbox",
+            "objects": [UID],
+            "reason": "KeyCompromise",
+            "message": "leaked " * 30,
+            "ms": 12.5,
+        }
+    ),
     "progress": lambda _tmp: ProgressModal("Bulk revoke of 120 objects", 120),
 }

@@ -39,16 +39,61 @@ def _key(uid, otype, alg, length, mask, fmt, state, day, tags, names=(), links=(
 
 
 RECORDED = [
-    _key(SK, "PrivateKey", "RSA", 2048, 2601, "TransparentRSAPrivateKey", "Active", 1, ["_sk", "eu", "prod"],
-         ["web-tls"], [("PublicKeyLink", SK + "_pk")]),
-    _key(SK + "_pk", "PublicKey", "RSA", 2048, 2582, "TransparentRSAPublicKey", "Active", 1, ["_pk", "eu", "prod"],
-         (), [("PrivateKeyLink", SK)]),
-    _key(EC, "PrivateKey", "ECDH", 384, 1063425, "TransparentECPrivateKey", "Deactivated", 2, ["_sk", "prod"],
-         ["payments"], [("PublicKeyLink", EC + "_pk")]),
-    _key(EC + "_pk", "PublicKey", "ECDH", 384, 1051138, "TransparentECPublicKey", "Deactivated", 2, ["_pk", "prod"],
-         (), [("PrivateKeyLink", EC)]),
-    _key(AES, "SymmetricKey", "AES", 256, 2108, "TransparentSymmetricKey", "PreActive", 3, ["_kk", "ops"],
-         ["backup-key"]),
+    _key(
+        SK,
+        "PrivateKey",
+        "RSA",
+        2048,
+        2601,
+        "TransparentRSAPrivateKey",
+        "Active",
+        1,
+        ["_sk", "eu", "prod"],
+        ["web-tls"],
+        [("PublicKeyLink", SK + "_pk")],
+    ),
+    _key(
+        SK + "_pk",
+        "PublicKey",
+        "RSA",
+        2048,
+        2582,
+        "TransparentRSAPublicKey",
+        "Active",
+        1,
+        ["_pk", "eu", "prod"],
+        (),
+        [("PrivateKeyLink", SK)],
+    ),
+    _key(
+        EC,
+        "PrivateKey",
+        "ECDH",
+        384,
+        1063425,
+        "TransparentECPrivateKey",
+        "Deactivated",
+        2,
+        ["_sk", "prod"],
+        ["payments"],
+        [("PublicKeyLink", EC + "_pk")],
+    ),
+    _key(
+        EC + "_pk",
+        "PublicKey",
+        "ECDH",
+        384,
+        1051138,
+        "TransparentECPublicKey",
+        "Deactivated",
+        2,
+        ["_pk", "prod"],
+        (),
+        [("PrivateKeyLink", EC)],
+    ),
+    _key(
+        AES, "SymmetricKey", "AES", 256, 2108, "TransparentSymmetricKey", "PreActive", 3, ["_kk", "ops"], ["backup-key"]
+    ),
 ]
 
 
@@ -77,8 +122,11 @@ def add_recorded(pilot, screen, recorded: list[dict]) -> None:
 
 
 SECRET = "5ec2e7da-7a00-4b1e-9c3d-000000000042"
-RECORDED_SECRET = {**_key(SECRET, "SecretData", None, None, 1051136, "Raw", "Active", 4, ["_sd", "db"],
-                          ["db-password"]), "CryptographicAlgorithm": None, "CryptographicLength": None}
+RECORDED_SECRET = {
+    **_key(SECRET, "SecretData", None, None, 1051136, "Raw", "Active", 4, ["_sd", "db"], ["db-password"]),
+    "CryptographicAlgorithm": None,
+    "CryptographicLength": None,
+}
 
 
 async def _with_secret(pilot):

@@ -18,8 +18,9 @@ async def test_n_renews_a_certificate_after_confirmation_and_selects_the_new_one
     async with sandbox_console.run_test(size=(120, 40), notifications=True) as pilot:
         screen = await open_objects(pilot)
         client = pilot.app.services.client
-        old = await client.certify(certify_any(generate="ec:p256", subject="CN=web.example,O=Example", days=30,
-                                               tags=["web"]))
+        old = await client.certify(
+            certify_any(generate="ec:p256", subject="CN=web.example,O=Example", days=30, tags=["web"])
+        )
         key = await client.create_symmetric_key(name="not-a-certificate")
         await reload(pilot, screen)
 

@@ -64,19 +64,59 @@ async def test_detail_reads_the_certificate_and_jumps_along_the_chain(sandbox_co
 
 async def test_certify_dialog_issues_a_certificate_from_a_ca_in_the_kms(sandbox_console, sandbox, utc_local_time):
     # a CA whose key is in the KMS: made headless-style, straight on the server
-    r = httpx.post(f"{sandbox.url}/kmip/2_1", timeout=30, json={"tag": "Certify", "value": [{"tag": "Attributes",
-                                                                                             "value": [
-        _t("CryptographicAlgorithm", "Enumeration", "EC"),
-        {"tag": "CryptographicDomainParameters", "value": [_t("RecommendedCurve", "Enumeration", "P256")]},
-        {"tag": "CertificateAttributes", "value": [
-            _t(p + s, "TextString", "Console CA" if p + s == "CertificateSubjectCn" else "")
-            for p in ("CertificateSubject", "CertificateIssuer")
-            for s in ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier")]},
-        {"tag": "Attribute", "value": [_t("VendorIdentification", "TextString", "cosmian"),
-                                       _t("AttributeName", "TextString", "x509-extension"),
-                                       _t("AttributeValue", "ByteString",
-                                          b"[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\n"
-                                          b"keyUsage=critical,keyCertSign,crlSign\n".hex().upper())]}]}]})
+    r = httpx.post(
+        f"{sandbox.url}/kmip/2_1",
+        timeout=30,
+        json={
+            "tag": "Certify",
+            "value": [
+                {
+                    "tag": "Attributes",
+                    "value": [
+                        _t("CryptographicAlgorithm", "Enumeration", "EC"),
+                        {
+                            "tag": "CryptographicDomainParameters",
+                            "value": [_t("RecommendedCurve", "Enumeration", "P256")],
+                        },
+                        {
+                            "tag": "CertificateAttributes",
+                            "value": [
+                                _t(p + s, "TextString", "Console CA" if p + s == "CertificateSubjectCn" else "")
+                                for p in ("CertificateSubject", "CertificateIssuer")
+                                for s in (
+                                    "Cn",
+                                    "O",
+                                    "Ou",
+                                    "Email",
+                                    "C",
+                                    "St",
+                                    "L",
+                                    "Uid",
+                                    "SerialNumber",
+                                    "Title",
+                                    "Dc",
+                                    "DnQualifier",
+                                )
+                            ],
+                        },
+                        {
+                            "tag": "Attribute",
+                            "value": [
+                                _t("VendorIdentification", "TextString", "cosmian"),
+                                _t("AttributeName", "TextString", "x509-extension"),
+                                _t(
+                                    "AttributeValue",
+                                    "ByteString",
+                                    b"[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\n"
+                                    b"keyUsage=critical,keyCertSign,crlSign\n".hex().upper(),
+                                ),
+                            ],
+                        },
+                    ],
+                }
+            ],
+        },
+    )
     assert r.status_code == 200, r.text
     ca = r.json()["value"][0]["value"]
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
@@ -95,21 +135,38 @@ async def test_certify_dialog_issues_a_certificate_from_a_ca_in_the_kms(sandbox_
         await pilot.press("ctrl+s")
         await settle(pilot)
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: screen.table.current is not None
-                         and screen.table.current.object_type == "Certificate" and screen.table.current.uid != ca)
+        await wait_until(
+            pilot,
+            lambda: (
+                screen.table.current is not None
+                and screen.table.current.object_type == "Certificate"
+                and screen.table.current.uid != ca
+            ),
+        )
         issued = screen.table.current.uid
-    got = httpx.post(f"{sandbox.url}/kmip/2_1", timeout=30,
-                     json={"tag": "Export", "value": [_t("UniqueIdentifier", "TextString", issued)]}).json()
+    got = httpx.post(
+        f"{sandbox.url}/kmip/2_1",
+        timeout=30,
+        json={"tag": "Export", "value": [_t("UniqueIdentifier", "TextString", issued)]},
+    ).json()
     der = next(bytes.fromhex(n["value"]) for n in _walk(got) if n.get("tag") == "CertificateValue")
-    ca_der = next(bytes.fromhex(n["value"]) for n in _walk(httpx.post(
-        f"{sandbox.url}/kmip/2_1", timeout=30,
-        json={"tag": "Export", "value": [_t("UniqueIdentifier", "TextString", ca)]}).json())
-        if n.get("tag") == "CertificateValue")
+    ca_der = next(
+        bytes.fromhex(n["value"])
+        for n in _walk(
+            httpx.post(
+                f"{sandbox.url}/kmip/2_1",
+                timeout=30,
+                json={"tag": "Export", "value": [_t("UniqueIdentifier", "TextString", ca)]},
+            ).json()
+        )
+        if n.get("tag") == "CertificateValue"
+    )
     cert = x509.load_der_x509_certificate(der)
     cert.verify_directly_issued_by(x509.load_der_x509_certificate(ca_der))
     assert cert.subject.rfc4514_string() == "CN=api.example,O=Example"
     assert cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
-        x509.DNSName) == ["api.example"]
+        x509.DNSName
+    ) == ["api.example"]
     assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == 30
 
 

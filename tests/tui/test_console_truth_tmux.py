@@ -18,8 +18,6 @@ pytestmark = pytest.mark.e2e
 EVIL = "evil\x1b]0;pwned\x07\x1b]52;c;SGVsbG8=\x07[bold]x"
 
 
-
-
 async def _create_evil(url: str) -> str:
     async with KmsClient(ConnectionSettings.from_http_config({"server_url": url})) as client:
         return await client.create_symmetric_key("AES", 256, name=EVIL)
@@ -31,8 +29,14 @@ def test_an_osc_object_name_does_not_retitle_the_terminal_or_write_the_clipboard
     uid = asyncio.run(_create_evil(sandbox.url))
     conf = tmp_path / "ckms.toml"
     conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
-    env = {"KMS_TUI_HOME": str(tmp_path / "home"), "HOME": str(tmp_path / "user-home"), "TERM": "xterm-256color",
-           "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "TEXTUAL_ANIMATIONS": "none"}
+    env = {
+        "KMS_TUI_HOME": str(tmp_path / "home"),
+        "HOME": str(tmp_path / "user-home"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
     pane = Pane([sys.executable, "-m", "kms_tui", "--conf", str(conf)], env)
     try:
         pane.wait_for("Effective user")

@@ -21,10 +21,6 @@ pytestmark = [
 ]
 
 
-
-
-
-
 def _key_row(screen: str) -> str:
     """The table row of the private key created by the test."""
     return next((line for line in screen.splitlines() if "e2e-key" in line and "PrivateKey" in line), "")

@@ -15,8 +15,6 @@ from tests.tui.tmux_helpers import Tmux
 pytestmark = pytest.mark.e2e
 
 
-
-
 def sandbox_children(home) -> list[psutil.Process]:
     """`kms-tui serve` processes whose database lives in this test's kms-tui home."""
     found = []
@@ -33,8 +31,13 @@ def test_first_start_sandbox_whoami_quit(tmp_path):
     home = tmp_path / "kms-tui-home"
     exe = shutil.which("kms-tui")
     command = [exe] if exe else [sys.executable, "-m", "kms_tui"]
-    env = {"KMS_TUI_HOME": str(home), "HOME": str(tmp_path / "user-home"), "TERM": "xterm-256color",
-           "PATH": os.environ.get("PATH", ""), "TEXTUAL_ANIMATIONS": "none"}
+    env = {
+        "KMS_TUI_HOME": str(home),
+        "HOME": str(tmp_path / "user-home"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
     tmux = Tmux(command, env)
     try:
         tmux.wait_for("Try the local sandbox")
@@ -65,8 +68,14 @@ def test_config_editor_round_trip_through_editor(tmp_path):
     editor = tmp_path / "fake-editor.sh"
     editor.write_text('#!/bin/sh\nprintf "# added in the editor\\n" >> "$1"\n')
     editor.chmod(0o755)
-    env = {"KMS_TUI_HOME": str(tmp_path / "home"), "HOME": str(tmp_path / "user-home"), "TERM": "xterm-256color",
-           "PATH": os.environ.get("PATH", ""), "EDITOR": str(editor), "TEXTUAL_ANIMATIONS": "none"}
+    env = {
+        "KMS_TUI_HOME": str(tmp_path / "home"),
+        "HOME": str(tmp_path / "user-home"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "EDITOR": str(editor),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
     tmux = Tmux([sys.executable, "-m", "kms_tui", "--conf", str(conf)], env, size=(100, 30))
     try:
         tmux.wait_for("ckms")

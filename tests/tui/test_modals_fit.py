@@ -39,5 +39,6 @@ async def test_every_dialog_fits_and_each_control_is_reachable_on_screen(sandbox
             region = focused.region
             # the control with the focus is scrolled into view: it shows at least a line on screen
             assert region.height > 0 and region.width > 0, f"{name}: {focused!r} has the focus but is not shown"
-            assert 0 <= region.y and region.y < height and 0 <= region.x and region.x < width, \
+            assert 0 <= region.y and region.y < height and 0 <= region.x and region.x < width, (
                 f"{name}: {focused!r} has the focus at {region} outside {width}×{height}"
+            )

@@ -21,8 +21,10 @@ SKIPPED = {"names", "links", "tags", "vendor_attributes"}  # shown in their own 
 
 async def _fill(client) -> str:
     """COUNT keys, and one with a name, tags, a deactivation date and a vendor attribute."""
-    ops = [kmip.create_symmetric_key(length=256, tags=["bulk", f"team-{i % 3}"], name=f"bulk-{i:04d}")
-           for i in range(COUNT)]
+    ops = [
+        kmip.create_symmetric_key(length=256, tags=["bulk", f"team-{i % 3}"], name=f"bulk-{i:04d}")
+        for i in range(COUNT)
+    ]
     assert all(r.ok for r in await client.batch(ops))
     uid = await client.create_symmetric_key(tags=["watched", "payments"], name="watched-key")
     await edits.set_attributes(client, uid, [R.deactivation_date_attribute(datetime(2031, 5, 6, 7, 8, tzinfo=UTC))])

@@ -148,8 +148,9 @@ async def test_a_secret_created_in_the_console_resolves_through_a_secret_referen
     host = sandbox.url.removeprefix("http://")
     store = ProfileStore()
     store.create("chained")
-    store.save_text("chained", f'[http_config]\nserver_url = "https://kms.example:9998"\n'
-                               f'access_token = "secret://{host}/{uid}"\n')
+    store.save_text(
+        "chained", f'[http_config]\nserver_url = "https://kms.example:9998"\naccess_token = "secret://{host}/{uid}"\n'
+    )
     store.set_profile_settings("chained", ProfileSettings(secret_backend="cosmian-kms"))
     connection = resolve_connection("chained")
     assert connection.http_config["access_token"] == PASSWORD

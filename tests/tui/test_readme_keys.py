@@ -10,8 +10,18 @@ from tests.tui.conftest import settle
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 # how the README writes a key Textual names otherwise
-SPELLED = {"asterisk": "*", "colon": ":", "exclamation_mark": "!", "number_sign": "#", "question_mark": "?",
-           "slash": "/", "space": "space", "escape": "Esc", "enter": "enter", "delete": "del"}
+SPELLED = {
+    "asterisk": "*",
+    "colon": ":",
+    "exclamation_mark": "!",
+    "number_sign": "#",
+    "question_mark": "?",
+    "slash": "/",
+    "space": "space",
+    "escape": "Esc",
+    "enter": "enter",
+    "delete": "del",
+}
 MOVING = {"up", "down", "pageup", "pagedown", "home", "end"}  # the arrows and paging keys every list has
 
 

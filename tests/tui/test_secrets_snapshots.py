@@ -21,8 +21,9 @@ async def _create_secret(pilot):
     await pilot.press("n")
     await pilot.pause()
     modal = pilot.app.screen
-    modal.query_one("#create-kind", Select).value = next(i for i, k in enumerate(KEY_KINDS)
-                                                         if k.label == "Secret data: password")
+    modal.query_one("#create-kind", Select).value = next(
+        i for i, k in enumerate(KEY_KINDS) if k.label == "Secret data: password"
+    )
     modal.query_one("#create-value", Input).value = TYPED
     modal.query_one("#create-name", Input).focus()
     await pilot.pause()

@@ -33,8 +33,11 @@ async def test_import_shows_the_pkcs12_before_sending_then_the_rows_appear(sandb
     root = make_ca("console root")
     leaf = issue(root, "console leaf", rsa_key=True)
     bundle = tmp_path / "service.p12"
-    bundle.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"svc", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(b"hunter2")))
+    bundle.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"svc", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(b"hunter2")
+        )
+    )
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
         await pilot.press("i")
@@ -68,8 +71,9 @@ async def test_import_shows_the_pkcs12_before_sending_then_the_rows_appear(sandb
 async def test_import_preview_refuses_a_wrong_password(sandbox_console, tmp_path):
     key = rsa.generate_private_key(65537, 2048)
     path = tmp_path / "enc.pem"
-    path.write_bytes(key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8,
-                                       ser.BestAvailableEncryption(b"right")))
+    path.write_bytes(
+        key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.BestAvailableEncryption(b"right"))
+    )
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
         screen.transfer.import_file(path)
@@ -79,10 +83,6 @@ async def test_import_preview_refuses_a_wrong_password(sandbox_console, tmp_path
         await _submit(pilot)
         assert isinstance(pilot.app.screen, ImportPreviewModal)  # kept open, saying why
         assert "password" in str(modal.query_one("#form-problem", Static).render())
-
-
-
-
 
 
 async def test_export_of_a_private_key_names_it_and_writes_0600(sandbox_console, tmp_path):

@@ -20,8 +20,6 @@ def seed(sandbox) -> ProfileStore:
     return store
 
 
-
-
 async def asked(pilot) -> DiscardModal:
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, DiscardModal), what="the discard question")
     return pilot.app.screen
@@ -37,9 +35,8 @@ async def discard(pilot) -> None:
     await pilot.pause()
 
 
-
-
 # --- the config editor -----------------------------------------------------------------------
+
 
 async def test_quit_asks_names_the_file_and_keeps_the_edits(console_factory, sandbox):
     seed(sandbox)
@@ -125,6 +122,7 @@ async def test_palette_go_to_asks(console_factory, sandbox):
 
 
 # --- forms -----------------------------------------------------------------------------------
+
 
 async def open_objects(pilot) -> None:
     await connected(pilot)

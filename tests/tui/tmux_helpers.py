@@ -19,8 +19,9 @@ class Pane:
 
     def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
         self.socket = f"kms-tui-truth-{uuid.uuid4().hex[:8]}"
-        self.run("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]),
-                 "sleep", "600")
+        self.run(
+            "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), "sleep", "600"
+        )
         self.run("set-option", "-s", "set-clipboard", "on")  # an OSC 52 would land in a paste buffer
         self.run("set-option", "-g", "allow-rename", "on")
         self.run("respawn-pane", "-k", "-t", "t", "env", *[f"{k}={v}" for k, v in env.items()], *command)
@@ -58,15 +59,26 @@ class Terminal:
 
     def __init__(self, command: list[str], *, width: int = 120, height: int = 40, env: dict[str, str]) -> None:
         self.socket = f"kms-tui-e2e-{uuid.uuid4().hex[:8]}"
-        self._tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
-                   " ".join(_quote(c) for c in command), env=env)
+        self._tmux(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            str(width),
+            "-y",
+            str(height),
+            " ".join(_quote(c) for c in command),
+            env=env,
+        )
         # a detached session may otherwise keep tmux's default 80x24
         self._tmux("set-option", "-t", "t", "window-size", "manual")
         self._tmux("resize-window", "-t", "t", "-x", str(width), "-y", str(height))
 
     def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
-        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=env,
-                              timeout=30)
+        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=env, timeout=30)
         return done.stdout
 
     def keys(self, *keys: str) -> None:
@@ -108,8 +120,7 @@ class Tmux:
     def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
         self.socket = f"kms-tui-e2e-{uuid.uuid4().hex[:8]}"
         env_args = [f"{k}={v}" for k, v in env.items()]
-        self.run("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]),
-                 "env", *env_args, *command)
+        self.run("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), "env", *env_args, *command)
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)

@@ -36,9 +36,13 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.", id="form-cancel"),
         Binding("ctrl+s", "submit", "Submit", tooltip="Send the request.", id="form-submit"),
-        Binding("exclamation_mark,f3", "show_command", "Command",
-                tooltip="Show this request as a kms-tui and a ckms command and as KMIP JSON (! or f3).",
-                id="form-show-command"),
+        Binding(
+            "exclamation_mark,f3",
+            "show_command",
+            "Command",
+            tooltip="Show this request as a kms-tui and a ckms command and as KMIP JSON (! or f3).",
+            id="form-show-command",
+        ),
     ]
     DEFAULT_CSS = """
     ObjectForm .object-form-body {
@@ -74,7 +78,9 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
             with Horizontal(classes="object-form-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button(
-                    self.CONFIRM_LABEL, id="confirm", variant="error" if self.DESTRUCTIVE else "primary",
+                    self.CONFIRM_LABEL,
+                    id="confirm",
+                    variant="error" if self.DESTRUCTIVE else "primary",
                     compact=True,
                 )
 

@@ -65,8 +65,10 @@ def render_detail(row: ObjectRow, local: tzinfo | None = None, attributes: dict[
     if row.links:
         _section(text, "Links  (l follows the linked key; click any)")
         for link_type, target in sorted(row.links.items()):
-            target_text = Text(visible(target), style=Style(underline=True) + Style.from_meta(
-                {"@click": f"screen.follow_link({target!r})"}))
+            target_text = Text(
+                visible(target),
+                style=Style(underline=True) + Style.from_meta({"@click": f"screen.follow_link({target!r})"}),
+            )
             _pair(text, link_type, target_text)
     _section(text, "Attributes")
     if not isinstance(attributes, dict):
@@ -118,8 +120,12 @@ class ObjectDetail(VerticalScroll, can_focus=True):
                 now = time.monotonic()
                 pause = PAUSE if now - self._last_read < MOVING else 0.0
                 self._last_read = now
-                self.run_worker(self._read_attributes(client, row, pause), group="detail-attributes",
-                                exclusive=True, exit_on_error=False)
+                self.run_worker(
+                    self._read_attributes(client, row, pause),
+                    group="detail-attributes",
+                    exclusive=True,
+                    exit_on_error=False,
+                )
         self._draw_readable()
         self.scroll_home(animate=False)
 

@@ -73,8 +73,9 @@ def normalise_attributes(raw: Any, *, copy: bool = True) -> dict[str, Any]:
         out["Digest"] = {**digest, "DigestValue": bytes(digest["DigestValue"])}
     # The client's flat dict form (``requests.attributes_to_dict``): links/names/tags lower-case.
     if "links" in out:
-        out["Link"] = [{"LinkType": link.get("type"), "LinkedObjectIdentifier": link.get("id")}
-                       for link in out.pop("links")]
+        out["Link"] = [
+            {"LinkType": link.get("type"), "LinkedObjectIdentifier": link.get("id")} for link in out.pop("links")
+        ]
     if "names" in out:
         out["Name"] = [{"NameValue": n} for n in out.pop("names")]
     if "tags" in out:
@@ -214,8 +215,11 @@ class ObjectRow:
 
     def date(self, attribute: str) -> datetime | None:
         """One of the dates the row keeps, by attribute name (None if not kept or not set)."""
-        return {"ActivationDate": self.activated, "DeactivationDate": self.deactivated,
-                "CompromiseOccurrenceDate": self.compromised}.get(attribute)
+        return {
+            "ActivationDate": self.activated,
+            "DeactivationDate": self.deactivated,
+            "CompromiseOccurrenceDate": self.compromised,
+        }.get(attribute)
 
     def cell(self, column: str) -> str:
         """The text shown in ``column``."""
@@ -287,9 +291,12 @@ def recent_attributes(client: KmsClient | None) -> RecentAttributes:
 def kept_dates(attrs: Mapping[str, Any]) -> dict[str, Any]:
     """The row fields for the dates a row keeps, from attributes in any shape."""
     compromise = attrs.get("CompromiseOccurrenceDate") or attrs.get("CompromiseDate")
-    return {"activated": _as_datetime(attrs.get("ActivationDate")),
-            "deactivated": _as_datetime(attrs.get("DeactivationDate")),
-            "compromised": _as_datetime(compromise), "sensitive": attrs.get("Sensitive") is True}
+    return {
+        "activated": _as_datetime(attrs.get("ActivationDate")),
+        "deactivated": _as_datetime(attrs.get("DeactivationDate")),
+        "compromised": _as_datetime(compromise),
+        "sensitive": attrs.get("Sensitive") is True,
+    }
 
 
 def created_of(attrs: dict[str, Any]) -> datetime | None:
@@ -298,7 +305,12 @@ def created_of(attrs: dict[str, Any]) -> datetime | None:
 
 
 def row_from_attributes(
-    uid: str, raw: Any, *, state: str | None = None, owner: str = "", copy: bool = True,
+    uid: str,
+    raw: Any,
+    *,
+    state: str | None = None,
+    owner: str = "",
+    copy: bool = True,
     recent: RecentAttributes | None = None,
 ) -> ObjectRow:
     """Build a row from an object's attributes (any shape :func:`normalise_attributes` takes);
@@ -386,4 +398,3 @@ def sort_key(column: str) -> Callable[[ObjectRow], Any]:
     if column == "created":
         return lambda r: r.created.timestamp() if r.created else math.inf
     return lambda r: r.cell(column).lower()
-

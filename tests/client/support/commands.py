@@ -19,8 +19,13 @@ REPO = Path(__file__).resolve().parents[3]  # the checkout whose kms_tui the chi
 
 def kms_tui(*args: str) -> subprocess.CompletedProcess:
     """The real command line, in its own process (the environment carries KMS_TUI_HOME)."""
-    return subprocess.run([sys.executable, "-m", "kms_tui", *map(str, args)], capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "kms_tui", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
 
 
 def run_limited(args: list[str], limit: int) -> subprocess.CompletedProcess:
@@ -30,10 +35,15 @@ def run_limited(args: list[str], limit: int) -> subprocess.CompletedProcess:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write returns EFBIG instead
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    env = {**os.environ, "PYTHONPATH": str(REPO),
-           "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([sys.executable, "-m", "kms_tui", *args], capture_output=True, text=True,
-                          env=env, timeout=120, preexec_fn=no_growth)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "kms_tui", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        preexec_fn=no_growth,
+    )
 
 
 def send(url: str, op: TTLV) -> TTLV:

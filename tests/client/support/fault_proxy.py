@@ -166,8 +166,11 @@ class FaultProxy(_Background):
 def _ensure_length(answer: bytes) -> bytes:
     """Re-frame a Connection: close answer with a Content-Length so the client can keep-alive."""
     head, _, body = answer.partition(b"\r\n\r\n")
-    lines = [ln for ln in head.split(b"\r\n") if not ln.lower().startswith((b"content-length:", b"transfer-encoding:",
-                                                                            b"connection:"))]
+    lines = [
+        ln
+        for ln in head.split(b"\r\n")
+        if not ln.lower().startswith((b"content-length:", b"transfer-encoding:", b"connection:"))
+    ]
     if b"chunked" in head.lower():
         body = _dechunk(body)
     lines.append(b"Content-Length: " + str(len(body)).encode())
