@@ -29,11 +29,12 @@ import threading
 import time
 import tomllib
 import urllib.request
-import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.tui.tmux_helpers import Tmux
 
 # Each builds or fills a virtual environment: minutes when pip has to download the dependencies.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -91,47 +92,6 @@ def _runtime_data_files() -> list[str]:
         if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".py", ".pyc", ".md"):
             found.append(path.relative_to(ROOT).as_posix())
     return found
-
-
-class Tmux:
-    """One private tmux server (its own socket) running one command."""
-
-    def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
-        self.socket = f"kms-tui-pkg-{uuid.uuid4().hex[:8]}"
-        self.run(
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            str(size[0]),
-            "-y",
-            str(size[1]),
-            "env",
-            *(f"{k}={v}" for k, v in env.items()),
-            *command,
-        )
-
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t").stdout
-
-    def wait_for(self, text: str, timeout: float = 90.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
-
-    def alive(self) -> bool:
-        return self.run("has-session", "-t", "t").returncode == 0
-
-    def kill(self) -> None:
-        self.run("kill-server")
 
 
 def test_wheel_from_the_sdist_passes_twine_carries_its_data_and_runs_from_a_fresh_venv(tmp_path):
@@ -223,8 +183,8 @@ def test_wheel_from_the_sdist_passes_twine_carries_its_data_and_runs_from_a_fres
         {k: env[k] for k in ("KMS_TUI_HOME", "HOME", "TERM", "TEXTUAL_ANIMATIONS", "PATH")},
     )
     try:
-        tmux.wait_for("Effective user")
-        shown = tmux.wait_for("admin")
+        tmux.wait_for("Effective user", timeout=90)
+        shown = tmux.wait_for("admin", timeout=90)
         assert "sandbox" in shown
         tmux.run("send-keys", "-t", "t", "C-q")
         deadline = time.monotonic() + 30
@@ -232,7 +192,7 @@ def test_wheel_from_the_sdist_passes_twine_carries_its_data_and_runs_from_a_fres
             time.sleep(0.2)
         assert not tmux.alive(), "the console from the wheel did not quit on ctrl+q"
     finally:
-        tmux.kill()
+        tmux.close()
 
 
 def _load_install_py():

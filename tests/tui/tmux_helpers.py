@@ -14,29 +14,17 @@ import psutil
 REPO = Path(__file__).resolve().parents[2]
 
 
-class Pane:
-    """One private tmux server (own socket, no user config, clipboard capture on) running a command."""
+class _PrivateTmux:
+    """A private tmux server (its own socket, nothing shared with the user's tmux): run a tmux
+    command on it, read the pane, wait for text."""
 
-    def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
-        self.socket = f"kms-tui-truth-{uuid.uuid4().hex[:8]}"
-        self.run(
-            "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), "sleep", "600"
-        )
-        self.run("set-option", "-s", "set-clipboard", "on")  # an OSC 52 would land in a paste buffer
-        self.run("set-option", "-g", "allow-rename", "on")
-        self.run("respawn-pane", "-k", "-t", "t", "env", *[f"{k}={v}" for k, v in env.items()], *command)
+    socket: str
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
 
     def screen(self, escapes: bool = False) -> str:
         return self.run("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "t").stdout
-
-    def title(self) -> str:
-        return self.run("display-message", "-p", "-t", "t", "#{pane_title}").stdout.strip()
-
-    def buffers(self) -> str:
-        return self.run("list-buffers", "-F", "#{buffer_sample}").stdout
 
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", "t", *keys)
@@ -50,8 +38,30 @@ class Pane:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
 
+    def alive(self) -> bool:
+        return self.run("has-session", "-t", "t").returncode == 0
+
     def close(self) -> None:
         self.run("kill-server")
+
+
+class Pane(_PrivateTmux):
+    """No user config, clipboard capture on; the pane stays after its command exits."""
+
+    def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
+        self.socket = f"kms-tui-truth-{uuid.uuid4().hex[:8]}"
+        self.run(
+            "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), "sleep", "600"
+        )
+        self.run("set-option", "-s", "set-clipboard", "on")  # an OSC 52 would land in a paste buffer
+        self.run("set-option", "-g", "allow-rename", "on")
+        self.run("respawn-pane", "-k", "-t", "t", "env", *[f"{k}={v}" for k, v in env.items()], *command)
+
+    def title(self) -> str:
+        return self.run("display-message", "-p", "-t", "t", "#{pane_title}").stdout.strip()
+
+    def buffers(self) -> str:
+        return self.run("list-buffers", "-F", "#{buffer_sample}").stdout
 
 
 class Terminal:
@@ -114,33 +124,16 @@ class Terminal:
                 pass
 
 
-class Tmux:
-    """One private tmux server (its own socket) running one command."""
+class Tmux(_PrivateTmux):
+    """One command in a session that ends when the command does (``alive()`` says so)."""
 
     def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
         self.socket = f"kms-tui-e2e-{uuid.uuid4().hex[:8]}"
         env_args = [f"{k}={v}" for k, v in env.items()]
         self.run("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), "env", *env_args, *command)
 
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t").stdout
-
-    def wait_for(self, text: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
-
-    def alive(self) -> bool:
-        return self.run("has-session", "-t", "t").returncode == 0
-
     def kill(self) -> None:
+        """End the command itself (as a crash or ``kill`` would), not the tmux server."""
         pid = self.run("display-message", "-p", "#{pid}").stdout.strip()
         if pid.isdigit() and psutil.pid_exists(int(pid)):
             psutil.Process(int(pid)).terminate()
