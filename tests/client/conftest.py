@@ -55,15 +55,6 @@ def conf(sandbox, tmp_path) -> Path:
 def two_users(start_tls_sandbox, pki, tmp_path) -> tuple[Any, dict[str, Path], dict[str, dict[str, Any]]]:
     """(sandbox, {"alice": ckms.toml path, "bob": ...}, {"alice": http_config, ...})."""
     sb = start_tls_sandbox(client_ca=True)
-    ca = pki.ca.cert_pem.decode()
-    confs, paths = {}, {}
-    for who, issued in (("alice", pki.alice), ("bob", pki.bob)):
-        cert, key = pki.write(issued, f"{who}-access")
-        confs[who] = {
-            "server_url": sb.url,
-            "verified_cert": ca,
-            "tls_client_pem_cert_path": str(cert),
-            "tls_client_pem_key_path": str(key),
-        }
-        paths[who] = write_conf(tmp_path / f"{who}.toml", confs[who])
+    confs: dict[str, dict[str, Any]] = dict(pki.user_confs(sb.url, "access"))
+    paths = {who: write_conf(tmp_path / f"{who}.toml", conf) for who, conf in confs.items()}
     return sb, paths, confs

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,20 +18,10 @@ import pytest
 from kms_tui import paths
 from kms_tui.audit import AuditEntry, AuditTrail, default_path
 from kms_tui.config import ConfigError, ProfileStore
+from tests.client.support.commands import kms_tui
 
 PROFILE = '[http_config]\nserver_url = "http://127.0.0.1:9"\n'
 VICTIM_TEXT = "precious: not kms-tui's\n"
-
-
-def kms_tui(*args: str) -> subprocess.CompletedProcess:
-    """The real command line, in its own process (the environment carries KMS_TUI_HOME)."""
-    return subprocess.run(
-        [sys.executable, "-m", "kms_tui", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ),
-    )
 
 
 class Plant:

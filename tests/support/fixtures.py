@@ -81,6 +81,19 @@ class Pki:
     def write(self, issued: Issued, stem: str, **kw: Any) -> tuple[Path, Path]:
         return issued.write_pem(self.dir, stem, **kw)
 
+    def user_confs(self, server_url: str, stem: str) -> dict[str, dict[str, str]]:
+        """The ``http_config`` of alice and bob signing in with their client certificates."""
+        confs = {}
+        for who, issued in (("alice", self.alice), ("bob", self.bob)):
+            cert, key = self.write(issued, f"{who}-{stem}")
+            confs[who] = {
+                "server_url": server_url,
+                "verified_cert": self.ca.cert_pem.decode(),
+                "tls_client_pem_cert_path": str(cert),
+                "tls_client_pem_key_path": str(key),
+            }
+        return confs
+
     @property
     def ca_file(self) -> Path:
         path = self.dir / "ca.crt"
