@@ -77,8 +77,9 @@ def create_venv(venv: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0 and with_pip:
         # ensurepip is there but failed (a broken python3-venv, say): fall back to a venv without pip.
-        done = subprocess.run([sys.executable, "-m", "venv", "--clear", "--without-pip", str(venv)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "venv", "--clear", "--without-pip", str(venv)], capture_output=True, text=True
+        )
     if done.returncode != 0:
         raise InstallError(
             f"cannot create a virtual environment with {sys.executable} -m venv:\n{done.stdout}{done.stderr}"
@@ -118,9 +119,15 @@ def _listed_files(page: str) -> list[dict]:
             continue
         url = html.unescape(href.group(1))
         path, _, fragment = url.partition("#")
-        sha256 = fragment[len("sha256="):] if fragment.startswith("sha256=") else ""
-        files.append({"filename": urllib.parse.unquote(path.rsplit("/", 1)[-1]), "url": url,
-                      "hashes": {"sha256": sha256}, "yanked": "data-yanked" in tag})
+        sha256 = fragment[len("sha256=") :] if fragment.startswith("sha256=") else ""
+        files.append(
+            {
+                "filename": urllib.parse.unquote(path.rsplit("/", 1)[-1]),
+                "url": url,
+                "hashes": {"sha256": sha256},
+                "yanked": "data-yanked" in tag,
+            }
+        )
     return files
 
 
@@ -135,9 +142,12 @@ def pip_wheel_url(index: str) -> tuple[str, str]:
             return ()  # a pre-release or odd name: never chosen over a release
 
     wheels = [
-        f for f in _listed_files(page)
-        if str(f.get("filename", "")).endswith("-py3-none-any.whl") and not f.get("yanked")
-        and (f.get("hashes") or {}).get("sha256") and version(f["filename"])
+        f
+        for f in _listed_files(page)
+        if str(f.get("filename", "")).endswith("-py3-none-any.whl")
+        and not f.get("yanked")
+        and (f.get("hashes") or {}).get("sha256")
+        and version(f["filename"])
     ]
     if not wheels:
         raise InstallError(f"the index {index} lists no pip wheel with a sha256")
@@ -148,8 +158,9 @@ def pip_wheel_url(index: str) -> tuple[str, str]:
 def pip_from_system(python: Path) -> None:
     """Install pip into the virtual environment with this python's own pip (``pip --python``)."""
     print("install.py: giving the virtual environment pip with the system's pip")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "pip"],
-                   check=True, env=clean_env())
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "pip"], check=True, env=clean_env()
+    )
 
 
 def pip_from_index(python: Path, index: str) -> None:
@@ -164,8 +175,9 @@ def pip_from_index(python: Path, index: str) -> None:
         if hashlib.sha256(wheel.read_bytes()).hexdigest() != sha256:
             raise InstallError(f"{name} does not match the sha256 the index gave; nothing installed")
         # A pip wheel runs as a zip application: python pip-X.whl/pip install pip-X.whl
-        subprocess.run([str(python), str(wheel / "pip"), "install", "-q", "--no-index", str(wheel)],
-                       check=True, env=clean_env())
+        subprocess.run(
+            [str(python), str(wheel / "pip"), "install", "-q", "--no-index", str(wheel)], check=True, env=clean_env()
+        )
 
 
 def bootstrap_pip(python: Path) -> None:
@@ -180,8 +192,7 @@ def install(venv: Path, extras: list[str]) -> Path:
     """Create or reuse ``venv``, give it pip, install this checkout in it (editable)."""
     if sys.version_info < MINIMUM:
         raise InstallError(
-            f"kms-tui needs Python {MINIMUM[0]}.{MINIMUM[1]} or newer; {sys.executable} is "
-            f"{sys.version.split()[0]}"
+            f"kms-tui needs Python {MINIMUM[0]}.{MINIMUM[1]} or newer; {sys.executable} is {sys.version.split()[0]}"
         )
     create_venv(venv)
     python = venv_python(venv)
@@ -197,8 +208,13 @@ def install(venv: Path, extras: list[str]) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Install kms-tui from this checkout into a virtual environment.")
     parser.add_argument("--venv", type=Path, default=HERE / ".venv", help="where (default: .venv beside this file)")
-    parser.add_argument("--extra", action="append", default=[], metavar="NAME",
-                        help="also install an extra: test, vault, aws, azure, keyring (repeatable)")
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also install an extra: test, vault, aws, azure, keyring (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
         install(args.venv.resolve(), args.extra)

@@ -72,6 +72,8 @@ HUGE_TARGETS = {k: v for k, v in LARGE_TARGETS.items() if k != "peak_rss_mb"}
 
 def targets_for(objects: int) -> dict[str, float]:
     return TARGETS if objects <= 10_000 else LARGE_TARGETS if objects <= 100_000 else HUGE_TARGETS
+
+
 KEY_EVERY_S = 0.01  # default interval between keys (--key-every-ms)
 SCREENFUL = 40  # objects on the reference server for the first screen without a load
 
@@ -292,8 +294,11 @@ def run_one(objects: int, reloads: int, key_every: float) -> dict:
         sandbox = start_sandbox(work / "sandbox")
         try:
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-c", POPULATE, sandbox.url, str(objects)], check=True,
-                           cwd=Path(__file__).resolve().parents[1])
+            subprocess.run(
+                [sys.executable, "-c", POPULATE, sandbox.url, str(objects)],
+                check=True,
+                cwd=Path(__file__).resolve().parents[1],
+            )
             populate_s = time.perf_counter() - t0
             print(f"populated {objects} objects in {populate_s:.1f} s", flush=True)
             conf = work / "ckms.toml"
@@ -306,8 +311,11 @@ def run_one(objects: int, reloads: int, key_every: float) -> dict:
             sandbox.stop()
         small = start_sandbox(work / "small")  # the first screen without a load to speak of
         try:
-            subprocess.run([sys.executable, "-c", POPULATE, small.url, str(SCREENFUL)], check=True,
-                           cwd=Path(__file__).resolve().parents[1])
+            subprocess.run(
+                [sys.executable, "-c", POPULATE, small.url, str(SCREENFUL)],
+                check=True,
+                cwd=Path(__file__).resolve().parents[1],
+            )
             conf_small = work / "small.toml"
             conf_small.write_text(f'[http_config]\nserver_url = "{small.url}"\n')
             switch_p99 = asyncio.run(measure_first_screen(conf_small, result["first_load_window_s"], key_every))
@@ -333,12 +341,25 @@ def run_one(objects: int, reloads: int, key_every: float) -> dict:
 
 
 def print_one(result: dict) -> None:
-    for key in ("first_rows_s", "all_rows_s", "reload_all_rows_s", "round_trips", "peak_rss_mb", "rss_before_load_mb",
-                "rss_per_object_kb",
-                "keys_during_load", "max_gap_between_keys_sent_ms", "p50_key_to_frame_ms", "p99_key_to_frame_ms",
-                "idle_p99_key_to_frame_ms",
-                "first_load_p99_key_to_frame_ms", "first_screen_no_load_p99_key_to_frame_ms", "all_rows_vs_reference",
-                "populate_s", "run_s"):
+    for key in (
+        "first_rows_s",
+        "all_rows_s",
+        "reload_all_rows_s",
+        "round_trips",
+        "peak_rss_mb",
+        "rss_before_load_mb",
+        "rss_per_object_kb",
+        "keys_during_load",
+        "max_gap_between_keys_sent_ms",
+        "p50_key_to_frame_ms",
+        "p99_key_to_frame_ms",
+        "idle_p99_key_to_frame_ms",
+        "first_load_p99_key_to_frame_ms",
+        "first_screen_no_load_p99_key_to_frame_ms",
+        "all_rows_vs_reference",
+        "populate_s",
+        "run_s",
+    ):
         print(f"{key:28} {result[key]}")
 
 
@@ -346,29 +367,50 @@ def run_sizes(sizes: list[int], reloads: int, key_every_ms: float) -> dict:
     """Each size in a child process of its own (ru_maxrss is the process's peak), in turn."""
     by_size: dict[str, dict] = {}
     for objects in sizes:
-        child = subprocess.run([sys.executable, __file__, "--objects", str(objects), "--reloads", str(reloads),
-                                "--key-every-ms", str(key_every_ms)], stdout=subprocess.PIPE, text=True, check=True)
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--objects",
+                str(objects),
+                "--reloads",
+                str(reloads),
+                "--key-every-ms",
+                str(key_every_ms),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
         print(child.stdout, end="", flush=True)
         by_size[str(objects)] = json.loads(child.stdout.strip().splitlines()[-1])
-    print(f"{'objects':>8} {'peak RSS MB':>12} {'kB/object':>10} {'first rows s':>13} {'all rows s':>11} "
-          f"{'p99 ms':>7} {'run s':>7}  targets")
+    print(
+        f"{'objects':>8} {'peak RSS MB':>12} {'kB/object':>10} {'first rows s':>13} {'all rows s':>11} "
+        f"{'p99 ms':>7} {'run s':>7}  targets"
+    )
     for objects, r in by_size.items():
         verdict = "met" if r["met"] else "NOT MET: " + ", ".join(k for k, ok in r["targets_met"].items() if not ok)
-        print(f"{int(objects):>8} {r['peak_rss_mb']:>12} {r['rss_per_object_kb']:>10} {r['first_rows_s']:>13} "
-              f"{r['all_rows_s']:>11} {r['p99_key_to_frame_ms']:>7} {r['run_s']:>7}  {verdict}")
-    return {"benchmark": "browser", "sizes": by_size,
-            "rss_per_object_kb": {n: r["rss_per_object_kb"] for n, r in by_size.items()},
-            "peak_rss_mb": {n: r["peak_rss_mb"] for n, r in by_size.items()},
-            "run_s": {n: r["run_s"] for n, r in by_size.items()},
-            "targets": {n: r["targets"] for n, r in by_size.items()},
-            "targets_met": {n: r["targets_met"] for n, r in by_size.items()},
-            "met": all(r["met"] for r in by_size.values())}
+        print(
+            f"{int(objects):>8} {r['peak_rss_mb']:>12} {r['rss_per_object_kb']:>10} {r['first_rows_s']:>13} "
+            f"{r['all_rows_s']:>11} {r['p99_key_to_frame_ms']:>7} {r['run_s']:>7}  {verdict}"
+        )
+    return {
+        "benchmark": "browser",
+        "sizes": by_size,
+        "rss_per_object_kb": {n: r["rss_per_object_kb"] for n, r in by_size.items()},
+        "peak_rss_mb": {n: r["peak_rss_mb"] for n, r in by_size.items()},
+        "run_s": {n: r["run_s"] for n, r in by_size.items()},
+        "targets": {n: r["targets"] for n, r in by_size.items()},
+        "targets_met": {n: r["targets_met"] for n, r in by_size.items()},
+        "met": all(r["met"] for r in by_size.values()),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--objects", default="10000",
-                        help="objects, or several sizes comma-separated (each in its own process)")
+    parser.add_argument(
+        "--objects", default="10000", help="objects, or several sizes comma-separated (each in its own process)"
+    )
     parser.add_argument("--reloads", type=int, default=3, help="loads measured with 'r' after the first")
     parser.add_argument("--key-every-ms", type=float, default=KEY_EVERY_S * 1000, help="interval between keys")
     args = parser.parse_args()

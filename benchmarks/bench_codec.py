@@ -54,8 +54,9 @@ def _attributes(i: int, base: datetime) -> Attributes:
         cryptographic_algorithm="AES" if i % 3 else "RSA",
         cryptographic_length=256 if i % 3 else 3072,
         cryptographic_usage_mask=2108,
-        digest=Digest(hashing_algorithm=HashingAlgorithm.SHA256, digest_value=uuid.UUID(int=i).bytes * 2,
-                      key_format_type="Raw"),
+        digest=Digest(
+            hashing_algorithm=HashingAlgorithm.SHA256, digest_value=uuid.UUID(int=i).bytes * 2, key_format_type="Raw"
+        ),
         extractable=True,
         initial_date=created,
         key_format_type="Raw",
@@ -82,8 +83,9 @@ def get_attributes_batch() -> str:
         attrs = _attributes(i, base)
         payload = GetAttributesResponse(unique_identifier=attrs.unique_identifier, attributes=attrs)
         items.append(
-            ResponseBatchItem(operation=Operation.GetAttributes, result_status=ResultStatus.Success,
-                              response_payload=payload)
+            ResponseBatchItem(
+                operation=Operation.GetAttributes, result_status=ResultStatus.Success, response_payload=payload
+            )
         )
     return ResponseMessage.of(items, now=base).to_json()
 

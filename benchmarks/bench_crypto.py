@@ -45,8 +45,11 @@ from tests.support.sandbox import start_sandbox
 UNRESTRICTED = 0x200000
 PLAINTEXT = os.urandom(4096)
 MESSAGE = os.urandom(32)
-PSS = {"DigitalSignatureAlgorithm": "RSASSAPSS", "HashingAlgorithm": "SHA256",
-       "MaskGeneratorHashingAlgorithm": "SHA256"}
+PSS = {
+    "DigitalSignatureAlgorithm": "RSASSAPSS",
+    "HashingAlgorithm": "SHA256",
+    "MaskGeneratorHashingAlgorithm": "SHA256",
+}
 
 
 def _keys(http: httpx.Client) -> dict[str, str]:
@@ -55,10 +58,17 @@ def _keys(http: httpx.Client) -> dict[str, str]:
         r.raise_for_status()
         return r.json()
 
-    aes = s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s(
-        "Attributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
-        t("CryptographicAlgorithm", "Enumeration", "AES"), t("CryptographicLength", "Integer", 256),
-        t("CryptographicUsageMask", "Integer", UNRESTRICTED)))
+    aes = s(
+        "Create",
+        t("ObjectType", "Enumeration", "SymmetricKey"),
+        s(
+            "Attributes",
+            t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+            t("CryptographicAlgorithm", "Enumeration", "AES"),
+            t("CryptographicLength", "Integer", 256),
+            t("CryptographicUsageMask", "Integer", UNRESTRICTED),
+        ),
+    )
     out = {"aes": first(ok(aes), "UniqueIdentifier")}
     for name, kw in (("rsa", {"length": 3072}), ("ed25519", {})):
         body = key_pair("RSA" if name == "rsa" else "Ed25519", **kw)
@@ -122,12 +132,16 @@ def main() -> int:
                     r = http.post("/kmip/2_1", content=encode(node))
                     assert r.status_code == 200 and len(first(r.json(), "Data")) == 2 * len(PLAINTEXT), r.text[:200]
             cases = {
-                "aes_gcm_4k_encrypt": (encode(encrypt_request(ids["aes"], PLAINTEXT)),
-                                       lambda: AESGCM(aes_key).encrypt(os.urandom(12), PLAINTEXT, None)),
-                "rsa3072_pss_sign": (encode(sign_request(ids["rsa"], MESSAGE, params=cryptographic_parameters(**PSS))),
-                                     lambda: rsa_key.sign(MESSAGE, padding.PSS(padding.MGF1(hashes.SHA256()),
-                                                                             padding.PSS.DIGEST_LENGTH),
-                                                          hashes.SHA256())),
+                "aes_gcm_4k_encrypt": (
+                    encode(encrypt_request(ids["aes"], PLAINTEXT)),
+                    lambda: AESGCM(aes_key).encrypt(os.urandom(12), PLAINTEXT, None),
+                ),
+                "rsa3072_pss_sign": (
+                    encode(sign_request(ids["rsa"], MESSAGE, params=cryptographic_parameters(**PSS))),
+                    lambda: rsa_key.sign(
+                        MESSAGE, padding.PSS(padding.MGF1(hashes.SHA256()), padding.PSS.DIGEST_LENGTH), hashes.SHA256()
+                    ),
+                ),
                 "ed25519_sign": (encode(sign_request(ids["ed25519"], MESSAGE)), lambda: ed_key.sign(MESSAGE)),
             }
             figures: dict[str, dict[str, float]] = {}
@@ -137,17 +151,35 @@ def main() -> int:
                 decode(body)  # the body is valid JSON TTLV
                 server, count = _server_rate(pool, sb.url, body, opts.seconds, opts.clients)
                 local = _local_rate(reference, opts.seconds)
-                figures[name] = {"sandbox_ops_s": round(server, 1), "cryptography_ops_s": round(local, 1),
-                                 "ratio": round(server / local, 4), "requests": count}
-                print(f"{name:<22} sandbox {server:>9.1f} ops/s   cryptography {local:>10.1f} ops/s   "
-                      f"ratio {server / local:.4f}", flush=True)
+                figures[name] = {
+                    "sandbox_ops_s": round(server, 1),
+                    "cryptography_ops_s": round(local, 1),
+                    "ratio": round(server / local, 4),
+                    "requests": count,
+                }
+                print(
+                    f"{name:<22} sandbox {server:>9.1f} ops/s   cryptography {local:>10.1f} ops/s   "
+                    f"ratio {server / local:.4f}",
+                    flush=True,
+                )
             pool.shutdown()
         finally:
             sb.stop()
-    print(json.dumps({"benchmark": "bench_crypto", "seconds": opts.seconds, "clients": opts.clients,
-                      "cpus": os.cpu_count(), **figures,
-                      # figures for information: no issue sets a target for them
-                      "targets": {}, "targets_met": {}, "met": True}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "bench_crypto",
+                "seconds": opts.seconds,
+                "clients": opts.clients,
+                "cpus": os.cpu_count(),
+                **figures,
+                # figures for information: no issue sets a target for them
+                "targets": {},
+                "targets_met": {},
+                "met": True,
+            }
+        )
+    )
     return 0
 
 

@@ -65,8 +65,13 @@ def commands_on_a_sandbox(prefix: str) -> Iterator[tuple[Sandbox, dict[str, str]
         try:
             conf = work_dir / "ckms.toml"
             conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
-            env = {**os.environ, "KMS_TUI_HOME": str(work_dir / "home"), "HOME": str(work_dir / "user-home"),
-                   "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": str(work_dir / "pycache")}
+            env = {
+                **os.environ,
+                "KMS_TUI_HOME": str(work_dir / "home"),
+                "HOME": str(work_dir / "user-home"),
+                "PYTHONPATH": str(REPO),
+                "PYTHONPYCACHEPREFIX": str(work_dir / "pycache"),
+            }
             env.pop("CKMS_CONF", None)
             # Byte-code as an installed package has it (pip compiles on install): written once by the
             # warm-up run into this run's own cache folder (never into the checkout), for every process.
@@ -82,17 +87,23 @@ def main() -> int:
     args = parser.parse_args()
     with commands_on_a_sandbox("bench-headless-") as (sandbox, env, conf, _):
         kms_tui = [sys.executable, "-m", "kms_tui"]
-        runs: dict[str, list[str]] = {name: [*kms_tui, "--conf", str(conf), *words]
-                                      for name, words in COMMANDS.items()}
+        runs: dict[str, list[str]] = {name: [*kms_tui, "--conf", str(conf), *words] for name, words in COMMANDS.items()}
         runs["--version"] = [*kms_tui, "--version"]
-        runs["reference: httpx GET /version"] = [sys.executable, "-c",
-                                                 f"import httpx; httpx.get({sandbox.url!r} + '/version')"]
+        runs["reference: httpx GET /version"] = [
+            sys.executable,
+            "-c",
+            f"import httpx; httpx.get({sandbox.url!r} + '/version')",
+        ]
         runs["reference: python3 -c pass"] = [sys.executable, "-c", "pass"]
         # For information (no target): the same script without the optional imports kms-tui's
         # commands keep out (httpcore's trio, httpx's command-line tool), as on a machine where
         # those libraries are not installed.
-        runs[STRICT] = [sys.executable, "-c", "import sys; sys.modules.update({'trio': None, 'httpx._main': None}); "
-                        f"import httpx; httpx.get({sandbox.url!r} + '/version')"]
+        runs[STRICT] = [
+            sys.executable,
+            "-c",
+            "import sys; sys.modules.update({'trio': None, 'httpx._main': None}); "
+            f"import httpx; httpx.get({sandbox.url!r} + '/version')",
+        ]
         for command in runs.values():  # one untimed run each warms the file cache and byte-code
             timed(command, env)
         times: dict[str, list[float]] = {name: [] for name in runs}
@@ -106,23 +117,40 @@ def main() -> int:
     for name in [*COMMANDS, "--version"]:
         reference, target = (version_ref, VERSION_TARGET) if name == "--version" else (http_ref, TARGET)
         ratio = median_ms[name] / reference
-        results[name] = {"median_ms": round(median_ms[name], 1), "ratio": round(ratio, 3), "target": target,
-                         "met": ratio <= target}
+        results[name] = {
+            "median_ms": round(median_ms[name], 1),
+            "ratio": round(ratio, 3),
+            "target": target,
+            "met": ratio <= target,
+        }
         if name != "--version":
             results[name]["ratio_to_strict_reference"] = round(median_ms[name] / median_ms[STRICT], 3)
     for name, values in times.items():
         print(f"{name:32s} median {median_ms[name]:7.1f} ms  (runs: {', '.join(f'{t * 1000:.0f}' for t in values)})")
     for name, figures in results.items():
-        print(f"kms-tui {name:16s} {figures['ratio']:.2f}x its reference (target <= {figures['target']}x): "
-              f"{'OK' if figures['met'] else 'ABOVE TARGET'}"
-              + (f"; {figures['ratio_to_strict_reference']:.2f}x the script without trio/CLI (information)"
-                 if "ratio_to_strict_reference" in figures else ""))
-    print(json.dumps({"benchmark": "headless", "runs": args.runs,
-                      "httpx_reference_ms": round(http_ref, 1),
-                      "python_pass_ms": round(median_ms["reference: python3 -c pass"], 1),
-                      "version_reference_ms": round(version_ref, 1),
-                      "strict_reference_ms": round(median_ms[STRICT], 1),
-                      "commands": results, "met": all(f["met"] for f in results.values())}))
+        print(
+            f"kms-tui {name:16s} {figures['ratio']:.2f}x its reference (target <= {figures['target']}x): "
+            f"{'OK' if figures['met'] else 'ABOVE TARGET'}"
+            + (
+                f"; {figures['ratio_to_strict_reference']:.2f}x the script without trio/CLI (information)"
+                if "ratio_to_strict_reference" in figures
+                else ""
+            )
+        )
+    print(
+        json.dumps(
+            {
+                "benchmark": "headless",
+                "runs": args.runs,
+                "httpx_reference_ms": round(http_ref, 1),
+                "python_pass_ms": round(median_ms["reference: python3 -c pass"], 1),
+                "version_reference_ms": round(version_ref, 1),
+                "strict_reference_ms": round(median_ms[STRICT], 1),
+                "commands": results,
+                "met": all(f["met"] for f in results.values()),
+            }
+        )
+    )
     return 0
 
 

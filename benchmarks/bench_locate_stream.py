@@ -43,21 +43,50 @@ def main() -> int:
         print(f"populated {args.objects} objects in {time.perf_counter() - started:.1f} s", flush=True)
         output = work_dir / "locate.json"
         started = time.perf_counter()
-        measured = subprocess.run([sys.executable, "-c", MEASURED, str(output), sys.executable, "-m", "kms_tui",
-                                   "locate", "--conf", str(conf), "--json"],
-                                  capture_output=True, text=True, check=True, env=env, cwd=REPO)
+        measured = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                MEASURED,
+                str(output),
+                sys.executable,
+                "-m",
+                "kms_tui",
+                "locate",
+                "--conf",
+                str(conf),
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            cwd=REPO,
+        )
         seconds = time.perf_counter() - started
         peak_mb = int(measured.stdout.strip()) / 1024  # ru_maxrss is in kB on Linux
         document = json.loads(output.read_text())
         size_mb = output.stat().st_size / 1e6
     assert document["count"] == args.objects == len(document["objects"]), document["count"]
     met = peak_mb <= TARGET_MB
-    print(f"locate --json: {args.objects} objects in {seconds:.1f} s, {size_mb:.1f} MB of JSON, "
-          f"peak RSS {peak_mb:.1f} MB ({peak_mb * 1024 * 1024 / args.objects:.0f} bytes per object; "
-          f"target <= {TARGET_MB:.0f} MB): {'OK' if met else 'ABOVE TARGET'}")
-    print(json.dumps({"benchmark": "locate_stream", "objects": args.objects, "seconds": round(seconds, 2),
-                      "output_mb": round(size_mb, 1), "peak_rss_mb": round(peak_mb, 1),
-                      "target_peak_rss_mb": TARGET_MB, "met": met}))
+    print(
+        f"locate --json: {args.objects} objects in {seconds:.1f} s, {size_mb:.1f} MB of JSON, "
+        f"peak RSS {peak_mb:.1f} MB ({peak_mb * 1024 * 1024 / args.objects:.0f} bytes per object; "
+        f"target <= {TARGET_MB:.0f} MB): {'OK' if met else 'ABOVE TARGET'}"
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "locate_stream",
+                "objects": args.objects,
+                "seconds": round(seconds, 2),
+                "output_mb": round(size_mb, 1),
+                "peak_rss_mb": round(peak_mb, 1),
+                "target_peak_rss_mb": TARGET_MB,
+                "met": met,
+            }
+        )
+    )
     return 0
 
 

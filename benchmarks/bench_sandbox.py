@@ -51,19 +51,37 @@ BENCH_TAG = "bench-sandbox"
 # was filed), measured with this benchmark (--checkout) on 2 cores shared with other work: the
 # median of four runs (load average 1.4 to 5.7). Get at 8 clients was already 0.66-0.96x GET /version:
 # the clients, not the sandbox, bound the throughput, so 3x that ratio cannot be reached here.
-BASELINE = {"get_c8_ratio_to_version_rps": 0.755, "get_c32_p50_ms": 27.6, "rsa4096_stall_p50_ratio": 1.37,
-            "rsa4096_stall_p99_ms": 356.0, "get_server_cpu_ms": 0.245}
+BASELINE = {
+    "get_c8_ratio_to_version_rps": 0.755,
+    "get_c32_p50_ms": 27.6,
+    "rsa4096_stall_p50_ratio": 1.37,
+    "rsa4096_stall_p99_ms": 356.0,
+    "get_server_cpu_ms": 0.245,
+}
 GET_SPEEDUP_TARGET = 3.0
 P50_C32_TARGET_MS = 40.0
 
 
-RSA_4096_PAIR = {"tag": "CreateKeyPair", "value": [{"tag": "CommonAttributes", "value": [
-    {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "RSA"},
-    {"tag": "CryptographicLength", "type": "Integer", "value": 4096},
-    {"tag": "CryptographicUsageMask", "type": "Integer", "value": 2097152},
-]}]}
-LOCATE_BY_TAG = {"tag": "Locate", "value": [{"tag": "MaximumItems", "type": "Integer", "value": 50},
-                                            {"tag": "Attributes", "value": [tag_attr(BENCH_TAG)]}]}
+RSA_4096_PAIR = {
+    "tag": "CreateKeyPair",
+    "value": [
+        {
+            "tag": "CommonAttributes",
+            "value": [
+                {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "RSA"},
+                {"tag": "CryptographicLength", "type": "Integer", "value": 4096},
+                {"tag": "CryptographicUsageMask", "type": "Integer", "value": 2097152},
+            ],
+        }
+    ],
+}
+LOCATE_BY_TAG = {
+    "tag": "Locate",
+    "value": [
+        {"tag": "MaximumItems", "type": "Integer", "value": 50},
+        {"tag": "Attributes", "value": [tag_attr(BENCH_TAG)]},
+    ],
+}
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -92,8 +110,9 @@ async def _timed(client: httpx.AsyncClient, kind: str, ids: list[str]) -> float:
     return await _post(client, LOCATE_BY_TAG)
 
 
-async def _client_load(url: str, concurrency: int, start_at: float, seconds: float, kind: str,
-                       ids: list[str]) -> list[float]:
+async def _client_load(
+    url: str, concurrency: int, start_at: float, seconds: float, kind: str, ids: list[str]
+) -> list[float]:
     """`concurrency` workers on one httpx.AsyncClient, all inside the same wall-clock window."""
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -118,8 +137,15 @@ def cpu_seconds(server: psutil.Process) -> float:
     return sum(t.user + t.system for t in times)
 
 
-def load(pool: ProcessPoolExecutor, url: str, concurrency: int, seconds: float, kind: str, ids: list[str],
-         server: psutil.Process) -> dict:
+def load(
+    pool: ProcessPoolExecutor,
+    url: str,
+    concurrency: int,
+    seconds: float,
+    kind: str,
+    ids: list[str],
+    server: psutil.Process,
+) -> dict:
     """Spread `concurrency` clients over processes (httpx tops out near 8 per event loop)."""
     procs = max(1, concurrency // CLIENTS_PER_PROCESS)
     shares = [concurrency // procs + (1 if i < concurrency % procs else 0) for i in range(procs)]
@@ -197,17 +223,22 @@ def run(url: str, seconds: float, server: psutil.Process) -> dict:
                 figures["ratio_to_version_rps"] = round(figures["rps"] / floor["rps"], 3)
                 figures["ratio_to_version_p50"] = round(figures["p50_ms"] / floor["p50_ms"], 3)
                 figures["server_cpu_ratio_to_version"] = round(
-                    figures["server_cpu_ms_per_request"] / max(floor["server_cpu_ms_per_request"], 1e-6), 3)
+                    figures["server_cpu_ms_per_request"] / max(floor["server_cpu_ms_per_request"], 1e-6), 3
+                )
                 results[f"{name}_c{c}"] = figures
-                print(f"{name:6s} c={c:<3d} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
-                      f"p99 {figures['p99_ms']:7.2f} ms  ({figures['ratio_to_version_rps']:.2f}x of /version)  "
-                      f"server CPU {figures['server_cpu_ms_per_request']:.3f} ms/request "
-                      f"({figures['server_cpu_ratio_to_version']:.2f}x of /version)")
+                print(
+                    f"{name:6s} c={c:<3d} {figures['rps']:8.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
+                    f"p99 {figures['p99_ms']:7.2f} ms  ({figures['ratio_to_version_rps']:.2f}x of /version)  "
+                    f"server CPU {figures['server_cpu_ms_per_request']:.3f} ms/request "
+                    f"({figures['server_cpu_ratio_to_version']:.2f}x of /version)"
+                )
     create = asyncio.run(create_latency_under_rsa_load(url, samples=30, generators=2))
     results["aes_create_during_rsa4096"] = create
-    print(f"AES Create idle p50 {create['idle_p50_ms']} ms p99 {create['idle_p99_ms']} ms; during RSA-4096 "
-          f"generation p50 {create['loaded_p50_ms']} ms p99 {create['loaded_p99_ms']} ms "
-          f"(x{create['p50_ratio_loaded_to_idle']}, {create['rsa4096_pairs_generated']} pairs generated)")
+    print(
+        f"AES Create idle p50 {create['idle_p50_ms']} ms p99 {create['idle_p99_ms']} ms; during RSA-4096 "
+        f"generation p50 {create['loaded_p50_ms']} ms p99 {create['loaded_p99_ms']} ms "
+        f"(x{create['p50_ratio_loaded_to_idle']}, {create['rsa4096_pairs_generated']} pairs generated)"
+    )
     return results
 
 
@@ -222,22 +253,27 @@ def verdict(results: dict) -> dict:
         "get_server_cpu_ms": results["get_c8"]["server_cpu_ms_per_request"],
     }
     base_ratio = BASELINE["get_c8_ratio_to_version_rps"]
-    figures["get_c8_speedup_vs_baseline"] = round(figures["get_c8_ratio_to_version_rps"] / base_ratio, 2) \
-        if base_ratio else None
+    figures["get_c8_speedup_vs_baseline"] = (
+        round(figures["get_c8_ratio_to_version_rps"] / base_ratio, 2) if base_ratio else None
+    )
     base_cpu = BASELINE["get_server_cpu_ms"]
-    figures["get_server_cpu_speedup_vs_baseline"] = round(base_cpu / figures["get_server_cpu_ms"], 2) \
-        if base_cpu and figures["get_server_cpu_ms"] else None
-    targets = {"get_c8_speedup_vs_baseline": f">= {GET_SPEEDUP_TARGET}",
-               "get_c32_p50_ms": f"<= {P50_C32_TARGET_MS}",
-               "rsa4096_stall_p50_ratio": f"<= {BASELINE['rsa4096_stall_p50_ratio']} (the baseline's)",
-               "rsa4096_stall_p99_ms": f"<= {BASELINE['rsa4096_stall_p99_ms']} (the baseline's)"}
+    figures["get_server_cpu_speedup_vs_baseline"] = (
+        round(base_cpu / figures["get_server_cpu_ms"], 2) if base_cpu and figures["get_server_cpu_ms"] else None
+    )
+    targets = {
+        "get_c8_speedup_vs_baseline": f">= {GET_SPEEDUP_TARGET}",
+        "get_c32_p50_ms": f"<= {P50_C32_TARGET_MS}",
+        "rsa4096_stall_p50_ratio": f"<= {BASELINE['rsa4096_stall_p50_ratio']} (the baseline's)",
+        "rsa4096_stall_p99_ms": f"<= {BASELINE['rsa4096_stall_p99_ms']} (the baseline's)",
+    }
     speedup = figures["get_c8_speedup_vs_baseline"]
-    met = {"get_c8_speedup_vs_baseline": speedup is not None and speedup >= GET_SPEEDUP_TARGET,
-           "get_c32_p50_ms": figures["get_c32_p50_ms"] <= P50_C32_TARGET_MS,
-           "rsa4096_stall_p50_ratio": figures["rsa4096_stall_p50_ratio"] <= BASELINE["rsa4096_stall_p50_ratio"],
-           "rsa4096_stall_p99_ms": figures["rsa4096_stall_p99_ms"] <= BASELINE["rsa4096_stall_p99_ms"]}
-    return {"figures": figures, "baseline": BASELINE, "targets": targets, "targets_met": met,
-            "met": all(met.values())}
+    met = {
+        "get_c8_speedup_vs_baseline": speedup is not None and speedup >= GET_SPEEDUP_TARGET,
+        "get_c32_p50_ms": figures["get_c32_p50_ms"] <= P50_C32_TARGET_MS,
+        "rsa4096_stall_p50_ratio": figures["rsa4096_stall_p50_ratio"] <= BASELINE["rsa4096_stall_p50_ratio"],
+        "rsa4096_stall_p99_ms": figures["rsa4096_stall_p99_ms"] <= BASELINE["rsa4096_stall_p99_ms"],
+    }
+    return {"figures": figures, "baseline": BASELINE, "targets": targets, "targets_met": met, "met": all(met.values())}
 
 
 def main() -> int:
@@ -261,10 +297,8 @@ def main() -> int:
             sandbox.stop()
     checked = verdict(results)
     for name, ok in checked["targets_met"].items():
-        print(f"{name:28s} {checked['figures'][name]} (target {checked['targets'][name]}): "
-              f"{'OK' if ok else 'NOT MET'}")
-    print(json.dumps({"benchmark": "sandbox", "checkout": "other" if args.checkout else "this",
-                      **results, **checked}))
+        print(f"{name:28s} {checked['figures'][name]} (target {checked['targets'][name]}): {'OK' if ok else 'NOT MET'}")
+    print(json.dumps({"benchmark": "sandbox", "checkout": "other" if args.checkout else "this", **results, **checked}))
     return 0
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 TARGET = 1.3
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE_APP = '''
+REFERENCE_APP = """
 from textual.app import App
 from textual.widgets import DataTable, Footer, Header
 
@@ -51,17 +51,17 @@ class Reference(App):
 
 
 Reference().run()
-'''
+"""
 
 
-def time_to_first_frame(command: list[str], marker: bytes, env: dict[str, str], timeout: float = 30.0,
-                        then: bytes | None = None) -> tuple[float, float | None]:
+def time_to_first_frame(
+    command: list[str], marker: bytes, env: dict[str, str], timeout: float = 30.0, then: bytes | None = None
+) -> tuple[float, float | None]:
     """Seconds from spawn until ``marker`` is written to the pseudo-terminal (and until ``then``)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     start = time.perf_counter()
-    proc = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=REPO,
-                            start_new_session=True)
+    proc = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=REPO, start_new_session=True)
     os.close(slave)
     seen = b""
     first = None
@@ -100,9 +100,15 @@ def main() -> int:
         work_dir = Path(work)
         reference = work_dir / "ref_app.py"
         reference.write_text(REFERENCE_APP)
-        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24",
-               "KMS_TUI_HOME": str(work_dir / "home"), "HOME": str(work_dir / "user-home"),
-               "TEXTUAL_ANIMATIONS": "none"}
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "COLUMNS": "80",
+            "LINES": "24",
+            "KMS_TUI_HOME": str(work_dir / "home"),
+            "HOME": str(work_dir / "user-home"),
+            "TEXTUAL_ANIMATIONS": "none",
+        }
         env.pop("CKMS_CONF", None)
         kms_tui = [sys.executable, "-m", "kms_tui"]
         ref = [sys.executable, str(reference)]
@@ -118,19 +124,33 @@ def main() -> int:
     console_ms, baseline_ms = statistics.median(console) * 1000, statistics.median(baseline) * 1000
     welcome_ms = statistics.median(welcome) * 1000
     ratio = console_ms / baseline_ms
-    runs = {name: ", ".join(f"{t * 1000:.0f}" for t in times) for name, times in (("console", console),
-                                                                                  ("baseline", baseline))}
+    runs = {
+        name: ", ".join(f"{t * 1000:.0f}" for t in times)
+        for name, times in (("console", console), ("baseline", baseline))
+    }
     print(f"kms-tui first frame:         median {console_ms:7.1f} ms  (runs: {runs['console']})")
     print(f"reference app first frame:   median {baseline_ms:7.1f} ms  (runs: {runs['baseline']})")
     welcome_ratio = welcome_ms / baseline_ms
     print(f"kms-tui welcome screen:      median {welcome_ms:7.1f} ms  ({welcome_ratio:.2f}x the reference)")
     for label, value in (("first frame", ratio), ("welcome", welcome_ratio)):
         print(f"{label} ratio {value:.2f}x (target <= {TARGET}x): {'OK' if value <= TARGET else 'ABOVE TARGET'}")
-    print(json.dumps({"benchmark": "startup", "console_ms": round(console_ms, 1),
-                      "reference_ms": round(baseline_ms, 1), "welcome_ms": round(welcome_ms, 1),
-                      "welcome_ratio": round(welcome_ratio, 3), "ratio": round(ratio, 3), "target": TARGET,
-                      "runs": args.runs, "ok": ratio <= TARGET, "welcome_ok": welcome_ratio <= TARGET,
-                      "met": ratio <= TARGET and welcome_ratio <= TARGET}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "startup",
+                "console_ms": round(console_ms, 1),
+                "reference_ms": round(baseline_ms, 1),
+                "welcome_ms": round(welcome_ms, 1),
+                "welcome_ratio": round(welcome_ratio, 3),
+                "ratio": round(ratio, 3),
+                "target": TARGET,
+                "runs": args.runs,
+                "ok": ratio <= TARGET,
+                "welcome_ok": welcome_ratio <= TARGET,
+                "met": ratio <= TARGET and welcome_ratio <= TARGET,
+            }
+        )
+    )
     return 0
 
 

@@ -24,14 +24,38 @@ from typing import Any
 # Cosmian's `KmipOperation` (crate/kmip/src/kmip_2_1/mod.rs) as the REST API spells it (serde
 # `lowercase`), in declaration order: the order `/access/list` answers in.
 OPERATIONS: tuple[str, ...] = (
-    "create", "certify", "decrypt", "derivekey", "destroy", "encrypt", "export", "get", "getattributes",
-    "hash", "import", "locate", "mac", "revoke", "rekey", "sign", "signatureverify", "validate",
-    "setattribute", "modifyattribute", "addattribute", "deleteattribute", "activate",
+    "create",
+    "certify",
+    "decrypt",
+    "derivekey",
+    "destroy",
+    "encrypt",
+    "export",
+    "get",
+    "getattributes",
+    "hash",
+    "import",
+    "locate",
+    "mac",
+    "revoke",
+    "rekey",
+    "sign",
+    "signatureverify",
+    "validate",
+    "setattribute",
+    "modifyattribute",
+    "addattribute",
+    "deleteattribute",
+    "activate",
 )
 # How ckms 5.26 spells them on its command line (`KmipOperation::from_str`: snake_case).
 CKMS_NAMES: dict[str, str] = {
-    "derivekey": "derive_key", "getattributes": "get_attributes", "signatureverify": "signature_verify",
-    "setattribute": "set_attribute", "modifyattribute": "modify_attribute", "addattribute": "add_attribute",
+    "derivekey": "derive_key",
+    "getattributes": "get_attributes",
+    "signatureverify": "signature_verify",
+    "setattribute": "set_attribute",
+    "modifyattribute": "modify_attribute",
+    "addattribute": "add_attribute",
     "deleteattribute": "delete_attribute",
 }
 # Rights on an object (everything but the create right).
@@ -115,8 +139,11 @@ def explain(granted: Iterable[str], *, hsm: bool = False) -> str:
         but = f" except {' and '.join(missing)}" if missing else ""
         rekey = "" if "rekey" in granted else "; rekey needs its own grant"
         return f"get stands for every operation{but}{rekey} (Cosmian 5.26)"
-    return "any grant also allows get_attributes (Cosmian 5.26)" if more == ["getattributes"] else (
-        "also allows " + ", ".join(display_name(op) for op in more) + " (Cosmian 5.26)")
+    return (
+        "any grant also allows get_attributes (Cosmian 5.26)"
+        if more == ["getattributes"]
+        else ("also allows " + ", ".join(display_name(op) for op in more) + " (Cosmian 5.26)")
+    )
 
 
 def user_rows(answer: list[Any], uid: str = "") -> list[dict[str, Any]]:
@@ -126,8 +153,9 @@ def user_rows(answer: list[Any], uid: str = "") -> list[dict[str, Any]]:
         if not isinstance(entry, dict):
             continue
         ops = ordered(str(o) for o in entry.get("operations") or [])
-        rows.append({"user": str(entry.get("user_id", "")), "operations": ops,
-                     "allows": effective(ops, hsm=is_hsm(uid))})
+        rows.append(
+            {"user": str(entry.get("user_id", "")), "operations": ops, "allows": effective(ops, hsm=is_hsm(uid))}
+        )
     return rows
 
 
@@ -140,8 +168,15 @@ def obtained_rows(answer: list[Any]) -> list[dict[str, Any]]:
             continue
         uid = str(entry.get("object_id", ""))
         ops = ordered(str(o) for o in entry.get("operations") or [])
-        rows.append({"id": uid, "owner": str(entry.get("owner_id", "") or ""), "state": str(entry.get("state", "")),
-                     "operations": ops, "allows": effective(ops, hsm=is_hsm(uid))})
+        rows.append(
+            {
+                "id": uid,
+                "owner": str(entry.get("owner_id", "") or ""),
+                "state": str(entry.get("state", "")),
+                "operations": ops,
+                "allows": effective(ops, hsm=is_hsm(uid)),
+            }
+        )
     return rows
 
 

@@ -16,7 +16,6 @@ command runs (:mod:`kms_tui.debuglog`, imported only then).
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import os
 import sys
@@ -25,6 +24,7 @@ from typing import Any
 
 from kms_tui import exitcodes
 from kms_tui.commands import options
+from kms_tui.gc_pause import collector_paused
 
 # Every headless command: name -> (module under kms_tui.commands that registers it, its line in
 # `kms-tui --help`; None for an alias of its module's command). In --help order. Only the module of the command
@@ -37,10 +37,15 @@ COMMAND_MODULES: dict[str, tuple[str, str | None]] = {
     "attributes": ("objects", "show (get), set or delete the attributes and tags of an object"),
     "create": ("objects", "create a key, a key pair, secret data or an opaque object"),
     "activate": ("objects", "activate a pre-active object"),
-    "revoke": ("objects", "revoke an object (and its key-pair partner); --tag: every object with the tags, "
-               "after a preview"),
-    "destroy": ("objects", "destroy an object's key material (revoke it first if it is active); --tag: every "
-                "object with the tags, after a preview"),
+    "revoke": (
+        "objects",
+        "revoke an object (and its key-pair partner); --tag: every object with the tags, after a preview",
+    ),
+    "destroy": (
+        "objects",
+        "destroy an object's key material (revoke it first if it is active); --tag: every "
+        "object with the tags, after a preview",
+    ),
     "export": ("import_export", "export a key or certificate to a file (no --format: public PEM, as before)"),
     "import": ("import_export", "import a key or certificate from a file (format detected, or --format)"),
     "reveal": ("secret_data", "show the value of secret data or an opaque object"),
@@ -73,8 +78,9 @@ class _Version(argparse.Action):
     """``--version``: the installed distribution's version, read only when asked for."""
 
     def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="show program's version number and exit")
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show program's version number and exit"
+        )
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
         from kms_tui import version
@@ -156,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # a model is built (a scan of site-packages, ~10% of a headless command); kms-tui uses none.
     # PYDANTIC_DISABLE_PLUGINS set in the environment (even empty) is left as it is.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    if command_word(argv) in (None, *LONG_RUNNING) or not gc.isenabled():
+    if command_word(argv) in (None, *LONG_RUNNING):
         return _main(argv)
     # Optional imports of our libraries that a headless command never uses: httpcore imports
     # trio when it happens to be installed (~50 ms) only to offer trio a lock (we run on asyncio
@@ -166,13 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in kept_out:
         sys.modules[name] = None  # type: ignore[assignment]
     # A headless command is a short process whose allocations (modules, classes, one answer)
-    # live until it exits: the collector's full passes free nothing and cost about a fifth of
-    # its run. Cycles wait for the end of the command; large listings pause it already.
-    gc.disable()
+    # live until it exits: the collector frees nothing. Cycles wait for the end of the command
+    # (measured: neutral for one request, 5% of `locate --json` at 10,000 objects; CONTRIBUTING.md).
     try:
-        return _main(argv)
+        with collector_paused():
+            return _main(argv)
     finally:
-        gc.enable()
         for name in kept_out:  # called in-process (tests, embedding): importable again afterwards
             if name in sys.modules and sys.modules[name] is None:
                 del sys.modules[name]
@@ -191,8 +196,10 @@ def _main(argv: list[str]) -> int:
     if problem is None and getattr(args, "command", None) in NO_GLOBAL_OPTIONS:
         problem = options.unused_problem(args, args.command)
     if problem is None and func is not None and getattr(args, "sandbox", False):
-        problem = options.OptionError("--sandbox opens the console; a command takes --profile or --conf",
-                                      "start the sandbox with `kms-tui serve --port 0` and point --conf at it")
+        problem = options.OptionError(
+            "--sandbox opens the console; a command takes --profile or --conf",
+            "start the sandbox with `kms-tui serve --port 0` and point --conf at it",
+        )
     if problem is None and func is not None:
         problem = options.read_only_problem(args)
     debug = None
@@ -223,8 +230,10 @@ def _start_debug_log(file: str) -> tuple[Any, options.OptionError | None]:
         return None, options.OptionError(f"--debug: {exc.message}", exc.fix)
     except OSError as exc:
         where = file or str(debuglog.default_path())
-        return None, options.OptionError(f"--debug: cannot write the debug log {where}: {exc.strerror or exc}",
-                                         "name a file you can write with --debug=FILE")
+        return None, options.OptionError(
+            f"--debug: cannot write the debug log {where}: {exc.strerror or exc}",
+            "name a file you can write with --debug=FILE",
+        )
 
 
 if __name__ == "__main__":

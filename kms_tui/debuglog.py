@@ -19,6 +19,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import IO
 
 from kms_tui import paths
 
@@ -52,9 +53,10 @@ def default_path() -> Path:
 class DebugLog:
     """The handler on the ``kms_tui`` logger while a command or the console runs."""
 
-    def __init__(self, path: Path, handler: logging.Handler, level: int) -> None:
+    def __init__(self, path: Path, handler: logging.Handler, stream: IO[str], level: int) -> None:
         self.path = path
         self.handler = handler
+        self._stream = stream
         self._level = level
 
     def close(self) -> None:
@@ -64,6 +66,7 @@ class DebugLog:
             logger.removeHandler(logging.lastResort)
         logger.setLevel(self._level)
         self.handler.close()
+        self._stream.close()  # a StreamHandler leaves its stream open: the file is ours to close
 
 
 def enable(file: str | None) -> DebugLog:
@@ -89,7 +92,7 @@ def enable(file: str | None) -> DebugLog:
     handler.setFormatter(logging.Formatter(FORMAT, "%Y-%m-%d %H:%M:%S"))
     handler.addFilter(_Scrub())
     logger = logging.getLogger(LOGGER)
-    log = DebugLog(path, handler, logger.level)
+    log = DebugLog(path, handler, stream, logger.level)
     logger.addHandler(handler)
     # what went to stderr without a handler (warnings: logging's last resort) still goes there
     if logging.lastResort is not None:

@@ -69,8 +69,9 @@ class LinkRefused(OSError):
     def __init__(self, path: Path | str, what: str = "file") -> None:
         self.path = Path(path)
         kind = "a symbolic link" if is_link(path) else "a hard link to another file"
-        self.message = (f"{path} is {kind}: kms-tui does not read or write its {what} through a link "
-                        "(nothing was changed)")
+        self.message = (
+            f"{path} is {kind}: kms-tui does not read or write its {what} through a link (nothing was changed)"
+        )
         self.fix = "Remove the link and run again: kms-tui then creates a fresh file of its own."
         super().__init__(errno.ELOOP, self.message, str(path))
 

@@ -41,8 +41,14 @@ print(json.dumps({"code": code, "modules": sorted(k for k, v in sys.modules.item
 
 def loaded(args: list[str], env: dict[str, str] | None = None) -> tuple[int, set[str], str]:
     """(exit code, modules imported, stdout) of ``kms-tui ARGS`` in a fresh interpreter."""
-    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        cwd=ROOT,
+        timeout=120,
+    )
     report = json.loads(done.stderr.strip().splitlines()[-1])
     return report["code"], set(report["modules"]), done.stdout
 
@@ -92,9 +98,23 @@ def test_an_abbreviated_option_value_before_the_command_still_finds_it():
 # (kms_tui.config.quick), Create/Locate/GetAttributes are built without the KMIP models
 # (kms_tui.client.fast_requests); httpcore's optional trio and httpx's command-line tool (when
 # installed) are kept out by cli.main.
-NOT_ON_THE_FAST_PATH = ("trio", "httpx._main", "click", "rich", "pygments", "textual", "keyring", "cryptography",
-                        "pydantic", "pydantic_core", "tomlkit",
-                        "kms_tui.kmip.models", "kms_tui.tui", "kms_tui.config.schema", "kms_tui.config.settings")
+NOT_ON_THE_FAST_PATH = (
+    "trio",
+    "httpx._main",
+    "click",
+    "rich",
+    "pygments",
+    "textual",
+    "keyring",
+    "cryptography",
+    "pydantic",
+    "pydantic_core",
+    "tomlkit",
+    "kms_tui.kmip.models",
+    "kms_tui.tui",
+    "kms_tui.config.schema",
+    "kms_tui.config.settings",
+)
 
 
 def test_whoami_create_and_locate_against_the_sandbox_load_only_what_they_use(sandbox, tmp_path):
@@ -115,8 +135,9 @@ def test_a_profile_the_fast_read_does_not_take_on_still_works(sandbox, tmp_path)
     """A legacy key (a warning) sends the profile through the full validation: pydantic is loaded
     and the command runs as before."""
     conf = tmp_path / "ckms.toml"
-    conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\nssl_client_pkcs12_path = "x"\n'
-                    'ssl_client_pkcs12_password = ""\n')
+    conf.write_text(
+        f'[http_config]\nserver_url = "{sandbox.url}"\nssl_client_pkcs12_path = "x"\nssl_client_pkcs12_password = ""\n'
+    )
     code, modules, _ = loaded(["--conf", str(conf), "locate", "--json"])
     assert "pydantic" in modules and "kms_tui.config.schema" in modules
 

@@ -19,12 +19,14 @@ URL = 'server_url = "http://127.0.0.1:9998"\n'
 PLAIN = [
     "[http_config]\n" + URL,
     'vendor_id = "cosmian"\n\n[http_config]\n' + URL,
-    'vendor_id = "acme"\nprint_json = true\n[http_config]\n' + URL
+    'vendor_id = "acme"\nprint_json = true\n[http_config]\n'
+    + URL
     + 'access_token = "tok"\naccept_invalid_certs = false\n',
     "[http_config]\n"
     + 'server_url = "https://kms.example.com:9998/path"\nverified_cert = "x"\ncipher_suites = "A:B"\n',
     'http_config = { server_url = "http://[::1]:1" }\n',
-    "# comment\npkcs11_use_pin_as_access_token = false\n[http_config]\n" + URL
+    "# comment\npkcs11_use_pin_as_access_token = false\n[http_config]\n"
+    + URL
     + 'database_secret = "d"\nvault_token = "v"\n',
 ]
 # Each goes to the full path: errors, warnings, references, tables, legacy keys, TLS pairs.
@@ -35,20 +37,20 @@ OTHERS = [
     '[http_config]\nserver_url = "not a url"\n',
     '[http_config]\nserver_url = "http://h:99999"\n',
     "[http_config]\nserver_url = 3\n",
-    '[http_config]\n' + URL + 'acces_token = "t"\n',
-    '[http_config]\n' + URL + 'accept_invalid_certs = "yes"\n',
-    '[http_config]\n' + URL + 'access_token = "secret://vault"\n',
-    '[http_config]\n' + URL + 'access_token = "secret://secret/kms#token"\n',
-    '[http_config]\n' + URL + 'ssl_client_pem_cert_path = "c"\nssl_client_pem_key_path = "k"\n',
-    '[http_config]\n' + URL + 'tls_client_pem_cert_path = "c"\n',
-    '[http_config]\n' + URL + 'custom_headers = ["bad header"]\n',
-    '[http_config]\n' + URL + '[http_config.oauth2_conf]\nclient_id = "c"\nauthorize_url = "http://a"\n'
+    "[http_config]\n" + URL + 'acces_token = "t"\n',
+    "[http_config]\n" + URL + 'accept_invalid_certs = "yes"\n',
+    "[http_config]\n" + URL + 'access_token = "secret://vault"\n',
+    "[http_config]\n" + URL + 'access_token = "secret://secret/kms#token"\n',
+    "[http_config]\n" + URL + 'ssl_client_pem_cert_path = "c"\nssl_client_pem_key_path = "k"\n',
+    "[http_config]\n" + URL + 'tls_client_pem_cert_path = "c"\n',
+    "[http_config]\n" + URL + 'custom_headers = ["bad header"]\n',
+    "[http_config]\n" + URL + '[http_config.oauth2_conf]\nclient_id = "c"\nauthorize_url = "http://a"\n'
     'token_url = "http://t"\nscopes = []\nissuer = "i"\n',
-    '[http_config]\n' + URL + '[http_config.proxy_params]\nurl = "http://p:3128"\n',
-    '[http_config]\n' + URL + URL,
-    '[http_config\n' + URL,
-    'vendor_id = 1\n[http_config]\n' + URL,
-    'unknown = 1\n[http_config]\n' + URL,
+    "[http_config]\n" + URL + '[http_config.proxy_params]\nurl = "http://p:3128"\n',
+    "[http_config]\n" + URL + URL,
+    "[http_config\n" + URL,
+    "vendor_id = 1\n[http_config]\n" + URL,
+    "unknown = 1\n[http_config]\n" + URL,
     '[gmail_api_conf]\ntype = "x"\n[http_config]\n' + URL,
     'print_json = "no"\n[http_config]\n' + URL,
 ]
@@ -59,10 +61,23 @@ def _outcome(path: Path, fast: bool):
         c = resolve_connection(conf=str(path), quick=fast)
     except ConfigError as exc:
         return ("error", str(exc), exc.fix, [(p.path, p.line, p.message, p.allowed, p.severity) for p in exc.problems])
-    return ("ok", c.name, c.path, c.http_config, c.vendor_id, c.references,
-            [(p.path, p.line, p.message, p.severity) for p in c.warnings], c.source,
-            c.settings == ProfileSettings(), c.settings.oauth.model_dump(), c.settings.read_only, c.settings.production,
-            c.settings.secret_backend, c.settings.retry, c.settings.limits)
+    return (
+        "ok",
+        c.name,
+        c.path,
+        c.http_config,
+        c.vendor_id,
+        c.references,
+        [(p.path, p.line, p.message, p.severity) for p in c.warnings],
+        c.source,
+        c.settings == ProfileSettings(),
+        c.settings.oauth.model_dump(),
+        c.settings.read_only,
+        c.settings.production,
+        c.settings.secret_backend,
+        c.settings.retry,
+        c.settings.limits,
+    )
 
 
 @pytest.mark.parametrize("text", PLAIN + OTHERS)
@@ -71,18 +86,26 @@ def test_the_fast_read_gives_what_the_full_path_gives(text, tmp_path):
     path.write_text(text)
     assert _outcome(path, fast=True) == _outcome(path, fast=False)
     taken = quick.quick_connection(path, "ckms", "file") is not None
-    assert taken == (text in PLAIN), \
+    assert taken == (text in PLAIN), (
         "the fast path took on a profile the full validation must see (or declined a plain one)"
+    )
 
 
 def test_an_invalid_profile_reads_the_same_error_on_the_command_line(tmp_path):
     path = tmp_path / "ckms.toml"
     path.write_text('[http_config]\nserver_url = "http://127.0.0.1:9998"\nacces_token = "t"\n')
-    done = subprocess.run([sys.executable, "-m", "kms_tui", "--conf", str(path), "whoami"], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "kms_tui", "--conf", str(path), "whoami"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode != 0
-    assert "unknown key `acces_token` in [http_config]: ckms 5.26 refuses the file; did you mean `access_token`?" \
+    assert (
+        "unknown key `acces_token` in [http_config]: ckms 5.26 refuses the file; did you mean `access_token`?"
         in done.stderr
+    )
 
 
 def test_a_settings_file_takes_the_full_path(tmp_path, monkeypatch):
@@ -108,6 +131,7 @@ def test_the_defaults_are_the_models():
     stand_in, real = quick.DefaultProfileSettings(), ProfileSettings()
     for field in ProfileSettings.model_fields:
         value = getattr(stand_in, field)
-        assert (value.model_dump() if field == "oauth" else value) == \
-            (getattr(real, field).model_dump() if field == "oauth" else getattr(real, field)), field
+        assert (value.model_dump() if field == "oauth" else value) == (
+            getattr(real, field).model_dump() if field == "oauth" else getattr(real, field)
+        ), field
     assert stand_in == real and stand_in.model_dump() == real.model_dump()

@@ -26,8 +26,9 @@ NAMES = [None, "", "k", "name with spaces", "ünïcødé", 'a"b']
 
 def _model_create(algorithm, length, tags, name, now, activate=True):
     alg = CryptographicAlgorithm.from_wire(algorithm)
-    return encode(build.create_symmetric_key_request(alg, length, list(tags), name=name, now=now,
-                                                     activate=activate).to_ttlv())
+    return encode(
+        build.create_symmetric_key_request(alg, length, list(tags), name=name, now=now, activate=activate).to_ttlv()
+    )
 
 
 def test_constants_are_the_models():
@@ -79,16 +80,21 @@ def _filters(rng: random.Random) -> LocateFilter:
 
 
 def _model_locate(filters: LocateFilter, maximum):
-    return encode(build.locate_request(build.LocateFilters(
-        tags=list(filters.tags),
-        object_type=ObjectType.from_wire(filters.object_type) if filters.object_type is not None else None,
-        cryptographic_algorithm=(CryptographicAlgorithm.from_wire(filters.algorithm)
-                                 if filters.algorithm is not None else None),
-        cryptographic_length=filters.length or None,
-        state=State.from_wire(filters.state) if filters.state is not None else None,
-        name=filters.name or None,
-        max_items=maximum or None,
-    )).to_ttlv())
+    return encode(
+        build.locate_request(
+            build.LocateFilters(
+                tags=list(filters.tags),
+                object_type=ObjectType.from_wire(filters.object_type) if filters.object_type is not None else None,
+                cryptographic_algorithm=(
+                    CryptographicAlgorithm.from_wire(filters.algorithm) if filters.algorithm is not None else None
+                ),
+                cryptographic_length=filters.length or None,
+                state=State.from_wire(filters.state) if filters.state is not None else None,
+                name=filters.name or None,
+                max_items=maximum or None,
+            )
+        ).to_ttlv()
+    )
 
 
 def test_locate_is_byte_identical_over_many_filters():
@@ -111,17 +117,24 @@ def test_locate_declines_links_and_unknown_values_which_the_models_refuse():
     assert '"LinkedObjectIdentifier","type":"TextString","value":"abc"' in linked
 
 
-@pytest.mark.parametrize("uid", ["a", "5b8b0a3f-0000-4000-8000-000000000000", '["t1","t2"]', "", "é\u2028\"x"])
+@pytest.mark.parametrize("uid", ["a", "5b8b0a3f-0000-4000-8000-000000000000", '["t1","t2"]', "", 'é\u2028"x'])
 def test_get_attributes_and_tags_are_byte_identical(uid):
     assert encode(fast.get_attributes(uid)) == encode(build.get_attributes_request(uid).to_ttlv())
-    assert encode(fast.get_attributes(uid, tags_only=True)) == encode(build.get_attributes_request(uid,
-                                                                                                   ["Tag"]).to_ttlv())
+    assert encode(fast.get_attributes(uid, tags_only=True)) == encode(
+        build.get_attributes_request(uid, ["Tag"]).to_ttlv()
+    )
 
 
 def test_request_message_is_byte_identical():
-    ops = [client_requests.get_attributes("a"), client_requests.get_tags("a"),
-           client_requests.locate(LocateFilter(tags=("x",))), client_requests.create_symmetric_key(),
-           client_requests.revoke("r"), client_requests.destroy("d"), client_requests.activate("b")]
+    ops = [
+        client_requests.get_attributes("a"),
+        client_requests.get_tags("a"),
+        client_requests.locate(LocateFilter(tags=("x",))),
+        client_requests.create_symmetric_key(),
+        client_requests.revoke("r"),
+        client_requests.destroy("d"),
+        client_requests.activate("b"),
+    ]
     for n in (0, 1, 2, 7):
         for chosen in itertools.combinations(ops, n) if n < 7 else [ops]:
             got = fast.request_message(list(chosen))

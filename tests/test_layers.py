@@ -17,10 +17,10 @@ ROOT = Path(kms_tui.__file__).parent
 
 # Package → the kms_tui packages/modules it may import (besides itself), per ARCHITECTURE.md.
 ALLOWED: dict[str, set[str]] = {
-    "kmip": set(),
+    "kmip": {"gc_pause"},  # the one leaf module the pure protocol layer uses
     "server": {"kmip", "safetext"},
     "audit": {"paths", "safetext"},
-    "client": {"kmip", "audit", "exitcodes", "paths", "safetext", "words"},
+    "client": {"kmip", "audit", "exitcodes", "paths", "safetext", "words", "gc_pause"},
     "config": {"kmip", "client", "exitcodes", "paths", "safetext"},  # client: the cosmian-kms secret backend
     "auth": {"kmip", "client", "config", "audit", "exitcodes", "paths", "safetext"},
     "doctor": {"client", "config", "auth", "exitcodes", "safetext"},  # config: a resolved profile's type
@@ -71,16 +71,24 @@ def test_only_the_console_imports_textual():
     """Textual (and rich) anywhere but kms_tui/tui: commands and cli included."""
     outside = [p for p in sorted(ROOT.rglob("*.py")) if "tui" not in p.relative_to(ROOT).parts[:1]]
     assert len(outside) > 50
-    found = [f"{p.relative_to(ROOT.parent)}:{line} imports {m}" for p in outside for line, m in _imports(p)
-             if m.split(".")[0] in UI_LIBRARIES]
+    found = [
+        f"{p.relative_to(ROOT.parent)}:{line} imports {m}"
+        for p in outside
+        for line, m in _imports(p)
+        if m.split(".")[0] in UI_LIBRARIES
+    ]
     assert found == []
 
 
 def test_headless_commands_never_import_the_entry_point():
     """``kms_tui.cli`` sits above ``kms_tui/commands``: what a command needs for its parser (the
     global options) lives in ``commands/options.py``."""
-    found = [f"{p.relative_to(ROOT.parent)}:{line}" for p in sorted((ROOT / "commands").rglob("*.py"))
-             for line, m in _imports(p) if m == "kms_tui.cli" or m.startswith(("kms_tui.cli.", "kms_tui.__main__"))]
+    found = [
+        f"{p.relative_to(ROOT.parent)}:{line}"
+        for p in sorted((ROOT / "commands").rglob("*.py"))
+        for line, m in _imports(p)
+        if m == "kms_tui.cli" or m.startswith(("kms_tui.cli.", "kms_tui.__main__"))
+    ]
     assert found == []
 
 
@@ -107,37 +115,51 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("kms_tui",
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
 def test_importing_every_module_of_a_layer_loads_nothing_above_it(layer):
     """What Python really loads (transitively) when every module of the layer is imported."""
-    out = subprocess.run([sys.executable, "-c", PROBE.format(layer=layer)], capture_output=True, text=True,
-                         timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(layer=layer)], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     loaded = json.loads(out.strip().splitlines()[-1])
     allowed = ALLOWED[layer] | {layer}
     # what the allowed packages themselves may load is allowed too (config → client → audit)
     for dep in list(allowed):
         allowed |= ALLOWED.get(dep, set())
     # (rich is not probed here: httpx itself loads it for its command-line entry point)
-    above = [m for m in loaded if m.split(".")[0] == "textual"
-             or (m.startswith("kms_tui.") and m.split(".")[1] not in allowed)]
+    above = [
+        m
+        for m in loaded
+        if m.split(".")[0] == "textual" or (m.startswith("kms_tui.") and m.split(".")[1] not in allowed)
+    ]
     assert above == []
 
 
 # -- inside the console: the objects feature is one package, its modals and widgets stand below it --
 
+
 def _console_imports(folder: str) -> list[tuple[str, str]]:
-    return [(f"{path.relative_to(ROOT.parent)}:{line}", module)
-            for path in sorted((ROOT / "tui" / folder).rglob("*.py")) for line, module in _imports(path)]
+    return [
+        (f"{path.relative_to(ROOT.parent)}:{line}", module)
+        for path in sorted((ROOT / "tui" / folder).rglob("*.py"))
+        for line, module in _imports(path)
+    ]
 
 
 def test_widgets_import_neither_modals_nor_the_objects_feature():
     """Generic widgets stand below the dialogs and the features (the widgets<->modals cycle is gone)."""
-    bad = [f"{where} imports {module}" for where, module in _console_imports("widgets")
-           if module.startswith(("kms_tui.tui.modals", "kms_tui.tui.objects", "kms_tui.tui.screens"))]
+    bad = [
+        f"{where} imports {module}"
+        for where, module in _console_imports("widgets")
+        if module.startswith(("kms_tui.tui.modals", "kms_tui.tui.objects", "kms_tui.tui.screens"))
+    ]
     assert bad == []
 
 
 def test_modals_never_import_a_screen():
     """A dialog returns what was asked; the objects screen (or any screen) acts on it."""
-    bad = [f"{where} imports {module}" for where, module in _console_imports("modals")
-           if module.startswith(("kms_tui.tui.objects.screen", "kms_tui.tui.screens"))]
+    bad = [
+        f"{where} imports {module}"
+        for where, module in _console_imports("modals")
+        if module.startswith(("kms_tui.tui.objects.screen", "kms_tui.tui.screens"))
+    ]
     assert bad == []
 
 
@@ -145,8 +167,12 @@ def test_nothing_outside_the_console_imports_the_objects_feature():
     """kms_tui/tui/objects may use client and kmip; outside the console nothing imports it (the
     lower layers import no console module at all: see the rules above)."""
     outside = [p for p in sorted(ROOT.rglob("*.py")) if p.relative_to(ROOT).parts[0] != "tui"]
-    bad = [f"{p.relative_to(ROOT.parent)}:{line}" for p in outside for line, module in _imports(p)
-           if module.startswith("kms_tui.tui.objects")]
+    bad = [
+        f"{p.relative_to(ROOT.parent)}:{line}"
+        for p in outside
+        for line, module in _imports(p)
+        if module.startswith("kms_tui.tui.objects")
+    ]
     assert bad == []
 
 

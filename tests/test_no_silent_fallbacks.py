@@ -20,18 +20,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run(code: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
 
-@pytest.mark.parametrize("missing, code", [
-    ("kms_tui.commands.due", "from kms_tui.cli import main; main(['due'])"),
-    ("kms_tui.server.operations.certify", "import kms_tui.server.operations"),
-    ("kms_tui.tui.screens.access",
-     "from kms_tui.tui.registry import BY_MODE, make_screen; make_screen(BY_MODE['access'])"),
-    ("kms_tui.config.secrets.vault",
-     "from kms_tui.config.secrets.refs import SecretResolver; SecretResolver('vault').fetch('k', 'secret://a/b')"),
-], ids=["command", "sandbox-operation", "console-screen", "secret-backend"])
+@pytest.mark.parametrize(
+    "missing, code",
+    [
+        ("kms_tui.commands.due", "from kms_tui.cli import main; main(['due'])"),
+        ("kms_tui.server.operations.certify", "import kms_tui.server.operations"),
+        (
+            "kms_tui.tui.screens.access",
+            "from kms_tui.tui.registry import BY_MODE, make_screen; make_screen(BY_MODE['access'])",
+        ),
+        (
+            "kms_tui.config.secrets.vault",
+            "from kms_tui.config.secrets.refs import SecretResolver; SecretResolver('vault').fetch('k', 'secret://a/b')",
+        ),
+    ],
+    ids=["command", "sandbox-operation", "console-screen", "secret-backend"],
+)
 def test_a_missing_module_fails_with_its_name(missing, code):
     """A command, an operation of the sandbox (it refuses to start), a screen of the console
     (no placeholder screen any more) or a secret backend of kms-tui's own (not "install the
@@ -44,9 +51,7 @@ def test_a_missing_module_fails_with_its_name(missing, code):
 
 def test_a_command_table_entry_naming_no_module_fails_loudly():
     """A mistyped module in the command table is an error when the command runs, not a missing command."""
-    done = _run("from kms_tui import cli\n"
-                "cli.COMMAND_MODULES['whoami'] = ('whoamii', 'typo')\n"
-                "cli.main(['whoami'])")
+    done = _run("from kms_tui import cli\ncli.COMMAND_MODULES['whoami'] = ('whoamii', 'typo')\ncli.main(['whoami'])")
     assert done.returncode == 1 and "No module named 'kms_tui.commands.whoamii'" in done.stderr
 
 

@@ -29,11 +29,12 @@ import threading
 import time
 import tomllib
 import urllib.request
-import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.tui.tmux_helpers import Tmux
 
 # Each builds or fills a virtual environment: minutes when pip has to download the dependencies.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -67,16 +68,20 @@ def _pip_env() -> dict[str, str]:
 def _user_env(tmp_path: Path) -> dict[str, str]:
     """kms-tui's environment: the test's homes, nothing of the checkout on the path."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    env.update(KMS_TUI_HOME=str(tmp_path / "kms-tui-home"), HOME=str(tmp_path / "user-home"),
-               TERM="xterm-256color", TEXTUAL_ANIMATIONS="none")
+    env.update(
+        KMS_TUI_HOME=str(tmp_path / "kms-tui-home"),
+        HOME=str(tmp_path / "user-home"),
+        TERM="xterm-256color",
+        TEXTUAL_ANIMATIONS="none",
+    )
     return env
 
 
 def _run(command: list, *, env: dict[str, str], cwd: Path, timeout: float = 600) -> str:
-    done = subprocess.run([str(c) for c in command], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=timeout)
-    assert done.returncode == 0, (f"{' '.join(map(str, command))} failed ({done.returncode}):\n"
-                                  f"{done.stdout}\n{done.stderr}")
+    done = subprocess.run([str(c) for c in command], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
+    assert done.returncode == 0, (
+        f"{' '.join(map(str, command))} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    )
     return done.stdout
 
 
@@ -87,36 +92,6 @@ def _runtime_data_files() -> list[str]:
         if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".py", ".pyc", ".md"):
             found.append(path.relative_to(ROOT).as_posix())
     return found
-
-
-class Tmux:
-    """One private tmux server (its own socket) running one command."""
-
-    def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
-        self.socket = f"kms-tui-pkg-{uuid.uuid4().hex[:8]}"
-        self.run("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]),
-                 "env", *(f"{k}={v}" for k, v in env.items()), *command)
-
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t").stdout
-
-    def wait_for(self, text: str, timeout: float = 90.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
-
-    def alive(self) -> bool:
-        return self.run("has-session", "-t", "t").returncode == 0
-
-    def kill(self) -> None:
-        self.run("kill-server")
 
 
 def test_wheel_from_the_sdist_passes_twine_carries_its_data_and_runs_from_a_fresh_venv(tmp_path):
@@ -136,8 +111,7 @@ def test_wheel_from_the_sdist_passes_twine_carries_its_data_and_runs_from_a_fres
 
     with zipfile.ZipFile(wheels[0]) as wheel:
         names = set(wheel.namelist())
-        metadata = email.parser.Parser().parsestr(
-            wheel.read(f"kms_tui-{__version__}.dist-info/METADATA").decode())
+        metadata = email.parser.Parser().parsestr(wheel.read(f"kms_tui-{__version__}.dist-info/METADATA").decode())
     data_files = _runtime_data_files()
     assert "kms_tui/tui/app.tcss" in data_files and "kms_tui/py.typed" in data_files
     modules = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "kms_tui").rglob("*.py"))
@@ -154,37 +128,63 @@ def test_wheel_from_the_sdist_passes_twine_carries_its_data_and_runs_from_a_fres
     # installs into it: no ensurepip run, a few seconds less).
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv], env=pip_env, cwd=tmp_path)
-    _run([sys.executable, "-m", "pip", "--python", venv / "bin/python", "install", "-q", wheels[0]],
-         env=pip_env, cwd=tmp_path)
+    _run(
+        [sys.executable, "-m", "pip", "--python", venv / "bin/python", "install", "-q", wheels[0]],
+        env=pip_env,
+        cwd=tmp_path,
+    )
     shutil.rmtree(src)  # nothing of a checkout left to import from
     env = _user_env(tmp_path)
     (tmp_path / "user-home").mkdir(exist_ok=True)
-    where = _run([venv / "bin/python", "-c", "import kms_tui, importlib.metadata as m; "
-                  "print(kms_tui.__file__); print(m.version('kms-tui'))"], env=env, cwd=tmp_path)
-    assert where.split() == [str(venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-                                 / "site-packages" / "kms_tui" / "__init__.py"), __version__]
+    where = _run(
+        [
+            venv / "bin/python",
+            "-c",
+            "import kms_tui, importlib.metadata as m; print(kms_tui.__file__); print(m.version('kms-tui'))",
+        ],
+        env=env,
+        cwd=tmp_path,
+    )
+    assert where.split() == [
+        str(
+            venv
+            / "lib"
+            / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+            / "site-packages"
+            / "kms_tui"
+            / "__init__.py"
+        ),
+        __version__,
+    ]
     assert _run([venv / "bin/kms-tui", "--version"], env=env, cwd=tmp_path) == f"kms-tui {__version__}\n"
 
     # kms-tui serve from the wheel answers /version over HTTP.
-    server = subprocess.Popen([venv / "bin/kms-tui", "serve", "--port", "0", "--db", tmp_path / "serve.sqlite"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
-    try:
-        first = server.stdout.readline()
-        assert first.startswith("listening on http://127.0.0.1:"), first + server.stderr.read()
-        url = first.split("listening on ", 1)[1].strip()
-        with urllib.request.urlopen(url.rstrip("/") + "/version", timeout=30) as answer:
-            assert answer.status == 200
-            assert json.load(answer).startswith("5.26.0 (")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with subprocess.Popen(
+        [venv / "bin/kms-tui", "serve", "--port", "0", "--db", tmp_path / "serve.sqlite"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    ) as server:
+        try:  # leaving the with block closes the pipes and waits for the server
+            first = server.stdout.readline()
+            assert first.startswith("listening on http://127.0.0.1:"), first + server.stderr.read()
+            url = first.split("listening on ", 1)[1].strip()
+            with urllib.request.urlopen(url.rstrip("/") + "/version", timeout=30) as answer:
+                assert answer.status == 200
+                assert json.load(answer).startswith("5.26.0 (")
+        finally:
+            server.terminate()
 
     # The console from the wheel, in a terminal: its stylesheet loads and whoami is drawn.
-    tmux = Tmux([str(venv / "bin/kms-tui"), "--sandbox"], {k: env[k] for k in (
-        "KMS_TUI_HOME", "HOME", "TERM", "TEXTUAL_ANIMATIONS", "PATH")})
+    tmux = Tmux(
+        [str(venv / "bin/kms-tui"), "--sandbox"],
+        {k: env[k] for k in ("KMS_TUI_HOME", "HOME", "TERM", "TEXTUAL_ANIMATIONS", "PATH")},
+    )
     try:
-        tmux.wait_for("Effective user")
-        shown = tmux.wait_for("admin")
+        tmux.wait_for("Effective user", timeout=90)
+        shown = tmux.wait_for("admin", timeout=90)
         assert "sandbox" in shown
         tmux.run("send-keys", "-t", "t", "C-q")
         deadline = time.monotonic() + 30
@@ -192,7 +192,7 @@ def test_wheel_from_the_sdist_passes_twine_carries_its_data_and_runs_from_a_fres
             time.sleep(0.2)
         assert not tmux.alive(), "the console from the wheel did not quit on ctrl+q"
     finally:
-        tmux.kill()
+        tmux.close()
 
 
 def _load_install_py():
@@ -233,14 +233,24 @@ class _Index(http.server.BaseHTTPRequestHandler):
         if self.path == "/simple/pip/":
             listed = [(self.wheel.name, self.listed_sha256), ("pip-99.0b1-py3-none-any.whl", "0" * 64)]
             if self.json_api:
-                body = json.dumps({"meta": {"api-version": "1.0"}, "name": "pip", "files": [
-                    {"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": sha}}
-                    for name, sha in listed]}).encode()
+                body = json.dumps(
+                    {
+                        "meta": {"api-version": "1.0"},
+                        "name": "pip",
+                        "files": [
+                            {"filename": name, "url": f"../../files/{name}", "hashes": {"sha256": sha}}
+                            for name, sha in listed
+                        ],
+                    }
+                ).encode()
                 kind = "application/vnd.pypi.simple.v1+json"
             else:
-                body = "<!DOCTYPE html><html><body>{}</body></html>".format("".join(
-                    f'<a href="../../files/{name}#sha256={sha}" data-requires-python="&gt;=3.9">{name}</a><br/>'
-                    for name, sha in listed)).encode()
+                body = "<!DOCTYPE html><html><body>{}</body></html>".format(
+                    "".join(
+                        f'<a href="../../files/{name}#sha256={sha}" data-requires-python="&gt;=3.9">{name}</a><br/>'
+                        for name, sha in listed
+                    )
+                ).encode()
                 kind = "text/html"
         elif self.path == f"/files/{self.wheel.name}":
             body, kind = self.wheel.read_bytes(), "application/octet-stream"
@@ -262,8 +272,11 @@ def test_install_py_gives_a_pipless_venv_pip_from_the_index_only_when_the_sha256
     """No ensurepip and no system pip: pip comes from the index's wheel, checked by its sha256."""
     install = _load_install_py()
     wheels = tmp_path / "wheels"
-    _run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:", "-d", wheels, "pip"],
-         env=_pip_env(), cwd=tmp_path)
+    _run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:", "-d", wheels, "pip"],
+        env=_pip_env(),
+        cwd=tmp_path,
+    )
     (wheel,) = wheels.glob("pip-*-py3-none-any.whl")
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv], env=_pip_env(), cwd=tmp_path)
@@ -292,8 +305,11 @@ def test_one_version_number_and_its_changelog_section():
     second copy in the code); a release adds its CHANGELOG section."""
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "dynamic" not in pyproject["project"] and "dynamic" not in pyproject["tool"].get("setuptools", {})
-    written = [str(p.relative_to(ROOT)) for p in (ROOT / "kms_tui").rglob("*.py")
-               if f'"{__version__}"' in p.read_text(encoding="utf-8")]
+    written = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "kms_tui").rglob("*.py")
+        if f'"{__version__}"' in p.read_text(encoding="utf-8")
+    ]
     assert not written, f"the version number is written in the code too: {written}"
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"\n## {__version__} " in changelog, f"CHANGELOG.md has no section for {__version__}"

@@ -50,8 +50,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 GENESIS = "0" * 64
-DATA_COLUMNS = ("time", "profile", "server", "operation", "object_ids", "outcome", "error_reason",
-                "duration_ms", "user", "os_user", "attempts", "details")
+DATA_COLUMNS = (
+    "time",
+    "profile",
+    "server",
+    "operation",
+    "object_ids",
+    "outcome",
+    "error_reason",
+    "duration_ms",
+    "user",
+    "os_user",
+    "attempts",
+    "details",
+)
 HASHED = ("id", *DATA_COLUMNS, "prev_hash")
 _PARSED = {HASHED.index("object_ids"): list, HASHED.index("details"): dict}  # hashed as what they hold
 ALL_COLUMNS = ("id", *DATA_COLUMNS, "prev_hash", "hash")
@@ -123,8 +135,10 @@ def _head(conn: sqlite3.Connection) -> Head | None:
 
 
 def _write_head(conn: sqlite3.Connection, head: Head) -> None:
-    conn.execute("INSERT OR REPLACE INTO audit_head (id, row_count, last_id, hash) VALUES (1, ?, ?, ?)",
-                 (head.row_count, head.last_id, head.hash))
+    conn.execute(
+        "INSERT OR REPLACE INTO audit_head (id, row_count, last_id, hash) VALUES (1, ?, ?, ?)",
+        (head.row_count, head.last_id, head.hash),
+    )
 
 
 def _start_head(conn: sqlite3.Connection) -> Head | None:
@@ -211,8 +225,12 @@ class Verdict:
     kind: str = ""  # changed, removed, unchained, truncated, head_missing, head_changed, head_not_found
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"intact": self.intact, "rows": self.rows, "last_id": self.last_id,
-                               "head_hash": self.head_hash}
+        out: dict[str, Any] = {
+            "intact": self.intact,
+            "rows": self.rows,
+            "last_id": self.last_id,
+            "head_hash": self.head_hash,
+        }
         if not self.intact:
             out["first_bad"] = {"id": self.first_bad_id, "kind": self.kind, "problem": self.problem, **self.first_bad}
         return out
@@ -235,7 +253,7 @@ def verify(conn: sqlite3.Connection, *, expect_head: str | None = None) -> Verdi
     head = _head(conn) if _has_table(conn, "audit_head") else None
     chained = has_chain(conn)
     prev, prev_id, seen_expected = GENESIS, 0, expect_head is None
-    for row in (rows(conn) if chained else _unchained_rows(conn)):
+    for row in rows(conn) if chained else _unchained_rows(conn):
         problem, kind = "", ""
         if not row["hash"]:
             problem, kind = "has no hash: it was added outside kms-tui, or the chain was cut before it", "unchained"
@@ -243,8 +261,10 @@ def verify(conn: sqlite3.Connection, *, expect_head: str | None = None) -> Verdi
             problem, kind = "was changed (its contents no longer match its hash)", "changed"
         elif row["prev_hash"] != prev:
             gap = f" (ids jump from {prev_id} to {row['id']})" if row["id"] != prev_id + 1 else ""
-            problem = ("does not follow the row before it: a row before it was removed or changed, "
-                       f"or rows were reordered{gap}")
+            problem = (
+                "does not follow the row before it: a row before it was removed or changed, "
+                f"or rows were reordered{gap}"
+            )
             kind = "removed"
         if problem:
             return _broken(v, row, problem, kind)
@@ -253,16 +273,21 @@ def verify(conn: sqlite3.Connection, *, expect_head: str | None = None) -> Verdi
         v.rows, v.head_hash, v.last_id = v.rows + 1, prev, prev_id
     if head is None:
         if v.rows:
-            return _broken(v, None, "the head record (audit_head) is missing: it was removed",
-                           "head_missing")
+            return _broken(v, None, "the head record (audit_head) is missing: it was removed", "head_missing")
     elif head.last_id > prev_id or head.row_count > v.rows:
-        return _broken(v, None, f"the tail was cut off: the head records {head.row_count} rows up to id "
-                       f"{head.last_id}, the trail has {v.rows} up to id {prev_id}", "truncated")
+        return _broken(
+            v,
+            None,
+            f"the tail was cut off: the head records {head.row_count} rows up to id "
+            f"{head.last_id}, the trail has {v.rows} up to id {prev_id}",
+            "truncated",
+        )
     elif (head.last_id, head.row_count, head.hash) != (prev_id, v.rows, prev):
         return _broken(v, None, "the head record (audit_head) does not match the last row", "head_changed")
     if not seen_expected:
-        return _broken(v, None, f"no row has the hash {expect_head}: the trail was rewritten or cut before it",
-                       "head_not_found")
+        return _broken(
+            v, None, f"no row has the hash {expect_head}: the trail was rewritten or cut before it", "head_not_found"
+        )
     return v
 
 

@@ -32,8 +32,12 @@ def named_like_a_secret(key: str) -> bool:
     if not words or words[-1] in PLACE_WORDS:
         return False
     joined = "_".join(words)
-    return (not SECRET_WORDS.isdisjoint(words) or words[-1] == "token"
-            or re.search(r"key_?pass", joined) is not None or joined.endswith(("private_key", "api_key")))
+    return (
+        not SECRET_WORDS.isdisjoint(words)
+        or words[-1] == "token"
+        or re.search(r"key_?pass", joined) is not None
+        or joined.endswith(("private_key", "api_key"))
+    )
 
 
 def credential_header(name: str) -> bool:
@@ -55,8 +59,12 @@ _PAIR = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9_.-]*)(?P<sep>\s*[:=]\s*)(?P<val
 def _pair(match: re.Match[str]) -> str:
     name = match.group("name")
     secret = named_like_a_secret(name) or (":" in match.group("sep") and "_" not in name and credential_header(name))
-    if (name.lower() in ("bearer", "basic") or not secret
-            or match.group("value") == MASK or match.group("value").lower() in ("bearer", "basic")):
+    if (
+        name.lower() in ("bearer", "basic")
+        or not secret
+        or match.group("value") == MASK
+        or match.group("value").lower() in ("bearer", "basic")
+    ):
         return match.group(0)
     return f"{name}{match.group('sep')}{MASK}"
 

@@ -194,8 +194,9 @@ class AuditTrail:
             try:
                 with conn:
                     conn.execute("CREATE TABLE IF NOT EXISTS write_check (id INTEGER PRIMARY KEY, time TEXT)")
-                    conn.execute("INSERT OR REPLACE INTO write_check (id, time) VALUES (1, ?)",
-                                 (datetime.now(UTC).isoformat(),))
+                    conn.execute(
+                        "INSERT OR REPLACE INTO write_check (id, time) VALUES (1, ?)", (datetime.now(UTC).isoformat(),)
+                    )
             finally:
                 conn.close()
         except paths.LinkRefused as exc:  # names the path and says to remove the link

@@ -6,6 +6,14 @@ from kms_tui.auth.session import Session, SessionState
 from kms_tui.auth.whoami import WhoAmI, whoami
 
 __all__ = [
-    "AuthError", "LoginCancelled", "LoginFailed", "LoginTimeout", "PortBusy", "Session", "SessionExpired",
-    "SessionState", "WhoAmI", "whoami",
+    "AuthError",
+    "LoginCancelled",
+    "LoginFailed",
+    "LoginTimeout",
+    "PortBusy",
+    "Session",
+    "SessionExpired",
+    "SessionState",
+    "WhoAmI",
+    "whoami",
 ]

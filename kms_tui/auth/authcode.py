@@ -65,15 +65,23 @@ class AuthCodeRequest:
     @property
     def url(self) -> str:
         """The URL the user opens in a browser."""
-        extra = {**self.conf.extra_params, "code_challenge": create_s256_code_challenge(self.verifier),
-                 "code_challenge_method": "S256"}
+        extra = {
+            **self.conf.extra_params,
+            "code_challenge": create_s256_code_challenge(self.verifier),
+            "code_challenge_method": "S256",
+        }
         if self.conf.audience:
             extra["audience"] = self.conf.audience
         if self.nonce:
             extra["nonce"] = self.nonce
         uri: str = prepare_grant_uri(
-            self.conf.authorize_url, self.conf.client_id, "code", redirect_uri=self.redirect_uri,
-            scope=self.conf.scopes or None, state=self.state, **extra,
+            self.conf.authorize_url,
+            self.conf.client_id,
+            "code",
+            redirect_uri=self.redirect_uri,
+            scope=self.conf.scopes or None,
+            state=self.state,
+            **extra,
         )
         return uri
 
@@ -99,14 +107,19 @@ class AuthCodeRequest:
 
     async def exchange(self, params: dict[str, str]) -> TokenSet:
         """Check the callback (error=, state, code) and redeem the code with the verifier."""
-        form = {"grant_type": "authorization_code", "code": self.check(params), "redirect_uri": self.redirect_uri,
-                "code_verifier": self.verifier}
+        form = {
+            "grant_type": "authorization_code",
+            "code": self.check(params),
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": self.verifier,
+        }
         tokens = TokenSet.from_response(await token_request(self.conf, form))
         if self.nonce and tokens.id_token:
             claims = jwt_claims_unverified(tokens.id_token) or {}
             if claims.get("nonce") not in (None, self.nonce):
-                raise LoginFailed("The ID token's nonce does not match this sign-in; it was rejected.",
-                                  "Sign in again.")
+                raise LoginFailed(
+                    "The ID token's nonce does not match this sign-in; it was rejected.", "Sign in again."
+                )
         return tokens
 
 

@@ -70,8 +70,11 @@ def _is_os_keyring(backend: object) -> bool:
     if children is not None:  # keyring's chainer: usable if any link is an OS keyring
         return any(_is_os_keyring(b) for b in children)
     module = type(backend).__module__
-    return (module.startswith("keyring.backends.") and module.rsplit(".", 1)[1] not in ("fail", "null", "chainer")
-            and getattr(backend, "priority", 0) > 0)
+    return (
+        module.startswith("keyring.backends.")
+        and module.rsplit(".", 1)[1] not in ("fail", "null", "chainer")
+        and getattr(backend, "priority", 0) > 0
+    )
 
 
 def _usable_keyring() -> ModuleType | None:

@@ -76,8 +76,9 @@ async def start_device_authorization(conf: OAuthConfig) -> DeviceAuthorization:
         async with await idp_client() as http:
             response = await http.post(conf.device_authorization_endpoint, data=form, auth=auth)
     except httpx.HTTPError as exc:
-        raise IdpUnreachable(f"The identity provider could not be reached ({type(exc).__name__}).",
-                             "Try again.") from None
+        raise IdpUnreachable(
+            f"The identity provider could not be reached ({type(exc).__name__}).", "Try again."
+        ) from None
     body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
     if response.status_code != 200 or "device_code" not in body:
         raise OAuthError(body.get("error") or f"HTTP {response.status_code}", body.get("error_description", ""))

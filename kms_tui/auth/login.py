@@ -19,8 +19,12 @@ from kms_tui.auth.session import Session
 from kms_tui.auth.tokens import TokenSet
 
 METHODS = ("browser", "device", "paste", "client_credentials")
-CACHE_METHOD = {"browser": "authorization_code", "paste": "authorization_code",
-                "device": "device_code", "client_credentials": "client_credentials"}
+CACHE_METHOD = {
+    "browser": "authorization_code",
+    "paste": "authorization_code",
+    "device": "device_code",
+    "client_credentials": "client_credentials",
+}
 
 
 def over_ssh(env: Mapping[str, str] | None = None) -> bool:
@@ -42,11 +46,15 @@ def propose_method(conf: OAuthConfig, env: Mapping[str, str] | None = None, flow
 def ssh_advice(conf: OAuthConfig) -> str:
     """One sentence explaining why the proposed way was chosen over SSH."""
     if conf.device_authorization_endpoint:
-        return ("You are connected over SSH: a browser on your computer cannot reach this host's "
-                "port, so sign in with a code on any device instead.")
-    return ("You are connected over SSH and the identity provider has no device sign-in: open the "
-            "address on your computer; the browser will then fail to load a localhost page; copy "
-            "that page's address from the address bar and paste it here.")
+        return (
+            "You are connected over SSH: a browser on your computer cannot reach this host's "
+            "port, so sign in with a code on any device instead."
+        )
+    return (
+        "You are connected over SSH and the identity provider has no device sign-in: open the "
+        "address on your computer; the browser will then fail to load a localhost page; copy "
+        "that page's address from the address bar and paste it here."
+    )
 
 
 async def sign_in(
@@ -74,14 +82,22 @@ async def sign_in(
     if port is None and method in ("browser", "paste"):
         port = session.profile.redirect_port or redirect_port()
     if method == "browser":
-        tokens = await login_with_browser(conf, show=show, port=port, browser=browser, timeout=timeout,
-                                          read_line=read_line if paste_while_waiting else None)
+        tokens = await login_with_browser(
+            conf,
+            show=show,
+            port=port,
+            browser=browser,
+            timeout=timeout,
+            read_line=read_line if paste_while_waiting else None,
+        )
     elif method == "paste":
         if read_line is None:
             raise ValueError("the paste sign-in needs a way to read the pasted address")
         request = AuthCodeRequest(conf, redirect_uri(port or redirect_port()))
-        show(f"Open this address in a browser on your computer:\n  {request.url}\n"
-             "After signing in, the browser shows an error page for localhost: copy its address.")
+        show(
+            f"Open this address in a browser on your computer:\n  {request.url}\n"
+            "After signing in, the browser shows an error page for localhost: copy its address."
+        )
         tokens = await request.exchange(params_from_pasted_url(await read_line("Paste the address here: ")))
     elif method == "device":
         auth = await start_device_authorization(conf)

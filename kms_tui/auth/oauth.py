@@ -38,6 +38,8 @@ def _tls_context() -> ssl.SSLContext:
 async def idp_client() -> httpx.AsyncClient:
     """An HTTP client for the IdP; the TLS context is built off the event loop, once."""
     return httpx.AsyncClient(timeout=TIMEOUT, verify=await asyncio.to_thread(_tls_context))
+
+
 ENV_CLIENT_ID = "KMS_TUI_OAUTH_CLIENT_ID"
 ENV_CLIENT_SECRET = "KMS_TUI_OAUTH_CLIENT_SECRET"
 
@@ -153,8 +155,9 @@ class OAuthConfig:
         return httpx.USE_CLIENT_DEFAULT
 
 
-async def token_request(conf: OAuthConfig, form: dict[str, Any], *, http: httpx.AsyncClient | None = None,
-                        refresh: bool = False) -> dict[str, Any]:
+async def token_request(
+    conf: OAuthConfig, form: dict[str, Any], *, http: httpx.AsyncClient | None = None, refresh: bool = False
+) -> dict[str, Any]:
     """POST the token endpoint; return the JSON body or raise with the IdP's own error."""
     form = dict(form)
     auth = conf.client_auth(form)

@@ -34,9 +34,13 @@ class ProfileRef:
         if oauth is not None:
             extras = oauth.model_dump() if hasattr(oauth, "model_dump") else dict(oauth)
         path = getattr(profile, "path", None)
-        return cls(name=getattr(profile, "name", "") or "", path=Path(path) if path else None,
-                   http_config=dict(getattr(profile, "http_config", {}) or {}), extras=extras,
-                   references=dict(getattr(profile, "references", {}) or {}))
+        return cls(
+            name=getattr(profile, "name", "") or "",
+            path=Path(path) if path else None,
+            http_config=dict(getattr(profile, "http_config", {}) or {}),
+            extras=extras,
+            references=dict(getattr(profile, "references", {}) or {}),
+        )
 
     @property
     def cache_key(self) -> str:
@@ -53,8 +57,11 @@ class ProfileRef:
 
     def oauth_config(self) -> OAuthConfig:
         """The OAuth configuration (raises OAuthConfigError when the profile has none)."""
-        extras = {"device_authorization_endpoint": self.extras.get("device_authorization_url"),
-                  "audience": self.extras.get("audience"), "extra_params": self.extras.get("extra_params")}
+        extras = {
+            "device_authorization_endpoint": self.extras.get("device_authorization_url"),
+            "audience": self.extras.get("audience"),
+            "extra_params": self.extras.get("extra_params"),
+        }
         return OAuthConfig.from_profile(self.http_config, extras)
 
     @property

@@ -49,9 +49,14 @@ class SessionState:
 class Session:
     """Credentials for KmsClient: `bearer_token()` and `on_unauthorized()`, plus the worker."""
 
-    def __init__(self, profile: Any, client_factory: Callable[..., Any] | None = None, *,
-                 cache: CredentialCache | None = None,
-                 on_change: Callable[[SessionState], object] | None = None) -> None:
+    def __init__(
+        self,
+        profile: Any,
+        client_factory: Callable[..., Any] | None = None,
+        *,
+        cache: CredentialCache | None = None,
+        on_change: Callable[[SessionState], object] | None = None,
+    ) -> None:
         self.profile = ProfileRef.of(profile)
         self.client_factory = client_factory  # lets the console build a client bound to this session
         self.cache = cache or CredentialCache(self.profile.cache_key)
@@ -81,8 +86,13 @@ class Session:
         bearer = self.profile.http_config.get("access_token") or None
         if creds is not None and creds.matches_profile(bearer):
             self.creds, self._static = creds, None
-            self._set(status="signed_in", method=creds.method, expires_at=creds.tokens.bearer_expires_at,
-                      next_refresh=creds.tokens.next_refresh(), last_error=None)
+            self._set(
+                status="signed_in",
+                method=creds.method,
+                expires_at=creds.tokens.bearer_expires_at,
+                next_refresh=creds.tokens.next_refresh(),
+                last_error=None,
+            )
         elif bearer:  # a token pasted or written by ckms: use it as is, watch its exp
             self.creds, self._static = None, bearer
             exp = jwt_expiry(bearer)
@@ -123,25 +133,33 @@ class Session:
             raise self._expired_error()
         due = self.creds.tokens.next_refresh()  # a one-off command has no worker: refresh on use
         if self.refreshable and due is not None and time.time() >= due:
-            refresh_log.debug("refresh: the token of profile %s was due %s: refreshing before the request",
-                              self.profile.cache_key, _ago(due))
+            refresh_log.debug(
+                "refresh: the token of profile %s was due %s: refreshing before the request",
+                self.profile.cache_key,
+                _ago(due),
+            )
             await self.refresh()
         return self.creds.tokens.bearer
 
     async def on_unauthorized(self) -> bool:
         """A 401: force one refresh; True when the request should be replayed once."""
         if not self.refreshable or self.state.status == "expired":
-            refresh_log.debug("refresh: HTTP 401 for profile %s; not refreshing (%s)", self.profile.cache_key,
-                              "the session has expired" if self.state.status == "expired"
-                              else "the token cannot be refreshed")
+            refresh_log.debug(
+                "refresh: HTTP 401 for profile %s; not refreshing (%s)",
+                self.profile.cache_key,
+                "the session has expired" if self.state.status == "expired" else "the token cannot be refreshed",
+            )
             return False  # a static token cannot be renewed (a 401 may also mean "access denied")
         last = self.state.last_refresh
         if self._inflight is None and last is not None and time.time() - last < RECENT:
-            refresh_log.debug("refresh: HTTP 401 for profile %s right after a refresh: replaying without another",
-                              self.profile.cache_key)
+            refresh_log.debug(
+                "refresh: HTTP 401 for profile %s right after a refresh: replaying without another",
+                self.profile.cache_key,
+            )
             return True  # another request already refreshed: just replay
-        refresh_log.debug("refresh: HTTP 401 for profile %s: one forced refresh, then the request is replayed",
-                          self.profile.cache_key)
+        refresh_log.debug(
+            "refresh: HTTP 401 for profile %s: one forced refresh, then the request is replayed", self.profile.cache_key
+        )
         try:
             await self.refresh()
         except AuthError:
@@ -166,9 +184,12 @@ class Session:
         self._set(status="refreshing")
         try:
             conf = self._oauth_config()
-            refresh_log.debug("refresh: profile %s: %s grant at %s", self.profile.cache_key,
-                              "client_credentials" if creds.method == "client_credentials" else "refresh_token",
-                              mask_url(conf.token_url))
+            refresh_log.debug(
+                "refresh: profile %s: %s grant at %s",
+                self.profile.cache_key,
+                "client_credentials" if creds.method == "client_credentials" else "refresh_token",
+                mask_url(conf.token_url),
+            )
             if creds.method == "client_credentials":
                 tokens = await client_credentials_grant(conf)
             else:
@@ -183,15 +204,26 @@ class Session:
         try:
             await asyncio.to_thread(self._persist, creds)  # file writes off the event loop
         except Exception as exc:  # noqa: BLE001 - ckms.toml changed or unwritable: keep the new token in memory
-            save_error = (f"The refreshed token is used but could not be saved "
-                          f"({getattr(exc, 'summary', None) or type(exc).__name__}).")
+            save_error = (
+                f"The refreshed token is used but could not be saved "
+                f"({getattr(exc, 'summary', None) or type(exc).__name__})."
+            )
             log.warning("profile %s: %s", self.profile.cache_key, save_error)
         log.info("token refreshed for profile %s", self.profile.cache_key)
-        refresh_log.debug("refresh: profile %s: new token expires %s, next refresh %s%s", self.profile.cache_key,
-                          _ago(tokens.bearer_expires_at), _ago(tokens.next_refresh()),
-                          "" if save_error is None else " (kept in memory only: it could not be saved)")
-        self._set(status="signed_in", expires_at=tokens.bearer_expires_at, next_refresh=tokens.next_refresh(),
-                  last_refresh=time.time(), last_error=save_error)
+        refresh_log.debug(
+            "refresh: profile %s: new token expires %s, next refresh %s%s",
+            self.profile.cache_key,
+            _ago(tokens.bearer_expires_at),
+            _ago(tokens.next_refresh()),
+            "" if save_error is None else " (kept in memory only: it could not be saved)",
+        )
+        self._set(
+            status="signed_in",
+            expires_at=tokens.bearer_expires_at,
+            next_refresh=tokens.next_refresh(),
+            last_refresh=time.time(),
+            last_error=save_error,
+        )
 
     async def _adopt_newer_from_disk(self) -> bool:
         """Another process (console, script) refreshed this profile: use its tokens, do not refresh.
@@ -203,11 +235,19 @@ class Session:
         disk = await asyncio.to_thread(self.cache.load)
         if disk is None or disk.tokens.issued_at <= self.creds.tokens.issued_at:
             return False
-        refresh_log.debug("refresh: profile %s: another process refreshed %s; using its token, not refreshing",
-                          self.profile.cache_key, _ago(disk.tokens.issued_at))
+        refresh_log.debug(
+            "refresh: profile %s: another process refreshed %s; using its token, not refreshing",
+            self.profile.cache_key,
+            _ago(disk.tokens.issued_at),
+        )
         self.creds = disk
-        self._set(status="signed_in", expires_at=disk.tokens.bearer_expires_at,
-                  next_refresh=disk.tokens.next_refresh(), last_refresh=time.time(), last_error=None)
+        self._set(
+            status="signed_in",
+            expires_at=disk.tokens.bearer_expires_at,
+            next_refresh=disk.tokens.next_refresh(),
+            last_refresh=time.time(),
+            last_error=None,
+        )
         return True
 
     def _oauth_config(self) -> OAuthConfig:
@@ -216,8 +256,9 @@ class Session:
         try:
             conf = self.profile.oauth_config()
         except OAuthConfigError:
-            conf = OAuthConfig(client_id=self.creds.client_id, token_url=self.creds.token_endpoint,
-                               scopes=list(self.creds.scopes))
+            conf = OAuthConfig(
+                client_id=self.creds.client_id, token_url=self.creds.token_endpoint, scopes=list(self.creds.scopes)
+            )
         conf.token_url = self.creds.token_endpoint or conf.token_url
         conf.revocation_endpoint = conf.revocation_endpoint or self.creds.revocation_endpoint
         return conf
@@ -241,13 +282,26 @@ class Session:
     # -- after a login / logout ------------------------------------------------------------------
     async def adopt(self, tokens: TokenSet, method: str, conf: OAuthConfig) -> None:
         """Keep freshly obtained tokens: profile access_token (for ckms) and the credential cache."""
-        creds = CachedCredentials(method=method, tokens=tokens, token_endpoint=conf.token_url,
-                                  client_id=conf.client_id, revocation_endpoint=conf.revocation_endpoint,
-                                  issuer=conf.issuer, scopes=list(conf.scopes))
+        creds = CachedCredentials(
+            method=method,
+            tokens=tokens,
+            token_endpoint=conf.token_url,
+            client_id=conf.client_id,
+            revocation_endpoint=conf.revocation_endpoint,
+            issuer=conf.issuer,
+            scopes=list(conf.scopes),
+        )
         await asyncio.to_thread(self._persist, creds)
         self.creds, self._static = creds, None
-        self._set(status="signed_in", method=method, expires_at=tokens.bearer_expires_at,
-                  next_refresh=tokens.next_refresh(), last_refresh=None, last_error=None, warning=None)
+        self._set(
+            status="signed_in",
+            method=method,
+            expires_at=tokens.bearer_expires_at,
+            next_refresh=tokens.next_refresh(),
+            last_refresh=None,
+            last_error=None,
+            warning=None,
+        )
         self._wake.set()
 
     async def logout(self) -> dict[str, bool]:
@@ -315,12 +369,14 @@ class Session:
         """A static JWT reached its warning time (then its expiry): say so once each."""
         exp = self.state.expires_at or 0
         if time.time() >= exp:
-            self._set(status="expired", next_refresh=None,
-                      last_error="The access token reached its expiry time (exp).")
+            self._set(status="expired", next_refresh=None, last_error="The access token reached its expiry time (exp).")
         else:
             minutes = max(1, int((exp - time.time()) // 60))
-            self._set(warning=f"The access token expires in about {minutes} min and cannot be refreshed. "
-                              + sign_in_again_hint(self.profile.name), next_refresh=exp)
+            self._set(
+                warning=f"The access token expires in about {minutes} min and cannot be refreshed. "
+                + sign_in_again_hint(self.profile.name),
+                next_refresh=exp,
+            )
             log.warning("static access token of profile %s expires in about %d min", self.profile.cache_key, minutes)
 
     async def _nap(self, until: float | None) -> None:

@@ -63,8 +63,9 @@ class TokenSet:
     expires_at: float | None = None
 
     @classmethod
-    def from_response(cls, body: dict[str, Any], *, now: float | None = None,
-                      previous: TokenSet | None = None) -> TokenSet:
+    def from_response(
+        cls, body: dict[str, Any], *, now: float | None = None, previous: TokenSet | None = None
+    ) -> TokenSet:
         """Build from a token response; a refresh response may omit the refresh token."""
         now = time.time() if now is None else now
         expires_in = body.get("expires_in")

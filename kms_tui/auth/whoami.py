@@ -46,8 +46,14 @@ class TokenClaims:
             return None
         exp = claims.get("exp") if isinstance(claims.get("exp"), (int, float)) else None
         left = int(exp - (now or time.time())) if exp is not None else None
-        return cls(email=claims.get("email"), sub=claims.get("sub"), iss=claims.get("iss"),
-                   aud=claims.get("aud"), exp=_iso(exp), seconds_left=left)
+        return cls(
+            email=claims.get("email"),
+            sub=claims.get("sub"),
+            iss=claims.get("iss"),
+            aud=claims.get("aud"),
+            exp=_iso(exp),
+            seconds_left=left,
+        )
 
 
 @dataclass
@@ -65,8 +71,12 @@ class CertificateInfo:
         if cert is None:
             return None
         not_after = cert.not_valid_after_utc
-        return cls(subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
-                   not_after=not_after.isoformat(), seconds_left=int(not_after.timestamp() - time.time()))
+        return cls(
+            subject=cert.subject.rfc4514_string(),
+            issuer=cert.issuer.rfc4514_string(),
+            not_after=not_after.isoformat(),
+            seconds_left=int(not_after.timestamp() - time.time()),
+        )
 
 
 def _load_client_certificate(http_config: dict[str, Any]) -> x509.Certificate | None:
@@ -142,13 +152,17 @@ def sign_in_methods(http_config: dict[str, Any], session: Any = None) -> list[st
 
 async def whoami(client: KmsClient, session: Any = None, *, profile: Any = None) -> WhoAmI:
     """Ask the server (concurrently) and combine with what we know locally."""
-    ref = ProfileRef.of(profile if profile is not None else getattr(session, "profile", None) or ProfileRef("", None,
-                                                                                                            {}))
+    ref = ProfileRef.of(
+        profile if profile is not None else getattr(session, "profile", None) or ProfileRef("", None, {})
+    )
     http_config = ref.http_config
     out = WhoAmI(profile=ref.name, server_url=mask_url(http_config.get("server_url", "")))
     probes = {
-        "user": client.me(), "server_version": client.version(), "health": client.health(),
-        "server_info": client.server_info(), "can_create": client.access_create(),
+        "user": client.me(),
+        "server_version": client.version(),
+        "health": client.health(),
+        "server_info": client.server_info(),
+        "can_create": client.access_create(),
         "privileged": client.access_privileged(),
     }
     results = await asyncio.gather(*probes.values(), return_exceptions=True)

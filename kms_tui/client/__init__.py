@@ -34,10 +34,27 @@ if TYPE_CHECKING:
 # Each name's module, imported on first use: a command that needs the errors or the settings
 # does not load the client, the KMIP models or TLS (PEP 562).
 _MODULES = {
-    **dict.fromkeys(("AnswerTooLarge", "ConfigurationError", "ConnectionRefused", "DnsError", "KmsError",
-                     "NotAuthenticated", "ObjectNotFound", "OutcomeUnknown", "PermissionDenied", "ProtocolError",
-                     "ProxyError", "RequestTimeout", "ServerRefused", "TlsError", "Unreachable",
-                     "WrongLifecycleState"), "errors"),
+    **dict.fromkeys(
+        (
+            "AnswerTooLarge",
+            "ConfigurationError",
+            "ConnectionRefused",
+            "DnsError",
+            "KmsError",
+            "NotAuthenticated",
+            "ObjectNotFound",
+            "OutcomeUnknown",
+            "PermissionDenied",
+            "ProtocolError",
+            "ProxyError",
+            "RequestTimeout",
+            "ServerRefused",
+            "TlsError",
+            "Unreachable",
+            "WrongLifecycleState",
+        ),
+        "errors",
+    ),
     "BatchItemResult": "kms_client",
     "KmsClient": "kms_client",
     "AnswerLimits": "limits",

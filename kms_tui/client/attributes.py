@@ -34,8 +34,15 @@ from kms_tui.safetext import visible
 if TYPE_CHECKING:
     from kms_tui.client.kms_client import KmsClient
 
-__all__ = ["set_attributes", "modify_attributes", "delete_attributes", "change_tags", "current_tags", "check_tags",
-           "TagsNotChanged"]
+__all__ = [
+    "set_attributes",
+    "modify_attributes",
+    "delete_attributes",
+    "change_tags",
+    "current_tags",
+    "check_tags",
+    "TagsNotChanged",
+]
 
 
 class TagsNotChanged(errors.ServerRefused):
@@ -49,8 +56,11 @@ def check_tags(tags: Iterable[str]) -> list[str]:
         if not t:
             raise errors.InvalidValue("a tag must not be empty", reason="bad_tag")
         if t.startswith("_"):
-            raise errors.InvalidValue(f"tag {visible(t)!r} starts with '_', which the server reserves for its own tags",
-                                      "choose a tag that does not start with '_'", reason="bad_tag")
+            raise errors.InvalidValue(
+                f"tag {visible(t)!r} starts with '_', which the server reserves for its own tags",
+                "choose a tag that does not start with '_'",
+                reason="bad_tag",
+            )
         out.append(t)
     return list(dict.fromkeys(out))
 
@@ -130,8 +140,12 @@ async def _rest_tags(client: KmsClient, method: str, uid: str, tags: Sequence[st
     started, attempts = time.monotonic(), 1
     try:
         outcome = await exchange.attempt(
-            method, f"/v1/crypto/keys/{quote(uid, safe='')}/tags", content=json.dumps({"tags": list(tags)}),
-            kind=OpKind.REPEATABLE, operation=operation, target=uid,
+            method,
+            f"/v1/crypto/keys/{quote(uid, safe='')}/tags",
+            content=json.dumps({"tags": list(tags)}),
+            kind=OpKind.REPEATABLE,
+            operation=operation,
+            target=uid,
         )
         attempts = outcome.attempts
         r = outcome.response
@@ -144,8 +158,9 @@ async def _rest_tags(client: KmsClient, method: str, uid: str, tags: Sequence[st
             return False  # not audited: the fallback request is
         raise _refusal(r.status_code, error, text, operation, uid, r.headers.get("content-type", ""))
     except BaseException as exc:
-        exchange.record(operation, [uid], started, error=exc, attempts=attempts,
-                        details={"tags": json.dumps(list(tags))})
+        exchange.record(
+            operation, [uid], started, error=exc, attempts=attempts, details={"tags": json.dumps(list(tags))}
+        )
         raise
 
 
@@ -160,8 +175,9 @@ def _crypto_error(text: str) -> dict[str, Any] | None:
     return None
 
 
-def _refusal(status: int, error: dict[str, Any] | None, text: str, operation: str, uid: str,
-             content_type: str) -> errors.KmsError:
+def _refusal(
+    status: int, error: dict[str, Any] | None, text: str, operation: str, uid: str, content_type: str
+) -> errors.KmsError:
     if error is None:
         return errors.from_http_status(status, text, operation, uid, content_type)
     code = str(error.get("error", ""))
@@ -169,9 +185,11 @@ def _refusal(status: int, error: dict[str, Any] | None, text: str, operation: st
     if code == "not_found":
         return errors.ObjectNotFound(f"{visible(uid)}: {description or 'not found'}", reason="Item_Not_Found")
     if code == "forbidden":
-        return errors.PermissionDenied(f"{operation} on {visible(uid)} refused: {description or 'access denied'}",
-                                       reason="Access_Denied")
+        return errors.PermissionDenied(
+            f"{operation} on {visible(uid)} refused: {description or 'access denied'}", reason="Access_Denied"
+        )
     if status >= 500:
         return errors.ServerFailure(f"the server failed (HTTP {status}): {description}", reason=f"HTTP_{status}")
-    return errors.ServerRefused(f"{operation} on {visible(uid)} refused (HTTP {status}): {description}",
-                                reason=code or f"HTTP_{status}")
+    return errors.ServerRefused(
+        f"{operation} on {visible(uid)} refused (HTTP {status}): {description}", reason=code or f"HTTP_{status}"
+    )

@@ -96,10 +96,17 @@ class BulkPlan:
         return [i.uid for i in self.selected] + [i.uid for i in self.partners]
 
     def counts(self) -> dict[str, int]:
-        return {"objects": self.count, "selected": len(self.selected), "partners": len(self.partners),
-                "certificates": len(self.certificates), "wrapped": len(self.wrapped), "grants": len(self.grants),
-                "skipped": len(self.skipped), "requests": len(self.sends) + len(self.revoke_before),
-                **({"revoked_first": len(self.revoke_before)} if self.revoke_first else {})}
+        return {
+            "objects": self.count,
+            "selected": len(self.selected),
+            "partners": len(self.partners),
+            "certificates": len(self.certificates),
+            "wrapped": len(self.wrapped),
+            "grants": len(self.grants),
+            "skipped": len(self.skipped),
+            "requests": len(self.sends) + len(self.revoke_before),
+            **({"revoked_first": len(self.revoke_before)} if self.revoke_first else {}),
+        }
 
     def verb(self) -> str:
         if self.action == "revoke":
@@ -110,11 +117,13 @@ class BulkPlan:
     def summary(self) -> list[str]:
         """The counts, in two lines."""
         c = self.counts()
-        return [f"Bulk {self.verb()}: {count(c['objects'], 'object')} to change ({c['selected']} selected + "
-                f"{count(c['partners'], 'linked partner')}), {count(c['requests'], 'request')} to send",
-                f"Also: {count(c['certificates'], 'certificate')} issued with them, "
-                f"{count(c['wrapped'], 'object')} wrapped by them, {count(c['grants'], 'grant')} would stop working, "
-                f"{c['skipped']} skipped"]
+        return [
+            f"Bulk {self.verb()}: {count(c['objects'], 'object')} to change ({c['selected']} selected + "
+            f"{count(c['partners'], 'linked partner')}), {count(c['requests'], 'request')} to send",
+            f"Also: {count(c['certificates'], 'certificate')} issued with them, "
+            f"{count(c['wrapped'], 'object')} wrapped by them, {count(c['grants'], 'grant')} would stop working, "
+            f"{c['skipped']} skipped",
+        ]
 
     def lines(self) -> list[str]:
         """The preview, one line per object (every text from the server made visible)."""
@@ -125,34 +134,58 @@ class BulkPlan:
                 out.append(f"{title} ({len(items)}):")
                 out.extend(f"  {visible(i.uid)}  {i.object_type or '?'}  {i.state or '?'}{describe(i)}" for i in items)
 
-        section("Selected", self.selected, lambda i: (f"  {visible(i.name)}" if i.name else "")
+        section(
+            "Selected",
+            self.selected,
+            lambda i: (
+                (f"  {visible(i.name)}" if i.name else "")
                 + (f"  (reached by the cascade of {visible(self.covered[i.uid])})" if i.uid in self.covered else "")
-                + (f"  (revoked first: {self.reason})" if i.uid in self.revoke_before else ""))
+                + (f"  (revoked first: {self.reason})" if i.uid in self.revoke_before else "")
+            ),
+        )
         what = "revoked" if self.action == "revoke" else "destroyed"
-        section(f"Linked partners {what} with them (cascade)", self.partners,
-                lambda i: f"  partner of {visible(i.via)}")
-        section("Certificates issued with these keys (they stay usable until revoked)", self.certificates,
-                lambda i: f"  linked to {visible(i.via)}")
-        section("Objects wrapped by these keys (cannot be unwrapped afterwards)", self.wrapped,
-                lambda i: f"  wrapped by {visible(i.via)}")
+        section(
+            f"Linked partners {what} with them (cascade)", self.partners, lambda i: f"  partner of {visible(i.via)}"
+        )
+        section(
+            "Certificates issued with these keys (they stay usable until revoked)",
+            self.certificates,
+            lambda i: f"  linked to {visible(i.via)}",
+        )
+        section(
+            "Objects wrapped by these keys (cannot be unwrapped afterwards)",
+            self.wrapped,
+            lambda i: f"  wrapped by {visible(i.via)}",
+        )
         if self.grants:
             out.append(f"Grants that stop working ({len(self.grants)}):")
-            out.extend(f"  {visible(g.uid)}  {visible(g.user)}: {', '.join(visible(o) for o in g.operations)}"
-                       for g in self.grants)
+            out.extend(
+                f"  {visible(g.uid)}  {visible(g.user)}: {', '.join(visible(o) for o in g.operations)}"
+                for g in self.grants
+            )
         section("Skipped (nothing sent)", self.skipped, lambda i: f"  {i.note}")
         out.extend(f"note: {visible(p)}" for p in self.problems)
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "reason": self.reason if self.action == "revoke" else None,
-                "remove": self.remove, "cascade": self.cascade, "counts": self.counts(),
-                "selected": [asdict(i) for i in self.selected], "requests": list(self.sends),
-                "covered_by_cascade": dict(self.covered), "without_cascade": sorted(self.solo),
-                "revoke_first": list(self.revoke_before) if self.revoke_first else None,
-                "partners": [asdict(i) for i in self.partners],
-                "certificates": [asdict(i) for i in self.certificates], "wrapped": [asdict(i) for i in self.wrapped],
-                "grants": [asdict(g) for g in self.grants], "skipped": [asdict(i) for i in self.skipped],
-                "problems": list(self.problems)}
+        return {
+            "action": self.action,
+            "reason": self.reason if self.action == "revoke" else None,
+            "remove": self.remove,
+            "cascade": self.cascade,
+            "counts": self.counts(),
+            "selected": [asdict(i) for i in self.selected],
+            "requests": list(self.sends),
+            "covered_by_cascade": dict(self.covered),
+            "without_cascade": sorted(self.solo),
+            "revoke_first": list(self.revoke_before) if self.revoke_first else None,
+            "partners": [asdict(i) for i in self.partners],
+            "certificates": [asdict(i) for i in self.certificates],
+            "wrapped": [asdict(i) for i in self.wrapped],
+            "grants": [asdict(g) for g in self.grants],
+            "skipped": [asdict(i) for i in self.skipped],
+            "problems": list(self.problems),
+        }
 
 
 def refusal(action: str, state: str, *, reason: str = "Unspecified", remove: bool = False) -> str | None:
@@ -245,8 +278,10 @@ def plan_from(
                 partner_state = after_revoke(partner.state)  # the Revoke's cascade reaches it
         if partner is not None and _blocks_cascade(action, obj.object_type, partner_state):
             plan.solo.add(obj.uid)  # Cosmian fails the whole request when the cascade cannot move the partner
-            plan.problems.append(f"{partner.uid} ({partner.object_type}) is {partner.state}: {obj.uid} is sent "
-                                 "without cascade and the partner is left as it is")
+            plan.problems.append(
+                f"{partner.uid} ({partner.object_type}) is {partner.state}: {obj.uid} is sent "
+                "without cascade and the partner is left as it is"
+            )
             continue
         if partner is None or partner.uid in reached:
             continue
@@ -272,8 +307,9 @@ def plan_from(
     for uid in plan.changing():
         for entry in (grants or {}).get(uid, []):
             if isinstance(entry, dict) and entry.get("user_id"):
-                plan.grants.append(GrantLoss(uid, str(entry["user_id"]),
-                                             [str(o) for o in entry.get("operations") or []]))
+                plan.grants.append(
+                    GrantLoss(uid, str(entry["user_id"]), [str(o) for o in entry.get("operations") or []])
+                )
     return plan
 
 
@@ -309,16 +345,32 @@ class PlanInputs:
     grants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
-    def plan(self, action: str, *, reason: str = "Unspecified", remove: bool = False, cascade: bool = True,
-             revoke_first: bool = False) -> BulkPlan:
-        plan = plan_from(self.objects, self.selected, action=action, reason=reason, remove=remove, cascade=cascade,
-                         grants=self.grants, revoke_first=revoke_first)
+    def plan(
+        self,
+        action: str,
+        *,
+        reason: str = "Unspecified",
+        remove: bool = False,
+        cascade: bool = True,
+        revoke_first: bool = False,
+    ) -> BulkPlan:
+        plan = plan_from(
+            self.objects,
+            self.selected,
+            action=action,
+            reason=reason,
+            remove=remove,
+            cascade=cascade,
+            grants=self.grants,
+            revoke_first=revoke_first,
+        )
         plan.problems = list(self.problems) + plan.problems
         return plan
 
 
-async def gather(client: KmsClient, *, ids: Sequence[str] = (), tags: Sequence[str] = (),
-                 grants: bool = True) -> PlanInputs:
+async def gather(
+    client: KmsClient, *, ids: Sequence[str] = (), tags: Sequence[str] = (), grants: bool = True
+) -> PlanInputs:
     """Read the listing and the grants of the selected objects (``ids``, or every object
     carrying ``tags``) and of their key-pair partners."""
     from kms_tui.client.listing import list_objects
@@ -402,8 +454,12 @@ class BulkReport(_Tally):
     stopped: str = ""  # why the run stopped early ("" it did not)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"action": self.plan.action, "counts": self.tally(), "stopped": self.stopped or None,
-                "outcomes": [o.as_dict() for o in self.outcomes]}
+        return {
+            "action": self.plan.action,
+            "counts": self.tally(),
+            "stopped": self.stopped or None,
+            "outcomes": [o.as_dict() for o in self.outcomes],
+        }
 
 
 def _op(plan: BulkPlan, uid: str) -> Any:
@@ -460,8 +516,9 @@ async def run_plan(
 async def _revoke_first(client: KmsClient, plan: BulkPlan, uid: str) -> Outcome | None:
     """The Revoke sent before a destroy (once): None when the object is now revoked, else the
     object's outcome (its destroy is then not sent)."""
-    op = requests.revoke(uid, plan.reason, message="revoked before a bulk destroy",
-                         cascade=plan.cascade and uid not in plan.revoke_solo)
+    op = requests.revoke(
+        uid, plan.reason, message="revoked before a bulk destroy", cascade=plan.cascade and uid not in plan.revoke_solo
+    )
     lost: KmsError
     try:
         await client.send(op, require=("UniqueIdentifier",))
@@ -515,8 +572,13 @@ async def _read_back(client: KmsClient, plan: BulkPlan, by_uid: dict[str, Outcom
     via = {**plan.covered, **{p.uid: p.via for p in plan.partners}}
     for uid in ids:
         attrs = found.get(uid)
-        state = "gone" if isinstance(attrs, ObjectNotFound) else str(attrs.get("State", "")) if isinstance(attrs,
-                                                                                                           dict) else ""
+        state = (
+            "gone"
+            if isinstance(attrs, ObjectNotFound)
+            else str(attrs.get("State", ""))
+            if isinstance(attrs, dict)
+            else ""
+        )
         outcome = by_uid.get(uid)
         if outcome is None:  # reached by another object's cascade
             parent = by_uid.get(via.get(uid, ""))
@@ -525,8 +587,11 @@ async def _read_back(client: KmsClient, plan: BulkPlan, by_uid: dict[str, Outcom
             elif state and _carried_out(plan, state):
                 outcome = Outcome(uid, DONE, f"by the cascade of {via.get(uid, '?')}")
             else:
-                outcome = Outcome(uid, FAILED if state else UNKNOWN,
-                                  f"the cascade of {via.get(uid, '?')} did not reach it" if state else "state not read")
+                outcome = Outcome(
+                    uid,
+                    FAILED if state else UNKNOWN,
+                    f"the cascade of {via.get(uid, '?')} did not reach it" if state else "state not read",
+                )
             by_uid[uid] = outcome
         if state:
             outcome.state = state
@@ -566,8 +631,9 @@ async def run_each(
                 try:
                     outcome = await act(uid)
                 except ServerRefused as exc:
-                    outcome = Outcome(uid, FAILED if isinstance(exc, ServerFailure) else REFUSED, exc.message,
-                                      sent=True)
+                    outcome = Outcome(
+                        uid, FAILED if isinstance(exc, ServerFailure) else REFUSED, exc.message, sent=True
+                    )
                 except KmsError as exc:
                     outcome = Outcome(uid, FAILED, f"{exc.message} (not sent again)", sent=True)
             report.outcomes.append(outcome)

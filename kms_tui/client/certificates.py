@@ -22,13 +22,21 @@ MAX_CHAIN = 10
 NEAR_DAYS = 30  # "expires soon" in the console and the listings
 
 KEY_USAGE_NAMES = (
-    ("digital_signature", "digitalSignature"), ("content_commitment", "nonRepudiation"),
-    ("key_encipherment", "keyEncipherment"), ("data_encipherment", "dataEncipherment"),
-    ("key_agreement", "keyAgreement"), ("key_cert_sign", "keyCertSign"), ("crl_sign", "crlSign"),
+    ("digital_signature", "digitalSignature"),
+    ("content_commitment", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"),
+    ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"),
+    ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "crlSign"),
 )
 EKU_NAMES = {
-    "1.3.6.1.5.5.7.3.1": "serverAuth", "1.3.6.1.5.5.7.3.2": "clientAuth", "1.3.6.1.5.5.7.3.3": "codeSigning",
-    "1.3.6.1.5.5.7.3.4": "emailProtection", "1.3.6.1.5.5.7.3.8": "timeStamping", "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+    "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
 }
 
 
@@ -57,12 +65,21 @@ class CertInfo:
 
     def to_json(self, now: datetime | None = None) -> dict[str, Any]:
         return {
-            "subject": self.subject, "issuer": self.issuer, "serial": self.serial,
-            "not_before": self.not_before.isoformat(), "not_after": self.not_after.isoformat(),
-            "days_left": self.days_left(now), "subject_alternative_names": self.sans,
-            "key_usage": self.key_usage, "extended_key_usage": self.extended_key_usage,
-            "sha256": self.sha256, "sha1": self.sha1, "public_key": self.public_key, "ca": self.is_ca,
-            "path_length": self.path_length, "self_signed": self.self_signed,
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "serial": self.serial,
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+            "days_left": self.days_left(now),
+            "subject_alternative_names": self.sans,
+            "key_usage": self.key_usage,
+            "extended_key_usage": self.extended_key_usage,
+            "sha256": self.sha256,
+            "sha1": self.sha1,
+            "public_key": self.public_key,
+            "ca": self.is_ca,
+            "path_length": self.path_length,
+            "self_signed": self.self_signed,
         }
 
 
@@ -103,8 +120,11 @@ def describe(der: bytes) -> CertInfo:
     constraints = _ext(cert, x509.BasicConstraints)
     usages = [label for attr, label in KEY_USAGE_NAMES if usage is not None and getattr(usage, attr)]
     if usage is not None and usage.key_agreement:
-        usages += [label for attr, label in (("encipher_only", "encipherOnly"), ("decipher_only", "decipherOnly"))
-                   if getattr(usage, attr)]
+        usages += [
+            label
+            for attr, label in (("encipher_only", "encipherOnly"), ("decipher_only", "decipherOnly"))
+            if getattr(usage, attr)
+        ]
     try:
         key_text = _key_text(cert.public_key())
     except (ValueError, TypeError):
@@ -139,8 +159,9 @@ async def certificate_der(client: Any, uid: str) -> bytes:
     ServerRefused when it is not a certificate."""
     response: TTLV = await client.export(uid)
     if response.get_value("ObjectType") != "Certificate":
-        raise ServerRefused(f"{uid} is a {response.get_value('ObjectType') or 'object'}, not a certificate",
-                            reason="not_a_certificate")
+        raise ServerRefused(
+            f"{uid} is a {response.get_value('ObjectType') or 'object'}, not a certificate", reason="not_a_certificate"
+        )
     node = response.get("Certificate")
     der = node.get_value("CertificateValue") if node is not None else None
     if not der:
@@ -258,12 +279,18 @@ def subject_line(der: bytes) -> str:
     """The certificate's subject in Cosmian's ``parse_subject_line`` spelling."""
     cert = x509.load_der_x509_certificate(der)
     keys = {
-        x509.NameOID.COMMON_NAME: "CN", x509.NameOID.ORGANIZATION_NAME: "O",
+        x509.NameOID.COMMON_NAME: "CN",
+        x509.NameOID.ORGANIZATION_NAME: "O",
         x509.NameOID.ORGANIZATIONAL_UNIT_NAME: "OU",
-        x509.NameOID.EMAIL_ADDRESS: "emailAddress", x509.NameOID.COUNTRY_NAME: "C",
-        x509.NameOID.STATE_OR_PROVINCE_NAME: "ST", x509.NameOID.LOCALITY_NAME: "L", x509.NameOID.USER_ID: "UID",
-        x509.NameOID.SERIAL_NUMBER: "Serial Number", x509.NameOID.TITLE: "Title",
-        x509.NameOID.DOMAIN_COMPONENT: "DC", x509.NameOID.DN_QUALIFIER: "DN Qualifier",
+        x509.NameOID.EMAIL_ADDRESS: "emailAddress",
+        x509.NameOID.COUNTRY_NAME: "C",
+        x509.NameOID.STATE_OR_PROVINCE_NAME: "ST",
+        x509.NameOID.LOCALITY_NAME: "L",
+        x509.NameOID.USER_ID: "UID",
+        x509.NameOID.SERIAL_NUMBER: "Serial Number",
+        x509.NameOID.TITLE: "Title",
+        x509.NameOID.DOMAIN_COMPONENT: "DC",
+        x509.NameOID.DN_QUALIFIER: "DN Qualifier",
     }
     parts = []
     for attr in cert.subject:
@@ -318,8 +345,9 @@ async def renew_keeping_tags(client: Any, uid: str) -> str:
     return await recertify(client, uid, tags=attrs.get("tags", []))
 
 
-async def recertify(client: Any, uid: str, *, issuer_key: str | None = None, issuer_cert: str | None = None,
-                    tags: Sequence[str] = ()) -> str:
+async def recertify(
+    client: Any, uid: str, *, issuer_key: str | None = None, issuer_cert: str | None = None, tags: Sequence[str] = ()
+) -> str:
     """ReCertify ``uid`` (a new certificate under a new id; the server finds the issuer when none
     is named and retires the old one); ``tags`` are put on the new certificate, since Cosmian 5.26
     gives it no user tag. The new id."""

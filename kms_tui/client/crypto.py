@@ -51,8 +51,9 @@ def data_params(algorithm: str) -> TTLV:
     try:
         fields, _, _ = cr.DATA_ALGORITHMS[algorithm]
     except KeyError:
-        raise errors.InvalidValue(f"unknown data encryption algorithm {algorithm!r}",
-                                  f"one of: {', '.join(cr.DATA_ALGORITHMS)}") from None
+        raise errors.InvalidValue(
+            f"unknown data encryption algorithm {algorithm!r}", f"one of: {', '.join(cr.DATA_ALGORITHMS)}"
+        ) from None
     return cr.cryptographic_parameters(**fields)
 
 
@@ -61,8 +62,9 @@ def rsa_params(algorithm: str = "ckm-rsa-pkcs-oaep", hashing: str = "SHA256") ->
     try:
         fields = dict(cr.RSA_ALGORITHMS[algorithm])
     except KeyError:
-        raise errors.InvalidValue(f"unknown RSA encryption algorithm {algorithm!r}",
-                                  f"one of: {', '.join(cr.RSA_ALGORITHMS)}") from None
+        raise errors.InvalidValue(
+            f"unknown RSA encryption algorithm {algorithm!r}", f"one of: {', '.join(cr.RSA_ALGORITHMS)}"
+        ) from None
     if algorithm != "ckm-rsa-pkcs":
         fields["HashingAlgorithm"] = hashing
     return cr.cryptographic_parameters(**fields)
@@ -75,50 +77,79 @@ def _bytes(response: TTLV, tag: str, what: str) -> bytes:
     return value
 
 
-async def encrypt(client: KmsClient, uid: str, plaintext: bytes, *, params: TTLV | None = None,
-                  nonce: bytes | None = None, aad: bytes | None = None) -> Ciphertext:
+async def encrypt(
+    client: KmsClient,
+    uid: str,
+    plaintext: bytes,
+    *,
+    params: TTLV | None = None,
+    nonce: bytes | None = None,
+    aad: bytes | None = None,
+) -> Ciphertext:
     """Encrypt ``plaintext`` with the key ``uid`` (symmetric key, public key or certificate)."""
     response = await client.send(cr.encrypt_request(uid, plaintext, params=params, nonce=nonce, aad=aad))
     tag = response.get_value("AuthenticatedEncryptionTag")
     returned = response.get_value("IVCounterNonce")
-    return Ciphertext(_bytes(response, "Data", "ciphertext"), returned if isinstance(returned, bytes) else b"",
-                      tag if isinstance(tag, bytes) else b"")
+    return Ciphertext(
+        _bytes(response, "Data", "ciphertext"),
+        returned if isinstance(returned, bytes) else b"",
+        tag if isinstance(tag, bytes) else b"",
+    )
 
 
-async def decrypt(client: KmsClient, uid: str, ciphertext: bytes, *, params: TTLV | None = None,
-                  nonce: bytes | None = None, tag: bytes | None = None, aad: bytes | None = None) -> bytes:
+async def decrypt(
+    client: KmsClient,
+    uid: str,
+    ciphertext: bytes,
+    *,
+    params: TTLV | None = None,
+    nonce: bytes | None = None,
+    tag: bytes | None = None,
+    aad: bytes | None = None,
+) -> bytes:
     """Decrypt with the key ``uid`` (symmetric or private key)."""
     response = await client.send(cr.decrypt_request(uid, ciphertext, params=params, nonce=nonce, tag=tag, aad=aad))
     return _bytes(response, "Data", "plaintext")
 
 
-async def decrypt_file_bytes(client: KmsClient, uid: str, blob: bytes, algorithm: str = "aes-gcm",
-                             aad: bytes | None = None) -> bytes:
+async def decrypt_file_bytes(
+    client: KmsClient, uid: str, blob: bytes, algorithm: str = "aes-gcm", aad: bytes | None = None
+) -> bytes:
     """Decrypt a ``ckms sym encrypt`` file (``nonce || ciphertext || tag``), as ``ckms sym decrypt``."""
     fields, nonce_size, tag_size = cr.DATA_ALGORITHMS[algorithm]
     try:
         body, nonce, tag = cr.split_ciphertext(blob, nonce_size, tag_size)
     except ValueError as exc:
         raise errors.InvalidValue(str(exc), "pass a file written by `kms-tui encrypt` or `ckms sym encrypt`") from None
-    return await decrypt(client, uid, body, params=cr.cryptographic_parameters(**fields), nonce=nonce,
-                         tag=tag if tag_size else None, aad=aad)
+    return await decrypt(
+        client,
+        uid,
+        body,
+        params=cr.cryptographic_parameters(**fields),
+        nonce=nonce,
+        tag=tag if tag_size else None,
+        aad=aad,
+    )
 
 
-async def sign(client: KmsClient, uid: str, data: bytes, *, params: TTLV | None = None,
-               digested: bool = False) -> bytes:
+async def sign(
+    client: KmsClient, uid: str, data: bytes, *, params: TTLV | None = None, digested: bool = False
+) -> bytes:
     """Sign ``data`` (or an already computed digest) with the private key ``uid``."""
     response = await client.send(cr.sign_request(uid, data, params=params, digested=digested))
     return _bytes(response, "SignatureData", "signature")
 
 
-async def verify(client: KmsClient, uid: str, data: bytes, signature: bytes, *, params: TTLV | None = None,
-                 digested: bool = False) -> bool:
+async def verify(
+    client: KmsClient, uid: str, data: bytes, signature: bytes, *, params: TTLV | None = None, digested: bool = False
+) -> bool:
     """True when the server says the signature is Valid (False for Invalid)."""
     response = await client.send(cr.signature_verify_request(uid, data, signature, params=params, digested=digested))
     indicator = str(response.get_value("ValidityIndicator"))
     if indicator not in ("Valid", "Invalid", "Unknown"):
-        raise errors.ProtocolError("the server's SignatureVerifyResponse has no validity indicator",
-                                   reason="wrong_shape")
+        raise errors.ProtocolError(
+            "the server's SignatureVerifyResponse has no validity indicator", reason="wrong_shape"
+        )
     return indicator == "Valid"
 
 

@@ -60,9 +60,14 @@ class ServerDiff:
         return not (self.only_a or self.only_b or self.recreated or self.changed)
 
     def counts(self) -> dict[str, int]:
-        return {"only_a": len(self.only_a), "only_b": len(self.only_b), "recreated": len(self.recreated),
-                "changed_objects": len({c.uid for c in self.changed}), "changes": len(self.changed),
-                "compared": self.compared}
+        return {
+            "only_a": len(self.only_a),
+            "only_b": len(self.only_b),
+            "recreated": len(self.recreated),
+            "changed_objects": len({c.uid for c in self.changed}),
+            "changes": len(self.changed),
+            "compared": self.compared,
+        }
 
 
 def shown(value: Any) -> str:
@@ -120,9 +125,13 @@ def compare(a: Snapshot, b: Snapshot) -> ServerDiff:
     out.compared = len(both)
     for uid in both:
         x, y = by_a[uid], by_b[uid]
-        for what, va, vb in (("state", x.state, y.state), ("algorithm", x.algorithm, y.algorithm),
-                             ("length", x.length, y.length), ("tags", _tags(x), _tags(y)),
-                             ("links", _links(x), _links(y))):
+        for what, va, vb in (
+            ("state", x.state, y.state),
+            ("algorithm", x.algorithm, y.algorithm),
+            ("length", x.length, y.length),
+            ("tags", _tags(x), _tags(y)),
+            ("links", _links(x), _links(y)),
+        ):
             if va != vb:
                 out.changed.append(Change(uid, what, va, vb))
         if a.grants_read and b.grants_read and (uid in a.grants or uid in b.grants):

@@ -177,8 +177,15 @@ def first_bytes(body: bytes | str, limit: int = FIRST_BYTES) -> str:
 
 
 def unreadable_answer(
-    what: str, status: int, body: bytes, *, operation: str = "", host: str = "", content_type: str = "",
-    maybe_done: bool = False, reason: str = "unreadable",
+    what: str,
+    status: int,
+    body: bytes,
+    *,
+    operation: str = "",
+    host: str = "",
+    content_type: str = "",
+    maybe_done: bool = False,
+    reason: str = "unreadable",
 ) -> ProtocolError:
     """A ProtocolError for an answer that is not ``what`` (JSON, KMIP JSON TTLV, a CreateResponse…):
     a web page is summed up by its status and title, anything else quoted by its first bytes."""
@@ -229,11 +236,13 @@ def from_server_reason(reason: str, detail: str, operation: str = "", target: st
                 "a deactivated key can still be exported; a destroyed one cannot",
                 reason=reason,
             )
-        return WrongLifecycleState(f"{what} refused: {detail}", "check the object's state (kms-tui attributes ID)",
-                                   reason=reason)
+        return WrongLifecycleState(
+            f"{what} refused: {detail}", "check the object's state (kms-tui attributes ID)", reason=reason
+        )
     if reason == "Object_Destroyed":
-        return ServerRefused(f"{target or 'the object'} is destroyed", "only its attributes remain readable",
-                             reason=reason)
+        return ServerRefused(
+            f"{target or 'the object'} is destroyed", "only its attributes remain readable", reason=reason
+        )
     if reason in ("Permission_Denied", "Not_Authorised"):
         return PermissionDenied(f"{what} refused: {detail or 'permission denied'}", reason=reason)
     if reason == "Sensitive":
@@ -280,8 +289,9 @@ def from_http_status(status: int, body: str, operation: str = "", target: str = 
         detail = "" if body in ("", "Internal server error") else f": {_clip(body, 200)}"
         return ServerFailure(f"the server failed (HTTP {status}){detail}", reason=f"HTTP_{status}")
     if status == 429:
-        return ServerRefused("the server is rate limiting requests (HTTP 429)", "wait a moment and retry",
-                             reason="HTTP_429")
+        return ServerRefused(
+            "the server is rate limiting requests (HTTP 429)", "wait a moment and retry", reason="HTTP_429"
+        )
     if status == 404:
         return ServerRefused(
             f"the server does not support this request (HTTP 404: {_clip(body, 200)})",

@@ -185,8 +185,15 @@ class Exchange:
             outcome.response.stream = httpx.ByteStream(b"")
 
     async def _attempts(
-        self, method: str, path: str, content: str | None, kind: OpKind, operation: str, listing: bool,
-        state: _CallState, stream: bool = False,
+        self,
+        method: str,
+        path: str,
+        content: str | None,
+        kind: OpKind,
+        operation: str,
+        listing: bool,
+        state: _CallState,
+        stream: bool = False,
     ) -> Outcome:
         assert self._http is not None
         attempt = 0
@@ -224,8 +231,9 @@ class Exchange:
                     state.maybe_done = state.maybe_done or failure is Failure.AMBIGUOUS
                     await asyncio.sleep(delay)
                     continue
-                error = await self._client_certificate_refused(exc) or self._transport_error(exc, kind, failure,
-                                                                                             operation)
+                error = await self._client_certificate_refused(exc) or self._transport_error(
+                    exc, kind, failure, operation
+                )
                 raise error from None
             status = response.status_code
             if status == 401 and self.credentials is not None and not reauthenticated and _unauthenticated(response):
@@ -242,8 +250,7 @@ class Exchange:
                     await asyncio.sleep(delay)
                     continue
             elif attempt > 1:
-                retry_log.debug("%s answered HTTP %d on attempt %d/%d", operation, status, attempt,
-                                self.retry.attempts)
+                retry_log.debug("%s answered HTTP %d on attempt %d/%d", operation, status, attempt, self.retry.attempts)
             if self.observer is not None and not UNOBSERVED.get():
                 try:
                     self.observer(method, path, content, status, response.content)
@@ -269,8 +276,9 @@ class Exchange:
             )
         if not state.attempt_sent and not state.maybe_done:
             return errors.RequestTimeout(f"could not send the {operation} to {host} {within}", fix, reason="deadline")
-        return errors.RequestTimeout(f"no complete answer to the {operation} sent to {host} {within}", fix,
-                                     reason="deadline")
+        return errors.RequestTimeout(
+            f"no complete answer to the {operation} sent to {host} {within}", fix, reason="deadline"
+        )
 
     def _too_large(self, kind: OpKind, operation: str, listing: bool, cap: int) -> KmsError:
         key = "max_listing_answer_mb" if listing else "max_answer_mb"
@@ -576,8 +584,8 @@ async def body_pieces(response: httpx.Response, max_bytes: int | None = None) ->
                 yield piece
         except zlib.error:
             raise errors.ProtocolError(
-                f"is not valid {visible(response.headers.get('content-encoding', ''))[:20]} data "
-                f"(Content-Encoding)", reason="bad_encoding"
+                f"is not valid {visible(response.headers.get('content-encoding', ''))[:20]} data (Content-Encoding)",
+                reason="bad_encoding",
             ) from None
     finally:
         await response.aclose()
@@ -595,6 +603,11 @@ def json_body(response: httpx.Response, operation: str = "", host: str = "") -> 
         return response.json()
     except ValueError:
         raise errors.unreadable_answer(
-            "JSON", response.status_code, response.content, operation=operation, host=host,
-            content_type=response.headers.get("content-type", ""), reason="not_json",
+            "JSON",
+            response.status_code,
+            response.content,
+            operation=operation,
+            host=host,
+            content_type=response.headers.get("content-type", ""),
+            reason="not_json",
         ) from None

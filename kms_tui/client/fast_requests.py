@@ -55,15 +55,19 @@ def _tags(tags: Sequence[str]) -> TTLV | None:
     if not tags:
         return None
     text = json.dumps(list(dict.fromkeys(tags)), separators=(",", ":"))
-    return TTLV.struct("Attribute", [
-        TTLV.text("VendorIdentification", COSMIAN),
-        TTLV.text("AttributeName", TAG_ATTRIBUTE),
-        TTLV.text("AttributeValue", text),
-    ])
+    return TTLV.struct(
+        "Attribute",
+        [
+            TTLV.text("VendorIdentification", COSMIAN),
+            TTLV.text("AttributeName", TAG_ATTRIBUTE),
+            TTLV.text("AttributeValue", text),
+        ],
+    )
 
 
-def create_symmetric_key(algorithm: Any, length: Any, tags: Sequence[str], name: Any,
-                         activate: bool = True) -> TTLV | None:
+def create_symmetric_key(
+    algorithm: Any, length: Any, tags: Sequence[str], name: Any, activate: bool = True
+) -> TTLV | None:
     """``create_symmetric_key_request(alg, length, tags, name=name, activate=activate)``: Active
     (pre-active without ``activate``: no ActivationDate), default mask."""
     alg = _member(CryptographicAlgorithm, algorithm)
@@ -81,8 +85,9 @@ def create_symmetric_key(algorithm: Any, length: Any, tags: Sequence[str], name:
         TTLV("ObjectType", "Enumeration", "SymmetricKey"),
         _tags(tags),
     ]
-    return TTLV.struct("Create", [TTLV("ObjectType", "Enumeration", "SymmetricKey"),
-                                  TTLV.struct("Attributes", attributes)])
+    return TTLV.struct(
+        "Create", [TTLV("ObjectType", "Enumeration", "SymmetricKey"), TTLV.struct("Attributes", attributes)]
+    )
 
 
 def locate(filters: LocateFilter, maximum: Any) -> TTLV | None:
@@ -90,8 +95,11 @@ def locate(filters: LocateFilter, maximum: Any) -> TTLV | None:
     if filters.linked_to or not _texts(filters.tags) or not (filters.name is None or type(filters.name) is str):
         return None
     found: dict[str, TTLV | None] = {}
-    for tag, enum, value in (("CryptographicAlgorithm", CryptographicAlgorithm, filters.algorithm),
-                             ("ObjectType", ObjectType, filters.object_type), ("State", State, filters.state)):
+    for tag, enum, value in (
+        ("CryptographicAlgorithm", CryptographicAlgorithm, filters.algorithm),
+        ("ObjectType", ObjectType, filters.object_type),
+        ("State", State, filters.state),
+    ):
         member = None if value is None else _member(enum, value)
         if value is not None and member is None:
             return None  # the models name the accepted values
@@ -107,16 +115,23 @@ def locate(filters: LocateFilter, maximum: Any) -> TTLV | None:
         found["State"],
         _tags(list(filters.tags)),
     ]
-    return TTLV.struct("Locate", [TTLV("MaximumItems", "Integer", maximum) if maximum is not None else None,
-                                  TTLV.struct("Attributes", attributes)])
+    return TTLV.struct(
+        "Locate",
+        [
+            TTLV("MaximumItems", "Integer", maximum) if maximum is not None else None,
+            TTLV.struct("Attributes", attributes),
+        ],
+    )
 
 
 def get_attributes(uid: Any, *, tags_only: bool = False) -> TTLV | None:
     """``get_attributes_request(uid)`` (every standard attribute), or with ``["Tag"]``."""
     if type(uid) is not str:
         return None
-    return TTLV.struct("GetAttributes", [TTLV.text("UniqueIdentifier", uid),
-                                         TTLV("AttributeReference", "Enumeration", "Tag") if tags_only else None])
+    return TTLV.struct(
+        "GetAttributes",
+        [TTLV.text("UniqueIdentifier", uid), TTLV("AttributeReference", "Enumeration", "Tag") if tags_only else None],
+    )
 
 
 def request_message(ops: Sequence[TTLV]) -> TTLV | None:
@@ -124,16 +139,27 @@ def request_message(ops: Sequence[TTLV]) -> TTLV | None:
     operations = [_member(Operation, op.tag) for op in ops]
     if None in operations or not _int32(len(ops)):
         return None
-    header = TTLV.struct("RequestHeader", [
-        TTLV.struct("ProtocolVersion", [
-            TTLV.integer("ProtocolVersionMajor", 2), TTLV.integer("ProtocolVersionMinor", 1),
-        ]),
-        TTLV.integer("BatchCount", len(ops)),
-    ])
+    header = TTLV.struct(
+        "RequestHeader",
+        [
+            TTLV.struct(
+                "ProtocolVersion",
+                [
+                    TTLV.integer("ProtocolVersionMajor", 2),
+                    TTLV.integer("ProtocolVersionMinor", 1),
+                ],
+            ),
+            TTLV.integer("BatchCount", len(ops)),
+        ],
+    )
     items = [
-        TTLV.struct("BatchItem", [
-            TTLV("Operation", "Enumeration", name), TTLV("RequestPayload", "Structure", op.value),
-        ])
+        TTLV.struct(
+            "BatchItem",
+            [
+                TTLV("Operation", "Enumeration", name),
+                TTLV("RequestPayload", "Structure", op.value),
+            ],
+        )
         for name, op in zip(operations, ops, strict=True)
     ]
     return TTLV.struct("RequestMessage", [header, *items])

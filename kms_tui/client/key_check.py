@@ -1,4 +1,4 @@
-""""Test this key": a round trip suited to the key, run on the server, timed.
+""" "Test this key": a round trip suited to the key, run on the server, timed.
 
 - a symmetric key: Encrypt → Decrypt (the server's default mode: AES-GCM, ChaCha20-Poly1305), or
   for an HMAC key MAC → MACVerify;
@@ -22,8 +22,13 @@ from kms_tui.client.kms_client import KmsClient
 
 __all__ = ["KeyCheck", "check_key"]
 
-HMAC_HASH = {"HMACSHA1": "SHA1", "HMACSHA224": "SHA224", "HMACSHA256": "SHA256", "HMACSHA384": "SHA384",
-             "HMACSHA512": "SHA512"}
+HMAC_HASH = {
+    "HMACSHA1": "SHA1",
+    "HMACSHA224": "SHA224",
+    "HMACSHA256": "SHA256",
+    "HMACSHA384": "SHA384",
+    "HMACSHA512": "SHA512",
+}
 NO_SIGNING_CURVES = ("CURVE25519", "CURVE448")
 
 
@@ -44,9 +49,15 @@ class KeyCheck:
         return sum(ms for _, _, ms in self.steps)
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.uid, "round_trip": self.round_trip, "algorithm": self.algorithm, "passed": self.passed,
-                "steps": [{"operation": op, "id": uid, "ms": round(ms, 2)} for op, uid, ms in self.steps],
-                "total_ms": round(self.total_ms, 2), "problem": self.problem or None}
+        return {
+            "id": self.uid,
+            "round_trip": self.round_trip,
+            "algorithm": self.algorithm,
+            "passed": self.passed,
+            "steps": [{"operation": op, "id": uid, "ms": round(ms, 2)} for op, uid, ms in self.steps],
+            "total_ms": round(self.total_ms, 2),
+            "problem": self.problem or None,
+        }
 
 
 def _link(attrs: dict[str, Any], link_type: str) -> str | None:
@@ -85,8 +96,10 @@ async def _plan(client: KmsClient, uid: str) -> tuple[str, dict[str, Any], str |
         return kind, attrs, uid, _link(attrs, "PublicKeyLink")
     if kind == "PublicKey":
         return kind, attrs, _link(attrs, "PrivateKeyLink"), uid
-    raise errors.InvalidValue(f"{uid} is a {kind or 'object of unknown type'}: there is no round trip to run with it",
-                              "test a symmetric key, a private key or a public key")
+    raise errors.InvalidValue(
+        f"{uid} is a {kind or 'object of unknown type'}: there is no round trip to run with it",
+        "test a symmetric key, a private key or a public key",
+    )
 
 
 async def check_key(client: KmsClient, uid: str) -> KeyCheck:
@@ -102,18 +115,24 @@ async def check_key(client: KmsClient, uid: str) -> KeyCheck:
         if kind == "SymmetricKey" and algorithm in HMAC_HASH:
             check.round_trip = "MAC → verify"
             tag = await timed("MAC", uid, crypto.mac(client, uid, data, HMAC_HASH[algorithm]))
-            check.passed = await timed("MACVerify", uid, crypto.mac_verify(client, uid, data, tag,
-                                                                           HMAC_HASH[algorithm]))
+            check.passed = await timed(
+                "MACVerify", uid, crypto.mac_verify(client, uid, data, tag, HMAC_HASH[algorithm])
+            )
         elif kind == "SymmetricKey":
             check.round_trip = "encrypt → decrypt"
             sealed = await timed("Encrypt", uid, crypto.encrypt(client, uid, data))
-            back = await timed("Decrypt", uid, crypto.decrypt(client, uid, sealed.data, nonce=sealed.nonce or None,
-                                                             tag=sealed.tag or None))
+            back = await timed(
+                "Decrypt",
+                uid,
+                crypto.decrypt(client, uid, sealed.data, nonce=sealed.nonce or None, tag=sealed.tag or None),
+            )
             check.passed = back == data
         else:
             if private is None or public is None:
-                raise errors.InvalidValue("the key pair is incomplete: a round trip needs both keys",
-                                          "check the key's PublicKeyLink / PrivateKeyLink")
+                raise errors.InvalidValue(
+                    "the key pair is incomplete: a round trip needs both keys",
+                    "check the key's PublicKeyLink / PrivateKeyLink",
+                )
             params = attrs.get("CryptographicDomainParameters")
             curve = params.get("RecommendedCurve") if isinstance(params, dict) else None
             if curve in NO_SIGNING_CURVES:
@@ -130,8 +149,16 @@ async def check_key(client: KmsClient, uid: str) -> KeyCheck:
     except errors.ServerRefused as exc:
         check.passed, check.problem = False, exc.message
     error = None if check.passed else errors.KmsError(check.problem or "round trip failed")
-    client.exchange.record("TestKey", [uid], started, error=error, details={
-        "round_trip": check.round_trip, "algorithm": check.algorithm, "result": "pass" if check.passed else "fail",
-        "total_ms": f"{check.total_ms:.1f}",
-    })
+    client.exchange.record(
+        "TestKey",
+        [uid],
+        started,
+        error=error,
+        details={
+            "round_trip": check.round_trip,
+            "algorithm": check.algorithm,
+            "result": "pass" if check.passed else "fail",
+            "total_ms": f"{check.total_ms:.1f}",
+        },
+    )
     return check

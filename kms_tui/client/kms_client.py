@@ -98,15 +98,25 @@ class KmsClient(RestCalls):
     """Async context manager; one per server, shared by the whole app."""
 
     def __init__(
-        self, settings: ConnectionSettings, *, profile: str = "", audit: AuditTrail | None = None,
-        credentials: Credentials | None = None, retry: RetryPolicy | None = None, limits: AnswerLimits | None = None,
+        self,
+        settings: ConnectionSettings,
+        *,
+        profile: str = "",
+        audit: AuditTrail | None = None,
+        credentials: Credentials | None = None,
+        retry: RetryPolicy | None = None,
+        limits: AnswerLimits | None = None,
     ) -> None:
         from kms_tui.client.limits import AnswerLimits
         from kms_tui.client.retry import RetryPolicy
 
         self.settings = settings
         self.exchange = Exchange(
-            settings, profile=profile, audit=audit, credentials=credentials, retry=retry or RetryPolicy(),
+            settings,
+            profile=profile,
+            audit=audit,
+            credentials=credentials,
+            retry=retry or RetryPolicy(),
             limits=limits or AnswerLimits(),
         )
 
@@ -122,7 +132,14 @@ class KmsClient(RestCalls):
 
     # -- raw KMIP ---------------------------------------------------------------------------------
     async def _post(
-        self, body: TTLV, operation: str, target: str, kind: OpKind, *, expect: str, listing: bool = False,
+        self,
+        body: TTLV,
+        operation: str,
+        target: str,
+        kind: OpKind,
+        *,
+        expect: str,
+        listing: bool = False,
         require: Sequence[str] = (),
     ) -> tuple[TTLV, int, bool]:
         """POST one KMIP body; the decoded answer, which must be a TTLV node tagged ``expect`` with a
@@ -132,8 +149,9 @@ class KmsClient(RestCalls):
         )
         r = outcome.response
         if r.status_code != 200:
-            err = errors.from_http_status(r.status_code, body_text(r), operation, target, r.headers.get("content-type",
-                                                                                                        ""))
+            err = errors.from_http_status(
+                r.status_code, body_text(r), operation, target, r.headers.get("content-type", "")
+            )
             err.after_ambiguous = outcome.maybe_done_before
             raise err
         try:
@@ -146,8 +164,13 @@ class KmsClient(RestCalls):
             if node is not None and node.tag == expect:
                 what = f"a complete {expect} (no {', '.join(missing)})"
             raise errors.unreadable_answer(
-                what, r.status_code, r.content, operation=operation, host=self.settings.host,
-                content_type=r.headers.get("content-type", ""), maybe_done=kind is OpKind.CREATE,
+                what,
+                r.status_code,
+                r.content,
+                operation=operation,
+                host=self.settings.host,
+                content_type=r.headers.get("content-type", ""),
+                maybe_done=kind is OpKind.CREATE,
                 reason="not_ttlv" if node is None else "wrong_shape",
             )
         return node, outcome.attempts, outcome.maybe_done_before
@@ -169,11 +192,13 @@ class KmsClient(RestCalls):
                     raise
                 response = done
         except BaseException as exc:
-            self.exchange.record(op.tag, [target] if target else [], started, error=exc, attempts=attempts,
-                                 details=noted)
+            self.exchange.record(
+                op.tag, [target] if target else [], started, error=exc, attempts=attempts, details=noted
+            )
             raise
-        self.exchange.record(op.tag, [target] if target else _ids_in(response), started, attempts=attempts,
-                             details=noted)
+        self.exchange.record(
+            op.tag, [target] if target else _ids_in(response), started, attempts=attempts, details=noted
+        )
         return response
 
     def _already_done(self, op: TTLV, exc: errors.ServerRefused) -> TTLV | None:
@@ -183,9 +208,11 @@ class KmsClient(RestCalls):
             return None
         if op.tag in ("Revoke", "Destroy") and exc.reason in ("Item_Not_Found", "Object_Not_Found"):
             from kms_tui.client import requests as build
+
             return TTLV.struct(f"{op.tag}Response", [build.uid_node(_target(op))])
         if op.tag == "Activate" and exc.reason == "Wrong_Key_Lifecycle_State" and "already" in exc.message:
             from kms_tui.client import requests as build
+
             return TTLV.struct("ActivateResponse", [build.uid_node(_target(op))])
         return None
 
@@ -216,9 +243,13 @@ class KmsClient(RestCalls):
             refused_whole = len(items) == 1 and str(items[0].get_value("ResultStatus", "")) not in ("", "Success")
             if not refused_whole:  # a batch answer that does not match the request is not a result
                 unmatched = errors.unreadable_answer(
-                    f"a ResponseMessage with {len(ops)} BatchItems (it has {len(items)})", 200,
-                    encode(message).encode(), operation=label, host=self.settings.host,
-                    maybe_done=kind_of(names) is OpKind.CREATE, reason="wrong_shape",
+                    f"a ResponseMessage with {len(ops)} BatchItems (it has {len(items)})",
+                    200,
+                    encode(message).encode(),
+                    operation=label,
+                    host=self.settings.host,
+                    maybe_done=kind_of(names) is OpKind.CREATE,
+                    reason="wrong_shape",
                 )
                 self.exchange.record(label, [_target(o) for o in ops], started, error=unmatched, attempts=attempts)
                 raise unmatched
@@ -239,13 +270,20 @@ class KmsClient(RestCalls):
         if all(n in ("Get", "GetAttributes", "Locate", "Export") for n in names):
             failed = [r.error for r in results if not r.ok]
             ids = list(dict.fromkeys(t for t in map(_target, ops) if t))
-            self.exchange.record(label, ids, started, attempts=attempts, error=failed[0] if failed else None,
-                                 note=f"{len(failed)} of {len(results)} items failed" if failed else "")
+            self.exchange.record(
+                label,
+                ids,
+                started,
+                attempts=attempts,
+                error=failed[0] if failed else None,
+                note=f"{len(failed)} of {len(results)} items failed" if failed else "",
+            )
         else:  # writes: one row per item so each object's fate is on record
             for op, res in zip(ops, results, strict=True):
                 ids = [_target(op)] if _target(op) else _ids_in(res.payload) if res.payload else []
-                self.exchange.record(op.tag, ids, started, error=res.error, attempts=attempts,
-                                     details=audit_details(op))
+                self.exchange.record(
+                    op.tag, ids, started, error=res.error, attempts=attempts, details=audit_details(op)
+                )
         return results
 
     # -- typed operations -------------------------------------------------------------------------
@@ -254,21 +292,34 @@ class KmsClient(RestCalls):
         return str((await self.send(op, require=("UniqueIdentifier",))).get_value("UniqueIdentifier"))
 
     async def create_symmetric_key(
-        self, algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None,
+        self,
+        algorithm: str = "AES",
+        length: int = 256,
+        *,
+        tags: Sequence[str] = (),
+        name: str | None = None,
         activate: bool = True,
     ) -> str:
         """Create a symmetric key, Active (or pre-active: ``activate=False``); return its id."""
         from kms_tui.client import requests as build
+
         op = build.create_symmetric_key(algorithm, length, tags=tags, name=name, activate=activate)
         return await self._send_for_id(op)
 
     async def create_key_pair(
-        self, kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None,
+        self,
+        kind: str,
+        *,
+        size: int = 2048,
+        curve: str = "p256",
+        tags: Sequence[str] = (),
+        name: str | None = None,
         activate: bool = True,
     ) -> tuple[str, str]:
         """Create a key pair (rsa, ec, ed25519, ed448), Active (or pre-active: ``activate=False``);
         return (private id, public id)."""
         from kms_tui.client import requests as build
+
         op = build.create_key_pair(kind, size=size, curve=curve, tags=tags, name=name, activate=activate)
         r = await self.send(op, require=("PrivateKeyUniqueIdentifier", "PublicKeyUniqueIdentifier"))
         return str(r.get_value("PrivateKeyUniqueIdentifier")), str(r.get_value("PublicKeyUniqueIdentifier"))
@@ -276,6 +327,7 @@ class KmsClient(RestCalls):
     async def locate(self, filters: LocateFilter | None = None, *, maximum: int | None = None) -> list[str]:
         """Ids matching ``filters`` (the server caps the answer at 1,000 and ignores offsets)."""
         from kms_tui.client import requests as build
+
         filters = filters or build.LocateFilter()
         if not filters.linked_to:
             return build.located_ids(await self.send(build.locate(filters, maximum=maximum)))
@@ -292,6 +344,7 @@ class KmsClient(RestCalls):
         """All attributes of one object as a flat dict (tags under ``tags``)."""
         if not with_tags:
             from kms_tui.client import requests as build
+
             return build.attributes_to_dict((await self.send(build.get_attributes(uid))).get("Attributes"))
         return (await self.get_attributes_many([uid], raise_errors=True))[uid]  # type: ignore[return-value]  # raise_errors
 
@@ -300,6 +353,7 @@ class KmsClient(RestCalls):
     ) -> dict[str, dict[str, Any] | KmsError]:
         """Attributes of many objects in batched RequestMessages; failures per item."""
         from kms_tui.client import requests as build
+
         ops: list[TTLV] = []
         for uid in ids:
             ops.append(build.get_attributes(uid))
@@ -324,14 +378,17 @@ class KmsClient(RestCalls):
 
     async def get(self, uid: str, key_format: str | None = None) -> TTLV:
         from kms_tui.client import requests as build
+
         return await self.send(build.get(uid, key_format))
 
     async def export(self, uid: str, key_format: str | None = None) -> TTLV:
         from kms_tui.client import requests as build
+
         return await self.send(build.export(uid, key_format))
 
     async def activate(self, uid: str) -> str:
         from kms_tui.client import requests as build
+
         return await self._send_for_id(build.activate(uid))
 
     async def revoke(
@@ -344,11 +401,13 @@ class KmsClient(RestCalls):
         cascade: bool = True,
     ) -> str:
         from kms_tui.client import requests as build
+
         op = build.revoke(uid, reason, message=message, compromise_date=compromise_date, cascade=cascade)
         return await self._send_for_id(op)
 
     async def destroy(self, uid: str, *, remove: bool = False, cascade: bool = True) -> str:
         from kms_tui.client import requests as build
+
         return await self._send_for_id(build.destroy(uid, remove=remove, cascade=cascade))
 
     async def import_object(self, op: TTLV) -> str:

@@ -37,7 +37,9 @@ class AnswerLimits:
 
     @classmethod
     def from_megabytes(
-        cls, max_answer_mb: float | None = None, max_listing_answer_mb: float | None = None,
+        cls,
+        max_answer_mb: float | None = None,
+        max_listing_answer_mb: float | None = None,
         deadline_seconds: float | None = None,
     ) -> AnswerLimits:
         return cls(

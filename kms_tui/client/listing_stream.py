@@ -41,8 +41,9 @@ class Completeness:
     problems: list[str] = field(default_factory=list)
 
 
-async def stream_objects(client: KmsClient, filters: LocateFilter,
-                         status: Completeness) -> AsyncGenerator[ObjectSummary, None]:
+async def stream_objects(
+    client: KmsClient, filters: LocateFilter, status: Completeness
+) -> AsyncGenerator[ObjectSummary, None]:
     """Every object matching ``filters`` that we own or were granted, one at a time; ``status``
     is filled in as the listing goes."""
     problems = status.problems
@@ -66,8 +67,9 @@ async def stream_objects(client: KmsClient, filters: LocateFilter,
             found = entries.feed(piece or b"", final=piece is None)
         except ValueError:
             await owned.aclose()
-            raise ProtocolError("the server answered /access/owned with something that is not a JSON list",
-                                reason="not_json") from None
+            raise ProtocolError(
+                "the server answered /access/owned with something that is not a JSON list", reason="not_json"
+            ) from None
         for entry in found:
             uid = str(entry.get("object_id"))
             shared.pop(uid, None)  # ours: listed here, not as shared
@@ -82,7 +84,7 @@ async def stream_objects(client: KmsClient, filters: LocateFilter,
             break
         piece = await anext(owned, None)
     for start in range(0, len(missing_tags), BATCH):  # the server left tags out of /access/owned
-        answers = await client.get_attributes_many(missing_tags[start:start + BATCH])
+        answers = await client.get_attributes_many(missing_tags[start : start + BATCH])
         for uid, answer in answers.items():
             if isinstance(answer, KmsError):
                 problems.append(f"{uid}: tags unavailable ({answer.reason or answer.message})")
@@ -93,7 +95,7 @@ async def stream_objects(client: KmsClient, filters: LocateFilter,
                 yield row
     uids = list(shared)
     for start in range(0, len(uids), BATCH):
-        batch = {uid: shared[uid] for uid in uids[start:start + BATCH]}
+        batch = {uid: shared[uid] for uid in uids[start : start + BATCH]}
         for row in await _shared_rows(client, batch, problems):
             if row.matches(filters):
                 yield row

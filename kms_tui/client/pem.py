@@ -9,8 +9,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 from kms_tui.client.errors import ServerRefused
 from kms_tui.kmip.ttlv import TTLV
 
-_CURVES: dict[str, type[ec.EllipticCurve]] = {"P256": ec.SECP256R1, "P384": ec.SECP384R1, "P521": ec.SECP521R1,
-                                              "P224": ec.SECP224R1, "SECP256K1": ec.SECP256K1}
+_CURVES: dict[str, type[ec.EllipticCurve]] = {
+    "P256": ec.SECP256R1,
+    "P384": ec.SECP384R1,
+    "P521": ec.SECP521R1,
+    "P224": ec.SECP224R1,
+    "SECP256K1": ec.SECP256K1,
+}
 
 
 class NotExportable(ServerRefused):
@@ -28,8 +33,9 @@ def to_pem(response: TTLV) -> str:
             raise ServerRefused(f"{uid}: the certificate has no value (destroyed?)", reason="empty")
         return x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM).decode()
     if object_type != "PublicKey":
-        raise NotExportable(f"{uid} is a {object_type or 'object'}, not a public key or certificate",
-                            reason="not_public")
+        raise NotExportable(
+            f"{uid} is a {object_type or 'object'}, not a public key or certificate", reason="not_public"
+        )
     block = response.find("PublicKey/KeyBlock")
     if block is None:
         raise ServerRefused(f"{uid}: the answer holds no key block", reason="empty")

@@ -62,9 +62,16 @@ class Finding:
         return (LEVELS.index(self.level), self.when or _FAR, self.uid)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "kind": self.kind, "id": self.uid, "object_type": self.object_type,
-                "name": self.name, "when": self.when.isoformat() if self.when else None,
-                "message": self.message, "action": self.action}
+        return {
+            "level": self.level,
+            "kind": self.kind,
+            "id": self.uid,
+            "object_type": self.object_type,
+            "name": self.name,
+            "when": self.when.isoformat() if self.when else None,
+            "message": self.message,
+            "action": self.action,
+        }
 
 
 @dataclass
@@ -106,58 +113,116 @@ def assess(
     for obj in live.values():
         name = _name(obj)
         renewed = any(ln.get("type") == "ReplacementObjectLink" for ln in obj.links)  # its successor counts
-        if obj.object_type == "Certificate" and obj.uid in certificate_ends and obj.state != "Compromised" \
-                and not renewed:
+        if (
+            obj.object_type == "Certificate"
+            and obj.uid in certificate_ends
+            and obj.state != "Compromised"
+            and not renewed
+        ):
             end = certificate_ends[obj.uid]
             renew = f"renew it: ckms certificates certify --certificate-id-to-re-certify {obj.uid}"
             if end <= now:
-                out.append(Finding("critical", "certificate_expired", obj.uid, obj.object_type,
-                                   f"certificate expired {_days(now - end)} ago ({end:%Y-%m-%d %H:%M} UTC)", renew,
-                                   end, name))
+                out.append(
+                    Finding(
+                        "critical",
+                        "certificate_expired",
+                        obj.uid,
+                        obj.object_type,
+                        f"certificate expired {_days(now - end)} ago ({end:%Y-%m-%d %H:%M} UTC)",
+                        renew,
+                        end,
+                        name,
+                    )
+                )
             elif end <= horizon:
-                out.append(Finding("due", "certificate_expiring", obj.uid, obj.object_type,
-                                   f"certificate expires in {_days(end - now)} ({end:%Y-%m-%d %H:%M} UTC)", renew, end,
-                                   name))
+                out.append(
+                    Finding(
+                        "due",
+                        "certificate_expiring",
+                        obj.uid,
+                        obj.object_type,
+                        f"certificate expires in {_days(end - now)} ({end:%Y-%m-%d %H:%M} UTC)",
+                        renew,
+                        end,
+                        name,
+                    )
+                )
         if obj.object_type in KEY_TYPES and obj.state != "Compromised":
             deactivation = as_datetime(obj.attributes.get("DeactivationDate"))
             if deactivation is not None and deactivation <= now and obj.state == "Deactivated":
                 successor = next((ln.get("id") for ln in obj.links if ln.get("type") == "ReplacementObjectLink"), None)
-                advice = (f"re-keyed: {successor} replaces it; destroy it once nothing needs it to decrypt or "
-                          f"verify: kms-tui destroy {obj.uid}" if successor else
-                          f"rotate to a new key if it is still needed, else destroy it: kms-tui destroy {obj.uid}")
-                out.append(Finding("warning", "key_deactivated", obj.uid, obj.object_type,
-                                   f"deactivated {_days(now - deactivation)} ago ({deactivation:%Y-%m-%d} UTC)",
-                                   advice, deactivation, name))
+                advice = (
+                    f"re-keyed: {successor} replaces it; destroy it once nothing needs it to decrypt or "
+                    f"verify: kms-tui destroy {obj.uid}"
+                    if successor
+                    else f"rotate to a new key if it is still needed, else destroy it: kms-tui destroy {obj.uid}"
+                )
+                out.append(
+                    Finding(
+                        "warning",
+                        "key_deactivated",
+                        obj.uid,
+                        obj.object_type,
+                        f"deactivated {_days(now - deactivation)} ago ({deactivation:%Y-%m-%d} UTC)",
+                        advice,
+                        deactivation,
+                        name,
+                    )
+                )
             elif deactivation is not None and deactivation <= horizon:
                 when = f"{deactivation:%Y-%m-%d %H:%M} UTC"
-                out.append(Finding("due", "key_deactivation", obj.uid, obj.object_type,
-                                   f"DeactivationDate in {_days(deactivation - now)} ({when})"
-                                   if deactivation > now else f"DeactivationDate passed {_days(now - deactivation)} "
-                                   f"ago ({when}) but it is still {obj.state or 'in use'}",
-                                   "rotate (create its successor and move users to it) or extend DeactivationDate",
-                                   deactivation, name))
+                out.append(
+                    Finding(
+                        "due",
+                        "key_deactivation",
+                        obj.uid,
+                        obj.object_type,
+                        f"DeactivationDate in {_days(deactivation - now)} ({when})"
+                        if deactivation > now
+                        else f"DeactivationDate passed {_days(now - deactivation)} "
+                        f"ago ({when}) but it is still {obj.state or 'in use'}",
+                        "rotate (create its successor and move users to it) or extend DeactivationDate",
+                        deactivation,
+                        name,
+                    )
+                )
         rotation = _rotation_finding(obj, now, horizon)
         if rotation is not None:
             out.append(rotation)
         if obj.state == "PreActive" and obj.object_type in KEY_TYPES:
             made = created_of(obj.attributes)
             if made is not None and now - made > timedelta(days=pre_active_days):
-                out.append(Finding("warning", "stale_pre_active", obj.uid, obj.object_type,
-                                   f"PreActive for {_days(now - made)} (made {made:%Y-%m-%d})",
-                                   f"activate it (kms-tui activate {obj.uid}) "
-                                   f"or destroy it (kms-tui destroy {obj.uid})",
-                                   made, name))
+                out.append(
+                    Finding(
+                        "warning",
+                        "stale_pre_active",
+                        obj.uid,
+                        obj.object_type,
+                        f"PreActive for {_days(now - made)} (made {made:%Y-%m-%d})",
+                        f"activate it (kms-tui activate {obj.uid}) or destroy it (kms-tui destroy {obj.uid})",
+                        made,
+                        name,
+                    )
+                )
         if obj.state == "Compromised":
             out += _compromised_partners(obj, live)
     for uid, operations in (public_grants or {}).items():
         granted = live.get(uid)
         if granted is None or not operations:
             continue
-        out.append(Finding("warning", "public_grant", uid, granted.object_type,
-                           f"granted to every user (*): {', '.join(operations)}",
-                           "remove the grant unless it is meant to be public: "
-                           f"ckms access-rights revoke '*' {' '.join(operations)} -i {uid}",
-                           None, _name(granted)))
+        out.append(
+            Finding(
+                "warning",
+                "public_grant",
+                uid,
+                granted.object_type,
+                f"granted to every user (*): {', '.join(operations)}",
+                "remove the grant unless it is meant to be public: "
+                f"ckms access-rights revoke '*' {' '.join(operations)} -i {uid}",
+                None,
+                _name(granted),
+            )
+        )
     out.sort(key=Finding.sort_key)
     return out
 
@@ -193,16 +258,28 @@ _PARTNER_LINKS = ("PublicKeyLink", "PrivateKeyLink", "CertificateLink")
 def _compromised_partners(obj: ObjectSummary, live: Mapping[str, ObjectSummary]) -> list[Finding]:
     """Objects linked to the compromised ``obj`` (either direction) that are still usable."""
     related = {ln.get("id") for ln in obj.links if ln.get("type") in _PARTNER_LINKS}
-    related |= {o.uid for o in live.values()
-                if any(ln.get("id") == obj.uid and ln.get("type") in _PARTNER_LINKS for ln in o.links)}
+    related |= {
+        o.uid
+        for o in live.values()
+        if any(ln.get("id") == obj.uid and ln.get("type") in _PARTNER_LINKS for ln in o.links)
+    }
     out = []
     for uid in sorted(u for u in related if u and u != obj.uid):
         other = live.get(uid)
         if other is None or other.state not in ("Active", "PreActive"):
             continue
-        out.append(Finding("critical", "compromised_partner", uid, other.object_type,
-                           f"{other.state} although its {obj.object_type} {obj.uid} is Compromised",
-                           f"revoke it: kms-tui revoke {uid} --reason KeyCompromise", None, _name(other)))
+        out.append(
+            Finding(
+                "critical",
+                "compromised_partner",
+                uid,
+                other.object_type,
+                f"{other.state} although its {obj.object_type} {obj.uid} is Compromised",
+                f"revoke it: kms-tui revoke {uid} --reason KeyCompromise",
+                None,
+                _name(other),
+            )
+        )
     return out
 
 
@@ -246,8 +323,14 @@ async def scan(
     public: dict[str, list[str]] = {}
     if grants:
         public = await _public_grants(client, [o.uid for o in live if not o.owner], problems)
-    findings = assess(listing.objects, now=now or datetime.now(UTC), within=within,
-                      pre_active_days=pre_active_days, certificate_ends=ends, public_grants=public)
+    findings = assess(
+        listing.objects,
+        now=now or datetime.now(UTC),
+        within=within,
+        pre_active_days=pre_active_days,
+        certificate_ends=ends,
+        public_grants=public,
+    )
     return Radar(findings, checked=len(live), problems=problems)
 
 

@@ -25,8 +25,18 @@ from typing import Any
 from kms_tui.audit.masking import MASK, named_like_a_secret
 from kms_tui.safetext import visible
 
-OPEN_BYTES = frozenset({"IVCounterNonce", "AuthenticatedEncryptionTag", "SignatureData", "MACData",
-                        "DigestValue", "CorrelationValue", "InitIndicator", "FinalIndicator"})
+OPEN_BYTES = frozenset(
+    {
+        "IVCounterNonce",
+        "AuthenticatedEncryptionTag",
+        "SignatureData",
+        "MACData",
+        "DigestValue",
+        "CorrelationValue",
+        "InitIndicator",
+        "FinalIndicator",
+    }
+)
 OPEN_BIG_INTEGERS = frozenset({"Modulus", "PublicExponent"})
 
 
@@ -59,8 +69,12 @@ def _passwords_masked(tag: str, children: list[Any], redacted: list[Any]) -> lis
     if tag == "Link" and _child(children, "LinkType") == "PKCS12PasswordLink":
         return [_mask_identifiers(c, "LinkedObjectIdentifier") for c in redacted]
     if _child(children, "KeyFormatType") in PKCS12_FORMATS:
-        return [_mask_identifiers(c, "UniqueIdentifier") if isinstance(c, dict)
-                and c.get("tag") == "KeyWrappingSpecification" else c for c in redacted]
+        return [
+            _mask_identifiers(c, "UniqueIdentifier")
+            if isinstance(c, dict) and c.get("tag") == "KeyWrappingSpecification"
+            else c
+            for c in redacted
+        ]
     return redacted
 
 
@@ -75,12 +89,16 @@ def redact(node: Any) -> Any:
         out = dict(node)
         if isinstance(value, list):
             out["value"] = _passwords_masked(tag, value, redact(value))
-        elif ((kind == "ByteString" and tag not in OPEN_BYTES)
-              or (kind == "BigInteger" and tag not in OPEN_BIG_INTEGERS) or named_like_a_secret(tag)):
+        elif (
+            (kind == "ByteString" and tag not in OPEN_BYTES)
+            or (kind == "BigInteger" and tag not in OPEN_BIG_INTEGERS)
+            or named_like_a_secret(tag)
+        ):
             out["value"] = _masked_size(value, kind)
         return out
-    return {k: (MASK if isinstance(v, str) and v and named_like_a_secret(str(k)) else redact(v)) for k,
-            v in node.items()}
+    return {
+        k: (MASK if isinstance(v, str) and v and named_like_a_secret(str(k)) else redact(v)) for k, v in node.items()
+    }
 
 
 def redact_text(text: str | bytes, *, limit: int = 64 * 1024) -> str:

@@ -48,8 +48,17 @@ REVOCATION_REASONS = tuple(r.value for r in RevocationReasonCode)
 # The client's key-pair kinds → the builder's algorithm name.
 PAIR_ALGORITHMS = {"rsa": "RSA", "ec": "EC", "ed25519": "Ed25519", "ed448": "Ed448"}
 # The client's curve names (ckms's `--curve` without the `nist-` prefix) → RecommendedCurve.
-EC_CURVES = {"p192": "P192", "p224": "P224", "p256": "P256", "p384": "P384", "p521": "P521",
-             "secp256k1": "SECP256K1", "secp224k1": "SECP224K1", "x25519": "CURVE25519", "x448": "CURVE448"}
+EC_CURVES = {
+    "p192": "P192",
+    "p224": "P224",
+    "p256": "P256",
+    "p384": "P384",
+    "p521": "P521",
+    "secp256k1": "SECP256K1",
+    "secp224k1": "SECP224K1",
+    "x25519": "CURVE25519",
+    "x448": "CURVE448",
+}
 
 E = TypeVar("E", bound=KmipEnum)
 
@@ -89,7 +98,11 @@ def _built(make: Callable[[], TTLVModel]) -> TTLV:
 
 
 def create_symmetric_key(
-    algorithm: str = "AES", length: int = 256, *, tags: Sequence[str] = (), name: str | None = None,
+    algorithm: str = "AES",
+    length: int = 256,
+    *,
+    tags: Sequence[str] = (),
+    name: str | None = None,
     activate: bool = True,
 ) -> TTLV:
     """Create, as ``ckms sym keys create`` (Active: ActivationDate=now; ``activate=False``:
@@ -102,7 +115,12 @@ def create_symmetric_key(
 
 
 def create_key_pair(
-    kind: str, *, size: int = 2048, curve: str = "p256", tags: Sequence[str] = (), name: str | None = None,
+    kind: str,
+    *,
+    size: int = 2048,
+    curve: str = "p256",
+    tags: Sequence[str] = (),
+    name: str | None = None,
     activate: bool = True,
 ) -> TTLV:
     """CreateKeyPair for ``rsa``, ``ec``, ``ed25519`` or ``ed448`` with FIPS-acceptable masks;
@@ -116,8 +134,10 @@ def create_key_pair(
 
     def make() -> TTLVModel:
         req = build.create_key_pair_request(
-            algorithm, size if kind == "rsa" else None,
-            EC_CURVES.get(curve.lower().removeprefix("nist-"), curve.upper()) if kind == "ec" else None, list(tags),
+            algorithm,
+            size if kind == "rsa" else None,
+            EC_CURVES.get(curve.lower().removeprefix("nist-"), curve.upper()) if kind == "ec" else None,
+            list(tags),
             activate=activate,
         )
         if name:
@@ -159,16 +179,20 @@ def locate(
     if quick is not None:
         return quick
     links = {LinkType.from_wire(link_type): filters.linked_to} if filters.linked_to else {}
-    return _wire(build.locate_request(build.LocateFilters(
-        tags=list(filters.tags),
-        object_type=_enum(ObjectType, filters.object_type, "object type"),
-        cryptographic_algorithm=_enum(CryptographicAlgorithm, filters.algorithm, "algorithm"),
-        cryptographic_length=filters.length or None,
-        state=_enum(State, filters.state, "state"),
-        name=filters.name or None,
-        links=links,
-        max_items=maximum or None,
-    )))
+    return _wire(
+        build.locate_request(
+            build.LocateFilters(
+                tags=list(filters.tags),
+                object_type=_enum(ObjectType, filters.object_type, "object type"),
+                cryptographic_algorithm=_enum(CryptographicAlgorithm, filters.algorithm, "algorithm"),
+                cryptographic_length=filters.length or None,
+                state=_enum(State, filters.state, "state"),
+                name=filters.name or None,
+                links=links,
+                max_items=maximum or None,
+            )
+        )
+    )
 
 
 def get_attributes(uid: str) -> TTLV:

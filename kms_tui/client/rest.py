@@ -52,20 +52,32 @@ class RestCalls:
             r = outcome.response
             if r.status_code not in ok_statuses:
                 raise errors.from_http_status(
-                    r.status_code, body_text(r), operation, object_ids[0] if object_ids else "",
+                    r.status_code,
+                    body_text(r),
+                    operation,
+                    object_ids[0] if object_ids else "",
                     r.headers.get("content-type", ""),
                 )
             host = self.exchange.settings.host
             result = r.content if raw else json_body(r, operation, host)
             if raw and expect is list and not r.content.lstrip()[:1] == b"[":  # sliced later: check the start
                 raise errors.unreadable_answer(
-                    "a JSON array", r.status_code, r.content, operation=operation, host=host,
-                    content_type=r.headers.get("content-type", ""), reason="not_json",
+                    "a JSON array",
+                    r.status_code,
+                    r.content,
+                    operation=operation,
+                    host=host,
+                    content_type=r.headers.get("content-type", ""),
+                    reason="not_json",
                 )
             if not raw and not isinstance(result, expect):
                 raise errors.unreadable_answer(
-                    f"the JSON {_names(expect)} Cosmian KMS answers", r.status_code, r.content,
-                    operation=operation, host=host, reason="wrong_shape",
+                    f"the JSON {_names(expect)} Cosmian KMS answers",
+                    r.status_code,
+                    r.content,
+                    operation=operation,
+                    host=host,
+                    reason="wrong_shape",
                 )
             # httpx's Response <-> stream cycle keeps the body (10 MB for /access/owned) until a full
             # collection, which the console postpones and then freezes: break it, refcounting frees it
@@ -84,8 +96,9 @@ class RestCalls:
 
     async def health(self) -> dict[str, Any]:
         """``/health`` (503 when DOWN still returns the body)."""
-        return dict(await self._rest("GET", "/health", operation="health", audited=False, ok_statuses=(200, 503),
-                                     expect=dict))
+        return dict(
+            await self._rest("GET", "/health", operation="health", audited=False, ok_statuses=(200, 503), expect=dict)
+        )
 
     async def server_info(self) -> dict[str, Any]:
         return dict(await self._rest("GET", "/server-info", operation="server-info", audited=False, expect=dict))
@@ -104,8 +117,9 @@ class RestCalls:
     async def access_owned_json(self) -> bytes:
         """``/access/owned`` as the undecoded JSON bytes, for callers that decode it in slices
         (listing): at 10,000 objects, turning those 10 MB into one ``str`` alone is a 10-15 ms pause."""
-        return bytes(await self._rest("GET", "/access/owned", operation="access/owned", raw=True, listing=True,
-                                      expect=list))
+        return bytes(
+            await self._rest("GET", "/access/owned", operation="access/owned", raw=True, listing=True, expect=list)
+        )
 
     async def access_owned_pieces(self) -> AsyncGenerator[bytes, None]:
         """``/access/owned`` as it arrives: its decoded bytes a piece at a time, never held whole
@@ -113,12 +127,14 @@ class RestCalls:
         turns them into entries). The call is audited when the answer has been read to its end."""
         operation, started, attempts = "access/owned", time.monotonic(), 1
         try:
-            outcome = await self.exchange.attempt("GET", "/access/owned", kind=OpKind.READ, operation=operation,
-                                                  listing=True, stream=True)
+            outcome = await self.exchange.attempt(
+                "GET", "/access/owned", kind=OpKind.READ, operation=operation, listing=True, stream=True
+            )
             attempts, r = outcome.attempts, outcome.response
             if r.status_code != 200:
-                raise errors.from_http_status(r.status_code, body_text(r), operation, "",
-                                              r.headers.get("content-type", ""))
+                raise errors.from_http_status(
+                    r.status_code, body_text(r), operation, "", r.headers.get("content-type", "")
+                )
             async for piece in self.exchange.pieces(outcome, operation):
                 yield piece
         except BaseException as exc:
@@ -128,9 +144,7 @@ class RestCalls:
 
     async def access_obtained(self) -> list[dict[str, Any]]:
         """Objects others granted us rights on."""
-        return list(
-            await self._rest("GET", "/access/obtained", operation="access/obtained", expect=list, listing=True)
-        )
+        return list(await self._rest("GET", "/access/obtained", operation="access/obtained", expect=list, listing=True))
 
     async def access_list(self, object_id: str) -> list[dict[str, Any]]:
         """Who has which rights on an object we own."""

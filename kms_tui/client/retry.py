@@ -52,8 +52,10 @@ REPEATABLE_OPS = frozenset({"Revoke", "Destroy", "Activate"})
 
 def kind_of(operations: Iterable[str]) -> OpKind:
     """The most careful kind among ``operations`` (a batch is as careful as its riskiest item)."""
-    kinds = {OpKind.READ if op in READ_OPS else OpKind.REPEATABLE if op in REPEATABLE_OPS else OpKind.CREATE
-             for op in operations}
+    kinds = {
+        OpKind.READ if op in READ_OPS else OpKind.REPEATABLE if op in REPEATABLE_OPS else OpKind.CREATE
+        for op in operations
+    }
     if OpKind.CREATE in kinds:
         return OpKind.CREATE
     if OpKind.REPEATABLE in kinds:
@@ -162,15 +164,31 @@ class RetryPolicy:
         enabled = self._enabled(kind)
         return enabled, f"a {kind} operation" if enabled else f"retries of {kind} operations are off"
 
-    def log_decision(self, operation: str, attempt: int, what: str, failure: Failure, retry: bool, why: str,
-                     delay: float = 0.0) -> None:
+    def log_decision(
+        self, operation: str, attempt: int, what: str, failure: Failure, retry: bool, why: str, delay: float = 0.0
+    ) -> None:
         """One ``--debug`` line for the decision after failed attempt ``attempt`` of ``operation``."""
         if retry:
-            log.debug("retry %d/%d after %s (%s, %s): %s again in %.2f s", attempt, self.attempts - 1, what,
-                      failure, why, operation, delay)
+            log.debug(
+                "retry %d/%d after %s (%s, %s): %s again in %.2f s",
+                attempt,
+                self.attempts - 1,
+                what,
+                failure,
+                why,
+                operation,
+                delay,
+            )
         else:
-            log.debug("no retry of %s after %s on attempt %d/%d (%s): %s", operation, what, attempt, self.attempts,
-                      failure, why)
+            log.debug(
+                "no retry of %s after %s on attempt %d/%d (%s): %s",
+                operation,
+                what,
+                attempt,
+                self.attempts,
+                failure,
+                why,
+            )
 
     def _enabled(self, kind: OpKind) -> bool:
         return self.retry_reads if kind is OpKind.READ else self.retry_repeatable

@@ -23,8 +23,17 @@ from kms_tui.kmip.models import attribute_requests as R
 from kms_tui.kmip.models import rotation_requests as rr
 
 __all__ = [
-    "parse_span", "span_text", "RotationPolicy", "Generation", "policy_of", "rekey", "set_policy",
-    "clear_policy", "read_policy", "history", "HISTORY_LIMIT",
+    "parse_span",
+    "span_text",
+    "RotationPolicy",
+    "Generation",
+    "policy_of",
+    "rekey",
+    "set_policy",
+    "clear_policy",
+    "read_policy",
+    "history",
+    "HISTORY_LIMIT",
 ]
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
@@ -104,8 +113,15 @@ def policy_of(uid: str, attrs: dict[str, Any]) -> RotationPolicy:
             nxt = initial + timedelta(seconds=(offset or 0) + interval)
     generation = attrs.get("RotateGeneration")
     return RotationPolicy(
-        uid, interval, offset, attrs.get("RotateName"), generation if isinstance(generation, int) else None,
-        last, attrs.get("RotateAutomatic"), attrs.get("RotateLatest"), nxt,
+        uid,
+        interval,
+        offset,
+        attrs.get("RotateName"),
+        generation if isinstance(generation, int) else None,
+        last,
+        attrs.get("RotateAutomatic"),
+        attrs.get("RotateLatest"),
+        nxt,
     )
 
 
@@ -114,8 +130,9 @@ async def read_policy(client: KmsClient, uid: str) -> RotationPolicy:
     return policy_of(uid, await client.get_attributes(uid, with_tags=False))
 
 
-async def set_policy(client: KmsClient, uid: str, *, interval: int | None = None, offset: int | None = None,
-                     name: str | None = None) -> RotationPolicy:
+async def set_policy(
+    client: KmsClient, uid: str, *, interval: int | None = None, offset: int | None = None, name: str | None = None
+) -> RotationPolicy:
     """``set-rotation-policy``: one SetAttribute per given field (interval, offset, name)."""
     attributes = rr.policy_attributes(interval=interval, offset=offset, name=name)
     if not attributes:
@@ -124,8 +141,9 @@ async def set_policy(client: KmsClient, uid: str, *, interval: int | None = None
     return await read_policy(client, uid)
 
 
-async def enrol_after_create(client: KmsClient, uid: str, *, interval: int | None = None,
-                             offset: int | None = None, keyset: bool = False) -> None:
+async def enrol_after_create(
+    client: KmsClient, uid: str, *, interval: int | None = None, offset: int | None = None, keyset: bool = False
+) -> None:
     """ckms's ``RotationPolicyArgs::apply`` after a create (``--rotation-interval``,
     ``--rotation-offset``, ``--enroll-keyset``): SetAttribute RotateInterval, RotateOffset, then
     RotateName = the new key's own id."""
@@ -160,19 +178,28 @@ async def rekey(client: KmsClient, uid: str, *, offset: int | None = None) -> di
     if kind == "PublicKey":
         partner = next((link["id"] for link in attrs.get("links", []) if link["type"] == "PrivateKeyLink"), None)
         if partner is None:
-            raise errors.InvalidValue(f"public key {uid} has no PrivateKeyLink",
-                                      "re-key the key pair through its private key")
+            raise errors.InvalidValue(
+                f"public key {uid} has no PrivateKeyLink", "re-key the key pair through its private key"
+            )
         uid, kind = partner, "PrivateKey"
     if kind == "SymmetricKey":
         response = await client.send(rr.rekey_request(uid, offset=offset), require=("UniqueIdentifier",))
         return {"old": uid, "new": str(response.get_value("UniqueIdentifier")), "kind": kind}
     if kind == "PrivateKey":
-        response = await client.send(rr.rekey_key_pair_request(uid, offset=offset),
-                                     require=("PrivateKeyUniqueIdentifier", "PublicKeyUniqueIdentifier"))
-        return {"old": uid, "new": str(response.get_value("PrivateKeyUniqueIdentifier")), "kind": kind,
-                "public": str(response.get_value("PublicKeyUniqueIdentifier"))}
-    raise errors.InvalidValue(f"{uid} is a {kind or 'object of unknown type'}, not a key that can be re-keyed",
-                              "re-key a symmetric key or a private key")
+        response = await client.send(
+            rr.rekey_key_pair_request(uid, offset=offset),
+            require=("PrivateKeyUniqueIdentifier", "PublicKeyUniqueIdentifier"),
+        )
+        return {
+            "old": uid,
+            "new": str(response.get_value("PrivateKeyUniqueIdentifier")),
+            "kind": kind,
+            "public": str(response.get_value("PublicKeyUniqueIdentifier")),
+        }
+    raise errors.InvalidValue(
+        f"{uid} is a {kind or 'object of unknown type'}, not a key that can be re-keyed",
+        "re-key a symmetric key or a private key",
+    )
 
 
 @dataclass
@@ -190,9 +217,16 @@ class Generation:
     attributes: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.uid, "state": self.state, "generation": self.generation,
-                "rotate_date": rfc3339(self.rotate_date), "initial_date": rfc3339(self.initial_date),
-                "replaced": self.replaced, "replacement": self.replacement, "error": self.error or None}
+        return {
+            "id": self.uid,
+            "state": self.state,
+            "generation": self.generation,
+            "rotate_date": rfc3339(self.rotate_date),
+            "initial_date": rfc3339(self.initial_date),
+            "replaced": self.replaced,
+            "replacement": self.replacement,
+            "error": self.error or None,
+        }
 
 
 def _generation(uid: str, attrs: dict[str, Any] | errors.KmsError) -> Generation:
@@ -200,14 +234,22 @@ def _generation(uid: str, attrs: dict[str, Any] | errors.KmsError) -> Generation
         return Generation(uid, error=attrs.message)
     links = {link["type"]: link["id"] for link in attrs.get("links", [])}
     gen = attrs.get("RotateGeneration")
-    return Generation(uid, str(attrs.get("State", "")), gen if isinstance(gen, int) else None,
-                      _date(attrs.get("RotateDate")), _date(attrs.get("InitialDate")),
-                      links.get("ReplacedObjectLink"), links.get("ReplacementObjectLink"), attributes=attrs)
+    return Generation(
+        uid,
+        str(attrs.get("State", "")),
+        gen if isinstance(gen, int) else None,
+        _date(attrs.get("RotateDate")),
+        _date(attrs.get("InitialDate")),
+        links.get("ReplacedObjectLink"),
+        links.get("ReplacementObjectLink"),
+        attributes=attrs,
+    )
 
 
 async def history(client: KmsClient, uid: str) -> list[Generation]:
     """The chain through ``uid``, oldest first: ReplacedObjectLink back, ReplacementObjectLink
     forward. A link to an object that cannot be read ends the chain with that object's error."""
+
     async def one(target: str) -> Generation:
         got = await client.get_attributes_many([target], with_tags=False)
         return _generation(target, got[target])
@@ -227,4 +269,3 @@ async def history(client: KmsClient, uid: str) -> list[Generation]:
         seen.add(node.uid)
         chain.append(node)
     return chain
-

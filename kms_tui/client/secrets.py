@@ -114,17 +114,32 @@ async def create_secret_data(
     if value is None:
         if data_type != "Seed":
             raise InvalidValue("a password needs a value", "type it, read it from a file, or ask for a random one")
-        create = build.secret_data_create_request(list(tags), unique_id=unique_id, name=name, activate=activate,
-                                                  sensitive=sensitive, wrapping_key_id=wrapping_key_id)
+        create = build.secret_data_create_request(
+            list(tags),
+            unique_id=unique_id,
+            name=name,
+            activate=activate,
+            sensitive=sensitive,
+            wrapping_key_id=wrapping_key_id,
+        )
         answer = await client.send(create.to_ttlv(), require=("UniqueIdentifier",))
         uid = str(answer.get_value("UniqueIdentifier"))
         return Created(uid, "SecretData", "Seed", SERVER_SEED_BYTES)
     if wrapping_key_id:
-        raise InvalidValue("a wrapping key applies to the seed the server makes, not to a value given here",
-                           "leave out the value (a random 32-byte seed), or the wrapping key")
+        raise InvalidValue(
+            "a wrapping key applies to the seed the server makes, not to a value given here",
+            "leave out the value (a random 32-byte seed), or the wrapping key",
+        )
     check_value(value)
-    op = build.secret_data_import_request(value.reveal(), data_type, list(tags), unique_id=unique_id or "",
-                                          name=name, activate=activate, sensitive=sensitive)
+    op = build.secret_data_import_request(
+        value.reveal(),
+        data_type,
+        list(tags),
+        unique_id=unique_id or "",
+        name=name,
+        activate=activate,
+        sensitive=sensitive,
+    )
     uid = await client.import_object(op.to_ttlv())
     return Created(uid, "SecretData", data_type, len(value))
 
@@ -144,8 +159,9 @@ async def create_opaque_object(
 
     check_value(value)
     try:
-        op = build.opaque_object_import_request(value.reveal(), list(tags), opaque_type=opaque_type,
-                                                unique_id=unique_id or "", name=name, activate=activate)
+        op = build.opaque_object_import_request(
+            value.reveal(), list(tags), opaque_type=opaque_type, unique_id=unique_id or "", name=name, activate=activate
+        )
     except ValueError as exc:
         raise InvalidValue(str(exc), "use Vendor or Unknown") from None
     uid = await client.import_object(op.to_ttlv())
@@ -190,8 +206,11 @@ def value_of(response: TTLV) -> tuple[str, str, bytes]:
     """(object type, data type, bytes) of a Get/Export answer holding a SecretData or OpaqueObject."""
     kind = str(response.get_value("ObjectType") or "")
     if kind not in SECRET_TYPES:
-        raise NotASecret(f"the object is a {kind or 'unknown object'}, not a SecretData or OpaqueObject",
-                         "reveal works on secret data and opaque objects", reason="not_secret")
+        raise NotASecret(
+            f"the object is a {kind or 'unknown object'}, not a SecretData or OpaqueObject",
+            "reveal works on secret data and opaque objects",
+            reason="not_secret",
+        )
     data_type = ""
     for node in response.walk():
         if node.tag in ("SecretDataType", "OpaqueDataType"):
@@ -203,10 +222,12 @@ def value_of(response: TTLV) -> tuple[str, str, bytes]:
             if isinstance(key, bytes):
                 return kind, data_type, key
         if node.tag == "KeyValue" and node.type == "ByteString":
-            raise NotASecret("the value is stored wrapped by another key", "unwrap it first (export with a key)",
-                             reason="wrapped")
-    raise NotASecret("the object holds no readable bytes", "store the secret as raw SecretData bytes",
-                     reason="no_value")
+            raise NotASecret(
+                "the value is stored wrapped by another key", "unwrap it first (export with a key)", reason="wrapped"
+            )
+    raise NotASecret(
+        "the object holds no readable bytes", "store the secret as raw SecretData bytes", reason="no_value"
+    )
 
 
 async def reveal(client: Any, uid: str) -> Revealed:

@@ -21,11 +21,22 @@ from typing import Any
 from kms_tui.kmip.ttlv import format_datetime, parse_datetime
 
 # The attributes of Cosmian's ``Attributes`` struct that are ``Option<OffsetDateTime>``.
-DATE_ATTRIBUTES = frozenset({
-    "ActivationDate", "ArchiveDate", "CompromiseDate", "CompromiseOccurrenceDate", "DeactivationDate",
-    "DestroyDate", "InitialDate", "LastChangeDate", "OriginalCreationDate", "ProcessStartDate",
-    "ProtectStopDate", "RotateDate",
-})
+DATE_ATTRIBUTES = frozenset(
+    {
+        "ActivationDate",
+        "ArchiveDate",
+        "CompromiseDate",
+        "CompromiseOccurrenceDate",
+        "DeactivationDate",
+        "DestroyDate",
+        "InitialDate",
+        "LastChangeDate",
+        "OriginalCreationDate",
+        "ProcessStartDate",
+        "ProtectStopDate",
+        "RotateDate",
+    }
+)
 _UTC = UTC
 
 
@@ -40,8 +51,14 @@ def serde_datetime(value: Any) -> datetime | None:
     if type(value) is not list or len(value) != 9:
         return None
     year, ordinal, hour, minute, second, nanos, oh, om, osec = value
-    if not (type(year) is int and type(ordinal) is int and type(hour) is int and type(minute) is int
-            and type(second) is int and type(nanos) is int):
+    if not (
+        type(year) is int
+        and type(ordinal) is int
+        and type(hour) is int
+        and type(minute) is int
+        and type(second) is int
+        and type(nanos) is int
+    ):
         return None
     try:
         if not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 61 and 1 <= ordinal <= 366):

@@ -161,7 +161,8 @@ def _parse_headers(raw: Any) -> tuple[tuple[str, str], ...]:
         name, sep, value = str(entry).partition(":")
         if not sep or not name.strip() or " " in name.strip():
             raise ConfigurationError(  # the entry itself is not shown: it may hold a credential
-                f"Invalid custom header #{len(headers) + 1}: expected 'Name: Value' format")
+                f"Invalid custom header #{len(headers) + 1}: expected 'Name: Value' format"
+            )
         headers.append((name.strip(), value.strip()))
     return tuple(headers)
 

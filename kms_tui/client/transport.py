@@ -49,17 +49,25 @@ def build_ssl_context(settings: ConnectionSettings) -> ssl.SSLContext:
         ctx.verify_mode = ssl.CERT_NONE
         log.debug("TLS: NOT verifying the server certificate or host name (accept_invalid_certs = true)")
     elif settings.verified_cert:
-        log.debug("TLS: verifying server with CA %s (verified_cert) added to the system trust store",
-                  _subject_of(settings.verified_cert))
+        log.debug(
+            "TLS: verifying server with CA %s (verified_cert) added to the system trust store",
+            _subject_of(settings.verified_cert),
+        )
     else:
         log.debug("TLS: verifying server with the system trust store (no verified_cert)")
     if settings.tls_client_pem_cert_path:
-        log.debug("TLS: client certificate %s, key %s (PEM files)", settings.tls_client_pem_cert_path,
-                  settings.tls_client_pem_key_path)
+        log.debug(
+            "TLS: client certificate %s, key %s (PEM files)",
+            settings.tls_client_pem_cert_path,
+            settings.tls_client_pem_key_path,
+        )
         _load_pem_client_cert(ctx, settings.tls_client_pem_cert_path, settings.tls_client_pem_key_path or "")
     elif settings.tls_client_pkcs12_path:
-        log.debug("TLS: client certificate from PKCS#12 %s (password %s)", settings.tls_client_pkcs12_path,
-                  "given" if settings.tls_client_pkcs12_password else "empty")
+        log.debug(
+            "TLS: client certificate from PKCS#12 %s (password %s)",
+            settings.tls_client_pkcs12_path,
+            "given" if settings.tls_client_pkcs12_password else "empty",
+        )
         _load_pkcs12_client_cert(ctx, settings.tls_client_pkcs12_path, settings.tls_client_pkcs12_password or "")
     else:
         log.debug("TLS: no client certificate")
@@ -139,7 +147,7 @@ def _load_pkcs12_client_cert(ctx: ssl.SSLContext, path: str, password: str) -> N
 
     data = _read(path, "PKCS#12 file")
     loaded = None
-    for candidate in ([password.encode()] if password else [b"", None]):
+    for candidate in [password.encode()] if password else [b"", None]:
         try:
             loaded = pkcs12.load_key_and_certificates(data, candidate)
             break
@@ -248,8 +256,7 @@ def _log_proxy(settings: ConnectionSettings) -> None:
         auth = "a custom Proxy-Authorization header"
     else:
         auth = "no authentication"
-    log.debug("proxy: through %s (proxy_params, %s); HTTP(S)_PROXY and NO_PROXY are ignored",
-              mask_url(proxy.url), auth)
+    log.debug("proxy: through %s (proxy_params, %s); HTTP(S)_PROXY and NO_PROXY are ignored", mask_url(proxy.url), auth)
 
 
 def environment_proxy(settings: ConnectionSettings) -> tuple[str | None, bool]:
@@ -268,7 +275,8 @@ def _log_environment_proxy(settings: ConnectionSettings) -> None:
     if not url:
         log.debug("proxy: none (no proxy_params, no HTTP(S)_PROXY in the environment): connecting directly")
     elif bypassed:
-        log.debug("proxy: %s is in NO_PROXY: connecting directly, not through %s", visible(settings.host),
-                  mask_url(url))
+        log.debug(
+            "proxy: %s is in NO_PROXY: connecting directly, not through %s", visible(settings.host), mask_url(url)
+        )
     else:
         log.debug("proxy: through %s (from the environment)", mask_url(url))

@@ -24,9 +24,12 @@ OPERATIONS_HELP = ", ".join(rights.display_name(op) for op in rights.OPERATIONS)
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``access`` and its subcommands to the ``kms-tui`` parser."""
-    p = subparsers.add_parser("access", aliases=["access-rights"],
-                              help="grant, revoke and list users' access rights to objects",
-                              description="Manage the users' access rights to objects (ckms access-rights).")
+    p = subparsers.add_parser(
+        "access",
+        aliases=["access-rights"],
+        help="grant, revoke and list users' access rights to objects",
+        description="Manage the users' access rights to objects (ckms access-rights).",
+    )
     actions = p.add_subparsers(dest="access_action", metavar="ACTION", required=True)
 
     def action(name: str, help_: str, func: Any) -> argparse.ArgumentParser:
@@ -42,8 +45,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         a.set_defaults(writes=True)  # --read-only refuses it (exit 3); an unwritable audit trail too
         a.add_argument("user", metavar="USER", help="the user id (e.g. an email or a certificate CN); * is everyone")
         a.add_argument("operations", metavar="OPERATION", nargs="+", help=OPERATIONS_HELP)
-        a.add_argument("--id", "-i", "--object-uid", dest="id", metavar="ID",
-                       help="the object id (required unless the only operation is create)")
+        a.add_argument(
+            "--id",
+            "-i",
+            "--object-uid",
+            dest="id",
+            metavar="ID",
+            help="the object id (required unless the only operation is create)",
+        )
 
     a = action("list", "list who holds which rights on an object you own", run_list)
     a.add_argument("id", metavar="ID", help="the object id")
@@ -110,11 +119,13 @@ def run_list(args: argparse.Namespace) -> int:
         rows = rights.user_rows(await client.access_list(args.id), args.id)
         if not rows:
             return Result({"id": args.id, "accesses": []}, f"No access right granted on object {visible(args.id)}.")
-        lines = [(visible(r["user"]), _names(r["operations"]), rights.explain(r["operations"],
-                                                                              hsm=rights.is_hsm(args.id)))
-                 for r in rows]
-        text = f"The access rights granted on object {visible(args.id)} are:\n" + table(lines, ("USER", "OPERATIONS",
-                                                                                                "ALSO ALLOWS"))
+        lines = [
+            (visible(r["user"]), _names(r["operations"]), rights.explain(r["operations"], hsm=rights.is_hsm(args.id)))
+            for r in rows
+        ]
+        text = f"The access rights granted on object {visible(args.id)} are:\n" + table(
+            lines, ("USER", "OPERATIONS", "ALSO ALLOWS")
+        )
         return Result({"id": args.id, "accesses": rows}, text)
 
     return run_with_client(args, body)
@@ -129,8 +140,17 @@ def owned_rows(answer: list[Any]) -> list[dict[str, Any]]:
         uid = str(entry.get("object_id", ""))
         attrs = plain_attributes(entry.get("attributes") or {})
         o = ObjectSummary.from_attributes(uid, attrs)
-        rows.append({"id": uid, "state": str(entry.get("state", "") or o.state), "type": o.object_type,
-                     "algorithm": o.algorithm, "length": o.length, "tags": o.tags, "names": o.names})
+        rows.append(
+            {
+                "id": uid,
+                "state": str(entry.get("state", "") or o.state),
+                "type": o.object_type,
+                "algorithm": o.algorithm,
+                "length": o.length,
+                "tags": o.tags,
+                "names": o.names,
+            }
+        )
     return rows
 
 
@@ -139,10 +159,22 @@ def run_owned(args: argparse.Namespace) -> int:
         rows = owned_rows(await client.access_owned())
         if not rows:
             return Result({"objects": []}, "No object owned by this user.")
-        lines = [(visible(r["id"]), visible(r["state"]), visible(r["type"]), visible(r["algorithm"]), r["length"] or "",
-                  visible(",".join(r["tags"])), visible(",".join(r["names"]))) for r in rows]
-        text = table(lines, ("ID", "STATE", "TYPE", "ALGORITHM", "LENGTH", "TAGS",
-                             "NAMES")) + f"\n{count(len(rows), 'object')}"
+        lines = [
+            (
+                visible(r["id"]),
+                visible(r["state"]),
+                visible(r["type"]),
+                visible(r["algorithm"]),
+                r["length"] or "",
+                visible(",".join(r["tags"])),
+                visible(",".join(r["names"])),
+            )
+            for r in rows
+        ]
+        text = (
+            table(lines, ("ID", "STATE", "TYPE", "ALGORITHM", "LENGTH", "TAGS", "NAMES"))
+            + f"\n{count(len(rows), 'object')}"
+        )
         return Result({"objects": rows}, text)
 
     return run_with_client(args, body)
@@ -155,8 +187,11 @@ def run_obtained(args: argparse.Namespace) -> int:
             return Result({"objects": []}, "No access right obtained.")
         lines = []
         for r in rows:
-            note = "the right to create objects" if r["id"] == "*" and not r["owner"] else rights.explain(
-                r["operations"], hsm=rights.is_hsm(r["id"]))
+            note = (
+                "the right to create objects"
+                if r["id"] == "*" and not r["owner"]
+                else rights.explain(r["operations"], hsm=rights.is_hsm(r["id"]))
+            )
             lines.append((visible(r["id"]), visible(r["owner"]), visible(r["state"]), _names(r["operations"]), note))
         text = table(lines, ("ID", "OWNER", "STATE", "OPERATIONS", "ALSO ALLOWS")) + f"\n{count(len(rows), 'object')}"
         return Result({"objects": rows}, text)

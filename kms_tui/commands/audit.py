@@ -40,30 +40,51 @@ from kms_tui.words import count
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("audit", help="show the local audit trail of key operations",
-                              description="Show the most recent operations this machine sent to a KMS "
-                              "(with no ACTION), check the trail's hash chain (verify) or export it (export).")
+    p = subparsers.add_parser(
+        "audit",
+        help="show the local audit trail of key operations",
+        description="Show the most recent operations this machine sent to a KMS "
+        "(with no ACTION), check the trail's hash chain (verify) or export it (export).",
+    )
     p.add_argument("--limit", type=int, default=50, metavar="N", help="how many entries (default 50)")
-    p.add_argument("--operation", metavar="NAME", help="only this operation (a batch counts under its "
-                   "operation: GetAttributes matches RequestMessage[GetAttributes×10]), e.g. Revoke")
+    p.add_argument(
+        "--operation",
+        metavar="NAME",
+        help="only this operation (a batch counts under its "
+        "operation: GetAttributes matches RequestMessage[GetAttributes×10]), e.g. Revoke",
+    )
     p.add_argument("--object", metavar="TEXT", default="", help="only rows naming an object id containing TEXT")
     p.add_argument("--outcome", choices=OUTCOMES, help="only this outcome")
-    p.add_argument("--since", metavar="ISO", type=_since, help="only rows at or after this time "
-                   "(ISO 8601; no offset means UTC)")
+    p.add_argument(
+        "--since", metavar="ISO", type=_since, help="only rows at or after this time (ISO 8601; no offset means UTC)"
+    )
     p.add_argument("--until", metavar="ISO", type=_since, help="only rows before this time (ISO 8601)")
     p.set_defaults(func=run)
     sub = p.add_subparsers(dest="audit_command", metavar="ACTION")
-    v = sub.add_parser("verify", help="check the hash chain: exit 0 intact, 1 broken, 3 unreadable",
-                       description="Check that no row of the audit trail was changed, removed or reordered, "
-                       "and that its tail was not cut off. Exit 0 intact, 1 broken, 3 unreadable.")
-    v.add_argument("--head", metavar="HASH", help="also check that the trail still holds the row with this hash "
-                   "(a head hash printed by an earlier verify)")
+    v = sub.add_parser(
+        "verify",
+        help="check the hash chain: exit 0 intact, 1 broken, 3 unreadable",
+        description="Check that no row of the audit trail was changed, removed or reordered, "
+        "and that its tail was not cut off. Exit 0 intact, 1 broken, 3 unreadable.",
+    )
+    v.add_argument(
+        "--head",
+        metavar="HASH",
+        help="also check that the trail still holds the row with this hash (a head hash printed by an earlier verify)",
+    )
     v.set_defaults(func=run_verify)
-    e = sub.add_parser("export", help="print every row for a SIEM (JSON Lines or CSV)",
-                       description="Print every row of the audit trail, oldest first, all fields included.")
+    e = sub.add_parser(
+        "export",
+        help="print every row for a SIEM (JSON Lines or CSV)",
+        description="Print every row of the audit trail, oldest first, all fields included.",
+    )
     e.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="jsonl (default) or csv (RFC 4180)")
-    e.add_argument("--since", metavar="ISO", type=_since, help="only rows at or after this time "
-                   "(ISO 8601; no offset means UTC), e.g. 2026-12-01 or 2026-12-01T08:00:00Z")
+    e.add_argument(
+        "--since",
+        metavar="ISO",
+        type=_since,
+        help="only rows at or after this time (ISO 8601; no offset means UTC), e.g. 2026-12-01 or 2026-12-01T08:00:00Z",
+    )
     e.set_defaults(func=run_export)
 
 
@@ -86,9 +107,14 @@ def run(args: argparse.Namespace) -> int:
     if reason is not None:
         say(f"warning: the audit trail is not being written ({reason})")
     profile = args.profile or (Path(args.conf).stem if args.conf else None)
-    wanted = AuditFilter(operation=getattr(args, "operation", None), object=getattr(args, "object", "") or "",
-                         outcome=getattr(args, "outcome", None), profile=profile,
-                         since=getattr(args, "since", None), until=getattr(args, "until", None))
+    wanted = AuditFilter(
+        operation=getattr(args, "operation", None),
+        object=getattr(args, "object", "") or "",
+        outcome=getattr(args, "outcome", None),
+        profile=profile,
+        since=getattr(args, "since", None),
+        until=getattr(args, "until", None),
+    )
     limit = args.limit if wanted.is_empty else 1_000_000
     try:
         trail_path = default_path()
@@ -98,8 +124,19 @@ def run(args: argparse.Namespace) -> int:
         fix = getattr(exc, "fix", "")
         say(f"error: the audit trail cannot be read: {message}" + (f"\n  → {fix}" if fix else ""))
         if args.json:
-            print(dumps({"error": {"type": "AuditUnavailable", "reason": "audit_unavailable", "message": message,
-                                   "fix": fix, "path": str(default_path())}}))
+            print(
+                dumps(
+                    {
+                        "error": {
+                            "type": "AuditUnavailable",
+                            "reason": "audit_unavailable",
+                            "message": message,
+                            "fix": fix,
+                            "path": str(default_path()),
+                        }
+                    }
+                )
+            )
         return exitcodes.USAGE
     if not wanted.is_empty:
         entries = [e for e in entries if wanted.matches(e)][: args.limit]
@@ -115,14 +152,24 @@ def _print(args: argparse.Namespace, trail_path: Path, entries: list[dict[str, A
         print(dumps({"path": str(trail_path), "entries": entries}))
         return
     rows = [
-        (e["outcome"], e["time"][:19].replace("T", " "), visible(e["profile"]),
-         visible(operation_label(e["operation"])),
-         visible(e.get("user") or "-"), visible(" ".join(e["object_ids"]))[:60], e["duration_ms"],
-         visible(e["error_reason"])[:80], visible(details_text(e.get("details")))[:120])
+        (
+            e["outcome"],
+            e["time"][:19].replace("T", " "),
+            visible(e["profile"]),
+            visible(operation_label(e["operation"])),
+            visible(e.get("user") or "-"),
+            visible(" ".join(e["object_ids"]))[:60],
+            e["duration_ms"],
+            visible(e["error_reason"])[:80],
+            visible(details_text(e.get("details")))[:120],
+        )
         for e in entries
     ]
-    print(safe_lines(table(rows, ("OUTCOME", "TIME (UTC)", "PROFILE", "OPERATION", "USER", "OBJECTS", "MS", "REASON",
-                                  "DETAILS"))))
+    print(
+        safe_lines(
+            table(rows, ("OUTCOME", "TIME (UTC)", "PROFILE", "OPERATION", "USER", "OBJECTS", "MS", "REASON", "DETAILS"))
+        )
+    )
     sys.stdout.flush()
 
 
@@ -136,8 +183,9 @@ def _read_only(path: Path, limit: int) -> list[dict[str, Any]]:
     try:
         conn.row_factory = sqlite3.Row
         columns = [c for c in chain.DATA_COLUMNS if c in {r[1] for r in conn.execute("PRAGMA table_info(audit)")}]
-        rows = [dict(r) for r in conn.execute(f"SELECT {','.join(columns)} FROM audit ORDER BY id DESC LIMIT ?",
-                                              (limit,))]
+        rows = [
+            dict(r) for r in conn.execute(f"SELECT {','.join(columns)} FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+        ]
     finally:
         conn.close()
     for row in rows:
@@ -174,8 +222,18 @@ def _unreadable(args: argparse.Namespace, exc: Exception) -> int:
     message = getattr(exc, "message", None) or str(exc)
     say(f"error: the audit trail cannot be read: {message}")
     if args.json:
-        print(dumps({"error": {"type": "AuditUnavailable", "reason": "audit_unavailable", "message": message,
-                               "path": str(default_path())}}))
+        print(
+            dumps(
+                {
+                    "error": {
+                        "type": "AuditUnavailable",
+                        "reason": "audit_unavailable",
+                        "message": message,
+                        "path": str(default_path()),
+                    }
+                }
+            )
+        )
     return exitcodes.USAGE
 
 
@@ -240,8 +298,14 @@ def csv_text(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(EXPORT_FIELDS)
     for row in rows:
-        writer.writerow([json.dumps(row[f], ensure_ascii=False, separators=(",", ":"))
-                         if isinstance(row[f], (list, dict)) else row[f] for f in EXPORT_FIELDS])
+        writer.writerow(
+            [
+                json.dumps(row[f], ensure_ascii=False, separators=(",", ":"))
+                if isinstance(row[f], (list, dict))
+                else row[f]
+                for f in EXPORT_FIELDS
+            ]
+        )
     return buffer.getvalue()
 
 

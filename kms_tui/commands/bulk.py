@@ -28,14 +28,22 @@ INTERRUPTED = 130  # Ctrl+C stopped the run (as the shell reports SIGINT; the ot
 
 def add_options(p: argparse.ArgumentParser) -> None:
     """``--tag`` (repeatable), ``--dry-run``, ``--yes`` on the revoke/destroy parser."""
-    p.add_argument("--tag", action="append", default=[], dest="bulk_tags", metavar="TAG",
-                   help="repeatable: act on every object carrying all these tags, after a preview "
-                   "(instead of ID)")
+    p.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        dest="bulk_tags",
+        metavar="TAG",
+        help="repeatable: act on every object carrying all these tags, after a preview (instead of ID)",
+    )
     p.add_argument("--dry-run", action="store_true", help="with --tag: print the preview, send nothing")
     if "--yes" not in p._option_string_actions:
         p.add_argument("--yes", action="store_true", help="with --tag: go ahead when more than one object matches")
-    p.add_argument("--no-grants", action="store_true",
-                   help="with --tag: do not read each object's grants for the preview (one request per object)")
+    p.add_argument(
+        "--no-grants",
+        action="store_true",
+        help="with --tag: do not read each object's grants for the preview (one request per object)",
+    )
     p.set_defaults(writes=lambda a: not (getattr(a, "bulk_tags", None) and getattr(a, "dry_run", False)))
 
 
@@ -43,16 +51,20 @@ def wanted(args: argparse.Namespace) -> bool:
     """The command line asks for the bulk form (else the single-object form runs)."""
     if getattr(args, "bulk_tags", None):
         if getattr(args, "id", None):
-            raise UsageError("give an ID or --tag, not both", "drop the ID to act on every object with the tags",
-                             reason="usage")
+            raise UsageError(
+                "give an ID or --tag, not both", "drop the ID to act on every object with the tags", reason="usage"
+            )
         if any(not t for t in args.bulk_tags):
             raise UsageError("a --tag is empty", "give the tag's text", reason="usage")
         return True
     if getattr(args, "dry_run", False):
         raise UsageError("--dry-run previews a --tag selection", "add --tag TAG", reason="usage")
     if not getattr(args, "id", None):
-        raise UsageError("name the object: an ID, or --tag TAG for every object carrying the tag",
-                         "e.g. kms-tui revoke ID --reason Unspecified", reason="usage")
+        raise UsageError(
+            "name the object: an ID, or --tag TAG for every object carrying the tag",
+            "e.g. kms-tui revoke ID --reason Unspecified",
+            reason="usage",
+        )
     return False
 
 
@@ -63,24 +75,35 @@ def run(args: argparse.Namespace, action: str) -> int:
 
     async def body(client: Any) -> Result:
         plan = await bulk.gather_plan(
-            client, action=action, tags=tags, reason=getattr(args, "reason", "Unspecified") or "Unspecified",
-            remove=getattr(args, "remove", False), cascade=not args.no_cascade, grants=not args.no_grants,
-            revoke_first=getattr(args, "revoke_first", False))
+            client,
+            action=action,
+            tags=tags,
+            reason=getattr(args, "reason", "Unspecified") or "Unspecified",
+            remove=getattr(args, "remove", False),
+            cascade=not args.no_cascade,
+            grants=not args.no_grants,
+            revoke_first=getattr(args, "revoke_first", False),
+        )
         preview = "\n".join(plan.lines())
         # skipped because the state says it is done already: fine; for another reason (an Active
         # key to destroy, an id gone): refused, as the server would
         refused = [i for i in plan.skipped if not i.note.startswith("already")]
         if not plan.selected:
             code = exitcodes.OK if args.dry_run or (plan.skipped and not refused) else exitcodes.REFUSED
-            return Result({"dry_run": args.dry_run, "plan": plan.as_dict()},
-                          preview + f"\nnothing to {action}: no object carrying {_tags(tags)} can be changed", code)
+            return Result(
+                {"dry_run": args.dry_run, "plan": plan.as_dict()},
+                preview + f"\nnothing to {action}: no object carrying {_tags(tags)} can be changed",
+                code,
+            )
         if args.dry_run:
             return Result({"dry_run": True, "plan": plan.as_dict()}, preview + "\n(dry run: nothing was sent)")
         if len(plan.selected) > 1 and not getattr(args, "yes", False):
             say(preview)
-            raise UsageError(f"{len(plan.selected)} objects carry {_tags(tags)} ({plan.count} change in all)",
-                             "check the preview above, then pass --yes to go ahead (or --dry-run to see it only)",
-                             reason="confirm")
+            raise UsageError(
+                f"{len(plan.selected)} objects carry {_tags(tags)} ({plan.count} change in all)",
+                "check the preview above, then pass --yes to go ahead (or --dry-run to see it only)",
+                reason="confirm",
+            )
         say("\n".join([*plan.summary(), *(f"skipped {visible(i.uid)}: {i.note}" for i in plan.skipped)]))
 
         def progress(outcome: Any, index: int, total: int) -> None:

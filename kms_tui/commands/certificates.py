@@ -32,17 +32,21 @@ from kms_tui.safetext import visible
 from kms_tui.words import count
 
 MAX_FILE = 1 << 20
-VALIDATE_EXIT_CODES = ("exit codes: 0 the chain is valid; 1 it is not (the server refuses it, with the reason, "
-                       "or a certificate of it is Deactivated or Compromised); 2 not signed in; 3 usage or "
-                       "configuration; 4 the server cannot be reached")
+VALIDATE_EXIT_CODES = (
+    "exit codes: 0 the chain is valid; 1 it is not (the server refuses it, with the reason, "
+    "or a certificate of it is Deactivated or Compromised); 2 not signed in; 3 usage or "
+    "configuration; 4 the server cannot be reached"
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``certificates`` and its subcommands to the ``kms-tui`` parser."""
-    p = subparsers.add_parser("certificates", aliases=["certs"],
-                              help="issue, renew, validate and show X.509 certificates",
-                              description="Issue, renew and validate X.509 certificates held in the KMS "
-                                          "(ckms certificates).")
+    p = subparsers.add_parser(
+        "certificates",
+        aliases=["certs"],
+        help="issue, renew, validate and show X.509 certificates",
+        description="Issue, renew and validate X.509 certificates held in the KMS (ckms certificates).",
+    )
     actions = p.add_subparsers(dest="certificates_action", metavar="ACTION", required=True)
 
     def action(name: str, help_: str, func: Any, *, writes: bool, epilog: str | None = None) -> argparse.ArgumentParser:
@@ -50,20 +54,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         a.set_defaults(func=func, writes=writes)
         return a
 
-    a = action("certify", "issue a certificate from a CSR, a public key in the KMS, or a new key pair", run_certify,
-               writes=True)
+    a = action(
+        "certify",
+        "issue a certificate from a CSR, a public key in the KMS, or a new key pair",
+        run_certify,
+        writes=True,
+    )
     source = a.add_mutually_exclusive_group(required=True)
     source.add_argument("--csr", metavar="FILE", help="a certificate signing request (PEM or DER, see --csr-format)")
     source.add_argument("--public-key-id", metavar="ID", help="certify this public key held in the KMS")
     source.add_argument("--generate-key", metavar="SPEC", help=f"generate a key pair: {', '.join(cr.KEY_SPECS)}")
     a.add_argument("--csr-format", choices=("pem", "der"), help="default: guessed from the file")
     a.add_argument("--subject", metavar="DN", help='e.g. "CN=web.example,O=Example,C=FR" (not with --csr)')
-    a.add_argument("--san", action="append", default=[], metavar="NAME",
-                   help="subject alternative name, e.g. DNS:web.example, IP:10.0.0.1, email:a@b (repeatable)")
+    a.add_argument(
+        "--san",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="subject alternative name, e.g. DNS:web.example, IP:10.0.0.1, email:a@b (repeatable)",
+    )
     a.add_argument("--issuer-key", metavar="ID", help="the issuer's private key id (default: from --issuer-cert)")
     a.add_argument("--issuer-cert", metavar="ID", help="the issuer's certificate id (default: from --issuer-key)")
-    a.add_argument("--days", type=int, default=365, help="requested validity in days (default 365; never past the "
-                                                         "issuer's own end)")
+    a.add_argument(
+        "--days",
+        type=int,
+        default=365,
+        help="requested validity in days (default 365; never past the issuer's own end)",
+    )
     a.add_argument("--extensions", metavar="FILE", help="X.509 extensions: a file with a [ v3_ca ] section")
     a.add_argument("--tag", action="append", default=[], metavar="TAG", help="a tag for the certificate (repeatable)")
     a.add_argument("--id", dest="certificate_id", metavar="ID", help="the new certificate's id (default: generated)")
@@ -71,22 +88,43 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     a = action("renew", "renew a certificate (ReCertify: a new id, the old one retired)", run_renew, writes=True)
     a.add_argument("id", metavar="ID", help="the certificate id")
     how = a.add_mutually_exclusive_group()
-    how.add_argument("--in-place", action="store_true", help="keep the id: the certificate is replaced (ckms's "
-                                                             "--certificate-id-to-re-certify)")
-    how.add_argument("--new-key", action="store_true", help="certify a new key pair of the same type for the same "
-                                                            "subject, issuer and extensions")
+    how.add_argument(
+        "--in-place",
+        action="store_true",
+        help="keep the id: the certificate is replaced (ckms's --certificate-id-to-re-certify)",
+    )
+    how.add_argument(
+        "--new-key",
+        action="store_true",
+        help="certify a new key pair of the same type for the same subject, issuer and extensions",
+    )
     a.add_argument("--issuer-key", metavar="ID", help="sign with this private key instead of the issuer's")
     a.add_argument("--issuer-cert", metavar="ID", help="issue under this certificate instead of the current issuer")
-    a.add_argument("--days", type=int, help="validity days (--in-place and --new-key; ReCertify keeps Cosmian's 365, "
-                                            "capped by the issuer)")
+    a.add_argument(
+        "--days",
+        type=int,
+        help="validity days (--in-place and --new-key; ReCertify keeps Cosmian's 365, capped by the issuer)",
+    )
 
-    a = action("validate", "check a certificate chain: signatures, dates, revocation (exit 0 valid, 1 not)",
-               run_validate, writes=False, epilog=VALIDATE_EXIT_CODES)
+    a = action(
+        "validate",
+        "check a certificate chain: signatures, dates, revocation (exit 0 valid, 1 not)",
+        run_validate,
+        writes=False,
+        epilog=VALIDATE_EXIT_CODES,
+    )
     a.add_argument("ids", metavar="ID", nargs="+", help="certificate ids")
-    a.add_argument("--no-chain", action="store_true", help="send exactly these ids (ckms); by default their issuers "
-                                                            "up to the root are added")
-    a.add_argument("--at", dest="validity_time", metavar="TIME",
-                   help="valid at this time instead of now: YYYYMMDDHHMMSSZ (or YYMMDDHHMMSSZ)")
+    a.add_argument(
+        "--no-chain",
+        action="store_true",
+        help="send exactly these ids (ckms); by default their issuers up to the root are added",
+    )
+    a.add_argument(
+        "--at",
+        dest="validity_time",
+        metavar="TIME",
+        help="valid at this time instead of now: YYYYMMDDHHMMSSZ (or YYMMDDHHMMSSZ)",
+    )
 
     a = action("show", "show a certificate readably, with its chain up to the root", run_show, writes=False)
     a.add_argument("id", metavar="ID", help="the certificate id")
@@ -116,10 +154,21 @@ def info_lines(info: certs.CertInfo) -> list[tuple[str, str]]:
     days = info.days_left()
     left = f"{count(days, 'day')} left" if days >= 0 else f"expired {count(-days, 'day')} ago"
     rows = [
-        ("subject", info.subject), ("issuer", info.issuer), ("serial", info.serial),
+        ("subject", info.subject),
+        ("issuer", info.issuer),
+        ("serial", info.serial),
         ("valid", f"{info.not_before:%Y-%m-%d %H:%M} → {info.not_after:%Y-%m-%d %H:%M} UTC ({left})"),
-        ("key", info.public_key + (f", CA (pathlen {info.path_length})" if info.is_ca and info.path_length is not None
-                                   else ", CA" if info.is_ca else "")),
+        (
+            "key",
+            info.public_key
+            + (
+                f", CA (pathlen {info.path_length})"
+                if info.is_ca and info.path_length is not None
+                else ", CA"
+                if info.is_ca
+                else ""
+            ),
+        ),
     ]
     if info.sans:
         rows.append(("SANs", ", ".join(info.sans)))
@@ -151,8 +200,10 @@ def run_certify(args: argparse.Namespace) -> int:
         if args.csr and args.subject:
             raise UsageError("--subject is read from the CSR", "leave --subject out with --csr")
         if not args.csr and not args.subject:
-            raise UsageError("--subject is required with --public-key-id and --generate-key",
-                             'e.g. --subject "CN=web.example,O=Example"')
+            raise UsageError(
+                "--subject is required with --public-key-id and --generate-key",
+                'e.g. --subject "CN=web.example,O=Example"',
+            )
         extensions = _read(args.extensions, "extensions") if args.extensions else None
         try:
             extensions = cr.with_sans(extensions, args.san)
@@ -161,11 +212,17 @@ def run_certify(args: argparse.Namespace) -> int:
         csr = _read(args.csr, "CSR") if args.csr else None
         try:
             op = cr.certify_any(
-                csr=csr, csr_format=_csr_format(csr, args.csr_format) if csr is not None else "pem",
+                csr=csr,
+                csr_format=_csr_format(csr, args.csr_format) if csr is not None else "pem",
                 public_key_id=object_id(args.public_key_id) if args.public_key_id else None,
-                generate=args.generate_key, subject=args.subject,
-                issuer_private_key_id=args.issuer_key, issuer_certificate_id=args.issuer_cert,
-                days=args.days, extensions=extensions, tags=args.tag, certificate_id=args.certificate_id,
+                generate=args.generate_key,
+                subject=args.subject,
+                issuer_private_key_id=args.issuer_key,
+                issuer_certificate_id=args.issuer_cert,
+                days=args.days,
+                extensions=extensions,
+                tags=args.tag,
+                certificate_id=args.certificate_id,
             )
         except ValueError as exc:
             raise UsageError(str(exc)) from None
@@ -189,8 +246,10 @@ def run_renew(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
         uid = object_id(args.id)
         if args.days is not None and not (args.in_place or args.new_key):
-            raise UsageError("--days needs --in-place or --new-key",
-                             "ReCertify takes no validity: Cosmian gives 365 days, never past the issuer's end")
+            raise UsageError(
+                "--days needs --in-place or --new-key",
+                "ReCertify takes no validity: Cosmian gives 365 days, never past the issuer's end",
+            )
         if args.days is not None and args.days < 0:
             raise UsageError("--days must be 0 or more")
         issuer, attrs, der = await _issuer_of(client, uid)
@@ -199,8 +258,10 @@ def run_renew(args: argparse.Namespace) -> int:
         if args.new_key:
             try:
                 op = cr.certify_any(
-                    generate=certs.key_spec_of(der), subject=certs.subject_line(der),
-                    issuer_private_key_id=args.issuer_key, issuer_certificate_id=issuer_cert,
+                    generate=certs.key_spec_of(der),
+                    subject=certs.subject_line(der),
+                    issuer_private_key_id=args.issuer_key,
+                    issuer_certificate_id=issuer_cert,
                     days=args.days if args.days is not None else max(1, (before.not_after - before.not_before).days),
                     extensions=certs.extensions_text(der),
                     tags=[t for t in attrs.get("tags", []) if not t.startswith("_")],
@@ -210,17 +271,25 @@ def run_renew(args: argparse.Namespace) -> int:
             new = await client.certify(op)
             how = "with a new key pair"
         elif args.in_place:
-            op = cr.certify_any(renew_id=uid, issuer_private_key_id=args.issuer_key,
-                                issuer_certificate_id=issuer_cert, days=args.days if args.days is not None else 365)
+            op = cr.certify_any(
+                renew_id=uid,
+                issuer_private_key_id=args.issuer_key,
+                issuer_certificate_id=issuer_cert,
+                days=args.days if args.days is not None else 365,
+            )
             new = await client.certify(op)
             how = "in place"
         else:
-            new = await certs.recertify(client, uid, issuer_key=args.issuer_key, issuer_cert=issuer_cert,
-                                        tags=attrs.get("tags", []))  # ReCertify gives no user tag: kept here
+            new = await certs.recertify(
+                client, uid, issuer_key=args.issuer_key, issuer_cert=issuer_cert, tags=attrs.get("tags", [])
+            )  # ReCertify gives no user tag: kept here
             how = "under a new id; the old one is Deactivated"
-        return await _issued(client, new, f"{visible(uid)} renewed {how}: {visible(new)}",
-                             {"renewed": uid, "how": "new-key" if args.new_key else "in-place" if args.in_place
-                              else "recertify"})
+        return await _issued(
+            client,
+            new,
+            f"{visible(uid)} renewed {how}: {visible(new)}",
+            {"renewed": uid, "how": "new-key" if args.new_key else "in-place" if args.in_place else "recertify"},
+        )
 
     return run_with_client(args, body)
 
@@ -243,17 +312,26 @@ def run_validate(args: argparse.Namespace) -> int:
         flagged = [(c.uid, c.state) for c in chain_rows if c.state in NOT_USABLE]
         flagged = list(dict.fromkeys(flagged))
         valid = result.valid and not flagged
-        data = {"valid": valid, "validity_indicator": result.indicator or None, "ids": ids,
-                "reason": result.reason or None, "not_usable": [{"id": u, "state": s} for u, s in flagged]}
+        data = {
+            "valid": valid,
+            "validity_indicator": result.indicator or None,
+            "ids": ids,
+            "reason": result.reason or None,
+            "not_usable": [{"id": u, "state": s} for u, s in flagged],
+        }
         lines = ["Valid" if valid else "Invalid"]
         if result.reason:
             lines.append(f"  the server refuses the chain: {result.reason}")
         for u, s in flagged:
-            lines.append(f"  {u} is {s} (revoked, replaced or past its deactivation date)"
-                         + ("; the server still validates it" if result.valid else ""))
+            lines.append(
+                f"  {u} is {s} (revoked, replaced or past its deactivation date)"
+                + ("; the server still validates it" if result.valid else "")
+            )
         if chain_rows:
-            rows = [(c.uid, c.state, c.info.subject if c.info else c.problem,
-                     f"{c.info.days_left()}" if c.info else "") for c in chain_rows]
+            rows = [
+                (c.uid, c.state, c.info.subject if c.info else c.problem, f"{c.info.days_left()}" if c.info else "")
+                for c in chain_rows
+            ]
             lines.append(table(rows, ("ID", "STATE", "SUBJECT", "DAYS LEFT")))
         return Result(data, "\n".join(lines), exitcodes.OK if valid else exitcodes.REFUSED)
 
@@ -272,9 +350,21 @@ def run_show(args: argparse.Namespace) -> int:
             text.append(f"    {'  ' * depth}{visible(link.uid)}  {visible(link.state)}  {visible(what)}")
         if chain[-1].problem:
             text.append(f"    (the chain stops: {visible(chain[-1].problem)})")
-        data = {"id": head.uid, "state": head.state, "certificate": head.info.to_json(),
-                "chain": [{"id": c.uid, "state": c.state, "subject": c.info.subject if c.info else None,
-                           "issuer_id": c.issuer_id, "problem": c.problem or None} for c in chain]}
+        data = {
+            "id": head.uid,
+            "state": head.state,
+            "certificate": head.info.to_json(),
+            "chain": [
+                {
+                    "id": c.uid,
+                    "state": c.state,
+                    "subject": c.info.subject if c.info else None,
+                    "issuer_id": c.issuer_id,
+                    "problem": c.problem or None,
+                }
+                for c in chain
+            ],
+        }
         return Result(data, "\n".join(text))
 
     return run_with_client(args, body)

@@ -22,8 +22,11 @@ from kms_tui.kmip.ttlv import TTLV
 
 ALGORITHMS = tuple(DATA_ALGORITHMS) + tuple(RSA_ALGORITHMS)
 SIGNATURES = {  # --algorithm for sign/verify → DigitalSignatureAlgorithm (and hash)
-    "rsa-pss": {"DigitalSignatureAlgorithm": "RSASSAPSS", "HashingAlgorithm": "SHA256",
-                "MaskGeneratorHashingAlgorithm": "SHA256"},  # what `ckms rsa sign` sends
+    "rsa-pss": {
+        "DigitalSignatureAlgorithm": "RSASSAPSS",
+        "HashingAlgorithm": "SHA256",
+        "MaskGeneratorHashingAlgorithm": "SHA256",
+    },  # what `ckms rsa sign` sends
     "rsa-pkcs1v15": {"DigitalSignatureAlgorithm": "SHA256WithRSAEncryption"},
     "ecdsa-sha256": {"DigitalSignatureAlgorithm": "ECDSAWithSHA256"},
     "ecdsa-sha384": {"DigitalSignatureAlgorithm": "ECDSAWithSHA384"},
@@ -41,6 +44,7 @@ def _hash_name(text: str) -> str:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add encrypt, decrypt, sign, verify and mac to the ``kms-tui`` parser."""
+
     def command(name: str, help_: str, func: Any) -> argparse.ArgumentParser:
         p = subparsers.add_parser(name, help=help_, description=help_)
         p.set_defaults(func=func)
@@ -54,22 +58,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     p = command("encrypt", "encrypt a file with a symmetric key, a public key or a certificate", run_encrypt)
     output(p, "ciphertext")
-    p.add_argument("--algorithm", choices=ALGORITHMS,
-                   help="default: the server's (AES-GCM for AES keys, RSA-OAEP SHA-256 for RSA keys)")
+    p.add_argument(
+        "--algorithm",
+        choices=ALGORITHMS,
+        help="default: the server's (AES-GCM for AES keys, RSA-OAEP SHA-256 for RSA keys)",
+    )
     p.add_argument("--hash", type=_hash_name, default="SHA256", help="RSA-OAEP / RSA-AES hash (default sha256)")
     p.add_argument("--aad", metavar="HEX", help="additional authenticated data, hex (AEAD modes)")
 
     p = command("decrypt", "decrypt a file with a symmetric or private key", run_decrypt)
     output(p, "plaintext")
-    p.add_argument("--algorithm", choices=ALGORITHMS,
-                   help="default: from the key (AES-GCM, ChaCha20-Poly1305, RSA-OAEP)")
+    p.add_argument(
+        "--algorithm", choices=ALGORITHMS, help="default: from the key (AES-GCM, ChaCha20-Poly1305, RSA-OAEP)"
+    )
     p.add_argument("--hash", type=_hash_name, default="SHA256", help="RSA-OAEP / RSA-AES hash (default sha256)")
     p.add_argument("--aad", metavar="HEX", help="additional authenticated data, hex (AEAD modes)")
 
     p = command("sign", "sign a file with a private key", run_sign)
     output(p, "signature")
-    p.add_argument("--algorithm", choices=tuple(SIGNATURES),
-                   help="default: the server's (RSA-PSS SHA-256 for RSA, ECDSA SHA-256, EdDSA)")
+    p.add_argument(
+        "--algorithm",
+        choices=tuple(SIGNATURES),
+        help="default: the server's (RSA-PSS SHA-256 for RSA, ECDSA SHA-256, EdDSA)",
+    )
     p.add_argument("--digested", action="store_true", help="the input is already a digest")
 
     p = command("verify", "verify a signature (exit 0 valid, 1 invalid)", run_verify)
@@ -166,9 +177,17 @@ def run_encrypt(args: argparse.Namespace) -> int:
         sealed = await crypto.encrypt(client, uid, plaintext, params=_enc_params(args.algorithm, args.hash), aad=aad)
         blob = sealed.file_bytes()
         write_output(args.output, blob, force=args.force)
-        return _done(args, {"id": uid, "output": args.output, "bytes": len(blob), "nonce_bytes": len(sealed.nonce),
-                            "tag_bytes": len(sealed.tag)},
-                            f"encrypted {len(plaintext)} bytes with {uid} → {args.output}")
+        return _done(
+            args,
+            {
+                "id": uid,
+                "output": args.output,
+                "bytes": len(blob),
+                "nonce_bytes": len(sealed.nonce),
+                "tag_bytes": len(sealed.tag),
+            },
+            f"encrypted {len(plaintext)} bytes with {uid} → {args.output}",
+        )
 
     return run_with_client(args, body)
 
@@ -195,8 +214,11 @@ def run_decrypt(args: argparse.Namespace) -> int:
             params = None if algorithm == "rsa-default" else crypto.rsa_params(algorithm, args.hash)
             plaintext = await crypto.decrypt(client, uid, blob, params=params)
         write_output(args.output, plaintext, force=args.force)
-        return _done(args, {"id": uid, "output": args.output, "bytes": len(plaintext)},
-                     f"decrypted {len(plaintext)} bytes with {uid} → {args.output}")
+        return _done(
+            args,
+            {"id": uid, "output": args.output, "bytes": len(plaintext)},
+            f"decrypted {len(plaintext)} bytes with {uid} → {args.output}",
+        )
 
     return run_with_client(args, body)
 
@@ -211,8 +233,11 @@ def run_sign(args: argparse.Namespace) -> int:
         uid, data = object_id(args.id), read_input(args.input)
         signature = await crypto.sign(client, uid, data, params=_sig_params(args.algorithm), digested=args.digested)
         write_output(args.output, signature, force=args.force)
-        return _done(args, {"id": uid, "output": args.output, "bytes": len(signature)},
-                     f"signed with {uid} → {args.output} ({len(signature)}-byte signature)")
+        return _done(
+            args,
+            {"id": uid, "output": args.output, "bytes": len(signature)},
+            f"signed with {uid} → {args.output} ({len(signature)}-byte signature)",
+        )
 
     return run_with_client(args, body)
 
@@ -223,12 +248,16 @@ def run_verify(args: argparse.Namespace) -> int:
             raise UsageError("the data and the signature cannot both come from stdin")
         uid, data = object_id(args.id), read_input(args.input)
         signature = read_input(args.signature, "signature")
-        valid = await crypto.verify(client, uid, data, signature, params=_sig_params(args.algorithm),
-                                    digested=args.digested)
+        valid = await crypto.verify(
+            client, uid, data, signature, params=_sig_params(args.algorithm), digested=args.digested
+        )
         if valid:
             return Result({"id": uid, "valid": True}, f"signature is valid (key {uid})")
-        return Result({"id": uid, "valid": False},
-                      f"signature is INVALID: it does not match {args.input} for key {uid}", exitcodes.REFUSED)
+        return Result(
+            {"id": uid, "valid": False},
+            f"signature is INVALID: it does not match {args.input} for key {uid}",
+            exitcodes.REFUSED,
+        )
 
     return run_with_client(args, body)
 
@@ -239,7 +268,10 @@ def run_mac(args: argparse.Namespace) -> int:
         uid, data = object_id(args.id), read_input(args.input)
         tag = await crypto.mac(client, uid, data, args.hash)
         write_output(args.output, tag, force=args.force)
-        return _done(args, {"id": uid, "output": args.output, "hash": args.hash, "bytes": len(tag)},
-                     f"HMAC-{args.hash} with {uid} → {args.output}")
+        return _done(
+            args,
+            {"id": uid, "output": args.output, "hash": args.hash, "bytes": len(tag)},
+            f"HMAC-{args.hash} with {uid} → {args.output}",
+        )
 
     return run_with_client(args, body)

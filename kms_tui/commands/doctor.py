@@ -21,10 +21,12 @@ MARKS = {"ok": "✓", "warn": "!", "fail": "✗", "skip": "·"}
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "doctor", help="check the whole path to the KMS (DNS, TCP, proxy, TLS, certificates, token, rights)",
+        "doctor",
+        help="check the whole path to the KMS (DNS, TCP, proxy, TLS, certificates, token, rights)",
         description="Walk the path to the profile's KMS link by link and stop at the first broken one, with "
         "what to do. Exit 0 all good (warnings allowed), 2 credentials refused, 3 local configuration, "
-        "4 network path (DNS, TCP, proxy, TLS).")
+        "4 network path (DNS, TCP, proxy, TLS).",
+    )
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per step (default 10)")
     p.set_defaults(func=run)
 
@@ -35,8 +37,9 @@ def _config_failure(exc: Exception) -> Any:
     message = getattr(exc, "message", None) or str(exc)
     details = [str(p) for p in getattr(exc, "problems", None) or []]
     report = Report()
-    report.checks.append(Check("config", "fail", message, details, getattr(exc, "fix", "") or "",
-                               exitcodes.USAGE, "config"))
+    report.checks.append(
+        Check("config", "fail", message, details, getattr(exc, "fix", "") or "", exitcodes.USAGE, "config")
+    )
     report.checks += [Check(n, "skip", "not checked: an earlier link is broken") for n in LINKS[1:]]
     return report
 

@@ -49,15 +49,30 @@ def _days(text: str) -> int:
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "due", help="what needs attention soon: expiring certificates, keys to rotate, compromised partners",
+        "due",
+        help="what needs attention soon: expiring certificates, keys to rotate, compromised partners",
         description="The expiry and rotation radar, worst first. Exit 0 when nothing is due, 5 when something is "
-        "(with --all-profiles: 5 if anything is due anywhere, else a profile's failure code, 4 if it was unreachable).")
-    p.add_argument("--within", type=_window, default=timedelta(days=30), metavar="SPAN",
-                   help="the window ahead: 30d (default), 12h, 2w")
-    p.add_argument("--pre-active-days", type=_days, default=30, metavar="N",
-                   help="report PreActive keys made more than N days ago (default 30)")
-    p.add_argument("--no-grants", action="store_true",
-                   help="skip the check for grants to every user (*) (one request per owned object)")
+        "(with --all-profiles: 5 if anything is due anywhere, else a profile's failure code, 4 if it was unreachable).",
+    )
+    p.add_argument(
+        "--within",
+        type=_window,
+        default=timedelta(days=30),
+        metavar="SPAN",
+        help="the window ahead: 30d (default), 12h, 2w",
+    )
+    p.add_argument(
+        "--pre-active-days",
+        type=_days,
+        default=30,
+        metavar="N",
+        help="report PreActive keys made more than N days ago (default 30)",
+    )
+    p.add_argument(
+        "--no-grants",
+        action="store_true",
+        help="skip the check for grants to every user (*) (one request per owned object)",
+    )
     p.add_argument("--all-profiles", action="store_true", help="visit every profile concurrently, report each")
     p.set_defaults(func=run)
 
@@ -81,15 +96,25 @@ def _section(radar: Any, within: timedelta) -> str:
 
 
 def _doc(radar: Any, within: timedelta) -> dict[str, Any]:
-    return {"within_days": within.total_seconds() / 86400, "due": bool(radar.findings), "checked": radar.checked,
-            "findings": [f.as_dict() for f in radar.findings], "problems": radar.problems}
+    return {
+        "within_days": within.total_seconds() / 86400,
+        "due": bool(radar.findings),
+        "checked": radar.checked,
+        "findings": [f.as_dict() for f in radar.findings],
+        "problems": radar.problems,
+    }
 
 
 async def _scan(client: Any, args: argparse.Namespace) -> Any:
     from kms_tui.client.radar import scan
 
-    return await scan(client, within=args.within, pre_active_days=args.pre_active_days, grants=not args.no_grants,
-                      now=datetime.now(UTC))
+    return await scan(
+        client,
+        within=args.within,
+        pre_active_days=args.pre_active_days,
+        grants=not args.no_grants,
+        now=datetime.now(UTC),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,8 +125,9 @@ def run(args: argparse.Namespace) -> int:
 
     async def body(client: Any) -> Result:
         radar = await _scan(client, args)
-        return Result(_doc(radar, args.within), _section(radar, args.within),
-                      exitcodes.DUE if radar.findings else exitcodes.OK)
+        return Result(
+            _doc(radar, args.within), _section(radar, args.within), exitcodes.DUE if radar.findings else exitcodes.OK
+        )
 
     return run_with_client(args, body)
 
@@ -153,9 +179,14 @@ def _all_result(results: list[dict[str, Any]], within: timedelta) -> Result:
             exc = r["error"]
             message = getattr(exc, "message", None) or str(exc)
             failures.append(exc)
-            docs.append({"profile": r["profile"], "server_url": r["server_url"], "checked": False,
-                         "error": {"type": type(exc).__name__, "reason": getattr(exc, "reason", ""),
-                                   "message": message}})
+            docs.append(
+                {
+                    "profile": r["profile"],
+                    "server_url": r["server_url"],
+                    "checked": False,
+                    "error": {"type": type(exc).__name__, "reason": getattr(exc, "reason", ""), "message": message},
+                }
+            )
             text.append(f"{head}: not checked: {message}")
             continue
         radar = r["radar"]

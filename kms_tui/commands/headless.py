@@ -51,8 +51,9 @@ class AuditUnavailable(KmsError):
     """The audit trail cannot be written and the command would change something (exit 3)."""
 
     exit_code = exitcodes.USAGE
-    default_fix = ("free space or repair the state directory (see KMS_TUI_HOME), "
-                   "or pass --no-audit to act without a record")
+    default_fix = (
+        "free space or repair the state directory (see KMS_TUI_HOME), or pass --no-audit to act without a record"
+    )
 
 
 def open_audit(args: Any, *, write: bool) -> AuditTrail | None:
@@ -65,8 +66,10 @@ def open_audit(args: Any, *, write: bool) -> AuditTrail | None:
         except Exception as exc:  # noqa: BLE001 - went away between the check and the open
             reason = f"the audit trail: {exc}"
     if write and not getattr(args, "no_audit", False):
-        raise AuditUnavailable(f"{reason}; `{options.command_label(args)}` would go unrecorded, so it is refused",
-                               reason="audit_unavailable")
+        raise AuditUnavailable(
+            f"{reason}; `{options.command_label(args)}` would go unrecorded, so it is refused",
+            reason="audit_unavailable",
+        )
     tail = "; --no-audit: this change is not recorded" if write else ""
     say(f"warning: the audit trail is not being written ({reason}){tail}")
     return None
@@ -102,9 +105,12 @@ def read_only_in_settings(resolved: Any) -> str | None:
 def refuse_unconfirmed_production(args: Any, resolved: Any) -> None:
     """A change on a profile marked production needs ``--yes`` (UsageError, exit 3, otherwise)."""
     if getattr(getattr(resolved, "settings", None), "production", False) and not getattr(args, "yes", False):
-        raise UsageError(f"profile {visible(resolved.name)} is marked production: `{options.command_label(args)}` "
-                         "changes it and needs --yes", f"run it again with --yes if {visible(resolved.name)} is "
-                         "the server you mean to change", reason="production")
+        raise UsageError(
+            f"profile {visible(resolved.name)} is marked production: `{options.command_label(args)}` "
+            "changes it and needs --yes",
+            f"run it again with --yes if {visible(resolved.name)} is the server you mean to change",
+            reason="production",
+        )
 
 
 @dataclass
@@ -132,8 +138,11 @@ def open_client(args: Any, *, write: bool = False) -> tuple[KmsClient, Where]:
     if write:
         why = read_only_in_settings(resolved)
         if why:
-            raise UsageError(f"read-only: {why}; `{options.command_label(args)}` is refused",
-                             "change it in settings.toml, or use another profile", reason="read_only")
+            raise UsageError(
+                f"read-only: {why}; `{options.command_label(args)}` is refused",
+                "change it in settings.toml, or use another profile",
+                reason="read_only",
+            )
         refuse_unconfirmed_production(args, resolved)
     settings = ConnectionSettings.from_http_config(resolved.http_config)
     from kms_tui.config.quick import client_options
@@ -176,8 +185,9 @@ def report_error(args: Any, exc: Exception, where: Where | None = None) -> int:
     if where is not None:
         say(f"  ({where.text()})")
     if getattr(args, "json", False):
-        doc: dict[str, Any] = {"error": {"type": type(exc).__name__, "reason": getattr(exc, "reason", ""),
-                                         "message": message, "fix": fix}}
+        doc: dict[str, Any] = {
+            "error": {"type": type(exc).__name__, "reason": getattr(exc, "reason", ""), "message": message, "fix": fix}
+        }
         doc["error"].update(getattr(exc, "json_fields", None) or {})
         if where is not None:
             doc.update(where.fields())

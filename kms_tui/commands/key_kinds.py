@@ -49,14 +49,20 @@ def register_kinds(kinds: Any, run_create: Callable[[argparse.Namespace], int]) 
         if kind == "rsa":
             k.add_argument("--size", type=int, choices=RSA_SIZES, default=2048, help="bits (default 2048)")
         elif kind == "ec":
-            k.add_argument("--curve", type=str.lower, choices=EC_CURVES, default="p256",
-                           help="default p256; " + ", ".join(FIPS_CURVES) + " on a FIPS server")
+            k.add_argument(
+                "--curve",
+                type=str.lower,
+                choices=EC_CURVES,
+                default="p256",
+                help="default p256; " + ", ".join(FIPS_CURVES) + " on a FIPS server",
+            )
         _common(k, run_create)
     for kind, (help_, by_size, default) in SYMMETRIC.items():
         k = kinds.add_parser(kind, help=help_, description=help_)
         if len(by_size) > 1:
-            k.add_argument("--size", type=int, choices=tuple(by_size), default=default,
-                           help=f"bits (default {default})")
+            k.add_argument(
+                "--size", type=int, choices=tuple(by_size), default=default, help=f"bits (default {default})"
+            )
         else:
             k.set_defaults(size=default)
         _common(k, run_create)

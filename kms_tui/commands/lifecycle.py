@@ -36,28 +36,35 @@ def _refuse(message: str, fix: str) -> WrongLifecycleState:
 
 def check_revoke(uid: str, state: str, reason: str) -> None:
     if state in DESTROYED:
-        raise _refuse(f"{visible(uid)} is {state}: revoking it would change nothing",
-                      "a destroyed object cannot be revoked; `kms-tui destroy ID --remove` deletes its record")
+        raise _refuse(
+            f"{visible(uid)} is {state}: revoking it would change nothing",
+            "a destroyed object cannot be revoked; `kms-tui destroy ID --remove` deletes its record",
+        )
     if state == "Compromised":
-        raise _refuse(f"{visible(uid)} is already Compromised: revoking it again would change nothing",
-                      "destroy it when it is no longer needed")
+        raise _refuse(
+            f"{visible(uid)} is already Compromised: revoking it again would change nothing",
+            "destroy it when it is no longer needed",
+        )
     if state == "Deactivated" and reason not in COMPROMISE:
-        raise _refuse(f"{visible(uid)} is already Deactivated: a {reason} revoke would change nothing",
-                      "revoke it with --reason KeyCompromise (or CACompromise) to mark it Compromised")
+        raise _refuse(
+            f"{visible(uid)} is already Deactivated: a {reason} revoke would change nothing",
+            "revoke it with --reason KeyCompromise (or CACompromise) to mark it Compromised",
+        )
 
 
 def check_activate(uid: str, state: str) -> None:
     if state == "Active":
         raise _refuse(f"{visible(uid)} is already Active", "nothing to do")
     if state != "PreActive":
-        raise _refuse(f"{visible(uid)} is {state}: only a PreActive object can be activated",
-                      "create a new key; a revoked or destroyed one cannot come back")
+        raise _refuse(
+            f"{visible(uid)} is {state}: only a PreActive object can be activated",
+            "create a new key; a revoked or destroyed one cannot come back",
+        )
 
 
 def check_destroy(uid: str, state: str, remove: bool) -> None:
     if state in DESTROYED and not remove:
-        raise _refuse(f"{visible(uid)} is already {state}",
-                      "pass --remove to delete its record from the server")
+        raise _refuse(f"{visible(uid)} is already {state}", "pass --remove to delete its record from the server")
 
 
 async def resolve_ids(client: KmsClient, selector: str) -> list[str]:
@@ -100,5 +107,7 @@ async def revoked_in_family(client: KmsClient, uid: str, attrs: dict[str, Any]) 
 
 def export_refusal(requested: str, revoked: list[tuple[str, str]]) -> WrongLifecycleState:
     parts = ", ".join(f"{visible(i)} is {s}" for i, s in revoked)
-    return _refuse(f"not exporting {visible(requested)}: {parts}",
-                   "a revoked key should not be handed out; pass --allow-revoked to export it anyway")
+    return _refuse(
+        f"not exporting {visible(requested)}: {parts}",
+        "a revoked key should not be handed out; pass --allow-revoked to export it anyway",
+    )

@@ -18,17 +18,23 @@ from kms_tui.safetext import mask_url
 def register(subparsers: Any) -> None:
     """Add the `login` and `logout` commands."""
     login = subparsers.add_parser(
-        "login", help="sign in with the profile's OAuth2/OIDC identity provider",
+        "login",
+        help="sign in with the profile's OAuth2/OIDC identity provider",
         description="Sign in (authorization code + PKCE by default; over SSH the device code or "
-                    "paste flow is proposed). The token is saved where ckms reads it.",
+        "paste flow is proposed). The token is saved where ckms reads it.",
     )
     how = login.add_mutually_exclusive_group()
     how.add_argument("--device", action="store_true", help="sign in with a code on another device (RFC 8628)")
     how.add_argument("--paste", action="store_true", help="paste the address the browser was redirected to")
     how.add_argument("--client-credentials", action="store_true", help="machine sign-in with client_id/secret")
     login.add_argument("--no-browser", action="store_true", help="only print the address; do not open a browser")
-    login.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
-                       help="give up waiting for the browser after this long (default 300)")
+    login.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="give up waiting for the browser after this long (default 300)",
+    )
     login.set_defaults(func=run, writes=True)  # the token is written to the profile
     logout = subparsers.add_parser("logout", help="forget the profile's tokens and revoke them at the IdP")
     logout.set_defaults(func=run_logout, writes=True)
@@ -135,14 +141,22 @@ def is_terminal(stream: TextIO | None) -> bool:
         return False
 
 
-async def sign_in_from_terminal(session: Any, method: str, *, stdin: TextIO | None, browser: bool = True,
-                                timeout: float = 300.0) -> Any:
+async def sign_in_from_terminal(
+    session: Any, method: str, *, stdin: TextIO | None, browser: bool = True, timeout: float = 300.0
+) -> Any:
     """`kms-tui login`'s sign-in: the paste flow reads stdin; the browser flow, while its listener
     waits, also takes an address pasted on stdin when stdin is a terminal."""
     from kms_tui.auth.login import sign_in
 
-    return await sign_in(session, method, show=_show, read_line=PastedLines(stdin), browser=browser,
-                         timeout=timeout, paste_while_waiting=is_terminal(stdin))
+    return await sign_in(
+        session,
+        method,
+        show=_show,
+        read_line=PastedLines(stdin),
+        browser=browser,
+        timeout=timeout,
+        paste_while_waiting=is_terminal(stdin),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -152,17 +166,30 @@ def run(args: argparse.Namespace) -> int:
 
     def body() -> int:
         session = Session(resolve(args))
-        tokens = asyncio.run(sign_in_from_terminal(session, _method(args), stdin=sys.stdin,
-                                                   browser=not args.no_browser, timeout=args.timeout))
+        tokens = asyncio.run(
+            sign_in_from_terminal(
+                session, _method(args), stdin=sys.stdin, browser=not args.no_browser, timeout=args.timeout
+            )
+        )
         claims = TokenClaims.of(tokens.bearer)
         who = (claims.email or claims.sub) if claims else None
         where = str(session.profile.path) if session.profile.path else "the profile"
         place = _where(session)
         say(f"on profile {place['profile'] or '-'} at {place['server_url']}")
         if args.json:
-            print(dumps({"signed_in": True, "user": who, "method": session.state.method,
-                         "expires_at": session.state.expires_at, "credential_cache": session.cache.backend,
-                         **place}, indent=None))
+            print(
+                dumps(
+                    {
+                        "signed_in": True,
+                        "user": who,
+                        "method": session.state.method,
+                        "expires_at": session.state.expires_at,
+                        "credential_cache": session.cache.backend,
+                        **place,
+                    },
+                    indent=None,
+                )
+            )
         else:
             say(f"Signed in{' as ' + who if who else ''}. The token was saved to {where}.", sys.stdout)
         return exitcodes.OK
@@ -182,8 +209,9 @@ def run_logout(args: argparse.Namespace) -> int:
         if args.json:
             print(dumps({"signed_out": True, **result, **place}, indent=None))
         else:
-            revoked = ("revoked at the identity provider" if result["revoked"]
-                       else "not revoked (no revocation endpoint)")
+            revoked = (
+                "revoked at the identity provider" if result["revoked"] else "not revoked (no revocation endpoint)"
+            )
             say(f"Signed out of {session.profile.name or 'the profile'}: local tokens removed, {revoked}.", sys.stdout)
         return exitcodes.OK
 

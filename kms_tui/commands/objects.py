@@ -32,10 +32,12 @@ def _key(text: str) -> str:
     return text.replace("_", "").replace("-", "").lower()
 
 
-OBJECT_TYPES = {_key(t): t for t in ("SymmetricKey", "PrivateKey", "PublicKey", "Certificate", "SecretData",
-                                     "OpaqueObject")}
-STATES = {_key(s): s for s in ("PreActive", "Active", "Deactivated", "Compromised", "Destroyed",
-                               "Destroyed_Compromised")}
+OBJECT_TYPES = {
+    _key(t): t for t in ("SymmetricKey", "PrivateKey", "PublicKey", "Certificate", "SecretData", "OpaqueObject")
+}
+STATES = {
+    _key(s): s for s in ("PreActive", "Active", "Deactivated", "Compromised", "Destroyed", "Destroyed_Compromised")
+}
 REASONS = {_key(r): r for r in REVOCATION_REASONS}
 LOCATE_CAP = 1000
 
@@ -86,10 +88,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("id")
     _all_option(p)
 
-    p = command("revoke", "revoke an object (and its key-pair partner); --tag: every object with the tags, "
-                "after a preview", run_revoke, writes=True)
-    p.add_argument("id", nargs="?",
-                   help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag")
+    p = command(
+        "revoke",
+        "revoke an object (and its key-pair partner); --tag: every object with the tags, after a preview",
+        run_revoke,
+        writes=True,
+    )
+    p.add_argument(
+        "id", nargs="?", help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag"
+    )
     p.add_argument("--reason", required=True, type=_choice(REASONS, "reason"), help=", ".join(REVOCATION_REASONS))
     p.add_argument("--message")
     p.add_argument("--compromise-date", metavar="ISO", help="when the key was compromised (ISO 8601)")
@@ -97,40 +104,63 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _all_option(p)
     bulk_commands.add_options(p)
 
-    p = command("destroy", "destroy an object's key material (revoke it first if it is active); --tag: every "
-                "object with the tags, after a preview", run_destroy, writes=True)
-    p.add_argument("id", nargs="?",
-                   help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag")
+    p = command(
+        "destroy",
+        "destroy an object's key material (revoke it first if it is active); --tag: every "
+        "object with the tags, after a preview",
+        run_destroy,
+        writes=True,
+    )
+    p.add_argument(
+        "id", nargs="?", help="the object's id, or a JSON array of tags as ckms takes it; omit it with --tag"
+    )
     p.add_argument("--remove", action="store_true", help="also delete its record from the server")
     p.add_argument("--no-cascade", action="store_true", help="leave the key-pair partner alone")
-    p.add_argument("--revoke-first", action="store_true",
-                   help="revoke an Active object (and, with the cascade, its partner) just before destroying it "
-                   "(Cosmian refuses to destroy an Active key); the preview and --dry-run show it")
-    p.add_argument("--reason", type=_choice(REASONS, "reason"), default=None,
-                   help="with --revoke-first: the revocation reason (default Unspecified): "
-                   + ", ".join(REVOCATION_REASONS))
+    p.add_argument(
+        "--revoke-first",
+        action="store_true",
+        help="revoke an Active object (and, with the cascade, its partner) just before destroying it "
+        "(Cosmian refuses to destroy an Active key); the preview and --dry-run show it",
+    )
+    p.add_argument(
+        "--reason",
+        type=_choice(REASONS, "reason"),
+        default=None,
+        help="with --revoke-first: the revocation reason (default Unspecified): " + ", ".join(REVOCATION_REASONS),
+    )
     _all_option(p)
     bulk_commands.add_options(p)
 
 
 def _all_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--all", action="store_true", dest="all_matches",
-                   help="when tags match several objects, act on them all (else that is an error listing them)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_matches",
+        help="when tags match several objects, act on them all (else that is an error listing them)",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 
 
 def _rows(objects: list[ObjectSummary]) -> str:
-    rows = [(o.uid, o.object_type, o.algorithm, o.length or "", o.state, ",".join(o.tags),
-             ",".join(o.names)) for o in objects]
+    rows = [
+        (o.uid, o.object_type, o.algorithm, o.length or "", o.state, ",".join(o.tags), ",".join(o.names))
+        for o in objects
+    ]
     return table(rows, ("ID", "TYPE", "ALGORITHM", "LENGTH", "STATE", "TAGS", "NAMES"))
 
 
 def run_locate(args: argparse.Namespace) -> int:
     filters = LocateFilter(
-        object_type=args.object_type, algorithm=args.algorithm, state=args.state, tags=tuple(args.tag),
-        name=args.name, length=args.length, linked_to=args.linked_to,
+        object_type=args.object_type,
+        algorithm=args.algorithm,
+        state=args.state,
+        tags=tuple(args.tag),
+        name=args.name,
+        length=args.length,
+        linked_to=args.linked_to,
     )
     if args.json:
         return run_with_client(args, lambda client: _stream_json(client, filters))
@@ -149,15 +179,19 @@ def run_locate(args: argparse.Namespace) -> int:
                 else:
                     problems.append(f"{uid}: {attrs.message}")
                     partial = True
-        text = (_rows(objects) + f"\n{count(len(objects), 'object')}"
-                + (" — partial: " + "; ".join(problems) if partial else ""))
+        text = (
+            _rows(objects)
+            + f"\n{count(len(objects), 'object')}"
+            + (" — partial: " + "; ".join(problems) if partial else "")
+        )
         return Result(None, text)
 
     return run_with_client(args, body)
 
 
-async def _located(client: KmsClient, filters: LocateFilter, status: Completeness) -> AsyncGenerator[ObjectSummary,
-                                                                                                     None]:
+async def _located(
+    client: KmsClient, filters: LocateFilter, status: Completeness
+) -> AsyncGenerator[ObjectSummary, None]:
     """The objects ``locate`` lists, one at a time: Locate's ids and their attributes, or past
     Locate's 1,000 cap the whole listing, streamed (nothing held: 100,000 objects in a few MB)."""
     ids = await client.locate(filters)
@@ -187,8 +221,12 @@ async def _stream_json(client: KmsClient, filters: LocateFilter) -> Result:
         if count == 0:
             raise  # nothing written yet: the usual error document
         status.partial = True
-        tail = {"count": count, "partial": True, "problems": status.problems,
-                "error": {"type": type(exc).__name__, "reason": exc.reason, "message": exc.message, "fix": exc.fix}}
+        tail = {
+            "count": count,
+            "partial": True,
+            "problems": status.problems,
+            "error": {"type": type(exc).__name__, "reason": exc.reason, "message": exc.message, "fix": exc.fix},
+        }
         out.write("\n  ],\n" + dumps(tail)[2:] + "\n")
         say(f"error: {exc.message}")
         return Result(None, "", exit_code=exc.exit_code, printed=True)
@@ -204,8 +242,17 @@ async def _stream_json(client: KmsClient, filters: LocateFilter) -> Result:
 
 
 def _brief(o: ObjectSummary) -> dict[str, Any]:
-    return {"id": o.uid, "type": o.object_type, "algorithm": o.algorithm, "length": o.length, "state": o.state,
-            "tags": o.tags, "names": o.names, "links": o.links, "created": rfc3339(o.created)}
+    return {
+        "id": o.uid,
+        "type": o.object_type,
+        "algorithm": o.algorithm,
+        "length": o.length,
+        "state": o.state,
+        "tags": o.tags,
+        "names": o.names,
+        "links": o.links,
+        "created": rfc3339(o.created),
+    }
 
 
 class SeveralMatches(UsageError):
@@ -261,14 +308,18 @@ def run_create(args: argparse.Namespace) -> int:
             algorithm, length = key_kinds.symmetric(args.kind, args.size)
             uid = await client.create_symmetric_key(algorithm, length, tags=tags, name=name)
             policy = await rotation_commands.apply_create_options(client, uid, args)
-            return Result({"id": uid, "type": "SymmetricKey", "algorithm": algorithm, "length": length, **policy},
-                          f"created symmetric key {visible(uid)}")
+            return Result(
+                {"id": uid, "type": "SymmetricKey", "algorithm": algorithm, "length": length, **policy},
+                f"created symmetric key {visible(uid)}",
+            )
         sk, pk = await client.create_key_pair(
             args.kind, size=getattr(args, "size", 2048), curve=getattr(args, "curve", "p256"), tags=tags, name=name
         )
         policy = await rotation_commands.apply_create_options(client, sk, args)
-        return Result({"private_key_id": sk, "public_key_id": pk, **policy},
-                      f"created key pair\n  private key {visible(sk)}\n  public key  {visible(pk)}")
+        return Result(
+            {"private_key_id": sk, "public_key_id": pk, **policy},
+            f"created key pair\n  private key {visible(sk)}\n  public key  {visible(pk)}",
+        )
 
     return run_with_client(args, body)
 
@@ -353,16 +404,29 @@ def run_revoke(args: argparse.Namespace) -> int:
         changed = [i for i in candidates if after.get(i) and after[i] != before.get(i, "?")]
         lines = [f"revoked {visible(done)} ({args.reason})"]
         lines += [f"  {visible(i)} is now {after[i]}" for i in changed]
-        return Result({"id": done, "reason": args.reason, "cascade": cascade,
-                       "objects": [{"id": i, "state": after[i]} for i in changed]}, "\n".join(lines))
+        return Result(
+            {
+                "id": done,
+                "reason": args.reason,
+                "cascade": cascade,
+                "objects": [{"id": i, "state": after[i]} for i in changed],
+            },
+            "\n".join(lines),
+        )
 
     return run_with_client(args, body)
 
 
 def run_destroy(args: argparse.Namespace) -> int:
     if args.reason is not None and not args.revoke_first:
-        return report_error(args, UsageError("--reason is the revocation reason of --revoke-first",
-                                             "add --revoke-first, or drop --reason", reason="usage"))
+        return report_error(
+            args,
+            UsageError(
+                "--reason is the revocation reason of --revoke-first",
+                "add --revoke-first, or drop --reason",
+                reason="usage",
+            ),
+        )
     args.reason = args.reason or "Unspecified"
     code = _bulk(args, "destroy")
     if code is not None:
@@ -390,7 +454,9 @@ def run_destroy(args: argparse.Namespace) -> int:
         what = "destroyed and removed" if args.remove else "destroyed"
         lines = [f"revoked {visible(i)} first ({args.reason})" for i in revoked]
         lines += [f"{what} {visible(done)}"] + [f"  {verb}: {visible(i)}" for i in acted]
-        return Result({"id": done, "removed": args.remove, "cascade": cascade, "objects": acted,
-                       "revoked_first": revoked}, "\n".join(lines))
+        return Result(
+            {"id": done, "removed": args.remove, "cascade": cascade, "objects": acted, "revoked_first": revoked},
+            "\n".join(lines),
+        )
 
     return run_with_client(args, body)

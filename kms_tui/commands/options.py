@@ -33,14 +33,20 @@ FLAGS = {
     "read_only": ("--read-only", "refuse every change: create, activate, revoke, destroy, profile and sign-in writes"),
     "json": ("--json", "print one JSON document on stdout"),
     "no_audit": ("--no-audit", "act even when the local audit trail cannot be written (the action goes unrecorded)"),
-    "print_kmip": ("--print-kmip",
-                   "print each request and answer (KMIP JSON TTLV, REST JSON) on stderr, secrets masked"),
+    "print_kmip": (
+        "--print-kmip",
+        "print each request and answer (KMIP JSON TTLV, REST JSON) on stderr, secrets masked",
+    ),
     "yes": ("--yes", "confirm a change on a profile marked production (kms-tui profile mark NAME --production)"),
 }
 # name -> (flag, metavar, help): a value that may be left out, given only as --flag=VALUE
 OPTIONAL_VALUES = {
-    "debug": ("--debug", "=FILE", "log TLS, proxy, retry and token-refresh decisions (never a secret) to "
-              "kms-tui-debug.log in the state directory, or to FILE with --debug=FILE (0600, appended)"),
+    "debug": (
+        "--debug",
+        "=FILE",
+        "log TLS, proxy, retry and token-refresh decisions (never a secret) to "
+        "kms-tui-debug.log in the state directory, or to FILE with --debug=FILE (0600, appended)",
+    ),
 }
 VALUE_FLAGS = tuple(flag for flag, _, _ in VALUES.values())
 _PREFIX = "_global_"
@@ -64,14 +70,29 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     level = next(_levels)
     group = parser.add_argument_group("global options (before or after the command name)")
     for name, (flag, metavar, help_) in VALUES.items():
-        group.add_argument(flag, dest=f"{_PREFIX}{name}_{level}", action="append", metavar=metavar,
-                           default=argparse.SUPPRESS, help=help_)
+        group.add_argument(
+            flag,
+            dest=f"{_PREFIX}{name}_{level}",
+            action="append",
+            metavar=metavar,
+            default=argparse.SUPPRESS,
+            help=help_,
+        )
     for name, (flag, help_) in FLAGS.items():
-        group.add_argument(flag, dest=f"{_PREFIX}{name}_{level}", action="store_true",
-                           default=argparse.SUPPRESS, help=help_)
+        group.add_argument(
+            flag, dest=f"{_PREFIX}{name}_{level}", action="store_true", default=argparse.SUPPRESS, help=help_
+        )
     for name, (flag, metavar, help_) in OPTIONAL_VALUES.items():
-        group.add_argument(flag, dest=f"{_PREFIX}{name}_{level}", action="append", nargs="?", const="",
-                           metavar=metavar, default=argparse.SUPPRESS, help=help_)
+        group.add_argument(
+            flag,
+            dest=f"{_PREFIX}{name}_{level}",
+            action="append",
+            nargs="?",
+            const="",
+            metavar=metavar,
+            default=argparse.SUPPRESS,
+            help=help_,
+        )
 
 
 def attach_optional_values(argv: list[str]) -> list[str]:
@@ -110,7 +131,7 @@ def settle(args: argparse.Namespace) -> OptionError | None:
     """Merge every level's occurrences into one value per option; a conflict is returned."""
     given: dict[str, list[Any]] = {}
     for key in [k for k in vars(args) if k.startswith(_PREFIX)]:
-        name = key[len(_PREFIX):].rsplit("_", 1)[0]
+        name = key[len(_PREFIX) :].rsplit("_", 1)[0]
         value = getattr(args, key)
         delattr(args, key)
         given.setdefault(name, []).extend(value if isinstance(value, list) else [value])
@@ -123,16 +144,20 @@ def settle(args: argparse.Namespace) -> OptionError | None:
                 distinct.append(v)
         if len(distinct) > 1 and problem is None:
             shown = " and ".join(repr(v) for v in distinct)
-            problem = OptionError(f"{flag} was given {len(distinct)} different values: {shown}",
-                                  f"give {flag} once (before or after the command name: they mean the same)")
+            problem = OptionError(
+                f"{flag} was given {len(distinct)} different values: {shown}",
+                f"give {flag} once (before or after the command name: they mean the same)",
+            )
         setattr(args, name, values[0] if values else None)
     for name in FLAGS:
         setattr(args, name, any(given.get(name, [])))
     for name, (flag, _, _) in OPTIONAL_VALUES.items():
         named = list(dict.fromkeys(v for v in given.get(name, []) if v))  # "" is the default file
         if len(named) > 1 and problem is None:
-            problem = OptionError(f"{flag} was given {len(named)} different files: "
-                                  + " and ".join(repr(v) for v in named), f"give {flag}=FILE once")
+            problem = OptionError(
+                f"{flag} was given {len(named)} different files: " + " and ".join(repr(v) for v in named),
+                f"give {flag}=FILE once",
+            )
         setattr(args, name, (named[0] if named else "") if name in given else None)
     args.given_options = [_flag(n) for n in given]
     return problem
@@ -149,8 +174,10 @@ def console_problem(args: argparse.Namespace) -> OptionError | None:
     """Options that only a command can use, given with no command."""
     for name in ("json", "no_audit", "yes", "print_kmip"):
         if getattr(args, name, False):
-            return OptionError(f"{FLAGS[name][0]} applies to a command; the console was asked for",
-                               "name a command (kms-tui --help lists them), or drop the option")
+            return OptionError(
+                f"{FLAGS[name][0]} applies to a command; the console was asked for",
+                "name a command (kms-tui --help lists them), or drop the option",
+            )
     return None
 
 
@@ -158,16 +185,23 @@ def unused_problem(args: argparse.Namespace, command: str) -> OptionError | None
     """Global options given to a command that takes none of them."""
     given = getattr(args, "given_options", [])
     if given:
-        return OptionError(f"`{command}` takes none of the global options; got {', '.join(given)}",
-                           f"see `kms-tui {command} --help`")
+        return OptionError(
+            f"`{command}` takes none of the global options; got {', '.join(given)}", f"see `kms-tui {command} --help`"
+        )
     return None
 
 
 def command_label(args: argparse.Namespace) -> str:
     """``create aes``, ``profile delete``, ``destroy``…"""
     words = [getattr(args, "command", None) or ""]
-    for extra in ("kind", "profile_command", "access_action", "audit_command", "certificates_action",
-                  "rotation_command"):
+    for extra in (
+        "kind",
+        "profile_command",
+        "access_action",
+        "audit_command",
+        "certificates_action",
+        "rotation_command",
+    ):
         value = getattr(args, extra, None)
         if isinstance(value, str):
             words.append(value)
@@ -183,6 +217,8 @@ def is_write(args: argparse.Namespace) -> bool:
 def read_only_problem(args: argparse.Namespace) -> OptionError | None:
     """The refusal of a write under ``--read-only`` (before anything is read or sent)."""
     if getattr(args, "read_only", False) and is_write(args):
-        return OptionError(f"read-only mode: `{command_label(args)}` makes a change, and --read-only refuses every "
-                           "change", "run it again without --read-only")
+        return OptionError(
+            f"read-only mode: `{command_label(args)}` makes a change, and --read-only refuses every change",
+            "run it again without --read-only",
+        )
     return None

@@ -40,11 +40,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         return p
 
     add("list", "list profiles (stored and discovered ckms configs)", _list)
-    for name, text, func in (("show", "show a profile, secrets masked", _show),
-                             ("check", "validate a profile, its files and certificates", _check)):
+    for name, text, func in (
+        ("show", "show a profile, secrets masked", _show),
+        ("check", "validate a profile, its files and certificates", _check),
+    ):
         p = add(name, text, func)
-        p.add_argument("name", nargs="?", metavar="NAME",
-                       help="profile name (default: --profile, else the active one; --conf FILE: that file)")
+        p.add_argument(
+            "name",
+            nargs="?",
+            metavar="NAME",
+            help="profile name (default: --profile, else the active one; --conf FILE: that file)",
+        )
     p = add("import", "copy a ckms.toml into a new profile", _import)
     p.add_argument("file", metavar="FILE")
     p.add_argument("--name", metavar="NAME", help="profile name (default: the file's name)")
@@ -90,8 +96,9 @@ def _global_options(args: argparse.Namespace) -> None:
     current = getattr(args, key, None)
     if current and current != args.profile:
         shown = "--name" if action == "import" else "NAME"
-        raise ConfigError(f"--profile {args.profile!r} and {shown} {current!r} name different profiles",
-                          fix="Name the profile once.")
+        raise ConfigError(
+            f"--profile {args.profile!r} and {shown} {current!r} name different profiles", fix="Name the profile once."
+        )
     setattr(args, key, args.profile)
 
 
@@ -119,8 +126,10 @@ def _target(args: argparse.Namespace, store: ProfileStore) -> tuple[str, Profile
         return Path(args.conf).stem, ProfileDocument.load(Path(args.conf)), "file"
     name = args.name or store.active()
     if not name:
-        raise ConfigError("no profile named and none is active",
-                          fix="Name one (see `kms-tui profile list`) or run `kms-tui profile use NAME`.")
+        raise ConfigError(
+            "no profile named and none is active",
+            fix="Name one (see `kms-tui profile list`) or run `kms-tui profile use NAME`.",
+        )
     entry = store.info(name)
     return entry.name, ProfileDocument.load(entry.path), entry.source
 
@@ -132,8 +141,11 @@ def _list(args: argparse.Namespace) -> int:
     production = {e.name for e in entries if settings.for_profile(e.name).production}
     rows = [{**e.to_dict(), "production": e.name in production} for e in entries]
     width = max((len(e.name) for e in entries), default=4)
-    text = "\n".join(f"{'*' if e.active else ' '} {e.name:<{width}}  {e.source:<10}  {e.path}"
-                     + ("  [production]" if e.name in production else "") for e in entries)
+    text = "\n".join(
+        f"{'*' if e.active else ' '} {e.name:<{width}}  {e.source:<10}  {e.path}"
+        + ("  [production]" if e.name in production else "")
+        for e in entries
+    )
     _emit(args, {"profiles": rows}, text or "no profiles yet: `kms-tui profile import FILE` adds one")
     return exitcodes.OK
 
@@ -145,11 +157,18 @@ def _show(args: argparse.Namespace) -> int:
     shown = masked_tree(document.data(), references)
     settings = store.profile_settings(name).model_dump(mode="json", exclude_defaults=True)
     problems = document.problems()
-    payload = {"name": name, "path": str(document.path), "source": source, "config": shown,
-               "settings": settings, "problems": [p.to_dict() for p in problems]}
+    payload = {
+        "name": name,
+        "path": str(document.path),
+        "source": source,
+        "config": shown,
+        "settings": settings,
+        "problems": [p.to_dict() for p in problems],
+    }
     lines = [f"profile {name} ({source}): {document.path}"]
-    lines += [f"  {key} = {json.dumps(value, ensure_ascii=False)}" for key, value in _string_leaves(shown,
-                                                                                                    scalars=True)]
+    lines += [
+        f"  {key} = {json.dumps(value, ensure_ascii=False)}" for key, value in _string_leaves(shown, scalars=True)
+    ]
     if settings:
         lines.append(f"  settings: {json.dumps(settings)}")
     lines += [f"  ! {p}" for p in problems]
@@ -166,8 +185,7 @@ def _check(args: argparse.Namespace) -> int:
     connection = load_connection(document, name, settings or ProfileSettings(), source)
     problems = check_profile(connection, document.text)
     errors = [p for p in problems if p.is_error]
-    payload = {"name": name, "path": str(document.path), "ok": not errors,
-               "problems": [p.to_dict() for p in problems]}
+    payload = {"name": name, "path": str(document.path), "ok": not errors, "problems": [p.to_dict() for p in problems]}
     verdict = f"profile {name}: " + ("OK" if not errors else count(len(errors), "problem"))
     _emit(args, payload, "\n".join([verdict, *(f"  {p}" for p in problems)]))
     return exitcodes.USAGE if errors else exitcodes.OK
@@ -197,8 +215,11 @@ def _use(args: argparse.Namespace) -> int:
 def _delete(args: argparse.Namespace) -> int:
     entry = ProfileStore().delete(args.name)
     what = "deleted" if entry.source == "store" else f"hidden (the file {entry.path} is left untouched)"
-    _emit(args, {"name": entry.name, "deleted": entry.source == "store", "path": str(entry.path)},
-          f"profile {entry.name} {what}")
+    _emit(
+        args,
+        {"name": entry.name, "deleted": entry.source == "store", "path": str(entry.path)},
+        f"profile {entry.name} {what}",
+    )
     return exitcodes.OK
 
 

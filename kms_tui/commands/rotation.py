@@ -38,32 +38,53 @@ def _span(what: str) -> Callable[[str], int]:
             return seconds
         except errors.InvalidValue as exc:
             raise argparse.ArgumentTypeError(f"{exc.message}: {exc.fix}") from None
+
     return parse
 
 
 def register(subparsers: Any) -> None:
     """Add ``rekey`` and ``rotation {set,get,clear,history}``."""
     p = subparsers.add_parser(
-        "rekey", help="re-key: a new key replacing this one (ReKey / ReKeyKeyPair)",
+        "rekey",
+        help="re-key: a new key replacing this one (ReKey / ReKeyKeyPair)",
         description="Replace a key by a fresh one with the same algorithm and attributes: ReKey for a symmetric "
         "key, ReKeyKeyPair for a private key (or the private key of a public key). The old key is Deactivated and "
-        "linked to its replacement (ReplacementObjectLink); the new key links back (ReplacedObjectLink).")
+        "linked to its replacement (ReplacementObjectLink); the new key links back (ReplacedObjectLink).",
+    )
     p.add_argument("id", help="key id, or a keyset reference (name, name@latest, name@N)")
-    p.add_argument("--offset", type=_span("--offset"), metavar="SPAN",
-                   help="activate the new key this long after its creation (default: now)")
+    p.add_argument(
+        "--offset",
+        type=_span("--offset"),
+        metavar="SPAN",
+        help="activate the new key this long after its creation (default: now)",
+    )
     p.set_defaults(func=run_rekey, writes=True)
 
-    r = subparsers.add_parser("rotation", help="automatic rotation policy of a key: set, get, clear, history",
-                              description="The automatic rotation policy Cosmian 5.26 stores as attributes "
-                              "(RotateInterval, RotateOffset, RotateName; RotateAutomatic set by the server).")
+    r = subparsers.add_parser(
+        "rotation",
+        help="automatic rotation policy of a key: set, get, clear, history",
+        description="The automatic rotation policy Cosmian 5.26 stores as attributes "
+        "(RotateInterval, RotateOffset, RotateName; RotateAutomatic set by the server).",
+    )
     sub = r.add_subparsers(dest="rotation_command", metavar="{set,get,clear,history}", required=True)
-    s = sub.add_parser("set", help="set the rotation interval (and offset, keyset name)",
-                       description="One SetAttribute per field, as ckms set-rotation-policy.")
+    s = sub.add_parser(
+        "set",
+        help="set the rotation interval (and offset, keyset name)",
+        description="One SetAttribute per field, as ckms set-rotation-policy.",
+    )
     s.add_argument("id", help="key id")
-    s.add_argument("--interval", type=_span("--interval"), metavar="SPAN",
-                   help="rotate every SPAN: 90d, 12h, 30m, 2w or seconds (0 stops automatic rotation)")
-    s.add_argument("--offset", type=_span("--offset"), metavar="SPAN",
-                   help="delay before the first rotation, counted from the key's creation")
+    s.add_argument(
+        "--interval",
+        type=_span("--interval"),
+        metavar="SPAN",
+        help="rotate every SPAN: 90d, 12h, 30m, 2w or seconds (0 stops automatic rotation)",
+    )
+    s.add_argument(
+        "--offset",
+        type=_span("--offset"),
+        metavar="SPAN",
+        help="delay before the first rotation, counted from the key's creation",
+    )
     s.add_argument("--name", metavar="NAME", help="keyset name (must be the key's own id; no '@')")
     s.set_defaults(func=run_set, writes=True)
     g = sub.add_parser("get", help="show the rotation policy and the next rotation date")
@@ -79,12 +100,23 @@ def register(subparsers: Any) -> None:
 
 def add_create_options(parser: argparse.ArgumentParser) -> None:
     """ckms's rotation options on key creation (``RotationPolicyArgs``)."""
-    parser.add_argument("--rotation-interval", type=_span("--rotation-interval"), metavar="SPAN",
-                        help="rotate the new key automatically every SPAN (90d, 12h, seconds)")
-    parser.add_argument("--rotation-offset", type=_span("--rotation-offset"), metavar="SPAN",
-                        help="delay before its first automatic rotation")
-    parser.add_argument("--enroll-keyset", action="store_true",
-                        help="make the new key a keyset named after its id (name@latest, name@N)")
+    parser.add_argument(
+        "--rotation-interval",
+        type=_span("--rotation-interval"),
+        metavar="SPAN",
+        help="rotate the new key automatically every SPAN (90d, 12h, seconds)",
+    )
+    parser.add_argument(
+        "--rotation-offset",
+        type=_span("--rotation-offset"),
+        metavar="SPAN",
+        help="delay before its first automatic rotation",
+    )
+    parser.add_argument(
+        "--enroll-keyset",
+        action="store_true",
+        help="make the new key a keyset named after its id (name@latest, name@N)",
+    )
 
 
 async def apply_create_options(client: KmsClient, uid: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -112,8 +144,10 @@ def policy_text(policy: RotationPolicy) -> str:
     else:
         scheduled = "no automatic rotation"
     rows = [
-        ("interval",
-         f"{_rotation().span_text(policy.interval)}" + (f" ({policy.interval} s)" if policy.interval else "")),
+        (
+            "interval",
+            f"{_rotation().span_text(policy.interval)}" + (f" ({policy.interval} s)" if policy.interval else ""),
+        ),
         ("offset", offset),
         ("keyset name", policy.name or "-"),
         ("generation", "-" if policy.generation is None else str(policy.generation)),
@@ -140,8 +174,9 @@ def run_set(args: argparse.Namespace) -> int:
             raise UsageError("nothing to set", "give --interval SPAN (and --offset, --name)")
         if args.name is not None and "@" in args.name:
             raise UsageError("a keyset name cannot contain '@'", "use the key's own id as its keyset name")
-        policy = await _rotation().set_policy(client, object_id(args.id), interval=args.interval, offset=args.offset,
-                                           name=args.name)
+        policy = await _rotation().set_policy(
+            client, object_id(args.id), interval=args.interval, offset=args.offset, name=args.name
+        )
         return Result(policy.as_json(), "rotation policy set\n" + policy_text(policy))
 
     return run_with_client(args, body)
@@ -167,10 +202,18 @@ def run_history(args: argparse.Namespace) -> int:
     async def body(client: KmsClient) -> Result:
         uid = object_id(args.id)
         chain = await _rotation().history(client, uid)
-        rows = [(("→ " if g.uid == uid else "  ") + g.uid, g.state or g.error,
-                 "-" if g.generation is None else g.generation,
-                 _when(g.rotate_date or g.initial_date)) for g in chain]
-        return Result({"id": uid, "chain": [g.as_json() for g in chain]},
-                      table(rows, ("id (oldest first)", "state", "generation", "made")))
+        rows = [
+            (
+                ("→ " if g.uid == uid else "  ") + g.uid,
+                g.state or g.error,
+                "-" if g.generation is None else g.generation,
+                _when(g.rotate_date or g.initial_date),
+            )
+            for g in chain
+        ]
+        return Result(
+            {"id": uid, "chain": [g.as_json() for g in chain]},
+            table(rows, ("id (oldest first)", "state", "generation", "made")),
+        )
 
     return run_with_client(args, body)

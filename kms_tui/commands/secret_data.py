@@ -36,28 +36,51 @@ FORMATS = ("auto", "text", "hex", "base64")
 
 def register_create_kinds(kinds: Any) -> None:
     """Add ``secret`` and ``opaque`` under ``kms-tui create``."""
-    k = kinds.add_parser("secret", help="secret data: a password or a seed",
-                         description="Create secret data. Without a value the server makes a random 32-byte "
-                         "seed. The value is never taken from the command line.")
+    k = kinds.add_parser(
+        "secret",
+        help="secret data: a password or a seed",
+        description="Create secret data. Without a value the server makes a random 32-byte "
+        "seed. The value is never taken from the command line.",
+    )
     k.set_defaults(func=run_create_secret, writes=True)
-    k.add_argument("--type", dest="data_type", type=str.lower, choices=("password", "seed"), default="seed",
-                   help="default seed (a password needs a value or --length)")
+    k.add_argument(
+        "--type",
+        dest="data_type",
+        type=str.lower,
+        choices=("password", "seed"),
+        default="seed",
+        help="default seed (a password needs a value or --length)",
+    )
     source = k.add_mutually_exclusive_group()
-    source.add_argument("--length", type=int, metavar="N",
-                        help="a random value of N characters (password) or N bytes (seed), made by kms-tui")
+    source.add_argument(
+        "--length",
+        type=int,
+        metavar="N",
+        help="a random value of N characters (password) or N bytes (seed), made by kms-tui",
+    )
     source.add_argument("--value-file", metavar="FILE", help="read the value from FILE, or - for stdin")
     source.add_argument("--prompt", action="store_true", help="type the value at a masked prompt (asked twice)")
     k.add_argument("--sensitive", action="store_true", help="the server never hands the value out unwrapped")
-    k.add_argument("--wrapping-key-id", metavar="ID",
-                   help="store the server's random seed wrapped by this key (ckms -w)")
+    k.add_argument(
+        "--wrapping-key-id", metavar="ID", help="store the server's random seed wrapped by this key (ckms -w)"
+    )
     _common(k)
 
-    k = kinds.add_parser("opaque", help="an opaque object holding a file's bytes",
-                         description="Create (import) an opaque object; its bytes come from a file or stdin.")
+    k = kinds.add_parser(
+        "opaque",
+        help="an opaque object holding a file's bytes",
+        description="Create (import) an opaque object; its bytes come from a file or stdin.",
+    )
     k.set_defaults(func=run_create_opaque, writes=True)
     k.add_argument("--value-file", required=True, metavar="FILE", help="read the bytes from FILE, or - for stdin")
-    k.add_argument("--type", dest="opaque_type", type=str.lower, choices=("vendor", "unknown"), default="vendor",
-                   help="OpaqueDataType (default vendor, as ckms)")
+    k.add_argument(
+        "--type",
+        dest="opaque_type",
+        type=str.lower,
+        choices=("vendor", "unknown"),
+        default="vendor",
+        help="OpaqueDataType (default vendor, as ckms)",
+    )
     _common(k)
 
 
@@ -69,13 +92,14 @@ def _common(k: argparse.ArgumentParser) -> None:
 
 def register(subparsers: Any) -> None:
     """Add ``reveal``."""
-    p = subparsers.add_parser("reveal", help="show the value of secret data or an opaque object",
-                              description="Export secret data or an opaque object and show its value "
-                              "(or write its bytes to a 0600 file).")
+    p = subparsers.add_parser(
+        "reveal",
+        help="show the value of secret data or an opaque object",
+        description="Export secret data or an opaque object and show its value (or write its bytes to a 0600 file).",
+    )
     p.set_defaults(func=run_reveal, writes=False)
-    p.add_argument("id", help='object id, or a JSON array of tags naming one object')
-    p.add_argument("--format", choices=FORMATS, default="auto",
-                   help="auto (default): printable text as is, else hex")
+    p.add_argument("id", help="object id, or a JSON array of tags naming one object")
+    p.add_argument("--format", choices=FORMATS, default="auto", help="auto (default): printable text as is, else hex")
     p.add_argument("-o", "--output", metavar="FILE", help="write the raw bytes to FILE (0600) instead")
     p.add_argument("--force", action="store_true", help="replace the output file if it exists")
     p.add_argument("--allow-revoked", action="store_true", help="reveal even when the object is revoked")
@@ -98,8 +122,10 @@ def _from_file(name: str, *, password: bool) -> sd.SecretValue:
     if password:  # `echo pw | kms-tui create secret --type password --value-file -`
         raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
     if not raw:
-        raise UsageError(f"the value read from {'stdin' if name == '-' else name} is empty",
-                         "put the value in the file, or ask for a random one with --length")
+        raise UsageError(
+            f"the value read from {'stdin' if name == '-' else name} is empty",
+            "put the value in the file, or ask for a random one with --length",
+        )
     return sd.SecretValue(raw)
 
 
@@ -130,8 +156,13 @@ def secret_value(args: argparse.Namespace) -> sd.SecretValue | None:
 
 def _created(created: sd.Created, tags: tuple[str, ...]) -> Result:
     what = "secret data" if created.object_type == "SecretData" else "opaque object"
-    data = {"id": created.uid, "type": created.object_type, "data_type": created.data_type,
-            "length": created.length, "tags": list(tags)}
+    data = {
+        "id": created.uid,
+        "type": created.object_type,
+        "data_type": created.data_type,
+        "length": created.length,
+        "tags": list(tags),
+    }
     return Result(data, f"created {what} {visible(created.uid)} ({created.data_type}, {created.length} bytes)")
 
 
@@ -144,9 +175,16 @@ def run_create_secret(args: argparse.Namespace) -> int:
         return report_error(args, exc)
 
     async def body(client: KmsClient) -> Result:
-        created = await sd.create_secret_data(client, data_type=args.data_type.capitalize(), value=value,
-                                              tags=tags, name=args.name, unique_id=args.unique_id,
-                                              sensitive=args.sensitive, wrapping_key_id=args.wrapping_key_id)
+        created = await sd.create_secret_data(
+            client,
+            data_type=args.data_type.capitalize(),
+            value=value,
+            tags=tags,
+            name=args.name,
+            unique_id=args.unique_id,
+            sensitive=args.sensitive,
+            wrapping_key_id=args.wrapping_key_id,
+        )
         return _created(created, tags)
 
     return run_with_client(args, body)
@@ -161,8 +199,14 @@ def run_create_opaque(args: argparse.Namespace) -> int:
         return report_error(args, exc)
 
     async def body(client: KmsClient) -> Result:
-        created = await sd.create_opaque_object(client, value, opaque_type=args.opaque_type.capitalize(),
-                                                tags=tags, name=args.name, unique_id=args.unique_id)
+        created = await sd.create_opaque_object(
+            client,
+            value,
+            opaque_type=args.opaque_type.capitalize(),
+            tags=tags,
+            name=args.name,
+            unique_id=args.unique_id,
+        )
         return _created(created, tags)
 
     return run_with_client(args, body)
@@ -184,24 +228,37 @@ def run_reveal(args: argparse.Namespace) -> int:
         attrs = await client.get_attributes(ids[0], with_tags=False)
         kind = str(attrs.get("ObjectType", ""))
         if kind not in sd.SECRET_TYPES:
-            raise sd.NotASecret(f"{visible(ids[0])} is a {kind or 'object'}, not secret data or an opaque object",
-                                "reveal works on secret data and opaque objects; `kms-tui export` writes keys",
-                                reason="not_secret")
+            raise sd.NotASecret(
+                f"{visible(ids[0])} is a {kind or 'object'}, not secret data or an opaque object",
+                "reveal works on secret data and opaque objects; `kms-tui export` writes keys",
+                reason="not_secret",
+            )
         state = str(attrs.get("State", ""))
         if state in lifecycle.DESTROYED:
-            raise WrongLifecycleState(f"{visible(ids[0])} is {state}: its value is gone",
-                                      "nothing to reveal; a destroyed object keeps only its attributes",
-                                      reason="destroyed")
+            raise WrongLifecycleState(
+                f"{visible(ids[0])} is {state}: its value is gone",
+                "nothing to reveal; a destroyed object keeps only its attributes",
+                reason="destroyed",
+            )
         if attrs.get("Sensitive") is True:  # Cosmian's export_get.rs: `Sensitive: DENIED` without a wrapping key
-            raise sd.NotASecret(f"{visible(ids[0])} is Sensitive: the server never hands its value out in the clear",
-                                "a sensitive secret is only used inside the KMS", reason="sensitive")
+            raise sd.NotASecret(
+                f"{visible(ids[0])} is Sensitive: the server never hands its value out in the clear",
+                "a sensitive secret is only used inside the KMS",
+                reason="sensitive",
+            )
         if state in lifecycle.REVOKED and not args.allow_revoked:
-            raise WrongLifecycleState(f"not revealing {visible(ids[0])}: it is {state}",
-                                      "a revoked secret should not be handed out; pass --allow-revoked to "
-                                      "reveal it anyway", reason="revoked")
+            raise WrongLifecycleState(
+                f"not revealing {visible(ids[0])}: it is {state}",
+                "a revoked secret should not be handed out; pass --allow-revoked to reveal it anyway",
+                reason="revoked",
+            )
         revealed = await sd.reveal(client, ids[0])
-        data: dict[str, Any] = {"id": revealed.uid, "type": revealed.object_type, "data_type": revealed.data_type,
-                                "length": len(revealed.value)}
+        data: dict[str, Any] = {
+            "id": revealed.uid,
+            "type": revealed.object_type,
+            "data_type": revealed.data_type,
+            "length": len(revealed.value),
+        }
         if args.output:
             from kms_tui.commands.crypto import write_output
 

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``serve`` subcommand."""
     p = subparsers.add_parser(
-        "serve", help="run the local sandbox KMS",
+        "serve",
+        help="run the local sandbox KMS",
         description="Run the sandbox KMS: KMIP 2.1 JSON TTLV and REST endpoints, like Cosmian KMS 5.26. "
         "The first line printed is `listening on URL`. /version reports `5.26.0 (<OpenSSL>-non-FIPS)` "
         "like Cosmian's; KMS_TUI_SANDBOX_VERSION replaces that string (tests use it for "
@@ -34,16 +35,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--db", type=Path, help="SQLite database (default: sandbox.sqlite in the data directory)")
     p.add_argument("-c", "--config", type=Path, help="server TOML (Cosmian's kms.toml subset)")
     p.add_argument(
-        "--test-data-root", type=Path, metavar="DIR",
+        "--test-data-root",
+        type=Path,
+        metavar="DIR",
         help="directory that `test_data/` paths in the config stand for",
     )
     p.add_argument(  # secret:// references in the config (issue 4)
-        "--backend", metavar="NAME", dest="secret_backend",
+        "--backend",
+        metavar="NAME",
+        dest="secret_backend",
         help="secret backend for secret:// references in the config: vault, aws-ssm, azure-kv or "
         "cosmian-kms (default: $KMS_SECRET_BACKEND)",
     )
     p.add_argument(
-        "--auto-rotation-check-interval", type=float, metavar="SECONDS", dest="auto_rotation_interval",
+        "--auto-rotation-check-interval",
+        type=float,
+        metavar="SECONDS",
+        dest="auto_rotation_interval",
         help="run the key auto-rotation check every SECONDS (Cosmian's auto_rotation_check_interval_secs; "
         "0 disables it; default: the config's, else 0)",
     )
@@ -54,12 +62,17 @@ def run(args: argparse.Namespace) -> int:
     """Load the config, open the store, serve until SIGTERM/SIGINT; returns an exit code."""
     from kms_tui.server.config import ServerConfig, ServerConfigError, load_config
 
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
-        config = load_config(
-            args.config, test_data_root=args.test_data_root, data=_resolved_toml(args.config, args.secret_backend)
-        ) if args.config else ServerConfig()
+        config = (
+            load_config(
+                args.config, test_data_root=args.test_data_root, data=_resolved_toml(args.config, args.secret_backend)
+            )
+            if args.config
+            else ServerConfig()
+        )
         ssl_ctx = None
         if config.tls.enabled:
             from kms_tui.server.tls import server_context
@@ -71,8 +84,10 @@ def run(args: argparse.Namespace) -> int:
     interval = getattr(args, "auto_rotation_interval", None)
     if interval is not None:
         if interval < 0:
-            print("kms-tui serve: --auto-rotation-check-interval must be 0 (disabled) or a number of seconds",
-                  file=sys.stderr)
+            print(
+                "kms-tui serve: --auto-rotation-check-interval must be 0 (disabled) or a number of seconds",
+                file=sys.stderr,
+            )
             return exitcodes.USAGE
         config.auto_rotation_check_interval_secs = interval
     host = args.host or (config.hostname if args.config else "127.0.0.1")

@@ -30,8 +30,9 @@ async def _collect(connection: Any, args: argparse.Namespace) -> Any:
         async with Session(connection) as session:
             settings = ConnectionSettings.from_http_config(dict(connection.http_config))
             options = client_options(connection)  # [retry] and [limits] of settings.toml, as every command
-            async with KmsClient(settings, profile=connection.name, audit=audit, credentials=session,
-                                 **options) as client:
+            async with KmsClient(
+                settings, profile=connection.name, audit=audit, credentials=session, **options
+            ) as client:
                 if args.print_kmip:
                     from kms_tui.commands.headless import print_exchange
 
@@ -44,12 +45,13 @@ async def _collect(connection: Any, args: argparse.Namespace) -> Any:
 
 
 def _text(data: Any) -> str:
-    lines = [f"profile:      {data.profile or '-'}  ({mask_url(data.server_url)})",
-             f"user:         {data.user or '-'}"]
+    lines = [f"profile:      {data.profile or '-'}  ({mask_url(data.server_url)})", f"user:         {data.user or '-'}"]
     if data.token:
         left = f"{data.token.seconds_left // 60} min left" if data.token.seconds_left is not None else "no exp"
-        lines.append(f"token:        email={data.token.email} sub={data.token.sub} iss={data.token.iss} "
-                     f"exp={data.token.exp} ({left}) [claims not verified]")
+        lines.append(
+            f"token:        email={data.token.email} sub={data.token.sub} iss={data.token.iss} "
+            f"exp={data.token.exp} ({left}) [claims not verified]"
+        )
     if data.client_certificate:
         c = data.client_certificate
         lines.append(f"certificate:  {c.subject} issued by {c.issuer}, expires {c.not_after}")
@@ -79,8 +81,9 @@ def run(args: argparse.Namespace) -> int:
 
     def body() -> int:
         data = asyncio.run(_collect(resolve(args), args))
-        print(dumps({**data.to_dict(), "server_url": mask_url(data.server_url)}) if args.json
-              else safe_lines(_text(data)))
+        print(
+            dumps({**data.to_dict(), "server_url": mask_url(data.server_url)}) if args.json else safe_lines(_text(data))
+        )
         if data.user_error is not None:  # the JSON document above already carries the errors
             return report_error(argparse.Namespace(json=False), data.user_error)
         return exitcodes.OK

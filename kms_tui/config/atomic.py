@@ -104,8 +104,9 @@ def read_current(path: Path) -> tuple[bytes | None, int | None]:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ConfigError("is not a regular file; not overwritten", source=path,
-                              fix="Move it away, then save again.")
+            raise ConfigError(
+                "is not a regular file; not overwritten", source=path, fix="Move it away, then save again."
+            )
         chunks = []
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
@@ -116,8 +117,9 @@ def read_current(path: Path) -> tuple[bytes | None, int | None]:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, *, secret: bool, backup: bool = True,
-                 decide: Callable[[bytes | None], bytes] | None = None) -> bool:
+def write_atomic(
+    path: Path, data: bytes, *, secret: bool, backup: bool = True, decide: Callable[[bytes | None], bytes] | None = None
+) -> bool:
     """Atomically replace ``path`` with ``data``; return False if it already held exactly that.
 
     ``secret`` forces mode 0600 (file and backup); otherwise an existing file keeps its mode

@@ -33,21 +33,38 @@ def _expiry_problems(cert: x509.Certificate, path: str, at: LineOf, now: datetim
     subject = cert.subject.rfc4514_string() or "(no subject)"
     not_after = cert.not_valid_after_utc
     if not_after < now:
-        return [Problem(path, at(path), f"certificate {subject} expired on {not_after:%Y-%m-%d}",
-                        "a certificate that is currently valid")]
+        return [
+            Problem(
+                path,
+                at(path),
+                f"certificate {subject} expired on {not_after:%Y-%m-%d}",
+                "a certificate that is currently valid",
+            )
+        ]
     if cert.not_valid_before_utc > now:
-        return [Problem(path, at(path),
-                        f"certificate {subject} is not valid before {cert.not_valid_before_utc:%Y-%m-%d}",
-                        "a certificate that is currently valid")]
+        return [
+            Problem(
+                path,
+                at(path),
+                f"certificate {subject} is not valid before {cert.not_valid_before_utc:%Y-%m-%d}",
+                "a certificate that is currently valid",
+            )
+        ]
     if not_after - now < EXPIRY_WARNING:
-        return [Problem(path, at(path), f"certificate {subject} expires on {not_after:%Y-%m-%d}",
-                        "renew it soon", "warning")]
+        return [
+            Problem(
+                path, at(path), f"certificate {subject} expires on {not_after:%Y-%m-%d}", "renew it soon", "warning"
+            )
+        ]
     return []
 
 
 _EXISTING_FILE = "an existing file path"  # what a missing file's problem allows (is_missing_file)
-CLIENT_FILE_KEYS = ("http_config.tls_client_pem_cert_path", "http_config.tls_client_pem_key_path",
-                    "http_config.tls_client_pkcs12_path")
+CLIENT_FILE_KEYS = (
+    "http_config.tls_client_pem_cert_path",
+    "http_config.tls_client_pem_key_path",
+    "http_config.tls_client_pkcs12_path",
+)
 
 
 def is_missing_file(problem: Problem) -> bool:
@@ -85,23 +102,48 @@ def check_http_config(http: dict[str, Any], text: str = "", now: datetime | None
                 certs = x509.load_pem_x509_certificates(raw)
                 out += _expiry_problems(certs[0], cert_key, at, now)
             except ValueError:
-                out.append(Problem(cert_key, at(cert_key), f"{cert_path} holds no PEM certificate",
-                                   "a PEM file starting with -----BEGIN CERTIFICATE-----"))
+                out.append(
+                    Problem(
+                        cert_key,
+                        at(cert_key),
+                        f"{cert_path} holds no PEM certificate",
+                        "a PEM file starting with -----BEGIN CERTIFICATE-----",
+                    )
+                )
     if key_path:
         raw = _read(key_key, key_path, at, out)
         if raw is not None:
             try:
                 private = serialization.load_pem_private_key(raw, password=None)
                 if certs and _public_der(private) != certs[0].public_key().public_bytes(
-                        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
-                    out.append(Problem(key_key, at(key_key), f"{key_path} does not match the certificate {cert_path}",
-                                       "the private key of the client certificate"))
+                    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+                ):
+                    out.append(
+                        Problem(
+                            key_key,
+                            at(key_key),
+                            f"{key_path} does not match the certificate {cert_path}",
+                            "the private key of the client certificate",
+                        )
+                    )
             except TypeError:
-                out.append(Problem(key_key, at(key_key), f"{key_path} is encrypted; ckms cannot use an encrypted key",
-                                   "an unencrypted PKCS#8 or traditional PEM key"))
+                out.append(
+                    Problem(
+                        key_key,
+                        at(key_key),
+                        f"{key_path} is encrypted; ckms cannot use an encrypted key",
+                        "an unencrypted PKCS#8 or traditional PEM key",
+                    )
+                )
             except ValueError:
-                out.append(Problem(key_key, at(key_key), f"{key_path} holds no PEM private key",
-                                   "a PKCS#8 PEM key (a PRIVATE KEY block) or a traditional RSA/EC PEM key"))
+                out.append(
+                    Problem(
+                        key_key,
+                        at(key_key),
+                        f"{key_path} holds no PEM private key",
+                        "a PKCS#8 PEM key (a PRIVATE KEY block) or a traditional RSA/EC PEM key",
+                    )
+                )
     p12_key = "http_config.tls_client_pkcs12_path"
     p12_path = http.get("tls_client_pkcs12_path")
     if p12_path:
@@ -111,25 +153,42 @@ def check_http_config(http: dict[str, Any], text: str = "", now: datetime | None
             try:
                 key, cert, _ = pkcs12.load_key_and_certificates(raw, password.encode() if password else None)
                 if cert is None or key is None:
-                    out.append(Problem(p12_key, at(p12_key), f"{p12_path} lacks a certificate or private key",
-                                       "a bundle with the client certificate and its key"))
+                    out.append(
+                        Problem(
+                            p12_key,
+                            at(p12_key),
+                            f"{p12_path} lacks a certificate or private key",
+                            "a bundle with the client certificate and its key",
+                        )
+                    )
                 else:
                     out += _expiry_problems(cert, p12_key, at, now)
             except ValueError:
                 pw_key = "http_config.tls_client_pkcs12_password"
-                out.append(Problem(pw_key, at(pw_key),
-                                   f"{p12_path} does not open with this password (or is not PKCS#12)",
-                                   "the bundle's password"))
+                out.append(
+                    Problem(
+                        pw_key,
+                        at(pw_key),
+                        f"{p12_path} does not open with this password (or is not PKCS#12)",
+                        "the bundle's password",
+                    )
+                )
     ca = http.get("verified_cert")
     if ca:
         try:
             for cert in x509.load_pem_x509_certificates(ca.encode()):
                 out += _expiry_problems(cert, "http_config.verified_cert", at, now)
         except ValueError:
-            out.append(Problem("http_config.verified_cert", at("http_config.verified_cert"),
-                               "verified_cert must hold PEM certificate text, not a path" if "BEGIN" not in ca
-                               else "verified_cert holds no readable PEM certificate",
-                               "the CA certificate(s) inline, -----BEGIN CERTIFICATE----- …"))
+            out.append(
+                Problem(
+                    "http_config.verified_cert",
+                    at("http_config.verified_cert"),
+                    "verified_cert must hold PEM certificate text, not a path"
+                    if "BEGIN" not in ca
+                    else "verified_cert holds no readable PEM certificate",
+                    "the CA certificate(s) inline, -----BEGIN CERTIFICATE----- …",
+                )
+            )
     return out
 
 

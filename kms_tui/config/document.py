@@ -27,14 +27,15 @@ def read_text(path: Path) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError("configuration file does not exist", source=path,
-                          fix="Check the path, or list profiles with `kms-tui profile list`.") from None
+        raise ConfigError(
+            "configuration file does not exist",
+            source=path,
+            fix="Check the path, or list profiles with `kms-tui profile list`.",
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start})", source=path,
-                          fix="Save the file as UTF-8.") from None
+        raise ConfigError(f"not UTF-8 text (byte {exc.start})", source=path, fix="Save the file as UTF-8.") from None
     except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", source=path,
-                          fix="Check the file's permissions.") from None
+        raise ConfigError(f"cannot read: {exc.strerror}", source=path, fix="Check the file's permissions.") from None
 
 
 @dataclass
@@ -51,8 +52,12 @@ class ProfileDocument:
         """Parse ``text``; a syntax error raises ConfigError with line and column."""
         doc, problems = parse_toml(text)
         if doc is None:
-            raise ConfigError("the file is not valid TOML", problems, source=path,
-                              fix="Fix the syntax error; kms-tui will not overwrite this file until it parses.")
+            raise ConfigError(
+                "the file is not valid TOML",
+                problems,
+                source=path,
+                fix="Fix the syntax error; kms-tui will not overwrite this file until it parses.",
+            )
         return cls(text, doc, path)
 
     @classmethod
@@ -83,8 +88,7 @@ class ProfileDocument:
         problems = self.problems()
         if errors_only(problems):
             n = len(errors_only(problems))
-            raise ConfigError(f"invalid configuration ({n} problem{'s' if n > 1 else ''})", problems,
-                              source=self.path)
+            raise ConfigError(f"invalid configuration ({n} problem{'s' if n > 1 else ''})", problems, source=self.path)
 
     def get(self, dotted: str, default: Any = None) -> Any:
         node: Any = self.doc
@@ -97,8 +101,9 @@ class ProfileDocument:
     def holds_secret(self) -> bool:
         """True if any credential key (misspelt ones too: ``is_secret_key``) or credential header
         (``Authorization: …`` in ``custom_headers``) holds a literal value (references are not secrets)."""
-        return any(REF_MARK not in value and holds_credential(path, value)
-                   for path, value in _walk_strings(self.data(), ""))
+        return any(
+            REF_MARK not in value and holds_credential(path, value) for path, value in _walk_strings(self.data(), "")
+        )
 
     # -- editing ---------------------------------------------------------------------------
     def set(self, dotted: str, value: Any) -> None:
@@ -152,8 +157,11 @@ class ProfileDocument:
             try:
                 on_disk = current.decode("utf-8")
             except UnicodeDecodeError:
-                raise ConfigError("the file on disk is not UTF-8 text; not overwritten", source=target,
-                                  fix="Fix or move the file by hand, then retry.") from None
+                raise ConfigError(
+                    "the file on disk is not UTF-8 text; not overwritten",
+                    source=target,
+                    fix="Fix or move the file by hand, then retry.",
+                ) from None
             if on_disk in (self.text, new):
                 return new.encode("utf-8")
             written_text = self._merged_onto(on_disk, new, target)
@@ -161,8 +169,7 @@ class ProfileDocument:
 
         self.notices = self.legacy_notices()
         # A merged file keeps the mode it had on disk (0600 if it held a secret) unless ours holds one.
-        written = write_atomic(target, new.encode("utf-8"), secret=self.holds_secret(), decide=decide,
-                               backup=backup)
+        written = write_atomic(target, new.encode("utf-8"), secret=self.holds_secret(), decide=decide, backup=backup)
         self.text, self.path = written_text, target
         self.doc = tomlkit.parse(written_text)
         return written
@@ -173,25 +180,37 @@ class ProfileDocument:
 
         theirs, broken = parse_toml(on_disk)
         if theirs is None:
-            raise ConfigError("the file on disk is not valid TOML; not overwritten", broken,
-                              source=target, fix="Fix or move the file by hand, then retry.")
+            raise ConfigError(
+                "the file on disk is not valid TOML; not overwritten",
+                broken,
+                source=target,
+                fix="Fix or move the file by hand, then retry.",
+            )
         if not self.text:
-            raise ConfigError("a file was created there since this profile was started; not overwritten",
-                              source=target,
-                              fix="Choose another name, or reload the profile and apply your change again.")
+            raise ConfigError(
+                "a file was created there since this profile was started; not overwritten",
+                source=target,
+                fix="Choose another name, or reload the profile and apply your change again.",
+            )
         base, _ = parse_toml(self.text)
         ours, _ = parse_toml(new)
         delta, clash = merge.merge(base.unwrap() if base else {}, ours.unwrap() if ours else {}, theirs.unwrap())
         if clash:
-            raise ConfigError("the file changed on disk since it was loaded, in the same keys as this save "
-                              f"({', '.join(f'`{k}`' for k in clash[:5])}); not overwritten", source=target,
-                              fix="Reload the profile and apply your change again.")
+            raise ConfigError(
+                "the file changed on disk since it was loaded, in the same keys as this save "
+                f"({', '.join(f'`{k}`' for k in clash[:5])}); not overwritten",
+                source=target,
+                fix="Reload the profile and apply your change again.",
+            )
         merge.apply(theirs, delta, tomlkit.table)
         ours_valid = not errors_only(validate_data(ours.unwrap() if ours else {}))
         if ours_valid and errors_only(validate_data(theirs.unwrap())):
-            raise ConfigError("the file changed on disk since it was loaded, and this save merged onto it "
-                              "would make it invalid; not overwritten", source=target,
-                              fix="Reload the profile and apply your change again.")
+            raise ConfigError(
+                "the file changed on disk since it was loaded, and this save merged onto it "
+                "would make it invalid; not overwritten",
+                source=target,
+                fix="Reload the profile and apply your change again.",
+            )
         return rename_legacy_keys(tomlkit.dumps(theirs), (theirs.unwrap().get("http_config") or {}))[0]
 
 

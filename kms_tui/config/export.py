@@ -23,11 +23,14 @@ def ckms_caveats(document: ProfileDocument) -> list[str]:
     notes = []
     oauth = document.get("http_config.oauth2_conf")
     if isinstance(oauth, dict) and "client_secret" not in oauth:
-        notes.append('ckms 5.26 cannot parse an oauth2_conf without client_secret: add client_secret = "" '
-                     "under [http_config.oauth2_conf] for PKCE-only use with ckms")
+        notes.append(
+            'ckms 5.26 cannot parse an oauth2_conf without client_secret: add client_secret = "" '
+            "under [http_config.oauth2_conf] for PKCE-only use with ckms"
+        )
     if "secret://" in document.text:
-        notes.append("this profile holds secret:// references, which only kms-tui resolves; "
-                     "ckms would send them literally")
+        notes.append(
+            "this profile holds secret:// references, which only kms-tui resolves; ckms would send them literally"
+        )
     if document.legacy_notices():
         notes.append("ckms accepts the legacy ssl_client_* keys but warns about them on every run")
     return notes
@@ -40,8 +43,13 @@ def import_file(store: ProfileStore, source: Path, name: str | None, *, secret_b
     name = name or source.stem.replace(" ", "-")
     store._must_be_free(name)
     target = store._own_path(name)
-    write_atomic(target, document.text.encode("utf-8"), secret=document.holds_secret(), backup=False,
-                 decide=lambda current: must_be_new(current, document.text, name))
+    write_atomic(
+        target,
+        document.text.encode("utf-8"),
+        secret=document.holds_secret(),
+        backup=False,
+        decide=lambda current: must_be_new(current, document.text, name),
+    )
     if secret_backend:
         store.set_profile_settings(name, ProfileSettings(secret_backend=secret_backend))
     return name

@@ -83,8 +83,9 @@ def _open_lock(lock: Path, path: Path) -> int:
     except paths.LinkRefused as exc:
         raise ConfigError(exc.message, fix=exc.fix) from None
     except OSError as exc:
-        raise ConfigError(f"cannot lock for saving: {exc.strerror}", source=path,
-                          fix=f"Make {path.parent} writable and save again.") from None
+        raise ConfigError(
+            f"cannot lock for saving: {exc.strerror}", source=path, fix=f"Make {path.parent} writable and save again."
+        ) from None
 
 
 def _acquired(fd: int, lock: Path, deadline: float, path: Path) -> bool:
@@ -97,8 +98,11 @@ def _acquired(fd: int, lock: Path, deadline: float, path: Path) -> bool:
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise
             if time.monotonic() > deadline:
-                raise ConfigError("another kms-tui is saving this file; not saved", source=path,
-                                  fix="Try again in a moment (close other kms-tui windows if it persists).") from None
+                raise ConfigError(
+                    "another kms-tui is saving this file; not saved",
+                    source=path,
+                    fix="Try again in a moment (close other kms-tui windows if it persists).",
+                ) from None
             time.sleep(0.005)
     try:
         now = os.lstat(lock)

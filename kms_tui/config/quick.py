@@ -20,8 +20,15 @@ from urllib.parse import urlsplit
 
 # Keys accepted on the fast path, with the one Python type each must have.
 _TOP = {"vendor_id": str, "print_json": bool, "pkcs11_use_pin_as_access_token": bool, "http_config": dict}
-_HTTP = {"server_url": str, "accept_invalid_certs": bool, "verified_cert": str, "access_token": str,
-         "vault_token": str, "database_secret": str, "cipher_suites": str}
+_HTTP = {
+    "server_url": str,
+    "accept_invalid_certs": bool,
+    "verified_cert": str,
+    "access_token": str,
+    "vault_token": str,
+    "database_secret": str,
+    "cipher_suites": str,
+}
 
 
 def settings_absent(root: Path | None = None) -> bool:
@@ -45,8 +52,14 @@ class DefaultOAuthExtras:
         return {}
 
     def model_dump(self) -> dict[str, Any]:
-        return {"flow": self.flow, "device_authorization_url": None, "audience": None, "redirect_port": None,
-                "extra_params": {}, "refresh": True}
+        return {
+            "flow": self.flow,
+            "device_authorization_url": None,
+            "audience": None,
+            "redirect_port": None,
+            "extra_params": {},
+            "refresh": True,
+        }
 
 
 class DefaultProfileSettings:
@@ -112,15 +125,26 @@ def quick_connection(path: Path, name: str, source: str) -> Any:
     except Exception:  # noqa: BLE001 - unreadable or not TOML: the full path says why, as before
         return None
     http = data.get("http_config")
-    if not (_plain(data, _TOP) and isinstance(http, dict) and _plain(http, _HTTP)
-            and isinstance(http.get("server_url"), str) and _valid_url(http["server_url"])):
+    if not (
+        _plain(data, _TOP)
+        and isinstance(http, dict)
+        and _plain(http, _HTTP)
+        and isinstance(http.get("server_url"), str)
+        and _valid_url(http["server_url"])
+    ):
         return None
     from kms_tui.config.resolve import ResolvedConnection
 
-    return ResolvedConnection(name=name, path=Path(path), http_config=dict(http),
-                              settings=DefaultProfileSettings(),  # type: ignore[arg-type]  # duck-typed
-                              vendor_id=str(data.get("vendor_id") or "cosmian"), references={}, warnings=[],
-                              source=source)
+    return ResolvedConnection(
+        name=name,
+        path=Path(path),
+        http_config=dict(http),
+        settings=DefaultProfileSettings(),  # type: ignore[arg-type]  # duck-typed
+        vendor_id=str(data.get("vendor_id") or "cosmian"),
+        references={},
+        warnings=[],
+        source=source,
+    )
 
 
 # settings.toml's defaults ([retry], [limits]: kms_tui.config.settings.RetrySettings and
@@ -133,8 +157,11 @@ def client_options(resolved: Any = None) -> dict[str, Any]:
     """:func:`kms_tui.config.settings.client_options`, without pydantic when there is no
     settings.toml and the profile sets no ``[retry]``/``[limits]`` of its own."""
     profile = getattr(resolved, "settings", None)
-    if getattr(profile, "retry", None) is not None or getattr(profile, "limits", None) is not None \
-            or not settings_absent():
+    if (
+        getattr(profile, "retry", None) is not None
+        or getattr(profile, "limits", None) is not None
+        or not settings_absent()
+    ):
         from kms_tui.config.settings import client_options as full
 
         return full(resolved)
@@ -143,7 +170,8 @@ def client_options(resolved: Any = None) -> dict[str, Any]:
 
     retry = DEFAULT_RETRY
     return {
-        "retry": RetryPolicy(timeout=retry["timeout_seconds"], attempts=retry["attempts"],
-                             backoff=retry["backoff_seconds"]),
+        "retry": RetryPolicy(
+            timeout=retry["timeout_seconds"], attempts=retry["attempts"], backoff=retry["backoff_seconds"]
+        ),
         "limits": AnswerLimits.from_megabytes(**DEFAULT_LIMITS),
     }

@@ -121,8 +121,9 @@ def _pick(profile: str | None, conf: str | None, store: ProfileStore) -> tuple[s
     )
 
 
-def load_connection(document: ProfileDocument, name: str, settings: ProfileSettings,
-                    source: str = "store") -> ResolvedConnection:
+def load_connection(
+    document: ProfileDocument, name: str, settings: ProfileSettings, source: str = "store"
+) -> ResolvedConnection:
     """Validate ``document`` and resolve its references with the profile's backend."""
     from kms_tui.config.schema import LEGACY_KEYS
 
@@ -152,8 +153,9 @@ def load_connection(document: ProfileDocument, name: str, settings: ProfileSetti
     )
 
 
-def resolve_connection(profile: str | None = None, conf: str | None = None, *,
-                       quick: bool = False) -> ResolvedConnection:
+def resolve_connection(
+    profile: str | None = None, conf: str | None = None, *, quick: bool = False
+) -> ResolvedConnection:
     """The connection a command should use (see module doc for the order); ConfigError if invalid.
 
     ``quick`` (headless commands): a plain profile with default settings is read without

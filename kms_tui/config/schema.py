@@ -209,8 +209,12 @@ def _named_like_a_secret(key: str) -> bool:
     if not words or words[-1] in _PLACE_WORDS:
         return False
     joined = "_".join(words)
-    return (not _SECRET_WORDS.isdisjoint(words) or words[-1] == "token"
-            or re.search(r"key_?pass", joined) is not None or joined.endswith(("private_key", "api_key")))
+    return (
+        not _SECRET_WORDS.isdisjoint(words)
+        or words[-1] == "token"
+        or re.search(r"key_?pass", joined) is not None
+        or joined.endswith(("private_key", "api_key"))
+    )
 
 
 # Headers whose value is a credential whatever its name says (``Cookie``), and words that make a
@@ -255,5 +259,6 @@ def holds_credential(path: str, value: str) -> bool:
     """True if the literal string ``value`` at dotted ``path`` is (or carries) a credential: a
     secret key (:func:`is_secret_key`), a credential header (:func:`secret_header_name`) or a
     header entry too malformed to tell (:func:`malformed_header`)."""
-    return bool(value) and (is_secret_key(path) or secret_header_name(path, value) is not None
-                            or malformed_header(path, value))
+    return bool(value) and (
+        is_secret_key(path) or secret_header_name(path, value) is not None or malformed_header(path, value)
+    )

@@ -109,8 +109,9 @@ def client_options(resolved: Any = None, settings: Settings | None = None) -> di
     limits = getattr(profile, "limits", None) or settings.limits
     return {
         "retry": RetryPolicy(timeout=retry.timeout_seconds, attempts=retry.attempts, backoff=retry.backoff_seconds),
-        "limits": AnswerLimits.from_megabytes(limits.max_answer_mb, limits.max_listing_answer_mb,
-                                              limits.deadline_seconds),
+        "limits": AnswerLimits.from_megabytes(
+            limits.max_answer_mb, limits.max_listing_answer_mb, limits.deadline_seconds
+        ),
     }
 
 
@@ -179,8 +180,11 @@ def save_settings(settings: Settings, root: Path | None = None) -> bool:
         try:
             text = current.decode("utf-8") if current is not None else ""
         except UnicodeDecodeError:
-            raise ConfigError("settings file is not UTF-8 text; not overwritten", source=path,
-                              fix="Fix or move the file by hand, then retry.") from None
+            raise ConfigError(
+                "settings file is not UTF-8 text; not overwritten",
+                source=path,
+                fix="Fix or move the file by hand, then retry.",
+            ) from None
         doc, problems = parse_toml(text)
         if doc is None:
             raise ConfigError("settings file is not valid TOML; not overwritten", problems, source=path)
@@ -192,8 +196,10 @@ def save_settings(settings: Settings, root: Path | None = None) -> bool:
                 if clash:
                     raise ConfigError(
                         "settings changed on disk since they were loaded, in the same keys as this save "
-                        f"({', '.join(f'`{k}`' for k in clash[:5])}); not overwritten", source=path,
-                        fix="Reload and apply your change again.")
+                        f"({', '.join(f'`{k}`' for k in clash[:5])}); not overwritten",
+                        source=path,
+                        fix="Reload and apply your change again.",
+                    )
                 merge.apply(theirs, delta)
                 wanted = _values(Settings.model_validate(theirs))
         _merge(doc, wanted)

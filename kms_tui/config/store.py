@@ -41,15 +41,22 @@ class ProfileInfo:
     origin: str = ""  # for discovered ones: "CKMS_CONF", "home" or "system"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "path": str(self.path), "source": self.source,
-                "active": self.active, "origin": self.origin}
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "source": self.source,
+            "active": self.active,
+            "origin": self.origin,
+        }
 
 
 def check_name(name: str) -> str:
     """Validate a profile name (it becomes a file name)."""
     if not _NAME.match(name or ""):
-        raise ConfigError(f"invalid profile name {name!r}",
-                          fix="Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.")
+        raise ConfigError(
+            f"invalid profile name {name!r}",
+            fix="Use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+        )
     return name
 
 
@@ -86,7 +93,8 @@ class ProfileStore:
         active = settings.active_profile
         out = [
             ProfileInfo(p.stem, p, "store", p.stem == active)
-            for p in sorted(self.dir.glob("*.toml")) if _NAME.match(p.stem)
+            for p in sorted(self.dir.glob("*.toml"))
+            if _NAME.match(p.stem)
         ]
         known = {p.path.resolve() for p in out}
         for found in discover_ckms_confs():
@@ -107,8 +115,10 @@ class ProfileStore:
                     raise ConfigError(error.message, fix=error.fix)
                 return entry
         names = ", ".join(p.name for p in self.list()) or "none yet"
-        raise ConfigError(f"no profile named {name!r} (profiles: {names})",
-                          fix="Create one with `kms-tui profile import FILE --name NAME`.")
+        raise ConfigError(
+            f"no profile named {name!r} (profiles: {names})",
+            fix="Create one with `kms-tui profile import FILE --name NAME`.",
+        )
 
     def exists(self, name: str) -> bool:
         return any(p.name == name for p in self.list())
@@ -166,8 +176,13 @@ class ProfileStore:
         target = self._own_path(new)
         from kms_tui.config.export import must_be_new
 
-        write_atomic(target, document.text.encode("utf-8"), secret=document.holds_secret(), backup=False,
-                     decide=lambda current: must_be_new(current, document.text, new))
+        write_atomic(
+            target,
+            document.text.encode("utf-8"),
+            secret=document.holds_secret(),
+            backup=False,
+            decide=lambda current: must_be_new(current, document.text, new),
+        )
         settings = self.settings()
         if source in settings.profiles:
             settings.profiles[new] = settings.profiles[source].model_copy(deep=True)
@@ -230,8 +245,10 @@ class ProfileStore:
     def _owned(self, name: str, verb: str) -> ProfileInfo:
         entry = self.info(name)
         if entry.source != "store":
-            raise ConfigError(f"cannot {verb} {name!r}: it is ckms's own file {entry.path}",
-                              fix="Duplicate it into a kms-tui profile first (`profile import`).")
+            raise ConfigError(
+                f"cannot {verb} {name!r}: it is ckms's own file {entry.path}",
+                fix="Duplicate it into a kms-tui profile first (`profile import`).",
+            )
         return entry
 
 

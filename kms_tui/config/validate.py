@@ -89,11 +89,20 @@ def parse_toml(text: str) -> tuple[tomlkit.TOMLDocument | None, list[Problem]]:
     except Exception as exc:  # noqa: BLE001 - KeyAlreadyPresent and friends: no position known
         reason = str(exc) or type(exc).__name__
         key = re.search(r'Key "([^"]+)"', reason)
-        key_line = next((i for i, row in enumerate(text.splitlines(), 1)
-                         if key and re.match(rf"\s*\"?{re.escape(key.group(1))}\"?\s*[=.]", row)), None)
+        key_line = next(
+            (
+                i
+                for i, row in enumerate(text.splitlines(), 1)
+                if key and re.match(rf"\s*\"?{re.escape(key.group(1))}\"?\s*[=.]", row)
+            ),
+            None,
+        )
         where = f" at line {key_line}" if key_line else ""
-        return None, [Problem("", key_line, f"TOML error{where}: {reason}",
-                              "valid TOML (the file is left untouched until it parses)")]
+        return None, [
+            Problem(
+                "", key_line, f"TOML error{where}: {reason}", "valid TOML (the file is left untouched until it parses)"
+            )
+        ]
 
 
 def validate_document(text: str) -> list[Problem]:
@@ -131,8 +140,13 @@ def _syntax_problem(text: str, message: str) -> Problem:
         lines = text.splitlines() or [""]
         line, col = len(lines), len(lines[-1]) + 1
         reason = f"{reason}: unexpected end of file (is the file truncated?)"
-    return Problem("", line, f"TOML syntax error at line {line}, column {col}: {reason}",
-                   "valid TOML (the file is left untouched until it parses)", column=col)
+    return Problem(
+        "",
+        line,
+        f"TOML syntax error at line {line}, column {col}: {reason}",
+        "valid TOML (the file is left untouched until it parses)",
+        column=col,
+    )
 
 
 def _key_on_line(text: str, line: int) -> str | None:
@@ -182,8 +196,14 @@ def _schema_problems(data: dict[str, Any], at: LineOf) -> list[Problem]:
         if kind == "extra_forbidden":
             guess = near_miss(key, allowed_keys(table))
             message = f"unknown key `{key}` in {_where(table)}: ckms 5.26 refuses the file"
-            problems.append(Problem(path, at(path), message + (f"; did you mean `{guess}`?" if guess else ""),
-                                    _rename_or_list(key, guess, table)))
+            problems.append(
+                Problem(
+                    path,
+                    at(path),
+                    message + (f"; did you mean `{guess}`?" if guess else ""),
+                    _rename_or_list(key, guess, table),
+                )
+            )
         elif kind == "missing":
             known = allowed_keys(table)
             typo = next((k for k in _table_of(data, table) if k not in known and near_miss(k, [key])), None)
@@ -223,8 +243,7 @@ def _ignored_key_problems(data: dict[str, Any], table: str, at: LineOf) -> list[
         guess = near_miss(key, known_keys(table))
         allowed = _rename_or_list(key, guess, table)
         if guess:
-            effect = (f"`{guess}` is set too and is the one used" if guess in values
-                      else f"so `{guess}` is not set")
+            effect = f"`{guess}` is set too and is the one used" if guess in values else f"so `{guess}` is not set"
             message = f"`{key}` in [{table}] looks like a misspelling of `{guess}`: it is ignored, {effect}"
         elif key in extras:
             message = f"`{key}` in [{table}] is read by kms-tui only: ckms ignores it (and drops it on `ckms login`)"
@@ -259,23 +278,35 @@ def _http_problems(http: dict[str, Any], at: LineOf) -> list[Problem]:
 
     for old, new in LEGACY_KEYS.items():
         if old in http:
-            add(f"http_config.{old}", f"`{old}` is deprecated; it will be renamed to `{new}` on the next save",
-                f"`{new}`", "warning")
+            add(
+                f"http_config.{old}",
+                f"`{old}` is deprecated; it will be renamed to `{new}` on the next save",
+                f"`{new}`",
+                "warning",
+            )
     pem = has("tls_client_pem_cert_path") or has("tls_client_pem_key_path")
     if pem and has("tls_client_pkcs12_path"):
-        add("http_config.tls_client_pkcs12_path", "cannot use both PKCS#12 and PEM client authentication",
-            "either the PEM pair or the PKCS#12 bundle")
+        add(
+            "http_config.tls_client_pkcs12_path",
+            "cannot use both PKCS#12 and PEM client authentication",
+            "either the PEM pair or the PKCS#12 bundle",
+        )
     if has("tls_client_pem_cert_path") != has("tls_client_pem_key_path"):
         missing = "tls_client_pem_key_path" if has("tls_client_pem_cert_path") else "tls_client_pem_cert_path"
-        add(f"http_config.{missing}", "both PEM certificate and key paths must be provided",
-            f"add `{missing}`")
+        add(f"http_config.{missing}", "both PEM certificate and key paths must be provided", f"add `{missing}`")
     if has("tls_client_pkcs12_path") and not has("tls_client_pkcs12_password"):
-        add("http_config.tls_client_pkcs12_path", "PKCS#12 password must be provided with PKCS#12 path",
-            'tls_client_pkcs12_password = "" when the bundle has no password')
+        add(
+            "http_config.tls_client_pkcs12_path",
+            "PKCS#12 password must be provided with PKCS#12 path",
+            'tls_client_pkcs12_password = "" when the bundle has no password',
+        )
     for i, header in enumerate(http.get("custom_headers") or []):
         if isinstance(header, str) and not _HEADER_RE.match(header):
-            add(f"http_config.custom_headers[{i}]", "invalid custom header (not shown: it may hold a credential)",
-                "write it as 'Name: Value', e.g. 'Authorization: Bearer <token>'")
+            add(
+                f"http_config.custom_headers[{i}]",
+                "invalid custom header (not shown: it may hold a credential)",
+                "write it as 'Name: Value', e.g. 'Authorization: Bearer <token>'",
+            )
     for path, value in (
         ("http_config.server_url", http.get("server_url")),
         ("http_config.proxy_params.url", (http.get("proxy_params") or {}).get("url")),
@@ -310,6 +341,12 @@ def _reference_problems(data: dict[str, Any], at: LineOf) -> list[Problem]:
     for path, value in _walk_strings(data, ""):
         for match in _REF_BODY.finditer(value):
             if "/" not in match.group("body").strip("/"):
-                out.append(Problem(path, at(path), f"incomplete secret reference `{match.group(0)}`",
-                                   "secret://<location>/<name>, e.g. secret://secret/kms-console#api_token"))
+                out.append(
+                    Problem(
+                        path,
+                        at(path),
+                        f"incomplete secret reference `{match.group(0)}`",
+                        "secret://<location>/<name>, e.g. secret://secret/kms-console#api_token",
+                    )
+                )
     return out

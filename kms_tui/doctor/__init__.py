@@ -29,8 +29,14 @@ async def diagnose_profile(resolved: ResolvedConnection, **kwargs: Any) -> Repor
         session = Session(resolved)
     except Exception:  # noqa: BLE001 - no session: the static access_token is used
         session = None
-    doctor = Doctor(dict(resolved.http_config), profile=resolved.name, credentials=session,
-                    issuer=issuer, audience=audience, **kwargs)
+    doctor = Doctor(
+        dict(resolved.http_config),
+        profile=resolved.name,
+        credentials=session,
+        issuer=issuer,
+        audience=audience,
+        **kwargs,
+    )
     return await doctor.run()
 
 

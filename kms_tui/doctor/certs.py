@@ -23,9 +23,11 @@ LEGACY_PBE = {
     bytes.fromhex("06092a864886f70d010503"): "pbeWithMD5AndDES-CBC",
     bytes.fromhex("06092a864886f70d01050a"): "pbeWithSHA1AndDES-CBC",
 }
-REEXPORT = ("re-export the bundle with AES: openssl pkcs12 -in OLD.p12 -nodes | openssl pkcs12 -export "
-            "-keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256 -out NEW.p12, then point "
-            "tls_client_pkcs12_path at NEW.p12")
+REEXPORT = (
+    "re-export the bundle with AES: openssl pkcs12 -in OLD.p12 -nodes | openssl pkcs12 -export "
+    "-keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256 -out NEW.p12, then point "
+    "tls_client_pkcs12_path at NEW.p12"
+)
 
 
 def legacy_ciphers(der: bytes) -> list[str]:
@@ -64,9 +66,12 @@ def days_left(cert: x509.Certificate, now: float | None = None) -> float:
 
 
 def describe(cert: x509.Certificate) -> list[str]:
-    return [f"subject: {cert.subject.rfc4514_string()}", f"issued by: {cert.issuer.rfc4514_string()}",
-            f"valid for: {', '.join(names(cert)) or '-'}",
-            f"valid from {day(cert.not_valid_before_utc)} until {day(cert.not_valid_after_utc)}"]
+    return [
+        f"subject: {cert.subject.rfc4514_string()}",
+        f"issued by: {cert.issuer.rfc4514_string()}",
+        f"valid for: {', '.join(names(cert)) or '-'}",
+        f"valid from {day(cert.not_valid_before_utc)} until {day(cert.not_valid_after_utc)}",
+    ]
 
 
 def pem_certificates(text: str) -> list[x509.Certificate]:

@@ -73,8 +73,9 @@ class Report:
 class Broken(Exception):
     """Raised by a check to stop the walk at its link."""
 
-    def __init__(self, summary: str, fix: str, exit_code: int, *, details: list[str] | None = None,
-                 reason: str = "") -> None:
+    def __init__(
+        self, summary: str, fix: str, exit_code: int, *, details: list[str] | None = None, reason: str = ""
+    ) -> None:
         super().__init__(summary)
         self.summary, self.fix, self.exit_code = summary, fix, exit_code
         self.details = details or []

@@ -119,11 +119,15 @@ async def read_head(reader: asyncio.StreamReader, timeout: float) -> Answer:
     return Answer(int(parts[1]), parts[2] if len(parts) > 2 else "", headers)
 
 
-async def connect_tunnel(route: Route, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                         timeout: float) -> Answer:
+async def connect_tunnel(
+    route: Route, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float
+) -> Answer:
     """Ask the proxy for a tunnel to the server (``CONNECT host:port``)."""
-    lines = [f"CONNECT {route.authority} HTTP/1.1", f"Host: {route.authority}",
-             *(f"{k}: {v}" for k, v in route.proxy_headers.items())]
+    lines = [
+        f"CONNECT {route.authority} HTTP/1.1",
+        f"Host: {route.authority}",
+        *(f"{k}: {v}" for k, v in route.proxy_headers.items()),
+    ]
     writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
     await writer.drain()
     return await read_head(reader, timeout)
@@ -133,12 +137,18 @@ async def start_tls(route: Route, writer: asyncio.StreamWriter, context: ssl.SSL
     await asyncio.wait_for(writer.start_tls(context, server_hostname=route.host), timeout)
 
 
-async def get(route: Route, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str,
-              timeout: float, *, absolute: bool = False) -> Answer:
+async def get(
+    route: Route,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    path: str,
+    timeout: float,
+    *,
+    absolute: bool = False,
+) -> Answer:
     """One ``GET path`` on an open stream (absolute-form for a plain-HTTP proxy)."""
     target = f"http://{route.authority}{path}" if absolute else path
-    lines = [f"GET {target} HTTP/1.1", f"Host: {route.authority}", "Accept: application/json",
-             "Connection: close"]
+    lines = [f"GET {target} HTTP/1.1", f"Host: {route.authority}", "Accept: application/json", "Connection: close"]
     if absolute:
         lines += [f"{k}: {v}" for k, v in route.proxy_headers.items()]
     writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))

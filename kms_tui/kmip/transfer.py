@@ -21,20 +21,36 @@ from kms_tui.kmip.models.attributes import Attributes, Link
 from kms_tui.kmip.ttlv import TTLV
 
 # ImportKeyFormat (kebab-case, as ckms spells them) → what the file holds.
-IMPORT_KEY_FORMATS = ("json-ttlv", "pem", "sec1", "pkcs1-priv", "pkcs1-pub", "pkcs8-priv", "pkcs8-pub",
-                      "aes", "chacha20")
+IMPORT_KEY_FORMATS = (
+    "json-ttlv",
+    "pem",
+    "sec1",
+    "pkcs1-priv",
+    "pkcs1-pub",
+    "pkcs8-priv",
+    "pkcs8-pub",
+    "aes",
+    "chacha20",
+)
 # CertificateInputFormat (ccadb left out: it fetches a list from the Internet).
 IMPORT_CERTIFICATE_FORMATS = ("pem", "der", "chain", "pkcs12")
 
 # KeyUsage (import_utils.rs) → CryptographicUsageMask bit.
 KEY_USAGES: dict[str, int] = {
-    "sign": CryptographicUsageMask.Sign, "verify": CryptographicUsageMask.Verify,
-    "encrypt": CryptographicUsageMask.Encrypt, "decrypt": CryptographicUsageMask.Decrypt,
-    "wrap-key": CryptographicUsageMask.WrapKey, "unwrap-key": CryptographicUsageMask.UnwrapKey,
-    "mac-generate": CryptographicUsageMask.MACGenerate, "mac-verify": CryptographicUsageMask.MACVerify,
-    "derive-key": CryptographicUsageMask.DeriveKey, "key-agreement": CryptographicUsageMask.KeyAgreement,
-    "certificate-sign": CryptographicUsageMask.CertificateSign, "crl-sign": CryptographicUsageMask.CRLSign,
-    "authenticate": CryptographicUsageMask.Authenticate, "unrestricted": CryptographicUsageMask.Unrestricted,
+    "sign": CryptographicUsageMask.Sign,
+    "verify": CryptographicUsageMask.Verify,
+    "encrypt": CryptographicUsageMask.Encrypt,
+    "decrypt": CryptographicUsageMask.Decrypt,
+    "wrap-key": CryptographicUsageMask.WrapKey,
+    "unwrap-key": CryptographicUsageMask.UnwrapKey,
+    "mac-generate": CryptographicUsageMask.MACGenerate,
+    "mac-verify": CryptographicUsageMask.MACVerify,
+    "derive-key": CryptographicUsageMask.DeriveKey,
+    "key-agreement": CryptographicUsageMask.KeyAgreement,
+    "certificate-sign": CryptographicUsageMask.CertificateSign,
+    "crl-sign": CryptographicUsageMask.CRLSign,
+    "authenticate": CryptographicUsageMask.Authenticate,
+    "unrestricted": CryptographicUsageMask.Unrestricted,
 }
 
 
@@ -51,21 +67,24 @@ class ExportFormat:
 
 
 # ExportKeyFormat and CertificateExportFormat, plus certificate DER (ckms has it only as import).
-EXPORT_FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
-    ExportFormat("json-ttlv", None, "ttlv"),
-    ExportFormat("sec1-pem", "ECPrivateKey", "pem"),
-    ExportFormat("sec1-der", "ECPrivateKey", "der"),
-    ExportFormat("pkcs1-pem", "PKCS1", "pem"),
-    ExportFormat("pkcs1-der", "PKCS1", "der"),
-    ExportFormat("pkcs8-pem", "PKCS8", "pem"),
-    ExportFormat("pkcs8-der", "PKCS8", "der"),
-    ExportFormat("base64", None, "base64"),
-    ExportFormat("raw", None, "raw"),
-    ExportFormat("pem", "X509", "pem", "CERTIFICATE", True),
-    ExportFormat("der", "X509", "der", "", True),
-    ExportFormat("pkcs12", "PKCS12", "pkcs12", "", True),
-    ExportFormat("pkcs7", "PKCS7", "pem", "PKCS7", True),
-)}
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    f.name: f
+    for f in (
+        ExportFormat("json-ttlv", None, "ttlv"),
+        ExportFormat("sec1-pem", "ECPrivateKey", "pem"),
+        ExportFormat("sec1-der", "ECPrivateKey", "der"),
+        ExportFormat("pkcs1-pem", "PKCS1", "pem"),
+        ExportFormat("pkcs1-der", "PKCS1", "der"),
+        ExportFormat("pkcs8-pem", "PKCS8", "pem"),
+        ExportFormat("pkcs8-der", "PKCS8", "der"),
+        ExportFormat("base64", None, "base64"),
+        ExportFormat("raw", None, "raw"),
+        ExportFormat("pem", "X509", "pem", "CERTIFICATE", True),
+        ExportFormat("der", "X509", "der", "", True),
+        ExportFormat("pkcs12", "PKCS12", "pkcs12", "", True),
+        ExportFormat("pkcs7", "PKCS7", "pem", "PKCS7", True),
+    )
+}
 KEY_EXPORT_FORMATS = tuple(n for n, f in EXPORT_FORMATS.items() if not f.for_certificates)
 CERTIFICATE_EXPORT_FORMATS = ("json-ttlv",) + tuple(n for n, f in EXPORT_FORMATS.items() if f.for_certificates)
 
@@ -85,8 +104,12 @@ WRAPPING_ALGORITHMS: dict[str, dict[str, str]] = {
     # wrapping key then wraps with ECIES (wrap_with_public_key ignores the parameters for EC)
     "ecies": {},
 }
-WRAP_ALIASES = {"rfc5649": "aes-key-wrap-padding", "rfc3394": "nist-key-wrap", "rsa-pkcs1v15": "rsa-pkcs-v15",
-                "rsa-aes-kw": "rsa-aes-key-wrap"}
+WRAP_ALIASES = {
+    "rfc5649": "aes-key-wrap-padding",
+    "rfc3394": "nist-key-wrap",
+    "rsa-pkcs1v15": "rsa-pkcs-v15",
+    "rsa-aes-kw": "rsa-aes-key-wrap",
+}
 
 
 def wrap_algorithm(name: str) -> str:
@@ -118,8 +141,13 @@ def is_wrapped(obj: TTLV) -> bool:
 
 
 def import_attributes(
-    *, tags: Iterable[str] = (), mask: int | None = None, links: Mapping[str, str] | None = None,
-    activate: bool = True, now: datetime | None = None, embedded: TTLV | None = None,
+    *,
+    tags: Iterable[str] = (),
+    mask: int | None = None,
+    links: Mapping[str, str] | None = None,
+    activate: bool = True,
+    now: datetime | None = None,
+    embedded: TTLV | None = None,
     wrapping_key_id: str | None = None,
 ) -> TTLV:
     """The Import's Attributes: the object's embedded ones (json-ttlv), then ckms's additions."""
@@ -140,9 +168,16 @@ def import_attributes(
 
 
 def import_request(
-    obj: TTLV, *, uid: str = "", tags: Iterable[str] = (), mask: int | None = None,
-    links: Mapping[str, str] | None = None, replace: bool = False, unwrap: bool = False,
-    now: datetime | None = None, wrapping_key_id: str | None = None,
+    obj: TTLV,
+    *,
+    uid: str = "",
+    tags: Iterable[str] = (),
+    mask: int | None = None,
+    links: Mapping[str, str] | None = None,
+    replace: bool = False,
+    unwrap: bool = False,
+    now: datetime | None = None,
+    wrapping_key_id: str | None = None,
 ) -> TTLV:
     """An Import of ``obj`` (a PrivateKey, PublicKey, SymmetricKey, Certificate… node)."""
     embedded = None
@@ -150,10 +185,19 @@ def import_request(
     kv = block.get("KeyValue") if block is not None else None
     if kv is not None and kv.type == "Structure":
         embedded = kv.get("Attributes")
-    attrs = import_attributes(tags=tags, mask=mask, links=links, now=now, wrapping_key_id=wrapping_key_id,
-                              embedded=embedded if embedded is not None and embedded.value else None)
-    children = [TTLV.text("UniqueIdentifier", uid), TTLV.enum("ObjectType", obj.tag),
-                TTLV.boolean("ReplaceExisting", replace)]
+    attrs = import_attributes(
+        tags=tags,
+        mask=mask,
+        links=links,
+        now=now,
+        wrapping_key_id=wrapping_key_id,
+        embedded=embedded if embedded is not None and embedded.value else None,
+    )
+    children = [
+        TTLV.text("UniqueIdentifier", uid),
+        TTLV.enum("ObjectType", obj.tag),
+        TTLV.boolean("ReplaceExisting", replace),
+    ]
     if obj.tag != "Certificate" and is_wrapped(obj):
         children.append(TTLV.enum("KeyWrapType", "NotWrapped" if unwrap else "AsRegistered"))
     children += [attrs, obj]
@@ -161,12 +205,15 @@ def import_request(
 
 
 def _key_block(fmt: str, material: TTLV, algorithm: str | None = None, length: int | None = None) -> TTLV:
-    return TTLV.struct("KeyBlock", [
-        TTLV.enum("KeyFormatType", fmt),
-        TTLV.struct("KeyValue", [material]),
-        TTLV.enum("CryptographicAlgorithm", algorithm) if algorithm else None,
-        TTLV.integer("CryptographicLength", length) if length is not None else None,
-    ])
+    return TTLV.struct(
+        "KeyBlock",
+        [
+            TTLV.enum("KeyFormatType", fmt),
+            TTLV.struct("KeyValue", [material]),
+            TTLV.enum("CryptographicAlgorithm", algorithm) if algorithm else None,
+            TTLV.integer("CryptographicLength", length) if length is not None else None,
+        ],
+    )
 
 
 def der_key_object(object_type: str, fmt: str, der: bytes) -> TTLV:
@@ -186,8 +233,14 @@ def certificate_object(der: bytes) -> TTLV:
 
 
 def pkcs12_import_request(
-    pkcs12: bytes, password: str, *, uid: str = "", tags: Iterable[str] = (), mask: int | None = None,
-    replace: bool = False, now: datetime | None = None,
+    pkcs12: bytes,
+    password: str,
+    *,
+    uid: str = "",
+    tags: Iterable[str] = (),
+    mask: int | None = None,
+    replace: bool = False,
+    now: datetime | None = None,
 ) -> TTLV:
     """``import_certificate.rs: import_pkcs12``: a PrivateKey in PKCS12 format, the password as a
     PKCS12PasswordLink the server reads and drops (it never stores it)."""
@@ -197,8 +250,14 @@ def pkcs12_import_request(
 
 
 def export_request(
-    uid: str, fmt: ExportFormat, *, wrap_key: str | None = None, wrap_alg: str | None = None,
-    pkcs12_password: str | None = None, unwrap: bool = False, allow_revoked: bool = False,
+    uid: str,
+    fmt: ExportFormat,
+    *,
+    wrap_key: str | None = None,
+    wrap_alg: str | None = None,
+    pkcs12_password: str | None = None,
+    unwrap: bool = False,
+    allow_revoked: bool = False,
 ) -> TTLV:
     """A Get (an Export with ``allow_revoked``) for ``fmt``, wrapped by ``wrap_key`` if given.
 
@@ -225,8 +284,11 @@ def _wrapping_spec(kek: str, alg: str | None, *, ttlv: bool = False) -> TTLV:
     if alg and WRAPPING_ALGORITHMS[wrap_algorithm(alg)]:
         params = WRAPPING_ALGORITHMS[wrap_algorithm(alg)]
         info.append(TTLV.struct("CryptographicParameters", [TTLV.enum(k, v) for k, v in params.items()]))
-    return TTLV.struct("KeyWrappingSpecification", [
-        TTLV.enum("WrappingMethod", "Encrypt"),
-        TTLV.struct("EncryptionKeyInformation", info),
-        TTLV.enum("EncodingOption", "TTLVEncoding" if ttlv else "NoEncoding"),
-    ])
+    return TTLV.struct(
+        "KeyWrappingSpecification",
+        [
+            TTLV.enum("WrappingMethod", "Encrypt"),
+            TTLV.struct("EncryptionKeyInformation", info),
+            TTLV.enum("EncodingOption", "TTLVEncoding" if ttlv else "NoEncoding"),
+        ],
+    )

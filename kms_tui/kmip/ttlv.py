@@ -103,9 +103,7 @@ def _encode_into(node: TTLV, out: list[str]) -> None:
             _encode_into(c, out)
         out.append("]}")
     else:
-        out.append(
-            '{"tag":' + _quote(node.tag) + ',"type":"' + node.type + '","value":' + _value_json(node) + "}"
-        )
+        out.append('{"tag":' + _quote(node.tag) + ',"type":"' + node.type + '","value":' + _value_json(node) + "}")
 
 
 def encode(node: TTLV) -> str:

@@ -26,6 +26,7 @@ TYPES = frozenset(
     }
 )
 
+
 class TTLVError(ValueError):
     """A JSON TTLV document that Cosmian KMS would refuse.
 

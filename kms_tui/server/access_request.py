@@ -14,9 +14,29 @@ from dataclasses import dataclass
 # Cosmian's `KmipOperation` (crate/kmip/src/kmip_2_1/mod.rs), serde `lowercase`, in declaration
 # order: the order of a `BTreeSet<KmipOperation>` such as `/access/list`'s operations.
 OPERATION_ORDER = (
-    "create", "certify", "decrypt", "derivekey", "destroy", "encrypt", "export", "get", "getattributes",
-    "hash", "import", "locate", "mac", "revoke", "rekey", "sign", "signatureverify", "validate",
-    "setattribute", "modifyattribute", "addattribute", "deleteattribute", "activate",
+    "create",
+    "certify",
+    "decrypt",
+    "derivekey",
+    "destroy",
+    "encrypt",
+    "export",
+    "get",
+    "getattributes",
+    "hash",
+    "import",
+    "locate",
+    "mac",
+    "revoke",
+    "rekey",
+    "sign",
+    "signatureverify",
+    "validate",
+    "setattribute",
+    "modifyattribute",
+    "addattribute",
+    "deleteattribute",
+    "activate",
 )
 OPERATION_TYPES = frozenset(OPERATION_ORDER)
 _RANK = {op: i for i, op in enumerate(OPERATION_ORDER)}

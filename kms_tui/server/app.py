@@ -89,8 +89,10 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
                 return timed_out
             if request.path.startswith("/access/") and _too_many_containers(await request.read()):
                 return web.Response(
-                    status=400, content_type="text/plain",
-                    text="Json deserialize error: too many JSON objects or arrays for an access request")
+                    status=400,
+                    content_type="text/plain",
+                    text="Json deserialize error: too many JSON objects or arrays for an access request",
+                )
         if request.path in SELF_GATED_PATHS or request.path in PUBLIC_PATHS:
             return await handler(request)
         async with gate.shared():

@@ -62,9 +62,7 @@ def links(attrs: TTLV) -> dict[str, str]:
 
 def set_link(attrs: TTLV, link_type: str, target: str) -> None:
     """One link per type (Cosmian's ``set_link``)."""
-    attrs.value = [
-        c for c in attrs.value if not (c.tag == "Link" and c.get_value("LinkType") == link_type)
-    ]
+    attrs.value = [c for c in attrs.value if not (c.tag == "Link" and c.get_value("LinkType") == link_type)]
     attrs.value.append(
         TTLV.struct(
             "Link",
@@ -85,9 +83,13 @@ def vendor_attribute(attrs: TTLV, vendor: str, name: str) -> TTLV | None:
 def remove_vendor_attribute(attrs: TTLV, vendor: str, name: str) -> None:
     """Drop every vendor attribute ``(vendor, name)``."""
     attrs.value = [
-        c for c in attrs.value
-        if not (c.tag == "Attribute" and c.get_value("VendorIdentification") == vendor
-                and c.get_value("AttributeName") == name)
+        c
+        for c in attrs.value
+        if not (
+            c.tag == "Attribute"
+            and c.get_value("VendorIdentification") == vendor
+            and c.get_value("AttributeName") == name
+        )
     ]
 
 
@@ -133,4 +135,3 @@ def check_user_tags(tags: list[str]) -> None:
             raise ValueError("tags cannot be empty")
         if t.startswith("_"):
             raise ValueError(f"user tags cannot start with an underscore: {t}")
-

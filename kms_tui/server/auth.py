@@ -202,8 +202,21 @@ _CURVE = {"ES256": "P-256", "ES384": "P-384"}
 # Cosmian's `UserClaim` (crate/server/src/middlewares/jwt/jwt_config.rs): serde refuses the token
 # when one of these claims has another JSON type (`Option<usize>` / `Option<String>`).
 _INT_CLAIMS = ("iat", "exp", "nbf")
-_STR_CLAIMS = ("email", "iss", "sub", "jti", "role", "resource_name", "perimeter_id", "kacls_url",
-               "spki_hash", "spki_hash_algorithm", "message_id", "email_type", "google_email")
+_STR_CLAIMS = (
+    "email",
+    "iss",
+    "sub",
+    "jti",
+    "role",
+    "resource_name",
+    "perimeter_id",
+    "kacls_url",
+    "spki_hash",
+    "spki_hash_algorithm",
+    "message_id",
+    "email_type",
+    "google_email",
+)
 
 
 def _key_fits(jwk: dict[str, Any], alg: str) -> bool:

@@ -147,8 +147,13 @@ async def dispatch_renewal_warnings(app: web.Application, warned: dict[str, int]
             threshold = next((t for t in WARNING_THRESHOLDS_DAYS if days <= t), None)
             if threshold is None or warned.get(uid) == threshold:
                 continue
-            log.info("[auto-rotate] Key %s (owner=%s) rotation due in %d day(s) (warning threshold: %d days)",
-                     uid, owner, days, threshold)
+            log.info(
+                "[auto-rotate] Key %s (owner=%s) rotation due in %d day(s) (warning threshold: %d days)",
+                uid,
+                owner,
+                days,
+                threshold,
+            )
             warned[uid] = threshold
             issued.append((uid, days, threshold))
     return issued

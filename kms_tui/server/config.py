@@ -35,6 +35,7 @@ class JwtProvider:
 @dataclass
 class TlsSettings:
     """Server TLS files (PEM pair or PKCS#12) and the CA that signs client certificates."""
+
     cert_file: Path | None = None
     key_file: Path | None = None
     p12_file: Path | None = None
@@ -181,9 +182,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ServerConfigError(f"{path} is not valid TOML: {exc}") from None
 
 
-def load_config(
-    path: Path, *, test_data_root: Path | None = None, data: dict[str, Any] | None = None
-) -> ServerConfig:
+def load_config(path: Path, *, test_data_root: Path | None = None, data: dict[str, Any] | None = None) -> ServerConfig:
     """Read and type a server TOML file (raises :class:`ServerConfigError`).
 
     ``data`` is the file's already parsed (and, by the command layer, secret-resolved) content;

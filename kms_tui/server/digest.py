@@ -15,16 +15,38 @@ from kms_tui.kmip.ttlv import TTLV
 
 # Tag numbers (crate/kmip/src/kmip_2_1/kmip_types.rs: Tag) of what a KeyMaterial holds.
 TAGS = {
-    "KeyMaterial": 0x420043, "Key": 0x42003F, "Modulus": 0x420052, "PrivateExponent": 0x420063,
-    "PublicExponent": 0x42006C, "P": 0x42005E, "Q": 0x420071, "PrimeExponentP": 0x420060,
-    "PrimeExponentQ": 0x420061, "CRTCoefficient": 0x420027, "RecommendedCurve": 0x420075,
-    "D": 0x42002E, "QString": 0x420072, "G": 0x420034, "X": 0x420079, "Y": 0x42007A, "J": 0x42003B,
+    "KeyMaterial": 0x420043,
+    "Key": 0x42003F,
+    "Modulus": 0x420052,
+    "PrivateExponent": 0x420063,
+    "PublicExponent": 0x42006C,
+    "P": 0x42005E,
+    "Q": 0x420071,
+    "PrimeExponentP": 0x420060,
+    "PrimeExponentQ": 0x420061,
+    "CRTCoefficient": 0x420027,
+    "RecommendedCurve": 0x420075,
+    "D": 0x42002E,
+    "QString": 0x420072,
+    "G": 0x420034,
+    "X": 0x420079,
+    "Y": 0x42007A,
+    "J": 0x42003B,
 }
 # RecommendedCurve enumeration values (kmip_types.rs: RecommendedCurve).
 CURVE_CODES = {
-    "P192": 0x01, "P224": 0x04, "P256": 0x07, "P384": 0x0A, "P521": 0x0D, "SECP192K1": 0x17,
-    "SECP224K1": 0x18, "SECP256K1": 0x19, "CURVE25519": 0x45, "CURVE448": 0x46,
-    "CURVEED25519": 0x80000001, "CURVEED448": 0x80000002,
+    "P192": 0x01,
+    "P224": 0x04,
+    "P256": 0x07,
+    "P384": 0x0A,
+    "P521": 0x0D,
+    "SECP192K1": 0x17,
+    "SECP224K1": 0x18,
+    "SECP256K1": 0x19,
+    "CURVE25519": 0x45,
+    "CURVE448": 0x46,
+    "CURVEED25519": 0x80000001,
+    "CURVEED448": 0x80000002,
 }
 
 
@@ -65,11 +87,14 @@ def ttlv_bytes(node: TTLV) -> bytes:
 
 
 def _digest(data: bytes, fmt: str | None) -> TTLV:
-    return TTLV.struct("Digest", [
-        TTLV.enum("HashingAlgorithm", "SHA256"),
-        TTLV.bytes_("DigestValue", hashlib.sha256(data).digest()),
-        TTLV.enum("KeyFormatType", fmt) if fmt else None,
-    ])
+    return TTLV.struct(
+        "Digest",
+        [
+            TTLV.enum("HashingAlgorithm", "SHA256"),
+            TTLV.bytes_("DigestValue", hashlib.sha256(data).digest()),
+            TTLV.enum("KeyFormatType", fmt) if fmt else None,
+        ],
+    )
 
 
 def object_digest(obj: TTLV) -> TTLV | None:

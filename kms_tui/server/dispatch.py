@@ -24,8 +24,20 @@ PLACEHOLDER_FROM = {
 # Operations that await CPU work in the worker threads (key generation, signing, the crypto
 # operations): a batch holding any of them runs its items without one shared transaction (as
 # Cosmian's message.rs does), so another request served meanwhile is committed on its own.
-YIELDING = frozenset({"CreateKeyPair", "Certify", "ReCertify", "ReKeyKeyPair",
-                      "Encrypt", "Decrypt", "Sign", "SignatureVerify", "MAC", "MACVerify"})
+YIELDING = frozenset(
+    {
+        "CreateKeyPair",
+        "Certify",
+        "ReCertify",
+        "ReKeyKeyPair",
+        "Encrypt",
+        "Decrypt",
+        "Sign",
+        "SignatureVerify",
+        "MAC",
+        "MACVerify",
+    }
+)
 # The operations that fall back to the placeholder when they carry no UniqueIdentifier.
 PLACEHOLDER_USERS = frozenset({"Get", "GetAttributes", "GetAttributeList", "ModifyAttribute"})
 
@@ -49,34 +61,51 @@ async def run_operation(ctx: OpContext, op: str, payload: TTLV) -> TTLV:
 
 
 def _header(batch_count: int, version: tuple[int, int] = (2, 1)) -> TTLV:
-    return TTLV.struct("ResponseHeader", [
-        TTLV.struct("ProtocolVersion", [
-            TTLV.integer("ProtocolVersionMajor", version[0]), TTLV.integer("ProtocolVersionMinor", version[1]),
-        ]),
-        TTLV.date("TimeStamp", datetime.now(UTC).replace(microsecond=0)),
-        TTLV.integer("BatchCount", batch_count),
-    ])
+    return TTLV.struct(
+        "ResponseHeader",
+        [
+            TTLV.struct(
+                "ProtocolVersion",
+                [
+                    TTLV.integer("ProtocolVersionMajor", version[0]),
+                    TTLV.integer("ProtocolVersionMinor", version[1]),
+                ],
+            ),
+            TTLV.date("TimeStamp", datetime.now(UTC).replace(microsecond=0)),
+            TTLV.integer("BatchCount", batch_count),
+        ],
+    )
 
 
 def invalid_message(message: str) -> TTLV:
     """Cosmian's ``error_response_ttlv``: a RequestMessage that cannot be parsed."""
-    return TTLV.struct("ResponseMessage", [
-        _header(1),
-        TTLV.struct("BatchItem", [
-            TTLV.enum("ResultStatus", "OperationFailed"),
-            TTLV.enum("ResultReason", "Invalid_Message"),
-            TTLV.text("ResultMessage", message),
-        ]),
-    ])
+    return TTLV.struct(
+        "ResponseMessage",
+        [
+            _header(1),
+            TTLV.struct(
+                "BatchItem",
+                [
+                    TTLV.enum("ResultStatus", "OperationFailed"),
+                    TTLV.enum("ResultReason", "Invalid_Message"),
+                    TTLV.text("ResultMessage", message),
+                ],
+            ),
+        ],
+    )
 
 
 def _failure(op_node: TTLV | None, batch_id: TTLV | None, exc: KmipFailure) -> TTLV:
-    return TTLV.struct("BatchItem", [
-        op_node, batch_id,
-        TTLV.enum("ResultStatus", "OperationFailed"),
-        TTLV.enum("ResultReason", exc.batch_reason),
-        TTLV.text("ResultMessage", exc.batch_message),
-    ])
+    return TTLV.struct(
+        "BatchItem",
+        [
+            op_node,
+            batch_id,
+            TTLV.enum("ResultStatus", "OperationFailed"),
+            TTLV.enum("ResultReason", exc.batch_reason),
+            TTLV.text("ResultMessage", exc.batch_message),
+        ],
+    )
 
 
 async def run_message(ctx: OpContext, message: TTLV) -> TTLV:
@@ -204,7 +233,12 @@ async def _run_item(ctx: OpContext, item: TTLV) -> TTLV:
             ctx.id_placeholder = uid
         elif op == "Locate":  # no object located: the placeholder is cleared
             ctx.id_placeholder = None
-    return TTLV.struct("BatchItem", [
-        op_node, batch_id, TTLV.enum("ResultStatus", "Success"),
-        TTLV("ResponsePayload", "Structure", response.value),
-    ])
+    return TTLV.struct(
+        "BatchItem",
+        [
+            op_node,
+            batch_id,
+            TTLV.enum("ResultStatus", "Success"),
+            TTLV("ResponsePayload", "Structure", response.value),
+        ],
+    )

@@ -54,11 +54,13 @@ class Kmip21Error(KmipFailure):
 
 class InvalidRequest(KmipFailure):
     """``Invalid Request: …`` (422): a request Cosmian refuses as such."""
+
     prefix = "Invalid Request"
 
 
 class NotSupported(KmipFailure):
     """``Not Supported: …`` (422): a feature or format the server does not offer."""
+
     prefix = "Not Supported"
 
 
@@ -73,12 +75,14 @@ class Unauthorized(KmipFailure):
 
 class RouteNotFound(KmipFailure):
     """``Route not supported: …`` (404): an unknown operation tag."""
+
     status = 404
     prefix = "Route not supported"
 
 
 class DatabaseError(KmipFailure):
     """``Database Error: …``: 422 for duplicates ("already exist"), else 500."""
+
     prefix = "Database Error"
 
     @property
@@ -88,6 +92,7 @@ class DatabaseError(KmipFailure):
 
 class CryptographicError(KmipFailure):
     """A cryptographic failure: 500 on bare operations, ``Cryptographic_Failure`` in batches."""
+
     status = 500
     prefix = "Cryptographic error"
     batch_reason = "Cryptographic_Failure"
@@ -96,6 +101,7 @@ class CryptographicError(KmipFailure):
 
 class UnsupportedPlaceholder(KmipFailure):
     """A missing UniqueIdentifier outside a batch (no ID placeholder to use)."""
+
     def __init__(self) -> None:
         super().__init__("This KMIP server does not yet support place holder id")
 
@@ -122,6 +128,7 @@ def codec(message: str) -> Kmip21Error:
 class ServerError(KmipFailure):
     """``Unexpected server error: …`` (Cosmian's ``kms_bail!("…")``): 500 with a generic body,
     unless the text says "not supported" (then 422); ``Operation_Not_Supported`` in batches."""
+
     prefix = "Unexpected server error"
 
     @property

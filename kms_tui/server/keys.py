@@ -20,8 +20,18 @@ EC_CURVES: dict[str, type[ec.EllipticCurve]] = {
     "P521": ec.SECP521R1,
     "SECP256K1": ec.SECP256K1,
 }
-CURVE_BITS = {"P192": 192, "P224": 224, "P256": 256, "P384": 384, "P521": 521, "SECP256K1": 256,
-              "CURVE25519": 253, "CURVE448": 448, "CURVEED25519": 256, "CURVEED448": 456}
+CURVE_BITS = {
+    "P192": 192,
+    "P224": 224,
+    "P256": 256,
+    "P384": 384,
+    "P521": 521,
+    "SECP256K1": 256,
+    "CURVE25519": 253,
+    "CURVE448": 448,
+    "CURVEED25519": 256,
+    "CURVEED448": 456,
+}
 # The Montgomery and Edwards curve keys, read and written as raw bytes.
 RawPrivateKey = x25519.X25519PrivateKey | x448.X448PrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
 RawPublicKey = x25519.X25519PublicKey | x448.X448PublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
@@ -109,11 +119,19 @@ def private_object(key: PrivateKeyTypes, algorithm: str | None) -> TTLV:
     """The stored (transparent) form of a private key."""
     if isinstance(key, rsa.RSAPrivateKey):
         n = key.private_numbers()
-        m = TTLV.struct("KeyMaterial", [
-            _big("Modulus", n.public_numbers.n), _big("PrivateExponent", n.d),
-            _big("PublicExponent", n.public_numbers.e), _big("P", n.p), _big("Q", n.q),
-            _big("PrimeExponentP", n.dmp1), _big("PrimeExponentQ", n.dmq1), _big("CRTCoefficient", n.iqmp),
-        ])
+        m = TTLV.struct(
+            "KeyMaterial",
+            [
+                _big("Modulus", n.public_numbers.n),
+                _big("PrivateExponent", n.d),
+                _big("PublicExponent", n.public_numbers.e),
+                _big("P", n.p),
+                _big("Q", n.q),
+                _big("PrimeExponentP", n.dmp1),
+                _big("PrimeExponentQ", n.dmq1),
+                _big("CRTCoefficient", n.iqmp),
+            ],
+        )
         return TTLV.struct("PrivateKey", [key_block("TransparentRSAPrivateKey", m, algorithm, key.key_size)])
     curve = curve_of(key)
     if isinstance(key, ec.EllipticCurvePrivateKey):
@@ -174,8 +192,13 @@ def load_private(obj: TTLV) -> PrivateKeyTypes:
             g = m.get_value
             pub = rsa.RSAPublicNumbers(g("PublicExponent"), g("Modulus"))
             return rsa.RSAPrivateNumbers(
-                g("P"), g("Q"), g("PrivateExponent"), g("PrimeExponentP"), g("PrimeExponentQ"),
-                g("CRTCoefficient"), pub,
+                g("P"),
+                g("Q"),
+                g("PrivateExponent"),
+                g("PrimeExponentP"),
+                g("PrimeExponentQ"),
+                g("CRTCoefficient"),
+                pub,
             ).private_key()
         if fmt == "TransparentECPrivateKey":
             curve, d = m.get_value("RecommendedCurve"), m.get_value("D")
@@ -218,15 +241,17 @@ def private_material(key: PrivateKeyTypes, fmt: str) -> TTLV:
     if fmt == "PKCS1":
         if not isinstance(key, rsa.RSAPrivateKey):
             raise KeyFormatError("PKCS1 is only for RSA keys")
-        return TTLV.bytes_("KeyMaterial", key.private_bytes(_DER, ser.PrivateFormat.TraditionalOpenSSL,
-                                                            ser.NoEncryption()))
+        return TTLV.bytes_(
+            "KeyMaterial", key.private_bytes(_DER, ser.PrivateFormat.TraditionalOpenSSL, ser.NoEncryption())
+        )
     if fmt == "PKCS8":
         return TTLV.bytes_("KeyMaterial", key.private_bytes(_DER, ser.PrivateFormat.PKCS8, ser.NoEncryption()))
     if fmt == "ECPrivateKey":
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise KeyFormatError("ECPrivateKey is only for NIST-curve keys")
-        return TTLV.bytes_("KeyMaterial", key.private_bytes(_DER, ser.PrivateFormat.TraditionalOpenSSL,
-                                                            ser.NoEncryption()))
+        return TTLV.bytes_(
+            "KeyMaterial", key.private_bytes(_DER, ser.PrivateFormat.TraditionalOpenSSL, ser.NoEncryption())
+        )
     if fmt == "Raw" and not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
         return TTLV.bytes_("KeyMaterial", key.private_bytes(_RAW, ser.PrivateFormat.Raw, ser.NoEncryption()))
     raise KeyFormatError(f"a private key cannot be exported as {fmt}")
@@ -321,8 +346,9 @@ def generated_curve_objects(key: PrivateKeyTypes, algorithm: str) -> tuple[TTLV,
         sk_bytes = key.private_bytes(_RAW, ser.PrivateFormat.Raw, ser.NoEncryption())
         pk_bytes = key.public_key().public_bytes(_RAW, ser.PublicFormat.Raw)
         qlength = {"CURVE25519": 253, "CURVE448": 448, "CURVEED25519": 253, "CURVEED448": 456}[curve]
-    sk_material = TTLV.struct("KeyMaterial", [TTLV.enum("RecommendedCurve", curve),
-                                              _big("D", int.from_bytes(sk_bytes, "big"))])
+    sk_material = TTLV.struct(
+        "KeyMaterial", [TTLV.enum("RecommendedCurve", curve), _big("D", int.from_bytes(sk_bytes, "big"))]
+    )
     pk_material = TTLV.struct("KeyMaterial", [TTLV.enum("RecommendedCurve", curve), TTLV.bytes_("QString", pk_bytes)])
     sk = TTLV.struct("PrivateKey", [key_block("TransparentECPrivateKey", sk_material, algorithm, len(sk_bytes) * 8)])
     pk = TTLV.struct("PublicKey", [key_block("TransparentECPublicKey", pk_material, algorithm, len(pk_bytes) * 8)])

@@ -31,7 +31,7 @@ def parse_keyset(identifier: str) -> tuple[str, str | int] | None:
             return name, LATEST
         if suffix == "first":
             return name, 0
-        if _I32.match(suffix) and -2**31 <= int(suffix) < 2**31:
+        if _I32.match(suffix) and -(2**31) <= int(suffix) < 2**31:
             return name, int(suffix)
         return None
     return None if _UUID.match(identifier) else (identifier, BARE)

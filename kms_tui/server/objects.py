@@ -21,8 +21,17 @@ SYSTEM_TAGS = {
     "OpaqueObject": "_oo",
 }
 OBJECT_TYPES = frozenset(
-    {"Certificate", "CertificateRequest", "OpaqueObject", "PGPKey", "SecretData", "SplitKey",
-     "PrivateKey", "PublicKey", "SymmetricKey"}
+    {
+        "Certificate",
+        "CertificateRequest",
+        "OpaqueObject",
+        "PGPKey",
+        "SecretData",
+        "SplitKey",
+        "PrivateKey",
+        "PublicKey",
+        "SymmetricKey",
+    }
 )
 
 

@@ -87,10 +87,14 @@ def _struct(node: TTLV) -> str:
     grouped: dict[str, list[str]] = {}
     for child in node.value:
         grouped.setdefault(child.tag, []).append(_value(child))
-    return "{" + ",".join(
-        _quote(tag) + ":" + (values[0] if len(values) == 1 else "[" + ",".join(values) + "]")
-        for tag, values in grouped.items()
-    ) + "}"
+    return (
+        "{"
+        + ",".join(
+            _quote(tag) + ":" + (values[0] if len(values) == 1 else "[" + ",".join(values) + "]")
+            for tag, values in grouped.items()
+        )
+        + "}"
+    )
 
 
 def _vendor_attribute(node: TTLV) -> str:
@@ -119,10 +123,14 @@ def plain_json(node: TTLV) -> str:
             grouped.setdefault(child.tag, []).append(_value(child))
         elif child.tag not in grouped:  # a single-valued field: the first one
             grouped[child.tag] = [_value(child)]
-    return "{" + ",".join(
-        _quote(tag) + ":" + ("[" + ",".join(values) + "]" if tag in VECTOR_FIELDS else values[0])
-        for tag, values in grouped.items()
-    ) + "}"
+    return (
+        "{"
+        + ",".join(
+            _quote(tag) + ":" + ("[" + ",".join(values) + "]" if tag in VECTOR_FIELDS else values[0])
+            for tag, values in grouped.items()
+        )
+        + "}"
+    )
 
 
 def owned_entries(rows: Iterable[tuple[str, str, str]]) -> Iterator[bytes]:

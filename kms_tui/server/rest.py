@@ -88,9 +88,7 @@ async def obtained(request: web.Request) -> web.Response:
     """``GET /access/obtained``: every grant row of the user (Cosmian's LEFT JOIN: the ``create``
     right shows as object ``*`` with owner ``""`` and state ``Active``)."""
     rows = request.app[STORE].obtained(request[USER])
-    return web.json_response(
-        [{"object_id": i, "owner_id": o, "state": s, "operations": ops} for i, o, s, ops in rows]
-    )
+    return web.json_response([{"object_id": i, "owner_id": o, "state": s, "operations": ops} for i, o, s, ops in rows])
 
 
 def _not_owned(uid: str, user: str) -> Unauthorized:
@@ -144,7 +142,8 @@ async def _change_access(request: web.Request, grant: bool) -> web.Response:
                 raise _not_owned(uid, user)
             if target == user:
                 raise Unauthorized(
-                    "You can't grant yourself, you have already all rights on your own objects" if grant
+                    "You can't grant yourself, you have already all rights on your own objects"
+                    if grant
                     else "You cannot revoke yourself; you should keep all rights to your objects."
                 )
             if grant:
@@ -175,10 +174,7 @@ async def access_create(request: web.Request) -> web.Response:
     access.rs): true without ``privileged_users``, for a privileged user, or with the ``create``
     right; unlike the Create operation itself it does not count ``default_username``."""
     cfg, user = request.app[CONFIG], request[USER]
-    allowed = (
-        cfg.privileged_users is None or user in cfg.privileged_users
-        or request.app[STORE].has_create_right(user)
-    )
+    allowed = cfg.privileged_users is None or user in cfg.privileged_users or request.app[STORE].has_create_right(user)
     return web.json_response({"has_create_permission": allowed})
 
 

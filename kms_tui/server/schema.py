@@ -16,8 +16,19 @@ from kms_tui.server.errors import KmipFailure, codec
 
 # The field types come from the kmip models (one declaration of the wire shapes); the server
 # checks these fields before a handler runs, with the few deliberate differences below.
-_ORDER = ("TextString", "Enumeration", "Integer", "LongInteger", "BigInteger", "ByteString", "Boolean",
-          "DateTime", "Interval", "DateTimeExtended", "Structure")  # how a message lists them
+_ORDER = (
+    "TextString",
+    "Enumeration",
+    "Integer",
+    "LongInteger",
+    "BigInteger",
+    "ByteString",
+    "Boolean",
+    "DateTime",
+    "Interval",
+    "DateTimeExtended",
+    "Structure",
+)  # how a message lists them
 
 
 def _types(models: Iterable[type[TTLVModel]], tag: str) -> tuple[str, ...]:
@@ -34,45 +45,109 @@ def _types(models: Iterable[type[TTLVModel]], tag: str) -> tuple[str, ...]:
 PAYLOAD_FIELDS: dict[str, tuple[str, ...]] = {
     tag: _types(REQUESTS_BY_TAG.values(), tag)
     for tag in (
-        "UniqueIdentifier", "Attributes", "CommonAttributes", "PrivateKeyAttributes", "PublicKeyAttributes",
-        "ObjectType", "KeyFormatType", "KeyWrapType", "KeyCompressionType", "KeyWrappingSpecification",
-        "MaximumItems", "OffsetItems", "StorageStatusMask", "Cascade", "Remove", "ReplaceExisting",
-        "RevocationReason", "CompromiseOccurrenceDate", "NewAttribute", "CurrentAttribute",
-        "AttributeReference", "QueryFunction", "ProtocolVersion",
+        "UniqueIdentifier",
+        "Attributes",
+        "CommonAttributes",
+        "PrivateKeyAttributes",
+        "PublicKeyAttributes",
+        "ObjectType",
+        "KeyFormatType",
+        "KeyWrapType",
+        "KeyCompressionType",
+        "KeyWrappingSpecification",
+        "MaximumItems",
+        "OffsetItems",
+        "StorageStatusMask",
+        "Cascade",
+        "Remove",
+        "ReplaceExisting",
+        "RevocationReason",
+        "CompromiseOccurrenceDate",
+        "NewAttribute",
+        "CurrentAttribute",
+        "AttributeReference",
+        "QueryFunction",
+        "ProtocolVersion",
     )
 }
 PAYLOAD_FIELDS["UniqueIdentifier"] += ("LongInteger",)  # the sandbox also takes a 64-bit id
 ATTRIBUTE_FIELDS: dict[str, tuple[str, ...]] = {
     tag: _types([Attributes], tag)
     for tag in (
-        "ActivationDate", "DeactivationDate", "ProcessStartDate", "ProtectStopDate", "CompromiseOccurrenceDate",
-        "CryptographicAlgorithm", "CryptographicLength", "CryptographicUsageMask",
-        "CryptographicDomainParameters", "CryptographicParameters", "KeyFormatType", "ObjectType", "State",
-        "Sensitive", "Extractable", "Link", "Name", "Attribute", "UniqueIdentifier", "ObjectGroup",
-        "Description", "Comment", "CertificateAttributes", "Digest", "RevocationReason", "UsageLimits",
+        "ActivationDate",
+        "DeactivationDate",
+        "ProcessStartDate",
+        "ProtectStopDate",
+        "CompromiseOccurrenceDate",
+        "CryptographicAlgorithm",
+        "CryptographicLength",
+        "CryptographicUsageMask",
+        "CryptographicDomainParameters",
+        "CryptographicParameters",
+        "KeyFormatType",
+        "ObjectType",
+        "State",
+        "Sensitive",
+        "Extractable",
+        "Link",
+        "Name",
+        "Attribute",
+        "UniqueIdentifier",
+        "ObjectGroup",
+        "Description",
+        "Comment",
+        "CertificateAttributes",
+        "Digest",
+        "RevocationReason",
+        "UsageLimits",
         "ObjectGroupMember",
         # stored as sent and written back in /access/owned: their Rust types (kmip_attributes.rs)
-        "ApplicationSpecificInformation", "AlternativeName", "LeaseTime", "Fresh", "InitialDate",
-        "LastChangeDate", "OriginalCreationDate", "DestroyDate", "ArchiveDate", "CompromiseDate", "RotateDate",
-        "NeverExtractable", "AlwaysSensitive", "Critical", "QuantumSafe", "RotateAutomatic", "RotateLatest",
-        "KeyValuePresent", "ContactInformation", "ShortUniqueIdentifier", "RotateName", "Pkcs12FriendlyName",
-        "CertificateLength", "RotateGeneration", "AttributeIndex", "CertificateType",
+        "ApplicationSpecificInformation",
+        "AlternativeName",
+        "LeaseTime",
+        "Fresh",
+        "InitialDate",
+        "LastChangeDate",
+        "OriginalCreationDate",
+        "DestroyDate",
+        "ArchiveDate",
+        "CompromiseDate",
+        "RotateDate",
+        "NeverExtractable",
+        "AlwaysSensitive",
+        "Critical",
+        "QuantumSafe",
+        "RotateAutomatic",
+        "RotateLatest",
+        "KeyValuePresent",
+        "ContactInformation",
+        "ShortUniqueIdentifier",
+        "RotateName",
+        "Pkcs12FriendlyName",
+        "CertificateLength",
+        "RotateGeneration",
+        "AttributeIndex",
+        "CertificateType",
     )
 }
 # The Option<Vec<_>> fields of Cosmian's Attributes; every other attribute may appear once (serde
 # refuses a second one: `duplicate field`).
 REPEATABLE_ATTRIBUTES = frozenset({"Link", "Name", "Attribute"})
-ATTRIBUTE_HOLDERS = ("Attributes", "CommonAttributes", "PrivateKeyAttributes", "PublicKeyAttributes",
-                     "NewAttribute", "CurrentAttribute")
+ATTRIBUTE_HOLDERS = (
+    "Attributes",
+    "CommonAttributes",
+    "PrivateKeyAttributes",
+    "PublicKeyAttributes",
+    "NewAttribute",
+    "CurrentAttribute",
+)
 
 
 def _check(node: TTLV, table: dict[str, tuple[str, ...]], where: str) -> None:
     for child in node.value:
         allowed = table.get(child.tag)
         if allowed is not None and child.type not in allowed:
-            raise codec(
-                f"invalid type for `{child.tag}` in {where}: expected {' or '.join(allowed)}, got {child.type}"
-            )
+            raise codec(f"invalid type for `{child.tag}` in {where}: expected {' or '.join(allowed)}, got {child.type}")
 
 
 def check_payload(op: str, payload: TTLV) -> None:
@@ -135,9 +210,20 @@ SUB_STRUCTURES: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
     "Link": _shape(Link, LinkedObjectIdentifier=("TextString", "Enumeration", "LongInteger")),
     "Name": {**_shape(Name), "NameType": (("Enumeration",), True)},  # name_type: NameType, not an Option
     # a vendor attribute's value may be any primitive (kmip keeps it raw)
-    "Attribute": _shape(VendorAttribute, AttributeValue=(
-        "TextString", "Integer", "LongInteger", "BigInteger", "ByteString", "Boolean", "DateTime", "Interval",
-        "DateTimeExtended")),
+    "Attribute": _shape(
+        VendorAttribute,
+        AttributeValue=(
+            "TextString",
+            "Integer",
+            "LongInteger",
+            "BigInteger",
+            "ByteString",
+            "Boolean",
+            "DateTime",
+            "Interval",
+            "DateTimeExtended",
+        ),
+    ),
 }
 
 
@@ -152,11 +238,15 @@ def _check_shape(node: TTLV, shape: dict[str, tuple[tuple[str, ...], bool]], whe
 
 
 # Cosmian's Rust type behind a tag, where it is not named like the tag (serde's error names it).
-_RUST_ENUM_NAMES = {"Operation": "OperationEnumeration", "ResultStatus": "ResultStatusEnumeration",
-                    "ResultReason": "ErrorReason"}
+_RUST_ENUM_NAMES = {
+    "Operation": "OperationEnumeration",
+    "ResultStatus": "ResultStatusEnumeration",
+    "ResultReason": "ErrorReason",
+}
 # Ids that may be an enumeration are untagged enums in Cosmian: another error, left to the handlers.
-_UNTAGGED = frozenset({"UniqueIdentifier", "LinkedObjectIdentifier", "PrivateKeyUniqueIdentifier",
-                       "PublicKeyUniqueIdentifier"})
+_UNTAGGED = frozenset(
+    {"UniqueIdentifier", "LinkedObjectIdentifier", "PrivateKeyUniqueIdentifier", "PublicKeyUniqueIdentifier"}
+)
 
 
 def unknown_enumeration(node: TTLV) -> str | None:

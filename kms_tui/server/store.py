@@ -176,9 +176,7 @@ class Store:
     # -- objects ----------------------------------------------------------------------------
     def get(self, uid: str) -> StoredObject | None:
         """The object with this id, whoever owns it (callers check permissions)."""
-        row = self.db.execute(
-            "SELECT id, object, attributes, state, owner FROM objects WHERE id=?", (uid,)
-        ).fetchone()
+        row = self.db.execute("SELECT id, object, attributes, state, owner FROM objects WHERE id=?", (uid,)).fetchone()
         if row is None:
             return None
         return _row_to_object(row, self.tags_of(uid))
@@ -196,8 +194,16 @@ class Store:
                     self.db.execute(
                         "INSERT INTO objects(id, object, attributes, state, owner, object_type, updated_at,"
                         " plain_attributes) VALUES (?,?,?,?,?,?,?,?)",
-                        (o.uid, encode(o.object), encode(o.attributes), o.state, o.owner, o.object_type, now,
-                         plain_json(o.attributes)),
+                        (
+                            o.uid,
+                            encode(o.object),
+                            encode(o.attributes),
+                            o.state,
+                            o.owner,
+                            o.object_type,
+                            now,
+                            plain_json(o.attributes),
+                        ),
                     )
                 except sqlite3.IntegrityError:
                     raise DatabaseError(
@@ -250,8 +256,13 @@ class Store:
         return [r[0] for r in rows]
 
     def locate_candidates(
-        self, user: str, *, tags: Iterable[str] = (), states: Iterable[str] | None = None,
-        object_type: str | None = None, uid: str | None = None,
+        self,
+        user: str,
+        *,
+        tags: Iterable[str] = (),
+        states: Iterable[str] | None = None,
+        object_type: str | None = None,
+        uid: str | None = None,
     ) -> Iterator[tuple[str, str, str]]:
         """``(id, attributes JSON, state)`` of objects ``user`` owns or holds a grant on,
         narrowed by the filters SQL can apply; the caller filters the rest."""
@@ -263,10 +274,7 @@ class Store:
         wanted = sorted(set(tags))
         if wanted:
             marks = ",".join("?" * len(wanted))
-            sql += (
-                f" AND o.id IN (SELECT id FROM tags WHERE tag IN ({marks})"
-                " GROUP BY id HAVING COUNT(DISTINCT tag)=?)"
-            )
+            sql += f" AND o.id IN (SELECT id FROM tags WHERE tag IN ({marks}) GROUP BY id HAVING COUNT(DISTINCT tag)=?)"
             args += [*wanted, len(wanted)]
         if states is not None:
             st = list(states)
@@ -283,9 +291,7 @@ class Store:
     def owned(self, user: str) -> list[tuple[str, str, str]]:
         """``(id, state, plain attributes JSON)`` of every object ``user`` owns, any state:
         one scan of the ``objects_owner`` index, the attribute text as stored."""
-        return self.db.execute(
-            "SELECT id, state, plain_attributes FROM objects WHERE owner=?", (user,)
-        ).fetchall()
+        return self.db.execute("SELECT id, state, plain_attributes FROM objects WHERE owner=?", (user,)).fetchall()
 
     # -- rotation (Cosmian's find_by_rotate_name, find_due_for_rotation_query) ----------------
     def by_rotate_name(self, name: str, owner: str, generation: int | None) -> list[tuple[str, int]]:
@@ -293,7 +299,8 @@ class Store:
         when given)."""
         rows = self.db.execute(
             "SELECT id, COALESCE(json_extract(plain_attributes, '$.RotateGeneration'), 0) FROM objects"
-            " WHERE owner=? AND json_extract(plain_attributes, '$.RotateName')=?", (owner, name)
+            " WHERE owner=? AND json_extract(plain_attributes, '$.RotateName')=?",
+            (owner, name),
         ).fetchall()
         return [(uid, gen) for uid, gen in rows if generation is None or gen == generation]
 
@@ -307,11 +314,14 @@ class Store:
 
     def ids_linking_to(self, link_type: str, target: str) -> list[str]:
         """Ids of the objects holding a ``link_type`` link to ``target``."""
-        return [row[0] for row in self.db.execute(
-            "SELECT o.id FROM objects o, json_each(o.plain_attributes, '$.Link') l"
-            " WHERE json_extract(l.value, '$.LinkType')=? AND json_extract(l.value, '$.LinkedObjectIdentifier')=?",
-            (link_type, target),
-        )]
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT o.id FROM objects o, json_each(o.plain_attributes, '$.Link') l"
+                " WHERE json_extract(l.value, '$.LinkType')=? AND json_extract(l.value, '$.LinkedObjectIdentifier')=?",
+                (link_type, target),
+            )
+        ]
 
     # -- access rights ----------------------------------------------------------------------
     def permissions(self, uid: str, user: str) -> set[str]:

@@ -16,13 +16,12 @@ from kms_tui.server.config import ServerConfigError, TlsSettings
 
 def _load_p12(ctx: ssl.SSLContext, path: Path, password: str | None) -> None:
     try:
-        key, cert, extra = pkcs12.load_key_and_certificates(
-            path.read_bytes(), password.encode() if password else None
-        )
+        key, cert, extra = pkcs12.load_key_and_certificates(path.read_bytes(), password.encode() if password else None)
     except (OSError, ValueError) as exc:
         # Never echo the password; say which file failed.
-        raise ServerConfigError(f"cannot read the PKCS#12 file {path}: wrong password or not PKCS#12 "
-                                f"({type(exc).__name__})") from None
+        raise ServerConfigError(
+            f"cannot read the PKCS#12 file {path}: wrong password or not PKCS#12 ({type(exc).__name__})"
+        ) from None
     if key is None or cert is None:
         raise ServerConfigError(f"the PKCS#12 file {path} holds no key and certificate")
     pem = key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())

@@ -31,12 +31,16 @@ def _items(data: bytes) -> list[TTLV]:
     while i < len(data):
         if i + 8 > len(data):
             raise ValueError("truncated TTLV")
-        tag, kind, length = int.from_bytes(data[i:i + 3], "big"), data[i + 3], struct.unpack(">I", data[i + 4:i + 8])[0]
+        tag, kind, length = (
+            int.from_bytes(data[i : i + 3], "big"),
+            data[i + 3],
+            struct.unpack(">I", data[i + 4 : i + 8])[0],
+        )
         i += 8
         padded = length if kind in (0x01, 0x04) else length + (8 - length % 8) % 8
         if i + padded > len(data):
             raise ValueError("truncated TTLV")
-        body = data[i:i + length]
+        body = data[i : i + length]
         i += padded
         name = _NAMES.get(tag)
         if name is None:

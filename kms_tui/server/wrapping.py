@@ -122,9 +122,13 @@ def _rsa_parameters(params: TTLV | None) -> tuple[str, str, str]:
 def _hash(name: str) -> hashes.HashAlgorithm:
     from cryptography.hazmat.primitives import hashes
 
-    table: dict[str, type[hashes.HashAlgorithm]] = {"SHA1": hashes.SHA1, "SHA224": hashes.SHA224,
-                                                    "SHA256": hashes.SHA256, "SHA384": hashes.SHA384,
-             "SHA512": hashes.SHA512}
+    table: dict[str, type[hashes.HashAlgorithm]] = {
+        "SHA1": hashes.SHA1,
+        "SHA224": hashes.SHA224,
+        "SHA256": hashes.SHA256,
+        "SHA384": hashes.SHA384,
+        "SHA512": hashes.SHA512,
+    }
     if name not in table:
         raise CryptographicError(f"Unable to wrap key with RSA: hashing algorithm not supported: {name}")
     return table[name]()
@@ -146,8 +150,10 @@ def _wrap_with_public_key(public: PublicKeyTypes, params: TTLV | None, data: byt
 
         return ecies.encrypt(public, data)
     if not isinstance(public, rsa.RSAPublicKey):
-        raise CryptographicError("Unable to wrap key: wrapping public key type not supported: "
-                                 f"{type(public).__name__} (the sandbox: RSA and NIST-curve EC keys)")
+        raise CryptographicError(
+            "Unable to wrap key: wrapping public key type not supported: "
+            f"{type(public).__name__} (the sandbox: RSA and NIST-curve EC keys)"
+        )
     algorithm, pad, hash_name = _rsa_parameters(params)
     if algorithm != "RSA":
         raise CryptographicError(f"Unable to wrap key with RSA: algorithm not supported for wrapping: {algorithm}")
@@ -172,8 +178,9 @@ def _unwrap_with_private_key(private: PrivateKeyTypes, params: TTLV | None, data
 
         return ecies.decrypt(private, data)
     if not isinstance(private, rsa.RSAPrivateKey):
-        raise CryptographicError("Unable to unwrap key: unwrapping private key type not supported "
-                                 "(the sandbox: RSA and NIST-curve EC keys)")
+        raise CryptographicError(
+            "Unable to unwrap key: unwrapping private key type not supported (the sandbox: RSA and NIST-curve EC keys)"
+        )
     _algorithm, pad, hash_name = _rsa_parameters(params)
     try:
         if pad == "None":
@@ -242,16 +249,25 @@ def wrap_on_create(ctx: OpContext, uid: str, obj: TTLV, kek_uid: str) -> TTLV:
     if obj.tag not in ("SymmetricKey", "SecretData", "PrivateKey", "PublicKey"):
         raise InvalidRequest(f"wrap_object: no key block to wrap in object: a {obj.tag}")
     material = obj.find("KeyBlock/KeyValue/KeyMaterial")
-    encoding = "NoEncoding" if material is not None and (
-        material.type == "ByteString" or material.get("Key") is not None) else "TTLVEncoding"
-    spec = TTLV.struct("KeyWrappingSpecification", [
-        TTLV.enum("WrappingMethod", "Encrypt"),
-        TTLV.struct("EncryptionKeyInformation", [
-            TTLV.text("UniqueIdentifier", kek_uid),
-            TTLV.struct("CryptographicParameters", [TTLV.enum("BlockCipherMode", "AESKeyWrapPadding")]),
-        ]),
-        TTLV.enum("EncodingOption", encoding),
-    ])
+    encoding = (
+        "NoEncoding"
+        if material is not None and (material.type == "ByteString" or material.get("Key") is not None)
+        else "TTLVEncoding"
+    )
+    spec = TTLV.struct(
+        "KeyWrappingSpecification",
+        [
+            TTLV.enum("WrappingMethod", "Encrypt"),
+            TTLV.struct(
+                "EncryptionKeyInformation",
+                [
+                    TTLV.text("UniqueIdentifier", kek_uid),
+                    TTLV.struct("CryptographicParameters", [TTLV.enum("BlockCipherMode", "AESKeyWrapPadding")]),
+                ],
+            ),
+            TTLV.enum("EncodingOption", encoding),
+        ],
+    )
     return wrap_for_export(ctx, obj, spec)
 
 
@@ -299,8 +315,11 @@ def unwrap_node(ctx: OpContext, node: TTLV) -> TTLV:
         plain_block.set(TTLV.enum("KeyFormatType", "PKCS8"))
         plain_block.set(TTLV.struct("KeyValue", [TTLV.bytes_("KeyMaterial", plain)]))
         return out
-    material = (TTLV.struct("KeyMaterial", [TTLV.bytes_("Key", plain)]) if fmt == "TransparentSymmetricKey"
-                else TTLV.bytes_("KeyMaterial", plain))
+    material = (
+        TTLV.struct("KeyMaterial", [TTLV.bytes_("Key", plain)])
+        if fmt == "TransparentSymmetricKey"
+        else TTLV.bytes_("KeyMaterial", plain)
+    )
     plain_block.set(TTLV.struct("KeyValue", [material]))
     return out
 
@@ -358,9 +377,14 @@ def wrap_for_export(ctx: OpContext, node: TTLV, spec: TTLV) -> TTLV:
     out = node.copy()
     block = out.child("KeyBlock")
     block.set(TTLV.bytes_("KeyValue", wrapped))
-    block.set(TTLV.struct("KeyWrappingData", [
-        TTLV.enum("WrappingMethod", "Encrypt"),
-        TTLV.struct("EncryptionKeyInformation", info_children),
-        TTLV.enum("EncodingOption", encoding),
-    ]))
+    block.set(
+        TTLV.struct(
+            "KeyWrappingData",
+            [
+                TTLV.enum("WrappingMethod", "Encrypt"),
+                TTLV.struct("EncryptionKeyInformation", info_children),
+                TTLV.enum("EncodingOption", encoding),
+            ],
+        )
+    )
     return out

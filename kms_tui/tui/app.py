@@ -53,8 +53,10 @@ SANDBOX_STOPPED = "Sandbox stopped"
 
 
 def _mode_bindings() -> list[Binding]:
-    return [Binding(e.key, f"app.switch_mode('{e.mode}')", e.title, tooltip=e.description,
-                    id=f"go-{e.mode}", show=False) for e in SCREENS]
+    return [
+        Binding(e.key, f"app.switch_mode('{e.mode}')", e.title, tooltip=e.description, id=f"go-{e.mode}", show=False)
+        for e in SCREENS
+    ]
 
 
 class KmsConsole(OrderedKeys, App):
@@ -66,20 +68,47 @@ class KmsConsole(OrderedKeys, App):
     MODES = {entry.mode: partial(make_screen, entry) for entry in SCREENS}
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", tooltip="List the keys of this screen (F1 or ?).", id="help"),
-        Binding("colon", "command_mode", "Command mode", show=False, id="command-mode",
-                tooltip="Go to a screen or run an action by typing its name (as k9s's ':'), enter runs it."),
-        Binding("ctrl+q", "quit", "Quit", tooltip="Quit the console (stops the sandbox).", id="quit",
-                priority=True),
-        Binding("ctrl+o", "onboarding", "Connect", show=False,
-                tooltip="Try the sandbox, connect to a server or import a ckms.toml.", id="onboarding"),
-        Binding("ctrl+t", "next_theme", "Theme", show=False,
-                tooltip="Switch to the next theme (kept in settings.toml).", id="next-theme"),
-        Binding("ctrl+g", "write_mode", "Write mode",
-                tooltip="Production profile: switch to write mode for this session (asks for its name), "
-                "or back to read-only.", id="write-mode"),
-        Binding("ctrl+r", "restart_sandbox", "Restart sandbox", show=False,
-                tooltip="Start the local sandbox again (after it stopped) and reconnect to it.",
-                id="restart-sandbox"),
+        Binding(
+            "colon",
+            "command_mode",
+            "Command mode",
+            show=False,
+            id="command-mode",
+            tooltip="Go to a screen or run an action by typing its name (as k9s's ':'), enter runs it.",
+        ),
+        Binding("ctrl+q", "quit", "Quit", tooltip="Quit the console (stops the sandbox).", id="quit", priority=True),
+        Binding(
+            "ctrl+o",
+            "onboarding",
+            "Connect",
+            show=False,
+            tooltip="Try the sandbox, connect to a server or import a ckms.toml.",
+            id="onboarding",
+        ),
+        Binding(
+            "ctrl+t",
+            "next_theme",
+            "Theme",
+            show=False,
+            tooltip="Switch to the next theme (kept in settings.toml).",
+            id="next-theme",
+        ),
+        Binding(
+            "ctrl+g",
+            "write_mode",
+            "Write mode",
+            tooltip="Production profile: switch to write mode for this session (asks for its name), "
+            "or back to read-only.",
+            id="write-mode",
+        ),
+        Binding(
+            "ctrl+r",
+            "restart_sandbox",
+            "Restart sandbox",
+            show=False,
+            tooltip="Start the local sandbox again (after it stopped) and reconnect to it.",
+            id="restart-sandbox",
+        ),
         *_mode_bindings(),
     ]
 
@@ -168,8 +197,11 @@ class KmsConsole(OrderedKeys, App):
         """Open client and session for a resolved ``profile`` (worker: posts ServicesReady/Failed)."""
         try:
             services = await svc.open_services(
-                profile, options=self.options, settings=self.settings,
-                on_session_change=lambda state: self.post_message(SessionChanged(state)))
+                profile,
+                options=self.options,
+                settings=self.settings,
+                on_session_change=lambda state: self.post_message(SessionChanged(state)),
+            )
         except Exception as exc:  # noqa: BLE001
             self.post_message(ServicesFailed(profile.name, exc))
             return
@@ -183,10 +215,15 @@ class KmsConsole(OrderedKeys, App):
             await old.close()
         s = message.services
         self._apply_read_only(s)
-        self.identity = Identity(profile=s.profile_name, method=sign_in_label(s.http_config),
-                                 insecure_tls=s.accept_invalid_certs, read_only=self.read_only,
-                                 production=s.production, write_mode=s.profile_name in self._write_mode,
-                                 connection="checking")
+        self.identity = Identity(
+            profile=s.profile_name,
+            method=sign_in_label(s.http_config),
+            insecure_tls=s.accept_invalid_certs,
+            read_only=self.read_only,
+            production=s.production,
+            write_mode=s.profile_name in self._write_mode,
+            connection="checking",
+        )
         self.check_link()
         self.refresh_whoami()
         if self.sign_in_when_ready:
@@ -221,8 +258,12 @@ class KmsConsole(OrderedKeys, App):
         to read-only."""
         name = self.production_profile
         if name is None:
-            self.notify("Write mode is for profiles marked production (kms-tui profile mark NAME --production); "
-                        "this one is not.", title="Write mode", markup=False)
+            self.notify(
+                "Write mode is for profiles marked production (kms-tui profile mark NAME --production); "
+                "this one is not.",
+                title="Write mode",
+                markup=False,
+            )
             return
         if name in self._write_mode:
             self._set_write_mode(name, False)
@@ -240,8 +281,14 @@ class KmsConsole(OrderedKeys, App):
         if self.services is not None:
             self._apply_read_only(self.services)
         self.identity = replace(self.identity, read_only=self.read_only, write_mode=on)
-        self.notify(f"Write mode on {name} for this session: changes ask for the profile name." if on
-                    else f"{name} is read-only again.", title="Production", severity="warning", markup=False)
+        self.notify(
+            f"Write mode on {name} for this session: changes ask for the profile name."
+            if on
+            else f"{name} is read-only again.",
+            title="Production",
+            severity="warning",
+            markup=False,
+        )
 
     def confirm_production(self, what: str, then: Callable[[], Any]) -> None:
         """Run ``then`` at once, or, on a production profile, once its name is typed."""
@@ -281,8 +328,12 @@ class KmsConsole(OrderedKeys, App):
     def _services_failed(self, message: ServicesFailed) -> None:
         if self.services is None:  # nothing open: the header names the profile that failed, and why
             message_text, _fix = describe_error(message.error)
-            self.identity = Identity(profile=message.profile, read_only=self.read_only, connection="unreachable",
-                                     connection_detail=message_text)
+            self.identity = Identity(
+                profile=message.profile,
+                read_only=self.read_only,
+                connection="unreachable",
+                connection_detail=message_text,
+            )
         # else the console still uses the profile that was open: the header keeps saying so
         self.report_error(message.error, title=f"Could not open profile {message.profile}")
 
@@ -357,12 +408,16 @@ class KmsConsole(OrderedKeys, App):
         if self.sandbox is None:
             from kms_tui.tui.sandbox_process import SandboxProcess
 
-            self.sandbox = SandboxProcess(self.options.sandbox_db, read_only=self.read_only,
-                                          on_exit=lambda code: self.post_message(SandboxStopped(code)))
+            self.sandbox = SandboxProcess(
+                self.options.sandbox_db,
+                read_only=self.read_only,
+                on_exit=lambda code: self.post_message(SandboxStopped(code)),
+            )
         restarting = self.sandbox.returncode is not None
         url = await self.sandbox.ensure_running()
-        profile = svc.sandbox_profile(url, save=not self.read_only,
-                                      make_active=not (self.read_only or self.options.sandbox))
+        profile = svc.sandbox_profile(
+            url, save=not self.read_only, make_active=not (self.read_only or self.options.sandbox)
+        )
         if restarting:
             self.notify(f"The sandbox runs again at {url}.", title="Sandbox restarted", markup=False)
         self.call_later(self.activate_profile, profile)
@@ -376,8 +431,13 @@ class KmsConsole(OrderedKeys, App):
         detail = f"the sandbox process stopped ({how}); Ctrl+R (or Ctrl+O → sandbox) starts it again"
         if self.services is not None and self.services.profile_name == SANDBOX_PROFILE:
             self.identity = self.identity.with_connection("sandbox stopped", detail)
-        self.notify(detail[0].upper() + detail[1:] + ".", title=SANDBOX_STOPPED, severity="error",
-                    timeout=UNTIL_ACTED_ON, markup=False)
+        self.notify(
+            detail[0].upper() + detail[1:] + ".",
+            title=SANDBOX_STOPPED,
+            severity="error",
+            timeout=UNTIL_ACTED_ON,
+            markup=False,
+        )
 
     def _forget_acted_on(self) -> None:
         """Connected again: the toasts that asked for it (the sandbox stopped) have done their job."""
@@ -413,18 +473,31 @@ class KmsConsole(OrderedKeys, App):
             self.push_screen(ErrorModal(error, title=title or "The action failed"))
             return
         message, fix = describe_error(error)
-        self.notify(f"{message}\n{fix}".strip(), title=title or "Error", severity="error",
-                    timeout=ERROR_TOAST_SECONDS, markup=False)
+        self.notify(
+            f"{message}\n{fix}".strip(),
+            title=title or "Error",
+            severity="error",
+            timeout=ERROR_TOAST_SECONDS,
+            markup=False,
+        )
 
     def refuse_if_read_only(self, what: str) -> bool:
         """True (and a toast) when the console is read-only; call before any write."""
         if self.read_only:
             name = self.production_profile
-            if name is not None and name not in self._write_mode and not self._read_only_base \
-                    and not (self.services is not None and self.services.read_only):
-                self.notify(f"{name} is a production profile, read-only until ctrl+g switches to write mode "
-                            f"for this session: {what} is disabled.", title="Production", severity="warning",
-                            markup=False)
+            if (
+                name is not None
+                and name not in self._write_mode
+                and not self._read_only_base
+                and not (self.services is not None and self.services.read_only)
+            ):
+                self.notify(
+                    f"{name} is a production profile, read-only until ctrl+g switches to write mode "
+                    f"for this session: {what} is disabled.",
+                    title="Production",
+                    severity="warning",
+                    markup=False,
+                )
             else:
                 self.notify(f"Read-only mode: {what} is disabled.", title="Read-only", severity="warning")
         return self.read_only
@@ -439,8 +512,7 @@ class KmsConsole(OrderedKeys, App):
     def action_onboarding(self) -> None:
         from kms_tui.tui.screens.onboarding import OnboardingScreen
 
-        self.confirm_discard(self.screen_stack, "leave", lambda: self.push_screen(OnboardingScreen()),
-                             discard=True)
+        self.confirm_discard(self.screen_stack, "leave", lambda: self.push_screen(OnboardingScreen()), discard=True)
 
     def _theme_chosen(self, theme: str) -> None:
         """ctrl+t and the palette's Theme both land here: the choice is saved in settings.toml."""
@@ -450,8 +522,11 @@ class KmsConsole(OrderedKeys, App):
     def get_system_commands(self, screen: Any) -> Iterable[SystemCommand]:
         """Only the palette entries an operator needs; Textual's others (keys panel, maximize,
         screenshot) are left out."""
-        yield SystemCommand("Theme", "Choose the console's colours (ctrl+t cycles them); kept in settings.toml",
-                            self.action_change_theme)
+        yield SystemCommand(
+            "Theme",
+            "Choose the console's colours (ctrl+t cycles them); kept in settings.toml",
+            self.action_change_theme,
+        )
         yield SystemCommand("Quit", "Leave kms-tui (asks first about unsaved edits)", self.action_quit)
 
     def action_command_mode(self) -> None:
@@ -503,8 +578,9 @@ class KmsConsole(OrderedKeys, App):
         """The screens of every mode's stack (a form left open on another screen counts too)."""
         return [screen for stack in self._screen_stacks.values() for screen in stack]
 
-    def confirm_discard(self, screens: Iterable[Any], leaving: str, then: Callable[[], Any], *,
-                        discard: bool = False) -> Any:
+    def confirm_discard(
+        self, screens: Iterable[Any], leaving: str, then: Callable[[], Any], *, discard: bool = False
+    ) -> Any:
         """Run ``then`` at once when none of ``screens`` holds unsaved edits (its result is returned:
         await it if it is awaitable); else ask first, naming what would be lost (Keep editing is
         the default), and run it only after Discard. With ``discard`` those screens drop their
@@ -549,13 +625,27 @@ class KmsConsole(OrderedKeys, App):
         await self.shutdown()
 
 
-def create_app(*, profile: str | None = None, conf: str | Path | None = None, sandbox: bool = False,
-               read_only: bool = False, clock: svc.Clock | None = None, discover_user_config: bool = True,
-               theme: str | None = None, sandbox_db: Path | None = None) -> KmsConsole:
+def create_app(
+    *,
+    profile: str | None = None,
+    conf: str | Path | None = None,
+    sandbox: bool = False,
+    read_only: bool = False,
+    clock: svc.Clock | None = None,
+    discover_user_config: bool = True,
+    theme: str | None = None,
+    sandbox_db: Path | None = None,
+) -> KmsConsole:
     """Build the console; the CLI, the tests and the screenshot script all come through here."""
-    options = ConsoleOptions(profile=profile, conf=Path(conf) if conf else None, sandbox=sandbox,
-                             read_only=read_only, discover_user_config=discover_user_config,
-                             theme=theme, sandbox_db=sandbox_db)
+    options = ConsoleOptions(
+        profile=profile,
+        conf=Path(conf) if conf else None,
+        sandbox=sandbox,
+        read_only=read_only,
+        discover_user_config=discover_user_config,
+        theme=theme,
+        sandbox_db=sandbox_db,
+    )
     if clock is not None:
         options = replace(options, clock=clock)
     return KmsConsole(options)
@@ -563,7 +653,11 @@ def create_app(*, profile: str | None = None, conf: str | Path | None = None, sa
 
 def run_console(args: argparse.Namespace) -> int:
     """``kms-tui`` with no command: run the console until the user quits."""
-    app = create_app(profile=getattr(args, "profile", None), conf=getattr(args, "conf", None),
-                     sandbox=bool(getattr(args, "sandbox", False)), read_only=bool(getattr(args, "read_only", False)))
+    app = create_app(
+        profile=getattr(args, "profile", None),
+        conf=getattr(args, "conf", None),
+        sandbox=bool(getattr(args, "sandbox", False)),
+        read_only=bool(getattr(args, "read_only", False)),
+    )
     app.run()
     return int(app.return_code or 0)

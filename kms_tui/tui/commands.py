@@ -23,8 +23,11 @@ def palette_entries(app) -> Iterator[tuple[str, str, Callable[[], Any]]]:
                     continue  # read-only hides writes everywhere, the palette included
                 if isinstance(app.screen, cls) and not app.screen.check_action(binding.action, ()):
                     continue  # what the screen disables now (an object's state) is not offered
-                yield (f"{entry.title}: {binding.description}", binding.tooltip or "",
-                       partial(run_on_screen, app, entry.mode, binding.action))
+                yield (
+                    f"{entry.title}: {binding.description}",
+                    binding.tooltip or "",
+                    partial(run_on_screen, app, entry.mode, binding.action),
+                )
     for binding in app.BINDINGS:
         if binding.description and binding.id and not binding.id.startswith("go-"):
             yield binding.description, binding.tooltip or "", partial(app.run_action, binding.action)

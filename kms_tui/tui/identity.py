@@ -10,8 +10,10 @@ from kms_tui.safetext import visible
 
 # (predicate on [http_config], label): the first match names the sign-in method
 _METHOD_LABELS = (
-    (lambda c: c.get("oauth2_conf") and (c.get("tls_client_pem_cert_path") or c.get("tls_client_pkcs12_path")),
-     "OAuth2 + client cert"),
+    (
+        lambda c: c.get("oauth2_conf") and (c.get("tls_client_pem_cert_path") or c.get("tls_client_pkcs12_path")),
+        "OAuth2 + client cert",
+    ),
     (lambda c: c.get("oauth2_conf"), "OAuth2/OIDC"),
     (lambda c: c.get("access_token") and c.get("tls_client_pkcs12_path"), "PKCS#12 + token"),
     (lambda c: c.get("access_token") and c.get("tls_client_pem_cert_path"), "PEM + token"),

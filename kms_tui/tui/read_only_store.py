@@ -28,8 +28,11 @@ def user_dir(kind: str) -> Path:
         return home / kind
     import platformdirs
 
-    finder = {"state": platformdirs.user_state_dir, "data": platformdirs.user_data_dir,
-              "config": platformdirs.user_config_dir}[kind]
+    finder = {
+        "state": platformdirs.user_state_dir,
+        "data": platformdirs.user_data_dir,
+        "config": platformdirs.user_config_dir,
+    }[kind]
     return Path(finder(paths.APP))
 
 
@@ -113,7 +116,7 @@ class MemoryAuditTrail:
 
     def entries(self, limit: int = 50) -> list[dict[str, Any]]:
         with self._lock:
-            mine = [dict(zip(_COLUMNS, entry.row(), strict=False)) for entry in reversed(self._rows)][:max(0, limit)]
+            mine = [dict(zip(_COLUMNS, entry.row(), strict=False)) for entry in reversed(self._rows)][: max(0, limit)]
         for entry in mine:
             entry["object_ids"] = json.loads(entry["object_ids"])
             entry["details"] = _details(entry.get("details"))

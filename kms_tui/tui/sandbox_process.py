@@ -41,8 +41,9 @@ class SandboxProcess:
     ``stop()``: the console says so and offers a restart.
     """
 
-    def __init__(self, db: Path | None = None, *, read_only: bool = False,
-                 on_exit: Callable[[int | None], object] | None = None) -> None:
+    def __init__(
+        self, db: Path | None = None, *, read_only: bool = False, on_exit: Callable[[int | None], object] | None = None
+    ) -> None:
         self.read_only = read_only
         self.on_exit = on_exit
         self._scratch: Path | None = None
@@ -91,12 +92,15 @@ class SandboxProcess:
         """Start the child and return its URL once it prints ``listening on URL``."""
         self.db.parent.mkdir(parents=True, exist_ok=True)
         self.returncode = None
-        args = [sys.executable, "-m", "kms_tui", "serve", "--host", "127.0.0.1", "--port", "0",
-                "--db", str(self.db)]
+        args = [sys.executable, "-m", "kms_tui", "serve", "--host", "127.0.0.1", "--port", "0", "--db", str(self.db)]
         with open(self.log, "ab") as log:
             self.proc = await asyncio.create_subprocess_exec(
-                *args, stdout=asyncio.subprocess.PIPE, stderr=log, stdin=asyncio.subprocess.DEVNULL,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                *args,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=log,
+                stdin=asyncio.subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
         stdout = self.proc.stdout
         assert stdout is not None  # stdout=PIPE
         try:
@@ -108,7 +112,8 @@ class SandboxProcess:
             await self.stop()
             raise SandboxStartError(
                 "The local sandbox KMS did not start.",
-                f"See its log at {self.log}; check that the sandbox database {self.db} is not in use.")
+                f"See its log at {self.log}; check that the sandbox database {self.db} is not in use.",
+            )
         self.url = text.split("listening on ", 1)[1].strip()
         self._watch = asyncio.get_running_loop().create_task(self._watch_exit(self.proc))
         return self.url

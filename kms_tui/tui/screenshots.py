@@ -38,6 +38,7 @@ def press(*keys: str, wait: float = 0.6) -> Setup:
     async def setup(pilot) -> None:
         await pilot.press(*keys)
         await _settle(pilot, wait)
+
     return setup
 
 
@@ -82,46 +83,84 @@ SHOTS: list[Shot] = [
     # the objects and audit screens add theirs here
     Shot("objects", "Objects: every object, sortable, filterable, loaded in the background", lambda p: _objects(p)),
     Shot("objects-detail", "Object detail: readable attributes, links to follow", lambda p: _objects(p, "enter")),
-    Shot("objects-create", "Create a key pair, a symmetric key, secret data or an opaque object",
-         lambda p: _objects(p, "n")),
+    Shot(
+        "objects-create",
+        "Create a key pair, a symmetric key, secret data or an opaque object",
+        lambda p: _objects(p, "n"),
+    ),
     Shot("objects-revoke", "Revoke: reason, message, compromise date, cascade", lambda p: _objects(p, "v")),
-    Shot("objects-destroy", "Destroy: names the object and its linked key, asks for the id", lambda p: _objects(p,
-                                                                                                                "d")),
+    Shot(
+        "objects-destroy", "Destroy: names the object and its linked key, asks for the id", lambda p: _objects(p, "d")
+    ),
     Shot("objects-secret", "Secret data: the value masked until V", lambda p: _secret(p)),
     Shot("objects-name-dates", "Name, dates and vendor attributes of an object (A)", lambda p: _objects(p, "A")),
-    Shot("objects-tags", "Tags of an object (T): server tags kept, yours edited as one line",
-         lambda p: _objects(p, "T", "end", *", rotated-2026")),
+    Shot(
+        "objects-tags",
+        "Tags of an object (T): server tags kept, yours edited as one line",
+        lambda p: _objects(p, "T", "end", *", rotated-2026"),
+    ),
     Shot("objects-revoke-rights", "Revoke some or all of a user's rights", lambda p: _revoke_rights(p)),
-    Shot("objects-grant", "Grant: a user, the operations, and what they really allow on Cosmian 5.26",
-         lambda p: _objects(p, "g")),
-    Shot("access", "Access: what you own, what was granted to you, whether you may create objects",
-         lambda p: _access(p)),
-    Shot("objects-locate", "Server filters: type, algorithm, state incl. destroyed, tags, name, length, link",
-         lambda p: _objects(p, "f")),
+    Shot(
+        "objects-grant",
+        "Grant: a user, the operations, and what they really allow on Cosmian 5.26",
+        lambda p: _objects(p, "g"),
+    ),
+    Shot(
+        "access", "Access: what you own, what was granted to you, whether you may create objects", lambda p: _access(p)
+    ),
+    Shot(
+        "objects-locate",
+        "Server filters: type, algorithm, state incl. destroyed, tags, name, length, link",
+        lambda p: _objects(p, "f"),
+    ),
     Shot("audit", "Audit view: what the console did, newest first", lambda p: _audit(p)),
-    Shot("objects-rotation-history", "Rotation history: the chain of re-keyed keys, policy, next rotation",
-         lambda p: _rotation(p, "H")),
-    Shot("objects-test-key", "Test this key: a round trip on the server, pass or fail, timing",
-         lambda p: _rotation(p, "K")),
-    Shot("objects-certificate", "Certificate detail: validity and days left, SANs, usages, fingerprints, chain",
-         lambda p: _certificates(p, "enter")),
-    Shot("objects-certify", "Certify: new key pair, public key or CSR; issuer picked from the CAs in the KMS",
-         lambda p: _certificates(p, "C")),
-    Shot("objects-export", "Export: every format, wrapping, a confirmation before key material",
-         lambda p: _export(p)),
+    Shot(
+        "objects-rotation-history",
+        "Rotation history: the chain of re-keyed keys, policy, next rotation",
+        lambda p: _rotation(p, "H"),
+    ),
+    Shot(
+        "objects-test-key",
+        "Test this key: a round trip on the server, pass or fail, timing",
+        lambda p: _rotation(p, "K"),
+    ),
+    Shot(
+        "objects-certificate",
+        "Certificate detail: validity and days left, SANs, usages, fingerprints, chain",
+        lambda p: _certificates(p, "enter"),
+    ),
+    Shot(
+        "objects-certify",
+        "Certify: new key pair, public key or CSR; issuer picked from the CAs in the KMS",
+        lambda p: _certificates(p, "C"),
+    ),
+    Shot("objects-export", "Export: every format, wrapping, a confirmation before key material", lambda p: _export(p)),
     Shot("objects-import", "Import: what the file holds, shown before anything is sent", lambda p: _import(p)),
-    Shot("objects-import-wrapped", "Import a wrapped key: unwrap it, store it wrapped by another key of the KMS",
-         lambda p: _import_wrapped(p)),
+    Shot(
+        "objects-import-wrapped",
+        "Import a wrapped key: unwrap it, store it wrapped by another key of the KMS",
+        lambda p: _import_wrapped(p),
+    ),
     Shot("radar", "Radar: what needs attention, worst first, each acted on one key away", lambda p: _radar(p)),
-    Shot("bulk-preview", "Bulk revoke: every object that changes, partners, grants; type the count",
-         lambda p: _bulk_preview(p)),
-    Shot("bulk-run", "Bulk tags on the marked rows: progress, s stops between objects, each outcome",
-         lambda p: _bulk_run(p)),
-    Shot("doctor", "Connection check (the doctor's walk): stops at the first broken link with its fix",
-         lambda p: _doctor(p)),
+    Shot(
+        "bulk-preview",
+        "Bulk revoke: every object that changes, partners, grants; type the count",
+        lambda p: _bulk_preview(p),
+    ),
+    Shot(
+        "bulk-run",
+        "Bulk tags on the marked rows: progress, s stops between objects, each outcome",
+        lambda p: _bulk_run(p),
+    ),
+    Shot(
+        "doctor",
+        "Connection check (the doctor's walk): stops at the first broken link with its fix",
+        lambda p: _doctor(p),
+    ),
     # last: it leaves the console read-only behind the production banner
-    Shot("production", "A production profile: red banner, read-only until ctrl+g and its name",
-         lambda p: _production(p)),
+    Shot(
+        "production", "A production profile: red banner, read-only until ctrl+g and its name", lambda p: _production(p)
+    ),
 ]
 
 
@@ -162,8 +201,16 @@ async def _import_wrapped(pilot) -> None:
     old_kek = await client.create_symmetric_key("AES", 256, name="kek-2025")
     key = await client.create_symmetric_key("AES", 256, name="payments-key")
     path = Path(os.environ.get("HOME", tempfile.gettempdir())) / "payments-key.json"
-    await export_files.export_to_file(client, key, "SymmetricKey", export_files.format_named("json-ttlv"), path,
-                                      wrap_key=old_kek, wrap_alg=transfer.wrap_algorithm("rfc5649"), force=True)
+    await export_files.export_to_file(
+        client,
+        key,
+        "SymmetricKey",
+        export_files.format_named("json-ttlv"),
+        path,
+        wrap_key=old_kek,
+        wrap_alg=transfer.wrap_algorithm("rfc5649"),
+        force=True,
+    )
     pilot.app.screen.transfer.import_file(path)
     await _settle(pilot)
     modal = pilot.app.screen
@@ -178,8 +225,9 @@ async def _secret(pilot) -> None:
 
     app = pilot.app
     await _objects(pilot)
-    created = await create_secret_data(app.services.client, data_type="Password", name="db-password",
-                                       value=SecretValue(b"not-shown-here"), tags=["db"])
+    created = await create_secret_data(
+        app.services.client, data_type="Password", name="db-password", value=SecretValue(b"not-shown-here"), tags=["db"]
+    )
     await pilot.press("r")
     await _settle(pilot, 1.5)
     app.screen.table.select_uid(created.uid)
@@ -207,14 +255,26 @@ async def _certificates(pilot, *keys: str) -> None:
     app = pilot.app
     if not getattr(app, "_shot_leaf", None):
         client = app.services.client
-        ca_ext = b"[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,crlSign\n" \
-                 b"subjectKeyIdentifier=hash\n"
-        root = await client.certify(certify_any(generate="ec:p384", subject="CN=Acme Root CA,O=Acme,C=FR",
-                                                days=3650, extensions=ca_ext))
-        leaf_ext = b"[ v3_ca ]\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n" \
-                   b"subjectAltName=DNS:www.acme.example,DNS:acme.example\n"
-        app._shot_leaf = await client.certify(certify_any(generate="ec:p256", subject="CN=www.acme.example,O=Acme",
-                                                          issuer_certificate_id=root, days=25, extensions=leaf_ext))
+        ca_ext = (
+            b"[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,crlSign\n"
+            b"subjectKeyIdentifier=hash\n"
+        )
+        root = await client.certify(
+            certify_any(generate="ec:p384", subject="CN=Acme Root CA,O=Acme,C=FR", days=3650, extensions=ca_ext)
+        )
+        leaf_ext = (
+            b"[ v3_ca ]\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+            b"subjectAltName=DNS:www.acme.example,DNS:acme.example\n"
+        )
+        app._shot_leaf = await client.certify(
+            certify_any(
+                generate="ec:p256",
+                subject="CN=www.acme.example,O=Acme",
+                issuer_certificate_id=root,
+                days=25,
+                extensions=leaf_ext,
+            )
+        )
     # the certificates are real, dated today: the days left are counted from a week on
     app.clock = lambda: datetime.now(UTC) + timedelta(days=7)
     await app.switch_mode("objects")
@@ -346,6 +406,16 @@ async def _production(pilot) -> None:
 
 
 async def _audit(pilot) -> None:
+    """The audit view after a revoke with its reason and a destroy the server refused."""
+    from kms_tui.client.errors import KmsError
+
+    client = pilot.app.services.client
+    uid = await client.create_symmetric_key("AES", 256, name="old-backup", tags=["ops"])
+    await client.revoke(uid, "KeyCompromise", message="laptop stolen")
+    try:
+        await client.destroy(uid + "-typo")
+    except KmsError:
+        pass  # refused: the audit view shows it as such
     await pilot.app.switch_mode("audit")
     await _settle(pilot, 1.0)
 
@@ -400,8 +470,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kms_tui.tui.screenshots", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="screenshots", help="folder for the SVGs (default: screenshots)")
     parser.add_argument("--size", default="80x24", help="terminal size, COLSxROWS (default: 80x24, as over SSH)")
-    parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
-                        help="take only these shots (file names without .svg): " + ", ".join(s.name for s in SHOTS))
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="take only these shots (file names without .svg): " + ", ".join(s.name for s in SHOTS),
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.only) - {s.name for s in SHOTS})
     if unknown:

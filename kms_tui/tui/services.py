@@ -85,8 +85,11 @@ async def close_quietly(owner: Any) -> None:
     """Close ``owner`` (``aclose``/``close``, or a callable); closing never crashes the console."""
     if owner is None:
         return
-    closer = owner if callable(owner) and not hasattr(owner, "aclose") else (
-        getattr(owner, "aclose", None) or getattr(owner, "close", None))
+    closer = (
+        owner
+        if callable(owner) and not hasattr(owner, "aclose")
+        else (getattr(owner, "aclose", None) or getattr(owner, "close", None))
+    )
     if closer is None:
         return
     try:
@@ -106,8 +109,13 @@ def load_settings() -> Any:
     return store.settings() if settings_path(store.root).exists() else None
 
 
-async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any = None,
-                        on_session_change: Callable[[Any], object] | None = None) -> AppServices:
+async def open_services(
+    profile: Any,
+    *,
+    options: ConsoleOptions,
+    settings: Any = None,
+    on_session_change: Callable[[Any], object] | None = None,
+) -> AppServices:
     """Build the shared client and the session for ``profile`` (a resolved connection).
 
     Raises the client's ``ConfigurationError`` (message and fix) when the profile cannot work.
@@ -115,17 +123,28 @@ async def open_services(profile: Any, *, options: ConsoleOptions, settings: Any 
     # Imports, the audit file and keyring discovery (it imports every keyring backend: 100-300 ms)
     # would stall the console's loop: they run in a thread, and the session is watched from here.
     profile_settings = getattr(profile, "settings", None)
-    read_only = (options.read_only or bool(getattr(settings, "read_only", False))
-                 or bool(getattr(profile_settings, "read_only", False)))
+    read_only = (
+        options.read_only
+        or bool(getattr(settings, "read_only", False))
+        or bool(getattr(profile_settings, "read_only", False))
+    )
     # a read-only console writes no file: audit rows and refreshed tokens stay in memory
     client, session, audit = await asyncio.to_thread(_client_and_session, profile, read_only)
     session.watch(on_session_change)
     await client.__aenter__()
     session.start()
-    return AppServices(profile_name=profile.name, profile=profile, read_only=read_only, clock=options.clock,
-                       production=bool(getattr(profile_settings, "production", False)),
-                       client=client, session=session, audit=audit, settings=settings,
-                       extra_closers=[session.stop, audit.close])
+    return AppServices(
+        profile_name=profile.name,
+        profile=profile,
+        read_only=read_only,
+        clock=options.clock,
+        production=bool(getattr(profile_settings, "production", False)),
+        client=client,
+        session=session,
+        audit=audit,
+        settings=settings,
+        extra_closers=[session.stop, audit.close],
+    )
 
 
 def _client_and_session(profile: Any, read_only: bool = False) -> tuple[KmsClient, Any, Any]:
@@ -182,8 +201,13 @@ def sandbox_profile(url: str, *, save: bool = True, make_active: bool = False) -
     from kms_tui.tui.sandbox_process import SANDBOX_PROFILE
 
     if not save:
-        return ResolvedConnection(name=SANDBOX_PROFILE, path=None, http_config={"server_url": url},
-                                  settings=ProfileSettings(), source="sandbox")
+        return ResolvedConnection(
+            name=SANDBOX_PROFILE,
+            path=None,
+            http_config={"server_url": url},
+            settings=ProfileSettings(),
+            source="sandbox",
+        )
     store = ProfileStore()
     if store.exists(SANDBOX_PROFILE):
         document = store.load(SANDBOX_PROFILE)

@@ -1,4 +1,4 @@
-""""Show the command" (`!`): what a console action is as a `kms-tui` command, as a ckms 5.26
+""" "Show the command" (`!`): what a console action is as a `kms-tui` command, as a ckms 5.26
 command where one exists, and as the KMIP JSON the client sends (secrets masked).
 
 Pure (no Textual): each builder takes what the row or the dialog holds and returns an
@@ -40,8 +40,11 @@ class Equivalent:
     kind: str = "KMIP JSON"
 
     def sections(self) -> list[tuple[str, str]]:
-        return [("kms-tui", self.kms_tui), ("ckms 5.26", self.ckms or "(no ckms command does this)"),
-                (self.kind, self.kmip)]
+        return [
+            ("kms-tui", self.kms_tui),
+            ("ckms 5.26", self.ckms or "(no ckms command does this)"),
+            (self.kind, self.kmip),
+        ]
 
 
 def _q(*words: str) -> str:
@@ -76,12 +79,23 @@ def ckms_group(object_type: str, algorithm: str) -> tuple[str, str] | None:
 
 def for_row(uid: str) -> Equivalent:
     """The highlighted object: its attributes."""
-    return Equivalent(f"Attributes of {uid}", _q("kms-tui", "attributes", uid),
-                      _q("ckms", "attributes", "get", "-i", uid), _json(requests.get_attributes(uid)))
+    return Equivalent(
+        f"Attributes of {uid}",
+        _q("kms-tui", "attributes", uid),
+        _q("ckms", "attributes", "get", "-i", uid),
+        _json(requests.get_attributes(uid)),
+    )
 
 
-def for_revoke(uid: str, object_type: str, algorithm: str, reason: str, message: str | None,
-               compromise_date: datetime | None, cascade: bool) -> Equivalent:
+def for_revoke(
+    uid: str,
+    object_type: str,
+    algorithm: str,
+    reason: str,
+    message: str | None,
+    compromise_date: datetime | None,
+    cascade: bool,
+) -> Equivalent:
     words = ["kms-tui", "revoke", uid, "--reason", reason]
     if message:
         words += ["--message", message]
@@ -97,8 +111,9 @@ def for_revoke(uid: str, object_type: str, algorithm: str, reason: str, message:
     return Equivalent(f"Revoke {uid}", _q(*words), ckms, _json(op))
 
 
-def for_destroy(uid: str, object_type: str, algorithm: str, *, cascade: bool, remove: bool,
-                revoke_first: str | None) -> Equivalent:
+def for_destroy(
+    uid: str, object_type: str, algorithm: str, *, cascade: bool, remove: bool, revoke_first: str | None
+) -> Equivalent:
     words = ["kms-tui", "destroy", uid] + (["--remove"] if remove else []) + ([] if cascade else ["--no-cascade"])
     group = ckms_group(object_type, algorithm)
     ckms = None
@@ -121,20 +136,31 @@ def _symmetric_kind(algorithm: str) -> str:
     return "aes"
 
 
-def for_create(family: str, *, size: int, curve: str, name: str | None, tags: Sequence[str],
-               activate: bool, algorithm: str = "", rotation: Any = None) -> Equivalent:
+def for_create(
+    family: str,
+    *,
+    size: int,
+    curve: str,
+    name: str | None,
+    tags: Sequence[str],
+    activate: bool,
+    algorithm: str = "",
+    rotation: Any = None,
+) -> Equivalent:
     """A create; ``rotation`` (a ``RotationChoice``): ckms's ``--rotation-interval``,
     ``--rotation-offset``, ``--enroll-keyset``, then their SetAttributes on the new key."""
-    equivalent = _for_create(family, size=size, curve=curve, name=name, tags=tags, activate=activate,
-                             algorithm=algorithm)
+    equivalent = _for_create(
+        family, size=size, curve=curve, name=name, tags=tags, activate=activate, algorithm=algorithm
+    )
     if not rotation:
         return equivalent
     from kms_tui.kmip.models import attribute_requests as R
     from kms_tui.kmip.models.rotation_requests import policy_attributes
 
     new_id = "NEW_KEY_ID"  # the id the server gives the key (a pair: its private key)
-    attributes = policy_attributes(interval=rotation.interval, offset=rotation.offset,
-                                   name=new_id if rotation.keyset else None)
+    attributes = policy_attributes(
+        interval=rotation.interval, offset=rotation.offset, name=new_id if rotation.keyset else None
+    )
     sets = "\n".join(_json(R.set_attribute(new_id, a).to_ttlv()) for a in attributes)
     kms_tui, sep, comment = equivalent.kms_tui.partition("  # ")
     kms_tui = " ".join([kms_tui, _q(*rotation.command_words())]) + (sep + comment if sep else "")
@@ -143,8 +169,9 @@ def for_create(family: str, *, size: int, curve: str, name: str | None, tags: Se
     return Equivalent(equivalent.title, kms_tui, ckms, f"{equivalent.kmip}\n{sets}")
 
 
-def _for_create(family: str, *, size: int, curve: str, name: str | None, tags: Sequence[str],
-                activate: bool, algorithm: str = "") -> Equivalent:
+def _for_create(
+    family: str, *, size: int, curve: str, name: str | None, tags: Sequence[str], activate: bool, algorithm: str = ""
+) -> Equivalent:
     if family in ("password", "seed", "opaque"):
         return _for_create_secret(family, size=size, name=name, tags=tags)
     if family == "symmetric":
@@ -160,15 +187,21 @@ def _for_create(family: str, *, size: int, curve: str, name: str | None, tags: S
         words += ["--name", name]
     ckms_tags = " ".join(_q("-t", t) for t in tags)
     if family in ("aes", "chacha20", "sha3", "shake", "fpe"):
-        command = {"aes": f"ckms sym keys create -l {size}",
-                   "chacha20": "ckms sym keys create -a chacha20 -l 256",
-                   "sha3": f"ckms sym keys create -a sha3 -l {size}",
-                   "shake": f"ckms sym keys create -a shake -l {size}",
-                   "fpe": "ckms fpe keys create"}[family]
+        command = {
+            "aes": f"ckms sym keys create -l {size}",
+            "chacha20": "ckms sym keys create -a chacha20 -l 256",
+            "sha3": f"ckms sym keys create -a sha3 -l {size}",
+            "shake": f"ckms sym keys create -a shake -l {size}",
+            "fpe": "ckms fpe keys create",
+        }[family]
         op = requests.create_symmetric_key(algorithm or "AES", size, tags=tags, name=name)
     else:
-        command = {"rsa": f"ckms rsa keys create -s {size}", "ec": f"ckms ec keys create -c {CURVES.get(curve, curve)}",
-                   "ed25519": "ckms ec keys create -c ed25519", "ed448": "ckms ec keys create -c ed448"}[family]
+        command = {
+            "rsa": f"ckms rsa keys create -s {size}",
+            "ec": f"ckms ec keys create -c {CURVES.get(curve, curve)}",
+            "ed25519": "ckms ec keys create -c ed25519",
+            "ed448": "ckms ec keys create -c ed448",
+        }[family]
         op = requests.create_key_pair(family, size=size or 2048, curve=curve or "p256", tags=tags, name=name)
     if ckms_tags:
         command += " " + ckms_tags
@@ -200,8 +233,7 @@ def _for_create_secret(family: str, *, size: int, name: str | None, tags: Sequen
         ckms += " " + " ".join(_q("-t", t) for t in tags)
     if name:
         ckms = None
-    return Equivalent(f"Create {family}", _q(*words), ckms,
-                      "(the request carries the value itself: it is never shown)")
+    return Equivalent(f"Create {family}", _q(*words), ckms, "(the request carries the value itself: it is never shown)")
 
 
 def for_grant(uid: str, user: str, operations: Sequence[str]) -> Equivalent:
@@ -210,9 +242,13 @@ def for_grant(uid: str, user: str, operations: Sequence[str]) -> Equivalent:
 
     names = [rights.display_name(op) for op in operations]  # ckms's spelling, which kms-tui accepts too
     body = {"unique_identifier": uid, "user_id": user, "operation_types": list(operations)}
-    return Equivalent(f"Grant on {uid}", _q("kms-tui", "access", "grant", user, *names, "--id", uid),
-                      _q("ckms", "access-rights", "grant", user, *names, "-i", uid),
-                      "POST /access/grant\n" + redact_text(json.dumps(body)), kind="REST request")
+    return Equivalent(
+        f"Grant on {uid}",
+        _q("kms-tui", "access", "grant", user, *names, "--id", uid),
+        _q("ckms", "access-rights", "grant", user, *names, "-i", uid),
+        "POST /access/grant\n" + redact_text(json.dumps(body)),
+        kind="REST request",
+    )
 
 
 def copy_text(equivalent: Equivalent, which: str) -> str:
@@ -226,9 +262,19 @@ MASKED = "********"
 _CKMS_CERT_FORMATS = ("json-ttlv", "pem", "pkcs12", "pkcs7")
 
 
-def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, *, wrap_key: str = "",
-               wrap_alg: str = "", has_password: bool = False, overwrite: bool = False,
-               unwrap: bool = False) -> Equivalent:
+def for_export(
+    uid: str,
+    object_type: str,
+    algorithm: str,
+    fmt: str,
+    path: str,
+    *,
+    wrap_key: str = "",
+    wrap_alg: str = "",
+    has_password: bool = False,
+    overwrite: bool = False,
+    unwrap: bool = False,
+) -> Equivalent:
     """An export to a file; ``fmt`` ``public-pem`` is the public key or certificate as PEM
     (``kms-tui export ID -o FILE`` without --format). A PKCS#12 password is never shown."""
     from kms_tui.kmip import transfer
@@ -249,9 +295,14 @@ def for_export(uid: str, object_type: str, algorithm: str, fmt: str, path: str, 
         op = requests.export(uid)
         ckms_format = "pem" if object_type == "Certificate" else "pkcs8-pem"
     else:
-        op = transfer.export_request(uid, transfer.EXPORT_FORMATS[fmt], wrap_key=wrap_key or None,
-                                     wrap_alg=wrap_alg or None, pkcs12_password=MASKED if fmt == "pkcs12" else None,
-                                     unwrap=unwrap)
+        op = transfer.export_request(
+            uid,
+            transfer.EXPORT_FORMATS[fmt],
+            wrap_key=wrap_key or None,
+            wrap_alg=wrap_alg or None,
+            pkcs12_password=MASKED if fmt == "pkcs12" else None,
+            unwrap=unwrap,
+        )
         ckms_format = fmt
     ckms = None
     if object_type == "Certificate" or fmt == "pkcs12":  # PKCS#12: certificates export -c <private key id>
@@ -299,8 +350,11 @@ def for_import(path: str, plan: Any, options: Any, *, chosen_format: str | None 
     words += [w for u in options.usages for w in ("--key-usage", u)] + (["--replace"] if options.replace else [])
     words += (["--unwrap"] if options.unwrap else []) + (["--wrap-key", options.wrap_key] if options.wrap_key else [])
     words += ["--password-file", "PASSWORD_FILE"] if options.password else []
-    common = [*(["-r"] if options.replace else []), *[w for t in options.tags for w in ("-t", t)],
-              *[w for u in options.usages for w in ("--key-usage", u)]]
+    common = [
+        *(["-r"] if options.replace else []),
+        *[w for t in options.tags for w in ("-t", t)],
+        *[w for u in options.usages for w in ("--key-usage", u)],
+    ]
     file_and_id = [path] + ([options.uid] if options.uid else [])  # ckms: FILE [ID]
     group = _ckms_import_group(plan)
     ckms = None
@@ -324,7 +378,13 @@ def for_tags(uid: str, add: Sequence[str], remove: Sequence[str]) -> Equivalent:
     for verb, method, tags in (("set", "POST", add), ("delete", "DELETE", remove)):
         if tags:
             commands.append(_q("kms-tui", "attributes", verb, uid, *[w for t in tags for w in ("--tag", t)]))
-            bodies.append(f"{method} /v1/crypto/keys/{quote(uid, safe='')}/tags\n"
-                          + redact_text(json.dumps({"tags": list(tags)})))
-    return Equivalent(f"Tags of {uid}", " && ".join(commands) or "(no change)", None,
-                      "\n".join(bodies) or "(no change: nothing is sent)", kind="REST request")
+            bodies.append(
+                f"{method} /v1/crypto/keys/{quote(uid, safe='')}/tags\n" + redact_text(json.dumps({"tags": list(tags)}))
+            )
+    return Equivalent(
+        f"Tags of {uid}",
+        " && ".join(commands) or "(no change)",
+        None,
+        "\n".join(bodies) or "(no change: nothing is sent)",
+        kind="REST request",
+    )

@@ -38,8 +38,13 @@ FIELDS: dict[str, FieldSpec] = {
 TOKEN = ("access_token",)
 PEM = ("tls_client_pem_cert_path", "tls_client_pem_key_path")
 P12 = ("tls_client_pkcs12_path", "tls_client_pkcs12_password")
-OAUTH = ("oauth2_conf.client_id", "oauth2_conf.client_secret", "oauth2_conf.authorize_url",
-         "oauth2_conf.token_url", "oauth2_conf.scopes")
+OAUTH = (
+    "oauth2_conf.client_id",
+    "oauth2_conf.client_secret",
+    "oauth2_conf.authorize_url",
+    "oauth2_conf.token_url",
+    "oauth2_conf.scopes",
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,12 @@ NOT_IN_TOML = frozenset({"device_authorization_url"})
 
 
 FORM_ONLY_KEYS = ("server_url", "verified_cert", "custom_headers", "accept_invalid_certs")
-PROXY_KEYS = {"url": "proxy.url", "basic_auth_username": "proxy.basic_auth_username",
-              "basic_auth_password": "proxy.basic_auth_password", "exclusion_list": "proxy.exclusion_list"}
+PROXY_KEYS = {
+    "url": "proxy.url",
+    "basic_auth_username": "proxy.basic_auth_username",
+    "basic_auth_password": "proxy.basic_auth_password",
+    "exclusion_list": "proxy.exclusion_list",
+}
 
 
 def form_key(path: str) -> str | None:
@@ -88,8 +97,9 @@ def form_key(path: str) -> str | None:
 def method_of(http_config: dict, flow: str | None = None) -> str:
     """The form's method for an existing ``[http_config]`` (and the settings' OAuth flow)."""
     if http_config.get("oauth2_conf"):
-        return {"device": "oauth_device", "client_credentials": "oauth_client_credentials"}.get(flow or "",
-                                                                                                "oauth_pkce")
+        return {"device": "oauth_device", "client_credentials": "oauth_client_credentials"}.get(
+            flow or "", "oauth_pkce"
+        )
     token = bool(http_config.get("access_token"))
     if http_config.get("tls_client_pkcs12_path"):
         return "pkcs12_token" if token else "pkcs12"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from tests.support.idp import Idp, mock_idp, strict_idp  # noqa: F401 - fixtures
+from tests.support.idp import Idp
 
 SCOPES = ["openid", "email", "offline_access"]
 
@@ -19,12 +19,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_profile(path: Path, idp: Idp, *, client_id: str = "kms-console", client_secret: str | None = None,
-                  scopes: list[str] = SCOPES, server_url: str = "http://127.0.0.1:9",
-                  access_token: str | None = None) -> Path:
+def write_profile(
+    path: Path,
+    idp: Idp,
+    *,
+    client_id: str = "kms-console",
+    client_secret: str | None = None,
+    scopes: list[str] = SCOPES,
+    server_url: str = "http://127.0.0.1:9",
+    access_token: str | None = None,
+) -> Path:
     """A ckms.toml with an oauth2_conf for `idp` (ckms's own schema)."""
-    oauth = {"client_id": client_id, "authorize_url": idp.discovery["authorization_endpoint"],
-             "token_url": idp.discovery["token_endpoint"], "scopes": scopes}
+    oauth = {
+        "client_id": client_id,
+        "authorize_url": idp.discovery["authorization_endpoint"],
+        "token_url": idp.discovery["token_endpoint"],
+        "scopes": scopes,
+    }
     if client_secret is not None:
         oauth["client_secret"] = client_secret
     http = {"server_url": server_url}

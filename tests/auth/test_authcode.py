@@ -105,9 +105,15 @@ async def test_cancel_stops_waiting_and_closes_the_listener(tmp_path, mock_idp):
     session = Session(load_profile(write_profile(tmp_path / "ckms.toml", mock_idp)))
     port = free_port()
     listening = []
-    login = asyncio.create_task(login_with_browser(
-        session.profile.oauth_config(), show=Terminal().show, port=port, browser=False,
-        on_listening=lambda listener, request: listening.append(listener)))
+    login = asyncio.create_task(
+        login_with_browser(
+            session.profile.oauth_config(),
+            show=Terminal().show,
+            port=port,
+            browser=False,
+            on_listening=lambda listener, request: listening.append(listener),
+        )
+    )
     while not listening:
         await asyncio.sleep(0.01)
     listening[0].cancel()
@@ -123,8 +129,9 @@ async def test_strict_idp_full_login_with_pkce_required(tmp_path, strict_idp, re
     term = Terminal()
     login = asyncio.create_task(sign_in(session, "browser", show=term.show, browser=False))
     url = await term.url()
-    redirect = await asyncio.to_thread(strict_idp_browser, url, login="bob@example.com",
-                                       redirect_prefix=f"http://localhost:{redirect_port}/")
+    redirect = await asyncio.to_thread(
+        strict_idp_browser, url, login="bob@example.com", redirect_prefix=f"http://localhost:{redirect_port}/"
+    )
     await browse(redirect)
     tokens = await login
     assert jwt_claims_unverified(stored_token(conf))["email"] == "bob@example.com"
@@ -140,10 +147,12 @@ async def test_strict_idp_rejects_a_wrong_verifier(tmp_path, strict_idp, redirec
     def tamper(listener, request):  # an attacker's verifier: the IdP must refuse the code
         request.verifier = generate_token(64)
 
-    login = asyncio.create_task(login_with_browser(oauth, show=term.show, port=redirect_port, browser=False,
-                                                   on_listening=tamper))
-    redirect = await asyncio.to_thread(strict_idp_browser, await term.url(),
-                                       redirect_prefix=f"http://localhost:{redirect_port}/")
+    login = asyncio.create_task(
+        login_with_browser(oauth, show=term.show, port=redirect_port, browser=False, on_listening=tamper)
+    )
+    redirect = await asyncio.to_thread(
+        strict_idp_browser, await term.url(), redirect_prefix=f"http://localhost:{redirect_port}/"
+    )
     await browse(redirect)
     with pytest.raises(LoginFailed, match="invalid_grant"):
         await login

@@ -18,8 +18,14 @@ from tests.support.sandbox import start_sandbox
 
 
 def kms_tui(*args: str, env: dict | None = None, stdin: str | None = None, timeout: float = 60):
-    return subprocess.run([sys.executable, "-m", "kms_tui", *args], capture_output=True, text=True,
-                          input=stdin, timeout=timeout, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "kms_tui", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture
@@ -31,8 +37,14 @@ def jwt_sandbox(tmp_path, mock_idp):
 
 
 def test_client_credentials_login_then_whoami_then_logout(tmp_path, mock_idp, jwt_sandbox):
-    conf = write_profile(tmp_path / "ckms.toml", mock_idp, client_id="svc", client_secret="svc-secret",
-                         scopes=["kms"], server_url=jwt_sandbox.url)
+    conf = write_profile(
+        tmp_path / "ckms.toml",
+        mock_idp,
+        client_id="svc",
+        client_secret="svc-secret",
+        scopes=["kms"],
+        server_url=jwt_sandbox.url,
+    )
     login = kms_tui("login", "--client-credentials", "--conf", str(conf), "--json")
     assert login.returncode == 0, login.stderr
     assert json.loads(login.stdout)["user"] == "alice@example.com"
@@ -59,8 +71,14 @@ def test_login_over_ssh_pastes_the_redirect_address(tmp_path, mock_idp):
     conf = write_profile(tmp_path / "ckms.toml", mock_idp)
     port = free_port()
     env = {**os.environ, "SSH_CONNECTION": "10.0.0.2 5000 10.0.0.1 22", "OAUTH2_REDIRECT_URL_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "kms_tui", "login", "--conf", str(conf)], env=env, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kms_tui", "login", "--conf", str(conf)],
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         url = None
         seen = []
@@ -83,8 +101,9 @@ def test_login_over_ssh_pastes_the_redirect_address(tmp_path, mock_idp):
 def test_login_timeout_and_busy_port_exit_codes(tmp_path, mock_idp):
     conf = write_profile(tmp_path / "ckms.toml", mock_idp)
     port = free_port()
-    timed_out = kms_tui("login", "--conf", str(conf), "--no-browser", "--timeout", "0.5",
-                        env={"OAUTH2_REDIRECT_URL_PORT": str(port)})
+    timed_out = kms_tui(
+        "login", "--conf", str(conf), "--no-browser", "--timeout", "0.5", env={"OAUTH2_REDIRECT_URL_PORT": str(port)}
+    )
     assert timed_out.returncode == 2 and "within 0 s" in timed_out.stderr and "http" in timed_out.stderr
     import socket
 
@@ -132,8 +151,12 @@ def test_device_login_approved_on_another_device(tmp_path, strict_idp):
     from tests.support.idp import strict_idp_browser
 
     conf = write_profile(tmp_path / "ckms.toml", strict_idp, client_id="kms-device")
-    proc = subprocess.Popen([sys.executable, "-m", "kms_tui", "login", "--device", "--conf", str(conf)],
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kms_tui", "login", "--device", "--conf", str(conf)],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         code = None
         while code is None:
@@ -164,8 +187,14 @@ def test_ctrl_c_cancels_the_sign_in_and_frees_the_port(tmp_path, mock_idp, mode)
     conf = write_profile(tmp_path / "ckms.toml", mock_idp)
     port = free_port()
     env = {**os.environ, "OAUTH2_REDIRECT_URL_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "kms_tui", "login", "--no-browser", *mode, "--conf", str(conf)],
-                            env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kms_tui", "login", "--no-browser", *mode, "--conf", str(conf)],
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         while "http" not in (line := proc.stderr.readline()):
             assert line, "the sign-in address was never shown"

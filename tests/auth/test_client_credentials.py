@@ -13,7 +13,6 @@ from kms_tui.auth.session import Session
 from kms_tui.auth.tokens import jwt_claims_unverified
 from tests.auth.conftest import load_profile, write_profile
 from tests.auth.helpers import Terminal
-from tests.config.test_secret_aws import moto_server, moto_ssm  # noqa: F401 - fixtures (moto on loopback)
 from tests.support.idp import start_strict_idp
 
 
@@ -62,17 +61,21 @@ async def test_client_secret_from_a_secret_reference(strict_idp, moto_ssm):
     from kms_tui.config import ProfileSettings, ProfileStore, resolve_connection
 
     boto3.client("ssm", region_name="eu-west-1").put_parameter(
-        Name="/kms-console/svc-secret", Value="svc-secret", Type="SecureString", Overwrite=True)
+        Name="/kms-console/svc-secret", Value="svc-secret", Type="SecureString", Overwrite=True
+    )
     store = ProfileStore()
     store.create("machine")
-    store.save_text("machine", "[http_config]\n"
-                               'server_url = "http://127.0.0.1:9"\n'
-                               "[http_config.oauth2_conf]\n"
-                               'client_id = "svc"\n'
-                               'client_secret = "secret://eu-west-1/kms-console/svc-secret"\n'
-                               f'authorize_url = "{strict_idp.discovery["authorization_endpoint"]}"\n'
-                               f'token_url = "{strict_idp.discovery["token_endpoint"]}"\n'
-                               "scopes = []\n")
+    store.save_text(
+        "machine",
+        "[http_config]\n"
+        'server_url = "http://127.0.0.1:9"\n'
+        "[http_config.oauth2_conf]\n"
+        'client_id = "svc"\n'
+        'client_secret = "secret://eu-west-1/kms-console/svc-secret"\n'
+        f'authorize_url = "{strict_idp.discovery["authorization_endpoint"]}"\n'
+        f'token_url = "{strict_idp.discovery["token_endpoint"]}"\n'
+        "scopes = []\n",
+    )
     store.set_profile_settings("machine", ProfileSettings(secret_backend="aws-ssm"))
     session = Session(resolve_connection("machine"))
     tokens = await sign_in(session, "client_credentials", show=Terminal().show)

@@ -58,8 +58,12 @@ def idp_and_tls_sandbox(tmp_path):
     cert, key = issue(ca, "kms.test", server=True).write_pem(tmp_path, "server")
     idp = start_mock_idp(tmp_path / "idp")
     provider = f"{idp.issuer},{idp.discovery['jwks_uri']}"
-    sandbox = start_sandbox(tmp_path / "sandbox", config_toml=(
-        f'[idp_auth]\njwt_auth_provider = ["{provider}"]\n[tls]\ntls_cert_file = "{cert}"\ntls_key_file = "{key}"\n'))
+    sandbox = start_sandbox(
+        tmp_path / "sandbox",
+        config_toml=(
+            f'[idp_auth]\njwt_auth_provider = ["{provider}"]\n[tls]\ntls_cert_file = "{cert}"\ntls_key_file = "{key}"\n'
+        ),
+    )
     yield idp, sandbox, ca.cert_pem.decode()
     sandbox.stop()
     idp.stop()
@@ -99,7 +103,8 @@ async def longest_gap_while(work) -> tuple[float, object]:
 
 
 async def test_opening_a_profile_keeps_the_console_responsive_and_uses_the_keyring(
-        tmp_path, idp_and_tls_sandbox, slow_keyring, redirect_port, monkeypatch):
+    tmp_path, idp_and_tls_sandbox, slow_keyring, redirect_port, monkeypatch
+):
     idp, sandbox, ca_pem = idp_and_tls_sandbox
     assert sandbox.url.startswith("https://")
     signing_in = Session(tls_profile(tmp_path / "ckms.toml", idp, sandbox, ca_pem))
@@ -116,8 +121,9 @@ async def test_opening_a_profile_keeps_the_console_responsive_and_uses_the_keyri
         states.append(state)
         threads.append(threading.get_ident())
 
-    gap, services = await longest_gap_while(open_services(profile, options=ConsoleOptions(),
-                                                          on_session_change=on_change))
+    gap, services = await longest_gap_while(
+        open_services(profile, options=ConsoleOptions(), on_session_change=on_change)
+    )
     try:
         assert gap < MAX_GAP, f"the event loop stalled {gap * 1000:.0f} ms while the profile opened"
         session = services.session
@@ -130,4 +136,3 @@ async def test_opening_a_profile_keeps_the_console_responsive_and_uses_the_keyri
         assert not session.cache.path.exists()  # no credential file beside the keyring
     finally:
         await services.close()
-

@@ -16,8 +16,12 @@ from tests.support.idp import start_strict_idp, strict_idp_browser
 
 pytestmark = pytest.mark.slow
 HALF_BLOCKS = {"█": (True, True), "▀": (True, False), "▄": (False, True), " ": (False, False)}
-ECC_LEVELS = (qrcode.constants.ERROR_CORRECT_L, qrcode.constants.ERROR_CORRECT_M,
-              qrcode.constants.ERROR_CORRECT_Q, qrcode.constants.ERROR_CORRECT_H)
+ECC_LEVELS = (
+    qrcode.constants.ERROR_CORRECT_L,
+    qrcode.constants.ERROR_CORRECT_M,
+    qrcode.constants.ERROR_CORRECT_Q,
+    qrcode.constants.ERROR_CORRECT_H,
+)
 
 
 def shown_qr(shown: str) -> list[list[bool]]:
@@ -47,9 +51,13 @@ def qr_encodes(shown: str, text: str) -> bool:
 
 
 def test_the_qr_code_holds_the_complete_verification_address():
-    auth = DeviceAuthorization(device_code="dc", user_code="WDJB-MJHT", verification_uri="https://idp.example/device",
-                               verification_uri_complete="https://idp.example/device?user_code=WDJB-MJHT",
-                               expires_in=600)
+    auth = DeviceAuthorization(
+        device_code="dc",
+        user_code="WDJB-MJHT",
+        verification_uri="https://idp.example/device",
+        verification_uri_complete="https://idp.example/device?user_code=WDJB-MJHT",
+        expires_in=600,
+    )
     shown = instructions(auth)
     assert qr_encodes(shown, auth.verification_uri_complete)
     assert not qr_encodes(shown, auth.verification_uri)  # the check tells addresses apart

@@ -124,8 +124,14 @@ async def test_the_certified_idps_tokens_are_accepted_by_the_sandbox(tmp_path, s
         session = Session(profile)
         term = Terminal()
         login = asyncio.create_task(sign_in(session, "browser", show=term.show, browser=False))
-        await browse(await asyncio.to_thread(strict_idp_browser, await term.url(), login="heidi@example.com",
-                                             redirect_prefix=f"http://localhost:{redirect_port}/"))
+        await browse(
+            await asyncio.to_thread(
+                strict_idp_browser,
+                await term.url(),
+                login="heidi@example.com",
+                redirect_prefix=f"http://localhost:{redirect_port}/",
+            )
+        )
         await login
         async with client_for(profile, session, audit) as client:
             assert await client.me() == "heidi@example.com"

@@ -20,8 +20,12 @@ def memory_keyring():
 
 
 def creds() -> CachedCredentials:
-    return CachedCredentials(method="authorization_code", client_id="c", token_endpoint="https://idp/token",
-                             tokens=TokenSet(access_token="at-value", refresh_token="rt-value", expires_at=1e10))
+    return CachedCredentials(
+        method="authorization_code",
+        client_id="c",
+        token_endpoint="https://idp/token",
+        tokens=TokenSet(access_token="at-value", refresh_token="rt-value", expires_at=1e10),
+    )
 
 
 def test_keyring_holds_the_secrets_when_usable(memory_keyring, monkeypatch):

@@ -35,8 +35,9 @@ async def test_paste_the_failed_redirect_address(tmp_path, strict_idp, redirect_
     async def user_pastes(prompt: str) -> str:
         # The laptop's browser signs in, then fails to load http://localhost:PORT (nothing listens there).
         url = await term.url()
-        return await asyncio.to_thread(strict_idp_browser, url, login="dave@example.com",
-                                       redirect_prefix=f"http://localhost:{redirect_port}/")
+        return await asyncio.to_thread(
+            strict_idp_browser, url, login="dave@example.com", redirect_prefix=f"http://localhost:{redirect_port}/"
+        )
 
     tokens = await sign_in(session, "paste", show=term.show, read_line=user_pastes)
     assert jwt_claims_unverified(tokens.bearer)["email"] == "dave@example.com"

@@ -121,8 +121,9 @@ async def test_an_error_pasted_is_explained_and_the_browser_can_still_answer(tmp
     assert_closed(redirect_port)
 
 
-async def test_the_terminal_paste_signs_in_once_and_closes_the_listener(tmp_path, mock_idp, redirect_port, typed,
-                                                                        capsys):
+async def test_the_terminal_paste_signs_in_once_and_closes_the_listener(
+    tmp_path, mock_idp, redirect_port, typed, capsys
+):
     conf = write_profile(tmp_path / "ckms.toml", mock_idp)
     session = Session(load_profile(conf))
     login = asyncio.create_task(sign_in_from_terminal(session, "browser", stdin=typed, browser=False))
@@ -142,8 +143,9 @@ async def test_the_terminal_paste_signs_in_once_and_closes_the_listener(tmp_path
     assert tokens.id_token not in shown and tokens.refresh_token not in shown
 
 
-async def test_the_browser_answering_first_cancels_the_terminal_prompt(tmp_path, mock_idp, redirect_port, typed,
-                                                                       capsys):
+async def test_the_browser_answering_first_cancels_the_terminal_prompt(
+    tmp_path, mock_idp, redirect_port, typed, capsys
+):
     conf = write_profile(tmp_path / "ckms.toml", mock_idp)
     session = Session(load_profile(conf))
     login = asyncio.create_task(sign_in_from_terminal(session, "browser", stdin=typed, browser=False))
@@ -166,8 +168,9 @@ async def test_no_prompt_without_a_terminal(tmp_path, mock_idp, redirect_port, c
     try:
         for stdin in (piped, None):
             with pytest.raises(LoginTimeout):
-                await sign_in_from_terminal(Session(load_profile(conf)), "browser", stdin=stdin, browser=False,
-                                            timeout=0.3)
+                await sign_in_from_terminal(
+                    Session(load_profile(conf)), "browser", stdin=stdin, browser=False, timeout=0.3
+                )
             shown = capsys.readouterr().err
             assert "Open this address" in shown and "paste" not in shown
     finally:
@@ -176,8 +179,9 @@ async def test_no_prompt_without_a_terminal(tmp_path, mock_idp, redirect_port, c
 
 async def test_end_of_input_keeps_waiting_for_the_browser(tmp_path, mock_idp, redirect_port, typed, capsys):
     conf = write_profile(tmp_path / "ckms.toml", mock_idp)
-    login = asyncio.create_task(sign_in_from_terminal(Session(load_profile(conf)), "browser", stdin=typed,
-                                                      browser=False))
+    login = asyncio.create_task(
+        sign_in_from_terminal(Session(load_profile(conf)), "browser", stdin=typed, browser=False)
+    )
     while "http" not in (shown := capsys.readouterr().err):
         await asyncio.sleep(0.02)
     typed.end()

@@ -15,7 +15,6 @@ from kms_tui.client import ConnectionSettings, KmsClient, NotAuthenticated
 from kms_tui.config import resolve_connection
 from tests.auth.conftest import load_profile, write_profile
 from tests.auth.helpers import login_via_loopback
-from tests.config.test_secret_vault import vault_server  # noqa: F401 - fixture
 from tests.support.idp import start_mock_idp
 from tests.support.sandbox import start_sandbox
 
@@ -47,7 +46,8 @@ async def whoami_with(session: Session, audit: AuditTrail) -> str:
 
 
 async def test_sign_in_keeps_the_reference_and_the_next_start_uses_the_fresh_token(
-        tmp_path, idp_and_sandbox, vault_server, redirect_port, monkeypatch):
+    tmp_path, idp_and_sandbox, vault_server, redirect_port, monkeypatch
+):
     monkeypatch.setenv("KMS_SECRET_BACKEND", "vault")
     idp, sandbox = idp_and_sandbox
     conf = write_profile(tmp_path / "ckms.toml", idp, server_url=sandbox.url, access_token=REFERENCE)

@@ -119,8 +119,9 @@ async def test_logout_forgets_locally_and_revokes_at_the_idp(tmp_path, mock_idp,
     await login_via_loopback(session)
     result = await session.logout()
     assert result == {"revoked": True, "forgot_cache": True, "removed_access_token": True}
-    assert mock_idp.wait_events("revoke") == [{"event": "revoke", "token_type_hint": "refresh_token",
-                                               "has_token": True}]
+    assert mock_idp.wait_events("revoke") == [
+        {"event": "revoke", "token_type_hint": "refresh_token", "has_token": True}
+    ]
     assert "access_token" not in tomlkit.parse(conf.read_text())["http_config"]
     assert CredentialCache(session.profile.cache_key).load() is None
     assert Session(load_profile(conf)).state.status == "signed_out"
@@ -148,8 +149,11 @@ async def test_strict_idp_rotates_on_refresh_and_logout_really_revokes(tmp_path,
     session = Session(load_profile(conf))
     term = Terminal()
     login = asyncio.create_task(sign_in(session, "browser", show=term.show, browser=False))
-    await browse(await asyncio.to_thread(strict_idp_browser, await term.url(),
-                                         redirect_prefix=f"http://localhost:{redirect_port}/"))
+    await browse(
+        await asyncio.to_thread(
+            strict_idp_browser, await term.url(), redirect_prefix=f"http://localhost:{redirect_port}/"
+        )
+    )
     first = await login
     await session.refresh()  # public client: client_id in the form, no secret
     rotated = CredentialCache(session.profile.cache_key).load().tokens.refresh_token

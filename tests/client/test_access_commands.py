@@ -5,25 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from kms_tui import exitcodes
 from kms_tui.client import ConnectionSettings, KmsClient, KmsError
-from tests.client.conftest import write_conf
-
-
-@pytest.fixture
-def two_users(start_tls_sandbox, pki, tmp_path):
-    """(sandbox, {"alice": ckms.toml path, "bob": ...}, {"alice": http_config, ...})."""
-    sb = start_tls_sandbox(client_ca=True)
-    ca = pki.ca.cert_pem.decode()
-    confs, paths = {}, {}
-    for who, issued in (("alice", pki.alice), ("bob", pki.bob)):
-        cert, key = pki.write(issued, f"{who}-access")
-        confs[who] = {"server_url": sb.url, "verified_cert": ca,
-                      "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
-        paths[who] = write_conf(tmp_path / f"{who}.toml", confs[who])
-    return sb, paths, confs
 
 
 def run(coro):

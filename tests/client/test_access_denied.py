@@ -31,8 +31,12 @@ def officer_sandbox(start_tls_sandbox, pki):
 
     def conf(who, stem: str) -> dict:
         cert, key = pki.write(who, f"{stem}-officer")
-        return {"server_url": sb.url, "verified_cert": pki.ca.cert_pem.decode(),
-                "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
+        return {
+            "server_url": sb.url,
+            "verified_cert": pki.ca.cert_pem.decode(),
+            "tls_client_pem_cert_path": str(cert),
+            "tls_client_pem_key_path": str(key),
+        }
 
     return conf
 

@@ -32,8 +32,9 @@ def hostile():
 
 
 def client(url: str, **limits) -> KmsClient:
-    return KmsClient(ConnectionSettings.from_http_config({"server_url": url}), retry=FAST,
-                     limits=AnswerLimits(**limits))
+    return KmsClient(
+        ConnectionSettings.from_http_config({"server_url": url}), retry=FAST, limits=AnswerLimits(**limits)
+    )
 
 
 @pytest.mark.timeout(60)
@@ -125,8 +126,9 @@ def test_the_default_deadline_is_what_the_retries_would_take():
 def test_limits_come_from_settings_toml_profile_first(tmp_path):
     from kms_tui.config.settings import ProfileSettings, Settings, client_options
 
-    settings = Settings.model_validate({"retry": {"timeout_seconds": 4}, "limits": {"max_answer_mb": 2,
-                                        "deadline_seconds": 9}})
+    settings = Settings.model_validate(
+        {"retry": {"timeout_seconds": 4}, "limits": {"max_answer_mb": 2, "deadline_seconds": 9}}
+    )
     options = client_options(None, settings)
     assert options["retry"].timeout == 4 and options["limits"].max_answer_bytes == 2 * MiB
     assert options["limits"].max_listing_answer_bytes == 512 * MiB and options["limits"].deadline == 9

@@ -18,11 +18,6 @@ from tests.client.conftest import write_conf
 
 
 @pytest.fixture
-def conf(sandbox, tmp_path):
-    return write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
-
-
-@pytest.fixture
 def cli(kms_cli, conf):
     """``kms-tui ARGS --conf <the sandbox>``."""
     return lambda *args: kms_cli(*args, "--conf", conf)
@@ -59,8 +54,11 @@ def test_attributes_id_and_attributes_get_id_show_the_same(cli):
     assert bare["id"] == uid and bare["attributes"]["ObjectType"] == "SymmetricKey"
     assert ok(cli("attributes", "get", uid, "--json")) == bare
     other = new_key(cli, "--tag", "shown")
-    for args in (("attributes", "--all", '["shown"]'), ("attributes", '["shown"]', "--all"),
-                 ("attributes", "get", '["shown"]', "--all")):
+    for args in (
+        ("attributes", "--all", '["shown"]'),
+        ("attributes", '["shown"]', "--all"),
+        ("attributes", "get", '["shown"]', "--all"),
+    ):
         doc = ok(cli(*args, "--json"))
         assert doc["count"] == 2 and {o["id"] for o in doc["objects"]} == {uid, other}, args
     r = cli("attributes", '["shown"]', "--json")  # several matches without --all: as before
@@ -140,8 +138,18 @@ def test_deleting_what_the_object_does_not_have_is_refused_and_nothing_is_sent(c
 
 def test_a_vendor_attribute_round_trip(cli):
     uid = new_key(cli)
-    ok(cli("attributes", "set", uid, "--vendor", "acme:owner=team-payments", "--vendor-hex", "acme:blob=0A0BFF",
-           "--json"))
+    ok(
+        cli(
+            "attributes",
+            "set",
+            uid,
+            "--vendor",
+            "acme:owner=team-payments",
+            "--vendor-hex",
+            "acme:blob=0A0BFF",
+            "--json",
+        )
+    )
     assert attributes(cli, uid)["vendor_attributes"] == {"acme/owner": "team-payments", "acme/blob": "0A0BFF"}
     ok(cli("attributes", "set", uid, "--vendor", "acme:owner=team-risk", "--json"))  # replaced, not added
     assert attributes(cli, uid)["vendor_attributes"]["acme/owner"] == "team-risk"
@@ -175,8 +183,20 @@ def test_modify_replaces_the_name_and_refuses_an_activation_date_unless_pre_acti
 
 def test_add_refuses_what_the_object_has_where_set_replaces(cli):
     uid = new_key(cli, "--name", "first")
-    done = ok(cli("attributes", "add", uid, "--name", "second", "--vendor", "acme:owner=ops",
-                  "--deactivation-date", "2029-01-01", "--json"))
+    done = ok(
+        cli(
+            "attributes",
+            "add",
+            uid,
+            "--name",
+            "second",
+            "--vendor",
+            "acme:owner=ops",
+            "--deactivation-date",
+            "2029-01-01",
+            "--json",
+        )
+    )
     assert sorted(done["attributes"]["names"]) == ["first", "second"]
     assert done["attributes"]["vendor_attributes"]["acme/owner"] == "ops"
     assert done["attributes"]["DeactivationDate"] == "2029-01-01T00:00:00Z"
@@ -234,8 +254,11 @@ def _same(built, sample_text: str, uid: str) -> None:
 def test_requests_have_ckms_shape(data_dir):
     samples = data_dir / "reference" / "ttlv_samples"
     link = (samples / "test_set_attribute_link_request.json").read_text()
-    _same(R.set_attribute("173cb39b-c95a-4e98-ae0d-3e8079e145e6", R.link_attribute("PublicKeyLink", "public_key_id")),
-          link, "")
+    _same(
+        R.set_attribute("173cb39b-c95a-4e98-ae0d-3e8079e145e6", R.link_attribute("PublicKeyLink", "public_key_id")),
+        link,
+        "",
+    )
     name = (samples / "vec_add_attribute_name_request.json").read_text()
     _same(R.add_attribute("k1", R.name_attribute("attr-mgmt-test-key")), name, "k1")
     # SetAttribute of a name is the same NewAttribute (ckms `attributes set --name`)
@@ -251,7 +274,10 @@ def test_requests_have_ckms_shape(data_dir):
     vendor = R.set_attribute("k1", R.vendor_attribute("acme", "blob", b"\x0a")).to_ttlv().get("NewAttribute").value[0]
     assert vendor.tag == "Attribute"  # Cosmian's serde name for Attribute::VendorAttribute
     assert [(c.tag, c.type) for c in vendor.value] == [
-        ("VendorIdentification", "TextString"), ("AttributeName", "TextString"), ("AttributeValue", "ByteString")]
+        ("VendorIdentification", "TextString"),
+        ("AttributeName", "TextString"),
+        ("AttributeValue", "ByteString"),
+    ]
 
 
 # -- Cosmian 5.26's tag API ----------------------------------------------------------------------
@@ -284,13 +310,18 @@ class CosmianTagFront:
             self.calls.append(f"KMIP {op.get('tag')}")
             if op.get("tag") == "SetAttribute" and '"AttributeName","type":"TextString","value":"tag"' in body.decode():
                 uid = next(c["value"] for c in op["value"] if c["tag"] == "UniqueIdentifier")
-                return web.json_response({"tag": "SetAttributeResponse", "value": [
-                    {"tag": "UniqueIdentifier", "type": "TextString", "value": uid}]})
+                return web.json_response(
+                    {
+                        "tag": "SetAttributeResponse",
+                        "value": [{"tag": "UniqueIdentifier", "type": "TextString", "value": uid}],
+                    }
+                )
             return await forward("POST", "/kmip/2_1", body)
 
         async def forward(method: str, path: str, body: bytes) -> web.Response:
-            async with self._session.request(method, self.backend + path, data=body,
-                                             headers={"Content-Type": "application/json"}) as r:
+            async with self._session.request(
+                method, self.backend + path, data=body, headers={"Content-Type": "application/json"}
+            ) as r:
                 return web.Response(status=r.status, body=await r.read(), content_type="application/json")
 
         async def backend_kmip(op: dict) -> dict:
@@ -301,9 +332,15 @@ class CosmianTagFront:
             kid = request.match_info["kid"]
             self.calls.append(f"{request.method} tags")
             wanted = (await request.json())["tags"]
-            got = await backend_kmip({"tag": "GetAttributes", "value": [
-                {"tag": "UniqueIdentifier", "type": "TextString", "value": kid},
-                {"tag": "AttributeReference", "type": "Enumeration", "value": "Tag"}]})
+            got = await backend_kmip(
+                {
+                    "tag": "GetAttributes",
+                    "value": [
+                        {"tag": "UniqueIdentifier", "type": "TextString", "value": kid},
+                        {"tag": "AttributeReference", "type": "Enumeration", "value": "Tag"},
+                    ],
+                }
+            )
             if got["status"] != 200:
                 return web.json_response({"error": "not_found", "description": "Key not found"}, status=404)
             current: set[str] = set()
@@ -312,13 +349,31 @@ class CosmianTagFront:
                     current = set(json.loads(va["AttributeValue"]))
             new = current | set(wanted) if request.method == "POST" else current - set(wanted)
             # stored the sandbox's way (its SetAttribute of the tag attribute replaces the user tags)
-            await backend_kmip({"tag": "SetAttribute", "value": [
-                {"tag": "UniqueIdentifier", "type": "TextString", "value": kid},
-                {"tag": "NewAttribute", "value": [{"tag": "Attribute", "value": [
-                    {"tag": "VendorIdentification", "type": "TextString", "value": "cosmian"},
-                    {"tag": "AttributeName", "type": "TextString", "value": "tag"},
-                    {"tag": "AttributeValue", "type": "TextString",
-                     "value": json.dumps(sorted(t for t in new if not t.startswith("_")))}]}]}]})
+            await backend_kmip(
+                {
+                    "tag": "SetAttribute",
+                    "value": [
+                        {"tag": "UniqueIdentifier", "type": "TextString", "value": kid},
+                        {
+                            "tag": "NewAttribute",
+                            "value": [
+                                {
+                                    "tag": "Attribute",
+                                    "value": [
+                                        {"tag": "VendorIdentification", "type": "TextString", "value": "cosmian"},
+                                        {"tag": "AttributeName", "type": "TextString", "value": "tag"},
+                                        {
+                                            "tag": "AttributeValue",
+                                            "type": "TextString",
+                                            "value": json.dumps(sorted(t for t in new if not t.startswith("_"))),
+                                        },
+                                    ],
+                                }
+                            ],
+                        },
+                    ],
+                }
+            )
             return web.json_response({"kid": kid, "tags": sorted(t for t in new if not t.startswith("_"))})
 
         async def other(request: web.Request) -> web.Response:
@@ -347,6 +402,7 @@ class CosmianTagFront:
         self._loop = asyncio.new_event_loop()
         self._loop.run_until_complete(main())
         self._loop.run_forever()
+        self._loop.close()  # stopped by stop(): an open loop would be a ResourceWarning
 
     def stop(self) -> None:
         async def down() -> None:

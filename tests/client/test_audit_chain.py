@@ -21,8 +21,20 @@ import pytest
 from kms_tui.audit import default_path
 from tests.client.conftest import write_conf
 
-DATA = ("time", "profile", "server", "operation", "object_ids", "outcome", "error_reason", "duration_ms", "user",
-        "os_user", "attempts", "details")
+DATA = (
+    "time",
+    "profile",
+    "server",
+    "operation",
+    "object_ids",
+    "outcome",
+    "error_reason",
+    "duration_ms",
+    "user",
+    "os_user",
+    "attempts",
+    "details",
+)
 
 
 @pytest.fixture
@@ -136,9 +148,12 @@ def test_an_older_trail_is_chained_in_place_then_guarded(tmp_path, kms_cli):
             attempts INTEGER NOT NULL);
         """)
         for i in range(4):
-            conn.execute("INSERT INTO audit (time, profile, server, operation, object_ids, outcome, error_reason,"
-                         " duration_ms, user, os_user, attempts) VALUES (?, 'old', 'http://kms', 'Destroy', ?, 'ok',"
-                         " '', 3, 'u', 'me', 1)", (f"2026-11-0{i + 1}T10:00:00.000+00:00", json.dumps([f"k{i}"])))
+            conn.execute(
+                "INSERT INTO audit (time, profile, server, operation, object_ids, outcome, error_reason,"
+                " duration_ms, user, os_user, attempts) VALUES (?, 'old', 'http://kms', 'Destroy', ?, 'ok',"
+                " '', 3, 'u', 'me', 1)",
+                (f"2026-11-0{i + 1}T10:00:00.000+00:00", json.dumps([f"k{i}"])),
+            )
     os.chmod(path, 0o600)
     code, doc = verify(kms_cli)
     assert code == 0 and doc["rows"] == 4
@@ -180,8 +195,9 @@ def test_export_jsonl_and_csv_give_back_what_audit_json_shows(trail, kms_cli):
     assert lines[0]["prev_hash"] == "0" * 64
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(lines, lines[1:], strict=False))
     for r in lines:  # the documented canonical form, computed here from the exported row alone
-        form = json.dumps([r[k] for k in ("id", *DATA, "prev_hash")], ensure_ascii=True, separators=(",", ":"),
-                          sort_keys=True)
+        form = json.dumps(
+            [r[k] for k in ("id", *DATA, "prev_hash")], ensure_ascii=True, separators=(",", ":"), sort_keys=True
+        )
         assert hashlib.sha256(form.encode("ascii")).hexdigest() == r["hash"]
     revoke = next(r for r in lines if r["operation"] == "Revoke")
     assert revoke["details"]["message"] == 'rotated, "v2"\nsee ticket'
@@ -195,8 +211,9 @@ def test_export_jsonl_and_csv_give_back_what_audit_json_shows(trail, kms_cli):
     for row, entry, line in zip(parsed, shown, lines, strict=True):
         assert json.loads(row["object_ids"]) == entry["object_ids"] and json.loads(row["details"]) == entry["details"]
         assert int(row["duration_ms"]) == entry["duration_ms"] and int(row["attempts"]) == entry["attempts"]
-        assert {k: row[k] for k in DATA if k not in ("object_ids", "details", "duration_ms", "attempts")} == \
-            {k: entry[k] for k in DATA if k not in ("object_ids", "details", "duration_ms", "attempts")}
+        assert {k: row[k] for k in DATA if k not in ("object_ids", "details", "duration_ms", "attempts")} == {
+            k: entry[k] for k in DATA if k not in ("object_ids", "details", "duration_ms", "attempts")
+        }
         assert (row["hash"], row["prev_hash"], int(row["id"])) == (line["hash"], line["prev_hash"], line["id"])
 
 
@@ -221,7 +238,7 @@ def test_an_unreadable_trail_exits_3(tmp_path, kms_cli):
 def test_verify_and_export_read_a_trail_on_a_disk_that_cannot_grow(trail, kms_cli):
     """A full disk (no file may grow): verify and export read what is on disk, with a warning."""
     from kms_tui import paths
-    from tests.client.test_audit_unavailable import run_limited
+    from tests.client.support.commands import run_limited
 
     rows = len(entries(kms_cli))
     limit = max(p.stat().st_size for p in paths.state_dir().iterdir())
@@ -238,9 +255,11 @@ def test_verify_and_export_read_a_trail_on_a_disk_that_cannot_grow(trail, kms_cl
 def test_rows_an_older_kms_tui_appends_are_chained_but_a_hash_wiped_mid_trail_is_not(trail, kms_cli):
     rows = len(entries(kms_cli))
     # what kms-tui before the chain writes: the data columns only (prev_hash and hash default to '')
-    sql("INSERT INTO audit (time, profile, server, operation, object_ids, outcome, error_reason, duration_ms, user,"
+    sql(
+        "INSERT INTO audit (time, profile, server, operation, object_ids, outcome, error_reason, duration_ms, user,"
         " os_user, attempts, details) VALUES ('2026-12-03T10:00:00.000+00:00', 'p', 'http://kms', 'Get', '[\"k\"]',"
-        " 'ok', '', 1, 'u', 'me', 1, '{}')")
+        " 'ok', '', 1, 'u', 'me', 1, '{}')"
+    )
     code, doc = verify(kms_cli)
     assert code == 0 and doc["rows"] == rows + 1
     sql("UPDATE audit SET hash = '' WHERE id = 2")

@@ -8,13 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 from kms_tui.audit.view import AuditFilter, operation_label, operation_name
 from tests.client.conftest import write_conf
-from tests.client.test_revoke_audit_details import kms_tui
+from tests.client.support.commands import kms_tui
 
 
 def test_a_batch_reads_as_one_operation_with_its_count():
     assert operation_label("RequestMessage[GetAttributes×10]") == "GetAttributes ×10"
-    assert operation_name("RequestMessage[GetAttributes×2]") == operation_name("RequestMessage[GetAttributes×4]") \
+    assert (
+        operation_name("RequestMessage[GetAttributes×2]")
+        == operation_name("RequestMessage[GetAttributes×4]")
         == "GetAttributes"
+    )
     assert operation_label("RequestMessage[Revoke,Destroy×2]") == "Batch: Revoke, Destroy ×2"
     assert operation_name("Revoke") == "Revoke"
     batch = {"operation": "RequestMessage[GetAttributes×4]", "object_ids": ["a"], "outcome": "ok"}

@@ -6,24 +6,11 @@ no write can grow a file) on the real `kms-tui` process."""
 
 from __future__ import annotations
 
-import os
-import resource
-import signal
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-import kms_tui
 from kms_tui import paths
 from kms_tui.audit import AuditTrail
-from tests.client.conftest import write_conf
-
-
-@pytest.fixture
-def conf(sandbox, tmp_path):
-    return write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
+from tests.client.support.commands import run_limited
 
 
 def count_on_server(kms_cli, conf) -> int:
@@ -74,19 +61,6 @@ def test_reads_warn_and_writes_are_refused_without_no_audit(kms_cli, conf, how):
 def test_check_is_none_when_the_trail_is_writable():
     assert AuditTrail.check() is None
     assert AuditTrail.check() is None  # and again, on the database it made
-
-
-def run_limited(args: list[str], limit: int) -> subprocess.CompletedProcess:
-    """`python -m kms_tui ARGS` with no file allowed to grow past ``limit`` bytes."""
-
-    def no_growth() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failed write returns EFBIG instead
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    env = {**os.environ, "PYTHONPATH": str(Path(kms_tui.__file__).resolve().parents[1]),
-           "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run([sys.executable, "-m", "kms_tui", *args], capture_output=True, text=True,
-                          env=env, timeout=120, preexec_fn=no_growth)
 
 
 def test_a_disk_that_cannot_grow_any_file(kms_cli, conf):

@@ -96,8 +96,13 @@ def test_certificate_and_token_together(tmp_path, pki, token_sandbox, start_tls_
     url, token, _ = token_sandbox
     sb = start_tls_sandbox(client_ca=True, extra="")
     cert, key = pki.write(pki.alice, "alice-both")
-    conf = {"server_url": sb.url, "verified_cert": pki.ca.cert_pem.decode(), "access_token": "any-token",
-            "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
+    conf = {
+        "server_url": sb.url,
+        "verified_cert": pki.ca.cert_pem.decode(),
+        "access_token": "any-token",
+        "tls_client_pem_cert_path": str(cert),
+        "tls_client_pem_key_path": str(key),
+    }
 
     async def go():
         async with KmsClient(ConnectionSettings.from_http_config(conf)) as client:
@@ -119,12 +124,21 @@ def test_headless_not_authenticated_exit_code(kms_cli, token_sandbox, tmp_path):
 def test_audit_trail_holds_operations_and_no_secret(kms_cli, token_sandbox, tmp_path, pki, forward_proxy):
     url, token, token_key = token_sandbox
     p12_password, proxy_password, db_secret = "P12-pass-4-audit", "pass", "database-secret-4-audit"
-    conf = write_conf(tmp_path / "ckms.toml", {
-        "server_url": url, "access_token": token, "database_secret": db_secret,
-        "custom_headers": ["X-Api-Key: header-secret-4-audit"],
-        "proxy_params": {"url": forward_proxy.url, "basic_auth_username": "user",
-                         "basic_auth_password": proxy_password, "exclusion_list": []},
-    })
+    conf = write_conf(
+        tmp_path / "ckms.toml",
+        {
+            "server_url": url,
+            "access_token": token,
+            "database_secret": db_secret,
+            "custom_headers": ["X-Api-Key: header-secret-4-audit"],
+            "proxy_params": {
+                "url": forward_proxy.url,
+                "basic_auth_username": "user",
+                "basic_auth_password": proxy_password,
+                "exclusion_list": [],
+            },
+        },
+    )
     uid = kms_cli("create", "aes", "--tag", "audited", "--conf", conf, "--json").json["id"]
     pair = kms_cli("create", "rsa", "--conf", conf, "--json").json
     assert kms_cli("revoke", uid, "--reason", "Superseded", "--conf", conf).code == 0
@@ -134,9 +148,14 @@ def test_audit_trail_holds_operations_and_no_secret(kms_cli, token_sandbox, tmp_
     assert kms_cli("locate", "--conf", conf).code == 0
     # a PKCS#12 sign-in against a TLS sandbox, to put its password through the client too
     p12 = pki.alice.write_p12(tmp_path / "a.p12", p12_password)
-    bad_p12 = write_conf(tmp_path / "p12.toml", {"server_url": url.replace("http:", "https:"),
-                                                  "tls_client_pkcs12_path": str(p12),
-                                                  "tls_client_pkcs12_password": p12_password})
+    bad_p12 = write_conf(
+        tmp_path / "p12.toml",
+        {
+            "server_url": url.replace("http:", "https:"),
+            "tls_client_pkcs12_path": str(p12),
+            "tls_client_pkcs12_password": p12_password,
+        },
+    )
     assert kms_cli("locate", "--conf", bad_p12).code == 4
 
     entries = AuditTrail().entries(50)
@@ -150,8 +169,15 @@ def test_audit_trail_holds_operations_and_no_secret(kms_cli, token_sandbox, tmp_
     path = default_path()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     raw = b"".join(p.read_bytes() for p in path.parent.glob("audit.sqlite*"))
-    secrets = [token, token.lower(), p12_password, proxy_password + "@", db_secret, "header-secret-4-audit",
-               base64.b64encode(b"user:pass").decode()]
+    secrets = [
+        token,
+        token.lower(),
+        p12_password,
+        proxy_password + "@",
+        db_secret,
+        "header-secret-4-audit",
+        base64.b64encode(b"user:pass").decode(),
+    ]
     for secret in secrets:
         assert secret.encode() not in raw, f"a secret reached the audit trail: {secret[:4]}…"
     assert token_key not in raw and token_key.hex().encode() not in raw and token_key.hex().upper().encode() not in raw
@@ -201,13 +227,14 @@ def test_audit_survives_a_crash_mid_write(tmp_path):
             if i % 50 == 0:
                 time.sleep(0.001)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=os.environ.copy())
-    try:
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.3)
-    finally:
-        proc.kill()
-        proc.wait(10)
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
+    ) as proc:
+        try:  # leaving the with block closes the pipe and waits for the writer
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(0.3)
+        finally:
+            proc.kill()
     with sqlite3.connect(default_path()) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         count = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]

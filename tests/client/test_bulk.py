@@ -25,8 +25,12 @@ from tests.support.sandbox import start_sandbox
 def _wrapped_by(kms: Kmip, kek: str) -> str:
     from tests.server.kmip import aes
 
-    vendor = s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-               t("AttributeName", "TextString", "wrapping_key_id"), t("AttributeValue", "TextString", kek))
+    vendor = s(
+        "Attribute",
+        t("VendorIdentification", "TextString", "cosmian"),
+        t("AttributeName", "TextString", "wrapping_key_id"),
+        t("AttributeValue", "TextString", kek),
+    )
     return first(kms.ok(aes(extra=(vendor,))), "UniqueIdentifier")
 
 
@@ -46,12 +50,13 @@ def estate(tmp_path):
     wrapped by a tagged key, a grant to bob; one untagged key that must not be touched."""
     sb = start_sandbox(tmp_path / "sb")
     kms = Kmip(sb.url)
-    ids = {"kek": _kek(kms), "plain": kms.create(tags=("batch", "other")),
-           "untagged": kms.create(tags=("other",))}
+    ids = {"kek": _kek(kms), "plain": kms.create(tags=("batch", "other")), "untagged": kms.create(tags=("other",))}
     ids["sk"], ids["pk"] = kms.create_pair("ECDSA", curve="P256", tags=("batch",))
     ids["wrapped"] = _wrapped_by(kms, ids["kek"])
-    r = httpx.post(sb.url + "/access/grant", json={"unique_identifier": ids["plain"], "user_id": "bob",
-                                                  "operation_types": ["get", "encrypt"]})
+    r = httpx.post(
+        sb.url + "/access/grant",
+        json={"unique_identifier": ids["plain"], "user_id": "bob", "operation_types": ["get", "encrypt"]},
+    )
     assert r.status_code == 200, r.text
     ids["conf"] = str(write_conf(tmp_path / "ckms.toml", {"server_url": sb.url}))
     ids["kms"] = kms
@@ -62,8 +67,9 @@ def estate(tmp_path):
 
 def test_dry_run_previews_every_affected_object_and_sends_nothing(estate, kms_cli):
     kms = estate["kms"]
-    r = kms_cli("revoke", "--tag", "batch", "--reason", "KeyCompromise", "--dry-run", "--conf", estate["conf"],
-                "--json")
+    r = kms_cli(
+        "revoke", "--tag", "batch", "--reason", "KeyCompromise", "--dry-run", "--conf", estate["conf"], "--json"
+    )
     assert r.code == 0, r.err
     plan = r.json["plan"]
     # the tag is on both keys of the pair: the private key's cascade revokes the public one (one request)
@@ -73,16 +79,27 @@ def test_dry_run_previews_every_affected_object_and_sends_nothing(estate, kms_cl
     assert [i["uid"] for i in plan["wrapped"]] == [estate["wrapped"]]
     assert plan["wrapped"][0]["via"] == estate["kek"]
     assert [(g["uid"], g["user"], sorted(g["operations"])) for g in plan["grants"]] == [
-        (estate["plain"], "bob", ["encrypt", "get"])]
-    assert plan["counts"] == {"objects": 4, "selected": 4, "partners": 0, "certificates": 0, "wrapped": 1,
-                              "grants": 1, "skipped": 0, "requests": 3}
+        (estate["plain"], "bob", ["encrypt", "get"])
+    ]
+    assert plan["counts"] == {
+        "objects": 4,
+        "selected": 4,
+        "partners": 0,
+        "certificates": 0,
+        "wrapped": 1,
+        "grants": 1,
+        "skipped": 0,
+        "requests": 3,
+    }
     assert all(kms.state(estate[k]) == "Active" for k in ("kek", "plain", "sk", "pk", "wrapped"))
 
     text = kms_cli("revoke", "--tag", "batch", "--reason", "KeyCompromise", "--dry-run", "--conf", estate["conf"])
     assert text.code == 0
-    assert text.out.startswith("Bulk revoke (KeyCompromise): 4 objects to change (4 selected + 0 linked partners), "
-                               "3 requests to send\nAlso: 0 certificates issued with them, 1 object wrapped by "
-                               "them, 1 grant would stop working, 0 skipped\n")
+    assert text.out.startswith(
+        "Bulk revoke (KeyCompromise): 4 objects to change (4 selected + 0 linked partners), "
+        "3 requests to send\nAlso: 0 certificates issued with them, 1 object wrapped by "
+        "them, 1 grant would stop working, 0 skipped\n"
+    )
     assert "Objects wrapped by these keys (cannot be unwrapped afterwards) (1):" in text.out
     assert f"  {estate['wrapped']}  SymmetricKey  Active  wrapped by {estate['kek']}" in text.out
     assert f"  {estate['plain']}  bob: " in text.out
@@ -93,12 +110,25 @@ def test_dry_run_previews_every_affected_object_and_sends_nothing(estate, kms_cl
 def test_the_cascade_partner_and_certificate_are_listed(estate, kms_cli):
     kms = estate["kms"]
     sk, pk = kms.create_pair("ECDSA", curve="P256")
-    kms.ok(s("AddAttribute", t("UniqueIdentifier", "TextString", sk),
-             s("NewAttribute", s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                                 t("AttributeName", "TextString", "tag"),
-                                 t("AttributeValue", "TextString", json.dumps(["solo"]))))))
-    cert = first(kms.ok(s("Certify", t("UniqueIdentifier", "TextString", pk), s("Attributes", *_subject("solo")))),
-                 "UniqueIdentifier")
+    kms.ok(
+        s(
+            "AddAttribute",
+            t("UniqueIdentifier", "TextString", sk),
+            s(
+                "NewAttribute",
+                s(
+                    "Attribute",
+                    t("VendorIdentification", "TextString", "cosmian"),
+                    t("AttributeName", "TextString", "tag"),
+                    t("AttributeValue", "TextString", json.dumps(["solo"])),
+                ),
+            ),
+        )
+    )
+    cert = first(
+        kms.ok(s("Certify", t("UniqueIdentifier", "TextString", pk), s("Attributes", *_subject("solo")))),
+        "UniqueIdentifier",
+    )
     r = kms_cli("destroy", "--tag", "solo", "--dry-run", "--conf", estate["conf"], "--json")
     assert r.code == 0, r.err
     plan = r.json["plan"]
@@ -119,10 +149,21 @@ def test_the_partner_of_a_compromised_key_is_revoked_without_cascade(estate, kms
     sk = first(kms.ok(key_pair("ECDSA", curve="P256")), "PrivateKeyUniqueIdentifier")
     pk = sk + "_pk"
     kms.ok(revoke(sk, "KeyCompromise"))
-    kms.ok(s("AddAttribute", t("UniqueIdentifier", "TextString", pk),
-             s("NewAttribute", s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                                 t("AttributeName", "TextString", "tag"),
-                                 t("AttributeValue", "TextString", json.dumps(["leak"]))))))
+    kms.ok(
+        s(
+            "AddAttribute",
+            t("UniqueIdentifier", "TextString", pk),
+            s(
+                "NewAttribute",
+                s(
+                    "Attribute",
+                    t("VendorIdentification", "TextString", "cosmian"),
+                    t("AttributeName", "TextString", "tag"),
+                    t("AttributeValue", "TextString", json.dumps(["leak"])),
+                ),
+            ),
+        )
+    )
     r = kms_cli("revoke", "--tag", "leak", "--reason", "KeyCompromise", "--conf", estate["conf"], "--json")
     assert r.code == 0, r.err
     assert r.json["plan"]["without_cascade"] == [pk]
@@ -131,7 +172,7 @@ def test_the_partner_of_a_compromised_key_is_revoked_without_cascade(estate, kms
 
 
 def _subject(cn: str) -> list:
-    from tests.client.test_due import _subject as subject
+    from tests.server.certify_kms import bare_subject as subject
 
     return [subject(cn)]
 
@@ -147,8 +188,9 @@ def test_more_than_one_match_needs_yes_then_each_outcome_is_reported(estate, kms
     r = kms_cli("revoke", "--tag", "batch", "--reason", "Superseded", "--yes", "--conf", estate["conf"], "--json")
     assert r.code == 0, r.err
     outcomes = {o["uid"]: (o["status"], o["state"]) for o in r.json["outcomes"]}
-    assert outcomes == {u: ("done", "Deactivated") for u in (estate["kek"], estate["plain"], estate["sk"],
-                                                             estate["pk"])}
+    assert outcomes == {
+        u: ("done", "Deactivated") for u in (estate["kek"], estate["plain"], estate["sk"], estate["pk"])
+    }
     assert kms.state(estate["untagged"]) == "Active" and kms.state(estate["wrapped"]) == "Active"
     # again: nothing left to do, nothing sent
     r = kms_cli("revoke", "--tag", "batch", "--reason", "Superseded", "--yes", "--conf", estate["conf"], "--json")
@@ -156,8 +198,9 @@ def test_more_than_one_match_needs_yes_then_each_outcome_is_reported(estate, kms
 
 
 def test_an_id_and_a_tag_together_or_dry_run_alone_are_usage_errors(estate, kms_cli):
-    assert kms_cli("revoke", estate["kek"], "--tag", "batch", "--reason", "Superseded", "--conf",
-                   estate["conf"]).code == 3
+    assert (
+        kms_cli("revoke", estate["kek"], "--tag", "batch", "--reason", "Superseded", "--conf", estate["conf"]).code == 3
+    )
     assert kms_cli("destroy", estate["kek"], "--dry-run", "--conf", estate["conf"]).code == 3
     assert kms_cli("destroy", "--conf", estate["conf"]).code == 3
 
@@ -287,6 +330,7 @@ def test_ctrl_c_stops_a_headless_run_between_objects(tmp_path):
     proxy = FaultProxy(sb.url).start()
     proxy.mode, proxy.delay = "delay", 0.01  # ~10 ms a request: the run lasts seconds
     try:
+
         async def make() -> None:
             async with KmsClient(ConnectionSettings(server_url=sb.url)) as direct:
                 await direct.batch([rq.create_symmetric_key("AES", 128, tags=("batch",)) for _ in range(400)])
@@ -294,9 +338,27 @@ def test_ctrl_c_stops_a_headless_run_between_objects(tmp_path):
         asyncio.run(make())
         conf = write_conf(tmp_path / "ckms.toml", {"server_url": proxy.url})
         env = {**os.environ, "KMS_TUI_HOME": str(tmp_path / "home")}
-        proc = subprocess.Popen([sys.executable, "-m", "kms_tui", "revoke", "--tag", "batch", "--reason", "Superseded",
-                                 "--yes", "--no-grants", "--conf", str(conf), "--json"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kms_tui",
+                "revoke",
+                "--tag",
+                "batch",
+                "--reason",
+                "Superseded",
+                "--yes",
+                "--no-grants",
+                "--conf",
+                str(conf),
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         assert proc.stderr is not None
         for line in proc.stderr:
             if line.startswith("revoke: 100/"):
@@ -336,8 +398,9 @@ def test_destroy_can_revoke_active_objects_first(estate, kms_cli):
     r = kms_cli(*args, "--yes", "--json")
     assert r.code == 0, r.err
     outcomes = {o["uid"]: (o["status"], o["state"]) for o in r.json["outcomes"]}
-    assert outcomes == {u: ("done", "Destroyed_Compromised")
-                        for u in (estate["kek"], estate["plain"], estate["sk"], estate["pk"])}
+    assert outcomes == {
+        u: ("done", "Destroyed_Compromised") for u in (estate["kek"], estate["plain"], estate["sk"], estate["pk"])
+    }
     assert kms.state(estate["untagged"]) == "Active"
 
 

@@ -75,8 +75,9 @@ def test_vendor_values_of_every_type_and_dates_with_offsets_and_nanoseconds():
     assert vendor["cosmian/requested_validity_days"] == 365
     assert vendor["cosmian/aad"] == "0102FEFF"  # as GetAttributes' byte strings read
     assert vendor["acme/serial"] == 2**32 + 1234567890 and vendor["acme/period"] == 3600
-    assert as_datetime({"_t": "DateTime", "_c": [2030, 365, 12, 0, 0, 0, 0, 0, 0]}) == datetime(2030, 12, 31, 12,
-                                                                                                tzinfo=UTC)
+    assert as_datetime({"_t": "DateTime", "_c": [2030, 365, 12, 0, 0, 0, 0, 0, 0]}) == datetime(
+        2030, 12, 31, 12, tzinfo=UTC
+    )
     assert as_datetime(vendor["acme/expires"]) == datetime(2030, 12, 31, 12, tzinfo=UTC)
     assert vendor["acme/counter"] == -42 and vendor["acme/enabled"] is True
     assert key.tags == [] and key.attributes["tags"] == ["_kk"]
@@ -86,8 +87,17 @@ def test_vendor_values_of_every_type_and_dates_with_offsets_and_nanoseconds():
     assert activation.utcoffset() == timedelta(hours=1, minutes=30)
 
 
-@pytest.mark.parametrize("bad", [[2026, 366, 0, 0, 0, 0, 0, 0, 0], [2026, 1, 24, 0, 0, 0, 0, 0, 0], [2026, 1],
-                                 "2026", [2026.0, 1, 0, 0, 0, 0, 0, 0, 0], [10000, 1, 0, 0, 0, 0, 0, 0, 0]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [2026, 366, 0, 0, 0, 0, 0, 0, 0],
+        [2026, 1, 24, 0, 0, 0, 0, 0, 0],
+        [2026, 1],
+        "2026",
+        [2026.0, 1, 0, 0, 0, 0, 0, 0, 0],
+        [10000, 1, 0, 0, 0, 0, 0, 0, 0],
+    ],
+)
 def test_what_is_not_a_date_tuple_is_no_date(bad):
     assert serde_datetime(bad) is None
 

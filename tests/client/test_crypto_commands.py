@@ -12,29 +12,18 @@ import json
 import stat
 import sys
 
-import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kms_tui.audit import default_path
-from tests.client.conftest import write_conf
+from tests.client.support.sandbox_cli import succeeded
 
 SECRET = b"the launch code is 0000 - do not log me"
 
 
-@pytest.fixture
-def conf(sandbox, tmp_path):
-    return write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
-
-
-def _ok(result) -> dict:
-    assert result.code == 0, result.err
-    return result.json
-
-
 def _aes(kms_cli, conf) -> str:
-    return _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    return succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
 
 
 def _key_bytes(kms_cli, conf, sandbox, uid: str) -> bytes:
@@ -101,7 +90,7 @@ def test_sign_verify_and_mac_read_stdin_and_write_stdout_with_dash(kms_cli, conf
         monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, write_through=True))
         return out
 
-    pair = _ok(kms_cli("create", "ed25519", "--conf", conf, "--json"))
+    pair = succeeded(kms_cli("create", "ed25519", "--conf", conf, "--json"))
     uid = _aes(kms_cli, conf)  # (made before stdout is captured below)
     feed(b"release 2.0")
     out = capture()
@@ -137,12 +126,13 @@ def test_wrong_tag_on_decrypt_is_refused_with_cosmians_reason(kms_cli, conf, tmp
 
 
 def test_rsa_encrypt_decrypt_and_sign_verify(kms_cli, conf, tmp_path):
-    pair = _ok(kms_cli("create", "rsa", "--conf", conf, "--json"))
+    pair = succeeded(kms_cli("create", "rsa", "--conf", conf, "--json"))
     sk, pk = pair["private_key_id"], pair["public_key_id"]
     clear, sealed, back, sig = tmp_path / "m", tmp_path / "m.enc", tmp_path / "m.out", tmp_path / "m.sig"
     clear.write_bytes(SECRET)
-    assert kms_cli("encrypt", pk, "-i", clear, "-o", sealed, "--algorithm", "ckm-rsa-pkcs-oaep", "--conf",
-                   conf).code == 0
+    assert (
+        kms_cli("encrypt", pk, "-i", clear, "-o", sealed, "--algorithm", "ckm-rsa-pkcs-oaep", "--conf", conf).code == 0
+    )
     assert len(sealed.read_bytes()) == 256  # RSA-2048 OAEP: the ciphertext alone
     assert kms_cli("decrypt", sk, "-i", sealed, "-o", back, "--conf", conf).code == 0
     assert back.read_bytes() == SECRET
@@ -150,8 +140,9 @@ def test_rsa_encrypt_decrypt_and_sign_verify(kms_cli, conf, tmp_path):
     exported = tmp_path / "pk.pem"
     assert kms_cli("export", pk, "-o", exported, "--conf", conf).code == 0
     public = serialization.load_pem_public_key(exported.read_bytes())
-    public.verify(sig.read_bytes(), SECRET, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
-                  hashes.SHA256())
+    public.verify(
+        sig.read_bytes(), SECRET, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
+    )
     r = kms_cli("verify", pk, "-i", clear, "--signature", sig, "--algorithm", "rsa-pss", "--conf", conf)
     assert r.code == 0 and "valid" in r.out
     clear.write_bytes(SECRET + b"!")
@@ -163,7 +154,7 @@ def test_ed25519_and_ecdsa_signatures(kms_cli, conf, tmp_path):
     data, sig = tmp_path / "d", tmp_path / "d.sig"
     data.write_bytes(b"release 1.0")
     for kind in ("ed25519", "ec"):
-        pair = _ok(kms_cli("create", kind, "--conf", conf, "--json"))
+        pair = succeeded(kms_cli("create", kind, "--conf", conf, "--json"))
         assert kms_cli("sign", pair["private_key_id"], "-i", data, "-o", sig, "--force", "--conf", conf).code == 0
         exported = tmp_path / f"{kind}.pem"
         assert kms_cli("export", pair["public_key_id"], "-o", exported, "--conf", conf).code == 0
@@ -190,7 +181,7 @@ def test_mac_matches_python_hmac(kms_cli, conf, sandbox, tmp_path):
 def test_refusals_name_the_problem(kms_cli, conf, tmp_path):
     data, out = tmp_path / "d", tmp_path / "o"
     data.write_bytes(b"x")
-    pre = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    pre = succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
     kms_cli("revoke", pre, "--reason", "Unspecified", "--conf", conf)
     r = kms_cli("encrypt", pre, "-i", data, "-o", out, "--conf", conf)
     assert r.code == 1 and "Deactivated" in r.err and not out.exists()
@@ -207,11 +198,16 @@ def test_the_audit_trail_records_operations_not_data(kms_cli, conf, tmp_path):
     assert kms_cli("encrypt", uid, "-i", clear, "-o", sealed, "--conf", conf).code == 0
     assert kms_cli("decrypt", uid, "-i", sealed, "-o", back, "--conf", conf).code == 0
     assert kms_cli("mac", uid, "-i", clear, "-o", sig, "--conf", conf).code == 0
-    entries = _ok(kms_cli("audit", "--limit", "10", "--json"))["entries"]
+    entries = succeeded(kms_cli("audit", "--limit", "10", "--json"))["entries"]
     ops = [(e["operation"], e["outcome"], e["object_ids"]) for e in entries]
     assert ("Encrypt", "ok", [uid]) in ops and ("Decrypt", "ok", [uid]) in ops and ("MAC", "ok", [uid]) in ops
     raw = b"".join(p.read_bytes() for p in default_path().parent.iterdir() if p.is_file())
-    for needle in (SECRET, SECRET.hex().encode(), SECRET.hex().upper().encode(),
-                   sealed.read_bytes()[12:28].hex().encode(),
-                   sig.read_bytes().hex().encode(), sig.read_bytes().hex().upper().encode()):
+    for needle in (
+        SECRET,
+        SECRET.hex().encode(),
+        SECRET.hex().upper().encode(),
+        sealed.read_bytes()[12:28].hex().encode(),
+        sig.read_bytes().hex().encode(),
+        sig.read_bytes().hex().upper().encode(),
+    ):
         assert needle not in raw

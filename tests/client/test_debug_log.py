@@ -27,8 +27,13 @@ PROXY_PASSWORD = "proxy-pass-8d2e61b0"
 
 
 def kms_tui(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kms_tui", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    return subprocess.run(
+        [sys.executable, "-m", "kms_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
 
 
 def mode(path: Path) -> int:
@@ -36,26 +41,40 @@ def mode(path: Path) -> int:
 
 
 def test_debug_log_names_each_decision_and_no_secret(tmp_path, start_tls_sandbox, pki):
-    idp = start_mock_idp(tmp_path / "idp", token_ttl=6)  # a refresh is due after a quarter of it
+    idp = start_mock_idp(tmp_path / "idp", token_ttl=20)  # a refresh is due after a quarter of it
     proxy = FlakyTunnel(password=PROXY_PASSWORD, refuse_count=0).start()
     try:
         provider = f"{idp.issuer},{idp.discovery['jwks_uri']}"
         sb = start_tls_sandbox(extra=f'[idp_auth]\njwt_auth_provider = ["{provider}"]\n')
         conf = tmp_path / "ckms.toml"
-        conf.write_text(tomlkit.dumps({"http_config": {
-            "server_url": sb.url,
-            "verified_cert": pki.ca.cert_pem.decode(),
-            "proxy_params": {"url": proxy.url, "basic_auth_username": "user", "basic_auth_password": PROXY_PASSWORD,
-                             "exclusion_list": []},
-            "oauth2_conf": {"client_id": "svc", "client_secret": CLIENT_SECRET, "scopes": ["kms"],
+        conf.write_text(
+            tomlkit.dumps(
+                {
+                    "http_config": {
+                        "server_url": sb.url,
+                        "verified_cert": pki.ca.cert_pem.decode(),
+                        "proxy_params": {
+                            "url": proxy.url,
+                            "basic_auth_username": "user",
+                            "basic_auth_password": PROXY_PASSWORD,
+                            "exclusion_list": [],
+                        },
+                        "oauth2_conf": {
+                            "client_id": "svc",
+                            "client_secret": CLIENT_SECRET,
+                            "scopes": ["kms"],
                             "authorize_url": idp.discovery["authorization_endpoint"],
-                            "token_url": idp.discovery["token_endpoint"]},
-        }}))
+                            "token_url": idp.discovery["token_endpoint"],
+                        },
+                    }
+                }
+            )
+        )
         login = kms_tui("login", "--client-credentials", "--conf", str(conf))
         assert login.returncode == 0, login.stderr
         first_token = tomlkit.parse(conf.read_text())["http_config"]["access_token"]
 
-        time.sleep(2)  # the token is due for a refresh now
+        time.sleep(5.5)  # due for a refresh now, and not yet expired even on a loaded machine
         proxy.refuse_count = 1  # the proxy restarts: the next CONNECT is refused once
         log = tmp_path / "logs" / "debug.log"
         log.parent.mkdir()

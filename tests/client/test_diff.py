@@ -15,8 +15,9 @@ def _create_with_id(kms: Kmip, key_id: str, *, tags: tuple[str, ...] = (), name:
     body = aes(tags=tags)
     body["value"][1]["value"].append(uid(key_id))  # Create with a chosen id: in the attributes, as Cosmian reads it
     if name:
-        body["value"][1]["value"].append(s("Name", t("NameValue", "TextString", name),
-                                            t("NameType", "Enumeration", "UninterpretedTextString")))
+        body["value"][1]["value"].append(
+            s("Name", t("NameValue", "TextString", name), t("NameType", "Enumeration", "UninterpretedTextString"))
+        )
     return first(kms.ok(body), "UniqueIdentifier")
 
 
@@ -74,8 +75,10 @@ def test_diff_reports_one_sided_recreated_and_changed_objects_and_exits_5(pair, 
     assert text.code == 5
     assert "different: 1 only on A, 1 only on B, 1 re-created under a new id, 3 changed (4 compared)" in text.out
     assert "Re-created under a new id (same type, names and tags) (1):" in text.out
-    assert any(line.startswith("state-key  state") and "Deactivated" in line and line.rstrip().endswith("Active")
-               for line in text.out.splitlines())
+    assert any(
+        line.startswith("state-key  state") and "Deactivated" in line and line.rstrip().endswith("Active")
+        for line in text.out.splitlines()
+    )
 
     r = kms_cli("diff", "primary", "replica", "--no-grants", "--json")
     assert ("grant-key", "grants") not in {(c["id"], c["field"]) for c in r.json["changed"]}

@@ -40,8 +40,9 @@ def mtls_doctor(kms_cli, tmp_path, start_tls_sandbox, pki, cert_of, key_of=None)
     cert, key = pki.write(cert_of, f"client-{id(cert_of)}")
     if key_of is not None:
         _, key = pki.write(key_of, f"client-{id(key_of)}")
-    conf = tls_conf(start_tls_sandbox(client_ca=True), pki, tls_client_pem_cert_path=str(cert),
-                    tls_client_pem_key_path=str(key))
+    conf = tls_conf(
+        start_tls_sandbox(client_ca=True), pki, tls_client_pem_cert_path=str(cert), tls_client_pem_key_path=str(key)
+    )
     return doctor(kms_cli, tmp_path, conf)
 
 
@@ -103,9 +104,16 @@ def test_tcp_link_nothing_listens(kms_cli, tmp_path, unused_tcp_port):
 
 def test_proxy_link_wrong_proxy_password(kms_cli, tmp_path, start_tls_sandbox, pki, forward_proxy):
     sb = start_tls_sandbox()
-    conf = tls_conf(sb, pki, proxy_params={"url": forward_proxy.url, "basic_auth_username": "user",
-                                           "basic_auth_password": "wrong-password",
-                                           "exclusion_list": [".corp.example"]})
+    conf = tls_conf(
+        sb,
+        pki,
+        proxy_params={
+            "url": forward_proxy.url,
+            "basic_auth_username": "user",
+            "basic_auth_password": "wrong-password",
+            "exclusion_list": [".corp.example"],
+        },
+    )
     code, report, checks = doctor(kms_cli, tmp_path, conf)
     assert code == 4 and broken_at(report) == "proxy"
     assert "407" in checks["proxy"]["summary"] and "refused the credentials" in checks["proxy"]["fix"]
@@ -123,8 +131,9 @@ def test_proxy_link_a_proxy_that_refuses_the_tunnel(kms_cli, tmp_path, start_tls
     sb = start_tls_sandbox()
     refusing = RefusingProxy().start()
     try:
-        code, report, checks = doctor(kms_cli, tmp_path, tls_conf(sb, pki, proxy_params={"url": refusing.url,
-                                                                                         "exclusion_list": []}))
+        code, report, checks = doctor(
+            kms_cli, tmp_path, tls_conf(sb, pki, proxy_params={"url": refusing.url, "exclusion_list": []})
+        )
     finally:
         refusing.stop()
     assert code == 4 and broken_at(report) == "proxy"
@@ -208,8 +217,9 @@ def test_client_certificate_link_a_ca_the_server_does_not_trust(kms_cli, tmp_pat
 
 def test_client_certificate_link_a_legacy_pkcs12_cipher(kms_cli, tmp_path, start_tls_sandbox, pki):
     p12 = pki.alice.write_p12(tmp_path / "alice-legacy.p12", "secret-p12", legacy=True)
-    conf = tls_conf(start_tls_sandbox(client_ca=True), pki, tls_client_pkcs12_path=str(p12),
-                    tls_client_pkcs12_password="secret-p12")
+    conf = tls_conf(
+        start_tls_sandbox(client_ca=True), pki, tls_client_pkcs12_path=str(p12), tls_client_pkcs12_password="secret-p12"
+    )
     code, report, checks = doctor(kms_cli, tmp_path, conf)
     check = checks["client_certificate"]
     assert check["status"] == "warn" and code == 0  # this machine's OpenSSL opens it; a FIPS build would not
@@ -245,19 +255,37 @@ def test_token_link_an_expired_token(kms_cli, tmp_path, jwt_sandbox, issuer):
 
 def test_token_link_an_issuer_the_profile_does_not_sign_in_with(kms_cli, tmp_path, jwt_sandbox, issuer):
     token = issuer.token(ALICE, iss="https://idp.other.example/")
-    conf = {"server_url": jwt_sandbox.url, "access_token": token,
-            "oauth2_conf": {"client_id": "kms", "authorize_url": f"{issuer.url}/authorize",
-                            "token_url": f"{issuer.url}/token", "scopes": ["openid"], "issuer": issuer.issuer}}
+    conf = {
+        "server_url": jwt_sandbox.url,
+        "access_token": token,
+        "oauth2_conf": {
+            "client_id": "kms",
+            "authorize_url": f"{issuer.url}/authorize",
+            "token_url": f"{issuer.url}/token",
+            "scopes": ["openid"],
+            "issuer": issuer.issuer,
+        },
+    }
     code, report, checks = doctor(kms_cli, tmp_path, conf)
     assert code == 2 and broken_at(report) == "token", report
-    assert f"the token's issuer is 'https://idp.other.example/', the profile signs in with '{issuer.issuer}'" \
+    assert (
+        f"the token's issuer is 'https://idp.other.example/', the profile signs in with '{issuer.issuer}'"
         in checks["token"]["summary"]
+    )
 
 
 def test_token_link_an_audience_the_profile_does_not_ask_for(kms_cli, tmp_path, jwt_sandbox, issuer):
-    conf = {"server_url": jwt_sandbox.url, "access_token": issuer.token(ALICE, aud="billing"),
-            "oauth2_conf": {"client_id": "kms", "authorize_url": f"{issuer.url}/authorize", "scopes": ["openid"],
-                            "token_url": f"{issuer.url}/token", "audience": "kms"}}
+    conf = {
+        "server_url": jwt_sandbox.url,
+        "access_token": issuer.token(ALICE, aud="billing"),
+        "oauth2_conf": {
+            "client_id": "kms",
+            "authorize_url": f"{issuer.url}/authorize",
+            "scopes": ["openid"],
+            "token_url": f"{issuer.url}/token",
+            "audience": "kms",
+        },
+    }
     code, report, checks = doctor(kms_cli, tmp_path, conf)
     assert code == 2 and broken_at(report) == "token"
     assert "the token's audience is 'billing', the profile asks for 'kms'" in checks["token"]["summary"]
@@ -271,8 +299,9 @@ def test_token_link_an_audience_the_server_does_not_accept(kms_cli, tmp_path, jw
     assert f"issuer '{issuer.issuer}' and the audience 'billing'" in checks["token"]["fix"]
     assert "audience: 'billing'" in checks["token"]["details"]
     # the right audience: accepted, and the rights are read for that user
-    code, report, checks = doctor(kms_cli, tmp_path, {"server_url": jwt_sandbox.url,
-                                                      "access_token": issuer.token(ALICE)}, "good")
+    code, report, checks = doctor(
+        kms_cli, tmp_path, {"server_url": jwt_sandbox.url, "access_token": issuer.token(ALICE)}, "good"
+    )
     assert code == 0 and f"the server knows you as {ALICE}" in checks["token"]["summary"]
 
 
@@ -293,16 +322,17 @@ def test_token_link_no_credentials_for_a_server_that_wants_them(kms_cli, tmp_pat
 
 
 def test_rights_link_a_user_without_the_create_right(kms_cli, tmp_path, issuer):
-    toml = (f'privileged_users = ["{ALICE}"]\n'
-            f'[idp_auth]\njwt_auth_provider = ["{issuer.issuer},{issuer.url}/jwks"]\n')
+    toml = f'privileged_users = ["{ALICE}"]\n[idp_auth]\njwt_auth_provider = ["{issuer.issuer},{issuer.url}/jwks"]\n'
     sb = start_sandbox(tmp_path / "priv", config_toml=toml)
     try:
-        code, report, checks = doctor(kms_cli, tmp_path, {"server_url": sb.url,
-                                                          "access_token": issuer.token("bob@example.com")})
+        code, report, checks = doctor(
+            kms_cli, tmp_path, {"server_url": sb.url, "access_token": issuer.token("bob@example.com")}
+        )
         assert code == 0 and checks["rights"]["status"] == "warn"
         assert "bob@example.com may not create objects" in checks["rights"]["summary"]
-        code, report, checks = doctor(kms_cli, tmp_path, {"server_url": sb.url, "access_token": issuer.token(ALICE)},
-                                      "alice")
+        code, report, checks = doctor(
+            kms_cli, tmp_path, {"server_url": sb.url, "access_token": issuer.token(ALICE)}, "alice"
+        )
         assert checks["rights"]["status"] == "ok" and "privileged" in checks["rights"]["summary"]
     finally:
         sb.stop()

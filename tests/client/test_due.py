@@ -19,35 +19,34 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from tests.client.conftest import write_conf
+from tests.server.certify_kms import certify_for_days
 from tests.server.kmip import Kmip, first, revoke, s, t, uid
 from tests.support.sandbox import start_sandbox
 
 CERT_FIELDS = ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier")
 
 
-def _subject(cn: str) -> dict:
-    """CertificateAttributes with all 24 fields, as Cosmian requires."""
-    fields = [t("CertificateSubject" + f, "TextString", cn if f == "Cn" else "") for f in CERT_FIELDS]
-    fields += [t("CertificateIssuer" + f, "TextString", "") for f in CERT_FIELDS]
-    return s("CertificateAttributes", *fields)
-
-
-def _certify(kms: Kmip, cn: str, days: int) -> str:
-    _, pk = kms.create_pair("ECDSA", curve="P256")
-    validity = s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                 t("AttributeName", "TextString", "requested_validity_days"), t("AttributeValue", "Integer", days))
-    return first(kms.ok(s("Certify", uid(pk), s("Attributes", _subject(cn), validity))), "UniqueIdentifier")
-
-
 def _import_expired_certificate(kms: Kmip, now: datetime) -> str:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "expired.example")])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(7).not_valid_before(now - timedelta(days=400)).not_valid_after(now - timedelta(days=5))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now - timedelta(days=400))
+        .not_valid_after(now - timedelta(days=5))
+        .sign(key, hashes.SHA256())
+    )
     value = t("CertificateValue", "ByteString", cert.public_bytes(Encoding.DER).hex().upper())
-    body = s("Import", uid("expired-cert"), t("ObjectType", "Enumeration", "Certificate"), s("Attributes"),
-             s("Certificate", t("CertificateType", "Enumeration", "X509"), value))
+    body = s(
+        "Import",
+        uid("expired-cert"),
+        t("ObjectType", "Enumeration", "Certificate"),
+        s("Attributes"),
+        s("Certificate", t("CertificateType", "Enumeration", "X509"), value),
+    )
     return first(kms.ok(body), "UniqueIdentifier")
 
 
@@ -68,8 +67,8 @@ def fleet(tmp_path_factory) -> Iterator[dict]:
         "key_soon": _key_deactivated_at(kms, now + timedelta(days=5)),
         "key_far": _key_deactivated_at(kms, now + timedelta(days=90)),
         "key_past": _key_deactivated_at(kms, now - timedelta(days=2)),
-        "cert_soon": _certify(kms, "soon.example", 10),
-        "cert_far": _certify(kms, "far.example", 365),
+        "cert_soon": certify_for_days(kms, "soon.example", 10),
+        "cert_far": certify_for_days(kms, "far.example", 365),
         "cert_expired": _import_expired_certificate(kms, now),
         "pre_active": kms.create(active=False),
         "public": kms.create(),
@@ -80,8 +79,10 @@ def fleet(tmp_path_factory) -> Iterator[dict]:
     kms.ok(revoke(sk, "KeyCompromise"))
     assert kms.state(sk) == "Compromised" and kms.state(pk) == "Active"
     ids["compromised"], ids["partner"] = sk, pk
-    r = httpx.post(sb.url + "/access/grant", json={"unique_identifier": ids["public"], "user_id": "*",
-                                                  "operation_types": ["get", "encrypt"]})
+    r = httpx.post(
+        sb.url + "/access/grant",
+        json={"unique_identifier": ids["public"], "user_id": "*", "operation_types": ["get", "encrypt"]},
+    )
     assert r.status_code == 200, r.text
     ids["url"] = sb.url
     yield ids
@@ -112,8 +113,10 @@ def test_due_lists_what_needs_attention_worst_first_and_exits_5(fleet, tmp_path,
     assert by_id[fleet["cert_expired"]]["message"].startswith("certificate expired 5 days ago")
     assert by_id[fleet["key_past"]]["message"].startswith("DeactivationDate passed 2 days ago")
     assert by_id[fleet["key_past"]]["message"].endswith("but it is still Active")
-    assert by_id[fleet["public"]]["message"] in ("granted to every user (*): encrypt, get",
-                                                 "granted to every user (*): get, encrypt")
+    assert by_id[fleet["public"]]["message"] in (
+        "granted to every user (*): encrypt, get",
+        "granted to every user (*): get, encrypt",
+    )
     assert fleet["compromised"] in by_id[fleet["partner"]]["message"]
     for absent in ("key_far", "cert_far", "pre_active", "compromised"):
         assert fleet[absent] not in by_id
@@ -145,7 +148,7 @@ def test_nothing_due_exits_0(tmp_path, kms_cli):
     with start_sandbox(tmp_path / "clean") as sb:
         kms = Kmip(sb.url)
         _key_deactivated_at(kms, datetime.now(UTC) + timedelta(days=90))
-        _certify(kms, "far.example", 365)
+        certify_for_days(kms, "far.example", 365)
         kms.close()
         conf = write_conf(tmp_path / "ckms.toml", {"server_url": sb.url})
         r = kms_cli("due", "--within", "30d", "--conf", conf)
@@ -197,8 +200,11 @@ def test_a_bad_window_is_a_usage_error(kms_cli):
 def test_a_hostile_object_name_is_shown_escaped(tmp_path, kms_cli):
     from tests.server.kmip import aes
 
-    name = s("Name", t("NameValue", "TextString", "\x1b]0;pwned\x07\u202eevil"), t("NameType", "Enumeration",
-                                                                                "UninterpretedTextString"))
+    name = s(
+        "Name",
+        t("NameValue", "TextString", "\x1b]0;pwned\x07\u202eevil"),
+        t("NameType", "Enumeration", "UninterpretedTextString"),
+    )
     soon = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with start_sandbox(tmp_path / "hostile") as sb:
         kms = Kmip(sb.url)

@@ -13,9 +13,12 @@ from tests.support.sandbox import start_sandbox
 
 def _rotating(kms: Kmip, key_id: str, last: datetime, *, automatic: bool = True) -> str:
     body = aes()
-    body["value"][1]["value"] += [uid(key_id), t("RotateInterval", "Integer", 90 * 86400),
-                                  t("RotateDate", "DateTime", last.strftime("%Y-%m-%dT%H:%M:%SZ")),
-                                  t("RotateAutomatic", "Boolean", automatic)]
+    body["value"][1]["value"] += [
+        uid(key_id),
+        t("RotateInterval", "Integer", 90 * 86400),
+        t("RotateDate", "DateTime", last.strftime("%Y-%m-%dT%H:%M:%SZ")),
+        t("RotateAutomatic", "Boolean", automatic),
+    ]
     return first(kms.ok(body), "UniqueIdentifier")
 
 

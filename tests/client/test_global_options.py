@@ -37,12 +37,16 @@ def state_on(kms_cli, profile: str, uid: str) -> str | None:
     return r.json["attributes"]["State"] if r.code == 0 else None
 
 
-@pytest.mark.parametrize("argv", [
-    ("--profile", "serverB", "create", "aes", "--json"),
-    ("create", "aes", "--profile", "serverB", "--json"),
-    ("create", "--profile", "serverB", "aes", "--json"),
-    ("--json", "--profile=serverB", "create", "aes"),
-], ids=["before", "after", "between", "equals-form"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--profile", "serverB", "create", "aes", "--json"),
+        ("create", "aes", "--profile", "serverB", "--json"),
+        ("create", "--profile", "serverB", "aes", "--json"),
+        ("--json", "--profile=serverB", "create", "aes"),
+    ],
+    ids=["before", "after", "between", "equals-form"],
+)
 def test_profile_anywhere_creates_on_the_named_server(kms_cli, servers, argv):
     r = kms_cli(*argv)
     doc = ok(r)
@@ -78,8 +82,9 @@ def test_two_different_values_are_a_usage_error_naming_both(kms_cli, servers):
     assert r.json["error"]["type"] == "OptionError"
     assert ids_on(kms_cli, "serverA") == set() and ids_on(kms_cli, "serverB") == set()
     # the same value twice is no conflict
-    assert ok(kms_cli("--profile", "serverB", "create", "aes", "--profile", "serverB",
-                      "--json"))["profile"] == "serverB"
+    assert (
+        ok(kms_cli("--profile", "serverB", "create", "aes", "--profile", "serverB", "--json"))["profile"] == "serverB"
+    )
 
 
 @pytest.mark.parametrize("before", [True, False], ids=["before", "after"])

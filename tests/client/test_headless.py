@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from kms_tui.client import ConnectionSettings, KmsClient
 from kms_tui.kmip.ttlv import TTLV, decode_obj
 from tests.client.conftest import write_conf
-
-
-@pytest.fixture
-def conf(sandbox, tmp_path):
-    return write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
+from tests.client.support.commands import send
 
 
 def created(result) -> dict:
@@ -45,8 +38,11 @@ def test_create_table_output_and_bad_tag(kms_cli, conf):
 
 
 def test_locate_filters(kms_cli, conf):
-    a = created(kms_cli("create", "aes", "--size", "128", "--tag", "t1", "--tag", "t2", "--name", "alpha", "--conf",
-                        conf, "--json"))["id"]
+    a = created(
+        kms_cli(
+            "create", "aes", "--size", "128", "--tag", "t1", "--tag", "t2", "--name", "alpha", "--conf", conf, "--json"
+        )
+    )["id"]
     created(kms_cli("create", "aes", "--size", "256", "--tag", "t1", "--conf", conf, "--json"))
     pair = created(kms_cli("create", "rsa", "--tag", "t1", "--conf", conf, "--json"))
 
@@ -59,8 +55,9 @@ def test_locate_filters(kms_cli, conf):
     assert ids("--type", "PublicKey") == {pair["public_key_id"]}
     assert ids("--type", "private-key", "--algorithm", "RSA") == {pair["private_key_id"]}
     assert ids("--linked-to", pair["private_key_id"]) == {pair["public_key_id"]}
-    assert ids("--state", "Active", "--tag", "t1") == {a, pair["private_key_id"],
-                                                       pair["public_key_id"]} | ids("--length", "256")
+    assert ids("--state", "Active", "--tag", "t1") == {a, pair["private_key_id"], pair["public_key_id"]} | ids(
+        "--length", "256"
+    )
     r = kms_cli("locate", "--state", "Frozen", "--conf", conf)
     assert r.code == 3 and "unknown state" in r.err
 
@@ -80,23 +77,25 @@ def test_attributes_by_id_and_by_tags(kms_cli, conf):
     assert r.code == 3 and "JSON array of tags" in r.err
 
 
-def send(url: str, op: TTLV) -> TTLV:
-    """One operation through the client (the CLI runs its own event loop, so tests stay sync)."""
-
-    async def go() -> TTLV:
-        async with KmsClient(ConnectionSettings.from_http_config({"server_url": url})) as client:
-            return await client.send(op)
-
-    return asyncio.run(go())
-
-
 def test_activate_a_pre_active_key(kms_cli, conf, sandbox):
     # A key created without ActivationDate is PreActive (reference §4.1).
-    response = send(sandbox.url, TTLV.struct("Create", [
-        TTLV.enum("ObjectType", "SymmetricKey"),
-        TTLV.struct("Attributes", [TTLV.enum("CryptographicAlgorithm", "AES"), TTLV.integer("CryptographicLength", 256),
-                                   TTLV.enum("ObjectType", "SymmetricKey")]),
-    ]))
+    response = send(
+        sandbox.url,
+        TTLV.struct(
+            "Create",
+            [
+                TTLV.enum("ObjectType", "SymmetricKey"),
+                TTLV.struct(
+                    "Attributes",
+                    [
+                        TTLV.enum("CryptographicAlgorithm", "AES"),
+                        TTLV.integer("CryptographicLength", 256),
+                        TTLV.enum("ObjectType", "SymmetricKey"),
+                    ],
+                ),
+            ],
+        ),
+    )
     uid = response.get_value("UniqueIdentifier")
     assert created(kms_cli("attributes", uid, "--conf", conf, "--json"))["attributes"]["State"] == "PreActive"
     assert created(kms_cli("activate", uid, "--conf", conf, "--json")).items() >= {"id": uid, "state": "Active"}.items()
@@ -109,8 +108,20 @@ def test_revoke_then_destroy(kms_cli, conf):
     sk, pk = pair["private_key_id"], pair["public_key_id"]
     r = kms_cli("destroy", sk, "--conf", conf, "--json")
     assert r.code == 1 and "revoke it first" in r.err and r.json["error"]["type"] == "WrongLifecycleState"
-    r = kms_cli("revoke", sk, "--reason", "key-compromise", "--compromise-date", "2026-01-02T03:04:05Z",
-                "--message", "laptop stolen", "--no-cascade", "--conf", conf, "--json")
+    r = kms_cli(
+        "revoke",
+        sk,
+        "--reason",
+        "key-compromise",
+        "--compromise-date",
+        "2026-01-02T03:04:05Z",
+        "--message",
+        "laptop stolen",
+        "--no-cascade",
+        "--conf",
+        conf,
+        "--json",
+    )
     assert created(r).items() >= {"id": sk, "reason": "KeyCompromise", "cascade": False}.items()
     states = {o["id"]: o["state"] for o in created(kms_cli("locate", "--conf", conf, "--json"))["objects"]}
     assert states[sk] == "Compromised" and states[pk] == "Active"  # --no-cascade left the partner alone
@@ -136,8 +147,9 @@ def test_export_public_keys_and_refuse_private(kms_cli, conf, tmp_path):
     for args in (["rsa"], ["ec"], ["ed25519"], ["ed448"]):
         pair = created(kms_cli("create", *args, "--conf", conf, "--json"))
         out = tmp_path / f"{args[0]}.pem"
-        assert created(kms_cli("export", pair["public_key_id"], "-o", out, "--conf", conf,
-                               "--json"))["file"] == str(out)
+        assert created(kms_cli("export", pair["public_key_id"], "-o", out, "--conf", conf, "--json"))["file"] == str(
+            out
+        )
         serialization.load_pem_public_key(out.read_bytes())  # real PEM
         doc = created(kms_cli("export", pair["public_key_id"], "--conf", conf, "--json"))
         assert doc["pem"].startswith("-----BEGIN PUBLIC KEY-----")

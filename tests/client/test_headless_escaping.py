@@ -14,17 +14,11 @@ from pathlib import Path
 import pytest
 
 import kms_tui
-from tests.client.conftest import write_conf
 
 TITLE = "\x1b]0;pwned\x07"
 CLIPBOARD = "\x1b]52;c;SGVsbG8=\x07"
 NAME = f"{TITLE}{CLIPBOARD}key\x9b31m\u202egnp.exe"
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-@pytest.fixture
-def conf(sandbox, tmp_path):
-    return write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
 
 
 @pytest.fixture
@@ -74,11 +68,14 @@ def test_error_text_from_the_server_is_escaped(kms_cli, conf, hostile):
 
 def test_the_real_process_writes_no_escape_byte(conf, hostile, tmp_path):
     """The installed entry point, as a child process: its stdout bytes hold no ESC or BEL."""
-    env = {**os.environ, "PYTHONPATH": str(Path(kms_tui.__file__).resolve().parents[1]),
-           "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(Path(kms_tui.__file__).resolve().parents[1]), "PYTHONDONTWRITEBYTECODE": "1"}
     for extra in ((), ("--json",)):
-        done = subprocess.run([sys.executable, "-m", "kms_tui", "locate", "--conf", str(conf), *extra],
-                              capture_output=True, env=env, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "kms_tui", "locate", "--conf", str(conf), *extra],
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert b"\x1b" not in done.stdout and b"\x07" not in done.stdout and b"\xc2\x9b" not in done.stdout
         assert b"\x1b" not in done.stderr

@@ -57,8 +57,11 @@ def _key_files() -> dict[str, tuple[bytes, str, str]]:
         "ec.sec1": (EC.private_bytes(DER, ser.PrivateFormat.TraditionalOpenSSL, NOENC), "sec1", "PrivateKey"),
         "rsa1.pem": (RSA.private_bytes(PEM, ser.PrivateFormat.TraditionalOpenSSL, NOENC), "pem", "PrivateKey"),
         "ec8.pem": (EC.private_bytes(PEM, ser.PrivateFormat.PKCS8, NOENC), "pem", "PrivateKey"),
-        "ed.pem": (ed25519.Ed25519PrivateKey.generate().private_bytes(PEM, ser.PrivateFormat.PKCS8, NOENC), "pem",
-                   "PrivateKey"),
+        "ed.pem": (
+            ed25519.Ed25519PrivateKey.generate().private_bytes(PEM, ser.PrivateFormat.PKCS8, NOENC),
+            "pem",
+            "PrivateKey",
+        ),
         "pub.pem": (pub.public_bytes(PEM, ser.PublicFormat.SubjectPublicKeyInfo), "pem", "PublicKey"),
         "aes.key": (bytes(range(32)), "aes", "SymmetricKey"),
     }
@@ -95,8 +98,11 @@ def test_openssl_made_keys_round_trip_in_every_format(cli, tmp_path):
     rsa_id = cli.ok("import", tmp_path / "rsa1.pem", "--key-usage", "sign", "--key-usage", "verify")["id"]
     mask = cli.ok("attributes", rsa_id)["attributes"]["CryptographicUsageMask"]
     assert mask == 3  # Sign | Verify, from --key-usage
-    expected = {"pkcs8-pem": (tmp_path / "rsa.pem").read_bytes(), "pkcs1-pem": (tmp_path / "rsa1.pem").read_bytes(),
-                "pkcs1-der": (tmp_path / "rsa1.der").read_bytes()}
+    expected = {
+        "pkcs8-pem": (tmp_path / "rsa.pem").read_bytes(),
+        "pkcs1-pem": (tmp_path / "rsa1.pem").read_bytes(),
+        "pkcs1-der": (tmp_path / "rsa1.der").read_bytes(),
+    }
     for fmt, want in expected.items():
         out = tmp_path / f"out.{fmt}"
         doc = cli.ok("export", rsa_id, "--format", fmt, "-o", out)
@@ -106,8 +112,21 @@ def test_openssl_made_keys_round_trip_in_every_format(cli, tmp_path):
     cli.ok("export", rsa_id, "--format", "pkcs8-der", "-o", out)
     openssl("pkey", "-inform", "DER", "-in", out.name, "-noout")  # openssl reads it
     # a PKCS#12 and a ChaCha20 key made by openssl
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "c.key", "-out", "c.pem", "-subj",
-            "/CN=openssl leaf", "-days", "2")
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "c.key",
+        "-out",
+        "c.pem",
+        "-subj",
+        "/CN=openssl leaf",
+        "-days",
+        "2",
+    )
     (tmp_path / "pw").write_text("openssl pw\n")
     openssl("pkcs12", "-export", "-inkey", "c.key", "-in", "c.pem", "-passout", "file:pw", "-out", "c.p12")
     openssl("rand", "-out", "chacha.key", "32")
@@ -162,8 +181,9 @@ def test_existing_file_is_kept_without_force_and_links_are_refused(cli, tmp_path
     assert r.code == 3 and "symbolic link" in r.err and not target.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     # public material: 0644, and the default export (no --format) is still public PEM
-    pub = cli.ok("import", _file(tmp_path, "pub.der", RSA.public_key().public_bytes(
-        DER, ser.PublicFormat.SubjectPublicKeyInfo)))["id"]
+    pub = cli.ok(
+        "import", _file(tmp_path, "pub.der", RSA.public_key().public_bytes(DER, ser.PublicFormat.SubjectPublicKeyInfo))
+    )["id"]
     cli.ok("export", pub, "--format", "pkcs8-pem", "-o", tmp_path / "pub.pem")
     assert stat.S_IMODE((tmp_path / "pub.pem").stat().st_mode) == 0o644
     assert cli.ok("export", pub)["pem"].startswith("-----BEGIN PUBLIC KEY-----")
@@ -198,12 +218,14 @@ def test_wrapped_exports_unwrap_with_the_wrapping_key(cli, tmp_path):
     priv = cli.ok("import", _file(tmp_path, "rsa8.der", RSA.private_bytes(DER, ser.PrivateFormat.PKCS8, NOENC)))["id"]
     cli.ok("export", priv, "--format", "raw", "-o", tmp_path / "wp", "--wrap-key", kek_id, "--wrap-alg", "rfc5649")
     assert aes_key_unwrap_with_padding(kek, (tmp_path / "wp").read_bytes()) == RSA.private_bytes(
-        DER, ser.PrivateFormat.PKCS8, NOENC)
+        DER, ser.PrivateFormat.PKCS8, NOENC
+    )
     r = cli("export", uid, "--format", "pkcs8-pem", "-o", tmp_path / "x", "--wrap-key", kek_id)
     assert r.code == 3 and "raw" in r.err
     # a wrapped json-ttlv comes back in: stored wrapped, or unwrapped with --unwrap
-    cli.ok("export", uid, "--format", "json-ttlv", "-o", tmp_path / "w.json", "--wrap-key", kek_id,
-           "--wrap-alg", "rfc5649")
+    cli.ok(
+        "export", uid, "--format", "json-ttlv", "-o", tmp_path / "w.json", "--wrap-key", kek_id, "--wrap-alg", "rfc5649"
+    )
     kept = cli.ok("import", tmp_path / "w.json")["id"]
     cli.ok("export", kept, "--format", "raw", "-o", tmp_path / "kept.raw")
     # json-ttlv is wrapped TTLV-encoded, as ckms asks: the KeyValue's binary TTLV, the key inside
@@ -251,15 +273,19 @@ def test_certificates_pem_der_chain_and_back(cli, tmp_path):
 
 def test_pkcs12_import_links_key_certificate_and_chain_and_exports_again(cli, tmp_path):
     root, leaf = _pki(tmp_path)
-    p12 = pkcs12.serialize_key_and_certificates(b"x", leaf.key, leaf.cert, [root.cert],
-                                                ser.BestAvailableEncryption(b"p12 secret"))
+    p12 = pkcs12.serialize_key_and_certificates(
+        b"x", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(b"p12 secret")
+    )
     pw = _file(tmp_path, "pw", b"p12 secret\n")
     r = cli("import", _file(tmp_path, "b.p12", p12))
     assert r.code == 3 and "--password-file" in r.err
     doc = cli.ok("import", tmp_path / "b.p12", "--password-file", pw, "--id", "p12leaf", "--tag", "p12")
     assert doc["format"] == "pkcs12"
-    assert (doc["private_key_id"], doc["public_key_id"], doc["certificate_id"]) == ("p12leaf_sk", "p12leaf_pk",
-                                                                                    "p12leaf")
+    assert (doc["private_key_id"], doc["public_key_id"], doc["certificate_id"]) == (
+        "p12leaf_sk",
+        "p12leaf_pk",
+        "p12leaf",
+    )
     cert_links = {link["type"]: link["id"] for link in cli.ok("attributes", "p12leaf")["attributes"]["links"]}
     assert cert_links["PrivateKeyLink"] == "p12leaf_sk" and cert_links["PublicKeyLink"] == "p12leaf_pk"
     root_id = cert_links["CertificateLink"]
@@ -289,13 +315,29 @@ def test_pkcs12_import_links_key_certificate_and_chain_and_exports_again(cli, tm
 
 def test_sensitive_key_refusal_is_explained_and_audit_keeps_no_bytes(cli, tmp_path):
     key = b"\x42" * 32
-    obj = {"tag": "SymmetricKey", "value": [{"tag": "KeyBlock", "value": [
-        {"tag": "KeyFormatType", "type": "Enumeration", "value": "TransparentSymmetricKey"},
-        {"tag": "KeyValue", "value": [
-            {"tag": "KeyMaterial", "value": [{"tag": "Key", "type": "ByteString", "value": key.hex().upper()}]},
-            {"tag": "Attributes", "value": [{"tag": "Sensitive", "type": "Boolean", "value": True}]}]},
-        {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
-        {"tag": "CryptographicLength", "type": "Integer", "value": 256}]}]}
+    obj = {
+        "tag": "SymmetricKey",
+        "value": [
+            {
+                "tag": "KeyBlock",
+                "value": [
+                    {"tag": "KeyFormatType", "type": "Enumeration", "value": "TransparentSymmetricKey"},
+                    {
+                        "tag": "KeyValue",
+                        "value": [
+                            {
+                                "tag": "KeyMaterial",
+                                "value": [{"tag": "Key", "type": "ByteString", "value": key.hex().upper()}],
+                            },
+                            {"tag": "Attributes", "value": [{"tag": "Sensitive", "type": "Boolean", "value": True}]},
+                        ],
+                    },
+                    {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
+                    {"tag": "CryptographicLength", "type": "Integer", "value": 256},
+                ],
+            }
+        ],
+    }
     uid = cli.ok("import", _file(tmp_path, "s.json", json.dumps(obj).encode()))["id"]
     r = cli("export", uid, "--format", "raw", "-o", tmp_path / "s.raw")
     assert r.code == 1 and "Sensitive" in r.err and "--wrap-key" in r.err

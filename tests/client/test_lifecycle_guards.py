@@ -10,13 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from kms_tui.kmip.ttlv import TTLV, decode_obj
-from tests.client.conftest import write_conf
-from tests.client.test_headless import send
-
-
-@pytest.fixture
-def conf(sandbox, tmp_path):
-    return write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
+from tests.client.support.commands import send
 
 
 @pytest.fixture

@@ -43,12 +43,7 @@ async def _fill_and_list(url: str) -> None:
 
 async def test_shared_objects_come_with_owner_rights_and_attributes(start_tls_sandbox, pki):
     sb = start_tls_sandbox(client_ca=True)
-    ca = pki.ca.cert_pem.decode()
-    confs = {}
-    for who, issued in (("alice", pki.alice), ("bob", pki.bob)):
-        cert, key = pki.write(issued, f"{who}-list")
-        confs[who] = {"server_url": sb.url, "verified_cert": ca,
-                      "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
+    confs = pki.user_confs(sb.url, "list")
     async with client_for(confs["alice"]) as alice:
         shared = await alice.create_symmetric_key(tags=["shared"], name="for-bob")
         await alice.create_symmetric_key(tags=["private"])

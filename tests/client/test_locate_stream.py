@@ -88,8 +88,14 @@ def test_locate_json_into_head_stops_quietly(sandbox, tmp_path):
     asyncio.run(_fill_few(sandbox.url))
     conf = write_conf(tmp_path / "ckms.toml", {"server_url": sandbox.url})
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(f"{sys.executable} -m kms_tui locate --conf {conf} --json | head -2", shell=True,
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        f"{sys.executable} -m kms_tui locate --conf {conf} --json | head -2",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.stdout.splitlines() == ["{", '  "objects": [']
     assert "Traceback" not in done.stderr and "error" not in done.stderr
 
@@ -100,13 +106,14 @@ async def _fill_few(url: str) -> None:
 
 
 def test_array_entries_match_json_loads_however_the_answer_is_cut():
-    entries = [{"object_id": str(i), "attributes": {"Name": f"ké]y{i}\"", "n": [i, 1.5, None, True]}}
-               for i in range(300)]
+    entries = [
+        {"object_id": str(i), "attributes": {"Name": f'ké]y{i}"', "n": [i, 1.5, None, True]}} for i in range(300)
+    ]
     raw = json.dumps(entries, ensure_ascii=False).encode()
     for size in (1, 7, 64, 1000, len(raw)):
         feed, got = ArrayEntries(), []
         for start in range(0, len(raw), size):
-            got += feed.feed(raw[start:start + size])
+            got += feed.feed(raw[start : start + size])
         got += feed.feed(b"", final=True)
         assert got == entries, size
     for bad in (b"<html><title>Login</title>", b'{"a": 1}', b"[1, 2", b"[1 2]"):
@@ -120,6 +127,7 @@ def test_array_entries_match_json_loads_however_the_answer_is_cut():
 def test_locate_json_on_a_server_without_access_owned_says_it_is_partial(sandbox, kms_cli, tmp_path):
     """An older server (no /access/owned): Locates partitioned under the cap, and the document
     says the listing is partial and why, as the full listing does."""
+
     async def fill() -> None:
         async with KmsClient(ConnectionSettings.from_http_config({"server_url": sandbox.url})) as client:
             assert all(r.ok for r in await client.batch([kmip_requests.create_symmetric_key() for _ in range(1001)]))

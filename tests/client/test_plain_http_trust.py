@@ -32,12 +32,20 @@ def test_https_and_tls_proxies_keep_the_system_trust(monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", "https://proxy.example.com:3128")
     assert _verify({"server_url": "http://127.0.0.1:9998"}) is None  # httpx's own default context
     monkeypatch.delenv("HTTP_PROXY")
-    assert _verify({"server_url": "http://127.0.0.1:9998",
-                    "proxy_params": {"url": "https://proxy.example.com:3128", "exclusion_list": []}}) is None
+    assert (
+        _verify(
+            {
+                "server_url": "http://127.0.0.1:9998",
+                "proxy_params": {"url": "https://proxy.example.com:3128", "exclusion_list": []},
+            }
+        )
+        is None
+    )
 
 
 @pytest.mark.anyio
 async def test_a_plain_http_client_still_talks_to_the_sandbox(sandbox):
-    async with httpx.AsyncClient(**http_client_kwargs(ConnectionSettings.from_http_config(
-            {"server_url": sandbox.url}), 5.0)) as client:
+    async with httpx.AsyncClient(
+        **http_client_kwargs(ConnectionSettings.from_http_config({"server_url": sandbox.url}), 5.0)
+    ) as client:
         assert (await client.get("/version")).status_code == 200

@@ -65,24 +65,44 @@ def test_backoff_grows_with_jitter_and_a_ceiling():
 
 
 def test_legacy_ssl_keys_and_headers():
-    s = ConnectionSettings.from_http_config({
-        "server_url": "https://kms.example:9998/",
-        "ssl_client_pem_cert_path": "c.crt", "ssl_client_pem_key_path": "c.key",
-        "vault_token": "hvs.vault-token", "custom_headers": ["X-One: 1"], "database_secret": "dbs",
-    })
+    s = ConnectionSettings.from_http_config(
+        {
+            "server_url": "https://kms.example:9998/",
+            "ssl_client_pem_cert_path": "c.crt",
+            "ssl_client_pem_key_path": "c.key",
+            "vault_token": "hvs.vault-token",
+            "custom_headers": ["X-One: 1"],
+            "database_secret": "dbs",
+        }
+    )
     assert s.server_url == "https://kms.example:9998"  # trailing slash stripped, as ckms
     assert (s.tls_client_pem_cert_path, s.tls_client_pem_key_path) == ("c.crt", "c.key")
-    assert static_headers(s) == {"Content-Type": "application/json", "X-Vault-Token": "hvs.vault-token",
-                                 "DatabaseSecret": "dbs", "X-One": "1"}
+    assert static_headers(s) == {
+        "Content-Type": "application/json",
+        "X-Vault-Token": "hvs.vault-token",
+        "DatabaseSecret": "dbs",
+        "X-One": "1",
+    }
 
 
 def test_secrets_stay_out_of_repr():
-    s = ConnectionSettings.from_http_config({
-        "server_url": "https://kms.example", "access_token": "tok-123", "tls_client_pkcs12_path": "a.p12",
-        "tls_client_pkcs12_password": "p12-pw", "database_secret": "dbs-1", "custom_headers": ["X-Key: hdr-9"],
-        "proxy_params": {"url": "http://proxy:3128", "basic_auth_username": "u", "basic_auth_password": "pp-7",
-                         "custom_auth_header": "cah-5", "exclusion_list": []},
-    })
+    s = ConnectionSettings.from_http_config(
+        {
+            "server_url": "https://kms.example",
+            "access_token": "tok-123",
+            "tls_client_pkcs12_path": "a.p12",
+            "tls_client_pkcs12_password": "p12-pw",
+            "database_secret": "dbs-1",
+            "custom_headers": ["X-Key: hdr-9"],
+            "proxy_params": {
+                "url": "http://proxy:3128",
+                "basic_auth_username": "u",
+                "basic_auth_password": "pp-7",
+                "custom_auth_header": "cah-5",
+                "exclusion_list": [],
+            },
+        }
+    )
     text = repr(s)
     for secret in ("tok-123", "p12-pw", "dbs-1", "hdr-9", "pp-7", "cah-5"):
         assert secret not in text

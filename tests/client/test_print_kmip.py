@@ -53,8 +53,12 @@ async def test_key_material_from_get_is_masked(sandbox, capsys):
 
 def test_rest_and_non_json_bodies():
     doc = {"user_id": "bob", "operation_types": ["get"], "client_secret": "s3cr3t", "api_token": "t"}
-    assert redact(doc) == {"user_id": "bob", "operation_types": ["get"], "client_secret": "••••••",
-                           "api_token": "••••••"}
+    assert redact(doc) == {
+        "user_id": "bob",
+        "operation_types": ["get"],
+        "client_secret": "••••••",
+        "api_token": "••••••",
+    }
     assert redact_text(b"Item_Not_Found: \x1b]0;x\x07") == "(not JSON, 22 bytes) Item_Not_Found: \\x1b]0;x\\x07"
     big = {"tag": "Modulus", "type": "BigInteger", "value": "0x00AB"}
     private = {"tag": "PrivateExponent", "type": "BigInteger", "value": "0x00CD"}
@@ -64,7 +68,7 @@ def test_rest_and_non_json_bodies():
 
 def _value_of(text: str, tag: str) -> str:
     start = text.index(f'"tag": "{tag}"')
-    return text[start:text.index("}", start)]
+    return text[start : text.index("}", start)]
 
 
 def test_whoami_and_doctor_print_their_calls_too(kms_cli, sandbox, tmp_path):
@@ -87,17 +91,32 @@ def test_a_pkcs12_password_never_shows_in_import_or_export(kms_cli, sandbox, tmp
     root = make_ca("kmip root")
     leaf = issue(root, "kmip leaf", rsa_key=True)
     bundle = tmp_path / "b.p12"
-    bundle.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"b", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(password.encode())))
+    bundle.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"b", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(password.encode())
+        )
+    )
     (tmp_path / "pw").write_text(password + "\n")
     conf = write_conf(tmp_path / "c.toml", {"server_url": sandbox.url})
-    r = kms_cli("import", bundle, "--password-file", tmp_path / "pw", "--id", "kmip-leaf", "--conf", conf,
-                "--print-kmip")
+    r = kms_cli(
+        "import", bundle, "--password-file", tmp_path / "pw", "--id", "kmip-leaf", "--conf", conf, "--print-kmip"
+    )
     assert r.code == 0, r.err
     assert '"value": "PKCS12PasswordLink"' in r.err and password not in r.err
     assert '"value": "••••••"' in _value_of(r.err, "LinkedObjectIdentifier")
-    r = kms_cli("export", "kmip-leaf", "--format", "pkcs12", "--pkcs12-password-file", tmp_path / "pw",
-                "-o", tmp_path / "out.p12", "--conf", conf, "--print-kmip")
+    r = kms_cli(
+        "export",
+        "kmip-leaf",
+        "--format",
+        "pkcs12",
+        "--pkcs12-password-file",
+        tmp_path / "pw",
+        "-o",
+        tmp_path / "out.p12",
+        "--conf",
+        conf,
+        "--print-kmip",
+    )
     assert r.code == 0, r.err
     assert '"value": "PKCS12"' in r.err and password not in r.err
     assert pkcs12.load_pkcs12((tmp_path / "out.p12").read_bytes(), password.encode()).cert is not None

@@ -8,17 +8,10 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 
 from kms_tui.audit import default_path
 from tests.client.conftest import write_conf
-
-
-def kms_tui(*args: str) -> subprocess.CompletedProcess:
-    """The real command line, in its own process (the environment carries KMS_TUI_HOME)."""
-    return subprocess.run([sys.executable, "-m", "kms_tui", *map(str, args)], capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ))
+from tests.client.support.commands import kms_tui
 
 
 def test_kms_tui_revoke_reason_message_and_date_reach_the_audit_trail(sandbox, tmp_path):
@@ -27,8 +20,18 @@ def test_kms_tui_revoke_reason_message_and_date_reach_the_audit_trail(sandbox, t
     assert created.returncode == 0, created.stderr
     uid = json.loads(created.stdout)["id"]
     message = "laptop stolen at the airport; Authorization: Bearer abc.def.ghi"
-    revoked = kms_tui("revoke", uid, "--reason", "KeyCompromise", "--message", message,
-                      "--compromise-date", "2026-11-30T08:00:00Z", "--conf", conf)
+    revoked = kms_tui(
+        "revoke",
+        uid,
+        "--reason",
+        "KeyCompromise",
+        "--message",
+        message,
+        "--compromise-date",
+        "2026-11-30T08:00:00Z",
+        "--conf",
+        conf,
+    )
     assert revoked.returncode == 0, revoked.stderr
 
     shown = kms_tui("audit", "--json")

@@ -9,29 +9,39 @@ from kms_tui.kmip.models import attribute_requests as R
 from kms_tui.kmip.models.rotation_requests import policy_attributes, rekey_key_pair_request, rekey_request
 from kms_tui.kmip.ttlv import to_obj
 from tests.client.conftest import write_conf
-from tests.client.test_crypto_commands import _ok, conf  # noqa: F401 - conf: the fixture
+from tests.client.support.sandbox_cli import succeeded
 from tests.support.sandbox import start_sandbox
 
 
 def test_requests_are_what_ckms_sends():
-    assert to_obj(rekey_request("k")) == {"tag": "ReKey", "value": [
-        {"tag": "UniqueIdentifier", "type": "TextString", "value": "k"}]}
+    assert to_obj(rekey_request("k")) == {
+        "tag": "ReKey",
+        "value": [{"tag": "UniqueIdentifier", "type": "TextString", "value": "k"}],
+    }
     assert to_obj(rekey_key_pair_request("sk", offset=60))["value"][1] == {
-        "tag": "Offset", "type": "LongInteger", "value": "0x000000000000003C"}
-    sent = [to_obj(R.set_attribute("k", a).to_ttlv())["value"][1]["value"][0]
-            for a in policy_attributes(interval=86400, offset=3600, name="k")]
+        "tag": "Offset",
+        "type": "LongInteger",
+        "value": "0x000000000000003C",
+    }
+    sent = [
+        to_obj(R.set_attribute("k", a).to_ttlv())["value"][1]["value"][0]
+        for a in policy_attributes(interval=86400, offset=3600, name="k")
+    ]
     assert [(x["tag"], x["type"]) for x in sent] == [
-        ("RotateInterval", "LongInteger"), ("RotateOffset", "LongInteger"), ("RotateName", "TextString")]
+        ("RotateInterval", "LongInteger"),
+        ("RotateOffset", "LongInteger"),
+        ("RotateName", "TextString"),
+    ]
 
 
 def test_rekey_prints_the_new_id_and_history_walks_the_chain(kms_cli, conf):
-    old = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
-    done = _ok(kms_cli("rekey", old, "--conf", conf, "--json"))
+    old = succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    done = succeeded(kms_cli("rekey", old, "--conf", conf, "--json"))
     assert done["old"] == old and done["new"] != old and done["kind"] == "SymmetricKey"
     r = kms_cli("rekey", done["new"], "--conf", conf)
     assert r.code == 0 and r.out.startswith(f"re-keyed {done['new']} → ")
     newest = r.out.split("→ ")[1].split()[0]
-    chain = _ok(kms_cli("rotation", "history", done["new"], "--conf", conf, "--json"))["chain"]
+    chain = succeeded(kms_cli("rotation", "history", done["new"], "--conf", conf, "--json"))["chain"]
     assert [g["id"] for g in chain] == [old, done["new"], newest]
     assert [g["state"] for g in chain] == ["Deactivated", "Deactivated", "Active"]
     assert chain[1]["replaced"] == old and chain[1]["replacement"] == newest
@@ -40,21 +50,25 @@ def test_rekey_prints_the_new_id_and_history_walks_the_chain(kms_cli, conf):
 
 
 def test_rekey_of_a_key_pair_through_its_public_key(kms_cli, conf):
-    made = _ok(kms_cli("create", "ec", "--conf", conf, "--json"))
+    made = succeeded(kms_cli("create", "ec", "--conf", conf, "--json"))
     public = made["public_key_id"]
-    done = _ok(kms_cli("rekey", public, "--conf", conf, "--json"))
+    done = succeeded(kms_cli("rekey", public, "--conf", conf, "--json"))
     assert done["kind"] == "PrivateKey" and done["old"] != public
     assert done["public"] == done["new"] + "_pk"
 
 
 def test_rotation_set_get_clear(kms_cli, conf):
-    key = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
-    policy = _ok(kms_cli("rotation", "set", key, "--interval", "90d", "--offset", "1h", "--conf", conf, "--json"))
-    assert (policy["interval"], policy["offset"], policy["automatic"], policy["scheduled"]) == (7776000, 3600, True,
-                                                                                                True)
+    key = succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    policy = succeeded(kms_cli("rotation", "set", key, "--interval", "90d", "--offset", "1h", "--conf", conf, "--json"))
+    assert (policy["interval"], policy["offset"], policy["automatic"], policy["scheduled"]) == (
+        7776000,
+        3600,
+        True,
+        True,
+    )
     text = kms_cli("rotation", "get", key, "--conf", conf).out
     assert "90d (7776000 s)" in text and "next rotation" in text and "1h" in text
-    cleared = _ok(kms_cli("rotation", "clear", key, "--conf", conf, "--json"))
+    cleared = succeeded(kms_cli("rotation", "clear", key, "--conf", conf, "--json"))
     assert cleared["interval"] == 0 and cleared["offset"] is None and cleared["scheduled"] is False
     assert "no automatic rotation" in kms_cli("rotation", "get", key, "--conf", conf).out
 
@@ -76,16 +90,16 @@ def test_a_short_policy_and_the_scheduler_make_a_linked_successor(kms_cli, tmp_p
     sb = start_sandbox(tmp_path / "sb", extra_args=["--auto-rotation-check-interval", "0.5"])
     try:
         conf = write_conf(tmp_path / "auto.toml", {"server_url": sb.url})
-        key = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
-        _ok(kms_cli("rotation", "set", key, "--interval", "2s", "--conf", conf, "--json"))
+        key = succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+        succeeded(kms_cli("rotation", "set", key, "--interval", "2s", "--conf", conf, "--json"))
         for _ in range(60):
-            chain = _ok(kms_cli("rotation", "history", key, "--conf", conf, "--json"))["chain"]
+            chain = succeeded(kms_cli("rotation", "history", key, "--conf", conf, "--json"))["chain"]
             if len(chain) > 1:
                 break
             time.sleep(0.3)
         assert chain[0]["id"] == key and chain[0]["state"] == "Deactivated"
         assert chain[1]["replaced"] == key and chain[1]["generation"] == 1
-        successor = _ok(kms_cli("rotation", "get", chain[1]["id"], "--conf", conf, "--json"))
+        successor = succeeded(kms_cli("rotation", "get", chain[1]["id"], "--conf", conf, "--json"))
         assert successor["interval"] == 2 and successor["automatic"] is True
     finally:
         sb.stop()
@@ -96,14 +110,16 @@ def test_what_a_get_grant_allows_leaves_rekey_out():
     from kms_tui.access_rights import effective, explain
 
     assert "rekey" not in effective(["get"]) and "rekey" in effective(["get", "rekey"])
-    assert explain(["get"]) == "get stands for every operation except revoke and destroy; rekey needs its own grant " \
+    assert (
+        explain(["get"]) == "get stands for every operation except revoke and destroy; rekey needs its own grant "
         "(Cosmian 5.26)"
+    )
 
 
 def test_due_tells_a_re_keyed_key_from_one_without_successor(kms_cli, conf):
-    old = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
-    new = _ok(kms_cli("rekey", old, "--conf", conf, "--json"))["new"]
-    lone = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    old = succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    new = succeeded(kms_cli("rekey", old, "--conf", conf, "--json"))["new"]
+    lone = succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
     assert kms_cli("revoke", lone, "--reason", "Unspecified", "--conf", conf).code == 0
     r = kms_cli("due", "--no-grants", "--conf", conf, "--json")
     fixes = {f["id"]: f["action"] for f in r.json["findings"] if f["kind"] == "key_deactivated"}
@@ -115,31 +131,54 @@ def test_rekey_takes_keyset_references(kms_cli, conf, sandbox):
     import httpx
 
     name = "ledger-key"
-    attrs = [{"tag": "ActivationDate", "type": "DateTime", "value": "2024-01-01T00:00:00Z"},
-             {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
-             {"tag": "CryptographicLength", "type": "Integer", "value": 256},
-             {"tag": "RotateName", "type": "TextString", "value": name},
-             {"tag": "UniqueIdentifier", "type": "TextString", "value": name}]
-    body = {"tag": "Create", "value": [{"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"},
-                                        {"tag": "Attributes", "value": attrs}]}
+    attrs = [
+        {"tag": "ActivationDate", "type": "DateTime", "value": "2024-01-01T00:00:00Z"},
+        {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
+        {"tag": "CryptographicLength", "type": "Integer", "value": 256},
+        {"tag": "RotateName", "type": "TextString", "value": name},
+        {"tag": "UniqueIdentifier", "type": "TextString", "value": name},
+    ]
+    body = {
+        "tag": "Create",
+        "value": [
+            {"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"},
+            {"tag": "Attributes", "value": attrs},
+        ],
+    }
     assert httpx.post(f"{sandbox.url}/kmip/2_1", json=body).status_code == 200
-    assert _ok(kms_cli("rekey", name, "--conf", conf, "--json"))["new"] == f"{name}@1"
-    assert _ok(kms_cli("rekey", f"{name}@latest", "--conf", conf, "--json"))["new"] == f"{name}@2"
+    assert succeeded(kms_cli("rekey", name, "--conf", conf, "--json"))["new"] == f"{name}@1"
+    assert succeeded(kms_cli("rekey", f"{name}@latest", "--conf", conf, "--json"))["new"] == f"{name}@2"
     r = kms_cli("rekey", f"{name}@1", "--conf", conf)
     assert r.code == 1 and "not the latest in its keyset" in r.err
-    chain = _ok(kms_cli("rotation", "history", name, "--conf", conf, "--json"))["chain"]
+    chain = succeeded(kms_cli("rotation", "history", name, "--conf", conf, "--json"))["chain"]
     assert [g["id"] for g in chain] == [name, f"{name}@1", f"{name}@2"] and chain[2]["generation"] == 2
 
 
 def test_create_takes_ckms_rotation_options(kms_cli, conf):
-    made = _ok(kms_cli("create", "aes", "--rotation-interval", "30d", "--rotation-offset", "1d", "--enroll-keyset",
-                       "--conf", conf, "--json"))
+    made = succeeded(
+        kms_cli(
+            "create",
+            "aes",
+            "--rotation-interval",
+            "30d",
+            "--rotation-offset",
+            "1d",
+            "--enroll-keyset",
+            "--conf",
+            conf,
+            "--json",
+        )
+    )
     assert (made["rotation_interval"], made["rotation_offset"], made["keyset"]) == (2592000, 86400, made["id"])
-    policy = _ok(kms_cli("rotation", "get", made["id"], "--conf", conf, "--json"))
-    assert (policy["interval"], policy["offset"], policy["name"], policy["generation"]) == (2592000, 86400, made["id"],
-                                                                                            0)
+    policy = succeeded(kms_cli("rotation", "get", made["id"], "--conf", conf, "--json"))
+    assert (policy["interval"], policy["offset"], policy["name"], policy["generation"]) == (
+        2592000,
+        86400,
+        made["id"],
+        0,
+    )
     assert policy["scheduled"] is True
-    pair = _ok(kms_cli("create", "ed25519", "--rotation-interval", "7d", "--conf", conf, "--json"))
-    assert _ok(kms_cli("rotation", "get", pair["private_key_id"], "--conf", conf, "--json"))["interval"] == 604800
-    plain = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))
+    pair = succeeded(kms_cli("create", "ed25519", "--rotation-interval", "7d", "--conf", conf, "--json"))
+    assert succeeded(kms_cli("rotation", "get", pair["private_key_id"], "--conf", conf, "--json"))["interval"] == 604800
+    plain = succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))
     assert "rotation_interval" not in plain

@@ -13,12 +13,7 @@ import sys
 
 from kms_tui.audit import default_path
 from kms_tui.client.secrets import PASSWORD_ALPHABET
-from tests.client import test_access_commands as access_tests
-from tests.client import test_crypto_commands as crypto_tests
-
-conf = crypto_tests.conf  # the fixture: a ckms.toml naming the sandbox
-_ok = crypto_tests._ok
-two_users = access_tests.two_users  # the fixture: alice and bob on one mutual-TLS sandbox
+from tests.client.support.sandbox_cli import succeeded
 
 PASSWORD = "correct horse battery staple, do not log me"
 
@@ -33,18 +28,19 @@ def _trail_bytes() -> bytes:
 
 def test_a_password_from_stdin_is_revealed_and_never_logged(kms_cli, conf, sandbox, monkeypatch):
     _stdin(monkeypatch, PASSWORD.encode() + b"\n")
-    created = kms_cli("create", "secret", "--type", "password", "--value-file", "-", "--tag", "db",
-                      "--conf", conf, "--json")
-    data = _ok(created)
+    created = kms_cli(
+        "create", "secret", "--type", "password", "--value-file", "-", "--tag", "db", "--conf", conf, "--json"
+    )
+    data = succeeded(created)
     assert data["type"] == "SecretData" and data["data_type"] == "Password" and data["length"] == len(PASSWORD)
     assert PASSWORD not in created.out + created.err
     shown = kms_cli("reveal", data["id"], "--conf", conf)
     assert shown.code == 0 and shown.out == PASSWORD + "\n"  # the trailing newline of stdin was dropped
-    doc = _ok(kms_cli("reveal", data["id"], "--conf", conf, "--json"))
+    doc = succeeded(kms_cli("reveal", data["id"], "--conf", conf, "--json"))
     assert doc["encoding"] == "text" and doc["value"] == PASSWORD
-    attrs = _ok(kms_cli("attributes", data["id"], "--conf", conf, "--json"))["attributes"]
+    attrs = succeeded(kms_cli("attributes", data["id"], "--conf", conf, "--json"))["attributes"]
     assert attrs["ObjectType"] == "SecretData" and attrs["State"] == "Active" and "db" in attrs["tags"]
-    entries = _ok(kms_cli("audit", "--limit", "10", "--json"))["entries"]
+    entries = succeeded(kms_cli("audit", "--limit", "10", "--json"))["entries"]
     ops = [(e["operation"], e["object_ids"]) for e in entries]
     assert ("Import", [data["id"]]) in ops and ("Export", [data["id"]]) in ops
     raw = _trail_bytes() + sandbox.log.read_bytes()  # the audit trail, and the server's own log
@@ -53,17 +49,23 @@ def test_a_password_from_stdin_is_revealed_and_never_logged(kms_cli, conf, sandb
 
 
 def test_the_server_seed_and_random_values_of_a_chosen_length(kms_cli, conf):
-    seed = _ok(kms_cli("create", "secret", "--conf", conf, "--json"))
+    seed = succeeded(kms_cli("create", "secret", "--conf", conf, "--json"))
     assert (seed["data_type"], seed["length"]) == ("Seed", 32)  # Cosmian's Create: 32 random bytes
-    value = _ok(kms_cli("reveal", seed["id"], "--conf", conf, "--format", "hex", "--json"))["value"]
+    value = succeeded(kms_cli("reveal", seed["id"], "--conf", conf, "--format", "hex", "--json"))["value"]
     assert len(bytes.fromhex(value)) == 32
-    short = _ok(kms_cli("create", "secret", "--length", "16", "--conf", conf, "--json"))
-    assert len(bytes.fromhex(_ok(kms_cli("reveal", short["id"], "--format", "hex", "--conf", conf,
-                                        "--json"))["value"])) == 16
-    pw = _ok(kms_cli("create", "secret", "--type", "password", "--length", "24", "--conf", conf, "--json"))
+    short = succeeded(kms_cli("create", "secret", "--length", "16", "--conf", conf, "--json"))
+    assert (
+        len(
+            bytes.fromhex(
+                succeeded(kms_cli("reveal", short["id"], "--format", "hex", "--conf", conf, "--json"))["value"]
+            )
+        )
+        == 16
+    )
+    pw = succeeded(kms_cli("create", "secret", "--type", "password", "--length", "24", "--conf", conf, "--json"))
     text = kms_cli("reveal", pw["id"], "--conf", conf).out.rstrip("\n")
     assert len(text) == 24 and set(text) <= set(PASSWORD_ALPHABET)
-    other = _ok(kms_cli("create", "secret", "--type", "password", "--length", "24", "--conf", conf, "--json"))
+    other = succeeded(kms_cli("create", "secret", "--type", "password", "--length", "24", "--conf", conf, "--json"))
     assert kms_cli("reveal", other["id"], "--conf", conf).out.rstrip("\n") != text
 
 
@@ -71,10 +73,10 @@ def test_an_opaque_object_from_a_file_written_back_0600(kms_cli, conf, tmp_path)
     blob = bytes(range(256)) * 3
     source, back = tmp_path / "blob.bin", tmp_path / "back.bin"
     source.write_bytes(blob)
-    created = _ok(kms_cli("create", "opaque", "--value-file", source, "--conf", conf, "--json"))
+    created = succeeded(kms_cli("create", "opaque", "--value-file", source, "--conf", conf, "--json"))
     assert (created["type"], created["data_type"], created["length"]) == ("OpaqueObject", "Vendor", len(blob))
     assert kms_cli("reveal", created["id"], "--conf", conf).out.strip() == blob.hex()  # not text: hex
-    assert _ok(kms_cli("reveal", created["id"], "-o", back, "--conf", conf, "--json"))["file"] == str(back)
+    assert succeeded(kms_cli("reveal", created["id"], "-o", back, "--conf", conf, "--json"))["file"] == str(back)
     assert back.read_bytes() == blob and stat.S_IMODE(back.stat().st_mode) == 0o600
     again = kms_cli("reveal", created["id"], "-o", back, "--conf", conf)
     assert again.code == 3 and "already exists" in again.err
@@ -85,7 +87,7 @@ def test_revoke_and_destroy_work_and_reveal_follows_the_state(kms_cli, conf, tmp
     source = tmp_path / "v"
     source.write_bytes(b"s3cr3t")
     for kind in (("secret", "--type", "password"), ("opaque",)):
-        uid = _ok(kms_cli("create", *kind, "--value-file", source, "--conf", conf, "--json"))["id"]
+        uid = succeeded(kms_cli("create", *kind, "--value-file", source, "--conf", conf, "--json"))["id"]
         assert kms_cli("revoke", uid, "--reason", "Unspecified", "--conf", conf).code == 0
         refused = kms_cli("reveal", uid, "--conf", conf)
         assert refused.code == 1 and "Deactivated" in refused.err and "--allow-revoked" in refused.err
@@ -93,7 +95,7 @@ def test_revoke_and_destroy_work_and_reveal_follows_the_state(kms_cli, conf, tmp
         assert kms_cli("destroy", uid, "--conf", conf).code == 0
         gone = kms_cli("reveal", uid, "--allow-revoked", "--conf", conf)
         assert gone.code == 1 and "value is gone" in gone.err
-        state = _ok(kms_cli("attributes", uid, "--conf", conf, "--json"))["attributes"]["State"]
+        state = succeeded(kms_cli("attributes", uid, "--conf", conf, "--json"))["attributes"]["State"]
         assert state == "Destroyed"
 
 
@@ -107,7 +109,7 @@ def test_refusals_say_what_to_do(kms_cli, conf, tmp_path, monkeypatch):
     assert r.code == 3 and "cannot read" in r.err
     r = kms_cli("create", "secret", "--value", "x", "--conf", conf)  # no value on the command line
     assert r.code == 3
-    aes = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    aes = succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
     r = kms_cli("reveal", aes, "--conf", conf)
     assert r.code == 3 and "not secret data" in r.err
     r = kms_cli("create", "secret", "--length", "8", "--conf", conf, "--read-only")
@@ -136,23 +138,33 @@ KEY_KINDS = [  # (create arguments, ObjectType, CryptographicAlgorithm, Cryptogr
     (("ed25519",), "PrivateKey", "Ed25519", None),
     (("ed448",), "PrivateKey", "Ed448", None),
 ]
-CURVES = {"p192": "P192", "p224": "P224", "p384": "P384", "p521": "P521", "secp256k1": "SECP256K1",
-          "x25519": "CURVE25519", "x448": "CURVE448"}
+CURVES = {
+    "p192": "P192",
+    "p224": "P224",
+    "p384": "P384",
+    "p521": "P521",
+    "secp256k1": "SECP256K1",
+    "x25519": "CURVE25519",
+    "x448": "CURVE448",
+}
 
 
 def test_every_key_type_ckms_creates(kms_cli, conf):
     for args, object_type, algorithm, length in KEY_KINDS:
-        made = _ok(kms_cli("create", *args, "--conf", conf, "--json"))
+        made = succeeded(kms_cli("create", *args, "--conf", conf, "--json"))
         uid = made.get("id") or made["private_key_id"]
-        attrs = _ok(kms_cli("attributes", uid, "--conf", conf, "--json"))["attributes"]
+        attrs = succeeded(kms_cli("attributes", uid, "--conf", conf, "--json"))["attributes"]
         assert (attrs["ObjectType"], attrs["CryptographicAlgorithm"], attrs["State"]) == (
-            object_type, algorithm, "Active"), args
+            object_type,
+            algorithm,
+            "Active",
+        ), args
         if length is not None:
             assert attrs["CryptographicLength"] == length, args
         if args[0] == "ec":
             assert attrs["CryptographicDomainParameters"]["RecommendedCurve"] == CURVES[args[2]], args
         if object_type == "PrivateKey":  # the public key is there and linked
-            public = _ok(kms_cli("attributes", made["public_key_id"], "--conf", conf, "--json"))["attributes"]
+            public = succeeded(kms_cli("attributes", made["public_key_id"], "--conf", conf, "--json"))["attributes"]
             assert public["ObjectType"] == "PublicKey" and public["State"] == "Active"
 
 
@@ -168,8 +180,12 @@ def test_the_masked_prompt_on_a_terminal(conf, sandbox, tmp_path):
     import pexpect
 
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    child = pexpect.spawn(sys.executable, ["-m", "kms_tui", "create", "secret", "--type", "password", "--prompt",
-                                           "--conf", str(conf), "--json"], env=env, timeout=60)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "kms_tui", "create", "secret", "--type", "password", "--prompt", "--conf", str(conf), "--json"],
+        env=env,
+        timeout=60,
+    )
     child.expect("Secret value")
     child.sendline(PASSWORD)
     child.expect("Again")
@@ -179,9 +195,13 @@ def test_the_masked_prompt_on_a_terminal(conf, sandbox, tmp_path):
     child.close()
     assert child.exitstatus == 0, shown
     assert PASSWORD not in shown  # not echoed, not printed
-    uid = json.loads(shown[shown.index("{"):shown.rindex("}") + 1])["id"]
-    child = pexpect.spawn(sys.executable, ["-m", "kms_tui", "create", "secret", "--type", "password", "--prompt",
-                                           "--conf", str(conf)], env=env, timeout=60)
+    uid = json.loads(shown[shown.index("{") : shown.rindex("}") + 1])["id"]
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "kms_tui", "create", "secret", "--type", "password", "--prompt", "--conf", str(conf)],
+        env=env,
+        timeout=60,
+    )
     child.expect("Secret value")
     child.sendline("one")
     child.expect("Again")
@@ -201,8 +221,9 @@ def test_another_user_reveals_a_secret_only_while_granted(two_users, kms_cli, tm
     _, paths, _ = two_users
     value = tmp_path / "pw"
     value.write_text(PASSWORD + "\n")
-    uid = _ok(kms_cli("create", "secret", "--type", "password", "--value-file", value, "--conf", paths["alice"],
-                      "--json"))["id"]
+    uid = succeeded(
+        kms_cli("create", "secret", "--type", "password", "--value-file", value, "--conf", paths["alice"], "--json")
+    )["id"]
     denied = kms_cli("reveal", uid, "--conf", paths["bob"])
     assert denied.code == 1 and PASSWORD not in denied.out + denied.err
     assert kms_cli("access", "grant", "bob", "export", "--id", uid, "--conf", paths["alice"]).code == 0
@@ -214,18 +235,21 @@ def test_another_user_reveals_a_secret_only_while_granted(two_users, kms_cli, tm
 def test_sensitive_and_wrapped_secrets(kms_cli, conf, tmp_path):
     value = tmp_path / "pw"
     value.write_text(PASSWORD)
-    sensitive = _ok(kms_cli("create", "secret", "--type", "password", "--value-file", value, "--sensitive",
-                            "--conf", conf, "--json"))["id"]
-    assert _ok(kms_cli("attributes", sensitive, "--conf", conf, "--json"))["attributes"]["Sensitive"] is True
+    sensitive = succeeded(
+        kms_cli(
+            "create", "secret", "--type", "password", "--value-file", value, "--sensitive", "--conf", conf, "--json"
+        )
+    )["id"]
+    assert succeeded(kms_cli("attributes", sensitive, "--conf", conf, "--json"))["attributes"]["Sensitive"] is True
     refused = kms_cli("reveal", sensitive, "--conf", conf)  # said before anything is exported
     assert refused.code == 3 and "is Sensitive" in refused.err and PASSWORD not in refused.out + refused.err
-    entries = _ok(kms_cli("audit", "--limit", "5", "--json"))["entries"]
+    entries = succeeded(kms_cli("audit", "--limit", "5", "--json"))["entries"]
     assert not any(e["operation"] == "Export" and sensitive in e["object_ids"] for e in entries)
-    kek = _ok(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
-    wrapped = _ok(kms_cli("create", "secret", "--wrapping-key-id", kek, "--conf", conf, "--json"))["id"]
-    links = _ok(kms_cli("attributes", wrapped, "--conf", conf, "--json"))["attributes"]["links"]
+    kek = succeeded(kms_cli("create", "aes", "--conf", conf, "--json"))["id"]
+    wrapped = succeeded(kms_cli("create", "secret", "--wrapping-key-id", kek, "--conf", conf, "--json"))["id"]
+    links = succeeded(kms_cli("attributes", wrapped, "--conf", conf, "--json"))["attributes"]["links"]
     assert {"type": "WrappingKeyLink", "id": kek} in links  # stored wrapped by the key
-    shown = _ok(kms_cli("reveal", wrapped, "--format", "hex", "--conf", conf, "--json"))
+    shown = succeeded(kms_cli("reveal", wrapped, "--format", "hex", "--conf", conf, "--json"))
     assert len(bytes.fromhex(shown["value"])) == 32  # unwrapped on the way out
     r = kms_cli("create", "secret", "--value-file", value, "--wrapping-key-id", kek, "--conf", conf)
     assert r.code == 3 and "seed the server makes" in r.err
@@ -237,10 +261,12 @@ def test_secret_data_and_opaque_objects_go_through_files_both_ways(kms_cli, conf
     _ = sandbox
     source = tmp_path / "pw.txt"
     source.write_bytes(PASSWORD.encode())
-    secret = _ok(kms_cli("create", "secret", "--type", "password", "--value-file", source, "--conf", conf, "--json"))
+    secret = succeeded(
+        kms_cli("create", "secret", "--type", "password", "--value-file", source, "--conf", conf, "--json")
+    )
     blob = tmp_path / "blob.bin"
     blob.write_bytes(b"\x00opaque\xffbytes")
-    opaque = _ok(kms_cli("create", "opaque", "--value-file", blob, "--conf", conf, "--json"))
+    opaque = succeeded(kms_cli("create", "opaque", "--value-file", blob, "--conf", conf, "--json"))
     for made, value, kind in ((secret, PASSWORD.encode(), "SecretData"), (opaque, blob.read_bytes(), "OpaqueObject")):
         exported = tmp_path / f"{made['id']}.json"
         done = kms_cli("export", made["id"], "--format", "json-ttlv", "-o", exported, "--conf", conf)
@@ -253,11 +279,11 @@ def test_secret_data_and_opaque_objects_go_through_files_both_ways(kms_cli, conf
         assert kms_cli("export", made["id"], "--format", "base64", "-o", b64, "--conf", conf).code == 0
         assert base64.b64decode(b64.read_bytes()) == value
         imported = kms_cli("import", exported, "--tag", "restored", "--conf", conf, "--json")
-        new = _ok(imported)["id"]
+        new = succeeded(imported)["id"]
         assert new != made["id"] and PASSWORD not in imported.out + imported.err
-        attrs = _ok(kms_cli("attributes", new, "--conf", conf, "--json"))["attributes"]
+        attrs = succeeded(kms_cli("attributes", new, "--conf", conf, "--json"))["attributes"]
         assert attrs["ObjectType"] == kind and "restored" in attrs["tags"]
         back = tmp_path / f"{new}.back"
-        assert _ok(kms_cli("reveal", new, "-o", back, "--conf", conf, "--json"))["file"] == str(back)
+        assert succeeded(kms_cli("reveal", new, "-o", back, "--conf", conf, "--json"))["file"] == str(back)
         assert back.read_bytes() == value  # the same value, through a file and back
     assert PASSWORD.encode() not in _trail_bytes()

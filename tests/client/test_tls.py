@@ -53,23 +53,34 @@ async def test_hostname_mismatch_is_named(start_tls_sandbox, pki):
 async def test_pem_client_certificate_signs_in_as_its_cn(start_tls_sandbox, pki, key_format):
     sb = start_tls_sandbox(client_ca=True)
     cert, key = pki.write(pki.alice, f"alice-{key_format}", fmt=key_format)
-    conf = {"server_url": sb.url, "verified_cert": pki.ca.cert_pem.decode(),
-            "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
+    conf = {
+        "server_url": sb.url,
+        "verified_cert": pki.ca.cert_pem.decode(),
+        "tls_client_pem_cert_path": str(cert),
+        "tls_client_pem_key_path": str(key),
+    }
     assert await whoami(conf) == "alice"
 
 
 async def test_pem_chain_file_is_accepted(start_tls_sandbox, pki):
     sb = start_tls_sandbox(client_ca=True)
     cert, key = pki.write(pki.bob, "bob-chain", chain=[pki.ca])
-    conf = {"server_url": sb.url, "verified_cert": pki.ca.cert_pem.decode(),
-            "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
+    conf = {
+        "server_url": sb.url,
+        "verified_cert": pki.ca.cert_pem.decode(),
+        "tls_client_pem_cert_path": str(cert),
+        "tls_client_pem_key_path": str(key),
+    }
     assert await whoami(conf) == "bob"
 
 
 async def test_encrypted_pem_key_is_refused_clearly(pki, tmp_path):
     cert, key = pki.write(pki.alice, "alice-enc", password=b"s3cret-passphrase")
-    conf = {"server_url": "https://127.0.0.1:1", "tls_client_pem_cert_path": str(cert),
-            "tls_client_pem_key_path": str(key)}
+    conf = {
+        "server_url": "https://127.0.0.1:1",
+        "tls_client_pem_cert_path": str(cert),
+        "tls_client_pem_key_path": str(key),
+    }
     with pytest.raises(ConfigurationError) as err:
         await whoami(conf)
     assert "encrypted" in err.value.message and "openssl pkey" in err.value.fix
@@ -79,8 +90,11 @@ async def test_encrypted_pem_key_is_refused_clearly(pki, tmp_path):
 async def test_mismatched_pem_key_is_named(pki):
     cert, _ = pki.write(pki.alice, "alice-mm")
     _, other_key = pki.write(pki.bob, "bob-mm")
-    conf = {"server_url": "https://127.0.0.1:1", "tls_client_pem_cert_path": str(cert),
-            "tls_client_pem_key_path": str(other_key)}
+    conf = {
+        "server_url": "https://127.0.0.1:1",
+        "tls_client_pem_cert_path": str(cert),
+        "tls_client_pem_key_path": str(other_key),
+    }
     with pytest.raises(ConfigurationError, match="does not match"):
         await whoami(conf)
 
@@ -89,15 +103,22 @@ async def test_mismatched_pem_key_is_named(pki):
 async def test_pkcs12_client_certificate(start_tls_sandbox, pki, tmp_path, password, legacy):
     sb = start_tls_sandbox(client_ca=True)
     p12 = pki.alice.write_p12(tmp_path / "alice.p12", password, legacy=legacy, ca=pki.ca)
-    conf = {"server_url": sb.url, "verified_cert": pki.ca.cert_pem.decode(),
-            "tls_client_pkcs12_path": str(p12), "tls_client_pkcs12_password": password}
+    conf = {
+        "server_url": sb.url,
+        "verified_cert": pki.ca.cert_pem.decode(),
+        "tls_client_pkcs12_path": str(p12),
+        "tls_client_pkcs12_password": password,
+    }
     assert await whoami(conf) == "alice"
 
 
 async def test_pkcs12_wrong_password(pki, tmp_path):
     p12 = pki.alice.write_p12(tmp_path / "alice.p12", "right-one")
-    conf = {"server_url": "https://127.0.0.1:1", "tls_client_pkcs12_path": str(p12),
-            "tls_client_pkcs12_password": "wrong-one"}
+    conf = {
+        "server_url": "https://127.0.0.1:1",
+        "tls_client_pkcs12_path": str(p12),
+        "tls_client_pkcs12_password": "wrong-one",
+    }
     with pytest.raises(ConfigurationError) as err:
         await whoami(conf)
     assert "wrong password" in err.value.message and "wrong-one" not in err.value.describe()
@@ -107,8 +128,12 @@ async def test_pkcs12_wrong_password(pki, tmp_path):
 async def test_client_certificate_from_another_ca_or_expired_is_refused(start_tls_sandbox, pki, who):
     sb = start_tls_sandbox(client_ca=True)
     cert, key = pki.write(getattr(pki, who), who)
-    conf = {"server_url": sb.url, "verified_cert": pki.ca.cert_pem.decode(),
-            "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
+    conf = {
+        "server_url": sb.url,
+        "verified_cert": pki.ca.cert_pem.decode(),
+        "tls_client_pem_cert_path": str(cert),
+        "tls_client_pem_key_path": str(key),
+    }
     with pytest.raises((TlsError, NotAuthenticated)) as err:
         await whoami(conf)
     assert "refused the client certificate" in err.value.message
@@ -130,8 +155,15 @@ async def test_no_certificate_when_the_server_requires_one(start_tls_sandbox, pk
         ({"tls_client_pem_cert_path": "a.crt"}, "both PEM certificate and key paths must be provided"),
         ({"tls_client_pem_key_path": "a.key"}, "both PEM certificate and key paths must be provided"),
         ({"tls_client_pkcs12_path": "a.p12"}, "PKCS#12 password must be provided with PKCS#12 path"),
-        ({"tls_client_pkcs12_path": "a.p12", "tls_client_pkcs12_password": "", "tls_client_pem_cert_path": "a",
-          "tls_client_pem_key_path": "b"}, "cannot use both PKCS#12 and PEM client authentication"),
+        (
+            {
+                "tls_client_pkcs12_path": "a.p12",
+                "tls_client_pkcs12_password": "",
+                "tls_client_pem_cert_path": "a",
+                "tls_client_pem_key_path": "b",
+            },
+            "cannot use both PKCS#12 and PEM client authentication",
+        ),
         ({"custom_headers": ["NoColonHere"]}, "expected 'Name: Value' format"),
     ],
 )

@@ -20,15 +20,19 @@ RSA = rsa.generate_private_key(65537, 2048)
 EC = ec.generate_private_key(ec.SECP384R1())
 
 
-@pytest.mark.parametrize(("data", "fmt", "described"), [
-    (RSA.private_bytes(DER, ser.PrivateFormat.PKCS8, NOENC), "pkcs8-priv", "private key RSA 2048"),
-    (RSA.private_bytes(DER, ser.PrivateFormat.TraditionalOpenSSL, NOENC), "pkcs1-priv", "private key RSA 2048"),
-    (EC.private_bytes(DER, ser.PrivateFormat.TraditionalOpenSSL, NOENC), "sec1", "private key EC secp384r1"),
-    (EC.private_bytes(DER, ser.PrivateFormat.PKCS8, NOENC), "pkcs8-priv", "private key EC secp384r1"),
-    (EC.public_key().public_bytes(DER, ser.PublicFormat.SubjectPublicKeyInfo), "pkcs8-pub", "public key EC"),
-    (RSA.public_key().public_bytes(DER, ser.PublicFormat.PKCS1), "pkcs1-pub", "public key RSA 2048"),
-    (bytes(24), "aes", "AES 192 bits"),
-], ids=["rsa-pkcs8", "rsa-pkcs1", "ec-sec1", "ec-pkcs8", "ec-spki", "rsa-pkcs1-pub", "raw-aes-192"])  # keys are random:
+@pytest.mark.parametrize(
+    ("data", "fmt", "described"),
+    [
+        (RSA.private_bytes(DER, ser.PrivateFormat.PKCS8, NOENC), "pkcs8-priv", "private key RSA 2048"),
+        (RSA.private_bytes(DER, ser.PrivateFormat.TraditionalOpenSSL, NOENC), "pkcs1-priv", "private key RSA 2048"),
+        (EC.private_bytes(DER, ser.PrivateFormat.TraditionalOpenSSL, NOENC), "sec1", "private key EC secp384r1"),
+        (EC.private_bytes(DER, ser.PrivateFormat.PKCS8, NOENC), "pkcs8-priv", "private key EC secp384r1"),
+        (EC.public_key().public_bytes(DER, ser.PublicFormat.SubjectPublicKeyInfo), "pkcs8-pub", "public key EC"),
+        (RSA.public_key().public_bytes(DER, ser.PublicFormat.PKCS1), "pkcs1-pub", "public key RSA 2048"),
+        (bytes(24), "aes", "AES 192 bits"),
+    ],
+    ids=["rsa-pkcs8", "rsa-pkcs1", "ec-sec1", "ec-pkcs8", "ec-spki", "rsa-pkcs1-pub", "raw-aes-192"],
+)  # keys are random:
 # ids from their bytes would differ between xdist workers
 def test_detection_of_der_and_raw_files(data, fmt, described):
     plan = import_files.read_file(data)
@@ -60,7 +64,8 @@ def test_certificates_single_chain_and_refusals():
 
 def test_a_pem_with_a_key_pair_imports_the_private_key():
     data = RSA.public_key().public_bytes(PEM, ser.PublicFormat.SubjectPublicKeyInfo) + RSA.private_bytes(
-        PEM, ser.PrivateFormat.TraditionalOpenSSL, NOENC)
+        PEM, ser.PrivateFormat.TraditionalOpenSSL, NOENC
+    )
     plan = import_files.read_file(data)
     assert plan.objects[0].tag == "PrivateKey" and "only the private key" in plan.notes[0]
 
@@ -97,11 +102,27 @@ def test_export_bytes_pem_labels_and_base64():
 def test_unreadable_embedded_attributes_are_refused_with_the_path():
     import json
 
-    obj = {"tag": "SymmetricKey", "value": [{"tag": "KeyBlock", "value": [
-        {"tag": "KeyFormatType", "type": "Enumeration", "value": "TransparentSymmetricKey"},
-        {"tag": "KeyValue", "value": [
-            {"tag": "KeyMaterial", "value": [{"tag": "Key", "type": "ByteString", "value": "00" * 16}]},
-            {"tag": "Attributes", "value": [{"tag": "CryptographicLength", "type": "TextString", "value": "x"}]}]}]}]}
+    obj = {
+        "tag": "SymmetricKey",
+        "value": [
+            {
+                "tag": "KeyBlock",
+                "value": [
+                    {"tag": "KeyFormatType", "type": "Enumeration", "value": "TransparentSymmetricKey"},
+                    {
+                        "tag": "KeyValue",
+                        "value": [
+                            {"tag": "KeyMaterial", "value": [{"tag": "Key", "type": "ByteString", "value": "00" * 16}]},
+                            {
+                                "tag": "Attributes",
+                                "value": [{"tag": "CryptographicLength", "type": "TextString", "value": "x"}],
+                            },
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
     plan = import_files.read_file(json.dumps(obj).encode())
     with pytest.raises(import_files.ImportFileError, match="CryptographicLength") as caught:
         import_files.requests(plan, import_files.ImportOptions())

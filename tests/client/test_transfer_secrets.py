@@ -105,8 +105,9 @@ def test_json_ttlv_wrapped_export_is_ttlv_encoded_as_ckms_asks(cli, tmp_path):
     key = bytes(range(7, 39))
     uid = cli.ok("import", _file(tmp_path, "k.bin", key))["id"]
     kek_id, kek = _kek(cli, tmp_path)
-    cli.ok("export", uid, "--format", "json-ttlv", "-o", tmp_path / "w.json", "--wrap-key", kek_id,
-           "--wrap-alg", "rfc5649")
+    cli.ok(
+        "export", uid, "--format", "json-ttlv", "-o", tmp_path / "w.json", "--wrap-key", kek_id, "--wrap-alg", "rfc5649"
+    )
     doc = json.loads((tmp_path / "w.json").read_text())
     block = next(c for c in doc["value"] if c["tag"] == "KeyBlock")
     kwd = next(c for c in block["value"] if c["tag"] == "KeyWrappingData")
@@ -144,12 +145,30 @@ def test_private_key_wrapped_on_import_is_stored_wrapped_and_still_usable(cli, t
 def _ec_pair(cli, tmp_path: Path, name: str) -> tuple[str, str]:
     """A P-256 key pair made by ``cryptography``, imported linked, allowed to (un)wrap and decrypt."""
     sk = ec.generate_private_key(ec.SECP256R1())
-    pub = cli.ok("import", _file(tmp_path, f"{name}.pub", sk.public_key().public_bytes(
-        DER, ser.PublicFormat.SubjectPublicKeyInfo)), "--id", f"{name}-pk", "--private-key-id", f"{name}-sk",
-        "--key-usage", "wrap-key", "--key-usage", "encrypt")["id"]
-    priv = cli.ok("import", _file(tmp_path, f"{name}.der", sk.private_bytes(DER, ser.PrivateFormat.PKCS8, NOENC)),
-                  "--id", f"{name}-sk", "--public-key-id", pub, "--key-usage", "unwrap-key",
-                  "--key-usage", "decrypt")["id"]
+    pub = cli.ok(
+        "import",
+        _file(tmp_path, f"{name}.pub", sk.public_key().public_bytes(DER, ser.PublicFormat.SubjectPublicKeyInfo)),
+        "--id",
+        f"{name}-pk",
+        "--private-key-id",
+        f"{name}-sk",
+        "--key-usage",
+        "wrap-key",
+        "--key-usage",
+        "encrypt",
+    )["id"]
+    priv = cli.ok(
+        "import",
+        _file(tmp_path, f"{name}.der", sk.private_bytes(DER, ser.PrivateFormat.PKCS8, NOENC)),
+        "--id",
+        f"{name}-sk",
+        "--public-key-id",
+        pub,
+        "--key-usage",
+        "unwrap-key",
+        "--key-usage",
+        "decrypt",
+    )["id"]
     return pub, priv
 
 
@@ -171,8 +190,12 @@ def test_ec_wrapping_key_wraps_with_ecies(cli, tmp_path):
     assert (tmp_path / "opened").read_bytes() == key
     # X25519 has no ECIES (sealed box) in the sandbox: refused, nothing written
     x = x25519.X25519PrivateKey.generate().public_key()
-    xid = cli.ok("import", _file(tmp_path, "x.pub", x.public_bytes(DER, ser.PublicFormat.SubjectPublicKeyInfo)),
-                 "--key-usage", "wrap-key")["id"]
+    xid = cli.ok(
+        "import",
+        _file(tmp_path, "x.pub", x.public_bytes(DER, ser.PublicFormat.SubjectPublicKeyInfo)),
+        "--key-usage",
+        "wrap-key",
+    )["id"]
     r = cli("export", uid, "--format", "raw", "-o", tmp_path / "x.raw", "--wrap-key", xid)
     assert r.code != 0 and not (tmp_path / "x.raw").exists()
 
@@ -180,8 +203,12 @@ def test_ec_wrapping_key_wraps_with_ecies(cli, tmp_path):
 def test_generated_ec_key_in_the_kms_is_a_valid_ecies_recipient(cli, tmp_path):
     # a P-384 key imported from a cryptography-made file wraps too (SHAKE256, AES-256-GCM)
     sk = ec.generate_private_key(ec.SECP384R1())
-    pub_id = cli.ok("import", _file(tmp_path, "p384.pub", sk.public_key().public_bytes(
-        DER, ser.PublicFormat.SubjectPublicKeyInfo)), "--key-usage", "wrap-key")["id"]
+    pub_id = cli.ok(
+        "import",
+        _file(tmp_path, "p384.pub", sk.public_key().public_bytes(DER, ser.PublicFormat.SubjectPublicKeyInfo)),
+        "--key-usage",
+        "wrap-key",
+    )["id"]
     uid = cli.ok("import", _file(tmp_path, "k.bin", bytes(32)))["id"]
     cli.ok("export", uid, "--format", "raw", "-o", tmp_path / "w", "--wrap-key", pub_id, "--wrap-alg", "ecies")
     assert len((tmp_path / "w").read_bytes()) == 49 + 32 + 16

@@ -17,8 +17,9 @@ def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-def make_cert(cn: str, *, issuer=None, days: int = 30, start_days_ago: int = 1, ca: bool = False,
-              ip: str = "127.0.0.1"):
+def make_cert(
+    cn: str, *, issuer=None, days: int = 30, start_days_ago: int = 1, ca: bool = False, ip: str = "127.0.0.1"
+):
     """(certificate, key); self-signed unless ``issuer=(cert, key)``; SAN localhost and ``ip``."""
     key = ec.generate_private_key(ec.SECP256R1())
     issuer_cert, issuer_key = issuer or (None, key)
@@ -46,8 +47,9 @@ def pem(cert) -> bytes:
 
 
 def key_pem(key) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def write_pair(folder: Path, stem: str, cert, key) -> tuple[Path, Path]:

@@ -8,11 +8,38 @@ import pytest
 from kms_tui.audit import masking
 from kms_tui.config import schema
 
-NAMES = ["api_token", "keyPassword", "pem_key_pass", "client_secret", "passphrase", "db-credentials",
-         "private_key", "my_api_key", "token_endpoint", "password_file", "token_url", "server_url",
-         "username", "key_id", "tokenizer", "reason", "message", "secret_path", "access_token"]
-HEADERS = ["Authorization", "Proxy-Authorization", "Cookie", "X-API-Key", "X-Auth-Token", "Accept",
-           "X-Request-Id", "Content-Type", "X-Secret"]
+NAMES = [
+    "api_token",
+    "keyPassword",
+    "pem_key_pass",
+    "client_secret",
+    "passphrase",
+    "db-credentials",
+    "private_key",
+    "my_api_key",
+    "token_endpoint",
+    "password_file",
+    "token_url",
+    "server_url",
+    "username",
+    "key_id",
+    "tokenizer",
+    "reason",
+    "message",
+    "secret_path",
+    "access_token",
+]
+HEADERS = [
+    "Authorization",
+    "Proxy-Authorization",
+    "Cookie",
+    "X-API-Key",
+    "X-Auth-Token",
+    "Accept",
+    "X-Request-Id",
+    "Content-Type",
+    "X-Secret",
+]
 
 
 def test_the_word_lists_are_the_same():
@@ -33,22 +60,26 @@ def test_credential_headers_agree(name):
     assert masking.credential_header(name) == in_profile
 
 
-@pytest.mark.parametrize("text, hidden, kept", [
-    ("rotated; password=hunter2", "hunter2", "rotated; password=••••••"),
-    ("Authorization: Bearer abc.def.ghi", "abc.def.ghi", "Authorization: Bearer ••••••"),
-    ("api_token: s3cr3t, then reissued", "s3cr3t", "then reissued"),
-    ("leaked at https://bob:pw123@kms.example/x", "pw123", "https://bob:••••••@kms.example/x"),
-    ("token eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.c2lnbmF0dXJl pasted", "eyJzdWIiOiIxMjM0", "pasted"),
-    ("X-API-Key: k-123", "k-123", "X-API-Key: ••••••"),
-    ("key from -----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY----- posted", "MIIEv", "posted"),
-])
+@pytest.mark.parametrize(
+    "text, hidden, kept",
+    [
+        ("rotated; password=hunter2", "hunter2", "rotated; password=••••••"),
+        ("Authorization: Bearer abc.def.ghi", "abc.def.ghi", "Authorization: Bearer ••••••"),
+        ("api_token: s3cr3t, then reissued", "s3cr3t", "then reissued"),
+        ("leaked at https://bob:pw123@kms.example/x", "pw123", "https://bob:••••••@kms.example/x"),
+        ("token eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.c2lnbmF0dXJl pasted", "eyJzdWIiOiIxMjM0", "pasted"),
+        ("X-API-Key: k-123", "k-123", "X-API-Key: ••••••"),
+        ("key from -----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY----- posted", "MIIEv", "posted"),
+    ],
+)
 def test_secrets_in_free_text_are_masked(text, hidden, kept):
     masked = masking.mask_secrets(text)
     assert hidden not in masked and kept in masked
 
 
-@pytest.mark.parametrize("text", ["laptop stolen at the airport", "token_url: https://idp/token",
-                                  "superseded by key k-2 (reason: rotation)"])
+@pytest.mark.parametrize(
+    "text", ["laptop stolen at the airport", "token_url: https://idp/token", "superseded by key k-2 (reason: rotation)"]
+)
 def test_ordinary_text_is_kept(text):
     assert masking.mask_secrets(text) == text
 
@@ -57,14 +88,19 @@ def test_the_trail_stores_no_url_password_and_no_secret_in_details(tmp_path):
     from kms_tui.audit import AuditEntry, AuditTrail
 
     trail = AuditTrail(tmp_path / "audit.sqlite")
-    trail.record(AuditEntry(operation="Revoke", outcome="failed", object_ids=["k1"],
-                            server="https://bob:pw-in-url@kms.example:9998",
-                            error_reason="ProxyError: http://p:proxy-pw@proxy:3128 refused",
-                            details={"reason": "KeyCompromise", "message": "client_secret=abc123 leaked"}))
+    trail.record(
+        AuditEntry(
+            operation="Revoke",
+            outcome="failed",
+            object_ids=["k1"],
+            server="https://bob:pw-in-url@kms.example:9998",
+            error_reason="ProxyError: http://p:proxy-pw@proxy:3128 refused",
+            details={"reason": "KeyCompromise", "message": "client_secret=abc123 leaked"},
+        )
+    )
     trail.flush()
     trail.close()
-    raw = (tmp_path / "audit.sqlite").read_bytes() + b"".join(
-        p.read_bytes() for p in tmp_path.glob("audit.sqlite-*"))
+    raw = (tmp_path / "audit.sqlite").read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite-*"))
     for secret in (b"pw-in-url", b"proxy-pw", b"abc123"):
         assert secret not in raw
     entry = trail.entries(1)[0]

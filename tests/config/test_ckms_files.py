@@ -89,8 +89,10 @@ def test_legacy_ssl_keys_load_and_are_renamed_in_place_on_next_save(tmp_path):
     )
     document = ProfileDocument.load(path)
     warnings = [p for p in document.problems() if not p.is_error]
-    assert [p.path for p in warnings] == ["http_config.ssl_client_pkcs12_path",
-                                          "http_config.ssl_client_pkcs12_password"]
+    assert [p.path for p in warnings] == [
+        "http_config.ssl_client_pkcs12_path",
+        "http_config.ssl_client_pkcs12_password",
+    ]
     assert "renamed to `tls_client_pkcs12_path`" in warnings[0].message
     assert not [p for p in document.problems() if p.is_error]
     assert document.save() is True
@@ -109,8 +111,10 @@ def test_legacy_ssl_keys_load_and_are_renamed_in_place_on_next_save(tmp_path):
 
 def test_legacy_key_is_dropped_when_the_new_name_is_also_set(tmp_path):
     path = tmp_path / "both.toml"
-    path.write_text('[http_config]\nserver_url = "https://kms"\nssl_client_pem_cert_path = "old.crt"\n'
-                    'tls_client_pem_cert_path = "new.crt"\ntls_client_pem_key_path = "k.pem"\n')
+    path.write_text(
+        '[http_config]\nserver_url = "https://kms"\nssl_client_pem_cert_path = "old.crt"\n'
+        'tls_client_pem_cert_path = "new.crt"\ntls_client_pem_key_path = "k.pem"\n'
+    )
     document = ProfileDocument.load(path)
     document.save()
     assert "old.crt" not in path.read_text() and "new.crt" in path.read_text()

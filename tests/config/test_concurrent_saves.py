@@ -65,8 +65,13 @@ def race(tmp_path: Path, kind: str, *extra: str) -> dict[str, list[str]]:
     """Run two workers at once; their acknowledged and refused saves."""
     go = tmp_path / f"go-{kind}"
     workers = [
-        subprocess.Popen([sys.executable, "-c", WORKER, tag, kind, str(ROUNDS), str(go), *extra],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, tag, kind, str(ROUNDS), str(go), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
         for tag in ("a", "b")
     ]
     time.sleep(1.0)  # both imported and waiting

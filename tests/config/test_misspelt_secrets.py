@@ -5,12 +5,11 @@
 from __future__ import annotations
 
 import json
-import stat
 
 import pytest
 
-from kms_tui.cli import main
 from kms_tui.config import ProfileStore, resolve_connection
+from tests.config.profile_helpers import _mode, _save_edited_home_conf, _show
 
 VALUE = "s3cr3t-value"
 
@@ -22,34 +21,10 @@ def _entra(data_dir, *, secret_key: str = "client_secret") -> str:
     return "".join(f'{secret_key} = "{VALUE}"\n' if line.startswith("client_secret =") else line for line in lines)
 
 
-def _show(capsys, conf, *flags: str) -> tuple[int, str]:
-    code = main(["profile", "show", "--conf", str(conf), *flags])
-    out, err = capsys.readouterr()
-    return code, out + err
-
-
-def _mode(path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-def _save_edited_home_conf(tmp_path, text: str, server_url: str = "https://kms2.example.com:9998"):
-    """ckms's own ~/.cosmian/ckms.toml (the test HOME), world-readable as ckms leaves it, edited
-    and saved in place by kms-tui."""
-    conf = tmp_path / "user-home" / ".cosmian" / "ckms.toml"
-    conf.parent.mkdir()
-    conf.write_text(text)
-    conf.chmod(0o644)
-    store = ProfileStore()
-    [entry] = store.list()
-    document = store.load(entry.name)
-    document.set("http_config.server_url", server_url)
-    assert store.save(entry.name, document)
-    return conf
-
-
 @pytest.mark.parametrize("secret_key", ["client_secet", "client_secrets", "Client-Secret"])
 def test_profile_show_masks_a_misspelt_client_secret_and_keeps_known_keys_visible(
-        data_dir, tmp_path, capsys, secret_key):
+    data_dir, tmp_path, capsys, secret_key
+):
     conf = tmp_path / "entra.toml"
     conf.write_text(_entra(data_dir, secret_key=secret_key))
     code, shown = _show(capsys, conf, "--json")
@@ -68,15 +43,17 @@ def test_profile_show_masks_a_misspelt_client_secret_and_keeps_known_keys_visibl
 
 def test_profile_show_masks_a_misspelt_key_ckms_refuses_and_keys_named_like_secrets(tmp_path, capsys):
     conf = tmp_path / "typos.toml"
-    conf.write_text('[http_config]\nserver_url = "https://kms.example.com:9998"\n'
-                    f'acess_token = "{VALUE}-1"\n'  # refused by ckms (unknown key), shown with the problem
-                    '[http_config.oauth2_cof]\n'  # a misspelt table: every secret's name counts there
-                    f'client_secret = "{VALUE}-2"\nclient_id = "kms-console"\n'
-                    '[http_config.oauth2_conf]\nclient_id = "kms-console"\nauthorize_url = "https://idp/auth"\n'
-                    'token_url = "https://idp/token"\nscopes = ["openid"]\n'
-                    f'refresh_token = "{VALUE}-3"\nkeyPassword = "{VALUE}-4"\n'
-                    'token_endpoint = "https://idp/token-endpoint"\npassword_file = "/etc/kms/password"\n'
-                    'client_secret_file = "/etc/kms/client-secret"\n')
+    conf.write_text(
+        '[http_config]\nserver_url = "https://kms.example.com:9998"\n'
+        f'acess_token = "{VALUE}-1"\n'  # refused by ckms (unknown key), shown with the problem
+        "[http_config.oauth2_cof]\n"  # a misspelt table: every secret's name counts there
+        f'client_secret = "{VALUE}-2"\nclient_id = "kms-console"\n'
+        '[http_config.oauth2_conf]\nclient_id = "kms-console"\nauthorize_url = "https://idp/auth"\n'
+        'token_url = "https://idp/token"\nscopes = ["openid"]\n'
+        f'refresh_token = "{VALUE}-3"\nkeyPassword = "{VALUE}-4"\n'
+        'token_endpoint = "https://idp/token-endpoint"\npassword_file = "/etc/kms/password"\n'
+        'client_secret_file = "/etc/kms/client-secret"\n'
+    )
     for flags in ((), ("--json",)):
         code, shown = _show(capsys, conf, *flags)
         assert code == 3 and VALUE not in shown  # exit 3: ckms refuses `acess_token`, did you mean…
@@ -106,8 +83,9 @@ def test_saving_a_profile_with_a_misspelt_secret_writes_it_0600(data_dir, tmp_pa
 
 def test_a_profile_with_only_non_secret_keys_keeps_its_mode(data_dir, tmp_path, capsys):
     text = _entra(data_dir).replace(f'client_secret = "{VALUE}"\n', "")
-    home_conf = _save_edited_home_conf(tmp_path, text + 'token_endpoint = "https://idp/token-endpoint"\n',
-                                       "https://kms.example.com:9998")
+    home_conf = _save_edited_home_conf(
+        tmp_path, text + 'token_endpoint = "https://idp/token-endpoint"\n', "https://kms.example.com:9998"
+    )
     assert _mode(home_conf) == 0o644
     code, shown = _show(capsys, home_conf)
     assert code == 0 and "•" not in shown and "https://idp/token-endpoint" in shown

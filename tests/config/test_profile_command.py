@@ -49,9 +49,11 @@ def test_invalid_config_exits_3_and_names_the_bad_key(capsys, data_dir):
 
 def test_check_reports_file_problems_with_exit_3(capsys, tmp_path):
     conf = tmp_path / "mtls.toml"
-    conf.write_text('[http_config]\nserver_url = "https://k"\n'
-                    f'tls_client_pem_cert_path = "{tmp_path}/none.crt"\n'
-                    f'tls_client_pem_key_path = "{tmp_path}/none.key"\n')
+    conf.write_text(
+        '[http_config]\nserver_url = "https://k"\n'
+        f'tls_client_pem_cert_path = "{tmp_path}/none.crt"\n'
+        f'tls_client_pem_key_path = "{tmp_path}/none.key"\n'
+    )
     code, out, _ = run(capsys, "profile", "check", "--conf", str(conf))
     assert code == 3 and "2 problems" in out and "none.crt does not exist" in out
 

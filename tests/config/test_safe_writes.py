@@ -41,7 +41,12 @@ def test_file_holding_a_secret_is_written_0600_with_five_backups_newest_first(wo
     assert "kms8" in path.read_text()
     kept = [(work / f"p.toml.{g}").read_text() for g in range(1, 6)]
     assert [next(f"kms{n}" for n in range(2, 9) if f"kms{n}:" in text) for text in kept] == [
-        "kms7", "kms6", "kms5", "kms4", "kms3"]  # newest first; the original and kms2 dropped off
+        "kms7",
+        "kms6",
+        "kms5",
+        "kms4",
+        "kms3",
+    ]  # newest first; the original and kms2 dropped off
     assert all(_mode(work / f"p.toml.{g}") == 0o600 for g in range(1, 6))
     assert sorted(p.name for p in work.iterdir()) == ["p.toml"] + [f"p.toml.{g}" for g in range(1, 6)]
 

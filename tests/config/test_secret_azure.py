@@ -28,11 +28,14 @@ def azure(tmp_path, monkeypatch):
 def _profile(host: str, token_ref: str) -> None:
     store = ProfileStore()
     store.create("azure")
-    store.save_text("azure", "[http_config]\n"
-                             'server_url = "https://kms:9998"\n'
-                             f'access_token = "secret://{host}/secrets/{token_ref}"\n'
-                             'tls_client_pkcs12_path = "c.p12"\n'
-                             f'tls_client_pkcs12_password = "secret://{host}/secrets/p12-password/v1"\n')
+    store.save_text(
+        "azure",
+        "[http_config]\n"
+        'server_url = "https://kms:9998"\n'
+        f'access_token = "secret://{host}/secrets/{token_ref}"\n'
+        'tls_client_pkcs12_path = "c.p12"\n'
+        f'tls_client_pkcs12_password = "secret://{host}/secrets/p12-password/v1"\n',
+    )
     store.set_profile_settings("azure", ProfileSettings(secret_backend="azure-kv"))
 
 

@@ -23,24 +23,38 @@ from tests.support.sandbox import Sandbox, start_sandbox
 def register_secret(url: str, value: bytes, object_type: str = "SecretData", *, verify: bool = True) -> str:
     """Register a SecretData (or OpaqueObject) with a raw KMIP Register; returns its id."""
     if object_type == "SecretData":
-        obj = {"tag": "SecretData", "value": [
-            {"tag": "SecretDataType", "type": "Enumeration", "value": "Password"},
-            {"tag": "KeyBlock", "value": [
-                {"tag": "KeyFormatType", "type": "Enumeration", "value": "Opaque"},
-                {"tag": "KeyValue", "value": [{"tag": "KeyMaterial", "type": "ByteString",
-                                               "value": value.hex().upper()}]},
-            ]},
-        ]}
+        obj = {
+            "tag": "SecretData",
+            "value": [
+                {"tag": "SecretDataType", "type": "Enumeration", "value": "Password"},
+                {
+                    "tag": "KeyBlock",
+                    "value": [
+                        {"tag": "KeyFormatType", "type": "Enumeration", "value": "Opaque"},
+                        {
+                            "tag": "KeyValue",
+                            "value": [{"tag": "KeyMaterial", "type": "ByteString", "value": value.hex().upper()}],
+                        },
+                    ],
+                },
+            ],
+        }
     else:
-        obj = {"tag": "OpaqueObject", "value": [
-            {"tag": "OpaqueDataType", "type": "Enumeration", "value": "Unknown"},
-            {"tag": "OpaqueDataValue", "type": "ByteString", "value": value.hex().upper()},
-        ]}
-    body = {"tag": "Register", "value": [
-        {"tag": "ObjectType", "type": "Enumeration", "value": object_type},
-        {"tag": "Attributes", "value": [{"tag": "ObjectType", "type": "Enumeration", "value": object_type}]},
-        obj,
-    ]}
+        obj = {
+            "tag": "OpaqueObject",
+            "value": [
+                {"tag": "OpaqueDataType", "type": "Enumeration", "value": "Unknown"},
+                {"tag": "OpaqueDataValue", "type": "ByteString", "value": value.hex().upper()},
+            ],
+        }
+    body = {
+        "tag": "Register",
+        "value": [
+            {"tag": "ObjectType", "type": "Enumeration", "value": object_type},
+            {"tag": "Attributes", "value": [{"tag": "ObjectType", "type": "Enumeration", "value": object_type}]},
+            obj,
+        ],
+    }
     answer = httpx.post(url + "/kmip/2_1", json=body, timeout=10, verify=verify)
     assert answer.status_code == 200, answer.text
     return next(n["value"] for n in answer.json()["value"] if n["tag"] == "UniqueIdentifier")
@@ -61,7 +75,9 @@ def test_secret_data_and_opaque_object_resolve_from_the_sandbox(sandbox):
     assert connection.http_config["access_token"] == "token-from-kms"
     assert connection.masked()["access_token"] == f"secret://{host}/{uid} [••••••]"
     opaque = register_secret(sandbox.url, b"opaque-value", "OpaqueObject")
-    ProfileStore().save_text("chained", f'[http_config]\nserver_url = "https://k"\naccess_token = "secret://{host}/{opaque}"\n')
+    ProfileStore().save_text(
+        "chained", f'[http_config]\nserver_url = "https://k"\naccess_token = "secret://{host}/{opaque}"\n'
+    )
     assert resolve_connection("chained").http_config["access_token"] == "opaque-value"
 
 
@@ -71,13 +87,27 @@ def test_unknown_object_and_wrong_object_type_are_named(sandbox):
     with pytest.raises(SecretError) as info:
         resolve_connection("chained")
     assert f"secret://{host}/no-such-object" in str(info.value) and "http_config.access_token" in str(info.value)
-    created = httpx.post(sandbox.url + "/kmip/2_1", json={"tag": "Create", "value": [
-        {"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"},
-        {"tag": "Attributes", "value": [
-            {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
-            {"tag": "CryptographicLength", "type": "Integer", "value": 256}]}]}, timeout=10).json()
+    created = httpx.post(
+        sandbox.url + "/kmip/2_1",
+        json={
+            "tag": "Create",
+            "value": [
+                {"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"},
+                {
+                    "tag": "Attributes",
+                    "value": [
+                        {"tag": "CryptographicAlgorithm", "type": "Enumeration", "value": "AES"},
+                        {"tag": "CryptographicLength", "type": "Integer", "value": 256},
+                    ],
+                },
+            ],
+        },
+        timeout=10,
+    ).json()
     key_id = next(n["value"] for n in created["value"] if n["tag"] == "UniqueIdentifier")
-    ProfileStore().save_text("chained", f'[http_config]\nserver_url = "https://k"\naccess_token = "secret://{host}/{key_id}"\n')
+    ProfileStore().save_text(
+        "chained", f'[http_config]\nserver_url = "https://k"\naccess_token = "secret://{host}/{key_id}"\n'
+    )
     with pytest.raises(SecretError, match="is a SymmetricKey, not a SecretData or OpaqueObject"):
         resolve_connection("chained")
 
@@ -93,8 +123,11 @@ def _tls_sandbox(tmp_path: Path, cert, key) -> Sandbox:
     except OSError:
         pytest.skip(f"this machine cannot listen on {TLS_HOST}")
     cert_path, key_path = write_pair(tmp_path, "server", cert, key)
-    return start_sandbox(tmp_path / "tls-sandbox", host=TLS_HOST,
-                         config_toml=f'[tls]\ntls_cert_file = "{cert_path}"\ntls_key_file = "{key_path}"\n')
+    return start_sandbox(
+        tmp_path / "tls-sandbox",
+        host=TLS_HOST,
+        config_toml=f'[tls]\ntls_cert_file = "{cert_path}"\ntls_key_file = "{key_path}"\n',
+    )
 
 
 def test_self_signed_server_is_refused_without_insecure_certs_and_accepted_with_it(tmp_path, monkeypatch):
@@ -110,8 +143,9 @@ def test_self_signed_server_is_refused_without_insecure_certs_and_accepted_with_
                 resolve_connection("chained")
             text = str(info.value)
             assert "http_config.access_token" in text and reference in text
-            assert (f"cannot reach {sb.url}: TLS: the server certificate of {TLS_HOST} is issued by an unknown CA"
-                    in text)
+            assert (
+                f"cannot reach {sb.url}: TLS: the server certificate of {TLS_HOST} is issued by an unknown CA" in text
+            )
             assert info.value.fix.startswith("for a test server set COSMIAN_KMS_INSECURE_CERTS=1")
             assert "verified_cert" not in text  # the profile's TLS keys are not this connection's
         monkeypatch.setenv("COSMIAN_KMS_INSECURE_CERTS", "1")
@@ -165,8 +199,9 @@ def test_sandbox_starts_with_a_kms_toml_whose_secrets_are_all_references(tmp_pat
     sb = start_sandbox(workdir, config_toml=KMS_TOML, extra_args=["--backend", "vault"], env=env)
     try:
         assert sb.url.startswith("https://")
-        answer = httpx.get(sb.url + "/version", verify=ssl.create_default_context(cafile=str(ca)),
-                           timeout=10)  # TLS with the p12 from Vault
+        answer = httpx.get(
+            sb.url + "/version", verify=ssl.create_default_context(cafile=str(ca)), timeout=10
+        )  # TLS with the p12 from Vault
         assert answer.status_code == 200
     finally:
         sb.stop()
@@ -176,11 +211,32 @@ def test_sandbox_starts_with_a_kms_toml_whose_secrets_are_all_references(tmp_pat
 
 def test_sandbox_refuses_to_start_when_a_reference_fails(tmp_path, vault_with_sandbox_secrets):
     (tmp_path / "kms.toml").write_text(KMS_TOML)
-    env = {"VAULT_ADDR": vault_with_sandbox_secrets.url, "VAULT_TOKEN": "bad-token", "KMS_SECRET_BACKEND": "vault",
-           "KMS_TUI_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "kms_tui", "serve", "--port", "0", "--db", str(tmp_path / "db.sqlite"),
-                           "-c", str(tmp_path / "kms.toml")], capture_output=True, text=True, timeout=60, env=env,
-                          cwd=str(tmp_path))
+    env = {
+        "VAULT_ADDR": vault_with_sandbox_secrets.url,
+        "VAULT_TOKEN": "bad-token",
+        "KMS_SECRET_BACKEND": "vault",
+        "KMS_TUI_HOME": str(tmp_path / "home"),
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kms_tui",
+            "serve",
+            "--port",
+            "0",
+            "--db",
+            str(tmp_path / "db.sqlite"),
+            "-c",
+            str(tmp_path / "kms.toml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=str(tmp_path),
+    )
     assert done.returncode == 3
     assert "tls.tls_p12_password" in done.stderr and "secret://secret/sandbox/tls#p12_password" in done.stderr
     assert "403" in done.stderr and "bad-token" not in done.stderr and "listening" not in done.stdout

@@ -12,15 +12,17 @@ import pytest
 from kms_tui.cli import main
 from kms_tui.client import ConnectionSettings
 from kms_tui.config import ProfileStore, resolve_connection
-from tests.config.test_misspelt_secrets import _mode, _save_edited_home_conf, _show
+from tests.config.profile_helpers import _mode, _save_edited_home_conf, _show
 
 TOKEN = "s3cr3t-token"
 HEADERS = ["Authorization: Bearer s3cr3t-token", "X-Trace: visible-123"]
 
 
 def _profile(headers: list[str]) -> str:
-    return ('vendor_id = "cosmian"\n\n[http_config]\nserver_url = "https://kms.example.com:9998"\n'
-            f"custom_headers = {json.dumps(headers)}\n")
+    return (
+        'vendor_id = "cosmian"\n\n[http_config]\nserver_url = "https://kms.example.com:9998"\n'
+        f"custom_headers = {json.dumps(headers)}\n"
+    )
 
 
 def test_profile_show_masks_an_authorization_header_and_keeps_other_headers(tmp_path, capsys):
@@ -31,8 +33,10 @@ def test_profile_show_masks_an_authorization_header_and_keeps_other_headers(tmp_
     assert 'http_config.custom_headers = ["Authorization: ••••••", "X-Trace: visible-123"]' in shown
     code, shown = _show(capsys, conf, "--json")
     assert code == 0 and TOKEN not in shown
-    assert json.loads(shown)["config"]["http_config"]["custom_headers"] == ["Authorization: ••••••",
-                                                                           "X-Trace: visible-123"]
+    assert json.loads(shown)["config"]["http_config"]["custom_headers"] == [
+        "Authorization: ••••••",
+        "X-Trace: visible-123",
+    ]
     connection = resolve_connection(conf=str(conf))
     assert connection.masked()["custom_headers"] == ["Authorization: ••••••", "X-Trace: visible-123"]
     assert TOKEN not in str(connection.masked())
@@ -40,11 +44,19 @@ def test_profile_show_masks_an_authorization_header_and_keeps_other_headers(tmp_
     assert sent == (("Authorization", "Bearer s3cr3t-token"), ("X-Trace", "visible-123"))  # sent as written
 
 
-@pytest.mark.parametrize("header", [
-    "Proxy-Authorization: Basic s3cr3t-token", "X-API-Key: s3cr3t-token", "cookie: session=s3cr3t-token",
-    "Set-Cookie: id=s3cr3t-token", "X-Auth-Token: s3cr3t-token", "X-Client-Secret:s3cr3t-token",
-    "DB-Password: s3cr3t-token", "authorization: Bearer s3cr3t-token",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Proxy-Authorization: Basic s3cr3t-token",
+        "X-API-Key: s3cr3t-token",
+        "cookie: session=s3cr3t-token",
+        "Set-Cookie: id=s3cr3t-token",
+        "X-Auth-Token: s3cr3t-token",
+        "X-Client-Secret:s3cr3t-token",
+        "DB-Password: s3cr3t-token",
+        "authorization: Bearer s3cr3t-token",
+    ],
+)
 def test_credential_headers_are_masked_by_name_in_either_case(tmp_path, capsys, header):
     conf = tmp_path / "headers.toml"
     conf.write_text(_profile(["Accept: application/json", header, "X-Request-Id: visible-123"]))
@@ -76,8 +88,9 @@ def test_saving_or_importing_a_profile_with_an_authorization_header_writes_it_06
 
 def test_a_profile_whose_headers_carry_no_credential_keeps_its_mode(tmp_path, capsys):
     # a credential header whose value is a secret:// reference holds no secret in the file
-    home_conf = _save_edited_home_conf(tmp_path, _profile(["X-Trace: visible-123",
-                                                            "Authorization: Bearer secret://vault/kms/prod#token"]))
+    home_conf = _save_edited_home_conf(
+        tmp_path, _profile(["X-Trace: visible-123", "Authorization: Bearer secret://vault/kms/prod#token"])
+    )
     assert _mode(home_conf) == 0o644
     code, shown = _show(capsys, home_conf)
     assert code == 0 and "X-Trace: visible-123" in shown

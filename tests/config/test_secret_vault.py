@@ -7,8 +7,6 @@ import sys
 import pytest
 
 from kms_tui.config import ConfigError, ProfileSettings, ProfileStore, SecretError, resolve_connection
-from tests.config.fakes import vault
-from tests.config.fakes.server import serve
 
 PROFILE = (
     "[http_config]\n"
@@ -16,17 +14,6 @@ PROFILE = (
     'access_token = "secret://secret/kms-console/prod#api_token"\n'
     'database_secret = "postgresql://kms:secret://secret/kms-console/db@db.internal/kms"\n'
 )
-
-
-@pytest.fixture
-def vault_server(monkeypatch):
-    vault.SECRETS.clear()
-    vault.SECRETS[("secret", "kms-console/prod")] = {"api_token": "s3cr3t-api-token"}
-    vault.SECRETS[("secret", "kms-console/db")] = {"value": "db-pass-42"}
-    with serve(vault.VaultHandler) as server:
-        monkeypatch.setenv("VAULT_ADDR", server.url)
-        monkeypatch.setenv("VAULT_TOKEN", vault.TOKEN)
-        yield server
 
 
 def _profile(text: str = PROFILE, backend: str | None = "vault") -> ProfileStore:
@@ -48,8 +35,10 @@ def test_references_resolve_in_memory_and_show_masked(vault_server):
     assert "s3cr3t" not in str(masked) and "db-pass-42" not in str(masked)
     assert store.path_of("prod").read_text() == PROFILE  # never written back
     assert store.load("prod").holds_secret() is False
-    assert [p for m, p in vault_server.log if m == "GET"] == ["/v1/secret/data/kms-console/prod",
-                                                             "/v1/secret/data/kms-console/db"]
+    assert [p for m, p in vault_server.log if m == "GET"] == [
+        "/v1/secret/data/kms-console/prod",
+        "/v1/secret/data/kms-console/db",
+    ]
 
 
 def test_each_reference_is_fetched_once(vault_server):

@@ -22,8 +22,14 @@ print(json.dumps({"settings": settings_path(store.root).exists(), "active": stor
 
 def start_in(home: str) -> dict:
     """What a fresh process sees and loads when it looks for the active profile in ``home``."""
-    out = subprocess.run([sys.executable, "-c", PROBE % (HEAVY,)], capture_output=True, text=True, timeout=60,
-                         check=True, env={**os.environ, "KMS_TUI_HOME": home}).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE % (HEAVY,)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "KMS_TUI_HOME": home},
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

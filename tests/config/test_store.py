@@ -101,16 +101,20 @@ def test_nothing_configured_says_what_to_do():
 
 def test_resolved_connection_masks_secrets_and_maps_legacy_keys(tmp_path):
     conf = tmp_path / "c.toml"
-    conf.write_text('[http_config]\nserver_url = "https://k"\naccess_token = "tok-secret-value"\n'
-                    'ssl_client_pkcs12_path = "c.p12"\nssl_client_pkcs12_password = "pw"\n')
+    conf.write_text(
+        '[http_config]\nserver_url = "https://k"\naccess_token = "tok-secret-value"\n'
+        'ssl_client_pkcs12_path = "c.p12"\nssl_client_pkcs12_password = "pw"\n'
+    )
     connection = resolve_connection(conf=str(conf))
     assert connection.http_config["tls_client_pkcs12_path"] == "c.p12"
     assert "ssl_client_pkcs12_path" not in connection.http_config
     masked = connection.masked()
     assert masked["access_token"] == "••••••" and masked["tls_client_pkcs12_password"] == "••••••"
     assert "tok-secret-value" not in repr(connection) and "tok-secret-value" not in str(masked)
-    assert [w.path for w in connection.warnings] == ["http_config.ssl_client_pkcs12_path",
-                                                     "http_config.ssl_client_pkcs12_password"]
+    assert [w.path for w in connection.warnings] == [
+        "http_config.ssl_client_pkcs12_path",
+        "http_config.ssl_client_pkcs12_password",
+    ]
 
 
 def test_invalid_profile_raises_config_error_listing_every_problem(tmp_path):
@@ -138,8 +142,12 @@ def test_export_warns_that_ckms_needs_client_secret_for_pkce(tmp_path):
     store = ProfileStore()
     store.create("pkce", "https://k:9998")
     document = store.load("pkce")
-    for key, value in (("client_id", "console"), ("authorize_url", "https://idp/a"),
-                       ("token_url", "https://idp/t"), ("scopes", ["openid"])):
+    for key, value in (
+        ("client_id", "console"),
+        ("authorize_url", "https://idp/a"),
+        ("token_url", "https://idp/t"),
+        ("scopes", ["openid"]),
+    ):
         document.set(f"http_config.oauth2_conf.{key}", value)
     store.save("pkce", document)
     [notice] = store.export("pkce", tmp_path / "x.toml")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,15 +18,10 @@ import pytest
 from kms_tui import paths
 from kms_tui.audit import AuditEntry, AuditTrail, default_path
 from kms_tui.config import ConfigError, ProfileStore
+from tests.client.support.commands import kms_tui
 
 PROFILE = '[http_config]\nserver_url = "http://127.0.0.1:9"\n'
 VICTIM_TEXT = "precious: not kms-tui's\n"
-
-
-def kms_tui(*args: str) -> subprocess.CompletedProcess:
-    """The real command line, in its own process (the environment carries KMS_TUI_HOME)."""
-    return subprocess.run([sys.executable, "-m", "kms_tui", *map(str, args)], capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ))
 
 
 class Plant:
@@ -110,8 +103,11 @@ def test_credential_cache_file(tmp_path, kind, monkeypatch, caplog):
     cache = CredentialCache("work")
     plant = Plant(tmp_path, cache.path, kind)
     if kind == "victim":
-        plant.target.write_text(CachedCredentials("authorization_code", TokenSet("planted-token"),
-                                                  "https://evil.example/token", "c").to_json())
+        plant.target.write_text(
+            CachedCredentials(
+                "authorization_code", TokenSet("planted-token"), "https://evil.example/token", "c"
+            ).to_json()
+        )
         plant.target.chmod(0o644)
     planted = plant.target.read_text() if kind == "victim" else None
     assert cache.load() is None  # a planted cache is not believed
@@ -224,8 +220,12 @@ def test_a_stored_profile_that_is_a_link_is_not_read_and_delete_removes_only_the
     if kind == "victim":  # a file that would parse as a profile: still not read
         plant.target.write_text(PROFILE)
         plant.target.chmod(0o644)
-    for args in (["profile", "show", "work"], ["profile", "check", "work"], ["profile", "use", "work"],
-                 ["locate", "--profile", "work"]):
+    for args in (
+        ["profile", "show", "work"],
+        ["profile", "check", "work"],
+        ["profile", "use", "work"],
+        ["locate", "--profile", "work"],
+    ):
         r = kms_tui(*args)
         assert r.returncode == 3, (args, r.stderr)
         plant.named_in(r.stderr)

@@ -17,14 +17,26 @@ from kms_tui.config.validate import parse_toml, validate_document
 
 BROKEN = {
     # name: (text, line the error is on, words the message must hold)
-    "key twice in a table": ('[http_config]\nserver_url = "http://a"\nserver_url = "http://b"\n', 3,
-                             "`server_url` is set twice"),
-    "key twice at the top": ('vendor_id = "a"\nvendor_id = "b"\n[http_config]\nserver_url = "http://a"\n', 2,
-                             "`vendor_id` is set twice"),
-    "table twice": ('[http_config]\nserver_url = "http://a"\n[http_config]\naccess_token = "t"\n', 3,
-                    "table is declared twice"),
-    "inline table extended": ('[http_config]\nserver_url = "http://a"\nproxy_params = {url = "http://p"}\n'
-                              'proxy_params.exclusion_list = []\n', 4, "cannot be extended"),
+    "key twice in a table": (
+        '[http_config]\nserver_url = "http://a"\nserver_url = "http://b"\n',
+        3,
+        "`server_url` is set twice",
+    ),
+    "key twice at the top": (
+        'vendor_id = "a"\nvendor_id = "b"\n[http_config]\nserver_url = "http://a"\n',
+        2,
+        "`vendor_id` is set twice",
+    ),
+    "table twice": (
+        '[http_config]\nserver_url = "http://a"\n[http_config]\naccess_token = "t"\n',
+        3,
+        "table is declared twice",
+    ),
+    "inline table extended": (
+        '[http_config]\nserver_url = "http://a"\nproxy_params = {url = "http://p"}\nproxy_params.exclusion_list = []\n',
+        4,
+        "cannot be extended",
+    ),
     "dotted key over a value": ('[http_config]\nserver_url = "http://a"\nserver_url.x = 1\n', 3, "set twice"),
 }
 
@@ -49,8 +61,12 @@ def test_every_reader_reports_the_file_and_line(case, tmp_path, capsys):
         ProfileDocument.load(path)
     assert str(path) in info.value.message and f"line {line}" in str(info.value)
 
-    for args in (["profile", "show", "--conf", path], ["profile", "check", "--conf", path],
-                 ["profile", "import", path, "--name", "x"], ["locate", "--conf", path]):
+    for args in (
+        ["profile", "show", "--conf", path],
+        ["profile", "check", "--conf", path],
+        ["profile", "import", path, "--name", "x"],
+        ["locate", "--conf", path],
+    ):
         code, out, err = cli(capsys, *args)
         assert code == 3, (args, err)
         assert "Traceback" not in err
@@ -74,8 +90,13 @@ def test_a_stored_profile_and_the_discovered_ckms_toml(tmp_path, capsys):
             assert code == 3 and str(path) in err and f"line {line}" in err and words in err, (args, err)
 
 
-@pytest.mark.parametrize("text, line", [('active_profile = "a"\nactive_profile = "b"\n', 2),
-                                        ('[profiles.a]\nread_only = true\n[profiles.a]\nread_only = false\n', 3)])
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ('active_profile = "a"\nactive_profile = "b"\n', 2),
+        ("[profiles.a]\nread_only = true\n[profiles.a]\nread_only = false\n", 3),
+    ],
+)
 def test_settings_toml(text, line, capsys):
     path = ProfileStore().root / "settings.toml"
     path.write_text(text)

@@ -20,7 +20,7 @@ def _real(data_dir, name: str) -> str:
 def _misspelt(text: str, right: str, wrong: str) -> str:
     lines = text.splitlines(keepends=True)
     [i] = [i for i, line in enumerate(lines) if line.startswith(f"{right} =")]
-    lines[i] = wrong + lines[i][len(right):]
+    lines[i] = wrong + lines[i][len(right) :]
     return "".join(lines)
 
 
@@ -64,8 +64,10 @@ def test_a_key_kms_tui_reads_is_not_called_a_typo_and_other_keys_are_ignored(dat
 
 
 def test_cosmian_conf_needs_realm_and_flags_its_near_miss():
-    text = ('[http_config]\nserver_url = "https://kms:9998"\n'
-            '[http_config.cosmian_conf]\nserver_url = "https://auth.example.com"\nRealm = "kms"\n')
+    text = (
+        '[http_config]\nserver_url = "https://kms:9998"\n'
+        '[http_config.cosmian_conf]\nserver_url = "https://auth.example.com"\nRealm = "kms"\n'
+    )
     problems = {p.path: p for p in validate_document(text)}
     assert problems["http_config.cosmian_conf.realm"].is_error  # ckms: missing field `realm`
     assert problems["http_config.cosmian_conf.realm"].allowed == "rename `Realm` to `realm`"
@@ -81,7 +83,8 @@ def test_cosmian_conf_needs_realm_and_flags_its_near_miss():
     ],
 )
 def test_unknown_key_where_ckms_refuses_it_is_refused_and_the_file_is_untouched(
-        data_dir, tmp_path, capsys, name, right, wrong, table):
+    data_dir, tmp_path, capsys, name, right, wrong, table
+):
     text = _misspelt(_real(data_dir, name), right, wrong)
     path = tmp_path / name
     path.write_text(text)

@@ -13,16 +13,16 @@ def _by_path(text: str) -> dict[str, object]:
 
 def test_all_problems_reported_at_once_with_lines():
     text = (
-        'vendor_id = "cosmian"\n'          # 1
-        "colour = 1\n"                      # 2 unknown top-level key
-        "[http_config]\n"                   # 3
-        'server_url = "not a url"\n'        # 4
-        "accept_invalid_certs = \"yes\"\n"  # 5 wrong type
+        'vendor_id = "cosmian"\n'  # 1
+        "colour = 1\n"  # 2 unknown top-level key
+        "[http_config]\n"  # 3
+        'server_url = "not a url"\n'  # 4
+        'accept_invalid_certs = "yes"\n'  # 5 wrong type
         'tls_client_pem_cert_path = "c.pem"\n'  # 6 half a PEM pair + PKCS#12 too
-        'tls_client_pkcs12_path = "c.p12"\n'    # 7 PKCS#12 without password
+        'tls_client_pkcs12_path = "c.p12"\n'  # 7 PKCS#12 without password
         'custom_headers = ["X-Ok: 1", "broken"]\n'  # 8
-        "timeout = 3\n"                     # 9 unknown key in http_config
-        "[http_config.proxy_params]\n"      # 10 exclusion_list missing
+        "timeout = 3\n"  # 9 unknown key in http_config
+        "[http_config.proxy_params]\n"  # 10 exclusion_list missing
         'url = "http://proxy:3128"\n'
     )
     problems = _by_path(text)
@@ -32,8 +32,9 @@ def test_all_problems_reported_at_once_with_lines():
     assert "not a valid URL" in problems["http_config.server_url"].message
     assert problems["http_config.accept_invalid_certs"].message == "must be true or false"
     assert problems["http_config.accept_invalid_certs"].line == 5
-    assert (problems["http_config.tls_client_pem_key_path"].message
-            == "both PEM certificate and key paths must be provided")
+    assert (
+        problems["http_config.tls_client_pem_key_path"].message == "both PEM certificate and key paths must be provided"
+    )
     assert problems["http_config.custom_headers[1]"].line == 8
     assert "'Name: Value'" in problems["http_config.custom_headers[1]"].allowed
     assert problems["http_config.timeout"].line == 9

@@ -137,11 +137,21 @@ def test_key_format_type_must_precede_key_value():
             "value": [
                 {"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"},
                 {"tag": "UniqueIdentifier", "type": "TextString", "value": "k"},
-                {"tag": "SymmetricKey", "value": [{"tag": "KeyBlock", "value": [
-                    {"tag": "KeyValue", "value": [
-                        {"tag": "KeyMaterial", "type": "ByteString", "value": "00"}]},
-                    {"tag": "KeyFormatType", "type": "Enumeration", "value": "Raw"},
-                ]}]},
+                {
+                    "tag": "SymmetricKey",
+                    "value": [
+                        {
+                            "tag": "KeyBlock",
+                            "value": [
+                                {
+                                    "tag": "KeyValue",
+                                    "value": [{"tag": "KeyMaterial", "type": "ByteString", "value": "00"}],
+                                },
+                                {"tag": "KeyFormatType", "type": "Enumeration", "value": "Raw"},
+                            ],
+                        }
+                    ],
+                },
             ],
         }
     )

@@ -17,10 +17,14 @@ SAMPLES = DATA / "reference" / "ttlv_samples"
 
 
 def test_certify_a_public_key_with_an_issuer_is_what_ckms_sends():
-    built = certify_any(public_key_id="052efbf7-828f-4ba9-83d6-48e18f2b9971_pk", subject="CN=My server, O=Acme,C=FR",
-                        issuer_certificate_id="a1b2c3d4-ca-cert-uid",
-                        issuer_private_key_id="e5f6a7b8-ca-private-key-uid",
-                        tags=["myCert"], now=NOW)
+    built = certify_any(
+        public_key_id="052efbf7-828f-4ba9-83d6-48e18f2b9971_pk",
+        subject="CN=My server, O=Acme,C=FR",
+        issuer_certificate_id="a1b2c3d4-ca-cert-uid",
+        issuer_private_key_id="e5f6a7b8-ca-private-key-uid",
+        tags=["myCert"],
+        now=NOW,
+    )
     sample = (SAMPLES / "constructed_certify_public_key_with_issuer_cli_style_request.json").read_text()
     assert encode(built) == encode(decode(sample))
 
@@ -44,28 +48,41 @@ def test_certify_shapes_for_a_csr_and_a_generated_pair():
 def test_recertify_and_validate_field_order():
     re = recertify_request("old", issuer_certificate_id="ca", now=NOW)
     assert [c.tag for c in re.value] == ["UniqueIdentifier", "Attributes"]
-    links = [(lk.get_value("LinkType"),
-              lk.get_value("LinkedObjectIdentifier")) for lk in re.get("Attributes").children("Link")]
+    links = [
+        (lk.get_value("LinkType"), lk.get_value("LinkedObjectIdentifier"))
+        for lk in re.get("Attributes").children("Link")
+    ]
     assert links == [("CertificateLink", "ca")]
     v = validate_request(["leaf", "ca"], "20270101000000Z")
-    assert [(c.tag, c.value) for c in v.value] == [("UniqueIdentifier", "leaf"), ("UniqueIdentifier", "ca"),
-                                                  ("ValidityTime", "20270101000000Z")]
+    assert [(c.tag, c.value) for c in v.value] == [
+        ("UniqueIdentifier", "leaf"),
+        ("UniqueIdentifier", "ca"),
+        ("ValidityTime", "20270101000000Z"),
+    ]
 
 
-@pytest.mark.parametrize("line, message", [
-    ("CN=x,XX=y", "Invalid subject line identifier: XX"),
-    ("CN", "Missing or invalid x509 certificate `subject name` value for identifier CN"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("CN=x,XX=y", "Invalid subject line identifier: XX"),
+        ("CN", "Missing or invalid x509 certificate `subject name` value for identifier CN"),
+    ],
+)
 def test_subject_line_refusals_use_cosmians_words(line, message):
     with pytest.raises(ValueError, match=message):
         parse_subject(line)
 
 
 def test_subject_line_identifiers():
-    parsed = parse_subject("CN=a,O=b,OU=c,emailAddress=d,C=FR,ST=f,L=g,UID=h,Serial Number=i,Title=j,DC=k,"
-                           "DN Qualifier=l")
-    assert [parsed.certificate_subject_cn, parsed.certificate_subject_email, parsed.certificate_subject_serial_number,
-            parsed.certificate_subject_dn_qualifier] == ["a", "d", "i", "l"]
+    parsed = parse_subject(
+        "CN=a,O=b,OU=c,emailAddress=d,C=FR,ST=f,L=g,UID=h,Serial Number=i,Title=j,DC=k,DN Qualifier=l"
+    )
+    assert [
+        parsed.certificate_subject_cn,
+        parsed.certificate_subject_email,
+        parsed.certificate_subject_serial_number,
+        parsed.certificate_subject_dn_qualifier,
+    ] == ["a", "d", "i", "l"]
 
 
 def test_sans_go_into_the_v3_ca_section():
@@ -75,7 +92,10 @@ def test_sans_go_into_the_v3_ca_section():
     text = b"# mine\n[v3_ca]\nkeyUsage=digitalSignature\n"
     assert with_sans(text, ["DNS:a"]) == b"# mine\n[v3_ca]\nsubjectAltName=DNS:a\nkeyUsage=digitalSignature\n"
     assert with_sans(text, []) is text
-    for bad_text, sans, why in ((None, ["web"], "KIND:VALUE"), (b"keyUsage=x\n", ["DNS:a"], "no [ v3_ca ]"),
-                                (b"[ v3_ca ]\nsubjectAltName=DNS:b\n", ["DNS:a"], "subjectAltName line already")):
+    for bad_text, sans, why in (
+        (None, ["web"], "KIND:VALUE"),
+        (b"keyUsage=x\n", ["DNS:a"], "no [ v3_ca ]"),
+        (b"[ v3_ca ]\nsubjectAltName=DNS:b\n", ["DNS:a"], "subjectAltName line already"),
+    ):
         with pytest.raises(ValueError, match=why.replace("[", r"\[").replace("]", r"\]")):
             with_sans(bad_text, sans)

@@ -13,9 +13,7 @@ from kms_tui.kmip.models import Attributes, GetAttributesResponse, Link, Name, p
 from kms_tui.kmip.ttlv import TTLV, decode, encode
 
 tags = st.from_regex(r"[A-Z][A-Za-z0-9_]{0,20}", fullmatch=True)
-dates = st.datetimes(
-    min_value=datetime(1970, 1, 1), max_value=datetime(9999, 1, 1), timezones=st.just(UTC)
-)
+dates = st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(9999, 1, 1), timezones=st.just(UTC))
 primitives = st.one_of(
     st.builds(TTLV.integer, tags, st.integers(-(2**31), 2**31 - 1)),
     st.builds(TTLV.long, tags, st.integers(-(2**63), 2**63 - 1)),
@@ -28,9 +26,7 @@ primitives = st.one_of(
     st.builds(TTLV.interval, tags, st.integers(0, 2**32 - 1)),
     st.builds(lambda t, v: TTLV(t, "DateTimeExtended", v), tags, st.integers(0, 2**64 - 1)),
 )
-trees = st.recursive(
-    primitives, lambda kids: st.builds(TTLV.struct, tags, st.lists(kids, max_size=6)), max_leaves=25
-)
+trees = st.recursive(primitives, lambda kids: st.builds(TTLV.struct, tags, st.lists(kids, max_size=6)), max_leaves=25)
 
 
 @settings(max_examples=100, deadline=None, database=None)
@@ -74,8 +70,13 @@ attributes = st.builds(
     cryptographic_length=_opt(st.integers(0, 2**31 - 1)),
     cryptographic_usage_mask=_opt(st.integers(0, 2**31 - 1)),
     description=_opt(st.text()),
-    link=_opt(st.lists(st.builds(Link, link_type=st.sampled_from(list(LinkType)),
-                                 linked_object_identifier=st.text(min_size=1)), min_size=1, max_size=3)),
+    link=_opt(
+        st.lists(
+            st.builds(Link, link_type=st.sampled_from(list(LinkType)), linked_object_identifier=st.text(min_size=1)),
+            min_size=1,
+            max_size=3,
+        )
+    ),
     name=_opt(st.lists(st.builds(Name, name_value=st.text()), min_size=1, max_size=3)),
     object_type=_opt(st.sampled_from(list(ObjectType))),
     rotate_interval=_opt(st.integers(-(2**63), 2**63 - 1)),

@@ -16,10 +16,14 @@ def _err(text: str) -> TTLVError:
     return info.value
 
 
-@pytest.mark.parametrize("leaf", [
-    '{"tag":"B","type":"Integer","value":1}', '{"type":"Integer","tag":"B","value":1}',
-    '{"type":"Integer","value":1,"tag":"B"}',
-])
+@pytest.mark.parametrize(
+    "leaf",
+    [
+        '{"tag":"B","type":"Integer","value":1}',
+        '{"type":"Integer","tag":"B","value":1}',
+        '{"type":"Integer","value":1,"tag":"B"}',
+    ],
+)
 def test_any_key_order_with_type_before_value_decodes(leaf):
     node = decode('{"value":[' + leaf + '],"tag":"A"}')
     assert encode(node) == '{"tag":"A","value":[{"tag":"B","type":"Integer","value":1}]}'

@@ -24,8 +24,13 @@ def test_values_are_the_wire_names():
 
 @pytest.mark.parametrize(
     ("reason", "code"),
-    [("Item_Not_Found", 0x01), ("Codec_Error", 0x26), ("Object_Not_Found", 0x37),
-     ("Wrong_Key_Lifecycle_State", 0x43), ("General_Failure", 0x100)],
+    [
+        ("Item_Not_Found", 0x01),
+        ("Codec_Error", 0x26),
+        ("Object_Not_Found", 0x37),
+        ("Wrong_Key_Lifecycle_State", 0x43),
+        ("General_Failure", 0x100),
+    ],
 )
 def test_result_reason_codes(reason, code):
     assert ResultReason(reason).code == code

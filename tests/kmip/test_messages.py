@@ -52,10 +52,16 @@ def test_recorded_failure_keeps_reason_and_message():
 def test_response_batch_stamps_whole_seconds_and_counts_items():
     now = datetime(2026, 8, 14, 9, 30, 12, 999999, tzinfo=UTC)
     items = [
-        ResponseBatchItem(operation=Operation.Activate, result_status=ResultStatus.Success,
-                          response_payload=ActivateResponse(unique_identifier="k1")),
-        ResponseBatchItem(operation=Operation.Locate, result_status=ResultStatus.Success,
-                          response_payload=LocateResponse(located_items=0)),
+        ResponseBatchItem(
+            operation=Operation.Activate,
+            result_status=ResultStatus.Success,
+            response_payload=ActivateResponse(unique_identifier="k1"),
+        ),
+        ResponseBatchItem(
+            operation=Operation.Locate,
+            result_status=ResultStatus.Success,
+            response_payload=LocateResponse(located_items=0),
+        ),
     ]
     text = ResponseMessage.of(items, now=now).to_json()
     assert '"TimeStamp","type":"DateTime","value":"2026-08-14T09:30:12Z"' in text
@@ -66,8 +72,7 @@ def test_response_batch_stamps_whole_seconds_and_counts_items():
 
 def test_payload_of_an_operation_without_a_model_is_kept_as_is():
     payload = TTLV.struct("ResponsePayload", [TTLV.enum("ValidityIndicator", "Valid")])
-    item = ResponseBatchItem(operation=Operation.Validate, result_status=ResultStatus.Success,
-                             response_payload=payload)
+    item = ResponseBatchItem(operation=Operation.Validate, result_status=ResultStatus.Success, response_payload=payload)
     text = ResponseMessage.of([item]).to_json()
     parsed = parse_node(decode(text))
     assert parsed.batch_item[0].response_payload.get_value("ValidityIndicator") == "Valid"
@@ -81,12 +86,18 @@ def test_key_material_never_shows_in_a_repr():
 
     numbers = rsa.generate_private_key(public_exponent=65537, key_size=1024).private_numbers()
     material = TransparentRSAPrivateKey(
-        modulus=numbers.public_numbers.n, private_exponent=numbers.d, public_exponent=65537,
-        p=numbers.p, q=numbers.q, prime_exponent_p=numbers.dmp1, prime_exponent_q=numbers.dmq1,
+        modulus=numbers.public_numbers.n,
+        private_exponent=numbers.d,
+        public_exponent=65537,
+        p=numbers.p,
+        q=numbers.q,
+        prime_exponent_p=numbers.dmp1,
+        prime_exponent_q=numbers.dmq1,
         crt_coefficient=numbers.iqmp,
     )
-    key = PrivateKey(key_block=KeyBlock(key_format_type="TransparentRSAPrivateKey",
-                                        key_value=KeyValue(key_material=material)))
+    key = PrivateKey(
+        key_block=KeyBlock(key_format_type="TransparentRSAPrivateKey", key_value=KeyValue(key_material=material))
+    )
     node = key.to_ttlv()
     shown = repr(key) + repr(material) + repr(node.find("KeyBlock/KeyValue/KeyMaterial/PrivateExponent"))
     for secret in (numbers.d, numbers.p, numbers.q, numbers.dmp1, numbers.dmq1, numbers.iqmp):

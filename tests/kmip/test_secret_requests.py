@@ -39,7 +39,10 @@ def test_a_value_is_imported_with_its_attributes_embedded():
     assert embedded.get_value("CryptographicUsageMask") == MASK and embedded.get("ActivationDate") is None
     assert node.get("Attributes").get_value("ActivationDate") == NOW  # the Import's own date
     assert value_of(TTLV.struct("GetResponse", [TTLV.enum("ObjectType", "SecretData"), secret])) == (
-        "SecretData", "Password", b"hunter2")
+        "SecretData",
+        "Password",
+        b"hunter2",
+    )
 
 
 def test_an_opaque_object_is_vendor_typed_unless_asked():

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
-
-from tests.support.sandbox import start_sandbox
 
 
 def t(tag: str, typ: str, value: Any) -> dict:
@@ -25,13 +23,21 @@ def uid(value: str) -> dict:
 
 
 def tag_attr(*tags: str) -> dict:
-    return s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-             t("AttributeName", "TextString", "tag"), t("AttributeValue", "TextString", json.dumps(list(tags))))
+    return s(
+        "Attribute",
+        t("VendorIdentification", "TextString", "cosmian"),
+        t("AttributeName", "TextString", "tag"),
+        t("AttributeValue", "TextString", json.dumps(list(tags))),
+    )
 
 
 def aes(length: int = 256, *, active: bool = True, tags: tuple[str, ...] = (), extra: tuple[dict, ...] = ()) -> dict:
-    attrs = [t("CryptographicAlgorithm", "Enumeration", "AES"), t("CryptographicLength", "Integer", length),
-             t("CryptographicUsageMask", "Integer", 12), t("ObjectType", "Enumeration", "SymmetricKey")]
+    attrs = [
+        t("CryptographicAlgorithm", "Enumeration", "AES"),
+        t("CryptographicLength", "Integer", length),
+        t("CryptographicUsageMask", "Integer", 12),
+        t("ObjectType", "Enumeration", "SymmetricKey"),
+    ]
     if active:
         attrs.insert(0, t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"))
     if tags:
@@ -40,8 +46,14 @@ def aes(length: int = 256, *, active: bool = True, tags: tuple[str, ...] = (), e
     return s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes", *attrs))
 
 
-def key_pair(algorithm: str, *, length: int | None = None, curve: str | None = None, active: bool = True,
-             tags: tuple[str, ...] = ()) -> dict:
+def key_pair(
+    algorithm: str,
+    *,
+    length: int | None = None,
+    curve: str | None = None,
+    active: bool = True,
+    tags: tuple[str, ...] = (),
+) -> dict:
     common = [t("CryptographicAlgorithm", "Enumeration", algorithm)]
     if length:
         common.append(t("CryptographicLength", "Integer", length))
@@ -105,12 +117,21 @@ def refused_message(kmip: Kmip, body: dict, path: str = "/kmip/2_1") -> str:
     return first(items[0], "ResultMessage")
 
 
+class ClosingClient(httpx.Client):
+    """An ``httpx.Client`` that closes its connections when it is dropped: a test that lets its
+    client go leaves no open socket behind (a ResourceWarning, an error under the suite's
+    ``filterwarnings = error``)."""
+
+    def __del__(self) -> None:
+        self.close()
+
+
 class Kmip:
     """A synchronous KMIP JSON client bound to one sandbox URL (and optional TLS/headers)."""
 
     def __init__(self, url: str, **client_kwargs: Any) -> None:
         self.url = url
-        self.http = httpx.Client(base_url=url, timeout=30, **client_kwargs)
+        self.http = ClosingClient(base_url=url, timeout=30, **client_kwargs)
 
     def close(self) -> None:
         self.http.close()
@@ -148,12 +169,47 @@ class Kmip:
         return find(self.ok(s("Locate", *body, s("Attributes", *filters))), "UniqueIdentifier")
 
 
-@pytest.fixture(scope="module")
-def kmip(tmp_path_factory) -> Iterator[Kmip]:
-    """One sandbox (no auth, user `admin`) shared by a test module; tests use their own objects."""
-    sb = start_sandbox(tmp_path_factory.mktemp("sandbox"))
-    client = Kmip(sb.url)
-    client.sandbox = sb  # type: ignore[attr-defined]
-    yield client
-    client.close()
-    sb.stop()
+def _message(*items: dict, undo: bool = False) -> dict:
+    header = [
+        s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+        t("BatchCount", "Integer", len(items)),
+    ]
+    if undo:
+        header.append(t("BatchErrorContinuationOption", "Enumeration", "Undo"))
+    return s("RequestMessage", s("RequestHeader", *header), *items)
+
+
+def _item(op: str, *payload: dict, batch_id: str | None = None) -> dict:
+    head = [t("Operation", "Enumeration", op)]
+    if batch_id:
+        head.append(t("UniqueBatchItemID", "ByteString", batch_id))
+    return s("BatchItem", *head, s("RequestPayload", *payload))
+
+
+def _items(response: dict) -> list[dict]:
+    assert response["tag"] == "ResponseMessage"
+    return [c for c in response["value"] if c["tag"] == "BatchItem"]
+
+
+def _wait_for(predicate, tries: int = 60):
+    """The predicate's first true value, polled every 0.3 s."""
+    for _ in range(tries):
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.3)
+    raise AssertionError("the scheduler did not rotate the key in time")
+
+
+def located_ids(client: httpx.Client) -> list[str]:
+    """Every object id Locate returns (the store as a user sees it)."""
+    resp = client.post("/kmip/2_1", content='{"tag":"Locate","value":[{"tag":"Attributes","value":[]}]}')
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    return sorted(n["value"] for n in body["value"] if n["tag"] == "UniqueIdentifier")
+
+
+def serde_date(text: str) -> list[int]:
+    """An RFC 3339 date as time's serde tuple (year, ordinal, h, m, s, ns, offset h, m, s)."""
+    d = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return [d.year, d.timetuple().tm_yday, d.hour, d.minute, d.second, d.microsecond * 1000, 0, 0, 0]

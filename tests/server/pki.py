@@ -25,8 +25,9 @@ def _name(cn: str) -> x509.Name:
 
 
 def _write_key(path: Path, key) -> Path:
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     path.chmod(0o600)
     return path
 
@@ -40,9 +41,13 @@ class Pki:
         self.key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC)
         self.cert = (
-            x509.CertificateBuilder().subject_name(_name(name)).issuer_name(_name(name))
-            .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=2))
+            x509.CertificateBuilder()
+            .subject_name(_name(name))
+            .issuer_name(_name(name))
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=2))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(self.key, hashes.SHA256())
         )
@@ -54,13 +59,21 @@ class Pki:
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC)
         builder = (
-            x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(self.cert.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+            x509.CertificateBuilder()
+            .subject_name(_name(cn))
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
         )
         if server:
-            builder = builder.add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
             usage = ExtendedKeyUsageOID.SERVER_AUTH
         else:
             usage = ExtendedKeyUsageOID.CLIENT_AUTH
@@ -102,8 +115,10 @@ class JwtIssuer:
     def add_key(self, kid: str, alg: str = "RS256") -> None:
         from cryptography.hazmat.primitives.asymmetric import rsa
 
-        self.keys[kid] = (alg, ec.generate_private_key(ec.SECP256R1()) if alg.startswith("ES")
-                          else rsa.generate_private_key(65537, 2048))
+        self.keys[kid] = (
+            alg,
+            ec.generate_private_key(ec.SECP256R1()) if alg.startswith("ES") else rsa.generate_private_key(65537, 2048),
+        )
 
     def jwks(self) -> dict:
         out = []
@@ -112,9 +127,19 @@ class JwtIssuer:
             out.append({**jwk, "kid": kid, "alg": alg, "use": "sig"})
         return {"keys": out}
 
-    def token(self, email: str | None, *, kid: str | None = None, ttl: int = 600, iss: str | None = None,
-              aud: str | None = "kms", sub: str | None = "user", alg: str | None = None, secret: bytes | None = None,
-              extra_headers: dict | None = None) -> str:
+    def token(
+        self,
+        email: str | None,
+        *,
+        kid: str | None = None,
+        ttl: int = 600,
+        iss: str | None = None,
+        aud: str | None = "kms",
+        sub: str | None = "user",
+        alg: str | None = None,
+        secret: bytes | None = None,
+        extra_headers: dict | None = None,
+    ) -> str:
         kid = kid or next(iter(self.keys))
         key_alg, key = self.keys[kid]
         claims = {"iss": iss or self.issuer, "exp": int(time.time()) + ttl, "iat": int(time.time())}

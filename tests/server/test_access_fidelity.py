@@ -45,17 +45,20 @@ def test_a_grant_mixing_create_with_other_operations_reaches_the_key(users):
     # (without privileged_users it is simply dropped) and grants the rest on the object.
     owner, bob = users.tls(), users.jwt()
     key = owner.create()
-    r = grant(owner, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["sign", "get", "create",
-                                                                                         "encrypt"]})
+    r = grant(
+        owner, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["sign", "get", "create", "encrypt"]}
+    )
     assert (r.status_code, r.json()) == (200, {"success": f"Access for {JWT_USER} successfully added"})
     assert first(bob.ok(s("Get", uid(key))), "UniqueIdentifier") == key
     # UserAccessResponse.operations is a BTreeSet<KmipOperation>: declaration order, not alphabetical
-    assert owner.http.get(f"/access/list/{key}").json() == [{"user_id": JWT_USER, "operations": ["encrypt", "get",
-                                                                                                 "sign"]}]
+    assert owner.http.get(f"/access/list/{key}").json() == [
+        {"user_id": JWT_USER, "operations": ["encrypt", "get", "sign"]}
+    ]
     obtained = bob.http.get("/access/obtained").json()
     mine = [o for o in obtained if o["object_id"] == key]
-    assert mine == [{"object_id": key, "owner_id": TLS_USER, "state": "Active", "operations": ["encrypt", "get",
-                                                                                               "sign"]}]
+    assert mine == [
+        {"object_id": key, "owner_id": TLS_USER, "state": "Active", "operations": ["encrypt", "get", "sign"]}
+    ]
     assert all(o["object_id"] != "*" for o in obtained)  # no create right stored without privileged_users
 
 
@@ -64,8 +67,9 @@ def test_revoking_some_operations_keeps_the_others_and_the_last_one_removes_the_
     owner, bob = users.tls(), users.jwt()
     key = owner.create()
     grant(owner, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["get", "destroy"]})
-    r = grant(owner, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["get", "create"]},
-              "/access/revoke")
+    r = grant(
+        owner, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["get", "create"]}, "/access/revoke"
+    )
     assert (r.status_code, r.json()) == (200, {"success": f"Access for {JWT_USER} successfully deleted"})
     assert owner.http.get(f"/access/list/{key}").json() == [{"user_id": JWT_USER, "operations": ["destroy"]}]
     assert bob.fail(s("Get", uid(key))) == f"Object_Not_Found: object not found for identifier {key}"
@@ -101,10 +105,13 @@ def test_a_numeric_object_id_is_a_server_error(users):
     assert (r.status_code, r.text) == (500, "Internal server error")
 
 
-@pytest.mark.parametrize(("path", "says"), [
-    ("/access/grant", "You can't grant yourself, you have already all rights on your own objects"),
-    ("/access/revoke", "You cannot revoke yourself; you should keep all rights to your objects."),
-])
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("/access/grant", "You can't grant yourself, you have already all rights on your own objects"),
+        ("/access/revoke", "You cannot revoke yourself; you should keep all rights to your objects."),
+    ],
+)
 def test_granting_or_revoking_yourself_is_a_401_with_cosmians_text(users, path, says):
     # permissions.rs: grant_access / revoke_access, `owner == access.user_id`
     owner = users.tls()
@@ -126,34 +133,64 @@ def test_only_the_owner_manages_and_lists_grants(users):
     # an id that does not exist answers the same (the owner check is one SQL lookup)
     r = owner.http.get("/access/list/no-such-object")
     assert (r.status_code, r.text) == (
-        401, f"Access denied: Object with uid `no-such-object` is not owned by owner `{TLS_USER}`")
+        401,
+        f"Access denied: Object with uid `no-such-object` is not owned by owner `{TLS_USER}`",
+    )
     # bob granting himself on someone else's object: ownership is checked before self-grant
     r = grant(bob, {"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["get"]})
     assert (r.status_code, r.text) == (401, denied)
 
 
-@pytest.mark.parametrize(("body", "content_type", "says"), [
-    (b'{"unique_identifier":"k","user_id":"b","operation_types":["fly"]}', "application/json",
-     "Json deserialize error: unknown variant `fly`, expected one of `create`, `certify`, `decrypt`, "
-     "`derivekey`, `destroy`, `encrypt`, `export`, `get`, `getattributes`, `hash`, `import`, `locate`, "
-     "`mac`, `revoke`, `rekey`, `sign`, `signatureverify`, `validate`, `setattribute`, `modifyattribute`, "
-     "`addattribute`, `deleteattribute`, `activate` at line 1 column 63"),
-    (b'{"unique_identifier":"k","operation_types":["get"]}', "application/json",
-     "Json deserialize error: missing field `user_id` at line 1 column 51"),
-    (b'{"user_id":"b"}', "application/json",
-     "Json deserialize error: missing field `operation_types` at line 1 column 15"),
-    (b'{"user_id":5,"operation_types":[]}', "application/json",
-     "Json deserialize error: invalid type: integer `5`, expected a string at line 1 column 12"),
-    (b'{"user_id":"b","operation_types":"get"}', "application/json",
-     'Json deserialize error: invalid type: string "get", expected a sequence at line 1 column 38'),
-    (b'{"user_id":"b","user_id":"c","operation_types":[]}', "application/json",
-     "Json deserialize error: duplicate field `user_id` at line 1 column 24"),
-    (b'{"user_id":"b","operation_types":["get",]}', "application/json",
-     "Json deserialize error: trailing comma at line 1 column 41"),
-    (b'{"unique_identifier":1.5,"user_id":"b","operation_types":["get"]}', "application/json",
-     "Json deserialize error: data did not match any variant of untagged enum UniqueIdentifier at line 1 column 24"),
-    (b'{"user_id":"b","operation_types":["get"]}', "text/plain", "Content type error"),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type", "says"),
+    [
+        (
+            b'{"unique_identifier":"k","user_id":"b","operation_types":["fly"]}',
+            "application/json",
+            "Json deserialize error: unknown variant `fly`, expected one of `create`, `certify`, `decrypt`, "
+            "`derivekey`, `destroy`, `encrypt`, `export`, `get`, `getattributes`, `hash`, `import`, `locate`, "
+            "`mac`, `revoke`, `rekey`, `sign`, `signatureverify`, `validate`, `setattribute`, `modifyattribute`, "
+            "`addattribute`, `deleteattribute`, `activate` at line 1 column 63",
+        ),
+        (
+            b'{"unique_identifier":"k","operation_types":["get"]}',
+            "application/json",
+            "Json deserialize error: missing field `user_id` at line 1 column 51",
+        ),
+        (
+            b'{"user_id":"b"}',
+            "application/json",
+            "Json deserialize error: missing field `operation_types` at line 1 column 15",
+        ),
+        (
+            b'{"user_id":5,"operation_types":[]}',
+            "application/json",
+            "Json deserialize error: invalid type: integer `5`, expected a string at line 1 column 12",
+        ),
+        (
+            b'{"user_id":"b","operation_types":"get"}',
+            "application/json",
+            'Json deserialize error: invalid type: string "get", expected a sequence at line 1 column 38',
+        ),
+        (
+            b'{"user_id":"b","user_id":"c","operation_types":[]}',
+            "application/json",
+            "Json deserialize error: duplicate field `user_id` at line 1 column 24",
+        ),
+        (
+            b'{"user_id":"b","operation_types":["get",]}',
+            "application/json",
+            "Json deserialize error: trailing comma at line 1 column 41",
+        ),
+        (
+            b'{"unique_identifier":1.5,"user_id":"b","operation_types":["get"]}',
+            "application/json",
+            "Json deserialize error: data did not match any variant of untagged enum UniqueIdentifier"
+            " at line 1 column 24",
+        ),
+        (b'{"user_id":"b","operation_types":["get"]}', "text/plain", "Content type error"),
+    ],
+)
 def test_bodies_serde_refuses_are_a_400_with_its_message(users, body, content_type, says):
     # start_kms_server.rs: JsonConfig error_handler -> 400 text/plain "<JsonPayloadError>"
     r = users.tls().http.post("/access/grant", content=body, headers={"Content-Type": content_type})
@@ -183,13 +220,19 @@ def test_only_privileged_users_grant_create_and_never_to_a_privileged_user(privi
     owner, bob = privileged.tls(), privileged.jwt()
     r = grant(owner, {"user_id": CAROL, "operation_types": ["create"]})
     assert (r.status_code, r.text) == (
-        401, "Access denied: Only privileged users can grant/revoke create access right to a user.")
+        401,
+        "Access denied: Only privileged users can grant/revoke create access right to a user.",
+    )
     root = privileged.tls(ROOT)
     r = grant(root, {"user_id": ROOT, "operation_types": ["create"]})
     assert (r.status_code, r.text) == (
-        401, f"Access denied: User `{ROOT}` is a privileged user - create access right can't be granted or revoked.")
-    assert bob.fail(s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes")), status=401) == \
-        "Access denied: User does not have create access-right."
+        401,
+        f"Access denied: User `{ROOT}` is a privileged user - create access right can't be granted or revoked.",
+    )
+    assert (
+        bob.fail(s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes")), status=401)
+        == "Access denied: User does not have create access-right."
+    )
 
 
 def test_the_create_right_is_granted_with_the_other_operations_and_shows_as_object_star(privileged):
@@ -229,9 +272,18 @@ def test_an_object_whose_id_is_star_is_not_opened_by_the_create_right(privileged
     # the sandbox keeps `create` out of object rights (docs/fidelity.md, Access rights).
     root, bob = privileged.tls(ROOT), privileged.jwt()
     grant(root, {"user_id": JWT_USER, "operation_types": ["create"]})
-    star = root.ok(s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s(
-        "Attributes", t("CryptographicAlgorithm", "Enumeration", "AES"), t("CryptographicLength", "Integer", 256),
-        t("UniqueIdentifier", "TextString", "*"))))
+    star = root.ok(
+        s(
+            "Create",
+            t("ObjectType", "Enumeration", "SymmetricKey"),
+            s(
+                "Attributes",
+                t("CryptographicAlgorithm", "Enumeration", "AES"),
+                t("CryptographicLength", "Integer", 256),
+                t("UniqueIdentifier", "TextString", "*"),
+            ),
+        )
+    )
     assert first(star, "UniqueIdentifier") == "*"
     assert bob.fail(s("GetAttributes", uid("*"))) == "Object_Not_Found: object not found for identifier *"
     assert bob.fail(s("Get", uid("*"))) == "Object_Not_Found: object not found for identifier *"

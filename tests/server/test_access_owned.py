@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
 
-from tests.server.kmip import Kmip, aes, first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import Kmip, aes, first, revoke, s, serde_date, t, uid
 from tests.support.sandbox import start_sandbox
 
 VECTORS = {"Link", "Name", "Attribute"}  # Option<Vec<_>> fields of Cosmian's Attributes
-
-
-def serde_date(text: str) -> list[int]:
-    """An RFC 3339 date as time's serde tuple (year, ordinal, h, m, s, ns, offset h, m, s)."""
-    d = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    return [d.year, d.timetuple().tm_yday, d.hour, d.minute, d.second, d.microsecond * 1000, 0, 0, 0]
 
 
 def plain(node: dict, top: bool = True):
@@ -54,9 +47,20 @@ def owned(client: Kmip) -> dict[str, dict]:
 def test_owned_attributes_are_what_get_attributes_says_after_every_change(kmip):
     key = kmip.create(tags=("owned-list",))
     private, public = kmip.create_pair("RSA", length=2048)
-    kmip.ok(s("AddAttribute", uid(key), s("NewAttribute", s("Name", t("NameValue", "TextString", "é-key"),
-                                                              t("NameType", "Enumeration",
-                                                                "UninterpretedTextString")))))
+    kmip.ok(
+        s(
+            "AddAttribute",
+            uid(key),
+            s(
+                "NewAttribute",
+                s(
+                    "Name",
+                    t("NameValue", "TextString", "é-key"),
+                    t("NameType", "Enumeration", "UninterpretedTextString"),
+                ),
+            ),
+        )
+    )
     kmip.ok(revoke(key, "KeyCompromise"))
     listed = owned(kmip)
     for target in (key, private, public):
@@ -93,7 +97,7 @@ def test_a_database_of_an_earlier_sandbox_lists_the_same(tmp_path):
         assert owned(client) == before
         client.close()
     with sqlite3.connect(db) as conn:  # what the previous version wrote: single values, RFC 3339 dates
-        conn.execute("UPDATE objects SET plain_attributes='{\"Name\":{\"NameValue\":\"old\"}}'")
+        conn.execute('UPDATE objects SET plain_attributes=\'{"Name":{"NameValue":"old"}}\'')
         conn.execute("DELETE FROM meta")
     with start_sandbox(tmp_path / "third", db=db) as sb:
         client = Kmip(sb.url)

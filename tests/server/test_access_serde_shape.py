@@ -40,21 +40,38 @@ def _same_shape(ours: dict, theirs: dict) -> None:
 
 
 def _vendor(name: str, typ: str, value: Any) -> dict:
-    return s("Attribute", t("VendorIdentification", "TextString", "acme"), t("AttributeName", "TextString", name),
-             t("AttributeValue", typ, value))
+    return s(
+        "Attribute",
+        t("VendorIdentification", "TextString", "acme"),
+        t("AttributeName", "TextString", name),
+        t("AttributeValue", typ, value),
+    )
 
 
 def test_owned_entries_have_cosmians_keys_kinds_and_arrays(sandbox):
     kmip = Kmip(sandbox.url)
     key = kmip.create(tags=("payments",))
-    r = kmip.ok(s("CreateKeyPair", s("CommonAttributes",
-                                    t("ActivationDate", "DateTime", "2099-03-01T23:59:59Z"),  # in the future: kept
-                                    t("CryptographicAlgorithm", "Enumeration", "ECDH"),
-                                    s("CryptographicDomainParameters", t("Qlength", "Integer", 256),
-                                      t("RecommendedCurve", "Enumeration", "P256")),
-                                    s("Name", t("NameValue", "TextString", "signing key"),
-                                      t("NameType", "Enumeration", "UninterpretedTextString")),
-                                    tag_attr("team-a"))))
+    r = kmip.ok(
+        s(
+            "CreateKeyPair",
+            s(
+                "CommonAttributes",
+                t("ActivationDate", "DateTime", "2099-03-01T23:59:59Z"),  # in the future: kept
+                t("CryptographicAlgorithm", "Enumeration", "ECDH"),
+                s(
+                    "CryptographicDomainParameters",
+                    t("Qlength", "Integer", 256),
+                    t("RecommendedCurve", "Enumeration", "P256"),
+                ),
+                s(
+                    "Name",
+                    t("NameValue", "TextString", "signing key"),
+                    t("NameType", "Enumeration", "UninterpretedTextString"),
+                ),
+                tag_attr("team-a"),
+            ),
+        )
+    )
     private = next(c["value"] for c in r["value"] if c["tag"] == "PrivateKeyUniqueIdentifier")
     entries = kmip.http.get("/access/owned").json()
     kmip.close()
@@ -67,16 +84,21 @@ def test_owned_entries_have_cosmians_keys_kinds_and_arrays(sandbox):
 
 def test_vendor_values_are_written_as_cosmian_writes_each_variant(sandbox):
     kmip = Kmip(sandbox.url)
-    extra = (_vendor("expires", "DateTime", "2030-12-31T12:00:00Z"),
-             _vendor("serial", "BigInteger", "0x00000001499602D2"),  # 2^32 + 1234567890
-             _vendor("counter", "LongInteger", "0xFFFFFFFFFFFFFFD6"),  # -42
-             _vendor("enabled", "Boolean", True),
-             _vendor("period", "Interval", 3600))
+    extra = (
+        _vendor("expires", "DateTime", "2030-12-31T12:00:00Z"),
+        _vendor("serial", "BigInteger", "0x00000001499602D2"),  # 2^32 + 1234567890
+        _vendor("counter", "LongInteger", "0xFFFFFFFFFFFFFFD6"),  # -42
+        _vendor("enabled", "Boolean", True),
+        _vendor("period", "Interval", 3600),
+    )
     key = kmip.create(active=False, extra=extra)
     [entry] = [e for e in kmip.http.get("/access/owned").json() if e["object_id"] == key]
     kmip.close()
     ours = {a["AttributeName"]: a for a in entry["attributes"]["Attribute"] if a["VendorIdentification"] == "acme"}
-    theirs = {a["AttributeName"]: a for a in _fixture("owned_vendor_values.json")[0]["attributes"]["Attribute"]
-              if a["VendorIdentification"] == "acme"}
+    theirs = {
+        a["AttributeName"]: a
+        for a in _fixture("owned_vendor_values.json")[0]["attributes"]["Attribute"]
+        if a["VendorIdentification"] == "acme"
+    }
     for name in ("expires", "serial", "counter", "enabled", "period"):
         assert ours[name] == theirs[name], name

@@ -6,7 +6,7 @@ ActivationDate, and Destroy of an Active key whose ActivationDate was deleted (`
 
 from __future__ import annotations
 
-from tests.server.kmip import destroy, find, first, kmip, s, t, uid  # noqa: F401
+from tests.server.kmip import destroy, find, first, s, t, uid
 
 
 def _op(op: str, target: str, attribute: dict, field: str = "NewAttribute") -> dict:
@@ -18,8 +18,12 @@ def _name(value: str) -> dict:
 
 
 def _vendor(name: str, value: str) -> dict:
-    return s("Attribute", t("VendorIdentification", "TextString", "acme"), t("AttributeName", "TextString", name),
-             t("AttributeValue", "TextString", value))
+    return s(
+        "Attribute",
+        t("VendorIdentification", "TextString", "acme"),
+        t("AttributeName", "TextString", name),
+        t("AttributeValue", "TextString", value),
+    )
 
 
 def _read_only(verb: str) -> str:
@@ -33,8 +37,9 @@ def test_read_only_guards_come_first_with_cosmian_texts(kmip):
         assert kmip.fail(_op("SetAttribute", target, t("AlwaysSensitive", "Boolean", True))) == _read_only("set")
         assert kmip.fail(_op("SetAttribute", target, t("RotateGeneration", "Integer", 3))) == _read_only("set")
         assert kmip.fail(_op("AddAttribute", target, t("RotateAutomatic", "Boolean", True))) == _read_only("added")
-        assert kmip.fail(_op("ModifyAttribute", target, t("InitialDate", "DateTime", "2024-01-01T00:00:00Z"))) \
-            == _read_only("modified")
+        assert kmip.fail(
+            _op("ModifyAttribute", target, t("InitialDate", "DateTime", "2024-01-01T00:00:00Z"))
+        ) == _read_only("modified")
         assert kmip.fail(_op("ModifyAttribute", target, t("State", "Enumeration", "Active"))) == _read_only("modified")
 
 
@@ -43,8 +48,9 @@ def test_delete_attribute_looks_the_object_up_first(kmip):
     key = kmip.create()
     by_reference = s("DeleteAttribute", uid(key), t("AttributeReference", "Enumeration", "State"))
     assert kmip.fail(by_reference) == _read_only("deleted")
-    assert kmip.fail(_op("DeleteAttribute", key, t("RotateLatest", "Boolean", True), "CurrentAttribute")) \
-        == _read_only("deleted")
+    assert kmip.fail(_op("DeleteAttribute", key, t("RotateLatest", "Boolean", True), "CurrentAttribute")) == _read_only(
+        "deleted"
+    )
     absent = s("DeleteAttribute", uid("no-such-object"), t("AttributeReference", "Enumeration", "State"))
     assert kmip.fail(absent) == "Object_Not_Found: object not found for identifier no-such-object"
     # neither CurrentAttribute nor AttributeReference: nothing to delete, success
@@ -53,18 +59,25 @@ def test_delete_attribute_looks_the_object_up_first(kmip):
 
 def test_rotate_name_rules(kmip):
     key = kmip.create()
-    assert kmip.fail(_op("SetAttribute", key, t("RotateName", "TextString", "ring@2"))) == \
-        "Invalid Request: SetAttribute: rotate_name must not contain '@' (reserved for keyset versioning)"
+    assert (
+        kmip.fail(_op("SetAttribute", key, t("RotateName", "TextString", "ring@2")))
+        == "Invalid Request: SetAttribute: rotate_name must not contain '@' (reserved for keyset versioning)"
+    )
     assert kmip.fail(_op("AddAttribute", key, t("RotateName", "TextString", "ring"))) == (
         f"Invalid Request: AddAttribute: rotate_name ('ring') must equal the key's UID ('{key}') — "
-        "create the key with the keyset name as its ID")
+        "create the key with the keyset name as its ID"
+    )
     assert kmip.fail(_op("SetAttribute", key, t("RotateName", "TextString", "ring"))) == (
         f"Invalid Request: SetAttribute: rotate_name ('ring') must equal the object's UID ('{key}') — "
-        "create the object with the keyset name as its ID")
+        "create the object with the keyset name as its ID"
+    )
     kmip.ok(_op("SetAttribute", key, t("RotateName", "TextString", key)))
     answer = kmip.attributes(key, "RotateName", "RotateGeneration", "RotateLatest")
-    assert (first(answer, "RotateName"), first(answer, "RotateGeneration"), first(answer, "RotateLatest")) \
-        == (key, 0, True)
+    assert (first(answer, "RotateName"), first(answer, "RotateGeneration"), first(answer, "RotateLatest")) == (
+        key,
+        0,
+        True,
+    )
     # set.rs: a positive RotateInterval alone turns RotateAutomatic on
     other = kmip.create()
     kmip.ok(_op("SetAttribute", other, t("RotateInterval", "LongInteger", 86400)))
@@ -75,22 +88,26 @@ def test_add_attribute_never_replaces(kmip):
     # add.rs + dispatch_macros.rs: match_add_attribute (was: the value replaced)
     key = kmip.create()
     kmip.ok(_op("AddAttribute", key, t("Comment", "TextString", "one")))
-    assert kmip.fail(_op("AddAttribute", key, t("Comment", "TextString", "two"))) == \
-        "Invalid Request: Comment already exists"
+    assert (
+        kmip.fail(_op("AddAttribute", key, t("Comment", "TextString", "two")))
+        == "Invalid Request: Comment already exists"
+    )
     assert first(kmip.attributes(key, "Comment"), "Comment") == "one"
     kmip.ok(_op("AddAttribute", key, t("Description", "TextString", "d")))
-    assert kmip.fail(_op("AddAttribute", key, t("Description", "TextString", "e"))) == \
-        "Attribute_Single_Valued: DENIED"
+    assert kmip.fail(_op("AddAttribute", key, t("Description", "TextString", "e"))) == "Attribute_Single_Valued: DENIED"
     kmip.ok(_op("AddAttribute", key, _name("first")))
     assert kmip.fail(_op("AddAttribute", key, _name("first"))) == "Non_Unique_Name_Attribute: DENIED"
     kmip.ok(_op("AddAttribute", key, _vendor("colour", "blue")))
-    assert kmip.fail(_op("AddAttribute", key, _vendor("colour", "red"))) == \
-        "Invalid Request: Vendor Attribute already exists"
+    assert (
+        kmip.fail(_op("AddAttribute", key, _vendor("colour", "red")))
+        == "Invalid Request: Vendor Attribute already exists"
+    )
     link = s("Link", t("LinkType", "Enumeration", "ParentLink"), t("LinkedObjectIdentifier", "TextString", "p1"))
     kmip.ok(_op("AddAttribute", key, link))
     assert kmip.fail(_op("AddAttribute", key, link)) == "Invalid Request: Link already exists"
     assert kmip.fail(_op("AddAttribute", key, t("State", "Enumeration", "Active"))) == (
-        "Invalid Request: Attribute: State cannot be modified. Use Revoke and Destroy to change the object state")
+        "Invalid Request: Attribute: State cannot be modified. Use Revoke and Destroy to change the object state"
+    )
 
 
 def test_set_attribute_adds_a_name_beside_the_others(kmip):
@@ -107,7 +124,8 @@ def test_modify_activation_date_only_on_a_pre_active_object(kmip):
     active = kmip.create()
     assert kmip.fail(_op("ModifyAttribute", active, t("ActivationDate", "DateTime", "2025-01-01T00:00:00Z"))) == (
         "Wrong_Key_Lifecycle_State: ModifyAttribute: ActivationDate can only be modified on a Pre-Active object "
-        "(current state: Active)")
+        "(current state: Active)"
+    )
     pending = kmip.create(active=False)
     kmip.ok(_op("ModifyAttribute", pending, t("ActivationDate", "DateTime", "2025-01-01T00:00:00Z")))
     assert kmip.state(pending) == "Active"

@@ -52,8 +52,21 @@ def test_jwt_user_is_the_email_claim(jwt_sandbox, issuer):
     assert _as(jwt_sandbox, issuer.token(BOB, kid="ec-1")).http.get("/me").json() == {"user": BOB}
 
 
-@pytest.mark.parametrize("case", ["expired", "wrong_issuer", "no_email", "no_sub", "wrong_audience", "hs256",
-                                  "unknown_kid", "garbage", "basic_scheme", "lowercase_scheme"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "expired",
+        "wrong_issuer",
+        "no_email",
+        "no_sub",
+        "wrong_audience",
+        "hs256",
+        "unknown_kid",
+        "garbage",
+        "basic_scheme",
+        "lowercase_scheme",
+    ],
+)
 def test_every_bad_token_is_401(jwt_sandbox, issuer, case):
     tokens = {
         "expired": lambda: issuer.token(ALICE, ttl=-120),  # beyond jsonwebtoken's 60 s leeway
@@ -117,8 +130,9 @@ def test_objects_of_another_user_look_absent_until_granted(jwt_sandbox, issuer):
 def test_revoke_and_destroy_grants_allow_exactly_that(jwt_sandbox, issuer):
     alice, bob = _as(jwt_sandbox, issuer.token(ALICE)), _as(jwt_sandbox, issuer.token(BOB))
     key = alice.create()
-    alice.http.post("/access/grant", json={"unique_identifier": key, "user_id": BOB,
-                                           "operation_types": ["revoke", "destroy"]})
+    alice.http.post(
+        "/access/grant", json={"unique_identifier": key, "user_id": BOB, "operation_types": ["revoke", "destroy"]}
+    )
     assert bob.fail(s("Get", uid(key))).startswith("Object_Not_Found")
     bob.ok(revoke(key))
     bob.ok(destroy(key))
@@ -150,9 +164,16 @@ def test_real_idp_token_is_accepted(tmp_path):
     try:
         toml = f'[idp_auth]\njwt_auth_provider = ["{idp.issuer},{idp.discovery["jwks_uri"]}"]\n'
         sb = start_sandbox(tmp_path / "sb", config_toml=toml)
-        token = httpx.post(idp.discovery["token_endpoint"], data={
-            "grant_type": "password", "username": "carol", "password": "pw", "client_id": "kms-tui", "scope": "openid",
-        }).json()["access_token"]
+        token = httpx.post(
+            idp.discovery["token_endpoint"],
+            data={
+                "grant_type": "password",
+                "username": "carol",
+                "password": "pw",
+                "client_id": "kms-tui",
+                "scope": "openid",
+            },
+        ).json()["access_token"]
         client = _as(sb, token)
         assert client.http.get("/me").json() == {"user": "carol@example.com"}
         assert client.create()
@@ -163,8 +184,7 @@ def test_real_idp_token_is_accepted(tmp_path):
 
 
 def test_privileged_users_restrict_create(tmp_path, issuer):
-    toml = (f'privileged_users = ["{ALICE}"]\n'
-            f'[idp_auth]\njwt_auth_provider = ["{issuer.issuer},{issuer.url}/jwks"]\n')
+    toml = f'privileged_users = ["{ALICE}"]\n[idp_auth]\njwt_auth_provider = ["{issuer.issuer},{issuer.url}/jwks"]\n'
     sb = start_sandbox(tmp_path, config_toml=toml)
     try:
         alice, bob = _as(sb, issuer.token(ALICE)), _as(sb, issuer.token(BOB))
@@ -185,15 +205,25 @@ def test_api_token_authenticates_as_the_default_user(tmp_path):
     db = tmp_path / "db.sqlite"
     sb = start_sandbox(tmp_path / "seed", db=db)
     try:
-        block = s("KeyBlock", t("KeyFormatType", "Enumeration", "Raw"), s("KeyValue", t("KeyMaterial", "ByteString",
-                                                                                        secret.hex())))
-        Kmip(sb.url).ok(s("Import", uid("api-token"), t("ObjectType", "Enumeration", "SymmetricKey"),
-                          s("Attributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z")), s("SymmetricKey",
-                                                                                                      block)))
+        block = s(
+            "KeyBlock",
+            t("KeyFormatType", "Enumeration", "Raw"),
+            s("KeyValue", t("KeyMaterial", "ByteString", secret.hex())),
+        )
+        Kmip(sb.url).ok(
+            s(
+                "Import",
+                uid("api-token"),
+                t("ObjectType", "Enumeration", "SymmetricKey"),
+                s("Attributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z")),
+                s("SymmetricKey", block),
+            )
+        )
     finally:
         sb.stop()
-    sb = start_sandbox(tmp_path / "run", db=db,
-                       config_toml='default_username = "ops"\n[http]\napi_token_id = "api-token"\n')
+    sb = start_sandbox(
+        tmp_path / "run", db=db, config_toml='default_username = "ops"\n[http]\napi_token_id = "api-token"\n'
+    )
     try:
         assert _as(sb, b64_token(secret)).http.get("/me").json() == {"user": "ops"}
         upper = Kmip(sb.url, headers={"Authorization": "bearer " + b64_token(secret).upper()})
@@ -214,8 +244,10 @@ def _tls_client(sb, pki: Pki, cert: tuple | None) -> Kmip:
 def test_mutual_tls_user_is_the_certificate_cn(tmp_path):
     pki = Pki(tmp_path / "pki")
     server = pki.issue("kms.test", server=True)
-    toml = (f'default_username = "nobody"\n[tls]\ntls_cert_file = "{server[0]}"\ntls_key_file = "{server[1]}"\n'
-            f'clients_ca_cert_file = "{pki.ca_file}"\n')
+    toml = (
+        f'default_username = "nobody"\n[tls]\ntls_cert_file = "{server[0]}"\ntls_key_file = "{server[1]}"\n'
+        f'clients_ca_cert_file = "{pki.ca_file}"\n'
+    )
     sb = start_sandbox(tmp_path / "sb", config_toml=toml)
     try:
         assert sb.url.startswith("https://127.0.0.1:")
@@ -237,8 +269,9 @@ def test_mutual_tls_user_is_the_certificate_cn(tmp_path):
 def test_server_tls_without_client_ca_uses_the_default_user(tmp_path):
     pki = Pki(tmp_path / "pki")
     server = pki.issue("kms.test", server=True)
-    sb = start_sandbox(tmp_path / "sb",
-                       config_toml=f'[http]\ntls_cert_file = "{server[0]}"\ntls_key_file = "{server[1]}"\n')
+    sb = start_sandbox(
+        tmp_path / "sb", config_toml=f'[http]\ntls_cert_file = "{server[0]}"\ntls_key_file = "{server[1]}"\n'
+    )
     try:
         assert _tls_client(sb, pki, None).http.get("/me").json() == {"user": "admin"}
     finally:

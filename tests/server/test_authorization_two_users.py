@@ -17,9 +17,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests.server.certify_kms import _csr, _csr_value, link, subject
 from tests.server.kmip import destroy, find, first, revoke, s, t, tag_attr, uid
 from tests.server.pki import JwtIssuer
-from tests.server.test_certify import _csr, _csr_value, link, subject
 from tests.server.two_users import JWT_USER, start_two_users
 
 
@@ -39,8 +39,9 @@ def users(issuer, tmp_path_factory):
 
 
 def _grant(owner, key: str, *ops: str) -> None:
-    r = owner.http.post("/access/grant", json={"unique_identifier": key, "user_id": JWT_USER,
-                                               "operation_types": list(ops)})
+    r = owner.http.post(
+        "/access/grant", json={"unique_identifier": key, "user_id": JWT_USER, "operation_types": list(ops)}
+    )
     assert r.status_code == 200, r.text
 
 
@@ -57,19 +58,40 @@ def _requests(key: str) -> dict[str, dict]:
         "GetAttributeList": s("GetAttributeList", uid(key)),
         "Activate": s("Activate", uid(key)),
         "SetAttribute": s("SetAttribute", uid(key), s("NewAttribute", t("Comment", "TextString", "mine now"))),
-        "AddAttribute": s("AddAttribute", uid(key), s("NewAttribute", s(
-            "Name", t("NameValue", "TextString", "stolen"), t("NameType", "Enumeration", "UninterpretedTextString")))),
-        "ModifyAttribute": s("ModifyAttribute", uid(key), s("NewAttribute", t("ActivationDate", "DateTime",
-                                                                              "2030-01-01T00:00:00Z"))),
-        "DeleteAttribute": s("DeleteAttribute", uid(key), s("CurrentAttribute", t("ActivationDate", "DateTime",
-                                                                                  "2024-01-01T00:00:00Z"))),
+        "AddAttribute": s(
+            "AddAttribute",
+            uid(key),
+            s(
+                "NewAttribute",
+                s(
+                    "Name",
+                    t("NameValue", "TextString", "stolen"),
+                    t("NameType", "Enumeration", "UninterpretedTextString"),
+                ),
+            ),
+        ),
+        "ModifyAttribute": s(
+            "ModifyAttribute", uid(key), s("NewAttribute", t("ActivationDate", "DateTime", "2030-01-01T00:00:00Z"))
+        ),
+        "DeleteAttribute": s(
+            "DeleteAttribute", uid(key), s("CurrentAttribute", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"))
+        ),
         "Revoke": revoke(key),
         "Destroy": destroy(key, remove=True),
     }
 
 
-OBJECT_NOT_FOUND = ("Get", "Export", "GetAttributes", "GetAttributeList", "Activate", "SetAttribute", "AddAttribute",
-                    "ModifyAttribute", "DeleteAttribute")
+OBJECT_NOT_FOUND = (
+    "Get",
+    "Export",
+    "GetAttributes",
+    "GetAttributeList",
+    "Activate",
+    "SetAttribute",
+    "AddAttribute",
+    "ModifyAttribute",
+    "DeleteAttribute",
+)
 
 
 def _expected(op: str, key: str) -> str:
@@ -95,10 +117,15 @@ def test_without_a_grant_every_operation_answers_as_if_the_object_did_not_exist(
 def test_a_batch_is_no_way_round_it(users):
     owner, bob = users.tls(), users.jwt()
     key = owner.create()
-    items = [s("BatchItem", t("Operation", "Enumeration", op), s("RequestPayload", *body["value"]))
-             for op, body in _requests(key).items()]
-    header = s("RequestHeader", s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2),
-                                  t("ProtocolVersionMinor", "Integer", 1)), t("BatchCount", "Integer", len(items)))
+    items = [
+        s("BatchItem", t("Operation", "Enumeration", op), s("RequestPayload", *body["value"]))
+        for op, body in _requests(key).items()
+    ]
+    header = s(
+        "RequestHeader",
+        s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+        t("BatchCount", "Integer", len(items)),
+    )
     response = bob.ok(s("RequestMessage", header, *items))
     results = [c for c in response["value"] if c["tag"] == "BatchItem"]
     assert [first(r, "ResultStatus") for r in results] == ["OperationFailed"] * len(items)
@@ -153,14 +180,26 @@ def test_import_cannot_replace_another_users_object(users):
     owner, bob = users.tls(), users.jwt()
     key = owner.create()
     material = _material(owner, key)
-    block = s("KeyBlock", t("KeyFormatType", "Enumeration", "Raw"),
-              s("KeyValue", t("KeyMaterial", "ByteString", os.urandom(32).hex())))
-    body = s("Import", uid(key), t("ObjectType", "Enumeration", "SymmetricKey"), t("ReplaceExisting", "Boolean", True),
-             s("Attributes"), s("SymmetricKey", block))
-    assert bob.fail(body,
-                    status=401) == f"Access denied: User '{JWT_USER}' does not own object '{key}' and cannot replace it"
-    no_replace = s("Import", uid(key), t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes"),
-                   s("SymmetricKey", block))
+    block = s(
+        "KeyBlock",
+        t("KeyFormatType", "Enumeration", "Raw"),
+        s("KeyValue", t("KeyMaterial", "ByteString", os.urandom(32).hex())),
+    )
+    body = s(
+        "Import",
+        uid(key),
+        t("ObjectType", "Enumeration", "SymmetricKey"),
+        t("ReplaceExisting", "Boolean", True),
+        s("Attributes"),
+        s("SymmetricKey", block),
+    )
+    assert (
+        bob.fail(body, status=401)
+        == f"Access denied: User '{JWT_USER}' does not own object '{key}' and cannot replace it"
+    )
+    no_replace = s(
+        "Import", uid(key), t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes"), s("SymmetricKey", block)
+    )
     assert "already exist" in bob.fail(no_replace)  # as Cosmian: the id is taken (Database Error)
     assert _material(owner, key) == material
 
@@ -187,8 +226,11 @@ def test_certify_of_another_users_public_key_needs_a_right_on_it(users):
     # UpdateObject rewrites the public key's CertificateLink: the sandbox does the same.
     _grant(owner, pk, "get")
     cert_id = first(bob.ok(request), "UniqueIdentifier")
-    links = {first(n, "LinkType"): first(n, "LinkedObjectIdentifier")
-             for n in owner.attributes(pk, "Link")["value"][1]["value"] if n["tag"] == "Link"}
+    links = {
+        first(n, "LinkType"): first(n, "LinkedObjectIdentifier")
+        for n in owner.attributes(pk, "Link")["value"][1]["value"]
+        if n["tag"] == "Link"
+    }
     assert links["CertificateLink"] == cert_id
 
 
@@ -197,8 +239,9 @@ def test_renewing_another_users_certificate_in_place_leaves_it_as_it_was(users):
     # `WHERE objects.owner = <caller>`, so another user's certificate is not replaced (200).
     owner, bob = users.tls(), users.jwt()
     sk, pk = owner.create_pair("ECDSA", curve="P256")
-    cert_id = first(owner.ok(s("Certify", uid(pk), s("Attributes", subject("owner's certificate")))),
-                    "UniqueIdentifier")
+    cert_id = first(
+        owner.ok(s("Certify", uid(pk), s("Attributes", subject("owner's certificate")))), "UniqueIdentifier"
+    )
     der = _der(owner, cert_id)
     assert bob.fail(s("Certify", uid(cert_id))) == f"Item not found: {cert_id}"
     _grant(owner, cert_id, "get")
@@ -215,8 +258,12 @@ def test_certify_naming_another_users_id_for_the_new_certificate_changes_nothing
     material = _material(owner, key)
     bob_ca = _ca(bob, "bob's CA 2")
     csr = _csr("csr.example", ec.generate_private_key(ec.SECP256R1()))
-    body = s("Certify", t("CertificateRequestType", "Enumeration", "PEM"), _csr_value(csr, serialization.Encoding.PEM),
-             s("Attributes", t("UniqueIdentifier", "TextString", key), link("CertificateLink", bob_ca)))
+    body = s(
+        "Certify",
+        t("CertificateRequestType", "Enumeration", "PEM"),
+        _csr_value(csr, serialization.Encoding.PEM),
+        s("Attributes", t("UniqueIdentifier", "TextString", key), link("CertificateLink", bob_ca)),
+    )
     assert first(bob.ok(body), "UniqueIdentifier") == key  # Cosmian answers 200 (upsert WHERE owner)
     assert first(owner.ok(s("Get", uid(key))), "ObjectType") == "SymmetricKey"
     assert _material(owner, key) == material

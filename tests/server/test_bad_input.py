@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.server.kmip import aes, s, tag_attr, uid
+from tests.server.kmip import aes, located_ids, s, tag_attr, uid
 from tests.support.sandbox import Sandbox, start_sandbox
 
 # Cosmian's request body limit (start_kms_server.rs: 64 MiB).
@@ -79,14 +79,26 @@ CASES = [
     (
         # Unknown tags are ignored as Cosmian does, so a misspelt required field is a missing one.
         "unknown-tag-for-required-field",
-        json.dumps({"tag": "Create", "value": [{"tag": "ObjectTypo", "type": "Enumeration", "value": "SymmetricKey"},
-                                               CREATE_AES["value"][1]]}),
+        json.dumps(
+            {
+                "tag": "Create",
+                "value": [
+                    {"tag": "ObjectTypo", "type": "Enumeration", "value": "SymmetricKey"},
+                    CREATE_AES["value"][1],
+                ],
+            }
+        ),
         422,
         "Codec_Error: ",
         "missing field",
     ),
-    ("missing-field", json.dumps({"tag": "Create", "value": [CREATE_AES["value"][1]]}), 422, "Codec_Error: ",
-     "missing field"),
+    (
+        "missing-field",
+        json.dumps({"tag": "Create", "value": [CREATE_AES["value"][1]]}),
+        422,
+        "Codec_Error: ",
+        "missing field",
+    ),
     (
         "wrong-type",
         _create_with({"tag": "CryptographicLength", "type": "TextString", "value": "256"}),
@@ -102,12 +114,27 @@ CASES = [
         "",
     ),
     ("unknown-operation", '{"tag":"Frobnicate","value":[]}', 404, "Route not supported: Operation: Frobnicate", ""),
-    ("tag-query-get", json.dumps(s("Get", uid('["bad-input-no-such-tag"]'))), 422, "Object_Not_Found: ",
-     "bad-input-no-such-tag"),
-    ("tag-query-destroy", json.dumps(s("Destroy", uid('["bad-input-no-such-tag"]'))), 422, "Item_Not_Found: ",
-     "bad-input-no-such-tag"),
-    ("uid-not-found", json.dumps(s("GetAttributes", uid("bad-input-no-such-uid"))), 422, "Object_Not_Found: ",
-     "bad-input-no-such-uid"),
+    (
+        "tag-query-get",
+        json.dumps(s("Get", uid('["bad-input-no-such-tag"]'))),
+        422,
+        "Object_Not_Found: ",
+        "bad-input-no-such-tag",
+    ),
+    (
+        "tag-query-destroy",
+        json.dumps(s("Destroy", uid('["bad-input-no-such-tag"]'))),
+        422,
+        "Item_Not_Found: ",
+        "bad-input-no-such-tag",
+    ),
+    (
+        "uid-not-found",
+        json.dumps(s("GetAttributes", uid("bad-input-no-such-uid"))),
+        422,
+        "Object_Not_Found: ",
+        "bad-input-no-such-uid",
+    ),
 ]
 
 
@@ -121,14 +148,6 @@ def populated(tmp_path_factory) -> Iterator[Sandbox]:
             assert resp.status_code == 200, resp.text
     yield sb
     sb.stop()
-
-
-def located_ids(client: httpx.Client) -> list[str]:
-    """Every object id Locate returns (the store as a user sees it)."""
-    resp = client.post("/kmip/2_1", content='{"tag":"Locate","value":[{"tag":"Attributes","value":[]}]}')
-    assert resp.status_code == 200, resp.text
-    body = resp.json()
-    return sorted(n["value"] for n in body["value"] if n["tag"] == "UniqueIdentifier")
 
 
 def _assert_alive_and_unchanged(sb: Sandbox, client: httpx.Client, before: list[str]) -> None:
@@ -159,17 +178,23 @@ def test_bad_input_in_a_request_message_is_a_failed_batch_item(populated: Sandbo
             {
                 "tag": "RequestHeader",
                 "value": [
-                    {"tag": "ProtocolVersion", "value": [
-                        {"tag": "ProtocolVersionMajor", "type": "Integer", "value": 2},
-                        {"tag": "ProtocolVersionMinor", "type": "Integer", "value": 1},
-                    ]},
+                    {
+                        "tag": "ProtocolVersion",
+                        "value": [
+                            {"tag": "ProtocolVersionMajor", "type": "Integer", "value": 2},
+                            {"tag": "ProtocolVersionMinor", "type": "Integer", "value": 1},
+                        ],
+                    },
                     {"tag": "BatchCount", "type": "Integer", "value": 1},
                 ],
             },
-            {"tag": "BatchItem", "value": [
-                {"tag": "Operation", "type": "Enumeration", "value": "Create"},
-                {"tag": "RequestPayload", "value": []},
-            ]},
+            {
+                "tag": "BatchItem",
+                "value": [
+                    {"tag": "Operation", "type": "Enumeration", "value": "Create"},
+                    {"tag": "RequestPayload", "value": []},
+                ],
+            },
         ],
     }
     with httpx.Client(base_url=populated.url, timeout=30) as client:
@@ -190,8 +215,10 @@ def test_tag_query_that_matches_nothing_locates_nothing(populated: Sandbox) -> N
     with httpx.Client(base_url=populated.url, timeout=30) as client:
         resp = client.post("/kmip/2_1", json=locate)
         assert resp.status_code == 200, resp.text
-        assert resp.json() == {"tag": "LocateResponse", "value": [{"tag": "LocatedItems", "type": "Integer",
-                                                                   "value": 0}]}
+        assert resp.json() == {
+            "tag": "LocateResponse",
+            "value": [{"tag": "LocatedItems", "type": "Integer", "value": 0}],
+        }
 
 
 def _oversized_body(total: int) -> Iterator[bytes]:
@@ -241,8 +268,10 @@ def test_body_just_under_the_limit_is_read(populated: Sandbox) -> None:
 
 @pytest.mark.parametrize(
     ("body", "says"),
-    [("not json", "Json deserialize error: "), ('{"user_id": 5, "operation_types": ["get"]}',
-                                                "Json deserialize error: ")],
+    [
+        ("not json", "Json deserialize error: "),
+        ('{"user_id": 5, "operation_types": ["get"]}', "Json deserialize error: "),
+    ],
     ids=["not-json", "wrong-type"],
 )
 def test_bad_access_grant_body_is_a_400(populated: Sandbox, body: str, says: str) -> None:

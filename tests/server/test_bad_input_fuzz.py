@@ -18,12 +18,12 @@ import httpx
 import pytest
 
 from tests.conftest import DATA
-from tests.server.test_bad_input import located_ids
+from tests.server.kmip import located_ids
 from tests.support.conformance import wrap_bare_operation
 from tests.support.sandbox import Sandbox, start_sandbox
 
 REQUESTS = sorted(p for p in (DATA / "conformance" / "vectors").rglob("*.json") if "user_id" not in p.read_text())
-WRONG_VALUES = (None, [], {}, True, -1, 2**70, "", "0x", "ZZ", "[\"", 1.5)
+WRONG_VALUES = (None, [], {}, True, -1, 2**70, "", "0x", "ZZ", '["', 1.5)
 WRONG_TYPES = ("Integer", "TextString", "ByteString", "Boolean", "DateTime", "LongInteger", "Enumeration", "Nope")
 SEED = 20261122
 

@@ -4,36 +4,18 @@ decodes the whole message, payloads included, before any item runs)."""
 
 from __future__ import annotations
 
-from tests.server.kmip import aes, find, first, kmip, refused_message, s, t, tag_attr, uid  # noqa: F401
-
-
-def _message(*items: dict, undo: bool = False) -> dict:
-    header = [s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
-              t("BatchCount", "Integer", len(items))]
-    if undo:
-        header.append(t("BatchErrorContinuationOption", "Enumeration", "Undo"))
-    return s("RequestMessage", s("RequestHeader", *header), *items)
-
-
-def _item(op: str, *payload: dict, batch_id: str | None = None) -> dict:
-    head = [t("Operation", "Enumeration", op)]
-    if batch_id:
-        head.append(t("UniqueBatchItemID", "ByteString", batch_id))
-    return s("BatchItem", *head, s("RequestPayload", *payload))
-
-
-def _items(response: dict) -> list[dict]:
-    assert response["tag"] == "ResponseMessage"
-    return [c for c in response["value"] if c["tag"] == "BatchItem"]
+from tests.server.kmip import _item, _items, _message, aes, find, first, refused_message, s, t, tag_attr, uid
 
 
 def test_batch_uses_the_id_placeholder_and_reports_each_item(kmip):
-    response = kmip.ok(_message(
-        _item("Create", *aes()["value"], batch_id="01"),
-        _item("Get"),
-        _item("GetAttributes", t("AttributeReference", "Enumeration", "State")),
-        _item("Get", uid("missing-id")),
-    ))
+    response = kmip.ok(
+        _message(
+            _item("Create", *aes()["value"], batch_id="01"),
+            _item("Get"),
+            _item("GetAttributes", t("AttributeReference", "Enumeration", "State")),
+            _item("Get", uid("missing-id")),
+        )
+    )
     items = _items(response)
     assert first(response, "BatchCount") == 4
     assert [first(i, "ResultStatus") for i in items] == ["Success", "Success", "Success", "OperationFailed"]
@@ -48,14 +30,18 @@ def test_batch_uses_the_id_placeholder_and_reports_each_item(kmip):
 
 def test_batch_error_reasons_follow_cosmian_mapping(kmip):
     key = kmip.create()
-    response = kmip.ok(_message(
-        _item("Destroy", uid(key)),
-        _item("Encrypt", uid(key)),
-        _item("Create", *aes()["value"]),
-    ))
+    response = kmip.ok(
+        _message(
+            _item("Destroy", uid(key)),
+            _item("Encrypt", uid(key)),
+            _item("Create", *aes()["value"]),
+        )
+    )
     items = _items(response)
-    assert (first(items[0], "ResultReason"), first(items[0], "ResultMessage")) == ("Wrong_Key_Lifecycle_State",
-                                                                                   "DENIED")
+    assert (first(items[0], "ResultReason"), first(items[0], "ResultMessage")) == (
+        "Wrong_Key_Lifecycle_State",
+        "DENIED",
+    )
     # encrypt.rs: no Data → InvalidRequest, which message.rs reports as Operation_Not_Supported
     assert first(items[1], "ResultReason") == "Operation_Not_Supported"
     assert first(items[1], "ResultMessage") == "Invalid Request: Encrypt: data to encrypt must be provided"
@@ -72,23 +58,31 @@ def _tagged(kmip, tag: str) -> list[str]:
 
 def test_an_item_missing_a_required_field_fails_the_whole_message(kmip):
     tag = "undecodable-missing"
-    said = refused_message(kmip, _message(_tagged_create(tag),
-                                          _item("Create", t("ObjectType", "Enumeration", "SymmetricKey"))))
+    said = refused_message(
+        kmip, _message(_tagged_create(tag), _item("Create", t("ObjectType", "Enumeration", "SymmetricKey")))
+    )
     assert said == "missing field `Attributes`"
     assert _tagged(kmip, tag) == [], "item 1's Create ran although the message could not be decoded"
     # The first missing field in Cosmian's declaration order is the one named.
     assert refused_message(kmip, _message(_item("Create"))) == "missing field `ObjectType`"
     # An Import's object travels under its object-type tag; without one it is `Object` that is missing.
-    assert refused_message(kmip, _message(_item("Import", uid("no-object"), t("ObjectType", "Enumeration",
-                                                                              "SymmetricKey"),
-                                                s("Attributes")))) == "missing field `Object`"
+    assert (
+        refused_message(
+            kmip,
+            _message(
+                _item("Import", uid("no-object"), t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes"))
+            ),
+        )
+        == "missing field `Object`"
+    )
 
 
 def test_an_item_with_a_wrong_ttlv_type_fails_the_whole_message(kmip):
     tag = "undecodable-type"
     wrong = aes()
-    next(n for n in wrong["value"][1]["value"] if n["tag"] == "CryptographicLength").update(type="TextString",
-                                                                                            value="256")
+    next(n for n in wrong["value"][1]["value"] if n["tag"] == "CryptographicLength").update(
+        type="TextString", value="256"
+    )
     said = refused_message(kmip, _message(_tagged_create(tag), _item("Create", *wrong["value"])))
     assert "`CryptographicLength`" in said and "TextString" in said
     assert _tagged(kmip, tag) == []
@@ -106,16 +100,23 @@ def test_an_item_without_operation_or_payload_fails_the_whole_message(kmip):
 def test_undo_marks_earlier_items_undone_but_keeps_what_they_did(kmip):
     # message.rs: Undo relabels successes OperationUndone (payload kept); only Activate is reverted
     tag = "undo-batch"
-    response = kmip.ok(_message(
-        _item("Create", *aes(tags=(tag,))["value"]),
-        _item("Get", uid("not-there")),
-        undo=True,
-    ))
+    response = kmip.ok(
+        _message(
+            _item("Create", *aes(tags=(tag,))["value"]),
+            _item("Get", uid("not-there")),
+            undo=True,
+        )
+    )
     assert [first(i, "ResultStatus") for i in _items(response)] == ["OperationUndone", "OperationFailed"]
     created = first(_items(response)[0], "UniqueIdentifier")
-    assert kmip.locate(s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                         t("AttributeName", "TextString", "tag"), t("AttributeValue", "TextString",
-                                                                    f'["{tag}"]'))) == [created]
+    assert kmip.locate(
+        s(
+            "Attribute",
+            t("VendorIdentification", "TextString", "cosmian"),
+            t("AttributeName", "TextString", "tag"),
+            t("AttributeValue", "TextString", f'["{tag}"]'),
+        )
+    ) == [created]
 
 
 def test_unparseable_message_is_invalid_message_with_http_200(kmip):
@@ -141,8 +142,13 @@ def test_kmip_endpoint_takes_only_json_request_messages(kmip):
 
 
 def test_query_and_discover_versions(kmip):
-    q = kmip.ok(s("Query", t("QueryFunction", "Enumeration", "QueryOperations"),
-                  t("QueryFunction", "Enumeration", "QueryServerInformation")))
+    q = kmip.ok(
+        s(
+            "Query",
+            t("QueryFunction", "Enumeration", "QueryOperations"),
+            t("QueryFunction", "Enumeration", "QueryServerInformation"),
+        )
+    )
     assert "Create" in find(q, "Operation") and first(q, "VendorIdentification") == "cosmian"
     dv = kmip.ok(s("DiscoverVersions"))
     assert (first(dv, "ProtocolVersionMajor"), first(dv, "ProtocolVersionMinor")) == (2, 1)
@@ -160,8 +166,9 @@ def test_enumerations_sent_as_codes_are_understood(kmip):
 
 
 def test_only_get_style_operations_use_the_placeholder(kmip):
-    response = kmip.ok(_message(_item("Create", *aes(active=False)["value"]), _item("Destroy"),
-                                _item("GetAttributeList")))
+    response = kmip.ok(
+        _message(_item("Create", *aes(active=False)["value"]), _item("Destroy"), _item("GetAttributeList"))
+    )
     items = _items(response)
     assert first(items[1], "ResultMessage") == "This KMIP server does not yet support place holder id"
     assert first(items[2], "ResultStatus") == "Success"
@@ -174,8 +181,9 @@ def test_only_get_style_operations_use_the_placeholder(kmip):
 def test_a_failed_item_leaves_the_others_committed(kmip):
     taken = kmip.create()
     same_id = aes(extra=(t("UniqueIdentifier", "TextString", taken),))["value"]
-    response = kmip.ok(_message(_item("Create", *aes()["value"]), _item("Create", *same_id), _item("Create",
-                                                                                                   *aes()["value"])))
+    response = kmip.ok(
+        _message(_item("Create", *aes()["value"]), _item("Create", *same_id), _item("Create", *aes()["value"]))
+    )
     items = _items(response)
     assert [first(i, "ResultStatus") for i in items] == ["Success", "OperationFailed", "Success"]
     assert "already exist" in first(items[1], "ResultMessage")

@@ -5,12 +5,14 @@ and reverts only Activate; Stop is not acted on; Locate sets or clears the ID pl
 
 from __future__ import annotations
 
-from tests.server.kmip import aes, first, kmip, s, t, uid  # noqa: F401
+from tests.server.kmip import aes, first, s, t, uid
 
 
 def _message(*items: dict, option: str | None = None) -> dict:
-    header = [s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
-              t("BatchCount", "Integer", len(items))]
+    header = [
+        s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+        t("BatchCount", "Integer", len(items)),
+    ]
     if option:
         header.append(t("BatchErrorContinuationOption", "Enumeration", option))
     return s("RequestMessage", s("RequestHeader", *header), *items)
@@ -29,12 +31,14 @@ def _statuses(response: dict) -> list[str]:
 
 
 def test_undo_relabels_every_success_and_keeps_payloads_and_effects(kmip):
-    response = kmip.ok(_message(
-        _item("Create", *aes()["value"]),
-        _item("Get", uid("not-there")),
-        _item("Create", *aes()["value"]),
-        option="Undo",
-    ))
+    response = kmip.ok(
+        _message(
+            _item("Create", *aes()["value"]),
+            _item("Get", uid("not-there")),
+            _item("Create", *aes()["value"]),
+            option="Undo",
+        )
+    )
     items = _items(response)
     assert _statuses(response) == ["OperationUndone", "OperationFailed", "OperationUndone"]
     for undone in (items[0], items[2]):
@@ -60,21 +64,25 @@ def test_without_a_failure_undo_changes_nothing(kmip):
 
 
 def test_stop_does_not_stop(kmip):
-    response = kmip.ok(_message(
-        _item("Get", uid("not-there")),
-        _item("Create", *aes()["value"]),
-        option="Stop",
-    ))
+    response = kmip.ok(
+        _message(
+            _item("Get", uid("not-there")),
+            _item("Create", *aes()["value"]),
+            option="Stop",
+        )
+    )
     assert _statuses(response) == ["OperationFailed", "Success"]
 
 
 def test_a_locate_that_finds_nothing_clears_the_placeholder(kmip):
     nothing = s("Attributes", t("ObjectGroup", "TextString", "no-such-group-anywhere"))
-    response = kmip.ok(_message(
-        _item("Create", *aes()["value"]),
-        _item("Locate", nothing),
-        _item("Get"),
-    ))
+    response = kmip.ok(
+        _message(
+            _item("Create", *aes()["value"]),
+            _item("Locate", nothing),
+            _item("Get"),
+        )
+    )
     items = _items(response)
     assert _statuses(response) == ["Success", "Success", "OperationFailed"]
     assert first(items[2], "ResultReason") == "Operation_Not_Supported"
@@ -82,11 +90,13 @@ def test_a_locate_that_finds_nothing_clears_the_placeholder(kmip):
 
 
 def test_only_get_getattributes_getattributelist_and_modifyattribute_use_the_placeholder(kmip):
-    response = kmip.ok(_message(
-        _item("Create", *aes(active=False)["value"]),
-        _item("GetAttributes", t("AttributeReference", "Enumeration", "State")),
-        _item("Revoke", s("RevocationReason", t("RevocationReasonCode", "Enumeration", "Unspecified"))),
-    ))
+    response = kmip.ok(
+        _message(
+            _item("Create", *aes(active=False)["value"]),
+            _item("GetAttributes", t("AttributeReference", "Enumeration", "State")),
+            _item("Revoke", s("RevocationReason", t("RevocationReasonCode", "Enumeration", "Unspecified"))),
+        )
+    )
     items = _items(response)
     assert _statuses(response) == ["Success", "Success", "OperationFailed"]
     assert first(items[1], "UniqueIdentifier") == first(items[0], "UniqueIdentifier")

@@ -7,82 +7,27 @@ tags, and the refusals (wrong object type, unknown id, self-signed CSR, inactive
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.server.kmip import Kmip, first, s, t, tag_attr, uid
-from tests.support.sandbox import start_sandbox
-
-CERT_FIELDS = ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier")
-
-
-def text(tag: str, value: str) -> dict:
-    return t(tag, "TextString", value)
-
-
-def enum(tag: str, value: str) -> dict:
-    return t(tag, "Enumeration", value)
-
-
-def integer(tag: str, value: int) -> dict:
-    return t(tag, "Integer", value)
-
-
-def vendor(name: str, value: dict) -> dict:
-    return s("Attribute", text("VendorIdentification", "cosmian"), text("AttributeName", name),
-             {**value, "tag": "AttributeValue"})
-
-
-def link(link_type: str, target: str) -> dict:
-    return s("Link", enum("LinkType", link_type), text("LinkedObjectIdentifier", target))
-
-
-def subject(cn: str, o: str = "kms-tui tests", c: str = "FR") -> dict:
-    """CertificateAttributes with all 24 fields, as Cosmian requires."""
-    given = {"Cn": cn, "O": o, "C": c}
-    fields = [text("CertificateSubject" + f, given.get(f, "")) for f in CERT_FIELDS]
-    fields += [text("CertificateIssuer" + f, "") for f in CERT_FIELDS]
-    return s("CertificateAttributes", *fields)
-
-
-class Kms(Kmip):
-    """The server-test client plus Certify and certificate reading."""
-
-    def certify(self, *children: dict, expect: int = 200) -> dict | str:
-        body = s("Certify", *children)
-        return self.ok(body) if expect == 200 else self.fail(body, expect)
-
-    def certify_id(self, *children: dict) -> str:
-        return first(self.certify(*children), "UniqueIdentifier")
-
-    def certificate(self, cert_id: str) -> x509.Certificate:
-        body = self.ok(s("Get", uid(cert_id)))
-        assert first(body, "ObjectType") == "Certificate"
-        return x509.load_der_x509_certificate(bytes.fromhex(first(body, "CertificateValue")))
-
-    def summary(self, target: str) -> dict:
-        """Links, state, tags, object type and key format of an object, as plain values."""
-        attrs = self.attributes(target, "Link", "State", "Tag", "ObjectType", "KeyFormatType")["value"][1]["value"]
-        links = {first(n, "LinkType"): first(n, "LinkedObjectIdentifier") for n in attrs if n["tag"] == "Link"}
-        tags = [json.loads(first(n, "AttributeValue")) for n in attrs
-                if n["tag"] == "Attribute" and first(n, "AttributeName") == "tag"]
-        plain = {n["tag"]: n["value"] for n in attrs if n["tag"] not in ("Link", "Attribute")}
-        return {**plain, "links": links, "tags": set(tags[0]) if tags else set()}
-
-
-def started(tmp_path_factory, name: str) -> Iterator[Kms]:
-    """A sandbox of its own and a :class:`Kms` client to it, stopped when the generator ends."""
-    sb = start_sandbox(tmp_path_factory.mktemp(name))
-    client = Kms(sb.url)
-    yield client
-    client.close()
-    sb.stop()
+from tests.server.certify_kms import (
+    Kms,
+    _csr,
+    _csr_value,
+    enum,
+    integer,
+    link,
+    started,
+    subject,
+    text,
+    vendor,
+)
+from tests.server.kmip import first, s, t, tag_attr, uid
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +62,15 @@ def test_self_signed_from_a_public_key(kms: Kms) -> None:
 
 def test_issued_by_a_ca_in_the_store(kms: Kms, ca: dict) -> None:
     _, pk = kms.create_pair("ECDSA", curve="P384")
-    cert_id = kms.certify_id(uid(pk), s("Attributes", subject("leaf.example"), link("CertificateLink", ca["cert"]),
-                                         vendor("requested_validity_days", integer("", 30))))
+    cert_id = kms.certify_id(
+        uid(pk),
+        s(
+            "Attributes",
+            subject("leaf.example"),
+            link("CertificateLink", ca["cert"]),
+            vendor("requested_validity_days", integer("", 30)),
+        ),
+    )
     cert = kms.certificate(cert_id)
     assert cert.issuer == ca["x509"].subject
     cert.verify_directly_issued_by(ca["x509"])
@@ -133,24 +85,16 @@ def test_issuer_found_through_its_private_key(kms: Kms, ca: dict) -> None:
     kms.certificate(cert_id).verify_directly_issued_by(ca["x509"])
 
 
-def _csr(cn: str, key) -> x509.CertificateSigningRequest:
-    return (x509.CertificateSigningRequestBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, cn)]))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
-            .sign(key, hashes.SHA256()))
-
-
-def _csr_value(csr: x509.CertificateSigningRequest, encoding: serialization.Encoding) -> dict:
-    return t("CertificateRequestValue", "ByteString", csr.public_bytes(encoding).hex().upper())
-
-
 @pytest.mark.parametrize("request_type", ["PEM", "PKCS10"])
 def test_from_a_csr(kms: Kms, ca: dict, request_type: str) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     csr = _csr("csr.example", key)
     encoding = serialization.Encoding.PEM if request_type == "PEM" else serialization.Encoding.DER
-    cert_id = kms.certify_id(enum("CertificateRequestType", request_type), _csr_value(csr, encoding),
-                             s("Attributes", link("CertificateLink", ca["cert"])))
+    cert_id = kms.certify_id(
+        enum("CertificateRequestType", request_type),
+        _csr_value(csr, encoding),
+        s("Attributes", link("CertificateLink", ca["cert"])),
+    )
     cert = kms.certificate(cert_id)
     assert cert.public_key() == key.public_key()
     assert cert.subject == csr.subject
@@ -160,9 +104,15 @@ def test_from_a_csr(kms: Kms, ca: dict, request_type: str) -> None:
 
 
 def test_without_an_id_generates_the_key_pair(kms: Kms) -> None:
-    cert_id = kms.certify_id(s("Attributes", enum("CryptographicAlgorithm", "ECDSA"),
-                               s("CryptographicDomainParameters", enum("RecommendedCurve", "P256")),
-                               subject("generated.example"), tag_attr("generated")))
+    cert_id = kms.certify_id(
+        s(
+            "Attributes",
+            enum("CryptographicAlgorithm", "ECDSA"),
+            s("CryptographicDomainParameters", enum("RecommendedCurve", "P256")),
+            subject("generated.example"),
+            tag_attr("generated"),
+        )
+    )
     cert = kms.certificate(cert_id)
     cert.verify_directly_issued_by(cert)
     links = kms.summary(cert_id)["links"]
@@ -237,8 +187,10 @@ def test_x509_extensions_make_a_chain_a_strict_verifier_accepts(kms: Kms) -> Non
     ca_cert = kms.certificate(ca_id)
     assert ca_cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     _, leaf_pk = kms.create_pair("ECDSA", curve="P256")
-    leaf_id = kms.certify_id(uid(leaf_pk), s("Attributes", subject("www.chain.example"),
-                                            link("CertificateLink", ca_id), _extensions(LEAF_EXTENSIONS)))
+    leaf_id = kms.certify_id(
+        uid(leaf_pk),
+        s("Attributes", subject("www.chain.example"), link("CertificateLink", ca_id), _extensions(LEAF_EXTENSIONS)),
+    )
     leaf = kms.certificate(leaf_id)
     verifier = PolicyBuilder().store(Store([ca_cert])).build_server_verifier(x509.DNSName("www.chain.example"))
     chain = verifier.verify(leaf, [])
@@ -250,17 +202,22 @@ def test_x509_extensions_make_a_chain_a_strict_verifier_accepts(kms: Kms) -> Non
 def test_unknown_extension_key_is_refused_as_cosmian_does(kms: Kms) -> None:
     # x509_extensions.rs: parse_v3_ca → CryptoError::Default → HTTP 500 with a generic body
     _, pk = kms.create_pair("ECDSA", curve="P256")
-    refused = kms.certify(uid(pk), s("Attributes", subject("x"), _extensions("[ v3_ca ]\nnsComment = hi\n")),
-                          expect=500)
+    refused = kms.certify(
+        uid(pk), s("Attributes", subject("x"), _extensions("[ v3_ca ]\nnsComment = hi\n")), expect=500
+    )
     assert refused == "Internal server error"
 
 
 def test_the_ckms_cli_request_shape(kms: Kms, ca: dict, data_dir) -> None:
     """The request `ckms certificates certify --public-key-id-to-certify … --issuer-…` sends."""
-    sample = (data_dir / "reference/ttlv_samples/constructed_certify_public_key_with_issuer_cli_style_request.json")
+    sample = data_dir / "reference/ttlv_samples/constructed_certify_public_key_with_issuer_cli_style_request.json"
     _, pk = kms.create_pair("RSA", length=2048)
-    body = (sample.read_text().replace("052efbf7-828f-4ba9-83d6-48e18f2b9971_pk", pk)
-            .replace("a1b2c3d4-ca-cert-uid", ca["cert"]).replace("e5f6a7b8-ca-private-key-uid", ca["sk"]))
+    body = (
+        sample.read_text()
+        .replace("052efbf7-828f-4ba9-83d6-48e18f2b9971_pk", pk)
+        .replace("a1b2c3d4-ca-cert-uid", ca["cert"])
+        .replace("e5f6a7b8-ca-private-key-uid", ca["sk"])
+    )
     cert_id = first(kms.ok(body), "UniqueIdentifier")
     cert = kms.certificate(cert_id)
     cert.verify_directly_issued_by(ca["x509"])
@@ -277,8 +234,13 @@ def test_the_projects_own_certify_request(kms: Kms, ca: dict) -> None:
     from kms_tui.kmip.ttlv import encode
 
     _, pk = kms.create_pair("ECDSA", curve="P256")
-    request = certify_request(pk, CertificateAttributes(certificate_subject_cn="console.example"),
-                              issuer_certificate_id=ca["cert"], days=90, tags=["console"])
+    request = certify_request(
+        pk,
+        CertificateAttributes(certificate_subject_cn="console.example"),
+        issuer_certificate_id=ca["cert"],
+        days=90,
+        tags=["console"],
+    )
     cert_id = first(kms.ok(encode(request.to_ttlv())), "UniqueIdentifier")
     cert = kms.certificate(cert_id)
     cert.verify_directly_issued_by(ca["x509"])
@@ -286,19 +248,30 @@ def test_the_projects_own_certify_request(kms: Kms, ca: dict) -> None:
     assert kms.summary(cert_id)["tags"] == {"console", "_cert"}
 
 
-@pytest.mark.parametrize("value", [t("CertificateRequestValue", "ByteString", "00FF"),
-                                   t("CertificateRequestValue", "TextString", "-----BEGIN CERTIFICATE REQUEST-----")],
-                         ids=["garbage-bytes", "text-instead-of-bytes"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        t("CertificateRequestValue", "ByteString", "00FF"),
+        t("CertificateRequestValue", "TextString", "-----BEGIN CERTIFICATE REQUEST-----"),
+    ],
+    ids=["garbage-bytes", "text-instead-of-bytes"],
+)
 def test_unreadable_csr_is_a_clear_422(kms: Kms, value: dict) -> None:
     refused = kms.certify(value, expect=422)
     assert refused == "Invalid Request: Certify: the CertificateRequestValue is not a valid PEM or PKCS10 request"
 
 
-@pytest.mark.parametrize(("attributes", "says"), [
-    (s("Attributes", subject("x", c="FRA")), "Invalid Request: Certify: invalid subject name: "),
-    (s("Attributes", subject("x"), vendor("requested_validity_days", integer("", 2_000_000_000))),
-     "Invalid Request: requested_validity_days 2000000000 is too large"),
-], ids=["three-letter-country", "validity-overflow"])
+@pytest.mark.parametrize(
+    ("attributes", "says"),
+    [
+        (s("Attributes", subject("x", c="FRA")), "Invalid Request: Certify: invalid subject name: "),
+        (
+            s("Attributes", subject("x"), vendor("requested_validity_days", integer("", 2_000_000_000))),
+            "Invalid Request: requested_validity_days 2000000000 is too large",
+        ),
+    ],
+    ids=["three-letter-country", "validity-overflow"],
+)
 def test_bad_subject_or_validity_is_a_clear_422(kms: Kms, attributes: dict, says: str) -> None:
     _, pk = kms.create_pair("ECDSA", curve="P256")
     assert kms.certify(uid(pk), attributes, expect=422).startswith(says)

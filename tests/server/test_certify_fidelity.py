@@ -11,7 +11,7 @@ import httpx
 from cryptography import x509
 
 from tests.conftest import DATA
-from tests.server.kmip import first, kmip, s, t, uid  # noqa: F401
+from tests.server.kmip import first, s, t, uid
 from tests.support.conformance import VectorRunner, load_vector
 
 EXTRA = DATA / "conformance_extra" / "vectors"
@@ -24,8 +24,9 @@ def _certificate(kmip, cert_id: str) -> x509.Certificate:
 
 def _vendor(name: str, node: dict) -> dict:
     node = dict(node, tag="AttributeValue")
-    return s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-             t("AttributeName", "TextString", name), node)
+    return s(
+        "Attribute", t("VendorIdentification", "TextString", "cosmian"), t("AttributeName", "TextString", name), node
+    )
 
 
 def _subject(cn: str) -> dict:
@@ -54,7 +55,7 @@ def test_cosmian_certify_chain_vector(kmip):
     http = httpx.Client(base_url=kmip.url, timeout=30)
     try:
         head, tail = copy.copy(vector), copy.copy(vector)
-        head.steps, tail.steps = vector.steps[:validate + 1], vector.steps[validate + 1:]
+        head.steps, tail.steps = vector.steps[: validate + 1], vector.steps[validate + 1 :]
         runner = VectorRunner(head, lambda _name: http)
         runner.run()
         ids = runner.captures
@@ -75,14 +76,32 @@ def test_openssl_spelling_crl_sign_is_refused_as_cosmian_refuses_it(kmip):
     _, pk = kmip.create_pair("ECDSA", curve="P256")
     text = _certify(kmip, pk, "old spelling", "[ v3_ca ]\nkeyUsage=critical,keyCertSign,cRLSign\n", expect=500)
     assert text == "Internal server error"
-    batch = kmip.ok(s("RequestMessage",
-                      s("RequestHeader", s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2),
-                                           t("ProtocolVersionMinor", "Integer", 1)),
-                        t("BatchCount", "Integer", 1)),
-                      s("BatchItem", t("Operation", "Enumeration", "Certify"),
-                        s("RequestPayload", uid(pk), s("Attributes", _subject("batch"), _vendor(
-                            "x509-extension", t("", "ByteString",
-                                                b"[ v3_ca ]\nkeyUsage=keyCertSign,cRLSign\n".hex().upper())))))))
+    batch = kmip.ok(
+        s(
+            "RequestMessage",
+            s(
+                "RequestHeader",
+                s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+                t("BatchCount", "Integer", 1),
+            ),
+            s(
+                "BatchItem",
+                t("Operation", "Enumeration", "Certify"),
+                s(
+                    "RequestPayload",
+                    uid(pk),
+                    s(
+                        "Attributes",
+                        _subject("batch"),
+                        _vendor(
+                            "x509-extension",
+                            t("", "ByteString", b"[ v3_ca ]\nkeyUsage=keyCertSign,cRLSign\n".hex().upper()),
+                        ),
+                    ),
+                ),
+            ),
+        )
+    )
     assert first(batch, "ResultReason") == "Cryptographic_Failure"
     assert first(batch, "ResultMessage") == "not supported `keyUsage` extension's value: `cRLSign`"
 
@@ -90,14 +109,17 @@ def test_openssl_spelling_crl_sign_is_refused_as_cosmian_refuses_it(kmip):
 def test_spaces_after_commas_are_part_of_the_token(kmip):
     # value.trim().split(',') without trimming each token: " digitalSignature" is unknown
     _, pk = kmip.create_pair("ECDSA", curve="P256")
-    assert _certify(kmip, pk, "spaces", "[ v3_ca ]\nkeyUsage=critical, digitalSignature\n", expect=500) \
+    assert (
+        _certify(kmip, pk, "spaces", "[ v3_ca ]\nkeyUsage=critical, digitalSignature\n", expect=500)
         == "Internal server error"
+    )
 
 
 def test_extension_text_without_a_v3_ca_section_is_not_supported(kmip):
     _, pk = kmip.create_pair("ECDSA", curve="P256")
     assert _certify(kmip, pk, "no section", "keyUsage=digitalSignature\n", expect=422) == (
-        "Operation_Not_Supported: unable to find `v3_ca` parag from X.509 extension content")
+        "Operation_Not_Supported: unable to find `v3_ca` parag from X.509 extension content"
+    )
 
 
 def test_self_signed_leaf_says_no_revocation_available(kmip):
@@ -113,8 +135,9 @@ def test_self_signed_ca_and_certificates_with_a_crl_point_do_not(kmip):
     ca = _certificate(kmip, _certify(kmip, pk, "ca.example", "[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\n"))
     assert NO_REV_AVAIL not in [e.oid for e in ca.extensions]
     _, pk2 = kmip.create_pair("ECDSA", curve="P256")
-    with_crl = _certificate(kmip, _certify(
-        kmip, pk2, "crl.example", "[ v3_ca ]\ncrlDistributionPoints=URI:http://crl.example/x.crl\n"))
+    with_crl = _certificate(
+        kmip, _certify(kmip, pk2, "crl.example", "[ v3_ca ]\ncrlDistributionPoints=URI:http://crl.example/x.crl\n")
+    )
     assert NO_REV_AVAIL not in [e.oid for e in with_crl.extensions]
 
 
@@ -130,6 +153,10 @@ def test_certify_with_an_existing_unique_identifier_overwrites_the_user_s_object
 
 def test_protection_storage_masks_are_refused_as_a_placeholder(kmip):
     _, pk = kmip.create_pair("ECDSA", curve="P256")
-    body = s("Certify", uid(pk), s("Attributes", _subject("masks")),
-             s("ProtectionStorageMasks", t("ProtectionStorageMask", "Integer", 1)))
+    body = s(
+        "Certify",
+        uid(pk),
+        s("Attributes", _subject("masks")),
+        s("ProtectionStorageMasks", t("ProtectionStorageMask", "Integer", 1)),
+    )
     assert kmip.fail(body) == "This KMIP server does not yet support place holder id"

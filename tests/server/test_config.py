@@ -37,18 +37,22 @@ def test_client_ca_without_server_tls_does_not_enable_certificate_auth(tmp_path)
 
 
 def test_api_token_privileged_users_and_vendor():
-    cfg = config_from_dict({"privileged_users": ["ops"], "vendor_identification": "acme",
-                            "http": {"api_token_id": "tok"}})
+    cfg = config_from_dict(
+        {"privileged_users": ["ops"], "vendor_identification": "acme", "http": {"api_token_id": "tok"}}
+    )
     assert (cfg.privileged_users, cfg.vendor_identification, cfg.api_token_id) == (["ops"], "acme", "tok")
     assert cfg.auth_configured
 
 
-@pytest.mark.parametrize("data,needle", [
-    ({"http": []}, "[http] must be a table"),
-    ({"privileged_users": 3}, "privileged_users"),
-    ({"http": {"tls_cert_file": "c.pem"}}, "tls_key_file"),
-    ({"http": {"port": 70000}}, "http.port"),
-])
+@pytest.mark.parametrize(
+    "data,needle",
+    [
+        ({"http": []}, "[http] must be a table"),
+        ({"privileged_users": 3}, "privileged_users"),
+        ({"http": {"tls_cert_file": "c.pem"}}, "tls_key_file"),
+        ({"http": {"port": 70000}}, "http.port"),
+    ],
+)
 def test_bad_values_name_the_key(data, needle, tmp_path):
     with pytest.raises(ServerConfigError, match=None) as info:
         config_from_dict(data, base_dir=tmp_path)

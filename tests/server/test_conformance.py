@@ -142,17 +142,25 @@ def _vector(rel_id: str) -> Vector:
     ("rel_id", "mutate", "says"),
     [
         # A wrong expected value on a success step.
-        ("fips/kmip_operations/query", lambda v: v.steps[0].assert_fields.update(VendorIdentification="acme"),
-         "first VendorIdentification is 'cosmian', expected 'acme'"),
+        (
+            "fips/kmip_operations/query",
+            lambda v: v.steps[0].assert_fields.update(VendorIdentification="acme"),
+            "first VendorIdentification is 'cosmian', expected 'acme'",
+        ),
         # A step expected to fail that the server accepts.
-        ("fips/symmetric/aes_create_get", lambda v: setattr(v.steps[1], "assert_success", False),
-         "expected a failure"),
+        ("fips/symmetric/aes_create_get", lambda v: setattr(v.steps[1], "assert_success", False), "expected a failure"),
         # The right failure with the wrong reason.
-        ("negative/get/item_not_found", lambda v: setattr(v.steps[0], "assert_error_reason", "Item_Not_Found"),
-         "ResultReason 'Object_Not_Found', expected 'Item_Not_Found'"),
+        (
+            "negative/get/item_not_found",
+            lambda v: setattr(v.steps[0], "assert_error_reason", "Item_Not_Found"),
+            "ResultReason 'Object_Not_Found', expected 'Item_Not_Found'",
+        ),
         # The user identity reading the owner's key without a grant (the grant step removed).
-        ("access_control/revoke_access", lambda v: v.steps.pop(1),
-         "step 3 (Get, step3_user_get_ok.json): ResultStatus OperationFailed: Object_Not_Found"),
+        (
+            "access_control/revoke_access",
+            lambda v: v.steps.pop(1),
+            "step 3 (Get, step3_user_get_ok.json): ResultStatus OperationFailed: Object_Not_Found",
+        ),
     ],
     ids=["wrong-field", "unexpected-success", "wrong-reason", "missing-grant"],
 )

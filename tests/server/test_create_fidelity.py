@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap_with_padding
 
-from tests.server.kmip import find, first, kmip, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import find, first, s, t, tag_attr, uid
 
 
 def _create(*attrs: dict, object_type: str = "SymmetricKey") -> dict:
@@ -31,8 +31,12 @@ def _len(bits: int) -> dict:
 
 
 def _vendor(name: str, typ: str, value) -> dict:
-    return s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-             t("AttributeName", "TextString", name), t("AttributeValue", typ, value))
+    return s(
+        "Attribute",
+        t("VendorIdentification", "TextString", "cosmian"),
+        t("AttributeName", "TextString", name),
+        t("AttributeValue", typ, value),
+    )
 
 
 def _raw(kmip, key: str, *extra: dict) -> bytes:
@@ -45,7 +49,8 @@ def _raw(kmip, key: str, *extra: dict) -> bytes:
 def test_create_without_an_algorithm_is_refused(kmip):
     # other_kms_methods.rs: the algorithm must be given (the sandbox used to make an AES key)
     assert kmip.fail(_create(_len(256))) == (
-        "Invalid Request: the cryptographic algorithm must be specified for secret key creation")
+        "Invalid Request: the cryptographic algorithm must be specified for secret key creation"
+    )
 
 
 @pytest.mark.parametrize("bits,nbytes", [(8, 1), (100, 12), (512, 64), (8192, 1024)])
@@ -59,38 +64,50 @@ def test_aes_lengths_from_8_to_8192_bits(kmip, bits, nbytes):
 @pytest.mark.parametrize("bits", [0, 7, 8193, -8])
 def test_lengths_outside_8_to_8192_are_refused(kmip, bits):
     assert kmip.fail(_create(_alg("AES"), _len(bits))) == (
-        f"Invalid Request: invalid symmetric key length {bits} bits: must be between 8 and 8192")
+        f"Invalid Request: invalid symmetric key length {bits} bits: must be between 8 and 8192"
+    )
 
 
 def test_three_des_needs_112_or_168_bits(kmip):
     assert kmip.fail(_create(_alg("THREE_DES"))) == (
-        "Invalid Request: cryptographic_length must be provided for THREE_DES keys")
+        "Invalid Request: cryptographic_length must be provided for THREE_DES keys"
+    )
     assert kmip.fail(_create(_alg("THREE_DES"), _len(128))) == (
-        "Invalid Request: unsupported THREE_DES cryptographic_length: 128 (expected 112 or 168)")
+        "Invalid Request: unsupported THREE_DES cryptographic_length: 128 (expected 112 or 168)"
+    )
     key = first(kmip.ok(_create(_alg("THREE_DES"), _len(112))), "UniqueIdentifier")
     assert len(_raw(kmip, key)) == 16  # parity bits included
 
 
 def test_fpe_ff1_is_256_bits_only(kmip):
     assert kmip.fail(_create(_alg("FPE_FF1"), _len(128))) == (
-        "Invalid Request: unsupported FPE_FF1 cryptographic_length: 128 (expected 256)")
+        "Invalid Request: unsupported FPE_FF1 cryptographic_length: 128 (expected 256)"
+    )
 
 
 def test_unsupported_algorithm_format_and_object_type(kmip):
     assert kmip.fail(_create(_alg("RSA"))) == (
-        "Not Supported: the creation of secret key for algorithm: RSA is not supported")
+        "Not Supported: the creation of secret key for algorithm: RSA is not supported"
+    )
     assert kmip.fail(_create(_alg("AES"), t("KeyFormatType", "Enumeration", "Raw"))) == (
-        "Invalid Request: unable to generate a symmetric key for format: Raw")
+        "Invalid Request: unable to generate a symmetric key for format: Raw"
+    )
     assert kmip.fail(_create(_alg("AES"), object_type="Certificate")) == (
-        "Not Supported: This server does not yet support creation of: Certificate")
+        "Not Supported: This server does not yet support creation of: Certificate"
+    )
     assert kmip.fail(_create(_alg("RSA"), object_type="PrivateKey")) == (
-        "Not Supported: the creation of a private key for algorithm: RSA is not supported")
+        "Not Supported: the creation of a private key for algorithm: RSA is not supported"
+    )
 
 
 def test_protection_storage_masks_are_refused_as_a_placeholder(kmip):
     # permissions.rs: reject_protection_storage_masks bails with UnsupportedPlaceholder
-    body = s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes", _alg("AES")),
-             s("ProtectionStorageMasks", t("ProtectionStorageMask", "Integer", 1)))
+    body = s(
+        "Create",
+        t("ObjectType", "Enumeration", "SymmetricKey"),
+        s("Attributes", _alg("AES")),
+        s("ProtectionStorageMasks", t("ProtectionStorageMask", "Integer", 1)),
+    )
     assert kmip.fail(body) == "This KMIP server does not yet support place holder id"
 
 
@@ -101,7 +118,8 @@ def test_quantum_safe_with_a_protection_level_is_not_safe(kmip):
 
 def test_rotate_name_must_be_the_key_id(kmip):
     assert kmip.fail(_create(_alg("AES"), uid("ks-a"), t("RotateName", "TextString", "other"))).startswith(
-        "Invalid Request: Create: rotate_name ('other') must equal the key's unique_identifier ('ks-a')")
+        "Invalid Request: Create: rotate_name ('other') must equal the key's unique_identifier ('ks-a')"
+    )
     kmip.ok(_create(_alg("AES"), uid("ks-b"), t("RotateName", "TextString", "ks-b")))
     got = kmip.attributes("ks-b", "RotateGeneration", "RotateLatest", "RotateName")
     assert (first(got, "RotateGeneration"), first(got, "RotateLatest"), first(got, "RotateName")) == (0, True, "ks-b")
@@ -116,8 +134,9 @@ def _dates(kmip, key: str) -> dict:
 
 
 def test_a_past_activation_date_becomes_now(kmip):
-    key = first(kmip.ok(_create(_alg("AES"), t("ActivationDate", "DateTime", "2020-01-01T00:00:00Z"))),
-                "UniqueIdentifier")
+    key = first(
+        kmip.ok(_create(_alg("AES"), t("ActivationDate", "DateTime", "2020-01-01T00:00:00Z"))), "UniqueIdentifier"
+    )
     got = _dates(kmip, key)
     assert got["State"] == "Active"
     assert got["ActivationDate"] == got["InitialDate"] and not got["ActivationDate"].startswith("2020")
@@ -125,8 +144,10 @@ def test_a_past_activation_date_becomes_now(kmip):
 
 def test_a_future_activation_date_is_kept_and_none_leaves_no_date(kmip):
     later = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
-    key = first(kmip.ok(_create(_alg("AES"), t("ActivationDate", "DateTime", later.strftime("%Y-%m-%dT%H:%M:%SZ")))),
-                "UniqueIdentifier")
+    key = first(
+        kmip.ok(_create(_alg("AES"), t("ActivationDate", "DateTime", later.strftime("%Y-%m-%dT%H:%M:%SZ")))),
+        "UniqueIdentifier",
+    )
     assert _dates(kmip, key)["State"] == "PreActive"
     assert _dates(kmip, key)["ActivationDate"] == later.strftime("%Y-%m-%dT%H:%M:%SZ")
     bare = first(kmip.ok(_create(_alg("AES"))), "UniqueIdentifier")
@@ -134,8 +155,9 @@ def test_a_future_activation_date_is_kept_and_none_leaves_no_date(kmip):
 
 
 def test_original_creation_date_is_the_server_s(kmip):
-    key = first(kmip.ok(_create(_alg("AES"), t("OriginalCreationDate", "DateTime", "2001-01-01T00:00:00Z"))),
-                "UniqueIdentifier")
+    key = first(
+        kmip.ok(_create(_alg("AES"), t("OriginalCreationDate", "DateTime", "2001-01-01T00:00:00Z"))), "UniqueIdentifier"
+    )
     got = _dates(kmip, key)
     assert got["OriginalCreationDate"] == got["InitialDate"]
 
@@ -176,10 +198,19 @@ def test_key_pairs_carry_a_digest_too(kmip):
     assert _digest(kmip, pk) == (hashlib.sha256(pk_material).hexdigest().upper(), "TransparentECPublicKey")
     rsa_sk, _ = kmip.create_pair("RSA", length=2048)
     got = kmip.ok(s("Get", uid(rsa_sk), t("KeyFormatType", "Enumeration", "TransparentRSAPrivateKey")))
-    parts = [("Modulus", 0x420052), ("PrivateExponent", 0x420063), ("PublicExponent", 0x42006C), ("P", 0x42005E),
-             ("Q", 0x420071), ("PrimeExponentP", 0x420060), ("PrimeExponentQ", 0x420061), ("CRTCoefficient", 0x420027)]
-    rsa_material = _ttlv(0x420043, 0x01, b"".join(_ttlv(tag, 0x04, _big(int(first(got, name), 16))) for name,
-                                                  tag in parts))
+    parts = [
+        ("Modulus", 0x420052),
+        ("PrivateExponent", 0x420063),
+        ("PublicExponent", 0x42006C),
+        ("P", 0x42005E),
+        ("Q", 0x420071),
+        ("PrimeExponentP", 0x420060),
+        ("PrimeExponentQ", 0x420061),
+        ("CRTCoefficient", 0x420027),
+    ]
+    rsa_material = _ttlv(
+        0x420043, 0x01, b"".join(_ttlv(tag, 0x04, _big(int(first(got, name), 16))) for name, tag in parts)
+    )
     assert _digest(kmip, rsa_sk) == (hashlib.sha256(rsa_material).hexdigest().upper(), "PKCS1")
 
 
@@ -187,9 +218,11 @@ def test_key_pairs_carry_a_digest_too(kmip):
 
 
 def test_key_pair_tags_come_from_the_common_attributes_only(kmip):
-    body = s("CreateKeyPair",
-             s("CommonAttributes", _alg("Ed25519"), tag_attr("common")),
-             s("PrivateKeyAttributes", tag_attr("private-only")))
+    body = s(
+        "CreateKeyPair",
+        s("CommonAttributes", _alg("Ed25519"), tag_attr("common")),
+        s("PrivateKeyAttributes", tag_attr("private-only")),
+    )
     sk = first(kmip.ok(body), "PrivateKeyUniqueIdentifier")
     assert sorted(json.loads(first(kmip.attributes(sk, "Tag"), "AttributeValue"))) == ["_sk", "common"]
 
@@ -197,9 +230,11 @@ def test_key_pair_tags_come_from_the_common_attributes_only(kmip):
 def test_key_pair_names_merge_and_links_are_the_pair_s(kmip):
     name = lambda v: s("Name", t("NameValue", "TextString", v), t("NameType", "Enumeration", "UninterpretedTextString"))  # noqa: E731
     link = s("Link", t("LinkType", "Enumeration", "ParentLink"), t("LinkedObjectIdentifier", "TextString", "x"))
-    body = s("CreateKeyPair",
-             s("CommonAttributes", _alg("Ed25519"), name("common-name"), link),
-             s("PrivateKeyAttributes", name("private-name")))
+    body = s(
+        "CreateKeyPair",
+        s("CommonAttributes", _alg("Ed25519"), name("common-name"), link),
+        s("PrivateKeyAttributes", name("private-name")),
+    )
     sk = first(kmip.ok(body), "PrivateKeyUniqueIdentifier")
     got = kmip.attributes(sk, "Name", "Link")
     assert find(got, "NameValue") == ["private-name", "common-name"]
@@ -208,13 +243,25 @@ def test_key_pair_names_merge_and_links_are_the_pair_s(kmip):
 
 def test_key_pair_errors(kmip):
     assert kmip.fail(s("CreateKeyPair", s("CommonAttributes", _alg("AES")))) == (
-        "Not Supported: The creation of a keypair for algorithm: AES is not supported")
-    body = s("CreateKeyPair", s("CommonAttributes", _alg("EC"), s("CryptographicDomainParameters",
-                                                                  t("RecommendedCurve", "Enumeration", "P192"))))
+        "Not Supported: The creation of a keypair for algorithm: AES is not supported"
+    )
+    body = s(
+        "CreateKeyPair",
+        s(
+            "CommonAttributes",
+            _alg("EC"),
+            s("CryptographicDomainParameters", t("RecommendedCurve", "Enumeration", "P192")),
+        ),
+    )
     assert first(kmip.ok(body), "PrivateKeyUniqueIdentifier")  # P-192: non-FIPS builds make it
-    body = s("CreateKeyPair", s("CommonAttributes", _alg("EC"), s("CryptographicDomainParameters",
-                                                                  t("RecommendedCurve", "Enumeration",
-                                                                    "BRAINPOOLP256R1"))))
+    body = s(
+        "CreateKeyPair",
+        s(
+            "CommonAttributes",
+            _alg("EC"),
+            s("CryptographicDomainParameters", t("RecommendedCurve", "Enumeration", "BRAINPOOLP256R1")),
+        ),
+    )
     assert kmip.fail(body) == "Not Supported: Generation of Key Pair for curve: BRAINPOOLP256R1, is not supported"
 
 
@@ -230,10 +277,13 @@ def test_ec_keys_are_stored_as_cosmian_stores_them(kmip):
 
 
 def test_wrapping_key_id_stores_the_key_wrapped(kmip):
-    kek = first(kmip.ok(_create(_alg("AES"), _len(256), t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"))),
-                "UniqueIdentifier")
-    key = first(kmip.ok(_create(_alg("AES"), _len(256), _vendor("wrapping_key_id", "TextString", kek))),
-                "UniqueIdentifier")
+    kek = first(
+        kmip.ok(_create(_alg("AES"), _len(256), t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"))),
+        "UniqueIdentifier",
+    )
+    key = first(
+        kmip.ok(_create(_alg("AES"), _len(256), _vendor("wrapping_key_id", "TextString", kek))), "UniqueIdentifier"
+    )
     stored = kmip.ok(s("Get", uid(key)))
     assert first(stored, "WrappingMethod") == "Encrypt" and first(stored, "BlockCipherMode") == "AESKeyWrapPadding"
     assert find(stored, "UniqueIdentifier")[-1] == kek
@@ -247,14 +297,26 @@ def test_wrapping_key_id_stores_the_key_wrapped(kmip):
 def test_wrap_on_create_refusals(kmip):
     # wrap.rs: wrap_and_cache / wrap_using_kms, as Cosmian words them
     assert kmip.fail(_create(_alg("AES"), _vendor("wrapping_key_id", "TextString", "no-such-kek"))) == (
-        "Not Supported: The wrapping key no-such-kek does not exist or is not accessible")
+        "Not Supported: The wrapping key no-such-kek does not exist or is not accessible"
+    )
     preactive = first(kmip.ok(_create(_alg("AES"))), "UniqueIdentifier")
     assert kmip.fail(_create(_alg("AES"), _vendor("wrapping_key_id", "TextString", preactive))) == (
-        f"Not Supported: The wrapping key {preactive} is not active")
-    no_wrap = first(kmip.ok(_create(_alg("AES"), t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
-                                    t("CryptographicUsageMask", "Integer", 12))), "UniqueIdentifier")
+        f"Not Supported: The wrapping key {preactive} is not active"
+    )
+    no_wrap = first(
+        kmip.ok(
+            _create(
+                _alg("AES"),
+                t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+                t("CryptographicUsageMask", "Integer", 12),
+            )
+        ),
+        "UniqueIdentifier",
+    )
     assert kmip.fail(_create(_alg("AES"), _vendor("wrapping_key_id", "TextString", no_wrap))) == (
-        f"Not Supported: The key: {no_wrap} is not meant to wrap keys")
+        f"Not Supported: The key: {no_wrap} is not meant to wrap keys"
+    )
     assert kmip.fail(_create(_alg("AES"), uid("self-kek"), _vendor("wrapping_key_id", "TextString", "self-kek"))) == (
         "Invalid Request: Key 'self-kek' cannot be used as its own wrapping key: "
-        "the wrapping key ID must differ from the key ID being created")
+        "the wrapping key ID must differ from the key ID being created"
+    )

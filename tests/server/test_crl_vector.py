@@ -77,14 +77,19 @@ class Harness:
         issuer = self._certificate(issuer_id)
         key = self._private_key_of(issuer_id)
         now = datetime.now(UTC)
-        builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
-                   .last_update(now - timedelta(minutes=1)).next_update(now + timedelta(days=7)))
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(issuer.subject)
+            .last_update(now - timedelta(minutes=1))
+            .next_update(now + timedelta(days=7))
+        )
         for uid, state in self._objects("Certificate"):
             if state in REVOKED_STATES and uid != issuer_id:
                 cert = self._certificate(uid)
                 if cert.issuer == issuer.subject:
                     builder = builder.add_revoked_certificate(
-                        x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(now).build())
+                        x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(now).build()
+                    )
         crl = builder.sign(key, hashes.SHA256())
         path = Path(body["output_path"])
         encoding = serialization.Encoding.PEM if body.get("format", "pem") == "pem" else serialization.Encoding.DER
@@ -98,8 +103,11 @@ class Harness:
         return r.json()
 
     def _objects(self, object_type: str) -> list[tuple[str, str]]:
-        return [(e["object_id"], e["state"]) for e in self.http.get("/access/owned").json()
-                if e["attributes"].get("ObjectType") == object_type]
+        return [
+            (e["object_id"], e["state"])
+            for e in self.http.get("/access/owned").json()
+            if e["attributes"].get("ObjectType") == object_type
+        ]
 
     def _certificate(self, uid: str) -> x509.Certificate:
         value = find_first(self._post({"tag": "Export", "value": [_uid(uid)]}), "CertificateValue")  # a revoked one too
@@ -111,11 +119,12 @@ class Harness:
         private = links.get("PrivateKeyLink")
         if private is None:  # the certificate names its public key; that one names its private key
             pk_attrs = self._post({"tag": "GetAttributes", "value": [_uid(links["PublicKeyLink"])]})
-            private = dict(zip(find_all(pk_attrs, "LinkType"), find_all(pk_attrs, "LinkedObjectIdentifier"),
-                               strict=False))[
-                "PrivateKeyLink"]
-        got = self._post({"tag": "Get", "value": [_uid(private),
-                                                  {"tag": "KeyFormatType", "type": "Enumeration", "value": "PKCS8"}]})
+            private = dict(
+                zip(find_all(pk_attrs, "LinkType"), find_all(pk_attrs, "LinkedObjectIdentifier"), strict=False)
+            )["PrivateKeyLink"]
+        got = self._post(
+            {"tag": "Get", "value": [_uid(private), {"tag": "KeyFormatType", "type": "Enumeration", "value": "PKCS8"}]}
+        )
         return serialization.load_der_private_key(bytes.fromhex(find_first(got, "KeyMaterial")), None)
 
 
@@ -124,9 +133,12 @@ def _uid(value: str) -> dict:
 
 
 def _replay(harness: Harness) -> VectorRunner:
-    runner = VectorRunner(load_vector(MANIFEST, ROOT), harness.client_for,
-                          pseudo_steps={"AllocTempFile": harness.alloc_temp_file, "GenerateCrl": harness.generate_crl},
-                          before_step=harness.before_step)
+    runner = VectorRunner(
+        load_vector(MANIFEST, ROOT),
+        harness.client_for,
+        pseudo_steps={"AllocTempFile": harness.alloc_temp_file, "GenerateCrl": harness.generate_crl},
+        before_step=harness.before_step,
+    )
     runner.run()
     return runner
 

@@ -19,11 +19,19 @@ UNRESTRICTED = 0x200000
 
 
 def _message(items: list[dict]) -> dict:
-    header = s("RequestHeader", s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2),
-                                  t("ProtocolVersionMinor", "Integer", 1)), t("BatchCount", "Integer", len(items)))
-    return s("RequestMessage", header, *(
-        s("BatchItem", t("Operation", "Enumeration", i["tag"]), {"tag": "RequestPayload", "value": i["value"]})
-        for i in items))
+    header = s(
+        "RequestHeader",
+        s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+        t("BatchCount", "Integer", len(items)),
+    )
+    return s(
+        "RequestMessage",
+        header,
+        *(
+            s("BatchItem", t("Operation", "Enumeration", i["tag"]), {"tag": "RequestPayload", "value": i["value"]})
+            for i in items
+        ),
+    )
 
 
 def test_every_crypto_operation_waits_for_cpu_work_without_holding_the_store():
@@ -35,9 +43,12 @@ def test_another_client_is_answered_and_committed_while_a_crypto_batch_runs(tmp_
     done: dict[str, object] = {}
     try:
         k = Kmip(sb.url)
-        common = [t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
-                  t("CryptographicAlgorithm", "Enumeration", "RSA"), t("CryptographicLength", "Integer", 4096),
-                  t("CryptographicUsageMask", "Integer", UNRESTRICTED)]
+        common = [
+            t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+            t("CryptographicAlgorithm", "Enumeration", "RSA"),
+            t("CryptographicLength", "Integer", 4096),
+            t("CryptographicUsageMask", "Integer", UNRESTRICTED),
+        ]
         key = first(k.ok(s("CreateKeyPair", s("CommonAttributes", *common))), "PrivateKeyUniqueIdentifier")
         k.close()
         items = [to_obj(sign_request(key, b"document %d" % i)) for i in range(1200)]
@@ -68,7 +79,8 @@ def test_another_client_is_answered_and_committed_while_a_crypto_batch_runs(tmp_
     try:
         k = Kmip(restarted.url)
         assert k.post(s("GetAttributes", uid(own))).status_code == 200, (
-            "a key acknowledged during the crypto batch was lost with the batch's transaction")
+            "a key acknowledged during the crypto batch was lost with the batch's transaction"
+        )
         k.close()
     finally:
         restarted.stop()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import DATA
-from tests.server.kmip import kmip  # noqa: F401
 from tests.support.conformance import Vector, discover_vectors, replay_plain
 
 VECTORS = DATA / "conformance_crypto" / "vectors"

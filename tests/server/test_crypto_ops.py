@@ -31,7 +31,7 @@ from kms_tui.kmip.models.crypto_requests import (
 )
 from kms_tui.kmip.ttlv import decode, encode, to_obj
 from tests.conftest import DATA
-from tests.server.kmip import first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import first, revoke, s, t, uid
 from tests.server.pki import JwtIssuer
 from tests.server.two_users import JWT_USER, start_two_users
 
@@ -50,9 +50,11 @@ def _hex(value: str) -> bytes:
 
 def _pair(kmip, algorithm: str, *, length: int | None = None, curve: str | None = None) -> tuple[str, str]:
     """A key pair as ckms creates it on a non-FIPS server: Active, usage mask Unrestricted."""
-    common = [t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"), t("CryptographicAlgorithm", "Enumeration",
-                                                                         algorithm),
-              t("CryptographicUsageMask", "Integer", UNRESTRICTED)]
+    common = [
+        t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+        t("CryptographicAlgorithm", "Enumeration", algorithm),
+        t("CryptographicUsageMask", "Integer", UNRESTRICTED),
+    ]
     if length:
         common.append(t("CryptographicLength", "Integer", length))
     if curve:
@@ -93,8 +95,11 @@ def test_aes_gcm_round_trip_answers_nonce_and_tag(kmip):
     plaintext = b"attack at dawn"
     r = _encrypt(kmip, key, plaintext, params=_aes_gcm_params(), aad=b"header")
     assert r["tag"] == "EncryptResponse" and first(r, "UniqueIdentifier") == key
-    nonce, ct, tag = _hex(first(r, "IVCounterNonce")), _hex(first(r, "Data")), _hex(first(r,
-                                                                                          "AuthenticatedEncryptionTag"))
+    nonce, ct, tag = (
+        _hex(first(r, "IVCounterNonce")),
+        _hex(first(r, "Data")),
+        _hex(first(r, "AuthenticatedEncryptionTag")),
+    )
     assert (len(nonce), len(ct), len(tag)) == (12, len(plaintext), 16)
     back = kmip.ok(_j(decrypt_request(key, ct, params=_aes_gcm_params(), nonce=nonce, tag=tag, aad=b"header")))
     assert back["tag"] == "DecryptResponse" and _hex(first(back, "Data")) == plaintext
@@ -117,8 +122,9 @@ def test_a_sandbox_ciphertext_decrypts_with_the_exported_key(kmip):
     r = _encrypt(kmip, key, b"to be read elsewhere", aad=b"aad")
     material = _symmetric_key(kmip, key)
     assert len(material) == 32
-    clear = AESGCM(material).decrypt(_hex(first(r, "IVCounterNonce")),
-                                     _hex(first(r, "Data")) + _hex(first(r, "AuthenticatedEncryptionTag")), b"aad")
+    clear = AESGCM(material).decrypt(
+        _hex(first(r, "IVCounterNonce")), _hex(first(r, "Data")) + _hex(first(r, "AuthenticatedEncryptionTag")), b"aad"
+    )
     assert clear == b"to be read elsewhere"
 
 
@@ -164,8 +170,10 @@ def test_gcm_tag_length_outside_12_to_16_is_refused(kmip):
     # encrypt.rs: GCM TagLength validation
     key = kmip.create()
     params = cryptographic_parameters(CryptographicAlgorithm="AES", BlockCipherMode="GCM", TagLength=8)
-    assert kmip.fail(_j(encrypt_request(key, b"x", params=params))) == \
-        "General_Failure: L_KMIPCRYPTO_random:invalid-tag-length"
+    assert (
+        kmip.fail(_j(encrypt_request(key, b"x", params=params)))
+        == "General_Failure: L_KMIPCRYPTO_random:invalid-tag-length"
+    )
     params = cryptographic_parameters(CryptographicAlgorithm="AES", BlockCipherMode="GCM", TagLength=12)
     assert len(_hex(first(_encrypt(kmip, key, b"x", params=params), "AuthenticatedEncryptionTag"))) == 12
 
@@ -176,8 +184,10 @@ def test_gcm_tag_length_outside_12_to_16_is_refused(kmip):
 def test_encrypt_with_a_pre_active_key_is_refused_with_its_state(kmip):
     # key_ops/crypto_op.rs: select_unique_key — a live key in the wrong state → Permission_Denied
     key = kmip.create(active=False)
-    assert kmip.fail(_j(encrypt_request(key, b"x"))) == \
-        f"Permission_Denied: Encrypt: key {key} is in state PreActive but operation requires one of [Active]"
+    assert (
+        kmip.fail(_j(encrypt_request(key, b"x")))
+        == f"Permission_Denied: Encrypt: key {key} is in state PreActive but operation requires one of [Active]"
+    )
 
 
 def test_a_deactivated_key_still_decrypts_but_no_longer_encrypts(kmip):
@@ -185,10 +195,20 @@ def test_a_deactivated_key_still_decrypts_but_no_longer_encrypts(kmip):
     key = kmip.create()
     r = _encrypt(kmip, key, b"old data")
     kmip.ok(revoke(key))
-    assert kmip.fail(_j(encrypt_request(key, b"x"))) == \
-        f"Permission_Denied: Encrypt: key {key} is in state Deactivated but operation requires one of [Active]"
-    back = kmip.ok(_j(decrypt_request(key, _hex(first(r, "Data")), nonce=_hex(first(r, "IVCounterNonce")),
-                                      tag=_hex(first(r, "AuthenticatedEncryptionTag")))))
+    assert (
+        kmip.fail(_j(encrypt_request(key, b"x")))
+        == f"Permission_Denied: Encrypt: key {key} is in state Deactivated but operation requires one of [Active]"
+    )
+    back = kmip.ok(
+        _j(
+            decrypt_request(
+                key,
+                _hex(first(r, "Data")),
+                nonce=_hex(first(r, "IVCounterNonce")),
+                tag=_hex(first(r, "AuthenticatedEncryptionTag")),
+            )
+        )
+    )
     assert _hex(first(back, "Data")) == b"old data"
 
 
@@ -205,8 +225,16 @@ def test_wrong_key_types_are_not_found_for_the_operation(kmip):
 def test_a_key_without_the_usage_is_not_eligible(kmip):
     # sign.rs: SignOp::is_key_eligible — has_usage_mask(Sign, lenient=false); a pair created
     # without a mask cannot sign, but SignatureVerify is lenient about a missing mask
-    r = kmip.ok(s("CreateKeyPair", s("CommonAttributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
-                                     t("CryptographicAlgorithm", "Enumeration", "Ed25519"))))
+    r = kmip.ok(
+        s(
+            "CreateKeyPair",
+            s(
+                "CommonAttributes",
+                t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+                t("CryptographicAlgorithm", "Enumeration", "Ed25519"),
+            ),
+        )
+    )
     sk = first(r, "PrivateKeyUniqueIdentifier")
     assert kmip.fail(_j(sign_request(sk, b"x"))) == f"Item_Not_Found: Sign: no valid key for id: {sk}"
 
@@ -219,10 +247,13 @@ def test_without_an_identifier_there_is_no_placeholder(kmip):
 
 def test_sign_with_data_and_digested_data_is_refused_first(kmip):
     # sign.rs: sign — checked before the key is looked up
-    body = {"tag": "Sign", "value": [uid("no-such-key"), t("Data", "ByteString", "00"), t("DigestedData", "ByteString",
-                                                                                          "00")]}
-    assert kmip.fail(body) == ("Invalid Request: Sign request must not set both 'data' and 'digested_data' "
-                               "simultaneously")
+    body = {
+        "tag": "Sign",
+        "value": [uid("no-such-key"), t("Data", "ByteString", "00"), t("DigestedData", "ByteString", "00")],
+    }
+    assert kmip.fail(body) == (
+        "Invalid Request: Sign request must not set both 'data' and 'digested_data' simultaneously"
+    )
 
 
 # -- RSA ----------------------------------------------------------------------------------------------
@@ -260,13 +291,15 @@ def _verify_in_sandbox(kmip, key: str, data: bytes, signature: bytes, params=Non
 def test_rsa_pss_sign_verifies_independently(kmip):
     # ckms rsa sign: RSASSAPSS, SHA256, MGF1 SHA256; rsa/sign.rs: salt = digest length
     sk, pk = _pair(kmip, "RSA", length=2048)
-    params = cryptographic_parameters(DigitalSignatureAlgorithm="RSASSAPSS", HashingAlgorithm="SHA256",
-                                      MaskGeneratorHashingAlgorithm="SHA256")
+    params = cryptographic_parameters(
+        DigitalSignatureAlgorithm="RSASSAPSS", HashingAlgorithm="SHA256", MaskGeneratorHashingAlgorithm="SHA256"
+    )
     r = kmip.ok(_j(sign_request(sk, b"contract", params=params)))
     assert r["tag"] == "SignResponse"
     signature = _hex(first(r, "SignatureData"))
-    _public_key(kmip, pk).verify(signature, b"contract",
-                                 padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
+    _public_key(kmip, pk).verify(
+        signature, b"contract", padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
+    )
     assert _verify_in_sandbox(kmip, pk, b"contract", signature, params) == "Valid"
     assert _verify_in_sandbox(kmip, pk, b"contract!", signature, params) == "Invalid"
 
@@ -320,17 +353,25 @@ def test_hmac_sha256_matches_python_hmac(kmip):
 
 def test_mac_infers_the_hash_from_an_hmac_key(kmip):
     # mac.rs: infer_hmac_hashing_algorithm — no CryptographicParameters, an HMACSHA384 key
-    body = s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s(
-        "Attributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
-        t("CryptographicAlgorithm", "Enumeration", "HMACSHA384"), t("CryptographicLength", "Integer", 384),
-        t("ObjectType", "Enumeration", "SymmetricKey")))
+    body = s(
+        "Create",
+        t("ObjectType", "Enumeration", "SymmetricKey"),
+        s(
+            "Attributes",
+            t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+            t("CryptographicAlgorithm", "Enumeration", "HMACSHA384"),
+            t("CryptographicLength", "Integer", 384),
+            t("ObjectType", "Enumeration", "SymmetricKey"),
+        ),
+    )
     key = first(kmip.ok(body), "UniqueIdentifier")
     r = kmip.ok({"tag": "Mac", "value": [uid(key), t("Data", "ByteString", b"abc".hex())]})
     assert _hex(first(r, "MACData")) == hmac.new(_symmetric_key(kmip, key), b"abc", hashlib.sha384).digest()
     aes = kmip.create()
-    assert kmip.fail({"tag": "MAC", "value": [uid(aes), t("Data", "ByteString", "00")]}) == \
-        ("Invalid Request: Cryptographic parameters are required or inferable from key's cryptographic algorithm "
-         "or attributes")
+    assert kmip.fail({"tag": "MAC", "value": [uid(aes), t("Data", "ByteString", "00")]}) == (
+        "Invalid Request: Cryptographic parameters are required or inferable from key's cryptographic algorithm "
+        "or attributes"
+    )
 
 
 # -- what Cosmian's clients send -------------------------------------------------------------------------
@@ -358,18 +399,31 @@ def test_the_python_clients_iv_tag_is_ignored_so_decrypt_lacks_the_iv(kmip):
 def test_a_batch_reports_the_reason_and_the_bare_message(kmip):
     # message.rs: ItemNotFound → Item_Not_Found with the bare message; Kmip21Error keeps its reason
     key = kmip.create(active=False)
-    item = s("BatchItem", t("Operation", "Enumeration", "Encrypt"),
-             s("RequestPayload", uid(key), t("Data", "ByteString", "00")))
-    missing = s("BatchItem", t("Operation", "Enumeration", "Encrypt"),
-                s("RequestPayload", uid("no-such-key"), t("Data", "ByteString", "00")))
-    header = s("RequestHeader", s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2),
-                                  t("ProtocolVersionMinor", "Integer", 1)), t("BatchCount", "Integer", 2))
+    item = s(
+        "BatchItem",
+        t("Operation", "Enumeration", "Encrypt"),
+        s("RequestPayload", uid(key), t("Data", "ByteString", "00")),
+    )
+    missing = s(
+        "BatchItem",
+        t("Operation", "Enumeration", "Encrypt"),
+        s("RequestPayload", uid("no-such-key"), t("Data", "ByteString", "00")),
+    )
+    header = s(
+        "RequestHeader",
+        s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+        t("BatchCount", "Integer", 2),
+    )
     r = kmip.ok(s("RequestMessage", header, item, missing))
     items = [c for c in r["value"] if c["tag"] == "BatchItem"]
     assert (first(items[0], "ResultReason"), first(items[0], "ResultMessage")) == (
-        "Permission_Denied", f"Encrypt: key {key} is in state PreActive but operation requires one of [Active]")
+        "Permission_Denied",
+        f"Encrypt: key {key} is in state PreActive but operation requires one of [Active]",
+    )
     assert (first(items[1], "ResultReason"), first(items[1], "ResultMessage")) == (
-        "Item_Not_Found", "Encrypt: key id: no-such-key, not found")
+        "Item_Not_Found",
+        "Encrypt: key id: no-such-key, not found",
+    )
 
 
 # -- permissions --------------------------------------------------------------------------------------------
@@ -390,15 +444,19 @@ def test_another_user_needs_a_grant_and_get_stands_for_encrypt(users):
     # is_owm_authorized_with_get_wildcard: the operation's grant or `get`
     owner, other = users.tls(), users.jwt()
     key = owner.create()
-    assert other.fail(_j(encrypt_request(key, b"x")), status=401) == \
-        f"Access denied: Encrypt: the user {JWT_USER} does not have permission to encrypt using the key: {key}"
-    r = owner.http.post("/access/grant", json={"unique_identifier": key, "user_id": JWT_USER,
-                                               "operation_types": ["get"]})
+    assert (
+        other.fail(_j(encrypt_request(key, b"x")), status=401)
+        == f"Access denied: Encrypt: the user {JWT_USER} does not have permission to encrypt using the key: {key}"
+    )
+    r = owner.http.post(
+        "/access/grant", json={"unique_identifier": key, "user_id": JWT_USER, "operation_types": ["get"]}
+    )
     assert r.status_code == 200, r.text
     assert first(other.ok(_j(encrypt_request(key, b"x"))), "UniqueIdentifier") == key
     sk, _ = _pair(owner, "Ed25519")
-    r = owner.http.post("/access/grant", json={"unique_identifier": sk, "user_id": JWT_USER,
-                                               "operation_types": ["sign"]})
+    r = owner.http.post(
+        "/access/grant", json={"unique_identifier": sk, "user_id": JWT_USER, "operation_types": ["sign"]}
+    )
     assert r.status_code == 200, r.text
     assert len(_hex(first(other.ok(_j(sign_request(sk, b"x"))), "SignatureData"))) == 64
     assert first(other.ok(_j(mac_request(key, b"x"))), "MACData")  # `get` on the AES key also allows MAC
@@ -408,23 +466,34 @@ def test_another_user_needs_a_grant_and_get_stands_for_encrypt(users):
 
 
 def _key(kmip, algorithm: str, length: int) -> str:
-    body = s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s(
-        "Attributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
-        t("CryptographicAlgorithm", "Enumeration", algorithm), t("CryptographicLength", "Integer", length),
-        t("CryptographicUsageMask", "Integer", 12), t("ObjectType", "Enumeration", "SymmetricKey")))
+    body = s(
+        "Create",
+        t("ObjectType", "Enumeration", "SymmetricKey"),
+        s(
+            "Attributes",
+            t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+            t("CryptographicAlgorithm", "Enumeration", algorithm),
+            t("CryptographicLength", "Integer", length),
+            t("CryptographicUsageMask", "Integer", 12),
+            t("ObjectType", "Enumeration", "SymmetricKey"),
+        ),
+    )
     return first(kmip.ok(body), "UniqueIdentifier")
 
 
-@pytest.mark.parametrize("algorithm,length,params,nonce,tag", [
-    ("AES", 128, {"BlockCipherMode": "ECB", "PaddingMethod": "PKCS5"}, 0, 0),
-    ("AES", 192, {"BlockCipherMode": "CBC"}, 16, 0),
-    ("AES", 512, {"BlockCipherMode": "XTS"}, 16, 0),
-    ("AES", 256, {"BlockCipherMode": "GCMSIV"}, 12, 16),
-    ("AES", 256, {"BlockCipherMode": "AESKeyWrapPadding"}, 0, 0),
-    ("AES", 128, {"BlockCipherMode": "NISTKeyWrap"}, 0, 0),
-    ("ChaCha20Poly1305", 256, {}, 12, 16),
-    ("ChaCha20", 256, {}, 8, 0),
-])
+@pytest.mark.parametrize(
+    "algorithm,length,params,nonce,tag",
+    [
+        ("AES", 128, {"BlockCipherMode": "ECB", "PaddingMethod": "PKCS5"}, 0, 0),
+        ("AES", 192, {"BlockCipherMode": "CBC"}, 16, 0),
+        ("AES", 512, {"BlockCipherMode": "XTS"}, 16, 0),
+        ("AES", 256, {"BlockCipherMode": "GCMSIV"}, 12, 16),
+        ("AES", 256, {"BlockCipherMode": "AESKeyWrapPadding"}, 0, 0),
+        ("AES", 128, {"BlockCipherMode": "NISTKeyWrap"}, 0, 0),
+        ("ChaCha20Poly1305", 256, {}, 12, 16),
+        ("ChaCha20", 256, {}, 8, 0),
+    ],
+)
 def test_each_symmetric_mode_round_trips(kmip, algorithm, length, params, nonce, tag):
     # symmetric_ciphers.rs: from_algorithm_and_key_size, encrypt, decrypt (nonce and tag sizes)
     key = _key(kmip, algorithm, length)
@@ -433,9 +502,17 @@ def test_each_symmetric_mode_round_trips(kmip, algorithm, length, params, nonce,
     r = _encrypt(kmip, key, plaintext, params=cp)
     got_nonce, got_tag = first(r, "IVCounterNonce"), first(r, "AuthenticatedEncryptionTag")
     assert (len(_hex(got_nonce)) if got_nonce else 0, len(_hex(got_tag)) if got_tag else 0) == (nonce, tag)
-    back = kmip.ok(_j(decrypt_request(key, _hex(first(r, "Data")), params=cp,
-                                      nonce=_hex(got_nonce) if got_nonce else None,
-                                      tag=_hex(got_tag) if got_tag else None)))
+    back = kmip.ok(
+        _j(
+            decrypt_request(
+                key,
+                _hex(first(r, "Data")),
+                params=cp,
+                nonce=_hex(got_nonce) if got_nonce else None,
+                tag=_hex(got_tag) if got_tag else None,
+            )
+        )
+    )
     assert _hex(first(back, "Data")) == plaintext
 
 
@@ -445,14 +522,17 @@ def test_ecb_without_padding_needs_whole_blocks(kmip):
     params = cryptographic_parameters(CryptographicAlgorithm="AES", BlockCipherMode="ECB")
     assert kmip.fail(_j(encrypt_request(key, b"short", params=params))) == (
         "Cryptographic_Failure: CRYPTO: error: Invalid size: Plaintext must be a multiple of the block size "
-        "when no padding is used")
+        "when no padding is used"
+    )
 
 
 def test_a_cbc_nonce_of_the_wrong_size_is_refused(kmip):
     key = kmip.create()
     params = cryptographic_parameters(CryptographicAlgorithm="AES", BlockCipherMode="CBC")
-    assert kmip.fail(_j(encrypt_request(key, b"x", params=params, nonce=b"\x00" * 12))) == \
-        "Invalid Request: Encrypt: invalid IV/nonce length: expected 16 bytes for Aes256Cbc, got 12"
+    assert (
+        kmip.fail(_j(encrypt_request(key, b"x", params=params, nonce=b"\x00" * 12)))
+        == "Invalid Request: Encrypt: invalid IV/nonce length: expected 16 bytes for Aes256Cbc, got 12"
+    )
 
 
 def test_enumerations_by_code_and_keys_by_tag(kmip):
@@ -469,22 +549,26 @@ def test_an_rsa_signature_by_digest_verifies_as_of_the_data(kmip):
     sk, pk = _pair(kmip, "RSA", length=2048)
     digest = hashlib.sha256(b"big file").digest()
     signature = _hex(first(kmip.ok(_j(sign_request(sk, digest, digested=True))), "SignatureData"))
-    _public_key(kmip, pk).verify(signature, b"big file",
-                                 padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256())
-    assert first(kmip.ok(_j(signature_verify_request(pk, digest, signature, digested=True))),
-                 "ValidityIndicator") == "Valid"
+    _public_key(kmip, pk).verify(
+        signature, b"big file", padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
+    )
+    assert (
+        first(kmip.ok(_j(signature_verify_request(pk, digest, signature, digested=True))), "ValidityIndicator")
+        == "Valid"
+    )
 
 
 def test_a_certificate_encrypts_with_its_public_key(kmip):
     # encrypt.rs: EncryptOp::is_key_eligible (a certificate, lenient mask), encrypt_with_certificate
-    from tests.server.test_certify import subject
+    from tests.server.certify_kms import subject
 
     sk, pk = _pair(kmip, "RSA", length=2048)
     cert = first(kmip.ok(s("Certify", uid(pk), s("Attributes", subject("encrypt.example")))), "UniqueIdentifier")
     r = _encrypt(kmip, cert, b"for the certificate holder")
     assert first(r, "UniqueIdentifier") == cert
-    assert _hex(first(kmip.ok(_j(decrypt_request(sk, _hex(first(r, "Data"))))),
-                      "Data")) == b"for the certificate holder"
+    assert (
+        _hex(first(kmip.ok(_j(decrypt_request(sk, _hex(first(r, "Data"))))), "Data")) == b"for the certificate holder"
+    )
 
 
 @pytest.mark.parametrize("curve", ["P256", "P384", "P521"])

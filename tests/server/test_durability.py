@@ -13,8 +13,8 @@ import time
 
 import httpx
 
+from tests.server.certify_kms import subject
 from tests.server.kmip import aes, first, key_pair, revoke, s, t, uid
-from tests.server.test_certify import subject
 from tests.support.sandbox import Sandbox, start_sandbox
 
 
@@ -43,8 +43,12 @@ def _key_bytes(get_body: dict) -> str:
 def _certify_self_signed(client: httpx.Client) -> str:
     """An EC key pair and its self-signed certificate; returns the certificate id."""
     pair = client.post("/kmip/2_1", content=json.dumps(key_pair("ECDSA", curve="P256"))).json()
-    resp = client.post("/kmip/2_1", content=json.dumps(
-        s("Certify", uid(first(pair, "PublicKeyUniqueIdentifier")), s("Attributes", subject("durable.example")))))
+    resp = client.post(
+        "/kmip/2_1",
+        content=json.dumps(
+            s("Certify", uid(first(pair, "PublicKeyUniqueIdentifier")), s("Attributes", subject("durable.example")))
+        ),
+    )
     assert resp.status_code == 200, resp.text
     return first(resp.json(), "UniqueIdentifier")
 
@@ -98,11 +102,20 @@ def test_acknowledged_creates_survive_kill_9(tmp_path) -> None:
             missing = [k for k in acknowledged + [probe_uid] if _get(client, k).status_code != 200]
             assert not missing, f"{len(missing)} acknowledged keys lost after kill -9, e.g. {missing[:3]}"
             assert _key_bytes(_get(client, probe_uid).json()) == probe_key, "key bytes changed across the restart"
-            state = first(client.post("/kmip/2_1", content=json.dumps(
-                s("GetAttributes", uid(revoked_uid), t("AttributeReference", "Enumeration", "State")))).json(), "State")
+            state = first(
+                client.post(
+                    "/kmip/2_1",
+                    content=json.dumps(
+                        s("GetAttributes", uid(revoked_uid), t("AttributeReference", "Enumeration", "State"))
+                    ),
+                ).json(),
+                "State",
+            )
             assert state == "Deactivated", "an acknowledged Revoke was lost"
-            assert first(client.post("/kmip/2_1", content=json.dumps(s("Get", uid(cert_uid)))).json(),
-                         "ObjectType") == "Certificate", "an acknowledged Certify was lost"
+            assert (
+                first(client.post("/kmip/2_1", content=json.dumps(s("Get", uid(cert_uid)))).json(), "ObjectType")
+                == "Certificate"
+            ), "an acknowledged Certify was lost"
             grants = client.get(f"/access/list/{probe_uid}").json()
             assert grants == [{"user_id": "someone@example.com", "operations": ["get"]}], "a grant was lost"
     finally:

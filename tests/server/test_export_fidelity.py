@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.kmip import destroy, find, first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import destroy, find, first, revoke, s, t, uid
 
 
 def _fmt(name: str) -> dict:
@@ -16,10 +16,14 @@ def _fmt(name: str) -> dict:
 
 
 def _batch(kmip, op: str, *payload: dict) -> tuple[str, str, str]:
-    header = s("RequestHeader", s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2),
-                                  t("ProtocolVersionMinor", "Integer", 1)), t("BatchCount", "Integer", 1))
-    item = kmip.ok(s("RequestMessage", header, s("BatchItem", t("Operation", "Enumeration", op),
-                                                 s("RequestPayload", *payload))))
+    header = s(
+        "RequestHeader",
+        s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+        t("BatchCount", "Integer", 1),
+    )
+    item = kmip.ok(
+        s("RequestMessage", header, s("BatchItem", t("Operation", "Enumeration", op), s("RequestPayload", *payload)))
+    )
     return first(item, "ResultStatus"), first(item, "ResultReason"), first(item, "ResultMessage")
 
 
@@ -28,8 +32,10 @@ def test_public_key_as_x509_is_refused(kmip, op):
     _, pk = kmip.create_pair("ECDSA", curve="P256")
     assert kmip.fail(s(op, uid(pk), _fmt("X509")), 500) == "Internal server error"
     assert _batch(kmip, op, uid(pk), _fmt("X509")) == (
-        "OperationFailed", "Operation_Not_Supported",
-        "Unexpected server error: export: unsupported Key Format Type: X509")
+        "OperationFailed",
+        "Operation_Not_Supported",
+        "Unexpected server error: export: unsupported Key Format Type: X509",
+    )
     got = kmip.ok(s(op, uid(pk), _fmt("PKCS8")))  # SPKI is PKCS8 here
     block = next(c for c in got["value"] if c["tag"] == "PublicKey")["value"][0]
     formats = find(block, "KeyFormatType")  # the block's, the Digest's, the embedded attributes'
@@ -40,8 +46,10 @@ def test_ed25519_private_key_as_raw_is_refused(kmip):
     sk, _ = kmip.create_pair("Ed25519")
     assert kmip.fail(s("Get", uid(sk), _fmt("Raw")), 500) == "Internal server error"
     assert _batch(kmip, "Export", uid(sk), _fmt("Raw")) == (
-        "OperationFailed", "Operation_Not_Supported",
-        "Unexpected server error: export: unsupported Key Format Type: Raw for a private key")
+        "OperationFailed",
+        "Operation_Not_Supported",
+        "Unexpected server error: export: unsupported Key Format Type: Raw for a private key",
+    )
 
 
 def test_a_format_that_does_not_fit_the_key_is_a_cryptographic_failure(kmip):
@@ -55,27 +63,51 @@ def test_a_format_that_does_not_fit_the_key_is_a_cryptographic_failure(kmip):
 def test_symmetric_key_and_certificate_format_refusals(kmip):
     key = kmip.create()
     assert _batch(kmip, "Get", uid(key), _fmt("PKCS8"))[2] == (
-        "Unexpected server error: export: unsupported requested Key Format Type for a symmetric key: Some(PKCS8)")
-    assert first(kmip.ok(s("Get", uid(key), _fmt("TransparentSymmetricKey"))),
-                 "KeyFormatType") == "TransparentSymmetricKey"
+        "Unexpected server error: export: unsupported requested Key Format Type for a symmetric key: Some(PKCS8)"
+    )
+    assert (
+        first(kmip.ok(s("Get", uid(key), _fmt("TransparentSymmetricKey"))), "KeyFormatType")
+        == "TransparentSymmetricKey"
+    )
 
 
 def test_wrapped_key_formats(kmip):
-    kek = first(kmip.ok(s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes",
-                t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"), t("CryptographicAlgorithm", "Enumeration",
-                                                                           "AES")))),
-                "UniqueIdentifier")  # the default mask 2108 includes WrapKey
-    body = s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes",
-             t("CryptographicAlgorithm", "Enumeration", "AES"),
-             s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-               t("AttributeName", "TextString", "wrapping_key_id"), t("AttributeValue", "TextString", kek))))
+    kek = first(
+        kmip.ok(
+            s(
+                "Create",
+                t("ObjectType", "Enumeration", "SymmetricKey"),
+                s(
+                    "Attributes",
+                    t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+                    t("CryptographicAlgorithm", "Enumeration", "AES"),
+                ),
+            )
+        ),
+        "UniqueIdentifier",
+    )  # the default mask 2108 includes WrapKey
+    body = s(
+        "Create",
+        t("ObjectType", "Enumeration", "SymmetricKey"),
+        s(
+            "Attributes",
+            t("CryptographicAlgorithm", "Enumeration", "AES"),
+            s(
+                "Attribute",
+                t("VendorIdentification", "TextString", "cosmian"),
+                t("AttributeName", "TextString", "wrapping_key_id"),
+                t("AttributeValue", "TextString", kek),
+            ),
+        ),
+    )
     key = first(kmip.ok(body), "UniqueIdentifier")
     assert first(kmip.ok(s("Get", uid(key))), "KeyWrappingData") is None  # a structure: find() skips it
     assert first(kmip.ok(s("Get", uid(key))), "WrappingMethod") == "Encrypt"
     assert len(bytes.fromhex(first(kmip.ok(s("Get", uid(key), _fmt("Raw"))), "KeyMaterial"))) == 32  # unwrapped
     assert _batch(kmip, "Get", uid(key), _fmt("TransparentSymmetricKey"))[2] == (
         "Unexpected server error: export: unable to export a wrapped symmetric key with a requested Key Format "
-        "Type. It must be the default or Raw")
+        "Type. It must be the default or Raw"
+    )
 
 
 def test_sensitive_is_checked_before_the_state(kmip):
@@ -102,15 +134,29 @@ def test_states_without_allow_revoked(kmip):
 
 def _spec(kek: str, *params: dict, encoding: str = "NoEncoding") -> dict:
     info = [uid(kek)] + ([s("CryptographicParameters", *params)] if params else [])
-    return s("KeyWrappingSpecification", t("WrappingMethod", "Enumeration", "Encrypt"),
-             s("EncryptionKeyInformation", *info), t("EncodingOption", "Enumeration", encoding))
+    return s(
+        "KeyWrappingSpecification",
+        t("WrappingMethod", "Enumeration", "Encrypt"),
+        s("EncryptionKeyInformation", *info),
+        t("EncodingOption", "Enumeration", encoding),
+    )
 
 
 def _kek(kmip) -> str:
-    return first(kmip.ok(s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s("Attributes",
-                 t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"), t("CryptographicAlgorithm", "Enumeration",
-                                                                            "AES")))),
-                 "UniqueIdentifier")
+    return first(
+        kmip.ok(
+            s(
+                "Create",
+                t("ObjectType", "Enumeration", "SymmetricKey"),
+                s(
+                    "Attributes",
+                    t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+                    t("CryptographicAlgorithm", "Enumeration", "AES"),
+                ),
+            )
+        ),
+        "UniqueIdentifier",
+    )
 
 
 def test_export_wrapped_by_a_key_as_ckms_asks(kmip):
@@ -131,6 +177,8 @@ def test_wrapped_export_refusals(kmip):
     kek, key = _kek(kmip), kmip.create()
     assert _batch(kmip, "Get", uid(key), _fmt("Raw"), _spec(kek))[2] == (
         "Unexpected server error: export: unable to wrap a symmetric key with a specified Key Format Type. "
-        "It must be the default")
+        "It must be the default"
+    )
     assert kmip.fail(s("Get", uid(key), _spec("no-such-kek"))) == (
-        "Not Supported: The wrapping key no-such-kek does not exist or is not accessible")
+        "Not Supported: The wrapping key no-such-kek does not exist or is not accessible"
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.kmip import aes, destroy, first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import aes, destroy, first, revoke, s, t, uid
 from tests.server.pki import JwtIssuer
 from tests.server.two_users import JWT_USER, start_two_users
 
@@ -24,8 +24,10 @@ PLACEHOLDER = "This KMIP server does not yet support place holder id"
 
 
 def _message(*items: dict, option: str | None = None) -> dict:
-    header = [s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
-              t("BatchCount", "Integer", len(items))]
+    header = [
+        s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+        t("BatchCount", "Integer", len(items)),
+    ]
     if option:
         header.append(t("BatchErrorContinuationOption", "Enumeration", option))
     return s("RequestMessage", s("RequestHeader", *header), *items)
@@ -65,11 +67,13 @@ def test_get_attributes_without_an_id_reads_only_the_object_named_star(kmip):
 
 
 def test_get_attributes_in_a_batch_uses_the_placeholder_once_set(kmip):
-    response = kmip.ok(_message(
-        _item("GetAttributes"),  # no placeholder yet: the bare rule
-        _item("Create", *aes()["value"]),
-        _item("GetAttributes", t("AttributeReference", "Enumeration", "State")),
-    ))
+    response = kmip.ok(
+        _message(
+            _item("GetAttributes"),  # no placeholder yet: the bare rule
+            _item("Create", *aes()["value"]),
+            _item("GetAttributes", t("AttributeReference", "Enumeration", "State")),
+        )
+    )
     failed, created, read = _items(response)
     assert first(failed, "ResultStatus") == "OperationFailed"
     assert (first(failed, "ResultReason"), first(failed, "ResultMessage")) == ("Item_Not_Found", IMPLICIT)
@@ -145,17 +149,22 @@ def test_a_cascade_to_a_key_the_caller_may_not_touch_fails_the_call(users):
     owner, bob = users.tls(), users.jwt()
     try:
         sk, pk = owner.create_pair("Ed25519", active=False)
-        r = owner.http.post("/access/grant", json={"unique_identifier": sk, "user_id": JWT_USER,
-                                                    "operation_types": ["revoke", "destroy"]})
+        r = owner.http.post(
+            "/access/grant",
+            json={"unique_identifier": sk, "user_id": JWT_USER, "operation_types": ["revoke", "destroy"]},
+        )
         assert r.status_code == 200, r.text
         assert bob.fail(revoke(sk, cascade=True)) == f"Item_Not_Found: {pk}"
         assert bob.fail(destroy(sk, cascade=True)) == f"Item_Not_Found: {pk}"
         assert (owner.state(sk), owner.state(pk)) == ("PreActive", "PreActive")
-        r = owner.http.post("/access/grant", json={"unique_identifier": pk, "user_id": JWT_USER,
-                                                    "operation_types": ["destroy"]})
+        r = owner.http.post(
+            "/access/grant", json={"unique_identifier": pk, "user_id": JWT_USER, "operation_types": ["destroy"]}
+        )
         assert r.status_code == 200, r.text
-        r = owner.http.post("/access/revoke", json={"unique_identifier": sk, "user_id": JWT_USER,
-                                                     "operation_types": ["revoke", "destroy"]})
+        r = owner.http.post(
+            "/access/revoke",
+            json={"unique_identifier": sk, "user_id": JWT_USER, "operation_types": ["revoke", "destroy"]},
+        )
         assert r.status_code == 200, r.text
         assert first(bob.ok(destroy(pk, cascade=True)), "UniqueIdentifier") == pk  # the private key's failure ignored
         assert (owner.state(sk), owner.state(pk)) == ("PreActive", "Destroyed")
@@ -169,16 +178,19 @@ def test_an_explicit_id_placeholder_in_a_batch(kmip):
     # GetAttributes, GetAttributeList and ModifyAttribute; elsewhere Cosmian's non-string id is a
     # ServerError (export_get.rs: `.as_str().context(…)`), the sandbox's an id nothing has
     placeholder = t("UniqueIdentifier", "Enumeration", "IDPlaceholder")
-    response = kmip.ok(_message(
-        _item("Create", *aes()["value"]),
-        _item("GetAttributes", placeholder, t("AttributeReference", "Enumeration", "State")),
-        _item("Get", placeholder),
-        _item("Export", placeholder),
-    ))
+    response = kmip.ok(
+        _message(
+            _item("Create", *aes()["value"]),
+            _item("GetAttributes", placeholder, t("AttributeReference", "Enumeration", "State")),
+            _item("Get", placeholder),
+            _item("Export", placeholder),
+        )
+    )
     created, read, got, exported = _items(response)
     key = first(created, "UniqueIdentifier")
     assert (first(read, "UniqueIdentifier"), first(read, "State")) == (key, "Active")
     assert first(got, "ResultStatus") == "Success" and first(got, "UniqueIdentifier") == key
     assert first(exported, "ResultStatus") == "OperationFailed"
-    assert kmip.fail(s("GetAttributes",
-                       placeholder)) == "Object_Not_Found: object not found for identifier IDPlaceholder"
+    assert (
+        kmip.fail(s("GetAttributes", placeholder)) == "Object_Not_Found: object not found for identifier IDPlaceholder"
+    )

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from tests.server.kmip import find, first, key_pair, kmip, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import first, key_pair, s, t, tag_attr, uid
 
 
 def _get(kmip, key: str, fmt: str | None = None, op: str = "Get") -> dict:
@@ -96,10 +96,13 @@ def test_export_returns_the_attributes_before_the_object(kmip):
 def test_rsa_requires_a_length_and_ec_refuses_edwards_curves(kmip):
     # create_key_pair.rs: generate_key_pair
     assert kmip.fail(key_pair("RSA")) == "Invalid Request: RSA key size: error"
-    assert kmip.fail(key_pair("ECDH",
-                              curve="CURVEED25519")) == "Not Supported: Edwards curve can't be created for EC or ECDSA"
+    assert (
+        kmip.fail(key_pair("ECDH", curve="CURVEED25519"))
+        == "Not Supported: Edwards curve can't be created for EC or ECDSA"
+    )
     assert kmip.fail(s("CreateKeyPair", s("CommonAttributes"))) == (
-        "Invalid Request: the cryptographic algorithm must be specified for key pair creation")
+        "Invalid Request: the cryptographic algorithm must be specified for key pair creation"
+    )
 
 
 def test_key_pair_user_tags_cannot_start_with_underscore(kmip):
@@ -112,11 +115,21 @@ def _import(key_id: str, key: bytes, *, tags: tuple[str, ...] = (), replace: boo
         attrs.insert(0, t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"))
     if tags:
         attrs.append(tag_attr(*tags))
-    block = s("KeyBlock", t("KeyFormatType", "Enumeration", "Raw"), s("KeyValue", t("KeyMaterial", "ByteString",
-                                                                                    key.hex())),
-              t("CryptographicAlgorithm", "Enumeration", "AES"), t("CryptographicLength", "Integer", len(key) * 8))
-    return s("Import", uid(key_id), t("ObjectType", "Enumeration", "SymmetricKey"),
-             t("ReplaceExisting", "Boolean", replace), s("Attributes", *attrs), s("SymmetricKey", block))
+    block = s(
+        "KeyBlock",
+        t("KeyFormatType", "Enumeration", "Raw"),
+        s("KeyValue", t("KeyMaterial", "ByteString", key.hex())),
+        t("CryptographicAlgorithm", "Enumeration", "AES"),
+        t("CryptographicLength", "Integer", len(key) * 8),
+    )
+    return s(
+        "Import",
+        uid(key_id),
+        t("ObjectType", "Enumeration", "SymmetricKey"),
+        t("ReplaceExisting", "Boolean", replace),
+        s("Attributes", *attrs),
+        s("SymmetricKey", block),
+    )
 
 
 def test_import_stores_the_key_bytes_and_refuses_duplicates_unless_replacing(kmip):
@@ -150,11 +163,16 @@ def test_import_of_a_pkcs8_private_key_round_trips(kmip):
     key = ec.generate_private_key(ec.SECP256R1())
     der = key.private_bytes(ser.Encoding.DER, ser.PrivateFormat.PKCS8, ser.NoEncryption())
     key_id = "ec-import-" + os.urandom(4).hex()
-    block = s("KeyBlock", t("KeyFormatType", "Enumeration", "PKCS8"), s("KeyValue", t("KeyMaterial", "ByteString",
-                                                                                      der.hex())),
-              t("CryptographicAlgorithm", "Enumeration", "ECDSA"), t("CryptographicLength", "Integer", 256))
-    kmip.ok(s("Import", uid(key_id), t("ObjectType", "Enumeration", "PrivateKey"), s("Attributes"), s("PrivateKey",
-                                                                                                      block)))
+    block = s(
+        "KeyBlock",
+        t("KeyFormatType", "Enumeration", "PKCS8"),
+        s("KeyValue", t("KeyMaterial", "ByteString", der.hex())),
+        t("CryptographicAlgorithm", "Enumeration", "ECDSA"),
+        t("CryptographicLength", "Integer", 256),
+    )
+    kmip.ok(
+        s("Import", uid(key_id), t("ObjectType", "Enumeration", "PrivateKey"), s("Attributes"), s("PrivateKey", block))
+    )
     got = _get(kmip, key_id, "PKCS8")
     assert ser.load_der_private_key(_material(got), None).private_numbers() == key.private_numbers()
     assert first(_get(kmip, key_id), "KeyFormatType") == "TransparentECPrivateKey"  # Get's default for EC
@@ -162,11 +180,20 @@ def test_import_of_a_pkcs8_private_key_round_trips(kmip):
 
 
 def test_register_secret_data_then_activate(kmip):
-    body = s("Register", t("ObjectType", "Enumeration", "SecretData"), s("Attributes", t("CryptographicUsageMask",
-                                                                                         "Integer", 2)),
-             s("SecretData", t("SecretDataType", "Enumeration", "Password"),
-               s("KeyBlock", t("KeyFormatType", "Enumeration", "Opaque"), s("KeyValue", t("KeyMaterial", "ByteString",
-                                                                                          "CAFE")))))
+    body = s(
+        "Register",
+        t("ObjectType", "Enumeration", "SecretData"),
+        s("Attributes", t("CryptographicUsageMask", "Integer", 2)),
+        s(
+            "SecretData",
+            t("SecretDataType", "Enumeration", "Password"),
+            s(
+                "KeyBlock",
+                t("KeyFormatType", "Enumeration", "Opaque"),
+                s("KeyValue", t("KeyMaterial", "ByteString", "CAFE")),
+            ),
+        ),
+    )
     sid = first(kmip.ok(body), "UniqueIdentifier")
     assert kmip.state(sid) == "PreActive"
     kmip.ok(s("Activate", uid(sid)))

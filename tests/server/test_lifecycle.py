@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.server.kmip import Kmip, aes, destroy, find, first, kmip, revoke, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import Kmip, aes, destroy, find, first, revoke, s, t, tag_attr, uid
 from tests.support.sandbox import start_sandbox
 
 
@@ -20,8 +20,10 @@ def test_activate_moves_preactive_to_active_once(kmip):
     assert first(kmip.ok(s("Activate", uid(key))), "UniqueIdentifier") == key
     assert kmip.state(key) == "Active"
     assert first(kmip.attributes(key, "ActivationDate"), "ActivationDate") is not None
-    assert kmip.fail(s("Activate",
-                       uid(key))) == f"Wrong_Key_Lifecycle_State: Activate: Object {key} is already in Active state"
+    assert (
+        kmip.fail(s("Activate", uid(key)))
+        == f"Wrong_Key_Lifecycle_State: Activate: Object {key} is already in Active state"
+    )
 
 
 def test_activate_of_a_revoked_key_says_it_cannot_be_activated(kmip):
@@ -125,8 +127,10 @@ def test_tag_query_revokes_and_destroys_every_match_and_echoes_the_query(kmip):
     assert kmip.state(other) == "Active"
     kmip.ok(destroy(query))
     assert [kmip.state(k) for k in keys] == ["Destroyed"] * 3
-    assert kmip.fail(s("Get", uid('["nothing-has-this"]'))) == \
-        'Object_Not_Found: object not found for identifier ["nothing-has-this"]'
+    assert (
+        kmip.fail(s("Get", uid('["nothing-has-this"]')))
+        == 'Object_Not_Found: object not found for identifier ["nothing-has-this"]'
+    )
 
 
 def test_cascade_revokes_and_destroys_both_keys_of_a_pair(kmip):

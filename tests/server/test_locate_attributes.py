@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from tests.server.kmip import aes, destroy, find, first, kmip, revoke, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import aes, destroy, find, first, revoke, s, t, tag_attr, uid
 
 
 def _name(value: str) -> dict:
@@ -66,16 +66,30 @@ def test_get_attributes_defaults_and_tags_only_on_request(kmip):
     key = kmip.create(tags=(tag,))
     attrs = kmip.attributes(key)
     names = [c["tag"] for c in attrs["value"][1]["value"]]
-    for expected in ("AlwaysSensitive", "Extractable", "LeaseTime", "RandomNumberGenerator", "ShortUniqueIdentifier",
-                     "Digest", "InitialDate", "LastChangeDate", "State", "UniqueIdentifier", "KeyFormatType"):
+    for expected in (
+        "AlwaysSensitive",
+        "Extractable",
+        "LeaseTime",
+        "RandomNumberGenerator",
+        "ShortUniqueIdentifier",
+        "Digest",
+        "InitialDate",
+        "LastChangeDate",
+        "State",
+        "UniqueIdentifier",
+        "KeyFormatType",
+    ):
         assert expected in names
     assert names.index("ActivationDate") < names.index("CryptographicAlgorithm") < names.index("UniqueIdentifier")
     assert "Attribute" not in names
     assert first(attrs, "KeyFormatType") == "Raw" and first(attrs, "LeaseTime") == 3600
     tagged = kmip.attributes(key, "Tag")
     assert sorted(json.loads(first(tagged, "AttributeValue"))) == sorted(["_kk", tag])
-    vendor_ref = s("AttributeReference", t("VendorIdentification", "TextString", "cosmian"),
-                   t("AttributeName", "TextString", "tag"))
+    vendor_ref = s(
+        "AttributeReference",
+        t("VendorIdentification", "TextString", "cosmian"),
+        t("AttributeName", "TextString", "tag"),
+    )
     assert first(kmip.ok(s("GetAttributes", uid(key), vendor_ref)), "AttributeName") == "tag"
 
 
@@ -121,8 +135,9 @@ def test_tags_can_be_replaced_and_added_keeping_system_tags(kmip):
 def test_a_missing_uid_in_get_attributes_is_not_the_latest_object(kmip):
     # attributes/get.rs: only an object whose id is `*` (tests/server/test_fidelity_leftovers.py)
     kmip.create()
-    assert kmip.fail(s("GetAttributes")) == \
-        "Item_Not_Found: Get Attributes: no objects available for implicit selection"
+    assert (
+        kmip.fail(s("GetAttributes")) == "Item_Not_Found: Get Attributes: no objects available for implicit selection"
+    )
 
 
 def test_revoked_objects_keep_their_metadata(kmip):
@@ -142,12 +157,17 @@ def test_wrong_types_are_codec_errors_and_change_nothing(kmip):
 def test_delete_attribute_by_vendor_reference_and_tag(kmip):
     tag = _unique("del")
     key = kmip.create(tags=(tag,))
-    vendor = s("Attribute", t("VendorIdentification", "TextString", "acme"), t("AttributeName", "TextString", "team"),
-               t("AttributeValue", "TextString", "blue"))
+    vendor = s(
+        "Attribute",
+        t("VendorIdentification", "TextString", "acme"),
+        t("AttributeName", "TextString", "team"),
+        t("AttributeValue", "TextString", "blue"),
+    )
     kmip.ok(s("AddAttribute", uid(key), s("NewAttribute", vendor)))
     assert "blue" in find(kmip.attributes(key), "AttributeValue")
-    ref = s("AttributeReference", t("VendorIdentification", "TextString", "acme"), t("AttributeName", "TextString",
-                                                                                     "team"))
+    ref = s(
+        "AttributeReference", t("VendorIdentification", "TextString", "acme"), t("AttributeName", "TextString", "team")
+    )
     kmip.ok(s("DeleteAttribute", uid(key), ref))
     assert "blue" not in find(kmip.attributes(key), "AttributeValue")
     kmip.ok(s("DeleteAttribute", uid(key), t("AttributeReference", "Enumeration", "Tag")))

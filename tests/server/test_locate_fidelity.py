@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from tests.server.kmip import destroy, find, first, kmip, revoke, s, t, tag_attr, uid  # noqa: F401
+from tests.server.kmip import destroy, find, first, revoke, s, t, tag_attr, uid
 
 
 def _locate(kmip, *filters: dict, maximum: int | None = None, offset: int | None = None) -> dict:
@@ -53,8 +53,9 @@ def test_destroyed_objects_need_their_state_asked(kmip):
     assert find(_locate(kmip, tag_attr("states-filter")), "UniqueIdentifier") == [live]
     state = lambda v: t("State", "Enumeration", v)  # noqa: E731
     assert find(_locate(kmip, tag_attr("states-filter"), state("Destroyed")), "UniqueIdentifier") == [gone]
-    assert find(_locate(kmip, tag_attr("states-filter"), state("Destroyed_Compromised")),
-                "UniqueIdentifier") == [gone_compromised]
+    assert find(_locate(kmip, tag_attr("states-filter"), state("Destroyed_Compromised")), "UniqueIdentifier") == [
+        gone_compromised
+    ]
     assert find(_locate(kmip, tag_attr("states-filter"), state("Active")), "UniqueIdentifier") == [live]
 
 
@@ -81,9 +82,11 @@ def test_certificate_length_is_the_der_length(kmip):
     fields = []
     for part in ("CertificateSubject", "CertificateIssuer"):
         for suffix in ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier"):
-            fields.append(t(part + suffix, "TextString",
-                            "len.example" if part + suffix == "CertificateSubjectCn" else ""))
-    cert = first(kmip.ok(s("Certify", uid(pk), s("Attributes", s("CertificateAttributes", *fields)))),
-                 "UniqueIdentifier")
+            fields.append(
+                t(part + suffix, "TextString", "len.example" if part + suffix == "CertificateSubjectCn" else "")
+            )
+    cert = first(
+        kmip.ok(s("Certify", uid(pk), s("Attributes", s("CertificateAttributes", *fields)))), "UniqueIdentifier"
+    )
     der = bytes.fromhex(first(kmip.ok(s("Get", uid(cert))), "CertificateValue"))
     assert first(kmip.attributes(cert, "CertificateLength"), "CertificateLength") == len(der)

@@ -17,12 +17,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from tests.conftest import DATA
+from tests.server.certify_kms import Kms, link, started, subject, text, vendor
 from tests.server.kmip import first, revoke, s, t, tag_attr, uid
-from tests.server.test_certify import Kms, link, started, subject, text, vendor
 from tests.support.conformance import VectorRunner, load_vector
 
-CA_EXT = "[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,crlSign\n" \
-         "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+CA_EXT = (
+    "[ v3_ca ]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,crlSign\n"
+    "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+)
 
 
 def extensions(text_: str) -> dict:
@@ -31,10 +33,15 @@ def extensions(text_: str) -> dict:
 
 def batch(kms: Kms, op: str, *children: dict) -> dict:
     """One operation in a RequestMessage: the item (its ResultReason/ResultMessage on failure)."""
-    body = s("RequestMessage",
-             s("RequestHeader", s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2),
-                                  t("ProtocolVersionMinor", "Integer", 1)), t("BatchCount", "Integer", 1)),
-             s("BatchItem", t("Operation", "Enumeration", op), s("RequestPayload", *children)))
+    body = s(
+        "RequestMessage",
+        s(
+            "RequestHeader",
+            s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+            t("BatchCount", "Integer", 1),
+        ),
+        s("BatchItem", t("Operation", "Enumeration", op), s("RequestPayload", *children)),
+    )
     return next(c for c in kms.ok(body)["value"] if c["tag"] == "BatchItem")
 
 
@@ -57,9 +64,15 @@ def _leaf(kms: Kms, ca: dict, cn: str, *extra: dict) -> tuple[str, str]:
 
 def test_recertify_makes_a_new_certificate_and_retires_the_old_one(kms: Kms) -> None:
     sk, pk = kms.create_pair("ECDSA", curve="P256")
-    old = kms.certify_id(uid(pk), s("Attributes", subject("rotate.example"), tag_attr("web"),
-                                    s("Name", text("NameValue", "web-cert"), t("NameType", "Enumeration",
-                                                                              "UninterpretedTextString"))))
+    old = kms.certify_id(
+        uid(pk),
+        s(
+            "Attributes",
+            subject("rotate.example"),
+            tag_attr("web"),
+            s("Name", text("NameValue", "web-cert"), t("NameType", "Enumeration", "UninterpretedTextString")),
+        ),
+    )
     before = kms.certificate(old)
     time.sleep(1.1)
     new = first(kms.ok(s("ReCertify", uid(old))), "UniqueIdentifier")
@@ -71,8 +84,12 @@ def test_recertify_makes_a_new_certificate_and_retires_the_old_one(kms: Kms) -> 
     assert after.not_valid_after_utc <= before.not_valid_after_utc
     after.verify_directly_issued_by(before)
     new_attrs, old_attrs = kms.summary(new), kms.summary(old)
-    assert new_attrs["links"] == {"ReplacedObjectLink": old, "CertificateLink": old, "PublicKeyLink": pk,
-                                  "PrivateKeyLink": sk}
+    assert new_attrs["links"] == {
+        "ReplacedObjectLink": old,
+        "CertificateLink": old,
+        "PublicKeyLink": pk,
+        "PrivateKeyLink": sk,
+    }
     assert new_attrs["State"] == "Active" and new_attrs["tags"] == {"_cert"}  # the user tags are not carried
     assert old_attrs["State"] == "Deactivated" and old_attrs["links"]["ReplacementObjectLink"] == new
     rotation = kms.attributes(new, "RotateGeneration", "RotateLatest", "RotateInterval", "Name")
@@ -87,14 +104,16 @@ def test_recertify_makes_a_new_certificate_and_retires_the_old_one(kms: Kms) -> 
 
 def test_recertify_with_the_issuer_named_is_signed_by_the_issuer(kms: Kms, ca: dict) -> None:
     _, leaf = _leaf(kms, ca, "issued.example")
-    new = first(kms.ok(s("ReCertify", uid(leaf), s("Attributes", link("CertificateLink", ca["cert"])))),
-                "UniqueIdentifier")
+    new = first(
+        kms.ok(s("ReCertify", uid(leaf), s("Attributes", link("CertificateLink", ca["cert"])))), "UniqueIdentifier"
+    )
     kms.certificate(new).verify_directly_issued_by(kms.certificate(ca["cert"]))
 
 
 def test_recertify_refusals(kms: Kms) -> None:
-    assert kms.fail(s("ReCertify")) == ("Invalid Request: ReCertify: unique_identifier of the certificate to "
-                                        "rotate is required")
+    assert kms.fail(s("ReCertify")) == (
+        "Invalid Request: ReCertify: unique_identifier of the certificate to rotate is required"
+    )
     sk, pk = kms.create_pair("ECDSA", curve="P256")
     assert kms.fail(s("ReCertify", uid(pk))) == f"Invalid Request: ReCertify: object {pk} is not a Certificate"
     assert kms.fail(s("ReCertify", uid("nope"))) == "Object_Not_Found: object not found for identifier nope"
@@ -106,35 +125,43 @@ def test_recertify_refusals(kms: Kms) -> None:
 def test_validate_a_chain_in_any_order(kms: Kms, ca: dict) -> None:
     _, leaf = _leaf(kms, ca, "valid.example")
     answer = kms.ok(s("Validate", uid(leaf), uid(ca["cert"])))
-    assert answer == {"tag": "ValidateResponse",
-                      "value": [{"tag": "ValidityIndicator", "type": "Enumeration", "value": "Valid"}]}
+    assert answer == {
+        "tag": "ValidateResponse",
+        "value": [{"tag": "ValidityIndicator", "type": "Enumeration", "value": "Valid"}],
+    }
     # the certificates themselves (Certificate byte strings) may be given instead of ids
     der = kms.certificate(leaf).public_bytes(Encoding.DER)
     kms.ok(s("Validate", t("Certificate", "ByteString", der.hex().upper()), uid(ca["cert"])))
     when = (datetime.now(UTC) + timedelta(days=400)).strftime("%Y%m%d%H%M%SZ")
     item = batch(kms, "Validate", uid(leaf), uid(ca["cert"]), text("ValidityTime", when))
     assert first(item, "ResultReason") == "Operation_Not_Supported"
-    assert first(item, "ResultMessage").startswith(f'Certificate error: According to this date (Some("{when}")), '
-                                                   "the following certificate will be invalid [")
+    assert first(item, "ResultMessage").startswith(
+        f'Certificate error: According to this date (Some("{when}")), the following certificate will be invalid ['
+    )
 
 
 def test_validate_refusals_are_certificate_errors(kms: Kms, ca: dict) -> None:
     assert kms.fail(s("Validate"), 500) == "Internal server error"  # a bare failure says nothing more
     item = batch(kms, "Validate")
     assert (first(item, "ResultReason"), first(item, "ResultMessage")) == (
-        "Operation_Not_Supported", "Certificate error: Empty chain cannot be validated")
+        "Operation_Not_Supported",
+        "Certificate error: Empty chain cannot be validated",
+    )
     _, leaf = _leaf(kms, ca, "alone.example")
     assert first(batch(kms, "Validate", uid(leaf)), "ResultMessage") == (
         "Certificate error: Result of the function verify_cert: false. Error message: "
-        "unable to get local issuer certificate")
+        "unable to get local issuer certificate"
+    )
     sk, pk = kms.create_pair("ECDSA", curve="P256")
     assert first(batch(kms, "Validate", uid(pk)), "ResultMessage") == (
-        "Certificate error: Requested a Certificate Object, got a PublicKey")
+        "Certificate error: Requested a Certificate Object, got a PublicKey"
+    )
     # CA certificates that are not their own root: no root to start from
     sub_ca = extensions(CA_EXT)
     (_, inter), (_, inter2) = _leaf(kms, ca, "sub CA", sub_ca), _leaf(kms, ca, "sub CA 2", sub_ca)
     assert first(batch(kms, "Validate", uid(inter), uid(inter2)), "ResultMessage") == (
-        "Certificate error: No root authority found, cannot proceed full chain validation")
+        "Certificate error: No root authority found, cannot proceed full chain validation"
+    )
     # a Compromised certificate is no longer retrievable for Validate
     _, gone = _leaf(kms, ca, "compromised.example")
     kms.ok(revoke(gone, "KeyCompromise"))
@@ -152,20 +179,37 @@ def test_validate_reads_the_crl_of_the_distribution_point(kms: Kms, ca: dict, tm
     _, kept = _leaf(kms, ca, "kept.example", point)
     issuer = kms.certificate(ca["cert"])
     now = datetime.now(UTC)
-    crl = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject).last_update(now)
-           .next_update(now + timedelta(days=1))
-           .add_revoked_certificate(x509.RevokedCertificateBuilder()
-                                    .serial_number(kms.certificate(listed).serial_number)
-                                    .revocation_date(now).build())
-           .sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256()))  # Cosmian: signature best effort
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.subject)
+        .last_update(now)
+        .next_update(now + timedelta(days=1))
+        .add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(kms.certificate(listed).serial_number)
+            .revocation_date(now)
+            .build()
+        )
+        .sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256())
+    )  # Cosmian: signature best effort
     crl_path.write_bytes(crl.public_bytes(Encoding.PEM))
     assert first(batch(kms, "Validate", uid(listed), uid(ca["cert"])), "ResultMessage") == (
-        "Certificate error: Certificate is revoked or removed from CRL")
+        "Certificate error: Certificate is revoked or removed from CRL"
+    )
     kms.ok(s("Validate", uid(kept), uid(ca["cert"])))
 
 
-@pytest.mark.parametrize("name", ["certify_validate", "certify_revoke_validate", "recertify_chain",
-                                  "recertify_self_signed", "recertify_with_links", "recertify_with_offset"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "certify_validate",
+        "certify_revoke_validate",
+        "recertify_chain",
+        "recertify_self_signed",
+        "recertify_with_links",
+        "recertify_with_offset",
+    ],
+)
 def test_cosmian_vectors(kms: Kms, name: str) -> None:
     """Cosmian's own regression vectors for Validate and ReCertify (tests/data/conformance_extra):
     a self-signed certificate validates; revoked as compromised, Validate says `not found`;

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from tests.server.kmip import Kmip, aes, find, first, kmip, s, t, uid  # noqa: F401
+from tests.server.kmip import Kmip, _wait_for, aes, find, first, s, t, uid
 from tests.support.sandbox import start_sandbox
 
 
@@ -76,13 +76,18 @@ def test_rekey_refuses_a_pre_active_key_and_a_change_of_length(kmip):
     pre = kmip.create(active=False)
     assert kmip.fail(s("ReKey", uid(pre))) == (
         f"Invalid Request: key '{pre}' is in state 'PreActive' — only Active, Deactivated, or Compromised keys "
-        "can be rotated")
+        "can be rotated"
+    )
     key = kmip.create()
     msg = kmip.fail(s("ReKey", uid(key), s("Attributes", t("CryptographicLength", "Integer", 128))))
-    assert msg == ("Constraint_Violation: ReKey: changing the cryptographic length is not allowed. "
-                   "Use Create/CreateKeyPair for a different key size.")
-    assert kmip.fail(s("ReKey", uid("no-such-key"))) == \
-        "Item not found: ReKey: no valid key found for identifier: no-such-key"
+    assert msg == (
+        "Constraint_Violation: ReKey: changing the cryptographic length is not allowed. "
+        "Use Create/CreateKeyPair for a different key size."
+    )
+    assert (
+        kmip.fail(s("ReKey", uid("no-such-key")))
+        == "Item not found: ReKey: no valid key found for identifier: no-such-key"
+    )
     assert kmip.fail(s("ReKey")) == "This KMIP server does not yet support place holder id"
 
 
@@ -109,36 +114,50 @@ def test_keysets_name_the_successor_and_only_the_latest_rotates(kmip):
     assert _rekey(kmip, name) == f"{name}@2"
     assert kmip.fail(s("ReKey", uid(f"{name}@1"))) == (
         f"Invalid Request: ReKey: key '{name}@1' is not the latest in its keyset — only the latest generation "
-        "can be rotated")
+        "can be rotated"
+    )
     assert first(kmip.attributes(f"{name}@2"), "RotateName") == name
-    assert kmip.fail(s("ReKey", uid("nothing-here@latest"))) == \
-        "Invalid Request: ReKey: keyset 'nothing-here@latest' not found or has no resolvable latest key"
+    assert (
+        kmip.fail(s("ReKey", uid("nothing-here@latest")))
+        == "Invalid Request: ReKey: keyset 'nothing-here@latest' not found or has no resolvable latest key"
+    )
 
 
 def test_a_wrapped_key_is_re_wrapped_by_the_new_wrapping_key(kmip):
     wrap_mask = t("CryptographicUsageMask", "Integer", 2108)  # with WrapKey/UnwrapKey
-    kek = first(kmip.ok(s("Create", t("ObjectType", "Enumeration", "SymmetricKey"), s(
-        "Attributes", t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
-        t("CryptographicAlgorithm", "Enumeration", "AES"), t("CryptographicLength", "Integer", 256), wrap_mask))),
-        "UniqueIdentifier")
-    wrapped = kmip.ok(aes(extra=(s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                                   t("AttributeName", "TextString", "wrapping_key_id"),
-                                   t("AttributeValue", "TextString", kek)),)))
+    kek = first(
+        kmip.ok(
+            s(
+                "Create",
+                t("ObjectType", "Enumeration", "SymmetricKey"),
+                s(
+                    "Attributes",
+                    t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+                    t("CryptographicAlgorithm", "Enumeration", "AES"),
+                    t("CryptographicLength", "Integer", 256),
+                    wrap_mask,
+                ),
+            )
+        ),
+        "UniqueIdentifier",
+    )
+    wrapped = kmip.ok(
+        aes(
+            extra=(
+                s(
+                    "Attribute",
+                    t("VendorIdentification", "TextString", "cosmian"),
+                    t("AttributeName", "TextString", "wrapping_key_id"),
+                    t("AttributeValue", "TextString", kek),
+                ),
+            )
+        )
+    )
     dep = first(wrapped, "UniqueIdentifier")
     plain = _material(kmip, dep)
     new_kek = _rekey(kmip, kek)
     assert _links(kmip, dep)["WrappingKeyLink"] == new_kek
     assert _material(kmip, dep) == plain  # still unwraps to the same key
-
-
-def _wait_for(predicate, tries: int = 60):
-    """The predicate's first true value, polled every 0.3 s."""
-    for _ in range(tries):
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError("the scheduler did not rotate the key in time")
 
 
 def test_the_scheduler_rotates_a_key_whose_policy_is_due(tmp_path):
@@ -167,7 +186,6 @@ def test_the_scheduler_rotates_a_key_whose_policy_is_due(tmp_path):
         sb.stop()
 
 
-
 def test_another_user_needs_an_explicit_rekey_grant(tmp_path):
     # symmetric/sql.rs: strict_permission_check → user_can_perform_operation: `get` does not stand for it
     from tests.server.pki import JwtIssuer
@@ -181,13 +199,16 @@ def test_another_user_needs_an_explicit_rekey_grant(tmp_path):
         key = owner.create()
 
         def grant(*ops: str) -> None:
-            r = owner.http.post("/access/grant", json={"unique_identifier": key, "user_id": JWT_USER,
-                                                       "operation_types": list(ops)})
+            r = owner.http.post(
+                "/access/grant", json={"unique_identifier": key, "user_id": JWT_USER, "operation_types": list(ops)}
+            )
             assert r.status_code == 200, r.text
 
         grant("get")
-        assert other.fail(s("ReKey", uid(key)), status=401) == \
-            f"Access denied: ReKey: user {JWT_USER} does not have permission to use key: {key}"
+        assert (
+            other.fail(s("ReKey", uid(key)), status=401)
+            == f"Access denied: ReKey: user {JWT_USER} does not have permission to use key: {key}"
+        )
         grant("rekey")
         new = _rekey(other, key)
         assert _links(owner, key) == {"ReplacementObjectLink": new}
@@ -197,15 +218,19 @@ def test_another_user_needs_an_explicit_rekey_grant(tmp_path):
 
 
 def test_rekey_and_rekey_key_pair_run_in_a_batch(kmip):
-    from tests.server.test_batch import _item, _items, _message
+    from tests.server.kmip import _item, _items, _message
 
     key = kmip.create()
     sk, _ = kmip.create_pair("Ed25519")
-    items = _items(kmip.ok(_message(
-        _item("ReKey", uid(key)),
-        _item("ReKeyKeyPair", t("PrivateKeyUniqueIdentifier", "TextString", sk)),
-        _item("ReKey", uid("missing-key")),
-    )))
+    items = _items(
+        kmip.ok(
+            _message(
+                _item("ReKey", uid(key)),
+                _item("ReKeyKeyPair", t("PrivateKeyUniqueIdentifier", "TextString", sk)),
+                _item("ReKey", uid("missing-key")),
+            )
+        )
+    )
     assert [first(i, "ResultStatus") for i in items] == ["Success", "Success", "OperationFailed"]
     assert first(items[2], "ResultReason") == "Item_Not_Found"
     assert _links(kmip, key)["ReplacementObjectLink"] == first(items[0], "UniqueIdentifier")
@@ -225,9 +250,16 @@ def test_keyset_names_on_key_operations(kmip):
         return kmip.ok(to_obj(encrypt_request(target, b"payroll 2026")))
 
     def open_(target: str, sealed: dict):
-        return kmip.post(to_obj(decrypt_request(target, bytes.fromhex(first(sealed, "Data")),
-                                                nonce=bytes.fromhex(first(sealed, "IVCounterNonce")),
-                                                tag=bytes.fromhex(first(sealed, "AuthenticatedEncryptionTag")))))
+        return kmip.post(
+            to_obj(
+                decrypt_request(
+                    target,
+                    bytes.fromhex(first(sealed, "Data")),
+                    nonce=bytes.fromhex(first(sealed, "IVCounterNonce")),
+                    tag=bytes.fromhex(first(sealed, "AuthenticatedEncryptionTag")),
+                )
+            )
+        )
 
     gen0 = seal(name)
     assert first(gen0, "UniqueIdentifier") == name
@@ -246,4 +278,5 @@ def test_keyset_names_on_key_operations(kmip):
     assert open_(f"{name}@1", gen0).status_code == 422
     # a Deactivated generation cannot encrypt any more, by name or by version
     assert kmip.fail(to_obj(encrypt_request(f"{name}@0", b"x"))) == (
-        f"Permission_Denied: Encrypt: key {name} is in state Deactivated but operation requires one of [Active]")
+        f"Permission_Denied: Encrypt: key {name} is in state Deactivated but operation requires one of [Active]"
+    )

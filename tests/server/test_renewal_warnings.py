@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 import time
 
-from tests.server.kmip import Kmip, s, t, uid
-from tests.server.test_rekey import _wait_for
+from tests.server.kmip import Kmip, _wait_for, s, t, uid
 from tests.support.sandbox import start_sandbox
 
 DAY = 86400
-LINE = re.compile(r"\[auto-rotate\] Key (\S+) \(owner=([^)]*)\) rotation due in (-?\d+) day\(s\) "
-                  r"\(warning threshold: (\d+) days\)")
+LINE = re.compile(
+    r"\[auto-rotate\] Key (\S+) \(owner=([^)]*)\) rotation due in (-?\d+) day\(s\) "
+    r"\(warning threshold: (\d+) days\)"
+)
 
 
 def _warnings(log) -> list[tuple[str, int, int]]:
@@ -37,7 +38,10 @@ def test_renewal_warnings_are_logged_once_per_threshold(tmp_path):
         _wait_for(lambda: len(_warnings(sb.log)) >= 3)
         time.sleep(1.5)  # several more ticks: nothing is warned twice
         assert sorted(_warnings(sb.log), key=lambda w: w[2]) == [
-            (in_hours, 0, 1), (in_5_days, 4, 7), (in_20_days, 19, 30)]
+            (in_hours, 0, 1),
+            (in_5_days, 4, 7),
+            (in_20_days, 19, 30),
+        ]
         assert in_40_days not in sb.log.read_text() and no_policy not in sb.log.read_text()
         # the 20-day key comes closer: the 7-day threshold fires once more, then stays quiet
         _policy(kmip, in_20_days, 6 * DAY)
@@ -55,8 +59,12 @@ def test_a_rotation_is_logged_with_the_algorithm_and_the_count_of_due_keys(tmp_p
     try:
         key = kmip.create()
         _policy(kmip, key, 1)
-        _wait_for(lambda: f"[auto-rotate] Key {key} (owner=" in sb.log.read_text()
-               and "algo=AES) rotated successfully" in sb.log.read_text())
+        _wait_for(
+            lambda: (
+                f"[auto-rotate] Key {key} (owner=" in sb.log.read_text()
+                and "algo=AES) rotated successfully" in sb.log.read_text()
+            )
+        )
         text = sb.log.read_text()
         assert "[auto-rotate] Found 1 key(s) due for rotation" in text
         assert re.search(rf"INFO .*\[auto-rotate\] Key {key} \(owner=[^,]*, algo=AES\) rotated successfully", text)

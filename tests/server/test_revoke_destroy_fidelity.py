@@ -5,7 +5,7 @@ ExpectedObjectType, Remove, and `activate.rs: activate`."""
 
 from __future__ import annotations
 
-from tests.server.kmip import destroy, first, kmip, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import destroy, first, revoke, s, t, uid
 
 
 def _pair(kmip, *, active: bool = True) -> tuple[str, str]:
@@ -132,17 +132,33 @@ def test_remove_of_an_active_key_needs_a_revoke_first(kmip):
 
 def test_activate_texts(kmip):
     key = kmip.create()
-    assert kmip.fail(s("Activate",
-                       uid(key))) == f"Wrong_Key_Lifecycle_State: Activate: Object {key} is already in Active state"
+    assert (
+        kmip.fail(s("Activate", uid(key)))
+        == f"Wrong_Key_Lifecycle_State: Activate: Object {key} is already in Active state"
+    )
     gone = kmip.create(active=False)
     kmip.ok(destroy(gone))
     assert kmip.fail(s("Activate", uid(gone))) == (
-        f"Wrong_Key_Lifecycle_State: Activate: Object {gone} is in Destroyed state and cannot be activated")
-    opaque = first(kmip.ok(s("Register", t("ObjectType", "Enumeration", "OpaqueObject"), s("Attributes"),
-                             s("OpaqueObject", t("OpaqueDataType", "Enumeration", "Unknown"),
-                               t("OpaqueDataValue", "ByteString", "00FF")))), "UniqueIdentifier")
+        f"Wrong_Key_Lifecycle_State: Activate: Object {gone} is in Destroyed state and cannot be activated"
+    )
+    opaque = first(
+        kmip.ok(
+            s(
+                "Register",
+                t("ObjectType", "Enumeration", "OpaqueObject"),
+                s("Attributes"),
+                s(
+                    "OpaqueObject",
+                    t("OpaqueDataType", "Enumeration", "Unknown"),
+                    t("OpaqueDataValue", "ByteString", "00FF"),
+                ),
+            )
+        ),
+        "UniqueIdentifier",
+    )
     assert kmip.fail(s("Activate", uid(opaque))) == (
-        "Invalid_Object_Type: Activate: Object type OpaqueObject does not support activation operation")
+        "Invalid_Object_Type: Activate: Object type OpaqueObject does not support activation operation"
+    )
 
 
 def _subject(cn: str) -> dict:

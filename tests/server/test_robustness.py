@@ -8,11 +8,22 @@ import json
 import random
 
 from tests.conftest import DATA
-from tests.server.kmip import kmip  # noqa: F401
 
 VALUES = [None, 0, -1, 2**40, "", "0x", "ZZ", "[", '["a"]', True, [], {}, 1.5, "AES", "2024-01-01T00:00:00Z"]
-TYPES = ["Structure", "Integer", "LongInteger", "BigInteger", "Enumeration", "Boolean", "TextString", "ByteString",
-         "DateTime", "Interval", "DateTimeExtended", "Bogus"]
+TYPES = [
+    "Structure",
+    "Integer",
+    "LongInteger",
+    "BigInteger",
+    "Enumeration",
+    "Boolean",
+    "TextString",
+    "ByteString",
+    "DateTime",
+    "Interval",
+    "DateTimeExtended",
+    "Bogus",
+]
 TAGS = ["UniqueIdentifier", "Attributes", "Link", "Name", "Attribute", "KeyBlock", "State", "RevocationReason"]
 
 
@@ -60,12 +71,21 @@ def _mutate(rng: random.Random, doc: dict) -> dict:
 
 
 def _batch(doc: dict) -> dict:
-    version = [{"tag": "ProtocolVersionMajor", "type": "Integer", "value": 2},
-               {"tag": "ProtocolVersionMinor", "type": "Integer", "value": 1}]
-    header = {"tag": "RequestHeader", "value": [{"tag": "ProtocolVersion", "value": version},
-                                                {"tag": "BatchCount", "type": "Integer", "value": 1}]}
-    item = {"tag": "BatchItem", "value": [{"tag": "Operation", "type": "Enumeration", "value": doc.get("tag")},
-                                          {"tag": "RequestPayload", "value": doc.get("value")}]}
+    version = [
+        {"tag": "ProtocolVersionMajor", "type": "Integer", "value": 2},
+        {"tag": "ProtocolVersionMinor", "type": "Integer", "value": 1},
+    ]
+    header = {
+        "tag": "RequestHeader",
+        "value": [{"tag": "ProtocolVersion", "value": version}, {"tag": "BatchCount", "type": "Integer", "value": 1}],
+    }
+    item = {
+        "tag": "BatchItem",
+        "value": [
+            {"tag": "Operation", "type": "Enumeration", "value": doc.get("tag")},
+            {"tag": "RequestPayload", "value": doc.get("value")},
+        ],
+    }
     return {"tag": "RequestMessage", "value": [header, item]}
 
 

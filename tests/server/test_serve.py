@@ -28,8 +28,13 @@ CONFIGS = DATA / "conformance" / "configs" / "server" / "test"
 
 
 def _serve(*args: str, env_home: Path, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kms_tui", "serve", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "KMS_TUI_HOME": str(env_home)})
+    return subprocess.run(
+        [sys.executable, "-m", "kms_tui", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "KMS_TUI_HOME": str(env_home)},
+    )
 
 
 def test_first_line_is_exactly_the_url(tmp_path):
@@ -62,12 +67,15 @@ def test_test_data_root_option_resolves_test_data_paths(tmp_path):
     assert cfg.tls.clients_ca_cert_file == DATA / "conformance" / "certificates/client_server/ca/ca.crt"
 
 
-@pytest.mark.parametrize("toml,needle", [
-    ("default_username = ", "not valid TOML"),
-    ('[http]\ntls_cert_file = "missing.crt"\ntls_key_file = "missing.key"\n', "cannot load the TLS files"),
-    ('[http]\nport = "x"\n', "http.port"),
-    ('[idp_auth]\njwt_auth_provider = [",x"]\n', "issuer URL is empty"),
-])
+@pytest.mark.parametrize(
+    "toml,needle",
+    [
+        ("default_username = ", "not valid TOML"),
+        ('[http]\ntls_cert_file = "missing.crt"\ntls_key_file = "missing.key"\n', "cannot load the TLS files"),
+        ('[http]\nport = "x"\n', "http.port"),
+        ('[idp_auth]\njwt_auth_provider = [",x"]\n', "issuer URL is empty"),
+    ],
+)
 def test_bad_config_exits_3_with_a_message(tmp_path, toml, needle):
     config = tmp_path / "kms.toml"
     config.write_text(toml)
@@ -94,14 +102,20 @@ def test_pkcs12_server_identity_and_its_password_stays_secret(tmp_path):
     cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
     password = "p12-Secret-Value"
     p12 = tmp_path / "server.p12"
-    p12.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"kms", key, cert, None, serialization.BestAvailableEncryption(password.encode())))
-    sb = start_sandbox(tmp_path / "ok",
-                       config_toml=f'[http]\ntls_p12_file = "{p12}"\ntls_p12_password = "{password}"\n')
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"kms", key, cert, None, serialization.BestAvailableEncryption(password.encode())
+        )
+    )
+    sb = start_sandbox(
+        tmp_path / "ok", config_toml=f'[http]\ntls_p12_file = "{p12}"\ntls_p12_password = "{password}"\n'
+    )
     try:
         assert sb.url.startswith("https://")
-        assert httpx.get(sb.url + "/version",
-                         verify=ssl.create_default_context(cafile=str(pki.ca_file))).status_code == 200
+        assert (
+            httpx.get(sb.url + "/version", verify=ssl.create_default_context(cafile=str(pki.ca_file))).status_code
+            == 200
+        )
     finally:
         sb.stop()
     config = tmp_path / "bad.toml"
@@ -112,16 +126,19 @@ def test_pkcs12_server_identity_and_its_password_stays_secret(tmp_path):
 
 def test_default_database_lives_in_the_data_directory(tmp_path):
     home = tmp_path / "home"
-    proc = subprocess.Popen([sys.executable, "-m", "kms_tui", "serve", "--port", "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "KMS_TUI_HOME": str(home)})
-    try:
-        url = proc.stdout.readline().split("listening on ", 1)[1].strip()
-        Kmip(url).create()
-        assert (home / "data" / "sandbox.sqlite").is_file()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with subprocess.Popen(
+        [sys.executable, "-m", "kms_tui", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "KMS_TUI_HOME": str(home)},
+    ) as proc:
+        try:  # leaving the with block closes the pipe and waits for the server
+            url = proc.stdout.readline().split("listening on ", 1)[1].strip()
+            Kmip(url).create()
+            assert (home / "data" / "sandbox.sqlite").is_file()
+        finally:
+            proc.terminate()
 
 
 def test_aes_create_is_answered_while_rsa_4096_keys_are_generated(tmp_path):
@@ -154,7 +171,8 @@ def _rsa_4096_validation_s() -> float:
     from cryptography.hazmat.primitives.asymmetric import rsa as rsa_keys
 
     der = rsa_keys.generate_private_key(65537, 4096).private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     started = time.perf_counter()
     serialization.load_der_private_key(der, None)
     return time.perf_counter() - started
@@ -191,7 +209,8 @@ def test_the_server_keeps_answering_while_it_generates_rsa_4096_pairs(tmp_path):
         assert len(latencies) > 10
         assert max(latencies) < validation_s / 2, (
             f"/version waited {max(latencies) * 1000:.0f} ms during RSA-4096 generation "
-            f"(validating one key takes {validation_s * 1000:.0f} ms here)")
+            f"(validating one key takes {validation_s * 1000:.0f} ms here)"
+        )
     finally:
         sb.stop()
 

@@ -96,11 +96,14 @@ def _read_until_closed(sock: socket.socket) -> bytes:
     return out
 
 
-@pytest.mark.parametrize("head", [
-    b"POST /kmip/2_1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\nabc",
-    b"POST /kmip/2_1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"tag\"",
-    b"POST /access/grant HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{",
-])
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"POST /kmip/2_1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\nabc",
+        b'POST /kmip/2_1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"tag"',
+        b"POST /access/grant HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{",
+    ],
+)
 def test_a_body_that_never_ends_gets_408_and_the_connection_is_closed(quick, head):
     answer = _read_until_closed(_raw(quick, head))
     assert answer.startswith(b"HTTP/1.1 408 ")
@@ -113,13 +116,20 @@ def test_idle_connections_and_unfinished_heads_are_closed(quick, data):
 
 
 def _message(*items: dict, undo: bool) -> dict:
-    header = [s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
-              t("BatchCount", "Integer", len(items))]
+    header = [
+        s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", 2), t("ProtocolVersionMinor", "Integer", 1)),
+        t("BatchCount", "Integer", len(items)),
+    ]
     if undo:
         header.append(t("BatchErrorContinuationOption", "Enumeration", "Undo"))
-    return s("RequestMessage", s("RequestHeader", *header),
-             *(s("BatchItem", t("Operation", "Enumeration", i["tag"]), {"tag": "RequestPayload", "value": i["value"]})
-               for i in items))
+    return s(
+        "RequestMessage",
+        s("RequestHeader", *header),
+        *(
+            s("BatchItem", t("Operation", "Enumeration", i["tag"]), {"tag": "RequestPayload", "value": i["value"]})
+            for i in items
+        ),
+    )
 
 
 @pytest.mark.parametrize("undo", [True, False], ids=["undo", "continue"])
@@ -172,8 +182,14 @@ def test_the_guard_still_reads_bodies_for_handlers(quick):
     with httpx.Client(base_url=quick.url, timeout=30) as client:
         r = client.post("/kmip/2_1", content=json.dumps(aes()))
         assert r.status_code == 200 and first(r.json(), "UniqueIdentifier")
-        r = client.post("/access/grant", json={"unique_identifier": first(r.json(), "UniqueIdentifier"),
-                                                "user_id": "bob", "operation_types": ["get"]})
+        r = client.post(
+            "/access/grant",
+            json={
+                "unique_identifier": first(r.json(), "UniqueIdentifier"),
+                "user_id": "bob",
+                "operation_types": ["get"],
+            },
+        )
         assert r.status_code == 200, r.text
 
 
@@ -187,7 +203,7 @@ def test_a_large_body_is_decoded_without_stalling_other_clients(roomy):
 
     def chunks():
         for start in range(0, len(body), MiB):
-            yield body[start:start + MiB]
+            yield body[start : start + MiB]
         uploaded.set()  # the last byte is handed to the socket: the server reads, then decodes
 
     def large() -> None:

@@ -8,8 +8,9 @@ from kms_tui.server.store import Store, StoredObject
 
 
 def _key(uid: str) -> StoredObject:
-    attributes = TTLV.struct("Attributes", [TTLV.enum("CryptographicAlgorithm", "AES"),
-                                            TTLV.integer("CryptographicLength", 256)])
+    attributes = TTLV.struct(
+        "Attributes", [TTLV.enum("CryptographicAlgorithm", "AES"), TTLV.integer("CryptographicLength", 256)]
+    )
     block = TTLV.struct("SymmetricKey", [TTLV.struct("KeyBlock", [TTLV.enum("KeyFormatType", "Raw")])])
     return StoredObject(uid, block, attributes, "PreActive", "admin")
 

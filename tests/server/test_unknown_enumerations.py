@@ -11,24 +11,32 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.kmip import aes, first, key_pair, kmip, refused_message, revoke, s, t, uid  # noqa: F401
+from tests.server.kmip import aes, first, key_pair, refused_message, revoke, s, t, uid
 
 
 def _with(body: dict, tag: str, value: object) -> dict:
     """``body`` with every Enumeration node tagged ``tag`` set to ``value``."""
+
     def walk(node: dict) -> None:
         if node.get("tag") == tag and node.get("type") == "Enumeration":
             node["value"] = value
         if isinstance(node.get("value"), list):
             for child in node["value"]:
                 walk(child)
+
     walk(body)
     return body
 
 
 def _message(*items: dict, path_version: tuple[int, int] = (2, 1)) -> dict:
-    header = [s("ProtocolVersion", t("ProtocolVersionMajor", "Integer", path_version[0]),
-                t("ProtocolVersionMinor", "Integer", path_version[1])), t("BatchCount", "Integer", len(items))]
+    header = [
+        s(
+            "ProtocolVersion",
+            t("ProtocolVersionMajor", "Integer", path_version[0]),
+            t("ProtocolVersionMinor", "Integer", path_version[1]),
+        ),
+        t("BatchCount", "Integer", len(items)),
+    ]
     return s("RequestMessage", s("RequestHeader", *header), *items)
 
 
@@ -41,22 +49,46 @@ def _ids(kmip) -> list[str]:
 
 
 BARE_CASES = [
-    ("algorithm", lambda k: _with(aes(), "CryptographicAlgorithm", "AESX"),
-     'Codec_Error: invalid value: string "AESX", expected valid CryptographicAlgorithm name'),
-    ("object-type", lambda k: _with(aes(), "ObjectType", "Symmetric Key"),
-     'Codec_Error: invalid value: string "Symmetric Key", expected valid ObjectType name'),
-    ("curve", lambda k: key_pair("EC", curve="P-256"),
-     'Codec_Error: invalid value: string "P-256", expected valid RecommendedCurve name'),
-    ("key-format", lambda k: s("Get", uid(k.create()), t("KeyFormatType", "Enumeration", "raw")),
-     'Codec_Error: invalid value: string "raw", expected valid KeyFormatType name'),
-    ("revocation-reason", lambda k: revoke(k.create(), "Compromised"),
-     'Codec_Error: invalid value: string "Compromised", expected valid RevocationReasonCode name'),
-    ("locate-state", lambda k: s("Locate", s("Attributes", t("State", "Enumeration", "Alive"))),
-     'Codec_Error: invalid value: string "Alive", expected valid State name'),
-    ("quoted-name", lambda k: _with(aes(), "CryptographicAlgorithm", 'A"E\nS'),
-     'Codec_Error: invalid value: string "A\\"E\\nS", expected valid CryptographicAlgorithm name'),
-    ("unknown-code", lambda k: _with(aes(), "CryptographicAlgorithm", "0x000000FF"),
-     "Codec_Error: invalid value: integer `255`, expected valid CryptographicAlgorithm value"),
+    (
+        "algorithm",
+        lambda k: _with(aes(), "CryptographicAlgorithm", "AESX"),
+        'Codec_Error: invalid value: string "AESX", expected valid CryptographicAlgorithm name',
+    ),
+    (
+        "object-type",
+        lambda k: _with(aes(), "ObjectType", "Symmetric Key"),
+        'Codec_Error: invalid value: string "Symmetric Key", expected valid ObjectType name',
+    ),
+    (
+        "curve",
+        lambda k: key_pair("EC", curve="P-256"),
+        'Codec_Error: invalid value: string "P-256", expected valid RecommendedCurve name',
+    ),
+    (
+        "key-format",
+        lambda k: s("Get", uid(k.create()), t("KeyFormatType", "Enumeration", "raw")),
+        'Codec_Error: invalid value: string "raw", expected valid KeyFormatType name',
+    ),
+    (
+        "revocation-reason",
+        lambda k: revoke(k.create(), "Compromised"),
+        'Codec_Error: invalid value: string "Compromised", expected valid RevocationReasonCode name',
+    ),
+    (
+        "locate-state",
+        lambda k: s("Locate", s("Attributes", t("State", "Enumeration", "Alive"))),
+        'Codec_Error: invalid value: string "Alive", expected valid State name',
+    ),
+    (
+        "quoted-name",
+        lambda k: _with(aes(), "CryptographicAlgorithm", 'A"E\nS'),
+        'Codec_Error: invalid value: string "A\\"E\\nS", expected valid CryptographicAlgorithm name',
+    ),
+    (
+        "unknown-code",
+        lambda k: _with(aes(), "CryptographicAlgorithm", "0x000000FF"),
+        "Codec_Error: invalid value: integer `255`, expected valid CryptographicAlgorithm value",
+    ),
 ]
 
 
@@ -93,8 +125,10 @@ def test_unknown_operation_name_in_a_request_message_is_an_invalid_message(kmip)
     assert said == 'invalid value: string "Frobnicate", expected valid OperationEnumeration name'
     assert kmip.state(key) == "PreActive", "the Activate before the bad item ran"
     # Cosmian's OperationEnumeration spells it MAC: "Mac" is a bare-operation tag only.
-    assert refused_message(kmip, _message(_item("Mac", s("Mac")))) == \
-        'invalid value: string "Mac", expected valid OperationEnumeration name'
+    assert (
+        refused_message(kmip, _message(_item("Mac", s("Mac"))))
+        == 'invalid value: string "Mac", expected valid OperationEnumeration name'
+    )
 
 
 def test_unknown_header_enumeration_is_an_invalid_message(kmip) -> None:

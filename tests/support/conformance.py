@@ -166,8 +166,10 @@ def wrap_bare_operation(op: dict[str, Any], version: tuple[int, int]) -> dict[st
         {"tag": "Operation", "type": "Enumeration", "value": operation},
         {"tag": "RequestPayload", "value": op.get("value", [])},
     ]
-    return {"tag": "RequestMessage", "value": [{"tag": "RequestHeader", "value": header}, {"tag": "BatchItem",
-                                                                                           "value": item}]}
+    return {
+        "tag": "RequestMessage",
+        "value": [{"tag": "RequestHeader", "value": header}, {"tag": "BatchItem", "value": item}],
+    }
 
 
 def synthetic_error(body: str) -> dict[str, Any]:
@@ -248,9 +250,13 @@ class Response:
 class VectorRunner:
     """Replays one vector against one server; `clients` maps identity name to an httpx client."""
 
-    def __init__(self, vector: Vector, client_for: Callable[[str], httpx.Client],
-                 pseudo_steps: dict[str, Callable[[Step, dict[str, Any], VectorRunner], None]] | None = None,
-                 before_step: Callable[[Step], None] | None = None):
+    def __init__(
+        self,
+        vector: Vector,
+        client_for: Callable[[str], httpx.Client],
+        pseudo_steps: dict[str, Callable[[Step, dict[str, Any], VectorRunner], None]] | None = None,
+        before_step: Callable[[Step], None] | None = None,
+    ):
         """``pseudo_steps``: operations that are no KMIP request (the runner's ``AllocTempFile``,
         ``GenerateCrl``), run by the test with the substituted request JSON; ``before_step`` is
         called before each step (e.g. to restart the server)."""
@@ -324,9 +330,7 @@ class VectorRunner:
     @staticmethod
     def _post(client: httpx.Client, message: Any) -> Response:
         try:
-            http = client.post(
-                "/kmip/2_1", content=json.dumps(message), headers={"Content-Type": "application/json"}
-            )
+            http = client.post("/kmip/2_1", content=json.dumps(message), headers={"Content-Type": "application/json"})
         except httpx.TransportError as exc:
             return Response(status=None, text=repr(exc))
         try:

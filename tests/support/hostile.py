@@ -62,7 +62,7 @@ class HostileServer:
     port: int = 0
 
     def __post_init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop: asyncio.AbstractEventLoop | None = None  # made by start(): one never started leaks none
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="hostile-server")
         self._bomb: bytes | None = None
@@ -71,13 +71,14 @@ class HostileServer:
     def start(self) -> HostileServer:
         if self.mode == "gzip-bomb" or "gzip-bomb" in self.paths.values():
             self._bomb = _bomb()
+        self.loop = asyncio.new_event_loop()
         self._thread.start()
         if not self._ready.wait(10):
             raise RuntimeError("the hostile server did not start")
         return self
 
     def stop(self) -> None:
-        if self._thread.is_alive():
+        if self._thread.is_alive() and self.loop is not None:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(10)
 
@@ -92,17 +93,20 @@ class HostileServer:
         return f"http://{self.host}:{self.port}"
 
     def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        server = self.loop.run_until_complete(asyncio.start_server(self._handle, self.host, 0))
+        loop = self.loop
+        assert loop is not None
+        asyncio.set_event_loop(loop)
+        server = loop.run_until_complete(asyncio.start_server(self._handle, self.host, 0))
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
-        self.loop.run_forever()
+        loop.run_forever()
         server.close()
-        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for t in pending:
             t.cancel()
-        self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self.loop.close()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(asyncio.sleep(0))  # the closed transports release their sockets
+        loop.close()
 
     # -- one connection ---------------------------------------------------------------------------
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -162,8 +166,10 @@ class HostileServer:
                 await w.drain()
         if mode == "gzip-bomb":
             assert self._bomb is not None
-            w.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
-                    b"Content-Length: %d\r\n\r\n" % len(self._bomb))
+            w.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(self._bomb)
+            )
             for start in range(0, len(self._bomb), 65536):
                 w.write(self._bomb[start : start + 65536])
                 await w.drain()
@@ -183,8 +189,11 @@ class HostileServer:
                 operation = json.loads(request[2]).get("tag", "Create")
             except ValueError:
                 operation = "Create"
-            body = {"tag": f"{operation}Response", "type": "Structure",
-                    "value": [{"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"}]}
+            body = {
+                "tag": f"{operation}Response",
+                "type": "Structure",
+                "value": [{"tag": "ObjectType", "type": "Enumeration", "value": "SymmetricKey"}],
+            }
             return await _send(w, 200, "OK", "application/json", json.dumps(body).encode())
         if mode == "ok-json":
             return await _send(w, 200, "OK", "application/json", b'{"user":"hostile"}')

@@ -92,15 +92,16 @@ def _start(script: str, workdir: Path, env: dict[str, str]) -> Idp:
     ensure_installed()
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / f"{Path(script).stem}-{time.monotonic_ns()}.log"
-    proc = subprocess.Popen(
-        ["node", script, "0"],
-        cwd=IDP_DIR,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=open(log, "wb"),
-        env={**os.environ, **env},
-        text=True,
-    )
+    with open(log, "wb") as stderr:  # the child keeps its own descriptor; ours is closed here
+        proc = subprocess.Popen(
+            ["node", script, "0"],
+            cwd=IDP_DIR,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env={**os.environ, **env},
+            text=True,
+        )
     assert proc.stdout is not None
     line = proc.stdout.readline()  # printed only once the server listens
     if not line.startswith("{"):
@@ -124,20 +125,6 @@ def start_strict_idp(workdir: Path, *, token_ttl: int = 3600, device_ttl: int = 
     """
     env = {"IDP_TOKEN_TTL": str(token_ttl), "IDP_DEVICE_TTL": str(device_ttl), "IDP_SLOW_DOWN_AT": str(slow_down_at)}
     return _start("start-op.mjs", workdir, env)
-
-
-@pytest.fixture
-def mock_idp(tmp_path):
-    idp = start_mock_idp(tmp_path / "idp")
-    yield idp
-    idp.stop()
-
-
-@pytest.fixture
-def strict_idp(tmp_path):
-    idp = start_strict_idp(tmp_path / "op")
-    yield idp
-    idp.stop()
 
 
 _FORM = re.compile(r'<form[^>]*action="([^"]+)"', re.S)

@@ -29,6 +29,8 @@ class Sandbox:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()  # the "listening on" pipe (an open one is a ResourceWarning)
 
     def kill9(self) -> None:
         self.stop(signal.SIGKILL)
@@ -66,18 +68,15 @@ def start_sandbox(
     args += list(extra_args)
     log = workdir / f"sandbox-{os.getpid()}-{time.monotonic_ns()}.log"
     full_env = {**os.environ, "KMS_TUI_HOME": str(workdir / "home"), **(env or {})}
-    proc = subprocess.Popen(
-        args,
-        stdout=subprocess.PIPE,
-        stderr=open(log, "wb"),
-        env=full_env,
-        text=True,
-    )
+    with open(log, "wb") as stderr:  # the child keeps its own descriptor; ours is closed here
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, env=full_env, text=True)
     deadline = time.monotonic() + timeout
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line.startswith("listening on "):
         proc.kill()
+        proc.wait(timeout=10)
+        proc.stdout.close()
         raise RuntimeError(f"sandbox did not start: {line!r}\n{log.read_text(errors='replace')}")
     url = line.split("listening on ", 1)[1].strip()
     sb = Sandbox(url=url, proc=proc, db=db, log=log, args=args)

@@ -30,6 +30,19 @@ def no_cursor_blink(monkeypatch):
 
 
 @pytest.fixture
+def utc_local_time(monkeypatch):
+    """Local dates are drawn in UTC, so a snapshot looks the same on every machine
+    (``pytestmark = pytest.mark.usefixtures("utc_local_time")`` in a module that needs it)."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
 def sandbox_conf(sandbox, tmp_path) -> Path:
     """A ckms.toml pointing at the test's sandbox (no sign-in: the sandbox user is `admin`)."""
     path = tmp_path / "ckms.toml"
@@ -91,8 +104,3 @@ async def settle(pilot, timeout: float = 30.0) -> None:
         with suppress(WorkerCancelled):
             await asyncio.wait_for(app.workers.wait_for_complete(workers), timeout)
         await pilot.pause()
-
-
-# the client tests' PKI and HTTPS sandboxes, and the real IdPs, reused as they are
-from tests.client.conftest import forward_proxy, pki, start_tls_sandbox  # noqa: E402,F401
-from tests.support.idp import mock_idp, strict_idp  # noqa: E402,F401

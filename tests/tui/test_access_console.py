@@ -9,39 +9,22 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, SelectionList
 
-from kms_tui.client import ConnectionSettings, KmsClient, KmsError
+from kms_tui.client import KmsError
 from kms_tui.client.crypto import encrypt
 from kms_tui.tui.modals.grant import GrantModal
 from kms_tui.tui.modals.revoke_rights import RevokeRightsModal
 from tests.client.conftest import write_conf
+from tests.tui.access_helpers import client, make_users
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
-from tests.tui.test_objects_helpers import open_objects, reload
-from tests.tui.test_snapshots import SANDBOX_VERSION
+from tests.tui.objects_helpers import open_objects, reload
+from tests.tui.scenes import SANDBOX_VERSION
 
 
 @pytest.fixture
 def users(start_tls_sandbox, pki, tmp_path):
     """{"alice": http_config, "bob": http_config, "alice_conf": ckms.toml path} on one mTLS sandbox."""
     return make_users(start_tls_sandbox, pki, tmp_path)
-
-
-def make_users(start_tls_sandbox, pki, tmp_path, extra: str = "") -> dict:
-    sb = start_tls_sandbox(client_ca=True, extra=extra)
-    ca = pki.ca.cert_pem.decode()
-    out = {}
-    for who, issued in (("alice", pki.alice), ("bob", pki.bob)):
-        cert, key = pki.write(issued, f"{who}-console")
-        out[who] = {"server_url": sb.url, "verified_cert": ca,
-                    "tls_client_pem_cert_path": str(cert), "tls_client_pem_key_path": str(key)}
-    path = write_conf(tmp_path / "alice.toml", out["alice"])
-    path.chmod(0o600)
-    out["alice_conf"] = path
-    return out
-
-
-def client(conf: dict) -> KmsClient:
-    return KmsClient(ConnectionSettings.from_http_config(conf))
 
 
 async def bob_may_get(conf: dict, uid: str) -> bool:
@@ -182,14 +165,19 @@ async def test_access_screen_lists_owned_and_obtained(console_factory, users):
         await settle(pilot)
         screen = pilot.app.screen
         assert type(screen).__name__ == "AccessScreen"
-        await wait_until(pilot, lambda: screen.query_one("#access-obtained", DataTable).row_count == 1,
-                         what="the obtained right")
+        await wait_until(
+            pilot, lambda: screen.query_one("#access-obtained", DataTable).row_count == 1, what="the obtained right"
+        )
         obtained = [str(c) for c in screen.query_one("#access-obtained", DataTable).get_row_at(0)]
-        assert obtained[0] == uid and obtained[1] == "alice" and obtained[3] == "get"
+        # ids are shortened in the middle, as on the objects screen: start and end kept
+        assert obtained[0] == uid[:10] + "…" + uid[-9:] and obtained[1] == "alice" and obtained[3] == "get"
         assert "every operation except revoke and destroy" in obtained[4]
         owned = screen.query_one("#access-owned", DataTable)
-        assert [str(owned.get_row_at(i)[0]) for i in range(owned.row_count)] == [own]
+        assert [str(owned.get_row_at(i)[0]) for i in range(owned.row_count)] == [own[:10] + "…" + own[-9:]]
         assert "You may create objects." in str(screen.query_one("#access-create").render())
+        owned.focus()
+        await pilot.press("enter")  # the full id, on demand
+        await wait_until(pilot, lambda: any(own in n.message for n in pilot.app._notifications), what="full id")
 
 
 async def test_server_text_is_escaped_in_the_pane_and_the_confirmation(console_factory, users):
@@ -223,8 +211,11 @@ async def test_a_privileged_user_grants_the_create_right(console_factory, start_
         await pilot.press("6")
         await settle(pilot)
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: "privileged user" in str(screen.query_one("#access-create").render()),
-                         what="the privileged status")
+        await wait_until(
+            pilot,
+            lambda: "privileged user" in str(screen.query_one("#access-create").render()),
+            what="the privileged status",
+        )
         await pilot.press("c")
         await pilot.pause()
         pilot.app.screen.query_one(Input).value = "bob"
@@ -269,8 +260,11 @@ def _dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monk
         await pilot.press("2")
         await settle(pilot)
         objects = pilot.app.screen
-        await wait_until(pilot, lambda: not objects.load_running and "0 objects" in
-                         str(objects.query_one("#objects-status").render()), what="the empty list")
+        await wait_until(
+            pilot,
+            lambda: not objects.load_running and "0 objects" in str(objects.query_one("#objects-status").render()),
+            what="the empty list",
+        )
         await open_dialog(pilot)
         await settle(pilot)
 
@@ -285,8 +279,9 @@ def test_grant_dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, 
         modal = pilot.app.screen
         modal.query_one("#grant-user", Input).value = "bob@example.com"
         modal.query_one("#grant-operations", SelectionList).select("get")
-        await wait_until(pilot, lambda: "except revoke" in str(modal.query_one("#grant-allows").render()),
-                         what="the allows line")
+        await wait_until(
+            pilot, lambda: "except revoke" in str(modal.query_one("#grant-allows").render()), what="the allows line"
+        )
 
     assert _dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monkeypatch, open_dialog)
 
@@ -294,13 +289,15 @@ def test_grant_dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, 
 @pytest.mark.parametrize("size", [(80, 24)], ids=["80x24"])
 def test_revoke_rights_dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monkeypatch):
     async def open_dialog(pilot) -> None:
-        pilot.app.push_screen(RevokeRightsModal("4a1f0c9e-6b8d-4f1e-9a57-2c3d4e5f6a7b", "bob@example.com",
-                                                ["get", "encrypt", "decrypt"]))
+        pilot.app.push_screen(
+            RevokeRightsModal("4a1f0c9e-6b8d-4f1e-9a57-2c3d4e5f6a7b", "bob@example.com", ["get", "encrypt", "decrypt"])
+        )
         await pilot.pause()
         modal = pilot.app.screen
         modal.query_one("#revoke-rights-operations", SelectionList).deselect("get")
-        await wait_until(pilot, lambda: "keeps: get" in str(modal.query_one("#revoke-rights-after").render()),
-                         what="the keeps line")
+        await wait_until(
+            pilot, lambda: "keeps: get" in str(modal.query_one("#revoke-rights-after").render()), what="the keeps line"
+        )
 
     assert _dialog_snapshot(snap_compare, console_factory, snapshot_sandbox, size, monkeypatch, open_dialog)
 
@@ -320,8 +317,12 @@ def test_every_access_binding_has_an_id_and_a_description():
     from kms_tui.tui.objects.screen import ObjectsScreen
     from kms_tui.tui.screens.access import AccessScreen
 
-    bindings = [*AccessScreen.BINDINGS, *AccessSection.BINDINGS, *GrantModal.BINDINGS,
-                *[b for b in ObjectsScreen.BINDINGS if b.action == "grant_access"]]
+    bindings = [
+        *AccessScreen.BINDINGS,
+        *AccessSection.BINDINGS,
+        *GrantModal.BINDINGS,
+        *[b for b in ObjectsScreen.BINDINGS if b.action == "grant_access"],
+    ]
     assert len(bindings) >= 7
     assert all(b.id and b.description and b.tooltip for b in bindings)
     ids = [b.id for b in bindings]

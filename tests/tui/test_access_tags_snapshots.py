@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 
 from kms_tui.client.transfer import import_files
+from tests.tui.access_helpers import client, make_users
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
-from tests.tui.test_access_console import client, make_users
-from tests.tui.test_objects_snapshots import SK, _objects_with_rows
+from tests.tui.scenes import SK, _objects_with_rows
 
 
 async def _own(conf: dict, uid: str, key: bytes, name_tag: str) -> None:

@@ -10,13 +10,11 @@ from textual.widgets import Input
 from kms_tui.tui.modals.attributes_edit import AttributesModal
 from kms_tui.tui.modals.error import ErrorModal
 from kms_tui.tui.objects.rows import recent_attributes
-from tests.tui import test_secrets_snapshots as secrets_snapshots
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
-from tests.tui.test_objects_secrets import press_on_a_new_key
+from tests.tui.objects_helpers import notices, open_objects, press_on_a_new_key, reload, submit_form
+from tests.tui.scenes import _with_secret
 
-_with_secret = secrets_snapshots._with_secret
-utc_local_time = secrets_snapshots.utc_local_time  # the fixture: dates drawn in UTC
+pytestmark = pytest.mark.usefixtures("utc_local_time")  # dates drawn in UTC
 
 EDIT_FIELDS = ("#edit-name", "#edit-activation", "#edit-deactivation")
 

@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Input, Select
 from kms_tui.tui.modals.audit_entry import AuditEntryModal
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
+from tests.tui.objects_helpers import open_objects
 from tests.tui.rendered import screen_text
-from tests.tui.test_objects_helpers import open_objects
 
 
 def _rows(screen) -> list[list[str]]:
@@ -50,8 +50,16 @@ async def test_audit_view_reads_at_80x24_with_row_detail(sandbox_console):
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, AuditEntryModal), what="row detail")
         await pilot.pause()
         detail = " ".join(screen_text(pilot.app).split())
-        for expected in ("Revoke reason KeyCompromise", "Revoke message laptop stolen", uid, "KMS user admin",
-                         "Profile ckms", "Duration", "Attempts 1", "Outcome ✓ ok"):
+        for expected in (
+            "Revoke reason KeyCompromise",
+            "Revoke message laptop stolen",
+            uid,
+            "KMS user admin",
+            "Profile ckms",
+            "Duration",
+            "Attempts 1",
+            "Outcome ✓ ok",
+        ):
             assert expected in detail, expected
         await pilot.press("escape")
         await pilot.pause()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input, Select, Static
 
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import open_objects, reload, submit_form
+from tests.tui.objects_helpers import open_objects, reload, submit_form
 
 
 def _rows(screen) -> list[list[str]]:
@@ -35,8 +35,9 @@ async def test_revoke_form_reason_message_and_date_show_in_the_audit_view(sandbo
         await settle(pilot)
         audit = pilot.app.screen
         assert type(audit).__name__ == "AuditScreen"
-        revoke = next(r for r, e in zip(_rows(audit), audit._shown, strict=False)
-                      if r[2] == "Revoke" and uid in e["object_ids"])
+        revoke = next(
+            r for r, e in zip(_rows(audit), audit._shown, strict=False) if r[2] == "Revoke" and uid in e["object_ids"]
+        )
         details = revoke[7]
         assert "reason=KeyCompromise" in details and "laptop stolen" in details
         assert "compromise_date=2026-01-10" in details

@@ -6,7 +6,7 @@ from textual.widgets import DataTable, Input, Select
 
 from kms_tui.client.errors import KmsError
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import open_objects
+from tests.tui.objects_helpers import open_objects
 
 
 def _rows(screen) -> list[list[str]]:

@@ -25,9 +25,14 @@ def _key(kms: Kmip, key_id: str, *, tags: tuple[str, ...] = (), mask: int = 12, 
     if wrap_with:
         from tests.server.kmip import t
 
-        attrs.append(s("Attribute", t("VendorIdentification", "TextString", "cosmian"),
-                       t("AttributeName", "TextString", "wrapping_key_id"), t("AttributeValue", "TextString",
-                                                                              wrap_with)))
+        attrs.append(
+            s(
+                "Attribute",
+                t("VendorIdentification", "TextString", "cosmian"),
+                t("AttributeName", "TextString", "wrapping_key_id"),
+                t("AttributeValue", "TextString", wrap_with),
+            )
+        )
     return first(kms.ok(body), "UniqueIdentifier")
 
 
@@ -42,8 +47,10 @@ def populate(url: str) -> None:
     body = key_pair("ECDSA", curve="P256", tags=("batch",))
     body["value"].append(s("PrivateKeyAttributes", uid("pair-sk")))
     kms.ok(body)
-    r = httpx.post(url + "/access/grant", json={"unique_identifier": "app-key", "user_id": "bob",
-                                                "operation_types": ["get", "encrypt"]})
+    r = httpx.post(
+        url + "/access/grant",
+        json={"unique_identifier": "app-key", "user_id": "bob", "operation_types": ["get", "encrypt"]},
+    )
     assert r.status_code == 200, r.text
     kms.close()
 
@@ -169,7 +176,8 @@ async def test_marked_rows_get_tags_and_export(sandbox, sandbox_console, tmp_pat
         report = await _each_run(pilot)
         assert [(o.uid, o.status, o.detail) for o in report.outcomes] == [
             ("pair-sk", "done", "wrote pair-sk_pk.pem"),
-            ("app-key", "skipped", "no public part (a symmetric key or secret)")]
+            ("app-key", "skipped", "no public part (a symmetric key or secret)"),
+        ]
         await pilot.press("enter")
         await settle(pilot)
         await wait_until(pilot, lambda: (tmp_path / "pair-sk_pk.pem").exists(), what="the PEM file")
@@ -258,7 +266,7 @@ async def test_a_long_run_stops_between_objects_and_reports_each(sandbox, slow_c
         assert tally["not_sent"] > 0 and tally["done"] >= 20 and tally["done"] + tally["not_sent"] == 600
         kms = Kmip(sandbox.url)
         states = {o.uid: o.status for o in report.outcomes}
-        for key in ids[:: 25]:  # a sample of each outcome is what the server holds
+        for key in ids[::25]:  # a sample of each outcome is what the server holds
             assert kms.state(key) == ("Deactivated" if states[key] == "done" else "Active")
         kms.close()
         assert "not sent; stopped by you" in text_of(pilot.app, "#bulk-run-status")
@@ -292,8 +300,10 @@ async def test_bulk_tags_show_progress_stop_between_objects_and_report_each(sand
         assert report.stopped == "stopped by you"
         assert tally["done"] >= 10 and tally["not_sent"] > 0 and tally["done"] + tally["not_sent"] == 300
         assert "not sent; stopped by you" in text_of(pilot.app, "#bulk-run-status")
-        owned = {e["object_id"]: str(e["attributes"].get("Attribute")) for e in
-                 httpx.get(sandbox.url + "/access/owned", timeout=30).json()}  # tags as the server holds them
+        owned = {
+            e["object_id"]: str(e["attributes"].get("Attribute"))
+            for e in httpx.get(sandbox.url + "/access/owned", timeout=30).json()
+        }  # tags as the server holds them
         status = {o.uid: o.status for o in report.outcomes}
         assert all(("audited" in owned[key]) == (status[key] == "done") for key in ids)
 

@@ -5,9 +5,9 @@ Deactivated and links to it; N on a key is refused with why; the confirmation at
 from __future__ import annotations
 
 from kms_tui.kmip.models.certificate_requests import certify_any
+from tests.tui.certificate_chain import LEAF, _objects_with_chain
 from tests.tui.conftest import settle
-from tests.tui.test_certificates_console import LEAF, _objects_with_chain
-from tests.tui.test_objects_helpers import notices, open_objects, reload
+from tests.tui.objects_helpers import notices, open_objects, reload
 
 
 def _question(app) -> str:
@@ -18,8 +18,9 @@ async def test_n_renews_a_certificate_after_confirmation_and_selects_the_new_one
     async with sandbox_console.run_test(size=(120, 40), notifications=True) as pilot:
         screen = await open_objects(pilot)
         client = pilot.app.services.client
-        old = await client.certify(certify_any(generate="ec:p256", subject="CN=web.example,O=Example", days=30,
-                                               tags=["web"]))
+        old = await client.certify(
+            certify_any(generate="ec:p256", subject="CN=web.example,O=Example", days=30, tags=["web"])
+        )
         key = await client.create_symmetric_key(name="not-a-certificate")
         await reload(pilot, screen)
 

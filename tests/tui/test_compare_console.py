@@ -41,8 +41,11 @@ async def test_compare_lists_the_differences_with_another_profile(sandbox, sandb
             await settle(pilot)
             screen = pilot.app.screen
             assert type(screen).__name__ == "CompareScreen"
-            await wait_until(pilot, lambda: "replica" in [v for _l, v in screen.query_one("#compare-profile")._options],
-                             what="the profiles")
+            await wait_until(
+                pilot,
+                lambda: "replica" in [v for _l, v in screen.query_one("#compare-profile")._options],
+                what="the profiles",
+            )
             screen.query_one("#compare-profile").value = "replica"
             await wait_until(pilot, lambda: screen.rows, what="the comparison")
             await settle(pilot)
@@ -71,9 +74,11 @@ async def test_an_unreachable_profile_is_said_on_the_status_line(sandbox_console
         await pilot.press("8")
         await settle(pilot)
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: "down" in [v for _l, v in screen.query_one("#compare-profile")._options],
-                         what="the profiles")
+        await wait_until(
+            pilot, lambda: "down" in [v for _l, v in screen.query_one("#compare-profile")._options], what="the profiles"
+        )
         screen.query_one("#compare-profile").value = "down"
-        await wait_until(pilot, lambda: "The comparison failed" in text_of(pilot.app, "#compare-status"),
-                         what="the failure")
+        await wait_until(
+            pilot, lambda: "The comparison failed" in text_of(pilot.app, "#compare-status"), what="the failure"
+        )
         assert not screen.rows

@@ -76,8 +76,11 @@ async def test_read_only_refuses_config_writes(console_factory, sandbox):
         app.screen.action_save()
         await pilot.pause()
         assert not isinstance(app.screen, DiffModal)
-        assert "config-save" not in {b.binding.id for b in app.screen.active_bindings.values() if b.enabled
-                                     and app.screen.check_action(b.binding.action, ())}
+        assert "config-save" not in {
+            b.binding.id
+            for b in app.screen.active_bindings.values()
+            if b.enabled and app.screen.check_action(b.binding.action, ())
+        }
     assert "edited" not in store.load("alpha").text
 
 
@@ -89,12 +92,18 @@ async def test_a_save_made_elsewhere_meanwhile_is_not_overwritten(console_factor
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         editor = await open_editor(pilot)
         editor.insert("# edited in the console\n", (0, 0))
-        elsewhere = store.load("alpha").text + '\n# saved by another process\n'
+        elsewhere = store.load("alpha").text + "\n# saved by another process\n"
         store.path_of("alpha").write_text(elsewhere)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, DiffModal)
         await pilot.press("y")
-        await wait_until(pilot, lambda: any("changed on disk" in str(n.message) for n in app._notifications)
-                         or "changed on disk" in str(getattr(app.screen, "message", "")), what="the refusal")
+        await wait_until(
+            pilot,
+            lambda: (
+                any("changed on disk" in str(n.message) for n in app._notifications)
+                or "changed on disk" in str(getattr(app.screen, "message", ""))
+            ),
+            what="the refusal",
+        )
     assert store.path_of("alpha").read_text() == elsewhere

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.tui.objects_helpers import open_objects, reload
 from tests.tui.rendered import screen_text
-from tests.tui.test_objects_helpers import open_objects, reload
 
 # sets the terminal title (OSC 0), writes the clipboard (OSC 52), and tries Rich markup
 EVIL = "evil\x1b]0;pwned\x07\x1b]52;c;SGVsbG8=\x07[bold]x"
@@ -43,8 +43,11 @@ async def test_connect_screen_shows_an_html_error_page_short_escaped_and_with_it
 
     from kms_tui.tui.screens.connect import ConnectScreen
 
-    page = ("<!DOCTYPE html><html><head><title>404 \x1b]0;pwned\x07[bold]Not Found</title></head><body>"
-            + "<p>a long explanation</p>" * 200 + "</body></html>")
+    page = (
+        "<!DOCTYPE html><html><head><title>404 \x1b]0;pwned\x07[bold]Not Found</title></head><body>"
+        + "<p>a long explanation</p>" * 200
+        + "</body></html>"
+    )
 
     async def not_found(_request):
         return web.Response(status=404, text=page, content_type="text/html")
@@ -67,8 +70,9 @@ async def test_connect_screen_shows_an_html_error_page_short_escaped_and_with_it
             await pilot.press("enter")
             from tests.tui.helpers import wait_until
 
-            await wait_until(pilot, lambda: "✗" in str(app.screen.query_one("#connect-result").render()),
-                             what="the check")
+            await wait_until(
+                pilot, lambda: "✗" in str(app.screen.query_one("#connect-result").render()), what="the check"
+            )
             await pilot.pause()
             shown = screen_text(app)
             assert_safe(shown)

@@ -59,8 +59,15 @@ async def test_help_scrolls_to_its_last_line_on_every_screen(sandbox_console, si
 
 def _pair_row() -> ObjectRow:
     uid = "dda84093-0335-46e4-9d7b-5c1e6a2bf90e"
-    return ObjectRow(uid=uid, object_type="PrivateKey", algorithm="RSA", length=2048, state="Active",
-                     name="web-tls", links={"PublicKeyLink": uid + "_pk"})
+    return ObjectRow(
+        uid=uid,
+        object_type="PrivateKey",
+        algorithm="RSA",
+        length=2048,
+        state="Active",
+        name="web-tls",
+        links={"PublicKeyLink": uid + "_pk"},
+    )
 
 
 async def test_destroy_dialog_buttons_are_on_screen_at_60x20(sandbox_console):
@@ -86,6 +93,7 @@ async def test_destroy_dialog_buttons_are_on_screen_at_60x20(sandbox_console):
 
 # -- ids and states you can tell apart ------------------------------------------------------------
 
+
 def test_ids_are_shortened_in_the_middle_keeping_start_and_end():
     from kms_tui.tui.objects.columns import fit_middle
 
@@ -98,12 +106,29 @@ def test_ids_are_shortened_in_the_middle_keeping_start_and_end():
 def _rows_for_table():
     uid = "dda84093-0335-46e4-9d7b-5c1e6a2bf90e"
     return [
-        ObjectRow(uid=uid, object_type="PrivateKey", algorithm="RSA", length=2048, state="Active",
-                  links={"PublicKeyLink": uid + "_pk"}),
-        ObjectRow(uid=uid + "_pk", object_type="PublicKey", algorithm="RSA", length=2048, state="Active",
-                  links={"PrivateKeyLink": uid}),
-        ObjectRow(uid="0a9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c", object_type="SymmetricKey", algorithm="AES",
-                  length=256, state="Destroyed_Compromised"),
+        ObjectRow(
+            uid=uid,
+            object_type="PrivateKey",
+            algorithm="RSA",
+            length=2048,
+            state="Active",
+            links={"PublicKeyLink": uid + "_pk"},
+        ),
+        ObjectRow(
+            uid=uid + "_pk",
+            object_type="PublicKey",
+            algorithm="RSA",
+            length=2048,
+            state="Active",
+            links={"PrivateKeyLink": uid},
+        ),
+        ObjectRow(
+            uid="0a9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c",
+            object_type="SymmetricKey",
+            algorithm="AES",
+            length=256,
+            state="Destroyed_Compromised",
+        ),
     ]
 
 

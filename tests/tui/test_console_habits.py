@@ -53,7 +53,7 @@ async def test_colon_is_command_mode_and_a_colon_in_the_filter_is_text(sandbox_c
     from textual.command import CommandPalette
     from textual.widgets import Input
 
-    from tests.tui.test_objects_helpers import open_objects
+    from tests.tui.objects_helpers import open_objects
 
     app = sandbox_console
     async with app.run_test(size=(80, 24)) as pilot:

@@ -17,8 +17,8 @@ import psutil
 from kms_tui.config import ProfileStore
 from tests.tui.conftest import settle
 from tests.tui.helpers import table_rows, text_of, wait_until
+from tests.tui.objects_helpers import open_objects, reload
 from tests.tui.rendered import screen_text
-from tests.tui.test_objects_helpers import open_objects, reload
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,8 +33,14 @@ def closed_port() -> int:
 def profile_list_active() -> list[str]:
     """The active profile(s) as the real `kms-tui profile list --json` reports them."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    out = subprocess.run([sys.executable, "-m", "kms_tui", "profile", "list", "--json"], capture_output=True,
-                         text=True, env=env, timeout=60, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-m", "kms_tui", "profile", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=REPO,
+    )
     assert out.returncode == 0, out.stderr
     document = json.loads(out.stdout)
     entries = document if isinstance(document, list) else document.get("profiles", [])
@@ -60,8 +66,9 @@ async def test_a_profile_on_a_closed_port_is_not_shown_connected_and_says_why(co
         await wait_until(pilot, lambda: app.identity.connection == "unreachable", what="the live check")
         assert "NOT CONNECTED" in text_of(app, "#header-badges")
         await pilot.press("4")
-        await wait_until(pilot, lambda: "nowhere" in str(table_rows(app.screen.query_one("#profiles-table"))),
-                         what="profiles")
+        await wait_until(
+            pilot, lambda: "nowhere" in str(table_rows(app.screen.query_one("#profiles-table"))), what="profiles"
+        )
         status = table_rows(app.screen.query_one("#profiles-table"))[0][3]
         assert "connected" not in status.replace("unreachable", "")
         assert status.startswith("active, unreachable: ")
@@ -77,9 +84,14 @@ async def test_a_killed_sandbox_is_reported_and_restarts_on_a_new_port(console_f
         await wait_until(pilot, lambda: "SANDBOX STOPPED" in text_of(app, "#header-badges"), what="the header")
         assert any("Sandbox stopped" == n.title for n in app._notifications)
         await pilot.press("4")
-        await wait_until(pilot, lambda: any(r[0] == "sandbox" and "sandbox stopped" in r[3]
-                                            for r in table_rows(app.screen.query_one("#profiles-table"))),
-                         what="the profiles list")
+        await wait_until(
+            pilot,
+            lambda: any(
+                r[0] == "sandbox" and "sandbox stopped" in r[3]
+                for r in table_rows(app.screen.query_one("#profiles-table"))
+            ),
+            what="the profiles list",
+        )
         await pilot.press("ctrl+r")  # restart
         await wait_until(pilot, lambda: app.identity.connection == "connected", what="the restarted sandbox")
         assert app.sandbox.pid != child and psutil.pid_exists(app.sandbox.pid)
@@ -147,25 +159,34 @@ async def test_read_only_console_leaves_the_home_byte_identical(console_factory,
         await settle(pilot)
         await pilot.press("4", "o")  # sign out of alpha: in memory only
         await settle(pilot)
-        await wait_until(pilot, lambda: any("Signed out" in n.message for n in app._notifications),
-                         what=f"sign-out {[n.message for n in app._notifications]}")
+        await wait_until(
+            pilot,
+            lambda: any("Signed out" in n.message for n in app._notifications),
+            what=f"sign-out {[n.message for n in app._notifications]}",
+        )
         await pilot.press("up")
         await pilot.press("down", "enter")  # use beta: not written as the active profile
-        await wait_until(pilot, lambda: app.services.profile_name == "beta" and app.identity.connected,
-                         what="beta")
+        await wait_until(pilot, lambda: app.services.profile_name == "beta" and app.identity.connected, what="beta")
         await pilot.press("ctrl+o")  # the sandbox, read-only: runs on a copy
         await pilot.pause()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.services.profile_name == "sandbox" and app.identity.connected,
-                         what="the read-only sandbox")
+        await wait_until(
+            pilot,
+            lambda: app.services.profile_name == "sandbox" and app.identity.connected,
+            what="the read-only sandbox",
+        )
         screen = await open_objects(pilot)
         assert "kept" in {row.name for row in screen.table.shown_rows}  # the same objects
         assert "READ-ONLY" in screen_text(app)
         await pilot.press("4")  # the sandbox row names the server really used, not the saved one
-        await wait_until(pilot, lambda: any(r[0] == "sandbox" and r[1] == app.services.server_url
-                                            and "connected" in r[3]
-                                            for r in table_rows(app.screen.query_one("#profiles-table"))),
-                         what="the sandbox row")
+        await wait_until(
+            pilot,
+            lambda: any(
+                r[0] == "sandbox" and r[1] == app.services.server_url and "connected" in r[3]
+                for r in table_rows(app.screen.query_one("#profiles-table"))
+            ),
+            what="the sandbox row",
+        )
     assert home_tree(home) == before
     assert hashlib.sha256(sandbox_db.read_bytes()).hexdigest() == db_before
     assert store.active() == "alpha"
@@ -211,12 +232,20 @@ async def test_the_header_follows_a_server_that_stops_and_comes_back(console_fac
             screen = await open_objects(pilot)
             server.stop()
             await pilot.press("r")
-            await wait_until(pilot, lambda: "NOT CONNECTED" in text_of(app, "#header-badges"), timeout=20,
-                             what="NOT CONNECTED after the failed reload")
+            await wait_until(
+                pilot,
+                lambda: "NOT CONNECTED" in text_of(app, "#header-badges"),
+                timeout=20,
+                what="NOT CONNECTED after the failed reload",
+            )
             server = start_sandbox(tmp_path / "s2", db=db, extra_args=["--port", str(port)])
             await reload(pilot, screen)
-            await wait_until(pilot, lambda: "NOT CONNECTED" not in text_of(app, "#header-badges"), timeout=20,
-                             what="the badge gone after the reload that worked")
+            await wait_until(
+                pilot,
+                lambda: "NOT CONNECTED" not in text_of(app, "#header-badges"),
+                timeout=20,
+                what="the badge gone after the reload that worked",
+            )
             assert app.identity.connection == "connected"
     finally:
         server.stop()

@@ -6,58 +6,16 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import subprocess
 import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
 from kms_tui.client import ConnectionSettings, KmsClient
+from tests.tui.tmux_helpers import REPO, Pane
 
 pytestmark = pytest.mark.e2e
-REPO = Path(__file__).resolve().parents[2]
 EVIL = "evil\x1b]0;pwned\x07\x1b]52;c;SGVsbG8=\x07[bold]x"
-
-
-class Pane:
-    """One private tmux server (own socket, no user config, clipboard capture on) running a command."""
-
-    def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
-        self.socket = f"kms-tui-truth-{uuid.uuid4().hex[:8]}"
-        self.run("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]),
-                 "sleep", "600")
-        self.run("set-option", "-s", "set-clipboard", "on")  # an OSC 52 would land in a paste buffer
-        self.run("set-option", "-g", "allow-rename", "on")
-        self.run("respawn-pane", "-k", "-t", "t", "env", *[f"{k}={v}" for k, v in env.items()], *command)
-
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
-
-    def screen(self, escapes: bool = False) -> str:
-        return self.run("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "t").stdout
-
-    def title(self) -> str:
-        return self.run("display-message", "-p", "-t", "t", "#{pane_title}").stdout.strip()
-
-    def buffers(self) -> str:
-        return self.run("list-buffers", "-F", "#{buffer_sample}").stdout
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "t", *keys)
-
-    def wait_for(self, text: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
-
-    def close(self) -> None:
-        self.run("kill-server")
 
 
 async def _create_evil(url: str) -> str:
@@ -71,8 +29,14 @@ def test_an_osc_object_name_does_not_retitle_the_terminal_or_write_the_clipboard
     uid = asyncio.run(_create_evil(sandbox.url))
     conf = tmp_path / "ckms.toml"
     conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
-    env = {"KMS_TUI_HOME": str(tmp_path / "home"), "HOME": str(tmp_path / "user-home"), "TERM": "xterm-256color",
-           "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "TEXTUAL_ANIMATIONS": "none"}
+    env = {
+        "KMS_TUI_HOME": str(tmp_path / "home"),
+        "HOME": str(tmp_path / "user-home"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
     pane = Pane([sys.executable, "-m", "kms_tui", "--conf", str(conf)], env)
     try:
         pane.wait_for("Effective user")

@@ -79,8 +79,11 @@ async def test_error_toasts_never_cover_whoami_and_the_sandbox_one_stays_until_r
         await wait_until(pilot, lambda: app.identity.connection == "connected", what="the sandbox")
         await wait_until(pilot, lambda: app.whoami_data is not None, what="whoami")
         os.kill(app.sandbox.pid, signal.SIGKILL)
-        await wait_until(pilot, lambda: any(n.title == "Sandbox stopped" for n in app._notifications),
-                         what="the sandbox-stopped toast")
+        await wait_until(
+            pilot,
+            lambda: any(n.title == "Sandbox stopped" for n in app._notifications),
+            what="the sandbox-stopped toast",
+        )
         app.report_error(RuntimeError("the audit file is locked"), title="Could not write the audit row")
         await wait_until(pilot, lambda: len(app.screen.query(Toast)) == 2, what="both toasts")
         await pilot.pause()
@@ -92,10 +95,16 @@ async def test_error_toasts_never_cover_whoami_and_the_sandbox_one_stays_until_r
         assert stays["Sandbox stopped"] > 3600  # asks for ctrl+r: stays until acted on
         child = app.sandbox.pid
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: app.services is not None and app.sandbox.pid != child
-                         and app.identity.connection == "connected", what="the restarted sandbox")
-        await wait_until(pilot, lambda: not any(n.title == "Sandbox stopped" for n in app._notifications),
-                         what="the sandbox-stopped toast gone once connected again")
+        await wait_until(
+            pilot,
+            lambda: app.services is not None and app.sandbox.pid != child and app.identity.connection == "connected",
+            what="the restarted sandbox",
+        )
+        await wait_until(
+            pilot,
+            lambda: not any(n.title == "Sandbox stopped" for n in app._notifications),
+            what="the sandbox-stopped toast gone once connected again",
+        )
 
 
 async def open_new_profile_form(pilot) -> SignInFormScreen:
@@ -108,8 +117,7 @@ async def open_new_profile_form(pilot) -> SignInFormScreen:
     return pilot.app.screen
 
 
-async def test_the_profile_form_checks_a_field_once_edited_and_names_fields_not_toml_lines(
-        console_factory, sandbox):
+async def test_the_profile_form_checks_a_field_once_edited_and_names_fields_not_toml_lines(console_factory, sandbox):
     seed(sandbox)
     app = console_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -130,7 +138,8 @@ async def test_the_profile_form_checks_a_field_once_edited_and_names_fields_not_
 
 
 async def test_a_pem_profile_whose_files_are_elsewhere_saves_when_told_and_check_still_warns(
-        console_factory, sandbox, tmp_path, capsys):
+    console_factory, sandbox, tmp_path, capsys
+):
     from kms_tui.cli import main
 
     seed(sandbox)
@@ -196,8 +205,7 @@ async def test_an_empty_radar_says_why(sandbox_console):
     async with app.run_test(size=(80, 24)) as pilot:
         await _on(pilot, "7", "RadarScreen")
         await wait_until(pilot, lambda: "checked" in _words(app), what="the scan")
-        assert "Nothing to do: you see no object on this server (n on the objects screen creates one)." \
-            in _words(app)
+        assert "Nothing to do: you see no object on this server (n on the objects screen creates one)." in _words(app)
         await app.services.client.create_symmetric_key("AES", 256, name="fine")
         await pilot.press("r")
         await wait_until(pilot, lambda: "1 checked" in _words(app), what="the second scan")
@@ -211,8 +219,9 @@ async def test_an_empty_audit_trail_says_what_will_appear(console_factory):
         await pilot.pause()
         await pilot.press("escape", "3")
         await wait_until(pilot, lambda: "No audit rows yet" in _words(app), what="the audit screen")
-        assert "No audit rows yet: what you do here and with kms-tui commands appears here, newest first." \
-            in _words(app)
+        assert "No audit rows yet: what you do here and with kms-tui commands appears here, newest first." in _words(
+            app
+        )
         assert "0 of 0" not in _words(app)
         await pilot.press("6")  # not connected: the access lists were never read, so they say nothing
         await wait_until(pilot, lambda: "Not connected" in _words(app), what="the access screen")

@@ -12,7 +12,7 @@ from kms_tui.tui.modals.create_key import KEY_KINDS
 from kms_tui.tui.modals.show_command import ShowCommandModal
 from kms_tui.tui.widgets.checkbox import Checkbox
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import open_objects, submit_form
+from tests.tui.objects_helpers import open_objects, submit_form
 
 
 def _kind(label_start: str) -> int:
@@ -47,10 +47,12 @@ async def test_a_key_created_with_a_rotation_policy_and_enrolled_in_a_keyset(san
         modal = pilot.app.screen
         assert isinstance(modal, ShowCommandModal)
         eq = modal.equivalent
-        assert eq.kms_tui == ("kms-tui create aes --size 256 --rotation-interval 90d --rotation-offset 1d "
-                              "--enroll-keyset")
-        assert eq.ckms == ("ckms sym keys create -l 256 --enroll-keyset --rotation-interval 7776000 "
-                           "--rotation-offset 86400")
+        assert eq.kms_tui == (
+            "kms-tui create aes --size 256 --rotation-interval 90d --rotation-offset 1d --enroll-keyset"
+        )
+        assert eq.ckms == (
+            "ckms sym keys create -l 256 --enroll-keyset --rotation-interval 7776000 --rotation-offset 86400"
+        )
         assert eq.kmip.count('"tag": "SetAttribute"') == 3 and '"RotateName"' in eq.kmip
         await pilot.press("escape")
         await pilot.pause()

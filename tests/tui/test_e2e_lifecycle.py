@@ -9,70 +9,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
-import time
-import uuid
 
 import pytest
+
+from tests.tui.tmux_helpers import Terminal
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
-
-
-class Terminal:
-    """One tmux server on a private socket running one command at a fixed size."""
-
-    def __init__(self, command: list[str], *, width: int = 120, height: int = 40, env: dict[str, str]) -> None:
-        self.socket = f"kms-tui-e2e-{uuid.uuid4().hex[:8]}"
-        self._tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height),
-                   " ".join(_quote(c) for c in command), env=env)
-        # a detached session may otherwise keep tmux's default 80x24
-        self._tmux("set-option", "-t", "t", "window-size", "manual")
-        self._tmux("resize-window", "-t", "t", "-x", str(width), "-y", str(height))
-
-    def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
-        done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=env,
-                              timeout=30)
-        return done.stdout
-
-    def keys(self, *keys: str) -> None:
-        for key in keys:
-            self._tmux("send-keys", "-t", "t", key)
-            time.sleep(0.15)  # one key per frame, as a person types
-
-    def type(self, text: str) -> None:
-        self._tmux("send-keys", "-t", "t", "-l", text)
-        time.sleep(0.2)
-
-    def screen(self) -> str:
-        return self._tmux("capture-pane", "-p", "-t", "t")
-
-    def wait_for(self, pattern: str, timeout: float = 60.0) -> str:
-        """Poll the screen until ``pattern`` (a regex) shows; fail with the last screen."""
-        deadline = time.monotonic() + timeout
-        text = ""
-        while time.monotonic() < deadline:
-            text = self.screen()
-            if re.search(pattern, text):
-                return text
-            time.sleep(0.2)
-        raise AssertionError(f"{pattern!r} never appeared; the screen was:\n{text}")
-
-    def close(self) -> None:
-        pids = self._tmux("list-sessions", "-F", "#{pid}").split()
-        self._tmux("kill-server")
-        for pid in pids:
-            try:
-                os.kill(int(pid), 9)
-            except (ProcessLookupError, ValueError):
-                pass
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def _key_row(screen: str) -> str:

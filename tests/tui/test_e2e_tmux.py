@@ -4,48 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
-import uuid
 
 import psutil
 import pytest
 
+from tests.tui.tmux_helpers import Tmux
+
 pytestmark = pytest.mark.e2e
-
-
-class Tmux:
-    """One private tmux server (its own socket) running one command."""
-
-    def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
-        self.socket = f"kms-tui-e2e-{uuid.uuid4().hex[:8]}"
-        env_args = [f"{k}={v}" for k, v in env.items()]
-        self.run("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]),
-                 "env", *env_args, *command)
-
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t").stdout
-
-    def wait_for(self, text: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
-
-    def alive(self) -> bool:
-        return self.run("has-session", "-t", "t").returncode == 0
-
-    def kill(self) -> None:
-        pid = self.run("display-message", "-p", "#{pid}").stdout.strip()
-        if pid.isdigit() and psutil.pid_exists(int(pid)):
-            psutil.Process(int(pid)).terminate()
 
 
 def sandbox_children(home) -> list[psutil.Process]:
@@ -64,8 +31,13 @@ def test_first_start_sandbox_whoami_quit(tmp_path):
     home = tmp_path / "kms-tui-home"
     exe = shutil.which("kms-tui")
     command = [exe] if exe else [sys.executable, "-m", "kms_tui"]
-    env = {"KMS_TUI_HOME": str(home), "HOME": str(tmp_path / "user-home"), "TERM": "xterm-256color",
-           "PATH": os.environ.get("PATH", ""), "TEXTUAL_ANIMATIONS": "none"}
+    env = {
+        "KMS_TUI_HOME": str(home),
+        "HOME": str(tmp_path / "user-home"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
     tmux = Tmux(command, env)
     try:
         tmux.wait_for("Try the local sandbox")
@@ -96,8 +68,14 @@ def test_config_editor_round_trip_through_editor(tmp_path):
     editor = tmp_path / "fake-editor.sh"
     editor.write_text('#!/bin/sh\nprintf "# added in the editor\\n" >> "$1"\n')
     editor.chmod(0o755)
-    env = {"KMS_TUI_HOME": str(tmp_path / "home"), "HOME": str(tmp_path / "user-home"), "TERM": "xterm-256color",
-           "PATH": os.environ.get("PATH", ""), "EDITOR": str(editor), "TEXTUAL_ANIMATIONS": "none"}
+    env = {
+        "KMS_TUI_HOME": str(tmp_path / "home"),
+        "HOME": str(tmp_path / "user-home"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "EDITOR": str(editor),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
     tmux = Tmux([sys.executable, "-m", "kms_tui", "--conf", str(conf)], env, size=(100, 30))
     try:
         tmux.wait_for("ckms")

@@ -15,8 +15,8 @@ from kms_tui.audit.trail import AuditEntry, AuditTrail
 from kms_tui.config import ProfileStore
 from kms_tui.server.rest import ENV_VERSION
 from kms_tui.tui.modals.audit_entry import AuditEntryModal
+from tests.tui.dialogs import DIALOGS
 from tests.tui.helpers import wait_until
-from tests.tui.test_modals_fit import DIALOGS
 
 FIT = [(80, 24), (60, 20)]
 FIT_IDS = [f"{w}x{h}" for w, h in FIT]
@@ -40,18 +40,58 @@ def fit_app(console_factory, snapshot_sandbox):
 def _audit_rows() -> None:
     trail = AuditTrail()
     rows = [
-        AuditEntry("Create", "ok", [UID], duration_ms=41, profile="prod-eu", user="admin",
-                   time="2026-01-15T09:30:01.000+00:00", os_user="ops"),
-        AuditEntry("RequestMessage[GetAttributes×4]", "ok", [UID] * 4, duration_ms=12, profile="prod-eu",
-                   user="admin", time="2026-01-15T09:30:02.000+00:00", os_user="ops"),
-        AuditEntry("Revoke", "ok", [UID], duration_ms=18, profile="prod-eu", user="admin", os_user="ops",
-                   details={"reason": "KeyCompromise", "message": "laptop stolen in Lyon"},
-                   time="2026-01-15T09:31:00.000+00:00"),
-        AuditEntry("Destroy", "refused", [UID + "_pk"], error_reason="Item_Not_Found: no such object",
-                   duration_ms=9, profile="prod-eu", user="admin", time="2026-01-15T09:32:00.000+00:00",
-                   os_user="ops"),
-        AuditEntry("Locate", "failed", [], error_reason="connection refused by 127.0.0.1:9998",
-                   duration_ms=3, profile="prod-eu", time="2026-01-15T09:33:00.000+00:00", os_user="ops"),
+        AuditEntry(
+            "Create",
+            "ok",
+            [UID],
+            duration_ms=41,
+            profile="prod-eu",
+            user="admin",
+            time="2026-01-15T09:30:01.000+00:00",
+            os_user="ops",
+        ),
+        AuditEntry(
+            "RequestMessage[GetAttributes×4]",
+            "ok",
+            [UID] * 4,
+            duration_ms=12,
+            profile="prod-eu",
+            user="admin",
+            time="2026-01-15T09:30:02.000+00:00",
+            os_user="ops",
+        ),
+        AuditEntry(
+            "Revoke",
+            "ok",
+            [UID],
+            duration_ms=18,
+            profile="prod-eu",
+            user="admin",
+            os_user="ops",
+            details={"reason": "KeyCompromise", "message": "laptop stolen in Lyon"},
+            time="2026-01-15T09:31:00.000+00:00",
+        ),
+        AuditEntry(
+            "Destroy",
+            "refused",
+            [UID + "_pk"],
+            error_reason="Item_Not_Found: no such object",
+            duration_ms=9,
+            profile="prod-eu",
+            user="admin",
+            time="2026-01-15T09:32:00.000+00:00",
+            os_user="ops",
+        ),
+        AuditEntry(
+            "Locate",
+            "failed",
+            [],
+            error_reason="connection refused by 127.0.0.1:9998",
+            duration_ms=3,
+            profile="prod-eu",
+            time="2026-01-15T09:33:00.000+00:00",
+            os_user="ops",
+        ),
     ]
     for row in rows:
         trail.record(row)
@@ -70,6 +110,7 @@ def _help(key: str):
         await pilot.pause(0.3)
         await pilot.press("f1")
         await pilot.pause(0.3)
+
     return run_before
 
 
@@ -82,8 +123,21 @@ def test_help(snap_compare, fit_app, screen, size):
     assert snap_compare(fit_app, run_before=_help(HELP[screen]), terminal_size=size)
 
 
-SHOWN_DIALOGS = ["create-key", "revoke", "destroy", "grant", "revoke-rights", "tags", "attributes", "certify",
-                 "confirm", "error", "audit-entry", "prompt", "discard"]
+SHOWN_DIALOGS = [
+    "create-key",
+    "revoke",
+    "destroy",
+    "grant",
+    "revoke-rights",
+    "tags",
+    "attributes",
+    "certify",
+    "confirm",
+    "error",
+    "audit-entry",
+    "prompt",
+    "discard",
+]
 
 
 @pytest.mark.parametrize("size", FIT, ids=FIT_IDS)
@@ -116,8 +170,9 @@ def test_audit_view(snap_compare, fit_app, detail, size, monkeypatch):
             await pilot.pause()
             # the revoke row: its reason and message are in the detail
             for _ in range(5):
-                if "Revoke" in str(screen.query_one("#audit-table").get_row_at(
-                        screen.query_one("#audit-table").cursor_row)):
+                if "Revoke" in str(
+                    screen.query_one("#audit-table").get_row_at(screen.query_one("#audit-table").cursor_row)
+                ):
                     break
                 await pilot.press("down")
             await pilot.press("enter")
@@ -129,17 +184,42 @@ def test_audit_view(snap_compare, fit_app, detail, size, monkeypatch):
 
 # -- the objects screen: key pairs, long states, and a filter that hides every row -----------------
 
+
 async def _pairs_and_long_states(pilot):
     import copy
 
-    from tests.tui.test_objects_snapshots import RECORDED, SK, _key, _objects_with_rows, add_recorded
+    from tests.tui.scenes import RECORDED, SK, _key, _objects_with_rows, add_recorded
 
     screen = await _objects_with_rows(pilot)
     gone = "9f8e7d6c-5b4a-4321-8fed-cba987654321"
-    extra = [_key(gone, "PrivateKey", "RSA", 4096, 2601, "TransparentRSAPrivateKey", "Destroyed_Compromised", 4,
-                  ["_sk"], ["leaked"], [("PublicKeyLink", gone + "_pk")]),
-             _key(gone + "_pk", "PublicKey", "RSA", 4096, 2582, "TransparentRSAPublicKey", "Destroyed_Compromised",
-                  4, ["_pk"], (), [("PrivateKeyLink", gone)])]
+    extra = [
+        _key(
+            gone,
+            "PrivateKey",
+            "RSA",
+            4096,
+            2601,
+            "TransparentRSAPrivateKey",
+            "Destroyed_Compromised",
+            4,
+            ["_sk"],
+            ["leaked"],
+            [("PublicKeyLink", gone + "_pk")],
+        ),
+        _key(
+            gone + "_pk",
+            "PublicKey",
+            "RSA",
+            4096,
+            2582,
+            "TransparentRSAPublicKey",
+            "Destroyed_Compromised",
+            4,
+            ["_pk"],
+            (),
+            [("PrivateKeyLink", gone)],
+        ),
+    ]
     add_recorded(pilot, screen, copy.deepcopy(extra))
     screen._show_counts()
     screen.table.select_uid(SK)
@@ -158,19 +238,8 @@ async def _hidden_by_filter(pilot):
     await pilot.pause()
 
 
-@pytest.fixture
-def utc(monkeypatch):
-    import time
-
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 @pytest.mark.parametrize("size", FIT, ids=FIT_IDS)
 @pytest.mark.parametrize("case", ["pairs_long_states", "empty_filter"])
-def test_objects(snap_compare, sandbox_console, utc, case, size):
+def test_objects(snap_compare, sandbox_console, utc_local_time, case, size):
     steps = {"pairs_long_states": _pairs_and_long_states, "empty_filter": _hidden_by_filter}[case]
     assert snap_compare(sandbox_console, run_before=steps, terminal_size=size)

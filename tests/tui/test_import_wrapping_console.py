@@ -22,8 +22,8 @@ from kms_tui.tui.transfer.import_preview import ImportPreviewModal
 from kms_tui.tui.widgets.checkbox import Checkbox
 from tests.client.support.certs import issue, make_ca
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import open_objects
-from tests.tui.test_objects_snapshots import _objects_with_rows
+from tests.tui.objects_helpers import open_objects
+from tests.tui.scenes import _objects_with_rows
 
 KEY = bytes(range(40, 72))
 
@@ -55,8 +55,15 @@ async def test_a_wrapped_key_is_unwrapped_and_stored_wrapped_by_another_key(sand
         plain = import_files.read_file(KEY, "aes", None)
         uid = (await import_files.send(client, plain, import_files.ImportOptions()))[-1]
         wrapped = tmp_path / "wrapped.json"
-        await export_files.export_to_file(client, uid, "SymmetricKey", export_files.format_named("json-ttlv"), wrapped,
-                                          wrap_key=old_kek, wrap_alg=transfer.wrap_algorithm("rfc5649"))
+        await export_files.export_to_file(
+            client,
+            uid,
+            "SymmetricKey",
+            export_files.format_named("json-ttlv"),
+            wrapped,
+            wrap_key=old_kek,
+            wrap_alg=transfer.wrap_algorithm("rfc5649"),
+        )
 
         modal = await _preview(pilot, screen, wrapped)
         assert f"wrapped by {old_kek}" in str(modal.query_one("#import-preview", Static).render())
@@ -90,8 +97,9 @@ async def test_rows_follow_the_file_and_a_public_key_cannot_wrap_on_import(sandb
     root = make_ca("rows root")
     leaf = issue(root, "rows leaf", rsa_key=True)
     bundle = tmp_path / "b.p12"
-    bundle.write_bytes(pkcs12.serialize_key_and_certificates(b"b", leaf.key, leaf.cert, [root.cert],
-                                                             ser.NoEncryption()))
+    bundle.write_bytes(
+        pkcs12.serialize_key_and_certificates(b"b", leaf.key, leaf.cert, [root.cert], ser.NoEncryption())
+    )
     raw = tmp_path / "k.bin"
     raw.write_bytes(KEY)
     async with sandbox_console.run_test(size=(80, 24)) as pilot:
@@ -118,22 +126,49 @@ async def test_rows_follow_the_file_and_a_public_key_cannot_wrap_on_import(sandb
 def _wrapped_json_file(tmp_path):
     """A json-ttlv AES key wrapped (RFC 5649, TTLV-encoded) by ``kek-of-the-vault``, as
     ``kms-tui export --format json-ttlv --wrap-key`` writes it (the bytes are random)."""
+
     def node(tag, type_, value):
         return {"tag": tag, "type": type_, "value": value}
 
-    doc = {"tag": "SymmetricKey", "value": [{"tag": "KeyBlock", "value": [
-        node("KeyFormatType", "Enumeration", "Raw"),
-        node("KeyValue", "ByteString", "A131FCAEB0B055440687881901E00BC6864F42D28D8A279474A00CA6EBD0D5E5"
-                                       "852CBDAECB6C9AD26CFC93D5E5D772DA2517C95BF0F6FF11"),
-        node("CryptographicAlgorithm", "Enumeration", "AES"), node("CryptographicLength", "Integer", 256),
-        {"tag": "KeyWrappingData", "value": [
-            node("WrappingMethod", "Enumeration", "Encrypt"),
-            {"tag": "EncryptionKeyInformation", "value": [
-                node("UniqueIdentifier", "TextString", "kek-of-the-vault"),
-                {"tag": "CryptographicParameters", "value": [
+    doc = {
+        "tag": "SymmetricKey",
+        "value": [
+            {
+                "tag": "KeyBlock",
+                "value": [
+                    node("KeyFormatType", "Enumeration", "Raw"),
+                    node(
+                        "KeyValue",
+                        "ByteString",
+                        "A131FCAEB0B055440687881901E00BC6864F42D28D8A279474A00CA6EBD0D5E5"
+                        "852CBDAECB6C9AD26CFC93D5E5D772DA2517C95BF0F6FF11",
+                    ),
                     node("CryptographicAlgorithm", "Enumeration", "AES"),
-                    node("BlockCipherMode", "Enumeration", "AESKeyWrapPadding")]}]},
-            node("EncodingOption", "Enumeration", "TTLVEncoding")]}]}]}
+                    node("CryptographicLength", "Integer", 256),
+                    {
+                        "tag": "KeyWrappingData",
+                        "value": [
+                            node("WrappingMethod", "Enumeration", "Encrypt"),
+                            {
+                                "tag": "EncryptionKeyInformation",
+                                "value": [
+                                    node("UniqueIdentifier", "TextString", "kek-of-the-vault"),
+                                    {
+                                        "tag": "CryptographicParameters",
+                                        "value": [
+                                            node("CryptographicAlgorithm", "Enumeration", "AES"),
+                                            node("BlockCipherMode", "Enumeration", "AESKeyWrapPadding"),
+                                        ],
+                                    },
+                                ],
+                            },
+                            node("EncodingOption", "Enumeration", "TTLVEncoding"),
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
     path = tmp_path / "payments-key.json"
     path.write_text(json.dumps(doc))
     return path
@@ -164,8 +199,9 @@ def test_show_command_of_an_import_masks_the_password_and_names_the_ckms_group(t
     root = make_ca("show root")
     leaf = issue(root, "show leaf", rsa_key=True)
     password = "show-p12-secret"
-    p12 = pkcs12.serialize_key_and_certificates(b"s", leaf.key, leaf.cert, [root.cert],
-                                                ser.BestAvailableEncryption(password.encode()))
+    p12 = pkcs12.serialize_key_and_certificates(
+        b"s", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(password.encode())
+    )
     plan = import_files.read_file(p12, None, password)
     shown = for_import("b.p12", plan, import_files.ImportOptions(uid="leaf", tags=("web",), password=password))
     assert shown.kms_tui == "kms-tui import b.p12 --id leaf --tag web --password-file PASSWORD_FILE"
@@ -181,8 +217,9 @@ def test_show_command_of_an_import_masks_the_password_and_names_the_ckms_group(t
     assert '"NotWrapped"' in shown.kmip and '"kek-2027"' in shown.kmip
     assert "A131FCAE" not in shown.kmip  # the wrapped bytes: their size only
 
-    pem = rsa.generate_private_key(65537, 2048).private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8,
-                                                              ser.NoEncryption())
+    pem = rsa.generate_private_key(65537, 2048).private_bytes(
+        ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption()
+    )
     shown = for_import("k.pem", import_files.read_file(pem, None, None), import_files.ImportOptions(replace=True))
     assert shown.ckms == "ckms rsa keys import -f pem -r k.pem"
 
@@ -210,8 +247,8 @@ async def test_export_of_a_sensitive_secret_gets_the_refusal_explained(sandbox_c
     """`e` → raw → the confirmation naming secret data → the server's Sensitive: DENIED, said in
     words with what to do in the console; no file."""
     from kms_tui.client import secrets as sd
-    from tests.tui.test_objects_helpers import reload
-    from tests.tui.test_transfer_console import _export_dialog_for, _question_after_submit
+    from tests.tui.objects_helpers import reload
+    from tests.tui.transfer_helpers import _export_dialog_for, _question_after_submit
 
     async with sandbox_console.run_test(size=(80, 24)) as pilot:
         screen = await open_objects(pilot)
@@ -232,8 +269,8 @@ async def test_export_of_a_sensitive_secret_gets_the_refusal_explained(sandbox_c
 async def test_export_of_a_key_stored_wrapped_offers_unwrap(sandbox_console, tmp_path):
     """ckms ``export --unwrap``: a key stored wrapped leaves as stored (the confirmation says so)
     unless Unwrap is ticked; a key stored in the clear has no Unwrap row."""
-    from tests.tui.test_objects_helpers import reload
-    from tests.tui.test_transfer_console import _export_dialog_for, _question_after_submit
+    from tests.tui.objects_helpers import reload
+    from tests.tui.transfer_helpers import _export_dialog_for, _question_after_submit
 
     async with sandbox_console.run_test(size=(80, 24)) as pilot:
         screen = await open_objects(pilot)
@@ -271,8 +308,9 @@ def test_export_dialog_of_a_key_stored_wrapped_snapshot(snap_compare, sandbox_co
 
     async def run_before(pilot):
         await _objects_with_rows(pilot)
-        pilot.app.push_screen(ExportModal("payments-key", "SymmetricKey", directory=tmp_path, algorithm="AES",
-                                          wrapped_by="kek-2025"))
+        pilot.app.push_screen(
+            ExportModal("payments-key", "SymmetricKey", directory=tmp_path, algorithm="AES", wrapped_by="kek-2025")
+        )
         await pilot.pause()
         await pilot.pause()
 

@@ -17,11 +17,19 @@ from textual.widgets import Input
 
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
-from tests.tui.test_objects_helpers import open_objects
+from tests.tui.objects_helpers import open_objects
 
 ROUNDS = 5
-NAMED = {"tab": "\t", "enter": "\r", "escape": "\x1b", "backspace": "\x7f", "down": None, "up": None,
-         "left": None, "right": None}
+NAMED = {
+    "tab": "\t",
+    "enter": "\r",
+    "escape": "\x1b",
+    "backspace": "\x7f",
+    "down": None,
+    "up": None,
+    "left": None,
+    "right": None,
+}
 
 
 def paste_text(length: int = 200, seed: int = 0) -> str:
@@ -39,7 +47,7 @@ def key_event(key: str) -> events.Key:
 def burst(app, *keys: str) -> None:
     """Queue every key now (strings longer than a key name are typed character by character)."""
     for item in keys:
-        for key in ([item] if item in NAMED or len(item) == 1 or "+" in item else list(item)):
+        for key in [item] if item in NAMED or len(item) == 1 or "+" in item else list(item):
             app.post_message(key_event(key))
 
 

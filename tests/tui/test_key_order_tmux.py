@@ -19,7 +19,7 @@ import time
 import pytest
 
 from kms_tui.config import ProfileStore
-from tests.tui.test_e2e_lifecycle import Terminal
+from tests.tui.tmux_helpers import Terminal
 
 pytestmark = [pytest.mark.e2e]
 ROUNDS = 5
@@ -46,22 +46,30 @@ class Console(Terminal):
 
 
 def cli(conf, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "kms_tui", *args, "--conf", str(conf), "--json"],
-                          capture_output=True, text=True, timeout=60, env=dict(os.environ))
+    done = subprocess.run(
+        [sys.executable, "-m", "kms_tui", *args, "--conf", str(conf), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ),
+    )
     return json.loads(done.stdout)
 
 
 def names_of(conf, **filters: str) -> list[tuple[str, list[str], list[str]]]:
     """(id, names, tags) of the private/symmetric keys the sandbox has matching ``filters``."""
     args = [f"--{k.replace('_', '-')}={v}" for k, v in filters.items()]
-    return [(o["id"], o["names"], o["tags"]) for o in cli(conf, "locate", *args)["objects"]
-            if o["type"] != "PublicKey"]
+    return [(o["id"], o["names"], o["tags"]) for o in cli(conf, "locate", *args)["objects"] if o["type"] != "PublicKey"]
 
 
 @pytest.fixture
 def console(sandbox_conf):
-    term = Console([sys.executable, "-m", "kms_tui", "--conf", str(sandbox_conf)], width=80, height=24,
-                   env={**os.environ, "TEXTUAL_ANIMATIONS": "none"})
+    term = Console(
+        [sys.executable, "-m", "kms_tui", "--conf", str(sandbox_conf)],
+        width=80,
+        height=24,
+        env={**os.environ, "TEXTUAL_ANIMATIONS": "none"},
+    )
     term.wait_for(r"admin")
     yield term
     term.close()
@@ -84,8 +92,10 @@ def test_create_form_right_after_n(console, sandbox_conf):
 def test_filter_and_destroy_confirmation(console, sandbox_conf):
     t = console
     long_name = paste_text(200, seed=2)
-    created = {name: cli(sandbox_conf, "create", "aes", "--name", name)["id"]
-               for name in ["XYZW-target", long_name, *[f"victim{r}" for r in range(ROUNDS)]]}
+    created = {
+        name: cli(sandbox_conf, "create", "aes", "--name", name)["id"]
+        for name in ["XYZW-target", long_name, *[f"victim{r}" for r in range(ROUNDS)]]
+    }
     t.burst("2")
     t.wait_for(rf"{len(created)} objects")
     target, long_uid = created["XYZW-target"][:8], created[long_name][:8]
@@ -102,8 +112,7 @@ def test_filter_and_destroy_confirmation(console, sandbox_conf):
         t.burst("/", name, "Enter", "d", "ddaXXX", *["BSpace"] * 6, uid[:6], "Enter")
         t.until(lambda name=name: names_of(sandbox_conf, name=name, state="Destroyed"), f"{name} destroyed")
     # 200 characters, 200 backspaces, then the id
-    t.burst("/", long_name, "Enter", "d", paste_text(200, seed=3), *["BSpace"] * 200,
-            created[long_name][:6], "Enter")
+    t.burst("/", long_name, "Enter", "d", paste_text(200, seed=3), *["BSpace"] * 200, created[long_name][:6], "Enter")
     t.until(lambda: names_of(sandbox_conf, name=long_name, state="Destroyed"), "the long-named key destroyed")
     assert names_of(sandbox_conf, name="XYZW-target", state="Active")  # nothing else was touched
 
@@ -121,8 +130,12 @@ def test_new_profile_form(console, sandbox):
 
 
 def test_connect_screen(tmp_path, sandbox):
-    env = {**os.environ, "TEXTUAL_ANIMATIONS": "none", "KMS_TUI_HOME": str(tmp_path / "fresh-home"),
-           "HOME": str(tmp_path / "user-home")}
+    env = {
+        **os.environ,
+        "TEXTUAL_ANIMATIONS": "none",
+        "KMS_TUI_HOME": str(tmp_path / "fresh-home"),
+        "HOME": str(tmp_path / "user-home"),
+    }
     env.pop("CKMS_CONF", None)
     t = Console([sys.executable, "-m", "kms_tui"], width=80, height=24, env=env)
     try:
@@ -142,8 +155,9 @@ def test_connect_screen(tmp_path, sandbox):
         t.burst("C-n")
         t.wait_for(r"New profile")
         t.burst("C-s")
-        t.until(lambda: (tmp_path / "fresh-home" / "config" / "profiles" / "127-0-0-1.toml").exists(),
-                "the profile written")
+        t.until(
+            lambda: (tmp_path / "fresh-home" / "config" / "profiles" / "127-0-0-1.toml").exists(), "the profile written"
+        )
         assert sandbox.url in (tmp_path / "fresh-home" / "config" / "profiles" / "127-0-0-1.toml").read_text()
     finally:
         t.close()

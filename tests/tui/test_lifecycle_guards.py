@@ -12,13 +12,14 @@ from kms_tui.tui.commands import palette_entries
 from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.export import ExportModal
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
+from tests.tui.objects_helpers import notices, open_objects, reload, submit_form
 
 
 def footer_actions(screen) -> dict[str, bool]:
     """action -> enabled, for the bindings the footer shows."""
-    return {active.binding.action: bool(active.enabled) for active in screen.active_bindings.values()
-            if active.binding.show}
+    return {
+        active.binding.action: bool(active.enabled) for active in screen.active_bindings.values() if active.binding.show
+    }
 
 
 async def test_export_of_a_compromised_keys_public_half_asks_and_names_the_state(sandbox_console, tmp_path):
@@ -27,8 +28,9 @@ async def test_export_of_a_compromised_keys_public_half_asks_and_names_the_state
         screen.export_dir = tmp_path
         client = pilot.app.services.client
         sk, pk = await client.create_key_pair("rsa", size=2048)
-        await client.revoke(sk, "KeyCompromise", compromise_date=datetime(2026, 1, 10, tzinfo=UTC),
-                            cascade=False)  # the private key only: the public one stays Active
+        await client.revoke(
+            sk, "KeyCompromise", compromise_date=datetime(2026, 1, 10, tzinfo=UTC), cascade=False
+        )  # the private key only: the public one stays Active
         await reload(pilot, screen)
         assert (screen.table.get_row(sk).state, screen.table.get_row(pk).state) == ("Compromised", "Active")
         assert screen.table.select_uid(pk)

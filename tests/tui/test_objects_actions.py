@@ -7,7 +7,7 @@ from textual.widgets import Checkbox, Input, Select
 
 from kms_tui.tui.modals.create_key import KEY_KINDS
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
+from tests.tui.objects_helpers import notices, open_objects, reload, submit_form
 
 
 def _kind_index(label: str) -> int:

@@ -10,7 +10,7 @@ from textual.widgets import Input, Select
 from tests.support.sandbox import start_sandbox
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
-from tests.tui.test_objects_helpers import StallingProxy, notices, open_objects, reload, status_text
+from tests.tui.objects_helpers import StallingProxy, notices, open_objects, reload, status_text
 
 
 async def _populate(client) -> dict[str, str]:
@@ -236,8 +236,9 @@ async def test_rows_arriving_while_the_user_moves_wait_and_the_status_says_so(sa
     from kms_tui.tui.objects.screen import RowsLoaded
 
     def rows(prefix, n):
-        return [row_from_attributes(f"{prefix}{i}", {"ObjectType": "SymmetricKey",
-                                                     "State": "Active"}) for i in range(n)]
+        return [
+            row_from_attributes(f"{prefix}{i}", {"ObjectType": "SymmetricKey", "State": "Active"}) for i in range(n)
+        ]
 
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
@@ -250,8 +251,11 @@ async def test_rows_arriving_while_the_user_moves_wait_and_the_status_says_so(sa
         assert screen.table.current.uid == screen.table.shown_rows[2].uid
         cursor_uid = screen.table.current.uid
         screen.post_message(RowsLoaded(screen.generation, Loaded(rows("later", 7), False)))
-        await wait_until(pilot, lambda: "7 more arrived, shown when you pause" in status_text(screen),
-                         what="the waiting rows counted in the status line")
+        await wait_until(
+            pilot,
+            lambda: "7 more arrived, shown when you pause" in status_text(screen),
+            what="the waiting rows counted in the status line",
+        )
         assert screen.table.total == 5 and screen.table.current.uid == cursor_uid
         screen.post_message(RowsLoaded(screen.generation, Loaded(rows("last", 1), True)))
         await wait_until(pilot, lambda: screen.table.total == 13, what="every row in when the load ends")
@@ -318,8 +322,11 @@ async def test_server_killed_mid_load_keeps_the_rows_that_arrived(console_factor
             assert all(r.ok for r in results)
             proxy.armed = True
             screen.start_load()  # as "r" does, without waiting for the app to go idle
-            await wait_until(pilot, lambda: proxy.stalled.is_set() and screen.table.total == FIRST_PAGE,
-                             what="the first screenful shown, the full listing asked for")
+            await wait_until(
+                pilot,
+                lambda: proxy.stalled.is_set() and screen.table.total == FIRST_PAGE,
+                what="the first screenful shown, the full listing asked for",
+            )
             assert screen.load_running
             sandbox.kill9()
             await proxy.close()

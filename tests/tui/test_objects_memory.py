@@ -13,7 +13,7 @@ from kms_tui.client import requests as kmip
 from kms_tui.kmip.models import attribute_requests as R
 from kms_tui.tui.objects.rows import NO_LINKS, ObjectRow, recent_attributes
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import open_objects
+from tests.tui.objects_helpers import open_objects
 
 COUNT = 300
 SKIPPED = {"names", "links", "tags", "vendor_attributes"}  # shown in their own sections
@@ -21,8 +21,10 @@ SKIPPED = {"names", "links", "tags", "vendor_attributes"}  # shown in their own 
 
 async def _fill(client) -> str:
     """COUNT keys, and one with a name, tags, a deactivation date and a vendor attribute."""
-    ops = [kmip.create_symmetric_key(length=256, tags=["bulk", f"team-{i % 3}"], name=f"bulk-{i:04d}")
-           for i in range(COUNT)]
+    ops = [
+        kmip.create_symmetric_key(length=256, tags=["bulk", f"team-{i % 3}"], name=f"bulk-{i:04d}")
+        for i in range(COUNT)
+    ]
     assert all(r.ok for r in await client.batch(ops))
     uid = await client.create_symmetric_key(tags=["watched", "payments"], name="watched-key")
     await edits.set_attributes(client, uid, [R.deactivation_date_attribute(datetime(2031, 5, 6, 7, 8, tzinfo=UTC))])

@@ -14,7 +14,7 @@ from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.create_key import KEY_KINDS
 from kms_tui.tui.objects.secrets import MASK
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
+from tests.tui.objects_helpers import notices, open_objects, press_on_a_new_key, reload, submit_form
 
 PASSWORD = "s3cret-for-the-db, never on screen"
 
@@ -117,17 +117,6 @@ async def test_a_revoked_secret_is_revealed_after_a_confirmation(sandbox_console
         assert PASSWORD in _value_line(screen)
 
 
-async def press_on_a_new_key(app, key: str, check) -> None:
-    """Open the objects screen of ``app``, create an AES key, press ``key`` on it, ``check(app)``."""
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_objects(pilot)
-        await pilot.app.services.client.create_symmetric_key()
-        await reload(pilot, screen)
-        await pilot.press(key)
-        await pilot.pause()
-        check(pilot.app)
-
-
 async def test_v_on_a_sensitive_secret_says_so_and_exports_nothing(sandbox_console):
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
@@ -159,8 +148,9 @@ async def test_a_secret_created_in_the_console_resolves_through_a_secret_referen
     host = sandbox.url.removeprefix("http://")
     store = ProfileStore()
     store.create("chained")
-    store.save_text("chained", f'[http_config]\nserver_url = "https://kms.example:9998"\n'
-                               f'access_token = "secret://{host}/{uid}"\n')
+    store.save_text(
+        "chained", f'[http_config]\nserver_url = "https://kms.example:9998"\naccess_token = "secret://{host}/{uid}"\n'
+    )
     store.set_profile_settings("chained", ProfileSettings(secret_backend="cosmian-kms"))
     connection = resolve_connection("chained")
     assert connection.http_config["access_token"] == PASSWORD

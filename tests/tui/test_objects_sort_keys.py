@@ -7,8 +7,8 @@ from kms_tui.tui.objects.table import SORT_KEYS
 from kms_tui.tui.screens.help import HelpScreen
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
+from tests.tui.objects_helpers import open_objects, reload, status_text
 from tests.tui.rendered import screen_text
-from tests.tui.test_objects_helpers import open_objects, reload, status_text
 
 NAMES = ["delta", "alpha", "charlie", "bravo"]
 

@@ -8,10 +8,9 @@ import pytest
 from kms_tui.tui.screens.help import HelpScreen
 from tests.tui.helpers import wait_until
 from tests.tui.rendered import screen_text
-from tests.tui.test_objects_snapshots import _objects_with_rows
-from tests.tui.test_objects_snapshots import utc_local_time as _utc
+from tests.tui.scenes import _objects_with_rows
 
-utc_local_time = _utc  # the dates in UTC (an autouse fixture, found by its name here)
+pytestmark = pytest.mark.usefixtures("utc_local_time")  # the dates in UTC
 
 HELP_SIZES = [(80, 24), (60, 20)]
 

@@ -20,8 +20,15 @@ class TableApp(App):
 def _row(n: int, owner: str = "") -> ObjectRow:
     # created out of order, some at the same second (ties keep load order)
     created = T0 + timedelta(seconds=(n * 7919) % 500)
-    return ObjectRow(uid=f"id-{n:05d}", object_type="SymmetricKey", name=f"k{n}", created=created, owner=owner,
-                     tags=("ops",), system_tags=("_kk",))
+    return ObjectRow(
+        uid=f"id-{n:05d}",
+        object_type="SymmetricKey",
+        name=f"k{n}",
+        created=created,
+        owner=owner,
+        tags=("ops",),
+        system_tags=("_kk",),
+    )
 
 
 async def test_slices_merge_into_the_sorted_view_and_the_cursor_stays_on_its_object():
@@ -146,5 +153,5 @@ async def test_small_slices_into_a_large_view_keep_the_order_a_full_sort_gives()
             assert [r.uid for r in table.shown_rows] == [r.uid for r in expected]
             if column == "created":
                 undated = {r.uid for r in rows if r.created is None}
-                ends = table.shown_rows[-len(undated):] if not reverse else table.shown_rows[:len(undated)]
+                ends = table.shown_rows[-len(undated) :] if not reverse else table.shown_rows[: len(undated)]
                 assert {r.uid for r in ends} == undated

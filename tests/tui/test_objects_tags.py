@@ -7,7 +7,7 @@ from textual.widgets import Input
 
 from kms_tui.client.requests import LocateFilter
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import notices, open_objects, reload
+from tests.tui.objects_helpers import notices, open_objects, reload
 
 
 async def _edit_tags(pilot, text: str) -> None:

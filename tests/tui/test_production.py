@@ -12,7 +12,7 @@ from kms_tui import cli
 from kms_tui.config import ProfileStore
 from kms_tui.tui.modals.production import ProductionConfirmModal
 from tests.tui.helpers import text_of, wait_until
-from tests.tui.test_objects_helpers import notices, open_objects, reload, submit_form
+from tests.tui.objects_helpers import notices, open_objects, reload, submit_form
 
 
 def active_profile(name: str, url: str, *, production: bool) -> None:

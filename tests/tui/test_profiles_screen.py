@@ -76,8 +76,9 @@ async def test_enter_makes_a_profile_active_and_connects(console_factory, sandbo
     async with app.run_test(size=(120, 40)) as pilot:
         await open_profiles(pilot)
         await pilot.press("down", "enter")
-        await wait_until(pilot, lambda: app.services is not None and app.services.profile_name == "beta",
-                         what="beta connected")
+        await wait_until(
+            pilot, lambda: app.services is not None and app.services.profile_name == "beta", what="beta connected"
+        )
         assert store.active() == "beta"
         assert "beta" in str(app.screen.query_one("#header-identity").render())
 

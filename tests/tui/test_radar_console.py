@@ -30,21 +30,36 @@ def _key(kms: Kmip, key_id: str, deactivation: datetime | None = None) -> str:
 
 def _rotating(kms: Kmip, key_id: str, last_rotation: datetime) -> str:
     body = aes()
-    body["value"][1]["value"] += [uid(key_id), t("RotateInterval", "Integer", 90 * 86400),
-                                  t("RotateDate", "DateTime", last_rotation.strftime("%Y-%m-%dT%H:%M:%SZ")),
-                                  t("RotateAutomatic", "Boolean", True)]
+    body["value"][1]["value"] += [
+        uid(key_id),
+        t("RotateInterval", "Integer", 90 * 86400),
+        t("RotateDate", "DateTime", last_rotation.strftime("%Y-%m-%dT%H:%M:%SZ")),
+        t("RotateAutomatic", "Boolean", True),
+    ]
     return first(kms.ok(body), "UniqueIdentifier")
 
 
 def _certificate(kms: Kmip, cert_id: str, not_after: datetime) -> str:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cert_id)])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(7).not_valid_before(not_after - timedelta(days=400)).not_valid_after(not_after)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(not_after - timedelta(days=400))
+        .not_valid_after(not_after)
+        .sign(key, hashes.SHA256())
+    )
     value = t("CertificateValue", "ByteString", cert.public_bytes(Encoding.DER).hex().upper())
-    body = s("Import", uid(cert_id), t("ObjectType", "Enumeration", "Certificate"), s("Attributes"),
-             s("Certificate", t("CertificateType", "Enumeration", "X509"), value))
+    body = s(
+        "Import",
+        uid(cert_id),
+        t("ObjectType", "Enumeration", "Certificate"),
+        s("Attributes"),
+        s("Certificate", t("CertificateType", "Enumeration", "X509"), value),
+    )
     return first(kms.ok(body), "UniqueIdentifier")
 
 
@@ -67,8 +82,9 @@ def populate(url: str) -> dict[str, str]:
     kms.ok(body)
     kms.ok(revoke("leaked-sk", "KeyCompromise"))
     ids["partner"] = "leaked-sk_pk"
-    r = httpx.post(url + "/access/grant", json={"unique_identifier": "shared-key", "user_id": "*",
-                                                "operation_types": ["get"]})
+    r = httpx.post(
+        url + "/access/grant", json={"unique_identifier": "shared-key", "user_id": "*", "operation_types": ["get"]}
+    )
     assert r.status_code == 200, r.text
     kms.close()
     return ids
@@ -95,8 +111,11 @@ async def _act(pilot, screen, uid: str, key: str, hint: str) -> None:
     await pilot.pause()
     await pilot.press("y")
     await settle(pilot)
-    await wait_until(pilot, lambda: not screen.scanning and uid not in [f.uid for f in screen.findings],
-                     what=f"{uid}'s finding to go")
+    await wait_until(
+        pilot,
+        lambda: not screen.scanning and uid not in [f.uid for f in screen.findings],
+        what=f"{uid}'s finding to go",
+    )
 
 
 @pytest.mark.asyncio
@@ -125,16 +144,26 @@ async def test_radar_lists_worst_first_and_acts_one_key_away(sandbox, sandbox_co
         kms.close()
         # w widens the window: the key deactivated in 90 days comes in
         await pilot.press("w")
-        await wait_until(pilot, lambda: not screen.scanning and screen.within_days == 90
-                         and "key-far" in [f.uid for f in screen.findings], what="the 90-day scan")
+        await wait_until(
+            pilot,
+            lambda: not screen.scanning and screen.within_days == 90 and "key-far" in [f.uid for f in screen.findings],
+            what="the 90-day scan",
+        )
         # enter opens the highlighted object on the objects screen
         screen.table.move_cursor(row=0)
         await pilot.pause()
         await pilot.press("enter")
         await settle(pilot)
         objects = pilot.app.screen
-        await wait_until(pilot, lambda: type(objects).__name__ == "ObjectsScreen" and objects.table.current is not None
-                         and objects.table.current.uid == "cert-expired", what="the object under the cursor")
+        await wait_until(
+            pilot,
+            lambda: (
+                type(objects).__name__ == "ObjectsScreen"
+                and objects.table.current is not None
+                and objects.table.current.uid == "cert-expired"
+            ),
+            what="the object under the cursor",
+        )
 
 
 @pytest.mark.asyncio
@@ -167,7 +196,7 @@ async def test_n_renews_an_expiring_certificate(sandbox, sandbox_conf, console_f
     """A certificate the KMS issued, expiring in 10 days (the real clock here): N renews it
     (ReCertify); the new one replaces it and the finding goes."""
 
-    from tests.client.test_due import _certify
+    from tests.server.certify_kms import certify_for_days as _certify
 
     kms = Kmip(sandbox.url)
     cert = _certify(kms, "soon.example", 10)
@@ -176,8 +205,11 @@ async def test_n_renews_an_expiring_certificate(sandbox, sandbox_conf, console_f
         screen = await _radar(pilot)
         assert [f.kind for f in screen.findings if f.uid == cert] == ["certificate_expiring"]
         await _act(pilot, screen, cert, "N", "N: renew it (ReCertify")
-    links = {c["value"][0]["value"]: c["value"][1]["value"]
-             for c in kms.attributes(cert)["value"][1]["value"] if c["tag"] == "Link"}
+    links = {
+        c["value"][0]["value"]: c["value"][1]["value"]
+        for c in kms.attributes(cert)["value"][1]["value"]
+        if c["tag"] == "Link"
+    }
     new = links["ReplacementObjectLink"]
     assert kms.state(new) == "Active" and new != cert
     kms.close()

@@ -18,8 +18,9 @@ async def test_read_only_hides_profile_writes_and_refuses_them(console_factory, 
         assert "READ-ONLY" in text_of(app, "#header-badges")
         await pilot.press("4")
         await pilot.pause()
-        shown = {b.binding.id for b in app.screen.active_bindings.values()
-                 if app.screen.check_action(b.binding.action, ())}
+        shown = {
+            b.binding.id for b in app.screen.active_bindings.values() if app.screen.check_action(b.binding.action, ())
+        }
         assert "profiles-sign-in" in shown
         assert not shown & {"profiles-add", "profiles-delete", "profiles-rename", "profiles-edit"}
         await pilot.press("a", "D")  # the keys do nothing

@@ -16,7 +16,7 @@ from kms_tui.tui.rotation.history import RotationHistoryModal
 from kms_tui.tui.rotation.key_test import KeyTestModal
 from tests.tui.conftest import settle
 from tests.tui.helpers import wait_until
-from tests.tui.test_objects_helpers import notices, open_objects, reload
+from tests.tui.objects_helpers import notices, open_objects, reload
 
 
 def _text(screen, selector: str) -> str:
@@ -173,8 +173,7 @@ def test_rotation_history_snapshot(snap_compare, sandbox_console):
 
 
 def test_key_test_result_snapshot(snap_compare, sandbox_console):
-    check = KeyCheck(NEW, "encrypt → decrypt", "AES-256", True,
-                     [("Encrypt", NEW, 1.8), ("Decrypt", NEW, 1.4)])
+    check = KeyCheck(NEW, "encrypt → decrypt", "AES-256", True, [("Encrypt", NEW, 1.8), ("Decrypt", NEW, 1.4)])
 
     def modal():
         return KeyTestModal(NEW, lambda: _recorded(check))
@@ -187,9 +186,15 @@ async def test_k_and_r_on_secret_data_say_only_keys(sandbox_console):
 
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
-        created = await pilot.app.services.client.send(TTLV.struct("Create", [
-            TTLV.enum("ObjectType", "SecretData"),
-            TTLV.struct("Attributes", [TTLV.enum("ObjectType", "SecretData")])]))
+        created = await pilot.app.services.client.send(
+            TTLV.struct(
+                "Create",
+                [
+                    TTLV.enum("ObjectType", "SecretData"),
+                    TTLV.struct("Attributes", [TTLV.enum("ObjectType", "SecretData")]),
+                ],
+            )
+        )
         uid = created.get_value("UniqueIdentifier")
         await reload(pilot, screen)
         assert screen.table.select_uid(uid)

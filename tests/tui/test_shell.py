@@ -100,8 +100,7 @@ async def test_a_broken_settings_file_is_reported_and_the_console_runs(console_f
     async with app.run_test(notifications=True) as pilot:
         await pilot.pause(0.5)
         assert isinstance(app.screen, OnboardingScreen)
-        assert any("settings.toml" in n.message or "profile" in (n.title or "").lower()
-                   for n in app._notifications)
+        assert any("settings.toml" in n.message or "profile" in (n.title or "").lower() for n in app._notifications)
 
 
 async def test_header_warns_when_certificates_are_not_verified(console_factory, sandbox, tmp_path):

@@ -9,7 +9,7 @@ from datetime import UTC
 from kms_tui.tui.modals.revoke import RevokeModal
 from kms_tui.tui.modals.show_command import ShowCommandModal
 from kms_tui.tui.show_command import for_revoke
-from tests.tui.test_objects_helpers import open_objects, reload
+from tests.tui.objects_helpers import open_objects, reload
 
 UID = "7d0c4f1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f"
 
@@ -91,10 +91,14 @@ async def test_f3_in_the_destroy_dialog_while_typing_the_id(sandbox_console):
         await pilot.pause()
         dialog = app.screen  # focus is in the id field: ! would be typed there, F3 is the key
         modal = await command_modal(pilot, "f3")
-        assert shown(modal, "k") == (f"kms-tui revoke {uid} --reason CessationOfOperation --message 'revoked before "
-                                     f"destroy' && kms-tui destroy {uid}")  # an Active key is revoked first
-        assert shown(modal, "c") == (f"ckms sym keys revoke -k {uid} -r cessation-of-operation 'revoked before "
-                                     f"destroy' && ckms sym keys destroy -k {uid}")
+        assert shown(modal, "k") == (
+            f"kms-tui revoke {uid} --reason CessationOfOperation --message 'revoked before "
+            f"destroy' && kms-tui destroy {uid}"
+        )  # an Active key is revoked first
+        assert shown(modal, "c") == (
+            f"ckms sym keys revoke -k {uid} -r cessation-of-operation 'revoked before "
+            f"destroy' && ckms sym keys destroy -k {uid}"
+        )
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is dialog
@@ -170,10 +174,12 @@ def test_export_and_tag_commands_mask_the_password_and_name_ckms_groups():
     assert p12.kms_tui == f"kms-tui export {UID} --format pkcs12 -o bundle.p12 --pkcs12-password-file PASSWORD_FILE"
     assert p12.ckms == f"ckms certificates export -c {UID} -f pkcs12 -p '********' bundle.p12"
     assert "••••••" in p12.kmip  # the password's place in the Get (the wrapping key's id), masked
-    wrapped = for_export(UID, "PrivateKey", "RSA", "json-ttlv", "k.json", wrap_key="kek", wrap_alg="rsa-oaep",
-                         overwrite=True)
-    assert wrapped.kms_tui == (f"kms-tui export {UID} --format json-ttlv -o k.json --wrap-key kek --wrap-alg rsa-oaep "
-                               "--force")
+    wrapped = for_export(
+        UID, "PrivateKey", "RSA", "json-ttlv", "k.json", wrap_key="kek", wrap_alg="rsa-oaep", overwrite=True
+    )
+    assert wrapped.kms_tui == (
+        f"kms-tui export {UID} --format json-ttlv -o k.json --wrap-key kek --wrap-alg rsa-oaep --force"
+    )
     assert wrapped.ckms == f"ckms rsa keys export -k {UID} -f json-ttlv -w kek -m rsa-oaep k.json"
     assert '"KeyWrappingSpecification"' in wrapped.kmip and '"OAEP"' in wrapped.kmip
     public = for_export(UID, "PublicKey", "ECDSA", "public-pem", "pub.pem")
@@ -184,5 +190,6 @@ def test_export_and_tag_commands_mask_the_password_and_name_ckms_groups():
     assert both.kms_tui == f"kms-tui attributes set {UID} --tag a && kms-tui attributes delete {UID} --tag 'b c'"
     post, delete = both.kmip.split("\nDELETE ")
     assert json.loads(post.split("\n", 1)[1]) == {"tags": ["a"]}
-    assert delete.startswith(f"/v1/crypto/keys/{UID}/tags\n") and json.loads(delete.split("\n",
-                                                                                          1)[1]) == {"tags": ["b c"]}
+    assert delete.startswith(f"/v1/crypto/keys/{UID}/tags\n") and json.loads(delete.split("\n", 1)[1]) == {
+        "tags": ["b c"]
+    }

@@ -49,8 +49,16 @@ async def test_pem_client_certificate(console_factory, start_tls_sandbox, pki):
     app = console_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_form(pilot)
-        await fill(pilot, form, "pem", name="mtls", server_url=sb.url, verified_cert=str(pki.ca_file),
-                   tls_client_pem_cert_path=str(cert), tls_client_pem_key_path=str(key))
+        await fill(
+            pilot,
+            form,
+            "pem",
+            name="mtls",
+            server_url=sb.url,
+            verified_cert=str(pki.ca_file),
+            tls_client_pem_cert_path=str(cert),
+            tls_client_pem_key_path=str(key),
+        )
         await wait_until(pilot, lambda: "CN=alice expires on" in text_of(app, "#form-problems"), what="checks")
         assert text_of(app, "#form-problems").startswith("warning")  # expiry: shown, not blocking
         await save_and_use(pilot, "mtls")
@@ -66,8 +74,15 @@ async def test_pem_key_that_does_not_match_is_shown_before_saving(console_factor
     app = console_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_form(pilot)
-        await fill(pilot, form, "pem", name="mismatch", server_url="https://127.0.0.1:9",
-                   tls_client_pem_cert_path=str(cert), tls_client_pem_key_path=str(bob_key))
+        await fill(
+            pilot,
+            form,
+            "pem",
+            name="mismatch",
+            server_url="https://127.0.0.1:9",
+            tls_client_pem_cert_path=str(cert),
+            tls_client_pem_key_path=str(bob_key),
+        )
         await wait_until(pilot, lambda: "match" in text_of(app, "#form-problems"), what="key check")
         assert "Client key (PEM file): " in text_of(app, "#form-problems")  # the field, not a TOML line
         await pilot.press("ctrl+s")
@@ -82,8 +97,16 @@ async def test_pkcs12_with_its_password(console_factory, start_tls_sandbox, pki,
     app = console_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_form(pilot)
-        await fill(pilot, form, "pkcs12", name="p12", server_url=sb.url, verified_cert=pki.ca.cert_pem.decode(),
-                   tls_client_pkcs12_path=str(p12), tls_client_pkcs12_password="wrong")
+        await fill(
+            pilot,
+            form,
+            "pkcs12",
+            name="p12",
+            server_url=sb.url,
+            verified_cert=pki.ca.cert_pem.decode(),
+            tls_client_pkcs12_path=str(p12),
+            tls_client_pkcs12_password="wrong",
+        )
         await wait_until(pilot, lambda: "password" in text_of(app, "#form-problems"), what="p12 check")
         assert "wrong" not in text_of(app, "#form-problems")  # never echo a secret
         await fill(pilot, form, "pkcs12", tls_client_pkcs12_password="p12-Pa55")
@@ -97,8 +120,14 @@ async def test_a_missing_certificate_file_is_named(console_factory, tmp_path):
     app = console_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_form(pilot)
-        await fill(pilot, form, "pkcs12", name="nofile", server_url="https://127.0.0.1:9",
-                   tls_client_pkcs12_path=str(tmp_path / "nope.p12"))
+        await fill(
+            pilot,
+            form,
+            "pkcs12",
+            name="nofile",
+            server_url="https://127.0.0.1:9",
+            tls_client_pkcs12_path=str(tmp_path / "nope.p12"),
+        )
         await wait_until(pilot, lambda: "does not exist" in text_of(app, "#form-problems"), what="file check")
 
 
@@ -114,10 +143,19 @@ async def test_oauth_client_credentials_signs_in_and_whoami_follows(console_fact
         app = console_factory()
         async with app.run_test(size=(120, 40)) as pilot:
             form = await open_form(pilot)
-            await fill(pilot, form, "oauth_client_credentials", name="svc", server_url=sb.url,
-                       **{"oauth2_conf.client_id": "svc", "oauth2_conf.client_secret": "svc-secret",
-                          "oauth2_conf.token_url": strict_idp.discovery["token_endpoint"],
-                          "oauth2_conf.authorize_url": strict_idp.discovery["authorization_endpoint"]})
+            await fill(
+                pilot,
+                form,
+                "oauth_client_credentials",
+                name="svc",
+                server_url=sb.url,
+                **{
+                    "oauth2_conf.client_id": "svc",
+                    "oauth2_conf.client_secret": "svc-secret",
+                    "oauth2_conf.token_url": strict_idp.discovery["token_endpoint"],
+                    "oauth2_conf.authorize_url": strict_idp.discovery["authorization_endpoint"],
+                },
+            )
             assert form.query_one("#f-oauth2-conf-client-secret", Input).password  # masked
             await pilot.press("ctrl+s")
             await pilot.pause()
@@ -138,8 +176,10 @@ async def test_bearer_token(console_factory, mock_idp, tmp_path):
     """A token pasted into the form (here one the mock IdP issues for alice)."""
     from tests.support.sandbox import start_sandbox
 
-    token = httpx.post(mock_idp.discovery["token_endpoint"], data={
-        "grant_type": "password", "username": "alice", "password": "x", "client_id": "c"}).json()["access_token"]
+    token = httpx.post(
+        mock_idp.discovery["token_endpoint"],
+        data={"grant_type": "password", "username": "alice", "password": "x", "client_id": "c"},
+    ).json()["access_token"]
     with start_sandbox(tmp_path / "jwt-sandbox", config_toml=jwt_sandbox_toml(mock_idp)) as sb:
         app = console_factory()
         async with app.run_test(size=(120, 40)) as pilot:
@@ -163,16 +203,28 @@ async def test_oauth_device_code_shows_the_code_and_signs_in(console_factory, st
         app = console_factory()
         async with app.run_test(size=(120, 40)) as pilot:
             form = await open_form(pilot)
-            await fill(pilot, form, "oauth_device", name="dev", server_url=sb.url,
-                       device_authorization_url=strict_idp.discovery["device_authorization_endpoint"],
-                       **{"oauth2_conf.client_id": "kms-device", "oauth2_conf.scopes": "openid, email",
-                          "oauth2_conf.token_url": strict_idp.discovery["token_endpoint"],
-                          "oauth2_conf.authorize_url": strict_idp.discovery["authorization_endpoint"]})
+            await fill(
+                pilot,
+                form,
+                "oauth_device",
+                name="dev",
+                server_url=sb.url,
+                device_authorization_url=strict_idp.discovery["device_authorization_endpoint"],
+                **{
+                    "oauth2_conf.client_id": "kms-device",
+                    "oauth2_conf.scopes": "openid, email",
+                    "oauth2_conf.token_url": strict_idp.discovery["token_endpoint"],
+                    "oauth2_conf.authorize_url": strict_idp.discovery["authorization_endpoint"],
+                },
+            )
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert app.switch_profile("dev", then_sign_in=True)
-            await wait_until(pilot, lambda: isinstance(app.screen, SignInModal)
-                             and "enter the code" in text_of(app, "#sign-in-log"), what="device code")
+            await wait_until(
+                pilot,
+                lambda: isinstance(app.screen, SignInModal) and "enter the code" in text_of(app, "#sign-in-log"),
+                what="device code",
+            )
             shown = text_of(app, "#sign-in-log")
             code = re.search(r"enter the code:\s+(\S+)", shown).group(1)
             uri = re.search(r"open (\S+)", shown).group(1)
@@ -188,9 +240,18 @@ async def test_proxy_and_custom_headers_from_the_form(console_factory, sandbox, 
     app = console_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         form = await open_form(pilot)
-        await fill(pilot, form, "none", name="proxied", server_url=sandbox.url,
-                   **{"proxy.url": forward_proxy.url, "proxy.basic_auth_username": "user",
-                      "proxy.basic_auth_password": "pass"})
+        await fill(
+            pilot,
+            form,
+            "none",
+            name="proxied",
+            server_url=sandbox.url,
+            **{
+                "proxy.url": forward_proxy.url,
+                "proxy.basic_auth_username": "user",
+                "proxy.basic_auth_password": "pass",
+            },
+        )
         form.query_one("#f-custom-headers", TextArea).load_text("X-Team: ops\nX-Ticket: 42")
         assert form.query_one("#f-proxy-basic-auth-password", Input).password
         await save_and_use(pilot, "proxied")
@@ -204,8 +265,10 @@ async def test_proxy_and_custom_headers_from_the_form(console_factory, sandbox, 
 async def test_sign_out_forgets_the_token(console_factory, mock_idp, tmp_path):
     from tests.support.sandbox import start_sandbox
 
-    token = httpx.post(mock_idp.discovery["token_endpoint"], data={
-        "grant_type": "password", "username": "alice", "password": "x", "client_id": "c"}).json()["access_token"]
+    token = httpx.post(
+        mock_idp.discovery["token_endpoint"],
+        data={"grant_type": "password", "username": "alice", "password": "x", "client_id": "c"},
+    ).json()["access_token"]
     with start_sandbox(tmp_path / "jwt-sandbox", config_toml=jwt_sandbox_toml(mock_idp)) as sb:
         store = ProfileStore()
         store.create("tok", sb.url)
@@ -219,21 +282,27 @@ async def test_sign_out_forgets_the_token(console_factory, mock_idp, tmp_path):
             await pilot.press("4", "o")
             await wait_until(pilot, lambda: "access_token" not in store.load("tok").http_config, what="sign out")
             await pilot.press("1")
-            await wait_until(pilot, lambda: "not authenticated" in (whoami_value(app, "Effective user") or ""),
-                             what="refused after sign out")
+            await wait_until(
+                pilot,
+                lambda: "not authenticated" in (whoami_value(app, "Effective user") or ""),
+                what="refused after sign out",
+            )
 
 
 async def test_header_counts_down_and_flags_an_expired_session(console_factory, mock_idp, tmp_path):
     from kms_tui.tui.services import utc_now
 
     mock_idp.command("ttl", seconds=4)
-    token = httpx.post(mock_idp.discovery["token_endpoint"], data={
-        "grant_type": "password", "username": "alice", "password": "x", "client_id": "c"}).json()["access_token"]
+    token = httpx.post(
+        mock_idp.discovery["token_endpoint"],
+        data={"grant_type": "password", "username": "alice", "password": "x", "client_id": "c"},
+    ).json()["access_token"]
     conf = tmp_path / "short.toml"
     conf.write_text(f'[http_config]\nserver_url = "http://127.0.0.1:9"\naccess_token = "{token}"\n')
     app = console_factory(conf=conf, clock=utc_now)  # the real clock: the token really expires
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: text_of(app, "#header-token").startswith("token 0m"), what="countdown")
-        await wait_until(pilot, lambda: "SESSION EXPIRED" in text_of(app, "#header-badges"), timeout=15,
-                         what="expired badge")
+        await wait_until(
+            pilot, lambda: "SESSION EXPIRED" in text_of(app, "#header-badges"), timeout=15, what="expired badge"
+        )
         assert token not in text_of(app, "#header-identity") + text_of(app, "#header-token")

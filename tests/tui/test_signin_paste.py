@@ -26,8 +26,9 @@ def local_desktopless(monkeypatch) -> int:
     return port
 
 
-async def test_paste_the_address_while_the_browser_sign_in_waits(console_factory, mock_idp, tmp_path,
-                                                                 local_desktopless):
+async def test_paste_the_address_while_the_browser_sign_in_waits(
+    console_factory, mock_idp, tmp_path, local_desktopless
+):
     from tests.support.sandbox import start_sandbox
 
     provider = f"{mock_idp.issuer},{mock_idp.discovery['jwks_uri']}"
@@ -38,8 +39,13 @@ async def test_paste_the_address_while_the_browser_sign_in_waits(console_factory
             await wait_until(pilot, lambda: app.services is not None, what="profile opened")
             app.push_screen(SignInModal())
             paste = lambda: app.screen.query_one("#sign-in-paste", Input)  # noqa: E731
-            await wait_until(pilot, lambda: isinstance(app.screen, SignInModal) and paste().display
-                             and "http" in text_of(app, "#sign-in-log"), what="browser sign-in waiting")
+            await wait_until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, SignInModal) and paste().display and "http" in text_of(app, "#sign-in-log")
+                ),
+                what="browser sign-in waiting",
+            )
             assert paste().placeholder == "…or paste the address your browser ended on"
             assert paste().has_focus
             url = re.search(r"https?://\S+", text_of(app, "#sign-in-log")).group(0)
@@ -47,8 +53,9 @@ async def test_paste_the_address_while_the_browser_sign_in_waits(console_factory
 
             paste().value = redirect.replace("state=", "state=forged")  # a stale tab's address
             await pilot.press("enter")
-            await wait_until(pilot, lambda: "wrong or missing state" in text_of(app, "#sign-in-log"),
-                             what="wrong state refused")
+            await wait_until(
+                pilot, lambda: "wrong or missing state" in text_of(app, "#sign-in-log"), what="wrong state refused"
+            )
             assert isinstance(app.screen, SignInModal) and paste().value == ""  # paste again, or keep waiting
             assert "Paste the address again" in text_of(app, "#sign-in-log")
 

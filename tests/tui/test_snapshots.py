@@ -20,12 +20,9 @@ from kms_tui.tui.modals.prompt import PromptModal
 from kms_tui.tui.modals.sign_in import SignInModal, SignInProgress
 from tests.tui.conftest import SIZES
 from tests.tui.helpers import wait_until
+from tests.tui.scenes import SANDBOX_VERSION
 
 SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
-
-# The sandbox's /version names the machine's OpenSSL and the whoami panel shows it: pinned to the
-# value these snapshots were reviewed with, so they match on every machine.
-SANDBOX_VERSION = "5.26.0 (OpenSSL 3.0.19 27 Jan 2026-non-FIPS)"
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +45,7 @@ def go(key: str):
         await connected(pilot)
         await pilot.press(key)
         await pilot.pause(0.5)  # the inline checks/validation settle
+
     return run_before
 
 
@@ -57,6 +55,7 @@ def push(modal_factory, key: str = "1"):
         await pilot.press(key)
         pilot.app.push_screen(modal_factory())
         await pilot.pause()
+
     return run_before
 
 
@@ -69,6 +68,7 @@ def add_profile(key: str):
         await connected(pilot)
         await pilot.press("4", key)
         await pilot.pause(0.6)
+
     return run_before
 
 
@@ -101,10 +101,18 @@ class DeviceCodeSignIn(SignInModal):
         from kms_tui.auth.login import ssh_advice
         from kms_tui.auth.oauth import OAuthConfig
 
-        auth = DeviceAuthorization("device-code", "WDJB-MJHT", "https://idp.example.com/device",
-                                   "https://idp.example.com/device?user_code=WDJB-MJHT", 600)
-        conf = OAuthConfig(client_id="kms-console", token_url="https://idp.example.com/token",
-                           device_authorization_endpoint="https://idp.example.com/device_authorization")
+        auth = DeviceAuthorization(
+            "device-code",
+            "WDJB-MJHT",
+            "https://idp.example.com/device",
+            "https://idp.example.com/device?user_code=WDJB-MJHT",
+            600,
+        )
+        conf = OAuthConfig(
+            client_id="kms-console",
+            token_url="https://idp.example.com/token",
+            device_authorization_endpoint="https://idp.example.com/device_authorization",
+        )
         self.post_message(SignInProgress(ssh_advice(conf)))
         self.post_message(SignInProgress(instructions(auth)))
 
@@ -133,14 +141,19 @@ SCREENS = {
     "profile-form": add_profile("e"),
     "new-profile-form": add_profile("a"),
     "palette": palette,
-    "confirm": push(lambda: ConfirmationModal("Delete profile prod-eu? Its ckms.toml is removed.",
-                                              confirm_label="Delete")),
+    "confirm": push(
+        lambda: ConfirmationModal("Delete profile prod-eu? Its ckms.toml is removed.", confirm_label="Delete")
+    ),
     "error": push(lambda: ErrorModal(ServerRefused(), title="The action failed")),
     "prompt": push(lambda: PromptModal("Copy prod-eu as:", value="prod-eu-copy"), "4"),
     "sign-in": push(DeviceCodeSignIn),
     "file-picker": file_picker,
-    "diff": push(lambda: DiffModal("--- ckms.toml (on disk)\n+++ ckms.toml (edited)\n@@ -1,2 +1,3 @@\n"
-                                   "+# edited\n [http_config]\n"), "5"),
+    "diff": push(
+        lambda: DiffModal(
+            "--- ckms.toml (on disk)\n+++ ckms.toml (edited)\n@@ -1,2 +1,3 @@\n+# edited\n [http_config]\n"
+        ),
+        "5",
+    ),
 }
 SCREENS.pop("placeholder-objects")
 NO_PROFILE = {"onboarding": first_start, "connect": connect_screen, "import": import_screen}

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from kms_tui.tui.theme import THEMES
-from tests.tui.test_console_truth_tmux import REPO, Pane
+from tests.tui.tmux_helpers import REPO, Pane
 
 pytestmark = pytest.mark.e2e
 
@@ -18,15 +18,24 @@ pytestmark = pytest.mark.e2e
 def _console(sandbox, tmp_path, term: str) -> Pane:
     conf = tmp_path / "ckms.toml"
     conf.write_text(f'[http_config]\nserver_url = "{sandbox.url}"\n')
-    env = {"KMS_TUI_HOME": str(tmp_path / "home"), "HOME": str(tmp_path / "user-home"), "TERM": term,
-           "PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "TEXTUAL_ANIMATIONS": "none"}
+    env = {
+        "KMS_TUI_HOME": str(tmp_path / "home"),
+        "HOME": str(tmp_path / "user-home"),
+        "TERM": term,
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        "TEXTUAL_ANIMATIONS": "none",
+    }
     return Pane([sys.executable, "-m", "kms_tui", "--conf", str(conf)], env)
 
 
-@pytest.mark.parametrize(("term", "after_ctrl_t"), [
-    ("xterm", "ansi-light"),  # started in ansi-dark
-    ("xterm-256color", "textual-light"),  # started in textual-dark
-])
+@pytest.mark.parametrize(
+    ("term", "after_ctrl_t"),
+    [
+        ("xterm", "ansi-light"),  # started in ansi-dark
+        ("xterm-256color", "textual-light"),  # started in textual-dark
+    ],
+)
 def test_the_terminal_picks_the_first_theme_and_ctrl_t_is_remembered(sandbox, tmp_path, term, after_ctrl_t):
     if shutil.which("tmux") is None:
         pytest.fail("tmux is needed for the end-to-end test (apt-get install tmux)")

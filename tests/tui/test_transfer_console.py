@@ -14,14 +14,13 @@ from cryptography.hazmat.primitives.keywrap import aes_key_unwrap_with_padding
 from cryptography.hazmat.primitives.serialization import pkcs12
 from textual.widgets import Input, Select, Static
 
-from kms_tui.tui.modals.confirm import ConfirmationModal
 from kms_tui.tui.modals.file_picker import FilePickerModal
-from kms_tui.tui.transfer.export_dialog import ExportModal
 from kms_tui.tui.transfer.import_preview import ImportPreviewModal
 from tests.client.support.certs import issue, make_ca
 from tests.tui.conftest import settle
-from tests.tui.test_objects_helpers import open_objects, reload
-from tests.tui.test_objects_snapshots import SK, _objects_with_rows
+from tests.tui.objects_helpers import open_objects, reload
+from tests.tui.scenes import SK, _objects_with_rows
+from tests.tui.transfer_helpers import _export_dialog_for, _question_after_submit
 
 
 async def _submit(pilot) -> None:
@@ -34,8 +33,11 @@ async def test_import_shows_the_pkcs12_before_sending_then_the_rows_appear(sandb
     root = make_ca("console root")
     leaf = issue(root, "console leaf", rsa_key=True)
     bundle = tmp_path / "service.p12"
-    bundle.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"svc", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(b"hunter2")))
+    bundle.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"svc", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(b"hunter2")
+        )
+    )
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
         await pilot.press("i")
@@ -69,8 +71,9 @@ async def test_import_shows_the_pkcs12_before_sending_then_the_rows_appear(sandb
 async def test_import_preview_refuses_a_wrong_password(sandbox_console, tmp_path):
     key = rsa.generate_private_key(65537, 2048)
     path = tmp_path / "enc.pem"
-    path.write_bytes(key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8,
-                                       ser.BestAvailableEncryption(b"right")))
+    path.write_bytes(
+        key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.BestAvailableEncryption(b"right"))
+    )
     async with sandbox_console.run_test(size=(120, 40)) as pilot:
         screen = await open_objects(pilot)
         screen.transfer.import_file(path)
@@ -80,26 +83,6 @@ async def test_import_preview_refuses_a_wrong_password(sandbox_console, tmp_path
         await _submit(pilot)
         assert isinstance(pilot.app.screen, ImportPreviewModal)  # kept open, saying why
         assert "password" in str(modal.query_one("#form-problem", Static).render())
-
-
-async def _export_dialog_for(pilot, screen, uid: str, fmt: str, name: str) -> ExportModal:
-    """Open ``e`` on ``uid`` with ``fmt`` chosen and the file named ``name``."""
-    screen.table.select_uid(uid)
-    await pilot.press("e")
-    await settle(pilot)
-    modal = pilot.app.screen
-    assert isinstance(modal, ExportModal)
-    modal.query_one("#export-format", Select).value = fmt
-    await pilot.pause()
-    modal.query_one("#export-path", Input).value = name
-    return modal
-
-
-async def _question_after_submit(pilot) -> str:
-    await pilot.press("ctrl+s")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, ConfirmationModal)
-    return str(pilot.app.screen.query_one("#confirm-question").render())
 
 
 async def test_export_of_a_private_key_names_it_and_writes_0600(sandbox_console, tmp_path):

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from tests.client.support.certs import issue, make_ca
-from tests.tui.test_e2e_tmux import Tmux
+from tests.tui.tmux_helpers import Tmux
 
 pytestmark = pytest.mark.e2e
 
@@ -39,8 +39,13 @@ def _wait_file(path, timeout: float = 20.0) -> bytes:
 
 def _headless(env: dict[str, str], *args: str) -> dict:
     """`kms-tui --profile sandbox ARGS --json` beside the console: the sandbox it started."""
-    done = subprocess.run([sys.executable, "-m", "kms_tui", "--profile", "sandbox", *args, "--json"],
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "kms_tui", "--profile", "sandbox", *args, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -49,7 +54,7 @@ def _line_with(screen: str, *words: str) -> str:
     """The first line holding ``words`` one after the other (a table row, not a toast's sentence)."""
     for line in screen.splitlines():
         split = line.split()
-        if any(tuple(split[i:i + len(words)]) == words for i in range(len(split))):
+        if any(tuple(split[i : i + len(words)]) == words for i in range(len(split))):
             return line
     return ""
 
@@ -70,12 +75,20 @@ def test_import_pkcs12_grant_tag_then_export_its_certificate_in_tmux(tmp_path):
     root = make_ca("tmux root")
     leaf = issue(root, "tmux leaf", rsa_key=True)
     bundle = tmp_path / "bundle.p12"
-    bundle.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"tmux", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(b"e2e-pass")))
+    bundle.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"tmux", leaf.key, leaf.cert, [root.cert], ser.BestAvailableEncryption(b"e2e-pass")
+        )
+    )
     out = tmp_path / "leaf.pem"
-    env = {"KMS_TUI_HOME": str(tmp_path / "home"), "HOME": str(tmp_path / "user-home"), "TERM": "xterm-256color",
-           "PATH": os.environ.get("PATH", ""), "TEXTUAL_ANIMATIONS": "none",
-           "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    env = {
+        "KMS_TUI_HOME": str(tmp_path / "home"),
+        "HOME": str(tmp_path / "user-home"),
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "TEXTUAL_ANIMATIONS": "none",
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+    }
     tmux = Tmux([sys.executable, "-m", "kms_tui", "--sandbox"], env, size=(80, 24))
     try:
         tmux.wait_for("admin")

@@ -4,7 +4,6 @@ whose private half is compromised, and a connection check that got an HTML error
 from __future__ import annotations
 
 import copy
-import time
 
 import pytest
 
@@ -15,29 +14,50 @@ from kms_tui.tui.objects import guards
 from kms_tui.tui.objects.loading import row_from_summary
 from kms_tui.tui.objects.transfer import ExportChecked
 from tests.tui.conftest import settle
-from tests.tui.test_objects_snapshots import _key
+from tests.tui.scenes import _key
 
 SK = "7d0c4f1e-2b3a-4c5d-8e9f-0a1b2c3d4e5f"
 REVOKED = [
-    {**_key(SK, "PrivateKey", "RSA", 2048, 2601, "TransparentRSAPrivateKey", "Compromised", 1, ["_sk", "prod"],
-            ["signing"], [("PublicKeyLink", SK + "_pk")]),
-     "DeactivationDate": "2026-01-14T16:20:00Z", "CompromiseOccurrenceDate": "2026-01-10T00:00:00Z"},
-    _key(SK + "_pk", "PublicKey", "RSA", 2048, 2582, "TransparentRSAPublicKey", "Active", 1, ["_pk", "prod"],
-         (), [("PrivateKeyLink", SK)]),
+    {
+        **_key(
+            SK,
+            "PrivateKey",
+            "RSA",
+            2048,
+            2601,
+            "TransparentRSAPrivateKey",
+            "Compromised",
+            1,
+            ["_sk", "prod"],
+            ["signing"],
+            [("PublicKeyLink", SK + "_pk")],
+        ),
+        "DeactivationDate": "2026-01-14T16:20:00Z",
+        "CompromiseOccurrenceDate": "2026-01-10T00:00:00Z",
+    },
+    _key(
+        SK + "_pk",
+        "PublicKey",
+        "RSA",
+        2048,
+        2582,
+        "TransparentRSAPublicKey",
+        "Active",
+        1,
+        ["_pk", "prod"],
+        (),
+        [("PrivateKeyLink", SK)],
+    ),
 ]
 # what a proxy's error page looked like when it was dumped whole into the connect screen
-HTML_PAGE = ("<!DOCTYPE html>\n<html>\n<head><title>404 Not Found</title></head>\n<body>\n"
-             + "".join(f"<p>line {i} of a long error page \x1b]0;title\x07</p>\n" for i in range(40))
-             + "</body></html>")
+HTML_PAGE = (
+    "<!DOCTYPE html>\n<html>\n<head><title>404 Not Found</title></head>\n<body>\n"
+    + "".join(f"<p>line {i} of a long error page \x1b]0;title\x07</p>\n" for i in range(40))
+    + "</body></html>"
+)
 
 
-@pytest.fixture(autouse=True)
-def utc_local_time(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc_local_time")  # dates drawn in UTC
 
 
 async def _export_warning(pilot):
@@ -61,8 +81,10 @@ async def _connect_error(pilot):
     await settle(pilot)
     pilot.app.push_screen(ConnectScreen())
     await pilot.pause()
-    error = ProtocolError(f"HTTP 404 from http://proxy.example:8080/version: {HTML_PAGE}",
-                          "Check the URL: it should be the KMS itself, not a proxy's page (https://host:9998).")
+    error = ProtocolError(
+        f"HTTP 404 from http://proxy.example:8080/version: {HTML_PAGE}",
+        "Check the URL: it should be the KMS itself, not a proxy's page (https://host:9998).",
+    )
     pilot.app.screen.post_message(ConnectionChecked(CheckResult("http://proxy.example:8080", error=error)))
     await pilot.pause()
     await pilot.pause()

@@ -9,6 +9,7 @@ from textual.widgets import Input, TextArea
 
 from kms_tui.config import ProfileStore
 from kms_tui.tui.modals.discard import DiscardModal
+from tests.tui.console_helpers import connected, open_editor
 from tests.tui.helpers import wait_until
 
 
@@ -17,10 +18,6 @@ def seed(sandbox) -> ProfileStore:
     store.create("alpha", sandbox.url)
     store.set_active("alpha")
     return store
-
-
-async def connected(pilot) -> None:
-    await wait_until(pilot, lambda: pilot.app.whoami_data is not None, what="whoami")
 
 
 async def asked(pilot) -> DiscardModal:
@@ -38,19 +35,8 @@ async def discard(pilot) -> None:
     await pilot.pause()
 
 
-async def open_editor(pilot) -> TextArea:
-    await connected(pilot)
-    await pilot.press("5")
-    await wait_until(pilot, lambda: pilot.app.screen.query_one("#config-text", TextArea).text, what="editor")
-    editor = pilot.app.screen.query_one("#config-text", TextArea)
-    editor.focus()
-    editor.move_cursor((0, 0))
-    await pilot.press(*"# mine", "enter")
-    assert editor.text.startswith("# mine\n")
-    return editor
-
-
 # --- the config editor -----------------------------------------------------------------------
+
 
 async def test_quit_asks_names_the_file_and_keeps_the_edits(console_factory, sandbox):
     seed(sandbox)
@@ -136,6 +122,7 @@ async def test_palette_go_to_asks(console_factory, sandbox):
 
 
 # --- forms -----------------------------------------------------------------------------------
+
 
 async def open_objects(pilot) -> None:
     await connected(pilot)

@@ -9,8 +9,8 @@ import pytest
 
 from kms_tui.config import ProfileStore
 from kms_tui.server.rest import ENV_VERSION
-from tests.tui.test_snapshots import SANDBOX_VERSION
-from tests.tui.test_unsaved_changes import open_editor
+from tests.tui.console_helpers import open_editor
+from tests.tui.scenes import SANDBOX_VERSION
 
 SIZES = [(80, 24), (60, 20)]
 

@@ -27,8 +27,14 @@ def transfer_details(op: TTLV) -> dict[str, str]:
                 if params is not None:
                     out["wrapping"] = ",".join(str(c.value) for c in params.value)
         if op.tag == "Import":
-            obj = next((c for c in op.value if c.tag not in (
-                "UniqueIdentifier", "ObjectType", "ReplaceExisting", "KeyWrapType", "Attributes")), None)
+            obj = next(
+                (
+                    c
+                    for c in op.value
+                    if c.tag not in ("UniqueIdentifier", "ObjectType", "ReplaceExisting", "KeyWrapType", "Attributes")
+                ),
+                None,
+            )
             if obj is not None:
                 out["object_type"] = obj.tag
                 block = obj.get("KeyBlock")

@@ -25,11 +25,17 @@ from kms_tui.kmip.ttlv import TTLV, encode
 from kms_tui.safetext import visible
 
 # What each object type is called when the user is asked to confirm (None: public material).
-MATERIAL = {"PrivateKey": "private key", "SymmetricKey": "symmetric key", "SecretData": "secret data",
-            "OpaqueObject": "opaque object"}
+MATERIAL = {
+    "PrivateKey": "private key",
+    "SymmetricKey": "symmetric key",
+    "SecretData": "secret data",
+    "OpaqueObject": "opaque object",
+}
 _PEM_LABELS: dict[tuple[str | None, str], str] = {
-    ("PKCS1", "PrivateKey"): "RSA PRIVATE KEY", ("PKCS1", "PublicKey"): "RSA PUBLIC KEY",
-    ("PKCS8", "PrivateKey"): "PRIVATE KEY", ("PKCS8", "PublicKey"): "PUBLIC KEY",
+    ("PKCS1", "PrivateKey"): "RSA PRIVATE KEY",
+    ("PKCS1", "PublicKey"): "RSA PUBLIC KEY",
+    ("PKCS8", "PrivateKey"): "PRIVATE KEY",
+    ("PKCS8", "PublicKey"): "PUBLIC KEY",
     ("ECPrivateKey", "PrivateKey"): "EC PRIVATE KEY",
 }
 
@@ -44,19 +50,25 @@ def format_named(name: str) -> ExportFormat:
     try:
         return transfer.EXPORT_FORMATS[name]
     except KeyError:
-        raise InvalidValue(f"unknown export format {name!r}",
-                           f"one of: {', '.join(transfer.EXPORT_FORMATS)}", reason="format") from None
+        raise InvalidValue(
+            f"unknown export format {name!r}", f"one of: {', '.join(transfer.EXPORT_FORMATS)}", reason="format"
+        ) from None
 
 
 def check_format(fmt: ExportFormat, object_type: str) -> None:
     """Refuse a key format for a certificate and a certificate format for a key, before asking."""
     if object_type == "Certificate":
         if not fmt.for_certificates and fmt.name != "json-ttlv":
-            raise NotExportableAs(f"a certificate is exported as {', '.join(transfer.CERTIFICATE_EXPORT_FORMATS)}, "
-                                  f"not {fmt.name}", reason="format")
+            raise NotExportableAs(
+                f"a certificate is exported as {', '.join(transfer.CERTIFICATE_EXPORT_FORMATS)}, not {fmt.name}",
+                reason="format",
+            )
     elif fmt.for_certificates:
-        raise NotExportableAs(f"{fmt.name} is a certificate format; a {object_type or 'key'} is exported as "
-                              f"{', '.join(transfer.KEY_EXPORT_FORMATS)}", reason="format")
+        raise NotExportableAs(
+            f"{fmt.name} is a certificate format; a {object_type or 'key'} is exported as "
+            f"{', '.join(transfer.KEY_EXPORT_FORMATS)}",
+            reason="format",
+        )
 
 
 def holds_material(object_type: str, fmt: ExportFormat) -> str | None:
@@ -118,8 +130,11 @@ def object_bytes(obj: TTLV) -> bytes:
         return found
     if fmt in ("TransparentECPrivateKey", "TransparentECPublicKey"):
         return _ec_raw(material)
-    raise NotExportableAs(f"Unsupported key material type: {fmt} cannot be written as bytes",
-                          "choose json-ttlv, or a pkcs1/pkcs8/sec1 format", reason="format")
+    raise NotExportableAs(
+        f"Unsupported key material type: {fmt} cannot be written as bytes",
+        "choose json-ttlv, or a pkcs1/pkcs8/sec1 format",
+        reason="format",
+    )
 
 
 def export_bytes(response: TTLV, fmt: ExportFormat) -> bytes:
@@ -131,8 +146,10 @@ def export_bytes(response: TTLV, fmt: ExportFormat) -> bytes:
         return object_bytes(obj)
     data = object_bytes(obj)
     if not data:
-        raise ServerRefused(f"{visible(str(response.get_value('UniqueIdentifier', '')))}: the object has no "
-                            "key material (destroyed?)", reason="empty")
+        raise ServerRefused(
+            f"{visible(str(response.get_value('UniqueIdentifier', '')))}: the object has no key material (destroyed?)",
+            reason="empty",
+        )
     if fmt.encoding == "base64":
         return base64.b64encode(data) + b"\n"
     if fmt.encoding == "pem":
@@ -160,19 +177,37 @@ def sensitive_refusal(exc: ServerRefused, uid: str) -> ServerRefused:
         f"the server refuses to export {visible(uid)}: it is marked Sensitive, so its key material never "
         f"leaves the KMS in the clear ({exc.message})",
         "export it wrapped by a key of the KMS (--wrap-key ID; in the console's export dialog: Wrap with "
-        "key id), or use it in place (encrypt, sign…) instead", reason="Sensitive")
+        "key id), or use it in place (encrypt, sign…) instead",
+        reason="Sensitive",
+    )
 
 
 async def export_to_file(
-    client: Any, uid: str, object_type: str, fmt: ExportFormat, path: Path | str, *, wrap_key: str | None = None,
-    wrap_alg: str | None = None, pkcs12_password: str | None = None, unwrap: bool = False,
-    allow_revoked: bool = False, force: bool = False,
+    client: Any,
+    uid: str,
+    object_type: str,
+    fmt: ExportFormat,
+    path: Path | str,
+    *,
+    wrap_key: str | None = None,
+    wrap_alg: str | None = None,
+    pkcs12_password: str | None = None,
+    unwrap: bool = False,
+    allow_revoked: bool = False,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Ask the server for ``uid`` in ``fmt`` and write the file (0600 when it holds key
     material); the audit row names the format, the file and the material, never the bytes."""
     material = holds_material(object_type, fmt)
-    op = transfer.export_request(uid, fmt, wrap_key=wrap_key, wrap_alg=wrap_alg, pkcs12_password=pkcs12_password,
-                                 unwrap=unwrap, allow_revoked=allow_revoked)
+    op = transfer.export_request(
+        uid,
+        fmt,
+        wrap_key=wrap_key,
+        wrap_alg=wrap_alg,
+        pkcs12_password=pkcs12_password,
+        unwrap=unwrap,
+        allow_revoked=allow_revoked,
+    )
     details = {"format": fmt.name, "file": str(path)}
     if material:
         details["material"] = material + (" (wrapped)" if wrap_key else "")
@@ -182,9 +217,14 @@ async def export_to_file(
         raise sensitive_refusal(exc, uid) from None
     data = export_bytes(response, fmt)
     written = write_output(path, data, secret=material is not None, force=force)
-    out: dict[str, Any] = {"id": str(response.get_value("UniqueIdentifier", uid)),
-                           "type": str(response.get_value("ObjectType", object_type)), "format": fmt.name,
-                           "file": str(written), "bytes": len(data), "mode": "0600" if material else "0644"}
+    out: dict[str, Any] = {
+        "id": str(response.get_value("UniqueIdentifier", uid)),
+        "type": str(response.get_value("ObjectType", object_type)),
+        "format": fmt.name,
+        "file": str(written),
+        "bytes": len(data),
+        "mode": "0600" if material else "0644",
+    }
     if wrap_key:
         out["wrapped_by"] = wrap_key
         out["wrap_alg"] = wrap_alg or "server default"

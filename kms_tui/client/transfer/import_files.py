@@ -32,17 +32,24 @@ from kms_tui.kmip.ttlv import TTLV, TTLVError, decode
 from kms_tui.safetext import visible
 
 FORMATS = transfer.IMPORT_KEY_FORMATS + tuple(
-    f for f in transfer.IMPORT_CERTIFICATE_FORMATS if f not in transfer.IMPORT_KEY_FORMATS)
+    f for f in transfer.IMPORT_CERTIFICATE_FORMATS if f not in transfer.IMPORT_KEY_FORMATS
+)
 _OBJECT_TAGS = ("SymmetricKey", "PrivateKey", "PublicKey", "Certificate", "SecretData", "OpaqueObject")
 # PEM labels → (object type, KeyFormatType) as objects_from_pem reads them.
 _PEM_KEYS = {
-    "RSA PRIVATE KEY": ("PrivateKey", "PKCS1"), "RSA PUBLIC KEY": ("PublicKey", "PKCS1"),
-    "PRIVATE KEY": ("PrivateKey", "PKCS8"), "PUBLIC KEY": ("PublicKey", "PKCS8"),
+    "RSA PRIVATE KEY": ("PrivateKey", "PKCS1"),
+    "RSA PUBLIC KEY": ("PublicKey", "PKCS1"),
+    "PRIVATE KEY": ("PrivateKey", "PKCS8"),
+    "PUBLIC KEY": ("PublicKey", "PKCS8"),
     "EC PRIVATE KEY": ("PrivateKey", "ECPrivateKey"),
 }
-_DER_FORMATS = {"sec1": ("PrivateKey", "ECPrivateKey"), "pkcs1-priv": ("PrivateKey", "PKCS1"),
-                "pkcs1-pub": ("PublicKey", "PKCS1"), "pkcs8-priv": ("PrivateKey", "PKCS8"),
-                "pkcs8-pub": ("PublicKey", "PKCS8")}
+_DER_FORMATS = {
+    "sec1": ("PrivateKey", "ECPrivateKey"),
+    "pkcs1-priv": ("PrivateKey", "PKCS1"),
+    "pkcs1-pub": ("PublicKey", "PKCS1"),
+    "pkcs8-priv": ("PrivateKey", "PKCS8"),
+    "pkcs8-pub": ("PublicKey", "PKCS8"),
+}
 
 
 class ImportFileError(InvalidValue):
@@ -90,10 +97,12 @@ def describe_key(key: PrivateKeyTypes | PublicKeyTypes) -> str:
         return f"EC {key.curve.name}"
     if isinstance(key, (dsa.DSAPrivateKey, dsa.DSAPublicKey)):
         return f"DSA {key.key_size}"
-    for classes, name in (((ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey), "Ed25519"),
-                          ((ed448.Ed448PrivateKey, ed448.Ed448PublicKey), "Ed448"),
-                          ((x25519.X25519PrivateKey, x25519.X25519PublicKey), "X25519"),
-                          ((x448.X448PrivateKey, x448.X448PublicKey), "X448")):
+    for classes, name in (
+        ((ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey), "Ed25519"),
+        ((ed448.Ed448PrivateKey, ed448.Ed448PublicKey), "Ed448"),
+        ((x25519.X25519PrivateKey, x25519.X25519PublicKey), "X25519"),
+        ((x448.X448PrivateKey, x448.X448PublicKey), "X448"),
+    ):
         if isinstance(key, classes):
             return name
     return type(key).__name__
@@ -123,8 +132,12 @@ def _describe_object(obj: TTLV) -> str:
     fmt = block.get_value("KeyFormatType", "")
     alg = block.get_value("CryptographicAlgorithm")
     length = block.get_value("CryptographicLength")
-    kind = {"SymmetricKey": "symmetric key", "PrivateKey": "private key", "PublicKey": "public key",
-            "SecretData": "secret data"}.get(obj.tag, obj.tag)
+    kind = {
+        "SymmetricKey": "symmetric key",
+        "PrivateKey": "private key",
+        "PublicKey": "public key",
+        "SecretData": "secret data",
+    }.get(obj.tag, obj.tag)
     if transfer.is_wrapped(obj):
         kek = obj.find("KeyBlock/KeyWrappingData/EncryptionKeyInformation/UniqueIdentifier")
         by = f" by {visible(str(kek.value))}" if kek is not None else ""
@@ -132,8 +145,11 @@ def _describe_object(obj: TTLV) -> str:
     material = block.find("KeyValue/KeyMaterial")
     if obj.tag in ("PrivateKey", "PublicKey") and material is not None and material.type == "ByteString":
         try:
-            key = (ser.load_der_private_key(material.value, None) if obj.tag == "PrivateKey"
-                   else ser.load_der_public_key(material.value))
+            key = (
+                ser.load_der_private_key(material.value, None)
+                if obj.tag == "PrivateKey"
+                else ser.load_der_public_key(material.value)
+            )
             return f"{kind} {describe_key(key)} ({fmt})"
         except (TypeError, ValueError):
             return f"{kind} ({fmt}, not readable)"
@@ -159,7 +175,7 @@ def _der_items(data: bytes, start: int = 0, end: int | None = None) -> list[tupl
             n = first & 0x7F
             if n == 0 or n > 4 or i + n > end:
                 raise ValueError("bad length")
-            length = int.from_bytes(data[i:i + n], "big")
+            length = int.from_bytes(data[i : i + n], "big")
             i += n
         if i + length > end:
             raise ValueError("truncated")
@@ -209,14 +225,18 @@ def read_file(data: bytes, fmt: str | None = None, password: str | None = None) 
     if fmt is not None and fmt not in FORMATS:
         raise ImportFileError(f"unknown import format {fmt!r}", f"one of: {', '.join(FORMATS)}", reason="format")
     if not data:
-        raise ImportFileError("the file is empty", "choose the file that holds the key or certificate",
-                              reason="empty")
+        raise ImportFileError("the file is empty", "choose the file that holds the key or certificate", reason="empty")
     detected = fmt is None
     fmt = fmt or _detect(data)
     plan = ImportPlan(fmt, detected)
     reader = {
-        "json-ttlv": _read_json, "pem": _read_pem, "chain": _read_pem, "der": _read_der_certificate,
-        "pkcs12": _read_pkcs12, "aes": _read_symmetric, "chacha20": _read_symmetric,
+        "json-ttlv": _read_json,
+        "pem": _read_pem,
+        "chain": _read_pem,
+        "der": _read_der_certificate,
+        "pkcs12": _read_pkcs12,
+        "aes": _read_symmetric,
+        "chacha20": _read_symmetric,
     }.get(fmt, _read_der_key)
     reader(plan, data, password)
     if not plan.descriptions:
@@ -241,8 +261,11 @@ def _detect(data: bytes) -> str:
         return shape
     if len(data) in (16, 24, 32):
         return "aes"
-    raise ImportFileError("the file's format could not be told from its content",
-                          f"name it with --format ({', '.join(FORMATS)})", reason="undetected")
+    raise ImportFileError(
+        "the file's format could not be told from its content",
+        f"name it with --format ({', '.join(FORMATS)})",
+        reason="undetected",
+    )
 
 
 def _pem_labels(data: bytes) -> list[str]:
@@ -250,7 +273,7 @@ def _pem_labels(data: bytes) -> list[str]:
     for line in data.decode("ascii", "replace").splitlines():
         line = line.strip()
         if line.startswith("-----BEGIN ") and line.endswith("-----"):
-            labels.append(line[len("-----BEGIN "):-5])
+            labels.append(line[len("-----BEGIN ") : -5])
     return labels
 
 
@@ -260,9 +283,11 @@ def _read_json(plan: ImportPlan, data: bytes, _password: str | None) -> None:
     except (TTLVError, UnicodeDecodeError, ValueError) as exc:
         raise ImportFileError(f"not a KMIP JSON TTLV object: {visible(str(exc))[:200]}", reason="json") from None
     if node.tag not in _OBJECT_TAGS:
-        raise ImportFileError(f"the JSON TTLV holds a {visible(node.tag)}, not a key, certificate or secret",
-                              "export the object with ckms or kms-tui (json-ttlv) and import that file",
-                              reason="json")
+        raise ImportFileError(
+            f"the JSON TTLV holds a {visible(node.tag)}, not a key, certificate or secret",
+            "export the object with ckms or kms-tui (json-ttlv) and import that file",
+            reason="json",
+        )
     plan.objects = [node]
 
 
@@ -304,14 +329,18 @@ def _read_pem(plan: ImportPlan, data: bytes, password: str | None) -> None:
         elif label == "ENCRYPTED PRIVATE KEY":
             keys.append((label, der))
         elif label == "EC PUBLIC KEY":
-            raise ImportFileError("PEM files with EC PUBLIC KEY are not supported: SEC1 should be reserved "
-                                  "for EC private keys only", reason="pem")
+            raise ImportFileError(
+                "PEM files with EC PUBLIC KEY are not supported: SEC1 should be reserved for EC private keys only",
+                reason="pem",
+            )
         else:
             raise ImportFileError(f"PEM tag {visible(label)} not supported", reason="pem")
     if certs and keys:
-        raise ImportFileError("the PEM file holds both keys and certificates",
-                              "import the key and the certificate from separate files, or as a PKCS#12",
-                              reason="pem")
+        raise ImportFileError(
+            "the PEM file holds both keys and certificates",
+            "import the key and the certificate from separate files, or as a PKCS#12",
+            reason="pem",
+        )
     if certs:
         if plan.format == "pem" and len(certs) > 1:
             plan.format = "chain"
@@ -325,8 +354,9 @@ def _read_pem(plan: ImportPlan, data: bytes, password: str | None) -> None:
     private = [k for k in keys if "PRIVATE" in k[0]]
     label, der = (private or keys)[-1]
     if len(keys) > 1:
-        plan.notes.append("the file holds several keys: only the "
-                          + ("private key" if private else "last key") + " is imported")
+        plan.notes.append(
+            "the file holds several keys: only the " + ("private key" if private else "last key") + " is imported"
+        )
     if label == "ENCRYPTED PRIVATE KEY":
         if not password:
             plan.needs_password = True
@@ -335,8 +365,11 @@ def _read_pem(plan: ImportPlan, data: bytes, password: str | None) -> None:
         try:
             key = ser.load_der_private_key(der, password.encode())
         except (TypeError, ValueError):
-            raise ImportFileError("the encrypted private key cannot be opened with this password",
-                                  "check the password file", reason="password") from None
+            raise ImportFileError(
+                "the encrypted private key cannot be opened with this password",
+                "check the password file",
+                reason="password",
+            ) from None
         der = key.private_bytes(ser.Encoding.DER, ser.PrivateFormat.PKCS8, ser.NoEncryption())
         plan.notes.append("decrypted here and sent as PKCS#8 (ckms does not read encrypted PEM)")
         label = "PRIVATE KEY"
@@ -378,15 +411,19 @@ def _read_pkcs12(plan: ImportPlan, data: bytes, password: str | None) -> None:
             plan.needs_password = True
             plan.descriptions = ["PKCS#12 (password-protected: give its password to see and import it)"]
             return
-        raise ImportFileError("Unable to parse PKCS12 file: (bad/missing password?)", "check the password file",
-                              reason="password") from None
+        raise ImportFileError(
+            "Unable to parse PKCS12 file: (bad/missing password?)", "check the password file", reason="password"
+        ) from None
     except TypeError:
         raise ImportFileError("not a PKCS#12 file", reason="pkcs12") from None
-    plan.descriptions = [f"private key {describe_key(key)}" if key is not None else "no private key (refused)",
-                         describe_certificate(cert) if cert is not None else "no certificate (refused)"]
+    plan.descriptions = [
+        f"private key {describe_key(key)}" if key is not None else "no private key (refused)",
+        describe_certificate(cert) if cert is not None else "no certificate (refused)",
+    ]
     plan.descriptions += [f"chain: {describe_certificate(c)}" for c in chain]
-    plan.notes.append("imported as: the private key, its public key, the certificate and the chain, "
-                      "linked to each other")
+    plan.notes.append(
+        "imported as: the private key, its public key, the certificate and the chain, linked to each other"
+    )
 
 
 # -- requests -------------------------------------------------------------------------------------
@@ -402,8 +439,9 @@ def requests(plan: ImportPlan, options: ImportOptions) -> list[TTLV]:
     try:
         return _requests(plan, options, mask)
     except TTLVError as exc:  # a json-ttlv object whose embedded attributes do not decode
-        raise ImportFileError(f"the object's attributes cannot be read: {visible(str(exc))[:200]}",
-                              reason="json") from None
+        raise ImportFileError(
+            f"the object's attributes cannot be read: {visible(str(exc))[:200]}", reason="json"
+        ) from None
 
 
 class _Common(TypedDict):
@@ -445,10 +483,12 @@ async def check_wrapping_key(client: Any, plan: ImportPlan, kek: str) -> None:
         raise InvalidValue(refusal, _WRAP_FIX, reason="wrap")
     kind = str((await client.get_attributes(kek, with_tags=False)).get("ObjectType", ""))
     if kind != "SymmetricKey":
-        raise InvalidValue(f"{visible(kek)} is a {kind or 'object'}: the KMS stores a key wrapped on import with a "
-                           "symmetric key only (RFC 5649)",
-                           "name an AES key to wrap with, or import first and export it wrapped by this key",
-                           reason="wrap")
+        raise InvalidValue(
+            f"{visible(kek)} is a {kind or 'object'}: the KMS stores a key wrapped on import with a "
+            "symmetric key only (RFC 5649)",
+            "name an AES key to wrap with, or import first and export it wrapped by this key",
+            reason="wrap",
+        )
 
 
 def _requests(plan: ImportPlan, options: ImportOptions, mask: int | None) -> list[TTLV]:
@@ -462,14 +502,25 @@ def _requests(plan: ImportPlan, options: ImportOptions, mask: int | None) -> lis
     if not plan.objects:
         raise ImportFileError("nothing to import (an encrypted key needs its password)", reason="empty")
     if len(plan.objects) == 1:
-        return [transfer.import_request(plan.objects[0], uid=options.uid, links=options.links,
-                                        unwrap=options.unwrap, wrapping_key_id=options.wrap_key or None, **common)]
+        return [
+            transfer.import_request(
+                plan.objects[0],
+                uid=options.uid,
+                links=options.links,
+                unwrap=options.unwrap,
+                wrapping_key_id=options.wrap_key or None,
+                **common,
+            )
+        ]
     ops = []
     chain = list(reversed(plan.objects))  # root first, as import_chain pops from the end
     for i, obj in enumerate(chain):
         leaf = i == len(chain) - 1
-        ops.append(transfer.import_request(obj, uid=options.uid if leaf else "",
-                                           links=options.links if leaf else None, **common))
+        ops.append(
+            transfer.import_request(
+                obj, uid=options.uid if leaf else "", links=options.links if leaf else None, **common
+            )
+        )
     return ops
 
 
@@ -477,8 +528,9 @@ def link_to_issuer(op: TTLV, issuer_id: str) -> TTLV:
     """The Import ``op`` with a CertificateLink to the certificate imported just before it."""
     attrs = op.get("Attributes")
     assert attrs is not None, "import_request always writes Attributes"
-    link = TTLV.struct("Link", [TTLV.enum("LinkType", "CertificateLink"),
-                                TTLV.text("LinkedObjectIdentifier", issuer_id)])
+    link = TTLV.struct(
+        "Link", [TTLV.enum("LinkType", "CertificateLink"), TTLV.text("LinkedObjectIdentifier", issuer_id)]
+    )
     attrs.value = [c for c in attrs.value if not (c.tag == "Link" and c.get_value("LinkType") == "CertificateLink")]
     attrs.value.append(link)
     return op
@@ -487,8 +539,7 @@ def link_to_issuer(op: TTLV, issuer_id: str) -> TTLV:
 def tags_of(values: Iterable[str]) -> tuple[str, ...]:
     tags = tuple(values)
     if any(not t or t.startswith("_") for t in tags):
-        raise InvalidValue("tags must be non-empty and must not start with '_' (reserved for the server)",
-                           reason="tag")
+        raise InvalidValue("tags must be non-empty and must not start with '_' (reserved for the server)", reason="tag")
     return tags
 
 
@@ -507,6 +558,19 @@ async def send(client: Any, plan: ImportPlan, opts: ImportOptions) -> list[str]:
     return ids
 
 
-__all__ = ["WRAPPED_ON_IMPORT", "ImportFileError", "ImportOptions", "ImportPlan", "check_wrapping_key", "der_shape",
-           "describe_certificate", "link_to_issuer", "read_file", "requests", "send", "tags_of", "to_json",
-           "wrap_refusal"]
+__all__ = [
+    "WRAPPED_ON_IMPORT",
+    "ImportFileError",
+    "ImportOptions",
+    "ImportPlan",
+    "check_wrapping_key",
+    "der_shape",
+    "describe_certificate",
+    "link_to_issuer",
+    "read_file",
+    "requests",
+    "send",
+    "tags_of",
+    "to_json",
+    "wrap_refusal",
+]

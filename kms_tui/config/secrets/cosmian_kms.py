@@ -27,13 +27,13 @@ ENV_INSECURE = "COSMIAN_KMS_INSECURE_CERTS"
 # profile keys, which do not apply to the secret backend's connection).
 _TLS_FIXES = {
     "tls_unknown_ca": f"for a test server set {ENV_INSECURE}=1 to accept its certificate; "
-                      "otherwise add the CA that issued it to the system trust store",
+    "otherwise add the CA that issued it to the system trust store",
     "tls_hostname": "write the host name the certificate was issued for in the secret:// reference "
-                    f"(or set {ENV_INSECURE}=1 for a test server)",
+    f"(or set {ENV_INSECURE}=1 for a test server)",
     "tls_expired": f"ask the KMS administrator to renew the server certificate (or set {ENV_INSECURE}=1 "
-                   "for a test server)",
+    "for a test server)",
     "tls_not_tls": "the backend uses https for every host except localhost, 127.0.0.1 and ::1, and this "
-                   "server does not answer with TLS",
+    "server does not answer with TLS",
 }
 
 
@@ -41,8 +41,10 @@ def parse(body: str) -> tuple[str, str]:
     """``host[:port]/object-id`` -> (base URL, object id)."""
     host, _, uid = body.partition("/")
     if not host or not uid.strip("/"):
-        raise BackendFailure("a cosmian-kms reference is secret://<host>[:<port>]/<object-id>",
-                             "e.g. secret://kms.example.com:9998/0b8e4a4c-…")
+        raise BackendFailure(
+            "a cosmian-kms reference is secret://<host>[:<port>]/<object-id>",
+            "e.g. secret://kms.example.com:9998/0b8e4a4c-…",
+        )
     name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
     scheme = "http" if name in _LOOPBACK else "https"
     return f"{scheme}://{host}", uid.strip("/")
@@ -55,8 +57,7 @@ def secret_bytes(response: TTLV) -> bytes:
     try:
         return value_of(response)[2]
     except NotASecret as exc:
-        fix = ("reference a SecretData (or OpaqueObject) holding the secret" if exc.reason == "not_secret"
-               else exc.fix)
+        fix = "reference a SecretData (or OpaqueObject) holding the secret" if exc.reason == "not_secret" else exc.fix
         raise BackendFailure(exc.message, fix) from None
 
 
@@ -83,15 +84,18 @@ async def _get(base_url: str, uid: str) -> bytes:
     try:
         from kms_tui.config.settings import client_options
 
-        async with KmsClient(ConnectionSettings.from_http_config(http_config), profile="secret://",
-                             **client_options()) as client:
+        async with KmsClient(
+            ConnectionSettings.from_http_config(http_config), profile="secret://", **client_options()
+        ) as client:
             return secret_bytes(await client.get(uid))
     except Unreachable as exc:
-        raise BackendFailure(f"cannot reach {base_url}: {exc.message}",
-                             _TLS_FIXES.get(exc.reason or "", exc.fix)) from None
+        raise BackendFailure(
+            f"cannot reach {base_url}: {exc.message}", _TLS_FIXES.get(exc.reason or "", exc.fix)
+        ) from None
     except KmsError as exc:
-        raise BackendFailure(f"{base_url} answered: {exc.message}",
-                             exc.fix or f"check {ENV_TOKEN} and the object id") from None
+        raise BackendFailure(
+            f"{base_url} answered: {exc.message}", exc.fix or f"check {ENV_TOKEN} and the object id"
+        ) from None
 
 
 def make_fetcher() -> Callable[[str], str]:

@@ -86,17 +86,23 @@ class SecretResolver:
         if ref in self._cache:
             return self._cache[ref]
         if not self.backend:
-            how = ("`kms-tui serve --backend NAME`" if self.where.startswith("server")
-                   else "the profile's settings (`kms-tui profile import FILE --secret-backend NAME`)")
-            raise self._fail(key, ref, f"no secret backend is set for this {self.where}",
-                             f"choose one of {', '.join(BACKENDS)} with {how} or ${ENV_BACKEND}")
+            how = (
+                "`kms-tui serve --backend NAME`"
+                if self.where.startswith("server")
+                else "the profile's settings (`kms-tui profile import FILE --secret-backend NAME`)"
+            )
+            raise self._fail(
+                key,
+                ref,
+                f"no secret backend is set for this {self.where}",
+                f"choose one of {', '.join(BACKENDS)} with {how} or ${ENV_BACKEND}",
+            )
         if self.backend not in BACKENDS:
-            raise self._fail(key, ref, f"unknown secret backend {self.backend!r}",
-                             f"use one of: {', '.join(BACKENDS)}")
+            raise self._fail(key, ref, f"unknown secret backend {self.backend!r}", f"use one of: {', '.join(BACKENDS)}")
         try:
             if self._fetch is None:
                 self._fetch = _load_fetcher(self.backend)
-            value = self._fetch(ref[len("secret://"):])
+            value = self._fetch(ref[len("secret://") :])
         except BackendFailure as exc:
             raise self._fail(key, ref, exc.reason, exc.fix) from None
         self._cache[ref] = value
@@ -106,8 +112,14 @@ class SecretResolver:
         return REFERENCE.sub(lambda m: self.fetch(key, m.group(0)), value)
 
 
-def resolve_tree(data: Any, backend: str | None = None, *, prefix: str = "", where: str = "profile",
-                 resolver: SecretResolver | None = None) -> tuple[Any, dict[str, str]]:
+def resolve_tree(
+    data: Any,
+    backend: str | None = None,
+    *,
+    prefix: str = "",
+    where: str = "profile",
+    resolver: SecretResolver | None = None,
+) -> tuple[Any, dict[str, str]]:
     """Resolve every reference in a parsed TOML tree, returning (resolved copy, {key: original}).
 
     Used for profiles and for the sandbox's kms.toml. The input is not modified; the second

@@ -21,8 +21,9 @@ def parse(body: str) -> tuple[str, str, str]:
     location, _, field = body.partition("#")
     mount, _, path = location.strip("/").partition("/")
     if not mount or not path:
-        raise BackendFailure("a vault reference is secret://<mount>/<path>[#field]",
-                             "e.g. secret://secret/kms-console/prod#api_token")
+        raise BackendFailure(
+            "a vault reference is secret://<mount>/<path>[#field]", "e.g. secret://secret/kms-console/prod#api_token"
+        )
     return mount, path, field or "value"
 
 
@@ -40,23 +41,29 @@ def make_fetcher() -> Callable[[str], str]:
     def fetch(body: str) -> str:
         mount, path, field = parse(body)
         try:
-            answer = client.secrets.kv.v2.read_secret_version(path=path, mount_point=mount,
-                                                              raise_on_deleted_version=True)
+            answer = client.secrets.kv.v2.read_secret_version(
+                path=path, mount_point=mount, raise_on_deleted_version=True
+            )
         except hvac.exceptions.Forbidden:
-            raise BackendFailure("Vault refused the token (403 permission denied)",
-                                 "check VAULT_TOKEN and its policy on this path") from None
+            raise BackendFailure(
+                "Vault refused the token (403 permission denied)", "check VAULT_TOKEN and its policy on this path"
+            ) from None
         except hvac.exceptions.InvalidPath:
-            raise BackendFailure(f"no secret at {mount}/{path} in Vault (404)",
-                                 "check the mount and path (KV version 2)") from None
+            raise BackendFailure(
+                f"no secret at {mount}/{path} in Vault (404)", "check the mount and path (KV version 2)"
+            ) from None
         except hvac.exceptions.VaultError as exc:
             raise BackendFailure(f"Vault error: {type(exc).__name__}", "check the Vault server's logs") from None
         except requests.RequestException as exc:
-            raise BackendFailure(f"cannot reach Vault at {addr}: {type(exc).__name__}",
-                                 "check VAULT_ADDR and the network") from None
+            raise BackendFailure(
+                f"cannot reach Vault at {addr}: {type(exc).__name__}", "check VAULT_ADDR and the network"
+            ) from None
         data = (answer.get("data") or {}).get("data") or {}
         if field not in data:
-            raise BackendFailure(f"the secret has no field {field!r} (fields: {', '.join(sorted(data)) or 'none'})",
-                                 "add #<field> to the reference")
+            raise BackendFailure(
+                f"the secret has no field {field!r} (fields: {', '.join(sorted(data)) or 'none'})",
+                "add #<field> to the reference",
+            )
         return str(data[field])
 
     return fetch

@@ -16,7 +16,5 @@ from kms_tui.kmip.models.operations import *  # noqa: F403
 from kms_tui.kmip.models.requests import *  # noqa: F403
 
 __all__ = ["CodecError", "TTLVModel", "W", "codec_error"] + [
-    name
-    for module in (admin_ops, attributes, messages, objects, operations, requests)
-    for name in module.__all__
+    name for module in (admin_ops, attributes, messages, objects, operations, requests) for name in module.__all__
 ]

@@ -85,9 +85,11 @@ def tags_attribute(tags: Iterable[str], vendor: str = COSMIAN) -> Attributes:
     ckms sends tags on Create (an empty list is ``"[]"``)."""
     import json
 
-    return Attributes(vendor_attributes=[
-        VendorAttribute.of(vendor, TAG_ATTRIBUTE, json.dumps(sorted(set(tags)), separators=(",", ":")))
-    ])
+    return Attributes(
+        vendor_attributes=[
+            VendorAttribute.of(vendor, TAG_ATTRIBUTE, json.dumps(sorted(set(tags)), separators=(",", ":")))
+        ]
+    )
 
 
 def set_attribute(uid: str, attribute: Attributes) -> a.SetAttribute:
@@ -107,9 +109,7 @@ def delete_attribute(uid: str, current: Attributes) -> a.DeleteAttribute:
     return a.DeleteAttribute(unique_identifier=uid, current_attribute=current)
 
 
-def delete_attribute_references(
-    uid: str, references: Sequence[str | tuple[str, str]]
-) -> a.DeleteAttribute:
+def delete_attribute_references(uid: str, references: Sequence[str | tuple[str, str]]) -> a.DeleteAttribute:
     """DeleteAttribute by ``AttributeReferences``: standard tags (``"DeactivationDate"``) or
     ``(vendor, name)`` pairs (ckms ``delete --attribute TAG``)."""
     refs: list[str | VendorAttributeReference] = [

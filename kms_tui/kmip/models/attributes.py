@@ -137,8 +137,17 @@ class CertificateAttributes(TTLVModel):
 
 
 _VENDOR_VALUE_TYPES = frozenset(
-    {"TextString", "Integer", "LongInteger", "BigInteger", "ByteString", "Boolean", "DateTime",
-     "Interval", "DateTimeExtended"}
+    {
+        "TextString",
+        "Integer",
+        "LongInteger",
+        "BigInteger",
+        "ByteString",
+        "Boolean",
+        "DateTime",
+        "Interval",
+        "DateTimeExtended",
+    }
 )
 
 

@@ -16,19 +16,44 @@ from kms_tui.kmip.models import operations as o
 from kms_tui.kmip.models.attributes import COSMIAN, Attributes, CertificateAttributes, CryptographicDomainParameters
 from kms_tui.kmip.ttlv import TTLV
 
-__all__ = ["SUBJECT_KEYS", "KEY_SPECS", "SAN_KINDS", "parse_subject", "parse_key_spec", "with_sans", "certify_any",
-           "recertify_request", "validate_request"]
+__all__ = [
+    "SUBJECT_KEYS",
+    "KEY_SPECS",
+    "SAN_KINDS",
+    "parse_subject",
+    "parse_key_spec",
+    "with_sans",
+    "certify_any",
+    "recertify_request",
+    "validate_request",
+]
 
 # parse_subject_line's identifiers → CertificateAttributes fields
 SUBJECT_KEYS = {
-    "CN": "cn", "O": "o", "OU": "ou", "emailAddress": "email", "C": "c", "ST": "st", "L": "l", "UID": "uid",
-    "Serial Number": "serial_number", "Title": "title", "DC": "dc", "DN Qualifier": "dn_qualifier",
+    "CN": "cn",
+    "O": "o",
+    "OU": "ou",
+    "emailAddress": "email",
+    "C": "c",
+    "ST": "st",
+    "L": "l",
+    "UID": "uid",
+    "Serial Number": "serial_number",
+    "Title": "title",
+    "DC": "dc",
+    "DN Qualifier": "dn_qualifier",
 }
 # --generate-key values → (algorithm, RSA length or curve); what ckms's Algorithm enum sets
 KEY_SPECS: dict[str, tuple[str, int | str]] = {
-    "rsa:2048": ("RSA", 2048), "rsa:3072": ("RSA", 3072), "rsa:4096": ("RSA", 4096),
-    "ec:p224": ("EC", "P224"), "ec:p256": ("EC", "P256"), "ec:p384": ("EC", "P384"), "ec:p521": ("EC", "P521"),
-    "ed25519": ("Ed25519", "CURVEED25519"), "ed448": ("Ed448", "CURVEED448"),
+    "rsa:2048": ("RSA", 2048),
+    "rsa:3072": ("RSA", 3072),
+    "rsa:4096": ("RSA", 4096),
+    "ec:p224": ("EC", "P224"),
+    "ec:p256": ("EC", "P256"),
+    "ec:p384": ("EC", "P384"),
+    "ec:p521": ("EC", "P521"),
+    "ed25519": ("Ed25519", "CURVEED25519"),
+    "ed448": ("Ed448", "CURVEED448"),
 }
 
 
@@ -92,13 +117,15 @@ def _key_attributes(attrs: Attributes, spec: tuple[str, int | str]) -> None:
         attrs.key_format_type = KeyFormatType.TransparentRSAPrivateKey
     else:
         attrs.cryptographic_domain_parameters = CryptographicDomainParameters(
-            recommended_curve=RecommendedCurve.from_wire(str(size)))
+            recommended_curve=RecommendedCurve.from_wire(str(size))
+        )
         attrs.key_format_type = KeyFormatType.ECPrivateKey
     attrs.object_type = ObjectType.PrivateKey
 
 
-def _attributes(issuer_key: str | None, issuer_cert: str | None, days: int, tags: Sequence[str],
-                now: datetime | None) -> Attributes:
+def _attributes(
+    issuer_key: str | None, issuer_cert: str | None, days: int, tags: Sequence[str], now: datetime | None
+) -> Attributes:
     """What both builders put first: issuer links, validity days, activation now, tags."""
     if days < 0 or days > 2**31 - 1:
         raise ValueError("number of days must be a positive integer")
@@ -151,8 +178,10 @@ def certify_any(
         attrs.certificate_attributes = parse_subject(subject)
         _key_attributes(attrs, parse_key_spec(generate))
     else:
-        raise ValueError("Supply a certificate signing request, a public key id or an existing certificate id "
-                         "or request a keypair to be generated")
+        raise ValueError(
+            "Supply a certificate signing request, a public key id or an existing certificate id "
+            "or request a keypair to be generated"
+        )
     if extensions is not None:
         attrs.set_vendor_attribute(COSMIAN, "x509-extension", extensions)
     request.attributes = attrs

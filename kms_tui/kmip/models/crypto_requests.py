@@ -167,24 +167,45 @@ def _opt_bytes(tag: str, value: bytes | None) -> TTLV | None:
     return None if value is None else TTLV.bytes_(tag, bytes(value))
 
 
-def encrypt_request(uid: str, data: bytes, *, params: TTLV | None = None, nonce: bytes | None = None,
-                    aad: bytes | None = None) -> TTLV:
+def encrypt_request(
+    uid: str, data: bytes, *, params: TTLV | None = None, nonce: bytes | None = None, aad: bytes | None = None
+) -> TTLV:
     """``encrypt_request`` (requests/encrypt.rs): UniqueIdentifier, CryptographicParameters, Data,
     IVCounterNonce, AuthenticatedEncryptionAdditionalData."""
-    return TTLV.struct("Encrypt", [
-        _uid(uid), params, TTLV.bytes_("Data", bytes(data)), _opt_bytes("IVCounterNonce", nonce),
-        _opt_bytes("AuthenticatedEncryptionAdditionalData", aad),
-    ])
+    return TTLV.struct(
+        "Encrypt",
+        [
+            _uid(uid),
+            params,
+            TTLV.bytes_("Data", bytes(data)),
+            _opt_bytes("IVCounterNonce", nonce),
+            _opt_bytes("AuthenticatedEncryptionAdditionalData", aad),
+        ],
+    )
 
 
-def decrypt_request(uid: str, data: bytes, *, params: TTLV | None = None, nonce: bytes | None = None,
-                    tag: bytes | None = None, aad: bytes | None = None) -> TTLV:
+def decrypt_request(
+    uid: str,
+    data: bytes,
+    *,
+    params: TTLV | None = None,
+    nonce: bytes | None = None,
+    tag: bytes | None = None,
+    aad: bytes | None = None,
+) -> TTLV:
     """``decrypt_request`` (requests/decrypt.rs): … Data, IVCounterNonce,
     AuthenticatedEncryptionAdditionalData, AuthenticatedEncryptionTag."""
-    return TTLV.struct("Decrypt", [
-        _uid(uid), params, TTLV.bytes_("Data", bytes(data)), _opt_bytes("IVCounterNonce", nonce),
-        _opt_bytes("AuthenticatedEncryptionAdditionalData", aad), _opt_bytes("AuthenticatedEncryptionTag", tag),
-    ])
+    return TTLV.struct(
+        "Decrypt",
+        [
+            _uid(uid),
+            params,
+            TTLV.bytes_("Data", bytes(data)),
+            _opt_bytes("IVCounterNonce", nonce),
+            _opt_bytes("AuthenticatedEncryptionAdditionalData", aad),
+            _opt_bytes("AuthenticatedEncryptionTag", tag),
+        ],
+    )
 
 
 def sign_request(uid: str, data: bytes, *, params: TTLV | None = None, digested: bool = False) -> TTLV:
@@ -192,30 +213,47 @@ def sign_request(uid: str, data: bytes, *, params: TTLV | None = None, digested:
     return TTLV.struct("Sign", [_uid(uid), params, TTLV.bytes_("DigestedData" if digested else "Data", bytes(data))])
 
 
-def signature_verify_request(uid: str, data: bytes, signature: bytes, *, params: TTLV | None = None,
-                             digested: bool = False) -> TTLV:
+def signature_verify_request(
+    uid: str, data: bytes, signature: bytes, *, params: TTLV | None = None, digested: bool = False
+) -> TTLV:
     """``run_signature_verify`` (shared/signature_verify.rs)."""
-    return TTLV.struct("SignatureVerify", [
-        _uid(uid), params, TTLV.bytes_("DigestedData" if digested else "Data", bytes(data)),
-        TTLV.bytes_("SignatureData", bytes(signature)),
-    ])
+    return TTLV.struct(
+        "SignatureVerify",
+        [
+            _uid(uid),
+            params,
+            TTLV.bytes_("DigestedData" if digested else "Data", bytes(data)),
+            TTLV.bytes_("SignatureData", bytes(signature)),
+        ],
+    )
 
 
 def mac_request(uid: str, data: bytes, hashing_algorithm: str = "SHA256") -> TTLV:
     """``ckms mac compute`` (actions/mac.rs): the hash in CryptographicParameters, Data, and
     InitIndicator/FinalIndicator false."""
-    return TTLV.struct("MAC", [
-        _uid(uid), cryptographic_parameters(HashingAlgorithm=hashing_algorithm), TTLV.bytes_("Data", bytes(data)),
-        TTLV.boolean("InitIndicator", False), TTLV.boolean("FinalIndicator", False),
-    ])
+    return TTLV.struct(
+        "MAC",
+        [
+            _uid(uid),
+            cryptographic_parameters(HashingAlgorithm=hashing_algorithm),
+            TTLV.bytes_("Data", bytes(data)),
+            TTLV.boolean("InitIndicator", False),
+            TTLV.boolean("FinalIndicator", False),
+        ],
+    )
 
 
 def mac_verify_request(uid: str, data: bytes, mac: bytes, hashing_algorithm: str = "SHA256") -> TTLV:
     """``ckms mac verify``: UniqueIdentifier, CryptographicParameters, Data, MACData."""
-    return TTLV.struct("MACVerify", [
-        _uid(uid), cryptographic_parameters(HashingAlgorithm=hashing_algorithm), TTLV.bytes_("Data", bytes(data)),
-        TTLV.bytes_("MACData", bytes(mac)),
-    ])
+    return TTLV.struct(
+        "MACVerify",
+        [
+            _uid(uid),
+            cryptographic_parameters(HashingAlgorithm=hashing_algorithm),
+            TTLV.bytes_("Data", bytes(data)),
+            TTLV.bytes_("MACData", bytes(mac)),
+        ],
+    )
 
 
 def split_ciphertext(blob: bytes, nonce_size: int, tag_size: int) -> tuple[bytes, bytes, bytes]:
@@ -224,6 +262,6 @@ def split_ciphertext(blob: bytes, nonce_size: int, tag_size: int) -> tuple[bytes
     if nonce_size + tag_size > len(blob):
         raise ValueError("The ciphertext is too short to contain the nonce/tweak and the tag")
     nonce = blob[:nonce_size]
-    body = blob[nonce_size:len(blob) - tag_size]
-    tag = blob[len(blob) - tag_size:] if tag_size else b""
+    body = blob[nonce_size : len(blob) - tag_size]
+    tag = blob[len(blob) - tag_size :] if tag_size else b""
     return body, nonce, tag

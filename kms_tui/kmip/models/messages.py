@@ -142,7 +142,6 @@ class RequestBatchItem(_BatchItem):
     message_extension: list[TTLV] | None = None
 
 
-
 class RequestMessage(TTLVModel):
     TAG = "RequestMessage"
     request_header: RequestHeader
@@ -156,9 +155,7 @@ class RequestMessage(TTLVModel):
             RequestBatchItem(operation=Operation(p.tag if isinstance(p, TTLV) else p.TAG), request_payload=p)
             for p in payloads
         ]
-        return cls(
-            request_header=RequestHeader(batch_count=len(items), **header), batch_item=items
-        )
+        return cls(request_header=RequestHeader(batch_count=len(items), **header), batch_item=items)
 
 
 class ResponseHeader(TTLVModel):
@@ -196,12 +193,9 @@ class ResponseBatchItem(_BatchItem):
         status = values["result_status"]
         if status == ResultStatus.OperationFailed and "result_reason" not in values:
             raise codec_error(path, "missing field `ResultReason`")
-        if status in (ResultStatus.OperationFailed, ResultStatus.OperationUndone) and (
-            "result_message" not in values
-        ):
+        if status in (ResultStatus.OperationFailed, ResultStatus.OperationUndone) and ("result_message" not in values):
             raise codec_error(path, "missing field `ResultMessage`")
         return super()._build(values, path)
-
 
 
 class ResponseMessage(TTLVModel):

@@ -53,7 +53,6 @@ def _secret() -> Any:
     return Field(default=None, repr=False)
 
 
-
 class TransparentSymmetricKey(TTLVModel):
     key: bytes = Field(repr=False)
 
@@ -103,8 +102,7 @@ _TRANSPARENT: dict[str, type[TTLVModel]] = {
     "TransparentECPublicKey": TransparentECPublicKey,
 }
 _OPAQUE_STRUCTS = frozenset(
-    {"TransparentDSAPrivateKey", "TransparentDSAPublicKey", "TransparentDHPrivateKey",
-     "TransparentDHPublicKey"}
+    {"TransparentDSAPrivateKey", "TransparentDSAPublicKey", "TransparentDHPrivateKey", "TransparentDHPublicKey"}
 )
 
 
@@ -248,8 +246,7 @@ ManagedObject = (
     SymmetricKey | PrivateKey | PublicKey | SecretData | Certificate | CertificateRequest | OpaqueObject | TTLV
 )
 _OBJECT_CLASSES: dict[str, type[TTLVModel]] = {
-    c.TAG: c
-    for c in (SymmetricKey, PrivateKey, PublicKey, SecretData, Certificate, CertificateRequest, OpaqueObject)
+    c.TAG: c for c in (SymmetricKey, PrivateKey, PublicKey, SecretData, Certificate, CertificateRequest, OpaqueObject)
 }
 # Every tag Cosmian maps to an `Object` field (Object::VARIANTS); SplitKey/PGPKey kept as raw nodes.
 OBJECT_TAGS = frozenset({*_OBJECT_CLASSES, "SplitKey", "PGPKey"})

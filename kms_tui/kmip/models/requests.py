@@ -67,7 +67,15 @@ SYMMETRIC_DEFAULT_MASK = int(_U.Encrypt | _U.Decrypt | _U.WrapKey | _U.UnwrapKey
 UNRESTRICTED = int(_U.Unrestricted)  # what a non-FIPS ckms puts on key pairs
 
 _EC_CURVES = {
-    "P192", "P224", "P256", "P384", "P521", "SECP224K1", "SECP256K1", "CURVE25519", "CURVE448",
+    "P192",
+    "P224",
+    "P256",
+    "P384",
+    "P521",
+    "SECP224K1",
+    "SECP256K1",
+    "CURVE25519",
+    "CURVE448",
 }
 _EDWARDS = {"CURVEED25519": "Ed25519", "CURVEED448": "Ed448"}
 
@@ -162,11 +170,7 @@ def create_key_pair_request(
     priv_mask, pub_mask = fips_mask_limit(family) if fips else (UNRESTRICTED, UNRESTRICTED)
     common_mask = priv_mask | pub_mask if fips else UNRESTRICTED
     activation = _now(now) if activate else None
-    params = (
-        CryptographicDomainParameters(qlength=256, recommended_curve=RecommendedCurve(crv))
-        if crv
-        else None
-    )
+    params = CryptographicDomainParameters(qlength=256, recommended_curve=RecommendedCurve(crv)) if crv else None
     rsa = alg == CryptographicAlgorithm.RSA
     # ckms quirk kept: RSA public-key attributes also say TransparentRSAPrivateKey / PrivateKey.
     priv_fmt = KeyFormatType.TransparentRSAPrivateKey if rsa else KeyFormatType.ECPrivateKey
@@ -288,9 +292,7 @@ def export_request(
     return o.Export(**g.model_dump(exclude_none=True))
 
 
-def get_attributes_request(
-    uid: str, refs: Sequence[str] = (), include_tags: bool = False
-) -> a.GetAttributes:
+def get_attributes_request(uid: str, refs: Sequence[str] = (), include_tags: bool = False) -> a.GetAttributes:
     """GetAttributes; no ``refs`` = every standard attribute (tags only with ``include_tags``)."""
     references: list[str | VendorAttributeReference] = list(refs)
     if include_tags and "Tag" not in references:
@@ -334,9 +336,7 @@ def revoke_request(
 
 def destroy_request(uid: str, *, remove: bool = False, cascade: bool = True) -> a.Destroy:
     """``ckms … destroy`` (Cascade=true like the CLI); ``remove`` deletes the row for good."""
-    return a.Destroy(
-        unique_identifier=uid, remove=True if remove else None, cascade=True if cascade else None
-    )
+    return a.Destroy(unique_identifier=uid, remove=True if remove else None, cascade=True if cascade else None)
 
 
 def certify_request(

@@ -34,8 +34,9 @@ def rekey_key_pair_request(private_key_uid: str, *, offset: int | None = None) -
     return TTLV.struct("ReKeyKeyPair", children)
 
 
-def policy_attributes(*, interval: int | None = None, offset: int | None = None,
-                      name: str | None = None) -> list[Attributes]:
+def policy_attributes(
+    *, interval: int | None = None, offset: int | None = None, name: str | None = None
+) -> list[Attributes]:
     """The attributes ``set-rotation-policy`` sets, one per SetAttribute, in ckms's order."""
     out = []
     if interval is not None:

@@ -39,12 +39,18 @@ def _names(name: str | None) -> list[Name] | None:
     return [Name(name_value=name)] if name else None
 
 
-def _secret_data_attributes(tags: Sequence[str], unique_id: str | None, name: str | None, activate: bool,
-                            now: datetime | None) -> Attributes:
+def _secret_data_attributes(
+    tags: Sequence[str], unique_id: str | None, name: str | None, activate: bool, now: datetime | None
+) -> Attributes:
     """What ckms puts on secret data: Raw, DeriveKey|KeyAgreement|Authenticate, the tags."""
-    attrs = Attributes(activation_date=_now(now) if activate else None, cryptographic_usage_mask=SECRET_DATA_MASK,
-                       key_format_type=KeyFormatType.Raw, name=_names(name), object_type=ObjectType.SecretData,
-                       unique_identifier=unique_id)
+    attrs = Attributes(
+        activation_date=_now(now) if activate else None,
+        cryptographic_usage_mask=SECRET_DATA_MASK,
+        key_format_type=KeyFormatType.Raw,
+        name=_names(name),
+        object_type=ObjectType.SecretData,
+        unique_identifier=unique_id,
+    )
     return attrs.set_tags(list(tags))
 
 

@@ -72,6 +72,12 @@ OPERATIONS: dict[str, Handler] = {
 }
 
 # Operations Cosmian dispatches that the sandbox does not implement: 422 "not supported".
-KNOWN_UNSUPPORTED = frozenset({
-    "Check", "DeriveKey", "Hash", "RNGRetrieve", "RNGSeed",
-})
+KNOWN_UNSUPPORTED = frozenset(
+    {
+        "Check",
+        "DeriveKey",
+        "Hash",
+        "RNGRetrieve",
+        "RNGSeed",
+    }
+)

@@ -17,23 +17,62 @@ from kms_tui.server.errors import InvalidRequest, Kmip21Error, codec
 from kms_tui.server.objects import SYSTEM_TAGS, require, touch
 from kms_tui.server.store import StoredObject
 
-SERVER_MANAGED = frozenset({
-    "State", "UniqueIdentifier", "ObjectType", "InitialDate", "LastChangeDate", "OriginalCreationDate",
-    "Digest", "AlwaysSensitive", "NeverExtractable", "KeyValuePresent", "KeyValueLocation",
-    "DestroyDate", "CompromiseDate", "ArchiveDate", "RandomNumberGenerator", "Fresh",
-    "RotateGeneration", "RotateLatest", "RotateDate", "ShortUniqueIdentifier",
-    "CertificateLength", "CertificateType", "X509CertificateIdentifier", "X509CertificateIssuer",
-    "X509CertificateSubject", "CryptographicAlgorithm", "CryptographicLength", "KeyFormatType",
-})
+SERVER_MANAGED = frozenset(
+    {
+        "State",
+        "UniqueIdentifier",
+        "ObjectType",
+        "InitialDate",
+        "LastChangeDate",
+        "OriginalCreationDate",
+        "Digest",
+        "AlwaysSensitive",
+        "NeverExtractable",
+        "KeyValuePresent",
+        "KeyValueLocation",
+        "DestroyDate",
+        "CompromiseDate",
+        "ArchiveDate",
+        "RandomNumberGenerator",
+        "Fresh",
+        "RotateGeneration",
+        "RotateLatest",
+        "RotateDate",
+        "ShortUniqueIdentifier",
+        "CertificateLength",
+        "CertificateType",
+        "X509CertificateIdentifier",
+        "X509CertificateIssuer",
+        "X509CertificateSubject",
+        "CryptographicAlgorithm",
+        "CryptographicLength",
+        "KeyFormatType",
+    }
+)
 
 
 # Cosmian's own read-only guards (``crate/server/src/core/operations/attributes/{set,add,
 # modify,delete}.rs``): ``Attribute_Read_Only`` with the operation's verb, checked first.
 _ROTATION = frozenset({"RotateGeneration", "RotateDate", "RotateLatest"})
-_NOT_MODIFIABLE = frozenset({
-    "UniqueIdentifier", "ObjectType", "CryptographicLength", "CertificateLength", "Digest", "State",
-    "InitialDate", "Fresh", "LastChangeDate", "OriginalCreationDate", "AlwaysSensitive", "NeverExtractable",
-}) | _ROTATION
+_NOT_MODIFIABLE = (
+    frozenset(
+        {
+            "UniqueIdentifier",
+            "ObjectType",
+            "CryptographicLength",
+            "CertificateLength",
+            "Digest",
+            "State",
+            "InitialDate",
+            "Fresh",
+            "LastChangeDate",
+            "OriginalCreationDate",
+            "AlwaysSensitive",
+            "NeverExtractable",
+        }
+    )
+    | _ROTATION
+)
 READ_ONLY = {
     "setattribute": ("set", frozenset({"AlwaysSensitive", "State"}) | _ROTATION),
     "addattribute": ("added", frozenset({"AlwaysSensitive", "RotateAutomatic"}) | _ROTATION),
@@ -41,8 +80,12 @@ READ_ONLY = {
     "deleteattribute": ("deleted", frozenset({"AlwaysSensitive", "RotateAutomatic"}) | _ROTATION),
 }
 DELETE_BY_REFERENCE_READ_ONLY = _NOT_MODIFIABLE | {"RotateAutomatic"}
-OP_NAMES = {"setattribute": "SetAttribute", "addattribute": "AddAttribute",
-            "deleteattribute": "DeleteAttribute", "modifyattribute": "ModifyAttribute"}
+OP_NAMES = {
+    "setattribute": "SetAttribute",
+    "addattribute": "AddAttribute",
+    "deleteattribute": "DeleteAttribute",
+    "modifyattribute": "ModifyAttribute",
+}
 
 
 def _cosmian_guard(op: str, tag: str | None, value: object, *, by_reference: bool = False) -> None:
@@ -50,8 +93,9 @@ def _cosmian_guard(op: str, tag: str | None, value: object, *, by_reference: boo
     if by_reference:
         read_only = DELETE_BY_REFERENCE_READ_ONLY
     if tag in read_only:
-        raise Kmip21Error("Attribute_Read_Only",
-                          f"DENIED: this attribute is server-managed and cannot be {verb} by the user")
+        raise Kmip21Error(
+            "Attribute_Read_Only", f"DENIED: this attribute is server-managed and cannot be {verb} by the user"
+        )
     if tag == "RotateName" and op != "deleteattribute" and isinstance(value, str) and "@" in value:
         raise InvalidRequest(f"{OP_NAMES[op]}: rotate_name must not contain '@' (reserved for keyset versioning)")
 
@@ -74,8 +118,11 @@ def _check_writable(node: TTLV) -> None:
 
 
 def _is_tag_attr(ctx: OpContext, node: TTLV) -> bool:
-    return (node.tag == "Attribute" and node.get_value("VendorIdentification") == ctx.vendor
-            and node.get_value("AttributeName") == "tag")
+    return (
+        node.tag == "Attribute"
+        and node.get_value("VendorIdentification") == ctx.vendor
+        and node.get_value("AttributeName") == "tag"
+    )
 
 
 def _apply_tags(ctx: OpContext, obj: StoredObject, node: TTLV, *, add: bool) -> None:
@@ -120,8 +167,11 @@ async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
         ref = require(payload, "AttributeReference")
         target = ref.value if ref.type != "Structure" else None
         if ref.type == "Structure":  # a vendor attribute, named by (vendor, name)
-            node = A.vendor_node(str(ref.get_value("VendorIdentification")), str(ref.get_value("AttributeName")),
-                                 TTLV.text("AttributeValue", ""))
+            node = A.vendor_node(
+                str(ref.get_value("VendorIdentification")),
+                str(ref.get_value("AttributeName")),
+                TTLV.text("AttributeValue", ""),
+            )
         elif target == "Tag":
             node = A.vendor_node(ctx.vendor, "tag", TTLV.text("AttributeValue", "[]"))
         _cosmian_guard(op, target if isinstance(target, str) else None, None, by_reference=True)
@@ -136,15 +186,20 @@ async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
     if op == "addattribute" and target == "State":
         raise InvalidRequest("Attribute: State cannot be modified. Use Revoke and Destroy to change the object state")
     if op == "modifyattribute" and target == "ActivationDate" and obj.state != "PreActive":
-        raise Kmip21Error("Wrong_Key_Lifecycle_State", "ModifyAttribute: ActivationDate can only be modified on a "
-                          f"Pre-Active object (current state: {obj.state})")
-    if target == "RotateName" and op in ("setattribute", "addattribute") and node is not None \
-            and node.value != obj.uid:
+        raise Kmip21Error(
+            "Wrong_Key_Lifecycle_State",
+            f"ModifyAttribute: ActivationDate can only be modified on a Pre-Active object (current state: {obj.state})",
+        )
+    if target == "RotateName" and op in ("setattribute", "addattribute") and node is not None and node.value != obj.uid:
         if op == "setattribute":
-            raise InvalidRequest(f"SetAttribute: rotate_name ('{node.value}') must equal the object's UID "
-                                 f"('{obj.uid}') — create the object with the keyset name as its ID")
-        raise InvalidRequest(f"AddAttribute: rotate_name ('{node.value}') must equal the key's UID "
-                             f"('{obj.uid}') — create the key with the keyset name as its ID")
+            raise InvalidRequest(
+                f"SetAttribute: rotate_name ('{node.value}') must equal the object's UID "
+                f"('{obj.uid}') — create the object with the keyset name as its ID"
+            )
+        raise InvalidRequest(
+            f"AddAttribute: rotate_name ('{node.value}') must equal the key's UID "
+            f"('{obj.uid}') — create the key with the keyset name as its ID"
+        )
     if node is not None and node.tag != "Attribute":
         _check_writable(node)
     elif target in SERVER_MANAGED:
@@ -177,9 +232,14 @@ async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
             attrs.value.append(TTLV.integer("RotateGeneration", 0))
         if attrs.get("RotateLatest") is None:
             attrs.value.append(TTLV.boolean("RotateLatest", True))
-    if (op == "setattribute" and target == "RotateInterval" and node is not None and isinstance(node.value, int)
-            and node.value > 0
-            and attrs.get("RotateAutomatic") is None):  # set.rs: an interval alone enables auto-rotation
+    if (
+        op == "setattribute"
+        and target == "RotateInterval"
+        and node is not None
+        and isinstance(node.value, int)
+        and node.value > 0
+        and attrs.get("RotateAutomatic") is None
+    ):  # set.rs: an interval alone enables auto-rotation
         attrs.value.append(TTLV.boolean("RotateAutomatic", True))
     touch(obj)
     ctx.store.update(obj, tags=tags_changed)
@@ -187,8 +247,9 @@ async def _edit(ctx: OpContext, payload: TTLV, op: str) -> TTLV:
 
 
 def _same_name(a: TTLV, b: TTLV) -> bool:
-    return bool(a.get_value("NameValue") == b.get_value("NameValue")
-                and a.get_value("NameType") == b.get_value("NameType"))
+    return bool(
+        a.get_value("NameValue") == b.get_value("NameValue") and a.get_value("NameType") == b.get_value("NameType")
+    )
 
 
 def _add(attrs: TTLV, node: TTLV) -> None:
@@ -198,8 +259,12 @@ def _add(attrs: TTLV, node: TTLV) -> None:
             raise InvalidRequest("Link already exists")
     elif node.tag == "Attribute":
         vendor, name = node.get_value("VendorIdentification"), node.get_value("AttributeName")
-        if vendor != "KMIP1" and any(c.tag == "Attribute" and c.get_value("VendorIdentification") == vendor
-                                     and c.get_value("AttributeName") == name for c in attrs.value):
+        if vendor != "KMIP1" and any(
+            c.tag == "Attribute"
+            and c.get_value("VendorIdentification") == vendor
+            and c.get_value("AttributeName") == name
+            for c in attrs.value
+        ):
             raise InvalidRequest("Vendor Attribute already exists")
     elif node.tag == "Name":
         if any(c.tag == "Name" and _same_name(c, node) for c in attrs.value):
@@ -219,8 +284,10 @@ def _matches(have: TTLV, want: TTLV) -> bool:
         return bool(have.get_value("LinkType") == want.get_value("LinkType"))
     if want.tag == "Name":
         return bool(have.get_value("NameValue") == want.get_value("NameValue"))
-    return bool(have.get_value("VendorIdentification") == want.get_value("VendorIdentification")
-                and have.get_value("AttributeName") == want.get_value("AttributeName"))
+    return bool(
+        have.get_value("VendorIdentification") == want.get_value("VendorIdentification")
+        and have.get_value("AttributeName") == want.get_value("AttributeName")
+    )
 
 
 async def handle_set(ctx: OpContext, payload: TTLV) -> TTLV:

@@ -41,8 +41,14 @@ from kms_tui.server.operations.create_key_pair import _objects as generated_obje
 from kms_tui.server.store import StoredObject
 
 DEFAULT_VALIDITY_DAYS = 365
-CERT_ATTRIBUTES_DROPPED = ("CryptographicAlgorithm", "CryptographicLength", "CryptographicParameters",
-                           "CryptographicUsageMask", "CryptographicDomainParameters", "UniqueIdentifier")
+CERT_ATTRIBUTES_DROPPED = (
+    "CryptographicAlgorithm",
+    "CryptographicLength",
+    "CryptographicParameters",
+    "CryptographicUsageMask",
+    "CryptographicDomainParameters",
+    "UniqueIdentifier",
+)
 
 
 class ItemNotFound(KmipFailure):
@@ -250,8 +256,7 @@ def resolve_issuer(ctx: OpContext, subject: Subject, attrs: TTLV | None) -> Issu
             "specifying the private key id"
         )
     if subject.generated is not None:
-        return Issuer(subject.cert_uid, subject.name, keys.load_private(subject.generated[0].object),
-                      self_signed=True)
+        return Issuer(subject.cert_uid, subject.name, keys.load_private(subject.generated[0].object), self_signed=True)
     if subject.renewed is not None:
         key_obj = _linked(ctx, subject.renewed, "PrivateKeyLink")
         if key_obj is None:
@@ -279,8 +284,9 @@ def _serial(public_key: PublicKeyTypes) -> int:
     return int.from_bytes(digest, "big") or 1
 
 
-def requested_extensions(ctx: OpContext, attrs: TTLV | None, subject: Subject,
-                         issuer: Issuer) -> list[x509.Extension[x509.ExtensionType]]:
+def requested_extensions(
+    ctx: OpContext, attrs: TTLV | None, subject: Subject, issuer: Issuer
+) -> list[x509.Extension[x509.ExtensionType]]:
     """Extensions from the ``x509-extension`` vendor attribute (OpenSSL config text)."""
     node = A.vendor_attribute(attrs, ctx.vendor, "x509-extension") if attrs is not None else None
     if node is None:
@@ -292,8 +298,9 @@ def requested_extensions(ctx: OpContext, attrs: TTLV | None, subject: Subject,
     return parse_extensions(text, subject.public_key, issuer.private_key.public_key())
 
 
-def no_revocation_available(ctx: OpContext, attrs: TTLV | None,
-                            issuer: Issuer) -> list[x509.Extension[x509.ExtensionType]]:
+def no_revocation_available(
+    ctx: OpContext, attrs: TTLV | None, issuer: Issuer
+) -> list[x509.Extension[x509.ExtensionType]]:
     """RFC 9608 (``certify/rfc9608.rs: apply_extensions``): a self-signed certificate that is
     not a CA (no ``CA:TRUE`` in the extensions text) and names no CRL distribution point gets
     the non-critical noRevAvail extension."""

@@ -37,20 +37,36 @@ NAME_FIELDS = (
 WIRE_ORDER = ("Cn", "O", "Ou", "Email", "C", "St", "L", "Uid", "SerialNumber", "Title", "Dc", "DnQualifier")
 
 SECTION = "v3_ca"
-SUPPORTED = ("basicConstraints", "keyUsage", "extendedKeyUsage", "subjectKeyIdentifier",
-             "authorityKeyIdentifier", "subjectAltName", "crlDistributionPoints", "noRevAvail")
+SUPPORTED = (
+    "basicConstraints",
+    "keyUsage",
+    "extendedKeyUsage",
+    "subjectKeyIdentifier",
+    "authorityKeyIdentifier",
+    "subjectAltName",
+    "crlDistributionPoints",
+    "noRevAvail",
+)
 # Cosmian's own spellings (crate/crypto/src/openssl/x509_extensions.rs: parse_v3_ca): note
 # `crlSign` (OpenSSL's configuration files say `cRLSign`, which Cosmian refuses).
 KEY_USAGES = {
-    "digitalSignature": "digital_signature", "nonRepudiation": "content_commitment",
-    "keyEncipherment": "key_encipherment", "dataEncipherment": "data_encipherment",
-    "keyAgreement": "key_agreement", "keyCertSign": "key_cert_sign", "crlSign": "crl_sign",
-    "encipherOnly": "encipher_only", "decipherOnly": "decipher_only",
+    "digitalSignature": "digital_signature",
+    "nonRepudiation": "content_commitment",
+    "keyEncipherment": "key_encipherment",
+    "dataEncipherment": "data_encipherment",
+    "keyAgreement": "key_agreement",
+    "keyCertSign": "key_cert_sign",
+    "crlSign": "crl_sign",
+    "encipherOnly": "encipher_only",
+    "decipherOnly": "decipher_only",
 }
 EXTENDED_USAGES = {
-    "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH, "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
-    "codeSigning": ExtendedKeyUsageOID.CODE_SIGNING, "emailProtection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
-    "timeStamping": ExtendedKeyUsageOID.TIME_STAMPING, "OCSPSigning": ExtendedKeyUsageOID.OCSP_SIGNING,
+    "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH,
+    "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
+    "codeSigning": ExtendedKeyUsageOID.CODE_SIGNING,
+    "emailProtection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
+    "timeStamping": ExtendedKeyUsageOID.TIME_STAMPING,
+    "OCSPSigning": ExtendedKeyUsageOID.OCSP_SIGNING,
     "ipsecIKE": x509.ObjectIdentifier("1.3.6.1.5.5.7.3.17"),
     "msCodeInd": x509.ObjectIdentifier("1.3.6.1.4.1.311.2.1.21"),
     "msCodeCom": x509.ObjectIdentifier("1.3.6.1.4.1.311.2.1.22"),
@@ -72,13 +88,15 @@ def subject_name(cert_attrs: TTLV) -> x509.Name:
     for part in ("CertificateSubject", "CertificateIssuer"):
         for suffix in WIRE_ORDER:
             if cert_attrs.get(part + suffix) is None:
-                raise codec(f"missing field `{part + suffix}` in CertificateAttributes (send \"\" when unset)")
+                raise codec(f'missing field `{part + suffix}` in CertificateAttributes (send "" when unset)')
     try:
-        return x509.Name([
-            x509.NameAttribute(oid, value)
-            for suffix, oid in NAME_FIELDS
-            if (value := cert_attrs.get_value("CertificateSubject" + suffix))
-        ])
+        return x509.Name(
+            [
+                x509.NameAttribute(oid, value)
+                for suffix, oid in NAME_FIELDS
+                if (value := cert_attrs.get_value("CertificateSubject" + suffix))
+            ]
+        )
     except (ValueError, TypeError) as exc:  # e.g. a country that is not 2 letters, a non-text value
         raise InvalidRequest(f"Certify: invalid subject name: {exc}") from None
 
@@ -148,8 +166,7 @@ def _not_supported(key: str, token: str, quoted: bool = False) -> CryptographicE
     return CryptographicError(f"not supported `{key}` extension's value: {shown}")
 
 
-def _one(key: str, value: str, subject_key: PublicKeyTypes,
-         issuer_key: PublicKeyTypes) -> x509.ExtensionType:
+def _one(key: str, value: str, subject_key: PublicKeyTypes, issuer_key: PublicKeyTypes) -> x509.ExtensionType:
     """One extension, its ``,``-separated tokens read exactly as Cosmian's ``parse_v3_ca``
     reads them: not trimmed one by one (``a, b`` has a token `` b``)."""
     tokens = [t for t in value.strip().split(",") if t != "critical"]
@@ -194,14 +211,20 @@ def _one(key: str, value: str, subject_key: PublicKeyTypes,
         return x509.CRLDistributionPoints(points)
     if key == "noRevAvail":
         return x509.UnrecognizedExtension(NO_REV_AVAIL, b"\x05\x00")
-    if key in ("privateKeyUsagePeriod", "issuerAltName", "nameConstraints", "certificatePolicies",
-               "authorityInfoAccess"):
+    if key in (
+        "privateKeyUsagePeriod",
+        "issuerAltName",
+        "nameConstraints",
+        "certificatePolicies",
+        "authorityInfoAccess",
+    ):
         raise NotSupported(f"x509-extension: {key}: the sandbox KMS does not build this extension")
     raise CryptographicError(f"`{key}` is not a valid X.509 extension key property")
 
 
-def parse_extensions(text: str, subject_key: PublicKeyTypes,
-                     issuer_key: PublicKeyTypes) -> list[x509.Extension[x509.ExtensionType]]:
+def parse_extensions(
+    text: str, subject_key: PublicKeyTypes, issuer_key: PublicKeyTypes
+) -> list[x509.Extension[x509.ExtensionType]]:
     """The extensions an ``x509-extension`` text asks for, in its order."""
     out = []
     for key, value in section_entries(text):
@@ -211,8 +234,9 @@ def parse_extensions(text: str, subject_key: PublicKeyTypes,
     return out
 
 
-def merged(base: list[x509.Extension[x509.ExtensionType]],
-           explicit: list[x509.Extension[x509.ExtensionType]]) -> list[x509.Extension[x509.ExtensionType]]:
+def merged(
+    base: list[x509.Extension[x509.ExtensionType]], explicit: list[x509.Extension[x509.ExtensionType]]
+) -> list[x509.Extension[x509.ExtensionType]]:
     """``base`` (from a CSR or the renewed certificate) overridden by ``explicit``, by OID."""
     chosen = {e.oid: e for e in base}
     chosen.update({e.oid: e for e in explicit})

@@ -12,11 +12,26 @@ from kms_tui.server.errors import InvalidRequest, Kmip21Error, NotSupported, Uns
 from kms_tui.server.objects import check_uid_allowed, new_stored, require, stored_attributes, user_tags
 
 # The algorithms `create_symmetric_key_and_tags` generates (non-FIPS build).
-SYMMETRIC = frozenset({
-    "AES", "FPE_FF1", "ChaCha20", "ChaCha20Poly1305", "THREE_DES",
-    "HMACSHA1", "HMACSHA224", "HMACSHA256", "HMACSHA384", "HMACSHA512",
-    "SHA3224", "SHA3256", "SHA3384", "SHA3512", "SHAKE128", "SHAKE256",
-})
+SYMMETRIC = frozenset(
+    {
+        "AES",
+        "FPE_FF1",
+        "ChaCha20",
+        "ChaCha20Poly1305",
+        "THREE_DES",
+        "HMACSHA1",
+        "HMACSHA224",
+        "HMACSHA256",
+        "HMACSHA384",
+        "HMACSHA512",
+        "SHA3224",
+        "SHA3256",
+        "SHA3384",
+        "SHA3512",
+        "SHAKE128",
+        "SHAKE256",
+    }
+)
 MIN_SYMMETRIC_KEY_BITS = 8
 MAX_SYMMETRIC_KEY_BITS = 8192
 DEFAULT_MASK = 2108  # Encrypt|Decrypt|WrapKey|UnwrapKey|KeyAgreement
@@ -126,6 +141,4 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
         obj = wrapping.wrap_on_create(ctx, uid, obj, kek)
         A.set_link(stored_attrs, "WrappingKeyLink", kek)
     ctx.store.insert([new_stored(ctx, uid, obj, stored_attrs, state)])
-    return TTLV.struct(
-        "CreateResponse", [TTLV.enum("ObjectType", object_type), TTLV.text("UniqueIdentifier", uid)]
-    )
+    return TTLV.struct("CreateResponse", [TTLV.enum("ObjectType", object_type), TTLV.text("UniqueIdentifier", uid)])

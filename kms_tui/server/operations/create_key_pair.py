@@ -47,8 +47,9 @@ def merge(base: TTLV, other: TTLV | None, *, overwrite: bool) -> TTLV:
                 new = [n for n in new if n.get_value("LinkType") not in have]
             else:
                 have = {(c.get_value("VendorIdentification"), c.get_value("AttributeName")) for c in old}
-                new = [n for n in new if (n.get_value("VendorIdentification"),
-                                          n.get_value("AttributeName")) not in have]
+                new = [
+                    n for n in new if (n.get_value("VendorIdentification"), n.get_value("AttributeName")) not in have
+                ]
             base.value += new
         elif overwrite or not old:
             base.value = [c for c in base.value if c.tag != tag] + new
@@ -98,14 +99,19 @@ def _objects(key: PrivateKeyTypes, algorithm: str) -> tuple[TTLV, TTLV, TTLV | N
         return keys.private_object(key, "RSA"), keys.public_object(key.public_key(), "RSA"), None
     stored_alg = "Ed25519" if algorithm == "Ed25519" else "Ed448" if algorithm == "Ed448" else algorithm
     sk, pk, qlength = keys.generated_curve_objects(key, stored_alg)
-    params = TTLV.struct("CryptographicDomainParameters", [
-        TTLV.integer("Qlength", qlength), TTLV.enum("RecommendedCurve", keys.curve_of(key)),
-    ])
+    params = TTLV.struct(
+        "CryptographicDomainParameters",
+        [
+            TTLV.integer("Qlength", qlength),
+            TTLV.enum("RecommendedCurve", keys.curve_of(key)),
+        ],
+    )
     return sk, pk, params
 
 
-def _key_attributes(specific: TTLV | None, common: TTLV, obj: TTLV, params: TTLV | None,
-                    partner_link: str, partner: str) -> TTLV:
+def _key_attributes(
+    specific: TTLV | None, common: TTLV, obj: TTLV, params: TTLV | None, partner_link: str, partner: str
+) -> TTLV:
     """``private_key_attributes.merge(common, false)`` then ``merge(created, true)``."""
     attrs = specific.copy() if specific is not None else TTLV.struct("Attributes")
     attrs.tag = "Attributes"
@@ -113,17 +119,22 @@ def _key_attributes(specific: TTLV | None, common: TTLV, obj: TTLV, params: TTLV
     block = obj.child("KeyBlock")
     algorithm = block.get_value("CryptographicAlgorithm")
     mask = specific.get("CryptographicUsageMask") if specific is not None else None
-    created = TTLV.struct("Attributes", [
-        TTLV.enum("ObjectType", obj.tag),
-        TTLV.enum("CryptographicAlgorithm", algorithm),
-        block.child("CryptographicLength").copy(),
-        mask.copy() if mask is not None else None,
-        TTLV.enum("KeyFormatType", block.get_value("KeyFormatType")),
-        TTLV.struct("CryptographicParameters", [TTLV.enum("CryptographicAlgorithm", algorithm)]),
-        params.copy() if params is not None else None,
-        TTLV.struct("Link", [TTLV.enum("LinkType", partner_link), TTLV.text("LinkedObjectIdentifier", partner)]),
-        TTLV.boolean("Sensitive", True) if obj.tag == "PrivateKey" and attrs.get_value("Sensitive") is True else None,
-    ])
+    created = TTLV.struct(
+        "Attributes",
+        [
+            TTLV.enum("ObjectType", obj.tag),
+            TTLV.enum("CryptographicAlgorithm", algorithm),
+            block.child("CryptographicLength").copy(),
+            mask.copy() if mask is not None else None,
+            TTLV.enum("KeyFormatType", block.get_value("KeyFormatType")),
+            TTLV.struct("CryptographicParameters", [TTLV.enum("CryptographicAlgorithm", algorithm)]),
+            params.copy() if params is not None else None,
+            TTLV.struct("Link", [TTLV.enum("LinkType", partner_link), TTLV.text("LinkedObjectIdentifier", partner)]),
+            TTLV.boolean("Sensitive", True)
+            if obj.tag == "PrivateKey" and attrs.get_value("Sensitive") is True
+            else None,
+        ],
+    )
     return merge(attrs, created, overwrite=True)
 
 

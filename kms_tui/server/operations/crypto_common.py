@@ -56,8 +56,9 @@ OPENSSL_EMPTY = "OpenSSL Error: Error: OpenSSL error. Details: ErrorStack([])"
 # (`error:<code>:<library>:<function>:<reason>`); code and function are OpenSSL 3's.
 OPENSSL_INVALID_TAG = "OpenSSL Error: Error: error:1C800065:Provider routines:gcm_set_ctx_params:invalid tag"
 OPENSSL_RSA_DECRYPT = "OpenSSL Error: Error: error:1C880004:Provider routines:rsa_decrypt:RSA lib"
-OPENSSL_TOO_LARGE = ("OpenSSL Error: Error: error:0200006E:rsa routines:RSA_padding_add_PKCS1_OAEP_mgf1_ex:"
-                     "data too large for key size")
+OPENSSL_TOO_LARGE = (
+    "OpenSSL Error: Error: error:0200006E:rsa routines:RSA_padding_add_PKCS1_OAEP_mgf1_ex:data too large for key size"
+)
 OPENSSL_BAD_DECRYPT = "OpenSSL Error: Error: error:1C800064:Provider routines:ossl_cipher_unpadblock:bad decrypt"
 
 
@@ -196,8 +197,11 @@ def _keyset_key(ctx: OpContext, spec: Spec, uid: str) -> StoredObject:
     obj = ctx.refresh_state(obj)
     _check_process_window(obj)
     if obj.state not in spec.states:
-        raise Kmip21Error("Permission_Denied", f"{spec.name}: key {uid} is in state {obj.state} but operation "
-                          f"requires one of {_rust_list(spec.states, quoted=False)}")
+        raise Kmip21Error(
+            "Permission_Denied",
+            f"{spec.name}: key {uid} is in state {obj.state} but operation "
+            f"requires one of {_rust_list(spec.states, quoted=False)}",
+        )
     return obj
 
 
@@ -217,8 +221,9 @@ def _chain_member(ctx: OpContext, spec: Spec, uid: str) -> StoredObject | None:
     return obj
 
 
-async def first_success(spec: Spec, objs: list[StoredObject],
-                        attempt: Callable[[StoredObject], Awaitable[TTLV]]) -> TTLV:
+async def first_success(
+    spec: Spec, objs: list[StoredObject], attempt: Callable[[StoredObject], Awaitable[TTLV]]
+) -> TTLV:
     """Run ``attempt`` on each key until one succeeds (one key unless a keyset is tried); the
     last failure otherwise (``execute_keyset_try_each``)."""
     last: KmipFailure | None = None
@@ -229,8 +234,9 @@ async def first_success(spec: Spec, objs: list[StoredObject],
             last = exc
     if last is not None:
         raise last
-    raise Kmip21Error("Item_Not_Found",
-                      f"{spec.name}: decryption failed — no key in the keyset could process the request")
+    raise Kmip21Error(
+        "Item_Not_Found", f"{spec.name}: decryption failed — no key in the keyset could process the request"
+    )
 
 
 def _check_process_window(obj: StoredObject) -> None:
@@ -358,8 +364,9 @@ def read_params(node: TTLV | None, where: str) -> dict[str, Any] | None:
         if child is None:
             continue
         if child.type != typ:
-            raise codec(f"invalid type for `{tag}` in {where}/CryptographicParameters: expected {typ}, "
-                        f"got {child.type}")
+            raise codec(
+                f"invalid type for `{tag}` in {where}/CryptographicParameters: expected {typ}, got {child.type}"
+            )
         if typ == "Enumeration":
             if tag == "CryptographicAlgorithm":
                 enum = CryptographicAlgorithm
@@ -430,7 +437,7 @@ def bulk_items(data: bytes) -> list[bytes] | None:
             n, pos = _leb128(data, pos)
             if pos + n > len(data):
                 return None
-            items.append(data[pos:pos + n])
+            items.append(data[pos : pos + n])
             pos += n
         return items
     except ValueError:
@@ -445,8 +452,15 @@ def bulk_serialize(items: list[bytes]) -> bytes:
     return bytes(out)
 
 
-async def run_on_data(ctx: OpContext, payload: TTLV, spec: Spec, name: str, verb: str,
-                      single: Callable[..., TTLV], bulk: Callable[..., TTLV]) -> TTLV:
+async def run_on_data(
+    ctx: OpContext,
+    payload: TTLV,
+    spec: Spec,
+    name: str,
+    verb: str,
+    single: Callable[..., TTLV],
+    bulk: Callable[..., TTLV],
+) -> TTLV:
     """Encrypt and Decrypt alike (``encrypt.rs``/``decrypt.rs``: ``perform``): select the key,
     check the usage limits, refuse a missing Data, then run ``single`` on the data (or ``bulk`` on
     each item of a BulkData) in a worker thread, and count the bytes against the limits."""

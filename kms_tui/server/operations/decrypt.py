@@ -58,10 +58,14 @@ SPEC = Spec("Decrypt", "decrypt", PROCESS, _eligible, _map_error, try_each=True)
 
 
 def _response(uid: str, data: bytes, correlation: bytes | None) -> TTLV:
-    return TTLV.struct("DecryptResponse", [
-        TTLV.text("UniqueIdentifier", uid), TTLV.bytes_("Data", data),
-        TTLV.bytes_("CorrelationValue", correlation) if correlation is not None else None,
-    ])
+    return TTLV.struct(
+        "DecryptResponse",
+        [
+            TTLV.text("UniqueIdentifier", uid),
+            TTLV.bytes_("Data", data),
+            TTLV.bytes_("CorrelationValue", correlation) if correlation is not None else None,
+        ],
+    )
 
 
 def _padding(cipher: sym_ciphers.SymCipher, cp: dict[str, Any] | None) -> str:
@@ -72,8 +76,12 @@ def _symmetric(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] |
     """``decrypt_single_with_symmetric_key``."""
     block = key.child("KeyBlock")
     stored = stored_params(obj)
-    algorithm = (cp or {}).get("CryptographicAlgorithm") or stored.get("CryptographicAlgorithm") \
-        or block.get_value("CryptographicAlgorithm") or "AES"
+    algorithm = (
+        (cp or {}).get("CryptographicAlgorithm")
+        or stored.get("CryptographicAlgorithm")
+        or block.get_value("CryptographicAlgorithm")
+        or "AES"
+    )
     if algorithm == "FPE_FF1":
         raise NotSupported("the sandbox KMS does not implement FPE_FF1 decryption")
     key_bytes, cipher = key_and_cipher(obj, key, cp, 0, "Decrypt")
@@ -101,8 +109,10 @@ def decrypt_with_rsa(private_key: rsa.RSAPrivateKey, cp: dict[str, Any] | None, 
         if algorithm == "RSA" and pad == "None":  # ckm_rsa_aes_key_unwrap
             size = private_key.key_size // 8
             if len(ciphertext) <= size:
-                raise crypto_failure(f"CKM_RSA_AES: CKM_RSA_OAEP decryption error: encapsulated data of insufficient "
-                                     f"length: got {len(ciphertext)}, expected: {size}")
+                raise crypto_failure(
+                    f"CKM_RSA_AES: CKM_RSA_OAEP decryption error: encapsulated data of insufficient "
+                    f"length: got {len(ciphertext)}, expected: {size}"
+                )
             oaep = apad.OAEP(mgf=apad.MGF1(hash_of(hash_name)), algorithm=hash_of(hash_name), label=None)
             kek = private_key.decrypt(ciphertext[:size], oaep)
             return keywrap.aes_key_unwrap_with_padding(kek, ciphertext[size:])
@@ -115,8 +125,9 @@ def decrypt_with_rsa(private_key: rsa.RSAPrivateKey, cp: dict[str, Any] | None, 
     raise ServerError("Decrypt: algorithm or padding method not supported for RSA decryption")
 
 
-def _private(obj: StoredObject, key: TTLV, cp: dict[str, Any] | None, data: bytes,
-             correlation: bytes | None = None) -> TTLV:
+def _private(
+    obj: StoredObject, key: TTLV, cp: dict[str, Any] | None, data: bytes, correlation: bytes | None = None
+) -> TTLV:
     """``decrypt_with_private_key``: the key's CryptographicParameters under the request's."""
     try:
         private_key = load_private(key)
@@ -153,9 +164,9 @@ def _bulk(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None
         for item in items:
             if len(item) < cipher.nonce_size + cipher.tag_size:
                 raise InvalidRequest("Decrypt bulk: invalid nonce/ciphertext/tag length")
-            nonce = item[:cipher.nonce_size]
-            body = item[cipher.nonce_size:len(item) - cipher.tag_size]
-            tag = item[len(item) - cipher.tag_size:] if cipher.tag_size else b""
+            nonce = item[: cipher.nonce_size]
+            body = item[cipher.nonce_size : len(item) - cipher.tag_size]
+            tag = item[len(item) - cipher.tag_size :] if cipher.tag_size else b""
             pad = (cp or {}).get("PaddingMethod") or "PKCS5"
             out.append(sym_ciphers.decrypt(cipher, key_bytes, nonce, b"", body, tag, pad))
     elif fmt in ("TransparentECPrivateKey", "TransparentRSAPrivateKey", "PKCS1", "PKCS8"):

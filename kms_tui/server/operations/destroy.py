@@ -47,14 +47,20 @@ def _clear_material(obj: StoredObject) -> None:
         block.set(TTLV.enum("KeyFormatType", "Raw"))
         block.set(TTLV.struct("KeyValue", [TTLV.bytes_("KeyMaterial", b"")]))
         block.remove("KeyWrappingData")
-        block.value.sort(key=lambda c: ("KeyFormatType", "KeyCompressionType", "KeyValue").index(c.tag)
-                         if c.tag in ("KeyFormatType", "KeyCompressionType", "KeyValue") else 3)
+        block.value.sort(
+            key=lambda c: (
+                ("KeyFormatType", "KeyCompressionType", "KeyValue").index(c.tag)
+                if c.tag in ("KeyFormatType", "KeyCompressionType", "KeyValue")
+                else 3
+            )
+        )
     elif obj.object_type == "OpaqueObject":
         obj.object.set(TTLV.bytes_("OpaqueDataValue", b""))
 
 
-def destroy_recursively(ctx: OpContext, uid: str, remove: bool, cascade: bool,
-                        skip: frozenset[str] = frozenset()) -> None:
+def destroy_recursively(
+    ctx: OpContext, uid: str, remove: bool, cascade: bool, skip: frozenset[str] = frozenset()
+) -> None:
     """``recursively_destroy_object``: raises ``Item_Not_Found: <uid>`` when nothing counted."""
     count = 0
     for oid in ctx.candidate_ids(uid):
@@ -63,8 +69,11 @@ def destroy_recursively(ctx: OpContext, uid: str, remove: bool, cascade: bool,
             continue
         if obj.object_type not in DESTROYABLE_TYPES or (obj.object_type in RESET_TYPES and obj.state in DESTROYED):
             continue  # a destroyed certificate's (opaque object's) attributes are reset: it reads as Destroyed
-        if (obj.state == "Active" and obj.object_type in REVOKE_FIRST_TYPES
-                and obj.attributes.get("ActivationDate") is not None):
+        if (
+            obj.state == "Active"
+            and obj.object_type in REVOKE_FIRST_TYPES
+            and obj.attributes.get("ActivationDate") is not None
+        ):
             raise Kmip21Error("Wrong_Key_Lifecycle_State", "DENIED")
         count += 1
         partner = None

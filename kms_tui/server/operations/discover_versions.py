@@ -10,14 +10,20 @@ SUPPORTED = ((2, 1), (2, 0), (1, 4), (1, 3), (1, 2), (1, 1), (1, 0))
 
 
 def _version(major: int, minor: int) -> TTLV:
-    return TTLV.struct("ProtocolVersion", [
-        TTLV.integer("ProtocolVersionMajor", major), TTLV.integer("ProtocolVersionMinor", minor),
-    ])
+    return TTLV.struct(
+        "ProtocolVersion",
+        [
+            TTLV.integer("ProtocolVersionMajor", major),
+            TTLV.integer("ProtocolVersionMinor", minor),
+        ],
+    )
 
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     """DiscoverVersions: the protocol versions the server speaks."""
-    asked = [(v.get_value("ProtocolVersionMajor"), v.get_value("ProtocolVersionMinor"))
-             for v in payload.children("ProtocolVersion")]
+    asked = [
+        (v.get_value("ProtocolVersionMajor"), v.get_value("ProtocolVersionMinor"))
+        for v in payload.children("ProtocolVersion")
+    ]
     versions = [v for v in asked if v in SUPPORTED] if asked else list(SUPPORTED)
     return TTLV.struct("DiscoverVersionsResponse", [_version(*v) for v in versions])

@@ -38,10 +38,17 @@ from kms_tui.server.operations.crypto_common import (
 )
 from kms_tui.server.store import StoredObject
 
-HASHES: dict[str, type[hashes.HashAlgorithm]] = {"SHA1": hashes.SHA1, "SHA224": hashes.SHA224, "SHA256": hashes.SHA256,
-                                                 "SHA384": hashes.SHA384,
-          "SHA512": hashes.SHA512, "SHA3224": hashes.SHA3_224, "SHA3256": hashes.SHA3_256,
-          "SHA3384": hashes.SHA3_384, "SHA3512": hashes.SHA3_512}
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "SHA1": hashes.SHA1,
+    "SHA224": hashes.SHA224,
+    "SHA256": hashes.SHA256,
+    "SHA384": hashes.SHA384,
+    "SHA512": hashes.SHA512,
+    "SHA3224": hashes.SHA3_224,
+    "SHA3256": hashes.SHA3_256,
+    "SHA3384": hashes.SHA3_384,
+    "SHA3512": hashes.SHA3_512,
+}
 
 
 def _eligible(obj: StoredObject) -> bool:
@@ -74,8 +81,12 @@ def hash_of(name: str) -> hashes.HashAlgorithm:
 def rsa_defaults(cp: dict[str, Any] | None) -> tuple[str, str, str, str]:
     """``default_cryptographic_parameters``: RSA, OAEP, SHA256, RSASSAPSS."""
     cp = cp or {}
-    return (cp.get("CryptographicAlgorithm", "RSA"), cp.get("PaddingMethod", "OAEP"),
-            cp.get("HashingAlgorithm", "SHA256"), cp.get("DigitalSignatureAlgorithm", "RSASSAPSS"))
+    return (
+        cp.get("CryptographicAlgorithm", "RSA"),
+        cp.get("PaddingMethod", "OAEP"),
+        cp.get("HashingAlgorithm", "SHA256"),
+        cp.get("DigitalSignatureAlgorithm", "RSASSAPSS"),
+    )
 
 
 def _oaep(cp: dict[str, Any] | None, hash_name: str) -> apad.OAEP:
@@ -122,34 +133,45 @@ def _is_ecies(public_key: PublicKeyTypes) -> bool:
     return isinstance(public_key, (ec.EllipticCurvePublicKey, x25519.X25519PublicKey, ed25519.Ed25519PublicKey))
 
 
-def _response(uid: str, data: bytes, nonce: bytes | None = None, correlation: bytes | None = None,
-              tag: bytes | None = None) -> TTLV:
-    return TTLV.struct("EncryptResponse", [
-        TTLV.text("UniqueIdentifier", uid),
-        TTLV.bytes_("Data", data),
-        TTLV.bytes_("IVCounterNonce", nonce) if nonce is not None else None,
-        TTLV.bytes_("CorrelationValue", correlation) if correlation is not None else None,
-        TTLV.bytes_("AuthenticatedEncryptionTag", tag) if tag is not None else None,
-    ])
+def _response(
+    uid: str, data: bytes, nonce: bytes | None = None, correlation: bytes | None = None, tag: bytes | None = None
+) -> TTLV:
+    return TTLV.struct(
+        "EncryptResponse",
+        [
+            TTLV.text("UniqueIdentifier", uid),
+            TTLV.bytes_("Data", data),
+            TTLV.bytes_("IVCounterNonce", nonce) if nonce is not None else None,
+            TTLV.bytes_("CorrelationValue", correlation) if correlation is not None else None,
+            TTLV.bytes_("AuthenticatedEncryptionTag", tag) if tag is not None else None,
+        ],
+    )
 
 
-def key_and_cipher(obj: StoredObject, key: TTLV, req_cp: dict[str, Any] | None, usage: int,
-                   op: str) -> tuple[bytes, sym_ciphers.SymCipher]:
+def key_and_cipher(
+    obj: StoredObject, key: TTLV, req_cp: dict[str, Any] | None, usage: int, op: str
+) -> tuple[bytes, sym_ciphers.SymCipher]:
     """``get_key_and_cipher`` / ``get_aead_and_key``: the key bytes and the SymCipher."""
     if usage and not usage_allows(obj, usage):
         raise Kmip21Error("Incompatible_Cryptographic_Usage_Mask", f"CryptographicUsageMask not authorized for {op}")
     block = key.child("KeyBlock")
     if block.get_value("CryptographicAlgorithm") == "FPE_FF1":
-        raise Kmip21Error("Incompatible_Cryptographic_Usage_Mask",
-                          f"an FPE_FF1 key may only be used for FPE_FF1 {op.lower()} operations")
+        raise Kmip21Error(
+            "Incompatible_Cryptographic_Usage_Mask",
+            f"an FPE_FF1 key may only be used for FPE_FF1 {op.lower()} operations",
+        )
     fmt = block.get_value("KeyFormatType")
     if fmt not in ("TransparentSymmetricKey", "Raw"):
         raise NotSupported(f"symmetric encryption with keys of format: {fmt}")
     key_bytes = keys.symmetric_bytes(key)
     stored = stored_params(obj)
     req = req_cp or {}
-    algorithm = req.get("CryptographicAlgorithm") or stored.get("CryptographicAlgorithm") \
-        or block.get_value("CryptographicAlgorithm") or "AES"
+    algorithm = (
+        req.get("CryptographicAlgorithm")
+        or stored.get("CryptographicAlgorithm")
+        or block.get_value("CryptographicAlgorithm")
+        or "AES"
+    )
     mode = req.get("BlockCipherMode") or stored.get("BlockCipherMode")
     return key_bytes, sym_ciphers.from_algorithm_and_key_size(algorithm, mode, len(key_bytes))
 
@@ -163,8 +185,12 @@ def _symmetric(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] |
     """``encrypt_with_symmetric_key``."""
     block = key.child("KeyBlock")
     stored = stored_params(obj)
-    algorithm = (cp or {}).get("CryptographicAlgorithm") or stored.get("CryptographicAlgorithm") \
-        or block.get_value("CryptographicAlgorithm") or "AES"
+    algorithm = (
+        (cp or {}).get("CryptographicAlgorithm")
+        or stored.get("CryptographicAlgorithm")
+        or block.get_value("CryptographicAlgorithm")
+        or "AES"
+    )
     if algorithm == "FPE_FF1":
         raise NotSupported("the sandbox KMS does not implement FPE_FF1 encryption")
     key_bytes, cipher = key_and_cipher(obj, key, cp, ENCRYPT, "Encrypt")
@@ -174,8 +200,10 @@ def _symmetric(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] |
     else:
         nonce = given if given is not None else os.urandom(cipher.nonce_size)
         if len(nonce) != cipher.nonce_size and not cipher.allows_variable_nonce:
-            raise InvalidRequest(f"Encrypt: invalid IV/nonce length: expected {cipher.nonce_size} bytes for "
-                                 f"{cipher.name}, got {len(nonce)}")
+            raise InvalidRequest(
+                f"Encrypt: invalid IV/nonce length: expected {cipher.nonce_size} bytes for "
+                f"{cipher.name}, got {len(nonce)}"
+            )
     aad = field_bytes(payload, "AuthenticatedEncryptionAdditionalData") or b""
     ciphertext, tag = sym_ciphers.encrypt(cipher, key_bytes, nonce, aad, data, _default_padding(cipher, cp))
     out_tag = None
@@ -212,8 +240,9 @@ def _certificate(obj: StoredObject, cp: dict[str, Any] | None, data: bytes) -> T
     try:
         public_key = x509.load_der_x509_certificate(der).public_key()
     except (ValueError, TypeError) as exc:
-        raise Kmip21Error("Operation_Not_Supported",
-                          f"Conversion Error: invalid X509 DER: {type(exc).__name__}") from None
+        raise Kmip21Error(
+            "Operation_Not_Supported", f"Conversion Error: invalid X509 DER: {type(exc).__name__}"
+        ) from None
     return _with_public_key(public_key, obj.uid, cp, data)
 
 
@@ -236,8 +265,10 @@ def _bulk(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None
             given = field_bytes(payload, "IVCounterNonce")
             nonce = given if given is not None else os.urandom(cipher.nonce_size)
             if cipher.nonce_size and len(nonce) != cipher.nonce_size and not cipher.allows_variable_nonce:
-                raise InvalidRequest(f"Encrypt: invalid IV/nonce length: expected {cipher.nonce_size} bytes for "
-                                     f"{cipher.name}, got {len(nonce)}")
+                raise InvalidRequest(
+                    f"Encrypt: invalid IV/nonce length: expected {cipher.nonce_size} bytes for "
+                    f"{cipher.name}, got {len(nonce)}"
+                )
             aad = field_bytes(payload, "AuthenticatedEncryptionAdditionalData") or b""
             pad = (cp or {}).get("PaddingMethod") or "PKCS5"
             ct, tag = sym_ciphers.encrypt(cipher, key_bytes, nonce, aad, item, pad)

@@ -37,8 +37,9 @@ def _linked(ctx: OpContext, obj: StoredObject, link: str) -> str | None:
     return A.links(obj.attributes).get(link)
 
 
-def _linked_through(ctx: OpContext, obj: StoredObject, direct: tuple[str, ...], via_public: str, op: str,
-                    no_public: str) -> StoredObject:
+def _linked_through(
+    ctx: OpContext, obj: StoredObject, direct: tuple[str, ...], via_public: str, op: str, no_public: str
+) -> StoredObject:
     """The object ``obj`` links to by one of ``direct``, else by its public key's ``via_public``."""
     target = next((t for t in (_linked(ctx, obj, link) for link in direct) if t), None)
     if target is None:
@@ -53,15 +54,22 @@ def _linked_through(ctx: OpContext, obj: StoredObject, direct: tuple[str, ...], 
 
 def private_key_for_certificate(ctx: OpContext, cert: StoredObject, op: str) -> StoredObject:
     """``retrieve_private_key_for_certificate``: PrivateKeyLink, else the public key's."""
-    return _linked_through(ctx, cert, ("PrivateKeyLink",), "PrivateKeyLink", op,
-                           "No private or public key link found for the certificate")
+    return _linked_through(
+        ctx, cert, ("PrivateKeyLink",), "PrivateKeyLink", op, "No private or public key link found for the certificate"
+    )
 
 
 def certificate_for_private_key(ctx: OpContext, key: StoredObject, op: str) -> StoredObject:
     """``retrieve_certificate_for_private_key``: PKCS12CertificateLink or CertificateLink, else
     the public key's CertificateLink."""
-    return _linked_through(ctx, key, ("PKCS12CertificateLink", "CertificateLink"), "CertificateLink", op,
-                           "No public key link found for the private key")
+    return _linked_through(
+        ctx,
+        key,
+        ("PKCS12CertificateLink", "CertificateLink"),
+        "CertificateLink",
+        op,
+        "No public key link found for the private key",
+    )
 
 
 def _chain(ctx: OpContext, cert: StoredObject, op: str) -> list[x509.Certificate]:
@@ -93,9 +101,13 @@ async def pkcs12_body(ctx: OpContext, key: StoredObject, password: str, op: str,
     chain = _chain(ctx, cert, op)
     private = _private(ctx, key)
     if legacy:
-        encryption = (ser.PrivateFormat.PKCS12.encryption_builder().kdf_rounds(2048)
-                      .key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC)
-                      .hmac_hash(hashes.SHA1()).build(password.encode()))
+        encryption = (
+            ser.PrivateFormat.PKCS12.encryption_builder()
+            .kdf_rounds(2048)
+            .key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC)
+            .hmac_hash(hashes.SHA1())
+            .build(password.encode())
+        )
     elif password:
         encryption = ser.BestAvailableEncryption(password.encode())
     else:
@@ -104,10 +116,18 @@ async def pkcs12_body(ctx: OpContext, key: StoredObject, password: str, op: str,
         pfx = await ctx.run_cpu(pkcs12.serialize_key_and_certificates, None, private, leaf, chain or None, encryption)
     except (ValueError, TypeError) as exc:
         raise ServerError(f"export: unable to build the PKCS12: {exc}") from None
-    return TTLV.struct("PrivateKey", [TTLV.struct("KeyBlock", [
-        TTLV.enum("KeyFormatType", "PKCS12"),
-        TTLV.struct("KeyValue", [TTLV.bytes_("KeyMaterial", pfx)]),
-    ])])
+    return TTLV.struct(
+        "PrivateKey",
+        [
+            TTLV.struct(
+                "KeyBlock",
+                [
+                    TTLV.enum("KeyFormatType", "PKCS12"),
+                    TTLV.struct("KeyValue", [TTLV.bytes_("KeyMaterial", pfx)]),
+                ],
+            )
+        ],
+    )
 
 
 async def pkcs7_body(ctx: OpContext, cert: StoredObject, op: str) -> TTLV:
@@ -121,8 +141,7 @@ async def pkcs7_body(ctx: OpContext, cert: StoredObject, op: str) -> TTLV:
     private = _private(ctx, ctx.retrieve(sk_id, op))
     leaf = _x509(cert)
     # Only RSA and EC keys sign a PKCS#7: cryptography raises TypeError for others (a codec error).
-    builder = pkcs7.PKCS7SignatureBuilder().set_data(b"").add_signer(
-        leaf, private, hashes.SHA256())  # type: ignore[arg-type]
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(b"").add_signer(leaf, private, hashes.SHA256())  # type: ignore[arg-type]
     for c in _chain(ctx, cert, op):
         builder = builder.add_certificate(c)
     try:

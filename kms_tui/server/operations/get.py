@@ -14,8 +14,15 @@ from kms_tui.server.operations import export_bundles
 from kms_tui.server.store import StoredObject
 
 # post_process_active_private_key: the formats a private key may be asked in (non-FIPS).
-PRIVATE_FORMATS = ("PKCS1", "PKCS8", "TransparentECPrivateKey", "TransparentRSAPrivateKey", "ECPrivateKey",
-                   "PKCS12", "Pkcs12Legacy")
+PRIVATE_FORMATS = (
+    "PKCS1",
+    "PKCS8",
+    "TransparentECPrivateKey",
+    "TransparentRSAPrivateKey",
+    "ECPrivateKey",
+    "PKCS12",
+    "Pkcs12Legacy",
+)
 # process_public_key
 PUBLIC_FORMATS = ("PKCS1", "PKCS8", "TransparentECPublicKey", "TransparentRSAPublicKey")
 CERTIFICATE_FORMATS = ("X509", "PKCS7", "PKCS12", "Pkcs12Legacy")
@@ -89,19 +96,24 @@ def _formatted(ctx: OpContext, obj: StoredObject, requested: str | None, wrap_ty
         return node
     if node.tag == "SecretData" and wrap_type == "NotWrapped":
         return wrapping.unwrapped(ctx, obj)
-    if requested is not None and node.get("KeyBlock") is not None \
-            and requested != node.child("KeyBlock").get_value("KeyFormatType"):
+    if (
+        requested is not None
+        and node.get("KeyBlock") is not None
+        and requested != node.child("KeyBlock").get_value("KeyFormatType")
+    ):
         raise NotSupported(f"unsupported key format type {requested} for a {node.tag}")
     return node
 
 
-def _wrapped_for_export(ctx: OpContext, obj: StoredObject, requested: str | None, wrap_type: str | None,
-                        spec: TTLV) -> TTLV:
+def _wrapped_for_export(
+    ctx: OpContext, obj: StoredObject, requested: str | None, wrap_type: str | None, spec: TTLV
+) -> TTLV:
     """A key wrapped on the way out: only in its default format (Raw for symmetric keys)."""
     if requested is not None:
         if obj.object_type == "SymmetricKey":
-            raise ServerError("export: unable to wrap a symmetric key with a specified Key Format Type. "
-                              "It must be the default")
+            raise ServerError(
+                "export: unable to wrap a symmetric key with a specified Key Format Type. It must be the default"
+            )
         raise ServerError("export: unable to wrap a key with a specified Key Format Type. It must be the default")
     if obj.object_type == "SymmetricKey":
         node = obj.object if wrap_type != "NotWrapped" else wrapping.unwrapped(ctx, obj)
@@ -115,15 +127,17 @@ def _wrapped_for_export(ctx: OpContext, obj: StoredObject, requested: str | None
     return wrapping.wrap_for_export(ctx, node, spec)
 
 
-async def _bundle(ctx: OpContext, obj: StoredObject, requested: str | None, spec: TTLV | None,
-                  op: str) -> tuple[StoredObject, TTLV] | None:
+async def _bundle(
+    ctx: OpContext, obj: StoredObject, requested: str | None, spec: TTLV | None, op: str
+) -> tuple[StoredObject, TTLV] | None:
     """PKCS#12 of a certificate or private key, PKCS#7 of a certificate (else None): the
     PKCS#12 password is the KeyWrappingSpecification's key id, as ckms sends it."""
     if requested in ("PKCS12", "Pkcs12Legacy") and obj.object_type in ("Certificate", "PrivateKey"):
         key = export_bundles.private_key_for_certificate(ctx, obj, op) if obj.object_type == "Certificate" else obj
         password = spec.find("EncryptionKeyInformation/UniqueIdentifier") if spec is not None else None
-        body = await export_bundles.pkcs12_body(ctx, key, str(password.value) if password is not None else "", op,
-                                                legacy=requested == "Pkcs12Legacy")
+        body = await export_bundles.pkcs12_body(
+            ctx, key, str(password.value) if password is not None else "", op, legacy=requested == "Pkcs12Legacy"
+        )
         return key, with_embedded_attributes(body, key.attributes)
     if requested == "PKCS7" and obj.object_type == "Certificate":
         return obj, await export_bundles.pkcs7_body(ctx, obj, op)

@@ -16,8 +16,11 @@ from kms_tui.server.store import StoredObject
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LINK_ORDER = [link_type.name for link_type in LinkType]  # LinkType::iter(): declaration order
-_KFT_NORMAL = {"TransparentSymmetricKey": "Raw", "TransparentRSAPrivateKey": "PKCS1",
-               "TransparentRSAPublicKey": "PKCS1"}
+_KFT_NORMAL = {
+    "TransparentSymmetricKey": "Raw",
+    "TransparentRSAPrivateKey": "PKCS1",
+    "TransparentRSAPublicKey": "PKCS1",
+}
 
 
 def full_attributes(ctx: OpContext, obj: StoredObject) -> TTLV:
@@ -37,28 +40,42 @@ def full_attributes(ctx: OpContext, obj: StoredObject) -> TTLV:
     default(TTLV.boolean("Sensitive", False))
     default(TTLV.interval("LeaseTime", 3600))
     default(TTLV.text("ShortUniqueIdentifier", ""))
-    attrs.set(TTLV.struct("RandomNumberGenerator", [
-        TTLV.enum("RNGAlgorithm", "ANSI_X931"), TTLV.enum("CryptographicAlgorithm", "AES"),
-        TTLV.integer("CryptographicLength", 256),
-    ]))
+    attrs.set(
+        TTLV.struct(
+            "RandomNumberGenerator",
+            [
+                TTLV.enum("RNGAlgorithm", "ANSI_X931"),
+                TTLV.enum("CryptographicAlgorithm", "AES"),
+                TTLV.integer("CryptographicLength", 256),
+            ],
+        )
+    )
     attrs.set(TTLV.enum("ObjectType", obj.object_type))
     attrs.set(TTLV.text("UniqueIdentifier", obj.uid))
     attrs.set(TTLV.enum("State", obj.state))
     if obj.object_type in ("SymmetricKey", "PrivateKey", "PublicKey"):
         fmt = attrs.get_value("KeyFormatType")
-        attrs.set(TTLV.enum("KeyFormatType", _KFT_NORMAL.get(fmt, fmt) or
-                            ("Raw" if obj.object_type == "SymmetricKey" else "PKCS1")))
+        attrs.set(
+            TTLV.enum(
+                "KeyFormatType", _KFT_NORMAL.get(fmt, fmt) or ("Raw" if obj.object_type == "SymmetricKey" else "PKCS1")
+            )
+        )
     if attrs.get_value("CryptographicAlgorithm") == "RSA":
         attrs.remove("CryptographicParameters")
     if obj.state in ("Destroyed", "Destroyed_Compromised"):
         default(TTLV.date("DestroyDate", EPOCH))
     if obj.object_type == "SymmetricKey" and "Digest" not in have:  # attributes/get.rs: computed
         try:
-            default(TTLV.struct("Digest", [
-                TTLV.enum("HashingAlgorithm", "SHA256"),
-                TTLV.bytes_("DigestValue", hashlib.sha256(keys.symmetric_bytes(obj.object)).digest()),
-                TTLV.enum("KeyFormatType", "Raw"),
-            ]))
+            default(
+                TTLV.struct(
+                    "Digest",
+                    [
+                        TTLV.enum("HashingAlgorithm", "SHA256"),
+                        TTLV.bytes_("DigestValue", hashlib.sha256(keys.symmetric_bytes(obj.object)).digest()),
+                        TTLV.enum("KeyFormatType", "Raw"),
+                    ],
+                )
+            )
         except keys.KeyFormatError:
             pass  # a wrapped key: no plaintext bytes to digest
     if obj.tags:  # tags come from the tags table (retrieve_tags), whatever the attributes hold
@@ -151,10 +168,15 @@ async def handle_list(ctx: OpContext, payload: TTLV) -> TTLV:
     seen: set[str] = set()
     for c in attrs.value:
         if c.tag == "Attribute":
-            refs.append(TTLV.struct("AttributeReference", [
-                TTLV.text("VendorIdentification", c.get_value("VendorIdentification")),
-                TTLV.text("AttributeName", c.get_value("AttributeName")),
-            ]))
+            refs.append(
+                TTLV.struct(
+                    "AttributeReference",
+                    [
+                        TTLV.text("VendorIdentification", c.get_value("VendorIdentification")),
+                        TTLV.text("AttributeName", c.get_value("AttributeName")),
+                    ],
+                )
+            )
         elif c.tag not in seen:
             seen.add(c.tag)
             refs.append(TTLV.enum("AttributeReference", c.tag))

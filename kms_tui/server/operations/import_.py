@@ -143,8 +143,9 @@ async def store_object(ctx: OpContext, payload: TTLV, uid: str, *, replace: bool
         attrs_in.value.append(TTLV.enum("CryptographicAlgorithm", "AES"))
     tags = user_tags(ctx, requested, strict=False) or user_tags(ctx, embedded, strict=False)
     A.remove_vendor_attribute(attrs_in, ctx.vendor, "tag")
-    attrs, state = stored_attributes(ctx, attrs_in, uid=uid, obj=obj, tags=tags,
-                                     digest_of=digest_source if object_type == "SymmetricKey" else None)
+    attrs, state = stored_attributes(
+        ctx, attrs_in, uid=uid, obj=obj, tags=tags, digest_of=digest_source if object_type == "SymmetricKey" else None
+    )
     # import.rs: only process_symmetric_key/private_key/public_key/secret_data call wrap_and_cache
     wrap_with = wrapping.requested_wrapping_key(ctx, requested) if object_type in _WRAPPED_ON_IMPORT else None
     if wrap_with is not None:  # wrap_and_cache: stored wrapped (RFC 5649, NoEncoding), the KEK linked

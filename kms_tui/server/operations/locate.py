@@ -14,8 +14,14 @@ from kms_tui.server.objects import require
 
 MAX_LOCATE_ITEMS = 1000
 LIVE_STATES = ("PreActive", "Active", "Deactivated", "Compromised")
-SIMPLE_FILTERS = ("ObjectGroup", "ObjectGroupMember", "CryptographicAlgorithm", "CryptographicLength",
-                  "KeyFormatType", "ApplicationSpecificInformation")
+SIMPLE_FILTERS = (
+    "ObjectGroup",
+    "ObjectGroupMember",
+    "CryptographicAlgorithm",
+    "CryptographicLength",
+    "KeyFormatType",
+    "ApplicationSpecificInformation",
+)
 
 
 def _predicates(filters: TTLV) -> list[Any]:
@@ -25,19 +31,28 @@ def _predicates(filters: TTLV) -> list[Any]:
         node = filters.get(tag)
         if node is not None:
             want = node.value if node.type != "Structure" else node
-            preds.append(lambda a, tag=tag, want=want: any(
-                c.value == want for c in a.children(tag)))
+            preds.append(lambda a, tag=tag, want=want: any(c.value == want for c in a.children(tag)))
     for link in filters.children("Link"):
         lt, target = link.get_value("LinkType"), link.get("LinkedObjectIdentifier")
-        preds.append(lambda a, lt=lt, target=target: any(
-            c.get_value("LinkType") == lt and (target is None or target.type != "TextString"
-                                               or c.get_value("LinkedObjectIdentifier") == target.value)
-            for c in a.children("Link")))
+        preds.append(
+            lambda a, lt=lt, target=target: any(
+                c.get_value("LinkType") == lt
+                and (
+                    target is None
+                    or target.type != "TextString"
+                    or c.get_value("LinkedObjectIdentifier") == target.value
+                )
+                for c in a.children("Link")
+            )
+        )
     for name in filters.children("Name"):
         nv, nt = name.get_value("NameValue"), name.get_value("NameType")
-        preds.append(lambda a, nv=nv, nt=nt: any(
-            c.get_value("NameValue") == nv and (nt is None or c.get_value("NameType") == nt)
-            for c in a.children("Name")))
+        preds.append(
+            lambda a, nv=nv, nt=nt: any(
+                c.get_value("NameValue") == nv and (nt is None or c.get_value("NameType") == nt)
+                for c in a.children("Name")
+            )
+        )
     return preds
 
 
@@ -56,8 +71,11 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     preds = _predicates(filters)
     found: list[str] = []
     rows = ctx.store.locate_candidates(
-        ctx.user, tags=tags, states=[state] if state else LIVE_STATES,
-        object_type=filters.get_value("ObjectType"), uid=str(uid) if uid is not None else None,
+        ctx.user,
+        tags=tags,
+        states=[state] if state else LIVE_STATES,
+        object_type=filters.get_value("ObjectType"),
+        uid=str(uid) if uid is not None else None,
     )
     for oid, attrs_json, _state in rows:
         if len(found) >= limit:

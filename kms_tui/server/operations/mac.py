@@ -32,8 +32,17 @@ from kms_tui.server.operations.crypto_common import (
 )
 from kms_tui.server.store import StoredObject
 
-HMAC_HASHES = {"SHA1": "sha1", "SHA224": "sha224", "SHA256": "sha256", "SHA384": "sha384", "SHA512": "sha512",
-               "SHA3224": "sha3_224", "SHA3256": "sha3_256", "SHA3384": "sha3_384", "SHA3512": "sha3_512"}
+HMAC_HASHES = {
+    "SHA1": "sha1",
+    "SHA224": "sha224",
+    "SHA256": "sha256",
+    "SHA384": "sha384",
+    "SHA512": "sha512",
+    "SHA3224": "sha3_224",
+    "SHA3256": "sha3_256",
+    "SHA3384": "sha3_384",
+    "SHA3512": "sha3_512",
+}
 
 
 def _symmetric(obj: StoredObject) -> bool:
@@ -67,11 +76,14 @@ def infer_hash(obj: StoredObject, key: TTLV) -> str:
         return algorithm[4:]
     if obj.attributes.get("CryptographicParameters") is None:
         raise InvalidRequest(
-            "Cryptographic parameters are required or inferable from key's cryptographic algorithm or attributes")
+            "Cryptographic parameters are required or inferable from key's cryptographic algorithm or attributes"
+        )
     stored = stored_params(obj).get("CryptographicAlgorithm")
     if stored is None:
-        raise InvalidRequest("Missing cryptographic algorithm for MAC inference (attributes cryptographic "
-                             "parameters present without algorithm)")
+        raise InvalidRequest(
+            "Missing cryptographic algorithm for MAC inference (attributes cryptographic "
+            "parameters present without algorithm)"
+        )
     return _hmac_hash(stored)
 
 
@@ -89,11 +101,14 @@ def _mac(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None)
     correlation = field_bytes(payload, "CorrelationValue")
     # Cosmian keys the HMAC with the correlation value when one is given (mac.rs: execute_local)
     digest = compute_hmac(correlation if correlation is not None else keys.symmetric_bytes(key), data, algorithm)
-    return TTLV.struct("MACResponse", [
-        TTLV.text("UniqueIdentifier", obj.uid),
-        TTLV.bytes_("MACData", digest) if init is not True else None,
-        TTLV.bytes_("CorrelationValue", digest) if init is True else None,
-    ])
+    return TTLV.struct(
+        "MACResponse",
+        [
+            TTLV.text("UniqueIdentifier", obj.uid),
+            TTLV.bytes_("MACData", digest) if init is not True else None,
+            TTLV.bytes_("CorrelationValue", digest) if init is True else None,
+        ],
+    )
 
 
 def _mac_verify(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None) -> TTLV:
@@ -106,9 +121,13 @@ def _mac_verify(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] 
         algorithm = infer_hash(obj, key)
     expected = compute_hmac(key_bytes, field_bytes(payload, "Data") or b"", algorithm)
     valid = expected == field_bytes(payload, "MACData")
-    return TTLV.struct("MACVerifyResponse", [
-        TTLV.text("UniqueIdentifier", obj.uid), TTLV.enum("ValidityIndicator", "Valid" if valid else "Invalid"),
-    ])
+    return TTLV.struct(
+        "MACVerifyResponse",
+        [
+            TTLV.text("UniqueIdentifier", obj.uid),
+            TTLV.enum("ValidityIndicator", "Valid" if valid else "Invalid"),
+        ],
+    )
 
 
 async def handle(ctx: OpContext, payload: TTLV) -> TTLV:

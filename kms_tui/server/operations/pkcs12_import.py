@@ -34,8 +34,10 @@ class CertificateError(KmipFailure):
 
 
 def _certificate(cert: x509.Certificate) -> TTLV:
-    return TTLV.struct("Certificate", [TTLV.enum("CertificateType", "X509"),
-                                       TTLV.bytes_("CertificateValue", cert.public_bytes(ser.Encoding.DER))])
+    return TTLV.struct(
+        "Certificate",
+        [TTLV.enum("CertificateType", "X509"), TTLV.bytes_("CertificateValue", cert.public_bytes(ser.Encoding.DER))],
+    )
 
 
 def _attributes(base: TTLV, links: dict[str, str]) -> TTLV:
@@ -97,4 +99,3 @@ async def store_pkcs12(ctx: OpContext, obj: TTLV, requested: TTLV | None, uid: s
             else:
                 ctx.store.insert([record])
     return sk_id
-

@@ -75,8 +75,9 @@ def _base_attributes(old: StoredObject, request: TTLV | None, new_uid: str) -> T
     if "CertificateLink" in asked:
         A.set_link(base, "CertificateLink", asked["CertificateLink"])
         if "PrivateKeyLink" not in asked:
-            base.value = [c for c in base.value
-                          if not (c.tag == "Link" and c.get_value("LinkType") == "PrivateKeyLink")]
+            base.value = [
+                c for c in base.value if not (c.tag == "Link" and c.get_value("LinkType") == "PrivateKeyLink")
+            ]
     if "PrivateKeyLink" in asked:
         A.set_link(base, "PrivateKeyLink", asked["PrivateKeyLink"])
     A.put(base, TTLV.text("UniqueIdentifier", new_uid))
@@ -118,8 +119,12 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
         attrs.remove(tag)
     now = A.now()
     activation, deactivation = _replacement_dates(old.attributes, payload.get_value("Offset"))
-    for tag, when in (("ActivationDate", activation), ("DeactivationDate", deactivation),
-                      ("InitialDate", now), ("LastChangeDate", now)):
+    for tag, when in (
+        ("ActivationDate", activation),
+        ("DeactivationDate", deactivation),
+        ("InitialDate", now),
+        ("LastChangeDate", now),
+    ):
         if when is not None:
             A.put(attrs, TTLV.date(tag, when))
     state = "Active" if activation <= now else "PreActive"

@@ -34,11 +34,27 @@ log = logging.getLogger("kms_tui.server")
 
 ROTATABLE = ("Active", "Deactivated", "Compromised")
 # Attributes::clean_for_generation: what must not leak from the old key into the generation request.
-GENERATION_DROPS = frozenset({
-    "UniqueIdentifier", "Link", "Name", "InitialDate", "LastChangeDate", "ActivationDate", "DeactivationDate",
-    "DestroyDate", "CompromiseDate", "CompromiseOccurrenceDate", "KeyFormatType", "RotateInterval", "RotateName",
-    "RotateOffset", "RotateGeneration", "RotateLatest", "RotateDate",
-})
+GENERATION_DROPS = frozenset(
+    {
+        "UniqueIdentifier",
+        "Link",
+        "Name",
+        "InitialDate",
+        "LastChangeDate",
+        "ActivationDate",
+        "DeactivationDate",
+        "DestroyDate",
+        "CompromiseDate",
+        "CompromiseOccurrenceDate",
+        "KeyFormatType",
+        "RotateInterval",
+        "RotateName",
+        "RotateOffset",
+        "RotateGeneration",
+        "RotateLatest",
+        "RotateDate",
+    }
+)
 
 
 # -- keysets (resolve_keyset: kms_tui/server/keysets.py) ------------------------------------------------
@@ -66,19 +82,28 @@ def _no_crypto_change(old: TTLV, requested: list[TTLV | None], op: str) -> None:
             continue
         algorithm = req.get_value("CryptographicAlgorithm")
         if algorithm is not None and old.get_value("CryptographicAlgorithm") != algorithm:
-            raise Kmip21Error("Constraint_Violation", f"{op}: changing the cryptographic algorithm is not allowed. "
-                              "Use Create/CreateKeyPair for a different algorithm.")
+            raise Kmip21Error(
+                "Constraint_Violation",
+                f"{op}: changing the cryptographic algorithm is not allowed. "
+                "Use Create/CreateKeyPair for a different algorithm.",
+            )
         params, old_params = req.get("CryptographicDomainParameters"), old.get("CryptographicDomainParameters")
         if params is not None and old_params is not None:
             curve = params.get_value("RecommendedCurve")
             if curve is not None and curve != old_params.get_value("RecommendedCurve"):
-                raise Kmip21Error("Constraint_Violation", f"{op}: changing the recommended curve is not allowed. "
-                                  "Use Create/CreateKeyPair for a different curve.")
+                raise Kmip21Error(
+                    "Constraint_Violation",
+                    f"{op}: changing the recommended curve is not allowed. "
+                    "Use Create/CreateKeyPair for a different curve.",
+                )
         length = req.get_value("CryptographicLength")
         old_length = old.get_value("CryptographicLength")
         if length is not None and old_length is not None and old_length != length:
-            raise Kmip21Error("Constraint_Violation", f"{op}: changing the cryptographic length is not allowed. "
-                              "Use Create/CreateKeyPair for a different key size.")
+            raise Kmip21Error(
+                "Constraint_Violation",
+                f"{op}: changing the cryptographic length is not allowed. "
+                "Use Create/CreateKeyPair for a different key size.",
+            )
 
 
 def select_candidate(ctx: OpContext, uid: str, object_type: str, op: str, requested: list[TTLV | None]) -> StoredObject:
@@ -88,8 +113,10 @@ def select_candidate(ctx: OpContext, uid: str, object_type: str, op: str, reques
     for oid in ctx.candidate_ids(uid):
         obj = ctx.store.get(oid)
         if obj is not None and obj.object_type == object_type and obj.state not in ROTATABLE and not is_tags:
-            raise InvalidRequest(f"key '{obj.uid}' is in state '{obj.state}' — only Active, Deactivated, "
-                                 "or Compromised keys can be rotated")
+            raise InvalidRequest(
+                f"key '{obj.uid}' is in state '{obj.state}' — only Active, Deactivated, "
+                "or Compromised keys can be rotated"
+            )
 
     def eligible(obj: StoredObject) -> bool:
         if obj.object_type != object_type:
@@ -118,8 +145,10 @@ def _offset(payload: TTLV) -> int | None:
 
 def _reject_hsm(uid: str, what: str) -> None:
     if uid.startswith("hsm::"):
-        raise NotSupported(f"{what} is not supported for HSM-managed keys. Use PKCS#11 vendor tools or the HSM "
-                           "administration console to manage HSM key lifecycle.")
+        raise NotSupported(
+            f"{what} is not supported for HSM-managed keys. Use PKCS#11 vendor tools or the HSM "
+            "administration console to manage HSM key lifecycle."
+        )
 
 
 # -- attributes of the new and the old key -----------------------------------------------------------
@@ -208,8 +237,7 @@ def _rewrap_dependants(ctx: OpContext, old_uid: str, new_uid_: str) -> list[Stor
 # -- the operations ------------------------------------------------------------------------------------
 
 
-async def rekey_symmetric(ctx: OpContext, uid: str, offset: int | None = None,
-                          requested: TTLV | None = None) -> str:
+async def rekey_symmetric(ctx: OpContext, uid: str, offset: int | None = None, requested: TTLV | None = None) -> str:
     """ReKey one symmetric key; the new key's id."""
     ctx.check_create()
     _reject_hsm(uid, "Re-Key")
@@ -220,8 +248,9 @@ async def rekey_symmetric(ctx: OpContext, uid: str, offset: int | None = None,
     obj = keys.symmetric_object(keys.random_bytes(nbytes), algorithm)
     obj.child("KeyBlock").set(TTLV.integer("CryptographicLength", create_op.reported_length(algorithm, nbytes)))
     uid_new = successor_uid(old.attributes)
-    attrs, state = stored_attributes(ctx, replacement_request(gen, old.attributes, offset), uid=uid_new, obj=obj,
-                                     tags=set(), lifecycle=True)
+    attrs, state = stored_attributes(
+        ctx, replacement_request(gen, old.attributes, offset), uid=uid_new, obj=obj, tags=set(), lifecycle=True
+    )
     set_rotation_metadata(attrs, old.attributes, old.uid)
     kek = A.links(old.attributes).get("WrappingKeyLink") if wrapping.is_wrapped(old.object) else None
     if kek is not None:  # copy_wrapping_key_link_to + default_rewrap_new_objects
@@ -237,8 +266,9 @@ async def rekey_symmetric(ctx: OpContext, uid: str, offset: int | None = None,
     return uid_new
 
 
-async def rekey_key_pair(ctx: OpContext, uid: str, offset: int | None = None,
-                         requested: tuple[TTLV | None, ...] = ()) -> tuple[str, str]:
+async def rekey_key_pair(
+    ctx: OpContext, uid: str, offset: int | None = None, requested: tuple[TTLV | None, ...] = ()
+) -> tuple[str, str]:
     """ReKeyKeyPair on a private key and its linked public key; the new (private, public) ids."""
     ctx.check_create()
     _reject_hsm(uid, "Re-Key Key Pair")
@@ -247,8 +277,9 @@ async def rekey_key_pair(ctx: OpContext, uid: str, offset: int | None = None,
         raise NotSupported("the sandbox KMS does not re-key Covercrypt keys")
     pk_uid = A.links(old_sk.attributes).get("PublicKeyLink")
     if pk_uid is None:
-        raise InvalidRequest("ReKeyKeyPair: the private key has no PublicKeyLink. Cannot determine the paired "
-                             "public key.")
+        raise InvalidRequest(
+            "ReKeyKeyPair: the private key has no PublicKeyLink. Cannot determine the paired public key."
+        )
     old_pk = ctx.store.get(pk_uid)
     if old_pk is None:
         raise Kmip21Error("Item_Not_Found", f"ReKeyKeyPair: linked public key '{pk_uid}' not found in database")
@@ -261,13 +292,16 @@ async def rekey_key_pair(ctx: OpContext, uid: str, offset: int | None = None,
     key = await ckp.generate_private_key(ctx, algorithm, common)
     sk_obj, pk_obj, params = ckp.key_pair_objects(key, algorithm)
     made = []
-    for old, obj, new_id, link, partner in ((old_sk, sk_obj, sk_new, "PublicKeyLink", pk_new),
-                                            (old_pk, pk_obj, pk_new, "PrivateKeyLink", sk_new)):
+    for old, obj, new_id, link, partner in (
+        (old_sk, sk_obj, sk_new, "PublicKeyLink", pk_new),
+        (old_pk, pk_obj, pk_new, "PrivateKeyLink", sk_new),
+    ):
         mask = old.attributes.get("CryptographicUsageMask")
         specific = TTLV.struct("Attributes", [mask.copy()]) if mask is not None else None
         req = ckp.key_attributes(specific, common, obj, params, link, partner)
-        attrs, state = stored_attributes(ctx, replacement_request(req, old.attributes, offset), uid=new_id, obj=obj,
-                                         tags=set(), lifecycle=True)
+        attrs, state = stored_attributes(
+            ctx, replacement_request(req, old.attributes, offset), uid=new_id, obj=obj, tags=set(), lifecycle=True
+        )
         set_rotation_metadata(attrs, old.attributes, old.uid)
         made.append(new_stored(ctx, new_id, obj, attrs, state))
     with ctx.store.transaction():
@@ -297,6 +331,10 @@ async def handle_key_pair(ctx: OpContext, payload: TTLV) -> TTLV:
     uid = resolve_keyset(ctx, uid, "ReKeyKeyPair")
     requested = tuple(payload.get(t) for t in ("CommonAttributes", "PrivateKeyAttributes", "PublicKeyAttributes"))
     sk, pk = await rekey_key_pair(ctx, uid, _offset(payload), requested)
-    return TTLV.struct("ReKeyKeyPairResponse", [
-        TTLV.text("PrivateKeyUniqueIdentifier", sk), TTLV.text("PublicKeyUniqueIdentifier", pk),
-    ])
+    return TTLV.struct(
+        "ReKeyKeyPairResponse",
+        [
+            TTLV.text("PrivateKeyUniqueIdentifier", sk),
+            TTLV.text("PublicKeyUniqueIdentifier", pk),
+        ],
+    )

@@ -27,8 +27,14 @@ def _revoke_core(ctx: OpContext, obj: StoredObject, compromise: bool, occurrence
     ctx.store.update(obj)
 
 
-def revoke_recursively(ctx: OpContext, uid: str, compromise: bool, occurrence: TTLV | None, cascade: bool,
-                       skip: frozenset[str] = frozenset()) -> None:
+def revoke_recursively(
+    ctx: OpContext,
+    uid: str,
+    compromise: bool,
+    occurrence: TTLV | None,
+    cascade: bool,
+    skip: frozenset[str] = frozenset(),
+) -> None:
     """``recursively_revoke_key``: raises ``Item_Not_Found: <uid>`` when nothing counted."""
     count = 0
     for oid in ctx.candidate_ids(uid):
@@ -61,9 +67,11 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     uid = ctx.uid_of(payload, use_placeholder=False)
     reason = require(payload, "RevocationReason")
     if reason.type != "Structure":
-        raise Kmip21Error("Codec_Error",
-                          "RevocationReason must be a structure {RevocationReasonCode, RevocationMessage}")
+        raise Kmip21Error(
+            "Codec_Error", "RevocationReason must be a structure {RevocationReasonCode, RevocationMessage}"
+        )
     compromise = reason.get_value("RevocationReasonCode", "Unspecified") in COMPROMISE
-    revoke_recursively(ctx, uid, compromise, payload.get("CompromiseOccurrenceDate"),
-                       payload.get_value("Cascade") is True)
+    revoke_recursively(
+        ctx, uid, compromise, payload.get("CompromiseOccurrenceDate"), payload.get_value("Cascade") is True
+    )
     return TTLV.struct("RevokeResponse", [TTLV.text("UniqueIdentifier", uid)])

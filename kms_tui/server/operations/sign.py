@@ -49,9 +49,15 @@ from kms_tui.server.store import StoredObject
 
 SPEC = Spec("Sign", "sign", PROTECT, lambda obj: obj.object_type == "PrivateKey" and has_usage_mask(obj, SIGN, False))
 PRIVATE_FORMATS = ("TransparentECPrivateKey", "TransparentRSAPrivateKey", "PKCS1", "PKCS8")
-_BY_DSA = {"RSASSAPSS": "SHA256", "SHA256WithRSAEncryption": "SHA256", "SHA384WithRSAEncryption": "SHA384",
-           "SHA512WithRSAEncryption": "SHA512", "SHA3256WithRSAEncryption": "SHA3256",
-           "SHA3384WithRSAEncryption": "SHA3384", "SHA3512WithRSAEncryption": "SHA3512"}
+_BY_DSA = {
+    "RSASSAPSS": "SHA256",
+    "SHA256WithRSAEncryption": "SHA256",
+    "SHA384WithRSAEncryption": "SHA384",
+    "SHA512WithRSAEncryption": "SHA512",
+    "SHA3256WithRSAEncryption": "SHA3256",
+    "SHA3384WithRSAEncryption": "SHA3384",
+    "SHA3512WithRSAEncryption": "SHA3512",
+}
 _BY_LENGTH = {20: "SHA1", 32: "SHA256", 48: "SHA384", 64: "SHA512"}
 _OPENSSL_HASH = {"SHA1", "SHA384", "SHA512", "SHA3256", "SHA3384", "SHA3512"}  # map_kmip_hash_to_openssl (else SHA-256)
 ECDSA_HASHES = {"ECDSAWithSHA256": "SHA256", "ECDSAWithSHA384": "SHA384", "ECDSAWithSHA512": "SHA512"}
@@ -62,8 +68,13 @@ def _hash(name: str) -> hashes.HashAlgorithm:
     return HASHES[name]()
 
 
-def sign_rsa(private_key: rsa.RSAPrivateKey, cp: dict[str, Any], data: bytes | None, digested: bytes | None,
-             correlation: bytes | None) -> bytes:
+def sign_rsa(
+    private_key: rsa.RSAPrivateKey,
+    cp: dict[str, Any],
+    data: bytes | None,
+    digested: bytes | None,
+    correlation: bytes | None,
+) -> bytes:
     """``sign_rsa_with_pkey``."""
     _, _, default_hash, dsa = rsa_defaults(cp)
     if cp.get("HashingAlgorithm"):
@@ -81,8 +92,10 @@ def sign_rsa(private_key: rsa.RSAPrivateKey, cp: dict[str, Any], data: bytes | N
             raise Kmip21Error("Operation_Not_Supported", f"hashing algorithm {effective} is not supported")
         h = _hash(effective)
         if len(prefix + digested) != h.digest_size:
-            raise NotSupported(f"rsa sign error: rsa {'pss' if dsa == 'RSASSAPSS' else 'pkcs1'} prehash sign init "
-                               f"failed (hash={effective}, payload_len={len(prefix + digested)})")
+            raise NotSupported(
+                f"rsa sign error: rsa {'pss' if dsa == 'RSASSAPSS' else 'pkcs1'} prehash sign init "
+                f"failed (hash={effective}, payload_len={len(prefix + digested)})"
+            )
         if dsa == "RSASSAPSS":
             mgf1 = cp.get("MaskGeneratorHashingAlgorithm") or effective
             salt = cp.get("SaltLength")
@@ -95,15 +108,19 @@ def sign_rsa(private_key: rsa.RSAPrivateKey, cp: dict[str, Any], data: bytes | N
         mgf1 = cp.get("MaskGeneratorHashingAlgorithm")
         mgf1 = (mgf1 if mgf1 in _OPENSSL_HASH else "SHA256") if mgf1 else digest
         salt = cp.get("SaltLength")
-        padder = apad.PSS(mgf=apad.MGF1(_hash(mgf1)),
-                          salt_length=salt if salt is not None else apad.PSS.DIGEST_LENGTH)
+        padder = apad.PSS(mgf=apad.MGF1(_hash(mgf1)), salt_length=salt if salt is not None else apad.PSS.DIGEST_LENGTH)
     else:
         padder = apad.PKCS1v15()
     return private_key.sign(prefix + (data or b""), padder, h)
 
 
-def sign_ecdsa(private_key: ec.EllipticCurvePrivateKey, cp: dict[str, Any], data: bytes | None, digested: bytes | None,
-               correlation: bytes | None) -> bytes:
+def sign_ecdsa(
+    private_key: ec.EllipticCurvePrivateKey,
+    cp: dict[str, Any],
+    data: bytes | None,
+    digested: bytes | None,
+    correlation: bytes | None,
+) -> bytes:
     """``ecdsa_sign``: P-256 and secp256k1 through the RustCrypto crates (SHA-256, RFC 6979;
     secp256k1 with a low S), other curves through OpenSSL."""
     dsa = cp.get("DigitalSignatureAlgorithm") or "ECDSAWithSHA256"
@@ -132,8 +149,13 @@ def sign_ecdsa(private_key: ec.EllipticCurvePrivateKey, cp: dict[str, Any], data
     return private_key.sign(message, ec.ECDSA(_hash(ECDSA_HASHES[dsa])))
 
 
-def sign_with_key(private_key: PrivateKeyTypes, cp: dict[str, Any], data: bytes | None, digested: bytes | None,
-                  correlation: bytes | None) -> bytes:
+def sign_with_key(
+    private_key: PrivateKeyTypes,
+    cp: dict[str, Any],
+    data: bytes | None,
+    digested: bytes | None,
+    correlation: bytes | None,
+) -> bytes:
     """``sign_with_pkey``."""
     if isinstance(private_key, rsa.RSAPrivateKey):
         return sign_rsa(private_key, cp, data, digested, correlation)
@@ -145,11 +167,14 @@ def sign_with_key(private_key: PrivateKeyTypes, cp: dict[str, Any], data: bytes 
 
 
 def _response(uid: str, signature: bytes | None, correlation: bytes | None = None) -> TTLV:
-    return TTLV.struct("SignResponse", [
-        TTLV.text("UniqueIdentifier", uid),
-        TTLV.bytes_("SignatureData", signature) if signature is not None else None,
-        TTLV.bytes_("CorrelationValue", correlation) if correlation is not None else None,
-    ])
+    return TTLV.struct(
+        "SignResponse",
+        [
+            TTLV.text("UniqueIdentifier", uid),
+            TTLV.bytes_("SignatureData", signature) if signature is not None else None,
+            TTLV.bytes_("CorrelationValue", correlation) if correlation is not None else None,
+        ],
+    )
 
 
 def _sign(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None) -> TTLV:
@@ -173,8 +198,11 @@ def _sign(obj: StoredObject, key: TTLV, payload: TTLV, cp: dict[str, Any] | None
         if correlation is None and init is not True:
             raise InvalidRequest("Correlation value required for non-initial streaming operations")
         if digested is not None:
-            raise InvalidRequest("Streaming sign supports non-digested data only"
-                                 if data is None else "Cannot provide both data and digested_data")
+            raise InvalidRequest(
+                "Streaming sign supports non-digested data only"
+                if data is None
+                else "Cannot provide both data and digested_data"
+            )
         if data is None and final is not True:
             raise InvalidRequest("Must provide data for streaming sign")
         accumulated = (correlation or b"") + (data or b"")

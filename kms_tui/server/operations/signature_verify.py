@@ -42,16 +42,30 @@ from kms_tui.server.operations.crypto_common import (
 from kms_tui.server.operations.encrypt import HASHES
 from kms_tui.server.store import StoredObject
 
-SPEC = Spec("SignatureVerify", "signatureverify", PROCESS,
-            lambda obj: obj.object_type in ("PublicKey", "PrivateKey") and has_usage_mask(obj, VERIFY, True),
-            try_each=True)
-_RSA_BY_HASH = {"SHA256": "SHA256WithRSAEncryption", "SHA384": "SHA384WithRSAEncryption",
-                "SHA512": "SHA512WithRSAEncryption", "SHA3256": "SHA3256WithRSAEncryption",
-                "SHA3384": "SHA3384WithRSAEncryption", "SHA3512": "SHA3512WithRSAEncryption"}
-_RSA_DEFAULT_HASH = {"RSASSAPSS": "SHA256", "SHA256WithRSAEncryption": "SHA256",
-                     "SHA384WithRSAEncryption": "SHA384", "SHA512WithRSAEncryption": "SHA512",
-                     "SHA3256WithRSAEncryption": "SHA3256", "SHA3384WithRSAEncryption": "SHA3384",
-                     "SHA3512WithRSAEncryption": "SHA3512"}
+SPEC = Spec(
+    "SignatureVerify",
+    "signatureverify",
+    PROCESS,
+    lambda obj: obj.object_type in ("PublicKey", "PrivateKey") and has_usage_mask(obj, VERIFY, True),
+    try_each=True,
+)
+_RSA_BY_HASH = {
+    "SHA256": "SHA256WithRSAEncryption",
+    "SHA384": "SHA384WithRSAEncryption",
+    "SHA512": "SHA512WithRSAEncryption",
+    "SHA3256": "SHA3256WithRSAEncryption",
+    "SHA3384": "SHA3384WithRSAEncryption",
+    "SHA3512": "SHA3512WithRSAEncryption",
+}
+_RSA_DEFAULT_HASH = {
+    "RSASSAPSS": "SHA256",
+    "SHA256WithRSAEncryption": "SHA256",
+    "SHA384WithRSAEncryption": "SHA384",
+    "SHA512WithRSAEncryption": "SHA512",
+    "SHA3256WithRSAEncryption": "SHA3256",
+    "SHA3384WithRSAEncryption": "SHA3384",
+    "SHA3512WithRSAEncryption": "SHA3512",
+}
 _VERIFY_HASHES = ("SHA1", "SHA256", "SHA384", "SHA512", "SHA3256", "SHA3384", "SHA3512")
 _ECDSA = {"ECDSAWithSHA256": "SHA256", "ECDSAWithSHA384": "SHA384", "ECDSAWithSHA512": "SHA512"}
 
@@ -70,8 +84,11 @@ def rsa_verify(key: rsa.RSAPublicKey, data: bytes, signature: bytes, cp: dict[st
     """``rsa_verify``: PSS (salt auto-detected; digested: digest length), retried with MGF1-SHA1."""
     dsa = cp.get("DigitalSignatureAlgorithm")
     if dsa is None:
-        dsa = "RSASSAPSS" if cp.get("PaddingMethod") == "PSS" else _RSA_BY_HASH.get(str(cp.get("HashingAlgorithm")),
-                                                                                    "RSASSAPSS")
+        dsa = (
+            "RSASSAPSS"
+            if cp.get("PaddingMethod") == "PSS"
+            else _RSA_BY_HASH.get(str(cp.get("HashingAlgorithm")), "RSASSAPSS")
+        )
     if cp.get("HashingAlgorithm"):
         digest = _digest(cp["HashingAlgorithm"])
     elif dsa in _RSA_DEFAULT_HASH:
@@ -96,8 +113,9 @@ def rsa_verify(key: rsa.RSAPublicKey, data: bytes, signature: bytes, cp: dict[st
     return mgf1 != "SHA1" and attempt(apad.PSS(mgf=apad.MGF1(_hash("SHA1")), salt_length=salt))
 
 
-def ecdsa_verify(key: ec.EllipticCurvePublicKey, data: bytes, signature: bytes, cp: dict[str, Any],
-                 digested: bool) -> bool:
+def ecdsa_verify(
+    key: ec.EllipticCurvePublicKey, data: bytes, signature: bytes, cp: dict[str, Any], digested: bool
+) -> bool:
     """``ecdsa_verify``."""
     dsa = cp.get("DigitalSignatureAlgorithm")
     if dsa is None:
@@ -110,8 +128,9 @@ def ecdsa_verify(key: ec.EllipticCurvePublicKey, data: bytes, signature: bytes, 
     curve = keys.curve_of(key)
     if digested and dsa == "ECDSAWithSHA256" and curve in ("P256", "SECP256K1"):
         if len(data) != 32:
-            raise crypto_failure("Invalid size: SHA-256 digest for verify must be exactly 32 bytes, "
-                                 f"is {len(data)} bytes.")
+            raise crypto_failure(
+                f"Invalid size: SHA-256 digest for verify must be exactly 32 bytes, is {len(data)} bytes."
+            )
         name = "P256" if curve == "P256" else "K256"
         try:
             decode_dss_signature(signature)
@@ -156,11 +175,14 @@ def verify(key: PublicKeyTypes, data: bytes, signature: bytes, cp: dict[str, Any
 
 
 def _response(uid: str, valid: bool | None, correlation: bytes | None) -> TTLV:
-    return TTLV.struct("SignatureVerifyResponse", [
-        TTLV.text("UniqueIdentifier", uid),
-        TTLV.enum("ValidityIndicator", "Valid" if valid else "Invalid") if valid is not None else None,
-        TTLV.bytes_("CorrelationValue", correlation) if correlation is not None else None,
-    ])
+    return TTLV.struct(
+        "SignatureVerifyResponse",
+        [
+            TTLV.text("UniqueIdentifier", uid),
+            TTLV.enum("ValidityIndicator", "Valid" if valid else "Invalid") if valid is not None else None,
+            TTLV.bytes_("CorrelationValue", correlation) if correlation is not None else None,
+        ],
+    )
 
 
 def _verification_key(key: TTLV, object_type: str) -> PublicKeyTypes:
@@ -220,4 +242,3 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
         return response
 
     return await first_success(SPEC, select_keys(ctx, SPEC, uid), attempt)
-

@@ -35,8 +35,9 @@ class SymCipher:
         return self.family == "gcm"
 
 
-def _aes(prefix: str, family: str, sizes: dict[int, str], nonce: int, tag: int, key_size: int,
-         message: str) -> SymCipher:
+def _aes(
+    prefix: str, family: str, sizes: dict[int, str], nonce: int, tag: int, key_size: int, message: str
+) -> SymCipher:
     name = sizes.get(key_size)
     if name is None:
         raise not_supported(message.format(key_size=key_size))
@@ -48,26 +49,75 @@ def from_algorithm_and_key_size(algorithm: str, mode: str | None, key_size: int)
     if algorithm == "AES":
         mode = mode or "GCM"
         if mode == "ECB":
-            return _aes("Aes", "ecb", {16: "128Ecb", 24: "192Ecb", 32: "256Ecb"}, 0, 0, key_size,
-                        "AES key must be 16, 24 or 32 bytes long for AES ECB. Found {key_size} bytes")
+            return _aes(
+                "Aes",
+                "ecb",
+                {16: "128Ecb", 24: "192Ecb", 32: "256Ecb"},
+                0,
+                0,
+                key_size,
+                "AES key must be 16, 24 or 32 bytes long for AES ECB. Found {key_size} bytes",
+            )
         if mode in ("AEAD", "GCM"):
-            return _aes("Aes", "gcm", {16: "128Gcm", 24: "192Gcm", 32: "256Gcm"}, 12, 16, key_size,
-                        "AES key must be 16 or 32 bytes long for AES GCM. Found {key_size} bytes")
+            return _aes(
+                "Aes",
+                "gcm",
+                {16: "128Gcm", 24: "192Gcm", 32: "256Gcm"},
+                12,
+                16,
+                key_size,
+                "AES key must be 16 or 32 bytes long for AES GCM. Found {key_size} bytes",
+            )
         if mode == "CBC":
-            return _aes("Aes", "cbc", {16: "128Cbc", 24: "192Cbc", 32: "256Cbc"}, 16, 0, key_size,
-                        "AES key must be 16 or 32 bytes long for AES CBC. Found {key_size} bytes")
+            return _aes(
+                "Aes",
+                "cbc",
+                {16: "128Cbc", 24: "192Cbc", 32: "256Cbc"},
+                16,
+                0,
+                key_size,
+                "AES key must be 16 or 32 bytes long for AES CBC. Found {key_size} bytes",
+            )
         if mode == "XTS":
-            return _aes("Aes", "xts", {32: "128Xts", 64: "256Xts"}, 16, 0, key_size,
-                        "AES key must be 32 or 64 bytes long for AES XTS. Found {key_size} bytes")
+            return _aes(
+                "Aes",
+                "xts",
+                {32: "128Xts", 64: "256Xts"},
+                16,
+                0,
+                key_size,
+                "AES key must be 32 or 64 bytes long for AES XTS. Found {key_size} bytes",
+            )
         if mode == "GCMSIV":
-            return _aes("Aes", "gcmsiv", {16: "128GcmSiv", 32: "256GcmSiv"}, 12, 16, key_size,
-                        "AES key must be 16 or 32 bytes long for AES GCM SIV. Found {key_size} bytes")
+            return _aes(
+                "Aes",
+                "gcmsiv",
+                {16: "128GcmSiv", 32: "256GcmSiv"},
+                12,
+                16,
+                key_size,
+                "AES key must be 16 or 32 bytes long for AES GCM SIV. Found {key_size} bytes",
+            )
         if mode == "AESKeyWrapPadding":
-            return _aes("Rfc5649_", "kwp", {16: "16", 24: "24", 32: "32"}, 0, 0, key_size,
-                        "RFC5649 key must be 16, 24 or 32 bytes long. Found {key_size} bytes")
+            return _aes(
+                "Rfc5649_",
+                "kwp",
+                {16: "16", 24: "24", 32: "32"},
+                0,
+                0,
+                key_size,
+                "RFC5649 key must be 16, 24 or 32 bytes long. Found {key_size} bytes",
+            )
         if mode == "NISTKeyWrap":
-            return _aes("Rfc3394_", "kw", {16: "16", 24: "24", 32: "32"}, 0, 0, key_size,
-                        "RFC3394 key must be 16, 24 or 32 bytes long. Found {key_size} bytes")
+            return _aes(
+                "Rfc3394_",
+                "kw",
+                {16: "16", 24: "24", 32: "32"},
+                0,
+                0,
+                key_size,
+                "RFC3394 key must be 16, 24 or 32 bytes long. Found {key_size} bytes",
+            )
         raise not_supported(f"AES is not supported with mode: {mode}")
     if algorithm == "ChaCha20":
         if key_size != 32:
@@ -119,8 +169,7 @@ def _chacha20(key: bytes, nonce: bytes, data: bytes) -> bytes:
     return e.update(data) + e.finalize()
 
 
-def encrypt(cipher: SymCipher, key: bytes, nonce: bytes, aad: bytes, plaintext: bytes,
-            pad: str) -> tuple[bytes, bytes]:
+def encrypt(cipher: SymCipher, key: bytes, nonce: bytes, aad: bytes, plaintext: bytes, pad: str) -> tuple[bytes, bytes]:
     """``symmetric_ciphers::encrypt`` → (ciphertext, tag)."""
     f = cipher.family
     try:
@@ -153,8 +202,7 @@ def encrypt(cipher: SymCipher, key: bytes, nonce: bytes, aad: bytes, plaintext: 
         raise crypto_failure(OPENSSL_EMPTY) from None
 
 
-def decrypt(cipher: SymCipher, key: bytes, nonce: bytes, aad: bytes, ciphertext: bytes, tag: bytes,
-            pad: str) -> bytes:
+def decrypt(cipher: SymCipher, key: bytes, nonce: bytes, aad: bytes, ciphertext: bytes, tag: bytes, pad: str) -> bytes:
     """``symmetric_ciphers::decrypt``; a wrong tag is a Cryptographic_Failure."""
     f = cipher.family
     try:

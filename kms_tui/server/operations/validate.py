@@ -164,12 +164,14 @@ def openssl_verify(leaf: x509.Certificate, anchors: list[x509.Certificate], now:
     path = [leaf]
     current = leaf
     while not (current in anchors and current.subject == current.issuer):  # up to a trusted self-signed
-        issuer = next((a for a in anchors if a.subject == current.issuer and a not in path and _likely(current, a)),
-                      None)
+        issuer = next(
+            (a for a in anchors if a.subject == current.issuer and a not in path and _likely(current, a)), None
+        )
         if issuer is None:
             # X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT when the top came from the store
-            raise _verify_error("unable to get issuer certificate" if current is not leaf
-                                else "unable to get local issuer certificate")
+            raise _verify_error(
+                "unable to get issuer certificate" if current is not leaf else "unable to get local issuer certificate"
+            )
         path.append(issuer)
         current = issuer
     for depth, cert in enumerate(path):
@@ -224,11 +226,14 @@ def _verify_with(cert: x509.Certificate, public_key: CertificatePublicKeyTypes) 
 
     try:
         if isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
-                              cert.signature_hash_algorithm)  # type: ignore[arg-type]  # None: TypeError
+            public_key.verify(
+                cert.signature,
+                cert.tbs_certificate_bytes,
+                padding.PKCS1v15(),
+                cert.signature_hash_algorithm,  # type: ignore[arg-type]  # None: TypeError
+            )
         elif isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(cert.signature, cert.tbs_certificate_bytes,
-                              ec.ECDSA(cert.signature_hash_algorithm))  # type: ignore[arg-type]  # as above
+            public_key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))  # type: ignore[arg-type]  # as above
         elif isinstance(public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
             public_key.verify(cert.signature, cert.tbs_certificate_bytes)
         else:
@@ -289,7 +294,8 @@ async def _fetch(url: str) -> bytes:
         async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
             if response.status >= 300:
                 raise CertificateError(
-                    f"The CRL at the following URL {url} is not available. Status: {response.status}")
+                    f"The CRL at the following URL {url} is not available. Status: {response.status}"
+                )
             return await response.read()
     except (TimeoutError, aiohttp.ClientError) as exc:
         raise CertificateError(f"the CRL at {url} cannot be fetched: {type(exc).__name__}") from None
@@ -363,4 +369,3 @@ async def handle(ctx: OpContext, payload: TTLV) -> TTLV:
     validate_chain_date(certs, payload.get_value("ValidityTime"))
     await verify_crls(certs)
     return TTLV.struct("ValidateResponse", [TTLV.enum("ValidityIndicator", "Valid")])
-

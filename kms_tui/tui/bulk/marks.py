@@ -103,8 +103,13 @@ class BulkMarks:
         if not ids:
             self.screen.notify("The marked rows are not loaded any more; mark rows again.", severity="warning")
             return True
-        runner = {"revoke": self._lifecycle, "destroy": self._lifecycle, "tags": self._tags, "export": self._export,
-                  "grant": self._grant}
+        runner = {
+            "revoke": self._lifecycle,
+            "destroy": self._lifecycle,
+            "tags": self._tags,
+            "export": self._export,
+            "grant": self._grant,
+        }
         self.screen.run_worker(runner[action](action, ids), group="bulk", exclusive=True, exit_on_error=False)
         return True
 
@@ -121,8 +126,9 @@ class BulkMarks:
             return
         report = await app.push_screen_wait(BulkRunModal(client, plan))
         done = [o.uid for o in report.outcomes if o.status == bulk.DONE]
-        await self._refresh(list(dict.fromkeys([*ids, *plan.changing()])),
-                            f"Bulk {plan.verb()}: {report.summary()}", unmark=done)
+        await self._refresh(
+            list(dict.fromkeys([*ids, *plan.changing()])), f"Bulk {plan.verb()}: {report.summary()}", unmark=done
+        )
 
     async def _refresh(self, uids: list[str], notice: str, *, unmark: list[str]) -> None:
         from kms_tui.tui.objects import actions
@@ -145,9 +151,13 @@ class BulkMarks:
         from kms_tui.client.attributes import change_tags
         from kms_tui.tui.modals.prompt import PromptModal
 
-        answer = await self.screen.app.push_screen_wait(PromptModal(
-            f"Tags for the {len(ids):,} marked objects: words to add, -word to remove",
-            placeholder="e.g. pci -old", check=_tag_problem))
+        answer = await self.screen.app.push_screen_wait(
+            PromptModal(
+                f"Tags for the {len(ids):,} marked objects: words to add, -word to remove",
+                placeholder="e.g. pci -old",
+                check=_tag_problem,
+            )
+        )
         if not answer:
             return
         words = answer.split()
@@ -156,8 +166,9 @@ class BulkMarks:
 
         async def act(uid: str) -> Any:
             now = await change_tags(self.screen.client, uid, add=add, remove=remove)
-            return bulk.Outcome(uid, bulk.DONE, "tags now: " + (", ".join(visible(t) for t in now) or "none"),
-                                sent=True)
+            return bulk.Outcome(
+                uid, bulk.DONE, "tags now: " + (", ".join(visible(t) for t in now) or "none"), sent=True
+            )
 
         report = await self._each(f"Tags {answer} on {count(len(ids), 'object')}", ids, act)
         await self._refresh(ids, f"Bulk tags {visible(answer)}: {report.summary()}", unmark=[])
@@ -186,9 +197,13 @@ class BulkMarks:
         from kms_tui.tui.objects import actions
         from kms_tui.tui.objects.lifecycle import RowsChanged
 
-        folder_text = await self.screen.app.push_screen_wait(PromptModal(
-            f"Folder for the PEM files of the {len(ids):,} marked objects", value=str(self.screen.export_dir),
-            check=_folder_problem))
+        folder_text = await self.screen.app.push_screen_wait(
+            PromptModal(
+                f"Folder for the PEM files of the {len(ids):,} marked objects",
+                value=str(self.screen.export_dir),
+                check=_folder_problem,
+            )
+        )
         if not folder_text:
             return
         folder = Path(folder_text).expanduser()

@@ -21,8 +21,9 @@ class BulkPreviewModal(ModalScreen[Any]):
     """Dismisses with the :class:`~kms_tui.client.bulk.BulkPlan` to run, or None."""
 
     DEFAULT_CLASSES = "kms-modal"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.",
-                        id="bulk-preview.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.", id="bulk-preview.cancel")
+    ]
     DEFAULT_CSS = """
     BulkPreviewModal #bulk-preview-list { height: 1fr; border: round $primary; }
     BulkPreviewModal #bulk-reason { width: 1fr; }
@@ -47,8 +48,13 @@ class BulkPreviewModal(ModalScreen[Any]):
             if self.action == "revoke":
                 with Horizontal(id="bulk-reason-row"):
                     yield Static("Revocation reason ", markup=False)
-                    yield Select([(r, r) for r in REVOCATION_REASONS], value=self.reason, allow_blank=False,
-                                 compact=True, id="bulk-reason")
+                    yield Select(
+                        [(r, r) for r in REVOCATION_REASONS],
+                        value=self.reason,
+                        allow_blank=False,
+                        compact=True,
+                        id="bulk-reason",
+                    )
             with VerticalScroll(id="bulk-preview-list"):
                 yield Static("", id="bulk-preview-text", markup=False)  # ids and names come from the server
             with Horizontal(id="bulk-confirm-row"):
@@ -72,7 +78,7 @@ class BulkPreviewModal(ModalScreen[Any]):
         plan = self.plan
         counts = plan.summary()  # the counts on top, every object in the list under them
         self.query_one("#bulk-title", Static).update("\n".join(counts))
-        self.query_one("#bulk-preview-text", Static).update("\n".join(plan.lines()[len(counts):]))
+        self.query_one("#bulk-preview-text", Static).update("\n".join(plan.lines()[len(counts) :]))
         ask = self.query_one("#bulk-ask", Static)
         if plan.count:
             ask.update(f"Type {plan.count} to {self.action} them:")
@@ -105,7 +111,8 @@ class BulkPreviewModal(ModalScreen[Any]):
             return
         if typed != str(self.plan.count):
             self.query_one("#bulk-problem", Static).update(
-                f"Type {self.plan.count}, the number of objects that change, to go ahead (or escape).")
+                f"Type {self.plan.count}, the number of objects that change, to go ahead (or escape)."
+            )
             return
         self.dismiss(self.plan)
 

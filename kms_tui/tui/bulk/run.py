@@ -42,8 +42,9 @@ class ProgressModal(ModalScreen[Any]):
 
     DEFAULT_CLASSES = "kms-modal"
     BINDINGS = [
-        Binding("s", "stop", "Stop", tooltip="Stop after the object being sent; the rest are not sent.",
-                id="bulk-run.stop"),
+        Binding(
+            "s", "stop", "Stop", tooltip="Stop after the object being sent; the rest are not sent.", id="bulk-run.stop"
+        ),
         Binding("escape,enter", "close", "Close", tooltip="Close when the run has ended.", id="bulk-run.close"),
     ]
     DEFAULT_CSS = """
@@ -87,8 +88,9 @@ class ProgressModal(ModalScreen[Any]):
     def _progressed(self, message: Progressed) -> None:
         self.query_one("#bulk-run-bar", ProgressBar).update(progress=message.index)
         o = message.outcome
-        self.query_one("#bulk-run-status", Static).update(f"{message.index} of {message.total} sent · last: "
-                                                          f"{visible(o.uid)} {o.status.replace('_', ' ')}")
+        self.query_one("#bulk-run-status", Static).update(
+            f"{message.index} of {message.total} sent · last: {visible(o.uid)} {o.status.replace('_', ' ')}"
+        )
         if o.status not in ("done", "not_sent", "skipped"):
             self.problems.append(f"{visible(o.uid)}: {o.status}: {visible(o.detail)}")
             self.query_one("#bulk-run-problems", Static).update("\n".join(self.problems))
@@ -97,8 +99,12 @@ class ProgressModal(ModalScreen[Any]):
     def _finished(self, message: Finished) -> None:
         self.report = message.report
         self.query_one("#bulk-run-status", Static).update(f"Finished: {self.report.summary()}")
-        lines = [f"{visible(o.uid)}: {o.status.replace('_', ' ')}" + (f" ({visible(o.detail)})" if o.detail else "")
-                 + (f" → {o.state}" if o.state else "") for o in self.report.outcomes]
+        lines = [
+            f"{visible(o.uid)}: {o.status.replace('_', ' ')}"
+            + (f" ({visible(o.detail)})" if o.detail else "")
+            + (f" → {o.state}" if o.state else "")
+            for o in self.report.outcomes
+        ]
         self.query_one("#bulk-run-problems", Static).update("\n".join(lines))
         self.query_one("#bulk-run-hint", Static).update("enter or escape closes")
 

@@ -26,8 +26,16 @@ if TYPE_CHECKING:
     from kms_tui.tui.objects.screen import ObjectsScreen
 
 SOURCES = (("a new key pair", "generate"), ("a public key in the KMS", "public"), ("a CSR file", "csr"))
-KEY_LABELS = {"rsa:2048": "RSA 2048", "rsa:3072": "RSA 3072", "rsa:4096": "RSA 4096", "ec:p256": "EC P-256",
-              "ec:p384": "EC P-384", "ec:p521": "EC P-521", "ed25519": "Ed25519", "ed448": "Ed448"}
+KEY_LABELS = {
+    "rsa:2048": "RSA 2048",
+    "rsa:3072": "RSA 3072",
+    "rsa:4096": "RSA 4096",
+    "ec:p256": "EC P-256",
+    "ec:p384": "EC P-384",
+    "ec:p521": "EC P-521",
+    "ed25519": "Ed25519",
+    "ed448": "Ed448",
+}
 SELF_SIGNED = "self"
 MAX_FILE = 1 << 20
 
@@ -47,10 +55,17 @@ class CertifyRequest:
     def operation(self) -> Any:
         """The Certify request (ValueError with what is wrong)."""
         csr_format = "pem" if self.csr is not None and self.csr.lstrip().startswith(b"-----BEGIN") else "der"
-        return cr.certify_any(csr=self.csr, csr_format=csr_format, public_key_id=self.public_key_id,
-                              generate=self.key_spec if self.source == "generate" else None, subject=self.subject,
-                              issuer_certificate_id=self.issuer_certificate_id, days=self.days,
-                              extensions=self.extensions, tags=self.tags)
+        return cr.certify_any(
+            csr=self.csr,
+            csr_format=csr_format,
+            public_key_id=self.public_key_id,
+            generate=self.key_spec if self.source == "generate" else None,
+            subject=self.subject,
+            issuer_certificate_id=self.issuer_certificate_id,
+            days=self.days,
+            extensions=self.extensions,
+            tags=self.tags,
+        )
 
 
 def _read(path_text: str, what: str) -> bytes:
@@ -77,24 +92,57 @@ class CertifyModal(ObjectForm[CertifyRequest]):
 
     def compose_fields(self) -> ComposeResult:
         source = "public" if self.public_key_id else "generate"
-        yield field_row("Certify", Select([(label, value) for label, value in SOURCES], value=source,
-                                          allow_blank=False, compact=True, id="certify-source"))
-        yield field_row("Key type", Select([(label, spec) for spec, label in KEY_LABELS.items()], value="ec:p256",
-                                           allow_blank=False, compact=True, id="certify-key"), row_id="row-key")
-        yield field_row("Public key id", Input(self.public_key_id or "", placeholder="id of a public key",
-                                               compact=True, id="certify-public"), row_id="row-public")
-        yield field_row("CSR file", Input(placeholder="path to a PEM or DER request", compact=True,
-                                          id="certify-csr"), row_id="row-csr")
-        yield field_row("Subject", Input(placeholder="CN=web.example,O=Example,C=FR", compact=True,
-                                         id="certify-subject"), row_id="row-subject")
-        yield field_row("SANs", Input(placeholder="DNS:web.example, IP:10.0.0.1 (optional)", compact=True,
-                                      id="certify-sans"))
-        yield field_row("Issuer", Select([("self-signed", SELF_SIGNED)], value=SELF_SIGNED, allow_blank=False,
-                                         compact=True, id="certify-issuer"))
+        yield field_row(
+            "Certify",
+            Select(
+                [(label, value) for label, value in SOURCES],
+                value=source,
+                allow_blank=False,
+                compact=True,
+                id="certify-source",
+            ),
+        )
+        yield field_row(
+            "Key type",
+            Select(
+                [(label, spec) for spec, label in KEY_LABELS.items()],
+                value="ec:p256",
+                allow_blank=False,
+                compact=True,
+                id="certify-key",
+            ),
+            row_id="row-key",
+        )
+        yield field_row(
+            "Public key id",
+            Input(self.public_key_id or "", placeholder="id of a public key", compact=True, id="certify-public"),
+            row_id="row-public",
+        )
+        yield field_row(
+            "CSR file",
+            Input(placeholder="path to a PEM or DER request", compact=True, id="certify-csr"),
+            row_id="row-csr",
+        )
+        yield field_row(
+            "Subject",
+            Input(placeholder="CN=web.example,O=Example,C=FR", compact=True, id="certify-subject"),
+            row_id="row-subject",
+        )
+        yield field_row(
+            "SANs", Input(placeholder="DNS:web.example, IP:10.0.0.1 (optional)", compact=True, id="certify-sans")
+        )
+        yield field_row(
+            "Issuer",
+            Select(
+                [("self-signed", SELF_SIGNED)], value=SELF_SIGNED, allow_blank=False, compact=True, id="certify-issuer"
+            ),
+        )
         yield Static("Looking for CA certificates…", id="certify-issuers-note")
         yield field_row("Days", Input("365", compact=True, id="certify-days", restrict=r"[0-9]*"))
-        yield field_row("Extensions", Input(placeholder="file with a [ v3_ca ] section (optional)", compact=True,
-                                            id="certify-extensions"))
+        yield field_row(
+            "Extensions",
+            Input(placeholder="file with a [ v3_ca ] section (optional)", compact=True, id="certify-extensions"),
+        )
         yield field_row("Tags", Input(placeholder="comma-separated, optional", compact=True, id="certify-tags"))
 
     def on_mount(self) -> None:
@@ -119,11 +167,14 @@ class CertifyModal(ObjectForm[CertifyRequest]):
             return
         select = self.query_one("#certify-issuer", Select)
         current = select.value
-        select.set_options([("self-signed", SELF_SIGNED)] + [
-            (f"{visible(info.subject)}  ({visible(uid[:8])}…)", uid) for uid, info in found])
+        select.set_options(
+            [("self-signed", SELF_SIGNED)]
+            + [(f"{visible(info.subject)}  ({visible(uid[:8])}…)", uid) for uid, info in found]
+        )
         select.value = current if current in [SELF_SIGNED] + [u for u, _ in found] else SELF_SIGNED
-        note.update(f"{count(len(found), 'CA certificate')} in the KMS." if found
-                    else "No CA certificate in the KMS yet.")
+        note.update(
+            f"{count(len(found), 'CA certificate')} in the KMS." if found else "No CA certificate in the KMS yet."
+        )
 
     @on(Select.Changed, "#certify-source")
     def _source_changed(self) -> None:
@@ -131,8 +182,12 @@ class CertifyModal(ObjectForm[CertifyRequest]):
 
     def _show_source_rows(self) -> None:
         source = self.query_one("#certify-source", Select).value
-        for row, shown in (("#row-key", source == "generate"), ("#row-public", source == "public"),
-                           ("#row-csr", source == "csr"), ("#row-subject", source != "csr")):
+        for row, shown in (
+            ("#row-key", source == "generate"),
+            ("#row-public", source == "public"),
+            ("#row-csr", source == "csr"),
+            ("#row-subject", source != "csr"),
+        ):
             self.query_one(row).set_class(not shown, "-hidden")
 
     def build_request(self) -> CertifyRequest:
@@ -166,10 +221,15 @@ class CertifyModal(ObjectForm[CertifyRequest]):
         except ValueError as exc:
             raise FormProblem(f"SANs: {exc}.") from None
         return CertifyRequest(
-            source=source, key_spec=str(self.query_one("#certify-key", Select).value),
-            public_key_id=public_key_id if source == "public" else None, csr=csr,
-            subject=subject if source != "csr" else None, issuer_certificate_id=issuer_id,
-            days=int(days_text), extensions=extensions, tags=parse_tags(value("#certify-tags")),
+            source=source,
+            key_spec=str(self.query_one("#certify-key", Select).value),
+            public_key_id=public_key_id if source == "public" else None,
+            csr=csr,
+            subject=subject if source != "csr" else None,
+            issuer_certificate_id=issuer_id,
+            days=int(days_text),
+            extensions=extensions,
+            tags=parse_tags(value("#certify-tags")),
         )
 
 

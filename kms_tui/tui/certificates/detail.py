@@ -76,13 +76,20 @@ def certificate_fields(info: certs.CertInfo, now: datetime, width: int = 48) -> 
     if info.is_ca and info.path_length is not None:
         key += f" (pathlen {info.path_length})"
     plain = [
-        ("Subject", info.subject), ("Issuer", "itself (self-signed)" if info.self_signed else info.issuer),
+        ("Subject", info.subject),
+        ("Issuer", "itself (self-signed)" if info.self_signed else info.issuer),
         ("Serial", info.serial),
     ]
     fields = [(label, Text(visible(value))) for label, value in plain] + [("Valid", validity)]
-    fields += [(label, Text(visible(value))) for label, value in (
-        ("Key", key), ("SANs", ", ".join(info.sans) or "—"), ("Key usage", ", ".join(info.key_usage) or "—"),
-        ("Ext. usage", ", ".join(info.extended_key_usage) or "—"))]
+    fields += [
+        (label, Text(visible(value)))
+        for label, value in (
+            ("Key", key),
+            ("SANs", ", ".join(info.sans) or "—"),
+            ("Key usage", ", ".join(info.key_usage) or "—"),
+            ("Ext. usage", ", ".join(info.extended_key_usage) or "—"),
+        )
+    ]
     for label, digest in (("SHA-256", info.sha256), ("SHA-1", info.sha1)):
         fields.append((label, Text(_wrap_hex(visible(digest), width))))  # hex and colons: nothing to escape
     return fields
@@ -104,8 +111,10 @@ def field_grid(fields: list[tuple[str, Text]]) -> Table:
 def render_certificate(info: certs.CertInfo, now: datetime, width: int = 48) -> tuple[Group, Table]:
     """The readable certificate: who and when (with the title), then key, usages, fingerprints."""
     fields = certificate_fields(info, now, width)
-    return (Group(Text("Certificate", style="bold underline"), field_grid(fields[:HEAD_FIELDS])),
-            field_grid(fields[HEAD_FIELDS:]))
+    return (
+        Group(Text("Certificate", style="bold underline"), field_grid(fields[:HEAD_FIELDS])),
+        field_grid(fields[HEAD_FIELDS:]),
+    )
 
 
 def _cn(subject: str) -> str:
@@ -165,8 +174,9 @@ class CertificateSection(Vertical):
             self._note("Not connected.")
             return
         self._note("Reading the certificate and its chain…")
-        self.run_worker(self._load(row.uid, self.generation), group="certificate-detail", exclusive=True,
-                        exit_on_error=False)
+        self.run_worker(
+            self._load(row.uid, self.generation), group="certificate-detail", exclusive=True, exit_on_error=False
+        )
 
     def _note(self, text: str) -> None:
         note = self.query_one("#cert-note", Static)
@@ -189,8 +199,9 @@ class CertificateSection(Vertical):
             self._note(f"Certificate unavailable: {visible(head.problem if head else 'no answer')}")
             return
         width = max(23, self.size.width - LABEL - 1)
-        self.text = "\n".join(f"{label} {value.plain}" for label, value in certificate_fields(head.info, self._now(),
-                                                                                             width))
+        self.text = "\n".join(
+            f"{label} {value.plain}" for label, value in certificate_fields(head.info, self._now(), width)
+        )
         head_part, rest = render_certificate(head.info, self._now(), width)
         self.query_one("#cert-body", Static).update(head_part)
         self.query_one("#cert-more", Static).update(rest)

@@ -23,9 +23,14 @@ if TYPE_CHECKING:
 RENEWABLE_STATES = ("Active", "Deactivated")  # recertify.rs: CertificateRekey::validate
 
 RENEW_BINDINGS = [
-    Binding("N", "renew_certificate", "Renew", show=False,
-            tooltip="Renew the certificate: ReCertify issues a new one and retires this one (after confirmation).",
-            id="objects.renew-certificate"),
+    Binding(
+        "N",
+        "renew_certificate",
+        "Renew",
+        show=False,
+        tooltip="Renew the certificate: ReCertify issues a new one and retires this one (after confirmation).",
+        id="objects.renew-certificate",
+    ),
 ]
 
 
@@ -44,18 +49,23 @@ class CertificateRenewal:
             self.screen.notify("N renews a certificate: select one (this is not).", severity="warning")
             return
         if row.state not in RENEWABLE_STATES:
-            self.screen.notify(f"A {row.state} certificate cannot be renewed: the server renews Active or "
-                               "Deactivated ones only.", severity="warning")
+            self.screen.notify(
+                f"A {row.state} certificate cannot be renewed: the server renews Active or Deactivated ones only.",
+                severity="warning",
+            )
             return
-        question = (f"Renew the certificate {visible(row.uid)}?\n\nReCertify issues a new certificate with the same "
-                    "subject, key and extensions, signed by the same issuer (the server finds it), under a new id. "
-                    "This one becomes Deactivated and links to the new one; its tags move to the new one.")
+        question = (
+            f"Renew the certificate {visible(row.uid)}?\n\nReCertify issues a new certificate with the same "
+            "subject, key and extensions, signed by the same issuer (the server finds it), under a new id. "
+            "This one becomes Deactivated and links to the new one; its tags move to the new one."
+        )
         replaced_by = row.links.get("ReplacementObjectLink")
         if replaced_by:
             question += f"\n\nIt was already renewed: {visible(replaced_by)} replaces it."
         self.screen.app.push_screen(
             ConfirmationModal(question, confirm_label="Renew", title="Renew the certificate", destructive=False),
-            lambda ok: self._confirmed(ok, row.uid))
+            lambda ok: self._confirmed(ok, row.uid),
+        )
 
     def _confirmed(self, ok: bool | None, uid: str) -> None:
         if ok:
@@ -69,5 +79,6 @@ class CertificateRenewal:
         client = self.screen.client
         new = await renew_keeping_tags(client, uid)
         rows, gone = await actions.fetch_rows(client, [uid, new])
-        self.screen.post_message(RowsChanged(f"Renewed {visible(uid)}: the new certificate is {visible(new)}",
-                                             rows, gone, select=new))
+        self.screen.post_message(
+            RowsChanged(f"Renewed {visible(uid)}: the new certificate is {visible(new)}", rows, gone, select=new)
+        )

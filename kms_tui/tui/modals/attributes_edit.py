@@ -25,8 +25,10 @@ from kms_tui.safetext import visible
 from kms_tui.tui.modals.object_form import FormProblem, ObjectForm, field_row
 from kms_tui.tui.objects.rows import ObjectRow
 
-DATES = (("ActivationDate", "Activation date", "edit-activation"),
-         ("DeactivationDate", "Deactivation date", "edit-deactivation"))
+DATES = (
+    ("ActivationDate", "Activation date", "edit-activation"),
+    ("DeactivationDate", "Deactivation date", "edit-deactivation"),
+)
 NOT_GIVEN = object()
 
 
@@ -85,17 +87,24 @@ class AttributesModal(ObjectForm[AttributeEdits]):
 
     def compose_fields(self) -> ComposeResult:
         yield Static(Text(f"of {visible(self.row.uid)}", style="bold"), id="edit-object")
-        yield field_row("Name", Input(self.row.name, placeholder="none (empty deletes it)", compact=True,
-                                      id="edit-name"))
+        yield field_row(
+            "Name", Input(self.row.name, placeholder="none (empty deletes it)", compact=True, id="edit-name")
+        )
         for attr, label, wid in DATES:
-            yield field_row(label, Input(self.before[attr], placeholder="YYYY-MM-DD[THH:MM:SSZ]; empty: none",
-                                         compact=True, id=wid))
-        yield field_row("Vendor attribute", Input(placeholder="[vendor:]name=value to set (vendor: cosmian)",
-                                                  compact=True, id="edit-vendor-set"))
-        yield field_row("Remove vendor", Input(placeholder="[vendor:]name of a vendor attribute to remove",
-                                               compact=True, id="edit-vendor-delete"))
-        yield Static("Dates are UTC. Setting an activation date does not activate the object (a does).",
-                     classes="form-note")
+            yield field_row(
+                label, Input(self.before[attr], placeholder="YYYY-MM-DD[THH:MM:SSZ]; empty: none", compact=True, id=wid)
+            )
+        yield field_row(
+            "Vendor attribute",
+            Input(placeholder="[vendor:]name=value to set (vendor: cosmian)", compact=True, id="edit-vendor-set"),
+        )
+        yield field_row(
+            "Remove vendor",
+            Input(placeholder="[vendor:]name of a vendor attribute to remove", compact=True, id="edit-vendor-delete"),
+        )
+        yield Static(
+            "Dates are UTC. Setting an activation date does not activate the object (a does).", classes="form-note"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#edit-name", Input).focus()

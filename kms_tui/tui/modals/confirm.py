@@ -19,8 +19,9 @@ class ConfirmationModal(ModalScreen[bool]):
         Binding("left,right,h,l", "move_focus", "Move", show=False, id="confirm-move"),
     ]
 
-    def __init__(self, question: str, *, confirm_label: str = "Confirm", title: str = "Please confirm",
-                 destructive: bool = True) -> None:
+    def __init__(
+        self, question: str, *, confirm_label: str = "Confirm", title: str = "Please confirm", destructive: bool = True
+    ) -> None:
         super().__init__()
         self.question = question
         self.confirm_label = confirm_label
@@ -33,8 +34,9 @@ class ConfirmationModal(ModalScreen[bool]):
             yield Static(self.question, id="confirm-question")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Cancel", id="cancel")
-                yield Button(f"{self.confirm_label} (y)", id="confirm",
-                             variant="error" if self.destructive else "primary")
+                yield Button(
+                    f"{self.confirm_label} (y)", id="confirm", variant="error" if self.destructive else "primary"
+                )
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()  # the safe choice has focus

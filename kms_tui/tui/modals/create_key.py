@@ -107,19 +107,27 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
     def compose_fields(self) -> ComposeResult:
         options = [(k.label, i) for i, k in enumerate(KEY_KINDS)]
         yield field_row("Kind", Select(options, value=0, allow_blank=False, compact=True, id="create-kind"))
-        yield field_row("Value", Input(placeholder="typed value, hidden; empty: a random one", password=True,
-                                       compact=True, id="create-value"), row_id="create-value-row")
-        yield field_row("Random length", Input(placeholder="", compact=True, type="integer", id="create-length"),
-                        row_id="create-length-row")
+        yield field_row(
+            "Value",
+            Input(
+                placeholder="typed value, hidden; empty: a random one", password=True, compact=True, id="create-value"
+            ),
+            row_id="create-value-row",
+        )
+        yield field_row(
+            "Random length",
+            Input(placeholder="", compact=True, type="integer", id="create-length"),
+            row_id="create-length-row",
+        )
         yield field_row("Name", Input(placeholder="optional", compact=True, id="create-name"))
         yield field_row("Tags", Input(placeholder="comma-separated, optional", compact=True, id="create-tags"))
-        yield field_row("Activate now", Checkbox("usable at once (else pre-active)", True, compact=True,
-                                                 id="create-activate"))
+        yield field_row(
+            "Activate now", Checkbox("usable at once (else pre-active)", True, compact=True, id="create-activate")
+        )
         from kms_tui.tui.rotation import create_fields  # (the rotation package imports this module)
 
         yield from create_fields.compose_rotation_fields()
-        yield Static("Usage masks are the ones a FIPS server accepts (as ckms).", classes="form-note",
-                     id="create-note")
+        yield Static("Usage masks are the ones a FIPS server accepts (as ckms).", classes="form-note", id="create-note")
 
     def on_mount(self) -> None:
         self._show_secret_fields()
@@ -139,8 +147,11 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
         create_fields.show_rotation_fields(self, not kind.is_secret)
         unit = "characters" if kind.family == "password" else "bytes"
         self.query_one("#create-length", Input).placeholder = f"{kind.random_length} {unit} unless given"
-        note = ("The value stays hidden; the detail pane shows it only when asked (V)." if kind.is_secret
-                else "Usage masks are the ones a FIPS server accepts (as ckms).")
+        note = (
+            "The value stays hidden; the detail pane shows it only when asked (V)."
+            if kind.is_secret
+            else "Usage masks are the ones a FIPS server accepts (as ckms)."
+        )
         self.query_one("#create-note", Static).update(note)
 
     def _secret_fields(self, kind: KeyKind) -> tuple[SecretValue | None, int | None]:
@@ -166,14 +177,17 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
         tags = parse_tags(self.query_one("#create-tags", Input).value)
         activate = self.query_one("#create-activate", Checkbox).value
         if kind.family == "opaque" and not activate:  # activate.rs: no Activate for opaque objects
-            raise FormProblem("An opaque object cannot be activated later (the server's Activate does not "
-                              "take opaque objects): leave \"Activate now\" ticked.")
+            raise FormProblem(
+                "An opaque object cannot be activated later (the server's Activate does not "
+                'take opaque objects): leave "Activate now" ticked.'
+            )
         value, length = self._secret_fields(kind)
         from kms_tui.tui.rotation import create_fields
 
         rotation = create_fields.read_rotation_fields(self, not kind.is_secret) or None
-        return CreateKeyRequest(kind=kind, name=name, tags=tags, activate=activate, value=value, length=length,
-                                rotation=rotation)
+        return CreateKeyRequest(
+            kind=kind, name=name, tags=tags, activate=activate, value=value, length=length, rotation=rotation
+        )
 
     def equivalent(self) -> Any:
         from kms_tui.tui.show_command import for_create
@@ -181,5 +195,13 @@ class CreateKeyModal(ObjectForm[CreateKeyRequest]):
         r = self.build_request()
         secret = r.kind.family in ("password", "seed", "opaque")
         size = (r.length or 0) if secret else r.kind.size  # a secret: the random length, never its value
-        return for_create(r.kind.family, size=size, curve=r.kind.curve, name=r.name, tags=r.tags,
-                          activate=r.activate, algorithm=r.kind.algorithm, rotation=r.rotation)
+        return for_create(
+            r.kind.family,
+            size=size,
+            curve=r.kind.curve,
+            name=r.name,
+            tags=r.tags,
+            activate=r.activate,
+            algorithm=r.kind.algorithm,
+            rotation=r.rotation,
+        )

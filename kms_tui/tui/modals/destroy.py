@@ -68,8 +68,10 @@ class DestroyModal(ObjectForm[DestroyRequest]):
                 classes="form-warning",
             )
             options = [(r.value, r.value) for r in RevocationReasonCode]
-            yield field_row("Revoke reason", Select(options, value="CessationOfOperation", allow_blank=False,
-                                                    compact=True, id="destroy-reason"))
+            yield field_row(
+                "Revoke reason",
+                Select(options, value="CessationOfOperation", allow_blank=False, compact=True, id="destroy-reason"),
+            )
         cascade = f"also destroy {visible(linked)}" if linked else "also destroy linked keys"
         yield field_row("Cascade", Checkbox(cascade, True, compact=True, id="destroy-cascade"))
         yield field_row("Remove", Checkbox("delete the row for good", False, compact=True, id="destroy-remove"))
@@ -79,17 +81,23 @@ class DestroyModal(ObjectForm[DestroyRequest]):
             "Remove also deletes the row, tags and grants: gone for good.",
             classes="form-note",
         )
-        yield field_row(f"Type {ID_PREFIX} chars", Input(placeholder=f"first {ID_PREFIX} characters of the id",
-                                                         compact=True, id="destroy-confirm"))
+        yield field_row(
+            f"Type {ID_PREFIX} chars",
+            Input(placeholder=f"first {ID_PREFIX} characters of the id", compact=True, id="destroy-confirm"),
+        )
 
     def on_mount(self) -> None:
         self.query_one("#destroy-confirm", Input).focus()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         """The plan line follows Cascade and Remove: every object that will go is named."""
-        self.query_one("#destroy-plan", Static).update(plan_text(
-            self.row, self.query_one("#destroy-cascade", Checkbox).value,
-            self.query_one("#destroy-remove", Checkbox).value))
+        self.query_one("#destroy-plan", Static).update(
+            plan_text(
+                self.row,
+                self.query_one("#destroy-cascade", Checkbox).value,
+                self.query_one("#destroy-remove", Checkbox).value,
+            )
+        )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -115,6 +123,11 @@ class DestroyModal(ObjectForm[DestroyRequest]):
         from kms_tui.tui.show_command import for_destroy
 
         reason = str(self.query_one("#destroy-reason", Select).value) if self.revoke_first else None
-        return for_destroy(self.row.uid, self.row.object_type, self.row.algorithm,
-                           cascade=self.query_one("#destroy-cascade", Checkbox).value,
-                           remove=self.query_one("#destroy-remove", Checkbox).value, revoke_first=reason)
+        return for_destroy(
+            self.row.uid,
+            self.row.object_type,
+            self.row.algorithm,
+            cascade=self.query_one("#destroy-cascade", Checkbox).value,
+            remove=self.query_one("#destroy-remove", Checkbox).value,
+            revoke_first=reason,
+        )

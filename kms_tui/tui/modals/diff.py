@@ -14,8 +14,14 @@ from textual.widgets import Button, Static
 
 def unified_diff(before: str, after: str, name: str) -> str:
     """The change from ``before`` to ``after`` as a unified diff ('' when nothing changes)."""
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        fromfile=f"{name} (on disk)", tofile=f"{name} (edited)"))
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"{name} (on disk)",
+            tofile=f"{name} (edited)",
+        )
+    )
 
 
 class DiffModal(ModalScreen[bool]):
@@ -24,8 +30,9 @@ class DiffModal(ModalScreen[bool]):
     DEFAULT_CLASSES = "kms-modal"
     BINDINGS = [
         Binding("escape,n", "cancel", "Keep editing", tooltip="Go back without saving.", id="diff-cancel"),
-        Binding("y,ctrl+s", "save", "Save", tooltip="Write the file (the old one is kept as a backup).",
-                id="diff-save"),
+        Binding(
+            "y,ctrl+s", "save", "Save", tooltip="Write the file (the old one is kept as a backup).", id="diff-save"
+        ),
     ]
 
     def __init__(self, diff: str, *, title: str = "Save these changes?") -> None:
@@ -37,8 +44,9 @@ class DiffModal(ModalScreen[bool]):
         with Vertical(classes="modal-body diff"):
             yield Static(self.title_text, classes="modal-title")
             with VerticalScroll(id="diff-view"):
-                yield Static(Syntax(self.diff or "(no change)", "diff", theme="ansi_dark", word_wrap=True),
-                             id="diff-text")
+                yield Static(
+                    Syntax(self.diff or "(no change)", "diff", theme="ansi_dark", word_wrap=True), id="diff-text"
+                )
             with Horizontal(classes="modal-buttons"):
                 yield Button("Keep editing", id="cancel")
                 yield Button("Save (y)", id="save", variant="primary")

@@ -31,8 +31,14 @@ class ErrorModal(ModalScreen[None]):
         Binding("c", "copy", "Copy", tooltip="Copy the message and fix to the clipboard.", id="error-copy"),
     ]
 
-    def __init__(self, error: BaseException | None = None, *, title: str = "Something went wrong",
-                 message: str = "", fix: str = "") -> None:
+    def __init__(
+        self,
+        error: BaseException | None = None,
+        *,
+        title: str = "Something went wrong",
+        message: str = "",
+        fix: str = "",
+    ) -> None:
         super().__init__()
         if error is not None:
             message, fix = describe_error(error)

@@ -30,7 +30,7 @@ class GrantModal(ObjectForm[GrantRequest]):
 
     CONFIRM_LABEL = "Grant (ctrl+s)"
     DEFAULT_CSS = """
-    GrantModal #grant-operations { height: 6; border: none; padding: 0; background: $surface; }
+    GrantModal #grant-operations { height: 6; max-height: 20vh; border: none; padding: 0; background: $surface; }
     GrantModal #grant-allows { height: auto; margin-top: 1; }
     GrantModal #grant-warning { color: $warning; height: auto; }
     """
@@ -42,11 +42,13 @@ class GrantModal(ObjectForm[GrantRequest]):
 
     def compose_fields(self) -> ComposeResult:
         yield Static(Text(f"on {visible(self.uid)}", style="bold"), id="grant-object")
-        yield field_row("User", Input(placeholder="user id (email, certificate CN); * = everyone", compact=True,
-                                      id="grant-user"))
+        yield field_row(
+            "User", Input(placeholder="user id (email, certificate CN); * = everyone", compact=True, id="grant-user")
+        )
         yield field_row("All operations", Checkbox("every right on the object", False, compact=True, id="grant-all"))
-        yield CheckList[str](*[(rights.display_name(op), op) for op in rights.OBJECT_OPERATIONS],
-                                 id="grant-operations", compact=True)
+        yield CheckList[str](
+            *[(rights.display_name(op), op) for op in rights.OBJECT_OPERATIONS], id="grant-operations", compact=True
+        )
         yield Static("", id="grant-allows")
         yield Static(rights.GET_WARNING, id="grant-warning", markup=False)
 

@@ -36,9 +36,13 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.", id="form-cancel"),
         Binding("ctrl+s", "submit", "Submit", tooltip="Send the request.", id="form-submit"),
-        Binding("exclamation_mark,f3", "show_command", "Command",
-                tooltip="Show this request as a kms-tui and a ckms command and as KMIP JSON (! or f3).",
-                id="form-show-command"),
+        Binding(
+            "exclamation_mark,f3",
+            "show_command",
+            "Command",
+            tooltip="Show this request as a kms-tui and a ckms command and as KMIP JSON (! or f3).",
+            id="form-show-command",
+        ),
     ]
     DEFAULT_CSS = """
     ObjectForm .object-form-body {
@@ -57,6 +61,7 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
     ObjectForm .form-note { color: $text-muted; margin-top: 1; }
     ObjectForm .form-warning { color: $warning; margin-top: 1; }
     ObjectForm #form-problem { color: $error; height: auto; }
+    ObjectForm #form-problem.-empty { display: none; }  /* no blank line on a short terminal */
     """
 
     def __init__(self, title: str) -> None:
@@ -69,11 +74,13 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
             yield Static(self.title_text, classes="object-form-title", markup=False)
             with VerticalScroll(classes="object-form-fields"):  # scrolls on a short terminal: the
                 yield from self.compose_fields()  # buttons below stay on screen (60×20)
-            yield Static("", id="form-problem")
+            yield Static("", id="form-problem", classes="-empty")
             with Horizontal(classes="object-form-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button(
-                    self.CONFIRM_LABEL, id="confirm", variant="error" if self.DESTRUCTIVE else "primary",
+                    self.CONFIRM_LABEL,
+                    id="confirm",
+                    variant="error" if self.DESTRUCTIVE else "primary",
                     compact=True,
                 )
 
@@ -113,7 +120,9 @@ class ObjectForm(FormEdits, ModalScreen[R | None], Generic[R]):
         self.app.push_screen(ShowCommandModal(equivalent))
 
     def show_problem(self, text: str) -> None:
-        self.query_one("#form-problem", Static).update(text)
+        problem = self.query_one("#form-problem", Static)
+        problem.update(text)
+        problem.set_class(not text, "-empty")
 
     def action_submit(self) -> None:
         try:

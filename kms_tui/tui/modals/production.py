@@ -19,8 +19,9 @@ class ProductionConfirmModal(ModalScreen[bool]):
     DEFAULT_CLASSES = "kms-modal"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.", id="production-cancel"),
-        Binding("ctrl+s", "confirm", "Confirm", tooltip="Go ahead once the profile name is typed.",
-                id="production-confirm"),
+        Binding(
+            "ctrl+s", "confirm", "Confirm", tooltip="Go ahead once the profile name is typed.", id="production-confirm"
+        ),
     ]
 
     def __init__(self, profile: str, what: str) -> None:
@@ -32,8 +33,10 @@ class ProductionConfirmModal(ModalScreen[bool]):
         name = visible(self.profile)
         with Vertical(classes="modal-body"):
             yield Static(Text(f" PRODUCTION {name} ", style="bold"), classes="modal-title production-title")
-            yield Static(Text(f"{self.what} on the production profile {name}.\nType the profile name to confirm."),
-                         id="production-question")
+            yield Static(
+                Text(f"{self.what} on the production profile {name}.\nType the profile name to confirm."),
+                id="production-question",
+            )
             yield Input(placeholder=name, compact=True, id="production-name")
             yield Static("", id="production-problem", classes="form-warning")
             with Horizontal(classes="modal-buttons"):
@@ -59,7 +62,8 @@ class ProductionConfirmModal(ModalScreen[bool]):
             self.dismiss(True)
             return
         self.query_one("#production-problem", Static).update(
-            Text(f"Type {visible(self.profile)} exactly (or escape to cancel)."))
+            Text(f"Type {visible(self.profile)} exactly (or escape to cancel).")
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -20,8 +20,9 @@ class PromptModal(FormEdits, ModalScreen[str | None]):
     DEFAULT_CLASSES = "kms-modal"
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything.", id="prompt-cancel")]
 
-    def __init__(self, question: str, *, value: str = "", placeholder: str = "",
-                 check: Callable[[str], str | None] | None = None) -> None:
+    def __init__(
+        self, question: str, *, value: str = "", placeholder: str = "", check: Callable[[str], str | None] | None = None
+    ) -> None:
         super().__init__()
         self.question = question
         self.value = value

@@ -64,12 +64,17 @@ class RevokeModal(ObjectForm[RevokeRequest]):
 
     def compose_fields(self) -> ComposeResult:
         options = [(f"{r.value}  {REASON_HELP[r.value]}", r.value) for r in RevocationReasonCode]
-        yield field_row("Reason", Select(options, value="Unspecified", allow_blank=False, compact=True,
-                                         id="revoke-reason"))
-        yield field_row("Message", Input(placeholder="why (kept in the audit trail)", compact=True,
-                                         id="revoke-message"))
-        yield field_row("Compromised on", Input(placeholder=f"blank = now ({self.now:%Y-%m-%d})", compact=True,
-                                                id="revoke-date"), row_id="revoke-date-row")
+        yield field_row(
+            "Reason", Select(options, value="Unspecified", allow_blank=False, compact=True, id="revoke-reason")
+        )
+        yield field_row(
+            "Message", Input(placeholder="why (kept in the audit trail)", compact=True, id="revoke-message")
+        )
+        yield field_row(
+            "Compromised on",
+            Input(placeholder=f"blank = now ({self.now:%Y-%m-%d})", compact=True, id="revoke-date"),
+            row_id="revoke-date-row",
+        )
         linked = self.row.linked_key
         label = f"also revoke the linked key {visible(linked)}" if linked else "also revoke linked keys"
         yield field_row("Cascade", Checkbox(label, True, compact=True, id="revoke-cascade"))
@@ -99,5 +104,6 @@ class RevokeModal(ObjectForm[RevokeRequest]):
         from kms_tui.tui.show_command import for_revoke
 
         r = self.build_request()
-        return for_revoke(r.uid, self.row.object_type, self.row.algorithm, r.reason, r.message,
-                          r.compromise_date, r.cascade)
+        return for_revoke(
+            r.uid, self.row.object_type, self.row.algorithm, r.reason, r.message, r.compromise_date, r.cascade
+        )

@@ -44,8 +44,9 @@ class RevokeRightsModal(ObjectForm[RevokeRightsRequest]):
     def compose_fields(self) -> ComposeResult:
         yield Static(Text(f"from {visible(self.user)} on {visible(self.uid)}", style="bold"), id="revoke-rights-who")
         yield Static("Ticked rights are taken away (space unticks one to keep it):", classes="form-note")
-        yield CheckList[str](*[(rights.display_name(op), op, True) for op in self.held],
-                                 id="revoke-rights-operations", compact=True)
+        yield CheckList[str](
+            *[(rights.display_name(op), op, True) for op in self.held], id="revoke-rights-operations", compact=True
+        )
         yield Static("", id="revoke-rights-after")
 
     def on_mount(self) -> None:

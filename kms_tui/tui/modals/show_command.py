@@ -20,12 +20,27 @@ class ShowCommandModal(ModalScreen[None]):
     DEFAULT_CLASSES = "kms-modal"
     BINDINGS = [
         Binding("escape,q", "close", "Close", tooltip="Close.", id="show-command-close"),
-        Binding("k", "copy('kms-tui')", "Copy kms-tui", tooltip="Copy the kms-tui command (OSC 52).",
-                id="show-command-copy-kms-tui"),
-        Binding("c", "copy('ckms')", "Copy ckms", tooltip="Copy the ckms 5.26 command (OSC 52).",
-                id="show-command-copy-ckms"),
-        Binding("j", "copy('kmip')", "Copy JSON", tooltip="Copy the KMIP JSON, secrets masked (OSC 52).",
-                id="show-command-copy-kmip"),
+        Binding(
+            "k",
+            "copy('kms-tui')",
+            "Copy kms-tui",
+            tooltip="Copy the kms-tui command (OSC 52).",
+            id="show-command-copy-kms-tui",
+        ),
+        Binding(
+            "c",
+            "copy('ckms')",
+            "Copy ckms",
+            tooltip="Copy the ckms 5.26 command (OSC 52).",
+            id="show-command-copy-ckms",
+        ),
+        Binding(
+            "j",
+            "copy('kmip')",
+            "Copy JSON",
+            tooltip="Copy the KMIP JSON, secrets masked (OSC 52).",
+            id="show-command-copy-kmip",
+        ),
     ]
     DEFAULT_CSS = """
     ShowCommandModal .show-command-body { width: 90%; max-width: 100; height: 90%; border: thick $primary;

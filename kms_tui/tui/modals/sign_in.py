@@ -63,8 +63,11 @@ class SignInModal(ModalScreen[bool]):
             self.dismiss(False)
             return
         if not services.http_config.get("oauth2_conf"):
-            self.app.notify("This profile's credentials (token or certificate) are sent with every request: "
-                            "there is nothing to sign in to.", title="No sign-in needed")
+            self.app.notify(
+                "This profile's credentials (token or certificate) are sent with every request: "
+                "there is nothing to sign in to.",
+                title="No sign-in needed",
+            )
             self.dismiss(True)
             return
         self.run_flow()
@@ -78,8 +81,12 @@ class SignInModal(ModalScreen[bool]):
         from kms_tui.auth.login import sign_in
 
         try:
-            await sign_in(services.session, "auto", show=lambda text: self.post_message(SignInProgress(text)),
-                          read_line=self.read_pasted_address)
+            await sign_in(
+                services.session,
+                "auto",
+                show=lambda text: self.post_message(SignInProgress(text)),
+                read_line=self.read_pasted_address,
+            )
             method = services.session.state.method or ""
         except Exception as exc:  # noqa: BLE001 - shown with its fix
             message = getattr(exc, "message", None) or str(exc)

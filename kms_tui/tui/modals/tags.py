@@ -30,8 +30,9 @@ class TagsRequest:
 def tag_changes(uid: str, before: tuple[str, ...], text: str) -> TagsRequest:
     """The request that turns ``before`` into the tags typed (FormProblem when one is refused)."""
     after = parse_tags(text)
-    return TagsRequest(uid, tuple(t for t in dict.fromkeys(after) if t not in before),
-                       tuple(t for t in before if t not in after))
+    return TagsRequest(
+        uid, tuple(t for t in dict.fromkeys(after) if t not in before), tuple(t for t in before if t not in after)
+    )
 
 
 class TagsModal(ModalScreen[TagsRequest | None]):
@@ -40,9 +41,13 @@ class TagsModal(ModalScreen[TagsRequest | None]):
     DEFAULT_CLASSES = "kms-modal"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without changing the tags.", id="tags-cancel"),
-        Binding("exclamation_mark,f3", "show_command", "Command",
-                tooltip="Show this tag change as a kms-tui command and as the request the client sends (f3 while "
-                "typing).", id="tags-show-command"),
+        Binding(
+            "exclamation_mark,f3",
+            "show_command",
+            "Command",
+            tooltip="Show this tag change as a kms-tui command and as the request the client sends (f3 while typing).",
+            id="tags-show-command",
+        ),
     ]
 
     def __init__(self, row: ObjectRow) -> None:
@@ -55,8 +60,9 @@ class TagsModal(ModalScreen[TagsRequest | None]):
             if self.row.system_tags:
                 kept = ", ".join(visible(t) for t in self.row.system_tags)
                 yield Static(f"Server tags (kept): {kept}", classes="hint", markup=False)
-            yield Input(", ".join(self.row.tags), placeholder="comma-separated; empty removes them all",
-                        id="tags-input")
+            yield Input(
+                ", ".join(self.row.tags), placeholder="comma-separated; empty removes them all", id="tags-input"
+            )
             yield Static("", id="tags-problem", classes="problem", markup=False)
             yield Static("enter: apply · f3: show the command · escape: cancel", classes="hint", markup=False)
 

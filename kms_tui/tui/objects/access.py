@@ -58,9 +58,13 @@ class AccessSection(Vertical):
         app = getters.app(KmsConsole)
 
     BINDINGS = [
-        Binding("delete", "revoke_right", "Revoke right",
-                tooltip="Take some or all of this user's rights on the object away (asks which, first).",
-                id="access.revoke-right"),
+        Binding(
+            "delete",
+            "revoke_right",
+            "Revoke right",
+            tooltip="Take some or all of this user's rights on the object away (asks which, first).",
+            id="access.revoke-right",
+        ),
     ]
     DEFAULT_CSS = """
     AccessSection { height: auto; margin-top: 1; }
@@ -115,8 +119,12 @@ class AccessSection(Vertical):
     def _start_load(self, load: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """One load at a time (a newer one cancels the last). Given as a callable, not a coroutine:
         a load cancelled before it starts then leaves no coroutine never awaited."""
-        self.run_worker(load, group="access-list", exclusive=True,  # type: ignore[arg-type]
-                        exit_on_error=False)  # (mypy infers Textual's WorkType of a callable as Never)
+        self.run_worker(
+            load,  # type: ignore[arg-type]
+            group="access-list",
+            exclusive=True,
+            exit_on_error=False,
+        )  # (mypy infers Textual's WorkType of a callable as Never)
 
     async def _load(self, uid: str, generation: int, *, pause: float = 0.0) -> None:
         if pause:  # moving through the list: ask only for the row the cursor stops on
@@ -137,12 +145,16 @@ class AccessSection(Vertical):
         table.clear()
         hsm = rights.is_hsm(self.uid or "")
         for r in rows:
-            table.add_row(Text(visible(r["user"])), Text(_names(r["operations"])),
-                          Text(rights.explain(r["operations"], hsm=hsm) or "—"))
+            table.add_row(
+                Text(visible(r["user"])),
+                Text(_names(r["operations"])),
+                Text(rights.explain(r["operations"], hsm=hsm) or "—"),
+            )
         table.set_class(not rows, "-empty")
         if self.uid is not None:
             self.query_one("#access-note", Static).update(
-                "g grants; delete on a user's row revokes some or all of their rights." if rows
+                "g grants; delete on a user's row revokes some or all of their rights."
+                if rows
                 else "No one else holds rights on this object. g grants."
             )
 
@@ -161,8 +173,10 @@ class AccessSection(Vertical):
             if request is not None:
                 self.app.confirm_production(
                     f"Take rights on {visible(uid)} away from {visible(user)}",
-                    lambda: self.run_worker(self._revoke(uid, user, list(request.operations)), group="access-write",
-                                            exit_on_error=False))
+                    lambda: self.run_worker(
+                        self._revoke(uid, user, list(request.operations)), group="access-write", exit_on_error=False
+                    ),
+                )
 
         self.app.push_screen(RevokeRightsModal(uid, user, list(entry["operations"])), chosen)
 
@@ -189,8 +203,11 @@ class AccessSection(Vertical):
             return
         user = me(self.app)
         if not is_mine(row, user):
-            self.app.notify(f"Only the owner ({visible(row.owner)}) can grant rights on this object.",
-                            severity="warning", markup=False)
+            self.app.notify(
+                f"Only the owner ({visible(row.owner)}) can grant rights on this object.",
+                severity="warning",
+                markup=False,
+            )
             return
 
         def chosen(request: GrantRequest | None) -> None:

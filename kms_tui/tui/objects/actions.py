@@ -31,8 +31,16 @@ async def fetch_rows(client: KmsClient, uids: Sequence[str]) -> tuple[list[Objec
     return rows, gone
 
 
-async def create_key(client: KmsClient, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
-                     value: Any = None, length: int | None = None) -> list[str]:
+async def create_key(
+    client: KmsClient,
+    kind: Any,
+    *,
+    name: str | None,
+    tags: Sequence[str],
+    activate: bool,
+    value: Any = None,
+    length: int | None = None,
+) -> list[str]:
     """Create what ``kind`` (a ``KeyKind``) describes; returns the new ids, main object first."""
     if kind.is_secret:
         from kms_tui.tui.objects.secrets import create_secret
@@ -40,10 +48,14 @@ async def create_key(client: KmsClient, kind: Any, *, name: str | None, tags: Se
         return [await create_secret(client, kind, name=name, tags=tags, activate=activate, value=value, length=length)]
     # Pre-active (``activate=False``): no ActivationDate anywhere (reference §4.1).
     if kind.is_pair:
-        return list(await client.create_key_pair(kind.family, size=kind.size or 2048, curve=kind.curve or "p256",
-                                                 tags=tags, name=name, activate=activate))
-    return [await client.create_symmetric_key(kind.algorithm or "AES", kind.size, tags=tags, name=name,
-                                              activate=activate)]
+        return list(
+            await client.create_key_pair(
+                kind.family, size=kind.size or 2048, curve=kind.curve or "p256", tags=tags, name=name, activate=activate
+            )
+        )
+    return [
+        await client.create_symmetric_key(kind.algorithm or "AES", kind.size, tags=tags, name=name, activate=activate)
+    ]
 
 
 async def raw_attributes_json(client: KmsClient, uid: str) -> str:

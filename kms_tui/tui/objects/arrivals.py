@@ -30,7 +30,6 @@ FLUSH_AT_LEAST_EVERY_S = 1.0  # …but never longer than this
 FEED_ROWS = 1000  # rows whose sort keys are computed per turn of the event loop (about a millisecond)
 
 
-
 def flush_delay(now: float, last_key: float, waiting_since: float, *, quiet: float, cap: float) -> float:
     """Seconds before rows that arrived (the oldest at ``waiting_since``) go into the table:
     0 once the user has not moved through the list for ``quiet`` seconds (``last_key``), or
@@ -95,8 +94,13 @@ class RowFeeder:
 
     def _flush(self) -> None:
         self._timer = None
-        wait = flush_delay(time.monotonic(), self.screen.table.last_navigation, self._waiting_since,
-                           quiet=self.quiet_after_key_s, cap=self.flush_at_least_every_s)
+        wait = flush_delay(
+            time.monotonic(),
+            self.screen.table.last_navigation,
+            self._waiting_since,
+            quiet=self.quiet_after_key_s,
+            cap=self.flush_at_least_every_s,
+        )
         if wait > 0:
             self._timer = self.screen.set_timer(wait, self._flush)
             self.screen.refresh_counts()

@@ -60,8 +60,11 @@ async def apply_edits(client: KmsClient, request: AttributeEdits) -> list[str]:
         vendor, name = request.vendor_delete
         present = (await client.get_attributes(uid, with_tags=False)).get("vendor_attributes", {})
         if f"{vendor}/{name}" not in present:
-            raise NothingThere(f"{visible(uid)} has no vendor attribute {visible(vendor)}/{visible(name)}",
-                               "the detail pane lists its vendor attributes", reason="Attribute_Not_Found")
+            raise NothingThere(
+                f"{visible(uid)} has no vendor attribute {visible(vendor)}/{visible(name)}",
+                "the detail pane lists its vendor attributes",
+                reason="Attribute_Not_Found",
+            )
         await edits.delete_attributes(client, uid, [R.vendor_attribute(vendor, name, b"")])
         done.append(f"vendor attribute {visible(vendor)}/{visible(name)} removed")
     return done

@@ -26,6 +26,8 @@ WIDTHS: dict[str, tuple[int, int]] = {
 # Columns dropped last-first when the terminal is narrow.
 PRIORITY = ("id", "type", "state", "name", "algorithm", "length", "tags", "created")
 TITLES = {c: c.capitalize() if c != "id" else "ID" for c in COLUMNS}
+
+
 def layout_columns(width: int) -> list[tuple[str, int]]:
     """(column, width) in display order that fit in ``width`` cells (one space between)."""
     chosen = list(PRIORITY)
@@ -62,7 +64,7 @@ def fit_middle(text: str, width: int) -> str:
     if width < 3 or not text.isascii():
         return fit(text, width)
     tail = (width - 1) // 2
-    return text[: width - 1 - tail] + "…" + text[len(text) - tail:]
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail :]
 
 
 def reads_differently(row: ObjectRow, other: ObjectRow) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
 from rich.text import Text
@@ -21,6 +21,9 @@ from textual.widgets import Static
 from kms_tui.safetext import visible
 from kms_tui.tui.objects.format import format_length, pretty_json, readable_attributes, vendor_attributes
 from kms_tui.tui.objects.rows import ObjectRow, normalise_attributes, recent_attributes
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 LABEL_WIDTH = 23
 MOVING = 0.25  # seconds: a row shown this soon after the last read means the cursor is moving
@@ -62,8 +65,10 @@ def render_detail(row: ObjectRow, local: tzinfo | None = None, attributes: dict[
     if row.links:
         _section(text, "Links  (l follows the linked key; click any)")
         for link_type, target in sorted(row.links.items()):
-            target_text = Text(visible(target), style=Style(underline=True) + Style.from_meta(
-                {"@click": f"screen.follow_link({target!r})"}))
+            target_text = Text(
+                visible(target),
+                style=Style(underline=True) + Style.from_meta({"@click": f"screen.follow_link({target!r})"}),
+            )
             _pair(text, link_type, target_text)
     _section(text, "Attributes")
     if not isinstance(attributes, dict):
@@ -115,8 +120,12 @@ class ObjectDetail(VerticalScroll, can_focus=True):
                 now = time.monotonic()
                 pause = PAUSE if now - self._last_read < MOVING else 0.0
                 self._last_read = now
-                self.run_worker(self._read_attributes(client, row, pause), group="detail-attributes",
-                                exclusive=True, exit_on_error=False)
+                self.run_worker(
+                    self._read_attributes(client, row, pause),
+                    group="detail-attributes",
+                    exclusive=True,
+                    exit_on_error=False,
+                )
         self._draw_readable()
         self.scroll_home(animate=False)
 
@@ -127,7 +136,7 @@ class ObjectDetail(VerticalScroll, can_focus=True):
         else:
             body.update(render_detail(self.row, self.local, self.attributes))
 
-    async def _read_attributes(self, client: Any, row: ObjectRow, pause: float = 0.0) -> None:
+    async def _read_attributes(self, client: KmsClient, row: ObjectRow, pause: float = 0.0) -> None:
         if pause:  # moving through the list: ask only for the row the cursor stops on
             await asyncio.sleep(pause)
         attributes: dict[str, Any] | str

@@ -15,8 +15,14 @@ from kms_tui.tui.objects.rows import ObjectRow, _as_datetime
 DESTROYED = ("Destroyed", "Destroyed_Compromised")
 UNSAFE_TO_EXPORT = ("Compromised", "Deactivated", "Destroyed_Compromised")
 GUARDED_ACTIONS = ("activate", "revoke")
-KIND = {"PublicKey": "public key", "PrivateKey": "private key", "Certificate": "certificate",
-        "SymmetricKey": "symmetric key", "SecretData": "secret", "OpaqueObject": "opaque object"}
+KIND = {
+    "PublicKey": "public key",
+    "PrivateKey": "private key",
+    "Certificate": "certificate",
+    "SymmetricKey": "symmetric key",
+    "SecretData": "secret",
+    "OpaqueObject": "opaque object",
+}
 
 
 def kind_of(row: ObjectRow) -> str:
@@ -80,6 +86,7 @@ def export_warning(target: ObjectRow, related: Iterable[ObjectRow]) -> str | Non
     """The question to ask before exporting ``target`` when it, or a key it belongs with (its
     pair partner, the key of a certificate, that key's partner), is Compromised or Deactivated
     (None: nothing to warn about)."""
+
     def state_text(row: ObjectRow) -> str:
         note = revocation_note(row)
         return f"{row.state} ({note})" if note else row.state

@@ -62,14 +62,20 @@ class Lifecycle:
 
     async def _create(self, request: CreateKeyRequest) -> None:
         client = self.screen.client
-        ids = await actions.create_key(client, request.kind, name=request.name, tags=request.tags,
-                                       activate=request.activate, value=request.value, length=request.length)
+        ids = await actions.create_key(
+            client,
+            request.kind,
+            name=request.name,
+            tags=request.tags,
+            activate=request.activate,
+            value=request.value,
+            length=request.length,
+        )
         from kms_tui.tui.rotation.create_fields import enrol  # the dialog's rotation policy, as headless
 
         await enrol(client, ids[0], request.rotation)
         rows, _gone = await actions.fetch_rows(client, ids)
-        self.screen.post_message(RowsChanged(f"Created {request.kind.label}: {visible(ids[0])}", rows,
-                                             select=ids[0]))
+        self.screen.post_message(RowsChanged(f"Created {request.kind.label}: {visible(ids[0])}", rows, select=ids[0]))
 
     def activate(self) -> None:
         row = self.screen.writable_row("activate")
@@ -93,13 +99,19 @@ class Lifecycle:
     def _revoke_chosen(self, request: RevokeRequest | None) -> None:
         if request is not None:
             affected = self._with_linked(request.uid, request.cascade)
-            self.screen.app.confirm_production(f"Revoke {visible(request.uid)}",
-                                               lambda: self._run(self._revoke, request, affected))
+            self.screen.app.confirm_production(
+                f"Revoke {visible(request.uid)}", lambda: self._run(self._revoke, request, affected)
+            )
 
     async def _revoke(self, request: RevokeRequest, affected: list[str]) -> None:
         client = self.screen.client
-        await client.revoke(request.uid, request.reason, message=request.message,
-                            compromise_date=request.compromise_date, cascade=request.cascade)
+        await client.revoke(
+            request.uid,
+            request.reason,
+            message=request.message,
+            compromise_date=request.compromise_date,
+            cascade=request.cascade,
+        )
         rows, gone = await actions.fetch_rows(client, affected)
         self.screen.post_message(RowsChanged(f"Revoked {visible(request.uid)} ({request.reason})", rows, gone))
 
@@ -111,14 +123,16 @@ class Lifecycle:
     def _destroy_chosen(self, request: DestroyRequest | None) -> None:
         if request is not None:
             affected = self._with_linked(request.uid, request.cascade)
-            self.screen.app.confirm_production(f"Destroy {visible(request.uid)}",
-                                               lambda: self._run(self._destroy, request, affected))
+            self.screen.app.confirm_production(
+                f"Destroy {visible(request.uid)}", lambda: self._run(self._destroy, request, affected)
+            )
 
     async def _destroy(self, request: DestroyRequest, affected: list[str]) -> None:
         client = self.screen.client
         if request.revoke_first:
-            await client.revoke(request.uid, request.revoke_first, message="revoked before destroy",
-                                cascade=request.cascade)
+            await client.revoke(
+                request.uid, request.revoke_first, message="revoked before destroy", cascade=request.cascade
+            )
         await client.destroy(request.uid, remove=request.remove, cascade=request.cascade)
         # what the server says now, not what was asked: every object removed (or destroyed) is named
         rows, gone = await actions.fetch_rows(client, affected)

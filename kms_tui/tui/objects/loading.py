@@ -11,15 +11,14 @@ them to the table (see :mod:`kms_tui.tui.objects.arrivals`).
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError
 from kms_tui.client.listing import object_pages
+from kms_tui.gc_pause import full_collections_paused
 from kms_tui.tui.objects.actions import fetch_rows
 from kms_tui.tui.objects.rows import ObjectRow, created_of, kept_dates, recent_attributes
 
@@ -62,43 +61,18 @@ def row_from_summary(summary: Any) -> ObjectRow:
     )
 
 
-_gc_pauses = 0  # loads under way (a reload may start while one runs)
-_gc_thresholds = gc.get_threshold()
-NO_FULL_COLLECTION = 1 << 30  # as the third threshold: young collections go on, full ones wait
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No full garbage collection while a listing is loaded, then freeze what it built.
-
-    Why: a full collection walks every object; with thousands of rows' containers that is over
-    100 ms of the console frozen mid-load (measured). Young collections stay on (a millisecond
-    each), so short-lived cycles are freed as usual; at the end the survivors (the rows) are
-    frozen, so later full collections skip them instead of taking that long each time.
-    (Handing the GIL back sooner, a 1 ms switch interval while the listing decodes in its
-    thread, was measured too: no better p99, slower loads. Left at Python's 5 ms.)
-    """
-    global _gc_pauses, _gc_thresholds
-    if _gc_pauses == 0:
-        _gc_thresholds = gc.get_threshold()
-        gc.set_threshold(_gc_thresholds[0], _gc_thresholds[1], NO_FULL_COLLECTION)
-    _gc_pauses += 1
-    try:
-        yield
-    finally:
-        _gc_pauses -= 1
-        if _gc_pauses == 0:
-            gc.freeze()
-            gc.set_threshold(*_gc_thresholds)
-
-
 async def load_rows(client: KmsClient, filters: requests.LocateFilter, post: Callable[[Loaded], None]) -> None:
     """Post a first screenful (one Locate, one batch), then every object of the full listing in
     slices of :data:`SLICE_ROWS`, yielding to the event loop after each. The first page goes
     alone: a busy KMS answers it in milliseconds, but not while it builds the full list."""
     before = client.exchange.round_trips
     recent_attributes(client).clear()  # what the detail pane read before this load may be stale
-    with collector_paused():
+    # Full collections wait for the end of the load (a full pass over thousands of rows' containers
+    # is over 100 ms of the console frozen mid-load), then the rows are frozen; young ones go on.
+    # (Handing the GIL back sooner, a 1 ms switch interval while the listing decodes in its
+    # thread, was measured too: no better p99, slower loads. A 50 ms one
+    # cut the first load's p99 with a reused sandbox, not in bench_browser.py: Python's 5 ms.)
+    with full_collections_paused():
         try:
             ids = await client.locate(filters, maximum=FIRST_PAGE)
             rows, _gone = await fetch_rows(client, ids[:FIRST_PAGE])

@@ -20,12 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kms_tui.client.listing import decode_tag_text
 from kms_tui.client.serde_dates import DATE_ATTRIBUTES, as_datetime
 from kms_tui.client.serde_dates import created_of as client_created_of
 from kms_tui.kmip.ttlv import TTLV
+
+if TYPE_CHECKING:
+    from kms_tui.client.kms_client import KmsClient
 
 # Attributes that may repeat: kept as lists even when there is one.
 REPEATED = frozenset({"Link", "Name", "Attribute"})
@@ -70,8 +73,9 @@ def normalise_attributes(raw: Any, *, copy: bool = True) -> dict[str, Any]:
         out["Digest"] = {**digest, "DigestValue": bytes(digest["DigestValue"])}
     # The client's flat dict form (``requests.attributes_to_dict``): links/names/tags lower-case.
     if "links" in out:
-        out["Link"] = [{"LinkType": link.get("type"), "LinkedObjectIdentifier": link.get("id")}
-                       for link in out.pop("links")]
+        out["Link"] = [
+            {"LinkType": link.get("type"), "LinkedObjectIdentifier": link.get("id")} for link in out.pop("links")
+        ]
     if "names" in out:
         out["Name"] = [{"NameValue": n} for n in out.pop("names")]
     if "tags" in out:
@@ -211,8 +215,11 @@ class ObjectRow:
 
     def date(self, attribute: str) -> datetime | None:
         """One of the dates the row keeps, by attribute name (None if not kept or not set)."""
-        return {"ActivationDate": self.activated, "DeactivationDate": self.deactivated,
-                "CompromiseOccurrenceDate": self.compromised}.get(attribute)
+        return {
+            "ActivationDate": self.activated,
+            "DeactivationDate": self.deactivated,
+            "CompromiseOccurrenceDate": self.compromised,
+        }.get(attribute)
 
     def cell(self, column: str) -> str:
         """The text shown in ``column``."""
@@ -266,11 +273,11 @@ class RecentAttributes:
         return len(self._items)
 
 
-_RECENT: weakref.WeakKeyDictionary[Any, RecentAttributes] = weakref.WeakKeyDictionary()
+_RECENT: weakref.WeakKeyDictionary[KmsClient, RecentAttributes] = weakref.WeakKeyDictionary()
 _OFFLINE = RecentAttributes()
 
 
-def recent_attributes(client: Any) -> RecentAttributes:
+def recent_attributes(client: KmsClient | None) -> RecentAttributes:
     """The attributes recently read through ``client`` (one cache per client: two consoles, or
     two servers, never see each other's objects)."""
     if client is None:
@@ -284,9 +291,12 @@ def recent_attributes(client: Any) -> RecentAttributes:
 def kept_dates(attrs: Mapping[str, Any]) -> dict[str, Any]:
     """The row fields for the dates a row keeps, from attributes in any shape."""
     compromise = attrs.get("CompromiseOccurrenceDate") or attrs.get("CompromiseDate")
-    return {"activated": _as_datetime(attrs.get("ActivationDate")),
-            "deactivated": _as_datetime(attrs.get("DeactivationDate")),
-            "compromised": _as_datetime(compromise), "sensitive": attrs.get("Sensitive") is True}
+    return {
+        "activated": _as_datetime(attrs.get("ActivationDate")),
+        "deactivated": _as_datetime(attrs.get("DeactivationDate")),
+        "compromised": _as_datetime(compromise),
+        "sensitive": attrs.get("Sensitive") is True,
+    }
 
 
 def created_of(attrs: dict[str, Any]) -> datetime | None:
@@ -295,7 +305,12 @@ def created_of(attrs: dict[str, Any]) -> datetime | None:
 
 
 def row_from_attributes(
-    uid: str, raw: Any, *, state: str | None = None, owner: str = "", copy: bool = True,
+    uid: str,
+    raw: Any,
+    *,
+    state: str | None = None,
+    owner: str = "",
+    copy: bool = True,
     recent: RecentAttributes | None = None,
 ) -> ObjectRow:
     """Build a row from an object's attributes (any shape :func:`normalise_attributes` takes);
@@ -383,4 +398,3 @@ def sort_key(column: str) -> Callable[[ObjectRow], Any]:
     if column == "created":
         return lambda r: r.created.timestamp() if r.created else math.inf
     return lambda r: r.cell(column).lower()
-

@@ -64,8 +64,6 @@ class RawLoaded(Message):
     text: str
 
 
-
-
 def _fmt(n: int) -> str:
     return f"{n:,}"
 
@@ -75,8 +73,21 @@ class ObjectsScreen(ConsoleScreen):
 
     AUTO_FOCUS = "#objects-table"
     # hidden from the footer and the palette in read-only mode (their keys say why)
-    WRITE_ACTIONS = frozenset({"create", "activate", "revoke", "destroy", "grant_access", "certify", "edit_tags",
-                               "edit_attributes", "import", "rekey", "renew_certificate"})
+    WRITE_ACTIONS = frozenset(
+        {
+            "create",
+            "activate",
+            "revoke",
+            "destroy",
+            "grant_access",
+            "certify",
+            "edit_tags",
+            "edit_attributes",
+            "import",
+            "rekey",
+            "renew_certificate",
+        }
+    )
     HELP_TITLE = "Objects"
     HELP_TEXT = (
         "Every object you own or were granted, loaded in the background (x stops the load). "
@@ -99,43 +110,105 @@ class ObjectsScreen(ConsoleScreen):
     )
     BINDINGS = [
         Binding("slash", "focus_text_filter", "Filter", tooltip="Filter the loaded rows.", id="objects.filter"),
-        Binding("f", "toggle_server_filters", "Locate", tooltip="Server filters: type, state, tags…",
-                id="objects.locate"),
+        Binding(
+            "f", "toggle_server_filters", "Locate", tooltip="Server filters: type, state, tags…", id="objects.locate"
+        ),
         Binding("r", "reload", "Reload", tooltip="Load the list again from the server.", id="objects.reload"),
         Binding("x", "cancel_load", "Stop", show=False, tooltip="Stop loading.", id="objects.stop"),
-        Binding("n", "create", "New", tooltip="Create a key, a key pair, secret data or an opaque object.",
-                id="objects.create"),
-        Binding("a", "activate", "Activate", show=False, tooltip="Activate a pre-active object.",
-                id="objects.activate"),
+        Binding(
+            "n",
+            "create",
+            "New",
+            tooltip="Create a key, a key pair, secret data or an opaque object.",
+            id="objects.create",
+        ),
+        Binding(
+            "a", "activate", "Activate", show=False, tooltip="Activate a pre-active object.", id="objects.activate"
+        ),
         Binding("v", "revoke", "Revoke", tooltip="Revoke the object (and its linked key).", id="objects.revoke"),
         Binding("d", "destroy", "Destroy", tooltip="Destroy the object, after confirmation.", id="objects.destroy"),
-        Binding("g", "grant_access", "Grant", show=False, priority=True,  # before the table's g (home is first)
-                tooltip="Grant a user rights on the object you own.", id="objects.grant"),
-        Binding("C", "certify", "Certify", show=False, tooltip="Issue a certificate: new key pair, public key or "
-                "CSR; self-signed or by a CA in the KMS.", id="objects.certify"),
+        Binding(
+            "g",
+            "grant_access",
+            "Grant",
+            show=False,
+            priority=True,  # before the table's g (home is first)
+            tooltip="Grant a user rights on the object you own.",
+            id="objects.grant",
+        ),
+        Binding(
+            "C",
+            "certify",
+            "Certify",
+            show=False,
+            tooltip="Issue a certificate: new key pair, public key or CSR; self-signed or by a CA in the KMS.",
+            id="objects.certify",
+        ),
         Binding("T", "edit_tags", "Tags", show=False, tooltip="Add or remove the object's tags.", id="objects.tags"),
-        Binding("A", "edit_attributes", "Name/dates", show=False, id="objects.attributes",
-                tooltip="Edit the object's name, its activation and deactivation dates and its vendor attributes."),
-        Binding("V", "reveal_value", "Reveal", show=False, id="objects.reveal",
-                tooltip="Show (or hide again) the value of secret data or an opaque object; masked until then."),
-        Binding("e", "export", "Export", show=False,
-                tooltip="Save the object to a file: public PEM, PKCS#8, raw, PKCS#12… (asks before key material).",
-                id="objects.export"),
-        Binding("i", "import", "Import", show=False, tooltip="Import a key, certificate, chain or PKCS#12 from a file.",
-                id="objects.import"),
-        Binding("exclamation_mark", "show_command", "Command", show=False,
-                tooltip="Show the highlighted object's attributes request as kms-tui, ckms and KMIP JSON.",
-                id="objects.show-command"),
-        Binding("c", "copy_id", "Copy id", show=False, tooltip="Copy the id (OSC 52: works over SSH).",
-                id="objects.copy-id"),
+        Binding(
+            "A",
+            "edit_attributes",
+            "Name/dates",
+            show=False,
+            id="objects.attributes",
+            tooltip="Edit the object's name, its activation and deactivation dates and its vendor attributes.",
+        ),
+        Binding(
+            "V",
+            "reveal_value",
+            "Reveal",
+            show=False,
+            id="objects.reveal",
+            tooltip="Show (or hide again) the value of secret data or an opaque object; masked until then.",
+        ),
+        Binding(
+            "e",
+            "export",
+            "Export",
+            show=False,
+            tooltip="Save the object to a file: public PEM, PKCS#8, raw, PKCS#12… (asks before key material).",
+            id="objects.export",
+        ),
+        Binding(
+            "i",
+            "import",
+            "Import",
+            show=False,
+            tooltip="Import a key, certificate, chain or PKCS#12 from a file.",
+            id="objects.import",
+        ),
+        Binding(
+            "exclamation_mark",
+            "show_command",
+            "Command",
+            show=False,
+            tooltip="Show the highlighted object's attributes request as kms-tui, ckms and KMIP JSON.",
+            id="objects.show-command",
+        ),
+        Binding(
+            "c", "copy_id", "Copy id", show=False, tooltip="Copy the id (OSC 52: works over SSH).", id="objects.copy-id"
+        ),
         Binding("l", "follow_link", "Follow", show=False, tooltip="Go to the linked key.", id="objects.follow"),
         Binding("t", "toggle_raw", "TTLV", show=False, tooltip="Raw TTLV of the attributes.", id="objects.raw"),
-        Binding("escape", "close_detail", "Close", show=False, tooltip="Close the detail pane.",
-                id="objects.close-detail"),
-        Binding("space", "toggle_mark", "Mark", show=False,
-                tooltip="Mark the row (v d T g e then act on every marked row).", id="objects.mark"),
-        Binding("asterisk", "mark_shown", "Mark all", show=False,
-                tooltip="Mark every row the filter shows (again: unmark them).", id="objects.mark-shown"),
+        Binding(
+            "escape", "close_detail", "Close", show=False, tooltip="Close the detail pane.", id="objects.close-detail"
+        ),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            show=False,
+            tooltip="Mark the row (v d T g e then act on every marked row).",
+            id="objects.mark",
+        ),
+        Binding(
+            "asterisk",
+            "mark_shown",
+            "Mark all",
+            show=False,
+            tooltip="Mark every row the filter shows (again: unmark them).",
+            id="objects.mark-shown",
+        ),
         *ROTATION_BINDINGS,  # R re-key, H rotation history, K test this key (kms_tui/tui/rotation)
         *RENEW_BINDINGS,  # N renews a certificate (kms_tui/tui/certificates/renew.py)
     ]
@@ -195,8 +268,9 @@ class ObjectsScreen(ConsoleScreen):
     def on_key(self, event: events.Key) -> None:
         """A key of an action the state disables: say why instead of doing nothing."""
         if self._guard_keys is None:
-            self._guard_keys = frozenset(key for key, active in self.active_bindings.items()
-                                         if active.binding.action in guards.GUARDED_ACTIONS)
+            self._guard_keys = frozenset(
+                key for key, active in self.active_bindings.items() if active.binding.action in guards.GUARDED_ACTIONS
+            )
         if event.key not in self._guard_keys:
             return
         active = self.active_bindings.get(event.key)
@@ -224,8 +298,12 @@ class ObjectsScreen(ConsoleScreen):
         """Run ``work`` as this screen's worker, for an object the screen owns (``group ==
         "destructive"``: a failure opens the error modal). A callable, not a coroutine: a worker
         cancelled before it starts then leaves no coroutine never awaited."""
-        self.run_worker(work, group=group, exclusive=exclusive,  # type: ignore[arg-type]
-                        exit_on_error=False)  # (mypy infers Textual's WorkType of a callable as Never)
+        self.run_worker(
+            work,  # type: ignore[arg-type]
+            group=group,
+            exclusive=exclusive,
+            exit_on_error=False,
+        )  # (mypy infers Textual's WorkType of a callable as Never)
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -325,7 +403,8 @@ class ObjectsScreen(ConsoleScreen):
         if removed_elsewhere:  # a complete reload: the rows it did not list are gone
             self.table.remove_rows([uid for uid in self.table.uids() if uid not in self.arrivals.received])
         self._set_empty(
-            "No objects yet: n creates a key." if self.filters.is_empty
+            "No objects yet: n creates a key."
+            if self.filters.is_empty
             else f"No objects match {describe_filter(self.filters)}."
         )
         if self.pending_select and self.table.select_uid(self.pending_select):
@@ -346,8 +425,9 @@ class ObjectsScreen(ConsoleScreen):
         self._set_empty("The list could not be loaded (see the status line).")
         reason = visible(getattr(error, "message", None) or str(error))
         shown = "" if not self._in_place else f"; the {_fmt(self.table.total)} shown may be out of date"
-        self._set_status(f"Load failed after {_fmt(len(self.arrivals.received))} objects{shown}: {reason}  (r retries)",
-                         partial=True)
+        self._set_status(
+            f"Load failed after {_fmt(len(self.arrivals.received))} objects{shown}: {reason}  (r retries)", partial=True
+        )
 
     def action_cancel_load(self) -> None:
         if self.load_running:
@@ -471,8 +551,11 @@ class ObjectsScreen(ConsoleScreen):
             self.notify("This object has no linked key.", severity="warning")
             return
         if not self.table.select_uid(target):
-            self.notify(f"{visible(target)} is not in the list (filtered out, or not visible to you).",
-                        severity="warning", markup=False)
+            self.notify(
+                f"{visible(target)} is not in the list (filtered out, or not visible to you).",
+                severity="warning",
+                markup=False,
+            )
             return
         self.add_class("-detail")
         self.detail.show_row(self.table.current)

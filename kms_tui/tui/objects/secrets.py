@@ -36,21 +36,31 @@ REVOKED = ("Deactivated", "Compromised")
 DESTROYED = ("Destroyed", "Destroyed_Compromised")
 
 
-async def create_secret(client: KmsClient, kind: Any, *, name: str | None, tags: Sequence[str], activate: bool,
-                        value: sd.SecretValue | None, length: int | None) -> str:
+async def create_secret(
+    client: KmsClient,
+    kind: Any,
+    *,
+    name: str | None,
+    tags: Sequence[str],
+    activate: bool,
+    value: sd.SecretValue | None,
+    length: int | None,
+) -> str:
     """Create the secret data or opaque object ``kind`` (a ``KeyKind``) describes; its id."""
     if kind.family == "opaque":
         value = value or sd.random_seed(length or kind.random_length)
         created = await sd.create_opaque_object(client, value, tags=tags, name=name, activate=activate)
     elif kind.family == "password":
         value = value or sd.random_password(length or kind.random_length)
-        created = await sd.create_secret_data(client, data_type="Password", value=value, tags=tags, name=name,
-                                              activate=activate)
+        created = await sd.create_secret_data(
+            client, data_type="Password", value=value, tags=tags, name=name, activate=activate
+        )
     else:  # a seed: the server's 32 random bytes unless a value or another length is asked for
         if value is None and length not in (None, sd.SERVER_SEED_BYTES):
             value = sd.random_seed(length or kind.random_length)
-        created = await sd.create_secret_data(client, data_type="Seed", value=value, tags=tags, name=name,
-                                              activate=activate)
+        created = await sd.create_secret_data(
+            client, data_type="Seed", value=value, tags=tags, name=name, activate=activate
+        )
     return created.uid
 
 
@@ -149,8 +159,11 @@ class SecretReveal:
             screen.notify(f"This object is {row.state}: its value is gone.", severity="warning", markup=False)
             return
         if row.sensitive:
-            screen.notify("This secret is Sensitive: the server never hands its value out in the clear.",
-                          severity="warning", markup=False)
+            screen.notify(
+                "This secret is Sensitive: the server never hands its value out in the clear.",
+                severity="warning",
+                markup=False,
+            )
             return
         if row.state in REVOKED:
             question = escape(f"{visible(row.uid)} is {row.state}. Show its value anyway?")
@@ -159,8 +172,10 @@ class SecretReveal:
                 if yes:
                     self.load(row.uid)
 
-            screen.app.push_screen(ConfirmationModal(question, confirm_label="Reveal", title="The secret is revoked",
-                                                     destructive=False), chosen)
+            screen.app.push_screen(
+                ConfirmationModal(question, confirm_label="Reveal", title="The secret is revoked", destructive=False),
+                chosen,
+            )
             return
         self.load(row.uid)
 

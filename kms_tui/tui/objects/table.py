@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import math
-from bisect import bisect_left, bisect_right
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
-from itertools import filterfalse
 from dataclasses import dataclass
+from itertools import filterfalse
 from operator import attrgetter
 
 from rich.segment import Segment
@@ -45,6 +45,8 @@ def set_virtual_size_quietly(view: ScrollView, size: Size) -> None:
     pyproject.toml); tests/tui/test_objects_table.py fails on another version."""
     view.set_reactive(ScrollView.virtual_size, size)
     view._scroll_update(size)
+
+
 RELEASE_ROWS = 100  # rows freed per turn of the event loop after a clear (well under a millisecond)
 
 
@@ -88,8 +90,16 @@ def _show_all(_row: ObjectRow) -> bool:
 
 # One key per column (k9s's shift+letter habit): the column's key sorts by it ascending, again
 # reverses. A free letter of each title (N, A, T, C are actions' keys); # for the tags.
-SORT_KEYS: dict[str, str] = {"id": "I", "type": "Y", "algorithm": "L", "length": "E", "state": "S",
-                             "tags": "number_sign", "name": "M", "created": "D"}
+SORT_KEYS: dict[str, str] = {
+    "id": "I",
+    "type": "Y",
+    "algorithm": "L",
+    "length": "E",
+    "state": "S",
+    "tags": "number_sign",
+    "name": "M",
+    "created": "D",
+}
 # (first press, second press) of each column's key; the others go A to Z, then Z to A
 _DIRECTIONS = {"length": ("Smallest first", "largest"), "created": ("Oldest first", "newest")}
 
@@ -98,16 +108,20 @@ def _sort_binding(column: str) -> Binding:
     """``column``'s own key: "Sort by name — A to Z; press again for Z to A"."""
     shown = TITLES[column] if column == "id" else column
     first, second = _DIRECTIONS.get(column, ("A to Z", "Z to A"))
-    return Binding(SORT_KEYS[column], f"sort_column('{column}')", f"Sort by {shown}", show=False,
-                   id=f"objects.sort-{column}",
-                   tooltip=f"{first}; press again for {second} (the header shows ▲ or ▼).")
+    return Binding(
+        SORT_KEYS[column],
+        f"sort_column('{column}')",
+        f"Sort by {shown}",
+        show=False,
+        id=f"objects.sort-{column}",
+        tooltip=f"{first}; press again for {second} (the header shows ▲ or ▼).",
+    )
 
 
 @dataclass
 class SortOrder:
     column: str = "created"
     reverse: bool = True
-
 
 
 class ObjectTable(ScrollView, can_focus=True):
@@ -227,7 +241,7 @@ class ObjectTable(ScrollView, can_focus=True):
         row, so a slice costs a millisecond or two even with 10,000 rows shown."""
         # (C loops, no Python code per row: a load hands over 50,000 rows at once at 100,000)
         rows = rows if isinstance(rows, list) else list(rows)
-        by_id = dict(zip(map(_UID, rows), rows))  # an id twice (first page, then listing): the last
+        by_id = dict(zip(map(_UID, rows), rows, strict=True))  # an id twice (first page, then listing): the last
         rows = list(by_id.values())
         fresh = list(map(by_id.__getitem__, filterfalse(self._rows.__contains__, by_id)))
         if len(fresh) != len(rows) and not self._replace_in_place([r for r in rows if r.uid in self._rows]):
@@ -237,7 +251,7 @@ class ObjectTable(ScrollView, can_focus=True):
             self._rearrange(self._rows.get(keep.uid) if keep else None)  # the fresh row for the same id
             self._release(replaced)
             return
-        self._rows.update(zip(map(_UID, fresh), fresh))
+        self._rows.update(zip(map(_UID, fresh), fresh, strict=True))
         shown = fresh if self._filter is _show_all else [r for r in fresh if self._filter(r)]
         if shown:
             self._merge(shown)
@@ -278,8 +292,9 @@ class ObjectTable(ScrollView, can_focus=True):
             replaced.append(old)
         # Only rows drawn lately have lines cached; those that now read differently are redrawn.
         drawn = {uid for uid, _selected, _width in self._lines.keys()}
-        changed = {new.uid for new, old in zip(rows, replaced, strict=True)
-                   if new.uid in drawn and reads_differently(new, old)}
+        changed = {
+            new.uid for new, old in zip(rows, replaced, strict=True) if new.uid in drawn and reads_differently(new, old)
+        }
         if changed:
             for stale in [k for k in self._lines.keys() if k[0] in changed]:
                 self._lines.discard(stale)
@@ -330,7 +345,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self.post_message(self.SortShown())
 
     def sort_hint(self) -> str:
-        """"sorted by type ▼" while a sort you chose is by a column the screen is too narrow
+        """ "sorted by type ▼" while a sort you chose is by a column the screen is too narrow
         for (the header cannot show its arrow); "" when the header shows it, or for the
         default order (newest first)."""
         column = self.row_order.column
@@ -377,16 +392,23 @@ class ObjectTable(ScrollView, can_focus=True):
         if not (keep is not None and cursor == self.cursor):  # same row, same place: nothing to say
             self.cursor = cursor
         now = self._on_screen() if shown_before is not None else None
-        if now is None or shown_before is None or len(now) != len(shown_before) \
-                or any(a is not b for a, b in zip(now, shown_before, strict=True)):
+        if (
+            now is None
+            or shown_before is None
+            or len(now) != len(shown_before)
+            or any(a is not b for a, b in zip(now, shown_before, strict=True))
+        ):
             self.refresh()  # rows appended off screen (a load in slices) leave the lines as they are
 
     def _set_virtual_height(self, height: int) -> None:
         """The scrollable height; without a layout pass of the screen (5-15 ms at 10,000 rows)
         when the scrollbar only changes its thumb, i.e. it is shown before and after."""
         size, old = Size(self.size.width, height), self.virtual_size
-        if size.width == old.width and self.show_vertical_scrollbar \
-                and min(height, old.height) > self.container_size.height:
+        if (
+            size.width == old.width
+            and self.show_vertical_scrollbar
+            and min(height, old.height) > self.container_size.height
+        ):
             set_virtual_size_quietly(self, size)
         else:
             self.virtual_size = size
@@ -485,8 +507,9 @@ class ObjectTable(ScrollView, can_focus=True):
             if self.sort_hint() != hint:
                 self.post_message(self.SortShown())
         if y == 0:
-            header = render_header(width - gutter, self._layout, self._style, self.row_order.column,
-                                   self.row_order.reverse)
+            header = render_header(
+                width - gutter, self._layout, self._style, self.row_order.column, self.row_order.reverse
+            )
             return Strip.join([Strip([Segment(" ", self._style("header"))], 1), header]) if gutter else header
         index = int(self.scroll_y) + y - 1
         if index >= len(self._view):
@@ -498,8 +521,11 @@ class ObjectTable(ScrollView, can_focus=True):
         key = (row.uid, selected, width)
         line = self._lines.get(key)
         if line is None:
-            line = (self._with_gutter(row, selected, width) if gutter
-                    else render_row(row, selected, width, self._layout, self._style))
+            line = (
+                self._with_gutter(row, selected, width)
+                if gutter
+                else render_row(row, selected, width, self._layout, self._style)
+            )
             self._lines.set(key, line)
         return line
 

@@ -64,8 +64,9 @@ class Transfer:
         if screen.client is None:
             screen.notify("Not connected: Ctrl+O connects first.", severity="warning")
             return
-        screen.app.push_screen(FilePickerModal("Import a key, certificate, chain or PKCS#12", screen.export_dir),
-                               self.import_file)
+        screen.app.push_screen(
+            FilePickerModal("Import a key, certificate, chain or PKCS#12", screen.export_dir), self.import_file
+        )
 
     def import_file(self, path: Path | None) -> None:
         """Preview the file at ``path`` (the picker's choice); the import follows the preview."""
@@ -74,8 +75,9 @@ class Transfer:
             return
         try:
             if path.stat().st_size > MAX_IMPORT_BYTES:
-                screen.notify(f"{visible(str(path))} is larger than 16 MiB: not a key file.", severity="warning",
-                              markup=False)
+                screen.notify(
+                    f"{visible(str(path))} is larger than 16 MiB: not a key file.", severity="warning", markup=False
+                )
                 return
             data = path.read_bytes()
         except OSError as exc:
@@ -102,9 +104,13 @@ class Transfer:
         rows, _gone = await actions.fetch_rows(client, wanted)
         what = f"{len(wanted)} objects" if len(wanted) > 1 else "1 object"
         how = f", stored wrapped by {visible(kek)}" if kek else ""
-        self.screen.post_message(RowsChanged(f"Imported {what} from {visible(request.path.name)} "
-                                             f"({request.plan.format}): {visible(ids[-1])}{how}", rows,
-                                             select=ids[-1]))
+        self.screen.post_message(
+            RowsChanged(
+                f"Imported {what} from {visible(request.path.name)} ({request.plan.format}): {visible(ids[-1])}{how}",
+                rows,
+                select=ids[-1],
+            )
+        )
 
     # -- export --------------------------------------------------------------------------------
     def start_export(self) -> None:
@@ -122,8 +128,7 @@ class Transfer:
             screen.notify(f"A {row.object_type or 'this object'} cannot be exported.", severity="warning")
             return
         target = export_target(row)
-        screen.run_for(partial(self._check_export, row, target[0] if target else None), "export-check",
-                       exclusive=True)
+        screen.run_for(partial(self._check_export, row, target[0] if target else None), "export-check", exclusive=True)
 
     async def _check_export(self, row: ObjectRow, public_uid: str | None) -> None:
         """Read the fresh state of the object and of the keys it belongs with (worker)."""
@@ -138,8 +143,11 @@ class Transfer:
         target = found.get(public_uid or row.uid) or found.get(row.uid)
         question = guards.export_warning(target, [found[i] for i in found if i != target.uid]) if target else None
         fresh = found.get(row.uid) or row
-        self.screen.post_message(ExportChecked(row.uid, row.object_type, question, public_uid, row.algorithm,
-                                               fresh.links.get("WrappingKeyLink", "")))
+        self.screen.post_message(
+            ExportChecked(
+                row.uid, row.object_type, question, public_uid, row.algorithm, fresh.links.get("WrappingKeyLink", "")
+            )
+        )
 
     def export_checked(self, message: ExportChecked) -> None:
         """Ask about a revoked key first (``message.question``), then open the export dialog."""
@@ -147,16 +155,24 @@ class Transfer:
 
         def ask(confirmed: bool | None = True) -> None:
             if confirmed:
-                app.push_screen(ExportModal(message.uid, message.object_type, directory=self.screen.export_dir,
-                                            public_uid=message.public_uid, algorithm=message.algorithm,
-                                            wrapped_by=message.wrapped_by),
-                                self._export_chosen)
+                app.push_screen(
+                    ExportModal(
+                        message.uid,
+                        message.object_type,
+                        directory=self.screen.export_dir,
+                        public_uid=message.public_uid,
+                        algorithm=message.algorithm,
+                        wrapped_by=message.wrapped_by,
+                    ),
+                    self._export_chosen,
+                )
 
         if message.question is None:
             ask()
             return
-        app.push_screen(ConfirmationModal(escape(message.question), confirm_label="Export anyway",
-                                          title="The key is revoked"), ask)
+        app.push_screen(
+            ConfirmationModal(escape(message.question), confirm_label="Export anyway", title="The key is revoked"), ask
+        )
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
         if request is None:
@@ -170,11 +186,14 @@ class Transfer:
             how = f"wrapped by {visible(request.wrap_key)}"
         elif request.stored_wrapped_by and not request.unwrap:
             how = f"as stored, wrapped by {visible(request.stored_wrapped_by)}"
-        question = (f"Write the {material} {visible(request.uid)} {how} to {visible(str(request.path))}?\n"
-                    "The file is created readable by you only (0600); anyone who reads it holds the key.")
-        self.screen.app.push_screen(ConfirmationModal(escape(question), confirm_label="Write it",
-                                                      title=f"Export a {material.split(' (')[0]}"),
-                                    lambda ok: self._run(self._export, request) if ok else None)
+        question = (
+            f"Write the {material} {visible(request.uid)} {how} to {visible(str(request.path))}?\n"
+            "The file is created readable by you only (0600); anyone who reads it holds the key."
+        )
+        self.screen.app.push_screen(
+            ConfirmationModal(escape(question), confirm_label="Write it", title=f"Export a {material.split(' (')[0]}"),
+            lambda ok: self._run(self._export, request) if ok else None,
+        )
 
     async def _export(self, request: ExportRequest) -> None:
         client = self.screen.client
@@ -186,10 +205,21 @@ class Transfer:
 
         fmt = export_files.format_named(request.format)
         out = await export_files.export_to_file(
-            client, request.uid, request.object_type, fmt, request.path, wrap_key=request.wrap_key or None,
-            wrap_alg=request.wrap_alg or None, pkcs12_password=request.password, unwrap=request.unwrap,
+            client,
+            request.uid,
+            request.object_type,
+            fmt,
+            request.path,
+            wrap_key=request.wrap_key or None,
+            wrap_alg=request.wrap_alg or None,
+            pkcs12_password=request.password,
+            unwrap=request.unwrap,
             allow_revoked=True,
-            force=request.overwrite)
-        self.screen.post_message(RowsChanged(f"Wrote {visible(out['type'])} {visible(out['id'])} as {fmt.name} to "
-                                      f"{visible(out['file'])} (mode {out['mode']})"))
-
+            force=request.overwrite,
+        )
+        self.screen.post_message(
+            RowsChanged(
+                f"Wrote {visible(out['type'])} {visible(out['id'])} as {fmt.name} to "
+                f"{visible(out['file'])} (mode {out['mode']})"
+            )
+        )

@@ -28,14 +28,30 @@ if TYPE_CHECKING:
 KEY_TYPES = ("SymmetricKey", "PrivateKey", "PublicKey")
 
 ROTATION_BINDINGS = [
-    Binding("R", "rekey", "Re-key", show=False, tooltip="Replace the key by a new one (after confirmation).",
-            id="objects.rekey"),
-    Binding("H", "rotation_history", "History", show=False,
-            tooltip="Rotation history: the chain of old and new keys, the policy and next rotation.",
-            id="objects.rotation-history"),
-    Binding("K", "test_key", "Test key", show=False,
-            tooltip="Test this key: a round trip on the server (encrypt/decrypt, sign/verify or MAC).",
-            id="objects.test-key"),
+    Binding(
+        "R",
+        "rekey",
+        "Re-key",
+        show=False,
+        tooltip="Replace the key by a new one (after confirmation).",
+        id="objects.rekey",
+    ),
+    Binding(
+        "H",
+        "rotation_history",
+        "History",
+        show=False,
+        tooltip="Rotation history: the chain of old and new keys, the policy and next rotation.",
+        id="objects.rotation-history",
+    ),
+    Binding(
+        "K",
+        "test_key",
+        "Test key",
+        show=False,
+        tooltip="Test this key: a round trip on the server (encrypt/decrypt, sign/verify or MAC).",
+        id="objects.test-key",
+    ),
 ]
 
 
@@ -69,13 +85,17 @@ class RotationController:
         pair = " and its public key" if row.object_type == "PrivateKey" else ""
         if row.object_type == "PublicKey":
             pair = " (its key pair, through the private key)"
-        question = (f"Re-key the {kind_of(row)} {visible(row.uid)}{pair}?\n\nA new key with the same algorithm "
-                    "replaces it. The old key becomes Deactivated (it can still decrypt and verify) and is "
-                    "linked to the new one.")
+        question = (
+            f"Re-key the {kind_of(row)} {visible(row.uid)}{pair}?\n\nA new key with the same algorithm "
+            "replaces it. The old key becomes Deactivated (it can still decrypt and verify) and is "
+            "linked to the new one."
+        )
         replaced_by = row.links.get("ReplacementObjectLink")
         if replaced_by:
-            question += (f"\n\nThis key was already replaced by {visible(replaced_by)}: re-keying it again "
-                         "makes a second successor (H shows the chain).")
+            question += (
+                f"\n\nThis key was already replaced by {visible(replaced_by)}: re-keying it again "
+                "makes a second successor (H shows the chain)."
+            )
         self.screen.app.push_screen(
             ConfirmationModal(question, confirm_label="Re-key", title="Re-key", destructive=False),
             lambda ok: self._confirmed(ok, row),
@@ -104,8 +124,9 @@ class RotationController:
             self.screen.notify("Select an object to show its rotation history.", severity="warning")
             return
         client = self.screen.client
-        self.screen.app.push_screen(RotationHistoryModal(row.uid, lambda: rotation.history(client, row.uid)),
-                                    self._history_closed)
+        self.screen.app.push_screen(
+            RotationHistoryModal(row.uid, lambda: rotation.history(client, row.uid)), self._history_closed
+        )
 
     def _history_closed(self, uid: str | None) -> None:
         if uid:

@@ -62,13 +62,23 @@ class RotationChoice:
 
 
 def compose_rotation_fields() -> ComposeResult:
-    yield field_row("Rotate every", Input(placeholder="optional: 90d, 12h, 2w or seconds", compact=True,
-                                          id="create-rotation-interval"), row_id="create-rotation-interval-row")
-    yield field_row("First rotation +", Input(placeholder="optional offset before the first rotation, e.g. 1d",
-                                              compact=True, id="create-rotation-offset"),
-                    row_id="create-rotation-offset-row")
-    yield field_row("Keyset", Checkbox("a keyset named after its id (@latest)", False, compact=True,
-                                       id="create-keyset"), row_id="create-keyset-row")
+    yield field_row(
+        "Rotate every",
+        Input(placeholder="optional: 90d, 12h, 2w or seconds", compact=True, id="create-rotation-interval"),
+        row_id="create-rotation-interval-row",
+    )
+    yield field_row(
+        "First rotation +",
+        Input(
+            placeholder="optional offset before the first rotation, e.g. 1d", compact=True, id="create-rotation-offset"
+        ),
+        row_id="create-rotation-offset-row",
+    )
+    yield field_row(
+        "Keyset",
+        Checkbox("a keyset named after its id (@latest)", False, compact=True, id="create-keyset"),
+        row_id="create-keyset-row",
+    )
 
 
 def show_rotation_fields(modal: Any, is_key: bool) -> None:
@@ -84,8 +94,10 @@ def read_rotation_fields(modal: Any, is_key: bool) -> RotationChoice:
     from kms_tui.client.rotation import parse_span
 
     values = []
-    for field, what in (("#create-rotation-interval", "The rotation interval"),
-                        ("#create-rotation-offset", "The rotation offset")):
+    for field, what in (
+        ("#create-rotation-interval", "The rotation interval"),
+        ("#create-rotation-offset", "The rotation offset"),
+    ):
         text = modal.query_one(field, Input).value.strip()
         try:
             values.append(parse_span(text, what) if text else None)

@@ -55,10 +55,20 @@ class RotationHistoryModal(ModalScreen[str | None]):
     DEFAULT_CLASSES = "kms-modal"
     BINDINGS = [
         Binding("escape,q", "close", "Close", tooltip="Close the rotation history.", id="rotation-history.close"),
-        Binding("left", "walk(-1)", "Older", tooltip="The key this one replaced (ReplacedObjectLink).",
-                id="rotation-history.older"),
-        Binding("right", "walk(1)", "Newer", tooltip="The key that replaced this one (ReplacementObjectLink).",
-                id="rotation-history.newer"),
+        Binding(
+            "left",
+            "walk(-1)",
+            "Older",
+            tooltip="The key this one replaced (ReplacedObjectLink).",
+            id="rotation-history.older",
+        ),
+        Binding(
+            "right",
+            "walk(1)",
+            "Newer",
+            tooltip="The key that replaced this one (ReplacementObjectLink).",
+            id="rotation-history.newer",
+        ),
     ]
     DEFAULT_CSS = """
     RotationHistoryModal #rotation-chain { height: auto; max-height: 8; margin-bottom: 1; }
@@ -97,8 +107,9 @@ class RotationHistoryModal(ModalScreen[str | None]):
     def _loaded(self, message: ChainLoaded) -> None:
         options = self.query_one(OptionList)
         if message.chain is None:
-            self.query_one("#rotation-generation",
-                           Static).update(f"Could not read the chain: {visible(message.problem)}")
+            self.query_one("#rotation-generation", Static).update(
+                f"Could not read the chain: {visible(message.problem)}"
+            )
             return
         self.chain = message.chain
         options.add_options([Option(generation_label(g, self.uid), id=f"gen-{i}") for i, g in enumerate(self.chain)])
@@ -125,12 +136,14 @@ class RotationHistoryModal(ModalScreen[str | None]):
         else:
             older = visible(gen.replaced) if gen.replaced else "none (first generation)"
             newer = visible(gen.replacement) if gen.replacement else "none (latest)"
-            text = "\n".join([
-                f"{visible(gen.uid)} · {gen.state} · made {_when(gen.rotate_date or gen.initial_date)}",
-                f"replaces: {older}",
-                f"replaced by: {newer}",
-                policy_line(policy_of(gen.uid, gen.attributes)),
-            ])
+            text = "\n".join(
+                [
+                    f"{visible(gen.uid)} · {gen.state} · made {_when(gen.rotate_date or gen.initial_date)}",
+                    f"replaces: {older}",
+                    f"replaced by: {newer}",
+                    policy_line(policy_of(gen.uid, gen.attributes)),
+                ]
+            )
         self.query_one("#rotation-generation", Static).update(text)
 
     def action_walk(self, step: int) -> None:

@@ -28,6 +28,16 @@ def _t(value: Any) -> Text:
     return Text(visible(value))
 
 
+ID_CELLS = 20  # as on the objects screen: start and end kept, so a key and its _pk stay apart
+
+
+def _id(uid: str) -> Text:
+    """An id shortened in the middle (enter on its row names it in full)."""
+    from kms_tui.tui.objects.columns import fit_middle
+
+    return Text(fit_middle(visible(uid), ID_CELLS).rstrip())
+
+
 def _names(ops: list[str]) -> str:
     return ", ".join(visible(rights.display_name(op)) for op in ops)
 
@@ -46,12 +56,23 @@ class AccessScreen(ConsoleScreen):
     )
     BINDINGS = [
         Binding("r", "reload", "Reload", tooltip="Ask the server again.", id="access.reload"),
-        Binding("g", "grant", "Grant", tooltip="Grant a user rights on the selected owned object.",
-                id="access.grant"),
-        Binding("c", "grant_create", "Create right", show=False,
-                tooltip="Privileged users: let a user create objects.", id="access.grant-create"),
-        Binding("C", "revoke_create", "Revoke create", show=False,
-                tooltip="Privileged users: take the create right away from a user.", id="access.revoke-create"),
+        Binding("g", "grant", "Grant", tooltip="Grant a user rights on the selected owned object.", id="access.grant"),
+        Binding(
+            "c",
+            "grant_create",
+            "Create right",
+            show=False,
+            tooltip="Privileged users: let a user create objects.",
+            id="access.grant-create",
+        ),
+        Binding(
+            "C",
+            "revoke_create",
+            "Revoke create",
+            show=False,
+            tooltip="Privileged users: take the create right away from a user.",
+            id="access.revoke-create",
+        ),
     ]
     WRITE_ACTIONS = frozenset({"grant", "grant_create", "revoke_create"})
     DEFAULT_CSS = """
@@ -76,14 +97,20 @@ class AccessScreen(ConsoleScreen):
             owned.add_columns("Id", "State", "Type", "Algorithm", "Name")
             yield owned
             # said once the lists are read (hidden until then: "no object" while loading would be untrue)
-            yield Static("You own no object yet: the objects you create (2, then n) are yours.",
-                         id="access-owned-empty", classes="hint -filled")
+            yield Static(
+                "You own no object yet: the objects you create (2, then n) are yours.",
+                id="access-owned-empty",
+                classes="hint -filled",
+            )
             yield Static("Granted to you", classes="section-title")
             obtained: DataTable = DataTable(id="access-obtained", cursor_type="row", zebra_stripes=True)
             obtained.add_columns("Id", "Owner", "State", "Operations", "Also allows")
             yield obtained
-            yield Static("Nobody granted you rights: an object's owner grants them (g on the objects screen).",
-                         id="access-obtained-empty", classes="hint -filled")
+            yield Static(
+                "Nobody granted you rights: an object's owner grants them (g on the objects screen).",
+                id="access-obtained-empty",
+                classes="hint -filled",
+            )
 
     @property
     def client(self) -> Any:
@@ -106,8 +133,9 @@ class AccessScreen(ConsoleScreen):
             obtained = await client.access_obtained()
         except Exception as exc:  # noqa: BLE001 - shown on the screen
             reason = getattr(exc, "message", None) or str(exc)
-            self.query_one("#access-create",
-                           Static).update(Text(f"Could not list the access rights: {visible(reason)}"))
+            self.query_one("#access-create", Static).update(
+                Text(f"Could not list the access rights: {visible(reason)}")
+            )
             return
         may_create = privileged = None
         try:
@@ -124,20 +152,30 @@ class AccessScreen(ConsoleScreen):
             if isinstance(entry, dict):
                 uid = str(entry.get("object_id", ""))
                 o = ObjectSummary.from_attributes(uid, plain_attributes(entry.get("attributes") or {}))
-                self.owned.append({"id": uid, "state": str(entry.get("state", "") or o.state), "type": o.object_type,
-                                   "algorithm": o.algorithm, "name": ", ".join(o.names)})
+                self.owned.append(
+                    {
+                        "id": uid,
+                        "state": str(entry.get("state", "") or o.state),
+                        "type": o.object_type,
+                        "algorithm": o.algorithm,
+                        "name": ", ".join(o.names),
+                    }
+                )
         self.obtained = rights.obtained_rows(obtained)
         table = self.query_one("#access-owned", DataTable)
         table.clear()
         for r in self.owned:
-            table.add_row(_t(r["id"]), _t(r["state"]), _t(r["type"]), _t(r["algorithm"]), _t(r["name"]))
+            table.add_row(_id(r["id"]), _t(r["state"]), _t(r["type"]), _t(r["algorithm"]), _t(r["name"]))
         table = self.query_one("#access-obtained", DataTable)
         table.clear()
         for r in self.obtained:
             create_right = r["id"] == "*" and not r["owner"]
-            note = "the right to create objects" if create_right else (
-                rights.explain(r["operations"], hsm=rights.is_hsm(r["id"])) or "—")
-            table.add_row(_t(r["id"]), _t(r["owner"] or "—"), _t(r["state"]), _t(_names(r["operations"])), _t(note))
+            note = (
+                "the right to create objects"
+                if create_right
+                else (rights.explain(r["operations"], hsm=rights.is_hsm(r["id"])) or "—")
+            )
+            table.add_row(_id(r["id"]), _t(r["owner"] or "—"), _t(r["state"]), _t(_names(r["operations"])), _t(note))
         for name, rows in (("owned", self.owned), ("obtained", self.obtained)):
             self.query_one(f"#access-{name}", DataTable).set_class(not rows, "-empty")
             self.query_one(f"#access-{name}-empty", Static).set_class(bool(rows), "-filled")
@@ -146,10 +184,13 @@ class AccessScreen(ConsoleScreen):
         else:
             create = "You may create objects." if may_create else "You may not create objects (no create right)."
         if privileged:
-            create += (" You are a privileged user: c grants the create right to a user, C revokes it"
-                       " (the server does not list who holds it).")
+            create += (
+                " You are a privileged user: c grants the create right to a user, C revokes it"
+                " (the server does not list who holds it)."
+            )
         self.query_one("#access-create", Static).update(
-            Text(f"{create}  {len(self.owned)} owned, {len(self.obtained)} granted to you."))
+            Text(f"{create}  {len(self.owned)} owned, {len(self.obtained)} granted to you.")
+        )
 
     # -- grant -----------------------------------------------------------------------------------
 
@@ -164,8 +205,11 @@ class AccessScreen(ConsoleScreen):
 
         def chosen(request: GrantRequest | None) -> None:
             if request is not None:
-                self.run_worker(self._grant(request.uid, request.user, list(request.operations)),
-                                group="access-write", exit_on_error=False)
+                self.run_worker(
+                    self._grant(request.uid, request.user, list(request.operations)),
+                    group="access-write",
+                    exit_on_error=False,
+                )
 
         self.app.push_screen(GrantModal(uid, owner=me(self.app)), chosen)
 
@@ -191,8 +235,9 @@ class AccessScreen(ConsoleScreen):
 
         def chosen(user: str | None) -> None:
             if user:
-                self.run_worker(self._grant(None, user, ["create"], revoke=revoke), group="access-write",
-                                exit_on_error=False)
+                self.run_worker(
+                    self._grant(None, user, ["create"], revoke=revoke), group="access-write", exit_on_error=False
+                )
 
         verb = "Take the create right away from" if revoke else "Let this user create objects:"
         self.app.push_screen(PromptModal(verb, placeholder="user id"), chosen)
@@ -208,3 +253,11 @@ class AccessScreen(ConsoleScreen):
         r = self.obtained[event.cursor_row] if event.cursor_row < len(self.obtained) else None
         if r and r["allows"]:
             self.notify(f"On {visible(r['id'])} you may: {_names(r['allows'])}", markup=False, timeout=8)
+        elif r:
+            self.notify(f"Id: {visible(r['id'])}", markup=False, timeout=8)
+
+    @on(DataTable.RowSelected, "#access-owned")
+    def _owned_selected(self, event: DataTable.RowSelected) -> None:
+        r = self.owned[event.cursor_row] if event.cursor_row < len(self.owned) else None
+        if r:  # the table shows the id shortened in the middle
+            self.notify(f"Id: {visible(r['id'])}", markup=False, timeout=8)

@@ -50,8 +50,10 @@ def details_text(entry: dict[str, Any]) -> str:
 
 def detail_lines(entry: dict[str, Any]) -> str:
     """The highlighted entry spelled out: what the user typed, and the full error reason."""
-    head = f"{operation_label(str(entry.get('operation', '')))} " \
-           f"{', '.join(str(i) for i in entry.get('object_ids') or [])}".strip()
+    head = (
+        f"{operation_label(str(entry.get('operation', '')))} "
+        f"{', '.join(str(i) for i in entry.get('object_ids') or [])}".strip()
+    )
     parts = [f"{DETAIL_NAMES.get(k, k)}: {v}" for k, v in (entry.get("details") or {}).items()]
     if entry.get("error_reason"):
         parts.append(f"Error: {entry['error_reason']}")
@@ -132,11 +134,13 @@ class AuditScreen(ConsoleScreen):
         with Horizontal(id="audit-filters"):
             yield Select([], prompt="any operation", compact=True, id="audit-operation")
             yield FilterInput(placeholder="/ object id…", compact=True, id="audit-object")
-            yield Select([(outcome_label(o), o) for o in OUTCOMES], prompt="any outcome", compact=True,
-                         id="audit-outcome")
+            yield Select(
+                [(outcome_label(o), o) for o in OUTCOMES], prompt="any outcome", compact=True, id="audit-outcome"
+            )
             yield Select([], prompt="any profile", compact=True, id="audit-profile")
-            yield Select([(label, label) for label, _delta in TIME_RANGES], prompt="any time", compact=True,
-                         id="audit-time")
+            yield Select(
+                [(label, label) for label, _delta in TIME_RANGES], prompt="any time", compact=True, id="audit-time"
+            )
         yield Static("Reading the audit trail…", id="audit-status", markup=False)
         table: DataTable[str] = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
@@ -281,8 +285,10 @@ class AuditScreen(ConsoleScreen):
                 details_text(entry),
             )
             # ids, reasons and user names came from a server: escaped, and Text so never markup
-            table.add_row(Text(outcome_label(outcome), style=OUTCOME_STYLES.get(outcome, "")),
-                          *(Text(visible(cell)) for cell in cells))
+            table.add_row(
+                Text(outcome_label(outcome), style=OUTCOME_STYLES.get(outcome, "")),
+                *(Text(visible(cell)) for cell in cells),
+            )
         more = " (the most recent only)" if len(self.entries) >= AUDIT_LIMIT else ""
         total = len(self.entries)
         if not self.entries:

@@ -41,7 +41,6 @@ class CompareFailed(Message):
     error: BaseException
 
 
-
 def diff_rows(diff: Any) -> list[tuple[str, str, str, str, str]]:
     """(kind, id here, id there, what, here → there) per difference, as the table shows them."""
     rows = [("only here", o.uid, "", o.object_type, o.state) for o in diff.only_a]
@@ -64,8 +63,7 @@ class CompareScreen(ConsoleScreen):
         "The same as `kms-tui diff`."
     )
     BINDINGS = [
-        Binding("c", "compare", "Compare", tooltip="Compare this server with the chosen profile's.",
-                id="compare.run"),
+        Binding("c", "compare", "Compare", tooltip="Compare this server with the chosen profile's.", id="compare.run"),
         Binding("r", "compare", "Again", show=False, tooltip="Compare again.", id="compare.again"),
     ]
     DEFAULT_CSS = """
@@ -165,12 +163,16 @@ class CompareScreen(ConsoleScreen):
         c = diff.counts()
         here, there = message.sizes
         if diff.same:
-            text = (f"Same as {visible(message.other)}: {count(c['compared'], 'object')}, "
-                    "same states, tags, links and grants.")
+            text = (
+                f"Same as {visible(message.other)}: {count(c['compared'], 'object')}, "
+                "same states, tags, links and grants."
+            )
         else:
-            text = (f"Different from {visible(message.other)} ({count(here, 'object')} here, {there} there): "
-                    f"{c['only_a']} only here, {c['only_b']} only there, {c['recreated']} re-created, "
-                    f"{c['changed_objects']} changed.")
+            text = (
+                f"Different from {visible(message.other)} ({count(here, 'object')} here, {there} there): "
+                f"{c['only_a']} only here, {c['only_b']} only there, {c['recreated']} re-created, "
+                f"{c['changed_objects']} changed."
+            )
         if message.problems:
             text += f" Not all read: {visible(message.problems[0])}"
         self._status(text)

@@ -52,21 +52,39 @@ class ConfigEditorScreen(ConsoleScreen):
 
     HELP_TITLE = "Config editor"
     AUTO_FOCUS = ""  # the text is focused when the screen opens, not again each time it resumes
-                       # (esc left it: back from help or another screen, the number keys still work)
-    HELP_TEXT = ("The active profile's ckms.toml. Problems show below with their line as you type. "
-                 "Saving shows a diff first and keeps the previous versions as backups. "
-                 "Esc leaves the text: then the number keys switch screens and enter edits again. "
-                 "Ctrl+S and F4 work while typing.")
+    # (esc left it: back from help or another screen, the number keys still work)
+    HELP_TEXT = (
+        "The active profile's ckms.toml. Problems show below with their line as you type. "
+        "Saving shows a diff first and keeps the previous versions as backups. "
+        "Esc leaves the text: then the number keys switch screens and enter edits again. "
+        "Ctrl+S and F4 work while typing."
+    )
     WRITE_ACTIONS = frozenset({"save", "external_editor"})
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Review the diff, then write the file.", id="config-save"),
-        Binding("f4", "external_editor", "Editor", tooltip="Edit in $EDITOR, then come back here.",
-                id="config-external-editor"),
-        Binding("ctrl+r", "reload", "Reload", tooltip="Reload the file from disk (asks before discarding edits).",
-                id="config-reload"),
+        Binding(
+            "f4",
+            "external_editor",
+            "Editor",
+            tooltip="Edit in $EDITOR, then come back here.",
+            id="config-external-editor",
+        ),
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            tooltip="Reload the file from disk (asks before discarding edits).",
+            id="config-reload",
+        ),
         # before the text area, which keeps escape for itself (it would move to the next field)
-        Binding("escape", "leave_text", "Leave text", priority=True, id="config-leave",
-                tooltip="Stop typing in the file: the number keys then switch screens, enter edits again."),
+        Binding(
+            "escape",
+            "leave_text",
+            "Leave text",
+            priority=True,
+            id="config-leave",
+            tooltip="Stop typing in the file: the number keys then switch screens, enter edits again.",
+        ),
         Binding("enter", "edit_text", "Edit", id="config-edit", tooltip="Type in the file again."),
     ]
 
@@ -114,8 +132,9 @@ class ConfigEditorScreen(ConsoleScreen):
     def _services_changed(self, _services) -> None:
         lost = self.has_unsaved_changes()
         if lost:  # a reconnect (sign-in, another profile) must not wipe what is being typed
-            self.app.notify(f"{lost} They are kept: ctrl+s saves them, ctrl+r reloads the file.",
-                            title="Edits kept", markup=False)
+            self.app.notify(
+                f"{lost} They are kept: ctrl+s saves them, ctrl+r reloads the file.", title="Edits kept", markup=False
+            )
             return
         self.load_from_disk()
 
@@ -149,8 +168,9 @@ class ConfigEditorScreen(ConsoleScreen):
             self.on_disk = ""
         editor.load_text(self.on_disk)
         suffix = "  (read-only)" if editor.read_only else ""
-        self.query_one("#config-path",
-                       Static).update(f"{getattr(services, 'profile_name', '')}: {display_path(self.path)}{suffix}")
+        self.query_one("#config-path", Static).update(
+            f"{getattr(services, 'profile_name', '')}: {display_path(self.path)}{suffix}"
+        )
         self.validate_now()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
@@ -174,8 +194,12 @@ class ConfigEditorScreen(ConsoleScreen):
             return
         errors = [p for p in self.validate_now() if getattr(p, "is_error", True)]
         if errors:
-            self.app.notify(f"Not saved: {count(len(errors), 'problem')}, first on {errors[0]}. Fix them first.",
-                            title="Config has errors", severity="error", markup=False)
+            self.app.notify(
+                f"Not saved: {count(len(errors), 'problem')}, first on {errors[0]}. Fix them first.",
+                title="Config has errors",
+                severity="error",
+                markup=False,
+            )
             return
         text = self.query_one("#config-text", TextArea).text
         diff = unified_diff(self.on_disk, text, self.path.name)
@@ -200,9 +224,11 @@ class ConfigEditorScreen(ConsoleScreen):
             """Under the file's lock: refuse if someone saved the file after the editor read it
             (their save would be lost), unless they wrote exactly what we are writing."""
             if (current or b"") not in (loaded, wanted):
-                raise ConfigError("the file changed on disk since the editor opened it; not overwritten",
-                                  source=self.path,
-                                  fix="Copy your edits, press ctrl+r to reload the file, then apply them again.")
+                raise ConfigError(
+                    "the file changed on disk since the editor opened it; not overwritten",
+                    source=self.path,
+                    fix="Copy your edits, press ctrl+r to reload the file, then apply them again.",
+                )
             return wanted
 
         try:

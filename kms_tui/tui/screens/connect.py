@@ -65,8 +65,13 @@ def result_lines(result: CheckResult) -> list[str]:
     tls = [visible(line) for line in result.tls]
     if result.error is None:  # result.ok
         warnings = [visible(line) for line in result.links if line.startswith("!")]  # works, but…
-        return [f"✓ {mask_url(result.url)} answers", f"version: {visible(result.version)}",
-                f"health: {visible(result.health)}", *warnings, *tls]
+        return [
+            f"✓ {mask_url(result.url)} answers",
+            f"version: {visible(result.version)}",
+            f"health: {visible(result.health)}",
+            *warnings,
+            *tls,
+        ]
     text, fix = describe_error(result.error)  # already escaped
     return [f"✗ {shorten(without_html(text))}", *([f"What to do: {shorten(fix, 3)}"] if fix else []), *tls]
 
@@ -131,7 +136,8 @@ class ConnectScreen(FormEdits, Screen[None]):
         config = self.http_config()
         if not config["server_url"].startswith(("http://", "https://")):
             self.query_one("#connect-result", Static).update(
-                "✗ The URL must start with http:// or https:// (for example https://kms.example.com:9998).")
+                "✗ The URL must start with http:// or https:// (for example https://kms.example.com:9998)."
+            )
             return
         self.query_one("#connect-result", Static).update(f"Checking {mask_url(config['server_url'])}…")
         self.query_one("#connect-next", Button).disabled = True
@@ -165,8 +171,9 @@ class ConnectScreen(FormEdits, Screen[None]):
         document = ProfileDocument.new(config["server_url"])
         for key, value in config.items():
             document.set(f"http_config.{key}", value)
-        form = SignInFormScreen(server_url=config["server_url"], document=document,
-                                suggested_name=suggested_name(config["server_url"]))
+        form = SignInFormScreen(
+            server_url=config["server_url"], document=document, suggested_name=suggested_name(config["server_url"])
+        )
         self.app.push_screen(form, self.after_form)
 
     def after_form(self, name: str | None) -> None:

@@ -51,8 +51,7 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CLASSES = "kms-modal"
     BINDINGS = [
-        Binding("escape,f1,q,question_mark", "close", "Close help", tooltip="Back to the screen.",
-                id="help-close"),
+        Binding("escape,f1,q,question_mark", "close", "Close help", tooltip="Back to the screen.", id="help-close"),
         *vim_bindings("help"),
     ]
 
@@ -64,24 +63,23 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         title = getattr(self.target, "HELP_TITLE", None) or type(self.target).__name__
         with Vertical(classes="modal-body help"):
-            yield Static(f"Keys on {title}  (↑↓ PgUp PgDn scroll, esc closes)", classes="modal-title",
-                         markup=False)
+            yield Static(f"Keys on {title}  (↑↓ PgUp PgDn scroll, esc closes)", classes="modal-title", markup=False)
             with VerticalScroll(id="help-scroll"):
                 intro = getattr(self.target, "HELP_TEXT", "")
                 if intro:
                     yield Static(intro, id="help-intro", markup=False)
                 self.rows = screen_bindings(self.target)
                 yield Static(help_table(self.rows), id="help-bindings")
-                yield Static("Remap any key in settings.toml: [keymap] <id> = \"<keys>\"", classes="hint",
-                             markup=False)
+                yield Static('Remap any key in settings.toml: [keymap] <id> = "<keys>"', classes="hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll", VerticalScroll).focus()
 
     def action_vim_move(self, where: str) -> None:
         scroll = self.query_one("#help-scroll", VerticalScroll)
-        {"down": scroll.scroll_down, "up": scroll.scroll_up, "top": scroll.scroll_home,
-         "bottom": scroll.scroll_end}[where](animate=False)
+        {"down": scroll.scroll_down, "up": scroll.scroll_up, "top": scroll.scroll_home, "bottom": scroll.scroll_end}[
+            where
+        ](animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -55,8 +55,9 @@ class ImportScreen(VimNavigation, Screen[None]):
         yield ConsoleHeader()
         with Vertical(id="import-body"):
             yield Static("Use my existing ckms.toml", classes="section-title")
-            yield Static("Found on this machine:" if found
-                         else "No ckms.toml found ($CKMS_CONF, ~/.cosmian, /etc/cosmian).")
+            yield Static(
+                "Found on this machine:" if found else "No ckms.toml found ($CKMS_CONF, ~/.cosmian, /etc/cosmian)."
+            )
             # Text: a file name is shown as it is (escaped), never read as markup
             options = [Option(Text(visible(f"{conf.path}  ({conf.origin})")), id=str(conf.path)) for conf in found]
             yield OptionList(*options, Option("Another file…", id=OTHER), id="import-choices")
@@ -64,8 +65,10 @@ class ImportScreen(VimNavigation, Screen[None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id == OTHER:
-            self.app.push_screen(FilePickerModal("Choose a ckms.toml", Path.home()),
-                                 lambda path: self.import_file(path) if path else None)
+            self.app.push_screen(
+                FilePickerModal("Choose a ckms.toml", Path.home()),
+                lambda path: self.import_file(path) if path else None,
+            )
         else:
             self.import_file(Path(str(event.option.id)))
 

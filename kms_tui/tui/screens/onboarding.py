@@ -43,8 +43,10 @@ class OnboardingScreen(VimNavigation, Screen):
         with Vertical(id="onboarding-body"):
             yield Static("Welcome to kms-tui", classes="section-title")
             yield Static("How do you want to start?")
-            yield OptionList(*[Option(f"{title}\n  {help_text}", id=key) for key, title, help_text in CHOICES],
-                             id="onboarding-choices")
+            yield OptionList(
+                *[Option(f"{title}\n  {help_text}", id=key) for key, title, help_text in CHOICES],
+                id="onboarding-choices",
+            )
         yield Footer()
 
     def on_mount(self) -> None:

@@ -34,9 +34,14 @@ def link_status(identity) -> str:
     return "checking…"
 
 
-def profile_rows(store, active_name: str | None, open_name: str | None,
-                 open_status: str = "checking…", open_url: str | None = None,
-                 open_saved: bool = True) -> list[tuple[str, ...]]:
+def profile_rows(
+    store,
+    active_name: str | None,
+    open_name: str | None,
+    open_status: str = "checking…",
+    open_url: str | None = None,
+    open_saved: bool = True,
+) -> list[tuple[str, ...]]:
     """(name, server, sign-in method, status) per profile; a broken file shows why. The open
     profile's status is ``open_status``, what the last live check of its server found, and its
     server ``open_url``, the one the console really uses (a read-only sandbox is not saved)."""
@@ -122,16 +127,22 @@ class ProfilesScreen(VimNavigation, ConsoleScreen):
         self._shown_status = status = link_status(getattr(self.app, "identity", None))
         try:
             store = self.store
-            rows = profile_rows(store, store.active(), services.profile_name if services else None, status,
-                                services.server_url if services else None,
-                                getattr(getattr(services, "profile", None), "path", None) is not None)
+            rows = profile_rows(
+                store,
+                store.active(),
+                services.profile_name if services else None,
+                status,
+                services.server_url if services else None,
+                getattr(getattr(services, "profile", None), "path", None) is not None,
+            )
         except Exception as exc:  # noqa: BLE001
             self.app.report_error(exc, title="Cannot list profiles")
             rows = []
         for row in rows:
             table.add_row(*(Text(cell) for cell in row), key=row[0])  # Text: never read as markup
         self.query_one("#profiles-empty", Static).update(
-            "" if rows else "No profile yet: press a to add one, or Ctrl+O for the sandbox.")
+            "" if rows else "No profile yet: press a to add one, or Ctrl+O for the sandbox."
+        )
         names = [r[0] for r in rows]
         if keep in names:
             table.move_cursor(row=names.index(keep))
@@ -188,8 +199,9 @@ class ProfilesScreen(VimNavigation, ConsoleScreen):
                 return f"{exc.message}. {exc.fix or ''}"
             return "That name is taken." if self.store.exists(text) else None
 
-        self.app.push_screen(PromptModal(question, value=value, check=check),
-                             lambda new: self.guarded(then, new) if new else None)
+        self.app.push_screen(
+            PromptModal(question, value=value, check=check), lambda new: self.guarded(then, new) if new else None
+        )
 
     def guarded(self, operation, *args) -> None:
         """Run a store operation; its error becomes a toast; the list is reloaded."""
@@ -214,8 +226,10 @@ class ProfilesScreen(VimNavigation, ConsoleScreen):
         if not name or self.app.refuse_if_read_only("deleting a profile"):
             return
         question = f"Delete profile {name}? Its ckms.toml is removed (a discovered ckms file is only hidden)."
-        self.app.push_screen(ConfirmationModal(question, confirm_label="Delete"),
-                             lambda ok: self.guarded(self.store.delete, name) if ok else None)
+        self.app.push_screen(
+            ConfirmationModal(question, confirm_label="Delete"),
+            lambda ok: self.guarded(self.store.delete, name) if ok else None,
+        )
 
     def action_export(self) -> None:
         name = self.selected()
@@ -226,8 +240,10 @@ class ProfilesScreen(VimNavigation, ConsoleScreen):
             notices = self.store.export(name, Path(dest).expanduser())
             self.app.notify("\n".join([f"Wrote {dest}.", *notices]), title="Exported", markup=False)
 
-        self.app.push_screen(PromptModal(f"Export {name} to (a ckms.toml path):", value=str(Path.cwd() / "ckms.toml")),
-                             lambda dest: self.guarded(export, dest) if dest else None)
+        self.app.push_screen(
+            PromptModal(f"Export {name} to (a ckms.toml path):", value=str(Path.cwd() / "ckms.toml")),
+            lambda dest: self.guarded(export, dest) if dest else None,
+        )
 
     def action_sign_in(self) -> None:
         name = self.selected()

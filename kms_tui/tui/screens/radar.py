@@ -78,12 +78,18 @@ class RadarScreen(ConsoleScreen):
         Binding("v", "revoke", "Revoke", tooltip="Revoke the object of this finding.", id="radar.revoke"),
         Binding("N", "renew", "Renew", tooltip="Renew the certificate (ReCertify).", id="radar.renew"),
         Binding("R", "rekey", "Re-key", tooltip="Re-key the key: a successor replaces it.", id="radar.rekey"),
-        Binding("a", "activate", "Activate", show=False, tooltip="Activate an old PreActive key.",
-                id="radar.activate"),
-        Binding("d", "destroy", "Destroy", show=False, tooltip="Destroy the object (revoked first if Active).",
-                id="radar.destroy"),
-        Binding("x", "remove_public_grant", "Ungrant *", tooltip="Remove the grant to every user (*).",
-                id="radar.ungrant"),
+        Binding("a", "activate", "Activate", show=False, tooltip="Activate an old PreActive key.", id="radar.activate"),
+        Binding(
+            "d",
+            "destroy",
+            "Destroy",
+            show=False,
+            tooltip="Destroy the object (revoked first if Active).",
+            id="radar.destroy",
+        ),
+        Binding(
+            "x", "remove_public_grant", "Ungrant *", tooltip="Remove the grant to every user (*).", id="radar.ungrant"
+        ),
         Binding("w", "next_window", "Window", tooltip="Look 7, 30 or 90 days ahead.", id="radar.window"),
         Binding("r", "rescan", "Rescan", tooltip="Scan the server again.", id="radar.rescan"),
     ]
@@ -154,8 +160,12 @@ class RadarScreen(ConsoleScreen):
         table.clear()
         for f in self.findings:
             when = f"{f.when:%Y-%m-%d}" if f.when else ""
-            table.add_row(Text(f.level, style=LEVEL_STYLE.get(f.level, "")), Text(visible(f.uid)),
-                          Text(f.kind.replace("_", " ")), Text(when))
+            table.add_row(
+                Text(f.level, style=LEVEL_STYLE.get(f.level, "")),
+                Text(visible(f.uid)),
+                Text(f.kind.replace("_", " ")),
+                Text(when),
+            )
         if keep is not None:
             for index, f in enumerate(self.findings):
                 if (f.uid, f.kind) == (keep.uid, keep.kind):
@@ -170,8 +180,10 @@ class RadarScreen(ConsoleScreen):
         self.empty_reason = (
             f"Nothing to do: of the {count(radar.checked, 'object')} checked, none expires, is due for rotation "
             f"or deactivation, or is granted to every user within {message.within_days} days. w looks further "
-            "ahead, r scans again." if radar.checked else
-            "Nothing to do: you see no object on this server (n on the objects screen creates one).")
+            "ahead, r scans again."
+            if radar.checked
+            else "Nothing to do: you see no object on this server (n on the objects screen creates one)."
+        )
         text += f" · {radar.checked} checked"
         if radar.problems:
             text += f" · {len(radar.problems)} not checked: {visible(radar.problems[0])}"
@@ -211,8 +223,10 @@ class RadarScreen(ConsoleScreen):
             return
         key, what = ACTIONS.get(f.kind, ("enter", "open it"))
         name = f" ({escape(visible(f.name))})" if f.name else ""
-        detail.update(f"[b]{escape(visible(f.uid))}[/b]{name} {escape(f.object_type)}: {escape(visible(f.message))}\n"
-                      f"[b]{key}[/b]: {escape(what)} · {escape(visible(f.action))}")
+        detail.update(
+            f"[b]{escape(visible(f.uid))}[/b]{name} {escape(f.object_type)}: {escape(visible(f.message))}\n"
+            f"[b]{key}[/b]: {escape(what)} · {escape(visible(f.action))}"
+        )
 
     @on(DataTable.RowSelected, "#radar-table")
     async def _selected(self) -> None:
@@ -259,21 +273,29 @@ class RadarScreen(ConsoleScreen):
                 question = f"Revoke {escape(visible(f.uid))} with reason KeyCompromise?"
                 self._ask(question, "Revoke", lambda: self.act("revoke", f.uid, "KeyCompromise", cascade=False))
             else:
-                question = (f"Revoke {escape(visible(f.uid))} with reason Superseded? "
-                            "Its key-pair partner is revoked too.")
+                question = (
+                    f"Revoke {escape(visible(f.uid))} with reason Superseded? Its key-pair partner is revoked too."
+                )
                 self._ask(question, "Revoke", lambda: self.act("revoke", f.uid, "Superseded"))
 
     def action_renew(self) -> None:
         f = self._finding_for("renew", ("certificate_expiring", "certificate_expired"))
         if f is not None:
-            self._ask(f"Renew {escape(visible(f.uid))}? ReCertify issues a new certificate (the server finds the "
-                      "issuer) and retires this one.", "Renew", lambda: self.act("renew", f.uid))
+            self._ask(
+                f"Renew {escape(visible(f.uid))}? ReCertify issues a new certificate (the server finds the "
+                "issuer) and retires this one.",
+                "Renew",
+                lambda: self.act("renew", f.uid),
+            )
 
     def action_rekey(self) -> None:
         f = self._finding_for("re-key", ("key_rotation", "key_deactivation", "key_deactivated"))
         if f is not None:
-            self._ask(f"Re-key {escape(visible(f.uid))}? A new key replaces it (ReKey; a key pair: ReKeyKeyPair).",
-                      "Re-key", lambda: self.act("rekey", f.uid))
+            self._ask(
+                f"Re-key {escape(visible(f.uid))}? A new key replaces it (ReKey; a key pair: ReKeyKeyPair).",
+                "Re-key",
+                lambda: self.act("rekey", f.uid),
+            )
 
     def action_activate(self) -> None:
         f = self._finding_for("activate", ("stale_pre_active",))
@@ -283,14 +305,20 @@ class RadarScreen(ConsoleScreen):
     def action_destroy(self) -> None:
         f = self._finding_for("destroy", ("key_deactivated", "stale_pre_active", "certificate_expired"))
         if f is not None:
-            self._ask(f"Destroy {escape(visible(f.uid))}? Its key material is erased for good.", "Destroy",
-                      lambda: self.act("destroy", f.uid))
+            self._ask(
+                f"Destroy {escape(visible(f.uid))}? Its key material is erased for good.",
+                "Destroy",
+                lambda: self.act("destroy", f.uid),
+            )
 
     def action_remove_public_grant(self) -> None:
         f = self._finding_for("remove a grant", ("public_grant",))
         if f is not None:
-            self._ask(f"Remove the grant to every user (*) on {escape(visible(f.uid))}?", "Remove grant",
-                      lambda: self.act("ungrant", f.uid))
+            self._ask(
+                f"Remove the grant to every user (*) on {escape(visible(f.uid))}?",
+                "Remove grant",
+                lambda: self.act("ungrant", f.uid),
+            )
 
     @work(exit_on_error=False, group="destructive")
     async def act(self, what: str, uid: str, reason: str = "", *, cascade: bool = True) -> None:

@@ -36,10 +36,15 @@ PLAIN = {
 
 
 # What each field is called on screen: problems name the field, not a line of the TOML
-LABELS = {"name": "Profile name", **{key: label for key, (label, _hint) in PLAIN.items()},
-          **{key: spec.label for key, spec in FIELDS.items()}, "proxy.basic_auth_password": "Proxy password",
-          "verified_cert": "Trusted CA certificate", "custom_headers": "Custom headers",
-          "accept_invalid_certs": "Accept invalid certificates"}
+LABELS = {
+    "name": "Profile name",
+    **{key: label for key, (label, _hint) in PLAIN.items()},
+    **{key: spec.label for key, spec in FIELDS.items()},
+    "proxy.basic_auth_password": "Proxy password",
+    "verified_cert": "Trusted CA certificate",
+    "custom_headers": "Custom headers",
+    "accept_invalid_certs": "Accept invalid certificates",
+}
 FILES_ELSEWHERE = "Files are on another machine (save anyway)"  # short: a switch label does not wrap
 CHECKED_LATER = "Each field is checked once you edit it, and all of them on save (ctrl+s)."
 
@@ -104,17 +109,20 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
     AUTO_FOCUS = ""  # not the scrolling body: on_mount focuses the first field
 
     HELP_TITLE = "Sign-in setup"
-    HELP_TEXT = ("Choose how this profile signs in. Problems (missing files, a key that does not match its "
-                 "certificate, a wrong PKCS#12 password, expired certificates) show before you save. "
-                 "Any secret field accepts a secret:// reference.")
+    HELP_TEXT = (
+        "Choose how this profile signs in. Problems (missing files, a key that does not match its "
+        "certificate, a wrong PKCS#12 password, expired certificates) show before you save. "
+        "Any secret field accepts a secret:// reference."
+    )
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Save the profile (refused while it has errors).", id="form-save"),
         Binding("escape", "cancel", "Cancel", tooltip="Leave without saving.", id="form-cancel"),
         Binding("ctrl+b", "browse", "Browse", tooltip="Pick a file for the focused path field.", id="form-browse"),
     ]
 
-    def __init__(self, name: str | None = None, *, server_url: str = "", document=None,
-                 suggested_name: str = "") -> None:
+    def __init__(
+        self, name: str | None = None, *, server_url: str = "", document=None, suggested_name: str = ""
+    ) -> None:
         super().__init__()
         from kms_tui.config import ProfileDocument, ProfileStore
 
@@ -146,8 +154,9 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
             yield Label("Sign-in method")
             yield Select([(m.label, m.key) for m in METHODS], value=self.method, allow_blank=False, id="f-method")
             for key, spec in FIELDS.items():
-                yield from self.row(key, spec.label, spec.placeholder, secret=spec.kind == "secret",
-                                    path=spec.kind == "path")
+                yield from self.row(
+                    key, spec.label, spec.placeholder, secret=spec.kind == "secret", path=spec.kind == "path"
+                )
             with Horizontal(classes="switch-row", id="row-files-elsewhere"):
                 yield Switch(False, id="f-files-elsewhere")
                 yield Label(FILES_ELSEWHERE)
@@ -157,8 +166,12 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
             with Horizontal(classes="switch-row"):
                 yield Switch(bool(self.values.get("accept_invalid_certs")), id="f-accept-invalid-certs")
                 yield Label("Accept invalid certificates")
-            yield Static("⚠ The server's identity will not be checked: anyone on the path can read your "
-                         "traffic. Use only for a test server.", id="insecure-warning", classes="warning")
+            yield Static(
+                "⚠ The server's identity will not be checked: anyone on the path can read your "
+                "traffic. Use only for a test server.",
+                id="insecure-warning",
+                classes="warning",
+            )
             yield Static("Proxy", classes="section-title")
             for key in ("proxy.url", "proxy.basic_auth_username", "proxy.exclusion_list"):
                 yield from self.row(key, *PLAIN[key])
@@ -168,8 +181,9 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         yield Static("", id="form-problems")
         yield Footer()
 
-    def row(self, key: str, label: str, placeholder: str = "", *, secret: bool = False,
-            path: bool = False) -> ComposeResult:
+    def row(
+        self, key: str, label: str, placeholder: str = "", *, secret: bool = False, path: bool = False
+    ) -> ComposeResult:
         with Vertical(classes="field", id=f"row-{input_id(key)[2:]}"):
             yield Label(label)
             with Horizontal(classes="field-line"):
@@ -223,8 +237,11 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
 
     def collect(self) -> dict[str, str]:
         """The form's current values."""
-        values = {key: widget.value for key in [*FIELDS, *PLAIN, "proxy.basic_auth_password", "name"]
-                  for widget in self.query(f"#{input_id(key)}").results(Input)}
+        values = {
+            key: widget.value
+            for key in [*FIELDS, *PLAIN, "proxy.basic_auth_password", "name"]
+            for widget in self.query(f"#{input_id(key)}").results(Input)
+        }
         values["verified_cert"] = self.query_one("#f-verified-cert", TextArea).text
         values["custom_headers"] = self.query_one("#f-custom-headers", TextArea).text
         values["accept_invalid_certs"] = "true" if self.query_one("#f-accept-invalid-certs", Switch).value else ""
@@ -259,9 +276,17 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         problems += draft.problems()
         found = check_http_config(draft.http_config, text)  # real time: certificates expire for real
         if self.query_one("#f-files-elsewhere", Switch).value and self.query_one("#row-files-elsewhere").display:
-            found = [replace(p, severity="warning", allowed="", message=p.message.replace(
-                "does not exist", "is not on this machine (on another one, you said)"))
-                if is_missing_file(p) else p for p in found]
+            found = [
+                replace(
+                    p,
+                    severity="warning",
+                    allowed="",
+                    message=p.message.replace("does not exist", "is not on this machine (on another one, you said)"),
+                )
+                if is_missing_file(p)
+                else p
+                for p in found
+            ]
         return problems + found
 
     def run_checks(self) -> list:
@@ -289,8 +314,12 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
             missing = any(not isinstance(p, str) and is_missing_file(p) for p in errors)
             if missing and self.query_one("#row-files-elsewhere").display:
                 elsewhere = f"\nFor a profile used on another host, turn on '{FILES_ELSEWHERE}'."
-            self.app.notify(f"Not saved: {problem_line(errors[0])}{elsewhere}",
-                            title=count(len(errors), "problem") + " to fix", severity="error", markup=False)
+            self.app.notify(
+                f"Not saved: {problem_line(errors[0])}{elsewhere}",
+                title=count(len(errors), "problem") + " to fix",
+                severity="error",
+                markup=False,
+            )
             return
         name = self.profile_name or self.collect()["name"].strip()
         try:
@@ -312,8 +341,7 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
         if method.flow:
             settings = self.store.profile_settings(name)
             device_url = self.collect().get("device_authorization_url", "").strip() or None
-            oauth = settings.oauth.model_copy(
-                update={"flow": method.flow, "device_authorization_url": device_url})
+            oauth = settings.oauth.model_copy(update={"flow": method.flow, "device_authorization_url": device_url})
             self.store.set_profile_settings(name, settings.model_copy(update={"oauth": oauth}))
 
     def edits_title(self) -> str:
@@ -324,8 +352,10 @@ class SignInFormScreen(FormEdits, Screen[str | None]):
 
     def action_browse(self) -> None:
         focused = self.focused
-        key = next((k for k, s in FIELDS.items() if s.kind == "path" and focused is not None
-                    and focused.id == input_id(k)), None)
+        key = next(
+            (k for k, s in FIELDS.items() if s.kind == "path" and focused is not None and focused.id == input_id(k)),
+            None,
+        )
         if key is None:
             self.app.notify("Focus a file field (certificate, key, PKCS#12) first.")
             return

@@ -50,14 +50,14 @@ class WhoAmIScreen(VimNavigation, ConsoleScreen):
         status = self.query_one("#whoami-status", Static)
         if whoami is None:
             services = getattr(self.app, "services", None)
-            status.update(f"Asking {mask_url(services.server_url)}…" if services
-                          else "Not connected yet. Ctrl+O to connect.")
+            status.update(
+                f"Asking {mask_url(services.server_url)}…" if services else "Not connected yet. Ctrl+O to connect."
+            )
             return
         status.update("")
         for label, value in rows:
             # Text cells: a value from a token or the server is shown as written, escaped
-            table.add_row(Text(visible(label), style="bold" if not value else ""), Text(visible(value)),
-                          height=None)
+            table.add_row(Text(visible(label), style="bold" if not value else ""), Text(visible(value)), height=None)
 
     def action_refresh(self) -> None:
         self.app.refresh_whoami()

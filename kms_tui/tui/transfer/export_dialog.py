@@ -24,12 +24,26 @@ from kms_tui.tui.widgets.checkbox import Checkbox
 
 PUBLIC_PEM = "public-pem"  # the default: the public key (or certificate) as PEM
 WRAPPABLE = ("json-ttlv", "raw", "base64")
-_EXT = {"json-ttlv": ".json", "raw": ".bin", "base64": ".b64", "pkcs12": ".p12", "pkcs7": ".p7b", "der": ".der",
-        "pem": ".pem", PUBLIC_PEM: ".pem"}
-_WRAP_CHOICES = [("server default", ""), ("RFC 5649 (AES key wrap, padded)", "aes-key-wrap-padding"),
-                 ("RFC 3394 (AES key wrap)", "nist-key-wrap"), ("AES-GCM", "aes-gcm"),
-                 ("RSA-OAEP (SHA-256)", "rsa-oaep"), ("RSA PKCS#1 v1.5", "rsa-pkcs-v15"),
-                 ("RSA-AES key wrap", "rsa-aes-key-wrap"), ("ECIES (EC wrapping key)", "ecies")]
+_EXT = {
+    "json-ttlv": ".json",
+    "raw": ".bin",
+    "base64": ".b64",
+    "pkcs12": ".p12",
+    "pkcs7": ".p7b",
+    "der": ".der",
+    "pem": ".pem",
+    PUBLIC_PEM: ".pem",
+}
+_WRAP_CHOICES = [
+    ("server default", ""),
+    ("RFC 5649 (AES key wrap, padded)", "aes-key-wrap-padding"),
+    ("RFC 3394 (AES key wrap)", "nist-key-wrap"),
+    ("AES-GCM", "aes-gcm"),
+    ("RSA-OAEP (SHA-256)", "rsa-oaep"),
+    ("RSA PKCS#1 v1.5", "rsa-pkcs-v15"),
+    ("RSA-AES key wrap", "rsa-aes-key-wrap"),
+    ("ECIES (EC wrapping key)", "ecies"),
+]
 
 
 @dataclass(frozen=True)
@@ -60,16 +74,28 @@ def formats_for(object_type: str, has_public: bool) -> list[tuple[str, str]]:
     """(label, value) of the formats offered for an object of ``object_type``."""
     out: list[tuple[str, str]] = []
     if object_type == "Certificate":
-        return [("PEM", "pem"), ("DER", "der"), ("PKCS#7 chain (PEM)", "pkcs7"),
-                ("PKCS#12 with its private key", "pkcs12"), ("JSON TTLV", "json-ttlv")]
+        return [
+            ("PEM", "pem"),
+            ("DER", "der"),
+            ("PKCS#7 chain (PEM)", "pkcs7"),
+            ("PKCS#12 with its private key", "pkcs12"),
+            ("JSON TTLV", "json-ttlv"),
+        ]
     if has_public:
         out.append(("public key, PEM", PUBLIC_PEM))
     if object_type in ("PrivateKey", "PublicKey"):
-        out += [("PKCS#8 PEM", "pkcs8-pem"), ("PKCS#8 DER", "pkcs8-der"), ("PKCS#1 PEM (RSA)", "pkcs1-pem"),
-                ("PKCS#1 DER (RSA)", "pkcs1-der")]
+        out += [
+            ("PKCS#8 PEM", "pkcs8-pem"),
+            ("PKCS#8 DER", "pkcs8-der"),
+            ("PKCS#1 PEM (RSA)", "pkcs1-pem"),
+            ("PKCS#1 DER (RSA)", "pkcs1-der"),
+        ]
         if object_type == "PrivateKey":
-            out += [("SEC1 PEM (EC)", "sec1-pem"), ("SEC1 DER (EC)", "sec1-der"),
-                    ("PKCS#12 with its certificate", "pkcs12")]
+            out += [
+                ("SEC1 PEM (EC)", "sec1-pem"),
+                ("SEC1 DER (EC)", "sec1-der"),
+                ("PKCS#12 with its certificate", "pkcs12"),
+            ]
     out += [("raw bytes", "raw"), ("base64", "base64"), ("JSON TTLV", "json-ttlv")]
     return out
 
@@ -80,8 +106,12 @@ def material_of(object_type: str, fmt: str) -> str | None:
         return None
     if fmt == "pkcs12":
         return "private key (in a PKCS#12)"
-    return {"PrivateKey": "private key", "SymmetricKey": "symmetric key", "SecretData": "secret data",
-            "OpaqueObject": "opaque object"}.get(object_type)
+    return {
+        "PrivateKey": "private key",
+        "SymmetricKey": "symmetric key",
+        "SecretData": "secret data",
+        "OpaqueObject": "opaque object",
+    }.get(object_type)
 
 
 def safe_file_name(uid: str, fmt: str = PUBLIC_PEM) -> str:
@@ -98,8 +128,16 @@ class ExportModal(ObjectForm[ExportRequest]):
     ExportModal #export-material { color: $warning; }
     """
 
-    def __init__(self, uid: str, object_type: str, *, directory: Path, public_uid: str | None = None,
-                 algorithm: str = "", wrapped_by: str = "") -> None:
+    def __init__(
+        self,
+        uid: str,
+        object_type: str,
+        *,
+        directory: Path,
+        public_uid: str | None = None,
+        algorithm: str = "",
+        wrapped_by: str = "",
+    ) -> None:
         super().__init__(f"Export {visible(object_type)} {visible(uid)}")
         self.uid = uid
         self.object_type = object_type
@@ -112,20 +150,34 @@ class ExportModal(ObjectForm[ExportRequest]):
 
     def compose_fields(self) -> ComposeResult:
         first = self.choices[0][1]
-        yield field_row("Format", Select(self.choices, value=first, allow_blank=False, compact=True,
-                                         id="export-format"))
+        yield field_row(
+            "Format", Select(self.choices, value=first, allow_blank=False, compact=True, id="export-format")
+        )
         # relative to the folder the console started in (kept short and machine-independent)
         yield field_row("File", Input(safe_file_name(self._file_uid(first), first), compact=True, id="export-path"))
-        yield field_row("Wrap with key id", Input("", placeholder="optional: a key of the KMS", compact=True,
-                                                  id="export-wrap-key"), row_id="export-wrap-row")
-        yield field_row("Wrapping", Select(_WRAP_CHOICES, value="", allow_blank=False, compact=True,
-                                           id="export-wrap-alg"), row_id="export-wrap-alg-row")
-        yield field_row("Unwrap", Checkbox("unwrap it first (it is stored wrapped)", False, compact=True,
-                                           id="export-unwrap"), row_id="export-unwrap-row")
-        yield field_row("PKCS#12 password", Input("", password=True, compact=True, id="export-password"),
-                        row_id="export-password-row")
-        yield field_row("Overwrite", Checkbox("replace the file if it exists", False, compact=True,
-                                              id="export-overwrite"))
+        yield field_row(
+            "Wrap with key id",
+            Input("", placeholder="optional: a key of the KMS", compact=True, id="export-wrap-key"),
+            row_id="export-wrap-row",
+        )
+        yield field_row(
+            "Wrapping",
+            Select(_WRAP_CHOICES, value="", allow_blank=False, compact=True, id="export-wrap-alg"),
+            row_id="export-wrap-alg-row",
+        )
+        yield field_row(
+            "Unwrap",
+            Checkbox("unwrap it first (it is stored wrapped)", False, compact=True, id="export-unwrap"),
+            row_id="export-unwrap-row",
+        )
+        yield field_row(
+            "PKCS#12 password",
+            Input("", password=True, compact=True, id="export-password"),
+            row_id="export-password-row",
+        )
+        yield field_row(
+            "Overwrite", Checkbox("replace the file if it exists", False, compact=True, id="export-overwrite")
+        )
         yield Static("", id="export-material", markup=False)
 
     def on_mount(self) -> None:
@@ -150,11 +202,16 @@ class ExportModal(ObjectForm[ExportRequest]):
 
     def _show_note(self, fmt: str) -> None:
         material = material_of(self.object_type, fmt)
-        note = (f"The file will hold the {material} in the clear (written 0600); you will be asked to confirm."
-                if material else "Public material: written 0644.")
+        note = (
+            f"The file will hold the {material} in the clear (written 0600); you will be asked to confirm."
+            if material
+            else "Public material: written 0644."
+        )
         if self._may_unwrap(fmt) and not self._unwrap(fmt):
-            note = (f"Stored wrapped by {visible(self.wrapped_by)}: the file holds it wrapped, as stored (tick "
-                    "Unwrap for the key in the clear). Written 0600; you will be asked to confirm.")
+            note = (
+                f"Stored wrapped by {visible(self.wrapped_by)}: the file holds it wrapped, as stored (tick "
+                "Unwrap for the key in the clear). Written 0600; you will be asked to confirm."
+            )
         self.query_one("#export-material", Static).update(note)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
@@ -173,8 +230,9 @@ class ExportModal(ObjectForm[ExportRequest]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "export-path" and event.value != safe_file_name(
-                self._file_uid(str(self.query_one("#export-format", Select).value)),
-                str(self.query_one("#export-format", Select).value)):
+            self._file_uid(str(self.query_one("#export-format", Select).value)),
+            str(self.query_one("#export-format", Select).value),
+        ):
             self._named_by_user = True
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -191,10 +249,18 @@ class ExportModal(ObjectForm[ExportRequest]):
         wrap_key = self.query_one("#export-wrap-key", Input).value.strip() if fmt in WRAPPABLE else ""
         wrap_alg = str(self.query_one("#export-wrap-alg", Select).value) if wrap_key else ""
         uid, object_type = self._target(fmt)
-        return for_export(uid, object_type, self.algorithm, fmt, path, wrap_key=wrap_key,
-                          wrap_alg=wrap_alg if wrap_alg in transfer.WRAPPING_ALGORITHMS else "",
-                          has_password=bool(self.query_one("#export-password", Input).value),
-                          overwrite=self.query_one("#export-overwrite", Checkbox).value, unwrap=self._unwrap(fmt))
+        return for_export(
+            uid,
+            object_type,
+            self.algorithm,
+            fmt,
+            path,
+            wrap_key=wrap_key,
+            wrap_alg=wrap_alg if wrap_alg in transfer.WRAPPING_ALGORITHMS else "",
+            has_password=bool(self.query_one("#export-password", Input).value),
+            overwrite=self.query_one("#export-overwrite", Checkbox).value,
+            unwrap=self._unwrap(fmt),
+        )
 
     def _target(self, fmt: str) -> tuple[str, str]:
         if fmt == PUBLIC_PEM:
@@ -224,5 +290,15 @@ class ExportModal(ObjectForm[ExportRequest]):
             wrap_alg = ""
         password = self.query_one("#export-password", Input).value if fmt == "pkcs12" else ""
         uid, object_type = self._target(fmt)
-        return ExportRequest(uid, object_type, path, overwrite, fmt, wrap_key, wrap_alg, password,
-                             unwrap=self._unwrap(fmt), stored_wrapped_by=self.wrapped_by if uid == self.uid else "")
+        return ExportRequest(
+            uid,
+            object_type,
+            path,
+            overwrite,
+            fmt,
+            wrap_key,
+            wrap_alg,
+            password,
+            unwrap=self._unwrap(fmt),
+            stored_wrapped_by=self.wrapped_by if uid == self.uid else "",
+        )

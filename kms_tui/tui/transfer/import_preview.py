@@ -58,21 +58,39 @@ class ImportPreviewModal(ObjectForm[ImportRequest]):
 
     def compose_fields(self) -> ComposeResult:
         choices = [("as detected", DETECT)] + [(f, f) for f in import_files.FORMATS]
-        yield Static(self._preview_text(), id="import-preview", markup=False,
-                     classes="-problem" if self.plan is None else "")
+        yield Static(
+            self._preview_text(), id="import-preview", markup=False, classes="-problem" if self.plan is None else ""
+        )
         yield field_row("Format", Select(choices, value=DETECT, allow_blank=False, compact=True, id="import-format"))
         yield field_row("Id", Input("", placeholder="empty: the server picks one", compact=True, id="import-id"))
         yield field_row("Tags", Input("", placeholder="comma-separated", compact=True, id="import-tags"))
-        yield field_row("Password", Input("", password=True, placeholder="PKCS#12 or encrypted key; enter shows it",
-                                          compact=True, id="import-password"))
-        yield field_row("Key usage", Input("", placeholder="sign, encrypt, wrap-key… (empty: the default)",
-                                           compact=True, id="import-usage"))
-        yield field_row("Replace", Checkbox("replace an object with the same id", False, compact=True,
-                                            id="import-replace"))
-        yield field_row("Unwrap", Checkbox("unwrap the wrapped key before storing it", False, compact=True,
-                                           id="import-unwrap"), row_id="import-unwrap-row")
-        yield field_row("Store wrapped by", Input("", placeholder="empty: as the file holds it; or an AES key id",
-                                                  compact=True, id="import-wrap-key"), row_id="import-wrap-row")
+        yield field_row(
+            "Password",
+            Input(
+                "",
+                password=True,
+                placeholder="PKCS#12 or encrypted key; enter shows it",
+                compact=True,
+                id="import-password",
+            ),
+        )
+        yield field_row(
+            "Key usage",
+            Input("", placeholder="sign, encrypt, wrap-key… (empty: the default)", compact=True, id="import-usage"),
+        )
+        yield field_row(
+            "Replace", Checkbox("replace an object with the same id", False, compact=True, id="import-replace")
+        )
+        yield field_row(
+            "Unwrap",
+            Checkbox("unwrap the wrapped key before storing it", False, compact=True, id="import-unwrap"),
+            row_id="import-unwrap-row",
+        )
+        yield field_row(
+            "Store wrapped by",
+            Input("", placeholder="empty: as the file holds it; or an AES key id", compact=True, id="import-wrap-key"),
+            row_id="import-wrap-row",
+        )
 
     def on_mount(self) -> None:
         self._show_rows()
@@ -141,10 +159,14 @@ class ImportPreviewModal(ObjectForm[ImportRequest]):
         if wrap_key and self._shown("import-unwrap-row") and not unwrap:  # wrap_and_cache: already wrapped, kept
             raise FormProblem(f"The key is wrapped already: tick Unwrap to store it wrapped by {visible(wrap_key)}.")
         options = ImportOptions(
-            uid=self.query_one("#import-id", Input).value.strip(), tags=tags, usages=usages,
+            uid=self.query_one("#import-id", Input).value.strip(),
+            tags=tags,
+            usages=usages,
             replace=self.query_one("#import-replace", Checkbox).value,
             unwrap=unwrap,
-            password=self.query_one("#import-password", Input).value, wrap_key=wrap_key)
+            password=self.query_one("#import-password", Input).value,
+            wrap_key=wrap_key,
+        )
         return ImportRequest(self.path, self.plan, options)
 
     def equivalent(self) -> Any:
@@ -153,7 +175,8 @@ class ImportPreviewModal(ObjectForm[ImportRequest]):
         request = self.build_request()
         fmt = str(self.query_one("#import-format", Select).value)
         try:
-            return for_import(str(request.path), request.plan, request.options,
-                              chosen_format=None if fmt == DETECT else fmt)
+            return for_import(
+                str(request.path), request.plan, request.options, chosen_format=None if fmt == DETECT else fmt
+            )
         except KmsError as exc:  # a refused wrapping key, an unknown usage: said in the form
             raise FormProblem(exc.message) from None

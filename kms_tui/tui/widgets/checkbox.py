@@ -35,6 +35,9 @@ class CheckList(SelectionList[SelectionType]):
         ticked = option.value in self.selected
         left, inner, right = segments[:3]
         # the button's own style for all three: "[" and "]" take the tick's colours, not the sides'
-        segments[:3] = [Segment("[", inner.style), Segment("x" if ticked else " ", inner.style),
-                        Segment("]", inner.style)]
+        segments[:3] = [
+            Segment("[", inner.style),
+            Segment("x" if ticked else " ", inner.style),
+            Segment("]", inner.style),
+        ]
         return Strip(segments, strip.cell_length)

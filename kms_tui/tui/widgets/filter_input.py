@@ -13,8 +13,14 @@ from textual.widgets import Input
 
 class FilterInput(Input):
     BINDINGS = [
-        Binding("escape", "clear_or_leave", "Clear filter", show=False, id="filter.clear-or-leave",
-                tooltip="Esc clears the filter; esc on an empty filter goes back to the list."),
+        Binding(
+            "escape",
+            "clear_or_leave",
+            "Clear filter",
+            show=False,
+            id="filter.clear-or-leave",
+            tooltip="Esc clears the filter; esc on an empty filter goes back to the list.",
+        ),
     ]
 
     class Left(Message):

@@ -33,8 +33,9 @@ class Issued:
         enc = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
         return self.key.private_bytes(serialization.Encoding.PEM, private_format, enc)
 
-    def write_pem(self, directory: Path, stem: str, *, fmt: str = "pkcs8", chain: list[Issued] = (),
-                  password: bytes | None = None) -> tuple[Path, Path]:
+    def write_pem(
+        self, directory: Path, stem: str, *, fmt: str = "pkcs8", chain: list[Issued] = (), password: bytes | None = None
+    ) -> tuple[Path, Path]:
         cert_path, key_path = directory / f"{stem}.crt", directory / f"{stem}.key"
         cert_path.write_bytes(self.cert_pem + b"".join(c.cert_pem for c in chain))
         key_path.write_bytes(self.key_pem(fmt, password))
@@ -80,11 +81,21 @@ def make_ca(cn: str = "kms-tui test CA") -> Issued:
     return Issued(cert, key)
 
 
-def issue(ca: Issued, cn: str, *, server: bool = False, expired: bool = False, rsa_key: bool = False,
-          hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> Issued:
+def issue(
+    ca: Issued,
+    cn: str,
+    *,
+    server: bool = False,
+    expired: bool = False,
+    rsa_key: bool = False,
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+) -> Issued:
     key = rsa.generate_private_key(65537, 2048) if rsa_key else ec.generate_private_key(ec.SECP256R1())
-    start, end = (NOW - dt.timedelta(days=10), NOW - dt.timedelta(days=1)) if expired else (
-        NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=10))
+    start, end = (
+        (NOW - dt.timedelta(days=10), NOW - dt.timedelta(days=1))
+        if expired
+        else (NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=10))
+    )
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name(cn))
@@ -103,8 +114,10 @@ def issue(ca: Issued, cn: str, *, server: bool = False, expired: bool = False, r
             except ValueError:
                 sans.append(x509.DNSName(h))
         builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False).add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
     else:
         builder = builder.add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
     return Issued(builder.sign(ca.key, hashes.SHA256()), key)

@@ -50,7 +50,7 @@ class _Background:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        server = self.loop.run_until_complete(asyncio.start_server(self.handle, "127.0.0.1", 0))
+        server = self.loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0))
         self.port = server.sockets[0].getsockname()[1]
         self._server = server
         self._ready.set()
@@ -60,7 +60,14 @@ class _Background:
         for t in pending:
             t.cancel()
         self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.run_until_complete(asyncio.sleep(0))  # the closed transports release their sockets
         self.loop.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self.handle(reader, writer)
+        finally:  # a connection its handler leaves open is closed here, not by the garbage collector
+            writer.close()
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -159,8 +166,11 @@ class FaultProxy(_Background):
 def _ensure_length(answer: bytes) -> bytes:
     """Re-frame a Connection: close answer with a Content-Length so the client can keep-alive."""
     head, _, body = answer.partition(b"\r\n\r\n")
-    lines = [ln for ln in head.split(b"\r\n") if not ln.lower().startswith((b"content-length:", b"transfer-encoding:",
-                                                                            b"connection:"))]
+    lines = [
+        ln
+        for ln in head.split(b"\r\n")
+        if not ln.lower().startswith((b"content-length:", b"transfer-encoding:", b"connection:"))
+    ]
     if b"chunked" in head.lower():
         body = _dechunk(body)
     lines.append(b"Content-Length: " + str(len(body)).encode())

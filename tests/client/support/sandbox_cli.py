@@ -44,3 +44,9 @@ def put_file(tmp_path: Path, name: str, data: bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(data)
     return path
+
+
+def succeeded(result: Any) -> dict:
+    """The ``--json`` document of a command run that must have succeeded."""
+    assert result.code == 0, result.err + result.out
+    return result.json

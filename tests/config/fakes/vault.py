@@ -23,9 +23,25 @@ class VaultHandler(JsonHandler):
         if len(parts) >= 5 and parts[1] == "v1" and parts[3] == "data":
             data = SECRETS.get((parts[2], "/".join(parts[4:])))
             if data is not None:
-                metadata = {"created_time": "2026-01-01T00:00:00Z", "custom_metadata": None,
-                            "deletion_time": "", "destroyed": False, "version": 1}
-                return self.reply(200, {"request_id": str(uuid.uuid4()), "lease_id": "", "renewable": False,
-                                        "lease_duration": 0, "data": {"data": data, "metadata": metadata},
-                                        "wrap_info": None, "warnings": None, "auth": None, "mount_type": "kv"})
+                metadata = {
+                    "created_time": "2026-01-01T00:00:00Z",
+                    "custom_metadata": None,
+                    "deletion_time": "",
+                    "destroyed": False,
+                    "version": 1,
+                }
+                return self.reply(
+                    200,
+                    {
+                        "request_id": str(uuid.uuid4()),
+                        "lease_id": "",
+                        "renewable": False,
+                        "lease_duration": 0,
+                        "data": {"data": data, "metadata": metadata},
+                        "wrap_info": None,
+                        "warnings": None,
+                        "auth": None,
+                        "mount_type": "kv",
+                    },
+                )
         return self.reply(404, {"errors": []})

@@ -1,4 +1,4 @@
-"""Helpers shared by the object-browser tests (collected by pytest, but holds no tests)."""
+"""Helpers shared by the object-browser tests: open the screen, reload, submit a form, read the toasts."""
 
 from __future__ import annotations
 
@@ -97,3 +97,14 @@ class StallingProxy:
             await asyncio.gather(requests(), answers())
         writer.transport.abort()
         up_writer.transport.abort()
+
+
+async def press_on_a_new_key(app, key: str, check) -> None:
+    """Open the objects screen of ``app``, create an AES key, press ``key`` on it, ``check(app)``."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        await pilot.app.services.client.create_symmetric_key()
+        await reload(pilot, screen)
+        await pilot.press(key)
+        await pilot.pause()
+        check(pilot.app)
