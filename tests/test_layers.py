@@ -18,7 +18,7 @@ ROOT = Path(kms_tui.__file__).parent
 # Package → the kms_tui packages/modules it may import (besides itself), per ARCHITECTURE.md.
 ALLOWED: dict[str, set[str]] = {
     "kmip": {"gc_pause"},  # the one leaf module the pure protocol layer uses
-    "server": {"kmip", "safetext"},
+    "server": {"kmip", "safetext", "access_rights"},
     "audit": {"paths", "safetext"},
     "client": {"kmip", "audit", "exitcodes", "paths", "safetext", "words", "gc_pause"},
     "config": {"kmip", "client", "exitcodes", "paths", "safetext"},  # client: the cosmian-kms secret backend

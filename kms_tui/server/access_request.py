@@ -11,33 +11,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# Cosmian's `KmipOperation` (crate/kmip/src/kmip_2_1/mod.rs), serde `lowercase`, in declaration
-# order: the order of a `BTreeSet<KmipOperation>` such as `/access/list`'s operations.
-OPERATION_ORDER = (
-    "create",
-    "certify",
-    "decrypt",
-    "derivekey",
-    "destroy",
-    "encrypt",
-    "export",
-    "get",
-    "getattributes",
-    "hash",
-    "import",
-    "locate",
-    "mac",
-    "revoke",
-    "rekey",
-    "sign",
-    "signatureverify",
-    "validate",
-    "setattribute",
-    "modifyattribute",
-    "addattribute",
-    "deleteattribute",
-    "activate",
-)
+from kms_tui.access_rights import OPERATIONS
+
+# Cosmian's `KmipOperation` in declaration order: the order of a `BTreeSet<KmipOperation>` such as
+# `/access/list`'s operations (one list, kms_tui.access_rights, for the client and the sandbox).
+OPERATION_ORDER = OPERATIONS
 OPERATION_TYPES = frozenset(OPERATION_ORDER)
 _RANK = {op: i for i, op in enumerate(OPERATION_ORDER)}
 _FIELDS = ("unique_identifier", "user_id", "operation_types")

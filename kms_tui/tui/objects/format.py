@@ -6,25 +6,9 @@ import json
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from kms_tui.client.serde_dates import DATE_ATTRIBUTES
 from kms_tui.kmip.enums import mask_names
 from kms_tui.kmip.ttlv import parse_datetime
-
-DATE_ATTRIBUTES = frozenset(
-    {
-        "ActivationDate",
-        "ArchiveDate",
-        "CompromiseDate",
-        "CompromiseOccurrenceDate",
-        "DeactivationDate",
-        "DestroyDate",
-        "InitialDate",
-        "LastChangeDate",
-        "OriginalCreationDate",
-        "ProcessStartDate",
-        "ProtectStopDate",
-        "RotateDate",
-    }
-)
 
 
 def usage_mask_names(mask: int) -> str:
