@@ -155,3 +155,50 @@ async def test_small_slices_into_a_large_view_keep_the_order_a_full_sort_gives()
                 undated = {r.uid for r in rows if r.created is None}
                 ends = table.shown_rows[-len(undated) :] if not reverse else table.shown_rows[: len(undated)]
                 assert {r.uid for r in ends} == undated
+
+
+async def test_a_staged_batch_reads_as_one_add_and_changes_nothing_on_screen_before_its_commit():
+    """A large batch is merged into a copy of the view a slice at a time (keys pass between
+    slices): until ``commit`` the table shows what it showed; after it, the same rows in the same
+    order as one ``add_rows`` of the batch, the cursor on its object, a duplicate id the last."""
+    rows = [_row(n) for n in range(6000)]
+    async with TableApp().run_test(size=(100, 20)) as pilot:
+        table = pilot.app.query_one(ObjectTable)
+        table.add_rows(rows[:1000])
+        table.cursor = 7
+        watched = table.current
+        newer = _row(1500, owner="admin")  # the same id twice in the batch: the last one stays
+        staged = table.stage_rows([*rows[1000:], newer])
+        before = [r.uid for r in table.shown_rows]
+        steps = 0
+        while not staged.step(700):
+            steps += 1
+            assert [r.uid for r in table.shown_rows] == before and table.total == 1000
+        staged.commit()
+        assert steps > 5
+        reference = TableApp()
+        async with reference.run_test(size=(100, 20)):
+            plain = reference.query_one(ObjectTable)
+            plain.add_rows(rows[:1000])
+            plain.add_rows([*rows[1000:], newer])
+            assert [r.uid for r in table.shown_rows] == [r.uid for r in plain.shown_rows]
+        assert table.total == 6000 and table.current is watched
+        assert table.get_row("id-01500").owner == "admin"
+
+
+async def test_a_staged_batch_is_added_the_plain_way_if_the_table_changed_meanwhile():
+    """A sort (or any other change) between two steps: the staged copy is stale, so the commit
+    adds the rows as add_rows would, in the new order; nothing is lost or shown twice."""
+    rows = [_row(n) for n in range(4000)]
+    async with TableApp().run_test(size=(100, 20)) as pilot:
+        table = pilot.app.query_one(ObjectTable)
+        table.add_rows(rows[:500])
+        staged = table.stage_rows(rows[500:])
+        staged.step(1000)
+        table.sort_by("name")
+        while not staged.step(1000):
+            pass
+        staged.commit()
+        assert table.total == 4000
+        assert [r.uid for r in table.shown_rows] == [r.uid for r in sorted(rows, key=table._key)]
+        await pilot.pause()

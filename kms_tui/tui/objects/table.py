@@ -198,6 +198,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._styles_key: tuple = ()
         self.last_navigation = -math.inf  # time.monotonic() of the last cursor key
+        self.changes = 0  # bumped whenever rows or their order change (a staged merge checks it)
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -256,6 +257,11 @@ class ObjectTable(ScrollView, can_focus=True):
         if shown:
             self._merge(shown)
 
+    def stage_rows(self, rows: list[ObjectRow]) -> StagedRows:
+        """A large batch to add a slice at a time without changing the screen (see
+        :class:`StagedRows`): ``step()`` until it returns True, then ``commit()``."""
+        return StagedRows(self, rows)
+
     def prepare_rows(self, rows: Iterable[ObjectRow]) -> None:
         """Compute the sort keys of rows about to be added (nothing changes on screen): a big
         batch is prepared a slice per loop turn, then added in one go (one sort, one redraw)."""
@@ -280,6 +286,7 @@ class ObjectTable(ScrollView, can_focus=True):
                 row.sort_key, row.keyed_by = key(row), key
             if row.sort_key != self._rows[row.uid].sort_key:
                 return False
+        self.changes += 1
         if self._positions is None:  # where each shown row is (kept until the view is reordered)
             self._positions = {id(row): at for at, row in enumerate(self._view)}
         where = self._positions
@@ -378,6 +385,7 @@ class ObjectTable(ScrollView, can_focus=True):
     ) -> None:
         """Resize, put the cursor on ``keep`` (or as near as it was), redraw (only the scrollbar
         when ``shown_before``, the rows on screen before, are still there in the same places)."""
+        self.changes += 1
         if relayout:  # rows were replaced: cached lines may be stale
             self._lines.clear()
         self._set_virtual_height(len(self._view) + 1)
@@ -538,3 +546,58 @@ class ObjectTable(ScrollView, can_focus=True):
         if marked:  # on top of each cell's own style (the state's colour included)
             body = Strip([Segment(seg.text, (seg.style or Style()) + over) for seg in body], body.cell_length)
         return Strip.join([Strip([mark], 1), body])
+
+
+class StagedRows:
+    """New rows merged into a copy of an :class:`ObjectTable`'s sorted view a slice per
+    :meth:`step` (a millisecond or two each, nothing changes on screen), then put in place by
+    :meth:`commit` in one step: one redraw, and no call that holds the event loop for the whole
+    batch (at 100,000 objects, 15,000 rows added in one call took 10-50 ms: keys waited).
+
+    The result is the one :meth:`ObjectTable.add_rows` gives: if the table changed meanwhile (rows
+    added, replaced or removed, another sort or filter), ``commit`` adds the rows the plain way."""
+
+    def __init__(self, table: ObjectTable, rows: list[ObjectRow]) -> None:
+        self._table = table
+        self._rows = rows
+        self._next = 0
+        self._changes = table.changes
+        self._view = table._view  # never changed in place: merged() makes a new list
+        self._by_id: dict[str, ObjectRow] | None = None  # a copy of the table's, made by the first step
+        self._added: dict[str, ObjectRow] = {}  # new ids, in the order they came
+        self._later: list[ObjectRow] = []  # ids the table has, or the batch had before: add_rows
+
+    def step(self, count: int) -> bool:
+        """Merge the next ``count`` rows into the staged view; True once all are staged."""
+        table, added = self._table, self._added
+        fresh = []
+        for row in self._rows[self._next : self._next + count]:
+            if row.uid in added or row.uid in table._rows:
+                self._later.append(row)
+            else:
+                added[row.uid] = row
+                fresh.append(row)
+        self._next += count
+        if table.changes == self._changes:
+            if self._by_id is None:  # (one C copy; adding 15,000 ids at commit took 4-7 ms)
+                self._by_id = dict(table._rows)
+            self._by_id.update(zip(map(_UID, fresh), fresh, strict=True))
+            table.prepare_rows(fresh)
+            shown = fresh if table._filter is _show_all else [r for r in fresh if table._filter(r)]
+            if shown:
+                self._view = merged(self._view, shown, table.row_order.reverse)
+        return self._next >= len(self._rows)
+
+    def commit(self) -> None:
+        """Put every row in the table (the rest of them unstaged, if ``step`` was not done)."""
+        table = self._table
+        self._later += self._rows[self._next :]
+        if table.changes == self._changes and self._by_id is not None:
+            keep = table.current  # (every change to the table bumps ``changes``: nothing came meanwhile)
+            shown_before = table._on_screen()
+            table._rows, table._view, table._positions = self._by_id, self._view, None
+            table._after_view_change(keep, relayout=False, shown_before=shown_before)
+        elif self._added:
+            table.add_rows(list(self._added.values()))
+        if self._later:
+            table.add_rows(self._later)
