@@ -19,9 +19,10 @@ from kms_tui.server.context import OpContext
 from kms_tui.server.dispatch import invalid_message, needs_exclusive_store, run_message, run_operation
 from kms_tui.server.errors import InvalidRequest, KmipFailure, ServerError, codec
 from kms_tui.server.gate import StoreGate
+from kms_tui.server.get_cache import GetCache
 from kms_tui.server.responses import error_response
 from kms_tui.server.rest import routes as rest_routes
-from kms_tui.server.state import AUTH, CONFIG, EXECUTOR, GATE, STORE, USER
+from kms_tui.server.state import AUTH, CONFIG, EXECUTOR, GATE, GET_CACHE, STORE, USER
 from kms_tui.server.store import Store
 
 log = logging.getLogger("kms_tui.server")
@@ -109,6 +110,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def _read_body(request: web.Request) -> web.Response | None:
     """Read the whole body (aiohttp keeps it for the handler) within the body deadline; a 408
     that closes the connection if it did not arrive in time."""
+    if request.content.is_eof():  # all of it came with the headers (most requests): no timer
+        await request.read()
+        return None
     try:
         await asyncio.wait_for(request.read(), _env_seconds(ENV_BODY_TIMEOUT, BODY_TIMEOUT))
     except TimeoutError:
@@ -146,6 +150,11 @@ async def _body(request: web.Request) -> TTLV:
 async def kmip_2_1(request: web.Request) -> web.Response:
     """``POST /kmip/2_1``: a bare operation or a RequestMessage, JSON TTLV."""
     gate: StoreGate = request.app[GATE]
+    answers = request.app[GET_CACHE]
+    raw, user = await request.read(), request[USER]
+    kept = answers.lookup(user, raw)  # the same Get again, nothing written since
+    if kept is not None:
+        return web.Response(body=kept, content_type="application/json", charset="utf-8")
     try:
         node = await _body(request)
         ctx = _context(request)
@@ -153,7 +162,12 @@ async def kmip_2_1(request: web.Request) -> web.Response:
             async with gate.exclusive() if needs_exclusive_store(node) else gate.shared():
                 return _ttlv_response(await run_message(ctx, node))
         async with gate.shared():
-            return _ttlv_response(await run_operation(ctx, node.tag, node))
+            generation = ctx.store.generation
+            answer = await run_operation(ctx, node.tag, node)
+            response = _ttlv_response(answer)
+            if node.tag == "Get" and response.status == 200 and isinstance(response.body, bytes):
+                answers.keep(user, raw, node, answer, response.body, generation)
+            return response
     except KmipFailure as exc:
         return error_response(exc)
 
@@ -183,6 +197,7 @@ def build_app(config: ServerConfig, store: Store) -> web.Application:
     app[STORE] = store
     app[AUTH] = Authenticator(config, store)
     app[GATE] = StoreGate()
+    app[GET_CACHE] = GetCache(store)
     # Key generation threads leave one core to the event loop, so requests keep flowing.
     workers = max(1, (os.cpu_count() or 2) - 1)
     app[EXECUTOR] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kms-cpu")

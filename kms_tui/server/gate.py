@@ -29,17 +29,11 @@ class StoreGate:
         self._writer = False
         self._writers_waiting = 0
 
-    @asynccontextmanager
-    async def shared(self) -> AsyncIterator[None]:
-        async with self._cond:
-            await self._cond.wait_for(lambda: not self._writer and not self._writers_waiting)
-            self._readers += 1
-        try:
-            yield
-        finally:
-            async with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
+    def shared(self) -> _Shared:
+        """``async with gate.shared():`` the store for reading and writing, beside other shared
+        holders. Taken at once, without the condition, when no exclusive holder runs or waits
+        (the usual case: each request takes it once or twice)."""
+        return _Shared(self)
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
@@ -57,3 +51,28 @@ class StoreGate:
             async with self._cond:
                 self._writer = False
                 self._cond.notify_all()
+
+
+class _Shared:
+    """The shared hold of a :class:`StoreGate` (a class, not a generator: it is taken per request)."""
+
+    __slots__ = ("_gate",)
+
+    def __init__(self, gate: StoreGate) -> None:
+        self._gate = gate
+
+    async def __aenter__(self) -> None:
+        gate = self._gate
+        if gate._writer or gate._writers_waiting:
+            async with gate._cond:
+                await gate._cond.wait_for(lambda: not gate._writer and not gate._writers_waiting)
+                gate._readers += 1
+        else:  # nothing awaited between the test and the count: no other task can come between
+            gate._readers += 1
+
+    async def __aexit__(self, *_exc: object) -> None:
+        gate = self._gate
+        gate._readers -= 1
+        if gate._writers_waiting and not gate._readers:  # the last reader lets the writer in
+            async with gate._cond:
+                gate._cond.notify_all()

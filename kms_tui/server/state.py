@@ -11,11 +11,13 @@ from aiohttp import web
 from kms_tui.server.auth import Authenticator
 from kms_tui.server.config import ServerConfig
 from kms_tui.server.gate import StoreGate
+from kms_tui.server.get_cache import GetCache
 from kms_tui.server.store import Store
 
 CONFIG = web.AppKey("config", ServerConfig)
 STORE = web.AppKey("store", Store)
 AUTH = web.AppKey("auth", Authenticator)
 GATE = web.AppKey("gate", StoreGate)
+GET_CACHE = web.AppKey("get_cache", GetCache)  # answers to repeated Gets, until the store changes
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)  # CPU-heavy work (key generation, large decodes)
 USER = web.RequestKey("user", str)  # the authenticated user, set by the guard middleware (aiohttp >= 3.14)

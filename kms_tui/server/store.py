@@ -117,6 +117,7 @@ class Store:
         self.db.execute("PRAGMA busy_timeout=5000")
         self.db.executescript(SCHEMA)
         self._depth = 0
+        self.generation = 0  # bumped by every transaction: see kms_tui.server.get_cache
         self._add_plain_attributes()
 
     def _add_plain_attributes(self) -> None:
@@ -146,7 +147,17 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Group writes atomically. A nested use is a savepoint: its failure undoes only its
-        own writes, and the outer transaction decides whether anything is committed."""
+        own writes, and the outer transaction decides whether anything is committed. Each one
+        bumps :attr:`generation` as it starts and as it ends (answers kept for reads are stale)."""
+        self.generation += 1
+        try:
+            with self._transaction():
+                yield
+        finally:
+            self.generation += 1
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
         if self._depth:
             name = f"sp{self._depth}"
             self.db.execute(f"SAVEPOINT {name}")

@@ -1,0 +1,75 @@
+"""Answers to repeated ``Get`` requests, kept until anything is written to the store.
+
+A Get decodes the request, reads and decodes the object, converts it and encodes the answer:
+about 0.2 ms of the event loop, four times a ``GET /version``. Consoles and scripts ask for the
+same object again and again. The encoded answer to a bare Get (``POST /kmip/2_1``) is kept by
+(user, request bytes) and served while :attr:`Store.generation` is unchanged: every transaction,
+committed or rolled back, bumps it (an object, its attributes, tags or grants changed, or an
+object created that a tag or name in the request now also matches).
+
+Never kept:
+- a Get that wraps (``KeyWrappingSpecification``): Cosmian answers with a fresh IV each time;
+- a Get that wrote (the first plaintext Get of a ``Fresh`` key clears the flag);
+- one whose object has a transition that follows the clock, not a write (PreActive with an
+  ActivationDate, Active with a DeactivationDate: ``OpContext.refresh_state``);
+- a failure, or an answer over :data:`MAX_ANSWER_BYTES`.
+Durability is unchanged: only reads are answered from memory.
+"""
+
+from __future__ import annotations
+
+from kms_tui.kmip.ttlv import TTLV
+from kms_tui.server.store import Store
+
+MAX_ENTRIES = 1024  # answers kept; the oldest goes first
+MAX_ANSWER_BYTES = 256 * 1024  # a certificate chain or a large key is encoded again instead
+
+
+class GetCache:
+    """The kept answers of one server (``app[GET_CACHE]``)."""
+
+    def __init__(self, store: Store, max_entries: int = MAX_ENTRIES) -> None:
+        self._store = store
+        self._max_entries = max_entries
+        self._generation = store.generation
+        self._answers: dict[tuple[str, bytes], bytes] = {}
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def lookup(self, user: str, request: bytes) -> bytes | None:
+        """The encoded answer kept for ``user``'s identical request, if the store is unchanged."""
+        if self._generation != self._store.generation:
+            self._answers.clear()
+            self._generation = self._store.generation
+            return None
+        return self._answers.get((user, request))
+
+    def keep(self, user: str, request: bytes, payload: TTLV, answer: TTLV, encoded: bytes, generation: int) -> None:
+        """Keep ``encoded`` (the answer to the Get ``payload``) if it may be served again;
+        ``generation`` is the store's before the Get ran."""
+        store = self._store
+        if (
+            payload.tag != "Get"
+            or answer.tag != "GetResponse"
+            or payload.get("KeyWrappingSpecification") is not None
+            or store.generation != generation
+            or len(encoded) > MAX_ANSWER_BYTES
+            or not self._settled(answer.get_value("UniqueIdentifier"))
+        ):
+            return
+        if self._generation != generation:
+            self._answers.clear()
+            self._generation = generation
+        if len(self._answers) >= self._max_entries:
+            del self._answers[next(iter(self._answers))]
+        self._answers[(user, request)] = encoded
+
+    def _settled(self, uid: object) -> bool:
+        """Whether the object's state can only change by a write (no date-driven transition)."""
+        obj = self._store.get(uid) if isinstance(uid, str) else None
+        if obj is None:
+            return False
+        if obj.state == "PreActive" and obj.attributes.get("ActivationDate") is not None:
+            return False
+        return not (obj.state == "Active" and obj.attributes.get("DeactivationDate") is not None)
