@@ -162,11 +162,11 @@ async def kmip_2_1(request: web.Request) -> web.Response:
             async with gate.exclusive() if needs_exclusive_store(node) else gate.shared():
                 return _ttlv_response(await run_message(ctx, node))
         async with gate.shared():
-            generation = ctx.store.generation
+            version = answers.version() if node.tag == "Get" else None
             answer = await run_operation(ctx, node.tag, node)
             response = _ttlv_response(answer)
-            if node.tag == "Get" and response.status == 200 and isinstance(response.body, bytes):
-                answers.keep(user, raw, node, answer, response.body, generation)
+            if version is not None and response.status == 200 and isinstance(response.body, bytes):
+                answers.keep(user, raw, node, answer, response.body, version)
             return response
     except KmipFailure as exc:
         return error_response(exc)

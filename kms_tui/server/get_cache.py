@@ -3,9 +3,10 @@
 A Get decodes the request, reads and decodes the object, converts it and encodes the answer:
 about 0.2 ms of the event loop, four times a ``GET /version``. Consoles and scripts ask for the
 same object again and again. The encoded answer to a bare Get (``POST /kmip/2_1``) is kept by
-(user, request bytes) and served while :attr:`Store.generation` is unchanged: every transaction,
-committed or rolled back, bumps it (an object, its attributes, tags or grants changed, or an
-object created that a tag or name in the request now also matches).
+(user, request bytes) and served while the store is unchanged: :attr:`Store.generation`, which
+every transaction bumps, committed or rolled back (an object, its attributes, tags or grants
+changed, or an object created that a tag or name in the request now also matches), and SQLite's
+``data_version`` (a commit by another connection to the same database file: a second server).
 
 Never kept:
 - a Get that wraps (``KeyWrappingSpecification``): Cosmian answers with a fresh IV each time;
@@ -31,36 +32,42 @@ class GetCache:
     def __init__(self, store: Store, max_entries: int = MAX_ENTRIES) -> None:
         self._store = store
         self._max_entries = max_entries
-        self._generation = store.generation
+        self._version = self.version()
         self._answers: dict[tuple[str, bytes], bytes] = {}
 
     def __len__(self) -> int:
         return len(self._answers)
 
+    def version(self) -> tuple[int, int]:
+        """What the kept answers are valid for: this server's writes, and other connections'."""
+        return self._store.generation, self._store.data_version()
+
     def lookup(self, user: str, request: bytes) -> bytes | None:
         """The encoded answer kept for ``user``'s identical request, if the store is unchanged."""
-        if self._generation != self._store.generation:
+        version = self.version()
+        if version != self._version:
             self._answers.clear()
-            self._generation = self._store.generation
+            self._version = version
             return None
         return self._answers.get((user, request))
 
-    def keep(self, user: str, request: bytes, payload: TTLV, answer: TTLV, encoded: bytes, generation: int) -> None:
+    def keep(
+        self, user: str, request: bytes, payload: TTLV, answer: TTLV, encoded: bytes, version: tuple[int, int]
+    ) -> None:
         """Keep ``encoded`` (the answer to the Get ``payload``) if it may be served again;
-        ``generation`` is the store's before the Get ran."""
-        store = self._store
+        ``version`` is :meth:`version` before the Get ran."""
         if (
             payload.tag != "Get"
             or answer.tag != "GetResponse"
             or payload.get("KeyWrappingSpecification") is not None
-            or store.generation != generation
+            or self.version() != version
             or len(encoded) > MAX_ANSWER_BYTES
             or not self._settled(answer.get_value("UniqueIdentifier"))
         ):
             return
-        if self._generation != generation:
+        if self._version != version:
             self._answers.clear()
-            self._generation = generation
+            self._version = version
         if len(self._answers) >= self._max_entries:
             del self._answers[next(iter(self._answers))]
         self._answers[(user, request)] = encoded

@@ -140,6 +140,10 @@ class Store:
         """Close the database connection."""
         self.db.close()
 
+    def data_version(self) -> int:
+        """SQLite's ``data_version``: changes when another connection commits to the file."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
     def ping(self) -> None:
         """Raise if the database cannot answer (used by /health)."""
         self.db.execute("SELECT 1").fetchone()

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.server.kmip import find, first, revoke, s, t, uid
+from tests.server.kmip import Kmip, find, first, revoke, s, t, uid
 from tests.server.pki import JwtIssuer
 from tests.server.two_users import JWT_USER, start_two_users
+from tests.support.sandbox import start_sandbox
 
 
 def _get(kmip, key: str):
@@ -102,3 +103,21 @@ def test_another_user_never_gets_the_owners_answer_and_a_revoked_grant_is_seen_a
     assert _get(bob, key).status_code != 200
     owner.close()
     bob.close()
+
+
+def test_a_revoke_by_a_second_server_on_the_same_database_is_seen(tmp_path):
+    """Two sandboxes on one database file (SQLite allows it): the second one's write is a commit
+    the first one's connection did not make; its next Get must still see it."""
+    first_server = start_sandbox(tmp_path / "a")
+    second_server = start_sandbox(tmp_path / "b", db=first_server.db)
+    one, two = Kmip(first_server.url), Kmip(second_server.url)
+    try:
+        key = one.create()
+        assert _get(one, key).status_code == 200 and _get(one, key).status_code == 200
+        two.ok(revoke(key))
+        assert one.fail(s("Get", uid(key))) == "Wrong_Key_Lifecycle_State: DENIED"
+    finally:
+        one.close()
+        two.close()
+        second_server.stop()
+        first_server.stop()
