@@ -55,6 +55,9 @@ class RowFeeder:
         self._waiting: list[ObjectRow] = []  # rows of the running load not in the table yet
         self._waiting_since = 0.0  # when the oldest of ``_waiting`` came
         self._timer: Timer | None = None
+        self._staging: StagedRows | None = None  # the batch being merged (one at a time)
+        self._show_again = False  # show() was asked while a batch was staged: the rows since follow
+        self._thens: list[Callable[[], None]] = []  # what runs once the rows asked for are shown
 
     @property
     def waiting(self) -> int:
@@ -67,6 +70,7 @@ class RowFeeder:
         self.received = set()
         self._waiting_since = 0.0
         self._stop_timer()
+        self._staging, self._show_again, self._thens = None, False, []
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
@@ -110,30 +114,46 @@ class RowFeeder:
             self.show()
 
     def show(self, then: Callable[[], None] | None = None) -> None:
-        """Add the buffered rows to the table (see :meth:`_feed`), then call ``then()``."""
+        """Add the buffered rows to the table (see :meth:`_feed`), then call ``then()``. While
+        a batch is being staged, the rows that came since follow it (one batch at a time: two
+        staged from the same view would make the second fall back to one long call)."""
+        if then is not None:
+            self._thens.append(then)
+        if self._staging is not None:
+            self._show_again = True
+            return
         rows, self._waiting = self._waiting, []
         self._stop_timer()
         if len(rows) > FEED_ROWS:
-            self._feed(self.screen.table.stage_rows(rows), self.screen.generation, then)
+            self._staging = self.screen.table.stage_rows(rows)
+            self._feed(self._staging, self.screen.generation)
             return
         if rows:
             self.screen.table.add_rows(rows)
             self.screen.refresh_counts()
-        if then is not None:
+        self._run_thens()
+
+    def _run_thens(self) -> None:
+        thens, self._thens = self._thens, []
+        for then in thens:
             then()
 
-    def _feed(self, staged: StagedRows, generation: int, then: Callable[[], None] | None) -> None:
-        """Stage FEED_ROWS rows per loop turn (sort keys, merged into a copy of the view: nothing
+    def _feed(self, staged: StagedRows, generation: int) -> None:
+        """Stage FEED_ROWS rows per step (sort keys, merged into a copy of the view: nothing
         changes on screen), then put them all in place at once: one redraw, not one per slice,
         and no turn that holds the keys for the whole batch."""
-        if generation != self.screen.generation:
+        if generation != self.screen.generation or staged is not self._staging:
             return  # a newer load replaced this one
         if not staged.step(FEED_ROWS):
-            # while keys come, a gap between slices lets each key's several loop turns through
+            # while keys come, a gap between steps lets each key's several loop turns through
             typing = time.monotonic() - self.screen.table.last_navigation < self.quiet_after_key_s
-            asyncio.get_running_loop().call_later(FEED_GAP_S if typing else 0, self._feed, staged, generation, then)
+            asyncio.get_running_loop().call_later(FEED_GAP_S if typing else 0, self._feed, staged, generation)
             return
         staged.commit()
+        self._staging = None
         self.screen.refresh_counts()
-        if then is not None:
-            then()
+        if self._show_again:
+            self._show_again = False
+            self.show()
+        else:
+            self._run_thens()
