@@ -36,7 +36,7 @@ async def test_slices_merge_into_the_sorted_view_and_the_cursor_stays_on_its_obj
         table = pilot.app.query_one(ObjectTable)
         rows = [_row(n) for n in range(3000)]
         table.add_rows(rows[:36])
-        table.cursor = 5
+        table.action_cursor(5)  # the user moves: the cursor stays on that object from now on
         watched = table.current
         for start in range(36, 3000, 100):
             table.add_rows(rows[start : start + 100])
@@ -165,7 +165,7 @@ async def test_a_staged_batch_reads_as_one_add_and_changes_nothing_on_screen_bef
     async with TableApp().run_test(size=(100, 20)) as pilot:
         table = pilot.app.query_one(ObjectTable)
         table.add_rows(rows[:1000])
-        table.cursor = 7
+        table.action_cursor(7)
         watched = table.current
         newer = _row(1500, owner="admin")  # the same id twice in the batch: the last one stays
         staged = table.stage_rows([*rows[1000:], newer])
@@ -201,4 +201,29 @@ async def test_a_staged_batch_is_added_the_plain_way_if_the_table_changed_meanwh
         staged.commit()
         assert table.total == 4000
         assert [r.uid for r in table.shown_rows] == [r.uid for r in sorted(rows, key=table._key)]
+        await pilot.pause()
+
+
+async def test_before_the_user_moves_the_cursor_stays_on_the_first_line_as_rows_arrive():
+    """The first screenful (the oldest objects, as Locate lists them) goes down the newest-first
+    list as the rest arrives: the cursor stays on the top line instead of following its object
+    to the end of the list; once the user moves, it follows its object."""
+    rows = [_row(n) for n in range(3000)]
+    async with TableApp().run_test(size=(100, 20)) as pilot:
+        table = pilot.app.query_one(ObjectTable)
+        table.add_rows(rows[:36])
+        table.add_rows(rows[36:100])  # merged
+        staged = table.stage_rows(rows[100:2500])  # staged
+        while not staged.step(500):
+            pass
+        staged.commit()
+        assert table.cursor == 0 and table.current is table.shown_rows[0] and table.scroll_y == 0
+        table.action_cursor(3)
+        watched = table.current
+        table.add_rows(rows[2500:])
+        assert table.current is watched
+        table.clear()
+        table.add_rows(rows[:36])
+        table.add_rows(rows[36:])
+        assert table.cursor == 0
         await pilot.pause()

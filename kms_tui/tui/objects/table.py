@@ -199,6 +199,10 @@ class ObjectTable(ScrollView, can_focus=True):
         self._styles_key: tuple = ()
         self.last_navigation = -math.inf  # time.monotonic() of the last cursor key
         self.changes = 0  # bumped whenever rows or their order change (a staged merge checks it)
+        # Whether the user put the cursor somewhere since the rows were cleared: then rows that
+        # arrive keep it on its object (what they act on does not change under them); before,
+        # it stays on the first line (a load's first screenful moves down as the rest comes).
+        self.cursor_placed = False
 
     # -- data ------------------------------------------------------------------------------------
 
@@ -225,6 +229,7 @@ class ObjectTable(ScrollView, can_focus=True):
         """Forget every row (freed a slice at a time: 10,000 at once is a 20 ms pause)."""
         doomed = list(self._rows.values())
         self._rows = {}
+        self.cursor_placed = False
         self._view, self._positions = [], None
         self._rearrange(None)
         if doomed:
@@ -311,7 +316,7 @@ class ObjectTable(ScrollView, can_focus=True):
 
     def _merge(self, rows: list[ObjectRow]) -> None:
         self.prepare_rows(rows)
-        keep = self.current
+        keep = self.current if self.cursor_placed else None
         shown_before = self._on_screen()
         self._view = merged(self._view, rows, self.row_order.reverse)
         self._positions = None
@@ -364,7 +369,7 @@ class ObjectTable(ScrollView, can_focus=True):
         """Put the cursor on ``uid`` if it is shown."""
         for index, row in enumerate(self._view):
             if row.uid == uid:
-                self.cursor = index
+                self.cursor, self.cursor_placed = index, True
                 return True
         return False
 
@@ -439,7 +444,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self.current))
 
     def action_cursor(self, delta: int) -> None:
-        self.last_navigation = time.monotonic()
+        self.last_navigation, self.cursor_placed = time.monotonic(), True
         if self._view:
             self.cursor = max(0, min(len(self._view) - 1, self.cursor + delta))
 
@@ -447,7 +452,7 @@ class ObjectTable(ScrollView, can_focus=True):
         self.action_cursor(direction * max(self.size.height - 1, 1))
 
     def action_jump(self, index: int) -> None:
-        self.last_navigation = time.monotonic()
+        self.last_navigation, self.cursor_placed = time.monotonic(), True
         if self._view:
             self.cursor = index % len(self._view)
 
@@ -479,7 +484,7 @@ class ObjectTable(ScrollView, can_focus=True):
             return
         index = int(self.scroll_y) + event.y - 1
         if 0 <= index < len(self._view):
-            self.cursor = index
+            self.cursor, self.cursor_placed = index, True
             if event.chain >= 2:
                 self.action_select()
 
@@ -593,7 +598,8 @@ class StagedRows:
         table = self._table
         self._later += self._rows[self._next :]
         if table.changes == self._changes and self._by_id is not None:
-            keep = table.current  # (every change to the table bumps ``changes``: nothing came meanwhile)
+            # (every change to the table bumps ``changes``: nothing came meanwhile)
+            keep = table.current if table.cursor_placed else None
             shown_before = table._on_screen()
             table._rows, table._view, table._positions = self._by_id, self._view, None
             table._after_view_change(keep, relayout=False, shown_before=shown_before)
