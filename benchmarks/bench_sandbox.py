@@ -145,6 +145,17 @@ def cpu_seconds(server: psutil.Process) -> float:
     return sum(t.user + t.system for t in times)
 
 
+def summary(latencies: list[float], seconds: float, cpu: float) -> dict:
+    """Requests, rate, p50/p99 of sorted ``latencies`` over ``seconds``; server CPU per request."""
+    return {
+        "requests": len(latencies),
+        "rps": round(len(latencies) / seconds, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 2),
+        "server_cpu_ms_per_request": round(cpu / max(len(latencies), 1) * 1000, 3),
+    }
+
+
 def load(
     pool: ProcessPoolExecutor,
     url: str,
@@ -162,13 +173,7 @@ def load(
     runs = pool.map(_client_process, [(url, share, start_at, seconds, kind, ids) for share in shares])
     latencies = sorted(x for run in runs for x in run)
     cpu = cpu_seconds(server) - cpu_before
-    return {
-        "requests": len(latencies),
-        "rps": round(len(latencies) / seconds, 1),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 2),
-        "server_cpu_ms_per_request": round(cpu / max(len(latencies), 1) * 1000, 3),
-    }
+    return summary(latencies, seconds, cpu)
 
 
 RAW_CONNECTIONS = 8
@@ -233,13 +238,7 @@ def raw_load(pool: ProcessPoolExecutor, url: str, seconds: float, kind: str, ids
     (latencies,) = pool.map(_raw_process, [(url, kind, ids, RAW_CONNECTIONS, time.time() + 0.3, seconds)])
     cpu = cpu_seconds(server) - cpu_before
     latencies.sort()
-    return {
-        "requests": len(latencies),
-        "rps": round(len(latencies) / seconds, 1),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 2),
-        "server_cpu_ms_per_request": round(cpu / max(len(latencies), 1) * 1000, 3),
-    }
+    return summary(latencies, seconds, cpu)
 
 
 async def populate(url: str) -> list[str]:

@@ -153,6 +153,19 @@ class Kmip:
     def create(self, **kw: Any) -> str:
         return first(self.ok(aes(**kw)), "UniqueIdentifier")
 
+    def create_kek(self) -> str:
+        """An active AES key with the server's default usage mask (2108: WrapKey and UnwrapKey)."""
+        body = s(
+            "Create",
+            t("ObjectType", "Enumeration", "SymmetricKey"),
+            s(
+                "Attributes",
+                t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
+                t("CryptographicAlgorithm", "Enumeration", "AES"),
+            ),
+        )
+        return first(self.ok(body), "UniqueIdentifier")
+
     def create_pair(self, algorithm: str, **kw: Any) -> tuple[str, str]:
         r = self.ok(key_pair(algorithm, **kw))
         return first(r, "PrivateKeyUniqueIdentifier"), first(r, "PublicKeyUniqueIdentifier")

@@ -72,20 +72,7 @@ def test_symmetric_key_and_certificate_format_refusals(kmip):
 
 
 def test_wrapped_key_formats(kmip):
-    kek = first(
-        kmip.ok(
-            s(
-                "Create",
-                t("ObjectType", "Enumeration", "SymmetricKey"),
-                s(
-                    "Attributes",
-                    t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
-                    t("CryptographicAlgorithm", "Enumeration", "AES"),
-                ),
-            )
-        ),
-        "UniqueIdentifier",
-    )  # the default mask 2108 includes WrapKey
+    kek = kmip.create_kek()  # the default mask 2108 includes WrapKey
     body = s(
         "Create",
         t("ObjectType", "Enumeration", "SymmetricKey"),
@@ -142,28 +129,11 @@ def _spec(kek: str, *params: dict, encoding: str = "NoEncoding") -> dict:
     )
 
 
-def _kek(kmip) -> str:
-    return first(
-        kmip.ok(
-            s(
-                "Create",
-                t("ObjectType", "Enumeration", "SymmetricKey"),
-                s(
-                    "Attributes",
-                    t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
-                    t("CryptographicAlgorithm", "Enumeration", "AES"),
-                ),
-            )
-        ),
-        "UniqueIdentifier",
-    )
-
-
 def test_export_wrapped_by_a_key_as_ckms_asks(kmip):
     # export_utils.rs: key_wrapping_specification (NoEncoding); wrap_key.rs: NISTKeyWrap by default
     from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_unwrap_with_padding
 
-    kek, key = _kek(kmip), kmip.create(extra=(t("Sensitive", "Boolean", True),))  # sensitive: only wrapped
+    kek, key = kmip.create_kek(), kmip.create(extra=(t("Sensitive", "Boolean", True),))  # sensitive: only wrapped
     plain_kek = bytes.fromhex(first(kmip.ok(s("Get", uid(kek))), "KeyMaterial"))
     got = kmip.ok(s("Export", uid(key), _spec(kek)))
     assert first(got, "BlockCipherMode") == "NISTKeyWrap" and first(got, "EncodingOption") == "NoEncoding"
@@ -174,7 +144,7 @@ def test_export_wrapped_by_a_key_as_ckms_asks(kmip):
 
 
 def test_wrapped_export_refusals(kmip):
-    kek, key = _kek(kmip), kmip.create()
+    kek, key = kmip.create_kek(), kmip.create()
     assert _batch(kmip, "Get", uid(key), _fmt("Raw"), _spec(kek))[2] == (
         "Unexpected server error: export: unable to wrap a symmetric key with a specified Key Format Type. "
         "It must be the default"

@@ -49,20 +49,7 @@ def test_a_deactivation_date_passing_refuses_the_next_get(kmip):
 
 def test_a_wrapped_get_is_wrapped_afresh_each_time(kmip):
     """A KeyWrappingSpecification with AES-GCM: a new IV per answer (a kept answer repeats it)."""
-    kek = first(
-        kmip.ok(
-            s(
-                "Create",
-                t("ObjectType", "Enumeration", "SymmetricKey"),
-                s(
-                    "Attributes",
-                    t("ActivationDate", "DateTime", "2024-01-01T00:00:00Z"),
-                    t("CryptographicAlgorithm", "Enumeration", "AES"),
-                ),
-            )
-        ),
-        "UniqueIdentifier",
-    )
+    kek = kmip.create_kek()
     key = kmip.create()
     gcm = s("CryptographicParameters", t("BlockCipherMode", "Enumeration", "GCM"))
     spec = s(
