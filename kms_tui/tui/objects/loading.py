@@ -25,7 +25,7 @@ from kms_tui.tui.objects.rows import ObjectRow, created_of, kept_dates, recent_a
 if TYPE_CHECKING:
     from kms_tui.client.kms_client import KmsClient
 
-SLICE_ROWS = 100  # rows per message: one decoded slice of /access/owned, a few ms of work at most
+SLICE_ROWS = 500  # rows per message: fewer turns of a busy loop per load (100: 10-15% slower at 100,000)
 FIRST_PAGE = 36  # about a screenful, asked for alone: shown before the full listing arrives
 
 
