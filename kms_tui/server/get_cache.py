@@ -14,6 +14,7 @@ Never kept:
 - one whose object has a transition that follows the clock, not a write (PreActive with an
   ActivationDate, Active with a DeactivationDate: ``OpContext.refresh_state``);
 - a failure, or an answer over :data:`MAX_ANSWER_BYTES`.
+At most :data:`MAX_ENTRIES` answers and :data:`MAX_TOTAL_BYTES` in all are kept, the oldest going first.
 Durability is unchanged: only reads are answered from memory.
 """
 
@@ -24,6 +25,7 @@ from kms_tui.server.store import Store
 
 MAX_ENTRIES = 1024  # answers kept; the oldest goes first
 MAX_ANSWER_BYTES = 256 * 1024  # a certificate chain or a large key is encoded again instead
+MAX_TOTAL_BYTES = 16 * 1024 * 1024  # all kept answers together (the oldest go first)
 
 
 class GetCache:
@@ -34,6 +36,7 @@ class GetCache:
         self._max_entries = max_entries
         self._version = self.version()
         self._answers: dict[tuple[str, bytes], bytes] = {}
+        self._bytes = 0  # the kept answers' and requests' sizes
 
     def __len__(self) -> int:
         return len(self._answers)
@@ -46,10 +49,14 @@ class GetCache:
         """The encoded answer kept for ``user``'s identical request, if the store is unchanged."""
         version = self.version()
         if version != self._version:
-            self._answers.clear()
-            self._version = version
+            self._forget(version)
             return None
         return self._answers.get((user, request))
+
+    def _forget(self, version: tuple[int, int]) -> None:
+        self._answers.clear()
+        self._bytes = 0
+        self._version = version
 
     def keep(
         self, user: str, request: bytes, payload: TTLV, answer: TTLV, encoded: bytes, version: tuple[int, int]
@@ -66,11 +73,18 @@ class GetCache:
         ):
             return
         if self._version != version:
-            self._answers.clear()
-            self._version = version
-        if len(self._answers) >= self._max_entries:
-            del self._answers[next(iter(self._answers))]
-        self._answers[(user, request)] = encoded
+            self._forget(version)
+        key = (user, request)
+        if key in self._answers:
+            return
+        while self._answers and (
+            len(self._answers) >= self._max_entries or self._bytes + len(request) + len(encoded) > MAX_TOTAL_BYTES
+        ):
+            (old_user, old_request), old = next(iter(self._answers.items()))
+            del self._answers[(old_user, old_request)]
+            self._bytes -= len(old_request) + len(old)
+        self._answers[key] = encoded
+        self._bytes += len(request) + len(encoded)
 
     def _settled(self, uid: object) -> bool:
         """Whether the object's state can only change by a write (no date-driven transition)."""

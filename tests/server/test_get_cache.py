@@ -108,3 +108,27 @@ def test_a_revoke_by_a_second_server_on_the_same_database_is_seen(tmp_path):
         two.close()
         second_server.stop()
         first_server.stop()
+
+
+def test_the_kept_answers_stay_within_their_memory_budget(tmp_path, monkeypatch):
+    """Large answers evict the oldest ones: the sandbox never holds more than MAX_TOTAL_BYTES."""
+    from kms_tui.kmip.ttlv import TTLV
+    from kms_tui.server import get_cache
+    from kms_tui.server.store import Store
+
+    store = Store(tmp_path / "db.sqlite")
+    try:
+        answers = get_cache.GetCache(store)
+        monkeypatch.setattr(answers, "_settled", lambda _uid: True)
+        monkeypatch.setattr(get_cache, "MAX_ANSWER_BYTES", 8 * 2**20)
+        get = TTLV.struct("Get", [TTLV.text("UniqueIdentifier", "k")])
+        answer = TTLV.struct("GetResponse", [TTLV.text("UniqueIdentifier", "k")])
+        version = answers.version()
+        for n in range(4):  # 4 x 6 MB: two fit in 16 MB
+            answers.keep("admin", b"request %d" % n, get, answer, bytes([n]) * 6 * 2**20, version)
+        assert len(answers) == 2
+        assert answers.lookup("admin", b"request 0") is None
+        assert answers.lookup("admin", b"request 3") == bytes([3]) * 6 * 2**20
+        assert answers.lookup("bob", b"request 3") is None  # another user's answer is not theirs
+    finally:
+        store.close()

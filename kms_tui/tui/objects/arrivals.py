@@ -6,7 +6,7 @@
   not shift under the cursor, keys do not queue behind full-table redraws), at most
   FLUSH_AT_LEAST_EVERY_S; the status line counts them meanwhile.
 - A large batch (10,000 rows at the end of a load) is merged into a copy of the sorted view
-  FEED_ROWS per turn of the event loop, then put in place at once: one redraw.
+  FEED_ROWS per step (FEED_GAP_S apart while keys come), then put in place at once: one redraw.
 """
 
 from __future__ import annotations
