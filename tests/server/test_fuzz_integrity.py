@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from kms_tui.kmip import ttlv_node
 from kms_tui.kmip.ttlv import decode
 from tests.conftest import DATA
 from tests.server.kmip import Kmip, aes, destroy, find, first, key_pair, revoke, s, t, tag_attr, uid
@@ -49,19 +50,7 @@ ATTRIBUTE_TAGS = [
     "LeaseTime",
     "Comment",
 ]
-TYPES = [
-    "Structure",
-    "Integer",
-    "LongInteger",
-    "BigInteger",
-    "Enumeration",
-    "Boolean",
-    "TextString",
-    "ByteString",
-    "DateTime",
-    "Interval",
-    "DateTimeExtended",
-]
+TYPES = sorted(ttlv_node.TYPES)  # every KMIP type (sorted: the seeded draws are stable)
 VALUES = {
     "Structure": [
         [],

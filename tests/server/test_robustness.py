@@ -7,23 +7,11 @@ import copy
 import json
 import random
 
+from kms_tui.kmip import ttlv_node
 from tests.conftest import DATA
 
 VALUES = [None, 0, -1, 2**40, "", "0x", "ZZ", "[", '["a"]', True, [], {}, 1.5, "AES", "2024-01-01T00:00:00Z"]
-TYPES = [
-    "Structure",
-    "Integer",
-    "LongInteger",
-    "BigInteger",
-    "Enumeration",
-    "Boolean",
-    "TextString",
-    "ByteString",
-    "DateTime",
-    "Interval",
-    "DateTimeExtended",
-    "Bogus",
-]
+TYPES = [*sorted(ttlv_node.TYPES), "Bogus"]  # every KMIP type, and one that is none
 TAGS = ["UniqueIdentifier", "Attributes", "Link", "Name", "Attribute", "KeyBlock", "State", "RevocationReason"]
 
 
