@@ -22,6 +22,7 @@ from kms_tui.kmip.ttlv import TTLV, TTLVError, decode, encode
 
 if TYPE_CHECKING:
     from kms_tui.audit import AuditTrail
+    from kms_tui.client.decoder_process import ListingDecoder
     from kms_tui.client.exchange import Credentials
     from kms_tui.client.limits import AnswerLimits
     from kms_tui.client.listing import ObjectList
@@ -119,6 +120,17 @@ class KmsClient(RestCalls):
             retry=retry or RetryPolicy(),
             limits=limits or AnswerLimits(),
         )
+        self._listing_decoder: ListingDecoder | None = None
+
+    @property
+    def listing_decoder(self) -> ListingDecoder:
+        """The helper process a console's listings are decoded in (started by the first large
+        listing that asks for it: :mod:`kms_tui.client.decoder_process`); stopped by aclose()."""
+        if self._listing_decoder is None:
+            from kms_tui.client.decoder_process import ListingDecoder
+
+            self._listing_decoder = ListingDecoder()
+        return self._listing_decoder
 
     async def __aenter__(self) -> KmsClient:
         await self.exchange.open()
@@ -128,6 +140,8 @@ class KmsClient(RestCalls):
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self._listing_decoder is not None:
+            await self._listing_decoder.aclose()
         await self.exchange.aclose()
 
     # -- raw KMIP ---------------------------------------------------------------------------------

@@ -19,85 +19,48 @@ holds the 90 MB answer, nor its decoded attributes, at once; :func:`list_objects
 from __future__ import annotations
 
 import asyncio
-import json
-import struct
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from kms_tui.client import requests
 from kms_tui.client.errors import KmsError, ProtocolError, ServerRefused
 from kms_tui.client.json_slices import ArrayEntries
+from kms_tui.client.owned_rows import (
+    DESTROYED,
+    ObjectSummary,
+    RowFields,
+    Untagged,
+    decode_owned,
+    decode_tag_text,
+    plain_attributes,
+    row_fields,
+)
 from kms_tui.client.requests import LocateFilter
-from kms_tui.client.serde_dates import as_datetime, created_of, rfc3339
 from kms_tui.gc_pause import collector_paused
 
 if TYPE_CHECKING:
+    from kms_tui.client.decoder_process import ListingDecoder
     from kms_tui.client.kms_client import KmsClient
+
+__all__ = [  # the rows' own module is owned_rows; these names are imported from here too
+    "DESTROYED",
+    "ObjectList",
+    "ObjectPage",
+    "ObjectSummary",
+    "decode_tag_text",
+    "list_objects",
+    "object_pages",
+    "plain_attributes",
+    "shared_entries",
+]
 
 LOCATE_CAP = 1000
 OBJECT_TYPES = ("SymmetricKey", "PrivateKey", "PublicKey", "Certificate", "SecretData", "OpaqueObject")
 STATES = ("PreActive", "Active", "Deactivated", "Compromised", "Destroyed", "Destroyed_Compromised")
-DESTROYED = ("Destroyed", "Destroyed_Compromised")
 PAGE_ROWS = 500  # rows per page handed to the caller of object_pages
-
-
-@dataclass(slots=True)  # 10,000 of them in the browser: no per-instance __dict__
-class ObjectSummary:
-    """One row of the object browser."""
-
-    uid: str
-    object_type: str = ""
-    algorithm: str = ""
-    length: int | None = None
-    state: str = ""
-    tags: list[str] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
-    links: list[dict[str, str]] = field(default_factory=list)
-    owner: str = ""  # empty: we own it
-    rights: list[str] = field(default_factory=list)  # our rights on a shared object
-    attributes: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_attributes(cls, uid: str, attrs: dict[str, Any], **extra: Any) -> ObjectSummary:
-        return cls(
-            uid=uid,
-            object_type=str(attrs.get("ObjectType", "") or ""),
-            algorithm=str(attrs.get("CryptographicAlgorithm", "") or ""),
-            length=attrs.get("CryptographicLength"),
-            state=str(extra.pop("state", None) or attrs.get("State", "") or ""),
-            tags=[t for t in attrs.get("tags", []) if not t.startswith("_")],
-            names=list(attrs.get("names", [])),
-            links=list(attrs.get("links", [])),
-            attributes=attrs,
-            **extra,
-        )
-
-    @property
-    def created(self) -> datetime | None:
-        """When the object was made (its dates are kept as the server wrote them: serde tuples
-        from ``/access/owned``, RFC 3339 from GetAttributes; converted only when asked for)."""
-        return created_of(self.attributes)
-
-    def matches(self, f: LocateFilter) -> bool:
-        """The filters Locate applies, applied here to rows we already have."""
-        if f.state:
-            if self.state != f.state:
-                return False
-        elif self.state in DESTROYED:
-            return False  # like Locate: destroyed objects only when asked for
-        return (
-            (not f.object_type or self.object_type == f.object_type)
-            and (not f.algorithm or self.algorithm == f.algorithm)
-            and (not f.length or self.length == f.length)
-            and (not f.name or f.name in self.names)
-            and (not f.tags or set(f.tags) <= set(self.attributes.get("tags", [])))
-            and (not f.linked_to or any(link["id"] == f.linked_to for link in self.links))
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 Row = TypeVar("Row")  # what a page holds: ObjectSummary, or what object_pages' convert makes
@@ -124,89 +87,6 @@ class ObjectPage(Generic[Row]):
     done: bool = False
 
 
-_VENDOR_KEYS = ("Attribute", "VendorAttributes", "vendor_attributes")
-
-
-def decode_tag_text(value: Any) -> list[str]:
-    """The tags in a Cosmian ``tag`` vendor attribute value (a JSON array of strings), sorted;
-    a value that is not a JSON array counts as one tag, so nothing the server sent is hidden."""
-    if not isinstance(value, str):
-        return sorted(str(t) for t in value or [])
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        parsed = [value]
-    return sorted(str(t) for t in (parsed if isinstance(parsed, list) else [value]))
-
-
-def _parse_tags(value: Any, cache: dict[str, tuple[str, ...]] | None) -> list[str]:
-    if not isinstance(value, str):
-        return decode_tag_text(value)
-    tags = cache.get(value) if cache is not None else None
-    if tags is None:  # many objects share one tag set: decode each distinct text once
-        tags = tuple(decode_tag_text(value))
-        if cache is not None:
-            cache[value] = tags
-    return list(tags)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def plain_attributes(raw: dict[str, Any], tag_cache: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
-    """Attributes from ``/access/owned`` (plain serde JSON) in the shape of ``attributes_to_dict``
-    (``names``, ``links``, ``tags``, ``vendor_attributes`` come last). ``tag_cache`` (text →
-    tags) saves decoding the same tag text again across many objects."""
-    out = dict(raw or {})  # a C-level copy, then only the few reshaped keys are touched
-    name = out.pop("Name", None)
-    if name is not None:
-        out["names"] = [n.get("NameValue") for n in _as_list(name)]
-    link = out.pop("Link", None)
-    if link is not None:
-        out["links"] = [
-            {"type": ln.get("LinkType"), "id": str(_scalar(ln.get("LinkedObjectIdentifier")))} for ln in _as_list(link)
-        ]
-    for key in [k for k in _VENDOR_KEYS if k in out]:
-        for va in _as_list(out.pop(key)):
-            v = va.get("AttributeValue")
-            if isinstance(v, dict):  # adjacently tagged {"_t": type, "_c": content}
-                v = _vendor_content(v)
-            if va.get("AttributeName") == "tag":
-                out["tags"] = _parse_tags(v, tag_cache)
-            else:
-                out.setdefault("vendor_attributes", {})[
-                    f"{va.get('VendorIdentification')}/{va.get('AttributeName')}"
-                ] = v
-    return out
-
-
-def _vendor_content(value: dict[str, Any]) -> Any:
-    """A vendor value ``{"_t": type, "_c": serde content}`` in the form GetAttributes' values
-    take in :func:`kms_tui.client.requests.attributes_to_dict` (dates RFC 3339, bytes hex)."""
-    kind, content = value.get("_t"), value.get("_c")
-    if kind == "DateTime":
-        return rfc3339(as_datetime(content)) or content
-    if kind == "ByteString" and isinstance(content, list):
-        try:
-            return bytes(content).hex().upper()
-        except (TypeError, ValueError):
-            return content
-    if kind == "BigInteger" and isinstance(content, list) and len(content) == 2 and isinstance(content[1], list):
-        sign, digits = content  # num-bigint-dig: (sign, base-2^32 digits, least significant first)
-        try:
-            return sign * int.from_bytes(struct.pack(f"<{len(digits)}I", *digits), "little")
-        except (struct.error, TypeError):
-            return content
-    return content
-
-
-def _scalar(v: Any) -> Any:
-    if isinstance(v, dict) and len(v) == 1:
-        return next(iter(v.values()))
-    return v
-
-
 async def list_objects(client: KmsClient, filters: LocateFilter = LocateFilter()) -> ObjectList:
     """Every object matching ``filters`` that we own or were granted, with attributes."""
     objects: list[ObjectSummary] = []
@@ -225,6 +105,8 @@ def object_pages(
     *,
     page_rows: int = ...,
     convert: None = None,
+    from_fields: None = None,
+    off_process: bool = ...,
 ) -> AsyncIterator[ObjectPage[ObjectSummary]]: ...
 
 
@@ -235,6 +117,20 @@ def object_pages(
     *,
     page_rows: int = ...,
     convert: Callable[[ObjectSummary], Row],
+    from_fields: None = None,
+    off_process: bool = ...,
+) -> AsyncIterator[ObjectPage[Row]]: ...
+
+
+@overload
+def object_pages(
+    client: KmsClient,
+    filters: LocateFilter = ...,
+    *,
+    page_rows: int = ...,
+    convert: None = None,
+    from_fields: Callable[[RowFields], Row],
+    off_process: bool = ...,
 ) -> AsyncIterator[ObjectPage[Row]]: ...
 
 
@@ -244,14 +140,23 @@ async def object_pages(
     *,
     page_rows: int = PAGE_ROWS,
     convert: Callable[[ObjectSummary], Any] | None = None,
+    from_fields: Callable[[RowFields], Any] | None = None,
+    off_process: bool = False,
 ) -> AsyncIterator[ObjectPage[Any]]:
     """:func:`list_objects` page by page, as the rows are decoded: owned objects first (about
     ``page_rows`` per page), then those whose tags or attributes needed a batch, then shared
     ones. The last page (``done``) may be empty and carries ``partial``/``problems``.
 
-    ``convert``, if given, makes what the pages hold from each :class:`ObjectSummary` (a
-    console's table rows, say); for the owned objects it runs in the decoding thread too."""
-    out = convert or _as_is
+    What the pages hold: each :class:`ObjectSummary`, or ``convert`` of it, or ``from_fields``
+    of its :data:`~kms_tui.client.owned_rows.RowFields` (a console's table rows, say). For the
+    owned objects these run where the answer is decoded: in a worker thread or, with
+    ``off_process`` and ``from_fields``, ``row_fields`` in the client's helper process
+    (:mod:`kms_tui.client.decoder_process`) and ``from_fields`` here, once the answer is larger
+    than one chunk."""
+    if from_fields is not None:
+        out: Callable[[ObjectSummary], Any] = partial(_via_fields, from_fields)
+    else:
+        out = convert or _as_is
     before = client.exchange.round_trips
     obtained_call = asyncio.ensure_future(client.access_obtained())  # small: sent alongside
     owned_pieces = client.access_owned_pieces()
@@ -269,33 +174,28 @@ async def object_pages(
     owned: set[str] = set()  # ids only: the rows themselves are handed on and not kept here
     need_tags: dict[str, ObjectSummary] = {}
     page: list[Any] = []
-    tag_cache: dict[str, tuple[str, ...]] = {}
-    entries = ArrayEntries()
+    chunks = _chunks(piece, owned_pieces)
+    decoded: AsyncIterator[tuple[list[str], list[Untagged], list[Any]]] | None = None
     try:
-        while True:
-            chunk = [piece] if piece is not None else []
-            while piece is not None and sum(map(len, chunk)) < DECODE_BYTES:
-                piece = await anext(owned_pieces, None)
-                if piece is not None:
-                    chunk.append(piece)
-            final = piece is None
-            # Decoded off the event loop, a chunk at a time: the loop (a console's keys and frames)
-            # only waits for the few microseconds of handing it over; the answer is never held whole.
-            rows, shown = await asyncio.to_thread(
-                _decode_piece, entries, b"".join(chunk), final, tag_cache, filters, out
-            )
-            for row in rows:
-                owned.add(row.uid)
-                if "tags" not in row.attributes:
-                    need_tags[row.uid] = row  # shown once its tags are known (filters may name tags)
+        first = await anext(chunks)
+        load = None
+        if off_process and from_fields is not None and not first[1]:  # more than one chunk
+            load = await client.listing_decoder.open(filters)
+        if load is not None and from_fields is not None:
+            decoded = _decoded_off_process(client.listing_decoder, load, first, chunks, from_fields)
+        else:
+            decoded = _decoded_in_thread(first, chunks, filters, out)
+        async for uids, untagged, shown in decoded:
+            owned.update(uids)
+            for uid, attrs, state in untagged:  # shown once its tags are known (filters may name tags)
+                need_tags[uid] = ObjectSummary.from_attributes(uid, attrs, state=state)
             page += shown
             if len(page) >= page_rows:
                 yield ObjectPage(page)
                 page = []
-            if final:
-                break
-            piece = await anext(owned_pieces, None)
     except BaseException:
+        if decoded is not None:
+            await decoded.aclose()  # type: ignore[attr-defined]
         await owned_pieces.aclose()
         await _drop(obtained_call)
         raise
@@ -316,7 +216,73 @@ async def object_pages(
     yield ObjectPage(page, bool(problems), problems, trips, done=True)
 
 
-DECODE_BYTES = 128 * 1024  # answer bytes decoded per trip to the worker thread (~1-2 ms of work)
+DECODE_BYTES = 128 * 1024  # answer bytes per chunk decoded (in a thread: ~1-2 ms of work per trip)
+IN_FLIGHT = 4  # chunks handed to the helper process before its first answer is awaited
+
+
+def _via_fields(from_fields: Callable[[RowFields], Any], summary: ObjectSummary) -> Any:
+    return from_fields(row_fields(summary))
+
+
+async def _chunks(piece: bytes | None, pieces: AsyncIterator[bytes]) -> AsyncIterator[tuple[bytes, bool]]:
+    """The answer in chunks of about DECODE_BYTES, starting with ``piece``; (bytes, is the last)."""
+    while True:
+        chunk = [piece] if piece is not None else []
+        size = len(piece) if piece is not None else 0
+        while piece is not None and size < DECODE_BYTES:
+            piece = await anext(pieces, None)
+            if piece is not None:
+                chunk.append(piece)
+                size += len(piece)
+        final = piece is None
+        yield b"".join(chunk), final
+        if final:
+            return
+        piece = await anext(pieces, None)
+
+
+async def _decoded_in_thread(
+    first: tuple[bytes, bool],
+    chunks: AsyncIterator[tuple[bytes, bool]],
+    filters: LocateFilter,
+    out: Callable[[ObjectSummary], Any],
+) -> AsyncIterator[tuple[list[str], list[Untagged], list[Any]]]:
+    """Each chunk decoded off the event loop, in a worker thread: the loop (a console's keys and
+    frames) only waits for the few microseconds of handing it over."""
+    entries = ArrayEntries()
+    tag_cache: dict[str, tuple[str, ...]] = {}
+    chunk, final = first
+    while True:
+        yield await asyncio.to_thread(_decode_piece, entries, chunk, final, tag_cache, filters, out)
+        if final:
+            return
+        chunk, final = await anext(chunks)
+
+
+async def _decoded_off_process(
+    decoder: ListingDecoder,
+    load: int,
+    first: tuple[bytes, bool],
+    chunks: AsyncIterator[tuple[bytes, bool]],
+    from_fields: Callable[[RowFields], Any],
+) -> AsyncIterator[tuple[list[str], list[Untagged], list[Any]]]:
+    """Each chunk decoded by the helper process while the next ones are read (IN_FLIGHT at most
+    wait for it); the rows come back in order and ``from_fields`` makes them here."""
+    waiting: deque[asyncio.Future[Any]] = deque()
+    try:
+        chunk, final = first
+        while True:
+            waiting.append(await decoder.submit(load, chunk, final))
+            while waiting and (final or waiting[0].done() or len(waiting) >= IN_FLIGHT):
+                uids, untagged, fields = await waiting.popleft()
+                yield uids, untagged, [from_fields(f) for f in fields]
+            if final:
+                return
+            chunk, final = await anext(chunks)
+    finally:
+        for waiter in waiting:
+            waiter.cancel()
+        decoder.end(load)
 
 
 async def _drop(call: asyncio.Future[Any]) -> None:
@@ -335,15 +301,44 @@ def _decode_piece(
     tag_cache: dict[str, tuple[str, ...]],
     filters: LocateFilter,
     out: Callable[[ObjectSummary], Any],
-) -> tuple[list[ObjectSummary], list[Any]]:
-    """The rows completed by ``piece`` of ``/access/owned`` (as :func:`_decode_slice`). Runs in a thread."""
+) -> tuple[list[str], list[Untagged], list[Any]]:
+    """The rows completed by ``piece`` of ``/access/owned``: every id, the entries without tags,
+    and ``out`` of the rows that match (:func:`~kms_tui.client.owned_rows.decode_owned`). Runs
+    in a thread."""
     try:
         found = entries.feed(piece, final=final)
     except ValueError:
         raise ProtocolError(
             "the server answered /access/owned with something that is not a JSON list", reason="not_json"
         ) from None
-    return _decode_slice(iter([found]), tag_cache, filters, out) or ([], [])
+    with collector_paused():
+        try:
+            return decode_owned(found, tag_cache, filters, out)
+        except (AttributeError, TypeError, ValueError) as exc:  # as the helper process says it
+            raise ProtocolError(
+                "the server's /access/owned answer has an entry that is not an object's description "
+                f"({type(exc).__name__})",
+                reason="bad_entry",
+            ) from None
+
+
+def _decode_slice(
+    slices: Iterator[list[Any]],
+    tag_cache: dict[str, tuple[str, ...]],
+    filters: LocateFilter,
+    out: Callable[[ObjectSummary], Any],
+) -> tuple[list[ObjectSummary], list[Any]] | None:
+    """The next slice of ``/access/owned`` (None after the last): every row, and ``out`` of
+    those that match ``filters`` and have their tags (what the tests compare recorded answers on)."""
+    with collector_paused():
+        entries = next(slices, None)
+        if entries is None:
+            return None
+        rows = []
+        for entry in entries:
+            attrs = plain_attributes(entry.get("attributes") or {}, tag_cache)
+            rows.append(ObjectSummary.from_attributes(str(entry.get("object_id")), attrs, state=entry.get("state")))
+        return rows, [out(r) for r in rows if "tags" in r.attributes and r.matches(filters)]
 
 
 def shared_entries(obtained: list[Any], owned: dict[str, Any] | set[str]) -> dict[str, dict[str, Any]]:
@@ -363,25 +358,6 @@ def shared_entries(obtained: list[Any], owned: dict[str, Any] | set[str]) -> dic
 
 def _as_is(row: ObjectSummary) -> ObjectSummary:
     return row
-
-
-def _decode_slice(
-    slices: Iterator[list[Any]],
-    tag_cache: dict[str, tuple[str, ...]],
-    filters: LocateFilter,
-    out: Callable[[ObjectSummary], Any],
-) -> tuple[list[ObjectSummary], list[Any]] | None:
-    """The next slice of ``/access/owned`` (None after the last): every row, and ``out`` of
-    those that match ``filters`` and have their tags. Runs in a thread."""
-    with collector_paused():
-        entries = next(slices, None)
-        if entries is None:
-            return None
-        rows = []
-        for entry in entries:
-            attrs = plain_attributes(entry.get("attributes") or {}, tag_cache)
-            rows.append(ObjectSummary.from_attributes(str(entry.get("object_id")), attrs, state=entry.get("state")))
-        return rows, [out(r) for r in rows if "tags" in r.attributes and r.matches(filters)]
 
 
 async def _shared_rows(

@@ -22,7 +22,7 @@ from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from kms_tui.client.listing import decode_tag_text
+from kms_tui.client.owned_rows import decode_tag_text, kept_dates
 from kms_tui.client.serde_dates import DATE_ATTRIBUTES, as_datetime
 from kms_tui.client.serde_dates import created_of as client_created_of
 from kms_tui.kmip.ttlv import TTLV
@@ -286,17 +286,6 @@ def recent_attributes(client: KmsClient | None) -> RecentAttributes:
     if found is None:
         found = _RECENT[client] = RecentAttributes()
     return found
-
-
-def kept_dates(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """The row fields for the dates a row keeps, from attributes in any shape."""
-    compromise = attrs.get("CompromiseOccurrenceDate") or attrs.get("CompromiseDate")
-    return {
-        "activated": _as_datetime(attrs.get("ActivationDate")),
-        "deactivated": _as_datetime(attrs.get("DeactivationDate")),
-        "compromised": _as_datetime(compromise),
-        "sensitive": attrs.get("Sensitive") is True,
-    }
 
 
 def created_of(attrs: dict[str, Any]) -> datetime | None:
