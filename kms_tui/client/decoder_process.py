@@ -40,6 +40,11 @@ import kms_tui
 from kms_tui.client.decoder_worker import CHUNK, END, FAILED, HEADER, LAST, OK, START
 from kms_tui.client.errors import ProtocolError
 
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
+
 START_TIMEOUT_S = 10.0  # a helper that does not answer its first frame by then is not used
 STOP_WAIT_S = 1.0  # how long aclose() lets it end by itself before it is killed
 
@@ -97,6 +102,8 @@ class ListingDecoder:
             start_new_session=True,  # the terminal's signals (Ctrl+C, Ctrl+Z) never reach it
         )
         self._popen, self.pid = popen, popen.pid
+        for pipe in (popen.stdin, popen.stdout):
+            _widen(pipe)
         loop = self._loop = asyncio.get_running_loop()
         try:
             reader = asyncio.StreamReader(limit=1 << 20, loop=loop)
@@ -234,6 +241,19 @@ class ListingDecoder:
         except ConnectionError:
             raise DecoderStopped(_stopped(popen.poll()), reason="decoder_stopped") from None
         return waiter
+
+
+PIPE_BYTES = 1 << 20  # each way: ~20 ms of the helper's work queued while the console draws a frame
+
+
+def _widen(pipe: Any) -> None:
+    """Make ``pipe`` hold PIPE_BYTES (Linux; 64 kB elsewhere): with the default, a frame of the
+    console's (5-10 ms) left the helper idle, nothing more to read and no room to answer."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if pipe is None or setsize is None:
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(pipe.fileno(), setsize, PIPE_BYTES)
 
 
 async def _exit_status(popen: subprocess.Popen[bytes]) -> int | None:

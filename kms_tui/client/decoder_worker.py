@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import pickle
 import resource
 import signal
@@ -32,6 +33,7 @@ from typing import Any, BinaryIO
 HEADER = struct.Struct(">BIQ")  # kind (or status), load number, length of what follows
 START, CHUNK, LAST, END = 1, 2, 3, 4
 OK, FAILED = 0, 1
+NICENESS = 10  # added to the console's: the scheduler gives the console ~10x the helper's share
 
 
 def _read(stream: BinaryIO, size: int) -> bytes | None:
@@ -105,6 +107,10 @@ def serve(inp: BinaryIO, out: BinaryIO) -> None:
 
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the console's Ctrl+C is a key, never ours
+    try:  # background work: where cores are short, the console's keys and frames go first
+        os.nice(NICENESS)
+    except (AttributeError, OSError):
+        pass
     gc.disable()  # the entries form no cycles: reference counting frees each chunk's
     try:
         serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -217,7 +217,7 @@ async def object_pages(
 
 
 DECODE_BYTES = 128 * 1024  # answer bytes per chunk decoded (in a thread: ~1-2 ms of work per trip)
-IN_FLIGHT = 4  # chunks handed to the helper process before its first answer is awaited
+IN_FLIGHT = 8  # chunks (1 MB, its pipe's size) handed to the helper process before an answer is awaited
 
 
 def _via_fields(from_fields: Callable[[RowFields], Any], summary: ObjectSummary) -> Any:

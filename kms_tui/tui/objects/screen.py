@@ -401,7 +401,9 @@ class ObjectsScreen(ConsoleScreen):
 
     def _load_complete(self, *, removed_elsewhere: bool) -> None:
         if removed_elsewhere:  # a complete reload: the rows it did not list are gone
-            self.table.remove_rows([uid for uid in self.table.uids() if uid not in self.arrivals.received])
+            gone = self.table.row_ids() - self.arrivals.received  # in C: a loop over 100,000 ids took 30 ms
+            if gone:
+                self.table.remove_rows(gone)
         self._set_empty(
             "No objects yet: n creates a key."
             if self.filters.is_empty
