@@ -37,7 +37,18 @@ from pathlib import Path
 from typing import Any
 
 import kms_tui
-from kms_tui.client.decoder_worker import CHUNK, END, FAILED, HEADER, LAST, OK, START
+from kms_tui.client.decoder_worker import (
+    CHUNK,
+    END,
+    FAILED,
+    HEADER,
+    LAST,
+    NICE_ENV,
+    NICENESS,
+    OK,
+    START,
+    lower_priority,
+)
 from kms_tui.client.errors import ProtocolError
 
 try:
@@ -91,6 +102,8 @@ class ListingDecoder:
         root = str(Path(kms_tui.__file__).resolve().parents[1])  # this installation's kms_tui
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        with contextlib.suppress(AttributeError, OSError):
+            env[NICE_ENV] = str(os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
         # A plain Popen, reaped by us alone (poll/wait): asyncio's child watcher would race our
         # kill for the exit status and log a warning onto the console's screen.
         popen = subprocess.Popen(
@@ -102,6 +115,7 @@ class ListingDecoder:
             start_new_session=True,  # the terminal's signals (Ctrl+C, Ctrl+Z) never reach it
         )
         self._popen, self.pid = popen, popen.pid
+        lower_priority(env.get(NICE_ENV), popen.pid)  # at once, not after its imports (it does it too)
         for pipe in (popen.stdin, popen.stdout):
             _widen(pipe)
         loop = self._loop = asyncio.get_running_loop()

@@ -34,6 +34,7 @@ HEADER = struct.Struct(">BIQ")  # kind (or status), load number, length of what 
 START, CHUNK, LAST, END = 1, 2, 3, 4
 OK, FAILED = 0, 1
 NICENESS = 10  # added to the console's: the scheduler gives the console ~10x the helper's share
+NICE_ENV = "KMS_TUI_DECODER_NICE"  # the niceness the parent asks for (it also sets it at once)
 
 
 def _read(stream: BinaryIO, size: int) -> bytes | None:
@@ -52,6 +53,16 @@ def _peak_rss_kb() -> int:
     except (OSError, ValueError, IndexError):
         pass
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def lower_priority(niceness: str | None, pid: int = 0) -> None:
+    """Background work: where cores are short, the console's keys and frames go first. The
+    niceness is absolute (the console's plus NICENESS), so setting it twice does no harm."""
+    try:
+        target = int(niceness) if niceness else os.getpriority(os.PRIO_PROCESS, 0) + NICENESS
+        os.setpriority(os.PRIO_PROCESS, pid, min(target, 19))
+    except (AttributeError, OSError, ValueError):
+        pass
 
 
 def serve(inp: BinaryIO, out: BinaryIO) -> None:
@@ -107,10 +118,7 @@ def serve(inp: BinaryIO, out: BinaryIO) -> None:
 
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the console's Ctrl+C is a key, never ours
-    try:  # background work: where cores are short, the console's keys and frames go first
-        os.nice(NICENESS)
-    except (AttributeError, OSError):
-        pass
+    lower_priority(os.environ.get(NICE_ENV))
     gc.disable()  # the entries form no cycles: reference counting frees each chunk's
     try:
         serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -186,6 +186,28 @@ async def test_a_staged_batch_reads_as_one_add_and_changes_nothing_on_screen_bef
         assert table.get_row("id-01500").owner == "admin"
 
 
+async def test_a_staged_batch_much_smaller_than_the_view_is_placed_by_bisection_in_the_same_order():
+    """A batch under 1/16 of the view is merged a slice per step (each row's place found by
+    bisection, the view copied once): the same order as one sort of everything, ties and
+    undated rows included, in both directions and on a text column with many equal values."""
+    rows = [_row(n) for n in range(4200)]
+    for n in range(0, 4200, 89):
+        rows[n] = ObjectRow(uid=f"id-{n:05d}", object_type="SymmetricKey", name=f"k{n % 5}", created=None)
+    for column, reverse in (("created", True), ("created", False), ("name", False), ("name", True)):
+        async with TableApp().run_test(size=(100, 20)) as pilot:
+            table = pilot.app.query_one(ObjectTable)
+            table.sort_by(column, reverse=reverse)
+            table.add_rows(rows[:4000])
+            staged = table.stage_rows(rows[4000:])  # 200 rows: 200 x 16 < 4,000
+            steps = 0
+            while not staged.step(40):
+                steps += 1
+            staged.commit()
+            assert steps >= 2 * 200 // 40  # staged, then placed, each over several steps
+            expected = sorted(rows, key=table._key, reverse=reverse)
+            assert [r.uid for r in table.shown_rows] == [r.uid for r in expected], (column, reverse)
+
+
 async def test_a_staged_batch_is_added_the_plain_way_if_the_table_changed_meanwhile():
     """A sort (or any other change) between two steps: the staged copy is stale, so the commit
     adds the rows as add_rows would, in the new order; nothing is lost or shown twice."""

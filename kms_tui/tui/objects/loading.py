@@ -11,7 +11,7 @@ them to the table (see :mod:`kms_tui.tui.objects.arrivals`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 SLICE_ROWS = 500  # rows per message: fewer turns of a busy loop per load (100: 10-15% slower at 100,000)
 FIRST_PAGE = 36  # about a screenful, asked for alone: shown before the full listing arrives
+PAINT_WAIT_S = 0.25  # the most the full listing waits for the first page to be drawn
 
 
 @dataclass
@@ -55,10 +56,18 @@ def row_from_summary(summary: Any) -> ObjectRow:
     return row_from_fields(row_fields(summary))
 
 
-async def load_rows(client: KmsClient, filters: requests.LocateFilter, post: Callable[[Loaded], None]) -> None:
+async def load_rows(
+    client: KmsClient,
+    filters: requests.LocateFilter,
+    post: Callable[[Loaded], None],
+    painted: Callable[[], Awaitable[None]] | None = None,
+) -> None:
     """Post a first screenful (one Locate, one batch), then every object of the full listing in
     slices of :data:`SLICE_ROWS`, yielding to the event loop after each. The first page goes
-    alone: a busy KMS answers it in milliseconds, but not while it builds the full list."""
+    alone: a busy KMS answers it in milliseconds, but not while it builds the full list.
+    ``painted()`` returns once the first page is on screen: the full listing starts after it
+    (its first chunks and the first rows' layout pass made the keys pressed meanwhile wait
+    for both, 50-80 ms at 100,000 objects)."""
     before = client.exchange.round_trips
     recent_attributes(client).clear()  # what the detail pane read before this load may be stale
     # Full collections wait for the end of the load (a full pass over thousands of rows' containers
@@ -72,6 +81,8 @@ async def load_rows(client: KmsClient, filters: requests.LocateFilter, post: Cal
             rows, _gone = await fetch_rows(client, ids[:FIRST_PAGE])
             if rows:
                 post(Loaded(rows, False))  # the listing sends them again, with their owner
+                if painted is not None:
+                    await painted()
         except KmsError:
             pass  # the full listing below says what is wrong
         pages = object_pages(client, filters, page_rows=SLICE_ROWS, from_fields=row_from_fields, off_process=True)

@@ -7,6 +7,7 @@ client and post the messages below; the handlers here own the widgets.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from kms_tui.tui.objects.attribute_edit import AttributeEditor
 from kms_tui.tui.objects.detail import ObjectDetail
 from kms_tui.tui.objects.filter_bar import ObjectFilterBar
 from kms_tui.tui.objects.lifecycle import Lifecycle, RowsChanged
-from kms_tui.tui.objects.loading import Loaded, load_rows
+from kms_tui.tui.objects.loading import PAINT_WAIT_S, Loaded, load_rows
 from kms_tui.tui.objects.query import describe_filter
 from kms_tui.tui.objects.rows import ObjectRow, TextFilterError, compile_text_filter
 from kms_tui.tui.objects.secrets import SecretDetail, SecretReveal, SecretRevealed
@@ -373,11 +374,17 @@ class ObjectsScreen(ConsoleScreen):
         def post(loaded: Loaded) -> None:
             self.post_message(RowsLoaded(generation, loaded))
 
+        async def painted() -> None:  # the rows posted so far are drawn (or PAINT_WAIT_S passed)
+            drawn = asyncio.Event()
+            self.call_after_refresh(drawn.set)  # queued after the rows: runs once they are drawn
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(drawn.wait(), PAINT_WAIT_S)
+
         client = self.client
         if client is None:
             return
         try:
-            await load_rows(client, filters, post)
+            await load_rows(client, filters, post, painted)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown in the status line and a toast
