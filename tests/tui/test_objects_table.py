@@ -233,6 +233,9 @@ async def test_before_the_user_moves_the_cursor_stays_on_the_first_line_as_rows_
     rows = [_row(n) for n in range(3000)]
     async with TableApp().run_test(size=(100, 20)) as pilot:
         table = pilot.app.query_one(ObjectTable)
+        for _ in range(5):  # keys pressed before any row exists move nothing: nothing is placed
+            table.action_cursor(1)
+        table.action_jump(-1)
         table.add_rows(rows[:36])
         table.add_rows(rows[36:100])  # merged
         staged = table.stage_rows(rows[100:2500])  # staged

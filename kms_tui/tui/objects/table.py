@@ -448,17 +448,17 @@ class ObjectTable(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self.current))
 
     def action_cursor(self, delta: int) -> None:
-        self.last_navigation, self.cursor_placed = time.monotonic(), True
-        if self._view:
-            self.cursor = max(0, min(len(self._view) - 1, self.cursor + delta))
+        self.last_navigation = time.monotonic()
+        if self._view:  # keys on an empty table place nothing: the cursor stays on the first line
+            self.cursor, self.cursor_placed = max(0, min(len(self._view) - 1, self.cursor + delta)), True
 
     def action_page(self, direction: int) -> None:
         self.action_cursor(direction * max(self.size.height - 1, 1))
 
     def action_jump(self, index: int) -> None:
-        self.last_navigation, self.cursor_placed = time.monotonic(), True
+        self.last_navigation = time.monotonic()
         if self._view:
-            self.cursor = index % len(self._view)
+            self.cursor, self.cursor_placed = index % len(self._view), True
 
     def action_select(self) -> None:
         if self.current is not None:
