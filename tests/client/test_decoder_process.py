@@ -210,3 +210,14 @@ async def test_two_listings_at_once_share_one_helper_and_get_their_own_rows(sand
         assert all(f[5] == ("many", "team-2") for f in team)
         helpers = [p for p in psutil.Process().children() if "kms_tui.client.decoder_worker" in p.cmdline()]
         assert [p.pid for p in helpers] == [client.listing_decoder.pid]  # one helper for both
+
+
+async def test_without_an_interpreter_to_run_the_helper_the_listing_is_decoded_in_a_thread(sandbox, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")  # a frozen build, a broken install
+    async with client_for(sandbox.url) as client:
+        await _fill(client, 300)
+        rows = await _fields(client, off_process=True)
+        assert len(rows) == 300 and client.listing_decoder.pid is None
+        assert "could not start" in (client.listing_decoder.unavailable or "")

@@ -353,3 +353,22 @@ async def test_a_filter_that_hides_every_row_says_so_and_esc_brings_them_back(sa
         await pilot.press("escape")  # clears the filter: the row is back
         await pilot.pause()
         assert [r.name for r in screen.table.shown_rows] == ["only-key"]
+
+
+async def test_a_large_list_is_decoded_by_the_helper_process_which_ends_with_the_console(sandbox_console):
+    """Over one 128 kB chunk of /access/owned, the console's listing is decoded by its helper
+    process (another core): every object is listed, and quitting leaves no process behind."""
+    import psutil
+
+    from kms_tui.client import requests as kmip
+
+    async with sandbox_console.run_test(size=(120, 40)) as pilot:
+        screen = await open_objects(pilot)
+        client = pilot.app.services.client
+        created = [kmip.create_symmetric_key(tags=["many"], name=f"k{n:03d}") for n in range(400)]
+        assert all(r.ok for r in await client.batch(created))
+        await reload(pilot, screen)
+        assert screen.table.total == 400 and status_text(screen).startswith("400 objects")
+        helper = psutil.Process(client.listing_decoder.pid)
+        assert "kms_tui.client.decoder_worker" in helper.cmdline()
+    assert not helper.is_running() or helper.status() == psutil.STATUS_ZOMBIE
