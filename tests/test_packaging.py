@@ -158,6 +158,25 @@ def test_wheel_from_the_sdist_passes_twine_carries_its_data_and_runs_from_a_fres
     ]
     assert _run([venv / "bin/kms-tui", "--version"], env=env, cwd=tmp_path) == f"kms-tui {__version__}\n"
 
+    # The console's listing helper process starts from the wheel (its modules are installed).
+    helper = _run(
+        [
+            venv / "bin/python",
+            "-c",
+            "import asyncio\n"
+            "from kms_tui.client.decoder_process import ListingDecoder\n"
+            "from kms_tui.client.requests import LocateFilter\n"
+            "async def main():\n"
+            "    d = ListingDecoder()\n"
+            "    print(await d.open(LocateFilter()), d.unavailable)\n"
+            "    await d.aclose()\n"
+            "asyncio.run(main())\n",
+        ],
+        env=env,
+        cwd=tmp_path,
+    )
+    assert helper.split() == ["1", "None"], helper
+
     # kms-tui serve from the wheel answers /version over HTTP.
     with subprocess.Popen(
         [venv / "bin/kms-tui", "serve", "--port", "0", "--db", tmp_path / "serve.sqlite"],
