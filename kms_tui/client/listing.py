@@ -329,16 +329,21 @@ def _decode_slice(
     out: Callable[[ObjectSummary], Any],
 ) -> tuple[list[ObjectSummary], list[Any]] | None:
     """The next slice of ``/access/owned`` (None after the last): every row, and ``out`` of
-    those that match ``filters`` and have their tags (what the tests compare recorded answers on)."""
+    those that match ``filters`` and have their tags, as the listing's decoding (thread or
+    helper process) makes them: what the tests compare recorded Cosmian answers on."""
     with collector_paused():
         entries = next(slices, None)
         if entries is None:
             return None
-        rows = []
-        for entry in entries:
-            attrs = plain_attributes(entry.get("attributes") or {}, tag_cache)
-            rows.append(ObjectSummary.from_attributes(str(entry.get("object_id")), attrs, state=entry.get("state")))
-        return rows, [out(r) for r in rows if "tags" in r.attributes and r.matches(filters)]
+        rows = [
+            ObjectSummary.from_attributes(
+                str(entry.get("object_id")),
+                plain_attributes(entry.get("attributes") or {}, tag_cache),
+                state=entry.get("state"),
+            )
+            for entry in entries
+        ]
+        return rows, decode_owned(entries, tag_cache, filters, out)[2]
 
 
 def shared_entries(obtained: list[Any], owned: dict[str, Any] | set[str]) -> dict[str, dict[str, Any]]:

@@ -281,7 +281,7 @@ async def test_reload_refreshes_in_place_and_keeps_the_cursor_on_its_object(sand
         assert screen.table.current.uid == ids[1]
         await settle(pilot)
         assert not screen.load_running
-        uids = set(screen.table.uids())
+        uids = set(screen.table.row_ids())
         assert newcomer in uids and doomed not in uids and len(uids) == 12
         assert screen.table.current.uid == ids[1]
         assert status_text(screen).startswith("12 objects")

@@ -327,10 +327,6 @@ class ObjectTable(ScrollView, can_focus=True):
         top = int(self.scroll_y)
         return self._view[top : top + max(self.size.height - 1, 0)]
 
-    def uids(self) -> list[str]:
-        """The ids of every loaded row."""
-        return list(self._rows)
-
     def row_ids(self) -> KeysView[str]:
         """The ids of every loaded row, as a live set-like view (set operations run in C)."""
         return self._rows.keys()
