@@ -90,6 +90,7 @@ class ListingDecoder:
         self.pid: int | None = None
         self._popen: subprocess.Popen[bytes] | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self._read_transport: asyncio.ReadTransport | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reader: asyncio.Task[None] | None = None
         self._waiting: deque[asyncio.Future[Any]] = deque()
@@ -121,7 +122,9 @@ class ListingDecoder:
         loop = self._loop = asyncio.get_running_loop()
         try:
             reader = asyncio.StreamReader(limit=1 << 20, loop=loop)
-            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop), popen.stdout)
+            self._read_transport, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader, loop=loop), popen.stdout
+            )
             transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, popen.stdin)
         except BaseException:
             self._kill()
@@ -167,7 +170,10 @@ class ListingDecoder:
             pass
         if self._popen is not popen or self._closing:
             return  # stopped on purpose
+        self.unavailable = _stopped(popen.poll())  # at once: a listing may fail before the exit status comes
         code = await _exit_status(popen)
+        if self._popen is not popen:
+            return  # forgotten meanwhile (killed after a broken pipe, closed): that said it
         self.unavailable = _stopped(code)
         self._fail_waiting(DecoderStopped(_stopped(code), reason="decoder_stopped"))
         self._kill()
@@ -185,6 +191,10 @@ class ListingDecoder:
         if writer is not None:
             with contextlib.suppress(Exception):
                 writer.close()
+        read, self._read_transport = self._read_transport, None
+        if read is not None:
+            with contextlib.suppress(Exception):
+                read.close()  # before its pipe closes: the loop must stop watching that descriptor
         if popen is not None:
             with contextlib.suppress(OSError):
                 popen.kill()
@@ -244,17 +254,31 @@ class ListingDecoder:
 
     async def _send(self, kind: int, load: int, data: bytes) -> asyncio.Future[Any]:
         writer, popen = self._writer, self._popen
-        if writer is None or popen is None or writer.is_closing():
+        if writer is None or popen is None:
             raise DecoderStopped(self.unavailable or _stopped(None), reason="decoder_stopped")
+        if writer.is_closing():  # a write found the pipe broken: it died
+            raise self._broke(popen)
         waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        # Its outcome matters only to a listing that awaits it; one dropped or cut short (its
+        # chunks failed with the helper) must not log "exception never retrieved" on the screen.
+        waiter.add_done_callback(_outcome_taken)
         self._waiting.append(waiter)  # answers come in the order the frames go
         writer.write(HEADER.pack(kind, load, len(data)))
         writer.write(data)
         try:
             await writer.drain()
         except ConnectionError:
-            raise DecoderStopped(_stopped(popen.poll()), reason="decoder_stopped") from None
+            raise self._broke(popen) from None
         return waiter
+
+    def _broke(self, popen: subprocess.Popen[bytes]) -> DecoderStopped:
+        """The pipe to ``popen`` broke before the answers' reader saw the end: say why here too
+        (a later listing must not try it again) and forget it; the error to raise."""
+        stopped = _stopped(popen.poll())
+        if self._popen is popen and not self._closing:
+            self.unavailable = self.unavailable or stopped
+            self._kill()
+        return DecoderStopped(stopped, reason="decoder_stopped")
 
 
 PIPE_BYTES = 1 << 20  # each way: ~20 ms of the helper's work queued while the console draws a frame
@@ -276,6 +300,11 @@ async def _exit_status(popen: subprocess.Popen[bytes]) -> int | None:
     while popen.poll() is None and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
     return popen.returncode
+
+
+def _outcome_taken(waiter: asyncio.Future[Any]) -> None:
+    if not waiter.cancelled():
+        waiter.exception()
 
 
 def _stopped(code: int | None) -> str:

@@ -5,11 +5,13 @@ said plainly, and the helper runs this installation's code and ends with the cli
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import pickle
 import signal
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 
 from kms_tui.client import ConnectionSettings, KmsClient, LocateFilter
 from kms_tui.client import requests as kmip_requests
-from kms_tui.client.decoder_process import DecoderStopped, plain_loads
+from kms_tui.client.decoder_process import DecoderStopped, ListingDecoder, plain_loads
 from kms_tui.client.errors import ProtocolError
 from kms_tui.client.listing import object_pages
 from kms_tui.client.owned_rows import row_fields
@@ -94,6 +96,30 @@ async def test_a_helper_killed_mid_listing_fails_that_listing_and_the_next_one_d
         assert len(rows) == 2500 and len({f[0] for f in rows}) == 2500
 
 
+async def test_a_helper_that_died_before_the_console_noticed_is_not_used_again(caplog):
+    """The pipe breaks on the console's next chunk before the answers' reader has seen the end
+    (the CI case): that listing fails, and the decoder says why, so the next one uses a thread."""
+    decoder = ListingDecoder()
+    try:
+        load = await decoder.open(ALL)
+        assert load is not None and decoder.pid is not None
+        os.kill(decoder.pid, signal.SIGKILL)
+        helper = psutil.Process(decoder.pid)
+        while helper.status() != psutil.STATUS_ZOMBIE:  # gone (not reaped); the loop has not run since
+            time.sleep(0.01)
+        with pytest.raises(DecoderStopped) as stopped:
+            for _ in range(40):  # 40 MB: more than the pipe holds, whatever its size
+                await (await decoder.submit(load, b" " * (1 << 20), final=False))
+        assert "helper process" in stopped.value.message
+        assert decoder.unavailable and "stopped" in decoder.unavailable  # a later listing will not try it
+        assert await decoder.open(ALL) is None  # and indeed does not
+    finally:
+        await decoder.aclose()
+    await asyncio.sleep(0.05)
+    gc.collect()  # asyncio's complaints (a watched pipe closed, a failure nobody took) would reach the screen
+    assert not [r.getMessage() for r in caplog.records if r.name == "asyncio"]
+
+
 class _OwnedServer:
     """A loopback HTTP server whose /access/owned answer is ``body`` ([] for /access/obtained)."""
 
@@ -143,7 +169,7 @@ def _entry(n: int) -> dict:
     ],
     ids=["not-json-after-300kB", "an-entry-that-is-a-number"],
 )
-async def test_a_hostile_answer_is_the_same_clear_error_in_the_helper_as_in_the_thread(answer, reason):
+async def test_a_hostile_answer_is_the_same_clear_error_in_the_helper_as_in_the_thread(answer, reason, caplog):
     server = _OwnedServer(answer)
     try:
         said = []
@@ -158,6 +184,8 @@ async def test_a_hostile_answer_is_the_same_clear_error_in_the_helper_as_in_the_
     assert said[0][:2] == said[1][:2] and said[0][0] == reason
     assert said[1][2]  # the second one did go through the helper
     assert "\x1b" not in said[0][1]
+    gc.collect()  # a future whose failure nobody took logs it when collected: onto the console's screen
+    assert not [r.getMessage() for r in caplog.records if r.name == "asyncio"]
 
 
 async def test_the_helper_runs_this_installation_even_from_a_directory_with_shadowing_modules(
