@@ -187,7 +187,7 @@ class Doctor:
                 UNREACHABLE,
                 reason="tcp",
             ) from None
-        net.close(writer)
+        await net.close(writer)
         return Check("tcp", OK, f"{what} accepts connections")
 
     async def check_proxy(self) -> Check:
@@ -217,7 +217,7 @@ class Doctor:
                 reason="proxy_not_http",
             ) from None
         finally:
-            net.close(writer)
+            await net.close(writer)
         status = f"{answer.status} {visible(answer.reason)}".strip()
         if answer.status == 407:
             fix = (
@@ -517,7 +517,7 @@ class Doctor:
         if r.proxy_host and r.tls:
             answer = await net.connect_tunnel(r, reader, writer, self.timeout)
             if not 200 <= answer.status < 300:
-                net.close(writer)
+                await net.close(writer)
                 raise OSError(f"the proxy refused the tunnel ({answer.status})")
         return reader, writer
 
@@ -532,7 +532,7 @@ class Doctor:
                 raise ssl.SSLError("the server sent no certificate")
             return der
         finally:
-            net.close(writer)
+            await net.close(writer)
 
     async def _probe(self, path: str, context: ssl.SSLContext | None = None) -> net.Answer | None:
         """One GET along the route (the client's TLS context, client certificate included)."""
@@ -555,7 +555,7 @@ class Doctor:
         ):
             return None
         finally:
-            net.close(writer)
+            await net.close(writer)
 
     async def _client_certificate_accepted(self, details: list[str]) -> None:
         """A request with the client certificate; TLS 1.2 when the first try fails, so that a
@@ -592,7 +592,7 @@ class Doctor:
                         reason="client_cert_refused",
                     ) from None
             finally:
-                net.close(writer)
+                await net.close(writer)
 
     def _certificate_problem(self, leaf: x509.Certificate) -> str:
         now = self.now()

@@ -4,8 +4,14 @@ doctor stops there, with the fix and the exit code."""
 
 from __future__ import annotations
 
+import gc
+import socket
+import ssl
+import threading
 import time
+from pathlib import Path
 
+import psutil
 import pytest
 
 from kms_tui.doctor import Doctor
@@ -336,3 +342,66 @@ def test_rights_link_a_user_without_the_create_right(kms_cli, tmp_path, issuer):
         assert checks["rights"]["status"] == "ok" and "privileged" in checks["rights"]["summary"]
     finally:
         sb.stop()
+
+
+class _TlsThatNeverSaysGoodbye:
+    """A TLS server on loopback that answers each request with a KMS's /version and then holds
+    the connection for HOLD_S without answering the client's close_notify (a slow or busy
+    server): a client that does not wait for its TLS close leaves the socket open."""
+
+    HOLD_S = 30.0  # longer than the doctor's walk: its closes are pending when it ends
+
+    def __init__(self, cert: Path, key: Path) -> None:
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                raw, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
+
+    def _serve(self, raw: socket.socket) -> None:
+        try:
+            tls = self.context.wrap_socket(raw, server_side=True)
+        except OSError:
+            raw.close()
+            return
+        with tls:
+            try:
+                tls.settimeout(1.0)
+                if b"\r\n\r\n" in tls.recv(65536):
+                    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\n"
+                    tls.sendall(head + b'"5.26.0"')
+            except OSError:
+                pass
+            self.stopped.wait(self.HOLD_S)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+@pytest.mark.slow
+def test_the_doctor_leaves_no_connection_open_when_it_ends(kms_cli, tmp_path, pki):
+    """Every probe's connection is closed (aborted when the server does not answer the TLS
+    close) before the report comes: a TLS close left pending when the walk's event loop ended
+    kept its socket open until collected (a leaked descriptor and a ResourceWarning)."""
+    cert, key = pki.write(pki.server_ip_only, "stubborn")
+    server = _TlsThatNeverSaysGoodbye(cert, key)
+    gc.disable()  # a leaked socket must still be there to be seen, not collected meanwhile
+    try:
+        conf = {"server_url": f"https://127.0.0.1:{server.port}", "verified_cert": pki.ca.cert_pem.decode()}
+        _, report, checks = doctor(kms_cli, tmp_path, conf)
+        assert checks["tls"]["status"] in ("ok", "warn"), checks["tls"]  # the probes did go over TLS
+        left = [c for c in psutil.Process().net_connections("tcp") if c.raddr and c.raddr.port == server.port]
+    finally:
+        gc.enable()
+        server.stop()
+    assert not left, left
