@@ -28,7 +28,7 @@ from kms_tui.client.limits import AnswerLimits, megabytes
 from kms_tui.client.retry import Failure, OpKind, RetryPolicy, classify, is_loopback
 from kms_tui.client.retry import log as retry_log
 from kms_tui.client.settings import ConnectionSettings
-from kms_tui.client.transport import build_ssl_context, environment_proxy, http_client_kwargs
+from kms_tui.client.transport import build_ssl_context, close_stream, environment_proxy, http_client_kwargs
 from kms_tui.safetext import visible
 
 # True in a task whose calls are the client's own bookkeeping (the /me beside a headless command):
@@ -321,7 +321,7 @@ class Exchange:
                 asyncio.open_connection(s.host, s.port, ssl=ctx, server_hostname=s.host), self.retry.timeout
             )
             writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            writer.close()
+            await close_stream(writer)
             return None
         except (ssl.SSLError, ConnectionError, asyncio.IncompleteReadError) as probe:
             if isinstance(probe, ssl.SSLError) and errors.tls_failure(probe, s.host) is not None:

@@ -8,6 +8,7 @@ ever touches the disk.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import os
@@ -280,3 +281,24 @@ def _log_environment_proxy(settings: ConnectionSettings) -> None:
         )
     else:
         log.debug("proxy: through %s (from the environment)", mask_url(url))
+
+
+CLOSE_WAIT_S = 0.5  # a TLS close waits for the peer's close_notify; a probe does not wait longer
+
+
+async def close_stream(writer: asyncio.StreamWriter | None, wait: float = CLOSE_WAIT_S) -> None:
+    """Close a probe's connection and know it is closed before going on: a TLS stream left
+    closing when its event loop ends (a headless command's) keeps its socket open (a leaked
+    descriptor, a ResourceWarning wherever it is collected). Aborted when it will not close."""
+    if writer is None:
+        return
+    closed = False
+    try:
+        writer.close()
+        await asyncio.wait_for(writer.wait_closed(), wait)
+        closed = True
+    except Exception:  # noqa: BLE001 - reset, TLS alert, timeout: it is aborted below
+        pass
+    finally:
+        if not closed:
+            writer.transport.abort()

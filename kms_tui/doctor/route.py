@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import unquote, urlsplit
 
 from kms_tui.client.settings import ConnectionSettings
-from kms_tui.client.transport import build_proxy
+from kms_tui.client.transport import build_proxy, close_stream
 from kms_tui.safetext import mask_url
 
 MAX_HEAD = 64 * 1024  # an answer's status line and headers, at most
@@ -156,22 +156,6 @@ async def get(
     return await read_head(reader, timeout)
 
 
-CLOSE_WAIT_S = 0.5  # a TLS close waits for the peer's close_notify; a probe does not wait longer
-
-
 async def close(writer: asyncio.StreamWriter | None) -> None:
-    """Close the probe's connection, and know it is closed before the walk goes on: a TLS
-    stream left closing when the doctor's event loop ends leaves its socket open (a leaked
-    descriptor, and a ResourceWarning wherever it is collected). Aborted when it will not close."""
-    if writer is None:
-        return
-    closed = False
-    try:
-        writer.close()
-        await asyncio.wait_for(writer.wait_closed(), CLOSE_WAIT_S)
-        closed = True
-    except Exception:  # noqa: BLE001 - reset, TLS alert, timeout: it is aborted below
-        pass
-    finally:
-        if not closed:
-            writer.transport.abort()
+    """Close a probe's connection before the walk goes on (:func:`close_stream`)."""
+    await close_stream(writer)
