@@ -13,8 +13,9 @@ chunks and turns the rows that come back into table rows (about a third of the w
   modules), in a session of its own (the terminal's signals never reach it), stderr discarded.
 - Where it cannot start or answer (no interpreter to run, a frozen build, a broken install),
   :attr:`ListingDecoder.unavailable` says why and listings are decoded in a thread as before.
-- If it stops in the middle of a listing, that listing fails with :class:`DecoderStopped` (the
-  console says so; nothing is half shown as complete) and later ones decode in a thread.
+- If it stops in the middle of a listing, or does not answer a chunk within
+  :data:`ANSWER_TIMEOUT_S`, that listing fails with :class:`DecoderStopped` (the console says
+  so; nothing is half shown as complete) and later ones decode in a thread.
 - What comes back is read by an unpickler that accepts plain data and ``datetime`` only.
 """
 
@@ -58,6 +59,9 @@ except ImportError:  # not on Windows
 
 START_TIMEOUT_S = 10.0  # a helper that does not answer its first frame by then is not used
 STOP_WAIT_S = 1.0  # how long aclose() lets it end by itself before it is killed
+# A chunk takes it a few milliseconds; one not decoded by then means it hangs (stopped with
+# SIGSTOP, starved, stuck): the listing fails instead of showing "loading" for ever.
+ANSWER_TIMEOUT_S = 20.0
 
 
 class DecoderStopped(ProtocolError):
@@ -190,7 +194,7 @@ class ListingDecoder:
         writer, self._writer = self._writer, None
         if writer is not None:
             with contextlib.suppress(Exception):
-                writer.close()
+                writer.transport.abort()  # what it had not taken yet is dropped: closed at once
         read, self._read_transport = self._read_transport, None
         if read is not None:
             with contextlib.suppress(Exception):
@@ -246,6 +250,25 @@ class ListingDecoder:
         tags, row fields), or raises what the chunk showed (ProtocolError, DecoderStopped)."""
         return await self._send(LAST if final else CHUNK, load, chunk)
 
+    async def answer(self, waiter: asyncio.Future[Any]) -> Any:
+        """What ``waiter`` (from :meth:`submit`) holds, within ANSWER_TIMEOUT_S: a helper that
+        does not answer by then is killed and not used again (DecoderStopped)."""
+        try:
+            return await asyncio.wait_for(waiter, ANSWER_TIMEOUT_S)
+        except TimeoutError:
+            raise self._hung() from None
+
+    def _hung(self) -> DecoderStopped:
+        """It neither answered nor read within ANSWER_TIMEOUT_S: killed, not used again; the error."""
+        said = (
+            f"the console's listing decoder (a helper process) did not answer within "
+            f"{ANSWER_TIMEOUT_S:g} s in the middle of the listing"
+        )
+        if not self._closing:
+            self.unavailable = self.unavailable or said
+            self._kill()
+        return DecoderStopped(said, reason="decoder_stopped")
+
     def end(self, load: int) -> None:
         """Listing ``load`` is over (done or dropped): the helper frees what it held for it."""
         writer = self._writer
@@ -266,9 +289,11 @@ class ListingDecoder:
         writer.write(HEADER.pack(kind, load, len(data)))
         writer.write(data)
         try:
-            await writer.drain()
+            await asyncio.wait_for(writer.drain(), ANSWER_TIMEOUT_S)  # a full pipe: it does not read
         except ConnectionError:
             raise self._broke(popen) from None
+        except TimeoutError:
+            raise self._hung() from None
         return waiter
 
     def _broke(self, popen: subprocess.Popen[bytes]) -> DecoderStopped:

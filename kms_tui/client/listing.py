@@ -274,7 +274,7 @@ async def _decoded_off_process(
         while True:
             waiting.append(await decoder.submit(load, chunk, final))
             while waiting and (final or waiting[0].done() or len(waiting) >= IN_FLIGHT):
-                uids, untagged, fields = await waiting.popleft()
+                uids, untagged, fields = await decoder.answer(waiting.popleft())
                 yield uids, untagged, [from_fields(f) for f in fields]
             if final:
                 return

@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from kms_tui.client import ConnectionSettings, KmsClient, LocateFilter
+from kms_tui.client import ConnectionSettings, KmsClient, LocateFilter, decoder_process
 from kms_tui.client import requests as kmip_requests
 from kms_tui.client.decoder_process import DecoderStopped, ListingDecoder, plain_loads
 from kms_tui.client.errors import ProtocolError
@@ -94,6 +94,30 @@ async def test_a_helper_killed_mid_listing_fails_that_listing_and_the_next_one_d
         assert client.listing_decoder.unavailable  # says why it is no longer used
         rows = await _fields(client, off_process=True)  # decoded in a thread now: complete
         assert len(rows) == 2500 and len({f[0] for f in rows}) == 2500
+
+
+@pytest.mark.slow
+async def test_a_helper_that_hangs_mid_listing_fails_that_listing_within_the_deadline(sandbox, monkeypatch):
+    """A helper stopped (SIGSTOP: an operator's kill -STOP, a starved or stuck process) answers
+    nothing: the listing fails by the deadline instead of loading for ever, the helper is
+    killed, and the next listing decodes in a thread."""
+    monkeypatch.setattr(decoder_process, "ANSWER_TIMEOUT_S", 1.0)
+    async with client_for(sandbox.url) as client:
+        await _fill(client, 2500)
+        pages = object_pages(client, from_fields=lambda f: f, off_process=True, page_rows=20)
+        assert (await anext(pages)).objects
+        helper = psutil.Process(client.listing_decoder.pid)
+        helper.suspend()
+        started = time.monotonic()
+        with pytest.raises(DecoderStopped) as stopped:
+            async for _page in pages:
+                pass
+        assert time.monotonic() - started < 5  # the deadline, not for ever
+        assert "did not answer within 1 s" in stopped.value.message and "list again" in stopped.value.fix
+        assert client.listing_decoder.unavailable and client.listing_decoder.pid is not None
+        assert not helper.is_running() or helper.status() == psutil.STATUS_ZOMBIE  # killed, not left stopped
+        rows = await _fields(client, off_process=True)
+        assert len(rows) == 2500
 
 
 async def test_a_helper_that_died_before_the_console_noticed_is_not_used_again(caplog):
