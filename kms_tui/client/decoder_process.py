@@ -256,18 +256,7 @@ class ListingDecoder:
         try:
             return await asyncio.wait_for(waiter, ANSWER_TIMEOUT_S)
         except TimeoutError:
-            raise self._hung() from None
-
-    def _hung(self) -> DecoderStopped:
-        """It neither answered nor read within ANSWER_TIMEOUT_S: killed, not used again; the error."""
-        said = (
-            f"the console's listing decoder (a helper process) did not answer within "
-            f"{ANSWER_TIMEOUT_S:g} s in the middle of the listing"
-        )
-        if not self._closing:
-            self.unavailable = self.unavailable or said
-            self._kill()
-        return DecoderStopped(said, reason="decoder_stopped")
+            raise self._give_up(_hung(), self._popen) from None
 
     def end(self, load: int) -> None:
         """Listing ``load`` is over (done or dropped): the helper frees what it held for it."""
@@ -279,8 +268,8 @@ class ListingDecoder:
         writer, popen = self._writer, self._popen
         if writer is None or popen is None:
             raise DecoderStopped(self.unavailable or _stopped(None), reason="decoder_stopped")
-        if writer.is_closing():  # a write found the pipe broken: it died
-            raise self._broke(popen)
+        if writer.is_closing():  # a write found the pipe broken: it died (before the reader saw it)
+            raise self._give_up(_stopped(popen.poll()), popen)
         waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         # Its outcome matters only to a listing that awaits it; one dropped or cut short (its
         # chunks failed with the helper) must not log "exception never retrieved" on the screen.
@@ -291,19 +280,19 @@ class ListingDecoder:
         try:
             await asyncio.wait_for(writer.drain(), ANSWER_TIMEOUT_S)  # a full pipe: it does not read
         except ConnectionError:
-            raise self._broke(popen) from None
+            raise self._give_up(_stopped(popen.poll()), popen) from None
         except TimeoutError:
-            raise self._hung() from None
+            raise self._give_up(_hung(), popen) from None
         return waiter
 
-    def _broke(self, popen: subprocess.Popen[bytes]) -> DecoderStopped:
-        """The pipe to ``popen`` broke before the answers' reader saw the end: say why here too
-        (a later listing must not try it again) and forget it; the error to raise."""
-        stopped = _stopped(popen.poll())
-        if self._popen is popen and not self._closing:
-            self.unavailable = self.unavailable or stopped
+    def _give_up(self, said: str, popen: subprocess.Popen[bytes] | None) -> DecoderStopped:
+        """``popen``, the running helper, is not used again: killed, and ``unavailable`` says
+        ``said`` (a later listing decodes in a thread); the error for this listing. Nothing
+        changes when it was stopped on purpose or already forgotten."""
+        if popen is not None and self._popen is popen and not self._closing:
+            self.unavailable = self.unavailable or said
             self._kill()
-        return DecoderStopped(stopped, reason="decoder_stopped")
+        return DecoderStopped(said, reason="decoder_stopped")
 
 
 PIPE_BYTES = 1 << 20  # each way: ~20 ms of the helper's work queued while the console draws a frame
@@ -330,6 +319,13 @@ async def _exit_status(popen: subprocess.Popen[bytes]) -> int | None:
 def _outcome_taken(waiter: asyncio.Future[Any]) -> None:
     if not waiter.cancelled():
         waiter.exception()
+
+
+def _hung() -> str:
+    return (
+        f"the console's listing decoder (a helper process) did not answer within "
+        f"{ANSWER_TIMEOUT_S:g} s in the middle of the listing"
+    )
 
 
 def _stopped(code: int | None) -> str:

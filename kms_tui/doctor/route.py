@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import unquote, urlsplit
 
 from kms_tui.client.settings import ConnectionSettings
-from kms_tui.client.transport import build_proxy, close_stream
+from kms_tui.client.transport import build_proxy
 from kms_tui.safetext import mask_url
 
 MAX_HEAD = 64 * 1024  # an answer's status line and headers, at most
@@ -154,8 +154,3 @@ async def get(
     writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
     await writer.drain()
     return await read_head(reader, timeout)
-
-
-async def close(writer: asyncio.StreamWriter | None) -> None:
-    """Close a probe's connection before the walk goes on (:func:`close_stream`)."""
-    await close_stream(writer)

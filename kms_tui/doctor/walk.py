@@ -34,7 +34,7 @@ from kms_tui import exitcodes
 from kms_tui.client import errors as client_errors
 from kms_tui.client.errors import KmsError
 from kms_tui.client.settings import ConnectionSettings
-from kms_tui.client.transport import _key_matches_certificate, build_ssl_context
+from kms_tui.client.transport import _key_matches_certificate, build_ssl_context, close_stream
 from kms_tui.doctor import certs
 from kms_tui.doctor import route as net
 from kms_tui.doctor.report import FAIL, LINKS, OK, SKIP, WARN, Broken, Check, Report
@@ -187,7 +187,7 @@ class Doctor:
                 UNREACHABLE,
                 reason="tcp",
             ) from None
-        await net.close(writer)
+        await close_stream(writer)
         return Check("tcp", OK, f"{what} accepts connections")
 
     async def check_proxy(self) -> Check:
@@ -217,7 +217,7 @@ class Doctor:
                 reason="proxy_not_http",
             ) from None
         finally:
-            await net.close(writer)
+            await close_stream(writer)
         status = f"{answer.status} {visible(answer.reason)}".strip()
         if answer.status == 407:
             fix = (
@@ -517,7 +517,7 @@ class Doctor:
         if r.proxy_host and r.tls:
             answer = await net.connect_tunnel(r, reader, writer, self.timeout)
             if not 200 <= answer.status < 300:
-                await net.close(writer)
+                await close_stream(writer)
                 raise OSError(f"the proxy refused the tunnel ({answer.status})")
         return reader, writer
 
@@ -532,7 +532,7 @@ class Doctor:
                 raise ssl.SSLError("the server sent no certificate")
             return der
         finally:
-            await net.close(writer)
+            await close_stream(writer)
 
     async def _probe(self, path: str, context: ssl.SSLContext | None = None) -> net.Answer | None:
         """One GET along the route (the client's TLS context, client certificate included)."""
@@ -555,7 +555,7 @@ class Doctor:
         ):
             return None
         finally:
-            await net.close(writer)
+            await close_stream(writer)
 
     async def _client_certificate_accepted(self, details: list[str]) -> None:
         """A request with the client certificate; TLS 1.2 when the first try fails, so that a
@@ -592,7 +592,7 @@ class Doctor:
                         reason="client_cert_refused",
                     ) from None
             finally:
-                await net.close(writer)
+                await close_stream(writer)
 
     def _certificate_problem(self, leaf: x509.Certificate) -> str:
         now = self.now()
